@@ -1,0 +1,7 @@
+/* placeholder */
+#include "compat.h"
+int main(void);
+int main(void)
+{
+  return 0;
+}

@@ -1,0 +1,83 @@
+/* buf.c - growable byte buffer (see buf.h). */
+#include "compat.h"
+
+#include "buf.h"
+
+#include "err.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void buf_init(struct buf *b)
+{
+  b->p = NULL;
+  b->len = 0;
+  b->cap = 0;
+  b->failed = false;
+}
+
+void buf_release(struct buf *b)
+{
+  free(b->p);
+  buf_init(b);
+}
+
+void buf_reset(struct buf *b)
+{
+  b->len = 0;
+  if (b->p != NULL)
+    b->p[0] = '\0';
+}
+
+int buf_add(struct buf *b, const void *data, size_t n)
+{
+  if (b->failed)
+    return SB_ENOMEM;
+  if (b->len + n + 1 > b->cap) {
+    size_t cap = b->cap ? b->cap : 64;
+    char *p;
+    while (cap < b->len + n + 1)
+      cap *= 2;
+    p = realloc(b->p, cap);
+    if (p == NULL) {
+      buf_release(b);
+      b->failed = true;
+      return SB_ENOMEM;
+    }
+    b->p = p;
+    b->cap = cap;
+  }
+  memcpy(b->p + b->len, data, n);
+  b->len += n;
+  b->p[b->len] = '\0';
+  return 0;
+}
+
+int buf_adds(struct buf *b, const char *s)
+{
+  return buf_add(b, s, strlen(s));
+}
+
+int buf_addu(struct buf *b, uint64_t v)
+{
+  char digits[24];
+  int n = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)v);
+  return buf_add(b, digits, (size_t)n);
+}
+
+char *buf_take(struct buf *b, size_t *len)
+{
+  char *p;
+  if (b->failed) {
+    b->failed = false;
+    return NULL;
+  }
+  if (b->p == NULL && buf_add(b, "", 0) != 0)
+    return NULL;
+  p = b->p;
+  if (len != NULL)
+    *len = b->len;
+  buf_init(b);
+  return p;
+}

@@ -1,0 +1,142 @@
+/*
+ * json.c - canonical JSON on top of cJSON (see json.h).
+ *
+ * cJSON keeps object members as a linked list in input order and lets
+ * duplicate keys through; canonical form needs both settled, so objects
+ * are sorted here and duplicates refused at parse time.
+ */
+#include "compat.h"
+
+#include "json.h"
+
+#include "utf8.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Merge sort of a member list by key (no allocation, stable). */
+static cJSON *sort_list(cJSON *head)
+{
+  cJSON *slow = head, *fast, *second, *out = NULL, **tail = &out;
+
+  if (head == NULL || head->next == NULL)
+    return head;
+  for (fast = head->next; fast != NULL && fast->next != NULL;
+       fast = fast->next->next)
+    slow = slow->next;
+  second = slow->next;
+  slow->next = NULL;
+  head = sort_list(head);
+  second = sort_list(second);
+  while (head != NULL && second != NULL) {
+    cJSON **least = strcmp(head->string, second->string) <= 0 ? &head : &second;
+    *tail = *least;
+    tail = &(*least)->next;
+    *least = (*least)->next;
+  }
+  *tail = head != NULL ? head : second;
+  return out;
+}
+
+/* Sorts one object's members; returns false if two keys are equal. */
+static bool sort_members(cJSON *obj)
+{
+  cJSON *c, *prev = NULL;
+  bool unique = true;
+
+  if (obj->child == NULL)
+    return true;
+  obj->child = sort_list(obj->child);
+  /* Relink prev; cJSON keeps first->prev pointing at the last member. */
+  for (c = obj->child; c != NULL; c = c->next) {
+    c->prev = prev;
+    if (prev != NULL && strcmp(prev->string, c->string) == 0)
+      unique = false;
+    prev = c;
+  }
+  obj->child->prev = prev;
+  return unique;
+}
+
+/* Sorts recursively; returns false if some object had a duplicate key. */
+static bool sort_all(cJSON *j)
+{
+  bool unique = true;
+  cJSON *c;
+  if (cJSON_IsObject(j))
+    unique = sort_members(j);
+  if (cJSON_IsObject(j) || cJSON_IsArray(j)) {
+    for (c = j->child; c != NULL; c = c->next) {
+      if (!sort_all(c))
+        unique = false;
+    }
+  }
+  return unique;
+}
+
+void json_sort_keys(cJSON *j)
+{
+  (void)sort_all(j);
+}
+
+char *json_canon(cJSON *j)
+{
+  json_sort_keys(j);
+  return cJSON_PrintUnformatted(j);
+}
+
+cJSON *json_parse(const char *text, size_t len, const char *what,
+                  struct sb_err *err)
+{
+  cJSON *j;
+  const char *end = NULL;
+
+  if (!utf8_valid(text, len)) {
+    sb_err_set(err, SB_EUTF8, "%s is not valid UTF-8", what);
+    return NULL;
+  }
+  if (memchr(text, '\0', len) != NULL) {
+    sb_err_set(err, SB_EJSON, "%s contains a NUL byte", what);
+    return NULL;
+  }
+  j = cJSON_ParseWithLengthOpts(text, len, &end, false);
+  if (j == NULL) {
+    const char *at = cJSON_GetErrorPtr();
+    size_t off =
+        at != NULL && at >= text && at <= text + len ? (size_t)(at - text) : 0;
+    sb_err_set(err, SB_EJSON, "%s is not valid JSON (error near byte %zu)",
+               what, off);
+    return NULL;
+  }
+  /* Only whitespace may follow the value. */
+  while (end != NULL && end < text + len &&
+         (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
+    end++;
+  if (end != NULL && end < text + len) {
+    sb_err_set(err, SB_EJSON,
+               "%s is not valid JSON (unexpected data at byte %zu)", what,
+               (size_t)(end - text));
+    cJSON_Delete(j);
+    return NULL;
+  }
+  if (!sort_all(j)) {
+    sb_err_set(err, SB_EJSON, "%s has an object with a duplicate key", what);
+    cJSON_Delete(j);
+    return NULL;
+  }
+  return j;
+}
+
+bool json_is_int(const cJSON *j, int64_t min, int64_t max)
+{
+  double d;
+  if (!cJSON_IsNumber(j))
+    return false;
+  d = j->valuedouble;
+  if (!isfinite(d) || d != floor(d))
+    return false;
+  if (d < -9007199254740992.0 || d > 9007199254740992.0)
+    return false;
+  return (int64_t)d >= min && (int64_t)d <= max;
+}

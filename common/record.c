@@ -1,0 +1,761 @@
+/*
+ * record.c - the record model and its merge (see record.h for the rules).
+ *
+ * Fields are sorted by name and entries by dot, so merging two states is
+ * a walk over both in step, and the encoding is canonical without any
+ * sorting at print time. Entry values are kept as canonical JSON text and
+ * copied verbatim between replicas.
+ */
+#include "compat.h"
+
+#include "record.h"
+
+#include "buf.h"
+#include "json.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool name_valid(const char *s)
+{
+  size_t n = 0;
+  for (; s[n] != '\0'; n++) {
+    char c = s[n];
+    if (n == SB_NAME_MAX)
+      return false;
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+          (c >= '0' && c <= '9') || c == '-' || c == '_'))
+      return false;
+  }
+  return n > 0;
+}
+
+bool record_id_valid(const char *s)
+{
+  size_t n = 0;
+  for (; s[n] != '\0'; n++) {
+    char c = s[n];
+    if (n == SB_ID_MAX)
+      return false;
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+          (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+          c == ':'))
+      return false;
+  }
+  return n > 0;
+}
+
+/* --- entries and fields ------------------------------------------------ */
+
+static void entries_free(struct entry *e, size_t n)
+{
+  size_t i;
+  for (i = 0; i < n; i++)
+    free(e[i].value);
+  free(e);
+}
+
+static void field_release(struct field *f)
+{
+  free(f->name);
+  entries_free(f->e, f->n);
+  f->name = NULL;
+  f->e = NULL;
+  f->n = 0;
+}
+
+static void fields_free(struct field *f, size_t n)
+{
+  size_t i;
+  for (i = 0; i < n; i++)
+    field_release(&f[i]);
+  free(f);
+}
+
+/* dst = a copy of src's entries; 0 or SB_ENOMEM (dst empty). */
+static int entries_copy(struct entry **dst, const struct entry *src, size_t n)
+{
+  size_t i;
+  *dst = NULL;
+  if (n == 0)
+    return 0;
+  *dst = calloc(n, sizeof(**dst));
+  if (*dst == NULL)
+    return SB_ENOMEM;
+  for (i = 0; i < n; i++) {
+    (*dst)[i] = src[i];
+    if (src[i].value != NULL) {
+      (*dst)[i].value = strdup(src[i].value);
+      if ((*dst)[i].value == NULL) {
+        entries_free(*dst, i);
+        *dst = NULL;
+        return SB_ENOMEM;
+      }
+    }
+  }
+  return 0;
+}
+
+/* --- life cycle -------------------------------------------------------- */
+
+void record_init(struct record *r, const char *collection, const char *id)
+{
+  snprintf(r->collection, sizeof(r->collection), "%s", collection);
+  snprintf(r->id, sizeof(r->id), "%s", id);
+  vv_init(&r->vv);
+  r->f = NULL;
+  r->nf = 0;
+  r->tomb = NULL;
+  r->ntomb = 0;
+}
+
+void record_release(struct record *r)
+{
+  vv_release(&r->vv);
+  fields_free(r->f, r->nf);
+  entries_free(r->tomb, r->ntomb);
+  r->f = NULL;
+  r->nf = 0;
+  r->tomb = NULL;
+  r->ntomb = 0;
+}
+
+int record_copy(struct record *r, const struct record *src)
+{
+  size_t i;
+  record_init(r, src->collection, src->id);
+  if (vv_copy(&r->vv, &src->vv) != 0)
+    goto nomem;
+  if (entries_copy(&r->tomb, src->tomb, src->ntomb) != 0)
+    goto nomem;
+  r->ntomb = src->ntomb;
+  if (src->nf > 0) {
+    r->f = calloc(src->nf, sizeof(*r->f));
+    if (r->f == NULL)
+      goto nomem;
+  }
+  for (i = 0; i < src->nf; i++) {
+    r->f[i].name = strdup(src->f[i].name);
+    if (r->f[i].name == NULL)
+      goto nomem;
+    r->nf = i + 1;
+    if (entries_copy(&r->f[i].e, src->f[i].e, src->f[i].n) != 0)
+      goto nomem;
+    r->f[i].n = src->f[i].n;
+  }
+  return 0;
+nomem:
+  record_release(r);
+  return SB_ENOMEM;
+}
+
+/* --- local writes ------------------------------------------------------ */
+
+/* The dot of the next local write on replica; SB_EINVAL if exhausted. */
+static int next_dot(const struct record *r, const char *replica, struct dot *d)
+{
+  uint64_t c = vv_get(&r->vv, replica) + 1;
+  if (!replica_id_valid(replica) || c > SB_COUNTER_MAX)
+    return SB_EINVAL;
+  snprintf(d->replica, sizeof(d->replica), "%s", replica);
+  d->counter = c;
+  return 0;
+}
+
+/* Index of field name in r, or where to insert it (*found tells). */
+static size_t field_find(const struct record *r, const char *name, bool *found)
+{
+  size_t lo = 0, hi = r->nf;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    int c = strcmp(r->f[mid].name, name);
+    if (c == 0) {
+      *found = true;
+      return mid;
+    }
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  *found = false;
+  return lo;
+}
+
+/* Sets field name of r to the single entry e (taking e.value). */
+static int field_set(struct record *r, const char *name, struct entry *e)
+{
+  bool found;
+  size_t i = field_find(r, name, &found);
+  struct entry *one = malloc(sizeof(*one));
+  if (one == NULL)
+    return SB_ENOMEM;
+  *one = *e;
+  if (found) {
+    entries_free(r->f[i].e, r->f[i].n);
+  } else {
+    struct field *f = realloc(r->f, (r->nf + 1) * sizeof(*f));
+    char *copy = strdup(name);
+    if (f != NULL)
+      r->f = f;
+    if (f == NULL || copy == NULL) {
+      free(copy);
+      free(one);
+      return SB_ENOMEM;
+    }
+    memmove(&r->f[i + 1], &r->f[i], (r->nf - i) * sizeof(*f));
+    r->f[i].name = copy;
+    r->nf++;
+  }
+  r->f[i].e = one;
+  r->f[i].n = 1;
+  e->value = NULL; /* taken */
+  return 0;
+}
+
+int record_put(struct record *r, const char *replica, uint64_t ts,
+               cJSON *fields, struct sb_err *err)
+{
+  struct record next;
+  struct dot d;
+  cJSON *c;
+  int rc;
+
+  if (!cJSON_IsObject(fields))
+    return sb_err_set(err, SB_EINVAL, "fields must be a JSON object");
+  if (fields->child == NULL)
+    return sb_err_set(err, SB_EINVAL, "fields must not be empty");
+  for (c = fields->child; c != NULL; c = c->next) {
+    if (!name_valid(c->string))
+      return sb_err_set(err, SB_EINVAL,
+                        "bad field name \"%.80s\" (use 1-%d letters, digits, "
+                        "'-' or '_')",
+                        c->string, SB_NAME_MAX);
+  }
+  if (next_dot(r, replica, &d) != 0)
+    return sb_err_set(err, SB_EINVAL, "cannot write as replica \"%.40s\"",
+                      replica);
+
+  /* Work on a copy so that r is unaltered on failure. */
+  if (record_copy(&next, r) != 0)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  json_sort_keys(fields);
+  for (c = fields->child; c != NULL; c = c->next) {
+    struct entry e = {.dot = d, .ts = ts};
+    e.value = cJSON_PrintUnformatted(c);
+    if (e.value == NULL || field_set(&next, c->string, &e) != 0) {
+      free(e.value);
+      rc = sb_err_set(err, SB_ENOMEM, NULL);
+      goto fail;
+    }
+  }
+  entries_free(next.tomb, next.ntomb);
+  next.tomb = NULL;
+  next.ntomb = 0;
+  if (vv_set(&next.vv, d.replica, d.counter) != 0) {
+    rc = sb_err_set(err, SB_ENOMEM, NULL);
+    goto fail;
+  }
+  record_release(r);
+  *r = next;
+  return 0;
+fail:
+  record_release(&next);
+  return rc;
+}
+
+int record_delete(struct record *r, const char *replica, uint64_t ts)
+{
+  struct entry *tomb;
+  struct dot d;
+
+  if (next_dot(r, replica, &d) != 0)
+    return SB_EINVAL;
+  tomb = malloc(sizeof(*tomb));
+  if (tomb == NULL)
+    return SB_ENOMEM;
+  tomb->value = NULL;
+  tomb->dot = d;
+  tomb->ts = ts;
+  if (vv_set(&r->vv, d.replica, d.counter) != 0) {
+    free(tomb);
+    return SB_ENOMEM;
+  }
+  fields_free(r->f, r->nf);
+  r->f = NULL;
+  r->nf = 0;
+  entries_free(r->tomb, r->ntomb);
+  r->tomb = tomb;
+  r->ntomb = 1;
+  return 0;
+}
+
+/* --- merge ------------------------------------------------------------- */
+
+/*
+ * Merges entry sets a (held by the side with vector va) and b (vb) into
+ * *out: an entry survives if both hold it or the other side has not seen
+ * its dot. a's strings are moved (a is consumed), b's copied.
+ */
+static int entries_merge(struct entry *a, size_t na, const struct vv *va,
+                         const struct entry *b, size_t nb, const struct vv *vb,
+                         struct entry **out, size_t *nout)
+{
+  struct entry *m = NULL;
+  size_t i = 0, j = 0, n = 0;
+
+  if (na + nb > 0) {
+    m = malloc((na + nb) * sizeof(*m));
+    if (m == NULL)
+      return SB_ENOMEM;
+  }
+  while (i < na || j < nb) {
+    int c;
+    if (i == na)
+      c = 1;
+    else if (j == nb)
+      c = -1;
+    else
+      c = dot_cmp(&a[i].dot, &b[j].dot);
+    if (c < 0) {
+      if (!vv_covers(vb, &a[i].dot)) {
+        m[n++] = a[i];
+        a[i].value = NULL;
+      }
+      i++;
+    } else if (c > 0) {
+      if (!vv_covers(va, &b[j].dot)) {
+        m[n] = b[j];
+        if (b[j].value != NULL && (m[n].value = strdup(b[j].value)) == NULL)
+          goto nomem;
+        n++;
+      }
+      j++;
+    } else {
+      /*
+       * One dot is one write, so both sides hold the same entry. Should
+       * they ever differ (a forged state), keep the smaller one so the
+       * result still does not depend on the order of merging.
+       */
+      const struct entry *keep = &a[i];
+      if (b[j].ts < a[i].ts ||
+          (b[j].ts == a[i].ts && a[i].value != NULL && b[j].value != NULL &&
+           strcmp(b[j].value, a[i].value) < 0))
+        keep = &b[j];
+      m[n] = *keep;
+      if (keep == &a[i]) {
+        a[i].value = NULL;
+      } else if (b[j].value != NULL &&
+                 (m[n].value = strdup(b[j].value)) == NULL) {
+        goto nomem;
+      }
+      n++;
+      i++;
+      j++;
+    }
+  }
+  *out = m;
+  *nout = n;
+  return 0;
+nomem:
+  /* Give a's moved strings back before freeing the rest. */
+  for (i = 0; i < na; i++) {
+    size_t k;
+    for (k = 0; a[i].value == NULL && k < n; k++) {
+      if (dot_cmp(&m[k].dot, &a[i].dot) == 0) {
+        a[i].value = m[k].value;
+        m[k].value = NULL;
+      }
+    }
+  }
+  entries_free(m, n);
+  return SB_ENOMEM;
+}
+
+int record_merge(struct record *into, const struct record *from)
+{
+  struct field *f = NULL;
+  struct entry *tomb = NULL;
+  size_t nf = 0, ntomb = 0, i = 0, j = 0;
+  struct vv vv;
+
+  vv_init(&vv);
+  if (vv_copy(&vv, &into->vv) != 0 || vv_merge(&vv, &from->vv) != 0)
+    goto nomem;
+  if (into->nf + from->nf > 0) {
+    f = calloc(into->nf + from->nf, sizeof(*f));
+    if (f == NULL)
+      goto nomem;
+  }
+  /*
+   * On failure below, into's strings may be half moved; into is then
+   * released and emptied (merge is only used on copies it can redo).
+   */
+  while (i < into->nf || j < from->nf) {
+    const struct field *b = NULL;
+    struct field *a = NULL;
+    int c;
+    if (i == into->nf)
+      c = 1;
+    else if (j == from->nf)
+      c = -1;
+    else
+      c = strcmp(into->f[i].name, from->f[j].name);
+    if (c <= 0)
+      a = &into->f[i++];
+    if (c >= 0)
+      b = &from->f[j++];
+    if (entries_merge(a ? a->e : NULL, a ? a->n : 0, &into->vv, b ? b->e : NULL,
+                      b ? b->n : 0, &from->vv, &f[nf].e, &f[nf].n) != 0)
+      goto nomem;
+    if (f[nf].n == 0) {
+      free(f[nf].e);
+      f[nf].e = NULL;
+      continue;
+    }
+    if (a != NULL) {
+      f[nf].name = a->name;
+      a->name = NULL;
+    } else if ((f[nf].name = strdup(b->name)) == NULL) {
+      nf++;
+      goto nomem;
+    }
+    nf++;
+  }
+  if (entries_merge(into->tomb, into->ntomb, &into->vv, from->tomb, from->ntomb,
+                    &from->vv, &tomb, &ntomb) != 0)
+    goto nomem;
+
+  record_release(into);
+  into->vv = vv;
+  into->f = f;
+  into->nf = nf;
+  into->tomb = tomb;
+  into->ntomb = ntomb;
+  return 0;
+nomem:
+  fields_free(f, nf);
+  vv_release(&vv);
+  record_release(into);
+  return SB_ENOMEM;
+}
+
+/* --- reading ----------------------------------------------------------- */
+
+const struct field *record_field(const struct record *r, const char *name)
+{
+  bool found;
+  size_t i = field_find(r, name, &found);
+  return found ? &r->f[i] : NULL;
+}
+
+const struct entry *field_winner(const struct field *f)
+{
+  const struct entry *w = &f->e[0];
+  size_t i;
+  for (i = 1; i < f->n; i++) {
+    const struct entry *e = &f->e[i];
+    if (e->ts > w->ts || (e->ts == w->ts && dot_cmp(&e->dot, &w->dot) > 0))
+      w = e;
+  }
+  return w;
+}
+
+bool record_deleted(const struct record *r)
+{
+  return r->ntomb > 0 && r->nf == 0;
+}
+
+bool record_conflicted(const struct record *r)
+{
+  size_t i;
+  if (r->ntomb > 0 && r->nf > 0)
+    return true;
+  for (i = 0; i < r->nf; i++) {
+    if (r->f[i].n > 1)
+      return true;
+  }
+  return false;
+}
+
+bool record_empty(const struct record *r)
+{
+  return r->vv.n == 0;
+}
+
+cJSON *record_values(const struct record *r)
+{
+  cJSON *o = cJSON_CreateObject();
+  size_t i;
+  if (o == NULL)
+    return NULL;
+  for (i = 0; i < r->nf; i++) {
+    cJSON *v = cJSON_Parse(field_winner(&r->f[i])->value);
+    if (v == NULL) {
+      cJSON_Delete(o);
+      return NULL;
+    }
+    cJSON_AddItemToObject(o, r->f[i].name, v);
+  }
+  return o;
+}
+
+/* --- encoding ---------------------------------------------------------- */
+
+/*
+ * Names, ids and replica ids are restricted to characters JSON needs no
+ * escapes for, and values are canonical JSON already, so the canonical
+ * encoding is written directly.
+ */
+static void encode_entry(struct buf *b, const struct entry *e)
+{
+  buf_adds(b, "{\"dot\":[\"");
+  buf_adds(b, e->dot.replica);
+  buf_adds(b, "\",");
+  buf_addu(b, e->dot.counter);
+  buf_adds(b, "],\"ts\":");
+  buf_addu(b, e->ts);
+  if (e->value != NULL) {
+    buf_adds(b, ",\"value\":");
+    buf_adds(b, e->value);
+  }
+  buf_adds(b, "}");
+}
+
+char *record_encode(const struct record *r)
+{
+  struct buf b;
+  size_t i, k;
+
+  buf_init(&b);
+  buf_adds(&b, "{\"collection\":\"");
+  buf_adds(&b, r->collection);
+  buf_adds(&b,
+           record_deleted(r) ? "\",\"deleted\":true" : "\",\"deleted\":false");
+  buf_adds(&b, ",\"fields\":{");
+  for (i = 0; i < r->nf; i++) {
+    buf_adds(&b, i ? ",\"" : "\"");
+    buf_adds(&b, r->f[i].name);
+    buf_adds(&b, "\":[");
+    for (k = 0; k < r->f[i].n; k++) {
+      if (k)
+        buf_adds(&b, ",");
+      encode_entry(&b, &r->f[i].e[k]);
+    }
+    buf_adds(&b, "]");
+  }
+  buf_adds(&b, "},\"id\":\"");
+  buf_adds(&b, r->id);
+  buf_adds(&b, "\",\"tombstones\":[");
+  for (k = 0; k < r->ntomb; k++) {
+    if (k)
+      buf_adds(&b, ",");
+    encode_entry(&b, &r->tomb[k]);
+  }
+  buf_adds(&b, "],\"vv\":{");
+  for (k = 0; k < r->vv.n; k++) {
+    buf_adds(&b, k ? ",\"" : "\"");
+    buf_adds(&b, r->vv.v[k].replica);
+    buf_adds(&b, "\":");
+    buf_addu(&b, r->vv.v[k].counter);
+  }
+  buf_adds(&b, "}}");
+  return buf_take(&b, NULL);
+}
+
+cJSON *record_to_json(const struct record *r)
+{
+  char *text = record_encode(r);
+  cJSON *j = text ? cJSON_Parse(text) : NULL;
+  free(text);
+  return j;
+}
+
+/* --- decoding ---------------------------------------------------------- */
+
+/* Reads one entry {"dot":[r,c],"ts":t[,"value":v]} into e. */
+static int entry_from_json(struct entry *e, const cJSON *j, bool tombstone,
+                           const char *where, struct sb_err *err)
+{
+  const cJSON *dot = cJSON_GetObjectItemCaseSensitive(j, "dot");
+  const cJSON *ts = cJSON_GetObjectItemCaseSensitive(j, "ts");
+  const cJSON *value = cJSON_GetObjectItemCaseSensitive(j, "value");
+  const cJSON *rep, *ctr;
+
+  e->value = NULL;
+  if (!cJSON_IsObject(j))
+    return sb_err_set(err, SB_EINVAL, "%s: entry must be an object", where);
+  if (!cJSON_IsArray(dot) || cJSON_GetArraySize(dot) != 2)
+    return sb_err_set(err, SB_EINVAL, "%s: \"dot\" must be [replica, counter]",
+                      where);
+  rep = dot->child;
+  ctr = rep->next;
+  if (!cJSON_IsString(rep) || !replica_id_valid(rep->valuestring))
+    return sb_err_set(err, SB_EINVAL, "%s: bad replica id in dot", where);
+  if (!json_is_int(ctr, 1, (int64_t)SB_COUNTER_MAX))
+    return sb_err_set(err, SB_EINVAL,
+                      "%s: dot counter must be an integer from 1 to 2^53",
+                      where);
+  if (!json_is_int(ts, 0, (int64_t)SB_COUNTER_MAX))
+    return sb_err_set(err, SB_EINVAL,
+                      "%s: \"ts\" must be an integer from 0 to 2^53", where);
+  snprintf(e->dot.replica, sizeof(e->dot.replica), "%s", rep->valuestring);
+  e->dot.counter = (uint64_t)ctr->valuedouble;
+  e->ts = (uint64_t)ts->valuedouble;
+  if (tombstone) {
+    if (value != NULL)
+      return sb_err_set(err, SB_EINVAL, "%s: a tombstone has no value", where);
+    return 0;
+  }
+  if (value == NULL)
+    return sb_err_set(err, SB_EINVAL, "%s: entry has no \"value\"", where);
+  /* Values are canonical in every state we make; re-print to make sure. */
+  e->value = cJSON_PrintUnformatted(value);
+  if (e->value == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  return 0;
+}
+
+/* Reads a sorted, duplicate-free array of entries all covered by vv. */
+static int entries_from_json(struct entry **out, size_t *nout, const cJSON *arr,
+                             bool tombstone, const struct vv *vv,
+                             const char *where, struct sb_err *err)
+{
+  struct entry *e;
+  const cJSON *c;
+  size_t n = 0, cap;
+  int rc;
+
+  *out = NULL;
+  *nout = 0;
+  if (!cJSON_IsArray(arr))
+    return sb_err_set(err, SB_EINVAL, "%s must be an array", where);
+  cap = (size_t)cJSON_GetArraySize(arr);
+  if (cap == 0)
+    return tombstone ? 0
+                     : sb_err_set(err, SB_EINVAL, "%s has no entries", where);
+  e = calloc(cap, sizeof(*e));
+  if (e == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  for (c = arr->child; c != NULL; c = c->next) {
+    rc = entry_from_json(&e[n], c, tombstone, where, err);
+    if (rc != 0) {
+      free(e[n].value);
+      goto fail;
+    }
+    n++;
+    if (n > 1 && dot_cmp(&e[n - 2].dot, &e[n - 1].dot) >= 0) {
+      rc = sb_err_set(err, SB_EINVAL,
+                      "%s: entries must be sorted by dot, without duplicates",
+                      where);
+      goto fail;
+    }
+    if (!vv_covers(vv, &e[n - 1].dot)) {
+      rc = sb_err_set(err, SB_EINVAL,
+                      "%s: dot [\"%s\",%llu] is not covered by the version "
+                      "vector",
+                      where, e[n - 1].dot.replica,
+                      (unsigned long long)e[n - 1].dot.counter);
+      goto fail;
+    }
+  }
+  *out = e;
+  *nout = n;
+  return 0;
+fail:
+  entries_free(e, n);
+  return rc;
+}
+
+int record_from_json(struct record *r, const cJSON *json, struct sb_err *err)
+{
+  const cJSON *coll = cJSON_GetObjectItemCaseSensitive(json, "collection");
+  const cJSON *id = cJSON_GetObjectItemCaseSensitive(json, "id");
+  const cJSON *deleted = cJSON_GetObjectItemCaseSensitive(json, "deleted");
+  const cJSON *fields = cJSON_GetObjectItemCaseSensitive(json, "fields");
+  const cJSON *tombs = cJSON_GetObjectItemCaseSensitive(json, "tombstones");
+  const cJSON *vv = cJSON_GetObjectItemCaseSensitive(json, "vv");
+  const cJSON *c;
+  char where[SB_NAME_MAX + 32];
+  int rc;
+
+  record_release(r);
+  if (!cJSON_IsObject(json))
+    return sb_err_set(err, SB_EINVAL, "record state must be a JSON object");
+  if (!cJSON_IsString(coll) || !name_valid(coll->valuestring))
+    return sb_err_set(err, SB_EINVAL, "record state: bad \"collection\"");
+  if (!cJSON_IsString(id) || !record_id_valid(id->valuestring))
+    return sb_err_set(err, SB_EINVAL, "record state: bad \"id\"");
+  record_init(r, coll->valuestring, id->valuestring);
+  if (!cJSON_IsBool(deleted))
+    return sb_err_set(err, SB_EINVAL,
+                      "record %s/%s: \"deleted\" must be true or false",
+                      r->collection, r->id);
+  if (!cJSON_IsObject(fields))
+    return sb_err_set(err, SB_EINVAL,
+                      "record %s/%s: \"fields\" must be an object",
+                      r->collection, r->id);
+  rc = vv_from_json(&r->vv, vv, err);
+  if (rc != 0) {
+    sb_err_prefix(err, "record %s/%s", r->collection, r->id);
+    return rc;
+  }
+  rc = entries_from_json(&r->tomb, &r->ntomb, tombs, true, &r->vv,
+                         "\"tombstones\"", err);
+  if (rc != 0)
+    goto fail;
+  if (cJSON_GetArraySize(fields) > 0) {
+    r->f = calloc((size_t)cJSON_GetArraySize(fields), sizeof(*r->f));
+    if (r->f == NULL) {
+      rc = sb_err_set(err, SB_ENOMEM, NULL);
+      goto fail;
+    }
+  }
+  for (c = fields->child; c != NULL; c = c->next) {
+    struct field *f = &r->f[r->nf];
+    if (!name_valid(c->string)) {
+      rc = sb_err_set(err, SB_EINVAL, "bad field name \"%.80s\"", c->string);
+      goto fail;
+    }
+    /* json_parse sorted the keys and refused duplicates. */
+    if (r->nf > 0 && strcmp(r->f[r->nf - 1].name, c->string) >= 0) {
+      rc = sb_err_set(err, SB_EINVAL, "fields must be sorted by name");
+      goto fail;
+    }
+    f->name = strdup(c->string);
+    if (f->name == NULL) {
+      rc = sb_err_set(err, SB_ENOMEM, NULL);
+      goto fail;
+    }
+    r->nf++;
+    snprintf(where, sizeof(where), "field \"%s\"", c->string);
+    rc = entries_from_json(&f->e, &f->n, c, false, &r->vv, where, err);
+    if (rc != 0)
+      goto fail;
+  }
+  if (cJSON_IsTrue(deleted) != record_deleted(r)) {
+    rc = sb_err_set(err, SB_EINVAL,
+                    "\"deleted\" does not match the fields and tombstones");
+    goto fail;
+  }
+  return 0;
+fail:
+  sb_err_prefix(err, "record %s/%s", r->collection, r->id);
+  record_release(r);
+  return rc;
+}
+
+int record_decode(struct record *r, const char *text, size_t len,
+                  struct sb_err *err)
+{
+  cJSON *j = json_parse(text, len, "record state", err);
+  int rc;
+  if (j == NULL) {
+    record_release(r);
+    return err ? err->code : SB_EJSON;
+  }
+  rc = record_from_json(r, j, err);
+  cJSON_Delete(j);
+  return rc;
+}

@@ -1,0 +1,139 @@
+/*
+ * record.h - the record model and the deterministic merge.
+ *
+ * A record is keyed by (collection, id). Its state is:
+ *   - vv: the version vector, its whole causal history;
+ *   - fields: name -> a set of entries (value, dot, timestamp). Normally one
+ *     entry; several are siblings (concurrent writes), i.e. a conflict;
+ *   - tombstones: the entries of deletes (dot, timestamp, no value).
+ *
+ * A local write on replica r takes dot (r, vv[r] + 1). A put replaces the
+ * entries of the fields it sets (and drops tombstones: writing after a
+ * delete revives the record). A delete drops every field entry and leaves
+ * one tombstone. Every dot a state holds is covered by its vv.
+ *
+ * Merge of states A and B (DESIGN.md, "Merge"): per field, and for the
+ * tombstone set, an entry survives if both hold it or if the other side's
+ * vv does not cover its dot; vv becomes the pointwise max. This is a join:
+ * commutative, associative and idempotent, so replicas that have seen the
+ * same writes hold byte-identical states.
+ *
+ * A record is deleted when it has tombstones and no fields. Tombstones next
+ * to fields mean an edit the deleter had not seen: the record stays alive
+ * and is flagged as a conflict.
+ *
+ * Entries are kept sorted (fields by name, entries by dot); all strings are
+ * owned by the record.
+ */
+#ifndef SAMBANG_RECORD_H
+#define SAMBANG_RECORD_H
+
+#include "compat.h"
+
+#include "err.h"
+#include "vv.h"
+
+#include <cjson/cJSON.h>
+
+/* Collection and field names: 1..64 of [A-Za-z0-9_-]. */
+#define SB_NAME_MAX 64
+/* Record ids: 1..128 printable ASCII characters other than space. */
+#define SB_ID_MAX 128
+
+struct entry {
+  char *value; /* canonical JSON text; NULL in a tombstone */
+  struct dot dot;
+  uint64_t ts; /* HLC timestamp of the write */
+};
+
+struct field {
+  char *name;
+  struct entry *e; /* sorted by dot; n >= 1 */
+  size_t n;
+};
+
+struct record {
+  char collection[SB_NAME_MAX + 1];
+  char id[SB_ID_MAX + 1];
+  struct vv vv;
+  struct field *f; /* sorted by name */
+  size_t nf;
+  struct entry *tomb; /* sorted by dot */
+  size_t ntomb;
+};
+
+/* True if s is a well-formed collection or field name. */
+bool name_valid(const char *s);
+
+/* True if s is a well-formed record id. */
+bool record_id_valid(const char *s);
+
+/*
+ * Sets up an empty record (no history) for (collection, id). Allocates
+ * nothing; the caller checks the names with name_valid/record_id_valid.
+ */
+void record_init(struct record *r, const char *collection, const char *id);
+
+/* Frees the contents; r is an empty record of the same key afterwards. */
+void record_release(struct record *r);
+
+/* r becomes a deep copy of src. On error r is empty. */
+int record_copy(struct record *r, const struct record *src);
+
+/*
+ * A local write on `replica` at HLC time ts: sets every member of the JSON
+ * object `fields` (its values are stored in canonical form: object keys
+ * inside `fields` get sorted in place), leaves other fields as they are,
+ * drops tombstones. Refuses a non-object, an empty object or a bad field
+ * name with SB_EINVAL. On error r is unaltered.
+ */
+int record_put(struct record *r, const char *replica, uint64_t ts,
+               cJSON *fields, struct sb_err *err);
+
+/* A local delete on `replica` at ts. On error r is unaltered. */
+int record_delete(struct record *r, const char *replica, uint64_t ts);
+
+/* into = merge(into, from); both must have the same key. */
+int record_merge(struct record *into, const struct record *from);
+
+/* The field called name, or NULL. */
+const struct field *record_field(const struct record *r, const char *name);
+
+/* The entry reads return: latest timestamp, then greatest dot. */
+const struct entry *field_winner(const struct field *f);
+
+/* True if the record has tombstones and no fields. */
+bool record_deleted(const struct record *r);
+
+/* True if any field has siblings, or a delete met an unseen edit. */
+bool record_conflicted(const struct record *r);
+
+/* True if r has no history at all (never written or merged). */
+bool record_empty(const struct record *r);
+
+/* A new JSON object of field -> winner value, or NULL on ENOMEM. */
+cJSON *record_values(const struct record *r);
+
+/*
+ * The full state as a new JSON object with sorted keys:
+ * {"collection","deleted","fields":{name:[{"dot":[r,c],"ts":t,"value":v}]},
+ *  "id","tombstones":[{"dot":[r,c],"ts":t}],"vv":{...}}. NULL on ENOMEM.
+ */
+cJSON *record_to_json(const struct record *r);
+
+/* Canonical text of record_to_json (the export line); malloc'd or NULL. */
+char *record_encode(const struct record *r);
+
+/*
+ * Reads a state made by record_to_json into r (released first; the key is
+ * taken from the JSON). Strict: refuses wrong types, bad names and ids,
+ * unsorted or duplicate entries, dots not covered by vv, with SB_EINVAL and
+ * a message naming the bad part. On error r is empty.
+ */
+int record_from_json(struct record *r, const cJSON *json, struct sb_err *err);
+
+/* record_from_json on text[0..len). */
+int record_decode(struct record *r, const char *text, size_t len,
+                  struct sb_err *err);
+
+#endif

@@ -1,0 +1,2 @@
+/* schema.c - placeholder until written. */
+#include "compat.h"

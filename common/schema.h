@@ -1,0 +1,105 @@
+/*
+ * schema.h - the outreach data schema (deploy/schema.json).
+ *
+ * The office keeps the schema in one readable JSON file. It defines
+ * collections and their fields, with a type each:
+ *   string (max length), bool, int (min/max), date (YYYY-MM-DD),
+ *   enum (one of "values"), enum_list (a non-empty array of distinct
+ *   "values"), ref (the id of a record of collection "ref").
+ * A field may be "required" (must be present once the record is written)
+ * and "personal" (may be stored only while the collection's "consent"
+ * field is true). "option" names the CLI option of the domain commands
+ * (default: the field name with '_' as '-'), "help" describes it.
+ * Collections the schema does not define are free-form.
+ */
+#ifndef SAMBANG_SCHEMA_H
+#define SAMBANG_SCHEMA_H
+
+#include "compat.h"
+
+#include "err.h"
+
+#include <cjson/cJSON.h>
+
+enum schema_type {
+  SCHEMA_STRING,
+  SCHEMA_BOOL,
+  SCHEMA_INT,
+  SCHEMA_DATE,
+  SCHEMA_ENUM,
+  SCHEMA_ENUM_LIST,
+  SCHEMA_REF
+};
+
+struct schema_field {
+  char *name;
+  enum schema_type type;
+  bool required;
+  bool personal;
+  char *option; /* CLI option name without "--" */
+  char *help;
+  char **values; /* enum and enum_list */
+  size_t nvalues;
+  char *ref;        /* ref: the referenced collection */
+  int64_t min, max; /* int: bounds; string: max length in max */
+};
+
+struct schema_collection {
+  char *name;
+  char *help;
+  char *consent; /* the consent field, or NULL */
+  struct schema_field *fields;
+  size_t nfields;
+};
+
+struct schema {
+  struct schema_collection *c;
+  size_t nc;
+};
+
+/* The schema compiled into the binaries (deploy/schema.json). */
+extern const char schema_default_text[];
+
+/*
+ * Parses schema text. Refuses malformed schemas with SB_ESCHEMA and a
+ * message naming the bad collection/field. *out is malloc'd.
+ */
+int schema_parse(const char *text, struct schema **out, struct sb_err *err);
+
+/* Frees a schema (NULL is fine). */
+void schema_free(struct schema *s);
+
+/* The collection called name, or NULL if the schema leaves it free-form. */
+const struct schema_collection *schema_collection(const struct schema *s,
+                                                  const char *name);
+
+/* The field called name in c, or NULL. */
+const struct schema_field *schema_field(const struct schema_collection *c,
+                                        const char *name);
+
+/*
+ * Checks the fields a write sets (a JSON object) against c: unknown fields,
+ * wrong types, values outside an enum, unparseable dates, over-long strings.
+ * Enum values that match case-insensitively are rewritten in place to the
+ * schema's spelling. SB_ESCHEMA with a message that names the field, the bad
+ * value and (for enums) the allowed values.
+ */
+int schema_check_write(const struct schema_collection *c, cJSON *fields,
+                       struct sb_err *err);
+
+/*
+ * Checks a record's values after the write (a JSON object of winner
+ * values): required fields present, personal fields only with consent.
+ */
+int schema_check_record(const struct schema_collection *c, const cJSON *values,
+                        struct sb_err *err);
+
+/*
+ * Converts a CLI option argument to the JSON value of field f ("yes" to
+ * true, "3" to 3, "a,b" to ["a","b"] for enum_list...). NULL with
+ * SB_ESCHEMA on a value that does not parse.
+ */
+cJSON *schema_value_from_arg(const struct schema_field *f, const char *arg,
+                             struct sb_err *err);
+
+#endif

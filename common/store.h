@@ -1,0 +1,113 @@
+/*
+ * store.h - the local SQLite store of one replica.
+ *
+ * One SQLite file in WAL mode, shared safely by the CLI and a daemon
+ * (busy timeout, BEGIN IMMEDIATE for writers). It holds:
+ *   - meta: replica id, HLC, the schema text, settings (server URL, ...);
+ *   - records: one row per (collection, id) with the canonical state
+ *     (record_encode) and seq, the local change sequence number given at
+ *     its last change, so a replicator can ask "what changed since X".
+ * The file is marked with PRAGMA application_id and versioned with
+ * PRAGMA user_version; store_open migrates older layouts and refuses
+ * foreign, newer or corrupt files with a clear error.
+ *
+ * Writes happen inside store_begin/store_commit (one transaction per
+ * operation or batch); store_rollback undoes everything since store_begin.
+ */
+#ifndef SAMBANG_STORE_H
+#define SAMBANG_STORE_H
+
+#include "compat.h"
+
+#include "err.h"
+#include "record.h"
+
+struct store;
+
+/* Default busy timeout; $SAMBANG_BUSY_TIMEOUT_MS overrides it. */
+#define STORE_BUSY_TIMEOUT_MS 5000
+
+/*
+ * Creates a new store at path with a fresh replica id and the given schema
+ * text (stored verbatim). Refuses an existing file with SB_EEXIST and
+ * leaves it alone. On success *out is open; on failure nothing is left.
+ */
+int store_create(const char *path, const char *schema_json, struct store **out,
+                 struct sb_err *err);
+
+/*
+ * Opens an existing store. SB_ENOTFOUND if there is none, SB_ENOTSTORE for a
+ * file that is not a sambang store, SB_ECORRUPT, SB_EVERSION, SB_EBUSY...
+ */
+int store_open(const char *path, struct store **out, struct sb_err *err);
+
+/* Closes the store (rolling back an open transaction). NULL is fine. */
+void store_close(struct store *s);
+
+/* This replica's id (owned by the store). */
+const char *store_replica(const struct store *s);
+
+/* The schema text kept in the store (owned by the store). */
+const char *store_schema_text(const struct store *s);
+
+/* Starts a write transaction (BEGIN IMMEDIATE); SB_EBUSY past the timeout. */
+int store_begin(struct store *s, struct sb_err *err);
+
+/* Commits (saving the HLC); on failure the transaction is rolled back. */
+int store_commit(struct store *s, struct sb_err *err);
+
+/* Rolls back the open transaction, if any. */
+void store_rollback(struct store *s);
+
+/* A new HLC timestamp for a local write (inside a transaction). */
+uint64_t store_tick(struct store *s);
+
+/* Takes note of a remote timestamp (inside a transaction). */
+void store_observe(struct store *s, uint64_t ts);
+
+/*
+ * Loads the state of (collection, id) into r (released first). A record
+ * never seen gives SB_ENOTFOUND and an empty r with that key.
+ */
+int store_get(struct store *s, const char *collection, const char *id,
+              struct record *r, struct sb_err *err);
+
+/*
+ * Writes r's state (inside a transaction), giving it the next local change
+ * sequence number. SB_ETOOBIG if its encoding is over SB_RECORD_MAX.
+ */
+int store_put(struct store *s, const struct record *r, struct sb_err *err);
+
+/*
+ * Calls fn for every record, in (collection, id) order; collection NULL
+ * means all collections. Stops at the first non-zero return of fn and
+ * returns it. Tombstoned records are included.
+ */
+typedef int (*store_record_fn)(const struct record *r, uint64_t seq, void *ctx);
+int store_each(struct store *s, const char *collection, store_record_fn fn,
+               void *ctx, struct sb_err *err);
+
+/* Calls fn for every record whose seq > since, in seq order. */
+int store_changes(struct store *s, uint64_t since, store_record_fn fn,
+                  void *ctx, struct sb_err *err);
+
+/* The greatest local change sequence number (0 for an empty store). */
+int store_last_seq(struct store *s, uint64_t *seq, struct sb_err *err);
+
+/* Settings kept in meta. get: malloc'd value or SB_ENOTFOUND. */
+int store_meta_get(struct store *s, const char *key, char **value,
+                   struct sb_err *err);
+int store_meta_set(struct store *s, const char *key, const char *value,
+                   struct sb_err *err);
+
+struct store_counts {
+  uint64_t records;    /* live records */
+  uint64_t deleted;    /* tombstoned records */
+  uint64_t conflicted; /* records with siblings or delete/edit conflicts */
+};
+
+/* Counts of one collection (NULL: all). */
+int store_count(struct store *s, const char *collection,
+                struct store_counts *out, struct sb_err *err);
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * utf8.c - UTF-8 validation.
+ *
+ * cJSON copies bytes through without checking them, so every text that
+ * enters a store is checked here first (RFC 3629 well-formedness, the
+ * byte table of Unicode 15, section 3.9, table 3-7).
+ */
+#include "compat.h"
+
+#include "utf8.h"
+
+bool utf8_valid(const char *str, size_t len)
+{
+  const unsigned char *s = (const unsigned char *)str;
+  size_t i = 0;
+
+  while (i < len) {
+    unsigned char c = s[i];
+    unsigned char lo = 0x80, hi = 0xBF;
+    size_t need, k;
+
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    if (c >= 0xC2 && c <= 0xDF) {
+      need = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      need = 2;
+      if (c == 0xE0)
+        lo = 0xA0; /* no overlongs */
+      else if (c == 0xED)
+        hi = 0x9F; /* no surrogates */
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      need = 3;
+      if (c == 0xF0)
+        lo = 0x90; /* no overlongs */
+      else if (c == 0xF4)
+        hi = 0x8F; /* nothing above U+10FFFF */
+    } else {
+      return false;
+    }
+    if (len - i <= need)
+      return false;
+    /* The first continuation byte has the narrowed range. */
+    if (s[i + 1] < lo || s[i + 1] > hi)
+      return false;
+    for (k = 2; k <= need; k++) {
+      if (s[i + k] < 0x80 || s[i + k] > 0xBF)
+        return false;
+    }
+    i += need + 1;
+  }
+  return true;
+}

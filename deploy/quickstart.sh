@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# quickstart.sh - from a fresh Debian 12 machine to a working sambang.
+#
+#   deploy/quickstart.sh demo   install what is missing, build, run the main job
+#   deploy/quickstart.sh test   install what is missing, build, pass all tests
+#                               (the whole suite under ASan + UBSan, -Werror)
+#
+# Packages come from Debian only; apt runs only when something is missing.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+mode=${1:-demo}
+
+packages=(build-essential cmake pkg-config clang
+  libsqlite3-dev sqlite3 libcjson-dev libuv1-dev libcurl4-openssl-dev
+  libmicrohttpd-dev zlib1g-dev util-linux)
+
+install_missing() {
+  local missing=() p
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+      missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "quickstart: installing ${missing[*]}" >&2
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq \
+    --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+build() { # build DIR [cmake args...]
+  local dir=$1
+  shift
+  cmake -S "$top" -B "$dir" "$@" >/dev/null
+  cmake --build "$dir" -j"$(nproc)"
+}
+
+case "$mode" in
+demo)
+  install_missing
+  build "$top/build-release" -DCMAKE_BUILD_TYPE=Release
+  exec bash "$top/deploy/demo.sh" "$top/build-release"
+  ;;
+test)
+  install_missing
+  build "$top/build-asan" -DCMAKE_BUILD_TYPE=Debug -DASAN=ON
+  cd "$top/build-asan"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest -j"$(nproc)" --output-on-failure
+  ;;
+*)
+  echo "usage: deploy/quickstart.sh [demo|test]" >&2
+  exit 2
+  ;;
+esac

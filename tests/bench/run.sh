@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs every benchmark on a Release build and prints the figures.
+# usage: tests/bench/run.sh [BUILD_DIR]   (default: build-release)
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=${1:-$top/build-release}
+cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$build" -j2 >/dev/null
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+echo "== import (tests/bench/bench_import.c)"
+"$build/tests/bench/bench_import" "$build/client/sambang" 100000 "$work"
+if [ -x "$build/tests/bench/bench_merge" ]; then
+  echo "== merge (tests/bench/bench_merge.c)"
+  "$build/tests/bench/bench_merge"
+fi

@@ -1,2 +1,1039 @@
-/* store.c - placeholder until written. */
+/*
+ * store.c - the local SQLite store of one replica (see store.h).
+ *
+ * One connection per struct store; every statement is prepared once at
+ * open and reset after each use, so no read transaction is left open to
+ * block WAL checkpoints. The file is ours when PRAGMA application_id says
+ * 'SBNG'; PRAGMA user_version is the layout version, and `migrations`
+ * below holds the SQL that takes a file from version i to i + 1 (entry 0
+ * creates the layout, so store_create is "migrate an empty file").
+ *
+ * seq, the local change sequence, is max(records.seq): rows are never
+ * removed (deletes leave tombstones), so it never goes backwards. Writers
+ * take the write lock with BEGIN IMMEDIATE and then load seq and the HLC,
+ * so two processes sharing the file never hand out the same seq.
+ *
+ * Every SQLite result is translated into an SB_E code in store_sqlerr.
+ */
 #include "compat.h"
+
+#include "store.h"
+
+#include "hlc.h"
+#include "json.h"
+#include "uuid.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define STORE_APP_ID 0x53424E47 /* 'SBNG' */
+#define STORE_BUSY_ENV "SAMBANG_BUSY_TIMEOUT_MS"
+
+/* migrations[i] takes a layout from version i to i + 1. */
+static const char *const migrations[] = {
+    /* 0 -> 1: the first layout. */
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE records(collection TEXT NOT NULL, id TEXT NOT NULL,"
+    " seq INTEGER NOT NULL, deleted INTEGER NOT NULL,"
+    " conflict INTEGER NOT NULL, state TEXT NOT NULL,"
+    " UNIQUE(collection, id));"
+    "CREATE UNIQUE INDEX records_seq ON records(seq);",
+};
+
+#define STORE_LAYOUT_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+enum {
+  ST_BEGIN,
+  ST_COMMIT,
+  ST_ROLLBACK,
+  ST_META_GET,
+  ST_META_SET,
+  ST_MAX_SEQ,
+  ST_GET,
+  ST_PUT,
+  ST_EACH_ALL,
+  ST_EACH_COLL,
+  ST_CHANGES,
+  ST_COUNT_ALL,
+  ST_COUNT_COLL,
+  ST_COUNT_
+};
+
+static const char *const stmt_sql[ST_COUNT_] = {
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+    [ST_META_SET] = "INSERT INTO meta(key, value) VALUES(?1, ?2)"
+                    " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    [ST_MAX_SEQ] = "SELECT coalesce(max(seq), 0) FROM records",
+    [ST_GET] = "SELECT state FROM records WHERE collection = ?1 AND id = ?2",
+    [ST_PUT] = "INSERT INTO records(collection, id, seq, deleted, conflict,"
+               " state) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"
+               " ON CONFLICT(collection, id) DO UPDATE SET"
+               " seq = excluded.seq, deleted = excluded.deleted,"
+               " conflict = excluded.conflict, state = excluded.state",
+    [ST_EACH_ALL] = "SELECT collection, id, seq, state FROM records"
+                    " ORDER BY collection, id",
+    [ST_EACH_COLL] = "SELECT collection, id, seq, state FROM records"
+                     " WHERE collection = ?1 ORDER BY id",
+    [ST_CHANGES] = "SELECT collection, id, seq, state FROM records"
+                   " WHERE seq > ?1 ORDER BY seq",
+    [ST_COUNT_ALL] = "SELECT coalesce(sum(deleted = 0), 0),"
+                     " coalesce(sum(deleted), 0), coalesce(sum(conflict), 0)"
+                     " FROM records",
+    [ST_COUNT_COLL] = "SELECT coalesce(sum(deleted = 0), 0),"
+                      " coalesce(sum(deleted), 0), coalesce(sum(conflict), 0)"
+                      " FROM records WHERE collection = ?1",
+};
+
+struct store {
+  sqlite3 *db;
+  char *path;
+  char replica[17];
+  char *schema;
+  struct hlc clock;
+  uint64_t seq; /* the last seq handed out (valid inside a transaction) */
+  bool in_tx;
+  int busy_ms;
+  sqlite3_stmt *st[ST_COUNT_];
+};
+
+/* Translates a SQLite result into an SB_E code and a message naming PATH. */
+static int store_sqlerr(const struct store *s, int rc, const char *what,
+                        struct sb_err *err)
+{
+  const char *detail =
+      s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
+
+  switch (rc & 0xff) {
+  case SQLITE_BUSY:
+  case SQLITE_LOCKED:
+    return sb_err_set(err, SB_EBUSY,
+                      "store %s is locked by another writer (waited %d ms)",
+                      s->path, s->busy_ms);
+  case SQLITE_READONLY:
+    return sb_err_set(err, SB_EREADONLY, "store %s is read-only (%s: %s)",
+                      s->path, what, detail);
+  case SQLITE_FULL:
+    return sb_err_set(err, SB_EFULL, "disk full while writing %s (%s: %s)",
+                      s->path, what, detail);
+  case SQLITE_IOERR:
+    return sb_err_set(err, SB_EIO, "I/O error on store %s (%s: %s)", s->path,
+                      what, detail);
+  case SQLITE_CANTOPEN:
+    return sb_err_set(err, SB_EIO, "cannot open store %s (%s: %s)", s->path,
+                      what, detail);
+  case SQLITE_CORRUPT:
+    return sb_err_set(err, SB_ECORRUPT, "store %s is corrupt (%s: %s)", s->path,
+                      what, detail);
+  case SQLITE_NOTADB:
+    return sb_err_set(err, SB_ENOTSTORE, "%s is not a sambang store (%s)",
+                      s->path, detail);
+  case SQLITE_NOMEM:
+    return sb_err_set(err, SB_ENOMEM, "out of memory (%s on %s)", what,
+                      s->path);
+  default:
+    return sb_err_set(err, SB_EINTERNAL, "store %s: %s failed: %s (%d)",
+                      s->path, what, detail, rc);
+  }
+}
+
+/* Resets a statement after use (its error, if any, was already seen). */
+static void stmt_done(sqlite3_stmt *st)
+{
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+}
+
+/* After a failed write: SQLite may have rolled the transaction back. */
+static void store_tx_check(struct store *s)
+{
+  if (s->in_tx && sqlite3_get_autocommit(s->db))
+    s->in_tx = false;
+}
+
+/* Runs a statement that returns no rows. */
+static int store_run(struct store *s, int which, const char *what,
+                     struct sb_err *err)
+{
+  sqlite3_stmt *st = s->st[which];
+  int rc = sqlite3_step(st);
+  int ret = 0;
+  if (rc != SQLITE_DONE)
+    ret = store_sqlerr(s, rc, what, err);
+  stmt_done(st);
+  return ret;
+}
+
+/* Runs each statement of a fixed SQL script (no parameters). */
+static int store_script(struct store *s, const char *sql, const char *what,
+                        struct sb_err *err)
+{
+  while (*sql != '\0') {
+    sqlite3_stmt *st = NULL;
+    const char *tail = NULL;
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, &tail);
+    if (rc != SQLITE_OK)
+      return store_sqlerr(s, rc, what, err);
+    if (st == NULL) /* only whitespace or comments left */
+      break;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+      ;
+    if (rc != SQLITE_DONE) {
+      rc = store_sqlerr(s, rc, what, err);
+      sqlite3_finalize(st);
+      return rc;
+    }
+    sqlite3_finalize(st);
+    sql = tail;
+  }
+  return 0;
+}
+
+/* Reads an integer PRAGMA (application_id, user_version). */
+static int store_pragma_int(struct store *s, const char *name, int *out,
+                            struct sb_err *err)
+{
+  char sql[64];
+  sqlite3_stmt *st = NULL;
+  int rc;
+
+  snprintf(sql, sizeof(sql), "PRAGMA %s", name);
+  rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return store_sqlerr(s, rc, sql, err);
+  rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) {
+    *out = sqlite3_column_int(st, 0);
+    rc = 0;
+  } else {
+    rc = store_sqlerr(s, rc, sql, err);
+  }
+  sqlite3_finalize(st);
+  return rc;
+}
+
+/* Sets an integer PRAGMA (its value cannot be a bound parameter). */
+static int store_pragma_set(struct store *s, const char *name, long value,
+                            struct sb_err *err)
+{
+  char sql[64];
+  snprintf(sql, sizeof(sql), "PRAGMA %s = %ld", name, value);
+  return store_script(s, sql, sql, err);
+}
+
+/* The busy timeout: $SAMBANG_BUSY_TIMEOUT_MS or the default. */
+static int store_busy_timeout(int *ms, struct sb_err *err)
+{
+  const char *v = getenv(STORE_BUSY_ENV);
+  char *end;
+  long n;
+
+  *ms = STORE_BUSY_TIMEOUT_MS;
+  if (v == NULL || *v == '\0')
+    return 0;
+  errno = 0;
+  n = strtol(v, &end, 10);
+  if (*v < '0' || *v > '9' || *end != '\0' || errno != 0 || n > INT_MAX)
+    return sb_err_set(err, SB_EINVAL,
+                      "%s must be a whole number of milliseconds, not \"%s\"",
+                      STORE_BUSY_ENV, v);
+  *ms = (int)n;
+  return 0;
+}
+
+/* Parses a decimal uint64 (digits only); false if it is not one. */
+static bool parse_u64(const char *text, uint64_t *out)
+{
+  char *end;
+  unsigned long long n;
+  if (text[0] < '0' || text[0] > '9')
+    return false;
+  errno = 0;
+  n = strtoull(text, &end, 10);
+  if (*end != '\0' || errno != 0)
+    return false;
+  *out = (uint64_t)n;
+  return true;
+}
+
+/* meta[key] as a malloc'd string; SB_ENOTFOUND (no message) if absent. */
+static int meta_read(struct store *s, const char *key, char **value,
+                     struct sb_err *err)
+{
+  sqlite3_stmt *st = s->st[ST_META_GET];
+  int rc;
+
+  *value = NULL;
+  sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+  rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) {
+    const char *v = (const char *)sqlite3_column_text(st, 0);
+    *value = v != NULL ? strdup(v) : NULL;
+    rc = *value != NULL ? 0 : SB_ENOMEM;
+    if (rc != 0)
+      sb_err_set(err, rc, "out of memory reading %s from store %s", key,
+                 s->path);
+  } else if (rc == SQLITE_DONE) {
+    rc = SB_ENOTFOUND;
+  } else {
+    rc = store_sqlerr(s, rc, "reading meta", err);
+  }
+  stmt_done(st);
+  return rc;
+}
+
+static int meta_write(struct store *s, const char *key, const char *value,
+                      struct sb_err *err)
+{
+  sqlite3_stmt *st = s->st[ST_META_SET];
+  int rc;
+
+  sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+  rc = store_run(s, ST_META_SET, "writing meta", err);
+  store_tx_check(s);
+  return rc;
+}
+
+/* Takes the stored HLC into the in-memory clock (it never goes back). */
+static int store_load_hlc(struct store *s, struct sb_err *err)
+{
+  char *text = NULL;
+  uint64_t ts;
+  int rc = meta_read(s, "hlc", &text, err);
+
+  if (rc == SB_ENOTFOUND)
+    return sb_err_set(err, SB_ECORRUPT, "store %s has no clock (meta hlc)",
+                      s->path);
+  if (rc != 0)
+    return rc;
+  if (!parse_u64(text, &ts)) {
+    rc = sb_err_set(err, SB_ECORRUPT, "store %s has a bad clock value \"%s\"",
+                    s->path, text);
+  } else {
+    hlc_observe(&s->clock, ts);
+  }
+  free(text);
+  return rc;
+}
+
+static int store_load_seq(struct store *s, struct sb_err *err)
+{
+  sqlite3_stmt *st = s->st[ST_MAX_SEQ];
+  int rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) {
+    sqlite3_int64 n = sqlite3_column_int64(st, 0);
+    s->seq = n > 0 ? (uint64_t)n : 0;
+    rc = 0;
+  } else {
+    rc = store_sqlerr(s, rc, "reading the change sequence", err);
+  }
+  stmt_done(st);
+  return rc;
+}
+
+/* Frees s after finalizing its statements and closing the connection. */
+static void store_free(struct store *s)
+{
+  int i;
+  if (s == NULL)
+    return;
+  for (i = 0; i < ST_COUNT_; i++)
+    sqlite3_finalize(s->st[i]);
+  sqlite3_close_v2(s->db);
+  free(s->schema);
+  free(s->path);
+  free(s);
+}
+
+/* A new struct store for path (not open yet). */
+static int store_alloc(const char *path, struct store **out, struct sb_err *err)
+{
+  struct store *s = calloc(1, sizeof(*s));
+  int rc;
+
+  *out = NULL;
+  if (s == NULL || (s->path = strdup(path)) == NULL) {
+    free(s);
+    return sb_err_set(err, SB_ENOMEM, "out of memory opening store %s", path);
+  }
+  rc = store_busy_timeout(&s->busy_ms, err);
+  if (rc != 0) {
+    store_free(s);
+    return rc;
+  }
+  *out = s;
+  return 0;
+}
+
+/* Opens the connection (flags: SQLITE_OPEN_*) with our settings. */
+static int store_connect(struct store *s, int flags, struct sb_err *err)
+{
+  int rc = sqlite3_open_v2(s->path, &s->db, flags, NULL);
+  if (rc != SQLITE_OK)
+    return store_sqlerr(s, rc, "opening", err);
+  sqlite3_extended_result_codes(s->db, 1);
+  sqlite3_busy_timeout(s->db, s->busy_ms);
+  return 0;
+}
+
+/* Switches to WAL with durable commits. Only on a file known to be ours. */
+static int store_configure(struct store *s, struct sb_err *err)
+{
+  sqlite3_stmt *st = NULL;
+  int rc =
+      sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return store_sqlerr(s, rc, "setting WAL mode", err);
+  rc = sqlite3_step(st);
+  if (rc != SQLITE_ROW) {
+    rc = store_sqlerr(s, rc, "setting WAL mode", err);
+  } else if (strcmp((const char *)sqlite3_column_text(st, 0), "wal") != 0) {
+    rc = sb_err_set(err, SB_EIO, "store %s cannot use WAL mode (got %s)",
+                    s->path, (const char *)sqlite3_column_text(st, 0));
+  } else {
+    rc = 0;
+  }
+  sqlite3_finalize(st);
+  if (rc != 0)
+    return rc;
+  return store_script(s, "PRAGMA synchronous = FULL", "setting synchronous",
+                      err);
+}
+
+static int store_prepare(struct store *s, struct sb_err *err)
+{
+  int i, rc;
+  for (i = 0; i < ST_COUNT_; i++) {
+    rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+                            &s->st[i], NULL);
+    if (rc != SQLITE_OK)
+      return store_sqlerr(s, rc, "preparing statements", err);
+  }
+  return 0;
+}
+
+/*
+ * Brings the layout from its user_version up to ours, in one transaction
+ * (rechecking the version under the write lock: another process may have
+ * migrated meanwhile).
+ */
+static int store_migrate(struct store *s, struct sb_err *err)
+{
+  int version, rc;
+
+  rc = store_script(s, "BEGIN IMMEDIATE", "starting migration", err);
+  if (rc != 0)
+    return rc;
+  rc = store_pragma_int(s, "user_version", &version, err);
+  if (rc != 0)
+    goto fail;
+  if (version > STORE_LAYOUT_VERSION || version < 0) {
+    rc = sb_err_set(err, SB_EVERSION,
+                    "store %s has layout version %d; this sambang knows "
+                    "up to %d (upgrade sambang)",
+                    s->path, version, STORE_LAYOUT_VERSION);
+    goto fail;
+  }
+  for (; version < STORE_LAYOUT_VERSION; version++) {
+    rc = store_script(s, migrations[version], "migrating the layout", err);
+    if (rc != 0)
+      goto fail;
+  }
+  rc = store_pragma_set(s, "user_version", STORE_LAYOUT_VERSION, err);
+  if (rc != 0)
+    goto fail;
+  rc = store_script(s, "COMMIT", "committing migration", err);
+  if (rc != 0)
+    goto fail;
+  return 0;
+
+fail:
+  if (!sqlite3_get_autocommit(s->db))
+    store_script(s, "ROLLBACK", "rolling back", NULL);
+  return rc;
+}
+
+/* Loads replica id, schema text and clock from meta. */
+static int store_load_meta(struct store *s, struct sb_err *err)
+{
+  char *replica = NULL;
+  int rc = meta_read(s, "replica", &replica, err);
+
+  if (rc == SB_ENOTFOUND)
+    return sb_err_set(err, SB_ECORRUPT, "store %s has no replica id", s->path);
+  if (rc != 0)
+    return rc;
+  if (strlen(replica) != sizeof(s->replica) - 1) {
+    rc = sb_err_set(err, SB_ECORRUPT, "store %s has a bad replica id \"%s\"",
+                    s->path, replica);
+    free(replica);
+    return rc;
+  }
+  memcpy(s->replica, replica, sizeof(s->replica));
+  free(replica);
+
+  rc = meta_read(s, "schema", &s->schema, err);
+  if (rc == SB_ENOTFOUND)
+    return sb_err_set(err, SB_ECORRUPT, "store %s has no schema", s->path);
+  if (rc != 0)
+    return rc;
+  return store_load_hlc(s, err);
+}
+
+int store_open(const char *path, struct store **out, struct sb_err *err)
+{
+  struct store *s = NULL;
+  struct stat sb;
+  int app_id, version, rc;
+
+  *out = NULL;
+  if (stat(path, &sb) != 0) {
+    if (errno == ENOENT)
+      return sb_err_set(err, SB_ENOTFOUND,
+                        "no store at %s (run `sambang init` first)", path);
+    return sb_err_set(err, SB_EIO, "cannot read %s: %s", path, strerror(errno));
+  }
+  if (!S_ISREG(sb.st_mode))
+    return sb_err_set(err, SB_ENOTSTORE,
+                      "%s is not a sambang store (not a regular file)", path);
+  rc = store_alloc(path, &s, err);
+  if (rc != 0)
+    return rc;
+  rc = store_connect(s, SQLITE_OPEN_READWRITE, err);
+  if (rc != 0)
+    goto fail;
+
+  /* Look before touching: a foreign file must not be changed (no WAL). */
+  rc = store_pragma_int(s, "application_id", &app_id, err);
+  if (rc != 0)
+    goto fail;
+  if (app_id != STORE_APP_ID) {
+    rc = sb_err_set(err, SB_ENOTSTORE, "%s is not a sambang store", path);
+    goto fail;
+  }
+  rc = store_pragma_int(s, "user_version", &version, err);
+  if (rc != 0)
+    goto fail;
+  if (version > STORE_LAYOUT_VERSION) {
+    rc = sb_err_set(err, SB_EVERSION,
+                    "store %s has layout version %d; this sambang knows "
+                    "up to %d (upgrade sambang)",
+                    path, version, STORE_LAYOUT_VERSION);
+    goto fail;
+  }
+  if (version < 1) {
+    /* store_create writes id and layout in one transaction. */
+    rc = sb_err_set(err, SB_ECORRUPT,
+                    "store %s is incomplete (no layout version)", path);
+    goto fail;
+  }
+  rc = store_configure(s, err);
+  if (rc != 0)
+    goto fail;
+  if (version < STORE_LAYOUT_VERSION) {
+    rc = store_migrate(s, err);
+    if (rc != 0)
+      goto fail;
+  }
+  rc = store_prepare(s, err);
+  if (rc != 0)
+    goto fail;
+  rc = store_load_meta(s, err);
+  if (rc != 0)
+    goto fail;
+  *out = s;
+  return 0;
+
+fail:
+  store_free(s);
+  return rc;
+}
+
+/* The SB_E code for a failed file creation. */
+static int errno_code(int e)
+{
+  switch (e) {
+  case EACCES:
+  case EPERM:
+  case EROFS:
+    return SB_EREADONLY;
+  case ENOSPC:
+  case EDQUOT:
+    return SB_EFULL;
+  case ENOMEM:
+    return SB_ENOMEM;
+  default:
+    return SB_EIO;
+  }
+}
+
+/* Removes path + suffix if created says it did not exist before. */
+static void remove_created(const char *path, const char *suffix, bool created)
+{
+  char name[PATH_MAX];
+  if (!created)
+    return;
+  if (snprintf(name, sizeof(name), "%s%s", path, suffix) < (int)sizeof(name))
+    unlink(name);
+}
+
+static bool file_exists(const char *path, const char *suffix)
+{
+  char name[PATH_MAX];
+  struct stat sb;
+  if (snprintf(name, sizeof(name), "%s%s", path, suffix) >= (int)sizeof(name))
+    return false;
+  return lstat(name, &sb) == 0;
+}
+
+/* fsyncs the directory holding path, so the new file's name is durable. */
+static void sync_parent(const char *path)
+{
+  char dir[PATH_MAX];
+  const char *slash = strrchr(path, '/');
+  int fd;
+
+  if (slash == NULL)
+    snprintf(dir, sizeof(dir), ".");
+  else if (slash == path)
+    snprintf(dir, sizeof(dir), "/");
+  else
+    snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+  fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    fsync(fd);
+    close(fd);
+  }
+}
+
+/* Makes the file ours: id, layout, meta. One transaction. */
+static int store_init_file(struct store *s, const char *schema_json,
+                           struct sb_err *err)
+{
+  char hlc_text[24];
+  int v, rc;
+
+  if (replica_id_new(s->replica) != 0)
+    return sb_err_set(err, SB_EIO, "cannot make a replica id for %s: %s",
+                      s->path, "no randomness from the OS");
+  s->schema = strdup(schema_json);
+  if (s->schema == NULL)
+    return sb_err_set(err, SB_ENOMEM, "out of memory creating store %s",
+                      s->path);
+
+  rc = store_configure(s, err);
+  if (rc != 0)
+    return rc;
+  rc = store_script(s, "BEGIN IMMEDIATE", "creating the store", err);
+  if (rc != 0)
+    return rc;
+  rc = store_pragma_set(s, "application_id", STORE_APP_ID, err);
+  for (v = 0; rc == 0 && v < STORE_LAYOUT_VERSION; v++)
+    rc = store_script(s, migrations[v], "creating the layout", err);
+  if (rc == 0)
+    rc = store_pragma_set(s, "user_version", STORE_LAYOUT_VERSION, err);
+  if (rc == 0)
+    rc = store_prepare(s, err);
+  snprintf(hlc_text, sizeof(hlc_text), "%llu",
+           (unsigned long long)s->clock.last);
+  if (rc == 0)
+    rc = meta_write(s, "replica", s->replica, err);
+  if (rc == 0)
+    rc = meta_write(s, "schema", s->schema, err);
+  if (rc == 0)
+    rc = meta_write(s, "hlc", hlc_text, err);
+  if (rc == 0)
+    rc = store_run(s, ST_COMMIT, "creating the store", err);
+  if (rc != 0 && !sqlite3_get_autocommit(s->db))
+    store_script(s, "ROLLBACK", "rolling back", NULL);
+  return rc;
+}
+
+int store_create(const char *path, const char *schema_json, struct store **out,
+                 struct sb_err *err)
+{
+  struct store *s = NULL;
+  bool had_shm;
+  int fd, rc;
+
+  *out = NULL;
+  if (schema_json == NULL)
+    return sb_err_set(err, SB_EINVAL, "no schema given for the store at %s",
+                      path);
+  had_shm = file_exists(path, "-shm");
+  /* A stray -wal would be replayed into the new file: refuse it too. */
+  if (file_exists(path, "-wal") || file_exists(path, ""))
+    return sb_err_set(err, SB_EEXISTS, "a store already exists at %s", path);
+  rc = store_alloc(path, &s, err);
+  if (rc != 0)
+    return rc;
+
+  fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    int e = errno;
+    store_free(s);
+    if (e == EEXIST)
+      return sb_err_set(err, SB_EEXISTS, "a store already exists at %s", path);
+    return sb_err_set(err, errno_code(e), "cannot create store %s: %s", path,
+                      strerror(e));
+  }
+  close(fd);
+
+  rc = store_connect(s, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, err);
+  if (rc == 0)
+    rc = store_init_file(s, schema_json, err);
+  if (rc != 0) {
+    store_free(s);
+    remove_created(path, "", true);
+    remove_created(path, "-wal", true);
+    remove_created(path, "-shm", !had_shm);
+    return rc;
+  }
+  sync_parent(path);
+  *out = s;
+  return 0;
+}
+
+void store_close(struct store *s)
+{
+  if (s == NULL)
+    return;
+  store_rollback(s);
+  store_free(s);
+}
+
+const char *store_replica(const struct store *s)
+{
+  return s->replica;
+}
+
+const char *store_schema_text(const struct store *s)
+{
+  return s->schema;
+}
+
+int store_begin(struct store *s, struct sb_err *err)
+{
+  int rc;
+
+  if (s->in_tx)
+    return sb_err_set(err, SB_EINVAL, "store %s: a transaction is already open",
+                      s->path);
+  rc = store_run(s, ST_BEGIN, "starting a transaction", err);
+  if (rc != 0)
+    return rc;
+  s->in_tx = true;
+  rc = store_load_hlc(s, err);
+  if (rc == 0)
+    rc = store_load_seq(s, err);
+  if (rc != 0)
+    store_rollback(s);
+  return rc;
+}
+
+int store_commit(struct store *s, struct sb_err *err)
+{
+  char hlc_text[24];
+  int rc;
+
+  if (!s->in_tx)
+    return sb_err_set(err, SB_EINVAL, "store %s: no transaction to commit",
+                      s->path);
+  snprintf(hlc_text, sizeof(hlc_text), "%llu",
+           (unsigned long long)s->clock.last);
+  rc = meta_write(s, "hlc", hlc_text, err);
+  if (rc == 0) {
+    rc = store_run(s, ST_COMMIT, "committing", err);
+    store_tx_check(s);
+  }
+  if (rc != 0) {
+    store_rollback(s);
+    return rc;
+  }
+  s->in_tx = false;
+  return 0;
+}
+
+void store_rollback(struct store *s)
+{
+  store_tx_check(s);
+  if (!s->in_tx)
+    return;
+  /* A walk in progress goes on reading or fails; it is never restarted. */
+  store_run(s, ST_ROLLBACK, "rolling back", NULL);
+  s->in_tx = false;
+}
+
+uint64_t store_tick(struct store *s)
+{
+  return hlc_tick(&s->clock, hlc_wall_ms());
+}
+
+void store_observe(struct store *s, uint64_t ts)
+{
+  hlc_observe(&s->clock, ts);
+}
+
+/* Checks (collection, id) before they reach SQL or record_init. */
+static int check_key(const char *collection, const char *id, struct sb_err *err)
+{
+  if (collection == NULL || !name_valid(collection))
+    return sb_err_set(err, SB_EINVAL, "invalid collection name \"%s\"",
+                      collection != NULL ? collection : "(null)");
+  if (id == NULL || !record_id_valid(id))
+    return sb_err_set(err, SB_EINVAL, "invalid record id \"%s\"",
+                      id != NULL ? id : "(null)");
+  return 0;
+}
+
+/*
+ * Decodes a stored state into r, checking it holds the key of its row.
+ * SB_ECORRUPT naming the record if not.
+ */
+static int store_decode(struct store *s, const char *collection, const char *id,
+                        const char *text, size_t len, struct record *r,
+                        struct sb_err *err)
+{
+  struct sb_err why = {0};
+  int rc = record_decode(r, text, len, &why);
+
+  if (rc == SB_ENOMEM)
+    return sb_err_set(err, rc, "out of memory reading %s/%s from store %s",
+                      collection, id, s->path);
+  if (rc != 0)
+    return sb_err_set(err, SB_ECORRUPT,
+                      "record %s/%s in store %s is corrupt: %s", collection, id,
+                      s->path, why.msg);
+  if (strcmp(r->collection, collection) != 0 || strcmp(r->id, id) != 0) {
+    rc = sb_err_set(err, SB_ECORRUPT,
+                    "record %s/%s in store %s holds the state of %s/%s",
+                    collection, id, s->path, r->collection, r->id);
+    record_release(r);
+    return rc;
+  }
+  return 0;
+}
+
+int store_get(struct store *s, const char *collection, const char *id,
+              struct record *r, struct sb_err *err)
+{
+  sqlite3_stmt *st = s->st[ST_GET];
+  int rc;
+
+  record_release(r);
+  rc = check_key(collection, id, err);
+  if (rc != 0)
+    return rc;
+  sqlite3_bind_text(st, 1, collection, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+  rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) {
+    const char *text = (const char *)sqlite3_column_text(st, 0);
+    size_t len = (size_t)sqlite3_column_bytes(st, 0);
+    if (text == NULL)
+      rc = sb_err_set(err, SB_ECORRUPT, "record %s/%s in store %s has no state",
+                      collection, id, s->path);
+    else
+      rc = store_decode(s, collection, id, text, len, r, err);
+  } else if (rc == SQLITE_DONE) {
+    rc = sb_err_set(err, SB_ENOTFOUND, "%s/%s not found", collection, id);
+  } else {
+    rc = store_sqlerr(s, rc, "reading a record", err);
+  }
+  stmt_done(st);
+  if (rc != 0) {
+    record_release(r);
+    record_init(r, collection, id);
+  }
+  return rc;
+}
+
+int store_put(struct store *s, const struct record *r, struct sb_err *err)
+{
+  sqlite3_stmt *st = s->st[ST_PUT];
+  char *text;
+  size_t len;
+  int rc;
+
+  if (!s->in_tx)
+    return sb_err_set(err, SB_EINVAL,
+                      "store %s: writing %s/%s outside a transaction", s->path,
+                      r->collection, r->id);
+  rc = check_key(r->collection, r->id, err);
+  if (rc != 0)
+    return rc;
+  text = record_encode(r);
+  if (text == NULL)
+    return sb_err_set(err, SB_ENOMEM, "out of memory encoding %s/%s",
+                      r->collection, r->id);
+  len = strlen(text);
+  if (len > SB_RECORD_MAX) {
+    free(text);
+    return sb_err_set(err, SB_ETOOBIG,
+                      "record %s/%s is too large (%zu bytes, the limit is %d)",
+                      r->collection, r->id, len, SB_RECORD_MAX);
+  }
+  sqlite3_bind_text(st, 1, r->collection, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, r->id, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 3, (sqlite3_int64)(s->seq + 1));
+  sqlite3_bind_int(st, 4, record_deleted(r) ? 1 : 0);
+  sqlite3_bind_int(st, 5, record_conflicted(r) ? 1 : 0);
+  sqlite3_bind_text(st, 6, text, (int)len, SQLITE_STATIC);
+  rc = store_run(s, ST_PUT, "writing a record", err);
+  free(text);
+  if (rc == 0)
+    s->seq++;
+  store_tx_check(s);
+  return rc;
+}
+
+/* Steps a (collection, id, seq, state) query, calling fn for each row. */
+static int store_walk(struct store *s, sqlite3_stmt *st, store_record_fn fn,
+                      void *ctx, struct sb_err *err)
+{
+  struct record r;
+  int rc;
+
+  record_init(&r, "", "");
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *coll = (const char *)sqlite3_column_text(st, 0);
+    const char *id = (const char *)sqlite3_column_text(st, 1);
+    sqlite3_int64 seq = sqlite3_column_int64(st, 2);
+    const char *text = (const char *)sqlite3_column_text(st, 3);
+    size_t len = (size_t)sqlite3_column_bytes(st, 3);
+
+    if (coll == NULL || id == NULL || text == NULL || seq < 0) {
+      rc = sb_err_set(err, SB_ECORRUPT, "store %s has a malformed record row",
+                      s->path);
+      goto done;
+    }
+    rc = store_decode(s, coll, id, text, len, &r, err);
+    if (rc != 0)
+      goto done;
+    rc = fn(&r, (uint64_t)seq, ctx);
+    if (rc != 0)
+      goto done;
+  }
+  rc = rc == SQLITE_DONE ? 0 : store_sqlerr(s, rc, "reading records", err);
+
+done:
+  record_release(&r);
+  stmt_done(st);
+  return rc;
+}
+
+/* The walking statements are shared: fn must not start another walk. */
+static int check_not_nested(struct store *s, sqlite3_stmt *st,
+                            struct sb_err *err)
+{
+  if (sqlite3_stmt_busy(st))
+    return sb_err_set(err, SB_EINVAL,
+                      "store %s: records walked from inside a walk", s->path);
+  return 0;
+}
+
+int store_each(struct store *s, const char *collection, store_record_fn fn,
+               void *ctx, struct sb_err *err)
+{
+  sqlite3_stmt *st = s->st[collection != NULL ? ST_EACH_COLL : ST_EACH_ALL];
+  int rc = check_not_nested(s, st, err);
+
+  if (rc != 0)
+    return rc;
+  if (collection != NULL)
+    sqlite3_bind_text(st, 1, collection, -1, SQLITE_STATIC);
+  return store_walk(s, st, fn, ctx, err);
+}
+
+int store_changes(struct store *s, uint64_t since, store_record_fn fn,
+                  void *ctx, struct sb_err *err)
+{
+  sqlite3_stmt *st = s->st[ST_CHANGES];
+  int rc = check_not_nested(s, st, err);
+
+  if (rc != 0)
+    return rc;
+  if (since > INT64_MAX)
+    since = INT64_MAX;
+  sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
+  return store_walk(s, st, fn, ctx, err);
+}
+
+int store_last_seq(struct store *s, uint64_t *seq, struct sb_err *err)
+{
+  int rc;
+
+  if (s->in_tx) {
+    *seq = s->seq;
+    return 0;
+  }
+  rc = store_load_seq(s, err);
+  *seq = rc == 0 ? s->seq : 0;
+  return rc;
+}
+
+int store_meta_get(struct store *s, const char *key, char **value,
+                   struct sb_err *err)
+{
+  int rc = meta_read(s, key, value, err);
+  if (rc == SB_ENOTFOUND)
+    sb_err_set(err, rc, "no setting %s in store %s", key, s->path);
+  return rc;
+}
+
+int store_meta_set(struct store *s, const char *key, const char *value,
+                   struct sb_err *err)
+{
+  char *copy = NULL;
+  int rc;
+
+  /* The store manages these itself; overwriting them would break it. */
+  if (strcmp(key, "replica") == 0 || strcmp(key, "hlc") == 0)
+    return sb_err_set(err, SB_EINVAL, "setting %s is managed by the store",
+                      key);
+  if (strcmp(key, "schema") == 0) {
+    copy = strdup(value);
+    if (copy == NULL)
+      return sb_err_set(err, SB_ENOMEM, "out of memory setting %s", key);
+  }
+  rc = meta_write(s, key, value, err);
+  if (rc == 0 && copy != NULL) {
+    free(s->schema);
+    s->schema = copy;
+    copy = NULL;
+  }
+  free(copy);
+  return rc;
+}
+
+int store_count(struct store *s, const char *collection,
+                struct store_counts *out, struct sb_err *err)
+{
+  sqlite3_stmt *st = s->st[collection != NULL ? ST_COUNT_COLL : ST_COUNT_ALL];
+  int rc;
+
+  memset(out, 0, sizeof(*out));
+  if (collection != NULL)
+    sqlite3_bind_text(st, 1, collection, -1, SQLITE_STATIC);
+  rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) {
+    out->records = (uint64_t)sqlite3_column_int64(st, 0);
+    out->deleted = (uint64_t)sqlite3_column_int64(st, 1);
+    out->conflicted = (uint64_t)sqlite3_column_int64(st, 2);
+    rc = 0;
+  } else {
+    rc = store_sqlerr(s, rc, "counting records", err);
+  }
+  stmt_done(st);
+  return rc;
+}

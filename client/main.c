@@ -1,7 +1,353 @@
-/* placeholder */
+/*
+ * main.c - `sambang`: global options, the command table, help, and the
+ * one place where an error becomes a line on stderr and an exit code.
+ *
+ *   sambang [--db PATH] [--json] COMMAND [ARGS]
+ *
+ * Generic commands (put, get, ...) come from the table below; any other
+ * COMMAND is looked up among the collections of the store's schema
+ * (`sambang beneficiary add ...`, cmd_domain.c). The generic names are
+ * reserved: a collection cannot shadow them.
+ */
 #include "compat.h"
-int main(void);
-int main(void)
+
+#include "cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef SAMBANG_VERSION
+#define SAMBANG_VERSION "unknown"
+#endif
+
+struct command {
+  const char *name;
+  cmd_fn run;
+  const char *args;    /* after the command word, for the usage line */
+  const char *summary; /* one line for `sambang --help` */
+  const char *help;    /* the rest of `sambang COMMAND --help` */
+};
+
+static int cmd_help(struct cli *cli, int argc, char **argv, struct sb_err *err);
+
+static const struct command commands[] = {
+    {"init", cmd_init, "[--server URL] [--token TOKEN] [--schema FILE]",
+     "create the store; prints the replica id",
+     "Creates the store (and its directory) with a fresh replica id and "
+     "prints the id. --server and --token keep the hub's address and this "
+     "device's token for syncing; --schema uses an edited copy of the data "
+     "schema instead of the built-in one (it is checked first). Refuses to "
+     "touch an existing store."},
+    {"put", cmd_put, "COLLECTION ID JSON_OBJECT",
+     "set fields of a record; prints the id",
+     "Sets the fields given in JSON_OBJECT (e.g. '{\"name\":\"Siti\"}') and "
+     "leaves the others. JSON_OBJECT - reads it from standard input; ID new "
+     "makes a fresh id. A null value clears a field. Collections the schema "
+     "defines are checked against it."},
+    {"get", cmd_get, "COLLECTION ID", "print a record's values",
+     "Prints the record's values as one line of canonical JSON. With "
+     "--json: the full state (version vector, every field's entries with "
+     "their dots and timestamps, tombstones) plus \"values\" and "
+     "\"conflict\"."},
+    {"rm", cmd_rm, "COLLECTION ID", "delete a record; prints the id",
+     "Deletes the record. The delete covers what this device has seen: an "
+     "edit made elsewhere that it had not seen keeps the record alive, "
+     "flagged as a conflict."},
+    {"list", cmd_list, "COLLECTION [--where FIELD=VALUE]...",
+     "list the live records of a collection",
+     "Prints ID<TAB>values for each live record, in id order (--json: JSON "
+     "Lines {\"conflict\",\"id\",\"values\"}). --where FIELD=VALUE keeps "
+     "records whose FIELD is VALUE: text compares as text, other values as "
+     "JSON (--where willing=true); a list matches when one of its items "
+     "does. Several --where must all match."},
+    {"import", cmd_import, "FILE",
+     "write JSON Lines of records, all or nothing",
+     "Reads JSON Lines (FILE - is standard input), one record per line: "
+     "{\"collection\": C, \"id\": ID or \"new\", \"fields\": {...}}. Each "
+     "line is written like put, with the same checks; blank lines are "
+     "skipped. All lines are written in one transaction: a bad line "
+     "(reported with its number) leaves the store unchanged."},
+    {"export", cmd_export, "", "print every record's full state",
+     "Prints one line of canonical JSON per record, deleted ones included, "
+     "in (collection, id) order. Devices that have seen the same writes "
+     "print the same bytes."},
+    {"conflicts", cmd_conflicts, "", "list records in conflict",
+     "Prints COLLECTION<TAB>ID<TAB>FIELDS for each record in conflict: the "
+     "fields that hold concurrent values, and (deleted) when a delete met "
+     "an edit it had not seen. --json prints each record's conflicting "
+     "entries (value, dot, ts)."},
+    {"resolve", cmd_resolve, "COLLECTION ID FIELD JSON_VALUE",
+     "settle a conflicting field; prints the id",
+     "Writes JSON_VALUE to FIELD (e.g. '\"Siti Aminah\"'). The write has "
+     "seen every value the field holds here, so they all give way to it, "
+     "on every device once it syncs. Writing a field of a record in a "
+     "delete conflict keeps the record."},
+    {"status", cmd_status, "",
+     "replica id, record counts, unsynced changes, conflicts",
+     "Prints this device's replica id, the store, its records per "
+     "collection, the changes not yet pushed to the hub and the records "
+     "in conflict. --json prints one object."},
+    {"help", cmd_help, "[COMMAND]", "help on a command",
+     "Prints the help of COMMAND (the same as sambang COMMAND --help)."},
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const struct command *find_command(const char *name)
 {
+  size_t i;
+  for (i = 0; i < NCOMMANDS; i++) {
+    if (strcmp(commands[i].name, name) == 0)
+      return &commands[i];
+  }
+  return NULL;
+}
+
+static void command_help(const struct command *c)
+{
+  printf("usage: sambang [--db PATH] [--json] %s%s%s\n\n", c->name,
+         c->args[0] != '\0' ? " " : "", c->args);
+  view_wrap(stdout, c->help, 0, 78);
+}
+
+/*
+ * The schema for help and dispatch: the store's, else (no usable store)
+ * the built-in one in *fallback. NULL if neither parses.
+ */
+static const struct schema *dispatch_schema(struct cli *cli,
+                                            struct schema **fallback,
+                                            int *store_rc,
+                                            struct sb_err *store_err)
+{
+  *store_rc = cli->db != NULL
+                  ? util_schema(cli, store_err)
+                  : sb_err_set(store_err, SB_EINVAL, "no store path");
+  if (*store_rc == 0)
+    return cli->schema;
+  if (schema_parse(schema_default_text, fallback, NULL) != 0)
+    return NULL;
+  return *fallback;
+}
+
+static void main_help(struct cli *cli)
+{
+  struct schema *fallback = NULL;
+  struct sb_err ignored = {0};
+  const struct schema *s;
+  size_t i;
+  int store_rc;
+
+  printf("usage: sambang [--db PATH] [--json] COMMAND [ARGS]\n\n"
+         "Field data of the outreach team, kept in a local store that works "
+         "offline.\nEvery command has --help.\n\n"
+         "Global options (before COMMAND):\n"
+         "  --db PATH    the store; default $SAMBANG_DB, else\n"
+         "               $XDG_DATA_HOME/sambang/store.db, else\n"
+         "               ~/.local/share/sambang/store.db\n"
+         "  --json       machine output (JSON)\n"
+         "  -h, --help   this help\n"
+         "  --version    the version\n\n"
+         "Commands:\n");
+  for (i = 0; i < NCOMMANDS; i++) {
+    printf("  %-10s %s\n", commands[i].name, commands[i].summary);
+    if (commands[i].args[0] != '\0')
+      printf("  %-10s   %s %s\n", "", commands[i].name, commands[i].args);
+  }
+  s = dispatch_schema(cli, &fallback, &store_rc, &ignored);
+  if (s != NULL && s->nc > 0) {
+    printf("\nRecords of the schema (sambang COLLECTION --help):\n");
+    for (i = 0; i < s->nc; i++) {
+      printf("  %s add|edit|list|show\n", s->c[i].name);
+      if (s->c[i].help != NULL)
+        view_wrap(stdout, s->c[i].help, 6, 78);
+    }
+  }
+  schema_free(fallback);
+  printf("\nExit codes:\n"
+         "  0  success\n"
+         "  1  other failure (e.g. a store already exists)\n"
+         "  2  usage: unknown command or option, wrong arguments\n"
+         "  3  not found (the record, or the store)\n"
+         "  4  invalid input: bad JSON or UTF-8, too large, not what the "
+         "schema allows\n"
+         "  5  the store is locked by another writer (waited "
+         "$SAMBANG_BUSY_TIMEOUT_MS,\n"
+         "     default %d ms)\n"
+         "  6  the store is unusable: not a sambang store, corrupt, made by a "
+         "newer\n"
+         "     sambang, read-only, disk full, I/O error\n"
+         "Errors are one line on stderr: sambang: MESSAGE\n",
+         STORE_BUSY_TIMEOUT_MS);
+}
+
+static int cmd_help(struct cli *cli, int argc, char **argv, struct sb_err *err)
+{
+  const struct command *c;
+  struct schema *fallback = NULL;
+  struct sb_err ignored = {0};
+  const struct schema *s;
+  const struct schema_collection *coll;
+  int store_rc;
+
+  if (argc == 1) {
+    main_help(cli);
+    return 0;
+  }
+  if (argc > 2)
+    return util_usage(err, "help takes one COMMAND");
+  c = find_command(argv[1]);
+  if (c != NULL) {
+    command_help(c);
+    return 0;
+  }
+  s = dispatch_schema(cli, &fallback, &store_rc, &ignored);
+  coll = schema_collection(s, argv[1]);
+  if (coll != NULL)
+    cmd_domain_help(stdout, coll, NULL);
+  schema_free(fallback);
+  if (coll == NULL)
+    return util_usage(err, "unknown command \"%.80s\" (see sambang --help)",
+                      argv[1]);
+  return 0;
+}
+
+/* True if an argument after the command asks for help. */
+static bool wants_help(int argc, char **argv)
+{
+  int i;
+  for (i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+      return true;
+  }
+  return false;
+}
+
+/* Runs a command that is not in the table: a collection of the schema. */
+static int run_domain(struct cli *cli, int argc, char **argv,
+                      struct sb_err *err)
+{
+  struct schema *fallback = NULL;
+  const struct schema *s;
+  const struct schema_collection *c;
+  int store_rc, rc;
+
+  s = dispatch_schema(cli, &fallback, &store_rc, err);
+  c = name_valid(argv[0]) ? schema_collection(s, argv[0]) : NULL;
+  if (c == NULL)
+    rc = util_usage(err, "unknown command \"%.80s\" (see sambang --help)",
+                    argv[0]);
+  else if (wants_help(argc, argv)) {
+    cmd_domain_help(stdout, c, argc > 1 ? argv[1] : NULL);
+    rc = 0;
+  } else if (store_rc != 0)
+    rc = store_rc; /* err holds the store's error */
+  else
+    rc = cmd_domain(cli, c, argc, argv, err);
+  schema_free(fallback);
+  return rc;
+}
+
+/* Parses the global options; returns the index of the command word. */
+static int global_options(struct cli *cli, int argc, char **argv,
+                          const char **db, bool *help, bool *version,
+                          struct sb_err *err)
+{
+  int i, rc;
+  for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+    const char *v = NULL;
+    if (strcmp(argv[i], "--json") == 0) {
+      cli->json = true;
+    } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+      *help = true;
+    } else if (strcmp(argv[i], "--version") == 0) {
+      *version = true;
+    } else if ((rc = util_opt(argc, argv, &i, "db", &v, err)) != 0) {
+      if (rc < 0)
+        return rc;
+      if (*db != NULL)
+        return util_usage(err, "--db is given twice");
+      if (v[0] == '\0')
+        return util_usage(err, "--db needs a path");
+      *db = v;
+    } else {
+      return util_usage(err, "unknown option %.80s (see sambang --help)",
+                        argv[i]);
+    }
+  }
+  return i;
+}
+
+static int run(struct cli *cli, int argc, char **argv, struct sb_err *err)
+{
+  const struct command *c;
+  const char *db = NULL;
+  bool help = false, version = false;
+  int first, rc;
+
+  first = global_options(cli, argc, argv, &db, &help, &version, err);
+  if (first < 0)
+    return first;
+  if (version) {
+    printf("sambang %s\n", SAMBANG_VERSION);
+    return 0;
+  }
+  rc = util_db_path(db, &cli->db, err);
+  /* Help needs no store path (it shows the store's schema if there is one). */
+  if (help || first == argc) {
+    if (first < argc) {
+      char word[] = "help";
+      char *sub[] = {word, argv[first], NULL};
+      return cmd_help(cli, 2, sub, err);
+    }
+    if (!help)
+      return util_usage(err, "no command given (see sambang --help)");
+    main_help(cli);
+    return 0;
+  }
+  if (rc != 0)
+    return rc;
+  argc -= first;
+  argv += first;
+  c = find_command(argv[0]);
+  if (c == NULL)
+    return run_domain(cli, argc, argv, err);
+  if (wants_help(argc, argv)) {
+    command_help(c);
+    return 0;
+  }
+  return c->run(cli, argc, argv, err);
+}
+
+/* The error line: "sambang: MESSAGE", control characters escaped. */
+static void print_error(const char *msg)
+{
+  fputs("sambang: ", stderr);
+  for (; *msg != '\0'; msg++) {
+    unsigned char c = (unsigned char)*msg;
+    if (c < 0x20 || c == 0x7f)
+      fprintf(stderr, "\\x%02x", c);
+    else
+      fputc(c, stderr);
+  }
+  fputc('\n', stderr);
+}
+
+int main(int argc, char **argv)
+{
+  struct cli cli = {0};
+  struct sb_err err = {0};
+  int rc = run(&cli, argc, argv, &err);
+
+  util_release(&cli);
+  if (rc == 0 && (fflush(stdout) != 0 || ferror(stdout))) {
+    print_error("cannot write the output");
+    return CLI_EXIT_OTHER;
+  }
+  if (rc != 0) {
+    fflush(stdout);
+    print_error(err.msg[0] != '\0' ? err.msg : sb_strerror(rc));
+    return util_exit_code(rc);
+  }
   return 0;
 }

@@ -74,7 +74,8 @@ static const char *const stmt_sql[ST_COUNT_] = {
     [ST_META_SET] = "INSERT INTO meta(key, value) VALUES(?1, ?2)"
                     " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
     [ST_MAX_SEQ] = "SELECT coalesce(max(seq), 0) FROM records",
-    [ST_GET] = "SELECT state FROM records WHERE collection = ?1 AND id = ?2",
+    [ST_GET] = "SELECT state, seq FROM records"
+               " WHERE collection = ?1 AND id = ?2",
     [ST_PUT] = "INSERT INTO records(collection, id, seq, deleted, conflict,"
                " state) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"
                " ON CONFLICT(collection, id) DO UPDATE SET"
@@ -860,9 +861,22 @@ int store_get(struct store *s, const char *collection, const char *id,
 
 int store_put(struct store *s, const struct record *r, struct sb_err *err)
 {
-  sqlite3_stmt *st = s->st[ST_PUT];
   char *text;
-  size_t len;
+  int rc;
+
+  text = record_encode(r);
+  if (text == NULL)
+    return sb_err_set(err, SB_ENOMEM, "out of memory encoding %s/%s",
+                      r->collection, r->id);
+  rc = store_put_encoded(s, r, text, strlen(text), err);
+  free(text);
+  return rc;
+}
+
+int store_put_encoded(struct store *s, const struct record *r, const char *text,
+                      size_t len, struct sb_err *err)
+{
+  sqlite3_stmt *st = s->st[ST_PUT];
   int rc;
 
   if (!s->in_tx)
@@ -872,17 +886,10 @@ int store_put(struct store *s, const struct record *r, struct sb_err *err)
   rc = check_key(r->collection, r->id, err);
   if (rc != 0)
     return rc;
-  text = record_encode(r);
-  if (text == NULL)
-    return sb_err_set(err, SB_ENOMEM, "out of memory encoding %s/%s",
-                      r->collection, r->id);
-  len = strlen(text);
-  if (len > SB_RECORD_MAX) {
-    free(text);
+  if (len > SB_RECORD_MAX)
     return sb_err_set(err, SB_ETOOBIG,
                       "record %s/%s is too large (%zu bytes, the limit is %d)",
                       r->collection, r->id, len, SB_RECORD_MAX);
-  }
   sqlite3_bind_text(st, 1, r->collection, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 2, r->id, -1, SQLITE_STATIC);
   sqlite3_bind_int64(st, 3, (sqlite3_int64)(s->seq + 1));
@@ -890,7 +897,6 @@ int store_put(struct store *s, const struct record *r, struct sb_err *err)
   sqlite3_bind_int(st, 5, record_conflicted(r) ? 1 : 0);
   sqlite3_bind_text(st, 6, text, (int)len, SQLITE_STATIC);
   rc = store_run(s, ST_PUT, "writing a record", err);
-  free(text);
   if (rc == 0)
     s->seq++;
   store_tx_check(s);
@@ -1033,6 +1039,113 @@ int store_count(struct store *s, const char *collection,
     rc = 0;
   } else {
     rc = store_sqlerr(s, rc, "counting records", err);
+  }
+  stmt_done(st);
+  return rc;
+}
+
+int store_meta_each(struct store *s, const char *prefix, store_meta_fn fn,
+                    void *ctx, struct sb_err *err)
+{
+  sqlite3_stmt *st = NULL;
+  int rc;
+
+  /* Rare (listings): prepared per call rather than kept open. */
+  rc = sqlite3_prepare_v2(s->db,
+                          "SELECT key, value FROM meta"
+                          " WHERE substr(key, 1, ?2) = ?1 ORDER BY key",
+                          -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return store_sqlerr(s, rc, "listing meta", err);
+  sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 2, (sqlite3_int64)strlen(prefix));
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *key = (const char *)sqlite3_column_text(st, 0);
+    const char *value = (const char *)sqlite3_column_text(st, 1);
+    if (key == NULL || value == NULL) {
+      rc = sb_err_set(err, SB_ECORRUPT, "store %s has a malformed meta row",
+                      s->path);
+      goto done;
+    }
+    rc = fn(key, value, ctx);
+    if (rc != 0)
+      goto done;
+  }
+  rc = rc == SQLITE_DONE ? 0 : store_sqlerr(s, rc, "listing meta", err);
+done:
+  sqlite3_finalize(st);
+  return rc;
+}
+
+int store_changes_text(struct store *s, uint64_t since, store_text_fn fn,
+                       void *ctx, struct sb_err *err)
+{
+  sqlite3_stmt *st = s->st[ST_CHANGES];
+  int rc = check_not_nested(s, st, err);
+
+  if (rc != 0)
+    return rc;
+  if (since > INT64_MAX)
+    since = INT64_MAX;
+  sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *coll = (const char *)sqlite3_column_text(st, 0);
+    const char *id = (const char *)sqlite3_column_text(st, 1);
+    sqlite3_int64 seq = sqlite3_column_int64(st, 2);
+    const char *text = (const char *)sqlite3_column_text(st, 3);
+    size_t len = (size_t)sqlite3_column_bytes(st, 3);
+
+    if (coll == NULL || id == NULL || text == NULL || seq < 0) {
+      rc = sb_err_set(err, SB_ECORRUPT, "store %s has a malformed record row",
+                      s->path);
+      goto done;
+    }
+    rc = fn(coll, id, (uint64_t)seq, text, len, ctx);
+    if (rc != 0)
+      goto done;
+  }
+  rc = rc == SQLITE_DONE ? 0 : store_sqlerr(s, rc, "reading records", err);
+done:
+  stmt_done(st);
+  return rc;
+}
+
+int store_get_text(struct store *s, const char *collection, const char *id,
+                   char **text, size_t *len, uint64_t *seq, struct sb_err *err)
+{
+  sqlite3_stmt *st = s->st[ST_GET];
+  int rc;
+
+  *text = NULL;
+  *len = 0;
+  *seq = 0;
+  rc = check_key(collection, id, err);
+  if (rc != 0)
+    return rc;
+  sqlite3_bind_text(st, 1, collection, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+  rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) {
+    const char *t = (const char *)sqlite3_column_text(st, 0);
+    size_t n = (size_t)sqlite3_column_bytes(st, 0);
+    sqlite3_int64 q = sqlite3_column_int64(st, 1);
+    if (t == NULL || q < 0) {
+      rc = sb_err_set(err, SB_ECORRUPT,
+                      "record %s/%s in store %s has no state or a bad seq",
+                      collection, id, s->path);
+    } else if ((*text = malloc(n + 1)) == NULL) {
+      rc = sb_err_set(err, SB_ENOMEM, "out of memory reading %s/%s", collection,
+                      id);
+    } else {
+      memcpy(*text, t, n + 1);
+      *len = n;
+      *seq = (uint64_t)q;
+      rc = 0;
+    }
+  } else if (rc == SQLITE_DONE) {
+    rc = sb_err_set(err, SB_ENOTFOUND, "%s/%s not found", collection, id);
+  } else {
+    rc = store_sqlerr(s, rc, "reading a record", err);
   }
   stmt_done(st);
   return rc;

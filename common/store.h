@@ -73,10 +73,23 @@ int store_get(struct store *s, const char *collection, const char *id,
               struct record *r, struct sb_err *err);
 
 /*
+ * The stored state text of (collection, id), not decoded: *text malloc'd
+ * (canonical, as record_encode made it; NUL-terminated, *len bytes) and
+ * *seq its change sequence number. SB_ENOTFOUND if there is none.
+ */
+int store_get_text(struct store *s, const char *collection, const char *id,
+                   char **text, size_t *len, uint64_t *seq, struct sb_err *err);
+
+/*
  * Writes r's state (inside a transaction), giving it the next local change
  * sequence number. SB_ETOOBIG if its encoding is over SB_RECORD_MAX.
  */
 int store_put(struct store *s, const struct record *r, struct sb_err *err);
+
+/* store_put with r's encoding already made (text[0..len) must be
+ * record_encode(r)), so a caller that has it does not encode twice. */
+int store_put_encoded(struct store *s, const struct record *r, const char *text,
+                      size_t len, struct sb_err *err);
 
 /*
  * Calls fn for every record, in (collection, id) order; collection NULL
@@ -91,6 +104,17 @@ int store_each(struct store *s, const char *collection, store_record_fn fn,
 int store_changes(struct store *s, uint64_t since, store_record_fn fn,
                   void *ctx, struct sb_err *err);
 
+/*
+ * store_changes without decoding: fn gets each row's key, seq and stored
+ * state text (canonical, as record_encode made it; text[len] is NUL; valid
+ * only during the call). For passing states on unchanged (a hub's feed).
+ */
+typedef int (*store_text_fn)(const char *collection, const char *id,
+                             uint64_t seq, const char *text, size_t len,
+                             void *ctx);
+int store_changes_text(struct store *s, uint64_t since, store_text_fn fn,
+                       void *ctx, struct sb_err *err);
+
 /* The greatest local change sequence number (0 for an empty store). */
 int store_last_seq(struct store *s, uint64_t *seq, struct sb_err *err);
 
@@ -99,6 +123,15 @@ int store_meta_get(struct store *s, const char *key, char **value,
                    struct sb_err *err);
 int store_meta_set(struct store *s, const char *key, const char *value,
                    struct sb_err *err);
+
+/*
+ * Calls fn(key, value, ctx) for every meta setting whose key starts with
+ * prefix, in key order. Stops at the first non-zero return of fn and
+ * returns it. key and value are valid only during the call.
+ */
+typedef int (*store_meta_fn)(const char *key, const char *value, void *ctx);
+int store_meta_each(struct store *s, const char *prefix, store_meta_fn fn,
+                    void *ctx, struct sb_err *err);
 
 struct store_counts {
   uint64_t records;    /* live records */

@@ -13,7 +13,7 @@ mode=${1:-demo}
 
 packages=(build-essential cmake pkg-config clang
   libsqlite3-dev sqlite3 libcjson-dev libuv1-dev libcurl4-openssl-dev
-  libmicrohttpd-dev zlib1g-dev util-linux)
+  libmicrohttpd-dev zlib1g-dev libssl-dev curl util-linux)
 
 install_missing() {
   local missing=() p

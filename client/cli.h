@@ -1,0 +1,239 @@
+/*
+ * cli.h - what the files of the `sambang` CLI share.
+ *
+ * main.c parses the global options, finds the command and turns the
+ * error a command returns into one line on stderr and an exit code. Each
+ * cmd_*.c file holds a group of commands; a command gets its own argv
+ * (argv[0] is the command word) and returns 0 or a negative code from
+ * err.h, or CLI_EUSAGE for a wrong command line, with err filled.
+ *
+ * Every write goes through write.c: one transaction, schema checks,
+ * record_put, store_put; on any error the transaction is rolled back and
+ * the store is unchanged.
+ */
+#ifndef SAMBANG_CLI_H
+#define SAMBANG_CLI_H
+
+#include "compat.h"
+
+#include "buf.h"
+#include "err.h"
+#include "record.h"
+#include "schema.h"
+#include "store.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+
+/* A wrong command line (unknown command or option, wrong argument count). */
+#define CLI_EUSAGE (-100)
+
+/* Exit codes (see `sambang --help`). */
+enum cli_exit {
+  CLI_EXIT_OK = 0,
+  CLI_EXIT_OTHER = 1,
+  CLI_EXIT_USAGE = 2,
+  CLI_EXIT_NOTFOUND = 3,
+  CLI_EXIT_INVALID = 4,
+  CLI_EXIT_LOCKED = 5,
+  CLI_EXIT_UNUSABLE = 6
+};
+
+/* The state of one run. */
+struct cli {
+  char *db;              /* path of the store (malloc'd) */
+  bool json;             /* --json: machine output */
+  struct store *store;   /* opened by util_open */
+  struct schema *schema; /* parsed by util_schema */
+};
+
+/* --- commands (argv[0] is the command word) ------------------------------ */
+
+typedef int (*cmd_fn)(struct cli *cli, int argc, char **argv,
+                      struct sb_err *err);
+
+int cmd_init(struct cli *cli, int argc, char **argv, struct sb_err *err);
+int cmd_put(struct cli *cli, int argc, char **argv, struct sb_err *err);
+int cmd_get(struct cli *cli, int argc, char **argv, struct sb_err *err);
+int cmd_rm(struct cli *cli, int argc, char **argv, struct sb_err *err);
+int cmd_list(struct cli *cli, int argc, char **argv, struct sb_err *err);
+int cmd_import(struct cli *cli, int argc, char **argv, struct sb_err *err);
+int cmd_export(struct cli *cli, int argc, char **argv, struct sb_err *err);
+int cmd_conflicts(struct cli *cli, int argc, char **argv, struct sb_err *err);
+int cmd_resolve(struct cli *cli, int argc, char **argv, struct sb_err *err);
+int cmd_status(struct cli *cli, int argc, char **argv, struct sb_err *err);
+
+/* `sambang COLL add|list|show|edit ...` for a schema collection c. */
+int cmd_domain(struct cli *cli, const struct schema_collection *c, int argc,
+               char **argv, struct sb_err *err);
+
+/* Prints the help of a domain command (sub NULL: all of them). */
+void cmd_domain_help(FILE *out, const struct schema_collection *c,
+                     const char *sub);
+
+/* --- util.c ----------------------------------------------------------------
+ */
+
+/*
+ * The store path: given (--db), else $SAMBANG_DB, else
+ * $XDG_DATA_HOME/sambang/store.db, else $HOME/.local/share/sambang/store.db.
+ * *out is malloc'd.
+ */
+int util_db_path(const char *given, char **out, struct sb_err *err);
+
+/* Creates the missing directories above path (mode 0700). */
+int util_mkdir_parents(const char *path, struct sb_err *err);
+
+/* Opens cli->store (once). */
+int util_open(struct cli *cli, struct sb_err *err);
+
+/* Parses the store's schema into cli->schema (once; opens the store). */
+int util_schema(struct cli *cli, struct sb_err *err);
+
+/* Releases what cli holds (store, schema, path). */
+void util_release(struct cli *cli);
+
+/*
+ * Reads all of f (what names it in messages) into a malloc'd,
+ * NUL-terminated *out. More than max bytes: SB_ETOOBIG.
+ */
+int util_read_all(FILE *f, const char *what, size_t max, char **out,
+                  size_t *len, struct sb_err *err);
+
+/* util_read_all on a file path ("-": stdin). */
+int util_read_path(const char *path, const char *what, size_t max, char **out,
+                   size_t *len, struct sb_err *err);
+
+/* sb_err_set with CLI_EUSAGE. */
+int util_usage(struct sb_err *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* The exit code for an error code. */
+int util_exit_code(int code);
+
+/* SB_EINVAL unless collection and id are well formed. */
+int util_check_key(const char *collection, const char *id, struct sb_err *err);
+
+/*
+ * Matches argv[*i] against option --name (as "--name VALUE" or
+ * "--name=VALUE"): 1 and *value set (and *i moved past the value),
+ * 0 if it is another argument, CLI_EUSAGE if the value is missing.
+ */
+int util_opt(int argc, char **argv, int *i, const char *name,
+             const char **value, struct sb_err *err);
+
+/*
+ * The error for an argument starting with '-' that cmd does not know
+ * (pointing global options such as --json to their place).
+ */
+int util_bad_option(const char *cmd, const char *arg, struct sb_err *err);
+
+/* The JSON type of j in words ("array", "string", ...). */
+const char *util_json_type(const cJSON *j);
+
+/* Prints j canonically on one line of stdout (sorting j's keys). */
+int util_print_json(cJSON *j, struct sb_err *err);
+
+/*
+ * The --json form of a record: record_to_json plus "values" and
+ * "conflict" (get, show).
+ */
+int util_print_record_json(const struct record *r, struct sb_err *err);
+
+/* One line of `list`: ID<TAB>values, or {"conflict","id","values"}. */
+int util_print_list_line(const struct record *r, bool json, struct sb_err *err);
+
+/* The error for a record that does not exist or is deleted. */
+int util_not_found(const char *collection, const char *id, struct sb_err *err);
+
+/* --- write.c ----------------------------------------------------------------
+ */
+
+/*
+ * Checks the COLLECTION and ID arguments of a write and resolves the id:
+ * "new" makes a fresh UUIDv7. out holds SB_ID_MAX + 1 bytes.
+ */
+int write_id(const char *collection, const char *given, char *out,
+             struct sb_err *err);
+
+/*
+ * Sets `fields` (a JSON object, changed in place: keys sorted, enum
+ * spellings fixed) on (collection, id) inside the open transaction: the
+ * schema checks of the collection, record_put, store_put. must_exist:
+ * SB_ENOTFOUND unless the record exists and is not deleted. On error
+ * nothing is written (the caller rolls back).
+ */
+int write_fields(struct cli *cli, const char *collection, const char *id,
+                 cJSON *fields, bool must_exist, struct sb_err *err);
+
+/* write_fields in a transaction of its own (store opened, schema loaded). */
+int write_one(struct cli *cli, const char *collection, const char *id,
+              cJSON *fields, bool must_exist, struct sb_err *err);
+
+/* Prints the result of a write: the id, or {"collection","id"} (--json). */
+int write_print(const struct cli *cli, const char *collection, const char *id,
+                struct sb_err *err);
+
+/* --- filter.c ---------------------------------------------------------------
+ */
+
+enum filter_mode {
+  FILTER_WHERE, /* --where: string compare, else JSON compare; arrays: any */
+  FILTER_EQUAL, /* the value equals want (canonical JSON) */
+  FILTER_ALL    /* an array value holds every element of want */
+};
+
+struct filter {
+  char field[SB_NAME_MAX + 1];
+  enum filter_mode mode;
+  char *as_string; /* WHERE: VALUE as a JSON string; EQUAL: want */
+  char *as_json;   /* WHERE: VALUE parsed as JSON (canonical), or NULL */
+  cJSON *want;     /* ALL: the array of wanted elements */
+};
+
+/* A --where FIELD=VALUE filter. CLI_EUSAGE on bad syntax. */
+int filter_where(struct filter *f, const char *arg, struct sb_err *err);
+
+/* A filter on field equal to (or, for an array, holding all of) value. */
+int filter_value(struct filter *f, const char *field, const cJSON *value,
+                 struct sb_err *err);
+
+/* True if r passes all n filters. */
+bool filter_match(const struct filter *f, size_t n, const struct record *r);
+
+/* Frees what the n filters hold. */
+void filter_release(struct filter *f, size_t n);
+
+/* --- view.c ----------------------------------------------------------------
+ */
+
+/* Appends s with control characters escaped (\n, \t, \xNN). */
+void view_escape(struct buf *b, const char *s);
+
+/*
+ * Appends a canonical JSON value as people read it: text as is, yes/no,
+ * list items joined by ", ", null as nothing.
+ */
+void view_value(struct buf *b, const char *text);
+
+/* A table of malloc'd cells printed with aligned columns. */
+struct view_table {
+  size_t ncols, nrows, cap;
+  char **cells;
+  bool keep[8]; /* columns (of the first 8) never cut, e.g. ids */
+};
+
+void view_table_init(struct view_table *t, size_t ncols);
+
+/* Appends a row of ncols cells, taking them (freed on failure too). */
+int view_table_add(struct view_table *t, char **row);
+
+/* Prints the rows on stdout, cutting cells at maxw code points (maxw > 3). */
+void view_table_print(const struct view_table *t, size_t maxw);
+
+void view_table_release(struct view_table *t);
+
+/* Prints text word-wrapped at cols columns, each line indented. */
+void view_wrap(FILE *out, const char *text, size_t indent, size_t cols);
+
+#endif

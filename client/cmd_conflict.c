@@ -1,0 +1,179 @@
+/*
+ * cmd_conflict.c - conflicts (records whose fields hold siblings, or that
+ * were deleted on one replica while edited on another) and resolve.
+ *
+ * Resolving is an ordinary write: its dot covers every sibling this
+ * replica holds, so the siblings fall away here and, once it syncs,
+ * everywhere (record.h). Writing a field also drops the tombstones of a
+ * delete/edit conflict, keeping the record.
+ */
+#include "compat.h"
+
+#include "cli.h"
+
+#include "buf.h"
+#include "json.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The plain line: COLLECTION<TAB>ID<TAB>field,field[,(deleted)]. */
+static int conflict_line(const struct record *r, struct sb_err *err)
+{
+  struct buf b;
+  char *text;
+  size_t i;
+
+  buf_init(&b);
+  for (i = 0; i < r->nf; i++) {
+    if (r->f[i].n < 2)
+      continue;
+    if (b.len > 0)
+      buf_adds(&b, ",");
+    buf_adds(&b, r->f[i].name);
+  }
+  if (r->ntomb > 0 && r->nf > 0)
+    buf_adds(&b, b.len > 0 ? ",(deleted)" : "(deleted)");
+  text = buf_take(&b, NULL);
+  if (text == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  printf("%s\t%s\t%s\n", r->collection, r->id, text);
+  free(text);
+  return 0;
+}
+
+/* Appends {"dot":[r,c],"ts":t[,"value":v]} (as record_encode does). */
+static void add_entry(struct buf *b, const struct entry *e)
+{
+  buf_adds(b, "{\"dot\":[\"");
+  buf_adds(b, e->dot.replica);
+  buf_adds(b, "\",");
+  buf_addu(b, e->dot.counter);
+  buf_adds(b, "],\"ts\":");
+  buf_addu(b, e->ts);
+  if (e->value != NULL) {
+    buf_adds(b, ",\"value\":");
+    buf_adds(b, e->value);
+  }
+  buf_adds(b, "}");
+}
+
+/*
+ * The --json line, canonical: collection, delete_conflict, the fields in
+ * conflict with their sibling entries, id, and the tombstones of a
+ * delete/edit conflict. Written directly (names and ids need no escapes,
+ * values are canonical already) to keep 16-digit timestamps exact.
+ */
+static int conflict_json(const struct record *r, struct sb_err *err)
+{
+  bool deleted = r->ntomb > 0 && r->nf > 0;
+  bool first = true;
+  struct buf b;
+  char *text;
+  size_t i, k;
+
+  buf_init(&b);
+  buf_adds(&b, "{\"collection\":\"");
+  buf_adds(&b, r->collection);
+  buf_adds(&b, deleted ? "\",\"delete_conflict\":true"
+                       : "\",\"delete_conflict\":false");
+  buf_adds(&b, ",\"fields\":{");
+  for (i = 0; i < r->nf; i++) {
+    if (r->f[i].n < 2)
+      continue;
+    buf_adds(&b, first ? "\"" : ",\"");
+    first = false;
+    buf_adds(&b, r->f[i].name);
+    buf_adds(&b, "\":[");
+    for (k = 0; k < r->f[i].n; k++) {
+      if (k > 0)
+        buf_adds(&b, ",");
+      add_entry(&b, &r->f[i].e[k]);
+    }
+    buf_adds(&b, "]");
+  }
+  buf_adds(&b, "},\"id\":\"");
+  buf_adds(&b, r->id);
+  buf_adds(&b, "\",\"tombstones\":[");
+  for (k = 0; deleted && k < r->ntomb; k++) {
+    if (k > 0)
+      buf_adds(&b, ",");
+    add_entry(&b, &r->tomb[k]);
+  }
+  buf_adds(&b, "]}");
+  text = buf_take(&b, NULL);
+  if (text == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  puts(text);
+  free(text);
+  return 0;
+}
+
+struct conflicts_ctx {
+  bool json;
+  struct sb_err *err;
+};
+
+static int conflict_one(const struct record *r, uint64_t seq, void *arg)
+{
+  struct conflicts_ctx *ctx = arg;
+  (void)seq;
+  if (!record_conflicted(r))
+    return 0;
+  return ctx->json ? conflict_json(r, ctx->err) : conflict_line(r, ctx->err);
+}
+
+int cmd_conflicts(struct cli *cli, int argc, char **argv, struct sb_err *err)
+{
+  struct conflicts_ctx ctx = {.json = cli->json, .err = err};
+  int rc;
+
+  if (argc > 1)
+    return argv[1][0] == '-'
+               ? util_bad_option("conflicts", argv[1], err)
+               : util_usage(err, "conflicts takes no arguments (see "
+                                 "sambang conflicts --help)");
+  rc = util_open(cli, err);
+  if (rc != 0)
+    return rc;
+  return store_each(cli->store, NULL, conflict_one, &ctx, err);
+}
+
+int cmd_resolve(struct cli *cli, int argc, char **argv, struct sb_err *err)
+{
+  cJSON *fields = NULL, *value;
+  size_t len;
+  int rc;
+
+  if (argc != 5)
+    return util_usage(err, "resolve takes COLLECTION ID FIELD JSON_VALUE "
+                           "(see sambang resolve --help)");
+  rc = util_check_key(argv[1], argv[2], err);
+  if (rc != 0)
+    return rc;
+  if (!name_valid(argv[3]))
+    return sb_err_set(err, SB_EINVAL,
+                      "invalid field name \"%.80s\" (use 1-%d letters, "
+                      "digits, '-' or '_')",
+                      argv[3], SB_NAME_MAX);
+  len = strlen(argv[4]);
+  if (len > SB_RECORD_MAX)
+    return sb_err_set(err, SB_ETOOBIG,
+                      "JSON_VALUE is too large (%zu bytes, at most %d)", len,
+                      SB_RECORD_MAX);
+  value = json_parse(argv[4], len, "JSON_VALUE", err);
+  if (value == NULL)
+    return err->code;
+  fields = cJSON_CreateObject();
+  if (fields == NULL) {
+    cJSON_Delete(value);
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  }
+  cJSON_AddItemToObject(fields, argv[3], value);
+  rc = write_one(cli, argv[1], argv[2], fields, true, err);
+  if (rc == 0)
+    rc = write_print(cli, argv[1], argv[2], err);
+  cJSON_Delete(fields);
+  return rc;
+}

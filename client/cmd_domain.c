@@ -1,0 +1,546 @@
+/*
+ * cmd_domain.c - the commands volunteers type: `sambang beneficiary add
+ * --name ... --group anak`, `sambang visit list --programme ...`.
+ *
+ * Nothing here knows a beneficiary from a visit: every collection the
+ * store's schema defines gets add, edit, list and show, and its fields'
+ * "option" names are the command-line options, converted and checked by
+ * schema_value_from_arg. The writes go through write.c like `put`.
+ */
+#include "compat.h"
+
+#include "cli.h"
+
+#include "buf.h"
+#include "json.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Cells of `list` are cut at this many characters. */
+#define CELL_MAX 32
+/* `list` shows at most this many fields, skipping long free text. */
+#define LIST_COLS 6
+#define LIST_TEXT_MAX 200
+
+/* "--a, --b, ..." for messages. */
+static void option_list(const struct schema_collection *c, char *out,
+                        size_t size)
+{
+  size_t i, o = 0;
+  out[0] = '\0';
+  for (i = 0; i < c->nfields && o < size; i++) {
+    int n = snprintf(out + o, size - o, "%s--%s", i ? ", " : "",
+                     c->fields[i].option);
+    if (n < 0)
+      break;
+    o += (size_t)n;
+  }
+}
+
+/* The field whose option is name[0..len), or NULL. */
+static const struct schema_field *
+option_field(const struct schema_collection *c, const char *name, size_t len)
+{
+  size_t i;
+  for (i = 0; i < c->nfields; i++) {
+    const char *o = c->fields[i].option;
+    if (strlen(o) == len && strncmp(o, name, len) == 0)
+      return &c->fields[i];
+  }
+  return NULL;
+}
+
+/*
+ * Reads the --OPTION VALUE arguments argv[from..] into a new object of
+ * field -> value (*out). An enum_list option may repeat; its values add up.
+ */
+static int read_options(const struct schema_collection *c, const char *cmd,
+                        int argc, char **argv, int from, cJSON **out,
+                        struct sb_err *err)
+{
+  cJSON *fields = cJSON_CreateObject();
+  char valid[400];
+  int i, rc = 0;
+
+  *out = NULL;
+  if (fields == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  for (i = from; i < argc && rc == 0; i++) {
+    const char *a = argv[i], *eq, *value;
+    const struct schema_field *f;
+    cJSON *v, *have;
+    size_t len;
+
+    if (strncmp(a, "--", 2) != 0) {
+      rc = util_usage(err,
+                      "unexpected argument \"%.80s\" for %s (give fields as "
+                      "--OPTION VALUE; see sambang %s --help)",
+                      a, cmd, c->name);
+      break;
+    }
+    eq = strchr(a, '=');
+    len = eq != NULL ? (size_t)(eq - a - 2) : strlen(a + 2);
+    f = option_field(c, a + 2, len);
+    if (f == NULL) {
+      if (strcmp(a, "--json") == 0 || strncmp(a, "--db", 4) == 0) {
+        rc = util_bad_option(cmd, a, err);
+        break;
+      }
+      option_list(c, valid, sizeof(valid));
+      rc = util_usage(err, "unknown option --%.*s for %s (valid: %s)",
+                      (int)(len > 80 ? 80 : len), a + 2, cmd, valid);
+      break;
+    }
+    if (eq != NULL) {
+      value = eq + 1;
+    } else if (i + 1 < argc) {
+      value = argv[++i];
+    } else {
+      rc = util_usage(err, "option --%s needs a value", f->option);
+      break;
+    }
+    v = schema_value_from_arg(f, value, err);
+    if (v == NULL) {
+      rc = err->code;
+      break;
+    }
+    have = cJSON_GetObjectItemCaseSensitive(fields, f->name);
+    if (have == NULL) {
+      cJSON_AddItemToObject(fields, f->name, v);
+    } else if (f->type == SCHEMA_ENUM_LIST) {
+      cJSON *e;
+      while ((e = v->child) != NULL)
+        cJSON_AddItemToArray(have, cJSON_DetachItemViaPointer(v, e));
+      cJSON_Delete(v);
+    } else {
+      cJSON_Delete(v);
+      rc = util_usage(err, "option --%s is given twice", f->option);
+    }
+  }
+  if (rc != 0) {
+    cJSON_Delete(fields);
+    return rc;
+  }
+  *out = fields;
+  return 0;
+}
+
+/* Today's local date as YYYY-MM-DD. */
+static cJSON *today(void)
+{
+  char s[16];
+  time_t now = time(NULL);
+  struct tm tm;
+  if (localtime_r(&now, &tm) == NULL ||
+      strftime(s, sizeof(s), "%Y-%m-%d", &tm) == 0)
+    return NULL;
+  return cJSON_CreateString(s);
+}
+
+/* The field that defaults to today when add does not give it, or NULL. */
+static const struct schema_field *today_field(const struct schema_collection *c)
+{
+  const struct schema_field *f = schema_field(c, "date");
+  return f != NULL && f->type == SCHEMA_DATE ? f : NULL;
+}
+
+static int domain_add(struct cli *cli, const struct schema_collection *c,
+                      int argc, char **argv, struct sb_err *err)
+{
+  const struct schema_field *d = today_field(c);
+  char cmd[SB_NAME_MAX + 8], id[SB_ID_MAX + 1];
+  cJSON *fields = NULL;
+  int rc;
+
+  snprintf(cmd, sizeof(cmd), "%s add", c->name);
+  rc = read_options(c, cmd, argc, argv, 2, &fields, err);
+  if (rc != 0)
+    return rc;
+  if (d != NULL && !cJSON_HasObjectItem(fields, d->name)) {
+    cJSON *v = today();
+    if (v == NULL) {
+      rc = sb_err_set(err, SB_ENOMEM, "cannot tell today's date");
+      goto done;
+    }
+    cJSON_AddItemToObject(fields, d->name, v);
+  }
+  if (fields->child == NULL) {
+    rc = util_usage(err, "%s needs options (see sambang %s --help)", cmd,
+                    c->name);
+    goto done;
+  }
+  rc = write_id(c->name, "new", id, err);
+  if (rc == 0)
+    rc = write_one(cli, c->name, id, fields, false, err);
+  if (rc == 0)
+    rc = write_print(cli, c->name, id, err);
+done:
+  cJSON_Delete(fields);
+  return rc;
+}
+
+/* The ID argument of edit and show (argv[2]). */
+static int id_arg(const struct schema_collection *c, const char *sub, int argc,
+                  char **argv, struct sb_err *err)
+{
+  if (argc < 3 || strncmp(argv[2], "--", 2) == 0)
+    return util_usage(err,
+                      "%s %s takes the ID of the record first (see "
+                      "sambang %s --help)",
+                      c->name, sub, c->name);
+  return util_check_key(c->name, argv[2], err);
+}
+
+static int domain_edit(struct cli *cli, const struct schema_collection *c,
+                       int argc, char **argv, struct sb_err *err)
+{
+  char cmd[SB_NAME_MAX + 8];
+  cJSON *fields = NULL;
+  int rc = id_arg(c, "edit", argc, argv, err);
+
+  if (rc != 0)
+    return rc;
+  snprintf(cmd, sizeof(cmd), "%s edit", c->name);
+  rc = read_options(c, cmd, argc, argv, 3, &fields, err);
+  if (rc != 0)
+    return rc;
+  if (fields->child == NULL)
+    rc = util_usage(err,
+                    "%s needs the options to change (see sambang %s "
+                    "--help)",
+                    cmd, c->name);
+  if (rc == 0)
+    rc = write_one(cli, c->name, argv[2], fields, true, err);
+  if (rc == 0)
+    rc = write_print(cli, c->name, argv[2], err);
+  cJSON_Delete(fields);
+  return rc;
+}
+
+/* The display text of field f of r (siblings: winner first, " | "). */
+static char *field_text(const struct field *f, bool mark)
+{
+  const struct entry *w = field_winner(f);
+  struct buf b;
+  size_t i;
+
+  buf_init(&b);
+  view_value(&b, w->value);
+  for (i = 0; i < f->n; i++) {
+    if (&f->e[i] == w)
+      continue;
+    buf_adds(&b, " | ");
+    view_value(&b, f->e[i].value);
+  }
+  if (mark && f->n > 1)
+    buf_adds(&b, " (conflict)");
+  return buf_take(&b, NULL);
+}
+
+static int show_field(const struct field *f, struct sb_err *err)
+{
+  char *text = field_text(f, true);
+  if (text == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  printf("%s: %s\n", f->name, text);
+  free(text);
+  return 0;
+}
+
+static int domain_show(struct cli *cli, const struct schema_collection *c,
+                       int argc, char **argv, struct sb_err *err)
+{
+  struct record r;
+  size_t i;
+  int rc = id_arg(c, "show", argc, argv, err);
+
+  if (rc != 0)
+    return rc;
+  if (argc > 3)
+    return util_usage(err, "%s show takes only the ID (see sambang %s --help)",
+                      c->name, c->name);
+  record_init(&r, c->name, argv[2]);
+  rc = util_open(cli, err);
+  if (rc == 0)
+    rc = store_get(cli->store, c->name, argv[2], &r, err);
+  if (rc == SB_ENOTFOUND || (rc == 0 && record_deleted(&r)))
+    rc = util_not_found(c->name, argv[2], err);
+  if (rc != 0 || cli->json) {
+    if (rc == 0)
+      rc = util_print_record_json(&r, err);
+    record_release(&r);
+    return rc;
+  }
+  printf("id: %s\n", r.id);
+  /* The schema's order first, then fields it does not know. */
+  for (i = 0; rc == 0 && i < c->nfields; i++) {
+    const struct field *f = record_field(&r, c->fields[i].name);
+    if (f != NULL)
+      rc = show_field(f, err);
+  }
+  for (i = 0; rc == 0 && i < r.nf; i++) {
+    if (schema_field(c, r.f[i].name) == NULL)
+      rc = show_field(&r.f[i], err);
+  }
+  if (rc == 0 && r.ntomb > 0)
+    printf("deleted: on one device while edited on another (conflict: edit "
+           "to keep it, or rm)\n");
+  record_release(&r);
+  return rc;
+}
+
+/* The fields `list` shows: short ones, in schema order. */
+static size_t list_columns(const struct schema_collection *c,
+                           const struct schema_field **cols)
+{
+  size_t i, n = 0;
+  for (i = 0; i < c->nfields && n < LIST_COLS; i++) {
+    const struct schema_field *f = &c->fields[i];
+    if (f->type == SCHEMA_STRING && f->max > LIST_TEXT_MAX)
+      continue;
+    cols[n++] = f;
+  }
+  return n;
+}
+
+struct list_ctx {
+  const struct filter *filters;
+  size_t nfilters;
+  bool json;
+  const struct schema_field *cols[LIST_COLS];
+  size_t ncols;
+  struct view_table table;
+  bool conflicts;
+  struct sb_err *err;
+};
+
+static int list_row(struct list_ctx *ctx, const struct record *r)
+{
+  char *row[LIST_COLS + 1] = {NULL};
+  size_t i;
+  struct buf b;
+
+  buf_init(&b);
+  buf_adds(&b, r->id);
+  if (record_conflicted(r)) {
+    buf_adds(&b, " *");
+    ctx->conflicts = true;
+  }
+  row[0] = buf_take(&b, NULL);
+  for (i = 0; i < ctx->ncols; i++) {
+    const struct field *f = record_field(r, ctx->cols[i]->name);
+    row[i + 1] = f != NULL ? field_text(f, false) : strdup("");
+  }
+  for (i = 0; i <= ctx->ncols; i++) {
+    if (row[i] == NULL) {
+      for (i = 0; i <= ctx->ncols; i++)
+        free(row[i]);
+      return sb_err_set(ctx->err, SB_ENOMEM, NULL);
+    }
+  }
+  if (view_table_add(&ctx->table, row) != 0)
+    return sb_err_set(ctx->err, SB_ENOMEM, NULL);
+  return 0;
+}
+
+static int list_one(const struct record *r, uint64_t seq, void *arg)
+{
+  struct list_ctx *ctx = arg;
+  (void)seq;
+  if (record_deleted(r) || !filter_match(ctx->filters, ctx->nfilters, r))
+    return 0;
+  if (ctx->json)
+    return util_print_list_line(r, true, ctx->err);
+  return list_row(ctx, r);
+}
+
+/* The header row of the table. */
+static int list_header(struct list_ctx *ctx)
+{
+  char *row[LIST_COLS + 1];
+  size_t i;
+  bool ok;
+
+  row[0] = strdup("id");
+  ok = row[0] != NULL;
+  for (i = 0; i < ctx->ncols; i++) {
+    row[i + 1] = strdup(ctx->cols[i]->name);
+    ok = ok && row[i + 1] != NULL;
+  }
+  if (!ok) {
+    for (i = 0; i <= ctx->ncols; i++)
+      free(row[i]);
+    return sb_err_set(ctx->err, SB_ENOMEM, NULL);
+  }
+  if (view_table_add(&ctx->table, row) != 0)
+    return sb_err_set(ctx->err, SB_ENOMEM, NULL);
+  return 0;
+}
+
+static int domain_list(struct cli *cli, const struct schema_collection *c,
+                       int argc, char **argv, struct sb_err *err)
+{
+  struct list_ctx ctx = {.json = cli->json, .err = err};
+  struct filter *filters = NULL;
+  char cmd[SB_NAME_MAX + 8];
+  cJSON *want = NULL, *m;
+  size_t i;
+  int rc;
+
+  snprintf(cmd, sizeof(cmd), "%s list", c->name);
+  rc = read_options(c, cmd, argc, argv, 2, &want, err);
+  if (rc != 0)
+    return rc;
+  filters = calloc((size_t)cJSON_GetArraySize(want) + 1, sizeof(*filters));
+  if (filters == NULL) {
+    rc = sb_err_set(err, SB_ENOMEM, NULL);
+    goto done;
+  }
+  for (m = want->child; m != NULL && rc == 0; m = m->next)
+    rc = filter_value(&filters[ctx.nfilters++], m->string, m, err);
+  ctx.filters = filters;
+  ctx.ncols = list_columns(c, ctx.cols);
+  view_table_init(&ctx.table, ctx.ncols + 1);
+  /* Ids are cut never: people copy them into show and edit. */
+  ctx.table.keep[0] = true;
+  for (i = 0; i < ctx.ncols; i++)
+    ctx.table.keep[i + 1] = ctx.cols[i]->type == SCHEMA_REF;
+  if (rc == 0)
+    rc = util_open(cli, err);
+  if (rc == 0 && !cli->json)
+    rc = list_header(&ctx);
+  if (rc == 0)
+    rc = store_each(cli->store, c->name, list_one, &ctx, err);
+  if (rc == 0 && !cli->json) {
+    view_table_print(&ctx.table, CELL_MAX);
+    if (ctx.conflicts)
+      printf("* in conflict: see sambang %s show ID\n", c->name);
+  }
+  view_table_release(&ctx.table);
+done:
+  filter_release(filters, ctx.nfilters);
+  free(filters);
+  cJSON_Delete(want);
+  return rc;
+}
+
+int cmd_domain(struct cli *cli, const struct schema_collection *c, int argc,
+               char **argv, struct sb_err *err)
+{
+  const char *sub = argc > 1 ? argv[1] : NULL;
+
+  if (sub == NULL)
+    return util_usage(err,
+                      "%s needs a command: add, list, show or edit (see "
+                      "sambang %s --help)",
+                      c->name, c->name);
+  if (strcmp(sub, "add") == 0)
+    return domain_add(cli, c, argc, argv, err);
+  if (strcmp(sub, "edit") == 0)
+    return domain_edit(cli, c, argc, argv, err);
+  if (strcmp(sub, "list") == 0)
+    return domain_list(cli, c, argc, argv, err);
+  if (strcmp(sub, "show") == 0)
+    return domain_show(cli, c, argc, argv, err);
+  if (sub[0] == '-')
+    return util_bad_option(c->name, sub, err);
+  return util_usage(err,
+                    "unknown command %s %.80s (use add, list, show or edit; "
+                    "see sambang %s --help)",
+                    c->name, sub, c->name);
+}
+
+/* The metavariable of an option, by type. */
+static const char *metavar(const struct schema_field *f)
+{
+  switch (f->type) {
+  case SCHEMA_STRING:
+    return "TEXT";
+  case SCHEMA_BOOL:
+    return "yes|no";
+  case SCHEMA_INT:
+    return "N";
+  case SCHEMA_DATE:
+    return "YYYY-MM-DD";
+  case SCHEMA_ENUM:
+    return "VALUE";
+  case SCHEMA_ENUM_LIST:
+    return "VALUE[,VALUE]";
+  case SCHEMA_REF:
+    return "ID";
+  }
+  return "VALUE";
+}
+
+static void option_help(FILE *out, const struct schema_collection *c,
+                        const struct schema_field *f)
+{
+  struct buf b;
+  char *text;
+  size_t i;
+
+  fprintf(out, "  --%s %s\n", f->option, metavar(f));
+  buf_init(&b);
+  if (f->help != NULL)
+    buf_adds(&b, f->help);
+  else
+    buf_adds(&b, f->name);
+  buf_adds(&b, ".");
+  if (f->required)
+    buf_adds(&b, f == today_field(c) ? " Required (add: default today)."
+                                     : " Required.");
+  if (f->personal && c->consent != NULL) {
+    buf_adds(&b, " Personal: stored only with --");
+    buf_adds(&b, schema_field(c, c->consent)->option);
+    buf_adds(&b, " yes.");
+  }
+  if (f->type == SCHEMA_ENUM || f->type == SCHEMA_ENUM_LIST) {
+    buf_adds(&b, f->type == SCHEMA_ENUM ? " One of: " : " Any of: ");
+    for (i = 0; i < f->nvalues; i++) {
+      if (i > 0)
+        buf_adds(&b, ", ");
+      buf_adds(&b, f->values[i]);
+    }
+    buf_adds(&b, ".");
+  }
+  if (f->type == SCHEMA_REF) {
+    buf_adds(&b, " The id of a ");
+    buf_adds(&b, f->ref);
+    buf_adds(&b, " record.");
+  }
+  text = buf_take(&b, NULL);
+  if (text != NULL)
+    view_wrap(out, text, 6, 78);
+  free(text);
+}
+
+void cmd_domain_help(FILE *out, const struct schema_collection *c,
+                     const char *sub)
+{
+  size_t i;
+  (void)sub;
+  fprintf(out,
+          "usage: sambang [--db PATH] [--json] %s add [--OPTION VALUE]...\n"
+          "       sambang [--db PATH] [--json] %s edit ID [--OPTION VALUE]...\n"
+          "       sambang [--db PATH] [--json] %s list [--OPTION VALUE]...\n"
+          "       sambang [--db PATH] [--json] %s show ID\n\n",
+          c->name, c->name, c->name, c->name);
+  if (c->help != NULL) {
+    view_wrap(out, c->help, 0, 78);
+    fputc('\n', out);
+  }
+  view_wrap(out,
+            "add records a new one and prints its id. edit changes the "
+            "options given and leaves the rest. list shows the records "
+            "that match every option given (a list option matches records "
+            "holding all its values); --json prints JSON Lines. show prints "
+            "one record, a field in conflict as \"value1 | value2 "
+            "(conflict)\"; --json prints its full state.",
+            0, 78);
+  fprintf(out, "\nOptions:\n");
+  for (i = 0; i < c->nfields; i++)
+    option_help(out, c, &c->fields[i]);
+}

@@ -1,0 +1,191 @@
+/*
+ * cmd_init.c - `sambang init`: a new store with a fresh replica id.
+ *
+ * The schema (the built-in one, or --schema FILE checked by schema_parse
+ * first) and the hub settings go into the store, so later commands need
+ * nothing else. An existing store is never touched.
+ */
+#include "compat.h"
+
+#include "cli.h"
+
+#include "json.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* True if s has only printable ASCII other than space. */
+static bool printable(const char *s)
+{
+  for (; *s != '\0'; s++) {
+    if (*s <= ' ' || *s >= 0x7f)
+      return false;
+  }
+  return true;
+}
+
+static int check_server(const char *url, struct sb_err *err)
+{
+  size_t scheme = strncmp(url, "https://", 8) == 0  ? 8
+                  : strncmp(url, "http://", 7) == 0 ? 7
+                                                    : 0;
+  if (scheme == 0 || url[scheme] == '\0' || !printable(url))
+    return sb_err_set(err, SB_EINVAL,
+                      "--server must be an http:// or https:// URL such as "
+                      "https://hub.example.org, got \"%.80s\"",
+                      url);
+  return 0;
+}
+
+static int check_token(const char *token, struct sb_err *err)
+{
+  if (token[0] == '\0' || !printable(token))
+    return sb_err_set(err, SB_EINVAL,
+                      "--token must be printable characters without spaces");
+  return 0;
+}
+
+/* Reads and checks --schema FILE; *text is malloc'd. */
+static int read_schema(const char *path, char **text, struct sb_err *err)
+{
+  struct schema *s = NULL;
+  size_t len;
+  int rc = util_read_path(path, "schema file", SB_RECORD_MAX, text, &len, err);
+
+  if (rc != 0)
+    return rc;
+  if (memchr(*text, '\0', len) != NULL) {
+    rc =
+        sb_err_set(err, SB_ESCHEMA, "schema file %s contains a NUL byte", path);
+  } else {
+    rc = schema_parse(*text, &s, err);
+    if (rc != 0)
+      sb_err_prefix(err, "schema file %s", path);
+  }
+  schema_free(s);
+  if (rc != 0) {
+    free(*text);
+    *text = NULL;
+  }
+  return rc;
+}
+
+/* Removes the files of a store this run created. */
+static void remove_store(const char *path)
+{
+  static const char *const suffix[] = {"", "-wal", "-shm"};
+  size_t i;
+  for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+    size_t n = strlen(path) + strlen(suffix[i]) + 1;
+    char *name = malloc(n);
+    if (name == NULL)
+      continue;
+    snprintf(name, n, "%s%s", path, suffix[i]);
+    unlink(name);
+    free(name);
+  }
+}
+
+/* Keeps --server and --token in the new store's meta. */
+static int save_settings(struct store *s, const char *server, const char *token,
+                         struct sb_err *err)
+{
+  int rc = store_begin(s, err);
+  if (rc != 0)
+    return rc;
+  if (server != NULL)
+    rc = store_meta_set(s, "server", server, err);
+  if (rc == 0 && token != NULL)
+    rc = store_meta_set(s, "token", token, err);
+  if (rc == 0)
+    rc = store_commit(s, err);
+  if (rc != 0)
+    store_rollback(s);
+  return rc;
+}
+
+static int init_print(const struct cli *cli, struct sb_err *err)
+{
+  cJSON *j;
+  int rc;
+
+  if (!cli->json) {
+    printf("%s\n", store_replica(cli->store));
+    return 0;
+  }
+  j = cJSON_CreateObject();
+  if (j == NULL ||
+      !cJSON_AddStringToObject(j, "replica", store_replica(cli->store)) ||
+      !cJSON_AddStringToObject(j, "store", cli->db)) {
+    cJSON_Delete(j);
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  }
+  rc = util_print_json(j, err);
+  cJSON_Delete(j);
+  return rc;
+}
+
+int cmd_init(struct cli *cli, int argc, char **argv, struct sb_err *err)
+{
+  const char *server = NULL, *token = NULL, *schema_file = NULL;
+  char *schema_text = NULL;
+  int i, rc = 0;
+
+  for (i = 1; i < argc; i++) {
+    const char *v = NULL;
+    const char **slot = NULL;
+    const char *name = NULL;
+    if ((rc = util_opt(argc, argv, &i, "server", &v, err)) == 1) {
+      slot = &server;
+      name = "--server";
+    } else if (rc == 0 &&
+               (rc = util_opt(argc, argv, &i, "token", &v, err)) == 1) {
+      slot = &token;
+      name = "--token";
+    } else if (rc == 0 &&
+               (rc = util_opt(argc, argv, &i, "schema", &v, err)) == 1) {
+      slot = &schema_file;
+      name = "--schema";
+    }
+    if (rc < 0)
+      return rc;
+    if (slot == NULL)
+      return argv[i][0] == '-'
+                 ? util_bad_option("init", argv[i], err)
+                 : util_usage(err,
+                              "init takes only options, not \"%.80s\" (see "
+                              "sambang init --help)",
+                              argv[i]);
+    if (*slot != NULL)
+      return util_usage(err, "%s is given twice", name);
+    *slot = v;
+  }
+  if (server != NULL && (rc = check_server(server, err)) != 0)
+    return rc;
+  if (token != NULL && (rc = check_token(token, err)) != 0)
+    return rc;
+  if (schema_file != NULL &&
+      (rc = read_schema(schema_file, &schema_text, err)) != 0)
+    return rc;
+
+  rc = util_mkdir_parents(cli->db, err);
+  if (rc == 0)
+    rc = store_create(cli->db,
+                      schema_text != NULL ? schema_text : schema_default_text,
+                      &cli->store, err);
+  free(schema_text);
+  if (rc != 0)
+    return rc;
+  if (server != NULL || token != NULL) {
+    rc = save_settings(cli->store, server, token, err);
+    if (rc != 0) {
+      store_close(cli->store);
+      cli->store = NULL;
+      remove_store(cli->db);
+      return rc;
+    }
+  }
+  return init_print(cli, err);
+}

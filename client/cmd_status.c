@@ -1,0 +1,185 @@
+/*
+ * cmd_status.c - what this replica holds: its id, the store, records per
+ * collection, changes not pushed yet, open conflicts.
+ *
+ * One walk over the records gives every count: they come in (collection,
+ * id) order with their change sequence number, and a change is unsynced
+ * when its seq is above meta "pushed_seq" (set by the replicator; absent
+ * means nothing was pushed yet).
+ */
+#include "compat.h"
+
+#include "cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct coll_count {
+  char name[SB_NAME_MAX + 1];
+  uint64_t records, deleted, conflicts;
+};
+
+struct status {
+  struct coll_count *c;
+  size_t n, cap;
+  uint64_t pushed, unsynced, conflicts;
+};
+
+/* The entry of collection name (added at the end if new). */
+static struct coll_count *status_coll(struct status *st, const char *name)
+{
+  size_t i;
+  for (i = st->n; i > 0; i--) {
+    if (strcmp(st->c[i - 1].name, name) == 0)
+      return &st->c[i - 1];
+  }
+  if (st->n == st->cap) {
+    size_t cap = st->cap ? st->cap * 2 : 8;
+    struct coll_count *c = realloc(st->c, cap * sizeof(*c));
+    if (c == NULL)
+      return NULL;
+    st->c = c;
+    st->cap = cap;
+  }
+  memset(&st->c[st->n], 0, sizeof(st->c[st->n]));
+  snprintf(st->c[st->n].name, sizeof(st->c[st->n].name), "%s", name);
+  return &st->c[st->n++];
+}
+
+static int status_one(const struct record *r, uint64_t seq, void *arg)
+{
+  struct status *st = arg;
+  struct coll_count *c = status_coll(st, r->collection);
+  if (c == NULL)
+    return SB_ENOMEM;
+  if (record_deleted(r)) {
+    c->deleted++;
+  } else {
+    c->records++;
+  }
+  if (record_conflicted(r)) {
+    c->conflicts++;
+    st->conflicts++;
+  }
+  if (seq > st->pushed)
+    st->unsynced++;
+  return 0;
+}
+
+/* meta "pushed_seq" (0 if absent). */
+static int pushed_seq(struct store *s, uint64_t *out, struct sb_err *err)
+{
+  char *text = NULL, *end;
+  unsigned long long n;
+  int rc = store_meta_get(s, "pushed_seq", &text, err);
+
+  *out = 0;
+  if (rc == SB_ENOTFOUND)
+    return 0;
+  if (rc != 0)
+    return rc;
+  errno = 0;
+  n = strtoull(text, &end, 10);
+  if (text[0] < '0' || text[0] > '9' || *end != '\0' || errno != 0)
+    rc = sb_err_set(err, SB_ECORRUPT, "store has a bad pushed_seq \"%.40s\"",
+                    text);
+  else
+    *out = (uint64_t)n;
+  free(text);
+  return rc;
+}
+
+static int status_json(const struct cli *cli, const struct status *st,
+                       const char *server, struct sb_err *err)
+{
+  cJSON *j = cJSON_CreateObject();
+  cJSON *colls = cJSON_AddObjectToObject(j, "collections");
+  size_t i;
+  int rc;
+
+  for (i = 0; colls != NULL && i < st->n; i++) {
+    cJSON *c = cJSON_AddObjectToObject(colls, st->c[i].name);
+    if (c == NULL ||
+        !cJSON_AddNumberToObject(c, "records", (double)st->c[i].records) ||
+        !cJSON_AddNumberToObject(c, "deleted", (double)st->c[i].deleted) ||
+        !cJSON_AddNumberToObject(c, "conflicts", (double)st->c[i].conflicts))
+      colls = NULL;
+  }
+  if (colls == NULL ||
+      !cJSON_AddStringToObject(j, "replica", store_replica(cli->store)) ||
+      !cJSON_AddStringToObject(j, "store", cli->db) ||
+      !(server != NULL ? cJSON_AddStringToObject(j, "server", server)
+                       : cJSON_AddNullToObject(j, "server")) ||
+      !cJSON_AddNumberToObject(j, "unsynced", (double)st->unsynced) ||
+      !cJSON_AddNumberToObject(j, "conflicts", (double)st->conflicts)) {
+    cJSON_Delete(j);
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  }
+  rc = util_print_json(j, err);
+  cJSON_Delete(j);
+  return rc;
+}
+
+static void status_plain(const struct cli *cli, const struct status *st,
+                         const char *server)
+{
+  size_t i;
+  printf("replica: %s\n", store_replica(cli->store));
+  printf("store: %s\n", cli->db);
+  printf("server: %s\n", server != NULL ? server : "(none)");
+  printf("records:\n");
+  for (i = 0; i < st->n; i++) {
+    printf("  %s: %llu", st->c[i].name, (unsigned long long)st->c[i].records);
+    if (st->c[i].deleted > 0)
+      printf(" (%llu deleted)", (unsigned long long)st->c[i].deleted);
+    putchar('\n');
+  }
+  printf("unsynced changes: %llu\n", (unsigned long long)st->unsynced);
+  printf("open conflicts: %llu\n", (unsigned long long)st->conflicts);
+}
+
+int cmd_status(struct cli *cli, int argc, char **argv, struct sb_err *err)
+{
+  struct status st = {0};
+  char *server = NULL;
+  size_t i;
+  int rc;
+
+  if (argc > 1)
+    return argv[1][0] == '-' ? util_bad_option("status", argv[1], err)
+                             : util_usage(err, "status takes no arguments");
+  rc = util_open(cli, err);
+  if (rc != 0)
+    return rc;
+  /* The schema's collections are listed first, even when empty. */
+  if (util_schema(cli, NULL) == 0) {
+    for (i = 0; i < cli->schema->nc; i++) {
+      if (status_coll(&st, cli->schema->c[i].name) == NULL) {
+        rc = sb_err_set(err, SB_ENOMEM, NULL);
+        goto done;
+      }
+    }
+  }
+  rc = pushed_seq(cli->store, &st.pushed, err);
+  if (rc == 0)
+    rc = store_each(cli->store, NULL, status_one, &st, err);
+  if (rc == SB_ENOMEM)
+    sb_err_set(err, rc, NULL);
+  if (rc == 0) {
+    rc = store_meta_get(cli->store, "server", &server, err);
+    if (rc == SB_ENOTFOUND)
+      rc = 0;
+  }
+  if (rc != 0)
+    goto done;
+  if (cli->json)
+    rc = status_json(cli, &st, server, err);
+  else
+    status_plain(cli, &st, server);
+done:
+  free(server);
+  free(st.c);
+  return rc;
+}

@@ -1,0 +1,174 @@
+/*
+ * filter.c - which records `list` shows.
+ *
+ * A filter compares the winner value of one field. Stored values are
+ * canonical JSON text already, so a filter keeps its wanted value as
+ * canonical text too and most records are matched with one strcmp; only
+ * array values are parsed (to look at their elements).
+ *
+ * --where FIELD=VALUE (generic list): a string value matches when it is
+ * VALUE; any other value matches when it equals VALUE read as JSON; an
+ * array also matches when one of its elements does. The domain commands'
+ * filters carry a value already converted by the schema: equal, or for a
+ * list, holding every wanted element.
+ */
+#include "compat.h"
+
+#include "cli.h"
+
+#include "json.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void filter_init(struct filter *f)
+{
+  memset(f, 0, sizeof(*f));
+}
+
+int filter_where(struct filter *f, const char *arg, struct sb_err *err)
+{
+  const char *eq = strchr(arg, '=');
+  size_t n = eq != NULL ? (size_t)(eq - arg) : 0;
+  cJSON *s, *j;
+
+  filter_init(f);
+  if (eq == NULL || n == 0 || n > SB_NAME_MAX)
+    return util_usage(err,
+                      "bad --where \"%.80s\": use --where FIELD=VALUE, e.g. "
+                      "--where kecamatan=Pamulang",
+                      arg);
+  memcpy(f->field, arg, n);
+  f->field[n] = '\0';
+  if (!name_valid(f->field))
+    return util_usage(err,
+                      "bad --where \"%.80s\": \"%s\" is not a field name "
+                      "(use letters, digits, '-' or '_')",
+                      arg, f->field);
+  f->mode = FILTER_WHERE;
+  s = cJSON_CreateString(eq + 1);
+  f->as_string = s != NULL ? cJSON_PrintUnformatted(s) : NULL;
+  cJSON_Delete(s);
+  if (f->as_string == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  /* VALUE need not be JSON: then it only matches strings. */
+  j = json_parse(eq + 1, strlen(eq + 1), "VALUE", NULL);
+  if (j != NULL && !cJSON_IsString(j)) {
+    f->as_json = json_canon(j);
+    if (f->as_json == NULL) {
+      cJSON_Delete(j);
+      return sb_err_set(err, SB_ENOMEM, NULL);
+    }
+  }
+  cJSON_Delete(j);
+  return 0;
+}
+
+int filter_value(struct filter *f, const char *field, const cJSON *value,
+                 struct sb_err *err)
+{
+  cJSON *copy;
+
+  filter_init(f);
+  snprintf(f->field, sizeof(f->field), "%s", field);
+  copy = cJSON_Duplicate(value, true);
+  if (copy == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  if (cJSON_IsArray(copy)) {
+    f->mode = FILTER_ALL;
+    f->want = copy;
+    return 0;
+  }
+  f->mode = FILTER_EQUAL;
+  f->as_string = json_canon(copy);
+  cJSON_Delete(copy);
+  if (f->as_string == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  return 0;
+}
+
+/* --where on one canonical value (not looking inside arrays). */
+static bool where_text(const struct filter *f, const char *text)
+{
+  if (text[0] == '"')
+    return strcmp(text, f->as_string) == 0;
+  return f->as_json != NULL && strcmp(text, f->as_json) == 0;
+}
+
+static bool where_match(const struct filter *f, const char *text)
+{
+  cJSON *arr, *e;
+  bool found = false;
+
+  if (where_text(f, text))
+    return true;
+  if (text[0] != '[')
+    return false;
+  arr = cJSON_Parse(text);
+  for (e = arr != NULL ? arr->child : NULL; e != NULL && !found; e = e->next) {
+    char *t = cJSON_PrintUnformatted(e);
+    found = t != NULL && where_text(f, t);
+    cJSON_free(t);
+  }
+  cJSON_Delete(arr);
+  return found;
+}
+
+static bool all_match(const struct filter *f, const char *text)
+{
+  cJSON *arr, *w, *e;
+  bool ok = true;
+
+  if (text[0] != '[')
+    return false;
+  arr = cJSON_Parse(text);
+  if (arr == NULL)
+    return false;
+  for (w = f->want->child; w != NULL && ok; w = w->next) {
+    ok = false;
+    for (e = arr->child; e != NULL && !ok; e = e->next)
+      ok = cJSON_Compare(w, e, true);
+  }
+  cJSON_Delete(arr);
+  return ok;
+}
+
+bool filter_match(const struct filter *f, size_t n, const struct record *r)
+{
+  size_t i;
+  for (i = 0; i < n; i++) {
+    const struct field *fld = record_field(r, f[i].field);
+    const char *text;
+    bool ok = false;
+
+    if (fld == NULL)
+      return false;
+    text = field_winner(fld)->value;
+    switch (f[i].mode) {
+    case FILTER_WHERE:
+      ok = where_match(&f[i], text);
+      break;
+    case FILTER_EQUAL:
+      ok = strcmp(text, f[i].as_string) == 0;
+      break;
+    case FILTER_ALL:
+      ok = all_match(&f[i], text);
+      break;
+    }
+    if (!ok)
+      return false;
+  }
+  return true;
+}
+
+void filter_release(struct filter *f, size_t n)
+{
+  size_t i;
+  for (i = 0; i < n; i++) {
+    cJSON_free(f[i].as_string);
+    cJSON_free(f[i].as_json);
+    cJSON_Delete(f[i].want);
+    filter_init(&f[i]);
+  }
+}

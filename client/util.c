@@ -1,0 +1,411 @@
+/*
+ * util.c - what every command needs: where the store is, opening it and
+ * its schema once, reading input, option matching, printing JSON, and the
+ * table from error codes to exit codes.
+ */
+#include "compat.h"
+
+#include "cli.h"
+
+#include "buf.h"
+#include "json.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static int dup_path(const char *path, char **out, struct sb_err *err)
+{
+  *out = strdup(path);
+  if (*out == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  return 0;
+}
+
+int util_db_path(const char *given, char **out, struct sb_err *err)
+{
+  const char *v;
+  struct buf b;
+
+  *out = NULL;
+  if (given != NULL)
+    return dup_path(given, out, err);
+  v = getenv("SAMBANG_DB");
+  if (v != NULL && v[0] != '\0')
+    return dup_path(v, out, err);
+  buf_init(&b);
+  /* The XDG spec says to ignore a relative XDG_DATA_HOME. */
+  v = getenv("XDG_DATA_HOME");
+  if (v != NULL && v[0] == '/') {
+    buf_adds(&b, v);
+    buf_adds(&b, "/sambang/store.db");
+  } else {
+    v = getenv("HOME");
+    if (v == NULL || v[0] != '/')
+      return util_usage(err, "cannot tell where the store is: HOME is not "
+                             "set; give --db PATH or set SAMBANG_DB");
+    buf_adds(&b, v);
+    buf_adds(&b, "/.local/share/sambang/store.db");
+  }
+  *out = buf_take(&b, NULL);
+  if (*out == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  return 0;
+}
+
+/* The SB_E code for a failed mkdir or open. */
+static int errno_code(int e)
+{
+  switch (e) {
+  case EACCES:
+  case EPERM:
+  case EROFS:
+    return SB_EREADONLY;
+  case ENOSPC:
+  case EDQUOT:
+    return SB_EFULL;
+  case ENOMEM:
+    return SB_ENOMEM;
+  default:
+    return SB_EIO;
+  }
+}
+
+int util_mkdir_parents(const char *path, struct sb_err *err)
+{
+  char *dir = strdup(path);
+  char *p;
+  int rc = 0;
+
+  if (dir == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  /* Each prefix ending before a '/' is a directory to make. */
+  for (p = dir + 1; *p != '\0'; p++) {
+    struct stat sb;
+    if (*p != '/')
+      continue;
+    *p = '\0';
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+      int e = errno;
+      rc = sb_err_set(err, errno_code(e), "cannot create directory %s: %s", dir,
+                      strerror(e));
+      break;
+    }
+    if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+      rc = sb_err_set(err, SB_EIO, "%s is not a directory", dir);
+      break;
+    }
+    *p = '/';
+  }
+  free(dir);
+  return rc;
+}
+
+int util_open(struct cli *cli, struct sb_err *err)
+{
+  if (cli->store != NULL)
+    return 0;
+  return store_open(cli->db, &cli->store, err);
+}
+
+int util_schema(struct cli *cli, struct sb_err *err)
+{
+  int rc;
+
+  if (cli->schema != NULL)
+    return 0;
+  rc = util_open(cli, err);
+  if (rc != 0)
+    return rc;
+  rc = schema_parse(store_schema_text(cli->store), &cli->schema, err);
+  if (rc != 0)
+    sb_err_prefix(err, "the schema kept in store %s", cli->db);
+  return rc;
+}
+
+void util_release(struct cli *cli)
+{
+  store_close(cli->store);
+  schema_free(cli->schema);
+  free(cli->db);
+  cli->store = NULL;
+  cli->schema = NULL;
+  cli->db = NULL;
+}
+
+int util_read_all(FILE *f, const char *what, size_t max, char **out,
+                  size_t *len, struct sb_err *err)
+{
+  char chunk[16384];
+  struct buf b;
+  size_t n;
+
+  *out = NULL;
+  *len = 0;
+  buf_init(&b);
+  while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+    if (b.len + n > max) {
+      buf_release(&b);
+      return sb_err_set(err, SB_ETOOBIG,
+                        "%s is too large (more than %zu bytes)", what, max);
+    }
+    if (buf_add(&b, chunk, n) != 0)
+      return sb_err_set(err, SB_ENOMEM, NULL);
+  }
+  if (ferror(f)) {
+    int e = errno;
+    buf_release(&b);
+    return sb_err_set(err, SB_EINVAL, "cannot read %s: %s", what, strerror(e));
+  }
+  *out = buf_take(&b, len);
+  if (*out == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  return 0;
+}
+
+int util_read_path(const char *path, const char *what, size_t max, char **out,
+                   size_t *len, struct sb_err *err)
+{
+  FILE *f;
+  int rc;
+
+  if (strcmp(path, "-") == 0)
+    return util_read_all(stdin, what, max, out, len, err);
+  f = fopen(path, "rb");
+  if (f == NULL) {
+    int e = errno;
+    *out = NULL;
+    *len = 0;
+    return sb_err_set(err, e == ENOENT ? SB_ENOTFOUND : SB_EINVAL,
+                      "cannot open %s %s: %s", what, path, strerror(e));
+  }
+  rc = util_read_all(f, what, max, out, len, err);
+  fclose(f);
+  return rc;
+}
+
+int util_usage(struct sb_err *err, const char *fmt, ...)
+{
+  va_list ap;
+  if (err == NULL)
+    return CLI_EUSAGE;
+  err->code = CLI_EUSAGE;
+  va_start(ap, fmt);
+  vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+  va_end(ap);
+  return CLI_EUSAGE;
+}
+
+int util_exit_code(int code)
+{
+  switch (code) {
+  case 0:
+    return CLI_EXIT_OK;
+  case CLI_EUSAGE:
+    return CLI_EXIT_USAGE;
+  case SB_ENOTFOUND:
+    return CLI_EXIT_NOTFOUND;
+  case SB_EJSON:
+  case SB_EUTF8:
+  case SB_ETOOBIG:
+  case SB_ESCHEMA:
+  case SB_EINVAL:
+    return CLI_EXIT_INVALID;
+  case SB_EBUSY:
+    return CLI_EXIT_LOCKED;
+  case SB_ENOTSTORE:
+  case SB_ECORRUPT:
+  case SB_EVERSION:
+  case SB_EREADONLY:
+  case SB_EFULL:
+  case SB_EIO:
+    return CLI_EXIT_UNUSABLE;
+  default:
+    return CLI_EXIT_OTHER;
+  }
+}
+
+/* s as a message can show it: at most 80 bytes, control bytes escaped. */
+static void show(const char *s, char *out, size_t size)
+{
+  size_t o = 0, i;
+  for (i = 0; s[i] != '\0' && i < 80 && o + 8 < size; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c < 0x20 || c == 0x7f || c == '"' || c == '\\')
+      o += (size_t)snprintf(out + o, size - o, "\\x%02x", c);
+    else
+      out[o++] = (char)c;
+  }
+  if (s[i] != '\0' && o + 4 < size) {
+    memcpy(out + o, "...", 3);
+    o += 3;
+  }
+  out[o] = '\0';
+}
+
+int util_check_key(const char *collection, const char *id, struct sb_err *err)
+{
+  char shown[400];
+  if (!name_valid(collection)) {
+    show(collection, shown, sizeof(shown));
+    return sb_err_set(err, SB_EINVAL,
+                      "invalid collection name \"%s\" (use 1-%d letters, "
+                      "digits, '-' or '_')",
+                      shown, SB_NAME_MAX);
+  }
+  if (!record_id_valid(id)) {
+    show(id, shown, sizeof(shown));
+    return sb_err_set(err, SB_EINVAL,
+                      "invalid record id \"%s\" (use 1-%d letters, digits, "
+                      "'-', '_', '.' or ':')",
+                      shown, SB_ID_MAX);
+  }
+  return 0;
+}
+
+int util_opt(int argc, char **argv, int *i, const char *name,
+             const char **value, struct sb_err *err)
+{
+  const char *a = argv[*i];
+  size_t n = strlen(name);
+
+  if (strncmp(a, "--", 2) != 0 || strncmp(a + 2, name, n) != 0)
+    return 0;
+  if (a[2 + n] == '=') {
+    *value = a + 3 + n;
+    return 1;
+  }
+  if (a[2 + n] != '\0')
+    return 0;
+  if (*i + 1 >= argc)
+    return util_usage(err, "option --%s needs a value", name);
+  *i += 1;
+  *value = argv[*i];
+  return 1;
+}
+
+int util_bad_option(const char *cmd, const char *arg, struct sb_err *err)
+{
+  char shown[400];
+  show(arg, shown, sizeof(shown));
+  if (strcmp(arg, "--json") == 0 || strcmp(arg, "--db") == 0 ||
+      strncmp(arg, "--db=", 5) == 0)
+    return util_usage(err,
+                      "%s is a global option: put it before the command "
+                      "(sambang %s %s ...)",
+                      strcmp(arg, "--json") == 0 ? "--json" : "--db",
+                      strcmp(arg, "--json") == 0 ? "--json" : "--db PATH", cmd);
+  return util_usage(err, "unknown option %s for %s (see sambang %s --help)",
+                    shown, cmd, cmd);
+}
+
+const char *util_json_type(const cJSON *j)
+{
+  if (cJSON_IsObject(j))
+    return "object";
+  if (cJSON_IsArray(j))
+    return "array";
+  if (cJSON_IsString(j))
+    return "string";
+  if (cJSON_IsNumber(j))
+    return "number";
+  if (cJSON_IsBool(j))
+    return "boolean";
+  if (cJSON_IsNull(j))
+    return "null";
+  return "unknown";
+}
+
+int util_print_json(cJSON *j, struct sb_err *err)
+{
+  char *text = json_canon(j);
+  if (text == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  fputs(text, stdout);
+  putchar('\n');
+  cJSON_free(text);
+  return 0;
+}
+
+/* The last occurrence of needle in s, or NULL. */
+static const char *last_of(const char *s, const char *needle)
+{
+  const char *found = NULL, *p = s;
+  while ((p = strstr(p, needle)) != NULL)
+    found = p++;
+  return found;
+}
+
+int util_print_record_json(const struct record *r, struct sb_err *err)
+{
+  /*
+   * Spliced into record_encode's text rather than built with cJSON, which
+   * would print the 16-digit timestamps in exponent form. Its keys are
+   * sorted and "vv" is the last one, so "conflict" goes after
+   * "collection" and "values" before the last ,"vv":{ (string values
+   * escape their quotes, so that text cannot occur inside them).
+   */
+  char *state = record_encode(r);
+  cJSON *values = record_values(r);
+  char *vtext = values != NULL ? json_canon(values) : NULL;
+  const char *rest, *vv;
+  int rc = 0;
+
+  if (state == NULL || vtext == NULL) {
+    rc = sb_err_set(err, SB_ENOMEM, NULL);
+    goto done;
+  }
+  rest = strchr(state + strlen("{\"collection\":\""), '"') + 1;
+  vv = last_of(state, ",\"vv\":{");
+  if (vv == NULL || *rest != ',') {
+    rc = sb_err_set(err, SB_EINTERNAL, "unexpected record encoding");
+    goto done;
+  }
+  printf("%.*s,\"conflict\":%s%.*s,\"values\":%s%s\n", (int)(rest - state),
+         state, record_conflicted(r) ? "true" : "false", (int)(vv - rest), rest,
+         vtext, vv);
+done:
+  cJSON_free(vtext);
+  cJSON_Delete(values);
+  free(state);
+  return rc;
+}
+
+int util_print_list_line(const struct record *r, bool json, struct sb_err *err)
+{
+  cJSON *values = record_values(r);
+  cJSON *line;
+  char *text;
+  int rc;
+
+  if (values == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  if (!json) {
+    text = json_canon(values);
+    cJSON_Delete(values);
+    if (text == NULL)
+      return sb_err_set(err, SB_ENOMEM, NULL);
+    printf("%s\t%s\n", r->id, text);
+    cJSON_free(text);
+    return 0;
+  }
+  line = cJSON_CreateObject();
+  if (line == NULL || cJSON_AddStringToObject(line, "id", r->id) == NULL ||
+      cJSON_AddBoolToObject(line, "conflict", record_conflicted(r)) == NULL) {
+    cJSON_Delete(line);
+    cJSON_Delete(values);
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  }
+  cJSON_AddItemToObject(line, "values", values);
+  rc = util_print_json(line, err);
+  cJSON_Delete(line);
+  return rc;
+}
+
+int util_not_found(const char *collection, const char *id, struct sb_err *err)
+{
+  return sb_err_set(err, SB_ENOTFOUND, "not found: %s/%s", collection, id);
+}

@@ -1,0 +1,178 @@
+/*
+ * gzip.c - gzip bodies with zlib (see gzip.h).
+ *
+ * Inflation runs in 64 KiB steps into a growing buffer and stops as soon
+ * as the output passes the cap, so a "zip bomb" costs at most the cap.
+ */
+#include "compat.h"
+
+#include "gzip.h"
+
+#include "buf.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <zlib.h>
+
+#define GZIP_WINDOW (15 + 16) /* 32 KiB window, gzip wrapper only */
+#define GZIP_STEP (64 * 1024)
+
+int gzip_inflate(const void *in, size_t len, size_t max, char **out,
+                 size_t *out_len, struct sb_err *err)
+{
+  unsigned char step[GZIP_STEP];
+  z_stream z;
+  struct buf b;
+  int zrc, rc = 0;
+
+  *out = NULL;
+  *out_len = 0;
+  if (len > UINT_MAX)
+    return sb_err_set(err, SB_ETOOBIG, "gzip body of %zu bytes is too large",
+                      len);
+  memset(&z, 0, sizeof(z));
+  if (inflateInit2(&z, GZIP_WINDOW) != Z_OK)
+    return sb_err_set(err, SB_ENOMEM, "cannot start inflating (zlib)");
+  buf_init(&b);
+  z.next_in = (Bytef *)(uintptr_t)in;
+  z.avail_in = (uInt)len;
+  if (len == 0) {
+    rc = sb_err_set(err, SB_EPROTOCOL, "gzip body is empty");
+    goto out;
+  }
+  for (;;) {
+    z.next_out = step;
+    z.avail_out = sizeof(step);
+    zrc = inflate(&z, Z_NO_FLUSH);
+    if (zrc != Z_OK && zrc != Z_STREAM_END && zrc != Z_BUF_ERROR) {
+      rc = zrc == Z_MEM_ERROR
+               ? sb_err_set(err, SB_ENOMEM, "out of memory inflating")
+               : sb_err_set(err, SB_EPROTOCOL, "gzip body does not inflate: %s",
+                            z.msg != NULL ? z.msg : "corrupt data");
+      goto out;
+    }
+    if (b.len + (sizeof(step) - z.avail_out) > max) {
+      rc = sb_err_set(err, SB_ETOOBIG, "gzip body inflates to over %zu bytes",
+                      max);
+      goto out;
+    }
+    if (buf_add(&b, step, sizeof(step) - z.avail_out) != 0) {
+      rc = sb_err_set(err, SB_ENOMEM, "out of memory inflating");
+      goto out;
+    }
+    if (zrc == Z_STREAM_END) {
+      if (z.avail_in == 0)
+        break;
+      /* Another member follows (RFC 1952 allows several). */
+      if (inflateReset(&z) != Z_OK) {
+        rc = sb_err_set(err, SB_EPROTOCOL, "gzip body does not inflate");
+        goto out;
+      }
+      continue;
+    }
+    if (zrc == Z_BUF_ERROR || (z.avail_in == 0 && z.avail_out != 0)) {
+      /* No progress possible: the input ended inside a member. */
+      rc = sb_err_set(err, SB_EPROTOCOL,
+                      "gzip body is truncated (%zu bytes in)", len);
+      goto out;
+    }
+  }
+  *out = buf_take(&b, out_len);
+  if (*out == NULL)
+    rc = sb_err_set(err, SB_ENOMEM, "out of memory inflating");
+out:
+  inflateEnd(&z);
+  buf_release(&b);
+  return rc;
+}
+
+int gzip_deflate(const void *in, size_t len, char **out, size_t *out_len,
+                 struct sb_err *err)
+{
+  z_stream z;
+  uLong bound;
+  unsigned char *dst;
+  int zrc;
+
+  *out = NULL;
+  *out_len = 0;
+  if (len > UINT_MAX)
+    return sb_err_set(err, SB_ETOOBIG, "body of %zu bytes is too large", len);
+  memset(&z, 0, sizeof(z));
+  /* Level 1: replies are JSON, which compresses well even at the fastest. */
+  if (deflateInit2(&z, 1, Z_DEFLATED, GZIP_WINDOW, 8, Z_DEFAULT_STRATEGY) !=
+      Z_OK)
+    return sb_err_set(err, SB_ENOMEM, "cannot start deflating (zlib)");
+  bound = deflateBound(&z, (uLong)len);
+  dst = malloc(bound);
+  if (dst == NULL) {
+    deflateEnd(&z);
+    return sb_err_set(err, SB_ENOMEM, "out of memory deflating");
+  }
+  z.next_in = (Bytef *)(uintptr_t)in;
+  z.avail_in = (uInt)len;
+  z.next_out = dst;
+  z.avail_out = (uInt)bound;
+  zrc = deflate(&z, Z_FINISH);
+  if (zrc != Z_STREAM_END) {
+    deflateEnd(&z);
+    free(dst);
+    return sb_err_set(err, SB_EINTERNAL, "deflate failed (%d)", zrc);
+  }
+  *out_len = z.total_out;
+  *out = (char *)dst;
+  deflateEnd(&z);
+  return 0;
+}
+
+/* True if the q parameter text (after "q=") means zero. */
+static bool q_is_zero(const char *q, size_t n)
+{
+  size_t i;
+  for (i = 0; i < n; i++) {
+    if (q[i] != '0' && q[i] != '.')
+      return false;
+  }
+  return n > 0;
+}
+
+bool gzip_accepted(const char *accept_encoding)
+{
+  const char *p = accept_encoding;
+
+  while (p != NULL && *p != '\0') {
+    const char *end = strchr(p, ','), *semi, *tok;
+    size_t n, tn;
+    bool zero = false;
+
+    n = end != NULL ? (size_t)(end - p) : strlen(p);
+    tok = p;
+    while (n > 0 && (*tok == ' ' || *tok == '\t')) {
+      tok++;
+      n--;
+    }
+    semi = memchr(tok, ';', n);
+    tn = semi != NULL ? (size_t)(semi - tok) : n;
+    while (tn > 0 && (tok[tn - 1] == ' ' || tok[tn - 1] == '\t'))
+      tn--;
+    if (semi != NULL) {
+      const char *q = semi + 1, *stop = tok + n;
+      while (q < stop && (*q == ' ' || *q == '\t'))
+        q++;
+      if (stop - q >= 2 && (q[0] == 'q' || q[0] == 'Q') && q[1] == '=') {
+        size_t qn = (size_t)(stop - (q + 2));
+        while (qn > 0 && (q[2 + qn - 1] == ' ' || q[2 + qn - 1] == '\t'))
+          qn--;
+        zero = q_is_zero(q + 2, qn);
+      }
+    }
+    if (!zero && ((tn == 4 && strncasecmp(tok, "gzip", 4) == 0) ||
+                  (tn == 6 && strncasecmp(tok, "x-gzip", 6) == 0) ||
+                  (tn == 1 && tok[0] == '*')))
+      return true;
+    p = end != NULL ? end + 1 : NULL;
+  }
+  return false;
+}

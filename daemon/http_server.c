@@ -1,0 +1,501 @@
+/*
+ * http_server.c - libmicrohttpd driven by a libuv loop (see http_server.h).
+ *
+ * MHD keeps ready lists that never show on its epoll fd, so after every
+ * MHD_run the timer is re-armed from MHD_get_timeout (0 means "run again
+ * now"). The access handler is called at least three times per request:
+ * headers (req_cls is NULL: allocate), each body chunk (consume it all:
+ * *upload_data_size = 0), and the final call (size 0 again), where the
+ * reply is queued, at once or after a suspend/resume round.
+ *
+ * Suspended requests are kept on a list so http_server_stop can resume
+ * them all before MHD_stop_daemon (a suspended connection would leak).
+ */
+#include "compat.h"
+
+#include "http_server.h"
+
+#include "buf.h"
+#include "log.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define HTTP_DEFAULT_CONNS 4000
+#define HTTP_DRAIN_FACTOR 4 /* drop at most this many times max_body */
+
+struct http_server {
+  uv_loop_t *loop;
+  struct MHD_Daemon *d;
+  uv_poll_t poll;
+  uv_timer_t timer;
+  struct http_server_cfg cfg;
+  uint16_t port;
+  unsigned active;
+  unsigned open_handles;
+  struct http_req *suspended; /* list of suspended requests */
+  bool stopping;
+};
+
+struct http_req {
+  struct http_server *srv;
+  struct MHD_Connection *conn;
+  const char *method, *path; /* MHD's, valid for the request's life */
+  struct buf body;
+  size_t dropped;
+  bool overflow;
+  bool final;     /* on_request was called */
+  bool suspended; /* on the srv->suspended list */
+  bool replied;   /* http_reply was called */
+  bool failed;    /* the reply could not be made: close */
+  struct MHD_Response *pending;
+  unsigned status;
+  size_t bytes;
+  uint64_t start_ns;
+  void *data;
+  struct http_req *prev, *next; /* the suspended list */
+};
+
+/* --- the loop glue ----------------------------------------------------- */
+
+static void http_run(struct http_server *s);
+
+static void on_timer(uv_timer_t *t)
+{
+  http_run(t->data);
+}
+
+static void on_poll(uv_poll_t *p, int status, int events)
+{
+  (void)status;
+  (void)events;
+  http_run(p->data);
+}
+
+/* Runs MHD, then re-arms the timer from its timeout (every time). */
+static void http_run(struct http_server *s)
+{
+  MHD_UNSIGNED_LONG_LONG ms = 0;
+
+  if (s->d == NULL)
+    return;
+  MHD_run(s->d);
+  if (MHD_get_timeout(s->d, &ms) == MHD_YES)
+    uv_timer_start(&s->timer, on_timer, ms > UINT32_MAX ? UINT32_MAX : ms, 0);
+  else
+    uv_timer_stop(&s->timer);
+}
+
+/* Asks for an MHD_run on the next loop iteration. */
+static void http_kick(struct http_server *s)
+{
+  if (s->d != NULL)
+    uv_timer_start(&s->timer, on_timer, 0, 0);
+}
+
+/* --- requests ---------------------------------------------------------- */
+
+static void req_unlink(struct http_req *req)
+{
+  struct http_server *s = req->srv;
+  if (!req->suspended)
+    return;
+  if (req->prev != NULL)
+    req->prev->next = req->next;
+  else
+    s->suspended = req->next;
+  if (req->next != NULL)
+    req->next->prev = req->prev;
+  req->prev = req->next = NULL;
+  req->suspended = false;
+}
+
+static void req_suspend(struct http_req *req)
+{
+  struct http_server *s = req->srv;
+  MHD_suspend_connection(req->conn);
+  req->suspended = true;
+  req->prev = NULL;
+  req->next = s->suspended;
+  if (s->suspended != NULL)
+    s->suspended->prev = req;
+  s->suspended = req;
+}
+
+static void req_resume(struct http_req *req)
+{
+  req_unlink(req);
+  MHD_resume_connection(req->conn);
+  http_kick(req->srv);
+}
+
+/* Queues the pending reply (in a handler call); MHD_NO closes. */
+static enum MHD_Result req_send(struct http_req *req)
+{
+  enum MHD_Result r;
+
+  if (req->failed)
+    return MHD_NO;
+  r = MHD_queue_response(req->conn, req->status, req->pending);
+  MHD_destroy_response(req->pending);
+  req->pending = NULL;
+  return r;
+}
+
+static struct http_req *req_new(struct http_server *s,
+                                struct MHD_Connection *conn, const char *url,
+                                const char *method)
+{
+  struct http_req *req = calloc(1, sizeof(*req));
+  if (req == NULL)
+    return NULL;
+  req->srv = s;
+  req->conn = conn;
+  req->method = method;
+  req->path = url;
+  req->start_ns = uv_hrtime();
+  buf_init(&req->body);
+  s->active++;
+  return req;
+}
+
+/* True if the request declares a body larger than max. */
+static bool declared_too_large(struct MHD_Connection *conn, size_t max)
+{
+  const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                               MHD_HTTP_HEADER_CONTENT_LENGTH);
+  unsigned long long n;
+  char *end;
+
+  if (cl == NULL || *cl < '0' || *cl > '9')
+    return false; /* MHD refuses malformed lengths itself */
+  n = strtoull(cl, &end, 10);
+  return n > max;
+}
+
+/* Called by the scaffold when the app did not reply in a handler call. */
+static enum MHD_Result req_after_callback(struct http_req *req)
+{
+  if (req->replied)
+    return req_send(req);
+  return MHD_YES;
+}
+
+static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn,
+                                 const char *url, const char *method,
+                                 const char *version, const char *upload_data,
+                                 size_t *upload_data_size, void **req_cls)
+{
+  struct http_server *s = cls;
+  struct http_req *req = *req_cls;
+
+  (void)version;
+  if (req == NULL) {
+    /* First call: the headers are in. */
+    req = req_new(s, conn, url, method);
+    if (req == NULL)
+      return MHD_NO;
+    *req_cls = req;
+    if (s->cfg.on_headers != NULL) {
+      s->cfg.on_headers(req, s->cfg.ctx);
+      if (req->replied)
+        return req_send(req);
+    }
+    if (declared_too_large(conn, s->cfg.max_body)) {
+      req->overflow = true;
+      req->final = true;
+      s->cfg.on_request(req, s->cfg.ctx);
+      if (!req->replied)
+        return MHD_NO; /* the app broke the contract: close */
+      return req_send(req);
+    }
+    return MHD_YES;
+  }
+  if (req->replied) { /* resumed with a reply */
+    if (req->failed)
+      return MHD_NO;
+    return req->pending != NULL ? req_send(req) : MHD_YES;
+  }
+  if (*upload_data_size > 0) {
+    size_t n = *upload_data_size;
+    *upload_data_size = 0;
+    if (!req->overflow && req->body.len + n <= s->cfg.max_body) {
+      if (buf_add(&req->body, upload_data, n) != 0)
+        return MHD_NO;
+      return MHD_YES;
+    }
+    if (!req->overflow) {
+      req->overflow = true;
+      req->dropped = req->body.len;
+      buf_release(&req->body);
+    }
+    req->dropped += n;
+    if (req->dropped / HTTP_DRAIN_FACTOR > s->cfg.max_body)
+      return MHD_NO; /* do not drain forever */
+    return MHD_YES;
+  }
+  if (req->final)
+    return MHD_YES; /* resumed without a reply: cannot happen */
+  /* The final call: the whole body is in. */
+  req->final = true;
+  s->cfg.on_request(req, s->cfg.ctx);
+  if (req->replied)
+    return req_after_callback(req);
+  req_suspend(req);
+  return MHD_YES;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+  struct http_server *s = cls;
+  struct http_req *req = *req_cls;
+
+  (void)conn;
+  (void)toe;
+  if (req == NULL)
+    return;
+  *req_cls = NULL;
+  req_unlink(req);
+  if (s->cfg.on_done != NULL)
+    s->cfg.on_done(req, s->cfg.ctx);
+  if (req->pending != NULL)
+    MHD_destroy_response(req->pending);
+  buf_release(&req->body);
+  free(req);
+  s->active--;
+}
+
+int http_reply(struct http_req *req, unsigned status, const char *content_type,
+               char *body, size_t len, const char *const *headers)
+{
+  struct MHD_Response *r;
+  size_t i;
+  int rc = 0;
+
+  if (req->replied) {
+    free(body);
+    return SB_EINVAL;
+  }
+  req->replied = true;
+  req->status = status;
+  req->bytes = len;
+  if (body == NULL || len == 0) {
+    free(body);
+    r = MHD_create_response_from_buffer(0, (void *)(uintptr_t) "",
+                                        MHD_RESPMEM_PERSISTENT);
+  } else {
+    r = MHD_create_response_from_buffer_with_free_callback(len, body, free);
+    if (r == NULL)
+      free(body);
+  }
+  if (r != NULL && content_type != NULL &&
+      MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type) !=
+          MHD_YES)
+    rc = SB_ENOMEM;
+  for (i = 0; r != NULL && rc == 0 && headers != NULL && headers[i] != NULL;
+       i += 2) {
+    if (MHD_add_response_header(r, headers[i], headers[i + 1]) != MHD_YES)
+      rc = SB_ENOMEM;
+  }
+  if (r == NULL)
+    rc = SB_ENOMEM;
+  if (rc != 0) {
+    if (r != NULL)
+      MHD_destroy_response(r);
+    req->failed = true;
+  } else {
+    req->pending = r;
+  }
+  if (req->suspended)
+    req_resume(req);
+  return rc;
+}
+
+/* --- accessors --------------------------------------------------------- */
+
+const char *http_req_method(const struct http_req *req)
+{
+  return req->method;
+}
+
+const char *http_req_path(const struct http_req *req)
+{
+  return req->path;
+}
+
+const char *http_req_header(const struct http_req *req, const char *name)
+{
+  return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_req_query(const struct http_req *req, const char *name)
+{
+  return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *http_req_body(const struct http_req *req, size_t *len)
+{
+  *len = req->body.len;
+  return req->body.p != NULL ? req->body.p : "";
+}
+
+bool http_req_overflow(const struct http_req *req)
+{
+  return req->overflow;
+}
+
+uint64_t http_req_start_ns(const struct http_req *req)
+{
+  return req->start_ns;
+}
+
+unsigned http_req_status(const struct http_req *req)
+{
+  return req->status;
+}
+
+size_t http_req_reply_bytes(const struct http_req *req)
+{
+  return req->bytes;
+}
+
+void *http_req_data(const struct http_req *req)
+{
+  return req->data;
+}
+
+void http_req_set_data(struct http_req *req, void *data)
+{
+  req->data = data;
+}
+
+/* --- the server -------------------------------------------------------- */
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+  char line[512];
+  size_t n;
+
+  (void)cls;
+  vsnprintf(line, sizeof(line), fmt, ap);
+  n = strlen(line);
+  while (n > 0 && line[n - 1] == '\n')
+    line[--n] = '\0';
+  log_msg(LOG_LEVEL_WARN, "http: %s", line);
+}
+
+int http_server_start(uv_loop_t *loop, const struct http_server_cfg *cfg,
+                      struct http_server **out, struct sb_err *err)
+{
+  struct http_server *s;
+  struct sockaddr_in addr;
+  const union MHD_DaemonInfo *info;
+  int rc;
+
+  *out = NULL;
+  memset(&addr, 0, sizeof(addr));
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(cfg->port);
+  if (inet_pton(AF_INET, cfg->host, &addr.sin_addr) != 1)
+    return sb_err_set(err, SB_EINVAL,
+                      "cannot listen on \"%s\": not an IPv4 address",
+                      cfg->host);
+  s = calloc(1, sizeof(*s));
+  if (s == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  s->loop = loop;
+  s->cfg = *cfg;
+  s->d = MHD_start_daemon(
+      MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL,
+      NULL, on_access, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+      MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+      MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_LIMIT,
+      (unsigned)(cfg->max_conns ? cfg->max_conns : HTTP_DEFAULT_CONNS),
+      MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout_s,
+      MHD_OPTION_LISTEN_BACKLOG_SIZE, 511u, MHD_OPTION_END);
+  if (s->d == NULL) {
+    free(s);
+    return sb_err_set(err, SB_EIO,
+                      "cannot listen on %s:%u (address in use, or not "
+                      "allowed)",
+                      cfg->host, (unsigned)cfg->port);
+  }
+  info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+  s->port = info != NULL ? info->port : cfg->port;
+  info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_EPOLL_FD);
+  if (info == NULL) {
+    rc = sb_err_set(err, SB_EINTERNAL, "libmicrohttpd has no epoll fd");
+    goto fail;
+  }
+  rc = uv_poll_init(loop, &s->poll, info->epoll_fd);
+  if (rc != 0) {
+    rc = sb_err_set(err, SB_EIO, "cannot poll the server: %s", uv_strerror(rc));
+    goto fail;
+  }
+  s->poll.data = s;
+  uv_timer_init(loop, &s->timer);
+  s->timer.data = s;
+  s->open_handles = 2;
+  uv_poll_start(&s->poll, UV_READABLE, on_poll);
+  http_kick(s);
+  *out = s;
+  return 0;
+
+fail:
+  MHD_stop_daemon(s->d);
+  free(s);
+  return rc;
+}
+
+uint16_t http_server_port(const struct http_server *s)
+{
+  return s->port;
+}
+
+void http_server_quiesce(struct http_server *s)
+{
+  MHD_socket fd;
+
+  if (s->d == NULL || s->stopping)
+    return;
+  s->stopping = true;
+  fd = MHD_quiesce_daemon(s->d);
+  if (fd != MHD_INVALID_SOCKET)
+    close(fd);
+  http_kick(s);
+}
+
+unsigned http_server_active(const struct http_server *s)
+{
+  return s->active;
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+  struct http_server *s = h->data;
+  if (--s->open_handles == 0)
+    free(s);
+}
+
+void http_server_stop(struct http_server *s)
+{
+  while (s->suspended != NULL)
+    req_resume(s->suspended);
+  /* Stop polling the epoll fd before MHD closes it. */
+  uv_poll_stop(&s->poll);
+  uv_timer_stop(&s->timer);
+  MHD_stop_daemon(s->d);
+  s->d = NULL;
+  uv_close((uv_handle_t *)&s->poll, on_handle_closed);
+  uv_close((uv_handle_t *)&s->timer, on_handle_closed);
+}

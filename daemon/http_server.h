@@ -1,0 +1,110 @@
+/*
+ * http_server.h - an HTTP/1.1 server on a libuv loop (libmicrohttpd).
+ *
+ * The reusable scaffold of the hub (and anything else that serves HTTP
+ * from our loop). libmicrohttpd runs in epoll mode with no threads of its
+ * own: its epoll fd is polled with uv_poll and its timeout drives a
+ * uv_timer, re-armed after every MHD_run. Everything here runs on the loop
+ * thread.
+ *
+ * A request's life:
+ *   on_headers(req)  optional, once the headers are in: may reply at once
+ *                    (an early error: 404, 405, 413...), which ends the
+ *                    request without reading the body;
+ *   the body is read and kept up to max_body bytes (more is drained and
+ *   dropped, and http_req_overflow() turns true);
+ *   on_request(req)  once, with the whole body: reply at once with
+ *                    http_reply, or later (e.g. after work off the loop):
+ *                    the connection is then suspended until http_reply,
+ *                    which resumes it. A declared Content-Length over
+ *                    max_body calls on_request in the headers phase with
+ *                    http_req_overflow() true: reply at once then;
+ *   on_done(req)     once, when the reply was sent or the connection is
+ *                    gone; req is freed after it returns.
+ * Replies are queued only in the final handler call, so keep-alive holds.
+ */
+#ifndef SAMBANG_HTTP_SERVER_H
+#define SAMBANG_HTTP_SERVER_H
+
+#include "compat.h"
+
+#include "err.h"
+
+#include <uv.h>
+
+struct http_server;
+struct http_req;
+
+typedef void (*http_req_fn)(struct http_req *req, void *ctx);
+
+struct http_server_cfg {
+  const char *host;        /* numeric IPv4 address to bind, e.g. 127.0.0.1 */
+  uint16_t port;           /* 0: any free port (see http_server_port) */
+  size_t max_body;         /* bytes kept of a request body */
+  unsigned max_conns;      /* 0: a default */
+  unsigned idle_timeout_s; /* idle connections are closed after this */
+  http_req_fn on_headers;  /* may be NULL */
+  http_req_fn on_request;
+  http_req_fn on_done; /* may be NULL */
+  void *ctx;
+};
+
+/*
+ * Binds, listens and starts serving on loop. On failure (address in use,
+ * bad address...) returns an SB_E code with a message and *out is NULL.
+ */
+int http_server_start(uv_loop_t *loop, const struct http_server_cfg *cfg,
+                      struct http_server **out, struct sb_err *err);
+
+/* The port the server listens on (the one picked, for port 0). */
+uint16_t http_server_port(const struct http_server *s);
+
+/* Stops accepting new connections; the open ones are served on. */
+void http_server_quiesce(struct http_server *s);
+
+/* Requests started and not yet done. */
+unsigned http_server_active(const struct http_server *s);
+
+/*
+ * Resumes every suspended connection, closes every connection (on_done is
+ * called for their requests: nothing may still refer to them after this),
+ * and frees s once its loop handles are closed. Call it once.
+ */
+void http_server_stop(struct http_server *s);
+
+/* The request's method ("GET") and path (without the query). */
+const char *http_req_method(const struct http_req *req);
+const char *http_req_path(const struct http_req *req);
+
+/* A request header (case-insensitive name) or query parameter, or NULL. */
+const char *http_req_header(const struct http_req *req, const char *name);
+const char *http_req_query(const struct http_req *req, const char *name);
+
+/* The body (NUL-terminated, *len bytes; "" if none). */
+const char *http_req_body(const struct http_req *req, size_t *len);
+
+/* True if the body was larger than max_body (its content was dropped). */
+bool http_req_overflow(const struct http_req *req);
+
+/* The time the request arrived (uv_hrtime, nanoseconds). */
+uint64_t http_req_start_ns(const struct http_req *req);
+
+/* The status and body bytes of the reply (valid in on_done; 0 if none). */
+unsigned http_req_status(const struct http_req *req);
+size_t http_req_reply_bytes(const struct http_req *req);
+
+/* The application's per-request pointer (NULL until set). */
+void *http_req_data(const struct http_req *req);
+void http_req_set_data(struct http_req *req, void *data);
+
+/*
+ * Replies to req: status, Content-Type, body (malloc'd, taken over even on
+ * failure; NULL with len 0 for none) and extra headers as a NULL-terminated
+ * list of name, value pairs (may be NULL). Exactly once per request, on
+ * the loop thread. SB_ENOMEM if the reply cannot be made (the connection
+ * is then closed).
+ */
+int http_reply(struct http_req *req, unsigned status, const char *content_type,
+               char *body, size_t len, const char *const *headers);
+
+#endif

@@ -1,0 +1,585 @@
+/*
+ * hub_main.c - `sambang-hub`, the central office's hub.
+ *
+ *   sambang-hub [--db PATH] COMMAND ...
+ *
+ * The store is --db PATH, else $SAMBANG_HUB_DB. Exit codes follow the
+ * sambang CLI: 0 ok, 1 failure, 2 usage, 3 not found, 4 invalid input,
+ * 5 locked, 6 store unusable. Errors go to stderr in one line.
+ */
+#include "compat.h"
+
+#include "auth.h"
+#include "hlc.h"
+#include "hub_server.h"
+#include "hub_store.h"
+#include "log.h"
+#include "schema.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <uv.h>
+
+#define EXIT_USAGE 2
+#define EXIT_NOTFOUND 3
+#define EXIT_INVALID 4
+#define EXIT_LOCKED 5
+#define EXIT_UNUSABLE 6
+
+#define DB_ENV "SAMBANG_HUB_DB"
+
+static const char usage_main[] =
+    "usage: sambang-hub [--db PATH] COMMAND [ARGS]\n"
+    "\n"
+    "The central hub of sambang: field devices push their records to it and\n"
+    "pull everyone else's. The store is --db PATH, else $SAMBANG_HUB_DB.\n"
+    "\n"
+    "commands:\n"
+    "  init [--schema FILE]      create the hub's store\n"
+    "  serve [--listen ADDR:PORT] [--max-future-ms N]\n"
+    "                            serve the sync protocol over HTTP\n"
+    "  export                    print every record (JSON Lines)\n"
+    "  conflicts                 list records in conflict\n"
+    "  device add NAME           enrol a device; prints its token\n"
+    "  device list               list devices\n"
+    "  device revoke NAME        refuse a device's token from now on\n"
+    "\n"
+    "Run `sambang-hub COMMAND --help` for the options of a command.\n";
+
+static const char usage_init[] =
+    "usage: sambang-hub [--db PATH] init [--schema FILE]\n"
+    "\n"
+    "Creates the hub's store with a new replica id. The schema (the\n"
+    "collections and fields pushes are checked against) is FILE, else the\n"
+    "one built in (deploy/schema.json). Refuses an existing store.\n";
+
+static const char usage_serve[] =
+    "usage: sambang-hub [--db PATH] serve [OPTIONS]\n"
+    "\n"
+    "Serves the sync protocol (proto/PROTOCOL.md) until SIGTERM or SIGINT,\n"
+    "then stops accepting, finishes the requests in flight and closes the\n"
+    "store. Prints \"listening on ADDR:PORT\" once ready. One log line per\n"
+    "request on stderr.\n"
+    "\n"
+    "  --listen ADDR:PORT     IPv4 address and port (default 127.0.0.1:8080;\n"
+    "                         port 0 picks a free one)\n"
+    "  --max-future-ms N      refuse timestamps more than N ms ahead of the\n"
+    "                         hub's clock (default 86400000, 24 h)\n"
+    "  --max-inflight N       requests at work at once; more get 429\n"
+    "                         (default 1024)\n"
+    "  --max-conns N          open connections (default 4000)\n";
+
+static const char usage_export[] =
+    "usage: sambang-hub [--db PATH] export\n"
+    "\n"
+    "Prints every record, tombstones included, as canonical JSON Lines\n"
+    "sorted by (collection, id): the same format as `sambang export`, so\n"
+    "replicas that have seen the same writes print the same bytes.\n";
+
+static const char usage_conflicts[] =
+    "usage: sambang-hub [--db PATH] conflicts\n"
+    "\n"
+    "Lists the records in conflict, one per line: COLLECTION, ID and the\n"
+    "fields holding several values (\"(deleted)\" when a delete met an edit\n"
+    "it had not seen), separated by tabs.\n";
+
+static const char usage_device[] =
+    "usage: sambang-hub [--db PATH] device add NAME\n"
+    "       sambang-hub [--db PATH] device list\n"
+    "       sambang-hub [--db PATH] device revoke NAME\n"
+    "\n"
+    "add: enrols a device and prints its token, alone on stdout, once (the\n"
+    "hub keeps only a hash of it). The token binds to the replica id of its\n"
+    "first use. NAME: 1 to 64 of A-Z a-z 0-9 - _ . (starting with a letter\n"
+    "or digit).\n"
+    "list: NAME, REPLICA (- until first use), active or revoked, created\n"
+    "(UTC), separated by tabs.\n"
+    "revoke: the device's token is refused from now on.\n";
+
+static int exit_code(int rc)
+{
+  switch (rc) {
+  case 0:
+    return 0;
+  case SB_ENOTFOUND:
+    return EXIT_NOTFOUND;
+  case SB_EINVAL:
+  case SB_EJSON:
+  case SB_EUTF8:
+  case SB_ETOOBIG:
+  case SB_ESCHEMA:
+    return EXIT_INVALID;
+  case SB_EBUSY:
+    return EXIT_LOCKED;
+  case SB_ENOTSTORE:
+  case SB_ECORRUPT:
+  case SB_EVERSION:
+  case SB_EREADONLY:
+  case SB_EFULL:
+  case SB_EIO:
+    return EXIT_UNUSABLE;
+  default:
+    return EXIT_FAILURE;
+  }
+}
+
+/* Prints the error and returns the exit code for rc. */
+static int fail(int rc, const struct sb_err *err)
+{
+  fprintf(stderr, "sambang-hub: %s\n",
+          err->msg[0] != '\0' ? err->msg : sb_strerror(rc));
+  return exit_code(rc);
+}
+
+static int usage_error(const char *usage, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static int usage_error(const char *usage, const char *fmt, ...)
+{
+  va_list ap;
+
+  fprintf(stderr, "sambang-hub: ");
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "\n%s", usage);
+  return EXIT_USAGE;
+}
+
+static bool is_help(const char *arg)
+{
+  return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
+}
+
+/* Parses a decimal number in [min, max]. */
+static bool parse_num(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+  unsigned long long v;
+  char *end;
+
+  if (*s < '0' || *s > '9')
+    return false;
+  errno = 0;
+  v = strtoull(s, &end, 10);
+  if (*end != '\0' || errno != 0 || v < min || v > max)
+    return false;
+  *out = v;
+  return true;
+}
+
+static int open_store(const char *db, struct hub_store **hs)
+{
+  struct sb_err err = {0};
+  int rc = hub_store_open(db, hs, &err);
+  if (rc == SB_ENOTFOUND)
+    sb_err_set(&err, rc, "no hub store at %s (run `sambang-hub init`)", db);
+  return rc != 0 ? fail(rc, &err) : 0;
+}
+
+/* Reads a whole file into a malloc'd NUL-terminated string. */
+static int read_file(const char *path, char **out, struct sb_err *err)
+{
+  FILE *f = fopen(path, "rb");
+  char *text = NULL;
+  size_t len = 0, cap = 0, n;
+  int rc = 0;
+
+  *out = NULL;
+  if (f == NULL)
+    return sb_err_set(err, errno == ENOENT ? SB_ENOTFOUND : SB_EIO,
+                      "cannot read %s: %s", path, strerror(errno));
+  do {
+    if (len + 4096 + 1 > cap) {
+      char *more;
+      cap = (cap + 4096) * 2;
+      more = realloc(text, cap);
+      if (more == NULL) {
+        rc = sb_err_set(err, SB_ENOMEM, "out of memory reading %s", path);
+        goto out;
+      }
+      text = more;
+    }
+    n = fread(text + len, 1, cap - len - 1, f);
+    len += n;
+  } while (n > 0);
+  if (ferror(f)) {
+    rc = sb_err_set(err, SB_EIO, "cannot read %s", path);
+    goto out;
+  }
+  text[len] = '\0';
+  *out = text;
+  text = NULL;
+out:
+  free(text);
+  fclose(f);
+  return rc;
+}
+
+/* --- commands ---------------------------------------------------------- */
+
+static int cmd_init(const char *db, int argc, char **argv)
+{
+  struct sb_err err = {0};
+  struct hub_store *hs = NULL;
+  const char *schema_path = NULL;
+  char *schema_text = NULL;
+  int i, rc;
+
+  for (i = 0; i < argc; i++) {
+    if (is_help(argv[i])) {
+      fputs(usage_init, stdout);
+      return 0;
+    }
+    if (strcmp(argv[i], "--schema") == 0 && i + 1 < argc)
+      schema_path = argv[++i];
+    else
+      return usage_error(usage_init, "init: unexpected argument %s", argv[i]);
+  }
+  if (schema_path != NULL) {
+    rc = read_file(schema_path, &schema_text, &err);
+    if (rc != 0)
+      return fail(rc, &err);
+  }
+  rc = hub_store_create(db, schema_text ? schema_text : schema_default_text,
+                        &hs, &err);
+  free(schema_text);
+  if (rc != 0)
+    return fail(rc, &err);
+  printf("%s\n", hub_store_replica(hs));
+  hub_store_close(hs);
+  return 0;
+}
+
+static int print_record(const struct record *r, uint64_t seq, void *ctx)
+{
+  char *text = record_encode(r);
+  (void)seq;
+  (void)ctx;
+  if (text == NULL)
+    return SB_ENOMEM;
+  fputs(text, stdout);
+  fputc('\n', stdout);
+  free(text);
+  return 0;
+}
+
+static int cmd_export(const char *db, int argc, char **argv)
+{
+  struct sb_err err = {0};
+  struct hub_store *hs;
+  int rc;
+
+  if (argc > 0 && is_help(argv[0])) {
+    fputs(usage_export, stdout);
+    return 0;
+  }
+  if (argc > 0)
+    return usage_error(usage_export, "export: unexpected argument %s", argv[0]);
+  rc = open_store(db, &hs);
+  if (rc != 0)
+    return rc;
+  rc = hub_store_each(hs, print_record, NULL, &err);
+  hub_store_close(hs);
+  if (rc == SB_ENOMEM)
+    sb_err_set(&err, rc, "out of memory exporting");
+  if (rc == 0 && (fflush(stdout) != 0 || ferror(stdout)))
+    rc = sb_err_set(&err, SB_EIO, "cannot write the export: %s",
+                    strerror(errno));
+  return rc != 0 ? fail(rc, &err) : 0;
+}
+
+static int print_conflict(const struct record *r, uint64_t seq, void *ctx)
+{
+  size_t i;
+  bool first = true;
+
+  (void)seq;
+  (void)ctx;
+  if (!record_conflicted(r))
+    return 0;
+  printf("%s\t%s\t", r->collection, r->id);
+  for (i = 0; i < r->nf; i++) {
+    if (r->f[i].n > 1) {
+      printf("%s%s", first ? "" : ",", r->f[i].name);
+      first = false;
+    }
+  }
+  if (r->ntomb > 0 && r->nf > 0)
+    printf("%s(deleted)", first ? "" : ",");
+  putchar('\n');
+  return 0;
+}
+
+static int cmd_conflicts(const char *db, int argc, char **argv)
+{
+  struct sb_err err = {0};
+  struct hub_store *hs;
+  int rc;
+
+  if (argc > 0 && is_help(argv[0])) {
+    fputs(usage_conflicts, stdout);
+    return 0;
+  }
+  if (argc > 0)
+    return usage_error(usage_conflicts, "conflicts: unexpected argument %s",
+                       argv[0]);
+  rc = open_store(db, &hs);
+  if (rc != 0)
+    return rc;
+  rc = hub_store_each(hs, print_conflict, NULL, &err);
+  hub_store_close(hs);
+  return rc != 0 ? fail(rc, &err) : 0;
+}
+
+static int print_device(const struct hub_device *d, void *ctx)
+{
+  char when[32] = "-";
+  time_t t = (time_t)(d->created_ms / 1000);
+  struct tm tm;
+
+  (void)ctx;
+  if (gmtime_r(&t, &tm) != NULL)
+    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  printf("%s\t%s\t%s\t%s\n", d->name, d->replica[0] ? d->replica : "-",
+         d->revoked ? "revoked" : "active", when);
+  return 0;
+}
+
+static int cmd_device(const char *db, int argc, char **argv)
+{
+  struct sb_err err = {0};
+  struct hub_store *hs;
+  const char *sub = argc > 0 ? argv[0] : NULL;
+  int rc;
+
+  if (sub == NULL)
+    return usage_error(usage_device, "device: %s", "missing subcommand");
+  if (is_help(sub) || (argc > 1 && is_help(argv[1]))) {
+    fputs(usage_device, stdout);
+    return 0;
+  }
+  if (strcmp(sub, "list") == 0) {
+    if (argc != 1)
+      return usage_error(usage_device, "device list: unexpected argument %s",
+                         argv[1]);
+  } else if (strcmp(sub, "add") == 0 || strcmp(sub, "revoke") == 0) {
+    if (argc != 2)
+      return usage_error(usage_device, "device %s: give one NAME", sub);
+  } else {
+    return usage_error(usage_device, "device: unknown subcommand %s", sub);
+  }
+  rc = open_store(db, &hs);
+  if (rc != 0)
+    return rc;
+  if (strcmp(sub, "list") == 0) {
+    rc = hub_store_device_list(hs, print_device, NULL, &err);
+  } else if (strcmp(sub, "revoke") == 0) {
+    rc = hub_store_device_revoke(hs, argv[1], &err);
+    if (rc == 0)
+      fprintf(stderr, "sambang-hub: device %s revoked\n", argv[1]);
+  } else {
+    char token[AUTH_TOKEN_LEN + 1], hash[HUB_HASH_HEX_LEN + 1];
+    rc = auth_token_new(token);
+    if (rc != 0)
+      sb_err_set(&err, rc, "no randomness from the OS for a token");
+    if (rc == 0 && auth_token_hash(token, hash) != 0)
+      rc = sb_err_set(&err, SB_EINTERNAL, "cannot hash the token");
+    if (rc == 0)
+      rc = hub_store_device_add(hs, argv[1], hash, hlc_wall_ms(), &err);
+    if (rc == 0) {
+      printf("%s\n", token);
+      fflush(stdout);
+    }
+  }
+  hub_store_close(hs);
+  return rc != 0 ? fail(rc, &err) : 0;
+}
+
+/* --- serve ------------------------------------------------------------- */
+
+struct serve_state {
+  uv_signal_t sigterm, sigint;
+  struct hub_server *hub;
+};
+
+static void on_stopped(void *ctx)
+{
+  struct serve_state *st = ctx;
+  uv_close((uv_handle_t *)&st->sigterm, NULL);
+  uv_close((uv_handle_t *)&st->sigint, NULL);
+}
+
+static void on_signal(uv_signal_t *sig, int signum)
+{
+  struct serve_state *st = sig->data;
+  log_msg(LOG_LEVEL_INFO, "signal %d: stopping", signum);
+  hub_server_shutdown(st->hub, on_stopped, st);
+}
+
+/* Parses "A.B.C.D:PORT" into host (a copy) and port. */
+static bool parse_listen(const char *s, char *host, size_t host_size,
+                         uint16_t *port)
+{
+  const char *colon = strrchr(s, ':');
+  uint64_t p;
+
+  if (colon == NULL || colon == s || (size_t)(colon - s) >= host_size ||
+      !parse_num(colon + 1, 0, 65535, &p))
+    return false;
+  snprintf(host, host_size, "%.*s", (int)(colon - s), s);
+  *port = (uint16_t)p;
+  return true;
+}
+
+/* Lets the hub hold as many connections as the hard limit allows. */
+static void raise_fd_limit(void)
+{
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+}
+
+static int cmd_serve(const char *db, int argc, char **argv)
+{
+  struct hub_server_cfg cfg;
+  struct serve_state st;
+  struct sb_err err = {0};
+  struct hub_store *hs = NULL;
+  struct sigaction sa;
+  uv_loop_t loop;
+  char host[64] = "127.0.0.1";
+  uint64_t v;
+  int i, rc;
+
+  memset(&cfg, 0, sizeof(cfg));
+  cfg.port = 8080;
+  cfg.max_future_ms = HUB_DEFAULT_MAX_FUTURE_MS;
+  cfg.max_inflight = HUB_DEFAULT_MAX_INFLIGHT;
+  for (i = 0; i < argc; i++) {
+    const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
+    if (is_help(a)) {
+      fputs(usage_serve, stdout);
+      return 0;
+    }
+    if (next == NULL)
+      return usage_error(usage_serve, "serve: unexpected argument %s", a);
+    if (strcmp(a, "--listen") == 0) {
+      if (!parse_listen(next, host, sizeof(host), &cfg.port))
+        return usage_error(usage_serve,
+                           "serve: --listen wants ADDR:PORT, not %s", next);
+    } else if (strcmp(a, "--max-future-ms") == 0) {
+      if (!parse_num(next, 0, (uint64_t)1 << 40, &cfg.max_future_ms))
+        return usage_error(usage_serve,
+                           "serve: --max-future-ms wants milliseconds, not %s",
+                           next);
+    } else if (strcmp(a, "--max-inflight") == 0) {
+      if (!parse_num(next, 1, 100000, &v))
+        return usage_error(usage_serve,
+                           "serve: --max-inflight wants 1 to 100000, not %s",
+                           next);
+      cfg.max_inflight = (unsigned)v;
+    } else if (strcmp(a, "--max-conns") == 0) {
+      if (!parse_num(next, 1, 1000000, &v))
+        return usage_error(
+            usage_serve, "serve: --max-conns wants 1 to 1000000, not %s", next);
+      cfg.max_conns = (unsigned)v;
+    } else {
+      return usage_error(usage_serve, "serve: unexpected argument %s", a);
+    }
+    i++;
+  }
+  cfg.host = host;
+
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = SIG_IGN;
+  sigaction(SIGPIPE, &sa, NULL);
+  raise_fd_limit();
+
+  rc = open_store(db, &hs);
+  if (rc != 0)
+    return rc;
+  uv_loop_init(&loop);
+  rc = hub_server_start(&loop, hs, &cfg, &st.hub, &err);
+  if (rc != 0) {
+    uv_loop_close(&loop);
+    hub_store_close(hs);
+    fail(rc, &err);
+    return EXIT_FAILURE; /* not the store's fault: cannot listen */
+  }
+  uv_signal_init(&loop, &st.sigterm);
+  uv_signal_init(&loop, &st.sigint);
+  st.sigterm.data = st.sigint.data = &st;
+  uv_signal_start(&st.sigterm, on_signal, SIGTERM);
+  uv_signal_start(&st.sigint, on_signal, SIGINT);
+  printf("listening on %s:%u\n", host, (unsigned)hub_server_port(st.hub));
+  fflush(stdout);
+  log_msg(LOG_LEVEL_INFO, "serving %s on %s:%u (replica %s)", db, host,
+          (unsigned)hub_server_port(st.hub), hub_store_replica(hs));
+
+  uv_run(&loop, UV_RUN_DEFAULT);
+
+  hub_server_free(st.hub);
+  hub_store_close(hs);
+  if (uv_loop_close(&loop) != 0)
+    log_msg(LOG_LEVEL_WARN, "the loop still had open handles at exit");
+  log_msg(LOG_LEVEL_INFO, "stopped");
+  return 0;
+}
+
+/* --- main -------------------------------------------------------------- */
+
+int main(int argc, char **argv)
+{
+  const char *db = getenv(DB_ENV);
+  const char *cmd;
+  int i = 1;
+
+  while (i < argc && argv[i][0] == '-') {
+    if (is_help(argv[i])) {
+      fputs(usage_main, stdout);
+      return 0;
+    }
+    if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
+      db = argv[i + 1];
+      i += 2;
+    } else {
+      return usage_error(usage_main, "unknown option %s", argv[i]);
+    }
+  }
+  if (i >= argc)
+    return usage_error(usage_main, "%s", "no command given");
+  cmd = argv[i++];
+  if (strcmp(cmd, "help") == 0) {
+    fputs(usage_main, stdout);
+    return 0;
+  }
+  if (db == NULL || db[0] == '\0') {
+    bool help = false;
+    int k;
+    for (k = i; k < argc; k++)
+      help = help || is_help(argv[k]);
+    if (!help)
+      return usage_error(usage_main, "no hub store: give --db PATH or set %s",
+                         DB_ENV);
+  }
+  if (strcmp(cmd, "init") == 0)
+    return cmd_init(db, argc - i, argv + i);
+  if (strcmp(cmd, "serve") == 0)
+    return cmd_serve(db, argc - i, argv + i);
+  if (strcmp(cmd, "export") == 0)
+    return cmd_export(db, argc - i, argv + i);
+  if (strcmp(cmd, "conflicts") == 0)
+    return cmd_conflicts(db, argc - i, argv + i);
+  if (strcmp(cmd, "device") == 0)
+    return cmd_device(db, argc - i, argv + i);
+  return usage_error(usage_main, "unknown command %s", cmd);
+}

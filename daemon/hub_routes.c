@@ -1,0 +1,342 @@
+/*
+ * hub_routes.c - the hub's endpoint handlers, run off the loop (see
+ * hub_routes.h and proto/PROTOCOL.md).
+ *
+ * POST /v1/push: authenticate; check Content-Type and Content-Encoding;
+ * inflate (gzip) and decode the batch outside the store lock, so batches
+ * from several devices are parsed in parallel; merge under the lock
+ * (hub_store_push, one transaction); encode the per-record reply.
+ * GET /v1/changes: authenticate; parse since/limit/wait; read one page.
+ * An empty page with wait > 0 is not sent: hub_server.c parks the request
+ * until a push commits or the wait runs out.
+ */
+#include "compat.h"
+
+#include "hub_routes.h"
+
+#include "gzip.h"
+#include "auth.h"
+#include "log.h"
+#include "proto.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define JSON_TYPE "application/json"
+#define GZIP_MIN 1024 /* smaller replies are sent as they are */
+#define RETRY_BUSY_S 1
+#define RETRY_FAILED_S 30
+
+void hub_reply_release(struct hub_reply *r)
+{
+  free(r->body);
+  memset(r, 0, sizeof(*r));
+}
+
+void hub_reply_error(struct hub_reply *r, unsigned status, const char *code,
+                     const char *fmt, ...)
+{
+  char message[SB_ERR_MSG_MAX];
+  va_list ap;
+
+  va_start(ap, fmt);
+  vsnprintf(message, sizeof(message), fmt, ap);
+  va_end(ap);
+  free(r->body);
+  r->status = status;
+  r->body = proto_error_encode(code, message);
+  r->len = r->body != NULL ? strlen(r->body) : 0;
+  r->content_type = JSON_TYPE;
+  r->gzip = false;
+  if (status == 401)
+    r->www_auth = true;
+  if (status == 429)
+    r->retry_after = RETRY_BUSY_S;
+  if (status == 503 && r->retry_after == 0)
+    r->retry_after = RETRY_BUSY_S;
+}
+
+void hub_reply_json(struct hub_reply *r, char *body, bool gzip_ok)
+{
+  size_t len;
+
+  if (body == NULL) {
+    hub_reply_error(r, 503, "unavailable", "the hub is out of memory");
+    return;
+  }
+  len = strlen(body);
+  free(r->body);
+  r->status = 200;
+  r->content_type = JSON_TYPE;
+  r->vary = true;
+  r->body = body;
+  r->len = len;
+  r->gzip = false;
+  if (gzip_ok && len >= GZIP_MIN) {
+    char *z;
+    size_t zlen;
+    if (gzip_deflate(body, len, &z, &zlen, NULL) == 0) {
+      free(body);
+      r->body = z;
+      r->len = zlen;
+      r->gzip = true;
+    }
+  }
+}
+
+void hub_reply_empty_page(struct hub_reply *r, uint64_t since)
+{
+  hub_reply_json(r, changes_page_encode(NULL, NULL, 0, false, since), false);
+}
+
+/* The reply to a store failure (code and message from err). */
+static void reply_store_error(struct hub_reply *r, int rc,
+                              const struct sb_err *err)
+{
+  switch (rc) {
+  case SB_EBUSY:
+  case SB_ENOMEM:
+    r->retry_after = RETRY_BUSY_S;
+    hub_reply_error(r, 503, "unavailable", "the hub is busy: %s", err->msg);
+    break;
+  case SB_EFULL:
+  case SB_EREADONLY:
+  case SB_EIO:
+    r->retry_after = RETRY_FAILED_S;
+    hub_reply_error(r, 503, "unavailable", "the hub cannot write: %s",
+                    err->msg);
+    break;
+  default:
+    hub_reply_error(r, 500, "internal", "the hub failed: %s", err->msg);
+    break;
+  }
+  log_msg(LOG_LEVEL_ERROR, "store: %s", err->msg);
+}
+
+/* Authenticates c under the lock; false (reply filled) if refused. */
+static bool authenticate(struct hub_call *c)
+{
+  struct sb_err err = {0};
+  enum auth_outcome outcome;
+  char message[SB_ERR_MSG_MAX];
+  int rc;
+
+  uv_mutex_lock(c->lock);
+  rc = auth_check(c->hs, c->authorization, c->replica, &outcome, message,
+                  sizeof(message), &err);
+  uv_mutex_unlock(c->lock);
+  if (rc != 0) {
+    reply_store_error(&c->out, rc, &err);
+    return false;
+  }
+  switch (outcome) {
+  case AUTH_OK:
+    return true;
+  case AUTH_UNAUTHORIZED:
+    hub_reply_error(&c->out, 401, "unauthorized", "%s", message);
+    return false;
+  case AUTH_REVOKED:
+    hub_reply_error(&c->out, 403, "revoked", "%s", message);
+    return false;
+  case AUTH_REPLICA_MISMATCH:
+    hub_reply_error(&c->out, 403, "replica_mismatch", "%s", message);
+    return false;
+  case AUTH_MALFORMED:
+    hub_reply_error(&c->out, 400, "malformed", "%s", message);
+    return false;
+  case AUTH_ERROR:
+    break;
+  }
+  hub_reply_error(&c->out, 500, "internal", "authentication failed");
+  return false;
+}
+
+/* s[0..n) with blanks trimmed on both ends, as (start, length). */
+static const char *trim(const char *s, size_t *n)
+{
+  while (*n > 0 && (*s == ' ' || *s == '\t')) {
+    s++;
+    (*n)--;
+  }
+  while (*n > 0 && (s[*n - 1] == ' ' || s[*n - 1] == '\t'))
+    (*n)--;
+  return s;
+}
+
+/* True if the Content-Type value is JSON in UTF-8. */
+static bool json_content_type(const char *v)
+{
+  const char *semi, *t;
+  size_t n;
+
+  if (v == NULL)
+    return false;
+  semi = strchr(v, ';');
+  n = semi != NULL ? (size_t)(semi - v) : strlen(v);
+  t = trim(v, &n);
+  if (n != strlen(JSON_TYPE) || strncasecmp(t, JSON_TYPE, n) != 0)
+    return false;
+  /* Parameters: a charset, if any, must be UTF-8. */
+  while (semi != NULL) {
+    const char *p = semi + 1, *next = strchr(p, ';');
+    size_t pn = next != NULL ? (size_t)(next - p) : strlen(p);
+    p = trim(p, &pn);
+    if (pn >= 8 && strncasecmp(p, "charset=", 8) == 0) {
+      const char *cs = p + 8;
+      size_t cn = pn - 8;
+      if (cn >= 2 && cs[0] == '"' && cs[cn - 1] == '"') {
+        cs++;
+        cn -= 2;
+      }
+      if (!((cn == 5 && strncasecmp(cs, "utf-8", 5) == 0) ||
+            (cn == 4 && strncasecmp(cs, "utf8", 4) == 0)))
+        return false;
+    }
+    semi = next;
+  }
+  return true;
+}
+
+/* 1: gzip, 0: identity, -1: something else. */
+static int content_coding(const char *v)
+{
+  size_t n;
+  const char *t;
+
+  if (v == NULL)
+    return 0;
+  n = strlen(v);
+  t = trim(v, &n);
+  if (n == 0 || (n == 8 && strncasecmp(t, "identity", 8) == 0))
+    return 0;
+  if ((n == 4 && strncasecmp(t, "gzip", 4) == 0) ||
+      (n == 6 && strncasecmp(t, "x-gzip", 6) == 0))
+    return 1;
+  return -1;
+}
+
+void hub_routes_push(struct hub_call *c)
+{
+  struct push_req req;
+  struct push_reply reply;
+  struct sb_err err = {0};
+  char *inflated = NULL;
+  const char *body = c->body;
+  size_t len = c->body_len;
+  int coding, rc;
+
+  push_req_init(&req);
+  push_reply_init(&reply);
+  if (!authenticate(c))
+    return;
+  if (!json_content_type(c->content_type)) {
+    hub_reply_error(&c->out, 415, "unsupported_media_type",
+                    "Content-Type must be application/json (got %.100s)",
+                    c->content_type != NULL ? c->content_type : "none");
+    return;
+  }
+  coding = content_coding(c->content_encoding);
+  if (coding < 0) {
+    hub_reply_error(&c->out, 415, "unsupported_media_type",
+                    "Content-Encoding must be gzip or identity (got %.100s)",
+                    c->content_encoding);
+    return;
+  }
+  if (coding == 1) {
+    rc = gzip_inflate(body, len, PROTO_MAX_BODY, &inflated, &len, &err);
+    if (rc == SB_ETOOBIG) {
+      hub_reply_error(&c->out, 413, "too_large",
+                      "push request: %s (at most %d bytes)", err.msg,
+                      PROTO_MAX_BODY);
+      return;
+    }
+    if (rc != 0) {
+      hub_reply_error(&c->out, 415, "unsupported_media_type",
+                      "push request: %s", err.msg);
+      return;
+    }
+    body = inflated;
+  }
+  rc = push_req_decode(&req, body, len, &err);
+  free(inflated);
+  if (rc == SB_ENOMEM) {
+    hub_reply_error(&c->out, 503, "unavailable", "the hub is out of memory");
+    return;
+  }
+  if (rc != 0) {
+    hub_reply_error(&c->out, 400, "malformed", "%s", err.msg);
+    return;
+  }
+
+  uv_mutex_lock(c->lock);
+  rc = hub_store_push(c->hs, c->replica, c->max_ts, req.recs, req.n, &reply,
+                      &c->stats, &err);
+  uv_mutex_unlock(c->lock);
+  push_req_release(&req);
+  if (rc == SB_EAUTH) {
+    hub_reply_error(&c->out, 422, "forged_dot", "%s", err.msg);
+  } else if (rc != 0) {
+    reply_store_error(&c->out, rc, &err);
+  } else {
+    c->last_seq = reply.last_seq;
+    c->committed = c->stats.stored > 0;
+    hub_reply_json(&c->out, push_reply_encode(&reply), c->gzip_ok);
+  }
+  push_reply_release(&reply);
+}
+
+void hub_routes_changes(struct hub_call *c)
+{
+  struct hub_page page;
+  struct sb_err err = {0};
+  int rc;
+
+  if (!authenticate(c))
+    return;
+  rc = changes_query_parse(&c->q, c->q_since, c->q_limit, c->q_wait, &err);
+  if (rc != 0) {
+    hub_reply_error(&c->out, 400, "bad_query", "%s", err.msg);
+    return;
+  }
+  hub_page_init(&page);
+  uv_mutex_lock(c->lock);
+  rc = hub_store_changes(c->hs, c->q.since, c->q.limit, &page, &err);
+  uv_mutex_unlock(c->lock);
+  if (rc != 0) {
+    reply_store_error(&c->out, rc, &err);
+    return;
+  }
+  c->last_seq = page.last_seq;
+  if (page.n == 0 && c->q.wait_s > 0) {
+    c->wait_for_change = true;
+  } else {
+    c->served = page.n;
+    hub_reply_json(&c->out,
+                   changes_page_encode(page.seqs,
+                                       (const char *const *)page.states, page.n,
+                                       page.more, page.next),
+                   c->gzip_ok);
+  }
+  hub_page_release(&page);
+}
+
+void hub_routes_health(struct hub_call *c)
+{
+  struct sb_err err = {0};
+  uint64_t seq;
+  int rc;
+
+  uv_mutex_lock(c->lock);
+  rc = hub_store_last_seq(c->hs, &seq, &err);
+  uv_mutex_unlock(c->lock);
+  if (rc != 0) {
+    c->out.retry_after = RETRY_FAILED_S;
+    hub_reply_error(&c->out, 503, "unavailable", "the store is not usable: %s",
+                    err.msg);
+    return;
+  }
+  hub_reply_json(&c->out, strdup("{\"status\":\"ok\"}"), false);
+}

@@ -1,0 +1,517 @@
+/*
+ * hub_server.c - the hub serving HTTP on a libuv loop (see hub_server.h).
+ *
+ * Each request gets a struct hub_call (hub_routes.h). Early refusals
+ * (unknown path, wrong method, shutting down, body too large, too many
+ * requests at work) are answered on the loop; everything that needs the
+ * store runs on libuv's threadpool and is answered from its after-work
+ * callback. The store is one connection shared under one mutex: the
+ * simplest correct way to serialise SQLite use across pool threads.
+ *
+ * Long-poll: a change feed request that finds nothing new and may wait is
+ * parked (its connection stays suspended) on the waiters list with a
+ * timer. Every push that commits new changes wakes all waiters: each runs
+ * its query again and answers, or parks again if nothing it wants came.
+ * The race between a query and a commit that lands before the request is
+ * parked is closed by committed_seq: a waiter whose query saw an older
+ * newest seq than the last commit runs again instead of parking.
+ */
+#include "compat.h"
+
+#include "hub_server.h"
+
+#include "gzip.h"
+#include "hlc.h"
+#include "http_server.h"
+#include "hub_metrics.h"
+#include "hub_routes.h"
+#include "log.h"
+#include "proto.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DRAIN_POLL_MS 20
+
+struct hub_server {
+  uv_loop_t *loop;
+  struct hub_store *hs;
+  uv_mutex_t lock;
+  struct http_server *http;
+  struct hub_server_cfg cfg;
+  struct hub_metrics m;
+  struct hub_call *waiters;
+  unsigned jobs; /* handlers queued or running */
+  uint64_t committed_seq;
+  bool stopping;
+  uv_timer_t drain;
+  uint64_t drain_deadline;
+  void (*done)(void *ctx);
+  void *done_ctx;
+};
+
+/* --- replies ----------------------------------------------------------- */
+
+/* Sends c->out (the body is handed over). */
+static void send_reply(struct hub_call *c)
+{
+  const char *headers[16];
+  char retry[16];
+  size_t n = 0;
+  struct hub_reply *r = &c->out;
+  char *body = r->body;
+
+  if (r->gzip) {
+    headers[n++] = "Content-Encoding";
+    headers[n++] = "gzip";
+  }
+  if (r->vary) {
+    headers[n++] = "Vary";
+    headers[n++] = "Accept-Encoding";
+  }
+  if (r->retry_after > 0) {
+    snprintf(retry, sizeof(retry), "%u", r->retry_after);
+    headers[n++] = "Retry-After";
+    headers[n++] = retry;
+  }
+  if (r->www_auth) {
+    headers[n++] = "WWW-Authenticate";
+    headers[n++] = "Bearer realm=\"sambang\"";
+  }
+  if (r->allow != NULL) {
+    headers[n++] = "Allow";
+    headers[n++] = r->allow;
+  }
+  if (r->close) {
+    headers[n++] = "Connection";
+    headers[n++] = "close";
+  }
+  headers[n] = NULL;
+  r->body = NULL;
+  if (r->status == 0)
+    hub_reply_error(r, 500, "internal", "no reply was made");
+  http_reply(c->req, r->status, r->content_type, body, r->len, headers);
+}
+
+static void send_error(struct hub_call *c, unsigned status, const char *code,
+                       const char *message)
+{
+  hub_reply_error(&c->out, status, code, "%s", message);
+  send_reply(c);
+}
+
+/* --- work off the loop ------------------------------------------------- */
+
+static void on_work(uv_work_t *w)
+{
+  struct hub_call *c = w->data;
+  switch (c->route) {
+  case HUB_ROUTE_PUSH:
+    hub_routes_push(c);
+    break;
+  case HUB_ROUTE_CHANGES:
+    hub_routes_changes(c);
+    break;
+  case HUB_ROUTE_HEALTH:
+    hub_routes_health(c);
+    break;
+  default:
+    hub_reply_error(&c->out, 500, "internal", "no handler for this route");
+    break;
+  }
+}
+
+static void on_work_done(uv_work_t *w, int status);
+
+static void submit(struct hub_call *c)
+{
+  struct hub_server *h = c->hub;
+  int rc;
+
+  c->work.data = c;
+  rc = uv_queue_work(h->loop, &c->work, on_work, on_work_done);
+  if (rc != 0) {
+    send_error(c, 500, "internal", "cannot queue the request");
+    return;
+  }
+  h->jobs++;
+}
+
+/* --- long-poll --------------------------------------------------------- */
+
+static void waiter_unlink(struct hub_call *c)
+{
+  struct hub_server *h = c->hub;
+  if (!c->waiting)
+    return;
+  if (c->wprev != NULL)
+    c->wprev->wnext = c->wnext;
+  else
+    h->waiters = c->wnext;
+  if (c->wnext != NULL)
+    c->wnext->wprev = c->wprev;
+  c->wprev = c->wnext = NULL;
+  c->waiting = false;
+  h->m.longpolls_open--;
+  if (c->timer_open)
+    uv_timer_stop(&c->timer);
+}
+
+static void on_wait_timeout(uv_timer_t *t)
+{
+  struct hub_call *c = t->data;
+  waiter_unlink(c);
+  hub_reply_empty_page(&c->out, c->q.since);
+  send_reply(c);
+}
+
+/* An empty page came back for a request that may wait: park or rerun. */
+static void park(struct hub_call *c)
+{
+  struct hub_server *h = c->hub;
+  uint64_t now = uv_now(h->loop);
+
+  if (c->deadline_ms == 0)
+    c->deadline_ms = now + (uint64_t)c->q.wait_s * 1000;
+  if (h->stopping || now >= c->deadline_ms) {
+    hub_reply_empty_page(&c->out, c->q.since);
+    send_reply(c);
+    return;
+  }
+  if (h->committed_seq > c->last_seq) {
+    submit(c); /* a push committed after the query: look again */
+    return;
+  }
+  if (!c->timer_open) {
+    uv_timer_init(h->loop, &c->timer);
+    c->timer.data = c;
+    c->timer_open = true;
+  }
+  c->waiting = true;
+  c->wprev = NULL;
+  c->wnext = h->waiters;
+  if (h->waiters != NULL)
+    h->waiters->wprev = c;
+  h->waiters = c;
+  h->m.longpolls_open++;
+  uv_timer_start(&c->timer, on_wait_timeout, c->deadline_ms - now, 0);
+}
+
+/* A push committed: every waiter looks at the feed again. */
+static void wake_waiters(struct hub_server *h)
+{
+  while (h->waiters != NULL) {
+    struct hub_call *c = h->waiters;
+    waiter_unlink(c);
+    submit(c);
+  }
+}
+
+static void on_work_done(uv_work_t *w, int status)
+{
+  struct hub_call *c = w->data;
+  struct hub_server *h = c->hub;
+
+  h->jobs--;
+  if (status != 0) {
+    send_error(c, 503, "unavailable", "the request was cancelled");
+    return;
+  }
+  if (c->route == HUB_ROUTE_PUSH) {
+    h->m.records_stored += c->stats.stored;
+    h->m.records_unchanged += c->stats.unchanged;
+    h->m.conflicts += c->stats.conflicts;
+    h->m.refused_schema += c->stats.refused_schema;
+    h->m.refused_too_large += c->stats.refused_too_large;
+    h->m.refused_future += c->stats.refused_future;
+    if (c->committed) {
+      if (c->last_seq > h->committed_seq)
+        h->committed_seq = c->last_seq;
+      wake_waiters(h);
+    }
+  }
+  if (c->wait_for_change) {
+    c->wait_for_change = false;
+    park(c);
+    return;
+  }
+  if (c->route == HUB_ROUTE_CHANGES)
+    h->m.records_served += c->served;
+  send_reply(c);
+}
+
+/* --- requests ---------------------------------------------------------- */
+
+/* The route of path, and whether method fits it (else *allow says). */
+static enum hub_route route_of(const char *path, const char *method,
+                               bool *method_ok, const char **allow)
+{
+  static const struct {
+    const char *path, *method;
+    enum hub_route route;
+  } routes[] = {
+      {PROTO_VERSION_PATH "/push", "POST", HUB_ROUTE_PUSH},
+      {PROTO_VERSION_PATH "/changes", "GET", HUB_ROUTE_CHANGES},
+      {PROTO_VERSION_PATH "/health", "GET", HUB_ROUTE_HEALTH},
+      {"/metrics", "GET", HUB_ROUTE_METRICS},
+  };
+  size_t i;
+
+  for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+    if (strcmp(path, routes[i].path) == 0) {
+      *method_ok = strcmp(method, routes[i].method) == 0;
+      *allow = routes[i].method;
+      return routes[i].route;
+    }
+  }
+  *method_ok = false;
+  *allow = NULL;
+  return HUB_ROUTE_OTHER;
+}
+
+/*
+ * Headers are in. Only a hub that is shutting down answers here (closing
+ * the connection); a wrong path or method is answered once the body is
+ * read, so the connection stays usable (an early reply closes it).
+ */
+static void on_headers(struct http_req *req, void *ctx)
+{
+  struct hub_server *h = ctx;
+  struct hub_call *c = calloc(1, sizeof(*c));
+  const char *allow;
+  bool method_ok;
+
+  if (c == NULL) {
+    http_reply(req, 503, NULL, NULL, 0, NULL);
+    return;
+  }
+  c->hub = h;
+  c->req = req;
+  c->hs = h->hs;
+  c->lock = &h->lock;
+  http_req_set_data(req, c);
+  c->route =
+      route_of(http_req_path(req), http_req_method(req), &method_ok, &allow);
+  if (h->stopping) {
+    c->out.close = true;
+    c->out.retry_after = 5;
+    send_error(c, 503, "unavailable", "the hub is shutting down");
+  } else if (c->route == HUB_ROUTE_OTHER) {
+    hub_reply_error(&c->out, 404, "not_found", "no such path: %.200s",
+                    http_req_path(req));
+  } else if (!method_ok) {
+    c->out.allow = allow;
+    hub_reply_error(&c->out, 405, "method_not_allowed",
+                    "%.20s %.100s is not allowed (use %s)",
+                    http_req_method(req), http_req_path(req), allow);
+  }
+}
+
+/* strdup of a header or query value (NULL stays NULL); false on ENOMEM. */
+static bool copy_value(char **out, const char *v)
+{
+  *out = v != NULL ? strdup(v) : NULL;
+  return v == NULL || *out != NULL;
+}
+
+static bool copy_inputs(struct hub_call *c)
+{
+  struct http_req *req = c->req;
+
+  c->body = http_req_body(req, &c->body_len);
+  c->gzip_ok = gzip_accepted(http_req_header(req, "Accept-Encoding"));
+  c->max_ts = (hlc_wall_ms() + c->hub->cfg.max_future_ms) * HLC_LOGICAL_SPAN +
+              (HLC_LOGICAL_SPAN - 1);
+  return copy_value(&c->authorization, http_req_header(req, "Authorization")) &&
+         copy_value(&c->replica, http_req_header(req, PROTO_REPLICA_HEADER)) &&
+         copy_value(&c->content_type, http_req_header(req, "Content-Type")) &&
+         copy_value(&c->content_encoding,
+                    http_req_header(req, "Content-Encoding")) &&
+         copy_value(&c->q_since, http_req_query(req, "since")) &&
+         copy_value(&c->q_limit, http_req_query(req, "limit")) &&
+         copy_value(&c->q_wait, http_req_query(req, "wait"));
+}
+
+static void on_request(struct http_req *req, void *ctx)
+{
+  struct hub_server *h = ctx;
+  struct hub_call *c = http_req_data(req);
+
+  if (c->out.status != 0) { /* refused in on_headers */
+    send_reply(c);
+    return;
+  }
+  if (http_req_overflow(req)) {
+    char message[128];
+    snprintf(message, sizeof(message),
+             "the request body is over %d bytes; send smaller batches",
+             PROTO_MAX_BODY);
+    send_error(c, 413, "too_large", message);
+    return;
+  }
+  if (c->route == HUB_ROUTE_METRICS) {
+    size_t len = 0;
+    char *text;
+    h->m.at_work = h->jobs;
+    text = hub_metrics_render(&h->m, &len);
+    if (text == NULL) {
+      send_error(c, 503, "unavailable", "the hub is out of memory");
+      return;
+    }
+    http_reply(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, len,
+               NULL);
+    return;
+  }
+  if (h->jobs >= h->cfg.max_inflight) {
+    send_error(c, 429, "slow_down",
+               "the hub has too many requests at work; retry after the "
+               "given seconds");
+    return;
+  }
+  if (!copy_inputs(c)) {
+    send_error(c, 503, "unavailable", "the hub is out of memory");
+    return;
+  }
+  submit(c);
+}
+
+static void free_call(struct hub_call *c)
+{
+  free(c->authorization);
+  free(c->replica);
+  free(c->content_type);
+  free(c->content_encoding);
+  free(c->q_since);
+  free(c->q_limit);
+  free(c->q_wait);
+  hub_reply_release(&c->out);
+  free(c);
+}
+
+static void on_timer_closed(uv_handle_t *t)
+{
+  free_call(t->data);
+}
+
+static void on_done(struct http_req *req, void *ctx)
+{
+  struct hub_server *h = ctx;
+  struct hub_call *c = http_req_data(req);
+  double seconds = (double)(uv_hrtime() - http_req_start_ns(req)) / 1e9;
+  unsigned status = http_req_status(req);
+
+  log_msg(LOG_LEVEL_INFO, "%s %s %u %.1fms %zuB", http_req_method(req),
+          http_req_path(req), status, seconds * 1000,
+          http_req_reply_bytes(req));
+  if (c == NULL)
+    return;
+  hub_metrics_request(&h->m, c->route, status, seconds);
+  waiter_unlink(c);
+  if (c->timer_open)
+    uv_close((uv_handle_t *)&c->timer, on_timer_closed);
+  else
+    free_call(c);
+}
+
+/* --- life cycle -------------------------------------------------------- */
+
+int hub_server_start(uv_loop_t *loop, struct hub_store *hs,
+                     const struct hub_server_cfg *cfg, struct hub_server **out,
+                     struct sb_err *err)
+{
+  struct http_server_cfg hc;
+  struct hub_server *h = calloc(1, sizeof(*h));
+  int rc;
+
+  *out = NULL;
+  if (h == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  h->loop = loop;
+  h->hs = hs;
+  h->cfg = *cfg;
+  if (h->cfg.max_inflight == 0)
+    h->cfg.max_inflight = HUB_DEFAULT_MAX_INFLIGHT;
+  if (uv_mutex_init(&h->lock) != 0) {
+    free(h);
+    return sb_err_set(err, SB_EINTERNAL, "cannot make a mutex");
+  }
+  memset(&hc, 0, sizeof(hc));
+  hc.host = cfg->host;
+  hc.port = cfg->port;
+  hc.max_body = PROTO_MAX_BODY;
+  hc.max_conns = cfg->max_conns;
+  hc.idle_timeout_s = 2 * PROTO_MAX_WAIT_S;
+  hc.on_headers = on_headers;
+  hc.on_request = on_request;
+  hc.on_done = on_done;
+  hc.ctx = h;
+  rc = http_server_start(loop, &hc, &h->http, err);
+  if (rc != 0) {
+    uv_mutex_destroy(&h->lock);
+    free(h);
+    return rc;
+  }
+  uv_timer_init(loop, &h->drain);
+  h->drain.data = h;
+  *out = h;
+  return 0;
+}
+
+uint16_t hub_server_port(const struct hub_server *h)
+{
+  return http_server_port(h->http);
+}
+
+static void on_drain_closed(uv_handle_t *t)
+{
+  struct hub_server *h = t->data;
+  if (h->done != NULL)
+    h->done(h->done_ctx);
+}
+
+static void on_drain(uv_timer_t *t)
+{
+  struct hub_server *h = t->data;
+  unsigned active = http_server_active(h->http);
+
+  if (h->jobs > 0)
+    return; /* store work always finishes; never cut it off */
+  if (active > 0 && uv_now(h->loop) < h->drain_deadline)
+    return;
+  if (active > 0)
+    log_msg(LOG_LEVEL_WARN, "closing %u unfinished requests", active);
+  uv_timer_stop(&h->drain);
+  http_server_stop(h->http);
+  h->http = NULL;
+  uv_close((uv_handle_t *)&h->drain, on_drain_closed);
+}
+
+void hub_server_shutdown(struct hub_server *h, void (*done)(void *ctx),
+                         void *ctx)
+{
+  if (h->stopping)
+    return;
+  h->stopping = true;
+  h->done = done;
+  h->done_ctx = ctx;
+  http_server_quiesce(h->http);
+  while (h->waiters != NULL) {
+    struct hub_call *c = h->waiters;
+    waiter_unlink(c);
+    hub_reply_empty_page(&c->out, c->q.since);
+    send_reply(c);
+  }
+  h->drain_deadline =
+      uv_now(h->loop) +
+      (uint64_t)(h->cfg.drain_s ? h->cfg.drain_s : HUB_DEFAULT_DRAIN_S) * 1000;
+  uv_timer_start(&h->drain, on_drain, 0, DRAIN_POLL_MS);
+}
+
+void hub_server_free(struct hub_server *h)
+{
+  if (h == NULL)
+    return;
+  uv_mutex_destroy(&h->lock);
+  free(h);
+}

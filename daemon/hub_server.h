@@ -1,0 +1,54 @@
+/*
+ * hub_server.h - the hub serving HTTP on a libuv loop.
+ *
+ * Routes requests (PROTOCOL.md) to the handlers of hub_routes.c, run off
+ * the loop; holds long-polls until a push commits or their wait runs out;
+ * counts metrics; logs one line per request. One struct hub_server owns
+ * the HTTP server, not the store.
+ */
+#ifndef SAMBANG_HUB_SERVER_H
+#define SAMBANG_HUB_SERVER_H
+
+#include "compat.h"
+
+#include "err.h"
+#include "hub_store.h"
+
+#include <uv.h>
+
+#define HUB_DEFAULT_MAX_FUTURE_MS (24ull * 3600 * 1000)
+#define HUB_DEFAULT_MAX_INFLIGHT 1024
+#define HUB_DEFAULT_DRAIN_S 10
+
+struct hub_server_cfg {
+  const char *host;       /* numeric IPv4 */
+  uint16_t port;          /* 0: any free port */
+  uint64_t max_future_ms; /* timestamps further ahead are refused */
+  unsigned max_inflight;  /* requests at work at once; more get 429 */
+  unsigned max_conns;     /* open connections (0: a default) */
+  unsigned drain_s;       /* at shutdown, wait this long for requests */
+};
+
+struct hub_server;
+
+/* Starts serving hs on loop. hs must outlive the server. */
+int hub_server_start(uv_loop_t *loop, struct hub_store *hs,
+                     const struct hub_server_cfg *cfg, struct hub_server **out,
+                     struct sb_err *err);
+
+/* The port it listens on. */
+uint16_t hub_server_port(const struct hub_server *h);
+
+/*
+ * Stops gracefully: no new connections, held long-polls answered with an
+ * empty page, requests in flight finished (new ones on open connections
+ * get 503), then every connection closed and done(ctx) called on the loop.
+ * After done, no store access is left and hub_server_free may be called.
+ */
+void hub_server_shutdown(struct hub_server *h, void (*done)(void *ctx),
+                         void *ctx);
+
+/* Frees a stopped server (after done; its handles are closed). */
+void hub_server_free(struct hub_server *h);
+
+#endif

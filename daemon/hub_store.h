@@ -1,0 +1,148 @@
+/*
+ * hub_store.h - the hub's storage, behind a narrow interface.
+ *
+ * Everything the hub keeps goes through these functions, so a backend for
+ * an office that outgrows one machine (several stateless hubs on
+ * PostgreSQL) is one new file implementing them; hub_store_sqlite.c is the
+ * embedded default, on top of common/store.h.
+ *
+ * The hub holds:
+ *   - records and their change feed: every stored change of a record gives
+ *     it the next sequence number; the feed lists each record once, at the
+ *     number of its latest change. A backend must never let a reader's
+ *     cursor pass a change that commits later with a lower number (on
+ *     SQLite, writers are serialised, so numbers commit in order);
+ *   - devices: name, the SHA-256 of the token (never the token), the
+ *     replica id the token is bound to (on first use), revoked or not.
+ *
+ * A struct hub_store is one connection: callers serialise its use (one
+ * thread at a time). Functions return 0 or an SB_E code with err filled.
+ */
+#ifndef SAMBANG_HUB_STORE_H
+#define SAMBANG_HUB_STORE_H
+
+#include "compat.h"
+
+#include "err.h"
+#include "proto.h"
+#include "record.h"
+#include "store.h"
+
+struct hub_store;
+
+/* Device names: 1..64 of [A-Za-z0-9_.-], starting with a letter or digit. */
+#define HUB_DEVICE_NAME_MAX 64
+/* SHA-256 in lowercase hex. */
+#define HUB_HASH_HEX_LEN 64
+
+/* Per-record refusal codes of a push (PROTOCOL.md). */
+#define HUB_REFUSE_SCHEMA "schema"
+#define HUB_REFUSE_TOO_LARGE "too_large"
+#define HUB_REFUSE_FUTURE "future_timestamp"
+
+/* Creates a new hub store with the given schema text; SB_EEXISTS if any. */
+int hub_store_create(const char *path, const char *schema_text,
+                     struct hub_store **out, struct sb_err *err);
+
+/* Opens an existing hub store (errors as store_open; SB_ESCHEMA if its
+ * schema does not parse). */
+int hub_store_open(const char *path, struct hub_store **out,
+                   struct sb_err *err);
+
+/* Closes the store (NULL is fine). */
+void hub_store_close(struct hub_store *hs);
+
+/* The hub's own replica id (never bound to a device). */
+const char *hub_store_replica(const struct hub_store *hs);
+
+/* What a push did, for the caller's metrics. */
+struct hub_push_stats {
+  uint64_t stored;    /* records whose state changed (new seq) */
+  uint64_t unchanged; /* records the hub already held (no new seq) */
+  uint64_t conflicts; /* records that became conflicted */
+  uint64_t refused_schema, refused_too_large, refused_future;
+};
+
+/*
+ * Merges a batch pushed by replica `pusher` in one transaction, in request
+ * order, and fills reply (released first) with one result per record and
+ * the newest seq. Per record: a timestamp above max_ts refuses it
+ * ("future_timestamp"), a state or merged state encoded over SB_RECORD_MAX
+ * ("too_large"), merged values that break the hub's schema ("schema");
+ * the others are merged and stored (a record the hub already holds
+ * unchanged keeps its seq). A version-vector entry of a replica other than
+ * pusher above the hub's (forged history) refuses the whole batch with
+ * SB_EAUTH, naming the record, and nothing is applied. Store failures
+ * (SB_EBUSY, SB_EFULL, ...) apply nothing either.
+ */
+int hub_store_push(struct hub_store *hs, const char *pusher, uint64_t max_ts,
+                   const struct record *recs, size_t n,
+                   struct push_reply *reply, struct hub_push_stats *stats,
+                   struct sb_err *err);
+
+/* One page of the change feed. */
+struct hub_page {
+  uint64_t *seqs;
+  char **states; /* canonical record states (record_encode) */
+  size_t n;
+  bool more;         /* further changes are ready */
+  uint64_t next;     /* cursor for the next request */
+  uint64_t last_seq; /* the newest seq when the page was read */
+};
+
+void hub_page_init(struct hub_page *p);
+void hub_page_release(struct hub_page *p);
+
+/*
+ * Reads at most limit changes with seq > since, in seq order, into page
+ * (released first). next is the last seq in the page, or since if empty.
+ */
+int hub_store_changes(struct hub_store *hs, uint64_t since, unsigned limit,
+                      struct hub_page *page, struct sb_err *err);
+
+/* The newest seq (0 if empty); also a cheap "is the store usable" probe. */
+int hub_store_last_seq(struct hub_store *hs, uint64_t *seq, struct sb_err *err);
+
+/* Calls fn for every record in (collection, id) order (fn's rc stops it). */
+int hub_store_each(struct hub_store *hs, store_record_fn fn, void *ctx,
+                   struct sb_err *err);
+
+struct hub_device {
+  char name[HUB_DEVICE_NAME_MAX + 1];
+  char token_hash[HUB_HASH_HEX_LEN + 1];
+  char replica[SB_REPLICA_MAX + 1]; /* "" until the first use */
+  bool revoked;
+  uint64_t created_ms;
+};
+
+/* True if s is a well-formed device name. */
+bool hub_device_name_valid(const char *s);
+
+/* Adds a device; SB_EEXISTS if the name or the token hash is taken. */
+int hub_store_device_add(struct hub_store *hs, const char *name,
+                         const char *token_hash, uint64_t created_ms,
+                         struct sb_err *err);
+
+/* Calls fn for every device, in name order (fn's rc stops it). */
+typedef int (*hub_device_fn)(const struct hub_device *d, void *ctx);
+int hub_store_device_list(struct hub_store *hs, hub_device_fn fn, void *ctx,
+                          struct sb_err *err);
+
+/* Marks a device revoked (idempotent); SB_ENOTFOUND if unknown. */
+int hub_store_device_revoke(struct hub_store *hs, const char *name,
+                            struct sb_err *err);
+
+/* The device whose token hashes to token_hash; SB_ENOTFOUND if none. */
+int hub_store_device_by_token(struct hub_store *hs, const char *token_hash,
+                              struct hub_device *out, struct sb_err *err);
+
+/*
+ * Binds device name to replica (its first use), unless it is bound
+ * already, the replica id is the hub's own or is bound to another device:
+ * then SB_ECONFLICT with a message saying which. Binding to the replica
+ * it already has is a no-op.
+ */
+int hub_store_device_bind(struct hub_store *hs, const char *name,
+                          const char *replica, struct sb_err *err);
+
+#endif

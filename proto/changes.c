@@ -1,0 +1,200 @@
+/*
+ * changes.c - GET /v1/changes: its query (since, limit, wait) and its reply,
+ * one page of the hub's change feed.
+ *
+ * Page: {"changes":[{"record":state,"seq":N}, ...],"more":bool,"next":N},
+ * seqs strictly increasing, at most PROTO_MAX_PAGE changes. The hub keeps
+ * each record's canonical state text, so the encoder splices those texts
+ * in without parsing them again (the pull fast path).
+ */
+#include "compat.h"
+
+#include "proto.h"
+
+#include "buf.h"
+#include "wire.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* --- page -------------------------------------------------------------- */
+
+void changes_page_init(struct changes_page *p)
+{
+  p->c = NULL;
+  p->n = 0;
+  p->more = false;
+  p->next = 0;
+}
+
+void changes_page_release(struct changes_page *p)
+{
+  size_t i;
+  for (i = 0; i < p->n; i++)
+    record_release(&p->c[i].rec);
+  free(p->c);
+  changes_page_init(p);
+}
+
+/* Reads {"record":state,"seq":N} into c; seq must exceed prev. */
+static int change_decode(struct change *c, const cJSON *j, uint64_t prev,
+                         struct sb_err *err)
+{
+  const cJSON *seq = cJSON_GetObjectItemCaseSensitive(j, "seq");
+
+  if (!cJSON_IsObject(j))
+    return sb_err_set(err, SB_EPROTOCOL, "must be an object");
+  if (!wire_u64(seq, &c->seq) || c->seq == 0)
+    return sb_err_set(err, SB_EPROTOCOL,
+                      "\"seq\" must be an integer from 1 to 2^53");
+  if (c->seq <= prev)
+    return sb_err_set(err, SB_EPROTOCOL,
+                      "\"seq\" %llu does not follow %llu (seqs must increase)",
+                      (unsigned long long)c->seq, (unsigned long long)prev);
+  return wire_record(&c->rec, cJSON_GetObjectItemCaseSensitive(j, "record"),
+                     err);
+}
+
+int changes_page_decode(struct changes_page *p, const char *body, size_t len,
+                        struct sb_err *err)
+{
+  const cJSON *changes, *more, *next, *c;
+  uint64_t prev = 0;
+  size_t n, i;
+  cJSON *j;
+  int rc;
+
+  changes_page_release(p);
+  rc = wire_parse(&j, body, len, "changes page", err);
+  if (rc != 0)
+    return rc;
+  changes = cJSON_GetObjectItemCaseSensitive(j, "changes");
+  more = cJSON_GetObjectItemCaseSensitive(j, "more");
+  next = cJSON_GetObjectItemCaseSensitive(j, "next");
+  if (!cJSON_IsBool(more)) {
+    rc = sb_err_set(err, SB_EPROTOCOL,
+                    "changes page: \"more\" must be true or false");
+    goto out;
+  }
+  if (!wire_u64(next, &p->next)) {
+    rc = sb_err_set(err, SB_EPROTOCOL,
+                    "changes page: \"next\" must be an integer from 0 to "
+                    "2^53");
+    goto out;
+  }
+  p->more = cJSON_IsTrue(more);
+  if (!cJSON_IsArray(changes)) {
+    rc = sb_err_set(err, SB_EPROTOCOL,
+                    "changes page: \"changes\" must be an array");
+    goto out;
+  }
+  n = (size_t)cJSON_GetArraySize(changes);
+  if (n > PROTO_MAX_PAGE) {
+    rc = sb_err_set(err, SB_EPROTOCOL,
+                    "changes page: too many changes (%zu, at most %d)", n,
+                    PROTO_MAX_PAGE);
+    goto out;
+  }
+  if (n > 0) {
+    p->c = calloc(n, sizeof(*p->c));
+    if (p->c == NULL) {
+      rc = sb_err_set(err, SB_ENOMEM, NULL);
+      goto out;
+    }
+  }
+  for (i = 0, c = changes->child; c != NULL; c = c->next, i++) {
+    record_init(&p->c[i].rec, "", "");
+    rc = change_decode(&p->c[i], c, prev, err);
+    if (rc != 0) {
+      sb_err_prefix(err, "changes page: changes[%zu]", i);
+      goto out;
+    }
+    prev = p->c[i].seq;
+    p->n = i + 1;
+  }
+  rc = 0;
+out:
+  if (rc != 0)
+    changes_page_release(p);
+  cJSON_Delete(j);
+  return rc;
+}
+
+char *changes_page_encode(const uint64_t *seqs, const char *const *states,
+                          size_t n, bool more, uint64_t next)
+{
+  struct buf b;
+  size_t i;
+
+  /* Keys in canonical order: changes, more, next; record, seq. */
+  buf_init(&b);
+  buf_adds(&b, "{\"changes\":[");
+  for (i = 0; i < n; i++) {
+    buf_adds(&b, i > 0 ? ",{\"record\":" : "{\"record\":");
+    buf_adds(&b, states[i]);
+    buf_adds(&b, ",\"seq\":");
+    buf_addu(&b, seqs[i]);
+    buf_adds(&b, "}");
+  }
+  buf_adds(&b,
+           more ? "],\"more\":true,\"next\":" : "],\"more\":false,\"next\":");
+  buf_addu(&b, next);
+  buf_adds(&b, "}");
+  return buf_take(&b, NULL);
+}
+
+/* --- query ------------------------------------------------------------- */
+
+/*
+ * Reads the decimal text s (NULL: dflt) into *out, within [min, max].
+ * Digits only: no sign, space, or empty value.
+ */
+static int query_number(uint64_t *out, const char *name, const char *s,
+                        uint64_t dflt, uint64_t min, uint64_t max,
+                        struct sb_err *err)
+{
+  unsigned long long v;
+  size_t len;
+
+  if (s == NULL) {
+    *out = dflt;
+    return 0;
+  }
+  len = strlen(s);
+  if (len == 0 || strspn(s, "0123456789") != len)
+    return sb_err_set(err, SB_EPROTOCOL,
+                      "query parameter \"%s\": \"%.40s\" is not a decimal "
+                      "number",
+                      name, s);
+  errno = 0;
+  v = strtoull(s, NULL, 10);
+  if (errno == ERANGE || v < min || v > max)
+    return sb_err_set(err, SB_EPROTOCOL,
+                      "query parameter \"%s\": %.40s is out of range (%llu "
+                      "to %llu)",
+                      name, s, (unsigned long long)min,
+                      (unsigned long long)max);
+  *out = v;
+  return 0;
+}
+
+int changes_query_parse(struct changes_query *q, const char *since,
+                        const char *limit, const char *wait, struct sb_err *err)
+{
+  uint64_t s = 0, l = 0, w = 0;
+  int rc;
+
+  rc = query_number(&s, "since", since, 0, 0, UINT64_MAX, err);
+  if (rc == 0)
+    rc = query_number(&l, "limit", limit, PROTO_DEFAULT_PAGE, 1, PROTO_MAX_PAGE,
+                      err);
+  if (rc == 0)
+    rc = query_number(&w, "wait", wait, 0, 0, PROTO_MAX_WAIT_S, err);
+  if (rc != 0)
+    return rc;
+  q->since = s;
+  q->limit = (unsigned)l;
+  q->wait_s = (unsigned)w;
+  return 0;
+}

@@ -1,0 +1,97 @@
+/*
+ * proto.h - the sync protocol's messages (spec: proto/PROTOCOL.md).
+ *
+ * Protocol v1 is JSON over HTTP/1.1 under /v1/. Decoders are strict: wrong
+ * types, missing fields, over-long strings, too many records, bad ids or
+ * bad version vectors are refused whole with SB_EPROTOCOL and a precise
+ * message (never half-read); unknown extra fields are ignored. Record
+ * states travel in the canonical export form (record.h, record_to_json).
+ * Encoders return malloc'd canonical JSON text (NULL only on ENOMEM).
+ */
+#ifndef SAMBANG_PROTO_H
+#define SAMBANG_PROTO_H
+
+#include "compat.h"
+
+#include "err.h"
+#include "record.h"
+
+#define PROTO_VERSION_PATH "/v1"
+#define PROTO_MAX_BODY (16 * 1024 * 1024) /* bytes, after gunzip */
+#define PROTO_MAX_BATCH 1000               /* records per push */
+#define PROTO_MAX_PAGE 1000                /* changes per pull page */
+#define PROTO_DEFAULT_PAGE 500
+#define PROTO_MAX_WAIT_S 60 /* long-poll */
+#define PROTO_REPLICA_HEADER "Sambang-Replica"
+
+/* POST /v1/push: {"records":[state, ...]} */
+struct push_req {
+  struct record *recs;
+  size_t n;
+};
+void push_req_init(struct push_req *p);
+void push_req_release(struct push_req *p);
+int push_req_decode(struct push_req *p, const char *body, size_t len,
+                    struct sb_err *err);
+char *push_req_encode(const struct record *const *recs, size_t n);
+
+/* One record's outcome in a push reply. */
+struct push_result {
+  char collection[SB_NAME_MAX + 1];
+  char id[SB_ID_MAX + 1];
+  bool ok;
+  uint64_t seq;          /* ok: the hub's change sequence of the record */
+  char code[32];         /* !ok: error code, e.g. "schema" */
+  char message[SB_ERR_MSG_MAX];
+};
+
+/* Reply: {"results":[{"collection","id","ok":true,"seq"} |
+ *                    {"collection","id","ok":false,"error":{code,message}}],
+ *         "last_seq":N} */
+struct push_reply {
+  struct push_result *res;
+  size_t n;
+  uint64_t last_seq;
+};
+void push_reply_init(struct push_reply *p);
+void push_reply_release(struct push_reply *p);
+int push_reply_decode(struct push_reply *p, const char *body, size_t len,
+                      struct sb_err *err);
+char *push_reply_encode(const struct push_reply *p);
+
+/* GET /v1/changes?since=N&limit=L&wait=S reply:
+ * {"changes":[{"record":state,"seq":N}, ...],"more":bool,"next":N} */
+struct change {
+  uint64_t seq;
+  struct record rec;
+};
+struct changes_page {
+  struct change *c;
+  size_t n;
+  bool more;     /* another page is ready now */
+  uint64_t next; /* the cursor to ask with next time */
+};
+void changes_page_init(struct changes_page *p);
+void changes_page_release(struct changes_page *p);
+int changes_page_decode(struct changes_page *p, const char *body, size_t len,
+                        struct sb_err *err);
+/* Encodes a page from already-encoded record states (the hub's rows). */
+char *changes_page_encode(const uint64_t *seqs, const char *const *states,
+                          size_t n, bool more, uint64_t next);
+
+/* Query parameters of GET /v1/changes (the part after '?', may be NULL). */
+struct changes_query {
+  uint64_t since;
+  unsigned limit;
+  unsigned wait_s;
+};
+int changes_query_parse(struct changes_query *q, const char *since,
+                        const char *limit, const char *wait,
+                        struct sb_err *err);
+
+/* Error envelope {"error":{"code":"...","message":"..."}}. */
+char *proto_error_encode(const char *code, const char *message);
+int proto_error_decode(const char *body, size_t len, char *code,
+                       size_t code_len, char *message, size_t message_len);
+
+#endif

@@ -1,0 +1,47 @@
+/*
+ * wire.h - helpers shared by the proto/ decoders and encoders (internal to
+ * proto/; the public face is proto.h).
+ *
+ * Every refusal of the protocol is SB_EPROTOCOL, whatever the lower layer
+ * said (json_parse's SB_EJSON/SB_EUTF8, record_from_json's SB_EINVAL), so
+ * callers can map it to one HTTP status; SB_ENOMEM stays SB_ENOMEM.
+ */
+#ifndef SAMBANG_PROTO_WIRE_H
+#define SAMBANG_PROTO_WIRE_H
+
+#include "compat.h"
+
+#include "err.h"
+#include "record.h"
+
+#include <cjson/cJSON.h>
+
+/*
+ * Parses a message body (at most PROTO_MAX_BODY bytes, valid UTF-8, no
+ * duplicate keys; keys get sorted) into *out, a JSON object the caller
+ * deletes. On error *out is NULL and the result SB_EPROTOCOL (or SB_ENOMEM);
+ * what names the message in err.
+ */
+int wire_parse(cJSON **out, const char *body, size_t len, const char *what,
+               struct sb_err *err);
+
+/* True if j is an integer from 0 to 2^53; stores it in *out. */
+bool wire_u64(const cJSON *j, uint64_t *out);
+
+/*
+ * Adds key: s to obj as a JSON string; bytes of s that are not valid UTF-8
+ * (e.g. a message cut in the middle of a character) become '?', so the
+ * output is always valid UTF-8. False on ENOMEM.
+ */
+bool wire_add_text(cJSON *obj, const char *key, const char *s);
+
+/* True if s is a well-formed error code: 1..31 of [a-z0-9_]. */
+bool wire_code_valid(const char *s);
+
+/*
+ * Reads the record state j into r (initialised by the caller); refuses
+ * what record_from_json refuses and a state with no history (empty vv).
+ */
+int wire_record(struct record *r, const cJSON *j, struct sb_err *err);
+
+#endif

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Bad input is refused with the right exit code and a message naming it,
+# and leaves the store byte-identical (export before == export after).
+. "$(dirname "$0")/lib.sh"
+fresh_store
+expect_ok put notes a '{"x":1}'
+expect_ok beneficiary add --name "Siti" --group perempuan --kecamatan Setu \
+  --consent yes
+siti=$(cat "$OUT")
+
+# Invalid JSON.
+expect_refused 4 "JSON_OBJECT is not valid JSON" put notes a '{"x":'
+expect_refused 4 "JSON_OBJECT is not valid JSON" put notes a '{"x":1} trailing'
+expect_refused 4 "duplicate key" put notes a '{"x":1,"x":2}'
+expect_refused 4 "JSON_VALUE is not valid JSON" resolve notes a x '{'
+
+# A JSON value that is not an object, or an empty one.
+expect_refused 4 "JSON_OBJECT must be a JSON object, got array" \
+  put notes a '[1,2]'
+expect_refused 4 "JSON_OBJECT must be a JSON object, got string" \
+  put notes a '"x"'
+expect_refused 4 "JSON_OBJECT must set at least one field" put notes a '{}'
+
+# Invalid UTF-8: in an argument, on stdin, in an import line.
+expect_refused 4 "JSON_OBJECT is not valid UTF-8" \
+  put notes a "$(printf '{"x":"\xff"}')"
+printf '{"x":"\xc3\x28"}' >"$WORK/bad-utf8.json"
+expect_refused_in "$WORK/bad-utf8.json" 4 "not valid UTF-8" put notes a -
+printf '{"collection":"notes","id":"u","fields":{"x":"\xed\xa0\x80"}}\n' \
+  >"$WORK/bad-utf8.jsonl"
+expect_refused 4 "line 1: the line is not valid UTF-8" import \
+  "$WORK/bad-utf8.jsonl"
+expect_refused 4 "option --kelurahan: the value is not valid UTF-8" \
+  beneficiary edit "$siti" --kelurahan "$(printf 'a\xffb')"
+
+# A record over 1 MiB: the input, an import line, a record that grows.
+head -c 1100000 /dev/zero | tr '\0' a | sed 's/^/{"x":"/; s/$/"}/' \
+  >"$WORK/big.json"
+expect_refused_in "$WORK/big.json" 4 "too large" put notes big -
+sed 's/^/{"collection":"notes","id":"big","fields":/; s/$/}/' "$WORK/big.json" \
+  >"$WORK/big.jsonl"
+expect_refused 4 "line 1: the line is too large" import "$WORK/big.jsonl"
+head -c 600000 /dev/zero | tr '\0' b | sed 's/^/{"y":"/; s/$/"}/' \
+  >"$WORK/half.json"
+sb_in "$WORK/half.json" put notes grow -
+check_ok put notes grow -
+sed 's/"y"/"z"/' "$WORK/half.json" >"$WORK/half2.json"
+expect_refused_in "$WORK/half2.json" 4 \
+  "record notes/grow is too large" put notes grow -
+
+# Unknown collection or field for the domain commands.
+expect_refused 2 'unknown command "person"' person add --name x
+expect_refused 2 "unknown option --age for beneficiary add (valid: --name," \
+  beneficiary add --age 3 --group anak --kecamatan Setu --consent yes
+expect_refused 2 "unknown option --age for beneficiary edit" \
+  beneficiary edit "$siti" --age 3
+expect_refused 2 "unknown option --bogus for visit list" visit list --bogus 1
+expect_refused 4 'unknown field "age" in collection beneficiary' \
+  put beneficiary "$siti" '{"age":3}'
+
+# A value outside an enum (and enum_list), also through put and import.
+expect_refused 4 'option --kecamatan: "Jakarta" is not allowed (allowed: Serpong' \
+  beneficiary add --group anak --kecamatan Jakarta --consent yes
+expect_refused 4 'option --group: "bapak" is not allowed' \
+  beneficiary add --group anak,bapak --kecamatan Setu --consent yes
+expect_refused 4 'field "kecamatan": "Jakarta" is not allowed' \
+  put beneficiary "$siti" '{"kecamatan":"Jakarta"}'
+expect_refused 4 'field "groups": "anak" is listed twice' \
+  beneficiary edit "$siti" --group anak --group anak
+printf '%s\n' '{"collection":"notes","id":"ok1","fields":{"x":1}}' \
+  "{\"collection\":\"visit\",\"id\":\"v1\",\"fields\":{\"beneficiary\":\"$siti\",\"date\":\"2026-01-02\",\"programme\":\"cooking\"}}" \
+  >"$WORK/bad-enum.jsonl"
+expect_refused 4 'line 2: field "programme": "cooking" is not allowed' \
+  import "$WORK/bad-enum.jsonl"
+
+# A missing required field (add, put of a new record, clearing one).
+expect_refused 4 'missing required field "kecamatan" in beneficiary' \
+  beneficiary add --group anak --consent yes
+expect_refused 4 'missing required field "programme" in visit' \
+  visit add --beneficiary "$siti" --date 2026-01-02
+expect_refused 4 'missing required field "groups" in beneficiary' \
+  put beneficiary new '{"kecamatan":"Setu","consent":true}'
+expect_refused 4 'field "kecamatan" is required in beneficiary: it cannot be cleared' \
+  put beneficiary "$siti" '{"kecamatan":null}'
+
+# Personal details without consent true.
+expect_refused 4 "consent required before personal details (name) are stored" \
+  beneficiary add --name Budi --group anak --kecamatan Setu --consent no
+expect_refused 4 "consent required before personal details (name, contact) are stored" \
+  beneficiary edit "$siti" --consent no --contact 0812
+expect_refused 4 "consent required before personal details (name) are stored" \
+  beneficiary edit "$siti" --consent no
+
+# An unparseable date.
+expect_refused 4 'option --date: expected a date YYYY-MM-DD, got "2026-02-30"' \
+  visit add --beneficiary "$siti" --date 2026-02-30 --programme skills-cooking
+expect_refused 4 'option --follow-up: expected a date YYYY-MM-DD, got "tomorrow"' \
+  visit add --beneficiary "$siti" --programme skills-cooking --follow-up tomorrow
+expect_refused 4 'field "date": expected a date YYYY-MM-DD, got "2026-1-5"' \
+  put visit new "{\"beneficiary\":\"$siti\",\"date\":\"2026-1-5\",\"programme\":\"skills-cooking\"}"
+
+# Other bad option values.
+expect_refused 4 'option --consent: expected yes or no' \
+  beneficiary edit "$siti" --consent maybe
+expect_refused 2 "option --kecamatan is given twice" \
+  beneficiary edit "$siti" --kecamatan Setu --kecamatan Ciputat
+expect_refused 2 "option --name needs a value" beneficiary edit "$siti" --name
+expect_refused 2 'unexpected argument "stray"' beneficiary add stray
+expect_refused 2 "beneficiary edit needs the options to change" \
+  beneficiary edit "$siti"
+expect_refused 3 "not found: beneficiary/nobody" \
+  beneficiary edit nobody --kelurahan x
+expect_refused 3 "not found: notes/nobody" resolve notes nobody x 1
+expect_refused 4 'invalid field name "bad field"' resolve notes a 'bad field' 1
+
+echo "ok"

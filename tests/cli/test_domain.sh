@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# The domain commands made from the schema: beneficiary and visit
+# add, list, show, edit.
+. "$(dirname "$0")/lib.sh"
+fresh_store
+uuid7='^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$'
+
+# add prints a new UUIDv7; options follow the schema (repeatable and
+# comma lists for enum_list, yes/ya for bool, enums matched ignoring case).
+expect_ok beneficiary add --name "Siti Aminah" --group perempuan \
+  --group miskin --kecamatan pamulang --kelurahan "Pamulang Barat" \
+  --contact 0812-0000-1111 --consent ya
+siti=$(cat "$OUT")
+echo "$siti" | grep -qE "$uuid7" || fail "add must print a UUIDv7"
+expect_ok get beneficiary "$siti"
+expect_stdout_is '{"consent":true,"contact":"0812-0000-1111","groups":["perempuan","miskin"],"kecamatan":"Pamulang","kelurahan":"Pamulang Barat","name":"Siti Aminah"}'
+expect_ok beneficiary add --name Budi --group anak,disabilitas \
+  --kecamatan "Pondok Aren" --consent yes
+budi=$(cat "$OUT")
+expect_ok beneficiary add --group=anak --kecamatan=Setu --consent=no
+anon=$(cat "$OUT")
+
+# visit add: --date defaults to today's local date.
+expect_ok visit add --beneficiary "$siti" --programme women-food-business \
+  --outcome "started keripik stall" --follow-up 2026-12-20 --willing yes
+v1=$(cat "$OUT")
+expect_ok get visit "$v1"
+expect_stdout_contains "\"date\":\"$(date +%Y-%m-%d)\""
+expect_ok visit add --beneficiary "$budi" --date 2026-11-21 \
+  --programme child-education --willing no
+v2=$(cat "$OUT")
+
+# list: an aligned table with a header, full ids; filters from options.
+expect_ok beneficiary list
+head -n 1 "$OUT" | grep -qE '^id +name +groups +kecamatan +kelurahan +contact +consent$' ||
+  fail "beneficiary list header"
+expect_lines 4
+expect_stdout_contains "$siti  Siti Aminah"
+expect_stdout_contains "perempuan, miskin"
+expect_ok beneficiary list --group anak
+expect_lines 3
+expect_stdout_lacks "$siti"
+expect_ok beneficiary list --group anak --group disabilitas
+expect_lines 2
+expect_stdout_contains "$budi"
+expect_ok beneficiary list --kecamatan setu
+expect_lines 2
+expect_stdout_contains "$anon"
+expect_ok beneficiary list --consent no --kecamatan Setu
+expect_lines 2
+expect_ok beneficiary list --kecamatan Ciputat
+expect_lines 1
+expect_ok visit list --programme women-food-business
+expect_lines 2
+expect_stdout_contains "$v1"
+expect_stdout_contains "$siti"
+expect_ok visit list --willing no
+expect_stdout_contains "$v2"
+expect_stdout_lacks "$v1"
+expect_ok --json visit list --beneficiary "$budi"
+expect_stdout_is "{\"conflict\":false,\"id\":\"$v2\",\"values\":{\"beneficiary\":\"$budi\",\"date\":\"2026-11-21\",\"programme\":\"child-education\",\"willing\":false}}"
+
+# show: field: value lines in schema order; --json is get --json.
+expect_ok beneficiary show "$siti"
+cat >"$WORK/expected" <<EOF
+id: $siti
+name: Siti Aminah
+groups: perempuan, miskin
+kecamatan: Pamulang
+kelurahan: Pamulang Barat
+contact: 0812-0000-1111
+consent: yes
+EOF
+cmp -s "$OUT" "$WORK/expected" || fail "beneficiary show"
+expect_ok --json beneficiary show "$siti"
+cp "$OUT" "$WORK/show.json"
+expect_ok --json get beneficiary "$siti"
+cmp -s "$OUT" "$WORK/show.json" || fail "show --json must be get --json"
+expect_fail 3 beneficiary show nobody
+expect_stderr_contains "not found: beneficiary/nobody"
+expect_fail 2 beneficiary show
+expect_stderr_contains "beneficiary show takes the ID"
+expect_fail 2 beneficiary show "$siti" extra
+
+# Control characters in values are shown escaped, never raw.
+expect_ok put notes ctl '{"text":"line1\nline2\u001b[31m"}'
+expect_ok beneficiary edit "$siti" --kelurahan "$(printf 'a\tb')"
+expect_ok beneficiary show "$siti"
+expect_stdout_contains 'kelurahan: a\tb'
+
+# edit: changes the options given, keeps the rest; prints the id.
+expect_ok beneficiary edit "$siti" --kelurahan Benda --group perempuan
+expect_stdout_is "$siti"
+expect_ok get beneficiary "$siti"
+expect_stdout_is '{"consent":true,"contact":"0812-0000-1111","groups":["perempuan"],"kecamatan":"Pamulang","kelurahan":"Benda","name":"Siti Aminah"}'
+expect_ok visit edit "$v1" --outcome "two stalls now"
+expect_ok visit show "$v1"
+expect_stdout_contains "outcome: two stalls now"
+
+# A deleted record cannot be edited or shown.
+expect_ok rm beneficiary "$anon"
+expect_refused 3 "not found: beneficiary/$anon" beneficiary edit "$anon" \
+  --kelurahan x
+expect_refused 3 "not found: beneficiary/$anon" beneficiary show "$anon"
+expect_ok beneficiary list
+expect_stdout_lacks "$anon"
+
+# The generic commands are never shadowed by a schema collection.
+expect_fail 2 beneficiary
+expect_stderr_contains "beneficiary needs a command: add, list, show or edit"
+expect_fail 2 beneficiary remove "$siti"
+expect_stderr_contains "unknown command beneficiary remove"
+
+echo "ok"

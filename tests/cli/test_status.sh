@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# status: replica, store, records per collection, unsynced changes (seq
+# above meta pushed_seq), open conflicts; --json as one object.
+. "$(dirname "$0")/lib.sh"
+fresh_store
+me=$(cat "$OUT")
+
+expect_ok status
+cat >"$WORK/expected" <<EOF2
+replica: $me
+store: $SAMBANG_DB
+server: (none)
+records:
+  beneficiary: 0
+  visit: 0
+unsynced changes: 0
+open conflicts: 0
+EOF2
+cmp -s "$OUT" "$WORK/expected" || fail "status of an empty store"
+
+expect_ok beneficiary add --group anak --kecamatan Setu --consent no
+expect_ok put notes a '{"x":1}'
+expect_ok put notes b '{"x":1}'
+expect_ok put notes b '{"x":2}'
+expect_ok rm notes a
+expect_ok status
+expect_stdout_contains "  beneficiary: 1"
+expect_stdout_contains "  visit: 0"
+expect_stdout_contains "  notes: 1 (1 deleted)"
+# Three records changed; none pushed yet.
+expect_stdout_contains "unsynced changes: 3"
+
+# The replicator records what it pushed in meta pushed_seq.
+seq_b=$(sqlite3 "$SAMBANG_DB" "SELECT seq FROM records WHERE id = 'b'")
+sqlite3 "$SAMBANG_DB" "INSERT INTO meta(key, value) VALUES('pushed_seq', '$seq_b')"
+expect_ok status
+expect_stdout_contains "unsynced changes: 1"
+expect_ok --json status
+expect_stdout_is "{\"collections\":{\"beneficiary\":{\"conflicts\":0,\"deleted\":0,\"records\":1},\"notes\":{\"conflicts\":0,\"deleted\":1,\"records\":1},\"visit\":{\"conflicts\":0,\"deleted\":0,\"records\":0}},\"conflicts\":0,\"replica\":\"$me\",\"server\":null,\"store\":\"$SAMBANG_DB\",\"unsynced\":1}"
+expect_fail 2 status extra
+expect_fail 2 status --json
+expect_stderr_contains "--json is a global option"
+
+echo "ok"

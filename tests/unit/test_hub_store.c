@@ -1,0 +1,360 @@
+/* test_hub_store.c - the hub's storage: push rules, change feed, devices. */
+#include "check.h"
+
+#include "hlc.h"
+#include "json.h"
+#include "hub_store.h"
+#include "schema.h"
+#include "store.h"
+
+#define A "00000000000000aa"
+#define B "00000000000000bb"
+#define TS 1714550400000000ull
+#define MAX_TS (TS * 2)
+#define HASH1 "1111111111111111111111111111111111111111111111111111111111111111"
+#define HASH2 "2222222222222222222222222222222222222222222222222222222222222222"
+
+static struct hub_store *new_hub(const char *schema)
+{
+  char path[512];
+  struct hub_store *hs = NULL;
+  struct sb_err err = {0};
+  snprintf(path, sizeof(path), "%s/hub.db", check_tmpdir());
+  CHECK_INT(hub_store_create(path, schema, &hs, &err), ==, 0);
+  return hs;
+}
+
+/* A record written by replica at ts with the JSON object fields. */
+static void make(struct record *r, const char *coll, const char *id,
+                 const char *replica, uint64_t ts, const char *fields)
+{
+  cJSON *j = cJSON_Parse(fields);
+  CHECK(j != NULL);
+  record_init(r, coll, id);
+  CHECK_INT(record_put(r, replica, ts, j, NULL), ==, 0);
+  cJSON_Delete(j);
+}
+
+static int push(struct hub_store *hs, const char *pusher, struct record *recs,
+                size_t n, struct push_reply *reply, struct hub_push_stats *st)
+{
+  struct sb_err err = {0};
+  return hub_store_push(hs, pusher, MAX_TS, recs, n, reply, st, &err);
+}
+
+static size_t feed_size(struct hub_store *hs)
+{
+  struct hub_page p;
+  size_t n;
+  hub_page_init(&p);
+  CHECK_INT(hub_store_changes(hs, 0, 1000, &p, NULL), ==, 0);
+  n = p.n;
+  hub_page_release(&p);
+  return n;
+}
+
+TEST(push_then_repush_is_idempotent)
+{
+  struct hub_store *hs = new_hub("{\"version\":1,\"collections\":{}}");
+  struct push_reply rep;
+  struct hub_push_stats st;
+  struct record r[2];
+
+  push_reply_init(&rep);
+  make(&r[0], "notes", "n1", A, TS, "{\"t\":1}");
+  make(&r[1], "notes", "n2", A, TS, "{\"t\":2}");
+  CHECK_INT(push(hs, A, r, 2, &rep, &st), ==, 0);
+  CHECK_INT(rep.n, ==, 2);
+  CHECK(rep.res[0].ok && rep.res[1].ok);
+  CHECK_INT(rep.res[0].seq, ==, 1);
+  CHECK_INT(rep.res[1].seq, ==, 2);
+  CHECK_INT(rep.last_seq, ==, 2);
+  CHECK_INT(st.stored, ==, 2);
+
+  /* Again, in the other order: the same seqs, nothing new in the feed. */
+  {
+    struct record swapped[2] = {r[1], r[0]};
+    CHECK_INT(push(hs, A, swapped, 2, &rep, &st), ==, 0);
+  }
+  CHECK_INT(rep.res[0].seq, ==, 2);
+  CHECK_INT(rep.res[1].seq, ==, 1);
+  CHECK_INT(st.stored, ==, 0);
+  CHECK_INT(st.unchanged, ==, 2);
+  CHECK_INT(rep.last_seq, ==, 2);
+  CHECK_INT(feed_size(hs), ==, 2);
+
+  /* An empty batch is valid and answers the newest seq. */
+  CHECK_INT(push(hs, A, NULL, 0, &rep, &st), ==, 0);
+  CHECK_INT(rep.n, ==, 0);
+  CHECK_INT(rep.last_seq, ==, 2);
+
+  push_reply_release(&rep);
+  record_release(&r[0]);
+  record_release(&r[1]);
+  hub_store_close(hs);
+}
+
+TEST(forged_history_refuses_the_whole_batch)
+{
+  struct hub_store *hs = new_hub("{\"version\":1,\"collections\":{}}");
+  struct push_reply rep;
+  struct hub_push_stats st;
+  struct sb_err err = {0};
+  struct record r[2], merged;
+
+  push_reply_init(&rep);
+  make(&r[0], "notes", "good", A, TS, "{\"t\":1}");
+  make(&r[1], "notes", "forged", B, TS, "{\"t\":1}");
+  /* A pushes a write of B the hub never saw: refused, nothing applied. */
+  CHECK_INT(hub_store_push(hs, A, MAX_TS, r, 2, &rep, &st, &err), ==, SB_EAUTH);
+  CHECK(strstr(err.msg, "records[1]") != NULL);
+  CHECK(strstr(err.msg, B) != NULL);
+  CHECK_INT(rep.n, ==, 0);
+  CHECK_INT(feed_size(hs), ==, 0);
+
+  /* B pushes its own write; then A may push a state that saw it. */
+  CHECK_INT(push(hs, B, &r[1], 1, &rep, &st), ==, 0);
+  CHECK(rep.res[0].ok);
+  CHECK_INT(record_copy(&merged, &r[1]), ==, 0);
+  {
+    cJSON *j = cJSON_Parse("{\"t\":2}");
+    CHECK_INT(record_put(&merged, A, TS + 1, j, NULL), ==, 0);
+    cJSON_Delete(j);
+  }
+  CHECK_INT(push(hs, A, &merged, 1, &rep, &st), ==, 0);
+  CHECK(rep.res[0].ok);
+  CHECK_INT(st.stored, ==, 1);
+
+  /* But not one claiming more of B than the hub has seen. */
+  CHECK_INT(vv_set(&merged.vv, B, 2), ==, 0);
+  CHECK_INT(push(hs, A, &merged, 1, &rep, &st), ==, SB_EAUTH);
+
+  push_reply_release(&rep);
+  record_release(&r[0]);
+  record_release(&r[1]);
+  record_release(&merged);
+  hub_store_close(hs);
+}
+
+TEST(future_timestamps_refuse_only_that_record)
+{
+  struct hub_store *hs = new_hub("{\"version\":1,\"collections\":{}}");
+  struct push_reply rep;
+  struct hub_push_stats st;
+  struct record r[2];
+
+  push_reply_init(&rep);
+  make(&r[0], "notes", "late", A, MAX_TS + 1, "{\"t\":1}");
+  make(&r[1], "notes", "fine", A, MAX_TS, "{\"t\":1}");
+  CHECK_INT(push(hs, A, r, 2, &rep, &st), ==, 0);
+  CHECK(!rep.res[0].ok);
+  CHECK_STR(rep.res[0].code, HUB_REFUSE_FUTURE);
+  CHECK(strstr(rep.res[0].message, "notes/late: field \"t\"") != NULL);
+  CHECK(rep.res[1].ok);
+  CHECK_INT(rep.res[1].seq, ==, 1);
+  CHECK_INT(st.refused_future, ==, 1);
+  CHECK_INT(feed_size(hs), ==, 1);
+
+  push_reply_release(&rep);
+  record_release(&r[0]);
+  record_release(&r[1]);
+  hub_store_close(hs);
+}
+
+TEST(schema_is_checked_on_the_merged_record)
+{
+  struct hub_store *hs = new_hub(schema_default_text);
+  struct push_reply rep;
+  struct hub_push_stats st;
+  struct record r[4];
+
+  push_reply_init(&rep);
+  make(&r[0], "visit", "v1", A, TS,
+       "{\"beneficiary\":\"b1\",\"date\":\"2026-11-20\","
+       "\"programme\":\"skills-cooking\"}");
+  make(&r[1], "visit", "v2", A, TS,
+       "{\"beneficiary\":\"b1\",\"date\":\"2026-11-20\","
+       "\"programme\":\"knitting\"}");
+  make(&r[2], "visit", "v3", A, TS, "{\"date\":\"2026-11-20\"}");
+  make(&r[3], "visit", "v4", A, TS,
+       "{\"beneficiary\":\"b1\",\"date\":\"2026-11-20\","
+       "\"programme\":\"Skills-Cooking\"}");
+  CHECK_INT(push(hs, A, r, 4, &rep, &st), ==, 0);
+  CHECK(rep.res[0].ok);
+  CHECK(!rep.res[1].ok);
+  CHECK_STR(rep.res[1].code, HUB_REFUSE_SCHEMA);
+  CHECK(strstr(rep.res[1].message, "visit/v2: ") == rep.res[1].message);
+  CHECK(!rep.res[2].ok);
+  CHECK(strstr(rep.res[2].message, "required") != NULL);
+  CHECK(!rep.res[3].ok);
+  CHECK(strstr(rep.res[3].message, "spelled") != NULL);
+  CHECK_INT(st.refused_schema, ==, 3);
+  CHECK_INT(feed_size(hs), ==, 1);
+
+  /* An edit of a stored visit that keeps it valid merges. */
+  {
+    cJSON *j = cJSON_Parse("{\"outcome\":\"good\"}");
+    CHECK_INT(record_put(&r[0], A, TS + 5, j, NULL), ==, 0);
+    cJSON_Delete(j);
+  }
+  CHECK_INT(push(hs, A, r, 1, &rep, &st), ==, 0);
+  CHECK(rep.res[0].ok);
+  CHECK_INT(rep.res[0].seq, ==, 2);
+  /* Free-form collections are not checked. */
+  record_release(&r[1]);
+  make(&r[1], "anything", "x", A, TS, "{\"whatever\":[1,2]}");
+  CHECK_INT(push(hs, A, &r[1], 1, &rep, &st), ==, 0);
+  CHECK(rep.res[0].ok);
+
+  push_reply_release(&rep);
+  for (size_t i = 0; i < 4; i++)
+    record_release(&r[i]);
+  hub_store_close(hs);
+}
+
+TEST(changes_come_in_pages)
+{
+  struct hub_store *hs = new_hub("{\"version\":1,\"collections\":{}}");
+  struct push_reply rep;
+  struct hub_push_stats st;
+  struct hub_page p;
+  struct record r[5];
+  char id[8];
+  size_t i;
+
+  push_reply_init(&rep);
+  hub_page_init(&p);
+  for (i = 0; i < 5; i++) {
+    snprintf(id, sizeof(id), "n%zu", i);
+    make(&r[i], "notes", id, A, TS, "{\"t\":1}");
+  }
+  CHECK_INT(push(hs, A, r, 5, &rep, &st), ==, 0);
+  CHECK_INT(hub_store_changes(hs, 0, 2, &p, NULL), ==, 0);
+  CHECK_INT(p.n, ==, 2);
+  CHECK(p.more);
+  CHECK_INT(p.next, ==, 2);
+  CHECK_INT(p.seqs[0], ==, 1);
+  CHECK(strstr(p.states[0], "\"id\":\"n0\"") != NULL);
+  CHECK_INT(hub_store_changes(hs, 4, 2, &p, NULL), ==, 0);
+  CHECK_INT(p.n, ==, 1);
+  CHECK(!p.more);
+  CHECK_INT(p.next, ==, 5);
+  CHECK_INT(p.last_seq, ==, 5);
+  CHECK_INT(hub_store_changes(hs, 9, 2, &p, NULL), ==, 0);
+  CHECK_INT(p.n, ==, 0);
+  CHECK_INT(p.next, ==, 9);
+
+  hub_page_release(&p);
+  push_reply_release(&rep);
+  for (i = 0; i < 5; i++)
+    record_release(&r[i]);
+  hub_store_close(hs);
+}
+
+static int collect(const struct hub_device *d, void *ctx)
+{
+  char *out = ctx;
+  size_t n = strlen(out);
+  snprintf(out + n, 256 - n, "%s:%s:%d;", d->name, d->replica, d->revoked);
+  return 0;
+}
+
+TEST(devices)
+{
+  struct hub_store *hs = new_hub("{\"version\":1,\"collections\":{}}");
+  struct hub_device d;
+  struct sb_err err = {0};
+  char list[256] = "";
+
+  CHECK_INT(hub_store_device_add(hs, "zeta", HASH1, 5, &err), ==, 0);
+  CHECK_INT(hub_store_device_add(hs, "alpha", HASH2, 6, &err), ==, 0);
+  CHECK_INT(hub_store_device_add(hs, "zeta", HASH2, 7, &err), ==, SB_EEXISTS);
+  CHECK_INT(hub_store_device_add(hs, "other", HASH1, 7, &err), ==, SB_EEXISTS);
+  CHECK_INT(hub_store_device_add(hs, "bad name", HASH1, 7, &err), ==,
+            SB_EINVAL);
+  CHECK_INT(hub_store_device_add(hs, "x", "abc", 7, &err), ==, SB_EINVAL);
+
+  CHECK_INT(hub_store_device_by_token(hs, HASH1, &d, &err), ==, 0);
+  CHECK_STR(d.name, "zeta");
+  CHECK_STR(d.replica, "");
+  CHECK_INT(d.created_ms, ==, 5);
+  CHECK(!d.revoked);
+  CHECK_INT(
+      hub_store_device_by_token(
+          hs,
+          "3333333333333333333333333333333333333333333333333333333333333333",
+          &d, &err),
+      ==, SB_ENOTFOUND);
+
+  /* Binding: once, to one replica; never the hub's; never a taken one. */
+  CHECK_INT(hub_store_device_bind(hs, "zeta", A, &err), ==, 0);
+  CHECK_INT(hub_store_device_bind(hs, "zeta", A, &err), ==, 0);
+  CHECK_INT(hub_store_device_bind(hs, "zeta", B, &err), ==, SB_ECONFLICT);
+  CHECK(strstr(err.msg, "bound to replica " A) != NULL);
+  CHECK_INT(hub_store_device_bind(hs, "alpha", A, &err), ==, SB_ECONFLICT);
+  CHECK(strstr(err.msg, "another device (zeta)") != NULL);
+  CHECK_INT(hub_store_device_bind(hs, "alpha", hub_store_replica(hs), &err), ==,
+            SB_ECONFLICT);
+  CHECK(strstr(err.msg, "hub's own") != NULL);
+  CHECK_INT(hub_store_device_bind(hs, "nobody", B, &err), ==, SB_ENOTFOUND);
+
+  CHECK_INT(hub_store_device_revoke(hs, "zeta", &err), ==, 0);
+  CHECK_INT(hub_store_device_revoke(hs, "zeta", &err), ==, 0);
+  CHECK_INT(hub_store_device_revoke(hs, "nobody", &err), ==, SB_ENOTFOUND);
+  CHECK_INT(hub_store_device_by_token(hs, HASH1, &d, &err), ==, 0);
+  CHECK(d.revoked);
+  CHECK_STR(d.replica, A);
+
+  CHECK_INT(hub_store_device_list(hs, collect, list, &err), ==, 0);
+  CHECK_STR(list, "alpha::0;zeta:" A ":1;");
+  hub_store_close(hs);
+}
+
+static int count_meta(const char *key, const char *value, void *ctx)
+{
+  size_t *n = ctx;
+  (void)value;
+  CHECK(strncmp(key, "pre.", 4) == 0);
+  (*n)++;
+  return 0;
+}
+
+TEST(store_meta_each_and_get_text)
+{
+  char path[512], *text = NULL, *want;
+  struct store *s = NULL;
+  struct record r;
+  uint64_t seq = 99;
+  size_t n = 0, len = 7;
+
+  snprintf(path, sizeof(path), "%s/s.db", check_tmpdir());
+  CHECK_INT(store_create(path, "{\"collections\":{}}", &s, NULL), ==, 0);
+  CHECK_INT(store_meta_set(s, "pre.a", "1", NULL), ==, 0);
+  CHECK_INT(store_meta_set(s, "pre.b", "2", NULL), ==, 0);
+  CHECK_INT(store_meta_set(s, "pre", "3", NULL), ==, 0);
+  CHECK_INT(store_meta_set(s, "prex", "4", NULL), ==, 0);
+  CHECK_INT(store_meta_each(s, "pre.", count_meta, &n, NULL), ==, 0);
+  CHECK_INT(n, ==, 2);
+
+  CHECK_INT(store_get_text(s, "notes", "x", &text, &len, &seq, NULL), ==,
+            SB_ENOTFOUND);
+  CHECK(text == NULL);
+  CHECK_INT(seq, ==, 0);
+  CHECK_INT(len, ==, 0);
+  make(&r, "notes", "x", A, TS, "{\"t\":1}");
+  want = record_encode(&r);
+  CHECK_INT(store_begin(s, NULL), ==, 0);
+  CHECK_INT(store_put(s, &r, NULL), ==, 0);
+  CHECK_INT(store_put_encoded(s, &r, want, strlen(want), NULL), ==, 0);
+  CHECK_INT(store_put_encoded(s, &r, want, SB_RECORD_MAX + 1, NULL), ==,
+            SB_ETOOBIG);
+  CHECK_INT(store_commit(s, NULL), ==, 0);
+  CHECK_INT(store_get_text(s, "notes", "x", &text, &len, &seq, NULL), ==, 0);
+  CHECK_INT(seq, ==, 2);
+  CHECK_STR(text, want);
+  CHECK_INT(len, ==, strlen(want));
+  free(text);
+  free(want);
+  record_release(&r);
+  store_close(s);
+}

@@ -3,7 +3,8 @@
 #
 #   deploy/quickstart.sh demo   install what is missing, build, run the main job
 #   deploy/quickstart.sh test   install what is missing, build, pass all tests
-#                               (the whole suite under ASan + UBSan, -Werror)
+#                               (the whole suite under ASan + UBSan, -Werror,
+#                               then ~1 minute of fuzzing the protocol decoders)
 #
 # Packages come from Debian only; apt runs only when something is missing.
 set -euo pipefail
@@ -13,7 +14,7 @@ mode=${1:-demo}
 
 packages=(build-essential cmake pkg-config clang
   libsqlite3-dev sqlite3 libcjson-dev libuv1-dev libcurl4-openssl-dev
-  libmicrohttpd-dev zlib1g-dev libssl-dev curl util-linux)
+  libmicrohttpd-dev zlib1g-dev libssl-dev curl util-linux libclang-rt-14-dev)
 
 install_missing() {
   local missing=() p
@@ -50,6 +51,9 @@ test)
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest -j"$(nproc)" --output-on-failure
+  # The protocol decoders' fuzzers: about a minute in all, under ASan.
+  CC=clang build "$top/build-fuzz" -DCMAKE_BUILD_TYPE=Debug -DSAMBANG_FUZZ=ON
+  bash "$top/tests/fuzz/run.sh" "$top/build-fuzz" 15
   ;;
 *)
   echo "usage: deploy/quickstart.sh [demo|test]" >&2

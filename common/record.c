@@ -99,10 +99,18 @@ static int entries_copy(struct entry **dst, const struct entry *src, size_t n)
 
 /* --- life cycle -------------------------------------------------------- */
 
+/* Copies src into dst[size], truncating; cheaper than snprintf here. */
+static void copy_bounded(char *dst, size_t size, const char *src)
+{
+  size_t n = strnlen(src, size - 1);
+  memcpy(dst, src, n);
+  dst[n] = '\0';
+}
+
 void record_init(struct record *r, const char *collection, const char *id)
 {
-  snprintf(r->collection, sizeof(r->collection), "%s", collection);
-  snprintf(r->id, sizeof(r->id), "%s", id);
+  copy_bounded(r->collection, sizeof(r->collection), collection);
+  copy_bounded(r->id, sizeof(r->id), id);
   vv_init(&r->vv);
   r->f = NULL;
   r->nf = 0;

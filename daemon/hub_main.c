@@ -464,7 +464,8 @@ static int cmd_serve(const char *db, int argc, char **argv)
   cfg.port = 8080;
   cfg.max_future_ms = HUB_DEFAULT_MAX_FUTURE_MS;
   cfg.max_inflight = HUB_DEFAULT_MAX_INFLIGHT;
-  for (i = 0; i < argc; i++) {
+  /* Options come in pairs: OPTION VALUE. */
+  for (i = 0; i < argc; i += 2) {
     const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
     if (is_help(a)) {
       fputs(usage_serve, stdout);
@@ -495,7 +496,6 @@ static int cmd_serve(const char *db, int argc, char **argv)
     } else {
       return usage_error(usage_serve, "serve: unexpected argument %s", a);
     }
-    i++;
   }
   cfg.host = host;
 

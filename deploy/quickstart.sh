@@ -52,7 +52,10 @@ test)
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest -j"$(nproc)" --output-on-failure
   # The protocol decoders' fuzzers: about a minute in all, under ASan.
-  CC=clang build "$top/build-fuzz" -DCMAKE_BUILD_TYPE=Debug -DSAMBANG_FUZZ=ON
+  CC=clang cmake -S "$top" -B "$top/build-fuzz" -DCMAKE_BUILD_TYPE=Debug \
+    -DSAMBANG_FUZZ=ON >/dev/null
+  cmake --build "$top/build-fuzz" -j"$(nproc)" --target fuzz_push_req \
+    fuzz_push_reply fuzz_changes_page fuzz_changes_query
   bash "$top/tests/fuzz/run.sh" "$top/build-fuzz" 15
   ;;
 *)

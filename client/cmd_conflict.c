@@ -43,22 +43,6 @@ static int conflict_line(const struct record *r, struct sb_err *err)
   return 0;
 }
 
-/* Appends {"dot":[r,c],"ts":t[,"value":v]} (as record_encode does). */
-static void add_entry(struct buf *b, const struct entry *e)
-{
-  buf_adds(b, "{\"dot\":[\"");
-  buf_adds(b, e->dot.replica);
-  buf_adds(b, "\",");
-  buf_addu(b, e->dot.counter);
-  buf_adds(b, "],\"ts\":");
-  buf_addu(b, e->ts);
-  if (e->value != NULL) {
-    buf_adds(b, ",\"value\":");
-    buf_adds(b, e->value);
-  }
-  buf_adds(b, "}");
-}
-
 /*
  * The --json line, canonical: collection, delete_conflict, the fields in
  * conflict with their sibling entries, id, and the tombstones of a
@@ -89,7 +73,7 @@ static int conflict_json(const struct record *r, struct sb_err *err)
     for (k = 0; k < r->f[i].n; k++) {
       if (k > 0)
         buf_adds(&b, ",");
-      add_entry(&b, &r->f[i].e[k]);
+      entry_encode(&b, &r->f[i].e[k]);
     }
     buf_adds(&b, "]");
   }
@@ -99,7 +83,7 @@ static int conflict_json(const struct record *r, struct sb_err *err)
   for (k = 0; deleted && k < r->ntomb; k++) {
     if (k > 0)
       buf_adds(&b, ",");
-    add_entry(&b, &r->tomb[k]);
+    entry_encode(&b, &r->tomb[k]);
   }
   buf_adds(&b, "]}");
   text = buf_take(&b, NULL);

@@ -516,7 +516,7 @@ cJSON *record_values(const struct record *r)
  * escapes for, and values are canonical JSON already, so the canonical
  * encoding is written directly.
  */
-static void encode_entry(struct buf *b, const struct entry *e)
+void entry_encode(struct buf *b, const struct entry *e)
 {
   buf_adds(b, "{\"dot\":[\"");
   buf_adds(b, e->dot.replica);
@@ -549,7 +549,7 @@ char *record_encode(const struct record *r)
     for (k = 0; k < r->f[i].n; k++) {
       if (k)
         buf_adds(&b, ",");
-      encode_entry(&b, &r->f[i].e[k]);
+      entry_encode(&b, &r->f[i].e[k]);
     }
     buf_adds(&b, "]");
   }
@@ -559,7 +559,7 @@ char *record_encode(const struct record *r)
   for (k = 0; k < r->ntomb; k++) {
     if (k)
       buf_adds(&b, ",");
-    encode_entry(&b, &r->tomb[k]);
+    entry_encode(&b, &r->tomb[k]);
   }
   buf_adds(&b, "],\"vv\":{");
   for (k = 0; k < r->vv.n; k++) {

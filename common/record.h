@@ -121,6 +121,10 @@ cJSON *record_values(const struct record *r);
  */
 cJSON *record_to_json(const struct record *r);
 
+struct buf;
+/* Appends an entry's canonical text {"dot":[r,c],"ts":t[,"value":v]}. */
+void entry_encode(struct buf *b, const struct entry *e);
+
 /* Canonical text of record_to_json (the export line); malloc'd or NULL. */
 char *record_encode(const struct record *r);
 

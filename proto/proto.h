@@ -18,8 +18,8 @@
 
 #define PROTO_VERSION_PATH "/v1"
 #define PROTO_MAX_BODY (16 * 1024 * 1024) /* bytes, after gunzip */
-#define PROTO_MAX_BATCH 1000               /* records per push */
-#define PROTO_MAX_PAGE 1000                /* changes per pull page */
+#define PROTO_MAX_BATCH 1000              /* records per push */
+#define PROTO_MAX_PAGE 1000               /* changes per pull page */
 #define PROTO_DEFAULT_PAGE 500
 #define PROTO_MAX_WAIT_S 60 /* long-poll */
 #define PROTO_REPLICA_HEADER "Sambang-Replica"
@@ -40,8 +40,8 @@ struct push_result {
   char collection[SB_NAME_MAX + 1];
   char id[SB_ID_MAX + 1];
   bool ok;
-  uint64_t seq;          /* ok: the hub's change sequence of the record */
-  char code[32];         /* !ok: error code, e.g. "schema" */
+  uint64_t seq;  /* ok: the hub's change sequence of the record */
+  char code[32]; /* !ok: error code, e.g. "schema" */
   char message[SB_ERR_MSG_MAX];
 };
 

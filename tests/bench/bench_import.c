@@ -23,8 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *programmes[] = {"skills-handicraft", "skills-cooking",
-                                   "skills-business",   "child-education",
+static const char *programmes[] = {"skills-handicraft",   "skills-cooking",
+                                   "skills-business",     "child-education",
                                    "women-food-business", "stigma-awareness"};
 
 static double now_s(void)
@@ -104,9 +104,9 @@ static double floor_insert(const char *path, size_t n)
                             "TEXT NOT NULL);",
                             NULL, NULL, NULL),
                db, "schema");
-  check_sqlite(sqlite3_prepare_v2(db, "INSERT INTO visit VALUES(?,?)", -1,
-                                  &st, NULL),
-               db, "prepare");
+  check_sqlite(
+      sqlite3_prepare_v2(db, "INSERT INTO visit VALUES(?,?)", -1, &st, NULL),
+      db, "prepare");
   rng_state = 0x9E3779B97F4A7C15ull;
   t0 = now_s();
   check_sqlite(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), db, "begin");

@@ -560,24 +560,6 @@ fail:
   return rc;
 }
 
-/* The SB_E code for a failed file creation. */
-static int errno_code(int e)
-{
-  switch (e) {
-  case EACCES:
-  case EPERM:
-  case EROFS:
-    return SB_EREADONLY;
-  case ENOSPC:
-  case EDQUOT:
-    return SB_EFULL;
-  case ENOMEM:
-    return SB_ENOMEM;
-  default:
-    return SB_EIO;
-  }
-}
-
 /* Removes path + suffix if created says it did not exist before. */
 static void remove_created(const char *path, const char *suffix, bool created)
 {
@@ -685,8 +667,8 @@ int store_create(const char *path, const char *schema_json, struct store **out,
     store_free(s);
     if (e == EEXIST)
       return sb_err_set(err, SB_EEXISTS, "a store already exists at %s", path);
-    return sb_err_set(err, errno_code(e), "cannot create store %s: %s", path,
-                      strerror(e));
+    return sb_err_set(err, sb_err_from_errno(e), "cannot create store %s: %s",
+                      path, strerror(e));
   }
   close(fd);
 
@@ -904,13 +886,11 @@ int store_put_encoded(struct store *s, const struct record *r, const char *text,
 }
 
 /* Steps a (collection, id, seq, state) query, calling fn for each row. */
-static int store_walk(struct store *s, sqlite3_stmt *st, store_record_fn fn,
-                      void *ctx, struct sb_err *err)
+static int store_walk_text(struct store *s, sqlite3_stmt *st, store_text_fn fn,
+                           void *ctx, struct sb_err *err)
 {
-  struct record r;
   int rc;
 
-  record_init(&r, "", "");
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     const char *coll = (const char *)sqlite3_column_text(st, 0);
     const char *id = (const char *)sqlite3_column_text(st, 1);
@@ -923,19 +903,52 @@ static int store_walk(struct store *s, sqlite3_stmt *st, store_record_fn fn,
                       s->path);
       goto done;
     }
-    rc = store_decode(s, coll, id, text, len, &r, err);
-    if (rc != 0)
-      goto done;
-    rc = fn(&r, (uint64_t)seq, ctx);
+    rc = fn(coll, id, (uint64_t)seq, text, len, ctx);
     if (rc != 0)
       goto done;
   }
   rc = rc == SQLITE_DONE ? 0 : store_sqlerr(s, rc, "reading records", err);
-
 done:
-  record_release(&r);
   stmt_done(st);
   return rc;
+}
+
+/* store_walk's adapter: decodes each row's state for a store_record_fn. */
+struct walk_decode {
+  struct store *s;
+  struct record r;
+  store_record_fn fn;
+  void *ctx;
+  struct sb_err *err;
+};
+
+static int walk_decode_row(const char *coll, const char *id, uint64_t seq,
+                           const char *text, size_t len, void *ctx)
+{
+  struct walk_decode *w = ctx;
+  int rc = store_decode(w->s, coll, id, text, len, &w->r, w->err);
+  return rc != 0 ? rc : w->fn(&w->r, seq, w->ctx);
+}
+
+/* Like store_walk_text, with each row decoded into a record. */
+static int store_walk(struct store *s, sqlite3_stmt *st, store_record_fn fn,
+                      void *ctx, struct sb_err *err)
+{
+  struct walk_decode w = {.s = s, .fn = fn, .ctx = ctx, .err = err};
+  int rc;
+
+  record_init(&w.r, "", "");
+  rc = store_walk_text(s, st, walk_decode_row, &w, err);
+  record_release(&w.r);
+  return rc;
+}
+
+/* Binds the "seq > since" of the changes statement. */
+static void bind_since(sqlite3_stmt *st, uint64_t since)
+{
+  if (since > INT64_MAX)
+    since = INT64_MAX;
+  sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
 }
 
 /* The walking statements are shared: fn must not start another walk. */
@@ -969,9 +982,7 @@ int store_changes(struct store *s, uint64_t since, store_record_fn fn,
 
   if (rc != 0)
     return rc;
-  if (since > INT64_MAX)
-    since = INT64_MAX;
-  sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
+  bind_since(st, since);
   return store_walk(s, st, fn, ctx, err);
 }
 
@@ -1085,29 +1096,8 @@ int store_changes_text(struct store *s, uint64_t since, store_text_fn fn,
 
   if (rc != 0)
     return rc;
-  if (since > INT64_MAX)
-    since = INT64_MAX;
-  sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    const char *coll = (const char *)sqlite3_column_text(st, 0);
-    const char *id = (const char *)sqlite3_column_text(st, 1);
-    sqlite3_int64 seq = sqlite3_column_int64(st, 2);
-    const char *text = (const char *)sqlite3_column_text(st, 3);
-    size_t len = (size_t)sqlite3_column_bytes(st, 3);
-
-    if (coll == NULL || id == NULL || text == NULL || seq < 0) {
-      rc = sb_err_set(err, SB_ECORRUPT, "store %s has a malformed record row",
-                      s->path);
-      goto done;
-    }
-    rc = fn(coll, id, (uint64_t)seq, text, len, ctx);
-    if (rc != 0)
-      goto done;
-  }
-  rc = rc == SQLITE_DONE ? 0 : store_sqlerr(s, rc, "reading records", err);
-done:
-  stmt_done(st);
-  return rc;
+  bind_since(st, since);
+  return store_walk_text(s, st, fn, ctx, err);
 }
 
 int store_get_text(struct store *s, const char *collection, const char *id,

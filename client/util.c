@@ -56,24 +56,6 @@ int util_db_path(const char *given, char **out, struct sb_err *err)
   return 0;
 }
 
-/* The SB_E code for a failed mkdir or open. */
-static int errno_code(int e)
-{
-  switch (e) {
-  case EACCES:
-  case EPERM:
-  case EROFS:
-    return SB_EREADONLY;
-  case ENOSPC:
-  case EDQUOT:
-    return SB_EFULL;
-  case ENOMEM:
-    return SB_ENOMEM;
-  default:
-    return SB_EIO;
-  }
-}
-
 int util_mkdir_parents(const char *path, struct sb_err *err)
 {
   char *dir = strdup(path);
@@ -90,8 +72,8 @@ int util_mkdir_parents(const char *path, struct sb_err *err)
     *p = '\0';
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
       int e = errno;
-      rc = sb_err_set(err, errno_code(e), "cannot create directory %s: %s", dir,
-                      strerror(e));
+      rc = sb_err_set(err, sb_err_from_errno(e),
+                      "cannot create directory %s: %s", dir, strerror(e));
       break;
     }
     if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {

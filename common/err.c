@@ -3,6 +3,7 @@
 
 #include "err.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -68,4 +69,21 @@ void sb_err_prefix(struct sb_err *err, const char *fmt, ...)
   /* Append ": old" after the prefix, truncating if need be. */
   snprintf(err->msg + n, sizeof(err->msg) - (size_t)n, ": %.*s",
            (int)(sizeof(err->msg) - (size_t)n), old);
+}
+
+int sb_err_from_errno(int e)
+{
+  switch (e) {
+  case EACCES:
+  case EPERM:
+  case EROFS:
+    return SB_EREADONLY;
+  case ENOSPC:
+  case EDQUOT:
+    return SB_EFULL;
+  case ENOMEM:
+    return SB_ENOMEM;
+  default:
+    return SB_EIO;
+  }
 }

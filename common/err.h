@@ -63,6 +63,9 @@ const char *sb_errname(int code);
 int sb_err_set(struct sb_err *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* The code for a failed file operation's errno (EACCES -> SB_EREADONLY...). */
+int sb_err_from_errno(int e);
+
 /* Prefixes an existing message with "prefix: " (if err is not NULL). */
 void sb_err_prefix(struct sb_err *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

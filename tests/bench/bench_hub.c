@@ -24,6 +24,8 @@
  */
 #include "compat.h"
 
+#include "bench_util.h"
+
 #include "buf.h"
 #include "proto.h"
 #include "record.h"
@@ -31,7 +33,6 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,10 +45,6 @@
 #define BATCH 500
 #define NCLIENTS 50
 #define NPOLLS 1000
-
-static const char *programmes[] = {"skills-handicraft",   "skills-cooking",
-                                   "skills-business",     "child-education",
-                                   "women-food-business", "stigma-awareness"};
 
 static const char *hub_bin;
 static char hub_db[512];
@@ -78,84 +75,6 @@ static void fail(const char *fmt, ...)
   fputc('\n', stderr);
   stop_hub();
   exit(1);
-}
-
-static double now_s(void)
-{
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
-static uint64_t rng(void)
-{
-  rng_state ^= rng_state << 13;
-  rng_state ^= rng_state >> 7;
-  rng_state ^= rng_state << 17;
-  return rng_state;
-}
-
-/* The fields object of a visit, as in bench_import.c. */
-static void make_fields(char *fields, size_t flen)
-{
-  char notes[301];
-  size_t k;
-  for (k = 0; k < 300; k++)
-    notes[k] = "abcdefghijklmnopqrstuvwxyz     "[rng() % 31];
-  notes[300] = '\0';
-  snprintf(fields, flen,
-           "{\"beneficiary\":\"b-%06llu\",\"date\":\"2026-%02d-%02d\","
-           "\"follow_up\":\"2027-01-15\",\"notes\":\"%s\",\"outcome\":"
-           "\"enrolled\",\"programme\":\"%s\",\"willing\":true}",
-           (unsigned long long)(rng() % 100000), (int)(rng() % 12) + 1,
-           (int)(rng() % 28) + 1, notes, programmes[rng() % 6]);
-}
-
-/* --- the floor --------------------------------------------------------- */
-
-static void check_sqlite(int rc, sqlite3 *db, const char *what)
-{
-  if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
-    fail("sqlite %s: %s", what, sqlite3_errmsg(db));
-}
-
-/* Plain SQLite, one transaction, n visit rows. Returns seconds. */
-static double floor_insert(const char *path, size_t n)
-{
-  sqlite3 *db;
-  sqlite3_stmt *st;
-  char id[32], fields[1024];
-  double t0;
-  size_t i;
-
-  unlink(path);
-  check_sqlite(sqlite3_open(path, &db), db, "open");
-  check_sqlite(sqlite3_exec(db,
-                            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                            "CREATE TABLE visit(id TEXT PRIMARY KEY, fields "
-                            "TEXT NOT NULL);",
-                            NULL, NULL, NULL),
-               db, "schema");
-  check_sqlite(
-      sqlite3_prepare_v2(db, "INSERT INTO visit VALUES(?,?)", -1, &st, NULL),
-      db, "prepare");
-  rng_state = 0x9E3779B97F4A7C15ull;
-  t0 = now_s();
-  check_sqlite(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), db, "begin");
-  for (i = 0; i < n; i++) {
-    snprintf(id, sizeof(id), "visit-%08zu", i);
-    make_fields(fields, sizeof(fields));
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, fields, -1, SQLITE_STATIC);
-    check_sqlite(sqlite3_step(st), db, "insert");
-    sqlite3_reset(st);
-  }
-  check_sqlite(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), db, "commit");
-  t0 = now_s() - t0;
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return t0;
 }
 
 /* --- the hub process --------------------------------------------------- */
@@ -326,7 +245,7 @@ static void make_batches(struct client *c, unsigned ci, const char *phase,
       struct sb_err err;
       cJSON *json;
       snprintf(id, sizeof(id), "%s-c%02u-%08zu", phase, ci, b * BATCH + i);
-      make_fields(fields, sizeof(fields));
+      bench_visit_fields(fields, sizeof(fields));
       json = cJSON_Parse(fields);
       record_init(&recs[i], "visit", id);
       if (json == NULL ||
@@ -353,7 +272,7 @@ static void client_send(CURLM *m, struct client *c, const char *url)
   curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, body);
   curl_easy_setopt(c->easy, CURLOPT_POSTFIELDSIZE_LARGE,
                    (curl_off_t)strlen(body));
-  c->t_start = now_s();
+  c->t_start = bench_now_s();
   if (curl_multi_add_handle(m, c->easy) != CURLM_OK)
     fail("curl_multi_add_handle failed");
 }
@@ -404,7 +323,7 @@ static double push_all(struct client *cs, size_t n, double *lat)
   snprintf(url, sizeof(url), "%s%s/push", base_url, PROTO_VERSION_PATH);
   for (i = 0; i < n; i++)
     total += cs[i].nbodies;
-  t0 = now_s();
+  t0 = bench_now_s();
   for (i = 0; i < n; i++)
     if (cs[i].nbodies > 0)
       client_send(m, &cs[i], url);
@@ -421,7 +340,7 @@ static double push_all(struct client *cs, size_t n, double *lat)
       curl_multi_remove_handle(m, c->easy);
       check_reply(c, msg->data.result, "push");
       if (lat != NULL)
-        lat[done] = now_s() - c->t_start;
+        lat[done] = bench_now_s() - c->t_start;
       done++;
       free(c->bodies[c->next]);
       c->bodies[c->next] = NULL;
@@ -431,7 +350,7 @@ static double push_all(struct client *cs, size_t n, double *lat)
     if (done < total && curl_multi_poll(m, NULL, 0, 1000, NULL) != CURLM_OK)
       fail("curl_multi_poll failed");
   }
-  t0 = now_s() - t0;
+  t0 = bench_now_s() - t0;
   curl_multi_cleanup(m);
   if (lat != NULL)
     qsort(lat, total, sizeof(double), cmp_double);
@@ -460,7 +379,7 @@ static double pull_all(struct client *c, size_t *n, uint64_t *last)
 {
   char url[256];
   uint64_t since = 0;
-  double t0 = now_s();
+  double t0 = bench_now_s();
   *n = 0;
   for (;;) {
     const char *p, *tail;
@@ -482,7 +401,7 @@ static double pull_all(struct client *c, size_t *n, uint64_t *last)
       break;
   }
   *last = since;
-  return now_s() - t0;
+  return bench_now_s() - t0;
 }
 
 /* The value of the metric line `name N` of /metrics, or -1. */
@@ -515,7 +434,7 @@ static long longpoll_rss(struct client *c, uint64_t since, double *open_s)
   size_t i;
   int running;
   long open = 0, rss;
-  double t0 = now_s(), next_check = 0;
+  double t0 = bench_now_s(), next_check = 0;
   CURLM *m = curl_multi_init();
   struct buf sink;
 
@@ -547,17 +466,17 @@ static long longpoll_rss(struct client *c, uint64_t since, double *open_s)
            curl_easy_strerror(msg->data.result), status,
            sink.len > 0 ? sink.p : "");
     }
-    if (now_s() >= next_check) {
+    if (bench_now_s() >= next_check) {
       open = metric(c, "sambang_hub_longpolls_open");
       if (open >= NPOLLS)
         break;
-      next_check = now_s() + 0.05;
+      next_check = bench_now_s() + 0.05;
     }
-    if (now_s() - t0 > 30)
+    if (bench_now_s() - t0 > 30)
       fail("only %ld of %d long-polls open after 30 s", open, NPOLLS);
     curl_multi_poll(m, NULL, 0, 20, NULL);
   }
-  *open_s = now_s() - t0;
+  *open_s = bench_now_s() - t0;
   rss = hub_status_kb("VmRSS");
   for (i = 0; i < NPOLLS; i++) {
     curl_multi_remove_handle(m, polls[i]);
@@ -609,7 +528,9 @@ int main(int argc, char **argv)
 
   n50 = batches * BATCH;
   n1 = batches / 5 * BATCH;
-  t_floor = floor_insert(floor_db, n50);
+  t_floor = bench_floor_insert(floor_db, n50);
+  if (t_floor < 0)
+    fail("the SQLite floor failed");
   floor_rate = (double)n50 / t_floor;
   unlink(floor_db);
 

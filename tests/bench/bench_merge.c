@@ -17,6 +17,8 @@
  */
 #include "compat.h"
 
+#include "bench_util.h"
+
 #include "record.h"
 
 #include <stdio.h>
@@ -29,22 +31,6 @@
 static const char *const A = "3f9c2a7d1e604b85";
 static const char *const B = "b71e05c4d2a98f36";
 static const char *const OFFICE = "0a1b2c3d4e5f6071";
-
-static double now_s(void)
-{
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
-static uint64_t rng(void)
-{
-  rng_state ^= rng_state << 13;
-  rng_state ^= rng_state >> 7;
-  rng_state ^= rng_state << 17;
-  return rng_state;
-}
 
 static void die(const char *what)
 {
@@ -64,7 +50,7 @@ static void put(struct record *r, const char *replica, uint64_t ts, int from,
     char name[16], value[41];
     size_t k;
     for (k = 0; k < 40; k++)
-      value[k] = "abcdefghijklmnopqrstuvwxyz      "[rng() % 32];
+      value[k] = "abcdefghijklmnopqrstuvwxyz      "[bench_rng() % 32];
     value[40] = '\0';
     snprintf(name, sizeof(name), "field_%02d", f % FIELDS);
     if (cJSON_AddStringToObject(o, name, value) == NULL)
@@ -137,26 +123,26 @@ static void run(struct pair *p, size_t n, int rounds, enum scenario s,
   for (i = 0; i < n; i++)
     t->bytes += p[i].theirs_len;
   for (r = 0; r < rounds; r++) {
-    double t0 = now_s();
+    double t0 = bench_now_s();
     for (i = 0; i < n; i++) {
       memcpy(buf, p[i].theirs_text, p[i].theirs_len);
       sink += (unsigned char)buf[p[i].theirs_len / 2];
     }
-    t->memcpy_s += now_s() - t0;
+    t->memcpy_s += bench_now_s() - t0;
 
-    t0 = now_s();
+    t0 = bench_now_s();
     for (i = 0; i < n; i++) {
       if (record_copy(&into[i], &p[i].ours) != 0)
         die("out of memory");
     }
-    t->copy_s += now_s() - t0;
+    t->copy_s += bench_now_s() - t0;
 
-    t0 = now_s();
+    t0 = bench_now_s();
     for (i = 0; i < n; i++) {
       if (record_merge(&into[i], &p[i].theirs) != 0)
         die("record_merge failed");
     }
-    t->merge_s += now_s() - t0;
+    t->merge_s += bench_now_s() - t0;
 
     /* The result is what it should be (untimed). */
     for (i = 0; i < n; i++) {

@@ -1,0 +1,105 @@
+/* bench_util.c - shared pieces of the benchmarks (see bench_util.h). */
+#include "compat.h"
+
+#include "bench_util.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BENCH_SEED 0x9E3779B97F4A7C15ull
+
+static const char *const programmes[] = {
+    "skills-handicraft", "skills-cooking",      "skills-business",
+    "child-education",   "women-food-business", "stigma-awareness"};
+
+static uint64_t rng_state = BENCH_SEED;
+
+double bench_now_s(void)
+{
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+uint64_t bench_rng(void)
+{
+  rng_state ^= rng_state << 13;
+  rng_state ^= rng_state >> 7;
+  rng_state ^= rng_state << 17;
+  return rng_state;
+}
+
+void bench_rng_reset(void)
+{
+  rng_state = BENCH_SEED;
+}
+
+void bench_visit_fields(char *fields, size_t flen)
+{
+  char notes[301];
+  size_t k;
+  for (k = 0; k < 300; k++)
+    notes[k] = "abcdefghijklmnopqrstuvwxyz     "[bench_rng() % 31];
+  notes[300] = '\0';
+  snprintf(fields, flen,
+           "{\"beneficiary\":\"b-%06llu\",\"date\":\"2026-%02d-%02d\","
+           "\"follow_up\":\"2027-01-15\",\"notes\":\"%s\",\"outcome\":"
+           "\"enrolled\",\"programme\":\"%s\",\"willing\":true}",
+           (unsigned long long)(bench_rng() % 100000),
+           (int)(bench_rng() % 12) + 1, (int)(bench_rng() % 28) + 1, notes,
+           programmes[bench_rng() % 6]);
+}
+
+/* True (and a message on stderr) if rc is a failure. */
+static bool sqlite_failed(int rc, sqlite3 *db, const char *what)
+{
+  if (rc == SQLITE_OK || rc == SQLITE_DONE || rc == SQLITE_ROW)
+    return false;
+  fprintf(stderr, "floor: sqlite %s: %s\n", what, sqlite3_errmsg(db));
+  return true;
+}
+
+double bench_floor_insert(const char *path, size_t n)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *st = NULL;
+  char id[32], fields[1024];
+  double t = -1, t0;
+  size_t i;
+
+  unlink(path);
+  if (sqlite_failed(sqlite3_open(path, &db), db, "open") ||
+      sqlite_failed(sqlite3_exec(db,
+                                 "PRAGMA journal_mode=WAL;"
+                                 "PRAGMA synchronous=FULL;"
+                                 "CREATE TABLE visit(id TEXT PRIMARY KEY, "
+                                 "fields TEXT NOT NULL);",
+                                 NULL, NULL, NULL),
+                    db, "schema") ||
+      sqlite_failed(sqlite3_prepare_v2(db, "INSERT INTO visit VALUES(?,?)", -1,
+                                       &st, NULL),
+                    db, "prepare"))
+    goto done;
+  bench_rng_reset();
+  t0 = bench_now_s();
+  if (sqlite_failed(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), db, "begin"))
+    goto done;
+  for (i = 0; i < n; i++) {
+    snprintf(id, sizeof(id), "visit-%08zu", i);
+    bench_visit_fields(fields, sizeof(fields));
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, fields, -1, SQLITE_STATIC);
+    if (sqlite_failed(sqlite3_step(st), db, "insert"))
+      goto done;
+    sqlite3_reset(st);
+  }
+  if (sqlite_failed(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), db, "commit"))
+    goto done;
+  t = bench_now_s() - t0;
+done:
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return t;
+}

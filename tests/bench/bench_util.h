@@ -1,0 +1,30 @@
+/*
+ * bench_util.h - what the benchmarks share: a monotonic clock, a seeded
+ * PRNG, the visit rows they all measure (~400 bytes of fields) and the
+ * plain-SQLite floor those rows are compared against.
+ */
+#ifndef SAMBANG_BENCH_UTIL_H
+#define SAMBANG_BENCH_UTIL_H
+
+#include "compat.h"
+
+/* Seconds on the monotonic clock. */
+double bench_now_s(void);
+
+/* xorshift64; bench_rng_reset() restarts the fixed sequence. */
+uint64_t bench_rng(void);
+void bench_rng_reset(void);
+
+/* Writes the fields object (JSON) of the next visit into fields[flen]. */
+void bench_visit_fields(char *fields, size_t flen);
+
+/*
+ * The floor: n visit rows ("visit-%08zu", fields) inserted by plain SQLite
+ * (prepared statement, one transaction, WAL, synchronous=FULL like the
+ * store) into a new database at path. Restarts the PRNG, so the rows are
+ * the same as a caller's after bench_rng_reset(). Returns the seconds the
+ * transaction took, or -1 after printing why on stderr.
+ */
+double bench_floor_insert(const char *path, size_t n);
+
+#endif

@@ -3,9 +3,8 @@
  * collection, changes not pushed yet, open conflicts.
  *
  * One walk over the records gives every count: they come in (collection,
- * id) order with their change sequence number, and a change is unsynced
- * when its seq is above meta "pushed_seq" (set by the replicator; absent
- * means nothing was pushed yet).
+ * id) order; unsynced changes are the rows still marked pending (not yet
+ * acknowledged by the hub) and rejected ones those the hub refused.
  */
 #include "compat.h"
 
@@ -24,7 +23,7 @@ struct coll_count {
 struct status {
   struct coll_count *c;
   size_t n, cap;
-  uint64_t pushed, unsynced, conflicts;
+  uint64_t unsynced, rejected, conflicts;
 };
 
 /* The entry of collection name (added at the end if new). */
@@ -50,6 +49,7 @@ static struct coll_count *status_coll(struct status *st, const char *name)
 
 static int status_one(const struct record *r, uint64_t seq, void *arg)
 {
+  (void)seq;
   struct status *st = arg;
   struct coll_count *c = status_coll(st, r->collection);
   if (c == NULL)
@@ -63,34 +63,21 @@ static int status_one(const struct record *r, uint64_t seq, void *arg)
     c->conflicts++;
     st->conflicts++;
   }
-  if (seq > st->pushed)
-    st->unsynced++;
   return 0;
 }
 
-/* meta "pushed_seq" (0 if absent). */
-static int pushed_seq(struct store *s, uint64_t *out, struct sb_err *err)
+/* The store's sync marks. */
+static int sync_counts(struct store *s, struct status *st, struct sb_err *err)
 {
-  char *text = NULL, *end;
-  unsigned long long n;
-  int rc = store_meta_get(s, "pushed_seq", &text, err);
+  struct store_counts n;
+  int rc = store_count(s, NULL, &n, err);
 
-  *out = 0;
-  if (rc == SB_ENOTFOUND)
-    return 0;
-  if (rc != 0)
-    return rc;
-  errno = 0;
-  n = strtoull(text, &end, 10);
-  if (text[0] < '0' || text[0] > '9' || *end != '\0' || errno != 0)
-    rc = sb_err_set(err, SB_ECORRUPT, "store has a bad pushed_seq \"%.40s\"",
-                    text);
-  else
-    *out = (uint64_t)n;
-  free(text);
+  if (rc == 0) {
+    st->unsynced = n.pending;
+    st->rejected = n.rejected;
+  }
   return rc;
 }
-
 static int status_json(const struct cli *cli, const struct status *st,
                        const char *server, struct sb_err *err)
 {
@@ -113,6 +100,7 @@ static int status_json(const struct cli *cli, const struct status *st,
       !(server != NULL ? cJSON_AddStringToObject(j, "server", server)
                        : cJSON_AddNullToObject(j, "server")) ||
       !cJSON_AddNumberToObject(j, "unsynced", (double)st->unsynced) ||
+      !cJSON_AddNumberToObject(j, "rejected", (double)st->rejected) ||
       !cJSON_AddNumberToObject(j, "conflicts", (double)st->conflicts)) {
     cJSON_Delete(j);
     return sb_err_set(err, SB_ENOMEM, NULL);
@@ -137,6 +125,9 @@ static void status_plain(const struct cli *cli, const struct status *st,
     putchar('\n');
   }
   printf("unsynced changes: %llu\n", (unsigned long long)st->unsynced);
+  if (st->rejected > 0)
+    printf("rejected by the hub: %llu (see `sambang conflicts`)\n",
+           (unsigned long long)st->rejected);
   printf("open conflicts: %llu\n", (unsigned long long)st->conflicts);
 }
 
@@ -162,7 +153,7 @@ int cmd_status(struct cli *cli, int argc, char **argv, struct sb_err *err)
       }
     }
   }
-  rc = pushed_seq(cli->store, &st.pushed, err);
+  rc = sync_counts(cli->store, &st, err);
   if (rc == 0)
     rc = store_each(cli->store, NULL, status_one, &st, err);
   if (rc == SB_ENOMEM)

@@ -45,6 +45,15 @@ static const char *const migrations[] = {
     " conflict INTEGER NOT NULL, state TEXT NOT NULL,"
     " UNIQUE(collection, id));"
     "CREATE UNIQUE INDEX records_seq ON records(seq);",
+    /* 1 -> 2: per-record sync marks. pending: a local change the hub has
+     * not acknowledged (rows up to the old "pushed_seq" were); rejected:
+     * the hub's reason for refusing the row's state, until it is edited. */
+    "ALTER TABLE records ADD COLUMN pending INTEGER NOT NULL DEFAULT 1;"
+    "ALTER TABLE records ADD COLUMN rejected TEXT;"
+    "UPDATE records SET pending = 0 WHERE seq <= coalesce((SELECT"
+    " CAST(value AS INTEGER) FROM meta WHERE key = 'pushed_seq'), 0);"
+    "DELETE FROM meta WHERE key = 'pushed_seq';"
+    "CREATE INDEX records_pending ON records(seq) WHERE pending = 1;",
 };
 
 #define STORE_LAYOUT_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -58,6 +67,11 @@ enum {
   ST_MAX_SEQ,
   ST_GET,
   ST_PUT,
+  ST_PUT_REMOTE,
+  ST_PENDING,
+  ST_ACK,
+  ST_REJECT,
+  ST_REJECTED,
   ST_EACH_ALL,
   ST_EACH_COLL,
   ST_CHANGES,
@@ -80,7 +94,23 @@ static const char *const stmt_sql[ST_COUNT_] = {
                " state) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"
                " ON CONFLICT(collection, id) DO UPDATE SET"
                " seq = excluded.seq, deleted = excluded.deleted,"
-               " conflict = excluded.conflict, state = excluded.state",
+               " conflict = excluded.conflict, state = excluded.state,"
+               " pending = 1, rejected = NULL",
+    /* A merge from the hub keeps the row's marks (a new row has none). */
+    [ST_PUT_REMOTE] = "INSERT INTO records(collection, id, seq, deleted,"
+                      " conflict, state, pending) VALUES(?1, ?2, ?3, ?4, ?5,"
+                      " ?6, 0) ON CONFLICT(collection, id) DO UPDATE SET"
+                      " seq = excluded.seq, deleted = excluded.deleted,"
+                      " conflict = excluded.conflict, state = excluded.state",
+    [ST_PENDING] = "SELECT collection, id, seq, state FROM records"
+                   " WHERE pending = 1 AND rejected IS NULL AND seq > ?1"
+                   " ORDER BY seq LIMIT ?2",
+    [ST_ACK] = "UPDATE records SET pending = 0"
+               " WHERE collection = ?1 AND id = ?2 AND seq = ?3",
+    [ST_REJECT] = "UPDATE records SET rejected = ?4"
+                  " WHERE collection = ?1 AND id = ?2 AND seq = ?3",
+    [ST_REJECTED] = "SELECT collection, id, seq, rejected FROM records"
+                    " WHERE rejected IS NOT NULL ORDER BY collection, id",
     [ST_EACH_ALL] = "SELECT collection, id, seq, state FROM records"
                     " ORDER BY collection, id",
     [ST_EACH_COLL] = "SELECT collection, id, seq, state FROM records"
@@ -88,10 +118,13 @@ static const char *const stmt_sql[ST_COUNT_] = {
     [ST_CHANGES] = "SELECT collection, id, seq, state FROM records"
                    " WHERE seq > ?1 ORDER BY seq",
     [ST_COUNT_ALL] = "SELECT coalesce(sum(deleted = 0), 0),"
-                     " coalesce(sum(deleted), 0), coalesce(sum(conflict), 0)"
-                     " FROM records",
+                     " coalesce(sum(deleted), 0), coalesce(sum(conflict), 0),"
+                     " coalesce(sum(pending AND rejected IS NULL), 0),"
+                     " coalesce(sum(rejected IS NOT NULL), 0) FROM records",
     [ST_COUNT_COLL] = "SELECT coalesce(sum(deleted = 0), 0),"
-                      " coalesce(sum(deleted), 0), coalesce(sum(conflict), 0)"
+                      " coalesce(sum(deleted), 0), coalesce(sum(conflict), 0),"
+                      " coalesce(sum(pending AND rejected IS NULL), 0),"
+                      " coalesce(sum(rejected IS NOT NULL), 0)"
                       " FROM records WHERE collection = ?1",
 };
 
@@ -855,10 +888,11 @@ int store_put(struct store *s, const struct record *r, struct sb_err *err)
   return rc;
 }
 
-int store_put_encoded(struct store *s, const struct record *r, const char *text,
-                      size_t len, struct sb_err *err)
+/* Writes an encoded state with statement which (ST_PUT or ST_PUT_REMOTE). */
+static int store_write(struct store *s, int which, const struct record *r,
+                       const char *text, size_t len, struct sb_err *err)
 {
-  sqlite3_stmt *st = s->st[ST_PUT];
+  sqlite3_stmt *st = s->st[which];
   int rc;
 
   if (!s->in_tx)
@@ -878,11 +912,23 @@ int store_put_encoded(struct store *s, const struct record *r, const char *text,
   sqlite3_bind_int(st, 4, record_deleted(r) ? 1 : 0);
   sqlite3_bind_int(st, 5, record_conflicted(r) ? 1 : 0);
   sqlite3_bind_text(st, 6, text, (int)len, SQLITE_STATIC);
-  rc = store_run(s, ST_PUT, "writing a record", err);
+  rc = store_run(s, which, "writing a record", err);
   if (rc == 0)
     s->seq++;
   store_tx_check(s);
   return rc;
+}
+
+int store_put_encoded(struct store *s, const struct record *r, const char *text,
+                      size_t len, struct sb_err *err)
+{
+  return store_write(s, ST_PUT, r, text, len, err);
+}
+
+int store_put_remote(struct store *s, const struct record *r, const char *text,
+                     size_t len, struct sb_err *err)
+{
+  return store_write(s, ST_PUT_REMOTE, r, text, len, err);
 }
 
 /* Steps a (collection, id, seq, state) query, calling fn for each row. */
@@ -1047,6 +1093,8 @@ int store_count(struct store *s, const char *collection,
     out->records = (uint64_t)sqlite3_column_int64(st, 0);
     out->deleted = (uint64_t)sqlite3_column_int64(st, 1);
     out->conflicted = (uint64_t)sqlite3_column_int64(st, 2);
+    out->pending = (uint64_t)sqlite3_column_int64(st, 3);
+    out->rejected = (uint64_t)sqlite3_column_int64(st, 4);
     rc = 0;
   } else {
     rc = store_sqlerr(s, rc, "counting records", err);
@@ -1139,4 +1187,58 @@ int store_get_text(struct store *s, const char *collection, const char *id,
   }
   stmt_done(st);
   return rc;
+}
+
+int store_pending_text(struct store *s, uint64_t after, unsigned limit,
+                       store_text_fn fn, void *ctx, struct sb_err *err)
+{
+  sqlite3_stmt *st = s->st[ST_PENDING];
+  int rc = check_not_nested(s, st, err);
+
+  if (rc != 0)
+    return rc;
+  bind_since(st, after);
+  sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+  return store_walk_text(s, st, fn, ctx, err);
+}
+
+/* Binds (collection, id, seq) as ?1..?3 of a mark statement. */
+static void bind_mark(sqlite3_stmt *st, const char *collection, const char *id,
+                      uint64_t seq)
+{
+  sqlite3_bind_text(st, 1, collection, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 3, seq > INT64_MAX ? -1 : (sqlite3_int64)seq);
+}
+
+int store_ack(struct store *s, const char *collection, const char *id,
+              uint64_t seq, struct sb_err *err)
+{
+  if (!s->in_tx)
+    return sb_err_set(err, SB_EINVAL, "store %s: ack outside a transaction",
+                      s->path);
+  bind_mark(s->st[ST_ACK], collection, id, seq);
+  return store_run(s, ST_ACK, "marking a record as pushed", err);
+}
+
+int store_reject(struct store *s, const char *collection, const char *id,
+                 uint64_t seq, const char *reason, struct sb_err *err)
+{
+  if (!s->in_tx)
+    return sb_err_set(err, SB_EINVAL, "store %s: reject outside a transaction",
+                      s->path);
+  bind_mark(s->st[ST_REJECT], collection, id, seq);
+  sqlite3_bind_text(s->st[ST_REJECT], 4, reason, -1, SQLITE_STATIC);
+  return store_run(s, ST_REJECT, "marking a record as rejected", err);
+}
+
+int store_rejected_each(struct store *s, store_text_fn fn, void *ctx,
+                        struct sb_err *err)
+{
+  sqlite3_stmt *st = s->st[ST_REJECTED];
+  int rc = check_not_nested(s, st, err);
+
+  if (rc != 0)
+    return rc;
+  return store_walk_text(s, st, fn, ctx, err);
 }

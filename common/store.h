@@ -91,6 +91,38 @@ int store_put(struct store *s, const struct record *r, struct sb_err *err);
 int store_put_encoded(struct store *s, const struct record *r, const char *text,
                       size_t len, struct sb_err *err);
 
+/* A row's key, seq and stored text (text[len] is NUL; valid only during
+ * the call), for the walks that pass states on undecoded. */
+typedef int (*store_text_fn)(const char *collection, const char *id,
+                             uint64_t seq, const char *text, size_t len,
+                             void *ctx);
+
+/*
+ * store_put_encoded for a state merged from the hub: the row keeps its
+ * pending and rejected marks (a new row is not pending), so what came
+ * from the hub is not sent back to it.
+ */
+int store_put_remote(struct store *s, const struct record *r, const char *text,
+                     size_t len, struct sb_err *err);
+
+/*
+ * Sync marks. Every local write (store_put, store_put_encoded) marks its
+ * row pending and clears a rejection. store_pending_text walks up to limit
+ * pending, not rejected rows with seq > after, in seq order (fn gets the
+ * stored text). store_ack clears the pending mark and store_reject keeps
+ * the hub's reason, both only if the row's seq is still seq (a row edited
+ * since stays pending). store_rejected_each walks rejected rows: fn gets
+ * the reason as text.
+ */
+int store_pending_text(struct store *s, uint64_t after, unsigned limit,
+                       store_text_fn fn, void *ctx, struct sb_err *err);
+int store_ack(struct store *s, const char *collection, const char *id,
+              uint64_t seq, struct sb_err *err);
+int store_reject(struct store *s, const char *collection, const char *id,
+                 uint64_t seq, const char *reason, struct sb_err *err);
+int store_rejected_each(struct store *s, store_text_fn fn, void *ctx,
+                        struct sb_err *err);
+
 /*
  * Calls fn for every record, in (collection, id) order; collection NULL
  * means all collections. Stops at the first non-zero return of fn and
@@ -109,9 +141,6 @@ int store_changes(struct store *s, uint64_t since, store_record_fn fn,
  * state text (canonical, as record_encode made it; text[len] is NUL; valid
  * only during the call). For passing states on unchanged (a hub's feed).
  */
-typedef int (*store_text_fn)(const char *collection, const char *id,
-                             uint64_t seq, const char *text, size_t len,
-                             void *ctx);
 int store_changes_text(struct store *s, uint64_t since, store_text_fn fn,
                        void *ctx, struct sb_err *err);
 
@@ -137,6 +166,8 @@ struct store_counts {
   uint64_t records;    /* live records */
   uint64_t deleted;    /* tombstoned records */
   uint64_t conflicted; /* records with siblings or delete/edit conflicts */
+  uint64_t pending;    /* local changes not yet acknowledged by the hub */
+  uint64_t rejected;   /* records whose state the hub refused */
 };
 
 /* Counts of one collection (NULL: all). */

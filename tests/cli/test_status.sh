@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # status: replica, store, records per collection, unsynced changes (seq
-# above meta pushed_seq), open conflicts; --json as one object.
+# still marked pending), open conflicts; --json as one object.
 . "$(dirname "$0")/lib.sh"
 fresh_store
 me=$(cat "$OUT")
@@ -30,13 +30,19 @@ expect_stdout_contains "  notes: 1 (1 deleted)"
 # Three records changed; none pushed yet.
 expect_stdout_contains "unsynced changes: 3"
 
-# The replicator records what it pushed in meta pushed_seq.
+# The replicator clears the pending mark of what the hub acknowledged.
 seq_b=$(sqlite3 "$SAMBANG_DB" "SELECT seq FROM records WHERE id = 'b'")
-sqlite3 "$SAMBANG_DB" "INSERT INTO meta(key, value) VALUES('pushed_seq', '$seq_b')"
+sqlite3 "$SAMBANG_DB" "UPDATE records SET pending = 0 WHERE seq <= $seq_b"
 expect_ok status
 expect_stdout_contains "unsynced changes: 1"
+expect_stdout_lacks "rejected"
 expect_ok --json status
-expect_stdout_is "{\"collections\":{\"beneficiary\":{\"conflicts\":0,\"deleted\":0,\"records\":1},\"notes\":{\"conflicts\":0,\"deleted\":1,\"records\":1},\"visit\":{\"conflicts\":0,\"deleted\":0,\"records\":0}},\"conflicts\":0,\"replica\":\"$me\",\"server\":null,\"store\":\"$SAMBANG_DB\",\"unsynced\":1}"
+expect_stdout_is "{\"collections\":{\"beneficiary\":{\"conflicts\":0,\"deleted\":0,\"records\":1},\"notes\":{\"conflicts\":0,\"deleted\":1,\"records\":1},\"visit\":{\"conflicts\":0,\"deleted\":0,\"records\":0}},\"conflicts\":0,\"rejected\":0,\"replica\":\"$me\",\"server\":null,\"store\":\"$SAMBANG_DB\",\"unsynced\":1}"
+# A record the hub refused is counted apart, not as unsynced.
+sqlite3 "$SAMBANG_DB" "UPDATE records SET rejected = '{}' WHERE id = 'a'"
+expect_ok status
+expect_stdout_contains "unsynced changes: 0"
+expect_stdout_contains "rejected by the hub: 1"
 expect_fail 2 status extra
 expect_fail 2 status --json
 expect_stderr_contains "--json is a global option"

@@ -108,6 +108,32 @@ static int conflict_one(const struct record *r, uint64_t seq, void *arg)
   return ctx->json ? conflict_json(r, ctx->err) : conflict_line(r, ctx->err);
 }
 
+/*
+ * A record the hub refused: COLLECTION<TAB>ID<TAB>(rejected) CODE: MESSAGE,
+ * or {"collection","id","rejected":{"code","message"}} with --json.
+ */
+static int rejected_one(const char *coll, const char *id, uint64_t seq,
+                        const char *reason, size_t len, void *arg)
+{
+  struct conflicts_ctx *ctx = arg;
+  cJSON *j, *code, *msg;
+
+  (void)seq;
+  if (ctx->json) {
+    printf("{\"collection\":\"%s\",\"id\":\"%s\",\"rejected\":%.*s}\n", coll,
+           id, (int)len, reason);
+    return 0;
+  }
+  j = cJSON_ParseWithLength(reason, len);
+  code = cJSON_GetObjectItemCaseSensitive(j, "code");
+  msg = cJSON_GetObjectItemCaseSensitive(j, "message");
+  printf("%s\t%s\t(rejected by the hub) %s: %s\n", coll, id,
+         cJSON_IsString(code) ? code->valuestring : "?",
+         cJSON_IsString(msg) ? msg->valuestring : reason);
+  cJSON_Delete(j);
+  return 0;
+}
+
 int cmd_conflicts(struct cli *cli, int argc, char **argv, struct sb_err *err)
 {
   struct conflicts_ctx ctx = {.json = cli->json, .err = err};
@@ -121,7 +147,10 @@ int cmd_conflicts(struct cli *cli, int argc, char **argv, struct sb_err *err)
   rc = util_open(cli, err);
   if (rc != 0)
     return rc;
-  return store_each(cli->store, NULL, conflict_one, &ctx, err);
+  rc = store_each(cli->store, NULL, conflict_one, &ctx, err);
+  if (rc == 0)
+    rc = store_rejected_each(cli->store, rejected_one, &ctx, err);
+  return rc;
 }
 
 int cmd_resolve(struct cli *cli, int argc, char **argv, struct sb_err *err)

@@ -72,11 +72,15 @@ static const struct command commands[] = {
      "Prints one line of canonical JSON per record, deleted ones included, "
      "in (collection, id) order. Devices that have seen the same writes "
      "print the same bytes."},
-    {"conflicts", cmd_conflicts, "", "list records in conflict",
+    {"conflicts", cmd_conflicts, "",
+     "list records in conflict or refused by the hub",
      "Prints COLLECTION<TAB>ID<TAB>FIELDS for each record in conflict: the "
      "fields that hold concurrent values, and (deleted) when a delete met "
      "an edit it had not seen. --json prints each record's conflicting "
-     "entries (value, dot, ts)."},
+     "entries (value, dot, ts). Then each record the hub refused: "
+     "COLLECTION<TAB>ID<TAB>(rejected by the hub) CODE: MESSAGE, or with "
+     "--json {\"collection\",\"id\",\"rejected\":{\"code\",\"message\"}}; it "
+     "is not sent again until it is edited."},
     {"resolve", cmd_resolve, "COLLECTION ID FIELD JSON_VALUE",
      "settle a conflicting field; prints the id",
      "Writes JSON_VALUE to FIELD (e.g. '\"Siti Aminah\"'). The write has "

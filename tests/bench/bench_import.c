@@ -24,25 +24,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static void write_jsonl(const char *path, size_t n)
-{
-  FILE *f = fopen(path, "w");
-  char id[32], fields[1024];
-  size_t i;
-  if (f == NULL) {
-    perror(path);
-    exit(1);
-  }
-  bench_rng_reset();
-  for (i = 0; i < n; i++) {
-    snprintf(id, sizeof(id), "visit-%08zu", i);
-    bench_visit_fields(fields, sizeof(fields));
-    fprintf(f, "{\"collection\":\"visit\",\"fields\":%s,\"id\":\"%s\"}\n",
-            fields, id);
-  }
-  fclose(f);
-}
-
 /* Runs argv, returns wall seconds; *maxrss_kb gets the child's peak RSS. */
 static double run(char *const argv[], long *maxrss_kb)
 {
@@ -87,7 +68,7 @@ static double sambang_import(const char *bin, const char *dir, size_t n,
   long ignored;
   snprintf(db, sizeof(db), "%s/store-%zu.db", dir, n);
   snprintf(data, sizeof(data), "%s/visits-%zu.jsonl", dir, n);
-  write_jsonl(data, n);
+  bench_visits_jsonl(data, n);
   remove_store(db);
   {
     char *init[] = {(char *)bin, "--db", db, "init", NULL};

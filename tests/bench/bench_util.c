@@ -5,6 +5,7 @@
 
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -50,6 +51,28 @@ void bench_visit_fields(char *fields, size_t flen)
            (unsigned long long)(bench_rng() % 100000),
            (int)(bench_rng() % 12) + 1, (int)(bench_rng() % 28) + 1, notes,
            programmes[bench_rng() % 6]);
+}
+
+void bench_visits_jsonl(const char *path, size_t n)
+{
+  FILE *f = fopen(path, "w");
+  char id[32], fields[1024];
+  size_t i;
+  if (f == NULL) {
+    perror(path);
+    exit(1);
+  }
+  bench_rng_reset();
+  for (i = 0; i < n; i++) {
+    snprintf(id, sizeof(id), "visit-%08zu", i);
+    bench_visit_fields(fields, sizeof(fields));
+    fprintf(f, "{\"collection\":\"visit\",\"fields\":%s,\"id\":\"%s\"}\n",
+            fields, id);
+  }
+  if (fclose(f) != 0) {
+    perror(path);
+    exit(1);
+  }
 }
 
 /* True (and a message on stderr) if rc is a failure. */

@@ -18,6 +18,10 @@ void bench_rng_reset(void);
 /* Writes the fields object (JSON) of the next visit into fields[flen]. */
 void bench_visit_fields(char *fields, size_t flen);
 
+/* Writes n visit rows as `sambang import` JSON Lines to path (restarting
+ * the PRNG, so they are the floor's rows); exits on failure. */
+void bench_visits_jsonl(const char *path, size_t n);
+
 /*
  * The floor: n visit rows ("visit-%08zu", fields) inserted by plain SQLite
  * (prepared statement, one transaction, WAL, synchronous=FULL like the

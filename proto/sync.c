@@ -1,0 +1,785 @@
+/*
+ * sync.c - the field replica's sync engine (see sync.h for the contract).
+ *
+ * A small state machine on the loop:
+ *
+ *   start_cycle -> push_next (batches of pending rows) -> pull_next (pages
+ *   until "more" is false) -> cycle_done -> listen (long-poll) -> ...
+ *
+ * Any failure goes to attempt_failed, which backs off (or halts on
+ * 401/403, or ends a once-mode run). Store work is synchronous and each
+ * step is one transaction, so stopping between steps never leaves a
+ * half-applied batch.
+ */
+#include "compat.h"
+
+#include "sync.h"
+
+#include "buf.h"
+#include "hlc.h"
+#include "proto.h"
+#include "sync_http.h"
+#include "uuid.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CURSOR_KEY "pull_cursor"
+
+/* A pushed row: what to ack or reject when the hub answers. */
+struct batch_key {
+  char collection[SB_NAME_MAX + 1];
+  char id[SB_ID_MAX + 1];
+  uint64_t seq;
+};
+
+struct sync {
+  uv_loop_t *loop;
+  struct store *store;
+  struct sync_config cfg;
+  struct sync_http *http;
+  uv_timer_t retry;
+  char *base; /* cfg.server without a trailing '/' */
+
+  enum sync_phase phase;
+  sync_event_fn fn;
+  void *ctx;
+
+  uint64_t cycle, cycles_done;
+  bool again; /* another cycle was asked for while one runs */
+  uint64_t cycle_pushed, cycle_pulled;
+  uint64_t total_pushed, total_pulled;
+  uint64_t wire_up, wire_down, json_up, json_down;
+  uint64_t cursor;
+
+  /* the push in flight */
+  struct batch_key *keys;
+  size_t nkeys, cap_keys;
+  uint64_t push_after; /* rows up to this seq were sent this cycle */
+  unsigned batch_now;  /* shrinks when the hub finds a batch too large */
+  struct buf body;
+
+  bool online;
+  unsigned failures;
+  int64_t last_success_ms, next_retry_ms;
+  char last_error[SB_ERR_MSG_MAX];
+  uint64_t rng;
+  bool stopping;
+};
+
+static void start_cycle(struct sync *s);
+static void push_next(struct sync *s);
+static void pull_next(struct sync *s, unsigned wait_s);
+
+static void emit(struct sync *s, enum sync_event ev)
+{
+  if (s->fn != NULL)
+    s->fn(s, ev, s->ctx);
+}
+
+/* xorshift64*: jitter needs no more than this. */
+static uint64_t next_random(struct sync *s)
+{
+  s->rng ^= s->rng >> 12;
+  s->rng ^= s->rng << 25;
+  s->rng ^= s->rng >> 27;
+  return s->rng * 2685821657736338717ULL;
+}
+
+/* Full jitter: uniform in [0, min(cap, min * 2^failures)], at least min. */
+static uint64_t backoff_ms(struct sync *s)
+{
+  uint64_t ceiling = s->cfg.backoff_min_ms;
+  unsigned i;
+
+  for (i = 1; i < s->failures && ceiling < s->cfg.backoff_cap_ms; i++)
+    ceiling *= 2;
+  if (ceiling > s->cfg.backoff_cap_ms)
+    ceiling = s->cfg.backoff_cap_ms;
+  ceiling = next_random(s) % (ceiling + 1);
+  return ceiling < s->cfg.backoff_min_ms ? s->cfg.backoff_min_ms : ceiling;
+}
+
+static void retry_fired(uv_timer_t *t)
+{
+  struct sync *s = t->data;
+
+  s->next_retry_ms = 0;
+  start_cycle(s);
+}
+
+/*
+ * The attempt failed: record why, then back off (retry_after_s >= 0: the
+ * hub's Retry-After), halt (credentials refused) or, in once mode, end.
+ */
+static void attempt_failed(struct sync *s, bool online, bool halt,
+                           int64_t retry_after_s, const char *fmt, ...)
+{
+  va_list ap;
+  uint64_t delay;
+
+  if (s->stopping)
+    return;
+  va_start(ap, fmt);
+  vsnprintf(s->last_error, sizeof(s->last_error), fmt, ap);
+  va_end(ap);
+  s->online = online;
+  s->failures++;
+  s->nkeys = 0;
+  if (halt) {
+    s->phase = SYNC_HALTED;
+    emit(s, SYNC_EV_HALTED);
+    return;
+  }
+  if (s->cfg.once) {
+    s->phase = SYNC_IDLE;
+    emit(s, SYNC_EV_FAILED);
+    return;
+  }
+  delay = backoff_ms(s);
+  if (retry_after_s >= 0) {
+    uint64_t hub = (uint64_t)retry_after_s * 1000;
+    delay = hub > s->cfg.backoff_cap_ms ? s->cfg.backoff_cap_ms : hub;
+    if (delay < s->cfg.backoff_min_ms)
+      delay = s->cfg.backoff_min_ms;
+  }
+  s->phase = SYNC_BACKOFF;
+  s->next_retry_ms = (int64_t)(hlc_wall_ms() + delay);
+  uv_timer_start(&s->retry, retry_fired, delay, 0);
+  emit(s, SYNC_EV_FAILED);
+}
+
+/* The hub's error message from an error reply, or a generic one. */
+static void reply_error(const struct http_reply *r, char *code, size_t code_len,
+                        char *msg, size_t msg_len)
+{
+  if (proto_error_decode(r->body, r->len, code, code_len, msg, msg_len) != 0) {
+    snprintf(code, code_len, "http_%ld", r->status);
+    snprintf(msg, msg_len, "HTTP status %ld", r->status);
+  }
+}
+
+/*
+ * A reply that is not 200: decides between halting and backing off.
+ * Returns true if it was handled (the caller stops).
+ */
+static bool reply_failed(struct sync *s, const struct http_reply *r,
+                         const char *what)
+{
+  char code[64], msg[SB_ERR_MSG_MAX];
+
+  if (r->status == 0) {
+    attempt_failed(s, false, false, -1, "%s: hub unreachable: %s", what,
+                   r->error);
+    return true;
+  }
+  if (r->status == 200)
+    return false;
+  reply_error(r, code, sizeof(code), msg, sizeof(msg));
+  attempt_failed(s, true, r->status == 401 || r->status == 403,
+                 r->retry_after_s, "%s: hub answered %ld %s: %s", what,
+                 r->status, code, msg);
+  return true;
+}
+
+/* Starts an exchange with the hub; a local failure fails the attempt. */
+static void exchange(struct sync *s, const char *method, const char *path,
+                     const char *body, size_t len, long timeout_s,
+                     http_done_fn done)
+{
+  char url[2048];
+  struct http_request rq = {
+      .method = method,
+      .url = url,
+      .token = s->cfg.token,
+      .replica = store_replica(s->store),
+      .ca_file = s->cfg.ca_file,
+      .body = body,
+      .len = len,
+      .gzip = s->cfg.gzip,
+      .connect_timeout_s = (long)s->cfg.connect_timeout_s,
+      .timeout_s = timeout_s,
+  };
+  int rc;
+
+  snprintf(url, sizeof(url), "%s%s", s->base, path);
+  rc = sync_http_start(s->http, &rq, done, s);
+  if (rc != 0)
+    attempt_failed(s, false, false, -1, "cannot start a request to %s: %s", url,
+                   sb_strerror(rc));
+}
+
+/* Counts an exchange's bytes, on the wire and as JSON. */
+static void count_bytes(struct sync *s, const struct http_reply *r)
+{
+  s->wire_up += r->bytes_up;
+  s->json_up += r->json_up;
+  s->wire_down += r->bytes_down;
+  s->json_down += r->len;
+}
+
+/* --- push ---------------------------------------------------------------- */
+
+/* A rejection as kept in the store: {"code":...,"message":...}. */
+static char *reason_encode(const char *code, const char *message)
+{
+  cJSON *j = cJSON_CreateObject();
+  char *text = NULL;
+
+  if (j != NULL && cJSON_AddStringToObject(j, "code", code) != NULL &&
+      cJSON_AddStringToObject(j, "message", message) != NULL)
+    text = cJSON_PrintUnformatted(j);
+  cJSON_Delete(j);
+  return text;
+}
+
+static int collect_row(const char *coll, const char *id, uint64_t seq,
+                       const char *text, size_t len, void *ctx)
+{
+  struct sync *s = ctx;
+  struct batch_key *k;
+
+  if (s->nkeys == s->cap_keys) {
+    size_t cap = s->cap_keys == 0 ? 64 : s->cap_keys * 2;
+    k = realloc(s->keys, cap * sizeof(*k));
+    if (k == NULL)
+      return SB_ENOMEM;
+    s->keys = k;
+    s->cap_keys = cap;
+  }
+  k = &s->keys[s->nkeys++];
+  snprintf(k->collection, sizeof(k->collection), "%s", coll);
+  snprintf(k->id, sizeof(k->id), "%s", id);
+  k->seq = seq;
+  if (s->nkeys > 1)
+    buf_add(&s->body, ",", 1);
+  return buf_add(&s->body, text, len);
+}
+
+/* Applies the hub's per-record answers in one transaction. */
+static int apply_results(struct sync *s, const struct push_reply *rep,
+                         struct sb_err *err)
+{
+  size_t i;
+  int rc;
+
+  if (rep->n != s->nkeys)
+    return sb_err_set(err, SB_EPROTOCOL,
+                      "push reply has %zu results for %zu records", rep->n,
+                      s->nkeys);
+  rc = store_begin(s->store, err);
+  for (i = 0; rc == 0 && i < rep->n; i++) {
+    const struct push_result *res = &rep->res[i];
+    const struct batch_key *k = &s->keys[i];
+
+    if (strcmp(res->collection, k->collection) != 0 ||
+        strcmp(res->id, k->id) != 0) {
+      rc = sb_err_set(err, SB_EPROTOCOL,
+                      "push reply result %zu is for %s/%s, not %s/%s", i,
+                      res->collection, res->id, k->collection, k->id);
+    } else if (res->ok) {
+      rc = store_ack(s->store, k->collection, k->id, k->seq, err);
+      s->cycle_pushed++;
+      s->total_pushed++;
+    } else {
+      char *reason = reason_encode(res->code, res->message);
+      rc = reason == NULL ? sb_err_set(err, SB_ENOMEM, NULL)
+                          : store_reject(s->store, k->collection, k->id, k->seq,
+                                         reason, err);
+      free(reason);
+    }
+  }
+  if (rc == 0)
+    return store_commit(s->store, err);
+  store_rollback(s->store);
+  return rc;
+}
+
+/* The only row of a batch was refused whole: keep the hub's reason. */
+static int reject_single(struct sync *s, const struct http_reply *r,
+                         struct sb_err *err)
+{
+  char code[64], msg[SB_ERR_MSG_MAX];
+  char *reason;
+  int rc;
+
+  reply_error(r, code, sizeof(code), msg, sizeof(msg));
+  reason = reason_encode(code, msg);
+  if (reason == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  rc = store_begin(s->store, err);
+  if (rc == 0)
+    rc = store_reject(s->store, s->keys[0].collection, s->keys[0].id,
+                      s->keys[0].seq, reason, err);
+  if (rc == 0)
+    rc = store_commit(s->store, err);
+  else
+    store_rollback(s->store);
+  free(reason);
+  return rc;
+}
+
+static void push_done(const struct http_reply *r, void *ctx)
+{
+  struct sync *s = ctx;
+  struct push_reply rep;
+  struct sb_err err = {0};
+  uint64_t last = s->nkeys > 0 ? s->keys[s->nkeys - 1].seq : s->push_after;
+  int rc;
+
+  count_bytes(s, r);
+  /* A batch refused whole (too large, malformed, forged) is split until
+   * the one record at fault is found; that one is kept as rejected. */
+  if (r->status == 400 || r->status == 413 || r->status == 422) {
+    if (s->nkeys > 1) {
+      s->batch_now = (unsigned)(s->nkeys / 2);
+      push_next(s);
+      return;
+    }
+    if (s->nkeys == 1) {
+      rc = reject_single(s, r, &err);
+      if (rc != 0) {
+        attempt_failed(s, true, false, -1, "push: %s", err.msg);
+        return;
+      }
+      s->push_after = last;
+      s->batch_now = s->cfg.batch;
+      emit(s, SYNC_EV_PROGRESS);
+      push_next(s);
+      return;
+    }
+  }
+  if (reply_failed(s, r, "push"))
+    return;
+  push_reply_init(&rep);
+  rc = push_reply_decode(&rep, r->body, r->len, &err);
+  if (rc == 0)
+    rc = apply_results(s, &rep, &err);
+  push_reply_release(&rep);
+  if (rc != 0) {
+    attempt_failed(s, true, false, -1, "push: %s", err.msg);
+    return;
+  }
+  s->online = true;
+  s->push_after = last;
+  emit(s, SYNC_EV_PROGRESS);
+  push_next(s);
+}
+
+/* Sends the next batch of pending rows, or moves on to pulling. */
+static void push_next(struct sync *s)
+{
+  struct sb_err err = {0};
+  int rc;
+
+  if (s->stopping)
+    return;
+  s->phase = SYNC_PUSH;
+  s->nkeys = 0;
+  buf_reset(&s->body);
+  buf_adds(&s->body, "{\"records\":[");
+  rc = store_pending_text(s->store, s->push_after, s->batch_now, collect_row, s,
+                          &err);
+  if (rc == SB_ENOMEM)
+    sb_err_set(&err, rc, "out of memory reading local changes");
+  if (rc == 0 && buf_adds(&s->body, "]}") != 0)
+    rc = sb_err_set(&err, SB_ENOMEM, "out of memory building a push");
+  if (rc != 0) {
+    attempt_failed(s, s->online, false, -1, "reading local changes: %s",
+                   err.msg);
+    return;
+  }
+  if (s->nkeys == 0) {
+    pull_next(s, 0);
+    return;
+  }
+  exchange(s, "POST", PROTO_VERSION_PATH "/push", s->body.p, s->body.len,
+           (long)s->cfg.timeout_s, push_done);
+}
+
+/* --- pull ---------------------------------------------------------------- */
+
+/* The greatest timestamp in r, for the HLC. */
+static uint64_t record_max_ts(const struct record *r)
+{
+  uint64_t ts = 0;
+  size_t i, j;
+
+  for (i = 0; i < r->nf; i++)
+    for (j = 0; j < r->f[i].n; j++)
+      if (r->f[i].e[j].ts > ts)
+        ts = r->f[i].e[j].ts;
+  for (i = 0; i < r->ntomb; i++)
+    if (r->tomb[i].ts > ts)
+      ts = r->tomb[i].ts;
+  return ts;
+}
+
+/* Merges one remote state into the store (inside a transaction). */
+static int merge_remote(struct sync *s, const struct record *remote,
+                        struct sb_err *err)
+{
+  struct record local;
+  char *have = NULL, *merged = NULL;
+  size_t have_len;
+  uint64_t seq;
+  int rc;
+
+  store_observe(s->store, record_max_ts(remote));
+  rc = store_get_text(s->store, remote->collection, remote->id, &have,
+                      &have_len, &seq, err);
+  if (rc == SB_ENOTFOUND) {
+    merged = record_encode(remote);
+    rc = merged == NULL
+             ? sb_err_set(err, SB_ENOMEM, NULL)
+             : store_put_remote(s->store, remote, merged, strlen(merged), err);
+    free(merged);
+    return rc;
+  }
+  if (rc != 0)
+    return rc;
+  record_init(&local, remote->collection, remote->id);
+  rc = record_decode(&local, have, have_len, err);
+  if (rc == 0 && record_merge(&local, remote) != 0)
+    rc = sb_err_set(err, SB_ENOMEM, NULL);
+  if (rc == 0 && (merged = record_encode(&local)) == NULL)
+    rc = sb_err_set(err, SB_ENOMEM, NULL);
+  /* An echo of what we have changes nothing and is not written. */
+  if (rc == 0 && strcmp(merged, have) != 0)
+    rc = store_put_remote(s->store, &local, merged, strlen(merged), err);
+  free(merged);
+  free(have);
+  record_release(&local);
+  return rc;
+}
+
+/* Merges a page and moves the cursor, in one transaction. */
+static int apply_page(struct sync *s, const struct changes_page *p,
+                      struct sb_err *err)
+{
+  char cursor[32];
+  size_t i;
+  int rc;
+
+  if (p->n == 0 && p->next == s->cursor)
+    return 0;
+  rc = store_begin(s->store, err);
+  for (i = 0; rc == 0 && i < p->n; i++)
+    rc = merge_remote(s, &p->c[i].rec, err);
+  snprintf(cursor, sizeof(cursor), "%llu", (unsigned long long)p->next);
+  if (rc == 0)
+    rc = store_meta_set(s->store, CURSOR_KEY, cursor, err);
+  if (rc == 0)
+    rc = store_commit(s->store, err);
+  else
+    store_rollback(s->store);
+  if (rc == 0)
+    s->cursor = p->next;
+  return rc;
+}
+
+static void cycle_done(struct sync *s)
+{
+  s->cycles_done++;
+  s->failures = 0;
+  s->last_error[0] = '\0';
+  s->last_success_ms = (int64_t)hlc_wall_ms();
+  emit(s, SYNC_EV_CYCLE_DONE);
+  if (s->stopping)
+    return;
+  if (s->again) {
+    s->again = false;
+    start_cycle(s);
+  } else if (s->cfg.once) {
+    s->phase = SYNC_IDLE;
+  } else {
+    pull_next(s, s->cfg.wait_s);
+  }
+}
+
+/* After a listening pull: local changes that no notice reported. */
+static bool have_pending(struct sync *s)
+{
+  struct store_counts n;
+
+  return store_count(s->store, NULL, &n, NULL) == 0 && n.pending > 0;
+}
+
+static void pull_done(const struct http_reply *r, void *ctx)
+{
+  struct sync *s = ctx;
+  struct changes_page page;
+  struct sb_err err = {0};
+  bool listening = s->phase == SYNC_LISTEN;
+  int rc;
+
+  count_bytes(s, r);
+  if (reply_failed(s, r, "pull"))
+    return;
+  changes_page_init(&page);
+  rc = changes_page_decode(&page, r->body, r->len, &err);
+  if (rc == 0 && page.next < s->cursor)
+    rc = sb_err_set(&err, SB_EPROTOCOL,
+                    "pull reply moves the cursor back from %llu to %llu",
+                    (unsigned long long)s->cursor,
+                    (unsigned long long)page.next);
+  if (rc == 0)
+    rc = apply_page(s, &page, &err);
+  if (rc != 0) {
+    changes_page_release(&page);
+    attempt_failed(s, true, false, -1, "pull: %s", err.msg);
+    return;
+  }
+  s->online = true;
+  s->cycle_pulled += page.n;
+  s->total_pulled += page.n;
+  if (page.n > 0)
+    emit(s, SYNC_EV_PROGRESS);
+  if (page.more)
+    pull_next(s, 0);
+  else if (!listening)
+    cycle_done(s);
+  else if (s->again || have_pending(s))
+    start_cycle(s);
+  else
+    pull_next(s, s->cfg.wait_s);
+  changes_page_release(&page);
+}
+
+/* Asks for the page after the cursor; wait_s > 0 long-polls (listening). */
+static void pull_next(struct sync *s, unsigned wait_s)
+{
+  char path[128];
+
+  if (s->stopping)
+    return;
+  s->phase = wait_s > 0 ? SYNC_LISTEN : SYNC_PULL;
+  snprintf(path, sizeof(path),
+           PROTO_VERSION_PATH "/changes?since=%llu&limit=%u",
+           (unsigned long long)s->cursor, s->cfg.page);
+  if (wait_s > 0)
+    snprintf(path + strlen(path), sizeof(path) - strlen(path), "&wait=%u",
+             wait_s);
+  exchange(s, "GET", path, NULL, 0, (long)(s->cfg.timeout_s + wait_s),
+           pull_done);
+}
+
+/* --- cycles and control --------------------------------------------------- */
+
+static void start_cycle(struct sync *s)
+{
+  if (s->stopping)
+    return;
+  uv_timer_stop(&s->retry);
+  s->next_retry_ms = 0;
+  s->again = false;
+  s->cycle++;
+  s->cycle_pushed = 0;
+  s->cycle_pulled = 0;
+  s->push_after = 0;
+  s->batch_now = s->cfg.batch;
+  push_next(s);
+}
+
+/* Loads the pull cursor saved with the last merged page. */
+static int load_cursor(struct sync *s, struct sb_err *err)
+{
+  char *text = NULL, *end;
+  unsigned long long v;
+  int rc = store_meta_get(s->store, CURSOR_KEY, &text, err);
+
+  s->cursor = 0;
+  if (rc == SB_ENOTFOUND)
+    return 0;
+  if (rc != 0)
+    return rc;
+  errno = 0;
+  v = strtoull(text, &end, 10);
+  if (text[0] < '0' || text[0] > '9' || *end != '\0' || errno != 0)
+    rc = sb_err_set(err, SB_ECORRUPT, "store has a bad pull cursor \"%.40s\"",
+                    text);
+  else
+    s->cursor = (uint64_t)v;
+  free(text);
+  return rc;
+}
+
+/* s->base from cfg.server. */
+static int set_base(struct sync *s, struct sb_err *err)
+{
+  size_t n = strlen(s->cfg.server);
+  char *b;
+
+  while (n > 0 && s->cfg.server[n - 1] == '/')
+    n--;
+  b = malloc(n + 1);
+  if (b == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  memcpy(b, s->cfg.server, n);
+  b[n] = '\0';
+  free(s->base);
+  s->base = b;
+  return 0;
+}
+
+int sync_new(uv_loop_t *loop, struct store *store,
+             const struct sync_config *cfg, struct sync **out,
+             struct sb_err *err)
+{
+  struct sync *s;
+  int rc;
+
+  *out = NULL;
+  rc = sync_config_check(cfg, err);
+  if (rc != 0)
+    return rc;
+  s = calloc(1, sizeof(*s));
+  if (s == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  s->loop = loop;
+  s->store = store;
+  buf_init(&s->body);
+  sync_config_init(&s->cfg);
+  rc = sync_config_copy(&s->cfg, cfg, err);
+  if (rc == 0)
+    rc = set_base(s, err);
+  if (rc == 0)
+    rc = load_cursor(s, err);
+  if (rc == 0 && rand_bytes(&s->rng, sizeof(s->rng)) != 0)
+    rc = sb_err_set(err, SB_EIO, "no randomness from the OS");
+  s->rng |= 1;
+  if (rc == 0 && (s->http = sync_http_new(loop)) == NULL)
+    rc = sb_err_set(err, SB_ENOMEM, "cannot set up libcurl");
+  if (rc != 0) {
+    sync_config_release(&s->cfg);
+    free(s->base);
+    free(s);
+    return rc;
+  }
+  uv_timer_init(loop, &s->retry);
+  s->retry.data = s;
+  s->phase = SYNC_IDLE;
+  *out = s;
+  return 0;
+}
+
+void sync_set_listener(struct sync *s, sync_event_fn fn, void *ctx)
+{
+  s->fn = fn;
+  s->ctx = ctx;
+}
+
+void sync_start(struct sync *s)
+{
+  start_cycle(s);
+}
+
+uint64_t sync_now(struct sync *s)
+{
+  switch (s->phase) {
+  case SYNC_PUSH:
+  case SYNC_PULL:
+    s->again = true;
+    return s->cycle + 1;
+  case SYNC_LISTEN:
+    sync_http_abort(s->http);
+    /* fall through */
+  case SYNC_IDLE:
+  case SYNC_BACKOFF:
+  case SYNC_HALTED:
+    start_cycle(s);
+    return s->cycle;
+  case SYNC_STOPPED:
+    break;
+  }
+  return s->cycle;
+}
+
+int sync_reconfigure(struct sync *s, const struct sync_config *cfg,
+                     struct sb_err *err)
+{
+  struct sync_config copy;
+  int rc = sync_config_check(cfg, err);
+
+  if (rc != 0)
+    return rc;
+  sync_config_init(&copy);
+  rc = sync_config_copy(&copy, cfg, err);
+  if (rc != 0)
+    return rc;
+  sync_config_release(&s->cfg);
+  s->cfg = copy;
+  rc = set_base(s, err);
+  if (rc == 0 && s->phase == SYNC_HALTED)
+    start_cycle(s);
+  return rc;
+}
+
+int sync_status_get(struct sync *s, struct sync_status *out, struct sb_err *err)
+{
+  struct store_counts n;
+  int rc = store_count(s->store, NULL, &n, err);
+
+  memset(out, 0, sizeof(*out));
+  out->phase = s->phase;
+  out->online = s->online;
+  out->cycle = s->cycle;
+  out->cycles_done = s->cycles_done;
+  out->cycle_pushed = s->cycle_pushed;
+  out->cycle_pulled = s->cycle_pulled;
+  out->cursor = s->cursor;
+  out->last_success_ms = s->last_success_ms;
+  out->next_retry_ms = s->next_retry_ms;
+  out->failures = s->failures;
+  out->total_pushed = s->total_pushed;
+  out->total_pulled = s->total_pulled;
+  out->wire_up = s->wire_up;
+  out->wire_down = s->wire_down;
+  out->json_up = s->json_up;
+  out->json_down = s->json_down;
+  snprintf(out->last_error, sizeof(out->last_error), "%s", s->last_error);
+  if (rc == 0) {
+    out->pending = n.pending;
+    out->rejected = n.rejected;
+    out->conflicts = n.conflicted;
+  }
+  return rc;
+}
+
+static void closed_retry(uv_handle_t *h)
+{
+  struct sync *s = h->data;
+  s->phase = SYNC_STOPPED;
+  emit(s, SYNC_EV_STOPPED);
+}
+
+static void closed_http(void *ctx)
+{
+  struct sync *s = ctx;
+  s->http = NULL;
+  uv_close((uv_handle_t *)&s->retry, closed_retry);
+}
+
+void sync_stop(struct sync *s)
+{
+  if (s->stopping)
+    return;
+  s->stopping = true;
+  uv_timer_stop(&s->retry);
+  sync_http_close(s->http, closed_http, s);
+}
+
+void sync_free(struct sync *s)
+{
+  if (s == NULL)
+    return;
+  sync_config_release(&s->cfg);
+  buf_release(&s->body);
+  free(s->keys);
+  free(s->base);
+  free(s);
+}

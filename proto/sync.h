@@ -1,0 +1,166 @@
+/*
+ * sync.h - one field replica's sync engine, on a libuv loop.
+ *
+ * A cycle pushes every local change the hub has not acknowledged (store
+ * rows with pending set and not rejected), in batches, then pulls change
+ * pages from the saved cursor until the feed is drained; then, unless the
+ * engine runs in once mode, it long-polls the feed and starts a new cycle
+ * when the hub has news or sync_now is called (the CLI after a write).
+ *
+ * HTTP goes through libcurl's multi interface driven by the loop (uv_poll
+ * per socket, one uv_timer for curl's timeout). Store work runs on the
+ * loop thread, one short transaction at a time.
+ *
+ * Checkpoints: a pushed record's pending mark is cleared only after the
+ * hub answered ok, and only if the row was not changed meanwhile; a pulled
+ * page is merged and the cursor saved in one transaction. A crash at any
+ * point therefore re-sends or re-pulls at most one batch, and both sides
+ * are idempotent.
+ *
+ * Failures: network errors, 5xx and 429 retry after an exponential
+ * back-off with full jitter (1 s .. cap) or the hub's Retry-After; 401 and
+ * 403 halt syncing until sync_now or sync_reconfigure; a record the hub
+ * refuses is marked rejected with its reason and the rest goes on.
+ */
+#ifndef SAMBANG_SYNC_H
+#define SAMBANG_SYNC_H
+
+#include "compat.h"
+
+#include "err.h"
+#include "store.h"
+
+#include <uv.h>
+
+#define SYNC_DEFAULT_BATCH 500
+#define SYNC_DEFAULT_PAGE 1000
+#define SYNC_DEFAULT_WAIT_S 50
+#define SYNC_DEFAULT_BACKOFF_MIN_MS 1000
+#define SYNC_DEFAULT_BACKOFF_CAP_MS (5 * 60 * 1000)
+#define SYNC_DEFAULT_CONNECT_TIMEOUT_S 10
+#define SYNC_DEFAULT_TIMEOUT_S 30 /* per transfer, on top of a long-poll */
+
+/* Settings; strings are owned by the struct (sync_config_release). */
+struct sync_config {
+  char *server;  /* hub base URL, e.g. http://127.0.0.1:8080 */
+  char *token;   /* device bearer token */
+  char *ca_file; /* NULL: the system's CAs */
+  unsigned batch;
+  unsigned page;
+  unsigned wait_s; /* long-poll wait */
+  uint64_t backoff_min_ms;
+  uint64_t backoff_cap_ms;
+  unsigned connect_timeout_s;
+  unsigned timeout_s;
+  bool gzip; /* compress request bodies, accept compressed replies */
+  bool once; /* one cycle, no long-poll, no retry: for `sambang sync --once` */
+};
+
+/* Defaults everywhere, no server or token. */
+void sync_config_init(struct sync_config *c);
+void sync_config_release(struct sync_config *c);
+/* dst becomes a deep copy of src (dst released first). */
+int sync_config_copy(struct sync_config *dst, const struct sync_config *src,
+                     struct sb_err *err);
+/*
+ * Applies a config file's settings on top of c. The file has one
+ * `key = value` per line, '#' comments and blank lines; keys: server,
+ * token, token_file, ca_file, batch, page, wait (s), backoff_min (s),
+ * backoff_cap (s), connect_timeout (s), timeout (s), gzip (yes/no).
+ * An unknown key or a bad value is refused naming file:line, c unchanged.
+ * (Documented in deploy/sambangd.conf.example.)
+ */
+int sync_config_load(struct sync_config *c, const char *path,
+                     struct sb_err *err);
+/* Checks that server and token are set and the numbers are in range. */
+int sync_config_check(const struct sync_config *c, struct sb_err *err);
+
+enum sync_phase {
+  SYNC_IDLE,    /* between cycles (not started, or once mode done) */
+  SYNC_PUSH,    /* sending local changes */
+  SYNC_PULL,    /* fetching change pages */
+  SYNC_LISTEN,  /* long-polling the feed: online and up to date */
+  SYNC_BACKOFF, /* waiting to retry after a failure */
+  SYNC_HALTED,  /* the hub refused our credentials (401/403) */
+  SYNC_STOPPED  /* sync_stop was called */
+};
+
+const char *sync_phase_name(enum sync_phase p);
+
+struct sync_status {
+  enum sync_phase phase;
+  bool online;             /* the last exchange with the hub succeeded */
+  uint64_t cycle;          /* number of the running or last cycle */
+  uint64_t cycles_done;    /* cycles completed */
+  uint64_t cycle_pushed;   /* progress of the running (or last) cycle */
+  uint64_t cycle_pulled;   /* records merged from the feed this cycle */
+  uint64_t pending;        /* local changes waiting for the hub */
+  uint64_t rejected;       /* local records the hub refused */
+  uint64_t conflicts;      /* records with open conflicts */
+  uint64_t cursor;         /* the pull cursor */
+  int64_t last_success_ms; /* unix ms of the last completed cycle, 0: never */
+  int64_t next_retry_ms;   /* unix ms of the next attempt in back-off, 0 */
+  unsigned failures;       /* consecutive failed attempts */
+  uint64_t total_pushed;   /* records the hub accepted, since start */
+  uint64_t total_pulled;   /* records received from the feed, since start */
+  uint64_t wire_up;        /* request body bytes sent (after gzip) */
+  uint64_t wire_down;      /* reply body bytes received (before gunzip) */
+  uint64_t json_up;        /* the same bodies as JSON */
+  uint64_t json_down;
+  char last_error[SB_ERR_MSG_MAX]; /* "" if none */
+};
+
+struct sync;
+
+enum sync_event {
+  SYNC_EV_PROGRESS,   /* a batch was pushed or a page merged */
+  SYNC_EV_CYCLE_DONE, /* everything pushed and the feed drained */
+  SYNC_EV_FAILED,     /* an attempt failed (back-off follows, or the end
+                         in once mode); status.last_error says why */
+  SYNC_EV_HALTED,     /* 401/403: syncing stops until sync_now */
+  SYNC_EV_STOPPED     /* sync_stop finished: handles closed */
+};
+
+typedef void (*sync_event_fn)(struct sync *s, enum sync_event ev, void *ctx);
+
+/*
+ * Makes an engine on loop for the (open) store; copies cfg. Nothing
+ * happens until sync_start. The store must stay open until SYNC_EV_STOPPED.
+ */
+int sync_new(uv_loop_t *loop, struct store *store,
+             const struct sync_config *cfg, struct sync **out,
+             struct sb_err *err);
+
+/* The one listener for events (NULL to remove). */
+void sync_set_listener(struct sync *s, sync_event_fn fn, void *ctx);
+
+/* Starts the first cycle. */
+void sync_start(struct sync *s);
+
+/*
+ * Asks for a cycle now: a long-poll or back-off wait is cut short, a
+ * halted engine tries again, a running cycle is followed by another one.
+ * Returns the number of the cycle whose completion answers the request.
+ */
+uint64_t sync_now(struct sync *s);
+
+/* New settings (SIGHUP); takes effect from the next request. */
+int sync_reconfigure(struct sync *s, const struct sync_config *cfg,
+                     struct sb_err *err);
+
+/* The status now (counts read from the store). */
+int sync_status_get(struct sync *s, struct sync_status *out,
+                    struct sb_err *err);
+
+/* The status as one line of JSON (malloc'd, no newline; NULL on ENOMEM). */
+char *sync_status_json(const struct sync_status *st);
+
+/*
+ * Aborts transfers and closes the engine's handles; SYNC_EV_STOPPED is
+ * sent when done, after which sync_free may be called. No store
+ * transaction is ever left open.
+ */
+void sync_stop(struct sync *s);
+void sync_free(struct sync *s);
+
+#endif

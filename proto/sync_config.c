@@ -1,0 +1,267 @@
+/*
+ * sync_config.c - the sync engine's settings: defaults, copies, checks and
+ * the config file (`key = value` lines; see sync.h and
+ * deploy/sambangd.conf.example).
+ */
+#include "compat.h"
+
+#include "sync.h"
+
+#include "proto.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LINE_MAX_LEN 4096
+#define TOKEN_MAX 512
+
+void sync_config_init(struct sync_config *c)
+{
+  memset(c, 0, sizeof(*c));
+  c->batch = SYNC_DEFAULT_BATCH;
+  c->page = SYNC_DEFAULT_PAGE;
+  c->wait_s = SYNC_DEFAULT_WAIT_S;
+  c->backoff_min_ms = SYNC_DEFAULT_BACKOFF_MIN_MS;
+  c->backoff_cap_ms = SYNC_DEFAULT_BACKOFF_CAP_MS;
+  c->connect_timeout_s = SYNC_DEFAULT_CONNECT_TIMEOUT_S;
+  c->timeout_s = SYNC_DEFAULT_TIMEOUT_S;
+  c->gzip = true;
+}
+
+void sync_config_release(struct sync_config *c)
+{
+  free(c->server);
+  free(c->token);
+  free(c->ca_file);
+  c->server = c->token = c->ca_file = NULL;
+}
+
+/* *dst = strdup(src) (NULL stays NULL); false on ENOMEM. */
+static bool dup_str(char **dst, const char *src)
+{
+  *dst = NULL;
+  if (src == NULL)
+    return true;
+  *dst = strdup(src);
+  return *dst != NULL;
+}
+
+int sync_config_copy(struct sync_config *dst, const struct sync_config *src,
+                     struct sb_err *err)
+{
+  struct sync_config c = *src;
+
+  if (!dup_str(&c.server, src->server) || !dup_str(&c.token, src->token) ||
+      !dup_str(&c.ca_file, src->ca_file)) {
+    sync_config_release(&c);
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  }
+  sync_config_release(dst);
+  *dst = c;
+  return 0;
+}
+
+int sync_config_check(const struct sync_config *c, struct sb_err *err)
+{
+  if (c->server == NULL || c->server[0] == '\0')
+    return sb_err_set(err, SB_EINVAL,
+                      "no hub server is set (sambang init --server URL, "
+                      "--server, or `server` in the config file)");
+  if (strncmp(c->server, "http://", 7) != 0 &&
+      strncmp(c->server, "https://", 8) != 0)
+    return sb_err_set(err, SB_EINVAL,
+                      "server must be an http:// or https:// URL, got "
+                      "\"%.80s\"",
+                      c->server);
+  if (c->token == NULL || c->token[0] == '\0')
+    return sb_err_set(err, SB_EINVAL,
+                      "no device token is set (sambang init --token, "
+                      "--token, or `token`/`token_file` in the config file)");
+  if (c->batch < 1 || c->batch > PROTO_MAX_BATCH)
+    return sb_err_set(err, SB_EINVAL, "batch must be 1 to %d, got %u",
+                      PROTO_MAX_BATCH, c->batch);
+  if (c->page < 1 || c->page > PROTO_MAX_PAGE)
+    return sb_err_set(err, SB_EINVAL, "page must be 1 to %d, got %u",
+                      PROTO_MAX_PAGE, c->page);
+  if (c->wait_s > PROTO_MAX_WAIT_S)
+    return sb_err_set(err, SB_EINVAL, "wait must be 0 to %d s, got %u",
+                      PROTO_MAX_WAIT_S, c->wait_s);
+  if (c->backoff_min_ms < 1 || c->backoff_cap_ms < c->backoff_min_ms)
+    return sb_err_set(err, SB_EINVAL,
+                      "backoff_cap must be at least backoff_min (at least "
+                      "1 s)");
+  if (c->connect_timeout_s < 1 || c->timeout_s < 1)
+    return sb_err_set(err, SB_EINVAL, "timeouts must be at least 1 s");
+  return 0;
+}
+
+/* Trims spaces and tabs at both ends, in place. */
+static char *trim(char *s)
+{
+  size_t n;
+
+  while (*s == ' ' || *s == '\t')
+    s++;
+  n = strlen(s);
+  while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' ||
+                   s[n - 1] == '\n'))
+    s[--n] = '\0';
+  return s;
+}
+
+/* An unsigned number in [lo, hi] from v; false if it is not one. */
+static bool parse_num(const char *v, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+  char *end;
+  unsigned long long n;
+
+  if (*v < '0' || *v > '9')
+    return false;
+  errno = 0;
+  n = strtoull(v, &end, 10);
+  if (*end != '\0' || errno != 0 || n < lo || n > hi)
+    return false;
+  *out = (uint64_t)n;
+  return true;
+}
+
+/* The first line of a token file, trimmed; malloc'd, or NULL with err. */
+static char *read_token_file(const char *path, const char *where,
+                             struct sb_err *err)
+{
+  char line[TOKEN_MAX + 2], *t;
+  FILE *f = fopen(path, "r");
+
+  if (f == NULL) {
+    sb_err_set(err, SB_EINVAL, "%s: cannot read token_file %s: %s", where, path,
+               strerror(errno));
+    return NULL;
+  }
+  if (fgets(line, sizeof(line), f) == NULL)
+    line[0] = '\0';
+  fclose(f);
+  t = trim(line);
+  if (t[0] == '\0') {
+    sb_err_set(err, SB_EINVAL, "%s: token_file %s holds no token", where, path);
+    return NULL;
+  }
+  t = strdup(t);
+  if (t == NULL)
+    sb_err_set(err, SB_ENOMEM, NULL);
+  return t;
+}
+
+/* Replaces *slot with a copy of v. */
+static int set_str(char **slot, const char *v, struct sb_err *err)
+{
+  char *copy = strdup(v);
+
+  if (copy == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  free(*slot);
+  *slot = copy;
+  return 0;
+}
+
+/* Applies one `key = value` to c; where is "file:line" for messages. */
+static int apply(struct sync_config *c, const char *key, const char *v,
+                 const char *where, struct sb_err *err)
+{
+  uint64_t n;
+
+  if (strcmp(key, "server") == 0)
+    return set_str(&c->server, v, err);
+  if (strcmp(key, "token") == 0)
+    return set_str(&c->token, v, err);
+  if (strcmp(key, "ca_file") == 0)
+    return set_str(&c->ca_file, v, err);
+  if (strcmp(key, "token_file") == 0) {
+    char *t = read_token_file(v, where, err);
+    if (t == NULL)
+      return err != NULL ? err->code : SB_EINVAL;
+    free(c->token);
+    c->token = t;
+    return 0;
+  }
+  if (strcmp(key, "gzip") == 0) {
+    if (strcmp(v, "yes") == 0 || strcmp(v, "no") == 0) {
+      c->gzip = strcmp(v, "yes") == 0;
+      return 0;
+    }
+    return sb_err_set(err, SB_EINVAL,
+                      "%s: gzip must be yes or no, got \"%.40s\"", where, v);
+  }
+#define NUM(name, lo, hi, field, scale)                                        \
+  if (strcmp(key, name) == 0) {                                                \
+    if (!parse_num(v, lo, hi, &n))                                             \
+      return sb_err_set(err, SB_EINVAL,                                        \
+                        "%s: %s must be a whole number from %d to %d, got "    \
+                        "\"%.40s\"",                                           \
+                        where, name, lo, hi, v);                               \
+    c->field = n * scale;                                                      \
+    return 0;                                                                  \
+  }
+  NUM("batch", 1, PROTO_MAX_BATCH, batch, 1)
+  NUM("page", 1, PROTO_MAX_PAGE, page, 1)
+  NUM("wait", 0, PROTO_MAX_WAIT_S, wait_s, 1)
+  NUM("backoff_min", 1, 86400, backoff_min_ms, 1000)
+  NUM("backoff_cap", 1, 86400, backoff_cap_ms, 1000)
+  NUM("connect_timeout", 1, 3600, connect_timeout_s, 1)
+  NUM("timeout", 1, 3600, timeout_s, 1)
+#undef NUM
+  return sb_err_set(err, SB_EINVAL, "%s: unknown setting \"%.40s\"", where,
+                    key);
+}
+
+int sync_config_load(struct sync_config *c, const char *path,
+                     struct sb_err *err)
+{
+  struct sync_config next;
+  char line[LINE_MAX_LEN + 2], where[600];
+  unsigned lineno = 0;
+  FILE *f;
+  int rc = 0;
+
+  f = fopen(path, "r");
+  if (f == NULL)
+    return sb_err_set(err, errno == ENOENT ? SB_ENOTFOUND : SB_EIO,
+                      "cannot read config file %s: %s", path, strerror(errno));
+  sync_config_init(&next);
+  rc = sync_config_copy(&next, c, err);
+  while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
+    char *s, *eq, *key, *value;
+
+    lineno++;
+    snprintf(where, sizeof(where), "%s:%u", path, lineno);
+    if (strlen(line) > LINE_MAX_LEN) {
+      rc = sb_err_set(err, SB_EINVAL, "%s: line too long", where);
+      break;
+    }
+    s = trim(line);
+    if (s[0] == '\0' || s[0] == '#')
+      continue;
+    eq = strchr(s, '=');
+    if (eq == NULL) {
+      rc = sb_err_set(err, SB_EINVAL,
+                      "%s: expected `key = value`, got \"%.60s\"", where, s);
+      break;
+    }
+    *eq = '\0';
+    key = trim(s);
+    value = trim(eq + 1);
+    if (value[0] == '\0') {
+      rc = sb_err_set(err, SB_EINVAL, "%s: %s has no value", where, key);
+      break;
+    }
+    rc = apply(&next, key, value, where, err);
+  }
+  if (rc == 0 && ferror(f))
+    rc = sb_err_set(err, SB_EIO, "cannot read config file %s", path);
+  fclose(f);
+  if (rc == 0)
+    rc = sync_config_copy(c, &next, err);
+  sync_config_release(&next);
+  return rc;
+}

@@ -1,0 +1,371 @@
+/*
+ * sync_http.c - libcurl multi on a libuv loop, one exchange at a time.
+ *
+ * The pattern of curl's multi-uv example, with the pitfalls a spike found
+ * (../shared/NOTES-libuv-http.md): CURL_CSELECT_ERR is passed on when
+ * uv_poll reports an error; curl_multi_socket_action is never called from
+ * inside curl's own timer callback (that only arms our uv_timer); the
+ * result is read before curl_multi_remove_handle; the request body is
+ * ours and outlives the transfer; a removed socket's uv_poll is closed and
+ * freed in its close callback.
+ */
+#include "compat.h"
+
+#include "sync_http.h"
+
+#include "err.h"
+#include "gzip.h"
+#include "proto.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Replies are at most a page of changes; anything far past it is wrong. */
+#define HTTP_MAX_REPLY ((size_t)PROTO_MAX_BODY + 1024 * 1024)
+
+struct sock_ctx {
+  uv_poll_t poll;
+  curl_socket_t fd;
+  struct sync_http *h;
+};
+
+struct sync_http {
+  uv_loop_t *loop;
+  CURLM *multi;
+  uv_timer_t timer;
+  unsigned handles; /* our open uv handles: the timer and the polls */
+  CURL *easy;       /* the running exchange, or NULL */
+  struct curl_slist *headers;
+  char *body; /* the request body as sent (gzip'd or not) */
+  size_t body_len;
+  size_t json_len; /* its size before gzip */
+  struct buf reply;
+  bool overflow;
+  char errbuf[CURL_ERROR_SIZE];
+  http_done_fn done;
+  void *ctx;
+  bool closing;
+  void (*closed)(void *ctx);
+  void *closed_ctx;
+};
+
+static void handle_closed(uv_handle_t *handle);
+
+/* Called for the last handle: the struct goes. */
+static void http_free(struct sync_http *h)
+{
+  void (*closed)(void *) = h->closed;
+  void *ctx = h->closed_ctx;
+
+  buf_release(&h->reply);
+  free(h);
+  if (closed != NULL)
+    closed(ctx);
+}
+
+static void handle_closed(uv_handle_t *handle)
+{
+  struct sync_http *h;
+
+  if (handle->type == UV_POLL) {
+    struct sock_ctx *sc = handle->data;
+    h = sc->h;
+    free(sc);
+  } else {
+    h = handle->data;
+  }
+  if (--h->handles == 0 && h->closing)
+    http_free(h);
+}
+
+/* Frees what the running exchange holds (not the reply buffer). */
+static void exchange_release(struct sync_http *h)
+{
+  if (h->easy != NULL) {
+    curl_multi_remove_handle(h->multi, h->easy);
+    curl_easy_cleanup(h->easy);
+    h->easy = NULL;
+  }
+  curl_slist_free_all(h->headers);
+  h->headers = NULL;
+  free(h->body);
+  h->body = NULL;
+  h->body_len = 0;
+  h->json_len = 0;
+}
+
+/* Hands every finished transfer to its done callback. */
+static void check_done(struct sync_http *h)
+{
+  CURLMsg *msg;
+  int left;
+
+  while ((msg = curl_multi_info_read(h->multi, &left)) != NULL) {
+    struct http_reply r = {.retry_after_s = -1};
+    curl_off_t n = 0;
+    http_done_fn done = h->done;
+
+    if (msg->msg != CURLMSG_DONE || msg->easy_handle != h->easy)
+      continue;
+    r.curl = msg->data.result;
+    curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &r.status);
+    if (curl_easy_getinfo(h->easy, CURLINFO_RETRY_AFTER, &n) == CURLE_OK &&
+        n > 0)
+      r.retry_after_s = (int64_t)n;
+    if (curl_easy_getinfo(h->easy, CURLINFO_SIZE_DOWNLOAD_T, &n) == CURLE_OK &&
+        n > 0)
+      r.bytes_down = (uint64_t)n;
+    r.bytes_up = h->body_len;
+    r.json_up = h->json_len;
+    if (r.curl != CURLE_OK) {
+      r.status = 0;
+      r.error = h->overflow            ? "the reply is too large"
+                : h->errbuf[0] != '\0' ? h->errbuf
+                                       : curl_easy_strerror(r.curl);
+    }
+    r.body = h->reply.p != NULL ? h->reply.p : "";
+    r.len = h->reply.len;
+    exchange_release(h);
+    h->done = NULL;
+    if (done != NULL)
+      done(&r, h->ctx);
+  }
+}
+
+static void poll_cb(uv_poll_t *poll, int status, int events)
+{
+  struct sock_ctx *sc = poll->data;
+  struct sync_http *h = sc->h;
+  int flags = 0, running;
+
+  if (status < 0)
+    flags = CURL_CSELECT_ERR;
+  else {
+    if (events & UV_READABLE)
+      flags |= CURL_CSELECT_IN;
+    if (events & UV_WRITABLE)
+      flags |= CURL_CSELECT_OUT;
+  }
+  curl_multi_socket_action(h->multi, sc->fd, flags, &running);
+  check_done(h);
+}
+
+static int socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp,
+                     void *socketp)
+{
+  struct sync_http *h = userp;
+  struct sock_ctx *sc = socketp;
+  int events = 0;
+
+  (void)easy;
+  if (what == CURL_POLL_REMOVE) {
+    if (sc != NULL) {
+      uv_poll_stop(&sc->poll);
+      uv_close((uv_handle_t *)&sc->poll, handle_closed);
+      curl_multi_assign(h->multi, fd, NULL);
+    }
+    return 0;
+  }
+  if (sc == NULL) {
+    sc = calloc(1, sizeof(*sc));
+    if (sc == NULL)
+      return -1;
+    if (uv_poll_init_socket(h->loop, &sc->poll, fd) != 0) {
+      free(sc);
+      return -1;
+    }
+    sc->fd = fd;
+    sc->h = h;
+    sc->poll.data = sc;
+    h->handles++;
+    curl_multi_assign(h->multi, fd, sc);
+  }
+  if (what & CURL_POLL_IN)
+    events |= UV_READABLE;
+  if (what & CURL_POLL_OUT)
+    events |= UV_WRITABLE;
+  uv_poll_start(&sc->poll, events, poll_cb);
+  return 0;
+}
+
+static void timer_fired(uv_timer_t *timer)
+{
+  struct sync_http *h = timer->data;
+  int running;
+
+  curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+  check_done(h);
+}
+
+/* curl's timer callback: only arms ours (0 ms included). */
+static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
+{
+  struct sync_http *h = userp;
+
+  (void)multi;
+  if (timeout_ms < 0)
+    uv_timer_stop(&h->timer);
+  else
+    uv_timer_start(&h->timer, timer_fired, (uint64_t)timeout_ms, 0);
+  return 0;
+}
+
+struct sync_http *sync_http_new(uv_loop_t *loop)
+{
+  struct sync_http *h = calloc(1, sizeof(*h));
+
+  if (h == NULL)
+    return NULL;
+  h->loop = loop;
+  buf_init(&h->reply);
+  h->multi = curl_multi_init();
+  if (h->multi == NULL) {
+    free(h);
+    return NULL;
+  }
+  curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
+  curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
+  curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
+  curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
+  curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 2L);
+  uv_timer_init(loop, &h->timer);
+  h->timer.data = h;
+  h->handles = 1;
+  return h;
+}
+
+static size_t write_cb(char *data, size_t size, size_t n, void *userp)
+{
+  struct sync_http *h = userp;
+  size_t len = size * n;
+
+  if (h->reply.len + len > HTTP_MAX_REPLY) {
+    h->overflow = true;
+    return 0;
+  }
+  return buf_add(&h->reply, data, len) == 0 ? len : 0;
+}
+
+/* The request body as it goes on the wire, kept in h->body. */
+static int set_body(struct sync_http *h, const struct http_request *rq)
+{
+  h->json_len = rq->len;
+  if (rq->gzip) {
+    struct sb_err err;
+    return gzip_deflate(rq->body, rq->len, &h->body, &h->body_len, &err);
+  }
+  h->body = malloc(rq->len + 1);
+  if (h->body == NULL)
+    return SB_ENOMEM;
+  memcpy(h->body, rq->body, rq->len);
+  h->body_len = rq->len;
+  return 0;
+}
+
+/* Adds one header line; false on ENOMEM. */
+static bool add_header(struct sync_http *h, const char *name, const char *value)
+{
+  char line[1024];
+  struct curl_slist *l;
+
+  snprintf(line, sizeof(line), "%s: %s", name, value);
+  l = curl_slist_append(h->headers, line);
+  if (l == NULL)
+    return false;
+  h->headers = l;
+  return true;
+}
+
+static int setup_headers(struct sync_http *h, const struct http_request *rq)
+{
+  char auth[600];
+
+  snprintf(auth, sizeof(auth), "Bearer %s", rq->token != NULL ? rq->token : "");
+  if (!add_header(h, "Authorization", auth) ||
+      !add_header(h, PROTO_REPLICA_HEADER, rq->replica) ||
+      !add_header(h, "Expect", ""))
+    return SB_ENOMEM;
+  if (h->body != NULL) {
+    if (!add_header(h, "Content-Type", "application/json"))
+      return SB_ENOMEM;
+    if (rq->gzip && !add_header(h, "Content-Encoding", "gzip"))
+      return SB_ENOMEM;
+  }
+  return 0;
+}
+
+int sync_http_start(struct sync_http *h, const struct http_request *rq,
+                    http_done_fn done, void *ctx)
+{
+  bool post = strcmp(rq->method, "POST") == 0;
+  CURL *e;
+  int rc;
+
+  if (h->easy != NULL || h->closing)
+    return SB_EBUSY;
+  buf_release(&h->reply); /* also clears a failed state */
+  h->overflow = false;
+  h->errbuf[0] = '\0';
+  if (post && (rc = set_body(h, rq)) != 0)
+    return rc;
+  rc = setup_headers(h, rq);
+  e = rc == 0 ? curl_easy_init() : NULL;
+  if (e == NULL) {
+    exchange_release(h);
+    return SB_ENOMEM;
+  }
+  h->easy = e;
+  curl_easy_setopt(e, CURLOPT_URL, rq->url);
+  curl_easy_setopt(e, CURLOPT_HTTPHEADER, h->headers);
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, h);
+  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, h->errbuf);
+  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, rq->connect_timeout_s);
+  curl_easy_setopt(e, CURLOPT_TIMEOUT, rq->timeout_s);
+  curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (rq->ca_file != NULL)
+    curl_easy_setopt(e, CURLOPT_CAINFO, rq->ca_file);
+  if (rq->gzip)
+    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "gzip");
+  if (post) {
+    curl_easy_setopt(e, CURLOPT_POST, 1L);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, h->body);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)h->body_len);
+  }
+  h->done = done;
+  h->ctx = ctx;
+  if (curl_multi_add_handle(h->multi, e) != CURLM_OK) {
+    h->done = NULL;
+    exchange_release(h);
+    return SB_EIO;
+  }
+  return 0;
+}
+
+bool sync_http_busy(const struct sync_http *h)
+{
+  return h->easy != NULL;
+}
+
+void sync_http_abort(struct sync_http *h)
+{
+  h->done = NULL;
+  exchange_release(h);
+}
+
+void sync_http_close(struct sync_http *h, void (*closed)(void *ctx), void *ctx)
+{
+  sync_http_abort(h);
+  h->closing = true;
+  h->closed = closed;
+  h->closed_ctx = ctx;
+  /* Closes cached connections: curl removes their sockets (our polls). */
+  curl_multi_cleanup(h->multi);
+  h->multi = NULL;
+  uv_timer_stop(&h->timer);
+  uv_close((uv_handle_t *)&h->timer, handle_closed);
+}

@@ -1,0 +1,71 @@
+/*
+ * sync_http.h - one HTTP exchange at a time through libcurl's multi
+ * interface, driven by a libuv loop (the sync engine's transport).
+ *
+ * curl tells us which sockets to watch (CURLMOPT_SOCKETFUNCTION: one
+ * uv_poll per socket) and when to call it back (CURLMOPT_TIMERFUNCTION:
+ * one uv_timer). The multi keeps connections alive between exchanges.
+ */
+#ifndef SAMBANG_SYNC_HTTP_H
+#define SAMBANG_SYNC_HTTP_H
+
+#include "compat.h"
+
+#include "buf.h"
+
+#include <curl/curl.h>
+#include <uv.h>
+
+struct sync_http;
+
+/* What came back. body is owned by the sync_http (valid until the next
+ * exchange); status 0 means no HTTP answer (see curl and error). */
+struct http_reply {
+  CURLcode curl;
+  long status;
+  const char *body;
+  size_t len;
+  int64_t retry_after_s; /* -1: none */
+  const char *error;     /* curl's message when curl != CURLE_OK */
+  uint64_t bytes_up;     /* request body bytes on the wire */
+  uint64_t json_up;      /* the request body before gzip */
+  uint64_t bytes_down;   /* response body bytes on the wire */
+};
+
+typedef void (*http_done_fn)(const struct http_reply *reply, void *ctx);
+
+struct http_request {
+  const char *method; /* "GET" or "POST" */
+  const char *url;
+  const char *token;   /* bearer token */
+  const char *replica; /* Sambang-Replica header */
+  const char *ca_file; /* NULL: the system's */
+  const char *body;    /* POST: JSON, copied */
+  size_t len;
+  bool gzip; /* compress the body, accept gzip replies */
+  long connect_timeout_s;
+  long timeout_s; /* whole exchange */
+};
+
+/* Makes the transport on loop. NULL on ENOMEM or a curl failure. */
+struct sync_http *sync_http_new(uv_loop_t *loop);
+
+/*
+ * Starts one exchange; done is called from the loop when it ends (never
+ * from inside this call). Only one exchange runs at a time.
+ * SB_EBUSY if one is running, SB_ENOMEM, SB_EIO if curl refuses.
+ */
+int sync_http_start(struct sync_http *h, const struct http_request *rq,
+                    http_done_fn done, void *ctx);
+
+/* True while an exchange runs. */
+bool sync_http_busy(const struct sync_http *h);
+
+/* Aborts the running exchange, if any; its done is not called. */
+void sync_http_abort(struct sync_http *h);
+
+/* Aborts and closes everything; closed(ctx) is called once all handles
+ * are closed, and the struct is freed then. */
+void sync_http_close(struct sync_http *h, void (*closed)(void *ctx), void *ctx);
+
+#endif

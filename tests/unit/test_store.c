@@ -1013,8 +1013,12 @@ TEST(sync_marks)
 
 TEST(migrate_v1_marks)
 {
-  const char *p = path_in(check_tmpdir(), "old.db");
+  char dir[256], p[300], donor[300];
   struct store *s;
+
+  snprintf(dir, sizeof(dir), "%s", check_tmpdir());
+  snprintf(p, sizeof(p), "%s/old.db", dir);
+  snprintf(donor, sizeof(donor), "%s/donor.db", dir);
 
   /* A version-1 store whose replicator had pushed up to seq 2. */
   raw_exec(p, "PRAGMA application_id = 1396854343;"
@@ -1025,7 +1029,7 @@ TEST(migrate_v1_marks)
               " UNIQUE(collection, id));"
               "CREATE UNIQUE INDEX records_seq ON records(seq);"
               "PRAGMA user_version = 1;");
-  s = create_store(path_in(check_tmpdir(), "donor.db"));
+  s = create_store(donor);
   put1(s, "people", "a", "{\"n\":1}");
   put1(s, "people", "b", "{\"n\":2}");
   put1(s, "people", "c", "{\"n\":3}");
@@ -1038,7 +1042,7 @@ TEST(migrate_v1_marks)
              "INSERT INTO records SELECT collection, id, seq, deleted,"
              " conflict, state FROM d.records;"
              "INSERT INTO meta VALUES('pushed_seq', '2');",
-             path_in(check_tmpdir(), "donor.db"));
+             donor);
     raw_exec(p, sql);
   }
   s = open_store(p);

@@ -136,6 +136,7 @@ struct store {
   struct hlc clock;
   uint64_t seq; /* the last seq handed out (valid inside a transaction) */
   bool in_tx;
+  bool relaxed; /* the open transaction commits without fsync */
   int busy_ms;
   sqlite3_stmt *st[ST_COUNT_];
 };
@@ -738,16 +739,34 @@ const char *store_schema_text(const struct store *s)
   return s->schema;
 }
 
-int store_begin(struct store *s, struct sb_err *err)
+/* Back to synchronous=FULL after a relaxed transaction. */
+static void store_unrelax(struct store *s)
+{
+  if (s->relaxed) {
+    store_script(s, "PRAGMA synchronous = FULL", "restoring synchronous", NULL);
+    s->relaxed = false;
+  }
+}
+
+static int store_begin_mode(struct store *s, bool relaxed, struct sb_err *err)
 {
   int rc;
 
   if (s->in_tx)
     return sb_err_set(err, SB_EINVAL, "store %s: a transaction is already open",
                       s->path);
+  if (relaxed) {
+    rc = store_script(s, "PRAGMA synchronous = NORMAL", "relaxing synchronous",
+                      err);
+    if (rc != 0)
+      return rc;
+    s->relaxed = true;
+  }
   rc = store_run(s, ST_BEGIN, "starting a transaction", err);
-  if (rc != 0)
+  if (rc != 0) {
+    store_unrelax(s);
     return rc;
+  }
   s->in_tx = true;
   rc = store_load_hlc(s, err);
   if (rc == 0)
@@ -755,6 +774,16 @@ int store_begin(struct store *s, struct sb_err *err)
   if (rc != 0)
     store_rollback(s);
   return rc;
+}
+
+int store_begin(struct store *s, struct sb_err *err)
+{
+  return store_begin_mode(s, false, err);
+}
+
+int store_begin_relaxed(struct store *s, struct sb_err *err)
+{
+  return store_begin_mode(s, true, err);
 }
 
 int store_commit(struct store *s, struct sb_err *err)
@@ -777,17 +806,21 @@ int store_commit(struct store *s, struct sb_err *err)
     return rc;
   }
   s->in_tx = false;
+  store_unrelax(s);
   return 0;
 }
 
 void store_rollback(struct store *s)
 {
   store_tx_check(s);
-  if (!s->in_tx)
+  if (!s->in_tx) {
+    store_unrelax(s);
     return;
+  }
   /* A walk in progress goes on reading or fails; it is never restarted. */
   store_run(s, ST_ROLLBACK, "rolling back", NULL);
   s->in_tx = false;
+  store_unrelax(s);
 }
 
 uint64_t store_tick(struct store *s)

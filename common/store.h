@@ -53,6 +53,15 @@ const char *store_schema_text(const struct store *s);
 /* Starts a write transaction (BEGIN IMMEDIATE); SB_EBUSY past the timeout. */
 int store_begin(struct store *s, struct sb_err *err);
 
+/*
+ * store_begin for writes the hub holds anyway (merged change pages, push
+ * acknowledgements): the commit does not wait for the disk (WAL with
+ * synchronous=NORMAL for this one transaction). A power loss may undo it,
+ * never corrupt the store nor undo an earlier transaction; sync then
+ * fetches or sends the same data again.
+ */
+int store_begin_relaxed(struct store *s, struct sb_err *err);
+
 /* Commits (saving the HLC); on failure the transaction is rolled back. */
 int store_commit(struct store *s, struct sb_err *err);
 

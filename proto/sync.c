@@ -73,7 +73,7 @@ struct sync {
 
 static void start_cycle(struct sync *s);
 static void push_next(struct sync *s);
-static void pull_next(struct sync *s, unsigned wait_s);
+static void pull_next(struct sync *s, uint64_t since, unsigned wait_s);
 
 static void emit(struct sync *s, enum sync_event ev)
 {
@@ -271,7 +271,7 @@ static int apply_results(struct sync *s, const struct push_reply *rep,
     return sb_err_set(err, SB_EPROTOCOL,
                       "push reply has %zu results for %zu records", rep->n,
                       s->nkeys);
-  rc = store_begin(s->store, err);
+  rc = store_begin_relaxed(s->store, err);
   for (i = 0; rc == 0 && i < rep->n; i++) {
     const struct push_result *res = &rep->res[i];
     const struct batch_key *k = &s->keys[i];
@@ -311,7 +311,7 @@ static int reject_single(struct sync *s, const struct http_reply *r,
   reason = reason_encode(code, msg);
   if (reason == NULL)
     return sb_err_set(err, SB_ENOMEM, NULL);
-  rc = store_begin(s->store, err);
+  rc = store_begin_relaxed(s->store, err);
   if (rc == 0)
     rc = store_reject(s->store, s->keys[0].collection, s->keys[0].id,
                       s->keys[0].seq, reason, err);
@@ -394,7 +394,7 @@ static void push_next(struct sync *s)
     return;
   }
   if (s->nkeys == 0) {
-    pull_next(s, 0);
+    pull_next(s, s->cursor, 0);
     return;
   }
   exchange(s, "POST", PROTO_VERSION_PATH "/push", s->body.p, s->body.len,
@@ -467,7 +467,7 @@ static int apply_page(struct sync *s, const struct changes_page *p,
 
   if (p->n == 0 && p->next == s->cursor)
     return 0;
-  rc = store_begin(s->store, err);
+  rc = store_begin_relaxed(s->store, err);
   for (i = 0; rc == 0 && i < p->n; i++)
     rc = merge_remote(s, &p->c[i].rec, err);
   snprintf(cursor, sizeof(cursor), "%llu", (unsigned long long)p->next);
@@ -497,7 +497,7 @@ static void cycle_done(struct sync *s)
   } else if (s->cfg.once) {
     s->phase = SYNC_IDLE;
   } else {
-    pull_next(s, s->cfg.wait_s);
+    pull_next(s, s->cursor, s->cfg.wait_s);
   }
 }
 
@@ -509,12 +509,18 @@ static bool have_pending(struct sync *s)
   return store_count(s->store, NULL, &n, NULL) == 0 && n.pending > 0;
 }
 
+/*
+ * A page arrived. When the hub says more is ready, the next page is asked
+ * for before this one is merged, so the hub serves it while we write: the
+ * request names this page's `next`, which is committed with the page; if
+ * the merge fails, that request is dropped.
+ */
 static void pull_done(const struct http_reply *r, void *ctx)
 {
   struct sync *s = ctx;
   struct changes_page page;
   struct sb_err err = {0};
-  bool listening = s->phase == SYNC_LISTEN;
+  bool listening = s->phase == SYNC_LISTEN, tried = false, ahead = false;
   int rc;
 
   count_bytes(s, r);
@@ -527,11 +533,19 @@ static void pull_done(const struct http_reply *r, void *ctx)
                     "pull reply moves the cursor back from %llu to %llu",
                     (unsigned long long)s->cursor,
                     (unsigned long long)page.next);
+  if (rc == 0 && page.more && !s->again) {
+    tried = true;
+    pull_next(s, page.next, 0);
+    ahead = s->phase == SYNC_PULL && sync_http_busy(s->http);
+  }
   if (rc == 0)
     rc = apply_page(s, &page, &err);
   if (rc != 0) {
     changes_page_release(&page);
-    attempt_failed(s, true, false, -1, "pull: %s", err.msg);
+    if (ahead)
+      sync_http_abort(s->http);
+    if (ahead || !tried) /* else the request ahead failed already */
+      attempt_failed(s, true, false, -1, "pull: %s", err.msg);
     return;
   }
   s->online = true;
@@ -539,19 +553,21 @@ static void pull_done(const struct http_reply *r, void *ctx)
   s->total_pulled += page.n;
   if (page.n > 0)
     emit(s, SYNC_EV_PROGRESS);
-  if (page.more)
-    pull_next(s, 0);
+  if (tried || s->stopping)
+    ; /* the next page is on its way (or its request failed already) */
+  else if (page.more)
+    pull_next(s, s->cursor, 0);
   else if (!listening)
     cycle_done(s);
   else if (s->again || have_pending(s))
     start_cycle(s);
   else
-    pull_next(s, s->cfg.wait_s);
+    pull_next(s, s->cursor, s->cfg.wait_s);
   changes_page_release(&page);
 }
 
-/* Asks for the page after the cursor; wait_s > 0 long-polls (listening). */
-static void pull_next(struct sync *s, unsigned wait_s)
+/* Asks for the page after since; wait_s > 0 long-polls (listening). */
+static void pull_next(struct sync *s, uint64_t since, unsigned wait_s)
 {
   char path[128];
 
@@ -560,7 +576,7 @@ static void pull_next(struct sync *s, unsigned wait_s)
   s->phase = wait_s > 0 ? SYNC_LISTEN : SYNC_PULL;
   snprintf(path, sizeof(path),
            PROTO_VERSION_PATH "/changes?since=%llu&limit=%u",
-           (unsigned long long)s->cursor, s->cfg.page);
+           (unsigned long long)since, s->cfg.page);
   if (wait_s > 0)
     snprintf(path + strlen(path), sizeof(path) - strlen(path), "&wait=%u",
              wait_s);

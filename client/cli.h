@@ -45,6 +45,7 @@ struct cli {
   bool json;             /* --json: machine output */
   struct store *store;   /* opened by util_open */
   struct schema *schema; /* parsed by util_schema */
+  bool wrote;            /* a write committed: tell the daemon */
 };
 
 /* --- commands (argv[0] is the command word) ------------------------------ */
@@ -62,6 +63,7 @@ int cmd_export(struct cli *cli, int argc, char **argv, struct sb_err *err);
 int cmd_conflicts(struct cli *cli, int argc, char **argv, struct sb_err *err);
 int cmd_resolve(struct cli *cli, int argc, char **argv, struct sb_err *err);
 int cmd_status(struct cli *cli, int argc, char **argv, struct sb_err *err);
+int cmd_sync(struct cli *cli, int argc, char **argv, struct sb_err *err);
 
 /* `sambang COLL add|list|show|edit ...` for a schema collection c. */
 int cmd_domain(struct cli *cli, const struct schema_collection *c, int argc,
@@ -70,6 +72,22 @@ int cmd_domain(struct cli *cli, const struct schema_collection *c, int argc,
 /* Prints the help of a domain command (sub NULL: all of them). */
 void cmd_domain_help(FILE *out, const struct schema_collection *c,
                      const char *sub);
+
+/* --- control_client.c: sambangd's control socket (daemon/CONTROL.md) ----- */
+
+/* Gets each reply line; returns 1 to read on, 0 to stop, < 0 an error. */
+typedef int (*control_line_fn)(const char *line, void *ctx);
+
+/*
+ * Sends one request line to the daemon of the store db (its socket is
+ * db + ".sock") and passes reply lines to fn until it stops. SB_ENOTFOUND
+ * if no daemon answers; each wait is bounded by timeout_ms.
+ */
+int control_request(const char *db, const char *request, int timeout_ms,
+                    control_line_fn fn, void *ctx, struct sb_err *err);
+
+/* Tells a running daemon about a local write (silently, within 200 ms). */
+void control_notify(const char *db);
 
 /* --- util.c ----------------------------------------------------------------
  */

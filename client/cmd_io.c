@@ -163,6 +163,7 @@ int cmd_import(struct cli *cli, int argc, char **argv, struct sb_err *err)
     rc = import_lines(cli, f, argv[1], &count, err);
     if (rc == 0)
       rc = store_commit(cli->store, err);
+    cli->wrote |= rc == 0;
     if (rc != 0)
       store_rollback(cli->store);
   }

@@ -135,6 +135,7 @@ int cmd_rm(struct cli *cli, int argc, char **argv, struct sb_err *err)
     rc = store_put(cli->store, &r, err);
   if (rc == 0)
     rc = store_commit(cli->store, err);
+  cli->wrote |= rc == 0;
   if (rc != 0)
     store_rollback(cli->store);
   record_release(&r);

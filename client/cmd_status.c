@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,6 +79,76 @@ static int sync_counts(struct store *s, struct status *st, struct sb_err *err)
   }
   return rc;
 }
+/* --- the daemon's view ------------------------------------------------------
+ */
+
+static int keep_line(const char *line, void *ctx)
+{
+  cJSON **out = ctx;
+  cJSON *j = cJSON_Parse(line);
+  cJSON *st = cJSON_DetachItemFromObjectCaseSensitive(j, "status");
+
+  cJSON_Delete(j);
+  *out = cJSON_IsObject(st) ? st : NULL;
+  if (*out == NULL)
+    cJSON_Delete(st);
+  return 0;
+}
+
+/* The running daemon's status object, or NULL if none answers. */
+static cJSON *daemon_status(const char *db)
+{
+  cJSON *st = NULL;
+
+  if (control_request(db, "{\"cmd\":\"status\"}", 1000, keep_line, &st, NULL) !=
+      0) {
+    cJSON_Delete(st);
+    return NULL;
+  }
+  return st;
+}
+
+static double dnum(const cJSON *j, const char *name)
+{
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, name);
+  return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+/* Seconds from now to unix ms t (negative: ago). */
+static double secs_from_now(double t)
+{
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  return (t - ((double)now.tv_sec * 1000 + (double)now.tv_nsec / 1e6)) / 1000;
+}
+
+static void daemon_plain(const cJSON *d)
+{
+  const cJSON *phase = cJSON_GetObjectItemCaseSensitive(d, "phase");
+  const cJSON *error = cJSON_GetObjectItemCaseSensitive(d, "last_error");
+  bool online = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "online"));
+
+  if (d == NULL) {
+    printf("daemon: not running\n");
+    return;
+  }
+  printf("daemon: %s, %s\n", cJSON_IsString(phase) ? phase->valuestring : "?",
+         online ? "online" : "offline");
+  if (dnum(d, "last_success_ms") > 0)
+    printf("  last sync: %.0f s ago\n",
+           -secs_from_now(dnum(d, "last_success_ms")));
+  else
+    printf("  last sync: never\n");
+  if (dnum(d, "cycle_pushed") > 0 || dnum(d, "cycle_pulled") > 0)
+    printf("  this cycle: pushed %.0f, pulled %.0f\n", dnum(d, "cycle_pushed"),
+           dnum(d, "cycle_pulled"));
+  if (cJSON_IsString(error) && error->valuestring[0] != '\0')
+    printf("  last error: %s\n", error->valuestring);
+  if (dnum(d, "next_retry_ms") > 0)
+    printf("  next retry: in %.1f s\n",
+           secs_from_now(dnum(d, "next_retry_ms")));
+}
+
 static int status_json(const struct cli *cli, const struct status *st,
                        const char *server, struct sb_err *err)
 {
@@ -105,6 +176,13 @@ static int status_json(const struct cli *cli, const struct status *st,
     cJSON_Delete(j);
     return sb_err_set(err, SB_ENOMEM, NULL);
   }
+  {
+    cJSON *d = daemon_status(cli->db);
+    if (d != NULL)
+      cJSON_AddItemToObject(j, "daemon", d);
+    else
+      cJSON_AddNullToObject(j, "daemon");
+  }
   rc = util_print_json(j, err);
   cJSON_Delete(j);
   return rc;
@@ -129,6 +207,11 @@ static void status_plain(const struct cli *cli, const struct status *st,
     printf("rejected by the hub: %llu (see `sambang conflicts`)\n",
            (unsigned long long)st->rejected);
   printf("open conflicts: %llu\n", (unsigned long long)st->conflicts);
+  {
+    cJSON *d = daemon_status(cli->db);
+    daemon_plain(d);
+    cJSON_Delete(d);
+  }
 }
 
 int cmd_status(struct cli *cli, int argc, char **argv, struct sb_err *err)

@@ -87,6 +87,18 @@ static const struct command commands[] = {
      "seen every value the field holds here, so they all give way to it, "
      "on every device once it syncs. Writing a field of a record in a "
      "delete conflict keeps the record."},
+    {"sync", cmd_sync, "[--once [--server URL] [--token T] [--config F]]",
+     "sync with the hub now; prints what moved",
+     "Asks the running sambangd for a sync cycle and waits for it: every "
+     "local change is pushed and the hub's feed is drained. Progress "
+     "(records pushed and pulled) shows on a terminal; the last line is "
+     "\"synced: pushed N, pulled M\" (--json: one object). --once runs "
+     "the cycle in this process, with the same code, when no daemon runs: "
+     "the hub and token come from the store (init --server --token), then "
+     "--config FILE (see deploy/sambangd.conf.example), then --server and "
+     "--token. Exit 0 only when everything was pushed (records the hub "
+     "refused are listed by conflicts) and the feed was drained; 1 when "
+     "the hub could not be reached or refused the device."},
     {"status", cmd_status, "",
      "replica id, record counts, unsynced changes, conflicts",
      "Prints this device's replica id, the store, its records per "
@@ -343,6 +355,9 @@ int main(int argc, char **argv)
   struct sb_err err = {0};
   int rc = run(&cli, argc, argv, &err);
 
+  /* A running daemon pushes the change within a second. */
+  if (cli.wrote)
+    control_notify(cli.db);
   util_release(&cli);
   if (rc == 0 && (fflush(stdout) != 0 || ferror(stdout))) {
     print_error("cannot write the output");

@@ -99,6 +99,7 @@ int write_one(struct cli *cli, const char *collection, const char *id,
   rc = write_fields(cli, collection, id, fields, must_exist, err);
   if (rc == 0)
     rc = store_commit(cli->store, err);
+  cli->wrote |= rc == 0;
   if (rc != 0)
     store_rollback(cli->store);
   return rc;

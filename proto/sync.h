@@ -72,6 +72,9 @@ int sync_config_copy(struct sync_config *dst, const struct sync_config *src,
  */
 int sync_config_load(struct sync_config *c, const char *path,
                      struct sb_err *err);
+/* Sets c's token from the first line of the file at path. */
+int sync_config_token_file(struct sync_config *c, const char *path,
+                           struct sb_err *err);
 /* Checks that server and token are set and the numbers are in range. */
 int sync_config_check(const struct sync_config *c, struct sb_err *err);
 
@@ -151,6 +154,10 @@ int sync_reconfigure(struct sync *s, const struct sync_config *cfg,
 /* The status now (counts read from the store). */
 int sync_status_get(struct sync *s, struct sync_status *out,
                     struct sb_err *err);
+
+/* The status without the counts read from the store (pending, rejected
+ * and conflicts are 0): cheap enough for every progress event. */
+void sync_status_quick(struct sync *s, struct sync_status *out);
 
 /* The status as one line of JSON (malloc'd, no newline; NULL on ENOMEM). */
 char *sync_status_json(const struct sync_status *st);

@@ -153,6 +153,18 @@ static char *read_token_file(const char *path, const char *where,
   return t;
 }
 
+int sync_config_token_file(struct sync_config *c, const char *path,
+                           struct sb_err *err)
+{
+  char *t = read_token_file(path, "--token-file", err);
+
+  if (t == NULL)
+    return err != NULL ? err->code : SB_EINVAL;
+  free(c->token);
+  c->token = t;
+  return 0;
+}
+
 /* Replaces *slot with a copy of v. */
 static int set_str(char **slot, const char *v, struct sb_err *err)
 {

@@ -1,0 +1,243 @@
+/*
+ * cmd_sync.c - `sambang sync`: one full sync cycle, now.
+ *
+ * With a daemon running for the store, it asks the daemon (control
+ * socket) and follows its progress. With --once it runs the cycle itself,
+ * in-process, with the very engine the daemon uses (proto/sync.h): push
+ * every pending change, pull until the feed is drained, then stop.
+ */
+#include "compat.h"
+
+#include "cli.h"
+
+#include "sync.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define SYNC_READ_TIMEOUT_MS (10 * 60 * 1000)
+
+struct progress {
+  bool tty; /* progress lines on stderr */
+  bool json;
+  bool done, ok;
+  uint64_t pushed, pulled, rejected;
+  char error[SB_ERR_MSG_MAX];
+  struct sync_status last; /* --once: the engine's final status */
+};
+
+static void show_progress(struct progress *p)
+{
+  if (p->tty)
+    fprintf(stderr, "\rpushed %llu, pulled %llu", (unsigned long long)p->pushed,
+            (unsigned long long)p->pulled);
+}
+
+/* The result: stdout line(s), and the error for a failure. */
+static int report(struct progress *p, struct sb_err *err)
+{
+  if (p->tty)
+    fputc('\n', stderr);
+  if (!p->ok)
+    return sb_err_set(err, SB_EIO, "sync failed: %s", p->error);
+  if (p->json) {
+    printf("{\"ok\":true,\"pulled\":%llu,\"pushed\":%llu,\"rejected\":%llu}\n",
+           (unsigned long long)p->pulled, (unsigned long long)p->pushed,
+           (unsigned long long)p->rejected);
+    return 0;
+  }
+  printf("synced: pushed %llu, pulled %llu\n", (unsigned long long)p->pushed,
+         (unsigned long long)p->pulled);
+  if (p->rejected > 0)
+    printf("rejected %llu: the hub refused them (see `sambang conflicts`)\n",
+           (unsigned long long)p->rejected);
+  return 0;
+}
+
+/* --- through the daemon ----------------------------------------------------
+ */
+
+static uint64_t num(const cJSON *j, const char *name)
+{
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, name);
+  return cJSON_IsNumber(v) && v->valuedouble >= 0 ? (uint64_t)v->valuedouble
+                                                  : 0;
+}
+
+static int daemon_line(const char *line, void *ctx)
+{
+  struct progress *p = ctx;
+  cJSON *j = cJSON_Parse(line);
+  const cJSON *ev = cJSON_GetObjectItemCaseSensitive(j, "event");
+  const cJSON *ok = cJSON_GetObjectItemCaseSensitive(j, "ok");
+  const cJSON *error = cJSON_GetObjectItemCaseSensitive(j, "error");
+  int rc = 1;
+
+  if (cJSON_IsString(error))
+    snprintf(p->error, sizeof(p->error), "%s", error->valuestring);
+  if (!cJSON_IsString(ev)) {
+    /* {"ok":false,"error":...}: the daemon refused the request. */
+    if (!p->error[0])
+      snprintf(p->error, sizeof(p->error), "sambangd answered: %.200s", line);
+    p->ok = false;
+    rc = 0;
+  } else {
+    p->pushed = num(j, "pushed");
+    p->pulled = num(j, "pulled");
+    p->rejected = num(j, "rejected");
+    if (strcmp(ev->valuestring, "done") == 0) {
+      p->ok = cJSON_IsTrue(ok);
+      rc = 0;
+    } else {
+      show_progress(p);
+    }
+  }
+  cJSON_Delete(j);
+  return rc;
+}
+
+static int sync_daemon(struct cli *cli, struct progress *p, struct sb_err *err)
+{
+  int rc = control_request(cli->db, "{\"cmd\":\"sync\"}", SYNC_READ_TIMEOUT_MS,
+                           daemon_line, p, err);
+
+  if (rc == SB_ENOTFOUND)
+    return sb_err_set(err, SB_EIO,
+                      "no sambangd is running for %s; use `sambang sync "
+                      "--once`",
+                      cli->db);
+  return rc != 0 ? rc : report(p, err);
+}
+
+/* --- in-process (--once)
+ * ------------------------------------------------------ */
+
+static void once_event(struct sync *s, enum sync_event ev, void *ctx)
+{
+  struct progress *p = ctx;
+
+  sync_status_quick(s, &p->last);
+  p->pushed = p->last.cycle_pushed;
+  p->pulled = p->last.cycle_pulled;
+  switch (ev) {
+  case SYNC_EV_PROGRESS:
+    show_progress(p);
+    break;
+  case SYNC_EV_CYCLE_DONE:
+    p->ok = true;
+    p->done = true;
+    sync_stop(s);
+    break;
+  case SYNC_EV_FAILED:
+  case SYNC_EV_HALTED:
+    p->ok = false;
+    p->done = true;
+    snprintf(p->error, sizeof(p->error), "%s", p->last.last_error);
+    sync_stop(s);
+    break;
+  case SYNC_EV_STOPPED:
+    break;
+  }
+}
+
+/* Settings: the store's server and token, the config file, the options. */
+static int once_config(struct cli *cli, struct sync_config *c,
+                       const char *config, const char *server,
+                       const char *token, struct sb_err *err)
+{
+  char *v;
+  int rc;
+
+  if (store_meta_get(cli->store, "server", &v, NULL) == 0)
+    c->server = v;
+  if (store_meta_get(cli->store, "token", &v, NULL) == 0)
+    c->token = v;
+  if (config != NULL && (rc = sync_config_load(c, config, err)) != 0)
+    return rc;
+  if (server != NULL) {
+    free(c->server);
+    c->server = strdup(server);
+  }
+  if (token != NULL) {
+    free(c->token);
+    c->token = strdup(token);
+  }
+  c->once = true;
+  return sync_config_check(c, err);
+}
+
+static int sync_once(struct cli *cli, struct progress *p, const char *config,
+                     const char *server, const char *token, struct sb_err *err)
+{
+  struct sync_config c;
+  struct store_counts n;
+  struct sync *s = NULL;
+  uv_loop_t loop;
+  int rc;
+
+  rc = util_open(cli, err);
+  if (rc != 0)
+    return rc;
+  sync_config_init(&c);
+  rc = once_config(cli, &c, config, server, token, err);
+  if (rc == 0 && uv_loop_init(&loop) != 0)
+    rc = sb_err_set(err, SB_EIO, "cannot start an event loop");
+  else if (rc == 0) {
+    rc = sync_new(&loop, cli->store, &c, &s, err);
+    if (rc == 0) {
+      sync_set_listener(s, once_event, p);
+      sync_start(s);
+      uv_run(&loop, UV_RUN_DEFAULT);
+      sync_free(s);
+    }
+    uv_loop_close(&loop);
+  }
+  sync_config_release(&c);
+  if (rc != 0)
+    return rc;
+  if (store_count(cli->store, NULL, &n, NULL) == 0)
+    p->rejected = n.rejected;
+  return report(p, err);
+}
+
+int cmd_sync(struct cli *cli, int argc, char **argv, struct sb_err *err)
+{
+  struct progress p = {.tty = isatty(2) == 1, .json = cli->json};
+  const char *config = NULL, *server = NULL, *token = NULL, *v;
+  bool once = false;
+  int i, rc;
+
+  for (i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--once") == 0) {
+      once = true;
+    } else if ((rc = util_opt(argc, argv, &i, "server", &v, err)) != 0) {
+      if (rc < 0)
+        return rc;
+      server = v;
+    } else if ((rc = util_opt(argc, argv, &i, "token", &v, err)) != 0) {
+      if (rc < 0)
+        return rc;
+      token = v;
+    } else if ((rc = util_opt(argc, argv, &i, "config", &v, err)) != 0) {
+      if (rc < 0)
+        return rc;
+      config = v;
+    } else {
+      return argv[i][0] == '-'
+                 ? util_bad_option("sync", argv[i], err)
+                 : util_usage(err, "sync takes no arguments (see sambang "
+                                   "sync --help)");
+    }
+  }
+  if (!once && (server != NULL || token != NULL || config != NULL))
+    return util_usage(err, "--server, --token and --config go with --once "
+                           "(a running daemon has its own settings)");
+  if (p.json)
+    p.tty = false;
+  if (once)
+    return sync_once(cli, &p, config, server, token, err);
+  return sync_daemon(cli, &p, err);
+}

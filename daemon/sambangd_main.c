@@ -1,0 +1,438 @@
+/*
+ * sambangd_main.c - `sambangd`, the field daemon: keeps one device's store
+ * in sync with the hub, by itself, whenever the network allows.
+ *
+ * One libuv loop runs the sync engine (proto/sync.h), the control socket
+ * (control.h) and the signals: SIGTERM/SIGINT stop cleanly (transfers
+ * aborted, no transaction left open), SIGHUP reloads the config file.
+ * Settings, lowest first: built-in defaults, the store's own (`sambang
+ * init --server --token`), the config file, the command line.
+ * Exit codes: 0 ok, 1 failure, 2 usage, 5 another daemon runs, 6 store
+ * unusable.
+ */
+#include "compat.h"
+
+#include "control.h"
+#include "log.h"
+#include "store.h"
+#include "sync.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+#include <uv.h>
+
+#define EXIT_USAGE 2
+#define EXIT_LOCKED 5
+#define EXIT_UNUSABLE 6
+
+static const char usage[] =
+    "usage: sambangd [--db PATH] [OPTIONS]\n"
+    "\n"
+    "The field daemon: pushes this device's changes to the hub and pulls\n"
+    "everyone else's, by itself, whenever the hub can be reached; backs off\n"
+    "while it cannot. Runs until SIGTERM or SIGINT (or `stop` on the control\n"
+    "socket); SIGHUP reloads the config file. Logs to stderr.\n"
+    "\n"
+    "The store is --db PATH, else $SAMBANG_DB, else\n"
+    "$XDG_DATA_HOME/sambang/store.db, else ~/.local/share/sambang/store.db.\n"
+    "The hub and token come from the store (sambang init --server --token),\n"
+    "then the config file, then these options:\n"
+    "\n"
+    "  --config FILE        settings file (deploy/sambangd.conf.example)\n"
+    "  --server URL         the hub, e.g. https://hub.example.org\n"
+    "  --token TOKEN        this device's token (sambang-hub device add)\n"
+    "  --token-file FILE    read the token from FILE\n"
+    "  --ca-file FILE       CA certificates to verify the hub with\n"
+    "  --backoff-cap SECS   longest wait between retries (default 300)\n"
+    "  --wait SECS          long-poll wait (default 50, at most 60)\n"
+    "  --socket PATH        control socket (default: the store path + .sock)\n"
+    "  -h, --help           this help\n"
+    "  --version            the version\n"
+    "\n"
+    "Control socket: line-delimited JSON, see daemon/CONTROL.md; `sambang\n"
+    "status` and `sambang sync` use it.\n";
+
+struct options {
+  const char *db, *config, *server, *token, *token_file, *ca_file;
+  const char *backoff_cap, *wait, *socket;
+};
+
+struct daemon {
+  uv_loop_t loop;
+  struct store *store;
+  struct sync *engine;
+  struct control *control;
+  struct options opt;
+  char *db;
+  uv_signal_t sigterm, sigint, sighup;
+  bool stopping;
+  int exit_code;
+};
+
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt,
+                                                             ...)
+{
+  va_list ap;
+
+  fputs("sambangd: ", stderr);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputs(" (see sambangd --help)\n", stderr);
+  return EXIT_USAGE;
+}
+
+/* "--name VALUE" or "--name=VALUE": 1 and *v set, 0 other, -1 no value. */
+static int match_opt(int argc, char **argv, int *i, const char *name,
+                     const char **v)
+{
+  const char *a = argv[*i];
+  size_t n = strlen(name);
+
+  if (strncmp(a, "--", 2) != 0 || strncmp(a + 2, name, n) != 0)
+    return 0;
+  if (a[2 + n] == '=') {
+    *v = a + 3 + n;
+    return 1;
+  }
+  if (a[2 + n] != '\0')
+    return 0;
+  if (*i + 1 >= argc)
+    return -1;
+  *v = argv[++*i];
+  return 1;
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+  static const char *const names[] = {"db",          "config",     "server",
+                                      "token",       "token-file", "ca-file",
+                                      "backoff-cap", "wait",       "socket"};
+  const char **slots[] = {&o->db,          &o->config,     &o->server,
+                          &o->token,       &o->token_file, &o->ca_file,
+                          &o->backoff_cap, &o->wait,       &o->socket};
+  int i;
+  size_t k;
+
+  for (i = 1; i < argc; i++) {
+    int m = 0;
+    for (k = 0; k < sizeof(names) / sizeof(names[0]) && m == 0; k++) {
+      m = match_opt(argc, argv, &i, names[k], slots[k]);
+      if (m < 0)
+        return usage_error("--%s needs a value", names[k]);
+    }
+    if (m == 0)
+      return argv[i][0] == '-' ? usage_error("unknown option %s", argv[i])
+                               : usage_error("unexpected argument %s", argv[i]);
+  }
+  if (o->token != NULL && o->token_file != NULL)
+    return usage_error("%s", "give --token or --token-file, not both");
+  return 0;
+}
+
+/* The store path as the CLI finds it (sambang --help). */
+static char *db_path(const char *given)
+{
+  const char *env = getenv("SAMBANG_DB"), *xdg = getenv("XDG_DATA_HOME");
+  const char *home = getenv("HOME");
+  char buf[4096];
+
+  if (given != NULL)
+    return strdup(given);
+  if (env != NULL && env[0] != '\0')
+    return strdup(env);
+  if (xdg != NULL && xdg[0] != '\0')
+    snprintf(buf, sizeof(buf), "%s/sambang/store.db", xdg);
+  else
+    snprintf(buf, sizeof(buf), "%s/.local/share/sambang/store.db",
+             home != NULL ? home : ".");
+  return strdup(buf);
+}
+
+/* A whole number of seconds from an option, as ms. */
+static int secs_opt(const char *name, const char *v, uint64_t lo, uint64_t hi,
+                    uint64_t *out, struct sb_err *err)
+{
+  char *end;
+  unsigned long long n;
+
+  errno = 0;
+  n = strtoull(v, &end, 10);
+  if (v[0] < '0' || v[0] > '9' || *end != '\0' || errno != 0 || n < lo ||
+      n > hi)
+    return sb_err_set(err, SB_EINVAL,
+                      "--%s must be a whole number of seconds from %llu to "
+                      "%llu, got \"%.40s\"",
+                      name, (unsigned long long)lo, (unsigned long long)hi, v);
+  *out = (uint64_t)n;
+  return 0;
+}
+
+/* Builds the settings: store meta < config file < options. */
+static int load_config(struct daemon *d, struct sync_config *c,
+                       struct sb_err *err)
+{
+  const struct options *o = &d->opt;
+  char *v = NULL;
+  uint64_t n;
+  int rc;
+
+  sync_config_init(c);
+  if (store_meta_get(d->store, "server", &v, NULL) == 0) {
+    c->server = v;
+    v = NULL;
+  }
+  if (store_meta_get(d->store, "token", &v, NULL) == 0) {
+    c->token = v;
+    v = NULL;
+  }
+  if (o->config != NULL && (rc = sync_config_load(c, o->config, err)) != 0)
+    return rc;
+  if (o->server != NULL) {
+    free(c->server);
+    c->server = strdup(o->server);
+  }
+  if (o->token != NULL) {
+    free(c->token);
+    c->token = strdup(o->token);
+  }
+  if (o->token_file != NULL &&
+      (rc = sync_config_token_file(c, o->token_file, err)) != 0)
+    return rc;
+  if (o->ca_file != NULL) {
+    free(c->ca_file);
+    c->ca_file = strdup(o->ca_file);
+  }
+  if (o->backoff_cap != NULL) {
+    rc = secs_opt("backoff-cap", o->backoff_cap, 1, 86400, &n, err);
+    if (rc != 0)
+      return rc;
+    c->backoff_cap_ms = n * 1000;
+    if (c->backoff_min_ms > c->backoff_cap_ms)
+      c->backoff_min_ms = c->backoff_cap_ms;
+  }
+  if (o->wait != NULL) {
+    rc = secs_opt("wait", o->wait, 1, 60, &n, err);
+    if (rc != 0)
+      return rc;
+    c->wait_s = (unsigned)n;
+  }
+  return sync_config_check(c, err);
+}
+
+/* --- events and signals ----------------------------------------------------
+ */
+
+static void on_event(struct sync *s, enum sync_event ev, void *ctx)
+{
+  struct daemon *d = ctx;
+  struct sync_status st;
+
+  sync_status_quick(s, &st);
+  switch (ev) {
+  case SYNC_EV_PROGRESS:
+    break;
+  case SYNC_EV_CYCLE_DONE:
+    if (st.cycle_pushed > 0 || st.cycle_pulled > 0)
+      log_msg(LOG_LEVEL_INFO, "synced: pushed %llu, pulled %llu",
+              (unsigned long long)st.cycle_pushed,
+              (unsigned long long)st.cycle_pulled);
+    break;
+  case SYNC_EV_FAILED:
+    log_msg(LOG_LEVEL_WARN, "%s; retrying in %.1f s", st.last_error,
+            st.next_retry_ms > 0
+                ? (double)(st.next_retry_ms - (int64_t)time(NULL) * 1000) / 1000
+                : 0.0);
+    break;
+  case SYNC_EV_HALTED:
+    log_msg(LOG_LEVEL_ERROR,
+            "%s; syncing stopped (re-enrol the device, "
+            "then `sambang sync` or SIGHUP)",
+            st.last_error);
+    break;
+  case SYNC_EV_STOPPED:
+    break;
+  }
+  control_event(d->control, ev);
+  if (ev == SYNC_EV_STOPPED) {
+    uv_close((uv_handle_t *)&d->sigterm, NULL);
+    uv_close((uv_handle_t *)&d->sigint, NULL);
+    uv_close((uv_handle_t *)&d->sighup, NULL);
+  }
+}
+
+static void control_closed(void *ctx)
+{
+  struct daemon *d = ctx;
+  sync_stop(d->engine);
+}
+
+static void daemon_stop(void *ctx)
+{
+  struct daemon *d = ctx;
+
+  if (d->stopping)
+    return;
+  d->stopping = true;
+  control_event(d->control, SYNC_EV_STOPPED);
+  control_close(d->control, control_closed, d);
+  d->control = NULL;
+}
+
+static void reload(struct daemon *d)
+{
+  struct sync_config c;
+  struct sb_err err = {0};
+  int rc = load_config(d, &c, &err);
+
+  if (rc == 0)
+    rc = sync_reconfigure(d->engine, &c, &err);
+  if (rc == 0)
+    log_msg(LOG_LEVEL_INFO, "SIGHUP: settings reloaded (hub %s)", c.server);
+  else
+    log_msg(LOG_LEVEL_ERROR, "SIGHUP: %s; keeping the settings in use",
+            err.msg);
+  sync_config_release(&c);
+}
+
+static void on_signal(uv_signal_t *sig, int signum)
+{
+  struct daemon *d = sig->data;
+
+  if (signum == SIGHUP) {
+    reload(d);
+    return;
+  }
+  log_msg(LOG_LEVEL_INFO, "signal %d: stopping", signum);
+  daemon_stop(d);
+}
+
+/* --- main -------------------------------------------------------------------
+ */
+
+/* An exclusive lock on DB.lock for the daemon's lifetime (fd kept open). */
+static int lock_store(const char *db, struct sb_err *err)
+{
+  char path[4200];
+  int fd;
+
+  snprintf(path, sizeof(path), "%s.lock", db);
+  fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return sb_err_set(err, SB_EIO, "cannot open lock file %s: %s", path,
+                      strerror(errno));
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    close(fd);
+    return sb_err_set(err, SB_EBUSY,
+                      "another sambangd is already running for %s", db);
+  }
+  return 0;
+}
+
+static int exit_for(int code)
+{
+  switch (code) {
+  case SB_EBUSY:
+    return EXIT_LOCKED;
+  case SB_ENOTFOUND:
+  case SB_ENOTSTORE:
+  case SB_ECORRUPT:
+  case SB_EVERSION:
+  case SB_EREADONLY:
+    return EXIT_UNUSABLE;
+  case SB_EINVAL:
+    return EXIT_USAGE;
+  default:
+    return 1;
+  }
+}
+
+static int run(struct daemon *d, struct sb_err *err)
+{
+  struct sync_config c;
+  char sock[4200];
+  int rc;
+
+  d->db = db_path(d->opt.db);
+  if (d->db == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  rc = store_open(d->db, &d->store, err);
+  if (rc == 0)
+    rc = lock_store(d->db, err);
+  if (rc != 0)
+    return rc;
+  rc = load_config(d, &c, err);
+  if (rc == 0)
+    rc = sync_new(&d->loop, d->store, &c, &d->engine, err);
+  if (rc != 0) {
+    sync_config_release(&c);
+    return rc;
+  }
+  snprintf(sock, sizeof(sock), "%s.sock", d->db);
+  rc = control_open(&d->loop, d->opt.socket != NULL ? d->opt.socket : sock,
+                    d->engine, daemon_stop, d, &d->control, err);
+  if (rc != 0) {
+    sync_config_release(&c);
+    return rc;
+  }
+  sync_set_listener(d->engine, on_event, d);
+  uv_signal_init(&d->loop, &d->sigterm);
+  uv_signal_init(&d->loop, &d->sigint);
+  uv_signal_init(&d->loop, &d->sighup);
+  d->sigterm.data = d->sigint.data = d->sighup.data = d;
+  uv_signal_start(&d->sigterm, on_signal, SIGTERM);
+  uv_signal_start(&d->sigint, on_signal, SIGINT);
+  uv_signal_start(&d->sighup, on_signal, SIGHUP);
+  log_msg(LOG_LEVEL_INFO, "syncing %s (replica %s) with %s", d->db,
+          store_replica(d->store), c.server);
+  sync_config_release(&c);
+  sync_start(d->engine);
+  uv_run(&d->loop, UV_RUN_DEFAULT);
+  return 0;
+}
+
+int main(int argc, char **argv)
+{
+  struct daemon d;
+  struct sb_err err = {0};
+  int i, rc;
+
+  memset(&d, 0, sizeof(d));
+  for (i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+      fputs(usage, stdout);
+      return 0;
+    }
+    if (strcmp(argv[i], "--version") == 0) {
+      printf("sambangd %s\n", SAMBANG_VERSION);
+      return 0;
+    }
+  }
+  rc = parse_args(argc, argv, &d.opt);
+  if (rc != 0)
+    return rc;
+  signal(SIGPIPE, SIG_IGN);
+  uv_loop_init(&d.loop);
+  rc = run(&d, &err);
+  if (rc != 0)
+    fprintf(stderr, "sambangd: %s\n", err.msg[0] ? err.msg : sb_strerror(rc));
+  /* Closes whatever is left open (after a failed start). */
+  if (d.control != NULL)
+    control_close(d.control, NULL, NULL);
+  if (d.engine != NULL && rc != 0)
+    sync_stop(d.engine);
+  uv_run(&d.loop, UV_RUN_DEFAULT);
+  sync_free(d.engine);
+  uv_loop_close(&d.loop);
+  store_close(d.store);
+  free(d.db);
+  return rc == 0 ? 0 : exit_for(rc);
+}

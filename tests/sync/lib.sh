@@ -1,0 +1,130 @@
+# lib.sh - helpers for the sync tests (sourced by tests/sync/test_*.sh).
+#
+# A real hub and real field devices on loopback: each device is a store
+# ($WORK/NAME.db) enrolled with its own token, synced by `sambang sync
+# --once` or by a running sambangd. Everything the hub helpers offer
+# (tests/hub/lib.sh: start_hub, stop_hub, dev, hub_export, fail...) is here
+# too. Waits are on conditions (wait_until), bounded, never plain sleeps.
+#
+#   enrol NAME                  device store NAME, enrolled at the hub ($URL)
+#   start_hub_at PORT [ARGS]    (re)start the hub on a known port
+#   kill_hub                    kill -9 the hub (by pid)
+#   start_daemon NAME [ARGS]    sambangd on NAME's store, in the background
+#   stop_daemon NAME            SIGTERM; checks the exit status is 0
+#   kill_daemon NAME            kill -9
+#   wait_until SECONDS CMD...   polls CMD every 50 ms; fails after SECONDS
+#   converged NAMES...          true if every device's export is the hub's
+#   expect_converged NAMES...   fails with a diff if not
+: "${SAMBANGD:?set SAMBANGD to the sambangd binary}"
+. "$(dirname "${BASH_SOURCE[0]}")/../hub/lib.sh"
+
+declare -A DPID=()
+PORT=
+
+# Kill daemons too at exit (the hub's cleanup runs after).
+sync_cleanup() {
+  local n
+  for n in "${!DPID[@]}"; do
+    kill -KILL "${DPID[$n]}" 2>/dev/null || true
+  done
+  cleanup
+}
+trap sync_cleanup EXIT
+
+# Shows the daemons' logs when a test fails.
+fail_logs() {
+  local f
+  for f in "$WORK"/*.log; do
+    echo "--- $f (tail):" >&2
+    tail -n 15 "$f" >&2 || true
+  done
+}
+
+enrol() {
+  local name=$1 token
+  token=$("$HUB" device add "$name") || fail "device add $name failed"
+  dev "$name" init --server "$URL" --token "$token" >/dev/null ||
+    fail "init of device $name failed"
+}
+
+start_hub_at() {
+  local port=$1 line
+  shift
+  exec 3< <(exec "$HUB" serve --listen "127.0.0.1:$port" "$@" \
+    2>>"$WORK/hub.log")
+  HUB_PID=$!
+  read -r -t 30 line <&3 || fail "the hub did not start on port $port"
+  URL=http://127.0.0.1:${line##*:}
+  PORT=${line##*:}
+}
+
+kill_hub() {
+  kill -KILL "$HUB_PID" 2>/dev/null || true
+  wait "$HUB_PID" 2>/dev/null || true
+  exec 3<&-
+  HUB_PID=
+}
+
+start_daemon() {
+  local name=$1
+  shift
+  SAMBANG_DB=$WORK/$name.db "$SAMBANGD" "$@" 2>>"$WORK/$name.log" &
+  DPID[$name]=$!
+  wait_until 10 test -S "$WORK/$name.db.sock"
+}
+
+stop_daemon() {
+  local name=$1 rc=0
+  kill -TERM "${DPID[$name]}"
+  wait "${DPID[$name]}" || rc=$?
+  unset "DPID[$name]"
+  [ "$rc" -eq 0 ] || { fail_logs; fail "sambangd $name exited with $rc"; }
+}
+
+kill_daemon() {
+  local name=$1
+  kill -KILL "${DPID[$name]}" 2>/dev/null || true
+  wait "${DPID[$name]}" 2>/dev/null || true
+  unset "DPID[$name]"
+}
+
+wait_until() {
+  local limit=$1 i=0
+  shift
+  while ! "$@" >/dev/null 2>&1; do
+    i=$((i + 1))
+    if [ "$i" -gt $((limit * 20)) ]; then
+      fail_logs
+      fail "timed out after ${limit}s waiting for: $*"
+    fi
+    sleep 0.05
+  done
+}
+
+converged() {
+  local n
+  "$HUB" export >"$WORK/hub.export" || return 1
+  for n in "$@"; do
+    dev "$n" export >"$WORK/$n.export" || return 1
+    cmp -s "$WORK/hub.export" "$WORK/$n.export" || return 1
+  done
+}
+
+expect_converged() {
+  local n
+  if ! converged "$@"; then
+    for n in "$@"; do
+      echo "--- diff hub $n:" >&2
+      diff "$WORK/hub.export" "$WORK/$n.export" | head -n 10 >&2 || true
+    done
+    fail_logs
+    fail "devices $* did not converge with the hub"
+  fi
+}
+
+# sync_once NAME: one in-process cycle; fails the test if it fails.
+sync_once() {
+  local name=$1
+  dev "$name" sync --once >"$OUT" 2>"$ERR" ||
+    fail "sambang sync --once on $name failed"
+}

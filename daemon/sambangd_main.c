@@ -182,7 +182,7 @@ static int load_config(struct daemon *d, struct sync_config *c,
 {
   const struct options *o = &d->opt;
   char *v = NULL;
-  uint64_t n;
+  uint64_t n = 0;
   int rc;
 
   sync_config_init(c);

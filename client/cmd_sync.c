@@ -42,7 +42,7 @@ static int report(struct progress *p, struct sb_err *err)
   if (p->tty)
     fputc('\n', stderr);
   if (!p->ok)
-    return sb_err_set(err, SB_EIO, "sync failed: %s", p->error);
+    return sb_err_set(err, SB_ENETWORK, "sync failed: %s", p->error);
   if (p->json) {
     printf("{\"ok\":true,\"pulled\":%llu,\"pushed\":%llu,\"rejected\":%llu}\n",
            (unsigned long long)p->pulled, (unsigned long long)p->pushed,
@@ -105,7 +105,7 @@ static int sync_daemon(struct cli *cli, struct progress *p, struct sb_err *err)
                            daemon_line, p, err);
 
   if (rc == SB_ENOTFOUND)
-    return sb_err_set(err, SB_EIO,
+    return sb_err_set(err, SB_ENETWORK,
                       "no sambangd is running for %s; use `sambang sync "
                       "--once`",
                       cli->db);
@@ -184,7 +184,7 @@ static int sync_once(struct cli *cli, struct progress *p, const char *config,
   sync_config_init(&c);
   rc = once_config(cli, &c, config, server, token, err);
   if (rc == 0 && uv_loop_init(&loop) != 0)
-    rc = sb_err_set(err, SB_EIO, "cannot start an event loop");
+    rc = sb_err_set(err, SB_EINTERNAL, "cannot start an event loop");
   else if (rc == 0) {
     rc = sync_new(&loop, cli->store, &c, &s, err);
     if (rc == 0) {

@@ -52,7 +52,7 @@ int control_request(const char *db, const char *request, int timeout_ms,
     return rc;
   fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
-    return sb_err_set(err, SB_EIO, "cannot make a socket: %s", strerror(errno));
+    return sb_err_set(err, SB_ENETWORK, "cannot make a socket: %s", strerror(errno));
   set_timeout(fd, timeout_ms);
   if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
     close(fd);
@@ -60,7 +60,7 @@ int control_request(const char *db, const char *request, int timeout_ms,
   }
   if (send(fd, request, strlen(request), MSG_NOSIGNAL) < 0 ||
       send(fd, "\n", 1, MSG_NOSIGNAL) < 0) {
-    rc = sb_err_set(err, SB_EIO, "cannot talk to sambangd (%s): %s",
+    rc = sb_err_set(err, SB_ENETWORK, "cannot talk to sambangd (%s): %s",
                     sun.sun_path, strerror(errno));
     goto done;
   }
@@ -70,7 +70,7 @@ int control_request(const char *db, const char *request, int timeout_ms,
     char *nl;
 
     if (n <= 0) {
-      rc = sb_err_set(err, SB_EIO,
+      rc = sb_err_set(err, SB_ENETWORK,
                       n == 0 ? "sambangd closed the control connection"
                              : "no answer from sambangd (%s)",
                       strerror(errno));

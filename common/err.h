@@ -33,7 +33,8 @@
   X(CONFLICT, -16, "conflict")                                                 \
   X(AUTH, -17, "not authorised")                                               \
   X(PROTOCOL, -18, "protocol error")                                           \
-  X(INTERNAL, -19, "internal error")
+  X(INTERNAL, -19, "internal error")                                           \
+  X(NETWORK, -20, "the hub cannot be reached")
 
 enum sb_code {
   SB_OK = 0,

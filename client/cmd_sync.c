@@ -23,6 +23,7 @@
 struct progress {
   bool tty; /* progress lines on stderr */
   bool json;
+  bool once; /* in-process: the bytes moved are known */
   bool done, ok;
   uint64_t pushed, pulled, rejected;
   char error[SB_ERR_MSG_MAX];
@@ -43,10 +44,22 @@ static int report(struct progress *p, struct sb_err *err)
     fputc('\n', stderr);
   if (!p->ok)
     return sb_err_set(err, SB_ENETWORK, "sync failed: %s", p->error);
-  if (p->json) {
+  if (p->json && !p->once) {
     printf("{\"ok\":true,\"pulled\":%llu,\"pushed\":%llu,\"rejected\":%llu}\n",
            (unsigned long long)p->pulled, (unsigned long long)p->pushed,
            (unsigned long long)p->rejected);
+    return 0;
+  }
+  if (p->json) {
+    /* --once knows the bytes it moved: body bytes on the wire and as JSON. */
+    printf("{\"json_down\":%llu,\"json_up\":%llu,\"ok\":true,\"pulled\":%llu,"
+           "\"pushed\":%llu,\"rejected\":%llu,\"wire_down\":%llu,"
+           "\"wire_up\":%llu}\n",
+           (unsigned long long)p->last.json_down,
+           (unsigned long long)p->last.json_up, (unsigned long long)p->pulled,
+           (unsigned long long)p->pushed, (unsigned long long)p->rejected,
+           (unsigned long long)p->last.wire_down,
+           (unsigned long long)p->last.wire_up);
     return 0;
   }
   printf("synced: pushed %llu, pulled %llu\n", (unsigned long long)p->pushed,
@@ -237,6 +250,7 @@ int cmd_sync(struct cli *cli, int argc, char **argv, struct sb_err *err)
                            "(a running daemon has its own settings)");
   if (p.json)
     p.tty = false;
+  p.once = once;
   if (once)
     return sync_once(cli, &p, config, server, token, err);
   return sync_daemon(cli, &p, err);

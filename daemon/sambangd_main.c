@@ -19,6 +19,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -58,7 +61,11 @@ static const char usage[] =
     "  --version            the version\n"
     "\n"
     "Control socket: line-delimited JSON, see daemon/CONTROL.md; `sambang\n"
-    "status` and `sambang sync` use it.\n";
+    "status` and `sambang sync` use it.\n"
+    "\n"
+    "Exit status: 0 stopped cleanly, 1 failure, 2 bad options or settings\n"
+    "(no hub or token, a bad config file), 5 another sambangd runs for the\n"
+    "store, 6 the store is missing or unusable.\n";
 
 struct options {
   const char *db, *config, *server, *token, *token_file, *ca_file;
@@ -194,8 +201,14 @@ static int load_config(struct daemon *d, struct sync_config *c,
     c->token = v;
     v = NULL;
   }
-  if (o->config != NULL && (rc = sync_config_load(c, o->config, err)) != 0)
+  if (o->config != NULL && (rc = sync_config_load(c, o->config, err)) != 0) {
+    /* A missing config file is a usage error, not a missing store. */
+    if (rc == SB_ENOTFOUND) {
+      err->code = SB_EINVAL;
+      rc = SB_EINVAL;
+    }
     return rc;
+  }
   if (o->server != NULL) {
     free(c->server);
     c->server = strdup(o->server);
@@ -245,6 +258,11 @@ static void on_event(struct sync *s, enum sync_event ev, void *ctx)
       log_msg(LOG_LEVEL_INFO, "synced: pushed %llu, pulled %llu",
               (unsigned long long)st.cycle_pushed,
               (unsigned long long)st.cycle_pulled);
+#ifdef __GLIBC__
+    /* Up to date and about to sleep in a long-poll: hand the memory a big
+     * sync used (pages of 1,000 records) back to the system. */
+    malloc_trim(0);
+#endif
     break;
   case SYNC_EV_FAILED:
     log_msg(LOG_LEVEL_WARN, "%s; retrying in %.1f s", st.last_error,

@@ -16,3 +16,5 @@ if [ -x "$build/tests/bench/bench_merge" ]; then
   echo "== merge (tests/bench/bench_merge.c)"
   "$build/tests/bench/bench_merge"
 fi
+echo "== field daemon (tests/bench/bench_sync.sh)"
+bash "$top/tests/bench/bench_sync.sh" "$build" "$work" "${SYNC_RECORDS:-100000}"

@@ -46,7 +46,12 @@ for ((k = 1; k <= KILLS; k++)); do
   sleep "0.$(printf '%03d' $((RANDOM % 250)))"
   kill_daemon d1
   kill_daemon d2
+  "$HUB" export | wc -l >>"$WORK/progress"
 done
+# The kills fell in the middle of the sync, not before or after it.
+mid=$(awk '$1 > 0 && $1 < 3000' "$WORK/progress" | wc -l)
+echo "hub record counts after each kill: $(tr '\n' ' ' <"$WORK/progress")"
+[ "$mid" -ge 1 ] || fail "no kill happened while the sync was under way"
 
 start_daemon d1 --config "$WORK/d.conf"
 start_daemon d2 --config "$WORK/d.conf"

@@ -12,9 +12,20 @@ RANDOM=$SEED
 
 expect_hub_ok init
 start_hub
+port=${URL##*:}
+# The devices reach the hub through the loopback proxy, which only delays
+# (up to 30 ms a chunk): the sync takes long enough for kills to land in it.
+: "${FAULTPROXY:?set FAULTPROXY to the faultproxy binary}"
+exec 4< <(exec "$FAULTPROXY" --listen 127.0.0.1:0 --target "127.0.0.1:$port" \
+  --delay-ms 30 2>>"$WORK/proxy.log")
+PROXY_PID=$!
+read -r -t 10 line <&4 || fail "the proxy did not start"
+trap 'kill -KILL $PROXY_PID 2>/dev/null; sync_cleanup' EXIT
+direct=$URL
+URL=http://127.0.0.1:${line##*:}
 enrol d1
 enrol d2
-port=${URL##*:}
+URL=$direct
 
 notes_jsonl() {
   local i pad
@@ -39,11 +50,23 @@ CONF
 start_daemon d1 --config "$WORK/d.conf"
 start_daemon d2 --config "$WORK/d.conf"
 
+# Each kill lands while the daemons are at work: once the hub's record
+# count has grown since the last restart (a push got through), a random
+# 0-100 ms later; after everything is pushed, at random (pulls).
+hub_count() { "$HUB" export | wc -l; }
+grew() { [ "$(hub_count)" -gt "$last" ] || [ "$last" -ge 3000 ]; }
+last=0
 for ((k = 1; k <= KILLS; k++)); do
-  sleep "0.$(printf '%03d' $((RANDOM % 250)))"
+  wait_until 30 grew
+  sleep "0.$(printf '%03d' $((RANDOM % 100)))"
   kill_hub
+  last=$(hub_count)
+  echo "$last" >>"$WORK/progress"
   start_hub_at "$port"
 done
+mid=$(awk '$1 > 0 && $1 < 3000' "$WORK/progress" | wc -l)
+echo "hub record counts at each kill: $(tr '\n' ' ' <"$WORK/progress")"
+[ "$mid" -ge 1 ] || fail "no kill happened while the sync was under way"
 
 wait_until 120 converged d1 d2
 stop_daemon d1

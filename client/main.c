@@ -98,7 +98,8 @@ static const struct command commands[] = {
      "--config FILE (see deploy/sambangd.conf.example), then --server and "
      "--token. Exit 0 only when everything was pushed (records the hub "
      "refused are listed by conflicts) and the feed was drained; 1 when "
-     "the hub could not be reached or refused the device."},
+     "the hub could not be reached or refused the device (or, without "
+     "--once, no daemon runs); 4 when no hub or token is set."},
     {"status", cmd_status, "",
      "replica id, record counts, unsynced changes, conflicts",
      "Prints this device's replica id, the store, its records per "

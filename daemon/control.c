@@ -240,7 +240,13 @@ static void read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
     /* A whole line: what was buffered plus base[start..i). */
     {
       size_t n = i - start;
-      char *l = realloc(cl->line, cl->len + n + 1);
+      char *l;
+      if (cl->len + n > CONTROL_LINE_MAX) {
+        send_error(cl, "request line over 64 KiB");
+        client_close(cl);
+        break;
+      }
+      l = realloc(cl->line, cl->len + n + 1);
       if (l == NULL) {
         client_close(cl);
         break;

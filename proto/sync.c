@@ -50,7 +50,8 @@ struct sync {
   void *ctx;
 
   uint64_t cycle, cycles_done;
-  bool again; /* another cycle was asked for while one runs */
+  bool again;    /* another cycle was asked for while one runs */
+  bool in_cycle; /* pushing and pulling (not listening, waiting, halted) */
   uint64_t cycle_pushed, cycle_pulled;
   uint64_t total_pushed, total_pulled;
   uint64_t wire_up, wire_down, json_up, json_down;
@@ -128,6 +129,7 @@ static void attempt_failed(struct sync *s, bool online, bool halt,
   vsnprintf(s->last_error, sizeof(s->last_error), fmt, ap);
   va_end(ap);
   s->online = online;
+  s->in_cycle = false;
   s->failures++;
   s->nkeys = 0;
   if (halt) {
@@ -484,6 +486,7 @@ static int apply_page(struct sync *s, const struct changes_page *p,
 
 static void cycle_done(struct sync *s)
 {
+  s->in_cycle = false;
   s->cycles_done++;
   s->failures = 0;
   s->last_error[0] = '\0';
@@ -534,7 +537,7 @@ static void pull_done(const struct http_reply *r, void *ctx)
   struct sync *s = ctx;
   struct changes_page page;
   struct sb_err err = {0};
-  bool listening = s->phase == SYNC_LISTEN, tried = false, ahead = false;
+  bool tried = false, ahead = false;
   int rc;
 
   count_bytes(s, r);
@@ -571,7 +574,7 @@ static void pull_done(const struct http_reply *r, void *ctx)
     ; /* the next page is on its way (or its request failed already) */
   else if (page.more)
     pull_next(s, s->cursor, 0);
-  else if (!listening)
+  else if (s->in_cycle)
     cycle_done(s);
   else if (s->again || have_pending(s))
     start_cycle(s);
@@ -607,6 +610,7 @@ static void start_cycle(struct sync *s)
   uv_timer_stop(&s->retry);
   s->next_retry_ms = 0;
   s->again = false;
+  s->in_cycle = true;
   s->cycle++;
   s->cycle_pushed = 0;
   s->cycle_pulled = 0;

@@ -14,12 +14,20 @@
 #   kill_daemon NAME            kill -9
 #   wait_until SECONDS CMD...   polls CMD every 50 ms; fails after SECONDS
 #   converged NAMES...          true if every device's export is the hub's
+#   start_proxy PORT ARGS...    tests/tools/faultproxy in front of 127.0.0.1:PORT
+#                               (ARGS: its fault options); sets $PROXY_URL
+#   notes_jsonl PREFIX N        N import lines of ~400-byte notes PREFIX-00000..
+#   fill_two N1 N2              d1 and d2 import N1 and N2 notes; $WORK/written
+#                               is the sorted union of their exports
+#   small_steps_conf FILE       a daemon config of small batches and pages
 #   expect_converged NAMES...   fails with a diff if not
 : "${SAMBANGD:?set SAMBANGD to the sambangd binary}"
 . "$(dirname "${BASH_SOURCE[0]}")/../hub/lib.sh"
 
 declare -A DPID=()
 PORT=
+PROXY_PID=
+PROXY_URL=
 
 # Kill daemons too at exit (the hub's cleanup runs after).
 sync_cleanup() {
@@ -27,6 +35,7 @@ sync_cleanup() {
   for n in "${!DPID[@]}"; do
     kill -KILL "${DPID[$n]}" 2>/dev/null || true
   done
+  [ -z "$PROXY_PID" ] || kill -KILL "$PROXY_PID" 2>/dev/null || true
   cleanup
 }
 trap sync_cleanup EXIT
@@ -127,4 +136,37 @@ sync_once() {
   local name=$1
   dev "$name" sync --once >"$OUT" 2>"$ERR" ||
     fail "sambang sync --once on $name failed"
+}
+
+notes_jsonl() {
+  local i pad
+  pad=$(printf 'x%.0s' {1..300})
+  for ((i = 0; i < $2; i++)); do
+    printf '{"collection":"notes","id":"%s-%05d","fields":{"i":%d,"text":"%s"}}\n' \
+      "$1" "$i" "$i" "$pad"
+  done
+}
+
+fill_two() {
+  notes_jsonl a "$1" >"$WORK/a.jsonl"
+  notes_jsonl b "$2" >"$WORK/b.jsonl"
+  dev d1 import "$WORK/a.jsonl" >/dev/null || fail "import on d1 failed"
+  dev d2 import "$WORK/b.jsonl" >/dev/null || fail "import on d2 failed"
+  { dev d1 export; dev d2 export; } | sort >"$WORK/written"
+}
+
+# Small batches and pages, so a sync is many steps to be killed between.
+small_steps_conf() {
+  printf 'batch = 40\npage = 60\nbackoff_min = 1\nbackoff_cap = 1\n' >"$1"
+}
+
+start_proxy() {
+  local port=$1 line
+  shift
+  : "${FAULTPROXY:?set FAULTPROXY to the faultproxy binary}"
+  exec 4< <(exec "$FAULTPROXY" --listen 127.0.0.1:0 \
+    --target "127.0.0.1:$port" "$@" 2>>"$WORK/proxy.log")
+  PROXY_PID=$!
+  read -r -t 10 line <&4 || fail "the proxy did not start"
+  PROXY_URL=http://127.0.0.1:${line##*:}
 }

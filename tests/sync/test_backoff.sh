@@ -4,7 +4,6 @@
 # hub's port) and must stay within what exponential back-off allows, yet
 # it keeps trying. A 401 stops syncing with a clear status, no retries.
 . "$(dirname "$0")/lib.sh"
-: "${FAULTPROXY:?set FAULTPROXY to the faultproxy binary}"
 
 expect_hub_ok init
 start_hub
@@ -13,14 +12,9 @@ enrol d1
 stop_hub
 
 # The proxy forwards to the dead port and counts connections.
-exec 4< <(exec "$FAULTPROXY" --listen 127.0.0.1:0 --target "127.0.0.1:$port" \
-  --count-file "$WORK/count" 2>>"$WORK/proxy.log")
-PROXY_PID=$!
-read -r -t 10 line <&4 || fail "the proxy did not start"
-proxy_url=http://127.0.0.1:${line##*:}
-trap 'kill -KILL $PROXY_PID 2>/dev/null; sync_cleanup' EXIT
+start_proxy "$port" --count-file "$WORK/count"
 
-printf 'server = %s\nbackoff_min = 1\nbackoff_cap = 8\n' "$proxy_url" \
+printf 'server = %s\nbackoff_min = 1\nbackoff_cap = 8\n' "$PROXY_URL" \
   >"$WORK/d.conf"
 start_daemon d1 --config "$WORK/d.conf"
 count() { cat "$WORK/count" 2>/dev/null || echo 0; }

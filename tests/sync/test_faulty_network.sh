@@ -4,7 +4,6 @@
 # cuts connections mid-response and truncates replies. Syncs fail and are
 # retried, and everything still converges, with nothing lost or doubled.
 . "$(dirname "$0")/lib.sh"
-: "${FAULTPROXY:?set FAULTPROXY to the faultproxy binary}"
 
 SEED=${SEED:-$RANDOM}
 echo "seed $SEED (replay: SEED=$SEED bash $0)"
@@ -12,30 +11,19 @@ echo "seed $SEED (replay: SEED=$SEED bash $0)"
 expect_hub_ok init
 start_hub
 direct=$URL
-exec 4< <(exec "$FAULTPROXY" --listen 127.0.0.1:0 --target "${URL#http://}" \
-  --seed "$SEED" --delay-ms 20 --cut-prob 0.25 --truncate-prob 0.25 \
-  2>>"$WORK/proxy.log")
-PROXY_PID=$!
-read -r -t 10 line <&4 || fail "the proxy did not start"
-URL=http://127.0.0.1:${line##*:}
-trap 'kill -KILL $PROXY_PID 2>/dev/null; sync_cleanup' EXIT
+start_proxy "${URL##*:}" --seed "$SEED" --delay-ms 20 --cut-prob 0.25 \
+  --truncate-prob 0.25
+URL=$PROXY_URL
 for d in d1 d2 d3; do enrol "$d"; done
 URL=$direct
 
-notes_jsonl() {
-  local i
-  for ((i = 0; i < $2; i++)); do
-    printf '{"collection":"notes","id":"%s-%04d","fields":{"i":%d,"by":"%s"}}\n' \
-      "$1" "$i" "$i" "$1"
-  done
-}
 for d in d1 d2 d3; do
   notes_jsonl "$d" 400 >"$WORK/$d.jsonl"
   dev "$d" import "$WORK/$d.jsonl" >/dev/null || fail "import on $d failed"
 done
 # Some records edited on two devices: concurrent versions to merge.
 for i in 1 2 3; do
-  dev d2 put notes "d1-000$i" '{"by":"d2 too"}' >/dev/null
+  dev d2 put notes "d1-0000$i" '{"by":"d2 too"}' >/dev/null
 done
 
 # With sync --once, retried by hand until it succeeds (each try may fail).

@@ -16,28 +16,10 @@ start_hub
 enrol d1
 enrol d2
 
-# notes_jsonl PREFIX N: N records of about 400 bytes.
-notes_jsonl() {
-  local i pad
-  pad=$(printf 'x%.0s' {1..300})
-  for ((i = 0; i < $2; i++)); do
-    printf '{"collection":"notes","id":"%s-%05d","fields":{"i":%d,"text":"%s"}}\n' \
-      "$1" "$i" "$i" "$pad"
-  done
-}
-notes_jsonl a 2000 >"$WORK/a.jsonl"
-notes_jsonl b 1000 >"$WORK/b.jsonl"
-dev d1 import "$WORK/a.jsonl" >/dev/null || fail "import on d1 failed"
-dev d2 import "$WORK/b.jsonl" >/dev/null || fail "import on d2 failed"
-{ dev d1 export; dev d2 export; } | sort >"$WORK/written"
+fill_two 2000 1000
 
 # Small batches and pages, so a sync is many steps to be killed between.
-cat >"$WORK/d.conf" <<CONF
-batch = 40
-page = 60
-backoff_min = 1
-backoff_cap = 1
-CONF
+small_steps_conf "$WORK/d.conf"
 
 for ((k = 1; k <= KILLS; k++)); do
   start_daemon d1 --config "$WORK/d.conf"

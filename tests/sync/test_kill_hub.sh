@@ -15,38 +15,16 @@ start_hub
 port=${URL##*:}
 # The devices reach the hub through the loopback proxy, which only delays
 # (up to 30 ms a chunk): the sync takes long enough for kills to land in it.
-: "${FAULTPROXY:?set FAULTPROXY to the faultproxy binary}"
-exec 4< <(exec "$FAULTPROXY" --listen 127.0.0.1:0 --target "127.0.0.1:$port" \
-  --delay-ms 30 2>>"$WORK/proxy.log")
-PROXY_PID=$!
-read -r -t 10 line <&4 || fail "the proxy did not start"
-trap 'kill -KILL $PROXY_PID 2>/dev/null; sync_cleanup' EXIT
+start_proxy "$port" --delay-ms 30
 direct=$URL
-URL=http://127.0.0.1:${line##*:}
+URL=$PROXY_URL
 enrol d1
 enrol d2
 URL=$direct
 
-notes_jsonl() {
-  local i pad
-  pad=$(printf 'y%.0s' {1..300})
-  for ((i = 0; i < $2; i++)); do
-    printf '{"collection":"notes","id":"%s-%05d","fields":{"i":%d,"text":"%s"}}\n' \
-      "$1" "$i" "$i" "$pad"
-  done
-}
-notes_jsonl a 2000 >"$WORK/a.jsonl"
-notes_jsonl b 1000 >"$WORK/b.jsonl"
-dev d1 import "$WORK/a.jsonl" >/dev/null || fail "import on d1 failed"
-dev d2 import "$WORK/b.jsonl" >/dev/null || fail "import on d2 failed"
-{ dev d1 export; dev d2 export; } | sort >"$WORK/written"
+fill_two 2000 1000
 
-cat >"$WORK/d.conf" <<CONF
-batch = 40
-page = 60
-backoff_min = 1
-backoff_cap = 1
-CONF
+small_steps_conf "$WORK/d.conf"
 start_daemon d1 --config "$WORK/d.conf"
 start_daemon d2 --config "$WORK/d.conf"
 

@@ -189,9 +189,16 @@ static int sync_once(struct cli *cli, struct progress *p, const char *config,
   struct store_counts n;
   struct sync *s = NULL;
   uv_loop_t loop;
-  int rc;
+  int rc, lock_fd;
 
   rc = util_open(cli, err);
+  if (rc == 0)
+    rc = sync_lock(cli->db, &lock_fd, err);
+  if (rc == SB_EBUSY)
+    return sb_err_set(err, rc,
+                      "a sambangd (or another sync) is syncing %s: use "
+                      "`sambang sync` to ask it",
+                      cli->db);
   if (rc != 0)
     return rc;
   sync_config_init(&c);
@@ -209,6 +216,7 @@ static int sync_once(struct cli *cli, struct progress *p, const char *config,
     uv_loop_close(&loop);
   }
   sync_config_release(&c);
+  sync_unlock(lock_fd);
   if (rc != 0)
     return rc;
   if (store_count(cli->store, NULL, &n, NULL) == 0)

@@ -18,7 +18,6 @@
 #include "sync.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -27,7 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 #include <uv.h>
@@ -81,7 +79,7 @@ struct daemon {
   char *db;
   uv_signal_t sigterm, sigint, sighup;
   bool stopping;
-  int exit_code;
+  int lock_fd;
 };
 
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt,
@@ -336,25 +334,6 @@ static void on_signal(uv_signal_t *sig, int signum)
 /* --- main -------------------------------------------------------------------
  */
 
-/* An exclusive lock on DB.lock for the daemon's lifetime (fd kept open). */
-static int lock_store(const char *db, struct sb_err *err)
-{
-  char path[4200];
-  int fd;
-
-  snprintf(path, sizeof(path), "%s.lock", db);
-  fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return sb_err_set(err, SB_EIO, "cannot open lock file %s: %s", path,
-                      strerror(errno));
-  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    close(fd);
-    return sb_err_set(err, SB_EBUSY,
-                      "another sambangd is already running for %s", db);
-  }
-  return 0;
-}
-
 static int exit_for(int code)
 {
   switch (code) {
@@ -384,7 +363,7 @@ static int run(struct daemon *d, struct sb_err *err)
     return sb_err_set(err, SB_ENOMEM, NULL);
   rc = store_open(d->db, &d->store, err);
   if (rc == 0)
-    rc = lock_store(d->db, err);
+    rc = sync_lock(d->db, &d->lock_fd, err);
   if (rc != 0)
     return rc;
   rc = load_config(d, &c, err);
@@ -424,6 +403,7 @@ int main(int argc, char **argv)
   int i, rc;
 
   memset(&d, 0, sizeof(d));
+  d.lock_fd = -1;
   for (i = 1; i < argc; i++) {
     if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
       fputs(usage, stdout);
@@ -451,6 +431,7 @@ int main(int argc, char **argv)
   sync_free(d.engine);
   uv_loop_close(&d.loop);
   store_close(d.store);
+  sync_unlock(d.lock_fd);
   free(d.db);
   return rc == 0 ? 0 : exit_for(rc);
 }

@@ -163,6 +163,14 @@ void sync_status_quick(struct sync *s, struct sync_status *out);
 char *sync_status_json(const struct sync_status *st);
 
 /*
+ * The store's replicator lock (an exclusive flock on DB.lock): one engine
+ * per store at a time. *fd is kept open while syncing; SB_EBUSY if a
+ * daemon or another sync holds it.
+ */
+int sync_lock(const char *db, int *fd, struct sb_err *err);
+void sync_unlock(int fd);
+
+/*
  * Aborts transfers and closes the engine's handles; SYNC_EV_STOPPED is
  * sent when done, after which sync_free may be called. No store
  * transaction is ever left open.

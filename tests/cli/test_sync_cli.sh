@@ -134,8 +134,12 @@ start_daemon
 [ "$(stat -c %a "$SOCK")" = 600 ] || fail "the socket is not mode 0600"
 # A second daemon on the same store is refused; the first keeps running.
 expect_exit 5 "$SAMBANGD" --server "$NOHUB" --token t
-grep -qF "another sambangd is already running for $SAMBANG_DB" "$ERR" ||
+grep -qF "$SAMBANG_DB is already being synced" "$ERR" ||
   fail "second daemon message"
+# So is an in-process sync: it points to the daemon instead.
+expect_exit 5 "$SAMBANG" sync --once --server "$NOHUB" --token t
+grep -qF "a sambangd (or another sync) is syncing $SAMBANG_DB" "$ERR" ||
+  fail "sync --once beside a daemon: $(cat "$ERR")"
 [ -S "$SOCK" ] || fail "the refused daemon removed the socket"
 kill -0 "$DPID" || fail "the first daemon died"
 

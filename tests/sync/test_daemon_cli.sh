@@ -51,7 +51,7 @@ dev lone put notes a '{"x":1}' >/dev/null || fail "put without a daemon failed"
 enrol d1
 start_daemon d1
 expect_exit 5 "$SAMBANGD" --db "$WORK/d1.db"
-expect_err "another sambangd is already running"
+expect_err "is already being synced"
 [ "$(stat -c %a "$WORK/d1.db.sock")" = 600 ] || fail "the socket is not 0600"
 listening() { dev d1 status | grep -q '^daemon: listening, online'; }
 wait_until 20 listening

@@ -41,7 +41,9 @@ struct sync {
   uv_loop_t *loop;
   struct store *store;
   struct sync_config cfg;
-  struct sync_http *http;
+  struct sync_http *http; /* pushes and the pulls of a cycle */
+  struct sync_http *poll; /* the long-poll, kept open while a cycle runs */
+  unsigned closing;       /* handles still to close after sync_stop */
   uv_timer_t retry;
   char *base; /* cfg.server without a trailing '/' */
 
@@ -52,10 +54,13 @@ struct sync {
   uint64_t cycle, cycles_done;
   bool again;    /* another cycle was asked for while one runs */
   bool in_cycle; /* pushing and pulling (not listening, waiting, halted) */
+  bool polling;  /* a long-poll is in flight */
   uint64_t cycle_pushed, cycle_pulled;
   uint64_t total_pushed, total_pulled;
   uint64_t wire_up, wire_down, json_up, json_down;
-  uint64_t cursor;
+  uint64_t cursor;     /* every change up to it is merged here */
+  uint64_t pull_since; /* the cursor the pull in flight asked from */
+  uint64_t poll_since; /* the cursor the long-poll in flight asked from */
 
   /* the push in flight */
   struct batch_key *keys;
@@ -74,7 +79,8 @@ struct sync {
 
 static void start_cycle(struct sync *s);
 static void push_next(struct sync *s);
-static void pull_next(struct sync *s, uint64_t since, unsigned wait_s);
+static void pull_next(struct sync *s, uint64_t since);
+static void listen_next(struct sync *s);
 
 static void emit(struct sync *s, enum sync_event ev)
 {
@@ -189,9 +195,9 @@ static bool reply_failed(struct sync *s, const struct http_reply *r,
 }
 
 /* Starts an exchange with the hub; a local failure fails the attempt. */
-static void exchange(struct sync *s, const char *method, const char *path,
-                     const char *body, size_t len, long timeout_s,
-                     http_done_fn done)
+static void exchange(struct sync *s, struct sync_http *channel,
+                     const char *method, const char *path, const char *body,
+                     size_t len, long timeout_s, http_done_fn done)
 {
   char url[2048];
   struct http_request rq = {
@@ -209,7 +215,7 @@ static void exchange(struct sync *s, const char *method, const char *path,
   int rc;
 
   snprintf(url, sizeof(url), "%s%s", s->base, path);
-  rc = sync_http_start(s->http, &rq, done, s);
+  rc = sync_http_start(channel, &rq, done, s);
   if (rc != 0)
     attempt_failed(s, false, false, -1, "cannot start a request to %s: %s", url,
                    sb_strerror(rc));
@@ -396,11 +402,11 @@ static void push_next(struct sync *s)
     return;
   }
   if (s->nkeys == 0) {
-    pull_next(s, s->cursor, 0);
+    pull_next(s, s->cursor);
     return;
   }
-  exchange(s, "POST", PROTO_VERSION_PATH "/push", s->body.p, s->body.len,
-           (long)s->cfg.timeout_s, push_done);
+  exchange(s, s->http, "POST", PROTO_VERSION_PATH "/push", s->body.p,
+           s->body.len, (long)s->cfg.timeout_s, push_done);
 }
 
 /* --- pull ---------------------------------------------------------------- */
@@ -467,7 +473,9 @@ static int apply_page(struct sync *s, const struct changes_page *p,
   size_t i;
   int rc;
 
-  if (p->n == 0 && p->next == s->cursor)
+  /* A page that ends at or before the cursor holds only changes merged
+   * already (the other channel's page got there first). */
+  if (p->next <= s->cursor)
     return 0;
   rc = store_begin_relaxed(s->store, err);
   for (i = 0; rc == 0 && i < p->n; i++)
@@ -500,7 +508,7 @@ static void cycle_done(struct sync *s)
   } else if (s->cfg.once) {
     s->phase = SYNC_IDLE;
   } else {
-    pull_next(s, s->cursor, s->cfg.wait_s);
+    listen_next(s);
   }
 }
 
@@ -526,11 +534,34 @@ static bool have_pending(struct sync *s)
   return found;
 }
 
+/* Decodes a changes page asked from since; SB_EPROTOCOL if it goes back. */
+static int page_decode(struct changes_page *page, const struct http_reply *r,
+                       uint64_t since, struct sb_err *err)
+{
+  int rc = changes_page_decode(page, r->body, r->len, err);
+
+  if (rc == 0 && page->next < since)
+    rc = sb_err_set(err, SB_EPROTOCOL,
+                    "pull reply moves the cursor back from %llu to %llu",
+                    (unsigned long long)since, (unsigned long long)page->next);
+  return rc;
+}
+
+/* Counts a merged page and tells the listener. */
+static void page_merged(struct sync *s, const struct changes_page *page)
+{
+  s->online = true;
+  s->cycle_pulled += page->n;
+  s->total_pulled += page->n;
+  if (page->n > 0)
+    emit(s, SYNC_EV_PROGRESS);
+}
+
 /*
- * A page arrived. When the hub says more is ready, the next page is asked
- * for before this one is merged, so the hub serves it while we write: the
- * request names this page's `next`, which is committed with the page; if
- * the merge fails, that request is dropped.
+ * A page of the cycle arrived. When the hub says more is ready, the next
+ * page is asked for before this one is merged, so the hub serves it while
+ * we write: the request names this page's `next`, which is committed with
+ * the page; if the merge fails, that request is dropped.
  */
 static void pull_done(const struct http_reply *r, void *ctx)
 {
@@ -544,15 +575,10 @@ static void pull_done(const struct http_reply *r, void *ctx)
   if (reply_failed(s, r, "pull"))
     return;
   changes_page_init(&page);
-  rc = changes_page_decode(&page, r->body, r->len, &err);
-  if (rc == 0 && page.next < s->cursor)
-    rc = sb_err_set(&err, SB_EPROTOCOL,
-                    "pull reply moves the cursor back from %llu to %llu",
-                    (unsigned long long)s->cursor,
-                    (unsigned long long)page.next);
-  if (rc == 0 && page.more && !s->again) {
+  rc = page_decode(&page, r, s->pull_since, &err);
+  if (rc == 0 && page.more && !s->again && page.next > s->cursor) {
     tried = true;
-    pull_next(s, page.next, 0);
+    pull_next(s, page.next);
     ahead = s->phase == SYNC_PULL && sync_http_busy(s->http);
   }
   if (rc == 0)
@@ -565,40 +591,90 @@ static void pull_done(const struct http_reply *r, void *ctx)
       attempt_failed(s, true, false, -1, "pull: %s", err.msg);
     return;
   }
-  s->online = true;
-  s->cycle_pulled += page.n;
-  s->total_pulled += page.n;
-  if (page.n > 0)
-    emit(s, SYNC_EV_PROGRESS);
+  page_merged(s, &page);
   if (tried || s->stopping)
     ; /* the next page is on its way (or its request failed already) */
   else if (page.more)
-    pull_next(s, s->cursor, 0);
-  else if (s->in_cycle)
-    cycle_done(s);
-  else if (s->again || have_pending(s))
-    start_cycle(s);
+    pull_next(s, s->cursor);
   else
-    pull_next(s, s->cursor, s->cfg.wait_s);
+    cycle_done(s);
   changes_page_release(&page);
 }
 
-/* Asks for the page after since; wait_s > 0 long-polls (listening). */
-static void pull_next(struct sync *s, uint64_t since, unsigned wait_s)
+/* Asks for the cycle's page after since. */
+static void pull_next(struct sync *s, uint64_t since)
 {
   char path[128];
 
   if (s->stopping)
     return;
-  s->phase = wait_s > 0 ? SYNC_LISTEN : SYNC_PULL;
+  s->phase = SYNC_PULL;
+  s->pull_since = since;
   snprintf(path, sizeof(path),
            PROTO_VERSION_PATH "/changes?since=%llu&limit=%u",
            (unsigned long long)since, s->cfg.page);
-  if (wait_s > 0)
-    snprintf(path + strlen(path), sizeof(path) - strlen(path), "&wait=%u",
-             wait_s);
-  exchange(s, "GET", path, NULL, 0, (long)(s->cfg.timeout_s + wait_s),
-           pull_done);
+  exchange(s, s->http, "GET", path, NULL, 0, (long)s->cfg.timeout_s, pull_done);
+}
+
+/*
+ * The long-poll answered. Its page is merged (if the cycle did not get
+ * there first); then, between cycles, news or local changes start a
+ * cycle, and otherwise the poll is asked again. During a cycle, the
+ * cycle's end asks it again.
+ */
+static void poll_done(const struct http_reply *r, void *ctx)
+{
+  struct sync *s = ctx;
+  struct changes_page page;
+  struct sb_err err = {0};
+  int rc;
+
+  s->polling = false;
+  count_bytes(s, r);
+  /* A running cycle meets the same trouble itself (and asks the poll
+   * again when it ends); a scheduled retry or a halt stands. */
+  if (r->status != 200 && (s->in_cycle || s->phase != SYNC_LISTEN))
+    return;
+  if (reply_failed(s, r, "long-poll"))
+    return;
+  changes_page_init(&page);
+  rc = page_decode(&page, r, s->poll_since, &err);
+  if (rc == 0)
+    rc = apply_page(s, &page, &err);
+  if (rc != 0) {
+    changes_page_release(&page);
+    if (!s->in_cycle)
+      attempt_failed(s, true, false, -1, "long-poll: %s", err.msg);
+    return;
+  }
+  page_merged(s, &page);
+  if (!s->in_cycle && !s->stopping) {
+    if (page.more || s->again || s->phase == SYNC_BACKOFF || have_pending(s))
+      start_cycle(s);
+    else
+      listen_next(s);
+  }
+  changes_page_release(&page);
+}
+
+/* Long-polls the feed from the cursor (on its own connection). */
+static void listen_next(struct sync *s)
+{
+  char path[128];
+
+  if (s->stopping)
+    return;
+  if (!s->in_cycle)
+    s->phase = SYNC_LISTEN;
+  if (s->polling)
+    return;
+  s->polling = true;
+  s->poll_since = s->cursor;
+  snprintf(path, sizeof(path),
+           PROTO_VERSION_PATH "/changes?since=%llu&limit=%u&wait=%u",
+           (unsigned long long)s->cursor, s->cfg.page, s->cfg.wait_s);
+  exchange(s, s->poll, "GET", path, NULL, 0,
+           (long)(s->cfg.timeout_s + s->cfg.wait_s), poll_done);
 }
 
 /* --- cycles and control --------------------------------------------------- */
@@ -686,9 +762,13 @@ int sync_new(uv_loop_t *loop, struct store *store,
   if (rc == 0 && rand_bytes(&s->rng, sizeof(s->rng)) != 0)
     rc = sb_err_set(err, SB_EIO, "no randomness from the OS");
   s->rng |= 1;
-  if (rc == 0 && (s->http = sync_http_new(loop)) == NULL)
+  if (rc == 0 && ((s->http = sync_http_new(loop)) == NULL ||
+                  (s->poll = sync_http_new(loop)) == NULL))
     rc = sb_err_set(err, SB_ENOMEM, "cannot set up libcurl");
   if (rc != 0) {
+    /* A transport made already goes once the loop runs its close. */
+    if (s->http != NULL)
+      sync_http_close(s->http, NULL, NULL);
     sync_config_release(&s->cfg);
     free(s->base);
     free(s);
@@ -719,9 +799,7 @@ uint64_t sync_now(struct sync *s)
   case SYNC_PULL:
     s->again = true;
     return s->cycle + 1;
-  case SYNC_LISTEN:
-    sync_http_abort(s->http);
-    /* fall through */
+  case SYNC_LISTEN: /* the long-poll stays open beside the new cycle */
   case SYNC_IDLE:
   case SYNC_BACKOFF:
   case SYNC_HALTED:
@@ -796,11 +874,14 @@ static void closed_retry(uv_handle_t *h)
   emit(s, SYNC_EV_STOPPED);
 }
 
+/* Each transport closed; the retry timer goes last. */
 static void closed_http(void *ctx)
 {
   struct sync *s = ctx;
-  s->http = NULL;
-  uv_close((uv_handle_t *)&s->retry, closed_retry);
+  if (--s->closing == 0) {
+    s->http = s->poll = NULL;
+    uv_close((uv_handle_t *)&s->retry, closed_retry);
+  }
 }
 
 void sync_stop(struct sync *s)
@@ -809,7 +890,9 @@ void sync_stop(struct sync *s)
     return;
   s->stopping = true;
   uv_timer_stop(&s->retry);
+  s->closing = 2;
   sync_http_close(s->http, closed_http, s);
+  sync_http_close(s->poll, closed_http, s);
 }
 
 void sync_free(struct sync *s)

@@ -6,6 +6,8 @@
  * pages from the saved cursor until the feed is drained; then, unless the
  * engine runs in once mode, it long-polls the feed and starts a new cycle
  * when the hub has news or sync_now is called (the CLI after a write).
+ * The long-poll has a connection of its own and stays open while a cycle
+ * runs beside it: a write never tears down the poll and its connection.
  *
  * HTTP goes through libcurl's multi interface driven by the loop (uv_poll
  * per socket, one uv_timer for curl's timeout). Store work runs on the

@@ -73,7 +73,7 @@ echo "cold start: a fresh device pulls $n records in $((t1 - t0)) ms:" \
 
 # Resume: kill -9 part-way (once a third is stored), run again.
 enrol resume
-dev resume sync --once >/dev/null 2>&1 &
+"$sambang" --db "$work/resume.db" sync --once >/dev/null 2>&1 &
 pid=$!
 third=$((n / 3))
 while kill -0 "$pid" 2>/dev/null; do

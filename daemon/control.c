@@ -199,7 +199,7 @@ static void client_request(struct client *cl, const char *line, size_t len)
   } else if (strcmp(name, "status") == 0) {
     send_status(cl);
   } else if (strcmp(name, "notify") == 0) {
-    sync_now(c->engine);
+    sync_notify(c->engine);
     send_ok(cl);
   } else if (strcmp(name, "sync") == 0) {
     cl->target = sync_now(c->engine);

@@ -811,6 +811,12 @@ uint64_t sync_now(struct sync *s)
   return s->cycle;
 }
 
+void sync_notify(struct sync *s)
+{
+  if (s->phase != SYNC_BACKOFF && s->phase != SYNC_HALTED)
+    sync_now(s);
+}
+
 int sync_reconfigure(struct sync *s, const struct sync_config *cfg,
                      struct sb_err *err)
 {

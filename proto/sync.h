@@ -149,6 +149,12 @@ void sync_start(struct sync *s);
  */
 uint64_t sync_now(struct sync *s);
 
+/*
+ * A local change was written: like sync_now while online, but a back-off
+ * wait or a halt stands (offline, each write must not cost an attempt).
+ */
+void sync_notify(struct sync *s);
+
 /* New settings (SIGHUP); takes effect from the next request. */
 int sync_reconfigure(struct sync *s, const struct sync_config *cfg,
                      struct sb_err *err);

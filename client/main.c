@@ -99,7 +99,8 @@ static const struct command commands[] = {
      "--token. Exit 0 only when everything was pushed (records the hub "
      "refused are listed by conflicts) and the feed was drained; 1 when "
      "the hub could not be reached or refused the device (or, without "
-     "--once, no daemon runs); 4 when no hub or token is set."},
+     "--once, no daemon runs); 4 when no hub or token is set; 5 with --once "
+     "while a sambangd syncs the store (ask it instead)."},
     {"status", cmd_status, "",
      "replica id, record counts, unsynced changes, conflicts",
      "Prints this device's replica id, the store, its records per "

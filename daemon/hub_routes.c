@@ -3,9 +3,13 @@
  * hub_routes.h and proto/PROTOCOL.md).
  *
  * POST /v1/push: authenticate; check Content-Type and Content-Encoding;
- * inflate (gzip) and decode the batch outside the store lock, so batches
- * from several devices are parsed in parallel; merge under the lock
- * (hub_store_push, one transaction); encode the per-record reply.
+ * inflate (gzip) and decode the batch on the threadpool, so batches from
+ * several devices are parsed in parallel; hub_server.c's store writer
+ * merges it, with the batches that came meanwhile, in one transaction
+ * (hub_store_push_group); encode the per-record reply on the threadpool.
+ * Reads (authentication, the change feed) use a second connection, so
+ * they do not wait for a push transaction; binding a device on its first
+ * use is the one write, done on the writer's connection.
  * GET /v1/changes: authenticate; parse since/limit/wait; read one page.
  * An empty page with wait > 0 is not sent: hub_server.c parks the request
  * until a push commits or the wait runs out.
@@ -124,10 +128,22 @@ static bool authenticate(struct hub_call *c)
   char message[SB_ERR_MSG_MAX];
   int rc;
 
-  uv_mutex_lock(c->lock);
-  rc = auth_check(c->hs, c->authorization, c->replica, &outcome, message,
-                  sizeof(message), &err);
-  uv_mutex_unlock(c->lock);
+  rc = SB_EBUSY;
+  if (c->rhs != NULL) {
+    uv_mutex_lock(c->rlock);
+    rc = auth_check(c->rhs, c->authorization, c->replica, &outcome, message,
+                    sizeof(message), &err);
+    uv_mutex_unlock(c->rlock);
+  }
+  if (rc == SB_EBUSY) { /* a device to bind (or a busy reader) */
+    memset(&err, 0, sizeof(err));
+    hub_server_writer_yield_begin(c->hub);
+    uv_mutex_lock(c->lock);
+    rc = auth_check(c->hs, c->authorization, c->replica, &outcome, message,
+                    sizeof(message), &err);
+    uv_mutex_unlock(c->lock);
+    hub_server_writer_yield_end(c->hub);
+  }
   if (rc != 0) {
     reply_store_error(&c->out, rc, &err);
     return false;
@@ -220,16 +236,14 @@ static int content_coding(const char *v)
 
 void hub_routes_push(struct hub_call *c)
 {
-  struct push_req req;
-  struct push_reply reply;
   struct sb_err err = {0};
   char *inflated = NULL;
   const char *body = c->body;
   size_t len = c->body_len;
   int coding, rc;
 
-  push_req_init(&req);
-  push_reply_init(&reply);
+  push_req_init(&c->push);
+  push_reply_init(&c->batch.reply);
   if (!authenticate(c))
     return;
   if (!json_content_type(c->content_type)) {
@@ -260,7 +274,7 @@ void hub_routes_push(struct hub_call *c)
     }
     body = inflated;
   }
-  rc = push_req_decode(&req, body, len, &err);
+  rc = push_req_decode(&c->push, body, len, &err);
   free(inflated);
   if (rc == SB_ENOMEM) {
     hub_reply_error(&c->out, 503, "unavailable", "the hub is out of memory");
@@ -271,21 +285,27 @@ void hub_routes_push(struct hub_call *c)
     return;
   }
 
-  uv_mutex_lock(c->lock);
-  rc = hub_store_push(c->hs, c->replica, c->max_ts, req.recs, req.n, &reply,
-                      &c->stats, &err);
-  uv_mutex_unlock(c->lock);
-  push_req_release(&req);
+  c->batch.pusher = c->replica;
+  c->batch.max_ts = c->max_ts;
+  c->batch.recs = c->push.recs;
+  c->batch.n = c->push.n;
+  c->to_store = true;
+}
+
+void hub_routes_push_reply(struct hub_call *c)
+{
+  int rc = c->batch.rc;
+
+  push_req_release(&c->push);
   if (rc == SB_EAUTH) {
-    hub_reply_error(&c->out, 422, "forged_dot", "%s", err.msg);
+    hub_reply_error(&c->out, 422, "forged_dot", "%s", c->batch.err.msg);
   } else if (rc != 0) {
-    reply_store_error(&c->out, rc, &err);
+    reply_store_error(&c->out, rc, &c->batch.err);
   } else {
-    c->last_seq = reply.last_seq;
-    c->committed = c->stats.stored > 0;
-    hub_reply_json(&c->out, push_reply_encode(&reply), c->gzip_ok);
+    c->stats = c->batch.stats;
+    hub_reply_json(&c->out, push_reply_encode(&c->batch.reply), c->gzip_ok);
   }
-  push_reply_release(&reply);
+  push_reply_release(&c->batch.reply);
 }
 
 void hub_routes_changes(struct hub_call *c)
@@ -302,9 +322,10 @@ void hub_routes_changes(struct hub_call *c)
     return;
   }
   hub_page_init(&page);
-  uv_mutex_lock(c->lock);
-  rc = hub_store_changes(c->hs, c->q.since, c->q.limit, &page, &err);
-  uv_mutex_unlock(c->lock);
+  uv_mutex_lock(c->rhs != NULL ? c->rlock : c->lock);
+  rc = hub_store_changes(c->rhs != NULL ? c->rhs : c->hs, c->q.since,
+                         c->q.limit, &page, &err);
+  uv_mutex_unlock(c->rhs != NULL ? c->rlock : c->lock);
   if (rc != 0) {
     reply_store_error(&c->out, rc, &err);
     return;
@@ -329,9 +350,9 @@ void hub_routes_health(struct hub_call *c)
   uint64_t seq;
   int rc;
 
-  uv_mutex_lock(c->lock);
-  rc = hub_store_last_seq(c->hs, &seq, &err);
-  uv_mutex_unlock(c->lock);
+  uv_mutex_lock(c->rhs != NULL ? c->rlock : c->lock);
+  rc = hub_store_last_seq(c->rhs != NULL ? c->rhs : c->hs, &seq, &err);
+  uv_mutex_unlock(c->rhs != NULL ? c->rlock : c->lock);
   if (rc != 0) {
     c->out.retry_after = RETRY_FAILED_S;
     hub_reply_error(&c->out, 503, "unavailable", "the store is not usable: %s",

@@ -42,8 +42,10 @@ struct hub_call {
   struct http_req *req;
   enum hub_route route;
   uv_work_t work;
-  struct hub_store *hs;
-  uv_mutex_t *lock;
+  struct hub_store *hs;  /* the writer's connection */
+  uv_mutex_t *lock;      /* held while using hs */
+  struct hub_store *rhs; /* the readers' connection (NULL: use hs) */
+  uv_mutex_t *rlock;     /* held while using rhs */
 
   /* Inputs, copied on the loop thread (NULL: absent). */
   char *authorization, *replica, *content_type, *content_encoding;
@@ -52,6 +54,13 @@ struct hub_call {
   size_t body_len;
   bool gzip_ok;    /* the client accepts gzip */
   uint64_t max_ts; /* newest acceptable timestamp */
+
+  /* Push: the decoded request, merged by the hub's store writer. */
+  struct push_req push;
+  struct hub_push_batch batch;
+  bool to_store;          /* decoded: hand it to the store writer */
+  bool stored;            /* the store writer is done with it */
+  struct hub_call *qnext; /* store writer queues */
 
   /* Outputs. */
   struct hub_reply out;
@@ -70,10 +79,25 @@ struct hub_call {
   struct hub_call *wprev, *wnext;
 };
 
-/* The handlers (threadpool). */
+/*
+ * The handlers (threadpool). A push runs in two steps: hub_routes_push
+ * authenticates and decodes (setting to_store), then the hub's store
+ * writer merges c->batch with the batches of other requests in one
+ * transaction (hub_store_push_group), then hub_routes_push_reply makes
+ * the reply from its outcome.
+ */
 void hub_routes_push(struct hub_call *c);
+void hub_routes_push_reply(struct hub_call *c);
 void hub_routes_changes(struct hub_call *c);
 void hub_routes_health(struct hub_call *c);
+
+/*
+ * Around a use of the writer's connection from a pool thread (binding a
+ * device): the store writer lets it in before its next group, rather
+ * than making it wait for groups to come.
+ */
+void hub_server_writer_yield_begin(struct hub_server *h);
+void hub_server_writer_yield_end(struct hub_server *h);
 
 /* Fills r with an error envelope (status, code, message for people). */
 void hub_reply_error(struct hub_reply *r, unsigned status, const char *code,

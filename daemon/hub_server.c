@@ -5,8 +5,19 @@
  * (unknown path, wrong method, shutting down, body too large, too many
  * requests at work) are answered on the loop; everything that needs the
  * store runs on libuv's threadpool and is answered from its after-work
- * callback. The store is one connection shared under one mutex: the
- * simplest correct way to serialise SQLite use across pool threads.
+ * callback. The store has two connections, each used under its own
+ * mutex: the writer's, for pushes (and binding a device), and a reader's,
+ * for authentication, the change feed and health, which in WAL mode
+ * never wait for a writer.
+ *
+ * Push (group commit): a pool thread authenticates and decodes the batch;
+ * the loop hands it to the store writer, a thread of its own, which takes
+ * every batch that queued while it was busy and merges them in one
+ * transaction (hub_store_push_group): one commit and one sync to disk for
+ * all of them, so the cost of a commit is shared, and pool threads never
+ * wait for the store lock with a decoded batch. Each request is answered
+ * only after the commit that holds its batch; the reply is encoded back
+ * on the pool.
  *
  * Long-poll: a change feed request that finds nothing new and may wait is
  * parked (its connection stays suspended) on the waiters list with a
@@ -33,11 +44,27 @@
 #include <string.h>
 
 #define DRAIN_POLL_MS 20
+/* A group stops taking batches at this many records (bounds latency). */
+#define GROUP_MAX_RECORDS 5000
 
 struct hub_server {
   uv_loop_t *loop;
   struct hub_store *hs;
   uv_mutex_t lock;
+  struct hub_store *rhs; /* the readers' connection */
+  uv_mutex_t rlock;
+
+  /* The store writer: calls queued for it and calls it is done with. */
+  uv_thread_t writer;
+  bool writer_running;
+  uv_mutex_t qlock;
+  uv_cond_t qcond;
+  struct hub_call *qhead, *qtail, *done_head, *done_tail;
+  bool qstop;
+  unsigned yielding; /* pool threads waiting to use the writer's connection */
+  uv_async_t async;
+  unsigned closing; /* handles still closing at shutdown */
+
   struct http_server *http;
   struct hub_server_cfg cfg;
   struct hub_metrics m;
@@ -108,7 +135,10 @@ static void on_work(uv_work_t *w)
   struct hub_call *c = w->data;
   switch (c->route) {
   case HUB_ROUTE_PUSH:
-    hub_routes_push(c);
+    if (c->stored)
+      hub_routes_push_reply(c);
+    else
+      hub_routes_push(c);
     break;
   case HUB_ROUTE_CHANGES:
     hub_routes_changes(c);
@@ -208,6 +238,133 @@ static void wake_waiters(struct hub_server *h)
   }
 }
 
+/* --- the store writer -------------------------------------------------- */
+
+/* Merges the calls of list (linked by qnext) in one group. */
+static void writer_group(struct hub_server *h, struct hub_call *list,
+                         struct hub_push_batch ***bs, size_t *cap)
+{
+  struct hub_call *c;
+  size_t n = 0;
+
+  for (c = list; c != NULL; c = c->qnext) {
+    if (n == *cap) {
+      size_t ncap = *cap ? 2 * *cap : 64;
+      struct hub_push_batch **nb = realloc(*bs, ncap * sizeof(*nb));
+      if (nb == NULL)
+        break;
+      *bs = nb;
+      *cap = ncap;
+    }
+    (*bs)[n++] = &c->batch;
+  }
+  uv_mutex_lock(&h->lock);
+  hub_store_push_group(h->hs, *bs, n);
+  uv_mutex_unlock(&h->lock);
+  for (; c != NULL; c = c->qnext) { /* no memory for the group's array */
+    c->batch.rc = sb_err_set(&c->batch.err, SB_ENOMEM, "out of memory");
+  }
+}
+
+static void writer_main(void *arg)
+{
+  struct hub_server *h = arg;
+  struct hub_push_batch **bs = NULL;
+  size_t cap = 0;
+
+  uv_mutex_lock(&h->qlock);
+  for (;;) {
+    struct hub_call *list, *last;
+    size_t records;
+
+    while ((h->qhead == NULL && !h->qstop) || h->yielding > 0)
+      uv_cond_wait(&h->qcond, &h->qlock);
+    if (h->qhead == NULL)
+      break;
+    /* Everything that queued meanwhile, up to GROUP_MAX_RECORDS. */
+    list = last = h->qhead;
+    records = last->batch.n;
+    while (last->qnext != NULL &&
+           records + last->qnext->batch.n <= GROUP_MAX_RECORDS) {
+      last = last->qnext;
+      records += last->batch.n;
+    }
+    h->qhead = last->qnext;
+    if (h->qhead == NULL)
+      h->qtail = NULL;
+    last->qnext = NULL;
+    uv_mutex_unlock(&h->qlock);
+
+    writer_group(h, list, &bs, &cap);
+
+    uv_mutex_lock(&h->qlock);
+    if (h->done_tail != NULL)
+      h->done_tail->qnext = list;
+    else
+      h->done_head = list;
+    h->done_tail = last;
+    uv_async_send(&h->async);
+  }
+  uv_mutex_unlock(&h->qlock);
+  free(bs);
+}
+
+void hub_server_writer_yield_begin(struct hub_server *h)
+{
+  uv_mutex_lock(&h->qlock);
+  h->yielding++;
+  uv_mutex_unlock(&h->qlock);
+}
+
+void hub_server_writer_yield_end(struct hub_server *h)
+{
+  uv_mutex_lock(&h->qlock);
+  h->yielding--;
+  uv_cond_broadcast(&h->qcond);
+  uv_mutex_unlock(&h->qlock);
+}
+
+/* Hands a decoded push to the store writer (loop thread). */
+static void writer_queue(struct hub_server *h, struct hub_call *c)
+{
+  h->jobs++;
+  c->qnext = NULL;
+  uv_mutex_lock(&h->qlock);
+  if (h->qtail != NULL)
+    h->qtail->qnext = c;
+  else
+    h->qhead = c;
+  h->qtail = c;
+  uv_cond_signal(&h->qcond);
+  uv_mutex_unlock(&h->qlock);
+}
+
+/* The writer finished groups: wake waiters, encode the replies. */
+static void on_writer_done(uv_async_t *a)
+{
+  struct hub_server *h = a->data;
+  struct hub_call *c, *next;
+
+  uv_mutex_lock(&h->qlock);
+  c = h->done_head;
+  h->done_head = h->done_tail = NULL;
+  uv_mutex_unlock(&h->qlock);
+  for (; c != NULL; c = next) {
+    next = c->qnext;
+    c->qnext = NULL;
+    h->jobs--;
+    c->stored = true;
+    if (c->batch.rc == 0) {
+      c->last_seq = c->batch.reply.last_seq;
+      c->committed = c->batch.stats.stored > 0;
+      if (c->committed && c->last_seq > h->committed_seq)
+        h->committed_seq = c->last_seq;
+    }
+    submit(c);
+  }
+  wake_waiters(h);
+}
+
 static void on_work_done(uv_work_t *w, int status)
 {
   struct hub_call *c = w->data;
@@ -218,6 +375,10 @@ static void on_work_done(uv_work_t *w, int status)
     send_error(c, 503, "unavailable", "the request was cancelled");
     return;
   }
+  if (c->route == HUB_ROUTE_PUSH && c->to_store && !c->stored) {
+    writer_queue(h, c);
+    return;
+  }
   if (c->route == HUB_ROUTE_PUSH) {
     h->m.records_stored += c->stats.stored;
     h->m.records_unchanged += c->stats.unchanged;
@@ -225,11 +386,6 @@ static void on_work_done(uv_work_t *w, int status)
     h->m.refused_schema += c->stats.refused_schema;
     h->m.refused_too_large += c->stats.refused_too_large;
     h->m.refused_future += c->stats.refused_future;
-    if (c->committed) {
-      if (c->last_seq > h->committed_seq)
-        h->committed_seq = c->last_seq;
-      wake_waiters(h);
-    }
   }
   if (c->wait_for_change) {
     c->wait_for_change = false;
@@ -290,6 +446,8 @@ static void on_headers(struct http_req *req, void *ctx)
   c->req = req;
   c->hs = h->hs;
   c->lock = &h->lock;
+  c->rhs = h->rhs;
+  c->rlock = &h->rlock;
   http_req_set_data(req, c);
   c->route =
       route_of(http_req_path(req), http_req_method(req), &method_ok, &allow);
@@ -378,6 +536,8 @@ static void on_request(struct http_req *req, void *ctx)
 
 static void free_call(struct hub_call *c)
 {
+  push_req_release(&c->push);
+  push_reply_release(&c->batch.reply);
   free(c->authorization);
   free(c->replica);
   free(c->content_type);
@@ -416,6 +576,25 @@ static void on_done(struct http_req *req, void *ctx)
 
 /* --- life cycle -------------------------------------------------------- */
 
+/* Undoes what hub_server_start made before http (after a failure). */
+static void server_unmake(struct hub_server *h)
+{
+  if (h->writer_running) {
+    uv_mutex_lock(&h->qlock);
+    h->qstop = true;
+    uv_cond_signal(&h->qcond);
+    uv_mutex_unlock(&h->qlock);
+    uv_thread_join(&h->writer);
+    h->writer_running = false;
+  }
+  hub_store_close(h->rhs);
+  h->rhs = NULL;
+  uv_cond_destroy(&h->qcond);
+  uv_mutex_destroy(&h->qlock);
+  uv_mutex_destroy(&h->rlock);
+  uv_mutex_destroy(&h->lock);
+}
+
 int hub_server_start(uv_loop_t *loop, struct hub_store *hs,
                      const struct hub_server_cfg *cfg, struct hub_server **out,
                      struct sb_err *err)
@@ -432,10 +611,21 @@ int hub_server_start(uv_loop_t *loop, struct hub_store *hs,
   h->cfg = *cfg;
   if (h->cfg.max_inflight == 0)
     h->cfg.max_inflight = HUB_DEFAULT_MAX_INFLIGHT;
-  if (uv_mutex_init(&h->lock) != 0) {
-    free(h);
+  if (uv_mutex_init(&h->lock) != 0 || uv_mutex_init(&h->rlock) != 0 ||
+      uv_mutex_init(&h->qlock) != 0 || uv_cond_init(&h->qcond) != 0) {
+    free(h); /* (leaks a mutex if only some were made: never in practice) */
     return sb_err_set(err, SB_EINTERNAL, "cannot make a mutex");
   }
+  rc = hub_store_open_reader(hub_store_path(hs), &h->rhs, err);
+  if (rc != 0) {
+    sb_err_prefix(err, "the hub's reading connection");
+    goto fail;
+  }
+  if (uv_thread_create(&h->writer, writer_main, h) != 0) {
+    rc = sb_err_set(err, SB_EINTERNAL, "cannot start the store writer");
+    goto fail;
+  }
+  h->writer_running = true;
   memset(&hc, 0, sizeof(hc));
   hc.host = cfg->host;
   hc.port = cfg->port;
@@ -447,15 +637,19 @@ int hub_server_start(uv_loop_t *loop, struct hub_store *hs,
   hc.on_done = on_done;
   hc.ctx = h;
   rc = http_server_start(loop, &hc, &h->http, err);
-  if (rc != 0) {
-    uv_mutex_destroy(&h->lock);
-    free(h);
-    return rc;
-  }
+  if (rc != 0)
+    goto fail;
+  uv_async_init(loop, &h->async, on_writer_done);
+  h->async.data = h;
   uv_timer_init(loop, &h->drain);
   h->drain.data = h;
   *out = h;
   return 0;
+
+fail:
+  server_unmake(h);
+  free(h);
+  return rc;
 }
 
 uint16_t hub_server_port(const struct hub_server *h)
@@ -466,6 +660,8 @@ uint16_t hub_server_port(const struct hub_server *h)
 static void on_drain_closed(uv_handle_t *t)
 {
   struct hub_server *h = t->data;
+  if (--h->closing > 0)
+    return;
   if (h->done != NULL)
     h->done(h->done_ctx);
 }
@@ -484,6 +680,15 @@ static void on_drain(uv_timer_t *t)
   uv_timer_stop(&h->drain);
   http_server_stop(h->http);
   h->http = NULL;
+  /* No job left: the store writer is idle, and stops at once. */
+  uv_mutex_lock(&h->qlock);
+  h->qstop = true;
+  uv_cond_signal(&h->qcond);
+  uv_mutex_unlock(&h->qlock);
+  uv_thread_join(&h->writer);
+  h->writer_running = false;
+  h->closing = 2;
+  uv_close((uv_handle_t *)&h->async, on_drain_closed);
   uv_close((uv_handle_t *)&h->drain, on_drain_closed);
 }
 
@@ -512,6 +717,6 @@ void hub_server_free(struct hub_server *h)
 {
   if (h == NULL)
     return;
-  uv_mutex_destroy(&h->lock);
+  server_unmake(h);
   free(h);
 }

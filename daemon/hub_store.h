@@ -49,6 +49,18 @@ int hub_store_create(const char *path, const char *schema_text,
 int hub_store_open(const char *path, struct hub_store **out,
                    struct sb_err *err);
 
+/*
+ * Opens a second connection to the hub store at path for reads (change
+ * feed, devices) beside the writer's. Device binding, the one write a
+ * read can lead to, is refused there with SB_EBUSY ("retry on the
+ * writer's connection").
+ */
+int hub_store_open_reader(const char *path, struct hub_store **out,
+                          struct sb_err *err);
+
+/* The path the store was opened with. */
+const char *hub_store_path(const struct hub_store *hs);
+
 /* Closes the store (NULL is fine). */
 void hub_store_close(struct hub_store *hs);
 
@@ -80,6 +92,29 @@ int hub_store_push(struct hub_store *hs, const char *pusher, uint64_t max_ts,
                    struct push_reply *reply, struct hub_push_stats *stats,
                    struct sb_err *err);
 
+/* One push request in a group (hub_store_push_group). */
+struct hub_push_batch {
+  const char *pusher;        /* in */
+  uint64_t max_ts;           /* in */
+  const struct record *recs; /* in */
+  size_t n;                  /* in */
+  struct push_reply reply;   /* out (push_reply_init'd by the caller) */
+  struct hub_push_stats stats;
+  int rc; /* out: as hub_store_push's return */
+  struct sb_err err;
+};
+
+/*
+ * hub_store_push for several requests at once, committed together (one
+ * transaction, one sync to disk) where possible: each batch gets the
+ * outcome hub_store_push would have given it run alone after the batches
+ * before it (a forged batch is refused and applies nothing; the others
+ * still commit). If the group cannot commit as one, every batch is run in
+ * its own transaction. Returns 0; the outcomes are in b[i].rc.
+ */
+int hub_store_push_group(struct hub_store *hs, struct hub_push_batch *const *b,
+                         size_t nb);
+
 /* One page of the change feed. */
 struct hub_page {
   uint64_t *seqs;
@@ -87,7 +122,7 @@ struct hub_page {
   size_t n;
   bool more;         /* further changes are ready */
   uint64_t next;     /* cursor for the next request */
-  uint64_t last_seq; /* the newest seq when the page was read */
+  uint64_t last_seq; /* the newest seq just before the page was read */
 };
 
 void hub_page_init(struct hub_page *p);

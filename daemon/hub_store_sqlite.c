@@ -35,6 +35,8 @@
 struct hub_store {
   struct store *s;
   struct schema *schema;
+  char *path;
+  bool reader; /* a second connection, for reads (hub_store_open_reader) */
 };
 
 #define KEY_NAME "device.name."
@@ -67,8 +69,12 @@ int hub_store_create(const char *path, const char *schema_text,
   if (rc != 0)
     return rc;
   hs = calloc(1, sizeof(*hs));
-  if (hs == NULL)
+  if (hs != NULL)
+    hs->path = strdup(path);
+  if (hs == NULL || hs->path == NULL) {
+    free(hs);
     return sb_err_set(err, SB_ENOMEM, "out of memory creating %s", path);
+  }
   rc = store_create(path, schema_text, &hs->s, err);
   if (rc == 0)
     rc = hub_store_load_schema(hs, err);
@@ -86,8 +92,12 @@ int hub_store_open(const char *path, struct hub_store **out, struct sb_err *err)
   int rc;
 
   *out = NULL;
-  if (hs == NULL)
+  if (hs != NULL)
+    hs->path = strdup(path);
+  if (hs == NULL || hs->path == NULL) {
+    free(hs);
     return sb_err_set(err, SB_ENOMEM, "out of memory opening %s", path);
+  }
   rc = store_open(path, &hs->s, err);
   if (rc == 0)
     rc = hub_store_load_schema(hs, err);
@@ -99,12 +109,27 @@ int hub_store_open(const char *path, struct hub_store **out, struct sb_err *err)
   return 0;
 }
 
+int hub_store_open_reader(const char *path, struct hub_store **out,
+                          struct sb_err *err)
+{
+  int rc = hub_store_open(path, out, err);
+  if (rc == 0)
+    (*out)->reader = true;
+  return rc;
+}
+
+const char *hub_store_path(const struct hub_store *hs)
+{
+  return hs->path;
+}
+
 void hub_store_close(struct hub_store *hs)
 {
   if (hs == NULL)
     return;
   store_close(hs->s);
   schema_free(hs->schema);
+  free(hs->path);
   free(hs);
 }
 
@@ -425,42 +450,156 @@ out:
   return rc;
 }
 
+/* Merges batch b inside the open transaction (results in b->reply). */
+static int push_batch(struct hub_store *hs, struct hub_push_batch *b)
+{
+  size_t i;
+  int rc;
+
+  memset(&b->stats, 0, sizeof(b->stats));
+  b->reply.n = 0;
+  if (b->n == 0)
+    return 0;
+  if (b->reply.res == NULL) {
+    b->reply.res = malloc(b->n * sizeof(*b->reply.res));
+    if (b->reply.res == NULL)
+      return sb_err_set(&b->err, SB_ENOMEM, "out of memory for %zu results",
+                        b->n);
+  }
+  for (i = 0; i < b->n; i++) {
+    struct push_result *res = &b->reply.res[i];
+    /* push_one fills what it uses: clear only the small fields. */
+    res->ok = false;
+    res->seq = 0;
+    res->code[0] = '\0';
+    res->message[0] = '\0';
+    rc = push_one(hs, b->pusher, b->max_ts, &b->recs[i], i, res, &b->stats,
+                  &b->err);
+    if (rc != 0)
+      return rc;
+  }
+  b->reply.n = b->n;
+  return 0;
+}
+
+/* Undoes what the failed attempt left in b. */
+static void batch_reset(struct hub_push_batch *b)
+{
+  b->reply.n = 0;
+  memset(&b->stats, 0, sizeof(b->stats));
+}
+
+/* Runs b alone, in its own transaction. */
+static int push_alone(struct hub_store *hs, struct hub_push_batch *b)
+{
+  uint64_t last = 0;
+  int rc = store_begin(hs->s, &b->err);
+
+  if (rc == 0)
+    rc = push_batch(hs, b);
+  if (rc == 0)
+    rc = store_last_seq(hs->s, &last, &b->err);
+  if (rc == 0)
+    rc = store_commit(hs->s, &b->err);
+  if (rc != 0) {
+    store_rollback(hs->s);
+    batch_reset(b);
+    return rc;
+  }
+  b->reply.last_seq = last;
+  return 0;
+}
+
+int hub_store_push_group(struct hub_store *hs, struct hub_push_batch *const *b,
+                         size_t nb)
+{
+  struct sb_err err = {0};
+  uint64_t last = 0;
+  size_t i, live;
+  int rc;
+
+  for (i = 0; i < nb; i++) {
+    b[i]->rc = 0;
+    memset(&b[i]->err, 0, sizeof(b[i]->err));
+    batch_reset(b[i]);
+  }
+  /*
+   * All live batches in one transaction. A forged batch (SB_EAUTH) is
+   * taken out and the others are run again from the start, since the
+   * store has no savepoints to undo one batch; any other failure falls
+   * back to one transaction per batch, so each gets its own outcome.
+   */
+  for (;;) {
+    live = 0;
+    rc = store_begin(hs->s, &err);
+    for (i = 0; rc == 0 && i < nb; i++) {
+      if (b[i]->rc != 0)
+        continue;
+      rc = push_batch(hs, b[i]);
+      if (rc == SB_EAUTH) {
+        b[i]->rc = rc;
+        batch_reset(b[i]);
+        break;
+      }
+      live++;
+    }
+    if (rc == SB_EAUTH) {
+      store_rollback(hs->s);
+      for (i = 0; i < nb; i++)
+        if (b[i]->rc == 0)
+          batch_reset(b[i]);
+      continue;
+    }
+    if (rc == 0)
+      rc = store_last_seq(hs->s, &last, &err);
+    if (rc == 0 && live > 0)
+      rc = store_commit(hs->s, &err);
+    else
+      store_rollback(hs->s);
+    break;
+  }
+  if (rc == 0) {
+    for (i = 0; i < nb; i++)
+      if (b[i]->rc == 0)
+        b[i]->reply.last_seq = last;
+    return 0;
+  }
+  store_rollback(hs->s);
+  for (i = 0; i < nb; i++) {
+    if (b[i]->rc != 0)
+      continue;
+    batch_reset(b[i]);
+    memset(&b[i]->err, 0, sizeof(b[i]->err));
+    b[i]->rc = push_alone(hs, b[i]);
+  }
+  return 0;
+}
+
 int hub_store_push(struct hub_store *hs, const char *pusher, uint64_t max_ts,
                    const struct record *recs, size_t n,
                    struct push_reply *reply, struct hub_push_stats *stats,
                    struct sb_err *err)
 {
-  size_t i;
-  int rc;
+  struct hub_push_batch b, *bp = &b;
 
+  memset(&b, 0, sizeof(b));
   push_reply_release(reply);
   memset(stats, 0, sizeof(*stats));
-  if (n == 0)
-    return store_last_seq(hs->s, &reply->last_seq, err);
-  reply->res = calloc(n, sizeof(*reply->res));
-  if (reply->res == NULL)
-    return sb_err_set(err, SB_ENOMEM, "out of memory for %zu results", n);
-  rc = store_begin(hs->s, err);
-  if (rc != 0)
-    goto fail;
-  for (i = 0; i < n; i++) {
-    rc = push_one(hs, pusher, max_ts, &recs[i], i, &reply->res[i], stats, err);
-    if (rc != 0)
-      goto fail;
+  b.pusher = pusher;
+  b.max_ts = max_ts;
+  b.recs = recs;
+  b.n = n;
+  push_reply_init(&b.reply);
+  hub_store_push_group(hs, &bp, 1);
+  if (b.rc != 0) {
+    push_reply_release(&b.reply);
+    if (err != NULL)
+      *err = b.err;
+    return b.rc;
   }
-  rc = store_last_seq(hs->s, &reply->last_seq, err);
-  if (rc == 0)
-    rc = store_commit(hs->s, err);
-  if (rc != 0)
-    goto fail;
-  reply->n = n;
+  *reply = b.reply;
+  *stats = b.stats;
   return 0;
-
-fail:
-  store_rollback(hs->s);
-  push_reply_release(reply);
-  memset(stats, 0, sizeof(*stats));
-  return rc;
 }
 
 /* --- change feed ------------------------------------------------------- */
@@ -528,11 +667,16 @@ int hub_store_changes(struct hub_store *hs, uint64_t since, unsigned limit,
     rc = sb_err_set(err, SB_ENOMEM, "out of memory for a page of %u", limit);
     goto fail;
   }
-  rc = store_changes_text(hs->s, since, page_add, &w, err);
+  /*
+   * The newest seq first: on a reader's connection a commit can land
+   * between the two reads, and a last_seq older than the page is safe
+   * (a long-poll looks again) where a newer one could hide a change.
+   */
+  rc = store_last_seq(hs->s, &page->last_seq, err);
+  if (rc == 0)
+    rc = store_changes_text(hs->s, since, page_add, &w, err);
   if (rc == WALK_STOP)
     rc = w.rc != 0 ? sb_err_set(err, w.rc, "out of memory reading changes") : 0;
-  if (rc == 0)
-    rc = store_last_seq(hs->s, &page->last_seq, err);
   if (rc != 0)
     goto fail;
   if (page->n > 0)
@@ -813,6 +957,9 @@ int hub_store_device_bind(struct hub_store *hs, const char *name,
   char key[KEY_MAX], *owner = NULL;
   int rc;
 
+  if (hs->reader)
+    return sb_err_set(err, SB_EBUSY,
+                      "binding device %s needs the writer's connection", name);
   if (!replica_id_valid(replica))
     return sb_err_set(err, SB_EINVAL, "bad replica id \"%.40s\"", replica);
   rc = store_begin(hs->s, err);

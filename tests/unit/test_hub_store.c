@@ -136,6 +136,117 @@ TEST(forged_history_refuses_the_whole_batch)
   hub_store_close(hs);
 }
 
+static struct hub_push_batch batch_of(const char *pusher, struct record *recs,
+                                      size_t n)
+{
+  struct hub_push_batch b;
+  memset(&b, 0, sizeof(b));
+  b.pusher = pusher;
+  b.max_ts = MAX_TS;
+  b.recs = recs;
+  b.n = n;
+  push_reply_init(&b.reply);
+  return b;
+}
+
+TEST(group_push_commits_together_and_drops_a_forged_batch)
+{
+  struct hub_store *hs = new_hub("{\"version\":1,\"collections\":{}}");
+  struct record a[2], bad, b1, later;
+  struct hub_push_batch g[4], *gp[4] = {&g[0], &g[1], &g[2], &g[3]};
+
+  make(&a[0], "notes", "a1", A, TS, "{\"t\":1}");
+  make(&a[1], "notes", "a2", A, TS, "{\"t\":2}");
+  make(&bad, "notes", "bad", B, TS, "{\"t\":1}"); /* B's, pushed by A */
+  make(&b1, "notes", "b1", B, TS, "{\"t\":1}");
+  /* A state of b1 by A that saw B's write: only valid after g[2]. */
+  CHECK_INT(record_copy(&later, &b1), ==, 0);
+  {
+    cJSON *j = cJSON_Parse("{\"t\":3}");
+    CHECK_INT(record_put(&later, A, TS + 1, j, NULL), ==, 0);
+    cJSON_Delete(j);
+  }
+  g[0] = batch_of(A, a, 2);
+  g[1] = batch_of(A, &bad, 1);
+  g[2] = batch_of(B, &b1, 1);
+  g[3] = batch_of(A, &later, 1);
+  CHECK_INT(hub_store_push_group(hs, gp, 4), ==, 0);
+
+  /* The forged batch is refused and applies nothing... */
+  CHECK_INT(g[1].rc, ==, SB_EAUTH);
+  CHECK(strstr(g[1].err.msg, "records[0]") != NULL);
+  CHECK_INT(g[1].reply.n, ==, 0);
+  CHECK_INT(g[1].stats.stored, ==, 0);
+  /* ...the others commit, in order (g[3] sees g[2]'s write). */
+  CHECK_INT(g[0].rc, ==, 0);
+  CHECK_INT(g[0].reply.n, ==, 2);
+  CHECK(g[0].reply.res[0].ok && g[0].reply.res[1].ok);
+  CHECK_INT(g[0].reply.res[0].seq, ==, 1);
+  CHECK_INT(g[0].reply.res[1].seq, ==, 2);
+  CHECK_INT(g[0].stats.stored, ==, 2);
+  CHECK_INT(g[2].rc, ==, 0);
+  CHECK_INT(g[2].reply.res[0].seq, ==, 3);
+  CHECK_INT(g[3].rc, ==, 0);
+  CHECK(g[3].reply.res[0].ok);
+  CHECK_INT(g[3].reply.res[0].seq, ==, 4);
+  /* One commit: every batch answers the same newest seq. */
+  CHECK_INT(g[0].reply.last_seq, ==, 4);
+  CHECK_INT(g[3].reply.last_seq, ==, 4);
+  CHECK_INT(feed_size(hs), ==, 3); /* a1, a2, b1 (at seq 4) */
+
+  /* The same group again: idempotent, no new seq. */
+  CHECK_INT(hub_store_push_group(hs, gp, 4), ==, 0);
+  CHECK_INT(g[0].rc, ==, 0);
+  CHECK_INT(g[0].stats.unchanged, ==, 2);
+  CHECK_INT(g[3].stats.unchanged, ==, 1);
+  CHECK_INT(g[1].rc, ==, SB_EAUTH);
+  CHECK_INT(g[0].reply.last_seq, ==, 4);
+
+  for (size_t i = 0; i < 4; i++)
+    push_reply_release(&g[i].reply);
+  record_release(&a[0]);
+  record_release(&a[1]);
+  record_release(&bad);
+  record_release(&b1);
+  record_release(&later);
+  hub_store_close(hs);
+}
+
+TEST(reader_connection_sees_commits_and_leaves_binding_to_the_writer)
+{
+  struct hub_store *hs = new_hub("{\"version\":1,\"collections\":{}}");
+  struct hub_store *rd = NULL;
+  struct hub_device d;
+  struct push_reply rep;
+  struct hub_push_stats st;
+  struct sb_err err = {0};
+  struct record r;
+  uint64_t seq = 99;
+
+  push_reply_init(&rep);
+  CHECK_INT(hub_store_open_reader(hub_store_path(hs), &rd, &err), ==, 0);
+  CHECK_INT(hub_store_last_seq(rd, &seq, NULL), ==, 0);
+  CHECK_INT(seq, ==, 0);
+  make(&r, "notes", "n1", A, TS, "{\"t\":1}");
+  CHECK_INT(push(hs, A, &r, 1, &rep, &st), ==, 0);
+  CHECK_INT(hub_store_last_seq(rd, &seq, NULL), ==, 0);
+  CHECK_INT(seq, ==, 1);
+  CHECK_INT(feed_size(rd), ==, 1);
+
+  CHECK_INT(hub_store_device_add(hs, "tab-1", HASH1, 1, NULL), ==, 0);
+  CHECK_INT(hub_store_device_by_token(rd, HASH1, &d, NULL), ==, 0);
+  CHECK_STR(d.name, "tab-1");
+  CHECK_INT(hub_store_device_bind(rd, "tab-1", A, &err), ==, SB_EBUSY);
+  CHECK_INT(hub_store_device_bind(hs, "tab-1", A, NULL), ==, 0);
+  CHECK_INT(hub_store_device_by_token(rd, HASH1, &d, NULL), ==, 0);
+  CHECK_STR(d.replica, A);
+
+  push_reply_release(&rep);
+  record_release(&r);
+  hub_store_close(rd);
+  hub_store_close(hs);
+}
+
 TEST(future_timestamps_refuse_only_that_record)
 {
   struct hub_store *hs = new_hub("{\"version\":1,\"collections\":{}}");

@@ -40,6 +40,9 @@
 #include "proto.h"
 
 #include <stdio.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -304,6 +307,15 @@ static void writer_main(void *arg)
       h->done_head = list;
     h->done_tail = last;
     uv_async_send(&h->async);
+#ifdef __GLIBC__
+    /* Caught up: the decoded batches of a burst (up to tens of MB) were
+     * freed all over the heap; give the free pages back to the system. */
+    if (h->qhead == NULL) {
+      uv_mutex_unlock(&h->qlock);
+      malloc_trim(0);
+      uv_mutex_lock(&h->qlock);
+    }
+#endif
   }
   uv_mutex_unlock(&h->qlock);
   free(bs);

@@ -47,6 +47,13 @@ static bool sort_members(cJSON *obj)
 
   if (obj->child == NULL)
     return true;
+  /* Canonical input (what replicas send each other) is sorted already:
+   * strictly ascending keys need no sort and have no duplicates. */
+  for (c = obj->child; c->next != NULL; c = c->next)
+    if (strcmp(c->string, c->next->string) >= 0)
+      break;
+  if (c->next == NULL)
+    return true;
   obj->child = sort_list(obj->child);
   /* Relink prev; cJSON keeps first->prev pointing at the last member. */
   for (c = obj->child; c != NULL; c = c->next) {

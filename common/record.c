@@ -618,8 +618,16 @@ static int entry_from_json(struct entry *e, const cJSON *j, bool tombstone,
   }
   if (value == NULL)
     return sb_err_set(err, SB_EINVAL, "%s: entry has no \"value\"", where);
-  /* Values are canonical in every state we make; re-print to make sure. */
-  e->value = cJSON_PrintUnformatted(value);
+  /* Values are canonical in every state we make; re-print to make sure.
+   * Most are short: printed into a buffer of this thread, then copied at
+   * their size (cJSON's own printing grows a 256-byte buffer each time). */
+  {
+    static _Thread_local char small[1024];
+    if (cJSON_PrintPreallocated((cJSON *)value, small, sizeof(small), false))
+      e->value = strdup(small);
+    else
+      e->value = cJSON_PrintUnformatted(value);
+  }
   if (e->value == NULL)
     return sb_err_set(err, SB_ENOMEM, NULL);
   return 0;

@@ -243,6 +243,17 @@ static void wake_waiters(struct hub_server *h)
 
 /* --- the store writer -------------------------------------------------- */
 
+/* Appends the chain first..last (linked by qnext) to the list head/tail. */
+static void calls_append(struct hub_call **head, struct hub_call **tail,
+                         struct hub_call *first, struct hub_call *last)
+{
+  if (*tail != NULL)
+    (*tail)->qnext = first;
+  else
+    *head = first;
+  *tail = last;
+}
+
 /* Merges the calls of list (linked by qnext) in one group. */
 static void writer_group(struct hub_server *h, struct hub_call *list,
                          struct hub_push_batch ***bs, size_t *cap)
@@ -301,11 +312,7 @@ static void writer_main(void *arg)
     writer_group(h, list, &bs, &cap);
 
     uv_mutex_lock(&h->qlock);
-    if (h->done_tail != NULL)
-      h->done_tail->qnext = list;
-    else
-      h->done_head = list;
-    h->done_tail = last;
+    calls_append(&h->done_head, &h->done_tail, list, last);
     uv_async_send(&h->async);
 #ifdef __GLIBC__
     /* Caught up: the decoded batches of a burst (up to tens of MB) were
@@ -342,11 +349,7 @@ static void writer_queue(struct hub_server *h, struct hub_call *c)
   h->jobs++;
   c->qnext = NULL;
   uv_mutex_lock(&h->qlock);
-  if (h->qtail != NULL)
-    h->qtail->qnext = c;
-  else
-    h->qhead = c;
-  h->qtail = c;
+  calls_append(&h->qhead, &h->qtail, c, c);
   uv_cond_signal(&h->qcond);
   uv_mutex_unlock(&h->qlock);
 }

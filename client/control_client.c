@@ -52,7 +52,8 @@ int control_request(const char *db, const char *request, int timeout_ms,
     return rc;
   fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
-    return sb_err_set(err, SB_ENETWORK, "cannot make a socket: %s", strerror(errno));
+    return sb_err_set(err, SB_ENETWORK, "cannot make a socket: %s",
+                      strerror(errno));
   set_timeout(fd, timeout_ms);
   if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
     close(fd);

@@ -7,6 +7,8 @@
 
 #include "cli.h"
 
+#include "opt.h"
+
 #include "buf.h"
 #include "json.h"
 
@@ -251,22 +253,9 @@ int util_check_key(const char *collection, const char *id, struct sb_err *err)
 int util_opt(int argc, char **argv, int *i, const char *name,
              const char **value, struct sb_err *err)
 {
-  const char *a = argv[*i];
-  size_t n = strlen(name);
+  int m = opt_match(argc, argv, i, name, value);
 
-  if (strncmp(a, "--", 2) != 0 || strncmp(a + 2, name, n) != 0)
-    return 0;
-  if (a[2 + n] == '=') {
-    *value = a + 3 + n;
-    return 1;
-  }
-  if (a[2 + n] != '\0')
-    return 0;
-  if (*i + 1 >= argc)
-    return util_usage(err, "option --%s needs a value", name);
-  *i += 1;
-  *value = argv[*i];
-  return 1;
+  return m >= 0 ? m : util_usage(err, "option --%s needs a value", name);
 }
 
 int util_bad_option(const char *cmd, const char *arg, struct sb_err *err)

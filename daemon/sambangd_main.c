@@ -14,6 +14,7 @@
 
 #include "control.h"
 #include "log.h"
+#include "opt.h"
 #include "store.h"
 #include "sync.h"
 
@@ -95,27 +96,6 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt,
   return EXIT_USAGE;
 }
 
-/* "--name VALUE" or "--name=VALUE": 1 and *v set, 0 other, -1 no value. */
-static int match_opt(int argc, char **argv, int *i, const char *name,
-                     const char **v)
-{
-  const char *a = argv[*i];
-  size_t n = strlen(name);
-
-  if (strncmp(a, "--", 2) != 0 || strncmp(a + 2, name, n) != 0)
-    return 0;
-  if (a[2 + n] == '=') {
-    *v = a + 3 + n;
-    return 1;
-  }
-  if (a[2 + n] != '\0')
-    return 0;
-  if (*i + 1 >= argc)
-    return -1;
-  *v = argv[++*i];
-  return 1;
-}
-
 static int parse_args(int argc, char **argv, struct options *o)
 {
   static const char *const names[] = {"db",          "config",     "server",
@@ -130,7 +110,7 @@ static int parse_args(int argc, char **argv, struct options *o)
   for (i = 1; i < argc; i++) {
     int m = 0;
     for (k = 0; k < sizeof(names) / sizeof(names[0]) && m == 0; k++) {
-      m = match_opt(argc, argv, &i, names[k], slots[k]);
+      m = opt_match(argc, argv, &i, names[k], slots[k]);
       if (m < 0)
         return usage_error("--%s needs a value", names[k]);
     }

@@ -212,6 +212,8 @@ static int sync_once(struct cli *cli, struct progress *p, const char *config,
       sync_start(s);
       uv_run(&loop, UV_RUN_DEFAULT);
       sync_free(s);
+    } else {
+      uv_run(&loop, UV_RUN_DEFAULT); /* closes what sync_new made */
     }
     uv_loop_close(&loop);
   }

@@ -742,12 +742,12 @@ const char *store_schema_text(const struct store *s)
 /* Back to synchronous=FULL after a relaxed transaction. */
 static void store_unrelax(struct store *s)
 {
-  if (s->relaxed) {
-    store_script(s, "PRAGMA synchronous = FULL", "restoring synchronous", NULL);
+  /* If this fails the mark stays, and the next store_begin retries it
+   * before it writes anything the user made. */
+  if (s->relaxed && store_script(s, "PRAGMA synchronous = FULL",
+                                 "restoring synchronous", NULL) == 0)
     s->relaxed = false;
-  }
 }
-
 static int store_begin_mode(struct store *s, bool relaxed, struct sb_err *err)
 {
   int rc;
@@ -755,6 +755,12 @@ static int store_begin_mode(struct store *s, bool relaxed, struct sb_err *err)
   if (s->in_tx)
     return sb_err_set(err, SB_EINVAL, "store %s: a transaction is already open",
                       s->path);
+  if (!relaxed && s->relaxed) {
+    store_unrelax(s);
+    if (s->relaxed)
+      return sb_err_set(err, SB_EIO,
+                        "store %s: cannot restore synchronous=FULL", s->path);
+  }
   if (relaxed) {
     rc = store_script(s, "PRAGMA synchronous = NORMAL", "relaxing synchronous",
                       err);

@@ -103,6 +103,7 @@ static void write_done(uv_write_t *req, int status)
 static void send_line(struct client *cl, char *text)
 {
   struct write_req *w;
+  char *data;
   size_t n;
   uv_buf_t b;
 
@@ -112,13 +113,19 @@ static void send_line(struct client *cl, char *text)
   }
   n = strlen(text);
   w = malloc(sizeof(*w));
-  w->data = w != NULL ? realloc(text, n + 2) : NULL;
-  if (w == NULL || w->data == NULL) {
+  if (w == NULL) {
+    free(text);
+    client_close(cl);
+    return;
+  }
+  data = realloc(text, n + 2);
+  if (data == NULL) {
     free(w);
     free(text);
     client_close(cl);
     return;
   }
+  w->data = data;
   w->data[n] = '\n';
   w->data[n + 1] = '\0';
   b = uv_buf_init(w->data, (unsigned)(n + 1));
@@ -202,8 +209,14 @@ static void client_request(struct client *cl, const char *line, size_t len)
     sync_notify(c->engine);
     send_ok(cl);
   } else if (strcmp(name, "sync") == 0) {
-    cl->target = sync_now(c->engine);
+    /* Waiting before asking: an attempt that fails at once answers it. */
     cl->waiting = true;
+    cl->target = UINT64_MAX;
+    {
+      uint64_t target = sync_now(c->engine);
+      if (cl->waiting)
+        cl->target = target;
+    }
   } else if (strcmp(name, "stop") == 0) {
     send_ok(cl);
     log_msg(LOG_LEVEL_INFO, "stop asked over the control socket");

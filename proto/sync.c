@@ -84,7 +84,7 @@ static void listen_next(struct sync *s);
 
 static void emit(struct sync *s, enum sync_event ev)
 {
-  if (s->fn != NULL)
+  if (s->fn != NULL && (!s->stopping || ev == SYNC_EV_STOPPED))
     s->fn(s, ev, s->ctx);
 }
 
@@ -263,8 +263,8 @@ static int collect_row(const char *coll, const char *id, uint64_t seq,
   snprintf(k->collection, sizeof(k->collection), "%s", coll);
   snprintf(k->id, sizeof(k->id), "%s", id);
   k->seq = seq;
-  if (s->nkeys > 1)
-    buf_add(&s->body, ",", 1);
+  if (s->nkeys > 1 && buf_add(&s->body, ",", 1) != 0)
+    return SB_ENOMEM;
   return buf_add(&s->body, text, len);
 }
 
@@ -293,6 +293,9 @@ static int apply_results(struct sync *s, const struct push_reply *rep,
       rc = store_ack(s->store, k->collection, k->id, k->seq, err);
       s->cycle_pushed++;
       s->total_pushed++;
+    } else if (strcmp(res->code, "future_timestamp") == 0) {
+      /* Clears once the hub's clock catches up: stays pending, is sent
+       * again next cycle (not this one: push_after is past it). */
     } else {
       char *reason = reason_encode(res->code, res->message);
       rc = reason == NULL ? sb_err_set(err, SB_ENOMEM, NULL)
@@ -331,6 +334,20 @@ static int reject_single(struct sync *s, const struct http_reply *r,
   return rc;
 }
 
+/* True if a whole-batch refusal names a record of it (PROTOCOL.md): 413,
+ * 422 forged_dot, or a 400 whose message points at records[i]. */
+static bool record_refusal(const struct http_reply *r)
+{
+  char code[64], msg[SB_ERR_MSG_MAX];
+
+  if (r->status == 413 || r->status == 422)
+    return true;
+  if (r->status != 400)
+    return false;
+  reply_error(r, code, sizeof(code), msg, sizeof(msg));
+  return strcmp(code, "malformed") == 0 && strstr(msg, "records[") != NULL;
+}
+
 static void push_done(const struct http_reply *r, void *ctx)
 {
   struct sync *s = ctx;
@@ -340,9 +357,10 @@ static void push_done(const struct http_reply *r, void *ctx)
   int rc;
 
   count_bytes(s, r);
-  /* A batch refused whole (too large, malformed, forged) is split until
-   * the one record at fault is found; that one is kept as rejected. */
-  if (r->status == 400 || r->status == 413 || r->status == 422) {
+  /* A batch refused whole for a record in it (too large, a malformed or
+   * forged state) is split until the one record at fault is found; that
+   * one is kept as rejected. Other refusals fail the attempt. */
+  if (record_refusal(r)) {
     if (s->nkeys > 1) {
       s->batch_now = (unsigned)(s->nkeys / 2);
       push_next(s);
@@ -459,6 +477,16 @@ static int merge_remote(struct sync *s, const struct record *remote,
   /* An echo of what we have changes nothing and is not written. */
   if (rc == 0 && strcmp(merged, have) != 0)
     rc = store_put_remote(s->store, &local, merged, strlen(merged), err);
+  /* A merge this store cannot hold (over 1 MiB, or a local row that does
+   * not decode) must not stop the feed: the local row keeps its state,
+   * marked with why, and the page goes on. Nothing was written for it. */
+  if (rc == SB_ETOOBIG || rc == SB_ECORRUPT || rc == SB_EINVAL) {
+    char *reason = reason_encode("merge_failed", err->msg);
+    rc = reason == NULL ? sb_err_set(err, SB_ENOMEM, NULL)
+                        : store_reject(s->store, remote->collection, remote->id,
+                                       seq, reason, err);
+    free(reason);
+  }
   free(merged);
   free(have);
   record_release(&local);
@@ -664,7 +692,7 @@ static void listen_next(struct sync *s)
 
   if (s->stopping)
     return;
-  if (!s->in_cycle)
+  if (!s->in_cycle && s->phase != SYNC_BACKOFF)
     s->phase = SYNC_LISTEN;
   if (s->polling)
     return;
@@ -675,6 +703,8 @@ static void listen_next(struct sync *s)
            (unsigned long long)s->cursor, s->cfg.page, s->cfg.wait_s);
   exchange(s, s->poll, "GET", path, NULL, 0,
            (long)(s->cfg.timeout_s + s->cfg.wait_s), poll_done);
+  if (!sync_http_busy(s->poll))
+    s->polling = false; /* it could not start (the attempt failed) */
 }
 
 /* --- cycles and control --------------------------------------------------- */

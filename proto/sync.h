@@ -49,7 +49,7 @@ struct sync_config {
   char *ca_file; /* NULL: the system's CAs */
   unsigned batch;
   unsigned page;
-  unsigned wait_s; /* long-poll wait */
+  unsigned wait_s; /* long-poll wait, 1..60 s */
   uint64_t backoff_min_ms;
   uint64_t backoff_cap_ms;
   unsigned connect_timeout_s;

@@ -85,8 +85,9 @@ int sync_config_check(const struct sync_config *c, struct sb_err *err)
   if (c->page < 1 || c->page > PROTO_MAX_PAGE)
     return sb_err_set(err, SB_EINVAL, "page must be 1 to %d, got %u",
                       PROTO_MAX_PAGE, c->page);
-  if (c->wait_s > PROTO_MAX_WAIT_S)
-    return sb_err_set(err, SB_EINVAL, "wait must be 0 to %d s, got %u",
+  /* 0 would make the long-poll a busy loop. */
+  if (c->wait_s < 1 || c->wait_s > PROTO_MAX_WAIT_S)
+    return sb_err_set(err, SB_EINVAL, "wait must be 1 to %d s, got %u",
                       PROTO_MAX_WAIT_S, c->wait_s);
   if (c->backoff_min_ms < 1 || c->backoff_cap_ms < c->backoff_min_ms)
     return sb_err_set(err, SB_EINVAL,
@@ -217,7 +218,7 @@ static int apply(struct sync_config *c, const char *key, const char *v,
   }
   NUM("batch", 1, PROTO_MAX_BATCH, batch, 1)
   NUM("page", 1, PROTO_MAX_PAGE, page, 1)
-  NUM("wait", 0, PROTO_MAX_WAIT_S, wait_s, 1)
+  NUM("wait", 1, PROTO_MAX_WAIT_S, wait_s, 1)
   NUM("backoff_min", 1, 86400, backoff_min_ms, 1000)
   NUM("backoff_cap", 1, 86400, backoff_cap_ms, 1000)
   NUM("connect_timeout", 1, 3600, connect_timeout_s, 1)

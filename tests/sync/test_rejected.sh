@@ -41,5 +41,22 @@ sync_once d1
 "$HUB" export | grep -q '"bad1"' || fail "the edited record was not accepted"
 dev d1 status >"$OUT"
 grep -q 'rejected' "$OUT" && fail "the accepted record is still rejected"
+
+# Two concurrent 600 KB edits of one record: the hub refuses the merge
+# (too_large), and the device cannot hold it either; the device keeps its
+# own version marked, and the feed goes on past it (d2's small note
+# arrives).
+enrol d2
+big() { head -c 600000 /dev/zero | tr '\0' "$1" | sed 's/.*/{"text":"&"}/'; }
+sync_once d1
+sync_once d2
+big a | dev d1 put notes huge - >/dev/null || fail "big put on d1"
+big b | dev d2 put notes huge - >/dev/null || fail "big put on d2"
+dev d2 put notes small '{"text":"after the big one"}' >/dev/null
+sync_once d2
+dev d1 sync --once >"$OUT" 2>"$ERR" || fail "sync of d1 stalled: $(cat "$ERR")"
+dev d1 get notes small >/dev/null || fail "the feed stopped at the big record"
+dev d1 conflicts >"$OUT"
+grep -q 'huge.*(rejected by the hub)' "$OUT" || fail "huge is not marked: $(cat "$OUT")"
 stop_hub
 echo ok

@@ -41,7 +41,7 @@ TEST(load_good_file)
 
   snprintf(text, sizeof(text),
            "# comment\n\nserver = http://127.0.0.1:9\n"
-           "token_file = %s\nbatch=40\n  page = 60  \nwait = 0\n"
+           "token_file = %s\nbatch=40\n  page = 60  \nwait = 5\n"
            "backoff_min = 2\nbackoff_cap = 7\ngzip = no\n"
            "connect_timeout = 3\ntimeout = 4\nca_file = /x/ca.pem\n",
            tok);
@@ -52,7 +52,7 @@ TEST(load_good_file)
   CHECK_STR(c.ca_file, "/x/ca.pem");
   CHECK_INT(c.batch, ==, 40);
   CHECK_INT(c.page, ==, 60);
-  CHECK_INT(c.wait_s, ==, 0);
+  CHECK_INT(c.wait_s, ==, 5);
   CHECK_INT(c.backoff_min_ms, ==, 2000);
   CHECK_INT(c.backoff_cap_ms, ==, 7000);
   CHECK(!c.gzip);
@@ -73,6 +73,7 @@ TEST(bad_files_change_nothing)
       {"batch = 1001\n", "batch must be"},
       {"page = ten\n", "page must be"},
       {"wait = 61\n", "wait must be"},
+      {"wait = 0\n", "wait must be a whole number from 1 to 60"},
       {"backoff_cap = -1\n", "backoff_cap must be"},
       {"gzip = maybe\n", "gzip must be yes or no"},
       {"just words\n", "expected `key = value`"},

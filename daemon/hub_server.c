@@ -591,17 +591,22 @@ static void on_done(struct http_req *req, void *ctx)
 
 /* --- life cycle -------------------------------------------------------- */
 
+/* Tells the store writer to finish and waits for its thread. */
+static void writer_stop(struct hub_server *h)
+{
+  uv_mutex_lock(&h->qlock);
+  h->qstop = true;
+  uv_cond_signal(&h->qcond);
+  uv_mutex_unlock(&h->qlock);
+  uv_thread_join(&h->writer);
+  h->writer_running = false;
+}
+
 /* Undoes what hub_server_start made before http (after a failure). */
 static void server_unmake(struct hub_server *h)
 {
-  if (h->writer_running) {
-    uv_mutex_lock(&h->qlock);
-    h->qstop = true;
-    uv_cond_signal(&h->qcond);
-    uv_mutex_unlock(&h->qlock);
-    uv_thread_join(&h->writer);
-    h->writer_running = false;
-  }
+  if (h->writer_running)
+    writer_stop(h);
   hub_store_close(h->rhs);
   h->rhs = NULL;
   uv_cond_destroy(&h->qcond);
@@ -696,12 +701,7 @@ static void on_drain(uv_timer_t *t)
   http_server_stop(h->http);
   h->http = NULL;
   /* No job left: the store writer is idle, and stops at once. */
-  uv_mutex_lock(&h->qlock);
-  h->qstop = true;
-  uv_cond_signal(&h->qcond);
-  uv_mutex_unlock(&h->qlock);
-  uv_thread_join(&h->writer);
-  h->writer_running = false;
+  writer_stop(h);
   h->closing = 2;
   uv_close((uv_handle_t *)&h->async, on_drain_closed);
   uv_close((uv_handle_t *)&h->drain, on_drain_closed);

@@ -73,7 +73,7 @@ int cmd_domain(struct cli *cli, const struct schema_collection *c, int argc,
 void cmd_domain_help(FILE *out, const struct schema_collection *c,
                      const char *sub);
 
-/* --- control_client.c: sambangd's control socket (daemon/CONTROL.md) ----- */
+/* --- control_client.c: sambangd's control socket (daemon/sambangd/CONTROL.md) ----- */
 
 /* Gets each reply line; returns 1 to read on, 0 to stop, < 0 an error. */
 typedef int (*control_line_fn)(const char *line, void *ctx);

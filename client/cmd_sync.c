@@ -3,7 +3,7 @@
  *
  * With a daemon running for the store, it asks the daemon (control
  * socket) and follows its progress. With --once it runs the cycle itself,
- * in-process, with the very engine the daemon uses (proto/sync.h): push
+ * in-process, with the very engine the daemon uses (daemon/sync/sync.h): push
  * every pending change, pull until the feed is drained, then stop.
  */
 #include "compat.h"

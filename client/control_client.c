@@ -1,6 +1,6 @@
 /*
  * control_client.c - the CLI's side of sambangd's control socket
- * (daemon/CONTROL.md): send one request line, read reply lines.
+ * (daemon/sambangd/CONTROL.md): send one request line, read reply lines.
  *
  * Plain blocking POSIX sockets with receive/send timeouts, so a stuck or
  * paused daemon can never hang a command for long.

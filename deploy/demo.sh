@@ -11,8 +11,8 @@
 set -euo pipefail
 build=${1:?usage: deploy/demo.sh BUILD_DIR}
 sambang=$build/client/sambang
-sambangd=$build/daemon/sambangd
-hub=$build/daemon/sambang-hub
+sambangd=$build/daemon/sambangd/sambangd
+hub=$build/daemon/hub/sambang-hub
 work=$(mktemp -d)
 pids=()
 cleanup() {

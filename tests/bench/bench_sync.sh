@@ -19,9 +19,9 @@ set -euo pipefail
 build=$1
 work=$2
 n=${3:-100000}
-hub=$build/daemon/sambang-hub
+hub=$build/daemon/hub/sambang-hub
 sambang=$build/client/sambang
-sambangd=$build/daemon/sambangd
+sambangd=$build/daemon/sambangd/sambangd
 tool=$build/tests/bench/bench_sync_tool
 
 export SAMBANG_HUB_DB=$work/hub.db

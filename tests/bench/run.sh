@@ -11,7 +11,7 @@ trap 'rm -rf "$work"' EXIT
 echo "== import (tests/bench/bench_import.c)"
 "$build/tests/bench/bench_import" "$build/client/sambang" 100000 "$work"
 echo "== hub (tests/bench/bench_hub.c)"
-"$build/tests/bench/bench_hub" "$build/daemon/sambang-hub" 100 "$work"
+"$build/tests/bench/bench_hub" "$build/daemon/hub/sambang-hub" 100 "$work"
 if [ -x "$build/tests/bench/bench_merge" ]; then
   echo "== merge (tests/bench/bench_merge.c)"
   "$build/tests/bench/bench_merge"

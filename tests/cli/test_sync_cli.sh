@@ -4,7 +4,7 @@
 # Covers: `sambang sync` with no daemon (exit 1) and --once with no hub
 # (exit 4: a setting is missing, as for any invalid input); sambangd's
 # options and exit codes (2 usage/settings, 5 a second daemon, 6 no store);
-# the control socket (mode 0600, the protocol of daemon/CONTROL.md spoken
+# the control socket (mode 0600, the protocol of daemon/sambangd/CONTROL.md spoken
 # by a tiny client: status, notify, sync, stop, bad requests, several
 # clients, a line over 64 KiB); status through the daemon; SIGTERM and
 # SIGINT exit 0; a stale socket after kill -9; writes never hang on a

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# sambangd's control socket with raw requests (daemon/CONTROL.md): status,
+# sambangd's control socket with raw requests (daemon/sambangd/CONTROL.md): status,
 # notify, sync's progress and done lines, bad requests answered with a
 # clear error (the connection and the daemon carry on), an over-long line
 # closing the connection, and stop.

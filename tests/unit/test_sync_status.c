@@ -1,6 +1,6 @@
 /*
  * test_sync_status.c - the sync engine's status as the control socket
- * shows it (proto/sync_status.c): phase names and the one-line JSON with
+ * shows it (daemon/sync/sync_status.c): phase names and the one-line JSON with
  * every field of struct sync_status.
  */
 #include "check.h"

@@ -2,7 +2,7 @@
  * sambangd_main.c - `sambangd`, the field daemon: keeps one device's store
  * in sync with the hub, by itself, whenever the network allows.
  *
- * One libuv loop runs the sync engine (proto/sync.h), the control socket
+ * One libuv loop runs the sync engine (daemon/sync/sync.h), the control socket
  * (control.h) and the signals: SIGTERM/SIGINT stop cleanly (transfers
  * aborted, no transaction left open), SIGHUP reloads the config file.
  * Settings, lowest first: built-in defaults, the store's own (`sambang
@@ -59,7 +59,7 @@ static const char usage[] =
     "  -h, --help           this help\n"
     "  --version            the version\n"
     "\n"
-    "Control socket: line-delimited JSON, see daemon/CONTROL.md; `sambang\n"
+    "Control socket: line-delimited JSON, see daemon/sambangd/CONTROL.md; `sambang\n"
     "status` and `sambang sync` use it.\n"
     "\n"
     "Exit status: 0 stopped cleanly, 1 failure, 2 bad options or settings\n"

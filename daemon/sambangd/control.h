@@ -1,5 +1,5 @@
 /*
- * control.h - sambangd's control socket (protocol: daemon/CONTROL.md).
+ * control.h - sambangd's control socket (protocol: daemon/sambangd/CONTROL.md).
  *
  * A Unix stream socket beside the store (mode 0600), served on the
  * daemon's loop. Each client sends line-delimited JSON requests

@@ -47,7 +47,7 @@ struct push_result {
   char collection[SB_NAME_MAX + 1];
   char id[SB_ID_MAX + 1];
   bool ok;
-  uint64_t seq;  /* ok: the hub's change sequence of the record */
+  uint64_t seq; /* ok: the hub's change sequence of the record */
   /* !ok: the error code's wire name as sent (proto_err_parse gives the
    * enum; a newer hub's code is kept as it came, for the user to see) */
   char code[PROTO_ERR_NAME_MAX + 1];
@@ -113,8 +113,7 @@ struct proto_error {
 /* Encodes an envelope (malloc'd, NULL on ENOMEM). An unknown code is sent
  * as "internal", an empty message as the code's name, a record outside
  * 0..PROTO_MAX_BATCH-1 not at all. */
-char *proto_error_encode(enum proto_err code, long record,
-                         const char *message);
+char *proto_error_encode(enum proto_err code, long record, const char *message);
 
 /* Decodes an envelope into *e; SB_EPROTOCOL (err says why) if body is not
  * one, including a "record" that is not an integer 0..PROTO_MAX_BATCH-1. */

@@ -17,8 +17,8 @@
 
 /* X(NAME, wire name, HTTP status or 0, meaning) */
 #define PROTO_ERR_MAP(X)                                                       \
-  X(MALFORMED, "malformed", 400, "a body, record state or header cannot be "   \
-                                 "read")                                       \
+  X(MALFORMED, "malformed", 400,                                               \
+    "a body, record state or header cannot be read")                           \
   X(BAD_QUERY, "bad_query", 400, "a query parameter is out of range")          \
   X(UNAUTHORIZED, "unauthorized", 401, "no token, or an unknown token")        \
   X(REVOKED, "revoked", 403, "the token was revoked")                          \

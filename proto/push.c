@@ -194,8 +194,8 @@ static int result_decode(struct push_result *r, const cJSON *j,
   rc = get_text(e, "code", r->code, sizeof(r->code), err);
   if (rc == 0 && !wire_code_valid(r->code))
     rc = sb_err_set(err, SB_EPROTOCOL,
-                    "bad \"code\" \"%s\" (use 1-%d of a-z, 0-9, '_')",
-                    r->code, PROTO_ERR_NAME_MAX);
+                    "bad \"code\" \"%s\" (use 1-%d of a-z, 0-9, '_')", r->code,
+                    PROTO_ERR_NAME_MAX);
   if (rc == 0)
     rc = get_text(e, "message", r->message, sizeof(r->message), err);
   if (rc != 0)

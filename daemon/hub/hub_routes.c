@@ -41,11 +41,11 @@ void hub_reply_release(struct hub_reply *r)
 }
 
 /* Fills r with the envelope of code, record and the formatted message. */
-static void reply_error_v(struct hub_reply *r, enum proto_err code,
-                          long record, const char *fmt, va_list ap)
+static void reply_error_v(struct hub_reply *r, enum proto_err code, long record,
+                          const char *fmt, va_list ap)
     __attribute__((format(printf, 4, 0)));
-static void reply_error_v(struct hub_reply *r, enum proto_err code,
-                          long record, const char *fmt, va_list ap)
+static void reply_error_v(struct hub_reply *r, enum proto_err code, long record,
+                          const char *fmt, va_list ap)
 {
   char message[SB_ERR_MSG_MAX];
   unsigned status = proto_err_status(code);
@@ -379,8 +379,8 @@ void hub_routes_health(struct hub_call *c)
   uv_mutex_unlock(c->rhs != NULL ? c->rlock : c->lock);
   if (rc != 0) {
     c->out.retry_after = RETRY_FAILED_S;
-    hub_reply_error(&c->out, PROTO_ERR_UNAVAILABLE, "the store is not usable: %s",
-                    err.msg);
+    hub_reply_error(&c->out, PROTO_ERR_UNAVAILABLE,
+                    "the store is not usable: %s", err.msg);
     return;
   }
   hub_reply_json(&c->out, strdup("{\"status\":\"ok\"}"), false);

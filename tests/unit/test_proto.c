@@ -113,7 +113,8 @@ TEST(push_req_max_batch)
   CHECK_INT(req.n, ==, PROTO_MAX_BATCH);
   free(text);
   text = push_req_encode(ptrs, PROTO_MAX_BATCH + 1);
-  CHECK_INT(push_req_decode(&req, text, strlen(text), NULL, &err), ==, SB_EPROTOCOL);
+  CHECK_INT(push_req_decode(&req, text, strlen(text), NULL, &err), ==,
+            SB_EPROTOCOL);
   CHECK(strstr(err.msg, "too many records") != NULL);
   CHECK_INT(req.n, ==, 0);
   CHECK(req.recs == NULL);
@@ -400,7 +401,7 @@ TEST(error_codes_table)
   CHECK_INT(proto_err_parse(NULL), ==, PROTO_ERR_UNKNOWN);
   CHECK_STR(proto_err_name(PROTO_ERR_UNKNOWN), "unknown");
   CHECK_STR(proto_err_name((enum proto_err)PROTO_ERR_COUNT_), "unknown");
-  CHECK_STR(proto_err_name((enum proto_err)-1), "unknown");
+  CHECK_STR(proto_err_name((enum proto_err) - 1), "unknown");
   CHECK_INT(proto_err_status((enum proto_err)PROTO_ERR_COUNT_), ==, 500);
 }
 
@@ -408,8 +409,8 @@ TEST(error_envelope)
 {
   struct proto_error e;
   struct sb_err err = {0};
-  char *text =
-      proto_error_encode(PROTO_ERR_FORGED_DOT, -1, "dot [\"r9\",3] was never seen");
+  char *text = proto_error_encode(PROTO_ERR_FORGED_DOT, -1,
+                                  "dot [\"r9\",3] was never seen");
   CHECK_STR(text, "{\"error\":{\"code\":\"forged_dot\",\"message\":\"dot "
                   "[\\\"r9\\\",3] was never seen\"}}");
   CHECK_INT(proto_error_decode(&e, text, strlen(text), &err), ==, 0);
@@ -790,7 +791,8 @@ TEST(unknown_fields_ignored)
   char *text;
 
   push_req_init(&req);
-  CHECK_INT(push_req_decode(&req, req_text, strlen(req_text), NULL, &err), ==, 0);
+  CHECK_INT(push_req_decode(&req, req_text, strlen(req_text), NULL, &err), ==,
+            0);
   CHECK_INT(req.n, ==, 1);
   text = record_encode(&req.recs[0]);
   CHECK_STR(text, GOOD);
@@ -826,7 +828,8 @@ TEST(decode_replaces_previous_content)
   CHECK_INT(req.n, ==, 1);
   CHECK_INT(push_req_decode(&req, one, strlen(one), NULL, &err), ==, 0);
   CHECK_INT(req.n, ==, 1);
-  CHECK_INT(push_req_decode(&req, bad, strlen(bad), NULL, &err), ==, SB_EPROTOCOL);
+  CHECK_INT(push_req_decode(&req, bad, strlen(bad), NULL, &err), ==,
+            SB_EPROTOCOL);
   CHECK_INT(req.n, ==, 0);
   push_req_release(&req);
 }

@@ -1,10 +1,11 @@
 /*
  * error.c - the error envelope every non-2xx reply carries:
- * {"error":{"code":"...","message":"..."}}.
+ * {"error":{"code":"...","message":"...","record":N}}.
  *
- * code is machine-readable (1-31 of [a-z0-9_], e.g. "forged_dot"), message
- * is for people. The decoder is used by the field daemon to report the
- * hub's refusal; it truncates to the caller's buffers.
+ * code is machine-readable (a wire name of proto_err.h's table; a device
+ * accepts any 1-31 of [a-z0-9_] and parses it to PROTO_ERR_UNKNOWN if it
+ * does not know it), message is for people, and record, only when the
+ * refusal is about one record of a push request, is that record's index.
  */
 #include "compat.h"
 
@@ -17,46 +18,77 @@
 #include <stdlib.h>
 #include <string.h>
 
-char *proto_error_encode(const char *code, const char *message)
+char *proto_error_encode(enum proto_err code, long record, const char *message)
 {
   cJSON *j = cJSON_CreateObject(), *e;
+  const char *name;
+  char digits[24];
   char *text = NULL;
 
   if (j == NULL)
     return NULL;
   e = cJSON_AddObjectToObject(j, "error");
   /* Never send an envelope the other end would refuse. */
-  if (code == NULL || !wire_code_valid(code))
-    code = "internal";
+  if (code == PROTO_ERR_UNKNOWN || (unsigned)code >= PROTO_ERR_COUNT_)
+    code = PROTO_ERR_INTERNAL;
+  name = proto_err_name(code);
   if (message == NULL || message[0] == '\0')
-    message = code;
-  if (e != NULL && wire_add_text(e, "code", code) &&
-      wire_add_text(e, "message", message))
+    message = name;
+  snprintf(digits, sizeof(digits), "%ld", record);
+  if (e != NULL && wire_add_text(e, "code", name) &&
+      wire_add_text(e, "message", message) &&
+      (record < 0 || record >= PROTO_MAX_BATCH ||
+       cJSON_AddRawToObject(e, "record", digits) != NULL))
     text = json_canon(j);
   cJSON_Delete(j);
   return text;
 }
 
-int proto_error_decode(const char *body, size_t len, char *code,
-                       size_t code_len, char *message, size_t message_len)
+/* Reads the members of the "error" object e into *out. */
+static int envelope_read(struct proto_error *out, const cJSON *e,
+                         struct sb_err *err)
 {
-  const cJSON *e, *c, *m;
-  int rc = SB_EPROTOCOL;
-  cJSON *j;
+  const cJSON *c = cJSON_GetObjectItemCaseSensitive(e, "code");
+  const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, "message");
+  const cJSON *r = cJSON_GetObjectItemCaseSensitive(e, "record");
+  uint64_t index = 0;
 
-  if (wire_parse(&j, body, len, "error reply", NULL) != 0)
-    return SB_EPROTOCOL;
-  e = cJSON_GetObjectItemCaseSensitive(j, "error");
-  c = cJSON_GetObjectItemCaseSensitive(e, "code");
-  m = cJSON_GetObjectItemCaseSensitive(e, "message");
-  if (cJSON_IsObject(e) && cJSON_IsString(c) && cJSON_IsString(m) &&
-      wire_code_valid(c->valuestring) && m->valuestring[0] != '\0') {
-    if (code_len > 0)
-      snprintf(code, code_len, "%s", c->valuestring);
-    if (message_len > 0)
-      snprintf(message, message_len, "%s", m->valuestring);
-    rc = 0;
-  }
+  if (!cJSON_IsObject(e))
+    return sb_err_set(err, SB_EPROTOCOL,
+                      "error reply: \"error\" must be an object");
+  if (!cJSON_IsString(c) || !wire_code_valid(c->valuestring))
+    return sb_err_set(err, SB_EPROTOCOL,
+                      "error reply: \"code\" must be 1-%d of a-z, 0-9, '_'",
+                      PROTO_ERR_NAME_MAX);
+  if (!cJSON_IsString(m) || m->valuestring[0] == '\0')
+    return sb_err_set(err, SB_EPROTOCOL,
+                      "error reply: \"message\" must be a non-empty string");
+  if (r != NULL && (!wire_u64(r, &index) || index >= PROTO_MAX_BATCH))
+    return sb_err_set(err, SB_EPROTOCOL,
+                      "error reply: \"record\" must be an integer from 0 to "
+                      "%d",
+                      PROTO_MAX_BATCH - 1);
+  snprintf(out->name, sizeof(out->name), "%s", c->valuestring);
+  out->code = proto_err_parse(out->name);
+  out->record = r != NULL ? (long)index : -1;
+  snprintf(out->message, sizeof(out->message), "%s", m->valuestring);
+  return 0;
+}
+
+int proto_error_decode(struct proto_error *e, const char *body, size_t len,
+                       struct sb_err *err)
+{
+  struct proto_error got;
+  cJSON *j;
+  int rc;
+
+  rc = wire_parse(&j, body, len, "error reply", err);
+  if (rc != 0)
+    return rc;
+  memset(&got, 0, sizeof(got));
+  rc = envelope_read(&got, cJSON_GetObjectItemCaseSensitive(j, "error"), err);
+  if (rc == 0)
+    *e = got;
   cJSON_Delete(j);
   return rc;
 }

@@ -14,6 +14,7 @@
 #include "compat.h"
 
 #include "err.h"
+#include "proto_err.h"
 #include "record.h"
 
 #define PROTO_VERSION_PATH "/v1"
@@ -31,8 +32,14 @@ struct push_req {
 };
 void push_req_init(struct push_req *p);
 void push_req_release(struct push_req *p);
+/*
+ * Decodes a push request into p (released first; empty on failure). A
+ * state that does not decode refuses the whole request: SB_EPROTOCOL, and
+ * *bad_record (if not NULL) is its index in "records"; it is -1 when the
+ * request is refused for something else (or accepted).
+ */
 int push_req_decode(struct push_req *p, const char *body, size_t len,
-                    struct sb_err *err);
+                    long *bad_record, struct sb_err *err);
 char *push_req_encode(const struct record *const *recs, size_t n);
 
 /* One record's outcome in a push reply. */
@@ -40,8 +47,10 @@ struct push_result {
   char collection[SB_NAME_MAX + 1];
   char id[SB_ID_MAX + 1];
   bool ok;
-  uint64_t seq;  /* ok: the hub's change sequence of the record */
-  char code[32]; /* !ok: error code, e.g. "schema" */
+  uint64_t seq; /* ok: the hub's change sequence of the record */
+  /* !ok: the error code's wire name as sent (proto_err_parse gives the
+   * enum; a newer hub's code is kept as it came, for the user to see) */
+  char code[PROTO_ERR_NAME_MAX + 1];
   char message[SB_ERR_MSG_MAX];
 };
 
@@ -89,9 +98,26 @@ int changes_query_parse(struct changes_query *q, const char *since,
                         const char *limit, const char *wait,
                         struct sb_err *err);
 
-/* Error envelope {"error":{"code":"...","message":"..."}}. */
-char *proto_error_encode(const char *code, const char *message);
-int proto_error_decode(const char *body, size_t len, char *code,
-                       size_t code_len, char *message, size_t message_len);
+/*
+ * Error envelope {"error":{"code":"...","message":"...","record":N}}, the
+ * body of every non-2xx reply; "record" (optional) is the index in the
+ * push request's "records" of the record that refused the whole request.
+ */
+struct proto_error {
+  enum proto_err code;               /* PROTO_ERR_UNKNOWN: a newer code */
+  char name[PROTO_ERR_NAME_MAX + 1]; /* the code's wire name as sent */
+  long record;                       /* 0..PROTO_MAX_BATCH-1, or -1: none */
+  char message[SB_ERR_MSG_MAX];      /* for people; truncated to fit */
+};
+
+/* Encodes an envelope (malloc'd, NULL on ENOMEM). An unknown code is sent
+ * as "internal", an empty message as the code's name, a record outside
+ * 0..PROTO_MAX_BATCH-1 not at all. */
+char *proto_error_encode(enum proto_err code, long record, const char *message);
+
+/* Decodes an envelope into *e; SB_EPROTOCOL (err says why) if body is not
+ * one, including a "record" that is not an integer 0..PROTO_MAX_BATCH-1. */
+int proto_error_decode(struct proto_error *e, const char *body, size_t len,
+                       struct sb_err *err);
 
 #endif

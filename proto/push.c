@@ -39,7 +39,7 @@ void push_req_release(struct push_req *p)
 }
 
 int push_req_decode(struct push_req *p, const char *body, size_t len,
-                    struct sb_err *err)
+                    long *bad_record, struct sb_err *err)
 {
   const cJSON *records, *c;
   size_t n, i;
@@ -47,6 +47,8 @@ int push_req_decode(struct push_req *p, const char *body, size_t len,
   int rc;
 
   push_req_release(p);
+  if (bad_record != NULL)
+    *bad_record = -1;
   rc = wire_parse(&j, body, len, "push request", err);
   if (rc != 0)
     return rc;
@@ -75,6 +77,8 @@ int push_req_decode(struct push_req *p, const char *body, size_t len,
     rc = wire_record(&p->recs[i], c, err);
     if (rc != 0) {
       sb_err_prefix(err, "push request: records[%zu]", i);
+      if (bad_record != NULL && rc == SB_EPROTOCOL)
+        *bad_record = (long)i;
       goto out;
     }
     p->n = i + 1;
@@ -190,7 +194,8 @@ static int result_decode(struct push_result *r, const cJSON *j,
   rc = get_text(e, "code", r->code, sizeof(r->code), err);
   if (rc == 0 && !wire_code_valid(r->code))
     rc = sb_err_set(err, SB_EPROTOCOL,
-                    "bad \"code\" \"%s\" (use 1-31 of a-z, 0-9, '_')", r->code);
+                    "bad \"code\" \"%s\" (use 1-%d of a-z, 0-9, '_')", r->code,
+                    PROTO_ERR_NAME_MAX);
   if (rc == 0)
     rc = get_text(e, "message", r->message, sizeof(r->message), err);
   if (rc != 0)
@@ -270,7 +275,9 @@ static bool result_encode(cJSON *out, const struct push_result *r)
   e = cJSON_AddObjectToObject(o, "error");
   /* A reply must always decode: never send an empty code or message. */
   return e != NULL &&
-         wire_add_text(e, "code", r->code[0] ? r->code : "internal") &&
+         wire_add_text(e, "code",
+                       r->code[0] ? r->code
+                                  : proto_err_name(PROTO_ERR_INTERNAL)) &&
          wire_add_text(e, "message", r->message[0] ? r->message : "refused");
 }
 

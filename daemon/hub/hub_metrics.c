@@ -8,6 +8,7 @@
 #include "hub_metrics.h"
 
 #include "buf.h"
+#include "proto_err.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -72,6 +73,13 @@ static void counter(struct buf *b, const char *name, const char *help,
        name, v);
 }
 
+/* One sample of the refused-records counter, labelled with code's name. */
+static void refused(struct buf *b, enum proto_err code, uint64_t v)
+{
+  line(b, "sambang_hub_records_refused_total{code=\"%s\"} %" PRIu64 "\n",
+       proto_err_name(code), v);
+}
+
 char *hub_metrics_render(const struct hub_metrics *m, size_t *len)
 {
   struct buf b;
@@ -120,15 +128,9 @@ char *hub_metrics_render(const struct hub_metrics *m, size_t *len)
           m->records_unchanged);
   line(&b, "# HELP sambang_hub_records_refused_total Pushed records refused, "
            "by code.\n# TYPE sambang_hub_records_refused_total counter\n");
-  line(&b, "sambang_hub_records_refused_total{code=\"schema\"} %" PRIu64 "\n",
-       m->refused_schema);
-  line(&b,
-       "sambang_hub_records_refused_total{code=\"too_large\"} %" PRIu64 "\n",
-       m->refused_too_large);
-  line(&b,
-       "sambang_hub_records_refused_total{code=\"future_timestamp\"} "
-       "%" PRIu64 "\n",
-       m->refused_future);
+  refused(&b, PROTO_ERR_SCHEMA, m->refused_schema);
+  refused(&b, PROTO_ERR_TOO_LARGE, m->refused_too_large);
+  refused(&b, PROTO_ERR_FUTURE_TIMESTAMP, m->refused_future);
   counter(&b, "sambang_hub_conflicts_total",
           "Records that became conflicted (siblings or delete/edit) by a "
           "push.",

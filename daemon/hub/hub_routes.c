@@ -40,27 +40,49 @@ void hub_reply_release(struct hub_reply *r)
   memset(r, 0, sizeof(*r));
 }
 
-void hub_reply_error(struct hub_reply *r, unsigned status, const char *code,
-                     const char *fmt, ...)
+/* Fills r with the envelope of code, record and the formatted message. */
+static void reply_error_v(struct hub_reply *r, enum proto_err code, long record,
+                          const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+static void reply_error_v(struct hub_reply *r, enum proto_err code, long record,
+                          const char *fmt, va_list ap)
 {
   char message[SB_ERR_MSG_MAX];
-  va_list ap;
+  unsigned status = proto_err_status(code);
 
-  va_start(ap, fmt);
   vsnprintf(message, sizeof(message), fmt, ap);
-  va_end(ap);
   free(r->body);
-  r->status = status;
-  r->body = proto_error_encode(code, message);
+  r->status = status != 0 ? status : 500;
+  r->body = proto_error_encode(code, record, message);
   r->len = r->body != NULL ? strlen(r->body) : 0;
   r->content_type = JSON_TYPE;
   r->gzip = false;
-  if (status == 401)
+  if (r->status == 401)
     r->www_auth = true;
-  if (status == 429)
+  if (r->status == 429)
     r->retry_after = RETRY_BUSY_S;
-  if (status == 503 && r->retry_after == 0)
+  if (r->status == 503 && r->retry_after == 0)
     r->retry_after = RETRY_BUSY_S;
+}
+
+void hub_reply_error(struct hub_reply *r, enum proto_err code, const char *fmt,
+                     ...)
+{
+  va_list ap;
+
+  va_start(ap, fmt);
+  reply_error_v(r, code, -1, fmt, ap);
+  va_end(ap);
+}
+
+void hub_reply_record_error(struct hub_reply *r, enum proto_err code,
+                            long record, const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start(ap, fmt);
+  reply_error_v(r, code, record, fmt, ap);
+  va_end(ap);
 }
 
 void hub_reply_json(struct hub_reply *r, char *body, bool gzip_ok)
@@ -68,7 +90,7 @@ void hub_reply_json(struct hub_reply *r, char *body, bool gzip_ok)
   size_t len;
 
   if (body == NULL) {
-    hub_reply_error(r, 503, "unavailable", "the hub is out of memory");
+    hub_reply_error(r, PROTO_ERR_UNAVAILABLE, "the hub is out of memory");
     return;
   }
   len = strlen(body);
@@ -104,17 +126,17 @@ static void reply_store_error(struct hub_reply *r, int rc,
   case SB_EBUSY:
   case SB_ENOMEM:
     r->retry_after = RETRY_BUSY_S;
-    hub_reply_error(r, 503, "unavailable", "the hub is busy: %s", err->msg);
+    hub_reply_error(r, PROTO_ERR_UNAVAILABLE, "the hub is busy: %s", err->msg);
     break;
   case SB_EFULL:
   case SB_EREADONLY:
   case SB_EIO:
     r->retry_after = RETRY_FAILED_S;
-    hub_reply_error(r, 503, "unavailable", "the hub cannot write: %s",
+    hub_reply_error(r, PROTO_ERR_UNAVAILABLE, "the hub cannot write: %s",
                     err->msg);
     break;
   default:
-    hub_reply_error(r, 500, "internal", "the hub failed: %s", err->msg);
+    hub_reply_error(r, PROTO_ERR_INTERNAL, "the hub failed: %s", err->msg);
     break;
   }
   log_msg(LOG_LEVEL_ERROR, "store: %s", err->msg);
@@ -152,21 +174,21 @@ static bool authenticate(struct hub_call *c)
   case AUTH_OK:
     return true;
   case AUTH_UNAUTHORIZED:
-    hub_reply_error(&c->out, 401, "unauthorized", "%s", message);
+    hub_reply_error(&c->out, PROTO_ERR_UNAUTHORIZED, "%s", message);
     return false;
   case AUTH_REVOKED:
-    hub_reply_error(&c->out, 403, "revoked", "%s", message);
+    hub_reply_error(&c->out, PROTO_ERR_REVOKED, "%s", message);
     return false;
   case AUTH_REPLICA_MISMATCH:
-    hub_reply_error(&c->out, 403, "replica_mismatch", "%s", message);
+    hub_reply_error(&c->out, PROTO_ERR_REPLICA_MISMATCH, "%s", message);
     return false;
   case AUTH_MALFORMED:
-    hub_reply_error(&c->out, 400, "malformed", "%s", message);
+    hub_reply_error(&c->out, PROTO_ERR_MALFORMED, "%s", message);
     return false;
   case AUTH_ERROR:
     break;
   }
-  hub_reply_error(&c->out, 500, "internal", "authentication failed");
+  hub_reply_error(&c->out, PROTO_ERR_INTERNAL, "authentication failed");
   return false;
 }
 
@@ -240,6 +262,7 @@ void hub_routes_push(struct hub_call *c)
   char *inflated = NULL;
   const char *body = c->body;
   size_t len = c->body_len;
+  long bad = -1;
   int coding, rc;
 
   push_req_init(&c->push);
@@ -247,14 +270,14 @@ void hub_routes_push(struct hub_call *c)
   if (!authenticate(c))
     return;
   if (!json_content_type(c->content_type)) {
-    hub_reply_error(&c->out, 415, "unsupported_media_type",
+    hub_reply_error(&c->out, PROTO_ERR_UNSUPPORTED_MEDIA_TYPE,
                     "Content-Type must be application/json (got %.100s)",
                     c->content_type != NULL ? c->content_type : "none");
     return;
   }
   coding = content_coding(c->content_encoding);
   if (coding < 0) {
-    hub_reply_error(&c->out, 415, "unsupported_media_type",
+    hub_reply_error(&c->out, PROTO_ERR_UNSUPPORTED_MEDIA_TYPE,
                     "Content-Encoding must be gzip or identity (got %.100s)",
                     c->content_encoding);
     return;
@@ -262,26 +285,26 @@ void hub_routes_push(struct hub_call *c)
   if (coding == 1) {
     rc = gzip_inflate(body, len, PROTO_MAX_BODY, &inflated, &len, &err);
     if (rc == SB_ETOOBIG) {
-      hub_reply_error(&c->out, 413, "too_large",
+      hub_reply_error(&c->out, PROTO_ERR_TOO_LARGE,
                       "push request: %s (at most %d bytes)", err.msg,
                       PROTO_MAX_BODY);
       return;
     }
     if (rc != 0) {
-      hub_reply_error(&c->out, 415, "unsupported_media_type",
+      hub_reply_error(&c->out, PROTO_ERR_UNSUPPORTED_MEDIA_TYPE,
                       "push request: %s", err.msg);
       return;
     }
     body = inflated;
   }
-  rc = push_req_decode(&c->push, body, len, &err);
+  rc = push_req_decode(&c->push, body, len, &bad, &err);
   free(inflated);
   if (rc == SB_ENOMEM) {
-    hub_reply_error(&c->out, 503, "unavailable", "the hub is out of memory");
+    hub_reply_error(&c->out, PROTO_ERR_UNAVAILABLE, "the hub is out of memory");
     return;
   }
   if (rc != 0) {
-    hub_reply_error(&c->out, 400, "malformed", "%s", err.msg);
+    hub_reply_record_error(&c->out, PROTO_ERR_MALFORMED, bad, "%s", err.msg);
     return;
   }
 
@@ -298,7 +321,8 @@ void hub_routes_push_reply(struct hub_call *c)
 
   push_req_release(&c->push);
   if (rc == SB_EAUTH) {
-    hub_reply_error(&c->out, 422, "forged_dot", "%s", c->batch.err.msg);
+    hub_reply_record_error(&c->out, PROTO_ERR_FORGED_DOT, c->batch.bad_record,
+                           "%s", c->batch.err.msg);
   } else if (rc != 0) {
     reply_store_error(&c->out, rc, &c->batch.err);
   } else {
@@ -318,7 +342,7 @@ void hub_routes_changes(struct hub_call *c)
     return;
   rc = changes_query_parse(&c->q, c->q_since, c->q_limit, c->q_wait, &err);
   if (rc != 0) {
-    hub_reply_error(&c->out, 400, "bad_query", "%s", err.msg);
+    hub_reply_error(&c->out, PROTO_ERR_BAD_QUERY, "%s", err.msg);
     return;
   }
   hub_page_init(&page);
@@ -355,8 +379,8 @@ void hub_routes_health(struct hub_call *c)
   uv_mutex_unlock(c->rhs != NULL ? c->rlock : c->lock);
   if (rc != 0) {
     c->out.retry_after = RETRY_FAILED_S;
-    hub_reply_error(&c->out, 503, "unavailable", "the store is not usable: %s",
-                    err.msg);
+    hub_reply_error(&c->out, PROTO_ERR_UNAVAILABLE,
+                    "the store is not usable: %s", err.msg);
     return;
   }
   hub_reply_json(&c->out, strdup("{\"status\":\"ok\"}"), false);

@@ -18,6 +18,7 @@
 #include "http_server.h"
 #include "hub_metrics.h"
 #include "hub_store.h"
+#include "proto_err.h"
 
 #include <uv.h>
 
@@ -99,9 +100,16 @@ void hub_routes_health(struct hub_call *c);
 void hub_server_writer_yield_begin(struct hub_server *h);
 void hub_server_writer_yield_end(struct hub_server *h);
 
-/* Fills r with an error envelope (status, code, message for people). */
-void hub_reply_error(struct hub_reply *r, unsigned status, const char *code,
-                     const char *fmt, ...)
+/* Fills r with an error envelope: code, its HTTP status (proto_err.h's
+ * table; 500 for a code that is never a whole reply), a message for
+ * people. */
+void hub_reply_error(struct hub_reply *r, enum proto_err code, const char *fmt,
+                     ...) __attribute__((format(printf, 3, 4)));
+
+/* hub_reply_error for a refusal of a whole push request because of its
+ * record number `record` (sent as the envelope's "record"; -1: none). */
+void hub_reply_record_error(struct hub_reply *r, enum proto_err code,
+                            long record, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 /* Fills r with a 200 JSON body (taken over), gzip'd if gzip_ok and worth it. */

@@ -120,14 +120,14 @@ static void send_reply(struct hub_call *c)
   headers[n] = NULL;
   r->body = NULL;
   if (r->status == 0)
-    hub_reply_error(r, 500, "internal", "no reply was made");
+    hub_reply_error(r, PROTO_ERR_INTERNAL, "no reply was made");
   http_reply(c->req, r->status, r->content_type, body, r->len, headers);
 }
 
-static void send_error(struct hub_call *c, unsigned status, const char *code,
+static void send_error(struct hub_call *c, enum proto_err code,
                        const char *message)
 {
-  hub_reply_error(&c->out, status, code, "%s", message);
+  hub_reply_error(&c->out, code, "%s", message);
   send_reply(c);
 }
 
@@ -150,7 +150,7 @@ static void on_work(uv_work_t *w)
     hub_routes_health(c);
     break;
   default:
-    hub_reply_error(&c->out, 500, "internal", "no handler for this route");
+    hub_reply_error(&c->out, PROTO_ERR_INTERNAL, "no handler for this route");
     break;
   }
 }
@@ -165,7 +165,7 @@ static void submit(struct hub_call *c)
   c->work.data = c;
   rc = uv_queue_work(h->loop, &c->work, on_work, on_work_done);
   if (rc != 0) {
-    send_error(c, 500, "internal", "cannot queue the request");
+    send_error(c, PROTO_ERR_INTERNAL, "cannot queue the request");
     return;
   }
   h->jobs++;
@@ -387,7 +387,7 @@ static void on_work_done(uv_work_t *w, int status)
 
   h->jobs--;
   if (status != 0) {
-    send_error(c, 503, "unavailable", "the request was cancelled");
+    send_error(c, PROTO_ERR_UNAVAILABLE, "the request was cancelled");
     return;
   }
   if (c->route == HUB_ROUTE_PUSH && c->to_store && !c->stored) {
@@ -469,13 +469,13 @@ static void on_headers(struct http_req *req, void *ctx)
   if (h->stopping) {
     c->out.close = true;
     c->out.retry_after = 5;
-    send_error(c, 503, "unavailable", "the hub is shutting down");
+    send_error(c, PROTO_ERR_UNAVAILABLE, "the hub is shutting down");
   } else if (c->route == HUB_ROUTE_OTHER) {
-    hub_reply_error(&c->out, 404, "not_found", "no such path: %.200s",
+    hub_reply_error(&c->out, PROTO_ERR_NOT_FOUND, "no such path: %.200s",
                     http_req_path(req));
   } else if (!method_ok) {
     c->out.allow = allow;
-    hub_reply_error(&c->out, 405, "method_not_allowed",
+    hub_reply_error(&c->out, PROTO_ERR_METHOD_NOT_ALLOWED,
                     "%.20s %.100s is not allowed (use %s)",
                     http_req_method(req), http_req_path(req), allow);
   }
@@ -520,7 +520,7 @@ static void on_request(struct http_req *req, void *ctx)
     snprintf(message, sizeof(message),
              "the request body is over %d bytes; send smaller batches",
              PROTO_MAX_BODY);
-    send_error(c, 413, "too_large", message);
+    send_error(c, PROTO_ERR_TOO_LARGE, message);
     return;
   }
   if (c->route == HUB_ROUTE_METRICS) {
@@ -529,7 +529,7 @@ static void on_request(struct http_req *req, void *ctx)
     h->m.at_work = h->jobs;
     text = hub_metrics_render(&h->m, &len);
     if (text == NULL) {
-      send_error(c, 503, "unavailable", "the hub is out of memory");
+      send_error(c, PROTO_ERR_UNAVAILABLE, "the hub is out of memory");
       return;
     }
     http_reply(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, len,
@@ -537,13 +537,13 @@ static void on_request(struct http_req *req, void *ctx)
     return;
   }
   if (h->jobs >= h->cfg.max_inflight) {
-    send_error(c, 429, "slow_down",
+    send_error(c, PROTO_ERR_SLOW_DOWN,
                "the hub has too many requests at work; retry after the "
                "given seconds");
     return;
   }
   if (!copy_inputs(c)) {
-    send_error(c, 503, "unavailable", "the hub is out of memory");
+    send_error(c, PROTO_ERR_UNAVAILABLE, "the hub is out of memory");
     return;
   }
   submit(c);

@@ -102,6 +102,7 @@ struct hub_push_batch {
   struct hub_push_stats stats;
   int rc; /* out: as hub_store_push's return */
   struct sb_err err;
+  long bad_record; /* out: index of the record that refused the whole batch (forged), or -1 */
 };
 
 /*

@@ -475,6 +475,8 @@ static int push_batch(struct hub_store *hs, struct hub_push_batch *b)
     res->message[0] = '\0';
     rc = push_one(hs, b->pusher, b->max_ts, &b->recs[i], i, res, &b->stats,
                   &b->err);
+    if (rc == SB_EAUTH) /* check_forged refused the batch for record i */
+      b->bad_record = (long)i;
     if (rc != 0)
       return rc;
   }
@@ -520,6 +522,7 @@ int hub_store_push_group(struct hub_store *hs, struct hub_push_batch *const *b,
 
   for (i = 0; i < nb; i++) {
     b[i]->rc = 0;
+    b[i]->bad_record = -1;
     memset(&b[i]->err, 0, sizeof(b[i]->err));
     batch_reset(b[i]);
   }

@@ -161,13 +161,16 @@ static void attempt_failed(struct sync *s, bool online, bool halt,
   emit(s, SYNC_EV_FAILED);
 }
 
-/* The hub's error message from an error reply, or a generic one. */
-static void reply_error(const struct http_reply *r, char *code, size_t code_len,
-                        char *msg, size_t msg_len)
+/* The hub's error envelope from an error reply, or a generic one (code
+ * PROTO_ERR_UNKNOWN named "http_STATUS", no record) if the body is not
+ * one, e.g. a proxy's page. */
+static void reply_error(const struct http_reply *r, struct proto_error *e)
 {
-  if (proto_error_decode(r->body, r->len, code, code_len, msg, msg_len) != 0) {
-    snprintf(code, code_len, "http_%ld", r->status);
-    snprintf(msg, msg_len, "HTTP status %ld", r->status);
+  if (proto_error_decode(e, r->body, r->len, NULL) != 0) {
+    e->code = PROTO_ERR_UNKNOWN;
+    e->record = -1;
+    snprintf(e->name, sizeof(e->name), "http_%ld", r->status);
+    snprintf(e->message, sizeof(e->message), "HTTP status %ld", r->status);
   }
 }
 
@@ -178,7 +181,7 @@ static void reply_error(const struct http_reply *r, char *code, size_t code_len,
 static bool reply_failed(struct sync *s, const struct http_reply *r,
                          const char *what)
 {
-  char code[64], msg[SB_ERR_MSG_MAX];
+  struct proto_error e;
 
   if (r->status == 0) {
     attempt_failed(s, false, false, -1, "%s: hub unreachable: %s", what,
@@ -187,10 +190,10 @@ static bool reply_failed(struct sync *s, const struct http_reply *r,
   }
   if (r->status == 200)
     return false;
-  reply_error(r, code, sizeof(code), msg, sizeof(msg));
+  reply_error(r, &e);
   attempt_failed(s, true, r->status == 401 || r->status == 403,
                  r->retry_after_s, "%s: hub answered %ld %s: %s", what,
-                 r->status, code, msg);
+                 r->status, e.name, e.message);
   return true;
 }
 
@@ -293,7 +296,7 @@ static int apply_results(struct sync *s, const struct push_reply *rep,
       rc = store_ack(s->store, k->collection, k->id, k->seq, err);
       s->cycle_pushed++;
       s->total_pushed++;
-    } else if (strcmp(res->code, "future_timestamp") == 0) {
+    } else if (proto_err_parse(res->code) == PROTO_ERR_FUTURE_TIMESTAMP) {
       /* Clears once the hub's clock catches up: stays pending, is sent
        * again next cycle (not this one: push_after is past it). */
     } else {
@@ -314,12 +317,12 @@ static int apply_results(struct sync *s, const struct push_reply *rep,
 static int reject_single(struct sync *s, const struct http_reply *r,
                          struct sb_err *err)
 {
-  char code[64], msg[SB_ERR_MSG_MAX];
+  struct proto_error e;
   char *reason;
   int rc;
 
-  reply_error(r, code, sizeof(code), msg, sizeof(msg));
-  reason = reason_encode(code, msg);
+  reply_error(r, &e);
+  reason = reason_encode(e.name, e.message);
   if (reason == NULL)
     return sb_err_set(err, SB_ENOMEM, NULL);
   rc = store_begin_relaxed(s->store, err);
@@ -334,18 +337,20 @@ static int reject_single(struct sync *s, const struct http_reply *r,
   return rc;
 }
 
-/* True if a whole-batch refusal names a record of it (PROTOCOL.md): 413,
- * 422 forged_dot, or a 400 whose message points at records[i]. */
+/* True if a whole-batch refusal is for a record of it (PROTOCOL.md): the
+ * envelope's "record" names one, or the batch is too large (413, whoever
+ * said it) or forged (a hub that predates "record"). */
 static bool record_refusal(const struct http_reply *r)
 {
-  char code[64], msg[SB_ERR_MSG_MAX];
+  struct proto_error e;
 
-  if (r->status == 413 || r->status == 422)
-    return true;
-  if (r->status != 400)
+  if (r->status == 200 || r->status == 0)
     return false;
-  reply_error(r, code, sizeof(code), msg, sizeof(msg));
-  return strcmp(code, "malformed") == 0 && strstr(msg, "records[") != NULL;
+  if (r->status == 413)
+    return true;
+  reply_error(r, &e);
+  return e.record >= 0 || e.code == PROTO_ERR_TOO_LARGE ||
+         e.code == PROTO_ERR_FORGED_DOT;
 }
 
 static void push_done(const struct http_reply *r, void *ctx)

@@ -20,20 +20,33 @@ static bool same_result(const struct push_result *x,
          strcmp(x->code, y->code) == 0 && strcmp(x->message, y->message) == 0;
 }
 
-/* proto_error_decode must accept what proto_error_encode makes of it. */
+/*
+ * proto_error_decode must accept what proto_error_encode makes of it, with
+ * the same code (if known) and record, and a refusal must say why.
+ */
 static void check_error_envelope(const uint8_t *data, size_t size)
 {
-  char code[32], msg[SB_ERR_MSG_MAX], code2[32], msg2[SB_ERR_MSG_MAX];
+  struct proto_error e, e2;
+  struct sb_err err = {0};
   char *text;
+  int rc;
 
-  if (proto_error_decode((const char *)data, size, code, sizeof(code), msg,
-                         sizeof(msg)) != 0)
+  rc = proto_error_decode(&e, (const char *)data, size, &err);
+  if (rc != 0) {
+    if (rc != SB_EPROTOCOL || err.code != rc || err.msg[0] == '\0')
+      abort();
     return;
-  text = proto_error_encode(code, msg);
+  }
+  if (e.record < -1 || e.record >= PROTO_MAX_BATCH ||
+      (e.code != PROTO_ERR_UNKNOWN &&
+       strcmp(proto_err_name(e.code), e.name) != 0))
+    abort();
+  text = proto_error_encode(e.code, e.record, e.message);
   if (text == NULL)
     abort();
-  if (proto_error_decode(text, strlen(text), code2, sizeof(code2), msg2,
-                         sizeof(msg2)) != 0)
+  if (proto_error_decode(&e2, text, strlen(text), NULL) != 0 ||
+      e2.record != e.record ||
+      e2.code != (e.code == PROTO_ERR_UNKNOWN ? PROTO_ERR_INTERNAL : e.code))
     abort();
   free(text);
 }

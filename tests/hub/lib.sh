@@ -150,9 +150,9 @@ expect_status() {
   [ "$STATUS" = "$1" ] || fail "expected status $1, got $STATUS"
 }
 
-# The error code of the last reply's envelope.
+# The error code of the last reply's envelope (with or without "record").
 error_code() {
-  sed -n 's/^{"error":{"code":"\([a-z0-9_]*\)","message":".*"}}$/\1/p' "$BODY"
+  sed -n 's/^{"error":{"code":"\([a-z0-9_]*\)","message":".*"\(,"record":[0-9]*\)\?}}$/\1/p' "$BODY"
 }
 
 expect_error() {

@@ -146,10 +146,12 @@ printf '[]' >"$WORK/array.json"
 bad_push not_an_object 400 malformed "$WORK/array.json"
 printf '{"records":{}}' >"$WORK/rec_obj.json"
 bad_push records_not_array 400 malformed "$WORK/rec_obj.json"
+expect_body_lacks '"record":' # not about one record
 printf '{"recs":[]}' >"$WORK/no_records.json"
 bad_push no_records 400 malformed "$WORK/no_records.json"
 printf '{"records":[1]}' >"$WORK/rec_num.json"
 bad_push record_not_object 400 malformed "$WORK/rec_num.json"
+expect_body_contains '"record":0}'
 printf '{"records":[],"note":"\xff\xfe"}' >"$WORK/utf8.json"
 bad_push bad_utf8 400 malformed "$WORK/utf8.json"
 printf '{"records":[],"note":"\xc0\xaf"}' >"$WORK/overlong.json"
@@ -202,12 +204,20 @@ bad_push entry_without_value 400 malformed "$WORK/no_value.json"
 ok_new=$(state notes x2 "{\"t\":$(entry "$rA" 1 $TS 1)}" "{\"$rA\":1}")
 body mixed.json "$ok_new" "$(state notes x1 "$(entry "$rA" 1 $TS 1)" '{}')"
 bad_push good_then_malformed 400 malformed "$WORK/mixed.json"
+expect_body_contains '"record":1}'
+# The refusal names the record at fault by its index, as a field of the
+# error (PROTOCOL.md, "Errors"), not only in the message.
+ok_new2=$(state notes x4 "{\"t\":$(entry "$rA" 1 $TS 1)}" "{\"$rA\":1}")
+body third_broken.json "$ok_new" "$ok_new2" "$(state notes x1 "$(entry "$rA" 3 $TS 1)" "{\"$rA\":2}")"
+bad_push third_malformed 400 malformed "$WORK/third_broken.json"
+expect_body_contains '"record":2}'
 
 # --- forged history ----------------------------------------------------
 other=aa11bb22cc33dd44
 body forged_new.json "$(state notes v-forged "{\"note\":$(entry $other 5 $TS '"x"')}" "{\"$other\":5}")"
 bad_push forged_dot 422 forged_dot "$WORK/forged_new.json"
 expect_body_contains "aa11bb22cc33dd44"
+expect_body_contains '"record":0}'
 # A real device's history beyond what the hub has seen, pushed by another.
 n1=$(dev a export | grep '"id":"n1"')
 forged_n1=$(printf '%s' "$n1" | sed "s/\"vv\":{\"$rA\":1}/\"vv\":{\"$rA\":7}/")
@@ -217,6 +227,10 @@ bad forged_other_device 422 forged_dot POST /v1/push \
   "${JSON[@]}" --data-binary @"$WORK/forged_existing.json"
 body forged_batch.json "$ok_new" "$(state notes v-forged "{\"note\":$(entry $other 5 $TS '"x"')}" "{\"$other\":5}")"
 bad_push forged_after_good 422 forged_dot "$WORK/forged_batch.json"
+expect_body_contains '"record":1}'
+body forged_third.json "$ok_new" "$ok_new2" "$(state notes v-forged "{\"note\":$(entry $other 5 $TS '"x"')}" "{\"$other\":5}")"
+bad_push forged_third 422 forged_dot "$WORK/forged_third.json"
+expect_body_contains '"record":2}'
 body forged_hub.json "$(state notes x3 "{\"t\":$(entry "$hub_replica" 1 $TS 1)}" "{\"$hub_replica\":1}")"
 bad_push forged_hub_replica 422 forged_dot "$WORK/forged_hub.json"
 

@@ -69,7 +69,7 @@ TEST(push_req_round_trip)
   CHECK(text != NULL);
   CHECK(strncmp(text, "{\"records\":[{\"collection\":\"people\"", 34) == 0);
   push_req_init(&req);
-  CHECK_INT(push_req_decode(&req, text, strlen(text), &err), ==, 0);
+  CHECK_INT(push_req_decode(&req, text, strlen(text), NULL, &err), ==, 0);
   CHECK_INT(req.n, ==, 3);
   for (i = 0; i < 3; i++)
     check_same_record(&req.recs[i], &rec[i]);
@@ -86,7 +86,7 @@ TEST(push_req_round_trip)
   /* An empty batch is a valid (no-op) push. */
   text = push_req_encode(NULL, 0);
   CHECK_STR(text, "{\"records\":[]}");
-  CHECK_INT(push_req_decode(&req, text, strlen(text), &err), ==, 0);
+  CHECK_INT(push_req_decode(&req, text, strlen(text), NULL, &err), ==, 0);
   CHECK_INT(req.n, ==, 0);
   free(text);
   push_req_release(&req);
@@ -109,11 +109,12 @@ TEST(push_req_max_batch)
     ptrs[i] = &r;
   push_req_init(&req);
   text = push_req_encode(ptrs, PROTO_MAX_BATCH);
-  CHECK_INT(push_req_decode(&req, text, strlen(text), &err), ==, 0);
+  CHECK_INT(push_req_decode(&req, text, strlen(text), NULL, &err), ==, 0);
   CHECK_INT(req.n, ==, PROTO_MAX_BATCH);
   free(text);
   text = push_req_encode(ptrs, PROTO_MAX_BATCH + 1);
-  CHECK_INT(push_req_decode(&req, text, strlen(text), &err), ==, SB_EPROTOCOL);
+  CHECK_INT(push_req_decode(&req, text, strlen(text), NULL, &err), ==,
+            SB_EPROTOCOL);
   CHECK(strstr(err.msg, "too many records") != NULL);
   CHECK_INT(req.n, ==, 0);
   CHECK(req.recs == NULL);
@@ -343,37 +344,118 @@ TEST(changes_query)
   }
 }
 
+TEST(error_codes_table)
+{
+  unsigned i, n = 0;
+
+  /* Every entry round-trips name <-> enum, has a valid wire name, and
+   * names are unique (parse finds the entry itself, not an earlier one). */
+  for (i = 1; i < PROTO_ERR_COUNT_; i++) {
+    const char *name = proto_err_name((enum proto_err)i);
+    unsigned st = proto_err_status((enum proto_err)i);
+    CHECK(name != NULL && strlen(name) <= PROTO_ERR_NAME_MAX);
+    CHECK(strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_") ==
+          strlen(name));
+    CHECK_INT(proto_err_parse(name), ==, i);
+    CHECK(st == 0 || (st >= 400 && st < 600));
+    CHECK(proto_err_meaning((enum proto_err)i)[0] != '\0');
+    n++;
+  }
+  CHECK_INT(n, >=, 16);
+  /* Every code the hub emits today, and the HTTP status it comes with. */
+  {
+    static const struct {
+      const char *name;
+      enum proto_err code;
+      unsigned status;
+    } known[] = {
+        {"malformed", PROTO_ERR_MALFORMED, 400},
+        {"bad_query", PROTO_ERR_BAD_QUERY, 400},
+        {"unauthorized", PROTO_ERR_UNAUTHORIZED, 401},
+        {"revoked", PROTO_ERR_REVOKED, 403},
+        {"replica_mismatch", PROTO_ERR_REPLICA_MISMATCH, 403},
+        {"not_found", PROTO_ERR_NOT_FOUND, 404},
+        {"method_not_allowed", PROTO_ERR_METHOD_NOT_ALLOWED, 405},
+        {"too_large", PROTO_ERR_TOO_LARGE, 413},
+        {"unsupported_media_type", PROTO_ERR_UNSUPPORTED_MEDIA_TYPE, 415},
+        {"forged_dot", PROTO_ERR_FORGED_DOT, 422},
+        {"slow_down", PROTO_ERR_SLOW_DOWN, 429},
+        {"internal", PROTO_ERR_INTERNAL, 500},
+        {"unavailable", PROTO_ERR_UNAVAILABLE, 503},
+        {"schema", PROTO_ERR_SCHEMA, 0},
+        {"future_timestamp", PROTO_ERR_FUTURE_TIMESTAMP, 0},
+        {"merge_failed", PROTO_ERR_MERGE_FAILED, 0},
+    };
+    for (i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+      CHECK_INT(proto_err_parse(known[i].name), ==, known[i].code);
+      CHECK_STR(proto_err_name(known[i].code), known[i].name);
+      CHECK_INT(proto_err_status(known[i].code), ==, known[i].status);
+    }
+  }
+  /* Unknown names (a newer hub's), and nonsense, parse to unknown. */
+  CHECK_INT(proto_err_parse("quota_exceeded"), ==, PROTO_ERR_UNKNOWN);
+  CHECK_INT(proto_err_parse("unknown"), ==, PROTO_ERR_UNKNOWN);
+  CHECK_INT(proto_err_parse(""), ==, PROTO_ERR_UNKNOWN);
+  CHECK_INT(proto_err_parse("Malformed"), ==, PROTO_ERR_UNKNOWN);
+  CHECK_INT(proto_err_parse("malformed "), ==, PROTO_ERR_UNKNOWN);
+  CHECK_INT(proto_err_parse(NULL), ==, PROTO_ERR_UNKNOWN);
+  CHECK_STR(proto_err_name(PROTO_ERR_UNKNOWN), "unknown");
+  CHECK_STR(proto_err_name((enum proto_err)PROTO_ERR_COUNT_), "unknown");
+  CHECK_STR(proto_err_name((enum proto_err) - 1), "unknown");
+  CHECK_INT(proto_err_status((enum proto_err)PROTO_ERR_COUNT_), ==, 500);
+}
+
 TEST(error_envelope)
 {
-  char code[32], msg[64];
-  char *text =
-      proto_error_encode("forged_dot", "dot [\"r9\",3] was never seen");
+  struct proto_error e;
+  struct sb_err err = {0};
+  char *text = proto_error_encode(PROTO_ERR_FORGED_DOT, -1,
+                                  "dot [\"r9\",3] was never seen");
   CHECK_STR(text, "{\"error\":{\"code\":\"forged_dot\",\"message\":\"dot "
                   "[\\\"r9\\\",3] was never seen\"}}");
-  CHECK_INT(proto_error_decode(text, strlen(text), code, sizeof(code), msg,
-                               sizeof(msg)),
-            ==, 0);
-  CHECK_STR(code, "forged_dot");
-  CHECK_STR(msg, "dot [\"r9\",3] was never seen");
+  CHECK_INT(proto_error_decode(&e, text, strlen(text), &err), ==, 0);
+  CHECK_INT(e.code, ==, PROTO_ERR_FORGED_DOT);
+  CHECK_STR(e.name, "forged_dot");
+  CHECK_INT(e.record, ==, -1);
+  CHECK_STR(e.message, "dot [\"r9\",3] was never seen");
   free(text);
 
   /* A bad code is never sent; an empty message becomes the code. */
-  text = proto_error_encode("Not A Code", "");
+  text = proto_error_encode(PROTO_ERR_UNKNOWN, -1, "");
+  CHECK_STR(text,
+            "{\"error\":{\"code\":\"internal\",\"message\":\"internal\"}}");
+  free(text);
+  text = proto_error_encode((enum proto_err)PROTO_ERR_COUNT_, -1, NULL);
   CHECK_STR(text,
             "{\"error\":{\"code\":\"internal\",\"message\":\"internal\"}}");
   free(text);
 
-  /* Truncated to the caller's buffers; unknown fields ignored. */
+  /* Truncated to the struct's buffer; unknown fields ignored. */
   {
     const char *in = "{\"error\":{\"code\":\"slow_down\",\"message\":"
                      "\"too many requests, retry later\",\"retry\":5},"
                      "\"x\":[1]}";
-    char small[8];
-    CHECK_INT(proto_error_decode(in, strlen(in), code, sizeof(code), small,
-                                 sizeof(small)),
-              ==, 0);
-    CHECK_STR(code, "slow_down");
-    CHECK_STR(small, "too man");
+    char big[2 * SB_ERR_MSG_MAX], *long_env;
+    CHECK_INT(proto_error_decode(&e, in, strlen(in), NULL), ==, 0);
+    CHECK_INT(e.code, ==, PROTO_ERR_SLOW_DOWN);
+    CHECK_STR(e.message, "too many requests, retry later");
+    memset(big, 'm', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    long_env = proto_error_encode(PROTO_ERR_INTERNAL, -1, big);
+    CHECK(long_env != NULL);
+    CHECK_INT(proto_error_decode(&e, long_env, strlen(long_env), NULL), ==, 0);
+    CHECK_INT(strlen(e.message), ==, SB_ERR_MSG_MAX - 1);
+    free(long_env);
+  }
+
+  /* A code this build does not know: kept by name, parsed to unknown. */
+  {
+    const char *in = "{\"error\":{\"code\":\"quota_exceeded\",\"message\":"
+                     "\"the office's quota is used up\"}}";
+    CHECK_INT(proto_error_decode(&e, in, strlen(in), NULL), ==, 0);
+    CHECK_INT(e.code, ==, PROTO_ERR_UNKNOWN);
+    CHECK_STR(e.name, "quota_exceeded");
+    CHECK_INT(e.record, ==, -1);
   }
 
   /* Refusals: not JSON (an HTML page from a proxy), wrong shapes. */
@@ -391,10 +473,82 @@ TEST(error_envelope)
         "{\"error\":{\"code\":\"x\",\"message\":\"y\",\"code\":\"z\"}}",
     };
     size_t i;
-    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-      CHECK_INT(proto_error_decode(bad[i], strlen(bad[i]), code, sizeof(code),
-                                   msg, sizeof(msg)),
-                ==, SB_EPROTOCOL);
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+      e.record = 77;
+      CHECK_INT(proto_error_decode(&e, bad[i], strlen(bad[i]), NULL), ==,
+                SB_EPROTOCOL);
+      CHECK_INT(e.record, ==, 77); /* untouched on error */
+    }
+  }
+}
+
+TEST(error_envelope_record)
+{
+  struct proto_error e;
+  struct sb_err err = {0};
+  char *text;
+  size_t i;
+
+  /* With "record": encoded in canonical order, decoded back. */
+  text = proto_error_encode(PROTO_ERR_MALFORMED, 3,
+                            "push request: records[3]: \"vv\" must be an "
+                            "object");
+  CHECK_STR(text, "{\"error\":{\"code\":\"malformed\",\"message\":\"push "
+                  "request: records[3]: \\\"vv\\\" must be an object\","
+                  "\"record\":3}}");
+  CHECK_INT(proto_error_decode(&e, text, strlen(text), &err), ==, 0);
+  CHECK_INT(e.code, ==, PROTO_ERR_MALFORMED);
+  CHECK_INT(e.record, ==, 3);
+  free(text);
+  text = proto_error_encode(PROTO_ERR_FORGED_DOT, 0, "forged");
+  CHECK_STR(text, "{\"error\":{\"code\":\"forged_dot\",\"message\":"
+                  "\"forged\",\"record\":0}}");
+  CHECK_INT(proto_error_decode(&e, text, strlen(text), NULL), ==, 0);
+  CHECK_INT(e.code, ==, PROTO_ERR_FORGED_DOT);
+  CHECK_INT(e.record, ==, 0);
+  free(text);
+  text = proto_error_encode(PROTO_ERR_MALFORMED, PROTO_MAX_BATCH - 1, "last");
+  CHECK_INT(proto_error_decode(&e, text, strlen(text), NULL), ==, 0);
+  CHECK_INT(e.record, ==, PROTO_MAX_BATCH - 1);
+  free(text);
+  /* An index no push can have is not sent. */
+  text = proto_error_encode(PROTO_ERR_MALFORMED, PROTO_MAX_BATCH, "x");
+  CHECK_STR(text, "{\"error\":{\"code\":\"malformed\",\"message\":\"x\"}}");
+  free(text);
+
+  /* A bad "record" refuses the envelope. */
+  {
+    static const char *bad[] = {
+        "{\"error\":{\"code\":\"malformed\",\"message\":\"x\",\"record\":-1}}",
+        "{\"error\":{\"code\":\"malformed\",\"message\":\"x\",\"record\":1.5}}",
+        "{\"error\":{\"code\":\"malformed\",\"message\":\"x\",\"record\":"
+        "\"3\"}}",
+        "{\"error\":{\"code\":\"malformed\",\"message\":\"x\",\"record\":"
+        "null}}",
+        "{\"error\":{\"code\":\"malformed\",\"message\":\"x\",\"record\":"
+        "true}}",
+        "{\"error\":{\"code\":\"malformed\",\"message\":\"x\",\"record\":[3]}}",
+        "{\"error\":{\"code\":\"malformed\",\"message\":\"x\",\"record\":"
+        "1e300}}",
+        "{\"error\":{\"code\":\"malformed\",\"message\":\"x\",\"record\":"
+        "1000}}",
+        "{\"error\":{\"code\":\"malformed\",\"message\":\"x\",\"record\":1,"
+        "\"record\":2}}",
+    };
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+      memset(&err, 0, sizeof(err));
+      CHECK_INT(proto_error_decode(&e, bad[i], strlen(bad[i]), &err), ==,
+                SB_EPROTOCOL);
+      fprintf(stderr, "case %zu: %s\n", i, err.msg);
+      CHECK(err.msg[0] != '\0');
+    }
+  }
+  /* 1.0 is the integer 1 (PROTOCOL.md, Conventions). */
+  {
+    const char *in =
+        "{\"error\":{\"code\":\"malformed\",\"message\":\"x\",\"record\":1.0}}";
+    CHECK_INT(proto_error_decode(&e, in, strlen(in), NULL), ==, 0);
+    CHECK_INT(e.record, ==, 1);
   }
 }
 
@@ -408,7 +562,7 @@ static int decode(enum which w, const char *body, size_t len,
   if (w == REQ) {
     struct push_req p;
     push_req_init(&p);
-    rc = push_req_decode(&p, body, len, err);
+    rc = push_req_decode(&p, body, len, NULL, err);
     if (rc != 0)
       CHECK(p.recs == NULL && p.n == 0);
     push_req_release(&p);
@@ -637,7 +791,8 @@ TEST(unknown_fields_ignored)
   char *text;
 
   push_req_init(&req);
-  CHECK_INT(push_req_decode(&req, req_text, strlen(req_text), &err), ==, 0);
+  CHECK_INT(push_req_decode(&req, req_text, strlen(req_text), NULL, &err), ==,
+            0);
   CHECK_INT(req.n, ==, 1);
   text = record_encode(&req.recs[0]);
   CHECK_STR(text, GOOD);
@@ -669,11 +824,43 @@ TEST(decode_replaces_previous_content)
   const char *bad = RECS(GOOD ",1");
 
   push_req_init(&req);
-  CHECK_INT(push_req_decode(&req, one, strlen(one), &err), ==, 0);
+  CHECK_INT(push_req_decode(&req, one, strlen(one), NULL, &err), ==, 0);
   CHECK_INT(req.n, ==, 1);
-  CHECK_INT(push_req_decode(&req, one, strlen(one), &err), ==, 0);
+  CHECK_INT(push_req_decode(&req, one, strlen(one), NULL, &err), ==, 0);
   CHECK_INT(req.n, ==, 1);
-  CHECK_INT(push_req_decode(&req, bad, strlen(bad), &err), ==, SB_EPROTOCOL);
+  CHECK_INT(push_req_decode(&req, bad, strlen(bad), NULL, &err), ==,
+            SB_EPROTOCOL);
   CHECK_INT(req.n, ==, 0);
   push_req_release(&req);
+}
+
+TEST(push_req_bad_record)
+{
+  static const struct {
+    const char *body;
+    int rc;
+    long index; /* the record the refusal names, or -1 */
+  } cases[] = {
+      {RECS(GOOD), 0, -1},
+      {RECS("1"), SB_EPROTOCOL, 0},
+      {RECS(GOOD ",{}"), SB_EPROTOCOL, 1},
+      {RECS(GOOD "," GOOD ",null"), SB_EPROTOCOL, 2},
+      {RECS(GOOD "," GOOD "," GOOD ",null"), SB_EPROTOCOL, 3},
+      {"{\"records\":{}}", SB_EPROTOCOL, -1},
+      {"not json", SB_EPROTOCOL, -1},
+  };
+  size_t i;
+
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    struct push_req p;
+    struct sb_err err = {0};
+    long bad = 55;
+    int rc;
+
+    push_req_init(&p);
+    rc = push_req_decode(&p, cases[i].body, strlen(cases[i].body), &bad, &err);
+    CHECK_INT(rc, ==, cases[i].rc);
+    CHECK_INT(bad, ==, cases[i].index);
+    push_req_release(&p);
+  }
 }

@@ -1,0 +1,70 @@
+/*
+ * proto_err.h - the protocol's error codes, defined once (PROTOCOL.md,
+ * "Errors").
+ *
+ * One table, PROTO_ERR_MAP, lists every code the hub sends or a device
+ * keeps as a record's refusal reason: its enum name, its wire name, the
+ * HTTP status of a whole reply refused with it (0: never a whole reply,
+ * only a per-record refusal or a device's own mark), and its meaning. The
+ * hub emits codes by enum; the field side parses the wire name back to the
+ * enum and matches on that, never on text. A wire name this build does
+ * not know (from a newer hub) parses to PROTO_ERR_UNKNOWN.
+ */
+#ifndef SAMBANG_PROTO_ERR_H
+#define SAMBANG_PROTO_ERR_H
+
+#include "compat.h"
+
+/* X(NAME, wire name, HTTP status or 0, meaning) */
+#define PROTO_ERR_MAP(X)                                                       \
+  X(MALFORMED, "malformed", 400,                                               \
+    "a body, record state or header cannot be read")                           \
+  X(BAD_QUERY, "bad_query", 400, "a query parameter is out of range")          \
+  X(UNAUTHORIZED, "unauthorized", 401, "no token, or an unknown token")        \
+  X(REVOKED, "revoked", 403, "the token was revoked")                          \
+  X(REPLICA_MISMATCH, "replica_mismatch", 403,                                 \
+    "the token is bound to another replica id")                                \
+  X(NOT_FOUND, "not_found", 404, "no such path")                               \
+  X(METHOD_NOT_ALLOWED, "method_not_allowed", 405, "wrong method")             \
+  X(TOO_LARGE, "too_large", 413, "a request body or a record is too large")    \
+  X(UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", 415,                     \
+    "wrong Content-Type or Content-Encoding")                                  \
+  X(FORGED_DOT, "forged_dot", 422,                                             \
+    "a push holds another replica's unseen history")                           \
+  X(SLOW_DOWN, "slow_down", 429, "too many requests at work")                  \
+  X(INTERNAL, "internal", 500, "a hub bug")                                    \
+  X(UNAVAILABLE, "unavailable", 503,                                           \
+    "the hub cannot serve now (busy, full, shutting down)")                    \
+  X(SCHEMA, "schema", 0, "a record's merged values break the hub's schema")    \
+  X(FUTURE_TIMESTAMP, "future_timestamp", 0,                                   \
+    "a record's timestamp is too far ahead of the hub's clock")                \
+  X(MERGE_FAILED, "merge_failed", 0,                                           \
+    "a pulled state cannot be merged into the device's store (device only)")
+
+enum proto_err {
+  PROTO_ERR_UNKNOWN = 0, /* a well-formed code this build does not know */
+#define PROTO_ERR_ENUM(name, wire, status, meaning) PROTO_ERR_##name,
+  PROTO_ERR_MAP(PROTO_ERR_ENUM)
+#undef PROTO_ERR_ENUM
+      PROTO_ERR_COUNT_
+};
+
+/* Wire names are 1..PROTO_ERR_NAME_MAX of [a-z0-9_]. */
+#define PROTO_ERR_NAME_MAX 31
+
+/* The wire name of code ("unknown" for PROTO_ERR_UNKNOWN or out of range);
+ * a static string. */
+const char *proto_err_name(enum proto_err code);
+
+/* The code of a wire name; PROTO_ERR_UNKNOWN for any other text (never
+ * fails; NULL is unknown too). */
+enum proto_err proto_err_parse(const char *name);
+
+/* The HTTP status of a whole reply refused with code: 0 for codes that are
+ * never a whole reply (per-record or device-only), 500 for unknown. */
+unsigned proto_err_status(enum proto_err code);
+
+/* The meaning of code, for people (a static string). */
+const char *proto_err_meaning(enum proto_err code);
+
+#endif

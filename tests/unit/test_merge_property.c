@@ -9,10 +9,11 @@
  * logged with the writer's version vector after it. At the end every
  * replica merges every other's final state, in random order, with
  * duplicates. Each TEST runs the same histories and checks one property
- * (common/DESIGN.md, "Merge"): the merge is a join (commutative, associative,
- * idempotent), replicas converge byte for byte, and every state is exactly
- * what the writes it has seen imply: no write lost, nothing invented,
- * siblings only for concurrent writes, deletes as the design says.
+ * (common/DESIGN.md, "The merge"): the merge is a join (commutative,
+ * associative, idempotent), replicas converge byte for byte, and every
+ * state is exactly what the writes it has seen imply: no write lost,
+ * nothing invented, siblings only for concurrent writes, deletes as the
+ * design says.
  *
  * SAMBANG_PROPERTY_SEED sets the base seed (default: random, printed);
  * history i uses seed base + i, so a failing history is replayed alone with

@@ -12,11 +12,11 @@
  * delete revives the record). A delete drops every field entry and leaves
  * one tombstone. Every dot a state holds is covered by its vv.
  *
- * Merge of states A and B (DESIGN.md, "Merge"): per field, and for the
- * tombstone set, an entry survives if both hold it or if the other side's
- * vv does not cover its dot; vv becomes the pointwise max. This is a join:
- * commutative, associative and idempotent, so replicas that have seen the
- * same writes hold byte-identical states.
+ * Merge of states A and B (common/DESIGN.md, "The merge"): per field, and
+ * for the tombstone set, an entry survives if both hold it or if the other
+ * side's vv does not cover its dot; vv becomes the pointwise max. This is
+ * a join: commutative, associative and idempotent, so replicas that have
+ * seen the same writes hold byte-identical states.
  *
  * A record is deleted when it has tombstones and no fields. Tombstones next
  * to fields mean an edit the deleter had not seen: the record stays alive

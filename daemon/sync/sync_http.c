@@ -1,13 +1,14 @@
 /*
  * sync_http.c - libcurl multi on a libuv loop, one exchange at a time.
  *
- * The pattern of curl's multi-uv example, with the pitfalls a spike found
- * (../shared/NOTES-libuv-http.md): CURL_CSELECT_ERR is passed on when
- * uv_poll reports an error; curl_multi_socket_action is never called from
- * inside curl's own timer callback (that only arms our uv_timer); the
- * result is read before curl_multi_remove_handle; the request body is
- * ours and outlives the transfer; a removed socket's uv_poll is closed and
- * freed in its close callback.
+ * The pattern of curl's multi-uv example, minding its pitfalls: an error
+ * from uv_poll is passed on as CURL_CSELECT_ERR (else curl never learns
+ * the socket died); curl_multi_socket_action is never called from inside
+ * curl's own timer callback (re-entrancy: that callback only arms our
+ * uv_timer); a transfer's result is read before curl_multi_remove_handle
+ * (which discards it); the request body is ours and outlives the transfer
+ * (curl does not copy it); a removed socket's uv_poll is closed and freed
+ * only in its close callback (libuv still holds it until then).
  */
 #include "compat.h"
 

@@ -497,6 +497,27 @@ static void raise_fd_limit(void)
   }
 }
 
+/* Frees the clients and the latencies, removes the hub's files and log. */
+static void release_run(struct client *cs, double *lat, const char *log)
+{
+  size_t i;
+  char p[600];
+
+  for (i = 0; i < NCLIENTS; i++) {
+    free(cs[i].bodies);
+    curl_slist_free_all(cs[i].hdrs);
+    curl_easy_cleanup(cs[i].easy);
+    buf_release(&cs[i].resp);
+  }
+  free(lat);
+  unlink(hub_db);
+  snprintf(p, sizeof(p), "%s-wal", hub_db);
+  unlink(p);
+  snprintf(p, sizeof(p), "%s-shm", hub_db);
+  unlink(p);
+  unlink(log);
+}
+
 int main(int argc, char **argv)
 {
   static struct client cs[NCLIENTS];
@@ -590,22 +611,7 @@ int main(int argc, char **argv)
   printf("hub RSS after closing     %.1f MB; peak (VmHWM) %.1f MB\n",
          (double)rss_after / 1024, (double)hwm / 1024);
 
-  for (i = 0; i < NCLIENTS; i++) {
-    free(cs[i].bodies);
-    curl_slist_free_all(cs[i].hdrs);
-    curl_easy_cleanup(cs[i].easy);
-    buf_release(&cs[i].resp);
-  }
-  free(lat);
-  {
-    char p[600];
-    unlink(hub_db);
-    snprintf(p, sizeof(p), "%s-wal", hub_db);
-    unlink(p);
-    snprintf(p, sizeof(p), "%s-shm", hub_db);
-    unlink(p);
-    unlink(log);
-  }
+  release_run(cs, lat, log);
   curl_global_cleanup();
   return 0;
 }

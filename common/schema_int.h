@@ -1,0 +1,57 @@
+/*
+ * schema_int.h - what the schema*.c files share and nobody else sees (the
+ * public API is schema.h): limits, and the helpers that quote names and
+ * show values in messages.
+ */
+#ifndef SAMBANG_SCHEMA_INT_H
+#define SAMBANG_SCHEMA_INT_H
+
+#include "schema.h"
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * Integers that survive a round trip through cJSON exactly: it prints
+ * numbers with 15 significant digits when that reads back "close enough",
+ * so 2^53 would come back as 9.00719925474099e+15.
+ */
+#define INT_LIMIT 999999999999999LL
+/* Bytes of a bad value quoted in a message. */
+#define SHOW_MAX 60
+/* Bytes of a list ("allowed: ...") in a message. */
+#define LIST_MAX 320
+
+/* A comma-separated list for a message, ending in "..." once full. */
+struct list {
+  char s[LIST_MAX];
+  size_t len;
+  bool full;
+};
+
+/* ASCII-only case-insensitive equality (locale-independent). */
+bool ascii_ieq(const char *a, const char *b);
+
+/* A name as a message can show it: quoted, non-printable bytes as \xNN. */
+void quote_name(const char *s, char *out, size_t size);
+
+/* v as JSON text for a message, cut at SHOW_MAX bytes (UTF-8 safe). */
+void show_value(const cJSON *v, char *out, size_t size);
+
+/* s as a quoted JSON string for a message (see show_value). */
+void show_text(const char *s, char *out, size_t size);
+
+/* Appends item to l (", " between items; "..." once l is full). */
+void list_add(struct list *l, const char *item);
+
+/* The allowed values of an enum or enum_list field, as a list. */
+void list_values(const struct schema_field *f, struct list *l);
+
+/*
+ * True if s is a valid calendar date YYYY-MM-DD (years 0001-9999,
+ * Gregorian leap years), nothing before or after.
+ */
+bool date_valid(const char *s);
+
+#endif

@@ -1,0 +1,123 @@
+/*
+ * store_feed.c - walking the records (see store.h): every record of a
+ * collection in key order, or the local change feed (seq > since) in seq
+ * order, as decoded records or as their stored text. The walking
+ * statements are prepared once, so a callback must not start another walk.
+ */
+#include "compat.h"
+
+#include "store_int.h"
+
+#include <stdint.h>
+
+/* Steps a (collection, id, seq, state) query, calling fn for each row. */
+int store_walk_text(struct store *s, sqlite3_stmt *st, store_text_fn fn,
+                    void *ctx, struct sb_err *err)
+{
+  int rc;
+
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *coll = (const char *)sqlite3_column_text(st, 0);
+    const char *id = (const char *)sqlite3_column_text(st, 1);
+    sqlite3_int64 seq = sqlite3_column_int64(st, 2);
+    const char *text = (const char *)sqlite3_column_text(st, 3);
+    size_t len = (size_t)sqlite3_column_bytes(st, 3);
+
+    if (coll == NULL || id == NULL || text == NULL || seq < 0) {
+      rc = sb_err_set(err, SB_ECORRUPT, "store %s has a malformed record row",
+                      s->path);
+      goto done;
+    }
+    rc = fn(coll, id, (uint64_t)seq, text, len, ctx);
+    if (rc != 0)
+      goto done;
+  }
+  rc = rc == SQLITE_DONE ? 0 : store_sqlerr(s, rc, "reading records", err);
+done:
+  stmt_done(st);
+  return rc;
+}
+
+/* store_walk's adapter: decodes each row's state for a store_record_fn. */
+struct walk_decode {
+  struct store *s;
+  struct record r;
+  store_record_fn fn;
+  void *ctx;
+  struct sb_err *err;
+};
+
+static int walk_decode_row(const char *coll, const char *id, uint64_t seq,
+                           const char *text, size_t len, void *ctx)
+{
+  struct walk_decode *w = ctx;
+  int rc = store_decode(w->s, coll, id, text, len, &w->r, w->err);
+  return rc != 0 ? rc : w->fn(&w->r, seq, w->ctx);
+}
+
+/* Like store_walk_text, with each row decoded into a record. */
+static int store_walk(struct store *s, sqlite3_stmt *st, store_record_fn fn,
+                      void *ctx, struct sb_err *err)
+{
+  struct walk_decode w = {.s = s, .fn = fn, .ctx = ctx, .err = err};
+  int rc;
+
+  record_init(&w.r, "", "");
+  rc = store_walk_text(s, st, walk_decode_row, &w, err);
+  record_release(&w.r);
+  return rc;
+}
+
+/* Binds the "seq > since" of the changes statement. */
+void bind_since(sqlite3_stmt *st, uint64_t since)
+{
+  if (since > INT64_MAX)
+    since = INT64_MAX;
+  sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
+}
+
+/* The walking statements are shared: fn must not start another walk. */
+int check_not_nested(struct store *s, sqlite3_stmt *st, struct sb_err *err)
+{
+  if (sqlite3_stmt_busy(st))
+    return sb_err_set(err, SB_EINVAL,
+                      "store %s: records walked from inside a walk", s->path);
+  return 0;
+}
+
+int store_each(struct store *s, const char *collection, store_record_fn fn,
+               void *ctx, struct sb_err *err)
+{
+  sqlite3_stmt *st = s->st[collection != NULL ? ST_EACH_COLL : ST_EACH_ALL];
+  int rc = check_not_nested(s, st, err);
+
+  if (rc != 0)
+    return rc;
+  if (collection != NULL)
+    sqlite3_bind_text(st, 1, collection, -1, SQLITE_STATIC);
+  return store_walk(s, st, fn, ctx, err);
+}
+
+int store_changes(struct store *s, uint64_t since, store_record_fn fn,
+                  void *ctx, struct sb_err *err)
+{
+  sqlite3_stmt *st = s->st[ST_CHANGES];
+  int rc = check_not_nested(s, st, err);
+
+  if (rc != 0)
+    return rc;
+  bind_since(st, since);
+  return store_walk(s, st, fn, ctx, err);
+}
+
+int store_changes_text(struct store *s, uint64_t since, store_text_fn fn,
+                       void *ctx, struct sb_err *err)
+{
+  sqlite3_stmt *st = s->st[ST_CHANGES];
+  int rc = check_not_nested(s, st, err);
+
+  if (rc != 0)
+    return rc;
+  bind_since(st, since);
+  return store_walk_text(s, st, fn, ctx, err);
+}

@@ -1,0 +1,111 @@
+/*
+ * store_int.h - what the store_*.c files share and nobody else sees (the
+ * public API is store.h): the prepared statements, struct store, and the
+ * helpers one part of the store lends to another.
+ */
+#ifndef SAMBANG_STORE_INT_H
+#define SAMBANG_STORE_INT_H
+
+#include "store.h"
+
+#include "hlc.h"
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The statements prepared at open (their SQL is stmt_sql in store.c). */
+enum {
+  ST_BEGIN,
+  ST_COMMIT,
+  ST_ROLLBACK,
+  ST_META_GET,
+  ST_META_SET,
+  ST_MAX_SEQ,
+  ST_GET,
+  ST_PUT,
+  ST_PUT_REMOTE,
+  ST_PENDING,
+  ST_ACK,
+  ST_REJECT,
+  ST_REJECTED,
+  ST_EACH_ALL,
+  ST_EACH_COLL,
+  ST_CHANGES,
+  ST_COUNT_ALL,
+  ST_COUNT_COLL,
+  ST_COUNT_
+};
+
+struct store {
+  sqlite3 *db;
+  char *path;
+  char replica[17];
+  char *schema;
+  struct hlc clock;
+  uint64_t seq; /* the last seq handed out (valid inside a transaction) */
+  bool in_tx;
+  bool relaxed; /* the open transaction commits without fsync */
+  int busy_ms;
+  sqlite3_stmt *st[ST_COUNT_];
+};
+
+/* --- store.c: SQLite plumbing ------------------------------------------ */
+
+/* Translates a SQLite result into an SB_E code and a message naming PATH. */
+int store_sqlerr(const struct store *s, int rc, const char *what,
+                 struct sb_err *err);
+
+/* Resets a statement after use (its error, if any, was already seen). */
+void stmt_done(sqlite3_stmt *st);
+
+/* After a failed write: SQLite may have rolled the transaction back. */
+void store_tx_check(struct store *s);
+
+/* Runs a statement that returns no rows. */
+int store_run(struct store *s, int which, const char *what, struct sb_err *err);
+
+/* Runs each statement of a fixed SQL script (no parameters). */
+int store_script(struct store *s, const char *sql, const char *what,
+                 struct sb_err *err);
+
+/* --- store_meta.c: the meta table -------------------------------------- */
+
+/* meta[key] as a malloc'd string; SB_ENOTFOUND (no message) if absent. */
+int meta_read(struct store *s, const char *key, char **value,
+              struct sb_err *err);
+
+/* Sets meta[key] = value (inside the caller's transaction, if any). */
+int meta_write(struct store *s, const char *key, const char *value,
+               struct sb_err *err);
+
+/* Takes the stored HLC into the in-memory clock (it never goes back). */
+int store_load_hlc(struct store *s, struct sb_err *err);
+
+/* --- store_records.c: one record's row --------------------------------- */
+
+/* Checks (collection, id) before they reach SQL or record_init. */
+int check_key(const char *collection, const char *id, struct sb_err *err);
+
+/*
+ * Decodes a stored state into r, checking it holds the key of its row.
+ * SB_ECORRUPT naming the record if not.
+ */
+int store_decode(struct store *s, const char *collection, const char *id,
+                 const char *text, size_t len, struct record *r,
+                 struct sb_err *err);
+
+/* --- store_feed.c: walking rows ---------------------------------------- */
+
+/* Steps a (collection, id, seq, state) query, calling fn for each row. */
+int store_walk_text(struct store *s, sqlite3_stmt *st, store_text_fn fn,
+                    void *ctx, struct sb_err *err);
+
+/* Binds the "seq > since" of the changes statement. */
+void bind_since(sqlite3_stmt *st, uint64_t since);
+
+/* The walking statements are shared: fn must not start another walk. */
+int check_not_nested(struct store *s, sqlite3_stmt *st, struct sb_err *err);
+
+#endif

@@ -1,0 +1,156 @@
+/*
+ * store_meta.c - the meta table of a store (see store.h): a few named
+ * settings beside the records. Some are the store's own (replica id,
+ * schema text, the HLC as decimal text) and cannot be set from outside;
+ * the others (server URL, token, sync checkpoints...) belong to callers.
+ */
+#include "compat.h"
+
+#include "store_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Parses a decimal uint64 (digits only); false if it is not one. */
+static bool parse_u64(const char *text, uint64_t *out)
+{
+  char *end;
+  unsigned long long n;
+  if (text[0] < '0' || text[0] > '9')
+    return false;
+  errno = 0;
+  n = strtoull(text, &end, 10);
+  if (*end != '\0' || errno != 0)
+    return false;
+  *out = (uint64_t)n;
+  return true;
+}
+
+/* meta[key] as a malloc'd string; SB_ENOTFOUND (no message) if absent. */
+int meta_read(struct store *s, const char *key, char **value,
+              struct sb_err *err)
+{
+  sqlite3_stmt *st = s->st[ST_META_GET];
+  int rc;
+
+  *value = NULL;
+  sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+  rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) {
+    const char *v = (const char *)sqlite3_column_text(st, 0);
+    *value = v != NULL ? strdup(v) : NULL;
+    rc = *value != NULL ? 0 : SB_ENOMEM;
+    if (rc != 0)
+      sb_err_set(err, rc, "out of memory reading %s from store %s", key,
+                 s->path);
+  } else if (rc == SQLITE_DONE) {
+    rc = SB_ENOTFOUND;
+  } else {
+    rc = store_sqlerr(s, rc, "reading meta", err);
+  }
+  stmt_done(st);
+  return rc;
+}
+
+int meta_write(struct store *s, const char *key, const char *value,
+               struct sb_err *err)
+{
+  sqlite3_stmt *st = s->st[ST_META_SET];
+  int rc;
+
+  sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+  rc = store_run(s, ST_META_SET, "writing meta", err);
+  store_tx_check(s);
+  return rc;
+}
+
+/* Takes the stored HLC into the in-memory clock (it never goes back). */
+int store_load_hlc(struct store *s, struct sb_err *err)
+{
+  char *text = NULL;
+  uint64_t ts;
+  int rc = meta_read(s, "hlc", &text, err);
+
+  if (rc == SB_ENOTFOUND)
+    return sb_err_set(err, SB_ECORRUPT, "store %s has no clock (meta hlc)",
+                      s->path);
+  if (rc != 0)
+    return rc;
+  if (!parse_u64(text, &ts)) {
+    rc = sb_err_set(err, SB_ECORRUPT, "store %s has a bad clock value \"%s\"",
+                    s->path, text);
+  } else {
+    hlc_observe(&s->clock, ts);
+  }
+  free(text);
+  return rc;
+}
+
+int store_meta_get(struct store *s, const char *key, char **value,
+                   struct sb_err *err)
+{
+  int rc = meta_read(s, key, value, err);
+  if (rc == SB_ENOTFOUND)
+    sb_err_set(err, rc, "no setting %s in store %s", key, s->path);
+  return rc;
+}
+
+int store_meta_set(struct store *s, const char *key, const char *value,
+                   struct sb_err *err)
+{
+  char *copy = NULL;
+  int rc;
+
+  /* The store manages these itself; overwriting them would break it. */
+  if (strcmp(key, "replica") == 0 || strcmp(key, "hlc") == 0)
+    return sb_err_set(err, SB_EINVAL, "setting %s is managed by the store",
+                      key);
+  if (strcmp(key, "schema") == 0) {
+    copy = strdup(value);
+    if (copy == NULL)
+      return sb_err_set(err, SB_ENOMEM, "out of memory setting %s", key);
+  }
+  rc = meta_write(s, key, value, err);
+  if (rc == 0 && copy != NULL) {
+    free(s->schema);
+    s->schema = copy;
+    copy = NULL;
+  }
+  free(copy);
+  return rc;
+}
+
+int store_meta_each(struct store *s, const char *prefix, store_meta_fn fn,
+                    void *ctx, struct sb_err *err)
+{
+  sqlite3_stmt *st = NULL;
+  int rc;
+
+  /* Rare (listings): prepared per call rather than kept open. */
+  rc = sqlite3_prepare_v2(s->db,
+                          "SELECT key, value FROM meta"
+                          " WHERE substr(key, 1, ?2) = ?1 ORDER BY key",
+                          -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return store_sqlerr(s, rc, "listing meta", err);
+  sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 2, (sqlite3_int64)strlen(prefix));
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *key = (const char *)sqlite3_column_text(st, 0);
+    const char *value = (const char *)sqlite3_column_text(st, 1);
+    if (key == NULL || value == NULL) {
+      rc = sb_err_set(err, SB_ECORRUPT, "store %s has a malformed meta row",
+                      s->path);
+      goto done;
+    }
+    rc = fn(key, value, ctx);
+    if (rc != 0)
+      goto done;
+  }
+  rc = rc == SQLITE_DONE ? 0 : store_sqlerr(s, rc, "listing meta", err);
+done:
+  sqlite3_finalize(st);
+  return rc;
+}

@@ -1,0 +1,144 @@
+/*
+ * store_tx.c - transactions and the clock of a store (see store.h).
+ *
+ * A writer takes the write lock first (BEGIN IMMEDIATE) and only then
+ * reads seq and the HLC, so two processes sharing the file never hand out
+ * the same seq or a timestamp that goes back. The HLC is written to meta
+ * in the transaction that used it. A relaxed transaction (bulk pulls)
+ * commits with synchronous=NORMAL and the store goes back to FULL before
+ * any other write.
+ */
+#include "compat.h"
+
+#include "store_int.h"
+
+#include <stdio.h>
+
+static int store_load_seq(struct store *s, struct sb_err *err)
+{
+  sqlite3_stmt *st = s->st[ST_MAX_SEQ];
+  int rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) {
+    sqlite3_int64 n = sqlite3_column_int64(st, 0);
+    s->seq = n > 0 ? (uint64_t)n : 0;
+    rc = 0;
+  } else {
+    rc = store_sqlerr(s, rc, "reading the change sequence", err);
+  }
+  stmt_done(st);
+  return rc;
+}
+
+/* Back to synchronous=FULL after a relaxed transaction. */
+static void store_unrelax(struct store *s)
+{
+  /* If this fails the mark stays, and the next store_begin retries it
+   * before it writes anything the user made. */
+  if (s->relaxed && store_script(s, "PRAGMA synchronous = FULL",
+                                 "restoring synchronous", NULL) == 0)
+    s->relaxed = false;
+}
+
+static int store_begin_mode(struct store *s, bool relaxed, struct sb_err *err)
+{
+  int rc;
+
+  if (s->in_tx)
+    return sb_err_set(err, SB_EINVAL, "store %s: a transaction is already open",
+                      s->path);
+  if (!relaxed && s->relaxed) {
+    store_unrelax(s);
+    if (s->relaxed)
+      return sb_err_set(err, SB_EIO,
+                        "store %s: cannot restore synchronous=FULL", s->path);
+  }
+  if (relaxed) {
+    rc = store_script(s, "PRAGMA synchronous = NORMAL", "relaxing synchronous",
+                      err);
+    if (rc != 0)
+      return rc;
+    s->relaxed = true;
+  }
+  rc = store_run(s, ST_BEGIN, "starting a transaction", err);
+  if (rc != 0) {
+    store_unrelax(s);
+    return rc;
+  }
+  s->in_tx = true;
+  rc = store_load_hlc(s, err);
+  if (rc == 0)
+    rc = store_load_seq(s, err);
+  if (rc != 0)
+    store_rollback(s);
+  return rc;
+}
+
+int store_begin(struct store *s, struct sb_err *err)
+{
+  return store_begin_mode(s, false, err);
+}
+
+int store_begin_relaxed(struct store *s, struct sb_err *err)
+{
+  return store_begin_mode(s, true, err);
+}
+
+int store_commit(struct store *s, struct sb_err *err)
+{
+  char hlc_text[24];
+  int rc;
+
+  if (!s->in_tx)
+    return sb_err_set(err, SB_EINVAL, "store %s: no transaction to commit",
+                      s->path);
+  snprintf(hlc_text, sizeof(hlc_text), "%llu",
+           (unsigned long long)s->clock.last);
+  rc = meta_write(s, "hlc", hlc_text, err);
+  if (rc == 0) {
+    rc = store_run(s, ST_COMMIT, "committing", err);
+    store_tx_check(s);
+  }
+  if (rc != 0) {
+    store_rollback(s);
+    return rc;
+  }
+  s->in_tx = false;
+  store_unrelax(s);
+  return 0;
+}
+
+void store_rollback(struct store *s)
+{
+  store_tx_check(s);
+  if (!s->in_tx) {
+    store_unrelax(s);
+    return;
+  }
+  /* A walk in progress goes on reading or fails; it is never restarted. */
+  store_run(s, ST_ROLLBACK, "rolling back", NULL);
+  s->in_tx = false;
+  store_unrelax(s);
+}
+
+uint64_t store_tick(struct store *s)
+{
+  return hlc_tick(&s->clock, hlc_wall_ms());
+}
+
+void store_observe(struct store *s, uint64_t ts)
+{
+  hlc_observe(&s->clock, ts);
+}
+
+int store_last_seq(struct store *s, uint64_t *seq, struct sb_err *err)
+{
+  int rc;
+
+  if (s->in_tx) {
+    *seq = s->seq;
+    return 0;
+  }
+  rc = store_load_seq(s, err);
+  *seq = rc == 0 ? s->seq : 0;
+  return rc;
+}

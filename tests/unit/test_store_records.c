@@ -1,0 +1,460 @@
+/* test_store_records.c - the SQLite store: reading and writing records,
+ * transactions, walks, counts, the clock, settings. */
+#include "store_fixture.h"
+
+/* --- reading and writing ----------------------------------------------- */
+
+TEST(put_get_roundtrip)
+{
+  const char *path = path_in(check_tmpdir(), "field.db");
+  struct store *s = create_store(path);
+  struct record r, got;
+  struct sb_err err = {0};
+  cJSON *more = cJSON_Parse("{\"visits\":[1,2],\"note\":\"ibu \\u00e9\"}");
+
+  CHECK_INT(store_begin(s, NULL), ==, 0);
+  make(&r, "people", "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", store_replica(s),
+       store_tick(s), "{\"name\":\"Siti\",\"age\":34,\"disability\":false}");
+  CHECK_INT(record_put(&r, store_replica(s), store_tick(s), more, NULL), ==, 0);
+  cJSON_Delete(more);
+  put(s, &r);
+  check_stored(s, &r); /* visible inside the transaction */
+  CHECK_INT(store_commit(s, NULL), ==, 0);
+  check_stored(s, &r);
+  store_close(s);
+
+  s = open_store(path);
+  check_stored(s, &r);
+
+  /* A key never written: NOTFOUND and an empty record with that key. */
+  record_init(&got, "", "");
+  CHECK_INT(store_get(s, "people", "p9", &got, &err), ==, SB_ENOTFOUND);
+  CHECK_STR(err.msg, "people/p9 not found");
+  CHECK_STR(got.collection, "people");
+  CHECK_STR(got.id, "p9");
+  CHECK(record_empty(&got));
+  /* The state of another key is released, not kept. */
+  CHECK_INT(store_get(s, r.collection, r.id, &got, NULL), ==, 0);
+  CHECK_INT(store_get(s, "visits", r.id, &got, NULL), ==, SB_ENOTFOUND);
+  CHECK(record_empty(&got));
+  CHECK_INT(store_get(s, "bad name", "x", &got, &err), ==, SB_EINVAL);
+  CHECK(strstr(err.msg, "bad name") != NULL);
+  record_release(&got);
+  record_release(&r);
+  store_close(s);
+}
+
+TEST(put_needs_transaction)
+{
+  struct store *s = create_store(path_in(check_tmpdir(), "field.db"));
+  struct record r;
+  struct sb_err err = {0};
+
+  make(&r, "people", "p1", store_replica(s), 1000, "{\"name\":\"Siti\"}");
+  CHECK_INT(store_put(s, &r, &err), ==, SB_EINVAL);
+  CHECK(strstr(err.msg, "people/p1") != NULL);
+  CHECK_INT(store_commit(s, NULL), ==, SB_EINVAL);
+  CHECK_INT(store_begin(s, NULL), ==, 0);
+  CHECK_INT(store_begin(s, NULL), ==, SB_EINVAL);
+  put(s, &r);
+  CHECK_INT(store_commit(s, NULL), ==, 0);
+  check_stored(s, &r);
+  record_release(&r);
+  store_close(s);
+}
+
+TEST(put_too_big)
+{
+  struct store *s = create_store(path_in(check_tmpdir(), "field.db"));
+  struct record r, got;
+  struct sb_err err = {0};
+  size_t n = SB_RECORD_MAX + 10;
+  char *big = malloc(n + 1);
+  cJSON *fields = cJSON_CreateObject();
+
+  CHECK(big != NULL && fields != NULL);
+  memset(big, 'a', n);
+  big[n] = '\0';
+  CHECK(cJSON_AddStringToObject(fields, "note", big) != NULL);
+  free(big);
+  record_init(&r, "people", "p1");
+  CHECK_INT(record_put(&r, store_replica(s), 1000, fields, NULL), ==, 0);
+  cJSON_Delete(fields);
+
+  CHECK_INT(store_begin(s, NULL), ==, 0);
+  CHECK_INT(store_put(s, &r, &err), ==, SB_ETOOBIG);
+  CHECK(strstr(err.msg, "people/p1") != NULL);
+  CHECK_INT(store_commit(s, NULL), ==, 0);
+  record_init(&got, "", "");
+  CHECK_INT(store_get(s, "people", "p1", &got, NULL), ==, SB_ENOTFOUND);
+  CHECK_INT(last_seq(s), ==, 0);
+  record_release(&got);
+  record_release(&r);
+  store_close(s);
+}
+
+static int walk_fn(const struct record *r, uint64_t seq, void *ctx)
+{
+  struct walk *w = ctx;
+  size_t len = strlen(w->text);
+  snprintf(w->text + len, sizeof(w->text) - len, "%s/%s@%" PRIu64 "%s ",
+           r->collection, r->id, seq, record_deleted(r) ? "(deleted)" : "");
+  w->calls++;
+  return w->calls == w->stop_at ? 7 : 0;
+}
+
+TEST(seq_and_changes)
+{
+  struct store *s = create_store(path_in(check_tmpdir(), "field.db"));
+  struct walk w = {{0}, 0, 0};
+  struct record r;
+  uint64_t x;
+
+  CHECK_INT(store_begin(s, NULL), ==, 0);
+  make(&r, "people", "a", store_replica(s), store_tick(s), "{\"n\":1}");
+  put(s, &r);
+  record_release(&r);
+  make(&r, "people", "b", store_replica(s), store_tick(s), "{\"n\":2}");
+  put(s, &r);
+  record_release(&r);
+  make(&r, "people", "c", store_replica(s), store_tick(s), "{\"n\":3}");
+  put(s, &r);
+  record_release(&r);
+  CHECK_INT(last_seq(s), ==, 3);
+  CHECK_INT(store_commit(s, NULL), ==, 0);
+  x = last_seq(s);
+  CHECK_INT(x, ==, 3);
+
+  /* Change b (seq 4), add d (seq 5). */
+  CHECK_INT(store_begin(s, NULL), ==, 0);
+  record_init(&r, "", "");
+  CHECK_INT(store_get(s, "people", "b", &r, NULL), ==, 0);
+  CHECK_INT(record_delete(&r, store_replica(s), store_tick(s)), ==, 0);
+  put(s, &r);
+  record_release(&r);
+  make(&r, "visits", "d", store_replica(s), store_tick(s), "{\"n\":4}");
+  put(s, &r);
+  record_release(&r);
+  CHECK_INT(store_commit(s, NULL), ==, 0);
+  CHECK_INT(last_seq(s), ==, 5);
+
+  CHECK_INT(store_changes(s, x, walk_fn, &w, NULL), ==, 0);
+  CHECK_STR(w.text, "people/b@4(deleted) visits/d@5 ");
+  w.text[0] = '\0';
+  CHECK_INT(store_changes(s, 0, walk_fn, &w, NULL), ==, 0);
+  CHECK_STR(w.text, "people/a@1 people/c@3 people/b@4(deleted) visits/d@5 ");
+  w.text[0] = '\0';
+  CHECK_INT(store_changes(s, 5, walk_fn, &w, NULL), ==, 0);
+  CHECK_STR(w.text, "");
+  CHECK_INT(store_changes(s, UINT64_MAX, walk_fn, &w, NULL), ==, 0);
+  CHECK_STR(w.text, "");
+  store_close(s);
+}
+
+TEST(each_order_and_stop)
+{
+  struct store *s = create_store(path_in(check_tmpdir(), "field.db"));
+  struct walk w = {{0}, 0, 0};
+
+  put1(s, "visits", "v1", "{\"n\":1}");
+  put1(s, "people", "b", "{\"n\":2}");
+  put1(s, "people", "a", "{\"n\":3}");
+  put1(s, "people", "B", "{\"n\":4}");
+
+  CHECK_INT(store_each(s, NULL, walk_fn, &w, NULL), ==, 0);
+  CHECK_STR(w.text, "people/B@4 people/a@3 people/b@2 visits/v1@1 ");
+  w.text[0] = '\0';
+  CHECK_INT(store_each(s, "visits", walk_fn, &w, NULL), ==, 0);
+  CHECK_STR(w.text, "visits/v1@1 ");
+  w.text[0] = '\0';
+  CHECK_INT(store_each(s, "nothing", walk_fn, &w, NULL), ==, 0);
+  CHECK_STR(w.text, "");
+
+  /* fn's non-zero return stops the walk and is returned. */
+  w.calls = 0;
+  w.stop_at = 2;
+  CHECK_INT(store_each(s, NULL, walk_fn, &w, NULL), ==, 7);
+  CHECK_STR(w.text, "people/B@4 people/a@3 ");
+  CHECK_INT(w.calls, ==, 2);
+  /* ... and leaves nothing open: a writer can still commit. */
+  put1(s, "people", "c", "{\"n\":5}");
+  CHECK_INT(last_seq(s), ==, 5);
+  store_close(s);
+}
+
+TEST(rollback_discards)
+{
+  const char *path = path_in(check_tmpdir(), "field.db");
+  struct store *s = create_store(path);
+  struct record a, b, got;
+
+  CHECK_INT(store_begin(s, NULL), ==, 0);
+  make(&a, "people", "a", store_replica(s), store_tick(s), "{\"n\":1}");
+  put(s, &a);
+  CHECK_INT(store_commit(s, NULL), ==, 0);
+
+  CHECK_INT(store_begin(s, NULL), ==, 0);
+  record_init(&got, "", "");
+  CHECK_INT(record_copy(&got, &a), ==, 0);
+  CHECK_INT(record_delete(&got, store_replica(s), store_tick(s)), ==, 0);
+  put(s, &got);
+  make(&b, "people", "b", store_replica(s), store_tick(s), "{\"n\":2}");
+  put(s, &b);
+  CHECK_INT(last_seq(s), ==, 3);
+  store_rollback(s);
+  store_rollback(s); /* no transaction: nothing happens */
+
+  check_stored(s, &a);
+  CHECK_INT(store_get(s, "people", "b", &got, NULL), ==, SB_ENOTFOUND);
+  CHECK_INT(last_seq(s), ==, 1);
+
+  /* The store works on after a rollback. */
+  CHECK_INT(store_begin(s, NULL), ==, 0);
+  put(s, &b);
+  CHECK_INT(store_commit(s, NULL), ==, 0);
+  CHECK_INT(last_seq(s), ==, 2);
+
+  /* Closing with an open transaction rolls it back. */
+  CHECK_INT(store_begin(s, NULL), ==, 0);
+  record_release(&got);
+  make(&got, "people", "z", store_replica(s), store_tick(s), "{\"n\":9}");
+  put(s, &got);
+  store_close(s);
+  s = open_store(path);
+  CHECK_INT(store_get(s, "people", "z", &got, NULL), ==, SB_ENOTFOUND);
+  check_stored(s, &a);
+  check_stored(s, &b);
+  CHECK_INT(last_seq(s), ==, 2);
+  store_close(s);
+  record_release(&a);
+  record_release(&b);
+  record_release(&got);
+}
+
+TEST(busy_writer)
+{
+  const char *path = path_in(check_tmpdir(), "field.db");
+  struct store *s, *s2;
+  struct record a;
+  struct sb_err err = {0};
+  sqlite3 *db;
+  char *v = NULL;
+
+  CHECK_INT(setenv("SAMBANG_BUSY_TIMEOUT_MS", "50", 1), ==, 0);
+  s = create_store(path);
+  CHECK_INT(store_begin(s, NULL), ==, 0);
+  make(&a, "people", "a", store_replica(s), store_tick(s), "{\"n\":1}");
+  put(s, &a);
+  CHECK_INT(store_commit(s, NULL), ==, 0);
+
+  /* Another process holds the write lock and has changed something. */
+  CHECK_INT(sqlite3_open(path, &db), ==, SQLITE_OK);
+  CHECK_INT(sqlite3_exec(db,
+                         "BEGIN IMMEDIATE;"
+                         "INSERT INTO meta VALUES ('intruder', 'x');"
+                         "DELETE FROM records;",
+                         NULL, NULL, NULL),
+            ==, SQLITE_OK);
+
+  CHECK_INT(store_begin(s, &err), ==, SB_EBUSY);
+  CHECK(strstr(err.msg, "locked by another writer") != NULL);
+  CHECK(strstr(err.msg, "50 ms") != NULL);
+  CHECK(strstr(err.msg, path) != NULL);
+  /* Not in a transaction after the failure. */
+  CHECK_INT(store_put(s, &a, NULL), ==, SB_EINVAL);
+
+  /* Readers are not blocked, and see the committed data only. */
+  s2 = open_store(path);
+  check_stored(s2, &a);
+  check_stored(s, &a);
+  CHECK_INT(store_meta_get(s, "intruder", &v, NULL), ==, SB_ENOTFOUND);
+  store_close(s2);
+
+  CHECK_INT(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL), ==, SQLITE_OK);
+  CHECK_INT(sqlite3_close(db), ==, SQLITE_OK);
+
+  CHECK_INT(store_begin(s, NULL), ==, 0);
+  CHECK_INT(last_seq(s), ==, 1);
+  CHECK_INT(store_commit(s, NULL), ==, 0);
+  check_stored(s, &a);
+  record_release(&a);
+  store_close(s);
+  unsetenv("SAMBANG_BUSY_TIMEOUT_MS");
+}
+
+TEST(busy_timeout_env_checked)
+{
+  const char *path = path_in(check_tmpdir(), "field.db");
+  static const char *const bad[] = {"abc", "-5", "10ms", "99999999999999"};
+  struct store *s = create_store(path);
+  struct sb_err err = {0};
+  size_t i;
+
+  store_close(s);
+  for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    CHECK_INT(setenv("SAMBANG_BUSY_TIMEOUT_MS", bad[i], 1), ==, 0);
+    s = (struct store *)1;
+    CHECK_INT(store_open(path, &s, &err), ==, SB_EINVAL);
+    CHECK(s == NULL);
+    CHECK(strstr(err.msg, "SAMBANG_BUSY_TIMEOUT_MS") != NULL);
+    CHECK(strstr(err.msg, bad[i]) != NULL);
+  }
+  CHECK_INT(setenv("SAMBANG_BUSY_TIMEOUT_MS", "0", 1), ==, 0);
+  s = open_store(path);
+  store_close(s);
+  unsetenv("SAMBANG_BUSY_TIMEOUT_MS");
+}
+
+TEST(count)
+{
+  struct store *s = create_store(path_in(check_tmpdir(), "field.db"));
+  struct store_counts c;
+  struct record r, other;
+
+  put1(s, "people", "a", "{\"n\":1}");
+  put1(s, "people", "b", "{\"n\":2}");
+  put1(s, "visits", "v", "{\"n\":3}");
+
+  CHECK_INT(store_begin(s, NULL), ==, 0);
+  /* c: deleted. */
+  make(&r, "people", "c", store_replica(s), store_tick(s), "{\"n\":4}");
+  CHECK_INT(record_delete(&r, store_replica(s), store_tick(s)), ==, 0);
+  CHECK(record_deleted(&r));
+  put(s, &r);
+  record_release(&r);
+  /* d: two concurrent writes of one field: siblings. */
+  make(&r, "people", "d", store_replica(s), store_tick(s), "{\"n\":5}");
+  make(&other, "people", "d", OTHER, store_tick(s), "{\"n\":6}");
+  CHECK_INT(record_merge(&r, &other), ==, 0);
+  CHECK(record_conflicted(&r));
+  put(s, &r);
+  record_release(&r);
+  record_release(&other);
+  CHECK_INT(store_commit(s, NULL), ==, 0);
+
+  CHECK_INT(store_count(s, NULL, &c, NULL), ==, 0);
+  CHECK_INT(c.records, ==, 4);
+  CHECK_INT(c.deleted, ==, 1);
+  CHECK_INT(c.conflicted, ==, 1);
+  CHECK_INT(store_count(s, "people", &c, NULL), ==, 0);
+  CHECK_INT(c.records, ==, 3);
+  CHECK_INT(c.deleted, ==, 1);
+  CHECK_INT(c.conflicted, ==, 1);
+  CHECK_INT(store_count(s, "visits", &c, NULL), ==, 0);
+  CHECK_INT(c.records, ==, 1);
+  CHECK_INT(c.deleted, ==, 0);
+  CHECK_INT(c.conflicted, ==, 0);
+  CHECK_INT(store_count(s, "nothing", &c, NULL), ==, 0);
+  CHECK_INT(c.records + c.deleted + c.conflicted, ==, 0);
+
+  /* Reviving the deleted record moves it back to live. */
+  put1(s, "people", "c", "{\"n\":7}");
+  CHECK_INT(store_count(s, "people", &c, NULL), ==, 0);
+  CHECK_INT(c.records, ==, 4);
+  CHECK_INT(c.deleted, ==, 0);
+  store_close(s);
+}
+
+TEST(clock_persists)
+{
+  const char *path = path_in(check_tmpdir(), "field.db");
+  struct store *s = create_store(path);
+  uint64_t t1, t2, future;
+
+  CHECK_INT(store_begin(s, NULL), ==, 0);
+  t1 = store_tick(s);
+  CHECK_INT(hlc_ms(t1), >=, hlc_wall_ms() - 1000);
+  /* A remote timestamp an hour ahead of us. */
+  future = (hlc_wall_ms() + 3600 * 1000) * HLC_LOGICAL_SPAN;
+  store_observe(s, future);
+  CHECK_INT(store_commit(s, NULL), ==, 0);
+  store_close(s);
+
+  s = open_store(path);
+  CHECK_INT(store_begin(s, NULL), ==, 0);
+  t2 = store_tick(s);
+  CHECK_INT(t2, >, future);
+  CHECK_INT(store_commit(s, NULL), ==, 0);
+  store_close(s);
+
+  /* A rolled-back transaction's clock is not saved; still monotonic. */
+  s = open_store(path);
+  CHECK_INT(store_begin(s, NULL), ==, 0);
+  CHECK_INT(store_tick(s), >, t2);
+  store_rollback(s);
+  store_close(s);
+}
+
+TEST(meta_settings)
+{
+  const char *path = path_in(check_tmpdir(), "field.db");
+  struct store *s = create_store(path);
+  struct sb_err err = {0};
+  char *v = NULL;
+
+  CHECK_INT(store_meta_get(s, "server", &v, &err), ==, SB_ENOTFOUND);
+  CHECK(v == NULL);
+  CHECK(strstr(err.msg, "server") != NULL);
+  CHECK_INT(store_meta_set(s, "server", "https://hub.example", NULL), ==, 0);
+  CHECK_INT(store_meta_set(s, "server", "https://hub2.example", NULL), ==, 0);
+  CHECK_INT(store_meta_set(s, "replica", REPLICA, &err), ==, SB_EINVAL);
+  CHECK_INT(store_meta_set(s, "hlc", "1", NULL), ==, SB_EINVAL);
+  CHECK_INT(store_meta_set(s, "schema", "{\"v\":2}", NULL), ==, 0);
+  CHECK_STR(store_schema_text(s), "{\"v\":2}");
+  store_close(s);
+
+  s = open_store(path);
+  CHECK_INT(store_meta_get(s, "server", &v, NULL), ==, 0);
+  CHECK_STR(v, "https://hub2.example");
+  free(v);
+  CHECK_INT(store_meta_get(s, "replica", &v, NULL), ==, 0);
+  CHECK_STR(v, store_replica(s));
+  free(v);
+  CHECK_STR(store_schema_text(s), "{\"v\":2}");
+  store_close(s);
+  store_close(NULL);
+}
+
+/* A callback that rolls back the transaction its walk runs in. */
+struct rollback_walk {
+  struct store *s;
+  int calls;
+};
+
+static int rollback_fn(const struct record *r, uint64_t seq, void *ctx)
+{
+  struct rollback_walk *w = ctx;
+  (void)r;
+  (void)seq;
+  w->calls++;
+  store_rollback(w->s);
+  return 0;
+}
+
+TEST(rollback_inside_walk)
+{
+  struct store *s = create_store(path_in(check_tmpdir(), "field.db"));
+  struct rollback_walk w = {s, 0};
+  struct record r;
+  struct sb_err err = {0};
+  int rc;
+
+  put1(s, "people", "a", "{\"n\":1}");
+  put1(s, "people", "b", "{\"n\":2}");
+  put1(s, "people", "c", "{\"n\":3}");
+  CHECK_INT(store_begin(s, NULL), ==, 0);
+  make(&r, "people", "d", store_replica(s), store_tick(s), "{\"n\":4}");
+  put(s, &r);
+  record_release(&r);
+  /* The walk goes on or ends with an error; it never restarts. */
+  rc = store_each(s, NULL, rollback_fn, &w, &err);
+  CHECK(rc == 0 || (rc < 0 && err.code == rc));
+  CHECK_INT(w.calls, >=, 1);
+  CHECK_INT(w.calls, <=, 4);
+  CHECK_INT(store_get(s, "people", "d", &r, NULL), ==, SB_ENOTFOUND);
+  record_release(&r);
+  CHECK_INT(last_seq(s), ==, 3);
+  CHECK_INT(store_begin(s, NULL), ==, 0);
+  CHECK_INT(store_commit(s, NULL), ==, 0);
+  store_close(s);
+}

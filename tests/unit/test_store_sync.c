@@ -1,0 +1,122 @@
+/* test_store_sync.c - the SQLite store: the per-record sync marks and their
+ * migration. */
+#include "store_fixture.h"
+
+/* --- sync marks ---------------------------------------------------------- */
+
+/* Appends "collection/id@seq " for each pending (or rejected) row. */
+static int mark_fn(const char *coll, const char *id, uint64_t seq,
+                   const char *text, size_t len, void *ctx)
+{
+  struct walk *w = ctx;
+  size_t n = strlen(w->text);
+  (void)text;
+  (void)len;
+  snprintf(w->text + n, sizeof(w->text) - n, "%s/%s@%llu ", coll, id,
+           (unsigned long long)seq);
+  return 0;
+}
+
+static const char *pending_keys(struct store *s, uint64_t after, unsigned lim)
+{
+  static struct walk w;
+  w.text[0] = '\0';
+  CHECK_INT(store_pending_text(s, after, lim, mark_fn, &w, NULL), ==, 0);
+  return w.text;
+}
+
+TEST(sync_marks)
+{
+  struct store *s = create_store(path_in(check_tmpdir(), "field.db"));
+  struct store_counts n;
+  struct record r;
+  char *text;
+  struct walk w = {{0}, 0, 0};
+
+  put1(s, "people", "a", "{\"n\":1}");
+  put1(s, "people", "b", "{\"n\":2}");
+  put1(s, "people", "c", "{\"n\":3}");
+  CHECK_STR(pending_keys(s, 0, 10), "people/a@1 people/b@2 people/c@3 ");
+  CHECK_STR(pending_keys(s, 1, 1), "people/b@2 ");
+
+  /* The hub answered: a ok, b refused; c was edited before the answer. */
+  put1(s, "people", "c", "{\"n\":33}");
+  CHECK_INT(store_begin(s, NULL), ==, 0);
+  CHECK_INT(store_ack(s, "people", "a", 1, NULL), ==, 0);
+  CHECK_INT(store_reject(s, "people", "b", 2, "{\"code\":\"schema\"}", NULL),
+            ==, 0);
+  CHECK_INT(store_ack(s, "people", "c", 3, NULL), ==, 0); /* stale: kept */
+  CHECK_INT(store_commit(s, NULL), ==, 0);
+  CHECK_STR(pending_keys(s, 0, 10), "people/c@4 ");
+  CHECK_INT(store_count(s, NULL, &n, NULL), ==, 0);
+  CHECK_INT(n.pending, ==, 1);
+  CHECK_INT(n.rejected, ==, 1);
+  CHECK_INT(store_rejected_each(s, mark_fn, &w, NULL), ==, 0);
+  CHECK_STR(w.text, "people/b@2 ");
+
+  /* A merge from the hub keeps the marks; a new row from it is clean. */
+  CHECK_INT(store_begin(s, NULL), ==, 0);
+  make(&r, "people", "b", OTHER, 1, "{\"m\":1}");
+  text = record_encode(&r);
+  CHECK_INT(store_put_remote(s, &r, text, strlen(text), NULL), ==, 0);
+  free(text);
+  record_release(&r);
+  make(&r, "people", "z", OTHER, 1, "{\"m\":1}");
+  text = record_encode(&r);
+  CHECK_INT(store_put_remote(s, &r, text, strlen(text), NULL), ==, 0);
+  free(text);
+  record_release(&r);
+  CHECK_INT(store_commit(s, NULL), ==, 0);
+  CHECK_STR(pending_keys(s, 0, 10), "people/c@4 ");
+  CHECK_INT(store_count(s, NULL, &n, NULL), ==, 0);
+  CHECK_INT(n.rejected, ==, 1);
+
+  /* Editing the rejected record makes it pending again. */
+  put1(s, "people", "b", "{\"n\":22}");
+  CHECK_STR(pending_keys(s, 0, 10), "people/c@4 people/b@7 ");
+  CHECK_INT(store_count(s, NULL, &n, NULL), ==, 0);
+  CHECK_INT(n.rejected, ==, 0);
+
+  /* Marks need a transaction. */
+  CHECK_INT(store_ack(s, "people", "c", 4, NULL), ==, SB_EINVAL);
+  store_close(s);
+}
+
+TEST(migrate_v1_marks)
+{
+  char dir[256], p[300], donor[300];
+  struct store *s;
+
+  snprintf(dir, sizeof(dir), "%s", check_tmpdir());
+  snprintf(p, sizeof(p), "%s/old.db", dir);
+  snprintf(donor, sizeof(donor), "%s/donor.db", dir);
+
+  /* A version-1 store whose replicator had pushed up to seq 2. */
+  raw_exec(p, "PRAGMA application_id = 1396854343;"
+              "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+              "CREATE TABLE records(collection TEXT NOT NULL, id TEXT NOT NULL,"
+              " seq INTEGER NOT NULL, deleted INTEGER NOT NULL,"
+              " conflict INTEGER NOT NULL, state TEXT NOT NULL,"
+              " UNIQUE(collection, id));"
+              "CREATE UNIQUE INDEX records_seq ON records(seq);"
+              "PRAGMA user_version = 1;");
+  s = create_store(donor);
+  put1(s, "people", "a", "{\"n\":1}");
+  put1(s, "people", "b", "{\"n\":2}");
+  put1(s, "people", "c", "{\"n\":3}");
+  store_close(s);
+  {
+    char sql[1200];
+    snprintf(sql, sizeof(sql),
+             "ATTACH '%s' AS d;"
+             "INSERT INTO meta SELECT * FROM d.meta;"
+             "INSERT INTO records SELECT collection, id, seq, deleted,"
+             " conflict, state FROM d.records;"
+             "INSERT INTO meta VALUES('pushed_seq', '2');",
+             donor);
+    raw_exec(p, sql);
+  }
+  s = open_store(p);
+  CHECK_STR(pending_keys(s, 0, 10), "people/c@3 ");
+  store_close(s);
+}

@@ -89,7 +89,8 @@ struct hub_push_stats {
  * unchanged keeps its seq). A version-vector entry of a replica other than
  * pusher above the hub's (forged history) refuses the whole batch with
  * SB_EAUTH, naming the record, and nothing is applied. Store failures
- * (SB_EBUSY, SB_EFULL, ...) apply nothing either.
+ * (SB_EBUSY, SB_EFULL, ...) apply nothing either. The rules are
+ * hub_push.c's, the same on every backend.
  */
 int hub_store_push(struct hub_store *hs, const char *pusher, uint64_t max_ts,
                    const struct record *recs, size_t n,

@@ -66,7 +66,6 @@ static uint64_t field_tick(void *ctx)
 
 /* write_fields' checks (update_hooks). */
 struct write_check {
-  struct cli *cli;
   const struct schema_collection *c;
   const char *collection, *id;
   cJSON *fields;
@@ -113,7 +112,7 @@ int write_fields(struct cli *cli, const char *collection, const char *id,
 {
   char where[PATH_MAX + 16];
   struct update_io io = {where, field_load, field_save, field_tick, cli};
-  struct write_check w = {cli,    schema_collection(cli->schema, collection),
+  struct write_check w = {schema_collection(cli->schema, collection),
                           collection, id, fields, must_exist, false};
   struct update_hooks hooks = {write_before, write_after, &w};
   struct update_change ch = {UPDATE_PUT, store_replica(cli->store), fields,

@@ -2,18 +2,20 @@
  * write.c - the one path every write of the CLI takes (put, resolve,
  * import, the domain commands' add and edit).
  *
- * Read the record, check the fields against the collection's schema,
- * record_put them as this replica at a fresh HLC time, check the record
- * as a whole (required fields, consent), store_put. All of it inside a
- * transaction the caller opened: a failure leaves nothing behind once the
- * caller rolls back.
+ * update_apply (common/update.h) on the local store: read the record,
+ * check the fields against the collection's schema, record_put them as
+ * this replica at a fresh HLC time, check the record as a whole (required
+ * fields, consent), store it. All of it inside a transaction the caller
+ * opened: a failure leaves nothing behind once the caller rolls back.
  */
 #include "compat.h"
 
 #include "cli.h"
 
+#include "update.h"
 #include "uuid.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -39,52 +41,86 @@ int write_id(const char *collection, const char *given, char *out,
   return 0;
 }
 
+/* The field side's store for update_apply. */
+static int field_load(void *ctx, const char *collection, const char *id,
+                      char **text, size_t *len, uint64_t *seq,
+                      struct sb_err *err)
+{
+  struct cli *cli = ctx;
+  return store_get_text(cli->store, collection, id, text, len, seq, err);
+}
+
+static int field_save(void *ctx, const struct record *r, const char *text,
+                      size_t len, uint64_t *seq, struct sb_err *err)
+{
+  struct cli *cli = ctx;
+  *seq = 0;
+  return store_put_encoded(cli->store, r, text, len, err);
+}
+
+static uint64_t field_tick(void *ctx)
+{
+  struct cli *cli = ctx;
+  return store_tick(cli->store);
+}
+
+/* write_fields' checks (update_hooks). */
+struct write_check {
+  const struct schema_collection *c;
+  const char *collection, *id;
+  cJSON *fields;
+  bool must_exist;
+  bool had_fields;
+};
+
+/* Before the put: the record exists if it must; the fields' types. */
+static int write_before(void *ctx, const struct record *cur, bool exists,
+                        struct sb_err *err)
+{
+  struct write_check *w = ctx;
+
+  if (w->must_exist && (!exists || record_deleted(cur)))
+    return util_not_found(w->collection, w->id, err);
+  w->had_fields = cur->nf > 0;
+  return schema_check_write(w->c, w->fields, err);
+}
+
+/* After the put: the record as a whole (required fields, consent). */
+static int write_after(void *ctx, const struct record *next, size_t len,
+                       struct sb_err *err)
+{
+  struct write_check *w = ctx;
+  cJSON *values;
+  int rc;
+
+  (void)len;
+  if (w->c == NULL)
+    return 0;
+  /* A record with no fields before holds exactly `fields` now. */
+  if (!w->had_fields)
+    return schema_check_record(w->c, w->fields, err);
+  values = record_values(next);
+  if (values == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  rc = schema_check_record(w->c, values, err);
+  cJSON_Delete(values);
+  return rc;
+}
+
 int write_fields(struct cli *cli, const char *collection, const char *id,
                  cJSON *fields, bool must_exist, struct sb_err *err)
 {
-  const struct schema_collection *c =
-      schema_collection(cli->schema, collection);
-  struct record r;
-  cJSON *values = NULL;
-  bool had_fields;
-  int rc;
+  char where[PATH_MAX + 16];
+  struct update_io io = {where, field_load, field_save, field_tick, cli};
+  struct write_check w = {schema_collection(cli->schema, collection),
+                          collection, id, fields, must_exist, false};
+  struct update_hooks hooks = {write_before, write_after, &w};
+  struct update_change ch = {UPDATE_PUT, store_replica(cli->store), fields,
+                             NULL};
+  struct update_result res;
 
-  record_init(&r, collection, id);
-  rc = store_get(cli->store, collection, id, &r, err);
-  if (rc == SB_ENOTFOUND && !must_exist)
-    rc = 0;
-  else if (rc == SB_ENOTFOUND || (rc == 0 && must_exist && record_deleted(&r)))
-    rc = util_not_found(collection, id, err);
-  if (rc != 0)
-    goto done;
-  had_fields = r.nf > 0;
-
-  rc = schema_check_write(c, fields, err);
-  if (rc != 0)
-    goto done;
-  rc = record_put(&r, store_replica(cli->store), store_tick(cli->store), fields,
-                  err);
-  if (rc != 0)
-    goto done;
-  if (c != NULL) {
-    /* A record with no fields before holds exactly `fields` now. */
-    if (had_fields) {
-      values = record_values(&r);
-      if (values == NULL) {
-        rc = sb_err_set(err, SB_ENOMEM, NULL);
-        goto done;
-      }
-    }
-    rc = schema_check_record(c, had_fields ? values : fields, err);
-    if (rc != 0)
-      goto done;
-  }
-  rc = store_put(cli->store, &r, err);
-
-done:
-  cJSON_Delete(values);
-  record_release(&r);
-  return rc;
+  snprintf(where, sizeof(where), "store %s", cli->db);
+  return update_apply(&io, collection, id, &ch, &hooks, &res, err);
 }
 
 int write_one(struct cli *cli, const char *collection, const char *id,

@@ -1,10 +1,14 @@
 /*
  * hub_store.h - the hub's storage, behind a narrow interface.
  *
- * Everything the hub keeps goes through these functions, so a backend for
- * an office that outgrows one machine (several stateless hubs on
- * PostgreSQL) is one new file implementing them; hub_store_sqlite.c is the
- * embedded default, on top of common/store.h.
+ * Everything the hub keeps goes through these functions. They are split
+ * the way libcurl splits a protocol from its connection: the policy (what
+ * a push may do: hub_push.c; device names, schema: hub_store.c) is written
+ * once, and a backend is a table of storage primitives (struct
+ * hub_store_ops, below) chosen at run time. hub_store_sqlite.c is the
+ * embedded default, on top of common/store.h; a backend for an office that
+ * outgrows one machine (several stateless hubs on PostgreSQL) is one new
+ * file filling the table.
  *
  * The hub holds:
  *   - records and their change feed: every stored change of a record gives
@@ -34,11 +38,6 @@ struct hub_store;
 #define HUB_DEVICE_NAME_MAX 64
 /* SHA-256 in lowercase hex. */
 #define HUB_HASH_HEX_LEN 64
-
-/* Per-record refusal codes of a push (PROTOCOL.md). */
-#define HUB_REFUSE_SCHEMA "schema"
-#define HUB_REFUSE_TOO_LARGE "too_large"
-#define HUB_REFUSE_FUTURE "future_timestamp"
 
 /* Creates a new hub store with the given schema text; SB_EEXISTS if any. */
 int hub_store_create(const char *path, const char *schema_text,
@@ -85,7 +84,8 @@ struct hub_push_stats {
  * unchanged keeps its seq). A version-vector entry of a replica other than
  * pusher above the hub's (forged history) refuses the whole batch with
  * SB_EAUTH, naming the record, and nothing is applied. Store failures
- * (SB_EBUSY, SB_EFULL, ...) apply nothing either.
+ * (SB_EBUSY, SB_EFULL, ...) apply nothing either. The rules are
+ * hub_push.c's, the same on every backend.
  */
 int hub_store_push(struct hub_store *hs, const char *pusher, uint64_t max_ts,
                    const struct record *recs, size_t n,
@@ -102,7 +102,8 @@ struct hub_push_batch {
   struct hub_push_stats stats;
   int rc; /* out: as hub_store_push's return */
   struct sb_err err;
-  long bad_record; /* out: index of the record that refused the whole batch (forged), or -1 */
+  /* out: index of the record that refused the whole batch (forged), or -1 */
+  long bad_record;
 };
 
 /*
@@ -180,5 +181,82 @@ int hub_store_device_by_token(struct hub_store *hs, const char *token_hash,
  */
 int hub_store_device_bind(struct hub_store *hs, const char *name,
                           const char *replica, struct sb_err *err);
+
+/* --- backends ---------------------------------------------------------- */
+
+/*
+ * A backend's storage primitives. `be` is the backend's own connection
+ * (what create or open made). Every function returns 0 or an SB_E code
+ * with err filled, and holds no policy: no schema, no merge, no checks of
+ * what a device may push (that is hub_push.c, shared by every backend).
+ * Writes of records happen between begin and commit; device functions
+ * open their own transaction.
+ */
+struct hub_store_ops {
+  const char *name; /* "sqlite", ... */
+  /* Creates a store (SB_EEXISTS if there is one) holding schema_text. */
+  int (*create)(const char *path, const char *schema_text, void **be,
+                struct sb_err *err);
+  /* Opens an existing store. */
+  int (*open)(const char *path, void **be, struct sb_err *err);
+  void (*close)(void *be);
+  /* The hub's replica id and schema text (owned by the backend). */
+  const char *(*replica)(const void *be);
+  const char *(*schema_text)(const void *be);
+
+  /* A write transaction: SB_EBUSY if the store stays taken. */
+  int (*begin)(void *be, struct sb_err *err);
+  /* On failure the transaction is rolled back. */
+  int (*commit)(void *be, struct sb_err *err);
+  /* Undoes everything since begin (none open: nothing). */
+  void (*rollback)(void *be);
+
+  /*
+   * The state text of (collection, id) (canonical, record_encode's;
+   * *text malloc'd, the caller frees it) and its seq. SB_ENOTFOUND if the
+   * hub holds none.
+   */
+  int (*load)(void *be, const char *collection, const char *id, char **text,
+              size_t *len, uint64_t *seq, struct sb_err *err);
+  /*
+   * Stores r (text[0..len) is record_encode(r)) as its record's state and
+   * appends it to the feed at the next seq, returned in *seq; newest_ts is
+   * the newest timestamp it adds, for the hub's clock.
+   */
+  int (*save)(void *be, const struct record *r, const char *text, size_t len,
+              uint64_t newest_ts, uint64_t *seq, struct sb_err *err);
+  /*
+   * Calls fn for at most limit feed entries with seq > since, in seq
+   * order (text valid during the call); fn's non-zero return stops the
+   * walk and is returned.
+   */
+  int (*feed)(void *be, uint64_t since, unsigned limit, store_text_fn fn,
+              void *ctx, struct sb_err *err);
+  /* The newest seq (0 if none). */
+  int (*last_seq)(void *be, uint64_t *seq, struct sb_err *err);
+  /* Calls fn for every record in (collection, id) order. */
+  int (*each)(void *be, store_record_fn fn, void *ctx, struct sb_err *err);
+
+  /* Devices (their names and hashes checked by the caller): as the
+   * hub_store_device_* functions above. */
+  int (*device_add)(void *be, const struct hub_device *d, struct sb_err *err);
+  int (*device_list)(void *be, hub_device_fn fn, void *ctx, struct sb_err *err);
+  int (*device_revoke)(void *be, const char *name, struct sb_err *err);
+  int (*device_by_token)(void *be, const char *token_hash,
+                         struct hub_device *out, struct sb_err *err);
+  int (*device_bind)(void *be, const char *name, const char *replica,
+                     struct sb_err *err);
+
+  /* Settings: get gives a malloc'd value or SB_ENOTFOUND. */
+  int (*meta_get)(void *be, const char *key, char **value, struct sb_err *err);
+  int (*meta_set)(void *be, const char *key, const char *value,
+                  struct sb_err *err);
+};
+
+/* The embedded SQLite backend (hub_store_sqlite.c). */
+extern const struct hub_store_ops hub_store_sqlite_ops;
+
+/* True if s is a SHA-256 in lowercase hex. */
+bool hub_device_hash_valid(const char *s);
 
 #endif

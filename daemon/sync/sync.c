@@ -19,6 +19,7 @@
 #include "hlc.h"
 #include "proto.h"
 #include "sync_http.h"
+#include "update.h"
 #include "uuid.h"
 
 #include <cjson/cJSON.h>
@@ -450,51 +451,48 @@ static uint64_t record_max_ts(const struct record *r)
   return ts;
 }
 
+/* The local store for update_apply: a pulled state keeps the row's
+ * pending and rejected marks (store_put_remote). */
+static int remote_load(void *ctx, const char *collection, const char *id,
+                       char **text, size_t *len, uint64_t *seq,
+                       struct sb_err *err)
+{
+  struct sync *s = ctx;
+  return store_get_text(s->store, collection, id, text, len, seq, err);
+}
+
+static int remote_save(void *ctx, const struct record *r, const char *text,
+                       size_t len, uint64_t *seq, struct sb_err *err)
+{
+  struct sync *s = ctx;
+  *seq = 0;
+  return store_put_remote(s->store, r, text, len, err);
+}
+
 /* Merges one remote state into the store (inside a transaction). */
 static int merge_remote(struct sync *s, const struct record *remote,
                         struct sb_err *err)
 {
-  struct record local;
-  char *have = NULL, *merged = NULL;
-  size_t have_len;
-  uint64_t seq;
+  struct update_io io = {"the local store", remote_load, remote_save, NULL, s};
+  struct update_change ch = {UPDATE_MERGE, NULL, NULL, remote};
+  struct update_result res;
+  char *reason;
   int rc;
 
   store_observe(s->store, record_max_ts(remote));
-  rc = store_get_text(s->store, remote->collection, remote->id, &have,
-                      &have_len, &seq, err);
-  if (rc == SB_ENOTFOUND) {
-    merged = record_encode(remote);
-    rc = merged == NULL
-             ? sb_err_set(err, SB_ENOMEM, NULL)
-             : store_put_remote(s->store, remote, merged, strlen(merged), err);
-    free(merged);
-    return rc;
-  }
-  if (rc != 0)
-    return rc;
-  record_init(&local, remote->collection, remote->id);
-  rc = record_decode(&local, have, have_len, err);
-  if (rc == 0 && record_merge(&local, remote) != 0)
-    rc = sb_err_set(err, SB_ENOMEM, NULL);
-  if (rc == 0 && (merged = record_encode(&local)) == NULL)
-    rc = sb_err_set(err, SB_ENOMEM, NULL);
   /* An echo of what we have changes nothing and is not written. */
-  if (rc == 0 && strcmp(merged, have) != 0)
-    rc = store_put_remote(s->store, &local, merged, strlen(merged), err);
+  rc = update_apply(&io, remote->collection, remote->id, &ch, NULL, &res, err);
   /* A merge this store cannot hold (over 1 MiB, or a local row that does
    * not decode) must not stop the feed: the local row keeps its state,
    * marked with why, and the page goes on. Nothing was written for it. */
-  if (rc == SB_ETOOBIG || rc == SB_ECORRUPT || rc == SB_EINVAL) {
-    char *reason = reason_encode("merge_failed", err->msg);
+  if (res.existed &&
+      (rc == SB_ETOOBIG || rc == SB_ECORRUPT || rc == SB_EINVAL)) {
+    reason = reason_encode(proto_err_name(PROTO_ERR_MERGE_FAILED), err->msg);
     rc = reason == NULL ? sb_err_set(err, SB_ENOMEM, NULL)
                         : store_reject(s->store, remote->collection, remote->id,
-                                       seq, reason, err);
+                                       res.seq, reason, err);
     free(reason);
   }
-  free(merged);
-  free(have);
-  record_release(&local);
   return rc;
 }
 

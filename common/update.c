@@ -1,0 +1,117 @@
+/*
+ * update.c - the one read-merge-write of a record (update.h): load,
+ * check, change, encode, skip an echo, check, save.
+ */
+#include "compat.h"
+
+#include "update.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Decodes the loaded state text of (collection, id) into cur. */
+static int decode_current(const struct update_io *io, const char *collection,
+                          const char *id, const char *text, size_t len,
+                          struct record *cur, struct sb_err *err)
+{
+  struct sb_err why = {0};
+  int rc = record_decode(cur, text, len, &why);
+
+  if (rc == SB_ENOMEM)
+    return sb_err_set(err, rc, "out of memory reading %s/%s from %s",
+                      collection, id, io->where);
+  if (rc == 0 &&
+      (strcmp(cur->collection, collection) != 0 || strcmp(cur->id, id) != 0))
+    rc = sb_err_set(&why, SB_ECORRUPT, "it holds the state of %s/%s",
+                    cur->collection, cur->id);
+  if (rc != 0) {
+    sb_err_set(err, SB_ECORRUPT, "record %s/%s in %s is corrupt: %s",
+               collection, id, io->where, why.msg);
+    record_release(cur);
+    record_init(cur, collection, id);
+    return SB_ECORRUPT;
+  }
+  return 0;
+}
+
+/* Applies ch to r in place. */
+static int change_apply(const struct update_io *io,
+                        const struct update_change *ch, struct record *r,
+                        struct sb_err *err)
+{
+  int rc;
+
+  switch (ch->op) {
+  case UPDATE_PUT:
+    return record_put(r, ch->replica, io->tick(io->ctx), ch->fields, err);
+  case UPDATE_DELETE:
+    if (record_delete(r, ch->replica, io->tick(io->ctx)) != 0)
+      return sb_err_set(err, SB_ENOMEM, NULL);
+    return 0;
+  case UPDATE_MERGE:
+    rc = record_merge(r, ch->remote);
+    if (rc != 0)
+      return sb_err_set(err, rc, "merging %s/%s: %s", r->collection, r->id,
+                        sb_strerror(rc));
+    return 0;
+  }
+  return sb_err_set(err, SB_EINVAL, "unknown update %d", (int)ch->op);
+}
+
+int update_apply(const struct update_io *io, const char *collection,
+                 const char *id, const struct update_change *ch,
+                 const struct update_hooks *hooks, struct update_result *out,
+                 struct sb_err *err)
+{
+  struct record r;
+  char *have = NULL, *text = NULL;
+  size_t have_len = 0, len;
+  uint64_t seq = 0;
+  int rc;
+
+  memset(out, 0, sizeof(*out));
+  record_init(&r, collection, id);
+  rc = io->load(io->ctx, collection, id, &have, &have_len, &out->seq, err);
+  if (rc == SB_ENOTFOUND) {
+    free(have);
+    have = NULL;
+    rc = 0;
+  } else if (rc == 0) {
+    out->existed = true;
+    rc = decode_current(io, collection, id, have, have_len, &r, err);
+  }
+  if (rc == 0 && hooks != NULL && hooks->before != NULL)
+    rc = hooks->before(hooks->ctx, &r, out->existed, err);
+  if (rc == 0)
+    rc = change_apply(io, ch, &r, err);
+  if (rc != 0)
+    goto done;
+  text = record_encode(&r);
+  if (text == NULL) {
+    rc = sb_err_set(err, SB_ENOMEM, NULL);
+    goto done;
+  }
+  if (have != NULL && strcmp(have, text) == 0) {
+    out->outcome = UPDATE_UNCHANGED;
+    goto done;
+  }
+  len = strlen(text);
+  if (hooks != NULL && hooks->after != NULL)
+    rc = hooks->after(hooks->ctx, &r, len, err);
+  if (rc == 0)
+    rc = io->save(io->ctx, &r, text, len, &seq, err);
+  if (rc == 0) {
+    out->outcome = UPDATE_WRITTEN;
+    out->seq = seq;
+  }
+
+done:
+  if (rc == UPDATE_REFUSE) {
+    out->outcome = UPDATE_REFUSED;
+    rc = 0;
+  }
+  free(text);
+  free(have);
+  record_release(&r);
+  return rc;
+}

@@ -1,0 +1,331 @@
+/*
+ * hub_store.c - the hub's storage as its callers see it (hub_store.h):
+ * the backend chosen for a path, the hub's schema, the feed's pages, the
+ * checks of device names and token hashes, each call passed on to the
+ * backend's primitives (struct hub_store_ops); a push goes to hub_push.c.
+ */
+#include "compat.h"
+
+#include "hub_store.h"
+
+#include "hub_push.h"
+#include "schema.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct hub_store {
+  const struct hub_store_ops *ops;
+  void *be; /* the backend's connection */
+  struct schema *schema;
+  char *path;
+  bool reader; /* a second connection, for reads (hub_store_open_reader) */
+};
+
+/* Stops a feed walk early without an error. */
+#define WALK_STOP 1
+
+/* The backend for path: the embedded SQLite store (the only one yet; a
+ * server backend will be picked by its URL's scheme). */
+static const struct hub_store_ops *backend_for(const char *path)
+{
+  (void)path;
+  return &hub_store_sqlite_ops;
+}
+
+/* A hub_store for path, with nothing open yet. */
+static int hub_store_new(const char *path, struct hub_store **out,
+                         struct sb_err *err)
+{
+  struct hub_store *hs = calloc(1, sizeof(*hs));
+
+  *out = NULL;
+  if (hs != NULL)
+    hs->path = strdup(path);
+  if (hs == NULL || hs->path == NULL) {
+    free(hs);
+    return sb_err_set(err, SB_ENOMEM, "out of memory opening %s", path);
+  }
+  hs->ops = backend_for(path);
+  *out = hs;
+  return 0;
+}
+
+static int hub_store_load_schema(struct hub_store *hs, struct sb_err *err)
+{
+  int rc = schema_parse(hs->ops->schema_text(hs->be), &hs->schema, err);
+  if (rc != 0)
+    sb_err_prefix(err, "the hub's schema");
+  return rc;
+}
+
+int hub_store_create(const char *path, const char *schema_text,
+                     struct hub_store **out, struct sb_err *err)
+{
+  struct hub_store *hs;
+  struct schema *check = NULL;
+  int rc;
+
+  *out = NULL;
+  /* Refuse a bad schema before any file exists. */
+  rc = schema_parse(schema_text, &check, err);
+  schema_free(check);
+  if (rc == 0)
+    rc = hub_store_new(path, &hs, err);
+  if (rc != 0)
+    return rc;
+  rc = hs->ops->create(path, schema_text, &hs->be, err);
+  if (rc == 0)
+    rc = hub_store_load_schema(hs, err);
+  if (rc != 0) {
+    hub_store_close(hs);
+    return rc;
+  }
+  *out = hs;
+  return 0;
+}
+
+int hub_store_open(const char *path, struct hub_store **out, struct sb_err *err)
+{
+  struct hub_store *hs;
+  int rc = hub_store_new(path, &hs, err);
+
+  if (rc != 0)
+    return rc;
+  rc = hs->ops->open(path, &hs->be, err);
+  if (rc == 0)
+    rc = hub_store_load_schema(hs, err);
+  if (rc != 0) {
+    hub_store_close(hs);
+    return rc;
+  }
+  *out = hs;
+  return 0;
+}
+
+int hub_store_open_reader(const char *path, struct hub_store **out,
+                          struct sb_err *err)
+{
+  int rc = hub_store_open(path, out, err);
+  if (rc == 0)
+    (*out)->reader = true;
+  return rc;
+}
+
+const char *hub_store_path(const struct hub_store *hs)
+{
+  return hs->path;
+}
+
+void hub_store_close(struct hub_store *hs)
+{
+  if (hs == NULL)
+    return;
+  if (hs->be != NULL)
+    hs->ops->close(hs->be);
+  schema_free(hs->schema);
+  free(hs->path);
+  free(hs);
+}
+
+const char *hub_store_replica(const struct hub_store *hs)
+{
+  return hs->ops->replica(hs->be);
+}
+
+/* --- push (the policy is hub_push.c) ---------------------------------- */
+
+int hub_store_push_group(struct hub_store *hs, struct hub_push_batch *const *b,
+                         size_t nb)
+{
+  return hub_push_group(hs->ops, hs->be, hs->schema, b, nb);
+}
+
+int hub_store_push(struct hub_store *hs, const char *pusher, uint64_t max_ts,
+                   const struct record *recs, size_t n,
+                   struct push_reply *reply, struct hub_push_stats *stats,
+                   struct sb_err *err)
+{
+  return hub_push(hs->ops, hs->be, hs->schema, pusher, max_ts, recs, n, reply,
+                  stats, err);
+}
+
+/* --- change feed ------------------------------------------------------- */
+
+void hub_page_init(struct hub_page *p)
+{
+  memset(p, 0, sizeof(*p));
+}
+
+void hub_page_release(struct hub_page *p)
+{
+  size_t i;
+  for (i = 0; i < p->n; i++)
+    free(p->states[i]);
+  free(p->states);
+  free(p->seqs);
+  hub_page_init(p);
+}
+
+struct page_walk {
+  struct hub_page *page;
+  unsigned limit;
+  int rc;
+};
+
+static int page_add(const char *collection, const char *id, uint64_t seq,
+                    const char *text, size_t len, void *ctx)
+{
+  struct page_walk *w = ctx;
+  struct hub_page *p = w->page;
+  char *copy;
+
+  (void)collection;
+  (void)id;
+  if (p->n == w->limit) {
+    p->more = true;
+    return WALK_STOP;
+  }
+  /* Stored states are record_encode's canonical text: sent as they are. */
+  copy = malloc(len + 1);
+  if (copy == NULL) {
+    w->rc = SB_ENOMEM;
+    return WALK_STOP;
+  }
+  memcpy(copy, text, len + 1);
+  p->states[p->n] = copy;
+  p->seqs[p->n] = seq;
+  p->n++;
+  return 0;
+}
+
+int hub_store_changes(struct hub_store *hs, uint64_t since, unsigned limit,
+                      struct hub_page *page, struct sb_err *err)
+{
+  struct page_walk w = {page, limit, 0};
+  int rc;
+
+  hub_page_release(page);
+  page->next = since;
+  if (limit == 0)
+    return sb_err_set(err, SB_EINVAL, "a page of 0 changes");
+  page->seqs = calloc(limit, sizeof(*page->seqs));
+  page->states = calloc(limit, sizeof(*page->states));
+  if (page->seqs == NULL || page->states == NULL) {
+    rc = sb_err_set(err, SB_ENOMEM, "out of memory for a page of %u", limit);
+    goto fail;
+  }
+  /*
+   * The newest seq first: on a reader's connection a commit can land
+   * between the two reads, and a last_seq older than the page is safe
+   * (a long-poll looks again) where a newer one could hide a change.
+   * One entry past the page tells whether more are ready.
+   */
+  rc = hs->ops->last_seq(hs->be, &page->last_seq, err);
+  if (rc == 0)
+    rc = hs->ops->feed(hs->be, since, limit + 1, page_add, &w, err);
+  if (rc == WALK_STOP)
+    rc = w.rc != 0 ? sb_err_set(err, w.rc, "out of memory reading changes") : 0;
+  if (rc != 0)
+    goto fail;
+  if (page->n > 0)
+    page->next = page->seqs[page->n - 1];
+  return 0;
+
+fail:
+  hub_page_release(page);
+  page->next = since;
+  return rc;
+}
+
+int hub_store_last_seq(struct hub_store *hs, uint64_t *seq, struct sb_err *err)
+{
+  return hs->ops->last_seq(hs->be, seq, err);
+}
+
+int hub_store_each(struct hub_store *hs, store_record_fn fn, void *ctx,
+                   struct sb_err *err)
+{
+  return hs->ops->each(hs->be, fn, ctx, err);
+}
+
+/* --- devices ----------------------------------------------------------- */
+
+bool hub_device_name_valid(const char *s)
+{
+  size_t n;
+  for (n = 0; s[n] != '\0'; n++) {
+    char ch = s[n];
+    bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                 (ch >= '0' && ch <= '9');
+    if (n == HUB_DEVICE_NAME_MAX)
+      return false;
+    if (!alnum && (n == 0 || (ch != '-' && ch != '_' && ch != '.')))
+      return false;
+  }
+  return n > 0;
+}
+
+bool hub_device_hash_valid(const char *s)
+{
+  size_t n;
+  for (n = 0; s[n] != '\0'; n++) {
+    if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
+      return false;
+  }
+  return n == HUB_HASH_HEX_LEN;
+}
+
+int hub_store_device_add(struct hub_store *hs, const char *name,
+                         const char *token_hash, uint64_t created_ms,
+                         struct sb_err *err)
+{
+  struct hub_device d;
+
+  if (!hub_device_name_valid(name))
+    return sb_err_set(err, SB_EINVAL,
+                      "bad device name \"%.80s\" (1 to %d of A-Z a-z 0-9 "
+                      "- _ ., starting with a letter or digit)",
+                      name, HUB_DEVICE_NAME_MAX);
+  if (!hub_device_hash_valid(token_hash))
+    return sb_err_set(err, SB_EINVAL, "bad token hash");
+  memset(&d, 0, sizeof(d));
+  snprintf(d.name, sizeof(d.name), "%s", name);
+  snprintf(d.token_hash, sizeof(d.token_hash), "%s", token_hash);
+  d.created_ms = created_ms;
+  return hs->ops->device_add(hs->be, &d, err);
+}
+
+int hub_store_device_list(struct hub_store *hs, hub_device_fn fn, void *ctx,
+                          struct sb_err *err)
+{
+  return hs->ops->device_list(hs->be, fn, ctx, err);
+}
+
+int hub_store_device_revoke(struct hub_store *hs, const char *name,
+                            struct sb_err *err)
+{
+  if (!hub_device_name_valid(name))
+    return sb_err_set(err, SB_ENOTFOUND, "no device called %.80s", name);
+  return hs->ops->device_revoke(hs->be, name, err);
+}
+
+int hub_store_device_by_token(struct hub_store *hs, const char *token_hash,
+                              struct hub_device *out, struct sb_err *err)
+{
+  if (!hub_device_hash_valid(token_hash))
+    return sb_err_set(err, SB_ENOTFOUND, "unknown token");
+  return hs->ops->device_by_token(hs->be, token_hash, out, err);
+}
+
+int hub_store_device_bind(struct hub_store *hs, const char *name,
+                          const char *replica, struct sb_err *err)
+{
+  if (hs->reader)
+    return sb_err_set(err, SB_EBUSY,
+                      "binding device %s needs the writer's connection", name);
+  if (!replica_id_valid(replica))
+    return sb_err_set(err, SB_EINVAL, "bad replica id \"%.40s\"", replica);
+  return hs->ops->device_bind(hs->be, name, replica, err);
+}

@@ -1,0 +1,160 @@
+/* test_update.c - the one read-merge-write (common/update.h) on a store of
+ * one slot: put, delete, merge, echo, hooks, a stored state that does not
+ * decode. */
+#include "check.h"
+
+#include "update.h"
+
+#define A "00000000000000aa"
+#define B "00000000000000bb"
+#define TS 1714550400000000ull
+
+struct slot {
+  char *text; /* NULL: no state */
+  uint64_t seq, ts;
+  unsigned saves;
+};
+
+static int slot_load(void *ctx, const char *collection, const char *id,
+                     char **text, size_t *len, uint64_t *seq,
+                     struct sb_err *err)
+{
+  struct slot *s = ctx;
+  if (s->text == NULL)
+    return sb_err_set(err, SB_ENOTFOUND, "%s/%s not found", collection, id);
+  *text = strdup(s->text);
+  CHECK(*text != NULL);
+  *len = strlen(s->text);
+  *seq = s->seq;
+  return 0;
+}
+
+static int slot_save(void *ctx, const struct record *r, const char *text,
+                     size_t len, uint64_t *seq, struct sb_err *err)
+{
+  struct slot *s = ctx;
+  (void)r;
+  (void)err;
+  CHECK(strlen(text) == len);
+  free(s->text);
+  s->text = strdup(text);
+  CHECK(s->text != NULL);
+  *seq = ++s->seq;
+  s->saves++;
+  return 0;
+}
+
+static uint64_t slot_tick(void *ctx)
+{
+  struct slot *s = ctx;
+  return ++s->ts;
+}
+
+static int put(struct slot *s, const char *json, const struct update_hooks *h,
+               struct update_result *out, struct sb_err *err)
+{
+  struct update_io io = {"the test slot", slot_load, slot_save, slot_tick, s};
+  cJSON *fields = cJSON_Parse(json);
+  struct update_change ch = {UPDATE_PUT, A, fields, NULL};
+  int rc;
+
+  CHECK(fields != NULL);
+  rc = update_apply(&io, "notes", "n1", &ch, h, out, err);
+  cJSON_Delete(fields);
+  return rc;
+}
+
+TEST(put_delete_and_merge_echo)
+{
+  struct slot s = {NULL, 0, TS, 0};
+  struct update_io io = {"the test slot", slot_load, slot_save, slot_tick, &s};
+  struct update_change del = {UPDATE_DELETE, A, NULL, NULL};
+  struct update_change merge = {UPDATE_MERGE, NULL, NULL, NULL};
+  struct update_result out;
+  struct record r;
+
+  CHECK_INT(put(&s, "{\"t\":1}", NULL, &out, NULL), ==, 0);
+  CHECK_INT(out.outcome, ==, UPDATE_WRITTEN);
+  CHECK(!out.existed);
+  CHECK_INT(out.seq, ==, 1);
+  CHECK_INT(update_apply(&io, "notes", "n1", &del, NULL, &out, NULL), ==, 0);
+  CHECK_INT(out.outcome, ==, UPDATE_WRITTEN);
+  CHECK(out.existed);
+  CHECK_INT(out.seq, ==, 2);
+  CHECK(strstr(s.text, "\"deleted\":true") != NULL);
+
+  /* Merging what the slot holds is an echo: nothing saved, the old seq. */
+  record_init(&r, "notes", "n1");
+  CHECK_INT(record_decode(&r, s.text, strlen(s.text), NULL), ==, 0);
+  merge.remote = &r;
+  CHECK_INT(update_apply(&io, "notes", "n1", &merge, NULL, &out, NULL), ==, 0);
+  CHECK_INT(out.outcome, ==, UPDATE_UNCHANGED);
+  CHECK_INT(out.seq, ==, 2);
+  CHECK_INT(s.saves, ==, 2);
+  record_release(&r);
+
+  /* A remote write of B merges in. */
+  {
+    cJSON *j = cJSON_Parse("{\"u\":2}");
+    record_init(&r, "notes", "n1");
+    CHECK_INT(record_put(&r, B, TS + 100, j, NULL), ==, 0);
+    cJSON_Delete(j);
+  }
+  CHECK_INT(update_apply(&io, "notes", "n1", &merge, NULL, &out, NULL), ==, 0);
+  CHECK_INT(out.outcome, ==, UPDATE_WRITTEN);
+  CHECK_INT(out.seq, ==, 3);
+  CHECK(strstr(s.text, B) != NULL);
+  record_release(&r);
+  free(s.text);
+}
+
+static int refuse_before(void *ctx, const struct record *cur, bool exists,
+                         struct sb_err *err)
+{
+  (void)cur;
+  (void)err;
+  *(bool *)ctx = exists;
+  return UPDATE_REFUSE;
+}
+
+static int fail_after(void *ctx, const struct record *next, size_t len,
+                      struct sb_err *err)
+{
+  (void)ctx;
+  (void)next;
+  (void)len;
+  return sb_err_set(err, SB_ESCHEMA, "no");
+}
+
+TEST(hooks_refuse_or_fail_and_nothing_is_saved)
+{
+  struct slot s = {NULL, 0, TS, 0};
+  struct update_result out;
+  struct sb_err err = {0};
+  bool seen = true;
+  struct update_hooks refuse = {refuse_before, NULL, &seen};
+  struct update_hooks fail = {NULL, fail_after, NULL};
+
+  CHECK_INT(put(&s, "{\"t\":1}", &refuse, &out, NULL), ==, 0);
+  CHECK_INT(out.outcome, ==, UPDATE_REFUSED);
+  CHECK(!seen);
+  CHECK_INT(put(&s, "{\"t\":1}", &fail, &out, &err), ==, SB_ESCHEMA);
+  CHECK_INT(s.saves, ==, 0);
+  CHECK(s.text == NULL);
+}
+
+TEST(a_state_that_does_not_decode_is_corrupt)
+{
+  struct slot s = {NULL, 7, TS, 0};
+  struct update_result out;
+  struct sb_err err = {0};
+
+  s.text = strdup("{\"not\":\"a record\"}");
+  CHECK(s.text != NULL);
+  CHECK_INT(put(&s, "{\"t\":1}", NULL, &out, &err), ==, SB_ECORRUPT);
+  CHECK(out.existed);
+  CHECK_INT(out.seq, ==, 7);
+  CHECK(strstr(err.msg, "record notes/n1 in the test slot is corrupt") != NULL);
+  CHECK_INT(s.saves, ==, 0);
+  free(s.text);
+}

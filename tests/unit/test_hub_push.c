@@ -118,8 +118,7 @@ static int mem_commit(void *be, struct sb_err *err)
 }
 
 static int mem_load(void *be, const char *collection, const char *id,
-                    char **text, size_t *len, uint64_t *seq,
-                    struct sb_err *err)
+                    char **text, size_t *len, uint64_t *seq, struct sb_err *err)
 {
   struct mem_row *r = mem_find(be, collection, id);
   *text = NULL;
@@ -360,7 +359,7 @@ TEST(future_timestamp_is_refused_per_record)
   CHECK_INT(b.reply.n, ==, 3);
   CHECK(b.reply.res[0].ok);
   CHECK(!b.reply.res[1].ok);
-  CHECK_STR(b.reply.res[1].code, HUB_REFUSE_FUTURE);
+  CHECK_STR(b.reply.res[1].code, proto_err_name(PROTO_ERR_FUTURE_TIMESTAMP));
   CHECK(strstr(b.reply.res[1].message, "notes/later: ") ==
         b.reply.res[1].message);
   CHECK_INT(b.reply.res[1].seq, ==, 0);
@@ -376,7 +375,7 @@ TEST(future_timestamp_is_refused_per_record)
   CHECK_INT(record_delete(&r[0], A, MAX_TS + 5), ==, 0);
   b = batch_of(A, r, 1);
   CHECK_INT(push1(&m, NULL, &b), ==, 0);
-  CHECK_STR(b.reply.res[0].code, HUB_REFUSE_FUTURE);
+  CHECK_STR(b.reply.res[0].code, proto_err_name(PROTO_ERR_FUTURE_TIMESTAMP));
   CHECK(strstr(b.reply.res[0].message, "delete") != NULL);
 
   push_reply_release(&b.reply);
@@ -415,9 +414,9 @@ TEST(refusals_and_accepted_records_mix_in_one_batch)
   CHECK_INT(b.reply.n, ==, 5);
   CHECK(b.reply.res[0].ok);
   CHECK_INT(b.reply.res[0].seq, ==, 1);
-  CHECK_STR(b.reply.res[1].code, HUB_REFUSE_SCHEMA);
-  CHECK_STR(b.reply.res[2].code, HUB_REFUSE_FUTURE);
-  CHECK_STR(b.reply.res[3].code, HUB_REFUSE_TOO_LARGE);
+  CHECK_STR(b.reply.res[1].code, proto_err_name(PROTO_ERR_SCHEMA));
+  CHECK_STR(b.reply.res[2].code, proto_err_name(PROTO_ERR_FUTURE_TIMESTAMP));
+  CHECK_STR(b.reply.res[3].code, proto_err_name(PROTO_ERR_TOO_LARGE));
   CHECK(b.reply.res[4].ok);
   CHECK_INT(b.reply.res[4].seq, ==, 2);
   CHECK_INT(b.reply.last_seq, ==, 2);

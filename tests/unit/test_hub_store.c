@@ -259,7 +259,7 @@ TEST(future_timestamps_refuse_only_that_record)
   make(&r[1], "notes", "fine", A, MAX_TS, "{\"t\":1}");
   CHECK_INT(push(hs, A, r, 2, &rep, &st), ==, 0);
   CHECK(!rep.res[0].ok);
-  CHECK_STR(rep.res[0].code, HUB_REFUSE_FUTURE);
+  CHECK_STR(rep.res[0].code, proto_err_name(PROTO_ERR_FUTURE_TIMESTAMP));
   CHECK(strstr(rep.res[0].message, "notes/late: field \"t\"") != NULL);
   CHECK(rep.res[1].ok);
   CHECK_INT(rep.res[1].seq, ==, 1);
@@ -293,7 +293,7 @@ TEST(schema_is_checked_on_the_merged_record)
   CHECK_INT(push(hs, A, r, 4, &rep, &st), ==, 0);
   CHECK(rep.res[0].ok);
   CHECK(!rep.res[1].ok);
-  CHECK_STR(rep.res[1].code, HUB_REFUSE_SCHEMA);
+  CHECK_STR(rep.res[1].code, proto_err_name(PROTO_ERR_SCHEMA));
   CHECK(strstr(rep.res[1].message, "visit/v2: ") == rep.res[1].message);
   CHECK(!rep.res[2].ok);
   CHECK(strstr(rep.res[2].message, "required") != NULL);

@@ -83,11 +83,11 @@ typedef int (*control_line_fn)(const char *line, void *ctx);
  * db + ".sock") and passes reply lines to fn until it stops. SB_ENOTFOUND
  * if no daemon answers; each wait is bounded by timeout_ms.
  */
-int control_request(const char *db, const char *request, int timeout_ms,
+int control_client_request(const char *db, const char *request, int timeout_ms,
                     control_line_fn fn, void *ctx, struct sb_err *err);
 
 /* Tells a running daemon about a local write (silently, within 200 ms). */
-void control_notify(const char *db);
+void control_client_notify(const char *db);
 
 /* --- util.c ----------------------------------------------------------------
  */

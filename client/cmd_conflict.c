@@ -165,7 +165,7 @@ int cmd_resolve(struct cli *cli, int argc, char **argv, struct sb_err *err)
   rc = util_check_key(argv[1], argv[2], err);
   if (rc != 0)
     return rc;
-  if (!name_valid(argv[3]))
+  if (!record_name_valid(argv[3]))
     return sb_err_set(err, SB_EINVAL,
                       "invalid field name \"%.80s\" (use 1-%d letters, "
                       "digits, '-' or '_')",

@@ -223,7 +223,7 @@ static int domain_edit(struct cli *cli, const struct schema_collection *c,
 /* The display text of field f of r (siblings: winner first, " | "). */
 static char *field_text(const struct field *f, bool mark)
 {
-  const struct entry *w = field_winner(f);
+  const struct entry *w = record_field_winner(f);
   struct buf b;
   size_t i;
 

@@ -233,7 +233,7 @@ static void show(const char *s, char *out, size_t size)
 int util_check_key(const char *collection, const char *id, struct sb_err *err)
 {
   char shown[400];
-  if (!name_valid(collection)) {
+  if (!record_name_valid(collection)) {
     show(collection, shown, sizeof(shown));
     return sb_err_set(err, SB_EINVAL,
                       "invalid collection name \"%s\" (use 1-%d letters, "

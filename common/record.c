@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-bool name_valid(const char *s)
+bool record_name_valid(const char *s)
 {
   size_t n = 0;
   for (; s[n] != '\0'; n++) {
@@ -164,7 +164,7 @@ nomem:
 static int next_dot(const struct record *r, const char *replica, struct dot *d)
 {
   uint64_t c = vv_get(&r->vv, replica) + 1;
-  if (!replica_id_valid(replica) || c > SB_COUNTER_MAX)
+  if (!vv_replica_id_valid(replica) || c > SB_COUNTER_MAX)
     return SB_EINVAL;
   snprintf(d->replica, sizeof(d->replica), "%s", replica);
   d->counter = c;
@@ -235,7 +235,7 @@ int record_put(struct record *r, const char *replica, uint64_t ts,
   if (fields->child == NULL)
     return sb_err_set(err, SB_EINVAL, "fields must not be empty");
   for (c = fields->child; c != NULL; c = c->next) {
-    if (!name_valid(c->string))
+    if (!record_name_valid(c->string))
       return sb_err_set(err, SB_EINVAL,
                         "bad field name \"%.80s\" (use 1-%d letters, digits, "
                         "'-' or '_')",
@@ -325,7 +325,7 @@ static int entries_merge(struct entry *a, size_t na, const struct vv *va,
     else if (j == nb)
       c = -1;
     else
-      c = dot_cmp(&a[i].dot, &b[j].dot);
+      c = vv_dot_cmp(&a[i].dot, &b[j].dot);
     if (c < 0) {
       if (!vv_covers(vb, &a[i].dot)) {
         m[n++] = a[i];
@@ -371,7 +371,7 @@ nomem:
   for (i = 0; i < na; i++) {
     size_t k;
     for (k = 0; a[i].value == NULL && k < n; k++) {
-      if (dot_cmp(&m[k].dot, &a[i].dot) == 0) {
+      if (vv_dot_cmp(&m[k].dot, &a[i].dot) == 0) {
         a[i].value = m[k].value;
         m[k].value = NULL;
       }
@@ -458,13 +458,13 @@ const struct field *record_field(const struct record *r, const char *name)
   return found ? &r->f[i] : NULL;
 }
 
-const struct entry *field_winner(const struct field *f)
+const struct entry *record_field_winner(const struct field *f)
 {
   const struct entry *w = &f->e[0];
   size_t i;
   for (i = 1; i < f->n; i++) {
     const struct entry *e = &f->e[i];
-    if (e->ts > w->ts || (e->ts == w->ts && dot_cmp(&e->dot, &w->dot) > 0))
+    if (e->ts > w->ts || (e->ts == w->ts && vv_dot_cmp(&e->dot, &w->dot) > 0))
       w = e;
   }
   return w;
@@ -499,7 +499,7 @@ cJSON *record_values(const struct record *r)
   if (o == NULL)
     return NULL;
   for (i = 0; i < r->nf; i++) {
-    cJSON *v = cJSON_Parse(field_winner(&r->f[i])->value);
+    cJSON *v = cJSON_Parse(record_field_winner(&r->f[i])->value);
     if (v == NULL) {
       cJSON_Delete(o);
       return NULL;
@@ -599,7 +599,7 @@ static int entry_from_json(struct entry *e, const cJSON *j, bool tombstone,
                       where);
   rep = dot->child;
   ctr = rep->next;
-  if (!cJSON_IsString(rep) || !replica_id_valid(rep->valuestring))
+  if (!cJSON_IsString(rep) || !vv_replica_id_valid(rep->valuestring))
     return sb_err_set(err, SB_EINVAL, "%s: bad replica id in dot", where);
   if (!json_is_int(ctr, 1, (int64_t)SB_COUNTER_MAX))
     return sb_err_set(err, SB_EINVAL,
@@ -661,7 +661,7 @@ static int entries_from_json(struct entry **out, size_t *nout, const cJSON *arr,
       goto fail;
     }
     n++;
-    if (n > 1 && dot_cmp(&e[n - 2].dot, &e[n - 1].dot) >= 0) {
+    if (n > 1 && vv_dot_cmp(&e[n - 2].dot, &e[n - 1].dot) >= 0) {
       rc = sb_err_set(err, SB_EINVAL,
                       "%s: entries must be sorted by dot, without duplicates",
                       where);
@@ -699,7 +699,7 @@ int record_from_json(struct record *r, const cJSON *json, struct sb_err *err)
   record_release(r);
   if (!cJSON_IsObject(json))
     return sb_err_set(err, SB_EINVAL, "record state must be a JSON object");
-  if (!cJSON_IsString(coll) || !name_valid(coll->valuestring))
+  if (!cJSON_IsString(coll) || !record_name_valid(coll->valuestring))
     return sb_err_set(err, SB_EINVAL, "record state: bad \"collection\"");
   if (!cJSON_IsString(id) || !record_id_valid(id->valuestring))
     return sb_err_set(err, SB_EINVAL, "record state: bad \"id\"");
@@ -730,7 +730,7 @@ int record_from_json(struct record *r, const cJSON *json, struct sb_err *err)
   }
   for (c = fields->child; c != NULL; c = c->next) {
     struct field *f = &r->f[r->nf];
-    if (!name_valid(c->string)) {
+    if (!record_name_valid(c->string)) {
       rc = sb_err_set(err, SB_EINVAL, "bad field name \"%.80s\"", c->string);
       goto fail;
     }

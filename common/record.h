@@ -63,14 +63,14 @@ struct record {
 };
 
 /* True if s is a well-formed collection or field name. */
-bool name_valid(const char *s);
+bool record_name_valid(const char *s);
 
 /* True if s is a well-formed record id. */
 bool record_id_valid(const char *s);
 
 /*
  * Sets up an empty record (no history) for (collection, id). Allocates
- * nothing; the caller checks the names with name_valid/record_id_valid.
+ * nothing; the caller checks the names with record_name_valid/record_id_valid.
  */
 void record_init(struct record *r, const char *collection, const char *id);
 
@@ -100,7 +100,7 @@ int record_merge(struct record *into, const struct record *from);
 const struct field *record_field(const struct record *r, const char *name);
 
 /* The entry reads return: latest timestamp, then greatest dot. */
-const struct entry *field_winner(const struct field *f);
+const struct entry *record_field_winner(const struct field *f);
 
 /* True if the record has tombstones and no fields. */
 bool record_deleted(const struct record *r);

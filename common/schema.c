@@ -368,7 +368,7 @@ static int parse_field(struct schema_field *f, const char *coll, const cJSON *j,
   f->name = strdup(j->string);
   if (f->name == NULL)
     return sb_err_set(err, SB_ENOMEM, NULL);
-  if (!name_valid(j->string))
+  if (!record_name_valid(j->string))
     return schema_err(err, where,
                       "bad field name (use 1-%d letters, digits, '-' or '_')",
                       SB_NAME_MAX);
@@ -412,7 +412,7 @@ static int parse_field(struct schema_field *f, const char *coll, const cJSON *j,
       if (*p == '_')
         *p = '-';
     }
-  } else if (!name_valid(f->option)) {
+  } else if (!record_name_valid(f->option)) {
     quote_name(f->option, q, sizeof(q));
     return schema_err(err, where,
                       "bad option %s (use 1-%d letters, digits, '-' or '_')", q,
@@ -458,7 +458,7 @@ static int parse_field(struct schema_field *f, const char *coll, const cJSON *j,
       return schema_err(err, where,
                         "a ref needs \"ref\" (the collection "
                         "whose record ids it holds)");
-    if (!name_valid(f->ref)) {
+    if (!record_name_valid(f->ref)) {
       quote_name(f->ref, q, sizeof(q));
       return schema_err(err, where, "\"ref\" names a bad collection %s", q);
     }
@@ -484,7 +484,7 @@ static int parse_collection(struct schema_collection *c, const cJSON *j,
   c->name = strdup(j->string);
   if (c->name == NULL)
     return sb_err_set(err, SB_ENOMEM, NULL);
-  if (!name_valid(c->name))
+  if (!record_name_valid(c->name))
     return schema_err(err, where,
                       "bad collection name (use 1-%d letters, digits, '-' or "
                       "'_')",

@@ -640,7 +640,7 @@ static int store_init_file(struct store *s, const char *schema_json,
   char hlc_text[24];
   int v, rc;
 
-  if (replica_id_new(s->replica) != 0)
+  if (uuid_replica_id_new(s->replica) != 0)
     return sb_err_set(err, SB_EIO, "cannot make a replica id for %s: %s",
                       s->path, "no randomness from the OS");
   s->schema = strdup(schema_json);
@@ -842,7 +842,7 @@ void store_observe(struct store *s, uint64_t ts)
 /* Checks (collection, id) before they reach SQL or record_init. */
 static int check_key(const char *collection, const char *id, struct sb_err *err)
 {
-  if (collection == NULL || !name_valid(collection))
+  if (collection == NULL || !record_name_valid(collection))
     return sb_err_set(err, SB_EINVAL, "invalid collection name \"%s\"",
                       collection != NULL ? collection : "(null)");
   if (id == NULL || !record_id_valid(id))

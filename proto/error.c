@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-char *proto_error_encode(const char *code, const char *message)
+char *error_encode(const char *code, const char *message)
 {
   cJSON *j = cJSON_CreateObject(), *e;
   char *text = NULL;
@@ -37,7 +37,7 @@ char *proto_error_encode(const char *code, const char *message)
   return text;
 }
 
-int proto_error_decode(const char *body, size_t len, char *code,
+int error_decode(const char *body, size_t len, char *code,
                        size_t code_len, char *message, size_t message_len)
 {
   const cJSON *e, *c, *m;

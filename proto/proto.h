@@ -90,8 +90,8 @@ int changes_query_parse(struct changes_query *q, const char *since,
                         struct sb_err *err);
 
 /* Error envelope {"error":{"code":"...","message":"..."}}. */
-char *proto_error_encode(const char *code, const char *message);
-int proto_error_decode(const char *body, size_t len, char *code,
+char *error_encode(const char *code, const char *message);
+int error_decode(const char *body, size_t len, char *code,
                        size_t code_len, char *message, size_t message_len);
 
 #endif

@@ -135,7 +135,7 @@ static int exit_code(int rc)
 static int fail(int rc, const struct sb_err *err)
 {
   fprintf(stderr, "sambang-hub: %s\n",
-          err->msg[0] != '\0' ? err->msg : sb_strerror(rc));
+          err->msg[0] != '\0' ? err->msg : sb_err_str(rc));
   return exit_code(rc);
 }
 

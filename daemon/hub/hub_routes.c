@@ -34,13 +34,13 @@
 #define RETRY_BUSY_S 1
 #define RETRY_FAILED_S 30
 
-void hub_reply_release(struct hub_reply *r)
+void hub_routes_reply_release(struct hub_reply *r)
 {
   free(r->body);
   memset(r, 0, sizeof(*r));
 }
 
-void hub_reply_error(struct hub_reply *r, unsigned status, const char *code,
+void hub_routes_reply_error(struct hub_reply *r, unsigned status, const char *code,
                      const char *fmt, ...)
 {
   char message[SB_ERR_MSG_MAX];
@@ -51,7 +51,7 @@ void hub_reply_error(struct hub_reply *r, unsigned status, const char *code,
   va_end(ap);
   free(r->body);
   r->status = status;
-  r->body = proto_error_encode(code, message);
+  r->body = error_encode(code, message);
   r->len = r->body != NULL ? strlen(r->body) : 0;
   r->content_type = JSON_TYPE;
   r->gzip = false;
@@ -63,12 +63,12 @@ void hub_reply_error(struct hub_reply *r, unsigned status, const char *code,
     r->retry_after = RETRY_BUSY_S;
 }
 
-void hub_reply_json(struct hub_reply *r, char *body, bool gzip_ok)
+void hub_routes_reply_json(struct hub_reply *r, char *body, bool gzip_ok)
 {
   size_t len;
 
   if (body == NULL) {
-    hub_reply_error(r, 503, "unavailable", "the hub is out of memory");
+    hub_routes_reply_error(r, 503, "unavailable", "the hub is out of memory");
     return;
   }
   len = strlen(body);
@@ -91,9 +91,9 @@ void hub_reply_json(struct hub_reply *r, char *body, bool gzip_ok)
   }
 }
 
-void hub_reply_empty_page(struct hub_reply *r, uint64_t since)
+void hub_routes_reply_empty_page(struct hub_reply *r, uint64_t since)
 {
-  hub_reply_json(r, changes_page_encode(NULL, NULL, 0, false, since), false);
+  hub_routes_reply_json(r, changes_page_encode(NULL, NULL, 0, false, since), false);
 }
 
 /* The reply to a store failure (code and message from err). */
@@ -104,17 +104,17 @@ static void reply_store_error(struct hub_reply *r, int rc,
   case SB_EBUSY:
   case SB_ENOMEM:
     r->retry_after = RETRY_BUSY_S;
-    hub_reply_error(r, 503, "unavailable", "the hub is busy: %s", err->msg);
+    hub_routes_reply_error(r, 503, "unavailable", "the hub is busy: %s", err->msg);
     break;
   case SB_EFULL:
   case SB_EREADONLY:
   case SB_EIO:
     r->retry_after = RETRY_FAILED_S;
-    hub_reply_error(r, 503, "unavailable", "the hub cannot write: %s",
+    hub_routes_reply_error(r, 503, "unavailable", "the hub cannot write: %s",
                     err->msg);
     break;
   default:
-    hub_reply_error(r, 500, "internal", "the hub failed: %s", err->msg);
+    hub_routes_reply_error(r, 500, "internal", "the hub failed: %s", err->msg);
     break;
   }
   log_msg(LOG_LEVEL_ERROR, "store: %s", err->msg);
@@ -152,21 +152,21 @@ static bool authenticate(struct hub_call *c)
   case AUTH_OK:
     return true;
   case AUTH_UNAUTHORIZED:
-    hub_reply_error(&c->out, 401, "unauthorized", "%s", message);
+    hub_routes_reply_error(&c->out, 401, "unauthorized", "%s", message);
     return false;
   case AUTH_REVOKED:
-    hub_reply_error(&c->out, 403, "revoked", "%s", message);
+    hub_routes_reply_error(&c->out, 403, "revoked", "%s", message);
     return false;
   case AUTH_REPLICA_MISMATCH:
-    hub_reply_error(&c->out, 403, "replica_mismatch", "%s", message);
+    hub_routes_reply_error(&c->out, 403, "replica_mismatch", "%s", message);
     return false;
   case AUTH_MALFORMED:
-    hub_reply_error(&c->out, 400, "malformed", "%s", message);
+    hub_routes_reply_error(&c->out, 400, "malformed", "%s", message);
     return false;
   case AUTH_ERROR:
     break;
   }
-  hub_reply_error(&c->out, 500, "internal", "authentication failed");
+  hub_routes_reply_error(&c->out, 500, "internal", "authentication failed");
   return false;
 }
 
@@ -247,14 +247,14 @@ void hub_routes_push(struct hub_call *c)
   if (!authenticate(c))
     return;
   if (!json_content_type(c->content_type)) {
-    hub_reply_error(&c->out, 415, "unsupported_media_type",
+    hub_routes_reply_error(&c->out, 415, "unsupported_media_type",
                     "Content-Type must be application/json (got %.100s)",
                     c->content_type != NULL ? c->content_type : "none");
     return;
   }
   coding = content_coding(c->content_encoding);
   if (coding < 0) {
-    hub_reply_error(&c->out, 415, "unsupported_media_type",
+    hub_routes_reply_error(&c->out, 415, "unsupported_media_type",
                     "Content-Encoding must be gzip or identity (got %.100s)",
                     c->content_encoding);
     return;
@@ -262,13 +262,13 @@ void hub_routes_push(struct hub_call *c)
   if (coding == 1) {
     rc = gzip_inflate(body, len, PROTO_MAX_BODY, &inflated, &len, &err);
     if (rc == SB_ETOOBIG) {
-      hub_reply_error(&c->out, 413, "too_large",
+      hub_routes_reply_error(&c->out, 413, "too_large",
                       "push request: %s (at most %d bytes)", err.msg,
                       PROTO_MAX_BODY);
       return;
     }
     if (rc != 0) {
-      hub_reply_error(&c->out, 415, "unsupported_media_type",
+      hub_routes_reply_error(&c->out, 415, "unsupported_media_type",
                       "push request: %s", err.msg);
       return;
     }
@@ -277,11 +277,11 @@ void hub_routes_push(struct hub_call *c)
   rc = push_req_decode(&c->push, body, len, &err);
   free(inflated);
   if (rc == SB_ENOMEM) {
-    hub_reply_error(&c->out, 503, "unavailable", "the hub is out of memory");
+    hub_routes_reply_error(&c->out, 503, "unavailable", "the hub is out of memory");
     return;
   }
   if (rc != 0) {
-    hub_reply_error(&c->out, 400, "malformed", "%s", err.msg);
+    hub_routes_reply_error(&c->out, 400, "malformed", "%s", err.msg);
     return;
   }
 
@@ -298,12 +298,12 @@ void hub_routes_push_reply(struct hub_call *c)
 
   push_req_release(&c->push);
   if (rc == SB_EAUTH) {
-    hub_reply_error(&c->out, 422, "forged_dot", "%s", c->batch.err.msg);
+    hub_routes_reply_error(&c->out, 422, "forged_dot", "%s", c->batch.err.msg);
   } else if (rc != 0) {
     reply_store_error(&c->out, rc, &c->batch.err);
   } else {
     c->stats = c->batch.stats;
-    hub_reply_json(&c->out, push_reply_encode(&c->batch.reply), c->gzip_ok);
+    hub_routes_reply_json(&c->out, push_reply_encode(&c->batch.reply), c->gzip_ok);
   }
   push_reply_release(&c->batch.reply);
 }
@@ -318,10 +318,10 @@ void hub_routes_changes(struct hub_call *c)
     return;
   rc = changes_query_parse(&c->q, c->q_since, c->q_limit, c->q_wait, &err);
   if (rc != 0) {
-    hub_reply_error(&c->out, 400, "bad_query", "%s", err.msg);
+    hub_routes_reply_error(&c->out, 400, "bad_query", "%s", err.msg);
     return;
   }
-  hub_page_init(&page);
+  hub_store_page_init(&page);
   uv_mutex_lock(c->rhs != NULL ? c->rlock : c->lock);
   rc = hub_store_changes(c->rhs != NULL ? c->rhs : c->hs, c->q.since,
                          c->q.limit, &page, &err);
@@ -335,13 +335,13 @@ void hub_routes_changes(struct hub_call *c)
     c->wait_for_change = true;
   } else {
     c->served = page.n;
-    hub_reply_json(&c->out,
+    hub_routes_reply_json(&c->out,
                    changes_page_encode(page.seqs,
                                        (const char *const *)page.states, page.n,
                                        page.more, page.next),
                    c->gzip_ok);
   }
-  hub_page_release(&page);
+  hub_store_page_release(&page);
 }
 
 void hub_routes_health(struct hub_call *c)
@@ -355,9 +355,9 @@ void hub_routes_health(struct hub_call *c)
   uv_mutex_unlock(c->rhs != NULL ? c->rlock : c->lock);
   if (rc != 0) {
     c->out.retry_after = RETRY_FAILED_S;
-    hub_reply_error(&c->out, 503, "unavailable", "the store is not usable: %s",
+    hub_routes_reply_error(&c->out, 503, "unavailable", "the store is not usable: %s",
                     err.msg);
     return;
   }
-  hub_reply_json(&c->out, strdup("{\"status\":\"ok\"}"), false);
+  hub_routes_reply_json(&c->out, strdup("{\"status\":\"ok\"}"), false);
 }

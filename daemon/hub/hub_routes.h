@@ -100,17 +100,17 @@ void hub_server_writer_yield_begin(struct hub_server *h);
 void hub_server_writer_yield_end(struct hub_server *h);
 
 /* Fills r with an error envelope (status, code, message for people). */
-void hub_reply_error(struct hub_reply *r, unsigned status, const char *code,
+void hub_routes_reply_error(struct hub_reply *r, unsigned status, const char *code,
                      const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 /* Fills r with a 200 JSON body (taken over), gzip'd if gzip_ok and worth it. */
-void hub_reply_json(struct hub_reply *r, char *body, bool gzip_ok);
+void hub_routes_reply_json(struct hub_reply *r, char *body, bool gzip_ok);
 
 /* The empty change feed page for cursor since (a long-poll that ran out). */
-void hub_reply_empty_page(struct hub_reply *r, uint64_t since);
+void hub_routes_reply_empty_page(struct hub_reply *r, uint64_t since);
 
 /* Frees the body of r and clears it. */
-void hub_reply_release(struct hub_reply *r);
+void hub_routes_reply_release(struct hub_reply *r);
 
 #endif

@@ -392,7 +392,7 @@ static int push_one(struct hub_store *hs, const char *pusher, uint64_t max_ts,
     rc = record_merge(&merged, rec);
   if (rc != 0) {
     rc = sb_err_set(err, rc, "merging %s/%s: %s", rec->collection, rec->id,
-                    sb_strerror(rc));
+                    sb_err_str(rc));
     goto out;
   }
   merged_text = record_encode(&merged);
@@ -604,19 +604,19 @@ int hub_store_push(struct hub_store *hs, const char *pusher, uint64_t max_ts,
 
 /* --- change feed ------------------------------------------------------- */
 
-void hub_page_init(struct hub_page *p)
+void hub_store_page_init(struct hub_page *p)
 {
   memset(p, 0, sizeof(*p));
 }
 
-void hub_page_release(struct hub_page *p)
+void hub_store_page_release(struct hub_page *p)
 {
   size_t i;
   for (i = 0; i < p->n; i++)
     free(p->states[i]);
   free(p->states);
   free(p->seqs);
-  hub_page_init(p);
+  hub_store_page_init(p);
 }
 
 struct page_walk {
@@ -657,7 +657,7 @@ int hub_store_changes(struct hub_store *hs, uint64_t since, unsigned limit,
   struct page_walk w = {page, limit, 0};
   int rc;
 
-  hub_page_release(page);
+  hub_store_page_release(page);
   page->next = since;
   if (limit == 0)
     return sb_err_set(err, SB_EINVAL, "a page of 0 changes");
@@ -684,7 +684,7 @@ int hub_store_changes(struct hub_store *hs, uint64_t since, unsigned limit,
   return 0;
 
 fail:
-  hub_page_release(page);
+  hub_store_page_release(page);
   page->next = since;
   return rc;
 }
@@ -702,7 +702,7 @@ int hub_store_each(struct hub_store *hs, store_record_fn fn, void *ctx,
 
 /* --- devices ----------------------------------------------------------- */
 
-bool hub_device_name_valid(const char *s)
+bool hub_store_device_name_valid(const char *s)
 {
   size_t n;
   for (n = 0; s[n] != '\0'; n++) {
@@ -740,11 +740,11 @@ static int device_parse(struct hub_device *d, const char *name,
   replica = cJSON_GetObjectItemCaseSensitive(j, "replica");
   revoked = cJSON_GetObjectItemCaseSensitive(j, "revoked");
   hash = cJSON_GetObjectItemCaseSensitive(j, "token_sha256");
-  if (!hub_device_name_valid(name) ||
+  if (!hub_store_device_name_valid(name) ||
       !json_is_int(created, 0, (int64_t)SB_COUNTER_MAX) ||
       !cJSON_IsString(replica) ||
       (replica->valuestring[0] != '\0' &&
-       !replica_id_valid(replica->valuestring)) ||
+       !vv_replica_id_valid(replica->valuestring)) ||
       !cJSON_IsBool(revoked) || !cJSON_IsString(hash) ||
       !hash_valid(hash->valuestring)) {
     rc = sb_err_set(err, SB_ECORRUPT, "device %.64s has a malformed entry",
@@ -846,7 +846,7 @@ int hub_store_device_add(struct hub_store *hs, const char *name,
   char key[KEY_MAX];
   int rc;
 
-  if (!hub_device_name_valid(name))
+  if (!hub_store_device_name_valid(name))
     return sb_err_set(err, SB_EINVAL,
                       "bad device name \"%.80s\" (1 to %d of A-Z a-z 0-9 "
                       "- _ ., starting with a letter or digit)",
@@ -912,7 +912,7 @@ int hub_store_device_revoke(struct hub_store *hs, const char *name,
   struct hub_device d;
   int rc;
 
-  if (!hub_device_name_valid(name))
+  if (!hub_store_device_name_valid(name))
     return sb_err_set(err, SB_ENOTFOUND, "no device called %.80s", name);
   rc = store_begin(hs->s, err);
   if (rc != 0)
@@ -960,7 +960,7 @@ int hub_store_device_bind(struct hub_store *hs, const char *name,
   if (hs->reader)
     return sb_err_set(err, SB_EBUSY,
                       "binding device %s needs the writer's connection", name);
-  if (!replica_id_valid(replica))
+  if (!vv_replica_id_valid(replica))
     return sb_err_set(err, SB_EINVAL, "bad replica id \"%.40s\"", replica);
   rc = store_begin(hs->s, err);
   if (rc != 0)

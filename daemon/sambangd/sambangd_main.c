@@ -401,7 +401,7 @@ int main(int argc, char **argv)
   uv_loop_init(&d.loop);
   rc = run(&d, &err);
   if (rc != 0)
-    fprintf(stderr, "sambangd: %s\n", err.msg[0] ? err.msg : sb_strerror(rc));
+    fprintf(stderr, "sambangd: %s\n", err.msg[0] ? err.msg : sb_err_str(rc));
   /* Closes whatever is left open (after a failed start). */
   if (d.control != NULL)
     control_close(d.control, NULL, NULL);
@@ -411,7 +411,7 @@ int main(int argc, char **argv)
   sync_free(d.engine);
   uv_loop_close(&d.loop);
   store_close(d.store);
-  sync_unlock(d.lock_fd);
+  sync_lock_release(d.lock_fd);
   free(d.db);
   return rc == 0 ? 0 : exit_for(rc);
 }

@@ -165,7 +165,7 @@ static void attempt_failed(struct sync *s, bool online, bool halt,
 static void reply_error(const struct http_reply *r, char *code, size_t code_len,
                         char *msg, size_t msg_len)
 {
-  if (proto_error_decode(r->body, r->len, code, code_len, msg, msg_len) != 0) {
+  if (error_decode(r->body, r->len, code, code_len, msg, msg_len) != 0) {
     snprintf(code, code_len, "http_%ld", r->status);
     snprintf(msg, msg_len, "HTTP status %ld", r->status);
   }
@@ -218,7 +218,7 @@ static void exchange(struct sync *s, struct sync_http *channel,
   rc = sync_http_start(channel, &rq, done, s);
   if (rc != 0)
     attempt_failed(s, false, false, -1, "cannot start a request to %s: %s", url,
-                   sb_strerror(rc));
+                   sb_err_str(rc));
 }
 
 /* Counts an exchange's bytes, on the wire and as JSON. */
@@ -789,7 +789,7 @@ int sync_new(uv_loop_t *loop, struct store *store,
     rc = set_base(s, err);
   if (rc == 0)
     rc = load_cursor(s, err);
-  if (rc == 0 && rand_bytes(&s->rng, sizeof(s->rng)) != 0)
+  if (rc == 0 && uuid_rand_bytes(&s->rng, sizeof(s->rng)) != 0)
     rc = sb_err_set(err, SB_EIO, "no randomness from the OS");
   s->rng |= 1;
   if (rc == 0 && ((s->http = sync_http_new(loop)) == NULL ||

@@ -1,5 +1,5 @@
 /*
- * fuzz_push_reply.c - push_reply_decode (and proto_error_decode, the other
+ * fuzz_push_reply.c - push_reply_decode (and error_decode, the other
  * reply a pushing device reads) on arbitrary bytes. An accepted reply must
  * survive encode + decode unchanged, and its encoding be a fixed point.
  */
@@ -20,19 +20,19 @@ static bool same_result(const struct push_result *x,
          strcmp(x->code, y->code) == 0 && strcmp(x->message, y->message) == 0;
 }
 
-/* proto_error_decode must accept what proto_error_encode makes of it. */
+/* error_decode must accept what error_encode makes of it. */
 static void check_error_envelope(const uint8_t *data, size_t size)
 {
   char code[32], msg[SB_ERR_MSG_MAX], code2[32], msg2[SB_ERR_MSG_MAX];
   char *text;
 
-  if (proto_error_decode((const char *)data, size, code, sizeof(code), msg,
+  if (error_decode((const char *)data, size, code, sizeof(code), msg,
                          sizeof(msg)) != 0)
     return;
-  text = proto_error_encode(code, msg);
+  text = error_encode(code, msg);
   if (text == NULL)
     abort();
-  if (proto_error_decode(text, strlen(text), code2, sizeof(code2), msg2,
+  if (error_decode(text, strlen(text), code2, sizeof(code2), msg2,
                          sizeof(msg2)) != 0)
     abort();
   free(text);

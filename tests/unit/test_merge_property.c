@@ -483,7 +483,7 @@ static void for_histories(const char *test, void (*check)(struct history *))
   uint64_t fresh = 0;
   struct history h;
 
-  CHECK_INT(rand_bytes(&fresh, sizeof(fresh)), ==, 0);
+  CHECK_INT(uuid_rand_bytes(&fresh, sizeof(fresh)), ==, 0);
   base = env_u64("SAMBANG_PROPERTY_SEED", fresh % 1000000000000ull);
   iters = env_u64("SAMBANG_PROPERTY_ITERS", DEFAULT_ITERS);
   fprintf(stderr,
@@ -510,7 +510,7 @@ static bool overwritten(const struct history *h, const struct write *w,
   size_t i;
   for (i = 0; i < h->nlog; i++) {
     const struct write *y = &h->log[i];
-    if (dot_cmp(&y->dot, &w->dot) == 0 || !vv_covers(seen, &y->dot) ||
+    if (vv_dot_cmp(&y->dot, &w->dot) == 0 || !vv_covers(seen, &y->dot) ||
         !vv_covers(&y->vv, &w->dot))
       continue;
     /* Any later write drops the tombstones it saw; a put drops the
@@ -528,7 +528,7 @@ static const struct write *find_write(const struct history *h,
   size_t i;
   for (i = 0; i < h->nlog; i++) {
     const struct write *w = &h->log[i];
-    if (dot_cmp(&w->dot, d) == 0 &&
+    if (vv_dot_cmp(&w->dot, d) == 0 &&
         (field == NULL ? w->del : !w->del && strcmp(w->field, field) == 0))
       return w;
   }
@@ -550,7 +550,7 @@ static bool holds(const struct record *r, const struct write *w)
     n = f->n;
   }
   for (k = 0; k < n; k++) {
-    if (dot_cmp(&e[k].dot, &w->dot) == 0)
+    if (vv_dot_cmp(&e[k].dot, &w->dot) == 0)
       return true;
   }
   return false;
@@ -593,7 +593,7 @@ static void check_against_log(const struct history *h, const struct record *r)
     for (k = 0; k < r->f[i].n; k++) {
       check_entry(h, r, r->f[i].name, &r->f[i].e[k]);
       if (k > 0)
-        CHECK(dot_cmp(&r->f[i].e[k - 1].dot, &r->f[i].e[k].dot) < 0);
+        CHECK(vv_dot_cmp(&r->f[i].e[k - 1].dot, &r->f[i].e[k].dot) < 0);
     }
     if (i > 0)
       CHECK(strcmp(r->f[i - 1].name, r->f[i].name) < 0);
@@ -619,7 +619,7 @@ static void check_against_log(const struct history *h, const struct record *r)
       for (j = 0; j < k; j++) {
         const struct write *y = &h->log[j];
         if (!y->del && strcmp(y->field, w->field) == 0 &&
-            dot_cmp(&y->dot, &w->dot) != 0 && vv_covers(&r->vv, &y->dot) &&
+            vv_dot_cmp(&y->dot, &w->dot) != 0 && vv_covers(&r->vv, &y->dot) &&
             !overwritten(h, y, &r->vv))
           CHECK(vv_compare(&y->vv, &w->vv) == VV_CONCURRENT);
       }
@@ -843,13 +843,13 @@ static void check_winner(struct history *h)
     CHECK(values != NULL);
     CHECK_INT(cJSON_GetArraySize(values), ==, r->nf);
     for (i = 0; i < r->nf; i++) {
-      const struct entry *w = field_winner(&r->f[i]);
+      const struct entry *w = record_field_winner(&r->f[i]);
       cJSON *v = cJSON_GetObjectItemCaseSensitive(values, r->f[i].name);
       char *text;
       for (k = 0; k < r->f[i].n; k++) {
         const struct entry *e = &r->f[i].e[k];
         CHECK(e == w || e->ts < w->ts ||
-              (e->ts == w->ts && dot_cmp(&e->dot, &w->dot) < 0));
+              (e->ts == w->ts && vv_dot_cmp(&e->dot, &w->dot) < 0));
       }
       CHECK(v != NULL);
       text = json_canon(v);
@@ -866,8 +866,8 @@ static void check_winner(struct history *h)
       CHECK((f == NULL) == (f0 == NULL));
       if (f == NULL)
         continue;
-      CHECK(dot_cmp(&field_winner(f)->dot, &field_winner(f0)->dot) == 0);
-      CHECK_STR(field_winner(f)->value, field_winner(f0)->value);
+      CHECK(vv_dot_cmp(&record_field_winner(f)->dot, &record_field_winner(f0)->dot) == 0);
+      CHECK_STR(record_field_winner(f)->value, record_field_winner(f0)->value);
     }
   }
 }
@@ -918,7 +918,7 @@ TEST(delete_concurrent_with_edit)
   CHECK_STR(a.tomb[0].dot.replica, "A");
   CHECK(record_field(&a, "keep") == NULL); /* the delete had seen it */
   CHECK(record_field(&a, "y") != NULL);
-  CHECK_STR(field_winner(record_field(&a, "x"))->value, "3");
+  CHECK_STR(record_field_winner(record_field(&a, "x"))->value, "3");
   CHECK_INT(record_field(&a, "x")->n, ==, 1);
 
   /* A put that has seen the delete resolves it, everywhere. */
@@ -929,8 +929,8 @@ TEST(delete_concurrent_with_edit)
   CHECK(!record_conflicted(&a));
   CHECK(!record_deleted(&a));
   CHECK_INT(a.ntomb, ==, 0);
-  CHECK_STR(field_winner(record_field(&a, "y"))->value, "4");
-  CHECK_STR(field_winner(record_field(&a, "x"))->value, "3");
+  CHECK_STR(record_field_winner(record_field(&a, "y"))->value, "4");
+  CHECK_STR(record_field_winner(record_field(&a, "x"))->value, "3");
   record_release(&a);
   record_release(&b);
 }
@@ -947,7 +947,7 @@ TEST(delete_that_saw_everything)
   CHECK(record_conflicted(&a));
   CHECK_INT(record_field(&a, "x")->n, ==, 2);
   /* Same ts: the greater dot wins. */
-  CHECK_STR(field_winner(record_field(&a, "x"))->value, "2");
+  CHECK_STR(record_field_winner(record_field(&a, "x"))->value, "2");
 
   CHECK_INT(record_delete(&b, "B", 2000), ==, 0);
   sync_both(&a, &b);

@@ -347,10 +347,10 @@ TEST(error_envelope)
 {
   char code[32], msg[64];
   char *text =
-      proto_error_encode("forged_dot", "dot [\"r9\",3] was never seen");
+      error_encode("forged_dot", "dot [\"r9\",3] was never seen");
   CHECK_STR(text, "{\"error\":{\"code\":\"forged_dot\",\"message\":\"dot "
                   "[\\\"r9\\\",3] was never seen\"}}");
-  CHECK_INT(proto_error_decode(text, strlen(text), code, sizeof(code), msg,
+  CHECK_INT(error_decode(text, strlen(text), code, sizeof(code), msg,
                                sizeof(msg)),
             ==, 0);
   CHECK_STR(code, "forged_dot");
@@ -358,7 +358,7 @@ TEST(error_envelope)
   free(text);
 
   /* A bad code is never sent; an empty message becomes the code. */
-  text = proto_error_encode("Not A Code", "");
+  text = error_encode("Not A Code", "");
   CHECK_STR(text,
             "{\"error\":{\"code\":\"internal\",\"message\":\"internal\"}}");
   free(text);
@@ -369,7 +369,7 @@ TEST(error_envelope)
                      "\"too many requests, retry later\",\"retry\":5},"
                      "\"x\":[1]}";
     char small[8];
-    CHECK_INT(proto_error_decode(in, strlen(in), code, sizeof(code), small,
+    CHECK_INT(error_decode(in, strlen(in), code, sizeof(code), small,
                                  sizeof(small)),
               ==, 0);
     CHECK_STR(code, "slow_down");
@@ -392,7 +392,7 @@ TEST(error_envelope)
     };
     size_t i;
     for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-      CHECK_INT(proto_error_decode(bad[i], strlen(bad[i]), code, sizeof(code),
+      CHECK_INT(error_decode(bad[i], strlen(bad[i]), code, sizeof(code),
                                    msg, sizeof(msg)),
                 ==, SB_EPROTOCOL);
   }

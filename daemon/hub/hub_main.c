@@ -305,13 +305,14 @@ static int print_conflict(const struct record *r, uint64_t seq, void *ctx)
   if (!record_conflicted(r))
     return 0;
   printf("%s\t%s\t", r->collection, r->id);
-  for (i = 0; i < r->nf; i++) {
-    if (r->f[i].n > 1) {
-      printf("%s%s", first ? "" : ",", r->f[i].name);
+  for (i = 0; i < record_nfields(r); i++) {
+    const struct field *f = record_field_at(r, i);
+    if (record_field_nentries(f) > 1) {
+      printf("%s%s", first ? "" : ",", record_field_name(f));
       first = false;
     }
   }
-  if (r->ntomb > 0 && r->nf > 0)
+  if (record_delete_conflict(r))
     printf("%s(deleted)", first ? "" : ",");
   putchar('\n');
   return 0;

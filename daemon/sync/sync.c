@@ -429,22 +429,6 @@ static void push_next(struct sync *s)
 
 /* --- pull ---------------------------------------------------------------- */
 
-/* The greatest timestamp in r, for the HLC. */
-static uint64_t record_max_ts(const struct record *r)
-{
-  uint64_t ts = 0;
-  size_t i, j;
-
-  for (i = 0; i < r->nf; i++)
-    for (j = 0; j < r->f[i].n; j++)
-      if (r->f[i].e[j].ts > ts)
-        ts = r->f[i].e[j].ts;
-  for (i = 0; i < r->ntomb; i++)
-    if (r->tomb[i].ts > ts)
-      ts = r->tomb[i].ts;
-  return ts;
-}
-
 /* Merges one remote state into the store (inside a transaction). */
 static int merge_remote(struct sync *s, const struct record *remote,
                         struct sb_err *err)

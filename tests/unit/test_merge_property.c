@@ -130,12 +130,14 @@ static uint64_t max_ts(const struct record *r)
 {
   uint64_t m = 0;
   size_t i, k;
-  for (i = 0; i < r->nf; i++) {
-    for (k = 0; k < r->f[i].n; k++)
-      m = r->f[i].e[k].ts > m ? r->f[i].e[k].ts : m;
+  for (i = 0; i < record_nfields(r); i++) {
+    const struct field *f = record_field_at(r, i);
+    for (k = 0; k < record_field_nentries(f); k++)
+      m = record_field_entry(f, k)->ts > m ? record_field_entry(f, k)->ts : m;
   }
-  for (k = 0; k < r->ntomb; k++)
-    m = r->tomb[k].ts > m ? r->tomb[k].ts : m;
+  for (k = 0; k < record_ntombs(r); k++)
+    m = record_tomb_at(r, k)->ts > m ? record_tomb_at(r, k)->ts : m;
+  CHECK_INT(record_max_ts(r), ==, m);
   return m;
 }
 
@@ -290,7 +292,7 @@ static void step_put(struct history *h, struct replica *r, uint64_t ts)
   }
   CHECK_INT(record_put(&r->rec, r->id, ts, fields, &err), ==, 0);
   CHECK_INT(vv_get(&r->rec.vv, r->id), ==, before + 1);
-  CHECK_INT(r->rec.ntomb, ==, 0);
+  CHECK_INT(record_ntombs(&r->rec), ==, 0);
   for (i = 0; i < NFIELDS; i++) {
     const struct field *f;
     char *canon;
@@ -298,14 +300,14 @@ static void step_put(struct history *h, struct replica *r, uint64_t ts)
       continue;
     f = record_field(&r->rec, field_names[i]);
     CHECK(f != NULL);
-    CHECK_INT(f->n, ==, 1);
-    CHECK_STR(f->e[0].dot.replica, r->id);
-    CHECK_INT(f->e[0].dot.counter, ==, before + 1);
-    CHECK_INT(f->e[0].ts, ==, ts);
+    CHECK_INT(record_field_nentries(f), ==, 1);
+    CHECK_STR(record_field_entry(f, 0)->dot.replica, r->id);
+    CHECK_INT(record_field_entry(f, 0)->dot.counter, ==, before + 1);
+    CHECK_INT(record_field_entry(f, 0)->ts, ==, ts);
     canon =
         json_canon(cJSON_GetObjectItemCaseSensitive(fields, field_names[i]));
     CHECK(canon != NULL);
-    CHECK_STR(f->e[0].value, canon);
+    CHECK_STR(record_field_entry(f, 0)->value, canon);
     log_write(h, r, false, field_names[i], canon, ts);
     free(canon);
   }
@@ -319,8 +321,8 @@ static void step_delete(struct history *h, struct replica *r, uint64_t ts)
   CHECK_INT(vv_get(&r->rec.vv, r->id), ==, before + 1);
   CHECK(record_deleted(&r->rec));
   CHECK(!record_conflicted(&r->rec));
-  CHECK_INT(r->rec.nf, ==, 0);
-  CHECK_INT(r->rec.ntomb, ==, 1);
+  CHECK_INT(record_nfields(&r->rec), ==, 0);
+  CHECK_INT(record_ntombs(&r->rec), ==, 1);
   log_write(h, r, true, NULL, NULL, ts);
 }
 
@@ -537,20 +539,18 @@ static const struct write *find_write(const struct history *h,
 
 static bool holds(const struct record *r, const struct write *w)
 {
-  const struct entry *e;
+  const struct field *f = NULL;
   size_t n, k;
-  if (w->del) {
-    e = r->tomb;
-    n = r->ntomb;
-  } else {
-    const struct field *f = record_field(r, w->field);
+  if (!w->del) {
+    f = record_field(r, w->field);
     if (f == NULL)
       return false;
-    e = f->e;
-    n = f->n;
   }
+  n = f != NULL ? record_field_nentries(f) : record_ntombs(r);
   for (k = 0; k < n; k++) {
-    if (vv_dot_cmp(&e[k].dot, &w->dot) == 0)
+    const struct entry *e =
+        f != NULL ? record_field_entry(f, k) : record_tomb_at(r, k);
+    if (vv_dot_cmp(&e->dot, &w->dot) == 0)
       return true;
   }
   return false;
@@ -589,17 +589,20 @@ static void check_against_log(const struct history *h, const struct record *r)
                h->log[i].dot.counter == r->vv.v[k].counter;
     CHECK(logged);
   }
-  for (i = 0; i < r->nf; i++) {
-    for (k = 0; k < r->f[i].n; k++) {
-      check_entry(h, r, r->f[i].name, &r->f[i].e[k]);
+  for (i = 0; i < record_nfields(r); i++) {
+    const struct field *f = record_field_at(r, i);
+    for (k = 0; k < record_field_nentries(f); k++) {
+      check_entry(h, r, record_field_name(f), record_field_entry(f, k));
       if (k > 0)
-        CHECK(vv_dot_cmp(&r->f[i].e[k - 1].dot, &r->f[i].e[k].dot) < 0);
+        CHECK(vv_dot_cmp(&record_field_entry(f, k - 1)->dot,
+                         &record_field_entry(f, k)->dot) < 0);
     }
     if (i > 0)
-      CHECK(strcmp(r->f[i - 1].name, r->f[i].name) < 0);
+      CHECK(strcmp(record_field_name(record_field_at(r, i - 1)),
+                   record_field_name(f)) < 0);
   }
-  for (k = 0; k < r->ntomb; k++)
-    check_entry(h, r, NULL, &r->tomb[k]);
+  for (k = 0; k < record_ntombs(r); k++)
+    check_entry(h, r, NULL, record_tomb_at(r, k));
 
   for (i = 0; i < NFIELDS; i++) {
     const struct field *f = record_field(r, field_names[i]);
@@ -624,11 +627,11 @@ static void check_against_log(const struct history *h, const struct record *r)
           CHECK(vv_compare(&y->vv, &w->vv) == VV_CONCURRENT);
       }
     }
-    CHECK_INT(f ? f->n : 0, ==, live);
+    CHECK_INT(f ? record_field_nentries(f) : 0, ==, live);
     siblings = siblings || live > 1;
     live_fields += live > 0;
   }
-  CHECK_INT(r->nf, ==, live_fields);
+  CHECK_INT(record_nfields(r), ==, live_fields);
   for (k = 0; k < h->nlog; k++) {
     const struct write *w = &h->log[k];
     if (w->del && vv_covers(&r->vv, &w->dot)) {
@@ -636,7 +639,7 @@ static void check_against_log(const struct history *h, const struct record *r)
       ntomb += !overwritten(h, w, &r->vv);
     }
   }
-  CHECK_INT(r->ntomb, ==, ntomb);
+  CHECK_INT(record_ntombs(r), ==, ntomb);
   CHECK(record_deleted(r) == (ntomb > 0 && live_fields == 0));
   CHECK(record_conflicted(r) == (siblings || (ntomb > 0 && live_fields > 0)));
 
@@ -648,8 +651,9 @@ static void check_against_log(const struct history *h, const struct record *r)
       bool covered = false;
       if (!vv_covers(&r->vv, &w->dot))
         continue;
-      for (i = 0; i < r->ntomb && !covered; i++) {
-        const struct write *t = find_write(h, NULL, &r->tomb[i].dot);
+      for (i = 0; i < record_ntombs(r) && !covered; i++) {
+        const struct write *t =
+            find_write(h, NULL, &record_tomb_at(r, i)->dot);
         covered = vv_covers(&t->vv, &w->dot);
       }
       CHECK(covered);
@@ -841,13 +845,14 @@ static void check_winner(struct history *h)
     const struct record *r = h->all[n];
     cJSON *values = record_values(r);
     CHECK(values != NULL);
-    CHECK_INT(cJSON_GetArraySize(values), ==, r->nf);
-    for (i = 0; i < r->nf; i++) {
-      const struct entry *w = record_field_winner(&r->f[i]);
-      cJSON *v = cJSON_GetObjectItemCaseSensitive(values, r->f[i].name);
+    CHECK_INT(cJSON_GetArraySize(values), ==, record_nfields(r));
+    for (i = 0; i < record_nfields(r); i++) {
+      const struct field *f = record_field_at(r, i);
+      const struct entry *w = record_field_winner(f);
+      cJSON *v = cJSON_GetObjectItemCaseSensitive(values, record_field_name(f));
       char *text;
-      for (k = 0; k < r->f[i].n; k++) {
-        const struct entry *e = &r->f[i].e[k];
+      for (k = 0; k < record_field_nentries(f); k++) {
+        const struct entry *e = record_field_entry(f, k);
         CHECK(e == w || e->ts < w->ts ||
               (e->ts == w->ts && vv_dot_cmp(&e->dot, &w->dot) < 0));
       }
@@ -914,21 +919,21 @@ TEST(delete_concurrent_with_edit)
   sync_both(&a, &b);
   CHECK(!record_deleted(&a));
   CHECK(record_conflicted(&a));
-  CHECK_INT(a.ntomb, ==, 1);
-  CHECK_STR(a.tomb[0].dot.replica, "A");
+  CHECK_INT(record_ntombs(&a), ==, 1);
+  CHECK_STR(record_tomb_at(&a, 0)->dot.replica, "A");
   CHECK(record_field(&a, "keep") == NULL); /* the delete had seen it */
   CHECK(record_field(&a, "y") != NULL);
   CHECK_STR(record_field_winner(record_field(&a, "x"))->value, "3");
-  CHECK_INT(record_field(&a, "x")->n, ==, 1);
+  CHECK_INT(record_field_nentries(record_field(&a, "x")), ==, 1);
 
   /* A put that has seen the delete resolves it, everywhere. */
   put1(&b, "B", 3000, "{\"y\":4}");
   CHECK(!record_conflicted(&b));
-  CHECK_INT(b.ntomb, ==, 0);
+  CHECK_INT(record_ntombs(&b), ==, 0);
   sync_both(&a, &b);
   CHECK(!record_conflicted(&a));
   CHECK(!record_deleted(&a));
-  CHECK_INT(a.ntomb, ==, 0);
+  CHECK_INT(record_ntombs(&a), ==, 0);
   CHECK_STR(record_field_winner(record_field(&a, "y"))->value, "4");
   CHECK_STR(record_field_winner(record_field(&a, "x"))->value, "3");
   record_release(&a);
@@ -945,7 +950,7 @@ TEST(delete_that_saw_everything)
   put1(&b, "B", 1000, "{\"x\":2}");
   sync_both(&a, &b);
   CHECK(record_conflicted(&a));
-  CHECK_INT(record_field(&a, "x")->n, ==, 2);
+  CHECK_INT(record_field_nentries(record_field(&a, "x")), ==, 2);
   /* Same ts: the greater dot wins. */
   CHECK_STR(record_field_winner(record_field(&a, "x"))->value, "2");
 
@@ -953,7 +958,7 @@ TEST(delete_that_saw_everything)
   sync_both(&a, &b);
   CHECK(record_deleted(&a));
   CHECK(!record_conflicted(&a));
-  CHECK_INT(a.nf, ==, 0);
+  CHECK_INT(record_nfields(&a), ==, 0);
   v = record_values(&a);
   CHECK(v != NULL && v->child == NULL);
   cJSON_Delete(v);
@@ -963,7 +968,7 @@ TEST(delete_that_saw_everything)
   sync_both(&a, &b);
   CHECK(!record_deleted(&b));
   CHECK(!record_conflicted(&b));
-  CHECK_INT(b.nf, ==, 1);
+  CHECK_INT(record_nfields(&b), ==, 1);
   record_release(&a);
   record_release(&b);
 }
@@ -983,7 +988,7 @@ TEST(concurrent_deletes)
   CHECK_INT(record_merge(&c, &a), ==, 0);
   sync_both(&a, &b);
   CHECK(record_deleted(&a));
-  CHECK_INT(a.ntomb, ==, 2);
+  CHECK_INT(record_ntombs(&a), ==, 2);
   CHECK(!record_conflicted(&a));
 
   /* A put that saw only A's delete: B's delete is concurrent with it. */
@@ -991,8 +996,8 @@ TEST(concurrent_deletes)
   CHECK_INT(record_merge(&c, &b), ==, 0);
   CHECK(!record_deleted(&c));
   CHECK(record_conflicted(&c));
-  CHECK_INT(c.ntomb, ==, 1);
-  CHECK_STR(c.tomb[0].dot.replica, "B");
+  CHECK_INT(record_ntombs(&c), ==, 1);
+  CHECK_STR(record_tomb_at(&c, 0)->dot.replica, "B");
   record_release(&a);
   record_release(&b);
   record_release(&c);
@@ -1003,7 +1008,7 @@ TEST(put_stores_canonical_values)
   struct record r;
   record_init(&r, "visit", "v1");
   put1(&r, "A", 1000, "{\"p\":{\"z\":[{\"b\":1,\"a\":2}],\"a\":null}}");
-  CHECK_STR(record_field(&r, "p")->e[0].value,
+  CHECK_STR(record_field_entry(record_field(&r, "p"), 0)->value,
             "{\"a\":null,\"z\":[{\"a\":2,\"b\":1}]}");
   record_release(&r);
 }
@@ -1021,12 +1026,15 @@ static void count_cases(struct history *h)
   size_t i, n;
   for (n = 0; n < h->nall; n++) {
     const struct record *r = h->all[n];
-    for (i = 0; i < r->nf; i++) {
-      seen.siblings += r->f[i].n > 1;
-      seen.three_way += r->f[i].n > 2;
-      seen.tied_siblings += r->f[i].n > 1 && r->f[i].e[0].ts == r->f[i].e[1].ts;
+    for (i = 0; i < record_nfields(r); i++) {
+      const struct field *f = record_field_at(r, i);
+      size_t ne = record_field_nentries(f);
+      seen.siblings += ne > 1;
+      seen.three_way += ne > 2;
+      seen.tied_siblings +=
+          ne > 1 && record_field_entry(f, 0)->ts == record_field_entry(f, 1)->ts;
     }
-    seen.alive_with_tombstone += r->ntomb > 0 && r->nf > 0;
+    seen.alive_with_tombstone += record_delete_conflict(r);
   }
   seen.deleted_final += record_deleted(c);
   for (i = 0; i < h->nlog; i++) {

@@ -363,7 +363,7 @@ int main(int argc, char **argv)
   util_release(&cli);
   if (rc == 0 && (fflush(stdout) != 0 || ferror(stdout))) {
     print_error("cannot write the output");
-    return CLI_EXIT_OTHER;
+    return EXITCODE_FAILURE;
   }
   if (rc != 0) {
     fflush(stdout);

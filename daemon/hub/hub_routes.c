@@ -18,8 +18,9 @@
 
 #include "hub_routes.h"
 
-#include "gzip.h"
 #include "auth.h"
+#include "gzip.h"
+#include "hub_call.h"
 #include "log.h"
 #include "proto.h"
 

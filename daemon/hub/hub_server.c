@@ -35,6 +35,7 @@
 #include "hlc.h"
 #include "http_server.h"
 #include "hub_metrics.h"
+#include "hub_call.h"
 #include "hub_routes.h"
 #include "log.h"
 #include "proto.h"

@@ -172,11 +172,12 @@ TEST(encode)
 
   make_delete_conflict(&r);
   text = record_encode(&r);
-  CHECK_STR(text, "{\"collection\":\"c\",\"deleted\":false,\"fields\":{\"x\":"
-                  "[{\"dot\":[\"A\",1],\"ts\":10,\"value\":1}],\"y\":[{\"dot\":"
-                  "[\"A\",1],\"ts\":10,\"value\":\"a\"}]},\"id\":\"r1\","
-                  "\"tombstones\":[{\"dot\":[\"B\",2],\"ts\":30}],\"vv\":{\"A\":"
-                  "1,\"B\":2}}");
+  CHECK_STR(text,
+            "{\"collection\":\"c\",\"deleted\":false,\"fields\":{\"x\":"
+            "[{\"dot\":[\"A\",1],\"ts\":10,\"value\":1}],\"y\":[{\"dot\":"
+            "[\"A\",1],\"ts\":10,\"value\":\"a\"}]},\"id\":\"r1\","
+            "\"tombstones\":[{\"dot\":[\"B\",2],\"ts\":30}],\"vv\":{\"A\":"
+            "1,\"B\":2}}");
   free(text);
   text = record_encode_conflict(&r);
   CHECK_STR(text, "{\"collection\":\"c\",\"delete_conflict\":true,\"fields\":"

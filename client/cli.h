@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "exitcode.h"
 #include "record.h"
 #include "schema.h"
 #include "store.h"
@@ -27,17 +28,6 @@
 
 /* A wrong command line (unknown command or option, wrong argument count). */
 #define CLI_EUSAGE (-100)
-
-/* Exit codes (see `sambang --help`). */
-enum cli_exit {
-  CLI_EXIT_OK = 0,
-  CLI_EXIT_OTHER = 1,
-  CLI_EXIT_USAGE = 2,
-  CLI_EXIT_NOTFOUND = 3,
-  CLI_EXIT_INVALID = 4,
-  CLI_EXIT_LOCKED = 5,
-  CLI_EXIT_UNUSABLE = 6
-};
 
 /* The state of one run. */
 struct cli {
@@ -83,11 +73,11 @@ typedef int (*control_line_fn)(const char *line, void *ctx);
  * db + ".sock") and passes reply lines to fn until it stops. SB_ENOTFOUND
  * if no daemon answers; each wait is bounded by timeout_ms.
  */
-int control_request(const char *db, const char *request, int timeout_ms,
+int control_client_request(const char *db, const char *request, int timeout_ms,
                     control_line_fn fn, void *ctx, struct sb_err *err);
 
 /* Tells a running daemon about a local write (silently, within 200 ms). */
-void control_notify(const char *db);
+void control_client_notify(const char *db);
 
 /* --- util.c ----------------------------------------------------------------
  */
@@ -126,7 +116,7 @@ int util_read_path(const char *path, const char *what, size_t max, char **out,
 int util_usage(struct sb_err *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* The exit code for an error code. */
+/* The exit code for an error code: exitcode_from_err, CLI_EUSAGE -> 2. */
 int util_exit_code(int code);
 
 /* SB_EINVAL unless collection and id are well formed. */

@@ -26,14 +26,15 @@ static int conflict_line(const struct record *r, struct sb_err *err)
   size_t i;
 
   buf_init(&b);
-  for (i = 0; i < r->nf; i++) {
-    if (r->f[i].n < 2)
+  for (i = 0; i < record_nfields(r); i++) {
+    const struct field *f = record_field_at(r, i);
+    if (record_field_nentries(f) < 2)
       continue;
     if (b.len > 0)
       buf_adds(&b, ",");
-    buf_adds(&b, r->f[i].name);
+    buf_adds(&b, record_field_name(f));
   }
-  if (r->ntomb > 0 && r->nf > 0)
+  if (record_delete_conflict(r))
     buf_adds(&b, b.len > 0 ? ",(deleted)" : "(deleted)");
   text = buf_take(&b, NULL);
   if (text == NULL)
@@ -43,50 +44,10 @@ static int conflict_line(const struct record *r, struct sb_err *err)
   return 0;
 }
 
-/*
- * The --json line, canonical: collection, delete_conflict, the fields in
- * conflict with their sibling entries, id, and the tombstones of a
- * delete/edit conflict. Written directly (names and ids need no escapes,
- * values are canonical already) to keep 16-digit timestamps exact.
- */
+/* The --json line: record_encode_conflict's canonical text. */
 static int conflict_json(const struct record *r, struct sb_err *err)
 {
-  bool deleted = r->ntomb > 0 && r->nf > 0;
-  bool first = true;
-  struct buf b;
-  char *text;
-  size_t i, k;
-
-  buf_init(&b);
-  buf_adds(&b, "{\"collection\":\"");
-  buf_adds(&b, r->collection);
-  buf_adds(&b, deleted ? "\",\"delete_conflict\":true"
-                       : "\",\"delete_conflict\":false");
-  buf_adds(&b, ",\"fields\":{");
-  for (i = 0; i < r->nf; i++) {
-    if (r->f[i].n < 2)
-      continue;
-    buf_adds(&b, first ? "\"" : ",\"");
-    first = false;
-    buf_adds(&b, r->f[i].name);
-    buf_adds(&b, "\":[");
-    for (k = 0; k < r->f[i].n; k++) {
-      if (k > 0)
-        buf_adds(&b, ",");
-      entry_encode(&b, &r->f[i].e[k]);
-    }
-    buf_adds(&b, "]");
-  }
-  buf_adds(&b, "},\"id\":\"");
-  buf_adds(&b, r->id);
-  buf_adds(&b, "\",\"tombstones\":[");
-  for (k = 0; deleted && k < r->ntomb; k++) {
-    if (k > 0)
-      buf_adds(&b, ",");
-    entry_encode(&b, &r->tomb[k]);
-  }
-  buf_adds(&b, "]}");
-  text = buf_take(&b, NULL);
+  char *text = record_encode_conflict(r);
   if (text == NULL)
     return sb_err_set(err, SB_ENOMEM, NULL);
   puts(text);
@@ -165,7 +126,7 @@ int cmd_resolve(struct cli *cli, int argc, char **argv, struct sb_err *err)
   rc = util_check_key(argv[1], argv[2], err);
   if (rc != 0)
     return rc;
-  if (!name_valid(argv[3]))
+  if (!record_name_valid(argv[3]))
     return sb_err_set(err, SB_EINVAL,
                       "invalid field name \"%.80s\" (use 1-%d letters, "
                       "digits, '-' or '_')",

@@ -223,19 +223,20 @@ static int domain_edit(struct cli *cli, const struct schema_collection *c,
 /* The display text of field f of r (siblings: winner first, " | "). */
 static char *field_text(const struct field *f, bool mark)
 {
-  const struct entry *w = field_winner(f);
+  const struct entry *w = record_field_winner(f);
+  size_t i, n = record_field_nentries(f);
   struct buf b;
-  size_t i;
 
   buf_init(&b);
   view_value(&b, w->value);
-  for (i = 0; i < f->n; i++) {
-    if (&f->e[i] == w)
+  for (i = 0; i < n; i++) {
+    const struct entry *e = record_field_entry(f, i);
+    if (e == w)
       continue;
     buf_adds(&b, " | ");
-    view_value(&b, f->e[i].value);
+    view_value(&b, e->value);
   }
-  if (mark && f->n > 1)
+  if (mark && n > 1)
     buf_adds(&b, " (conflict)");
   return buf_take(&b, NULL);
 }
@@ -245,7 +246,7 @@ static int show_field(const struct field *f, struct sb_err *err)
   char *text = field_text(f, true);
   if (text == NULL)
     return sb_err_set(err, SB_ENOMEM, NULL);
-  printf("%s: %s\n", f->name, text);
+  printf("%s: %s\n", record_field_name(f), text);
   free(text);
   return 0;
 }
@@ -281,11 +282,12 @@ static int domain_show(struct cli *cli, const struct schema_collection *c,
     if (f != NULL)
       rc = show_field(f, err);
   }
-  for (i = 0; rc == 0 && i < r.nf; i++) {
-    if (schema_field(c, r.f[i].name) == NULL)
-      rc = show_field(&r.f[i], err);
+  for (i = 0; rc == 0 && i < record_nfields(&r); i++) {
+    const struct field *f = record_field_at(&r, i);
+    if (schema_field(c, record_field_name(f)) == NULL)
+      rc = show_field(f, err);
   }
-  if (rc == 0 && r.ntomb > 0)
+  if (rc == 0 && record_delete_conflict(&r))
     printf("deleted: on one device while edited on another (conflict: edit "
            "to keep it, or rm)\n");
   record_release(&r);

@@ -100,7 +100,7 @@ static cJSON *daemon_status(const char *db)
 {
   cJSON *st = NULL;
 
-  if (control_request(db, "{\"cmd\":\"status\"}", 1000, keep_line, &st, NULL) !=
+  if (control_client_request(db, "{\"cmd\":\"status\"}", 1000, keep_line, &st, NULL) !=
       0) {
     cJSON_Delete(st);
     return NULL;

@@ -114,7 +114,7 @@ static int daemon_line(const char *line, void *ctx)
 
 static int sync_daemon(struct cli *cli, struct progress *p, struct sb_err *err)
 {
-  int rc = control_request(cli->db, "{\"cmd\":\"sync\"}", SYNC_READ_TIMEOUT_MS,
+  int rc = control_client_request(cli->db, "{\"cmd\":\"sync\"}", SYNC_READ_TIMEOUT_MS,
                            daemon_line, p, err);
 
   if (rc == SB_ENOTFOUND)
@@ -218,7 +218,7 @@ static int sync_once(struct cli *cli, struct progress *p, const char *config,
     uv_loop_close(&loop);
   }
   sync_config_release(&c);
-  sync_unlock(lock_fd);
+  sync_lock_release(lock_fd);
   if (rc != 0)
     return rc;
   if (store_count(cli->store, NULL, &n, NULL) == 0)

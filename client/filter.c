@@ -41,7 +41,7 @@ int filter_where(struct filter *f, const char *arg, struct sb_err *err)
                       arg);
   memcpy(f->field, arg, n);
   f->field[n] = '\0';
-  if (!name_valid(f->field))
+  if (!record_name_valid(f->field))
     return util_usage(err,
                       "bad --where \"%.80s\": \"%s\" is not a field name "
                       "(use letters, digits, '-' or '_')",
@@ -144,7 +144,7 @@ bool filter_match(const struct filter *f, size_t n, const struct record *r)
 
     if (fld == NULL)
       return false;
-    text = field_winner(fld)->value;
+    text = record_field_winner(fld)->value;
     switch (f[i].mode) {
     case FILTER_WHERE:
       ok = where_match(&f[i], text);

@@ -251,7 +251,7 @@ static int run_domain(struct cli *cli, int argc, char **argv,
   int store_rc, rc;
 
   s = dispatch_schema(cli, &fallback, &store_rc, err);
-  c = name_valid(argv[0]) ? schema_collection(s, argv[0]) : NULL;
+  c = record_name_valid(argv[0]) ? schema_collection(s, argv[0]) : NULL;
   if (c == NULL)
     rc = util_usage(err, "unknown command \"%.80s\" (see sambang --help)",
                     argv[0]);
@@ -359,15 +359,15 @@ int main(int argc, char **argv)
 
   /* A running daemon pushes the change within a second. */
   if (cli.wrote)
-    control_notify(cli.db);
+    control_client_notify(cli.db);
   util_release(&cli);
   if (rc == 0 && (fflush(stdout) != 0 || ferror(stdout))) {
     print_error("cannot write the output");
-    return CLI_EXIT_OTHER;
+    return EXITCODE_FAILURE;
   }
   if (rc != 0) {
     fflush(stdout);
-    print_error(err.msg[0] != '\0' ? err.msg : sb_strerror(rc));
+    print_error(err.msg[0] != '\0' ? err.msg : sb_err_str(rc));
     return util_exit_code(rc);
   }
   return 0;

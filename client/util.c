@@ -185,31 +185,7 @@ int util_usage(struct sb_err *err, const char *fmt, ...)
 
 int util_exit_code(int code)
 {
-  switch (code) {
-  case 0:
-    return CLI_EXIT_OK;
-  case CLI_EUSAGE:
-    return CLI_EXIT_USAGE;
-  case SB_ENOTFOUND:
-    return CLI_EXIT_NOTFOUND;
-  case SB_EJSON:
-  case SB_EUTF8:
-  case SB_ETOOBIG:
-  case SB_ESCHEMA:
-  case SB_EINVAL:
-    return CLI_EXIT_INVALID;
-  case SB_EBUSY:
-    return CLI_EXIT_LOCKED;
-  case SB_ENOTSTORE:
-  case SB_ECORRUPT:
-  case SB_EVERSION:
-  case SB_EREADONLY:
-  case SB_EFULL:
-  case SB_EIO:
-    return CLI_EXIT_UNUSABLE;
-  default:
-    return CLI_EXIT_OTHER;
-  }
+  return code == CLI_EUSAGE ? EXITCODE_USAGE : exitcode_from_err(code);
 }
 
 /* s as a message can show it: at most 80 bytes, control bytes escaped. */
@@ -233,7 +209,7 @@ static void show(const char *s, char *out, size_t size)
 int util_check_key(const char *collection, const char *id, struct sb_err *err)
 {
   char shown[400];
-  if (!name_valid(collection)) {
+  if (!record_name_valid(collection)) {
     show(collection, shown, sizeof(shown));
     return sb_err_set(err, SB_EINVAL,
                       "invalid collection name \"%s\" (use 1-%d letters, "

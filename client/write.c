@@ -34,7 +34,7 @@ int write_id(const char *collection, const char *given, char *out,
   rc = util_check_key(collection, "new", err);
   if (rc != 0)
     return rc;
-  if (uuid7_new(uuid) != 0)
+  if (uuid_v7_new(uuid) != 0)
     return sb_err_set(err, SB_EIO,
                       "cannot make a new id: no randomness from the OS");
   snprintf(out, SB_ID_MAX + 1, "%s", uuid);

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-const char *sb_strerror(int code)
+const char *sb_err_str(int code)
 {
   switch (code) {
   case SB_OK:
@@ -22,7 +22,7 @@ const char *sb_strerror(int code)
   return "unknown error";
 }
 
-const char *sb_errname(int code)
+const char *sb_err_name(int code)
 {
   switch (code) {
   case SB_OK:
@@ -42,7 +42,7 @@ int sb_err_set(struct sb_err *err, int code, const char *fmt, ...)
     return code;
   err->code = code;
   if (fmt == NULL) {
-    snprintf(err->msg, sizeof(err->msg), "%s", sb_strerror(code));
+    snprintf(err->msg, sizeof(err->msg), "%s", sb_err_str(code));
   } else {
     va_list ap;
     va_start(ap, fmt);

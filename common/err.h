@@ -51,10 +51,10 @@ struct sb_err {
 };
 
 /* The default message of a code ("unknown error" for an unknown code). */
-const char *sb_strerror(int code);
+const char *sb_err_str(int code);
 
 /* The name of a code, e.g. "NOTFOUND" (for machine output). */
-const char *sb_errname(int code);
+const char *sb_err_name(int code);
 
 /*
  * Records code and a printf-style message in *err (if err is not NULL) and

@@ -4,11 +4,12 @@
  * Fields are sorted by name and entries by dot, so merging two states is
  * a walk over both in step, and the encoding is canonical without any
  * sorting at print time. Entry values are kept as canonical JSON text and
- * copied verbatim between replicas.
+ * copied verbatim between replicas. The merge itself is in record_merge.c.
  */
 #include "compat.h"
 
 #include "record.h"
+#include "record_int.h"
 
 #include "buf.h"
 #include "json.h"
@@ -17,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-bool name_valid(const char *s)
+bool record_name_valid(const char *s)
 {
   size_t n = 0;
   for (; s[n] != '\0'; n++) {
@@ -48,7 +49,7 @@ bool record_id_valid(const char *s)
 
 /* --- entries and fields ------------------------------------------------ */
 
-static void entries_free(struct entry *e, size_t n)
+void record_entries_free(struct entry *e, size_t n)
 {
   size_t i;
   for (i = 0; i < n; i++)
@@ -59,13 +60,13 @@ static void entries_free(struct entry *e, size_t n)
 static void field_release(struct field *f)
 {
   free(f->name);
-  entries_free(f->e, f->n);
+  record_entries_free(f->e, f->n);
   f->name = NULL;
   f->e = NULL;
   f->n = 0;
 }
 
-static void fields_free(struct field *f, size_t n)
+void record_fields_free(struct field *f, size_t n)
 {
   size_t i;
   for (i = 0; i < n; i++)
@@ -88,7 +89,7 @@ static int entries_copy(struct entry **dst, const struct entry *src, size_t n)
     if (src[i].value != NULL) {
       (*dst)[i].value = strdup(src[i].value);
       if ((*dst)[i].value == NULL) {
-        entries_free(*dst, i);
+        record_entries_free(*dst, i);
         *dst = NULL;
         return SB_ENOMEM;
       }
@@ -121,8 +122,8 @@ void record_init(struct record *r, const char *collection, const char *id)
 void record_release(struct record *r)
 {
   vv_release(&r->vv);
-  fields_free(r->f, r->nf);
-  entries_free(r->tomb, r->ntomb);
+  record_fields_free(r->f, r->nf);
+  record_entries_free(r->tomb, r->ntomb);
   r->f = NULL;
   r->nf = 0;
   r->tomb = NULL;
@@ -164,7 +165,7 @@ nomem:
 static int next_dot(const struct record *r, const char *replica, struct dot *d)
 {
   uint64_t c = vv_get(&r->vv, replica) + 1;
-  if (!replica_id_valid(replica) || c > SB_COUNTER_MAX)
+  if (!vv_replica_id_valid(replica) || c > SB_COUNTER_MAX)
     return SB_EINVAL;
   snprintf(d->replica, sizeof(d->replica), "%s", replica);
   d->counter = c;
@@ -201,7 +202,7 @@ static int field_set(struct record *r, const char *name, struct entry *e)
     return SB_ENOMEM;
   *one = *e;
   if (found) {
-    entries_free(r->f[i].e, r->f[i].n);
+    record_entries_free(r->f[i].e, r->f[i].n);
   } else {
     struct field *f = realloc(r->f, (r->nf + 1) * sizeof(*f));
     char *copy = strdup(name);
@@ -235,7 +236,7 @@ int record_put(struct record *r, const char *replica, uint64_t ts,
   if (fields->child == NULL)
     return sb_err_set(err, SB_EINVAL, "fields must not be empty");
   for (c = fields->child; c != NULL; c = c->next) {
-    if (!name_valid(c->string))
+    if (!record_name_valid(c->string))
       return sb_err_set(err, SB_EINVAL,
                         "bad field name \"%.80s\" (use 1-%d letters, digits, "
                         "'-' or '_')",
@@ -258,7 +259,7 @@ int record_put(struct record *r, const char *replica, uint64_t ts,
       goto fail;
     }
   }
-  entries_free(next.tomb, next.ntomb);
+  record_entries_free(next.tomb, next.ntomb);
   next.tomb = NULL;
   next.ntomb = 0;
   if (vv_set(&next.vv, d.replica, d.counter) != 0) {
@@ -290,163 +291,13 @@ int record_delete(struct record *r, const char *replica, uint64_t ts)
     free(tomb);
     return SB_ENOMEM;
   }
-  fields_free(r->f, r->nf);
+  record_fields_free(r->f, r->nf);
   r->f = NULL;
   r->nf = 0;
-  entries_free(r->tomb, r->ntomb);
+  record_entries_free(r->tomb, r->ntomb);
   r->tomb = tomb;
   r->ntomb = 1;
   return 0;
-}
-
-/* --- merge ------------------------------------------------------------- */
-
-/*
- * Merges entry sets a (held by the side with vector va) and b (vb) into
- * *out: an entry survives if both hold it or the other side has not seen
- * its dot. a's strings are moved (a is consumed), b's copied.
- */
-static int entries_merge(struct entry *a, size_t na, const struct vv *va,
-                         const struct entry *b, size_t nb, const struct vv *vb,
-                         struct entry **out, size_t *nout)
-{
-  struct entry *m = NULL;
-  size_t i = 0, j = 0, n = 0;
-
-  if (na + nb > 0) {
-    m = malloc((na + nb) * sizeof(*m));
-    if (m == NULL)
-      return SB_ENOMEM;
-  }
-  while (i < na || j < nb) {
-    int c;
-    if (i == na)
-      c = 1;
-    else if (j == nb)
-      c = -1;
-    else
-      c = dot_cmp(&a[i].dot, &b[j].dot);
-    if (c < 0) {
-      if (!vv_covers(vb, &a[i].dot)) {
-        m[n++] = a[i];
-        a[i].value = NULL;
-      }
-      i++;
-    } else if (c > 0) {
-      if (!vv_covers(va, &b[j].dot)) {
-        m[n] = b[j];
-        if (b[j].value != NULL && (m[n].value = strdup(b[j].value)) == NULL)
-          goto nomem;
-        n++;
-      }
-      j++;
-    } else {
-      /*
-       * One dot is one write, so both sides hold the same entry. Should
-       * they ever differ (a forged state), keep the smaller one so the
-       * result still does not depend on the order of merging.
-       */
-      const struct entry *keep = &a[i];
-      if (b[j].ts < a[i].ts ||
-          (b[j].ts == a[i].ts && a[i].value != NULL && b[j].value != NULL &&
-           strcmp(b[j].value, a[i].value) < 0))
-        keep = &b[j];
-      m[n] = *keep;
-      if (keep == &a[i]) {
-        a[i].value = NULL;
-      } else if (b[j].value != NULL &&
-                 (m[n].value = strdup(b[j].value)) == NULL) {
-        goto nomem;
-      }
-      n++;
-      i++;
-      j++;
-    }
-  }
-  *out = m;
-  *nout = n;
-  return 0;
-nomem:
-  /* Give a's moved strings back before freeing the rest. */
-  for (i = 0; i < na; i++) {
-    size_t k;
-    for (k = 0; a[i].value == NULL && k < n; k++) {
-      if (dot_cmp(&m[k].dot, &a[i].dot) == 0) {
-        a[i].value = m[k].value;
-        m[k].value = NULL;
-      }
-    }
-  }
-  entries_free(m, n);
-  return SB_ENOMEM;
-}
-
-int record_merge(struct record *into, const struct record *from)
-{
-  struct field *f = NULL;
-  struct entry *tomb = NULL;
-  size_t nf = 0, ntomb = 0, i = 0, j = 0;
-  struct vv vv;
-
-  vv_init(&vv);
-  if (vv_copy(&vv, &into->vv) != 0 || vv_merge(&vv, &from->vv) != 0)
-    goto nomem;
-  if (into->nf + from->nf > 0) {
-    f = calloc(into->nf + from->nf, sizeof(*f));
-    if (f == NULL)
-      goto nomem;
-  }
-  /*
-   * On failure below, into's strings may be half moved; into is then
-   * released and emptied (merge is only used on copies it can redo).
-   */
-  while (i < into->nf || j < from->nf) {
-    const struct field *b = NULL;
-    struct field *a = NULL;
-    int c;
-    if (i == into->nf)
-      c = 1;
-    else if (j == from->nf)
-      c = -1;
-    else
-      c = strcmp(into->f[i].name, from->f[j].name);
-    if (c <= 0)
-      a = &into->f[i++];
-    if (c >= 0)
-      b = &from->f[j++];
-    if (entries_merge(a ? a->e : NULL, a ? a->n : 0, &into->vv, b ? b->e : NULL,
-                      b ? b->n : 0, &from->vv, &f[nf].e, &f[nf].n) != 0)
-      goto nomem;
-    if (f[nf].n == 0) {
-      free(f[nf].e);
-      f[nf].e = NULL;
-      continue;
-    }
-    if (a != NULL) {
-      f[nf].name = a->name;
-      a->name = NULL;
-    } else if ((f[nf].name = strdup(b->name)) == NULL) {
-      nf++;
-      goto nomem;
-    }
-    nf++;
-  }
-  if (entries_merge(into->tomb, into->ntomb, &into->vv, from->tomb, from->ntomb,
-                    &from->vv, &tomb, &ntomb) != 0)
-    goto nomem;
-
-  record_release(into);
-  into->vv = vv;
-  into->f = f;
-  into->nf = nf;
-  into->tomb = tomb;
-  into->ntomb = ntomb;
-  return 0;
-nomem:
-  fields_free(f, nf);
-  vv_release(&vv);
-  record_release(into);
-  return SB_ENOMEM;
 }
 
 /* --- reading ----------------------------------------------------------- */
@@ -458,16 +309,86 @@ const struct field *record_field(const struct record *r, const char *name)
   return found ? &r->f[i] : NULL;
 }
 
-const struct entry *field_winner(const struct field *f)
+size_t record_nfields(const struct record *r)
+{
+  return r->nf;
+}
+
+const struct field *record_field_at(const struct record *r, size_t i)
+{
+  return &r->f[i];
+}
+
+const char *record_field_name(const struct field *f)
+{
+  return f->name;
+}
+
+size_t record_field_nentries(const struct field *f)
+{
+  return f->n;
+}
+
+const struct entry *record_field_entry(const struct field *f, size_t k)
+{
+  return &f->e[k];
+}
+
+const struct entry *record_field_winner(const struct field *f)
 {
   const struct entry *w = &f->e[0];
   size_t i;
   for (i = 1; i < f->n; i++) {
     const struct entry *e = &f->e[i];
-    if (e->ts > w->ts || (e->ts == w->ts && dot_cmp(&e->dot, &w->dot) > 0))
+    if (e->ts > w->ts || (e->ts == w->ts && vv_dot_cmp(&e->dot, &w->dot) > 0))
       w = e;
   }
   return w;
+}
+
+size_t record_ntombs(const struct record *r)
+{
+  return r->ntomb;
+}
+
+const struct entry *record_tomb_at(const struct record *r, size_t k)
+{
+  return &r->tomb[k];
+}
+
+int record_each_entry(const struct record *r, record_entry_fn fn, void *ctx)
+{
+  size_t i, k;
+  int rc;
+  for (i = 0; i < r->nf; i++) {
+    for (k = 0; k < r->f[i].n; k++) {
+      rc = fn(r->f[i].name, &r->f[i].e[k], ctx);
+      if (rc != 0)
+        return rc;
+    }
+  }
+  for (k = 0; k < r->ntomb; k++) {
+    rc = fn(NULL, &r->tomb[k], ctx);
+    if (rc != 0)
+      return rc;
+  }
+  return 0;
+}
+
+static int max_ts_one(const char *field, const struct entry *e, void *ctx)
+{
+  uint64_t *max = ctx;
+  (void)field;
+  if (e->ts > *max)
+    *max = e->ts;
+  return 0;
+}
+
+uint64_t record_max_ts(const struct record *r)
+{
+  uint64_t max = 0;
+  record_each_entry(r, max_ts_one, &max);
+  return max;
 }
 
 bool record_deleted(const struct record *r)
@@ -475,10 +396,15 @@ bool record_deleted(const struct record *r)
   return r->ntomb > 0 && r->nf == 0;
 }
 
+bool record_delete_conflict(const struct record *r)
+{
+  return r->ntomb > 0 && r->nf > 0;
+}
+
 bool record_conflicted(const struct record *r)
 {
   size_t i;
-  if (r->ntomb > 0 && r->nf > 0)
+  if (record_delete_conflict(r))
     return true;
   for (i = 0; i < r->nf; i++) {
     if (r->f[i].n > 1)
@@ -499,7 +425,7 @@ cJSON *record_values(const struct record *r)
   if (o == NULL)
     return NULL;
   for (i = 0; i < r->nf; i++) {
-    cJSON *v = cJSON_Parse(field_winner(&r->f[i])->value);
+    cJSON *v = cJSON_Parse(record_field_winner(&r->f[i])->value);
     if (v == NULL) {
       cJSON_Delete(o);
       return NULL;
@@ -516,7 +442,7 @@ cJSON *record_values(const struct record *r)
  * escapes for, and values are canonical JSON already, so the canonical
  * encoding is written directly.
  */
-void entry_encode(struct buf *b, const struct entry *e)
+static void entry_encode(struct buf *b, const struct entry *e)
 {
   buf_adds(b, "{\"dot\":[\"");
   buf_adds(b, e->dot.replica);
@@ -531,37 +457,55 @@ void entry_encode(struct buf *b, const struct entry *e)
   buf_adds(b, "}");
 }
 
+/* Appends [entry,entry...] of e[0..n). */
+static void entries_encode(struct buf *b, const struct entry *e, size_t n)
+{
+  size_t k;
+  buf_adds(b, "[");
+  for (k = 0; k < n; k++) {
+    if (k > 0)
+      buf_adds(b, ",");
+    entry_encode(b, &e[k]);
+  }
+  buf_adds(b, "]");
+}
+
+/* Appends {"name":[entries],...} of r's fields (or of those with siblings). */
+static void fields_encode(struct buf *b, const struct record *r,
+                          bool siblings_only)
+{
+  bool first = true;
+  size_t i;
+  buf_adds(b, "{");
+  for (i = 0; i < r->nf; i++) {
+    if (siblings_only && r->f[i].n < 2)
+      continue;
+    buf_adds(b, first ? "\"" : ",\"");
+    first = false;
+    buf_adds(b, r->f[i].name);
+    buf_adds(b, "\":");
+    entries_encode(b, r->f[i].e, r->f[i].n);
+  }
+  buf_adds(b, "}");
+}
+
 char *record_encode(const struct record *r)
 {
   struct buf b;
-  size_t i, k;
+  size_t k;
 
   buf_init(&b);
   buf_adds(&b, "{\"collection\":\"");
   buf_adds(&b, r->collection);
   buf_adds(&b,
            record_deleted(r) ? "\",\"deleted\":true" : "\",\"deleted\":false");
-  buf_adds(&b, ",\"fields\":{");
-  for (i = 0; i < r->nf; i++) {
-    buf_adds(&b, i ? ",\"" : "\"");
-    buf_adds(&b, r->f[i].name);
-    buf_adds(&b, "\":[");
-    for (k = 0; k < r->f[i].n; k++) {
-      if (k)
-        buf_adds(&b, ",");
-      entry_encode(&b, &r->f[i].e[k]);
-    }
-    buf_adds(&b, "]");
-  }
-  buf_adds(&b, "},\"id\":\"");
+  buf_adds(&b, ",\"fields\":");
+  fields_encode(&b, r, false);
+  buf_adds(&b, ",\"id\":\"");
   buf_adds(&b, r->id);
-  buf_adds(&b, "\",\"tombstones\":[");
-  for (k = 0; k < r->ntomb; k++) {
-    if (k)
-      buf_adds(&b, ",");
-    entry_encode(&b, &r->tomb[k]);
-  }
-  buf_adds(&b, "],\"vv\":{");
+  buf_adds(&b, "\",\"tombstones\":");
+  entries_encode(&b, r->tomb, r->ntomb);
+  buf_adds(&b, ",\"vv\":{");
   for (k = 0; k < r->vv.n; k++) {
     buf_adds(&b, k ? ",\"" : "\"");
     buf_adds(&b, r->vv.v[k].replica);
@@ -569,6 +513,26 @@ char *record_encode(const struct record *r)
     buf_addu(&b, r->vv.v[k].counter);
   }
   buf_adds(&b, "}}");
+  return buf_take(&b, NULL);
+}
+
+char *record_encode_conflict(const struct record *r)
+{
+  bool deleted = record_delete_conflict(r);
+  struct buf b;
+
+  buf_init(&b);
+  buf_adds(&b, "{\"collection\":\"");
+  buf_adds(&b, r->collection);
+  buf_adds(&b, deleted ? "\",\"delete_conflict\":true"
+                       : "\",\"delete_conflict\":false");
+  buf_adds(&b, ",\"fields\":");
+  fields_encode(&b, r, true);
+  buf_adds(&b, ",\"id\":\"");
+  buf_adds(&b, r->id);
+  buf_adds(&b, "\",\"tombstones\":");
+  entries_encode(&b, r->tomb, deleted ? r->ntomb : 0);
+  buf_adds(&b, "}");
   return buf_take(&b, NULL);
 }
 
@@ -599,7 +563,7 @@ static int entry_from_json(struct entry *e, const cJSON *j, bool tombstone,
                       where);
   rep = dot->child;
   ctr = rep->next;
-  if (!cJSON_IsString(rep) || !replica_id_valid(rep->valuestring))
+  if (!cJSON_IsString(rep) || !vv_replica_id_valid(rep->valuestring))
     return sb_err_set(err, SB_EINVAL, "%s: bad replica id in dot", where);
   if (!json_is_int(ctr, 1, (int64_t)SB_COUNTER_MAX))
     return sb_err_set(err, SB_EINVAL,
@@ -661,7 +625,7 @@ static int entries_from_json(struct entry **out, size_t *nout, const cJSON *arr,
       goto fail;
     }
     n++;
-    if (n > 1 && dot_cmp(&e[n - 2].dot, &e[n - 1].dot) >= 0) {
+    if (n > 1 && vv_dot_cmp(&e[n - 2].dot, &e[n - 1].dot) >= 0) {
       rc = sb_err_set(err, SB_EINVAL,
                       "%s: entries must be sorted by dot, without duplicates",
                       where);
@@ -680,7 +644,7 @@ static int entries_from_json(struct entry **out, size_t *nout, const cJSON *arr,
   *nout = n;
   return 0;
 fail:
-  entries_free(e, n);
+  record_entries_free(e, n);
   return rc;
 }
 
@@ -699,7 +663,7 @@ int record_from_json(struct record *r, const cJSON *json, struct sb_err *err)
   record_release(r);
   if (!cJSON_IsObject(json))
     return sb_err_set(err, SB_EINVAL, "record state must be a JSON object");
-  if (!cJSON_IsString(coll) || !name_valid(coll->valuestring))
+  if (!cJSON_IsString(coll) || !record_name_valid(coll->valuestring))
     return sb_err_set(err, SB_EINVAL, "record state: bad \"collection\"");
   if (!cJSON_IsString(id) || !record_id_valid(id->valuestring))
     return sb_err_set(err, SB_EINVAL, "record state: bad \"id\"");
@@ -730,7 +694,7 @@ int record_from_json(struct record *r, const cJSON *json, struct sb_err *err)
   }
   for (c = fields->child; c != NULL; c = c->next) {
     struct field *f = &r->f[r->nf];
-    if (!name_valid(c->string)) {
+    if (!record_name_valid(c->string)) {
       rc = sb_err_set(err, SB_EINVAL, "bad field name \"%.80s\"", c->string);
       goto fail;
     }

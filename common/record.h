@@ -40,12 +40,25 @@
 /* Record ids: 1..128 printable ASCII characters other than space. */
 #define SB_ID_MAX 128
 
+/*
+ * One write: a field value or, in a tombstone, a delete. Callers read its
+ * members (never change or free them); it stays valid until the record
+ * that holds it is next changed or released.
+ */
 struct entry {
   char *value; /* canonical JSON text; NULL in a tombstone */
   struct dot dot;
   uint64_t ts; /* HLC timestamp of the write */
 };
 
+/*
+ * The members of struct field, and struct record's f, nf, tomb and ntomb,
+ * are private to record.c (and record_merge.c): read fields and tombstones
+ * through the functions below (record_nfields, record_field_at,
+ * record_each_entry...). Callers may read a record's collection, id and vv
+ * (through vv.h), never change them. struct record is defined here only
+ * so that callers can hold one on the stack (record_init).
+ */
 struct field {
   char *name;
   struct entry *e; /* sorted by dot; n >= 1 */
@@ -63,14 +76,14 @@ struct record {
 };
 
 /* True if s is a well-formed collection or field name. */
-bool name_valid(const char *s);
+bool record_name_valid(const char *s);
 
 /* True if s is a well-formed record id. */
 bool record_id_valid(const char *s);
 
 /*
  * Sets up an empty record (no history) for (collection, id). Allocates
- * nothing; the caller checks the names with name_valid/record_id_valid.
+ * nothing; the caller checks the names with record_name_valid/record_id_valid.
  */
 void record_init(struct record *r, const char *collection, const char *id);
 
@@ -99,14 +112,54 @@ int record_merge(struct record *into, const struct record *from);
 /* The field called name, or NULL. */
 const struct field *record_field(const struct record *r, const char *name);
 
+/* The number of fields r holds (live values, siblings counted once). */
+size_t record_nfields(const struct record *r);
+
+/* Field i of r, 0 <= i < record_nfields(r), in name order. */
+const struct field *record_field_at(const struct record *r, size_t i);
+
+/* The name of field f (owned by the record). */
+const char *record_field_name(const struct field *f);
+
+/* The number of entries of f: 1, or more when f holds siblings. */
+size_t record_field_nentries(const struct field *f);
+
+/* Entry k of f, 0 <= k < record_field_nentries(f), in dot order. */
+const struct entry *record_field_entry(const struct field *f, size_t k);
+
 /* The entry reads return: latest timestamp, then greatest dot. */
-const struct entry *field_winner(const struct field *f);
+const struct entry *record_field_winner(const struct field *f);
+
+/* The number of tombstones (deletes) r holds. */
+size_t record_ntombs(const struct record *r);
+
+/* Tombstone k of r, 0 <= k < record_ntombs(r), in dot order. */
+const struct entry *record_tomb_at(const struct record *r, size_t k);
+
+/*
+ * Called for one entry: field is the field's name, or NULL for a
+ * tombstone. A non-zero return stops the walk.
+ */
+typedef int (*record_entry_fn)(const char *field, const struct entry *e,
+                               void *ctx);
+
+/*
+ * Calls fn on every field entry (fields by name, entries by dot), then on
+ * every tombstone. Returns 0, or the first non-zero value fn returned.
+ */
+int record_each_entry(const struct record *r, record_entry_fn fn, void *ctx);
+
+/* The greatest timestamp of any entry or tombstone of r; 0 if none. */
+uint64_t record_max_ts(const struct record *r);
 
 /* True if the record has tombstones and no fields. */
 bool record_deleted(const struct record *r);
 
 /* True if any field has siblings, or a delete met an unseen edit. */
 bool record_conflicted(const struct record *r);
+
+/* True if r has tombstones next to fields: a delete met an unseen edit. */
+bool record_delete_conflict(const struct record *r);
 
 /* True if r has no history at all (never written or merged). */
 bool record_empty(const struct record *r);
@@ -121,12 +174,16 @@ cJSON *record_values(const struct record *r);
  */
 cJSON *record_to_json(const struct record *r);
 
-struct buf;
-/* Appends an entry's canonical text {"dot":[r,c],"ts":t[,"value":v]}. */
-void entry_encode(struct buf *b, const struct entry *e);
-
 /* Canonical text of record_to_json (the export line); malloc'd or NULL. */
 char *record_encode(const struct record *r);
+
+/*
+ * The canonical text of r's conflict, malloc'd or NULL on ENOMEM:
+ * {"collection","delete_conflict":bool,"fields":{name:[entries]},"id",
+ *  "tombstones":[entries]}, with only the fields that hold siblings and the
+ * tombstones only in a delete/edit conflict (entries as in record_encode).
+ */
+char *record_encode_conflict(const struct record *r);
 
 /*
  * Reads a state made by record_to_json into r (released first; the key is

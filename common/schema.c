@@ -84,7 +84,7 @@ static int check_keys(const cJSON *obj, const char *const *known,
   char q[96];
 
   if (dup != NULL) {
-    quote_name(dup, q, sizeof(q));
+    schema_quote_name(dup, q, sizeof(q));
     return schema_err(err, where, "%s is given twice", q);
   }
   for (m = obj->child; m != NULL; m = m->next) {
@@ -92,12 +92,12 @@ static int check_keys(const cJSON *obj, const char *const *known,
     size_t i;
     bool ok = false;
     for (i = 0; known[i] != NULL; i++) {
-      list_add(&l, known[i]);
+      schema_list_add(&l, known[i]);
       if (strcmp(m->string, known[i]) == 0)
         ok = true;
     }
     if (!ok) {
-      quote_name(m->string, q, sizeof(q));
+      schema_quote_name(m->string, q, sizeof(q));
       return schema_err(err, where, "unknown key %s (known keys: %s)", q, l.s);
     }
   }
@@ -174,7 +174,7 @@ static int parse_values(struct schema_field *f, const cJSON *obj,
     size_t len = s != NULL ? strlen(s) : 0;
     char shown[SHOW_MAX + 8];
 
-    show_value(v, shown, sizeof(shown));
+    schema_show_value(v, shown, sizeof(shown));
     if (s == NULL || len == 0)
       return schema_err(err, where,
                         "\"values\" must be non-empty strings, not %s", shown);
@@ -193,7 +193,7 @@ static int parse_values(struct schema_field *f, const cJSON *obj,
                         shown);
     /* Values match case-insensitively, so they must differ that way. */
     for (i = 0; i < f->nvalues; i++) {
-      if (ascii_ieq(f->values[i], s))
+      if (schema_ascii_ieq(f->values[i], s))
         return schema_err(err, where,
                           "value %s is listed twice (values are matched "
                           "ignoring upper/lower case)",
@@ -222,8 +222,8 @@ static int parse_option(struct schema_field *f, const char *where,
       if (*p == '_')
         *p = '-';
     }
-  } else if (!name_valid(f->option)) {
-    quote_name(f->option, q, sizeof(q));
+  } else if (!record_name_valid(f->option)) {
+    schema_quote_name(f->option, q, sizeof(q));
     return schema_err(err, where,
                       "bad option %s (use 1-%d letters, digits, '-' or '_')", q,
                       SB_NAME_MAX);
@@ -277,8 +277,8 @@ static int parse_type_keys(struct schema_field *f, const cJSON *j,
       return schema_err(err, where,
                         "a ref needs \"ref\" (the collection "
                         "whose record ids it holds)");
-    if (!name_valid(f->ref)) {
-      quote_name(f->ref, q, sizeof(q));
+    if (!record_name_valid(f->ref)) {
+      schema_quote_name(f->ref, q, sizeof(q));
       return schema_err(err, where, "\"ref\" names a bad collection %s", q);
     }
     return 0;
@@ -298,12 +298,12 @@ static int parse_field(struct schema_field *f, const char *coll, const cJSON *j,
   size_t t;
   int rc;
 
-  quote_name(j->string, q, sizeof(q));
+  schema_quote_name(j->string, q, sizeof(q));
   snprintf(where, sizeof(where), "collection \"%s\", field %s", coll, q);
   f->name = strdup(j->string);
   if (f->name == NULL)
     return sb_err_set(err, SB_ENOMEM, NULL);
-  if (!name_valid(j->string))
+  if (!record_name_valid(j->string))
     return schema_err(err, where,
                       "bad field name (use 1-%d letters, digits, '-' or '_')",
                       SB_NAME_MAX);
@@ -324,7 +324,7 @@ static int parse_field(struct schema_field *f, const char *coll, const cJSON *j,
   }
   if (t == NTYPES) {
     char shown[SHOW_MAX + 8];
-    show_value(type, shown, sizeof(shown));
+    schema_show_value(type, shown, sizeof(shown));
     return schema_err(err, where,
                       "unknown type %s (use string, bool, int, date, enum, "
                       "enum_list or ref)",
@@ -353,12 +353,12 @@ static int parse_collection(struct schema_collection *c, const cJSON *j,
   size_t i, k, n;
   int rc;
 
-  quote_name(j->string, q, sizeof(q));
+  schema_quote_name(j->string, q, sizeof(q));
   snprintf(where, sizeof(where), "collection %s", q);
   c->name = strdup(j->string);
   if (c->name == NULL)
     return sb_err_set(err, SB_ENOMEM, NULL);
-  if (!name_valid(c->name))
+  if (!record_name_valid(c->name))
     return schema_err(err, where,
                       "bad collection name (use 1-%d letters, digits, '-' or "
                       "'_')",
@@ -378,7 +378,7 @@ static int parse_collection(struct schema_collection *c, const cJSON *j,
                       "\"fields\" must be an object with at "
                       "least one field");
   if (dup_key(fields) != NULL) {
-    quote_name(dup_key(fields), q, sizeof(q));
+    schema_quote_name(dup_key(fields), q, sizeof(q));
     return schema_err(err, where, "field %s is defined twice", q);
   }
   n = (size_t)cJSON_GetArraySize(fields);
@@ -404,7 +404,7 @@ static int parse_collection(struct schema_collection *c, const cJSON *j,
 
   if (c->consent != NULL) {
     const struct schema_field *f = schema_field(c, c->consent);
-    quote_name(c->consent, q, sizeof(q));
+    schema_quote_name(c->consent, q, sizeof(q));
     if (f == NULL)
       return schema_err(err, where,
                         "\"consent\" names %s, which is not one "
@@ -440,7 +440,7 @@ static int schema_build(struct schema *s, const cJSON *j, struct sb_err *err)
                       SCHEMA_VERSION);
   if (!json_is_int(version, SCHEMA_VERSION, SCHEMA_VERSION)) {
     char shown[SHOW_MAX + 8];
-    show_value(version, shown, sizeof(shown));
+    schema_show_value(version, shown, sizeof(shown));
     return schema_err(err, "",
                       "version %s is not supported (this sambang reads "
                       "version %d)",
@@ -456,7 +456,7 @@ static int schema_build(struct schema *s, const cJSON *j, struct sb_err *err)
     const char *dup = dup_key(colls);
     if (dup != NULL) {
       char q[96];
-      quote_name(dup, q, sizeof(q));
+      schema_quote_name(dup, q, sizeof(q));
       return schema_err(err, "", "collection %s is defined twice", q);
     }
   }

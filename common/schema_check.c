@@ -37,15 +37,15 @@ static int match_enum(const struct schema_field *f, cJSON *item,
         return 0;
     }
     for (i = 0; i < f->nvalues; i++) {
-      if (ascii_ieq(item->valuestring, f->values[i])) {
+      if (schema_ascii_ieq(item->valuestring, f->values[i])) {
         if (cJSON_SetValuestring(item, f->values[i]) == NULL)
           return sb_err_set(err, SB_ENOMEM, NULL);
         return 0;
       }
     }
   }
-  show_value(item, shown, sizeof(shown));
-  list_values(f, &l);
+  schema_show_value(item, shown, sizeof(shown));
+  schema_list_values(f, &l);
   return sb_err_set(err, SB_ESCHEMA, "%s: %s is not allowed (allowed: %s)",
                     what, shown, l.s);
 }
@@ -77,7 +77,7 @@ static int check_value(const struct schema_field *f, cJSON *v, const char *what,
       return 0;
     break;
   case SCHEMA_DATE:
-    if (cJSON_IsString(v) && date_valid(v->valuestring))
+    if (cJSON_IsString(v) && schema_date_valid(v->valuestring))
       return 0;
     break;
   case SCHEMA_ENUM:
@@ -91,7 +91,7 @@ static int check_value(const struct schema_field *f, cJSON *v, const char *what,
         return rc;
       for (prev = v->child; prev != item; prev = prev->next) {
         if (strcmp(prev->valuestring, item->valuestring) == 0) {
-          show_value(item, shown, sizeof(shown));
+          schema_show_value(item, shown, sizeof(shown));
           return sb_err_set(err, SB_ESCHEMA, "%s: %s is listed twice", what,
                             shown);
         }
@@ -104,7 +104,7 @@ static int check_value(const struct schema_field *f, cJSON *v, const char *what,
     break;
   }
 
-  show_value(v, shown, sizeof(shown));
+  schema_show_value(v, shown, sizeof(shown));
   switch (f->type) {
   case SCHEMA_STRING:
     if (!cJSON_IsString(v))
@@ -127,7 +127,7 @@ static int check_value(const struct schema_field *f, cJSON *v, const char *what,
     return sb_err_set(err, SB_ESCHEMA, "%s: expected a date YYYY-MM-DD, got %s",
                       what, shown);
   case SCHEMA_ENUM_LIST:
-    list_values(f, &l);
+    schema_list_values(f, &l);
     return sb_err_set(err, SB_ESCHEMA,
                       "%s: expected a non-empty list of values (allowed: %s), "
                       "got %s",
@@ -162,8 +162,8 @@ int schema_check_write(const struct schema_collection *c, cJSON *fields,
       struct list l = {.len = 0};
       size_t i;
       for (i = 0; i < c->nfields; i++)
-        list_add(&l, c->fields[i].name);
-      quote_name(m->string, q, sizeof(q));
+        schema_list_add(&l, c->fields[i].name);
+      schema_quote_name(m->string, q, sizeof(q));
       return sb_err_set(err, SB_ESCHEMA,
                         "unknown field %s in collection %s (known: %s)", q,
                         c->name, l.s);
@@ -205,7 +205,7 @@ int schema_check_record(const struct schema_collection *c, const cJSON *values,
       return sb_err_set(err, SB_ESCHEMA, "missing required field \"%s\" in %s",
                         f->name, c->name);
     if (f->personal && v != NULL && !cJSON_IsNull(v))
-      list_add(&personal, f->name);
+      schema_list_add(&personal, f->name);
   }
   if (c->consent != NULL && personal.len > 0) {
     v = cJSON_GetObjectItemCaseSensitive(values, c->consent);
@@ -227,13 +227,13 @@ static int parse_bool(const char *arg, bool *out)
   static const char *const no[] = {"no", "false", "0", "tidak", NULL};
   size_t i;
   for (i = 0; yes[i] != NULL; i++) {
-    if (ascii_ieq(arg, yes[i])) {
+    if (schema_ascii_ieq(arg, yes[i])) {
       *out = true;
       return 0;
     }
   }
   for (i = 0; no[i] != NULL; i++) {
-    if (ascii_ieq(arg, no[i])) {
+    if (schema_ascii_ieq(arg, no[i])) {
       *out = false;
       return 0;
     }
@@ -282,7 +282,7 @@ static cJSON *split_list(const char *arg, const char *what, struct sb_err *err)
       end--;
     len = (size_t)(end - p);
     if (len == 0) {
-      show_text(arg, item, sizeof(item));
+      schema_show_text(arg, item, sizeof(item));
       sb_err_set(err, SB_ESCHEMA, "%s: empty value in %s", what, item);
       cJSON_Delete(arr);
       return NULL;
@@ -328,7 +328,7 @@ cJSON *schema_value_from_arg(const struct schema_field *f, const char *arg,
   switch (f->type) {
   case SCHEMA_BOOL:
     if (parse_bool(arg, &b) != 0) {
-      show_text(arg, shown, sizeof(shown));
+      schema_show_text(arg, shown, sizeof(shown));
       sb_err_set(err, SB_ESCHEMA,
                  "%s: expected yes or no (or true/false, 1/0, ya/tidak), "
                  "got %s",
@@ -339,7 +339,7 @@ cJSON *schema_value_from_arg(const struct schema_field *f, const char *arg,
     break;
   case SCHEMA_INT:
     if (parse_int(arg, &n) != 0) {
-      show_text(arg, shown, sizeof(shown));
+      schema_show_text(arg, shown, sizeof(shown));
       sb_err_set(err, SB_ESCHEMA, "%s: expected a whole number, got %s", what,
                  shown);
       return NULL;

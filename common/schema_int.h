@@ -31,27 +31,27 @@ struct list {
 };
 
 /* ASCII-only case-insensitive equality (locale-independent). */
-bool ascii_ieq(const char *a, const char *b);
+bool schema_ascii_ieq(const char *a, const char *b);
 
 /* A name as a message can show it: quoted, non-printable bytes as \xNN. */
-void quote_name(const char *s, char *out, size_t size);
+void schema_quote_name(const char *s, char *out, size_t size);
 
 /* v as JSON text for a message, cut at SHOW_MAX bytes (UTF-8 safe). */
-void show_value(const cJSON *v, char *out, size_t size);
+void schema_show_value(const cJSON *v, char *out, size_t size);
 
-/* s as a quoted JSON string for a message (see show_value). */
-void show_text(const char *s, char *out, size_t size);
+/* s as a quoted JSON string for a message (see schema_show_value). */
+void schema_show_text(const char *s, char *out, size_t size);
 
 /* Appends item to l (", " between items; "..." once l is full). */
-void list_add(struct list *l, const char *item);
+void schema_list_add(struct list *l, const char *item);
 
 /* The allowed values of an enum or enum_list field, as a list. */
-void list_values(const struct schema_field *f, struct list *l);
+void schema_list_values(const struct schema_field *f, struct list *l);
 
 /*
  * True if s is a valid calendar date YYYY-MM-DD (years 0001-9999,
  * Gregorian leap years), nothing before or after.
  */
-bool date_valid(const char *s);
+bool schema_date_valid(const char *s);
 
 #endif

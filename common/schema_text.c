@@ -16,7 +16,7 @@
 #include <string.h>
 
 /* ASCII-only case-insensitive equality (locale-independent). */
-bool ascii_ieq(const char *a, const char *b)
+bool schema_ascii_ieq(const char *a, const char *b)
 {
   for (;; a++, b++) {
     char ca = *a, cb = *b;
@@ -32,7 +32,7 @@ bool ascii_ieq(const char *a, const char *b)
 }
 
 /* A name as a message can show it: quoted, non-printable bytes as \xNN. */
-void quote_name(const char *s, char *out, size_t size)
+void schema_quote_name(const char *s, char *out, size_t size)
 {
   size_t o = 0, i;
   out[o++] = '"';
@@ -52,7 +52,7 @@ void quote_name(const char *s, char *out, size_t size)
 }
 
 /* v as JSON text for a message, cut at SHOW_MAX bytes (UTF-8 safe). */
-void show_value(const cJSON *v, char *out, size_t size)
+void schema_show_value(const cJSON *v, char *out, size_t size)
 {
   char *p = cJSON_PrintUnformatted(v);
   size_t len;
@@ -72,19 +72,19 @@ void show_value(const cJSON *v, char *out, size_t size)
   cJSON_free(p);
 }
 
-/* s as a quoted JSON string for a message (see show_value). */
-void show_text(const char *s, char *out, size_t size)
+/* s as a quoted JSON string for a message (see schema_show_value). */
+void schema_show_text(const char *s, char *out, size_t size)
 {
   cJSON *j = cJSON_CreateString(s);
   if (j == NULL) {
     snprintf(out, size, "(a value)");
     return;
   }
-  show_value(j, out, size);
+  schema_show_value(j, out, size);
   cJSON_Delete(j);
 }
 
-void list_add(struct list *l, const char *item)
+void schema_list_add(struct list *l, const char *item)
 {
   int n;
   if (l->full)
@@ -102,21 +102,21 @@ void list_add(struct list *l, const char *item)
   l->len += (size_t)n;
 }
 
-void list_values(const struct schema_field *f, struct list *l)
+void schema_list_values(const struct schema_field *f, struct list *l)
 {
   size_t i;
   l->s[0] = '\0';
   l->len = 0;
   l->full = false;
   for (i = 0; i < f->nvalues; i++)
-    list_add(l, f->values[i]);
+    schema_list_add(l, f->values[i]);
 }
 
 /*
  * True if s is a valid calendar date YYYY-MM-DD (years 0001-9999,
  * Gregorian leap years), nothing before or after.
  */
-bool date_valid(const char *s)
+bool schema_date_valid(const char *s)
 {
   static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   int i, y, m, d, last;

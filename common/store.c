@@ -147,7 +147,7 @@ int store_sqlerr(const struct store *s, int rc, const char *what,
 }
 
 /* Resets a statement after use (its error, if any, was already seen). */
-void stmt_done(sqlite3_stmt *st)
+void store_stmt_done(sqlite3_stmt *st)
 {
   sqlite3_reset(st);
   sqlite3_clear_bindings(st);
@@ -168,7 +168,7 @@ int store_run(struct store *s, int which, const char *what, struct sb_err *err)
   int ret = 0;
   if (rc != SQLITE_DONE)
     ret = store_sqlerr(s, rc, what, err);
-  stmt_done(st);
+  store_stmt_done(st);
   return ret;
 }
 
@@ -375,7 +375,7 @@ fail:
 static int store_load_meta(struct store *s, struct sb_err *err)
 {
   char *replica = NULL;
-  int rc = meta_read(s, "replica", &replica, err);
+  int rc = store_meta_read(s, "replica", &replica, err);
 
   if (rc == SB_ENOTFOUND)
     return sb_err_set(err, SB_ECORRUPT, "store %s has no replica id", s->path);
@@ -390,7 +390,7 @@ static int store_load_meta(struct store *s, struct sb_err *err)
   memcpy(s->replica, replica, sizeof(s->replica));
   free(replica);
 
-  rc = meta_read(s, "schema", &s->schema, err);
+  rc = store_meta_read(s, "schema", &s->schema, err);
   if (rc == SB_ENOTFOUND)
     return sb_err_set(err, SB_ECORRUPT, "store %s has no schema", s->path);
   if (rc != 0)
@@ -513,7 +513,7 @@ static int store_init_file(struct store *s, const char *schema_json,
   char hlc_text[24];
   int v, rc;
 
-  if (replica_id_new(s->replica) != 0)
+  if (uuid_replica_id_new(s->replica) != 0)
     return sb_err_set(err, SB_EIO, "cannot make a replica id for %s: %s",
                       s->path, "no randomness from the OS");
   s->schema = strdup(schema_json);
@@ -537,11 +537,11 @@ static int store_init_file(struct store *s, const char *schema_json,
   snprintf(hlc_text, sizeof(hlc_text), "%llu",
            (unsigned long long)s->clock.last);
   if (rc == 0)
-    rc = meta_write(s, "replica", s->replica, err);
+    rc = store_meta_write(s, "replica", s->replica, err);
   if (rc == 0)
-    rc = meta_write(s, "schema", s->schema, err);
+    rc = store_meta_write(s, "schema", s->schema, err);
   if (rc == 0)
-    rc = meta_write(s, "hlc", hlc_text, err);
+    rc = store_meta_write(s, "hlc", hlc_text, err);
   if (rc == 0)
     rc = store_run(s, ST_COMMIT, "creating the store", err);
   if (rc != 0 && !sqlite3_get_autocommit(s->db))

@@ -34,7 +34,7 @@ int store_walk_text(struct store *s, sqlite3_stmt *st, store_text_fn fn,
   }
   rc = rc == SQLITE_DONE ? 0 : store_sqlerr(s, rc, "reading records", err);
 done:
-  stmt_done(st);
+  store_stmt_done(st);
   return rc;
 }
 
@@ -69,7 +69,7 @@ static int store_walk(struct store *s, sqlite3_stmt *st, store_record_fn fn,
 }
 
 /* Binds the "seq > since" of the changes statement. */
-void bind_since(sqlite3_stmt *st, uint64_t since)
+void store_bind_since(sqlite3_stmt *st, uint64_t since)
 {
   if (since > INT64_MAX)
     since = INT64_MAX;
@@ -77,7 +77,7 @@ void bind_since(sqlite3_stmt *st, uint64_t since)
 }
 
 /* The walking statements are shared: fn must not start another walk. */
-int check_not_nested(struct store *s, sqlite3_stmt *st, struct sb_err *err)
+int store_check_not_nested(struct store *s, sqlite3_stmt *st, struct sb_err *err)
 {
   if (sqlite3_stmt_busy(st))
     return sb_err_set(err, SB_EINVAL,
@@ -89,7 +89,7 @@ int store_each(struct store *s, const char *collection, store_record_fn fn,
                void *ctx, struct sb_err *err)
 {
   sqlite3_stmt *st = s->st[collection != NULL ? ST_EACH_COLL : ST_EACH_ALL];
-  int rc = check_not_nested(s, st, err);
+  int rc = store_check_not_nested(s, st, err);
 
   if (rc != 0)
     return rc;
@@ -102,11 +102,11 @@ int store_changes(struct store *s, uint64_t since, store_record_fn fn,
                   void *ctx, struct sb_err *err)
 {
   sqlite3_stmt *st = s->st[ST_CHANGES];
-  int rc = check_not_nested(s, st, err);
+  int rc = store_check_not_nested(s, st, err);
 
   if (rc != 0)
     return rc;
-  bind_since(st, since);
+  store_bind_since(st, since);
   return store_walk(s, st, fn, ctx, err);
 }
 
@@ -114,10 +114,10 @@ int store_changes_text(struct store *s, uint64_t since, store_text_fn fn,
                        void *ctx, struct sb_err *err)
 {
   sqlite3_stmt *st = s->st[ST_CHANGES];
-  int rc = check_not_nested(s, st, err);
+  int rc = store_check_not_nested(s, st, err);
 
   if (rc != 0)
     return rc;
-  bind_since(st, since);
+  store_bind_since(st, since);
   return store_walk_text(s, st, fn, ctx, err);
 }

@@ -58,7 +58,7 @@ int store_sqlerr(const struct store *s, int rc, const char *what,
                  struct sb_err *err);
 
 /* Resets a statement after use (its error, if any, was already seen). */
-void stmt_done(sqlite3_stmt *st);
+void store_stmt_done(sqlite3_stmt *st);
 
 /* After a failed write: SQLite may have rolled the transaction back. */
 void store_tx_check(struct store *s);
@@ -73,11 +73,11 @@ int store_script(struct store *s, const char *sql, const char *what,
 /* --- store_meta.c: the meta table -------------------------------------- */
 
 /* meta[key] as a malloc'd string; SB_ENOTFOUND (no message) if absent. */
-int meta_read(struct store *s, const char *key, char **value,
+int store_meta_read(struct store *s, const char *key, char **value,
               struct sb_err *err);
 
 /* Sets meta[key] = value (inside the caller's transaction, if any). */
-int meta_write(struct store *s, const char *key, const char *value,
+int store_meta_write(struct store *s, const char *key, const char *value,
                struct sb_err *err);
 
 /* Takes the stored HLC into the in-memory clock (it never goes back). */
@@ -86,7 +86,7 @@ int store_load_hlc(struct store *s, struct sb_err *err);
 /* --- store_records.c: one record's row --------------------------------- */
 
 /* Checks (collection, id) before they reach SQL or record_init. */
-int check_key(const char *collection, const char *id, struct sb_err *err);
+int store_check_key(const char *collection, const char *id, struct sb_err *err);
 
 /*
  * Decodes a stored state into r, checking it holds the key of its row.
@@ -103,9 +103,9 @@ int store_walk_text(struct store *s, sqlite3_stmt *st, store_text_fn fn,
                     void *ctx, struct sb_err *err);
 
 /* Binds the "seq > since" of the changes statement. */
-void bind_since(sqlite3_stmt *st, uint64_t since);
+void store_bind_since(sqlite3_stmt *st, uint64_t since);
 
 /* The walking statements are shared: fn must not start another walk. */
-int check_not_nested(struct store *s, sqlite3_stmt *st, struct sb_err *err);
+int store_check_not_nested(struct store *s, sqlite3_stmt *st, struct sb_err *err);
 
 #endif

@@ -28,7 +28,7 @@ static bool parse_u64(const char *text, uint64_t *out)
 }
 
 /* meta[key] as a malloc'd string; SB_ENOTFOUND (no message) if absent. */
-int meta_read(struct store *s, const char *key, char **value,
+int store_meta_read(struct store *s, const char *key, char **value,
               struct sb_err *err)
 {
   sqlite3_stmt *st = s->st[ST_META_GET];
@@ -49,11 +49,11 @@ int meta_read(struct store *s, const char *key, char **value,
   } else {
     rc = store_sqlerr(s, rc, "reading meta", err);
   }
-  stmt_done(st);
+  store_stmt_done(st);
   return rc;
 }
 
-int meta_write(struct store *s, const char *key, const char *value,
+int store_meta_write(struct store *s, const char *key, const char *value,
                struct sb_err *err)
 {
   sqlite3_stmt *st = s->st[ST_META_SET];
@@ -71,7 +71,7 @@ int store_load_hlc(struct store *s, struct sb_err *err)
 {
   char *text = NULL;
   uint64_t ts;
-  int rc = meta_read(s, "hlc", &text, err);
+  int rc = store_meta_read(s, "hlc", &text, err);
 
   if (rc == SB_ENOTFOUND)
     return sb_err_set(err, SB_ECORRUPT, "store %s has no clock (meta hlc)",
@@ -91,7 +91,7 @@ int store_load_hlc(struct store *s, struct sb_err *err)
 int store_meta_get(struct store *s, const char *key, char **value,
                    struct sb_err *err)
 {
-  int rc = meta_read(s, key, value, err);
+  int rc = store_meta_read(s, key, value, err);
   if (rc == SB_ENOTFOUND)
     sb_err_set(err, rc, "no setting %s in store %s", key, s->path);
   return rc;
@@ -112,7 +112,7 @@ int store_meta_set(struct store *s, const char *key, const char *value,
     if (copy == NULL)
       return sb_err_set(err, SB_ENOMEM, "out of memory setting %s", key);
   }
-  rc = meta_write(s, key, value, err);
+  rc = store_meta_write(s, key, value, err);
   if (rc == 0 && copy != NULL) {
     free(s->schema);
     s->schema = copy;

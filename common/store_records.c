@@ -14,9 +14,9 @@
 #include <string.h>
 
 /* Checks (collection, id) before they reach SQL or record_init. */
-int check_key(const char *collection, const char *id, struct sb_err *err)
+int store_check_key(const char *collection, const char *id, struct sb_err *err)
 {
-  if (collection == NULL || !name_valid(collection))
+  if (collection == NULL || !record_name_valid(collection))
     return sb_err_set(err, SB_EINVAL, "invalid collection name \"%s\"",
                       collection != NULL ? collection : "(null)");
   if (id == NULL || !record_id_valid(id))
@@ -60,7 +60,7 @@ int store_get(struct store *s, const char *collection, const char *id,
   int rc;
 
   record_release(r);
-  rc = check_key(collection, id, err);
+  rc = store_check_key(collection, id, err);
   if (rc != 0)
     return rc;
   sqlite3_bind_text(st, 1, collection, -1, SQLITE_STATIC);
@@ -79,7 +79,7 @@ int store_get(struct store *s, const char *collection, const char *id,
   } else {
     rc = store_sqlerr(s, rc, "reading a record", err);
   }
-  stmt_done(st);
+  store_stmt_done(st);
   if (rc != 0) {
     record_release(r);
     record_init(r, collection, id);
@@ -112,7 +112,7 @@ static int store_write(struct store *s, int which, const struct record *r,
     return sb_err_set(err, SB_EINVAL,
                       "store %s: writing %s/%s outside a transaction", s->path,
                       r->collection, r->id);
-  rc = check_key(r->collection, r->id, err);
+  rc = store_check_key(r->collection, r->id, err);
   if (rc != 0)
     return rc;
   if (len > SB_RECORD_MAX)
@@ -153,7 +153,7 @@ int store_get_text(struct store *s, const char *collection, const char *id,
   *text = NULL;
   *len = 0;
   *seq = 0;
-  rc = check_key(collection, id, err);
+  rc = store_check_key(collection, id, err);
   if (rc != 0)
     return rc;
   sqlite3_bind_text(st, 1, collection, -1, SQLITE_STATIC);
@@ -181,7 +181,7 @@ int store_get_text(struct store *s, const char *collection, const char *id,
   } else {
     rc = store_sqlerr(s, rc, "reading a record", err);
   }
-  stmt_done(st);
+  store_stmt_done(st);
   return rc;
 }
 
@@ -205,6 +205,6 @@ int store_count(struct store *s, const char *collection,
   } else {
     rc = store_sqlerr(s, rc, "counting records", err);
   }
-  stmt_done(st);
+  store_stmt_done(st);
   return rc;
 }

@@ -14,11 +14,11 @@ int store_pending_text(struct store *s, uint64_t after, unsigned limit,
                        store_text_fn fn, void *ctx, struct sb_err *err)
 {
   sqlite3_stmt *st = s->st[ST_PENDING];
-  int rc = check_not_nested(s, st, err);
+  int rc = store_check_not_nested(s, st, err);
 
   if (rc != 0)
     return rc;
-  bind_since(st, after);
+  store_bind_since(st, after);
   sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
   return store_walk_text(s, st, fn, ctx, err);
 }
@@ -57,7 +57,7 @@ int store_rejected_each(struct store *s, store_text_fn fn, void *ctx,
                         struct sb_err *err)
 {
   sqlite3_stmt *st = s->st[ST_REJECTED];
-  int rc = check_not_nested(s, st, err);
+  int rc = store_check_not_nested(s, st, err);
 
   if (rc != 0)
     return rc;

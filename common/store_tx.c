@@ -25,7 +25,7 @@ static int store_load_seq(struct store *s, struct sb_err *err)
   } else {
     rc = store_sqlerr(s, rc, "reading the change sequence", err);
   }
-  stmt_done(st);
+  store_stmt_done(st);
   return rc;
 }
 
@@ -93,7 +93,7 @@ int store_commit(struct store *s, struct sb_err *err)
                       s->path);
   snprintf(hlc_text, sizeof(hlc_text), "%llu",
            (unsigned long long)s->clock.last);
-  rc = meta_write(s, "hlc", hlc_text, err);
+  rc = store_meta_write(s, "hlc", hlc_text, err);
   if (rc == 0) {
     rc = store_run(s, ST_COMMIT, "committing", err);
     store_tx_check(s);

@@ -52,7 +52,7 @@ static int change_apply(const struct update_io *io,
     rc = record_merge(r, ch->remote);
     if (rc != 0)
       return sb_err_set(err, rc, "merging %s/%s: %s", r->collection, r->id,
-                        sb_strerror(rc));
+                        sb_err_str(rc));
     return 0;
   }
   return sb_err_set(err, SB_EINVAL, "unknown update %d", (int)ch->op);

@@ -16,7 +16,7 @@
 #include <sys/random.h>
 #include <time.h>
 
-int rand_bytes(void *buf, size_t n)
+int uuid_rand_bytes(void *buf, size_t n)
 {
   unsigned char *p = buf;
   while (n > 0) {
@@ -42,14 +42,14 @@ static void hex(char *out, const unsigned char *b, size_t n)
   }
 }
 
-int uuid7_new(char out[UUID_STR_LEN + 1])
+int uuid_v7_new(char out[UUID_STR_LEN + 1])
 {
   unsigned char b[16];
   struct timespec now;
   uint64_t ms;
   int i;
 
-  if (rand_bytes(b, sizeof(b)) != 0)
+  if (uuid_rand_bytes(b, sizeof(b)) != 0)
     return SB_EIO;
   clock_gettime(CLOCK_REALTIME, &now);
   ms = (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
@@ -86,10 +86,10 @@ bool uuid_valid(const char *s)
   return s[UUID_STR_LEN] == '\0';
 }
 
-int replica_id_new(char out[17])
+int uuid_replica_id_new(char out[17])
 {
   unsigned char b[8];
-  if (rand_bytes(b, sizeof(b)) != 0)
+  if (uuid_rand_bytes(b, sizeof(b)) != 0)
     return SB_EIO;
   hex(out, b, sizeof(b));
   out[16] = '\0';

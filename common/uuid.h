@@ -7,15 +7,15 @@
 #define UUID_STR_LEN 36 /* without the NUL */
 
 /* Fills buf with n bytes from getrandom(2). Returns 0 or SB_EIO. */
-int rand_bytes(void *buf, size_t n);
+int uuid_rand_bytes(void *buf, size_t n);
 
 /* Writes a new lowercase UUIDv7 (RFC 9562) and a NUL to out. 0 or SB_EIO. */
-int uuid7_new(char out[UUID_STR_LEN + 1]);
+int uuid_v7_new(char out[UUID_STR_LEN + 1]);
 
 /* True if s is a UUID in the canonical 8-4-4-4-12 lowercase-hex form. */
 bool uuid_valid(const char *s);
 
 /* Writes a new random replica id (16 lowercase hex digits) to out. */
-int replica_id_new(char out[17]);
+int uuid_replica_id_new(char out[17]);
 
 #endif

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-bool replica_id_valid(const char *s)
+bool vv_replica_id_valid(const char *s)
 {
   size_t n = 0;
   for (; s[n] != '\0'; n++) {
@@ -29,7 +29,7 @@ bool replica_id_valid(const char *s)
   return n > 0;
 }
 
-int dot_cmp(const struct dot *a, const struct dot *b)
+int vv_dot_cmp(const struct dot *a, const struct dot *b)
 {
   int c = strcmp(a->replica, b->replica);
   if (c != 0)
@@ -99,7 +99,7 @@ int vv_set(struct vv *vv, const char *replica, uint64_t counter)
   bool found;
   size_t i;
 
-  if (!replica_id_valid(replica))
+  if (!vv_replica_id_valid(replica))
     return SB_EINVAL;
   i = find(vv, replica, &found);
   if (found) {
@@ -237,7 +237,7 @@ int vv_from_json(struct vv *vv, const cJSON *json, struct sb_err *err)
   if (!cJSON_IsObject(json))
     return sb_err_set(err, SB_EINVAL, "version vector must be an object");
   for (c = json->child; c != NULL; c = c->next) {
-    if (!replica_id_valid(c->string)) {
+    if (!vv_replica_id_valid(c->string)) {
       vv_release(vv);
       return sb_err_set(err, SB_EINVAL,
                         "version vector: bad replica id \"%.40s\"", c->string);

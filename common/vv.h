@@ -40,10 +40,10 @@ struct vv {
 enum vv_order { VV_EQUAL, VV_BEFORE, VV_AFTER, VV_CONCURRENT };
 
 /* True if s is a well-formed replica id. */
-bool replica_id_valid(const char *s);
+bool vv_replica_id_valid(const char *s);
 
 /* Orders dots by replica id, then counter. */
-int dot_cmp(const struct dot *a, const struct dot *b);
+int vv_dot_cmp(const struct dot *a, const struct dot *b);
 
 /* Sets up an empty vector; allocates nothing. */
 void vv_init(struct vv *vv);

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-char *proto_error_encode(enum proto_err code, long record, const char *message)
+char *error_encode(enum proto_err code, long record, const char *message)
 {
   cJSON *j = cJSON_CreateObject(), *e;
   const char *name;
@@ -75,7 +75,7 @@ static int envelope_read(struct proto_error *out, const cJSON *e,
   return 0;
 }
 
-int proto_error_decode(struct proto_error *e, const char *body, size_t len,
+int error_decode(struct proto_error *e, const char *body, size_t len,
                        struct sb_err *err)
 {
   struct proto_error got;

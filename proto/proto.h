@@ -113,11 +113,11 @@ struct proto_error {
 /* Encodes an envelope (malloc'd, NULL on ENOMEM). An unknown code is sent
  * as "internal", an empty message as the code's name, a record outside
  * 0..PROTO_MAX_BATCH-1 not at all. */
-char *proto_error_encode(enum proto_err code, long record, const char *message);
+char *error_encode(enum proto_err code, long record, const char *message);
 
 /* Decodes an envelope into *e; SB_EPROTOCOL (err says why) if body is not
  * one, including a "record" that is not an integer 0..PROTO_MAX_BATCH-1. */
-int proto_error_decode(struct proto_error *e, const char *body, size_t len,
+int error_decode(struct proto_error *e, const char *body, size_t len,
                        struct sb_err *err);
 
 #endif

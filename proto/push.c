@@ -171,7 +171,7 @@ static int result_decode(struct push_result *r, const cJSON *j,
   rc = get_text(j, "collection", r->collection, sizeof(r->collection), err);
   if (rc != 0)
     return rc;
-  if (!name_valid(r->collection))
+  if (!record_name_valid(r->collection))
     return sb_err_set(err, SB_EPROTOCOL, "bad \"collection\" \"%s\"",
                       r->collection);
   rc = get_text(j, "id", r->id, sizeof(r->id), err);

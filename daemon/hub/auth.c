@@ -33,7 +33,7 @@ static void to_hex(const unsigned char *in, size_t n, char *out)
 int auth_token_new(char token[AUTH_TOKEN_LEN + 1])
 {
   unsigned char raw[AUTH_TOKEN_LEN / 2];
-  int rc = rand_bytes(raw, sizeof(raw));
+  int rc = uuid_rand_bytes(raw, sizeof(raw));
   if (rc != 0)
     return rc;
   to_hex(raw, sizeof(raw), token);
@@ -130,7 +130,7 @@ int auth_check(struct hub_store *hs, const char *authorization,
              d.name);
     return 0;
   }
-  if (replica == NULL || !replica_id_valid(replica)) {
+  if (replica == NULL || !vv_replica_id_valid(replica)) {
     *outcome = AUTH_MALFORMED;
     if (replica == NULL)
       snprintf(message, message_size, "no Sambang-Replica header");

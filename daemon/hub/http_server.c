@@ -53,7 +53,7 @@ struct http_req {
   bool overflow;
   bool final;     /* on_request was called */
   bool suspended; /* on the srv->suspended list */
-  bool replied;   /* http_reply was called */
+  bool replied;   /* http_server_reply was called */
   bool failed;    /* the reply could not be made: close */
   struct MHD_Response *pending;
   unsigned status;
@@ -273,7 +273,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
   s->active--;
 }
 
-int http_reply(struct http_req *req, unsigned status, const char *content_type,
+int http_server_reply(struct http_req *req, unsigned status, const char *content_type,
                char *body, size_t len, const char *const *headers)
 {
   struct MHD_Response *r;
@@ -321,58 +321,58 @@ int http_reply(struct http_req *req, unsigned status, const char *content_type,
 
 /* --- accessors --------------------------------------------------------- */
 
-const char *http_req_method(const struct http_req *req)
+const char *http_server_req_method(const struct http_req *req)
 {
   return req->method;
 }
 
-const char *http_req_path(const struct http_req *req)
+const char *http_server_req_path(const struct http_req *req)
 {
   return req->path;
 }
 
-const char *http_req_header(const struct http_req *req, const char *name)
+const char *http_server_req_header(const struct http_req *req, const char *name)
 {
   return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
-const char *http_req_query(const struct http_req *req, const char *name)
+const char *http_server_req_query(const struct http_req *req, const char *name)
 {
   return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
-const char *http_req_body(const struct http_req *req, size_t *len)
+const char *http_server_req_body(const struct http_req *req, size_t *len)
 {
   *len = req->body.len;
   return req->body.p != NULL ? req->body.p : "";
 }
 
-bool http_req_overflow(const struct http_req *req)
+bool http_server_req_overflow(const struct http_req *req)
 {
   return req->overflow;
 }
 
-uint64_t http_req_start_ns(const struct http_req *req)
+uint64_t http_server_req_start_ns(const struct http_req *req)
 {
   return req->start_ns;
 }
 
-unsigned http_req_status(const struct http_req *req)
+unsigned http_server_req_status(const struct http_req *req)
 {
   return req->status;
 }
 
-size_t http_req_reply_bytes(const struct http_req *req)
+size_t http_server_req_reply_bytes(const struct http_req *req)
 {
   return req->bytes;
 }
 
-void *http_req_data(const struct http_req *req)
+void *http_server_req_data(const struct http_req *req)
 {
   return req->data;
 }
 
-void http_req_set_data(struct http_req *req, void *data)
+void http_server_req_set_data(struct http_req *req, void *data)
 {
   req->data = data;
 }

@@ -12,13 +12,13 @@
  *                    (an early error: 404, 405, 413...), which ends the
  *                    request without reading the body;
  *   the body is read and kept up to max_body bytes (more is drained and
- *   dropped, and http_req_overflow() turns true);
+ *   dropped, and http_server_req_overflow() turns true);
  *   on_request(req)  once, with the whole body: reply at once with
- *                    http_reply, or later (e.g. after work off the loop):
- *                    the connection is then suspended until http_reply,
+ *                    http_server_reply, or later (e.g. after work off the loop):
+ *                    the connection is then suspended until http_server_reply,
  *                    which resumes it. A declared Content-Length over
  *                    max_body calls on_request in the headers phase with
- *                    http_req_overflow() true: reply at once then;
+ *                    http_server_req_overflow() true: reply at once then;
  *   on_done(req)     once, when the reply was sent or the connection is
  *                    gone; req is freed after it returns.
  * Replies are queued only in the final handler call, so keep-alive holds.
@@ -73,29 +73,29 @@ unsigned http_server_active(const struct http_server *s);
 void http_server_stop(struct http_server *s);
 
 /* The request's method ("GET") and path (without the query). */
-const char *http_req_method(const struct http_req *req);
-const char *http_req_path(const struct http_req *req);
+const char *http_server_req_method(const struct http_req *req);
+const char *http_server_req_path(const struct http_req *req);
 
 /* A request header (case-insensitive name) or query parameter, or NULL. */
-const char *http_req_header(const struct http_req *req, const char *name);
-const char *http_req_query(const struct http_req *req, const char *name);
+const char *http_server_req_header(const struct http_req *req, const char *name);
+const char *http_server_req_query(const struct http_req *req, const char *name);
 
 /* The body (NUL-terminated, *len bytes; "" if none). */
-const char *http_req_body(const struct http_req *req, size_t *len);
+const char *http_server_req_body(const struct http_req *req, size_t *len);
 
 /* True if the body was larger than max_body (its content was dropped). */
-bool http_req_overflow(const struct http_req *req);
+bool http_server_req_overflow(const struct http_req *req);
 
 /* The time the request arrived (uv_hrtime, nanoseconds). */
-uint64_t http_req_start_ns(const struct http_req *req);
+uint64_t http_server_req_start_ns(const struct http_req *req);
 
 /* The status and body bytes of the reply (valid in on_done; 0 if none). */
-unsigned http_req_status(const struct http_req *req);
-size_t http_req_reply_bytes(const struct http_req *req);
+unsigned http_server_req_status(const struct http_req *req);
+size_t http_server_req_reply_bytes(const struct http_req *req);
 
 /* The application's per-request pointer (NULL until set). */
-void *http_req_data(const struct http_req *req);
-void http_req_set_data(struct http_req *req, void *data);
+void *http_server_req_data(const struct http_req *req);
+void http_server_req_set_data(struct http_req *req, void *data);
 
 /*
  * Replies to req: status, Content-Type, body (malloc'd, taken over even on
@@ -104,7 +104,7 @@ void http_req_set_data(struct http_req *req, void *data);
  * the loop thread. SB_ENOMEM if the reply cannot be made (the connection
  * is then closed).
  */
-int http_reply(struct http_req *req, unsigned status, const char *content_type,
+int http_server_reply(struct http_req *req, unsigned status, const char *content_type,
                char *body, size_t len, const char *const *headers);
 
 #endif

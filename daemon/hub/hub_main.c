@@ -10,6 +10,7 @@
 #include "compat.h"
 
 #include "auth.h"
+#include "exitcode.h"
 #include "hlc.h"
 #include "hub_server.h"
 #include "hub_store.h"
@@ -27,12 +28,6 @@
 #include <sys/resource.h>
 #include <time.h>
 #include <uv.h>
-
-#define EXIT_USAGE 2
-#define EXIT_NOTFOUND 3
-#define EXIT_INVALID 4
-#define EXIT_LOCKED 5
-#define EXIT_UNUSABLE 6
 
 #define DB_ENV "SAMBANG_HUB_DB"
 
@@ -104,39 +99,12 @@ static const char usage_device[] =
     "(UTC), separated by tabs.\n"
     "revoke: the device's token is refused from now on.\n";
 
-static int exit_code(int rc)
-{
-  switch (rc) {
-  case 0:
-    return 0;
-  case SB_ENOTFOUND:
-    return EXIT_NOTFOUND;
-  case SB_EINVAL:
-  case SB_EJSON:
-  case SB_EUTF8:
-  case SB_ETOOBIG:
-  case SB_ESCHEMA:
-    return EXIT_INVALID;
-  case SB_EBUSY:
-    return EXIT_LOCKED;
-  case SB_ENOTSTORE:
-  case SB_ECORRUPT:
-  case SB_EVERSION:
-  case SB_EREADONLY:
-  case SB_EFULL:
-  case SB_EIO:
-    return EXIT_UNUSABLE;
-  default:
-    return EXIT_FAILURE;
-  }
-}
-
 /* Prints the error and returns the exit code for rc. */
 static int fail(int rc, const struct sb_err *err)
 {
   fprintf(stderr, "sambang-hub: %s\n",
-          err->msg[0] != '\0' ? err->msg : sb_strerror(rc));
-  return exit_code(rc);
+          err->msg[0] != '\0' ? err->msg : sb_err_str(rc));
+  return exitcode_from_err(rc);
 }
 
 static int usage_error(const char *usage, const char *fmt, ...)
@@ -150,7 +118,7 @@ static int usage_error(const char *usage, const char *fmt, ...)
   vfprintf(stderr, fmt, ap);
   va_end(ap);
   fprintf(stderr, "\n%s", usage);
-  return EXIT_USAGE;
+  return EXITCODE_USAGE;
 }
 
 static bool is_help(const char *arg)
@@ -224,7 +192,7 @@ out:
 
 /* --- commands ---------------------------------------------------------- */
 
-static int cmd_init(const char *db, int argc, char **argv)
+static int hub_cmd_init(const char *db, int argc, char **argv)
 {
   struct sb_err err = {0};
   struct hub_store *hs = NULL;
@@ -270,7 +238,7 @@ static int print_record(const struct record *r, uint64_t seq, void *ctx)
   return 0;
 }
 
-static int cmd_export(const char *db, int argc, char **argv)
+static int hub_cmd_export(const char *db, int argc, char **argv)
 {
   struct sb_err err = {0};
   struct hub_store *hs;
@@ -305,19 +273,20 @@ static int print_conflict(const struct record *r, uint64_t seq, void *ctx)
   if (!record_conflicted(r))
     return 0;
   printf("%s\t%s\t", r->collection, r->id);
-  for (i = 0; i < r->nf; i++) {
-    if (r->f[i].n > 1) {
-      printf("%s%s", first ? "" : ",", r->f[i].name);
+  for (i = 0; i < record_nfields(r); i++) {
+    const struct field *f = record_field_at(r, i);
+    if (record_field_nentries(f) > 1) {
+      printf("%s%s", first ? "" : ",", record_field_name(f));
       first = false;
     }
   }
-  if (r->ntomb > 0 && r->nf > 0)
+  if (record_delete_conflict(r))
     printf("%s(deleted)", first ? "" : ",");
   putchar('\n');
   return 0;
 }
 
-static int cmd_conflicts(const char *db, int argc, char **argv)
+static int hub_cmd_conflicts(const char *db, int argc, char **argv)
 {
   struct sb_err err = {0};
   struct hub_store *hs;
@@ -352,7 +321,7 @@ static int print_device(const struct hub_device *d, void *ctx)
   return 0;
 }
 
-static int cmd_device(const char *db, int argc, char **argv)
+static int hub_cmd_device(const char *db, int argc, char **argv)
 {
   struct sb_err err = {0};
   struct hub_store *hs;
@@ -448,7 +417,7 @@ static void raise_fd_limit(void)
   }
 }
 
-static int cmd_serve(const char *db, int argc, char **argv)
+static int hub_cmd_serve(const char *db, int argc, char **argv)
 {
   struct hub_server_cfg cfg;
   struct serve_state st;
@@ -513,7 +482,7 @@ static int cmd_serve(const char *db, int argc, char **argv)
     uv_loop_close(&loop);
     hub_store_close(hs);
     fail(rc, &err);
-    return EXIT_FAILURE; /* not the store's fault: cannot listen */
+    return EXITCODE_FAILURE; /* not the store's fault: cannot listen */
   }
   uv_signal_init(&loop, &st.sigterm);
   uv_signal_init(&loop, &st.sigint);
@@ -572,14 +541,14 @@ int main(int argc, char **argv)
                          DB_ENV);
   }
   if (strcmp(cmd, "init") == 0)
-    return cmd_init(db, argc - i, argv + i);
+    return hub_cmd_init(db, argc - i, argv + i);
   if (strcmp(cmd, "serve") == 0)
-    return cmd_serve(db, argc - i, argv + i);
+    return hub_cmd_serve(db, argc - i, argv + i);
   if (strcmp(cmd, "export") == 0)
-    return cmd_export(db, argc - i, argv + i);
+    return hub_cmd_export(db, argc - i, argv + i);
   if (strcmp(cmd, "conflicts") == 0)
-    return cmd_conflicts(db, argc - i, argv + i);
+    return hub_cmd_conflicts(db, argc - i, argv + i);
   if (strcmp(cmd, "device") == 0)
-    return cmd_device(db, argc - i, argv + i);
+    return hub_cmd_device(db, argc - i, argv + i);
   return usage_error(usage_main, "unknown command %s", cmd);
 }

@@ -37,7 +37,7 @@ struct hub_metrics {
 };
 
 /* The route's label ("push", "changes", ...). */
-const char *hub_route_name(enum hub_route route);
+const char *hub_metrics_route_name(enum hub_route route);
 
 /* Counts one finished request of route with status after seconds. */
 void hub_metrics_request(struct hub_metrics *m, enum hub_route route,

@@ -19,6 +19,7 @@
 #include "hub_routes.h"
 
 #include "gzip.h"
+#include "hub_call.h"
 #include "auth.h"
 #include "log.h"
 #include "proto.h"
@@ -34,7 +35,7 @@
 #define RETRY_BUSY_S 1
 #define RETRY_FAILED_S 30
 
-void hub_reply_release(struct hub_reply *r)
+void hub_routes_reply_release(struct hub_reply *r)
 {
   free(r->body);
   memset(r, 0, sizeof(*r));
@@ -53,7 +54,7 @@ static void reply_error_v(struct hub_reply *r, enum proto_err code, long record,
   vsnprintf(message, sizeof(message), fmt, ap);
   free(r->body);
   r->status = status != 0 ? status : 500;
-  r->body = proto_error_encode(code, record, message);
+  r->body = error_encode(code, record, message);
   r->len = r->body != NULL ? strlen(r->body) : 0;
   r->content_type = JSON_TYPE;
   r->gzip = false;
@@ -65,7 +66,7 @@ static void reply_error_v(struct hub_reply *r, enum proto_err code, long record,
     r->retry_after = RETRY_BUSY_S;
 }
 
-void hub_reply_error(struct hub_reply *r, enum proto_err code, const char *fmt,
+void hub_routes_reply_error(struct hub_reply *r, enum proto_err code, const char *fmt,
                      ...)
 {
   va_list ap;
@@ -75,7 +76,7 @@ void hub_reply_error(struct hub_reply *r, enum proto_err code, const char *fmt,
   va_end(ap);
 }
 
-void hub_reply_record_error(struct hub_reply *r, enum proto_err code,
+void hub_routes_reply_record_error(struct hub_reply *r, enum proto_err code,
                             long record, const char *fmt, ...)
 {
   va_list ap;
@@ -85,12 +86,12 @@ void hub_reply_record_error(struct hub_reply *r, enum proto_err code,
   va_end(ap);
 }
 
-void hub_reply_json(struct hub_reply *r, char *body, bool gzip_ok)
+void hub_routes_reply_json(struct hub_reply *r, char *body, bool gzip_ok)
 {
   size_t len;
 
   if (body == NULL) {
-    hub_reply_error(r, PROTO_ERR_UNAVAILABLE, "the hub is out of memory");
+    hub_routes_reply_error(r, PROTO_ERR_UNAVAILABLE, "the hub is out of memory");
     return;
   }
   len = strlen(body);
@@ -113,9 +114,9 @@ void hub_reply_json(struct hub_reply *r, char *body, bool gzip_ok)
   }
 }
 
-void hub_reply_empty_page(struct hub_reply *r, uint64_t since)
+void hub_routes_reply_empty_page(struct hub_reply *r, uint64_t since)
 {
-  hub_reply_json(r, changes_page_encode(NULL, NULL, 0, false, since), false);
+  hub_routes_reply_json(r, changes_page_encode(NULL, NULL, 0, false, since), false);
 }
 
 /* The reply to a store failure (code and message from err). */
@@ -126,17 +127,17 @@ static void reply_store_error(struct hub_reply *r, int rc,
   case SB_EBUSY:
   case SB_ENOMEM:
     r->retry_after = RETRY_BUSY_S;
-    hub_reply_error(r, PROTO_ERR_UNAVAILABLE, "the hub is busy: %s", err->msg);
+    hub_routes_reply_error(r, PROTO_ERR_UNAVAILABLE, "the hub is busy: %s", err->msg);
     break;
   case SB_EFULL:
   case SB_EREADONLY:
   case SB_EIO:
     r->retry_after = RETRY_FAILED_S;
-    hub_reply_error(r, PROTO_ERR_UNAVAILABLE, "the hub cannot write: %s",
+    hub_routes_reply_error(r, PROTO_ERR_UNAVAILABLE, "the hub cannot write: %s",
                     err->msg);
     break;
   default:
-    hub_reply_error(r, PROTO_ERR_INTERNAL, "the hub failed: %s", err->msg);
+    hub_routes_reply_error(r, PROTO_ERR_INTERNAL, "the hub failed: %s", err->msg);
     break;
   }
   log_msg(LOG_LEVEL_ERROR, "store: %s", err->msg);
@@ -174,21 +175,21 @@ static bool authenticate(struct hub_call *c)
   case AUTH_OK:
     return true;
   case AUTH_UNAUTHORIZED:
-    hub_reply_error(&c->out, PROTO_ERR_UNAUTHORIZED, "%s", message);
+    hub_routes_reply_error(&c->out, PROTO_ERR_UNAUTHORIZED, "%s", message);
     return false;
   case AUTH_REVOKED:
-    hub_reply_error(&c->out, PROTO_ERR_REVOKED, "%s", message);
+    hub_routes_reply_error(&c->out, PROTO_ERR_REVOKED, "%s", message);
     return false;
   case AUTH_REPLICA_MISMATCH:
-    hub_reply_error(&c->out, PROTO_ERR_REPLICA_MISMATCH, "%s", message);
+    hub_routes_reply_error(&c->out, PROTO_ERR_REPLICA_MISMATCH, "%s", message);
     return false;
   case AUTH_MALFORMED:
-    hub_reply_error(&c->out, PROTO_ERR_MALFORMED, "%s", message);
+    hub_routes_reply_error(&c->out, PROTO_ERR_MALFORMED, "%s", message);
     return false;
   case AUTH_ERROR:
     break;
   }
-  hub_reply_error(&c->out, PROTO_ERR_INTERNAL, "authentication failed");
+  hub_routes_reply_error(&c->out, PROTO_ERR_INTERNAL, "authentication failed");
   return false;
 }
 
@@ -270,14 +271,14 @@ void hub_routes_push(struct hub_call *c)
   if (!authenticate(c))
     return;
   if (!json_content_type(c->content_type)) {
-    hub_reply_error(&c->out, PROTO_ERR_UNSUPPORTED_MEDIA_TYPE,
+    hub_routes_reply_error(&c->out, PROTO_ERR_UNSUPPORTED_MEDIA_TYPE,
                     "Content-Type must be application/json (got %.100s)",
                     c->content_type != NULL ? c->content_type : "none");
     return;
   }
   coding = content_coding(c->content_encoding);
   if (coding < 0) {
-    hub_reply_error(&c->out, PROTO_ERR_UNSUPPORTED_MEDIA_TYPE,
+    hub_routes_reply_error(&c->out, PROTO_ERR_UNSUPPORTED_MEDIA_TYPE,
                     "Content-Encoding must be gzip or identity (got %.100s)",
                     c->content_encoding);
     return;
@@ -285,13 +286,13 @@ void hub_routes_push(struct hub_call *c)
   if (coding == 1) {
     rc = gzip_inflate(body, len, PROTO_MAX_BODY, &inflated, &len, &err);
     if (rc == SB_ETOOBIG) {
-      hub_reply_error(&c->out, PROTO_ERR_TOO_LARGE,
+      hub_routes_reply_error(&c->out, PROTO_ERR_TOO_LARGE,
                       "push request: %s (at most %d bytes)", err.msg,
                       PROTO_MAX_BODY);
       return;
     }
     if (rc != 0) {
-      hub_reply_error(&c->out, PROTO_ERR_UNSUPPORTED_MEDIA_TYPE,
+      hub_routes_reply_error(&c->out, PROTO_ERR_UNSUPPORTED_MEDIA_TYPE,
                       "push request: %s", err.msg);
       return;
     }
@@ -300,11 +301,11 @@ void hub_routes_push(struct hub_call *c)
   rc = push_req_decode(&c->push, body, len, &bad, &err);
   free(inflated);
   if (rc == SB_ENOMEM) {
-    hub_reply_error(&c->out, PROTO_ERR_UNAVAILABLE, "the hub is out of memory");
+    hub_routes_reply_error(&c->out, PROTO_ERR_UNAVAILABLE, "the hub is out of memory");
     return;
   }
   if (rc != 0) {
-    hub_reply_record_error(&c->out, PROTO_ERR_MALFORMED, bad, "%s", err.msg);
+    hub_routes_reply_record_error(&c->out, PROTO_ERR_MALFORMED, bad, "%s", err.msg);
     return;
   }
 
@@ -321,13 +322,13 @@ void hub_routes_push_reply(struct hub_call *c)
 
   push_req_release(&c->push);
   if (rc == SB_EAUTH) {
-    hub_reply_record_error(&c->out, PROTO_ERR_FORGED_DOT, c->batch.bad_record,
+    hub_routes_reply_record_error(&c->out, PROTO_ERR_FORGED_DOT, c->batch.bad_record,
                            "%s", c->batch.err.msg);
   } else if (rc != 0) {
     reply_store_error(&c->out, rc, &c->batch.err);
   } else {
     c->stats = c->batch.stats;
-    hub_reply_json(&c->out, push_reply_encode(&c->batch.reply), c->gzip_ok);
+    hub_routes_reply_json(&c->out, push_reply_encode(&c->batch.reply), c->gzip_ok);
   }
   push_reply_release(&c->batch.reply);
 }
@@ -342,10 +343,10 @@ void hub_routes_changes(struct hub_call *c)
     return;
   rc = changes_query_parse(&c->q, c->q_since, c->q_limit, c->q_wait, &err);
   if (rc != 0) {
-    hub_reply_error(&c->out, PROTO_ERR_BAD_QUERY, "%s", err.msg);
+    hub_routes_reply_error(&c->out, PROTO_ERR_BAD_QUERY, "%s", err.msg);
     return;
   }
-  hub_page_init(&page);
+  hub_store_page_init(&page);
   uv_mutex_lock(c->rhs != NULL ? c->rlock : c->lock);
   rc = hub_store_changes(c->rhs != NULL ? c->rhs : c->hs, c->q.since,
                          c->q.limit, &page, &err);
@@ -359,13 +360,13 @@ void hub_routes_changes(struct hub_call *c)
     c->wait_for_change = true;
   } else {
     c->served = page.n;
-    hub_reply_json(&c->out,
+    hub_routes_reply_json(&c->out,
                    changes_page_encode(page.seqs,
                                        (const char *const *)page.states, page.n,
                                        page.more, page.next),
                    c->gzip_ok);
   }
-  hub_page_release(&page);
+  hub_store_page_release(&page);
 }
 
 void hub_routes_health(struct hub_call *c)
@@ -379,9 +380,9 @@ void hub_routes_health(struct hub_call *c)
   uv_mutex_unlock(c->rhs != NULL ? c->rlock : c->lock);
   if (rc != 0) {
     c->out.retry_after = RETRY_FAILED_S;
-    hub_reply_error(&c->out, PROTO_ERR_UNAVAILABLE,
+    hub_routes_reply_error(&c->out, PROTO_ERR_UNAVAILABLE,
                     "the store is not usable: %s", err.msg);
     return;
   }
-  hub_reply_json(&c->out, strdup("{\"status\":\"ok\"}"), false);
+  hub_routes_reply_json(&c->out, strdup("{\"status\":\"ok\"}"), false);
 }

@@ -15,70 +15,10 @@
 
 #include "compat.h"
 
-#include "http_server.h"
-#include "hub_metrics.h"
-#include "hub_store.h"
+#include "hub_call.h"
 #include "proto_err.h"
 
-#include <uv.h>
 
-/* A reply under construction. */
-struct hub_reply {
-  unsigned status;
-  char *body; /* malloc'd */
-  size_t len;
-  const char *content_type;
-  bool gzip;            /* body is gzip'd: Content-Encoding: gzip */
-  bool vary;            /* Vary: Accept-Encoding */
-  unsigned retry_after; /* seconds; 0: no Retry-After */
-  bool www_auth;        /* WWW-Authenticate: Bearer realm="sambang" */
-  const char *allow;    /* Allow: ... (405) */
-  bool close;           /* Connection: close */
-};
-
-struct hub_server;
-
-struct hub_call {
-  struct hub_server *hub;
-  struct http_req *req;
-  enum hub_route route;
-  uv_work_t work;
-  struct hub_store *hs;  /* the writer's connection */
-  uv_mutex_t *lock;      /* held while using hs */
-  struct hub_store *rhs; /* the readers' connection (NULL: use hs) */
-  uv_mutex_t *rlock;     /* held while using rhs */
-
-  /* Inputs, copied on the loop thread (NULL: absent). */
-  char *authorization, *replica, *content_type, *content_encoding;
-  char *q_since, *q_limit, *q_wait;
-  const char *body; /* the request's own buffer, stable while suspended */
-  size_t body_len;
-  bool gzip_ok;    /* the client accepts gzip */
-  uint64_t max_ts; /* newest acceptable timestamp */
-
-  /* Push: the decoded request, merged by the hub's store writer. */
-  struct push_req push;
-  struct hub_push_batch batch;
-  bool to_store;          /* decoded: hand it to the store writer */
-  bool stored;            /* the store writer is done with it */
-  struct hub_call *qnext; /* store writer queues */
-
-  /* Outputs. */
-  struct hub_reply out;
-  struct hub_push_stats stats; /* push */
-  bool committed;              /* push: new seqs were committed */
-  uint64_t last_seq;           /* push, changes: the newest seq seen */
-  size_t served;               /* changes: states in the page */
-  bool wait_for_change;        /* changes: empty page, wait > 0 */
-  struct changes_query q;      /* changes: the parsed query */
-
-  /* Long-poll state (loop thread). */
-  uint64_t deadline_ms; /* uv_now at which to give up waiting */
-  uv_timer_t timer;
-  bool timer_open;
-  bool waiting;
-  struct hub_call *wprev, *wnext;
-};
 
 /*
  * The handlers (threadpool). A push runs in two steps: hub_routes_push
@@ -92,33 +32,26 @@ void hub_routes_push_reply(struct hub_call *c);
 void hub_routes_changes(struct hub_call *c);
 void hub_routes_health(struct hub_call *c);
 
-/*
- * Around a use of the writer's connection from a pool thread (binding a
- * device): the store writer lets it in before its next group, rather
- * than making it wait for groups to come.
- */
-void hub_server_writer_yield_begin(struct hub_server *h);
-void hub_server_writer_yield_end(struct hub_server *h);
 
 /* Fills r with an error envelope: code, its HTTP status (proto_err.h's
  * table; 500 for a code that is never a whole reply), a message for
  * people. */
-void hub_reply_error(struct hub_reply *r, enum proto_err code, const char *fmt,
+void hub_routes_reply_error(struct hub_reply *r, enum proto_err code, const char *fmt,
                      ...) __attribute__((format(printf, 3, 4)));
 
-/* hub_reply_error for a refusal of a whole push request because of its
+/* hub_routes_reply_error for a refusal of a whole push request because of its
  * record number `record` (sent as the envelope's "record"; -1: none). */
-void hub_reply_record_error(struct hub_reply *r, enum proto_err code,
+void hub_routes_reply_record_error(struct hub_reply *r, enum proto_err code,
                             long record, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 /* Fills r with a 200 JSON body (taken over), gzip'd if gzip_ok and worth it. */
-void hub_reply_json(struct hub_reply *r, char *body, bool gzip_ok);
+void hub_routes_reply_json(struct hub_reply *r, char *body, bool gzip_ok);
 
 /* The empty change feed page for cursor since (a long-poll that ran out). */
-void hub_reply_empty_page(struct hub_reply *r, uint64_t since);
+void hub_routes_reply_empty_page(struct hub_reply *r, uint64_t since);
 
 /* Frees the body of r and clears it. */
-void hub_reply_release(struct hub_reply *r);
+void hub_routes_reply_release(struct hub_reply *r);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * hub_server.c - the hub serving HTTP on a libuv loop (see hub_server.h).
  *
- * Each request gets a struct hub_call (hub_routes.h). Early refusals
+ * Each request gets a struct hub_call (hub_call.h). Early refusals
  * (unknown path, wrong method, shutting down, body too large, too many
  * requests at work) are answered on the loop; everything that needs the
  * store runs on libuv's threadpool and is answered from its after-work
@@ -32,6 +32,7 @@
 #include "hub_server.h"
 
 #include "gzip.h"
+#include "hub_call.h"
 #include "hlc.h"
 #include "http_server.h"
 #include "hub_metrics.h"
@@ -120,14 +121,14 @@ static void send_reply(struct hub_call *c)
   headers[n] = NULL;
   r->body = NULL;
   if (r->status == 0)
-    hub_reply_error(r, PROTO_ERR_INTERNAL, "no reply was made");
-  http_reply(c->req, r->status, r->content_type, body, r->len, headers);
+    hub_routes_reply_error(r, PROTO_ERR_INTERNAL, "no reply was made");
+  http_server_reply(c->req, r->status, r->content_type, body, r->len, headers);
 }
 
 static void send_error(struct hub_call *c, enum proto_err code,
                        const char *message)
 {
-  hub_reply_error(&c->out, code, "%s", message);
+  hub_routes_reply_error(&c->out, code, "%s", message);
   send_reply(c);
 }
 
@@ -150,7 +151,7 @@ static void on_work(uv_work_t *w)
     hub_routes_health(c);
     break;
   default:
-    hub_reply_error(&c->out, PROTO_ERR_INTERNAL, "no handler for this route");
+    hub_routes_reply_error(&c->out, PROTO_ERR_INTERNAL, "no handler for this route");
     break;
   }
 }
@@ -195,7 +196,7 @@ static void on_wait_timeout(uv_timer_t *t)
 {
   struct hub_call *c = t->data;
   waiter_unlink(c);
-  hub_reply_empty_page(&c->out, c->q.since);
+  hub_routes_reply_empty_page(&c->out, c->q.since);
   send_reply(c);
 }
 
@@ -208,7 +209,7 @@ static void park(struct hub_call *c)
   if (c->deadline_ms == 0)
     c->deadline_ms = now + (uint64_t)c->q.wait_s * 1000;
   if (h->stopping || now >= c->deadline_ms) {
-    hub_reply_empty_page(&c->out, c->q.since);
+    hub_routes_reply_empty_page(&c->out, c->q.since);
     send_reply(c);
     return;
   }
@@ -454,7 +455,7 @@ static void on_headers(struct http_req *req, void *ctx)
   bool method_ok;
 
   if (c == NULL) {
-    http_reply(req, 503, NULL, NULL, 0, NULL);
+    http_server_reply(req, 503, NULL, NULL, 0, NULL);
     return;
   }
   c->hub = h;
@@ -463,21 +464,21 @@ static void on_headers(struct http_req *req, void *ctx)
   c->lock = &h->lock;
   c->rhs = h->rhs;
   c->rlock = &h->rlock;
-  http_req_set_data(req, c);
+  http_server_req_set_data(req, c);
   c->route =
-      route_of(http_req_path(req), http_req_method(req), &method_ok, &allow);
+      route_of(http_server_req_path(req), http_server_req_method(req), &method_ok, &allow);
   if (h->stopping) {
     c->out.close = true;
     c->out.retry_after = 5;
     send_error(c, PROTO_ERR_UNAVAILABLE, "the hub is shutting down");
   } else if (c->route == HUB_ROUTE_OTHER) {
-    hub_reply_error(&c->out, PROTO_ERR_NOT_FOUND, "no such path: %.200s",
-                    http_req_path(req));
+    hub_routes_reply_error(&c->out, PROTO_ERR_NOT_FOUND, "no such path: %.200s",
+                    http_server_req_path(req));
   } else if (!method_ok) {
     c->out.allow = allow;
-    hub_reply_error(&c->out, PROTO_ERR_METHOD_NOT_ALLOWED,
+    hub_routes_reply_error(&c->out, PROTO_ERR_METHOD_NOT_ALLOWED,
                     "%.20s %.100s is not allowed (use %s)",
-                    http_req_method(req), http_req_path(req), allow);
+                    http_server_req_method(req), http_server_req_path(req), allow);
   }
 }
 
@@ -492,30 +493,30 @@ static bool copy_inputs(struct hub_call *c)
 {
   struct http_req *req = c->req;
 
-  c->body = http_req_body(req, &c->body_len);
-  c->gzip_ok = gzip_accepted(http_req_header(req, "Accept-Encoding"));
+  c->body = http_server_req_body(req, &c->body_len);
+  c->gzip_ok = gzip_accepted(http_server_req_header(req, "Accept-Encoding"));
   c->max_ts = (hlc_wall_ms() + c->hub->cfg.max_future_ms) * HLC_LOGICAL_SPAN +
               (HLC_LOGICAL_SPAN - 1);
-  return copy_value(&c->authorization, http_req_header(req, "Authorization")) &&
-         copy_value(&c->replica, http_req_header(req, PROTO_REPLICA_HEADER)) &&
-         copy_value(&c->content_type, http_req_header(req, "Content-Type")) &&
+  return copy_value(&c->authorization, http_server_req_header(req, "Authorization")) &&
+         copy_value(&c->replica, http_server_req_header(req, PROTO_REPLICA_HEADER)) &&
+         copy_value(&c->content_type, http_server_req_header(req, "Content-Type")) &&
          copy_value(&c->content_encoding,
-                    http_req_header(req, "Content-Encoding")) &&
-         copy_value(&c->q_since, http_req_query(req, "since")) &&
-         copy_value(&c->q_limit, http_req_query(req, "limit")) &&
-         copy_value(&c->q_wait, http_req_query(req, "wait"));
+                    http_server_req_header(req, "Content-Encoding")) &&
+         copy_value(&c->q_since, http_server_req_query(req, "since")) &&
+         copy_value(&c->q_limit, http_server_req_query(req, "limit")) &&
+         copy_value(&c->q_wait, http_server_req_query(req, "wait"));
 }
 
 static void on_request(struct http_req *req, void *ctx)
 {
   struct hub_server *h = ctx;
-  struct hub_call *c = http_req_data(req);
+  struct hub_call *c = http_server_req_data(req);
 
   if (c->out.status != 0) { /* refused in on_headers */
     send_reply(c);
     return;
   }
-  if (http_req_overflow(req)) {
+  if (http_server_req_overflow(req)) {
     char message[128];
     snprintf(message, sizeof(message),
              "the request body is over %d bytes; send smaller batches",
@@ -532,7 +533,7 @@ static void on_request(struct http_req *req, void *ctx)
       send_error(c, PROTO_ERR_UNAVAILABLE, "the hub is out of memory");
       return;
     }
-    http_reply(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, len,
+    http_server_reply(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, len,
                NULL);
     return;
   }
@@ -560,7 +561,7 @@ static void free_call(struct hub_call *c)
   free(c->q_since);
   free(c->q_limit);
   free(c->q_wait);
-  hub_reply_release(&c->out);
+  hub_routes_reply_release(&c->out);
   free(c);
 }
 
@@ -572,13 +573,13 @@ static void on_timer_closed(uv_handle_t *t)
 static void on_done(struct http_req *req, void *ctx)
 {
   struct hub_server *h = ctx;
-  struct hub_call *c = http_req_data(req);
-  double seconds = (double)(uv_hrtime() - http_req_start_ns(req)) / 1e9;
-  unsigned status = http_req_status(req);
+  struct hub_call *c = http_server_req_data(req);
+  double seconds = (double)(uv_hrtime() - http_server_req_start_ns(req)) / 1e9;
+  unsigned status = http_server_req_status(req);
 
-  log_msg(LOG_LEVEL_INFO, "%s %s %u %.1fms %zuB", http_req_method(req),
-          http_req_path(req), status, seconds * 1000,
-          http_req_reply_bytes(req));
+  log_msg(LOG_LEVEL_INFO, "%s %s %u %.1fms %zuB", http_server_req_method(req),
+          http_server_req_path(req), status, seconds * 1000,
+          http_server_req_reply_bytes(req));
   if (c == NULL)
     return;
   hub_metrics_request(&h->m, c->route, status, seconds);
@@ -719,7 +720,7 @@ void hub_server_shutdown(struct hub_server *h, void (*done)(void *ctx),
   while (h->waiters != NULL) {
     struct hub_call *c = h->waiters;
     waiter_unlink(c);
-    hub_reply_empty_page(&c->out, c->q.since);
+    hub_routes_reply_empty_page(&c->out, c->q.since);
     send_reply(c);
   }
   h->drain_deadline =

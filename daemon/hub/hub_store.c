@@ -153,19 +153,19 @@ int hub_store_push(struct hub_store *hs, const char *pusher, uint64_t max_ts,
 
 /* --- change feed ------------------------------------------------------- */
 
-void hub_page_init(struct hub_page *p)
+void hub_store_page_init(struct hub_page *p)
 {
   memset(p, 0, sizeof(*p));
 }
 
-void hub_page_release(struct hub_page *p)
+void hub_store_page_release(struct hub_page *p)
 {
   size_t i;
   for (i = 0; i < p->n; i++)
     free(p->states[i]);
   free(p->states);
   free(p->seqs);
-  hub_page_init(p);
+  hub_store_page_init(p);
 }
 
 struct page_walk {
@@ -206,7 +206,7 @@ int hub_store_changes(struct hub_store *hs, uint64_t since, unsigned limit,
   struct page_walk w = {page, limit, 0};
   int rc;
 
-  hub_page_release(page);
+  hub_store_page_release(page);
   page->next = since;
   if (limit == 0)
     return sb_err_set(err, SB_EINVAL, "a page of 0 changes");
@@ -234,7 +234,7 @@ int hub_store_changes(struct hub_store *hs, uint64_t since, unsigned limit,
   return 0;
 
 fail:
-  hub_page_release(page);
+  hub_store_page_release(page);
   page->next = since;
   return rc;
 }
@@ -252,7 +252,7 @@ int hub_store_each(struct hub_store *hs, store_record_fn fn, void *ctx,
 
 /* --- devices ----------------------------------------------------------- */
 
-bool hub_device_name_valid(const char *s)
+bool hub_store_device_name_valid(const char *s)
 {
   size_t n;
   for (n = 0; s[n] != '\0'; n++) {
@@ -283,7 +283,7 @@ int hub_store_device_add(struct hub_store *hs, const char *name,
 {
   struct hub_device d;
 
-  if (!hub_device_name_valid(name))
+  if (!hub_store_device_name_valid(name))
     return sb_err_set(err, SB_EINVAL,
                       "bad device name \"%.80s\" (1 to %d of A-Z a-z 0-9 "
                       "- _ ., starting with a letter or digit)",
@@ -306,7 +306,7 @@ int hub_store_device_list(struct hub_store *hs, hub_device_fn fn, void *ctx,
 int hub_store_device_revoke(struct hub_store *hs, const char *name,
                             struct sb_err *err)
 {
-  if (!hub_device_name_valid(name))
+  if (!hub_store_device_name_valid(name))
     return sb_err_set(err, SB_ENOTFOUND, "no device called %.80s", name);
   return hs->ops->device_revoke(hs->be, name, err);
 }
@@ -325,7 +325,7 @@ int hub_store_device_bind(struct hub_store *hs, const char *name,
   if (hs->reader)
     return sb_err_set(err, SB_EBUSY,
                       "binding device %s needs the writer's connection", name);
-  if (!replica_id_valid(replica))
+  if (!vv_replica_id_valid(replica))
     return sb_err_set(err, SB_EINVAL, "bad replica id \"%.40s\"", replica);
   return hs->ops->device_bind(hs->be, name, replica, err);
 }

@@ -127,8 +127,8 @@ struct hub_page {
   uint64_t last_seq; /* the newest seq just before the page was read */
 };
 
-void hub_page_init(struct hub_page *p);
-void hub_page_release(struct hub_page *p);
+void hub_store_page_init(struct hub_page *p);
+void hub_store_page_release(struct hub_page *p);
 
 /*
  * Reads at most limit changes with seq > since, in seq order, into page
@@ -153,7 +153,7 @@ struct hub_device {
 };
 
 /* True if s is a well-formed device name. */
-bool hub_device_name_valid(const char *s);
+bool hub_store_device_name_valid(const char *s);
 
 /* Adds a device; SB_EEXISTS if the name or the token hash is taken. */
 int hub_store_device_add(struct hub_store *hs, const char *name,

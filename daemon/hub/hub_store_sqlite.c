@@ -161,11 +161,11 @@ static int device_parse(struct hub_device *d, const char *name,
   replica = cJSON_GetObjectItemCaseSensitive(j, "replica");
   revoked = cJSON_GetObjectItemCaseSensitive(j, "revoked");
   hash = cJSON_GetObjectItemCaseSensitive(j, "token_sha256");
-  if (!hub_device_name_valid(name) ||
+  if (!hub_store_device_name_valid(name) ||
       !json_is_int(created, 0, (int64_t)SB_COUNTER_MAX) ||
       !cJSON_IsString(replica) ||
       (replica->valuestring[0] != '\0' &&
-       !replica_id_valid(replica->valuestring)) ||
+       !vv_replica_id_valid(replica->valuestring)) ||
       !cJSON_IsBool(revoked) || !cJSON_IsString(hash) ||
       !hub_device_hash_valid(hash->valuestring)) {
     rc = sb_err_set(err, SB_ECORRUPT, "device %.64s has a malformed entry",

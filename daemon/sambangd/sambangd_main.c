@@ -13,6 +13,7 @@
 #include "compat.h"
 
 #include "control.h"
+#include "exitcode.h"
 #include "log.h"
 #include "opt.h"
 #include "store.h"
@@ -30,10 +31,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <uv.h>
-
-#define EXIT_USAGE 2
-#define EXIT_LOCKED 5
-#define EXIT_UNUSABLE 6
 
 static const char usage[] =
     "usage: sambangd [--db PATH] [OPTIONS]\n"
@@ -93,7 +90,7 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt,
   vfprintf(stderr, fmt, ap);
   va_end(ap);
   fputs(" (see sambangd --help)\n", stderr);
-  return EXIT_USAGE;
+  return EXITCODE_USAGE;
 }
 
 static int parse_args(int argc, char **argv, struct options *o)
@@ -314,21 +311,29 @@ static void on_signal(uv_signal_t *sig, int signum)
 /* --- main -------------------------------------------------------------------
  */
 
+/*
+ * The exit code for code, as sambangd's --help documents it: the shared
+ * table (exitcode.h) read in the daemon's context. It has no record to
+ * miss and takes no input but its settings, so a missing store is
+ * unusable (6), a bad setting is a usage error (2), and what the table
+ * calls not found or invalid input, or trouble after start-up, is a plain
+ * failure (1).
+ */
 static int exit_for(int code)
 {
   switch (code) {
-  case SB_EBUSY:
-    return EXIT_LOCKED;
   case SB_ENOTFOUND:
+    return EXITCODE_UNUSABLE;
+  case SB_EINVAL:
+    return EXITCODE_USAGE;
+  case SB_EBUSY:
   case SB_ENOTSTORE:
   case SB_ECORRUPT:
   case SB_EVERSION:
   case SB_EREADONLY:
-    return EXIT_UNUSABLE;
-  case SB_EINVAL:
-    return EXIT_USAGE;
+    return exitcode_from_err(code);
   default:
-    return 1;
+    return EXITCODE_FAILURE;
   }
 }
 
@@ -401,7 +406,7 @@ int main(int argc, char **argv)
   uv_loop_init(&d.loop);
   rc = run(&d, &err);
   if (rc != 0)
-    fprintf(stderr, "sambangd: %s\n", err.msg[0] ? err.msg : sb_strerror(rc));
+    fprintf(stderr, "sambangd: %s\n", err.msg[0] ? err.msg : sb_err_str(rc));
   /* Closes whatever is left open (after a failed start). */
   if (d.control != NULL)
     control_close(d.control, NULL, NULL);
@@ -411,7 +416,7 @@ int main(int argc, char **argv)
   sync_free(d.engine);
   uv_loop_close(&d.loop);
   store_close(d.store);
-  sync_unlock(d.lock_fd);
+  sync_lock_release(d.lock_fd);
   free(d.db);
   return rc == 0 ? 0 : exit_for(rc);
 }

@@ -167,7 +167,7 @@ static void attempt_failed(struct sync *s, bool online, bool halt,
  * one, e.g. a proxy's page. */
 static void reply_error(const struct http_reply *r, struct proto_error *e)
 {
-  if (proto_error_decode(e, r->body, r->len, NULL) != 0) {
+  if (error_decode(e, r->body, r->len, NULL) != 0) {
     e->code = PROTO_ERR_UNKNOWN;
     e->record = -1;
     snprintf(e->name, sizeof(e->name), "http_%ld", r->status);
@@ -222,7 +222,7 @@ static void exchange(struct sync *s, struct sync_http *channel,
   rc = sync_http_start(channel, &rq, done, s);
   if (rc != 0)
     attempt_failed(s, false, false, -1, "cannot start a request to %s: %s", url,
-                   sb_strerror(rc));
+                   sb_err_str(rc));
 }
 
 /* Counts an exchange's bytes, on the wire and as JSON. */
@@ -434,22 +434,6 @@ static void push_next(struct sync *s)
 }
 
 /* --- pull ---------------------------------------------------------------- */
-
-/* The greatest timestamp in r, for the HLC. */
-static uint64_t record_max_ts(const struct record *r)
-{
-  uint64_t ts = 0;
-  size_t i, j;
-
-  for (i = 0; i < r->nf; i++)
-    for (j = 0; j < r->f[i].n; j++)
-      if (r->f[i].e[j].ts > ts)
-        ts = r->f[i].e[j].ts;
-  for (i = 0; i < r->ntomb; i++)
-    if (r->tomb[i].ts > ts)
-      ts = r->tomb[i].ts;
-  return ts;
-}
 
 /* The local store for update_apply: a pulled state keeps the row's
  * pending and rejected marks (store_put_remote). */
@@ -792,7 +776,7 @@ int sync_new(uv_loop_t *loop, struct store *store,
     rc = set_base(s, err);
   if (rc == 0)
     rc = load_cursor(s, err);
-  if (rc == 0 && rand_bytes(&s->rng, sizeof(s->rng)) != 0)
+  if (rc == 0 && uuid_rand_bytes(&s->rng, sizeof(s->rng)) != 0)
     rc = sb_err_set(err, SB_EIO, "no randomness from the OS");
   s->rng |= 1;
   if (rc == 0 && ((s->http = sync_http_new(loop)) == NULL ||

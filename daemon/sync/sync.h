@@ -90,7 +90,7 @@ enum sync_phase {
   SYNC_STOPPED  /* sync_stop was called */
 };
 
-const char *sync_phase_name(enum sync_phase p);
+const char *sync_status_phase_name(enum sync_phase p);
 
 struct sync_status {
   enum sync_phase phase;
@@ -176,7 +176,7 @@ char *sync_status_json(const struct sync_status *st);
  * daemon or another sync holds it.
  */
 int sync_lock(const char *db, int *fd, struct sb_err *err);
-void sync_unlock(int fd);
+void sync_lock_release(int fd);
 
 /*
  * Aborts transfers and closes the engine's handles; SYNC_EV_STOPPED is

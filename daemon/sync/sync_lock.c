@@ -37,7 +37,7 @@ int sync_lock(const char *db, int *fd_out, struct sb_err *err)
   return 0;
 }
 
-void sync_unlock(int fd)
+void sync_lock_release(int fd)
 {
   if (fd >= 0)
     close(fd); /* releases the flock */

@@ -9,7 +9,7 @@
 #include <cjson/cJSON.h>
 #include <stdio.h>
 
-const char *sync_phase_name(enum sync_phase p)
+const char *sync_status_phase_name(enum sync_phase p)
 {
   switch (p) {
   case SYNC_IDLE:
@@ -43,7 +43,7 @@ char *sync_status_json(const struct sync_status *st)
   bool ok;
 
   ok = j != NULL &&
-       cJSON_AddStringToObject(j, "phase", sync_phase_name(st->phase)) &&
+       cJSON_AddStringToObject(j, "phase", sync_status_phase_name(st->phase)) &&
        cJSON_AddBoolToObject(j, "online", st->online) &&
        add_u(j, "cycle", st->cycle) &&
        add_u(j, "cycles_done", st->cycles_done) &&

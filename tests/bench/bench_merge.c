@@ -147,10 +147,11 @@ static void run(struct pair *p, size_t n, int rounds, enum scenario s,
     /* The result is what it should be (untimed). */
     for (i = 0; i < n; i++) {
       size_t siblings = 0, f;
-      if (into[i].nf != FIELDS)
+      if (record_nfields(&into[i]) != FIELDS)
         die("merge lost a field");
-      for (f = 0; f < into[i].nf; f++)
-        siblings += into[i].f[f].n > 1;
+      for (f = 0; f < FIELDS; f++)
+        siblings +=
+            record_field_nentries(record_field_at(&into[i], f)) > 1;
       if (siblings != (s == CONCURRENT ? 2 : 0))
         die("unexpected siblings");
       record_release(&into[i]);

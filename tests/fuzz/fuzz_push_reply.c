@@ -1,5 +1,5 @@
 /*
- * fuzz_push_reply.c - push_reply_decode (and proto_error_decode, the other
+ * fuzz_push_reply.c - push_reply_decode (and error_decode, the other
  * reply a pushing device reads) on arbitrary bytes. An accepted reply must
  * survive encode + decode unchanged, and its encoding be a fixed point.
  */
@@ -21,7 +21,7 @@ static bool same_result(const struct push_result *x,
 }
 
 /*
- * proto_error_decode must accept what proto_error_encode makes of it, with
+ * error_decode must accept what error_encode makes of it, with
  * the same code (if known) and record, and a refusal must say why.
  */
 static void check_error_envelope(const uint8_t *data, size_t size)
@@ -31,7 +31,7 @@ static void check_error_envelope(const uint8_t *data, size_t size)
   char *text;
   int rc;
 
-  rc = proto_error_decode(&e, (const char *)data, size, &err);
+  rc = error_decode(&e, (const char *)data, size, &err);
   if (rc != 0) {
     if (rc != SB_EPROTOCOL || err.code != rc || err.msg[0] == '\0')
       abort();
@@ -41,10 +41,10 @@ static void check_error_envelope(const uint8_t *data, size_t size)
       (e.code != PROTO_ERR_UNKNOWN &&
        strcmp(proto_err_name(e.code), e.name) != 0))
     abort();
-  text = proto_error_encode(e.code, e.record, e.message);
+  text = error_encode(e.code, e.record, e.message);
   if (text == NULL)
     abort();
-  if (proto_error_decode(&e2, text, strlen(text), NULL) != 0 ||
+  if (error_decode(&e2, text, strlen(text), NULL) != 0 ||
       e2.record != e.record ||
       e2.code != (e.code == PROTO_ERR_UNKNOWN ? PROTO_ERR_INTERNAL : e.code))
     abort();

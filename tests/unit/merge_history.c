@@ -417,7 +417,7 @@ void for_histories(const char *test, void (*check)(struct history *))
   uint64_t fresh = 0;
   struct history h;
 
-  CHECK_INT(rand_bytes(&fresh, sizeof(fresh)), ==, 0);
+  CHECK_INT(uuid_rand_bytes(&fresh, sizeof(fresh)), ==, 0);
   base = env_u64("SAMBANG_PROPERTY_SEED", fresh % 1000000000000ull);
   iters = env_u64("SAMBANG_PROPERTY_ITERS", DEFAULT_ITERS);
   fprintf(stderr,
@@ -444,7 +444,7 @@ static bool overwritten(const struct history *h, const struct write *w,
   size_t i;
   for (i = 0; i < h->nlog; i++) {
     const struct write *y = &h->log[i];
-    if (dot_cmp(&y->dot, &w->dot) == 0 || !vv_covers(seen, &y->dot) ||
+    if (vv_dot_cmp(&y->dot, &w->dot) == 0 || !vv_covers(seen, &y->dot) ||
         !vv_covers(&y->vv, &w->dot))
       continue;
     /* Any later write drops the tombstones it saw; a put drops the
@@ -462,7 +462,7 @@ static const struct write *find_write(const struct history *h,
   size_t i;
   for (i = 0; i < h->nlog; i++) {
     const struct write *w = &h->log[i];
-    if (dot_cmp(&w->dot, d) == 0 &&
+    if (vv_dot_cmp(&w->dot, d) == 0 &&
         (field == NULL ? w->del : !w->del && strcmp(w->field, field) == 0))
       return w;
   }
@@ -484,7 +484,7 @@ bool holds(const struct record *r, const struct write *w)
     n = f->n;
   }
   for (k = 0; k < n; k++) {
-    if (dot_cmp(&e[k].dot, &w->dot) == 0)
+    if (vv_dot_cmp(&e[k].dot, &w->dot) == 0)
       return true;
   }
   return false;
@@ -527,7 +527,7 @@ void check_against_log(const struct history *h, const struct record *r)
     for (k = 0; k < r->f[i].n; k++) {
       check_entry(h, r, r->f[i].name, &r->f[i].e[k]);
       if (k > 0)
-        CHECK(dot_cmp(&r->f[i].e[k - 1].dot, &r->f[i].e[k].dot) < 0);
+        CHECK(vv_dot_cmp(&r->f[i].e[k - 1].dot, &r->f[i].e[k].dot) < 0);
     }
     if (i > 0)
       CHECK(strcmp(r->f[i - 1].name, r->f[i].name) < 0);
@@ -553,7 +553,7 @@ void check_against_log(const struct history *h, const struct record *r)
       for (j = 0; j < k; j++) {
         const struct write *y = &h->log[j];
         if (!y->del && strcmp(y->field, w->field) == 0 &&
-            dot_cmp(&y->dot, &w->dot) != 0 && vv_covers(&r->vv, &y->dot) &&
+            vv_dot_cmp(&y->dot, &w->dot) != 0 && vv_covers(&r->vv, &y->dot) &&
             !overwritten(h, y, &r->vv))
           CHECK(vv_compare(&y->vv, &w->vv) == VV_CONCURRENT);
       }

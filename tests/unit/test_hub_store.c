@@ -46,10 +46,10 @@ static size_t feed_size(struct hub_store *hs)
 {
   struct hub_page p;
   size_t n;
-  hub_page_init(&p);
+  hub_store_page_init(&p);
   CHECK_INT(hub_store_changes(hs, 0, 1000, &p, NULL), ==, 0);
   n = p.n;
-  hub_page_release(&p);
+  hub_store_page_release(&p);
   return n;
 }
 
@@ -334,7 +334,7 @@ TEST(changes_come_in_pages)
   size_t i;
 
   push_reply_init(&rep);
-  hub_page_init(&p);
+  hub_store_page_init(&p);
   for (i = 0; i < 5; i++) {
     snprintf(id, sizeof(id), "n%zu", i);
     make(&r[i], "notes", id, A, TS, "{\"t\":1}");
@@ -355,7 +355,7 @@ TEST(changes_come_in_pages)
   CHECK_INT(p.n, ==, 0);
   CHECK_INT(p.next, ==, 9);
 
-  hub_page_release(&p);
+  hub_store_page_release(&p);
   push_reply_release(&rep);
   for (i = 0; i < 5; i++)
     record_release(&r[i]);

@@ -44,7 +44,7 @@ TEST(delete_concurrent_with_edit)
   CHECK_STR(a.tomb[0].dot.replica, "A");
   CHECK(record_field(&a, "keep") == NULL); /* the delete had seen it */
   CHECK(record_field(&a, "y") != NULL);
-  CHECK_STR(field_winner(record_field(&a, "x"))->value, "3");
+  CHECK_STR(record_field_winner(record_field(&a, "x"))->value, "3");
   CHECK_INT(record_field(&a, "x")->n, ==, 1);
 
   /* A put that has seen the delete resolves it, everywhere. */
@@ -55,8 +55,8 @@ TEST(delete_concurrent_with_edit)
   CHECK(!record_conflicted(&a));
   CHECK(!record_deleted(&a));
   CHECK_INT(a.ntomb, ==, 0);
-  CHECK_STR(field_winner(record_field(&a, "y"))->value, "4");
-  CHECK_STR(field_winner(record_field(&a, "x"))->value, "3");
+  CHECK_STR(record_field_winner(record_field(&a, "y"))->value, "4");
+  CHECK_STR(record_field_winner(record_field(&a, "x"))->value, "3");
   record_release(&a);
   record_release(&b);
 }
@@ -73,7 +73,7 @@ TEST(delete_that_saw_everything)
   CHECK(record_conflicted(&a));
   CHECK_INT(record_field(&a, "x")->n, ==, 2);
   /* Same ts: the greater dot wins. */
-  CHECK_STR(field_winner(record_field(&a, "x"))->value, "2");
+  CHECK_STR(record_field_winner(record_field(&a, "x"))->value, "2");
 
   CHECK_INT(record_delete(&b, "B", 2000), ==, 0);
   sync_both(&a, &b);

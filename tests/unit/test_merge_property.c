@@ -211,13 +211,13 @@ static void check_winner(struct history *h)
     CHECK(values != NULL);
     CHECK_INT(cJSON_GetArraySize(values), ==, r->nf);
     for (i = 0; i < r->nf; i++) {
-      const struct entry *w = field_winner(&r->f[i]);
+      const struct entry *w = record_field_winner(&r->f[i]);
       cJSON *v = cJSON_GetObjectItemCaseSensitive(values, r->f[i].name);
       char *text;
       for (k = 0; k < r->f[i].n; k++) {
         const struct entry *e = &r->f[i].e[k];
         CHECK(e == w || e->ts < w->ts ||
-              (e->ts == w->ts && dot_cmp(&e->dot, &w->dot) < 0));
+              (e->ts == w->ts && vv_dot_cmp(&e->dot, &w->dot) < 0));
       }
       CHECK(v != NULL);
       text = json_canon(v);
@@ -234,8 +234,8 @@ static void check_winner(struct history *h)
       CHECK((f == NULL) == (f0 == NULL));
       if (f == NULL)
         continue;
-      CHECK(dot_cmp(&field_winner(f)->dot, &field_winner(f0)->dot) == 0);
-      CHECK_STR(field_winner(f)->value, field_winner(f0)->value);
+      CHECK(vv_dot_cmp(&record_field_winner(f)->dot, &record_field_winner(f0)->dot) == 0);
+      CHECK_STR(record_field_winner(f)->value, record_field_winner(f0)->value);
     }
   }
 }

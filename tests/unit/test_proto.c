@@ -409,11 +409,11 @@ TEST(error_envelope)
 {
   struct proto_error e;
   struct sb_err err = {0};
-  char *text = proto_error_encode(PROTO_ERR_FORGED_DOT, -1,
+  char *text = error_encode(PROTO_ERR_FORGED_DOT, -1,
                                   "dot [\"r9\",3] was never seen");
   CHECK_STR(text, "{\"error\":{\"code\":\"forged_dot\",\"message\":\"dot "
                   "[\\\"r9\\\",3] was never seen\"}}");
-  CHECK_INT(proto_error_decode(&e, text, strlen(text), &err), ==, 0);
+  CHECK_INT(error_decode(&e, text, strlen(text), &err), ==, 0);
   CHECK_INT(e.code, ==, PROTO_ERR_FORGED_DOT);
   CHECK_STR(e.name, "forged_dot");
   CHECK_INT(e.record, ==, -1);
@@ -421,11 +421,11 @@ TEST(error_envelope)
   free(text);
 
   /* A bad code is never sent; an empty message becomes the code. */
-  text = proto_error_encode(PROTO_ERR_UNKNOWN, -1, "");
+  text = error_encode(PROTO_ERR_UNKNOWN, -1, "");
   CHECK_STR(text,
             "{\"error\":{\"code\":\"internal\",\"message\":\"internal\"}}");
   free(text);
-  text = proto_error_encode((enum proto_err)PROTO_ERR_COUNT_, -1, NULL);
+  text = error_encode((enum proto_err)PROTO_ERR_COUNT_, -1, NULL);
   CHECK_STR(text,
             "{\"error\":{\"code\":\"internal\",\"message\":\"internal\"}}");
   free(text);
@@ -436,14 +436,14 @@ TEST(error_envelope)
                      "\"too many requests, retry later\",\"retry\":5},"
                      "\"x\":[1]}";
     char big[2 * SB_ERR_MSG_MAX], *long_env;
-    CHECK_INT(proto_error_decode(&e, in, strlen(in), NULL), ==, 0);
+    CHECK_INT(error_decode(&e, in, strlen(in), NULL), ==, 0);
     CHECK_INT(e.code, ==, PROTO_ERR_SLOW_DOWN);
     CHECK_STR(e.message, "too many requests, retry later");
     memset(big, 'm', sizeof(big) - 1);
     big[sizeof(big) - 1] = '\0';
-    long_env = proto_error_encode(PROTO_ERR_INTERNAL, -1, big);
+    long_env = error_encode(PROTO_ERR_INTERNAL, -1, big);
     CHECK(long_env != NULL);
-    CHECK_INT(proto_error_decode(&e, long_env, strlen(long_env), NULL), ==, 0);
+    CHECK_INT(error_decode(&e, long_env, strlen(long_env), NULL), ==, 0);
     CHECK_INT(strlen(e.message), ==, SB_ERR_MSG_MAX - 1);
     free(long_env);
   }
@@ -452,7 +452,7 @@ TEST(error_envelope)
   {
     const char *in = "{\"error\":{\"code\":\"quota_exceeded\",\"message\":"
                      "\"the office's quota is used up\"}}";
-    CHECK_INT(proto_error_decode(&e, in, strlen(in), NULL), ==, 0);
+    CHECK_INT(error_decode(&e, in, strlen(in), NULL), ==, 0);
     CHECK_INT(e.code, ==, PROTO_ERR_UNKNOWN);
     CHECK_STR(e.name, "quota_exceeded");
     CHECK_INT(e.record, ==, -1);
@@ -475,7 +475,7 @@ TEST(error_envelope)
     size_t i;
     for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
       e.record = 77;
-      CHECK_INT(proto_error_decode(&e, bad[i], strlen(bad[i]), NULL), ==,
+      CHECK_INT(error_decode(&e, bad[i], strlen(bad[i]), NULL), ==,
                 SB_EPROTOCOL);
       CHECK_INT(e.record, ==, 77); /* untouched on error */
     }
@@ -490,29 +490,29 @@ TEST(error_envelope_record)
   size_t i;
 
   /* With "record": encoded in canonical order, decoded back. */
-  text = proto_error_encode(PROTO_ERR_MALFORMED, 3,
+  text = error_encode(PROTO_ERR_MALFORMED, 3,
                             "push request: records[3]: \"vv\" must be an "
                             "object");
   CHECK_STR(text, "{\"error\":{\"code\":\"malformed\",\"message\":\"push "
                   "request: records[3]: \\\"vv\\\" must be an object\","
                   "\"record\":3}}");
-  CHECK_INT(proto_error_decode(&e, text, strlen(text), &err), ==, 0);
+  CHECK_INT(error_decode(&e, text, strlen(text), &err), ==, 0);
   CHECK_INT(e.code, ==, PROTO_ERR_MALFORMED);
   CHECK_INT(e.record, ==, 3);
   free(text);
-  text = proto_error_encode(PROTO_ERR_FORGED_DOT, 0, "forged");
+  text = error_encode(PROTO_ERR_FORGED_DOT, 0, "forged");
   CHECK_STR(text, "{\"error\":{\"code\":\"forged_dot\",\"message\":"
                   "\"forged\",\"record\":0}}");
-  CHECK_INT(proto_error_decode(&e, text, strlen(text), NULL), ==, 0);
+  CHECK_INT(error_decode(&e, text, strlen(text), NULL), ==, 0);
   CHECK_INT(e.code, ==, PROTO_ERR_FORGED_DOT);
   CHECK_INT(e.record, ==, 0);
   free(text);
-  text = proto_error_encode(PROTO_ERR_MALFORMED, PROTO_MAX_BATCH - 1, "last");
-  CHECK_INT(proto_error_decode(&e, text, strlen(text), NULL), ==, 0);
+  text = error_encode(PROTO_ERR_MALFORMED, PROTO_MAX_BATCH - 1, "last");
+  CHECK_INT(error_decode(&e, text, strlen(text), NULL), ==, 0);
   CHECK_INT(e.record, ==, PROTO_MAX_BATCH - 1);
   free(text);
   /* An index no push can have is not sent. */
-  text = proto_error_encode(PROTO_ERR_MALFORMED, PROTO_MAX_BATCH, "x");
+  text = error_encode(PROTO_ERR_MALFORMED, PROTO_MAX_BATCH, "x");
   CHECK_STR(text, "{\"error\":{\"code\":\"malformed\",\"message\":\"x\"}}");
   free(text);
 
@@ -537,7 +537,7 @@ TEST(error_envelope_record)
     };
     for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
       memset(&err, 0, sizeof(err));
-      CHECK_INT(proto_error_decode(&e, bad[i], strlen(bad[i]), &err), ==,
+      CHECK_INT(error_decode(&e, bad[i], strlen(bad[i]), &err), ==,
                 SB_EPROTOCOL);
       fprintf(stderr, "case %zu: %s\n", i, err.msg);
       CHECK(err.msg[0] != '\0');
@@ -547,7 +547,7 @@ TEST(error_envelope_record)
   {
     const char *in =
         "{\"error\":{\"code\":\"malformed\",\"message\":\"x\",\"record\":1.0}}";
-    CHECK_INT(proto_error_decode(&e, in, strlen(in), NULL), ==, 0);
+    CHECK_INT(error_decode(&e, in, strlen(in), NULL), ==, 0);
     CHECK_INT(e.record, ==, 1);
   }
 }

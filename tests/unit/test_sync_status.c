@@ -20,14 +20,14 @@ static double num(const cJSON *j, const char *name)
 
 TEST(phase_names)
 {
-  CHECK_STR(sync_phase_name(SYNC_IDLE), "idle");
-  CHECK_STR(sync_phase_name(SYNC_PUSH), "pushing");
-  CHECK_STR(sync_phase_name(SYNC_PULL), "pulling");
-  CHECK_STR(sync_phase_name(SYNC_LISTEN), "listening");
-  CHECK_STR(sync_phase_name(SYNC_BACKOFF), "backoff");
-  CHECK_STR(sync_phase_name(SYNC_HALTED), "halted");
-  CHECK_STR(sync_phase_name(SYNC_STOPPED), "stopped");
-  CHECK_STR(sync_phase_name((enum sync_phase)99), "unknown");
+  CHECK_STR(sync_status_phase_name(SYNC_IDLE), "idle");
+  CHECK_STR(sync_status_phase_name(SYNC_PUSH), "pushing");
+  CHECK_STR(sync_status_phase_name(SYNC_PULL), "pulling");
+  CHECK_STR(sync_status_phase_name(SYNC_LISTEN), "listening");
+  CHECK_STR(sync_status_phase_name(SYNC_BACKOFF), "backoff");
+  CHECK_STR(sync_status_phase_name(SYNC_HALTED), "halted");
+  CHECK_STR(sync_status_phase_name(SYNC_STOPPED), "stopped");
+  CHECK_STR(sync_status_phase_name((enum sync_phase)99), "unknown");
 }
 
 TEST(json_has_every_field)

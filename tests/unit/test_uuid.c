@@ -30,7 +30,7 @@ TEST(uuid7_format)
   int i;
   for (i = 0; i < N; i++) {
     memset(u, 'X', sizeof(u));
-    CHECK_INT(uuid7_new(u), ==, 0);
+    CHECK_INT(uuid_v7_new(u), ==, 0);
     CHECK_INT(strlen(u), ==, UUID_STR_LEN);
     CHECK(uuid_valid(u));
     CHECK(u[8] == '-' && u[13] == '-' && u[18] == '-' && u[23] == '-');
@@ -49,7 +49,7 @@ TEST(uuid7_unique_and_time_ordered)
   clock_gettime(CLOCK_REALTIME, &ts);
   before = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
   for (i = 0; i < N; i++)
-    CHECK_INT(uuid7_new(u[i]), ==, 0);
+    CHECK_INT(uuid_v7_new(u[i]), ==, 0);
   clock_gettime(CLOCK_REALTIME, &ts);
   after = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 
@@ -84,9 +84,9 @@ TEST(replica_ids)
   int i, j;
   for (i = 0; i < N; i++) {
     memset(id[i], 'X', sizeof(id[i]));
-    CHECK_INT(replica_id_new(id[i]), ==, 0);
+    CHECK_INT(uuid_replica_id_new(id[i]), ==, 0);
     CHECK_INT(strlen(id[i]), ==, 16);
-    CHECK(replica_id_valid(id[i]));
+    CHECK(vv_replica_id_valid(id[i]));
     for (j = 0; j < 16; j++)
       CHECK(strchr("0123456789abcdef", id[i][j]) != NULL);
   }
@@ -95,14 +95,14 @@ TEST(replica_ids)
     CHECK(strcmp(id[i - 1], id[i]) != 0);
 }
 
-TEST(rand_bytes)
+TEST(uuid_rand_bytes)
 {
   unsigned char a[64], b[64];
   int counts[256] = {0}, i, distinct = 0;
-  CHECK_INT(rand_bytes(a, sizeof(a)), ==, 0);
-  CHECK_INT(rand_bytes(b, sizeof(b)), ==, 0);
+  CHECK_INT(uuid_rand_bytes(a, sizeof(a)), ==, 0);
+  CHECK_INT(uuid_rand_bytes(b, sizeof(b)), ==, 0);
   CHECK(memcmp(a, b, sizeof(a)) != 0);
-  CHECK_INT(rand_bytes(a, 0), ==, 0);
+  CHECK_INT(uuid_rand_bytes(a, 0), ==, 0);
   for (i = 0; i < 64; i++)
     counts[a[i]]++;
   for (i = 0; i < 256; i++)

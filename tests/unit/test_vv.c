@@ -107,11 +107,11 @@ TEST(dot_cmp_and_covers)
 {
   struct dot a1 = {"a", 1}, a2 = {"a", 2}, b1 = {"b", 1}, a10 = {"a", 10};
   struct vv vv;
-  CHECK(dot_cmp(&a1, &a2) < 0);
-  CHECK(dot_cmp(&a2, &a1) > 0);
-  CHECK(dot_cmp(&a2, &a10) < 0); /* numeric, not textual */
-  CHECK(dot_cmp(&a10, &b1) < 0); /* replica first */
-  CHECK_INT(dot_cmp(&b1, &b1), ==, 0);
+  CHECK(vv_dot_cmp(&a1, &a2) < 0);
+  CHECK(vv_dot_cmp(&a2, &a1) > 0);
+  CHECK(vv_dot_cmp(&a2, &a10) < 0); /* numeric, not textual */
+  CHECK(vv_dot_cmp(&a10, &b1) < 0); /* replica first */
+  CHECK_INT(vv_dot_cmp(&b1, &b1), ==, 0);
 
   make(&vv, "a=2");
   CHECK(vv_covers(&vv, &a1));

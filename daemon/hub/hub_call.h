@@ -1,0 +1,89 @@
+/*
+ * hub_call.h - one request on its way through the hub: what the server
+ * (hub_server.c, the loop thread and the store writer) and the handlers
+ * (hub_routes.c, on the threadpool) share, and nothing else.
+ *
+ * The server copies what a handler needs into a struct hub_call, runs the
+ * handler, and sends call->out. A handler sees the server only through
+ * this header: the struct hub_server is opaque to it, and the two writer
+ * functions below are all it may ask of it. So hub_server.c uses
+ * hub_routes.h and hub_routes.c never uses hub_server.h.
+ */
+#ifndef SAMBANG_HUB_CALL_H
+#define SAMBANG_HUB_CALL_H
+
+#include "compat.h"
+
+#include "http_server.h"
+#include "hub_metrics.h"
+#include "hub_store.h"
+
+#include <uv.h>
+
+/* A reply under construction. */
+struct hub_reply {
+  unsigned status;
+  char *body; /* malloc'd */
+  size_t len;
+  const char *content_type;
+  bool gzip;            /* body is gzip'd: Content-Encoding: gzip */
+  bool vary;            /* Vary: Accept-Encoding */
+  unsigned retry_after; /* seconds; 0: no Retry-After */
+  bool www_auth;        /* WWW-Authenticate: Bearer realm="sambang" */
+  const char *allow;    /* Allow: ... (405) */
+  bool close;           /* Connection: close */
+};
+
+struct hub_server;
+
+struct hub_call {
+  struct hub_server *hub;
+  struct http_req *req;
+  enum hub_route route;
+  uv_work_t work;
+  struct hub_store *hs;  /* the writer's connection */
+  uv_mutex_t *lock;      /* held while using hs */
+  struct hub_store *rhs; /* the readers' connection (NULL: use hs) */
+  uv_mutex_t *rlock;     /* held while using rhs */
+
+  /* Inputs, copied on the loop thread (NULL: absent). */
+  char *authorization, *replica, *content_type, *content_encoding;
+  char *q_since, *q_limit, *q_wait;
+  const char *body; /* the request's own buffer, stable while suspended */
+  size_t body_len;
+  bool gzip_ok;    /* the client accepts gzip */
+  uint64_t max_ts; /* newest acceptable timestamp */
+
+  /* Push: the decoded request, merged by the hub's store writer. */
+  struct push_req push;
+  struct hub_push_batch batch;
+  bool to_store;          /* decoded: hand it to the store writer */
+  bool stored;            /* the store writer is done with it */
+  struct hub_call *qnext; /* store writer queues */
+
+  /* Outputs. */
+  struct hub_reply out;
+  struct hub_push_stats stats; /* push */
+  bool committed;              /* push: new seqs were committed */
+  uint64_t last_seq;           /* push, changes: the newest seq seen */
+  size_t served;               /* changes: states in the page */
+  bool wait_for_change;        /* changes: empty page, wait > 0 */
+  struct changes_query q;      /* changes: the parsed query */
+
+  /* Long-poll state (loop thread). */
+  uint64_t deadline_ms; /* uv_now at which to give up waiting */
+  uv_timer_t timer;
+  bool timer_open;
+  bool waiting;
+  struct hub_call *wprev, *wnext;
+};
+
+/*
+ * Around a use of the writer's connection from a pool thread (binding a
+ * device): the store writer lets it in before its next group, rather
+ * than making it wait for groups to come.
+ */
+void hub_server_writer_yield_begin(struct hub_server *h);
+void hub_server_writer_yield_end(struct hub_server *h);
+
+#endif

@@ -81,7 +81,7 @@ static int write_before(void *ctx, const struct record *cur, bool exists,
 
   if (w->must_exist && (!exists || record_deleted(cur)))
     return util_not_found(w->collection, w->id, err);
-  w->had_fields = cur->nf > 0;
+  w->had_fields = record_nfields(cur) > 0;
   return schema_check_write(w->c, w->fields, err);
 }
 

@@ -35,24 +35,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The one walk over a record's entries in this file (field entries, then
- * tombstones with field NULL); fn's non-zero return stops it. */
-typedef int (*entry_fn)(void *ctx, const char *field, const struct entry *e);
-static int each_entry(const struct record *r, entry_fn fn, void *ctx)
-{
-  size_t i, k;
-  int rc;
-
-  for (i = 0; i < r->nf; i++)
-    for (k = 0; k < r->f[i].n; k++)
-      if ((rc = fn(ctx, r->f[i].name, &r->f[i].e[k])) != 0)
-        return rc;
-  for (k = 0; k < r->ntomb; k++)
-    if ((rc = fn(ctx, NULL, &r->tomb[k])) != 0)
-      return rc;
-  return 0;
-}
-
 /* One record's push: the hooks' and the io's context. */
 struct push_one {
   const struct hub_store_ops *ops;
@@ -119,7 +101,7 @@ static int check_forged(const struct push_one *p, const struct record *cur,
 }
 
 /* each_entry's step of check_future: the entries cur has not seen. */
-static int future_entry(void *ctx, const char *field, const struct entry *e)
+static int future_entry(const char *field, const struct entry *e, void *ctx)
 {
   struct push_one *p = ctx;
 
@@ -147,7 +129,7 @@ static bool check_future(struct push_one *p, const struct record *cur)
 {
   p->newest = 0;
   p->cur = cur;
-  return each_entry(p->rec, future_entry, p) == 0;
+  return record_each_entry(p->rec, future_entry, p) == 0;
 }
 
 /*
@@ -163,7 +145,7 @@ struct bound_walk {
   const char *field; /* the field counted last */
 };
 
-static int bound_entry(void *ctx, const char *field, const struct entry *e)
+static int bound_entry(const char *field, const struct entry *e, void *ctx)
 {
   struct bound_walk *w = ctx;
 
@@ -178,7 +160,7 @@ static size_t encoded_bound(const struct record *r)
 {
   struct bound_walk w = {RECORD_OVERHEAD + r->vv.n * (SB_REPLICA_MAX + 24),
                          NULL};
-  each_entry(r, bound_entry, &w);
+  record_each_entry(r, bound_entry, &w);
   return w.n;
 }
 
@@ -221,7 +203,7 @@ struct value_walk {
   struct sb_err *err;
 };
 
-static int value_entry(void *ctx, const char *field, const struct entry *e)
+static int value_entry(const char *field, const struct entry *e, void *ctx)
 {
   struct value_walk *w = ctx;
   if (field == NULL)
@@ -237,7 +219,7 @@ static int check_schema(const struct schema_collection *c,
   cJSON *values;
   int rc;
 
-  rc = each_entry(r, value_entry, &w);
+  rc = record_each_entry(r, value_entry, &w);
   if (rc != 0)
     return rc;
   if (record_deleted(r))

@@ -234,6 +234,35 @@ static int content_coding(const char *v)
   return -1;
 }
 
+/* A push's body coding (1: gzip, 0: identity), or -1 (415 filled). */
+static int push_media(struct hub_call *c)
+{
+  int coding;
+
+  if (!json_content_type(c->content_type)) {
+    hub_reply_error(&c->out, 415, "unsupported_media_type",
+                    "Content-Type must be application/json (got %.100s)",
+                    c->content_type != NULL ? c->content_type : "none");
+    return -1;
+  }
+  coding = content_coding(c->content_encoding);
+  if (coding < 0) {
+    hub_reply_error(&c->out, 415, "unsupported_media_type",
+                    "Content-Encoding must be gzip or identity (got %.100s)",
+                    c->content_encoding);
+    return -1;
+  }
+  return coding;
+}
+
+void hub_routes_admit(struct hub_call *c)
+{
+  if (!authenticate(c))
+    return;
+  if (c->route == HUB_ROUTE_PUSH)
+    (void)push_media(c);
+}
+
 void hub_routes_push(struct hub_call *c)
 {
   struct sb_err err = {0};
@@ -246,19 +275,9 @@ void hub_routes_push(struct hub_call *c)
   push_reply_init(&c->batch.reply);
   if (!authenticate(c))
     return;
-  if (!json_content_type(c->content_type)) {
-    hub_reply_error(&c->out, 415, "unsupported_media_type",
-                    "Content-Type must be application/json (got %.100s)",
-                    c->content_type != NULL ? c->content_type : "none");
+  coding = push_media(c);
+  if (coding < 0)
     return;
-  }
-  coding = content_coding(c->content_encoding);
-  if (coding < 0) {
-    hub_reply_error(&c->out, 415, "unsupported_media_type",
-                    "Content-Encoding must be gzip or identity (got %.100s)",
-                    c->content_encoding);
-    return;
-  }
   if (coding == 1) {
     rc = gzip_inflate(body, len, PROTO_MAX_BODY, &inflated, &len, &err);
     if (rc == SB_ETOOBIG) {

@@ -52,6 +52,7 @@ struct hub_call {
   char *q_since, *q_limit, *q_wait;
   const char *body; /* the request's own buffer, stable while suspended */
   size_t body_len;
+  bool copied;     /* the header and query values were copied */
   bool gzip_ok;    /* the client accepts gzip */
   uint64_t max_ts; /* newest acceptable timestamp */
 
@@ -87,6 +88,15 @@ struct hub_call {
  * the reply from its outcome.
  */
 void hub_routes_push(struct hub_call *c);
+
+/*
+ * The headers phase of an authenticated route (threadpool), before any
+ * body byte is read: authenticates (binding a device on first use) and,
+ * for a push, checks Content-Type and Content-Encoding. c->out is left
+ * empty if the request may go on, else holds the refusal (401, 403, 415).
+ * The handlers above authenticate again (cheap: the token is bound).
+ */
+void hub_routes_admit(struct hub_call *c);
 void hub_routes_push_reply(struct hub_call *c);
 void hub_routes_changes(struct hub_call *c);
 void hub_routes_health(struct hub_call *c);

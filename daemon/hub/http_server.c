@@ -26,7 +26,10 @@
  * floor, is cut with shutdown(2) (MHD then sees the end of the stream and
  * closes it). Connections over max_conns are reserve connections: a short
  * head deadline, Connection: close on their reply, and the application
- * serves them only what must stay answerable (http_req_reserve).
+ * serves them only what must stay answerable (http_req_reserve). When
+ * the reserve is full, a newcomer cuts the oldest reserve connection
+ * still waiting for its head (MHD's own limit leaves room for that), so
+ * slow connections cannot keep health out.
  */
 #include "compat.h"
 
@@ -568,6 +571,30 @@ void http_req_set_data(struct http_req *req, void *data)
 
 /* --- connections and their deadlines ----------------------------------- */
 
+/*
+ * The reserve is full: cuts its oldest connection still waiting for a
+ * head, so that a newcomer (health) is not locked out by slow ones.
+ */
+static void reserve_evict(struct http_server *s)
+{
+  struct http_conn *hc, *oldest = NULL;
+  unsigned n = 0;
+
+  for (hc = s->conns; hc != NULL; hc = hc->next) {
+    if (!hc->reserve || hc->cut)
+      continue;
+    n++;
+    if (hc->phase == CONN_HEAD && hc->fd >= 0)
+      oldest = hc;
+  }
+  if (n < s->cfg.reserve_conns || oldest == NULL)
+    return;
+  oldest->cut = true;
+  s->cut_head++;
+  shutdown(oldest->fd, SHUT_RDWR);
+  http_kick(s);
+}
+
 static void on_connection(void *cls, struct MHD_Connection *conn,
                           void **socket_context,
                           enum MHD_ConnectionNotificationCode code)
@@ -599,6 +626,8 @@ static void on_connection(void *cls, struct MHD_Connection *conn,
   hc->conn = conn;
   hc->fd = info != NULL ? info->connect_fd : -1;
   hc->reserve = s->nconns > s->cfg.max_conns;
+  if (hc->reserve)
+    reserve_evict(s);
   conn_phase(hc, CONN_HEAD);
   hc->next = s->conns;
   if (s->conns != NULL)
@@ -712,7 +741,8 @@ int http_server_start(uv_loop_t *loop, const struct http_server_cfg *cfg,
       MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
       MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
       MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
-      MHD_OPTION_CONNECTION_LIMIT, s->cfg.max_conns + s->cfg.reserve_conns,
+      MHD_OPTION_CONNECTION_LIMIT,
+      s->cfg.max_conns + 2 * s->cfg.reserve_conns,
       MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->cfg.max_conns_per_addr,
       MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout_s,
       MHD_OPTION_LISTEN_BACKLOG_SIZE, 511u, MHD_OPTION_END);

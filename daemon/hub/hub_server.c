@@ -474,8 +474,9 @@ static void on_admit_work(uv_work_t *w)
 
 /*
  * The token (and a push's media type) was checked off the loop: refuse,
- * or read the body. A push must declare its length (or send chunks); the
- * other routes take no body.
+ * or read the body (also while the hub stops: the request came before).
+ * A push must declare its length (or send chunks); the other routes take
+ * no body.
  */
 static void on_admit_done(uv_work_t *w, int status)
 {
@@ -488,10 +489,6 @@ static void on_admit_done(uv_work_t *w, int status)
     send_error(c, 503, "unavailable", "the request was cancelled");
   } else if (c->out.status != 0) {
     send_reply(c); /* 401, 403, 415, a store failure */
-  } else if (h->stopping) {
-    c->out.close = true;
-    c->out.retry_after = 5;
-    send_error(c, 503, "unavailable", "the hub is shutting down");
   } else if (c->route == HUB_ROUTE_PUSH &&
              http_req_header(req, "Content-Length") == NULL &&
              http_req_header(req, "Transfer-Encoding") == NULL) {

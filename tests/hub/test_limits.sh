@@ -35,7 +35,8 @@ A=(-H "Authorization: Bearer $tok" -H "Sambang-Replica: $r")
 head -c $((16 * 1024 * 1024)) /dev/zero | tr '\0' ' ' >"$WORK/big"
 cp "$WORK/big" "$WORK/bigger" && printf ' ' >>"$WORK/bigger"
 
-start_hub --head-timeout "$HEAD_S" --max-conns-per-addr 64
+# Room for the attack and the legitimate clients (the total limit is c2).
+start_hub --head-timeout "$HEAD_S" --max-conns-per-addr 64 --max-conns $((SLOW + 500))
 
 # up METHOD PATH CURL_ARGS...: one request; $STATUS, $UPLOADED (body bytes
 # curl sent).
@@ -160,10 +161,10 @@ case $summary in
 esac
 stop_hub
 
-CASE=c_total_limit
-start_hub --head-timeout 10 --max-conns 50 --reserve-conns 8
+CASE=c2_total_limit
+start_hub --head-timeout 30 --max-conns 50 --reserve-conns 8
 "$LOADGEN" --target "127.0.0.1:${URL##*:}" --mode slowloris --conns 200 \
-  --src 127.0.5.1 --per-src 10 --duration 5 >"$WORK/total" &
+  --src 127.0.5.1 --per-src 10 --duration 20 >"$WORK/total" &
 lg=$!
 # Wait until the attack holds every slot: a push lands on a reserve
 # connection and gets the 503 envelope; health is still served there.
@@ -176,5 +177,6 @@ done
 expect_error 503 unavailable
 expect_header 'Connection: close'
 health_fast
-wait "$lg" || fail "loadgen failed"
+kill "$lg"
+wait "$lg" || true
 stop_hub

@@ -26,6 +26,8 @@
     "the token is bound to another replica id")                                \
   X(NOT_FOUND, "not_found", 404, "no such path")                               \
   X(METHOD_NOT_ALLOWED, "method_not_allowed", 405, "wrong method")             \
+  X(LENGTH_REQUIRED, "length_required", 411,                                   \
+    "a push without Content-Length or chunked encoding")                       \
   X(TOO_LARGE, "too_large", 413, "a request body or a record is too large")    \
   X(UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", 415,                     \
     "wrong Content-Type or Content-Encoding")                                  \

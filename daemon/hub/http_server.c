@@ -10,6 +10,26 @@
  *
  * Suspended requests are kept on a list so http_server_stop can resume
  * them all before MHD_stop_daemon (a suspended connection would leak).
+ *
+ * A request held in on_headers is suspended inside MHD's first handler
+ * call: after the resume MHD makes that first call again (phase
+ * REQ_RESUMED), then reads the body. A reply made before the body is
+ * queued at once when the request has a body (MHD then discards the body
+ * and closes the connection) and in the final call when it has none (the
+ * connection stays open).
+ *
+ * Limits: MHD counts connections per address and in total (max_conns
+ * plus the reserve). Each connection has a struct http_conn (MHD's socket
+ * context), on a list that a sweep timer walks: a connection whose
+ * request head is not in within the head deadline (from its accept or the
+ * end of its previous request), or whose body comes slower than the
+ * floor, is cut with shutdown(2) (MHD then sees the end of the stream and
+ * closes it). Connections over max_conns are reserve connections: a short
+ * head deadline, Connection: close on their reply, and the application
+ * serves them only what must stay answerable (http_server_req_reserve). When
+ * the reserve is full, a newcomer cuts the oldest reserve connection
+ * still waiting for its head (MHD's own limit leaves room for that), so
+ * slow connections cannot keep health out.
  */
 #include "compat.h"
 
@@ -25,11 +45,43 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #define HTTP_DEFAULT_CONNS 4000
+#define HTTP_DEFAULT_RESERVE 64
+#define HTTP_DEFAULT_HEAD_S 20
+#define HTTP_RESERVE_HEAD_S 2 /* a reserve connection's head deadline */
+#define HTTP_SWEEP_MS 250
 #define HTTP_DRAIN_FACTOR 4 /* drop at most this many times max_body */
+
+enum conn_phase {
+  CONN_HEAD, /* waiting for a request head */
+  CONN_APP,  /* the application has the request: no deadline */
+  CONN_BODY  /* reading a body: the rate floor applies */
+};
+
+/* One connection (MHD's socket context), on http_server.conns. */
+struct http_conn {
+  struct http_server *srv;
+  struct MHD_Connection *conn;
+  int fd;
+  enum conn_phase phase;
+  uint64_t since_ms; /* uv_now when the phase began */
+  uint64_t bytes;    /* body bytes read in CONN_BODY */
+  bool reserve;      /* accepted over max_conns */
+  bool cut;          /* shut down by the sweep */
+  struct http_conn *prev, *next;
+};
+
+enum req_phase {
+  REQ_HEADERS, /* in the first handler call */
+  REQ_HELD,    /* held by on_headers: suspended */
+  REQ_RESUMED, /* released: MHD makes the first call again */
+  REQ_BODY,    /* reading the body */
+  REQ_FINAL    /* on_request was called */
+};
 
 struct http_server {
   uv_loop_t *loop;
@@ -41,13 +93,21 @@ struct http_server {
   unsigned active;
   unsigned open_handles;
   struct http_req *suspended; /* list of suspended requests */
+  struct http_conn *conns;    /* open connections, newest first */
+  unsigned nconns;
+  uint64_t cut_head, cut_body; /* connections cut by the sweep */
+  uv_timer_t sweep;
   bool stopping;
 };
 
 struct http_req {
   struct http_server *srv;
   struct MHD_Connection *conn;
+  struct http_conn *hc;      /* NULL if it could not be made */
   const char *method, *path; /* MHD's, valid for the request's life */
+  enum req_phase phase;
+  bool has_body; /* declares a body */
+  bool hold;     /* on_headers called http_server_req_hold */
   struct buf body;
   size_t dropped;
   bool overflow;
@@ -149,6 +209,38 @@ static enum MHD_Result req_send(struct http_req *req)
   return r;
 }
 
+/* The connection state of conn (MHD's socket context), or NULL. */
+static struct http_conn *conn_of(struct MHD_Connection *conn)
+{
+  const union MHD_ConnectionInfo *info =
+      MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+  return info != NULL ? info->socket_context : NULL;
+}
+
+static void conn_phase(struct http_conn *hc, enum conn_phase phase)
+{
+  if (hc == NULL)
+    return;
+  hc->phase = phase;
+  hc->since_ms = uv_now(hc->srv->loop);
+  hc->bytes = 0;
+}
+
+/* True if the request declares a body (a length over 0, or chunks). */
+static bool declares_body(struct MHD_Connection *conn)
+{
+  const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                               MHD_HTTP_HEADER_CONTENT_LENGTH);
+  if (MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                  MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL)
+    return true;
+  if (cl == NULL)
+    return false;
+  while (*cl == '0')
+    cl++;
+  return *cl != '\0';
+}
+
 static struct http_req *req_new(struct http_server *s,
                                 struct MHD_Connection *conn, const char *url,
                                 const char *method)
@@ -158,8 +250,11 @@ static struct http_req *req_new(struct http_server *s,
     return NULL;
   req->srv = s;
   req->conn = conn;
+  req->hc = conn_of(conn);
   req->method = method;
   req->path = url;
+  req->phase = REQ_HEADERS;
+  req->has_body = declares_body(conn);
   req->start_ns = uv_hrtime();
   buf_init(&req->body);
   s->active++;
@@ -180,11 +275,85 @@ static bool declared_too_large(struct MHD_Connection *conn, size_t max)
   return n > max;
 }
 
-/* Called by the scaffold when the app did not reply in a handler call. */
-static enum MHD_Result req_after_callback(struct http_req *req)
+/*
+ * A reply made before the body: sent now if the request has a body (MHD
+ * discards it and closes), else in the final call (keep-alive holds).
+ */
+static enum MHD_Result req_reply_early(struct http_req *req)
 {
-  if (req->replied)
+  if (req->has_body) {
+    req->phase = REQ_FINAL;
     return req_send(req);
+  }
+  req->phase = REQ_BODY;
+  return MHD_YES;
+}
+
+/* The headers are accepted: read the body (or refuse a declared excess). */
+static enum MHD_Result req_start_body(struct http_req *req)
+{
+  struct http_server *s = req->srv;
+
+  req->phase = REQ_BODY;
+  conn_phase(req->hc, CONN_BODY);
+  if (declared_too_large(req->conn, s->cfg.max_body)) {
+    req->overflow = true;
+    req->phase = REQ_FINAL;
+    req->final = true;
+    s->cfg.on_request(req, s->cfg.ctx);
+    if (!req->replied)
+      return MHD_NO; /* the app broke the contract: close */
+    return req_send(req);
+  }
+  return MHD_YES;
+}
+
+/* The first handler call: the headers are in. */
+static enum MHD_Result req_headers(struct http_server *s,
+                                   struct MHD_Connection *conn, const char *url,
+                                   const char *method, void **req_cls)
+{
+  struct http_req *req = req_new(s, conn, url, method);
+
+  if (req == NULL)
+    return MHD_NO;
+  *req_cls = req;
+  conn_phase(req->hc, CONN_APP);
+  if (s->cfg.on_headers != NULL)
+    s->cfg.on_headers(req, s->cfg.ctx);
+  if (req->replied)
+    return req_reply_early(req);
+  if (req->hold) {
+    req->phase = REQ_HELD;
+    req_suspend(req);
+    return MHD_YES;
+  }
+  return req_start_body(req);
+}
+
+/* A body chunk: keep it up to max_body, drain a little more, then close. */
+static enum MHD_Result req_chunk(struct http_req *req, const char *data,
+                                 size_t *size)
+{
+  struct http_server *s = req->srv;
+  size_t n = *size;
+
+  *size = 0;
+  if (req->hc != NULL)
+    req->hc->bytes += n;
+  if (!req->overflow && req->body.len + n <= s->cfg.max_body) {
+    if (buf_add(&req->body, data, n) != 0)
+      return MHD_NO;
+    return MHD_YES;
+  }
+  if (!req->overflow) {
+    req->overflow = true;
+    req->dropped = req->body.len;
+    buf_release(&req->body);
+  }
+  req->dropped += n;
+  if (req->dropped / HTTP_DRAIN_FACTOR > s->cfg.max_body)
+    return MHD_NO; /* do not drain forever */
   return MHD_YES;
 }
 
@@ -197,57 +366,34 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn,
   struct http_req *req = *req_cls;
 
   (void)version;
-  if (req == NULL) {
-    /* First call: the headers are in. */
-    req = req_new(s, conn, url, method);
-    if (req == NULL)
-      return MHD_NO;
-    *req_cls = req;
-    if (s->cfg.on_headers != NULL) {
-      s->cfg.on_headers(req, s->cfg.ctx);
-      if (req->replied)
-        return req_send(req);
-    }
-    if (declared_too_large(conn, s->cfg.max_body)) {
-      req->overflow = true;
-      req->final = true;
-      s->cfg.on_request(req, s->cfg.ctx);
-      if (!req->replied)
-        return MHD_NO; /* the app broke the contract: close */
-      return req_send(req);
-    }
-    return MHD_YES;
-  }
-  if (req->replied) { /* resumed with a reply */
+  if (req == NULL)
+    return req_headers(s, conn, url, method, req_cls);
+  switch (req->phase) {
+  case REQ_HEADERS:
+  case REQ_HELD:
+    return MHD_YES; /* cannot happen: suspended */
+  case REQ_RESUMED: /* MHD's first call again, after the hold */
+    if (req->replied)
+      return req_reply_early(req);
+    return req_start_body(req);
+  case REQ_BODY:
+    if (*upload_data_size > 0)
+      return req_chunk(req, upload_data, upload_data_size);
+    break;
+  case REQ_FINAL: /* resumed with a reply */
     if (req->failed)
       return MHD_NO;
     return req->pending != NULL ? req_send(req) : MHD_YES;
   }
-  if (*upload_data_size > 0) {
-    size_t n = *upload_data_size;
-    *upload_data_size = 0;
-    if (!req->overflow && req->body.len + n <= s->cfg.max_body) {
-      if (buf_add(&req->body, upload_data, n) != 0)
-        return MHD_NO;
-      return MHD_YES;
-    }
-    if (!req->overflow) {
-      req->overflow = true;
-      req->dropped = req->body.len;
-      buf_release(&req->body);
-    }
-    req->dropped += n;
-    if (req->dropped / HTTP_DRAIN_FACTOR > s->cfg.max_body)
-      return MHD_NO; /* do not drain forever */
-    return MHD_YES;
-  }
-  if (req->final)
-    return MHD_YES; /* resumed without a reply: cannot happen */
   /* The final call: the whole body is in. */
+  req->phase = REQ_FINAL;
+  conn_phase(req->hc, CONN_APP);
+  if (req->replied) /* refused before the body (there was none) */
+    return req->failed ? MHD_NO : req_send(req);
   req->final = true;
   s->cfg.on_request(req, s->cfg.ctx);
   if (req->replied)
-    return req_after_callback(req);
+    return req_send(req);
   req_suspend(req);
   return MHD_YES;
 }
@@ -264,6 +410,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     return;
   *req_cls = NULL;
   req_unlink(req);
+  conn_phase(req->hc, CONN_HEAD); /* keep-alive: the next head's deadline */
   if (s->cfg.on_done != NULL)
     s->cfg.on_done(req, s->cfg.ctx);
   if (req->pending != NULL)
@@ -273,8 +420,35 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
   s->active--;
 }
 
-int http_server_reply(struct http_req *req, unsigned status, const char *content_type,
-               char *body, size_t len, const char *const *headers)
+void http_server_req_hold(struct http_req *req)
+{
+  if (req->phase == REQ_HEADERS && !req->replied)
+    req->hold = true;
+}
+
+int http_server_req_continue(struct http_req *req)
+{
+  if (req->phase != REQ_HELD || req->replied)
+    return SB_EINVAL;
+  req->phase = REQ_RESUMED;
+  req_resume(req);
+  return 0;
+}
+
+/* True if the reply headers name a Connection header. */
+static bool names_connection(const char *const *headers)
+{
+  size_t i;
+  for (i = 0; headers != NULL && headers[i] != NULL; i += 2) {
+    if (strcasecmp(headers[i], MHD_HTTP_HEADER_CONNECTION) == 0)
+      return true;
+  }
+  return false;
+}
+
+int http_server_reply(struct http_req *req, unsigned status,
+                      const char *content_type, char *body, size_t len,
+                      const char *const *headers)
 {
   struct MHD_Response *r;
   size_t i;
@@ -305,6 +479,12 @@ int http_server_reply(struct http_req *req, unsigned status, const char *content
     if (MHD_add_response_header(r, headers[i], headers[i + 1]) != MHD_YES)
       rc = SB_ENOMEM;
   }
+  /* A reserve connection is given back at once. */
+  if (r != NULL && rc == 0 && req->hc != NULL && req->hc->reserve &&
+      !names_connection(headers) &&
+      MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close") !=
+          MHD_YES)
+    rc = SB_ENOMEM;
   if (r == NULL)
     rc = SB_ENOMEM;
   if (rc != 0) {
@@ -314,6 +494,8 @@ int http_server_reply(struct http_req *req, unsigned status, const char *content
   } else {
     req->pending = r;
   }
+  if (req->phase == REQ_HELD)
+    req->phase = REQ_RESUMED;
   if (req->suspended)
     req_resume(req);
   return rc;
@@ -352,6 +534,16 @@ bool http_server_req_overflow(const struct http_req *req)
   return req->overflow;
 }
 
+bool http_server_req_has_body(const struct http_req *req)
+{
+  return req->has_body;
+}
+
+bool http_server_req_reserve(const struct http_req *req)
+{
+  return req->hc != NULL && req->hc->reserve;
+}
+
 uint64_t http_server_req_start_ns(const struct http_req *req)
 {
   return req->start_ns;
@@ -375,6 +567,128 @@ void *http_server_req_data(const struct http_req *req)
 void http_server_req_set_data(struct http_req *req, void *data)
 {
   req->data = data;
+}
+
+/* --- connections and their deadlines ----------------------------------- */
+
+/*
+ * The reserve is full: cuts its oldest connection still waiting for a
+ * head, so that a newcomer (health) is not locked out by slow ones.
+ */
+static void reserve_evict(struct http_server *s)
+{
+  struct http_conn *hc, *oldest = NULL;
+  unsigned n = 0;
+
+  for (hc = s->conns; hc != NULL; hc = hc->next) {
+    if (!hc->reserve || hc->cut)
+      continue;
+    n++;
+    if (hc->phase == CONN_HEAD && hc->fd >= 0)
+      oldest = hc;
+  }
+  if (n < s->cfg.reserve_conns || oldest == NULL)
+    return;
+  oldest->cut = true;
+  s->cut_head++;
+  shutdown(oldest->fd, SHUT_RDWR);
+  http_kick(s);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn,
+                          void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+  struct http_server *s = cls;
+  struct http_conn *hc = *socket_context;
+  const union MHD_ConnectionInfo *info;
+
+  if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+    s->nconns--;
+    if (hc == NULL)
+      return;
+    if (hc->prev != NULL)
+      hc->prev->next = hc->next;
+    else
+      s->conns = hc->next;
+    if (hc->next != NULL)
+      hc->next->prev = hc->prev;
+    free(hc);
+    *socket_context = NULL;
+    return;
+  }
+  s->nconns++;
+  hc = calloc(1, sizeof(*hc));
+  if (hc == NULL)
+    return; /* served without deadlines */
+  info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+  hc->srv = s;
+  hc->conn = conn;
+  hc->fd = info != NULL ? info->connect_fd : -1;
+  hc->reserve = s->nconns > s->cfg.max_conns;
+  if (hc->reserve)
+    reserve_evict(s);
+  conn_phase(hc, CONN_HEAD);
+  hc->next = s->conns;
+  if (s->conns != NULL)
+    s->conns->prev = hc;
+  s->conns = hc;
+  *socket_context = hc;
+}
+
+/* Why hc must be cut now, or NULL. */
+static const char *conn_overdue(const struct http_conn *hc, uint64_t now)
+{
+  const struct http_server_cfg *cfg = &hc->srv->cfg;
+  uint64_t ms = now - hc->since_ms;
+  uint64_t head_ms = (uint64_t)cfg->head_timeout_s * 1000;
+
+  if (hc->cut || hc->fd < 0)
+    return NULL;
+  if (hc->reserve && head_ms > HTTP_RESERVE_HEAD_S * 1000)
+    head_ms = HTTP_RESERVE_HEAD_S * 1000;
+  switch (hc->phase) {
+  case CONN_HEAD:
+    return ms > head_ms ? "no request head within the deadline" : NULL;
+  case CONN_BODY:
+    /* After a grace of one head deadline, the average rate since the
+     * body began must stay above the floor. */
+    if (cfg->body_min_rate == 0 || ms <= head_ms)
+      return NULL;
+    return hc->bytes * 1000 < (uint64_t)cfg->body_min_rate * ms
+               ? "the body comes slower than the floor"
+               : NULL;
+  case CONN_APP:
+    break;
+  }
+  return NULL;
+}
+
+/* Cuts the connections past their deadline. */
+static void on_sweep(uv_timer_t *t)
+{
+  struct http_server *s = t->data;
+  uint64_t now = uv_now(s->loop);
+  struct http_conn *hc;
+  unsigned cut = 0;
+
+  for (hc = s->conns; hc != NULL; hc = hc->next) {
+    const char *why = conn_overdue(hc, now);
+    if (why == NULL)
+      continue;
+    if (hc->phase == CONN_BODY)
+      s->cut_body++;
+    else
+      s->cut_head++;
+    if (cut++ < 3)
+      log_msg(LOG_LEVEL_WARN, "http: closing a connection: %s", why);
+    hc->cut = true;
+    shutdown(hc->fd, SHUT_RDWR); /* MHD sees the end and closes it */
+  }
+  if (cut > 3)
+    log_msg(LOG_LEVEL_WARN, "http: closed %u more slow connections", cut - 3);
+  if (cut > 0)
+    http_kick(s);
 }
 
 /* --- the server -------------------------------------------------------- */
@@ -415,12 +729,20 @@ int http_server_start(uv_loop_t *loop, const struct http_server_cfg *cfg,
     return sb_err_set(err, SB_ENOMEM, NULL);
   s->loop = loop;
   s->cfg = *cfg;
+  if (s->cfg.max_conns == 0)
+    s->cfg.max_conns = HTTP_DEFAULT_CONNS;
+  if (s->cfg.reserve_conns == 0)
+    s->cfg.reserve_conns = HTTP_DEFAULT_RESERVE;
+  if (s->cfg.head_timeout_s == 0)
+    s->cfg.head_timeout_s = HTTP_DEFAULT_HEAD_S;
   s->d = MHD_start_daemon(
       MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL,
       NULL, on_access, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
       MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-      MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_LIMIT,
-      (unsigned)(cfg->max_conns ? cfg->max_conns : HTTP_DEFAULT_CONNS),
+      MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+      MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+      MHD_OPTION_CONNECTION_LIMIT, s->cfg.max_conns + 2 * s->cfg.reserve_conns,
+      MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->cfg.max_conns_per_addr,
       MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout_s,
       MHD_OPTION_LISTEN_BACKLOG_SIZE, 511u, MHD_OPTION_END);
   if (s->d == NULL) {
@@ -445,8 +767,11 @@ int http_server_start(uv_loop_t *loop, const struct http_server_cfg *cfg,
   s->poll.data = s;
   uv_timer_init(loop, &s->timer);
   s->timer.data = s;
-  s->open_handles = 2;
+  uv_timer_init(loop, &s->sweep);
+  s->sweep.data = s;
+  s->open_handles = 3;
   uv_poll_start(&s->poll, UV_READABLE, on_poll);
+  uv_timer_start(&s->sweep, on_sweep, HTTP_SWEEP_MS, HTTP_SWEEP_MS);
   http_kick(s);
   *out = s;
   return 0;
@@ -480,6 +805,14 @@ unsigned http_server_active(const struct http_server *s)
   return s->active;
 }
 
+void http_server_counts(const struct http_server *s,
+                        struct http_server_counts *out)
+{
+  out->open = s->nconns;
+  out->cut_head = s->cut_head;
+  out->cut_body = s->cut_body;
+}
+
 static void on_handle_closed(uv_handle_t *h)
 {
   struct http_server *s = h->data;
@@ -494,8 +827,15 @@ void http_server_stop(struct http_server *s)
   /* Stop polling the epoll fd before MHD closes it. */
   uv_poll_stop(&s->poll);
   uv_timer_stop(&s->timer);
+  uv_timer_stop(&s->sweep);
   MHD_stop_daemon(s->d);
   s->d = NULL;
+  while (s->conns != NULL) { /* if MHD did not say they closed */
+    struct http_conn *hc = s->conns;
+    s->conns = hc->next;
+    free(hc);
+  }
   uv_close((uv_handle_t *)&s->poll, on_handle_closed);
   uv_close((uv_handle_t *)&s->timer, on_handle_closed);
+  uv_close((uv_handle_t *)&s->sweep, on_handle_closed);
 }

@@ -10,18 +10,31 @@
  * A request's life:
  *   on_headers(req)  optional, once the headers are in: may reply at once
  *                    (an early error: 404, 405, 413...), which ends the
- *                    request without reading the body;
+ *                    request without reading the body (a request that
+ *                    declares a body then has its connection closed; one
+ *                    without keeps it), or hold the request
+ *                    (http_server_req_hold: no body byte is read) while it
+ * works off the loop, then reply (a refusal, as above) or
+ *                    http_server_req_continue;
  *   the body is read and kept up to max_body bytes (more is drained and
  *   dropped, and http_server_req_overflow() turns true);
  *   on_request(req)  once, with the whole body: reply at once with
- *                    http_server_reply, or later (e.g. after work off the loop):
- *                    the connection is then suspended until http_server_reply,
- *                    which resumes it. A declared Content-Length over
- *                    max_body calls on_request in the headers phase with
- *                    http_server_req_overflow() true: reply at once then;
+ *                    http_server_reply, or later (e.g. after work off the
+ * loop): the connection is then suspended until http_server_reply, which
+ * resumes it. A declared Content-Length over max_body calls on_request in the
+ * headers phase with http_server_req_overflow() true: reply at once then;
  *   on_done(req)     once, when the reply was sent or the connection is
  *                    gone; req is freed after it returns.
  * Replies are queued only in the final handler call, so keep-alive holds.
+ *
+ * Limits: at most max_conns connections, plus reserve_conns reserve
+ * connections (http_server_req_reserve: their head deadline is 2 s and they are
+ * closed after one reply: serve them only what must stay answerable, e.g.
+ * health, and refuse the rest with 503); at most max_conns_per_addr per
+ * client address (more are closed at accept). A request head must be in
+ * within head_timeout_s of the accept or of the previous reply (an idle
+ * keep-alive connection is closed then too); a body must come at
+ * body_min_rate bytes per second on average once head_timeout_s passed.
  */
 #ifndef SAMBANG_HTTP_SERVER_H
 #define SAMBANG_HTTP_SERVER_H
@@ -38,12 +51,16 @@ struct http_req;
 typedef void (*http_req_fn)(struct http_req *req, void *ctx);
 
 struct http_server_cfg {
-  const char *host;        /* numeric IPv4 address to bind, e.g. 127.0.0.1 */
-  uint16_t port;           /* 0: any free port (see http_server_port) */
-  size_t max_body;         /* bytes kept of a request body */
-  unsigned max_conns;      /* 0: a default */
-  unsigned idle_timeout_s; /* idle connections are closed after this */
-  http_req_fn on_headers;  /* may be NULL */
+  const char *host;       /* numeric IPv4 address to bind, e.g. 127.0.0.1 */
+  uint16_t port;          /* 0: any free port (see http_server_port) */
+  size_t max_body;        /* bytes kept of a request body */
+  unsigned max_conns;     /* 0: a default (4000) */
+  unsigned reserve_conns; /* over max_conns (0: a default, 64) */
+  unsigned max_conns_per_addr; /* 0: no limit */
+  unsigned head_timeout_s;     /* 0: a default (20 s) */
+  unsigned body_min_rate;      /* bytes per second; 0: no floor */
+  unsigned idle_timeout_s;     /* idle connections are closed after this */
+  http_req_fn on_headers;      /* may be NULL */
   http_req_fn on_request;
   http_req_fn on_done; /* may be NULL */
   void *ctx;
@@ -65,6 +82,16 @@ void http_server_quiesce(struct http_server *s);
 /* Requests started and not yet done. */
 unsigned http_server_active(const struct http_server *s);
 
+struct http_server_counts {
+  unsigned open;     /* connections open now */
+  uint64_t cut_head; /* closed for a head past its deadline */
+  uint64_t cut_body; /* closed for a body under the rate floor */
+};
+
+/* The connection counters of s. */
+void http_server_counts(const struct http_server *s,
+                        struct http_server_counts *out);
+
 /*
  * Resumes every suspended connection, closes every connection (on_done is
  * called for their requests: nothing may still refer to them after this),
@@ -77,7 +104,8 @@ const char *http_server_req_method(const struct http_req *req);
 const char *http_server_req_path(const struct http_req *req);
 
 /* A request header (case-insensitive name) or query parameter, or NULL. */
-const char *http_server_req_header(const struct http_req *req, const char *name);
+const char *http_server_req_header(const struct http_req *req,
+                                   const char *name);
 const char *http_server_req_query(const struct http_req *req, const char *name);
 
 /* The body (NUL-terminated, *len bytes; "" if none). */
@@ -85,6 +113,25 @@ const char *http_server_req_body(const struct http_req *req, size_t *len);
 
 /* True if the body was larger than max_body (its content was dropped). */
 bool http_server_req_overflow(const struct http_req *req);
+
+/* True if the request declares a body (Content-Length over 0, or chunks). */
+bool http_server_req_has_body(const struct http_req *req);
+
+/* True if the request came on a reserve connection (over max_conns). */
+bool http_server_req_reserve(const struct http_req *req);
+
+/*
+ * In on_headers only: holds the request (its connection suspended, no
+ * body byte read) until http_server_reply (a refusal) or
+ * http_server_req_continue.
+ */
+void http_server_req_hold(struct http_req *req);
+
+/*
+ * Reads the body of a held request, then calls on_request as usual.
+ * SB_EINVAL if req is not held (or was answered).
+ */
+int http_server_req_continue(struct http_req *req);
 
 /* The time the request arrived (uv_hrtime, nanoseconds). */
 uint64_t http_server_req_start_ns(const struct http_req *req);
@@ -104,7 +151,8 @@ void http_server_req_set_data(struct http_req *req, void *data);
  * the loop thread. SB_ENOMEM if the reply cannot be made (the connection
  * is then closed).
  */
-int http_server_reply(struct http_req *req, unsigned status, const char *content_type,
-               char *body, size_t len, const char *const *headers);
+int http_server_reply(struct http_req *req, unsigned status,
+                      const char *content_type, char *body, size_t len,
+                      const char *const *headers);
 
 #endif

@@ -51,6 +51,7 @@ struct hub_call {
   char *q_since, *q_limit, *q_wait;
   const char *body; /* the request's own buffer, stable while suspended */
   size_t body_len;
+  bool copied;     /* the header and query values were copied */
   bool gzip_ok;    /* the client accepts gzip */
   uint64_t max_ts; /* newest acceptable timestamp */
 

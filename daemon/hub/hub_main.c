@@ -70,7 +70,23 @@ static const char usage_serve[] =
     "                         hub's clock (default 86400000, 24 h)\n"
     "  --max-inflight N       requests at work at once; more get 429\n"
     "                         (default 1024)\n"
-    "  --max-conns N          open connections (default 4000)\n";
+    "  --max-conns N          open connections (default 4000); over it,\n"
+    "                         --reserve-conns more are let in for\n"
+    "                         /v1/health only, others get 503\n"
+    "  --reserve-conns N      connections kept for health under load\n"
+    "                         (default 64; 2 s head deadline, one reply)\n"
+    "  --max-conns-per-addr N open connections from one client address;\n"
+    "                         more are closed at once (default 256)\n"
+    "  --head-timeout S       a request head must arrive within S seconds\n"
+    "                         of the connection or of the previous reply;\n"
+    "                         idle keep-alive connections close then too\n"
+    "                         (default 20)\n"
+    "  --body-min-rate B      a body must arrive at B bytes per second on\n"
+    "                         average once --head-timeout passed, else the\n"
+    "                         connection is closed (default 1024; 0: off)\n"
+    "\n"
+    "Authenticated requests are checked (token, path, method, length,\n"
+    "media type) from their headers before any body byte is read.\n";
 
 static const char usage_export[] =
     "usage: sambang-hub [--db PATH] export\n"
@@ -433,6 +449,9 @@ static int hub_cmd_serve(const char *db, int argc, char **argv)
   cfg.port = 8080;
   cfg.max_future_ms = HUB_DEFAULT_MAX_FUTURE_MS;
   cfg.max_inflight = HUB_DEFAULT_MAX_INFLIGHT;
+  cfg.max_conns_per_addr = HUB_DEFAULT_CONNS_PER_ADDR;
+  cfg.head_timeout_s = HUB_DEFAULT_HEAD_TIMEOUT_S;
+  cfg.body_min_rate = HUB_DEFAULT_BODY_MIN_RATE;
   /* Options come in pairs: OPTION VALUE. */
   for (i = 0; i < argc; i += 2) {
     const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
@@ -462,6 +481,31 @@ static int hub_cmd_serve(const char *db, int argc, char **argv)
         return usage_error(
             usage_serve, "serve: --max-conns wants 1 to 1000000, not %s", next);
       cfg.max_conns = (unsigned)v;
+    } else if (strcmp(a, "--reserve-conns") == 0) {
+      if (!parse_num(next, 1, 100000, &v))
+        return usage_error(usage_serve,
+                           "serve: --reserve-conns wants 1 to 100000, not %s",
+                           next);
+      cfg.reserve_conns = (unsigned)v;
+    } else if (strcmp(a, "--max-conns-per-addr") == 0) {
+      if (!parse_num(next, 1, 1000000, &v))
+        return usage_error(
+            usage_serve,
+            "serve: --max-conns-per-addr wants 1 to 1000000, not %s", next);
+      cfg.max_conns_per_addr = (unsigned)v;
+    } else if (strcmp(a, "--head-timeout") == 0) {
+      if (!parse_num(next, 1, 3600, &v))
+        return usage_error(
+            usage_serve,
+            "serve: --head-timeout wants 1 to 3600 seconds, not %s", next);
+      cfg.head_timeout_s = (unsigned)v;
+    } else if (strcmp(a, "--body-min-rate") == 0) {
+      if (!parse_num(next, 0, 1u << 30, &v))
+        return usage_error(usage_serve,
+                           "serve: --body-min-rate wants bytes per second, "
+                           "not %s",
+                           next);
+      cfg.body_min_rate = (unsigned)v;
     } else {
       return usage_error(usage_serve, "serve: unexpected argument %s", a);
     }

@@ -66,8 +66,8 @@ static void reply_error_v(struct hub_reply *r, enum proto_err code, long record,
     r->retry_after = RETRY_BUSY_S;
 }
 
-void hub_routes_reply_error(struct hub_reply *r, enum proto_err code, const char *fmt,
-                     ...)
+void hub_routes_reply_error(struct hub_reply *r, enum proto_err code,
+                            const char *fmt, ...)
 {
   va_list ap;
 
@@ -77,7 +77,7 @@ void hub_routes_reply_error(struct hub_reply *r, enum proto_err code, const char
 }
 
 void hub_routes_reply_record_error(struct hub_reply *r, enum proto_err code,
-                            long record, const char *fmt, ...)
+                                   long record, const char *fmt, ...)
 {
   va_list ap;
 
@@ -91,7 +91,8 @@ void hub_routes_reply_json(struct hub_reply *r, char *body, bool gzip_ok)
   size_t len;
 
   if (body == NULL) {
-    hub_routes_reply_error(r, PROTO_ERR_UNAVAILABLE, "the hub is out of memory");
+    hub_routes_reply_error(r, PROTO_ERR_UNAVAILABLE,
+                           "the hub is out of memory");
     return;
   }
   len = strlen(body);
@@ -116,7 +117,8 @@ void hub_routes_reply_json(struct hub_reply *r, char *body, bool gzip_ok)
 
 void hub_routes_reply_empty_page(struct hub_reply *r, uint64_t since)
 {
-  hub_routes_reply_json(r, changes_page_encode(NULL, NULL, 0, false, since), false);
+  hub_routes_reply_json(r, changes_page_encode(NULL, NULL, 0, false, since),
+                        false);
 }
 
 /* The reply to a store failure (code and message from err). */
@@ -127,17 +129,19 @@ static void reply_store_error(struct hub_reply *r, int rc,
   case SB_EBUSY:
   case SB_ENOMEM:
     r->retry_after = RETRY_BUSY_S;
-    hub_routes_reply_error(r, PROTO_ERR_UNAVAILABLE, "the hub is busy: %s", err->msg);
+    hub_routes_reply_error(r, PROTO_ERR_UNAVAILABLE, "the hub is busy: %s",
+                           err->msg);
     break;
   case SB_EFULL:
   case SB_EREADONLY:
   case SB_EIO:
     r->retry_after = RETRY_FAILED_S;
     hub_routes_reply_error(r, PROTO_ERR_UNAVAILABLE, "the hub cannot write: %s",
-                    err->msg);
+                           err->msg);
     break;
   default:
-    hub_routes_reply_error(r, PROTO_ERR_INTERNAL, "the hub failed: %s", err->msg);
+    hub_routes_reply_error(r, PROTO_ERR_INTERNAL, "the hub failed: %s",
+                           err->msg);
     break;
   }
   log_msg(LOG_LEVEL_ERROR, "store: %s", err->msg);
@@ -257,6 +261,36 @@ static int content_coding(const char *v)
   return -1;
 }
 
+/* A push's body coding (1: gzip, 0: identity), or -1 (415 filled). */
+static int push_media(struct hub_call *c)
+{
+  int coding;
+
+  if (!json_content_type(c->content_type)) {
+    hub_routes_reply_error(&c->out, PROTO_ERR_UNSUPPORTED_MEDIA_TYPE,
+                           "Content-Type must be application/json (got %.100s)",
+                           c->content_type != NULL ? c->content_type : "none");
+    return -1;
+  }
+  coding = content_coding(c->content_encoding);
+  if (coding < 0) {
+    hub_routes_reply_error(
+        &c->out, PROTO_ERR_UNSUPPORTED_MEDIA_TYPE,
+        "Content-Encoding must be gzip or identity (got %.100s)",
+        c->content_encoding);
+    return -1;
+  }
+  return coding;
+}
+
+void hub_routes_admit(struct hub_call *c)
+{
+  if (!authenticate(c))
+    return;
+  if (c->route == HUB_ROUTE_PUSH)
+    (void)push_media(c);
+}
+
 void hub_routes_push(struct hub_call *c)
 {
   struct sb_err err = {0};
@@ -270,30 +304,20 @@ void hub_routes_push(struct hub_call *c)
   push_reply_init(&c->batch.reply);
   if (!authenticate(c))
     return;
-  if (!json_content_type(c->content_type)) {
-    hub_routes_reply_error(&c->out, PROTO_ERR_UNSUPPORTED_MEDIA_TYPE,
-                    "Content-Type must be application/json (got %.100s)",
-                    c->content_type != NULL ? c->content_type : "none");
+  coding = push_media(c);
+  if (coding < 0)
     return;
-  }
-  coding = content_coding(c->content_encoding);
-  if (coding < 0) {
-    hub_routes_reply_error(&c->out, PROTO_ERR_UNSUPPORTED_MEDIA_TYPE,
-                    "Content-Encoding must be gzip or identity (got %.100s)",
-                    c->content_encoding);
-    return;
-  }
   if (coding == 1) {
     rc = gzip_inflate(body, len, PROTO_MAX_BODY, &inflated, &len, &err);
     if (rc == SB_ETOOBIG) {
       hub_routes_reply_error(&c->out, PROTO_ERR_TOO_LARGE,
-                      "push request: %s (at most %d bytes)", err.msg,
-                      PROTO_MAX_BODY);
+                             "push request: %s (at most %d bytes)", err.msg,
+                             PROTO_MAX_BODY);
       return;
     }
     if (rc != 0) {
       hub_routes_reply_error(&c->out, PROTO_ERR_UNSUPPORTED_MEDIA_TYPE,
-                      "push request: %s", err.msg);
+                             "push request: %s", err.msg);
       return;
     }
     body = inflated;
@@ -301,11 +325,13 @@ void hub_routes_push(struct hub_call *c)
   rc = push_req_decode(&c->push, body, len, &bad, &err);
   free(inflated);
   if (rc == SB_ENOMEM) {
-    hub_routes_reply_error(&c->out, PROTO_ERR_UNAVAILABLE, "the hub is out of memory");
+    hub_routes_reply_error(&c->out, PROTO_ERR_UNAVAILABLE,
+                           "the hub is out of memory");
     return;
   }
   if (rc != 0) {
-    hub_routes_reply_record_error(&c->out, PROTO_ERR_MALFORMED, bad, "%s", err.msg);
+    hub_routes_reply_record_error(&c->out, PROTO_ERR_MALFORMED, bad, "%s",
+                                  err.msg);
     return;
   }
 
@@ -322,13 +348,14 @@ void hub_routes_push_reply(struct hub_call *c)
 
   push_req_release(&c->push);
   if (rc == SB_EAUTH) {
-    hub_routes_reply_record_error(&c->out, PROTO_ERR_FORGED_DOT, c->batch.bad_record,
-                           "%s", c->batch.err.msg);
+    hub_routes_reply_record_error(&c->out, PROTO_ERR_FORGED_DOT,
+                                  c->batch.bad_record, "%s", c->batch.err.msg);
   } else if (rc != 0) {
     reply_store_error(&c->out, rc, &c->batch.err);
   } else {
     c->stats = c->batch.stats;
-    hub_routes_reply_json(&c->out, push_reply_encode(&c->batch.reply), c->gzip_ok);
+    hub_routes_reply_json(&c->out, push_reply_encode(&c->batch.reply),
+                          c->gzip_ok);
   }
   push_reply_release(&c->batch.reply);
 }
@@ -361,10 +388,10 @@ void hub_routes_changes(struct hub_call *c)
   } else {
     c->served = page.n;
     hub_routes_reply_json(&c->out,
-                   changes_page_encode(page.seqs,
-                                       (const char *const *)page.states, page.n,
-                                       page.more, page.next),
-                   c->gzip_ok);
+                          changes_page_encode(page.seqs,
+                                              (const char *const *)page.states,
+                                              page.n, page.more, page.next),
+                          c->gzip_ok);
   }
   hub_store_page_release(&page);
 }
@@ -381,7 +408,7 @@ void hub_routes_health(struct hub_call *c)
   if (rc != 0) {
     c->out.retry_after = RETRY_FAILED_S;
     hub_routes_reply_error(&c->out, PROTO_ERR_UNAVAILABLE,
-                    "the store is not usable: %s", err.msg);
+                           "the store is not usable: %s", err.msg);
     return;
   }
   hub_routes_reply_json(&c->out, strdup("{\"status\":\"ok\"}"), false);

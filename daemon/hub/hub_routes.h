@@ -18,8 +18,6 @@
 #include "hub_call.h"
 #include "proto_err.h"
 
-
-
 /*
  * The handlers (threadpool). A push runs in two steps: hub_routes_push
  * authenticates and decodes (setting to_store), then the hub's store
@@ -28,21 +26,30 @@
  * the reply from its outcome.
  */
 void hub_routes_push(struct hub_call *c);
+
+/*
+ * The headers phase of an authenticated route (threadpool), before any
+ * body byte is read: authenticates (binding a device on first use) and,
+ * for a push, checks Content-Type and Content-Encoding. c->out is left
+ * empty if the request may go on, else holds the refusal (401, 403, 415).
+ * The handlers above authenticate again (cheap: the token is bound).
+ */
+void hub_routes_admit(struct hub_call *c);
 void hub_routes_push_reply(struct hub_call *c);
 void hub_routes_changes(struct hub_call *c);
 void hub_routes_health(struct hub_call *c);
 
-
 /* Fills r with an error envelope: code, its HTTP status (proto_err.h's
  * table; 500 for a code that is never a whole reply), a message for
  * people. */
-void hub_routes_reply_error(struct hub_reply *r, enum proto_err code, const char *fmt,
-                     ...) __attribute__((format(printf, 3, 4)));
+void hub_routes_reply_error(struct hub_reply *r, enum proto_err code,
+                            const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* hub_routes_reply_error for a refusal of a whole push request because of its
  * record number `record` (sent as the envelope's "record"; -1: none). */
 void hub_routes_reply_record_error(struct hub_reply *r, enum proto_err code,
-                            long record, const char *fmt, ...)
+                                   long record, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 /* Fills r with a 200 JSON body (taken over), gzip'd if gzip_ok and worth it. */

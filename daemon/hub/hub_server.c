@@ -151,7 +151,8 @@ static void on_work(uv_work_t *w)
     hub_routes_health(c);
     break;
   default:
-    hub_routes_reply_error(&c->out, PROTO_ERR_INTERNAL, "no handler for this route");
+    hub_routes_reply_error(&c->out, PROTO_ERR_INTERNAL,
+                           "no handler for this route");
     break;
   }
 }
@@ -442,10 +443,80 @@ static enum hub_route route_of(const char *path, const char *method,
   return HUB_ROUTE_OTHER;
 }
 
+/* strdup of a header or query value (NULL stays NULL); false on ENOMEM. */
+static bool copy_value(char **out, const char *v)
+{
+  *out = v != NULL ? strdup(v) : NULL;
+  return v == NULL || *out != NULL;
+}
+
+/* Copies the headers and query values the handlers read (once). */
+static bool copy_headers(struct hub_call *c)
+{
+  struct http_req *req = c->req;
+
+  if (c->copied)
+    return true;
+  c->copied = true;
+  c->gzip_ok = gzip_accepted(http_server_req_header(req, "Accept-Encoding"));
+  return copy_value(&c->authorization,
+                    http_server_req_header(req, "Authorization")) &&
+         copy_value(&c->replica,
+                    http_server_req_header(req, PROTO_REPLICA_HEADER)) &&
+         copy_value(&c->content_type,
+                    http_server_req_header(req, "Content-Type")) &&
+         copy_value(&c->content_encoding,
+                    http_server_req_header(req, "Content-Encoding")) &&
+         copy_value(&c->q_since, http_server_req_query(req, "since")) &&
+         copy_value(&c->q_limit, http_server_req_query(req, "limit")) &&
+         copy_value(&c->q_wait, http_server_req_query(req, "wait"));
+}
+
+static void on_admit_work(uv_work_t *w)
+{
+  hub_routes_admit(w->data);
+}
+
 /*
- * Headers are in. Only a hub that is shutting down answers here (closing
- * the connection); a wrong path or method is answered once the body is
- * read, so the connection stays usable (an early reply closes it).
+ * The token (and a push's media type) was checked off the loop: refuse,
+ * or read the body (also while the hub stops: the request came before).
+ * A push must declare its length (or send chunks); the other routes take
+ * no body.
+ */
+static void on_admit_done(uv_work_t *w, int status)
+{
+  struct hub_call *c = w->data;
+  struct hub_server *h = c->hub;
+  struct http_req *req = c->req;
+
+  h->jobs--;
+  if (status != 0) {
+    send_error(c, PROTO_ERR_UNAVAILABLE, "the request was cancelled");
+  } else if (c->out.status != 0) {
+    send_reply(c); /* 401, 403, 415, a store failure */
+  } else if (c->route == HUB_ROUTE_PUSH &&
+             http_server_req_header(req, "Content-Length") == NULL &&
+             http_server_req_header(req, "Transfer-Encoding") == NULL) {
+    send_error(c, PROTO_ERR_LENGTH_REQUIRED,
+               "a push must declare its Content-Length (or be chunked)");
+  } else if (c->route != HUB_ROUTE_PUSH && http_server_req_has_body(req)) {
+    hub_routes_reply_error(
+        &c->out, PROTO_ERR_TOO_LARGE, "%.20s %.100s takes no body",
+        http_server_req_method(req), http_server_req_path(req));
+    send_reply(c);
+  } else if (http_server_req_continue(req) != 0) {
+    send_error(c, PROTO_ERR_INTERNAL, "the request cannot go on");
+  }
+}
+
+/*
+ * Headers are in, no body byte read yet. Everything that can be decided
+ * from the request line and headers is decided here: shutting down (503),
+ * a reserve connection asking for anything but health (503), path (404),
+ * method (405), a body where none is taken (413); an authenticated route
+ * is held while a pool thread checks its token (401, 403) and media type
+ * (415), and only then is its body read. A refusal of a request with a
+ * body closes the connection; one without keeps it open.
  */
 static void on_headers(struct http_req *req, void *ctx)
 {
@@ -453,6 +524,7 @@ static void on_headers(struct http_req *req, void *ctx)
   struct hub_call *c = calloc(1, sizeof(*c));
   const char *allow;
   bool method_ok;
+  int rc;
 
   if (c == NULL) {
     http_server_reply(req, 503, NULL, NULL, 0, NULL);
@@ -465,46 +537,51 @@ static void on_headers(struct http_req *req, void *ctx)
   c->rhs = h->rhs;
   c->rlock = &h->rlock;
   http_server_req_set_data(req, c);
-  c->route =
-      route_of(http_server_req_path(req), http_server_req_method(req), &method_ok, &allow);
+  c->route = route_of(http_server_req_path(req), http_server_req_method(req),
+                      &method_ok, &allow);
   if (h->stopping) {
     c->out.close = true;
     c->out.retry_after = 5;
     send_error(c, PROTO_ERR_UNAVAILABLE, "the hub is shutting down");
+  } else if (http_server_req_reserve(req) && c->route != HUB_ROUTE_HEALTH) {
+    c->out.close = true;
+    c->out.retry_after = 5;
+    send_error(c, PROTO_ERR_UNAVAILABLE,
+               "the hub has too many connections; retry later");
   } else if (c->route == HUB_ROUTE_OTHER) {
     hub_routes_reply_error(&c->out, PROTO_ERR_NOT_FOUND, "no such path: %.200s",
-                    http_server_req_path(req));
+                           http_server_req_path(req));
+    send_reply(c);
   } else if (!method_ok) {
     c->out.allow = allow;
     hub_routes_reply_error(&c->out, PROTO_ERR_METHOD_NOT_ALLOWED,
-                    "%.20s %.100s is not allowed (use %s)",
-                    http_server_req_method(req), http_server_req_path(req), allow);
+                           "%.20s %.100s is not allowed (use %s)",
+                           http_server_req_method(req),
+                           http_server_req_path(req), allow);
+    send_reply(c);
+  } else if (c->route == HUB_ROUTE_HEALTH || c->route == HUB_ROUTE_METRICS) {
+    if (http_server_req_has_body(req)) {
+      hub_routes_reply_error(
+          &c->out, PROTO_ERR_TOO_LARGE, "%.20s %.100s takes no body",
+          http_server_req_method(req), http_server_req_path(req));
+      send_reply(c);
+    }
+  } else if (h->jobs >= h->cfg.max_inflight) {
+    send_error(c, PROTO_ERR_SLOW_DOWN,
+               "the hub has too many requests at work; retry after the "
+               "given seconds");
+  } else if (!copy_headers(c)) {
+    send_error(c, PROTO_ERR_UNAVAILABLE, "the hub is out of memory");
+  } else {
+    http_server_req_hold(req);
+    c->work.data = c;
+    rc = uv_queue_work(h->loop, &c->work, on_admit_work, on_admit_done);
+    if (rc != 0) {
+      send_error(c, PROTO_ERR_INTERNAL, "cannot queue the request");
+      return;
+    }
+    h->jobs++;
   }
-}
-
-/* strdup of a header or query value (NULL stays NULL); false on ENOMEM. */
-static bool copy_value(char **out, const char *v)
-{
-  *out = v != NULL ? strdup(v) : NULL;
-  return v == NULL || *out != NULL;
-}
-
-static bool copy_inputs(struct hub_call *c)
-{
-  struct http_req *req = c->req;
-
-  c->body = http_server_req_body(req, &c->body_len);
-  c->gzip_ok = gzip_accepted(http_server_req_header(req, "Accept-Encoding"));
-  c->max_ts = (hlc_wall_ms() + c->hub->cfg.max_future_ms) * HLC_LOGICAL_SPAN +
-              (HLC_LOGICAL_SPAN - 1);
-  return copy_value(&c->authorization, http_server_req_header(req, "Authorization")) &&
-         copy_value(&c->replica, http_server_req_header(req, PROTO_REPLICA_HEADER)) &&
-         copy_value(&c->content_type, http_server_req_header(req, "Content-Type")) &&
-         copy_value(&c->content_encoding,
-                    http_server_req_header(req, "Content-Encoding")) &&
-         copy_value(&c->q_since, http_server_req_query(req, "since")) &&
-         copy_value(&c->q_limit, http_server_req_query(req, "limit")) &&
-         copy_value(&c->q_wait, http_server_req_query(req, "wait"));
 }
 
 static void on_request(struct http_req *req, void *ctx)
@@ -512,10 +589,6 @@ static void on_request(struct http_req *req, void *ctx)
   struct hub_server *h = ctx;
   struct hub_call *c = http_server_req_data(req);
 
-  if (c->out.status != 0) { /* refused in on_headers */
-    send_reply(c);
-    return;
-  }
   if (http_server_req_overflow(req)) {
     char message[128];
     snprintf(message, sizeof(message),
@@ -533,8 +606,8 @@ static void on_request(struct http_req *req, void *ctx)
       send_error(c, PROTO_ERR_UNAVAILABLE, "the hub is out of memory");
       return;
     }
-    http_server_reply(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, len,
-               NULL);
+    http_server_reply(req, 200, "text/plain; version=0.0.4; charset=utf-8",
+                      text, len, NULL);
     return;
   }
   if (h->jobs >= h->cfg.max_inflight) {
@@ -543,10 +616,13 @@ static void on_request(struct http_req *req, void *ctx)
                "given seconds");
     return;
   }
-  if (!copy_inputs(c)) {
+  if (!copy_headers(c)) {
     send_error(c, PROTO_ERR_UNAVAILABLE, "the hub is out of memory");
     return;
   }
+  c->body = http_server_req_body(req, &c->body_len);
+  c->max_ts = (hlc_wall_ms() + c->hub->cfg.max_future_ms) * HLC_LOGICAL_SPAN +
+              (HLC_LOGICAL_SPAN - 1);
   submit(c);
 }
 
@@ -652,6 +728,10 @@ int hub_server_start(uv_loop_t *loop, struct hub_store *hs,
   hc.port = cfg->port;
   hc.max_body = PROTO_MAX_BODY;
   hc.max_conns = cfg->max_conns;
+  hc.reserve_conns = cfg->reserve_conns;
+  hc.max_conns_per_addr = cfg->max_conns_per_addr;
+  hc.head_timeout_s = cfg->head_timeout_s;
+  hc.body_min_rate = cfg->body_min_rate;
   hc.idle_timeout_s = 2 * PROTO_MAX_WAIT_S;
   hc.on_headers = on_headers;
   hc.on_request = on_request;

@@ -19,14 +19,21 @@
 #define HUB_DEFAULT_MAX_FUTURE_MS (24ull * 3600 * 1000)
 #define HUB_DEFAULT_MAX_INFLIGHT 1024
 #define HUB_DEFAULT_DRAIN_S 10
+#define HUB_DEFAULT_CONNS_PER_ADDR 256
+#define HUB_DEFAULT_HEAD_TIMEOUT_S 20
+#define HUB_DEFAULT_BODY_MIN_RATE 1024 /* bytes per second */
 
 struct hub_server_cfg {
-  const char *host;       /* numeric IPv4 */
-  uint16_t port;          /* 0: any free port */
-  uint64_t max_future_ms; /* timestamps further ahead are refused */
-  unsigned max_inflight;  /* requests at work at once; more get 429 */
-  unsigned max_conns;     /* open connections (0: a default) */
-  unsigned drain_s;       /* at shutdown, wait this long for requests */
+  const char *host;            /* numeric IPv4 */
+  uint16_t port;               /* 0: any free port */
+  uint64_t max_future_ms;      /* timestamps further ahead are refused */
+  unsigned max_inflight;       /* requests at work at once; more get 429 */
+  unsigned max_conns;          /* open connections (0: a default) */
+  unsigned reserve_conns;      /* more, for health only (0: a default) */
+  unsigned max_conns_per_addr; /* per client address (0: no limit) */
+  unsigned head_timeout_s;     /* request head deadline (0: a default) */
+  unsigned body_min_rate;      /* body bytes per second floor (0: none) */
+  unsigned drain_s;            /* at shutdown, wait this long for requests */
 };
 
 struct hub_server;

@@ -215,8 +215,8 @@ static int meta_read(struct store *s, const char *key, char **value,
 }
 
 /* Loads device name into d; SB_ENOTFOUND if there is none. */
-static int device_get(struct store *s, const char *name,
-                      struct hub_device *d, struct sb_err *err)
+static int device_get(struct store *s, const char *name, struct hub_device *d,
+                      struct sb_err *err)
 {
   char key[KEY_MAX], *text = NULL;
   int rc;
@@ -247,8 +247,7 @@ static int device_put(struct store *s, const struct hub_device *d,
 }
 
 /* 0 if key is absent, SB_EEXISTS (no message) if present, or an error. */
-static int meta_absent(struct store *s, const char *key,
-                       struct sb_err *err)
+static int meta_absent(struct store *s, const char *key, struct sb_err *err)
 {
   char *text = NULL;
   int rc = meta_read(s, key, &text, err);

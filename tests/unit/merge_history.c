@@ -100,12 +100,14 @@ static uint64_t max_ts(const struct record *r)
 {
   uint64_t m = 0;
   size_t i, k;
-  for (i = 0; i < r->nf; i++) {
-    for (k = 0; k < r->f[i].n; k++)
-      m = r->f[i].e[k].ts > m ? r->f[i].e[k].ts : m;
+  for (i = 0; i < record_nfields(r); i++) {
+    const struct field *f = record_field_at(r, i);
+    for (k = 0; k < record_field_nentries(f); k++)
+      m = record_field_entry(f, k)->ts > m ? record_field_entry(f, k)->ts : m;
   }
-  for (k = 0; k < r->ntomb; k++)
-    m = r->tomb[k].ts > m ? r->tomb[k].ts : m;
+  for (k = 0; k < record_ntombs(r); k++)
+    m = record_tomb_at(r, k)->ts > m ? record_tomb_at(r, k)->ts : m;
+  CHECK_INT(record_max_ts(r), ==, m);
   return m;
 }
 
@@ -224,7 +226,7 @@ static void step_put(struct history *h, struct replica *r, uint64_t ts)
   }
   CHECK_INT(record_put(&r->rec, r->id, ts, fields, &err), ==, 0);
   CHECK_INT(vv_get(&r->rec.vv, r->id), ==, before + 1);
-  CHECK_INT(r->rec.ntomb, ==, 0);
+  CHECK_INT(record_ntombs(&r->rec), ==, 0);
   for (i = 0; i < NFIELDS; i++) {
     const struct field *f;
     char *canon;
@@ -232,14 +234,14 @@ static void step_put(struct history *h, struct replica *r, uint64_t ts)
       continue;
     f = record_field(&r->rec, field_names[i]);
     CHECK(f != NULL);
-    CHECK_INT(f->n, ==, 1);
-    CHECK_STR(f->e[0].dot.replica, r->id);
-    CHECK_INT(f->e[0].dot.counter, ==, before + 1);
-    CHECK_INT(f->e[0].ts, ==, ts);
+    CHECK_INT(record_field_nentries(f), ==, 1);
+    CHECK_STR(record_field_entry(f, 0)->dot.replica, r->id);
+    CHECK_INT(record_field_entry(f, 0)->dot.counter, ==, before + 1);
+    CHECK_INT(record_field_entry(f, 0)->ts, ==, ts);
     canon =
         json_canon(cJSON_GetObjectItemCaseSensitive(fields, field_names[i]));
     CHECK(canon != NULL);
-    CHECK_STR(f->e[0].value, canon);
+    CHECK_STR(record_field_entry(f, 0)->value, canon);
     log_write(h, r, false, field_names[i], canon, ts);
     free(canon);
   }
@@ -253,8 +255,8 @@ static void step_delete(struct history *h, struct replica *r, uint64_t ts)
   CHECK_INT(vv_get(&r->rec.vv, r->id), ==, before + 1);
   CHECK(record_deleted(&r->rec));
   CHECK(!record_conflicted(&r->rec));
-  CHECK_INT(r->rec.nf, ==, 0);
-  CHECK_INT(r->rec.ntomb, ==, 1);
+  CHECK_INT(record_nfields(&r->rec), ==, 0);
+  CHECK_INT(record_ntombs(&r->rec), ==, 1);
   log_write(h, r, true, NULL, NULL, ts);
 }
 
@@ -471,20 +473,18 @@ static const struct write *find_write(const struct history *h,
 
 bool holds(const struct record *r, const struct write *w)
 {
-  const struct entry *e;
+  const struct field *f = NULL;
   size_t n, k;
-  if (w->del) {
-    e = r->tomb;
-    n = r->ntomb;
-  } else {
-    const struct field *f = record_field(r, w->field);
+  if (!w->del) {
+    f = record_field(r, w->field);
     if (f == NULL)
       return false;
-    e = f->e;
-    n = f->n;
   }
+  n = f != NULL ? record_field_nentries(f) : record_ntombs(r);
   for (k = 0; k < n; k++) {
-    if (vv_dot_cmp(&e[k].dot, &w->dot) == 0)
+    const struct entry *e =
+        f != NULL ? record_field_entry(f, k) : record_tomb_at(r, k);
+    if (vv_dot_cmp(&e->dot, &w->dot) == 0)
       return true;
   }
   return false;
@@ -523,17 +523,20 @@ void check_against_log(const struct history *h, const struct record *r)
                h->log[i].dot.counter == r->vv.v[k].counter;
     CHECK(logged);
   }
-  for (i = 0; i < r->nf; i++) {
-    for (k = 0; k < r->f[i].n; k++) {
-      check_entry(h, r, r->f[i].name, &r->f[i].e[k]);
+  for (i = 0; i < record_nfields(r); i++) {
+    const struct field *f = record_field_at(r, i);
+    for (k = 0; k < record_field_nentries(f); k++) {
+      check_entry(h, r, record_field_name(f), record_field_entry(f, k));
       if (k > 0)
-        CHECK(vv_dot_cmp(&r->f[i].e[k - 1].dot, &r->f[i].e[k].dot) < 0);
+        CHECK(vv_dot_cmp(&record_field_entry(f, k - 1)->dot,
+                         &record_field_entry(f, k)->dot) < 0);
     }
     if (i > 0)
-      CHECK(strcmp(r->f[i - 1].name, r->f[i].name) < 0);
+      CHECK(strcmp(record_field_name(record_field_at(r, i - 1)),
+                   record_field_name(f)) < 0);
   }
-  for (k = 0; k < r->ntomb; k++)
-    check_entry(h, r, NULL, &r->tomb[k]);
+  for (k = 0; k < record_ntombs(r); k++)
+    check_entry(h, r, NULL, record_tomb_at(r, k));
 
   for (i = 0; i < NFIELDS; i++) {
     const struct field *f = record_field(r, field_names[i]);
@@ -558,11 +561,11 @@ void check_against_log(const struct history *h, const struct record *r)
           CHECK(vv_compare(&y->vv, &w->vv) == VV_CONCURRENT);
       }
     }
-    CHECK_INT(f ? f->n : 0, ==, live);
+    CHECK_INT(f ? record_field_nentries(f) : 0, ==, live);
     siblings = siblings || live > 1;
     live_fields += live > 0;
   }
-  CHECK_INT(r->nf, ==, live_fields);
+  CHECK_INT(record_nfields(r), ==, live_fields);
   for (k = 0; k < h->nlog; k++) {
     const struct write *w = &h->log[k];
     if (w->del && vv_covers(&r->vv, &w->dot)) {
@@ -570,7 +573,7 @@ void check_against_log(const struct history *h, const struct record *r)
       ntomb += !overwritten(h, w, &r->vv);
     }
   }
-  CHECK_INT(r->ntomb, ==, ntomb);
+  CHECK_INT(record_ntombs(r), ==, ntomb);
   CHECK(record_deleted(r) == (ntomb > 0 && live_fields == 0));
   CHECK(record_conflicted(r) == (siblings || (ntomb > 0 && live_fields > 0)));
 
@@ -582,8 +585,9 @@ void check_against_log(const struct history *h, const struct record *r)
       bool covered = false;
       if (!vv_covers(&r->vv, &w->dot))
         continue;
-      for (i = 0; i < r->ntomb && !covered; i++) {
-        const struct write *t = find_write(h, NULL, &r->tomb[i].dot);
+      for (i = 0; i < record_ntombs(r) && !covered; i++) {
+        const struct write *t =
+            find_write(h, NULL, &record_tomb_at(r, i)->dot);
         covered = vv_covers(&t->vv, &w->dot);
       }
       CHECK(covered);

@@ -40,21 +40,21 @@ TEST(delete_concurrent_with_edit)
   sync_both(&a, &b);
   CHECK(!record_deleted(&a));
   CHECK(record_conflicted(&a));
-  CHECK_INT(a.ntomb, ==, 1);
-  CHECK_STR(a.tomb[0].dot.replica, "A");
+  CHECK_INT(record_ntombs(&a), ==, 1);
+  CHECK_STR(record_tomb_at(&a, 0)->dot.replica, "A");
   CHECK(record_field(&a, "keep") == NULL); /* the delete had seen it */
   CHECK(record_field(&a, "y") != NULL);
   CHECK_STR(record_field_winner(record_field(&a, "x"))->value, "3");
-  CHECK_INT(record_field(&a, "x")->n, ==, 1);
+  CHECK_INT(record_field_nentries(record_field(&a, "x")), ==, 1);
 
   /* A put that has seen the delete resolves it, everywhere. */
   put1(&b, "B", 3000, "{\"y\":4}");
   CHECK(!record_conflicted(&b));
-  CHECK_INT(b.ntomb, ==, 0);
+  CHECK_INT(record_ntombs(&b), ==, 0);
   sync_both(&a, &b);
   CHECK(!record_conflicted(&a));
   CHECK(!record_deleted(&a));
-  CHECK_INT(a.ntomb, ==, 0);
+  CHECK_INT(record_ntombs(&a), ==, 0);
   CHECK_STR(record_field_winner(record_field(&a, "y"))->value, "4");
   CHECK_STR(record_field_winner(record_field(&a, "x"))->value, "3");
   record_release(&a);
@@ -71,7 +71,7 @@ TEST(delete_that_saw_everything)
   put1(&b, "B", 1000, "{\"x\":2}");
   sync_both(&a, &b);
   CHECK(record_conflicted(&a));
-  CHECK_INT(record_field(&a, "x")->n, ==, 2);
+  CHECK_INT(record_field_nentries(record_field(&a, "x")), ==, 2);
   /* Same ts: the greater dot wins. */
   CHECK_STR(record_field_winner(record_field(&a, "x"))->value, "2");
 
@@ -79,7 +79,7 @@ TEST(delete_that_saw_everything)
   sync_both(&a, &b);
   CHECK(record_deleted(&a));
   CHECK(!record_conflicted(&a));
-  CHECK_INT(a.nf, ==, 0);
+  CHECK_INT(record_nfields(&a), ==, 0);
   v = record_values(&a);
   CHECK(v != NULL && v->child == NULL);
   cJSON_Delete(v);
@@ -89,7 +89,7 @@ TEST(delete_that_saw_everything)
   sync_both(&a, &b);
   CHECK(!record_deleted(&b));
   CHECK(!record_conflicted(&b));
-  CHECK_INT(b.nf, ==, 1);
+  CHECK_INT(record_nfields(&b), ==, 1);
   record_release(&a);
   record_release(&b);
 }
@@ -109,7 +109,7 @@ TEST(concurrent_deletes)
   CHECK_INT(record_merge(&c, &a), ==, 0);
   sync_both(&a, &b);
   CHECK(record_deleted(&a));
-  CHECK_INT(a.ntomb, ==, 2);
+  CHECK_INT(record_ntombs(&a), ==, 2);
   CHECK(!record_conflicted(&a));
 
   /* A put that saw only A's delete: B's delete is concurrent with it. */
@@ -117,8 +117,8 @@ TEST(concurrent_deletes)
   CHECK_INT(record_merge(&c, &b), ==, 0);
   CHECK(!record_deleted(&c));
   CHECK(record_conflicted(&c));
-  CHECK_INT(c.ntomb, ==, 1);
-  CHECK_STR(c.tomb[0].dot.replica, "B");
+  CHECK_INT(record_ntombs(&c), ==, 1);
+  CHECK_STR(record_tomb_at(&c, 0)->dot.replica, "B");
   record_release(&a);
   record_release(&b);
   record_release(&c);
@@ -129,7 +129,7 @@ TEST(put_stores_canonical_values)
   struct record r;
   record_init(&r, "visit", "v1");
   put1(&r, "A", 1000, "{\"p\":{\"z\":[{\"b\":1,\"a\":2}],\"a\":null}}");
-  CHECK_STR(record_field(&r, "p")->e[0].value,
+  CHECK_STR(record_field_entry(record_field(&r, "p"), 0)->value,
             "{\"a\":null,\"z\":[{\"a\":2,\"b\":1}]}");
   record_release(&r);
 }

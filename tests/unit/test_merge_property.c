@@ -209,13 +209,14 @@ static void check_winner(struct history *h)
     const struct record *r = h->all[n];
     cJSON *values = record_values(r);
     CHECK(values != NULL);
-    CHECK_INT(cJSON_GetArraySize(values), ==, r->nf);
-    for (i = 0; i < r->nf; i++) {
-      const struct entry *w = record_field_winner(&r->f[i]);
-      cJSON *v = cJSON_GetObjectItemCaseSensitive(values, r->f[i].name);
+    CHECK_INT(cJSON_GetArraySize(values), ==, record_nfields(r));
+    for (i = 0; i < record_nfields(r); i++) {
+      const struct field *f = record_field_at(r, i);
+      const struct entry *w = record_field_winner(f);
+      cJSON *v = cJSON_GetObjectItemCaseSensitive(values, record_field_name(f));
       char *text;
-      for (k = 0; k < r->f[i].n; k++) {
-        const struct entry *e = &r->f[i].e[k];
+      for (k = 0; k < record_field_nentries(f); k++) {
+        const struct entry *e = record_field_entry(f, k);
         CHECK(e == w || e->ts < w->ts ||
               (e->ts == w->ts && vv_dot_cmp(&e->dot, &w->dot) < 0));
       }
@@ -258,12 +259,15 @@ static void count_cases(struct history *h)
   size_t i, n;
   for (n = 0; n < h->nall; n++) {
     const struct record *r = h->all[n];
-    for (i = 0; i < r->nf; i++) {
-      seen.siblings += r->f[i].n > 1;
-      seen.three_way += r->f[i].n > 2;
-      seen.tied_siblings += r->f[i].n > 1 && r->f[i].e[0].ts == r->f[i].e[1].ts;
+    for (i = 0; i < record_nfields(r); i++) {
+      const struct field *f = record_field_at(r, i);
+      size_t ne = record_field_nentries(f);
+      seen.siblings += ne > 1;
+      seen.three_way += ne > 2;
+      seen.tied_siblings +=
+          ne > 1 && record_field_entry(f, 0)->ts == record_field_entry(f, 1)->ts;
     }
-    seen.alive_with_tombstone += r->ntomb > 0 && r->nf > 0;
+    seen.alive_with_tombstone += record_delete_conflict(r);
   }
   seen.deleted_final += record_deleted(c);
   for (i = 0; i < h->nlog; i++) {

@@ -174,6 +174,12 @@ int write_id(const char *collection, const char *given, char *out,
 int write_fields(struct cli *cli, const char *collection, const char *id,
                  cJSON *fields, bool must_exist, struct sb_err *err);
 
+/* Deletes the live record (collection, id) as this replica in a
+ * transaction of its own (store opened); SB_ENOTFOUND if there is none,
+ * and then nothing changed. */
+int write_delete(struct cli *cli, const char *collection, const char *id,
+                 struct sb_err *err);
+
 /* write_fields in a transaction of its own (store opened, schema loaded). */
 int write_one(struct cli *cli, const char *collection, const char *id,
               cJSON *fields, bool must_exist, struct sb_err *err);

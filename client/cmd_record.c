@@ -111,34 +111,15 @@ done:
 
 int cmd_rm(struct cli *cli, int argc, char **argv, struct sb_err *err)
 {
-  struct record r;
   int rc;
 
   if (argc != 3)
     return util_usage(err, "rm takes COLLECTION ID (see sambang rm --help)");
-  record_init(&r, "", "");
   rc = util_check_key(argv[1], argv[2], err);
   if (rc == 0)
     rc = util_open(cli, err);
-  if (rc != 0)
-    return rc;
-  rc = store_begin(cli->store, err);
-  if (rc != 0)
-    return rc;
-  rc = store_get(cli->store, argv[1], argv[2], &r, err);
-  if (rc == SB_ENOTFOUND || (rc == 0 && record_deleted(&r)))
-    rc = util_not_found(argv[1], argv[2], err);
-  if (rc == 0 &&
-      record_delete(&r, store_replica(cli->store), store_tick(cli->store)) != 0)
-    rc = sb_err_set(err, SB_ENOMEM, NULL);
   if (rc == 0)
-    rc = store_put(cli->store, &r, err);
-  if (rc == 0)
-    rc = store_commit(cli->store, err);
-  cli->wrote |= rc == 0;
-  if (rc != 0)
-    store_rollback(cli->store);
-  record_release(&r);
+    rc = write_delete(cli, argv[1], argv[2], err);
   if (rc == 0)
     rc = write_print(cli, argv[1], argv[2], err);
   return rc;

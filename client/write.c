@@ -1,6 +1,6 @@
 /*
  * write.c - the one path every write of the CLI takes (put, resolve,
- * import, the domain commands' add and edit).
+ * import, rm, the domain commands' add and edit).
  *
  * update_apply (common/update.h) on the local store: read the record,
  * check the fields against the collection's schema, record_put them as
@@ -121,6 +121,41 @@ int write_fields(struct cli *cli, const char *collection, const char *id,
 
   snprintf(where, sizeof(where), "store %s", cli->db);
   return update_apply(&io, collection, id, &ch, &hooks, &res, err);
+}
+
+/* The one check of a delete: there is a live record to delete. */
+static int delete_before(void *ctx, const struct record *cur, bool exists,
+                         struct sb_err *err)
+{
+  const struct write_check *w = ctx;
+  if (!exists || record_deleted(cur))
+    return util_not_found(w->collection, w->id, err);
+  return 0;
+}
+
+int write_delete(struct cli *cli, const char *collection, const char *id,
+                 struct sb_err *err)
+{
+  char where[PATH_MAX + 16];
+  struct update_io io = {where, field_load, field_save, field_tick, cli};
+  struct write_check w = {NULL, collection, id, NULL, true, false};
+  struct update_hooks hooks = {delete_before, NULL, &w};
+  struct update_change ch = {UPDATE_DELETE, store_replica(cli->store), NULL,
+                             NULL};
+  struct update_result res;
+  int rc;
+
+  snprintf(where, sizeof(where), "store %s", cli->db);
+  rc = store_begin(cli->store, err);
+  if (rc != 0)
+    return rc;
+  rc = update_apply(&io, collection, id, &ch, &hooks, &res, err);
+  if (rc == 0)
+    rc = store_commit(cli->store, err);
+  cli->wrote |= rc == 0;
+  if (rc != 0)
+    store_rollback(cli->store);
+  return rc;
 }
 
 int write_one(struct cli *cli, const char *collection, const char *id,

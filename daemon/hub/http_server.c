@@ -29,11 +29,13 @@
  * serves them only what must stay answerable (http_server_req_reserve). When
  * the reserve is full, a newcomer cuts the oldest reserve connection
  * still waiting for its head (MHD's own limit leaves room for that), so
- * slow connections cannot keep health out.
+ * slow connections cannot keep health out. The connection tracking, the
+ * sweep and the reserve are in http_server_limits.c.
  */
 #include "compat.h"
 
 #include "http_server.h"
+#include "http_server_int.h"
 
 #include "buf.h"
 #include "log.h"
@@ -52,28 +54,8 @@
 #define HTTP_DEFAULT_CONNS 4000
 #define HTTP_DEFAULT_RESERVE 64
 #define HTTP_DEFAULT_HEAD_S 20
-#define HTTP_RESERVE_HEAD_S 2 /* a reserve connection's head deadline */
 #define HTTP_SWEEP_MS 250
 #define HTTP_DRAIN_FACTOR 4 /* drop at most this many times max_body */
-
-enum conn_phase {
-  CONN_HEAD, /* waiting for a request head */
-  CONN_APP,  /* the application has the request: no deadline */
-  CONN_BODY  /* reading a body: the rate floor applies */
-};
-
-/* One connection (MHD's socket context), on http_server.conns. */
-struct http_conn {
-  struct http_server *srv;
-  struct MHD_Connection *conn;
-  int fd;
-  enum conn_phase phase;
-  uint64_t since_ms; /* uv_now when the phase began */
-  uint64_t bytes;    /* body bytes read in CONN_BODY */
-  bool reserve;      /* accepted over max_conns */
-  bool cut;          /* shut down by the sweep */
-  struct http_conn *prev, *next;
-};
 
 enum req_phase {
   REQ_HEADERS, /* in the first handler call */
@@ -81,23 +63,6 @@ enum req_phase {
   REQ_RESUMED, /* released: MHD makes the first call again */
   REQ_BODY,    /* reading the body */
   REQ_FINAL    /* on_request was called */
-};
-
-struct http_server {
-  uv_loop_t *loop;
-  struct MHD_Daemon *d;
-  uv_poll_t poll;
-  uv_timer_t timer;
-  struct http_server_cfg cfg;
-  uint16_t port;
-  unsigned active;
-  unsigned open_handles;
-  struct http_req *suspended; /* list of suspended requests */
-  struct http_conn *conns;    /* open connections, newest first */
-  unsigned nconns;
-  uint64_t cut_head, cut_body; /* connections cut by the sweep */
-  uv_timer_t sweep;
-  bool stopping;
 };
 
 struct http_req {
@@ -154,7 +119,7 @@ static void http_run(struct http_server *s)
 }
 
 /* Asks for an MHD_run on the next loop iteration. */
-static void http_kick(struct http_server *s)
+void http_server_kick(struct http_server *s)
 {
   if (s->d != NULL)
     uv_timer_start(&s->timer, on_timer, 0, 0);
@@ -193,7 +158,7 @@ static void req_resume(struct http_req *req)
 {
   req_unlink(req);
   MHD_resume_connection(req->conn);
-  http_kick(req->srv);
+  http_server_kick(req->srv);
 }
 
 /* Queues the pending reply (in a handler call); MHD_NO closes. */
@@ -207,23 +172,6 @@ static enum MHD_Result req_send(struct http_req *req)
   MHD_destroy_response(req->pending);
   req->pending = NULL;
   return r;
-}
-
-/* The connection state of conn (MHD's socket context), or NULL. */
-static struct http_conn *conn_of(struct MHD_Connection *conn)
-{
-  const union MHD_ConnectionInfo *info =
-      MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-  return info != NULL ? info->socket_context : NULL;
-}
-
-static void conn_phase(struct http_conn *hc, enum conn_phase phase)
-{
-  if (hc == NULL)
-    return;
-  hc->phase = phase;
-  hc->since_ms = uv_now(hc->srv->loop);
-  hc->bytes = 0;
 }
 
 /* True if the request declares a body (a length over 0, or chunks). */
@@ -250,7 +198,7 @@ static struct http_req *req_new(struct http_server *s,
     return NULL;
   req->srv = s;
   req->conn = conn;
-  req->hc = conn_of(conn);
+  req->hc = http_server_limits_conn_of(conn);
   req->method = method;
   req->path = url;
   req->phase = REQ_HEADERS;
@@ -295,7 +243,7 @@ static enum MHD_Result req_start_body(struct http_req *req)
   struct http_server *s = req->srv;
 
   req->phase = REQ_BODY;
-  conn_phase(req->hc, CONN_BODY);
+  http_server_limits_conn_phase(req->hc, CONN_BODY);
   if (declared_too_large(req->conn, s->cfg.max_body)) {
     req->overflow = true;
     req->phase = REQ_FINAL;
@@ -318,7 +266,7 @@ static enum MHD_Result req_headers(struct http_server *s,
   if (req == NULL)
     return MHD_NO;
   *req_cls = req;
-  conn_phase(req->hc, CONN_APP);
+  http_server_limits_conn_phase(req->hc, CONN_APP);
   if (s->cfg.on_headers != NULL)
     s->cfg.on_headers(req, s->cfg.ctx);
   if (req->replied)
@@ -387,7 +335,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn,
   }
   /* The final call: the whole body is in. */
   req->phase = REQ_FINAL;
-  conn_phase(req->hc, CONN_APP);
+  http_server_limits_conn_phase(req->hc, CONN_APP);
   if (req->replied) /* refused before the body (there was none) */
     return req->failed ? MHD_NO : req_send(req);
   req->final = true;
@@ -410,7 +358,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     return;
   *req_cls = NULL;
   req_unlink(req);
-  conn_phase(req->hc, CONN_HEAD); /* keep-alive: the next head's deadline */
+  http_server_limits_conn_phase(
+      req->hc, CONN_HEAD); /* keep-alive: the next head's deadline */
   if (s->cfg.on_done != NULL)
     s->cfg.on_done(req, s->cfg.ctx);
   if (req->pending != NULL)
@@ -569,128 +518,6 @@ void http_server_req_set_data(struct http_req *req, void *data)
   req->data = data;
 }
 
-/* --- connections and their deadlines ----------------------------------- */
-
-/*
- * The reserve is full: cuts its oldest connection still waiting for a
- * head, so that a newcomer (health) is not locked out by slow ones.
- */
-static void reserve_evict(struct http_server *s)
-{
-  struct http_conn *hc, *oldest = NULL;
-  unsigned n = 0;
-
-  for (hc = s->conns; hc != NULL; hc = hc->next) {
-    if (!hc->reserve || hc->cut)
-      continue;
-    n++;
-    if (hc->phase == CONN_HEAD && hc->fd >= 0)
-      oldest = hc;
-  }
-  if (n < s->cfg.reserve_conns || oldest == NULL)
-    return;
-  oldest->cut = true;
-  s->cut_head++;
-  shutdown(oldest->fd, SHUT_RDWR);
-  http_kick(s);
-}
-
-static void on_connection(void *cls, struct MHD_Connection *conn,
-                          void **socket_context,
-                          enum MHD_ConnectionNotificationCode code)
-{
-  struct http_server *s = cls;
-  struct http_conn *hc = *socket_context;
-  const union MHD_ConnectionInfo *info;
-
-  if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
-    s->nconns--;
-    if (hc == NULL)
-      return;
-    if (hc->prev != NULL)
-      hc->prev->next = hc->next;
-    else
-      s->conns = hc->next;
-    if (hc->next != NULL)
-      hc->next->prev = hc->prev;
-    free(hc);
-    *socket_context = NULL;
-    return;
-  }
-  s->nconns++;
-  hc = calloc(1, sizeof(*hc));
-  if (hc == NULL)
-    return; /* served without deadlines */
-  info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-  hc->srv = s;
-  hc->conn = conn;
-  hc->fd = info != NULL ? info->connect_fd : -1;
-  hc->reserve = s->nconns > s->cfg.max_conns;
-  if (hc->reserve)
-    reserve_evict(s);
-  conn_phase(hc, CONN_HEAD);
-  hc->next = s->conns;
-  if (s->conns != NULL)
-    s->conns->prev = hc;
-  s->conns = hc;
-  *socket_context = hc;
-}
-
-/* Why hc must be cut now, or NULL. */
-static const char *conn_overdue(const struct http_conn *hc, uint64_t now)
-{
-  const struct http_server_cfg *cfg = &hc->srv->cfg;
-  uint64_t ms = now - hc->since_ms;
-  uint64_t head_ms = (uint64_t)cfg->head_timeout_s * 1000;
-
-  if (hc->cut || hc->fd < 0)
-    return NULL;
-  if (hc->reserve && head_ms > HTTP_RESERVE_HEAD_S * 1000)
-    head_ms = HTTP_RESERVE_HEAD_S * 1000;
-  switch (hc->phase) {
-  case CONN_HEAD:
-    return ms > head_ms ? "no request head within the deadline" : NULL;
-  case CONN_BODY:
-    /* After a grace of one head deadline, the average rate since the
-     * body began must stay above the floor. */
-    if (cfg->body_min_rate == 0 || ms <= head_ms)
-      return NULL;
-    return hc->bytes * 1000 < (uint64_t)cfg->body_min_rate * ms
-               ? "the body comes slower than the floor"
-               : NULL;
-  case CONN_APP:
-    break;
-  }
-  return NULL;
-}
-
-/* Cuts the connections past their deadline. */
-static void on_sweep(uv_timer_t *t)
-{
-  struct http_server *s = t->data;
-  uint64_t now = uv_now(s->loop);
-  struct http_conn *hc;
-  unsigned cut = 0;
-
-  for (hc = s->conns; hc != NULL; hc = hc->next) {
-    const char *why = conn_overdue(hc, now);
-    if (why == NULL)
-      continue;
-    if (hc->phase == CONN_BODY)
-      s->cut_body++;
-    else
-      s->cut_head++;
-    if (cut++ < 3)
-      log_msg(LOG_LEVEL_WARN, "http: closing a connection: %s", why);
-    hc->cut = true;
-    shutdown(hc->fd, SHUT_RDWR); /* MHD sees the end and closes it */
-  }
-  if (cut > 3)
-    log_msg(LOG_LEVEL_WARN, "http: closed %u more slow connections", cut - 3);
-  if (cut > 0)
-    http_kick(s);
-}
-
 /* --- the server -------------------------------------------------------- */
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -740,7 +567,7 @@ int http_server_start(uv_loop_t *loop, const struct http_server_cfg *cfg,
       NULL, on_access, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
       MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
       MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-      MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+      MHD_OPTION_NOTIFY_CONNECTION, http_server_limits_on_connection, s,
       MHD_OPTION_CONNECTION_LIMIT, s->cfg.max_conns + 2 * s->cfg.reserve_conns,
       MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->cfg.max_conns_per_addr,
       MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout_s,
@@ -771,8 +598,9 @@ int http_server_start(uv_loop_t *loop, const struct http_server_cfg *cfg,
   s->sweep.data = s;
   s->open_handles = 3;
   uv_poll_start(&s->poll, UV_READABLE, on_poll);
-  uv_timer_start(&s->sweep, on_sweep, HTTP_SWEEP_MS, HTTP_SWEEP_MS);
-  http_kick(s);
+  uv_timer_start(&s->sweep, http_server_limits_on_sweep, HTTP_SWEEP_MS,
+                 HTTP_SWEEP_MS);
+  http_server_kick(s);
   *out = s;
   return 0;
 
@@ -797,7 +625,7 @@ void http_server_quiesce(struct http_server *s)
   fd = MHD_quiesce_daemon(s->d);
   if (fd != MHD_INVALID_SOCKET)
     close(fd);
-  http_kick(s);
+  http_server_kick(s);
 }
 
 unsigned http_server_active(const struct http_server *s)

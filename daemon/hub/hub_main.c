@@ -433,25 +433,23 @@ static void raise_fd_limit(void)
   }
 }
 
-static int hub_cmd_serve(const char *db, int argc, char **argv)
+/* Parses serve's options into cfg (host is its address buffer). Sets
+ * *done and returns the exit code when the command ends here (help, or a
+ * usage error); else returns 0 with *done false. */
+static int serve_options(int argc, char **argv, struct hub_server_cfg *cfg,
+                         char *host, size_t host_size, bool *done)
 {
-  struct hub_server_cfg cfg;
-  struct serve_state st;
-  struct sb_err err = {0};
-  struct hub_store *hs = NULL;
-  struct sigaction sa;
-  uv_loop_t loop;
-  char host[64] = "127.0.0.1";
   uint64_t v;
-  int i, rc;
+  int i;
 
-  memset(&cfg, 0, sizeof(cfg));
-  cfg.port = 8080;
-  cfg.max_future_ms = HUB_DEFAULT_MAX_FUTURE_MS;
-  cfg.max_inflight = HUB_DEFAULT_MAX_INFLIGHT;
-  cfg.max_conns_per_addr = HUB_DEFAULT_CONNS_PER_ADDR;
-  cfg.head_timeout_s = HUB_DEFAULT_HEAD_TIMEOUT_S;
-  cfg.body_min_rate = HUB_DEFAULT_BODY_MIN_RATE;
+  *done = true;
+  memset(cfg, 0, sizeof(*cfg));
+  cfg->port = 8080;
+  cfg->max_future_ms = HUB_DEFAULT_MAX_FUTURE_MS;
+  cfg->max_inflight = HUB_DEFAULT_MAX_INFLIGHT;
+  cfg->max_conns_per_addr = HUB_DEFAULT_CONNS_PER_ADDR;
+  cfg->head_timeout_s = HUB_DEFAULT_HEAD_TIMEOUT_S;
+  cfg->body_min_rate = HUB_DEFAULT_BODY_MIN_RATE;
   /* Options come in pairs: OPTION VALUE. */
   for (i = 0; i < argc; i += 2) {
     const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
@@ -462,11 +460,11 @@ static int hub_cmd_serve(const char *db, int argc, char **argv)
     if (next == NULL)
       return usage_error(usage_serve, "serve: unexpected argument %s", a);
     if (strcmp(a, "--listen") == 0) {
-      if (!parse_listen(next, host, sizeof(host), &cfg.port))
+      if (!parse_listen(next, host, host_size, &cfg->port))
         return usage_error(usage_serve,
                            "serve: --listen wants ADDR:PORT, not %s", next);
     } else if (strcmp(a, "--max-future-ms") == 0) {
-      if (!parse_num(next, 0, (uint64_t)1 << 40, &cfg.max_future_ms))
+      if (!parse_num(next, 0, (uint64_t)1 << 40, &cfg->max_future_ms))
         return usage_error(usage_serve,
                            "serve: --max-future-ms wants milliseconds, not %s",
                            next);
@@ -475,42 +473,61 @@ static int hub_cmd_serve(const char *db, int argc, char **argv)
         return usage_error(usage_serve,
                            "serve: --max-inflight wants 1 to 100000, not %s",
                            next);
-      cfg.max_inflight = (unsigned)v;
+      cfg->max_inflight = (unsigned)v;
     } else if (strcmp(a, "--max-conns") == 0) {
       if (!parse_num(next, 1, 1000000, &v))
         return usage_error(
             usage_serve, "serve: --max-conns wants 1 to 1000000, not %s", next);
-      cfg.max_conns = (unsigned)v;
+      cfg->max_conns = (unsigned)v;
     } else if (strcmp(a, "--reserve-conns") == 0) {
       if (!parse_num(next, 1, 100000, &v))
         return usage_error(usage_serve,
                            "serve: --reserve-conns wants 1 to 100000, not %s",
                            next);
-      cfg.reserve_conns = (unsigned)v;
+      cfg->reserve_conns = (unsigned)v;
     } else if (strcmp(a, "--max-conns-per-addr") == 0) {
       if (!parse_num(next, 1, 1000000, &v))
         return usage_error(
             usage_serve,
             "serve: --max-conns-per-addr wants 1 to 1000000, not %s", next);
-      cfg.max_conns_per_addr = (unsigned)v;
+      cfg->max_conns_per_addr = (unsigned)v;
     } else if (strcmp(a, "--head-timeout") == 0) {
       if (!parse_num(next, 1, 3600, &v))
         return usage_error(
             usage_serve,
             "serve: --head-timeout wants 1 to 3600 seconds, not %s", next);
-      cfg.head_timeout_s = (unsigned)v;
+      cfg->head_timeout_s = (unsigned)v;
     } else if (strcmp(a, "--body-min-rate") == 0) {
       if (!parse_num(next, 0, 1u << 30, &v))
         return usage_error(usage_serve,
                            "serve: --body-min-rate wants bytes per second, "
                            "not %s",
                            next);
-      cfg.body_min_rate = (unsigned)v;
+      cfg->body_min_rate = (unsigned)v;
     } else {
       return usage_error(usage_serve, "serve: unexpected argument %s", a);
     }
   }
-  cfg.host = host;
+  cfg->host = host;
+  *done = false;
+  return 0;
+}
+
+static int hub_cmd_serve(const char *db, int argc, char **argv)
+{
+  struct hub_server_cfg cfg;
+  struct serve_state st;
+  struct sb_err err = {0};
+  struct hub_store *hs = NULL;
+  struct sigaction sa;
+  uv_loop_t loop;
+  char host[64] = "127.0.0.1";
+  bool done;
+  int rc;
+
+  rc = serve_options(argc, argv, &cfg, host, sizeof(host), &done);
+  if (done)
+    return rc;
 
   memset(&sa, 0, sizeof(sa));
   sa.sa_handler = SIG_IGN;

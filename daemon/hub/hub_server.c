@@ -17,7 +17,7 @@
  * all of them, so the cost of a commit is shared, and pool threads never
  * wait for the store lock with a decoded batch. Each request is answered
  * only after the commit that holds its batch; the reply is encoded back
- * on the pool.
+ * on the pool. The writer thread is in hub_writer.c.
  *
  * Long-poll: a change feed request that finds nothing new and may wait is
  * parked (its connection stays suspended) on the waiters list with a
@@ -30,6 +30,7 @@
 #include "compat.h"
 
 #include "hub_server.h"
+#include "hub_server_int.h"
 
 #include "gzip.h"
 #include "hub_call.h"
@@ -41,47 +42,10 @@
 #include "proto.h"
 
 #include <stdio.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <stdlib.h>
 #include <string.h>
 
 #define DRAIN_POLL_MS 20
-/* A group stops taking batches at this many records (bounds latency). */
-#define GROUP_MAX_RECORDS 5000
-
-struct hub_server {
-  uv_loop_t *loop;
-  struct hub_store *hs;
-  uv_mutex_t lock;
-  struct hub_store *rhs; /* the readers' connection */
-  uv_mutex_t rlock;
-
-  /* The store writer: calls queued for it and calls it is done with. */
-  uv_thread_t writer;
-  bool writer_running;
-  uv_mutex_t qlock;
-  uv_cond_t qcond;
-  struct hub_call *qhead, *qtail, *done_head, *done_tail;
-  bool qstop;
-  unsigned yielding; /* pool threads waiting to use the writer's connection */
-  uv_async_t async;
-  unsigned closing; /* handles still closing at shutdown */
-
-  struct http_server *http;
-  struct hub_server_cfg cfg;
-  struct hub_metrics m;
-  struct hub_call *waiters;
-  unsigned jobs; /* handlers queued or running */
-  uint64_t committed_seq;
-  bool stopping;
-  uv_timer_t drain;
-  uint64_t drain_deadline;
-  void (*done)(void *ctx);
-  void *done_ctx;
-};
-
 /* --- replies ----------------------------------------------------------- */
 
 /* Sends c->out (the body is handed over). */
@@ -243,92 +207,7 @@ static void wake_waiters(struct hub_server *h)
   }
 }
 
-/* --- the store writer -------------------------------------------------- */
-
-/* Appends the chain first..last (linked by qnext) to the list head/tail. */
-static void calls_append(struct hub_call **head, struct hub_call **tail,
-                         struct hub_call *first, struct hub_call *last)
-{
-  if (*tail != NULL)
-    (*tail)->qnext = first;
-  else
-    *head = first;
-  *tail = last;
-}
-
-/* Merges the calls of list (linked by qnext) in one group. */
-static void writer_group(struct hub_server *h, struct hub_call *list,
-                         struct hub_push_batch ***bs, size_t *cap)
-{
-  struct hub_call *c;
-  size_t n = 0;
-
-  for (c = list; c != NULL; c = c->qnext) {
-    if (n == *cap) {
-      size_t ncap = *cap ? 2 * *cap : 64;
-      struct hub_push_batch **nb = realloc(*bs, ncap * sizeof(*nb));
-      if (nb == NULL)
-        break;
-      *bs = nb;
-      *cap = ncap;
-    }
-    (*bs)[n++] = &c->batch;
-  }
-  uv_mutex_lock(&h->lock);
-  hub_store_push_group(h->hs, *bs, n);
-  uv_mutex_unlock(&h->lock);
-  for (; c != NULL; c = c->qnext) { /* no memory for the group's array */
-    c->batch.rc = sb_err_set(&c->batch.err, SB_ENOMEM, "out of memory");
-  }
-}
-
-static void writer_main(void *arg)
-{
-  struct hub_server *h = arg;
-  struct hub_push_batch **bs = NULL;
-  size_t cap = 0;
-
-  uv_mutex_lock(&h->qlock);
-  for (;;) {
-    struct hub_call *list, *last;
-    size_t records;
-
-    while ((h->qhead == NULL && !h->qstop) || h->yielding > 0)
-      uv_cond_wait(&h->qcond, &h->qlock);
-    if (h->qhead == NULL)
-      break;
-    /* Everything that queued meanwhile, up to GROUP_MAX_RECORDS. */
-    list = last = h->qhead;
-    records = last->batch.n;
-    while (last->qnext != NULL &&
-           records + last->qnext->batch.n <= GROUP_MAX_RECORDS) {
-      last = last->qnext;
-      records += last->batch.n;
-    }
-    h->qhead = last->qnext;
-    if (h->qhead == NULL)
-      h->qtail = NULL;
-    last->qnext = NULL;
-    uv_mutex_unlock(&h->qlock);
-
-    writer_group(h, list, &bs, &cap);
-
-    uv_mutex_lock(&h->qlock);
-    calls_append(&h->done_head, &h->done_tail, list, last);
-    uv_async_send(&h->async);
-#ifdef __GLIBC__
-    /* Caught up: the decoded batches of a burst (up to tens of MB) were
-     * freed all over the heap; give the free pages back to the system. */
-    if (h->qhead == NULL) {
-      uv_mutex_unlock(&h->qlock);
-      malloc_trim(0);
-      uv_mutex_lock(&h->qlock);
-    }
-#endif
-  }
-  uv_mutex_unlock(&h->qlock);
-  free(bs);
-}
+/* --- the store writer (its thread: hub_writer.c) ---------------------- */
 
 void hub_server_writer_yield_begin(struct hub_server *h)
 {
@@ -342,17 +221,6 @@ void hub_server_writer_yield_end(struct hub_server *h)
   uv_mutex_lock(&h->qlock);
   h->yielding--;
   uv_cond_broadcast(&h->qcond);
-  uv_mutex_unlock(&h->qlock);
-}
-
-/* Hands a decoded push to the store writer (loop thread). */
-static void writer_queue(struct hub_server *h, struct hub_call *c)
-{
-  h->jobs++;
-  c->qnext = NULL;
-  uv_mutex_lock(&h->qlock);
-  calls_append(&h->qhead, &h->qtail, c, c);
-  uv_cond_signal(&h->qcond);
   uv_mutex_unlock(&h->qlock);
 }
 
@@ -393,7 +261,7 @@ static void on_work_done(uv_work_t *w, int status)
     return;
   }
   if (c->route == HUB_ROUTE_PUSH && c->to_store && !c->stored) {
-    writer_queue(h, c);
+    hub_writer_queue(h, c);
     return;
   }
   if (c->route == HUB_ROUTE_PUSH) {
@@ -668,22 +536,11 @@ static void on_done(struct http_req *req, void *ctx)
 
 /* --- life cycle -------------------------------------------------------- */
 
-/* Tells the store writer to finish and waits for its thread. */
-static void writer_stop(struct hub_server *h)
-{
-  uv_mutex_lock(&h->qlock);
-  h->qstop = true;
-  uv_cond_signal(&h->qcond);
-  uv_mutex_unlock(&h->qlock);
-  uv_thread_join(&h->writer);
-  h->writer_running = false;
-}
-
 /* Undoes what hub_server_start made before http (after a failure). */
 static void server_unmake(struct hub_server *h)
 {
   if (h->writer_running)
-    writer_stop(h);
+    hub_writer_stop(h);
   hub_store_close(h->rhs);
   h->rhs = NULL;
   uv_cond_destroy(&h->qcond);
@@ -718,7 +575,7 @@ int hub_server_start(uv_loop_t *loop, struct hub_store *hs,
     sb_err_prefix(err, "the hub's reading connection");
     goto fail;
   }
-  if (uv_thread_create(&h->writer, writer_main, h) != 0) {
+  if (uv_thread_create(&h->writer, hub_writer_main, h) != 0) {
     rc = sb_err_set(err, SB_EINTERNAL, "cannot start the store writer");
     goto fail;
   }
@@ -782,7 +639,7 @@ static void on_drain(uv_timer_t *t)
   http_server_stop(h->http);
   h->http = NULL;
   /* No job left: the store writer is idle, and stops at once. */
-  writer_stop(h);
+  hub_writer_stop(h);
   h->closing = 2;
   uv_close((uv_handle_t *)&h->async, on_drain_closed);
   uv_close((uv_handle_t *)&h->drain, on_drain_closed);

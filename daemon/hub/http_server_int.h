@@ -1,0 +1,66 @@
+/*
+ * http_server_int.h - private declarations of the HTTP server, shared by
+ * http_server.c (the loop glue, requests, replies) and
+ * http_server_limits.c (per-connection tracking and deadlines). Not for
+ * use outside them.
+ */
+#ifndef SAMBANG_HTTP_SERVER_INT_H
+#define SAMBANG_HTTP_SERVER_INT_H
+
+#include "compat.h"
+
+#include "http_server.h"
+
+#include <microhttpd.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+enum conn_phase {
+  CONN_HEAD, /* waiting for a request head */
+  CONN_APP,  /* the application has the request: no deadline */
+  CONN_BODY  /* reading a body: the rate floor applies */
+};
+
+/* One connection (MHD's socket context), on http_server.conns. */
+struct http_conn {
+  struct http_server *srv;
+  struct MHD_Connection *conn;
+  int fd;
+  enum conn_phase phase;
+  uint64_t since_ms; /* uv_now when the phase began */
+  uint64_t bytes;    /* body bytes read in CONN_BODY */
+  bool reserve;      /* accepted over max_conns */
+  bool cut;          /* shut down by the sweep */
+  struct http_conn *prev, *next;
+};
+
+struct http_server {
+  uv_loop_t *loop;
+  struct MHD_Daemon *d;
+  uv_poll_t poll;
+  uv_timer_t timer;
+  struct http_server_cfg cfg;
+  uint16_t port;
+  unsigned active;
+  unsigned open_handles;
+  struct http_req *suspended; /* list of suspended requests */
+  struct http_conn *conns;    /* open connections, newest first */
+  unsigned nconns;
+  uint64_t cut_head, cut_body; /* connections cut by the sweep */
+  uv_timer_t sweep;
+  bool stopping;
+};
+
+/* http_server.c */
+void http_server_kick(struct http_server *s);
+
+/* http_server_limits.c */
+struct http_conn *http_server_limits_conn_of(struct MHD_Connection *conn);
+void http_server_limits_conn_phase(struct http_conn *hc, enum conn_phase phase);
+void http_server_limits_on_connection(void *cls, struct MHD_Connection *conn,
+                                      void **socket_context,
+                                      enum MHD_ConnectionNotificationCode code);
+void http_server_limits_on_sweep(uv_timer_t *t);
+
+#endif

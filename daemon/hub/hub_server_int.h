@@ -1,0 +1,58 @@
+/*
+ * hub_server_int.h - private declarations of the hub server, shared by
+ * hub_server.c (requests, long-polls, life cycle) and hub_writer.c (the
+ * store writer thread and its group commit). Not for use outside them.
+ */
+#ifndef SAMBANG_HUB_SERVER_INT_H
+#define SAMBANG_HUB_SERVER_INT_H
+
+#include "compat.h"
+
+#include "hub_call.h"
+#include "hub_metrics.h"
+#include "hub_server.h"
+#include "hub_store.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+struct http_server;
+
+struct hub_server {
+  uv_loop_t *loop;
+  struct hub_store *hs;
+  uv_mutex_t lock;
+  struct hub_store *rhs; /* the readers' connection */
+  uv_mutex_t rlock;
+
+  /* The store writer: calls queued for it and calls it is done with. */
+  uv_thread_t writer;
+  bool writer_running;
+  uv_mutex_t qlock;
+  uv_cond_t qcond;
+  struct hub_call *qhead, *qtail, *done_head, *done_tail;
+  bool qstop;
+  unsigned yielding; /* pool threads waiting to use the writer's connection */
+  uv_async_t async;
+  unsigned closing; /* handles still closing at shutdown */
+
+  struct http_server *http;
+  struct hub_server_cfg cfg;
+  struct hub_metrics m;
+  struct hub_call *waiters;
+  unsigned jobs; /* handlers queued or running */
+  uint64_t committed_seq;
+  bool stopping;
+  uv_timer_t drain;
+  uint64_t drain_deadline;
+  void (*done)(void *ctx);
+  void *done_ctx;
+};
+
+/* hub_writer.c */
+void hub_writer_main(void *arg);
+void hub_writer_queue(struct hub_server *h, struct hub_call *c);
+void hub_writer_stop(struct hub_server *h);
+
+#endif

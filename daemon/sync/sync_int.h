@@ -1,0 +1,92 @@
+/*
+ * sync_int.h - the sync engine's private declarations, shared by sync.c
+ * (life cycle, scheduling, back-off, exchanges), sync_push.c (push
+ * batches and their replies) and sync_pull.c (pull pages, merging, the
+ * long-poll). Not for use outside daemon/sync.
+ */
+#ifndef SAMBANG_SYNC_INT_H
+#define SAMBANG_SYNC_INT_H
+
+#include "compat.h"
+
+#include "buf.h"
+#include "proto.h"
+#include "sync.h"
+#include "sync_http.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CURSOR_KEY "pull_cursor"
+
+/* A pushed row: what to ack or reject when the hub answers. */
+struct batch_key {
+  char collection[SB_NAME_MAX + 1];
+  char id[SB_ID_MAX + 1];
+  uint64_t seq;
+};
+
+struct sync {
+  uv_loop_t *loop;
+  struct store *store;
+  struct sync_config cfg;
+  struct sync_http *http; /* pushes and the pulls of a cycle */
+  struct sync_http *poll; /* the long-poll, kept open while a cycle runs */
+  unsigned closing;       /* handles still to close after sync_stop */
+  uv_timer_t retry;
+  char *base; /* cfg.server without a trailing '/' */
+
+  enum sync_phase phase;
+  sync_event_fn fn;
+  void *ctx;
+
+  uint64_t cycle, cycles_done;
+  bool again;    /* another cycle was asked for while one runs */
+  bool in_cycle; /* pushing and pulling (not listening, waiting, halted) */
+  bool polling;  /* a long-poll is in flight */
+  uint64_t cycle_pushed, cycle_pulled;
+  uint64_t total_pushed, total_pulled;
+  uint64_t wire_up, wire_down, json_up, json_down;
+  uint64_t cursor;     /* every change up to it is merged here */
+  uint64_t pull_since; /* the cursor the pull in flight asked from */
+  uint64_t poll_since; /* the cursor the long-poll in flight asked from */
+
+  /* the push in flight */
+  struct batch_key *keys;
+  size_t nkeys, cap_keys;
+  uint64_t push_after; /* rows up to this seq were sent this cycle */
+  unsigned batch_now;  /* shrinks when the hub finds a batch too large */
+  struct buf body;
+
+  bool online;
+  unsigned failures;
+  int64_t last_success_ms, next_retry_ms;
+  char last_error[SB_ERR_MSG_MAX];
+  uint64_t rng;
+  bool stopping;
+};
+
+/* sync.c */
+void sync_emit(struct sync *s, enum sync_event ev);
+void sync_attempt_failed(struct sync *s, bool online, bool halt,
+                         int64_t retry_after_s, const char *fmt, ...);
+void sync_reply_error(const struct http_reply *r, struct proto_error *e);
+bool sync_reply_failed(struct sync *s, const struct http_reply *r,
+                       const char *what);
+void sync_exchange(struct sync *s, struct sync_http *channel,
+                   const char *method, const char *path, const char *body,
+                   size_t len, long timeout_s, http_done_fn done);
+void sync_count_bytes(struct sync *s, const struct http_reply *r);
+char *sync_reason_encode(const char *code, const char *message);
+void sync_start_cycle(struct sync *s);
+void sync_cycle_done(struct sync *s);
+
+/* sync_push.c */
+void sync_push_next(struct sync *s);
+
+/* sync_pull.c */
+void sync_pull_next(struct sync *s, uint64_t since);
+void sync_pull_listen_next(struct sync *s);
+
+#endif

@@ -1,0 +1,257 @@
+/*
+ * sync_pull.c - the sync engine's pull: change pages of a cycle (asked
+ * ahead while the previous page merges), merging remote states into the
+ * store with the cursor in the same transaction, and the long-poll that
+ * waits for news between cycles.
+ */
+#include "compat.h"
+
+#include "sync_int.h"
+
+#include "proto.h"
+#include "update.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The local store for update_apply: a pulled state keeps the row's
+ * pending and rejected marks (store_put_remote). */
+static int remote_load(void *ctx, const char *collection, const char *id,
+                       char **text, size_t *len, uint64_t *seq,
+                       struct sb_err *err)
+{
+  struct sync *s = ctx;
+  return store_get_text(s->store, collection, id, text, len, seq, err);
+}
+
+static int remote_save(void *ctx, const struct record *r, const char *text,
+                       size_t len, uint64_t *seq, struct sb_err *err)
+{
+  struct sync *s = ctx;
+  *seq = 0;
+  return store_put_remote(s->store, r, text, len, err);
+}
+
+/* Merges one remote state into the store (inside a transaction). */
+static int merge_remote(struct sync *s, const struct record *remote,
+                        struct sb_err *err)
+{
+  struct update_io io = {"the local store", remote_load, remote_save, NULL, s};
+  struct update_change ch = {UPDATE_MERGE, NULL, NULL, remote};
+  struct update_result res;
+  char *reason;
+  int rc;
+
+  store_observe(s->store, record_max_ts(remote));
+  /* An echo of what we have changes nothing and is not written. */
+  rc = update_apply(&io, remote->collection, remote->id, &ch, NULL, &res, err);
+  /* A merge this store cannot hold (over 1 MiB, or a local row that does
+   * not decode) must not stop the feed: the local row keeps its state,
+   * marked with why, and the page goes on. Nothing was written for it. */
+  if (res.existed &&
+      (rc == SB_ETOOBIG || rc == SB_ECORRUPT || rc == SB_EINVAL)) {
+    reason =
+        sync_reason_encode(proto_err_name(PROTO_ERR_MERGE_FAILED), err->msg);
+    rc = reason == NULL ? sb_err_set(err, SB_ENOMEM, NULL)
+                        : store_reject(s->store, remote->collection, remote->id,
+                                       res.seq, reason, err);
+    free(reason);
+  }
+  return rc;
+}
+
+/* Merges a page and moves the cursor, in one transaction. */
+static int apply_page(struct sync *s, const struct changes_page *p,
+                      struct sb_err *err)
+{
+  char cursor[32];
+  size_t i;
+  int rc;
+
+  /* A page that ends at or before the cursor holds only changes merged
+   * already (the other channel's page got there first). */
+  if (p->next <= s->cursor)
+    return 0;
+  rc = store_begin_relaxed(s->store, err);
+  for (i = 0; rc == 0 && i < p->n; i++)
+    rc = merge_remote(s, &p->c[i].rec, err);
+  snprintf(cursor, sizeof(cursor), "%llu", (unsigned long long)p->next);
+  if (rc == 0)
+    rc = store_meta_set(s->store, CURSOR_KEY, cursor, err);
+  if (rc == 0)
+    rc = store_commit(s->store, err);
+  else
+    store_rollback(s->store);
+  if (rc == 0)
+    s->cursor = p->next;
+  return rc;
+}
+
+/* After a listening pull: local changes that no notice reported. */
+static int found_row(const char *coll, const char *id, uint64_t seq,
+                     const char *text, size_t len, void *ctx)
+{
+  (void)coll;
+  (void)id;
+  (void)seq;
+  (void)text;
+  (void)len;
+  *(bool *)ctx = true;
+  return 0;
+}
+
+static bool have_pending(struct sync *s)
+{
+  bool found = false;
+
+  /* One row through the partial index of pending rows: cheap. */
+  store_pending_text(s->store, 0, 1, found_row, &found, NULL);
+  return found;
+}
+
+/* Decodes a changes page asked from since; SB_EPROTOCOL if it goes back. */
+static int page_decode(struct changes_page *page, const struct http_reply *r,
+                       uint64_t since, struct sb_err *err)
+{
+  int rc = changes_page_decode(page, r->body, r->len, err);
+
+  if (rc == 0 && page->next < since)
+    rc = sb_err_set(err, SB_EPROTOCOL,
+                    "pull reply moves the cursor back from %llu to %llu",
+                    (unsigned long long)since, (unsigned long long)page->next);
+  return rc;
+}
+
+/* Counts a merged page and tells the listener. */
+static void page_merged(struct sync *s, const struct changes_page *page)
+{
+  s->online = true;
+  s->cycle_pulled += page->n;
+  s->total_pulled += page->n;
+  if (page->n > 0)
+    sync_emit(s, SYNC_EV_PROGRESS);
+}
+
+/*
+ * A page of the cycle arrived. When the hub says more is ready, the next
+ * page is asked for before this one is merged, so the hub serves it while
+ * we write: the request names this page's `next`, which is committed with
+ * the page; if the merge fails, that request is dropped.
+ */
+static void pull_done(const struct http_reply *r, void *ctx)
+{
+  struct sync *s = ctx;
+  struct changes_page page;
+  struct sb_err err = {0};
+  bool tried = false, ahead = false;
+  int rc;
+
+  sync_count_bytes(s, r);
+  if (sync_reply_failed(s, r, "pull"))
+    return;
+  changes_page_init(&page);
+  rc = page_decode(&page, r, s->pull_since, &err);
+  if (rc == 0 && page.more && !s->again && page.next > s->cursor) {
+    tried = true;
+    sync_pull_next(s, page.next);
+    ahead = s->phase == SYNC_PULL && sync_http_busy(s->http);
+  }
+  if (rc == 0)
+    rc = apply_page(s, &page, &err);
+  if (rc != 0) {
+    changes_page_release(&page);
+    if (ahead)
+      sync_http_abort(s->http);
+    if (ahead || !tried) /* else the request ahead failed already */
+      sync_attempt_failed(s, true, false, -1, "pull: %s", err.msg);
+    return;
+  }
+  page_merged(s, &page);
+  if (tried || s->stopping)
+    ; /* the next page is on its way (or its request failed already) */
+  else if (page.more)
+    sync_pull_next(s, s->cursor);
+  else
+    sync_cycle_done(s);
+  changes_page_release(&page);
+}
+
+/* Asks for the cycle's page after since. */
+void sync_pull_next(struct sync *s, uint64_t since)
+{
+  char path[128];
+
+  if (s->stopping)
+    return;
+  s->phase = SYNC_PULL;
+  s->pull_since = since;
+  snprintf(path, sizeof(path),
+           PROTO_VERSION_PATH "/changes?since=%llu&limit=%u",
+           (unsigned long long)since, s->cfg.page);
+  sync_exchange(s, s->http, "GET", path, NULL, 0, (long)s->cfg.timeout_s,
+                pull_done);
+}
+
+/*
+ * The long-poll answered. Its page is merged (if the cycle did not get
+ * there first); then, between cycles, news or local changes start a
+ * cycle, and otherwise the poll is asked again. During a cycle, the
+ * cycle's end asks it again.
+ */
+static void poll_done(const struct http_reply *r, void *ctx)
+{
+  struct sync *s = ctx;
+  struct changes_page page;
+  struct sb_err err = {0};
+  int rc;
+
+  s->polling = false;
+  sync_count_bytes(s, r);
+  /* A running cycle meets the same trouble itself (and asks the poll
+   * again when it ends); a scheduled retry or a halt stands. */
+  if (r->status != 200 && (s->in_cycle || s->phase != SYNC_LISTEN))
+    return;
+  if (sync_reply_failed(s, r, "long-poll"))
+    return;
+  changes_page_init(&page);
+  rc = page_decode(&page, r, s->poll_since, &err);
+  if (rc == 0)
+    rc = apply_page(s, &page, &err);
+  if (rc != 0) {
+    changes_page_release(&page);
+    if (!s->in_cycle)
+      sync_attempt_failed(s, true, false, -1, "long-poll: %s", err.msg);
+    return;
+  }
+  page_merged(s, &page);
+  if (!s->in_cycle && !s->stopping) {
+    if (page.more || s->again || s->phase == SYNC_BACKOFF || have_pending(s))
+      sync_start_cycle(s);
+    else
+      sync_pull_listen_next(s);
+  }
+  changes_page_release(&page);
+}
+
+/* Long-polls the feed from the cursor (on its own connection). */
+void sync_pull_listen_next(struct sync *s)
+{
+  char path[128];
+
+  if (s->stopping)
+    return;
+  if (!s->in_cycle && s->phase != SYNC_BACKOFF)
+    s->phase = SYNC_LISTEN;
+  if (s->polling)
+    return;
+  s->polling = true;
+  s->poll_since = s->cursor;
+  snprintf(path, sizeof(path),
+           PROTO_VERSION_PATH "/changes?since=%llu&limit=%u&wait=%u",
+           (unsigned long long)s->cursor, s->cfg.page, s->cfg.wait_s);
+  sync_exchange(s, s->poll, "GET", path, NULL, 0,
+                (long)(s->cfg.timeout_s + s->cfg.wait_s), poll_done);
+  if (!sync_http_busy(s->poll))
+    s->polling = false; /* it could not start (the attempt failed) */
+}

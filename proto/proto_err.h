@@ -31,6 +31,11 @@
   X(TOO_LARGE, "too_large", 413, "a request body or a record is too large")    \
   X(UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", 415,                     \
     "wrong Content-Type or Content-Encoding")                                  \
+  X(URI_TOO_LONG, "uri_too_long", 414, "the request target is too long")       \
+  X(HEADERS_TOO_LARGE, "headers_too_large", 431,                               \
+    "the request's header fields are too large")                               \
+  X(NOT_IMPLEMENTED, "not_implemented", 501,                                   \
+    "a transfer coding the hub does not support")                              \
   X(FORGED_DOT, "forged_dot", 422,                                             \
     "a push holds another replica's unseen history")                           \
   X(SLOW_DOWN, "slow_down", 429, "too many requests at work")                  \

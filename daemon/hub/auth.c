@@ -10,6 +10,7 @@
 
 #include "auth.h"
 
+#include "log.h"
 #include "uuid.h"
 
 #include <openssl/crypto.h>
@@ -144,8 +145,15 @@ int auth_check(struct hub_store *hs, const char *authorization,
   if (strcmp(d.replica, replica) != 0) {
     rc = hub_store_device_bind(hs, d.name, replica, &why);
     if (rc == SB_ECONFLICT) {
+      /* The detail names other devices and replicas: for the hub's log,
+       * never for whoever holds this token. */
       *outcome = AUTH_REPLICA_MISMATCH;
-      snprintf(message, message_size, "%s", why.msg);
+      log_msg(LOG_LEVEL_WARN, "device %s refused: %s", d.name, why.msg);
+      snprintf(message, message_size,
+               "this token cannot be used with replica id %s: it is bound "
+               "to another replica (re-enrol the device, or use the store "
+               "it was enrolled with)",
+               replica);
       return 0;
     }
     if (rc != 0) {

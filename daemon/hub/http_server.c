@@ -72,6 +72,8 @@ struct http_req {
   const char *method, *path; /* MHD's, valid for the request's life */
   enum req_phase phase;
   bool has_body; /* declares a body */
+  unsigned framing; /* != 0: the head is refused with this status */
+  char framing_msg[160];
   bool hold;     /* on_headers called http_server_req_hold */
   struct buf body;
   size_t dropped;
@@ -203,6 +205,8 @@ static struct http_req *req_new(struct http_server *s,
   req->path = url;
   req->phase = REQ_HEADERS;
   req->has_body = declares_body(conn);
+  req->framing = http_server_framing_check(conn, url, req->framing_msg,
+                                           sizeof(req->framing_msg));
   req->start_ns = uv_hrtime();
   buf_init(&req->body);
   s->active++;
@@ -483,6 +487,13 @@ bool http_server_req_overflow(const struct http_req *req)
   return req->overflow;
 }
 
+unsigned http_server_req_framing(const struct http_req *req,
+                                 const char **message)
+{
+  *message = req->framing_msg;
+  return req->framing;
+}
+
 bool http_server_req_has_body(const struct http_req *req)
 {
   return req->has_body;
@@ -568,6 +579,10 @@ int http_server_start(uv_loop_t *loop, const struct http_server_cfg *cfg,
       MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
       MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
       MHD_OPTION_NOTIFY_CONNECTION, http_server_limits_on_connection, s,
+      MHD_OPTION_UNESCAPE_CALLBACK, http_server_framing_unescape, NULL,
+      /* Room for our own head limits (http_server_framing.c) to answer
+       * first, with the JSON envelope, before MHD's page would. */
+      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
       MHD_OPTION_CONNECTION_LIMIT, s->cfg.max_conns + 2 * s->cfg.reserve_conns,
       MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->cfg.max_conns_per_addr,
       MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout_s,

@@ -114,6 +114,14 @@ const char *http_server_req_body(const struct http_req *req, size_t *len);
 /* True if the body was larger than max_body (its content was dropped). */
 bool http_server_req_overflow(const struct http_req *req);
 
+/*
+ * 0 if the request's head is well framed; else the status to refuse it
+ * with before anything else (400, 414, 431, 501: http_server_framing.c)
+ * and *message says why. on_headers must refuse such a request at once.
+ */
+unsigned http_server_req_framing(const struct http_req *req,
+                                 const char **message);
+
 /* True if the request declares a body (Content-Length over 0, or chunks). */
 bool http_server_req_has_body(const struct http_req *req);
 

@@ -1,8 +1,8 @@
 /*
  * http_server_int.h - private declarations of the HTTP server, shared by
- * http_server.c (the loop glue, requests, replies) and
- * http_server_limits.c (per-connection tracking and deadlines). Not for
- * use outside them.
+ * http_server.c (the loop glue, requests, replies),
+ * http_server_limits.c (per-connection tracking and deadlines) and
+ * http_server_framing.c (ambiguous heads). Not for use outside them.
  */
 #ifndef SAMBANG_HTTP_SERVER_INT_H
 #define SAMBANG_HTTP_SERVER_INT_H
@@ -54,6 +54,25 @@ struct http_server {
 
 /* http_server.c */
 void http_server_kick(struct http_server *s);
+
+/* http_server_framing.c: limits of a request's head, well below MHD's
+ * per-connection memory pool (32 KiB by default). */
+#define HTTP_SERVER_MAX_URL 8192
+#define HTTP_SERVER_MAX_HEAD 16384
+
+/*
+ * 0 if the request's head frames it unambiguously, else the status to
+ * refuse it with (400 duplicate or conflicting lengths, 414 target too
+ * long, 431 header fields too large, 501 a transfer coding other than
+ * chunked) and a message in message[size].
+ */
+unsigned http_server_framing_check(struct MHD_Connection *conn, const char *url,
+                                   char *message, size_t size);
+
+/* MHD's unescape callback: MHD_http_unescape, except that a path holding
+ * "%00" is left escaped (it would end the C string early). */
+size_t http_server_framing_unescape(void *cls, struct MHD_Connection *conn,
+                                    char *uri);
 
 /* http_server_limits.c */
 struct http_conn *http_server_limits_conn_of(struct MHD_Connection *conn);

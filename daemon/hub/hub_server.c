@@ -386,12 +386,28 @@ static void on_admit_done(uv_work_t *w, int status)
  * (415), and only then is its body read. A refusal of a request with a
  * body closes the connection; one without keeps it open.
  */
+/* The code of a framing refusal's status (http_server_req_framing). */
+static enum proto_err framing_code(unsigned status)
+{
+  switch (status) {
+  case 414:
+    return PROTO_ERR_URI_TOO_LONG;
+  case 431:
+    return PROTO_ERR_HEADERS_TOO_LARGE;
+  case 501:
+    return PROTO_ERR_NOT_IMPLEMENTED;
+  default:
+    return PROTO_ERR_MALFORMED;
+  }
+}
+
 static void on_headers(struct http_req *req, void *ctx)
 {
   struct hub_server *h = ctx;
   struct hub_call *c = calloc(1, sizeof(*c));
-  const char *allow;
+  const char *allow, *why;
   bool method_ok;
+  unsigned framing;
   int rc;
 
   if (c == NULL) {
@@ -407,7 +423,11 @@ static void on_headers(struct http_req *req, void *ctx)
   http_server_req_set_data(req, c);
   c->route = route_of(http_server_req_path(req), http_server_req_method(req),
                       &method_ok, &allow);
-  if (h->stopping) {
+  framing = http_server_req_framing(req, &why);
+  if (framing != 0) { /* an ambiguous head: nothing more is read */
+    c->out.close = true;
+    send_error(c, framing_code(framing), why);
+  } else if (h->stopping) {
     c->out.close = true;
     c->out.retry_after = 5;
     send_error(c, PROTO_ERR_UNAVAILABLE, "the hub is shutting down");

@@ -11,6 +11,7 @@
 
 #include "control.h"
 
+#include "json.h"
 #include "log.h"
 
 #include <cjson/cJSON.h>
@@ -196,11 +197,20 @@ static void send_progress(struct client *cl, const char *event, bool ok,
 static void client_request(struct client *cl, const char *line, size_t len)
 {
   struct control *c = cl->c;
-  cJSON *j = cJSON_ParseWithLength(line, len);
+  /* json_parse: valid UTF-8 and no duplicate keys, or nothing. */
+  struct sb_err perr = {0};
+  cJSON *j = json_parse(line, len, "request", &perr);
   const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(j, "cmd");
   const char *name = cJSON_IsString(cmd) ? cmd->valuestring : NULL;
 
-  if (!cJSON_IsObject(j) || name == NULL) {
+  if (j == NULL) {
+    char msg[SB_ERR_MSG_MAX + 128];
+    snprintf(msg, sizeof(msg),
+             "a request is one line of JSON: {\"cmd\":\"status\"}, "
+             "\"notify\", \"sync\" or \"stop\" (%s)",
+             perr.msg);
+    send_error(cl, msg);
+  } else if (!cJSON_IsObject(j) || name == NULL) {
     send_error(cl, "a request is one line of JSON: {\"cmd\":\"status\"}, "
                    "\"notify\", \"sync\" or \"stop\"");
   } else if (strcmp(name, "status") == 0) {
@@ -224,7 +234,11 @@ static void client_request(struct client *cl, const char *line, size_t len)
       c->on_stop(c->ctx);
   } else {
     char msg[160];
-    snprintf(msg, sizeof(msg), "unknown cmd \"%.60s\"", name);
+    /* Echoed whole or not at all: a cut could split a character. */
+    if (strlen(name) <= 60)
+      snprintf(msg, sizeof(msg), "unknown cmd \"%s\"", name);
+    else
+      snprintf(msg, sizeof(msg), "unknown cmd (%zu bytes)", strlen(name));
     send_error(cl, msg);
   }
   cJSON_Delete(j);

@@ -29,6 +29,18 @@ sed -n 2p "$OUT" | grep -q '"error":"unknown cmd \\"dance\\""' ||
 sed -n 3p "$OUT" | grep -q '"ok":false' || fail "array request accepted"
 sed -n 4p "$OUT" | grep -q '"ok":true' || fail "the connection broke"
 
+# Duplicate keys and invalid UTF-8 are refused, and the error line echoes
+# none of the bad bytes.
+ctl 3 '{"cmd":"status","cmd":"stop"}' $'{"cmd":"\xff\xfe"}' '{"cmd":"status"}'
+sed -n 1p "$OUT" | grep -q '"ok":false.*duplicate key' ||
+  fail "duplicate keys accepted: $(cat "$OUT")"
+sed -n 2p "$OUT" | grep -q '"ok":false.*not valid UTF-8' ||
+  fail "invalid UTF-8 accepted: $(cat "$OUT")"
+iconv -f UTF-8 -t UTF-8 "$OUT" >/dev/null 2>&1 ||
+  fail "an error line is not valid UTF-8: $(od -c "$OUT" | head)"
+sed -n 3p "$OUT" | grep -q '"ok":true' || fail "the connection broke"
+kill -0 "${DPID[d1]}" || fail "a duplicate-key stop stopped the daemon"
+
 # An over-long line: an error, then the connection is closed.
 rc=0
 "$CTLSEND" "$sock" 5 @big >"$OUT" 2>"$ERR" || rc=$?

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Requests whose head is ambiguous or too big are refused before anything
+# else, with the JSON envelope, and the store is unchanged: two
+# Content-Length headers, Content-Length beside Transfer-Encoding, a
+# transfer coding other than chunked (refused at once, not left hanging),
+# a target or header fields over the hub's limits, a path with "%00" (not
+# served as the path before it). A token bound to another replica is
+# refused without naming any other device.
+. "$(dirname "$0")/lib.sh"
+
+"$HUB" init >/dev/null
+tok=$("$HUB" device add dev-a)
+tokC=$("$HUB" device add dev-c)
+rA=$(dev_init a)
+rC=$(dev_init c)
+start_hub
+port=${URL##*:}
+pull "$tok" "$rA" 'since=0' # binds dev-a to rA
+expect_status 200
+
+# raw REQUEST: sends the bytes as they are over one connection; the reply
+# (status line, headers, body) lands in $WORK/raw. The hub must answer
+# and close within 10 s, whatever it thinks of the request.
+raw() {
+  exec 5<>"/dev/tcp/127.0.0.1/$port"
+  # The hub may refuse and close before the whole request is written.
+  (
+    trap '' PIPE
+    printf '%b' "$1" >&5
+  ) 2>/dev/null || true
+  timeout 10 cat <&5 >"$WORK/raw" || fail "no answer within 10 s to: $1"
+  exec 5<&-
+  STATUS=$(sed -n '1s/^HTTP\/1\.1 \([0-9]*\) .*/\1/p' "$WORK/raw")
+  sed '1,/^\r$/d' "$WORK/raw" >"$BODY"
+  sed -n '1,/^\r$/p' "$WORK/raw" | tr -d '\r' >"$HEADERS"
+}
+
+H="Host: x\r\nAuthorization: Bearer $tok\r\nSambang-Replica: $rA\r\n"
+H="${H}Content-Type: application/json\r\n"
+EMPTY='{"records":[]}'
+
+CASE=two_lengths
+snapshot
+raw "POST /v1/push HTTP/1.1\r\n${H}Content-Length: 14\r\nContent-Length: 20\r\n\r\n$EMPTY"
+expect_error 400 malformed
+grep -q 'more than one Content-Length' "$BODY" || fail "message: $(cat "$BODY")"
+expect_unchanged
+
+CASE=length_and_chunked
+raw "POST /v1/push HTTP/1.1\r\n${H}Content-Length: 14\r\nTransfer-Encoding: chunked\r\n\r\ne\r\n$EMPTY\r\n0\r\n\r\n"
+expect_error 400 malformed
+expect_unchanged
+
+CASE=gzip_chunked
+raw "POST /v1/push HTTP/1.1\r\n${H}Transfer-Encoding: gzip, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
+expect_error 501 not_implemented
+expect_unchanged
+
+CASE=chunked_ok # plain chunked still works
+raw "POST /v1/push HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\nConnection: close\r\n\r\ne\r\n$EMPTY\r\n0\r\n\r\n"
+expect_status 200
+
+CASE=long_target
+long=$(head -c 9000 /dev/zero | tr '\0' 'a')
+req GET "/v1/changes?since=$long" -H "Authorization: Bearer $tok" -H "Sambang-Replica: $rA"
+expect_error 414 uri_too_long
+
+CASE=big_headers
+req GET /v1/health -H "X-Big: $(head -c 20000 /dev/zero | tr '\0' 'a')"
+expect_error 431 headers_too_large
+
+CASE=nul_in_path
+req GET '/v1/health%00x'
+expect_error 404 not_found
+req GET '/v1/changes%00x?since=0' -H "Authorization: Bearer $tok" -H "Sambang-Replica: $rA"
+expect_error 404 not_found
+
+# dev-c's token with dev-a's replica: refused, and the message names
+# neither dev-a nor its replica's owner.
+CASE=mismatch_names_nobody
+req GET '/v1/changes?since=0' -H "Authorization: Bearer $tokC" -H "Sambang-Replica: $rA"
+expect_error 403 replica_mismatch
+if grep -q 'dev-a' "$BODY"; then
+  fail "the refusal names another device: $(cat "$BODY")"
+fi
+grep -q 'dev-a' "$WORK/hub.log" || fail "the hub's log does not say which device"
+
+CASE=
+req GET /v1/health
+expect_status 200
+stop_hub
+echo ok

@@ -94,6 +94,19 @@ int schema_check_write(const struct schema_collection *c, cJSON *fields,
 int schema_check_record(const struct schema_collection *c, const cJSON *values,
                         struct sb_err *err);
 
+struct record;
+
+/*
+ * Whether the merged state r of a record of collection c needs a person's
+ * review: 1 if its winner values break a rule of schema_check_record (a
+ * required field missing, personal details without consent), with the
+ * rules broken in words in why[0..len) ("missing required field
+ * \"groups\""); 0 if not, and always for a deleted record or c == NULL.
+ * Computed from the state alone, so replicas holding it agree.
+ */
+int schema_review(const struct schema_collection *c, const struct record *r,
+                  char *why, size_t len);
+
 /*
  * Converts a CLI option argument to the JSON value of field f ("yes" to
  * true, "3" to 3, "a,b" to ["a","b"] for enum_list...). NULL with

@@ -8,7 +8,9 @@
  *   "values"), ref (the id of a record of collection "ref").
  * A field may be "required" (must be present once the record is written)
  * and "personal" (may be stored only while the collection's "consent"
- * field is true). "option" names the CLI option of the domain commands
+ * field is true). A collection may name a string field as its "label":
+ * what shows a record of it to people beside its id and what a ref option
+ * may search by ("Ibu Sari" for a beneficiary). "option" names the CLI option of the domain commands
  * (default: the field name with '_' as '-'), "help" describes it.
  * Collections the schema does not define are free-form.
  */
@@ -48,6 +50,7 @@ struct schema_collection {
   char *name;
   char *help;
   char *consent; /* the consent field, or NULL */
+  char *label;   /* the string field that names a record, or NULL */
   struct schema_field *fields;
   size_t nfields;
 };

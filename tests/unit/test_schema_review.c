@@ -174,3 +174,25 @@ TEST(short_buffer_and_null)
   record_release(&r);
   schema_free(s);
 }
+
+/* A collection's "label" names one of its string fields. */
+TEST(label_parse)
+{
+  struct schema *s = default_schema();
+  struct sb_err err = {0};
+  CHECK_STR(schema_collection(s, "beneficiary")->label, "name");
+  CHECK(schema_collection(s, "visit")->label == NULL);
+  schema_free(s);
+  s = (struct schema *)1;
+  CHECK_INT(schema_parse("{\"version\":1,\"collections\":{\"p\":{\"label\":"
+                         "\"n\",\"fields\":{\"n\":{\"type\":\"int\"}}}}}",
+                         &s, &err),
+            ==, SB_ESCHEMA);
+  CHECK(s == NULL);
+  CHECK(strstr(err.msg, "\"label\" names \"n\", which is not one of its "
+                        "string fields") != NULL);
+  CHECK_INT(schema_parse("{\"version\":1,\"collections\":{\"p\":{\"label\":"
+                         "\"x\",\"fields\":{\"n\":{\"type\":\"string\"}}}}}",
+                         &s, &err),
+            ==, SB_ESCHEMA);
+}

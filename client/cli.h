@@ -218,6 +218,27 @@ bool filter_match(const struct filter *f, size_t n, const struct record *r);
 /* Frees what the n filters hold. */
 void filter_release(struct filter *f, size_t n);
 
+/* --- ref.c: what a ref option points at -----------------------------------
+ */
+
+/*
+ * The id of the live record of collection f->ref that arg names: its id,
+ * a unique id prefix, or (if that collection has a "label" field) its
+ * label, the same ignoring case, else holding arg. out holds SB_ID_MAX + 1
+ * bytes. SB_ENOTFOUND naming arg if none matches; SB_EINVAL listing the
+ * candidates if several do.
+ */
+int ref_resolve(struct cli *cli, const struct schema_field *f, const char *arg,
+                char *out, struct sb_err *err);
+
+/*
+ * Appends what id (a value of ref field f) points at, for people:
+ * " (LABEL)", " (deleted)", " (not on this device)", or nothing for a
+ * record without a label. 0 or SB_ENOMEM. Needs cli's store and schema.
+ */
+int ref_describe(struct cli *cli, const struct schema_field *f, const char *id,
+                 struct buf *b);
+
 /* --- view.c ----------------------------------------------------------------
  */
 

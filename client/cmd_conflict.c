@@ -2,6 +2,11 @@
  * cmd_conflict.c - conflicts (records whose fields hold siblings, or that
  * were deleted on one replica while edited on another) and resolve.
  *
+ * A live record whose merged values break a rule of the schema (schema_
+ * review: a required field gone after a delete met an edit, personal
+ * details beside a consent that is not true) is listed too, as needing
+ * review, with the rule it breaks.
+ *
  * Resolving is an ordinary write: its dot covers every sibling this
  * replica holds, so the siblings fall away here and, once it syncs,
  * everywhere (record.h). Writing a field also drops the tombstones of a
@@ -57,16 +62,50 @@ static int conflict_json(const struct record *r, struct sb_err *err)
 
 struct conflicts_ctx {
   bool json;
+  const struct schema *schema;
   struct sb_err *err;
 };
+
+/*
+ * A record needing review: COLLECTION<TAB>ID<TAB>(needs review) RULE, or
+ * {"collection","id","review":RULE} with --json.
+ */
+static int review_line(const struct conflicts_ctx *ctx, const struct record *r,
+                       const char *why)
+{
+  cJSON *j;
+  int rc;
+
+  if (!ctx->json) {
+    printf("%s\t%s\t(needs review) %s\n", r->collection, r->id, why);
+    return 0;
+  }
+  j = cJSON_CreateObject();
+  if (j == NULL || !cJSON_AddStringToObject(j, "collection", r->collection) ||
+      !cJSON_AddStringToObject(j, "id", r->id) ||
+      !cJSON_AddStringToObject(j, "review", why)) {
+    cJSON_Delete(j);
+    return sb_err_set(ctx->err, SB_ENOMEM, NULL);
+  }
+  rc = util_print_json(j, ctx->err);
+  cJSON_Delete(j);
+  return rc;
+}
 
 static int conflict_one(const struct record *r, uint64_t seq, void *arg)
 {
   struct conflicts_ctx *ctx = arg;
+  char why[SB_ERR_MSG_MAX];
+  int rc = 0;
+
   (void)seq;
-  if (!record_conflicted(r))
-    return 0;
-  return ctx->json ? conflict_json(r, ctx->err) : conflict_line(r, ctx->err);
+  if (record_conflicted(r))
+    rc = ctx->json ? conflict_json(r, ctx->err) : conflict_line(r, ctx->err);
+  if (rc == 0 &&
+      schema_review(schema_collection(ctx->schema, r->collection), r, why,
+                    sizeof(why)) == 1)
+    rc = review_line(ctx, r, why);
+  return rc;
 }
 
 /*
@@ -108,6 +147,9 @@ int cmd_conflicts(struct cli *cli, int argc, char **argv, struct sb_err *err)
   rc = util_open(cli, err);
   if (rc != 0)
     return rc;
+  /* A store whose schema does not parse still lists its siblings. */
+  if (util_schema(cli, NULL) == 0)
+    ctx.schema = cli->schema;
   rc = store_each(cli->store, NULL, conflict_one, &ctx, err);
   if (rc == 0)
     rc = store_rejected_each(cli->store, rejected_one, &ctx, err);

@@ -54,12 +54,30 @@ option_field(const struct schema_collection *c, const char *name, size_t len)
 }
 
 /*
+ * The value of option f given as arg: a ref option (with cli, in add and
+ * edit) names a record this device holds (ref_resolve), others are
+ * converted and checked by the schema. NULL with err set.
+ */
+static cJSON *option_value(struct cli *cli, const struct schema_field *f,
+                           const char *arg, struct sb_err *err)
+{
+  char id[SB_ID_MAX + 1];
+
+  if (cli == NULL || f->type != SCHEMA_REF)
+    return schema_value_from_arg(f, arg, err);
+  if (ref_resolve(cli, f, arg, id, err) != 0)
+    return NULL;
+  return schema_value_from_arg(f, id, err);
+}
+
+/*
  * Reads the --OPTION VALUE arguments argv[from..] into a new object of
  * field -> value (*out). An enum_list option may repeat; its values add up.
+ * With cli, ref options are resolved to the id of a record held here.
  */
-static int read_options(const struct schema_collection *c, const char *cmd,
-                        int argc, char **argv, int from, cJSON **out,
-                        struct sb_err *err)
+static int read_options(struct cli *cli, const struct schema_collection *c,
+                        const char *cmd, int argc, char **argv, int from,
+                        cJSON **out, struct sb_err *err)
 {
   cJSON *fields = cJSON_CreateObject();
   char valid[400];
@@ -102,7 +120,7 @@ static int read_options(const struct schema_collection *c, const char *cmd,
       rc = util_usage(err, "option --%s needs a value", f->option);
       break;
     }
-    v = schema_value_from_arg(f, value, err);
+    v = option_value(cli, f, value, err);
     if (v == NULL) {
       rc = err->code;
       break;
@@ -147,6 +165,31 @@ static const struct schema_field *today_field(const struct schema_collection *c)
   return f != NULL && f->type == SCHEMA_DATE ? f : NULL;
 }
 
+/* The date of a record (today_field) may not be after today's local date. */
+static int check_not_future(const struct schema_collection *c,
+                            const cJSON *fields, struct sb_err *err)
+{
+  const struct schema_field *d = today_field(c);
+  const cJSON *v = d != NULL ? cJSON_GetObjectItemCaseSensitive(fields, d->name)
+                             : NULL;
+  cJSON *now;
+  int rc = 0;
+
+  if (!cJSON_IsString(v))
+    return 0;
+  now = today();
+  if (now == NULL)
+    return sb_err_set(err, SB_ENOMEM, "cannot tell today's date");
+  /* YYYY-MM-DD compares as text. */
+  if (strcmp(v->valuestring, now->valuestring) > 0)
+    rc = sb_err_set(err, SB_ESCHEMA,
+                    "option --%s: %s is in the future (today is %s); record "
+                    "a visit once it happened",
+                    d->option, v->valuestring, now->valuestring);
+  cJSON_Delete(now);
+  return rc;
+}
+
 static int domain_add(struct cli *cli, const struct schema_collection *c,
                       int argc, char **argv, struct sb_err *err)
 {
@@ -156,9 +199,12 @@ static int domain_add(struct cli *cli, const struct schema_collection *c,
   int rc;
 
   snprintf(cmd, sizeof(cmd), "%s add", c->name);
-  rc = read_options(c, cmd, argc, argv, 2, &fields, err);
+  rc = read_options(cli, c, cmd, argc, argv, 2, &fields, err);
   if (rc != 0)
     return rc;
+  rc = check_not_future(c, fields, err);
+  if (rc != 0)
+    goto done;
   if (d != NULL && !cJSON_HasObjectItem(fields, d->name)) {
     cJSON *v = today();
     if (v == NULL) {
@@ -204,10 +250,11 @@ static int domain_edit(struct cli *cli, const struct schema_collection *c,
   if (rc != 0)
     return rc;
   snprintf(cmd, sizeof(cmd), "%s edit", c->name);
-  rc = read_options(c, cmd, argc, argv, 3, &fields, err);
+  rc = read_options(cli, c, cmd, argc, argv, 3, &fields, err);
   if (rc != 0)
     return rc;
-  if (fields->child == NULL)
+  rc = check_not_future(c, fields, err);
+  if (rc == 0 && fields->child == NULL)
     rc = util_usage(err,
                     "%s needs the options to change (see sambang %s "
                     "--help)",
@@ -220,30 +267,50 @@ static int domain_edit(struct cli *cli, const struct schema_collection *c,
   return rc;
 }
 
-/* The display text of field f of r (siblings: winner first, " | "). */
-static char *field_text(const struct field *f, bool mark)
+/* Appends value; for a ref field (sf, with cli) what it points at too. */
+static void value_text(struct buf *b, struct cli *cli,
+                       const struct schema_field *sf, const char *value)
+{
+  cJSON *id;
+
+  view_value(b, value);
+  if (cli == NULL || sf == NULL || sf->type != SCHEMA_REF)
+    return;
+  id = cJSON_Parse(value);
+  if (cJSON_IsString(id))
+    ref_describe(cli, sf, id->valuestring, b);
+  cJSON_Delete(id);
+}
+
+/*
+ * The display text of field f of r (siblings: winner first, " | "); the
+ * value of a ref field sf (given cli) with the label of its record.
+ */
+static char *field_text(struct cli *cli, const struct schema_field *sf,
+                        const struct field *f, bool mark)
 {
   const struct entry *w = record_field_winner(f);
   size_t i, n = record_field_nentries(f);
   struct buf b;
 
   buf_init(&b);
-  view_value(&b, w->value);
+  value_text(&b, cli, sf, w->value);
   for (i = 0; i < n; i++) {
     const struct entry *e = record_field_entry(f, i);
     if (e == w)
       continue;
     buf_adds(&b, " | ");
-    view_value(&b, e->value);
+    value_text(&b, cli, sf, e->value);
   }
   if (mark && n > 1)
     buf_adds(&b, " (conflict)");
   return buf_take(&b, NULL);
 }
 
-static int show_field(const struct field *f, struct sb_err *err)
+static int show_field(struct cli *cli, const struct schema_field *sf,
+                      const struct field *f, struct sb_err *err)
 {
-  char *text = field_text(f, true);
+  char *text = field_text(cli, sf, f, true);
   if (text == NULL)
     return sb_err_set(err, SB_ENOMEM, NULL);
   printf("%s: %s\n", record_field_name(f), text);
@@ -280,12 +347,12 @@ static int domain_show(struct cli *cli, const struct schema_collection *c,
   for (i = 0; rc == 0 && i < c->nfields; i++) {
     const struct field *f = record_field(&r, c->fields[i].name);
     if (f != NULL)
-      rc = show_field(f, err);
+      rc = show_field(cli, &c->fields[i], f, err);
   }
   for (i = 0; rc == 0 && i < record_nfields(&r); i++) {
     const struct field *f = record_field_at(&r, i);
     if (schema_field(c, record_field_name(f)) == NULL)
-      rc = show_field(f, err);
+      rc = show_field(cli, NULL, f, err);
   }
   if (rc == 0 && record_delete_conflict(&r))
     printf("deleted: on one device while edited on another (conflict: edit "
@@ -309,6 +376,7 @@ static size_t list_columns(const struct schema_collection *c,
 }
 
 struct list_ctx {
+  struct cli *cli;
   const struct filter *filters;
   size_t nfilters;
   bool json;
@@ -334,7 +402,8 @@ static int list_row(struct list_ctx *ctx, const struct record *r)
   row[0] = buf_take(&b, NULL);
   for (i = 0; i < ctx->ncols; i++) {
     const struct field *f = record_field(r, ctx->cols[i]->name);
-    row[i + 1] = f != NULL ? field_text(f, false) : strdup("");
+    row[i + 1] =
+        f != NULL ? field_text(ctx->cli, ctx->cols[i], f, false) : strdup("");
   }
   for (i = 0; i <= ctx->ncols; i++) {
     if (row[i] == NULL) {
@@ -385,7 +454,7 @@ static int list_header(struct list_ctx *ctx)
 static int domain_list(struct cli *cli, const struct schema_collection *c,
                        int argc, char **argv, struct sb_err *err)
 {
-  struct list_ctx ctx = {.json = cli->json, .err = err};
+  struct list_ctx ctx = {.cli = cli, .json = cli->json, .err = err};
   struct filter *filters = NULL;
   char cmd[SB_NAME_MAX + 8];
   cJSON *want = NULL, *m;
@@ -393,7 +462,7 @@ static int domain_list(struct cli *cli, const struct schema_collection *c,
   int rc;
 
   snprintf(cmd, sizeof(cmd), "%s list", c->name);
-  rc = read_options(c, cmd, argc, argv, 2, &want, err);
+  rc = read_options(NULL, c, cmd, argc, argv, 2, &want, err);
   if (rc != 0)
     return rc;
   filters = calloc((size_t)cJSON_GetArraySize(want) + 1, sizeof(*filters));
@@ -511,7 +580,9 @@ static void option_help(FILE *out, const struct schema_collection *c,
   if (f->type == SCHEMA_REF) {
     buf_adds(&b, " The id of a ");
     buf_adds(&b, f->ref);
-    buf_adds(&b, " record.");
+    buf_adds(&b, " record on this device, the start of that id, or (part "
+                 "of) its name; if several match, they are listed and "
+                 "nothing is written.");
   }
   text = buf_take(&b, NULL);
   if (text != NULL)

@@ -1,6 +1,7 @@
 /*
  * cmd_status.c - what this replica holds: its id, the store, records per
- * collection, changes not pushed yet, open conflicts.
+ * collection, changes not pushed yet, open conflicts, records needing
+ * review (merged values that break a rule of the schema: schema_review).
  *
  * One walk over the records gives every count: they come in (collection,
  * id) order; unsynced changes are the rows still marked pending (not yet
@@ -24,7 +25,8 @@ struct coll_count {
 struct status {
   struct coll_count *c;
   size_t n, cap;
-  uint64_t unsynced, rejected, conflicts;
+  uint64_t unsynced, rejected, conflicts, review;
+  const struct schema *schema; /* NULL: no review count */
 };
 
 /* The entry of collection name (added at the end if new). */
@@ -64,6 +66,10 @@ static int status_one(const struct record *r, uint64_t seq, void *arg)
     c->conflicts++;
     st->conflicts++;
   }
+  if (st->schema != NULL &&
+      schema_review(schema_collection(st->schema, r->collection), r, NULL,
+                    0) == 1)
+    st->review++;
   return 0;
 }
 
@@ -172,7 +178,8 @@ static int status_json(const struct cli *cli, const struct status *st,
                        : cJSON_AddNullToObject(j, "server")) ||
       !cJSON_AddNumberToObject(j, "unsynced", (double)st->unsynced) ||
       !cJSON_AddNumberToObject(j, "rejected", (double)st->rejected) ||
-      !cJSON_AddNumberToObject(j, "conflicts", (double)st->conflicts)) {
+      !cJSON_AddNumberToObject(j, "conflicts", (double)st->conflicts) ||
+      !cJSON_AddNumberToObject(j, "review", (double)st->review)) {
     cJSON_Delete(j);
     return sb_err_set(err, SB_ENOMEM, NULL);
   }
@@ -207,6 +214,9 @@ static void status_plain(const struct cli *cli, const struct status *st,
     printf("rejected by the hub: %llu (see `sambang conflicts`)\n",
            (unsigned long long)st->rejected);
   printf("open conflicts: %llu\n", (unsigned long long)st->conflicts);
+  if (st->review > 0)
+    printf("needing review: %llu (see `sambang conflicts`)\n",
+           (unsigned long long)st->review);
   {
     cJSON *d = daemon_status(cli->db);
     daemon_plain(d);
@@ -229,6 +239,7 @@ int cmd_status(struct cli *cli, int argc, char **argv, struct sb_err *err)
     return rc;
   /* The schema's collections are listed first, even when empty. */
   if (util_schema(cli, NULL) == 0) {
+    st.schema = cli->schema;
     for (i = 0; i < cli->schema->nc; i++) {
       if (status_coll(&st, cli->schema->c[i].name) == NULL) {
         rc = sb_err_set(err, SB_ENOMEM, NULL);

@@ -77,7 +77,12 @@ static const struct command commands[] = {
      "Prints COLLECTION<TAB>ID<TAB>FIELDS for each record in conflict: the "
      "fields that hold concurrent values, and (deleted) when a delete met "
      "an edit it had not seen. --json prints each record's conflicting "
-     "entries (value, dot, ts). Then each record the hub refused: "
+     "entries (value, dot, ts). A live record whose merged values break "
+     "a rule of the schema (a required field missing after a delete met an "
+     "edit, personal details while consent is not true) needs review: "
+     "COLLECTION<TAB>ID<TAB>(needs review) RULE, or with --json "
+     "{\"collection\",\"id\",\"review\":RULE}; every device holding the "
+     "same state lists it the same way. Then each record the hub refused: "
      "COLLECTION<TAB>ID<TAB>(rejected by the hub) CODE: MESSAGE, or with "
      "--json {\"collection\",\"id\",\"rejected\":{\"code\",\"message\"}}; it "
      "is not sent again until it is edited."},
@@ -105,7 +110,8 @@ static const struct command commands[] = {
      "replica id, record counts, unsynced changes, conflicts",
      "Prints this device's replica id, the store, its records per "
      "collection, the changes not yet pushed to the hub and the records "
-     "in conflict. --json prints one object."},
+     "in conflict or needing review (see conflicts). --json prints one "
+     "object."},
     {"help", cmd_help, "[COMMAND]", "help on a command",
      "Prints the help of COMMAND (the same as sambang COMMAND --help)."},
 };

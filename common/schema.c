@@ -37,8 +37,8 @@ static const char *const type_names[] = {
 #define NTYPES (sizeof(type_names) / sizeof(type_names[0]))
 
 static const char *const top_keys[] = {"version", "collections", "help", NULL};
-static const char *const collection_keys[] = {"help", "consent", "fields",
-                                              NULL};
+static const char *const collection_keys[] = {"help", "consent", "label",
+                                              "fields", NULL};
 static const char *const field_keys[] = {
     "type", "required", "personal", "option", "help",
     "max",  "min",      "values",   "ref",    NULL};
@@ -369,7 +369,8 @@ static int parse_collection(struct schema_collection *c, const cJSON *j,
                       "\"fields\"");
   if ((rc = check_keys(j, collection_keys, where, err)) != 0 ||
       (rc = get_string(j, "help", &c->help, where, err)) != 0 ||
-      (rc = get_string(j, "consent", &c->consent, where, err)) != 0)
+      (rc = get_string(j, "consent", &c->consent, where, err)) != 0 ||
+      (rc = get_string(j, "label", &c->label, where, err)) != 0)
     return rc;
 
   fields = cJSON_GetObjectItemCaseSensitive(j, "fields");
@@ -416,6 +417,15 @@ static int parse_collection(struct schema_collection *c, const cJSON *j,
     if (f->personal)
       return schema_err(err, where,
                         "the consent field %s cannot itself be personal", q);
+  }
+  if (c->label != NULL) {
+    const struct schema_field *f = schema_field(c, c->label);
+    schema_quote_name(c->label, q, sizeof(q));
+    if (f == NULL || f->type != SCHEMA_STRING)
+      return schema_err(err, where,
+                        "\"label\" names %s, which is not one of its "
+                        "string fields",
+                        q);
   }
   return 0;
 }
@@ -568,6 +578,7 @@ void schema_free(struct schema *s)
     free(c->name);
     free(c->help);
     free(c->consent);
+    free(c->label);
   }
   free(s->c);
   free(s);

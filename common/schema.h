@@ -8,7 +8,9 @@
  *   "values"), ref (the id of a record of collection "ref").
  * A field may be "required" (must be present once the record is written)
  * and "personal" (may be stored only while the collection's "consent"
- * field is true). "option" names the CLI option of the domain commands
+ * field is true). A collection may name a string field as its "label":
+ * what shows a record of it to people beside its id and what a ref option
+ * may search by ("Ibu Sari" for a beneficiary). "option" names the CLI option of the domain commands
  * (default: the field name with '_' as '-'), "help" describes it.
  * Collections the schema does not define are free-form.
  */
@@ -48,6 +50,7 @@ struct schema_collection {
   char *name;
   char *help;
   char *consent; /* the consent field, or NULL */
+  char *label;   /* the string field that names a record, or NULL */
   struct schema_field *fields;
   size_t nfields;
 };
@@ -93,6 +96,19 @@ int schema_check_write(const struct schema_collection *c, cJSON *fields,
  */
 int schema_check_record(const struct schema_collection *c, const cJSON *values,
                         struct sb_err *err);
+
+struct record;
+
+/*
+ * Whether the merged state r of a record of collection c needs a person's
+ * review: 1 if its winner values break a rule of schema_check_record (a
+ * required field missing, personal details without consent), with the
+ * rules broken in words in why[0..len) ("missing required field
+ * \"groups\""); 0 if not, and always for a deleted record or c == NULL.
+ * Computed from the state alone, so replicas holding it agree.
+ */
+int schema_review(const struct schema_collection *c, const struct record *r,
+                  char *why, size_t len);
 
 /*
  * Converts a CLI option argument to the JSON value of field f ("yes" to

@@ -100,7 +100,10 @@ static const char usage_conflicts[] =
     "\n"
     "Lists the records in conflict, one per line: COLLECTION, ID and the\n"
     "fields holding several values (\"(deleted)\" when a delete met an edit\n"
-    "it had not seen), separated by tabs.\n";
+    "it had not seen), separated by tabs. A live record whose merged values\n"
+    "break a rule of the hub's schema (a required field missing, personal\n"
+    "details while consent is not true) needs review: COLLECTION, ID and\n"
+    "\"(needs review) RULE\"; devices holding the same state list it alike.\n";
 
 static const char usage_device[] =
     "usage: sambang-hub [--db PATH] device add NAME\n"
@@ -279,15 +282,14 @@ static int hub_cmd_export(const char *db, int argc, char **argv)
   return rc != 0 ? fail(rc, &err) : 0;
 }
 
-static int print_conflict(const struct record *r, uint64_t seq, void *ctx)
+/* A record's siblings line (see usage_conflicts), if it has siblings. */
+static void print_siblings(const struct record *r)
 {
   size_t i;
   bool first = true;
 
-  (void)seq;
-  (void)ctx;
   if (!record_conflicted(r))
-    return 0;
+    return;
   printf("%s\t%s\t", r->collection, r->id);
   for (i = 0; i < record_nfields(r); i++) {
     const struct field *f = record_field_at(r, i);
@@ -299,6 +301,19 @@ static int print_conflict(const struct record *r, uint64_t seq, void *ctx)
   if (record_delete_conflict(r))
     printf("%s(deleted)", first ? "" : ",");
   putchar('\n');
+}
+
+/* ctx: the hub's schema. Siblings first, then the review line. */
+static int print_conflict(const struct record *r, uint64_t seq, void *ctx)
+{
+  const struct schema *schema = ctx;
+  char why[SB_ERR_MSG_MAX];
+
+  (void)seq;
+  print_siblings(r);
+  if (schema_review(schema_collection(schema, r->collection), r, why,
+                    sizeof(why)) == 1)
+    printf("%s\t%s\t(needs review) %s\n", r->collection, r->id, why);
   return 0;
 }
 
@@ -318,7 +333,7 @@ static int hub_cmd_conflicts(const char *db, int argc, char **argv)
   rc = open_store(db, &hs);
   if (rc != 0)
     return rc;
-  rc = hub_store_each(hs, print_conflict, NULL, &err);
+  rc = hub_store_each(hs, print_conflict, (void *)hub_store_schema(hs), &err);
   hub_store_close(hs);
   return rc != 0 ? fail(rc, &err) : 0;
 }

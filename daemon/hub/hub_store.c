@@ -134,6 +134,11 @@ const char *hub_store_replica(const struct hub_store *hs)
   return hs->ops->replica(hs->be);
 }
 
+const struct schema *hub_store_schema(const struct hub_store *hs)
+{
+  return hs->schema;
+}
+
 /* --- push (the policy is hub_push.c) ---------------------------------- */
 
 int hub_store_push_group(struct hub_store *hs, struct hub_push_batch *const *b,

@@ -66,6 +66,9 @@ void hub_store_close(struct hub_store *hs);
 /* The hub's own replica id (never bound to a device). */
 const char *hub_store_replica(const struct hub_store *hs);
 
+/* The hub's schema, parsed at open (owned by hs). */
+const struct schema *hub_store_schema(const struct hub_store *hs);
+
 /* What a push did, for the caller's metrics. */
 struct hub_push_stats {
   uint64_t stored;    /* records whose state changed (new seq) */

@@ -77,7 +77,7 @@ expect_refused 4 'line 2: field "programme": "cooking" is not allowed' \
 expect_refused 4 'missing required field "kecamatan" in beneficiary' \
   beneficiary add --group anak --consent yes
 expect_refused 4 'missing required field "programme" in visit' \
-  visit add --beneficiary "$siti" --date 2026-01-02
+  visit add --beneficiary "$siti" --date 2025-01-02
 expect_refused 4 'missing required field "groups" in beneficiary' \
   put beneficiary new '{"kecamatan":"Setu","consent":true}'
 expect_refused 4 'field "kecamatan" is required in beneficiary: it cannot be cleared' \

@@ -26,7 +26,7 @@ expect_ok visit add --beneficiary "$siti" --programme women-food-business \
 v1=$(cat "$OUT")
 expect_ok get visit "$v1"
 expect_stdout_contains "\"date\":\"$(date +%Y-%m-%d)\""
-expect_ok visit add --beneficiary "$budi" --date 2026-11-21 \
+expect_ok visit add --beneficiary "$budi" --date 2025-11-21 \
   --programme child-education --willing no
 v2=$(cat "$OUT")
 
@@ -58,7 +58,7 @@ expect_ok visit list --willing no
 expect_stdout_contains "$v2"
 expect_stdout_lacks "$v1"
 expect_ok --json visit list --beneficiary "$budi"
-expect_stdout_is "{\"conflict\":false,\"id\":\"$v2\",\"values\":{\"beneficiary\":\"$budi\",\"date\":\"2026-11-21\",\"programme\":\"child-education\",\"willing\":false}}"
+expect_stdout_is "{\"conflict\":false,\"id\":\"$v2\",\"values\":{\"beneficiary\":\"$budi\",\"date\":\"2025-11-21\",\"programme\":\"child-education\",\"willing\":false}}"
 
 # show: field: value lines in schema order; --json is get --json.
 expect_ok beneficiary show "$siti"

@@ -61,7 +61,7 @@ for d in a b c; do
   grep -q 'rejected' "$OUT" && fail "$d has records the hub refused"
   dev "$d" conflicts >"$OUT" || fail "conflicts on $d"
   grep -q 'rejected' "$OUT" && fail "$d lists refused records"
-  for id in "$X" "$Y" "$Z"; do
+  for id in "$X" "$Z"; do
     dev "$d" beneficiary show "$id" >"$OUT" || fail "show $id on $d"
     grep -q 'Ratna\|Suryani\|Wening\|0813-' "$OUT" &&
       fail "$d still shows a withdrawn name or contact"

@@ -85,6 +85,27 @@ static int write_before(void *ctx, const struct record *cur, bool exists,
   return schema_check_write(w->c, w->fields, err);
 }
 
+/*
+ * A personal value the write sets that the record does not hold after it:
+ * schema_normalise dropped it, as consent is not given. Refused, never
+ * dropped silently.
+ */
+static int write_dropped(const struct write_check *w, const struct record *next,
+                         struct sb_err *err)
+{
+  const cJSON *m;
+
+  for (m = w->fields->child; m != NULL; m = m->next) {
+    if (!cJSON_IsNull(m) && record_field(next, m->string) == NULL)
+      return sb_err_set(err, SB_ESCHEMA,
+                        "%s is not given for this %s (no value of it is "
+                        "true): personal details (%s) cannot be stored; set "
+                        "%s to true in the same write",
+                        w->c->consent, w->c->name, m->string, w->c->consent);
+  }
+  return 0;
+}
+
 /* After the put: the record as a whole (required fields, consent). */
 static int write_after(void *ctx, const struct record *next, size_t len,
                        struct sb_err *err)
@@ -96,6 +117,12 @@ static int write_after(void *ctx, const struct record *next, size_t len,
   (void)len;
   if (w->c == NULL)
     return 0;
+  /* A new record is checked on the fields alone just below. */
+  if (w->had_fields && w->c->consent != NULL) {
+    rc = write_dropped(w, next, err);
+    if (rc != 0)
+      return rc;
+  }
   /* A record with no fields before holds exactly `fields` now. */
   if (!w->had_fields)
     return schema_check_record(w->c, w->fields, err);
@@ -111,9 +138,14 @@ int write_fields(struct cli *cli, const char *collection, const char *id,
                  cJSON *fields, bool must_exist, struct sb_err *err)
 {
   char where[PATH_MAX + 16];
-  struct update_io io = {where, field_load, field_save, field_tick, cli};
+  struct update_io io = {where,      field_load, field_save,
+                         field_tick, cli,        store_schema(cli->store)};
   struct write_check w = {schema_collection(cli->schema, collection),
-                          collection, id, fields, must_exist, false};
+                          collection,
+                          id,
+                          fields,
+                          must_exist,
+                          false};
   struct update_hooks hooks = {write_before, write_after, &w};
   struct update_change ch = {UPDATE_PUT, store_replica(cli->store), fields,
                              NULL};
@@ -137,7 +169,8 @@ int write_delete(struct cli *cli, const char *collection, const char *id,
                  struct sb_err *err)
 {
   char where[PATH_MAX + 16];
-  struct update_io io = {where, field_load, field_save, field_tick, cli};
+  struct update_io io = {where,      field_load, field_save,
+                         field_tick, cli,        store_schema(cli->store)};
   struct write_check w = {NULL, collection, id, NULL, true, false};
   struct update_hooks hooks = {delete_before, NULL, &w};
   struct update_change ch = {UPDATE_DELETE, store_replica(cli->store), NULL,

@@ -300,6 +300,20 @@ int record_delete(struct record *r, const char *replica, uint64_t ts)
   return 0;
 }
 
+int record_drop_field(struct record *r, const char *name)
+{
+  bool found;
+  size_t i = field_find(r, name, &found), n;
+
+  if (!found)
+    return 0;
+  n = r->f[i].n;
+  field_release(&r->f[i]);
+  memmove(&r->f[i], &r->f[i + 1], (r->nf - i - 1) * sizeof(*r->f));
+  r->nf--;
+  return (int)n;
+}
+
 /* --- reading ----------------------------------------------------------- */
 
 const struct field *record_field(const struct record *r, const char *name)

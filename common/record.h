@@ -109,6 +109,13 @@ int record_delete(struct record *r, const char *replica, uint64_t ts);
 /* into = merge(into, from); both must have the same key. */
 int record_merge(struct record *into, const struct record *from);
 
+/*
+ * Drops every entry of field name (the vv still covers their dots, so a
+ * merge with a state that holds them drops them there too: an erasure,
+ * like a covering write). Returns the number of entries dropped.
+ */
+int record_drop_field(struct record *r, const char *name);
+
 /* The field called name, or NULL. */
 const struct field *record_field(const struct record *r, const char *name);
 

@@ -111,6 +111,22 @@ int schema_review(const struct schema_collection *c, const struct record *r,
                   char *why, size_t len);
 
 /*
+ * True unless c has a consent field and no surviving value of it in r is
+ * true (every one false, or none at all: a delete met an edit).
+ */
+bool schema_consented(const struct schema_collection *c,
+                      const struct record *r);
+
+/*
+ * Consent withdrawal wins: when r is not schema_consented, drops every
+ * entry of c's personal fields from r (r's vv still covers their dots, so
+ * any replica that holds them drops them when it merges r). Part of every
+ * read-merge-write (update_apply), so all replicas apply it alike. c NULL:
+ * nothing. Returns the number of entries dropped.
+ */
+int schema_normalise(const struct schema_collection *c, struct record *r);
+
+/*
  * Converts a CLI option argument to the JSON value of field f ("yes" to
  * true, "3" to 3, "a,b" to ["a","b"] for enum_list...). NULL with
  * SB_ESCHEMA on a value that does not parse.

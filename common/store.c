@@ -259,6 +259,7 @@ static void store_free(struct store *s)
     sqlite3_finalize(s->st[i]);
   sqlite3_close_v2(s->db);
   free(s->schema);
+  schema_free(s->parsed);
   free(s->path);
   free(s);
 }
@@ -314,8 +315,13 @@ static int store_configure(struct store *s, struct sb_err *err)
   sqlite3_finalize(st);
   if (rc != 0)
     return rc;
-  return store_script(s, "PRAGMA synchronous = FULL", "setting synchronous",
+  rc = store_script(s, "PRAGMA synchronous = FULL", "setting synchronous", err);
+  /* Deleted content is overwritten with zeros, so an erased value does
+   * not stay readable in free space of the file (common/DESIGN.md). */
+  if (rc == 0)
+    rc = store_script(s, "PRAGMA secure_delete = ON", "setting secure_delete",
                       err);
+  return rc;
 }
 
 static int store_prepare(struct store *s, struct sb_err *err)
@@ -610,4 +616,14 @@ const char *store_replica(const struct store *s)
 const char *store_schema_text(const struct store *s)
 {
   return s->schema;
+}
+
+const struct schema *store_schema(struct store *s)
+{
+  struct sb_err ignored = {0};
+
+  if (s->parsed == NULL && s->schema != NULL &&
+      schema_parse(s->schema, &s->parsed, &ignored) != 0)
+    s->parsed = NULL;
+  return s->parsed;
 }

@@ -22,6 +22,8 @@
 #include "err.h"
 #include "record.h"
 
+struct schema;
+
 struct store;
 
 /* Default busy timeout; $SAMBANG_BUSY_TIMEOUT_MS overrides it. */
@@ -49,6 +51,12 @@ const char *store_replica(const struct store *s);
 
 /* The schema text kept in the store (owned by the store). */
 const char *store_schema_text(const struct store *s);
+
+/*
+ * The store's schema, parsed once and owned by the store; NULL if the
+ * text does not parse (store_create refuses such text).
+ */
+const struct schema *store_schema(struct store *s);
 
 /* Starts a write transaction (BEGIN IMMEDIATE); SB_EBUSY past the timeout. */
 int store_begin(struct store *s, struct sb_err *err);

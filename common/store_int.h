@@ -9,6 +9,7 @@
 #include "store.h"
 
 #include "hlc.h"
+#include "schema.h"
 
 #include <sqlite3.h>
 #include <stdbool.h>
@@ -43,6 +44,8 @@ struct store {
   char *path;
   char replica[17];
   char *schema;
+  struct schema *parsed; /* store_schema's parse of schema, or NULL */
+  bool erasing; /* this transaction wrote a state that may erase values */
   struct hlc clock;
   uint64_t seq; /* the last seq handed out (valid inside a transaction) */
   bool in_tx;

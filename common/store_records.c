@@ -128,6 +128,12 @@ static int store_write(struct store *s, int which, const struct record *r,
   rc = store_run(s, which, "writing a record", err);
   if (rc == 0)
     s->seq++;
+  /* A delete, or a state without consent (its personal values erased by
+   * schema_normalise): the commit checkpoints the WAL (store_tx.c). */
+  if (rc == 0 && !s->erasing)
+    s->erasing =
+        record_deleted(r) ||
+        !schema_consented(schema_collection(store_schema(s), r->collection), r);
   store_tx_check(s);
   return rc;
 }

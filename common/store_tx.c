@@ -73,6 +73,25 @@ static int store_begin_mode(struct store *s, bool relaxed, struct sb_err *err)
   return rc;
 }
 
+/*
+ * After a commit that may have erased values (a delete, a state without
+ * consent): copies the WAL into the file and truncates it, so the old
+ * values' page images do not stay in the -wal file; secure_delete has
+ * zeroed them in the file itself. A checkpoint a reader blocks past the
+ * busy timeout is retried after the next commit (the mark stays).
+ */
+static void store_scrub(struct store *s)
+{
+  int rc;
+
+  if (!s->erasing)
+    return;
+  rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL,
+                                 NULL);
+  if (rc == SQLITE_OK)
+    s->erasing = false;
+}
+
 int store_begin(struct store *s, struct sb_err *err)
 {
   return store_begin_mode(s, false, err);
@@ -104,6 +123,7 @@ int store_commit(struct store *s, struct sb_err *err)
   }
   s->in_tx = false;
   store_unrelax(s);
+  store_scrub(s);
   return 0;
 }
 

@@ -1,6 +1,6 @@
 /*
  * update.c - the one read-merge-write of a record (update.h): load,
- * check, change, encode, skip an echo, check, save.
+ * check, change, normalise (consent), encode, skip an echo, check, save.
  */
 #include "compat.h"
 
@@ -86,6 +86,10 @@ int update_apply(const struct update_io *io, const char *collection,
     rc = change_apply(io, ch, &r, err);
   if (rc != 0)
     goto done;
+  if (io->schema != NULL) {
+    int n = schema_normalise(schema_collection(io->schema, collection), &r);
+    out->erased = n > 0 ? (size_t)n : 0;
+  }
   text = record_encode(&r);
   if (text == NULL) {
     rc = sb_err_set(err, SB_ENOMEM, NULL);

@@ -6,11 +6,13 @@
  * caller's checks look at it, apply the change (a local put or delete of
  * fields, or the merge of a state from elsewhere), encode the result,
  * compare it with what was loaded (an echo changes nothing and is not
- * written), let the caller's checks look at the new state, save it. The
- * CLI's writes (client/write.c), the field daemon's pull (merge_remote in
- * daemon/sync/sync.c) and the hub's push (daemon/hub/hub_push.c) all call
- * update_apply; they differ only in the store they give it (struct
- * update_io) and in their checks (struct update_hooks).
+ * written), let the caller's checks look at the new state, save it.
+ * Right after the change the new state is normalised with the store's
+ * schema (consent withdrawal wins: schema_normalise), so every writer and
+ * every merge applies it alike. The CLI's writes (client/write.c), the field
+ * daemon's pull (merge_remote in daemon/sync/sync_pull.c) and the hub's push
+ * (daemon/hub/hub_push.c) all call update_apply; they differ only in the store
+ * they give it (struct update_io) and in their checks (struct update_hooks).
  *
  * update_apply opens no transaction: the caller holds one around it and
  * rolls it back on failure.
@@ -22,6 +24,7 @@
 
 #include "err.h"
 #include "record.h"
+#include "schema.h"
 
 #include <cjson/cJSON.h>
 
@@ -45,6 +48,12 @@ struct update_io {
   /* A fresh HLC time for a local put or delete (NULL: merges only). */
   uint64_t (*tick)(void *ctx);
   void *ctx;
+  /*
+   * The schema of the store (NULL: none). Every new state is normalised
+   * with it (schema_normalise: no personal field without consent) before
+   * it is compared, checked and saved, whatever the change was.
+   */
+  const struct schema *schema;
 };
 
 enum update_op {
@@ -88,8 +97,9 @@ enum update_outcome {
 
 struct update_result {
   enum update_outcome outcome;
-  bool existed; /* the store held a state of the record */
-  uint64_t seq; /* the saved state's seq if WRITTEN, else the loaded one */
+  bool existed;  /* the store held a state of the record */
+  uint64_t seq;  /* the saved state's seq if WRITTEN, else the loaded one */
+  size_t erased; /* personal entries schema_normalise dropped */
 };
 
 /*

@@ -37,7 +37,9 @@ static int remote_save(void *ctx, const struct record *r, const char *text,
 static int merge_remote(struct sync *s, const struct record *remote,
                         struct sb_err *err)
 {
-  struct update_io io = {"the local store", remote_load, remote_save, NULL, s};
+  struct update_io io = {
+      "the local store",     remote_load, remote_save, NULL, s,
+      store_schema(s->store)};
   struct update_change ch = {UPDATE_MERGE, NULL, NULL, remote};
   struct update_result res;
   char *reason;

@@ -53,7 +53,8 @@ static uint64_t slot_tick(void *ctx)
 static int put(struct slot *s, const char *json, const struct update_hooks *h,
                struct update_result *out, struct sb_err *err)
 {
-  struct update_io io = {"the test slot", slot_load, slot_save, slot_tick, s};
+  struct update_io io = {"the test slot", slot_load, slot_save,
+                         slot_tick,       s,         NULL};
   cJSON *fields = cJSON_Parse(json);
   struct update_change ch = {UPDATE_PUT, A, fields, NULL};
   int rc;
@@ -67,7 +68,8 @@ static int put(struct slot *s, const char *json, const struct update_hooks *h,
 TEST(put_delete_and_merge_echo)
 {
   struct slot s = {NULL, 0, TS, 0};
-  struct update_io io = {"the test slot", slot_load, slot_save, slot_tick, &s};
+  struct update_io io = {"the test slot", slot_load, slot_save,
+                         slot_tick,       &s,        NULL};
   struct update_change del = {UPDATE_DELETE, A, NULL, NULL};
   struct update_change merge = {UPDATE_MERGE, NULL, NULL, NULL};
   struct update_result out;

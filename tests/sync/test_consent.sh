@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Consent withdrawal wins, everywhere (common/DESIGN.md): device a
+# withdraws a beneficiary's consent while b, concurrently, edits the name
+# and c the kelurahan, in both push orders; a also deletes another one. After two sync rounds every
+# export is the hub's byte for byte, no device has unsynced or refused
+# records, the kelurahan edit is kept, and no replica shows the name. The
+# old names are then in no byte of the hub's store files (the hub keeps
+# its store open: the WAL is there) nor of the devices'.
+. "$(dirname "$0")/lib.sh"
+
+expect_hub_ok init
+start_hub
+for d in a b c; do enrol "$d"; done
+
+# add DEVICE NAME KELURAHAN: a new beneficiary with consent; prints its id.
+add() {
+  dev "$1" beneficiary add --name "$2" --contact "0813-$3" --consent yes \
+    --group perempuan --kecamatan Serpong --kelurahan "$3" ||
+    fail "beneficiary add on $1 failed"
+}
+
+round() {
+  local d
+  for d in "$@"; do sync_once "$d"; done
+}
+
+# Case 1: a pushes its withdrawal first. Case 2: b pushes its name first.
+X=$(add a "Ratna Wulandari" Rawabuntu)
+Y=$(add a "Suryani Hutapea" Lengkong)
+round a b c
+hub_holding=0
+for f in "$SAMBANG_HUB_DB" "$SAMBANG_HUB_DB-wal"; do
+  [ "$(grep -c -a Suryani "$f" || true)" = 0 ] || hub_holding=1
+done
+[ "$hub_holding" = 1 ] || fail "the scan does not see a name the hub holds"
+dev a beneficiary edit "$X" --consent no >/dev/null || fail "withdraw X on a"
+dev b beneficiary edit "$X" --name "Ratna Wulandari Sari" >/dev/null ||
+  fail "name edit of X on b"
+dev c beneficiary edit "$X" --kelurahan Ciater >/dev/null || fail "c edits X"
+# Y is deleted (no concurrent edit): its name must leave the disk too.
+dev a rm beneficiary "$Y" >/dev/null || fail "rm Y on a"
+
+round a b c
+round a b c
+expect_converged a b c
+
+# Case 2, b first: a fresh record, b pushes its name edit before a's
+# withdrawal reaches the hub.
+Z=$(add a "Wening Prameswari" Pondok)
+round a b c
+dev a beneficiary edit "$Z" --consent no >/dev/null || fail "withdraw Z on a"
+dev b beneficiary edit "$Z" --name "Wening P." >/dev/null || fail "name Z on b"
+dev c beneficiary edit "$Z" --kelurahan Jombang >/dev/null || fail "c edits Z"
+round b c a
+round b c a
+expect_converged a b c
+
+for d in a b c; do
+  dev "$d" status >"$OUT" || fail "status on $d"
+  grep -q '^unsynced changes: 0$' "$OUT" || fail "$d has unsynced changes"
+  grep -q 'rejected' "$OUT" && fail "$d has records the hub refused"
+  dev "$d" conflicts >"$OUT" || fail "conflicts on $d"
+  grep -q 'rejected' "$OUT" && fail "$d lists refused records"
+  for id in "$X" "$Z"; do
+    dev "$d" beneficiary show "$id" >"$OUT" || fail "show $id on $d"
+    grep -q 'Ratna\|Suryani\|Wening\|0813-' "$OUT" &&
+      fail "$d still shows a withdrawn name or contact"
+  done
+done
+for f in Ratna Suryani Wening 0813-; do
+  grep -q -- "$f" "$WORK/hub.export" && fail "the hub exports \"$f\""
+done
+for k in Ciater Jombang; do
+  grep -q "\"$k\"" "$WORK/hub.export" || fail "the kelurahan edit $k was lost"
+done
+
+# Erasure reaches the disk, on the hub (running, its WAL open) and on
+# every device.
+[ -e "$SAMBANG_HUB_DB-wal" ] || fail "the hub's WAL is not there to check"
+for f in "$SAMBANG_HUB_DB" "$SAMBANG_HUB_DB-wal" "$SAMBANG_HUB_DB-shm" \
+  "$WORK"/[abc].db "$WORK"/[abc].db-wal "$WORK"/[abc].db-shm; do
+  [ -e "$f" ] || continue
+  for text in Ratna Suryani Wening 0813-; do
+    [ "$(grep -c -a -- "$text" "$f" || true)" = 0 ] ||
+      fail "\"$text\" is still in the bytes of $f"
+  done
+done
+echo ok

@@ -107,7 +107,7 @@ static const char *const stmt_sql[ST_COUNT_] = {
 };
 
 /* Translates a SQLite result into an SB_E code and a message naming PATH. */
-int store_sqlerr(const struct store *s, int rc, const char *what,
+int store_sqlerr(struct store *s, int rc, const char *what,
                  struct sb_err *err)
 {
   const char *detail =
@@ -132,9 +132,15 @@ int store_sqlerr(const struct store *s, int rc, const char *what,
     return sb_err_set(err, SB_EIO, "cannot open store %s (%s: %s)", s->path,
                       what, detail);
   case SQLITE_CORRUPT:
+    store_mark_corrupt(s, detail);
     return sb_err_set(err, SB_ECORRUPT, "store %s is corrupt (%s: %s)", s->path,
                       what, detail);
   case SQLITE_NOTADB:
+    if (s->ours) {
+      store_mark_corrupt(s, detail);
+      return sb_err_set(err, SB_ECORRUPT, "store %s is corrupt (%s: %s)",
+                        s->path, what, detail);
+    }
     return sb_err_set(err, SB_ENOTSTORE, "%s is not a sambang store (%s)",
                       s->path, detail);
   case SQLITE_NOMEM:
@@ -429,6 +435,7 @@ int store_open(const char *path, struct store **out, struct sb_err *err)
     rc = sb_err_set(err, SB_ENOTSTORE, "%s is not a sambang store", path);
     goto fail;
   }
+  s->ours = true;
   rc = store_pragma_int(s, "user_version", &version, err);
   if (rc != 0)
     goto fail;
@@ -449,7 +456,9 @@ int store_open(const char *path, struct store **out, struct sb_err *err)
   if (rc != 0)
     goto fail;
   if (version < STORE_LAYOUT_VERSION) {
-    rc = store_migrate(s, err);
+    rc = store_refuse_if_corrupt(s, err);
+    if (rc == 0)
+      rc = store_migrate(s, err);
     if (rc != 0)
       goto fail;
   }
@@ -457,6 +466,8 @@ int store_open(const char *path, struct store **out, struct sb_err *err)
   if (rc != 0)
     goto fail;
   rc = store_load_meta(s, err);
+  if (rc == 0)
+    rc = store_token_migrate(s, err);
   if (rc != 0)
     goto fail;
   *out = s;
@@ -582,6 +593,7 @@ int store_create(const char *path, const char *schema_json, struct store **out,
   rc = store_connect(s, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, err);
   if (rc == 0)
     rc = store_init_file(s, schema_json, err);
+  s->ours = rc == 0;
   if (rc != 0) {
     store_free(s);
     remove_created(path, "", true);
@@ -589,6 +601,7 @@ int store_create(const char *path, const char *schema_json, struct store **out,
     remove_created(path, "-shm", !had_shm);
     return rc;
   }
+  store_mark_clear(s); /* a stale mark of a store once at this path */
   sync_parent(path);
   *out = s;
   return 0;

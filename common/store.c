@@ -524,7 +524,7 @@ static int store_init_file(struct store *s, const char *schema_json,
   char hlc_text[24];
   int v, rc;
 
-  if (uuid_replica_id_new(s->replica) != 0)
+  if (s->replica[0] == '\0' && uuid_replica_id_new(s->replica) != 0)
     return sb_err_set(err, SB_EIO, "cannot make a replica id for %s: %s",
                       s->path, "no randomness from the OS");
   s->schema = strdup(schema_json);
@@ -563,6 +563,13 @@ static int store_init_file(struct store *s, const char *schema_json,
 int store_create(const char *path, const char *schema_json, struct store **out,
                  struct sb_err *err)
 {
+  return store_create_as(path, schema_json, NULL, out, err);
+}
+
+int store_create_as(const char *path, const char *schema_json,
+                    const char *replica, struct store **out,
+                    struct sb_err *err)
+{
   struct store *s = NULL;
   bool had_shm;
   int fd, rc;
@@ -571,6 +578,8 @@ int store_create(const char *path, const char *schema_json, struct store **out,
   if (schema_json == NULL)
     return sb_err_set(err, SB_EINVAL, "no schema given for the store at %s",
                       path);
+  if (replica != NULL && strlen(replica) != sizeof(s->replica) - 1)
+    return sb_err_set(err, SB_EINVAL, "bad replica id \"%.40s\"", replica);
   had_shm = file_exists(path, "-shm");
   /* A stray -wal would be replayed into the new file: refuse it too. */
   if (file_exists(path, "-wal") || file_exists(path, ""))
@@ -578,6 +587,8 @@ int store_create(const char *path, const char *schema_json, struct store **out,
   rc = store_alloc(path, &s, err);
   if (rc != 0)
     return rc;
+  if (replica != NULL)
+    memcpy(s->replica, replica, sizeof(s->replica));
 
   fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {

@@ -35,6 +35,12 @@ struct store;
 int store_create(const char *path, const char *schema_json, struct store **out,
                  struct sb_err *err);
 
+/* store_create keeping a given replica id (sambang recover rebuilds a
+ * device's store under its own id); NULL makes a fresh one. */
+int store_create_as(const char *path, const char *schema_json,
+                    const char *replica, struct store **out,
+                    struct sb_err *err);
+
 /*
  * Opens an existing store. SB_ENOTFOUND if there is none, SB_ENOTSTORE for a
  * file that is not a sambang store, SB_ECORRUPT, SB_EVERSION, SB_EBUSY...
@@ -237,6 +243,28 @@ enum store_check_state store_check_state(struct store *s);
 
 /* True if s is marked corrupt; why (may be NULL) gets the reason. */
 bool store_corrupt(struct store *s, char *why, size_t n);
+
+/* A row read from a damaged store (valid during the call). */
+struct store_row {
+  const char *collection, *id;
+  const char *state; /* the stored text, not checked */
+  size_t len;
+  bool pending;         /* a local change the hub has not acknowledged */
+  const char *rejected; /* the hub's reason, or NULL */
+};
+typedef int (*store_row_fn)(const struct store_row *row, void *ctx);
+
+/*
+ * Reads every row of s that can still be read, whatever the damage
+ * (store_salvage.c): the rows of local changes not yet pushed first, then
+ * the others; a row may come twice. Row ids are gathered from every index
+ * and the table itself, each scan going as far as its pages allow, and
+ * each row is read on its own, so one bad page loses only its rows.
+ * *unreadable counts row ids that could not be read. fn's non-zero return
+ * stops it and is returned.
+ */
+int store_salvage(struct store *s, store_row_fn fn, void *ctx,
+                  uint64_t *unreadable, struct sb_err *err);
 
 /* --- the device token (store_token.c) ----------------------------------
  *

@@ -74,10 +74,16 @@ expect_stderr_contains "sambang check"
 unset SAMBANG_CHECK_MS
 
 # A mark on a sound store (say the damage was in a page since rewritten
-# from a backup) goes once a full check passes.
+# from a backup) goes once a full check passes. status shows it.
 export SAMBANG_DB=$WORK/sound.db
 expect_ok init
+expect_ok status
+expect_stdout_lacks "integrity:"
 echo "damaged pages" >"$SAMBANG_DB.corrupt"
+expect_ok status
+expect_stdout_contains "integrity: corrupt (damaged pages): writes are refused; run \`sambang check\`"
+expect_ok --json status
+expect_stdout_contains '"integrity":"corrupt"'
 expect_fail 6 put notes a '{"x":1}'
 expect_ok check
 [ ! -e "$SAMBANG_DB.corrupt" ] || fail "a passing check left the mark"

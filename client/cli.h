@@ -54,6 +54,8 @@ int cmd_conflicts(struct cli *cli, int argc, char **argv, struct sb_err *err);
 int cmd_resolve(struct cli *cli, int argc, char **argv, struct sb_err *err);
 int cmd_status(struct cli *cli, int argc, char **argv, struct sb_err *err);
 int cmd_sync(struct cli *cli, int argc, char **argv, struct sb_err *err);
+int cmd_check(struct cli *cli, int argc, char **argv, struct sb_err *err);
+int cmd_recover(struct cli *cli, int argc, char **argv, struct sb_err *err);
 
 /* `sambang COLL add|list|show|edit ...` for a schema collection c. */
 int cmd_domain(struct cli *cli, const struct schema_collection *c, int argc,

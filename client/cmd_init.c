@@ -43,7 +43,8 @@ static int check_token(const char *token, struct sb_err *err)
 {
   if (token[0] == '\0' || !printable(token))
     return sb_err_set(err, SB_EINVAL,
-                      "--token must be printable characters without spaces");
+                      "the token must be printable characters without "
+                      "spaces");
   return 0;
 }
 
@@ -75,7 +76,7 @@ static int read_schema(const char *path, char **text, struct sb_err *err)
 /* Removes the files of a store this run created. */
 static void remove_store(const char *path)
 {
-  static const char *const suffix[] = {"", "-wal", "-shm"};
+  static const char *const suffix[] = {"", "-wal", "-shm", ".token"};
   size_t i;
   for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
     size_t n = strlen(path) + strlen(suffix[i]) + 1;
@@ -88,7 +89,8 @@ static void remove_store(const char *path)
   }
 }
 
-/* Keeps --server and --token in the new store's meta. */
+/* Keeps --server in the new store's meta and the token in its token
+ * file (STORE.token, 0600: never in the store file itself). */
 static int save_settings(struct store *s, const char *server, const char *token,
                          struct sb_err *err)
 {
@@ -98,12 +100,28 @@ static int save_settings(struct store *s, const char *server, const char *token,
   if (server != NULL)
     rc = store_meta_set(s, "server", server, err);
   if (rc == 0 && token != NULL)
-    rc = store_meta_set(s, "token", token, err);
+    rc = store_token_set(s, token, err);
   if (rc == 0)
     rc = store_commit(s, err);
   if (rc != 0)
     store_rollback(s);
   return rc;
+}
+
+/* The token of --token-file F, or of --token - (standard input): the
+ * first line, without its line end; *out malloc'd. */
+static int read_token(const char *path, char **out, struct sb_err *err)
+{
+  size_t len;
+  char *nl;
+  int rc = util_read_path(path, "token file", 4096, out, &len, err);
+
+  if (rc != 0)
+    return rc;
+  nl = strpbrk(*out, "\r\n");
+  if (nl != NULL)
+    *nl = '\0';
+  return 0;
 }
 
 static int init_print(const struct cli *cli, struct sb_err *err)
@@ -130,7 +148,8 @@ static int init_print(const struct cli *cli, struct sb_err *err)
 int cmd_init(struct cli *cli, int argc, char **argv, struct sb_err *err)
 {
   const char *server = NULL, *token = NULL, *schema_file = NULL;
-  char *schema_text = NULL;
+  const char *token_file = NULL;
+  char *schema_text = NULL, *token_text = NULL;
   int i, rc = 0;
 
   for (i = 1; i < argc; i++) {
@@ -144,6 +163,10 @@ int cmd_init(struct cli *cli, int argc, char **argv, struct sb_err *err)
                (rc = util_opt(argc, argv, &i, "token", &v, err)) == 1) {
       slot = &token;
       name = "--token";
+    } else if (rc == 0 &&
+               (rc = util_opt(argc, argv, &i, "token-file", &v, err)) == 1) {
+      slot = &token_file;
+      name = "--token-file";
     } else if (rc == 0 &&
                (rc = util_opt(argc, argv, &i, "schema", &v, err)) == 1) {
       slot = &schema_file;
@@ -162,13 +185,25 @@ int cmd_init(struct cli *cli, int argc, char **argv, struct sb_err *err)
       return util_usage(err, "%s is given twice", name);
     *slot = v;
   }
+  if (token != NULL && token_file != NULL)
+    return util_usage(err, "give --token or --token-file, not both");
   if (server != NULL && (rc = check_server(server, err)) != 0)
     return rc;
-  if (token != NULL && (rc = check_token(token, err)) != 0)
+  if (token_file != NULL || (token != NULL && strcmp(token, "-") == 0)) {
+    rc = read_token(token_file != NULL ? token_file : "-", &token_text, err);
+    if (rc != 0)
+      return rc;
+    token = token_text;
+  }
+  if (token != NULL && (rc = check_token(token, err)) != 0) {
+    free(token_text);
     return rc;
+  }
   if (schema_file != NULL &&
-      (rc = read_schema(schema_file, &schema_text, err)) != 0)
+      (rc = read_schema(schema_file, &schema_text, err)) != 0) {
+    free(token_text);
     return rc;
+  }
 
   rc = util_mkdir_parents(cli->db, err);
   if (rc == 0)
@@ -176,10 +211,13 @@ int cmd_init(struct cli *cli, int argc, char **argv, struct sb_err *err)
                       schema_text != NULL ? schema_text : schema_default_text,
                       &cli->store, err);
   free(schema_text);
-  if (rc != 0)
+  if (rc != 0) {
+    free(token_text);
     return rc;
+  }
   if (server != NULL || token != NULL) {
     rc = save_settings(cli->store, server, token, err);
+    free(token_text);
     if (rc != 0) {
       store_close(cli->store);
       cli->store = NULL;

@@ -155,6 +155,22 @@ static void daemon_plain(const cJSON *d)
            secs_from_now(dnum(d, "next_retry_ms")));
 }
 
+/* What the checks of the store saw (the quick check at open, the mark). */
+static const char *integrity(struct store *s, char *why, size_t n)
+{
+  switch (store_check_state(s)) {
+  case STORE_CHECK_BAD:
+    store_corrupt(s, why, n);
+    return "corrupt";
+  case STORE_CHECK_PARTIAL:
+    return "not checked fully";
+  case STORE_CHECK_OK:
+    return "ok";
+  default:
+    return "not checked";
+  }
+}
+
 static int status_json(const struct cli *cli, const struct status *st,
                        const char *server, struct sb_err *err)
 {
@@ -174,6 +190,8 @@ static int status_json(const struct cli *cli, const struct status *st,
   if (colls == NULL ||
       !cJSON_AddStringToObject(j, "replica", store_replica(cli->store)) ||
       !cJSON_AddStringToObject(j, "store", cli->db) ||
+      !cJSON_AddStringToObject(j, "integrity",
+                               integrity(cli->store, NULL, 0)) ||
       !(server != NULL ? cJSON_AddStringToObject(j, "server", server)
                        : cJSON_AddNullToObject(j, "server")) ||
       !cJSON_AddNumberToObject(j, "unsynced", (double)st->unsynced) ||
@@ -202,6 +220,17 @@ static void status_plain(const struct cli *cli, const struct status *st,
   printf("replica: %s\n", store_replica(cli->store));
   printf("store: %s\n", cli->db);
   printf("server: %s\n", server != NULL ? server : "(none)");
+  {
+    char why[256] = "";
+    const char *state = integrity(cli->store, why, sizeof(why));
+    /* Said only when something is wrong or unknown (a line less to read
+     * on every healthy device). */
+    if (why[0] != '\0')
+      printf("integrity: %s (%s): writes are refused; run `sambang check` "
+             "or `sambang recover`\n", state, why);
+    else if (strcmp(state, "ok") != 0)
+      printf("integrity: %s\n", state);
+  }
   printf("records:\n");
   for (i = 0; i < st->n; i++) {
     printf("  %s: %llu", st->c[i].name, (unsigned long long)st->c[i].records);

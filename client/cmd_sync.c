@@ -166,7 +166,7 @@ static int once_config(struct cli *cli, struct sync_config *c,
 
   if (store_meta_get(cli->store, "server", &v, NULL) == 0)
     c->server = v;
-  if (store_meta_get(cli->store, "token", &v, NULL) == 0)
+  if (store_token_get(cli->store, &v, NULL) == 0)
     c->token = v;
   if (config != NULL && (rc = sync_config_load(c, config, err)) != 0)
     return rc;

@@ -32,13 +32,18 @@ struct command {
 static int cmd_help(struct cli *cli, int argc, char **argv, struct sb_err *err);
 
 static const struct command commands[] = {
-    {"init", cmd_init, "[--server URL] [--token TOKEN] [--schema FILE]",
+    {"init", cmd_init,
+     "[--server URL] [--token-file F | --token - | --token T] [--schema FILE]",
      "create the store; prints the replica id",
      "Creates the store (and its directory) with a fresh replica id and "
-     "prints the id. --server and --token keep the hub's address and this "
-     "device's token for syncing; --schema uses an edited copy of the data "
-     "schema instead of the built-in one (it is checked first). Refuses to "
-     "touch an existing store."},
+     "prints the id. --server keeps the hub's address for syncing. The "
+     "device's token is read from --token-file F or, with --token -, from "
+     "standard input (first line); --token T also works but leaves the "
+     "token in the shell history and the process list. It is kept in "
+     "STORE.token (mode 0600) beside the store, never in the store file, so "
+     "a copy of the store alone does not hand it over. --schema uses an "
+     "edited copy of the data schema instead of the built-in one (it is "
+     "checked first). Refuses to touch an existing store."},
     {"put", cmd_put, "COLLECTION ID JSON_OBJECT",
      "set fields of a record; prints the id",
      "Sets the fields given in JSON_OBJECT (e.g. '{\"name\":\"Siti\"}') and "
@@ -112,6 +117,26 @@ static const struct command commands[] = {
      "collection, the changes not yet pushed to the hub and the records "
      "in conflict or needing review (see conflicts). --json prints one "
      "object."},
+    {"check", cmd_check, "", "full integrity check of the store",
+     "Runs SQLite's full integrity check on the store and prints \"ok\", "
+     "or each problem found, one per line. Exit 0 when the store is sound "
+     "(a corruption mark is then removed and writes are taken again), 6 "
+     "when it is corrupt: then `sambang recover`. Every command runs a "
+     "quick check first, bounded by $SAMBANG_CHECK_MS (default 2000 ms; 0 "
+     "skips it); once damage is seen (there, or by any read) the store "
+     "refuses every write (exit 6) until check passes; the mark is the "
+     "file STORE.corrupt beside it."},
+    {"recover", cmd_recover, "",
+     "rebuild a damaged store from the hub",
+     "Copies every record that can still be read from the store (the "
+     "changes not yet pushed first) into a fresh store with the same "
+     "replica id, hub and token, keeps the damaged file beside it as "
+     "STORE.damaged-YYYYMMDD-HHMMSS (never deleted), then syncs with the "
+     "hub from the start (like sync --once): the kept changes are pushed "
+     "and everything else is pulled back. Prints what it kept, then "
+     "\"synced: pushed N, pulled M\". Refused while a sambangd runs on the "
+     "store (exit 5); exit 1 if the hub cannot be reached (the rebuilt "
+     "store is in place: run `sambang sync --once` later)."},
     {"help", cmd_help, "[COMMAND]", "help on a command",
      "Prints the help of COMMAND (the same as sambang COMMAND --help)."},
 };

@@ -90,9 +90,20 @@ int util_mkdir_parents(const char *path, struct sb_err *err)
 
 int util_open(struct cli *cli, struct sb_err *err)
 {
+  struct sb_err ignored = {0};
+  int budget, rc;
+
   if (cli->store != NULL)
     return 0;
-  return store_open(cli->db, &cli->store, err);
+  rc = store_check_budget(&budget, err);
+  if (rc == 0)
+    rc = store_open(cli->db, &cli->store, err);
+  /* A quick check first: a damaged store then refuses every write (exit
+   * 6 naming `sambang check`); reads go on as far as the pages allow. */
+  if (rc == 0 && budget > 0)
+    store_check(cli->store, STORE_CHECK_QUICK, budget, NULL, NULL, NULL,
+                &ignored);
+  return rc;
 }
 
 int util_schema(struct cli *cli, struct sb_err *err)

@@ -107,7 +107,7 @@ static const char *const stmt_sql[ST_COUNT_] = {
 };
 
 /* Translates a SQLite result into an SB_E code and a message naming PATH. */
-int store_sqlerr(const struct store *s, int rc, const char *what,
+int store_sqlerr(struct store *s, int rc, const char *what,
                  struct sb_err *err)
 {
   const char *detail =
@@ -132,9 +132,15 @@ int store_sqlerr(const struct store *s, int rc, const char *what,
     return sb_err_set(err, SB_EIO, "cannot open store %s (%s: %s)", s->path,
                       what, detail);
   case SQLITE_CORRUPT:
+    store_mark_corrupt(s, detail);
     return sb_err_set(err, SB_ECORRUPT, "store %s is corrupt (%s: %s)", s->path,
                       what, detail);
   case SQLITE_NOTADB:
+    if (s->ours) {
+      store_mark_corrupt(s, detail);
+      return sb_err_set(err, SB_ECORRUPT, "store %s is corrupt (%s: %s)",
+                        s->path, what, detail);
+    }
     return sb_err_set(err, SB_ENOTSTORE, "%s is not a sambang store (%s)",
                       s->path, detail);
   case SQLITE_NOMEM:
@@ -435,6 +441,7 @@ int store_open(const char *path, struct store **out, struct sb_err *err)
     rc = sb_err_set(err, SB_ENOTSTORE, "%s is not a sambang store", path);
     goto fail;
   }
+  s->ours = true;
   rc = store_pragma_int(s, "user_version", &version, err);
   if (rc != 0)
     goto fail;
@@ -455,7 +462,9 @@ int store_open(const char *path, struct store **out, struct sb_err *err)
   if (rc != 0)
     goto fail;
   if (version < STORE_LAYOUT_VERSION) {
-    rc = store_migrate(s, err);
+    rc = store_refuse_if_corrupt(s, err);
+    if (rc == 0)
+      rc = store_migrate(s, err);
     if (rc != 0)
       goto fail;
   }
@@ -463,6 +472,8 @@ int store_open(const char *path, struct store **out, struct sb_err *err)
   if (rc != 0)
     goto fail;
   rc = store_load_meta(s, err);
+  if (rc == 0)
+    rc = store_token_migrate(s, err);
   if (rc != 0)
     goto fail;
   *out = s;
@@ -519,7 +530,7 @@ static int store_init_file(struct store *s, const char *schema_json,
   char hlc_text[24];
   int v, rc;
 
-  if (uuid_replica_id_new(s->replica) != 0)
+  if (s->replica[0] == '\0' && uuid_replica_id_new(s->replica) != 0)
     return sb_err_set(err, SB_EIO, "cannot make a replica id for %s: %s",
                       s->path, "no randomness from the OS");
   s->schema = strdup(schema_json);
@@ -558,6 +569,13 @@ static int store_init_file(struct store *s, const char *schema_json,
 int store_create(const char *path, const char *schema_json, struct store **out,
                  struct sb_err *err)
 {
+  return store_create_as(path, schema_json, NULL, out, err);
+}
+
+int store_create_as(const char *path, const char *schema_json,
+                    const char *replica, struct store **out,
+                    struct sb_err *err)
+{
   struct store *s = NULL;
   bool had_shm;
   int fd, rc;
@@ -566,6 +584,8 @@ int store_create(const char *path, const char *schema_json, struct store **out,
   if (schema_json == NULL)
     return sb_err_set(err, SB_EINVAL, "no schema given for the store at %s",
                       path);
+  if (replica != NULL && strlen(replica) != sizeof(s->replica) - 1)
+    return sb_err_set(err, SB_EINVAL, "bad replica id \"%.40s\"", replica);
   had_shm = file_exists(path, "-shm");
   /* A stray -wal would be replayed into the new file: refuse it too. */
   if (file_exists(path, "-wal") || file_exists(path, ""))
@@ -573,6 +593,8 @@ int store_create(const char *path, const char *schema_json, struct store **out,
   rc = store_alloc(path, &s, err);
   if (rc != 0)
     return rc;
+  if (replica != NULL)
+    memcpy(s->replica, replica, sizeof(s->replica));
 
   fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
@@ -588,6 +610,7 @@ int store_create(const char *path, const char *schema_json, struct store **out,
   rc = store_connect(s, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, err);
   if (rc == 0)
     rc = store_init_file(s, schema_json, err);
+  s->ours = rc == 0;
   if (rc != 0) {
     store_free(s);
     remove_created(path, "", true);
@@ -595,6 +618,7 @@ int store_create(const char *path, const char *schema_json, struct store **out,
     remove_created(path, "-shm", !had_shm);
     return rc;
   }
+  store_mark_clear(s); /* a stale mark of a store once at this path */
   sync_parent(path);
   *out = s;
   return 0;

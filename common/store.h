@@ -37,6 +37,12 @@ struct store;
 int store_create(const char *path, const char *schema_json, struct store **out,
                  struct sb_err *err);
 
+/* store_create keeping a given replica id (sambang recover rebuilds a
+ * device's store under its own id); NULL makes a fresh one. */
+int store_create_as(const char *path, const char *schema_json,
+                    const char *replica, struct store **out,
+                    struct sb_err *err);
+
 /*
  * Opens an existing store. SB_ENOTFOUND if there is none, SB_ENOTSTORE for a
  * file that is not a sambang store, SB_ECORRUPT, SB_EVERSION, SB_EBUSY...
@@ -190,5 +196,99 @@ struct store_counts {
 /* Counts of one collection (NULL: all). */
 int store_count(struct store *s, const char *collection,
                 struct store_counts *out, struct sb_err *err);
+
+/* --- corruption (store_check.c) ----------------------------------------
+ *
+ * Once SQLite reports a damaged page (SQLITE_CORRUPT, or SQLITE_NOTADB on
+ * a file known to be ours) or a check finds a problem, the store is
+ * marked corrupt: the file PATH.corrupt is written beside it (one line,
+ * the reason; the database itself may be unwritable), so every process
+ * and every later run knows. A marked store refuses every write
+ * (store_begin, store_meta_set: SB_ECORRUPT) until a full check
+ * (STORE_CHECK_FULL) finds nothing and removes the mark; reads go on as
+ * far as the pages allow.
+ */
+
+/* How much store_check looks at. */
+enum store_check_level {
+  STORE_CHECK_MARK,  /* the corruption mark only (cheap, no I/O on the db) */
+  STORE_CHECK_QUICK, /* PRAGMA quick_check: pages and b-trees, no indexes */
+  STORE_CHECK_FULL   /* PRAGMA integrity_check: everything */
+};
+
+/* Default time budget of the quick check at start; $SAMBANG_CHECK_MS. */
+#define STORE_CHECK_BUDGET_MS 2000
+
+/* What the last check of this connection saw. */
+enum store_check_state {
+  STORE_UNCHECKED, /* no check ran (a mark may still say corrupt) */
+  STORE_CHECK_OK,  /* a check ran to its end and found nothing */
+  STORE_CHECK_PARTIAL, /* stopped at its time budget, nothing found so far */
+  STORE_CHECK_BAD      /* corrupt (found, or marked) */
+};
+
+/* Gets each problem a check reports, as SQLite words it. */
+typedef int (*store_problem_fn)(const char *problem, void *ctx);
+
+/*
+ * Checks s at level (outside a transaction). QUICK and FULL stop after
+ * budget_ms (0: no limit; *state is then STORE_CHECK_PARTIAL). fn (may be
+ * NULL) gets each problem. Returns 0 if nothing is wrong, SB_ECORRUPT
+ * (the store marked, err saying how to go on) if something is, another
+ * code if the check could not run. A FULL check run to its end that finds
+ * nothing removes the mark.
+ */
+int store_check(struct store *s, enum store_check_level level, int budget_ms,
+                store_problem_fn fn, void *ctx, enum store_check_state *state,
+                struct sb_err *err);
+
+/* The budget for the check at start: $SAMBANG_CHECK_MS (0: skip) or the
+ * default; SB_EINVAL for a malformed value. */
+int store_check_budget(int *ms, struct sb_err *err);
+
+/* The state of the last check (STORE_CHECK_BAD whenever marked). */
+enum store_check_state store_check_state(struct store *s);
+
+/* True if s is marked corrupt; why (may be NULL) gets the reason. */
+bool store_corrupt(struct store *s, char *why, size_t n);
+
+/* A row read from a damaged store (valid during the call). */
+struct store_row {
+  const char *collection, *id;
+  const char *state; /* the stored text, not checked */
+  size_t len;
+  bool pending;         /* a local change the hub has not acknowledged */
+  const char *rejected; /* the hub's reason, or NULL */
+};
+typedef int (*store_row_fn)(const struct store_row *row, void *ctx);
+
+/*
+ * Reads every row of s that can still be read, whatever the damage
+ * (store_salvage.c): the rows of local changes not yet pushed first, then
+ * the others; a row may come twice. Row ids are gathered from every index
+ * and the table itself, each scan going as far as its pages allow, and
+ * each row is read on its own, so one bad page loses only its rows.
+ * *unreadable counts row ids that could not be read. fn's non-zero return
+ * stops it and is returned.
+ */
+int store_salvage(struct store *s, store_row_fn fn, void *ctx,
+                  uint64_t *unreadable, struct sb_err *err);
+
+/* --- the device token (store_token.c) ----------------------------------
+ *
+ * A device's hub token is kept out of the database, so a copy of the store
+ * file alone does not hand it over: in PATH.token (mode 0600) beside the
+ * store, named by meta `token_file` (relative to the store's directory).
+ * An older store's meta `token` is moved there when it is opened.
+ */
+
+/* The device token: *token malloc'd; SB_ENOTFOUND if none is set. */
+int store_token_get(struct store *s, char **token, struct sb_err *err);
+
+/* Keeps token in PATH.token (0600, replacing one) and names it in meta. */
+int store_token_set(struct store *s, const char *token, struct sb_err *err);
+
+/* The token file's path for the store at path (malloc'd, NULL: ENOMEM). */
+char *store_token_path(const char *path);
 
 #endif

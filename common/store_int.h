@@ -52,12 +52,15 @@ struct store {
   bool relaxed; /* the open transaction commits without fsync */
   int busy_ms;
   sqlite3_stmt *st[ST_COUNT_];
+  bool ours;    /* application_id said so: damage now marks it corrupt */
+  bool corrupt; /* marked corrupt by this connection (PATH.corrupt too) */
+  enum store_check_state check; /* what the last check saw */
 };
 
 /* --- store.c: SQLite plumbing ------------------------------------------ */
 
 /* Translates a SQLite result into an SB_E code and a message naming PATH. */
-int store_sqlerr(const struct store *s, int rc, const char *what,
+int store_sqlerr(struct store *s, int rc, const char *what,
                  struct sb_err *err);
 
 /* Resets a statement after use (its error, if any, was already seen). */
@@ -72,6 +75,22 @@ int store_run(struct store *s, int which, const char *what, struct sb_err *err);
 /* Runs each statement of a fixed SQL script (no parameters). */
 int store_script(struct store *s, const char *sql, const char *what,
                  struct sb_err *err);
+
+/* --- store_check.c: the corruption mark -------------------------------- */
+
+/* Marks s corrupt (in memory and in PATH.corrupt) for reason why. */
+void store_mark_corrupt(struct store *s, const char *why);
+
+/* Removes the mark (a full check found nothing, or a new store). */
+void store_mark_clear(struct store *s);
+
+/* SB_ECORRUPT with the way out if s is marked corrupt (before a write). */
+int store_refuse_if_corrupt(struct store *s, struct sb_err *err);
+
+/* --- store_token.c ------------------------------------------------------ */
+
+/* Moves an older store's meta `token` into its token file (at open). */
+int store_token_migrate(struct store *s, struct sb_err *err);
 
 /* --- store_meta.c: the meta table -------------------------------------- */
 

@@ -107,6 +107,9 @@ int store_meta_set(struct store *s, const char *key, const char *value,
   if (strcmp(key, "replica") == 0 || strcmp(key, "hlc") == 0)
     return sb_err_set(err, SB_EINVAL, "setting %s is managed by the store",
                       key);
+  rc = store_refuse_if_corrupt(s, err);
+  if (rc != 0)
+    return rc;
   if (strcmp(key, "schema") == 0) {
     copy = strdup(value);
     if (copy == NULL)

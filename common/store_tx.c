@@ -46,6 +46,9 @@ static int store_begin_mode(struct store *s, bool relaxed, struct sb_err *err)
   if (s->in_tx)
     return sb_err_set(err, SB_EINVAL, "store %s: a transaction is already open",
                       s->path);
+  rc = store_refuse_if_corrupt(s, err);
+  if (rc != 0)
+    return rc;
   if (!relaxed && s->relaxed) {
     store_unrelax(s);
     if (s->relaxed)

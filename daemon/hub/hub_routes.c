@@ -135,6 +135,7 @@ static void reply_store_error(struct hub_reply *r, int rc,
   case SB_EFULL:
   case SB_EREADONLY:
   case SB_EIO:
+  case SB_ECORRUPT: /* refused until `sambang-hub check` passes */
     r->retry_after = RETRY_FAILED_S;
     hub_routes_reply_error(r, PROTO_ERR_UNAVAILABLE, "the hub cannot write: %s",
                            err->msg);
@@ -404,6 +405,11 @@ void hub_routes_health(struct hub_call *c)
 
   uv_mutex_lock(c->rhs != NULL ? c->rlock : c->lock);
   rc = hub_store_last_seq(c->rhs != NULL ? c->rhs : c->hs, &seq, &err);
+  /* A store marked corrupt (by a page that failed, or the check at
+   * start) answers 503 even where this probe's pages read fine. */
+  if (rc == 0)
+    rc = hub_store_check(c->rhs != NULL ? c->rhs : c->hs, STORE_CHECK_MARK,
+                         0, NULL, NULL, NULL, &err);
   uv_mutex_unlock(c->rhs != NULL ? c->rlock : c->lock);
   if (rc != 0) {
     c->out.retry_after = RETRY_FAILED_S;

@@ -249,6 +249,18 @@ int hub_store_last_seq(struct hub_store *hs, uint64_t *seq, struct sb_err *err)
   return hs->ops->last_seq(hs->be, seq, err);
 }
 
+int hub_store_check(struct hub_store *hs, enum store_check_level level,
+                    int budget_ms, store_problem_fn fn, void *ctx,
+                    enum store_check_state *state, struct sb_err *err)
+{
+  if (hs->ops->check == NULL) {
+    if (state != NULL)
+      *state = STORE_CHECK_OK;
+    return 0;
+  }
+  return hs->ops->check(hs->be, level, budget_ms, fn, ctx, state, err);
+}
+
 int hub_store_each(struct hub_store *hs, store_record_fn fn, void *ctx,
                    struct sb_err *err)
 {

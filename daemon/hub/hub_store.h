@@ -143,6 +143,16 @@ int hub_store_changes(struct hub_store *hs, uint64_t since, unsigned limit,
 /* The newest seq (0 if empty); also a cheap "is the store usable" probe. */
 int hub_store_last_seq(struct hub_store *hs, uint64_t *seq, struct sb_err *err);
 
+/*
+ * Checks the store (store.h's store_check: the corruption mark, a quick
+ * check stopped after budget_ms, or a full integrity check that clears
+ * the mark when it finds nothing): 0 sound, SB_ECORRUPT (each problem to
+ * fn, may be NULL) and the store refuses writes. *state may be NULL.
+ */
+int hub_store_check(struct hub_store *hs, enum store_check_level level,
+                    int budget_ms, store_problem_fn fn, void *ctx,
+                    enum store_check_state *state, struct sb_err *err);
+
 /* Calls fn for every record in (collection, id) order (fn's rc stops it). */
 int hub_store_each(struct hub_store *hs, store_record_fn fn, void *ctx,
                    struct sb_err *err);
@@ -237,6 +247,11 @@ struct hub_store_ops {
               void *ctx, struct sb_err *err);
   /* The newest seq (0 if none). */
   int (*last_seq)(void *be, uint64_t *seq, struct sb_err *err);
+  /* Damage: as hub_store_check (a backend without a check of its own
+   * answers 0 at every level). */
+  int (*check)(void *be, enum store_check_level level, int budget_ms,
+               store_problem_fn fn, void *ctx, enum store_check_state *state,
+               struct sb_err *err);
   /* Calls fn for every record in (collection, id) order. */
   int (*each)(void *be, store_record_fn fn, void *ctx, struct sb_err *err);
 

@@ -78,6 +78,13 @@ static void sq_rollback(void *be)
   store_rollback(be);
 }
 
+static int sq_check(void *be, enum store_check_level level, int budget_ms,
+                    store_problem_fn fn, void *ctx,
+                    enum store_check_state *state, struct sb_err *err)
+{
+  return store_check(be, level, budget_ms, fn, ctx, state, err);
+}
+
 static int sq_load(void *be, const char *collection, const char *id,
                    char **text, size_t *len, uint64_t *seq, struct sb_err *err)
 {
@@ -418,6 +425,7 @@ const struct hub_store_ops hub_store_sqlite_ops = {
     .save = sq_save,
     .feed = sq_feed,
     .last_seq = sq_last_seq,
+    .check = sq_check,
     .each = sq_each,
     .device_add = sq_device_add,
     .device_list = sq_device_list,

@@ -172,7 +172,7 @@ static int load_config(struct daemon *d, struct sync_config *c,
     c->server = v;
     v = NULL;
   }
-  if (store_meta_get(d->store, "token", &v, NULL) == 0) {
+  if (store_token_get(d->store, &v, NULL) == 0) {
     c->token = v;
     v = NULL;
   }
@@ -337,6 +337,31 @@ static int exit_for(int code)
   }
 }
 
+/*
+ * The quick check at start, bounded by $SAMBANG_CHECK_MS: logged; a
+ * damaged store stays open for the status but refuses every write, so the
+ * engine pulls and merges nothing into it (each cycle fails with the
+ * store's message until `sambang check` passes or `sambang recover` ran).
+ */
+static int start_check(struct store *s, struct sb_err *err)
+{
+  enum store_check_state st;
+  struct sb_err cerr = {0};
+  int budget, rc = store_check_budget(&budget, err);
+
+  if (rc != 0 || budget == 0)
+    return rc;
+  rc = store_check(s, STORE_CHECK_QUICK, budget, NULL, NULL, &st, &cerr);
+  if (rc != 0)
+    log_msg(LOG_LEVEL_ERROR, "quick check: %s", cerr.msg);
+  else if (st == STORE_CHECK_PARTIAL)
+    log_msg(LOG_LEVEL_WARN, "quick check: not checked fully (stopped after "
+            "%d ms); run `sambang check` for a full check", budget);
+  else
+    log_msg(LOG_LEVEL_INFO, "quick check: ok");
+  return 0;
+}
+
 static int run(struct daemon *d, struct sb_err *err)
 {
   struct sync_config c;
@@ -349,6 +374,8 @@ static int run(struct daemon *d, struct sb_err *err)
   rc = store_open(d->db, &d->store, err);
   if (rc == 0)
     rc = sync_lock(d->db, &d->lock_fd, err);
+  if (rc == 0)
+    rc = start_check(d->store, err);
   if (rc != 0)
     return rc;
   rc = load_config(d, &c, err);

@@ -113,8 +113,11 @@ expect_ok init --server https://hub.example.org --token s3cret
 expect_ok status
 expect_stdout_contains "server: https://hub.example.org"
 expect_stdout_lacks "s3cret"
-[ "$(sqlite3 "$SAMBANG_DB" "SELECT value FROM meta WHERE key='token'")" = s3cret ] ||
-  fail "token not kept"
+# The token is kept beside the store (0600), never in it.
+[ "$(cat "$SAMBANG_DB.token")" = s3cret ] || fail "token not kept"
+[ "$(stat -c %a "$SAMBANG_DB.token")" = 600 ] || fail "token file not 0600"
+[ -z "$(sqlite3 "$SAMBANG_DB" "SELECT value FROM meta WHERE key='token'")" ] ||
+  fail "the token is in the store's meta"
 export SAMBANG_DB=$WORK/bad.db
 expect_fail 4 init --server ftp://x
 expect_stderr_contains '"ftp://x"'

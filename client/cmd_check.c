@@ -1,0 +1,222 @@
+/*
+ * cmd_check.c - `sambang check` and `sambang recover`: a damaged store.
+ *
+ * check runs SQLite's full integrity check: "ok" and exit 0 (a corruption
+ * mark is removed: writes are taken again), or the problems and exit 6.
+ *
+ * recover rebuilds a device's store from the hub: every row that can
+ * still be read (the local changes not yet pushed first) goes into a
+ * fresh store with the same replica id, settings and token; the damaged
+ * file is kept beside it as STORE.damaged-YYYYMMDD-HHMMSS (never
+ * deleted); then a sync with the hub from cursor 0 (`sync --once`) pushes
+ * the kept changes and pulls everything else back.
+ */
+#include "compat.h"
+
+#include "cli.h"
+#include "sync.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static int print_problem(const char *problem, void *ctx)
+{
+  (void)ctx;
+  printf("%s\n", problem);
+  return 0;
+}
+
+int cmd_check(struct cli *cli, int argc, char **argv, struct sb_err *err)
+{
+  int rc;
+
+  if (argc > 1)
+    return argv[1][0] == '-' ? util_bad_option("check", argv[1], err)
+                             : util_usage(err, "check takes no arguments");
+  rc = store_open(cli->db, &cli->store, err);
+  if (rc != 0)
+    return rc;
+  rc = store_check(cli->store, STORE_CHECK_FULL, 0, print_problem, NULL, NULL,
+                   err);
+  if (rc == 0)
+    printf("ok\n");
+  return rc;
+}
+
+/* The copy being made. */
+struct rebuild {
+  struct store *to;
+  uint64_t pending, other, bad;
+  struct sb_err err;
+};
+
+static int copy_row(const struct store_row *row, void *ctx)
+{
+  struct rebuild *b = ctx;
+  struct record r;
+  char *text = NULL;
+  size_t len;
+  uint64_t seq;
+  int rc;
+
+  if (store_get_text(b->to, row->collection, row->id, &text, &len, &seq,
+                     NULL) == 0) {
+    free(text); /* seen already (as a pending row) */
+    return 0;
+  }
+  if (!record_name_valid(row->collection) || !record_id_valid(row->id)) {
+    b->bad++;
+    return 0;
+  }
+  record_init(&r, row->collection, row->id);
+  if (record_decode(&r, row->state, row->len, NULL) != 0 ||
+      strcmp(r.collection, row->collection) != 0 ||
+      strcmp(r.id, row->id) != 0) {
+    b->bad++;
+    record_release(&r);
+    return 0;
+  }
+  store_observe(b->to, record_max_ts(&r));
+  rc = row->pending ? store_put_encoded(b->to, &r, row->state, row->len,
+                                        &b->err)
+                    : store_put_remote(b->to, &r, row->state, row->len,
+                                       &b->err);
+  if (rc == 0 && row->pending)
+    b->pending++;
+  else if (rc == 0)
+    b->other++;
+  record_release(&r);
+  return rc;
+}
+
+/* Copies settings, then every readable row of from into a new store at
+ * path with from's replica id. */
+static int rebuild(struct store *from, const char *path, struct rebuild *b,
+                   struct sb_err *err)
+{
+  char *server = NULL;
+  int rc = store_create_as(path, store_schema_text(from), store_replica(from),
+                           &b->to, err);
+  if (rc != 0)
+    return rc;
+  rc = store_begin(b->to, err);
+  if (rc == 0 && store_meta_get(from, "server", &server, NULL) == 0)
+    rc = store_meta_set(b->to, "server", server, err);
+  free(server);
+  if (rc == 0) {
+    uint64_t unreadable = 0;
+    rc = store_salvage(from, copy_row, b, &unreadable, err);
+    if (rc != 0 && b->err.code != 0)
+      *err = b->err;
+    b->bad += unreadable;
+  }
+  if (rc == 0)
+    rc = store_commit(b->to, err);
+  else
+    store_rollback(b->to);
+  store_close(b->to);
+  b->to = NULL;
+  return rc;
+}
+
+/* Renames a + suffix to b + suffix if it exists. */
+static int move_aside(const char *a, const char *b, const char *suffix,
+                      struct sb_err *err)
+{
+  char from[PATH_MAX], to[PATH_MAX];
+
+  snprintf(from, sizeof(from), "%s%s", a, suffix);
+  snprintf(to, sizeof(to), "%s%s", b, suffix);
+  if (rename(from, to) != 0 && errno != ENOENT)
+    return sb_err_set(err, sb_err_from_errno(errno), "cannot rename %s: %s",
+                      from, strerror(errno));
+  return 0;
+}
+
+/* Keeps the damaged files under old, puts the rebuilt store in place. */
+static int swap_in(const char *db, const char *fresh, const char *old,
+                   struct sb_err *err)
+{
+  char shm[PATH_MAX];
+  int rc = move_aside(db, old, "", err);
+
+  if (rc == 0)
+    rc = move_aside(db, old, "-wal", err);
+  if (rc == 0)
+    rc = move_aside(db, old, ".corrupt", err);
+  if (rc != 0)
+    return rc;
+  snprintf(shm, sizeof(shm), "%s-shm", db);
+  unlink(shm);
+  if (rename(fresh, db) != 0)
+    return sb_err_set(err, sb_err_from_errno(errno),
+                      "cannot put the rebuilt store %s in place: %s", fresh,
+                      strerror(errno));
+  return 0;
+}
+
+int cmd_recover(struct cli *cli, int argc, char **argv, struct sb_err *err)
+{
+  struct rebuild b = {0};
+  struct store *from = NULL;
+  char fresh[PATH_MAX], old[PATH_MAX], stamp[32], *token = NULL;
+  char word[] = "sync", once[] = "--once";
+  char *sync_argv[] = {word, once, NULL};
+  time_t now = time(NULL);
+  struct tm tm;
+  int rc, lock_fd = -1;
+
+  if (argc > 1)
+    return argv[1][0] == '-' ? util_bad_option("recover", argv[1], err)
+                             : util_usage(err, "recover takes no arguments");
+  rc = store_open(cli->db, &from, err);
+  if (rc != 0) {
+    sb_err_prefix(err, "cannot read the replica id to recover under");
+    return rc;
+  }
+  rc = sync_lock(cli->db, &lock_fd, err);
+  if (rc == SB_EBUSY)
+    sb_err_set(err, rc, "a sambangd (or a sync) is using %s: stop it first",
+               cli->db);
+  if (rc != 0)
+    goto out;
+  store_token_get(from, &token, NULL);
+  gmtime_r(&now, &tm);
+  strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+  snprintf(fresh, sizeof(fresh), "%s.recovering", cli->db);
+  snprintf(old, sizeof(old), "%s.damaged-%s", cli->db, stamp);
+  unlink(fresh);
+  rc = rebuild(from, fresh, &b, err);
+  store_close(from);
+  from = NULL;
+  if (rc == 0)
+    rc = swap_in(cli->db, fresh, old, err);
+  if (rc != 0) {
+    unlink(fresh);
+    goto out;
+  }
+  rc = util_open(cli, err);
+  if (rc == 0 && token != NULL)
+    rc = store_token_set(cli->store, token, err);
+  if (rc != 0)
+    goto out;
+  printf("recovered %s: kept %llu unpushed and %llu other records, %llu "
+          "unreadable; the damaged store is kept as %s\n",
+          cli->db, (unsigned long long)b.pending,
+          (unsigned long long)b.other, (unsigned long long)b.bad, old);
+  sync_lock_release(lock_fd);
+  lock_fd = -1;
+  rc = cmd_sync(cli, 2, sync_argv, err);
+out:
+  if (lock_fd >= 0)
+    sync_lock_release(lock_fd);
+  store_close(from);
+  free(token);
+  return rc;
+}

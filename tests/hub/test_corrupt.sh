@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# A hub on a damaged store: `sambang-hub check` names the problem (exit
+# 6); `serve` starts (reads answer where the pages allow), logs the
+# failed quick check, answers /v1/health with 503 and refuses pushes with
+# 503, and changes nothing in the file. A sound store checks ok.
+. "$(dirname "$0")/lib.sh"
+
+expect_hub_ok init
+token=$("$HUB" device add d1) || fail "device add failed"
+expect_hub_ok check
+[ "$(cat "$OUT")" = ok ] || fail "check of a sound store does not say ok"
+expect_hub_fail 2 check extra
+
+# Fill the hub's store (the store format is sambang's own) and push one
+# record the normal way so d1 has a replica bound.
+for i in $(seq 1 300); do
+  printf '{"collection":"notes","id":"n%03d","fields":{"text":"%0200d"}}\n' \
+    "$i" "$i"
+done >"$WORK/many.jsonl"
+SAMBANG_DB=$SAMBANG_HUB_DB "$SAMBANG" import "$WORK/many.jsonl" >/dev/null ||
+  fail "filling the hub store failed"
+replica=$(dev_init d1)
+dev d1 put notes mine '{"x":1}' >/dev/null
+batch_of d1 >"$WORK/push.json"
+start_hub
+req GET /v1/health
+expect_status 200
+push "$token" "$replica" "$WORK/push.json"
+expect_status 200
+stop_hub
+
+size=$(stat -c %s "$SAMBANG_HUB_DB")
+head -c 8192 /dev/urandom >"$WORK/garbage"
+dd if="$WORK/garbage" of="$SAMBANG_HUB_DB" bs=4096 seek=$((size / 8192)) \
+  conv=notrunc status=none
+before=$(sha256sum <"$SAMBANG_HUB_DB")
+
+expect_hub_fail 6 check
+grep -q "is corrupt" "$ERR" || fail "check does not say corrupt"
+grep -q "Page [0-9]" "$OUT" || fail "check does not list the damaged pages"
+
+start_hub
+grep -q "quick check: .*corrupt" "$WORK/hub.log" || fail "no log of the check"
+req GET /v1/health
+expect_error 503 unavailable
+expect_body_contains "corrupt"
+dev d1 put notes mine2 '{"x":2}' >/dev/null
+batch_of d1 >"$WORK/push.json"
+push "$token" "$replica" "$WORK/push.json"
+expect_error 503 unavailable
+stop_hub
+[ "$(sha256sum <"$SAMBANG_HUB_DB")" = "$before" ] || fail "the hub changed the damaged store"
+
+echo "ok"

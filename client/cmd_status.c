@@ -173,10 +173,10 @@ static bool clock_offset(struct store *s, int64_t *ms)
 /* "30 h 5 min", "4 min 10 s" or "1.2 s". */
 static void span_text(uint64_t ms, char *out, size_t size)
 {
-  uint64_t s = ms / 1000;
-  if (s >= 3600)
-    snprintf(out, size, "%llu h %llu min", (unsigned long long)(s / 3600),
-             (unsigned long long)(s % 3600 / 60));
+  uint64_t min = (ms + 30000) / 60000, s = (ms + 500) / 1000;
+  if (min >= 60)
+    snprintf(out, size, "%llu h %llu min", (unsigned long long)(min / 60),
+             (unsigned long long)(min % 60));
   else if (s >= 60)
     snprintf(out, size, "%llu min %llu s", (unsigned long long)(s / 60),
              (unsigned long long)(s % 60));
@@ -190,10 +190,8 @@ static void clock_plain(struct store *s)
   char span[48];
   int64_t ms;
 
-  if (!clock_offset(s, &ms)) {
-    printf("clock: not compared with the hub's yet (it is on the next sync)\n");
-    return;
-  }
+  if (!clock_offset(s, &ms))
+    return; /* never synced: nothing to compare */
   span_text((uint64_t)(ms < 0 ? -ms : ms), span, sizeof(span));
   if (ms > STATUS_CLOCK_WARN_MS || ms < -STATUS_CLOCK_WARN_MS)
     printf("warning: this device's clock is %s %s the hub's; new writes "
@@ -214,18 +212,19 @@ static void problem_plain(struct store *s)
   free(text);
 }
 
-/* The same two as members of the --json object. */
+/* The same two as members of the --json object, each only when there is
+ * something to say (clock_offset_ms: hub minus ours, once measured). */
 static bool clock_json(struct store *s, cJSON *j)
 {
   char *text = NULL;
   int64_t ms = 0;
-  bool known = clock_offset(s, &ms), ok;
+  bool ok = true;
 
-  ok = (known ? cJSON_AddNumberToObject(j, "clock_offset_ms", (double)ms)
-              : cJSON_AddNullToObject(j, "clock_offset_ms")) != NULL;
-  store_meta_get(s, SYNC_PROBLEM_KEY, &text, NULL);
-  ok = ok && cJSON_AddStringToObject(j, "sync_problem",
-                                     text != NULL ? text : "") != NULL;
+  if (clock_offset(s, &ms))
+    ok = cJSON_AddNumberToObject(j, "clock_offset_ms", (double)ms) != NULL;
+  if (ok && store_meta_get(s, SYNC_PROBLEM_KEY, &text, NULL) == 0 &&
+      text[0] != '\0')
+    ok = cJSON_AddStringToObject(j, "sync_problem", text) != NULL;
   free(text);
   return ok;
 }

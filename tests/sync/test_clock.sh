@@ -27,10 +27,14 @@ sync_at() {
     fail "sync --once on $2 (clock $1) failed: $(cat "$ERR")"
 }
 
-# ts_of NAME ID FIELD: the ms part of the winning entry's timestamp.
+# ts_of NAME ID FIELD: the ms part of the field's (single) entry's
+# timestamp, from the canonical export line.
 ts_of() {
-  dev "$1" export | jq -r --arg id "$2" --arg f "$3" \
-    'select(.id == $id) | .fields[$f] | max_by(.ts) | .ts / 1000 | floor'
+  local ts
+  ts=$(dev "$1" export | grep "\"id\":\"$2\"" |
+    grep -o "\"$3\":\[{\"dot\":\[[^]]*\],\"ts\":[0-9]*" | grep -o '[0-9]*$')
+  [ -n "$ts" ] || fail "no timestamp for $2.$3 on $1"
+  echo $((ts / 1000))
 }
 
 # near_now MS WHAT: MS is within a minute of the real clock.
@@ -97,8 +101,8 @@ near_now "$(ts_of skew s1 text)" "the re-stamped write"
 at +30h skew status >"$OUT"
 grep -q "clock is 30 h 0 min ahead of the hub's" "$OUT" ||
   fail "status does not name the offset: $(cat "$OUT")"
-at +30h skew --json status | jq -e '.clock_offset_ms < -107000000' >/dev/null ||
-  fail "status --json has no clock_offset_ms"
+at +30h skew --json status | grep -q '"clock_offset_ms":-10[78][0-9]\{6\}[,}]' ||
+  fail "status --json has no clock_offset_ms of about -30 h"
 # Written after the sync, still 30 h fast: stamped with corrected time.
 at +30h skew put notes s3 '{"text":"three"}' >/dev/null || fail "skew put s3"
 near_now "$(ts_of skew s3 text)" "a write with the offset known"

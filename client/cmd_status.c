@@ -11,11 +11,17 @@
 
 #include "cli.h"
 
+#include "hlc.h"
+#include "sync.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <time.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Off from the hub's clock by more than this: status warns. */
+#define STATUS_CLOCK_WARN_MS (60 * 1000)
 
 struct coll_count {
   char name[SB_NAME_MAX + 1];
@@ -171,6 +177,80 @@ static const char *integrity(struct store *s, char *why, size_t n)
   }
 }
 
+/* --- the clock and the last sync problem (kept in the store) ------------- */
+
+/* The hub's clock minus ours as new writes use it, in ms; false if never
+ * measured. A stale offset (the clock was stepped since) counts as 0. */
+static bool clock_offset(struct store *s, int64_t *ms)
+{
+  struct hlc_offset o;
+  uint64_t wall = hlc_wall_ms();
+
+  if (store_clock_offset_get(s, &o, NULL) != 0 || o.hub_ms == 0)
+    return false;
+  *ms = (int64_t)hlc_offset_apply(&o, wall) - (int64_t)wall;
+  return true;
+}
+
+/* "30 h 5 min", "4 min 10 s" or "1.2 s". */
+static void span_text(uint64_t ms, char *out, size_t size)
+{
+  uint64_t min = (ms + 30000) / 60000, s = (ms + 500) / 1000;
+  if (min >= 60)
+    snprintf(out, size, "%llu h %llu min", (unsigned long long)(min / 60),
+             (unsigned long long)(min % 60));
+  else if (s >= 60)
+    snprintf(out, size, "%llu min %llu s", (unsigned long long)(s / 60),
+             (unsigned long long)(s % 60));
+  else
+    snprintf(out, size, "%.1f s", (double)ms / 1000);
+}
+
+/* The clock line; a warning when it is off by more than a minute. */
+static void clock_plain(struct store *s)
+{
+  char span[48];
+  int64_t ms;
+
+  if (!clock_offset(s, &ms))
+    return; /* never synced: nothing to compare */
+  span_text((uint64_t)(ms < 0 ? -ms : ms), span, sizeof(span));
+  if (ms > STATUS_CLOCK_WARN_MS || ms < -STATUS_CLOCK_WARN_MS)
+    printf("warning: this device's clock is %s %s the hub's; new writes "
+           "are stamped with the hub's time (set the clock right)\n",
+           span, ms < 0 ? "ahead of" : "behind");
+  else
+    printf("clock: within %s of the hub's\n", span);
+}
+
+/* Why the last sync left records refused or pending ("" if nothing). */
+static void problem_plain(struct store *s)
+{
+  char *text = NULL;
+
+  if (store_meta_get(s, SYNC_PROBLEM_KEY, &text, NULL) == 0 &&
+      text[0] != '\0')
+    printf("last sync: %s\n", text);
+  free(text);
+}
+
+/* The same two as members of the --json object, each only when there is
+ * something to say (clock_offset_ms: hub minus ours, once measured). */
+static bool clock_json(struct store *s, cJSON *j)
+{
+  char *text = NULL;
+  int64_t ms = 0;
+  bool ok = true;
+
+  if (clock_offset(s, &ms))
+    ok = cJSON_AddNumberToObject(j, "clock_offset_ms", (double)ms) != NULL;
+  if (ok && store_meta_get(s, SYNC_PROBLEM_KEY, &text, NULL) == 0 &&
+      text[0] != '\0')
+    ok = cJSON_AddStringToObject(j, "sync_problem", text) != NULL;
+  free(text);
+  return ok;
+}
+
 static int status_json(const struct cli *cli, const struct status *st,
                        const char *server, struct sb_err *err)
 {
@@ -197,7 +277,8 @@ static int status_json(const struct cli *cli, const struct status *st,
       !cJSON_AddNumberToObject(j, "unsynced", (double)st->unsynced) ||
       !cJSON_AddNumberToObject(j, "rejected", (double)st->rejected) ||
       !cJSON_AddNumberToObject(j, "conflicts", (double)st->conflicts) ||
-      !cJSON_AddNumberToObject(j, "review", (double)st->review)) {
+      !cJSON_AddNumberToObject(j, "review", (double)st->review) ||
+      !clock_json(cli->store, j)) {
     cJSON_Delete(j);
     return sb_err_set(err, SB_ENOMEM, NULL);
   }
@@ -246,6 +327,8 @@ static void status_plain(const struct cli *cli, const struct status *st,
   if (st->review > 0)
     printf("needing review: %llu (see `sambang conflicts`)\n",
            (unsigned long long)st->review);
+  problem_plain(cli->store);
+  clock_plain(cli->store);
   {
     cJSON *d = daemon_status(cli->db);
     daemon_plain(d);

@@ -25,8 +25,9 @@ struct progress {
   bool json;
   bool once; /* in-process: the bytes moved are known */
   bool done, ok;
-  uint64_t pushed, pulled, rejected;
+  uint64_t pushed, pulled, rejected, pending;
   char error[SB_ERR_MSG_MAX];
+  char warning[SB_ERR_MSG_MAX]; /* why records are refused or pending */
   struct sync_status last; /* --once: the engine's final status */
 };
 
@@ -37,6 +38,21 @@ static void show_progress(struct progress *p)
             (unsigned long long)p->pulled);
 }
 
+/* After a cycle that completed: records refused by the hub or still
+ * pending make it exit EXITCODE_UNSYNCED, saying why (no silent failure). */
+static int unsynced(const struct progress *p, struct sb_err *err)
+{
+  if (p->rejected == 0 && p->pending == 0 && p->warning[0] == '\0')
+    return 0;
+  return sb_err_set(err, SB_EUNSYNCED,
+                    "synced, but %llu record(s) refused by the hub and "
+                    "%llu still pending: %.300s",
+                    (unsigned long long)p->rejected,
+                    (unsigned long long)p->pending,
+                    p->warning[0] != '\0' ? p->warning
+                                          : "see sambang status");
+}
+
 /* The result: stdout line(s), and the error for a failure. */
 static int report(struct progress *p, struct sb_err *err)
 {
@@ -45,29 +61,31 @@ static int report(struct progress *p, struct sb_err *err)
   if (!p->ok)
     return sb_err_set(err, SB_ENETWORK, "sync failed: %s", p->error);
   if (p->json && !p->once) {
-    printf("{\"ok\":true,\"pulled\":%llu,\"pushed\":%llu,\"rejected\":%llu}\n",
-           (unsigned long long)p->pulled, (unsigned long long)p->pushed,
-           (unsigned long long)p->rejected);
-    return 0;
+    printf("{\"ok\":true,\"pending\":%llu,\"pulled\":%llu,\"pushed\":%llu,"
+           "\"rejected\":%llu}\n",
+           (unsigned long long)p->pending, (unsigned long long)p->pulled,
+           (unsigned long long)p->pushed, (unsigned long long)p->rejected);
+    return unsynced(p, err);
   }
   if (p->json) {
     /* --once knows the bytes it moved: body bytes on the wire and as JSON. */
-    printf("{\"json_down\":%llu,\"json_up\":%llu,\"ok\":true,\"pulled\":%llu,"
-           "\"pushed\":%llu,\"rejected\":%llu,\"wire_down\":%llu,"
+    printf("{\"json_down\":%llu,\"json_up\":%llu,\"ok\":true,\"pending\":%llu,"
+           "\"pulled\":%llu,\"pushed\":%llu,\"rejected\":%llu,\"wire_down\":%llu,"
            "\"wire_up\":%llu}\n",
            (unsigned long long)p->last.json_down,
-           (unsigned long long)p->last.json_up, (unsigned long long)p->pulled,
+           (unsigned long long)p->last.json_up, (unsigned long long)p->pending,
+           (unsigned long long)p->pulled,
            (unsigned long long)p->pushed, (unsigned long long)p->rejected,
            (unsigned long long)p->last.wire_down,
            (unsigned long long)p->last.wire_up);
-    return 0;
+    return unsynced(p, err);
   }
   printf("synced: pushed %llu, pulled %llu\n", (unsigned long long)p->pushed,
          (unsigned long long)p->pulled);
   if (p->rejected > 0)
     printf("rejected %llu: the hub refused them (see `sambang conflicts`)\n",
            (unsigned long long)p->rejected);
-  return 0;
+  return unsynced(p, err);
 }
 
 /* --- through the daemon ----------------------------------------------------
@@ -101,7 +119,11 @@ static int daemon_line(const char *line, void *ctx)
     p->pushed = num(j, "pushed");
     p->pulled = num(j, "pulled");
     p->rejected = num(j, "rejected");
+    p->pending = num(j, "pending");
     if (strcmp(ev->valuestring, "done") == 0) {
+      const cJSON *w = cJSON_GetObjectItemCaseSensitive(j, "warning");
+      if (cJSON_IsString(w))
+        snprintf(p->warning, sizeof(p->warning), "%s", w->valuestring);
       p->ok = cJSON_IsTrue(ok);
       rc = 0;
     } else {
@@ -142,6 +164,7 @@ static void once_event(struct sync *s, enum sync_event ev, void *ctx)
   case SYNC_EV_CYCLE_DONE:
     p->ok = true;
     p->done = true;
+    snprintf(p->warning, sizeof(p->warning), "%s", p->last.last_error);
     sync_stop(s);
     break;
   case SYNC_EV_FAILED:
@@ -221,8 +244,10 @@ static int sync_once(struct cli *cli, struct progress *p, const char *config,
   sync_lock_release(lock_fd);
   if (rc != 0)
     return rc;
-  if (store_count(cli->store, NULL, &n, NULL) == 0)
+  if (store_count(cli->store, NULL, &n, NULL) == 0) {
     p->rejected = n.rejected;
+    p->pending = n.pending;
+  }
   return report(p, err);
 }
 

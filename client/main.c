@@ -106,8 +106,10 @@ static const struct command commands[] = {
      "the cycle in this process, with the same code, when no daemon runs: "
      "the hub and token come from the store (init --server --token), then "
      "--config FILE (see deploy/sambangd.conf.example), then --server and "
-     "--token. Exit 0 only when everything was pushed (records the hub "
-     "refused are listed by conflicts) and the feed was drained; 1 when "
+     "--token. Exit 0 only when everything was pushed and the feed was "
+     "drained; 7 when the cycle completed but records were refused by "
+     "the hub (listed by conflicts) or are still pending (the reason is "
+     "on stderr and in status); 1 when "
      "the hub could not be reached or refused the device (or, without "
      "--once, no daemon runs); 4 when no hub or token is set; 5 with --once "
      "while a sambangd syncs the store (ask it instead)."},
@@ -226,6 +228,9 @@ static void main_help(struct cli *cli)
          "  6  the store is unusable: not a sambang store, corrupt, made by a "
          "newer\n"
          "     sambang, read-only, disk full, I/O error\n"
+         "  7  sync: synced, but some records were refused by the hub or "
+         "are still\n"
+         "     pending (sambang status says why)\n"
          "Errors are one line on stderr: sambang: MESSAGE\n",
          STORE_BUSY_TIMEOUT_MS);
 }

@@ -34,7 +34,8 @@
   X(AUTH, -17, "not authorised")                                               \
   X(PROTOCOL, -18, "protocol error")                                           \
   X(INTERNAL, -19, "internal error")                                           \
-  X(NETWORK, -20, "the hub cannot be reached")
+  X(NETWORK, -20, "the hub cannot be reached")                               \
+  X(UNSYNCED, -21, "synced, but records were refused or are still pending")
 
 enum sb_code {
   SB_OK = 0,

@@ -20,7 +20,9 @@
   X(LOCKED, 5, "the store is locked by another writer")                        \
   X(UNUSABLE, 6,                                                               \
     "the store is unusable: not a sambang store, corrupt, newer, read-only, "  \
-    "disk full")
+    "disk full")                                                               \
+  X(UNSYNCED, 7,                                                               \
+    "synced, but some records were refused by the hub or are still pending")
 
 enum exitcode {
 #define EXITCODE_ENUM(name, value, meaning) EXITCODE_##name = value,
@@ -45,7 +47,8 @@ enum exitcode {
   X(SB_EVERSION, UNUSABLE)                                                     \
   X(SB_EREADONLY, UNUSABLE)                                                    \
   X(SB_EFULL, UNUSABLE)                                                        \
-  X(SB_EIO, UNUSABLE)
+  X(SB_EIO, UNUSABLE)                                                          \
+  X(SB_EUNSYNCED, UNSYNCED)
 
 /* The exit code for code: 0 for 0, EXITCODE_ERR_MAP's for an SB_E* code
  * listed there, EXITCODE_FAILURE for any other. */

@@ -20,6 +20,7 @@
 #include "compat.h"
 
 #include "err.h"
+#include "hlc.h"
 #include "record.h"
 
 struct schema;
@@ -82,11 +83,25 @@ int store_commit(struct store *s, struct sb_err *err);
 /* Rolls back the open transaction, if any. */
 void store_rollback(struct store *s);
 
-/* A new HLC timestamp for a local write (inside a transaction). */
+/* A new HLC timestamp for a local write (inside a transaction), on the
+ * wall clock corrected by the hub offset the store knows. */
 uint64_t store_tick(struct store *s);
 
-/* Takes note of a remote timestamp (inside a transaction). */
+/* Takes note of a remote timestamp (inside a transaction); one more than
+ * HLC_MAX_AHEAD_MS ahead of the corrected wall clock is ignored. */
 void store_observe(struct store *s, uint64_t ts);
+
+/* The wall clock now, in ms, corrected by the hub offset last loaded
+ * (at open or the last store_begin). */
+uint64_t store_now_ms(struct store *s);
+
+/* The hub offset last measured (meta clock_offset; all 0 if never). */
+int store_clock_offset_get(struct store *s, struct hlc_offset *o,
+                           struct sb_err *err);
+
+/* Saves a measured hub offset (inside a transaction); new ticks use it. */
+int store_clock_offset_set(struct store *s, const struct hlc_offset *o,
+                           struct sb_err *err);
 
 /*
  * Loads the state of (collection, id) into r (released first). A record

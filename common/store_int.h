@@ -47,6 +47,7 @@ struct store {
   struct schema *parsed; /* store_schema's parse of schema, or NULL */
   bool erasing; /* this transaction wrote a state that may erase values */
   struct hlc clock;
+  struct hlc_offset offset; /* the hub's clock, as last loaded */
   uint64_t seq; /* the last seq handed out (valid inside a transaction) */
   bool in_tx;
   bool relaxed; /* the open transaction commits without fsync */
@@ -102,7 +103,8 @@ int store_meta_read(struct store *s, const char *key, char **value,
 int store_meta_write(struct store *s, const char *key, const char *value,
                struct sb_err *err);
 
-/* Takes the stored HLC into the in-memory clock (it never goes back). */
+/* Loads the stored hub offset, then takes the stored HLC into the
+ * in-memory clock (bounded by the corrected wall clock: hlc_observe). */
 int store_load_hlc(struct store *s, struct sb_err *err);
 
 /* --- store_records.c: one record's row --------------------------------- */

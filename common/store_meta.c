@@ -1,7 +1,8 @@
 /*
  * store_meta.c - the meta table of a store (see store.h): a few named
  * settings beside the records. Some are the store's own (replica id,
- * schema text, the HLC as decimal text) and cannot be set from outside;
+ * schema text, the HLC as decimal text, the hub clock offset as
+ * "OFFSET_MS HUB_MS") and cannot be set from outside;
  * the others (server URL, token, sync checkpoints...) belong to callers.
  */
 #include "compat.h"
@@ -9,6 +10,7 @@
 #include "store_int.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,12 +68,80 @@ int store_meta_write(struct store *s, const char *key, const char *value,
   return rc;
 }
 
-/* Takes the stored HLC into the in-memory clock (it never goes back). */
+/* Parses "OFFSET_MS HUB_MS" (offset may have a '-'); false if it is not. */
+static bool parse_offset(const char *text, struct hlc_offset *o)
+{
+  char num[24];
+  const char *space = strchr(text, ' ');
+  bool neg = text[0] == '-';
+  uint64_t mag;
+  size_t n;
+
+  if (space == NULL)
+    return false;
+  n = (size_t)(space - text) - (neg ? 1 : 0);
+  if (n == 0 || n >= sizeof(num))
+    return false;
+  memcpy(num, text + (neg ? 1 : 0), n);
+  num[n] = '\0';
+  if (!parse_u64(num, &mag) || mag > (uint64_t)INT64_MAX ||
+      !parse_u64(space + 1, &o->hub_ms))
+    return false;
+  o->offset_ms = neg ? -(int64_t)mag : (int64_t)mag;
+  return true;
+}
+
+int store_clock_offset_get(struct store *s, struct hlc_offset *o,
+                           struct sb_err *err)
+{
+  char *text = NULL;
+  int rc = store_meta_read(s, "clock_offset", &text, err);
+
+  o->offset_ms = 0;
+  o->hub_ms = 0;
+  if (rc == SB_ENOTFOUND)
+    return 0;
+  if (rc != 0)
+    return rc;
+  if (!parse_offset(text, o)) {
+    rc = sb_err_set(err, SB_ECORRUPT,
+                    "store %s has a bad clock offset \"%.40s\"", s->path,
+                    text);
+    o->offset_ms = 0;
+    o->hub_ms = 0;
+  }
+  free(text);
+  return rc;
+}
+
+int store_clock_offset_set(struct store *s, const struct hlc_offset *o,
+                           struct sb_err *err)
+{
+  char text[48];
+  int rc;
+
+  if (!s->in_tx)
+    return sb_err_set(err, SB_EINVAL, "store %s: no transaction open",
+                      s->path);
+  snprintf(text, sizeof(text), "%lld %llu", (long long)o->offset_ms,
+           (unsigned long long)o->hub_ms);
+  rc = store_meta_write(s, "clock_offset", text, err);
+  if (rc == 0)
+    s->offset = *o;
+  return rc;
+}
+
+/* Loads the hub offset, then takes the stored HLC into the in-memory
+ * clock, bounded by the corrected wall clock (hlc_observe). */
 int store_load_hlc(struct store *s, struct sb_err *err)
 {
   char *text = NULL;
   uint64_t ts;
-  int rc = store_meta_read(s, "hlc", &text, err);
+  int rc = store_clock_offset_get(s, &s->offset, err);
+
+  if (rc != 0)
+    return rc;
+  rc = store_meta_read(s, "hlc", &text, err);
 
   if (rc == SB_ENOTFOUND)
     return sb_err_set(err, SB_ECORRUPT, "store %s has no clock (meta hlc)",
@@ -82,7 +152,7 @@ int store_load_hlc(struct store *s, struct sb_err *err)
     rc = sb_err_set(err, SB_ECORRUPT, "store %s has a bad clock value \"%s\"",
                     s->path, text);
   } else {
-    hlc_observe(&s->clock, ts);
+    hlc_observe(&s->clock, ts, hlc_offset_apply(&s->offset, hlc_wall_ms()));
   }
   free(text);
   return rc;
@@ -104,7 +174,8 @@ int store_meta_set(struct store *s, const char *key, const char *value,
   int rc;
 
   /* The store manages these itself; overwriting them would break it. */
-  if (strcmp(key, "replica") == 0 || strcmp(key, "hlc") == 0)
+  if (strcmp(key, "replica") == 0 || strcmp(key, "hlc") == 0 ||
+      strcmp(key, "clock_offset") == 0)
     return sb_err_set(err, SB_EINVAL, "setting %s is managed by the store",
                       key);
   rc = store_refuse_if_corrupt(s, err);

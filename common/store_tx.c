@@ -4,7 +4,8 @@
  * A writer takes the write lock first (BEGIN IMMEDIATE) and only then
  * reads seq and the HLC, so two processes sharing the file never hand out
  * the same seq or a timestamp that goes back. The HLC is written to meta
- * in the transaction that used it. A relaxed transaction (bulk pulls)
+ * in the transaction that used it. Ticks follow the wall clock corrected
+ * by the hub offset (meta clock_offset, loaded with the HLC). A relaxed transaction (bulk pulls)
  * commits with synchronous=NORMAL and the store goes back to FULL before
  * any other write.
  */
@@ -143,14 +144,19 @@ void store_rollback(struct store *s)
   store_unrelax(s);
 }
 
+uint64_t store_now_ms(struct store *s)
+{
+  return hlc_offset_apply(&s->offset, hlc_wall_ms());
+}
+
 uint64_t store_tick(struct store *s)
 {
-  return hlc_tick(&s->clock, hlc_wall_ms());
+  return hlc_tick(&s->clock, store_now_ms(s));
 }
 
 void store_observe(struct store *s, uint64_t ts)
 {
-  hlc_observe(&s->clock, ts);
+  hlc_observe(&s->clock, ts, store_now_ms(s));
 }
 
 int store_last_seq(struct store *s, uint64_t *seq, struct sb_err *err)

@@ -24,6 +24,8 @@
 #define PROTO_DEFAULT_PAGE 500
 #define PROTO_MAX_WAIT_S 60 /* long-poll */
 #define PROTO_REPLICA_HEADER "Sambang-Replica"
+/* On every hub reply: the hub's clock, ms since the epoch (decimal). */
+#define PROTO_TIME_HEADER "Sambang-Time"
 
 /* POST /v1/push: {"records":[state, ...]} */
 struct push_req {

@@ -68,7 +68,7 @@ static const char usage_serve[] =
     "  --listen ADDR:PORT     IPv4 address and port (default 127.0.0.1:8080;\n"
     "                         port 0 picks a free one)\n"
     "  --max-future-ms N      refuse timestamps more than N ms ahead of the\n"
-    "                         hub's clock (default 86400000, 24 h)\n"
+    "                         hub's clock (default 300000, 5 min)\n"
     "  --max-inflight N       requests at work at once; more get 429\n"
     "                         (default 1024)\n"
     "  --max-conns N          open connections (default 4000); over it,\n"

@@ -49,14 +49,24 @@
 /* --- replies ----------------------------------------------------------- */
 
 /* Sends c->out (the body is handed over). */
+/* The hub's clock for the time header of a reply. */
+static void time_value(char *buf, size_t size)
+{
+  snprintf(buf, size, "%llu", (unsigned long long)hlc_wall_ms());
+}
+
 static void send_reply(struct hub_call *c)
 {
   const char *headers[16];
-  char retry[16];
+  char retry[16], now[24];
   size_t n = 0;
   struct hub_reply *r = &c->out;
   char *body = r->body;
 
+  /* Every reply, errors included, tells the device the hub's time. */
+  time_value(now, sizeof(now));
+  headers[n++] = PROTO_TIME_HEADER;
+  headers[n++] = now;
   if (r->gzip) {
     headers[n++] = "Content-Encoding";
     headers[n++] = "gzip";
@@ -411,7 +421,10 @@ static void on_headers(struct http_req *req, void *ctx)
   int rc;
 
   if (c == NULL) {
-    http_server_reply(req, 503, NULL, NULL, 0, NULL);
+    char now[24];
+    const char *headers[] = {PROTO_TIME_HEADER, now, NULL};
+    time_value(now, sizeof(now));
+    http_server_reply(req, 503, NULL, NULL, 0, headers);
     return;
   }
   c->hub = h;
@@ -487,15 +500,17 @@ static void on_request(struct http_req *req, void *ctx)
   }
   if (c->route == HUB_ROUTE_METRICS) {
     size_t len = 0;
-    char *text;
+    char *text, now[24];
+    const char *headers[] = {PROTO_TIME_HEADER, now, NULL};
     h->m.at_work = h->jobs;
     text = hub_metrics_render(&h->m, &len);
     if (text == NULL) {
       send_error(c, PROTO_ERR_UNAVAILABLE, "the hub is out of memory");
       return;
     }
+    time_value(now, sizeof(now));
     http_server_reply(req, 200, "text/plain; version=0.0.4; charset=utf-8",
-                      text, len, NULL);
+                      text, len, headers);
     return;
   }
   if (h->jobs >= h->cfg.max_inflight) {

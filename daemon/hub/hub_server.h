@@ -12,11 +12,13 @@
 #include "compat.h"
 
 #include "err.h"
+#include "hlc.h"
 #include "hub_store.h"
 
 #include <uv.h>
 
-#define HUB_DEFAULT_MAX_FUTURE_MS (24ull * 3600 * 1000)
+/* The devices' own bound on how far ahead a timestamp may be: 5 min. */
+#define HUB_DEFAULT_MAX_FUTURE_MS HLC_MAX_AHEAD_MS
 #define HUB_DEFAULT_MAX_INFLIGHT 1024
 #define HUB_DEFAULT_DRAIN_S 10
 #define HUB_DEFAULT_CONNS_PER_ADDR 256

@@ -187,8 +187,11 @@ static void send_progress(struct client *cl, const char *event, bool ok,
   cJSON_AddNumberToObject(j, "pushed", (double)st->cycle_pushed);
   cJSON_AddNumberToObject(j, "pulled", (double)st->cycle_pulled);
   cJSON_AddNumberToObject(j, "rejected", (double)st->rejected);
+  cJSON_AddNumberToObject(j, "pending", (double)st->pending);
   if (!ok)
     cJSON_AddStringToObject(j, "error", st->last_error);
+  else if (strcmp(event, "done") == 0 && st->last_error[0] != '\0')
+    cJSON_AddStringToObject(j, "warning", st->last_error);
   send_line(cl, cJSON_PrintUnformatted(j));
   cJSON_Delete(j);
 }

@@ -78,6 +78,7 @@ struct daemon {
   uv_signal_t sigterm, sigint, sighup;
   bool stopping;
   int lock_fd;
+  char warned[SB_ERR_MSG_MAX]; /* the last cycle warning logged */
 };
 
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt,
@@ -233,6 +234,10 @@ static void on_event(struct sync *s, enum sync_event ev, void *ctx)
       log_msg(LOG_LEVEL_INFO, "synced: pushed %llu, pulled %llu",
               (unsigned long long)st.cycle_pushed,
               (unsigned long long)st.cycle_pulled);
+    /* Records refused or left pending: said once, not every cycle. */
+    if (st.last_error[0] != '\0' && strcmp(st.last_error, d->warned) != 0)
+      log_msg(LOG_LEVEL_WARN, "%s", st.last_error);
+    snprintf(d->warned, sizeof(d->warned), "%s", st.last_error);
 #ifdef __GLIBC__
     /* Up to date and about to sleep in a long-poll: hand the memory a big
      * sync used (pages of 1,000 records) back to the system. */

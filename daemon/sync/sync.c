@@ -177,9 +177,11 @@ void sync_exchange(struct sync *s, struct sync_http *channel,
                         url, sb_err_str(rc));
 }
 
-/* Counts an exchange's bytes, on the wire and as JSON. */
+/* Counts an exchange's bytes, on the wire and as JSON, and takes note of
+ * the hub's clock the reply tells. */
 void sync_count_bytes(struct sync *s, const struct http_reply *r)
 {
+  sync_clock_note(s, r);
   s->wire_up += r->bytes_up;
   s->json_up += r->json_up;
   s->wire_down += r->bytes_down;
@@ -201,12 +203,61 @@ char *sync_reason_encode(const char *code, const char *message)
 
 /* --- cycles and control --------------------------------------------------- */
 
+/* No silent failure: a cycle that leaves records refused or unpushed
+ * says so in last_error (the cycle itself succeeded). */
+static void cycle_leftovers(struct sync *s)
+{
+  struct store_counts n;
+
+  s->last_error[0] = '\0';
+  if (s->cycle_deferred > 0)
+    snprintf(s->last_error, sizeof(s->last_error),
+             "push: %llu record(s) still pending: the hub refused their "
+             "timestamps as too far ahead of its clock (future_timestamp); "
+             "this device's clock is off",
+             (unsigned long long)s->cycle_deferred);
+  else if (s->cycle_refused > 0)
+    snprintf(s->last_error, sizeof(s->last_error),
+             "push: the hub refused %llu record(s); last: %.400s",
+             (unsigned long long)s->cycle_refused, s->last_refusal);
+  else if (store_count(s->store, NULL, &n, NULL) == 0 && n.rejected > 0)
+    snprintf(s->last_error, sizeof(s->last_error),
+             "push: %llu record(s) refused by the hub are kept on this "
+             "device (see sambang conflicts)",
+             (unsigned long long)n.rejected);
+}
+
+/* Keeps last_error in the store for `sambang status` (only when it
+ * changed: most cycles write nothing). */
+static void save_problem(struct sync *s)
+{
+  char *old = NULL;
+  struct sb_err err = {0};
+  int rc;
+
+  rc = store_meta_get(s->store, SYNC_PROBLEM_KEY, &old, NULL);
+  if ((rc == 0 && strcmp(old, s->last_error) == 0) ||
+      (rc == SB_ENOTFOUND && s->last_error[0] == '\0')) {
+    free(old);
+    return;
+  }
+  free(old);
+  rc = store_begin_relaxed(s->store, &err);
+  if (rc == 0)
+    rc = store_meta_set(s->store, SYNC_PROBLEM_KEY, s->last_error, &err);
+  if (rc == 0)
+    store_commit(s->store, &err);
+  else
+    store_rollback(s->store);
+}
+
 void sync_cycle_done(struct sync *s)
 {
   s->in_cycle = false;
   s->cycles_done++;
   s->failures = 0;
-  s->last_error[0] = '\0';
+  cycle_leftovers(s);
+  save_problem(s);
   s->last_success_ms = (int64_t)hlc_wall_ms();
   sync_emit(s, SYNC_EV_CYCLE_DONE);
   if (s->stopping)
@@ -232,6 +283,10 @@ void sync_start_cycle(struct sync *s)
   s->cycle++;
   s->cycle_pushed = 0;
   s->cycle_pulled = 0;
+  s->cycle_restamped = 0;
+  s->cycle_deferred = 0;
+  s->cycle_refused = 0;
+  s->last_refusal[0] = '\0';
   s->push_after = 0;
   s->batch_now = s->cfg.batch;
   sync_push_next(s);
@@ -301,6 +356,8 @@ int sync_new(uv_loop_t *loop, struct store *store,
     rc = set_base(s, err);
   if (rc == 0)
     rc = load_cursor(s, err);
+  if (rc == 0)
+    rc = store_clock_offset_get(store, &s->clock_saved, err);
   if (rc == 0 && uuid_rand_bytes(&s->rng, sizeof(s->rng)) != 0)
     rc = sb_err_set(err, SB_EIO, "no randomness from the OS");
   s->rng |= 1;
@@ -398,6 +455,10 @@ void sync_status_quick(struct sync *s, struct sync_status *out)
   out->wire_down = s->wire_down;
   out->json_up = s->json_up;
   out->json_down = s->json_down;
+  out->clock_known = s->clock.hub_ms != 0 || s->clock_saved.hub_ms != 0;
+  out->clock_offset_ms =
+      s->clock.hub_ms != 0 ? s->clock.offset_ms : s->clock_saved.offset_ms;
+  out->cycle_restamped = s->cycle_restamped;
   snprintf(out->last_error, sizeof(out->last_error), "%s", s->last_error);
 }
 

@@ -34,6 +34,10 @@
 
 #include <uv.h>
 
+/* The store's meta key for why the last completed cycle left records
+ * refused or pending ("" when it left none): `sambang status` shows it. */
+#define SYNC_PROBLEM_KEY "sync_problem"
+
 #define SYNC_DEFAULT_BATCH 500
 #define SYNC_DEFAULT_PAGE 1000
 #define SYNC_DEFAULT_WAIT_S 50
@@ -112,7 +116,11 @@ struct sync_status {
   uint64_t wire_down;      /* reply body bytes received (before gunzip) */
   uint64_t json_up;        /* the same bodies as JSON */
   uint64_t json_down;
-  char last_error[SB_ERR_MSG_MAX]; /* "" if none */
+  bool clock_known;         /* the hub's clock was ever measured */
+  int64_t clock_offset_ms;  /* the hub's clock minus ours */
+  uint64_t cycle_restamped; /* records re-stamped for the hub's clock */
+  char last_error[SB_ERR_MSG_MAX]; /* "" if none; after a completed cycle,
+                                      why records are refused or pending */
 };
 
 struct sync;

@@ -16,6 +16,7 @@
 
 #include "err.h"
 #include "gzip.h"
+#include "hlc.h"
 #include "proto.h"
 
 #include <stdlib.h>
@@ -48,6 +49,7 @@ struct sync_http {
   bool closing;
   void (*closed)(void *ctx);
   void *closed_ctx;
+  uint64_t sent_ms; /* when the running exchange started (our clock) */
 };
 
 static void handle_closed(uv_handle_t *handle);
@@ -95,6 +97,24 @@ static void exchange_release(struct sync_http *h)
   h->json_len = 0;
 }
 
+/* The hub's clock from the reply's time header; 0 if absent or bad. */
+static uint64_t hub_time(CURL *easy)
+{
+  struct curl_header *hd = NULL;
+  const char *v;
+  uint64_t n = 0;
+
+  if (curl_easy_header(easy, PROTO_TIME_HEADER, 0, CURLH_HEADER, -1, &hd) !=
+      CURLHE_OK)
+    return 0;
+  for (v = hd->value; *v >= '0' && *v <= '9'; v++) {
+    if (n > (uint64_t)1 << 50) /* past the year 37000: not a clock */
+      return 0;
+    n = n * 10 + (uint64_t)(*v - '0');
+  }
+  return *v == '\0' && v != hd->value ? n : 0;
+}
+
 /* Hands every finished transfer to its done callback. */
 static void check_done(struct sync_http *h)
 {
@@ -118,6 +138,10 @@ static void check_done(struct sync_http *h)
       r.bytes_down = (uint64_t)n;
     r.bytes_up = h->body_len;
     r.json_up = h->json_len;
+    r.sent_ms = h->sent_ms;
+    r.recv_ms = hlc_wall_ms();
+    if (r.curl == CURLE_OK)
+      r.hub_ms = hub_time(h->easy);
     if (r.curl != CURLE_OK) {
       r.status = 0;
       r.error = h->overflow            ? "the reply is too large"
@@ -339,6 +363,7 @@ int sync_http_start(struct sync_http *h, const struct http_request *rq,
   }
   h->done = done;
   h->ctx = ctx;
+  h->sent_ms = hlc_wall_ms();
   if (curl_multi_add_handle(h->multi, e) != CURLM_OK) {
     h->done = NULL;
     exchange_release(h);

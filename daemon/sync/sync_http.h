@@ -30,6 +30,9 @@ struct http_reply {
   uint64_t bytes_up;     /* request body bytes on the wire */
   uint64_t json_up;      /* the request body before gzip */
   uint64_t bytes_down;   /* response body bytes on the wire */
+  uint64_t hub_ms;       /* the hub's clock (PROTO_TIME_HEADER); 0: none */
+  uint64_t sent_ms;      /* our wall clock when the exchange started */
+  uint64_t recv_ms;      /* and when it ended */
 };
 
 typedef void (*http_done_fn)(const struct http_reply *reply, void *ctx);

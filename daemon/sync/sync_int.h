@@ -10,6 +10,7 @@
 #include "compat.h"
 
 #include "buf.h"
+#include "hlc.h"
 #include "proto.h"
 #include "sync.h"
 #include "sync_http.h"
@@ -59,6 +60,14 @@ struct sync {
   unsigned batch_now;  /* shrinks when the hub finds a batch too large */
   struct buf body;
 
+  /* the hub's clock (sync_clock.c) */
+  struct hlc_offset clock;       /* last measured; hub_ms 0: never */
+  struct hlc_offset clock_saved; /* what the store holds */
+  uint64_t cycle_restamped;      /* records re-stamped and sent again */
+  uint64_t cycle_deferred;       /* future_timestamp left pending */
+  uint64_t cycle_refused;        /* records the hub refused this cycle */
+  char last_refusal[SB_ERR_MSG_MAX]; /* "coll/id: code: message" */
+
   bool online;
   unsigned failures;
   int64_t last_success_ms, next_retry_ms;
@@ -81,6 +90,12 @@ void sync_count_bytes(struct sync *s, const struct http_reply *r);
 char *sync_reason_encode(const char *code, const char *message);
 void sync_start_cycle(struct sync *s);
 void sync_cycle_done(struct sync *s);
+
+/* sync_clock.c */
+void sync_clock_note(struct sync *s, const struct http_reply *r);
+int sync_clock_restamp_row(struct sync *s, const char *collection,
+                           const char *id, uint64_t hub_ms, bool *done,
+                           struct sb_err *err);
 
 /* sync_push.c */
 void sync_push_next(struct sync *s);

@@ -37,9 +37,46 @@ static int collect_row(const char *coll, const char *id, uint64_t seq,
   return buf_add(&s->body, text, len);
 }
 
+/* Keeps the hub's refusal of one record: marks it rejected. */
+static int refuse(struct sync *s, const struct batch_key *k,
+                  const struct push_result *res, struct sb_err *err)
+{
+  char *reason = sync_reason_encode(res->code, res->message);
+  int rc;
+
+  s->cycle_refused++;
+  snprintf(s->last_refusal, sizeof(s->last_refusal), "%s/%.100s: %s: %.200s",
+           k->collection, k->id, res->code, res->message);
+  rc = reason == NULL ? sb_err_set(err, SB_ENOMEM, NULL)
+                      : store_reject(s->store, k->collection, k->id, k->seq,
+                                     reason, err);
+  free(reason);
+  return rc;
+}
+
+/*
+ * The hub refused a record for a timestamp too far ahead of its clock
+ * (hub_ms, from the reply): our own entries it cannot have accepted are
+ * re-stamped with the corrected clock and the row, written again with a
+ * new seq, goes in a later batch of this very cycle. If nothing can be
+ * re-stamped yet, the row stays pending for a later cycle.
+ */
+static int refused_future(struct sync *s, const struct batch_key *k,
+                          uint64_t hub_ms, struct sb_err *err)
+{
+  bool done = false;
+  int rc = sync_clock_restamp_row(s, k->collection, k->id, hub_ms, &done, err);
+
+  if (rc == 0 && done)
+    s->cycle_restamped++;
+  else if (rc == 0)
+    s->cycle_deferred++;
+  return rc;
+}
+
 /* Applies the hub's per-record answers in one transaction. */
 static int apply_results(struct sync *s, const struct push_reply *rep,
-                         struct sb_err *err)
+                         uint64_t hub_ms, struct sb_err *err)
 {
   size_t i;
   int rc;
@@ -63,14 +100,9 @@ static int apply_results(struct sync *s, const struct push_reply *rep,
       s->cycle_pushed++;
       s->total_pushed++;
     } else if (proto_err_parse(res->code) == PROTO_ERR_FUTURE_TIMESTAMP) {
-      /* Clears once the hub's clock catches up: stays pending, is sent
-       * again next cycle (not this one: push_after is past it). */
+      rc = refused_future(s, k, hub_ms, err);
     } else {
-      char *reason = sync_reason_encode(res->code, res->message);
-      rc = reason == NULL ? sb_err_set(err, SB_ENOMEM, NULL)
-                          : store_reject(s->store, k->collection, k->id, k->seq,
-                                         reason, err);
-      free(reason);
+      rc = refuse(s, k, res, err);
     }
   }
   if (rc == 0)
@@ -88,6 +120,9 @@ static int reject_single(struct sync *s, const struct http_reply *r,
   int rc;
 
   sync_reply_error(r, &e);
+  s->cycle_refused++;
+  snprintf(s->last_refusal, sizeof(s->last_refusal), "%s/%.100s: %s: %.200s",
+           s->keys[0].collection, s->keys[0].id, e.name, e.message);
   reason = sync_reason_encode(e.name, e.message);
   if (reason == NULL)
     return sb_err_set(err, SB_ENOMEM, NULL);
@@ -155,7 +190,7 @@ static void push_done(const struct http_reply *r, void *ctx)
   push_reply_init(&rep);
   rc = push_reply_decode(&rep, r->body, r->len, &err);
   if (rc == 0)
-    rc = apply_results(s, &rep, &err);
+    rc = apply_results(s, &rep, r->hub_ms, &err);
   push_reply_release(&rep);
   if (rc != 0) {
     sync_attempt_failed(s, true, false, -1, "push: %s", err.msg);

@@ -60,6 +60,10 @@ char *sync_status_json(const struct sync_status *st)
        add_u(j, "wire_down", st->wire_down) &&
        add_u(j, "json_up", st->json_up) &&
        add_u(j, "json_down", st->json_down) &&
+       cJSON_AddBoolToObject(j, "clock_known", st->clock_known) &&
+       cJSON_AddNumberToObject(j, "clock_offset_ms",
+                               (double)st->clock_offset_ms) &&
+       add_u(j, "cycle_restamped", st->cycle_restamped) &&
        cJSON_AddStringToObject(j, "last_error", st->last_error);
   if (ok)
     text = cJSON_PrintUnformatted(j);

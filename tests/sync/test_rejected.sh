@@ -2,8 +2,17 @@
 # A record the hub refuses (its schema says no) stays on the device, marked
 # rejected with the hub's reason, shown by `sambang status` and `sambang
 # conflicts`, is not sent again until it is edited, and never blocks the
-# rest of the sync.
+# rest of the sync. A sync that leaves a refused record says so: it
+# exits 7, naming the reason.
 . "$(dirname "$0")/lib.sh"
+
+# sync_unsynced NAME: one cycle that must complete with records refused.
+sync_unsynced() {
+  local rc=0
+  dev "$1" sync --once >"$OUT" 2>"$ERR" || rc=$?
+  [ "$rc" = 7 ] || fail "sync --once on $1 exited $rc, not 7: $(cat "$ERR")"
+  grep -q 'refused' "$ERR" || fail "sync --once on $1 does not say why"
+}
 
 expect_hub_ok init
 start_hub
@@ -18,8 +27,9 @@ dev d1 put beneficiary bad1 '{"name":"No Consent"}' >/dev/null ||
   fail "cannot write the record the hub will refuse"
 dev d1 put notes ok2 '{"text":"also fine"}' >/dev/null
 
-sync_once d1
+sync_unsynced d1
 grep -q 'rejected 1' "$OUT" || fail "sync does not report the rejection"
+grep -q 'bad1.*schema' "$ERR" || fail "sync does not name the refusal: $(cat "$ERR")"
 "$HUB" export >"$WORK/hub.export"
 grep -q '"ok1"' "$WORK/hub.export" && grep -q '"ok2"' "$WORK/hub.export" ||
   fail "the good records did not reach the hub"
@@ -31,7 +41,7 @@ grep -q 'bad1' "$OUT" || fail "conflicts does not list the rejected record"
 grep -q 'schema' "$OUT" || fail "conflicts does not give the hub's reason"
 
 # Not sent again unchanged.
-sync_once d1
+sync_unsynced d1
 grep -q 'pushed 0' "$OUT" || fail "an unchanged rejected record was resent"
 
 # Edited: sent again (and accepted now).
@@ -54,7 +64,7 @@ big a | dev d1 put notes huge - >/dev/null || fail "big put on d1"
 big b | dev d2 put notes huge - >/dev/null || fail "big put on d2"
 dev d2 put notes small '{"text":"after the big one"}' >/dev/null
 sync_once d2
-dev d1 sync --once >"$OUT" 2>"$ERR" || fail "sync of d1 stalled: $(cat "$ERR")"
+sync_unsynced d1
 dev d1 get notes small >/dev/null || fail "the feed stopped at the big record"
 dev d1 conflicts >"$OUT"
 grep -q 'huge.*(rejected by the hub)' "$OUT" || fail "huge is not marked: $(cat "$OUT")"

@@ -281,7 +281,9 @@ static void deliver(struct replica *r, const struct record *src)
     CHECK_INT(vv_get(&r->rec.vv, src->vv.v[k].replica), ==, a > b ? a : b);
   }
   CHECK_INT(r->rec.vv.n, <=, before.n + src->vv.n);
-  hlc_observe(&r->clock, max_ts(src));
+  /* The replica's own clock reading stands in for its wall clock: the
+   * skews here stay well inside HLC_MAX_AHEAD_MS. */
+  hlc_observe(&r->clock, max_ts(src), hlc_ms(r->clock.last));
   vv_release(&before);
   record_release(&in);
 }

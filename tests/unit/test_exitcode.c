@@ -16,6 +16,7 @@ TEST(numbers)
   CHECK_INT(EXITCODE_INVALID, ==, 4);
   CHECK_INT(EXITCODE_LOCKED, ==, 5);
   CHECK_INT(EXITCODE_UNUSABLE, ==, 6);
+  CHECK_INT(EXITCODE_UNSYNCED, ==, 7);
 }
 
 TEST(from_err)
@@ -34,6 +35,7 @@ TEST(from_err)
   CHECK_INT(exitcode_from_err(SB_EREADONLY), ==, 6);
   CHECK_INT(exitcode_from_err(SB_EFULL), ==, 6);
   CHECK_INT(exitcode_from_err(SB_EIO), ==, 6);
+  CHECK_INT(exitcode_from_err(SB_EUNSYNCED), ==, 7);
   /* Everything else is a plain failure. */
   CHECK_INT(exitcode_from_err(SB_ENOMEM), ==, 1);
   CHECK_INT(exitcode_from_err(SB_EEXISTS), ==, 1);
@@ -45,10 +47,10 @@ TEST(from_err)
 TEST(meaning)
 {
   int i;
-  for (i = 0; i <= 6; i++)
+  for (i = 0; i <= 7; i++)
     CHECK(exitcode_meaning(i) != NULL);
   CHECK_STR(exitcode_meaning(EXITCODE_LOCKED),
             "the store is locked by another writer");
-  CHECK(exitcode_meaning(7) == NULL);
+  CHECK(exitcode_meaning(8) == NULL);
   CHECK(exitcode_meaning(-1) == NULL);
 }

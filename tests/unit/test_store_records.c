@@ -364,8 +364,11 @@ TEST(clock_persists)
   CHECK_INT(store_begin(s, NULL), ==, 0);
   t1 = store_tick(s);
   CHECK_INT(hlc_ms(t1), >=, hlc_wall_ms() - 1000);
-  /* A remote timestamp an hour ahead of us. */
-  future = (hlc_wall_ms() + 3600 * 1000) * HLC_LOGICAL_SPAN;
+  /* A remote timestamp an hour ahead of us is from a wrong clock: it is
+   * ignored. One two minutes ahead is taken. */
+  store_observe(s, (hlc_wall_ms() + 3600 * 1000) * HLC_LOGICAL_SPAN);
+  CHECK_INT(hlc_ms(store_tick(s)), <, hlc_wall_ms() + 1000);
+  future = (hlc_wall_ms() + 120 * 1000) * HLC_LOGICAL_SPAN;
   store_observe(s, future);
   CHECK_INT(store_commit(s, NULL), ==, 0);
   store_close(s);
@@ -382,6 +385,39 @@ TEST(clock_persists)
   CHECK_INT(store_begin(s, NULL), ==, 0);
   CHECK_INT(store_tick(s), >, t2);
   store_rollback(s);
+  store_close(s);
+}
+
+TEST(clock_offset_corrects_ticks)
+{
+  const char *path = path_in(check_tmpdir(), "field.db");
+  struct store *s = create_store(path);
+  uint64_t h6 = 6 * 3600 * 1000ull, now = hlc_wall_ms();
+  struct hlc_offset o = {0, 0}, fast = {-(int64_t)h6, now - h6};
+  struct sb_err err = {0};
+
+  CHECK_INT(store_clock_offset_get(s, &o, NULL), ==, 0);
+  CHECK_INT(o.hub_ms, ==, 0);
+  /* Set only inside a transaction, and not through store_meta_set. */
+  CHECK_INT(store_clock_offset_set(s, &fast, NULL), ==, SB_EINVAL);
+  CHECK_INT(store_meta_set(s, "clock_offset", "1 2", &err), ==, SB_EINVAL);
+  CHECK_INT(store_begin(s, NULL), ==, 0);
+  /* Our clock was 6 h fast and ticked so: the hub says it is 6 h earlier. */
+  store_observe(s, (now + 60000) * HLC_LOGICAL_SPAN);
+  CHECK_INT(store_clock_offset_set(s, &fast, NULL), ==, 0);
+  CHECK_INT(hlc_ms(store_tick(s)), <, now - h6 + 60000);
+  CHECK_INT(store_commit(s, NULL), ==, 0);
+  store_close(s);
+
+  /* Persisted: another process (the CLI) stamps corrected time too. */
+  s = open_store(path);
+  CHECK_INT(store_clock_offset_get(s, &o, NULL), ==, 0);
+  CHECK_INT(o.offset_ms, ==, -(int64_t)h6);
+  CHECK_INT(o.hub_ms, ==, now - h6);
+  CHECK_INT(store_begin(s, NULL), ==, 0);
+  CHECK_INT(hlc_ms(store_tick(s)), >=, now - h6);
+  CHECK_INT(hlc_ms(store_tick(s)), <, now - h6 + 60000);
+  CHECK_INT(store_commit(s, NULL), ==, 0);
   store_close(s);
 }
 

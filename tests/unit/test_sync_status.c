@@ -57,6 +57,9 @@ TEST(json_has_every_field)
   st.wire_down = 200;
   st.json_up = 300;
   st.json_down = 400;
+  st.clock_known = true;
+  st.clock_offset_ms = -INT64_C(108000000); /* we run 30 h fast */
+  st.cycle_restamped = 5;
   snprintf(st.last_error, sizeof(st.last_error), "%s",
            "cannot reach http://127.0.0.1:1: \"refused\"\n");
 
@@ -86,12 +89,15 @@ TEST(json_has_every_field)
   CHECK_INT(num(j, "wire_down"), ==, 200);
   CHECK_INT(num(j, "json_up"), ==, 300);
   CHECK_INT(num(j, "json_down"), ==, 400);
+  CHECK(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "clock_known")));
+  CHECK_INT(num(j, "clock_offset_ms"), ==, -INT64_C(108000000));
+  CHECK_INT(num(j, "cycle_restamped"), ==, 5);
   v = cJSON_GetObjectItemCaseSensitive(j, "last_error");
   CHECK(cJSON_IsString(v));
   CHECK_STR(v->valuestring, st.last_error);
   /* Times print as integers, not 1.76e+12. */
   CHECK(strstr(text, "\"last_success_ms\":1764393600123") != NULL);
-  CHECK_INT(cJSON_GetArraySize(j), ==, 20);
+  CHECK_INT(cJSON_GetArraySize(j), ==, 23);
   cJSON_Delete(j);
   free(text);
 }

@@ -268,7 +268,7 @@ static void feed_of(struct mem *m, struct feed_seen *f)
 
 /* --- tests ------------------------------------------------------------- */
 
-TEST(forged_dot_refuses_the_whole_batch)
+TEST(forged_dot_is_refused_per_record)
 {
   struct mem m = {0};
   struct record r[3];
@@ -277,29 +277,29 @@ TEST(forged_dot_refuses_the_whole_batch)
   make(&r[0], "notes", "good", A, TS, "{\"t\":1}");
   make(&r[1], "notes", "forged", B, TS, "{\"t\":1}");
   make(&r[2], "notes", "late", A, TS, "{\"t\":1}");
-  /* A pushes a write of B the hub never saw: refused, nothing applied. */
+  /* A pushes a write of B the hub never saw: that record is refused, the
+   * others are stored. */
   b = batch_of(A, r, 3);
-  CHECK_INT(push1(&m, NULL, &b), ==, SB_EAUTH);
-  CHECK_INT(b.bad_record, ==, 1);
-  CHECK(strstr(b.err.msg, "records[1]") != NULL);
-  CHECK(strstr(b.err.msg, B) != NULL);
-  CHECK_INT(b.reply.n, ==, 0);
-  CHECK_INT(m.now.n, ==, 0);
-  CHECK_INT(m.now.last_seq, ==, 0);
-  CHECK_INT(m.commits, ==, 0);
+  CHECK_INT(push1(&m, NULL, &b), ==, 0);
+  CHECK_INT(b.reply.n, ==, 3);
+  CHECK(b.reply.res[0].ok && !b.reply.res[1].ok && b.reply.res[2].ok);
+  CHECK_STR(b.reply.res[1].code, "forged_dot");
+  CHECK(strstr(b.reply.res[1].message, "notes/forged") != NULL);
+  CHECK(strstr(b.reply.res[1].message, B) != NULL);
+  CHECK_INT(b.stats.refused_forged_dot, ==, 1);
+  CHECK_INT(b.stats.stored, ==, 2);
+  CHECK_INT(m.now.n, ==, 2);
 
   /* B itself may push it; then A's whole batch is fine. */
   push_reply_release(&b.reply);
   b = batch_of(B, &r[1], 1);
   CHECK_INT(push1(&m, NULL, &b), ==, 0);
-  CHECK_INT(b.bad_record, ==, -1);
+  CHECK(b.reply.res[0].ok);
   push_reply_release(&b.reply);
   b = batch_of(A, r, 3);
   CHECK_INT(push1(&m, NULL, &b), ==, 0);
-  CHECK_INT(b.bad_record, ==, -1);
   CHECK(b.reply.res[0].ok && b.reply.res[1].ok && b.reply.res[2].ok);
-  CHECK_INT(b.stats.stored, ==, 2);
-  CHECK_INT(b.stats.unchanged, ==, 1);
+  CHECK_INT(b.stats.unchanged, ==, 3);
   CHECK_INT(m.now.n, ==, 3);
 
   push_reply_release(&b.reply);
@@ -308,7 +308,7 @@ TEST(forged_dot_refuses_the_whole_batch)
   mem_free(&m);
 }
 
-TEST(forged_batch_in_a_group_spares_the_others)
+TEST(forged_record_in_a_group_spares_the_others)
 {
   struct mem m = {0};
   struct record r[3];
@@ -323,14 +323,12 @@ TEST(forged_batch_in_a_group_spares_the_others)
   CHECK_INT(hub_push_group(&mem_ops, &m, NULL, bp, 3), ==, 0);
   CHECK(!m.in_tx);
   CHECK_INT(b[0].rc, ==, 0);
-  CHECK_INT(b[1].rc, ==, SB_EAUTH);
-  CHECK_INT(b[1].bad_record, ==, 0);
-  CHECK_INT(b[1].reply.n, ==, 0);
+  CHECK_INT(b[1].rc, ==, 0);
+  CHECK_INT(b[1].reply.n, ==, 1);
+  CHECK(!b[1].reply.res[0].ok);
+  CHECK_STR(b[1].reply.res[0].code, "forged_dot");
   CHECK_INT(b[2].rc, ==, 0);
-  CHECK_INT(b[0].bad_record, ==, -1);
-  CHECK_INT(b[2].bad_record, ==, -1);
-  /* One commit for the group, the forged one taken out; seqs as if run in
-   * order without it. */
+  /* One commit for the group; seqs in order, none for the refused one. */
   CHECK_INT(m.commits, ==, 1);
   CHECK_INT(b[0].reply.res[0].seq, ==, 1);
   CHECK_INT(b[2].reply.res[0].seq, ==, 2);

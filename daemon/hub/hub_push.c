@@ -199,9 +199,9 @@ static bool eref_holds(const struct eref_list *l, const struct eref *x)
 
   for (k = eref_find(l, &x->e->dot);
        k < l->n && vv_dot_cmp(&l->v[k].e->dot, &x->e->dot) == 0; k++) {
-    if (x->field == NULL ? l->v[k].field == NULL
-                         : l->v[k].field != NULL &&
-                               strcmp(l->v[k].field, x->field) == 0)
+    if (x->field == NULL
+            ? l->v[k].field == NULL
+            : l->v[k].field != NULL && strcmp(l->v[k].field, x->field) == 0)
       return true;
   }
   return false;
@@ -317,8 +317,8 @@ static enum proto_err check_dropped(struct push_one *p,
     if (y->field == NULL)
       ok = o->any;
     else
-      ok = o->tomb || (o->vanished && o->any) ||
-           own_new_on(p, o, y->field) || normalised_away(p->rec, y->field);
+      ok = o->tomb || (o->vanished && o->any) || own_new_on(p, o, y->field) ||
+           normalised_away(p->rec, y->field);
     if (!ok) {
       what_entry(p, "it drops ", y,
                  " that the hub holds, without a write of its own that "
@@ -481,9 +481,10 @@ static int check_schema(const struct push_one *p, const struct record *cur,
 /* Refuses p's record with code and p->what; counts it. */
 static int refuse_what(struct push_one *p, enum proto_err code)
 {
-  uint64_t *n = code == PROTO_ERR_FORGED_DOT     ? &p->stats->refused_forged_dot
-                : code == PROTO_ERR_FORGED_ENTRY ? &p->stats->refused_forged_entry
-                                                 : &p->stats->refused_dot_reused;
+  uint64_t *n = code == PROTO_ERR_FORGED_DOT ? &p->stats->refused_forged_dot
+                : code == PROTO_ERR_FORGED_ENTRY
+                    ? &p->stats->refused_forged_entry
+                    : &p->stats->refused_dot_reused;
   refuse(p->res, code, "%s", p->what);
   (*n)++;
   return UPDATE_REFUSE;

@@ -363,14 +363,17 @@ static void log_forged(const struct hub_call *c)
         code != PROTO_ERR_DOT_REUSED)
       continue;
     if (n++ < FORGED_LOG_MAX)
-      log_msg(LOG_LEVEL_WARN, "push from device %s (replica %s): records[%zu] "
-              "refused, %s: %s", c->batch.device, c->batch.pusher, i,
-              rep->res[i].code, rep->res[i].message);
+      log_msg(LOG_LEVEL_WARN,
+              "push from device %s (replica %s): records[%zu] "
+              "refused, %s: %s",
+              c->batch.device, c->batch.pusher, i, rep->res[i].code,
+              rep->res[i].message);
   }
   if (n > FORGED_LOG_MAX)
-    log_msg(LOG_LEVEL_WARN, "push from device %s (replica %s): %zu more "
-            "records refused as forged", c->batch.device, c->batch.pusher,
-            n - FORGED_LOG_MAX);
+    log_msg(LOG_LEVEL_WARN,
+            "push from device %s (replica %s): %zu more "
+            "records refused as forged",
+            c->batch.device, c->batch.pusher, n - FORGED_LOG_MAX);
 }
 
 void hub_routes_push_reply(struct hub_call *c)

@@ -100,7 +100,8 @@ int hub_store_push(struct hub_store *hs, const char *pusher, uint64_t max_ts,
 /* One push request in a group (hub_store_push_group). */
 struct hub_push_batch {
   const char *pusher;        /* in */
-  char device[HUB_DEVICE_NAME_MAX + 1]; /* in: the pusher's name, for logs */
+  /* in: the pushing device's name, for the log ("" if unknown) */
+  char device[HUB_DEVICE_NAME_MAX + 1];
   uint64_t max_ts;           /* in */
   const struct record *recs; /* in */
   size_t n;                  /* in */

@@ -178,7 +178,7 @@ void mem_free(struct mem *m)
 
 /* A record written by replica at ts with the JSON object fields. */
 void make(struct record *r, const char *coll, const char *id,
-                 const char *replica, uint64_t ts, const char *fields)
+          const char *replica, uint64_t ts, const char *fields)
 {
   cJSON *j = cJSON_Parse(fields);
   CHECK(j != NULL);
@@ -188,7 +188,7 @@ void make(struct record *r, const char *coll, const char *id,
 }
 
 struct hub_push_batch batch_of(const char *pusher, struct record *recs,
-                                      size_t n)
+                               size_t n)
 {
   struct hub_push_batch b;
   memset(&b, 0, sizeof(b));
@@ -201,11 +201,9 @@ struct hub_push_batch batch_of(const char *pusher, struct record *recs,
 }
 
 /* Runs one batch alone through the policy; its rc. */
-int push1(struct mem *m, const struct schema *schema,
-                 struct hub_push_batch *b)
+int push1(struct mem *m, const struct schema *schema, struct hub_push_batch *b)
 {
   CHECK_INT(hub_push_group(&mem_ops, m, schema, &b, 1), ==, 0);
   CHECK(!m->in_tx);
   return b->rc;
 }
-

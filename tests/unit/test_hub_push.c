@@ -385,11 +385,12 @@ static const char *push_as(struct mem *m, const char *pusher, struct record *r)
     CHECK(strstr(b.reply.res[0].message, r->id) != NULL);
     CHECK_INT(b.stats.refused_forged_entry + b.stats.refused_dot_reused +
                   b.stats.refused_forged_dot,
-              ==, strcmp(code, "forged_entry") == 0 ||
-                          strcmp(code, "dot_reused") == 0 ||
-                          strcmp(code, "forged_dot") == 0
-                      ? 1
-                      : 0);
+              ==,
+              strcmp(code, "forged_entry") == 0 ||
+                      strcmp(code, "dot_reused") == 0 ||
+                      strcmp(code, "forged_dot") == 0
+                  ? 1
+                  : 0);
   }
   free(before);
   push_reply_release(&b.reply);
@@ -399,7 +400,8 @@ static const char *push_as(struct mem *m, const char *pusher, struct record *r)
 /* B's write of notes/b1 on the hub: kecamatan and name. */
 static void victim(struct mem *m, struct record *mine)
 {
-  make(mine, "notes", "b1", B, TS, "{\"kecamatan\":\"Pamulang\",\"name\":\"Sari\"}");
+  make(mine, "notes", "b1", B, TS,
+       "{\"kecamatan\":\"Pamulang\",\"name\":\"Sari\"}");
   CHECK_STR(push_as(m, B, mine), "");
 }
 

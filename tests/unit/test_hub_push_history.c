@@ -167,8 +167,9 @@ static void step(struct world *w)
   case 4:
   case 5: /* a pull: the newest state, or a stale one come late */
     if (w->nsnaps[k] > 0)
-      merge_text(rec, w->snaps[k][pick(w, 2) == 0 ? w->nsnaps[k] - 1
-                                                 : pick(w, (unsigned)w->nsnaps[k])]);
+      merge_text(
+          rec, w->snaps[k][pick(w, 2) == 0 ? w->nsnaps[k] - 1
+                                           : pick(w, (unsigned)w->nsnaps[k])]);
     break;
   case 6: /* another replica's state, as the hub accepted it */
     q = pick(w, NREP);

@@ -58,7 +58,7 @@ struct push_one {
   uint64_t newest;          /* the newest timestamp rec adds */
   bool was_conflicted;      /* the hub's state before */
   bool is_conflicted;       /* the state about to be saved */
-  char what[160];
+  char what[400]; /* names what a check found */
 };
 
 /* Marks res refused with code and a message naming the record. */

@@ -36,13 +36,17 @@
     "the request's header fields are too large")                               \
   X(NOT_IMPLEMENTED, "not_implemented", 501,                                   \
     "a transfer coding the hub does not support")                              \
-  X(FORGED_DOT, "forged_dot", 422,                                             \
-    "a push holds another replica's unseen history")                           \
   X(SLOW_DOWN, "slow_down", 429, "too many requests at work")                  \
   X(INTERNAL, "internal", 500, "a hub bug")                                    \
   X(UNAVAILABLE, "unavailable", 503,                                           \
     "the hub cannot serve now (busy, full, shutting down)")                    \
-  X(SCHEMA, "schema", 0, "a record's merged values break the hub's schema")    \
+  X(SCHEMA, "schema", 0, "a value a record's push writes breaks the schema")   \
+  X(FORGED_DOT, "forged_dot", 0,                                               \
+    "a pushed record holds another replica's history the hub never saw")       \
+  X(FORGED_ENTRY, "forged_entry", 0,                                           \
+    "a pushed record changes or drops an entry it did not replace itself")     \
+  X(DOT_REUSED, "dot_reused", 0,                                               \
+    "a pushed record holds a dot the hub has with another value or time")      \
   X(FUTURE_TIMESTAMP, "future_timestamp", 0,                                   \
     "a record's timestamp is too far ahead of the hub's clock")                \
   X(MERGE_FAILED, "merge_failed", 0,                                           \

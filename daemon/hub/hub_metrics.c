@@ -131,6 +131,9 @@ char *hub_metrics_render(const struct hub_metrics *m, size_t *len)
   refused(&b, PROTO_ERR_SCHEMA, m->refused_schema);
   refused(&b, PROTO_ERR_TOO_LARGE, m->refused_too_large);
   refused(&b, PROTO_ERR_FUTURE_TIMESTAMP, m->refused_future);
+  refused(&b, PROTO_ERR_FORGED_DOT, m->refused_forged_dot);
+  refused(&b, PROTO_ERR_FORGED_ENTRY, m->refused_forged_entry);
+  refused(&b, PROTO_ERR_DOT_REUSED, m->refused_dot_reused);
   counter(&b, "sambang_hub_conflicts_total",
           "Records that became conflicted (siblings or delete/edit) by a "
           "push.",

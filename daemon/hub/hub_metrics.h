@@ -30,6 +30,7 @@ struct hub_metrics {
   double latency_sum[HUB_ROUTE_COUNT_]; /* seconds */
   uint64_t records_stored, records_unchanged;
   uint64_t refused_schema, refused_too_large, refused_future;
+  uint64_t refused_forged_dot, refused_forged_entry, refused_dot_reused;
   uint64_t conflicts;
   uint64_t records_served;
   uint64_t longpolls_open;

@@ -2,25 +2,33 @@
  * hub_push.c - the hub's push policy, the same on every backend: it calls
  * only the storage primitives of struct hub_store_ops (hub_store.h).
  *
- * Each pushed record goes through update_apply (common/update.h), the
- * read-merge-write every writer shares, with these checks:
- *   before the merge (against the hub's state): a version-vector entry of
- *   a replica other than the pusher above the hub's is forged history and
- *   refuses the whole batch (SB_EAUTH, b->bad_record); an entry the hub
- *   has not seen with a timestamp above max_ts is refused
- *   ("future_timestamp"); a pushed state encoded over SB_RECORD_MAX is
- *   refused ("too_large");
- *   after the merge: a merged state over SB_RECORD_MAX is refused
- *   ("too_large"); for collections the hub's schema defines, the merged
- *   state is checked, not just the pushed one, because that is what the
- *   hub would store and serve. Every value the state holds, siblings
- *   included, must have its field's type (schema_check_write; enum values
- *   spelled exactly as the schema spells them), and unless the record is
- *   deleted its winner values must hold the required fields and consent
- *   (schema_check_record). Collections the schema leaves free-form are
- *   not checked.
- * A record the hub already holds unchanged keeps its seq, gets no new
- * one, and is not checked again (update_apply's echo rule).
+ * A push may add only the pusher's own writes, and the hub refuses a
+ * write only for what is wrong in the write itself, never for the state
+ * it merges into (daemon/hub/DESIGN.md, "Push"). Each pushed record (rec)
+ * goes through update_apply (common/update.h), the read-merge-write every
+ * writer shares; before the merge it is checked against the hub's state
+ * (cur), per record, in this order:
+ *   forged_dot: a version-vector entry of another replica above cur's;
+ *   dot_reused: a dot cur holds, pushed with another value or timestamp
+ *     (or as a delete where cur holds a write, or the reverse);
+ *   forged_entry: an entry cur holds that rec's vv covers but rec does not
+ *     hold (rec dropped it), where no new write of the pusher explains the
+ *     drop: a new entry of the pusher on that field, a new delete of the
+ *     pusher, or (a put after a delete) a new dot of the pusher that rec no
+ *     longer holds next to one it does; a dropped tombstone needs any new
+ *     entry of the pusher. "New" is a dot of the pusher above cur's vv.
+ *     Entries of other replicas that rec holds and cur does not are ones
+ *     cur superseded (its vv covers them): the merge drops them;
+ *   future_timestamp: a new entry stamped above max_ts;
+ *   too_large: the pushed state (and, after the merge, the merged one)
+ *     encoded over SB_RECORD_MAX;
+ *   schema: for collections the hub's schema defines, a value of a new
+ *     entry of the pusher that does not have its field's type
+ *     (schema_check_write; enum values spelled exactly as the schema
+ *     spells them). Record rules (required fields, consent) are the
+ *     writer's: a merged state that breaks one is stored as it is.
+ * A record the hub already holds unchanged keeps its seq and gets no new
+ * one (update_apply's echo rule).
  */
 #include "compat.h"
 
@@ -50,7 +58,7 @@ struct push_one {
   uint64_t newest;          /* the newest timestamp rec adds */
   bool was_conflicted;      /* the hub's state before */
   bool is_conflicted;       /* the state about to be saved */
-  char what[160];
+  char what[400]; /* names what a check found */
 };
 
 /* Marks res refused with code and a message naming the record. */
@@ -74,12 +82,11 @@ static void refuse(struct push_result *res, enum proto_err code,
 }
 
 /*
- * SB_EAUTH if rec holds history of a replica other than pusher that cur
- * (the hub's state) has not seen. Dots are covered by vv, so checking vv
- * covers them too.
+ * false, with p->what naming it, if rec holds history of a replica other
+ * than the pusher that cur (the hub's state) has not seen. Dots are
+ * covered by vv, so checking vv covers them too.
  */
-static int check_forged(const struct push_one *p, const struct record *cur,
-                        struct sb_err *err)
+static bool check_forged_vv(struct push_one *p, const struct record *cur)
 {
   const struct record *rec = p->rec;
   size_t k;
@@ -88,16 +95,262 @@ static int check_forged(const struct push_one *p, const struct record *cur,
     const struct vv_entry *v = &rec->vv.v[k];
     if (strcmp(v->replica, p->pusher) == 0)
       continue;
-    if (v->counter > vv_get(&cur->vv, v->replica))
-      return sb_err_set(err, SB_EAUTH,
-                        "push request: records[%zu]: %s/%s: version vector "
-                        "entry \"%s\":%" PRIu64 " was never seen by the hub "
-                        "(a device may only add history of its own replica, "
-                        "%s)",
-                        p->i, rec->collection, rec->id, v->replica, v->counter,
-                        p->pusher);
+    if (v->counter > vv_get(&cur->vv, v->replica)) {
+      snprintf(p->what, sizeof(p->what),
+               "version vector entry \"%s\":%" PRIu64 " was never seen by "
+               "the hub (a device may only add history of its own replica, "
+               "%s)",
+               v->replica, v->counter, p->pusher);
+      return false;
+    }
+  }
+  return true;
+}
+
+/*
+ * The merge's deterministic normalisation: true if the merge itself
+ * removes the values of field from a state like rec, so that a device's
+ * state may lack an entry of it that the hub holds: a personal field while
+ * no surviving consent value of rec is true (schema_normalise, the rule
+ * update_apply applies on every replica; common/DESIGN.md).
+ */
+static bool normalised_away(const struct push_one *p, const char *field)
+{
+  const struct schema_collection *c =
+      schema_collection(p->schema, p->rec->collection);
+  const struct schema_field *f = c != NULL ? schema_field(c, field) : NULL;
+
+  return f != NULL && f->personal && !schema_consented(c, p->rec);
+}
+
+/* One entry of a state for the entry checks: field NULL for a tombstone. */
+struct eref {
+  const char *field;
+  const struct entry *e;
+};
+
+struct eref_list {
+  struct eref *v;
+  size_t n, cap;
+};
+
+/* Orders by dot, then field (a tombstone first). */
+static int eref_cmp(const void *a, const void *b)
+{
+  const struct eref *x = a, *y = b;
+  int c = vv_dot_cmp(&x->e->dot, &y->e->dot);
+
+  if (c != 0)
+    return c;
+  if (x->field == NULL || y->field == NULL)
+    return (x->field != NULL) - (y->field != NULL);
+  return strcmp(x->field, y->field);
+}
+
+static int eref_add(const char *field, const struct entry *e, void *ctx)
+{
+  struct eref_list *l = ctx;
+
+  if (l->n == l->cap) {
+    size_t cap = l->cap == 0 ? 16 : l->cap * 2;
+    struct eref *v = realloc(l->v, cap * sizeof(*v));
+    if (v == NULL)
+      return SB_ENOMEM;
+    l->v = v;
+    l->cap = cap;
+  }
+  l->v[l->n].field = field;
+  l->v[l->n].e = e;
+  l->n++;
+  return 0;
+}
+
+/* Every entry of r, sorted by eref_cmp, into l (the caller frees l->v). */
+static int eref_index(const struct record *r, struct eref_list *l)
+{
+  int rc;
+
+  memset(l, 0, sizeof(*l));
+  rc = record_each_entry(r, eref_add, l);
+  if (rc == 0 && l->n > 1)
+    qsort(l->v, l->n, sizeof(*l->v), eref_cmp);
+  return rc;
+}
+
+/* The first index of l whose dot is not below d (l->n if none). */
+static size_t eref_find(const struct eref_list *l, const struct dot *d)
+{
+  size_t lo = 0, hi = l->n;
+
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (vv_dot_cmp(&l->v[mid].e->dot, d) < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+/* True if l holds an entry of x's field (or a tombstone) with x's dot. */
+static bool eref_holds(const struct eref_list *l, const struct eref *x)
+{
+  size_t k;
+
+  for (k = eref_find(l, &x->e->dot);
+       k < l->n && vv_dot_cmp(&l->v[k].e->dot, &x->e->dot) == 0; k++) {
+    if (x->field == NULL
+            ? l->v[k].field == NULL
+            : l->v[k].field != NULL && strcmp(l->v[k].field, x->field) == 0)
+      return true;
+  }
+  return false;
+}
+
+/* Names entry x ("field \"f\"", "the delete") and its dot in p->what. */
+static void what_entry(struct push_one *p, const char *pre,
+                       const struct eref *x, const char *post)
+{
+  if (x->field != NULL)
+    snprintf(p->what, sizeof(p->what),
+             "%sfield \"%s\" of dot [\"%s\",%" PRIu64 "]%s", pre, x->field,
+             x->e->dot.replica, x->e->dot.counter, post);
+  else
+    snprintf(p->what, sizeof(p->what),
+             "%sthe delete of dot [\"%s\",%" PRIu64 "]%s", pre,
+             x->e->dot.replica, x->e->dot.counter, post);
+}
+
+/* What rec holds of the pusher's new writes (dots above cur's vv). */
+struct own_new {
+  uint64_t base; /* cur's vv entry of the pusher */
+  bool any;      /* rec holds a new entry of the pusher */
+  bool tomb;     /* ...a new tombstone */
+  bool vanished; /* a new dot of the pusher of which rec holds nothing */
+};
+
+static bool own_new_dot(const struct push_one *p, const struct own_new *o,
+                        const struct dot *d)
+{
+  return d->counter > o->base && strcmp(d->replica, p->pusher) == 0;
+}
+
+/* True if rec holds a new entry of the pusher on field. */
+static bool own_new_on(const struct push_one *p, const struct own_new *o,
+                       const char *field)
+{
+  const struct field *f = record_field(p->rec, field);
+  size_t k;
+
+  for (k = 0; f != NULL && k < record_field_nentries(f); k++)
+    if (own_new_dot(p, o, &record_field_entry(f, k)->dot))
+      return true;
+  return false;
+}
+
+/*
+ * The entries rec carries, against cur's (rl and cl: their indexes):
+ * PROTO_ERR_DOT_REUSED if a dot cur holds comes with another value,
+ * timestamp or kind, or one new dot of the pusher with two timestamps;
+ * fills *o. 0 if fine.
+ */
+static enum proto_err check_carried(struct push_one *p,
+                                    const struct eref_list *rl,
+                                    const struct eref_list *cl,
+                                    struct own_new *o)
+{
+  uint64_t held = 0, top = vv_get(&p->rec->vv, p->pusher);
+  size_t i, k;
+
+  for (i = 0; i < rl->n; i++) {
+    const struct eref *x = &rl->v[i];
+    if (own_new_dot(p, o, &x->e->dot)) {
+      const struct eref *prev = i > 0 ? &rl->v[i - 1] : NULL;
+      o->any = true;
+      o->tomb = o->tomb || x->field == NULL;
+      if (prev == NULL || vv_dot_cmp(&prev->e->dot, &x->e->dot) != 0) {
+        held++;
+      } else if (prev->e->ts != x->e->ts ||
+                 (prev->field == NULL) != (x->field == NULL)) {
+        what_entry(p, "", x,
+                   " differs from the rest of its write (one write, one "
+                   "timestamp)");
+        return PROTO_ERR_DOT_REUSED;
+      }
+      continue;
+    }
+    for (k = eref_find(cl, &x->e->dot);
+         k < cl->n && vv_dot_cmp(&cl->v[k].e->dot, &x->e->dot) == 0; k++) {
+      const struct eref *y = &cl->v[k];
+      bool same_field = x->field != NULL && y->field != NULL &&
+                        strcmp(x->field, y->field) == 0;
+      if (y->e->ts != x->e->ts || (y->field == NULL) != (x->field == NULL) ||
+          (same_field && strcmp(x->e->value, y->e->value) != 0)) {
+        what_entry(p, "", x,
+                   " is held by the hub with another value or timestamp "
+                   "(a dot names one write, it cannot be reused)");
+        return PROTO_ERR_DOT_REUSED;
+      }
+    }
+  }
+  o->vanished = top > o->base && top - o->base > held;
+  return 0;
+}
+
+/*
+ * The entries cur holds that rec dropped (rec's vv covers the dot, rec
+ * does not hold the entry): PROTO_ERR_FORGED_ENTRY unless a new write of
+ * the pusher explains the drop (see the top comment). 0 if fine.
+ */
+static enum proto_err check_dropped(struct push_one *p,
+                                    const struct eref_list *rl,
+                                    const struct eref_list *cl,
+                                    const struct own_new *o)
+{
+  size_t k;
+
+  for (k = 0; k < cl->n; k++) {
+    const struct eref *y = &cl->v[k];
+    bool ok;
+    if (!vv_covers(&p->rec->vv, &y->e->dot) || eref_holds(rl, y))
+      continue;
+    if (y->field == NULL)
+      ok = o->any;
+    else
+      ok = o->tomb || (o->vanished && o->any) || own_new_on(p, o, y->field) ||
+           normalised_away(p, y->field);
+    if (!ok) {
+      what_entry(p, "it drops ", y,
+                 " that the hub holds, without a write of its own that "
+                 "replaced it (a device may only add its own writes)");
+      return PROTO_ERR_FORGED_ENTRY;
+    }
   }
   return 0;
+}
+
+/*
+ * The entry-level checks of rec against cur: 0 (fine), a PROTO_ERR code
+ * with p->what naming the entry, or a negative SB_E code.
+ */
+static int check_entries(struct push_one *p, const struct record *cur)
+{
+  struct eref_list rl, cl;
+  struct own_new o = {vv_get(&cur->vv, p->pusher), false, false, false};
+  int rc;
+
+  rc = eref_index(p->rec, &rl);
+  if (rc == 0)
+    rc = eref_index(cur, &cl);
+  else
+    memset(&cl, 0, sizeof(cl));
+  if (rc == 0)
+    rc = (int)check_carried(p, &rl, &cl, &o);
+  if (rc == 0)
+    rc = (int)check_dropped(p, &rl, &cl, &o);
+  free(rl.v);
+  free(cl.v);
+  return rc;
 }
 
 /* each_entry's step of check_future: the entries cur has not seen. */
@@ -199,52 +452,79 @@ static int check_value(const struct schema_collection *c, const char *name,
 }
 
 struct value_walk {
+  const struct push_one *p;
   const struct schema_collection *c;
+  struct own_new o;
   struct sb_err *err;
 };
 
 static int value_entry(const char *field, const struct entry *e, void *ctx)
 {
   struct value_walk *w = ctx;
-  if (field == NULL)
+  if (field == NULL || !own_new_dot(w->p, &w->o, &e->dot))
     return 0;
   return check_value(w->c, field, e->value, w->err);
 }
 
-/* Checks the merged state r against c (see the top comment). */
-static int check_schema(const struct schema_collection *c,
-                        const struct record *r, struct sb_err *err)
+/*
+ * Checks the values of the pusher's new entries in rec against c, the
+ * write's own content: not the merged state's record rules.
+ */
+static int check_schema(const struct push_one *p, const struct record *cur,
+                        const struct schema_collection *c, struct sb_err *err)
 {
-  struct value_walk w = {c, err};
-  cJSON *values;
-  int rc;
+  struct value_walk w = {p, c, {vv_get(&cur->vv, p->pusher), 0, 0, 0}, err};
 
-  rc = record_each_entry(r, value_entry, &w);
-  if (rc != 0)
-    return rc;
-  if (record_deleted(r))
-    return 0;
-  values = record_values(r);
-  if (values == NULL)
-    return sb_err_set(err, SB_ENOMEM, NULL);
-  rc = schema_check_record(c, values, err);
-  cJSON_Delete(values);
-  return rc;
+  return record_each_entry(p->rec, value_entry, &w);
 }
 
-/* update_apply's hook before the merge: forged, future, pushed size. */
+/* Refuses p's record with code and p->what; counts it. */
+static int refuse_what(struct push_one *p, enum proto_err code)
+{
+  uint64_t *n = code == PROTO_ERR_FORGED_DOT ? &p->stats->refused_forged_dot
+                : code == PROTO_ERR_FORGED_ENTRY
+                    ? &p->stats->refused_forged_entry
+                    : &p->stats->refused_dot_reused;
+  refuse(p->res, code, "%s", p->what);
+  (*n)++;
+  return UPDATE_REFUSE;
+}
+
+/* The pushed state's size, if over SB_RECORD_MAX (else 0); SIZE_MAX on
+ * ENOMEM. */
+static size_t pushed_too_large(const struct record *rec)
+{
+  char *text;
+  size_t len;
+
+  if (encoded_bound(rec) <= SB_RECORD_MAX) /* rare: measure exactly */
+    return 0;
+  text = record_encode(rec);
+  if (text == NULL)
+    return SIZE_MAX;
+  len = strlen(text);
+  free(text);
+  return len > SB_RECORD_MAX ? len : 0;
+}
+
+/* update_apply's hook before the merge: every check of the write itself. */
 static int push_before(void *ctx, const struct record *cur, bool exists,
                        struct sb_err *err)
 {
   struct push_one *p = ctx;
-  char *text;
+  const struct schema_collection *c;
+  struct sb_err why = {0};
   size_t len;
   int rc;
 
   (void)exists;
-  rc = check_forged(p, cur, err);
-  if (rc != 0)
-    return rc;
+  if (!check_forged_vv(p, cur))
+    return refuse_what(p, PROTO_ERR_FORGED_DOT);
+  rc = check_entries(p, cur);
+  if (rc < 0)
+    return sb_err_set(err, rc, NULL);
+  if (rc > 0)
+    return refuse_what(p, (enum proto_err)rc);
   if (!check_future(p, cur)) {
     refuse(p->res, PROTO_ERR_FUTURE_TIMESTAMP,
            "%s, more than the allowed margin ahead of the hub's clock "
@@ -253,33 +533,38 @@ static int push_before(void *ctx, const struct record *cur, bool exists,
     p->stats->refused_future++;
     return UPDATE_REFUSE;
   }
-  if (encoded_bound(p->rec) > SB_RECORD_MAX) { /* rare: measure exactly */
-    text = record_encode(p->rec);
-    if (text == NULL)
-      return sb_err_set(err, SB_ENOMEM, NULL);
-    len = strlen(text);
-    free(text);
-    if (len > SB_RECORD_MAX) {
-      refuse(p->res, PROTO_ERR_TOO_LARGE,
-             "the record is too large (%zu bytes, at most %d)", len,
-             SB_RECORD_MAX);
-      p->stats->refused_too_large++;
-      return UPDATE_REFUSE;
-    }
+  len = pushed_too_large(p->rec);
+  if (len == SIZE_MAX)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  if (len > 0) {
+    refuse(p->res, PROTO_ERR_TOO_LARGE,
+           "the record is too large (%zu bytes, at most %d)", len,
+           SB_RECORD_MAX);
+    p->stats->refused_too_large++;
+    return UPDATE_REFUSE;
   }
+  c = schema_collection(p->schema, p->rec->collection);
+  rc = c != NULL ? check_schema(p, cur, c, &why) : 0;
+  if (rc == SB_ESCHEMA || rc == SB_EINVAL) {
+    refuse(p->res, PROTO_ERR_SCHEMA, "%s", why.msg);
+    p->stats->refused_schema++;
+    return UPDATE_REFUSE;
+  }
+  if (rc != 0)
+    return sb_err_set(err, rc, "checking %s/%s: %s", p->rec->collection,
+                      p->rec->id, why.msg);
   p->was_conflicted = record_conflicted(cur);
   return 0;
 }
 
-/* update_apply's hook after the merge: merged size, schema. */
+/* update_apply's hook after the merge: the merged size only (the merged
+ * state's record rules are not the push's to enforce). */
 static int push_after(void *ctx, const struct record *next, size_t len,
                       struct sb_err *err)
 {
   struct push_one *p = ctx;
-  const struct schema_collection *c;
-  struct sb_err why = {0};
-  int rc;
 
+  (void)err;
   p->is_conflicted = record_conflicted(next);
   if (len > SB_RECORD_MAX) {
     refuse(p->res, PROTO_ERR_TOO_LARGE,
@@ -288,18 +573,6 @@ static int push_after(void *ctx, const struct record *next, size_t len,
     p->stats->refused_too_large++;
     return UPDATE_REFUSE;
   }
-  c = schema_collection(p->schema, next->collection);
-  if (c == NULL)
-    return 0;
-  rc = check_schema(c, next, &why);
-  if (rc == SB_ESCHEMA || rc == SB_EINVAL) {
-    refuse(p->res, PROTO_ERR_SCHEMA, "%s", why.msg);
-    p->stats->refused_schema++;
-    return UPDATE_REFUSE;
-  }
-  if (rc != 0)
-    return sb_err_set(err, rc, "checking %s/%s: %s", next->collection, next->id,
-                      why.msg);
   return 0;
 }
 
@@ -369,7 +642,6 @@ static int push_batch(const struct push_env *env, struct hub_push_batch *b)
 
   memset(&b->stats, 0, sizeof(b->stats));
   b->reply.n = 0;
-  b->bad_record = -1;
   if (b->n == 0)
     return 0;
   if (b->reply.res == NULL) {
@@ -396,8 +668,6 @@ static int push_batch(const struct push_env *env, struct hub_push_batch *b)
     p.res = res;
     p.stats = &b->stats;
     rc = push_record(&p, &b->err);
-    if (rc == SB_EAUTH)
-      b->bad_record = (long)i;
     if (rc != 0)
       return rc;
   }
@@ -405,7 +675,7 @@ static int push_batch(const struct push_env *env, struct hub_push_batch *b)
   return 0;
 }
 
-/* Undoes what the failed attempt left in b (bad_record stays). */
+/* Undoes what the failed attempt left in b. */
 static void batch_reset(struct hub_push_batch *b)
 {
   b->reply.n = 0;
@@ -434,51 +704,30 @@ static int push_alone(const struct push_env *env, struct hub_push_batch *b)
 }
 
 /*
- * All live batches of b in one transaction; 0, or the failure that stops
- * the group (then nothing is committed). A forged batch (SB_EAUTH) is
- * taken out and the others are run again from the start, since a backend
- * need not have savepoints to undo one batch.
+ * All batches of b in one transaction; 0, or the failure that stops the
+ * group (then nothing is committed).
  */
 static int push_together(const struct push_env *env,
                          struct hub_push_batch *const *b, size_t nb,
                          struct sb_err *err)
 {
   uint64_t last = 0;
-  size_t i, live;
+  size_t i;
   int rc;
 
-  for (;;) {
-    live = 0;
-    rc = env->ops->begin(env->be, err);
-    for (i = 0; rc == 0 && i < nb; i++) {
-      if (b[i]->rc != 0)
-        continue;
-      rc = push_batch(env, b[i]);
-      if (rc == SB_EAUTH) {
-        b[i]->rc = rc;
-        batch_reset(b[i]);
-        break;
-      }
-      live++;
-    }
-    if (rc != SB_EAUTH)
-      break;
-    env->ops->rollback(env->be);
-    for (i = 0; i < nb; i++)
-      if (b[i]->rc == 0)
-        batch_reset(b[i]);
-  }
+  rc = env->ops->begin(env->be, err);
+  for (i = 0; rc == 0 && i < nb; i++)
+    rc = push_batch(env, b[i]);
   if (rc == 0)
     rc = env->ops->last_seq(env->be, &last, err);
-  if (rc == 0 && live > 0)
+  if (rc == 0 && nb > 0)
     rc = env->ops->commit(env->be, err);
   else
     env->ops->rollback(env->be);
   if (rc != 0)
     return rc;
   for (i = 0; i < nb; i++)
-    if (b[i]->rc == 0)
-      b[i]->reply.last_seq = last;
+    b[i]->reply.last_seq = last;
   return 0;
 }
 
@@ -492,7 +741,6 @@ int hub_push_group(const struct hub_store_ops *ops, void *be,
 
   for (i = 0; i < nb; i++) {
     b[i]->rc = 0;
-    b[i]->bad_record = -1;
     memset(&b[i]->err, 0, sizeof(b[i]->err));
     batch_reset(b[i]);
   }
@@ -502,8 +750,6 @@ int hub_push_group(const struct hub_store_ops *ops, void *be,
    * gets its own outcome. */
   ops->rollback(be);
   for (i = 0; i < nb; i++) {
-    if (b[i]->rc != 0)
-      continue;
     batch_reset(b[i]);
     memset(&b[i]->err, 0, sizeof(b[i]->err));
     b[i]->rc = push_alone(&env, b[i]);

@@ -177,7 +177,9 @@ static bool authenticate(struct hub_call *c)
     return false;
   }
   switch (outcome) {
-  case AUTH_OK:
+  case AUTH_OK: /* message is the device's name */
+    snprintf(c->batch.device, sizeof(c->batch.device), "%.*s",
+             (int)sizeof(c->batch.device) - 1, message);
     return true;
   case AUTH_UNAUTHORIZED:
     hub_routes_reply_error(&c->out, PROTO_ERR_UNAUTHORIZED, "%s", message);
@@ -343,17 +345,47 @@ void hub_routes_push(struct hub_call *c)
   c->to_store = true;
 }
 
+/* At most this many log lines per push for its forged records. */
+#define FORGED_LOG_MAX 5
+
+/* Logs the records of c's push refused as forged, with the device's name:
+ * someone holding that device's token tried to write as another. */
+static void log_forged(const struct hub_call *c)
+{
+  const struct push_reply *rep = &c->batch.reply;
+  size_t i, n = 0;
+
+  for (i = 0; i < rep->n; i++) {
+    enum proto_err code;
+    if (rep->res[i].ok)
+      continue;
+    code = proto_err_parse(rep->res[i].code);
+    if (code != PROTO_ERR_FORGED_DOT && code != PROTO_ERR_FORGED_ENTRY &&
+        code != PROTO_ERR_DOT_REUSED)
+      continue;
+    if (n++ < FORGED_LOG_MAX)
+      log_msg(LOG_LEVEL_WARN,
+              "push from device %s (replica %s): records[%zu] "
+              "refused, %s: %s",
+              c->batch.device, c->batch.pusher, i, rep->res[i].code,
+              rep->res[i].message);
+  }
+  if (n > FORGED_LOG_MAX)
+    log_msg(LOG_LEVEL_WARN,
+            "push from device %s (replica %s): %zu more "
+            "records refused as forged",
+            c->batch.device, c->batch.pusher, n - FORGED_LOG_MAX);
+}
+
 void hub_routes_push_reply(struct hub_call *c)
 {
   int rc = c->batch.rc;
 
   push_req_release(&c->push);
-  if (rc == SB_EAUTH) {
-    hub_routes_reply_record_error(&c->out, PROTO_ERR_FORGED_DOT,
-                                  c->batch.bad_record, "%s", c->batch.err.msg);
-  } else if (rc != 0) {
+  if (rc != 0) {
     reply_store_error(&c->out, rc, &c->batch.err);
   } else {
+    log_forged(c);
     c->stats = c->batch.stats;
     hub_routes_reply_json(&c->out, push_reply_encode(&c->batch.reply),
                           c->gzip_ok);

@@ -281,6 +281,9 @@ static void on_work_done(uv_work_t *w, int status)
     h->m.refused_schema += c->stats.refused_schema;
     h->m.refused_too_large += c->stats.refused_too_large;
     h->m.refused_future += c->stats.refused_future;
+    h->m.refused_forged_dot += c->stats.refused_forged_dot;
+    h->m.refused_forged_entry += c->stats.refused_forged_entry;
+    h->m.refused_dot_reused += c->stats.refused_dot_reused;
   }
   if (c->wait_for_change) {
     c->wait_for_change = false;

@@ -75,20 +75,25 @@ struct hub_push_stats {
   uint64_t unchanged; /* records the hub already held (no new seq) */
   uint64_t conflicts; /* records that became conflicted */
   uint64_t refused_schema, refused_too_large, refused_future;
+  uint64_t refused_forged_dot;   /* vv entry of another replica, unseen */
+  uint64_t refused_forged_entry; /* another's entry changed or dropped */
+  uint64_t refused_dot_reused;   /* a held dot with another value or ts */
 };
 
 /*
  * Merges a batch pushed by replica `pusher` in one transaction, in request
  * order, and fills reply (released first) with one result per record and
- * the newest seq. Per record: a timestamp above max_ts refuses it
- * ("future_timestamp"), a state or merged state encoded over SB_RECORD_MAX
- * ("too_large"), merged values that break the hub's schema ("schema");
- * the others are merged and stored (a record the hub already holds
- * unchanged keeps its seq). A version-vector entry of a replica other than
- * pusher above the hub's (forged history) refuses the whole batch with
- * SB_EAUTH, naming the record, and nothing is applied. Store failures
- * (SB_EBUSY, SB_EFULL, ...) apply nothing either. The rules are
- * hub_push.c's, the same on every backend.
+ * the newest seq. Per record (daemon/hub/DESIGN.md, "Push"): history of
+ * another replica the hub never saw refuses it ("forged_dot"); an entry of
+ * the hub's changed, or dropped without a write of the pusher's that
+ * replaced it ("forged_entry"); a dot the hub holds pushed with another
+ * value or timestamp ("dot_reused"); a timestamp above max_ts
+ * ("future_timestamp"); a state or merged state encoded over
+ * SB_RECORD_MAX ("too_large"); a value the pusher writes that breaks the
+ * hub's schema for the field ("schema"). The others are merged and stored
+ * (a record the hub already holds unchanged keeps its seq). Store failures
+ * (SB_EBUSY, SB_EFULL, ...) apply nothing. The rules are hub_push.c's, the
+ * same on every backend.
  */
 int hub_store_push(struct hub_store *hs, const char *pusher, uint64_t max_ts,
                    const struct record *recs, size_t n,
@@ -98,6 +103,8 @@ int hub_store_push(struct hub_store *hs, const char *pusher, uint64_t max_ts,
 /* One push request in a group (hub_store_push_group). */
 struct hub_push_batch {
   const char *pusher;        /* in */
+  /* in: the pushing device's name, for the log ("" if unknown) */
+  char device[HUB_DEVICE_NAME_MAX + 1];
   uint64_t max_ts;           /* in */
   const struct record *recs; /* in */
   size_t n;                  /* in */
@@ -105,17 +112,14 @@ struct hub_push_batch {
   struct hub_push_stats stats;
   int rc; /* out: as hub_store_push's return */
   struct sb_err err;
-  /* out: index of the record that refused the whole batch (forged), or -1 */
-  long bad_record;
 };
 
 /*
  * hub_store_push for several requests at once, committed together (one
  * transaction, one sync to disk) where possible: each batch gets the
  * outcome hub_store_push would have given it run alone after the batches
- * before it (a forged batch is refused and applies nothing; the others
- * still commit). If the group cannot commit as one, every batch is run in
- * its own transaction. Returns 0; the outcomes are in b[i].rc.
+ * before it. If the group cannot commit as one, every batch is run in its
+ * own transaction. Returns 0; the outcomes are in b[i].rc.
  */
 int hub_store_push_group(struct hub_store *hs, struct hub_push_batch *const *b,
                          size_t nb);

@@ -140,7 +140,8 @@ static int reject_single(struct sync *s, const struct http_reply *r,
 
 /* True if a whole-batch refusal is for a record of it (PROTOCOL.md): the
  * envelope's "record" names one, or the batch is too large (413, whoever
- * said it) or forged (a hub that predates "record"). */
+ * said it), or forged history refused whole by an older hub (today's
+ * refuses forged_dot per record, in a result). */
 static bool record_refusal(const struct http_reply *r)
 {
   struct proto_error e;
@@ -163,8 +164,8 @@ static void push_done(const struct http_reply *r, void *ctx)
   int rc;
 
   sync_count_bytes(s, r);
-  /* A batch refused whole for a record in it (too large, a malformed or
-   * forged state) is split until the one record at fault is found; that
+  /* A batch refused whole for a record in it (too large, a malformed
+   * state) is split until the one record at fault is found; that
    * one is kept as rejected. Other refusals fail the attempt. */
   if (record_refusal(r)) {
     if (s->nkeys > 1) {

@@ -17,13 +17,14 @@ sync_unsynced() {
 expect_hub_ok init
 start_hub
 # d1's own schema knows no collections (everything free-form), so it can
-# write a beneficiary the hub's schema refuses (no consent).
+# write a beneficiary the hub's schema refuses: a kecamatan outside the
+# enum (the hub checks each value a push writes, not record rules).
 token=$("$HUB" device add d1)
 echo '{"version":1,"collections":{}}' >"$WORK/lax.json"
 dev d1 init --schema "$WORK/lax.json" --server "$URL" --token "$token" \
   >/dev/null || fail "init failed"
 dev d1 put notes ok1 '{"text":"fine"}' >/dev/null
-dev d1 put beneficiary bad1 '{"name":"No Consent"}' >/dev/null ||
+dev d1 put beneficiary bad1 '{"kecamatan":"Atlantis"}' >/dev/null ||
   fail "cannot write the record the hub will refuse"
 dev d1 put notes ok2 '{"text":"also fine"}' >/dev/null
 

@@ -1,246 +1,10 @@
 /*
  * test_hub_push.c - the hub's push policy (hub_push.c) on a second,
- * in-memory implementation of the store's method table written here
- * (plain arrays, no SQLite): proof that the policy needs nothing but the
+ * in-memory implementation of the store's method table (hub_mem.c, plain
+ * arrays, no SQLite): proof that the policy needs nothing but the
  * primitives of struct hub_store_ops.
  */
-#include "check.h"
-
-#include "hub_push.h"
-#include "hub_store.h"
-#include "json.h"
-#include "schema.h"
-
-#define A "00000000000000aa"
-#define B "00000000000000bb"
-#define TS 1714550400000000ull
-#define MAX_TS (TS * 2)
-
-/* --- the in-memory backend ------------------------------------------- */
-
-struct mem_row {
-  char *collection, *id, *text;
-  uint64_t seq;
-};
-
-struct mem_rows {
-  struct mem_row *r;
-  size_t n;
-  uint64_t last_seq;
-};
-
-struct mem {
-  struct mem_rows now, saved; /* saved: the state at begin */
-  bool in_tx;
-  unsigned begins, commits, rollbacks;
-  int fail_commits; /* commits still to fail with SB_EBUSY */
-  uint64_t newest;  /* the greatest newest_ts saved */
-};
-
-static char *dup(const char *s)
-{
-  char *d = strdup(s);
-  CHECK(d != NULL);
-  return d;
-}
-
-static void rows_free(struct mem_rows *m)
-{
-  for (size_t i = 0; i < m->n; i++) {
-    free(m->r[i].collection);
-    free(m->r[i].id);
-    free(m->r[i].text);
-  }
-  free(m->r);
-  memset(m, 0, sizeof(*m));
-}
-
-static void rows_copy(struct mem_rows *to, const struct mem_rows *from)
-{
-  rows_free(to);
-  to->r = calloc(from->n + 1, sizeof(*to->r));
-  CHECK(to->r != NULL);
-  for (size_t i = 0; i < from->n; i++) {
-    to->r[i].collection = dup(from->r[i].collection);
-    to->r[i].id = dup(from->r[i].id);
-    to->r[i].text = dup(from->r[i].text);
-    to->r[i].seq = from->r[i].seq;
-  }
-  to->n = from->n;
-  to->last_seq = from->last_seq;
-}
-
-static struct mem_row *mem_find(struct mem *m, const char *c, const char *id)
-{
-  for (size_t i = 0; i < m->now.n; i++)
-    if (strcmp(m->now.r[i].collection, c) == 0 &&
-        strcmp(m->now.r[i].id, id) == 0)
-      return &m->now.r[i];
-  return NULL;
-}
-
-static int mem_begin(void *be, struct sb_err *err)
-{
-  struct mem *m = be;
-  (void)err;
-  CHECK(!m->in_tx);
-  rows_copy(&m->saved, &m->now);
-  m->in_tx = true;
-  m->begins++;
-  return 0;
-}
-
-static void mem_rollback(void *be)
-{
-  struct mem *m = be;
-  if (!m->in_tx)
-    return;
-  rows_free(&m->now);
-  m->now = m->saved;
-  memset(&m->saved, 0, sizeof(m->saved));
-  m->in_tx = false;
-  m->rollbacks++;
-}
-
-static int mem_commit(void *be, struct sb_err *err)
-{
-  struct mem *m = be;
-  CHECK(m->in_tx);
-  if (m->fail_commits > 0) {
-    m->fail_commits--;
-    mem_rollback(m);
-    return sb_err_set(err, SB_EBUSY, "commit refused by the test");
-  }
-  rows_free(&m->saved);
-  m->in_tx = false;
-  m->commits++;
-  return 0;
-}
-
-static int mem_load(void *be, const char *collection, const char *id,
-                    char **text, size_t *len, uint64_t *seq, struct sb_err *err)
-{
-  struct mem_row *r = mem_find(be, collection, id);
-  *text = NULL;
-  if (r == NULL)
-    return sb_err_set(err, SB_ENOTFOUND, "%s/%s not found", collection, id);
-  *text = dup(r->text);
-  *len = strlen(r->text);
-  *seq = r->seq;
-  return 0;
-}
-
-static int mem_save(void *be, const struct record *rec, const char *text,
-                    size_t len, uint64_t newest_ts, uint64_t *seq,
-                    struct sb_err *err)
-{
-  struct mem *m = be;
-  struct mem_row *r = mem_find(m, rec->collection, rec->id);
-
-  (void)err;
-  CHECK(m->in_tx);
-  CHECK(strlen(text) == len);
-  if (r == NULL) {
-    struct mem_row *grown =
-        realloc(m->now.r, (m->now.n + 1) * sizeof(*m->now.r));
-    CHECK(grown != NULL);
-    m->now.r = grown;
-    r = &m->now.r[m->now.n++];
-    r->collection = dup(rec->collection);
-    r->id = dup(rec->id);
-    r->text = NULL;
-  }
-  free(r->text);
-  r->text = dup(text);
-  r->seq = ++m->now.last_seq;
-  *seq = r->seq;
-  if (newest_ts > m->newest)
-    m->newest = newest_ts;
-  return 0;
-}
-
-static int mem_last_seq(void *be, uint64_t *seq, struct sb_err *err)
-{
-  struct mem *m = be;
-  (void)err;
-  *seq = m->now.last_seq;
-  return 0;
-}
-
-/* The feed: every row once, at its latest seq, in seq order. */
-static int mem_feed(void *be, uint64_t since, unsigned limit, store_text_fn fn,
-                    void *ctx, struct sb_err *err)
-{
-  struct mem *m = be;
-  (void)err;
-  for (uint64_t q = since + 1; q <= m->now.last_seq && limit > 0; q++) {
-    for (size_t i = 0; i < m->now.n; i++) {
-      const struct mem_row *r = &m->now.r[i];
-      if (r->seq != q)
-        continue;
-      int rc = fn(r->collection, r->id, r->seq, r->text, strlen(r->text), ctx);
-      if (rc != 0)
-        return rc;
-      limit--;
-    }
-  }
-  return 0;
-}
-
-/* Only what the push policy may use: the rest stays NULL, so a call of
- * anything else crashes the test. */
-static const struct hub_store_ops mem_ops = {
-    .name = "memory",
-    .begin = mem_begin,
-    .commit = mem_commit,
-    .rollback = mem_rollback,
-    .load = mem_load,
-    .save = mem_save,
-    .feed = mem_feed,
-    .last_seq = mem_last_seq,
-};
-
-static void mem_free(struct mem *m)
-{
-  CHECK(!m->in_tx);
-  rows_free(&m->now);
-  rows_free(&m->saved);
-}
-
-/* --- helpers ----------------------------------------------------------- */
-
-/* A record written by replica at ts with the JSON object fields. */
-static void make(struct record *r, const char *coll, const char *id,
-                 const char *replica, uint64_t ts, const char *fields)
-{
-  cJSON *j = cJSON_Parse(fields);
-  CHECK(j != NULL);
-  record_init(r, coll, id);
-  CHECK_INT(record_put(r, replica, ts, j, NULL), ==, 0);
-  cJSON_Delete(j);
-}
-
-static struct hub_push_batch batch_of(const char *pusher, struct record *recs,
-                                      size_t n)
-{
-  struct hub_push_batch b;
-  memset(&b, 0, sizeof(b));
-  b.pusher = pusher;
-  b.max_ts = MAX_TS;
-  b.recs = recs;
-  b.n = n;
-  push_reply_init(&b.reply);
-  return b;
-}
-
-/* Runs one batch alone through the policy; its rc. */
-static int push1(struct mem *m, const struct schema *schema,
-                 struct hub_push_batch *b)
-{
-  CHECK_INT(hub_push_group(&mem_ops, m, schema, &b, 1), ==, 0);
-  CHECK(!m->in_tx);
-  return b->rc;
-}
+#include "hub_mem.h"
 
 struct feed_seen {
   char keys[16][64];
@@ -268,7 +32,7 @@ static void feed_of(struct mem *m, struct feed_seen *f)
 
 /* --- tests ------------------------------------------------------------- */
 
-TEST(forged_dot_refuses_the_whole_batch)
+TEST(forged_dot_is_refused_per_record)
 {
   struct mem m = {0};
   struct record r[3];
@@ -277,29 +41,29 @@ TEST(forged_dot_refuses_the_whole_batch)
   make(&r[0], "notes", "good", A, TS, "{\"t\":1}");
   make(&r[1], "notes", "forged", B, TS, "{\"t\":1}");
   make(&r[2], "notes", "late", A, TS, "{\"t\":1}");
-  /* A pushes a write of B the hub never saw: refused, nothing applied. */
+  /* A pushes a write of B the hub never saw: that record is refused, the
+   * others are stored. */
   b = batch_of(A, r, 3);
-  CHECK_INT(push1(&m, NULL, &b), ==, SB_EAUTH);
-  CHECK_INT(b.bad_record, ==, 1);
-  CHECK(strstr(b.err.msg, "records[1]") != NULL);
-  CHECK(strstr(b.err.msg, B) != NULL);
-  CHECK_INT(b.reply.n, ==, 0);
-  CHECK_INT(m.now.n, ==, 0);
-  CHECK_INT(m.now.last_seq, ==, 0);
-  CHECK_INT(m.commits, ==, 0);
+  CHECK_INT(push1(&m, NULL, &b), ==, 0);
+  CHECK_INT(b.reply.n, ==, 3);
+  CHECK(b.reply.res[0].ok && !b.reply.res[1].ok && b.reply.res[2].ok);
+  CHECK_STR(b.reply.res[1].code, "forged_dot");
+  CHECK(strstr(b.reply.res[1].message, "notes/forged") != NULL);
+  CHECK(strstr(b.reply.res[1].message, B) != NULL);
+  CHECK_INT(b.stats.refused_forged_dot, ==, 1);
+  CHECK_INT(b.stats.stored, ==, 2);
+  CHECK_INT(m.now.n, ==, 2);
 
   /* B itself may push it; then A's whole batch is fine. */
   push_reply_release(&b.reply);
   b = batch_of(B, &r[1], 1);
   CHECK_INT(push1(&m, NULL, &b), ==, 0);
-  CHECK_INT(b.bad_record, ==, -1);
+  CHECK(b.reply.res[0].ok);
   push_reply_release(&b.reply);
   b = batch_of(A, r, 3);
   CHECK_INT(push1(&m, NULL, &b), ==, 0);
-  CHECK_INT(b.bad_record, ==, -1);
   CHECK(b.reply.res[0].ok && b.reply.res[1].ok && b.reply.res[2].ok);
-  CHECK_INT(b.stats.stored, ==, 2);
-  CHECK_INT(b.stats.unchanged, ==, 1);
+  CHECK_INT(b.stats.unchanged, ==, 3);
   CHECK_INT(m.now.n, ==, 3);
 
   push_reply_release(&b.reply);
@@ -308,7 +72,7 @@ TEST(forged_dot_refuses_the_whole_batch)
   mem_free(&m);
 }
 
-TEST(forged_batch_in_a_group_spares_the_others)
+TEST(forged_record_in_a_group_spares_the_others)
 {
   struct mem m = {0};
   struct record r[3];
@@ -323,14 +87,12 @@ TEST(forged_batch_in_a_group_spares_the_others)
   CHECK_INT(hub_push_group(&mem_ops, &m, NULL, bp, 3), ==, 0);
   CHECK(!m.in_tx);
   CHECK_INT(b[0].rc, ==, 0);
-  CHECK_INT(b[1].rc, ==, SB_EAUTH);
-  CHECK_INT(b[1].bad_record, ==, 0);
-  CHECK_INT(b[1].reply.n, ==, 0);
+  CHECK_INT(b[1].rc, ==, 0);
+  CHECK_INT(b[1].reply.n, ==, 1);
+  CHECK(!b[1].reply.res[0].ok);
+  CHECK_STR(b[1].reply.res[0].code, "forged_dot");
   CHECK_INT(b[2].rc, ==, 0);
-  CHECK_INT(b[0].bad_record, ==, -1);
-  CHECK_INT(b[2].bad_record, ==, -1);
-  /* One commit for the group, the forged one taken out; seqs as if run in
-   * order without it. */
+  /* One commit for the group; seqs in order, none for the refused one. */
   CHECK_INT(m.commits, ==, 1);
   CHECK_INT(b[0].reply.res[0].seq, ==, 1);
   CHECK_INT(b[2].reply.res[0].seq, ==, 2);
@@ -545,5 +307,275 @@ TEST(group_that_cannot_commit_runs_batch_by_batch)
     push_reply_release(&b[i].reply);
     record_release(&r[i]);
   }
+  mem_free(&m);
+}
+
+/* --- a push may add only the pusher's own writes ----------------------- */
+
+/* The hub's state of notes/id, decoded into r. */
+static void hub_rec(struct mem *m, const char *id, struct record *r)
+{
+  struct mem_row *row = mem_find(m, "notes", id);
+  CHECK(row != NULL);
+  record_init(r, "notes", id);
+  CHECK_INT(record_decode(r, row->text, strlen(row->text), NULL), ==, 0);
+}
+
+/* The hub's state text of notes/id, malloc'd. */
+static char *hub_text(struct mem *m, const char *id)
+{
+  struct mem_row *row = mem_find(m, "notes", id);
+  CHECK(row != NULL);
+  return strdup(row->text);
+}
+
+/* out = from's encoding with the first `old` replaced by `new`. */
+static void rewrite(struct record *out, const struct record *from,
+                    const char *old, const char *new)
+{
+  char *text = record_encode(from), *at, *edited;
+  size_t n;
+
+  CHECK(text != NULL);
+  at = strstr(text, old);
+  CHECK(at != NULL);
+  n = strlen(text) - strlen(old) + strlen(new) + 1;
+  edited = malloc(n);
+  CHECK(edited != NULL);
+  snprintf(edited, n, "%.*s%s%s", (int)(at - text), text, new,
+           at + strlen(old));
+  record_init(out, from->collection, from->id);
+  CHECK_INT(record_decode(out, edited, strlen(edited), NULL), ==, 0);
+  free(edited);
+  free(text);
+}
+
+/* A local put of fields on r by replica at ts. */
+static void put(struct record *r, const char *replica, uint64_t ts,
+                const char *fields)
+{
+  cJSON *j = cJSON_Parse(fields);
+  CHECK(j != NULL);
+  CHECK_INT(record_put(r, replica, ts, j, NULL), ==, 0);
+  cJSON_Delete(j);
+}
+
+/*
+ * Pushes r alone as pusher. Returns its result's code ("" if stored or
+ * unchanged) in a static buffer; a refused record must change nothing.
+ */
+static const char *push_as(struct mem *m, const char *pusher, struct record *r)
+{
+  static char code[PROTO_ERR_NAME_MAX + 1];
+  struct hub_push_batch b = batch_of(pusher, r, 1);
+  struct mem_row *row = mem_find(m, r->collection, r->id);
+  char *before = row != NULL ? strdup(row->text) : NULL;
+  uint64_t last = m->now.last_seq;
+
+  CHECK_INT(push1(m, NULL, &b), ==, 0);
+  CHECK_INT(b.reply.n, ==, 1);
+  snprintf(code, sizeof(code), "%s", b.reply.res[0].code);
+  if (!b.reply.res[0].ok) {
+    row = mem_find(m, r->collection, r->id);
+    CHECK(code[0] != '\0');
+    CHECK_INT(m->now.last_seq, ==, last);
+    CHECK((row == NULL) == (before == NULL));
+    if (before != NULL)
+      CHECK_STR(row->text, before);
+    CHECK(strstr(b.reply.res[0].message, r->id) != NULL);
+    CHECK_INT(b.stats.refused_forged_entry + b.stats.refused_dot_reused +
+                  b.stats.refused_forged_dot,
+              ==,
+              strcmp(code, "forged_entry") == 0 ||
+                      strcmp(code, "dot_reused") == 0 ||
+                      strcmp(code, "forged_dot") == 0
+                  ? 1
+                  : 0);
+  }
+  free(before);
+  push_reply_release(&b.reply);
+  return code;
+}
+
+/* B's write of notes/b1 on the hub: kecamatan and name. */
+static void victim(struct mem *m, struct record *mine)
+{
+  make(mine, "notes", "b1", B, TS,
+       "{\"kecamatan\":\"Pamulang\",\"name\":\"Sari\"}");
+  CHECK_STR(push_as(m, B, mine), "");
+}
+
+TEST(rewriting_another_replicas_entry_is_refused)
+{
+  struct mem m = {0};
+  struct record mine, hub, forged;
+  char *before;
+
+  victim(&m, &mine);
+  hub_rec(&m, "b1", &hub);
+  before = hub_text(&m, "b1");
+  /* The attack of issue 9: B's dot again, ts 0, a new value. */
+  rewrite(&forged, &hub, "\"ts\":1714550400000000,\"value\":\"Pamulang\"",
+          "\"ts\":0,\"value\":\"Setu\"");
+  CHECK_STR(push_as(&m, A, &forged), "dot_reused");
+  /* The same with B's timestamp kept, and with only the timestamp moved. */
+  record_release(&forged);
+  rewrite(&forged, &hub, "\"Pamulang\"", "\"Setu\"");
+  CHECK_STR(push_as(&m, A, &forged), "dot_reused");
+  record_release(&forged);
+  rewrite(&forged, &hub, "\"ts\":1714550400000000,\"value\":\"Pamulang\"",
+          "\"ts\":1,\"value\":\"Pamulang\"");
+  CHECK_STR(push_as(&m, A, &forged), "dot_reused");
+  /* ...or B's write turned into a delete of the same dot. */
+  record_release(&forged);
+  record_init(&forged, "notes", "b1");
+  CHECK_INT(record_delete(&forged, B, TS), ==, 0); /* dot [B,1] */
+  CHECK_STR(push_as(&m, A, &forged), "dot_reused");
+  {
+    char *after = hub_text(&m, "b1");
+    CHECK_STR(after, before);
+    free(after);
+  }
+  free(before);
+  record_release(&forged);
+  record_release(&hub);
+  record_release(&mine);
+  mem_free(&m);
+}
+
+TEST(wiping_another_replicas_record_is_refused)
+{
+  struct mem m = {0};
+  struct record mine, hub, forged;
+
+  victim(&m, &mine);
+  hub_rec(&m, "b1", &hub);
+  /* The victim's vv, no fields, no tombstone, no dot of A's. */
+  record_init(&forged, "notes", "b1");
+  CHECK_INT(vv_copy(&forged.vv, &hub.vv), ==, 0);
+  CHECK_STR(push_as(&m, A, &forged), "forged_entry");
+  /* An own vv entry with nothing of it held explains nothing. */
+  CHECK_INT(vv_set(&forged.vv, A, 3), ==, 0);
+  CHECK_STR(push_as(&m, A, &forged), "forged_entry");
+  record_release(&forged);
+  /* The partial variant: one field erased. */
+  rewrite(&forged, &hub,
+          ",\"name\":[{\"dot\":[\"" B
+          "\",1],\"ts\":1714550400000000,\"value\":\"Sari\"}]",
+          "");
+  CHECK(record_field(&forged, "name") == NULL);
+  CHECK_STR(push_as(&m, A, &forged), "forged_entry");
+  /* An own write on another field does not explain it either. */
+  put(&forged, A, TS + 1, "{\"note\":\"visited\"}");
+  CHECK_STR(push_as(&m, A, &forged), "forged_entry");
+  record_release(&forged);
+  /* A tombstone of B dropped without a write of A's. */
+  CHECK_INT(record_copy(&forged, &mine), ==, 0);
+  CHECK_INT(record_delete(&forged, B, TS + 2), ==, 0);
+  CHECK_STR(push_as(&m, B, &forged), "");
+  record_release(&hub);
+  hub_rec(&m, "b1", &hub);
+  record_release(&forged);
+  record_init(&forged, "notes", "b1");
+  CHECK_INT(vv_copy(&forged.vv, &hub.vv), ==, 0);
+  CHECK_STR(push_as(&m, A, &forged), "forged_entry");
+  record_release(&forged);
+  record_release(&hub);
+  record_release(&mine);
+  mem_free(&m);
+}
+
+TEST(reusing_an_own_dot_is_refused)
+{
+  struct mem m = {0};
+  struct record r, again;
+
+  make(&r, "notes", "n1", A, TS, "{\"t\":1,\"u\":2}");
+  CHECK_STR(push_as(&m, A, &r), "");
+  CHECK_STR(push_as(&m, A, &r), ""); /* the same again: idempotent */
+  make(&again, "notes", "n1", A, TS, "{\"t\":7,\"u\":2}");
+  CHECK_STR(push_as(&m, A, &again), "dot_reused");
+  record_release(&again);
+  make(&again, "notes", "n1", A, TS + 1, "{\"t\":1,\"u\":2}");
+  CHECK_STR(push_as(&m, A, &again), "dot_reused");
+  record_release(&again);
+  /* A new write of A's whose fields disagree on their timestamp. */
+  make(&again, "notes", "n2", A, TS, "{\"t\":1,\"u\":2}");
+  {
+    struct record odd;
+    rewrite(&odd, &again, "\"ts\":1714550400000000,\"value\":2",
+            "\"ts\":1714550400000001,\"value\":2");
+    CHECK_STR(push_as(&m, A, &odd), "dot_reused");
+    record_release(&odd);
+  }
+  record_release(&again);
+  record_release(&r);
+  mem_free(&m);
+}
+
+TEST(own_writes_and_faithful_copies_are_accepted)
+{
+  struct mem m = {0};
+  struct record mine, hub, a, stale, b2;
+  char *text;
+
+  victim(&m, &mine);
+  hub_rec(&m, "b1", &hub);
+  /* A carries B's entries exactly as the hub holds them. */
+  CHECK_STR(push_as(&m, A, &hub), "");
+  /* ...next to a write of its own on another field. */
+  CHECK_INT(record_copy(&a, &hub), ==, 0);
+  put(&a, A, TS + 1, "{\"note\":\"visited\"}");
+  CHECK_STR(push_as(&m, A, &a), "");
+  /* A write of A's on a field B wrote supersedes B's entry. */
+  put(&a, A, TS + 2, "{\"kecamatan\":\"Setu\"}");
+  CHECK_STR(push_as(&m, A, &a), "");
+  CHECK_STR(push_as(&m, A, &a), ""); /* idempotent re-push */
+  record_release(&hub);
+  hub_rec(&m, "b1", &hub);
+  text = record_encode(&hub);
+  CHECK(strstr(text, "Setu") != NULL && strstr(text, "Pamulang") == NULL);
+  free(text);
+  /* A state that merged an older state the hub has since superseded:
+   * B's first write of name carried, B's newer write not seen. */
+  CHECK_INT(record_copy(&stale, &a), ==, 0);
+  CHECK_INT(record_copy(&b2, &hub), ==, 0);
+  put(&b2, B, TS + 3, "{\"name\":\"Sari W.\"}");
+  CHECK_STR(push_as(&m, B, &b2), "");
+  put(&stale, A, TS + 4, "{\"phone\":\"0812\"}");
+  CHECK_STR(push_as(&m, A, &stale), "");
+  record_release(&hub);
+  hub_rec(&m, "b1", &hub);
+  CHECK_STR(record_field_winner(record_field(&hub, "name"))->value,
+            "\"Sari W.\"");
+  CHECK(record_field(&hub, "phone") != NULL);
+  /* A delete of A's drops everything it saw. */
+  record_release(&a);
+  CHECK_INT(record_copy(&a, &hub), ==, 0);
+  CHECK_INT(record_delete(&a, A, TS + 5), ==, 0);
+  CHECK_STR(push_as(&m, A, &a), "");
+  record_release(&hub);
+  hub_rec(&m, "b1", &hub);
+  CHECK(record_deleted(&hub));
+  /* B revives it, A deletes and writes again before pushing: its delete
+   * left no tombstone, yet it explains the entries it dropped. */
+  record_release(&b2);
+  CHECK_INT(record_copy(&b2, &hub), ==, 0);
+  put(&b2, B, TS + 6, "{\"kecamatan\":\"Ciputat\",\"name\":\"Sari\"}");
+  CHECK_STR(push_as(&m, B, &b2), "");
+  record_release(&a);
+  hub_rec(&m, "b1", &a);
+  CHECK_INT(record_delete(&a, A, TS + 7), ==, 0);
+  put(&a, A, TS + 8, "{\"note\":\"moved away\"}");
+  CHECK_STR(push_as(&m, A, &a), "");
+  record_release(&hub);
+  hub_rec(&m, "b1", &hub);
+  CHECK_INT(record_nfields(&hub), ==, 1);
+
+  record_release(&b2);
+  record_release(&stale);
+  record_release(&a);
+  record_release(&hub);
+  record_release(&mine);
   mem_free(&m);
 }

@@ -41,12 +41,14 @@ TEST(error_codes_table)
         {"method_not_allowed", PROTO_ERR_METHOD_NOT_ALLOWED, 405},
         {"too_large", PROTO_ERR_TOO_LARGE, 413},
         {"unsupported_media_type", PROTO_ERR_UNSUPPORTED_MEDIA_TYPE, 415},
-        {"forged_dot", PROTO_ERR_FORGED_DOT, 422},
         {"slow_down", PROTO_ERR_SLOW_DOWN, 429},
         {"internal", PROTO_ERR_INTERNAL, 500},
         {"unavailable", PROTO_ERR_UNAVAILABLE, 503},
         {"schema", PROTO_ERR_SCHEMA, 0},
         {"future_timestamp", PROTO_ERR_FUTURE_TIMESTAMP, 0},
+        {"forged_dot", PROTO_ERR_FORGED_DOT, 0},
+        {"forged_entry", PROTO_ERR_FORGED_ENTRY, 0},
+        {"dot_reused", PROTO_ERR_DOT_REUSED, 0},
         {"merge_failed", PROTO_ERR_MERGE_FAILED, 0},
     };
     for (i = 0; i < sizeof(known) / sizeof(known[0]); i++) {

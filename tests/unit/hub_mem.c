@@ -1,0 +1,209 @@
+/*
+ * hub_mem.c - the in-memory hub storage of the push policy tests (see
+ * hub_mem.h).
+ */
+#include "hub_mem.h"
+
+static char *dup(const char *s)
+{
+  char *d = strdup(s);
+  CHECK(d != NULL);
+  return d;
+}
+
+static void rows_free(struct mem_rows *m)
+{
+  for (size_t i = 0; i < m->n; i++) {
+    free(m->r[i].collection);
+    free(m->r[i].id);
+    free(m->r[i].text);
+  }
+  free(m->r);
+  memset(m, 0, sizeof(*m));
+}
+
+static void rows_copy(struct mem_rows *to, const struct mem_rows *from)
+{
+  rows_free(to);
+  to->r = calloc(from->n + 1, sizeof(*to->r));
+  CHECK(to->r != NULL);
+  for (size_t i = 0; i < from->n; i++) {
+    to->r[i].collection = dup(from->r[i].collection);
+    to->r[i].id = dup(from->r[i].id);
+    to->r[i].text = dup(from->r[i].text);
+    to->r[i].seq = from->r[i].seq;
+  }
+  to->n = from->n;
+  to->last_seq = from->last_seq;
+}
+
+struct mem_row *mem_find(struct mem *m, const char *c, const char *id)
+{
+  for (size_t i = 0; i < m->now.n; i++)
+    if (strcmp(m->now.r[i].collection, c) == 0 &&
+        strcmp(m->now.r[i].id, id) == 0)
+      return &m->now.r[i];
+  return NULL;
+}
+
+static int mem_begin(void *be, struct sb_err *err)
+{
+  struct mem *m = be;
+  (void)err;
+  CHECK(!m->in_tx);
+  rows_copy(&m->saved, &m->now);
+  m->in_tx = true;
+  m->begins++;
+  return 0;
+}
+
+static void mem_rollback(void *be)
+{
+  struct mem *m = be;
+  if (!m->in_tx)
+    return;
+  rows_free(&m->now);
+  m->now = m->saved;
+  memset(&m->saved, 0, sizeof(m->saved));
+  m->in_tx = false;
+  m->rollbacks++;
+}
+
+static int mem_commit(void *be, struct sb_err *err)
+{
+  struct mem *m = be;
+  CHECK(m->in_tx);
+  if (m->fail_commits > 0) {
+    m->fail_commits--;
+    mem_rollback(m);
+    return sb_err_set(err, SB_EBUSY, "commit refused by the test");
+  }
+  rows_free(&m->saved);
+  m->in_tx = false;
+  m->commits++;
+  return 0;
+}
+
+static int mem_load(void *be, const char *collection, const char *id,
+                    char **text, size_t *len, uint64_t *seq, struct sb_err *err)
+{
+  struct mem_row *r = mem_find(be, collection, id);
+  *text = NULL;
+  if (r == NULL)
+    return sb_err_set(err, SB_ENOTFOUND, "%s/%s not found", collection, id);
+  *text = dup(r->text);
+  *len = strlen(r->text);
+  *seq = r->seq;
+  return 0;
+}
+
+static int mem_save(void *be, const struct record *rec, const char *text,
+                    size_t len, uint64_t newest_ts, uint64_t *seq,
+                    struct sb_err *err)
+{
+  struct mem *m = be;
+  struct mem_row *r = mem_find(m, rec->collection, rec->id);
+
+  (void)err;
+  CHECK(m->in_tx);
+  CHECK(strlen(text) == len);
+  if (r == NULL) {
+    struct mem_row *grown =
+        realloc(m->now.r, (m->now.n + 1) * sizeof(*m->now.r));
+    CHECK(grown != NULL);
+    m->now.r = grown;
+    r = &m->now.r[m->now.n++];
+    r->collection = dup(rec->collection);
+    r->id = dup(rec->id);
+    r->text = NULL;
+  }
+  free(r->text);
+  r->text = dup(text);
+  r->seq = ++m->now.last_seq;
+  *seq = r->seq;
+  if (newest_ts > m->newest)
+    m->newest = newest_ts;
+  return 0;
+}
+
+static int mem_last_seq(void *be, uint64_t *seq, struct sb_err *err)
+{
+  struct mem *m = be;
+  (void)err;
+  *seq = m->now.last_seq;
+  return 0;
+}
+
+/* The feed: every row once, at its latest seq, in seq order. */
+static int mem_feed(void *be, uint64_t since, unsigned limit, store_text_fn fn,
+                    void *ctx, struct sb_err *err)
+{
+  struct mem *m = be;
+  (void)err;
+  for (uint64_t q = since + 1; q <= m->now.last_seq && limit > 0; q++) {
+    for (size_t i = 0; i < m->now.n; i++) {
+      const struct mem_row *r = &m->now.r[i];
+      if (r->seq != q)
+        continue;
+      int rc = fn(r->collection, r->id, r->seq, r->text, strlen(r->text), ctx);
+      if (rc != 0)
+        return rc;
+      limit--;
+    }
+  }
+  return 0;
+}
+
+/* Only what the push policy may use: the rest stays NULL, so a call of
+ * anything else crashes the test. */
+const struct hub_store_ops mem_ops = {
+    .name = "memory",
+    .begin = mem_begin,
+    .commit = mem_commit,
+    .rollback = mem_rollback,
+    .load = mem_load,
+    .save = mem_save,
+    .feed = mem_feed,
+    .last_seq = mem_last_seq,
+};
+
+void mem_free(struct mem *m)
+{
+  CHECK(!m->in_tx);
+  rows_free(&m->now);
+  rows_free(&m->saved);
+}
+
+/* --- helpers ----------------------------------------------------------- */
+
+/* A record written by replica at ts with the JSON object fields. */
+void make(struct record *r, const char *coll, const char *id,
+          const char *replica, uint64_t ts, const char *fields)
+{
+  cJSON *j = cJSON_Parse(fields);
+  CHECK(j != NULL);
+  record_init(r, coll, id);
+  CHECK_INT(record_put(r, replica, ts, j, NULL), ==, 0);
+  cJSON_Delete(j);
+}
+
+struct hub_push_batch batch_of(const char *pusher, struct record *recs,
+                               size_t n)
+{
+  struct hub_push_batch b;
+  memset(&b, 0, sizeof(b));
+  b.pusher = pusher;
+  b.max_ts = MAX_TS;
+  b.recs = recs;
+  b.n = n;
+  push_reply_init(&b.reply);
+  return b;
+}
+
+/* Runs one batch alone through the policy; its rc. */
+int push1(struct mem *m, const struct schema *schema, struct hub_push_batch *b)
+{
+  CHECK_INT(hub_push_group(&mem_ops, m, schema, &b, 1), ==, 0);
+  CHECK(!m->in_tx);
+  return b->rc;
+}

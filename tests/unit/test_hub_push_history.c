@@ -1,0 +1,260 @@
+/*
+ * test_hub_push_history.c - the push policy never refuses a legitimate
+ * replica: random histories of several replicas (puts, deletes, merges of
+ * what the hub served them, fresh or stale, and of each other's pushed
+ * states) pushing their full local state, as the field engine does, to
+ * the policy on the in-memory backend (hub_mem.c). Every push of every
+ * record must be accepted, and the hub must end equal to the merge of
+ * every replica's state.
+ *
+ * HUB_PUSH_SEEDS=N runs N seeds (default 150); HUB_PUSH_SEED=S one seed.
+ */
+#include "hub_mem.h"
+
+#define NREP 4
+#define NREC 3
+#define NFIELD 4
+#define STEPS 160
+#define SNAPS 64
+
+static const char *const replicas[NREP] = {
+    "00000000000000a0", "00000000000000a1", "00000000000000a2",
+    "00000000000000a3"};
+
+struct replica {
+  struct record rec[NREC];
+  struct record pushed[NREC]; /* the last state the hub accepted */
+  uint64_t clock;
+};
+
+struct world {
+  uint64_t rng;
+  unsigned long seed;
+  int step;
+  struct mem hub;
+  struct replica rep[NREP];
+  char *snaps[NREC][SNAPS]; /* states the hub has served, oldest first */
+  size_t nsnaps[NREC];
+};
+
+static uint64_t rnd(struct world *w)
+{
+  w->rng ^= w->rng << 13;
+  w->rng ^= w->rng >> 7;
+  w->rng ^= w->rng << 17;
+  return w->rng;
+}
+
+static unsigned pick(struct world *w, unsigned n)
+{
+  return (unsigned)(rnd(w) % n);
+}
+
+static const char *rec_id(unsigned k)
+{
+  static const char *const ids[NREC] = {"r0", "r1", "r2"};
+  return ids[k];
+}
+
+/* A replica's next timestamp: its clock skewed, but only ever growing. */
+static uint64_t tick(struct world *w, struct replica *r)
+{
+  r->clock += 1 + pick(w, 5000);
+  return r->clock;
+}
+
+static void do_put(struct world *w, struct replica *r, const char *id,
+                   struct record *rec)
+{
+  char fields[256];
+  int n = 0;
+  unsigned f, mask = 1 + pick(w, (1u << NFIELD) - 1);
+  cJSON *j;
+
+  (void)id;
+  n += snprintf(fields + n, sizeof(fields) - (size_t)n, "{");
+  for (f = 0; f < NFIELD; f++)
+    if (mask & (1u << f))
+      n += snprintf(fields + n, sizeof(fields) - (size_t)n,
+                    "%s\"f%u\":\"v%" PRIu64 "\"", n > 1 ? "," : "", f,
+                    rnd(w) % 1000);
+  snprintf(fields + n, sizeof(fields) - (size_t)n, "}");
+  j = cJSON_Parse(fields);
+  CHECK(j != NULL);
+  CHECK_INT(record_put(rec, replicas[r - w->rep], tick(w, r), j, NULL), ==, 0);
+  cJSON_Delete(j);
+}
+
+/* Replica r merges state text (from the hub's feed, maybe stale). */
+static void merge_text(struct record *into, const char *text)
+{
+  struct record from;
+  record_init(&from, into->collection, into->id);
+  CHECK_INT(record_decode(&from, text, strlen(text), NULL), ==, 0);
+  CHECK_INT(record_merge(into, &from), ==, 0);
+  record_release(&from);
+}
+
+/* Keeps the hub's state of record k as served. */
+static void snap(struct world *w, unsigned k)
+{
+  struct mem_row *row = mem_find(&w->hub, "notes", rec_id(k));
+  if (row == NULL)
+    return;
+  if (w->nsnaps[k] == SNAPS) {
+    free(w->snaps[k][0]);
+    memmove(&w->snaps[k][0], &w->snaps[k][1],
+            (SNAPS - 1) * sizeof(w->snaps[k][0]));
+    w->nsnaps[k]--;
+  }
+  w->snaps[k][w->nsnaps[k]++] = strdup(row->text);
+}
+
+/* Replica r pushes every record it holds, as one batch: all accepted. */
+static void do_push(struct world *w, struct replica *r)
+{
+  struct record batch[NREC];
+  unsigned idx[NREC], k, n = 0;
+  struct hub_push_batch b;
+
+  for (k = 0; k < NREC; k++) {
+    if (record_empty(&r->rec[k]))
+      continue;
+    CHECK_INT(record_copy(&batch[n], &r->rec[k]), ==, 0);
+    idx[n++] = k;
+  }
+  if (n == 0)
+    return;
+  b = batch_of(replicas[r - w->rep], batch, n);
+  CHECK_INT(push1(&w->hub, NULL, &b), ==, 0);
+  CHECK_INT(b.reply.n, ==, n);
+  for (k = 0; k < n; k++) {
+    if (!b.reply.res[k].ok) {
+      char *text = record_encode(&batch[k]);
+      fprintf(stderr,
+              "seed %lu step %d: replica %s's push of %s refused: %s: %s\n"
+              "pushed: %s\n",
+              w->seed, w->step, replicas[r - w->rep], rec_id(idx[k]),
+              b.reply.res[k].code, b.reply.res[k].message, text);
+      free(text);
+    }
+    CHECK(b.reply.res[k].ok);
+    record_release(&r->pushed[idx[k]]);
+    CHECK_INT(record_copy(&r->pushed[idx[k]], &batch[k]), ==, 0);
+    snap(w, idx[k]);
+  }
+  for (k = 0; k < n; k++)
+    record_release(&batch[k]);
+  push_reply_release(&b.reply);
+}
+
+static void step(struct world *w)
+{
+  struct replica *r = &w->rep[pick(w, NREP)];
+  unsigned k = pick(w, NREC), q;
+  struct record *rec = &r->rec[k];
+
+  switch (pick(w, 10)) {
+  case 0:
+  case 1:
+  case 2:
+    do_put(w, r, rec_id(k), rec);
+    break;
+  case 3:
+    if (!record_empty(rec))
+      CHECK_INT(record_delete(rec, replicas[r - w->rep], tick(w, r)), ==, 0);
+    break;
+  case 4:
+  case 5: /* a pull: the newest state, or a stale one come late */
+    if (w->nsnaps[k] > 0)
+      merge_text(
+          rec, w->snaps[k][pick(w, 2) == 0 ? w->nsnaps[k] - 1
+                                           : pick(w, (unsigned)w->nsnaps[k])]);
+    break;
+  case 6: /* another replica's state, as the hub accepted it */
+    q = pick(w, NREP);
+    if (!record_empty(&w->rep[q].pushed[k]))
+      CHECK_INT(record_merge(rec, &w->rep[q].pushed[k]), ==, 0);
+    break;
+  default:
+    do_push(w, r);
+    break;
+  }
+}
+
+/* The hub holds the merge of every replica's state. */
+static void check_converged(struct world *w)
+{
+  unsigned i, k;
+
+  for (k = 0; k < NREC; k++) {
+    struct record all;
+    struct mem_row *row = mem_find(&w->hub, "notes", rec_id(k));
+    char *text;
+    record_init(&all, "notes", rec_id(k));
+    for (i = 0; i < NREP; i++)
+      CHECK_INT(record_merge(&all, &w->rep[i].rec[k]), ==, 0);
+    if (record_empty(&all)) {
+      CHECK(row == NULL);
+    } else {
+      text = record_encode(&all);
+      CHECK(row != NULL);
+      if (strcmp(row->text, text) != 0)
+        fprintf(stderr, "seed %lu: hub %s\nmerge %s\n", w->seed, row->text,
+                text);
+      CHECK_STR(row->text, text);
+      free(text);
+    }
+    record_release(&all);
+  }
+}
+
+static void run_seed(unsigned long seed)
+{
+  struct world *w = calloc(1, sizeof(*w));
+  unsigned i, k;
+
+  CHECK(w != NULL);
+  w->seed = seed;
+  w->rng = 0x9e3779b97f4a7c15ull ^ (seed * 0x100000001b3ull);
+  if (w->rng == 0)
+    w->rng = 1;
+  for (i = 0; i < NREP; i++) {
+    w->rep[i].clock = TS + pick(w, 1000000);
+    for (k = 0; k < NREC; k++) {
+      record_init(&w->rep[i].rec[k], "notes", rec_id(k));
+      record_init(&w->rep[i].pushed[k], "notes", rec_id(k));
+    }
+  }
+  for (w->step = 0; w->step < STEPS; w->step++)
+    step(w);
+  /* Everyone pushes what it holds: the hub then has seen everything. */
+  for (i = 0; i < NREP; i++)
+    do_push(w, &w->rep[i]);
+  check_converged(w);
+
+  for (i = 0; i < NREP; i++)
+    for (k = 0; k < NREC; k++) {
+      record_release(&w->rep[i].rec[k]);
+      record_release(&w->rep[i].pushed[k]);
+    }
+  for (k = 0; k < NREC; k++)
+    for (i = 0; i < w->nsnaps[k]; i++)
+      free(w->snaps[k][i]);
+  mem_free(&w->hub);
+  free(w);
+}
+
+TEST(legitimate_replicas_are_never_refused)
+{
+  const char *one = getenv("HUB_PUSH_SEED");
+  const char *many = getenv("HUB_PUSH_SEEDS");
+  unsigned long n = many != NULL ? strtoul(many, NULL, 10) : 150, s;
+
+  if (one != NULL) {
+    run_seed(strtoul(one, NULL, 10));
+    return;
+  }
+  for (s = 1; s <= n; s++)
+    run_seed(s);
+}

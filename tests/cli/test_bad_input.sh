@@ -86,10 +86,8 @@ expect_refused 4 'field "kecamatan" is required in beneficiary: it cannot be cle
 # Personal details without consent true.
 expect_refused 4 "consent required before personal details (name) are stored" \
   beneficiary add --name Budi --group anak --kecamatan Setu --consent no
-expect_refused 4 "consent required before personal details (name, contact) are stored" \
+expect_refused 4 "personal details (contact) cannot be stored; set consent to true in the same write" \
   beneficiary edit "$siti" --consent no --contact 0812
-expect_refused 4 "consent required before personal details (name) are stored" \
-  beneficiary edit "$siti" --consent no
 
 # An unparseable date.
 expect_refused 4 'option --date: expected a date YYYY-MM-DD, got "2026-02-30"' \

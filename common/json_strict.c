@@ -129,7 +129,7 @@ static int value_begin(struct scan *s)
                      " elements");
   if (s->sp != NULL && s->depth == s->spans_depth &&
       s->sp->n >= s->sp->max_spans) {
-    s->rc = sb_err_set(s->err, SB_EJSON, "%s: too many \"%s\" (at most %zu)",
+    s->rc = sb_err_set(s->err, SB_EJSON, "%s: too many %s (more than %zu)",
                        s->what, s->sp->key, s->sp->max_spans);
     return 0;
   }

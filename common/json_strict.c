@@ -53,10 +53,18 @@ static const char *where_key(const struct scan *s)
   return "";
 }
 
+/* Notes the element of the spans' array the current position is in. */
+static void blame(struct scan *s)
+{
+  if (s->sp != NULL && s->spans_depth > 0 && s->depth >= s->spans_depth)
+    s->sp->bad = s->sp->n;
+}
+
 /* Records the refusal (what + detail + where); returns 0 so yajl stops. */
 static int refuse(struct scan *s, const char *detail)
 {
   const char *k = where_key(s);
+  blame(s);
   s->rc = sb_err_set(s->err, SB_EJSON, "%s %s%s%s%s (near byte %zu)",
                      s->what, detail, *k ? " in \"" : "", k, *k ? "\"" : "",
                      at(s));
@@ -68,6 +76,7 @@ static int refuse_number(struct scan *s, const char *why, const char *t,
                          size_t n)
 {
   const char *k = where_key(s);
+  blame(s);
   s->rc = sb_err_set(s->err, SB_EJSON,
                      "%s has %s%s%s%s: %.*s%s (near byte %zu)", s->what, why,
                      *k ? " in \"" : "", k, *k ? "\"" : "",
@@ -98,7 +107,7 @@ static int span_end(struct scan *s)
     off++;
   s->last_end = end;
   if (end - off > sp->span_max) {
-    sp->too_big = sp->n;
+    sp->bad = sp->n;
     s->rc = sb_err_set(s->err, SB_ETOOBIG,
                        "%s: \"%s\"[%zu] is too large (%zu bytes, at most %zu)",
                        s->what, sp->key, sp->n, end - off, sp->span_max);
@@ -293,7 +302,7 @@ int json_strict_check(const char *text, size_t len, const char *what,
   if (spans != NULL) {
     spans->spans = NULL;
     spans->n = 0;
-    spans->too_big = SIZE_MAX;
+    spans->bad = SIZE_MAX;
   }
   s.h = yajl_alloc(&callbacks, NULL, &s);
   if (s.h == NULL)

@@ -41,8 +41,9 @@ struct json_spans {
   size_t max_spans;
   struct json_span *spans; /* out: malloc'd, the caller frees */
   size_t n;                /* out */
-  size_t too_big;          /* out: on refusal, index of the element too big,
-                              or SIZE_MAX */
+  size_t bad;              /* out: on refusal, index of the element at
+                              fault (too big, or a hazard inside), or
+                              SIZE_MAX (the fault is outside them) */
 };
 
 /*

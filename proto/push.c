@@ -73,9 +73,9 @@ int push_req_decode(struct push_req *p, const char *body, size_t len,
    * arrays) never becomes one huge tree. */
   rc = wire_parse_spans(&j, body, len, "push request", &sp, err);
   if (rc != 0) {
-    if (bad_record != NULL && sp.too_big != SIZE_MAX &&
-        sp.too_big < PROTO_MAX_BATCH)
-      *bad_record = (long)sp.too_big;
+    if (bad_record != NULL && sp.bad != SIZE_MAX &&
+        sp.bad < PROTO_MAX_BATCH)
+      *bad_record = (long)sp.bad;
     return rc;
   }
   records = cJSON_GetObjectItemCaseSensitive(j, "records");

@@ -31,7 +31,7 @@ struct json_spans;
  * As wire_parse, for a body whose root member sp->key is a long array
  * (push "records"): the body is checked whole (json_strict_check, which also
  * finds each element's text, in sp->spans, and refuses one over
- * sp->span_max bytes with sp->too_big set), but only the rest of it becomes
+ * sp->span_max bytes with sp->bad set), but only the rest of it becomes
  * the tree *out, each element replaced by 0. The caller parses the elements
  * one at a time, so the largest tree is one element's, and frees sp->spans.
  */

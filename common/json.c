@@ -96,7 +96,7 @@ void json_sort_keys(cJSON *j)
  * cJSON prints a number with %1.15g when that reads back within a relative
  * epsilon, which is not exact (2^53 prints as 9.00719925474099e+15). Turns
  * each such number into raw text that reads back exactly (%1.17g, what
- * cJSON prints otherwise), or back (undo). False on ENOMEM (undone).
+ * cJSON prints otherwise; with an exponent past 2^53), or back (undo). False on ENOMEM (undone).
  */
 static bool exact_numbers(cJSON *j, bool undo)
 {
@@ -112,6 +112,11 @@ static bool exact_numbers(cJSON *j, bool undo)
     snprintf(text, sizeof(text), "%1.15g", j->valuedouble);
     if (strtod(text, NULL) != j->valuedouble) {
       snprintf(text, sizeof(text), "%1.17g", j->valuedouble);
+      /* Past 2^53 an integer literal is refused on input (json_strict):
+       * print those with an exponent, e.g. 1.1172839450061728e+16. */
+      if (fabs(j->valuedouble) > 9007199254740992.0 &&
+          strpbrk(text, ".eE") == NULL)
+        snprintf(text, sizeof(text), "%.16e", j->valuedouble);
       j->valuestring = strdup(text);
       if (j->valuestring == NULL)
         return false;
@@ -149,12 +154,15 @@ char *json_canon(cJSON *j)
   return json_print(j);
 }
 
-cJSON *json_parse(const char *text, size_t len, const char *what,
-                  struct sb_err *err)
+/* json_parse; checked: text passed the UTF-8, NUL and strict checks. */
+static cJSON *parse(const char *text, size_t len, const char *what,
+                    bool checked, struct sb_err *err)
 {
   cJSON *j;
   const char *end = NULL;
 
+  if (checked)
+    goto build;
   if (!utf8_valid(text, len)) {
     sb_err_set(err, SB_EUTF8, "%s is not valid UTF-8", what);
     return NULL;
@@ -166,6 +174,7 @@ cJSON *json_parse(const char *text, size_t len, const char *what,
   /* Refuse what cJSON would change or build too big, before it builds. */
   if (json_strict_check(text, len, what, NULL, err) != 0)
     return NULL;
+build:
   j = cJSON_ParseWithLengthOpts(text, len, &end, false);
   if (j == NULL) {
     const char *at = cJSON_GetErrorPtr();
@@ -192,6 +201,18 @@ cJSON *json_parse(const char *text, size_t len, const char *what,
     return NULL;
   }
   return j;
+}
+
+cJSON *json_parse(const char *text, size_t len, const char *what,
+                  struct sb_err *err)
+{
+  return parse(text, len, what, false, err);
+}
+
+cJSON *json_parse_checked(const char *text, size_t len, const char *what,
+                          struct sb_err *err)
+{
+  return parse(text, len, what, true, err);
 }
 
 bool json_is_int(const cJSON *j, int64_t min, int64_t max)

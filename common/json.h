@@ -42,6 +42,14 @@ char *json_canon(cJSON *j);
 cJSON *json_parse(const char *text, size_t len, const char *what,
                   struct sb_err *err);
 
+/*
+ * As json_parse, for text that is part of a text that passed json_parse's
+ * checks already (UTF-8, no NUL byte, json_strict_check): a whole value of
+ * it, e.g. one element found by json_strict_check's spans. Skips them.
+ */
+cJSON *json_parse_checked(const char *text, size_t len, const char *what,
+                          struct sb_err *err);
+
 /* True if j is a JSON number holding an integer in [min, max]. */
 bool json_is_int(const cJSON *j, int64_t min, int64_t max);
 

@@ -47,7 +47,8 @@ static int push_req_record(struct push_req *p, size_t i, const char *text,
   int rc;
 
   record_init(&p->recs[i], "", "");
-  j = json_parse(text, len, "record state", err);
+  /* The body passed the strict pass whole: no need to scan it again. */
+  j = json_parse_checked(text, len, "record state", err);
   if (j == NULL)
     return wire_refuse_rc(err, err != NULL ? err->code : SB_EJSON);
   rc = wire_record(&p->recs[i], j, err);

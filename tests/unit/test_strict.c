@@ -275,3 +275,22 @@ TEST(push_skeleton_keeps_shape_checks)
     fprintf(stderr, "body %zu: %s\n", i, err.msg);
   }
 }
+
+TEST(past_2p53_printed_with_exponent)
+{
+  /* Past 2^53 an integer literal is refused on input, so the printer must
+   * not make one: 11172839450061728.8 reads back from its canonical text. */
+  struct sb_err err = {0};
+  cJSON *j = json_parse("[11172839450061728.8,1e16,-9007199254740994.0]", 46,
+                        "x", &err), *k;
+  char *text;
+  CHECK(j != NULL);
+  text = json_canon(j);
+  CHECK_STR(text, "[1.1172839450061728e+16,1e+16,-9.0071992547409940e+15]");
+  k = json_parse(text, strlen(text), "canonical", &err);
+  CHECK(k != NULL);
+  CHECK(k->child->valuedouble == j->child->valuedouble);
+  cJSON_Delete(k);
+  cJSON_Delete(j);
+  free(text);
+}

@@ -7,7 +7,7 @@
 #  - 2^53, -2^53, 1e308 and "a\u0001b" are stored and come back exactly;
 #  - a 15 MB push of 500k-element arrays (over the 10,000 elements a JSON
 #    array may hold) is refused, 400 malformed with "record":0, and the
-#    hub.s peak RSS (VmHWM) stays under 64 MB (before: 632 MB, stored);
+#    hub's peak RSS (VmHWM) stays under 64 MB (before: 632 MB, stored);
 #  - a 15 MB push of 10,000-element arrays (as large as allowed) is read one
 #    record's tree at a time: peak RSS under 128 MB.
 . "$(dirname "$0")/lib.sh"

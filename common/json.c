@@ -9,9 +9,11 @@
 
 #include "json.h"
 
+#include "json_strict.h"
 #include "utf8.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,18 +89,80 @@ void json_sort_keys(cJSON *j)
   (void)sort_all(j);
 }
 
+/* A number turned raw for printing (json_exact); cJSON prints type & 0xFF. */
+#define JSON_EXACT_MARK 0x4000
+
+/*
+ * cJSON prints a number with %1.15g when that reads back within a relative
+ * epsilon, which is not exact (2^53 prints as 9.00719925474099e+15). Turns
+ * each such number into raw text that reads back exactly (%1.17g, what
+ * cJSON prints otherwise; with an exponent past 2^53), or back (undo). False on ENOMEM (undone).
+ */
+static bool exact_numbers(cJSON *j, bool undo)
+{
+  cJSON *c;
+  char text[32];
+
+  if (undo && (j->type & JSON_EXACT_MARK) != 0) {
+    free(j->valuestring);
+    j->valuestring = NULL;
+    j->type = cJSON_Number;
+  } else if (!undo && cJSON_IsNumber(j) && isfinite(j->valuedouble) &&
+             j->valuedouble != (double)j->valueint) {
+    snprintf(text, sizeof(text), "%1.15g", j->valuedouble);
+    if (strtod(text, NULL) != j->valuedouble) {
+      snprintf(text, sizeof(text), "%1.17g", j->valuedouble);
+      /* Past 2^53 an integer literal is refused on input (json_strict):
+       * print those with an exponent, e.g. 1.1172839450061728e+16. */
+      if (fabs(j->valuedouble) > 9007199254740992.0 &&
+          strpbrk(text, ".eE") == NULL)
+        snprintf(text, sizeof(text), "%.16e", j->valuedouble);
+      j->valuestring = strdup(text);
+      if (j->valuestring == NULL)
+        return false;
+      j->type = cJSON_Raw | JSON_EXACT_MARK;
+    }
+  }
+  for (c = j->child; c != NULL; c = c->next) {
+    if (!exact_numbers(c, undo))
+      return false;
+  }
+  return true;
+}
+
+char *json_print(cJSON *j)
+{
+  char *out = NULL;
+  if (exact_numbers(j, false))
+    out = cJSON_PrintUnformatted(j);
+  (void)exact_numbers(j, true);
+  return out;
+}
+
+bool json_print_into(cJSON *j, char *buf, size_t size)
+{
+  bool ok = false;
+  if (exact_numbers(j, false))
+    ok = cJSON_PrintPreallocated(j, buf, (int)size, false) != 0;
+  (void)exact_numbers(j, true);
+  return ok;
+}
+
 char *json_canon(cJSON *j)
 {
   json_sort_keys(j);
-  return cJSON_PrintUnformatted(j);
+  return json_print(j);
 }
 
-cJSON *json_parse(const char *text, size_t len, const char *what,
-                  struct sb_err *err)
+/* json_parse; checked: text passed the UTF-8, NUL and strict checks. */
+static cJSON *parse(const char *text, size_t len, const char *what,
+                    bool checked, struct sb_err *err)
 {
   cJSON *j;
   const char *end = NULL;
 
+  if (checked)
+    goto build;
   if (!utf8_valid(text, len)) {
     sb_err_set(err, SB_EUTF8, "%s is not valid UTF-8", what);
     return NULL;
@@ -107,6 +171,10 @@ cJSON *json_parse(const char *text, size_t len, const char *what,
     sb_err_set(err, SB_EJSON, "%s contains a NUL byte", what);
     return NULL;
   }
+  /* Refuse what cJSON would change or build too big, before it builds. */
+  if (json_strict_check(text, len, what, NULL, err) != 0)
+    return NULL;
+build:
   j = cJSON_ParseWithLengthOpts(text, len, &end, false);
   if (j == NULL) {
     const char *at = cJSON_GetErrorPtr();
@@ -133,6 +201,18 @@ cJSON *json_parse(const char *text, size_t len, const char *what,
     return NULL;
   }
   return j;
+}
+
+cJSON *json_parse(const char *text, size_t len, const char *what,
+                  struct sb_err *err)
+{
+  return parse(text, len, what, false, err);
+}
+
+cJSON *json_parse_checked(const char *text, size_t len, const char *what,
+                          struct sb_err *err)
+{
+  return parse(text, len, what, true, err);
 }
 
 bool json_is_int(const cJSON *j, int64_t min, int64_t max)

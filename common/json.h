@@ -20,16 +20,35 @@
 /* Sorts the keys of every object inside j, in place. */
 void json_sort_keys(cJSON *j);
 
+/*
+ * Unformatted text of j, every number printed so it reads back exactly
+ * (cJSON alone prints 2^53 as 9.00719925474099e+15); malloc'd, or NULL.
+ */
+char *json_print(cJSON *j);
+
+/* As json_print into buf[0..size); false if it does not fit (or ENOMEM). */
+bool json_print_into(cJSON *j, char *buf, size_t size);
+
 /* Canonical text of j (keys sorted in place first); malloc'd, or NULL. */
 char *json_canon(cJSON *j);
 
 /*
  * Parses text[0..len) (need not be NUL-terminated) after checking it is
- * valid UTF-8. On error returns NULL and sets err (SB_EUTF8 or SB_EJSON,
- * with the byte offset) and what names the input in the message.
+ * valid UTF-8 and passes json_strict_check (no NUL in strings, numbers kept
+ * exactly, containers of at most JSON_MAX_ELEMENTS, JSON_MAX_DEPTH deep).
+ * On error returns NULL and sets err (SB_EUTF8, SB_EJSON or SB_ENOMEM, with
+ * the byte offset) and what names the input in the message.
  */
 cJSON *json_parse(const char *text, size_t len, const char *what,
                   struct sb_err *err);
+
+/*
+ * As json_parse, for text that is part of a text that passed json_parse's
+ * checks already (UTF-8, no NUL byte, json_strict_check): a whole value of
+ * it, e.g. one element found by json_strict_check's spans. Skips them.
+ */
+cJSON *json_parse_checked(const char *text, size_t len, const char *what,
+                          struct sb_err *err);
 
 /* True if j is a JSON number holding an integer in [min, max]. */
 bool json_is_int(const cJSON *j, int64_t min, int64_t max);

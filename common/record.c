@@ -252,7 +252,7 @@ int record_put(struct record *r, const char *replica, uint64_t ts,
   json_sort_keys(fields);
   for (c = fields->child; c != NULL; c = c->next) {
     struct entry e = {.dot = d, .ts = ts};
-    e.value = cJSON_PrintUnformatted(c);
+    e.value = json_print(c);
     if (e.value == NULL || field_set(&next, c->string, &e) != 0) {
       free(e.value);
       rc = sb_err_set(err, SB_ENOMEM, NULL);
@@ -601,10 +601,10 @@ static int entry_from_json(struct entry *e, const cJSON *j, bool tombstone,
    * their size (cJSON's own printing grows a 256-byte buffer each time). */
   {
     static _Thread_local char small[1024];
-    if (cJSON_PrintPreallocated((cJSON *)value, small, sizeof(small), false))
+    if (json_print_into((cJSON *)value, small, sizeof(small)))
       e->value = strdup(small);
     else
-      e->value = cJSON_PrintUnformatted(value);
+      e->value = json_print((cJSON *)value);
   }
   if (e->value == NULL)
     return sb_err_set(err, SB_ENOMEM, NULL);

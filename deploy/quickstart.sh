@@ -13,7 +13,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 mode=${1:-demo}
 
 packages=(build-essential cmake pkg-config clang
-  libsqlite3-dev sqlite3 libcjson-dev libuv1-dev libcurl4-openssl-dev
+  libsqlite3-dev sqlite3 libcjson-dev libyajl-dev libuv1-dev libcurl4-openssl-dev
   libmicrohttpd-dev zlib1g-dev libssl-dev curl util-linux libclang-rt-14-dev
   faketime)
 
@@ -56,7 +56,7 @@ test)
   CC=clang cmake -S "$top" -B "$top/build-fuzz" -DCMAKE_BUILD_TYPE=Debug \
     -DSAMBANG_FUZZ=ON >/dev/null
   cmake --build "$top/build-fuzz" -j"$(nproc)" --target fuzz_push_req \
-    fuzz_push_reply fuzz_changes_page fuzz_changes_query
+    fuzz_push_reply fuzz_changes_page fuzz_changes_query fuzz_strict_json
   bash "$top/tests/fuzz/run.sh" "$top/build-fuzz" 15
   ;;
 *)

@@ -20,6 +20,9 @@
 #define PROTO_VERSION_PATH "/v1"
 #define PROTO_MAX_BODY (16 * 1024 * 1024) /* bytes, after gunzip */
 #define PROTO_MAX_BATCH 1000              /* records per push */
+/* Text of one record state in a push (2 x SB_RECORD_MAX: room for
+ * whitespace and escapes; the canonical limit is checked after decoding). */
+#define PROTO_MAX_STATE_TEXT (2 * 1024 * 1024)
 #define PROTO_MAX_PAGE 1000               /* changes per pull page */
 #define PROTO_DEFAULT_PAGE 500
 #define PROTO_MAX_WAIT_S 60 /* long-poll */

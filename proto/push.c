@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "json.h"
+#include "json_strict.h"
 #include "wire.h"
 
 #include <inttypes.h>
@@ -38,9 +39,29 @@ void push_req_release(struct push_req *p)
   push_req_init(p);
 }
 
+/* Decodes records[i], the text span, into p->recs[i]. */
+static int push_req_record(struct push_req *p, size_t i, const char *text,
+                           size_t len, struct sb_err *err)
+{
+  cJSON *j;
+  int rc;
+
+  record_init(&p->recs[i], "", "");
+  /* The body passed the strict pass whole: no need to scan it again. */
+  j = json_parse_checked(text, len, "record state", err);
+  if (j == NULL)
+    return wire_refuse_rc(err, err != NULL ? err->code : SB_EJSON);
+  rc = wire_record(&p->recs[i], j, err);
+  cJSON_Delete(j);
+  return rc;
+}
+
 int push_req_decode(struct push_req *p, const char *body, size_t len,
                     long *bad_record, struct sb_err *err)
 {
+  struct json_spans sp = {.key = "records",
+                          .span_max = PROTO_MAX_STATE_TEXT,
+                          .max_spans = PROTO_MAX_BATCH};
   const cJSON *records, *c;
   size_t n, i;
   cJSON *j;
@@ -49,9 +70,15 @@ int push_req_decode(struct push_req *p, const char *body, size_t len,
   push_req_release(p);
   if (bad_record != NULL)
     *bad_record = -1;
-  rc = wire_parse(&j, body, len, "push request", err);
-  if (rc != 0)
+  /* One record's tree at a time: a body of many small values (500k-element
+   * arrays) never becomes one huge tree. */
+  rc = wire_parse_spans(&j, body, len, "push request", &sp, err);
+  if (rc != 0) {
+    if (bad_record != NULL && sp.bad != SIZE_MAX &&
+        sp.bad < PROTO_MAX_BATCH)
+      *bad_record = (long)sp.bad;
     return rc;
+  }
   records = cJSON_GetObjectItemCaseSensitive(j, "records");
   if (!cJSON_IsArray(records)) {
     rc = sb_err_set(err, SB_EPROTOCOL,
@@ -72,9 +99,12 @@ int push_req_decode(struct push_req *p, const char *body, size_t len,
       goto out;
     }
   }
+  if (n != sp.n) { /* "records" is not the array the scan saw */
+    rc = sb_err_set(err, SB_EPROTOCOL, "push request: bad \"records\"");
+    goto out;
+  }
   for (i = 0, c = records->child; c != NULL; c = c->next, i++) {
-    record_init(&p->recs[i], "", "");
-    rc = wire_record(&p->recs[i], c, err);
+    rc = push_req_record(p, i, body + sp.spans[i].off, sp.spans[i].len, err);
     if (rc != 0) {
       sb_err_prefix(err, "push request: records[%zu]", i);
       if (bad_record != NULL && rc == SB_EPROTOCOL)
@@ -87,6 +117,7 @@ int push_req_decode(struct push_req *p, const char *body, size_t len,
 out:
   if (rc != 0)
     push_req_release(p);
+  free(sp.spans);
   cJSON_Delete(j);
   return rc;
 }

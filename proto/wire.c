@@ -9,11 +9,22 @@
 #include "wire.h"
 
 #include "json.h"
+#include "json_strict.h"
 #include "proto.h"
 #include "utf8.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+/* Turns a lower layer's refusal rc into SB_EPROTOCOL (in err too). */
+static int wire_refuse(struct sb_err *err, int rc)
+{
+  if (rc == SB_ENOMEM)
+    return rc;
+  if (err != NULL)
+    err->code = SB_EPROTOCOL;
+  return SB_EPROTOCOL;
+}
 
 int wire_parse(cJSON **out, const char *body, size_t len, const char *what,
                struct sb_err *err)
@@ -38,6 +49,52 @@ int wire_parse(cJSON **out, const char *body, size_t len, const char *what,
   }
   *out = j;
   return 0;
+}
+
+int wire_parse_spans(cJSON **out, const char *body, size_t len,
+                     const char *what, struct json_spans *sp,
+                     struct sb_err *err)
+{
+  char *skel = NULL;
+  size_t i, n = 0, from = 0;
+  int rc;
+
+  *out = NULL;
+  sp->spans = NULL;
+  sp->n = 0;
+  if (len > PROTO_MAX_BODY || (body == NULL && len > 0))
+    return wire_parse(out, body, len, what, err);
+  if (len > 0 && !utf8_valid(body, len))
+    return sb_err_set(err, SB_EPROTOCOL, "%s is not valid UTF-8", what);
+  if (len > 0 && memchr(body, '\0', len) != NULL)
+    return sb_err_set(err, SB_EPROTOCOL, "%s contains a NUL byte", what);
+  rc = json_strict_check(body != NULL ? body : "", len, what, sp, err);
+  if (rc != 0)
+    return wire_refuse(err, rc);
+  /* The body without the spans' text (each becomes 0): small, parsed whole
+   * for its shape and duplicate keys; the spans are parsed one by one. */
+  skel = malloc(len + 2 * sp->n + 1);
+  if (skel == NULL) {
+    rc = sb_err_set(err, SB_ENOMEM, NULL);
+    goto fail;
+  }
+  for (i = 0; i < sp->n; i++) {
+    memcpy(skel + n, body + from, sp->spans[i].off - from);
+    n += sp->spans[i].off - from;
+    skel[n++] = '0';
+    from = sp->spans[i].off + sp->spans[i].len;
+  }
+  memcpy(skel + n, body + from, len - from);
+  n += len - from;
+  rc = wire_parse(out, skel, n, what, err);
+  free(skel);
+  if (rc == 0)
+    return 0;
+fail:
+  free(sp->spans);
+  sp->spans = NULL;
+  sp->n = 0;
+  return rc;
 }
 
 bool wire_u64(const cJSON *j, uint64_t *out)
@@ -89,14 +146,9 @@ bool wire_code_valid(const char *s)
   return n > 0;
 }
 
-/* Turns a lower layer's refusal rc into SB_EPROTOCOL (in err too). */
-static int wire_refuse(struct sb_err *err, int rc)
+int wire_refuse_rc(struct sb_err *err, int rc)
 {
-  if (rc == SB_ENOMEM)
-    return rc;
-  if (err != NULL)
-    err->code = SB_EPROTOCOL;
-  return SB_EPROTOCOL;
+  return wire_refuse(err, rc);
 }
 
 int wire_record(struct record *r, const cJSON *j, struct sb_err *err)

@@ -25,6 +25,20 @@
 int wire_parse(cJSON **out, const char *body, size_t len, const char *what,
                struct sb_err *err);
 
+struct json_spans;
+
+/*
+ * As wire_parse, for a body whose root member sp->key is a long array
+ * (push "records"): the body is checked whole (json_strict_check, which also
+ * finds each element's text, in sp->spans, and refuses one over
+ * sp->span_max bytes with sp->bad set), but only the rest of it becomes
+ * the tree *out, each element replaced by 0. The caller parses the elements
+ * one at a time, so the largest tree is one element's, and frees sp->spans.
+ */
+int wire_parse_spans(cJSON **out, const char *body, size_t len,
+                     const char *what, struct json_spans *sp,
+                     struct sb_err *err);
+
 /* True if j is an integer from 0 to 2^53; stores it in *out. */
 bool wire_u64(const cJSON *j, uint64_t *out);
 
@@ -37,6 +51,10 @@ bool wire_add_text(cJSON *obj, const char *key, const char *s);
 
 /* True if s is a well-formed error code: 1..31 of [a-z0-9_]. */
 bool wire_code_valid(const char *s);
+
+/* Turns a lower layer's refusal rc (not SB_ENOMEM) into SB_EPROTOCOL,
+ * in err too. */
+int wire_refuse_rc(struct sb_err *err, int rc);
 
 /*
  * Reads the record state j into r (initialised by the caller); refuses

@@ -14,6 +14,45 @@ expect_refused 4 "JSON_OBJECT is not valid JSON" put notes a '{"x":1} trailing'
 expect_refused 4 "duplicate key" put notes a '{"x":1,"x":2}'
 expect_refused 4 "JSON_VALUE is not valid JSON" resolve notes a x '{'
 
+# Values cJSON would change silently (issue 9): refused, exit 4, naming the
+# hazard, store unchanged; in put, resolve, import and on stdin.
+expect_refused 4 'JSON_OBJECT has a string with a NUL character (\u0000) in "a"' \
+  put notes x '{"a":"a\u0000b"}'
+expect_refused 4 'JSON_OBJECT has a key with a NUL character' \
+  put notes x '{"a\u0000":1}'
+expect_refused 4 'JSON_OBJECT has a number too large for a double in "a": 1e999' \
+  put notes x '{"a":1e999}'
+expect_refused 4 'a number too large for a double in "a": -1e400' \
+  put notes x '{"a":-1e400}'
+expect_refused 4 'a number too small for a double in "a": 1e-400' \
+  put notes x '{"a":1e-400}'
+expect_refused 4 \
+  'JSON_OBJECT has an integer beyond +-2^53 (not exact) in "a": 9007199254740993' \
+  put notes x '{"a":9007199254740993}'
+expect_refused 4 'beyond +-2^53' put notes a '{"x":[1,-9007199254740993]}'
+expect_refused 4 'JSON_VALUE has a string with a NUL character' \
+  resolve notes a x '"\u0000"'
+printf '{"a":1e999}' >"$WORK/inf.json"
+expect_refused_in "$WORK/inf.json" 4 "too large for a double" put notes x -
+printf '{"collection":"notes","id":"u","fields":{"x":"a\\u0000"}}\n' \
+  >"$WORK/nul.jsonl"
+expect_refused 4 "line 1: the line has a string with a NUL character" import \
+  "$WORK/nul.jsonl"
+# Over 10,000 elements in one array of a value.
+awk 'BEGIN { printf "{\"a\":[0"; for (i = 1; i <= 10000; i++) printf ",0"; printf "]}" }' \
+  >"$WORK/wide.json"
+expect_refused_in "$WORK/wide.json" 4 "array of more than 10000 elements" \
+  put notes x -
+# The limits themselves are kept exactly.
+expect_ok put notes lim \
+  '{"a":9007199254740992,"b":-9007199254740992,"c":1e308,"d":"a\u0001b"}'
+expect_ok get notes lim
+expect_stdout_contains '9007199254740992'
+expect_stdout_contains '-9007199254740992'
+expect_stdout_contains '1e+308'
+expect_ok export
+expect_stdout_contains '"value":"a\u0001b"'
+
 # A JSON value that is not an object, or an empty one.
 expect_refused 4 "JSON_OBJECT must be a JSON object, got array" \
   put notes a '[1,2]'

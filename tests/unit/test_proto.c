@@ -421,7 +421,7 @@ static const struct {
      "version vector"},
     {REQ,
      RECS(STATE("visits", "v1", "", "", "\"r1\":9007199254740994", "false")),
-     "version vector"},
+     "integer beyond +-2^53 (not exact) in \"r1\""},
     {REQ, RECS(STATE("visits", "v1", "", "", "\"r1\":\"1\"", "false")),
      "version vector"},
     {REQ, RECS(STATE("visits", "v1", "", "", "\"r 1\":1", "false")),

@@ -107,8 +107,7 @@ static const char *const stmt_sql[ST_COUNT_] = {
 };
 
 /* Translates a SQLite result into an SB_E code and a message naming PATH. */
-int store_sqlerr(struct store *s, int rc, const char *what,
-                 struct sb_err *err)
+int store_sqlerr(struct store *s, int rc, const char *what, struct sb_err *err)
 {
   const char *detail =
       s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
@@ -235,14 +234,13 @@ static int store_pragma_set(struct store *s, const char *name, long value,
   return store_script(s, sql, sql, err);
 }
 
-/* The busy timeout: $SAMBANG_BUSY_TIMEOUT_MS or the default. */
-static int store_busy_timeout(int *ms, struct sb_err *err)
+int store_env_ms(const char *name, int dflt, int *ms, struct sb_err *err)
 {
-  const char *v = getenv(STORE_BUSY_ENV);
+  const char *v = getenv(name);
   char *end;
   long n;
 
-  *ms = STORE_BUSY_TIMEOUT_MS;
+  *ms = dflt;
   if (v == NULL || *v == '\0')
     return 0;
   errno = 0;
@@ -250,7 +248,7 @@ static int store_busy_timeout(int *ms, struct sb_err *err)
   if (*v < '0' || *v > '9' || *end != '\0' || errno != 0 || n > INT_MAX)
     return sb_err_set(err, SB_EINVAL,
                       "%s must be a whole number of milliseconds, not \"%s\"",
-                      STORE_BUSY_ENV, v);
+                      name, v);
   *ms = (int)n;
   return 0;
 }
@@ -281,7 +279,7 @@ static int store_alloc(const char *path, struct store **out, struct sb_err *err)
     free(s);
     return sb_err_set(err, SB_ENOMEM, "out of memory opening store %s", path);
   }
-  rc = store_busy_timeout(&s->busy_ms, err);
+  rc = store_env_ms(STORE_BUSY_ENV, STORE_BUSY_TIMEOUT_MS, &s->busy_ms, err);
   if (rc != 0) {
     store_free(s);
     return rc;
@@ -573,8 +571,7 @@ int store_create(const char *path, const char *schema_json, struct store **out,
 }
 
 int store_create_as(const char *path, const char *schema_json,
-                    const char *replica, struct store **out,
-                    struct sb_err *err)
+                    const char *replica, struct store **out, struct sb_err *err)
 {
   struct store *s = NULL;
   bool had_shm;

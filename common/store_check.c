@@ -120,21 +120,7 @@ enum store_check_state store_check_state(struct store *s)
 
 int store_check_budget(int *ms, struct sb_err *err)
 {
-  const char *v = getenv(CHECK_ENV);
-  char *end;
-  long n;
-
-  *ms = STORE_CHECK_BUDGET_MS;
-  if (v == NULL || *v == '\0')
-    return 0;
-  errno = 0;
-  n = strtol(v, &end, 10);
-  if (*v < '0' || *v > '9' || *end != '\0' || errno != 0 || n > INT_MAX)
-    return sb_err_set(err, SB_EINVAL,
-                      "%s must be a whole number of milliseconds, not \"%s\"",
-                      CHECK_ENV, v);
-  *ms = (int)n;
-  return 0;
+  return store_env_ms(CHECK_ENV, STORE_CHECK_BUDGET_MS, ms, err);
 }
 
 static uint64_t now_ms(void)
@@ -232,8 +218,10 @@ int store_check(struct store *s, enum store_check_level level, int budget_ms,
     return store_refuse_if_corrupt(s, err);
   }
   if (s->in_tx)
-    return sb_err_set(err, SB_EINVAL, "store %s: cannot check inside a "
-                      "transaction", s->path);
+    return sb_err_set(err, SB_EINVAL,
+                      "store %s: cannot check inside a "
+                      "transaction",
+                      s->path);
   rc = sqlite3_prepare_v2(s->db,
                           level == STORE_CHECK_FULL ? "PRAGMA integrity_check"
                                                     : "PRAGMA quick_check",
@@ -269,8 +257,7 @@ int store_check(struct store *s, enum store_check_level level, int budget_ms,
                       "are refused until `sambang check` (on a hub: "
                       "`sambang-hub check`) passes; `sambang recover` "
                       "rebuilds a device's store from the hub",
-                      s->path, r.problems, r.problems == 1 ? "" : "s",
-                      r.first);
+                      s->path, r.problems, r.problems == 1 ? "" : "s", r.first);
   }
   return store_refuse_if_corrupt(s, err);
 }

@@ -132,4 +132,8 @@ void store_bind_since(sqlite3_stmt *st, uint64_t since);
 /* The walking statements are shared: fn must not start another walk. */
 int store_check_not_nested(struct store *s, sqlite3_stmt *st, struct sb_err *err);
 
+/* *ms from the environment variable name (a whole number of
+ * milliseconds), else dflt; SB_EINVAL naming the variable if malformed. */
+int store_env_ms(const char *name, int dflt, int *ms, struct sb_err *err);
+
 #endif

@@ -632,6 +632,8 @@ int hub_server_start(uv_loop_t *loop, struct hub_store *hs,
   hc.on_request = on_request;
   hc.on_done = on_done;
   hc.ctx = h;
+  hc.tls_cert = cfg->tls_cert;
+  hc.tls_key = cfg->tls_key;
   rc = http_server_start(loop, &hc, &h->http, err);
   if (rc != 0)
     goto fail;
@@ -646,6 +648,13 @@ fail:
   server_unmake(h);
   free(h);
   return rc;
+}
+
+int hub_server_reload_tls(struct hub_server *h, struct sb_err *err)
+{
+  if (h->http == NULL || h->stopping)
+    return sb_err_set(err, SB_EINVAL, "the hub is stopping");
+  return http_server_tls_reload(h->http, err);
 }
 
 uint16_t hub_server_port(const struct hub_server *h)

@@ -456,6 +456,21 @@ int http_server_reply(struct http_req *req, unsigned status,
 
 /* --- accessors --------------------------------------------------------- */
 
+void http_server_req_peer(const struct http_req *req, char *buf, size_t size)
+{
+  const union MHD_ConnectionInfo *info =
+      MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  const struct sockaddr_in *sin;
+
+  buf[0] = '\0';
+  if (info == NULL || info->client_addr == NULL ||
+      info->client_addr->sa_family != AF_INET)
+    return;
+  sin = (const struct sockaddr_in *)(const void *)info->client_addr;
+  if (inet_ntop(AF_INET, &sin->sin_addr, buf, (socklen_t)size) == NULL)
+    buf[0] = '\0';
+}
+
 const char *http_server_req_method(const struct http_req *req)
 {
   return req->method;

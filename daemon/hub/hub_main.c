@@ -12,6 +12,7 @@
 #include "auth.h"
 #include "exitcode.h"
 #include "hlc.h"
+#include "hub_proxy.h"
 #include "hub_server.h"
 #include "hub_store.h"
 #include "log.h"
@@ -90,6 +91,9 @@ static const char usage_serve[] =
     "                         $SAMBANG_HUB_TLS_CERT); SIGHUP rereads it\n"
     "  --tls-key FILE         the certificate's PEM private key (default\n"
     "                         $SAMBANG_HUB_TLS_KEY; keep it mode 600)\n"
+    "  --trusted-proxy A[,A]  reverse proxies (IPv4) whose X-Forwarded-For\n"
+    "                         names the client in the log; from any other\n"
+    "                         peer the header is ignored\n"
     "  --insecure-http        allow plain HTTP on an address other than\n"
     "                         loopback (127.x): without TLS, tokens and\n"
     "                         records cross the network in clear text\n"
@@ -506,6 +510,18 @@ static int serve_transport(struct hub_server_cfg *cfg, bool insecure,
     cfg->tls_cert = env_cert;
   if (cfg->tls_key == NULL && env_key != NULL && env_key[0] != '\0')
     cfg->tls_key = env_key;
+  const char *env_proxy = getenv("SAMBANG_HUB_TRUSTED_PROXY");
+  char bad[64];
+
+  if (cfg->trusted_proxies == NULL && env_proxy != NULL &&
+      env_proxy[0] != '\0') {
+    if (hub_proxy_check(env_proxy, bad, sizeof(bad)) != 0)
+      return usage_error(usage_serve,
+                         "serve: SAMBANG_HUB_TRUSTED_PROXY wants IPv4 "
+                         "addresses joined by ',', not \"%s\"",
+                         bad);
+    cfg->trusted_proxies = env_proxy;
+  }
   if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL))
     return usage_error(usage_serve, "serve: give both --tls-cert and "
                                     "--tls-key (or neither)");
@@ -564,6 +580,14 @@ static int serve_options(int argc, char **argv, struct hub_server_cfg *cfg,
       cfg->tls_cert = next;
     } else if (strcmp(a, "--tls-key") == 0) {
       cfg->tls_key = next;
+    } else if (strcmp(a, "--trusted-proxy") == 0) {
+      char bad[64];
+      if (hub_proxy_check(next, bad, sizeof(bad)) != 0)
+        return usage_error(usage_serve,
+                           "serve: --trusted-proxy wants IPv4 addresses "
+                           "joined by ',', not \"%s\"",
+                           bad);
+      cfg->trusted_proxies = next;
     } else if (strcmp(a, "--max-future-ms") == 0) {
       if (!parse_num(next, 0, (uint64_t)1 << 40, &cfg->max_future_ms))
         return usage_error(usage_serve,

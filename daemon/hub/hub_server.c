@@ -30,6 +30,7 @@
 #include "compat.h"
 
 #include "hub_server.h"
+#include "hub_proxy.h"
 #include "hub_server_int.h"
 
 #include "gzip.h"
@@ -559,9 +560,15 @@ static void on_done(struct http_req *req, void *ctx)
   double seconds = (double)(uv_hrtime() - http_server_req_start_ns(req)) / 1e9;
   unsigned status = http_server_req_status(req);
 
-  log_msg(LOG_LEVEL_INFO, "%s %s %u %.1fms %zuB", http_server_req_method(req),
+  char peer[64], client[64];
+
+  http_server_req_peer(req, peer, sizeof(peer));
+  hub_proxy_client(h->cfg.trusted_proxies, peer,
+                   http_server_req_header(req, "X-Forwarded-For"), client,
+                   sizeof(client));
+  log_msg(LOG_LEVEL_INFO, "%s %s %u %.1fms %zuB %s", http_server_req_method(req),
           http_server_req_path(req), status, seconds * 1000,
-          http_server_req_reply_bytes(req));
+          http_server_req_reply_bytes(req), client[0] ? client : "-");
   if (c == NULL)
     return;
   hub_metrics_request(&h->m, c->route, status, seconds);

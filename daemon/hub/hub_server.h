@@ -38,6 +38,8 @@ struct hub_server_cfg {
   unsigned drain_s;            /* at shutdown, wait this long for requests */
   const char *tls_cert;        /* PEM chain; NULL: plain HTTP */
   const char *tls_key;         /* its PEM key */
+  const char *trusted_proxies; /* IPv4s joined by ',' whose X-Forwarded-For
+                                  names the client; NULL: none */
 };
 
 struct hub_server;

@@ -100,15 +100,19 @@ static int copy_row(const struct store_row *row, void *ctx)
 static int rebuild(struct store *from, const char *path, struct rebuild *b,
                    struct sb_err *err)
 {
-  char *server = NULL;
+  static const char *const keep[] = {"server", SYNC_META_CA, SYNC_META_PIN};
+  size_t k;
   int rc = store_create_as(path, store_schema_text(from), store_replica(from),
                            &b->to, err);
   if (rc != 0)
     return rc;
   rc = store_begin(b->to, err);
-  if (rc == 0 && store_meta_get(from, "server", &server, NULL) == 0)
-    rc = store_meta_set(b->to, "server", server, err);
-  free(server);
+  for (k = 0; rc == 0 && k < sizeof(keep) / sizeof(keep[0]); k++) {
+    char *v = NULL;
+    if (store_meta_get(from, keep[k], &v, NULL) == 0)
+      rc = store_meta_set(b->to, keep[k], v, err);
+    free(v);
+  }
   if (rc == 0) {
     uint64_t unreadable = 0;
     rc = store_salvage(from, copy_row, b, &unreadable, err);

@@ -10,6 +10,7 @@
 #include "cli.h"
 
 #include "json.h"
+#include "sync.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,18 +90,28 @@ static void remove_store(const char *path)
   }
 }
 
-/* Keeps --server in the new store's meta and the token in its token
- * file (STORE.token, 0600: never in the store file itself). */
-static int save_settings(struct store *s, const char *server, const char *token,
+/* The hub settings init keeps (NULL: not given). */
+struct init_hub {
+  const char *server, *token, *ca_pem, *pin;
+};
+
+/* Keeps --server, the office CA and the pin in the new store's meta and
+ * the token in its token file (STORE.token, 0600: never in the store file
+ * itself). */
+static int save_settings(struct store *s, const struct init_hub *h,
                          struct sb_err *err)
 {
   int rc = store_begin(s, err);
   if (rc != 0)
     return rc;
-  if (server != NULL)
-    rc = store_meta_set(s, "server", server, err);
-  if (rc == 0 && token != NULL)
-    rc = store_token_set(s, token, err);
+  if (h->server != NULL)
+    rc = store_meta_set(s, "server", h->server, err);
+  if (rc == 0 && h->ca_pem != NULL)
+    rc = store_meta_set(s, SYNC_META_CA, h->ca_pem, err);
+  if (rc == 0 && h->pin != NULL)
+    rc = store_meta_set(s, SYNC_META_PIN, h->pin, err);
+  if (rc == 0 && h->token != NULL)
+    rc = store_token_set(s, h->token, err);
   if (rc == 0)
     rc = store_commit(s, err);
   if (rc != 0)
@@ -148,8 +159,9 @@ static int init_print(const struct cli *cli, struct sb_err *err)
 int cmd_init(struct cli *cli, int argc, char **argv, struct sb_err *err)
 {
   const char *server = NULL, *token = NULL, *schema_file = NULL;
-  const char *token_file = NULL;
-  char *schema_text = NULL, *token_text = NULL;
+  const char *token_file = NULL, *ca_file = NULL, *pin = NULL;
+  char *schema_text = NULL, *token_text = NULL, *ca_pem = NULL;
+  struct init_hub hub;
   int i, rc = 0;
 
   for (i = 1; i < argc; i++) {
@@ -171,6 +183,13 @@ int cmd_init(struct cli *cli, int argc, char **argv, struct sb_err *err)
                (rc = util_opt(argc, argv, &i, "schema", &v, err)) == 1) {
       slot = &schema_file;
       name = "--schema";
+    } else if (rc == 0 &&
+               (rc = util_opt(argc, argv, &i, "ca-file", &v, err)) == 1) {
+      slot = &ca_file;
+      name = "--ca-file";
+    } else if (rc == 0 && (rc = util_opt(argc, argv, &i, "pin", &v, err)) == 1) {
+      slot = &pin;
+      name = "--pin";
     }
     if (rc < 0)
       return rc;
@@ -189,6 +208,10 @@ int cmd_init(struct cli *cli, int argc, char **argv, struct sb_err *err)
     return util_usage(err, "give --token or --token-file, not both");
   if (server != NULL && (rc = check_server(server, err)) != 0)
     return rc;
+  if (pin != NULL && (rc = sync_config_check_pin(pin, err)) != 0)
+    return rc;
+  if (ca_file != NULL && (rc = sync_config_read_ca(ca_file, &ca_pem, err)) != 0)
+    return rc;
   if (token_file != NULL || (token != NULL && strcmp(token, "-") == 0)) {
     rc = read_token(token_file != NULL ? token_file : "-", &token_text, err);
     if (rc != 0)
@@ -197,11 +220,13 @@ int cmd_init(struct cli *cli, int argc, char **argv, struct sb_err *err)
   }
   if (token != NULL && (rc = check_token(token, err)) != 0) {
     free(token_text);
+    free(ca_pem);
     return rc;
   }
   if (schema_file != NULL &&
       (rc = read_schema(schema_file, &schema_text, err)) != 0) {
     free(token_text);
+    free(ca_pem);
     return rc;
   }
 
@@ -211,19 +236,17 @@ int cmd_init(struct cli *cli, int argc, char **argv, struct sb_err *err)
                       schema_text != NULL ? schema_text : schema_default_text,
                       &cli->store, err);
   free(schema_text);
-  if (rc != 0) {
-    free(token_text);
+  hub = (struct init_hub){server, token, ca_pem, pin};
+  if (rc == 0 && (server != NULL || token != NULL || ca_pem != NULL ||
+                  pin != NULL) &&
+      (rc = save_settings(cli->store, &hub, err)) != 0) {
+    store_close(cli->store);
+    cli->store = NULL;
+    remove_store(cli->db); /* this run made it */
+  }
+  free(token_text);
+  free(ca_pem);
+  if (rc != 0)
     return rc;
-  }
-  if (server != NULL || token != NULL) {
-    rc = save_settings(cli->store, server, token, err);
-    free(token_text);
-    if (rc != 0) {
-      store_close(cli->store);
-      cli->store = NULL;
-      remove_store(cli->db);
-      return rc;
-    }
-  }
   return init_print(cli, err);
 }

@@ -179,20 +179,31 @@ static void once_event(struct sync *s, enum sync_event ev, void *ctx)
   }
 }
 
-/* Settings: the store's server and token, the config file, the options. */
-static int once_config(struct cli *cli, struct sync_config *c,
-                       const char *config, const char *server,
-                       const char *token, struct sb_err *err)
-{
-  char *v;
-  int rc;
+/* sync --once's options (NULL: not given). */
+struct once_opts {
+  const char *config, *server, *token, *ca_file, *pin;
+};
 
-  if (store_meta_get(cli->store, "server", &v, NULL) == 0)
-    c->server = v;
-  if (store_token_get(cli->store, &v, NULL) == 0)
-    c->token = v;
-  if (config != NULL && (rc = sync_config_load(c, config, err)) != 0)
+/* Settings: the store's server, token, office CA and pin, the config file,
+ * the options. */
+static int once_config(struct cli *cli, struct sync_config *c,
+                       const struct once_opts *o, struct sb_err *err)
+{
+  const char *server = o->server, *token = o->token;
+  int rc = sync_config_from_store(c, cli->store, err);
+
+  if (rc != 0)
     return rc;
+  if (o->config != NULL && (rc = sync_config_load(c, o->config, err)) != 0)
+    return rc;
+  if (o->ca_file != NULL) {
+    free(c->ca_file);
+    c->ca_file = strdup(o->ca_file);
+  }
+  if (o->pin != NULL) {
+    free(c->pin);
+    c->pin = strdup(o->pin);
+  }
   if (server != NULL) {
     free(c->server);
     c->server = strdup(server);
@@ -205,8 +216,8 @@ static int once_config(struct cli *cli, struct sync_config *c,
   return sync_config_check(c, err);
 }
 
-static int sync_once(struct cli *cli, struct progress *p, const char *config,
-                     const char *server, const char *token, struct sb_err *err)
+static int sync_once(struct cli *cli, struct progress *p,
+                     const struct once_opts *o, struct sb_err *err)
 {
   struct sync_config c;
   struct store_counts n;
@@ -225,7 +236,7 @@ static int sync_once(struct cli *cli, struct progress *p, const char *config,
   if (rc != 0)
     return rc;
   sync_config_init(&c);
-  rc = once_config(cli, &c, config, server, token, err);
+  rc = once_config(cli, &c, o, err);
   if (rc == 0 && uv_loop_init(&loop) != 0)
     rc = sb_err_set(err, SB_EINTERNAL, "cannot start an event loop");
   else if (rc == 0) {
@@ -254,7 +265,8 @@ static int sync_once(struct cli *cli, struct progress *p, const char *config,
 int cmd_sync(struct cli *cli, int argc, char **argv, struct sb_err *err)
 {
   struct progress p = {.tty = isatty(2) == 1, .json = cli->json};
-  const char *config = NULL, *server = NULL, *token = NULL, *v;
+  struct once_opts o = {0};
+  const char *v;
   bool once = false;
   int i, rc;
 
@@ -264,15 +276,23 @@ int cmd_sync(struct cli *cli, int argc, char **argv, struct sb_err *err)
     } else if ((rc = util_opt(argc, argv, &i, "server", &v, err)) != 0) {
       if (rc < 0)
         return rc;
-      server = v;
+      o.server = v;
     } else if ((rc = util_opt(argc, argv, &i, "token", &v, err)) != 0) {
       if (rc < 0)
         return rc;
-      token = v;
+      o.token = v;
     } else if ((rc = util_opt(argc, argv, &i, "config", &v, err)) != 0) {
       if (rc < 0)
         return rc;
-      config = v;
+      o.config = v;
+    } else if ((rc = util_opt(argc, argv, &i, "ca-file", &v, err)) != 0) {
+      if (rc < 0)
+        return rc;
+      o.ca_file = v;
+    } else if ((rc = util_opt(argc, argv, &i, "pin", &v, err)) != 0) {
+      if (rc < 0)
+        return rc;
+      o.pin = v;
     } else {
       return argv[i][0] == '-'
                  ? util_bad_option("sync", argv[i], err)
@@ -280,13 +300,15 @@ int cmd_sync(struct cli *cli, int argc, char **argv, struct sb_err *err)
                                    "sync --help)");
     }
   }
-  if (!once && (server != NULL || token != NULL || config != NULL))
-    return util_usage(err, "--server, --token and --config go with --once "
-                           "(a running daemon has its own settings)");
+  if (!once && (o.server != NULL || o.token != NULL || o.config != NULL ||
+                o.ca_file != NULL || o.pin != NULL))
+    return util_usage(err, "--server, --token, --config, --ca-file and --pin "
+                           "go with --once (a running daemon has its own "
+                           "settings)");
   if (p.json)
     p.tty = false;
   p.once = once;
   if (once)
-    return sync_once(cli, &p, config, server, token, err);
+    return sync_once(cli, &p, &o, err);
   return sync_daemon(cli, &p, err);
 }

@@ -33,7 +33,8 @@ static int cmd_help(struct cli *cli, int argc, char **argv, struct sb_err *err);
 
 static const struct command commands[] = {
     {"init", cmd_init,
-     "[--server URL] [--token-file F | --token - | --token T] [--schema FILE]",
+     "[--server URL] [--token-file F | --token - | --token T] [--schema FILE] "
+     "[--ca-file FILE] [--pin sha256//KEY]",
      "create the store; prints the replica id",
      "Creates the store (and its directory) with a fresh replica id and "
      "prints the id. --server keeps the hub's address for syncing. The "
@@ -43,7 +44,13 @@ static const struct command commands[] = {
      "STORE.token (mode 0600) beside the store, never in the store file, so "
      "a copy of the store alone does not hand it over. --schema uses an "
      "edited copy of the data schema instead of the built-in one (it is "
-     "checked first). Refuses to touch an existing store."},
+     "checked first). An https:// hub's certificate is verified (chain, "
+     "host name, dates) against the system's CAs, or against --ca-file "
+     "FILE, an office's own CA (PEM), which is kept in the store; --pin "
+     "also requires the hub's public key to be the one given "
+     "(sha256//BASE64, see deploy/make-certs.sh). Plain http:// is used "
+     "only to this machine (localhost). Refuses to touch an existing "
+     "store."},
     {"put", cmd_put, "COLLECTION ID JSON_OBJECT",
      "set fields of a record; prints the id",
      "Sets the fields given in JSON_OBJECT (e.g. '{\"name\":\"Siti\"}') and "
@@ -97,7 +104,9 @@ static const struct command commands[] = {
      "seen every value the field holds here, so they all give way to it, "
      "on every device once it syncs. Writing a field of a record in a "
      "delete conflict keeps the record."},
-    {"sync", cmd_sync, "[--once [--server URL] [--token T] [--config F]]",
+    {"sync", cmd_sync,
+     "[--once [--server URL] [--token T] [--config F] [--ca-file F] "
+     "[--pin P]]",
      "sync with the hub now; prints what moved",
      "Asks the running sambangd for a sync cycle and waits for it: every "
      "local change is pushed and the hub's feed is drained. Progress "
@@ -105,8 +114,10 @@ static const struct command commands[] = {
      "\"synced: pushed N, pulled M\" (--json: one object). --once runs "
      "the cycle in this process, with the same code, when no daemon runs: "
      "the hub and token come from the store (init --server --token), then "
-     "--config FILE (see deploy/sambangd.conf.example), then --server and "
-     "--token. Exit 0 only when everything was pushed and the feed was "
+     "--config FILE (see deploy/sambangd.conf.example), then --server, "
+     "--token, --ca-file (replaces the store's office CA) and --pin. A hub "
+     "whose certificate is refused gets nothing; the reason (curl's) is "
+     "on stderr. Exit 0 only when everything was pushed and the feed was "
      "drained; 7 when the cycle completed but records were refused by "
      "the hub (listed by conflicts) or are still pending (the reason is "
      "on stderr and in status); 1 when "

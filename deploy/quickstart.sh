@@ -2,6 +2,9 @@
 # quickstart.sh - from a fresh Debian 12 machine to a working sambang.
 #
 #   deploy/quickstart.sh demo   install what is missing, build, run the main job
+#   deploy/quickstart.sh certs DIR HOSTNAME [IP]
+#                               an office CA and a hub certificate for a first
+#                               install (deploy/make-certs.sh; see README)
 #   deploy/quickstart.sh test   install what is missing, build, pass all tests
 #                               (the whole suite under ASan + UBSan, -Werror,
 #                               then ~1 minute of fuzzing the protocol decoders)
@@ -13,9 +16,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 mode=${1:-demo}
 
 packages=(build-essential cmake pkg-config clang
-  libsqlite3-dev sqlite3 libcjson-dev libyajl-dev libuv1-dev libcurl4-openssl-dev
-  libmicrohttpd-dev zlib1g-dev libssl-dev curl util-linux libclang-rt-14-dev
-  faketime)
+  libsqlite3-dev sqlite3 libcjson-dev libyajl-dev libuv1-dev
+  libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev zlib1g-dev libssl-dev
+  openssl curl util-linux libclang-rt-14-dev faketime)
 
 install_missing() {
   local missing=() p
@@ -59,8 +62,12 @@ test)
     fuzz_push_reply fuzz_changes_page fuzz_changes_query fuzz_strict_json
   bash "$top/tests/fuzz/run.sh" "$top/build-fuzz" 15
   ;;
+certs)
+  shift
+  exec bash "$top/deploy/make-certs.sh" "$@"
+  ;;
 *)
-  echo "usage: deploy/quickstart.sh [demo|test]" >&2
+  echo "usage: deploy/quickstart.sh [demo|test|certs DIR HOSTNAME [IP]]" >&2
   exit 2
   ;;
 esac

@@ -456,6 +456,21 @@ int http_server_reply(struct http_req *req, unsigned status,
 
 /* --- accessors --------------------------------------------------------- */
 
+void http_server_req_peer(const struct http_req *req, char *buf, size_t size)
+{
+  const union MHD_ConnectionInfo *info =
+      MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  const struct sockaddr_in *sin;
+
+  buf[0] = '\0';
+  if (info == NULL || info->client_addr == NULL ||
+      info->client_addr->sa_family != AF_INET)
+    return;
+  sin = (const struct sockaddr_in *)(const void *)info->client_addr;
+  if (inet_ntop(AF_INET, &sin->sin_addr, buf, (socklen_t)size) == NULL)
+    buf[0] = '\0';
+}
+
 const char *http_server_req_method(const struct http_req *req)
 {
   return req->method;
@@ -552,9 +567,11 @@ int http_server_start(uv_loop_t *loop, const struct http_server_cfg *cfg,
   struct http_server *s;
   struct sockaddr_in addr;
   const union MHD_DaemonInfo *info;
+  struct MHD_OptionItem tls_opts[3];
   int rc;
 
   *out = NULL;
+  memset(tls_opts, 0, sizeof(tls_opts));
   memset(&addr, 0, sizeof(addr));
   addr.sin_family = AF_INET;
   addr.sin_port = htons(cfg->port);
@@ -573,9 +590,26 @@ int http_server_start(uv_loop_t *loop, const struct http_server_cfg *cfg,
     s->cfg.reserve_conns = HTTP_DEFAULT_RESERVE;
   if (s->cfg.head_timeout_s == 0)
     s->cfg.head_timeout_s = HTTP_DEFAULT_HEAD_S;
+  if (cfg->tls_cert != NULL &&
+      (rc = http_server_tls_new(cfg->tls_cert, cfg->tls_key, &s->tls, err)) !=
+          0) {
+    free(s);
+    return rc;
+  }
+  /* TLS: the certificate comes from our callback at each handshake (so a
+   * reload swaps it), TLS 1.2 and 1.3 only (HTTP_SERVER_TLS_PRIORITIES). */
+  tls_opts[0].option =
+      s->tls != NULL ? MHD_OPTION_HTTPS_CERT_CALLBACK : MHD_OPTION_END;
+  tls_opts[0].ptr_value = (void *)(uintptr_t)http_server_tls_retrieve;
+  tls_opts[1].option =
+      s->tls != NULL ? MHD_OPTION_HTTPS_PRIORITIES : MHD_OPTION_END;
+  tls_opts[1].ptr_value = (void *)(uintptr_t)HTTP_SERVER_TLS_PRIORITIES;
+  tls_opts[2].option = MHD_OPTION_END;
   s->d = MHD_start_daemon(
-      MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL,
-      NULL, on_access, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+      MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
+          (s->tls != NULL ? MHD_USE_TLS : 0),
+      0, NULL, NULL, on_access, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+      MHD_OPTION_ARRAY, tls_opts,
       MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
       MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
       MHD_OPTION_NOTIFY_CONNECTION, http_server_limits_on_connection, s,
@@ -588,11 +622,14 @@ int http_server_start(uv_loop_t *loop, const struct http_server_cfg *cfg,
       MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout_s,
       MHD_OPTION_LISTEN_BACKLOG_SIZE, 511u, MHD_OPTION_END);
   if (s->d == NULL) {
+    http_server_tls_free(s->tls);
     free(s);
     return sb_err_set(err, SB_EIO,
                       "cannot listen on %s:%u (address in use, or not "
-                      "allowed)",
-                      cfg->host, (unsigned)cfg->port);
+                      "allowed%s)",
+                      cfg->host, (unsigned)cfg->port,
+                      cfg->tls_cert != NULL ? ", or TLS refused: see the log"
+                                            : "");
   }
   info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
   s->port = info != NULL ? info->port : cfg->port;
@@ -621,6 +658,7 @@ int http_server_start(uv_loop_t *loop, const struct http_server_cfg *cfg,
 
 fail:
   MHD_stop_daemon(s->d);
+  http_server_tls_free(s->tls);
   free(s);
   return rc;
 }
@@ -659,8 +697,10 @@ void http_server_counts(const struct http_server *s,
 static void on_handle_closed(uv_handle_t *h)
 {
   struct http_server *s = h->data;
-  if (--s->open_handles == 0)
+  if (--s->open_handles == 0) {
+    http_server_tls_free(s->tls);
     free(s);
+  }
 }
 
 void http_server_stop(struct http_server *s)

@@ -64,6 +64,8 @@ struct http_server_cfg {
   http_req_fn on_request;
   http_req_fn on_done; /* may be NULL */
   void *ctx;
+  const char *tls_cert; /* PEM chain, leaf first; NULL: plain HTTP */
+  const char *tls_key;  /* PEM key of the leaf (with tls_cert) */
 };
 
 /*
@@ -72,6 +74,16 @@ struct http_server_cfg {
  */
 int http_server_start(uv_loop_t *loop, const struct http_server_cfg *cfg,
                       struct http_server **out, struct sb_err *err);
+
+/*
+ * Rereads the certificate and key files (TLS servers): new handshakes use
+ * them, open connections keep theirs. On failure (unreadable, mismatched)
+ * the old ones stay and err says why.
+ */
+int http_server_tls_reload(struct http_server *s, struct sb_err *err);
+
+/* True if s serves TLS. */
+bool http_server_tls_on(const struct http_server *s);
 
 /* The port the server listens on (the one picked, for port 0). */
 uint16_t http_server_port(const struct http_server *s);
@@ -98,6 +110,9 @@ void http_server_counts(const struct http_server *s,
  * and frees s once its loop handles are closed. Call it once.
  */
 void http_server_stop(struct http_server *s);
+
+/* The socket peer's numeric address into buf ("" if unknown). */
+void http_server_req_peer(const struct http_req *req, char *buf, size_t size);
 
 /* The request's method ("GET") and path (without the query). */
 const char *http_server_req_method(const struct http_req *req);

@@ -11,6 +11,8 @@
 
 #include "http_server.h"
 
+#include <gnutls/abstract.h>
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -50,6 +52,7 @@ struct http_server {
   uint64_t cut_head, cut_body; /* connections cut by the sweep */
   uv_timer_t sweep;
   bool stopping;
+  struct http_tls *tls; /* NULL: plain HTTP */
 };
 
 /* http_server.c */
@@ -81,5 +84,27 @@ void http_server_limits_on_connection(void *cls, struct MHD_Connection *conn,
                                       void **socket_context,
                                       enum MHD_ConnectionNotificationCode code);
 void http_server_limits_on_sweep(uv_timer_t *t);
+
+/* http_server_tls.c: the TLS settings (GnuTLS priorities: TLS 1.2 and
+ * 1.3 only, forward-secret key exchange, AEAD ciphers) and credentials. */
+#define HTTP_SERVER_TLS_PRIORITIES                                              \
+  "SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:"   \
+  "+AES-128-GCM:+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:"      \
+  "+ECDHE-RSA:%SERVER_PRECEDENCE"
+
+struct http_tls;
+
+/* Loads and checks the certificate chain and key (a mismatch, an
+ * unreadable or malformed file is refused naming it). */
+int http_server_tls_new(const char *cert_path, const char *key_path,
+                        struct http_tls **out, struct sb_err *err);
+void http_server_tls_free(struct http_tls *t);
+/* MHD_OPTION_HTTPS_CERT_CALLBACK: the newest certificate and key. */
+int http_server_tls_retrieve(gnutls_session_t session,
+                             const gnutls_datum_t *req_ca_dn, int nreqs,
+                             const gnutls_pk_algorithm_t *pk_algos,
+                             int pk_algos_length, gnutls_pcert_st **pcert,
+                             unsigned int *pcert_length,
+                             gnutls_privkey_t *privkey);
 
 #endif

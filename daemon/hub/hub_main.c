@@ -12,6 +12,7 @@
 #include "auth.h"
 #include "exitcode.h"
 #include "hlc.h"
+#include "hub_proxy.h"
 #include "hub_server.h"
 #include "hub_store.h"
 #include "log.h"
@@ -39,8 +40,8 @@ static const char usage_main[] =
     "\n"
     "commands:\n"
     "  init [--schema FILE]      create the hub's store\n"
-    "  serve [--listen ADDR:PORT] [--max-future-ms N]\n"
-    "                            serve the sync protocol over HTTP\n"
+    "  serve [--listen ADDR:PORT] [--tls-cert FILE --tls-key FILE]\n"
+    "                            serve the sync protocol over HTTP(S)\n"
     "  export                    print every record (JSON Lines)\n"
     "  conflicts                 list records in conflict\n"
     "  check                     full integrity check of the store\n"
@@ -85,6 +86,21 @@ static const char usage_serve[] =
     "  --body-min-rate B      a body must arrive at B bytes per second on\n"
     "                         average once --head-timeout passed, else the\n"
     "                         connection is closed (default 1024; 0: off)\n"
+    "  --tls-cert FILE        serve HTTPS (TLS 1.2 and 1.3 only) with this\n"
+    "                         PEM certificate chain, leaf first (default\n"
+    "                         $SAMBANG_HUB_TLS_CERT); SIGHUP rereads it\n"
+    "  --tls-key FILE         the certificate's PEM private key (default\n"
+    "                         $SAMBANG_HUB_TLS_KEY; keep it mode 600)\n"
+    "  --trusted-proxy A[,A]  reverse proxies (IPv4) whose X-Forwarded-For\n"
+    "                         names the client in the log; from any other\n"
+    "                         peer the header is ignored\n"
+    "  --insecure-http        allow plain HTTP on an address other than\n"
+    "                         loopback (127.x): without TLS, tokens and\n"
+    "                         records cross the network in clear text\n"
+    "\n"
+    "Without --tls-cert the hub serves plain HTTP, on loopback only (behind\n"
+    "a TLS reverse proxy: deploy/nginx/sambang-hub.conf) unless\n"
+    "--insecure-http is given.\n"
     "\n"
     "Authenticated requests are checked (token, path, method, length,\n"
     "media type) from their headers before any body byte is read.\n";
@@ -417,7 +433,7 @@ static int hub_cmd_device(const char *db, int argc, char **argv)
 /* --- serve ------------------------------------------------------------- */
 
 struct serve_state {
-  uv_signal_t sigterm, sigint;
+  uv_signal_t sigterm, sigint, sighup;
   struct hub_server *hub;
 };
 
@@ -426,6 +442,21 @@ static void on_stopped(void *ctx)
   struct serve_state *st = ctx;
   uv_close((uv_handle_t *)&st->sigterm, NULL);
   uv_close((uv_handle_t *)&st->sigint, NULL);
+  uv_close((uv_handle_t *)&st->sighup, NULL);
+}
+
+/* SIGHUP: reread the TLS certificate and key (nothing else to reload). */
+static void on_sighup(uv_signal_t *sig, int signum)
+{
+  struct serve_state *st = sig->data;
+  struct sb_err err = {0};
+
+  (void)signum;
+  if (hub_server_reload_tls(st->hub, &err) == 0)
+    log_msg(LOG_LEVEL_INFO, "tls: certificate and key reloaded");
+  else
+    log_msg(LOG_LEVEL_ERROR, "tls: reload failed, the old certificate "
+            "stays: %s", err.msg);
 }
 
 static void on_signal(uv_signal_t *sig, int signum)
@@ -460,16 +491,66 @@ static void raise_fd_limit(void)
   }
 }
 
+/* True for an IPv4 loopback address (127.0.0.0/8). */
+static bool is_loopback(const char *host)
+{
+  return strncmp(host, "127.", 4) == 0;
+}
+
+/* TLS or plain HTTP: $SAMBANG_HUB_TLS_CERT/_KEY fill what the options did
+ * not give; plain HTTP off loopback needs --insecure-http. Refused before
+ * anything is bound. */
+static int serve_transport(struct hub_server_cfg *cfg, bool insecure,
+                           bool *done)
+{
+  const char *env_cert = getenv("SAMBANG_HUB_TLS_CERT");
+  const char *env_key = getenv("SAMBANG_HUB_TLS_KEY");
+
+  if (cfg->tls_cert == NULL && env_cert != NULL && env_cert[0] != '\0')
+    cfg->tls_cert = env_cert;
+  if (cfg->tls_key == NULL && env_key != NULL && env_key[0] != '\0')
+    cfg->tls_key = env_key;
+  const char *env_proxy = getenv("SAMBANG_HUB_TRUSTED_PROXY");
+  char bad[64];
+
+  if (cfg->trusted_proxies == NULL && env_proxy != NULL &&
+      env_proxy[0] != '\0') {
+    if (hub_proxy_check(env_proxy, bad, sizeof(bad)) != 0)
+      return usage_error(usage_serve,
+                         "serve: SAMBANG_HUB_TRUSTED_PROXY wants IPv4 "
+                         "addresses joined by ',', not \"%s\"",
+                         bad);
+    cfg->trusted_proxies = env_proxy;
+  }
+  if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL))
+    return usage_error(usage_serve, "serve: give both --tls-cert and "
+                                    "--tls-key (or neither)");
+  if (cfg->tls_cert != NULL && insecure)
+    return usage_error(usage_serve, "serve: --insecure-http makes no sense "
+                                    "with --tls-cert");
+  if (cfg->tls_cert == NULL && !insecure && !is_loopback(cfg->host))
+    return usage_error(usage_serve,
+                       "serve: refusing plain HTTP on %s, which is not a "
+                       "loopback address: give --tls-cert and --tls-key, put "
+                       "a TLS proxy in front on 127.0.0.1, or give "
+                       "--insecure-http",
+                       cfg->host);
+  *done = false;
+  return 0;
+}
+
 /* Parses serve's options into cfg (host is its address buffer). Sets
  * *done and returns the exit code when the command ends here (help, or a
  * usage error); else returns 0 with *done false. */
 static int serve_options(int argc, char **argv, struct hub_server_cfg *cfg,
-                         char *host, size_t host_size, bool *done)
+                         char *host, size_t host_size, bool *insecure,
+                         bool *done)
 {
   uint64_t v;
   int i;
 
   *done = true;
+  *insecure = false;
   memset(cfg, 0, sizeof(*cfg));
   cfg->port = 8080;
   cfg->max_future_ms = HUB_DEFAULT_MAX_FUTURE_MS;
@@ -484,12 +565,29 @@ static int serve_options(int argc, char **argv, struct hub_server_cfg *cfg,
       fputs(usage_serve, stdout);
       return 0;
     }
+    if (strcmp(a, "--insecure-http") == 0) { /* the one flag: no value */
+      *insecure = true;
+      i--;
+      continue;
+    }
     if (next == NULL)
       return usage_error(usage_serve, "serve: unexpected argument %s", a);
     if (strcmp(a, "--listen") == 0) {
       if (!parse_listen(next, host, host_size, &cfg->port))
         return usage_error(usage_serve,
                            "serve: --listen wants ADDR:PORT, not %s", next);
+    } else if (strcmp(a, "--tls-cert") == 0) {
+      cfg->tls_cert = next;
+    } else if (strcmp(a, "--tls-key") == 0) {
+      cfg->tls_key = next;
+    } else if (strcmp(a, "--trusted-proxy") == 0) {
+      char bad[64];
+      if (hub_proxy_check(next, bad, sizeof(bad)) != 0)
+        return usage_error(usage_serve,
+                           "serve: --trusted-proxy wants IPv4 addresses "
+                           "joined by ',', not \"%s\"",
+                           bad);
+      cfg->trusted_proxies = next;
     } else if (strcmp(a, "--max-future-ms") == 0) {
       if (!parse_num(next, 0, (uint64_t)1 << 40, &cfg->max_future_ms))
         return usage_error(usage_serve,
@@ -536,8 +634,7 @@ static int serve_options(int argc, char **argv, struct hub_server_cfg *cfg,
     }
   }
   cfg->host = host;
-  *done = false;
-  return 0;
+  return serve_transport(cfg, *insecure, done);
 }
 
 static int print_problem(const char *problem, void *ctx)
@@ -603,10 +700,10 @@ static int hub_cmd_serve(const char *db, int argc, char **argv)
   struct sigaction sa;
   uv_loop_t loop;
   char host[64] = "127.0.0.1";
-  bool done;
+  bool done, insecure;
   int rc;
 
-  rc = serve_options(argc, argv, &cfg, host, sizeof(host), &done);
+  rc = serve_options(argc, argv, &cfg, host, sizeof(host), &insecure, &done);
   if (done)
     return rc;
 
@@ -633,10 +730,18 @@ static int hub_cmd_serve(const char *db, int argc, char **argv)
   st.sigterm.data = st.sigint.data = &st;
   uv_signal_start(&st.sigterm, on_signal, SIGTERM);
   uv_signal_start(&st.sigint, on_signal, SIGINT);
+  uv_signal_init(&loop, &st.sighup);
+  st.sighup.data = &st;
+  if (cfg.tls_cert != NULL)
+    uv_signal_start(&st.sighup, on_sighup, SIGHUP);
   printf("listening on %s:%u\n", host, (unsigned)hub_server_port(st.hub));
   fflush(stdout);
-  log_msg(LOG_LEVEL_INFO, "serving %s on %s:%u (replica %s)", db, host,
-          (unsigned)hub_server_port(st.hub), hub_store_replica(hs));
+  log_msg(LOG_LEVEL_INFO, "serving %s on %s:%u over %s (replica %s)", db, host,
+          (unsigned)hub_server_port(st.hub),
+          cfg.tls_cert != NULL ? "HTTPS" : "plain HTTP", hub_store_replica(hs));
+  if (insecure && !is_loopback(host))
+    log_msg(LOG_LEVEL_WARN, "--insecure-http: serving plain HTTP on %s: "
+            "tokens and records cross the network in clear text", host);
 
   uv_run(&loop, UV_RUN_DEFAULT);
 

@@ -30,6 +30,7 @@
 #include "compat.h"
 
 #include "hub_server.h"
+#include "hub_proxy.h"
 #include "hub_server_int.h"
 
 #include "gzip.h"
@@ -559,9 +560,15 @@ static void on_done(struct http_req *req, void *ctx)
   double seconds = (double)(uv_hrtime() - http_server_req_start_ns(req)) / 1e9;
   unsigned status = http_server_req_status(req);
 
-  log_msg(LOG_LEVEL_INFO, "%s %s %u %.1fms %zuB", http_server_req_method(req),
+  char peer[64], client[64];
+
+  http_server_req_peer(req, peer, sizeof(peer));
+  hub_proxy_client(h->cfg.trusted_proxies, peer,
+                   http_server_req_header(req, "X-Forwarded-For"), client,
+                   sizeof(client));
+  log_msg(LOG_LEVEL_INFO, "%s %s %u %.1fms %zuB %s", http_server_req_method(req),
           http_server_req_path(req), status, seconds * 1000,
-          http_server_req_reply_bytes(req));
+          http_server_req_reply_bytes(req), client[0] ? client : "-");
   if (c == NULL)
     return;
   hub_metrics_request(&h->m, c->route, status, seconds);
@@ -632,6 +639,8 @@ int hub_server_start(uv_loop_t *loop, struct hub_store *hs,
   hc.on_request = on_request;
   hc.on_done = on_done;
   hc.ctx = h;
+  hc.tls_cert = cfg->tls_cert;
+  hc.tls_key = cfg->tls_key;
   rc = http_server_start(loop, &hc, &h->http, err);
   if (rc != 0)
     goto fail;
@@ -646,6 +655,13 @@ fail:
   server_unmake(h);
   free(h);
   return rc;
+}
+
+int hub_server_reload_tls(struct hub_server *h, struct sb_err *err)
+{
+  if (h->http == NULL || h->stopping)
+    return sb_err_set(err, SB_EINVAL, "the hub is stopping");
+  return http_server_tls_reload(h->http, err);
 }
 
 uint16_t hub_server_port(const struct hub_server *h)

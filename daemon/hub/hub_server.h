@@ -36,6 +36,10 @@ struct hub_server_cfg {
   unsigned head_timeout_s;     /* request head deadline (0: a default) */
   unsigned body_min_rate;      /* body bytes per second floor (0: none) */
   unsigned drain_s;            /* at shutdown, wait this long for requests */
+  const char *tls_cert;        /* PEM chain; NULL: plain HTTP */
+  const char *tls_key;         /* its PEM key */
+  const char *trusted_proxies; /* IPv4s joined by ',' whose X-Forwarded-For
+                                  names the client; NULL: none */
 };
 
 struct hub_server;
@@ -44,6 +48,10 @@ struct hub_server;
 int hub_server_start(uv_loop_t *loop, struct hub_store *hs,
                      const struct hub_server_cfg *cfg, struct hub_server **out,
                      struct sb_err *err);
+
+/* Rereads the TLS certificate and key (SIGHUP): new connections get
+ * them, open ones keep theirs; on failure the old ones stay. */
+int hub_server_reload_tls(struct hub_server *h, struct sb_err *err);
 
 /* The port it listens on. */
 uint16_t hub_server_port(const struct hub_server *h);

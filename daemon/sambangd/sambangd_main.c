@@ -49,7 +49,10 @@ static const char usage[] =
     "  --server URL         the hub, e.g. https://hub.example.org\n"
     "  --token TOKEN        this device's token (sambang-hub device add)\n"
     "  --token-file FILE    read the token from FILE\n"
-    "  --ca-file FILE       CA certificates to verify the hub with\n"
+    "  --ca-file FILE       CA certificates (PEM) to verify the hub with,\n"
+    "                       instead of the store's (sambang init --ca-file)\n"
+    "                       or the system's\n"
+    "  --pin sha256//KEY    also require the hub's public key to be this\n"
     "  --backoff-cap SECS   longest wait between retries (default 300)\n"
     "  --wait SECS          long-poll wait (default 50, at most 60)\n"
     "  --socket PATH        control socket (default: the store path + .sock)\n"
@@ -64,7 +67,7 @@ static const char usage[] =
     "store, 6 the store is missing or unusable.\n";
 
 struct options {
-  const char *db, *config, *server, *token, *token_file, *ca_file;
+  const char *db, *config, *server, *token, *token_file, *ca_file, *pin;
   const char *backoff_cap, *wait, *socket;
 };
 
@@ -96,12 +99,13 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt,
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
-  static const char *const names[] = {"db",          "config",     "server",
-                                      "token",       "token-file", "ca-file",
-                                      "backoff-cap", "wait",       "socket"};
-  const char **slots[] = {&o->db,          &o->config,     &o->server,
-                          &o->token,       &o->token_file, &o->ca_file,
-                          &o->backoff_cap, &o->wait,       &o->socket};
+  static const char *const names[] = {
+      "db",  "config",      "server", "token", "token-file", "ca-file",
+      "pin", "backoff-cap", "wait",   "socket"};
+  const char **slots[] = {&o->db,         &o->config,      &o->server,
+                          &o->token,      &o->token_file,  &o->ca_file,
+                          &o->pin,        &o->backoff_cap, &o->wait,
+                          &o->socket};
   int i;
   size_t k;
 
@@ -164,19 +168,12 @@ static int load_config(struct daemon *d, struct sync_config *c,
                        struct sb_err *err)
 {
   const struct options *o = &d->opt;
-  char *v = NULL;
   uint64_t n = 0;
   int rc;
 
   sync_config_init(c);
-  if (store_meta_get(d->store, "server", &v, NULL) == 0) {
-    c->server = v;
-    v = NULL;
-  }
-  if (store_token_get(d->store, &v, NULL) == 0) {
-    c->token = v;
-    v = NULL;
-  }
+  if ((rc = sync_config_from_store(c, d->store, err)) != 0)
+    return rc;
   if (o->config != NULL && (rc = sync_config_load(c, o->config, err)) != 0) {
     /* A missing config file is a usage error, not a missing store. */
     if (rc == SB_ENOTFOUND) {
@@ -199,6 +196,10 @@ static int load_config(struct daemon *d, struct sync_config *c,
   if (o->ca_file != NULL) {
     free(c->ca_file);
     c->ca_file = strdup(o->ca_file);
+  }
+  if (o->pin != NULL) {
+    free(c->pin);
+    c->pin = strdup(o->pin);
   }
   if (o->backoff_cap != NULL) {
     rc = secs_opt("backoff-cap", o->backoff_cap, 1, 86400, &n, err);

@@ -137,7 +137,10 @@ bool sync_reply_failed(struct sync *s, const struct http_reply *r,
   struct proto_error e;
 
   if (r->status == 0) {
-    sync_attempt_failed(s, false, false, -1, "%s: hub unreachable: %s", what,
+    sync_attempt_failed(s, false, false, -1, "%s: %s: %s", what,
+                        r->untrusted ? "the hub's certificate is refused, "
+                                       "nothing was sent"
+                                     : "hub unreachable",
                         r->error);
     return true;
   }
@@ -162,6 +165,8 @@ void sync_exchange(struct sync *s, struct sync_http *channel,
       .token = s->cfg.token,
       .replica = store_replica(s->store),
       .ca_file = s->cfg.ca_file,
+      .ca_pem = s->cfg.ca_file == NULL ? s->cfg.ca_pem : NULL,
+      .pin = s->cfg.pin,
       .body = body,
       .len = len,
       .gzip = s->cfg.gzip,

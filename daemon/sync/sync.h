@@ -38,6 +38,11 @@
  * refused or pending ("" when it left none): `sambang status` shows it. */
 #define SYNC_PROBLEM_KEY "sync_problem"
 
+/* The store's meta keys for the hub's TLS: the office CA (PEM) that
+ * `sambang init --ca-file` keeps, and the pinned public key(s). */
+#define SYNC_META_CA "tls_ca"
+#define SYNC_META_PIN "tls_pin"
+
 #define SYNC_DEFAULT_BATCH 500
 #define SYNC_DEFAULT_PAGE 1000
 #define SYNC_DEFAULT_WAIT_S 50
@@ -50,7 +55,10 @@
 struct sync_config {
   char *server;  /* hub base URL, e.g. http://127.0.0.1:8080 */
   char *token;   /* device bearer token */
-  char *ca_file; /* NULL: the system's CAs */
+  char *ca_file; /* NULL: ca_pem, else the system's CAs */
+  char *ca_pem;  /* the office CA kept in the store (sambang init --ca-file) */
+  char *pin;     /* "sha256//BASE64[;sha256//...]": the hub's key; NULL: none */
+  bool insecure_http; /* allow http:// to a host other than loopback */
   unsigned batch;
   unsigned page;
   unsigned wait_s; /* long-poll wait, 1..60 s */
@@ -71,13 +79,25 @@ int sync_config_copy(struct sync_config *dst, const struct sync_config *src,
 /*
  * Applies a config file's settings on top of c. The file has one
  * `key = value` per line, '#' comments and blank lines; keys: server,
- * token, token_file, ca_file, batch, page, wait (s), backoff_min (s),
- * backoff_cap (s), connect_timeout (s), timeout (s), gzip (yes/no).
+ * token, token_file, ca_file, pin, batch, page, wait (s), backoff_min (s),
+ * backoff_cap (s), connect_timeout (s), timeout (s), gzip (yes/no),
+ * insecure_http (yes/no).
  * An unknown key or a bad value is refused naming file:line, c unchanged.
  * (Documented in deploy/sambangd.conf.example.)
  */
 int sync_config_load(struct sync_config *c, const char *path,
                      struct sb_err *err);
+/* Sets c's server, token, office CA and pin from the store (what
+ * `sambang init` kept); missing ones stay as they are. */
+int sync_config_from_store(struct sync_config *c, struct store *st,
+                           struct sb_err *err);
+/* Checks a CA bundle: PEM text of one or more X.509 certificates. */
+int sync_config_check_ca(const char *pem, size_t len, struct sb_err *err);
+/* Reads and checks the CA bundle at path; *pem malloc'd. */
+int sync_config_read_ca(const char *path, char **pem, struct sb_err *err);
+/* Checks a pin: "sha256//" and the base64 SHA-256 of the hub's public key
+ * (curl's CURLOPT_PINNEDPUBLICKEY), several joined by ';'. */
+int sync_config_check_pin(const char *pin, struct sb_err *err);
 /* Sets c's token from the first line of the file at path. */
 int sync_config_token_file(struct sync_config *c, const char *path,
                            struct sb_err *err);

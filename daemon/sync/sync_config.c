@@ -35,7 +35,9 @@ void sync_config_release(struct sync_config *c)
   free(c->server);
   free(c->token);
   free(c->ca_file);
-  c->server = c->token = c->ca_file = NULL;
+  free(c->ca_pem);
+  free(c->pin);
+  c->server = c->token = c->ca_file = c->ca_pem = c->pin = NULL;
 }
 
 /* *dst = strdup(src) (NULL stays NULL); false on ENOMEM. */
@@ -54,13 +56,35 @@ int sync_config_copy(struct sync_config *dst, const struct sync_config *src,
   struct sync_config c = *src;
 
   if (!dup_str(&c.server, src->server) || !dup_str(&c.token, src->token) ||
-      !dup_str(&c.ca_file, src->ca_file)) {
+      !dup_str(&c.ca_file, src->ca_file) || !dup_str(&c.ca_pem, src->ca_pem) ||
+      !dup_str(&c.pin, src->pin)) {
     sync_config_release(&c);
     return sb_err_set(err, SB_ENOMEM, NULL);
   }
   sync_config_release(dst);
   *dst = c;
   return 0;
+}
+
+/* True for an https:// URL, or an http:// one to this machine (localhost,
+ * 127.x, [::1]): plain HTTP never leaves the device. */
+static bool https_or_loopback(const char *url)
+{
+  const char *host;
+  size_t n;
+
+  if (strncmp(url, "https://", 8) == 0)
+    return true;
+  if (strncmp(url, "http://", 7) != 0)
+    return false;
+  host = url + 7;
+  if (strncmp(host, "[::1]", 5) == 0)
+    return host[5] == '\0' || host[5] == ':' || host[5] == '/';
+  n = strcspn(host, ":/?#");
+  if (n == 9 && strncmp(host, "localhost", 9) == 0)
+    return true;
+  return n > 4 && strncmp(host, "127.", 4) == 0 &&
+         strspn(host, "0123456789.") >= n;
 }
 
 int sync_config_check(const struct sync_config *c, struct sb_err *err)
@@ -75,6 +99,14 @@ int sync_config_check(const struct sync_config *c, struct sb_err *err)
                       "server must be an http:// or https:// URL, got "
                       "\"%.80s\"",
                       c->server);
+  if (!c->insecure_http && !https_or_loopback(c->server))
+    return sb_err_set(err, SB_EINVAL,
+                      "refusing plain http:// to %.80s: the token and records "
+                      "would cross the network in clear text; use https:// "
+                      "(or insecure_http = yes in the config file)",
+                      c->server);
+  if (c->pin != NULL && sync_config_check_pin(c->pin, err) != 0)
+    return SB_EINVAL;
   if (c->token == NULL || c->token[0] == '\0')
     return sb_err_set(err, SB_EINVAL,
                       "no device token is set (sambang init --token, "
@@ -190,6 +222,17 @@ static int apply(struct sync_config *c, const char *key, const char *v,
     return set_str(&c->token, v, err);
   if (strcmp(key, "ca_file") == 0)
     return set_str(&c->ca_file, v, err);
+  if (strcmp(key, "pin") == 0)
+    return set_str(&c->pin, v, err);
+  if (strcmp(key, "insecure_http") == 0) {
+    if (strcmp(v, "yes") == 0 || strcmp(v, "no") == 0) {
+      c->insecure_http = strcmp(v, "yes") == 0;
+      return 0;
+    }
+    return sb_err_set(err, SB_EINVAL,
+                      "%s: insecure_http must be yes or no, got \"%.40s\"",
+                      where, v);
+  }
   if (strcmp(key, "token_file") == 0) {
     char *t = read_token_file(v, where, err);
     if (t == NULL)

@@ -115,6 +115,15 @@ static uint64_t hub_time(CURL *easy)
   return *v == '\0' && v != hd->value ? n : 0;
 }
 
+/* True for a failure to trust the hub: its certificate chain, host name,
+ * validity dates or pinned key (curl then sent no request byte). */
+static bool untrusted(CURLcode c)
+{
+  return c == CURLE_PEER_FAILED_VERIFICATION ||
+         c == CURLE_SSL_PINNEDPUBKEYNOTMATCH || c == CURLE_SSL_CACERT_BADFILE ||
+         c == CURLE_SSL_CERTPROBLEM || c == CURLE_SSL_INVALIDCERTSTATUS;
+}
+
 /* Hands every finished transfer to its done callback. */
 static void check_done(struct sync_http *h)
 {
@@ -144,6 +153,7 @@ static void check_done(struct sync_http *h)
       r.hub_ms = hub_time(h->easy);
     if (r.curl != CURLE_OK) {
       r.status = 0;
+      r.untrusted = untrusted(r.curl);
       r.error = h->overflow            ? "the reply is too large"
                 : h->errbuf[0] != '\0' ? h->errbuf
                                        : curl_easy_strerror(r.curl);
@@ -352,8 +362,17 @@ int sync_http_start(struct sync_http *h, const struct http_request *rq,
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-  if (rq->ca_file != NULL)
+  /* TLS: the chain and host name are always verified; TLS 1.2 at least. */
+  curl_easy_setopt(e, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+  if (rq->ca_file != NULL) {
     curl_easy_setopt(e, CURLOPT_CAINFO, rq->ca_file);
+  } else if (rq->ca_pem != NULL) {
+    struct curl_blob blob = {(void *)(uintptr_t)rq->ca_pem, strlen(rq->ca_pem),
+                             CURL_BLOB_COPY};
+    curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &blob);
+  }
+  if (rq->pin != NULL)
+    curl_easy_setopt(e, CURLOPT_PINNEDPUBLICKEY, rq->pin);
   if (rq->gzip)
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "gzip");
   if (post) {

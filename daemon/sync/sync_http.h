@@ -27,6 +27,8 @@ struct http_reply {
   size_t len;
   int64_t retry_after_s; /* -1: none */
   const char *error;     /* curl's message when curl != CURLE_OK */
+  bool untrusted; /* the hub's certificate or key was refused (chain, host
+                     name, dates, pin): no request byte was sent */
   uint64_t bytes_up;     /* request body bytes on the wire */
   uint64_t json_up;      /* the request body before gzip */
   uint64_t bytes_down;   /* response body bytes on the wire */
@@ -42,7 +44,9 @@ struct http_request {
   const char *url;
   const char *token;   /* bearer token */
   const char *replica; /* Sambang-Replica header */
-  const char *ca_file; /* NULL: the system's */
+  const char *ca_file; /* NULL: ca_pem, else the system's */
+  const char *ca_pem;  /* CA certificates as PEM text (if no ca_file) */
+  const char *pin;     /* CURLOPT_PINNEDPUBLICKEY; NULL: none */
   const char *body;    /* POST: JSON, copied */
   size_t len;
   bool gzip; /* compress the body, accept gzip replies */

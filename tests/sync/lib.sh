@@ -8,6 +8,9 @@
 #
 #   enrol NAME                  device store NAME, enrolled at the hub ($URL)
 #   start_hub_at PORT [ARGS]    (re)start the hub on a known port
+#   start_hub_tls CERT KEY [ARGS]  the hub over HTTPS on a free port;
+#                               $URL is https://localhost:PORT
+#   enrol_tls NAME CA [ARGS]    enrol NAME against $URL, keeping CA
 #   kill_hub                    kill -9 the hub (by pid)
 #   start_daemon NAME [ARGS]    sambangd on NAME's store, in the background
 #   stop_daemon NAME            SIGTERM; checks the exit status is 0
@@ -54,6 +57,22 @@ enrol() {
   token=$("$HUB" device add "$name") || fail "device add $name failed"
   dev "$name" init --server "$URL" --token "$token" >/dev/null ||
     fail "init of device $name failed"
+}
+
+start_hub_tls() {
+  local cert=$1 key=$2
+  shift 2
+  start_hub --tls-cert "$cert" --tls-key "$key" "$@"
+  PORT=${URL##*:}
+  URL=https://localhost:$PORT
+}
+
+enrol_tls() {
+  local name=$1 ca=$2 token
+  shift 2
+  token=$("$HUB" device add "$name") || fail "device add $name failed"
+  dev "$name" init --server "$URL" --token "$token" --ca-file "$ca" "$@" \
+    >/dev/null || fail "init of device $name failed"
 }
 
 start_hub_at() {

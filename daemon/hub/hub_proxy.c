@@ -1,0 +1,84 @@
+/*
+ * hub_proxy.c - the client's address behind a trusted reverse proxy.
+ *
+ * A request's client is its socket peer, unless that peer is one of the
+ * addresses given with `serve --trusted-proxy`: then it is the rightmost
+ * X-Forwarded-For entry that is not itself a trusted proxy (entries left
+ * of it were written by the client and prove nothing). A header from any
+ * other peer is ignored, so a device cannot pick the address it is
+ * logged and limited as.
+ */
+#include "compat.h"
+
+#include "hub_proxy.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#define ADDR_MAX 64
+
+/* True if addr (n bytes) is one of the comma-separated list. */
+static bool listed(const char *list, const char *addr, size_t n)
+{
+  const char *p = list;
+
+  while (p != NULL && *p != '\0') {
+    size_t len = strcspn(p, ",");
+    if (len == n && strncmp(p, addr, n) == 0)
+      return true;
+    p = p[len] == ',' ? p + len + 1 : NULL;
+  }
+  return false;
+}
+
+int hub_proxy_check(const char *list, char *bad, size_t bad_size)
+{
+  const char *p = list;
+  struct in_addr a;
+
+  for (;;) {
+    size_t len = strcspn(p, ",");
+    char one[ADDR_MAX];
+    snprintf(one, sizeof(one), "%.*s", (int)(len < ADDR_MAX ? len : 0), p);
+    if (len == 0 || len >= ADDR_MAX || inet_pton(AF_INET, one, &a) != 1) {
+      snprintf(bad, bad_size, "%.*s", (int)(len < 60 ? len : 60), p);
+      return -1;
+    }
+    if (p[len] == '\0')
+      return 0;
+    p += len + 1;
+  }
+}
+
+void hub_proxy_client(const char *trusted, const char *peer, const char *xff,
+                      char *out, size_t size)
+{
+  const char *end;
+
+  snprintf(out, size, "%s", peer);
+  if (trusted == NULL || xff == NULL || !listed(trusted, peer, strlen(peer)))
+    return;
+  end = xff + strlen(xff);
+  while (end > xff) {
+    const char *start = end, *e = end;
+    char one[ADDR_MAX];
+    struct in_addr a;
+    while (start > xff && start[-1] != ',')
+      start--;
+    end = start > xff ? start - 1 : xff;
+    while (*start == ' ' || *start == '\t')
+      start++;
+    while (e > start && (e[-1] == ' ' || e[-1] == '\t'))
+      e--;
+    if (e == start || (size_t)(e - start) >= ADDR_MAX)
+      return; /* a malformed entry: the peer is all we know */
+    snprintf(one, sizeof(one), "%.*s", (int)(e - start), start);
+    if (inet_pton(AF_INET, one, &a) != 1)
+      return;
+    if (!listed(trusted, one, strlen(one))) {
+      snprintf(out, size, "%s", one);
+      return;
+    }
+  }
+}

@@ -1,0 +1,23 @@
+/*
+ * hub_proxy.h - the client's address behind a trusted reverse proxy
+ * (`serve --trusted-proxy ADDR[,ADDR]`, X-Forwarded-For).
+ */
+#ifndef SAMBANG_HUB_PROXY_H
+#define SAMBANG_HUB_PROXY_H
+
+#include "compat.h"
+
+#include <stddef.h>
+
+/* 0 if list is IPv4 addresses joined by ','; else -1, the bad one in bad. */
+int hub_proxy_check(const char *list, char *bad, size_t bad_size);
+
+/*
+ * The client's address into out: peer, unless peer is in trusted (a
+ * checked list, or NULL: none) and xff (X-Forwarded-For, may be NULL)
+ * names one: then its rightmost entry that is not a trusted proxy.
+ */
+void hub_proxy_client(const char *trusted, const char *peer, const char *xff,
+                      char *out, size_t size);
+
+#endif

@@ -466,6 +466,18 @@ const char *http_server_req_path(const struct http_req *req)
   return req->path;
 }
 
+void http_server_req_peer(const struct http_req *req, char *buf, size_t size)
+{
+  const union MHD_ConnectionInfo *info =
+      MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  const struct sockaddr *sa = info != NULL ? info->client_addr : NULL;
+
+  buf[0] = '\0';
+  if (sa != NULL && sa->sa_family == AF_INET)
+    inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+              buf, (socklen_t)size);
+}
+
 const char *http_server_req_header(const struct http_req *req, const char *name)
 {
   return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);

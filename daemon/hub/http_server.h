@@ -99,6 +99,9 @@ void http_server_counts(const struct http_server *s,
  */
 void http_server_stop(struct http_server *s);
 
+/* The client's address as text ("127.0.0.1"; "" if unknown) into buf. */
+void http_server_req_peer(const struct http_req *req, char *buf, size_t size);
+
 /* The request's method ("GET") and path (without the query). */
 const char *http_server_req_method(const struct http_req *req);
 const char *http_server_req_path(const struct http_req *req);

@@ -22,6 +22,8 @@ mkdirSync(SHOTS, { recursive: true });
 const work = mkdtempSync(join(tmpdir(), 'sambang-office-'));
 const env = { ...process.env, SAMBANG_HUB_DB: join(work, 'hub.db') };
 let hubProc = null, browser = null;
+const pageErrors = []; // errors thrown in the page (a CSP refusal included)
+process.on('exit', () => { if (hubProc) hubProc.kill('SIGKILL'); });
 
 function fail(msg) { throw new Error('FAIL: ' + msg); }
 const hub = (args, input) => execFileSync(HUB, args, { env, input, encoding: 'utf8' });
@@ -50,7 +52,7 @@ async function login(context, url, user, password) {
   const page = await context.newPage();
   const dialogs = [];
   page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss(); });
-  page.on('pageerror', (e) => fail('page error: ' + e.message));
+  page.on('pageerror', (e) => pageErrors.push(e.message));
   await page.goto(url + '/');
   if (!page.url().endsWith('/login')) fail('without a session / must go to /login, at ' + page.url());
   await page.fill('input[name=user]', user);
@@ -169,6 +171,7 @@ async function main() {
   await v.page.click('#lang');
   await v.page.waitForSelector('html[lang=en]');
   if ((await v.page.textContent('a[href="#devices"]')) !== 'Devices') fail('no English');
+  if (pageErrors.length) fail('errors in the page: ' + pageErrors.join('; '));
   console.log('ok: screenshots in ' + SHOTS);
 }
 

@@ -55,6 +55,9 @@ pids+=($!)
 read -r line <&3
 echo "$line"
 url=http://127.0.0.1:${line##*:}
+say "The office dashboard: an office user (the password on stdin)"
+printf 'koordinator-2024\n' | step "$hub" user add koordinator --role admin
+echo "dashboard: $url/  (user koordinator, password koordinator-2024)"
 for d in ani budi citra; do
   token=$(step "$hub" device add "$d")
   dev "$d" init --server "$url" --token "$token" >/dev/null
@@ -114,3 +117,12 @@ dev citra sync --once
 wait_converged ani budi citra
 dev budi beneficiary show "$siti"
 dev budi status
+say "The office's dashboard answers with a session (it is open at $url/)"
+curl -s -c "$work/jar" -o /dev/null -d 'user=koordinator&password=koordinator-2024' "$url/login"
+curl -s -b "$work/jar" "$url/api/overview"
+echo
+step "$hub" export --csv visit | head -3
+if [ -n "${SAMBANG_DEMO_HOLD:-}" ]; then
+  say "Holding the hub for you: open $url/ (Ctrl-C ends the demo)"
+  wait "${pids[0]}"
+fi

@@ -18,7 +18,14 @@ mode=${1:-demo}
 packages=(build-essential cmake pkg-config clang
   libsqlite3-dev sqlite3 libcjson-dev libyajl-dev libuv1-dev
   libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev zlib1g-dev libssl-dev
-  openssl curl util-linux libclang-rt-14-dev faketime)
+  openssl curl util-linux libclang-rt-14-dev faketime libsodium-dev libjs-chart.js)
+# test mode also drives the office dashboard in Debian's headless chromium
+# from Node (playwright-core from npm; no browser is ever downloaded).
+if [ "$mode" = test ]; then
+  packages+=(chromium)
+  command -v node >/dev/null || packages+=(nodejs)
+  command -v npm >/dev/null || packages+=(npm)
+fi
 
 install_missing() {
   local missing=() p
@@ -50,6 +57,8 @@ demo)
   ;;
 test)
   install_missing
+  (cd "$top/tests/browser" &&
+    PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund >/dev/null)
   build "$top/build-asan" -DCMAKE_BUILD_TYPE=Debug -DASAN=ON
   cd "$top/build-asan"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \

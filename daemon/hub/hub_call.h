@@ -32,9 +32,14 @@ struct hub_reply {
   bool www_auth;        /* WWW-Authenticate: Bearer realm="sambang" */
   const char *allow;    /* Allow: ... (405) */
   bool close;           /* Connection: close */
+  /* More headers (name, value pairs, NULL-terminated; the office's), owned
+   * by the handler's request state, or NULL. */
+  const char *const *extra;
 };
 
 struct hub_server;
+struct office;
+struct office_req;
 
 struct hub_call {
   struct hub_server *hub;
@@ -55,6 +60,11 @@ struct hub_call {
   bool gzip_ok;    /* the client accepts gzip */
   uint64_t max_ts; /* newest acceptable timestamp */
 
+  /* The office dashboard (office.h): the hub's office state, and this
+   * request's copied inputs (HUB_ROUTE_OFFICE only). */
+  struct office *office;
+  struct office_req *oreq;
+
   /* Push: the decoded request, merged by the hub's store writer. */
   struct push_req push;
   struct hub_push_batch batch;
@@ -65,7 +75,7 @@ struct hub_call {
   /* Outputs. */
   struct hub_reply out;
   struct hub_push_stats stats; /* push */
-  bool committed;              /* push: new seqs were committed */
+  bool committed; /* push, an office write: new seqs were committed */
   uint64_t last_seq;           /* push, changes: the newest seq seen */
   size_t served;               /* changes: states in the page */
   bool wait_for_change;        /* changes: empty page, wait > 0 */

@@ -16,6 +16,7 @@
 #include "hub_server.h"
 #include "hub_store.h"
 #include "log.h"
+#include "office.h"
 #include "schema.h"
 
 #include <errno.h>
@@ -42,12 +43,17 @@ static const char usage_main[] =
     "  init [--schema FILE]      create the hub's store\n"
     "  serve [--listen ADDR:PORT] [--tls-cert FILE --tls-key FILE]\n"
     "                            serve the sync protocol over HTTP(S)\n"
-    "  export                    print every record (JSON Lines)\n"
+    "  export [--csv COLLECTION [--personal]]\n"
+    "                            print every record (JSON Lines), or one\n"
+    "                            collection as CSV (as the dashboard's)\n"
     "  conflicts                 list records in conflict\n"
     "  check                     full integrity check of the store\n"
     "  device add NAME           enrol a device; prints its token\n"
     "  device list               list devices\n"
     "  device revoke NAME        refuse a device's token from now on\n"
+    "  user add NAME --role R    add an office user (password: stdin)\n"
+    "  user list | remove NAME | passwd NAME\n"
+    "                            office users of the dashboard\n"
     "\n"
     "Run `sambang-hub COMMAND --help` for the options of a command.\n";
 
@@ -107,10 +113,28 @@ static const char usage_serve[] =
 
 static const char usage_export[] =
     "usage: sambang-hub [--db PATH] export\n"
+    "       sambang-hub [--db PATH] export --csv COLLECTION [--personal]\n"
     "\n"
     "Prints every record, tombstones included, as canonical JSON Lines\n"
     "sorted by (collection, id): the same format as `sambang export`, so\n"
-    "replicas that have seen the same writes print the same bytes.\n";
+    "replicas that have seen the same writes print the same bytes.\n"
+    "--csv: the live records of COLLECTION as CSV, byte for byte what the\n"
+    "dashboard's GET /export/COLLECTION.csv gives without filters (UTF-8\n"
+    "with a BOM, one column per schema field, lists joined with \"; \");\n"
+    "personal fields only with --personal.\n";
+
+static const char usage_user[] =
+    "usage: sambang-hub [--db PATH] user add NAME --role admin|reviewer|viewer\n"
+    "       sambang-hub [--db PATH] user passwd NAME\n"
+    "       sambang-hub [--db PATH] user remove NAME\n"
+    "       sambang-hub [--db PATH] user list\n"
+    "\n"
+    "Office users of the dashboard (not devices). add and passwd read the\n"
+    "password from the first line of standard input (at least 8\n"
+    "characters); the hub keeps only its Argon2id hash. A new password\n"
+    "ends the user's open sessions. Viewers read, reviewers also resolve\n"
+    "conflicts, admins also manage devices and export personal fields.\n"
+    "list: NAME, ROLE, created (UTC), separated by tabs.\n";
 
 static const char usage_conflicts[] =
     "usage: sambang-hub [--db PATH] conflicts\n"
@@ -285,6 +309,26 @@ static int print_record(const struct record *r, uint64_t seq, void *ctx)
   return 0;
 }
 
+/* export --csv COLLECTION [--personal] */
+static int export_csv(const char *db, const char *collection, bool personal)
+{
+  struct sb_err err = {0};
+  struct hub_store *hs;
+  char *text = NULL;
+  size_t len = 0;
+  int rc = open_store(db, &hs);
+
+  if (rc != 0)
+    return rc;
+  rc = office_csv_export(hs, collection, personal, &text, &len, &err);
+  hub_store_close(hs);
+  if (rc == 0 && (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0))
+    rc = sb_err_set(&err, SB_EIO, "cannot write the export: %s",
+                    strerror(errno));
+  free(text);
+  return rc != 0 ? fail(rc, &err) : 0;
+}
+
 static int hub_cmd_export(const char *db, int argc, char **argv)
 {
   struct sb_err err = {0};
@@ -294,6 +338,13 @@ static int hub_cmd_export(const char *db, int argc, char **argv)
   if (argc > 0 && is_help(argv[0])) {
     fputs(usage_export, stdout);
     return 0;
+  }
+  if (argc >= 2 && strcmp(argv[0], "--csv") == 0) {
+    bool personal = argc == 3 && strcmp(argv[2], "--personal") == 0;
+    if (argc > 3 || (argc == 3 && !personal))
+      return usage_error(usage_export, "export: unexpected argument %s",
+                         argv[argc - 1]);
+    return export_csv(db, argv[1], personal);
   }
   if (argc > 0)
     return usage_error(usage_export, "export: unexpected argument %s", argv[0]);
@@ -425,6 +476,111 @@ static int hub_cmd_device(const char *db, int argc, char **argv)
       printf("%s\n", token);
       fflush(stdout);
     }
+  }
+  hub_store_close(hs);
+  return rc != 0 ? fail(rc, &err) : 0;
+}
+
+/* --- office users ------------------------------------------------------ */
+
+/* The first line of stdin as a password (8..1023 bytes) into pw. */
+static int read_password(char *pw, size_t size, struct sb_err *err)
+{
+  size_t n;
+
+  if (fgets(pw, (int)size, stdin) == NULL)
+    return sb_err_set(err, SB_EINVAL,
+                      "give the password on the first line of stdin");
+  n = strcspn(pw, "\r\n");
+  pw[n] = '\0';
+  if (n < 8)
+    return sb_err_set(err, SB_EINVAL,
+                      "the password must have at least 8 characters");
+  return 0;
+}
+
+static int print_user(const struct hub_user *u, void *ctx)
+{
+  char when[32] = "-";
+  time_t t = (time_t)(u->created_ms / 1000);
+  struct tm tm;
+
+  (void)ctx;
+  if (gmtime_r(&t, &tm) != NULL)
+    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  printf("%s\t%s\t%s\n", u->name, hub_role_name(u->role), when);
+  return 0;
+}
+
+/* user add / passwd: sets the password (and role) of u, then saves it. */
+static int user_save(struct hub_store *hs, struct hub_user *u, bool create,
+                     struct sb_err *err)
+{
+  char pw[1024];
+  int rc = read_password(pw, sizeof(pw), err);
+
+  if (rc == 0)
+    rc = office_auth_hash_password(pw, u->pwhash, err);
+  memset(pw, 0, sizeof(pw));
+  u->changed_ms = hlc_wall_ms();
+  if (create)
+    u->created_ms = u->changed_ms;
+  return rc != 0 ? rc : hub_store_user_put(hs, u, create, err);
+}
+
+static int hub_cmd_user(const char *db, int argc, char **argv)
+{
+  struct sb_err err = {0};
+  struct hub_store *hs;
+  struct hub_user u;
+  const char *sub = argc > 0 ? argv[0] : NULL;
+  int role = -1, rc;
+
+  if (sub == NULL)
+    return usage_error(usage_user, "user: %s", "missing subcommand");
+  if (is_help(sub) || (argc > 1 && is_help(argv[1]))) {
+    fputs(usage_user, stdout);
+    return 0;
+  }
+  memset(&u, 0, sizeof(u));
+  if (strcmp(sub, "list") == 0) {
+    if (argc != 1)
+      return usage_error(usage_user, "user list: unexpected argument %s",
+                         argv[1]);
+  } else if (strcmp(sub, "add") == 0) {
+    if (argc != 4 || strcmp(argv[2], "--role") != 0)
+      return usage_error(usage_user, "user add: give NAME --role ROLE");
+    role = hub_role_parse(argv[3]);
+    if (role < 0)
+      return usage_error(usage_user,
+                         "user add: --role is admin, reviewer or viewer, "
+                         "not %s", argv[3]);
+  } else if (strcmp(sub, "remove") == 0 || strcmp(sub, "passwd") == 0) {
+    if (argc != 2)
+      return usage_error(usage_user, "user %s: give one NAME", sub);
+  } else {
+    return usage_error(usage_user, "user: unknown subcommand %s", sub);
+  }
+  rc = open_store(db, &hs);
+  if (rc != 0)
+    return rc;
+  if (strcmp(sub, "list") == 0) {
+    rc = hub_store_user_list(hs, print_user, NULL, &err);
+  } else if (strcmp(sub, "remove") == 0) {
+    rc = hub_store_user_remove(hs, argv[1], &err);
+  } else if (strcmp(sub, "add") == 0) {
+    memset(&u, 0, sizeof(u));
+    snprintf(u.name, sizeof(u.name), "%.64s", argv[1]);
+    u.role = (enum hub_role)role;
+    if (strlen(argv[1]) > HUB_USER_NAME_MAX)
+      rc = sb_err_set(&err, SB_EINVAL, "bad user name (at most %d characters)",
+                      HUB_USER_NAME_MAX);
+    else
+      rc = user_save(hs, &u, true, &err);
+  } else {
+    rc = hub_store_user_get(hs, argv[1], &u, &err);
+    if (rc == 0)
+      rc = user_save(hs, &u, false, &err);
   }
   hub_store_close(hs);
   return rc != 0 ? fail(rc, &err) : 0;
@@ -801,5 +957,7 @@ int main(int argc, char **argv)
     return hub_cmd_check(db, argc - i, argv + i);
   if (strcmp(cmd, "device") == 0)
     return hub_cmd_device(db, argc - i, argv + i);
+  if (strcmp(cmd, "user") == 0)
+    return hub_cmd_user(db, argc - i, argv + i);
   return usage_error(usage_main, "unknown command %s", cmd);
 }

@@ -16,6 +16,7 @@ enum hub_route {
   HUB_ROUTE_CHANGES,
   HUB_ROUTE_HEALTH,
   HUB_ROUTE_METRICS,
+  HUB_ROUTE_OFFICE, /* the office dashboard: pages, /api/, /export/ */
   HUB_ROUTE_OTHER,
   HUB_ROUTE_COUNT_
 };

@@ -22,6 +22,7 @@
 #include "hub_call.h"
 #include "auth.h"
 #include "log.h"
+#include "office.h"
 #include "proto.h"
 
 #include <stdarg.h>
@@ -180,6 +181,7 @@ static bool authenticate(struct hub_call *c)
   case AUTH_OK: /* message is the device's name */
     snprintf(c->batch.device, sizeof(c->batch.device), "%.*s",
              (int)sizeof(c->batch.device) - 1, message);
+    office_seen_note(c, c->batch.device); /* the dashboard's "last seen" */
     return true;
   case AUTH_UNAUTHORIZED:
     hub_routes_reply_error(&c->out, PROTO_ERR_UNAUTHORIZED, "%s", message);

@@ -40,6 +40,7 @@
 #include "hub_metrics.h"
 #include "hub_routes.h"
 #include "log.h"
+#include "office.h"
 #include "proto.h"
 
 #include <stdio.h>
@@ -58,7 +59,7 @@ static void time_value(char *buf, size_t size)
 
 static void send_reply(struct hub_call *c)
 {
-  const char *headers[16];
+  const char *headers[48];
   char retry[16], now[24];
   size_t n = 0;
   struct hub_reply *r = &c->out;
@@ -93,6 +94,14 @@ static void send_reply(struct hub_call *c)
     headers[n++] = "Connection";
     headers[n++] = "close";
   }
+  if (r->extra != NULL) {
+    size_t k;
+    for (k = 0; r->extra[k] != NULL && r->extra[k + 1] != NULL && n + 2 < 48;
+         k += 2) {
+      headers[n++] = r->extra[k];
+      headers[n++] = r->extra[k + 1];
+    }
+  }
   headers[n] = NULL;
   r->body = NULL;
   if (r->status == 0)
@@ -124,6 +133,9 @@ static void on_work(uv_work_t *w)
     break;
   case HUB_ROUTE_HEALTH:
     hub_routes_health(c);
+    break;
+  case HUB_ROUTE_OFFICE:
+    office_handle(c);
     break;
   default:
     hub_routes_reply_error(&c->out, PROTO_ERR_INTERNAL,
@@ -293,6 +305,12 @@ static void on_work_done(uv_work_t *w, int status)
   }
   if (c->route == HUB_ROUTE_CHANGES)
     h->m.records_served += c->served;
+  if (c->route == HUB_ROUTE_OFFICE && c->committed) {
+    /* A resolution written as the hub's own replica: long-polls see it. */
+    if (c->last_seq > h->committed_seq)
+      h->committed_seq = c->last_seq;
+    wake_waiters(h);
+  }
   send_reply(c);
 }
 
@@ -320,6 +338,11 @@ static enum hub_route route_of(const char *path, const char *method,
       return routes[i].route;
     }
   }
+  if (office_path(path)) {
+    *method_ok = strcmp(method, "GET") == 0 || strcmp(method, "POST") == 0;
+    *allow = "GET, POST";
+    return HUB_ROUTE_OFFICE;
+  }
   *method_ok = false;
   *allow = NULL;
   return HUB_ROUTE_OTHER;
@@ -340,6 +363,9 @@ static bool copy_headers(struct hub_call *c)
   if (c->copied)
     return true;
   c->copied = true;
+  if (c->route == HUB_ROUTE_OFFICE &&
+      (c->oreq = office_req_copy(req)) == NULL)
+    return false;
   c->gzip_ok = gzip_accepted(http_server_req_header(req, "Accept-Encoding"));
   return copy_value(&c->authorization,
                     http_server_req_header(req, "Authorization")) &&
@@ -356,7 +382,11 @@ static bool copy_headers(struct hub_call *c)
 
 static void on_admit_work(uv_work_t *w)
 {
-  hub_routes_admit(w->data);
+  struct hub_call *c = w->data;
+  if (c->route == HUB_ROUTE_OFFICE)
+    office_admit(c);
+  else
+    hub_routes_admit(c);
 }
 
 /*
@@ -381,7 +411,10 @@ static void on_admit_done(uv_work_t *w, int status)
              http_server_req_header(req, "Transfer-Encoding") == NULL) {
     send_error(c, PROTO_ERR_LENGTH_REQUIRED,
                "a push must declare its Content-Length (or be chunked)");
-  } else if (c->route != HUB_ROUTE_PUSH && http_server_req_has_body(req)) {
+  } else if (c->route != HUB_ROUTE_PUSH &&
+             !(c->route == HUB_ROUTE_OFFICE &&
+               strcmp(http_server_req_method(req), "POST") == 0) &&
+             http_server_req_has_body(req)) {
     hub_routes_reply_error(
         &c->out, PROTO_ERR_TOO_LARGE, "%.20s %.100s takes no body",
         http_server_req_method(req), http_server_req_path(req));
@@ -437,6 +470,7 @@ static void on_headers(struct http_req *req, void *ctx)
   c->lock = &h->lock;
   c->rhs = h->rhs;
   c->rlock = &h->rlock;
+  c->office = h->office;
   http_server_req_set_data(req, c);
   c->route = route_of(http_server_req_path(req), http_server_req_method(req),
                       &method_ok, &allow);
@@ -545,6 +579,7 @@ static void free_call(struct hub_call *c)
   free(c->q_limit);
   free(c->q_wait);
   hub_routes_reply_release(&c->out);
+  office_req_free(c->oreq);
   free(c);
 }
 
@@ -588,6 +623,8 @@ static void server_unmake(struct hub_server *h)
     hub_writer_stop(h);
   hub_store_close(h->rhs);
   h->rhs = NULL;
+  office_free(h->office);
+  h->office = NULL;
   uv_cond_destroy(&h->qcond);
   uv_mutex_destroy(&h->qlock);
   uv_mutex_destroy(&h->rlock);
@@ -614,6 +651,11 @@ int hub_server_start(uv_loop_t *loop, struct hub_store *hs,
       uv_mutex_init(&h->qlock) != 0 || uv_cond_init(&h->qcond) != 0) {
     free(h); /* (leaks a mutex if only some were made: never in practice) */
     return sb_err_set(err, SB_EINTERNAL, "cannot make a mutex");
+  }
+  h->office = office_new();
+  if (h->office == NULL) {
+    rc = sb_err_set(err, SB_ENOMEM, "no memory for the office's state");
+    goto fail;
   }
   rc = hub_store_open_reader(hub_store_path(hs), &h->rhs, err);
   if (rc != 0) {

@@ -40,6 +40,7 @@ struct hub_server {
   struct http_server *http;
   struct hub_server_cfg cfg;
   struct hub_metrics m;
+  struct office *office; /* the dashboard's shared state (office.h) */
   struct hub_call *waiters;
   unsigned jobs; /* handlers queued or running */
   uint64_t committed_seq;

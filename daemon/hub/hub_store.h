@@ -199,6 +199,90 @@ int hub_store_device_by_token(struct hub_store *hs, const char *token_hash,
 int hub_store_device_bind(struct hub_store *hs, const char *name,
                           const char *replica, struct sb_err *err);
 
+/* --- office users and sessions (daemon/hub/OFFICE.md) -------------------
+ *
+ * People at the office log in to the dashboard by name and password;
+ * they are not devices and hold no token. A password is kept only as
+ * libsodium's Argon2id string (crypto_pwhash_str). A session is a random
+ * cookie value of which the store keeps only the SHA-256; it is valid
+ * while its user exists, was not changed after it began (a new password
+ * or role ends older sessions), and it is not past its idle or absolute
+ * expiry (office_auth.c decides).
+ */
+
+/* User names: 1..64 of [A-Za-z0-9_.-], starting with a letter or digit
+ * (as device names). */
+#define HUB_USER_NAME_MAX 64
+/* crypto_pwhash_STRBYTES (128) */
+#define HUB_PWHASH_MAX 128
+
+enum hub_role { HUB_ROLE_VIEWER, HUB_ROLE_REVIEWER, HUB_ROLE_ADMIN };
+
+struct hub_user {
+  char name[HUB_USER_NAME_MAX + 1];
+  enum hub_role role;
+  char pwhash[HUB_PWHASH_MAX + 1];
+  uint64_t created_ms;
+  uint64_t changed_ms; /* password or role last set: older sessions end */
+};
+
+struct hub_session {
+  char id_hash[HUB_HASH_HEX_LEN + 1]; /* SHA-256 of the cookie value */
+  char user[HUB_USER_NAME_MAX + 1];
+  char csrf[HUB_HASH_HEX_LEN + 1]; /* sent back as X-CSRF-Token */
+  uint64_t created_ms, used_ms;
+};
+
+/* "viewer", "reviewer", "admin"; parse gives -1 for anything else. */
+const char *hub_role_name(enum hub_role role);
+int hub_role_parse(const char *s);
+
+/* Adds (create) or replaces (!create) a user: SB_EEXISTS / SB_ENOTFOUND. */
+int hub_store_user_put(struct hub_store *hs, const struct hub_user *u,
+                       bool create, struct sb_err *err);
+/* The user called name; SB_ENOTFOUND if none. */
+int hub_store_user_get(struct hub_store *hs, const char *name,
+                       struct hub_user *out, struct sb_err *err);
+/* Calls fn for every user in name order (fn's rc stops it). */
+typedef int (*hub_user_fn)(const struct hub_user *u, void *ctx);
+int hub_store_user_list(struct hub_store *hs, hub_user_fn fn, void *ctx,
+                        struct sb_err *err);
+/* Removes a user; SB_ENOTFOUND if unknown (their sessions then fail). */
+int hub_store_user_remove(struct hub_store *hs, const char *name,
+                          struct sb_err *err);
+/* Saves (adds or replaces) a session. */
+int hub_store_session_put(struct hub_store *hs, const struct hub_session *s,
+                          struct sb_err *err);
+/* The session whose cookie hashes to id_hash; SB_ENOTFOUND if none. */
+int hub_store_session_get(struct hub_store *hs, const char *id_hash,
+                          struct hub_session *out, struct sb_err *err);
+/* Ends a session (no error if there is none). */
+int hub_store_session_remove(struct hub_store *hs, const char *id_hash,
+                             struct sb_err *err);
+/* When device name last made an authenticated request (0: never). */
+int hub_store_device_seen_set(struct hub_store *hs, const char *name,
+                              uint64_t ms, struct sb_err *err);
+int hub_store_device_seen_get(struct hub_store *hs, const char *name,
+                              uint64_t *ms, struct sb_err *err);
+
+/*
+ * A write of the hub's own replica (a reviewer's resolution): sets fields
+ * (a JSON object, checked against the schema first) on (collection, id)
+ * through the same read-merge-write as every writer (update_apply,
+ * UPDATE_PUT with the hub's replica id and clock) in one transaction,
+ * appending the new state to the feed. SB_ECONFLICT if the record's seq
+ * is no longer expect_seq (changed since the reviewer loaded it);
+ * SB_ENOTFOUND if there is no such record. *seq gets the new seq.
+ */
+int hub_store_hub_put(struct hub_store *hs, const char *collection,
+                      const char *id, cJSON *fields, uint64_t expect_seq,
+                      uint64_t *seq, struct sb_err *err);
+
+/* The stored state of (collection, id) into r (released first) and its
+ * seq; SB_ENOTFOUND if the hub holds none. */
+int hub_store_get(struct hub_store *hs, const char *collection, const char *id,
+                  struct record *r, uint64_t *seq, struct sb_err *err);
+
 /* --- backends ---------------------------------------------------------- */
 
 /*
@@ -273,6 +357,29 @@ struct hub_store_ops {
   int (*meta_get)(void *be, const char *key, char **value, struct sb_err *err);
   int (*meta_set)(void *be, const char *key, const char *value,
                   struct sb_err *err);
+
+  /* office users and sessions (may be NULL in a backend that lacks them:
+   * the hub then refuses the office's requests). As the hub_store_user_*,
+   * hub_store_session_* and hub_store_device_seen_* functions above; each
+   * is its own transaction. */
+  int (*user_put)(void *be, const struct hub_user *u, bool create,
+                  struct sb_err *err);
+  int (*user_get)(void *be, const char *name, struct hub_user *out,
+                  struct sb_err *err);
+  int (*user_list)(void *be, hub_user_fn fn, void *ctx, struct sb_err *err);
+  int (*user_remove)(void *be, const char *name, struct sb_err *err);
+  int (*session_put)(void *be, const struct hub_session *s,
+                     struct sb_err *err);
+  int (*session_get)(void *be, const char *id_hash, struct hub_session *out,
+                     struct sb_err *err);
+  int (*session_remove)(void *be, const char *id_hash, struct sb_err *err);
+  int (*device_seen_set)(void *be, const char *name, uint64_t ms,
+                         struct sb_err *err);
+  int (*device_seen_get)(void *be, const char *name, uint64_t *ms,
+                         struct sb_err *err);
+  /* A fresh timestamp of the hub's clock for its own write (inside a
+   * transaction). */
+  uint64_t (*tick)(void *be);
 };
 
 /* The embedded SQLite backend (hub_store_sqlite.c). */

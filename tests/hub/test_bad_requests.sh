@@ -106,7 +106,8 @@ bad stranger_bad_query 401 unauthorized GET '/v1/changes?limit=0'
 # --- paths and methods -------------------------------------------------
 bad unknown_path 404 not_found GET /v1/pull
 bad other_version 404 not_found POST /v2/push "${JSON[@]}" --data-binary @"$G"
-bad root 404 not_found GET /
+# (GET / is the office dashboard: tests/hub/test_office_api.sh)
+bad unknown_root_path 404 not_found GET /index.php
 bad get_push 405 method_not_allowed GET /v1/push
 expect_header 'Allow: POST'
 bad put_push 405 method_not_allowed PUT /v1/push "${JSON[@]}" --data-binary @"$G"

@@ -1,0 +1,342 @@
+// office.js - the office dashboard (daemon/hub/OFFICE.md). Data only
+// through the JSON API; the DOM is built with createElement/textContent,
+// never innerHTML, so a record value can never become markup.
+
+const STRINGS = {
+  id: {
+    app_title: 'Sambang — Kantor', nav_overview: 'Ringkasan', nav_records: 'Data',
+    nav_conflicts: 'Konflik', nav_devices: 'Perangkat', logout: 'Keluar',
+    lang_switch: 'English', login_title: 'Masuk ke dasbor kantor',
+    login_user: 'Nama pengguna', login_password: 'Kata sandi', login_submit: 'Masuk',
+    bad_login: 'Nama pengguna atau kata sandi salah.',
+    locked: 'Terlalu banyak percobaan gagal. Coba lagi dalam {s} detik.',
+    records_per_collection: 'Data per koleksi', open_conflicts: 'Konflik terbuka',
+    needs_review: 'Perlu ditinjau', stale_devices: 'Perangkat belum sinkron > {n} hari',
+    by_kecamatan: 'Penerima manfaat per kecamatan', by_group: 'Penerima manfaat per kelompok',
+    visits_kecamatan: 'Kunjungan per bulan per kecamatan',
+    visits_programme: 'Kunjungan per bulan per program',
+    collection: 'Koleksi', kecamatan: 'Kecamatan', group: 'Kelompok', programme: 'Program',
+    from: 'Dari tanggal', to: 'Sampai tanggal', has_conflict: 'Ada konflik',
+    needs_review_f: 'Perlu ditinjau', search: 'Cari', apply: 'Terapkan',
+    export_csv: 'Unduh CSV', all: '(semua)', total: 'Jumlah: {n}', prev: '‹ Sebelumnya',
+    next: 'Berikutnya ›', page: 'Halaman {p}', id: 'ID', state: 'Status',
+    conflict: 'konflik', review: 'tinjau', open: 'Buka',
+    field: 'Kolom', value: 'Nilai', device: 'Perangkat', time: 'Waktu',
+    siblings: 'Nilai bersaing', pick: 'Pilih nilai ini', type_value: 'Ketik nilai baru (JSON)',
+    resolve: 'Simpan penyelesaian', resolved: 'Tersimpan: penyelesaian akan tersinkron ke semua perangkat.',
+    stale: 'Data berubah sejak halaman dimuat. Keadaan terbaru ditampilkan.',
+    forbidden: 'Peran Anda tidak boleh melakukan ini.', no_conflicts: 'Tidak ada konflik.',
+    name: 'Nama', last_seen: 'Terakhir terlihat', never: 'belum pernah', revoked: 'dicabut',
+    active: 'aktif', revoke: 'Cabut', enrol: 'Daftarkan perangkat', token_once: 'Token (hanya ditampilkan sekali):',
+    hub: 'hub (kantor)', deleted: 'dihapus', why: 'Alasan', error: 'Galat: {m}',
+    record: 'Data {c}/{i}', tombstones: 'Penghapusan', seq: 'Nomor perubahan',
+  },
+  en: {
+    app_title: 'Sambang — Office', nav_overview: 'Overview', nav_records: 'Records',
+    nav_conflicts: 'Conflicts', nav_devices: 'Devices', logout: 'Log out',
+    lang_switch: 'Bahasa Indonesia', login_title: 'Log in to the office dashboard',
+    login_user: 'User name', login_password: 'Password', login_submit: 'Log in',
+    bad_login: 'Wrong user name or password.',
+    locked: 'Too many failed attempts. Try again in {s} seconds.',
+    records_per_collection: 'Records per collection', open_conflicts: 'Open conflicts',
+    needs_review: 'Needs review', stale_devices: 'Devices not synced for > {n} days',
+    by_kecamatan: 'Beneficiaries per kecamatan', by_group: 'Beneficiaries per group',
+    visits_kecamatan: 'Visits per month per kecamatan',
+    visits_programme: 'Visits per month per programme',
+    collection: 'Collection', kecamatan: 'Kecamatan', group: 'Group', programme: 'Programme',
+    from: 'From date', to: 'To date', has_conflict: 'Has conflict',
+    needs_review_f: 'Needs review', search: 'Search', apply: 'Apply',
+    export_csv: 'Download CSV', all: '(all)', total: 'Total: {n}', prev: '‹ Previous',
+    next: 'Next ›', page: 'Page {p}', id: 'ID', state: 'State',
+    conflict: 'conflict', review: 'review', open: 'Open',
+    field: 'Field', value: 'Value', device: 'Device', time: 'Time',
+    siblings: 'Competing values', pick: 'Pick this value', type_value: 'Type a new value (JSON)',
+    resolve: 'Save resolution', resolved: 'Saved: the resolution will sync to every device.',
+    stale: 'The record changed since the page loaded. The latest state is shown.',
+    forbidden: 'Your role may not do this.', no_conflicts: 'No conflicts.',
+    name: 'Name', last_seen: 'Last seen', never: 'never', revoked: 'revoked',
+    active: 'active', revoke: 'Revoke', enrol: 'Enrol a device', token_once: 'Token (shown once):',
+    hub: 'hub (office)', deleted: 'deleted', why: 'Reason', error: 'Error: {m}',
+    record: 'Record {c}/{i}', tombstones: 'Deletes', seq: 'Change number',
+  },
+};
+
+let lang = localStorage.getItem('sambang.lang') === 'en' ? 'en' : 'id';
+const locale = () => (lang === 'en' ? 'en-GB' : 'id-ID');
+function t(key, vars = {}) {
+  let s = STRINGS[lang][key] ?? key;
+  for (const [k, v] of Object.entries(vars)) s = s.replace('{' + k + '}', String(v));
+  return s;
+}
+const fmtNum = (n) => new Intl.NumberFormat(locale()).format(n);
+const fmtTime = (ms) => new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(ms));
+
+function el(tag, attrs = {}, ...kids) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'text') e.textContent = v;
+    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v);
+  }
+  for (const k of kids) if (k != null) e.append(k);
+  return e;
+}
+const show = (v) => (v === undefined || v === null ? '' : typeof v === 'string' ? v : Array.isArray(v) ? v.join(', ') : JSON.stringify(v));
+
+function translateStatic() {
+  document.documentElement.lang = lang;
+  for (const e of document.querySelectorAll('[data-i18n]')) e.textContent = t(e.dataset.i18n);
+  const b = document.getElementById('lang');
+  if (b) b.textContent = t('lang_switch');
+}
+function status(msg) { const s = document.getElementById('status'); if (s) s.textContent = msg || ''; }
+
+let session = null;
+let charts = [];
+
+async function api(path, opts = {}) {
+  const headers = { ...(opts.headers || {}) };
+  if (opts.method === 'POST' && session) headers['X-CSRF-Token'] = session.csrf;
+  if (opts.json !== undefined) { headers['Content-Type'] = 'application/json'; opts.body = JSON.stringify(opts.json); }
+  const res = await fetch(path, { method: opts.method || 'GET', headers, body: opts.body, credentials: 'same-origin' });
+  if (res.status === 401) { location.href = '/login'; throw new Error('unauthorized'); }
+  const body = await res.json().catch(() => null);
+  return { status: res.status, body };
+}
+
+// --- login ---------------------------------------------------------------
+function loginPage() {
+  const form = document.getElementById('login');
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const res = await fetch('/login', { method: 'POST', body: new URLSearchParams(new FormData(form)) });
+    if (res.ok) { location.href = '/'; return; }
+    const body = await res.json().catch(() => null);
+    if (res.status === 429) status(t('locked', { s: res.headers.get('Retry-After') || '?' }));
+    else status(body?.error?.code === 'bad_login' ? t('bad_login') : t('error', { m: body?.error?.message || res.status }));
+  });
+}
+
+// --- overview ------------------------------------------------------------
+function chartCard(title, type, labels, datasets) {
+  const canvas = el('canvas');
+  const card = el('div', { class: 'chart' }, el('h3', { text: title }), canvas);
+  queueMicrotask(() => {
+    charts.push(new window.Chart(canvas, {
+      type, data: { labels, datasets },
+      options: { animation: false, responsive: true, maintainAspectRatio: false,
+        locale: locale(), scales: type === 'bar' ? { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } : undefined },
+    }));
+  });
+  return card;
+}
+const PALETTE = ['#0f5c4d', '#e07a1f', '#3465a4', '#a33', '#75507b', '#4e9a06', '#c4a000', '#555753'];
+function monthSeries(byMonth) {
+  const months = Object.keys(byMonth).sort();
+  const keys = [...new Set(months.flatMap((m) => Object.keys(byMonth[m])))].sort();
+  return { months, datasets: keys.map((k, i) => ({ label: k, data: months.map((m) => byMonth[m][k] || 0), backgroundColor: PALETTE[i % PALETTE.length] })) };
+}
+async function overview(main) {
+  const { body: o } = await api('/api/overview');
+  const cards = el('div', { class: 'cards' });
+  for (const [c, n] of Object.entries(o.records)) cards.append(el('div', { class: 'card' }, el('div', { text: c }), el('div', { class: 'num', text: fmtNum(n) })));
+  cards.append(el('div', { class: 'card' }, el('div', { text: t('open_conflicts') }), el('div', { class: 'num', text: fmtNum(o.open_conflicts) })));
+  cards.append(el('div', { class: 'card' }, el('div', { text: t('needs_review') }), el('div', { class: 'num', text: fmtNum(o.needs_review) })));
+  const stale = el('div', { class: 'card' }, el('div', { text: t('stale_devices', { n: o.stale_days }) }));
+  const ul = el('ul');
+  for (const d of o.stale_devices) ul.append(el('li', { text: d.name + ' — ' + (d.last_seen_ms ? fmtTime(d.last_seen_ms) : t('never')) }));
+  stale.append(ul);
+  cards.append(stale);
+  const kec = o.beneficiaries_by_kecamatan, grp = o.beneficiaries_by_group;
+  const mk = monthSeries(o.visits_by_month_kecamatan), mp = monthSeries(o.visits_by_month_programme);
+  main.append(cards, el('div', { class: 'charts' },
+    chartCard(t('by_kecamatan'), 'bar', Object.keys(kec), [{ label: t('by_kecamatan'), data: Object.values(kec), backgroundColor: PALETTE[0] }]),
+    chartCard(t('by_group'), 'doughnut', Object.keys(grp), [{ data: Object.values(grp), backgroundColor: PALETTE }]),
+    chartCard(t('visits_kecamatan'), 'bar', mk.months, mk.datasets),
+    chartCard(t('visits_programme'), 'bar', mp.months, mp.datasets)));
+}
+
+// --- records -------------------------------------------------------------
+const FILTERS = ['kecamatan', 'group', 'programme', 'from', 'to', 'conflict', 'review', 'q'];
+function enumValues(name) {
+  for (const c of Object.values(session.collections)) for (const f of c.fields) if (f.name === (name === 'group' ? 'groups' : name) && f.values.length) return f.values;
+  return null;
+}
+async function records(main, params) {
+  const cols = Object.keys(session.collections);
+  const coll = params.get('c') || cols[0];
+  const page = Number(params.get('page') || 1);
+  const form = el('form', { class: 'filters', id: 'filters' });
+  const csel = el('select', { name: 'c' });
+  for (const c of cols) csel.append(el('option', { value: c, text: c }));
+  csel.value = coll;
+  form.append(el('label', {}, t('collection'), csel));
+  for (const f of FILTERS) {
+    let input;
+    const vals = enumValues(f);
+    if (vals) { input = el('select', { name: f }, el('option', { value: '', text: t('all') })); for (const v of vals) input.append(el('option', { value: v, text: v })); input.value = params.get(f) || ''; }
+    else if (f === 'conflict' || f === 'review') { input = el('input', { type: 'checkbox', name: f, value: '1' }); input.checked = params.get(f) === '1'; }
+    else { input = el('input', { name: f, type: f === 'from' || f === 'to' ? 'date' : 'search' }); input.value = params.get(f) || ''; }
+    const label = { q: 'search', conflict: 'has_conflict', review: 'needs_review_f' }[f] || f;
+    form.append(el('label', {}, t(label), input));
+  }
+  form.append(el('button', { type: 'submit', text: t('apply') }));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const p = new URLSearchParams();
+    for (const [k, v] of new FormData(form)) if (v) p.set(k, v);
+    location.hash = '#records?' + p.toString();
+  });
+  const q = new URLSearchParams();
+  for (const f of FILTERS) if (params.get(f)) q.set(f, params.get(f));
+  const csv = el('a', { href: '/export/' + encodeURIComponent(coll) + '.csv?' + q.toString(), id: 'csv', download: coll + '.csv', text: t('export_csv') });
+  q.set('page', page); if (params.get('sort')) q.set('sort', params.get('sort')); if (params.get('desc')) q.set('desc', '1');
+  const { body: r } = await api('/api/records/' + encodeURIComponent(coll) + '?' + q.toString());
+  const fields = session.collections[coll].fields.map((f) => f.name);
+  const head = el('tr', {}, el('th', { text: t('id') }));
+  for (const f of fields) {
+    head.append(el('th', { text: f, onclick: () => { params.set('sort', f); params.set('desc', params.get('desc') ? '' : '1'); location.hash = '#records?' + params.toString(); } }));
+  }
+  head.append(el('th', { text: t('state') }));
+  const table = el('table', { id: 'records' }, head);
+  for (const row of r.rows) {
+    const tr = el('tr', {}, el('td', {}, el('a', { href: '#record/' + encodeURIComponent(coll) + '/' + encodeURIComponent(row.id), text: row.id })));
+    for (const f of fields) tr.append(el('td', { text: show(row.values[f]) }));
+    tr.append(el('td', { class: 'flag', text: [row.conflict ? t('conflict') : '', row.review ? t('review') : ''].filter(Boolean).join(', ') }));
+    table.append(tr);
+  }
+  const pager = el('div', { class: 'pager' },
+    el('span', { id: 'total', text: t('total', { n: fmtNum(r.total) }) }),
+    page > 1 ? el('button', { type: 'button', text: t('prev'), onclick: () => { params.set('page', page - 1); location.hash = '#records?' + params; } }) : null,
+    el('span', { text: t('page', { p: fmtNum(page) }) }),
+    page * r.limit < r.total ? el('button', { type: 'button', text: t('next'), onclick: () => { params.set('page', page + 1); location.hash = '#records?' + params; } }) : null,
+    csv);
+  main.append(form, pager, table);
+}
+
+// --- record and resolution -----------------------------------------------
+function entryLine(e) {
+  const who = e.hub ? t('hub') : (e.device || e.replica);
+  return who + ' · ' + fmtTime(e.time_ms);
+}
+function recordView(main, rec) {
+  main.append(el('h2', { text: t('record', { c: rec.collection, i: rec.id }) }),
+    el('p', { class: 'meta', text: t('seq') + ': ' + rec.seq + (rec.deleted ? ' · ' + t('deleted') : '') }));
+  if (rec.review) main.append(el('p', { class: 'flag', text: t('why') + ': ' + rec.why }));
+  const table = el('table', { id: 'fields' }, el('tr', {}, el('th', { text: t('field') }), el('th', { text: t('value') }), el('th', { text: t('siblings') })));
+  const choices = {};
+  const canResolve = session.role !== 'viewer';
+  for (const [name, f] of Object.entries(rec.fields)) {
+    const sib = el('td');
+    if (f.entries.length > 1) {
+      for (const e of f.entries) {
+        const box = el('div', { class: 'sibling' }, el('div', { class: 'value', text: show(e.value) }), el('div', { class: 'meta', text: entryLine(e) }));
+        if (canResolve) box.append(el('button', { type: 'button', class: 'pick', 'data-field': name, text: t('pick'), onclick: () => { choices[name] = e.value; status(name + ' ← ' + show(e.value)); } }));
+        sib.append(box);
+      }
+    } else {
+      sib.append(el('span', { class: 'meta', text: entryLine(f.entries[0]) }));
+    }
+    table.append(el('tr', {}, el('td', { text: name }), el('td', { class: 'value', text: show(f.winner) }), sib));
+  }
+  main.append(table);
+  if (rec.tombstones.length) {
+    const ul = el('ul');
+    for (const e of rec.tombstones) ul.append(el('li', { text: entryLine(e) }));
+    main.append(el('h3', { text: t('tombstones') }), ul);
+  }
+  if (!canResolve || (!rec.conflict && !rec.review)) return;
+  const fieldSel = el('select', { id: 'type-field' });
+  for (const f of session.collections[rec.collection]?.fields || []) fieldSel.append(el('option', { value: f.name, text: f.name }));
+  const typed = el('input', { id: 'type-value', placeholder: '"teks" / true / ["a","b"]' });
+  const save = el('button', { type: 'button', id: 'resolve', text: t('resolve') });
+  save.addEventListener('click', async () => {
+    const fields = { ...choices };
+    if (typed.value.trim()) { try { fields[fieldSel.value] = JSON.parse(typed.value); } catch { fields[fieldSel.value] = typed.value; } }
+    for (const [name, f] of Object.entries(rec.fields)) if (!(name in fields) && f.entries.length > 1) fields[name] = f.winner;
+    if (rec.delete_conflict && Object.keys(fields).length === 0) { const [n, f] = Object.entries(rec.fields)[0]; fields[n] = f.winner; }
+    const res = await api('/api/resolve', { method: 'POST', json: { collection: rec.collection, id: rec.id, seq: rec.seq, fields } });
+    if (res.status === 200) { await route(); status(t('resolved')); }
+    else if (res.status === 409) { main.replaceChildren(); recordView(main, res.body.record); status(t('stale')); }
+    else if (res.status === 403) status(t('forbidden'));
+    else status(t('error', { m: res.body?.error?.message || res.status }));
+  });
+  main.append(el('div', { class: 'filters' }, el('label', {}, t('field'), fieldSel), el('label', {}, t('type_value'), typed), save));
+}
+async function recordPage(main, coll, id) {
+  const res = await api('/api/record/' + encodeURIComponent(coll) + '/' + encodeURIComponent(id));
+  if (res.status !== 200) { status(t('error', { m: res.body?.error?.message })); return; }
+  recordView(main, res.body);
+}
+
+// --- conflicts, devices --------------------------------------------------
+async function conflicts(main) {
+  const { body } = await api('/api/conflicts');
+  if (!body.records.length) { main.append(el('p', { text: t('no_conflicts') })); return; }
+  const table = el('table', { id: 'queue' }, el('tr', {}, el('th', { text: t('collection') }), el('th', { text: t('id') }), el('th', { text: t('field') }), el('th', { text: t('why') })));
+  for (const r of body.records) {
+    table.append(el('tr', {}, el('td', { text: r.collection }),
+      el('td', {}, el('a', { href: '#record/' + encodeURIComponent(r.collection) + '/' + encodeURIComponent(r.id), text: r.id })),
+      el('td', { text: r.fields.join(', ') + (r.delete_conflict ? ' (' + t('deleted') + ')' : '') }), el('td', { text: r.why || '' })));
+  }
+  main.append(table);
+}
+async function devices(main) {
+  const { body } = await api('/api/devices');
+  const table = el('table', { id: 'devices' }, el('tr', {}, el('th', { text: t('name') }), el('th', { text: t('last_seen') }), el('th', { text: t('state') }), el('th')));
+  for (const d of body.devices) {
+    const act = el('td');
+    if (session.role === 'admin' && !d.revoked) act.append(el('button', { type: 'button', text: t('revoke'), onclick: async () => { await api('/api/devices/' + encodeURIComponent(d.name) + '/revoke', { method: 'POST' }); route(); } }));
+    table.append(el('tr', {}, el('td', { text: d.name }), el('td', { text: d.last_seen_ms ? fmtTime(d.last_seen_ms) : t('never') }), el('td', { text: d.revoked ? t('revoked') : t('active') }), act));
+  }
+  main.append(table);
+  if (session.role !== 'admin') return;
+  const name = el('input', { id: 'enrol-name' });
+  const out = el('p', { class: 'token' });
+  main.append(el('div', { class: 'filters' }, el('label', {}, t('name'), name),
+    el('button', { type: 'button', text: t('enrol'), onclick: async () => {
+      const res = await api('/api/devices', { method: 'POST', json: { name: name.value } });
+      if (res.status === 200) out.textContent = t('token_once') + ' ' + res.body.token;
+      else status(t('error', { m: res.body?.error?.message }));
+    } })), out);
+}
+
+// --- the app -------------------------------------------------------------
+async function route() {
+  const main = document.getElementById('main');
+  for (const c of charts) c.destroy();
+  charts = [];
+  main.replaceChildren();
+  status('');
+  const hash = location.hash.slice(1) || 'overview';
+  const [path, query] = hash.split('?');
+  const parts = path.split('/').map(decodeURIComponent);
+  for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.getAttribute('href') === '#' + parts[0]);
+  document.body.dataset.view = parts[0];
+  try {
+    if (parts[0] === 'records') await records(main, new URLSearchParams(query || ''));
+    else if (parts[0] === 'record') await recordPage(main, parts[1], parts.slice(2).join('/'));
+    else if (parts[0] === 'conflicts') await conflicts(main);
+    else if (parts[0] === 'devices') await devices(main);
+    else await overview(main);
+    document.body.dataset.ready = hash;
+  } catch (e) {
+    status(t('error', { m: e.message }));
+  }
+}
+async function app() {
+  session = (await api('/api/session')).body;
+  document.getElementById('who').textContent = session.user + ' (' + session.role + ')';
+  document.getElementById('logout').addEventListener('click', async () => { await api('/logout', { method: 'POST' }); location.href = '/login'; });
+  window.addEventListener('hashchange', route);
+  await route();
+}
+
+document.getElementById('lang')?.addEventListener('click', () => {
+  lang = lang === 'id' ? 'en' : 'id';
+  localStorage.setItem('sambang.lang', lang);
+  translateStatic();
+  if (document.body.dataset.page === 'app') route();
+});
+translateStatic();
+if (document.body.dataset.page === 'login') loginPage(); else app();

@@ -1,0 +1,65 @@
+/*
+ * office.h - the office dashboard served by the hub (OFFICE.md): pages,
+ * assets, the JSON API under /api/ and CSV export, for office users
+ * logged in with a session cookie (never a device token).
+ *
+ * hub_server.c routes every office path (office_path) to HUB_ROUTE_OFFICE,
+ * copies the request's inputs on the loop thread (office_req_copy), runs
+ * office_admit on the threadpool before any body byte is read (session,
+ * role and CSRF token), then office_handle once the body is in. The rest
+ * of the office lives in office_*.c:
+ *   office_http.c   routing, replies and their security headers, assets
+ *   office_auth.c   passwords (Argon2id), sessions, CSRF, login throttle
+ *   office_data.c   reading records for the views: rows, filters
+ *   office_api.c    the JSON API
+ *   office_csv.c    CSV export (also `sambang-hub export --csv`)
+ */
+#ifndef SAMBANG_OFFICE_H
+#define SAMBANG_OFFICE_H
+
+#include "compat.h"
+
+#include "hub_call.h"
+
+struct http_req;
+
+/* The hub's office state (login throttle, last-seen cache); NULL: ENOMEM. */
+struct office *office_new(void);
+void office_free(struct office *o);
+
+/* True if path is one of the office's ("/", "/login", "/api/...", ...). */
+bool office_path(const char *path);
+
+/* Copies what the office handlers read of req (loop thread); NULL: ENOMEM. */
+struct office_req *office_req_copy(struct http_req *req);
+void office_req_free(struct office_req *r);
+
+/* Before the body (threadpool): c->out stays empty if the request may go
+ * on, else holds the refusal (401 / 303 to /login, 403, 404...). */
+void office_admit(struct hub_call *c);
+
+/* The request, body in (threadpool): fills c->out; sets c->committed and
+ * c->last_seq when it wrote (a resolution). */
+void office_handle(struct hub_call *c);
+
+/* Notes that device `name` made an authenticated request now (threadpool;
+ * kept in memory, written to the store at most once a minute). */
+void office_seen_note(struct hub_call *c, const char *name);
+
+/*
+ * CSV of the live records of collection in hs (OFFICE.md, "Export"):
+ * UTF-8 with a BOM, a header row of the schema's fields, one row per
+ * record in id order, lists joined with "; ", personal fields only if
+ * personal. *out malloc'd (*len bytes). SB_ENOTFOUND for a collection the
+ * schema does not define.
+ */
+int office_csv_export(struct hub_store *hs, const char *collection,
+                      bool personal, char **out, size_t *len,
+                      struct sb_err *err);
+
+/* The Argon2id string (libsodium) of an office user's password. */
+int office_auth_hash_password(const char *password,
+                              char out[HUB_PWHASH_MAX + 1],
+                              struct sb_err *err);
+
+#endif

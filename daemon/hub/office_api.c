@@ -1,0 +1,691 @@
+/*
+ * office_api.c - the dashboard's JSON API (OFFICE.md, "API"): session,
+ * overview, records, one record, the conflict queue, resolutions written
+ * as the hub's own replica, devices. Viewers read, reviewers also
+ * resolve, admins also manage devices. No reply carries a personal field
+ * (schema "personal": true) to a viewer.
+ */
+#include "compat.h"
+
+#include "office_int.h"
+
+#include "auth.h"
+#include "hlc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PAGE_DEFAULT 50
+#define PAGE_MAX 500
+#define STALE_DAYS_DEFAULT 3
+#define DAY_MS (24ULL * 3600 * 1000)
+
+static enum hub_role role_of(const struct hub_call *c)
+{
+  return c->oreq->user.role;
+}
+
+/* True if c's user has at least role need, else replies 403. */
+static bool allowed(struct hub_call *c, enum hub_role need)
+{
+  if (role_of(c) >= need)
+    return true;
+  office_reply_error(c, OFFICE_ERR_FORBIDDEN, "a %s may not do this (%s "
+                     "or above only)", hub_role_name(role_of(c)),
+                     hub_role_name(need));
+  return false;
+}
+
+static unsigned query_num(const struct hub_call *c, enum office_query q,
+                          unsigned def, unsigned max)
+{
+  const char *v = office_q(c, q);
+  unsigned long n;
+  char *end;
+
+  if (v == NULL)
+    return def;
+  n = strtoul(v, &end, 10);
+  if (*end != '\0' || n == 0)
+    return def;
+  return n > max ? max : (unsigned)n;
+}
+
+/* Counts key up by one in the object obj. */
+static void bump(cJSON *obj, const char *key)
+{
+  cJSON *n = cJSON_GetObjectItemCaseSensitive(obj, key);
+  if (n == NULL)
+    cJSON_AddNumberToObject(obj, key, 1);
+  else
+    cJSON_SetNumberValue(n, n->valuedouble + 1);
+}
+
+/* The unquoted string of a JSON string text into buf ("" if none). */
+static const char *str_of(const char *text, char *buf, size_t size)
+{
+  cJSON *v = text != NULL ? cJSON_Parse(text) : NULL;
+  buf[0] = '\0';
+  if (cJSON_IsString(v))
+    snprintf(buf, size, "%s", v->valuestring);
+  cJSON_Delete(v);
+  return buf;
+}
+
+/* --- session ------------------------------------------------------------ */
+
+static cJSON *schema_json(const struct schema *s, enum hub_role role)
+{
+  cJSON *j = cJSON_CreateObject();
+  size_t i, k, v;
+
+  for (i = 0; i < s->nc; i++) {
+    const struct schema_collection *sc = &s->c[i];
+    cJSON *col = cJSON_AddObjectToObject(j, sc->name);
+    cJSON *fields = cJSON_AddArrayToObject(col, "fields");
+    static const char *const types[] = {"string", "bool", "int", "date",
+                                        "enum", "enum_list", "ref"};
+    if (sc->label != NULL)
+      cJSON_AddStringToObject(col, "label", sc->label);
+    for (k = 0; k < sc->nfields; k++) {
+      const struct schema_field *f = &sc->fields[k];
+      cJSON *fj, *vals;
+      if (f->personal && role == HUB_ROLE_VIEWER)
+        continue;
+      fj = cJSON_CreateObject();
+      cJSON_AddStringToObject(fj, "name", f->name);
+      cJSON_AddStringToObject(fj, "type", types[f->type]);
+      cJSON_AddBoolToObject(fj, "personal", f->personal);
+      cJSON_AddBoolToObject(fj, "required", f->required);
+      vals = cJSON_AddArrayToObject(fj, "values");
+      for (v = 0; v < f->nvalues; v++)
+        cJSON_AddItemToArray(vals, cJSON_CreateString(f->values[v]));
+      cJSON_AddItemToArray(fields, fj);
+    }
+  }
+  return j;
+}
+
+static void api_session(struct hub_call *c)
+{
+  cJSON *j = cJSON_CreateObject();
+  const struct office_req *r = c->oreq;
+
+  cJSON_AddStringToObject(j, "user", r->user.name);
+  cJSON_AddStringToObject(j, "role", hub_role_name(r->user.role));
+  cJSON_AddStringToObject(j, "csrf", r->session.csrf);
+  cJSON_AddItemToObject(j, "collections",
+                        schema_json(hub_store_schema(c->hs), r->user.role));
+  office_reply_json(c, j);
+}
+
+/* --- overview ----------------------------------------------------------- */
+
+struct overview {
+  cJSON *per_collection, *by_kec, *by_group, *month_kec, *month_prog;
+  unsigned conflicts, review;
+};
+
+static int overview_row(const struct office_row *row, void *ctx)
+{
+  struct overview *o = ctx;
+  char kec[128], prog[128], month[8];
+
+  bump(o->per_collection, row->r->collection);
+  o->conflicts += row->conflicted;
+  o->review += row->review;
+  str_of(row->kecamatan, kec, sizeof(kec));
+  if (row->sc != NULL && schema_field(row->sc, "groups") != NULL) {
+    cJSON *g = row->groups != NULL ? cJSON_Parse(row->groups) : NULL;
+    const cJSON *e;
+    bump(o->by_kec, kec[0] ? kec : "-");
+    cJSON_ArrayForEach(e, g)
+    {
+      if (cJSON_IsString(e))
+        bump(o->by_group, e->valuestring);
+    }
+    cJSON_Delete(g);
+  }
+  if (row->date != NULL && row->programme != NULL && strlen(row->date) >= 8) {
+    cJSON *m;
+    snprintf(month, sizeof(month), "%.7s", row->date + 1);
+    m = cJSON_GetObjectItemCaseSensitive(o->month_kec, month);
+    if (m == NULL)
+      m = cJSON_AddObjectToObject(o->month_kec, month);
+    bump(m, kec[0] ? kec : "-");
+    m = cJSON_GetObjectItemCaseSensitive(o->month_prog, month);
+    if (m == NULL)
+      m = cJSON_AddObjectToObject(o->month_prog, month);
+    bump(m, str_of(row->programme, prog, sizeof(prog)));
+  }
+  return 0;
+}
+
+struct stale_walk {
+  struct hub_call *c;
+  struct hub_store *hs;
+  cJSON *list;
+  uint64_t before_ms;
+  bool all; /* every device, not only the stale ones */
+};
+
+static int device_row(const struct hub_device *d, void *ctx)
+{
+  struct stale_walk *w = ctx;
+  uint64_t seen = office_auth_seen(w->c, w->hs, d->name);
+  cJSON *j;
+
+  if (!w->all && (d->revoked || seen >= w->before_ms))
+    return 0;
+  j = cJSON_CreateObject();
+  cJSON_AddStringToObject(j, "name", d->name);
+  cJSON_AddStringToObject(j, "replica", d->replica);
+  cJSON_AddBoolToObject(j, "revoked", d->revoked);
+  cJSON_AddNumberToObject(j, "created_ms", (double)d->created_ms);
+  if (seen > 0)
+    cJSON_AddNumberToObject(j, "last_seen_ms", (double)seen);
+  else
+    cJSON_AddNullToObject(j, "last_seen_ms");
+  cJSON_AddItemToArray(w->list, j);
+  return 0;
+}
+
+static void api_overview(struct hub_call *c)
+{
+  cJSON *j = cJSON_CreateObject();
+  struct overview o;
+  struct sb_err err = {0};
+  unsigned days = query_num(c, OFFICE_Q_STALE_DAYS, STALE_DAYS_DEFAULT, 3650);
+  struct stale_walk sw = {c, NULL, NULL, 0, false};
+  struct hub_store *hs;
+  int rc;
+
+  o.per_collection = cJSON_AddObjectToObject(j, "records");
+  o.by_kec = cJSON_AddObjectToObject(j, "beneficiaries_by_kecamatan");
+  o.by_group = cJSON_AddObjectToObject(j, "beneficiaries_by_group");
+  o.month_kec = cJSON_AddObjectToObject(j, "visits_by_month_kecamatan");
+  o.month_prog = cJSON_AddObjectToObject(j, "visits_by_month_programme");
+  o.conflicts = o.review = 0;
+  sw.list = cJSON_AddArrayToObject(j, "stale_devices");
+  sw.before_ms = hlc_wall_ms() - (uint64_t)days * DAY_MS;
+  hs = office_reader_lock(c);
+  sw.hs = hs;
+  rc = office_data_each(hs, overview_row, &o, &err);
+  if (rc == 0)
+    rc = hub_store_device_list(hs, device_row, &sw, &err);
+  office_reader_unlock(c);
+  if (rc != 0) {
+    cJSON_Delete(j);
+    office_reply_store(c, rc, &err);
+    return;
+  }
+  cJSON_AddNumberToObject(j, "open_conflicts", o.conflicts);
+  cJSON_AddNumberToObject(j, "needs_review", o.review);
+  cJSON_AddNumberToObject(j, "stale_days", days);
+  office_reply_json(c, j);
+}
+
+/* --- records ------------------------------------------------------------ */
+
+struct match {
+  char *key; /* the sort key */
+  char *row; /* the row's JSON text */
+};
+
+struct records_walk {
+  struct office_filter f;
+  const char *sort;
+  enum hub_role role;
+  struct match *m;
+  size_t n, cap;
+  int rc;
+};
+
+static cJSON *row_json(const struct office_row *row, enum hub_role role)
+{
+  cJSON *j = cJSON_CreateObject();
+  cJSON_AddStringToObject(j, "collection", row->r->collection);
+  cJSON_AddStringToObject(j, "id", row->r->id);
+  cJSON_AddNumberToObject(j, "seq", (double)row->seq);
+  cJSON_AddBoolToObject(j, "conflict", row->conflicted);
+  cJSON_AddBoolToObject(j, "review", row->review);
+  if (row->review)
+    cJSON_AddStringToObject(j, "why", row->why);
+  cJSON_AddItemToObject(j, "values", office_row_values(row, role));
+  return j;
+}
+
+static int records_row(const struct office_row *row, void *ctx)
+{
+  struct records_walk *w = ctx;
+  char key[512];
+  cJSON *j;
+
+  if (!office_filter_match(&w->f, row))
+    return 0;
+  if (w->n == w->cap) {
+    size_t cap = w->cap ? w->cap * 2 : 256;
+    struct match *more = realloc(w->m, cap * sizeof(*more));
+    if (more == NULL)
+      return w->rc = SB_ENOMEM;
+    w->m = more;
+    w->cap = cap;
+  }
+  if (w->sort != NULL &&
+      !(w->role == HUB_ROLE_VIEWER && office_field_personal(row->sc, w->sort)))
+    office_value_text(row->r, w->sort, key, sizeof(key) - SB_ID_MAX - 2);
+  else
+    key[0] = '\0';
+  snprintf(key + strlen(key), sizeof(key) - strlen(key), "\x01%s", row->r->id);
+  j = row_json(row, w->role);
+  w->m[w->n].key = strdup(key);
+  w->m[w->n].row = cJSON_PrintUnformatted(j);
+  cJSON_Delete(j);
+  w->n++;
+  if (w->m[w->n - 1].key == NULL || w->m[w->n - 1].row == NULL)
+    return w->rc = SB_ENOMEM;
+  return 0;
+}
+
+static int match_cmp(const void *a, const void *b)
+{
+  return strcmp(((const struct match *)a)->key, ((const struct match *)b)->key);
+}
+
+static void api_records(struct hub_call *c, const char *collection)
+{
+  struct records_walk w;
+  struct sb_err err = {0};
+  struct hub_store *hs;
+  unsigned page = query_num(c, OFFICE_Q_PAGE, 1, 1000000);
+  unsigned limit = query_num(c, OFFICE_Q_LIMIT, PAGE_DEFAULT, PAGE_MAX);
+  bool desc = office_q(c, OFFICE_Q_DESC) != NULL &&
+              strcmp(office_q(c, OFFICE_Q_DESC), "0") != 0;
+  cJSON *j, *rows;
+  size_t i, start;
+  int rc;
+
+  if (schema_collection(hub_store_schema(c->hs), collection) == NULL) {
+    office_reply_error(c, OFFICE_ERR_NOT_FOUND, "no collection %.64s",
+                       collection);
+    return;
+  }
+  memset(&w, 0, sizeof(w));
+  office_filter_from(c, collection, &w.f);
+  w.sort = office_q(c, OFFICE_Q_SORT);
+  w.role = role_of(c);
+  hs = office_reader_lock(c);
+  rc = office_data_each(hs, records_row, &w, &err);
+  office_reader_unlock(c);
+  if (rc == 0 && w.rc != 0)
+    rc = sb_err_set(&err, w.rc, "out of memory listing records");
+  if (rc == 0) {
+    qsort(w.m, w.n, sizeof(*w.m), match_cmp);
+    j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "collection", collection);
+    cJSON_AddNumberToObject(j, "total", (double)w.n);
+    cJSON_AddNumberToObject(j, "page", page);
+    cJSON_AddNumberToObject(j, "limit", limit);
+    rows = cJSON_AddArrayToObject(j, "rows");
+    start = (size_t)(page - 1) * limit;
+    for (i = start; i < w.n && i < start + limit; i++) {
+      size_t k = desc ? w.n - 1 - i : i;
+      cJSON_AddItemToArray(rows, cJSON_Parse(w.m[k].row));
+    }
+    office_reply_json(c, j);
+  } else {
+    office_reply_store(c, rc, &err);
+  }
+  for (i = 0; i < w.n; i++) {
+    free(w.m[i].key);
+    free(w.m[i].row);
+  }
+  free(w.m);
+}
+
+/* --- one record --------------------------------------------------------- */
+
+struct names {
+  char replica[64][SB_REPLICA_MAX + 1];
+  char name[64][HUB_DEVICE_NAME_MAX + 1];
+  size_t n;
+};
+
+static int name_one(const struct hub_device *d, void *ctx)
+{
+  struct names *nm = ctx;
+  if (nm->n < 64 && d->replica[0] != '\0') {
+    snprintf(nm->replica[nm->n], sizeof(nm->replica[0]), "%s", d->replica);
+    snprintf(nm->name[nm->n], sizeof(nm->name[0]), "%s", d->name);
+    nm->n++;
+  }
+  return 0;
+}
+
+static cJSON *entry_json(const struct entry *e, const struct names *nm,
+                         const char *hub_replica)
+{
+  cJSON *j = cJSON_CreateObject();
+  const char *device = NULL;
+  size_t i;
+
+  if (e->value != NULL)
+    cJSON_AddItemToObject(j, "value", cJSON_Parse(e->value));
+  for (i = 0; i < nm->n && device == NULL; i++)
+    if (strcmp(nm->replica[i], e->dot.replica) == 0)
+      device = nm->name[i];
+  if (strcmp(e->dot.replica, hub_replica) == 0)
+    cJSON_AddBoolToObject(j, "hub", true);
+  if (device != NULL)
+    cJSON_AddStringToObject(j, "device", device);
+  else
+    cJSON_AddNullToObject(j, "device");
+  cJSON_AddStringToObject(j, "replica", e->dot.replica);
+  cJSON_AddNumberToObject(j, "counter", (double)e->dot.counter);
+  cJSON_AddNumberToObject(j, "time_ms", (double)hlc_ms(e->ts));
+  return j;
+}
+
+/* The record page's view of r, as role may see it. */
+static cJSON *record_view(struct hub_call *c, struct hub_store *hs,
+                          const struct record *r, uint64_t seq)
+{
+  struct office_row row;
+  struct names *nm = calloc(1, sizeof(*nm));
+  struct sb_err err = {0};
+  cJSON *j = cJSON_CreateObject(), *fields, *tombs;
+  const char *hub = hub_store_replica(hs);
+  size_t i, k;
+
+  if (nm != NULL)
+    (void)hub_store_device_list(hs, name_one, nm, &err);
+  memset(&row, 0, sizeof(row));
+  row.r = r;
+  row.sc = schema_collection(hub_store_schema(hs), r->collection);
+  row.review = schema_review(row.sc, r, row.why, sizeof(row.why)) == 1;
+  cJSON_AddStringToObject(j, "collection", r->collection);
+  cJSON_AddStringToObject(j, "id", r->id);
+  cJSON_AddNumberToObject(j, "seq", (double)seq);
+  cJSON_AddBoolToObject(j, "deleted", record_deleted(r));
+  cJSON_AddBoolToObject(j, "conflict", record_conflicted(r));
+  cJSON_AddBoolToObject(j, "delete_conflict", record_delete_conflict(r));
+  cJSON_AddBoolToObject(j, "review", row.review);
+  if (row.review)
+    cJSON_AddStringToObject(j, "why", row.why);
+  fields = cJSON_AddObjectToObject(j, "fields");
+  for (i = 0; nm != NULL && i < record_nfields(r); i++) {
+    const struct field *f = record_field_at(r, i);
+    cJSON *fj, *entries;
+    if (role_of(c) == HUB_ROLE_VIEWER &&
+        office_field_personal(row.sc, record_field_name(f)))
+      continue;
+    fj = cJSON_AddObjectToObject(fields, record_field_name(f));
+    cJSON_AddItemToObject(fj, "winner",
+                          cJSON_Parse(record_field_winner(f)->value));
+    entries = cJSON_AddArrayToObject(fj, "entries");
+    for (k = 0; k < record_field_nentries(f); k++)
+      cJSON_AddItemToArray(entries,
+                           entry_json(record_field_entry(f, k), nm, hub));
+  }
+  tombs = cJSON_AddArrayToObject(j, "tombstones");
+  for (k = 0; nm != NULL && k < record_ntombs(r); k++)
+    cJSON_AddItemToArray(tombs, entry_json(record_tomb_at(r, k), nm, hub));
+  free(nm);
+  return j;
+}
+
+static void api_record(struct hub_call *c, const char *rest)
+{
+  char collection[SB_NAME_MAX + 1];
+  const char *slash = strchr(rest, '/');
+  struct record r;
+  struct sb_err err = {0};
+  struct hub_store *hs;
+  uint64_t seq = 0;
+  cJSON *view = NULL;
+  int rc;
+
+  if (slash == NULL || (size_t)(slash - rest) > SB_NAME_MAX) {
+    office_reply_error(c, OFFICE_ERR_NOT_FOUND, "use /api/record/COLLECTION/ID");
+    return;
+  }
+  snprintf(collection, sizeof(collection), "%.*s", (int)(slash - rest), rest);
+  record_init(&r, collection, "-");
+  hs = office_reader_lock(c);
+  rc = hub_store_get(hs, collection, slash + 1, &r, &seq, &err);
+  if (rc == 0)
+    view = record_view(c, hs, &r, seq);
+  office_reader_unlock(c);
+  record_release(&r);
+  if (rc == SB_ENOTFOUND)
+    office_reply_error(c, OFFICE_ERR_NOT_FOUND, "no record %s/%.128s",
+                       collection, slash + 1);
+  else if (rc != 0)
+    office_reply_store(c, rc, &err);
+  else
+    office_reply_json(c, view);
+}
+
+/* --- the conflict queue ------------------------------------------------- */
+
+struct queue_walk {
+  cJSON *list;
+  enum hub_role role;
+};
+
+static int queue_row(const struct office_row *row, void *ctx)
+{
+  struct queue_walk *w = ctx;
+  cJSON *j, *names;
+  size_t i;
+
+  if (!row->conflicted && !row->review)
+    return 0;
+  j = row_json(row, w->role);
+  names = cJSON_AddArrayToObject(j, "fields");
+  for (i = 0; i < record_nfields(row->r); i++) {
+    const struct field *f = record_field_at(row->r, i);
+    if (record_field_nentries(f) > 1 &&
+        !(w->role == HUB_ROLE_VIEWER &&
+          office_field_personal(row->sc, record_field_name(f))))
+      cJSON_AddItemToArray(names, cJSON_CreateString(record_field_name(f)));
+  }
+  cJSON_AddBoolToObject(j, "delete_conflict",
+                        record_delete_conflict(row->r));
+  cJSON_AddItemToArray(w->list, j);
+  return 0;
+}
+
+static void api_conflicts(struct hub_call *c)
+{
+  struct queue_walk w = {cJSON_CreateArray(), role_of(c)};
+  struct sb_err err = {0};
+  struct hub_store *hs = office_reader_lock(c);
+  int rc = office_data_each(hs, queue_row, &w, &err);
+  cJSON *j;
+
+  office_reader_unlock(c);
+  if (rc != 0) {
+    cJSON_Delete(w.list);
+    office_reply_store(c, rc, &err);
+    return;
+  }
+  j = cJSON_CreateObject();
+  cJSON_AddItemToObject(j, "records", w.list);
+  office_reply_json(c, j);
+}
+
+/* --- resolve ------------------------------------------------------------ */
+
+/* The 409 reply: the error and the record's state now. */
+static void reply_stale(struct hub_call *c, const char *collection,
+                        const char *id, const char *message)
+{
+  struct record r;
+  struct sb_err err = {0};
+  uint64_t seq = 0;
+  struct hub_store *hs;
+  cJSON *j = cJSON_CreateObject(), *e = cJSON_AddObjectToObject(j, "error");
+  char *text;
+
+  cJSON_AddStringToObject(e, "code", "stale");
+  cJSON_AddStringToObject(e, "message", message);
+  record_init(&r, collection, id);
+  hs = office_reader_lock(c);
+  if (hub_store_get(hs, collection, id, &r, &seq, &err) == 0)
+    cJSON_AddItemToObject(j, "record", record_view(c, hs, &r, seq));
+  office_reader_unlock(c);
+  record_release(&r);
+  text = cJSON_PrintUnformatted(j);
+  cJSON_Delete(j);
+  office_reply_body(c, 409, "application/json", text,
+                    text != NULL ? strlen(text) : 0);
+}
+
+static void api_resolve(struct hub_call *c)
+{
+  cJSON *req = cJSON_ParseWithLength(c->body, c->body_len);
+  const cJSON *coll = cJSON_GetObjectItemCaseSensitive(req, "collection");
+  const cJSON *id = cJSON_GetObjectItemCaseSensitive(req, "id");
+  const cJSON *seq = cJSON_GetObjectItemCaseSensitive(req, "seq");
+  cJSON *fields = cJSON_GetObjectItemCaseSensitive(req, "fields");
+  struct sb_err err = {0};
+  struct hub_store *hs;
+  uint64_t now_seq = 0;
+  int rc;
+
+  if (!allowed(c, HUB_ROLE_REVIEWER))
+    goto out;
+  if (!cJSON_IsString(coll) || !cJSON_IsString(id) || !cJSON_IsNumber(seq) ||
+      seq->valuedouble < 0 || !cJSON_IsObject(fields) ||
+      fields->child == NULL) {
+    office_reply_error(c, OFFICE_ERR_BAD_REQUEST,
+                       "send {\"collection\",\"id\",\"seq\",\"fields\":{...}} "
+                       "(seq: the record's seq as loaded)");
+    goto out;
+  }
+  hs = office_writer_lock(c);
+  rc = hub_store_hub_put(hs, coll->valuestring, id->valuestring, fields,
+                         (uint64_t)seq->valuedouble, &now_seq, &err);
+  office_writer_unlock(c);
+  if (rc == SB_ECONFLICT) {
+    reply_stale(c, coll->valuestring, id->valuestring, err.msg);
+  } else if (rc == SB_ENOTFOUND) {
+    office_reply_error(c, OFFICE_ERR_NOT_FOUND, "%s", err.msg);
+  } else if (rc == SB_ESCHEMA || rc == SB_EINVAL) {
+    office_reply_error(c, OFFICE_ERR_BAD_REQUEST, "%s", err.msg);
+  } else if (rc != 0) {
+    office_reply_store(c, rc, &err);
+  } else {
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddNumberToObject(j, "seq", (double)now_seq);
+    c->committed = now_seq > 0;
+    c->last_seq = now_seq;
+    office_reply_json(c, j);
+  }
+out:
+  cJSON_Delete(req);
+}
+
+/* --- devices ------------------------------------------------------------ */
+
+static void api_devices(struct hub_call *c)
+{
+  struct stale_walk w = {c, NULL, cJSON_CreateArray(), 0, true};
+  struct sb_err err = {0};
+  int rc;
+  cJSON *j;
+
+  w.hs = office_reader_lock(c);
+  rc = hub_store_device_list(w.hs, device_row, &w, &err);
+  office_reader_unlock(c);
+  if (rc != 0) {
+    cJSON_Delete(w.list);
+    office_reply_store(c, rc, &err);
+    return;
+  }
+  j = cJSON_CreateObject();
+  cJSON_AddItemToObject(j, "devices", w.list);
+  office_reply_json(c, j);
+}
+
+static void api_device_add(struct hub_call *c)
+{
+  cJSON *req = cJSON_ParseWithLength(c->body, c->body_len);
+  const cJSON *name = cJSON_GetObjectItemCaseSensitive(req, "name");
+  char token[AUTH_TOKEN_LEN + 1], hash[HUB_HASH_HEX_LEN + 1];
+  struct sb_err err = {0};
+  struct hub_store *hs;
+  int rc;
+
+  if (!cJSON_IsString(name)) {
+    office_reply_error(c, OFFICE_ERR_BAD_REQUEST, "send {\"name\":NAME}");
+  } else if (auth_token_new(token) != 0 || auth_token_hash(token, hash) != 0) {
+    office_reply_error(c, OFFICE_ERR_INTERNAL, "no randomness for a token");
+  } else {
+    hs = office_writer_lock(c);
+    rc = hub_store_device_add(hs, name->valuestring, hash, hlc_wall_ms(), &err);
+    office_writer_unlock(c);
+    if (rc == SB_EINVAL || rc == SB_EEXISTS) {
+      office_reply_error(c, OFFICE_ERR_BAD_REQUEST, "%s", err.msg);
+    } else if (rc != 0) {
+      office_reply_store(c, rc, &err);
+    } else {
+      cJSON *j = cJSON_CreateObject();
+      cJSON_AddStringToObject(j, "name", name->valuestring);
+      cJSON_AddStringToObject(j, "token", token); /* shown this once */
+      office_reply_json(c, j);
+    }
+  }
+  cJSON_Delete(req);
+}
+
+static void api_device_revoke(struct hub_call *c, const char *name)
+{
+  struct sb_err err = {0};
+  struct hub_store *hs = office_writer_lock(c);
+  int rc = hub_store_device_revoke(hs, name, &err);
+
+  office_writer_unlock(c);
+  if (rc == SB_ENOTFOUND)
+    office_reply_error(c, OFFICE_ERR_NOT_FOUND, "%s", err.msg);
+  else if (rc != 0)
+    office_reply_store(c, rc, &err);
+  else
+    office_reply_json(c, cJSON_CreateTrue());
+}
+
+void office_api(struct hub_call *c, const char *rest)
+{
+  bool get = strcmp(c->oreq->method, "GET") == 0;
+  size_t n;
+
+  if (get && strcmp(rest, "session") == 0)
+    api_session(c);
+  else if (get && strcmp(rest, "overview") == 0)
+    api_overview(c);
+  else if (get && strncmp(rest, "records/", 8) == 0)
+    api_records(c, rest + 8);
+  else if (get && strncmp(rest, "record/", 7) == 0)
+    api_record(c, rest + 7);
+  else if (get && strcmp(rest, "conflicts") == 0)
+    api_conflicts(c);
+  else if (!get && strcmp(rest, "resolve") == 0)
+    api_resolve(c);
+  else if (get && strcmp(rest, "devices") == 0)
+    api_devices(c);
+  else if (!get && strcmp(rest, "devices") == 0) {
+    if (allowed(c, HUB_ROLE_ADMIN))
+      api_device_add(c);
+  } else if (!get && strncmp(rest, "devices/", 8) == 0 &&
+             (n = strlen(rest)) > 15 &&
+             strcmp(rest + n - 7, "/revoke") == 0) {
+    char name[HUB_DEVICE_NAME_MAX + 1];
+    snprintf(name, sizeof(name), "%.*s", (int)(n - 15), rest + 8);
+    if (allowed(c, HUB_ROLE_ADMIN))
+      api_device_revoke(c, name);
+  } else
+    office_reply_error(c, OFFICE_ERR_NOT_FOUND, "no such API: %s %.100s",
+                       c->oreq->method, rest);
+}

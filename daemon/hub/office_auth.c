@@ -1,0 +1,484 @@
+/*
+ * office_auth.c - office users' passwords, sessions and logins (OFFICE.md,
+ * "Users, sessions, CSRF").
+ *
+ * Passwords: libsodium's Argon2id string (crypto_pwhash_str, interactive
+ * limits). Sessions: a random cookie value (HttpOnly, SameSite=Strict,
+ * Path=/) of which the store keeps the SHA-256, a per-session CSRF token
+ * the page sends back as X-CSRF-Token on every POST, an idle and an
+ * absolute expiry. Failed logins are counted per user and per client
+ * address in memory: past a few, that user or address is locked out for a
+ * time that doubles with each further failure (429, Retry-After), without
+ * even checking the password. An unknown user costs the same Argon2id
+ * check as a known one.
+ */
+#include "compat.h"
+
+#include "office_int.h"
+
+#include "auth.h"
+#include "hlc.h"
+#include "log.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define COOKIE "sambang_session"
+#define IDLE_S_DEFAULT (30 * 60)
+#define ABSOLUTE_S_DEFAULT (12 * 3600)
+#define USER_FAILS 5     /* failed logins of one user before a lockout */
+#define ADDR_FAILS 30    /* ... of one client address */
+#define LOCK_S 30        /* the first lockout; doubles with each failure */
+#define LOCK_MAX_S 900   /* at most 15 minutes */
+#define FORGET_MS (15 * 60 * 1000) /* failures older than this are forgotten */
+#define SEEN_SAVE_MS 60000         /* last seen written at most once a minute */
+
+/* A positive number of seconds from the environment, else def. */
+static uint64_t env_seconds(const char *name, uint64_t def)
+{
+  const char *v = getenv(name);
+  char *end;
+  unsigned long long n;
+
+  if (v == NULL || *v == '\0')
+    return def;
+  n = strtoull(v, &end, 10);
+  return *end == '\0' && n > 0 ? (uint64_t)n : def;
+}
+
+struct office *office_new(void)
+{
+  struct office *o;
+
+  if (sodium_init() < 0)
+    return NULL;
+  o = calloc(1, sizeof(*o));
+  if (o == NULL)
+    return NULL;
+  if (uv_mutex_init(&o->lock) != 0) {
+    free(o);
+    return NULL;
+  }
+  o->idle_ms = env_seconds("SAMBANG_OFFICE_IDLE_S", IDLE_S_DEFAULT) * 1000;
+  o->absolute_ms =
+      env_seconds("SAMBANG_OFFICE_ABSOLUTE_S", ABSOLUTE_S_DEFAULT) * 1000;
+  return o;
+}
+
+void office_free(struct office *o)
+{
+  if (o == NULL)
+    return;
+  uv_mutex_destroy(&o->lock);
+  free(o);
+}
+
+int office_auth_hash(const char *password, char out[HUB_PWHASH_MAX + 1],
+                     struct sb_err *err)
+{
+  if (sodium_init() < 0)
+    return sb_err_set(err, SB_EINTERNAL, "libsodium cannot start");
+  if (crypto_pwhash_str(out, password, strlen(password),
+                        crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                        crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+    return sb_err_set(err, SB_ENOMEM, "no memory to hash the password");
+  return 0;
+}
+
+int office_auth_hash_password(const char *password,
+                              char out[HUB_PWHASH_MAX + 1], struct sb_err *err)
+{
+  return office_auth_hash(password, out, err);
+}
+
+bool office_auth_verify(const char *pwhash, const char *password)
+{
+  return crypto_pwhash_str_verify(pwhash, password, strlen(password)) == 0;
+}
+
+/* --- the login throttle ------------------------------------------------ */
+
+/* The slot of key (a free or the oldest one if new); o->lock held. */
+static struct office_throttle *throttle_slot(struct office *o, const char *key,
+                                             bool make)
+{
+  struct office_throttle *oldest = &o->th[0];
+  size_t i;
+
+  for (i = 0; i < OFFICE_THROTTLE_SLOTS; i++) {
+    if (strcmp(o->th[i].key, key) == 0 && key[0] != '\0')
+      return &o->th[i];
+    if (o->th[i].last_ms < oldest->last_ms)
+      oldest = &o->th[i];
+  }
+  if (!make)
+    return NULL;
+  memset(oldest, 0, sizeof(*oldest));
+  snprintf(oldest->key, sizeof(oldest->key), "%s", key);
+  return oldest;
+}
+
+/* Seconds key stays locked (0: not locked). */
+static uint64_t throttle_wait(struct office *o, const char *key, uint64_t now)
+{
+  struct office_throttle *t;
+  uint64_t wait = 0;
+
+  uv_mutex_lock(&o->lock);
+  t = throttle_slot(o, key, false);
+  if (t != NULL && t->until_ms > now)
+    wait = (t->until_ms - now + 999) / 1000;
+  uv_mutex_unlock(&o->lock);
+  return wait;
+}
+
+static void throttle_fail(struct office *o, const char *key, unsigned limit,
+                          uint64_t now)
+{
+  struct office_throttle *t;
+
+  uv_mutex_lock(&o->lock);
+  t = throttle_slot(o, key, true);
+  if (t->last_ms + FORGET_MS < now)
+    t->fails = 0;
+  t->fails++;
+  t->last_ms = now;
+  if (t->fails >= limit) {
+    unsigned shift = t->fails - limit;
+    uint64_t s = shift > 5 ? LOCK_MAX_S : (uint64_t)LOCK_S << shift;
+    t->until_ms = now + (s > LOCK_MAX_S ? LOCK_MAX_S : s) * 1000;
+  }
+  uv_mutex_unlock(&o->lock);
+}
+
+static void throttle_clear(struct office *o, const char *key)
+{
+  struct office_throttle *t;
+
+  uv_mutex_lock(&o->lock);
+  t = throttle_slot(o, key, false);
+  if (t != NULL)
+    memset(t, 0, sizeof(*t));
+  uv_mutex_unlock(&o->lock);
+}
+
+/* --- sessions ---------------------------------------------------------- */
+
+/* The session cookie's value in the Cookie header, or false. */
+static bool cookie_token(const char *cookie, char token[AUTH_TOKEN_LEN + 1])
+{
+  const char *p = cookie;
+  size_t n = strlen(COOKIE), k;
+
+  while (p != NULL && *p != '\0') {
+    while (*p == ' ' || *p == ';')
+      p++;
+    if (strncmp(p, COOKIE, n) == 0 && p[n] == '=') {
+      p += n + 1;
+      for (k = 0; k < AUTH_TOKEN_LEN; k++) {
+        char ch = p[k];
+        if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f')))
+          return false;
+        token[k] = ch;
+      }
+      token[k] = '\0';
+      return p[k] == '\0' || p[k] == ';' || p[k] == ' ';
+    }
+    p = strchr(p, ';');
+  }
+  return false;
+}
+
+/* Ends session id_hash in the store (best effort). */
+static void session_end(struct hub_call *c, const char *id_hash)
+{
+  struct sb_err err = {0};
+  struct hub_store *hs = office_writer_lock(c);
+  if (hub_store_session_remove(hs, id_hash, &err) != 0)
+    log_msg(LOG_LEVEL_WARN, "office: ending a session: %s", err.msg);
+  office_writer_unlock(c);
+}
+
+bool office_auth_session(struct hub_call *c)
+{
+  struct office_req *r = c->oreq;
+  struct office *o = c->office;
+  char token[AUTH_TOKEN_LEN + 1], hash[HUB_HASH_HEX_LEN + 1];
+  struct hub_session s;
+  struct hub_user u;
+  struct sb_err err = {0};
+  struct hub_store *hs;
+  uint64_t now = hlc_wall_ms(), touch;
+  int rc;
+
+  if (r->authed)
+    return true;
+  if (r->cookie == NULL || !cookie_token(r->cookie, token) ||
+      auth_token_hash(token, hash) != 0)
+    return false;
+  hs = office_reader_lock(c);
+  rc = hub_store_session_get(hs, hash, &s, &err);
+  if (rc == 0)
+    rc = hub_store_user_get(hs, s.user, &u, &err);
+  office_reader_unlock(c);
+  if (rc != 0)
+    return false; /* no such session, or its user is gone */
+  if (now > s.created_ms + o->absolute_ms || now > s.used_ms + o->idle_ms ||
+      u.changed_ms > s.created_ms) {
+    session_end(c, hash);
+    return false;
+  }
+  touch = o->idle_ms / 4 < SEEN_SAVE_MS ? o->idle_ms / 4 : SEEN_SAVE_MS;
+  if (now > s.used_ms + touch) {
+    s.used_ms = now;
+    hs = office_writer_lock(c);
+    if (hub_store_session_put(hs, &s, &err) != 0)
+      log_msg(LOG_LEVEL_WARN, "office: touching a session: %s", err.msg);
+    office_writer_unlock(c);
+  }
+  r->authed = true;
+  r->user = u;
+  r->session = s;
+  return true;
+}
+
+bool office_auth_csrf_ok(const struct hub_call *c)
+{
+  const struct office_req *r = c->oreq;
+  return r->authed && r->csrf != NULL &&
+         strlen(r->csrf) == HUB_HASH_HEX_LEN &&
+         sodium_memcmp(r->csrf, r->session.csrf, HUB_HASH_HEX_LEN) == 0;
+}
+
+/* --- login, logout ----------------------------------------------------- */
+
+static int hexval(char ch)
+{
+  if (ch >= '0' && ch <= '9')
+    return ch - '0';
+  if (ch >= 'a' && ch <= 'f')
+    return ch - 'a' + 10;
+  if (ch >= 'A' && ch <= 'F')
+    return ch - 'A' + 10;
+  return -1;
+}
+
+/* The form field name of body (x-www-form-urlencoded), decoded into out. */
+static bool form_field(const char *body, size_t len, const char *name,
+                       char *out, size_t size)
+{
+  size_t n = strlen(name), i = 0, k = 0;
+
+  while (i < len) {
+    size_t end = i;
+    while (end < len && body[end] != '&')
+      end++;
+    if (end - i > n && strncmp(body + i, name, n) == 0 && body[i + n] == '=') {
+      for (i += n + 1; i < end; i++) {
+        char ch = body[i];
+        if (ch == '+') {
+          ch = ' ';
+        } else if (ch == '%' && i + 2 < end && hexval(body[i + 1]) >= 0 &&
+                   hexval(body[i + 2]) >= 0) {
+          ch = (char)(hexval(body[i + 1]) * 16 + hexval(body[i + 2]));
+          i += 2;
+        }
+        if (ch == '\0' || k + 1 >= size)
+          return false;
+        out[k++] = ch;
+      }
+      out[k] = '\0';
+      return true;
+    }
+    i = end + 1;
+  }
+  return false;
+}
+
+/* A dummy Argon2id check, so an unknown user costs what a known one does. */
+static void dummy_verify(struct office *o, const char *password)
+{
+  char h[HUB_PWHASH_MAX + 1];
+  struct sb_err err = {0};
+
+  uv_mutex_lock(&o->lock);
+  snprintf(h, sizeof(h), "%s", o->dummy_hash);
+  uv_mutex_unlock(&o->lock);
+  if (h[0] == '\0') {
+    if (office_auth_hash("sambang-no-such-user", h, &err) != 0)
+      return;
+    uv_mutex_lock(&o->lock);
+    snprintf(o->dummy_hash, sizeof(o->dummy_hash), "%s", h);
+    uv_mutex_unlock(&o->lock);
+  }
+  (void)office_auth_verify(h, password);
+}
+
+/* Makes a session for u and sets its cookie; false (reply filled) if not. */
+static bool session_start(struct hub_call *c, const struct hub_user *u)
+{
+  char token[AUTH_TOKEN_LEN + 1], csrf[AUTH_TOKEN_LEN + 1], cookie[256];
+  struct hub_session s;
+  struct sb_err err = {0};
+  struct hub_store *hs;
+  int rc;
+
+  memset(&s, 0, sizeof(s));
+  if (auth_token_new(token) != 0 || auth_token_new(csrf) != 0 ||
+      auth_token_hash(token, s.id_hash) != 0) {
+    office_reply_error(c, OFFICE_ERR_INTERNAL, "no randomness for a session");
+    return false;
+  }
+  snprintf(s.user, sizeof(s.user), "%s", u->name);
+  snprintf(s.csrf, sizeof(s.csrf), "%s", csrf);
+  s.created_ms = s.used_ms = hlc_wall_ms();
+  hs = office_writer_lock(c);
+  rc = hub_store_session_put(hs, &s, &err);
+  office_writer_unlock(c);
+  if (rc != 0) {
+    office_reply_store(c, rc, &err);
+    return false;
+  }
+  snprintf(cookie, sizeof(cookie),
+           COOKIE "=%s; HttpOnly; SameSite=Strict; Path=/; Max-Age=%llu%s",
+           token, (unsigned long long)(c->office->absolute_ms / 1000),
+           c->oreq->tls ? "; Secure" : "");
+  office_header(c->oreq, "Set-Cookie", cookie, true);
+  return true;
+}
+
+void office_auth_login(struct hub_call *c)
+{
+  struct office *o = c->office;
+  char name[HUB_USER_NAME_MAX + 2], password[1024], ukey[80], akey[80];
+  char retry[24];
+  struct hub_user u;
+  struct sb_err err = {0};
+  struct hub_store *hs;
+  uint64_t now = hlc_wall_ms(), wait;
+  bool ok;
+  int rc;
+
+  if (!form_field(c->body, c->body_len, "user", name, sizeof(name)) ||
+      !form_field(c->body, c->body_len, "password", password,
+                  sizeof(password)) ||
+      name[0] == '\0') {
+    office_reply_error(c, OFFICE_ERR_BAD_REQUEST,
+                       "send the form fields user and password "
+                       "(application/x-www-form-urlencoded)");
+    return;
+  }
+  snprintf(ukey, sizeof(ukey), "u:%.64s", name);
+  snprintf(akey, sizeof(akey), "a:%.64s", c->oreq->peer);
+  wait = throttle_wait(o, ukey, now);
+  if (throttle_wait(o, akey, now) > wait)
+    wait = throttle_wait(o, akey, now);
+  if (wait > 0) {
+    snprintf(retry, sizeof(retry), "%llu", (unsigned long long)wait);
+    office_header(c->oreq, "Retry-After", retry, true);
+    office_reply_error(c, OFFICE_ERR_LOCKED,
+                       "too many failed logins: try again in %llu s",
+                       (unsigned long long)wait);
+    return;
+  }
+  hs = office_reader_lock(c);
+  rc = hub_store_user_get(hs, name, &u, &err);
+  office_reader_unlock(c);
+  if (rc != 0 && rc != SB_ENOTFOUND) {
+    office_reply_store(c, rc, &err);
+    return;
+  }
+  if (rc == SB_ENOTFOUND) {
+    dummy_verify(o, password);
+    ok = false;
+  } else {
+    ok = office_auth_verify(u.pwhash, password);
+  }
+  sodium_memzero(password, sizeof(password));
+  if (!ok) {
+    throttle_fail(o, ukey, USER_FAILS, now);
+    throttle_fail(o, akey, ADDR_FAILS, now);
+    log_msg(LOG_LEVEL_WARN, "office: failed login for user %.64s from %s",
+            name, c->oreq->peer);
+    office_reply_error(c, OFFICE_ERR_BAD_LOGIN, "wrong user or password");
+    return;
+  }
+  throttle_clear(o, ukey);
+  throttle_clear(o, akey);
+  if (session_start(c, &u))
+    office_redirect(c, "/");
+}
+
+void office_auth_logout(struct hub_call *c)
+{
+  session_end(c, c->oreq->session.id_hash);
+  office_header(c->oreq, "Set-Cookie",
+                COOKIE "=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0",
+                false);
+  office_reply_json(c, cJSON_CreateTrue());
+}
+
+/* --- devices' last request -------------------------------------------- */
+
+static struct office_seen *seen_slot(struct office *o, const char *name,
+                                     bool make)
+{
+  size_t i;
+  for (i = 0; i < OFFICE_SEEN_SLOTS; i++) {
+    if (strcmp(o->seen[i].name, name) == 0)
+      return &o->seen[i];
+    if (o->seen[i].name[0] == '\0') {
+      if (!make)
+        return NULL;
+      snprintf(o->seen[i].name, sizeof(o->seen[i].name), "%s", name);
+      return &o->seen[i];
+    }
+  }
+  return NULL;
+}
+
+void office_seen_note(struct hub_call *c, const char *name)
+{
+  struct office *o = c->office;
+  struct office_seen *s;
+  struct sb_err err = {0};
+  struct hub_store *hs;
+  uint64_t now = hlc_wall_ms();
+  bool save = true;
+
+  if (o == NULL || c->hub == NULL || name[0] == '\0')
+    return;
+  uv_mutex_lock(&o->lock);
+  s = seen_slot(o, name, true);
+  if (s != NULL) {
+    s->seen_ms = now;
+    save = s->saved_ms + SEEN_SAVE_MS <= now;
+    if (save)
+      s->saved_ms = now;
+  }
+  uv_mutex_unlock(&o->lock);
+  if (!save)
+    return;
+  hs = office_writer_lock(c);
+  if (hub_store_device_seen_set(hs, name, now, &err) != 0)
+    log_msg(LOG_LEVEL_WARN, "office: last seen of %s: %s", name, err.msg);
+  office_writer_unlock(c);
+}
+
+uint64_t office_auth_seen(struct hub_call *c, struct hub_store *hs,
+                          const char *name)
+{
+  struct office_seen *s;
+  struct sb_err err = {0};
+  uint64_t mem = 0, stored = 0;
+
+  uv_mutex_lock(&c->office->lock);
+  s = seen_slot(c->office, name, false);
+  if (s != NULL)
+    mem = s->seen_ms;
+  uv_mutex_unlock(&c->office->lock);
+  (void)hub_store_device_seen_get(hs, name, &stored, &err);
+  return mem > stored ? mem : stored;
+}

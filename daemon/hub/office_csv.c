@@ -1,0 +1,156 @@
+/*
+ * office_csv.c - CSV export of a collection (OFFICE.md, "Export"), for
+ * GET /export/COLLECTION.csv and `sambang-hub export --csv COLLECTION`:
+ * UTF-8 with a BOM (so Excel reads it as UTF-8), CRLF line ends, a header
+ * row "id" then the schema's fields, one row per live record in id order,
+ * each field's winner value (lists joined with "; "), personal fields
+ * only when asked (an admin's ?personal=1). A text cell starting with
+ * = + - @ gets a leading ' so a spreadsheet never runs it as a formula.
+ */
+#include "compat.h"
+
+#include "office_int.h"
+
+#include "buf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CELL_MAX 8192
+
+struct csv_walk {
+  const struct schema_collection *sc;
+  const struct office_filter *f;
+  bool personal;
+  struct buf b;
+  int rc;
+};
+
+static void cell(struct buf *b, const char *s, bool text, bool first)
+{
+  bool quote = strpbrk(s, ",\"\r\n") != NULL;
+  const char *p;
+
+  if (!first)
+    buf_adds(b, ",");
+  if (quote)
+    buf_adds(b, "\"");
+  if (text && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@'))
+    buf_adds(b, "'");
+  for (p = s; *p != '\0'; p++) {
+    if (*p == '"')
+      buf_adds(b, "\"");
+    buf_add(b, p, 1);
+  }
+  if (quote)
+    buf_adds(b, "\"");
+}
+
+static int csv_row(const struct office_row *row, void *ctx)
+{
+  struct csv_walk *w = ctx;
+  char *value = malloc(CELL_MAX);
+  size_t i;
+
+  if (value == NULL)
+    return w->rc = SB_ENOMEM;
+  if (office_filter_match(w->f, row)) {
+    cell(&w->b, row->r->id, true, true);
+    for (i = 0; i < w->sc->nfields; i++) {
+      const struct schema_field *f = &w->sc->fields[i];
+      if (f->personal && !w->personal)
+        continue;
+      office_value_text(row->r, f->name, value, CELL_MAX);
+      cell(&w->b, value, f->type == SCHEMA_STRING, false);
+    }
+    if (buf_adds(&w->b, "\r\n") != 0)
+      w->rc = SB_ENOMEM;
+  }
+  free(value);
+  return w->rc;
+}
+
+static int csv_build(struct hub_store *hs, const struct office_filter *f,
+                     bool personal, char **out, size_t *len,
+                     struct sb_err *err)
+{
+  struct csv_walk w;
+  size_t i;
+  int rc;
+
+  memset(&w, 0, sizeof(w));
+  w.sc = schema_collection(hub_store_schema(hs), f->collection);
+  if (w.sc == NULL)
+    return sb_err_set(err, SB_ENOTFOUND, "no collection %.64s in the schema",
+                      f->collection);
+  w.f = f;
+  w.personal = personal;
+  buf_init(&w.b);
+  buf_adds(&w.b, "\xEF\xBB\xBF");
+  cell(&w.b, "id", false, true);
+  for (i = 0; i < w.sc->nfields; i++)
+    if (!w.sc->fields[i].personal || personal)
+      cell(&w.b, w.sc->fields[i].name, false, false);
+  buf_adds(&w.b, "\r\n");
+  rc = office_data_each(hs, csv_row, &w, err);
+  if (rc == 0 && w.rc != 0)
+    rc = sb_err_set(err, w.rc, "out of memory making the CSV");
+  if (rc != 0) {
+    buf_release(&w.b);
+    return rc;
+  }
+  *out = buf_take(&w.b, len);
+  return *out != NULL ? 0 : sb_err_set(err, SB_ENOMEM, NULL);
+}
+
+int office_csv_export(struct hub_store *hs, const char *collection,
+                      bool personal, char **out, size_t *len,
+                      struct sb_err *err)
+{
+  struct office_filter f;
+
+  memset(&f, 0, sizeof(f));
+  f.collection = collection;
+  return csv_build(hs, &f, personal, out, len, err);
+}
+
+void office_csv_route(struct hub_call *c, const char *name)
+{
+  char collection[SB_NAME_MAX + 1], disposition[128];
+  size_t n = strlen(name), len = 0;
+  const char *p = office_q(c, OFFICE_Q_PERSONAL);
+  bool personal = p != NULL && strcmp(p, "0") != 0;
+  struct office_filter f;
+  struct sb_err err = {0};
+  struct hub_store *hs;
+  char *body = NULL;
+  int rc;
+
+  if (n <= 4 || n - 4 > SB_NAME_MAX || strcmp(name + n - 4, ".csv") != 0) {
+    office_reply_error(c, OFFICE_ERR_NOT_FOUND, "use /export/COLLECTION.csv");
+    return;
+  }
+  snprintf(collection, sizeof(collection), "%.*s", (int)(n - 4), name);
+  if (personal && c->oreq->user.role != HUB_ROLE_ADMIN) {
+    office_reply_error(c, OFFICE_ERR_FORBIDDEN,
+                       "only an admin may export personal fields");
+    return;
+  }
+  office_filter_from(c, collection, &f);
+  hs = office_reader_lock(c);
+  rc = csv_build(hs, &f, personal, &body, &len, &err);
+  office_reader_unlock(c);
+  if (rc == SB_ENOTFOUND) {
+    office_reply_error(c, OFFICE_ERR_NOT_FOUND, "%s", err.msg);
+    return;
+  }
+  if (rc != 0) {
+    office_reply_store(c, rc, &err);
+    return;
+  }
+  snprintf(disposition, sizeof(disposition),
+           "attachment; filename=\"%s.csv\"", collection);
+  office_header(c->oreq, "Content-Disposition", disposition, true);
+  office_reply_body(c, 200, "text/csv; charset=utf-8", body, len);
+}

@@ -1,0 +1,294 @@
+/*
+ * office_data.c - the records as the office's views see them: one row
+ * per live record with the values the filters and charts use (a visit
+ * takes its beneficiary's kecamatan and groups through its ref field),
+ * its conflict and review state, and the filters of the records table.
+ *
+ * Everything is computed from a walk of the whole store (hub_store_each,
+ * in (collection, id) order) on the readers' connection: simple and
+ * right; OFFICE.md gives the cost with many records.
+ */
+#include "compat.h"
+
+#include "office_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* What a referenced record lends to the records that point to it. */
+struct lend {
+  char *collection, *id, *kecamatan, *groups;
+};
+
+struct walk {
+  const struct schema *schema;
+  office_row_fn fn;
+  void *ctx;
+  struct lend *lends;
+  size_t n, cap;
+  int rc;
+};
+
+/* The winner's text of field (NULL if absent). */
+static const char *winner(const struct record *r, const char *name)
+{
+  const struct field *f = record_field(r, name);
+  return f != NULL ? record_field_winner(f)->value : NULL;
+}
+
+static int lend_cmp(const void *a, const void *b)
+{
+  const struct lend *x = a, *y = b;
+  int c = strcmp(x->collection, y->collection);
+  return c != 0 ? c : strcmp(x->id, y->id);
+}
+
+/* The lend of (collection, id), or NULL. Lends are added in walk order,
+ * which is (collection, id) order, so they are sorted. */
+static const struct lend *lend_find(const struct walk *w, const char *coll,
+                                    const char *id)
+{
+  struct lend key = {(char *)coll, (char *)id, NULL, NULL};
+  return w->n > 0 ? bsearch(&key, w->lends, w->n, sizeof(key), lend_cmp)
+                  : NULL;
+}
+
+static char *dup_or_null(const char *s)
+{
+  return s != NULL ? strdup(s) : NULL;
+}
+
+static int lend_add(struct walk *w, const struct record *r, const char *kec,
+                    const char *groups)
+{
+  struct lend *l;
+
+  if (w->n == w->cap) {
+    size_t cap = w->cap ? w->cap * 2 : 256;
+    struct lend *more = realloc(w->lends, cap * sizeof(*more));
+    if (more == NULL)
+      return SB_ENOMEM;
+    w->lends = more;
+    w->cap = cap;
+  }
+  l = &w->lends[w->n];
+  l->collection = strdup(r->collection);
+  l->id = strdup(r->id);
+  l->kecamatan = dup_or_null(kec);
+  l->groups = dup_or_null(groups);
+  w->n++;
+  return l->collection != NULL && l->id != NULL ? 0 : SB_ENOMEM;
+}
+
+static int walk_one(const struct record *r, uint64_t seq, void *ctx)
+{
+  struct walk *w = ctx;
+  struct office_row row;
+  size_t i;
+  int rc;
+
+  if (record_deleted(r) && !record_conflicted(r))
+    return 0;
+  memset(&row, 0, sizeof(row));
+  row.r = r;
+  row.seq = seq;
+  row.sc = schema_collection(w->schema, r->collection);
+  row.kecamatan = winner(r, "kecamatan");
+  row.groups = winner(r, "groups");
+  row.programme = winner(r, "programme");
+  row.date = winner(r, "date");
+  row.conflicted = record_conflicted(r);
+  row.review = schema_review(row.sc, r, row.why, sizeof(row.why)) == 1;
+  /* A record without its own kecamatan takes its referenced record's. */
+  for (i = 0; row.sc != NULL && i < row.sc->nfields; i++) {
+    const struct schema_field *f = &row.sc->fields[i];
+    const char *ref = f->type == SCHEMA_REF ? winner(r, f->name) : NULL;
+    cJSON *id = ref != NULL ? cJSON_Parse(ref) : NULL;
+    if (cJSON_IsString(id)) {
+      const struct lend *l = lend_find(w, f->ref, id->valuestring);
+      if (l != NULL && row.kecamatan == NULL)
+        row.kecamatan = l->kecamatan;
+      if (l != NULL && row.groups == NULL)
+        row.groups = l->groups;
+    }
+    cJSON_Delete(id);
+  }
+  if (row.kecamatan != NULL || row.groups != NULL) {
+    rc = lend_add(w, r, row.kecamatan, row.groups);
+    if (rc != 0) {
+      w->rc = rc;
+      return rc;
+    }
+  }
+  return w->fn(&row, w->ctx);
+}
+
+int office_data_each(struct hub_store *hs, office_row_fn fn, void *ctx,
+                     struct sb_err *err)
+{
+  struct walk w = {hub_store_schema(hs), fn, ctx, NULL, 0, 0, 0};
+  size_t i;
+  int rc = hub_store_each(hs, walk_one, &w, err);
+
+  if (w.rc == SB_ENOMEM)
+    rc = sb_err_set(err, SB_ENOMEM, "out of memory reading records");
+  for (i = 0; i < w.n; i++) {
+    free(w.lends[i].collection);
+    free(w.lends[i].id);
+    free(w.lends[i].kecamatan);
+    free(w.lends[i].groups);
+  }
+  free(w.lends);
+  return rc;
+}
+
+bool office_field_personal(const struct schema_collection *sc,
+                           const char *field)
+{
+  const struct schema_field *f = sc != NULL ? schema_field(sc, field) : NULL;
+  return f != NULL && f->personal;
+}
+
+void office_value_text(const struct record *r, const char *field, char *buf,
+                       size_t size)
+{
+  const char *text = winner(r, field);
+  cJSON *v = text != NULL ? cJSON_Parse(text) : NULL;
+  size_t n = 0;
+
+  buf[0] = '\0';
+  if (cJSON_IsString(v)) {
+    snprintf(buf, size, "%s", v->valuestring);
+  } else if (cJSON_IsArray(v)) {
+    const cJSON *e;
+    cJSON_ArrayForEach(e, v)
+    {
+      const char *s = cJSON_IsString(e) ? e->valuestring : "";
+      int k = snprintf(buf + n, size - n, "%s%s", n > 0 ? "; " : "", s);
+      if (k < 0 || (size_t)k >= size - n)
+        break;
+      n += (size_t)k;
+    }
+  } else if (text != NULL) {
+    snprintf(buf, size, "%s", text);
+  }
+  cJSON_Delete(v);
+}
+
+cJSON *office_row_values(const struct office_row *row, enum hub_role role)
+{
+  cJSON *j = cJSON_CreateObject();
+  size_t i;
+
+  for (i = 0; j != NULL && i < record_nfields(row->r); i++) {
+    const struct field *f = record_field_at(row->r, i);
+    const char *name = record_field_name(f);
+    if (role == HUB_ROLE_VIEWER && office_field_personal(row->sc, name))
+      continue;
+    cJSON_AddItemToObject(j, name,
+                          cJSON_Parse(record_field_winner(f)->value));
+  }
+  return j;
+}
+
+void office_filter_from(const struct hub_call *c, const char *collection,
+                        struct office_filter *f)
+{
+  const char *v;
+
+  memset(f, 0, sizeof(*f));
+  f->collection = collection;
+  f->kecamatan = office_q(c, OFFICE_Q_KECAMATAN);
+  f->group = office_q(c, OFFICE_Q_GROUP);
+  f->programme = office_q(c, OFFICE_Q_PROGRAMME);
+  f->from = office_q(c, OFFICE_Q_FROM);
+  f->to = office_q(c, OFFICE_Q_TO);
+  f->text = office_q(c, OFFICE_Q_TEXT);
+  v = office_q(c, OFFICE_Q_CONFLICT);
+  f->conflict = v != NULL && strcmp(v, "0") != 0;
+  v = office_q(c, OFFICE_Q_REVIEW);
+  f->review = v != NULL && strcmp(v, "0") != 0;
+}
+
+/* True if the JSON string text equals s. */
+static bool json_str_is(const char *text, const char *s)
+{
+  cJSON *v = text != NULL ? cJSON_Parse(text) : NULL;
+  bool eq = cJSON_IsString(v) && strcmp(v->valuestring, s) == 0;
+  cJSON_Delete(v);
+  return eq;
+}
+
+/* True if the JSON list text holds the string s. */
+static bool json_list_has(const char *text, const char *s)
+{
+  cJSON *v = text != NULL ? cJSON_Parse(text) : NULL;
+  const cJSON *e;
+  bool has = false;
+
+  cJSON_ArrayForEach(e, v)
+  {
+    if (cJSON_IsString(e) && strcmp(e->valuestring, s) == 0)
+      has = true;
+  }
+  cJSON_Delete(v);
+  return has;
+}
+
+/* True if needle is in hay, ASCII letters in any case. */
+static bool has_text(const char *hay, const char *needle)
+{
+  size_t n = strlen(needle);
+  for (; *hay != '\0'; hay++)
+    if (strncasecmp(hay, needle, n) == 0)
+      return true;
+  return n == 0;
+}
+
+/* True if a non-personal value or the id of row holds text (any case). */
+static bool text_match(const struct office_row *row, const char *text)
+{
+  size_t i;
+
+  if (has_text(row->r->id, text))
+    return true;
+  for (i = 0; i < record_nfields(row->r); i++) {
+    const struct field *f = record_field_at(row->r, i);
+    if (office_field_personal(row->sc, record_field_name(f)))
+      continue;
+    if (has_text(record_field_winner(f)->value, text))
+      return true;
+  }
+  return false;
+}
+
+bool office_filter_match(const struct office_filter *f,
+                         const struct office_row *row)
+{
+  char date[16] = "";
+
+  if (f->collection != NULL && strcmp(f->collection, row->r->collection) != 0)
+    return false;
+  if (f->kecamatan != NULL && !json_str_is(row->kecamatan, f->kecamatan))
+    return false;
+  if (f->group != NULL && !json_list_has(row->groups, f->group))
+    return false;
+  if (f->programme != NULL && !json_str_is(row->programme, f->programme))
+    return false;
+  if ((f->from != NULL || f->to != NULL) && row->date != NULL) {
+    snprintf(date, sizeof(date), "%.10s", row->date + 1);
+    if ((f->from != NULL && strcmp(date, f->from) < 0) ||
+        (f->to != NULL && strcmp(date, f->to) > 0))
+      return false;
+  } else if ((f->from != NULL || f->to != NULL) && row->sc != NULL &&
+             schema_field(row->sc, "date") != NULL) {
+    return false;
+  }
+  if (f->conflict && !row->conflicted)
+    return false;
+  if (f->review && !row->review)
+    return false;
+  return f->text == NULL || text_match(row, f->text);
+}

@@ -1,0 +1,338 @@
+/*
+ * office_http.c - the office's requests (office.h): which paths are the
+ * office's, what is copied of a request, admission before the body
+ * (session, CSRF), dispatch, replies with their security headers, and the
+ * assets embedded at build time (office_assets.c, generated).
+ */
+#include "compat.h"
+
+#include "office_int.h"
+
+#include "http_server.h"
+#include "hub_routes.h"
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The assets (generated from daemon/hub/assets/ and Debian's Chart.js). */
+extern const unsigned char office_asset_index_html[], office_asset_login_html[],
+    office_asset_office_css[], office_asset_office_js[],
+    office_asset_chart_js[];
+extern const size_t office_asset_index_html_len, office_asset_login_html_len,
+    office_asset_office_css_len, office_asset_office_js_len,
+    office_asset_chart_js_len;
+
+#define CSP                                                                    \
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' "   \
+  "data:; connect-src 'self'; form-action 'self'; base-uri 'none'; "           \
+  "frame-ancestors 'none'"
+
+static const struct {
+  const char *wire;
+  unsigned status;
+} office_errs[OFFICE_ERR_COUNT_] = {
+#define OFFICE_ERR_ROW(name, wire, status) [OFFICE_ERR_##name] = {wire, status},
+    OFFICE_ERR_MAP(OFFICE_ERR_ROW)
+#undef OFFICE_ERR_ROW
+};
+
+static const char *const query_names[OFFICE_Q_COUNT_] = {
+#define OFFICE_Q_ROW(name, wire) [OFFICE_Q_##name] = wire,
+    OFFICE_QUERY_MAP(OFFICE_Q_ROW)
+#undef OFFICE_Q_ROW
+};
+
+static bool starts(const char *s, const char *prefix)
+{
+  return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool office_path(const char *path)
+{
+  return strcmp(path, "/") == 0 || strcmp(path, "/login") == 0 ||
+         strcmp(path, "/logout") == 0 || starts(path, "/api/") ||
+         starts(path, "/export/") || starts(path, "/assets/");
+}
+
+static bool dup_of(char **out, const char *v)
+{
+  *out = v != NULL ? strdup(v) : NULL;
+  return v == NULL || *out != NULL;
+}
+
+struct office_req *office_req_copy(struct http_req *req)
+{
+  struct office_req *r = calloc(1, sizeof(*r));
+  char peer[64];
+  bool ok;
+  int i;
+
+  if (r == NULL)
+    return NULL;
+  http_server_req_peer(req, peer, sizeof(peer));
+  ok = dup_of(&r->method, http_server_req_method(req)) &&
+       dup_of(&r->path, http_server_req_path(req)) &&
+       dup_of(&r->cookie, http_server_req_header(req, "Cookie")) &&
+       dup_of(&r->csrf, http_server_req_header(req, "X-CSRF-Token")) &&
+       dup_of(&r->content_type, http_server_req_header(req, "Content-Type")) &&
+       dup_of(&r->peer, peer);
+  for (i = 0; ok && i < OFFICE_Q_COUNT_; i++)
+    ok = dup_of(&r->q[i], http_server_req_query(req, query_names[i]));
+  if (!ok) {
+    office_req_free(r);
+    return NULL;
+  }
+  return r;
+}
+
+void office_req_free(struct office_req *r)
+{
+  size_t i;
+
+  if (r == NULL)
+    return;
+  free(r->method);
+  free(r->path);
+  free(r->cookie);
+  free(r->csrf);
+  free(r->content_type);
+  free(r->peer);
+  for (i = 0; i < OFFICE_Q_COUNT_; i++)
+    free(r->q[i]);
+  for (i = 0; i < r->nowned; i++)
+    free(r->owned[i]);
+  free(r);
+}
+
+const char *office_q(const struct hub_call *c, enum office_query q)
+{
+  const char *v = c->oreq->q[q];
+  return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+void office_header(struct office_req *r, const char *name, const char *value,
+                   bool own)
+{
+  if (r->nextra + 2 > OFFICE_EXTRA_MAX ||
+      (own && r->nowned == sizeof(r->owned) / sizeof(r->owned[0])))
+    return;
+  if (own) {
+    char *copy = strdup(value);
+    if (copy == NULL)
+      return;
+    r->owned[r->nowned++] = copy;
+    value = copy;
+  }
+  r->extra[r->nextra++] = name;
+  r->extra[r->nextra++] = value;
+  r->extra[r->nextra] = NULL;
+}
+
+/* The headers of every office reply: no framing, no sniffing, no cache. */
+static void security_headers(struct hub_call *c)
+{
+  struct office_req *r = c->oreq;
+  size_t i;
+
+  for (i = 0; i < r->nextra; i += 2)
+    if (strcmp(r->extra[i], "Content-Security-Policy") == 0)
+      return;
+  office_header(r, "Content-Security-Policy", CSP, false);
+  office_header(r, "X-Frame-Options", "DENY", false);
+  office_header(r, "X-Content-Type-Options", "nosniff", false);
+  office_header(r, "Referrer-Policy", "no-referrer", false);
+  office_header(r, "Cache-Control", "no-store", false);
+  c->out.extra = r->extra;
+}
+
+void office_reply_body(struct hub_call *c, unsigned status, const char *type,
+                       char *body, size_t len)
+{
+  hub_routes_reply_release(&c->out);
+  c->out.status = status;
+  c->out.content_type = type;
+  c->out.body = body;
+  c->out.len = len;
+  security_headers(c);
+}
+
+void office_reply_error(struct hub_call *c, enum office_err code,
+                        const char *fmt, ...)
+{
+  char message[SB_ERR_MSG_MAX];
+  cJSON *j = cJSON_CreateObject(), *e = cJSON_AddObjectToObject(j, "error");
+  char *text;
+  va_list ap;
+
+  va_start(ap, fmt);
+  vsnprintf(message, sizeof(message), fmt, ap);
+  va_end(ap);
+  cJSON_AddStringToObject(e, "code", office_errs[code].wire);
+  cJSON_AddStringToObject(e, "message", message);
+  text = cJSON_PrintUnformatted(j);
+  cJSON_Delete(j);
+  if (text == NULL) {
+    hub_routes_reply_error(&c->out, PROTO_ERR_UNAVAILABLE, "out of memory");
+    return;
+  }
+  office_reply_body(c, office_errs[code].status, "application/json", text,
+                    strlen(text));
+}
+
+void office_reply_json(struct hub_call *c, cJSON *j)
+{
+  char *text = j != NULL ? cJSON_PrintUnformatted(j) : NULL;
+
+  cJSON_Delete(j);
+  if (text == NULL) {
+    office_reply_error(c, OFFICE_ERR_UNAVAILABLE, "the hub is out of memory");
+    return;
+  }
+  office_reply_body(c, 200, "application/json", text, strlen(text));
+}
+
+void office_redirect(struct hub_call *c, const char *location)
+{
+  office_header(c->oreq, "Location", location, false);
+  office_reply_body(c, 303, NULL, NULL, 0);
+}
+
+void office_reply_store(struct hub_call *c, int rc, const struct sb_err *err)
+{
+  log_msg(LOG_LEVEL_ERROR, "office: %s", err->msg);
+  if (rc == SB_EBUSY || rc == SB_ENOMEM || rc == SB_EFULL ||
+      rc == SB_EREADONLY || rc == SB_ECORRUPT || rc == SB_EIO) {
+    c->out.retry_after = 1;
+    office_reply_error(c, OFFICE_ERR_UNAVAILABLE, "the hub cannot serve: %s",
+                       err->msg);
+    return;
+  }
+  office_reply_error(c, OFFICE_ERR_INTERNAL, "the hub failed: %s", err->msg);
+}
+
+struct hub_store *office_reader_lock(struct hub_call *c)
+{
+  uv_mutex_lock(c->rhs != NULL ? c->rlock : c->lock);
+  return c->rhs != NULL ? c->rhs : c->hs;
+}
+
+void office_reader_unlock(struct hub_call *c)
+{
+  uv_mutex_unlock(c->rhs != NULL ? c->rlock : c->lock);
+}
+
+struct hub_store *office_writer_lock(struct hub_call *c)
+{
+  hub_server_writer_yield_begin(c->hub);
+  uv_mutex_lock(c->lock);
+  return c->hs;
+}
+
+void office_writer_unlock(struct hub_call *c)
+{
+  uv_mutex_unlock(c->lock);
+  hub_server_writer_yield_end(c->hub);
+}
+
+/* --- routing ----------------------------------------------------------- */
+
+/* The public paths: the login page and form, the assets. */
+static bool is_public(const struct office_req *r)
+{
+  return strcmp(r->path, "/login") == 0 || starts(r->path, "/assets/");
+}
+
+/* True for a page (redirected to /login), false for data (401). */
+static bool is_page(const struct office_req *r)
+{
+  return strcmp(r->path, "/") == 0;
+}
+
+void office_admit(struct hub_call *c)
+{
+  struct office_req *r = c->oreq;
+
+  if (is_public(r))
+    return;
+  if (!office_auth_session(c)) {
+    if (is_page(r) && strcmp(r->method, "GET") == 0)
+      office_redirect(c, "/login");
+    else
+      office_reply_error(c, OFFICE_ERR_UNAUTHORIZED,
+                         "log in first (no session, or it expired)");
+    return;
+  }
+  /* Every state-changing request carries the session's CSRF token. */
+  if (strcmp(r->method, "POST") == 0 && !office_auth_csrf_ok(c))
+    office_reply_error(c, OFFICE_ERR_CSRF,
+                       "missing or wrong X-CSRF-Token header (read it from "
+                       "GET /api/session)");
+}
+
+static void serve_asset(struct hub_call *c, const unsigned char *data,
+                        size_t len, const char *type)
+{
+  char *copy = malloc(len + 1);
+
+  if (copy == NULL) {
+    office_reply_error(c, OFFICE_ERR_UNAVAILABLE, "the hub is out of memory");
+    return;
+  }
+  memcpy(copy, data, len);
+  copy[len] = '\0';
+  office_reply_body(c, 200, type, copy, len);
+}
+
+static void assets(struct hub_call *c, const char *name)
+{
+  if (strcmp(name, "office.css") == 0)
+    serve_asset(c, office_asset_office_css, office_asset_office_css_len,
+                "text/css; charset=utf-8");
+  else if (strcmp(name, "office.js") == 0)
+    serve_asset(c, office_asset_office_js, office_asset_office_js_len,
+                "text/javascript; charset=utf-8");
+  else if (strcmp(name, "chart.js") == 0)
+    serve_asset(c, office_asset_chart_js, office_asset_chart_js_len,
+                "text/javascript; charset=utf-8");
+  else
+    office_reply_error(c, OFFICE_ERR_NOT_FOUND, "no such asset");
+}
+
+void office_handle(struct hub_call *c)
+{
+  struct office_req *r = c->oreq;
+  bool get = strcmp(r->method, "GET") == 0;
+
+  if (c->out.status == 0)
+    office_admit(c); /* again, as device routes authenticate again */
+  if (c->out.status != 0)
+    return;
+  if (c->body_len > OFFICE_BODY_MAX) {
+    office_reply_error(c, OFFICE_ERR_TOO_LARGE, "the request is too large");
+    return;
+  }
+  if (starts(r->path, "/assets/") && get) {
+    assets(c, r->path + strlen("/assets/"));
+  } else if (strcmp(r->path, "/login") == 0) {
+    if (get)
+      serve_asset(c, office_asset_login_html, office_asset_login_html_len,
+                  "text/html; charset=utf-8");
+    else
+      office_auth_login(c);
+  } else if (strcmp(r->path, "/logout") == 0 && !get) {
+    office_auth_logout(c);
+  } else if (strcmp(r->path, "/") == 0 && get) {
+    serve_asset(c, office_asset_index_html, office_asset_index_html_len,
+                "text/html; charset=utf-8");
+  } else if (starts(r->path, "/api/")) {
+    office_api(c, r->path + strlen("/api/"));
+  } else if (starts(r->path, "/export/") && get) {
+    office_csv_route(c, r->path + strlen("/export/"));
+  } else {
+    office_reply_error(c, OFFICE_ERR_METHOD, "%s %s is not allowed", r->method,
+                       r->path);
+  }
+}

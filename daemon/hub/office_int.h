@@ -1,0 +1,201 @@
+/*
+ * office_int.h - what the office's files (office_*.c) share; not for use
+ * outside them (hub_server.c and hub_routes.c use office.h).
+ *
+ * Office error codes. The dashboard is not the sync protocol: no device
+ * ever receives or parses these codes, so they are kept out of
+ * proto/proto_err.h (the protocol's table, which devices match on) and
+ * listed once here, in the same envelope shape
+ * ({"error":{"code","message"}}) so one reader handles both.
+ */
+#ifndef SAMBANG_OFFICE_INT_H
+#define SAMBANG_OFFICE_INT_H
+
+#include "compat.h"
+
+#include "hub_call.h"
+#include "hub_store.h"
+#include "office.h"
+#include "schema.h"
+
+#include <cjson/cJSON.h>
+#include <uv.h>
+
+/* X(NAME, wire name, HTTP status) */
+#define OFFICE_ERR_MAP(X)                                                      \
+  X(UNAUTHORIZED, "unauthorized", 401) /* no session, or it expired */        \
+  X(BAD_LOGIN, "bad_login", 401)       /* wrong user or password */           \
+  X(FORBIDDEN, "forbidden", 403)       /* the role may not do this */         \
+  X(CSRF, "csrf", 403)                 /* X-CSRF-Token missing or wrong */    \
+  X(NOT_FOUND, "not_found", 404)                                               \
+  X(METHOD, "method_not_allowed", 405)                                         \
+  X(BAD_REQUEST, "bad_request", 400)                                           \
+  X(STALE, "stale", 409) /* the record changed since the page loaded it */    \
+  X(TOO_LARGE, "too_large", 413)                                               \
+  X(LOCKED, "locked", 429) /* too many failed logins: wait */                 \
+  X(INTERNAL, "internal", 500)                                                 \
+  X(UNAVAILABLE, "unavailable", 503)
+
+enum office_err {
+#define OFFICE_ERR_ENUM(name, wire, status) OFFICE_ERR_##name,
+  OFFICE_ERR_MAP(OFFICE_ERR_ENUM)
+#undef OFFICE_ERR_ENUM
+      OFFICE_ERR_COUNT_
+};
+
+/* The query parameters the office reads (copied on the loop thread). */
+#define OFFICE_QUERY_MAP(X)                                                    \
+  X(KECAMATAN, "kecamatan")                                                    \
+  X(GROUP, "group")                                                            \
+  X(PROGRAMME, "programme")                                                    \
+  X(FROM, "from")                                                              \
+  X(TO, "to")                                                                  \
+  X(CONFLICT, "conflict")                                                      \
+  X(REVIEW, "review")                                                          \
+  X(TEXT, "q")                                                                 \
+  X(PAGE, "page")                                                              \
+  X(LIMIT, "limit")                                                            \
+  X(SORT, "sort")                                                              \
+  X(DESC, "desc")                                                              \
+  X(PERSONAL, "personal")                                                      \
+  X(STALE_DAYS, "stale_days")
+
+enum office_query {
+#define OFFICE_Q_ENUM(name, wire) OFFICE_Q_##name,
+  OFFICE_QUERY_MAP(OFFICE_Q_ENUM)
+#undef OFFICE_Q_ENUM
+      OFFICE_Q_COUNT_
+};
+
+#define OFFICE_EXTRA_MAX 24
+/* The largest office request body (a login form, a resolution). */
+#define OFFICE_BODY_MAX (256 * 1024)
+
+struct office_req {
+  char *method, *path, *cookie, *csrf, *content_type, *peer;
+  char *q[OFFICE_Q_COUNT_];
+  bool tls; /* came over TLS (not known yet: the hub serves plain HTTP) */
+  /* Set by office_admit for a request with a live session. */
+  bool authed;
+  struct hub_user user;
+  struct hub_session session;
+  /* Reply headers: pairs in extra, their owned values below. */
+  const char *extra[OFFICE_EXTRA_MAX + 1];
+  size_t nextra;
+  char *owned[6];
+  size_t nowned;
+};
+
+/* Login throttle: per user and per client address (office_auth.c). */
+#define OFFICE_THROTTLE_SLOTS 1024
+struct office_throttle {
+  char key[80]; /* "u:NAME" or "a:ADDR"; "" free */
+  unsigned fails;
+  uint64_t last_ms, until_ms;
+};
+
+#define OFFICE_SEEN_SLOTS 512
+struct office_seen {
+  char name[HUB_DEVICE_NAME_MAX + 1];
+  uint64_t seen_ms;  /* last authenticated request */
+  uint64_t saved_ms; /* last written to the store */
+};
+
+struct office {
+  uv_mutex_t lock;
+  struct office_throttle th[OFFICE_THROTTLE_SLOTS];
+  struct office_seen seen[OFFICE_SEEN_SLOTS];
+  uint64_t idle_ms, absolute_ms; /* session expiry */
+  char dummy_hash[HUB_PWHASH_MAX + 1]; /* verified for unknown users */
+};
+
+/* --- office_http.c ---------------------------------------------------- */
+
+/* Adds a reply header (value copied when own is true). */
+void office_header(struct office_req *r, const char *name, const char *value,
+                   bool own);
+void office_reply_error(struct hub_call *c, enum office_err code,
+                        const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* A 200 JSON reply of j (deleted). */
+void office_reply_json(struct hub_call *c, cJSON *j);
+/* A reply of body (malloc'd, taken over). */
+void office_reply_body(struct hub_call *c, unsigned status, const char *type,
+                       char *body, size_t len);
+/* 303 to location. */
+void office_redirect(struct hub_call *c, const char *location);
+/* A store failure's reply. */
+void office_reply_store(struct hub_call *c, int rc, const struct sb_err *err);
+/* The value of a query parameter (NULL: absent). */
+const char *office_q(const struct hub_call *c, enum office_query q);
+
+/* Runs fn on the readers' connection under its lock. */
+struct hub_store *office_reader_lock(struct hub_call *c);
+void office_reader_unlock(struct hub_call *c);
+/* The writer's connection, taken ahead of the store writer's next group. */
+struct hub_store *office_writer_lock(struct hub_call *c);
+void office_writer_unlock(struct hub_call *c);
+
+/* --- office_auth.c ---------------------------------------------------- */
+
+/* Argon2id string of password (libsodium); SB_ENOMEM / SB_EINTERNAL. */
+int office_auth_hash(const char *password, char out[HUB_PWHASH_MAX + 1],
+                     struct sb_err *err);
+/* True if password matches the stored string. */
+bool office_auth_verify(const char *pwhash, const char *password);
+/* Session check: true (c->oreq->authed) or false with nothing replied. */
+bool office_auth_session(struct hub_call *c);
+/* True if the X-CSRF-Token header matches the session's token. */
+bool office_auth_csrf_ok(const struct hub_call *c);
+void office_auth_login(struct hub_call *c);
+void office_auth_logout(struct hub_call *c);
+/* The newest "last seen" of device name the hub knows (memory or store). */
+uint64_t office_auth_seen(struct hub_call *c, struct hub_store *hs,
+                          const char *name);
+
+/* --- office_data.c ---------------------------------------------------- */
+
+/* One record as the views see it. */
+struct office_row {
+  const struct record *r;
+  uint64_t seq;
+  const struct schema_collection *sc;
+  const char *kecamatan, *groups, *programme, *date; /* JSON texts or NULL */
+  bool conflicted, review;
+  char why[256]; /* the review's reason */
+};
+
+struct office_filter {
+  const char *collection; /* NULL: all */
+  const char *kecamatan, *group, *programme, *from, *to, *text;
+  bool conflict, review;
+};
+
+/* The filter of c's query (collection given). */
+void office_filter_from(const struct hub_call *c, const char *collection,
+                        struct office_filter *f);
+bool office_filter_match(const struct office_filter *f,
+                         const struct office_row *row);
+
+/* Walks every live record of hs (beneficiaries first, visits get their
+ * beneficiary's kecamatan and groups) as rows; fn's rc stops it. */
+typedef int (*office_row_fn)(const struct office_row *row, void *ctx);
+int office_data_each(struct hub_store *hs, office_row_fn fn, void *ctx,
+                     struct sb_err *err);
+
+/* The value text of a field's winner, unquoted for strings ("a; b" for a
+ * list), into buf; "" if absent. */
+void office_value_text(const struct record *r, const char *field, char *buf,
+                       size_t size);
+/* True if field is personal in sc. */
+bool office_field_personal(const struct schema_collection *sc,
+                           const char *field);
+/* The values of r a user of role may see, as a JSON object. */
+cJSON *office_row_values(const struct office_row *row, enum hub_role role);
+
+/* --- office_api.c, office_csv.c ------------------------------------------ */
+
+void office_api(struct hub_call *c, const char *rest);
+void office_csv_route(struct hub_call *c, const char *collection);
+
+#endif

@@ -1,0 +1,184 @@
+// test_office.mjs - the office dashboard in headless Chromium (Debian's
+// /usr/bin/chromium driven by playwright-core; no browser is downloaded).
+// A real hub on 127.0.0.1 with two field devices: log in, the overview's
+// charts drawn, records filtered, a conflict resolved in the page and seen
+// on a device after `sambang sync --once`, the CSV download equal to
+// `sambang-hub export --csv`, a hostile value shown as text, a viewer who
+// cannot resolve. Screenshots of each page go to $SHOTS.
+//
+//   HUB=... SAMBANG=... SHOTS=DIR node tests/browser/test_office.mjs
+import { chromium } from 'playwright-core';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+const HUB = process.env.HUB, SAMBANG = process.env.SAMBANG;
+const SHOTS = process.env.SHOTS || join(process.cwd(), 'browser-shots');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+if (!HUB || !SAMBANG) throw new Error('set HUB and SAMBANG');
+mkdirSync(SHOTS, { recursive: true });
+const work = mkdtempSync(join(tmpdir(), 'sambang-office-'));
+const env = { ...process.env, SAMBANG_HUB_DB: join(work, 'hub.db') };
+let hubProc = null, browser = null;
+const pageErrors = []; // errors thrown in the page (a CSP refusal included)
+process.on('exit', () => { if (hubProc) hubProc.kill('SIGKILL'); });
+
+function fail(msg) { throw new Error('FAIL: ' + msg); }
+const hub = (args, input) => execFileSync(HUB, args, { env, input, encoding: 'utf8' });
+const dev = (name, ...args) => execFileSync(SAMBANG, args, { env: { ...env, SAMBANG_DB: join(work, name + '.db') }, encoding: 'utf8' });
+
+async function startHub() {
+  hubProc = spawn(HUB, ['serve', '--listen', '127.0.0.1:0'], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+  const rl = createInterface({ input: hubProc.stdout });
+  const line = await new Promise((resolve, reject) => {
+    rl.once('line', resolve);
+    hubProc.once('exit', () => reject(new Error('the hub exited')));
+  });
+  const m = /^listening on (127\.0\.0\.1:\d+)$/.exec(line);
+  if (!m) fail('unexpected first line from the hub: ' + line);
+  return 'http://' + m[1];
+}
+
+function conflict(id, a, b) { // devices a and b edit kelurahan of id at once
+  dev('a', 'put', 'beneficiary', id, JSON.stringify({ kelurahan: a }));
+  dev('b', 'put', 'beneficiary', id, JSON.stringify({ kelurahan: b }));
+  dev('a', 'sync', '--once');
+  dev('b', 'sync', '--once');
+}
+
+async function login(context, url, user, password) {
+  const page = await context.newPage();
+  const dialogs = [];
+  page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss(); });
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await page.goto(url + '/');
+  if (!page.url().endsWith('/login')) fail('without a session / must go to /login, at ' + page.url());
+  await page.fill('input[name=user]', user);
+  await page.fill('input[name=password]', password);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('body[data-ready="overview"]');
+  return { page, dialogs };
+}
+const ready = (page, view) => page.waitForSelector(`body[data-ready^="${view}"]`);
+
+async function main() {
+  hub(['init']);
+  hub(['user', 'add', 'rina', '--role', 'reviewer'], 'review-pass-1\n');
+  hub(['user', 'add', 'vika', '--role', 'viewer'], 'viewer-pass-1\n');
+  const url = await startHub();
+  for (const d of ['a', 'b']) {
+    const token = hub(['device', 'add', d]).trim();
+    dev(d, 'init', '--server', url, '--token', token);
+  }
+  const kec = ['Serpong', 'Ciputat', 'Pamulang', 'Setu'];
+  const lines = [];
+  for (let i = 1; i <= 40; i++) {
+    lines.push(JSON.stringify({ collection: 'beneficiary', id: 'b' + i, fields: { name: 'Warga ' + i, groups: [i % 2 ? 'perempuan' : 'anak'], kecamatan: kec[i % 4], consent: true, kelurahan: 'K' + i } }));
+    lines.push(JSON.stringify({ collection: 'visit', id: 'v' + i, fields: { beneficiary: 'b' + i, date: `2024-0${1 + (i % 6)}-1${i % 10}`, programme: i % 3 ? 'skills-cooking' : 'child-education' } }));
+  }
+  lines.push(JSON.stringify({ collection: 'beneficiary', id: 'evil', fields: { name: 'x', groups: ['miskin'], kecamatan: 'Setu', consent: true, kelurahan: '<script>alert(1)</script>' } }));
+  execFileSync('sh', ['-c', `cat > ${join(work, 'seed.jsonl')}`], { input: lines.join('\n') + '\n' });
+  dev('a', 'import', join(work, 'seed.jsonl'));
+  dev('a', 'sync', '--once');
+  dev('b', 'sync', '--once');
+  conflict('b1', 'Cilenggang', 'Rawa Mekar Jaya');
+  conflict('b2', 'Lengkong', 'Jelupang');
+
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    // playwright-core gives every launch a new empty --user-data-dir itself.
+  });
+  const ctx = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
+  const { page, dialogs } = await login(ctx, url, 'rina', 'review-pass-1');
+
+  // Overview: the charts are drawn (canvases with non-blank pixels).
+  // (waits use selectors: waitForFunction would eval in the page, which
+  // the strict CSP refuses, as it should)
+  await page.locator('canvas').nth(3).waitFor();
+  const drawn = await page.evaluate(() => [...document.querySelectorAll('canvas')].map((c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    for (let i = 3; i < d.length; i += 4) if (d[i] !== 0) return true;
+    return false;
+  }));
+  if (drawn.length < 4 || drawn.some((x) => !x)) fail('charts not drawn: ' + drawn);
+  await page.screenshot({ path: join(SHOTS, 'overview.png'), fullPage: true });
+
+  // Records: filter by kecamatan in the form.
+  await page.click('a[href="#records"]');
+  await ready(page, 'records');
+  await page.selectOption('select[name=kecamatan]', 'Setu');
+  await page.click('#filters button[type=submit]');
+  await page.waitForSelector('body[data-ready*="kecamatan=Setu"]');
+  const total = await page.textContent('#total');
+  if (!/11/.test(total)) fail('kecamatan filter: ' + total); // 10 of b1..b40 and evil
+  // The hostile value is shown as text, and nothing ran.
+  const cell = page.locator('td', { hasText: '<script>alert(1)</script>' });
+  if ((await cell.count()) !== 1 || !(await cell.isVisible())) fail('the hostile value is not shown as text');
+  if (dialogs.length) fail('a dialog fired: ' + dialogs);
+  await page.screenshot({ path: join(SHOTS, 'records.png'), fullPage: true });
+
+  // CSV download equals `sambang-hub export --csv visit`.
+  await page.goto(url + '/#records?c=visit');
+  await ready(page, 'records?c=visit');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#csv')]);
+  const csv = readFileSync(await download.path(), 'utf8');
+  if (csv !== hub(['export', '--csv', 'visit'])) fail('the CSV download differs from export --csv');
+
+  // Conflict queue, then resolve b1 in the page by picking a sibling.
+  await page.click('a[href="#conflicts"]');
+  await ready(page, 'conflicts');
+  await page.screenshot({ path: join(SHOTS, 'conflicts.png'), fullPage: true });
+  await page.click('a[href="#record/beneficiary/b1"]');
+  await ready(page, 'record/beneficiary/b1');
+  await page.screenshot({ path: join(SHOTS, 'record.png'), fullPage: true });
+  const sib = page.locator('.sibling', { hasText: 'Rawa Mekar Jaya' });
+  await sib.locator('button.pick').click();
+  await page.click('#resolve');
+  await page.locator('.sibling').first().waitFor({ state: 'detached' });
+  await ready(page, 'record/beneficiary/b1');
+  await page.screenshot({ path: join(SHOTS, 'resolved.png'), fullPage: true });
+  dev('a', 'sync', '--once');
+  const got = JSON.parse(dev('a', '--json', 'get', 'beneficiary', 'b1'));
+  if (JSON.stringify(got).indexOf('Rawa Mekar Jaya') < 0 || /Cilenggang/.test(JSON.stringify(got)))
+    fail('device a did not receive the resolution: ' + JSON.stringify(got));
+  if (/b1/.test(dev('a', 'conflicts'))) fail('device a still lists b1 in conflict');
+
+  await page.click('a[href="#devices"]');
+  await ready(page, 'devices');
+  if (!(await page.locator('#devices td', { hasText: /^a$/ }).count())) fail('device a not listed');
+  await page.screenshot({ path: join(SHOTS, 'devices.png'), fullPage: true });
+
+  // A viewer: no personal field, no resolve button, the API refuses.
+  const vctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const v = await login(vctx, url, 'vika', 'viewer-pass-1');
+  await v.page.goto(url + '/#record/beneficiary/b2');
+  await ready(v.page, 'record/beneficiary/b2');
+  if (await v.page.locator('#resolve, button.pick').count()) fail('a viewer is offered to resolve');
+  if (await v.page.locator('td', { hasText: 'Warga 2' }).count()) fail('a viewer sees a name');
+  const status = await v.page.evaluate(async () => {
+    const s = await (await fetch('/api/session')).json();
+    const r = await fetch('/api/resolve', { method: 'POST', headers: { 'X-CSRF-Token': s.csrf, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ collection: 'beneficiary', id: 'b2', seq: 1, fields: { kelurahan: 'x' } }) });
+    return r.status;
+  });
+  if (status !== 403) fail('a viewer resolving got ' + status);
+  await v.page.screenshot({ path: join(SHOTS, 'viewer-record.png'), fullPage: true });
+  // The English switch.
+  await v.page.click('#lang');
+  await v.page.waitForSelector('html[lang=en]');
+  if ((await v.page.textContent('a[href="#devices"]')) !== 'Devices') fail('no English');
+  if (pageErrors.length) fail('errors in the page: ' + pageErrors.join('; '));
+  console.log('ok: screenshots in ' + SHOTS);
+}
+
+try {
+  await main();
+} finally {
+  if (browser) await browser.close();
+  if (hubProc) hubProc.kill('SIGTERM');
+  rmSync(work, { recursive: true, force: true });
+}

@@ -1,0 +1,232 @@
+#!/usr/bin/env bash
+# test_office_api.sh - the office dashboard's API (daemon/hub/OFFICE.md)
+# with curl against a real hub: no route without a session, CSRF, roles,
+# no personal field for a viewer, the login throttle, a resolution written
+# as the hub's replica that reaches a device, 409 on a stale one, CSV equal
+# to `sambang-hub export --csv`, security headers, a hostile value as text.
+. "$(dirname "$0")/lib.sh"
+
+expect_hub_ok init
+printf 'admin-pass-1\n' | "$HUB" user add ana --role admin
+printf 'review-pass-1\n' | "$HUB" user add rina --role reviewer
+printf 'viewer-pass-1\n' | "$HUB" user add vika --role viewer
+printf 'locked-pass-1\n' | "$HUB" user add lola --role viewer
+
+CASE="user commands refuse bad input"
+hub user add ana --role admin <<<'admin-pass-1'
+[ "$RC" -eq 1 ] && grep -q "already exists" "$ERR" || fail "a second user ana: exit $RC"
+hub user add bob --role viewer <<<'short'
+[ "$RC" -eq 4 ] || fail "a short password: exit $RC, want 4"
+expect_hub_fail 2 user add bob --role boss
+expect_hub_fail 3 user remove nobody
+expect_hub_ok user list
+[ "$(cut -f1,2 "$OUT" | tr '\t\n' ':,')" = "ana:admin,lola:viewer,rina:reviewer,vika:viewer," ] ||
+  fail "user list: $(cat "$OUT")"
+grep -q 'argon2id\|admin-pass' "$OUT" && fail "user list shows a hash or password"
+sqlite3 "$SAMBANG_HUB_DB" "select value from meta where key='office.user.ana'" |
+  grep -q '\$argon2id\$' || fail "the password is not kept as an Argon2id hash"
+
+start_hub
+
+# Two devices edit one beneficiary at once: a conflict on kelurahan.
+for d in a b; do
+  tok=$("$HUB" device add "$d")
+  dev "$d" init --server "$URL" --token "$tok" >/dev/null
+done
+dev a put beneficiary b1 '{"name":"Ibu Sari","groups":["perempuan"],"kecamatan":"Serpong","consent":true,"kelurahan":"Lengkong"}' >/dev/null
+dev a put beneficiary b2 '{"name":"<script>alert(1)</script>","groups":["anak"],"kecamatan":"Setu","consent":true,"kelurahan":"<script>alert(1)</script>"}' >/dev/null
+dev a put visit v1 '{"beneficiary":"b1","date":"2024-05-03","programme":"skills-cooking","notes":"a, \"quoted\" note"}' >/dev/null
+dev a sync --once >/dev/null
+dev b sync --once >/dev/null
+dev a put beneficiary b1 '{"kelurahan":"Cilenggang"}' >/dev/null
+dev b put beneficiary b1 '{"kelurahan":"Rawa Mekar Jaya"}' >/dev/null
+dev a sync --once >/dev/null
+dev b sync --once >/dev/null
+"$HUB" conflicts | grep -q $'^beneficiary\tb1\tkelurahan$' || fail "no conflict at the hub"
+
+CASE="no session: every route refused"
+for p in /api/session /api/overview /api/records/beneficiary \
+  /api/record/beneficiary/b1 /api/conflicts /api/devices /api/nothing; do
+  req GET "$p"
+  expect_status 401
+  grep -q '"code":"unauthorized"' "$BODY" || fail "$p: not the unauthorized envelope"
+done
+for p in /api/resolve /api/devices /api/devices/a/revoke /logout; do
+  req POST "$p" -H 'Content-Type: application/json' --data '{}'
+  expect_status 401
+done
+req GET /export/beneficiary.csv
+expect_status 401
+req GET /
+expect_status 303
+grep -qi '^Location: /login' "$HEADERS" || fail "/ without a session must go to /login"
+req GET /login
+expect_status 200
+req GET /assets/chart.js
+expect_status 200
+grep -q 'Chart.js v3' "$BODY" || fail "chart.js is not Debian's Chart.js"
+
+CASE="security headers"
+req GET /login
+grep -qi "^Content-Security-Policy: default-src 'none'; script-src 'self'; style-src 'self'" "$HEADERS" ||
+  fail "no strict CSP"
+grep -qi '^X-Frame-Options: DENY' "$HEADERS" || fail "no X-Frame-Options"
+grep -qi '^X-Content-Type-Options: nosniff' "$HEADERS" || fail "no nosniff"
+grep -qi 'unsafe-inline' "$HEADERS" && fail "the CSP allows inline code"
+
+# login USER PASSWORD: a cookie jar $WORK/USER.jar; $STATUS is the reply's.
+login() {
+  req POST /login -c "$WORK/$1.jar" --data-urlencode "user=$1" \
+    --data-urlencode "password=$2"
+}
+csrf_of() {
+  curl -sS -b "$WORK/$1.jar" "$URL/api/session" | sed -n 's/.*"csrf":"\([0-9a-f]*\)".*/\1/p'
+}
+
+CASE="login"
+login ana admin-pass-1
+expect_status 303
+grep -i '^Set-Cookie: sambang_session=' "$HEADERS" | grep -i 'HttpOnly' |
+  grep -i 'SameSite=Strict' | grep -qi 'Path=/' || fail "session cookie flags: $(grep -i set-cookie "$HEADERS")"
+login ana wrong-password
+expect_error 401 bad_login
+login nobody whatever-pw
+expect_error 401 bad_login
+req POST /login --data 'user=ana'
+expect_status 400
+login rina review-pass-1
+expect_status 303
+login vika viewer-pass-1
+expect_status 303
+
+CASE="failed logins are slowed (a lockout per user)"
+for i in 1 2 3 4 5; do
+  login lola "wrong-$i"
+  expect_error 401 bad_login
+done
+login lola locked-pass-1
+expect_error 429 locked
+grep -qi '^Retry-After: [1-9]' "$HEADERS" || fail "no Retry-After on a lockout"
+# Another user from the same address is not locked out by lola's failures.
+login ana admin-pass-1
+expect_status 303
+
+CASE="CSRF"
+req GET /api/record/beneficiary/b1 -b "$WORK/rina.jar"
+expect_status 200
+seq=$(sed -n 's/.*"seq":\([0-9]*\).*/\1/p' "$BODY" | head -1)
+req POST /api/resolve -b "$WORK/rina.jar" -H 'Content-Type: application/json' \
+  --data "{\"collection\":\"beneficiary\",\"id\":\"b1\",\"seq\":$seq,\"fields\":{\"kelurahan\":\"Cilenggang\"}}"
+expect_status 403
+grep -q '"code":"csrf"' "$BODY" || fail "no csrf code"
+req POST /api/resolve -b "$WORK/rina.jar" -H "X-CSRF-Token: $(printf '0%.0s' {1..64})" \
+  --data "{\"collection\":\"beneficiary\",\"id\":\"b1\",\"seq\":$seq,\"fields\":{\"kelurahan\":\"Cilenggang\"}}"
+expect_status 403
+"$HUB" conflicts | grep -q $'^beneficiary\tb1\tkelurahan$' || fail "a refused resolve changed the record"
+
+CASE="a viewer reads, without personal fields, and cannot resolve"
+for p in /api/records/beneficiary /api/record/beneficiary/b1 /api/conflicts \
+  /api/session /api/overview; do
+  req GET "$p" -b "$WORK/vika.jar"
+  expect_status 200
+  grep -q '"name":"Ibu\|"name":"<script\|"name":{\|"contact"\|"name":"name"\|Ibu Sari' "$BODY" && fail "$p gives a viewer a personal field"
+done
+vcsrf=$(csrf_of vika)
+req POST /api/resolve -b "$WORK/vika.jar" -H "X-CSRF-Token: $vcsrf" \
+  --data "{\"collection\":\"beneficiary\",\"id\":\"b1\",\"seq\":$seq,\"fields\":{\"kelurahan\":\"Cilenggang\"}}"
+expect_status 403
+grep -q '"code":"forbidden"' "$BODY" || fail "no forbidden code"
+req GET '/export/beneficiary.csv?personal=1' -b "$WORK/vika.jar"
+expect_status 403
+req POST /api/devices -b "$WORK/vika.jar" -H "X-CSRF-Token: $vcsrf" --data '{"name":"x"}'
+expect_status 403
+
+CASE="a reviewer sees personal fields and the siblings with their devices"
+req GET /api/record/beneficiary/b1 -b "$WORK/rina.jar"
+grep -q '"name":{"winner":"Ibu Sari"' "$BODY" || fail "the reviewer does not see the name"
+grep -q '"value":"Cilenggang","device":"a"' "$BODY" || fail "no sibling of device a"
+grep -q '"value":"Rawa Mekar Jaya","device":"b"' "$BODY" || fail "no sibling of device b"
+
+CASE="resolve: stale refused with 409, then written as the hub's replica"
+rcsrf=$(csrf_of rina)
+req POST /api/resolve -b "$WORK/rina.jar" -H "X-CSRF-Token: $rcsrf" \
+  --data "{\"collection\":\"beneficiary\",\"id\":\"b1\",\"seq\":$((seq - 1)),\"fields\":{\"kelurahan\":\"Cilenggang\"}}"
+expect_status 409
+grep -q '"code":"stale"' "$BODY" && grep -q "\"record\":{\"collection\":\"beneficiary\",\"id\":\"b1\",\"seq\":$seq" "$BODY" ||
+  fail "a stale resolve must answer 409 with the record's state now"
+req POST /api/resolve -b "$WORK/rina.jar" -H "X-CSRF-Token: $rcsrf" \
+  --data "{\"collection\":\"beneficiary\",\"id\":\"b1\",\"seq\":$seq,\"fields\":{\"kelurahan\":\"Cilenggang\"}}"
+expect_status 200
+req POST /api/resolve -b "$WORK/rina.jar" -H "X-CSRF-Token: $rcsrf" \
+  --data "{\"collection\":\"beneficiary\",\"id\":\"b1\",\"seq\":$seq,\"fields\":{\"kelurahan\":\"X\"}}"
+expect_status 409
+req POST /api/resolve -b "$WORK/rina.jar" -H "X-CSRF-Token: $rcsrf" \
+  --data '{"collection":"beneficiary","id":"b1","seq":1,"fields":{"kecamatan":"Mars"}}'
+expect_status 400
+"$HUB" conflicts | grep -q 'b1' && fail "the hub still lists b1 in conflict"
+hub_replica=$(sqlite3 "$SAMBANG_HUB_DB" "select value from meta where key='replica'")
+"$HUB" export | grep '"id":"b1"' | grep -q "\"dot\":\[\"$hub_replica\"" ||
+  fail "the resolution is not a write of the hub's replica"
+dev b sync --once >/dev/null
+dev b get beneficiary b1 | grep -q '"kelurahan":"Cilenggang"' || fail "device b did not get the resolution"
+dev b conflicts >"$OUT"
+grep -q b1 "$OUT" && fail "device b still has b1 in conflict"
+
+CASE="a hostile value comes back as JSON text"
+req GET '/api/records/beneficiary?q=script' -b "$WORK/rina.jar"
+expect_status 200
+grep -qi '^Content-Type: application/json' "$HEADERS" || fail "not JSON"
+grep -q '"kelurahan":"<script>alert(1)</script>"' "$BODY" || fail "the value is not plain JSON text"
+
+CASE="filters"
+req GET '/api/records/beneficiary?kecamatan=Setu' -b "$WORK/vika.jar"
+grep -q '"total":1,' "$BODY" && grep -q '"id":"b2"' "$BODY" || fail "kecamatan filter"
+req GET '/api/records/visit?kecamatan=Serpong&from=2024-05-01&to=2024-05-31' -b "$WORK/vika.jar"
+grep -q '"total":1,' "$BODY" || fail "visit filter by its beneficiary's kecamatan and date"
+req GET '/api/records/visit?to=2024-04-30' -b "$WORK/vika.jar"
+grep -q '"total":0,' "$BODY" || fail "date filter"
+req GET '/api/overview' -b "$WORK/vika.jar"
+grep -q '"visits_by_month_kecamatan":{"2024-05":{"Serpong":1}}' "$BODY" || fail "overview"
+
+CASE="CSV equals sambang-hub export --csv"
+req GET /export/visit.csv -b "$WORK/ana.jar"
+expect_status 200
+grep -qi '^Content-Type: text/csv' "$HEADERS" || fail "not text/csv"
+"$HUB" export --csv visit >"$WORK/cli.csv"
+cmp -s "$BODY" "$WORK/cli.csv" || fail "GET /export/visit.csv differs from export --csv"
+head -c 3 "$BODY" | od -An -tx1 | grep -q 'ef bb bf' || fail "no BOM"
+grep -q '"a, ""quoted"" note"' "$BODY" || fail "CSV quoting"
+req GET /export/beneficiary.csv -b "$WORK/vika.jar"
+head -1 "$BODY" | grep -q ',name,\|contact' && fail "a viewer's CSV has personal columns"
+req GET '/export/beneficiary.csv?personal=1' -b "$WORK/ana.jar"
+"$HUB" export --csv beneficiary --personal >"$WORK/cli.csv"
+cmp -s "$BODY" "$WORK/cli.csv" || fail "personal CSV differs from export --csv --personal"
+head -1 "$BODY" | grep -q 'name' || fail "the admin's personal CSV has no name"
+
+CASE="devices: last seen, enrol, revoke"
+req GET /api/devices -b "$WORK/vika.jar"
+grep -q '"name":"a","replica":"[^"]*","revoked":false,"created_ms":[0-9]*,"last_seen_ms":[0-9]' "$BODY" ||
+  fail "device a has no last seen"
+acsrf=$(csrf_of ana)
+req POST /api/devices -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf" --data '{"name":"c"}'
+expect_status 200
+tok=$(sed -n 's/.*"token":"\([0-9a-f]*\)".*/\1/p' "$BODY")
+[ ${#tok} -eq 64 ] || fail "no token for the new device"
+dev c init --server "$URL" --token "$tok" >/dev/null
+dev c sync --once >/dev/null || fail "the enrolled device cannot sync"
+req POST /api/devices/c/revoke -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf"
+expect_status 200
+set +e; dev c sync --once >/dev/null 2>&1; rc=$?; set -e
+[ "$rc" -ne 0 ] || fail "a revoked device still syncs"
+
+CASE="logout ends the session; a new password ends older sessions"
+req POST /logout -b "$WORK/vika.jar" -H "X-CSRF-Token: $vcsrf"
+expect_status 200
+req GET /api/session -b "$WORK/vika.jar"
+expect_status 401
+printf 'review-pass-2\n' | "$HUB" user passwd rina
+req GET /api/session -b "$WORK/rina.jar"
+expect_status 401
+
+stop_hub
+echo "ok"

@@ -16,6 +16,7 @@
 #include "hub_store.h"
 #include "log.h"
 #include "schema.h"
+#include "service.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -432,6 +433,7 @@ static void on_signal(uv_signal_t *sig, int signum)
 {
   struct serve_state *st = sig->data;
   log_msg(LOG_LEVEL_INFO, "signal %d: stopping", signum);
+  service_notify("STOPPING=1");
   hub_server_shutdown(st->hub, on_stopped, st);
 }
 
@@ -635,6 +637,7 @@ static int hub_cmd_serve(const char *db, int argc, char **argv)
   uv_signal_start(&st.sigint, on_signal, SIGINT);
   printf("listening on %s:%u\n", host, (unsigned)hub_server_port(st.hub));
   fflush(stdout);
+  service_notify("READY=1"); /* systemd (Type=notify): now listening */
   log_msg(LOG_LEVEL_INFO, "serving %s on %s:%u (replica %s)", db, host,
           (unsigned)hub_server_port(st.hub), hub_store_replica(hs));
 

@@ -15,7 +15,8 @@ mode=${1:-demo}
 packages=(build-essential cmake pkg-config clang
   libsqlite3-dev sqlite3 libcjson-dev libyajl-dev libuv1-dev libcurl4-openssl-dev
   libmicrohttpd-dev zlib1g-dev libssl-dev curl util-linux libclang-rt-14-dev
-  faketime)
+  faketime libsystemd-dev scdoc groff-base man-db bash-completion dpkg-dev
+  systemd)
 
 install_missing() {
   local missing=() p

@@ -6,7 +6,9 @@
  * (control.h) and the signals: SIGTERM/SIGINT stop cleanly (transfers
  * aborted, no transaction left open), SIGHUP reloads the config file.
  * Settings, lowest first: built-in defaults, the store's own (`sambang
- * init --server --token`), the config file, the command line.
+ * init --server --token`), the config file (--config, else the default
+ * one if it exists, so a unit starts with a store and no config file),
+ * the command line. systemd hears READY/RELOADING/STOPPING (service.h).
  * Exit codes: 0 ok, 1 failure, 2 usage, 5 another daemon runs, 6 store
  * unusable.
  */

@@ -15,7 +15,8 @@ for t in dpkg-deb dpkg-shlibdeps cpack; do
 done
 mkdir -p "$out"
 cmake -S "$src" -B "$out/tree" -DCMAKE_BUILD_TYPE=Release \
-  -DCMAKE_INSTALL_PREFIX=/usr >"$out/cmake.log" 2>&1 ||
+  -DCMAKE_INSTALL_PREFIX=/usr -DCMAKE_SKIP_INSTALL_ALL_DEPENDENCY=ON \
+  >"$out/cmake.log" 2>&1 ||
   { cat "$out/cmake.log" >&2; exit 1; }
 targets=(sambang sambangd sambang-hub)
 grep -q '^SCDOC:FILEPATH=/' "$out/tree/CMakeCache.txt" && targets+=(man)
@@ -55,8 +56,11 @@ if [[ " ${targets[*]} " == *" man "* ]]; then
     /usr/share/man/man5/sambangd.conf.5.gz
   contents "$hub" /usr/share/man/man8/sambang-hub.8.gz
 fi
-dpkg-deb -c "$cli" | grep -q 'sbin/sambang-hub' && fail "sambang holds the hub"
-dpkg-deb -c "$hub" | grep -q 'bin/sambangd$' && fail "sambang-hub holds sambangd"
+# (Listings are captured first: grep -q would end a pipe early.)
+list_cli=$(dpkg-deb -c "$cli")
+list_hub=$(dpkg-deb -c "$hub")
+grep -q 'sbin/sambang-hub' <<<"$list_cli" && fail "sambang holds the hub"
+grep -q 'bin/sambangd$' <<<"$list_hub" && fail "sambang-hub holds sambangd"
 
 # Depends: what the binaries link, from dpkg-shlibdeps.
 depends() { dpkg-deb -f "$1" Depends; }
@@ -71,7 +75,10 @@ for lib in libc6 libuv1 libmicrohttpd12 libsqlite3-0 libcjson1 libssl3 libsystem
   grep -q "\b$lib\b" <<<"$dhub" || fail "sambang-hub does not depend on $lib"
 done
 grep -q libmicrohttpd <<<"$dcli" && fail "sambang depends on libmicrohttpd"
-dpkg-deb -I "$hub" | grep -q 'postinst' || fail "sambang-hub has no postinst"
+info_hub=$(dpkg-deb -I "$hub")
+for s in postinst prerm postrm; do
+  grep -q " $s " <<<"$info_hub" || fail "sambang-hub has no $s"
+done
 
 # Unpacked: the units verify, the maintainer scripts parse.
 root=$out/root

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "office.h"
 #include "schema.h"
+#include "service.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -619,6 +620,7 @@ static void on_signal(uv_signal_t *sig, int signum)
 {
   struct serve_state *st = sig->data;
   log_msg(LOG_LEVEL_INFO, "signal %d: stopping", signum);
+  service_notify("STOPPING=1");
   hub_server_shutdown(st->hub, on_stopped, st);
 }
 
@@ -892,6 +894,7 @@ static int hub_cmd_serve(const char *db, int argc, char **argv)
     uv_signal_start(&st.sighup, on_sighup, SIGHUP);
   printf("listening on %s:%u\n", host, (unsigned)hub_server_port(st.hub));
   fflush(stdout);
+  service_notify("READY=1"); /* systemd (Type=notify): now listening */
   log_msg(LOG_LEVEL_INFO, "serving %s on %s:%u over %s (replica %s)", db, host,
           (unsigned)hub_server_port(st.hub),
           cfg.tls_cert != NULL ? "HTTPS" : "plain HTTP", hub_store_replica(hs));

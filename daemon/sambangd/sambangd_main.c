@@ -6,7 +6,9 @@
  * (control.h) and the signals: SIGTERM/SIGINT stop cleanly (transfers
  * aborted, no transaction left open), SIGHUP reloads the config file.
  * Settings, lowest first: built-in defaults, the store's own (`sambang
- * init --server --token`), the config file, the command line.
+ * init --server --token`), the config file (--config, else the default
+ * one if it exists, so a unit starts with a store and no config file),
+ * the command line. systemd hears READY/RELOADING/STOPPING (service.h).
  * Exit codes: 0 ok, 1 failure, 2 usage, 5 another daemon runs, 6 store
  * unusable.
  */
@@ -16,6 +18,7 @@
 #include "exitcode.h"
 #include "log.h"
 #include "opt.h"
+#include "service.h"
 #include "store.h"
 #include "sync.h"
 
@@ -45,7 +48,10 @@ static const char usage[] =
     "The hub and token come from the store (sambang init --server --token),\n"
     "then the config file, then these options:\n"
     "\n"
-    "  --config FILE        settings file (deploy/sambangd.conf.example)\n"
+    "  --config FILE        settings file (sambangd.conf(5)); without it,\n"
+    "                       $SAMBANGD_CONFIG, else\n"
+    "                       $XDG_CONFIG_HOME/sambang/sambangd.conf, else\n"
+    "                       ~/.config/sambang/sambangd.conf, if it exists\n"
     "  --server URL         the hub, e.g. https://hub.example.org\n"
     "  --token TOKEN        this device's token (sambang-hub device add)\n"
     "  --token-file FILE    read the token from FILE\n"
@@ -163,6 +169,32 @@ static int secs_opt(const char *name, const char *v, uint64_t lo, uint64_t hi,
   return 0;
 }
 
+/* The default config file, read only if it exists (so that the units
+ * start with a store and no config file): $SAMBANGD_CONFIG, else
+ * $XDG_CONFIG_HOME/sambang/sambangd.conf, else ~/.config/sambang/... */
+static int default_config(struct sync_config *c, struct sb_err *err)
+{
+  const char *env = getenv("SAMBANGD_CONFIG"), *xdg = getenv("XDG_CONFIG_HOME");
+  const char *home = getenv("HOME");
+  char buf[4096];
+  int rc;
+
+  if (env != NULL && env[0] != '\0')
+    snprintf(buf, sizeof(buf), "%s", env);
+  else if (xdg != NULL && xdg[0] != '\0')
+    snprintf(buf, sizeof(buf), "%s/sambang/sambangd.conf", xdg);
+  else if (home != NULL && home[0] != '\0')
+    snprintf(buf, sizeof(buf), "%s/.config/sambang/sambangd.conf", home);
+  else
+    return 0;
+  rc = sync_config_load(c, buf, err);
+  if (rc == SB_ENOTFOUND) {
+    *err = (struct sb_err){0};
+    return 0;
+  }
+  return rc;
+}
+
 /* Builds the settings: store meta < config file < options. */
 static int load_config(struct daemon *d, struct sync_config *c,
                        struct sb_err *err)
@@ -182,6 +214,8 @@ static int load_config(struct daemon *d, struct sync_config *c,
     }
     return rc;
   }
+  if (o->config == NULL && (rc = default_config(c, err)) != 0)
+    return rc;
   if (o->server != NULL) {
     free(c->server);
     c->server = strdup(o->server);
@@ -281,6 +315,7 @@ static void daemon_stop(void *ctx)
   if (d->stopping)
     return;
   d->stopping = true;
+  service_notify("STOPPING=1");
   control_event(d->control, SYNC_EV_STOPPED);
   control_close(d->control, control_closed, d);
   d->control = NULL;
@@ -290,8 +325,10 @@ static void reload(struct daemon *d)
 {
   struct sync_config c;
   struct sb_err err = {0};
-  int rc = load_config(d, &c, &err);
+  int rc;
 
+  service_notify("RELOADING=1");
+  rc = load_config(d, &c, &err);
   if (rc == 0)
     rc = sync_reconfigure(d->engine, &c, &err);
   if (rc == 0)
@@ -300,6 +337,7 @@ static void reload(struct daemon *d)
     log_msg(LOG_LEVEL_ERROR, "SIGHUP: %s; keeping the settings in use",
             err.msg);
   sync_config_release(&c);
+  service_notify("READY=1");
 }
 
 static void on_signal(uv_signal_t *sig, int signum)
@@ -410,6 +448,7 @@ static int run(struct daemon *d, struct sb_err *err)
           store_replica(d->store), c.server);
   sync_config_release(&c);
   sync_start(d->engine);
+  service_notify("READY=1"); /* systemd (Type=notify): the loop runs */
   uv_run(&d->loop, UV_RUN_DEFAULT);
   return 0;
 }

@@ -61,6 +61,14 @@ int cmd_recover(struct cli *cli, int argc, char **argv, struct sb_err *err);
 int cmd_domain(struct cli *cli, const struct schema_collection *c, int argc,
                char **argv, struct sb_err *err);
 
+/*
+ * The value of field f given on the command line as arg: a ref field
+ * (with cli) names a record this device holds (ref_resolve), others are
+ * converted and checked by schema_value_from_arg. NULL with err set.
+ */
+cJSON *cmd_domain_value(struct cli *cli, const struct schema_field *f,
+                        const char *arg, struct sb_err *err);
+
 /* Prints the help of a domain command (sub NULL: all of them). */
 void cmd_domain_help(FILE *out, const struct schema_collection *c,
                      const char *sub);

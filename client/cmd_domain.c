@@ -53,13 +53,8 @@ option_field(const struct schema_collection *c, const char *name, size_t len)
   return NULL;
 }
 
-/*
- * The value of option f given as arg: a ref option (with cli, in add and
- * edit) names a record this device holds (ref_resolve), others are
- * converted and checked by the schema. NULL with err set.
- */
-static cJSON *option_value(struct cli *cli, const struct schema_field *f,
-                           const char *arg, struct sb_err *err)
+cJSON *cmd_domain_value(struct cli *cli, const struct schema_field *f,
+                        const char *arg, struct sb_err *err)
 {
   char id[SB_ID_MAX + 1];
 
@@ -120,7 +115,7 @@ static int read_options(struct cli *cli, const struct schema_collection *c,
       rc = util_usage(err, "option --%s needs a value", f->option);
       break;
     }
-    v = option_value(cli, f, value, err);
+    v = cmd_domain_value(cli, f, value, err);
     if (v == NULL) {
       rc = err->code;
       break;

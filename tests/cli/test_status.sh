@@ -45,7 +45,8 @@ expect_ok status
 expect_stdout_contains "unsynced changes: 0"
 expect_stdout_contains "rejected by the hub: 1"
 expect_fail 2 status extra
-expect_fail 2 status --json
-expect_stderr_contains "--json is a global option"
+# --json after the command is the global option.
+expect_ok status --json
+expect_stdout_contains '"unsynced":'
 
 echo "ok"

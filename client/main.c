@@ -228,7 +228,7 @@ static void main_help(struct cli *cli)
   if (s != NULL && s->nc > 0) {
     printf("\nRecords of the schema (sambang COLLECTION --help):\n");
     for (i = 0; i < s->nc; i++) {
-      printf("  %s add|edit|list|show\n", s->c[i].name);
+      printf("  %s add|edit|list|show|rm\n", s->c[i].name);
       if (s->c[i].help != NULL)
         view_wrap(stdout, s->c[i].help, 6, 78);
     }

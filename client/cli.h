@@ -61,6 +61,14 @@ int cmd_recover(struct cli *cli, int argc, char **argv, struct sb_err *err);
 int cmd_domain(struct cli *cli, const struct schema_collection *c, int argc,
                char **argv, struct sb_err *err);
 
+/*
+ * The value of field f given on the command line as arg: a ref field
+ * (with cli) names a record this device holds (ref_resolve), others are
+ * converted and checked by schema_value_from_arg. NULL with err set.
+ */
+cJSON *cmd_domain_value(struct cli *cli, const struct schema_field *f,
+                        const char *arg, struct sb_err *err);
+
 /* Prints the help of a domain command (sub NULL: all of them). */
 void cmd_domain_help(FILE *out, const struct schema_collection *c,
                      const char *sub);
@@ -196,13 +204,16 @@ int write_print(const struct cli *cli, const char *collection, const char *id,
 enum filter_mode {
   FILTER_WHERE, /* --where: string compare, else JSON compare; arrays: any */
   FILTER_EQUAL, /* the value equals want (canonical JSON) */
-  FILTER_ALL    /* an array value holds every element of want */
+  FILTER_ALL,   /* an array value holds every element of want */
+  FILTER_TEXT,  /* a string value holds want, ignoring case and accents */
+  FILTER_PREFIX /* a string value starts with want */
 };
 
 struct filter {
   char field[SB_NAME_MAX + 1];
   enum filter_mode mode;
-  char *as_string; /* WHERE: VALUE as a JSON string; EQUAL: want */
+  char *as_string; /* WHERE: VALUE as a JSON string; EQUAL: want; TEXT:
+                      want folded (filter_fold); PREFIX: want */
   char *as_json;   /* WHERE: VALUE parsed as JSON (canonical), or NULL */
   cJSON *want;     /* ALL: the array of wanted elements */
 };
@@ -213,6 +224,18 @@ int filter_where(struct filter *f, const char *arg, struct sb_err *err);
 /* A filter on field equal to (or, for an array, holding all of) value. */
 int filter_value(struct filter *f, const char *field, const cJSON *value,
                  struct sb_err *err);
+
+/* A filter on a string field holding text, ignoring case and accents. */
+int filter_text(struct filter *f, const char *field, const char *text,
+                struct sb_err *err);
+
+/* A filter on a string field starting with prefix (e.g. "2026-11-"). */
+int filter_prefix(struct filter *f, const char *field, const char *prefix,
+                  struct sb_err *err);
+
+/* s lower-cased with the accents of Latin letters dropped ("Éva" -> "eva"),
+ * malloc'd; NULL if out of memory. */
+char *filter_fold(const char *s);
 
 /* True if r passes all n filters. */
 bool filter_match(const struct filter *f, size_t n, const struct record *r);

@@ -7,24 +7,82 @@
  * details beside a consent that is not true) is listed too, as needing
  * review, with the rule it breaks.
  *
- * Resolving is an ordinary write: its dot covers every sibling this
- * replica holds, so the siblings fall away here and, once it syncs,
- * everywhere (record.h). Writing a field also drops the tombstones of a
- * delete/edit conflict, keeping the record.
+ * With --values (and by default on a terminal) each record's line is
+ * followed by its siblings, numbered as `resolve --pick N` takes them
+ * (the order of the record's entries: the same on every device), each
+ * with the device that wrote it and when; and by the deletes that met an
+ * edit. The first line stays COLLECTION<TAB>ID<TAB>FIELDS for scripts.
+ * resolve is in cmd_resolve.c.
  */
 #include "compat.h"
 
 #include "cli.h"
 
 #include "buf.h"
+#include "hlc.h"
 #include "json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
-/* The plain line: COLLECTION<TAB>ID<TAB>field,field[,(deleted)]. */
-static int conflict_line(const struct record *r, struct sb_err *err)
+/* An HLC timestamp as local "YYYY-MM-DD HH:MM:SS" (out: 32 bytes). */
+static void ts_text(uint64_t ts, char *out, size_t size)
+{
+  time_t t = (time_t)(hlc_ms(ts) / 1000);
+  struct tm tm;
+
+  if (localtime_r(&t, &tm) == NULL ||
+      strftime(out, size, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+    snprintf(out, size, "?");
+}
+
+/*
+ * The sibling lines of field f: "  FIELD [N] VALUE  (device D, TIME)",
+ * the value readers see now marked "(shown)".
+ */
+static void sibling_lines(const struct field *f)
+{
+  const struct entry *w = record_field_winner(f);
+  size_t k, n = record_field_nentries(f);
+  char when[32];
+  struct buf b;
+  char *text;
+
+  for (k = 0; k < n; k++) {
+    const struct entry *e = record_field_entry(f, k);
+    buf_init(&b);
+    view_value(&b, e->value);
+    text = buf_take(&b, NULL);
+    ts_text(e->ts, when, sizeof(when));
+    printf("  %s [%zu] %s  (device %s, %s)%s\n", record_field_name(f), k + 1,
+           text != NULL ? text : "?", e->dot.replica, when,
+           e == w ? " (shown)" : "");
+    free(text);
+  }
+}
+
+/* The lines of the deletes that met an edit. */
+static void tomb_lines(const struct record *r)
+{
+  size_t k;
+  char when[32];
+
+  for (k = 0; k < record_ntombs(r); k++) {
+    const struct entry *e = record_tomb_at(r, k);
+    ts_text(e->ts, when, sizeof(when));
+    printf("  (deleted)  (device %s, %s): edit to keep the record, or rm "
+           "it\n",
+           e->dot.replica, when);
+  }
+}
+
+/* The plain line: COLLECTION<TAB>ID<TAB>field,field[,(deleted)], then with
+ * values the siblings beneath it. */
+static int conflict_line(const struct record *r, bool values,
+                         struct sb_err *err)
 {
   struct buf b;
   char *text;
@@ -46,6 +104,13 @@ static int conflict_line(const struct record *r, struct sb_err *err)
     return sb_err_set(err, SB_ENOMEM, NULL);
   printf("%s\t%s\t%s\n", r->collection, r->id, text);
   free(text);
+  for (i = 0; values && i < record_nfields(r); i++) {
+    const struct field *f = record_field_at(r, i);
+    if (record_field_nentries(f) >= 2)
+      sibling_lines(f);
+  }
+  if (values && record_delete_conflict(r))
+    tomb_lines(r);
   return 0;
 }
 
@@ -62,6 +127,7 @@ static int conflict_json(const struct record *r, struct sb_err *err)
 
 struct conflicts_ctx {
   bool json;
+  bool values; /* --values: the siblings beneath each record */
   const struct schema *schema;
   struct sb_err *err;
 };
@@ -100,7 +166,8 @@ static int conflict_one(const struct record *r, uint64_t seq, void *arg)
 
   (void)seq;
   if (record_conflicted(r))
-    rc = ctx->json ? conflict_json(r, ctx->err) : conflict_line(r, ctx->err);
+    rc = ctx->json ? conflict_json(r, ctx->err)
+                   : conflict_line(r, ctx->values, ctx->err);
   if (rc == 0 &&
       schema_review(schema_collection(ctx->schema, r->collection), r, why,
                     sizeof(why)) == 1)
@@ -137,13 +204,20 @@ static int rejected_one(const char *coll, const char *id, uint64_t seq,
 int cmd_conflicts(struct cli *cli, int argc, char **argv, struct sb_err *err)
 {
   struct conflicts_ctx ctx = {.json = cli->json, .err = err};
-  int rc;
+  int i, rc;
 
-  if (argc > 1)
-    return argv[1][0] == '-'
-               ? util_bad_option("conflicts", argv[1], err)
-               : util_usage(err, "conflicts takes no arguments (see "
-                                 "sambang conflicts --help)");
+  ctx.values = isatty(STDOUT_FILENO) == 1;
+  for (i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--values") == 0)
+      ctx.values = true;
+    else if (strcmp(argv[i], "--no-values") == 0)
+      ctx.values = false;
+    else
+      return argv[i][0] == '-'
+                 ? util_bad_option("conflicts", argv[i], err)
+                 : util_usage(err, "conflicts takes no arguments (see "
+                                   "sambang conflicts --help)");
+  }
   rc = util_open(cli, err);
   if (rc != 0)
     return rc;
@@ -153,43 +227,5 @@ int cmd_conflicts(struct cli *cli, int argc, char **argv, struct sb_err *err)
   rc = store_each(cli->store, NULL, conflict_one, &ctx, err);
   if (rc == 0)
     rc = store_rejected_each(cli->store, rejected_one, &ctx, err);
-  return rc;
-}
-
-int cmd_resolve(struct cli *cli, int argc, char **argv, struct sb_err *err)
-{
-  cJSON *fields = NULL, *value;
-  size_t len;
-  int rc;
-
-  if (argc != 5)
-    return util_usage(err, "resolve takes COLLECTION ID FIELD JSON_VALUE "
-                           "(see sambang resolve --help)");
-  rc = util_check_key(argv[1], argv[2], err);
-  if (rc != 0)
-    return rc;
-  if (!record_name_valid(argv[3]))
-    return sb_err_set(err, SB_EINVAL,
-                      "invalid field name \"%.80s\" (use 1-%d letters, "
-                      "digits, '-' or '_')",
-                      argv[3], SB_NAME_MAX);
-  len = strlen(argv[4]);
-  if (len > SB_RECORD_MAX)
-    return sb_err_set(err, SB_ETOOBIG,
-                      "JSON_VALUE is too large (%zu bytes, at most %d)", len,
-                      SB_RECORD_MAX);
-  value = json_parse(argv[4], len, "JSON_VALUE", err);
-  if (value == NULL)
-    return err->code;
-  fields = cJSON_CreateObject();
-  if (fields == NULL) {
-    cJSON_Delete(value);
-    return sb_err_set(err, SB_ENOMEM, NULL);
-  }
-  cJSON_AddItemToObject(fields, argv[3], value);
-  rc = write_one(cli, argv[1], argv[2], fields, true, err);
-  if (rc == 0)
-    rc = write_print(cli, argv[1], argv[2], err);
-  cJSON_Delete(fields);
   return rc;
 }

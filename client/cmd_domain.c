@@ -53,13 +53,8 @@ option_field(const struct schema_collection *c, const char *name, size_t len)
   return NULL;
 }
 
-/*
- * The value of option f given as arg: a ref option (with cli, in add and
- * edit) names a record this device holds (ref_resolve), others are
- * converted and checked by the schema. NULL with err set.
- */
-static cJSON *option_value(struct cli *cli, const struct schema_field *f,
-                           const char *arg, struct sb_err *err)
+cJSON *cmd_domain_value(struct cli *cli, const struct schema_field *f,
+                        const char *arg, struct sb_err *err)
 {
   char id[SB_ID_MAX + 1];
 
@@ -120,7 +115,7 @@ static int read_options(struct cli *cli, const struct schema_collection *c,
       rc = util_usage(err, "option --%s needs a value", f->option);
       break;
     }
-    v = option_value(cli, f, value, err);
+    v = cmd_domain_value(cli, f, value, err);
     if (v == NULL) {
       rc = err->code;
       break;
@@ -267,6 +262,24 @@ static int domain_edit(struct cli *cli, const struct schema_collection *c,
   return rc;
 }
 
+static int domain_rm(struct cli *cli, const struct schema_collection *c,
+                     int argc, char **argv, struct sb_err *err)
+{
+  int rc = id_arg(c, "rm", argc, argv, err);
+
+  if (rc != 0)
+    return rc;
+  if (argc > 3)
+    return util_usage(err, "%s rm takes only the ID (see sambang %s --help)",
+                      c->name, c->name);
+  rc = util_open(cli, err);
+  if (rc == 0)
+    rc = write_delete(cli, c->name, argv[2], err);
+  if (rc == 0)
+    rc = write_print(cli, c->name, argv[2], err);
+  return rc;
+}
+
 /* Appends value; for a ref field (sf, with cli) what it points at too. */
 static void value_text(struct buf *b, struct cli *cli,
                        const struct schema_field *sf, const char *value)
@@ -384,8 +397,12 @@ struct list_ctx {
   size_t ncols;
   struct view_table table;
   bool conflicts;
+  uint64_t limit, shown; /* --limit (0: none), records listed so far */
   struct sb_err *err;
 };
+
+/* list_one's return when --limit records are listed. */
+#define LIST_FULL 1
 
 static int list_row(struct list_ctx *ctx, const struct record *r)
 {
@@ -423,6 +440,8 @@ static int list_one(const struct record *r, uint64_t seq, void *arg)
   (void)seq;
   if (record_deleted(r) || !filter_match(ctx->filters, ctx->nfilters, r))
     return 0;
+  if (ctx->limit > 0 && ctx->shown++ == ctx->limit)
+    return LIST_FULL;
   if (ctx->json)
     return util_print_list_line(r, true, ctx->err);
   return list_row(ctx, r);
@@ -451,27 +470,120 @@ static int list_header(struct list_ctx *ctx)
   return 0;
 }
 
+/* The options of list beyond the fields': --limit N, --month YYYY-MM. */
+struct list_extra {
+  uint64_t limit;
+  char month[16]; /* "YYYY-MM-" or "" */
+};
+
+static int parse_limit(const char *v, uint64_t *out, struct sb_err *err)
+{
+  char *end;
+  unsigned long long n;
+
+  if (v[0] < '1' || v[0] > '9' || (n = strtoull(v, &end, 10), *end != '\0'))
+    return util_usage(err, "--limit takes a number of records from 1, not "
+                           "\"%.40s\"", v);
+  *out = n;
+  return 0;
+}
+
+static int parse_month(const struct schema_collection *c, const char *v,
+                       char *out, size_t size, struct sb_err *err)
+{
+  int y, m;
+  char end;
+
+  if (today_field(c) == NULL)
+    return util_usage(err, "--month: %s records have no date field",
+                      c->name);
+  if (strlen(v) != 7 || sscanf(v, "%4d-%2d%c", &y, &m, &end) != 2 ||
+      v[4] != '-' || m < 1 || m > 12 || y < 1000)
+    return util_usage(err, "--month takes YYYY-MM (e.g. 2026-11), not "
+                           "\"%.40s\"", v);
+  snprintf(out, size, "%.7s-", v);
+  return 0;
+}
+
+/*
+ * Takes --limit and --month (unless the schema names a field so) out of
+ * argv[2..] into *x; the other arguments go to rest[0..*nrest).
+ */
+static int list_extras(const struct schema_collection *c, int argc,
+                       char **argv, struct list_extra *x, char **rest,
+                       int *nrest, struct sb_err *err)
+{
+  int i, rc;
+  const char *v;
+
+  memset(x, 0, sizeof(*x));
+  *nrest = 0;
+  for (i = 2; i < argc; i++) {
+    if (option_field(c, "limit", 5) == NULL &&
+        (rc = util_opt(argc, argv, &i, "limit", &v, err)) != 0) {
+      if (rc < 0 || (rc = parse_limit(v, &x->limit, err)) != 0)
+        return rc;
+    } else if (option_field(c, "month", 5) == NULL &&
+               (rc = util_opt(argc, argv, &i, "month", &v, err)) != 0) {
+      if (rc < 0 ||
+          (rc = parse_month(c, v, x->month, sizeof(x->month), err)) != 0)
+        return rc;
+    } else {
+      rest[(*nrest)++] = argv[i];
+    }
+  }
+  return 0;
+}
+
+/* The filters of list: its field options (text fields by substring, others
+ * equal) and --month. *n counts them (for filter_release). */
+static int list_filters(const struct schema_collection *c, const cJSON *want,
+                        const struct list_extra *x, struct filter *filters,
+                        size_t *n, struct sb_err *err)
+{
+  const cJSON *m;
+  int rc = 0;
+
+  for (m = want->child; m != NULL && rc == 0; m = m->next) {
+    const struct schema_field *f = schema_field(c, m->string);
+    if (f != NULL && f->type == SCHEMA_STRING && cJSON_IsString(m))
+      rc = filter_text(&filters[(*n)++], m->string, m->valuestring, err);
+    else
+      rc = filter_value(&filters[(*n)++], m->string, m, err);
+  }
+  if (rc == 0 && x->month[0] != '\0')
+    rc = filter_prefix(&filters[(*n)++], today_field(c)->name, x->month, err);
+  return rc;
+}
+
 static int domain_list(struct cli *cli, const struct schema_collection *c,
                        int argc, char **argv, struct sb_err *err)
 {
   struct list_ctx ctx = {.cli = cli, .json = cli->json, .err = err};
   struct filter *filters = NULL;
-  char cmd[SB_NAME_MAX + 8];
-  cJSON *want = NULL, *m;
+  struct list_extra x;
+  char cmd[SB_NAME_MAX + 8], **rest;
+  cJSON *want = NULL;
   size_t i;
-  int rc;
+  int nrest, rc;
 
   snprintf(cmd, sizeof(cmd), "%s list", c->name);
-  rc = read_options(NULL, c, cmd, argc, argv, 2, &want, err);
+  rest = calloc((size_t)argc + 2, sizeof(*rest));
+  if (rest == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  rc = list_extras(c, argc, argv, &x, rest + 2, &nrest, err);
+  if (rc == 0)
+    rc = read_options(NULL, c, cmd, nrest + 2, rest, 2, &want, err);
+  free(rest);
   if (rc != 0)
     return rc;
-  filters = calloc((size_t)cJSON_GetArraySize(want) + 1, sizeof(*filters));
+  ctx.limit = x.limit;
+  filters = calloc((size_t)cJSON_GetArraySize(want) + 2, sizeof(*filters));
   if (filters == NULL) {
     rc = sb_err_set(err, SB_ENOMEM, NULL);
     goto done;
   }
-  for (m = want->child; m != NULL && rc == 0; m = m->next)
-    rc = filter_value(&filters[ctx.nfilters++], m->string, m, err);
+  rc = list_filters(c, want, &x, filters, &ctx.nfilters, err);
   ctx.filters = filters;
   ctx.ncols = list_columns(c, ctx.cols);
   view_table_init(&ctx.table, ctx.ncols + 1);
@@ -485,10 +597,15 @@ static int domain_list(struct cli *cli, const struct schema_collection *c,
     rc = list_header(&ctx);
   if (rc == 0)
     rc = store_each(cli->store, c->name, list_one, &ctx, err);
+  if (rc == LIST_FULL)
+    rc = 0;
   if (rc == 0 && !cli->json) {
     view_table_print(&ctx.table, CELL_MAX);
     if (ctx.conflicts)
       printf("* in conflict: see sambang %s show ID\n", c->name);
+    if (ctx.limit > 0 && ctx.shown > ctx.limit)
+      printf("(first %llu shown: more match; raise --limit)\n",
+             (unsigned long long)ctx.limit);
   }
   view_table_release(&ctx.table);
 done:
@@ -505,7 +622,7 @@ int cmd_domain(struct cli *cli, const struct schema_collection *c, int argc,
 
   if (sub == NULL)
     return util_usage(err,
-                      "%s needs a command: add, list, show or edit (see "
+                      "%s needs a command: add, list, show, edit or rm (see "
                       "sambang %s --help)",
                       c->name, c->name);
   if (strcmp(sub, "add") == 0)
@@ -516,10 +633,12 @@ int cmd_domain(struct cli *cli, const struct schema_collection *c, int argc,
     return domain_list(cli, c, argc, argv, err);
   if (strcmp(sub, "show") == 0)
     return domain_show(cli, c, argc, argv, err);
+  if (strcmp(sub, "rm") == 0)
+    return domain_rm(cli, c, argc, argv, err);
   if (sub[0] == '-')
     return util_bad_option(c->name, sub, err);
   return util_usage(err,
-                    "unknown command %s %.80s (use add, list, show or edit; "
+                    "unknown command %s %.80s (use add, list, show, edit or rm; "
                     "see sambang %s --help)",
                     c->name, sub, c->name);
 }
@@ -598,9 +717,13 @@ void cmd_domain_help(FILE *out, const struct schema_collection *c,
   fprintf(out,
           "usage: sambang [--db PATH] [--json] %s add [--OPTION VALUE]...\n"
           "       sambang [--db PATH] [--json] %s edit ID [--OPTION VALUE]...\n"
-          "       sambang [--db PATH] [--json] %s list [--OPTION VALUE]...\n"
-          "       sambang [--db PATH] [--json] %s show ID\n\n",
-          c->name, c->name, c->name, c->name);
+          "       sambang [--db PATH] [--json] %s list [--OPTION VALUE]... "
+          "[--limit N]%s\n"
+          "       sambang [--db PATH] [--json] %s show ID\n"
+          "       sambang [--db PATH] [--json] %s rm ID\n\n",
+          c->name, c->name, c->name,
+          today_field(c) != NULL ? " [--month YYYY-MM]" : "", c->name,
+          c->name);
   if (c->help != NULL) {
     view_wrap(out, c->help, 0, 78);
     fputc('\n', out);
@@ -608,10 +731,17 @@ void cmd_domain_help(FILE *out, const struct schema_collection *c,
   view_wrap(out,
             "add records a new one and prints its id. edit changes the "
             "options given and leaves the rest. list shows the records "
-            "that match every option given (a list option matches records "
-            "holding all its values); --json prints JSON Lines. show prints "
+            "that match every option given (a text option matches records "
+            "whose text holds it, ignoring case and accents: --name siti "
+            "finds \"Sîti Aminah\"; a list option matches records "
+            "holding all its values; others match equal values); --month "
+            "YYYY-MM keeps records whose date is in that month (collections "
+            "with a date field); --limit N lists the first N (in id order) "
+            "and says when more match; --json prints JSON Lines. show prints "
             "one record, a field in conflict as \"value1 | value2 "
-            "(conflict)\"; --json prints its full state.",
+            "(conflict)\"; --json prints its full state. rm deletes the "
+            "record and prints its id (an edit made elsewhere that this "
+            "device has not seen keeps it alive, flagged as a conflict).",
             0, 78);
   fprintf(out, "\nOptions:\n");
   for (i = 0; i < c->nfields; i++)

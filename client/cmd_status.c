@@ -234,6 +234,36 @@ static void problem_plain(struct store *s)
   free(text);
 }
 
+/* When the last sync cycle completed (unix ms, to the minute), from the
+ * store: 0 if never. */
+static uint64_t last_sync_ms(struct store *s)
+{
+  char *text = NULL;
+  uint64_t ms = 0;
+
+  if (store_meta_get(s, SYNC_LAST_OK_KEY, &text, NULL) == 0)
+    ms = strtoull(text, NULL, 10);
+  free(text);
+  return ms;
+}
+
+/* "last synced: YYYY-MM-DD HH:MM (SPAN ago)" in local time, or never. */
+static void last_sync_plain(struct store *s)
+{
+  uint64_t ms = last_sync_ms(s), now = hlc_wall_ms();
+  time_t t = (time_t)(ms / 1000);
+  char when[32], span[48];
+  struct tm tm;
+
+  if (ms == 0 || localtime_r(&t, &tm) == NULL ||
+      strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm) == 0) {
+    printf("last synced: never\n");
+    return;
+  }
+  span_text(now > ms ? now - ms : 0, span, sizeof(span));
+  printf("last synced: %s (%s ago)\n", when, span);
+}
+
 /* The same two as members of the --json object, each only when there is
  * something to say (clock_offset_ms: hub minus ours, once measured). */
 static bool clock_json(struct store *s, cJSON *j)
@@ -278,7 +308,11 @@ static int status_json(const struct cli *cli, const struct status *st,
       !cJSON_AddNumberToObject(j, "rejected", (double)st->rejected) ||
       !cJSON_AddNumberToObject(j, "conflicts", (double)st->conflicts) ||
       !cJSON_AddNumberToObject(j, "review", (double)st->review) ||
-      !clock_json(cli->store, j)) {
+      !clock_json(cli->store, j) ||
+      !(last_sync_ms(cli->store) > 0
+            ? cJSON_AddNumberToObject(j, "last_sync_ms",
+                                      (double)last_sync_ms(cli->store))
+            : cJSON_AddNullToObject(j, "last_sync_ms"))) {
     cJSON_Delete(j);
     return sb_err_set(err, SB_ENOMEM, NULL);
   }
@@ -327,6 +361,7 @@ static void status_plain(const struct cli *cli, const struct status *st,
   if (st->review > 0)
     printf("needing review: %llu (see `sambang conflicts`)\n",
            (unsigned long long)st->review);
+  last_sync_plain(cli->store);
   problem_plain(cli->store);
   clock_plain(cli->store);
   {

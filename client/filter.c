@@ -10,7 +10,9 @@
  * VALUE; any other value matches when it equals VALUE read as JSON; an
  * array also matches when one of its elements does. The domain commands'
  * filters carry a value already converted by the schema: equal, or for a
- * list, holding every wanted element.
+ * list, holding every wanted element; a text field matches a record
+ * whose value holds the text, ignoring case and accents (filter_text);
+ * --month matches a date by its prefix (filter_prefix).
  */
 #include "compat.h"
 
@@ -88,6 +90,82 @@ int filter_value(struct filter *f, const char *field, const cJSON *value,
   return 0;
 }
 
+/* U+00C0..U+017F folded to an ASCII letter ('.': kept as is). */
+static const char fold_latin[] =
+    "aaaaaaaceeeeiiiidnooooo.ouuuuytsaaaaaaaceeeeiiiidnooooo.ouuuuyty"
+    "aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiiiiijjkkkllllllllll"
+    "nnnnnnnnnoooooooorrrrrrssssssssttttttuuuuuuuuuuuuwwyyyzzzzzzs";
+
+char *filter_fold(const char *s)
+{
+  size_t n = strlen(s), o = 0, i = 0;
+  char *out = malloc(n + 1);
+
+  if (out == NULL)
+    return NULL;
+  while (i < n) {
+    unsigned char c = (unsigned char)s[i];
+    /* Two-byte sequences of U+00C0..U+017F: 0xC3 0x80.. to 0xC5 0xBF. */
+    if (c >= 0xC3 && c <= 0xC5 && i + 1 < n &&
+        ((unsigned char)s[i + 1] & 0xC0) == 0x80) {
+      unsigned cp = ((unsigned)(c & 0x1F) << 6) | (s[i + 1] & 0x3F);
+      char f = cp >= 0xC0 ? fold_latin[cp - 0xC0] : '.';
+      if (f != '.') {
+        out[o++] = f;
+        i += 2;
+        continue;
+      }
+    }
+    out[o++] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : (char)c;
+    i++;
+  }
+  out[o] = '\0';
+  return out;
+}
+
+int filter_text(struct filter *f, const char *field, const char *text,
+                struct sb_err *err)
+{
+  filter_init(f);
+  snprintf(f->field, sizeof(f->field), "%s", field);
+  f->mode = FILTER_TEXT;
+  f->as_string = filter_fold(text);
+  return f->as_string == NULL ? sb_err_set(err, SB_ENOMEM, NULL) : 0;
+}
+
+int filter_prefix(struct filter *f, const char *field, const char *prefix,
+                  struct sb_err *err)
+{
+  filter_init(f);
+  snprintf(f->field, sizeof(f->field), "%s", field);
+  f->mode = FILTER_PREFIX;
+  f->as_string = strdup(prefix);
+  return f->as_string == NULL ? sb_err_set(err, SB_ENOMEM, NULL) : 0;
+}
+
+/* A string value holding (TEXT) or starting with (PREFIX) as_string. */
+static bool text_match(const struct filter *f, const char *text)
+{
+  cJSON *v;
+  char *folded;
+  bool ok = false;
+
+  if (text[0] != '"')
+    return false;
+  v = cJSON_Parse(text);
+  if (cJSON_IsString(v)) {
+    if (f->mode == FILTER_PREFIX) {
+      ok = strncmp(v->valuestring, f->as_string, strlen(f->as_string)) == 0;
+    } else {
+      folded = filter_fold(v->valuestring);
+      ok = folded != NULL && strstr(folded, f->as_string) != NULL;
+      free(folded);
+    }
+  }
+  cJSON_Delete(v);
+  return ok;
+}
+
 /* --where on one canonical value (not looking inside arrays). */
 static bool where_text(const struct filter *f, const char *text)
 {
@@ -155,6 +233,10 @@ bool filter_match(const struct filter *f, size_t n, const struct record *r)
     case FILTER_ALL:
       ok = all_match(&f[i], text);
       break;
+    case FILTER_TEXT:
+    case FILTER_PREFIX:
+      ok = text_match(&f[i], text);
+      break;
     }
     if (!ok)
       return false;
@@ -166,7 +248,10 @@ void filter_release(struct filter *f, size_t n)
 {
   size_t i;
   for (i = 0; i < n; i++) {
-    cJSON_free(f[i].as_string);
+    if (f[i].mode == FILTER_TEXT || f[i].mode == FILTER_PREFIX)
+      free(f[i].as_string);
+    else
+      cJSON_free(f[i].as_string);
     cJSON_free(f[i].as_json);
     cJSON_Delete(f[i].want);
     filter_init(&f[i]);

@@ -84,12 +84,20 @@ static const struct command commands[] = {
      "Prints one line of canonical JSON per record, deleted ones included, "
      "in (collection, id) order. Devices that have seen the same writes "
      "print the same bytes."},
-    {"conflicts", cmd_conflicts, "",
+    {"conflicts", cmd_conflicts, "[--values | --no-values]",
      "list records in conflict or refused by the hub",
      "Prints COLLECTION<TAB>ID<TAB>FIELDS for each record in conflict: the "
      "fields that hold concurrent values, and (deleted) when a delete met "
-     "an edit it had not seen. --json prints each record's conflicting "
-     "entries (value, dot, ts). A live record whose merged values break "
+     "an edit it had not seen. With --values (the default when standard "
+     "output is a terminal; --no-values turns it off) each such line is "
+     "followed by indented lines, one per value: \"  FIELD [N] VALUE  "
+     "(device REPLICA, YYYY-MM-DD HH:MM:SS)\", N numbering the values as "
+     "resolve --pick N takes them, the value reads show now marked "
+     "(shown), the time the device's (in local time); and \"  (deleted)  "
+     "(device REPLICA, TIME)\" for each delete that met an edit. "
+     "--json prints each record's conflicting "
+     "entries (value, dot, ts; entry K of a field is --pick K+1). A live "
+     "record whose merged values break "
      "a rule of the schema (a required field missing after a delete met an "
      "edit, personal details while consent is not true) needs review: "
      "COLLECTION<TAB>ID<TAB>(needs review) RULE, or with --json "
@@ -98,12 +106,21 @@ static const struct command commands[] = {
      "COLLECTION<TAB>ID<TAB>(rejected by the hub) CODE: MESSAGE, or with "
      "--json {\"collection\",\"id\",\"rejected\":{\"code\",\"message\"}}; it "
      "is not sent again until it is edited."},
-    {"resolve", cmd_resolve, "COLLECTION ID FIELD JSON_VALUE",
+    {"resolve", cmd_resolve,
+     "COLLECTION ID FIELD VALUE | --json-value JSON | --pick N",
      "settle a conflicting field; prints the id",
-     "Writes JSON_VALUE to FIELD (e.g. '\"Siti Aminah\"'). The write has "
-     "seen every value the field holds here, so they all give way to it, "
-     "on every device once it syncs. Writing a field of a record in a "
-     "delete conflict keeps the record."},
+     "Writes VALUE to FIELD (e.g. resolve beneficiary ID kelurahan "
+     "Kranggan). The write has seen every value the field holds here, so "
+     "they all give way to it, on every device once it syncs. Writing a "
+     "field of a record in a delete conflict keeps the record. VALUE is "
+     "read like the domain commands' options read it (yes/no, numbers, "
+     "a,b for a list, a record's name or id for a ref); a JSON value of the "
+     "field's own type ('\"Siti\"', '[\"anak\"]') is read as JSON, as "
+     "resolve always did. In a collection the schema does not define, "
+     "VALUE is JSON when it is valid JSON (1, true, '\"1\"') and a plain "
+     "string otherwise. --json-value JSON always takes JSON (null clears "
+     "the field). --pick N writes value N of the field as conflicts "
+     "--values numbers it (read and written in one transaction)."},
     {"sync", cmd_sync,
      "[--once [--server URL] [--token T] [--config F] [--ca-file F] "
      "[--pin P]]",
@@ -200,14 +217,16 @@ static void main_help(struct cli *cli)
   size_t i;
   int store_rc;
 
-  printf("usage: sambang [--db PATH] [--json] COMMAND [ARGS]\n\n"
+  printf("usage: sambang [--db PATH] [--json] COMMAND [ARGS] [--json]\n\n"
          "Field data of the outreach team, kept in a local store that works "
          "offline.\nEvery command has --help.\n\n"
-         "Global options (before COMMAND):\n"
+         "Global options (before COMMAND; --json may also follow it):\n"
          "  --db PATH    the store; default $SAMBANG_DB, else\n"
          "               $XDG_DATA_HOME/sambang/store.db, else\n"
          "               ~/.local/share/sambang/store.db\n"
-         "  --json       machine output (JSON)\n"
+         "  --json       machine output (JSON), errors as one JSON object\n"
+         "               on stderr: {\"error\":{\"code\":NAME,\"message\":M}}\n"
+         "               (an option value \"--json\": write --OPTION=--json)\n"
          "  -h, --help   this help\n"
          "  --version    the version\n\n"
          "Commands:\n");
@@ -220,7 +239,7 @@ static void main_help(struct cli *cli)
   if (s != NULL && s->nc > 0) {
     printf("\nRecords of the schema (sambang COLLECTION --help):\n");
     for (i = 0; i < s->nc; i++) {
-      printf("  %s add|edit|list|show\n", s->c[i].name);
+      printf("  %s add|edit|list|show|rm\n", s->c[i].name);
       if (s->c[i].help != NULL)
         view_wrap(stdout, s->c[i].help, 6, 78);
     }
@@ -242,7 +261,8 @@ static void main_help(struct cli *cli)
          "  7  sync: synced, but some records were refused by the hub or "
          "are still\n"
          "     pending (sambang status says why)\n"
-         "Errors are one line on stderr: sambang: MESSAGE\n",
+         "Errors are one line on stderr: sambang: MESSAGE (--json: one JSON "
+         "object)\n",
          STORE_BUSY_TIMEOUT_MS);
 }
 
@@ -343,6 +363,24 @@ static int global_options(struct cli *cli, int argc, char **argv,
   return i;
 }
 
+/*
+ * Takes every "--json" after the global options out of argv (it is the
+ * global option wherever it stands: `beneficiary list --json`); returns
+ * the new argc.
+ */
+static int take_json(struct cli *cli, int argc, char **argv, int from)
+{
+  int i, o = from;
+  for (i = from; i < argc; i++) {
+    if (strcmp(argv[i], "--json") == 0)
+      cli->json = true;
+    else
+      argv[o++] = argv[i];
+  }
+  argv[o] = NULL;
+  return o;
+}
+
 static int run(struct cli *cli, int argc, char **argv, struct sb_err *err)
 {
   const struct command *c;
@@ -350,6 +388,8 @@ static int run(struct cli *cli, int argc, char **argv, struct sb_err *err)
   bool help = false, version = false;
   int first, rc;
 
+  /* Before anything can fail, so that errors come out as JSON too. */
+  argc = take_json(cli, argc, argv, 1);
   first = global_options(cli, argc, argv, &db, &help, &version, err);
   if (first < 0)
     return first;
@@ -398,6 +438,27 @@ static void print_error(const char *msg)
   fputc('\n', stderr);
 }
 
+/* The --json error: {"error":{"code":NAME,"message":MSG}} on one line. */
+static void print_error_json(int code, const char *msg)
+{
+  cJSON *j = cJSON_CreateObject();
+  cJSON *e = cJSON_AddObjectToObject(j, "error");
+  char *text = NULL;
+
+  if (e != NULL &&
+      cJSON_AddStringToObject(e, "code", code == CLI_EUSAGE
+                                             ? "USAGE"
+                                             : sb_err_name(code)) != NULL &&
+      cJSON_AddStringToObject(e, "message", msg) != NULL)
+    text = cJSON_PrintUnformatted(j);
+  if (text != NULL)
+    fprintf(stderr, "%s\n", text);
+  else
+    print_error(msg);
+  cJSON_free(text);
+  cJSON_Delete(j);
+}
+
 int main(int argc, char **argv)
 {
   struct cli cli = {0};
@@ -409,12 +470,19 @@ int main(int argc, char **argv)
     control_client_notify(cli.db);
   util_release(&cli);
   if (rc == 0 && (fflush(stdout) != 0 || ferror(stdout))) {
-    print_error("cannot write the output");
+    rc = sb_err_set(&err, SB_EIO, "cannot write the output");
+    if (cli.json)
+      print_error_json(rc, err.msg);
+    else
+      print_error(err.msg);
     return EXITCODE_FAILURE;
   }
   if (rc != 0) {
     fflush(stdout);
-    print_error(err.msg[0] != '\0' ? err.msg : sb_err_str(rc));
+    if (cli.json)
+      print_error_json(rc, err.msg[0] != '\0' ? err.msg : sb_err_str(rc));
+    else
+      print_error(err.msg[0] != '\0' ? err.msg : sb_err_str(rc));
     return util_exit_code(rc);
   }
   return 0;

@@ -34,8 +34,13 @@
 
 #define DB_ENV "SAMBANG_HUB_DB"
 
+#ifndef SAMBANG_VERSION
+#define SAMBANG_VERSION "unknown"
+#endif
+
 static const char usage_main[] =
     "usage: sambang-hub [--db PATH] COMMAND [ARGS]\n"
+    "       sambang-hub --version\n"
     "\n"
     "The central hub of sambang: field devices push their records to it and\n"
     "pull everyone else's. The store is --db PATH, else $SAMBANG_HUB_DB.\n"
@@ -923,6 +928,10 @@ int main(int argc, char **argv)
   while (i < argc && argv[i][0] == '-') {
     if (is_help(argv[i])) {
       fputs(usage_main, stdout);
+      return 0;
+    }
+    if (strcmp(argv[i], "--version") == 0) {
+      printf("sambang-hub %s\n", SAMBANG_VERSION);
       return 0;
     }
     if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {

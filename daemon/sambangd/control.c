@@ -33,6 +33,8 @@ struct client {
   size_t len;
   bool waiting; /* a "sync" request waits for cycle `target` */
   uint64_t target;
+  /* The engine's totals when it asked: its lines count from there. */
+  uint64_t base_pushed, base_pulled;
   bool closing;
 };
 
@@ -184,8 +186,12 @@ static void send_progress(struct client *cl, const char *event, bool ok,
   cJSON_AddStringToObject(j, "event", event);
   if (strcmp(event, "done") == 0)
     cJSON_AddBoolToObject(j, "ok", ok);
-  cJSON_AddNumberToObject(j, "pushed", (double)st->cycle_pushed);
-  cJSON_AddNumberToObject(j, "pulled", (double)st->cycle_pulled);
+  /* What moved since the client asked, over every cycle it waited for
+   * (the cycle running then, its follow-up): not only the last one's. */
+  cJSON_AddNumberToObject(j, "pushed",
+                          (double)(st->total_pushed - cl->base_pushed));
+  cJSON_AddNumberToObject(j, "pulled",
+                          (double)(st->total_pulled - cl->base_pulled));
   cJSON_AddNumberToObject(j, "rejected", (double)st->rejected);
   cJSON_AddNumberToObject(j, "pending", (double)st->pending);
   if (!ok)
@@ -225,6 +231,12 @@ static void client_request(struct client *cl, const char *line, size_t len)
     /* Waiting before asking: an attempt that fails at once answers it. */
     cl->waiting = true;
     cl->target = UINT64_MAX;
+    {
+      struct sync_status now;
+      sync_status_quick(c->engine, &now);
+      cl->base_pushed = now.total_pushed;
+      cl->base_pulled = now.total_pulled;
+    }
     {
       uint64_t target = sync_now(c->engine);
       if (cl->waiting)

@@ -232,24 +232,31 @@ static void cycle_leftovers(struct sync *s)
              (unsigned long long)n.rejected);
 }
 
-/* Keeps last_error in the store for `sambang status` (only when it
- * changed: most cycles write nothing). */
-static void save_problem(struct sync *s)
+/* Keeps last_error and the time of this completed cycle (now_ms) in the
+ * store for `sambang status`; writes only what changed, the time at most
+ * once a minute. */
+static void save_cycle_end(struct sync *s, uint64_t now_ms)
 {
-  char *old = NULL;
+  char *old = NULL, *last = NULL, when[32];
   struct sb_err err = {0};
+  bool same, recent;
   int rc;
 
   rc = store_meta_get(s->store, SYNC_PROBLEM_KEY, &old, NULL);
-  if ((rc == 0 && strcmp(old, s->last_error) == 0) ||
-      (rc == SB_ENOTFOUND && s->last_error[0] == '\0')) {
-    free(old);
-    return;
-  }
+  same = (rc == 0 && strcmp(old, s->last_error) == 0) ||
+         (rc == SB_ENOTFOUND && s->last_error[0] == '\0');
+  recent = store_meta_get(s->store, SYNC_LAST_OK_KEY, &last, NULL) == 0 &&
+           now_ms < strtoull(last, NULL, 10) + SYNC_LAST_OK_EVERY_MS;
   free(old);
+  free(last);
+  if (same && recent)
+    return;
+  snprintf(when, sizeof(when), "%llu", (unsigned long long)now_ms);
   rc = store_begin_relaxed(s->store, &err);
-  if (rc == 0)
+  if (rc == 0 && !same)
     rc = store_meta_set(s->store, SYNC_PROBLEM_KEY, s->last_error, &err);
+  if (rc == 0)
+    rc = store_meta_set(s->store, SYNC_LAST_OK_KEY, when, &err);
   if (rc == 0)
     store_commit(s->store, &err);
   else
@@ -262,8 +269,8 @@ void sync_cycle_done(struct sync *s)
   s->cycles_done++;
   s->failures = 0;
   cycle_leftovers(s);
-  save_problem(s);
   s->last_success_ms = (int64_t)hlc_wall_ms();
+  save_cycle_end(s, (uint64_t)s->last_success_ms);
   sync_emit(s, SYNC_EV_CYCLE_DONE);
   if (s->stopping)
     return;

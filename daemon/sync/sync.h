@@ -37,6 +37,10 @@
 /* The store's meta key for why the last completed cycle left records
  * refused or pending ("" when it left none): `sambang status` shows it. */
 #define SYNC_PROBLEM_KEY "sync_problem"
+/* The store's meta key for when the last cycle completed: unix ms in
+ * decimal, to the minute (status shows it when no daemon runs). */
+#define SYNC_LAST_OK_KEY "sync_last_ok_ms"
+#define SYNC_LAST_OK_EVERY_MS (60 * 1000)
 
 /* The store's meta keys for the hub's TLS: the office CA (PEM) that
  * `sambang init --ca-file` keeps, and the pinned public key(s). */

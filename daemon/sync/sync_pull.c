@@ -33,9 +33,10 @@ static int remote_save(void *ctx, const struct record *r, const char *text,
   return store_put_remote(s->store, r, text, len, err);
 }
 
-/* Merges one remote state into the store (inside a transaction). */
+/* Merges one remote state into the store (inside a transaction); *changed
+ * counts it if the local state changed (not an echo of what we hold). */
 static int merge_remote(struct sync *s, const struct record *remote,
-                        struct sb_err *err)
+                        size_t *changed, struct sb_err *err)
 {
   struct update_io io = {
       "the local store",     remote_load, remote_save, NULL, s,
@@ -48,6 +49,8 @@ static int merge_remote(struct sync *s, const struct record *remote,
   store_observe(s->store, record_max_ts(remote));
   /* An echo of what we have changes nothing and is not written. */
   rc = update_apply(&io, remote->collection, remote->id, &ch, NULL, &res, err);
+  if (rc == 0 && res.outcome == UPDATE_WRITTEN)
+    (*changed)++;
   /* A merge this store cannot hold (over 1 MiB, or a local row that does
    * not decode) must not stop the feed: the local row keeps its state,
    * marked with why, and the page goes on. Nothing was written for it. */
@@ -63,9 +66,10 @@ static int merge_remote(struct sync *s, const struct record *remote,
   return rc;
 }
 
-/* Merges a page and moves the cursor, in one transaction. */
+/* Merges a page and moves the cursor, in one transaction; *changed: how
+ * many of its records changed the local state. */
 static int apply_page(struct sync *s, const struct changes_page *p,
-                      struct sb_err *err)
+                      size_t *changed, struct sb_err *err)
 {
   char cursor[32];
   size_t i;
@@ -73,11 +77,12 @@ static int apply_page(struct sync *s, const struct changes_page *p,
 
   /* A page that ends at or before the cursor holds only changes merged
    * already (the other channel's page got there first). */
+  *changed = 0;
   if (p->next <= s->cursor)
     return 0;
   rc = store_begin_relaxed(s->store, err);
   for (i = 0; rc == 0 && i < p->n; i++)
-    rc = merge_remote(s, &p->c[i].rec, err);
+    rc = merge_remote(s, &p->c[i].rec, changed, err);
   snprintf(cursor, sizeof(cursor), "%llu", (unsigned long long)p->next);
   if (rc == 0)
     rc = store_meta_set(s->store, CURSOR_KEY, cursor, err);
@@ -125,12 +130,15 @@ static int page_decode(struct changes_page *page, const struct http_reply *r,
   return rc;
 }
 
-/* Counts a merged page and tells the listener. */
-static void page_merged(struct sync *s, const struct changes_page *page)
+/* Counts a merged page (changed: its records that changed the local
+ * state; the hub's echo of our own pushes is not "pulled") and tells the
+ * listener. */
+static void page_merged(struct sync *s, const struct changes_page *page,
+                        size_t changed)
 {
   s->online = true;
-  s->cycle_pulled += page->n;
-  s->total_pulled += page->n;
+  s->cycle_pulled += changed;
+  s->total_pulled += changed;
   if (page->n > 0)
     sync_emit(s, SYNC_EV_PROGRESS);
 }
@@ -147,6 +155,7 @@ static void pull_done(const struct http_reply *r, void *ctx)
   struct changes_page page;
   struct sb_err err = {0};
   bool tried = false, ahead = false;
+  size_t changed = 0;
   int rc;
 
   sync_count_bytes(s, r);
@@ -160,7 +169,7 @@ static void pull_done(const struct http_reply *r, void *ctx)
     ahead = s->phase == SYNC_PULL && sync_http_busy(s->http);
   }
   if (rc == 0)
-    rc = apply_page(s, &page, &err);
+    rc = apply_page(s, &page, &changed, &err);
   if (rc != 0) {
     changes_page_release(&page);
     if (ahead)
@@ -169,7 +178,7 @@ static void pull_done(const struct http_reply *r, void *ctx)
       sync_attempt_failed(s, true, false, -1, "pull: %s", err.msg);
     return;
   }
-  page_merged(s, &page);
+  page_merged(s, &page, changed);
   if (tried || s->stopping)
     ; /* the next page is on its way (or its request failed already) */
   else if (page.more)
@@ -206,6 +215,7 @@ static void poll_done(const struct http_reply *r, void *ctx)
   struct sync *s = ctx;
   struct changes_page page;
   struct sb_err err = {0};
+  size_t changed = 0;
   int rc;
 
   s->polling = false;
@@ -219,14 +229,14 @@ static void poll_done(const struct http_reply *r, void *ctx)
   changes_page_init(&page);
   rc = page_decode(&page, r, s->poll_since, &err);
   if (rc == 0)
-    rc = apply_page(s, &page, &err);
+    rc = apply_page(s, &page, &changed, &err);
   if (rc != 0) {
     changes_page_release(&page);
     if (!s->in_cycle)
       sync_attempt_failed(s, true, false, -1, "long-poll: %s", err.msg);
     return;
   }
-  page_merged(s, &page);
+  page_merged(s, &page, changed);
   if (!s->in_cycle && !s->stopping) {
     if (page.more || s->again || s->phase == SYNC_BACKOFF || have_pending(s))
       sync_start_cycle(s);

@@ -83,8 +83,8 @@ expect_fail 2 get notes
 expect_fail 2 rm notes a b
 expect_fail 2 export extra
 expect_fail 2 list
-expect_fail 2 list notes --json
-expect_stderr_contains "--json is a global option"
+expect_fail 2 list notes --db x
+expect_stderr_contains "--db is a global option"
 expect_fail 2 init --bogus
 expect_stderr_contains "unknown option --bogus for init"
 

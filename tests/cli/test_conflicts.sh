@@ -53,9 +53,9 @@ expect_stdout_contains "open conflicts: 3"
 # resolve: the schema still applies; bad values change nothing.
 expect_refused 4 'field "kecamatan": "Jakarta" is not allowed' \
   resolve beneficiary b1 kecamatan '"Jakarta"'
-expect_refused 4 "JSON_VALUE is not valid JSON" resolve notes c1 title 'from C'
+expect_refused 4 "JSON_VALUE is not valid JSON" resolve notes c1 title '"from C'
 expect_refused 3 "not found: notes/nothere" resolve notes nothere title '"x"'
-expect_refused 2 "resolve takes COLLECTION ID FIELD JSON_VALUE" \
+expect_refused 2 "resolve takes COLLECTION ID FIELD and one of VALUE" \
   resolve notes c1 title
 
 # resolve covers every sibling: one entry left, with this replica's dot.

@@ -107,7 +107,7 @@ expect_stdout_lacks "$anon"
 
 # The generic commands are never shadowed by a schema collection.
 expect_fail 2 beneficiary
-expect_stderr_contains "beneficiary needs a command: add, list, show or edit"
+expect_stderr_contains "beneficiary needs a command: add, list, show, edit or rm"
 expect_fail 2 beneficiary remove "$siti"
 expect_stderr_contains "unknown command beneficiary remove"
 

@@ -15,6 +15,7 @@ records:
   visit: 0
 unsynced changes: 0
 open conflicts: 0
+last synced: never
 daemon: not running
 EOF2
 cmp -s "$OUT" "$WORK/expected" || fail "status of an empty store"
@@ -38,14 +39,15 @@ expect_ok status
 expect_stdout_contains "unsynced changes: 1"
 expect_stdout_lacks "rejected"
 expect_ok --json status
-expect_stdout_is "{\"collections\":{\"beneficiary\":{\"conflicts\":0,\"deleted\":0,\"records\":1},\"notes\":{\"conflicts\":0,\"deleted\":1,\"records\":1},\"visit\":{\"conflicts\":0,\"deleted\":0,\"records\":0}},\"conflicts\":0,\"daemon\":null,\"integrity\":\"ok\",\"rejected\":0,\"replica\":\"$me\",\"review\":0,\"server\":null,\"store\":\"$SAMBANG_DB\",\"unsynced\":1}"
+expect_stdout_is "{\"collections\":{\"beneficiary\":{\"conflicts\":0,\"deleted\":0,\"records\":1},\"notes\":{\"conflicts\":0,\"deleted\":1,\"records\":1},\"visit\":{\"conflicts\":0,\"deleted\":0,\"records\":0}},\"conflicts\":0,\"daemon\":null,\"integrity\":\"ok\",\"last_sync_ms\":null,\"rejected\":0,\"replica\":\"$me\",\"review\":0,\"server\":null,\"store\":\"$SAMBANG_DB\",\"unsynced\":1}"
 # A record the hub refused is counted apart, not as unsynced.
 sqlite3 "$SAMBANG_DB" "UPDATE records SET rejected = '{}' WHERE id = 'a'"
 expect_ok status
 expect_stdout_contains "unsynced changes: 0"
 expect_stdout_contains "rejected by the hub: 1"
 expect_fail 2 status extra
-expect_fail 2 status --json
-expect_stderr_contains "--json is a global option"
+# --json after the command is the global option.
+expect_ok status --json
+expect_stdout_contains '"unsynced":'
 
 echo "ok"

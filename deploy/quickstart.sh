@@ -14,7 +14,7 @@ mode=${1:-demo}
 
 packages=(build-essential cmake pkg-config clang
   libsqlite3-dev sqlite3 libcjson-dev libuv1-dev libcurl4-openssl-dev
-  libmicrohttpd-dev zlib1g-dev libssl-dev curl util-linux libclang-rt-14-dev
+  libmicrohttpd-dev libpq-dev postgresql zlib1g-dev libssl-dev curl util-linux libclang-rt-14-dev
   faketime)
 
 install_missing() {

@@ -152,6 +152,11 @@ const char *hub_store_replica(const struct hub_store *hs)
   return hs->ops->replica(hs->be);
 }
 
+const char *hub_store_schema_text(const struct hub_store *hs)
+{
+  return hs->ops->schema_text(hs->be);
+}
+
 const struct schema *hub_store_schema(const struct hub_store *hs)
 {
   return hs->schema;
@@ -466,6 +471,10 @@ int hub_store_copy(struct hub_store *from, struct hub_store *to,
     return sb_err_set(err, SB_EEXISTS, "%s holds records or devices already; "
                       "migrate only into a new store", to->path);
   rc = to->ops->begin(to->be, err);
+  /* The hub keeps its replica id (the key is the importing backend's). */
+  if (rc == 0)
+    rc = to->ops->meta_set(to->be, "replica", from->ops->replica(from->be),
+                           err);
   if (rc == 0)
     rc = from->ops->each(from->be, copy_record, &rw, err);
   if (rc == 0)

@@ -67,6 +67,9 @@ void hub_store_close(struct hub_store *hs);
 /* The hub's own replica id (never bound to a device). */
 const char *hub_store_replica(const struct hub_store *hs);
 
+/* The hub's schema as stored (owned by hs). */
+const char *hub_store_schema_text(const struct hub_store *hs);
+
 /* The hub's schema, parsed at open (owned by hs). */
 const struct schema *hub_store_schema(const struct hub_store *hs);
 

@@ -17,7 +17,7 @@ mode=${1:-demo}
 
 packages=(build-essential cmake pkg-config clang
   libsqlite3-dev sqlite3 libcjson-dev libyajl-dev libuv1-dev
-  libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev zlib1g-dev libssl-dev
+  libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev libpq-dev postgresql zlib1g-dev libssl-dev
   openssl curl util-linux libclang-rt-14-dev faketime libsodium-dev libjs-chart.js libsystemd-dev scdoc
   groff-base man-db bash-completion dpkg-dev systemd)
 # test mode also drives the office dashboard in Debian's headless chromium

@@ -60,8 +60,19 @@ static const char usage_main[] =
     "  user add NAME --role R    add an office user (password: stdin)\n"
     "  user list | remove NAME | passwd NAME\n"
     "                            office users of the dashboard\n"
+    "  migrate --from PATH --to URI\n"
+    "                            copy a hub store into a new PostgreSQL one\n"
     "\n"
     "Run `sambang-hub COMMAND --help` for the options of a command.\n";
+
+static const char usage_migrate[] =
+    "usage: sambang-hub migrate --from PATH --to URI\n"
+    "\n"
+    "Copies the hub store PATH (SQLite) into a new store at URI\n"
+    "(postgresql://...): the hub's replica id and schema, every record at\n"
+    "its feed number (the cursors devices hold stay valid), every device\n"
+    "with its token hash, binding and revocation. Devices carry on without\n"
+    "re-enrolling and pull nothing twice. Refuses a URI that holds a store.\n";
 
 static const char usage_init[] =
     "usage: sambang-hub [--db PATH] init [--schema FILE]\n"
@@ -917,6 +928,47 @@ static int hub_cmd_serve(const char *db, int argc, char **argv)
   return 0;
 }
 
+static int hub_cmd_migrate(int argc, char **argv)
+{
+  struct sb_err err = {0};
+  struct hub_store *from = NULL, *to = NULL;
+  const char *src = NULL, *dst = NULL;
+  uint64_t records = 0, devices = 0;
+  int i, rc;
+
+  for (i = 0; i < argc; i++) {
+    if (is_help(argv[i])) {
+      fputs(usage_migrate, stdout);
+      return 0;
+    }
+    if (strcmp(argv[i], "--from") == 0 && i + 1 < argc)
+      src = argv[++i];
+    else if (strcmp(argv[i], "--to") == 0 && i + 1 < argc)
+      dst = argv[++i];
+    else
+      return usage_error(usage_migrate, "migrate: unexpected argument %s",
+                         argv[i]);
+  }
+  if (src == NULL || dst == NULL)
+    return usage_error(usage_migrate, "%s", "migrate: give --from and --to");
+  if (!hub_store_is_pg(dst))
+    return usage_error(usage_migrate, "migrate: --to must be a "
+                       "postgresql:// URI, not %s", dst);
+  rc = open_store(src, &from);
+  if (rc != 0)
+    return rc;
+  rc = hub_store_create(dst, hub_store_schema_text(from), &to, &err);
+  if (rc == 0)
+    rc = hub_store_copy(from, to, &records, &devices, &err);
+  hub_store_close(to);
+  hub_store_close(from);
+  if (rc != 0)
+    return fail(rc, &err);
+  printf("copied %llu records and %llu devices\n", (unsigned long long)records,
+         (unsigned long long)devices);
+  return 0;
+}
+
 /* --- main -------------------------------------------------------------- */
 
 int main(int argc, char **argv)
@@ -948,6 +1000,8 @@ int main(int argc, char **argv)
     fputs(usage_main, stdout);
     return 0;
   }
+  if (strcmp(cmd, "migrate") == 0)
+    return hub_cmd_migrate(argc - i, argv + i);
   if (db == NULL || db[0] == '\0') {
     bool help = false;
     int k;

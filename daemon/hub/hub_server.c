@@ -230,6 +230,16 @@ static void wake_waiters(struct hub_server *h)
   }
 }
 
+/* Another hub sharing the store (or this one) committed changes up to seq
+ * (0: some may have been missed): the waiters look again. */
+static void on_store_change(void *ctx, uint64_t seq)
+{
+  struct hub_server *h = ctx;
+  if (seq > h->committed_seq)
+    h->committed_seq = seq;
+  wake_waiters(h);
+}
+
 /* --- the store writer (its thread: hub_writer.c) ---------------------- */
 
 void hub_server_writer_yield_begin(struct hub_server *h)
@@ -690,6 +700,9 @@ int hub_server_start(uv_loop_t *loop, struct hub_store *hs,
   h->async.data = h;
   uv_timer_init(loop, &h->drain);
   h->drain.data = h;
+  if (hub_store_watch(hs, loop, on_store_change, h, err) != 0)
+    log_msg(LOG_LEVEL_WARN, "long-polls wake only on this hub's pushes: %s",
+            err->msg);
   *out = h;
   return 0;
 
@@ -720,6 +733,11 @@ static void on_drain_closed(uv_handle_t *t)
     h->done(h->done_ctx);
 }
 
+static void on_watch_closed(void *ctx)
+{
+  on_drain_closed((uv_handle_t *)&((struct hub_server *)ctx)->drain);
+}
+
 static void on_drain(uv_timer_t *t)
 {
   struct hub_server *h = t->data;
@@ -737,6 +755,7 @@ static void on_drain(uv_timer_t *t)
   /* No job left: the store writer is idle, and stops at once. */
   hub_writer_stop(h);
   h->closing = 2;
+  h->closing += (unsigned)hub_store_unwatch(h->hs, on_watch_closed, h);
   uv_close((uv_handle_t *)&h->async, on_drain_closed);
   uv_close((uv_handle_t *)&h->drain, on_drain_closed);
 }

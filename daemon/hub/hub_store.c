@@ -27,12 +27,30 @@ struct hub_store {
 /* Stops a feed walk early without an error. */
 #define WALK_STOP 1
 
-/* The backend for path: the embedded SQLite store (the only one yet; a
- * server backend will be picked by its URL's scheme). */
+/* Runs of a transaction that failed transiently (serialization failure,
+ * deadlock, a reset connection), counting the first. */
+#define TRANSIENT_TRIES 4
+
+bool hub_store_is_pg(const char *path)
+{
+  return strncmp(path, "postgresql://", 13) == 0 ||
+         strncmp(path, "postgres://", 11) == 0;
+}
+
+/* The backend for path: PostgreSQL for a libpq URI, else the embedded
+ * SQLite store. */
 static const struct hub_store_ops *backend_for(const char *path)
 {
-  (void)path;
+  if (hub_store_is_pg(path))
+    return &hub_store_pg_ops;
   return &hub_store_sqlite_ops;
+}
+
+/* True if rc is a failure that may pass when run again. */
+static bool transient(const struct hub_store *hs, int rc)
+{
+  return rc == SB_EBUSY && hs->ops->transient != NULL &&
+         hs->ops->transient(hs->be);
 }
 
 /* A hub_store for path, with nothing open yet. */
@@ -135,6 +153,11 @@ const char *hub_store_replica(const struct hub_store *hs)
   return hs->ops->replica(hs->be);
 }
 
+const char *hub_store_schema_text(const struct hub_store *hs)
+{
+  return hs->ops->schema_text(hs->be);
+}
+
 const struct schema *hub_store_schema(const struct hub_store *hs)
 {
   return hs->schema;
@@ -145,7 +168,22 @@ const struct schema *hub_store_schema(const struct hub_store *hs)
 int hub_store_push_group(struct hub_store *hs, struct hub_push_batch *const *b,
                          size_t nb)
 {
-  return hub_push_group(hs->ops, hs->be, hs->schema, b, nb);
+  struct hub_push_batch *again[64];
+  size_t i, n;
+  int tries;
+
+  hub_push_group(hs->ops, hs->be, hs->schema, b, nb);
+  /* A batch that failed applied nothing: the transiently failed ones run
+   * again (the policy from the start, on the state as it is now). */
+  for (tries = 1; tries < TRANSIENT_TRIES; tries++) {
+    for (i = n = 0; i < nb && n < sizeof(again) / sizeof(again[0]); i++)
+      if (b[i]->rc != 0 && transient(hs, b[i]->rc))
+        again[n++] = b[i];
+    if (n == 0)
+      break;
+    hub_push_group(hs->ops, hs->be, hs->schema, again, n);
+  }
+  return 0;
 }
 
 int hub_store_push(struct hub_store *hs, const char *pusher, uint64_t max_ts,
@@ -153,8 +191,34 @@ int hub_store_push(struct hub_store *hs, const char *pusher, uint64_t max_ts,
                    struct push_reply *reply, struct hub_push_stats *stats,
                    struct sb_err *err)
 {
-  return hub_push(hs->ops, hs->be, hs->schema, pusher, max_ts, recs, n, reply,
+  int tries, rc = 0;
+
+  for (tries = 0; tries < TRANSIENT_TRIES; tries++) {
+    rc = hub_push(hs->ops, hs->be, hs->schema, pusher, max_ts, recs, n, reply,
                   stats, err);
+    if (!transient(hs, rc))
+      break;
+  }
+  return rc;
+}
+
+/* --- several hubs on one store ---------------------------------------- */
+
+int hub_store_watch(struct hub_store *hs, struct uv_loop_s *loop,
+                    void (*on_change)(void *ctx, uint64_t seq), void *ctx,
+                    struct sb_err *err)
+{
+  if (hs->ops->watch == NULL)
+    return 0;
+  return hs->ops->watch(hs->be, loop, on_change, ctx, err);
+}
+
+int hub_store_unwatch(struct hub_store *hs, void (*closed)(void *ctx),
+                      void *ctx)
+{
+  if (hs->ops->unwatch == NULL)
+    return 0;
+  return hs->ops->unwatch(hs->be, closed, ctx);
 }
 
 /* --- change feed ------------------------------------------------------- */
@@ -562,4 +626,83 @@ int hub_store_get(struct hub_store *hs, const char *collection, const char *id,
     rc = record_decode(r, text, len, err);
   free(text);
   return rc;
+}
+
+/* --- copy to another backend (migrate) --------------------------------- */
+
+struct copy_walk {
+  struct hub_store *to;
+  uint64_t n;
+  struct sb_err *err;
+};
+
+static int copy_record(const struct record *r, uint64_t seq, void *ctx)
+{
+  struct copy_walk *w = ctx;
+  char *text = record_encode(r);
+  int rc;
+
+  if (text == NULL)
+    return sb_err_set(w->err, SB_ENOMEM, NULL);
+  rc = w->to->ops->import_record(w->to->be, r->collection, r->id, text, seq,
+                                 w->err);
+  free(text);
+  if (rc == 0)
+    w->n++;
+  return rc;
+}
+
+static int copy_device(const struct hub_device *d, void *ctx)
+{
+  struct copy_walk *w = ctx;
+  int rc = w->to->ops->import_device(w->to->be, d, w->err);
+  if (rc == 0)
+    w->n++;
+  return rc;
+}
+
+static int count_device(const struct hub_device *d, void *ctx)
+{
+  (void)d;
+  (*(uint64_t *)ctx)++;
+  return 0;
+}
+
+int hub_store_copy(struct hub_store *from, struct hub_store *to,
+                   uint64_t *records, uint64_t *devices, struct sb_err *err)
+{
+  struct copy_walk rw = {to, 0, err}, dw = {to, 0, err};
+  uint64_t seq = 0, held = 0;
+  int rc;
+
+  *records = *devices = 0;
+  if (to->ops->import_record == NULL || to->ops->import_device == NULL)
+    return sb_err_set(err, SB_EINVAL, "the %s backend cannot import",
+                      to->ops->name);
+  rc = to->ops->last_seq(to->be, &seq, err);
+  if (rc == 0)
+    rc = to->ops->device_list(to->be, count_device, &held, err);
+  if (rc != 0)
+    return rc;
+  if (seq > 0 || held > 0)
+    return sb_err_set(err, SB_EEXISTS, "%s holds records or devices already; "
+                      "migrate only into a new store", to->path);
+  rc = to->ops->begin(to->be, err);
+  /* The hub keeps its replica id (the key is the importing backend's). */
+  if (rc == 0)
+    rc = to->ops->meta_set(to->be, "replica", from->ops->replica(from->be),
+                           err);
+  if (rc == 0)
+    rc = from->ops->each(from->be, copy_record, &rw, err);
+  if (rc == 0)
+    rc = from->ops->device_list(from->be, copy_device, &dw, err);
+  if (rc == 0)
+    rc = to->ops->commit(to->be, err);
+  if (rc != 0) {
+    to->ops->rollback(to->be);
+    return rc;
+  }
+  *records = rw.n;
+  *devices = dw.n;
+  return 0;
 }

@@ -33,6 +33,7 @@
 #include "store.h"
 
 struct hub_store;
+struct uv_loop_s;
 
 /* Device names: 1..64 of [A-Za-z0-9_.-], starting with a letter or digit. */
 #define HUB_DEVICE_NAME_MAX 64
@@ -65,6 +66,9 @@ void hub_store_close(struct hub_store *hs);
 
 /* The hub's own replica id (never bound to a device). */
 const char *hub_store_replica(const struct hub_store *hs);
+
+/* The hub's schema as stored (owned by hs). */
+const char *hub_store_schema_text(const struct hub_store *hs);
 
 /* The hub's schema, parsed at open (owned by hs). */
 const struct schema *hub_store_schema(const struct hub_store *hs);
@@ -380,10 +384,56 @@ struct hub_store_ops {
   /* A fresh timestamp of the hub's clock for its own write (inside a
    * transaction). */
   uint64_t (*tick)(void *be);
+  /* --- issue 13: several hubs on one database (all optional, NULL on
+   * SQLite, where this hub is the only writer) --------------------------- */
+  /* Calls on_change(ctx, seq) on loop's thread when another hub (or this
+   * one) commits changes up to seq; seq 0: changes may have been missed. */
+  int (*watch)(void *be, struct uv_loop_s *loop,
+               void (*on_change)(void *ctx, uint64_t seq), void *ctx,
+               struct sb_err *err);
+  /* Stops watching: 1 if closed(ctx) will be called once its handles are
+   * closed, 0 if nothing was open. */
+  int (*unwatch)(void *be, void (*closed)(void *ctx), void *ctx);
+  /* True if the last failure may pass when the transaction runs again
+   * (serialization failure, deadlock, a connection that was reset). */
+  bool (*transient)(void *be);
+  /* Copies in, keeping numbers (migrate): a record state at its seq, a
+   * device as it is; between begin and commit. */
+  int (*import_record)(void *be, const char *collection, const char *id,
+                       const char *text, uint64_t seq, struct sb_err *err);
+  int (*import_device)(void *be, const struct hub_device *d,
+                       struct sb_err *err);
 };
 
 /* The embedded SQLite backend (hub_store_sqlite.c). */
 extern const struct hub_store_ops hub_store_sqlite_ops;
+/* PostgreSQL (hub_store_pg.c), for a path postgresql:// or postgres://. */
+extern const struct hub_store_ops hub_store_pg_ops;
+
+/* True if path names a PostgreSQL database (a libpq URI). */
+bool hub_store_is_pg(const char *path);
+
+/*
+ * Wakes on_change(ctx, seq) on loop's thread when changes commit on any
+ * hub sharing the store (hub_store_ops.watch); 0 and nothing to do on a
+ * backend with one writer.
+ */
+int hub_store_watch(struct hub_store *hs, struct uv_loop_s *loop,
+                    void (*on_change)(void *ctx, uint64_t seq), void *ctx,
+                    struct sb_err *err);
+
+/* Stops hub_store_watch: 1 if closed(ctx) will be called, 0 if not. */
+int hub_store_unwatch(struct hub_store *hs, void (*closed)(void *ctx),
+                      void *ctx);
+
+/*
+ * Copies every record (at its feed number, so devices' cursors stay
+ * valid) and every device (token hash, binding, revocation) of from into
+ * to, an empty store of a backend that can import, in one transaction.
+ * SB_EEXISTS if to holds records or devices already.
+ */
+int hub_store_copy(struct hub_store *from, struct hub_store *to,
+                   uint64_t *records, uint64_t *devices, struct sb_err *err);
 
 /* True if s is a SHA-256 in lowercase hex. */
 bool hub_device_hash_valid(const char *s);

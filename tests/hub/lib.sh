@@ -24,6 +24,13 @@ set -euo pipefail
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/sambang-hub.XXXXXX")
 export SAMBANG_HUB_DB=$WORK/hub.db
+# SAMBANG_TEST_PG=1: the same tests on PostgreSQL (a throwaway cluster for
+# this script, tests/pg/lib.sh); the hub store is a database in it.
+if [ "${SAMBANG_TEST_PG:-0}" = 1 ]; then
+  . "$(dirname "${BASH_SOURCE[0]}")/../pg/lib.sh"
+  pg_start || { rm -rf "$WORK"; echo "FAIL: cannot start PostgreSQL" >&2; exit 1; }
+  SAMBANG_HUB_DB=$(pg_createdb hub) || { pg_cleanup; exit 1; }
+fi
 unset SAMBANG_DB XDG_DATA_HOME SAMBANG_BUSY_TIMEOUT_MS
 OUT=$WORK/stdout
 ERR=$WORK/stderr
@@ -37,6 +44,9 @@ URL=
 cleanup() {
   if [ -n "$HUB_PID" ]; then
     kill -KILL "$HUB_PID" 2>/dev/null || true
+  fi
+  if [ "${SAMBANG_TEST_PG:-0}" = 1 ]; then
+    pg_cleanup
   fi
   rm -rf "$WORK"
 }

@@ -1,0 +1,907 @@
+/*
+ * hub_store_pg.c - the hub's storage primitives (struct hub_store_ops,
+ * hub_store.h) on PostgreSQL through libpq, for several stateless hubs on
+ * one database. A backend's connection is one PGconn; the path is a
+ * libpq URI (postgresql://...). No policy lives here (hub_push.c).
+ *
+ * Tables (migrations below, versioned in schema_version):
+ *   meta(key, value)                    the hub's replica id, its schema
+ *   feed_counter(id = 1, seq)           the newest feed number
+ *   records(collection, id, state, seq) one row per record, at its latest
+ *   devices(name, token_sha256, replica, revoked, created_ms)
+ * Text columns that order the export use COLLATE "C" (byte order, as
+ * SQLite's BINARY), so exports are byte-identical on both backends.
+ *
+ * Feed order equals commit order: a write transaction starts by locking
+ * the one feed_counter row (SELECT ... FOR UPDATE), every saved record
+ * takes the next number from that row, and the lock is held until the
+ * commit. Writers on every hub are serialised on that row, so a number is
+ * visible only once every lower one is (daemon/hub/DESIGN.md, "The change
+ * feed"). The commit sends NOTIFY sambang_feed with the newest number;
+ * the LISTEN side is hub_store_pg_watch.c.
+ *
+ * Failures: a lost connection is reset on the next use; it, a
+ * serialization failure (40001) and a deadlock (40P01) answer SB_EBUSY
+ * and mark the failure transient (hub_store.c runs the push again).
+ */
+#include "compat.h"
+
+#include "hub_store.h"
+#include "hub_store_pg.h"
+
+#include "uuid.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PG_CHANNEL "sambang_feed"
+#define PG_LOCK_KEY "727368756200" /* advisory lock of init and migrations */
+
+struct pg {
+  PGconn *conn;
+  char *uri;
+  char replica[SB_REPLICA_MAX + 1];
+  char *schema_text;
+  bool prepared;  /* statements are prepared on this session */
+  bool in_tx;
+  bool transient; /* the last failure may pass if run again */
+  uint64_t tx_seq; /* the newest number taken in this transaction (0: none) */
+  struct pg_watch *watch;
+};
+
+/* The statements, prepared once per session: every query with data. */
+static const struct {
+  const char *name, *sql;
+} stmts[] = {
+    {"lock", "SELECT seq FROM feed_counter WHERE id = 1 FOR UPDATE"},
+    {"last", "SELECT seq FROM feed_counter WHERE id = 1"},
+    {"next", "UPDATE feed_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq"},
+    {"load", "SELECT state, seq FROM records WHERE collection = $1 AND id = $2"},
+    {"save", "INSERT INTO records (collection, id, state, seq) VALUES "
+             "($1, $2, $3, $4) ON CONFLICT (collection, id) DO UPDATE SET "
+             "state = EXCLUDED.state, seq = EXCLUDED.seq"},
+    {"feed", "SELECT collection, id, seq, state FROM records WHERE seq > $1 "
+             "ORDER BY seq LIMIT $2"},
+    {"each", "SELECT collection, id, seq, state FROM records "
+             "ORDER BY collection, id"},
+    {"notify", "SELECT pg_notify('" PG_CHANNEL "', $1)"},
+    {"meta_get", "SELECT value FROM meta WHERE key = $1"},
+    {"meta_set", "INSERT INTO meta (key, value) VALUES ($1, $2) "
+                 "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"},
+    {"dev_add", "INSERT INTO devices (name, token_sha256, replica, revoked, "
+                "created_ms) VALUES ($1, $2, NULL, false, $3)"},
+    {"dev_list", "SELECT name, token_sha256, coalesce(replica, ''), revoked, "
+                 "created_ms FROM devices ORDER BY name"},
+    {"dev_revoke", "UPDATE devices SET revoked = true WHERE name = $1"},
+    {"dev_token", "SELECT name, token_sha256, coalesce(replica, ''), revoked, "
+                  "created_ms FROM devices WHERE token_sha256 = $1"},
+    {"dev_lock", "SELECT name, token_sha256, coalesce(replica, ''), revoked, "
+                 "created_ms FROM devices WHERE name = $1 FOR UPDATE"},
+    {"dev_owner", "SELECT name FROM devices WHERE replica = $1"},
+    {"dev_bind", "UPDATE devices SET replica = $2 WHERE name = $1"},
+    {"import", "INSERT INTO records (collection, id, state, seq) VALUES "
+               "($1, $2, $3, $4)"},
+    {"import_seq", "UPDATE feed_counter SET seq = greatest(seq, $1) "
+                   "WHERE id = 1"},
+    {"dev_import", "INSERT INTO devices (name, token_sha256, replica, "
+                   "revoked, created_ms) VALUES ($1, $2, nullif($3, ''), "
+                   "$4::boolean, $5)"},
+};
+
+/* The migrations, in order: migration i brings the schema to version i+1. */
+static const char *const migrations[] = {
+    "CREATE TABLE meta (key text COLLATE \"C\" PRIMARY KEY, value text NOT "
+    "NULL);"
+    "CREATE TABLE feed_counter (id integer PRIMARY KEY CHECK (id = 1), seq "
+    "bigint NOT NULL);"
+    "INSERT INTO feed_counter VALUES (1, 0);"
+    "CREATE TABLE records (collection text COLLATE \"C\" NOT NULL, id text "
+    "COLLATE \"C\" NOT NULL, state text NOT NULL, seq bigint NOT NULL UNIQUE, "
+    "PRIMARY KEY (collection, id));"
+    "CREATE TABLE devices (name text COLLATE \"C\" PRIMARY KEY, token_sha256 "
+    "text NOT NULL UNIQUE, replica text UNIQUE, revoked boolean NOT NULL, "
+    "created_ms bigint NOT NULL);",
+};
+#define PG_SCHEMA_VERSION (sizeof(migrations) / sizeof(migrations[0]))
+
+/* --- errors ------------------------------------------------------------ */
+
+static bool sqlstate_is(const char *st, const char *want)
+{
+  return st != NULL && strncmp(st, want, strlen(want)) == 0;
+}
+
+/* Maps a failed result (or a failed connection, res NULL) to an SB_E code
+ * with what and the server's message; clears res. */
+static int pg_fail(struct pg *p, PGresult *res, const char *what,
+                   struct sb_err *err)
+{
+  const char *st = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+  const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(p->conn);
+  char text[SB_ERR_MSG_MAX];
+  size_t n;
+  int code = SB_EIO;
+
+  snprintf(text, sizeof(text), "%s", msg != NULL ? msg : "");
+  n = strlen(text);
+  while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == ' '))
+    text[--n] = '\0';
+  p->transient = false;
+  if (PQstatus(p->conn) != CONNECTION_OK || sqlstate_is(st, "08") ||
+      sqlstate_is(st, "57P") || sqlstate_is(st, "53300")) {
+    code = SB_EBUSY; /* the database is unreachable or restarting */
+    p->transient = true;
+  } else if (sqlstate_is(st, "40001") || sqlstate_is(st, "40P01")) {
+    code = SB_EBUSY;
+    p->transient = true;
+  } else if (sqlstate_is(st, "53100")) {
+    code = SB_EFULL;
+  } else if (sqlstate_is(st, "23505")) {
+    code = SB_EEXISTS;
+  } else if (sqlstate_is(st, "25006")) {
+    code = SB_EREADONLY;
+  }
+  PQclear(res);
+  return sb_err_set(err, code, "PostgreSQL, %s: %s", what,
+                    text[0] ? text : "failed");
+}
+
+static void no_notices(void *arg, const char *message)
+{
+  (void)arg;
+  (void)message;
+}
+
+/* Prepares every statement on a fresh session. */
+static int pg_prepare(struct pg *p, struct sb_err *err)
+{
+  size_t i;
+  for (i = 0; i < sizeof(stmts) / sizeof(stmts[0]); i++) {
+    PGresult *res = PQprepare(p->conn, stmts[i].name, stmts[i].sql, 0, NULL);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+      return pg_fail(p, res, stmts[i].name, err);
+    PQclear(res);
+  }
+  p->prepared = true;
+  return 0;
+}
+
+/* A usable session: resets a lost connection (outside a transaction) and
+ * prepares the statements. */
+static int pg_ready(struct pg *p, struct sb_err *err)
+{
+  if (PQstatus(p->conn) != CONNECTION_OK) {
+    if (p->in_tx)
+      return pg_fail(p, NULL, "connection lost in a transaction", err);
+    p->prepared = false;
+    PQreset(p->conn);
+    if (PQstatus(p->conn) != CONNECTION_OK)
+      return pg_fail(p, NULL, "cannot reconnect", err);
+  }
+  if (!p->prepared)
+    return pg_prepare(p, err);
+  return 0;
+}
+
+/* Runs prepared statement name with n text parameters; *out is the result
+ * (tuples or command ok), or an error. */
+static int pg_run(struct pg *p, const char *name, int n,
+                  const char *const *params, PGresult **out,
+                  struct sb_err *err)
+{
+  PGresult *res;
+  ExecStatusType st;
+  int rc = pg_ready(p, err);
+
+  *out = NULL;
+  if (rc != 0)
+    return rc;
+  res = PQexecPrepared(p->conn, name, n, params, NULL, NULL, 0);
+  st = PQresultStatus(res);
+  if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
+    return pg_fail(p, res, name, err);
+  *out = res;
+  return 0;
+}
+
+/* Runs plain SQL without parameters (transaction control, DDL). */
+static int pg_exec(struct pg *p, const char *sql, struct sb_err *err)
+{
+  PGresult *res = PQexec(p->conn, sql);
+  ExecStatusType st = PQresultStatus(res);
+  if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
+    return pg_fail(p, res, sql, err);
+  PQclear(res);
+  return 0;
+}
+
+static uint64_t u64_of(const char *s)
+{
+  return strtoull(s, NULL, 10);
+}
+
+/* --- connection, schema ------------------------------------------------ */
+
+static void pg_free(struct pg *p)
+{
+  if (p == NULL)
+    return;
+  hub_store_pg_watch_stop(p->watch);
+  if (p->conn != NULL)
+    PQfinish(p->conn);
+  free(p->schema_text);
+  free(p->uri);
+  free(p);
+}
+
+/* Connects to uri (connect_timeout 5 s unless the uri says). */
+PGconn *hub_store_pg_connect(const char *uri)
+{
+  const char *keys[] = {"connect_timeout", "dbname", NULL};
+  const char *vals[] = {"5", uri, NULL};
+  PGconn *c = PQconnectdbParams(keys, vals, 1);
+  if (c != NULL)
+    PQsetNoticeProcessor(c, no_notices, NULL);
+  return c;
+}
+
+static int pg_connect(const char *uri, struct pg **out, struct sb_err *err)
+{
+  struct pg *p = calloc(1, sizeof(*p));
+
+  *out = NULL;
+  if (p == NULL || (p->uri = strdup(uri)) == NULL) {
+    free(p);
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  }
+  p->conn = hub_store_pg_connect(uri);
+  if (p->conn == NULL || PQstatus(p->conn) != CONNECTION_OK) {
+    int rc = p->conn == NULL ? sb_err_set(err, SB_ENOMEM, NULL)
+                             : pg_fail(p, NULL, "cannot connect", err);
+    pg_free(p);
+    return rc;
+  }
+  *out = p;
+  return 0;
+}
+
+/* The schema version of the database (0: no hub store in it). */
+static int pg_version(struct pg *p, unsigned *version, struct sb_err *err)
+{
+  PGresult *res = PQexec(p->conn, "SELECT to_regclass('schema_version') IS "
+                                  "NOT NULL");
+  int rc;
+
+  *version = 0;
+  if (PQresultStatus(res) != PGRES_TUPLES_OK)
+    return pg_fail(p, res, "reading the schema version", err);
+  rc = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+  PQclear(res);
+  if (!rc)
+    return 0;
+  res = PQexec(p->conn, "SELECT coalesce(max(version), 0) FROM schema_version");
+  if (PQresultStatus(res) != PGRES_TUPLES_OK)
+    return pg_fail(p, res, "reading the schema version", err);
+  *version = (unsigned)u64_of(PQgetvalue(res, 0, 0));
+  PQclear(res);
+  return 0;
+}
+
+/* Runs the migrations above the database's version, in the open
+ * transaction (which holds the advisory lock). */
+static int pg_migrate(struct pg *p, unsigned from, struct sb_err *err)
+{
+  char sql[128];
+  unsigned v;
+  int rc = 0;
+
+  if (from == 0)
+    rc = pg_exec(p, "CREATE TABLE schema_version (version integer PRIMARY "
+                    "KEY, applied timestamptz NOT NULL DEFAULT now())",
+                 err);
+  for (v = from; rc == 0 && v < PG_SCHEMA_VERSION; v++) {
+    rc = pg_exec(p, migrations[v], err);
+    snprintf(sql, sizeof(sql), "INSERT INTO schema_version (version) "
+                               "VALUES (%u)", v + 1);
+    if (rc == 0)
+      rc = pg_exec(p, sql, err);
+  }
+  return rc;
+}
+
+static int meta_read(struct pg *p, const char *key, char **value,
+                     struct sb_err *err)
+{
+  const char *params[1] = {key};
+  PGresult *res;
+  int rc = pg_run(p, "meta_get", 1, params, &res, err);
+
+  *value = NULL;
+  if (rc != 0)
+    return rc;
+  if (PQntuples(res) == 0)
+    rc = sb_err_set(err, SB_ENOTFOUND, "no setting %s", key);
+  else if ((*value = strdup(PQgetvalue(res, 0, 0))) == NULL)
+    rc = sb_err_set(err, SB_ENOMEM, NULL);
+  PQclear(res);
+  return rc;
+}
+
+/* Loads the hub's replica id and schema text. */
+static int pg_load_meta(struct pg *p, struct sb_err *err)
+{
+  char *replica = NULL;
+  int rc = meta_read(p, "replica", &replica, err);
+
+  if (rc == 0)
+    rc = meta_read(p, "schema", &p->schema_text, err);
+  if (rc == SB_ENOTFOUND)
+    rc = sb_err_set(err, SB_ECORRUPT, "the hub store lacks its %s",
+                    replica == NULL ? "replica id" : "schema");
+  if (rc == 0 && !vv_replica_id_valid(replica))
+    rc = sb_err_set(err, SB_ECORRUPT, "the hub's replica id is malformed");
+  if (rc == 0)
+    snprintf(p->replica, sizeof(p->replica), "%s", replica);
+  free(replica);
+  return rc;
+}
+
+/* Opens uri: creates the store (create) or requires one, migrating an
+ * older schema under the advisory lock. */
+static int pg_start(const char *uri, const char *schema_text, bool create,
+                    void **be, struct sb_err *err)
+{
+  struct pg *p = NULL;
+  unsigned version;
+  int rc = pg_connect(uri, &p, err);
+
+  *be = NULL;
+  if (rc != 0)
+    return rc;
+  rc = pg_exec(p, "BEGIN", err);
+  if (rc == 0)
+    rc = pg_exec(p, "SELECT pg_advisory_xact_lock(" PG_LOCK_KEY ")", err);
+  if (rc == 0)
+    rc = pg_version(p, &version, err);
+  if (rc != 0)
+    goto fail;
+  if (create && version > 0) {
+    rc = sb_err_set(err, SB_EEXISTS, "a hub store already exists in %s", uri);
+  } else if (!create && version == 0) {
+    rc = sb_err_set(err, SB_ENOTFOUND, "no hub store in %s", uri);
+  } else if (version > PG_SCHEMA_VERSION) {
+    rc = sb_err_set(err, SB_EVERSION, "the hub store in %s has schema "
+                    "version %u; this sambang-hub knows up to %u", uri,
+                    version, (unsigned)PG_SCHEMA_VERSION);
+  } else {
+    rc = pg_migrate(p, version, err);
+  }
+  if (rc == 0)
+    rc = pg_prepare(p, err); /* the tables exist now */
+  if (rc == 0 && create) {
+    char replica[17];
+    const char *params[2] = {"replica", replica};
+    PGresult *res;
+
+    rc = uuid_replica_id_new(replica) != 0
+             ? sb_err_set(err, SB_EIO, "no random bytes for a replica id")
+             : pg_run(p, "meta_set", 2, params, &res, err);
+    if (rc == 0) {
+      PQclear(res);
+      params[0] = "schema";
+      params[1] = schema_text;
+      rc = pg_run(p, "meta_set", 2, params, &res, err);
+    }
+    if (rc == 0)
+      PQclear(res);
+  }
+  if (rc == 0)
+    rc = pg_exec(p, "COMMIT", err);
+  if (rc == 0)
+    rc = pg_load_meta(p, err);
+  if (rc == 0) {
+    *be = p;
+    return 0;
+  }
+fail:
+  pg_free(p);
+  return rc;
+}
+
+static int pg_create(const char *path, const char *schema_text, void **be,
+                     struct sb_err *err)
+{
+  return pg_start(path, schema_text, true, be, err);
+}
+
+static int pg_open(const char *path, void **be, struct sb_err *err)
+{
+  return pg_start(path, NULL, false, be, err);
+}
+
+static void pg_close(void *be)
+{
+  pg_free(be);
+}
+
+static const char *pg_replica(const void *be)
+{
+  return ((const struct pg *)be)->replica;
+}
+
+static const char *pg_schema_text(const void *be)
+{
+  return ((const struct pg *)be)->schema_text;
+}
+
+bool hub_store_pg_transient(void *be)
+{
+  return ((struct pg *)be)->transient;
+}
+
+/* --- transactions ------------------------------------------------------ */
+
+static int pg_begin(void *be, struct sb_err *err)
+{
+  struct pg *p = be;
+  PGresult *res;
+  int rc = pg_ready(p, err);
+
+  if (rc == 0)
+    rc = pg_exec(p, "BEGIN", err);
+  if (rc != 0)
+    return rc;
+  p->in_tx = true;
+  p->tx_seq = 0;
+  /* Serialises writers of every hub until the commit: feed = commit order. */
+  rc = pg_run(p, "lock", 0, NULL, &res, err);
+  if (rc == 0) {
+    PQclear(res);
+    return 0;
+  }
+  PQclear(PQexec(p->conn, "ROLLBACK"));
+  p->in_tx = false;
+  return rc;
+}
+
+static int pg_commit(void *be, struct sb_err *err)
+{
+  struct pg *p = be;
+  int rc = 0;
+
+  if (p->tx_seq > 0) {
+    char seq[24];
+    const char *params[1] = {seq};
+    PGresult *res;
+
+    snprintf(seq, sizeof(seq), "%llu", (unsigned long long)p->tx_seq);
+    rc = pg_run(p, "notify", 1, params, &res, err);
+    if (rc == 0)
+      PQclear(res);
+  }
+  if (rc == 0)
+    rc = pg_exec(p, "COMMIT", err);
+  if (rc != 0 && PQstatus(p->conn) == CONNECTION_OK)
+    PQclear(PQexec(p->conn, "ROLLBACK"));
+  p->in_tx = false;
+  p->tx_seq = 0;
+  return rc;
+}
+
+static void pg_rollback(void *be)
+{
+  struct pg *p = be;
+  if (!p->in_tx)
+    return;
+  if (PQstatus(p->conn) == CONNECTION_OK)
+    PQclear(PQexec(p->conn, "ROLLBACK"));
+  p->in_tx = false;
+  p->tx_seq = 0;
+}
+
+/* --- records and the feed ---------------------------------------------- */
+
+static int pg_load(void *be, const char *collection, const char *id,
+                   char **text, size_t *len, uint64_t *seq,
+                   struct sb_err *err)
+{
+  const char *params[2] = {collection, id};
+  PGresult *res;
+  int rc = pg_run(be, "load", 2, params, &res, err);
+
+  *text = NULL;
+  if (rc != 0)
+    return rc;
+  if (PQntuples(res) == 0) {
+    PQclear(res);
+    return sb_err_set(err, SB_ENOTFOUND, "no record %s/%s", collection, id);
+  }
+  *len = (size_t)PQgetlength(res, 0, 0);
+  *seq = u64_of(PQgetvalue(res, 0, 1));
+  *text = malloc(*len + 1);
+  if (*text != NULL)
+    memcpy(*text, PQgetvalue(res, 0, 0), *len + 1);
+  PQclear(res);
+  return *text == NULL ? sb_err_set(err, SB_ENOMEM, NULL) : 0;
+}
+
+static int pg_save(void *be, const struct record *r, const char *text,
+                   size_t len, uint64_t newest_ts, uint64_t *seq,
+                   struct sb_err *err)
+{
+  struct pg *p = be;
+  char num[24];
+  const char *params[4] = {r->collection, r->id, text, num};
+  PGresult *res;
+  int rc;
+
+  (void)len; /* record_encode's text is NUL-terminated */
+  (void)newest_ts; /* the hub's clock is the host's; nothing to keep */
+  if (!p->in_tx)
+    return sb_err_set(err, SB_EINTERNAL, "save outside a transaction");
+  rc = pg_run(p, "next", 0, NULL, &res, err);
+  if (rc != 0)
+    return rc;
+  *seq = u64_of(PQgetvalue(res, 0, 0));
+  PQclear(res);
+  snprintf(num, sizeof(num), "%llu", (unsigned long long)*seq);
+  rc = pg_run(p, "save", 4, params, &res, err);
+  if (rc != 0)
+    return rc;
+  PQclear(res);
+  p->tx_seq = *seq;
+  return 0;
+}
+
+/* Calls fn for each row (collection, id, seq, state) of res. */
+static int rows_each(PGresult *res, store_text_fn fn, void *ctx)
+{
+  int i, n = PQntuples(res), rc = 0;
+  for (i = 0; i < n && rc == 0; i++)
+    rc = fn(PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+            u64_of(PQgetvalue(res, i, 2)), PQgetvalue(res, i, 3),
+            (size_t)PQgetlength(res, i, 3), ctx);
+  return rc;
+}
+
+static int pg_feed(void *be, uint64_t since, unsigned limit, store_text_fn fn,
+                   void *ctx, struct sb_err *err)
+{
+  char from[24], lim[16];
+  const char *params[2] = {from, lim};
+  PGresult *res;
+  int rc;
+
+  snprintf(from, sizeof(from), "%llu", (unsigned long long)since);
+  snprintf(lim, sizeof(lim), "%u", limit);
+  rc = pg_run(be, "feed", 2, params, &res, err);
+  if (rc != 0)
+    return rc;
+  rc = rows_each(res, fn, ctx);
+  PQclear(res);
+  return rc;
+}
+
+static int pg_last_seq(void *be, uint64_t *seq, struct sb_err *err)
+{
+  struct pg *p = be;
+  PGresult *res;
+  int rc = pg_run(p, "last", 0, NULL, &res, err);
+
+  *seq = 0;
+  if (rc != 0)
+    return rc;
+  if (PQntuples(res) == 1)
+    *seq = u64_of(PQgetvalue(res, 0, 0));
+  PQclear(res);
+  return 0;
+}
+
+struct each_walk {
+  store_record_fn fn;
+  void *ctx;
+  struct sb_err *err;
+};
+
+static int each_one(const char *collection, const char *id, uint64_t seq,
+                    const char *text, size_t len, void *ctx)
+{
+  struct each_walk *w = ctx;
+  struct record r;
+  int rc;
+
+  record_init(&r, collection, id);
+  rc = record_decode(&r, text, len, w->err);
+  if (rc != 0) {
+    sb_err_prefix(w->err, "record %s/%s", collection, id);
+    rc = SB_ECORRUPT;
+  } else {
+    rc = w->fn(&r, seq, w->ctx);
+  }
+  record_release(&r);
+  return rc;
+}
+
+static int pg_each(void *be, store_record_fn fn, void *ctx,
+                   struct sb_err *err)
+{
+  struct each_walk w = {fn, ctx, err};
+  PGresult *res;
+  int rc = pg_run(be, "each", 0, NULL, &res, err);
+
+  if (rc != 0)
+    return rc;
+  rc = rows_each(res, each_one, &w);
+  PQclear(res);
+  return rc;
+}
+
+static int pg_meta_get(void *be, const char *key, char **value,
+                       struct sb_err *err)
+{
+  return meta_read(be, key, value, err);
+}
+
+static int pg_meta_set(void *be, const char *key, const char *value,
+                       struct sb_err *err)
+{
+  const char *params[2] = {key, value};
+  PGresult *res;
+  int rc = pg_run(be, "meta_set", 2, params, &res, err);
+  if (rc == 0)
+    PQclear(res);
+  return rc;
+}
+
+/* --- devices ----------------------------------------------------------- */
+
+/* Row i of a device query (name, hash, replica, revoked, created_ms). */
+static void device_row(PGresult *res, int i, struct hub_device *d)
+{
+  memset(d, 0, sizeof(*d));
+  snprintf(d->name, sizeof(d->name), "%s", PQgetvalue(res, i, 0));
+  snprintf(d->token_hash, sizeof(d->token_hash), "%s", PQgetvalue(res, i, 1));
+  snprintf(d->replica, sizeof(d->replica), "%s", PQgetvalue(res, i, 2));
+  d->revoked = strcmp(PQgetvalue(res, i, 3), "t") == 0;
+  d->created_ms = u64_of(PQgetvalue(res, i, 4));
+}
+
+static int pg_device_add(void *be, const struct hub_device *d,
+                         struct sb_err *err)
+{
+  struct pg *p = be;
+  char created[24];
+  const char *params[3] = {d->name, d->token_hash, created};
+  PGresult *res;
+  int rc;
+
+  snprintf(created, sizeof(created), "%llu",
+           (unsigned long long)d->created_ms);
+  rc = pg_ready(p, err);
+  if (rc != 0)
+    return rc;
+  res = PQexecPrepared(p->conn, "dev_add", 3, params, NULL, NULL, 0);
+  if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+    PQclear(res);
+    return 0;
+  }
+  if (sqlstate_is(PQresultErrorField(res, PG_DIAG_SQLSTATE), "23505")) {
+    const char *c = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
+    bool name = c != NULL && strcmp(c, "devices_pkey") == 0;
+    PQclear(res);
+    if (name)
+      return sb_err_set(err, SB_EEXISTS, "a device called %s already exists",
+                        d->name);
+    return sb_err_set(err, SB_EEXISTS, "that token is already in use");
+  }
+  return pg_fail(p, res, "adding a device", err);
+}
+
+static int pg_device_list(void *be, hub_device_fn fn, void *ctx,
+                          struct sb_err *err)
+{
+  PGresult *res;
+  struct hub_device d;
+  int i, rc = pg_run(be, "dev_list", 0, NULL, &res, err);
+
+  for (i = 0; rc == 0 && i < PQntuples(res); i++) {
+    device_row(res, i, &d);
+    rc = fn(&d, ctx);
+  }
+  PQclear(res);
+  return rc;
+}
+
+static int pg_device_revoke(void *be, const char *name, struct sb_err *err)
+{
+  const char *params[1] = {name};
+  PGresult *res;
+  int rc = pg_run(be, "dev_revoke", 1, params, &res, err);
+
+  if (rc != 0)
+    return rc;
+  if (strcmp(PQcmdTuples(res), "0") == 0)
+    rc = sb_err_set(err, SB_ENOTFOUND, "no device called %s", name);
+  PQclear(res);
+  return rc;
+}
+
+static int pg_device_by_token(void *be, const char *token_hash,
+                              struct hub_device *out, struct sb_err *err)
+{
+  const char *params[1] = {token_hash};
+  PGresult *res;
+  int rc = pg_run(be, "dev_token", 1, params, &res, err);
+
+  if (rc != 0)
+    return rc;
+  if (PQntuples(res) == 0)
+    rc = sb_err_set(err, SB_ENOTFOUND, "unknown token");
+  else
+    device_row(res, 0, out);
+  PQclear(res);
+  return rc;
+}
+
+/* The checks of a bind in the open transaction; 1: already bound so. */
+static int bind_checks(struct pg *p, const char *name, const char *replica,
+                       struct sb_err *err)
+{
+  const char *params[1] = {name};
+  struct hub_device d;
+  PGresult *res;
+  int rc = pg_run(p, "dev_lock", 1, params, &res, err);
+
+  if (rc != 0)
+    return rc;
+  if (PQntuples(res) == 0) {
+    PQclear(res);
+    return sb_err_set(err, SB_ENOTFOUND, "no device called %s", name);
+  }
+  device_row(res, 0, &d);
+  PQclear(res);
+  if (strcmp(d.replica, replica) == 0)
+    return 1;
+  if (d.replica[0] != '\0')
+    return sb_err_set(err, SB_ECONFLICT,
+                      "the token of device %s is bound to replica %s, not %s",
+                      name, d.replica, replica);
+  if (strcmp(replica, p->replica) == 0)
+    return sb_err_set(err, SB_ECONFLICT, "replica id %s is the hub's own",
+                      replica);
+  params[0] = replica;
+  rc = pg_run(p, "dev_owner", 1, params, &res, err);
+  if (rc != 0)
+    return rc;
+  if (PQntuples(res) > 0)
+    rc = sb_err_set(err, SB_ECONFLICT,
+                    "replica id %s is bound to another device (%s)", replica,
+                    PQgetvalue(res, 0, 0));
+  PQclear(res);
+  return rc;
+}
+
+static int pg_device_bind(void *be, const char *name, const char *replica,
+                          struct sb_err *err)
+{
+  struct pg *p = be;
+  const char *params[2] = {name, replica};
+  PGresult *res;
+  int rc = pg_ready(p, err);
+
+  if (rc == 0)
+    rc = pg_exec(p, "BEGIN", err);
+  if (rc != 0)
+    return rc;
+  p->in_tx = true;
+  rc = bind_checks(p, name, replica, err);
+  if (rc == 0) {
+    rc = pg_run(p, "dev_bind", 2, params, &res, err);
+    if (rc == 0)
+      PQclear(res);
+    else if (rc == SB_EEXISTS) /* bound elsewhere at the same moment */
+      rc = sb_err_set(err, SB_ECONFLICT,
+                      "replica id %s is bound to another device", replica);
+  }
+  if (rc == 1)
+    rc = 0;
+  if (rc == 0)
+    rc = pg_exec(p, "COMMIT", err);
+  if (rc != 0 && PQstatus(p->conn) == CONNECTION_OK)
+    PQclear(PQexec(p->conn, "ROLLBACK"));
+  p->in_tx = false;
+  return rc;
+}
+
+/* --- migration from another backend (hub_store_pg.h) ------------------ */
+
+int hub_store_pg_import_record(void *be, const char *collection,
+                               const char *id, const char *text, uint64_t seq,
+                               struct sb_err *err)
+{
+  char num[24];
+  const char *params[4] = {collection, id, text, num};
+  PGresult *res;
+  int rc;
+
+  snprintf(num, sizeof(num), "%llu", (unsigned long long)seq);
+  rc = pg_run(be, "import", 4, params, &res, err);
+  if (rc == 0) {
+    PQclear(res);
+    rc = pg_run(be, "import_seq", 1, params + 3, &res, err);
+  }
+  if (rc == 0)
+    PQclear(res);
+  return rc;
+}
+
+int hub_store_pg_import_device(void *be, const struct hub_device *d,
+                               struct sb_err *err)
+{
+  char created[24];
+  const char *params[5] = {d->name, d->token_hash, d->replica,
+                           d->revoked ? "true" : "false", created};
+  PGresult *res;
+  int rc;
+
+  snprintf(created, sizeof(created), "%llu",
+           (unsigned long long)d->created_ms);
+  rc = pg_run(be, "dev_import", 5, params, &res, err);
+  if (rc == 0)
+    PQclear(res);
+  return rc;
+}
+
+/* --- change notification (hub_store_pg_watch.c) ----------------------- */
+
+static int pg_watch(void *be, struct uv_loop_s *loop,
+                    void (*on_change)(void *ctx, uint64_t seq), void *ctx,
+                    struct sb_err *err)
+{
+  struct pg *p = be;
+  if (p->watch != NULL)
+    return sb_err_set(err, SB_EINTERNAL, "already watching");
+  return hub_store_pg_watch_start(p->uri, PG_CHANNEL, loop, on_change, ctx,
+                                  &p->watch, err);
+}
+
+static int pg_unwatch(void *be, void (*closed)(void *ctx), void *ctx)
+{
+  struct pg *p = be;
+  struct pg_watch *w = p->watch;
+  p->watch = NULL;
+  return hub_store_pg_watch_close(w, closed, ctx);
+}
+
+const struct hub_store_ops hub_store_pg_ops = {
+    .name = "postgresql",
+    .create = pg_create,
+    .open = pg_open,
+    .close = pg_close,
+    .replica = pg_replica,
+    .schema_text = pg_schema_text,
+    .begin = pg_begin,
+    .commit = pg_commit,
+    .rollback = pg_rollback,
+    .load = pg_load,
+    .save = pg_save,
+    .feed = pg_feed,
+    .last_seq = pg_last_seq,
+    .check = NULL, /* the database checks itself */
+    .each = pg_each,
+    .device_add = pg_device_add,
+    .device_list = pg_device_list,
+    .device_revoke = pg_device_revoke,
+    .device_by_token = pg_device_by_token,
+    .device_bind = pg_device_bind,
+    .meta_get = pg_meta_get,
+    .meta_set = pg_meta_set,
+    /* issue 13: several hubs on one database */
+    .watch = pg_watch,
+    .unwatch = pg_unwatch,
+    .transient = hub_store_pg_transient,
+    .import_record = hub_store_pg_import_record,
+    .import_device = hub_store_pg_import_device,
+};

@@ -63,30 +63,52 @@ static int merge_remote(struct sync *s, const struct record *remote,
   return rc;
 }
 
-/* Merges a page and moves the cursor, in one transaction. */
+/* Merges one change of a page: a state, or a record that left the scope
+ * (sync_scope.c). */
+static int apply_change(struct sync *s, const struct change *c,
+                        struct sb_err *err)
+{
+  int rc;
+
+  if (c->gone)
+    return sync_scope_gone(s, c->rec.collection, c->rec.id, err);
+  rc = merge_remote(s, &c->rec, err);
+  if (rc == 0)
+    rc = sync_scope_held(s, c->rec.collection, c->rec.id, err);
+  return rc;
+}
+
+/*
+ * Merges a page and moves the cursor, in one transaction. A page stating
+ * a new scope applies it first; if the scope grew, *reset is set and the
+ * cursor goes back to 0 instead (the page is not merged).
+ */
 static int apply_page(struct sync *s, const struct changes_page *p,
-                      struct sb_err *err)
+                      bool *reset, struct sb_err *err)
 {
   char cursor[32];
   size_t i;
   int rc;
 
+  *reset = false;
   /* A page that ends at or before the cursor holds only changes merged
    * already (the other channel's page got there first). */
-  if (p->next <= s->cursor)
+  if (p->next <= s->cursor && !sync_scope_changed(s, p->scope))
     return 0;
   rc = store_begin_relaxed(s->store, err);
-  for (i = 0; rc == 0 && i < p->n; i++)
-    rc = merge_remote(s, &p->c[i].rec, err);
-  snprintf(cursor, sizeof(cursor), "%llu", (unsigned long long)p->next);
   if (rc == 0)
+    rc = sync_scope_page(s, p->scope, reset, err);
+  for (i = 0; rc == 0 && !*reset && i < p->n; i++)
+    rc = apply_change(s, &p->c[i], err);
+  snprintf(cursor, sizeof(cursor), "%llu", (unsigned long long)p->next);
+  if (rc == 0 && !*reset)
     rc = store_meta_set(s->store, CURSOR_KEY, cursor, err);
   if (rc == 0)
     rc = store_commit(s->store, err);
   else
     store_rollback(s->store);
   if (rc == 0)
-    s->cursor = p->next;
+    s->cursor = *reset ? 0 : p->next;
   return rc;
 }
 
@@ -146,7 +168,7 @@ static void pull_done(const struct http_reply *r, void *ctx)
   struct sync *s = ctx;
   struct changes_page page;
   struct sb_err err = {0};
-  bool tried = false, ahead = false;
+  bool tried = false, ahead = false, reset = false;
   int rc;
 
   sync_count_bytes(s, r);
@@ -154,13 +176,15 @@ static void pull_done(const struct http_reply *r, void *ctx)
     return;
   changes_page_init(&page);
   rc = page_decode(&page, r, s->pull_since, &err);
-  if (rc == 0 && page.more && !s->again && page.next > s->cursor) {
+  /* No page ahead when the scope changed: the cursor may go back. */
+  if (rc == 0 && page.more && !s->again && page.next > s->cursor &&
+      !sync_scope_changed(s, page.scope)) {
     tried = true;
     sync_pull_next(s, page.next);
     ahead = s->phase == SYNC_PULL && sync_http_busy(s->http);
   }
   if (rc == 0)
-    rc = apply_page(s, &page, &err);
+    rc = apply_page(s, &page, &reset, &err);
   if (rc != 0) {
     changes_page_release(&page);
     if (ahead)
@@ -172,7 +196,7 @@ static void pull_done(const struct http_reply *r, void *ctx)
   page_merged(s, &page);
   if (tried || s->stopping)
     ; /* the next page is on its way (or its request failed already) */
-  else if (page.more)
+  else if (page.more || reset)
     sync_pull_next(s, s->cursor);
   else
     sync_cycle_done(s);
@@ -206,6 +230,7 @@ static void poll_done(const struct http_reply *r, void *ctx)
   struct sync *s = ctx;
   struct changes_page page;
   struct sb_err err = {0};
+  bool reset = false;
   int rc;
 
   s->polling = false;
@@ -219,7 +244,7 @@ static void poll_done(const struct http_reply *r, void *ctx)
   changes_page_init(&page);
   rc = page_decode(&page, r, s->poll_since, &err);
   if (rc == 0)
-    rc = apply_page(s, &page, &err);
+    rc = apply_page(s, &page, &reset, &err);
   if (rc != 0) {
     changes_page_release(&page);
     if (!s->in_cycle)
@@ -228,7 +253,8 @@ static void poll_done(const struct http_reply *r, void *ctx)
   }
   page_merged(s, &page);
   if (!s->in_cycle && !s->stopping) {
-    if (page.more || s->again || s->phase == SYNC_BACKOFF || have_pending(s))
+    if (page.more || reset || s->again || s->phase == SYNC_BACKOFF ||
+        have_pending(s))
       sync_start_cycle(s);
     else
       sync_pull_listen_next(s);

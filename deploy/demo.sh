@@ -56,7 +56,7 @@ read -r line <&3
 echo "$line"
 url=http://127.0.0.1:${line##*:}
 for d in ani budi citra; do
-  token=$(step "$hub" device add "$d")
+  token=$(step "$hub" device add "$d" --scope all)
   dev "$d" init --server "$url" --token "$token" >/dev/null
 done
 step "$hub" device list

@@ -51,7 +51,7 @@ fail_logs() {
 
 enrol() {
   local name=$1 token
-  token=$("$HUB" device add "$name") || fail "device add $name failed"
+  token=$("$HUB" device add "$name" --scope all) || fail "device add $name failed"
   dev "$name" init --server "$URL" --token "$token" >/dev/null ||
     fail "init of device $name failed"
 }

@@ -49,9 +49,12 @@ fail_logs() {
   done
 }
 
+# enrol NAME [SCOPE]: a device of scope SCOPE (default all), initialised.
 enrol() {
-  local name=$1 token
-  token=$("$HUB" device add "$name" --scope all) || fail "device add $name failed"
+  local name=$1 scope=${2:-all} token
+  token=$("$HUB" device add "$name" --scope "$scope") ||
+    fail "device add $name failed"
+  printf '%s' "$token" >"$WORK/$name.tok"
   dev "$name" init --server "$URL" --token "$token" >/dev/null ||
     fail "init of device $name failed"
 }

@@ -55,6 +55,7 @@ int cmd_resolve(struct cli *cli, int argc, char **argv, struct sb_err *err);
 int cmd_status(struct cli *cli, int argc, char **argv, struct sb_err *err);
 int cmd_sync(struct cli *cli, int argc, char **argv, struct sb_err *err);
 int cmd_check(struct cli *cli, int argc, char **argv, struct sb_err *err);
+int cmd_token(struct cli *cli, int argc, char **argv, struct sb_err *err);
 int cmd_recover(struct cli *cli, int argc, char **argv, struct sb_err *err);
 
 /* `sambang COLL add|list|show|edit ...` for a schema collection c. */

@@ -167,6 +167,13 @@ static const struct command commands[] = {
      "\"synced: pushed N, pulled M\". Refused while a sambangd runs on the "
      "store (exit 5); exit 1 if the hub cannot be reached (the rebuilt "
      "store is in place: run `sambang sync --once` later)."},
+    {"token", cmd_token, "set --file F | set -",
+     "give the store a new device token",
+     "Replaces the device token of an existing store (after sambang-hub "
+     "device rotate, or when the device was enrolled again): the first "
+     "line of file F, or of standard input with -. Never from the command "
+     "line. Kept in STORE.token (0600), never in the store file; a running "
+     "sambangd reads it at its next start."},
     {"help", cmd_help, "[COMMAND]", "help on a command",
      "Prints the help of COMMAND (the same as sambang COMMAND --help)."},
 };

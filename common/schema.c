@@ -38,7 +38,7 @@ static const char *const type_names[] = {
 
 static const char *const top_keys[] = {"version", "collections", "help", NULL};
 static const char *const collection_keys[] = {"help", "consent", "label",
-                                              "fields", NULL};
+                                              "fields", "scope", NULL};
 static const char *const field_keys[] = {
     "type", "required", "personal", "option", "help",
     "max",  "min",      "values",   "ref",    NULL};
@@ -427,7 +427,7 @@ static int parse_collection(struct schema_collection *c, const cJSON *j,
                         "string fields",
                         q);
   }
-  return 0;
+  return schema_scope_parse(c, j, where, err);
 }
 
 /* Builds s from the parsed schema j. */
@@ -479,7 +479,7 @@ static int schema_build(struct schema *s, const cJSON *j, struct sb_err *err)
     if (rc != 0)
       return rc;
   }
-  return 0;
+  return schema_scope_check(s, err);
 }
 
 /* A JSON syntax error at `at`, by line and column (people edit the file). */
@@ -579,6 +579,8 @@ void schema_free(struct schema *s)
     free(c->help);
     free(c->consent);
     free(c->label);
+    free(c->scope_field);
+    free(c->scope_follows);
   }
   free(s->c);
   free(s);

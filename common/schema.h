@@ -51,6 +51,12 @@ struct schema_collection {
   char *help;
   char *consent; /* the consent field, or NULL */
   char *label;   /* the string field that names a record, or NULL */
+  /* Scope (schema_scope.c): which devices hold its records. scope_field: an
+   * enum field whose value is the record's scope part ("kecamatan");
+   * scope_follows: a ref field, the record is where the one it refers to
+   * is ("beneficiary"). Both NULL: unscoped, every device holds it. */
+  char *scope_field;
+  char *scope_follows;
   struct schema_field *fields;
   size_t nfields;
 };

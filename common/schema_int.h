@@ -54,4 +54,15 @@ void schema_list_values(const struct schema_field *f, struct list *l);
  */
 bool schema_date_valid(const char *s);
 
+/*
+ * Reads collection c's "scope" key (absent: unscoped) into c->scope_field
+ * or c->scope_follows, checking it names a field of c of the right type.
+ */
+int schema_scope_parse(struct schema_collection *c, const cJSON *j,
+                       const char *where, struct sb_err *err);
+
+/* After every collection is read: a followed ref must lead to a collection
+ * with a scope field of its own. */
+int schema_scope_check(const struct schema *s, struct sb_err *err);
+
 #endif

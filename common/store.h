@@ -297,6 +297,18 @@ int store_salvage(struct store *s, store_row_fn fn, void *ctx,
  * An older store's meta `token` is moved there when it is opened.
  */
 
+/*
+ * Removes the row of (collection, id) from the file (not a tombstone: the
+ * record leaves this replica; secure_delete overwrites it), inside a
+ * transaction, unless it is pending (a local change not yet acknowledged
+ * by the hub: never dropped). *removed (may be NULL): whether a row went.
+ */
+int store_remove(struct store *s, const char *collection, const char *id,
+                 bool *removed, struct sb_err *err);
+
+/* Removes meta setting key (absent: nothing). */
+int store_meta_delete(struct store *s, const char *key, struct sb_err *err);
+
 /* The device token: *token malloc'd; SB_ENOTFOUND if none is set. */
 int store_token_get(struct store *s, char **token, struct sb_err *err);
 

@@ -48,7 +48,7 @@ wait_converged() {
   return 1
 }
 
-say "The office: a hub on loopback, three enrolled devices"
+say "The office: a hub on loopback, three devices enrolled with their scopes (kecamatan)"
 step "$hub" init
 exec 3< <(exec "$hub" serve --listen 127.0.0.1:0 2>"$work/hub.log")
 pids+=($!)
@@ -58,8 +58,12 @@ url=http://127.0.0.1:${line##*:}
 say "The office dashboard: an office user (the password on stdin)"
 printf 'koordinator-2024\n' | step "$hub" user add koordinator --role admin
 echo "dashboard: $url/  (user koordinator, password koordinator-2024)"
+# Each device holds only the records of its kecamatan (a visit follows its
+# beneficiary); the demo's people live in Pamulang and Pondok Aren.
+declare -A scope=([ani]="Pamulang,Pondok Aren" [budi]="Pamulang,Pondok Aren"
+  [citra]="Pamulang,Pondok Aren,Setu")
 for d in ani budi citra; do
-  token=$(step "$hub" device add "$d")
+  token=$(step "$hub" device add "$d" --scope "${scope[$d]}")
   dev "$d" init --server "$url" --token "$token" >/dev/null
 done
 step "$hub" device list

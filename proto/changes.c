@@ -2,8 +2,10 @@
  * changes.c - GET /v1/changes: its query (since, limit, wait) and its reply,
  * one page of the hub's change feed.
  *
- * Page: {"changes":[{"record":state,"seq":N}, ...],"more":bool,"next":N},
- * seqs strictly increasing, at most PROTO_MAX_PAGE changes. The hub keeps
+ * Page: {"changes":[{"record":state,"seq":N}, ...],"more":bool,"next":N,
+ * "scope":TEXT}, seqs strictly increasing, at most PROTO_MAX_PAGE changes;
+ * an entry {"gone":{"collection":C,"id":I},"seq":N} tells a device that a
+ * record left its scope ("scope", optional: the device's scope). The hub keeps
  * each record's canonical state text, so the encoder splices those texts
  * in without parsing them again (the pull fast path).
  */
@@ -26,6 +28,7 @@ void changes_page_init(struct changes_page *p)
   p->n = 0;
   p->more = false;
   p->next = 0;
+  p->scope = NULL;
 }
 
 void changes_page_release(struct changes_page *p)
@@ -34,14 +37,34 @@ void changes_page_release(struct changes_page *p)
   for (i = 0; i < p->n; i++)
     record_release(&p->c[i].rec);
   free(p->c);
+  free(p->scope);
   changes_page_init(p);
 }
 
-/* Reads {"record":state,"seq":N} into c; seq must exceed prev. */
+/* Reads a gone entry's {"collection":C,"id":I} into c. */
+static int gone_decode(struct change *c, const cJSON *g, struct sb_err *err)
+{
+  const cJSON *coll = cJSON_GetObjectItemCaseSensitive(g, "collection");
+  const cJSON *id = cJSON_GetObjectItemCaseSensitive(g, "id");
+
+  if (!cJSON_IsObject(g) || cJSON_GetArraySize(g) != 2 ||
+      !cJSON_IsString(coll) || !cJSON_IsString(id) ||
+      !record_name_valid(coll->valuestring) ||
+      !record_id_valid(id->valuestring))
+    return sb_err_set(err, SB_EPROTOCOL,
+                      "\"gone\" must be {\"collection\":NAME,\"id\":ID}");
+  record_init(&c->rec, coll->valuestring, id->valuestring);
+  c->gone = true;
+  return 0;
+}
+
+/* Reads {"record":state,"seq":N} (or a gone entry) into c; seq must
+ * exceed prev. */
 static int change_decode(struct change *c, const cJSON *j, uint64_t prev,
                          struct sb_err *err)
 {
   const cJSON *seq = cJSON_GetObjectItemCaseSensitive(j, "seq");
+  const cJSON *gone = cJSON_GetObjectItemCaseSensitive(j, "gone");
 
   if (!cJSON_IsObject(j))
     return sb_err_set(err, SB_EPROTOCOL, "must be an object");
@@ -52,8 +75,33 @@ static int change_decode(struct change *c, const cJSON *j, uint64_t prev,
     return sb_err_set(err, SB_EPROTOCOL,
                       "\"seq\" %llu does not follow %llu (seqs must increase)",
                       (unsigned long long)c->seq, (unsigned long long)prev);
+  if (gone != NULL) {
+    if (cJSON_GetArraySize(j) != 2)
+      return sb_err_set(err, SB_EPROTOCOL,
+                        "a gone entry has only \"gone\" and \"seq\"");
+    return gone_decode(c, gone, err);
+  }
   return wire_record(&c->rec, cJSON_GetObjectItemCaseSensitive(j, "record"),
                      err);
+}
+
+/* The optional "scope" of a page into p->scope. */
+static int scope_decode(struct changes_page *p, const cJSON *scope,
+                        struct sb_err *err)
+{
+  size_t len;
+
+  if (scope == NULL)
+    return 0;
+  if (!cJSON_IsString(scope) ||
+      (len = strlen(scope->valuestring)) == 0 || len > PROTO_SCOPE_MAX ||
+      strspn(scope->valuestring, ",") > 0)
+    return sb_err_set(err, SB_EPROTOCOL,
+                      "changes page: \"scope\" must be a non-empty string "
+                      "of at most %d bytes",
+                      PROTO_SCOPE_MAX);
+  p->scope = strdup(scope->valuestring);
+  return p->scope == NULL ? sb_err_set(err, SB_ENOMEM, NULL) : 0;
 }
 
 int changes_page_decode(struct changes_page *p, const char *body, size_t len,
@@ -84,6 +132,9 @@ int changes_page_decode(struct changes_page *p, const char *body, size_t len,
     goto out;
   }
   p->more = cJSON_IsTrue(more);
+  rc = scope_decode(p, cJSON_GetObjectItemCaseSensitive(j, "scope"), err);
+  if (rc != 0)
+    goto out;
   if (!cJSON_IsArray(changes)) {
     rc = sb_err_set(err, SB_EPROTOCOL,
                     "changes page: \"changes\" must be an array");
@@ -121,17 +172,40 @@ out:
   return rc;
 }
 
+char *changes_gone_encode(const char *collection, const char *id)
+{
+  cJSON *j = cJSON_CreateObject();
+  char *text = NULL;
+
+  if (j != NULL && cJSON_AddStringToObject(j, "collection", collection) &&
+      cJSON_AddStringToObject(j, "id", id))
+    text = cJSON_PrintUnformatted(j);
+  cJSON_Delete(j);
+  return text;
+}
+
 char *changes_page_encode(const uint64_t *seqs, const char *const *states,
                           size_t n, bool more, uint64_t next)
+{
+  return changes_page_encode_scoped(seqs, states, NULL, n, more, next, NULL);
+}
+
+char *changes_page_encode_scoped(const uint64_t *seqs,
+                                 const char *const *states, const bool *gone,
+                                 size_t n, bool more, uint64_t next,
+                                 const char *scope)
 {
   struct buf b;
   size_t i;
 
-  /* Keys in canonical order: changes, more, next; record, seq. */
+  /* Keys in canonical order: changes, more, next, scope; gone or record,
+   * seq. */
   buf_init(&b);
   buf_adds(&b, "{\"changes\":[");
   for (i = 0; i < n; i++) {
-    buf_adds(&b, i > 0 ? ",{\"record\":" : "{\"record\":");
+    bool g = gone != NULL && gone[i];
+    buf_adds(&b, i > 0 ? ",{" : "{");
+    buf_adds(&b, g ? "\"gone\":" : "\"record\":");
     buf_adds(&b, states[i]);
     buf_adds(&b, ",\"seq\":");
     buf_addu(&b, seqs[i]);
@@ -140,6 +214,18 @@ char *changes_page_encode(const uint64_t *seqs, const char *const *states,
   buf_adds(&b,
            more ? "],\"more\":true,\"next\":" : "],\"more\":false,\"next\":");
   buf_addu(&b, next);
+  if (scope != NULL) {
+    cJSON *js = cJSON_CreateString(scope);
+    char *q = js != NULL ? cJSON_PrintUnformatted(js) : NULL;
+    cJSON_Delete(js);
+    if (q == NULL) {
+      buf_release(&b);
+      return NULL;
+    }
+    buf_adds(&b, ",\"scope\":");
+    buf_adds(&b, q);
+    free(q);
+  }
   buf_adds(&b, "}");
   return buf_take(&b, NULL);
 }

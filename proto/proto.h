@@ -74,16 +74,21 @@ int push_reply_decode(struct push_reply *p, const char *body, size_t len,
 char *push_reply_encode(const struct push_reply *p);
 
 /* GET /v1/changes?since=N&limit=L&wait=S reply:
- * {"changes":[{"record":state,"seq":N}, ...],"more":bool,"next":N} */
+ * {"changes":[{"record":state,"seq":N} | {"gone":{"collection":C,"id":I},
+ *  "seq":N}, ...],"more":bool,"next":N[,"scope":TEXT]} */
 struct change {
   uint64_t seq;
-  struct record rec;
+  struct record rec; /* gone: an empty record of the key */
+  bool gone;         /* the record left the device's scope: remove it */
 };
+/* Longest "scope" text of a page. */
+#define PROTO_SCOPE_MAX 1024
 struct changes_page {
   struct change *c;
   size_t n;
   bool more;     /* another page is ready now */
   uint64_t next; /* the cursor to ask with next time */
+  char *scope;   /* the device's scope ("all", "Pamulang,Setu"); NULL: none */
 };
 void changes_page_init(struct changes_page *p);
 void changes_page_release(struct changes_page *p);
@@ -92,6 +97,15 @@ int changes_page_decode(struct changes_page *p, const char *body, size_t len,
 /* Encodes a page from already-encoded record states (the hub's rows). */
 char *changes_page_encode(const uint64_t *seqs, const char *const *states,
                           size_t n, bool more, uint64_t next);
+/* changes_page_encode where entry i is a gone entry when gone[i] (its
+ * states[i] is changes_gone_encode's text), with the device's scope
+ * (NULL: none). gone may be NULL. */
+char *changes_page_encode_scoped(const uint64_t *seqs,
+                                 const char *const *states, const bool *gone,
+                                 size_t n, bool more, uint64_t next,
+                                 const char *scope);
+/* {"collection":C,"id":I} of a gone entry (malloc'd; NULL on ENOMEM). */
+char *changes_gone_encode(const char *collection, const char *id);
 
 /* Query parameters of GET /v1/changes (the part after '?', may be NULL). */
 struct changes_query {

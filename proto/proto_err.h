@@ -49,6 +49,8 @@
     "a pushed record holds a dot the hub has with another value or time")      \
   X(FUTURE_TIMESTAMP, "future_timestamp", 0,                                   \
     "a record's timestamp is too far ahead of the hub's clock")                \
+  X(OUT_OF_SCOPE, "out_of_scope", 0,                                           \
+    "a pushed record is outside the pushing device's scope")                   \
   X(MERGE_FAILED, "merge_failed", 0,                                           \
     "a pulled state cannot be merged into the device's store (device only)")
 

@@ -34,6 +34,7 @@
 
 #include "hub_push.h"
 
+#include "hub_scope.h"
 #include "json.h"
 #include "update.h"
 
@@ -58,6 +59,8 @@ struct push_one {
   uint64_t newest;          /* the newest timestamp rec adds */
   bool was_conflicted;      /* the hub's state before */
   bool is_conflicted;       /* the state about to be saved */
+  const struct scope_parts *dev; /* the pusher's scope; NULL: all */
+  struct scope_parts was;        /* the hub's state's parts before */
   char what[400]; /* names what a check found */
 };
 
@@ -507,6 +510,36 @@ static size_t pushed_too_large(const struct record *rec)
   return len > SB_RECORD_MAX ? len : 0;
 }
 
+/*
+ * The hub's state's scope parts into p->was (for the moves) and the scope
+ * check: 0, UPDATE_REFUSE (out_of_scope) or an error.
+ */
+static int check_scope(struct push_one *p, const struct record *cur,
+                       bool exists, struct sb_err *err)
+{
+  struct scope_parts pushed;
+  int rc;
+
+  if (p->ops->each_in == NULL)
+    return 0; /* a backend without scopes yet */
+  rc = hub_scope_of(p->ops, p->be, p->schema, cur, &p->was, err);
+  if (rc != 0 || p->dev == NULL || p->dev->all)
+    return rc;
+  scope_parts_init(&pushed);
+  rc = hub_scope_of(p->ops, p->be, p->schema, p->rec, &pushed, err);
+  if (rc == 0 && !hub_scope_may_push(p->dev, &p->was, exists, &pushed)) {
+    refuse(p->res, PROTO_ERR_OUT_OF_SCOPE,
+           "%s is outside this device's scope (%s); it stays on the device "
+           "until it is in scope again",
+           exists ? "the record, as the hub holds it," : "the new record",
+           exists ? "moved away, or the scope changed" : "another area");
+    p->stats->refused_out_of_scope++;
+    rc = UPDATE_REFUSE;
+  }
+  scope_parts_release(&pushed);
+  return rc;
+}
+
 /* update_apply's hook before the merge: every check of the write itself. */
 static int push_before(void *ctx, const struct record *cur, bool exists,
                        struct sb_err *err)
@@ -517,7 +550,9 @@ static int push_before(void *ctx, const struct record *cur, bool exists,
   size_t len;
   int rc;
 
-  (void)exists;
+  rc = check_scope(p, cur, exists, err);
+  if (rc != 0)
+    return rc;
   if (!check_forged_vv(p, cur))
     return refuse_what(p, PROTO_ERR_FORGED_DOT);
   rc = check_entries(p, cur);
@@ -589,7 +624,11 @@ static int push_save(void *ctx, const struct record *r, const char *text,
                      size_t len, uint64_t *seq, struct sb_err *err)
 {
   struct push_one *p = ctx;
-  return p->ops->save(p->be, r, text, len, p->newest, seq, err);
+  int rc = p->ops->save(p->be, r, text, len, p->newest, seq, err);
+  if (rc == 0)
+    rc = hub_scope_after_save(p->ops, p->be, p->schema, r, &p->was, *seq,
+                              err);
+  return rc;
 }
 
 /*
@@ -633,12 +672,27 @@ struct push_env {
   const struct schema *schema;
 };
 
+/* The scope of the pushing device `name` into dev; false (no scope
+ * check) if it has none: unnamed, unknown, or a backend without scopes. */
+static bool push_scope(const struct push_env *env, const char *name,
+                       struct scope_parts *dev)
+{
+  struct hub_device d;
+
+  if (name[0] == '\0' || env->ops->device_get == NULL ||
+      env->ops->device_get(env->be, name, &d, NULL) != 0)
+    return false;
+  return scope_read(d.scope, dev, NULL) == 0;
+}
+
 /* Merges batch b inside the open transaction (results in b->reply). */
 static int push_batch(const struct push_env *env, struct hub_push_batch *b)
 {
   struct push_one p;
+  struct scope_parts dev;
+  bool dev_ok;
   size_t i;
-  int rc;
+  int rc = 0;
 
   memset(&b->stats, 0, sizeof(b->stats));
   b->reply.n = 0;
@@ -650,6 +704,8 @@ static int push_batch(const struct push_env *env, struct hub_push_batch *b)
       return sb_err_set(&b->err, SB_ENOMEM, "out of memory for %zu results",
                         b->n);
   }
+  scope_parts_init(&dev);
+  dev_ok = push_scope(env, b->device, &dev);
   for (i = 0; i < b->n; i++) {
     struct push_result *res = &b->reply.res[i];
     /* push_record fills what it uses: clear only the small fields. */
@@ -667,10 +723,15 @@ static int push_batch(const struct push_env *env, struct hub_push_batch *b)
     p.i = i;
     p.res = res;
     p.stats = &b->stats;
+    p.dev = dev_ok ? &dev : NULL;
     rc = push_record(&p, &b->err);
+    scope_parts_release(&p.was);
     if (rc != 0)
-      return rc;
+      break;
   }
+  scope_parts_release(&dev);
+  if (rc != 0)
+    return rc;
   b->reply.n = b->n;
   return 0;
 }

@@ -395,9 +395,51 @@ void hub_routes_push_reply(struct hub_call *c)
   push_reply_release(&c->batch.reply);
 }
 
+/* The scope of the device c authenticated as into dev and text (its
+ * stored text); a backend without scopes gives "all". */
+static int device_scope(struct hub_call *c, struct scope_parts *dev,
+                        char *text, size_t size, struct sb_err *err)
+{
+  struct hub_device d;
+  int rc;
+
+  uv_mutex_lock(c->rhs != NULL ? c->rlock : c->lock);
+  rc = hub_store_device_get(c->rhs != NULL ? c->rhs : c->hs, c->batch.device,
+                            &d, err);
+  uv_mutex_unlock(c->rhs != NULL ? c->rlock : c->lock);
+  if (rc == SB_EINVAL) /* no scopes on this backend yet */
+    snprintf(d.scope, sizeof(d.scope), "all");
+  else if (rc != 0)
+    return rc;
+  snprintf(text, size, "%s", d.scope);
+  return scope_read(d.scope, dev, err);
+}
+
+/*
+ * An empty scoped page that passed records out of scope: the long-poll
+ * waits on from its next cursor (so it does not wake for them again).
+ */
+static void wait_from(struct hub_call *c, uint64_t next)
+{
+  char num[24];
+  char *since;
+
+  if (next <= c->q.since)
+    return;
+  snprintf(num, sizeof(num), "%llu", (unsigned long long)next);
+  since = strdup(num);
+  if (since == NULL)
+    return; /* waits from the old cursor: correct, just wakes more */
+  free(c->q_since);
+  c->q_since = since;
+  c->q.since = next;
+}
+
 void hub_routes_changes(struct hub_call *c)
 {
   struct hub_page page;
+  struct scope_parts dev;
+  char scope[SCOPE_TEXT_MAX + 1];
   struct sb_err err = {0};
   int rc;
 
@@ -408,25 +450,34 @@ void hub_routes_changes(struct hub_call *c)
     hub_routes_reply_error(&c->out, PROTO_ERR_BAD_QUERY, "%s", err.msg);
     return;
   }
+  scope_parts_init(&dev);
+  rc = device_scope(c, &dev, scope, sizeof(scope), &err);
+  if (rc != 0) {
+    reply_store_error(&c->out, rc, &err);
+    return;
+  }
   hub_store_page_init(&page);
   uv_mutex_lock(c->rhs != NULL ? c->rlock : c->lock);
-  rc = hub_store_changes(c->rhs != NULL ? c->rhs : c->hs, c->q.since,
-                         c->q.limit, &page, &err);
+  rc = hub_store_changes_scoped(c->rhs != NULL ? c->rhs : c->hs, c->q.since,
+                                c->q.limit, &dev, &page, &err);
   uv_mutex_unlock(c->rhs != NULL ? c->rlock : c->lock);
+  scope_parts_release(&dev);
   if (rc != 0) {
     reply_store_error(&c->out, rc, &err);
     return;
   }
   c->last_seq = page.last_seq;
-  if (page.n == 0 && c->q.wait_s > 0) {
+  if (page.n == 0 && !page.more && c->q.wait_s > 0) {
+    wait_from(c, page.next);
     c->wait_for_change = true;
   } else {
     c->served = page.n;
-    hub_routes_reply_json(&c->out,
-                          changes_page_encode(page.seqs,
-                                              (const char *const *)page.states,
-                                              page.n, page.more, page.next),
-                          c->gzip_ok);
+    hub_routes_reply_json(
+        &c->out,
+        changes_page_encode_scoped(page.seqs, (const char *const *)page.states,
+                                   page.gone, page.n, page.more, page.next,
+                                   scope),
+        c->gzip_ok);
   }
   hub_store_page_release(&page);
 }

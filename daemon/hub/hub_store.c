@@ -9,6 +9,7 @@
 #include "hub_store.h"
 
 #include "hub_push.h"
+#include "hub_scope.h"
 #include "schema.h"
 #include "update.h"
 
@@ -235,6 +236,7 @@ void hub_store_page_release(struct hub_page *p)
     free(p->states[i]);
   free(p->states);
   free(p->seqs);
+  free(p->gone);
   hub_store_page_init(p);
 }
 
@@ -309,6 +311,32 @@ fail:
   return rc;
 }
 
+int hub_store_changes_scoped(struct hub_store *hs, uint64_t since,
+                             unsigned limit, const struct scope_parts *dev,
+                             struct hub_page *page, struct sb_err *err)
+{
+  int rc;
+
+  if (dev == NULL || dev->all || hs->ops->device_get == NULL)
+    return hub_store_changes(hs, since, limit, page, err);
+  hub_store_page_release(page);
+  page->next = since;
+  if (limit == 0)
+    return sb_err_set(err, SB_EINVAL, "a page of 0 changes");
+  page->seqs = calloc(limit, sizeof(*page->seqs));
+  page->states = calloc(limit, sizeof(*page->states));
+  if (page->seqs == NULL || page->states == NULL)
+    rc = sb_err_set(err, SB_ENOMEM, "out of memory for a page of %u", limit);
+  else
+    rc = hub_scope_page(hs->ops, hs->be, hs->schema, since, limit, dev, page,
+                        err);
+  if (rc != 0) {
+    hub_store_page_release(page);
+    page->next = since;
+  }
+  return rc;
+}
+
 int hub_store_last_seq(struct hub_store *hs, uint64_t *seq, struct sb_err *err)
 {
   return hs->ops->last_seq(hs->be, seq, err);
@@ -359,11 +387,27 @@ bool hub_device_hash_valid(const char *s)
   return n == HUB_HASH_HEX_LEN;
 }
 
+/* scope as the stored text of a device scope, checked against the schema. */
+static int device_scope_text(struct hub_store *hs, const char *scope,
+                             char *out, size_t size, struct sb_err *err)
+{
+  struct scope_parts p;
+  int rc;
+
+  scope_parts_init(&p);
+  rc = scope_parse(hs->schema, scope, &p, err);
+  if (rc == 0 && !scope_text(&p, out, size))
+    rc = sb_err_set(err, SB_EINVAL, "scope is too long");
+  scope_parts_release(&p);
+  return rc;
+}
+
 int hub_store_device_add(struct hub_store *hs, const char *name,
                          const char *token_hash, uint64_t created_ms,
-                         struct sb_err *err)
+                         const char *scope, struct sb_err *err)
 {
-  struct hub_device d;
+  struct hub_device d, old;
+  int rc;
 
   if (!hub_store_device_name_valid(name))
     return sb_err_set(err, SB_EINVAL,
@@ -376,7 +420,71 @@ int hub_store_device_add(struct hub_store *hs, const char *name,
   snprintf(d.name, sizeof(d.name), "%s", name);
   snprintf(d.token_hash, sizeof(d.token_hash), "%s", token_hash);
   d.created_ms = created_ms;
-  return hs->ops->device_add(hs->be, &d, err);
+  rc = device_scope_text(hs, scope, d.scope, sizeof(d.scope), err);
+  /* A backend that keeps no scopes would serve such a device everything:
+   * refuse rather than enrol it wider than asked. */
+  if (rc == 0 && hs->ops->device_get == NULL && strcmp(d.scope, "all") != 0)
+    return sb_err_set(err, SB_EINVAL,
+                      "the %s backend keeps no device scopes yet: enrol "
+                      "with --scope all, or use the SQLite hub",
+                      hs->ops->name);
+  if (rc != 0 || hs->ops->device_get == NULL)
+    return rc != 0 ? rc : hs->ops->device_add(hs->be, &d, err);
+  rc = hs->ops->device_get(hs->be, name, &old, NULL);
+  if (rc == SB_ENOTFOUND)
+    return hs->ops->device_add(hs->be, &d, err);
+  if (rc != 0)
+    return hub_store_device_get(hs, name, &old, err);
+  if (!old.revoked)
+    return sb_err_set(err, SB_EEXISTS, "a device called %s already exists",
+                      name);
+  /* Enrolled again: a new token, unbound, active; the old token stays
+   * refused (its hash no longer names a device). */
+  return hs->ops->device_update(hs->be, &d, old.token_hash, err);
+}
+
+int hub_store_device_get(struct hub_store *hs, const char *name,
+                         struct hub_device *out, struct sb_err *err)
+{
+  if (!hub_store_device_name_valid(name))
+    return sb_err_set(err, SB_ENOTFOUND, "no device called %.80s", name);
+  if (hs->ops->device_get == NULL)
+    return sb_err_set(err, SB_EINVAL, "the %s backend has no scopes yet",
+                      hs->ops->name);
+  return hs->ops->device_get(hs->be, name, out, err);
+}
+
+int hub_store_device_set_scope(struct hub_store *hs, const char *name,
+                               const char *scope, struct sb_err *err)
+{
+  struct hub_device d;
+  int rc = hub_store_device_get(hs, name, &d, err);
+
+  if (rc == 0)
+    rc = device_scope_text(hs, scope, d.scope, sizeof(d.scope), err);
+  if (rc == 0)
+    rc = hs->ops->device_update(hs->be, &d, NULL, err);
+  return rc;
+}
+
+int hub_store_device_rotate(struct hub_store *hs, const char *name,
+                            const char *token_hash, struct sb_err *err)
+{
+  struct hub_device d;
+  char old[HUB_HASH_HEX_LEN + 1];
+  int rc = hub_store_device_get(hs, name, &d, err);
+
+  if (rc != 0)
+    return rc;
+  if (!hub_device_hash_valid(token_hash))
+    return sb_err_set(err, SB_EINVAL, "bad token hash");
+  if (d.revoked)
+    return sb_err_set(err, SB_EINVAL,
+                      "device %s is revoked: enrol it again with device add",
+                      name);
+  snprintf(old, sizeof(old), "%s", d.token_hash);
+  snprintf(d.token_hash, sizeof(d.token_hash), "%s", token_hash);
+  return hs->ops->device_update(hs->be, &d, old, err);
 }
 
 int hub_store_device_list(struct hub_store *hs, hub_device_fn fn, void *ctx,

@@ -30,6 +30,7 @@
 #include "err.h"
 #include "proto.h"
 #include "record.h"
+#include "scope.h"
 #include "store.h"
 
 struct hub_store;
@@ -82,6 +83,7 @@ struct hub_push_stats {
   uint64_t refused_forged_dot;   /* vv entry of another replica, unseen */
   uint64_t refused_forged_entry; /* another's entry changed or dropped */
   uint64_t refused_dot_reused;   /* a held dot with another value or ts */
+  uint64_t refused_out_of_scope; /* outside the pushing device's scope */
 };
 
 /*
@@ -104,7 +106,9 @@ int hub_store_push(struct hub_store *hs, const char *pusher, uint64_t max_ts,
                    struct push_reply *reply, struct hub_push_stats *stats,
                    struct sb_err *err);
 
-/* One push request in a group (hub_store_push_group). */
+/* One push request in a group (hub_store_push_group). A batch whose
+ * device is named (and found) is held to that device's scope: a record
+ * outside it is refused ("out_of_scope", hub_scope_may_push). */
 struct hub_push_batch {
   const char *pusher;        /* in */
   /* in: the pushing device's name, for the log ("" if unknown) */
@@ -132,6 +136,7 @@ int hub_store_push_group(struct hub_store *hs, struct hub_push_batch *const *b,
 struct hub_page {
   uint64_t *seqs;
   char **states; /* canonical record states (record_encode) */
+  bool *gone;    /* states[i] is a gone entry (changes_gone_encode) */
   size_t n;
   bool more;         /* further changes are ready */
   uint64_t next;     /* cursor for the next request */
@@ -147,6 +152,20 @@ void hub_store_page_release(struct hub_page *p);
  */
 int hub_store_changes(struct hub_store *hs, uint64_t since, unsigned limit,
                       struct hub_page *page, struct sb_err *err);
+
+/* Raw feed entries a scoped page looks at, at most (its next cursor
+ * passes them even when none is in scope). */
+#define HUB_SCOPE_SCAN_MAX 5000
+
+/*
+ * hub_store_changes for a device of scope dev (NULL or all: every
+ * change): only records in its scope, and a gone entry for each record
+ * that left it since `since` (daemon/hub/DESIGN.md, "Scopes"). next
+ * passes the records skipped, so none is looked at twice.
+ */
+int hub_store_changes_scoped(struct hub_store *hs, uint64_t since,
+                             unsigned limit, const struct scope_parts *dev,
+                             struct hub_page *page, struct sb_err *err);
 
 /* The newest seq (0 if empty); also a cheap "is the store usable" probe. */
 int hub_store_last_seq(struct hub_store *hs, uint64_t *seq, struct sb_err *err);
@@ -171,15 +190,37 @@ struct hub_device {
   char replica[SB_REPLICA_MAX + 1]; /* "" until the first use */
   bool revoked;
   uint64_t created_ms;
+  /* scope_text's text of its scope parts: "all" or "Pamulang,Setu". A
+   * device stored before scopes existed reads as "all". */
+  char scope[SCOPE_TEXT_MAX + 1];
 };
 
 /* True if s is a well-formed device name. */
 bool hub_store_device_name_valid(const char *s);
 
-/* Adds a device; SB_EEXISTS if the name or the token hash is taken. */
+/*
+ * Adds a device of scope `scope` (scope_parse's text, checked against the
+ * hub's schema); SB_EEXISTS if the token hash is taken or the name is
+ * taken by a device not revoked. A revoked device's name is enrolled
+ * again: new token, unbound, its new scope (the old token stays refused).
+ */
 int hub_store_device_add(struct hub_store *hs, const char *name,
                          const char *token_hash, uint64_t created_ms,
-                         struct sb_err *err);
+                         const char *scope, struct sb_err *err);
+
+/* Device name into out; SB_ENOTFOUND if unknown. */
+int hub_store_device_get(struct hub_store *hs, const char *name,
+                         struct hub_device *out, struct sb_err *err);
+
+/* Sets device name's scope (checked as in add); SB_ENOTFOUND if unknown. */
+int hub_store_device_set_scope(struct hub_store *hs, const char *name,
+                               const char *scope, struct sb_err *err);
+
+/* Gives device name the token that hashes to token_hash; its old token is
+ * refused from then on. SB_ENOTFOUND if unknown, SB_EEXISTS if the token
+ * is taken, SB_EINVAL for a revoked device (enrol it again instead). */
+int hub_store_device_rotate(struct hub_store *hs, const char *name,
+                            const char *token_hash, struct sb_err *err);
 
 /* Calls fn for every device, in name order (fn's rc stops it). */
 typedef int (*hub_device_fn)(const struct hub_device *d, void *ctx);
@@ -403,6 +444,18 @@ struct hub_store_ops {
                        const char *text, uint64_t seq, struct sb_err *err);
   int (*import_device)(void *be, const struct hub_device *d,
                        struct sb_err *err);
+  /* --- scopes (daemon/hub/DESIGN.md, "Scopes") --- */
+  /* Device name into out; SB_ENOTFOUND if unknown. */
+  int (*device_get)(void *be, const char *name, struct hub_device *out,
+                    struct sb_err *err);
+  /* Stores d (an existing device, same name) as it is, in a transaction
+   * of its own; old_token_hash (NULL: unchanged) is the token hash d
+   * replaces, refused from then on. SB_EEXISTS if d's token is taken. */
+  int (*device_update)(void *be, const struct hub_device *d,
+                       const char *old_token_hash, struct sb_err *err);
+  /* Calls fn for every record of collection, in id order. */
+  int (*each_in)(void *be, const char *collection, store_record_fn fn,
+                 void *ctx, struct sb_err *err);
 };
 
 /* The embedded SQLite backend (hub_store_sqlite.c). */

@@ -7,7 +7,9 @@
  * Records and the change feed are the store's own (store_put gives the
  * next seq; store_changes walks seq order; writers are serialised, so
  * seqs commit in order). Devices live in store meta:
- *   device.name.NAME      {"created_ms","replica","revoked","token_sha256"}
+ *   device.name.NAME      {"created_ms","replica","revoked","scope",
+ *                          "token_sha256"} (no "scope": stored before
+ *                          scopes, read as "all")
  *   device.token.SHA256   NAME   (lookup by token hash)
  *   device.replica.ID     NAME   (a replica id is bound to one device)
  * Each device change is one transaction, so the three keys agree.
@@ -168,7 +170,7 @@ static int device_parse(struct hub_device *d, const char *name,
                         const char *text, struct sb_err *err)
 {
   cJSON *j = cJSON_Parse(text);
-  const cJSON *created, *replica, *revoked, *hash;
+  const cJSON *created, *replica, *revoked, *hash, *scope;
   int rc = 0;
 
   memset(d, 0, sizeof(*d));
@@ -176,7 +178,10 @@ static int device_parse(struct hub_device *d, const char *name,
   replica = cJSON_GetObjectItemCaseSensitive(j, "replica");
   revoked = cJSON_GetObjectItemCaseSensitive(j, "revoked");
   hash = cJSON_GetObjectItemCaseSensitive(j, "token_sha256");
-  if (!hub_store_device_name_valid(name) ||
+  scope = cJSON_GetObjectItemCaseSensitive(j, "scope");
+  if ((scope != NULL && (!cJSON_IsString(scope) ||
+                         strlen(scope->valuestring) > SCOPE_TEXT_MAX)) ||
+      !hub_store_device_name_valid(name) ||
       !json_is_int(created, 0, (int64_t)SB_COUNTER_MAX) ||
       !cJSON_IsString(replica) ||
       (replica->valuestring[0] != '\0' &&
@@ -191,6 +196,8 @@ static int device_parse(struct hub_device *d, const char *name,
     snprintf(d->token_hash, sizeof(d->token_hash), "%s", hash->valuestring);
     d->revoked = cJSON_IsTrue(revoked);
     d->created_ms = (uint64_t)created->valuedouble;
+    snprintf(d->scope, sizeof(d->scope), "%s",
+             scope != NULL ? scope->valuestring : "all");
   }
   cJSON_Delete(j);
   return rc;
@@ -206,6 +213,8 @@ static char *device_text(const struct hub_device *d)
       cJSON_AddNumberToObject(j, "created_ms", (double)d->created_ms) != NULL &&
       cJSON_AddStringToObject(j, "replica", d->replica) != NULL &&
       cJSON_AddBoolToObject(j, "revoked", d->revoked) != NULL &&
+      cJSON_AddStringToObject(j, "scope", d->scope[0] ? d->scope : "all") !=
+          NULL &&
       cJSON_AddStringToObject(j, "token_sha256", d->token_hash) != NULL)
     text = json_canon(j);
   cJSON_Delete(j);
@@ -400,7 +409,9 @@ static int sq_device_bind(void *be, const char *name, const char *replica,
   }
   key_of(key, KEY_REPLICA, replica);
   rc = meta_read(s, key, &owner, err);
-  if (rc == 0)
+  if (rc == 0 && strcmp(owner, name) == 0)
+    rc = SB_ENOTFOUND; /* its own, from before it was enrolled again */
+  else if (rc == 0)
     rc = sb_err_set(err, SB_ECONFLICT,
                     "replica id %s is bound to another device (%s)", replica,
                     owner);
@@ -687,6 +698,52 @@ static uint64_t sq_tick(void *be)
   return store_tick(be);
 }
 
+/* --- scopes ------------------------------------------------------------ */
+
+static int sq_device_get(void *be, const char *name, struct hub_device *out,
+                         struct sb_err *err)
+{
+  return device_get(be, name, out, err);
+}
+
+static int sq_device_update(void *be, const struct hub_device *d,
+                            const char *old_token_hash, struct sb_err *err)
+{
+  struct store *s = be;
+  struct hub_device cur;
+  char key[KEY_MAX];
+  int rc;
+
+  rc = store_begin(s, err);
+  if (rc != 0)
+    return rc;
+  rc = device_get(s, d->name, &cur, err);
+  if (rc == 0 && old_token_hash != NULL) {
+    key_of(key, KEY_TOKEN, d->token_hash);
+    rc = meta_absent(s, key, err);
+    if (rc == SB_EEXISTS)
+      rc = sb_err_set(err, rc, "that token is already in use");
+    if (rc == 0)
+      rc = store_meta_set(s, key, d->name, err);
+    key_of(key, KEY_TOKEN, old_token_hash);
+    if (rc == 0)
+      rc = store_meta_delete(s, key, err);
+  }
+  if (rc == 0)
+    rc = device_put(s, d, err);
+  if (rc == 0)
+    rc = store_commit(s, err);
+  if (rc != 0)
+    store_rollback(s);
+  return rc;
+}
+
+static int sq_each_in(void *be, const char *collection, store_record_fn fn,
+                      void *ctx, struct sb_err *err)
+{
+  return store_each(be, collection, fn, ctx, err);
+}
+
 const struct hub_store_ops hub_store_sqlite_ops = {
     .name = "sqlite",
     .create = sq_create,
@@ -721,4 +778,7 @@ const struct hub_store_ops hub_store_sqlite_ops = {
     .device_seen_set = sq_device_seen_set,
     .device_seen_get = sq_device_seen_get,
     .tick = sq_tick,
+    .device_get = sq_device_get,
+    .device_update = sq_device_update,
+    .each_in = sq_each_in,
 };

@@ -614,18 +614,22 @@ static void api_device_add(struct hub_call *c)
 {
   cJSON *req = cJSON_ParseWithLength(c->body, c->body_len);
   const cJSON *name = cJSON_GetObjectItemCaseSensitive(req, "name");
+  const cJSON *scope = cJSON_GetObjectItemCaseSensitive(req, "scope");
   char token[AUTH_TOKEN_LEN + 1], hash[HUB_HASH_HEX_LEN + 1];
   struct sb_err err = {0};
   struct hub_store *hs;
   int rc;
 
-  if (!cJSON_IsString(name)) {
-    office_reply_error(c, OFFICE_ERR_BAD_REQUEST, "send {\"name\":NAME}");
+  if (!cJSON_IsString(name) || !cJSON_IsString(scope)) {
+    office_reply_error(c, OFFICE_ERR_BAD_REQUEST,
+                       "send {\"name\":NAME,\"scope\":\"all\" or "
+                       "\"KECAMATAN,...\"}");
   } else if (auth_token_new(token) != 0 || auth_token_hash(token, hash) != 0) {
     office_reply_error(c, OFFICE_ERR_INTERNAL, "no randomness for a token");
   } else {
     hs = office_writer_lock(c);
-    rc = hub_store_device_add(hs, name->valuestring, hash, hlc_wall_ms(), &err);
+    rc = hub_store_device_add(hs, name->valuestring, hash, hlc_wall_ms(),
+                              scope->valuestring, &err);
     office_writer_unlock(c);
     if (rc == SB_EINVAL || rc == SB_EEXISTS) {
       office_reply_error(c, OFFICE_ERR_BAD_REQUEST, "%s", err.msg);

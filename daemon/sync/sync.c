@@ -312,6 +312,7 @@ static int load_cursor(struct sync *s, struct sb_err *err)
   int rc = store_meta_get(s->store, CURSOR_KEY, &text, err);
 
   s->cursor = 0;
+  s->scope_marks = true; /* the first page looks for rows left to remove */
   if (rc == SB_ENOTFOUND)
     return 0;
   if (rc != 0)

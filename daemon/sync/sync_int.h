@@ -20,6 +20,10 @@
 #include <stdint.h>
 
 #define CURSOR_KEY "pull_cursor"
+/* The device's scope as the hub last stated it (sync_scope.c). */
+#define SCOPE_KEY "sync.scope"
+/* Records that left the scope while pending: removed once pushed. */
+#define GONE_PREFIX "sync.gone."
 
 /* A pushed row: what to ack or reject when the hub answers. */
 struct batch_key {
@@ -50,6 +54,7 @@ struct sync {
   uint64_t total_pushed, total_pulled;
   uint64_t wire_up, wire_down, json_up, json_down;
   uint64_t cursor;     /* every change up to it is merged here */
+  bool scope_marks;    /* some pending rows wait to leave the scope */
   uint64_t pull_since; /* the cursor the pull in flight asked from */
   uint64_t poll_since; /* the cursor the long-poll in flight asked from */
 
@@ -103,5 +108,28 @@ void sync_push_next(struct sync *s);
 /* sync_pull.c */
 void sync_pull_next(struct sync *s, uint64_t since);
 void sync_pull_listen_next(struct sync *s);
+
+/* --- sync_scope.c: a scoped device (daemon/sync/DESIGN.md, "Scopes") --- */
+
+/* True if scope (a page's, NULL: none) is not the one the store holds. */
+bool sync_scope_changed(struct sync *s, const char *scope);
+
+/*
+ * Before a page's changes are merged (inside its transaction): rows that
+ * left the scope while pending and are pushed now are removed; a new
+ * scope removes every record outside it (never a pending one) and, if it
+ * grew, sets *reset: the cursor goes back to 0, the page is not merged.
+ */
+int sync_scope_page(struct sync *s, const char *scope, bool *reset,
+                    struct sb_err *err);
+
+/* A gone entry: (collection, id) and the records that follow it leave the
+ * store (a pending one is marked and removed once pushed). */
+int sync_scope_gone(struct sync *s, const char *collection, const char *id,
+                    struct sb_err *err);
+
+/* A merged change of (collection, id): it is held again, unmark it. */
+int sync_scope_held(struct sync *s, const char *collection, const char *id,
+                    struct sb_err *err);
 
 #endif

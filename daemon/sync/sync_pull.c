@@ -33,8 +33,7 @@ static int remote_save(void *ctx, const struct record *r, const char *text,
   return store_put_remote(s->store, r, text, len, err);
 }
 
-/* Merges one remote state into the store (inside a transaction); *changed
- * counts it if the local state changed (not an echo of what we hold). */
+/* Merges one remote state into the store (inside a transaction). */
 static int merge_remote(struct sync *s, const struct record *remote,
                         size_t *changed, struct sb_err *err)
 {
@@ -66,32 +65,53 @@ static int merge_remote(struct sync *s, const struct record *remote,
   return rc;
 }
 
-/* Merges a page and moves the cursor, in one transaction; *changed: how
- * many of its records changed the local state. */
+/* Merges one change of a page: a state, or a record that left the scope
+ * (sync_scope.c). */
+static int apply_change(struct sync *s, const struct change *c,
+                        size_t *changed, struct sb_err *err)
+{
+  int rc;
+
+  if (c->gone)
+    return sync_scope_gone(s, c->rec.collection, c->rec.id, err);
+  rc = merge_remote(s, &c->rec, changed, err);
+  if (rc == 0)
+    rc = sync_scope_held(s, c->rec.collection, c->rec.id, err);
+  return rc;
+}
+
+/*
+ * Merges a page and moves the cursor, in one transaction. A page stating
+ * a new scope applies it first; if the scope grew, *reset is set and the
+ * cursor goes back to 0 instead (the page is not merged).
+ */
 static int apply_page(struct sync *s, const struct changes_page *p,
-                      size_t *changed, struct sb_err *err)
+                      bool *reset, size_t *changed, struct sb_err *err)
 {
   char cursor[32];
   size_t i;
   int rc;
 
+  *reset = false;
+  *changed = 0;
   /* A page that ends at or before the cursor holds only changes merged
    * already (the other channel's page got there first). */
-  *changed = 0;
-  if (p->next <= s->cursor)
+  if (p->next <= s->cursor && !sync_scope_changed(s, p->scope))
     return 0;
   rc = store_begin_relaxed(s->store, err);
-  for (i = 0; rc == 0 && i < p->n; i++)
-    rc = merge_remote(s, &p->c[i].rec, changed, err);
-  snprintf(cursor, sizeof(cursor), "%llu", (unsigned long long)p->next);
   if (rc == 0)
+    rc = sync_scope_page(s, p->scope, reset, err);
+  for (i = 0; rc == 0 && !*reset && i < p->n; i++)
+    rc = apply_change(s, &p->c[i], changed, err);
+  snprintf(cursor, sizeof(cursor), "%llu", (unsigned long long)p->next);
+  if (rc == 0 && !*reset)
     rc = store_meta_set(s->store, CURSOR_KEY, cursor, err);
   if (rc == 0)
     rc = store_commit(s->store, err);
   else
     store_rollback(s->store);
   if (rc == 0)
-    s->cursor = p->next;
+    s->cursor = *reset ? 0 : p->next;
   return rc;
 }
 
@@ -154,7 +174,7 @@ static void pull_done(const struct http_reply *r, void *ctx)
   struct sync *s = ctx;
   struct changes_page page;
   struct sb_err err = {0};
-  bool tried = false, ahead = false;
+  bool tried = false, ahead = false, reset = false;
   size_t changed = 0;
   int rc;
 
@@ -163,13 +183,15 @@ static void pull_done(const struct http_reply *r, void *ctx)
     return;
   changes_page_init(&page);
   rc = page_decode(&page, r, s->pull_since, &err);
-  if (rc == 0 && page.more && !s->again && page.next > s->cursor) {
+  /* No page ahead when the scope changed: the cursor may go back. */
+  if (rc == 0 && page.more && !s->again && page.next > s->cursor &&
+      !sync_scope_changed(s, page.scope)) {
     tried = true;
     sync_pull_next(s, page.next);
     ahead = s->phase == SYNC_PULL && sync_http_busy(s->http);
   }
   if (rc == 0)
-    rc = apply_page(s, &page, &changed, &err);
+    rc = apply_page(s, &page, &reset, &changed, &err);
   if (rc != 0) {
     changes_page_release(&page);
     if (ahead)
@@ -181,7 +203,7 @@ static void pull_done(const struct http_reply *r, void *ctx)
   page_merged(s, &page, changed);
   if (tried || s->stopping)
     ; /* the next page is on its way (or its request failed already) */
-  else if (page.more)
+  else if (page.more || reset)
     sync_pull_next(s, s->cursor);
   else
     sync_cycle_done(s);
@@ -215,6 +237,7 @@ static void poll_done(const struct http_reply *r, void *ctx)
   struct sync *s = ctx;
   struct changes_page page;
   struct sb_err err = {0};
+  bool reset = false;
   size_t changed = 0;
   int rc;
 
@@ -229,7 +252,7 @@ static void poll_done(const struct http_reply *r, void *ctx)
   changes_page_init(&page);
   rc = page_decode(&page, r, s->poll_since, &err);
   if (rc == 0)
-    rc = apply_page(s, &page, &changed, &err);
+    rc = apply_page(s, &page, &reset, &changed, &err);
   if (rc != 0) {
     changes_page_release(&page);
     if (!s->in_cycle)
@@ -238,7 +261,8 @@ static void poll_done(const struct http_reply *r, void *ctx)
   }
   page_merged(s, &page, changed);
   if (!s->in_cycle && !s->stopping) {
-    if (page.more || s->again || s->phase == SYNC_BACKOFF || have_pending(s))
+    if (page.more || reset || s->again || s->phase == SYNC_BACKOFF ||
+        have_pending(s))
       sync_start_cycle(s);
     else
       sync_pull_listen_next(s);

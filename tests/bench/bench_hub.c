@@ -202,7 +202,7 @@ static size_t on_data(char *p, size_t size, size_t n, void *userdata)
 static void client_setup(struct client *c, unsigned i)
 {
   char h[300];
-  const char *add[] = {"device", "add", h, NULL};
+  const char *add[] = {"device", "add", h, "--scope", "all", NULL};
   snprintf(h, sizeof(h), "bench-%02u", i);
   hub_run(add, c->token, sizeof(c->token));
   snprintf(c->replica, sizeof(c->replica), "%016llx",

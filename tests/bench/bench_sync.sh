@@ -39,7 +39,7 @@ dev() {
   "$sambang" --db "$work/$d.db" "$@"
 }
 enrol() {
-  dev "$1" init --server "$url" --token "$("$hub" device add "$1")" >/dev/null
+  dev "$1" init --server "$url" --token "$("$hub" device add "$1" --scope all)" >/dev/null
 }
 json_num() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p"; }
 

@@ -46,7 +46,7 @@ run() {
   port=${line##*:}
   [ "$scheme" = https ] && url=https://localhost:$port || url=http://127.0.0.1:$port
   for d in up down; do
-    token=$("$hub" device add "$name-$d")
+    token=$("$hub" device add "$name-$d" --scope all)
     SAMBANG_DB=$work/$name-$d.db "$sambang" init --server "$url" \
       --token "$token" --ca-file "$work/ca.crt" >/dev/null
   done

@@ -69,7 +69,7 @@ async function main() {
   hub(['user', 'add', 'vika', '--role', 'viewer'], 'viewer-pass-1\n');
   const url = await startHub();
   for (const d of ['a', 'b']) {
-    const token = hub(['device', 'add', d]).trim();
+    const token = hub(['device', 'add', d, '--scope', 'all']).trim();
     dev(d, 'init', '--server', url, '--token', token);
   }
   const kec = ['Serpong', 'Ciputat', 'Pamulang', 'Setu'];

@@ -17,23 +17,28 @@ static char *encode(const struct changes_page *p)
 {
   uint64_t *seqs = calloc(p->n + 1, sizeof(*seqs));
   char **states = calloc(p->n + 1, sizeof(*states));
+  bool *gone = calloc(p->n + 1, sizeof(*gone));
   char *text = NULL;
   size_t i;
 
-  if (seqs == NULL || states == NULL)
+  if (seqs == NULL || states == NULL || gone == NULL)
     goto out;
   for (i = 0; i < p->n; i++) {
     seqs[i] = p->c[i].seq;
-    states[i] = record_encode(&p->c[i].rec);
+    gone[i] = p->c[i].gone;
+    states[i] = gone[i] ? changes_gone_encode(p->c[i].rec.collection,
+                                              p->c[i].rec.id)
+                        : record_encode(&p->c[i].rec);
     if (states[i] == NULL)
       goto out;
   }
-  text = changes_page_encode(seqs, (const char *const *)states, p->n, p->more,
-                             p->next);
+  text = changes_page_encode_scoped(seqs, (const char *const *)states, gone,
+                                    p->n, p->more, p->next, p->scope);
 out:
   for (i = 0; states != NULL && i < p->n; i++)
     free(states[i]);
   free(states);
+  free(gone);
   free(seqs);
   return text;
 }
@@ -62,11 +67,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   if (text == NULL)
     abort();
   if (changes_page_decode(&b, text, strlen(text), &err) != 0 || b.n != a.n ||
-      b.more != a.more || b.next != a.next)
+      b.more != a.more || b.next != a.next ||
+      (a.scope == NULL) != (b.scope == NULL) ||
+      (a.scope != NULL && strcmp(a.scope, b.scope) != 0))
     abort();
   for (i = 0; i < a.n; i++) {
     char *ta = record_encode(&a.c[i].rec), *tb = record_encode(&b.c[i].rec);
-    if (a.c[i].seq != b.c[i].seq || ta == NULL || tb == NULL ||
+    if (a.c[i].seq != b.c[i].seq || a.c[i].gone != b.c[i].gone || ta == NULL || tb == NULL ||
         strcmp(ta, tb) != 0)
       abort();
     free(ta);

@@ -207,14 +207,14 @@ page_size() {
 
 # The "next" cursor of the last changes page.
 page_next() {
-  sed -n 's/.*,"next":\([0-9]*\)}$/\1/p' "$BODY"
+  sed -n 's/.*,"next":\([0-9]*\)[,}].*/\1/p' "$BODY"
 }
 
 # The record states of the last changes page, one per line.
 page_states() {
   [ "$(page_size)" -gt 0 ] || return 0
   sed -e 's/^{"changes":\[{"record"://' \
-    -e 's/,"seq":[0-9]*}\],"more":[a-z]*,"next":[0-9]*}$//' \
+    -e 's/,"seq":[0-9]*}\],"more":[a-z]*,"next":[0-9]*\(,"scope":"[^"]*"\)\?}$//' \
     -e 's/,"seq":[0-9]*},{"record":/\n/g' "$BODY"
   echo
 }

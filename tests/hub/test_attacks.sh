@@ -14,8 +14,8 @@ HEALTH_MAX_S=${HEALTH_MAX_S:-1.0}
 RSS_MAX_MB=128
 
 "$HUB" init >/dev/null
-tokV=$("$HUB" device add victim)
-tokA=$("$HUB" device add attacker)
+tokV=$("$HUB" device add victim --scope all)
+tokA=$("$HUB" device add attacker --scope all)
 rV=$(dev_init v)
 rA=$(dev_init a)
 dev v put beneficiary b1 '{"name":"Ibu Sari","groups":["perempuan"],"kecamatan":"Pamulang","consent":true}' >/dev/null

@@ -6,9 +6,9 @@
 . "$(dirname "$0")/lib.sh"
 
 hub_replica=$("$HUB" init)
-tokA=$("$HUB" device add dev-a)
-tokB=$("$HUB" device add dev-b)
-tokC=$("$HUB" device add dev-c)
+tokA=$("$HUB" device add dev-a --scope all)
+tokB=$("$HUB" device add dev-b --scope all)
+tokC=$("$HUB" device add dev-c --scope all)
 rA=$(dev_init a)
 rB=$(dev_init b)
 rC=$(dev_init c)

@@ -8,7 +8,7 @@
 DEVICES=6
 expect_hub_ok init
 for d in $(seq 1 $DEVICES); do
-  tok[d]=$("$HUB" device add "dev-$d")
+  tok[d]=$("$HUB" device add "dev-$d" --scope all)
   rep[d]=$(dev_init "d$d")
   # Records everyone writes (concurrent edits: conflicts), some fields
   # only some devices write (clean merges), and records of its own.
@@ -75,7 +75,7 @@ stop_hub
 export SAMBANG_HUB_DB=$WORK/hub2.db
 expect_hub_ok init
 for d in $(seq 1 $DEVICES); do
-  tok[d]=$("$HUB" device add "dev-$d")
+  tok[d]=$("$HUB" device add "dev-$d" --scope all)
 done
 start_hub
 for d in $(seq $DEVICES -1 1); do

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 expect_hub_ok init
-token=$("$HUB" device add d1) || fail "device add failed"
+token=$("$HUB" device add d1 --scope all) || fail "device add failed"
 expect_hub_ok check
 [ "$(cat "$OUT")" = ok ] || fail "check of a sound store does not say ok"
 expect_hub_fail 2 check extra

@@ -52,18 +52,28 @@ expect_hub_fail 4 --db "$WORK/s.db" init --schema "$WORK/bad-schema.json"
 [ ! -e "$WORK/s.db" ] || fail "a refused init must leave no file"
 
 # device add prints the token alone: 64 hex digits.
-expect_hub_ok device add laptop-1
+expect_hub_ok device add laptop-1 --scope all
 tok1=$(cat "$OUT")
 grep -qE '^[0-9a-f]{64}$' "$OUT" || fail "the token alone on stdout"
 [ "$(wc -l <"$OUT")" -eq 1 ] || fail "one line"
-expect_hub_ok device add pi.kiosk_2
+expect_hub_ok device add pi.kiosk_2 --scope Setu,pamulang
 tok2=$(cat "$OUT")
 [ "$tok1" != "$tok2" ] || fail "tokens must differ"
-expect_hub_fail 1 device add laptop-1
+expect_hub_fail 1 device add laptop-1 --scope all
 grep -q 'already exists' "$ERR" || fail "duplicate name"
-expect_hub_fail 4 device add 'bad name'
-expect_hub_fail 4 device add -dash
-expect_hub_fail 4 device add "$(printf 'x%.0s' $(seq 65))"
+expect_hub_fail 4 device add 'bad name' --scope all
+expect_hub_fail 4 device add -dash --scope all
+expect_hub_fail 4 device add "$(printf 'x%.0s' $(seq 65))" --scope all
+# A scope is required, and must name the schema's kecamatan (or all).
+expect_hub_fail 2 device add tab-9
+grep -q 'a scope is required' "$ERR" || fail "say a scope is required"
+expect_hub_fail 4 device add tab-9 --scope Setu,Atlantis
+grep -q 'scope part "Atlantis" is not a value' "$ERR" || fail "name the bad part"
+grep -q 'Pondok Aren' "$ERR" || fail "list the allowed parts"
+expect_hub_fail 4 device add tab-9 --scope ''
+expect_hub_fail 4 device add tab-9 --scope 'all,Setu'
+expect_hub_fail 3 device scope nobody --set Setu
+expect_hub_fail 3 device rotate nobody
 expect_hub_fail 3 device revoke nobody
 
 # The store keeps only hashes: the token is nowhere in the file.
@@ -74,7 +84,17 @@ fi
 expect_hub_ok device list
 [ "$(cut -f1,2,3 "$OUT")" = "$(printf 'laptop-1\t-\tactive\npi.kiosk_2\t-\tactive')" ] ||
   fail "device list before first use"
-grep -qE $'\t[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$' "$OUT" || fail "created time"
+grep -qE $'\t[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z\t' "$OUT" || fail "created time"
+# The scope is listed last, in the schema's spelling, sorted.
+[ "$(cut -f1,5 "$OUT")" = "$(printf 'laptop-1\tall\npi.kiosk_2\tPamulang,Setu')" ] ||
+  fail "device list shows scopes: $(cat "$OUT")"
+expect_hub_ok device scope pi.kiosk_2 --set 'Pondok Aren'
+expect_hub_ok device list
+grep -qF "$(printf 'pi.kiosk_2\t-\tactive')" "$OUT" || fail "still active"
+grep -qF "$(printf '\tPondok Aren')" "$OUT" || fail "scope changed"
+expect_hub_fail 4 device scope pi.kiosk_2 --set Nowhere
+expect_hub_ok device list
+grep -qF "$(printf '\tPondok Aren')" "$OUT" || fail "a refused scope changes nothing"
 
 # First use binds the token to the replica id; list shows it.
 r1=$(dev_init d1)
@@ -98,6 +118,30 @@ grep -qF "$(printf 'laptop-1\t%s\trevoked' "$r1")" "$OUT" || fail "revoked liste
 r2=$(dev_init d2)
 pull "$tok2" "$r2" 'since=0'
 expect_status 200
+# The page states the device's scope.
+grep -q '"scope":"Pondok Aren"' "$BODY" || fail "the page names the scope"
+
+# rotate: a new token; the old one stops at once, the new one works.
+expect_hub_ok device rotate pi.kiosk_2
+tok2b=$(cat "$OUT")
+grep -qE '^[0-9a-f]{64}$' "$OUT" || fail "rotate prints the new token"
+pull "$tok2" "$r2" 'since=0'
+expect_error 401 unauthorized
+pull "$tok2b" "$r2" 'since=0'
+expect_status 200
+# A revoked device cannot be rotated, but its name can be enrolled again:
+# a new token that works (even for the same replica), the old one stays
+# refused.
+expect_hub_fail 4 device rotate laptop-1
+grep -q 'enrol it again' "$ERR" || fail "say how to bring it back"
+expect_hub_ok device add laptop-1 --scope Setu
+tok1b=$(cat "$OUT")
+pull "$tok1" "$r1" 'since=0'
+expect_error 401 unauthorized
+pull "$tok1b" "$r1" 'since=0'
+expect_status 200
+expect_hub_ok device list
+grep -qF "$(printf 'laptop-1\t%s\tactive' "$r1")" "$OUT" || fail "enrolled again"
 
 # export and conflicts on an empty hub print nothing.
 expect_hub_ok export

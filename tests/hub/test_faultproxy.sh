@@ -98,7 +98,7 @@ bad_option --seed --listen 127.0.0.1:0 --target 127.0.0.1:1 --seed
 bad_option --bogus --listen 127.0.0.1:0 --target 127.0.0.1:1 --bogus 1
 
 expect_hub_ok init
-tok=$("$HUB" device add dev-a)
+tok=$("$HUB" device add dev-a --scope all)
 r=$(dev_init a)
 for i in $(seq 1 300); do
   printf '{"collection":"notes","id":"n%s","fields":{"i":%s,"text":"%s"}}\n' \

@@ -10,8 +10,8 @@
 . "$(dirname "$0")/lib.sh"
 
 "$HUB" init >/dev/null
-tok1=$("$HUB" device add tab-1)
-tok2=$("$HUB" device add tab-2)
+tok1=$("$HUB" device add tab-1 --scope all)
+tok2=$("$HUB" device add tab-2 --scope all)
 r1=$(dev_init one)
 r2=$(dev_init two)
 dev one put beneficiary b1 '{"name":"Ibu Sari","groups":["perempuan"],"kecamatan":"Pamulang","consent":true}' >/dev/null

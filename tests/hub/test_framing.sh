@@ -9,8 +9,8 @@
 . "$(dirname "$0")/lib.sh"
 
 "$HUB" init >/dev/null
-tok=$("$HUB" device add dev-a)
-tokC=$("$HUB" device add dev-c)
+tok=$("$HUB" device add dev-a --scope all)
+tokC=$("$HUB" device add dev-c --scope all)
 rA=$(dev_init a)
 rC=$(dev_init c)
 start_hub

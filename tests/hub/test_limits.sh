@@ -27,7 +27,7 @@ HEAD_S=2
 RSS_MAX_KB=$((128 * 1024))
 
 expect_hub_ok init
-tok=$("$HUB" device add dev-a)
+tok=$("$HUB" device add dev-a --scope all)
 r=$(dev_init a)
 dev a put notes n1 '{"t":"one"}' >/dev/null
 batch_of a >"$WORK/batch.json"

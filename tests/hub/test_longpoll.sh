@@ -5,8 +5,8 @@
 . "$(dirname "$0")/lib.sh"
 
 expect_hub_ok init
-tokA=$("$HUB" device add dev-a)
-tokB=$("$HUB" device add dev-b)
+tokA=$("$HUB" device add dev-a --scope all)
+tokB=$("$HUB" device add dev-b --scope all)
 rA=$(dev_init a)
 rB=$(dev_init b)
 dev a put notes n1 '{"title":"one"}' >/dev/null
@@ -49,7 +49,7 @@ t1=$(now_ms)
 for w in w1 w2 w3; do
   [ "$(cat "$WORK/$w.status")" = 200 ] || fail "$w: status $(cat "$WORK/$w.status")"
   grep -qF '"id":"n2"' "$WORK/$w" || fail "$w must hold the new change"
-  grep -qF '"more":false,"next":2}' "$WORK/$w" || fail "$w must end at 2"
+  grep -qF '"more":false,"next":2,"scope":"all"}' "$WORK/$w" || fail "$w must end at 2"
   if grep -qF '"id":"n1"' "$WORK/$w"; then fail "$w must not repeat n1"; fi
 done
 [ "$(metric sambang_hub_longpolls_open)" = 0 ] || fail "no long-poll is open now"

@@ -4,8 +4,8 @@
 . "$(dirname "$0")/lib.sh"
 
 expect_hub_ok init
-tok1=$("$HUB" device add one)
-tok2=$("$HUB" device add two)
+tok1=$("$HUB" device add one --scope all)
+tok2=$("$HUB" device add two --scope all)
 r1=$(dev_init d1)
 r2=$(dev_init d2)
 dev d1 put notes a '{"t":"one"}' >/dev/null

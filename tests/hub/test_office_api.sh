@@ -30,7 +30,7 @@ start_hub
 
 # Two devices edit one beneficiary at once: a conflict on kelurahan.
 for d in a b; do
-  tok=$("$HUB" device add "$d")
+  tok=$("$HUB" device add "$d" --scope all)
   dev "$d" init --server "$URL" --token "$tok" >/dev/null
 done
 dev a put beneficiary b1 '{"name":"Ibu Sari","groups":["perempuan"],"kecamatan":"Serpong","consent":true,"kelurahan":"Lengkong"}' >/dev/null
@@ -209,6 +209,10 @@ grep -q '"name":"a","replica":"[^"]*","revoked":false,"created_ms":[0-9]*,"last_
   fail "device a has no last seen"
 acsrf=$(csrf_of ana)
 req POST /api/devices -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf" --data '{"name":"c"}'
+expect_status 400 # a scope is required
+req POST /api/devices -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf" --data '{"name":"c","scope":"Atlantis"}'
+expect_status 400
+req POST /api/devices -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf" --data '{"name":"c","scope":"all"}'
 expect_status 200
 tok=$(sed -n 's/.*"token":"\([0-9a-f]*\)".*/\1/p' "$BODY")
 [ ${#tok} -eq 64 ] || fail "no token for the new device"

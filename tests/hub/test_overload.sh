@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 expect_hub_ok init
-tok=$("$HUB" device add dev-a)
+tok=$("$HUB" device add dev-a --scope all)
 r=$(dev_init a)
 dev a put notes n1 '{"t":1}' >/dev/null
 batch_of a >"$WORK/batch.json"

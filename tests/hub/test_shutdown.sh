@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 expect_hub_ok init
-tok=$("$HUB" device add dev-a)
+tok=$("$HUB" device add dev-a --scope all)
 r=$(dev_init a)
 for i in $(seq 1 300); do
   printf '{"collection":"notes","id":"n%s","fields":{"i":%s,"text":"%s"}}\n' \

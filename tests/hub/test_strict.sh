@@ -13,7 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 
 expect_hub_ok init
-tok=$("$HUB" device add dev-a)
+tok=$("$HUB" device add dev-a --scope all)
 r=$(dev_init a)
 start_hub
 

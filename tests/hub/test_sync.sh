@@ -4,8 +4,8 @@
 . "$(dirname "$0")/lib.sh"
 
 expect_hub_ok init
-tok1=$("$HUB" device add laptop-1)
-tok2=$("$HUB" device add laptop-2)
+tok1=$("$HUB" device add laptop-1 --scope all)
+tok2=$("$HUB" device add laptop-2 --scope all)
 r1=$(dev_init d1)
 r2=$(dev_init d2)
 
@@ -37,7 +37,7 @@ expect_status 200
 expect_body_contains '{"status":"ok"}'
 pull "$tok1" "$r1" 'since=0'
 expect_status 200
-[ "$(cat "$BODY")" = '{"changes":[],"more":false,"next":0}' ] ||
+[ "$(cat "$BODY")" = '{"changes":[],"more":false,"next":0,"scope":"all"}' ] ||
   fail "an empty hub must give an empty page"
 
 # Push: one ok result per record, in request order, seqs 1..n.
@@ -69,7 +69,7 @@ expect_body_contains '"last_seq":11,'
 pull "$tok1" "$r1" 'since=0&limit=1000'
 expect_status 200
 [ "$(page_size)" -eq 11 ] || fail "the feed must hold 11 changes"
-expect_body_contains '"more":false,"next":11}'
+expect_body_contains '"more":false,"next":11,"scope":"all"}'
 
 # Pull in pages of 3: 3+3+3+2, "more" until the last, cursors advance.
 : >"$WORK/pulled"
@@ -101,7 +101,7 @@ cmp -s "$WORK/pushed" "$WORK/pulled.sorted" ||
 
 # A cursor at the end gives an empty page that keeps the cursor.
 pull "$tok1" "$r1" 'since=11'
-[ "$(cat "$BODY")" = '{"changes":[],"more":false,"next":11}' ] ||
+[ "$(cat "$BODY")" = '{"changes":[],"more":false,"next":11,"scope":"all"}' ] ||
   fail "nothing after the last seq"
 
 # The hub's export is what the devices pushed.
@@ -118,7 +118,7 @@ expect_body_contains '"id":"m1","ok":true,"seq":5}'
 pull "$tok1" "$r1" 'since=11'
 [ "$(page_size)" -eq 1 ] || fail "one change after 11"
 expect_body_contains '"value":"edited"'
-expect_body_contains '"more":false,"next":12}'
+expect_body_contains '"more":false,"next":12,"scope":"all"}'
 
 # Two devices write the same record without seeing each other: the hub
 # keeps both values as siblings, lists the conflict, and serves both.

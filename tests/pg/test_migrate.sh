@@ -14,8 +14,8 @@ start_hub
 port=${URL##*:}
 enrol d1
 enrol d2
-tok3=$("$HUB" device add d3)
-"$HUB" device add gone >/dev/null
+tok3=$("$HUB" device add d3 --scope all)
+"$HUB" device add gone --scope all >/dev/null
 "$HUB" device revoke gone >/dev/null 2>&1
 for i in 1 2 3; do dev d1 put notes "a$i" "{\"i\":$i}" >/dev/null; done
 dev d2 put notes b1 '{"from":"d2"}' >/dev/null

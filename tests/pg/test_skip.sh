@@ -89,11 +89,11 @@ for run in $(seq 1 "$RUNS"); do
   SAMBANG_HUB_DB=$(pg_createdb "skip$run") || fail "createdb"
   expect_hub_ok init
   for w in $(seq 1 "$WRITERS"); do
-    wtok[$w]=$("$HUB" device add "w$w") || fail "device add"
+    wtok[$w]=$("$HUB" device add "w$w" --scope all) || fail "device add"
     wrep[$w]=$(tail -n 1 "$WORK/w$w.rep")
   done
   for r in $(seq 1 "$READERS"); do
-    rtok[$r]=$("$HUB" device add "r$r") || fail "device add"
+    rtok[$r]=$("$HUB" device add "r$r" --scope all) || fail "device add"
     rrep[$r]=$(printf 'reader%02d%08x' "$r" "$run")
   done
   hubs_start 3

@@ -9,8 +9,8 @@ SAMBANG_TEST_PG=1
 . "$(dirname "$0")/hubs.sh"
 
 expect_hub_ok init
-tok1=$("$HUB" device add d1)
-tok2=$("$HUB" device add d2)
+tok1=$("$HUB" device add d1 --scope all)
+tok2=$("$HUB" device add d2 --scope all)
 r1=$(dev_init d1)
 r2=$(dev_init d2)
 dev d1 put notes n1 '{"text":"one"}' >/dev/null

@@ -52,9 +52,12 @@ fail_logs() {
   done
 }
 
+# enrol NAME [SCOPE]: a device of scope SCOPE (default all), initialised.
 enrol() {
-  local name=$1 token
-  token=$("$HUB" device add "$name") || fail "device add $name failed"
+  local name=$1 scope=${2:-all} token
+  token=$("$HUB" device add "$name" --scope "$scope") ||
+    fail "device add $name failed"
+  printf '%s' "$token" >"$WORK/$name.tok"
   dev "$name" init --server "$URL" --token "$token" >/dev/null ||
     fail "init of device $name failed"
 }
@@ -70,7 +73,7 @@ start_hub_tls() {
 enrol_tls() {
   local name=$1 ca=$2 token
   shift 2
-  token=$("$HUB" device add "$name") || fail "device add $name failed"
+  token=$("$HUB" device add "$name" --scope all) || fail "device add $name failed"
   dev "$name" init --server "$URL" --token "$token" --ca-file "$ca" "$@" \
     >/dev/null || fail "init of device $name failed"
 }

@@ -10,7 +10,7 @@
 expect_hub_ok init
 start_hub
 enrol d2
-token=$("$HUB" device add d1) || fail "device add d1 failed"
+token=$("$HUB" device add d1 --scope all) || fail "device add d1 failed"
 printf '%s\n' "$token" >"$WORK/d1.tok"
 dev d1 init --server "$URL" --token-file "$WORK/d1.tok" >/dev/null ||
   fail "init of d1 failed"

@@ -37,7 +37,7 @@ TEST(check)
       ==, 0);
   CHECK_INT(auth_token_new(token), ==, 0);
   CHECK_INT(auth_token_hash(token, hash), ==, 0);
-  CHECK_INT(hub_store_device_add(hs, "lap", hash, 1, NULL), ==, 0);
+  CHECK_INT(hub_store_device_add(hs, "lap", hash, 1, "all", NULL), ==, 0);
   snprintf(bearer, sizeof(bearer), "Bearer %s", token);
 
 #define AUTH(a, r, want)                                                       \

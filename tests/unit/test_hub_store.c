@@ -241,7 +241,7 @@ TEST(reader_connection_sees_commits_and_leaves_binding_to_the_writer)
   CHECK_INT(seq, ==, 1);
   CHECK_INT(feed_size(rd), ==, 1);
 
-  CHECK_INT(hub_store_device_add(hs, "tab-1", HASH1, 1, NULL), ==, 0);
+  CHECK_INT(hub_store_device_add(hs, "tab-1", HASH1, 1, "all", NULL), ==, 0);
   CHECK_INT(hub_store_device_by_token(rd, HASH1, &d, NULL), ==, 0);
   CHECK_STR(d.name, "tab-1");
   CHECK_INT(hub_store_device_bind(rd, "tab-1", A, &err), ==, SB_EBUSY);
@@ -385,13 +385,13 @@ TEST(devices)
   struct sb_err err = {0};
   char list[256] = "";
 
-  CHECK_INT(hub_store_device_add(hs, "zeta", HASH1, 5, &err), ==, 0);
-  CHECK_INT(hub_store_device_add(hs, "alpha", HASH2, 6, &err), ==, 0);
-  CHECK_INT(hub_store_device_add(hs, "zeta", HASH2, 7, &err), ==, SB_EEXISTS);
-  CHECK_INT(hub_store_device_add(hs, "other", HASH1, 7, &err), ==, SB_EEXISTS);
-  CHECK_INT(hub_store_device_add(hs, "bad name", HASH1, 7, &err), ==,
+  CHECK_INT(hub_store_device_add(hs, "zeta", HASH1, 5, "all", &err), ==, 0);
+  CHECK_INT(hub_store_device_add(hs, "alpha", HASH2, 6, "all", &err), ==, 0);
+  CHECK_INT(hub_store_device_add(hs, "zeta", HASH2, 7, "all", &err), ==, SB_EEXISTS);
+  CHECK_INT(hub_store_device_add(hs, "other", HASH1, 7, "all", &err), ==, SB_EEXISTS);
+  CHECK_INT(hub_store_device_add(hs, "bad name", HASH1, 7, "all", &err), ==,
             SB_EINVAL);
-  CHECK_INT(hub_store_device_add(hs, "x", "abc", 7, &err), ==, SB_EINVAL);
+  CHECK_INT(hub_store_device_add(hs, "x", "abc", 7, "all", &err), ==, SB_EINVAL);
 
   CHECK_INT(hub_store_device_by_token(hs, HASH1, &d, &err), ==, 0);
   CHECK_STR(d.name, "zeta");

@@ -27,7 +27,7 @@ const STRINGS = {
     stale: 'Data berubah sejak halaman dimuat. Keadaan terbaru ditampilkan.',
     forbidden: 'Peran Anda tidak boleh melakukan ini.', no_conflicts: 'Tidak ada konflik.',
     name: 'Nama', last_seen: 'Terakhir terlihat', never: 'belum pernah', revoked: 'dicabut',
-    active: 'aktif', revoke: 'Cabut', enrol: 'Daftarkan perangkat', token_once: 'Token (hanya ditampilkan sekali):',
+    active: 'aktif', revoke: 'Cabut', enrol: 'Daftarkan perangkat', scope: 'Cakupan (kecamatan, atau all)', token_once: 'Token (hanya ditampilkan sekali):',
     hub: 'hub (kantor)', deleted: 'dihapus', why: 'Alasan', error: 'Galat: {m}',
     record: 'Data {c}/{i}', tombstones: 'Penghapusan', seq: 'Nomor perubahan',
   },
@@ -55,7 +55,7 @@ const STRINGS = {
     stale: 'The record changed since the page loaded. The latest state is shown.',
     forbidden: 'Your role may not do this.', no_conflicts: 'No conflicts.',
     name: 'Name', last_seen: 'Last seen', never: 'never', revoked: 'revoked',
-    active: 'active', revoke: 'Revoke', enrol: 'Enrol a device', token_once: 'Token (shown once):',
+    active: 'active', revoke: 'Revoke', enrol: 'Enrol a device', scope: 'Scope (kecamatan, or all)', token_once: 'Token (shown once):',
     hub: 'hub (office)', deleted: 'deleted', why: 'Reason', error: 'Error: {m}',
     record: 'Record {c}/{i}', tombstones: 'Deletes', seq: 'Change number',
   },
@@ -292,10 +292,11 @@ async function devices(main) {
   main.append(table);
   if (session.role !== 'admin') return;
   const name = el('input', { id: 'enrol-name' });
+  const scope = el('input', { id: 'enrol-scope', value: 'all' });
   const out = el('p', { class: 'token' });
-  main.append(el('div', { class: 'filters' }, el('label', {}, t('name'), name),
+  main.append(el('div', { class: 'filters' }, el('label', {}, t('name'), name), el('label', {}, t('scope'), scope),
     el('button', { type: 'button', text: t('enrol'), onclick: async () => {
-      const res = await api('/api/devices', { method: 'POST', json: { name: name.value } });
+      const res = await api('/api/devices', { method: 'POST', json: { name: name.value, scope: scope.value } });
       if (res.status === 200) out.textContent = t('token_once') + ' ' + res.body.token;
       else status(t('error', { m: res.body?.error?.message }));
     } })), out);

@@ -1,0 +1,395 @@
+/*
+ * hub_scope.c - scopes at the hub (hub_scope.h).
+ *
+ * Moves: when a stored state's scope parts differ from the state it
+ * replaced, meta key "scope.moved.COLLECTION/ID" gains [seq, "PARTS"]
+ * (the parts it left). A device reading the feed from cursor `since`
+ * is told a record is gone when its current parts miss the device's scope
+ * and a move after `since` left a part of it: it may hold the record. At
+ * most HUB_SCOPE_MOVES_MAX moves are kept; the two oldest fold into one
+ * (the union of their parts at the newer seq), which can only tell a
+ * device more than it needs (an id it does not hold), never less.
+ */
+#include "compat.h"
+
+#include "hub_scope.h"
+
+#include "proto.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MOVED_PREFIX "scope.moved."
+
+/* scope_lookup_fn on the backend. */
+struct lookup {
+  const struct hub_store_ops *ops;
+  void *be;
+};
+
+static int lookup_load(void *ctx, const char *collection, const char *id,
+                       struct record *r, struct sb_err *err)
+{
+  struct lookup *l = ctx;
+  char *text = NULL;
+  size_t len = 0;
+  uint64_t seq = 0;
+  struct sb_err why = {0};
+  int rc = l->ops->load(l->be, collection, id, &text, &len, &seq, &why);
+
+  if (rc == SB_ENOTFOUND) {
+    return rc;
+  }
+  if (rc == 0)
+    rc = record_decode(r, text, len, &why);
+  free(text);
+  if (rc != 0 && err != NULL)
+    *err = why;
+  return rc;
+}
+
+int hub_scope_of(const struct hub_store_ops *ops, void *be,
+                 const struct schema *schema, const struct record *r,
+                 struct scope_parts *out, struct sb_err *err)
+{
+  struct lookup l = {ops, be};
+  return scope_of(schema, r, lookup_load, &l, out, err);
+}
+
+/* The meta key of (collection, id)'s moves into key (malloc'd). */
+static char *moved_key(const char *collection, const char *id)
+{
+  size_t n = strlen(MOVED_PREFIX) + strlen(collection) + strlen(id) + 2;
+  char *key = malloc(n);
+  if (key != NULL)
+    snprintf(key, n, "%s%s/%s", MOVED_PREFIX, collection, id);
+  return key;
+}
+
+/* The moves of (collection, id) as a JSON array (empty if none). */
+static int moves_load(const struct hub_store_ops *ops, void *be,
+                      const char *key, cJSON **out, struct sb_err *err)
+{
+  char *text = NULL;
+  struct sb_err why = {0};
+  int rc = ops->meta_get(be, key, &text, &why);
+
+  *out = NULL;
+  if (rc == SB_ENOTFOUND) {
+    *out = cJSON_CreateArray();
+    return *out != NULL ? 0 : sb_err_set(err, SB_ENOMEM, NULL);
+  }
+  if (rc != 0) {
+    if (err != NULL)
+      *err = why;
+    return rc;
+  }
+  *out = cJSON_Parse(text);
+  free(text);
+  if (!cJSON_IsArray(*out)) {
+    cJSON_Delete(*out);
+    *out = NULL;
+    return sb_err_set(err, SB_ECORRUPT, "malformed %s", key);
+  }
+  return 0;
+}
+
+/* Folds the two oldest moves of a into one. */
+static int moves_fold(cJSON *a)
+{
+  cJSON *m0 = cJSON_GetArrayItem(a, 0), *m1 = cJSON_GetArrayItem(a, 1);
+  struct scope_parts p, q;
+  char text[SCOPE_TEXT_MAX * 2 + 2];
+  size_t i;
+  int rc;
+
+  scope_parts_init(&p);
+  scope_parts_init(&q);
+  rc = scope_read(cJSON_GetArrayItem(m0, 1)->valuestring, &p, NULL);
+  if (rc == 0)
+    rc = scope_read(cJSON_GetArrayItem(m1, 1)->valuestring, &q, NULL);
+  for (i = 0; rc == 0 && i < q.n; i++)
+    rc = scope_parts_add(&p, q.v[i]);
+  if (rc == 0 && scope_text(&p, text, sizeof(text)) &&
+      strlen(text) <= SCOPE_TEXT_MAX) {
+    cJSON_ReplaceItemInArray(m1, 1, cJSON_CreateString(text));
+    cJSON_DeleteItemFromArray(a, 0);
+  } else {
+    rc = SB_EINVAL;
+  }
+  scope_parts_release(&p);
+  scope_parts_release(&q);
+  return rc;
+}
+
+/* Remembers that (collection, id) left parts `was` at seq. */
+static int moves_add(const struct hub_store_ops *ops, void *be,
+                     const char *collection, const char *id, uint64_t seq,
+                     const struct scope_parts *was, struct sb_err *err)
+{
+  char text[SCOPE_TEXT_MAX + 1], *key, *value = NULL;
+  cJSON *a = NULL, *m;
+  int rc;
+
+  if (was->all || was->n == 0)
+    return 0; /* it left nobody's scope */
+  if (!scope_text(was, text, sizeof(text)))
+    return sb_err_set(err, SB_EINVAL, "scope parts too long");
+  key = moved_key(collection, id);
+  if (key == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  rc = moves_load(ops, be, key, &a, err);
+  if (rc == 0) {
+    m = cJSON_CreateArray();
+    if (m == NULL || !cJSON_AddItemToArray(a, m) ||
+        !cJSON_AddItemToArray(m, cJSON_CreateNumber((double)seq)) ||
+        !cJSON_AddItemToArray(m, cJSON_CreateString(text)))
+      rc = sb_err_set(err, SB_ENOMEM, NULL);
+  }
+  while (rc == 0 && cJSON_GetArraySize(a) > HUB_SCOPE_MOVES_MAX)
+    if (moves_fold(a) != 0)
+      cJSON_DeleteItemFromArray(a, 0); /* cannot fold: keep the newest */
+  if (rc == 0 && (value = cJSON_PrintUnformatted(a)) == NULL)
+    rc = sb_err_set(err, SB_ENOMEM, NULL);
+  if (rc == 0)
+    rc = ops->meta_set(be, key, value, err);
+  free(value);
+  cJSON_Delete(a);
+  free(key);
+  return rc;
+}
+
+/* Whether a move of (collection, id) after since left a part of dev. */
+static int moves_left(const struct hub_store_ops *ops, void *be,
+                      const char *collection, const char *id, uint64_t since,
+                      const struct scope_parts *dev, bool *left,
+                      struct sb_err *err)
+{
+  char *key = moved_key(collection, id);
+  const cJSON *m;
+  cJSON *a = NULL;
+  int rc;
+
+  *left = false;
+  if (key == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  rc = moves_load(ops, be, key, &a, err);
+  free(key);
+  for (m = a != NULL ? a->child : NULL; rc == 0 && m != NULL && !*left;
+       m = m->next) {
+    const cJSON *seq = cJSON_GetArrayItem(m, 0), *parts = cJSON_GetArrayItem(m, 1);
+    struct scope_parts p;
+    if (!cJSON_IsNumber(seq) || !cJSON_IsString(parts)) {
+      rc = sb_err_set(err, SB_ECORRUPT, "malformed moves of %s/%s",
+                      collection, id);
+      break;
+    }
+    if ((uint64_t)seq->valuedouble <= since)
+      continue;
+    scope_parts_init(&p);
+    if (scope_read(parts->valuestring, &p, NULL) == 0)
+      *left = scope_meets(dev, &p);
+    scope_parts_release(&p);
+  }
+  cJSON_Delete(a);
+  return rc;
+}
+
+/* The ids of the records of collection c that follow `id`. */
+struct followers {
+  const char *field, *id;
+  char **ids;
+  size_t n;
+  int rc;
+};
+
+static int follower_one(const struct record *r, uint64_t seq, void *ctx)
+{
+  struct followers *f = ctx;
+  const struct field *fl = record_field(r, f->field);
+  size_t k;
+
+  (void)seq;
+  for (k = 0; fl != NULL && k < record_field_nentries(fl); k++) {
+    cJSON *j = cJSON_Parse(record_field_entry(fl, k)->value);
+    bool hit = cJSON_IsString(j) && strcmp(j->valuestring, f->id) == 0;
+    cJSON_Delete(j);
+    if (hit) {
+      char **ids = realloc(f->ids, (f->n + 1) * sizeof(*ids));
+      if (ids == NULL || (ids[f->n] = strdup(r->id)) == NULL) {
+        if (ids != NULL)
+          f->ids = ids;
+        f->rc = SB_ENOMEM;
+        return 1;
+      }
+      f->ids = ids;
+      f->n++;
+      break;
+    }
+  }
+  return 0;
+}
+
+/* Saves (collection, id) again at a new seq and remembers its move. */
+static int resave(const struct hub_store_ops *ops, void *be,
+                  const char *collection, const char *id,
+                  const struct scope_parts *was, struct sb_err *err)
+{
+  struct record r;
+  char *text = NULL;
+  size_t len = 0;
+  uint64_t seq = 0;
+  int rc = ops->load(be, collection, id, &text, &len, &seq, err);
+
+  record_init(&r, collection, id);
+  if (rc == 0)
+    rc = record_decode(&r, text, len, err);
+  if (rc == 0)
+    rc = ops->save(be, &r, text, len, 0, &seq, err);
+  if (rc == 0)
+    rc = moves_add(ops, be, collection, id, seq, was, err);
+  record_release(&r);
+  free(text);
+  return rc;
+}
+
+int hub_scope_after_save(const struct hub_store_ops *ops, void *be,
+                         const struct schema *schema, const struct record *r,
+                         const struct scope_parts *was, uint64_t seq,
+                         struct sb_err *err)
+{
+  const struct schema_collection *c;
+  struct scope_parts now;
+  size_t i, k;
+  int rc;
+
+  if (ops->each_in == NULL)
+    return 0; /* a backend without scopes yet */
+  scope_parts_init(&now);
+  rc = hub_scope_of(ops, be, schema, r, &now, err);
+  if (rc != 0 || scope_equal(&now, was)) {
+    scope_parts_release(&now);
+    return rc;
+  }
+  scope_parts_release(&now);
+  rc = moves_add(ops, be, r->collection, r->id, seq, was, err);
+  for (i = 0; rc == 0 && (c = scope_follower(schema, r->collection, i)) != NULL;
+       i++) {
+    struct followers f = {c->scope_follows, r->id, NULL, 0, 0};
+    rc = ops->each_in(be, c->name, follower_one, &f, err);
+    if (rc == 1 || f.rc != 0)
+      rc = sb_err_set(err, SB_ENOMEM, NULL);
+    for (k = 0; rc == 0 && k < f.n; k++)
+      rc = resave(ops, be, c->name, f.ids[k], was, err);
+    for (k = 0; k < f.n; k++)
+      free(f.ids[k]);
+    free(f.ids);
+  }
+  return rc;
+}
+
+bool hub_scope_may_push(const struct scope_parts *dev,
+                        const struct scope_parts *cur, bool exists,
+                        const struct scope_parts *pushed)
+{
+  if (dev == NULL || dev->all)
+    return true;
+  return scope_meets(dev, exists ? cur : pushed);
+}
+
+/* --- the scoped page --------------------------------------------------- */
+
+struct scoped_walk {
+  const struct hub_store_ops *ops;
+  void *be;
+  const struct schema *schema;
+  const struct scope_parts *dev;
+  uint64_t since;
+  struct hub_page *page;
+  unsigned limit, scanned;
+  uint64_t last; /* the last seq looked at */
+  int rc;
+  struct sb_err *err;
+};
+
+#define WALK_STOP 1
+
+/* Adds text (copied) at seq to the page. */
+static int page_put(struct scoped_walk *w, uint64_t seq, const char *text,
+                    size_t len, bool gone)
+{
+  struct hub_page *p = w->page;
+  char *copy = malloc(len + 1);
+
+  if (copy == NULL)
+    return sb_err_set(w->err, SB_ENOMEM, NULL);
+  memcpy(copy, text, len);
+  copy[len] = '\0';
+  p->states[p->n] = copy;
+  p->seqs[p->n] = seq;
+  p->gone[p->n] = gone;
+  p->n++;
+  return 0;
+}
+
+static int scoped_one(const char *collection, const char *id, uint64_t seq,
+                      const char *text, size_t len, void *ctx)
+{
+  struct scoped_walk *w = ctx;
+  struct scope_parts parts;
+  struct record r;
+  bool left = false;
+  char *gone;
+
+  if (w->page->n == w->limit || w->scanned == HUB_SCOPE_SCAN_MAX) {
+    w->page->more = true;
+    return WALK_STOP;
+  }
+  w->scanned++;
+  w->last = seq;
+  record_init(&r, collection, id);
+  scope_parts_init(&parts);
+  w->rc = record_decode(&r, text, len, w->err);
+  if (w->rc == 0)
+    w->rc = hub_scope_of(w->ops, w->be, w->schema, &r, &parts, w->err);
+  if (w->rc == 0 && scope_meets(w->dev, &parts))
+    w->rc = page_put(w, seq, text, len, false);
+  else if (w->rc == 0)
+    w->rc = moves_left(w->ops, w->be, collection, id, w->since, w->dev, &left,
+                       w->err);
+  if (w->rc == 0 && left) {
+    gone = changes_gone_encode(collection, id);
+    w->rc = gone != NULL ? page_put(w, seq, gone, strlen(gone), true)
+                         : sb_err_set(w->err, SB_ENOMEM, NULL);
+    free(gone);
+  }
+  scope_parts_release(&parts);
+  record_release(&r);
+  return w->rc != 0 ? WALK_STOP : 0;
+}
+
+int hub_scope_page(const struct hub_store_ops *ops, void *be,
+                   const struct schema *schema, uint64_t since,
+                   unsigned limit, const struct scope_parts *dev,
+                   struct hub_page *page, struct sb_err *err)
+{
+  struct scoped_walk w;
+  int rc;
+
+  memset(&w, 0, sizeof(w));
+  w = (struct scoped_walk){ops, be, schema, dev, since, page, limit, 0, since,
+                           0, err};
+  page->gone = calloc(limit, sizeof(*page->gone));
+  if (page->gone == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  rc = ops->last_seq(be, &page->last_seq, err);
+  if (rc == 0)
+    rc = ops->feed(be, since, HUB_SCOPE_SCAN_MAX + 1, scoped_one, &w, err);
+  if (rc == WALK_STOP)
+    rc = w.rc;
+  if (rc != 0)
+    return rc;
+  page->next = w.last;
+  return 0;
+}

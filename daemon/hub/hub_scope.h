@@ -1,0 +1,51 @@
+/*
+ * hub_scope.h - the hub's side of scopes (daemon/hub/DESIGN.md, "Scopes"):
+ * a record's scope parts as the hub holds it, the moves it remembers so a
+ * device is told when a record leaves its scope, the scoped feed page and
+ * the push check. On any backend: only struct hub_store_ops is used.
+ */
+#ifndef SAMBANG_HUB_SCOPE_H
+#define SAMBANG_HUB_SCOPE_H
+
+#include "hub_store.h"
+#include "schema.h"
+#include "scope.h"
+
+/* The moves kept per record (older ones are folded together). */
+#define HUB_SCOPE_MOVES_MAX 8
+
+/* The scope parts of r, the records it follows loaded from the backend. */
+int hub_scope_of(const struct hub_store_ops *ops, void *be,
+                 const struct schema *schema, const struct record *r,
+                 struct scope_parts *out, struct sb_err *err);
+
+/*
+ * After r was saved at seq (inside the write transaction), its parts
+ * before being `was`: if they changed, remembers the move, and saves each
+ * record that follows r again (same state, a new seq, a move of its own),
+ * so devices that now cover them get them and those that no longer do
+ * are told.
+ */
+int hub_scope_after_save(const struct hub_store_ops *ops, void *be,
+                         const struct schema *schema, const struct record *r,
+                         const struct scope_parts *was, uint64_t seq,
+                         struct sb_err *err);
+
+/* The scoped feed page (hub_store_changes_scoped). */
+int hub_scope_page(const struct hub_store_ops *ops, void *be,
+                   const struct schema *schema, uint64_t since,
+                   unsigned limit, const struct scope_parts *dev,
+                   struct hub_page *page, struct sb_err *err);
+
+/*
+ * Whether a device of scope dev may push a state of a record whose hub
+ * state has parts `cur` (exists: the hub holds one) and whose pushed
+ * state has parts `pushed`: a record the hub holds must be in its scope
+ * now (a move out of it is the device's own write, allowed); a new one
+ * must be pushed in its scope.
+ */
+bool hub_scope_may_push(const struct scope_parts *dev,
+                        const struct scope_parts *cur, bool exists,
+                        const struct scope_parts *pushed);
+
+#endif

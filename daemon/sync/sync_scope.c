@@ -1,0 +1,312 @@
+/*
+ * sync_scope.c - a scoped device's side of the feed (daemon/sync/DESIGN.md,
+ * "Scopes"): records that leave its scope leave its store file (a row
+ * DELETE, secure_delete on: not a tombstone), together with the records
+ * that follow them (a beneficiary's visits), but never a pending row: the
+ * push comes first (the cycle pushes before it pulls), and a pending row
+ * that left is marked and removed once the hub has acknowledged it. The
+ * page states the device's scope; when it changes, records outside it
+ * leave, and when it grew the pull starts again from cursor 0.
+ */
+#include "compat.h"
+
+#include "sync_int.h"
+
+#include "scope.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The meta key marking (collection, id) (malloc'd, NULL: ENOMEM). */
+static char *mark_key(const char *collection, const char *id)
+{
+  size_t n = strlen(GONE_PREFIX) + strlen(collection) + strlen(id) + 2;
+  char *key = malloc(n);
+  if (key != NULL)
+    snprintf(key, n, "%s%s/%s", GONE_PREFIX, collection, id);
+  return key;
+}
+
+/* Removes (collection, id) unless pending; a pending one is marked. */
+static int leave(struct sync *s, const char *collection, const char *id,
+                 struct sb_err *err)
+{
+  bool removed = false;
+  char *key;
+  int rc = store_remove(s->store, collection, id, &removed, err);
+  char *text = NULL;
+  size_t len;
+  uint64_t seq;
+
+  if (rc != 0 || removed)
+    return rc;
+  rc = store_get_text(s->store, collection, id, &text, &len, &seq, NULL);
+  free(text);
+  if (rc == SB_ENOTFOUND)
+    return 0; /* never held here */
+  key = mark_key(collection, id);
+  if (key == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  rc = store_meta_set(s->store, key, "1", err);
+  free(key);
+  s->scope_marks = true;
+  return rc;
+}
+
+/* The ids of one collection's records that follow `id`. */
+struct follow_ids {
+  const char *field, *id;
+  char **ids;
+  size_t n;
+  bool nomem;
+};
+
+static int follow_one(const struct record *r, uint64_t seq, void *ctx)
+{
+  struct follow_ids *f = ctx;
+  const struct field *fl = record_field(r, f->field);
+  size_t k;
+
+  (void)seq;
+  for (k = 0; fl != NULL && k < record_field_nentries(fl); k++) {
+    cJSON *j = cJSON_Parse(record_field_entry(fl, k)->value);
+    bool hit = cJSON_IsString(j) && strcmp(j->valuestring, f->id) == 0;
+    cJSON_Delete(j);
+    if (!hit)
+      continue;
+    char **ids = realloc(f->ids, (f->n + 1) * sizeof(*ids));
+    if (ids == NULL) {
+      f->nomem = true;
+      return 1;
+    }
+    f->ids = ids;
+    if ((ids[f->n] = strdup(r->id)) == NULL) {
+      f->nomem = true;
+      return 1;
+    }
+    f->n++;
+    break;
+  }
+  return 0;
+}
+
+int sync_scope_gone(struct sync *s, const char *collection, const char *id,
+                    struct sb_err *err)
+{
+  const struct schema *schema = store_schema(s->store);
+  const struct schema_collection *c;
+  size_t i, k;
+  int rc = leave(s, collection, id, err);
+
+  for (i = 0; rc == 0 && (c = scope_follower(schema, collection, i)) != NULL;
+       i++) {
+    struct follow_ids f = {c->scope_follows, id, NULL, 0, false};
+    rc = store_each(s->store, c->name, follow_one, &f, err);
+    if (f.nomem)
+      rc = sb_err_set(err, SB_ENOMEM, NULL);
+    for (k = 0; rc == 0 && k < f.n; k++)
+      rc = leave(s, c->name, f.ids[k], err);
+    for (k = 0; k < f.n; k++)
+      free(f.ids[k]);
+    free(f.ids);
+  }
+  return rc;
+}
+
+int sync_scope_held(struct sync *s, const char *collection, const char *id,
+                    struct sb_err *err)
+{
+  char *key;
+  int rc;
+
+  if (!s->scope_marks)
+    return 0;
+  key = mark_key(collection, id);
+  if (key == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  rc = store_meta_delete(s->store, key, err);
+  free(key);
+  return rc;
+}
+
+/* The marked rows, copied (the walk cannot write). */
+struct marks {
+  char **keys;
+  size_t n;
+  bool nomem;
+};
+
+static int mark_one(const char *key, const char *value, void *ctx)
+{
+  struct marks *m = ctx;
+  char **keys = realloc(m->keys, (m->n + 1) * sizeof(*keys));
+
+  (void)value;
+  if (keys == NULL || (keys[m->n] = strdup(key)) == NULL) {
+    if (keys != NULL)
+      m->keys = keys;
+    m->nomem = true;
+    return 1;
+  }
+  m->keys = keys;
+  m->n++;
+  return 0;
+}
+
+/* Removes the marked rows the hub has acknowledged since. */
+static int sweep_marks(struct sync *s, struct sb_err *err)
+{
+  struct marks m = {NULL, 0, false};
+  size_t i;
+  int rc = store_meta_each(s->store, GONE_PREFIX, mark_one, &m, err);
+
+  if (m.nomem)
+    rc = sb_err_set(err, SB_ENOMEM, NULL);
+  for (i = 0; rc == 0 && i < m.n; i++) {
+    char *coll = m.keys[i] + strlen(GONE_PREFIX), *id = strchr(coll, '/');
+    bool removed = false;
+    if (id == NULL) {
+      rc = store_meta_delete(s->store, m.keys[i], err);
+      continue;
+    }
+    *id++ = '\0';
+    rc = store_remove(s->store, coll, id, &removed, err);
+    id[-1] = '/';
+    if (rc == 0 && removed)
+      rc = store_meta_delete(s->store, m.keys[i], err);
+  }
+  s->scope_marks = rc != 0 || m.n > 0;
+  for (i = 0; i < m.n; i++)
+    free(m.keys[i]);
+  free(m.keys);
+  return rc;
+}
+
+/* scope_lookup_fn on the local store. */
+static int local_lookup(void *ctx, const char *collection, const char *id,
+                        struct record *r, struct sb_err *err)
+{
+  return store_get(ctx, collection, id, r, err);
+}
+
+/* Records outside dev, to leave (collected: the walk cannot write). */
+struct outside {
+  struct sync *s;
+  const struct scope_parts *dev;
+  char **keys; /* "collection\0id" pairs as two strings */
+  size_t n;
+  int rc;
+  struct sb_err *err;
+};
+
+static int outside_one(const struct record *r, uint64_t seq, void *ctx)
+{
+  struct outside *o = ctx;
+  struct scope_parts parts;
+  char **keys;
+
+  (void)seq;
+  scope_parts_init(&parts);
+  o->rc = scope_of(store_schema(o->s->store), r, local_lookup, o->s->store,
+                   &parts, o->err);
+  if (o->rc == 0 && !parts.all && !scope_meets(o->dev, &parts)) {
+    keys = realloc(o->keys, (o->n + 2) * sizeof(*keys));
+    if (keys == NULL) {
+      o->rc = sb_err_set(o->err, SB_ENOMEM, NULL);
+    } else {
+      o->keys = keys;
+      keys[o->n] = strdup(r->collection);
+      keys[o->n + 1] = strdup(r->id);
+      o->n += 2;
+      if (keys[o->n - 2] == NULL || keys[o->n - 1] == NULL)
+        o->rc = sb_err_set(o->err, SB_ENOMEM, NULL);
+    }
+  }
+  scope_parts_release(&parts);
+  return o->rc != 0;
+}
+
+/* Every record outside dev leaves the store. */
+static int leave_outside(struct sync *s, const struct scope_parts *dev,
+                         struct sb_err *err)
+{
+  struct outside o = {s, dev, NULL, 0, 0, err};
+  size_t i;
+  int rc = store_each(s->store, NULL, outside_one, &o, err);
+
+  if (o.rc != 0)
+    rc = o.rc;
+  for (i = 0; rc == 0 && i + 1 < o.n; i += 2)
+    rc = leave(s, o.keys[i], o.keys[i + 1], err);
+  for (i = 0; i < o.n; i++)
+    free(o.keys[i]);
+  free(o.keys);
+  return rc;
+}
+
+/* True if every part of a is in b. */
+static bool scope_within(const struct scope_parts *a,
+                         const struct scope_parts *b)
+{
+  size_t i, k;
+
+  if (b->all)
+    return true;
+  if (a->all)
+    return false;
+  for (i = 0; i < a->n; i++) {
+    for (k = 0; k < b->n && strcmp(a->v[i], b->v[k]) != 0; k++)
+      ;
+    if (k == b->n)
+      return false;
+  }
+  return true;
+}
+
+bool sync_scope_changed(struct sync *s, const char *scope)
+{
+  char *held = NULL;
+  bool changed;
+
+  if (scope == NULL)
+    return false;
+  if (store_meta_get(s->store, SCOPE_KEY, &held, NULL) != 0)
+    return strcmp(scope, "all") != 0;
+  changed = strcmp(held, scope) != 0;
+  free(held);
+  return changed;
+}
+
+int sync_scope_page(struct sync *s, const char *scope, bool *reset,
+                    struct sb_err *err)
+{
+  struct scope_parts now, was;
+  char *held = NULL;
+  int rc = 0;
+
+  *reset = false;
+  if (s->scope_marks)
+    rc = sweep_marks(s, err);
+  if (rc != 0 || !sync_scope_changed(s, scope))
+    return rc;
+  scope_parts_init(&now);
+  scope_parts_init(&was);
+  /* A store that has not been told a scope holds what it was sent: all. */
+  if (store_meta_get(s->store, SCOPE_KEY, &held, NULL) != 0 ||
+      scope_read(held, &was, NULL) != 0)
+    was.all = true;
+  free(held);
+  rc = scope_read(scope, &now, err);
+  if (rc == 0 && !now.all)
+    rc = leave_outside(s, &now, err);
+  if (rc == 0)
+    rc = store_meta_set(s->store, SCOPE_KEY, scope, err);
+  if (rc == 0 && !scope_within(&now, &was)) {
+    *reset = true; /* new parts: their records are older than the cursor */
+    rc = store_meta_set(s->store, CURSOR_KEY, "0", err);
+  }
+  scope_parts_release(&now);
+  scope_parts_release(&was);
+  return rc;
+}

@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# Scoped sync (issue 12): each device holds only the records of its scope
+# (kecamatan; a visit follows its beneficiary), in its store and on the
+# wire; a record that moves away leaves the devices that no longer cover
+# it (with its visits) and reaches those that do; a scope that shrinks
+# removes records, one that grows brings them; a push outside the scope
+# is refused per record and blocks nothing; a device's own move is
+# pushed before the record leaves it; `sambang token set` after rotate.
+. "$(dirname "$0")/lib.sh"
+
+ben() { # ben DEVICE ID KECAMATAN [NAME]
+  dev "$1" put beneficiary "$2" "{\"consent\":true,\"groups\":[\"miskin\"],\"kecamatan\":\"$3\",\"name\":\"${4:-Ibu $2}\"}" \
+    >/dev/null || fail "put beneficiary $2 on $1"
+}
+visit() { # visit DEVICE ID BENEFICIARY
+  dev "$1" put visit "$2" "{\"beneficiary\":\"$3\",\"date\":\"2024-05-01\",\"programme\":\"skills-cooking\"}" \
+    >/dev/null || fail "put visit $2 on $1"
+}
+# ids NAME: the ids a device's store holds (one per line, sorted).
+ids() {
+  dev "$1" export | sed -n 's/.*"id":"\([^"]*\)".*/\1/p' | LC_ALL=C sort | tr '\n' ' '
+}
+expect_ids() { # expect_ids DEVICE "ID ID ..."
+  local got
+  got=$(ids "$1")
+  [ "$got" = "${2:+$2 }" ] || fail "$1 holds [$got], expected [$2]"
+}
+# wire NAME: the body of a full pull with the device's own token.
+wire() {
+  local r
+  r=$(dev "$1" --json status | sed -n 's/.*"replica":"\([0-9a-f]*\)".*/\1/p')
+  pull "$(cat "$WORK/$1.tok")" "$r" 'since=0&limit=1000'
+  expect_status 200
+}
+
+expect_hub_ok init
+start_hub
+enrol office all
+enrol setu Setu
+enrol pam Pamulang
+enrol both Setu,Pamulang
+
+ben office b1 Setu
+ben office b2 Pamulang
+ben office b3 Ciputat
+visit office v1 b1
+visit office v2 b2
+visit office v3 b3
+sync_once office
+for d in setu pam both; do sync_once "$d"; done
+expect_ids setu "b1 v1"
+expect_ids pam "b2 v2"
+expect_ids both "b1 b2 v1 v2"
+expect_ids office "b1 b2 b3 v1 v2 v3"
+
+# The wire: a pull with setu's token carries nothing of another kecamatan.
+wire setu
+for x in b2 b3 v2 v3 'Ibu b2' 'Ibu b3'; do
+  grep -qF "\"$x\"" "$BODY" && fail "setu's pull carries $x"
+done
+grep -qF '"id":"b1"' "$BODY" || fail "setu's pull lacks b1"
+grep -qF '"scope":"Setu"' "$BODY" || fail "the page names setu's scope"
+
+# A move: b1 goes to Pamulang. It (and its visit v1) leave setu, reach pam.
+dev office put beneficiary b1 '{"kecamatan":"Pamulang"}' >/dev/null
+sync_once office
+sync_once setu
+expect_ids setu ""
+sync_once pam
+expect_ids pam "b1 b2 v1 v2"
+sync_once both
+expect_ids both "b1 b2 v1 v2"
+wire setu
+grep -qF 'Ibu b1' "$BODY" && fail "setu's pull still carries b1's state"
+grep -qF '{"gone":{"collection":"beneficiary","id":"b1"}' "$BODY" ||
+  fail "setu's pull from 0 tells it b1 is gone"
+
+# Gone from the file, not a tombstone: the name is nowhere in setu's files
+# once SQLite checkpoints (secure_delete is on).
+dev setu check >/dev/null || fail "setu's store is sound"
+if grep -qaF 'Ibu b1' "$WORK/setu.db" "$WORK/setu.db-wal" 2>/dev/null; then
+  fail "b1's name is still in setu's store file"
+fi
+
+# A scope that shrinks: both loses Pamulang; everything there leaves it.
+"$HUB" device scope both --set Setu >/dev/null 2>&1 || fail "device scope"
+ben office b4 Setu
+sync_once office
+sync_once both
+expect_ids both "b4"
+# And grows: Ciputat comes in (from the start, not only new changes).
+"$HUB" device scope both --set Setu,Ciputat >/dev/null 2>&1 || fail "device scope"
+sync_once both
+expect_ids both "b3 b4 v3"
+
+# A device's own move: setu records v5 for b5, then moves b5 to Ciputat,
+# offline. Both are pushed (nothing lost), then leave setu.
+sync_once setu
+ben setu b5 Setu
+visit setu v5 b5
+sync_once setu
+expect_ids setu "b4 b5 v5"
+visit setu v6 b5
+dev setu put beneficiary b5 '{"kecamatan":"Ciputat","name":"Ibu b5 pindah"}' >/dev/null
+dev setu sync --once >"$OUT" 2>"$ERR" || { dev setu conflicts >&2; fail "own move refused: $(cat "$ERR")"; }
+sync_once setu
+expect_ids setu "b4"
+"$HUB" export >"$WORK/hub.export"
+grep -qF 'Ibu b5 pindah' "$WORK/hub.export" || fail "setu's move was lost"
+grep -qF '"id":"v6"' "$WORK/hub.export" || fail "setu's visit v6 was lost"
+sync_once both
+expect_ids both "b3 b4 b5 v3 v5 v6"
+
+# A push outside the scope is refused per record and blocks nothing:
+# setu edits b4 offline while the office moves it to Serpong.
+dev setu put beneficiary b4 '{"name":"Ibu b4 edit"}' >/dev/null
+ben setu b7 Setu
+dev office put beneficiary b4 '{"kecamatan":"Serpong"}' >/dev/null
+sync_once office
+rc=0
+dev setu sync --once >"$OUT" 2>"$ERR" || rc=$?
+[ "$rc" = 7 ] || fail "a refused record: sync exits 7, got $rc: $(cat "$ERR")"
+grep -q 'out_of_scope' "$ERR" || fail "sync names the reason: $(cat "$ERR")"
+"$HUB" export >"$WORK/hub.export"
+grep -qF '"id":"b7"' "$WORK/hub.export" || fail "b7 was blocked by b4's refusal"
+grep -qF 'Ibu b4 edit' "$WORK/hub.export" && fail "the out-of-scope edit reached the hub"
+dev setu conflicts >"$OUT"
+grep -q 'b4' "$OUT" && grep -q 'out_of_scope' "$OUT" ||
+  fail "conflicts shows the refusal: $(cat "$OUT")"
+dev setu status >"$OUT"
+grep -q 'rejected by the hub: 1' "$OUT" || fail "status shows the refusal"
+# The edit is kept on the device (never dropped while not at the hub).
+dev setu get beneficiary b4 | grep -qF 'Ibu b4 edit' || fail "setu lost its edit"
+
+# Rotate: the old token stops; `sambang token set` (file or stdin, never
+# argv) gives the store the new one.
+"$HUB" device rotate pam >"$WORK/pam.tok2" || fail "rotate"
+rc=0
+dev pam sync --once >"$OUT" 2>"$ERR" || rc=$?
+[ "$rc" != 0 ] || fail "the old token still works"
+rc=0
+dev pam token set "$(cat "$WORK/pam.tok2")" >"$OUT" 2>"$ERR" || rc=$?
+[ "$rc" = 2 ] || fail "a token on the command line must be refused (2), got $rc"
+dev pam token set --file "$WORK/pam.tok2" 2>/dev/null || fail "token set --file"
+sync_once pam
+dev pam token set - <"$WORK/pam.tok2" 2>/dev/null || fail "token set -"
+sync_once pam
+printf 'two words\n' >"$WORK/bad.tok"
+rc=0
+dev pam token set --file "$WORK/bad.tok" 2>"$ERR" || rc=$?
+[ "$rc" = 4 ] || fail "a malformed token: exit 4, got $rc"
+sync_once pam
+
+# Every device converged with the hub on what its scope holds.
+# (setu keeps its refused b4 edit: exit 7 until it is resolved.)
+dev setu sync --once >/dev/null 2>&1 || [ $? = 7 ] || fail "setu's sync"
+for d in pam both office; do sync_once "$d"; done
+expect_ids setu "b4 b7"
+expect_ids both "b3 b5 b7 v3 v5 v6" # b4 is in Serpong now
+expect_ids pam "b1 b2 v1 v2"
+expect_ids office "b1 b2 b3 b4 b5 b7 v1 v2 v3 v5 v6"
+echo "ok"

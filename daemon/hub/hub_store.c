@@ -487,10 +487,28 @@ int hub_store_device_rotate(struct hub_store *hs, const char *name,
   return hs->ops->device_update(hs->be, &d, old, err);
 }
 
+/* A backend that keeps no scopes holds only devices of scope all
+ * (hub_store_device_add refuses the others): say so in what it lists. */
+struct scopeless_walk {
+  hub_device_fn fn;
+  void *ctx;
+};
+
+static int scopeless_one(const struct hub_device *d, void *ctx)
+{
+  struct scopeless_walk *w = ctx;
+  struct hub_device all = *d;
+
+  if (all.scope[0] == '\0')
+    snprintf(all.scope, sizeof(all.scope), "all");
+  return w->fn(&all, w->ctx);
+}
+
 int hub_store_device_list(struct hub_store *hs, hub_device_fn fn, void *ctx,
                           struct sb_err *err)
 {
-  return hs->ops->device_list(hs->be, fn, ctx, err);
+  struct scopeless_walk w = {fn, ctx};
+  return hs->ops->device_list(hs->be, scopeless_one, &w, err);
 }
 
 int hub_store_device_revoke(struct hub_store *hs, const char *name,

@@ -31,7 +31,7 @@ feed_after() { # feed_after NAME SINCE: the changes page after SINCE, as NAME
     -H "Authorization: Bearer $(cat "$WORK/$1.db.token")" \
     -H "Sambang-Replica: $(replica_of "$1")"
 }
-last=$(feed_after d1 0 | sed -n 's/.*,"next":\([0-9]*\)}$/\1/p')
+last=$(feed_after d1 0 | sed -n 's/.*,"next":\([0-9]*\)\(,"scope":"[^"]*"\)\{0,1\}}$/\1/p')
 [ "$last" -ge 4 ] || fail "unexpected feed position $last"
 stop_hub
 "$HUB" device list >"$WORK/devices.sqlite"

@@ -57,10 +57,10 @@ reader() { # reader R TOKEN REPLICA: follows the feed until done and caught up
       -H "Authorization: Bearer $tok" -H "Sambang-Replica: $rep" \
       "$url/v1/changes?since=$cur&limit=7&wait=2") || return 1
     [ "$st" = 200 ] || { echo "reader $r: $st" >&2; return 1; }
-    next=$(sed -n 's/.*,"next":\([0-9]*\)}$/\1/p' "$body")
+    next=$(sed -n 's/.*,"next":\([0-9]*\)\(,"scope":"[^"]*"\)\{0,1\}}$/\1/p' "$body")
     if grep -q '{"record":' "$body"; then
       sed -e 's/^{"changes":\[{"record"://' \
-        -e 's/,"seq":[0-9]*}\],"more":[a-z]*,"next":[0-9]*}$//' \
+        -e 's/,"seq":[0-9]*}\],"more":[a-z]*,"next":[0-9]*\(,"scope":"[^"]*"\)\{0,1\}}$//' \
         -e 's/,"seq":[0-9]*},{"record":/\n/g' "$body" >>"$WORK/r$r.states"
       echo >>"$WORK/r$r.states"
     fi

@@ -52,7 +52,7 @@ expect "sambang init --tok" "$(complete_words _sambang "$SAMBANG" init --tok)" \
 expect "sambangd --con" "$(complete_words _sambangd "$SAMBANGD" --con)" "--config "
 expect "sambang-hub dev" "$(complete_words _sambang_hub "$HUB" dev)" "device "
 expect "sambang-hub device " "$(complete_words _sambang_hub "$HUB" device "")" \
-  "add list revoke scope rotate "
+  "add list revoke rotate scope "
 expect "sambang-hub serve --lis" "$(complete_words _sambang_hub "$HUB" serve --lis)" \
   "--listen "
 [ $rc -eq 0 ] && echo "ok"

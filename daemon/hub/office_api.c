@@ -321,7 +321,8 @@ static void api_records(struct hub_call *c, const char *collection)
   if (rc == 0 && w.rc != 0)
     rc = sb_err_set(&err, w.rc, "out of memory listing records");
   if (rc == 0) {
-    qsort(w.m, w.n, sizeof(*w.m), match_cmp);
+    if (w.n > 1) /* qsort wants a non-NULL array even when empty */
+      qsort(w.m, w.n, sizeof(*w.m), match_cmp);
     j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "collection", collection);
     cJSON_AddNumberToObject(j, "total", (double)w.n);

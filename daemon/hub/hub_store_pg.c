@@ -28,6 +28,7 @@
 
 #include "hub_store.h"
 #include "hub_store_pg.h"
+#include "hub_store_pg_int.h"
 
 #include "uuid.h"
 
@@ -39,17 +40,6 @@
 #define PG_CHANNEL "sambang_feed"
 #define PG_LOCK_KEY "727368756200" /* advisory lock of init and migrations */
 
-struct pg {
-  PGconn *conn;
-  char *uri;
-  char replica[SB_REPLICA_MAX + 1];
-  char *schema_text;
-  bool prepared;  /* statements are prepared on this session */
-  bool in_tx;
-  bool transient; /* the last failure may pass if run again */
-  uint64_t tx_seq; /* the newest number taken in this transaction (0: none) */
-  struct pg_watch *watch;
-};
 
 /* The statements, prepared once per session: every query with data. */
 static const struct {
@@ -108,14 +98,14 @@ static const char *const migrations[] = {
 
 /* --- errors ------------------------------------------------------------ */
 
-static bool sqlstate_is(const char *st, const char *want)
+bool hub_store_pg_sqlstate_is(const char *st, const char *want)
 {
   return st != NULL && strncmp(st, want, strlen(want)) == 0;
 }
 
 /* Maps a failed result (or a failed connection, res NULL) to an SB_E code
  * with what and the server's message; clears res. */
-static int pg_fail(struct pg *p, PGresult *res, const char *what,
+int hub_store_pg_fail(struct pg *p, PGresult *res, const char *what,
                    struct sb_err *err)
 {
   const char *st = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
@@ -129,18 +119,18 @@ static int pg_fail(struct pg *p, PGresult *res, const char *what,
   while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == ' '))
     text[--n] = '\0';
   p->transient = false;
-  if (PQstatus(p->conn) != CONNECTION_OK || sqlstate_is(st, "08") ||
-      sqlstate_is(st, "57P") || sqlstate_is(st, "53300")) {
+  if (PQstatus(p->conn) != CONNECTION_OK || hub_store_pg_sqlstate_is(st, "08") ||
+      hub_store_pg_sqlstate_is(st, "57P") || hub_store_pg_sqlstate_is(st, "53300")) {
     code = SB_EBUSY; /* the database is unreachable or restarting */
     p->transient = true;
-  } else if (sqlstate_is(st, "40001") || sqlstate_is(st, "40P01")) {
+  } else if (hub_store_pg_sqlstate_is(st, "40001") || hub_store_pg_sqlstate_is(st, "40P01")) {
     code = SB_EBUSY;
     p->transient = true;
-  } else if (sqlstate_is(st, "53100")) {
+  } else if (hub_store_pg_sqlstate_is(st, "53100")) {
     code = SB_EFULL;
-  } else if (sqlstate_is(st, "23505")) {
+  } else if (hub_store_pg_sqlstate_is(st, "23505")) {
     code = SB_EEXISTS;
-  } else if (sqlstate_is(st, "25006")) {
+  } else if (hub_store_pg_sqlstate_is(st, "25006")) {
     code = SB_EREADONLY;
   }
   PQclear(res);
@@ -161,7 +151,7 @@ static int pg_prepare(struct pg *p, struct sb_err *err)
   for (i = 0; i < sizeof(stmts) / sizeof(stmts[0]); i++) {
     PGresult *res = PQprepare(p->conn, stmts[i].name, stmts[i].sql, 0, NULL);
     if (PQresultStatus(res) != PGRES_COMMAND_OK)
-      return pg_fail(p, res, stmts[i].name, err);
+      return hub_store_pg_fail(p, res, stmts[i].name, err);
     PQclear(res);
   }
   p->prepared = true;
@@ -170,15 +160,15 @@ static int pg_prepare(struct pg *p, struct sb_err *err)
 
 /* A usable session: resets a lost connection (outside a transaction) and
  * prepares the statements. */
-static int pg_ready(struct pg *p, struct sb_err *err)
+int hub_store_pg_ready(struct pg *p, struct sb_err *err)
 {
   if (PQstatus(p->conn) != CONNECTION_OK) {
     if (p->in_tx)
-      return pg_fail(p, NULL, "connection lost in a transaction", err);
+      return hub_store_pg_fail(p, NULL, "connection lost in a transaction", err);
     p->prepared = false;
     PQreset(p->conn);
     if (PQstatus(p->conn) != CONNECTION_OK)
-      return pg_fail(p, NULL, "cannot reconnect", err);
+      return hub_store_pg_fail(p, NULL, "cannot reconnect", err);
   }
   if (!p->prepared)
     return pg_prepare(p, err);
@@ -187,13 +177,13 @@ static int pg_ready(struct pg *p, struct sb_err *err)
 
 /* Runs prepared statement name with n text parameters; *out is the result
  * (tuples or command ok), or an error. */
-static int pg_run(struct pg *p, const char *name, int n,
+int hub_store_pg_run(struct pg *p, const char *name, int n,
                   const char *const *params, PGresult **out,
                   struct sb_err *err)
 {
   PGresult *res;
   ExecStatusType st;
-  int rc = pg_ready(p, err);
+  int rc = hub_store_pg_ready(p, err);
 
   *out = NULL;
   if (rc != 0)
@@ -201,23 +191,23 @@ static int pg_run(struct pg *p, const char *name, int n,
   res = PQexecPrepared(p->conn, name, n, params, NULL, NULL, 0);
   st = PQresultStatus(res);
   if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
-    return pg_fail(p, res, name, err);
+    return hub_store_pg_fail(p, res, name, err);
   *out = res;
   return 0;
 }
 
 /* Runs plain SQL without parameters (transaction control, DDL). */
-static int pg_exec(struct pg *p, const char *sql, struct sb_err *err)
+int hub_store_pg_exec(struct pg *p, const char *sql, struct sb_err *err)
 {
   PGresult *res = PQexec(p->conn, sql);
   ExecStatusType st = PQresultStatus(res);
   if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
-    return pg_fail(p, res, sql, err);
+    return hub_store_pg_fail(p, res, sql, err);
   PQclear(res);
   return 0;
 }
 
-static uint64_t u64_of(const char *s)
+uint64_t hub_store_pg_u64_of(const char *s)
 {
   return strtoull(s, NULL, 10);
 }
@@ -259,7 +249,7 @@ static int pg_connect(const char *uri, struct pg **out, struct sb_err *err)
   p->conn = hub_store_pg_connect(uri);
   if (p->conn == NULL || PQstatus(p->conn) != CONNECTION_OK) {
     int rc = p->conn == NULL ? sb_err_set(err, SB_ENOMEM, NULL)
-                             : pg_fail(p, NULL, "cannot connect", err);
+                             : hub_store_pg_fail(p, NULL, "cannot connect", err);
     pg_free(p);
     return rc;
   }
@@ -276,15 +266,15 @@ static int pg_version(struct pg *p, unsigned *version, struct sb_err *err)
 
   *version = 0;
   if (PQresultStatus(res) != PGRES_TUPLES_OK)
-    return pg_fail(p, res, "reading the schema version", err);
+    return hub_store_pg_fail(p, res, "reading the schema version", err);
   rc = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
   PQclear(res);
   if (!rc)
     return 0;
   res = PQexec(p->conn, "SELECT coalesce(max(version), 0) FROM schema_version");
   if (PQresultStatus(res) != PGRES_TUPLES_OK)
-    return pg_fail(p, res, "reading the schema version", err);
-  *version = (unsigned)u64_of(PQgetvalue(res, 0, 0));
+    return hub_store_pg_fail(p, res, "reading the schema version", err);
+  *version = (unsigned)hub_store_pg_u64_of(PQgetvalue(res, 0, 0));
   PQclear(res);
   return 0;
 }
@@ -298,15 +288,15 @@ static int pg_migrate(struct pg *p, unsigned from, struct sb_err *err)
   int rc = 0;
 
   if (from == 0)
-    rc = pg_exec(p, "CREATE TABLE schema_version (version integer PRIMARY "
+    rc = hub_store_pg_exec(p, "CREATE TABLE schema_version (version integer PRIMARY "
                     "KEY, applied timestamptz NOT NULL DEFAULT now())",
                  err);
   for (v = from; rc == 0 && v < PG_SCHEMA_VERSION; v++) {
-    rc = pg_exec(p, migrations[v], err);
+    rc = hub_store_pg_exec(p, migrations[v], err);
     snprintf(sql, sizeof(sql), "INSERT INTO schema_version (version) "
                                "VALUES (%u)", v + 1);
     if (rc == 0)
-      rc = pg_exec(p, sql, err);
+      rc = hub_store_pg_exec(p, sql, err);
   }
   return rc;
 }
@@ -316,7 +306,7 @@ static int meta_read(struct pg *p, const char *key, char **value,
 {
   const char *params[1] = {key};
   PGresult *res;
-  int rc = pg_run(p, "meta_get", 1, params, &res, err);
+  int rc = hub_store_pg_run(p, "meta_get", 1, params, &res, err);
 
   *value = NULL;
   if (rc != 0)
@@ -360,9 +350,9 @@ static int pg_start(const char *uri, const char *schema_text, bool create,
   *be = NULL;
   if (rc != 0)
     return rc;
-  rc = pg_exec(p, "BEGIN", err);
+  rc = hub_store_pg_exec(p, "BEGIN", err);
   if (rc == 0)
-    rc = pg_exec(p, "SELECT pg_advisory_xact_lock(" PG_LOCK_KEY ")", err);
+    rc = hub_store_pg_exec(p, "SELECT pg_advisory_xact_lock(" PG_LOCK_KEY ")", err);
   if (rc == 0)
     rc = pg_version(p, &version, err);
   if (rc != 0)
@@ -387,18 +377,18 @@ static int pg_start(const char *uri, const char *schema_text, bool create,
 
     rc = uuid_replica_id_new(replica) != 0
              ? sb_err_set(err, SB_EIO, "no random bytes for a replica id")
-             : pg_run(p, "meta_set", 2, params, &res, err);
+             : hub_store_pg_run(p, "meta_set", 2, params, &res, err);
     if (rc == 0) {
       PQclear(res);
       params[0] = "schema";
       params[1] = schema_text;
-      rc = pg_run(p, "meta_set", 2, params, &res, err);
+      rc = hub_store_pg_run(p, "meta_set", 2, params, &res, err);
     }
     if (rc == 0)
       PQclear(res);
   }
   if (rc == 0)
-    rc = pg_exec(p, "COMMIT", err);
+    rc = hub_store_pg_exec(p, "COMMIT", err);
   if (rc == 0)
     rc = pg_load_meta(p, err);
   if (rc == 0) {
@@ -447,16 +437,16 @@ static int pg_begin(void *be, struct sb_err *err)
 {
   struct pg *p = be;
   PGresult *res;
-  int rc = pg_ready(p, err);
+  int rc = hub_store_pg_ready(p, err);
 
   if (rc == 0)
-    rc = pg_exec(p, "BEGIN", err);
+    rc = hub_store_pg_exec(p, "BEGIN", err);
   if (rc != 0)
     return rc;
   p->in_tx = true;
   p->tx_seq = 0;
   /* Serialises writers of every hub until the commit: feed = commit order. */
-  rc = pg_run(p, "lock", 0, NULL, &res, err);
+  rc = hub_store_pg_run(p, "lock", 0, NULL, &res, err);
   if (rc == 0) {
     PQclear(res);
     return 0;
@@ -477,12 +467,12 @@ static int pg_commit(void *be, struct sb_err *err)
     PGresult *res;
 
     snprintf(seq, sizeof(seq), "%llu", (unsigned long long)p->tx_seq);
-    rc = pg_run(p, "notify", 1, params, &res, err);
+    rc = hub_store_pg_run(p, "notify", 1, params, &res, err);
     if (rc == 0)
       PQclear(res);
   }
   if (rc == 0)
-    rc = pg_exec(p, "COMMIT", err);
+    rc = hub_store_pg_exec(p, "COMMIT", err);
   if (rc != 0 && PQstatus(p->conn) == CONNECTION_OK)
     PQclear(PQexec(p->conn, "ROLLBACK"));
   p->in_tx = false;
@@ -509,7 +499,7 @@ static int pg_load(void *be, const char *collection, const char *id,
 {
   const char *params[2] = {collection, id};
   PGresult *res;
-  int rc = pg_run(be, "load", 2, params, &res, err);
+  int rc = hub_store_pg_run(be, "load", 2, params, &res, err);
 
   *text = NULL;
   if (rc != 0)
@@ -519,7 +509,7 @@ static int pg_load(void *be, const char *collection, const char *id,
     return sb_err_set(err, SB_ENOTFOUND, "no record %s/%s", collection, id);
   }
   *len = (size_t)PQgetlength(res, 0, 0);
-  *seq = u64_of(PQgetvalue(res, 0, 1));
+  *seq = hub_store_pg_u64_of(PQgetvalue(res, 0, 1));
   *text = malloc(*len + 1);
   if (*text != NULL)
     memcpy(*text, PQgetvalue(res, 0, 0), *len + 1);
@@ -541,13 +531,13 @@ static int pg_save(void *be, const struct record *r, const char *text,
   (void)newest_ts; /* the hub's clock is the host's; nothing to keep */
   if (!p->in_tx)
     return sb_err_set(err, SB_EINTERNAL, "save outside a transaction");
-  rc = pg_run(p, "next", 0, NULL, &res, err);
+  rc = hub_store_pg_run(p, "next", 0, NULL, &res, err);
   if (rc != 0)
     return rc;
-  *seq = u64_of(PQgetvalue(res, 0, 0));
+  *seq = hub_store_pg_u64_of(PQgetvalue(res, 0, 0));
   PQclear(res);
   snprintf(num, sizeof(num), "%llu", (unsigned long long)*seq);
-  rc = pg_run(p, "save", 4, params, &res, err);
+  rc = hub_store_pg_run(p, "save", 4, params, &res, err);
   if (rc != 0)
     return rc;
   PQclear(res);
@@ -561,7 +551,7 @@ static int rows_each(PGresult *res, store_text_fn fn, void *ctx)
   int i, n = PQntuples(res), rc = 0;
   for (i = 0; i < n && rc == 0; i++)
     rc = fn(PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
-            u64_of(PQgetvalue(res, i, 2)), PQgetvalue(res, i, 3),
+            hub_store_pg_u64_of(PQgetvalue(res, i, 2)), PQgetvalue(res, i, 3),
             (size_t)PQgetlength(res, i, 3), ctx);
   return rc;
 }
@@ -576,7 +566,7 @@ static int pg_feed(void *be, uint64_t since, unsigned limit, store_text_fn fn,
 
   snprintf(from, sizeof(from), "%llu", (unsigned long long)since);
   snprintf(lim, sizeof(lim), "%u", limit);
-  rc = pg_run(be, "feed", 2, params, &res, err);
+  rc = hub_store_pg_run(be, "feed", 2, params, &res, err);
   if (rc != 0)
     return rc;
   rc = rows_each(res, fn, ctx);
@@ -588,13 +578,13 @@ static int pg_last_seq(void *be, uint64_t *seq, struct sb_err *err)
 {
   struct pg *p = be;
   PGresult *res;
-  int rc = pg_run(p, "last", 0, NULL, &res, err);
+  int rc = hub_store_pg_run(p, "last", 0, NULL, &res, err);
 
   *seq = 0;
   if (rc != 0)
     return rc;
   if (PQntuples(res) == 1)
-    *seq = u64_of(PQgetvalue(res, 0, 0));
+    *seq = hub_store_pg_u64_of(PQgetvalue(res, 0, 0));
   PQclear(res);
   return 0;
 }
@@ -629,7 +619,7 @@ static int pg_each(void *be, store_record_fn fn, void *ctx,
 {
   struct each_walk w = {fn, ctx, err};
   PGresult *res;
-  int rc = pg_run(be, "each", 0, NULL, &res, err);
+  int rc = hub_store_pg_run(be, "each", 0, NULL, &res, err);
 
   if (rc != 0)
     return rc;
@@ -649,169 +639,9 @@ static int pg_meta_set(void *be, const char *key, const char *value,
 {
   const char *params[2] = {key, value};
   PGresult *res;
-  int rc = pg_run(be, "meta_set", 2, params, &res, err);
+  int rc = hub_store_pg_run(be, "meta_set", 2, params, &res, err);
   if (rc == 0)
     PQclear(res);
-  return rc;
-}
-
-/* --- devices ----------------------------------------------------------- */
-
-/* Row i of a device query (name, hash, replica, revoked, created_ms). */
-static void device_row(PGresult *res, int i, struct hub_device *d)
-{
-  memset(d, 0, sizeof(*d));
-  snprintf(d->name, sizeof(d->name), "%s", PQgetvalue(res, i, 0));
-  snprintf(d->token_hash, sizeof(d->token_hash), "%s", PQgetvalue(res, i, 1));
-  snprintf(d->replica, sizeof(d->replica), "%s", PQgetvalue(res, i, 2));
-  d->revoked = strcmp(PQgetvalue(res, i, 3), "t") == 0;
-  d->created_ms = u64_of(PQgetvalue(res, i, 4));
-}
-
-static int pg_device_add(void *be, const struct hub_device *d,
-                         struct sb_err *err)
-{
-  struct pg *p = be;
-  char created[24];
-  const char *params[3] = {d->name, d->token_hash, created};
-  PGresult *res;
-  int rc;
-
-  snprintf(created, sizeof(created), "%llu",
-           (unsigned long long)d->created_ms);
-  rc = pg_ready(p, err);
-  if (rc != 0)
-    return rc;
-  res = PQexecPrepared(p->conn, "dev_add", 3, params, NULL, NULL, 0);
-  if (PQresultStatus(res) == PGRES_COMMAND_OK) {
-    PQclear(res);
-    return 0;
-  }
-  if (sqlstate_is(PQresultErrorField(res, PG_DIAG_SQLSTATE), "23505")) {
-    const char *c = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
-    bool name = c != NULL && strcmp(c, "devices_pkey") == 0;
-    PQclear(res);
-    if (name)
-      return sb_err_set(err, SB_EEXISTS, "a device called %s already exists",
-                        d->name);
-    return sb_err_set(err, SB_EEXISTS, "that token is already in use");
-  }
-  return pg_fail(p, res, "adding a device", err);
-}
-
-static int pg_device_list(void *be, hub_device_fn fn, void *ctx,
-                          struct sb_err *err)
-{
-  PGresult *res;
-  struct hub_device d;
-  int i, rc = pg_run(be, "dev_list", 0, NULL, &res, err);
-
-  for (i = 0; rc == 0 && i < PQntuples(res); i++) {
-    device_row(res, i, &d);
-    rc = fn(&d, ctx);
-  }
-  PQclear(res);
-  return rc;
-}
-
-static int pg_device_revoke(void *be, const char *name, struct sb_err *err)
-{
-  const char *params[1] = {name};
-  PGresult *res;
-  int rc = pg_run(be, "dev_revoke", 1, params, &res, err);
-
-  if (rc != 0)
-    return rc;
-  if (strcmp(PQcmdTuples(res), "0") == 0)
-    rc = sb_err_set(err, SB_ENOTFOUND, "no device called %s", name);
-  PQclear(res);
-  return rc;
-}
-
-static int pg_device_by_token(void *be, const char *token_hash,
-                              struct hub_device *out, struct sb_err *err)
-{
-  const char *params[1] = {token_hash};
-  PGresult *res;
-  int rc = pg_run(be, "dev_token", 1, params, &res, err);
-
-  if (rc != 0)
-    return rc;
-  if (PQntuples(res) == 0)
-    rc = sb_err_set(err, SB_ENOTFOUND, "unknown token");
-  else
-    device_row(res, 0, out);
-  PQclear(res);
-  return rc;
-}
-
-/* The checks of a bind in the open transaction; 1: already bound so. */
-static int bind_checks(struct pg *p, const char *name, const char *replica,
-                       struct sb_err *err)
-{
-  const char *params[1] = {name};
-  struct hub_device d;
-  PGresult *res;
-  int rc = pg_run(p, "dev_lock", 1, params, &res, err);
-
-  if (rc != 0)
-    return rc;
-  if (PQntuples(res) == 0) {
-    PQclear(res);
-    return sb_err_set(err, SB_ENOTFOUND, "no device called %s", name);
-  }
-  device_row(res, 0, &d);
-  PQclear(res);
-  if (strcmp(d.replica, replica) == 0)
-    return 1;
-  if (d.replica[0] != '\0')
-    return sb_err_set(err, SB_ECONFLICT,
-                      "the token of device %s is bound to replica %s, not %s",
-                      name, d.replica, replica);
-  if (strcmp(replica, p->replica) == 0)
-    return sb_err_set(err, SB_ECONFLICT, "replica id %s is the hub's own",
-                      replica);
-  params[0] = replica;
-  rc = pg_run(p, "dev_owner", 1, params, &res, err);
-  if (rc != 0)
-    return rc;
-  if (PQntuples(res) > 0)
-    rc = sb_err_set(err, SB_ECONFLICT,
-                    "replica id %s is bound to another device (%s)", replica,
-                    PQgetvalue(res, 0, 0));
-  PQclear(res);
-  return rc;
-}
-
-static int pg_device_bind(void *be, const char *name, const char *replica,
-                          struct sb_err *err)
-{
-  struct pg *p = be;
-  const char *params[2] = {name, replica};
-  PGresult *res;
-  int rc = pg_ready(p, err);
-
-  if (rc == 0)
-    rc = pg_exec(p, "BEGIN", err);
-  if (rc != 0)
-    return rc;
-  p->in_tx = true;
-  rc = bind_checks(p, name, replica, err);
-  if (rc == 0) {
-    rc = pg_run(p, "dev_bind", 2, params, &res, err);
-    if (rc == 0)
-      PQclear(res);
-    else if (rc == SB_EEXISTS) /* bound elsewhere at the same moment */
-      rc = sb_err_set(err, SB_ECONFLICT,
-                      "replica id %s is bound to another device", replica);
-  }
-  if (rc == 1)
-    rc = 0;
-  if (rc == 0)
-    rc = pg_exec(p, "COMMIT", err);
-  if (rc != 0 && PQstatus(p->conn) == CONNECTION_OK)
-    PQclear(PQexec(p->conn, "ROLLBACK"));
-  p->in_tx = false;
   return rc;
 }
 
@@ -827,10 +657,10 @@ int hub_store_pg_import_record(void *be, const char *collection,
   int rc;
 
   snprintf(num, sizeof(num), "%llu", (unsigned long long)seq);
-  rc = pg_run(be, "import", 4, params, &res, err);
+  rc = hub_store_pg_run(be, "import", 4, params, &res, err);
   if (rc == 0) {
     PQclear(res);
-    rc = pg_run(be, "import_seq", 1, params + 3, &res, err);
+    rc = hub_store_pg_run(be, "import_seq", 1, params + 3, &res, err);
   }
   if (rc == 0)
     PQclear(res);
@@ -848,7 +678,7 @@ int hub_store_pg_import_device(void *be, const struct hub_device *d,
 
   snprintf(created, sizeof(created), "%llu",
            (unsigned long long)d->created_ms);
-  rc = pg_run(be, "dev_import", 5, params, &res, err);
+  rc = hub_store_pg_run(be, "dev_import", 5, params, &res, err);
   if (rc == 0)
     PQclear(res);
   return rc;
@@ -891,11 +721,11 @@ const struct hub_store_ops hub_store_pg_ops = {
     .last_seq = pg_last_seq,
     .check = NULL, /* the database checks itself */
     .each = pg_each,
-    .device_add = pg_device_add,
-    .device_list = pg_device_list,
-    .device_revoke = pg_device_revoke,
-    .device_by_token = pg_device_by_token,
-    .device_bind = pg_device_bind,
+    .device_add = hub_store_pg_devices_add,
+    .device_list = hub_store_pg_devices_list,
+    .device_revoke = hub_store_pg_devices_revoke,
+    .device_by_token = hub_store_pg_devices_by_token,
+    .device_bind = hub_store_pg_devices_bind,
     .meta_get = pg_meta_get,
     .meta_set = pg_meta_set,
     /* issue 13: several hubs on one database */

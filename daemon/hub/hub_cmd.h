@@ -1,0 +1,34 @@
+/*
+ * hub_cmd.h - private to the sambang-hub CLI: the helpers its commands
+ * share (hub_cmd.c) and the commands that live in their own files.
+ */
+#ifndef SAMBANG_HUB_CMD_H
+#define SAMBANG_HUB_CMD_H
+
+#include "err.h"
+#include "hub_store.h"
+
+#include <stdbool.h>
+
+/* Prints the error and returns the exit code for rc. */
+int hub_cmd_fail(int rc, const struct sb_err *err);
+
+/* Prints "sambang-hub: " and the message, then usage; returns
+ * EXITCODE_USAGE. */
+int hub_cmd_usage_error(const char *usage, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* True for --help or -h. */
+bool hub_cmd_is_help(const char *arg);
+
+/* Opens the store at db into *hs; on failure prints why and returns the
+ * exit code. */
+int hub_cmd_open_store(const char *db, struct hub_store **hs);
+
+/* The commands: argc and argv are the arguments after the command's
+ * name; each returns the exit code. */
+int hub_cmd_device(const char *db, int argc, char **argv);
+int hub_cmd_user(const char *db, int argc, char **argv);
+int hub_cmd_serve(const char *db, int argc, char **argv);
+
+#endif

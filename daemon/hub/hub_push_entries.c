@@ -1,0 +1,284 @@
+/*
+ * hub_push_entries.c - the push policy's entry-level checks (hub_push.c's
+ * top comment states them): forged_dot (a version-vector entry the hub
+ * never saw), dot_reused and forged_entry (entries carried with another
+ * value, or dropped without a write of the pusher that explains it).
+ */
+#include "compat.h"
+
+#include "hub_push.h"
+#include "hub_push_int.h"
+
+#include "hub_scope.h"
+#include "json.h"
+#include "update.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * false, with p->what naming it, if rec holds history of a replica other
+ * than the pusher that cur (the hub's state) has not seen. Dots are
+ * covered by vv, so checking vv covers them too.
+ */
+bool hub_push_entries_forged_vv(struct push_one *p, const struct record *cur)
+{
+  const struct record *rec = p->rec;
+  size_t k;
+
+  for (k = 0; k < rec->vv.n; k++) {
+    const struct vv_entry *v = &rec->vv.v[k];
+    if (strcmp(v->replica, p->pusher) == 0)
+      continue;
+    if (v->counter > vv_get(&cur->vv, v->replica)) {
+      snprintf(p->what, sizeof(p->what),
+               "version vector entry \"%s\":%" PRIu64 " was never seen by "
+               "the hub (a device may only add history of its own replica, "
+               "%s)",
+               v->replica, v->counter, p->pusher);
+      return false;
+    }
+  }
+  return true;
+}
+
+/*
+ * The merge's deterministic normalisation: true if the merge itself
+ * removes the values of field from a state like rec, so that a device's
+ * state may lack an entry of it that the hub holds: a personal field while
+ * no surviving consent value of rec is true (schema_normalise, the rule
+ * update_apply applies on every replica; common/DESIGN.md).
+ */
+static bool normalised_away(const struct push_one *p, const char *field)
+{
+  const struct schema_collection *c =
+      schema_collection(p->schema, p->rec->collection);
+  const struct schema_field *f = c != NULL ? schema_field(c, field) : NULL;
+
+  return f != NULL && f->personal && !schema_consented(c, p->rec);
+}
+
+/* One entry of a state for the entry checks: field NULL for a tombstone. */
+struct eref {
+  const char *field;
+  const struct entry *e;
+};
+
+struct eref_list {
+  struct eref *v;
+  size_t n, cap;
+};
+
+/* Orders by dot, then field (a tombstone first). */
+static int eref_cmp(const void *a, const void *b)
+{
+  const struct eref *x = a, *y = b;
+  int c = vv_dot_cmp(&x->e->dot, &y->e->dot);
+
+  if (c != 0)
+    return c;
+  if (x->field == NULL || y->field == NULL)
+    return (x->field != NULL) - (y->field != NULL);
+  return strcmp(x->field, y->field);
+}
+
+static int eref_add(const char *field, const struct entry *e, void *ctx)
+{
+  struct eref_list *l = ctx;
+
+  if (l->n == l->cap) {
+    size_t cap = l->cap == 0 ? 16 : l->cap * 2;
+    struct eref *v = realloc(l->v, cap * sizeof(*v));
+    if (v == NULL)
+      return SB_ENOMEM;
+    l->v = v;
+    l->cap = cap;
+  }
+  l->v[l->n].field = field;
+  l->v[l->n].e = e;
+  l->n++;
+  return 0;
+}
+
+/* Every entry of r, sorted by eref_cmp, into l (the caller frees l->v). */
+static int eref_index(const struct record *r, struct eref_list *l)
+{
+  int rc;
+
+  memset(l, 0, sizeof(*l));
+  rc = record_each_entry(r, eref_add, l);
+  if (rc == 0 && l->n > 1)
+    qsort(l->v, l->n, sizeof(*l->v), eref_cmp);
+  return rc;
+}
+
+/* The first index of l whose dot is not below d (l->n if none). */
+static size_t eref_find(const struct eref_list *l, const struct dot *d)
+{
+  size_t lo = 0, hi = l->n;
+
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (vv_dot_cmp(&l->v[mid].e->dot, d) < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+/* True if l holds an entry of x's field (or a tombstone) with x's dot. */
+static bool eref_holds(const struct eref_list *l, const struct eref *x)
+{
+  size_t k;
+
+  for (k = eref_find(l, &x->e->dot);
+       k < l->n && vv_dot_cmp(&l->v[k].e->dot, &x->e->dot) == 0; k++) {
+    if (x->field == NULL
+            ? l->v[k].field == NULL
+            : l->v[k].field != NULL && strcmp(l->v[k].field, x->field) == 0)
+      return true;
+  }
+  return false;
+}
+
+/* Names entry x ("field \"f\"", "the delete") and its dot in p->what. */
+static void what_entry(struct push_one *p, const char *pre,
+                       const struct eref *x, const char *post)
+{
+  if (x->field != NULL)
+    snprintf(p->what, sizeof(p->what),
+             "%sfield \"%s\" of dot [\"%s\",%" PRIu64 "]%s", pre, x->field,
+             x->e->dot.replica, x->e->dot.counter, post);
+  else
+    snprintf(p->what, sizeof(p->what),
+             "%sthe delete of dot [\"%s\",%" PRIu64 "]%s", pre,
+             x->e->dot.replica, x->e->dot.counter, post);
+}
+
+bool hub_push_entries_own_new_dot(const struct push_one *p, const struct own_new *o,
+                        const struct dot *d)
+{
+  return d->counter > o->base && strcmp(d->replica, p->pusher) == 0;
+}
+
+/* True if rec holds a new entry of the pusher on field. */
+static bool own_new_on(const struct push_one *p, const struct own_new *o,
+                       const char *field)
+{
+  const struct field *f = record_field(p->rec, field);
+  size_t k;
+
+  for (k = 0; f != NULL && k < record_field_nentries(f); k++)
+    if (hub_push_entries_own_new_dot(p, o, &record_field_entry(f, k)->dot))
+      return true;
+  return false;
+}
+
+/*
+ * The entries rec carries, against cur's (rl and cl: their indexes):
+ * PROTO_ERR_DOT_REUSED if a dot cur holds comes with another value,
+ * timestamp or kind, or one new dot of the pusher with two timestamps;
+ * fills *o. 0 if fine.
+ */
+static enum proto_err check_carried(struct push_one *p,
+                                    const struct eref_list *rl,
+                                    const struct eref_list *cl,
+                                    struct own_new *o)
+{
+  uint64_t held = 0, top = vv_get(&p->rec->vv, p->pusher);
+  size_t i, k;
+
+  for (i = 0; i < rl->n; i++) {
+    const struct eref *x = &rl->v[i];
+    if (hub_push_entries_own_new_dot(p, o, &x->e->dot)) {
+      const struct eref *prev = i > 0 ? &rl->v[i - 1] : NULL;
+      o->any = true;
+      o->tomb = o->tomb || x->field == NULL;
+      if (prev == NULL || vv_dot_cmp(&prev->e->dot, &x->e->dot) != 0) {
+        held++;
+      } else if (prev->e->ts != x->e->ts ||
+                 (prev->field == NULL) != (x->field == NULL)) {
+        what_entry(p, "", x,
+                   " differs from the rest of its write (one write, one "
+                   "timestamp)");
+        return PROTO_ERR_DOT_REUSED;
+      }
+      continue;
+    }
+    for (k = eref_find(cl, &x->e->dot);
+         k < cl->n && vv_dot_cmp(&cl->v[k].e->dot, &x->e->dot) == 0; k++) {
+      const struct eref *y = &cl->v[k];
+      bool same_field = x->field != NULL && y->field != NULL &&
+                        strcmp(x->field, y->field) == 0;
+      if (y->e->ts != x->e->ts || (y->field == NULL) != (x->field == NULL) ||
+          (same_field && strcmp(x->e->value, y->e->value) != 0)) {
+        what_entry(p, "", x,
+                   " is held by the hub with another value or timestamp "
+                   "(a dot names one write, it cannot be reused)");
+        return PROTO_ERR_DOT_REUSED;
+      }
+    }
+  }
+  o->vanished = top > o->base && top - o->base > held;
+  return 0;
+}
+
+/*
+ * The entries cur holds that rec dropped (rec's vv covers the dot, rec
+ * does not hold the entry): PROTO_ERR_FORGED_ENTRY unless a new write of
+ * the pusher explains the drop (see the top comment). 0 if fine.
+ */
+static enum proto_err check_dropped(struct push_one *p,
+                                    const struct eref_list *rl,
+                                    const struct eref_list *cl,
+                                    const struct own_new *o)
+{
+  size_t k;
+
+  for (k = 0; k < cl->n; k++) {
+    const struct eref *y = &cl->v[k];
+    bool ok;
+    if (!vv_covers(&p->rec->vv, &y->e->dot) || eref_holds(rl, y))
+      continue;
+    if (y->field == NULL)
+      ok = o->any;
+    else
+      ok = o->tomb || (o->vanished && o->any) || own_new_on(p, o, y->field) ||
+           normalised_away(p, y->field);
+    if (!ok) {
+      what_entry(p, "it drops ", y,
+                 " that the hub holds, without a write of its own that "
+                 "replaced it (a device may only add its own writes)");
+      return PROTO_ERR_FORGED_ENTRY;
+    }
+  }
+  return 0;
+}
+
+/*
+ * The entry-level checks of rec against cur: 0 (fine), a PROTO_ERR code
+ * with p->what naming the entry, or a negative SB_E code.
+ */
+int hub_push_entries_check(struct push_one *p, const struct record *cur)
+{
+  struct eref_list rl, cl;
+  struct own_new o = {vv_get(&cur->vv, p->pusher), false, false, false};
+  int rc;
+
+  rc = eref_index(p->rec, &rl);
+  if (rc == 0)
+    rc = eref_index(cur, &cl);
+  else
+    memset(&cl, 0, sizeof(cl));
+  if (rc == 0)
+    rc = (int)check_carried(p, &rl, &cl, &o);
+  if (rc == 0)
+    rc = (int)check_dropped(p, &rl, &cl, &o);
+  free(rl.v);
+  free(cl.v);
+  return rc;
+}

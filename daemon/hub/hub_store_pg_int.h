@@ -1,0 +1,65 @@
+/*
+ * hub_store_pg_int.h - private to the PostgreSQL backend (hub_store_pg.c
+ * and hub_store_pg_devices.c): a connection's state, the helpers that run
+ * statements, and the device primitives.
+ */
+#ifndef SAMBANG_HUB_STORE_PG_INT_H
+#define SAMBANG_HUB_STORE_PG_INT_H
+
+#include "compat.h"
+
+#include "hub_store.h"
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct pg {
+  PGconn *conn;
+  char *uri;
+  char replica[SB_REPLICA_MAX + 1];
+  char *schema_text;
+  bool prepared;  /* statements are prepared on this session */
+  bool in_tx;
+  bool transient; /* the last failure may pass if run again */
+  uint64_t tx_seq; /* the newest number taken in this transaction (0: none) */
+  struct pg_watch *watch;
+};
+
+/* True if the SQLSTATE st starts with want. */
+bool hub_store_pg_sqlstate_is(const char *st, const char *want);
+
+/* Maps a failed result (or a failed connection, res NULL) to an SB_E code
+ * with what and the server's message; clears res. */
+int hub_store_pg_fail(struct pg *p, PGresult *res, const char *what,
+                      struct sb_err *err);
+
+/* A usable session: resets a lost connection (outside a transaction) and
+ * prepares the statements. */
+int hub_store_pg_ready(struct pg *p, struct sb_err *err);
+
+/* Runs prepared statement name with n text parameters; *out is the result
+ * (tuples or command ok), or an error. */
+int hub_store_pg_run(struct pg *p, const char *name, int n,
+                     const char *const *params, PGresult **out,
+                     struct sb_err *err);
+
+/* Runs plain SQL without parameters (transaction control, DDL). */
+int hub_store_pg_exec(struct pg *p, const char *sql, struct sb_err *err);
+
+/* A decimal column's value. */
+uint64_t hub_store_pg_u64_of(const char *s);
+
+/* The device primitives (struct hub_store_ops). */
+int hub_store_pg_devices_add(void *be, const struct hub_device *d,
+                             struct sb_err *err);
+int hub_store_pg_devices_list(void *be, hub_device_fn fn, void *ctx,
+                              struct sb_err *err);
+int hub_store_pg_devices_revoke(void *be, const char *name,
+                                struct sb_err *err);
+int hub_store_pg_devices_by_token(void *be, const char *token_hash,
+                                  struct hub_device *d, struct sb_err *err);
+int hub_store_pg_devices_bind(void *be, const char *name, const char *replica,
+                              struct sb_err *err);
+
+#endif

@@ -128,8 +128,8 @@ int store_salvage(struct store *s, store_row_fn fn, void *ctx,
 {
   static const char *const scans[] = {
       "SELECT rowid FROM records INDEXED BY records_seq ORDER BY seq",
-      "SELECT rowid FROM records INDEXED BY sqlite_autoindex_records_1"
-      " ORDER BY collection, id",
+      ("SELECT rowid FROM records INDEXED BY sqlite_autoindex_records_1"
+       " ORDER BY collection, id"),
       "SELECT rowid FROM records NOT INDEXED",
   };
   struct rowids r = {NULL, 0, 0};

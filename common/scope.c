@@ -306,3 +306,44 @@ const struct schema_collection *scope_follower(const struct schema *s,
   }
   return NULL;
 }
+
+int scope_followers_visit(const struct record *r, uint64_t seq, void *ctx)
+{
+  struct scope_followers *f = ctx;
+  const struct field *fl = record_field(r, f->field);
+  char **ids;
+  size_t k;
+  bool hit = false;
+
+  (void)seq;
+  for (k = 0; fl != NULL && !hit && k < record_field_nentries(fl); k++) {
+    cJSON *j = cJSON_Parse(record_field_entry(fl, k)->value);
+    hit = cJSON_IsString(j) && strcmp(j->valuestring, f->id) == 0;
+    cJSON_Delete(j);
+  }
+  if (!hit)
+    return 0;
+  ids = realloc(f->ids, (f->n + 1) * sizeof(*ids));
+  if (ids == NULL) {
+    f->nomem = true;
+    return 1;
+  }
+  f->ids = ids;
+  if ((ids[f->n] = strdup(r->id)) == NULL) {
+    f->nomem = true;
+    return 1;
+  }
+  f->n++;
+  return 0;
+}
+
+void scope_followers_release(struct scope_followers *f)
+{
+  size_t k;
+
+  for (k = 0; k < f->n; k++)
+    free(f->ids[k]);
+  free(f->ids);
+  f->ids = NULL;
+  f->n = 0;
+}

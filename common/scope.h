@@ -86,4 +86,20 @@ int scope_of(const struct schema *s, const struct record *r,
 const struct schema_collection *scope_follower(const struct schema *s,
                                                const char *of, size_t i);
 
+/*
+ * The ids of the records of one collection that follow the record `id`
+ * through their ref field `field` (a beneficiary's visits): set field and
+ * id, pass scope_followers_visit to a walk of the collection with the
+ * struct as its context, then read ids[0..n) and scope_followers_release.
+ * A visit that runs out of memory sets nomem and returns 1 (stop the walk).
+ */
+struct scope_followers {
+  const char *field, *id;
+  char **ids;
+  size_t n;
+  bool nomem;
+};
+int scope_followers_visit(const struct record *r, uint64_t seq, void *ctx);
+void scope_followers_release(struct scope_followers *f);
+
 #endif

@@ -196,41 +196,6 @@ static int moves_left(const struct hub_store_ops *ops, void *be,
   return rc;
 }
 
-/* The ids of the records of collection c that follow `id`. */
-struct followers {
-  const char *field, *id;
-  char **ids;
-  size_t n;
-  int rc;
-};
-
-static int follower_one(const struct record *r, uint64_t seq, void *ctx)
-{
-  struct followers *f = ctx;
-  const struct field *fl = record_field(r, f->field);
-  size_t k;
-
-  (void)seq;
-  for (k = 0; fl != NULL && k < record_field_nentries(fl); k++) {
-    cJSON *j = cJSON_Parse(record_field_entry(fl, k)->value);
-    bool hit = cJSON_IsString(j) && strcmp(j->valuestring, f->id) == 0;
-    cJSON_Delete(j);
-    if (hit) {
-      char **ids = realloc(f->ids, (f->n + 1) * sizeof(*ids));
-      if (ids == NULL || (ids[f->n] = strdup(r->id)) == NULL) {
-        if (ids != NULL)
-          f->ids = ids;
-        f->rc = SB_ENOMEM;
-        return 1;
-      }
-      f->ids = ids;
-      f->n++;
-      break;
-    }
-  }
-  return 0;
-}
-
 /* Saves (collection, id) again at a new seq and remembers its move. */
 static int resave(const struct hub_store_ops *ops, void *be,
                   const char *collection, const char *id,
@@ -276,15 +241,13 @@ int hub_scope_after_save(const struct hub_store_ops *ops, void *be,
   rc = moves_add(ops, be, r->collection, r->id, seq, was, err);
   for (i = 0; rc == 0 && (c = scope_follower(schema, r->collection, i)) != NULL;
        i++) {
-    struct followers f = {c->scope_follows, r->id, NULL, 0, 0};
-    rc = ops->each_in(be, c->name, follower_one, &f, err);
-    if (rc == 1 || f.rc != 0)
+    struct scope_followers f = {c->scope_follows, r->id, NULL, 0, false};
+    rc = ops->each_in(be, c->name, scope_followers_visit, &f, err);
+    if (rc == 1 || f.nomem)
       rc = sb_err_set(err, SB_ENOMEM, NULL);
     for (k = 0; rc == 0 && k < f.n; k++)
       rc = resave(ops, be, c->name, f.ids[k], was, err);
-    for (k = 0; k < f.n; k++)
-      free(f.ids[k]);
-    free(f.ids);
+    scope_followers_release(&f);
   }
   return rc;
 }

@@ -54,43 +54,6 @@ static int leave(struct sync *s, const char *collection, const char *id,
   return rc;
 }
 
-/* The ids of one collection's records that follow `id`. */
-struct follow_ids {
-  const char *field, *id;
-  char **ids;
-  size_t n;
-  bool nomem;
-};
-
-static int follow_one(const struct record *r, uint64_t seq, void *ctx)
-{
-  struct follow_ids *f = ctx;
-  const struct field *fl = record_field(r, f->field);
-  size_t k;
-
-  (void)seq;
-  for (k = 0; fl != NULL && k < record_field_nentries(fl); k++) {
-    cJSON *j = cJSON_Parse(record_field_entry(fl, k)->value);
-    bool hit = cJSON_IsString(j) && strcmp(j->valuestring, f->id) == 0;
-    cJSON_Delete(j);
-    if (!hit)
-      continue;
-    char **ids = realloc(f->ids, (f->n + 1) * sizeof(*ids));
-    if (ids == NULL) {
-      f->nomem = true;
-      return 1;
-    }
-    f->ids = ids;
-    if ((ids[f->n] = strdup(r->id)) == NULL) {
-      f->nomem = true;
-      return 1;
-    }
-    f->n++;
-    break;
-  }
-  return 0;
-}
-
 int sync_scope_gone(struct sync *s, const char *collection, const char *id,
                     struct sb_err *err)
 {
@@ -101,15 +64,13 @@ int sync_scope_gone(struct sync *s, const char *collection, const char *id,
 
   for (i = 0; rc == 0 && (c = scope_follower(schema, collection, i)) != NULL;
        i++) {
-    struct follow_ids f = {c->scope_follows, id, NULL, 0, false};
-    rc = store_each(s->store, c->name, follow_one, &f, err);
+    struct scope_followers f = {c->scope_follows, id, NULL, 0, false};
+    rc = store_each(s->store, c->name, scope_followers_visit, &f, err);
     if (f.nomem)
       rc = sb_err_set(err, SB_ENOMEM, NULL);
     for (k = 0; rc == 0 && k < f.n; k++)
       rc = leave(s, c->name, f.ids[k], err);
-    for (k = 0; k < f.n; k++)
-      free(f.ids[k]);
-    free(f.ids);
+    scope_followers_release(&f);
   }
   return rc;
 }

@@ -235,7 +235,7 @@ int cmd_resolve(struct cli *cli, int argc, char **argv, struct sb_err *err)
 {
   struct resolve_args a;
   cJSON *fields = NULL, *value;
-  size_t n;
+  size_t n = 0;
   int rc;
 
   rc = resolve_parse(argc, argv, &a, err);

@@ -6,13 +6,16 @@
 . "$(dirname "$0")/lib.sh"
 
 SEED=${SEED:-$RANDOM}
+# Faults are drawn per connection: at 0.25 each, seed 13161 drew none in
+# one CI run (few connections: keep-alive), which proves nothing; at 0.4
+# each a connection comes through whole 36% of the time.
 echo "seed $SEED (replay: SEED=$SEED bash $0)"
 
 expect_hub_ok init
 start_hub
 direct=$URL
-start_proxy "${URL##*:}" --seed "$SEED" --delay-ms 20 --cut-prob 0.25 \
-  --truncate-prob 0.25
+start_proxy "${URL##*:}" --seed "$SEED" --delay-ms 20 --cut-prob 0.4 \
+  --truncate-prob 0.4
 URL=$PROXY_URL
 for d in d1 d2 d3; do enrol "$d"; done
 URL=$direct

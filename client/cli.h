@@ -74,7 +74,7 @@ cJSON *cmd_domain_value(struct cli *cli, const struct schema_field *f,
 void cmd_domain_help(FILE *out, const struct schema_collection *c,
                      const char *sub);
 
-/* --- control_client.c: sambangd's control socket (daemon/sambangd/CONTROL.md) ----- */
+/* --- control_client.c: sambangd's control socket (CONTROL.md) --------- */
 
 /* Gets each reply line; returns 1 to read on, 0 to stop, < 0 an error. */
 typedef int (*control_line_fn)(const char *line, void *ctx);
@@ -85,7 +85,7 @@ typedef int (*control_line_fn)(const char *line, void *ctx);
  * if no daemon answers; each wait is bounded by timeout_ms.
  */
 int control_client_request(const char *db, const char *request, int timeout_ms,
-                    control_line_fn fn, void *ctx, struct sb_err *err);
+                           control_line_fn fn, void *ctx, struct sb_err *err);
 
 /* Tells a running daemon about a local write (silently, within 200 ms). */
 void control_client_notify(const char *db);

@@ -83,10 +83,9 @@ static int copy_row(const struct store_row *row, void *ctx)
     return 0;
   }
   store_observe(b->to, record_max_ts(&r));
-  rc = row->pending ? store_put_encoded(b->to, &r, row->state, row->len,
-                                        &b->err)
-                    : store_put_remote(b->to, &r, row->state, row->len,
-                                       &b->err);
+  rc = row->pending
+           ? store_put_encoded(b->to, &r, row->state, row->len, &b->err)
+           : store_put_remote(b->to, &r, row->state, row->len, &b->err);
   if (rc == 0 && row->pending)
     b->pending++;
   else if (rc == 0)
@@ -211,9 +210,9 @@ int cmd_recover(struct cli *cli, int argc, char **argv, struct sb_err *err)
   if (rc != 0)
     goto out;
   printf("recovered %s: kept %llu unpushed and %llu other records, %llu "
-          "unreadable; the damaged store is kept as %s\n",
-          cli->db, (unsigned long long)b.pending,
-          (unsigned long long)b.other, (unsigned long long)b.bad, old);
+         "unreadable; the damaged store is kept as %s\n",
+         cli->db, (unsigned long long)b.pending, (unsigned long long)b.other,
+         (unsigned long long)b.bad, old);
   sync_lock_release(lock_fd);
   lock_fd = -1;
   rc = cmd_sync(cli, 2, sync_argv, err);

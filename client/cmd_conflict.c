@@ -168,9 +168,8 @@ static int conflict_one(const struct record *r, uint64_t seq, void *arg)
   if (record_conflicted(r))
     rc = ctx->json ? conflict_json(r, ctx->err)
                    : conflict_line(r, ctx->values, ctx->err);
-  if (rc == 0 &&
-      schema_review(schema_collection(ctx->schema, r->collection), r, why,
-                    sizeof(why)) == 1)
+  if (rc == 0 && schema_review(schema_collection(ctx->schema, r->collection), r,
+                               why, sizeof(why)) == 1)
     rc = review_line(ctx, r, why);
   return rc;
 }

@@ -165,8 +165,8 @@ static int check_not_future(const struct schema_collection *c,
                             const cJSON *fields, struct sb_err *err)
 {
   const struct schema_field *d = today_field(c);
-  const cJSON *v = d != NULL ? cJSON_GetObjectItemCaseSensitive(fields, d->name)
-                             : NULL;
+  const cJSON *v =
+      d != NULL ? cJSON_GetObjectItemCaseSensitive(fields, d->name) : NULL;
   cJSON *now;
   int rc = 0;
 
@@ -482,8 +482,10 @@ static int parse_limit(const char *v, uint64_t *out, struct sb_err *err)
   unsigned long long n;
 
   if (v[0] < '1' || v[0] > '9' || (n = strtoull(v, &end, 10), *end != '\0'))
-    return util_usage(err, "--limit takes a number of records from 1, not "
-                           "\"%.40s\"", v);
+    return util_usage(err,
+                      "--limit takes a number of records from 1, not "
+                      "\"%.40s\"",
+                      v);
   *out = n;
   return 0;
 }
@@ -495,12 +497,13 @@ static int parse_month(const struct schema_collection *c, const char *v,
   char end;
 
   if (today_field(c) == NULL)
-    return util_usage(err, "--month: %s records have no date field",
-                      c->name);
+    return util_usage(err, "--month: %s records have no date field", c->name);
   if (strlen(v) != 7 || sscanf(v, "%4d-%2d%c", &y, &m, &end) != 2 ||
       v[4] != '-' || m < 1 || m > 12 || y < 1000)
-    return util_usage(err, "--month takes YYYY-MM (e.g. 2026-11), not "
-                           "\"%.40s\"", v);
+    return util_usage(err,
+                      "--month takes YYYY-MM (e.g. 2026-11), not "
+                      "\"%.40s\"",
+                      v);
   snprintf(out, size, "%.7s-", v);
   return 0;
 }
@@ -509,9 +512,9 @@ static int parse_month(const struct schema_collection *c, const char *v,
  * Takes --limit and --month (unless the schema names a field so) out of
  * argv[2..] into *x; the other arguments go to rest[0..*nrest).
  */
-static int list_extras(const struct schema_collection *c, int argc,
-                       char **argv, struct list_extra *x, char **rest,
-                       int *nrest, struct sb_err *err)
+static int list_extras(const struct schema_collection *c, int argc, char **argv,
+                       struct list_extra *x, char **rest, int *nrest,
+                       struct sb_err *err)
 {
   int i, rc;
   const char *v;
@@ -637,10 +640,11 @@ int cmd_domain(struct cli *cli, const struct schema_collection *c, int argc,
     return domain_rm(cli, c, argc, argv, err);
   if (sub[0] == '-')
     return util_bad_option(c->name, sub, err);
-  return util_usage(err,
-                    "unknown command %s %.80s (use add, list, show, edit or rm; "
-                    "see sambang %s --help)",
-                    c->name, sub, c->name);
+  return util_usage(
+      err,
+      "unknown command %s %.80s (use add, list, show, edit or rm; "
+      "see sambang %s --help)",
+      c->name, sub, c->name);
 }
 
 /* The metavariable of an option, by type. */
@@ -722,8 +726,7 @@ void cmd_domain_help(FILE *out, const struct schema_collection *c,
           "       sambang [--db PATH] [--json] %s show ID\n"
           "       sambang [--db PATH] [--json] %s rm ID\n\n",
           c->name, c->name, c->name,
-          today_field(c) != NULL ? " [--month YYYY-MM]" : "", c->name,
-          c->name);
+          today_field(c) != NULL ? " [--month YYYY-MM]" : "", c->name, c->name);
   if (c->help != NULL) {
     view_wrap(out, c->help, 0, 78);
     fputc('\n', out);

@@ -187,7 +187,8 @@ int cmd_init(struct cli *cli, int argc, char **argv, struct sb_err *err)
                (rc = util_opt(argc, argv, &i, "ca-file", &v, err)) == 1) {
       slot = &ca_file;
       name = "--ca-file";
-    } else if (rc == 0 && (rc = util_opt(argc, argv, &i, "pin", &v, err)) == 1) {
+    } else if (rc == 0 &&
+               (rc = util_opt(argc, argv, &i, "pin", &v, err)) == 1) {
       slot = &pin;
       name = "--pin";
     }
@@ -237,8 +238,8 @@ int cmd_init(struct cli *cli, int argc, char **argv, struct sb_err *err)
                       &cli->store, err);
   free(schema_text);
   hub = (struct init_hub){server, token, ca_pem, pin};
-  if (rc == 0 && (server != NULL || token != NULL || ca_pem != NULL ||
-                  pin != NULL) &&
+  if (rc == 0 &&
+      (server != NULL || token != NULL || ca_pem != NULL || pin != NULL) &&
       (rc = save_settings(cli->store, &hub, err)) != 0) {
     store_close(cli->store);
     cli->store = NULL;

@@ -464,8 +464,12 @@ static int pg_begin(void *be, struct sb_err *err)
 {
   struct pg *p = be;
   PGresult *res;
-  int rc = hub_store_pg_ready(p, err);
+  int rc;
 
+  if (p->corrupt)
+    return sb_err_set(err, SB_ECORRUPT, "the hub store failed its check; "
+                      "run sambang-hub check");
+  rc = hub_store_pg_ready(p, err);
   if (rc == 0)
     rc = hub_store_pg_exec(p, "BEGIN", err);
   if (rc != 0)

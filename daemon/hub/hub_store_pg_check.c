@@ -11,8 +11,11 @@
  *   - every device row is well formed (name, token hash, replica id,
  *     scope that parses against the hub's schema);
  *   - (full) every stored state decodes as the record its row names.
- * STORE_CHECK_MARK has nothing to look at (there is no mark); QUICK runs
- * the table checks, FULL also decodes every record.
+ * STORE_CHECK_MARK has nothing to look at; QUICK runs the table checks,
+ * FULL also decodes every record. A check that finds a problem makes
+ * this connection refuse writes (SB_ECORRUPT) until a full check finds
+ * none: the hub that found it serves read-only, as on SQLite (the other
+ * hubs find it at their own start).
  */
 #include "compat.h"
 
@@ -181,6 +184,9 @@ int hub_store_pg_check(void *be, enum store_check_level level, int budget_ms,
     return rc;
   if (state != NULL)
     *state = c.problems > 0 ? STORE_CHECK_BAD : STORE_CHECK_OK;
+  /* As SQLite's mark, for this hub: writes wait for a sound full check. */
+  if (c.problems > 0 || level == STORE_CHECK_FULL)
+    c.p->corrupt = c.problems > 0;
   if (c.problems > 0)
     return sb_err_set(err, SB_ECORRUPT, "%u problem%s in the hub store",
                       c.problems, c.problems == 1 ? "" : "s");

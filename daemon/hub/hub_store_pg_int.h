@@ -26,6 +26,7 @@ struct pg {
   uint64_t tx_seq; /* the newest number taken in this transaction (0: none) */
   struct pg_watch *watch;
   struct hlc clock; /* the hub's own writes (hub_store_pg_tick) */
+  bool corrupt;     /* a check found problems: writes refused */
 };
 
 /* A statement prepared on every session (name, SQL). Tables of them:

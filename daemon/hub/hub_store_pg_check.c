@@ -73,8 +73,10 @@ static int one_value(struct pg *p, const char *sql, char *out, size_t size,
 static int check_tables(struct check *c, struct sb_err *err)
 {
   char v[64], max[32];
-  int rc = one_value(c->p, "SELECT coalesce(max(version), 0) FROM "
-                           "schema_version", v, sizeof(v), err);
+  int rc = one_value(c->p,
+                     "SELECT coalesce(max(version), 0) FROM "
+                     "schema_version",
+                     v, sizeof(v), err);
 
   if (rc == 0 && hub_store_pg_u64_of(v) != hub_store_pg_schema_version())
     problem(c, "schema version %s, this sambang-hub's is %u", v,
@@ -88,8 +90,10 @@ static int check_tables(struct check *c, struct sb_err *err)
   if (rc == 0 && v[0] == '\0')
     problem(c, "the feed counter row is missing");
   else if (rc == 0 && hub_store_pg_u64_of(v) < hub_store_pg_u64_of(max))
-    problem(c, "the feed counter (%s) is below the newest record's number "
-               "(%s): numbers would be handed out twice", v, max);
+    problem(c,
+            "the feed counter (%s) is below the newest record's number "
+            "(%s): numbers would be handed out twice",
+            v, max);
   if (rc == 0)
     rc = one_value(c->p, "SELECT count(*) FROM records WHERE seq <= 0", v,
                    sizeof(v), err);
@@ -112,8 +116,7 @@ static void check_device(struct check *c, const struct hub_device *d)
     problem(c, "device %.80s: malformed replica id", d->name);
   scope_parts_init(&parts);
   if (scope_parse(c->schema, d->scope, &parts, &why) != 0)
-    problem(c, "device %.80s: scope \"%.80s\": %s", d->name, d->scope,
-            why.msg);
+    problem(c, "device %.80s: scope \"%.80s\": %s", d->name, d->scope, why.msg);
   scope_parts_release(&parts);
 }
 

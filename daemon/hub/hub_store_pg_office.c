@@ -70,15 +70,13 @@ int hub_store_pg_user_put(void *be, const struct hub_user *u, bool create,
                           struct sb_err *err)
 {
   char created[24], changed[24];
-  const char *params[5] = {u->name, hub_role_name(u->role), u->pwhash,
-                           created, changed};
+  const char *params[5] = {u->name, hub_role_name(u->role), u->pwhash, created,
+                           changed};
   PGresult *res;
   int rc;
 
-  snprintf(created, sizeof(created), "%llu",
-           (unsigned long long)u->created_ms);
-  snprintf(changed, sizeof(changed), "%llu",
-           (unsigned long long)u->changed_ms);
+  snprintf(created, sizeof(created), "%llu", (unsigned long long)u->created_ms);
+  snprintf(changed, sizeof(changed), "%llu", (unsigned long long)u->changed_ms);
   rc = hub_store_pg_run(be, create ? "user_add" : "user_set", 5, params, &res,
                         err);
   if (rc == SB_EEXISTS)
@@ -146,8 +144,7 @@ int hub_store_pg_session_put(void *be, const struct hub_session *s,
   PGresult *res;
   int rc;
 
-  snprintf(created, sizeof(created), "%llu",
-           (unsigned long long)s->created_ms);
+  snprintf(created, sizeof(created), "%llu", (unsigned long long)s->created_ms);
   snprintf(used, sizeof(used), "%llu", (unsigned long long)s->used_ms);
   rc = hub_store_pg_run(be, "session_put", 5, params, &res, err);
   if (rc == 0)

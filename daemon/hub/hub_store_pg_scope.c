@@ -29,8 +29,8 @@ const struct hub_store_pg_stmt hub_store_pg_scope_stmts[] = {
     {NULL, NULL},
 };
 
-int hub_store_pg_device_get(void *be, const char *name,
-                            struct hub_device *out, struct sb_err *err)
+int hub_store_pg_device_get(void *be, const char *name, struct hub_device *out,
+                            struct sb_err *err)
 {
   const char *params[1] = {name};
   PGresult *res;
@@ -52,15 +52,14 @@ int hub_store_pg_device_update(void *be, const struct hub_device *d,
                                const char *old_token_hash, struct sb_err *err)
 {
   char created[24];
-  const char *params[6] = {d->name, d->token_hash, d->replica,
-                           d->revoked ? "true" : "false", created,
-                           d->scope[0] ? d->scope : "all"};
+  const char *params[6] = {d->name,    d->token_hash,
+                           d->replica, d->revoked ? "true" : "false",
+                           created,    d->scope[0] ? d->scope : "all"};
   PGresult *res;
   int rc;
 
   (void)old_token_hash; /* the row holds one token: it is overwritten */
-  snprintf(created, sizeof(created), "%llu",
-           (unsigned long long)d->created_ms);
+  snprintf(created, sizeof(created), "%llu", (unsigned long long)d->created_ms);
   rc = hub_store_pg_run(be, "dev_update", 6, params, &res, err);
   if (rc == SB_EEXISTS)
     return sb_err_set(err, rc, "that token is already in use");
@@ -72,8 +71,8 @@ int hub_store_pg_device_update(void *be, const struct hub_device *d,
   return rc;
 }
 
-int hub_store_pg_each_in(void *be, const char *collection,
-                         store_record_fn fn, void *ctx, struct sb_err *err)
+int hub_store_pg_each_in(void *be, const char *collection, store_record_fn fn,
+                         void *ctx, struct sb_err *err)
 {
   const char *params[1] = {collection};
   PGresult *res;

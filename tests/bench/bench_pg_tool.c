@@ -146,8 +146,7 @@ static void client_send(CURLM *m, struct client *c, bool push)
                      (curl_off_t)strlen(body));
   } else {
     snprintf(url, sizeof(url), "%s%s/changes?since=%llu&limit=%d", c->url,
-             PROTO_VERSION_PATH, (unsigned long long)c->since,
-             PROTO_MAX_PAGE);
+             PROTO_VERSION_PATH, (unsigned long long)c->since, PROTO_MAX_PAGE);
     curl_easy_setopt(c->easy, CURLOPT_HTTPGET, 1L);
   }
   curl_easy_setopt(c->easy, CURLOPT_URL, url);

@@ -114,7 +114,12 @@ static const char usage_check[] =
     "hub takes writes again), 6 when it is corrupt: restore the store from a\n"
     "backup. `serve` runs a quick check at start, bounded by\n"
     "$SAMBANG_CHECK_MS (default 2000 ms; 0 skips it); a corrupt store is\n"
-    "served read-only, with /v1/health answering 503.\n";
+    "served read-only, with /v1/health answering 503.\n"
+    "On PostgreSQL (the database keeps its own pages sound) check looks at\n"
+    "the hub's data in it: the schema version, the hub's replica id and\n"
+    "schema, the feed counter at or above every record's number, every\n"
+    "device row (name, token hash, replica id, scope) and every record\n"
+    "state; exit 6 lists each problem.\n";
 
 
 /* Reads a whole file into a malloc'd NUL-terminated string. */

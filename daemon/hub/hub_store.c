@@ -534,10 +534,51 @@ int hub_store_device_bind(struct hub_store *hs, const char *name,
 /* --- copy to another backend (migrate) --------------------------------- */
 
 struct copy_walk {
-  struct hub_store *to;
+  struct hub_store *from, *to;
   uint64_t n;
   struct sb_err *err;
 };
+
+/* A device's last-seen time goes with it, where both backends keep one. */
+static int copy_seen(struct copy_walk *w, const char *name)
+{
+  struct hub_store *from = w->from;
+  uint64_t ms = 0;
+  int rc;
+
+  if (from->ops->device_seen_get == NULL ||
+      w->to->ops->device_seen_set == NULL)
+    return 0;
+  rc = from->ops->device_seen_get(from->be, name, &ms, w->err);
+  if (rc == 0 && ms > 0)
+    rc = w->to->ops->device_seen_set(w->to->be, name, ms, w->err);
+  return rc;
+}
+
+/* A record's scope moves (hub_scope.c's meta key) go with it, so that a
+ * scoped device still hears of a record that left its scope. */
+static int copy_moves(struct copy_walk *w, const struct record *r)
+{
+  char *key, *value = NULL;
+  size_t n = strlen("scope.moved.") + strlen(r->collection) +
+             strlen(r->id) + 2;
+  int rc;
+
+  if (w->to->ops->each_in == NULL)
+    return 0; /* the target keeps no scopes */
+  key = malloc(n);
+  if (key == NULL)
+    return sb_err_set(w->err, SB_ENOMEM, NULL);
+  snprintf(key, n, "scope.moved.%s/%s", r->collection, r->id);
+  rc = w->from->ops->meta_get(w->from->be, key, &value, w->err);
+  if (rc == SB_ENOTFOUND)
+    rc = 0;
+  else if (rc == 0)
+    rc = w->to->ops->meta_set(w->to->be, key, value, w->err);
+  free(value);
+  free(key);
+  return rc;
+}
 
 static int copy_record(const struct record *r, uint64_t seq, void *ctx)
 {
@@ -551,6 +592,8 @@ static int copy_record(const struct record *r, uint64_t seq, void *ctx)
                                  w->err);
   free(text);
   if (rc == 0)
+    rc = copy_moves(w, r);
+  if (rc == 0)
     w->n++;
   return rc;
 }
@@ -559,6 +602,17 @@ static int copy_device(const struct hub_device *d, void *ctx)
 {
   struct copy_walk *w = ctx;
   int rc = w->to->ops->import_device(w->to->be, d, w->err);
+  if (rc == 0)
+    rc = copy_seen(w, d->name);
+  if (rc == 0)
+    w->n++;
+  return rc;
+}
+
+static int copy_user(const struct hub_user *u, void *ctx)
+{
+  struct copy_walk *w = ctx;
+  int rc = w->to->ops->user_put(w->to->be, u, true, w->err);
   if (rc == 0)
     w->n++;
   return rc;
@@ -574,7 +628,8 @@ static int count_device(const struct hub_device *d, void *ctx)
 int hub_store_copy(struct hub_store *from, struct hub_store *to,
                    uint64_t *records, uint64_t *devices, struct sb_err *err)
 {
-  struct copy_walk rw = {to, 0, err}, dw = {to, 0, err};
+  struct copy_walk rw = {from, to, 0, err}, dw = {from, to, 0, err};
+  struct copy_walk uw = {from, to, 0, err};
   uint64_t seq = 0, held = 0;
   int rc;
 
@@ -599,6 +654,8 @@ int hub_store_copy(struct hub_store *from, struct hub_store *to,
     rc = from->ops->each(from->be, copy_record, &rw, err);
   if (rc == 0)
     rc = from->ops->device_list(from->be, copy_device, &dw, err);
+  if (rc == 0 && from->ops->user_list != NULL && to->ops->user_put != NULL)
+    rc = from->ops->user_list(from->be, copy_user, &uw, err);
   if (rc == 0)
     rc = to->ops->commit(to->be, err);
   if (rc != 0) {

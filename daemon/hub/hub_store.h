@@ -481,7 +481,8 @@ int hub_store_unwatch(struct hub_store *hs, void (*closed)(void *ctx),
 
 /*
  * Copies every record (at its feed number, so devices' cursors stay
- * valid) and every device (token hash, binding, revocation) of from into
+ * valid), every device (token hash, binding, revocation, scope, last
+ * seen), every record's scope moves and every office user of from into
  * to, an empty store of a backend that can import, in one transaction.
  * SB_EEXISTS if to holds records or devices already.
  */

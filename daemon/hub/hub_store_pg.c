@@ -42,9 +42,7 @@
 
 
 /* The statements, prepared once per session: every query with data. */
-static const struct {
-  const char *name, *sql;
-} stmts[] = {
+static const struct hub_store_pg_stmt stmts[] = {
     {"lock", "SELECT seq FROM feed_counter WHERE id = 1 FOR UPDATE"},
     {"last", "SELECT seq FROM feed_counter WHERE id = 1"},
     {"next", "UPDATE feed_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq"},
@@ -61,14 +59,14 @@ static const struct {
     {"meta_set", "INSERT INTO meta (key, value) VALUES ($1, $2) "
                  "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"},
     {"dev_add", "INSERT INTO devices (name, token_sha256, replica, revoked, "
-                "created_ms) VALUES ($1, $2, NULL, false, $3)"},
+                "created_ms, scope) VALUES ($1, $2, NULL, false, $3, $4)"},
     {"dev_list", "SELECT name, token_sha256, coalesce(replica, ''), revoked, "
-                 "created_ms FROM devices ORDER BY name"},
+                 "created_ms, scope FROM devices ORDER BY name"},
     {"dev_revoke", "UPDATE devices SET revoked = true WHERE name = $1"},
     {"dev_token", "SELECT name, token_sha256, coalesce(replica, ''), revoked, "
-                  "created_ms FROM devices WHERE token_sha256 = $1"},
+                  "created_ms, scope FROM devices WHERE token_sha256 = $1"},
     {"dev_lock", "SELECT name, token_sha256, coalesce(replica, ''), revoked, "
-                 "created_ms FROM devices WHERE name = $1 FOR UPDATE"},
+                 "created_ms, scope FROM devices WHERE name = $1 FOR UPDATE"},
     {"dev_owner", "SELECT name FROM devices WHERE replica = $1"},
     {"dev_bind", "UPDATE devices SET replica = $2 WHERE name = $1"},
     {"import", "INSERT INTO records (collection, id, state, seq) VALUES "
@@ -76,8 +74,8 @@ static const struct {
     {"import_seq", "UPDATE feed_counter SET seq = greatest(seq, $1) "
                    "WHERE id = 1"},
     {"dev_import", "INSERT INTO devices (name, token_sha256, replica, "
-                   "revoked, created_ms) VALUES ($1, $2, nullif($3, ''), "
-                   "$4::boolean, $5)"},
+                   "revoked, created_ms, scope) VALUES ($1, $2, "
+                   "nullif($3, ''), $4::boolean, $5, $6)"},
 };
 
 /* The migrations, in order: migration i brings the schema to version i+1. */
@@ -93,8 +91,24 @@ static const char *const migrations[] = {
     "CREATE TABLE devices (name text COLLATE \"C\" PRIMARY KEY, token_sha256 "
     "text NOT NULL UNIQUE, replica text UNIQUE, revoked boolean NOT NULL, "
     "created_ms bigint NOT NULL);",
+    /* 2: device scopes, office users and sessions, devices' last seen, the
+     * clock of the hub's own writes (shared by every hub: one replica). */
+    "ALTER TABLE devices ADD COLUMN scope text NOT NULL DEFAULT 'all';"
+    "ALTER TABLE feed_counter ADD COLUMN clock bigint NOT NULL DEFAULT 0;"
+    "CREATE TABLE office_users (name text COLLATE \"C\" PRIMARY KEY, role "
+    "text NOT NULL, pwhash text NOT NULL, created_ms bigint NOT NULL, "
+    "changed_ms bigint NOT NULL);"
+    "CREATE TABLE office_sessions (id_sha256 text PRIMARY KEY, user_name "
+    "text NOT NULL REFERENCES office_users (name) ON DELETE CASCADE, csrf "
+    "text NOT NULL, created_ms bigint NOT NULL, used_ms bigint NOT NULL);"
+    "CREATE TABLE device_seen (name text PRIMARY KEY, ms bigint NOT NULL);",
 };
 #define PG_SCHEMA_VERSION (sizeof(migrations) / sizeof(migrations[0]))
+
+unsigned hub_store_pg_schema_version(void)
+{
+  return (unsigned)PG_SCHEMA_VERSION;
+}
 
 /* --- errors ------------------------------------------------------------ */
 
@@ -144,18 +158,31 @@ static void no_notices(void *arg, const char *message)
   (void)message;
 }
 
+/* Prepares n statements of table t (n 0: up to its {NULL} row). */
+static int prepare_table(struct pg *p, const struct hub_store_pg_stmt *t,
+                         size_t n, struct sb_err *err)
+{
+  size_t i;
+  for (i = 0; n > 0 ? i < n : t[i].name != NULL; i++) {
+    PGresult *res = PQprepare(p->conn, t[i].name, t[i].sql, 0, NULL);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+      return hub_store_pg_fail(p, res, t[i].name, err);
+    PQclear(res);
+  }
+  return 0;
+}
+
 /* Prepares every statement on a fresh session. */
 static int pg_prepare(struct pg *p, struct sb_err *err)
 {
-  size_t i;
-  for (i = 0; i < sizeof(stmts) / sizeof(stmts[0]); i++) {
-    PGresult *res = PQprepare(p->conn, stmts[i].name, stmts[i].sql, 0, NULL);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK)
-      return hub_store_pg_fail(p, res, stmts[i].name, err);
-    PQclear(res);
-  }
-  p->prepared = true;
-  return 0;
+  int rc = prepare_table(p, stmts, sizeof(stmts) / sizeof(stmts[0]), err);
+  if (rc == 0)
+    rc = prepare_table(p, hub_store_pg_office_stmts, 0, err);
+  if (rc == 0)
+    rc = prepare_table(p, hub_store_pg_scope_stmts, 0, err);
+  if (rc == 0)
+    p->prepared = true;
+  return rc;
 }
 
 /* A usable session: resets a lost connection (outside a transaction) and
@@ -437,8 +464,12 @@ static int pg_begin(void *be, struct sb_err *err)
 {
   struct pg *p = be;
   PGresult *res;
-  int rc = hub_store_pg_ready(p, err);
+  int rc;
 
+  if (p->corrupt)
+    return sb_err_set(err, SB_ECORRUPT, "the hub store failed its check; "
+                      "run sambang-hub check");
+  rc = hub_store_pg_ready(p, err);
   if (rc == 0)
     rc = hub_store_pg_exec(p, "BEGIN", err);
   if (rc != 0)
@@ -614,16 +645,22 @@ static int each_one(const char *collection, const char *id, uint64_t seq,
   return rc;
 }
 
+int hub_store_pg_records_each(PGresult *res, store_record_fn fn, void *ctx,
+                              struct sb_err *err)
+{
+  struct each_walk w = {fn, ctx, err};
+  return rows_each(res, each_one, &w);
+}
+
 static int pg_each(void *be, store_record_fn fn, void *ctx,
                    struct sb_err *err)
 {
-  struct each_walk w = {fn, ctx, err};
   PGresult *res;
   int rc = hub_store_pg_run(be, "each", 0, NULL, &res, err);
 
   if (rc != 0)
     return rc;
-  rc = rows_each(res, each_one, &w);
+  rc = hub_store_pg_records_each(res, fn, ctx, err);
   PQclear(res);
   return rc;
 }
@@ -671,14 +708,15 @@ int hub_store_pg_import_device(void *be, const struct hub_device *d,
                                struct sb_err *err)
 {
   char created[24];
-  const char *params[5] = {d->name, d->token_hash, d->replica,
-                           d->revoked ? "true" : "false", created};
+  const char *params[6] = {d->name, d->token_hash, d->replica,
+                           d->revoked ? "true" : "false", created,
+                           d->scope[0] ? d->scope : "all"};
   PGresult *res;
   int rc;
 
   snprintf(created, sizeof(created), "%llu",
            (unsigned long long)d->created_ms);
-  rc = hub_store_pg_run(be, "dev_import", 5, params, &res, err);
+  rc = hub_store_pg_run(be, "dev_import", 6, params, &res, err);
   if (rc == 0)
     PQclear(res);
   return rc;
@@ -719,7 +757,7 @@ const struct hub_store_ops hub_store_pg_ops = {
     .save = pg_save,
     .feed = pg_feed,
     .last_seq = pg_last_seq,
-    .check = NULL, /* the database checks itself */
+    .check = hub_store_pg_check,
     .each = pg_each,
     .device_add = hub_store_pg_devices_add,
     .device_list = hub_store_pg_devices_list,
@@ -734,4 +772,19 @@ const struct hub_store_ops hub_store_pg_ops = {
     .transient = hub_store_pg_transient,
     .import_record = hub_store_pg_import_record,
     .import_device = hub_store_pg_import_device,
+    /* office users and sessions (hub_store_pg_office.c) */
+    .user_put = hub_store_pg_user_put,
+    .user_get = hub_store_pg_user_get,
+    .user_list = hub_store_pg_user_list,
+    .user_remove = hub_store_pg_user_remove,
+    .session_put = hub_store_pg_session_put,
+    .session_get = hub_store_pg_session_get,
+    .session_remove = hub_store_pg_session_remove,
+    .device_seen_set = hub_store_pg_seen_set,
+    .device_seen_get = hub_store_pg_seen_get,
+    .tick = hub_store_pg_tick,
+    /* device scopes (hub_store_pg_scope.c) */
+    .device_get = hub_store_pg_device_get,
+    .device_update = hub_store_pg_device_update,
+    .each_in = hub_store_pg_each_in,
 };

@@ -18,8 +18,7 @@
 
 /* --- devices ----------------------------------------------------------- */
 
-/* Row i of a device query (name, hash, replica, revoked, created_ms). */
-static void device_row(PGresult *res, int i, struct hub_device *d)
+void hub_store_pg_device_row(PGresult *res, int i, struct hub_device *d)
 {
   memset(d, 0, sizeof(*d));
   snprintf(d->name, sizeof(d->name), "%s", PQgetvalue(res, i, 0));
@@ -27,6 +26,8 @@ static void device_row(PGresult *res, int i, struct hub_device *d)
   snprintf(d->replica, sizeof(d->replica), "%s", PQgetvalue(res, i, 2));
   d->revoked = strcmp(PQgetvalue(res, i, 3), "t") == 0;
   d->created_ms = hub_store_pg_u64_of(PQgetvalue(res, i, 4));
+  snprintf(d->scope, sizeof(d->scope), "%s",
+           PQnfields(res) > 5 ? PQgetvalue(res, i, 5) : "all");
 }
 
 int hub_store_pg_devices_add(void *be, const struct hub_device *d,
@@ -34,7 +35,8 @@ int hub_store_pg_devices_add(void *be, const struct hub_device *d,
 {
   struct pg *p = be;
   char created[24];
-  const char *params[3] = {d->name, d->token_hash, created};
+  const char *params[4] = {d->name, d->token_hash, created,
+                           d->scope[0] ? d->scope : "all"};
   PGresult *res;
   int rc;
 
@@ -43,7 +45,7 @@ int hub_store_pg_devices_add(void *be, const struct hub_device *d,
   rc = hub_store_pg_ready(p, err);
   if (rc != 0)
     return rc;
-  res = PQexecPrepared(p->conn, "dev_add", 3, params, NULL, NULL, 0);
+  res = PQexecPrepared(p->conn, "dev_add", 4, params, NULL, NULL, 0);
   if (PQresultStatus(res) == PGRES_COMMAND_OK) {
     PQclear(res);
     return 0;
@@ -68,7 +70,7 @@ int hub_store_pg_devices_list(void *be, hub_device_fn fn, void *ctx,
   int i, rc = hub_store_pg_run(be, "dev_list", 0, NULL, &res, err);
 
   for (i = 0; rc == 0 && i < PQntuples(res); i++) {
-    device_row(res, i, &d);
+    hub_store_pg_device_row(res, i, &d);
     rc = fn(&d, ctx);
   }
   PQclear(res);
@@ -101,7 +103,7 @@ int hub_store_pg_devices_by_token(void *be, const char *token_hash,
   if (PQntuples(res) == 0)
     rc = sb_err_set(err, SB_ENOTFOUND, "unknown token");
   else
-    device_row(res, 0, out);
+    hub_store_pg_device_row(res, 0, out);
   PQclear(res);
   return rc;
 }
@@ -121,7 +123,7 @@ static int bind_checks(struct pg *p, const char *name, const char *replica,
     PQclear(res);
     return sb_err_set(err, SB_ENOTFOUND, "no device called %s", name);
   }
-  device_row(res, 0, &d);
+  hub_store_pg_device_row(res, 0, &d);
   PQclear(res);
   if (strcmp(d.replica, replica) == 0)
     return 1;

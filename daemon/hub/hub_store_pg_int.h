@@ -8,6 +8,7 @@
 
 #include "compat.h"
 
+#include "hlc.h"
 #include "hub_store.h"
 
 #include <libpq-fe.h>
@@ -24,7 +25,21 @@ struct pg {
   bool transient; /* the last failure may pass if run again */
   uint64_t tx_seq; /* the newest number taken in this transaction (0: none) */
   struct pg_watch *watch;
+  struct hlc clock; /* the hub's own writes (hub_store_pg_tick) */
+  bool corrupt;     /* a check found problems: writes refused */
 };
+
+/* A statement prepared on every session (name, SQL). Tables of them:
+ * hub_store_pg.c's own, and those of hub_store_pg_office.c and
+ * hub_store_pg_scope.c (each ends with a {NULL, NULL} row). */
+struct hub_store_pg_stmt {
+  const char *name, *sql;
+};
+extern const struct hub_store_pg_stmt hub_store_pg_office_stmts[];
+extern const struct hub_store_pg_stmt hub_store_pg_scope_stmts[];
+
+/* The schema version this build creates and migrates to. */
+unsigned hub_store_pg_schema_version(void);
 
 /* True if the SQLSTATE st starts with want. */
 bool hub_store_pg_sqlstate_is(const char *st, const char *want);
@@ -50,6 +65,15 @@ int hub_store_pg_exec(struct pg *p, const char *sql, struct sb_err *err);
 /* A decimal column's value. */
 uint64_t hub_store_pg_u64_of(const char *s);
 
+/* Calls fn for each row (collection, id, seq, state) of res, decoded
+ * (a state that does not decode is SB_ECORRUPT). */
+int hub_store_pg_records_each(PGresult *res, store_record_fn fn, void *ctx,
+                              struct sb_err *err);
+
+/* Row i of a device query (name, hash, replica, revoked, created_ms and,
+ * where the query has it, scope) into d. */
+void hub_store_pg_device_row(PGresult *res, int i, struct hub_device *d);
+
 /* The device primitives (struct hub_store_ops). */
 int hub_store_pg_devices_add(void *be, const struct hub_device *d,
                              struct sb_err *err);
@@ -61,5 +85,40 @@ int hub_store_pg_devices_by_token(void *be, const char *token_hash,
                                   struct hub_device *d, struct sb_err *err);
 int hub_store_pg_devices_bind(void *be, const char *name, const char *replica,
                               struct sb_err *err);
+
+/* Office users, sessions, devices' last seen, the hub's clock
+ * (hub_store_pg_office.c). */
+int hub_store_pg_user_put(void *be, const struct hub_user *u, bool create,
+                          struct sb_err *err);
+int hub_store_pg_user_get(void *be, const char *name, struct hub_user *out,
+                          struct sb_err *err);
+int hub_store_pg_user_list(void *be, hub_user_fn fn, void *ctx,
+                           struct sb_err *err);
+int hub_store_pg_user_remove(void *be, const char *name, struct sb_err *err);
+int hub_store_pg_session_put(void *be, const struct hub_session *s,
+                             struct sb_err *err);
+int hub_store_pg_session_get(void *be, const char *id_hash,
+                             struct hub_session *out, struct sb_err *err);
+int hub_store_pg_session_remove(void *be, const char *id_hash,
+                                struct sb_err *err);
+int hub_store_pg_seen_set(void *be, const char *name, uint64_t ms,
+                          struct sb_err *err);
+int hub_store_pg_seen_get(void *be, const char *name, uint64_t *ms,
+                          struct sb_err *err);
+uint64_t hub_store_pg_tick(void *be);
+
+/* Device scopes (hub_store_pg_scope.c). */
+int hub_store_pg_device_get(void *be, const char *name,
+                            struct hub_device *out, struct sb_err *err);
+int hub_store_pg_device_update(void *be, const struct hub_device *d,
+                               const char *old_token_hash,
+                               struct sb_err *err);
+int hub_store_pg_each_in(void *be, const char *collection,
+                         store_record_fn fn, void *ctx, struct sb_err *err);
+
+/* The check (hub_store_pg_check.c): hub_store_ops.check. */
+int hub_store_pg_check(void *be, enum store_check_level level, int budget_ms,
+                       store_problem_fn fn, void *ctx,
+                       enum store_check_state *state, struct sb_err *err);
 
 #endif

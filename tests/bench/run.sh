@@ -18,3 +18,7 @@ if [ -x "$build/tests/bench/bench_merge" ]; then
 fi
 echo "== field daemon (tests/bench/bench_sync.sh)"
 bash "$top/tests/bench/bench_sync.sh" "$build" "$work" "${SYNC_RECORDS:-100000}"
+if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  echo "== hubs on PostgreSQL (tests/bench/bench_pg.sh)"
+  BENCH_NO_BUILD=1 bash "$top/tests/bench/bench_pg.sh" "$build" "${PG_BATCHES:-100}"
+fi

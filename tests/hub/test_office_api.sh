@@ -23,8 +23,11 @@ expect_hub_ok user list
 [ "$(cut -f1,2 "$OUT" | tr '\t\n' ':,')" = "ana:admin,lola:viewer,rina:reviewer,vika:viewer," ] ||
   fail "user list: $(cat "$OUT")"
 grep -q 'argon2id\|admin-pass' "$OUT" && fail "user list shows a hash or password"
-sqlite3 "$SAMBANG_HUB_DB" "select value from meta where key='office.user.ana'" |
-  grep -q '\$argon2id\$' || fail "the password is not kept as an Argon2id hash"
+if [ "${SAMBANG_TEST_PG:-0}" = 1 ]; then
+  pg_sql hub "select pwhash from office_users where name = 'ana'"
+else
+  sqlite3 "$SAMBANG_HUB_DB" "select value from meta where key='office.user.ana'"
+fi | grep -q '\$argon2id\$' || fail "the password is not kept as an Argon2id hash"
 
 start_hub
 
@@ -164,7 +167,11 @@ req POST /api/resolve -b "$WORK/rina.jar" -H "X-CSRF-Token: $rcsrf" \
   --data '{"collection":"beneficiary","id":"b1","seq":1,"fields":{"kecamatan":"Mars"}}'
 expect_status 400
 "$HUB" conflicts | grep -q 'b1' && fail "the hub still lists b1 in conflict"
-hub_replica=$(sqlite3 "$SAMBANG_HUB_DB" "select value from meta where key='replica'")
+if [ "${SAMBANG_TEST_PG:-0}" = 1 ]; then
+  hub_replica=$(pg_sql hub "select value from meta where key='replica'")
+else
+  hub_replica=$(sqlite3 "$SAMBANG_HUB_DB" "select value from meta where key='replica'")
+fi
 "$HUB" export | grep '"id":"b1"' | grep -q "\"dot\":\[\"$hub_replica\"" ||
   fail "the resolution is not a write of the hub's replica"
 dev b sync --once >/dev/null

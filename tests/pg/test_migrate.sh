@@ -16,6 +16,9 @@ enrol d1
 enrol d2
 tok3=$("$HUB" device add d3 --scope all)
 "$HUB" device add gone --scope all >/dev/null
+"$HUB" device add tab-setu --scope Setu,Pamulang >/dev/null
+printf 'admin-pass-1\n' | "$HUB" user add ana --role admin >/dev/null
+printf 'viewer-pass-1\n' | "$HUB" user add vika --role viewer >/dev/null
 "$HUB" device revoke gone >/dev/null 2>&1
 for i in 1 2 3; do dev d1 put notes "a$i" "{\"i\":$i}" >/dev/null; done
 dev d2 put notes b1 '{"from":"d2"}' >/dev/null
@@ -35,6 +38,7 @@ last=$(feed_after d1 0 | sed -n 's/.*,"next":\([0-9]*\)\(,"scope":"[^"]*"\)\{0,1
 [ "$last" -ge 4 ] || fail "unexpected feed position $last"
 stop_hub
 "$HUB" device list >"$WORK/devices.sqlite"
+"$HUB" user list >"$WORK/users.sqlite"
 "$HUB" export >"$WORK/export.sqlite"
 
 CASE="bad input"
@@ -48,13 +52,17 @@ hub migrate --from "$WORK/missing.db" --to "$PGURI"
 
 CASE="migrate"
 expect_hub_ok migrate --from "$SAMBANG_HUB_DB" --to "$PGURI"
-grep -q "^copied 4 records and 4 devices$" "$OUT" || fail "migrate's summary"
+grep -q "^copied 4 records and 5 devices$" "$OUT" || fail "migrate's summary"
 hub migrate --from "$SAMBANG_HUB_DB" --to "$PGURI"
 [ "$RC" -ne 0 ] && grep -q 'already exists' "$ERR" ||
   fail "a second migrate into the same database must be refused"
 export SAMBANG_HUB_DB=$PGURI
 "$HUB" device list >"$WORK/devices.pg"
 cmp -s "$WORK/devices.sqlite" "$WORK/devices.pg" || fail "devices differ after migrate"
+grep -q 'tab-setu.*Pamulang,Setu' "$WORK/devices.pg" || fail "a device's scope must be copied"
+"$HUB" user list >"$WORK/users.pg"
+grep -q '^ana' "$WORK/users.pg" || fail "office users must be copied"
+cmp -s "$WORK/users.sqlite" "$WORK/users.pg" || fail "office users differ after migrate"
 "$HUB" export >"$WORK/export.pg"
 cmp -s "$WORK/export.sqlite" "$WORK/export.pg" || fail "records differ after migrate"
 
@@ -67,6 +75,13 @@ pull_count=$(feed_after d2 "$last" | grep -o '{"record":' | wc -l)
 [ "$pull_count" -eq 1 ] || fail "after the cursor there must be 1 change, not $pull_count"
 dev d2 sync --once >/dev/null || fail "d2 sync after migrate"
 expect_converged d1 d2
+# An office user logs in to the dashboard with the password set on SQLite.
+code=$(curl -sS -o /dev/null -w '%{http_code}' -X POST "$URL/login" \
+  --data-urlencode user=ana --data-urlencode password=admin-pass-1)
+[ "$code" = 303 ] || fail "ana's login after migrate answered $code"
+code=$(curl -sS -o /dev/null -w '%{http_code}' -X POST "$URL/login" \
+  --data-urlencode user=ana --data-urlencode password=wrong-pass-1)
+[ "$code" = 401 ] || fail "a wrong password after migrate answered $code"
 # The revoked device stays revoked.
 grep -q '^gone' "$WORK/devices.pg" || fail "the revoked device must be copied"
 stop_hub

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# PostgreSQL itself restarts while daemons sync through 2 hubs on it
+# (issue 13): while it is down the hubs answer 503 with Retry-After, the
+# daemons log the failure and back off, and once it is back (stop MODE,
+# start on the same port) they resume by themselves: every device's
+# export ends byte-identical to the hub's, and the hub holds exactly what
+# the devices wrote. Twice: a fast stop, then an immediate one (a crash).
+SAMBANG_TEST_PG=1
+. "$(dirname "$0")/../sync/lib.sh"
+. "$(dirname "$0")/hubs.sh"
+trap 'for n in "${!DPID[@]}"; do kill -KILL "${DPID[$n]}" 2>/dev/null || true; done; hubs_cleanup' EXIT
+
+N=${N:-1500}
+expect_hub_ok init
+hubs_start 2
+URL=${HUB_URLS[1]}
+enrol d1
+enrol d2
+URL=${HUB_URLS[2]}
+enrol d3
+total=0
+for d in d1 d2 d3; do
+  notes_jsonl "$d" "$N" >"$WORK/$d.jsonl"
+  dev "$d" import "$WORK/$d.jsonl" >/dev/null || fail "import on $d"
+  total=$((total + N))
+done
+for d in d1 d2 d3; do dev "$d" export; done | sort >"$WORK/written"
+tok1=$(cat "$WORK/d1.tok")
+r1=$(dev d1 --json status | sed -n 's/.*"replica":"\([0-9a-f]*\)".*/\1/p')
+printf 'batch = 20\npage = 60\nbackoff_min = 1\nbackoff_cap = 2\n' >"$WORK/d.conf"
+for d in d1 d2 d3; do start_daemon "$d" --config "$WORK/d.conf"; done
+
+hub_count() { "$HUB" export | wc -l; }
+retries() { cat "$WORK"/d[123].log 2>/dev/null | grep -c 'retrying in' || true; }
+more_retries() { [ "$(retries)" -gt "$before" ]; }
+last=0
+for mode in fast immediate; do
+  CASE="PostgreSQL stop -m $mode"
+  wait_until 60 eval '[ "$(hub_count)" -gt "$last" ]'
+  last=$(hub_count)
+  [ "$last" -lt "$total" ] || fail "the sync ended before PostgreSQL stopped"
+  before=$(retries)
+  pg_stop "$mode" || fail "pg_ctl stop"
+  for h in 1 2; do
+    curl -sS -D "$HEADERS" -o "$BODY" -w '%{http_code}' \
+      -H "Authorization: Bearer $tok1" -H "Sambang-Replica: $r1" \
+      "${HUB_URLS[$h]}/v1/changes?since=0" >"$WORK/status" || true
+    [ "$(cat "$WORK/status")" = 503 ] || fail "hub $h answered $(cat "$WORK/status") while PostgreSQL is down"
+    grep -qi '^Retry-After: [0-9]' "$HEADERS" || fail "hub $h's 503 has no Retry-After"
+  done
+  # The daemons meet the outage and back off (their logs say so).
+  wait_until 30 more_retries
+  pg_try_port "$PG_PORT" || fail "PostgreSQL did not start again"
+done
+
+CASE="converge"
+wait_until 180 converged d1 d2 d3
+for d in d1 d2 d3; do stop_daemon "$d"; done
+expect_converged d1 d2 d3
+sort "$WORK/hub.export" | cmp -s - "$WORK/written" ||
+  fail "the hub does not hold exactly what the devices wrote"
+[ "$(wc -l <"$WORK/hub.export")" -eq "$total" ] || fail "expected $total records"
+hubs_stop
+echo ok

@@ -14,7 +14,9 @@
 # fresh server and fresh client stores (two clients, A and B):
 #   push       A holds the N rows (loaded untimed); A syncs to the server
 #   pull       B, empty, syncs: a fresh pull of N
-#   noop       B syncs again: nothing to do
+#   noop       B syncs again: nothing new anywhere (PouchDB's first push
+#              from B still checks the N documents it pulled, by revs_diff)
+#   noop2      B syncs once more: the settled no-op
 #   edits      A edits EDITS records (untimed); A syncs, then B (timed: both)
 #   conflicts  A and B edit the same CONFLICTS other records offline
 #              (untimed); A syncs (untimed), then B (timed: B's sync)
@@ -140,6 +142,8 @@ phases() {
   phase pull
   "$c" sync b
   phase noop
+  "$c" sync b
+  phase noop2
   outcome_of 0 "$edits" "edited-$round" >"$work/edits.jsonl"
   "$c" edit a "$work/edits.jsonl"
   "$c" sync a
@@ -232,6 +236,7 @@ END {
   row("push " n " (ms)", "push", "%d", 1)
   row("fresh pull " n " (ms)", "pull", "%d", 1)
   row("no-op sync (ms)", "noop", "%d", 1)
+  row("no-op sync again, settled (ms)", "noop2", "%d", 1)
   row(edits " edits push+pull (ms)", "edits", "%d", 1)
   row(conflicts " conflicts, 2nd sync (ms)", "conflicts", "%d", 1)
   row("server CPU, all syncs (s)", "server_cpu", "%.2f", 1)

@@ -36,8 +36,8 @@
  *   failed=F refused=X p50_ms=.. p90_ms=.. p99_ms=.. max_ms=..
  * achieved: records acknowledged ok per second, from the first due time to
  * the last reply; failed: requests without a 200 reply; refused: records a
- * 200 reply did not answer "ok":true. Exit 0 if every request got a 200 with no record
- * refused, 1 otherwise, 2 on bad options.
+ * 200 reply did not answer "ok":true. Exit 0 if every request got a 200 with no
+ * record refused, 1 otherwise, 2 on bad options.
  */
 #include "compat.h"
 
@@ -61,8 +61,8 @@ enum mode { MODE_SLOWLORIS, MODE_UPLOAD, MODE_OPENLOOP };
 
 struct conn {
   int fd;
-  bool done;      /* closed (by the peer, or after a reply) */
-  bool replied;   /* a status line came */
+  bool done;    /* closed (by the peer, or after a reply) */
+  bool replied; /* a status line came */
   unsigned status;
   size_t head_off; /* bytes of the head sent */
   uint64_t body_sent;
@@ -288,8 +288,7 @@ static void raise_fd_limit(void)
 static void summary(const struct opts *o, const struct conn *cs,
                     unsigned failed)
 {
-  unsigned i, closed = 0, open = 0, replies = 0, s401 = 0, s503 = 0,
-              sother = 0;
+  unsigned i, closed = 0, open = 0, replies = 0, s401 = 0, s503 = 0, sother = 0;
   uint64_t sent = 0, max_sent = 0, max_life = 0;
 
   for (i = 0; i < o->conns; i++) {
@@ -326,19 +325,19 @@ static void summary(const struct opts *o, const struct conn *cs,
 /* ---- openloop: a fixed offered rate of pushes (see the top comment) ---- */
 
 struct olconn {
-  int fd;             /* -1: not connected */
-  bool connecting;    /* connect() under way */
-  bool busy;          /* a request is out (or being sent) */
+  int fd;          /* -1: not connected */
+  bool connecting; /* connect() under way */
+  bool busy;       /* a request is out (or being sent) */
   char token[256];
   char replica[17];
-  char *out;          /* the request being sent */
+  char *out; /* the request being sent */
   size_t out_len, out_off;
-  char *in;           /* the reply so far */
+  char *in; /* the reply so far */
   size_t in_len, in_cap;
-  uint64_t due_us;    /* the due time of the request out */
-  uint64_t queued;    /* due requests not yet sent */
-  uint64_t next_due;  /* index (global k) of the oldest of them */
-  uint64_t seq;       /* records made, for their ids */
+  uint64_t due_us;   /* the due time of the request out */
+  uint64_t queued;   /* due requests not yet sent */
+  uint64_t next_due; /* index (global k) of the oldest of them */
+  uint64_t seq;      /* records made, for their ids */
 };
 
 struct olstats {
@@ -410,7 +409,8 @@ static bool ol_request(const struct opts *o, struct olconn *c, unsigned ci)
   bool ok = body != NULL;
 
   clock_gettime(CLOCK_REALTIME, &rt);
-  ts = (unsigned long long)rt.tv_sec * 1000000 + (unsigned long long)rt.tv_nsec / 1000;
+  ts = (unsigned long long)rt.tv_sec * 1000000 +
+       (unsigned long long)rt.tv_nsec / 1000;
   ok = ok && ol_append(body, cap, &blen, "{\"records\":[");
   for (i = 0; ok && i < o->batch; i++) {
     const char *r = c->replica;
@@ -493,7 +493,8 @@ static bool ol_reply_done(struct olconn *c, unsigned *status)
     if (strncasecmp(cl + 2, "content-length:", 15) == 0)
       return c->in_len >= head + strtoull(cl + 17, NULL, 10);
   }
-  return c->in_len >= head + 5 && memcmp(c->in + c->in_len - 5, "0\r\n\r\n", 5) == 0;
+  return c->in_len >= head + 5 &&
+         memcmp(c->in + c->in_len - 5, "0\r\n\r\n", 5) == 0;
 }
 
 /* Reads what came on c; a whole reply finishes the request. */
@@ -529,8 +530,8 @@ static void ol_read(const struct opts *o, struct olconn *c, struct olstats *st)
 static void ol_write(const struct opts *o, struct olconn *c, struct olstats *st)
 {
   while (c->out_off < c->out_len) {
-    ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
-                     MSG_NOSIGNAL);
+    ssize_t n =
+        send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
       return;
     if (n <= 0) {
@@ -609,8 +610,8 @@ static void ol_due(const struct opts *o, struct olconn *cs, uint64_t t0,
 }
 
 /* One poll round over the clients; its timeout: until the next due time. */
-static void ol_poll(const struct opts *o, struct olconn *cs,
-                    struct pollfd *ps, int timeout_ms, struct olstats *st)
+static void ol_poll(const struct opts *o, struct olconn *cs, struct pollfd *ps,
+                    int timeout_ms, struct olstats *st)
 {
   unsigned i;
   for (i = 0; i < o->conns; i++) {
@@ -718,10 +719,11 @@ int main(int argc, char **argv)
              "\r\nContent-Length: %llu\r\n\r\n",
              o.path, (unsigned long long)o.body);
   else
-    snprintf(head, sizeof(head),
-             "GET %s HTTP/1.1\r\nHost: x\r\nUser-Agent: slow\r\n"
-             "X-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n",
-             o.path);
+    snprintf(
+        head, sizeof(head),
+        "GET %s HTTP/1.1\r\nHost: x\r\nUser-Agent: slow\r\n"
+        "X-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n",
+        o.path);
   head_len = strlen(head);
   memset(chunk, '[', sizeof(chunk));
   cs = calloc(o.conns, sizeof(*cs));

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Runs every benchmark on a Release build and prints the figures.
 # usage: tests/bench/run.sh [BUILD_DIR]   (default: build-release)
+# Not run from here (see tests/bench/README): tests/bench/bench_openloop.sh
+# (the hub's push p99 under a fixed offered rate) and
+# tests/bench/pouchdb/run.sh (side by side with PouchDB; needs node + npm).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$top/build-release}

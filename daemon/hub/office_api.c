@@ -170,11 +170,24 @@ struct stale_walk {
   bool all; /* every device, not only the stale ones */
 };
 
+/* j[key] = ms, or null for 0 (never). */
+static void ms_or_null(cJSON *j, const char *key, uint64_t ms)
+{
+  if (ms > 0)
+    cJSON_AddNumberToObject(j, key, (double)ms);
+  else
+    cJSON_AddNullToObject(j, key);
+}
+
 static int device_row(const struct hub_device *d, void *ctx)
 {
   struct stale_walk *w = ctx;
-  uint64_t seen = office_auth_seen(w->c, w->hs, d->name);
+  struct hub_device_activity a;
+  uint64_t seen;
   cJSON *j;
+
+  office_seen_get(w->c, w->hs, d->name, &a);
+  seen = a.seen_ms;
 
   if (!w->all && (d->revoked || seen >= w->before_ms))
     return 0;
@@ -187,6 +200,12 @@ static int device_row(const struct hub_device *d, void *ctx)
     cJSON_AddNumberToObject(j, "last_seen_ms", (double)seen);
   else
     cJSON_AddNullToObject(j, "last_seen_ms");
+  ms_or_null(j, "last_push_ms", a.push_ms);
+  ms_or_null(j, "last_pull_ms", a.pull_ms);
+  if (a.app[0] != '\0')
+    cJSON_AddStringToObject(j, "app", a.app);
+  else
+    cJSON_AddNullToObject(j, "app");
   cJSON_AddItemToArray(w->list, j);
   return 0;
 }

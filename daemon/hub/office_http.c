@@ -88,6 +88,12 @@ struct office_req *office_req_copy(struct http_req *req)
   return r;
 }
 
+const char *office_req_user(const struct office_req *r)
+{
+  return r != NULL && r->authed && r->user.name[0] != '\0' ? r->user.name
+                                                            : NULL;
+}
+
 void office_req_free(struct office_req *r)
 {
   size_t i;

@@ -97,8 +97,8 @@ struct office_throttle {
 #define OFFICE_SEEN_SLOTS 512
 struct office_seen {
   char name[HUB_DEVICE_NAME_MAX + 1];
-  uint64_t seen_ms;  /* last authenticated request */
-  uint64_t saved_ms; /* last written to the store */
+  struct hub_device_activity a; /* as noted (office_seen.c) */
+  uint64_t saved_ms;            /* last written to the store */
 };
 
 struct office {
@@ -149,9 +149,12 @@ bool office_auth_session(struct hub_call *c);
 bool office_auth_csrf_ok(const struct hub_call *c);
 void office_auth_login(struct hub_call *c);
 void office_auth_logout(struct hub_call *c);
-/* The newest "last seen" of device name the hub knows (memory or store). */
-uint64_t office_auth_seen(struct hub_call *c, struct hub_store *hs,
-                          const char *name);
+
+/* --- office_seen.c ------------------------------------------------------ */
+
+/* The newest activity of device name the hub knows (memory or store). */
+void office_seen_get(struct hub_call *c, struct hub_store *hs,
+                     const char *name, struct hub_device_activity *out);
 
 /* --- office_data.c ---------------------------------------------------- */
 

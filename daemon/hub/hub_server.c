@@ -378,7 +378,8 @@ static bool copy_headers(struct hub_call *c)
     return true;
   c->copied = true;
   if (c->route == HUB_ROUTE_OFFICE &&
-      (c->oreq = office_req_copy(req)) == NULL)
+      (c->oreq = office_req_copy(req, c->hub->cfg.tls_cert != NULL,
+                                 c->hub->cfg.trusted_proxies)) == NULL)
     return false;
   c->gzip_ok = gzip_accepted(http_server_req_header(req, "Accept-Encoding"));
   return copy_value(&c->authorization,

@@ -30,8 +30,12 @@ void office_free(struct office *o);
 /* True if path is one of the office's ("/", "/login", "/api/...", ...). */
 bool office_path(const char *path);
 
-/* Copies what the office handlers read of req (loop thread); NULL: ENOMEM. */
-struct office_req *office_req_copy(struct http_req *req);
+/* Copies what the office handlers read of req (loop thread); NULL: ENOMEM.
+ * tls: the hub serves TLS; trusted: the trusted proxies (NULL: none),
+ * whose X-Forwarded-For names the client and X-Forwarded-Proto https
+ * counts as TLS (the session cookie is then Secure). */
+struct office_req *office_req_copy(struct http_req *req, bool tls,
+                                   const char *trusted);
 void office_req_free(struct office_req *r);
 /* The office user whose session r carried (after office_admit), or NULL. */
 const char *office_req_user(const struct office_req *r);

@@ -415,7 +415,10 @@ void office_auth_logout(struct hub_call *c)
 {
   session_end(c, c->oreq->session.id_hash);
   office_header(c->oreq, "Set-Cookie",
-                COOKIE "=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0",
+                c->oreq->tls ? COOKIE "=; HttpOnly; SameSite=Strict; Path=/; "
+                                      "Max-Age=0; Secure"
+                             : COOKIE "=; HttpOnly; SameSite=Strict; Path=/; "
+                                      "Max-Age=0",
                 false);
   office_reply_json(c, cJSON_CreateTrue());
 }

@@ -72,9 +72,10 @@ enum office_query {
 #define OFFICE_BODY_MAX (256 * 1024)
 
 struct office_req {
-  char *method, *path, *cookie, *csrf, *content_type, *peer;
+  char *method, *path, *cookie, *csrf, *content_type;
+  char *peer; /* the client's address (hub_proxy_client) */
   char *q[OFFICE_Q_COUNT_];
-  bool tls; /* came over TLS (not known yet: the hub serves plain HTTP) */
+  bool tls; /* came over TLS, to the hub or to a trusted proxy */
   /* Set by office_admit for a request with a live session. */
   bool authed;
   struct hub_user user;

@@ -88,6 +88,8 @@ login ana admin-pass-1
 expect_status 303
 grep -i '^Set-Cookie: sambang_session=' "$HEADERS" | grep -i 'HttpOnly' |
   grep -i 'SameSite=Strict' | grep -qi 'Path=/' || fail "session cookie flags: $(grep -i set-cookie "$HEADERS")"
+grep -i '^Set-Cookie: sambang_session=' "$HEADERS" | grep -qi 'Secure' &&
+  fail "a Secure cookie over plain HTTP (the browser would drop it)"
 login ana wrong-password
 expect_error 401 bad_login
 login nobody whatever-pw
@@ -207,6 +209,8 @@ CASE="devices: last seen, enrol, revoke"
 req GET /api/devices -b "$WORK/vika.jar"
 grep -q '"name":"a","replica":"[^"]*","revoked":false,"created_ms":[0-9]*,"last_seen_ms":[0-9]' "$BODY" ||
   fail "device a has no last seen"
+grep -q '"name":"a",[^}]*"last_push_ms":[0-9][0-9]*,"last_pull_ms":[0-9][0-9]*,"app":"sambang/[0-9]*\.[0-9]*\.[0-9]*"' "$BODY" ||
+  fail "device a has no last push, last pull or app version"
 acsrf=$(csrf_of ana)
 req POST /api/devices -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf" --data '{"name":"c"}'
 expect_status 400 # a scope is required
@@ -216,12 +220,35 @@ req POST /api/devices -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf" --data '{"nam
 expect_status 200
 tok=$(sed -n 's/.*"token":"\([0-9a-f]*\)".*/\1/p' "$BODY")
 [ ${#tok} -eq 64 ] || fail "no token for the new device"
+req GET /api/devices -b "$WORK/ana.jar"
+grep -q '"name":"c",[^}]*"last_seen_ms":null,"last_push_ms":null,"last_pull_ms":null,"app":null' "$BODY" ||
+  fail "a device that never came has activity"
 dev c init --server "$URL" --token "$tok" >/dev/null
 dev c sync --once >/dev/null || fail "the enrolled device cannot sync"
 req POST /api/devices/c/revoke -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf"
 expect_status 200
 set +e; dev c sync --once >/dev/null 2>&1; rc=$?; set -e
 [ "$rc" -ne 0 ] || fail "a revoked device still syncs"
+
+CASE="the cookie is Secure only behind a trusted proxy saying https"
+stop_hub
+start_hub --trusted-proxy 127.0.0.1
+req POST /login -H 'X-Forwarded-Proto: https' -H 'X-Forwarded-For: 10.9.8.7' \
+  --data-urlencode user=ana --data-urlencode password=admin-pass-1
+expect_status 303
+grep -i '^Set-Cookie: sambang_session=' "$HEADERS" | grep -qi '; Secure' ||
+  fail "no Secure behind a trusted proxy over https: $(grep -i set-cookie "$HEADERS")"
+req POST /login -H 'X-Forwarded-Proto: http' \
+  --data-urlencode user=ana --data-urlencode password=admin-pass-1
+grep -i '^Set-Cookie: sambang_session=' "$HEADERS" | grep -qi 'Secure' &&
+  fail "Secure though the proxy says http"
+stop_hub
+start_hub
+req POST /login -H 'X-Forwarded-Proto: https' \
+  --data-urlencode user=ana --data-urlencode password=admin-pass-1
+expect_status 303
+grep -i '^Set-Cookie: sambang_session=' "$HEADERS" | grep -qi 'Secure' &&
+  fail "an untrusted peer's X-Forwarded-Proto was believed"
 
 CASE="logout ends the session; a new password ends older sessions"
 req POST /logout -b "$WORK/vika.jar" -H "X-CSRF-Token: $vcsrf"

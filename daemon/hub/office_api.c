@@ -709,7 +709,9 @@ void office_api(struct hub_call *c, const char *rest)
     snprintf(name, sizeof(name), "%.*s", (int)(n - 15), rest + 8);
     if (allowed(c, HUB_ROLE_ADMIN))
       api_device_revoke(c, name);
-  } else
+  } else if (strcmp(rest, "users") == 0 || strncmp(rest, "users/", 6) == 0)
+    office_users_api(c, rest + 5);
+  else
     office_reply_error(c, OFFICE_ERR_NOT_FOUND, "no such API: %s %.100s",
                        c->oreq->method, rest);
 }

@@ -200,6 +200,8 @@ cJSON *office_row_values(const struct office_row *row, enum hub_role role);
 /* --- office_api.c, office_csv.c ------------------------------------------ */
 
 void office_api(struct hub_call *c, const char *rest);
+/* /api/users and below (rest: "" or "/NAME..."); admins only. */
+void office_users_api(struct hub_call *c, const char *rest);
 void office_csv_route(struct hub_call *c, const char *collection);
 
 #endif

@@ -230,6 +230,78 @@ expect_status 200
 set +e; dev c sync --once >/dev/null 2>&1; rc=$?; set -e
 [ "$rc" -ne 0 ] || fail "a revoked device still syncs"
 
+CASE="users managed from the page: admins only, CSRF, the CLI's rules"
+acsrf=$(csrf_of ana)
+rcsrf=$(csrf_of rina)
+vcsrf=$(csrf_of vika)
+req GET /api/users -b "$WORK/vika.jar"
+expect_error 403 forbidden
+req GET /api/users -b "$WORK/rina.jar"
+expect_error 403 forbidden
+req POST /api/users -b "$WORK/rina.jar" -H "X-CSRF-Token: $rcsrf" \
+  --data '{"name":"eve","role":"admin","password":"evil-pass-1"}'
+expect_error 403 forbidden
+req POST /api/users/ana -b "$WORK/vika.jar" -H "X-CSRF-Token: $vcsrf" --data '{"password":"taken-over"}'
+expect_error 403 forbidden
+req POST /api/users/lola/remove -b "$WORK/rina.jar" -H "X-CSRF-Token: $rcsrf"
+expect_error 403 forbidden
+req POST /api/users -b "$WORK/ana.jar" \
+  --data '{"name":"budi","role":"viewer","password":"budi-pass-1"}'
+expect_error 403 csrf
+req GET /api/users
+expect_status 401
+expect_hub_ok user list
+[ "$(cut -f1 "$OUT" | tr '\n' ,)" = "ana,lola,rina,vika," ] || fail "a refused request changed the users: $(cat "$OUT")"
+req GET /api/users -b "$WORK/ana.jar"
+expect_status 200
+grep -q '"users":\[{"name":"ana","role":"admin","created_ms":[0-9]*,"changed_ms":[0-9]*}' "$BODY" || fail "user list"
+grep -q 'argon2\|pass' "$BODY" && fail "the user list shows a hash or password"
+for bad in '{"name":"budi","role":"boss","password":"budi-pass-1"}' \
+  '{"name":"budi","role":"viewer","password":"short"}' \
+  '{"name":"bu di","role":"viewer","password":"budi-pass-1"}' \
+  '{"name":"ana","role":"viewer","password":"budi-pass-1"}' \
+  '{"name":"budi","role":"viewer"}' 'not json'; do
+  req POST /api/users -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf" --data "$bad"
+  expect_error 400 bad_request
+done
+req POST /api/users -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf" \
+  --data '{"name":"budi","role":"viewer","password":"budi-pass-1"}'
+expect_status 200
+grep -q '"name":"budi","role":"viewer"' "$BODY" || fail "the new user's row"
+login budi budi-pass-1
+expect_status 303
+req GET /api/session -b "$WORK/budi.jar"
+grep -q '"role":"viewer"' "$BODY" || fail "budi is not a viewer"
+req POST /api/users/budi -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf" --data '{"role":"reviewer"}'
+expect_status 200
+req GET /api/session -b "$WORK/budi.jar"
+expect_status 401 # a new role ends older sessions
+req POST /api/users/budi -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf" --data '{"password":"short"}'
+expect_error 400 bad_request
+req POST /api/users/budi -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf" --data '{"password":"budi-pass-2"}'
+expect_status 200
+login budi budi-pass-1
+expect_error 401 bad_login
+login budi budi-pass-2
+expect_status 303
+req GET /api/session -b "$WORK/budi.jar"
+grep -q '"role":"reviewer"' "$BODY" || fail "budi is not a reviewer"
+req POST /api/users/nobody -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf" --data '{"password":"whatever-1"}'
+expect_error 404 not_found
+req POST /api/users/ana -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf" --data '{"role":"viewer"}'
+expect_error 400 bad_request
+req POST /api/users/ana/remove -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf"
+expect_error 400 bad_request
+req POST /api/users/budi/remove -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf"
+expect_status 200
+req GET /api/session -b "$WORK/budi.jar"
+expect_status 401 # a removed user's session ends
+req POST /api/users/budi/remove -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf"
+expect_error 404 not_found
+expect_hub_ok user list
+[ "$(cut -f1,2 "$OUT" | tr '\t\n' ':,')" = "ana:admin,lola:viewer,rina:reviewer,vika:viewer," ] ||
+  fail "users after the page's changes: $(cat "$OUT")"
+
 CASE="the cookie is Secure only behind a trusted proxy saying https"
 stop_hub
 start_hub --trusted-proxy 127.0.0.1

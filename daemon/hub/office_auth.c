@@ -71,6 +71,7 @@ void office_free(struct office *o)
 {
   if (o == NULL)
     return;
+  office_cache_free(o);
   uv_mutex_destroy(&o->lock);
   free(o);
 }

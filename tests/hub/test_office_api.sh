@@ -230,6 +230,32 @@ expect_status 200
 set +e; dev c sync --once >/dev/null 2>&1; rc=$?; set -e
 [ "$rc" -ne 0 ] || fail "a revoked device still syncs"
 
+CASE="a view's cached result follows the feed and the role"
+total_of() { sed -n 's/.*"total":\([0-9]*\),.*/\1/p' "$BODY"; }
+req GET /api/records/beneficiary -b "$WORK/vika.jar"
+n=$(total_of)
+req GET /api/records/beneficiary -b "$WORK/vika.jar"
+[ "$(total_of)" = "$n" ] || fail "the same query twice"
+grep -q 'Ibu Sari' "$BODY" && fail "a viewer got a reviewer's cached rows"
+req GET /api/records/beneficiary -b "$WORK/rina.jar"
+grep -q '"name":"Ibu Sari"' "$BODY" || fail "a reviewer got a viewer's cached rows"
+req GET '/api/records/beneficiary?kecamatan=Setu' -b "$WORK/rina.jar"
+[ "$(total_of)" = 1 ] || fail "another filter got the cached rows of the first"
+req GET /api/overview -b "$WORK/vika.jar"
+grep -q "\"records\":{\"beneficiary\":$n," "$BODY" || fail "overview before: $(head -c 300 "$BODY")"
+req GET /export/beneficiary.csv -b "$WORK/vika.jar"
+rows=$(wc -l <"$BODY")
+dev a put beneficiary b9 '{"name":"Ibu Baru","groups":["anak"],"kecamatan":"Setu","consent":true}' >/dev/null
+dev a sync --once >/dev/null
+req GET /api/records/beneficiary -b "$WORK/vika.jar"
+[ "$(total_of)" = $((n + 1)) ] || fail "a push did not reach the cached records ($n then $(total_of))"
+req GET /api/overview -b "$WORK/vika.jar"
+grep -q "\"records\":{\"beneficiary\":$((n + 1))," "$BODY" || fail "a push did not reach the cached overview"
+req GET /export/beneficiary.csv -b "$WORK/vika.jar"
+[ "$(wc -l <"$BODY")" = $((rows + 1)) ] || fail "a push did not reach the cached CSV"
+req GET /api/conflicts -b "$WORK/vika.jar"
+grep -q '"id":"b1"' "$BODY" && fail "the resolved b1 is still in the conflicts queue"
+
 CASE="users managed from the page: admins only, CSRF, the CLI's rules"
 acsrf=$(csrf_of ana)
 rcsrf=$(csrf_of rina)

@@ -117,19 +117,17 @@ static void histogram(struct buf *b, const char *name, const char *labels,
 
   for (k = 0; k < nb; k++) {
     cum += per_bucket[k];
-    line(b, "%s_bucket{%sle=\"%s\"} %" PRIu64 "\n", name, labels, le[k],
-         cum);
+    line(b, "%s_bucket{%sle=\"%s\"} %" PRIu64 "\n", name, labels, le[k], cum);
   }
   line(b, "%s_bucket{%sle=\"+Inf\"} %" PRIu64 "\n", name, labels, count);
   /* labels ends with a comma (or is empty): drop it for sum and count */
-  line(b, "%s_sum%s%.*s%s %.6f\n", name, ll ? "{" : "",
-       ll ? (int)ll - 1 : 0, labels, ll ? "}" : "", sum);
+  line(b, "%s_sum%s%.*s%s %.6f\n", name, ll ? "{" : "", ll ? (int)ll - 1 : 0,
+       labels, ll ? "}" : "", sum);
   line(b, "%s_count%s%.*s%s %" PRIu64 "\n", name, ll ? "{" : "",
        ll ? (int)ll - 1 : 0, labels, ll ? "}" : "", count);
 }
 
-static void gauge(struct buf *b, const char *name, const char *help,
-                  double v)
+static void gauge(struct buf *b, const char *name, const char *help, double v)
 {
   line(b, "# HELP %s %s\n# TYPE %s gauge\n%s %.17g\n", name, help, name, name,
        v);
@@ -164,8 +162,8 @@ static void process(struct buf *b, uint64_t start_ms)
 
   if (f != NULL) {
     if (fscanf(f, "%lu %lu", &pages_virt, &pages_res) == 2 && page > 0) {
-      gauge(b, "process_resident_memory_bytes", "Resident memory size in bytes.",
-            (double)pages_res * (double)page);
+      gauge(b, "process_resident_memory_bytes",
+            "Resident memory size in bytes.", (double)pages_res * (double)page);
       gauge(b, "process_virtual_memory_bytes", "Virtual memory size in bytes.",
             (double)pages_virt * (double)page);
     }
@@ -178,12 +176,13 @@ static void process(struct buf *b, uint64_t start_ms)
     gauge(b, "process_max_fds", "Maximum number of open file descriptors.",
           (double)rl.rlim_cur);
   if (getrusage(RUSAGE_SELF, &ru) == 0) {
-    double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
-                 ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) /
-                     1e6;
-    line(b, "# HELP process_cpu_seconds_total Total user and system CPU time "
-            "spent in seconds.\n# TYPE process_cpu_seconds_total counter\n"
-            "process_cpu_seconds_total %.6f\n",
+    double cpu =
+        (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
+        ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) / 1e6;
+    line(b,
+         "# HELP process_cpu_seconds_total Total user and system CPU time "
+         "spent in seconds.\n# TYPE process_cpu_seconds_total counter\n"
+         "process_cpu_seconds_total %.6f\n",
          cpu);
   }
   if (start_ms > 0)
@@ -243,9 +242,9 @@ char *hub_metrics_render(const struct hub_metrics *m,
   for (r = 0; r < HUB_ROUTE_COUNT_; r++) {
     char label[64];
     snprintf(label, sizeof(label), "route=\"%s\",", route_names[r]);
-    histogram(&b, "sambang_hub_request_duration_seconds", label,
-              m->latency[r], bucket_text, HUB_LATENCY_BUCKETS,
-              m->latency_count[r], m->latency_sum[r]);
+    histogram(&b, "sambang_hub_request_duration_seconds", label, m->latency[r],
+              bucket_text, HUB_LATENCY_BUCKETS, m->latency_count[r],
+              m->latency_sum[r]);
   }
   line(&b, "# HELP sambang_hub_longpoll_hold_seconds Time a change feed "
            "request was held waiting for a change (long-poll), in all.\n"
@@ -283,9 +282,10 @@ char *hub_metrics_render(const struct hub_metrics *m,
        "the loop (store work).\n# TYPE sambang_hub_requests_at_work gauge\n"
        "sambang_hub_requests_at_work %" PRIu64 "\n",
        m->at_work);
-  line(&b, "# HELP sambang_build_info The hub's build (always 1).\n"
-           "# TYPE sambang_build_info gauge\n"
-           "sambang_build_info{program=\"sambang-hub\",version=\"%s\"} 1\n",
+  line(&b,
+       "# HELP sambang_build_info The hub's build (always 1).\n"
+       "# TYPE sambang_build_info gauge\n"
+       "sambang_build_info{program=\"sambang-hub\",version=\"%s\"} 1\n",
        SAMBANG_VERSION);
   process(&b, m->start_ms);
   devices(&b, devs, n, now_ms);

@@ -43,8 +43,8 @@ struct hub_metrics {
   /* Time long-polls spent parked, waiting for a change (per bucket). */
   uint64_t hold[HUB_HOLD_BUCKETS];
   uint64_t hold_count;
-  double hold_sum; /* seconds */
-  uint64_t at_work; /* requests queued or running off the loop */
+  double hold_sum;   /* seconds */
+  uint64_t at_work;  /* requests queued or running off the loop */
   uint64_t start_ms; /* when the hub started (Unix time, ms; 0: unknown) */
 };
 

@@ -65,7 +65,8 @@ bool hub_proxy_https(const char *trusted, const char *peer, const char *xfp)
   while (*xfp == ' ' || *xfp == '\t')
     xfp++;
   n = strcspn(xfp, " \t");
-  return n == 5 && strncasecmp(xfp, "https", 5) == 0 && xfp[n + strspn(xfp + n, " \t")] == '\0';
+  return n == 5 && strncasecmp(xfp, "https", 5) == 0 &&
+         xfp[n + strspn(xfp + n, " \t")] == '\0';
 }
 
 void hub_proxy_client(const char *trusted, const char *peer, const char *xff,

@@ -132,8 +132,7 @@ struct office_blob *office_blob_new(char *body, size_t len)
   return b;
 }
 
-int office_cache_head(struct hub_store *hs, uint64_t *head,
-                      struct sb_err *err)
+int office_cache_head(struct hub_store *hs, uint64_t *head, struct sb_err *err)
 {
   return hub_store_last_seq(hs, head, err);
 }
@@ -142,8 +141,8 @@ bool office_cache_key(const struct hub_call *c, const char *view_part,
                       bool viewer, char *buf, size_t size)
 {
   static const enum office_query keyed[] = {
-      OFFICE_Q_KECAMATAN, OFFICE_Q_GROUP, OFFICE_Q_PROGRAMME, OFFICE_Q_FROM,
-      OFFICE_Q_TO,        OFFICE_Q_CONFLICT, OFFICE_Q_REVIEW, OFFICE_Q_TEXT,
+      OFFICE_Q_KECAMATAN, OFFICE_Q_GROUP,    OFFICE_Q_PROGRAMME, OFFICE_Q_FROM,
+      OFFICE_Q_TO,        OFFICE_Q_CONFLICT, OFFICE_Q_REVIEW,    OFFICE_Q_TEXT,
       OFFICE_Q_SORT,      OFFICE_Q_PERSONAL};
   size_t i, n;
   int k;

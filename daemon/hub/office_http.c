@@ -76,10 +76,12 @@ struct office_req *office_req_copy(struct http_req *req, bool tls,
   if (r == NULL)
     return NULL;
   http_server_req_peer(req, sock, sizeof(sock));
-  hub_proxy_client(trusted, sock, http_server_req_header(req, "X-Forwarded-For"),
-                   peer, sizeof(peer));
-  r->tls = tls || hub_proxy_https(trusted, sock,
-                                  http_server_req_header(req, "X-Forwarded-Proto"));
+  hub_proxy_client(trusted, sock,
+                   http_server_req_header(req, "X-Forwarded-For"), peer,
+                   sizeof(peer));
+  r->tls =
+      tls || hub_proxy_https(trusted, sock,
+                             http_server_req_header(req, "X-Forwarded-Proto"));
   ok = dup_of(&r->method, http_server_req_method(req)) &&
        dup_of(&r->path, http_server_req_path(req)) &&
        dup_of(&r->cookie, http_server_req_header(req, "Cookie")) &&
@@ -98,7 +100,7 @@ struct office_req *office_req_copy(struct http_req *req, bool tls,
 const char *office_req_user(const struct office_req *r)
 {
   return r != NULL && r->authed && r->user.name[0] != '\0' ? r->user.name
-                                                            : NULL;
+                                                           : NULL;
 }
 
 void office_req_free(struct office_req *r)

@@ -96,8 +96,8 @@ static void records_drop(void *data)
 
 /* Every row of collection matching c's filters, sorted, into *out. */
 static int records_compute(struct hub_call *c, struct hub_store *hs,
-                           const char *collection,
-                           struct records_result **out, struct sb_err *err)
+                           const char *collection, struct records_result **out,
+                           struct sb_err *err)
 {
   struct records_walk w;
   int rc;
@@ -134,8 +134,8 @@ static int records_of(struct hub_call *c, const char *collection,
                       struct sb_err *err)
 {
   char key[OFFICE_CACHE_KEY_MAX];
-  bool keyed = office_cache_key(c, collection, office_role_of(c) == HUB_ROLE_VIEWER,
-                                key, sizeof(key));
+  bool keyed = office_cache_key(
+      c, collection, office_role_of(c) == HUB_ROLE_VIEWER, key, sizeof(key));
   struct hub_store *hs = office_reader_lock(c);
   uint64_t head = 0;
   int rc = keyed ? office_cache_head(hs, &head, err) : 0;

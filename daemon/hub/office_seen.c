@@ -101,8 +101,8 @@ static void newest(struct hub_device_activity *a,
     a->pull_ms = b->pull_ms;
 }
 
-void office_seen_get(struct hub_call *c, struct hub_store *hs,
-                     const char *name, struct hub_device_activity *out)
+void office_seen_get(struct hub_call *c, struct hub_store *hs, const char *name,
+                     struct hub_device_activity *out)
 {
   struct office_seen *s;
   struct hub_device_activity mem;
@@ -145,8 +145,7 @@ static int load_one(const struct hub_device *d, void *ctx)
   return 0;
 }
 
-int office_seen_load(struct office *o, struct hub_store *hs,
-                     struct sb_err *err)
+int office_seen_load(struct office *o, struct hub_store *hs, struct sb_err *err)
 {
   struct load_walk w = {o, hs};
   return hub_store_device_list(hs, load_one, &w, err);

@@ -53,8 +53,7 @@ static void users_list(struct hub_call *c)
 
 /* Sets u's password from pw (checked) and its changed time; false with
  * the reply sent if refused. */
-static bool set_password(struct hub_call *c, struct hub_user *u,
-                         const char *pw)
+static bool set_password(struct hub_call *c, struct hub_user *u, const char *pw)
 {
   struct sb_err err = {0};
   size_t n = strlen(pw);
@@ -126,8 +125,7 @@ static void users_add(struct hub_call *c, const cJSON *req)
 }
 
 /* POST /api/users/NAME {"password"?, "role"?} */
-static void users_change(struct hub_call *c, const char *name,
-                         const cJSON *req)
+static void users_change(struct hub_call *c, const char *name, const cJSON *req)
 {
   const cJSON *role = cJSON_GetObjectItemCaseSensitive(req, "role");
   const cJSON *pw = cJSON_GetObjectItemCaseSensitive(req, "password");
@@ -137,15 +135,15 @@ static void users_change(struct hub_call *c, const char *name,
   int rc, r = -1;
 
   if ((role == NULL && pw == NULL) || (pw != NULL && !cJSON_IsString(pw)) ||
-      (role != NULL &&
-       (!cJSON_IsString(role) || (r = hub_role_parse(role->valuestring)) < 0))) {
-    office_reply_error(c, OFFICE_ERR_BAD_REQUEST,
-                       "send {\"password\":PASSWORD} and/or {\"role\":\"admin\", "
-                       "\"reviewer\" or \"viewer\"}");
+      (role != NULL && (!cJSON_IsString(role) ||
+                        (r = hub_role_parse(role->valuestring)) < 0))) {
+    office_reply_error(
+        c, OFFICE_ERR_BAD_REQUEST,
+        "send {\"password\":PASSWORD} and/or {\"role\":\"admin\", "
+        "\"reviewer\" or \"viewer\"}");
     return;
   }
-  if (r >= 0 && r != HUB_ROLE_ADMIN &&
-      strcmp(name, c->oreq->user.name) == 0) {
+  if (r >= 0 && r != HUB_ROLE_ADMIN && strcmp(name, c->oreq->user.name) == 0) {
     office_reply_error(c, OFFICE_ERR_BAD_REQUEST,
                        "an admin may not demote themself: ask another admin");
     return;
@@ -219,8 +217,9 @@ void office_users_api(struct hub_call *c, const char *rest)
   n = slash != NULL ? (size_t)(slash - rest - 1) : strlen(rest + 1);
   if (get || rest[0] != '/' || n == 0 || n > HUB_USER_NAME_MAX ||
       (slash != NULL && strcmp(slash, "/remove") != 0)) {
-    office_reply_error(c, OFFICE_ERR_NOT_FOUND, "no such API: %s /api/users%.100s",
-                       c->oreq->method, rest);
+    office_reply_error(c, OFFICE_ERR_NOT_FOUND,
+                       "no such API: %s /api/users%.100s", c->oreq->method,
+                       rest);
     return;
   }
   snprintf(name, sizeof(name), "%.*s", (int)n, rest + 1);

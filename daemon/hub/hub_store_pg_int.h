@@ -61,5 +61,12 @@ int hub_store_pg_devices_by_token(void *be, const char *token_hash,
                                   struct hub_device *d, struct sb_err *err);
 int hub_store_pg_devices_bind(void *be, const char *name, const char *replica,
                               struct sb_err *err);
+/* Devices' activity on the devices row (each figure only moves forward). */
+int hub_store_pg_devices_activity_set(void *be, const char *name,
+                                      const struct hub_device_activity *a,
+                                      struct sb_err *err);
+int hub_store_pg_devices_activity_get(void *be, const char *name,
+                                      struct hub_device_activity *out,
+                                      struct sb_err *err);
 
 #endif

@@ -539,30 +539,6 @@ static void on_headers(struct http_req *req, void *ctx)
   }
 }
 
-/* The metrics' text with the devices the office has seen (malloc'd). */
-static char *render_metrics(struct hub_server *h, size_t *len)
-{
-  struct office_seen_item *items;
-  struct hub_metrics_device *devs;
-  size_t i, n = 0;
-  char *text = NULL;
-
-  items = calloc(HUB_METRICS_DEVICES_MAX, sizeof(*items));
-  devs = calloc(HUB_METRICS_DEVICES_MAX, sizeof(*devs));
-  if (items != NULL && devs != NULL) {
-    if (h->office != NULL)
-      n = office_seen_list(h->office, items, HUB_METRICS_DEVICES_MAX);
-    for (i = 0; i < n; i++) {
-      devs[i].name = items[i].name;
-      devs[i].seen_ms = items[i].seen_ms;
-    }
-    text = hub_metrics_render(&h->m, devs, n, hlc_wall_ms(), len);
-  }
-  free(items);
-  free(devs);
-  return text;
-}
-
 static void on_request(struct http_req *req, void *ctx)
 {
   struct hub_server *h = ctx;
@@ -581,7 +557,7 @@ static void on_request(struct http_req *req, void *ctx)
     char *text, now[24];
     const char *headers[] = {PROTO_TIME_HEADER, now, NULL};
     h->m.at_work = h->jobs;
-    text = render_metrics(h, &len);
+    text = hub_server_metrics_text(h, &len);
     if (text == NULL) {
       send_error(c, PROTO_ERR_UNAVAILABLE, "the hub is out of memory");
       return;
@@ -629,20 +605,6 @@ static void on_timer_closed(uv_handle_t *t)
   free_call(t->data);
 }
 
-/* Who made c, for the log line: the device a token named, the office
- * user of a session, or "-". */
-static const char *who(const struct hub_call *c)
-{
-  const char *user;
-
-  if (c == NULL)
-    return "-";
-  if (c->batch.device[0] != '\0')
-    return c->batch.device;
-  user = c->route == HUB_ROUTE_OFFICE ? office_req_user(c->oreq) : NULL;
-  return user != NULL ? user : "-";
-}
-
 static void on_done(struct http_req *req, void *ctx)
 {
   struct hub_server *h = ctx;
@@ -660,7 +622,7 @@ static void on_done(struct http_req *req, void *ctx)
   log_msg(LOG_LEVEL_INFO, "%s %s %u %.1fms %zuB %s %s",
           http_server_req_method(req), http_server_req_path(req), status,
           seconds * 1000, http_server_req_reply_bytes(req),
-          client[0] ? client : "-", who(c));
+          client[0] ? client : "-", hub_server_who(c));
   if (c == NULL)
     return;
   waiter_unlink(c);

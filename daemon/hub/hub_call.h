@@ -54,6 +54,7 @@ struct hub_call {
   /* Inputs, copied on the loop thread (NULL: absent). */
   char *authorization, *replica, *content_type, *content_encoding;
   char *q_since, *q_limit, *q_wait;
+  char *user_agent; /* the device's app version, for the office */
   const char *body; /* the request's own buffer, stable while suspended */
   size_t body_len;
   bool copied;     /* the header and query values were copied */
@@ -86,6 +87,9 @@ struct hub_call {
   uv_timer_t timer;
   bool timer_open;
   bool waiting;
+  uint64_t park_ns; /* uv_hrtime when last parked */
+  uint64_t held_ns; /* time parked in all */
+  bool held;        /* it was parked at least once */
   struct hub_call *wprev, *wnext;
 };
 

@@ -10,16 +10,29 @@
 #include "buf.h"
 #include "proto_err.h"
 
+#include <dirent.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#ifndef SAMBANG_VERSION
+#define SAMBANG_VERSION "unknown"
+#endif
 
 static const double bucket_le[HUB_LATENCY_BUCKETS] = {
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
 static const char *const bucket_text[HUB_LATENCY_BUCKETS] = {
     "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1",
     "0.25",  "0.5",    "1",     "2.5",  "5",     "10",   "30"};
+
+/* Long-poll hold: up to PROTO_MAX_WAIT_S (60 s) and a little over. */
+static const double hold_le[HUB_HOLD_BUCKETS] = {0.1, 0.5, 1,  2.5, 5,
+                                                 10,  20,  30, 60};
+static const char *const hold_text[HUB_HOLD_BUCKETS] = {
+    "0.1", "0.5", "1", "2.5", "5", "10", "20", "30", "60"};
 
 static const char *const route_names[HUB_ROUTE_COUNT_] = {
     [HUB_ROUTE_PUSH] = "push",     [HUB_ROUTE_CHANGES] = "changes",
@@ -48,6 +61,20 @@ void hub_metrics_request(struct hub_metrics *m, enum hub_route route,
   }
   m->latency_count[route]++;
   m->latency_sum[route] += seconds;
+}
+
+void hub_metrics_hold(struct hub_metrics *m, double seconds)
+{
+  size_t b;
+
+  for (b = 0; b < HUB_HOLD_BUCKETS; b++) {
+    if (seconds <= hold_le[b]) {
+      m->hold[b]++;
+      break;
+    }
+  }
+  m->hold_count++;
+  m->hold_sum += seconds;
 }
 
 /* Appends one printf-formatted line. */
@@ -80,7 +107,118 @@ static void refused(struct buf *b, enum proto_err code, uint64_t v)
        proto_err_name(code), v);
 }
 
-char *hub_metrics_render(const struct hub_metrics *m, size_t *len)
+/* One histogram's samples: name{labels le="..."} from per-bucket counts. */
+static void histogram(struct buf *b, const char *name, const char *labels,
+                      const uint64_t *per_bucket, const char *const *le,
+                      size_t nb, uint64_t count, double sum)
+{
+  uint64_t cum = 0;
+  size_t k, ll = strlen(labels);
+
+  for (k = 0; k < nb; k++) {
+    cum += per_bucket[k];
+    line(b, "%s_bucket{%sle=\"%s\"} %" PRIu64 "\n", name, labels, le[k], cum);
+  }
+  line(b, "%s_bucket{%sle=\"+Inf\"} %" PRIu64 "\n", name, labels, count);
+  /* labels ends with a comma (or is empty): drop it for sum and count */
+  line(b, "%s_sum%s%.*s%s %.6f\n", name, ll ? "{" : "", ll ? (int)ll - 1 : 0,
+       labels, ll ? "}" : "", sum);
+  line(b, "%s_count%s%.*s%s %" PRIu64 "\n", name, ll ? "{" : "",
+       ll ? (int)ll - 1 : 0, labels, ll ? "}" : "", count);
+}
+
+static void gauge(struct buf *b, const char *name, const char *help, double v)
+{
+  line(b, "# HELP %s %s\n# TYPE %s gauge\n%s %.17g\n", name, help, name, name,
+       v);
+}
+
+/* The number of open file descriptors (/proc/self/fd, without the one
+ * reading it), or -1. */
+static long open_fds(void)
+{
+  DIR *d = opendir("/proc/self/fd");
+  struct dirent *e;
+  long n = 0;
+
+  if (d == NULL)
+    return -1;
+  while ((e = readdir(d)) != NULL) {
+    if (e->d_name[0] != '.')
+      n++;
+  }
+  closedir(d);
+  return n > 0 ? n - 1 : 0;
+}
+
+/* The standard process_* metrics (client libraries' names). */
+static void process(struct buf *b, uint64_t start_ms)
+{
+  struct rusage ru;
+  struct rlimit rl;
+  unsigned long pages_virt = 0, pages_res = 0;
+  long page = sysconf(_SC_PAGESIZE), fds = open_fds();
+  FILE *f = fopen("/proc/self/statm", "r");
+
+  if (f != NULL) {
+    if (fscanf(f, "%lu %lu", &pages_virt, &pages_res) == 2 && page > 0) {
+      gauge(b, "process_resident_memory_bytes",
+            "Resident memory size in bytes.", (double)pages_res * (double)page);
+      gauge(b, "process_virtual_memory_bytes", "Virtual memory size in bytes.",
+            (double)pages_virt * (double)page);
+    }
+    fclose(f);
+  }
+  if (fds >= 0)
+    gauge(b, "process_open_fds", "Number of open file descriptors.",
+          (double)fds);
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+    gauge(b, "process_max_fds", "Maximum number of open file descriptors.",
+          (double)rl.rlim_cur);
+  if (getrusage(RUSAGE_SELF, &ru) == 0) {
+    double cpu =
+        (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
+        ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) / 1e6;
+    line(b,
+         "# HELP process_cpu_seconds_total Total user and system CPU time "
+         "spent in seconds.\n# TYPE process_cpu_seconds_total counter\n"
+         "process_cpu_seconds_total %.6f\n",
+         cpu);
+  }
+  if (start_ms > 0)
+    gauge(b, "process_start_time_seconds",
+          "Start time of the process since unix epoch in seconds.",
+          (double)start_ms / 1000.0);
+}
+
+/* Each device's last authenticated request: its time (the convention) and
+ * its age. Names are device names: [A-Za-z0-9._-], nothing to escape. */
+static void devices(struct buf *b, const struct hub_metrics_device *devs,
+                    size_t n, uint64_t now_ms)
+{
+  size_t i;
+
+  line(b, "# HELP sambang_hub_device_last_seen_timestamp_seconds When the "
+          "device last made an authenticated request (Unix time).\n"
+          "# TYPE sambang_hub_device_last_seen_timestamp_seconds gauge\n");
+  for (i = 0; i < n; i++)
+    line(b,
+         "sambang_hub_device_last_seen_timestamp_seconds{device=\"%s\"} "
+         "%.3f\n",
+         devs[i].name, (double)devs[i].seen_ms / 1000.0);
+  line(b, "# HELP sambang_hub_device_last_seen_age_seconds Seconds since the "
+          "device last made an authenticated request.\n"
+          "# TYPE sambang_hub_device_last_seen_age_seconds gauge\n");
+  for (i = 0; i < n; i++) {
+    uint64_t age = now_ms > devs[i].seen_ms ? now_ms - devs[i].seen_ms : 0;
+    line(b, "sambang_hub_device_last_seen_age_seconds{device=\"%s\"} %.3f\n",
+         devs[i].name, (double)age / 1000.0);
+  }
+}
+
+char *hub_metrics_render(const struct hub_metrics *m,
+                         const struct hub_metrics_device *devs, size_t n,
+                         uint64_t now_ms, size_t *len)
 {
   struct buf b;
   size_t r, k;
@@ -98,28 +236,21 @@ char *hub_metrics_render(const struct hub_metrics *m, size_t *len)
     }
   }
   line(&b, "# HELP sambang_hub_request_duration_seconds Time from request "
-           "to reply, by route.\n# TYPE sambang_hub_request_duration_seconds "
+           "to reply, by route, without the time a long-poll was held "
+           "waiting for a change.\n# TYPE sambang_hub_request_duration_seconds "
            "histogram\n");
   for (r = 0; r < HUB_ROUTE_COUNT_; r++) {
-    uint64_t cum = 0;
-    for (k = 0; k < HUB_LATENCY_BUCKETS; k++) {
-      cum += m->latency[r][k];
-      line(&b,
-           "sambang_hub_request_duration_seconds_bucket{route=\"%s\","
-           "le=\"%s\"} %" PRIu64 "\n",
-           route_names[r], bucket_text[k], cum);
-    }
-    line(&b,
-         "sambang_hub_request_duration_seconds_bucket{route=\"%s\","
-         "le=\"+Inf\"} %" PRIu64 "\n",
-         route_names[r], m->latency_count[r]);
-    line(&b,
-         "sambang_hub_request_duration_seconds_sum{route=\"%s\"} %.6f\n"
-         "sambang_hub_request_duration_seconds_count{route=\"%s\"} "
-         "%" PRIu64 "\n",
-         route_names[r], m->latency_sum[r], route_names[r],
-         m->latency_count[r]);
+    char label[64];
+    snprintf(label, sizeof(label), "route=\"%s\",", route_names[r]);
+    histogram(&b, "sambang_hub_request_duration_seconds", label, m->latency[r],
+              bucket_text, HUB_LATENCY_BUCKETS, m->latency_count[r],
+              m->latency_sum[r]);
   }
+  line(&b, "# HELP sambang_hub_longpoll_hold_seconds Time a change feed "
+           "request was held waiting for a change (long-poll), in all.\n"
+           "# TYPE sambang_hub_longpoll_hold_seconds histogram\n");
+  histogram(&b, "sambang_hub_longpoll_hold_seconds", "", m->hold, hold_text,
+            HUB_HOLD_BUCKETS, m->hold_count, m->hold_sum);
   counter(&b, "sambang_hub_records_merged_total",
           "Pushed records merged into a new state (given a new seq).",
           m->records_stored);
@@ -134,6 +265,7 @@ char *hub_metrics_render(const struct hub_metrics *m, size_t *len)
   refused(&b, PROTO_ERR_FORGED_DOT, m->refused_forged_dot);
   refused(&b, PROTO_ERR_FORGED_ENTRY, m->refused_forged_entry);
   refused(&b, PROTO_ERR_DOT_REUSED, m->refused_dot_reused);
+  refused(&b, PROTO_ERR_OUT_OF_SCOPE, m->refused_out_of_scope);
   counter(&b, "sambang_hub_conflicts_total",
           "Records that became conflicted (siblings or delete/edit) by a "
           "push.",
@@ -150,5 +282,12 @@ char *hub_metrics_render(const struct hub_metrics *m, size_t *len)
        "the loop (store work).\n# TYPE sambang_hub_requests_at_work gauge\n"
        "sambang_hub_requests_at_work %" PRIu64 "\n",
        m->at_work);
+  line(&b,
+       "# HELP sambang_build_info The hub's build (always 1).\n"
+       "# TYPE sambang_build_info gauge\n"
+       "sambang_build_info{program=\"sambang-hub\",version=\"%s\"} 1\n",
+       SAMBANG_VERSION);
+  process(&b, m->start_ms);
+  devices(&b, devs, n, now_ms);
   return buf_take(&b, len);
 }

@@ -4,7 +4,9 @@
  * Touched only on the loop thread (no locks). Rendered by GET /metrics:
  * requests by route and status, request latency histogram by route,
  * records stored / unchanged / refused (by code), new conflicts, records
- * served by the change feed, open long-polls, requests at work.
+ * served by the change feed, open long-polls and their hold time (apart
+ * from the latency), requests at work, the build, the process (memory,
+ * fds, CPU from /proc and getrusage) and each device's last request.
  */
 #ifndef SAMBANG_HUB_METRICS_H
 #define SAMBANG_HUB_METRICS_H
@@ -23,6 +25,8 @@ enum hub_route {
 
 #define HUB_STATUS_MAX 600
 #define HUB_LATENCY_BUCKETS 14
+#define HUB_HOLD_BUCKETS 9
+#define HUB_METRICS_DEVICES_MAX 512 /* devices in the exposition */
 
 struct hub_metrics {
   uint64_t requests[HUB_ROUTE_COUNT_][HUB_STATUS_MAX];
@@ -32,10 +36,16 @@ struct hub_metrics {
   uint64_t records_stored, records_unchanged;
   uint64_t refused_schema, refused_too_large, refused_future;
   uint64_t refused_forged_dot, refused_forged_entry, refused_dot_reused;
+  uint64_t refused_out_of_scope;
   uint64_t conflicts;
   uint64_t records_served;
   uint64_t longpolls_open;
-  uint64_t at_work; /* requests queued or running off the loop */
+  /* Time long-polls spent parked, waiting for a change (per bucket). */
+  uint64_t hold[HUB_HOLD_BUCKETS];
+  uint64_t hold_count;
+  double hold_sum;   /* seconds */
+  uint64_t at_work;  /* requests queued or running off the loop */
+  uint64_t start_ms; /* when the hub started (Unix time, ms; 0: unknown) */
 };
 
 /* The route's label ("push", "changes", ...). */
@@ -45,7 +55,21 @@ const char *hub_metrics_route_name(enum hub_route route);
 void hub_metrics_request(struct hub_metrics *m, enum hub_route route,
                          unsigned status, double seconds);
 
-/* The exposition text (malloc'd, *len bytes), or NULL on ENOMEM. */
-char *hub_metrics_render(const struct hub_metrics *m, size_t *len);
+/* Counts one long-poll that was held (parked) for seconds in all; its
+ * request's latency is counted apart, without the hold. */
+void hub_metrics_hold(struct hub_metrics *m, double seconds);
+
+/* One device's last authenticated request, for the exposition. */
+struct hub_metrics_device {
+  const char *name; /* a device name (hub_store_device_name_valid) */
+  uint64_t seen_ms; /* Unix time, ms */
+};
+
+/* The exposition text (malloc'd, *len bytes), or NULL on ENOMEM: m, then
+ * the build, the process, and the n devices in devs (ages against now_ms,
+ * Unix time). */
+char *hub_metrics_render(const struct hub_metrics *m,
+                         const struct hub_metrics_device *devs, size_t n,
+                         uint64_t now_ms, size_t *len);
 
 #endif

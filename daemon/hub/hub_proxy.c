@@ -6,7 +6,8 @@
  * X-Forwarded-For entry that is not itself a trusted proxy (entries left
  * of it were written by the client and prove nothing). A header from any
  * other peer is ignored, so a device cannot pick the address it is
- * logged and limited as.
+ * logged and limited as. Likewise X-Forwarded-Proto says whether the
+ * client reached the proxy over TLS only when a trusted proxy sent it.
  */
 #include "compat.h"
 
@@ -15,6 +16,7 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #define ADDR_MAX 64
 
@@ -49,6 +51,22 @@ int hub_proxy_check(const char *list, char *bad, size_t bad_size)
       return 0;
     p += len + 1;
   }
+}
+
+bool hub_proxy_https(const char *trusted, const char *peer, const char *xfp)
+{
+  size_t n;
+
+  if (trusted == NULL || xfp == NULL || !listed(trusted, peer, strlen(peer)))
+    return false;
+  /* the proxy nearest to us appended last: the rightmost value */
+  if (strrchr(xfp, ',') != NULL)
+    xfp = strrchr(xfp, ',') + 1;
+  while (*xfp == ' ' || *xfp == '\t')
+    xfp++;
+  n = strcspn(xfp, " \t");
+  return n == 5 && strncasecmp(xfp, "https", 5) == 0 &&
+         xfp[n + strspn(xfp + n, " \t")] == '\0';
 }
 
 void hub_proxy_client(const char *trusted, const char *peer, const char *xff,

@@ -7,6 +7,7 @@
 
 #include "compat.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* 0 if list is IPv4 addresses joined by ','; else -1, the bad one in bad. */
@@ -19,5 +20,9 @@ int hub_proxy_check(const char *list, char *bad, size_t bad_size);
  */
 void hub_proxy_client(const char *trusted, const char *peer, const char *xff,
                       char *out, size_t size);
+
+/* True if peer is in trusted and xfp (X-Forwarded-Proto, may be NULL)
+ * says the client's request came over https (its rightmost value). */
+bool hub_proxy_https(const char *trusted, const char *peer, const char *xfp);
 
 #endif

@@ -181,7 +181,10 @@ static bool authenticate(struct hub_call *c)
   case AUTH_OK: /* message is the device's name */
     snprintf(c->batch.device, sizeof(c->batch.device), "%.*s",
              (int)sizeof(c->batch.device) - 1, message);
-    office_seen_note(c, c->batch.device); /* the dashboard's "last seen" */
+    /* the dashboard's and /metrics' "last seen", "last pull" */
+    office_seen_note(c, c->batch.device,
+                     c->route == HUB_ROUTE_CHANGES ? OFFICE_SEEN_PULL
+                                                   : OFFICE_SEEN_REQUEST);
     return true;
   case AUTH_UNAUTHORIZED:
     hub_routes_reply_error(&c->out, PROTO_ERR_UNAUTHORIZED, "%s", message);
@@ -389,6 +392,7 @@ void hub_routes_push_reply(struct hub_call *c)
   } else {
     log_forged(c);
     c->stats = c->batch.stats;
+    office_seen_note(c, c->batch.device, OFFICE_SEEN_PUSH);
     hub_routes_reply_json(&c->out, push_reply_encode(&c->batch.reply),
                           c->gzip_ok);
   }

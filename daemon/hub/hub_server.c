@@ -175,6 +175,7 @@ static void waiter_unlink(struct hub_call *c)
     c->wnext->wprev = c->wprev;
   c->wprev = c->wnext = NULL;
   c->waiting = false;
+  c->held_ns += uv_hrtime() - c->park_ns;
   h->m.longpolls_open--;
   if (c->timer_open)
     uv_timer_stop(&c->timer);
@@ -211,6 +212,8 @@ static void park(struct hub_call *c)
     c->timer_open = true;
   }
   c->waiting = true;
+  c->held = true;
+  c->park_ns = uv_hrtime();
   c->wprev = NULL;
   c->wnext = h->waiters;
   if (h->waiters != NULL)
@@ -307,6 +310,7 @@ static void on_work_done(uv_work_t *w, int status)
     h->m.refused_forged_dot += c->stats.refused_forged_dot;
     h->m.refused_forged_entry += c->stats.refused_forged_entry;
     h->m.refused_dot_reused += c->stats.refused_dot_reused;
+    h->m.refused_out_of_scope += c->stats.refused_out_of_scope;
   }
   if (c->wait_for_change) {
     c->wait_for_change = false;
@@ -374,7 +378,8 @@ static bool copy_headers(struct hub_call *c)
     return true;
   c->copied = true;
   if (c->route == HUB_ROUTE_OFFICE &&
-      (c->oreq = office_req_copy(req)) == NULL)
+      (c->oreq = office_req_copy(req, c->hub->cfg.tls_cert != NULL,
+                                 c->hub->cfg.trusted_proxies)) == NULL)
     return false;
   c->gzip_ok = gzip_accepted(http_server_req_header(req, "Accept-Encoding"));
   return copy_value(&c->authorization,
@@ -387,7 +392,8 @@ static bool copy_headers(struct hub_call *c)
                     http_server_req_header(req, "Content-Encoding")) &&
          copy_value(&c->q_since, http_server_req_query(req, "since")) &&
          copy_value(&c->q_limit, http_server_req_query(req, "limit")) &&
-         copy_value(&c->q_wait, http_server_req_query(req, "wait"));
+         copy_value(&c->q_wait, http_server_req_query(req, "wait")) &&
+         copy_value(&c->user_agent, http_server_req_header(req, "User-Agent"));
 }
 
 static void on_admit_work(uv_work_t *w)
@@ -551,7 +557,7 @@ static void on_request(struct http_req *req, void *ctx)
     char *text, now[24];
     const char *headers[] = {PROTO_TIME_HEADER, now, NULL};
     h->m.at_work = h->jobs;
-    text = hub_metrics_render(&h->m, &len);
+    text = hub_server_metrics_text(h, &len);
     if (text == NULL) {
       send_error(c, PROTO_ERR_UNAVAILABLE, "the hub is out of memory");
       return;
@@ -588,6 +594,7 @@ static void free_call(struct hub_call *c)
   free(c->q_since);
   free(c->q_limit);
   free(c->q_wait);
+  free(c->user_agent);
   hub_routes_reply_release(&c->out);
   office_req_free(c->oreq);
   free(c);
@@ -606,18 +613,25 @@ static void on_done(struct http_req *req, void *ctx)
   unsigned status = http_server_req_status(req);
 
   char peer[64], client[64];
+  double held;
 
   http_server_req_peer(req, peer, sizeof(peer));
   hub_proxy_client(h->cfg.trusted_proxies, peer,
                    http_server_req_header(req, "X-Forwarded-For"), client,
                    sizeof(client));
-  log_msg(LOG_LEVEL_INFO, "%s %s %u %.1fms %zuB %s", http_server_req_method(req),
-          http_server_req_path(req), status, seconds * 1000,
-          http_server_req_reply_bytes(req), client[0] ? client : "-");
+  log_msg(LOG_LEVEL_INFO, "%s %s %u %.1fms %zuB %s %s",
+          http_server_req_method(req), http_server_req_path(req), status,
+          seconds * 1000, http_server_req_reply_bytes(req),
+          client[0] ? client : "-", hub_server_who(c));
   if (c == NULL)
     return;
-  hub_metrics_request(&h->m, c->route, status, seconds);
   waiter_unlink(c);
+  /* A long-poll's hold is its own histogram, not latency. */
+  held = (double)c->held_ns / 1e9;
+  if (c->held)
+    hub_metrics_hold(&h->m, held);
+  hub_metrics_request(&h->m, c->route, status,
+                      seconds > held ? seconds - held : 0);
   if (c->timer_open)
     uv_close((uv_handle_t *)&c->timer, on_timer_closed);
   else
@@ -671,6 +685,11 @@ int hub_server_start(uv_loop_t *loop, struct hub_store *hs,
   if (rc != 0) {
     sb_err_prefix(err, "the hub's reading connection");
     goto fail;
+  }
+  h->m.start_ms = hlc_wall_ms();
+  if (office_seen_load(h->office, hs, err) != 0) {
+    log_msg(LOG_LEVEL_WARN, "devices' last activity: %s", err->msg);
+    memset(err, 0, sizeof(*err));
   }
   if (uv_thread_create(&h->writer, hub_writer_main, h) != 0) {
     rc = sb_err_set(err, SB_EINTERNAL, "cannot start the store writer");

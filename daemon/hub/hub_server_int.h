@@ -51,6 +51,14 @@ struct hub_server {
   void *done_ctx;
 };
 
+/* hub_server_ops.c */
+/* Who made c, for the log line: the device its token named, the office
+ * user of its session, or "-". */
+const char *hub_server_who(const struct hub_call *c);
+/* The /metrics text (malloc'd, *len bytes) with the devices the office
+ * has seen; NULL on ENOMEM. */
+char *hub_server_metrics_text(struct hub_server *h, size_t *len);
+
 /* hub_writer.c */
 void hub_writer_main(void *arg);
 void hub_writer_queue(struct hub_server *h, struct hub_call *c);

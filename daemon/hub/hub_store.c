@@ -539,19 +539,21 @@ struct copy_walk {
   struct sb_err *err;
 };
 
-/* A device's last-seen time goes with it, where both backends keep one. */
-static int copy_seen(struct copy_walk *w, const char *name)
+/* A device's activity (last seen, push, pull, app) goes with it, where
+ * both backends keep one. */
+static int copy_activity(struct copy_walk *w, const char *name)
 {
   struct hub_store *from = w->from;
-  uint64_t ms = 0;
+  struct hub_device_activity a;
   int rc;
 
-  if (from->ops->device_seen_get == NULL ||
-      w->to->ops->device_seen_set == NULL)
+  memset(&a, 0, sizeof(a));
+  if (from->ops->device_activity_get == NULL ||
+      w->to->ops->device_activity_set == NULL)
     return 0;
-  rc = from->ops->device_seen_get(from->be, name, &ms, w->err);
-  if (rc == 0 && ms > 0)
-    rc = w->to->ops->device_seen_set(w->to->be, name, ms, w->err);
+  rc = from->ops->device_activity_get(from->be, name, &a, w->err);
+  if (rc == 0 && a.seen_ms > 0)
+    rc = w->to->ops->device_activity_set(w->to->be, name, &a, w->err);
   return rc;
 }
 
@@ -603,7 +605,7 @@ static int copy_device(const struct hub_device *d, void *ctx)
   struct copy_walk *w = ctx;
   int rc = w->to->ops->import_device(w->to->be, d, w->err);
   if (rc == 0)
-    rc = copy_seen(w, d->name);
+    rc = copy_activity(w, d->name);
   if (rc == 0)
     w->n++;
   return rc;

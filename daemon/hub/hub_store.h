@@ -304,11 +304,23 @@ int hub_store_session_get(struct hub_store *hs, const char *id_hash,
 /* Ends a session (no error if there is none). */
 int hub_store_session_remove(struct hub_store *hs, const char *id_hash,
                              struct sb_err *err);
-/* When device name last made an authenticated request (0: never). */
-int hub_store_device_seen_set(struct hub_store *hs, const char *name,
-                              uint64_t ms, struct sb_err *err);
-int hub_store_device_seen_get(struct hub_store *hs, const char *name,
-                              uint64_t *ms, struct sb_err *err);
+/* What the hub saw of a device lately (0 / "": never, unknown). */
+#define HUB_APP_MAX 80
+struct hub_device_activity {
+  uint64_t seen_ms; /* last authenticated request */
+  uint64_t push_ms; /* last push answered 200 */
+  uint64_t pull_ms; /* last change feed request */
+  char app[HUB_APP_MAX + 1]; /* its User-Agent (printable ASCII) */
+};
+/* Stores device name's activity as a (each is its own transaction). */
+int hub_store_device_activity_set(struct hub_store *hs, const char *name,
+                                  const struct hub_device_activity *a,
+                                  struct sb_err *err);
+/* Device name's stored activity (all zero if none, or the backend keeps
+ * none). */
+int hub_store_device_activity_get(struct hub_store *hs, const char *name,
+                                  struct hub_device_activity *out,
+                                  struct sb_err *err);
 
 /*
  * A write of the hub's own replica (a reviewer's resolution): sets fields
@@ -405,7 +417,7 @@ struct hub_store_ops {
 
   /* office users and sessions (may be NULL in a backend that lacks them:
    * the hub then refuses the office's requests). As the hub_store_user_*,
-   * hub_store_session_* and hub_store_device_seen_* functions above; each
+   * hub_store_session_* and hub_store_device_activity_* functions above; each
    * is its own transaction. */
   int (*user_put)(void *be, const struct hub_user *u, bool create,
                   struct sb_err *err);
@@ -418,10 +430,12 @@ struct hub_store_ops {
   int (*session_get)(void *be, const char *id_hash, struct hub_session *out,
                      struct sb_err *err);
   int (*session_remove)(void *be, const char *id_hash, struct sb_err *err);
-  int (*device_seen_set)(void *be, const char *name, uint64_t ms,
-                         struct sb_err *err);
-  int (*device_seen_get)(void *be, const char *name, uint64_t *ms,
-                         struct sb_err *err);
+  int (*device_activity_set)(void *be, const char *name,
+                             const struct hub_device_activity *a,
+                             struct sb_err *err);
+  int (*device_activity_get)(void *be, const char *name,
+                             struct hub_device_activity *out,
+                             struct sb_err *err);
   /* A fresh timestamp of the hub's clock for its own write (inside a
    * transaction). */
   uint64_t (*tick)(void *be);

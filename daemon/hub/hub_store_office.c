@@ -110,22 +110,37 @@ int hub_store_session_remove(struct hub_store *hs, const char *id_hash,
   return hs->ops->session_remove(hs->be, id_hash, err);
 }
 
-int hub_store_device_seen_set(struct hub_store *hs, const char *name,
-                              uint64_t ms, struct sb_err *err)
+/* True if s is printable ASCII (what an app version may hold). */
+static bool app_valid(const char *s)
 {
-  OFFICE_OP(hs, device_seen_set, err);
-  if (!hub_store_device_name_valid(name))
-    return sb_err_set(err, SB_EINVAL, "bad device name");
-  return hs->ops->device_seen_set(hs->be, name, ms, err);
+  for (; *s != '\0'; s++) {
+    if (*s < 0x20 || *s > 0x7e)
+      return false;
+  }
+  return true;
 }
 
-int hub_store_device_seen_get(struct hub_store *hs, const char *name,
-                              uint64_t *ms, struct sb_err *err)
+int hub_store_device_activity_set(struct hub_store *hs, const char *name,
+                                  const struct hub_device_activity *a,
+                                  struct sb_err *err)
 {
-  *ms = 0;
-  if (hs->ops->device_seen_get == NULL || !hub_store_device_name_valid(name))
+  OFFICE_OP(hs, device_activity_set, err);
+  if (!hub_store_device_name_valid(name))
+    return sb_err_set(err, SB_EINVAL, "bad device name");
+  if (!app_valid(a->app))
+    return sb_err_set(err, SB_EINVAL, "bad app version");
+  return hs->ops->device_activity_set(hs->be, name, a, err);
+}
+
+int hub_store_device_activity_get(struct hub_store *hs, const char *name,
+                                  struct hub_device_activity *out,
+                                  struct sb_err *err)
+{
+  memset(out, 0, sizeof(*out));
+  if (hs->ops->device_activity_get == NULL ||
+      !hub_store_device_name_valid(name))
     return 0;
-  return hs->ops->device_seen_get(hs->be, name, ms, err);
+  return hs->ops->device_activity_get(hs->be, name, out, err);
 }
 
 /* The hub's own write: update_apply's store and its staleness check. */

@@ -8,7 +8,8 @@
  *   meta(key, value)                    the hub's replica id, its schema
  *   feed_counter(id = 1, seq)           the newest feed number
  *   records(collection, id, state, seq) one row per record, at its latest
- *   devices(name, token_sha256, replica, revoked, created_ms)
+ *   devices(name, token_sha256, replica, revoked, created_ms,
+ *           seen_ms, push_ms, pull_ms, app)   the last four: activity
  * Text columns that order the export use COLLATE "C" (byte order, as
  * SQLite's BINARY), so exports are byte-identical on both backends.
  *
@@ -69,6 +70,13 @@ static const struct hub_store_pg_stmt stmts[] = {
                  "created_ms, scope FROM devices WHERE name = $1 FOR UPDATE"},
     {"dev_owner", "SELECT name FROM devices WHERE replica = $1"},
     {"dev_bind", "UPDATE devices SET replica = $2 WHERE name = $1"},
+    /* activity: several hubs note it, each figure only moves forward */
+    {"dev_act_set", "UPDATE devices SET seen_ms = greatest(seen_ms, "
+                    "$2::bigint), push_ms = greatest(push_ms, $3::bigint), "
+                    "pull_ms = greatest(pull_ms, $4::bigint), app = CASE WHEN "
+                    "$5 = '' THEN app ELSE $5 END WHERE name = $1"},
+    {"dev_act_get", "SELECT seen_ms, push_ms, pull_ms, app FROM devices "
+                    "WHERE name = $1"},
     {"import", "INSERT INTO records (collection, id, state, seq) VALUES "
                "($1, $2, $3, $4)"},
     {"import_seq", "UPDATE feed_counter SET seq = greatest(seq, $1) "
@@ -91,7 +99,7 @@ static const char *const migrations[] = {
     "CREATE TABLE devices (name text COLLATE \"C\" PRIMARY KEY, token_sha256 "
     "text NOT NULL UNIQUE, replica text UNIQUE, revoked boolean NOT NULL, "
     "created_ms bigint NOT NULL);",
-    /* 2: device scopes, office users and sessions, devices' last seen, the
+    /* 2: device scopes, office users and sessions, the
      * clock of the hub's own writes (shared by every hub: one replica). */
     "ALTER TABLE devices ADD COLUMN scope text NOT NULL DEFAULT 'all';"
     "ALTER TABLE feed_counter ADD COLUMN clock bigint NOT NULL DEFAULT 0;"
@@ -100,8 +108,11 @@ static const char *const migrations[] = {
     "changed_ms bigint NOT NULL);"
     "CREATE TABLE office_sessions (id_sha256 text PRIMARY KEY, user_name "
     "text NOT NULL REFERENCES office_users (name) ON DELETE CASCADE, csrf "
-    "text NOT NULL, created_ms bigint NOT NULL, used_ms bigint NOT NULL);"
-    "CREATE TABLE device_seen (name text PRIMARY KEY, ms bigint NOT NULL);",
+    "text NOT NULL, created_ms bigint NOT NULL, used_ms bigint NOT NULL);",
+    /* 3: devices' activity (OFFICE.md) */
+    "ALTER TABLE devices ADD COLUMN seen_ms bigint NOT NULL DEFAULT 0, "
+    "ADD COLUMN push_ms bigint NOT NULL DEFAULT 0, ADD COLUMN pull_ms bigint "
+    "NOT NULL DEFAULT 0, ADD COLUMN app text NOT NULL DEFAULT '';",
 };
 #define PG_SCHEMA_VERSION (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -764,6 +775,8 @@ const struct hub_store_ops hub_store_pg_ops = {
     .device_revoke = hub_store_pg_devices_revoke,
     .device_by_token = hub_store_pg_devices_by_token,
     .device_bind = hub_store_pg_devices_bind,
+    .device_activity_set = hub_store_pg_devices_activity_set,
+    .device_activity_get = hub_store_pg_devices_activity_get,
     .meta_get = pg_meta_get,
     .meta_set = pg_meta_set,
     /* issue 13: several hubs on one database */
@@ -780,8 +793,6 @@ const struct hub_store_ops hub_store_pg_ops = {
     .session_put = hub_store_pg_session_put,
     .session_get = hub_store_pg_session_get,
     .session_remove = hub_store_pg_session_remove,
-    .device_seen_set = hub_store_pg_seen_set,
-    .device_seen_get = hub_store_pg_seen_get,
     .tick = hub_store_pg_tick,
     /* device scopes (hub_store_pg_scope.c) */
     .device_get = hub_store_pg_device_get,

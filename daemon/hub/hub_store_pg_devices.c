@@ -1,7 +1,8 @@
 /*
  * hub_store_pg_devices.c - the PostgreSQL backend's device primitives
  * (struct hub_store_ops, hub_store.h): add, list, revoke, look up by
- * token, and bind a device to its replica, on the devices table.
+ * token, bind a device to its replica, and its activity (last seen,
+ * push, pull, app version), on the devices table.
  */
 #include "compat.h"
 
@@ -176,4 +177,42 @@ int hub_store_pg_devices_bind(void *be, const char *name, const char *replica,
     PQclear(PQexec(p->conn, "ROLLBACK"));
   p->in_tx = false;
   return rc;
+}
+
+int hub_store_pg_devices_activity_set(void *be, const char *name,
+                                      const struct hub_device_activity *a,
+                                      struct sb_err *err)
+{
+  char seen[24], push[24], pull[24];
+  const char *params[5] = {name, seen, push, pull, a->app};
+  PGresult *res;
+  int rc;
+
+  snprintf(seen, sizeof(seen), "%llu", (unsigned long long)a->seen_ms);
+  snprintf(push, sizeof(push), "%llu", (unsigned long long)a->push_ms);
+  snprintf(pull, sizeof(pull), "%llu", (unsigned long long)a->pull_ms);
+  rc = hub_store_pg_run(be, "dev_act_set", 5, params, &res, err);
+  if (rc == 0)
+    PQclear(res); /* no such device: nothing to note */
+  return rc;
+}
+
+int hub_store_pg_devices_activity_get(void *be, const char *name,
+                                      struct hub_device_activity *out,
+                                      struct sb_err *err)
+{
+  const char *params[1] = {name};
+  PGresult *res;
+  int rc = hub_store_pg_run(be, "dev_act_get", 1, params, &res, err);
+
+  if (rc != 0)
+    return rc;
+  if (PQntuples(res) > 0) {
+    out->seen_ms = hub_store_pg_u64_of(PQgetvalue(res, 0, 0));
+    out->push_ms = hub_store_pg_u64_of(PQgetvalue(res, 0, 1));
+    out->pull_ms = hub_store_pg_u64_of(PQgetvalue(res, 0, 2));
+    snprintf(out->app, sizeof(out->app), "%s", PQgetvalue(res, 0, 3));
+  }
+  PQclear(res);
+  return 0;
 }

@@ -85,8 +85,15 @@ int hub_store_pg_devices_by_token(void *be, const char *token_hash,
                                   struct hub_device *d, struct sb_err *err);
 int hub_store_pg_devices_bind(void *be, const char *name, const char *replica,
                               struct sb_err *err);
+/* Devices' activity on the devices row (each figure only moves forward). */
+int hub_store_pg_devices_activity_set(void *be, const char *name,
+                                      const struct hub_device_activity *a,
+                                      struct sb_err *err);
+int hub_store_pg_devices_activity_get(void *be, const char *name,
+                                      struct hub_device_activity *out,
+                                      struct sb_err *err);
 
-/* Office users, sessions, devices' last seen, the hub's clock
+/* Office users, sessions, the hub's clock
  * (hub_store_pg_office.c). */
 int hub_store_pg_user_put(void *be, const struct hub_user *u, bool create,
                           struct sb_err *err);
@@ -101,10 +108,6 @@ int hub_store_pg_session_get(void *be, const char *id_hash,
                              struct hub_session *out, struct sb_err *err);
 int hub_store_pg_session_remove(void *be, const char *id_hash,
                                 struct sb_err *err);
-int hub_store_pg_seen_set(void *be, const char *name, uint64_t ms,
-                          struct sb_err *err);
-int hub_store_pg_seen_get(void *be, const char *name, uint64_t *ms,
-                          struct sb_err *err);
 uint64_t hub_store_pg_tick(void *be);
 
 /* Device scopes (hub_store_pg_scope.c). */

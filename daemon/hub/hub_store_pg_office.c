@@ -1,12 +1,10 @@
 /*
  * hub_store_pg_office.c - the PostgreSQL backend's office primitives
  * (struct hub_store_ops, hub_store.h; daemon/hub/OFFICE.md): users,
- * sessions, devices' last-seen times, and the clock of the hub's own
- * writes. Tables (migration 2, hub_store_pg.c):
+ * sessions, and the clock of the hub's own writes. Tables (migration 2, hub_store_pg.c):
  *   office_users(name, role, pwhash, created_ms, changed_ms)
  *   office_sessions(id_sha256, user_name -> office_users ON DELETE
  *                   CASCADE, csrf, created_ms, used_ms)
- *   device_seen(name, ms)
  *   feed_counter.clock                  the newest timestamp of the hub's
  * Each function is one statement: its own transaction, or part of the
  * caller's (migrate copies users inside its transaction).
@@ -40,9 +38,6 @@ const struct hub_store_pg_stmt hub_store_pg_office_stmts[] = {
     {"session_get", "SELECT id_sha256, user_name, csrf, created_ms, used_ms "
                     "FROM office_sessions WHERE id_sha256 = $1"},
     {"session_remove", "DELETE FROM office_sessions WHERE id_sha256 = $1"},
-    {"seen_set", "INSERT INTO device_seen (name, ms) VALUES ($1, $2) ON "
-                 "CONFLICT (name) DO UPDATE SET ms = EXCLUDED.ms"},
-    {"seen_get", "SELECT ms FROM device_seen WHERE name = $1"},
     {"clock", "UPDATE feed_counter SET clock = greatest(clock + 1, $1) "
               "WHERE id = 1 RETURNING clock"},
     {NULL, NULL},
@@ -184,37 +179,6 @@ int hub_store_pg_session_remove(void *be, const char *id_hash,
   if (rc == 0)
     PQclear(res);
   return rc;
-}
-
-int hub_store_pg_seen_set(void *be, const char *name, uint64_t ms,
-                          struct sb_err *err)
-{
-  char num[24];
-  const char *params[2] = {name, num};
-  PGresult *res;
-  int rc;
-
-  snprintf(num, sizeof(num), "%llu", (unsigned long long)ms);
-  rc = hub_store_pg_run(be, "seen_set", 2, params, &res, err);
-  if (rc == 0)
-    PQclear(res);
-  return rc;
-}
-
-int hub_store_pg_seen_get(void *be, const char *name, uint64_t *ms,
-                          struct sb_err *err)
-{
-  const char *params[1] = {name};
-  PGresult *res;
-  int rc = hub_store_pg_run(be, "seen_get", 1, params, &res, err);
-
-  *ms = 0;
-  if (rc != 0)
-    return rc;
-  if (PQntuples(res) == 1)
-    *ms = hub_store_pg_u64_of(PQgetvalue(res, 0, 0));
-  PQclear(res);
-  return 0;
 }
 
 /* The hub's replica id is shared by every hub on the database, so the

@@ -13,7 +13,8 @@
  *   device.token.SHA256   NAME   (lookup by token hash)
  *   device.replica.ID     NAME   (a replica id is bound to one device)
  * Each device change is one transaction, so the three keys agree.
- *   device.seen.NAME      last authenticated request, ms (decimal)
+ *   device.seen.NAME      activity: "SEEN PUSH PULL APP" (ms, decimal;
+ *                         the app's User-Agent last; once only "SEEN")
  * Office users and sessions (OFFICE.md) live in meta too:
  *   office.user.NAME      {"changed_ms","created_ms","pwhash","role"}
  *   office.session.SHA256 {"created_ms","csrf","used_ms","user"}
@@ -666,29 +667,39 @@ static int sq_session_remove(void *be, const char *id_hash,
   return rc != 0 ? rc : meta_put_tx(be, key, "", err);
 }
 
-static int sq_device_seen_set(void *be, const char *name, uint64_t ms,
-                              struct sb_err *err)
+static int sq_device_activity_set(void *be, const char *name,
+                                  const struct hub_device_activity *a,
+                                  struct sb_err *err)
 {
-  char key[KEY_MAX], value[24];
+  char key[KEY_MAX], value[3 * 24 + HUB_APP_MAX + 4];
 
   key_of(key, KEY_SEEN, name);
-  snprintf(value, sizeof(value), "%llu", (unsigned long long)ms);
+  snprintf(value, sizeof(value), "%llu %llu %llu %s",
+           (unsigned long long)a->seen_ms, (unsigned long long)a->push_ms,
+           (unsigned long long)a->pull_ms, a->app);
   return meta_put_tx(be, key, value, err);
 }
 
-static int sq_device_seen_get(void *be, const char *name, uint64_t *ms,
-                              struct sb_err *err)
+static int sq_device_activity_get(void *be, const char *name,
+                                  struct hub_device_activity *out,
+                                  struct sb_err *err)
 {
   char key[KEY_MAX], *text = NULL;
-  int rc;
+  unsigned long long seen = 0, push = 0, pull = 0;
+  int rc, app = -1;
 
-  *ms = 0;
   key_of(key, KEY_SEEN, name);
   rc = meta_read(be, key, &text, err);
   if (rc == SB_ENOTFOUND)
     return 0;
-  if (rc == 0)
-    *ms = strtoull(text, NULL, 10);
+  if (rc == 0) {
+    (void)sscanf(text, "%llu %llu %llu %n", &seen, &push, &pull, &app);
+    out->seen_ms = seen;
+    out->push_ms = push;
+    out->pull_ms = pull;
+    if (app >= 0)
+      snprintf(out->app, sizeof(out->app), "%s", text + app);
+  }
   free(text);
   return rc;
 }
@@ -775,8 +786,8 @@ const struct hub_store_ops hub_store_sqlite_ops = {
     .session_put = sq_session_put,
     .session_get = sq_session_get,
     .session_remove = sq_session_remove,
-    .device_seen_set = sq_device_seen_set,
-    .device_seen_get = sq_device_seen_get,
+    .device_activity_set = sq_device_activity_set,
+    .device_activity_get = sq_device_activity_get,
     .tick = sq_tick,
     .device_get = sq_device_get,
     .device_update = sq_device_update,

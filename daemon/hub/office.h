@@ -30,9 +30,15 @@ void office_free(struct office *o);
 /* True if path is one of the office's ("/", "/login", "/api/...", ...). */
 bool office_path(const char *path);
 
-/* Copies what the office handlers read of req (loop thread); NULL: ENOMEM. */
-struct office_req *office_req_copy(struct http_req *req);
+/* Copies what the office handlers read of req (loop thread); NULL: ENOMEM.
+ * tls: the hub serves TLS; trusted: the trusted proxies (NULL: none),
+ * whose X-Forwarded-For names the client and X-Forwarded-Proto https
+ * counts as TLS (the session cookie is then Secure). */
+struct office_req *office_req_copy(struct http_req *req, bool tls,
+                                   const char *trusted);
 void office_req_free(struct office_req *r);
+/* The office user whose session r carried (after office_admit), or NULL. */
+const char *office_req_user(const struct office_req *r);
 
 /* Before the body (threadpool): c->out stays empty if the request may go
  * on, else holds the refusal (401 / 303 to /login, 403, 404...). */
@@ -42,9 +48,31 @@ void office_admit(struct hub_call *c);
  * c->last_seq when it wrote (a resolution). */
 void office_handle(struct hub_call *c);
 
-/* Notes that device `name` made an authenticated request now (threadpool;
- * kept in memory, written to the store at most once a minute). */
-void office_seen_note(struct hub_call *c, const char *name);
+/* What a device's request was (office_seen_note). */
+enum office_seen_kind {
+  OFFICE_SEEN_REQUEST, /* any authenticated request */
+  OFFICE_SEEN_PUSH,    /* a push answered 200 */
+  OFFICE_SEEN_PULL     /* a change feed request */
+};
+
+/* Notes that device `name` made an authenticated request of kind now,
+ * with c's User-Agent as its app version (threadpool; kept in memory,
+ * written to the store at most once a minute; office_seen.c). */
+void office_seen_note(struct hub_call *c, const char *name,
+                      enum office_seen_kind kind);
+
+/* Fills o's memory with the devices' stored activity (at start). */
+int office_seen_load(struct office *o, struct hub_store *hs,
+                     struct sb_err *err);
+
+/* One device's last authenticated request (office_seen_list). */
+struct office_seen_item {
+  char name[HUB_DEVICE_NAME_MAX + 1];
+  uint64_t seen_ms;
+};
+/* Copies up to max devices the hub has seen into out; gives how many. */
+size_t office_seen_list(struct office *o, struct office_seen_item *out,
+                        size_t max);
 
 /*
  * CSV of the live records of collection in hs (OFFICE.md, "Export"):

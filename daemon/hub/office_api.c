@@ -16,15 +16,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PAGE_DEFAULT 50
-#define PAGE_MAX 500
 #define STALE_DAYS_DEFAULT 3
 #define DAY_MS (24ULL * 3600 * 1000)
 
-static enum hub_role role_of(const struct hub_call *c)
+enum hub_role office_role_of(const struct hub_call *c)
 {
   return c->oreq->user.role;
 }
+#define role_of office_role_of
 
 /* True if c's user has at least role need, else replies 403. */
 static bool allowed(struct hub_call *c, enum hub_role need)
@@ -37,7 +36,7 @@ static bool allowed(struct hub_call *c, enum hub_role need)
   return false;
 }
 
-static unsigned query_num(const struct hub_call *c, enum office_query q,
+unsigned office_query_num(const struct hub_call *c, enum office_query q,
                           unsigned def, unsigned max)
 {
   const char *v = office_q(c, q);
@@ -170,11 +169,24 @@ struct stale_walk {
   bool all; /* every device, not only the stale ones */
 };
 
+/* j[key] = ms, or null for 0 (never). */
+static void ms_or_null(cJSON *j, const char *key, uint64_t ms)
+{
+  if (ms > 0)
+    cJSON_AddNumberToObject(j, key, (double)ms);
+  else
+    cJSON_AddNullToObject(j, key);
+}
+
 static int device_row(const struct hub_device *d, void *ctx)
 {
   struct stale_walk *w = ctx;
-  uint64_t seen = office_auth_seen(w->c, w->hs, d->name);
+  struct hub_device_activity a;
+  uint64_t seen;
   cJSON *j;
+
+  office_seen_get(w->c, w->hs, d->name, &a);
+  seen = a.seen_ms;
 
   if (!w->all && (d->revoked || seen >= w->before_ms))
     return 0;
@@ -187,18 +199,23 @@ static int device_row(const struct hub_device *d, void *ctx)
     cJSON_AddNumberToObject(j, "last_seen_ms", (double)seen);
   else
     cJSON_AddNullToObject(j, "last_seen_ms");
+  ms_or_null(j, "last_push_ms", a.push_ms);
+  ms_or_null(j, "last_pull_ms", a.pull_ms);
+  if (a.app[0] != '\0')
+    cJSON_AddStringToObject(j, "app", a.app);
+  else
+    cJSON_AddNullToObject(j, "app");
   cJSON_AddItemToArray(w->list, j);
   return 0;
 }
 
-static void api_overview(struct hub_call *c)
+/* The record-derived part of the overview at the store's state (its
+ * JSON text, malloc'd), walking every record. */
+static int overview_compute(struct hub_call *c, struct hub_store *hs,
+                            char **text, struct sb_err *err)
 {
   cJSON *j = cJSON_CreateObject();
   struct overview o;
-  struct sb_err err = {0};
-  unsigned days = query_num(c, OFFICE_Q_STALE_DAYS, STALE_DAYS_DEFAULT, 3650);
-  struct stale_walk sw = {c, NULL, NULL, 0, false};
-  struct hub_store *hs;
   int rc;
 
   o.per_collection = cJSON_AddObjectToObject(j, "records");
@@ -207,42 +224,83 @@ static void api_overview(struct hub_call *c)
   o.month_kec = cJSON_AddObjectToObject(j, "visits_by_month_kecamatan");
   o.month_prog = cJSON_AddObjectToObject(j, "visits_by_month_programme");
   o.conflicts = o.review = 0;
-  sw.list = cJSON_AddArrayToObject(j, "stale_devices");
+  (void)c;
+  rc = office_data_each(hs, overview_row, &o, err);
+  cJSON_AddNumberToObject(j, "open_conflicts", o.conflicts);
+  cJSON_AddNumberToObject(j, "needs_review", o.review);
+  *text = rc == 0 ? cJSON_PrintUnformatted(j) : NULL;
+  cJSON_Delete(j);
+  if (rc == 0 && *text == NULL)
+    rc = sb_err_set(err, SB_ENOMEM, NULL);
+  return rc;
+}
+
+/* A view's JSON body through its cache (office_cache.c), held in *e: the
+ * cached one for key at the store's head, else computed by fn and kept. */
+static int cached_body(struct hub_call *c, struct hub_store *hs,
+                       enum office_view v, const char *key,
+                       int (*fn)(struct hub_call *c, struct hub_store *hs,
+                                 char **text, struct sb_err *err),
+                       struct office_cached **e, struct sb_err *err)
+{
+  struct office_blob *b;
+  uint64_t head = 0;
+  char *text = NULL;
+  int rc = office_cache_head(hs, &head, err);
+
+  *e = rc == 0 ? office_cache_get(c->office, v, key, head) : NULL;
+  if (rc != 0 || *e != NULL)
+    return rc;
+  rc = fn(c, hs, &text, err);
+  if (rc != 0)
+    return rc;
+  b = office_blob_new(text, strlen(text));
+  *e = b != NULL ? office_cache_put(c->office, v, key, head, b,
+                                    office_blob_drop)
+                 : NULL;
+  if (*e == NULL) {
+    office_blob_drop(b);
+    return sb_err_set(err, SB_ENOMEM, "out of memory keeping a view");
+  }
+  return 0;
+}
+
+static void api_overview(struct hub_call *c)
+{
+  cJSON *j = NULL;
+  struct sb_err err = {0};
+  unsigned days = office_query_num(c, OFFICE_Q_STALE_DAYS, STALE_DAYS_DEFAULT, 3650);
+  struct stale_walk sw = {c, NULL, cJSON_CreateArray(), 0, false};
+  struct office_cached *e = NULL;
+  struct hub_store *hs;
+  int rc;
+
   sw.before_ms = hlc_wall_ms() - (uint64_t)days * DAY_MS;
   hs = office_reader_lock(c);
   sw.hs = hs;
-  rc = office_data_each(hs, overview_row, &o, &err);
+  rc = cached_body(c, hs, OFFICE_VIEW_OVERVIEW, "", overview_compute, &e,
+                   &err);
+  /* devices are not records: their staleness is looked at every time */
   if (rc == 0)
     rc = hub_store_device_list(hs, device_row, &sw, &err);
   office_reader_unlock(c);
+  if (rc == 0) {
+    j = cJSON_Parse(((struct office_blob *)office_cache_data(e))->body);
+    if (j == NULL)
+      rc = sb_err_set(&err, SB_ENOMEM, NULL);
+  }
+  office_cache_release(c->office, e);
   if (rc != 0) {
-    cJSON_Delete(j);
+    cJSON_Delete(sw.list);
     office_reply_store(c, rc, &err);
     return;
   }
-  cJSON_AddNumberToObject(j, "open_conflicts", o.conflicts);
-  cJSON_AddNumberToObject(j, "needs_review", o.review);
+  cJSON_AddItemToObject(j, "stale_devices", sw.list);
   cJSON_AddNumberToObject(j, "stale_days", days);
   office_reply_json(c, j);
 }
 
-/* --- records ------------------------------------------------------------ */
-
-struct match {
-  char *key; /* the sort key */
-  char *row; /* the row's JSON text */
-};
-
-struct records_walk {
-  struct office_filter f;
-  const char *sort;
-  enum hub_role role;
-  struct match *m;
-  size_t n, cap;
-  int rc;
-};
-
-static cJSON *row_json(const struct office_row *row, enum hub_role role)
+cJSON *office_row_json(const struct office_row *row, enum hub_role role)
 {
   cJSON *j = cJSON_CreateObject();
   cJSON_AddStringToObject(j, "collection", row->r->collection);
@@ -254,95 +312,6 @@ static cJSON *row_json(const struct office_row *row, enum hub_role role)
     cJSON_AddStringToObject(j, "why", row->why);
   cJSON_AddItemToObject(j, "values", office_row_values(row, role));
   return j;
-}
-
-static int records_row(const struct office_row *row, void *ctx)
-{
-  struct records_walk *w = ctx;
-  char key[512];
-  cJSON *j;
-
-  if (!office_filter_match(&w->f, row))
-    return 0;
-  if (w->n == w->cap) {
-    size_t cap = w->cap ? w->cap * 2 : 256;
-    struct match *more = realloc(w->m, cap * sizeof(*more));
-    if (more == NULL)
-      return w->rc = SB_ENOMEM;
-    w->m = more;
-    w->cap = cap;
-  }
-  if (w->sort != NULL &&
-      !(w->role == HUB_ROLE_VIEWER && office_field_personal(row->sc, w->sort)))
-    office_value_text(row->r, w->sort, key, sizeof(key) - SB_ID_MAX - 2);
-  else
-    key[0] = '\0';
-  snprintf(key + strlen(key), sizeof(key) - strlen(key), "\x01%s", row->r->id);
-  j = row_json(row, w->role);
-  w->m[w->n].key = strdup(key);
-  w->m[w->n].row = cJSON_PrintUnformatted(j);
-  cJSON_Delete(j);
-  w->n++;
-  if (w->m[w->n - 1].key == NULL || w->m[w->n - 1].row == NULL)
-    return w->rc = SB_ENOMEM;
-  return 0;
-}
-
-static int match_cmp(const void *a, const void *b)
-{
-  return strcmp(((const struct match *)a)->key, ((const struct match *)b)->key);
-}
-
-static void api_records(struct hub_call *c, const char *collection)
-{
-  struct records_walk w;
-  struct sb_err err = {0};
-  struct hub_store *hs;
-  unsigned page = query_num(c, OFFICE_Q_PAGE, 1, 1000000);
-  unsigned limit = query_num(c, OFFICE_Q_LIMIT, PAGE_DEFAULT, PAGE_MAX);
-  bool desc = office_q(c, OFFICE_Q_DESC) != NULL &&
-              strcmp(office_q(c, OFFICE_Q_DESC), "0") != 0;
-  cJSON *j, *rows;
-  size_t i, start;
-  int rc;
-
-  if (schema_collection(hub_store_schema(c->hs), collection) == NULL) {
-    office_reply_error(c, OFFICE_ERR_NOT_FOUND, "no collection %.64s",
-                       collection);
-    return;
-  }
-  memset(&w, 0, sizeof(w));
-  office_filter_from(c, collection, &w.f);
-  w.sort = office_q(c, OFFICE_Q_SORT);
-  w.role = role_of(c);
-  hs = office_reader_lock(c);
-  rc = office_data_each(hs, records_row, &w, &err);
-  office_reader_unlock(c);
-  if (rc == 0 && w.rc != 0)
-    rc = sb_err_set(&err, w.rc, "out of memory listing records");
-  if (rc == 0) {
-    if (w.n > 1) /* qsort wants a non-NULL array even when empty */
-      qsort(w.m, w.n, sizeof(*w.m), match_cmp);
-    j = cJSON_CreateObject();
-    cJSON_AddStringToObject(j, "collection", collection);
-    cJSON_AddNumberToObject(j, "total", (double)w.n);
-    cJSON_AddNumberToObject(j, "page", page);
-    cJSON_AddNumberToObject(j, "limit", limit);
-    rows = cJSON_AddArrayToObject(j, "rows");
-    start = (size_t)(page - 1) * limit;
-    for (i = start; i < w.n && i < start + limit; i++) {
-      size_t k = desc ? w.n - 1 - i : i;
-      cJSON_AddItemToArray(rows, cJSON_Parse(w.m[k].row));
-    }
-    office_reply_json(c, j);
-  } else {
-    office_reply_store(c, rc, &err);
-  }
-  for (i = 0; i < w.n; i++) {
-    free(w.m[i].key);
-    free(w.m[i].row);
-  }
-  free(w.m);
 }
 
 /* --- one record --------------------------------------------------------- */
@@ -483,7 +452,7 @@ static int queue_row(const struct office_row *row, void *ctx)
 
   if (!row->conflicted && !row->review)
     return 0;
-  j = row_json(row, w->role);
+  j = office_row_json(row, w->role);
   names = cJSON_AddArrayToObject(j, "fields");
   for (i = 0; i < record_nfields(row->r); i++) {
     const struct field *f = record_field_at(row->r, i);
@@ -498,23 +467,45 @@ static int queue_row(const struct office_row *row, void *ctx)
   return 0;
 }
 
-static void api_conflicts(struct hub_call *c)
+static int conflicts_compute(struct hub_call *c, struct hub_store *hs,
+                             char **text, struct sb_err *err)
 {
   struct queue_walk w = {cJSON_CreateArray(), role_of(c)};
+  int rc = office_data_each(hs, queue_row, &w, err);
+  cJSON *j = cJSON_CreateObject();
+
+  cJSON_AddItemToObject(j, "records", w.list);
+  *text = rc == 0 ? cJSON_PrintUnformatted(j) : NULL;
+  cJSON_Delete(j);
+  if (rc == 0 && *text == NULL)
+    rc = sb_err_set(err, SB_ENOMEM, NULL);
+  return rc;
+}
+
+static void api_conflicts(struct hub_call *c)
+{
   struct sb_err err = {0};
+  struct office_cached *e = NULL;
+  struct office_blob *b;
   struct hub_store *hs = office_reader_lock(c);
-  int rc = office_data_each(hs, queue_row, &w, &err);
-  cJSON *j;
+  int rc = cached_body(c, hs, OFFICE_VIEW_CONFLICTS,
+                       role_of(c) == HUB_ROLE_VIEWER ? "v" : "p",
+                       conflicts_compute, &e, &err);
+  char *body = NULL;
 
   office_reader_unlock(c);
+  if (rc == 0) {
+    b = office_cache_data(e);
+    body = strdup(b->body);
+    if (body == NULL)
+      rc = sb_err_set(&err, SB_ENOMEM, NULL);
+  }
+  office_cache_release(c->office, e);
   if (rc != 0) {
-    cJSON_Delete(w.list);
     office_reply_store(c, rc, &err);
     return;
   }
-  j = cJSON_CreateObject();
-  cJSON_AddItemToObject(j, "records", w.list);
-  office_reply_json(c, j);
+  office_reply_body(c, 200, "application/json", body, strlen(body));
 }
 
 /* --- resolve ------------------------------------------------------------ */
@@ -671,7 +662,7 @@ void office_api(struct hub_call *c, const char *rest)
   else if (get && strcmp(rest, "overview") == 0)
     api_overview(c);
   else if (get && strncmp(rest, "records/", 8) == 0)
-    api_records(c, rest + 8);
+    office_records_api(c, rest + 8);
   else if (get && strncmp(rest, "record/", 7) == 0)
     api_record(c, rest + 7);
   else if (get && strcmp(rest, "conflicts") == 0)
@@ -690,7 +681,9 @@ void office_api(struct hub_call *c, const char *rest)
     snprintf(name, sizeof(name), "%.*s", (int)(n - 15), rest + 8);
     if (allowed(c, HUB_ROLE_ADMIN))
       api_device_revoke(c, name);
-  } else
+  } else if (strcmp(rest, "users") == 0 || strncmp(rest, "users/", 6) == 0)
+    office_users_api(c, rest + 5);
+  else
     office_reply_error(c, OFFICE_ERR_NOT_FOUND, "no such API: %s %.100s",
                        c->oreq->method, rest);
 }

@@ -33,7 +33,7 @@
 #define LOCK_S 30        /* the first lockout; doubles with each failure */
 #define LOCK_MAX_S 900   /* at most 15 minutes */
 #define FORGET_MS (15 * 60 * 1000) /* failures older than this are forgotten */
-#define SEEN_SAVE_MS 60000         /* last seen written at most once a minute */
+#define TOUCH_MS 60000 /* a session's last use written at most once a minute */
 
 /* A positive number of seconds from the environment, else def. */
 static uint64_t env_seconds(const char *name, uint64_t def)
@@ -71,6 +71,7 @@ void office_free(struct office *o)
 {
   if (o == NULL)
     return;
+  office_cache_free(o);
   uv_mutex_destroy(&o->lock);
   free(o);
 }
@@ -230,7 +231,7 @@ bool office_auth_session(struct hub_call *c)
     session_end(c, hash);
     return false;
   }
-  touch = o->idle_ms / 4 < SEEN_SAVE_MS ? o->idle_ms / 4 : SEEN_SAVE_MS;
+  touch = o->idle_ms / 4 < TOUCH_MS ? o->idle_ms / 4 : TOUCH_MS;
   if (now > s.used_ms + touch) {
     s.used_ms = now;
     hs = office_writer_lock(c);
@@ -415,70 +416,10 @@ void office_auth_logout(struct hub_call *c)
 {
   session_end(c, c->oreq->session.id_hash);
   office_header(c->oreq, "Set-Cookie",
-                COOKIE "=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0",
+                c->oreq->tls ? COOKIE "=; HttpOnly; SameSite=Strict; Path=/; "
+                                      "Max-Age=0; Secure"
+                             : COOKIE "=; HttpOnly; SameSite=Strict; Path=/; "
+                                      "Max-Age=0",
                 false);
   office_reply_json(c, cJSON_CreateTrue());
-}
-
-/* --- devices' last request -------------------------------------------- */
-
-static struct office_seen *seen_slot(struct office *o, const char *name,
-                                     bool make)
-{
-  size_t i;
-  for (i = 0; i < OFFICE_SEEN_SLOTS; i++) {
-    if (strcmp(o->seen[i].name, name) == 0)
-      return &o->seen[i];
-    if (o->seen[i].name[0] == '\0') {
-      if (!make)
-        return NULL;
-      snprintf(o->seen[i].name, sizeof(o->seen[i].name), "%s", name);
-      return &o->seen[i];
-    }
-  }
-  return NULL;
-}
-
-void office_seen_note(struct hub_call *c, const char *name)
-{
-  struct office *o = c->office;
-  struct office_seen *s;
-  struct sb_err err = {0};
-  struct hub_store *hs;
-  uint64_t now = hlc_wall_ms();
-  bool save = true;
-
-  if (o == NULL || c->hub == NULL || name[0] == '\0')
-    return;
-  uv_mutex_lock(&o->lock);
-  s = seen_slot(o, name, true);
-  if (s != NULL) {
-    s->seen_ms = now;
-    save = s->saved_ms + SEEN_SAVE_MS <= now;
-    if (save)
-      s->saved_ms = now;
-  }
-  uv_mutex_unlock(&o->lock);
-  if (!save)
-    return;
-  hs = office_writer_lock(c);
-  if (hub_store_device_seen_set(hs, name, now, &err) != 0)
-    log_msg(LOG_LEVEL_WARN, "office: last seen of %s: %s", name, err.msg);
-  office_writer_unlock(c);
-}
-
-uint64_t office_auth_seen(struct hub_call *c, struct hub_store *hs,
-                          const char *name)
-{
-  struct office_seen *s;
-  struct sb_err err = {0};
-  uint64_t mem = 0, stored = 0;
-
-  uv_mutex_lock(&c->office->lock);
-  s = seen_slot(c->office, name, false);
-  if (s != NULL)
-    mem = s->seen_ms;
-  uv_mutex_unlock(&c->office->lock);
-  (void)hub_store_device_seen_get(hs, name, &stored, &err);
-  return mem > stored ? mem : stored;
 }

@@ -115,6 +115,46 @@ int office_csv_export(struct hub_store *hs, const char *collection,
   return csv_build(hs, &f, personal, out, len, err);
 }
 
+/* csv_build through the view's cache (office_cache.c): *out is a copy. */
+static int cached_csv(struct hub_call *c, struct hub_store *hs,
+                      const struct office_filter *f, bool personal,
+                      char **out, size_t *len, struct sb_err *err)
+{
+  char key[OFFICE_CACHE_KEY_MAX];
+  struct office_cached *e = NULL;
+  struct office_blob *b;
+  uint64_t head = 0;
+  bool keyed = office_cache_key(c, f->collection, !personal, key, sizeof(key));
+  int rc = keyed ? office_cache_head(hs, &head, err) : 0;
+
+  if (rc != 0)
+    return rc;
+  if (keyed)
+    e = office_cache_get(c->office, OFFICE_VIEW_CSV, key, head);
+  if (e == NULL) {
+    rc = csv_build(hs, f, personal, out, len, err);
+    if (rc != 0 || !keyed)
+      return rc;
+    b = office_blob_new(*out, *len);
+    *out = NULL;
+    e = b != NULL ? office_cache_put(c->office, OFFICE_VIEW_CSV, key, head, b,
+                                     office_blob_drop)
+                  : NULL;
+    if (e == NULL) {
+      office_blob_drop(b);
+      return sb_err_set(err, SB_ENOMEM, "out of memory keeping the CSV");
+    }
+  }
+  b = office_cache_data(e);
+  *out = malloc(b->len + 1);
+  if (*out != NULL) {
+    memcpy(*out, b->body, b->len);
+    *len = b->len;
+  }
+  office_cache_release(c->office, e);
+  return *out != NULL ? 0 : sb_err_set(err, SB_ENOMEM, NULL);
+}
+
 void office_csv_route(struct hub_call *c, const char *name)
 {
   char collection[SB_NAME_MAX + 1], disposition[128];
@@ -139,7 +179,7 @@ void office_csv_route(struct hub_call *c, const char *name)
   }
   office_filter_from(c, collection, &f);
   hs = office_reader_lock(c);
-  rc = csv_build(hs, &f, personal, &body, &len, &err);
+  rc = cached_csv(c, hs, &f, personal, &body, &len, &err);
   office_reader_unlock(c);
   if (rc == SB_ENOTFOUND) {
     office_reply_error(c, OFFICE_ERR_NOT_FOUND, "%s", err.msg);

@@ -8,6 +8,8 @@
 
 #include "office_int.h"
 
+#include "hub_proxy.h"
+
 #include "http_server.h"
 #include "hub_routes.h"
 #include "log.h"
@@ -63,16 +65,23 @@ static bool dup_of(char **out, const char *v)
   return v == NULL || *out != NULL;
 }
 
-struct office_req *office_req_copy(struct http_req *req)
+struct office_req *office_req_copy(struct http_req *req, bool tls,
+                                   const char *trusted)
 {
   struct office_req *r = calloc(1, sizeof(*r));
-  char peer[64];
+  char sock[64], peer[64];
   bool ok;
   int i;
 
   if (r == NULL)
     return NULL;
-  http_server_req_peer(req, peer, sizeof(peer));
+  http_server_req_peer(req, sock, sizeof(sock));
+  hub_proxy_client(trusted, sock,
+                   http_server_req_header(req, "X-Forwarded-For"), peer,
+                   sizeof(peer));
+  r->tls =
+      tls || hub_proxy_https(trusted, sock,
+                             http_server_req_header(req, "X-Forwarded-Proto"));
   ok = dup_of(&r->method, http_server_req_method(req)) &&
        dup_of(&r->path, http_server_req_path(req)) &&
        dup_of(&r->cookie, http_server_req_header(req, "Cookie")) &&
@@ -86,6 +95,12 @@ struct office_req *office_req_copy(struct http_req *req)
     return NULL;
   }
   return r;
+}
+
+const char *office_req_user(const struct office_req *r)
+{
+  return r != NULL && r->authed && r->user.name[0] != '\0' ? r->user.name
+                                                           : NULL;
 }
 
 void office_req_free(struct office_req *r)

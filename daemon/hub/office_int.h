@@ -72,9 +72,10 @@ enum office_query {
 #define OFFICE_BODY_MAX (256 * 1024)
 
 struct office_req {
-  char *method, *path, *cookie, *csrf, *content_type, *peer;
+  char *method, *path, *cookie, *csrf, *content_type;
+  char *peer; /* the client's address (hub_proxy_client) */
   char *q[OFFICE_Q_COUNT_];
-  bool tls; /* came over TLS (not known yet: the hub serves plain HTTP) */
+  bool tls; /* came over TLS, to the hub or to a trusted proxy */
   /* Set by office_admit for a request with a live session. */
   bool authed;
   struct hub_user user;
@@ -97,12 +98,24 @@ struct office_throttle {
 #define OFFICE_SEEN_SLOTS 512
 struct office_seen {
   char name[HUB_DEVICE_NAME_MAX + 1];
-  uint64_t seen_ms;  /* last authenticated request */
-  uint64_t saved_ms; /* last written to the store */
+  struct hub_device_activity a; /* as noted (office_seen.c) */
+  uint64_t saved_ms;            /* last written to the store */
 };
+
+/* The views whose results office_cache.c keeps, one slot each. */
+enum office_view {
+  OFFICE_VIEW_OVERVIEW,
+  OFFICE_VIEW_RECORDS,
+  OFFICE_VIEW_CONFLICTS,
+  OFFICE_VIEW_CSV,
+  OFFICE_VIEW_COUNT_
+};
+struct office_cached;
 
 struct office {
   uv_mutex_t lock;
+  struct office_cached *cache[OFFICE_VIEW_COUNT_]; /* office_cache.c */
+  uint64_t cache_hits;
   struct office_throttle th[OFFICE_THROTTLE_SLOTS];
   struct office_seen seen[OFFICE_SEEN_SLOTS];
   uint64_t idle_ms, absolute_ms; /* session expiry */
@@ -149,9 +162,12 @@ bool office_auth_session(struct hub_call *c);
 bool office_auth_csrf_ok(const struct hub_call *c);
 void office_auth_login(struct hub_call *c);
 void office_auth_logout(struct hub_call *c);
-/* The newest "last seen" of device name the hub knows (memory or store). */
-uint64_t office_auth_seen(struct hub_call *c, struct hub_store *hs,
-                          const char *name);
+
+/* --- office_seen.c ------------------------------------------------------ */
+
+/* The newest activity of device name the hub knows (memory or store). */
+void office_seen_get(struct hub_call *c, struct hub_store *hs,
+                     const char *name, struct hub_device_activity *out);
 
 /* --- office_data.c ---------------------------------------------------- */
 
@@ -193,9 +209,57 @@ bool office_field_personal(const struct schema_collection *sc,
 /* The values of r a user of role may see, as a JSON object. */
 cJSON *office_row_values(const struct office_row *row, enum hub_role role);
 
+/* --- office_cache.c ----------------------------------------------------- */
+
+#define OFFICE_CACHE_KEY_MAX 1024
+
+/* A body as a cached result (office_blob_drop frees it). */
+struct office_blob {
+  char *body;
+  size_t len;
+};
+/* A blob of body (taken over; freed on ENOMEM: NULL). */
+struct office_blob *office_blob_new(char *body, size_t len);
+void office_blob_drop(void *data);
+
+/* The feed head a view's result is computed at: read it before the walk,
+ * on the same connection. */
+int office_cache_head(struct hub_store *hs, uint64_t *head,
+                      struct sb_err *err);
+/* The key of c's result in a view: view_part (the view's own: a
+ * collection...), whether personal fields are hidden, and the query's
+ * filters (not the page); false if too long to key (then not cached). */
+bool office_cache_key(const struct hub_call *c, const char *view_part,
+                      bool viewer, char *buf, size_t size);
+/* The result of view v for key at head, held until office_cache_release;
+ * NULL if the slot holds another. */
+struct office_cached *office_cache_get(struct office *o, enum office_view v,
+                                       const char *key, uint64_t head);
+void *office_cache_data(const struct office_cached *e);
+void office_cache_release(struct office *o, struct office_cached *e);
+/* Keeps data (dropped with drop when no longer held) as view v's result
+ * for key at head, and gives it held by the caller (release it); NULL on
+ * ENOMEM, data then still the caller's. */
+struct office_cached *office_cache_put(struct office *o, enum office_view v,
+                                       const char *key, uint64_t head,
+                                       void *data, void (*drop)(void *data));
+/* Drops every slot (the office is freed). */
+void office_cache_free(struct office *o);
+
 /* --- office_api.c, office_csv.c ------------------------------------------ */
 
 void office_api(struct hub_call *c, const char *rest);
+/* The session's role. */
+enum hub_role office_role_of(const struct hub_call *c);
+/* The number of query parameter q: def if absent or not 1.., at most max. */
+unsigned office_query_num(const struct hub_call *c, enum office_query q,
+                          unsigned def, unsigned max);
+/* A row as the API gives it (values a user of role may see). */
+cJSON *office_row_json(const struct office_row *row, enum hub_role role);
+/* GET /api/records/COLLECTION (office_records.c). */
+void office_records_api(struct hub_call *c, const char *collection);
+/* /api/users and below (rest: "" or "/NAME..."); admins only. */
+void office_users_api(struct hub_call *c, const char *rest);
 void office_csv_route(struct hub_call *c, const char *collection);
 
 #endif

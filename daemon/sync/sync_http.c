@@ -23,6 +23,12 @@
 #include <string.h>
 
 /* Replies are at most a page of changes; anything far past it is wrong. */
+#ifndef SAMBANG_VERSION
+#define SAMBANG_VERSION "unknown"
+#endif
+/* Every request's User-Agent: the app and its version. */
+#define SYNC_HTTP_USER_AGENT "sambang/" SAMBANG_VERSION
+
 #define HTTP_MAX_REPLY ((size_t)PROTO_MAX_BODY + 1024 * 1024)
 
 struct sock_ctx {
@@ -352,6 +358,8 @@ int sync_http_start(struct sync_http *h, const struct http_request *rq,
   h->easy = e;
   curl_easy_setopt(e, CURLOPT_URL, rq->url);
   curl_easy_setopt(e, CURLOPT_HTTPHEADER, h->headers);
+  /* the hub shows it as the device's app version (OFFICE.md) */
+  curl_easy_setopt(e, CURLOPT_USERAGENT, SYNC_HTTP_USER_AGENT);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, h);
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, h->errbuf);

@@ -67,6 +67,7 @@ async function main() {
   hub(['init']);
   hub(['user', 'add', 'rina', '--role', 'reviewer'], 'review-pass-1\n');
   hub(['user', 'add', 'vika', '--role', 'viewer'], 'viewer-pass-1\n');
+  hub(['user', 'add', 'ana', '--role', 'admin'], 'admin-pass-1\n');
   const url = await startHub();
   for (const d of ['a', 'b']) {
     const token = hub(['device', 'add', d, '--scope', 'all']).trim();
@@ -150,7 +151,31 @@ async function main() {
   await page.click('a[href="#devices"]');
   await ready(page, 'devices');
   if (!(await page.locator('#devices td', { hasText: /^a$/ }).count())) fail('device a not listed');
+  if (!(await page.locator('#devices td', { hasText: /^sambang\/\d+\.\d+\.\d+$/ }).count())) fail('no app version in the devices view');
+  if (await page.locator('a[href="#users"]').isVisible()) fail('a reviewer is offered the users page');
   await page.screenshot({ path: join(SHOTS, 'devices.png'), fullPage: true });
+
+  // An admin manages users in the page: adds one, who can log in.
+  const actx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const ad = await login(actx, url, 'ana', 'admin-pass-1');
+  await ad.page.click('a[href="#users"]');
+  await ready(ad.page, 'users');
+  await ad.page.fill('#user-name', 'budi');
+  await ad.page.selectOption('#user-role', 'viewer');
+  await ad.page.fill('#user-password', 'budi-pass-1');
+  await ad.page.click('#user-add');
+  await ad.page.locator('#users td', { hasText: /^budi$/ }).waitFor();
+  await ad.page.screenshot({ path: join(SHOTS, 'users.png'), fullPage: true });
+  if (!/^budi\tviewer/m.test(hub(['user', 'list']))) fail('the page did not add budi');
+  const bctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await login(bctx, url, 'budi', 'budi-pass-1');
+  await bctx.close();
+  ad.page.removeAllListeners('dialog'); // login's dismisses every dialog
+  ad.page.once('dialog', (d) => d.accept());
+  await ad.page.click('#users tr:has(td:text-is("budi")) button.remove');
+  await ad.page.locator('#users td', { hasText: /^budi$/ }).waitFor({ state: 'detached' });
+  if (/^budi\t/m.test(hub(['user', 'list']))) fail('the page did not remove budi');
+  await actx.close();
 
   // A viewer: no personal field, no resolve button, the API refuses.
   const vctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # GET /metrics: Prometheus text with requests by route and status, records
-# merged, refused and conflicted, open long-polls, a latency histogram.
+# merged, refused and conflicted, open long-polls, a latency histogram, the
+# long-poll hold apart from latency, the build, the process, and each
+# device's last request.
 . "$(dirname "$0")/lib.sh"
 
 expect_hub_ok init
 tok1=$("$HUB" device add one --scope all)
 tok2=$("$HUB" device add two --scope all)
+"$HUB" device add three --scope all >/dev/null
 r1=$(dev_init d1)
 r2=$(dev_init d2)
 dev d1 put notes a '{"t":"one"}' >/dev/null
@@ -51,4 +54,58 @@ req GET /v1/changes
 curl -sS "$URL/metrics" | grep '^sambang_hub_request_duration_seconds_bucket{route="push"' |
   awk '{ if ($2 < last) exit 1; last = $2 }' || fail "buckets must be cumulative"
 
+CASE="build and process"
+metrics_text=$(curl -sS "$URL/metrics")
+grep -qE '^sambang_build_info\{program="sambang-hub",version="[0-9]+\.[0-9]+\.[0-9]+"\} 1$' <<<"$metrics_text" ||
+  fail "no sambang_build_info with the version"
+grep -q '^# TYPE process_cpu_seconds_total counter$' <<<"$metrics_text" || fail "no process_cpu_seconds_total"
+rss=$(metric process_resident_memory_bytes)
+[ "${rss%.*}" -gt 1000000 ] || fail "resident memory of $rss bytes"
+fds=$(metric process_open_fds)
+[ "$fds" -gt 3 ] && [ "$fds" -lt "$(metric process_max_fds)" ] || fail "$fds open fds"
+[ -n "$(metric process_start_time_seconds)" ] || fail "no start time"
+# Every sample line is NAME{LABELS} VALUE or NAME VALUE, and every name has
+# a TYPE line (exposition format, no stray text).
+grep -v '^#' <<<"$metrics_text" | grep -vE '^[a-z_:][a-zA-Z0-9_:]*(\{[^}]*\})? [-+0-9.eE]+$' &&
+  fail "malformed sample lines"
+for name in $(grep -v '^#' <<<"$metrics_text" | sed -E 's/[{ ].*//; s/_(bucket|sum|count)$//' | sort -u); do
+  grep -qE "^# TYPE $name " <<<"$metrics_text" || fail "no TYPE line for $name"
+done
+
+CASE="devices' last request"
+age_one=$(metric 'sambang_hub_device_last_seen_age_seconds{device="one"}')
+[ -n "$age_one" ] || fail "no last-seen age of device one"
+awk -v a="$age_one" 'BEGIN { exit !(a >= 0 && a < 60) }' || fail "device one seen $age_one s ago"
+seen_two=$(metric 'sambang_hub_device_last_seen_timestamp_seconds{device="two"}')
+awk -v t="$seen_two" -v now="$(date +%s)" 'BEGIN { exit !(t > now - 60 && t <= now + 1) }' ||
+  fail "device two last seen at $seen_two"
+[ -z "$(metric 'sambang_hub_device_last_seen_age_seconds{device="three"}')" ] ||
+  fail "a device that never came has no last-seen age"
+
+CASE="long-poll hold apart from latency"
+[ "$(metric sambang_hub_longpoll_hold_seconds_count)" = 0 ] || fail "a hold before any long-poll"
+before=$(metric 'sambang_hub_request_duration_seconds_sum{route="changes"}')
+pull "$tok1" "$r1" 'since=0'
+head=$(sed -n 's/.*"next":\([0-9]*\).*/\1/p' "$BODY")
+[ -n "$head" ] || fail "no next in a page"
+pull "$tok1" "$r1" "since=$head&wait=1"
+expect_status 200
+[ "$(metric sambang_hub_longpoll_hold_seconds_count)" = 1 ] || fail "one held long-poll"
+held=$(metric sambang_hub_longpoll_hold_seconds_sum)
+after=$(metric 'sambang_hub_request_duration_seconds_sum{route="changes"}')
+awk -v h="$held" 'BEGIN { exit !(h >= 0.9 && h < 5) }' || fail "held $held s for wait=1"
+awk -v a="$after" -v b="$before" 'BEGIN { exit !(a - b < 0.5) }' ||
+  fail "the hold counted as latency: changes took $before then $after s in all"
+[ "$(metric 'sambang_hub_longpoll_hold_seconds_bucket{le="0.5"}')" = 0 ] &&
+  [ "$(metric 'sambang_hub_longpoll_hold_seconds_bucket{le="+Inf"}')" = 1 ] ||
+  fail "hold buckets"
+[ "$(metric 'sambang_hub_records_refused_total{code="out_of_scope"}')" = 0 ] ||
+  fail "out_of_scope counted"
+
+stop_hub
+
+CASE="last seen survives a restart"
+start_hub
+[ -n "$(metric 'sambang_hub_device_last_seen_age_seconds{device="two"}')" ] ||
+  fail "device two's last request forgotten at restart"
 stop_hub

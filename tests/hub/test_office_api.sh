@@ -91,6 +91,8 @@ login ana admin-pass-1
 expect_status 303
 grep -i '^Set-Cookie: sambang_session=' "$HEADERS" | grep -i 'HttpOnly' |
   grep -i 'SameSite=Strict' | grep -qi 'Path=/' || fail "session cookie flags: $(grep -i set-cookie "$HEADERS")"
+grep -i '^Set-Cookie: sambang_session=' "$HEADERS" | grep -qi 'Secure' &&
+  fail "a Secure cookie over plain HTTP (the browser would drop it)"
 login ana wrong-password
 expect_error 401 bad_login
 login nobody whatever-pw
@@ -214,6 +216,8 @@ CASE="devices: last seen, enrol, revoke"
 req GET /api/devices -b "$WORK/vika.jar"
 grep -q '"name":"a","replica":"[^"]*","revoked":false,"created_ms":[0-9]*,"last_seen_ms":[0-9]' "$BODY" ||
   fail "device a has no last seen"
+grep -q '"name":"a",[^}]*"last_push_ms":[0-9][0-9]*,"last_pull_ms":[0-9][0-9]*,"app":"sambang/[0-9]*\.[0-9]*\.[0-9]*"' "$BODY" ||
+  fail "device a has no last push, last pull or app version"
 acsrf=$(csrf_of ana)
 req POST /api/devices -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf" --data '{"name":"c"}'
 expect_status 400 # a scope is required
@@ -223,12 +227,133 @@ req POST /api/devices -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf" --data '{"nam
 expect_status 200
 tok=$(sed -n 's/.*"token":"\([0-9a-f]*\)".*/\1/p' "$BODY")
 [ ${#tok} -eq 64 ] || fail "no token for the new device"
+req GET /api/devices -b "$WORK/ana.jar"
+grep -q '"name":"c",[^}]*"last_seen_ms":null,"last_push_ms":null,"last_pull_ms":null,"app":null' "$BODY" ||
+  fail "a device that never came has activity"
 dev c init --server "$URL" --token "$tok" >/dev/null
 dev c sync --once >/dev/null || fail "the enrolled device cannot sync"
 req POST /api/devices/c/revoke -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf"
 expect_status 200
 set +e; dev c sync --once >/dev/null 2>&1; rc=$?; set -e
 [ "$rc" -ne 0 ] || fail "a revoked device still syncs"
+
+CASE="a view's cached result follows the feed and the role"
+total_of() { sed -n 's/.*"total":\([0-9]*\),.*/\1/p' "$BODY"; }
+req GET /api/records/beneficiary -b "$WORK/vika.jar"
+n=$(total_of)
+req GET /api/records/beneficiary -b "$WORK/vika.jar"
+[ "$(total_of)" = "$n" ] || fail "the same query twice"
+grep -q 'Ibu Sari' "$BODY" && fail "a viewer got a reviewer's cached rows"
+req GET /api/records/beneficiary -b "$WORK/rina.jar"
+grep -q '"name":"Ibu Sari"' "$BODY" || fail "a reviewer got a viewer's cached rows"
+req GET '/api/records/beneficiary?kecamatan=Setu' -b "$WORK/rina.jar"
+[ "$(total_of)" = 1 ] || fail "another filter got the cached rows of the first"
+req GET /api/overview -b "$WORK/vika.jar"
+grep -q "\"records\":{\"beneficiary\":$n," "$BODY" || fail "overview before: $(head -c 300 "$BODY")"
+req GET /export/beneficiary.csv -b "$WORK/vika.jar"
+rows=$(wc -l <"$BODY")
+dev a put beneficiary b9 '{"name":"Ibu Baru","groups":["anak"],"kecamatan":"Setu","consent":true}' >/dev/null
+dev a sync --once >/dev/null
+req GET /api/records/beneficiary -b "$WORK/vika.jar"
+[ "$(total_of)" = $((n + 1)) ] || fail "a push did not reach the cached records ($n then $(total_of))"
+req GET /api/overview -b "$WORK/vika.jar"
+grep -q "\"records\":{\"beneficiary\":$((n + 1))," "$BODY" || fail "a push did not reach the cached overview"
+req GET /export/beneficiary.csv -b "$WORK/vika.jar"
+[ "$(wc -l <"$BODY")" = $((rows + 1)) ] || fail "a push did not reach the cached CSV"
+req GET /api/conflicts -b "$WORK/vika.jar"
+grep -q '"id":"b1"' "$BODY" && fail "the resolved b1 is still in the conflicts queue"
+
+CASE="users managed from the page: admins only, CSRF, the CLI's rules"
+acsrf=$(csrf_of ana)
+rcsrf=$(csrf_of rina)
+vcsrf=$(csrf_of vika)
+req GET /api/users -b "$WORK/vika.jar"
+expect_error 403 forbidden
+req GET /api/users -b "$WORK/rina.jar"
+expect_error 403 forbidden
+req POST /api/users -b "$WORK/rina.jar" -H "X-CSRF-Token: $rcsrf" \
+  --data '{"name":"eve","role":"admin","password":"evil-pass-1"}'
+expect_error 403 forbidden
+req POST /api/users/ana -b "$WORK/vika.jar" -H "X-CSRF-Token: $vcsrf" --data '{"password":"taken-over"}'
+expect_error 403 forbidden
+req POST /api/users/lola/remove -b "$WORK/rina.jar" -H "X-CSRF-Token: $rcsrf"
+expect_error 403 forbidden
+req POST /api/users -b "$WORK/ana.jar" \
+  --data '{"name":"budi","role":"viewer","password":"budi-pass-1"}'
+expect_error 403 csrf
+req GET /api/users
+expect_status 401
+expect_hub_ok user list
+[ "$(cut -f1 "$OUT" | tr '\n' ,)" = "ana,lola,rina,vika," ] || fail "a refused request changed the users: $(cat "$OUT")"
+req GET /api/users -b "$WORK/ana.jar"
+expect_status 200
+grep -q '"users":\[{"name":"ana","role":"admin","created_ms":[0-9]*,"changed_ms":[0-9]*}' "$BODY" || fail "user list"
+grep -q 'argon2\|pass' "$BODY" && fail "the user list shows a hash or password"
+for bad in '{"name":"budi","role":"boss","password":"budi-pass-1"}' \
+  '{"name":"budi","role":"viewer","password":"short"}' \
+  '{"name":"bu di","role":"viewer","password":"budi-pass-1"}' \
+  '{"name":"ana","role":"viewer","password":"budi-pass-1"}' \
+  '{"name":"budi","role":"viewer"}' 'not json'; do
+  req POST /api/users -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf" --data "$bad"
+  expect_error 400 bad_request
+done
+req POST /api/users -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf" \
+  --data '{"name":"budi","role":"viewer","password":"budi-pass-1"}'
+expect_status 200
+grep -q '"name":"budi","role":"viewer"' "$BODY" || fail "the new user's row"
+login budi budi-pass-1
+expect_status 303
+req GET /api/session -b "$WORK/budi.jar"
+grep -q '"role":"viewer"' "$BODY" || fail "budi is not a viewer"
+req POST /api/users/budi -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf" --data '{"role":"reviewer"}'
+expect_status 200
+req GET /api/session -b "$WORK/budi.jar"
+expect_status 401 # a new role ends older sessions
+req POST /api/users/budi -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf" --data '{"password":"short"}'
+expect_error 400 bad_request
+req POST /api/users/budi -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf" --data '{"password":"budi-pass-2"}'
+expect_status 200
+login budi budi-pass-1
+expect_error 401 bad_login
+login budi budi-pass-2
+expect_status 303
+req GET /api/session -b "$WORK/budi.jar"
+grep -q '"role":"reviewer"' "$BODY" || fail "budi is not a reviewer"
+req POST /api/users/nobody -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf" --data '{"password":"whatever-1"}'
+expect_error 404 not_found
+req POST /api/users/ana -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf" --data '{"role":"viewer"}'
+expect_error 400 bad_request
+req POST /api/users/ana/remove -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf"
+expect_error 400 bad_request
+req POST /api/users/budi/remove -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf"
+expect_status 200
+req GET /api/session -b "$WORK/budi.jar"
+expect_status 401 # a removed user's session ends
+req POST /api/users/budi/remove -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf"
+expect_error 404 not_found
+expect_hub_ok user list
+[ "$(cut -f1,2 "$OUT" | tr '\t\n' ':,')" = "ana:admin,lola:viewer,rina:reviewer,vika:viewer," ] ||
+  fail "users after the page's changes: $(cat "$OUT")"
+
+CASE="the cookie is Secure only behind a trusted proxy saying https"
+stop_hub
+start_hub --trusted-proxy 127.0.0.1
+req POST /login -H 'X-Forwarded-Proto: https' -H 'X-Forwarded-For: 10.9.8.7' \
+  --data-urlencode user=ana --data-urlencode password=admin-pass-1
+expect_status 303
+grep -i '^Set-Cookie: sambang_session=' "$HEADERS" | grep -qi '; Secure' ||
+  fail "no Secure behind a trusted proxy over https: $(grep -i set-cookie "$HEADERS")"
+req POST /login -H 'X-Forwarded-Proto: http' \
+  --data-urlencode user=ana --data-urlencode password=admin-pass-1
+grep -i '^Set-Cookie: sambang_session=' "$HEADERS" | grep -qi 'Secure' &&
+  fail "Secure though the proxy says http"
+stop_hub
+start_hub
+req POST /login -H 'X-Forwarded-Proto: https' \
+  --data-urlencode user=ana --data-urlencode password=admin-pass-1
+expect_status 303
+grep -i '^Set-Cookie: sambang_session=' "$HEADERS" | grep -qi 'Secure' &&
+  fail "an untrusted peer's X-Forwarded-Proto was believed"
 
 CASE="logout ends the session; a new password ends older sessions"
 req POST /logout -b "$WORK/vika.jar" -H "X-CSRF-Token: $vcsrf"

@@ -142,5 +142,5 @@ grep -qF "\"$r1\":" "$WORK/shared" && grep -qF "\"$r2\":" "$WORK/shared" ||
   fail "the merged vv must hold both replicas"
 
 stop_hub
-grep -qE '^info: POST /v1/push 200 [0-9.]+ms [0-9]+B 127\.0\.0\.1$' "$WORK/hub.log" ||
+grep -qE '^info: POST /v1/push 200 [0-9.]+ms [0-9]+B 127\.0\.0\.1 laptop-[12]$' "$WORK/hub.log" ||
   fail "one log line per request expected"

@@ -121,6 +121,8 @@ rc=0
 dev setu sync --once >"$OUT" 2>"$ERR" || rc=$?
 [ "$rc" = 7 ] || fail "a refused record: sync exits 7, got $rc: $(cat "$ERR")"
 grep -q 'out_of_scope' "$ERR" || fail "sync names the reason: $(cat "$ERR")"
+[ "$(curl -sS "$URL/metrics" | awk '$1 == "sambang_hub_records_refused_total{code=\"out_of_scope\"}" { print $2 }')" = 1 ] ||
+  fail "the hub's metrics do not count the out_of_scope refusal"
 "$HUB" export >"$WORK/hub.export"
 grep -qF '"id":"b7"' "$WORK/hub.export" || fail "b7 was blocked by b4's refusal"
 grep -qF 'Ibu b4 edit' "$WORK/hub.export" && fail "the out-of-scope edit reached the hub"

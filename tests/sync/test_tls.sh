@@ -108,6 +108,14 @@ fi
 if grep -q "SSL connection using" "$WORK/curl.log"; then
   fail "a TLS 1.0/1.1 handshake completed"
 fi
+
+CASE="the office's session cookie is Secure over TLS"
+printf 'admin-pass-1\n' | "$HUB" user add ana --role admin
+curl -sS -D "$WORK/login.headers" -o /dev/null --cacert "$C/office.crt" \
+  --data-urlencode user=ana --data-urlencode password=admin-pass-1 \
+  "$URL/login" || fail "login over TLS failed"
+grep -i '^Set-Cookie: sambang_session=' "$WORK/login.headers" | grep -qi '; Secure' ||
+  fail "no Secure on the session cookie over TLS: $(cat "$WORK/login.headers")"
 # Plain HTTP to the TLS port gets no answer.
 if curl -sS --max-time 5 "http://127.0.0.1:$PORT/v1/health" >"$BODY" 2>/dev/null &&
   grep -q status "$BODY"; then
@@ -224,13 +232,13 @@ CASE="X-Forwarded-For is trusted from --trusted-proxy only"
 start_hub --trusted-proxy 127.0.0.1
 curl -sS -o /dev/null -H "X-Forwarded-For: 6.6.6.6, 10.1.2.3" "$URL/v1/health" ||
   fail "health failed"
-wait_until 10 grep -q "GET /v1/health 200 .* 10.1.2.3$" "$WORK/hub.log"
+wait_until 10 grep -q "GET /v1/health 200 .* 10.1.2.3 -$" "$WORK/hub.log"
 stop_hub
 : >"$WORK/hub.log"
 start_hub
 curl -sS -o /dev/null -H "X-Forwarded-For: 10.9.9.9" "$URL/v1/health" ||
   fail "health failed"
-wait_until 10 grep -q "GET /v1/health 200 .* 127.0.0.1$" "$WORK/hub.log"
+wait_until 10 grep -q "GET /v1/health 200 .* 127.0.0.1 -$" "$WORK/hub.log"
 grep -q "10.9.9.9" "$WORK/hub.log" && fail "an untrusted peer's header was used"
 expect_hub_fail 2 serve --listen 127.0.0.1:0 --trusted-proxy 127.0.0.1,nope
 stop_hub
@@ -297,7 +305,7 @@ grep -q via-nginx "$WORK/hub.export" || fail "the record did not reach the hub"
 : >"$WORK/hub.log"
 curl -sS -o /dev/null --cacert "$C/office.crt" -H "X-Forwarded-For: 6.6.6.6" \
   "https://localhost:$NPORT/v1/health" || fail "health through nginx failed"
-wait_until 10 grep -q "GET /v1/health 200 .* 127.0.0.1$" "$WORK/hub.log"
+wait_until 10 grep -q "GET /v1/health 200 .* 127.0.0.1 -$" "$WORK/hub.log"
 grep -q "6.6.6.6" "$WORK/hub.log" && fail "a client-chosen address was logged"
 kill -TERM "$NGINX_PID"
 stop_hub

@@ -30,6 +30,11 @@ const STRINGS = {
     active: 'aktif', revoke: 'Cabut', enrol: 'Daftarkan perangkat', scope: 'Cakupan (kecamatan, atau all)', token_once: 'Token (hanya ditampilkan sekali):',
     hub: 'hub (kantor)', deleted: 'dihapus', why: 'Alasan', error: 'Galat: {m}',
     record: 'Data {c}/{i}', tombstones: 'Penghapusan', seq: 'Nomor perubahan',
+    last_push: 'Terakhir kirim', last_pull: 'Terakhir ambil', app: 'Versi aplikasi',
+    nav_users: 'Pengguna', role: 'Peran', password: 'Kata sandi', add_user: 'Tambah pengguna',
+    set_password: 'Ganti kata sandi', set_role: 'Ganti peran', remove: 'Hapus', changed: 'Diubah',
+    confirm_remove: 'Hapus pengguna {n}?', saved: 'Tersimpan.', role_viewer: 'pembaca',
+    role_reviewer: 'peninjau', role_admin: 'admin',
   },
   en: {
     app_title: 'Sambang — Office', nav_overview: 'Overview', nav_records: 'Records',
@@ -58,6 +63,11 @@ const STRINGS = {
     active: 'active', revoke: 'Revoke', enrol: 'Enrol a device', scope: 'Scope (kecamatan, or all)', token_once: 'Token (shown once):',
     hub: 'hub (office)', deleted: 'deleted', why: 'Reason', error: 'Error: {m}',
     record: 'Record {c}/{i}', tombstones: 'Deletes', seq: 'Change number',
+    last_push: 'Last push', last_pull: 'Last pull', app: 'App version',
+    nav_users: 'Users', role: 'Role', password: 'Password', add_user: 'Add user',
+    set_password: 'Change password', set_role: 'Change role', remove: 'Remove', changed: 'Changed',
+    confirm_remove: 'Remove user {n}?', saved: 'Saved.', role_viewer: 'viewer',
+    role_reviewer: 'reviewer', role_admin: 'admin',
   },
 };
 
@@ -283,11 +293,14 @@ async function conflicts(main) {
 }
 async function devices(main) {
   const { body } = await api('/api/devices');
-  const table = el('table', { id: 'devices' }, el('tr', {}, el('th', { text: t('name') }), el('th', { text: t('last_seen') }), el('th', { text: t('state') }), el('th')));
+  const when = (ms) => (ms ? fmtTime(ms) : t('never'));
+  const table = el('table', { id: 'devices' }, el('tr', {}, el('th', { text: t('name') }), el('th', { text: t('last_seen') }),
+    el('th', { text: t('last_push') }), el('th', { text: t('last_pull') }), el('th', { text: t('app') }), el('th', { text: t('state') }), el('th')));
   for (const d of body.devices) {
     const act = el('td');
     if (session.role === 'admin' && !d.revoked) act.append(el('button', { type: 'button', text: t('revoke'), onclick: async () => { await api('/api/devices/' + encodeURIComponent(d.name) + '/revoke', { method: 'POST' }); route(); } }));
-    table.append(el('tr', {}, el('td', { text: d.name }), el('td', { text: d.last_seen_ms ? fmtTime(d.last_seen_ms) : t('never') }), el('td', { text: d.revoked ? t('revoked') : t('active') }), act));
+    table.append(el('tr', {}, el('td', { text: d.name }), el('td', { text: when(d.last_seen_ms) }), el('td', { text: when(d.last_push_ms) }),
+      el('td', { text: when(d.last_pull_ms) }), el('td', { text: d.app || '' }), el('td', { text: d.revoked ? t('revoked') : t('active') }), act));
   }
   main.append(table);
   if (session.role !== 'admin') return;
@@ -300,6 +313,46 @@ async function devices(main) {
       if (res.status === 200) out.textContent = t('token_once') + ' ' + res.body.token;
       else status(t('error', { m: res.body?.error?.message }));
     } })), out);
+}
+
+// --- users (admins) --------------------------------------------------------
+const ROLES = ['viewer', 'reviewer', 'admin'];
+function roleSelect(id, value) {
+  const sel = el('select', { id });
+  for (const r of ROLES) sel.append(el('option', { value: r, text: t('role_' + r) }));
+  sel.value = value;
+  return sel;
+}
+async function users(main) {
+  const { status: st, body } = await api('/api/users');
+  if (st !== 200) { status(st === 403 ? t('forbidden') : t('error', { m: body?.error?.message })); return; }
+  const done = async (res) => {
+    if (res.status === 200) { await route(); status(t('saved')); } else status(t('error', { m: res.body?.error?.message }));
+  };
+  const table = el('table', { id: 'users' }, el('tr', {}, el('th', { text: t('name') }), el('th', { text: t('role') }),
+    el('th', { text: t('changed') }), el('th', { text: t('set_password') }), el('th')));
+  for (const u of body.users) {
+    const path = '/api/users/' + encodeURIComponent(u.name);
+    const role = roleSelect('role-' + u.name, u.role);
+    role.addEventListener('change', async () => done(await api(path, { method: 'POST', json: { role: role.value } })));
+    const pw = el('input', { type: 'password', autocomplete: 'new-password', id: 'pw-' + u.name });
+    const act = el('td');
+    if (u.name !== session.user) {
+      act.append(el('button', { type: 'button', class: 'remove', text: t('remove'), onclick: async () => {
+        if (confirm(t('confirm_remove', { n: u.name }))) done(await api(path + '/remove', { method: 'POST' }));
+      } }));
+    } else role.disabled = true;
+    table.append(el('tr', {}, el('td', { text: u.name }), el('td', {}, role), el('td', { text: fmtTime(u.changed_ms) }),
+      el('td', {}, pw, el('button', { type: 'button', text: t('set_password'), onclick: async () => done(await api(path, { method: 'POST', json: { password: pw.value } })) })),
+      act));
+  }
+  main.append(table);
+  const name = el('input', { id: 'user-name' });
+  const role = roleSelect('user-role', 'viewer');
+  const pw = el('input', { id: 'user-password', type: 'password', autocomplete: 'new-password' });
+  main.append(el('div', { class: 'filters' }, el('label', {}, t('name'), name), el('label', {}, t('role'), role),
+    el('label', {}, t('password'), pw),
+    el('button', { type: 'button', id: 'user-add', text: t('add_user'), onclick: async () => done(await api('/api/users', { method: 'POST', json: { name: name.value, role: role.value, password: pw.value } })) })));
 }
 
 // --- the app -------------------------------------------------------------
@@ -319,6 +372,7 @@ async function route() {
     else if (parts[0] === 'record') await recordPage(main, parts[1], parts.slice(2).join('/'));
     else if (parts[0] === 'conflicts') await conflicts(main);
     else if (parts[0] === 'devices') await devices(main);
+    else if (parts[0] === 'users') await users(main);
     else await overview(main);
     document.body.dataset.ready = hash;
   } catch (e) {
@@ -328,6 +382,7 @@ async function route() {
 async function app() {
   session = (await api('/api/session')).body;
   document.getElementById('who').textContent = session.user + ' (' + session.role + ')';
+  document.getElementById('nav-users').hidden = session.role !== 'admin';
   document.getElementById('logout').addEventListener('click', async () => { await api('/logout', { method: 'POST' }); location.href = '/login'; });
   window.addEventListener('hashchange', route);
   await route();

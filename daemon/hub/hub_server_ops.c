@@ -1,0 +1,52 @@
+/*
+ * hub_server_ops.c - what the hub tells its operator about requests
+ * (daemon/hub/DESIGN.md, "Operations"): who made a request, for its log
+ * line, and the /metrics text with the devices the office has seen. On
+ * the loop thread, beside hub_server.c.
+ */
+#include "compat.h"
+
+#include "hub_server_int.h"
+
+#include "hlc.h"
+#include "office.h"
+
+#include <stdlib.h>
+
+/* Who made c, for the log line: the device a token named, the office
+ * user of a session, or "-". */
+const char *hub_server_who(const struct hub_call *c)
+{
+  const char *user;
+
+  if (c == NULL)
+    return "-";
+  if (c->batch.device[0] != '\0')
+    return c->batch.device;
+  user = c->route == HUB_ROUTE_OFFICE ? office_req_user(c->oreq) : NULL;
+  return user != NULL ? user : "-";
+}
+
+/* The metrics' text with the devices the office has seen (malloc'd). */
+char *hub_server_metrics_text(struct hub_server *h, size_t *len)
+{
+  struct office_seen_item *items;
+  struct hub_metrics_device *devs;
+  size_t i, n = 0;
+  char *text = NULL;
+
+  items = calloc(HUB_METRICS_DEVICES_MAX, sizeof(*items));
+  devs = calloc(HUB_METRICS_DEVICES_MAX, sizeof(*devs));
+  if (items != NULL && devs != NULL) {
+    if (h->office != NULL)
+      n = office_seen_list(h->office, items, HUB_METRICS_DEVICES_MAX);
+    for (i = 0; i < n; i++) {
+      devs[i].name = items[i].name;
+      devs[i].seen_ms = items[i].seen_ms;
+    }
+    text = hub_metrics_render(&h->m, devs, n, hlc_wall_ms(), len);
+  }
+  free(items);
+  free(devs);
+  return text;
+}

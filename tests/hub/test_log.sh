@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# One log line per request names who made it, last: the device a token
+# belongs to, the office user of a session, or "-" (no one, or refused).
+# Format: LEVEL: METHOD PATH STATUS MSms BYTESB CLIENT WHO
+. "$(dirname "$0")/lib.sh"
+
+expect_hub_ok init
+printf 'admin-pass-1\n' | "$HUB" user add ana --role admin
+tok=$("$HUB" device add tab-1 --scope all)
+r1=$(dev_init d1)
+dev d1 put notes a '{"t":"one"}' >/dev/null
+batch_of d1 >"$WORK/b1.json"
+start_hub
+
+push "$tok" "$r1" "$WORK/b1.json"
+expect_status 200
+pull "$tok" "$r1" 'since=0'
+expect_status 200
+req GET '/v1/changes?since=0'
+expect_status 401
+req GET /metrics
+expect_status 200
+req POST /login -c "$WORK/ana.jar" --data-urlencode user=ana \
+  --data-urlencode password=admin-pass-1
+expect_status 303
+req GET /api/session -b "$WORK/ana.jar"
+expect_status 200
+req GET /api/session
+expect_status 401
+stop_hub
+
+line_of() { # line_of REGEX: the log must hold a line matching it
+  grep -qE "^info: $1\$" "$WORK/hub.log" ||
+    fail "no log line like [$1]; the log: $(grep '^info: [A-Z]* /' "$WORK/hub.log")"
+}
+n='[0-9.]+ms [0-9]+B 127\.0\.0\.1'
+line_of "POST /v1/push 200 $n tab-1"
+line_of "GET /v1/changes 200 $n tab-1"
+line_of "GET /v1/changes 401 $n -"
+line_of "GET /metrics 200 $n -"
+line_of "GET /api/session 200 $n ana"
+line_of "GET /api/session 401 $n -"
+# Every request line ends with who made it (a name or -).
+bad=$(grep -E '^info: [A-Z]+ /' "$WORK/hub.log" | grep -vE " $n [A-Za-z0-9._-]+\$" || true)
+[ -z "$bad" ] || fail "log lines without who made them: $bad"

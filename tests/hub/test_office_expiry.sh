@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Office sessions expire (daemon/hub/OFFICE.md): after 30 min idle, and
+# after 12 h in all however busy. The hub runs under libfaketime reading
+# its offset from a file on every call, so the test moves the hub's clock
+# forward instead of waiting (the monotonic clock is left alone, so the
+# hub's timers are not disturbed).
+. "$(dirname "$0")/lib.sh"
+
+LIBFT=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -1)
+[ -n "$LIBFT" ] || fail "libfaketime is not installed (apt-get install faketime)"
+
+expect_hub_ok init
+printf 'admin-pass-1\n' | "$HUB" user add ana --role admin
+
+CLOCK=$WORK/clock
+echo '+0' >"$CLOCK"
+clock() { # clock OFFSET: the hub's clock from now on (faketime's syntax)
+  echo "$1" >"$CLOCK.new" && mv "$CLOCK.new" "$CLOCK"
+}
+# An ASan build insists on coming first in the preload list.
+LD_PRELOAD=$LIBFT FAKETIME_TIMESTAMP_FILE=$CLOCK FAKETIME_NO_CACHE=1 \
+  FAKETIME_DONT_FAKE_MONOTONIC=1 \
+  ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+  start_hub
+
+login() {
+  req POST /login -c "$WORK/ana.jar" --data-urlencode user=ana \
+    --data-urlencode password=admin-pass-1
+  expect_status 303
+}
+
+CASE="a session used within 30 min lives on"
+login
+req GET /api/session -b "$WORK/ana.jar"
+expect_status 200
+clock '+29m'
+req GET /api/session -b "$WORK/ana.jar"
+expect_status 200
+clock '+58m'
+req GET /api/session -b "$WORK/ana.jar"
+expect_status 200
+
+CASE="30 min idle ends it"
+clock '+89m'
+req GET /api/session -b "$WORK/ana.jar"
+expect_status 401
+grep -q '"code":"unauthorized"' "$BODY" || fail "not the unauthorized envelope"
+# and for good: going back in time does not revive it
+clock '+60m'
+req GET /api/session -b "$WORK/ana.jar"
+expect_status 401
+req GET / -b "$WORK/ana.jar"
+expect_status 303
+
+CASE="12 h in all end it, however busy"
+clock '+0'
+login
+for m in $(seq 25 25 700); do # a request every 25 min, up to 11 h 40 min
+  clock "+${m}m"
+  req GET /api/session -b "$WORK/ana.jar"
+  expect_status 200
+done
+clock '+721m'
+req GET /api/session -b "$WORK/ana.jar"
+expect_status 401
+
+stop_hub

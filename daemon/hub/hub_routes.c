@@ -20,6 +20,7 @@
 
 #include "gzip.h"
 #include "hub_call.h"
+#include "hub_purge.h"
 #include "auth.h"
 #include "log.h"
 #include "office.h"
@@ -435,12 +436,45 @@ static void wait_from(struct hub_call *c, uint64_t next)
   c->q.since = next;
 }
 
+/*
+ * Keeps the cursor c's device asked the feed from (hub_purge.h: purge
+ * waits for every device to pass a tombstone): read on the reader, written
+ * on the writer only when it changed. A failure is logged, never the
+ * device's: the horizon protects a device whose cursor is not kept.
+ */
+static void note_cursor(struct hub_call *c)
+{
+  struct hub_store *r = c->rhs != NULL ? c->rhs : c->hs;
+  struct sb_err err = {0};
+  uint64_t held = 0;
+  bool known = false;
+  int rc;
+
+  uv_mutex_lock(c->rhs != NULL ? c->rlock : c->lock);
+  rc = hub_purge_supported(r)
+           ? hub_purge_cursor_get(r, c->batch.device, &held, &known, &err)
+           : 1;
+  uv_mutex_unlock(c->rhs != NULL ? c->rlock : c->lock);
+  if (rc != 0 || (known && held == c->q.since))
+    goto out;
+  hub_server_writer_yield_begin(c->hub);
+  uv_mutex_lock(c->lock);
+  rc = hub_purge_cursor_set(c->hs, c->batch.device, c->q.since, &err);
+  uv_mutex_unlock(c->lock);
+  hub_server_writer_yield_end(c->hub);
+out:
+  if (rc < 0)
+    log_msg(LOG_LEVEL_WARN, "cursor of device %s: %s", c->batch.device,
+            err.msg);
+}
+
 void hub_routes_changes(struct hub_call *c)
 {
   struct hub_page page;
   struct scope_parts dev;
   char scope[SCOPE_TEXT_MAX + 1];
   struct sb_err err = {0};
+  uint64_t horizon = 0;
   int rc;
 
   if (!authenticate(c))
@@ -450,6 +484,7 @@ void hub_routes_changes(struct hub_call *c)
     hub_routes_reply_error(&c->out, PROTO_ERR_BAD_QUERY, "%s", err.msg);
     return;
   }
+  note_cursor(c);
   scope_parts_init(&dev);
   rc = device_scope(c, &dev, scope, sizeof(scope), &err);
   if (rc != 0) {
@@ -460,6 +495,8 @@ void hub_routes_changes(struct hub_call *c)
   uv_mutex_lock(c->rhs != NULL ? c->rlock : c->lock);
   rc = hub_store_changes_scoped(c->rhs != NULL ? c->rhs : c->hs, c->q.since,
                                 c->q.limit, &dev, &page, &err);
+  if (rc == 0)
+    rc = hub_purge_horizon(c->rhs != NULL ? c->rhs : c->hs, &horizon, &err);
   uv_mutex_unlock(c->rhs != NULL ? c->rlock : c->lock);
   scope_parts_release(&dev);
   if (rc != 0) {
@@ -474,9 +511,10 @@ void hub_routes_changes(struct hub_call *c)
     c->served = page.n;
     hub_routes_reply_json(
         &c->out,
-        changes_page_encode_scoped(page.seqs, (const char *const *)page.states,
-                                   page.gone, page.n, page.more, page.next,
-                                   scope),
+        changes_page_encode_horizon(page.seqs,
+                                    (const char *const *)page.states,
+                                    page.gone, page.n, page.more, page.next,
+                                    scope, horizon),
         c->gzip_ok);
   }
   hub_store_page_release(&page);

@@ -84,6 +84,7 @@ struct hub_push_stats {
   uint64_t refused_forged_entry; /* another's entry changed or dropped */
   uint64_t refused_dot_reused;   /* a held dot with another value or ts */
   uint64_t refused_out_of_scope; /* outside the pushing device's scope */
+  uint64_t refused_purged;       /* an id the hub purged (hub_purge.h) */
 };
 
 /*
@@ -456,6 +457,12 @@ struct hub_store_ops {
   /* Calls fn for every record of collection, in id order. */
   int (*each_in)(void *be, const char *collection, store_record_fn fn,
                  void *ctx, struct sb_err *err);
+  /* --- purge (daemon/hub/DESIGN.md, "Purge"; NULL: the backend cannot
+   * purge, `sambang-hub purge` is refused) --- */
+  /* Removes (collection, id)'s row and feed entry, between begin and
+   * commit (absent: nothing). */
+  int (*purge)(void *be, const char *collection, const char *id,
+               struct sb_err *err);
 };
 
 /* The embedded SQLite backend (hub_store_sqlite.c). */

@@ -24,6 +24,9 @@
 #define SCOPE_KEY "sync.scope"
 /* Records that left the scope while pending: removed once pushed. */
 #define GONE_PREFIX "sync.gone."
+/* Set while the device re-downloads its scope after a purge
+ * (sync_resync.c). */
+#define RESYNC_KEY "sync.resync"
 
 /* A pushed row: what to ack or reject when the hub answers. */
 struct batch_key {
@@ -130,6 +133,28 @@ int sync_scope_gone(struct sync *s, const char *collection, const char *id,
 
 /* A merged change of (collection, id): it is held again, unmark it. */
 int sync_scope_held(struct sync *s, const char *collection, const char *id,
+                    struct sb_err *err);
+
+/* --- sync_resync.c: re-sync after a purge (daemon/sync/DESIGN.md,
+ * "Purge") --- */
+
+/* True if page p says this device's cursor is behind the hub's purge
+ * horizon and it is not re-syncing already. */
+bool sync_resync_due(struct sync *s, const struct changes_page *p);
+
+/*
+ * Before a page's changes are merged (inside its transaction): when the
+ * re-sync is due, every row but the pending ones leaves the store, the
+ * cursor goes back to 0 and the re-sync is marked, once (a crash after it
+ * resumes from the cursor, with no second wipe); *reset is set and the
+ * page is not merged.
+ */
+int sync_resync_begin(struct sync *s, const struct changes_page *p,
+                      bool *reset, struct sb_err *err);
+
+/* After a merged page (same transaction): the last page (more false) ends
+ * a re-sync. */
+int sync_resync_end(struct sync *s, const struct changes_page *p,
                     struct sb_err *err);
 
 #endif

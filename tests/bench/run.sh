@@ -18,3 +18,5 @@ if [ -x "$build/tests/bench/bench_merge" ]; then
 fi
 echo "== field daemon (tests/bench/bench_sync.sh)"
 bash "$top/tests/bench/bench_sync.sh" "$build" "$work" "${SYNC_RECORDS:-100000}"
+echo "== scoped sync (tests/bench/bench_scope.sh)"
+bash "$top/tests/bench/bench_scope.sh" "$build" "$work" "${SCOPE_RECORDS:-100000}"

@@ -21,6 +21,7 @@
 #include "gzip.h"
 #include "hub_call.h"
 #include "hub_purge.h"
+#include "hub_scope.h"
 #include "auth.h"
 #include "log.h"
 #include "office.h"
@@ -468,6 +469,31 @@ out:
             err.msg);
 }
 
+/*
+ * Per-part cursors: a catch-up request (`parts`) reads only the parts it
+ * names that the device's scope covers; *dev becomes those. False (reply
+ * filled: bad_query) if `parts` is malformed.
+ */
+static bool catchup_parts(struct hub_call *c, struct scope_parts *dev)
+{
+  struct scope_parts want;
+  struct sb_err err = {0};
+  int rc;
+
+  if (c->q_parts == NULL)
+    return true;
+  scope_parts_init(&want);
+  rc = hub_scope_parts_within(dev, c->q_parts, &want, &err);
+  scope_parts_release(dev);
+  *dev = want;
+  if (rc != 0) {
+    scope_parts_release(dev);
+    hub_routes_reply_error(&c->out, PROTO_ERR_BAD_QUERY,
+                           "query parameter \"parts\": %s", err.msg);
+  }
+  return rc == 0;
+}
+
 void hub_routes_changes(struct hub_call *c)
 {
   struct hub_page page;
@@ -484,17 +510,24 @@ void hub_routes_changes(struct hub_call *c)
     hub_routes_reply_error(&c->out, PROTO_ERR_BAD_QUERY, "%s", err.msg);
     return;
   }
-  note_cursor(c);
+  if (c->q_parts == NULL) /* a catch-up's since is not the device's cursor */
+    note_cursor(c);
   scope_parts_init(&dev);
   rc = device_scope(c, &dev, scope, sizeof(scope), &err);
   if (rc != 0) {
     reply_store_error(&c->out, rc, &err);
     return;
   }
+  if (!catchup_parts(c, &dev))
+    return;
   hub_store_page_init(&page);
   uv_mutex_lock(c->rhs != NULL ? c->rlock : c->lock);
-  rc = hub_store_changes_scoped(c->rhs != NULL ? c->rhs : c->hs, c->q.since,
-                                c->q.limit, &dev, &page, &err);
+  rc = c->q_parts != NULL
+           ? hub_store_changes_parts(c->rhs != NULL ? c->rhs : c->hs,
+                                     c->q.since, c->q.limit, &dev, &page, &err)
+           : hub_store_changes_scoped(c->rhs != NULL ? c->rhs : c->hs,
+                                      c->q.since, c->q.limit, &dev, &page,
+                                      &err);
   if (rc == 0)
     rc = hub_purge_horizon(c->rhs != NULL ? c->rhs : c->hs, &horizon, &err);
   uv_mutex_unlock(c->rhs != NULL ? c->rlock : c->lock);

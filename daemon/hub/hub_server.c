@@ -387,7 +387,9 @@ static bool copy_headers(struct hub_call *c)
                     http_server_req_header(req, "Content-Encoding")) &&
          copy_value(&c->q_since, http_server_req_query(req, "since")) &&
          copy_value(&c->q_limit, http_server_req_query(req, "limit")) &&
-         copy_value(&c->q_wait, http_server_req_query(req, "wait"));
+         copy_value(&c->q_wait, http_server_req_query(req, "wait")) &&
+         /* per-part cursors (hub_scope_parts_within) */
+         copy_value(&c->q_parts, http_server_req_query(req, "parts"));
 }
 
 static void on_admit_work(uv_work_t *w)
@@ -588,6 +590,7 @@ static void free_call(struct hub_call *c)
   free(c->q_since);
   free(c->q_limit);
   free(c->q_wait);
+  free(c->q_parts);
   hub_routes_reply_release(&c->out);
   office_req_free(c->oreq);
   free(c);

@@ -168,6 +168,16 @@ int hub_store_changes_scoped(struct hub_store *hs, uint64_t since,
                              unsigned limit, const struct scope_parts *dev,
                              struct hub_page *page, struct sb_err *err);
 
+/*
+ * Per-part cursors: a catch-up page for parts a device's scope just gained
+ * (parts: hub_scope_parts_within's, never wider than the device's scope):
+ * only records in those parts, no gone entries. An empty parts reads
+ * nothing (an empty page, next = since).
+ */
+int hub_store_changes_parts(struct hub_store *hs, uint64_t since,
+                            unsigned limit, const struct scope_parts *parts,
+                            struct hub_page *page, struct sb_err *err);
+
 /* The newest seq (0 if empty); also a cheap "is the store usable" probe. */
 int hub_store_last_seq(struct hub_store *hs, uint64_t *seq, struct sb_err *err);
 

@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "hlc.h"
 #include "proto.h"
+#include "scope.h"
 #include "sync.h"
 #include "sync_http.h"
 
@@ -120,8 +121,9 @@ bool sync_scope_changed(struct sync *s, const char *scope);
 /*
  * Before a page's changes are merged (inside its transaction): rows that
  * left the scope while pending and are pushed now are removed; a new
- * scope removes every record outside it (never a pending one) and, if it
- * grew, sets *reset: the cursor goes back to 0, the page is not merged.
+ * scope removes every record outside it (never a pending one); parts it
+ * gained get a catch-up (sync_catchup.c); if it grew to all, sets *reset:
+ * the cursor goes back to 0, the page is not merged.
  */
 int sync_scope_page(struct sync *s, const char *scope, bool *reset,
                     struct sb_err *err);
@@ -133,6 +135,27 @@ int sync_scope_gone(struct sync *s, const char *collection, const char *id,
 
 /* A merged change of (collection, id): it is held again, unmark it. */
 int sync_scope_held(struct sync *s, const char *collection, const char *id,
+                    struct sb_err *err);
+
+/* --- sync_catchup.c: per-part cursors (daemon/sync/DESIGN.md) --- */
+
+/*
+ * The scope went from was to now (inside the page's transaction): parts
+ * gained get a catch-up from 0 up to the cursor; parts lost leave the
+ * catch-up. *reset when the scope became all (the cursor goes to 0).
+ */
+int sync_catchup_scope(struct sync *s, const struct scope_parts *was,
+                       const struct scope_parts *now, bool *reset,
+                       struct sb_err *err);
+
+/* True if parts gained wait for their catch-up. */
+bool sync_catchup_pending(struct sync *s);
+
+/* Asks the next catch-up page if a catch-up is pending (true: asked). */
+bool sync_catchup_next(struct sync *s);
+
+/* Merges one change of a page (sync_pull.c's, inside its transaction). */
+int sync_pull_merge(struct sync *s, const struct change *c, size_t *changed,
                     struct sb_err *err);
 
 /* --- sync_resync.c: re-sync after a purge (daemon/sync/DESIGN.md,

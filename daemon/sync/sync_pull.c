@@ -67,7 +67,7 @@ static int merge_remote(struct sync *s, const struct record *remote,
 
 /* Merges one change of a page: a state, or a record that left the scope
  * (sync_scope.c). */
-static int apply_change(struct sync *s, const struct change *c,
+int sync_pull_merge(struct sync *s, const struct change *c,
                         size_t *changed, struct sb_err *err)
 {
   int rc;
@@ -115,7 +115,7 @@ static int apply_page(struct sync *s, const struct changes_page *p,
     rc = sync_scope_page(s, p->scope, reset, err);
   *reset = *reset || resync;
   for (i = 0; rc == 0 && !*reset && i < p->n; i++)
-    rc = apply_change(s, &p->c[i], changed, err);
+    rc = sync_pull_merge(s, &p->c[i], changed, err);
   snprintf(cursor, sizeof(cursor), "%llu", (unsigned long long)p->next);
   if (rc == 0 && !*reset)
     rc = store_meta_set(s->store, CURSOR_KEY, cursor, err);
@@ -223,7 +223,7 @@ static void pull_done(const struct http_reply *r, void *ctx)
     ; /* the next page is on its way (or its request failed already) */
   else if (page.more || reset)
     sync_pull_next(s, s->cursor);
-  else
+  else if (!sync_catchup_next(s)) /* per-part cursors: parts gained */
     sync_cycle_done(s);
   changes_page_release(&page);
 }
@@ -280,7 +280,7 @@ static void poll_done(const struct http_reply *r, void *ctx)
   page_merged(s, &page, changed);
   if (!s->in_cycle && !s->stopping) {
     if (page.more || reset || s->again || s->phase == SYNC_BACKOFF ||
-        have_pending(s))
+        have_pending(s) || sync_catchup_pending(s))
       sync_start_cycle(s);
     else
       sync_pull_listen_next(s);

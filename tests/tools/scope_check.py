@@ -2,10 +2,11 @@
 """scope_check.py - checks a scoped device against the hub (issue 12's
 random-history privacy test, tests/sync/test_scope_random.sh).
 
-usage: scope_check.py SCOPE HUB_EXPORT DEVICE_EXPORT [WIRE_FILE...]
+usage: scope_check.py SCOPE HUB_EXPORT DEVICE_EXPORT REFUSED [WIRE_FILE...]
 
 SCOPE is the device's scope ("all" or "A,B"); the exports are `export`
-JSON Lines; each WIRE_FILE holds the bytes the hub sent the device on one
+JSON Lines; REFUSED lists COLLECTION/ID the hub refused (kept on the
+device, marked: exempt from the store checks); each WIRE_FILE holds the bytes the hub sent the device on one
 connection (faultproxy --record), HTTP responses one after the other,
 gzip or not. Checks, printing each failure and exiting 1 on any:
   - every record state in a changes page sent to the device is in its
@@ -65,7 +66,9 @@ def bodies(raw):
 
 
 def main():
-    scope_text, hub_path, dev_path = sys.argv[1:4]
+    scope_text, hub_path, dev_path, refused_path = sys.argv[1:5]
+    refused = {tuple(l.split("/", 1)) for l in
+               open(refused_path, encoding="utf-8").read().splitlines() if l}
     scope = None if scope_text == "all" else set(scope_text.split(","))
     hub_lines = [l for l in open(hub_path, encoding="utf-8").read().splitlines() if l]
     hub = {}
@@ -74,7 +77,7 @@ def main():
         hub[(s["collection"], s["id"])] = s
     bad = []
     pages = 0
-    for path in sys.argv[4:]:
+    for path in sys.argv[5:]:
         for body in bodies(open(path, "rb").read()):
             if not body.startswith(b'{"changes"'):
                 continue
@@ -89,7 +92,8 @@ def main():
                         r["collection"], r["id"], sorted(parts_of(r, hub)), scope_text))
     want = sorted(l for l in hub_lines
                   if in_scope(parts_of(json.loads(l), hub), scope))
-    got = sorted(l for l in open(dev_path, encoding="utf-8").read().splitlines() if l)
+    got = sorted(l for l in open(dev_path, encoding="utf-8").read().splitlines()
+                 if l and (json.loads(l)["collection"], json.loads(l)["id"]) not in refused)
     for l in got:
         s = json.loads(l)
         if not in_scope(parts_of(hub.get((s["collection"], s["id"]), s), hub), scope):

@@ -46,7 +46,7 @@ static bool catchup_get(struct sync *s, struct scope_parts *parts,
   return ok;
 }
 
-static int catchup_clear(struct sync *s, struct sb_err *err)
+int sync_catchup_drop(struct sync *s, struct sb_err *err)
 {
   int rc = store_meta_delete(s->store, KEY_PARTS, err);
   if (rc == 0)
@@ -102,7 +102,7 @@ int sync_catchup_scope(struct sync *s, const struct scope_parts *was,
   if (now->all || was->all) {
     /* To all: pull everything again (from all: nothing was gained). */
     *reset = now->all && !was->all;
-    rc = pending ? catchup_clear(s, err) : 0;
+    rc = pending ? sync_catchup_drop(s, err) : 0;
     goto out;
   }
   for (i = 0; rc == 0 && i < now->n; i++) {
@@ -114,7 +114,7 @@ int sync_catchup_scope(struct sync *s, const struct scope_parts *was,
   if (rc != 0)
     goto out;
   if (keep.n == 0)
-    rc = pending ? catchup_clear(s, err) : 0;
+    rc = pending ? sync_catchup_drop(s, err) : 0;
   else if (gained) /* from 0, up to where the main cursor is now */
     rc = catchup_set(s, &keep, 0, s->cursor, err);
   else /* a part left: the catch-up goes on without it */
@@ -163,7 +163,7 @@ static int catchup_apply(struct sync *s, const struct changes_page *p,
                       : sync_pull_merge(s, &p->c[i], changed, err);
   if (rc == 0)
     rc = !p->more || p->next >= until
-             ? catchup_clear(s, err)
+             ? sync_catchup_drop(s, err)
              : catchup_set(s, parts, p->next, until, err);
   if (rc == 0)
     rc = store_commit(s->store, err);

@@ -148,6 +148,9 @@ int sync_catchup_scope(struct sync *s, const struct scope_parts *was,
                        const struct scope_parts *now, bool *reset,
                        struct sb_err *err);
 
+/* Ends a catch-up (inside a transaction): a re-sync pulls everything. */
+int sync_catchup_drop(struct sync *s, struct sb_err *err);
+
 /* True if parts gained wait for their catch-up. */
 bool sync_catchup_pending(struct sync *s);
 

@@ -81,6 +81,8 @@ int sync_resync_begin(struct sync *s, const struct changes_page *p,
     free(w.keys[i]);
   free(w.keys);
   if (rc == 0)
+    rc = sync_catchup_drop(s, err); /* the snapshot holds every part */
+  if (rc == 0)
     rc = store_meta_set(s->store, RESYNC_KEY, "1", err);
   if (rc == 0)
     rc = store_meta_set(s->store, CURSOR_KEY, "0", err);

@@ -87,8 +87,8 @@ int hub_purge_cursor_get(struct hub_store *hs, const char *name,
   return cursor_read(hs->ops, hs->be, key, since, known, err);
 }
 
-int hub_purge_cursor_set(struct hub_store *hs, const char *name,
-                         uint64_t since, struct sb_err *err)
+int hub_purge_cursor_set(struct hub_store *hs, const char *name, uint64_t since,
+                         struct sb_err *err)
 {
   char key[sizeof(KEY_CURSOR) + HUB_DEVICE_NAME_MAX], value[24];
   uint64_t held = 0;
@@ -223,8 +223,8 @@ struct victims {
   struct sb_err *err;
 };
 
-static int victim_add(struct victims *v, const char *collection,
-                      const char *id, uint64_t seq)
+static int victim_add(struct victims *v, const char *collection, const char *id,
+                      uint64_t seq)
 {
   char **keys = realloc(v->keys, (2 * v->n + 2) * sizeof(*keys));
   uint64_t *seqs;

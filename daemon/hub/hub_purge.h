@@ -32,8 +32,8 @@ int hub_purge_cursor_get(struct hub_store *hs, const char *name,
 /* Records that device `name` asked the feed from `since` (it holds every
  * change up to since), in a transaction of its own; nothing if unchanged
  * or the backend cannot purge. */
-int hub_purge_cursor_set(struct hub_store *hs, const char *name,
-                         uint64_t since, struct sb_err *err);
+int hub_purge_cursor_set(struct hub_store *hs, const char *name, uint64_t since,
+                         struct sb_err *err);
 
 /* The purge horizon: the newest seq of a purged tombstone (0: none). */
 int hub_purge_horizon(struct hub_store *hs, uint64_t *horizon,

@@ -260,8 +260,8 @@ static int check_purged(struct push_one *p, bool exists, struct sb_err *err)
 
   if (exists)
     return 0;
-  rc = hub_purge_ledger_has(p->ops, p->be, p->rec->collection, p->rec->id,
-                            &has, &seq, err);
+  rc = hub_purge_ledger_has(p->ops, p->be, p->rec->collection, p->rec->id, &has,
+                            &seq, err);
   if (rc != 0 || !has)
     return rc;
   refuse(p->res, PROTO_ERR_PURGED,

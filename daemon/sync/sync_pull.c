@@ -67,8 +67,8 @@ static int merge_remote(struct sync *s, const struct record *remote,
 
 /* Merges one change of a page: a state, or a record that left the scope
  * (sync_scope.c). */
-int sync_pull_merge(struct sync *s, const struct change *c,
-                        size_t *changed, struct sb_err *err)
+int sync_pull_merge(struct sync *s, const struct change *c, size_t *changed,
+                    struct sb_err *err)
 {
   int rc;
 

@@ -62,8 +62,8 @@ static int row_one(const struct record *r, uint64_t seq, void *ctx)
   return 0;
 }
 
-int sync_resync_begin(struct sync *s, const struct changes_page *p,
-                      bool *reset, struct sb_err *err)
+int sync_resync_begin(struct sync *s, const struct changes_page *p, bool *reset,
+                      struct sb_err *err)
 {
   struct rows w = {NULL, 0, false};
   size_t i;

@@ -65,7 +65,11 @@ static const char *const stmt_sql[ST_COUNT_] = {
     [ST_META_GET] = "SELECT value FROM meta WHERE key = ?1",
     [ST_META_SET] = "INSERT INTO meta(key, value) VALUES(?1, ?2)"
                     " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-    [ST_MAX_SEQ] = "SELECT coalesce(max(seq), 0) FROM records",
+    /* seq_floor: the newest seq when a row was purged (store_purge), so
+     * seqs never go back. */
+    [ST_MAX_SEQ] = "SELECT max(coalesce((SELECT max(seq) FROM records), 0),"
+                   " coalesce((SELECT CAST(value AS INTEGER) FROM meta"
+                   " WHERE key = 'seq_floor'), 0))",
     [ST_GET] = "SELECT state, seq FROM records"
                " WHERE collection = ?1 AND id = ?2",
     [ST_PUT] = "INSERT INTO records(collection, id, seq, deleted, conflict,"

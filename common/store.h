@@ -306,6 +306,14 @@ int store_salvage(struct store *s, store_row_fn fn, void *ctx,
 int store_remove(struct store *s, const char *collection, const char *id,
                  bool *removed, struct sb_err *err);
 
+/*
+ * Removes the row of (collection, id) whatever its marks, inside a
+ * transaction: the hub's purge of a tombstone every device has pulled
+ * (daemon/hub/DESIGN.md, "Purge"). Absent: nothing.
+ */
+int store_purge(struct store *s, const char *collection, const char *id,
+                struct sb_err *err);
+
 /* Removes meta setting key (absent: nothing). */
 int store_meta_delete(struct store *s, const char *key, struct sb_err *err);
 

@@ -29,6 +29,7 @@ void changes_page_init(struct changes_page *p)
   p->more = false;
   p->next = 0;
   p->scope = NULL;
+  p->horizon = 0;
 }
 
 void changes_page_release(struct changes_page *p)
@@ -85,6 +86,19 @@ static int change_decode(struct change *c, const cJSON *j, uint64_t prev,
                      err);
 }
 
+/* The optional "horizon" of a page into p->horizon (absent: 0). */
+static int horizon_decode(struct changes_page *p, const cJSON *h,
+                          struct sb_err *err)
+{
+  if (h == NULL)
+    return 0;
+  if (!wire_u64(h, &p->horizon))
+    return sb_err_set(err, SB_EPROTOCOL,
+                      "changes page: \"horizon\" must be an integer from 0 "
+                      "to 2^53");
+  return 0;
+}
+
 /* The optional "scope" of a page into p->scope. */
 static int scope_decode(struct changes_page *p, const cJSON *scope,
                         struct sb_err *err)
@@ -133,6 +147,9 @@ int changes_page_decode(struct changes_page *p, const char *body, size_t len,
   }
   p->more = cJSON_IsTrue(more);
   rc = scope_decode(p, cJSON_GetObjectItemCaseSensitive(j, "scope"), err);
+  if (rc == 0)
+    rc = horizon_decode(p, cJSON_GetObjectItemCaseSensitive(j, "horizon"),
+                        err);
   if (rc != 0)
     goto out;
   if (!cJSON_IsArray(changes)) {
@@ -195,11 +212,20 @@ char *changes_page_encode_scoped(const uint64_t *seqs,
                                  size_t n, bool more, uint64_t next,
                                  const char *scope)
 {
+  return changes_page_encode_horizon(seqs, states, gone, n, more, next, scope,
+                                     0);
+}
+
+char *changes_page_encode_horizon(const uint64_t *seqs,
+                                  const char *const *states, const bool *gone,
+                                  size_t n, bool more, uint64_t next,
+                                  const char *scope, uint64_t horizon)
+{
   struct buf b;
   size_t i;
 
-  /* Keys in canonical order: changes, more, next, scope; gone or record,
-   * seq. */
+  /* Keys in canonical order: changes, horizon, more, next, scope; gone or
+   * record, seq. */
   buf_init(&b);
   buf_adds(&b, "{\"changes\":[");
   for (i = 0; i < n; i++) {
@@ -211,8 +237,12 @@ char *changes_page_encode_scoped(const uint64_t *seqs,
     buf_addu(&b, seqs[i]);
     buf_adds(&b, "}");
   }
-  buf_adds(&b,
-           more ? "],\"more\":true,\"next\":" : "],\"more\":false,\"next\":");
+  buf_adds(&b, "]");
+  if (horizon > 0) {
+    buf_adds(&b, ",\"horizon\":");
+    buf_addu(&b, horizon);
+  }
+  buf_adds(&b, more ? ",\"more\":true,\"next\":" : ",\"more\":false,\"next\":");
   buf_addu(&b, next);
   if (scope != NULL) {
     cJSON *js = cJSON_CreateString(scope);

@@ -75,7 +75,7 @@ char *push_reply_encode(const struct push_reply *p);
 
 /* GET /v1/changes?since=N&limit=L&wait=S reply:
  * {"changes":[{"record":state,"seq":N} | {"gone":{"collection":C,"id":I},
- *  "seq":N}, ...],"more":bool,"next":N[,"scope":TEXT]} */
+ *  "seq":N}, ...][,"horizon":H],"more":bool,"next":N[,"scope":TEXT]} */
 struct change {
   uint64_t seq;
   struct record rec; /* gone: an empty record of the key */
@@ -89,6 +89,7 @@ struct changes_page {
   bool more;     /* another page is ready now */
   uint64_t next; /* the cursor to ask with next time */
   char *scope;   /* the device's scope ("all", "Pamulang,Setu"); NULL: none */
+  uint64_t horizon; /* the hub's purge horizon (0: nothing purged) */
 };
 void changes_page_init(struct changes_page *p);
 void changes_page_release(struct changes_page *p);
@@ -104,6 +105,12 @@ char *changes_page_encode_scoped(const uint64_t *seqs,
                                  const char *const *states, const bool *gone,
                                  size_t n, bool more, uint64_t next,
                                  const char *scope);
+/* changes_page_encode_scoped with the hub's purge horizon (0: none, the
+ * member is left out). */
+char *changes_page_encode_horizon(const uint64_t *seqs,
+                                  const char *const *states, const bool *gone,
+                                  size_t n, bool more, uint64_t next,
+                                  const char *scope, uint64_t horizon);
 /* {"collection":C,"id":I} of a gone entry (malloc'd; NULL on ENOMEM). */
 char *changes_gone_encode(const char *collection, const char *id);
 

@@ -51,6 +51,9 @@
     "a record's timestamp is too far ahead of the hub's clock")                \
   X(OUT_OF_SCOPE, "out_of_scope", 0,                                           \
     "a pushed record is outside the pushing device's scope")                   \
+  X(PURGED, "purged", 0,                                                       \
+    "a pushed record's id was deleted and purged at the hub: it cannot "       \
+    "come back")                                                               \
   X(MERGE_FAILED, "merge_failed", 0,                                           \
     "a pulled state cannot be merged into the device's store (device only)")
 

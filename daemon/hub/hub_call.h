@@ -55,6 +55,7 @@ struct hub_call {
   char *authorization, *replica, *content_type, *content_encoding;
   char *q_since, *q_limit, *q_wait;
   char *user_agent; /* the device's app version, for the office */
+  char *q_parts; /* per-part cursors: the parts a catch-up page reads */
   const char *body; /* the request's own buffer, stable while suspended */
   size_t body_len;
   bool copied;     /* the header and query values were copied */

@@ -30,5 +30,6 @@ int hub_cmd_open_store(const char *db, struct hub_store **hs);
 int hub_cmd_device(const char *db, int argc, char **argv);
 int hub_cmd_user(const char *db, int argc, char **argv);
 int hub_cmd_serve(const char *db, int argc, char **argv);
+int hub_cmd_purge(const char *db, int argc, char **argv);
 
 #endif

@@ -59,6 +59,7 @@ static const char usage_main[] =
     "  device add NAME           enrol a device; prints its token\n"
     "  device list               list devices\n"
     "  device revoke NAME        refuse a device's token from now on\n"
+    "  purge --older-than DAYS   remove tombstones every device has pulled\n"
     "  user add NAME --role R    add an office user (password: stdin)\n"
     "  user list | remove NAME | passwd NAME\n"
     "                            office users of the dashboard\n"
@@ -447,5 +448,7 @@ int main(int argc, char **argv)
     return hub_cmd_device(db, argc - i, argv + i);
   if (strcmp(cmd, "user") == 0)
     return hub_cmd_user(db, argc - i, argv + i);
+  if (strcmp(cmd, "purge") == 0)
+    return hub_cmd_purge(db, argc - i, argv + i);
   return hub_cmd_usage_error(usage_main, "unknown command %s", cmd);
 }

@@ -266,6 +266,7 @@ char *hub_metrics_render(const struct hub_metrics *m,
   refused(&b, PROTO_ERR_FORGED_ENTRY, m->refused_forged_entry);
   refused(&b, PROTO_ERR_DOT_REUSED, m->refused_dot_reused);
   refused(&b, PROTO_ERR_OUT_OF_SCOPE, m->refused_out_of_scope);
+  refused(&b, PROTO_ERR_PURGED, m->refused_purged);
   counter(&b, "sambang_hub_conflicts_total",
           "Records that became conflicted (siblings or delete/edit) by a "
           "push.",

@@ -35,6 +35,7 @@
 #include "hub_push.h"
 #include "hub_push_int.h"
 
+#include "hub_purge.h"
 #include "hub_scope.h"
 #include "json.h"
 #include "update.h"
@@ -249,6 +250,28 @@ static int check_scope(struct push_one *p, const struct record *cur,
   return rc;
 }
 
+/* A new record whose id the hub purged: refused (purged), so a late push
+ * of a deleted record does not bring it back (hub_purge.h). */
+static int check_purged(struct push_one *p, bool exists, struct sb_err *err)
+{
+  bool has = false;
+  uint64_t seq = 0;
+  int rc;
+
+  if (exists)
+    return 0;
+  rc = hub_purge_ledger_has(p->ops, p->be, p->rec->collection, p->rec->id, &has,
+                            &seq, err);
+  if (rc != 0 || !has)
+    return rc;
+  refuse(p->res, PROTO_ERR_PURGED,
+         "the record was deleted and its tombstone purged at the hub (seq "
+         "%" PRIu64 "); it cannot come back: record it again under a new id",
+         seq);
+  p->stats->refused_purged++;
+  return UPDATE_REFUSE;
+}
+
 /* update_apply's hook before the merge: every check of the write itself. */
 static int push_before(void *ctx, const struct record *cur, bool exists,
                        struct sb_err *err)
@@ -259,7 +282,9 @@ static int push_before(void *ctx, const struct record *cur, bool exists,
   size_t len;
   int rc;
 
-  rc = check_scope(p, cur, exists, err);
+  rc = check_purged(p, exists, err);
+  if (rc == 0)
+    rc = check_scope(p, cur, exists, err);
   if (rc != 0)
     return rc;
   if (!hub_push_entries_forged_vv(p, cur))

@@ -20,6 +20,8 @@
 
 #include "gzip.h"
 #include "hub_call.h"
+#include "hub_purge.h"
+#include "hub_scope.h"
 #include "auth.h"
 #include "log.h"
 #include "office.h"
@@ -439,12 +441,70 @@ static void wait_from(struct hub_call *c, uint64_t next)
   c->q.since = next;
 }
 
+/*
+ * Keeps the cursor c's device asked the feed from (hub_purge.h: purge
+ * waits for every device to pass a tombstone): read on the reader, written
+ * on the writer only when it changed. A failure is logged, never the
+ * device's: the horizon protects a device whose cursor is not kept.
+ */
+static void note_cursor(struct hub_call *c)
+{
+  struct hub_store *r = c->rhs != NULL ? c->rhs : c->hs;
+  struct sb_err err = {0};
+  uint64_t held = 0;
+  bool known = false;
+  int rc;
+
+  uv_mutex_lock(c->rhs != NULL ? c->rlock : c->lock);
+  rc = hub_purge_supported(r)
+           ? hub_purge_cursor_get(r, c->batch.device, &held, &known, &err)
+           : 1;
+  uv_mutex_unlock(c->rhs != NULL ? c->rlock : c->lock);
+  if (rc != 0 || (known && held == c->q.since))
+    goto out;
+  hub_server_writer_yield_begin(c->hub);
+  uv_mutex_lock(c->lock);
+  rc = hub_purge_cursor_set(c->hs, c->batch.device, c->q.since, &err);
+  uv_mutex_unlock(c->lock);
+  hub_server_writer_yield_end(c->hub);
+out:
+  if (rc < 0)
+    log_msg(LOG_LEVEL_WARN, "cursor of device %s: %s", c->batch.device,
+            err.msg);
+}
+
+/*
+ * Per-part cursors: a catch-up request (`parts`) reads only the parts it
+ * names that the device's scope covers; *dev becomes those. False (reply
+ * filled: bad_query) if `parts` is malformed.
+ */
+static bool catchup_parts(struct hub_call *c, struct scope_parts *dev)
+{
+  struct scope_parts want;
+  struct sb_err err = {0};
+  int rc;
+
+  if (c->q_parts == NULL)
+    return true;
+  scope_parts_init(&want);
+  rc = hub_scope_parts_within(dev, c->q_parts, &want, &err);
+  scope_parts_release(dev);
+  *dev = want;
+  if (rc != 0) {
+    scope_parts_release(dev);
+    hub_routes_reply_error(&c->out, PROTO_ERR_BAD_QUERY,
+                           "query parameter \"parts\": %s", err.msg);
+  }
+  return rc == 0;
+}
+
 void hub_routes_changes(struct hub_call *c)
 {
   struct hub_page page;
   struct scope_parts dev;
   char scope[SCOPE_TEXT_MAX + 1];
   struct sb_err err = {0};
+  uint64_t horizon = 0;
   int rc;
 
   if (!authenticate(c))
@@ -454,16 +514,26 @@ void hub_routes_changes(struct hub_call *c)
     hub_routes_reply_error(&c->out, PROTO_ERR_BAD_QUERY, "%s", err.msg);
     return;
   }
+  if (c->q_parts == NULL) /* a catch-up's since is not the device's cursor */
+    note_cursor(c);
   scope_parts_init(&dev);
   rc = device_scope(c, &dev, scope, sizeof(scope), &err);
   if (rc != 0) {
     reply_store_error(&c->out, rc, &err);
     return;
   }
+  if (!catchup_parts(c, &dev))
+    return;
   hub_store_page_init(&page);
   uv_mutex_lock(c->rhs != NULL ? c->rlock : c->lock);
-  rc = hub_store_changes_scoped(c->rhs != NULL ? c->rhs : c->hs, c->q.since,
-                                c->q.limit, &dev, &page, &err);
+  rc = c->q_parts != NULL
+           ? hub_store_changes_parts(c->rhs != NULL ? c->rhs : c->hs,
+                                     c->q.since, c->q.limit, &dev, &page, &err)
+           : hub_store_changes_scoped(c->rhs != NULL ? c->rhs : c->hs,
+                                      c->q.since, c->q.limit, &dev, &page,
+                                      &err);
+  if (rc == 0)
+    rc = hub_purge_horizon(c->rhs != NULL ? c->rhs : c->hs, &horizon, &err);
   uv_mutex_unlock(c->rhs != NULL ? c->rlock : c->lock);
   scope_parts_release(&dev);
   if (rc != 0) {
@@ -478,9 +548,10 @@ void hub_routes_changes(struct hub_call *c)
     c->served = page.n;
     hub_routes_reply_json(
         &c->out,
-        changes_page_encode_scoped(page.seqs, (const char *const *)page.states,
-                                   page.gone, page.n, page.more, page.next,
-                                   scope),
+        changes_page_encode_horizon(page.seqs,
+                                    (const char *const *)page.states,
+                                    page.gone, page.n, page.more, page.next,
+                                    scope, horizon),
         c->gzip_ok);
   }
   hub_store_page_release(&page);

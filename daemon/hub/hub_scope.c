@@ -274,6 +274,7 @@ struct scoped_walk {
   uint64_t last; /* the last seq looked at */
   int rc;
   struct sb_err *err;
+  bool no_gone; /* a catch-up page (hub_scope_page_parts) */
 };
 
 #define WALK_STOP 1
@@ -316,9 +317,10 @@ static int scoped_one(const char *collection, const char *id, uint64_t seq,
   w->rc = record_decode(&r, text, len, w->err);
   if (w->rc == 0)
     w->rc = hub_scope_of(w->ops, w->be, w->schema, &r, &parts, w->err);
-  if (w->rc == 0 && scope_meets(w->dev, &parts))
+  if (w->rc == 0 && scope_meets(w->dev, &parts) &&
+      !(w->no_gone && parts.all)) /* a catch-up skips what all scopes hold */
     w->rc = page_put(w, seq, text, len, false);
-  else if (w->rc == 0)
+  else if (w->rc == 0 && !w->no_gone)
     w->rc = moves_left(w->ops, w->be, collection, id, w->since, w->dev, &left,
                        w->err);
   if (w->rc == 0 && left) {
@@ -332,17 +334,18 @@ static int scoped_one(const char *collection, const char *id, uint64_t seq,
   return w->rc != 0 ? WALK_STOP : 0;
 }
 
-int hub_scope_page(const struct hub_store_ops *ops, void *be,
-                   const struct schema *schema, uint64_t since,
-                   unsigned limit, const struct scope_parts *dev,
-                   struct hub_page *page, struct sb_err *err)
+/* A scoped page (no_gone: a catch-up page). */
+static int scope_page(const struct hub_store_ops *ops, void *be,
+                      const struct schema *schema, uint64_t since,
+                      unsigned limit, const struct scope_parts *dev,
+                      bool no_gone, struct hub_page *page, struct sb_err *err)
 {
   struct scoped_walk w;
   int rc;
 
   memset(&w, 0, sizeof(w));
   w = (struct scoped_walk){ops, be, schema, dev, since, page, limit, 0, since,
-                           0, err};
+                           0, err, no_gone};
   page->gone = calloc(limit, sizeof(*page->gone));
   if (page->gone == NULL)
     return sb_err_set(err, SB_ENOMEM, NULL);
@@ -355,4 +358,47 @@ int hub_scope_page(const struct hub_store_ops *ops, void *be,
     return rc;
   page->next = w.last;
   return 0;
+}
+
+int hub_scope_page(const struct hub_store_ops *ops, void *be,
+                   const struct schema *schema, uint64_t since,
+                   unsigned limit, const struct scope_parts *dev,
+                   struct hub_page *page, struct sb_err *err)
+{
+  return scope_page(ops, be, schema, since, limit, dev, false, page, err);
+}
+
+int hub_scope_page_parts(const struct hub_store_ops *ops, void *be,
+                         const struct schema *schema, uint64_t since,
+                         unsigned limit, const struct scope_parts *parts,
+                         struct hub_page *page, struct sb_err *err)
+{
+  return scope_page(ops, be, schema, since, limit, parts, true, page, err);
+}
+
+int hub_scope_parts_within(const struct scope_parts *dev, const char *text,
+                           struct scope_parts *out, struct sb_err *err)
+{
+  struct scope_parts want;
+  size_t i;
+  int rc;
+
+  scope_parts_init(&want);
+  rc = scope_read(text, &want, err);
+  if (rc == 0 && want.all) {
+    out->all = dev->all;
+    for (i = 0; rc == 0 && i < dev->n; i++)
+      rc = scope_parts_add(out, dev->v[i]);
+  } else {
+    for (i = 0; rc == 0 && i < want.n; i++) {
+      struct scope_parts one;
+      scope_parts_init(&one);
+      rc = scope_parts_add(&one, want.v[i]);
+      if (rc == 0 && scope_meets(dev, &one))
+        rc = scope_parts_add(out, want.v[i]);
+      scope_parts_release(&one);
+    }
+  }
+  scope_parts_release(&want);
+  return rc;
 }

@@ -38,6 +38,21 @@ int hub_scope_page(const struct hub_store_ops *ops, void *be,
                    struct hub_page *page, struct sb_err *err);
 
 /*
+ * Per-part cursors: the parts of text (scope_read's; "all": every part of
+ * dev) that dev covers, into out (empty if none). SB_EINVAL if text is
+ * malformed.
+ */
+int hub_scope_parts_within(const struct scope_parts *dev, const char *text,
+                           struct scope_parts *out, struct sb_err *err);
+
+/* A catch-up page of a part a device's scope just gained: only records in
+ * parts, and no gone entries (the device held nothing of those parts). */
+int hub_scope_page_parts(const struct hub_store_ops *ops, void *be,
+                         const struct schema *schema, uint64_t since,
+                         unsigned limit, const struct scope_parts *parts,
+                         struct hub_page *page, struct sb_err *err);
+
+/*
  * Whether a device of scope dev may push a state of a record whose hub
  * state has parts `cur` (exists: the hub holds one) and whose pushed
  * state has parts `pushed`: a record the hub holds must be in its scope

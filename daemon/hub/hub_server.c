@@ -311,6 +311,7 @@ static void on_work_done(uv_work_t *w, int status)
     h->m.refused_forged_entry += c->stats.refused_forged_entry;
     h->m.refused_dot_reused += c->stats.refused_dot_reused;
     h->m.refused_out_of_scope += c->stats.refused_out_of_scope;
+    h->m.refused_purged += c->stats.refused_purged;
   }
   if (c->wait_for_change) {
     c->wait_for_change = false;
@@ -393,7 +394,9 @@ static bool copy_headers(struct hub_call *c)
          copy_value(&c->q_since, http_server_req_query(req, "since")) &&
          copy_value(&c->q_limit, http_server_req_query(req, "limit")) &&
          copy_value(&c->q_wait, http_server_req_query(req, "wait")) &&
-         copy_value(&c->user_agent, http_server_req_header(req, "User-Agent"));
+         copy_value(&c->user_agent, http_server_req_header(req, "User-Agent")) &&
+         /* per-part cursors (hub_scope_parts_within) */
+         copy_value(&c->q_parts, http_server_req_query(req, "parts"));
 }
 
 static void on_admit_work(uv_work_t *w)
@@ -595,6 +598,7 @@ static void free_call(struct hub_call *c)
   free(c->q_limit);
   free(c->q_wait);
   free(c->user_agent);
+  free(c->q_parts);
   hub_routes_reply_release(&c->out);
   office_req_free(c->oreq);
   free(c);

@@ -330,6 +330,34 @@ int hub_store_changes_scoped(struct hub_store *hs, uint64_t since,
   return rc;
 }
 
+int hub_store_changes_parts(struct hub_store *hs, uint64_t since,
+                            unsigned limit, const struct scope_parts *parts,
+                            struct hub_page *page, struct sb_err *err)
+{
+  int rc;
+
+  hub_store_page_release(page);
+  page->next = since;
+  if (limit == 0)
+    return sb_err_set(err, SB_EINVAL, "a page of 0 changes");
+  if (!parts->all && parts->n == 0)
+    return hs->ops->last_seq(hs->be, &page->last_seq, err);
+  if (parts->all || hs->ops->device_get == NULL)
+    return hub_store_changes(hs, since, limit, page, err);
+  page->seqs = calloc(limit, sizeof(*page->seqs));
+  page->states = calloc(limit, sizeof(*page->states));
+  if (page->seqs == NULL || page->states == NULL)
+    rc = sb_err_set(err, SB_ENOMEM, "out of memory for a page of %u", limit);
+  else
+    rc = hub_scope_page_parts(hs->ops, hs->be, hs->schema, since, limit,
+                              parts, page, err);
+  if (rc != 0) {
+    hub_store_page_release(page);
+    page->next = since;
+  }
+  return rc;
+}
+
 int hub_store_last_seq(struct hub_store *hs, uint64_t *seq, struct sb_err *err)
 {
   return hs->ops->last_seq(hs->be, seq, err);

@@ -84,6 +84,7 @@ struct hub_push_stats {
   uint64_t refused_forged_entry; /* another's entry changed or dropped */
   uint64_t refused_dot_reused;   /* a held dot with another value or ts */
   uint64_t refused_out_of_scope; /* outside the pushing device's scope */
+  uint64_t refused_purged;       /* an id the hub purged (hub_purge.h) */
 };
 
 /*
@@ -166,6 +167,16 @@ int hub_store_changes(struct hub_store *hs, uint64_t since, unsigned limit,
 int hub_store_changes_scoped(struct hub_store *hs, uint64_t since,
                              unsigned limit, const struct scope_parts *dev,
                              struct hub_page *page, struct sb_err *err);
+
+/*
+ * Per-part cursors: a catch-up page for parts a device's scope just gained
+ * (parts: hub_scope_parts_within's, never wider than the device's scope):
+ * only records in those parts, no gone entries. An empty parts reads
+ * nothing (an empty page, next = since).
+ */
+int hub_store_changes_parts(struct hub_store *hs, uint64_t since,
+                            unsigned limit, const struct scope_parts *parts,
+                            struct hub_page *page, struct sb_err *err);
 
 /* The newest seq (0 if empty); also a cheap "is the store usable" probe. */
 int hub_store_last_seq(struct hub_store *hs, uint64_t *seq, struct sb_err *err);
@@ -470,6 +481,12 @@ struct hub_store_ops {
   /* Calls fn for every record of collection, in id order. */
   int (*each_in)(void *be, const char *collection, store_record_fn fn,
                  void *ctx, struct sb_err *err);
+  /* --- purge (daemon/hub/DESIGN.md, "Purge"; NULL: the backend cannot
+   * purge, `sambang-hub purge` is refused) --- */
+  /* Removes (collection, id)'s row and feed entry, between begin and
+   * commit (absent: nothing). */
+  int (*purge)(void *be, const char *collection, const char *id,
+               struct sb_err *err);
 };
 
 /* The embedded SQLite backend (hub_store_sqlite.c). */

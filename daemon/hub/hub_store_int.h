@@ -1,6 +1,6 @@
 /*
- * hub_store_int.h - private to hub_store.c and hub_store_office.c: what a
- * struct hub_store holds.
+ * hub_store_int.h - private to hub_store.c, hub_store_office.c and
+ * hub_purge.c: what a struct hub_store holds.
  */
 #ifndef SAMBANG_HUB_STORE_INT_H
 #define SAMBANG_HUB_STORE_INT_H

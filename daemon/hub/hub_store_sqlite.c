@@ -755,6 +755,12 @@ static int sq_each_in(void *be, const char *collection, store_record_fn fn,
   return store_each(be, collection, fn, ctx, err);
 }
 
+static int sq_purge(void *be, const char *collection, const char *id,
+                    struct sb_err *err)
+{
+  return store_purge(be, collection, id, err);
+}
+
 const struct hub_store_ops hub_store_sqlite_ops = {
     .name = "sqlite",
     .create = sq_create,
@@ -792,4 +798,5 @@ const struct hub_store_ops hub_store_sqlite_ops = {
     .device_get = sq_device_get,
     .device_update = sq_device_update,
     .each_in = sq_each_in,
+    .purge = sq_purge,
 };

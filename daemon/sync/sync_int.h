@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "hlc.h"
 #include "proto.h"
+#include "scope.h"
 #include "sync.h"
 #include "sync_http.h"
 
@@ -24,6 +25,9 @@
 #define SCOPE_KEY "sync.scope"
 /* Records that left the scope while pending: removed once pushed. */
 #define GONE_PREFIX "sync.gone."
+/* Set while the device re-downloads its scope after a purge
+ * (sync_resync.c). */
+#define RESYNC_KEY "sync.resync"
 
 /* A pushed row: what to ack or reject when the hub answers. */
 struct batch_key {
@@ -117,8 +121,9 @@ bool sync_scope_changed(struct sync *s, const char *scope);
 /*
  * Before a page's changes are merged (inside its transaction): rows that
  * left the scope while pending and are pushed now are removed; a new
- * scope removes every record outside it (never a pending one) and, if it
- * grew, sets *reset: the cursor goes back to 0, the page is not merged.
+ * scope removes every record outside it (never a pending one); parts it
+ * gained get a catch-up (sync_catchup.c); if it grew to all, sets *reset:
+ * the cursor goes back to 0, the page is not merged.
  */
 int sync_scope_page(struct sync *s, const char *scope, bool *reset,
                     struct sb_err *err);
@@ -130,6 +135,52 @@ int sync_scope_gone(struct sync *s, const char *collection, const char *id,
 
 /* A merged change of (collection, id): it is held again, unmark it. */
 int sync_scope_held(struct sync *s, const char *collection, const char *id,
+                    struct sb_err *err);
+
+/* --- sync_catchup.c: per-part cursors (daemon/sync/DESIGN.md) --- */
+
+/*
+ * The scope went from was to now (inside the page's transaction): parts
+ * gained get a catch-up from 0 up to the cursor; parts lost leave the
+ * catch-up. *reset when the scope became all (the cursor goes to 0).
+ */
+int sync_catchup_scope(struct sync *s, const struct scope_parts *was,
+                       const struct scope_parts *now, bool *reset,
+                       struct sb_err *err);
+
+/* Ends a catch-up (inside a transaction): a re-sync pulls everything. */
+int sync_catchup_drop(struct sync *s, struct sb_err *err);
+
+/* True if parts gained wait for their catch-up. */
+bool sync_catchup_pending(struct sync *s);
+
+/* Asks the next catch-up page if a catch-up is pending (true: asked). */
+bool sync_catchup_next(struct sync *s);
+
+/* Merges one change of a page (sync_pull.c's, inside its transaction). */
+int sync_pull_merge(struct sync *s, const struct change *c, size_t *changed,
+                    struct sb_err *err);
+
+/* --- sync_resync.c: re-sync after a purge (daemon/sync/DESIGN.md,
+ * "Purge") --- */
+
+/* True if page p says this device's cursor is behind the hub's purge
+ * horizon and it is not re-syncing already. */
+bool sync_resync_due(struct sync *s, const struct changes_page *p);
+
+/*
+ * Before a page's changes are merged (inside its transaction): when the
+ * re-sync is due, every row but the pending ones leaves the store, the
+ * cursor goes back to 0 and the re-sync is marked, once (a crash after it
+ * resumes from the cursor, with no second wipe); *reset is set and the
+ * page is not merged.
+ */
+int sync_resync_begin(struct sync *s, const struct changes_page *p,
+                      bool *reset, struct sb_err *err);
+
+/* After a merged page (same transaction): the last page (more false) ends
+ * a re-sync. */
+int sync_resync_end(struct sync *s, const struct changes_page *p,
                     struct sb_err *err);
 
 #endif

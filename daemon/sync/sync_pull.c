@@ -67,8 +67,8 @@ static int merge_remote(struct sync *s, const struct record *remote,
 
 /* Merges one change of a page: a state, or a record that left the scope
  * (sync_scope.c). */
-static int apply_change(struct sync *s, const struct change *c,
-                        size_t *changed, struct sb_err *err)
+int sync_pull_merge(struct sync *s, const struct change *c, size_t *changed,
+                    struct sb_err *err)
 {
   int rc;
 
@@ -81,31 +81,46 @@ static int apply_change(struct sync *s, const struct change *c,
 }
 
 /*
- * Merges a page and moves the cursor, in one transaction. A page stating
- * a new scope applies it first; if the scope grew, *reset is set and the
- * cursor goes back to 0 instead (the page is not merged).
+ * Merges a page asked from since and moves the cursor, in one
+ * transaction. A page behind the hub's purge horizon starts a re-sync
+ * (sync_resync.c); a page stating a new scope applies it; if either sends
+ * the cursor back to 0, *reset is set instead (the page is not merged).
+ * A page asked from beyond the cursor (before such a reset) is dropped,
+ * *reset set: pull again from the cursor.
  */
 static int apply_page(struct sync *s, const struct changes_page *p,
-                      bool *reset, size_t *changed, struct sb_err *err)
+                      uint64_t since, bool *reset, size_t *changed,
+                      struct sb_err *err)
 {
   char cursor[32];
+  bool resync = false;
   size_t i;
   int rc;
 
   *reset = false;
   *changed = 0;
+  if (since > s->cursor) {
+    *reset = true;
+    return 0;
+  }
   /* A page that ends at or before the cursor holds only changes merged
    * already (the other channel's page got there first). */
-  if (p->next <= s->cursor && !sync_scope_changed(s, p->scope))
+  if (p->next <= s->cursor && !sync_scope_changed(s, p->scope) &&
+      !sync_resync_due(s, p))
     return 0;
   rc = store_begin_relaxed(s->store, err);
   if (rc == 0)
+    rc = sync_resync_begin(s, p, &resync, err);
+  if (rc == 0)
     rc = sync_scope_page(s, p->scope, reset, err);
+  *reset = *reset || resync;
   for (i = 0; rc == 0 && !*reset && i < p->n; i++)
-    rc = apply_change(s, &p->c[i], changed, err);
+    rc = sync_pull_merge(s, &p->c[i], changed, err);
   snprintf(cursor, sizeof(cursor), "%llu", (unsigned long long)p->next);
   if (rc == 0 && !*reset)
     rc = store_meta_set(s->store, CURSOR_KEY, cursor, err);
+  if (rc == 0 && !*reset)
+    rc = sync_resync_end(s, p, err);
   if (rc == 0)
     rc = store_commit(s->store, err);
   else
@@ -175,6 +190,7 @@ static void pull_done(const struct http_reply *r, void *ctx)
   struct changes_page page;
   struct sb_err err = {0};
   bool tried = false, ahead = false, reset = false;
+  uint64_t since = s->pull_since;
   size_t changed = 0;
   int rc;
 
@@ -182,16 +198,18 @@ static void pull_done(const struct http_reply *r, void *ctx)
   if (sync_reply_failed(s, r, "pull"))
     return;
   changes_page_init(&page);
-  rc = page_decode(&page, r, s->pull_since, &err);
-  /* No page ahead when the scope changed: the cursor may go back. */
+  rc = page_decode(&page, r, since, &err);
+  /* No page ahead when the scope changed or a re-sync is due: the cursor
+   * may go back. */
   if (rc == 0 && page.more && !s->again && page.next > s->cursor &&
-      !sync_scope_changed(s, page.scope)) {
+      since <= s->cursor && !sync_scope_changed(s, page.scope) &&
+      !sync_resync_due(s, &page)) {
     tried = true;
     sync_pull_next(s, page.next);
     ahead = s->phase == SYNC_PULL && sync_http_busy(s->http);
   }
   if (rc == 0)
-    rc = apply_page(s, &page, &reset, &changed, &err);
+    rc = apply_page(s, &page, since, &reset, &changed, &err);
   if (rc != 0) {
     changes_page_release(&page);
     if (ahead)
@@ -205,7 +223,7 @@ static void pull_done(const struct http_reply *r, void *ctx)
     ; /* the next page is on its way (or its request failed already) */
   else if (page.more || reset)
     sync_pull_next(s, s->cursor);
-  else
+  else if (!sync_catchup_next(s)) /* per-part cursors: parts gained */
     sync_cycle_done(s);
   changes_page_release(&page);
 }
@@ -252,7 +270,7 @@ static void poll_done(const struct http_reply *r, void *ctx)
   changes_page_init(&page);
   rc = page_decode(&page, r, s->poll_since, &err);
   if (rc == 0)
-    rc = apply_page(s, &page, &reset, &changed, &err);
+    rc = apply_page(s, &page, s->poll_since, &reset, &changed, &err);
   if (rc != 0) {
     changes_page_release(&page);
     if (!s->in_cycle)
@@ -262,7 +280,7 @@ static void poll_done(const struct http_reply *r, void *ctx)
   page_merged(s, &page, changed);
   if (!s->in_cycle && !s->stopping) {
     if (page.more || reset || s->again || s->phase == SYNC_BACKOFF ||
-        have_pending(s))
+        have_pending(s) || sync_catchup_pending(s))
       sync_start_cycle(s);
     else
       sync_pull_listen_next(s);

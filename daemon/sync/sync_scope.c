@@ -6,7 +6,7 @@
  * push comes first (the cycle pushes before it pulls), and a pending row
  * that left is marked and removed once the hub has acknowledged it. The
  * page states the device's scope; when it changes, records outside it
- * leave, and when it grew the pull starts again from cursor 0.
+ * leave, and the parts it gained are caught up alone (sync_catchup.c).
  */
 #include "compat.h"
 
@@ -206,25 +206,6 @@ static int leave_outside(struct sync *s, const struct scope_parts *dev,
   return rc;
 }
 
-/* True if every part of a is in b. */
-static bool scope_within(const struct scope_parts *a,
-                         const struct scope_parts *b)
-{
-  size_t i, k;
-
-  if (b->all)
-    return true;
-  if (a->all)
-    return false;
-  for (i = 0; i < a->n; i++) {
-    for (k = 0; k < b->n && strcmp(a->v[i], b->v[k]) != 0; k++)
-      ;
-    if (k == b->n)
-      return false;
-  }
-  return true;
-}
-
 bool sync_scope_changed(struct sync *s, const char *scope)
 {
   char *held = NULL;
@@ -263,10 +244,12 @@ int sync_scope_page(struct sync *s, const char *scope, bool *reset,
     rc = leave_outside(s, &now, err);
   if (rc == 0)
     rc = store_meta_set(s->store, SCOPE_KEY, scope, err);
-  if (rc == 0 && !scope_within(&now, &was)) {
-    *reset = true; /* new parts: their records are older than the cursor */
+  /* New parts: their records older than the cursor come by a catch-up
+   * of those parts alone (sync_catchup.c); to `all`: from 0. */
+  if (rc == 0)
+    rc = sync_catchup_scope(s, &was, &now, reset, err);
+  if (rc == 0 && *reset)
     rc = store_meta_set(s->store, CURSOR_KEY, "0", err);
-  }
   scope_parts_release(&now);
   scope_parts_release(&was);
   return rc;

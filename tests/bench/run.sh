@@ -25,3 +25,5 @@ if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   echo "== hubs on PostgreSQL (tests/bench/bench_pg.sh)"
   BENCH_NO_BUILD=1 bash "$top/tests/bench/bench_pg.sh" "$build" "${PG_BATCHES:-100}"
 fi
+echo "== scoped sync (tests/bench/bench_scope.sh)"
+bash "$top/tests/bench/bench_scope.sh" "$build" "$work" "${SCOPE_RECORDS:-100000}"

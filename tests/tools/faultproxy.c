@@ -79,6 +79,7 @@ struct conn {
   uint64_t cut_after; /* 0: no cut */
   bool truncate;
   size_t trunc_len, trunc_total;
+  FILE *record; /* --record: the server's bytes as forwarded */
 };
 
 struct proxy {
@@ -93,6 +94,7 @@ struct proxy {
   double cut_prob, truncate_prob, refuse_prob;
   const char *count_file;
   char *count_tmp;
+  const char *record; /* --record PREFIX */
   struct conn *conns;
   bool stopping;
   unsigned long long connections, cuts, truncations, refusals;
@@ -103,6 +105,7 @@ static const char usage_text[] =
     "                  [--seed N] [--delay-ms MAX] [--cut-prob P]\n"
     "                  [--cut-max BYTES] [--truncate-prob P]\n"
     "                  [--refuse-prob P] [--count-file PATH]\n"
+    "                  [--record PREFIX]\n"
     "\n"
     "A loopback TCP proxy that injects faults. Prints one line\n"
     "'listening on 127.0.0.1:PORT' once bound (port 0 picks a free one) and\n"
@@ -117,6 +120,8 @@ static const char usage_text[] =
     "(default 0)\n"
     "  --seed N           PRNG seed (default 1)\n"
     "  --count-file PATH  keep the number of accepted connections in PATH\n"
+    "  --record PREFIX    write the bytes forwarded from the server on\n"
+    "                     connection N to PREFIX.N (N from 1)\n"
     "SIGUSR1 prints the counters on stderr.\n";
 
 /* xorshift64*, seeded through splitmix64 so that any seed works. */
@@ -196,6 +201,8 @@ static void conn_free(struct conn *c)
       chunk_free(ch);
     }
   }
+  if (c->record != NULL)
+    fclose(c->record);
   free(c);
 }
 
@@ -462,6 +469,10 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
     end = CHUNK_TRUNC;
   }
   d->forwarded += len;
+  if (d == &c->down && c->record != NULL && len > 0) {
+    fwrite(buf->base, 1, len, c->record);
+    fflush(c->record);
+  }
   if (len > 0)
     rc = dir_push(d, CHUNK_DATA, buf->base, len);
   else
@@ -540,6 +551,11 @@ static void on_connection(uv_stream_t *listener, int status)
   }
   px->connections++;
   write_count(px);
+  if (px->record != NULL) {
+    char path[4096];
+    snprintf(path, sizeof(path), "%s.%llu", px->record, px->connections);
+    c->record = fopen(path, "wb");
+  }
   if (rng_roll(px, px->refuse_prob)) {
     px->refusals++;
     fprintf(stderr, "faultproxy: refused connection %llu\n", px->connections);
@@ -694,6 +710,10 @@ static int parse_args(struct proxy *px, int argc, char **argv, bool *help)
     } else if (strcmp(opt, "--refuse-prob") == 0) {
       if (!parse_prob(val, &px->refuse_prob))
         return usage_error("%s wants a probability 0 to 1, not '%s'", opt, val);
+    } else if (strcmp(opt, "--record") == 0) {
+      if (val[0] == '\0')
+        return usage_error("%s wants a path prefix", opt);
+      px->record = val;
     } else if (strcmp(opt, "--count-file") == 0) {
       if (val[0] == '\0')
         return usage_error("%s wants a path", opt);

@@ -50,6 +50,7 @@ TEST(error_codes_table)
         {"forged_entry", PROTO_ERR_FORGED_ENTRY, 0},
         {"dot_reused", PROTO_ERR_DOT_REUSED, 0},
         {"out_of_scope", PROTO_ERR_OUT_OF_SCOPE, 0},
+        {"purged", PROTO_ERR_PURGED, 0},
         {"merge_failed", PROTO_ERR_MERGE_FAILED, 0},
     };
     for (i = 0; i < sizeof(known) / sizeof(known[0]); i++) {

@@ -203,3 +203,40 @@ TEST(page_gone_entries)
   }
   changes_page_release(&p);
 }
+
+/* The purge horizon (hub_purge.h): encoded in canonical key order only
+ * when set, decoded back (absent: 0), and a bad one refused. */
+TEST(page_horizon)
+{
+  const char *with = "{\"changes\":[],\"horizon\":42,\"more\":false,"
+                     "\"next\":50,\"scope\":\"Setu\"}";
+  struct changes_page p;
+  struct sb_err err = {0};
+  char *text;
+  size_t i;
+
+  text = changes_page_encode_horizon(NULL, NULL, NULL, 0, false, 50, "Setu",
+                                     42);
+  CHECK_STR(text, with);
+  free(text);
+  text = changes_page_encode_horizon(NULL, NULL, NULL, 0, true, 50, NULL, 0);
+  CHECK_STR(text, "{\"changes\":[],\"more\":true,\"next\":50}");
+  free(text);
+  changes_page_init(&p);
+  CHECK_INT(changes_page_decode(&p, with, strlen(with), &err), ==, 0);
+  CHECK(p.horizon == 42 && p.next == 50);
+  text = "{\"changes\":[],\"more\":false,\"next\":5}";
+  CHECK_INT(changes_page_decode(&p, text, strlen(text), &err), ==, 0);
+  CHECK(p.horizon == 0);
+  {
+    const char *bad[] = {
+        "{\"changes\":[],\"horizon\":-1,\"more\":false,\"next\":9}",
+        "{\"changes\":[],\"horizon\":\"7\",\"more\":false,\"next\":9}",
+        "{\"changes\":[],\"horizon\":1.5,\"more\":false,\"next\":9}",
+    };
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+      CHECK_INT(changes_page_decode(&p, bad[i], strlen(bad[i]), &err), ==,
+                SB_EPROTOCOL);
+  }
+  changes_page_release(&p);
+}

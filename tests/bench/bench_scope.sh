@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# bench_scope.sh - scoped sync's cost (issue 12), with the real binaries on
+# loopback (called by run.sh; usage: bench_scope.sh BUILD_DIR WORKDIR [N]).
+#
+# A hub holds N beneficiaries (default 100,000), spread evenly over the
+# schema's 7 kecamatan. Seven fresh devices, one per kecamatan, each pull
+# their scope with `sambang --json sync --once`, one after the other:
+# per device the records it holds, the bytes of reply bodies on the wire
+# (gzip) and as JSON, and the seconds taken, against a device of scope
+# `all` pulling everything. Cost should follow the scope (about 1/7 of
+# the hub each), not the hub; the hub still looks at every feed entry
+# (HUB_SCOPE_SCAN_MAX per page) to pick a device's.
+set -euo pipefail
+build=$1
+work=$2
+n=${3:-100000}
+hub=$build/daemon/hub/sambang-hub
+sambang=$build/client/sambang
+kec=("Serpong" "Serpong Utara" "Ciputat" "Ciputat Timur" "Pamulang" "Pondok Aren" "Setu")
+
+export SAMBANG_HUB_DB=$work/scope-hub.db
+pids=()
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+dev() {
+  local d=$1
+  shift
+  "$sambang" --db "$work/scope-$d.db" "$@"
+}
+enrol() { # enrol NAME SCOPE
+  dev "$1" init --server "$url" --token "$("$hub" device add "$1" --scope "$2")" >/dev/null
+}
+json_num() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p"; }
+
+rm -f "$work"/scope-*
+"$hub" init >/dev/null
+exec 3< <(exec "$hub" serve --listen 127.0.0.1:0 2>"$work/scope-hub.log")
+pids+=($!)
+read -r line <&3
+url=http://127.0.0.1:${line##*:}
+
+# The office pushes N beneficiaries, kecamatan round-robin (~250 bytes of
+# fields each).
+awk -v n="$n" 'BEGIN {
+  split("Serpong|Serpong Utara|Ciputat|Ciputat Timur|Pamulang|Pondok Aren|Setu", k, "|");
+  pad = sprintf("%120s", ""); gsub(/ /, "x", pad);
+  for (i = 0; i < n; i++)
+    printf "{\"collection\":\"beneficiary\",\"id\":\"b%06d\",\"fields\":{\"consent\":true,\"groups\":[\"miskin\"],\"kecamatan\":\"%s\",\"name\":\"Ibu %06d %s\"}}\n", i, k[i % 7 + 1], i, pad
+}' >"$work/scope-rows.jsonl"
+enrol office all
+dev office import "$work/scope-rows.jsonl" >/dev/null
+t0=$(now_ms)
+dev office sync --once >/dev/null
+t1=$(now_ms)
+echo "hub: $n beneficiaries over ${#kec[@]} kecamatan, pushed in $((t1 - t0)) ms"
+
+pull() { # pull NAME SCOPE: one line of figures
+  local name=$1 scope=$2 t0 t1 out recs
+  enrol "$name" "$scope"
+  t0=$(now_ms)
+  out=$(dev "$name" --json sync --once)
+  t1=$(now_ms)
+  recs=$(sqlite3 "$work/scope-$name.db" "SELECT count(*) FROM records")
+  printf '%-14s %-14s %8s %6.1f%% %12s %12s %8.2f\n' "$name" "$scope" "$recs" \
+    "$(awk "BEGIN{print 100*$recs/$n}")" "$(json_num wire_down <<<"$out")" \
+    "$(json_num json_down <<<"$out")" "$(awk "BEGIN{print ($t1-$t0)/1000}")"
+}
+printf '%-14s %-14s %8s %7s %12s %12s %8s\n' device scope records share \
+  wire_bytes json_bytes seconds
+for i in "${!kec[@]}"; do
+  pull "k$i" "${kec[$i]}"
+done
+pull everything all

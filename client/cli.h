@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "err.h"
 #include "exitcode.h"
+#include "i18n.h"
 #include "record.h"
 #include "schema.h"
 #include "store.h"

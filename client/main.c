@@ -470,7 +470,10 @@ int main(int argc, char **argv)
 {
   struct cli cli = {0};
   struct sb_err err = {0};
-  int rc = run(&cli, argc, argv, &err);
+  int rc;
+
+  i18n_init("sambang");
+  rc = run(&cli, argc, argv, &err);
 
   /* A running daemon pushes the change within a second. */
   if (cli.wrote)

@@ -316,7 +316,7 @@ static char *field_text(struct cli *cli, const struct schema_field *sf,
     value_text(&b, cli, sf, e->value);
   }
   if (mark && n > 1)
-    buf_adds(&b, " (conflict)");
+    buf_adds(&b, _(" (conflict)"));
   return buf_take(&b, NULL);
 }
 
@@ -355,7 +355,7 @@ static int domain_show(struct cli *cli, const struct schema_collection *c,
     record_release(&r);
     return rc;
   }
-  printf("id: %s\n", r.id);
+  printf(_("id: %s\n"), r.id);
   /* The schema's order first, then fields it does not know. */
   for (i = 0; rc == 0 && i < c->nfields; i++) {
     const struct field *f = record_field(&r, c->fields[i].name);
@@ -368,8 +368,8 @@ static int domain_show(struct cli *cli, const struct schema_collection *c,
       rc = show_field(cli, NULL, f, err);
   }
   if (rc == 0 && record_delete_conflict(&r))
-    printf("deleted: on one device while edited on another (conflict: edit "
-           "to keep it, or rm)\n");
+    printf(_("deleted: on one device while edited on another (conflict: edit "
+           "to keep it, or rm)\n"));
   record_release(&r);
   return rc;
 }
@@ -605,9 +605,9 @@ static int domain_list(struct cli *cli, const struct schema_collection *c,
   if (rc == 0 && !cli->json) {
     view_table_print(&ctx.table, CELL_MAX);
     if (ctx.conflicts)
-      printf("* in conflict: see sambang %s show ID\n", c->name);
+      printf(_("* in conflict: see sambang %s show ID\n"), c->name);
     if (ctx.limit > 0 && ctx.shown > ctx.limit)
-      printf("(first %llu shown: more match; raise --limit)\n",
+      printf(_("(first %llu shown: more match; raise --limit)\n"),
              (unsigned long long)ctx.limit);
   }
   view_table_release(&ctx.table);
@@ -684,15 +684,16 @@ static void option_help(FILE *out, const struct schema_collection *c,
     buf_adds(&b, f->name);
   buf_adds(&b, ".");
   if (f->required)
-    buf_adds(&b, f == today_field(c) ? " Required (add: default today)."
-                                     : " Required.");
+    buf_adds(&b, f == today_field(c) ? _(" Required (add: default today).")
+                                     : _(" Required."));
   if (f->personal && c->consent != NULL) {
-    buf_adds(&b, " Personal: stored only with --");
-    buf_adds(&b, schema_field(c, c->consent)->option);
-    buf_adds(&b, " yes.");
+    char t[128];
+    snprintf(t, sizeof(t), _(" Personal: stored only with --%s yes."),
+             schema_field(c, c->consent)->option);
+    buf_adds(&b, t);
   }
   if (f->type == SCHEMA_ENUM || f->type == SCHEMA_ENUM_LIST) {
-    buf_adds(&b, f->type == SCHEMA_ENUM ? " One of: " : " Any of: ");
+    buf_adds(&b, f->type == SCHEMA_ENUM ? _(" One of: ") : _(" Any of: "));
     for (i = 0; i < f->nvalues; i++) {
       if (i > 0)
         buf_adds(&b, ", ");
@@ -701,11 +702,13 @@ static void option_help(FILE *out, const struct schema_collection *c,
     buf_adds(&b, ".");
   }
   if (f->type == SCHEMA_REF) {
-    buf_adds(&b, " The id of a ");
-    buf_adds(&b, f->ref);
-    buf_adds(&b, " record on this device, the start of that id, or (part "
-                 "of) its name; if several match, they are listed and "
-                 "nothing is written.");
+    char t[512];
+    snprintf(t, sizeof(t),
+             _(" The id of a %s record on this device, the start of that id, "
+               "or (part of) its name; if several match, they are listed and "
+               "nothing is written."),
+             f->ref);
+    buf_adds(&b, t);
   }
   text = buf_take(&b, NULL);
   if (text != NULL)
@@ -719,12 +722,12 @@ void cmd_domain_help(FILE *out, const struct schema_collection *c,
   size_t i;
   (void)sub;
   fprintf(out,
-          "usage: sambang [--db PATH] [--json] %s add [--OPTION VALUE]...\n"
+          _("usage: sambang [--db PATH] [--json] %s add [--OPTION VALUE]...\n"
           "       sambang [--db PATH] [--json] %s edit ID [--OPTION VALUE]...\n"
           "       sambang [--db PATH] [--json] %s list [--OPTION VALUE]... "
           "[--limit N]%s\n"
           "       sambang [--db PATH] [--json] %s show ID\n"
-          "       sambang [--db PATH] [--json] %s rm ID\n\n",
+          "       sambang [--db PATH] [--json] %s rm ID\n\n"),
           c->name, c->name, c->name,
           today_field(c) != NULL ? " [--month YYYY-MM]" : "", c->name, c->name);
   if (c->help != NULL) {
@@ -732,7 +735,7 @@ void cmd_domain_help(FILE *out, const struct schema_collection *c,
     fputc('\n', out);
   }
   view_wrap(out,
-            "add records a new one and prints its id. edit changes the "
+            _("add records a new one and prints its id. edit changes the "
             "options given and leaves the rest. list shows the records "
             "that match every option given (a text option matches records "
             "whose text holds it, ignoring case and accents: --name siti "
@@ -744,9 +747,9 @@ void cmd_domain_help(FILE *out, const struct schema_collection *c,
             "one record, a field in conflict as \"value1 | value2 "
             "(conflict)\"; --json prints its full state. rm deletes the "
             "record and prints its id (an edit made elsewhere that this "
-            "device has not seen keeps it alive, flagged as a conflict).",
+            "device has not seen keeps it alive, flagged as a conflict)."),
             0, 78);
-  fprintf(out, "\nOptions:\n");
+  fprintf(out, _("\nOptions:\n"));
   for (i = 0; i < c->nfields; i++)
     option_help(out, c, &c->fields[i]);
 }

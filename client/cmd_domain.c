@@ -281,11 +281,40 @@ static int domain_rm(struct cli *cli, const struct schema_collection *c,
 }
 
 /* Appends value; for a ref field (sf, with cli) what it points at too. */
+/* An enum value (or list of them) as the labels of the user's language. */
+static bool label_text(struct buf *b, const struct schema_field *sf,
+                       const char *value)
+{
+  cJSON *v = cJSON_Parse(value);
+  const cJSON *e;
+  bool done = true;
+
+  if (cJSON_IsString(v)) {
+    buf_adds(b, schema_label(sf, v->valuestring, i18n_lang()));
+  } else if (cJSON_IsArray(v)) {
+    for (e = v->child; e != NULL && done; e = e->next)
+      done = cJSON_IsString(e);
+    for (e = v->child; e != NULL && done; e = e->next) {
+      if (e != v->child)
+        buf_adds(b, ", ");
+      buf_adds(b, schema_label(sf, e->valuestring, i18n_lang()));
+    }
+  } else {
+    done = false;
+  }
+  cJSON_Delete(v);
+  return done;
+}
+
 static void value_text(struct buf *b, struct cli *cli,
                        const struct schema_field *sf, const char *value)
 {
   cJSON *id;
 
+  if (sf != NULL && sf->nlabels > 0 &&
+      (sf->type == SCHEMA_ENUM || sf->type == SCHEMA_ENUM_LIST) &&
+      label_text(b, sf, value))
+    return;
   view_value(b, value);
   if (cli == NULL || sf == NULL || sf->type != SCHEMA_REF)
     return;
@@ -695,9 +724,15 @@ static void option_help(FILE *out, const struct schema_collection *c,
   if (f->type == SCHEMA_ENUM || f->type == SCHEMA_ENUM_LIST) {
     buf_adds(&b, f->type == SCHEMA_ENUM ? _(" One of: ") : _(" Any of: "));
     for (i = 0; i < f->nvalues; i++) {
+      const char *label = schema_label(f, f->values[i], i18n_lang());
       if (i > 0)
         buf_adds(&b, ", ");
       buf_adds(&b, f->values[i]);
+      if (label != f->values[i]) {
+        buf_adds(&b, " (");
+        buf_adds(&b, label);
+        buf_adds(&b, ")");
+      }
     }
     buf_adds(&b, ".");
   }

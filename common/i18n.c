@@ -4,7 +4,9 @@
 #include "i18n.h"
 
 #include <locale.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #ifndef SAMBANG_LOCALEDIR
 #define SAMBANG_LOCALEDIR "/usr/share/locale"
@@ -25,4 +27,21 @@ void i18n_init(const char *domain)
 const char *i18n_text(const char *msgid)
 {
   return gettext(msgid);
+}
+
+const char *i18n_lang(void)
+{
+  static char first[32];
+  const char *loc = setlocale(LC_MESSAGES, NULL);
+  const char *list = getenv("LANGUAGE");
+
+  /* gettext ignores LANGUAGE in the C locale, and so do we. */
+  if (loc == NULL || strcmp(loc, "C") == 0 || strncmp(loc, "C.", 2) == 0 ||
+      strcmp(loc, "POSIX") == 0)
+    return "en";
+  if (list != NULL && list[0] != '\0') {
+    snprintf(first, sizeof(first), "%.*s", (int)strcspn(list, ":"), list);
+    return first;
+  }
+  return loc;
 }

@@ -33,4 +33,11 @@ void i18n_init(const char *domain);
  * catalogue, no entry, or i18n_init not called: unit tests). */
 const char *i18n_text(const char *msgid) __attribute__((format_arg(1)));
 
+/*
+ * The language messages are shown in, as a locale name ("id_ID.UTF-8",
+ * "id", from LANGUAGE first); "en" in the C locale. For text that does not
+ * come from the catalogue (the schema's labels: schema_label).
+ */
+const char *i18n_lang(void);
+
 #endif

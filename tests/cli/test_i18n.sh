@@ -52,14 +52,36 @@ expect_stdout_contains 'consent: ya'
 in_en beneficiary show "$sri"
 expect_stdout_contains 'consent: yes'
 
+# Programme and group values: the schema's labels of the language; the
+# values themselves in --json and in the store.
+expect_ok visit add --beneficiary "$sri" --programme skills-cooking --date 2025-11-05
+v=$(cat "$OUT")
+in_id visit list
+check_ok visit list
+expect_stdout_contains 'Pelatihan keterampilan: memasak'
+in_en visit list
+expect_stdout_contains 'Skills training: cooking'
+expect_stdout_lacks 'Pelatihan'
+in_id beneficiary show "$sri"
+expect_stdout_contains 'groups: Perempuan'
+in_id visit show "$v"
+expect_stdout_contains 'programme: Pelatihan keterampilan: memasak'
+in_id --json visit list
+expect_stdout_contains '"programme":"skills-cooking"'
+expect_stdout_lacks 'Pelatihan'
+in_id visit --help
+expect_stdout_contains 'skills-cooking (Pelatihan keterampilan: memasak)'
+expect_ok export
+expect_stdout_lacks 'Pelatihan'
+
 # status: the lines people read.
 in_id status
 check_ok status
 expect_stdout_contains 'replika: '
-expect_stdout_contains 'perubahan belum disinkronkan: 1'
+expect_stdout_contains 'perubahan belum disinkronkan: 2'
 expect_stdout_contains 'terakhir disinkronkan: belum pernah'
 in_en status
-expect_stdout_contains 'unsynced changes: 1'
+expect_stdout_contains 'unsynced changes: 2'
 expect_stdout_contains 'last synced: never'
 
 # A catalogue for another language that does not exist: English.

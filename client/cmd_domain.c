@@ -421,6 +421,8 @@ struct list_ctx {
   struct cli *cli;
   const struct filter *filters;
   size_t nfilters;
+  const struct ref_filter *refs; /* through a ref field (list_ref.c) */
+  size_t nrefs;
   bool json;
   const struct schema_field *cols[LIST_COLS];
   size_t ncols;
@@ -467,7 +469,8 @@ static int list_one(const struct record *r, uint64_t seq, void *arg)
 {
   struct list_ctx *ctx = arg;
   (void)seq;
-  if (record_deleted(r) || !filter_match(ctx->filters, ctx->nfilters, r))
+  if (record_deleted(r) || !filter_match(ctx->filters, ctx->nfilters, r) ||
+      !list_ref_match(ctx->cli, ctx->refs, ctx->nrefs, r))
     return 0;
   if (ctx->limit > 0 && ctx->shown++ == ctx->limit)
     return LIST_FULL;
@@ -499,10 +502,13 @@ static int list_header(struct list_ctx *ctx)
   return 0;
 }
 
-/* The options of list beyond the fields': --limit N, --month YYYY-MM. */
+/* The options of list beyond the fields': --limit N, --month YYYY-MM, and
+ * those of referenced records' fields (list_ref.c). */
 struct list_extra {
   uint64_t limit;
   char month[16]; /* "YYYY-MM-" or "" */
+  struct ref_filter *refs; /* argc of them allocated */
+  size_t nrefs;
 };
 
 static int parse_limit(const char *v, uint64_t *out, struct sb_err *err)
@@ -541,16 +547,27 @@ static int parse_month(const struct schema_collection *c, const char *v,
  * Takes --limit and --month (unless the schema names a field so) out of
  * argv[2..] into *x; the other arguments go to rest[0..*nrest).
  */
-static int list_extras(const struct schema_collection *c, int argc, char **argv,
-                       struct list_extra *x, char **rest, int *nrest,
-                       struct sb_err *err)
+static int list_extras(const struct schema *s,
+                       const struct schema_collection *c, int argc,
+                       char **argv, struct list_extra *x, char **rest,
+                       int *nrest, struct sb_err *err)
 {
   int i, rc;
   const char *v;
 
   memset(x, 0, sizeof(*x));
   *nrest = 0;
+  x->refs = calloc((size_t)argc, sizeof(*x->refs));
+  if (x->refs == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
   for (i = 2; i < argc; i++) {
+    rc = list_ref_opt(s, c, argc, argv, &i, &x->refs[x->nrefs], err);
+    if (rc < 0)
+      return rc;
+    if (rc > 0) {
+      x->nrefs++;
+      continue;
+    }
     if (option_field(c, "limit", 5) == NULL &&
         (rc = util_opt(argc, argv, &i, "limit", &v, err)) != 0) {
       if (rc < 0 || (rc = parse_limit(v, &x->limit, err)) != 0)
@@ -593,7 +610,7 @@ static int domain_list(struct cli *cli, const struct schema_collection *c,
 {
   struct list_ctx ctx = {.cli = cli, .json = cli->json, .err = err};
   struct filter *filters = NULL;
-  struct list_extra x;
+  struct list_extra x = {0};
   char cmd[SB_NAME_MAX + 8], **rest;
   cJSON *want = NULL;
   size_t i;
@@ -603,13 +620,15 @@ static int domain_list(struct cli *cli, const struct schema_collection *c,
   rest = calloc((size_t)argc + 2, sizeof(*rest));
   if (rest == NULL)
     return sb_err_set(err, SB_ENOMEM, NULL);
-  rc = list_extras(c, argc, argv, &x, rest + 2, &nrest, err);
+  rc = list_extras(cli->schema, c, argc, argv, &x, rest + 2, &nrest, err);
   if (rc == 0)
     rc = read_options(NULL, c, cmd, nrest + 2, rest, 2, &want, err);
   free(rest);
   if (rc != 0)
-    return rc;
+    goto done;
   ctx.limit = x.limit;
+  ctx.refs = x.refs;
+  ctx.nrefs = x.nrefs;
   filters = calloc((size_t)cJSON_GetArraySize(want) + 2, sizeof(*filters));
   if (filters == NULL) {
     rc = sb_err_set(err, SB_ENOMEM, NULL);
@@ -643,6 +662,8 @@ static int domain_list(struct cli *cli, const struct schema_collection *c,
 done:
   filter_release(filters, ctx.nfilters);
   free(filters);
+  list_ref_release(x.refs, x.nrefs);
+  free(x.refs);
   cJSON_Delete(want);
   return rc;
 }
@@ -775,7 +796,9 @@ void cmd_domain_help(FILE *out, const struct schema_collection *c,
             "that match every option given (a text option matches records "
             "whose text holds it, ignoring case and accents: --name siti "
             "finds \"Sîti Aminah\"; a list option matches records "
-            "holding all its values; others match equal values); --month "
+            "holding all its values; others match equal values; the "
+            "options of a referenced record's fields filter by that "
+            "record: visit list --kecamatan Setu --group anak); --month "
             "YYYY-MM keeps records whose date is in that month (collections "
             "with a date field); --limit N lists the first N (in id order) "
             "and says when more match; --json prints JSON Lines. show prints "

@@ -32,6 +32,8 @@ extract() { # extract OUT.pot
     -ksb_err_set:3 --flag=sb_err_set:3:c-format \
     -ksb_err_prefix:2 --flag=sb_err_prefix:2:c-format \
     -kutil_usage:2 --flag=util_usage:2:c-format \
+    -kusage_error:1 --flag=usage_error:1:c-format \
+    -khub_cmd_usage_error:2 --flag=hub_cmd_usage_error:2:c-format \
     $(sources))
   (cd "$top" && xgettext -o "$tmp/b.pot" --from-code=UTF-8 -LC --no-wrap \
     --package-name=sambang --msgid-bugs-address=sambang -kX:3 common/err.h)

@@ -84,6 +84,20 @@ in_en status
 expect_stdout_contains 'unsynced changes: 2'
 expect_stdout_contains 'last synced: never'
 
+# sambangd speaks the same catalogue.
+if [ -n "${SAMBANGD:-}" ]; then
+  set +e
+  LANG=id_ID.UTF-8 "$SAMBANGD" --bogus >"$OUT" 2>"$ERR"
+  RC=$?
+  set -e
+  [ "$RC" -eq 2 ] || fail "sambangd --bogus: exit $RC"
+  expect_stderr_contains 'sambangd: opsi --bogus tidak dikenal (lihat sambangd --help)'
+  LANG=id_ID.UTF-8 "$SAMBANGD" --help >"$OUT"
+  expect_stdout_contains 'pemakaian: sambangd [--db JALUR] [OPSI]'
+  LANG=C.UTF-8 "$SAMBANGD" --help >"$OUT"
+  expect_stdout_contains 'usage: sambangd [--db PATH] [OPTIONS]'
+fi
+
 # A catalogue for another language that does not exist: English.
 LANG=id_ID.UTF-8 LANGUAGE=xx sb get beneficiary nobody
 expect_stderr_contains 'not found'

@@ -20,7 +20,8 @@ langs=(id)
 
 sources() {
   cd "$top"
-  ls common/*.c client/*.c daemon/sambangd/*.c | LC_ALL=C sort
+  ls common/*.c client/*.c daemon/sambangd/*.c daemon/hub/hub_main.c \
+    daemon/hub/hub_cmd*.c | LC_ALL=C sort
 }
 
 extract() { # extract OUT.pot

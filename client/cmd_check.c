@@ -210,7 +210,7 @@ int cmd_recover(struct cli *cli, int argc, char **argv, struct sb_err *err)
   if (rc != 0)
     goto out;
   printf(_("recovered %s: kept %llu unpushed and %llu other records, %llu "
-         "unreadable; the damaged store is kept as %s\n"),
+           "unreadable; the damaged store is kept as %s\n"),
          cli->db, (unsigned long long)b.pending, (unsigned long long)b.other,
          (unsigned long long)b.bad, old);
   sync_lock_release(lock_fd);

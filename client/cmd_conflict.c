@@ -74,7 +74,7 @@ static void tomb_lines(const struct record *r)
     const struct entry *e = record_tomb_at(r, k);
     ts_text(e->ts, when, sizeof(when));
     printf(_("  (deleted)  (device %s, %s): edit to keep the record, or rm "
-           "it\n"),
+             "it\n"),
            e->dot.replica, when);
   }
 }

@@ -398,7 +398,7 @@ static int domain_show(struct cli *cli, const struct schema_collection *c,
   }
   if (rc == 0 && record_delete_conflict(&r))
     printf(_("deleted: on one device while edited on another (conflict: edit "
-           "to keep it, or rm)\n"));
+             "to keep it, or rm)\n"));
   record_release(&r);
   return rc;
 }
@@ -506,7 +506,7 @@ static int list_header(struct list_ctx *ctx)
  * those of referenced records' fields (list_ref.c). */
 struct list_extra {
   uint64_t limit;
-  char month[16]; /* "YYYY-MM-" or "" */
+  char month[16];          /* "YYYY-MM-" or "" */
   struct ref_filter *refs; /* argc of them allocated */
   size_t nrefs;
 };
@@ -548,9 +548,9 @@ static int parse_month(const struct schema_collection *c, const char *v,
  * argv[2..] into *x; the other arguments go to rest[0..*nrest).
  */
 static int list_extras(const struct schema *s,
-                       const struct schema_collection *c, int argc,
-                       char **argv, struct list_extra *x, char **rest,
-                       int *nrest, struct sb_err *err)
+                       const struct schema_collection *c, int argc, char **argv,
+                       struct list_extra *x, char **rest, int *nrest,
+                       struct sb_err *err)
 {
   int i, rc;
   const char *v;
@@ -777,35 +777,36 @@ void cmd_domain_help(FILE *out, const struct schema_collection *c,
 {
   size_t i;
   (void)sub;
-  fprintf(out,
-          _("usage: sambang [--db PATH] [--json] %s add [--OPTION VALUE]...\n"
-          "       sambang [--db PATH] [--json] %s edit ID [--OPTION VALUE]...\n"
-          "       sambang [--db PATH] [--json] %s list [--OPTION VALUE]... "
-          "[--limit N]%s\n"
-          "       sambang [--db PATH] [--json] %s show ID\n"
-          "       sambang [--db PATH] [--json] %s rm ID\n\n"),
-          c->name, c->name, c->name,
-          today_field(c) != NULL ? " [--month YYYY-MM]" : "", c->name, c->name);
+  fprintf(
+      out,
+      _("usage: sambang [--db PATH] [--json] %s add [--OPTION VALUE]...\n"
+        "       sambang [--db PATH] [--json] %s edit ID [--OPTION VALUE]...\n"
+        "       sambang [--db PATH] [--json] %s list [--OPTION VALUE]... "
+        "[--limit N]%s\n"
+        "       sambang [--db PATH] [--json] %s show ID\n"
+        "       sambang [--db PATH] [--json] %s rm ID\n\n"),
+      c->name, c->name, c->name,
+      today_field(c) != NULL ? " [--month YYYY-MM]" : "", c->name, c->name);
   if (c->help != NULL) {
     view_wrap(out, c->help, 0, 78);
     fputc('\n', out);
   }
   view_wrap(out,
             _("add records a new one and prints its id. edit changes the "
-            "options given and leaves the rest. list shows the records "
-            "that match every option given (a text option matches records "
-            "whose text holds it, ignoring case and accents: --name siti "
-            "finds \"Sîti Aminah\"; a list option matches records "
-            "holding all its values; others match equal values; the "
-            "options of a referenced record's fields filter by that "
-            "record: visit list --kecamatan Setu --group anak); --month "
-            "YYYY-MM keeps records whose date is in that month (collections "
-            "with a date field); --limit N lists the first N (in id order) "
-            "and says when more match; --json prints JSON Lines. show prints "
-            "one record, a field in conflict as \"value1 | value2 "
-            "(conflict)\"; --json prints its full state. rm deletes the "
-            "record and prints its id (an edit made elsewhere that this "
-            "device has not seen keeps it alive, flagged as a conflict)."),
+              "options given and leaves the rest. list shows the records "
+              "that match every option given (a text option matches records "
+              "whose text holds it, ignoring case and accents: --name siti "
+              "finds \"Sîti Aminah\"; a list option matches records "
+              "holding all its values; others match equal values; the "
+              "options of a referenced record's fields filter by that "
+              "record: visit list --kecamatan Setu --group anak); --month "
+              "YYYY-MM keeps records whose date is in that month (collections "
+              "with a date field); --limit N lists the first N (in id order) "
+              "and says when more match; --json prints JSON Lines. show prints "
+              "one record, a field in conflict as \"value1 | value2 "
+              "(conflict)\"; --json prints its full state. rm deletes the "
+              "record and prints its id (an edit made elsewhere that this "
+              "device has not seen keeps it alive, flagged as a conflict)."),
             0, 78);
   fprintf(out, _("\nOptions:\n"));
   for (i = 0; i < c->nfields; i++)

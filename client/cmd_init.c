@@ -54,7 +54,8 @@ static int read_schema(const char *path, char **text, struct sb_err *err)
 {
   struct schema *s = NULL;
   size_t len;
-  int rc = util_read_path(path, _("schema file"), SB_RECORD_MAX, text, &len, err);
+  int rc =
+      util_read_path(path, _("schema file"), SB_RECORD_MAX, text, &len, err);
 
   if (rc != 0)
     return rc;

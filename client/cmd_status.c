@@ -73,8 +73,8 @@ static int status_one(const struct record *r, uint64_t seq, void *arg)
     st->conflicts++;
   }
   if (st->schema != NULL &&
-      schema_review(schema_collection(st->schema, r->collection), r, NULL,
-                    0) == 1)
+      schema_review(schema_collection(st->schema, r->collection), r, NULL, 0) ==
+          1)
     st->review++;
   return 0;
 }
@@ -112,8 +112,8 @@ static cJSON *daemon_status(const char *db)
 {
   cJSON *st = NULL;
 
-  if (control_client_request(db, "{\"cmd\":\"status\"}", 1000, keep_line, &st, NULL) !=
-      0) {
+  if (control_client_request(db, "{\"cmd\":\"status\"}", 1000, keep_line, &st,
+                             NULL) != 0) {
     cJSON_Delete(st);
     return NULL;
   }
@@ -144,7 +144,8 @@ static void daemon_plain(const cJSON *d)
     printf(_("daemon: not running\n"));
     return;
   }
-  printf(_("daemon: %s, %s\n"), cJSON_IsString(phase) ? phase->valuestring : "?",
+  printf(_("daemon: %s, %s\n"),
+         cJSON_IsString(phase) ? phase->valuestring : "?",
          online ? _("online") : _("offline"));
   if (dnum(d, "last_success_ms") > 0)
     printf(_("  last sync: %.0f s ago\n"),
@@ -152,8 +153,8 @@ static void daemon_plain(const cJSON *d)
   else
     printf(_("  last sync: never\n"));
   if (dnum(d, "cycle_pushed") > 0 || dnum(d, "cycle_pulled") > 0)
-    printf(_("  this cycle: pushed %.0f, pulled %.0f\n"), dnum(d, "cycle_pushed"),
-           dnum(d, "cycle_pulled"));
+    printf(_("  this cycle: pushed %.0f, pulled %.0f\n"),
+           dnum(d, "cycle_pushed"), dnum(d, "cycle_pulled"));
   if (cJSON_IsString(error) && error->valuestring[0] != '\0')
     printf(_("  last error: %s\n"), error->valuestring);
   if (dnum(d, "next_retry_ms") > 0)
@@ -232,8 +233,7 @@ static void problem_plain(struct store *s)
 {
   char *text = NULL;
 
-  if (store_meta_get(s, SYNC_PROBLEM_KEY, &text, NULL) == 0 &&
-      text[0] != '\0')
+  if (store_meta_get(s, SYNC_PROBLEM_KEY, &text, NULL) == 0 && text[0] != '\0')
     printf(_("last sync: %s\n"), text);
   free(text);
 }
@@ -346,7 +346,8 @@ static void status_plain(const struct cli *cli, const struct status *st,
      * on every healthy device). */
     if (why[0] != '\0')
       printf(_("integrity: %s (%s): writes are refused; run `sambang check` "
-             "or `sambang recover`\n"), _(state), why);
+               "or `sambang recover`\n"),
+             _(state), why);
     else if (strcmp(state, "ok") != 0)
       printf(_("integrity: %s\n"), _(state));
   }

@@ -18,8 +18,8 @@
 #include <string.h>
 
 /* The field of collection t whose option is name, if it can filter. */
-static const struct schema_field *target_field(const struct schema_collection *t,
-                                               const char *name)
+static const struct schema_field *
+target_field(const struct schema_collection *t, const char *name)
 {
   size_t i;
   for (i = 0; t != NULL && i < t->nfields; i++) {
@@ -98,9 +98,8 @@ bool list_ref_match(struct cli *cli, const struct ref_filter *rf, size_t n,
       return false;
     id = cJSON_Parse(record_field_winner(fld)->value);
     memset(&target, 0, sizeof(target));
-    if (cJSON_IsString(id) &&
-        store_get(cli->store, rf[i].ref->ref, id->valuestring, &target,
-                  NULL) == 0)
+    if (cJSON_IsString(id) && store_get(cli->store, rf[i].ref->ref,
+                                        id->valuestring, &target, NULL) == 0)
       ok = !record_deleted(&target) && filter_match(&rf[i].f, 1, &target);
     record_release(&target);
     cJSON_Delete(id);

@@ -18,8 +18,8 @@ void i18n_init(const char *domain)
 
   setlocale(LC_CTYPE, "");
   setlocale(LC_MESSAGES, "");
-  bindtextdomain(domain, dir != NULL && dir[0] != '\0' ? dir
-                                                            : SAMBANG_LOCALEDIR);
+  bindtextdomain(domain,
+                 dir != NULL && dir[0] != '\0' ? dir : SAMBANG_LOCALEDIR);
   bind_textdomain_codeset(domain, "UTF-8");
   textdomain(domain);
 }

@@ -21,11 +21,12 @@
 /*
  * Sets the text domain: "sambang" (the CLI and sambangd, package sambang)
  * or "sambang-hub" (package sambang-hub); both are built from the same
- * id.po, so each package ships its own file. Takes the language from the environment (LANGUAGE, LC_ALL, LC_MESSAGES,
- * LANG) for messages and the character set only: numbers and times keep
- * the C locale, so JSON, logs and the wire do not change with it. The
- * catalogue is read from $SAMBANG_LOCALEDIR if set (the build tree's, for
- * tests), else from the installed locale directory.
+ * id.po, so each package ships its own file. Takes the language from the
+ * environment (LANGUAGE, LC_ALL, LC_MESSAGES, LANG) for messages and the
+ * character set only: numbers and times keep the C locale, so JSON, logs and
+ * the wire do not change with it. The catalogue is read from $SAMBANG_LOCALEDIR
+ * if set (the build tree's, for tests), else from the installed locale
+ * directory.
  */
 void i18n_init(const char *domain);
 

@@ -33,8 +33,8 @@ static bool lang_valid(const char *s)
     return false;
   if (s[n] == '\0')
     return true;
-  return s[n] == '_' && s[n + 1] >= 'A' && s[n + 1] <= 'Z' &&
-         s[n + 2] >= 'A' && s[n + 2] <= 'Z' && s[n + 3] == '\0';
+  return s[n] == '_' && s[n + 1] >= 'A' && s[n + 1] <= 'Z' && s[n + 2] >= 'A' &&
+         s[n + 2] <= 'Z' && s[n + 3] == '\0';
 }
 
 static int value_index(const struct schema_field *f, const char *v)

@@ -46,8 +46,8 @@ static bool fold_open(void)
   if (fold_tried)
     return fold_tok != NULL;
   fold_tried = true;
-  if (sqlite3_open_v2(":memory:", &fold_db, SQLITE_OPEN_READWRITE,
-                      NULL) != SQLITE_OK)
+  if (sqlite3_open_v2(":memory:", &fold_db, SQLITE_OPEN_READWRITE, NULL) !=
+      SQLITE_OK)
     return false;
   api = fts5_of(fold_db);
   if (api == NULL ||

@@ -9,8 +9,8 @@
 /* 2026-03-01 10:00 local time (TZ is set to UTC by the test). */
 static time_t march_first(void)
 {
-  struct tm tm = {.tm_year = 126, .tm_mon = 2, .tm_mday = 1, .tm_hour = 10,
-                  .tm_isdst = -1};
+  struct tm tm = {
+      .tm_year = 126, .tm_mon = 2, .tm_mday = 1, .tm_hour = 10, .tm_isdst = -1};
   return mktime(&tm);
 }
 
@@ -51,8 +51,8 @@ TEST(words_are_local_days)
 TEST(bad_dates_are_refused)
 {
   static const char *const bad[] = {
-      "31/02/2026", "2026-13-01", "2026-02-29", "00/01/2026", "1/13/2026",
-      "2026/11/05", "05-11-2026", "5/11/26",    "123/1/2026", "",
+      "31/02/2026", "2026-13-01", "2026-02-29", "00/01/2026",  "1/13/2026",
+      "2026/11/05", "05-11-2026", "5/11/26",    "123/1/2026",  "",
       "tomorrow",   "hari",       "2026-11-5",  "05/11/2026x", "05//2026"};
   char out[DATE_SIZE];
   size_t i;

@@ -38,9 +38,9 @@ TEST(labels_by_language_with_fallbacks)
   CHECK_STR(schema_label(f, "a", "id"), "Satu");
   CHECK_STR(schema_label(f, "a", "id_ID.UTF-8"), "Satu");
   CHECK_STR(schema_label(f, "a", "en_GB"), "One");
-  CHECK_STR(schema_label(f, "a", "fr"), "One");   /* no fr: English */
-  CHECK_STR(schema_label(f, "b", "en"), "b");     /* no en label: value */
-  CHECK_STR(schema_label(f, "zz", "id"), "zz");   /* not a value */
+  CHECK_STR(schema_label(f, "a", "fr"), "One"); /* no fr: English */
+  CHECK_STR(schema_label(f, "b", "en"), "b");   /* no en label: value */
+  CHECK_STR(schema_label(f, "zz", "id"), "zz"); /* not a value */
   CHECK_STR(schema_label(f, "a", NULL), "One");
   schema_free(s);
 }

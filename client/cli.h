@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "err.h"
 #include "exitcode.h"
+#include "i18n.h"
 #include "record.h"
 #include "schema.h"
 #include "store.h"
@@ -243,6 +244,31 @@ bool filter_match(const struct filter *f, size_t n, const struct record *r);
 
 /* Frees what the n filters hold. */
 void filter_release(struct filter *f, size_t n);
+
+/* --- list_ref.c: list filters through a reference ---------------------- */
+
+/* A filter on the record a ref field points at (visit --kecamatan). */
+struct ref_filter {
+  const struct schema_field *ref; /* the ref field of the listed collection */
+  struct filter f;                /* on the referenced record */
+};
+
+/*
+ * If argv[*i] is the option of a field of a collection that c refers to
+ * and c has no such option (visit: --kecamatan, --group), reads it and its
+ * value into *rf: 1 (*i past the value); 0 if it is no such option; a
+ * negative code for a bad value.
+ */
+int list_ref_opt(const struct schema *s, const struct schema_collection *c,
+                 int argc, char **argv, int *i, struct ref_filter *rf,
+                 struct sb_err *err);
+
+/* True if the records r refers to pass all n filters. */
+bool list_ref_match(struct cli *cli, const struct ref_filter *rf, size_t n,
+                    const struct record *r);
+
+/* Frees what the n filters hold. */
+void list_ref_release(struct ref_filter *rf, size_t n);
 
 /* --- ref.c: what a ref option points at -----------------------------------
  */

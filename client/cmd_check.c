@@ -45,7 +45,7 @@ int cmd_check(struct cli *cli, int argc, char **argv, struct sb_err *err)
   rc = store_check(cli->store, STORE_CHECK_FULL, 0, print_problem, NULL, NULL,
                    err);
   if (rc == 0)
-    printf("ok\n");
+    printf(_("ok\n"));
   return rc;
 }
 
@@ -209,8 +209,8 @@ int cmd_recover(struct cli *cli, int argc, char **argv, struct sb_err *err)
     rc = store_token_set(cli->store, token, err);
   if (rc != 0)
     goto out;
-  printf("recovered %s: kept %llu unpushed and %llu other records, %llu "
-         "unreadable; the damaged store is kept as %s\n",
+  printf(_("recovered %s: kept %llu unpushed and %llu other records, %llu "
+           "unreadable; the damaged store is kept as %s\n"),
          cli->db, (unsigned long long)b.pending, (unsigned long long)b.other,
          (unsigned long long)b.bad, old);
   sync_lock_release(lock_fd);

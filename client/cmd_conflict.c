@@ -57,7 +57,7 @@ static void sibling_lines(const struct field *f)
     view_value(&b, e->value);
     text = buf_take(&b, NULL);
     ts_text(e->ts, when, sizeof(when));
-    printf("  %s [%zu] %s  (device %s, %s)%s\n", record_field_name(f), k + 1,
+    printf(_("  %s [%zu] %s  (device %s, %s)%s\n"), record_field_name(f), k + 1,
            text != NULL ? text : "?", e->dot.replica, when,
            e == w ? " (shown)" : "");
     free(text);
@@ -73,8 +73,8 @@ static void tomb_lines(const struct record *r)
   for (k = 0; k < record_ntombs(r); k++) {
     const struct entry *e = record_tomb_at(r, k);
     ts_text(e->ts, when, sizeof(when));
-    printf("  (deleted)  (device %s, %s): edit to keep the record, or rm "
-           "it\n",
+    printf(_("  (deleted)  (device %s, %s): edit to keep the record, or rm "
+             "it\n"),
            e->dot.replica, when);
   }
 }
@@ -143,7 +143,7 @@ static int review_line(const struct conflicts_ctx *ctx, const struct record *r,
   int rc;
 
   if (!ctx->json) {
-    printf("%s\t%s\t(needs review) %s\n", r->collection, r->id, why);
+    printf(_("%s\t%s\t(needs review) %s\n"), r->collection, r->id, why);
     return 0;
   }
   j = cJSON_CreateObject();
@@ -193,7 +193,7 @@ static int rejected_one(const char *coll, const char *id, uint64_t seq,
   j = cJSON_ParseWithLength(reason, len);
   code = cJSON_GetObjectItemCaseSensitive(j, "code");
   msg = cJSON_GetObjectItemCaseSensitive(j, "message");
-  printf("%s\t%s\t(rejected by the hub) %s: %s\n", coll, id,
+  printf(_("%s\t%s\t(rejected by the hub) %s: %s\n"), coll, id,
          cJSON_IsString(code) ? code->valuestring : "?",
          cJSON_IsString(msg) ? msg->valuestring : reason);
   cJSON_Delete(j);

@@ -281,11 +281,40 @@ static int domain_rm(struct cli *cli, const struct schema_collection *c,
 }
 
 /* Appends value; for a ref field (sf, with cli) what it points at too. */
+/* An enum value (or list of them) as the labels of the user's language. */
+static bool label_text(struct buf *b, const struct schema_field *sf,
+                       const char *value)
+{
+  cJSON *v = cJSON_Parse(value);
+  const cJSON *e;
+  bool done = true;
+
+  if (cJSON_IsString(v)) {
+    buf_adds(b, schema_label(sf, v->valuestring, i18n_lang()));
+  } else if (cJSON_IsArray(v)) {
+    for (e = v->child; e != NULL && done; e = e->next)
+      done = cJSON_IsString(e);
+    for (e = v->child; e != NULL && done; e = e->next) {
+      if (e != v->child)
+        buf_adds(b, ", ");
+      buf_adds(b, schema_label(sf, e->valuestring, i18n_lang()));
+    }
+  } else {
+    done = false;
+  }
+  cJSON_Delete(v);
+  return done;
+}
+
 static void value_text(struct buf *b, struct cli *cli,
                        const struct schema_field *sf, const char *value)
 {
   cJSON *id;
 
+  if (sf != NULL && sf->nlabels > 0 &&
+      (sf->type == SCHEMA_ENUM || sf->type == SCHEMA_ENUM_LIST) &&
+      label_text(b, sf, value))
+    return;
   view_value(b, value);
   if (cli == NULL || sf == NULL || sf->type != SCHEMA_REF)
     return;
@@ -316,7 +345,7 @@ static char *field_text(struct cli *cli, const struct schema_field *sf,
     value_text(&b, cli, sf, e->value);
   }
   if (mark && n > 1)
-    buf_adds(&b, " (conflict)");
+    buf_adds(&b, _(" (conflict)"));
   return buf_take(&b, NULL);
 }
 
@@ -355,7 +384,7 @@ static int domain_show(struct cli *cli, const struct schema_collection *c,
     record_release(&r);
     return rc;
   }
-  printf("id: %s\n", r.id);
+  printf(_("id: %s\n"), r.id);
   /* The schema's order first, then fields it does not know. */
   for (i = 0; rc == 0 && i < c->nfields; i++) {
     const struct field *f = record_field(&r, c->fields[i].name);
@@ -368,8 +397,8 @@ static int domain_show(struct cli *cli, const struct schema_collection *c,
       rc = show_field(cli, NULL, f, err);
   }
   if (rc == 0 && record_delete_conflict(&r))
-    printf("deleted: on one device while edited on another (conflict: edit "
-           "to keep it, or rm)\n");
+    printf(_("deleted: on one device while edited on another (conflict: edit "
+             "to keep it, or rm)\n"));
   record_release(&r);
   return rc;
 }
@@ -392,6 +421,8 @@ struct list_ctx {
   struct cli *cli;
   const struct filter *filters;
   size_t nfilters;
+  const struct ref_filter *refs; /* through a ref field (list_ref.c) */
+  size_t nrefs;
   bool json;
   const struct schema_field *cols[LIST_COLS];
   size_t ncols;
@@ -438,7 +469,8 @@ static int list_one(const struct record *r, uint64_t seq, void *arg)
 {
   struct list_ctx *ctx = arg;
   (void)seq;
-  if (record_deleted(r) || !filter_match(ctx->filters, ctx->nfilters, r))
+  if (record_deleted(r) || !filter_match(ctx->filters, ctx->nfilters, r) ||
+      !list_ref_match(ctx->cli, ctx->refs, ctx->nrefs, r))
     return 0;
   if (ctx->limit > 0 && ctx->shown++ == ctx->limit)
     return LIST_FULL;
@@ -470,10 +502,13 @@ static int list_header(struct list_ctx *ctx)
   return 0;
 }
 
-/* The options of list beyond the fields': --limit N, --month YYYY-MM. */
+/* The options of list beyond the fields': --limit N, --month YYYY-MM, and
+ * those of referenced records' fields (list_ref.c). */
 struct list_extra {
   uint64_t limit;
-  char month[16]; /* "YYYY-MM-" or "" */
+  char month[16];          /* "YYYY-MM-" or "" */
+  struct ref_filter *refs; /* argc of them allocated */
+  size_t nrefs;
 };
 
 static int parse_limit(const char *v, uint64_t *out, struct sb_err *err)
@@ -512,7 +547,8 @@ static int parse_month(const struct schema_collection *c, const char *v,
  * Takes --limit and --month (unless the schema names a field so) out of
  * argv[2..] into *x; the other arguments go to rest[0..*nrest).
  */
-static int list_extras(const struct schema_collection *c, int argc, char **argv,
+static int list_extras(const struct schema *s,
+                       const struct schema_collection *c, int argc, char **argv,
                        struct list_extra *x, char **rest, int *nrest,
                        struct sb_err *err)
 {
@@ -521,7 +557,17 @@ static int list_extras(const struct schema_collection *c, int argc, char **argv,
 
   memset(x, 0, sizeof(*x));
   *nrest = 0;
+  x->refs = calloc((size_t)argc, sizeof(*x->refs));
+  if (x->refs == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
   for (i = 2; i < argc; i++) {
+    rc = list_ref_opt(s, c, argc, argv, &i, &x->refs[x->nrefs], err);
+    if (rc < 0)
+      return rc;
+    if (rc > 0) {
+      x->nrefs++;
+      continue;
+    }
     if (option_field(c, "limit", 5) == NULL &&
         (rc = util_opt(argc, argv, &i, "limit", &v, err)) != 0) {
       if (rc < 0 || (rc = parse_limit(v, &x->limit, err)) != 0)
@@ -564,7 +610,7 @@ static int domain_list(struct cli *cli, const struct schema_collection *c,
 {
   struct list_ctx ctx = {.cli = cli, .json = cli->json, .err = err};
   struct filter *filters = NULL;
-  struct list_extra x;
+  struct list_extra x = {0};
   char cmd[SB_NAME_MAX + 8], **rest;
   cJSON *want = NULL;
   size_t i;
@@ -574,13 +620,15 @@ static int domain_list(struct cli *cli, const struct schema_collection *c,
   rest = calloc((size_t)argc + 2, sizeof(*rest));
   if (rest == NULL)
     return sb_err_set(err, SB_ENOMEM, NULL);
-  rc = list_extras(c, argc, argv, &x, rest + 2, &nrest, err);
+  rc = list_extras(cli->schema, c, argc, argv, &x, rest + 2, &nrest, err);
   if (rc == 0)
     rc = read_options(NULL, c, cmd, nrest + 2, rest, 2, &want, err);
   free(rest);
   if (rc != 0)
-    return rc;
+    goto done;
   ctx.limit = x.limit;
+  ctx.refs = x.refs;
+  ctx.nrefs = x.nrefs;
   filters = calloc((size_t)cJSON_GetArraySize(want) + 2, sizeof(*filters));
   if (filters == NULL) {
     rc = sb_err_set(err, SB_ENOMEM, NULL);
@@ -605,15 +653,17 @@ static int domain_list(struct cli *cli, const struct schema_collection *c,
   if (rc == 0 && !cli->json) {
     view_table_print(&ctx.table, CELL_MAX);
     if (ctx.conflicts)
-      printf("* in conflict: see sambang %s show ID\n", c->name);
+      printf(_("* in conflict: see sambang %s show ID\n"), c->name);
     if (ctx.limit > 0 && ctx.shown > ctx.limit)
-      printf("(first %llu shown: more match; raise --limit)\n",
+      printf(_("(first %llu shown: more match; raise --limit)\n"),
              (unsigned long long)ctx.limit);
   }
   view_table_release(&ctx.table);
 done:
   filter_release(filters, ctx.nfilters);
   free(filters);
+  list_ref_release(x.refs, x.nrefs);
+  free(x.refs);
   cJSON_Delete(want);
   return rc;
 }
@@ -684,28 +734,37 @@ static void option_help(FILE *out, const struct schema_collection *c,
     buf_adds(&b, f->name);
   buf_adds(&b, ".");
   if (f->required)
-    buf_adds(&b, f == today_field(c) ? " Required (add: default today)."
-                                     : " Required.");
+    buf_adds(&b, f == today_field(c) ? _(" Required (add: default today).")
+                                     : _(" Required."));
   if (f->personal && c->consent != NULL) {
-    buf_adds(&b, " Personal: stored only with --");
-    buf_adds(&b, schema_field(c, c->consent)->option);
-    buf_adds(&b, " yes.");
+    char t[128];
+    snprintf(t, sizeof(t), _(" Personal: stored only with --%s yes."),
+             schema_field(c, c->consent)->option);
+    buf_adds(&b, t);
   }
   if (f->type == SCHEMA_ENUM || f->type == SCHEMA_ENUM_LIST) {
-    buf_adds(&b, f->type == SCHEMA_ENUM ? " One of: " : " Any of: ");
+    buf_adds(&b, f->type == SCHEMA_ENUM ? _(" One of: ") : _(" Any of: "));
     for (i = 0; i < f->nvalues; i++) {
+      const char *label = schema_label(f, f->values[i], i18n_lang());
       if (i > 0)
         buf_adds(&b, ", ");
       buf_adds(&b, f->values[i]);
+      if (label != f->values[i]) {
+        buf_adds(&b, " (");
+        buf_adds(&b, label);
+        buf_adds(&b, ")");
+      }
     }
     buf_adds(&b, ".");
   }
   if (f->type == SCHEMA_REF) {
-    buf_adds(&b, " The id of a ");
-    buf_adds(&b, f->ref);
-    buf_adds(&b, " record on this device, the start of that id, or (part "
-                 "of) its name; if several match, they are listed and "
-                 "nothing is written.");
+    char t[512];
+    snprintf(t, sizeof(t),
+             _(" The id of a %s record on this device, the start of that id, "
+               "or (part of) its name; if several match, they are listed and "
+               "nothing is written."),
+             f->ref);
+    buf_adds(&b, t);
   }
   text = buf_take(&b, NULL);
   if (text != NULL)
@@ -718,35 +777,38 @@ void cmd_domain_help(FILE *out, const struct schema_collection *c,
 {
   size_t i;
   (void)sub;
-  fprintf(out,
-          "usage: sambang [--db PATH] [--json] %s add [--OPTION VALUE]...\n"
-          "       sambang [--db PATH] [--json] %s edit ID [--OPTION VALUE]...\n"
-          "       sambang [--db PATH] [--json] %s list [--OPTION VALUE]... "
-          "[--limit N]%s\n"
-          "       sambang [--db PATH] [--json] %s show ID\n"
-          "       sambang [--db PATH] [--json] %s rm ID\n\n",
-          c->name, c->name, c->name,
-          today_field(c) != NULL ? " [--month YYYY-MM]" : "", c->name, c->name);
+  fprintf(
+      out,
+      _("usage: sambang [--db PATH] [--json] %s add [--OPTION VALUE]...\n"
+        "       sambang [--db PATH] [--json] %s edit ID [--OPTION VALUE]...\n"
+        "       sambang [--db PATH] [--json] %s list [--OPTION VALUE]... "
+        "[--limit N]%s\n"
+        "       sambang [--db PATH] [--json] %s show ID\n"
+        "       sambang [--db PATH] [--json] %s rm ID\n\n"),
+      c->name, c->name, c->name,
+      today_field(c) != NULL ? " [--month YYYY-MM]" : "", c->name, c->name);
   if (c->help != NULL) {
     view_wrap(out, c->help, 0, 78);
     fputc('\n', out);
   }
   view_wrap(out,
-            "add records a new one and prints its id. edit changes the "
-            "options given and leaves the rest. list shows the records "
-            "that match every option given (a text option matches records "
-            "whose text holds it, ignoring case and accents: --name siti "
-            "finds \"Sîti Aminah\"; a list option matches records "
-            "holding all its values; others match equal values); --month "
-            "YYYY-MM keeps records whose date is in that month (collections "
-            "with a date field); --limit N lists the first N (in id order) "
-            "and says when more match; --json prints JSON Lines. show prints "
-            "one record, a field in conflict as \"value1 | value2 "
-            "(conflict)\"; --json prints its full state. rm deletes the "
-            "record and prints its id (an edit made elsewhere that this "
-            "device has not seen keeps it alive, flagged as a conflict).",
+            _("add records a new one and prints its id. edit changes the "
+              "options given and leaves the rest. list shows the records "
+              "that match every option given (a text option matches records "
+              "whose text holds it, ignoring case and accents: --name siti "
+              "finds \"Sîti Aminah\"; a list option matches records "
+              "holding all its values; others match equal values; the "
+              "options of a referenced record's fields filter by that "
+              "record: visit list --kecamatan Setu --group anak); --month "
+              "YYYY-MM keeps records whose date is in that month (collections "
+              "with a date field); --limit N lists the first N (in id order) "
+              "and says when more match; --json prints JSON Lines. show prints "
+              "one record, a field in conflict as \"value1 | value2 "
+              "(conflict)\"; --json prints its full state. rm deletes the "
+              "record and prints its id (an edit made elsewhere that this "
+              "device has not seen keeps it alive, flagged as a conflict)."),
             0, 78);
-  fprintf(out, "\nOptions:\n");
+  fprintf(out, _("\nOptions:\n"));
   for (i = 0; i < c->nfields; i++)
     option_help(out, c, &c->fields[i]);
 }

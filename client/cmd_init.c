@@ -54,7 +54,8 @@ static int read_schema(const char *path, char **text, struct sb_err *err)
 {
   struct schema *s = NULL;
   size_t len;
-  int rc = util_read_path(path, "schema file", SB_RECORD_MAX, text, &len, err);
+  int rc =
+      util_read_path(path, _("schema file"), SB_RECORD_MAX, text, &len, err);
 
   if (rc != 0)
     return rc;
@@ -125,7 +126,7 @@ static int read_token(const char *path, char **out, struct sb_err *err)
 {
   size_t len;
   char *nl;
-  int rc = util_read_path(path, "token file", 4096, out, &len, err);
+  int rc = util_read_path(path, _("token file"), 4096, out, &len, err);
 
   if (rc != 0)
     return rc;

@@ -48,7 +48,7 @@ static int import_line(struct cli *cli, const char *text, size_t len,
 {
   char id[SB_ID_MAX + 1];
   const char *collection, *given;
-  cJSON *j = json_parse(text, len, "the line", err);
+  cJSON *j = json_parse(text, len, _("the line"), err);
   cJSON *fields, *m;
   int rc;
 
@@ -182,7 +182,7 @@ int cmd_import(struct cli *cli, int argc, char **argv, struct sb_err *err)
     cJSON_Delete(j);
     return rc;
   }
-  printf("imported %zu records\n", count);
+  printf(_("imported %zu records\n"), count);
   return 0;
 }
 

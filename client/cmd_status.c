@@ -73,8 +73,8 @@ static int status_one(const struct record *r, uint64_t seq, void *arg)
     st->conflicts++;
   }
   if (st->schema != NULL &&
-      schema_review(schema_collection(st->schema, r->collection), r, NULL,
-                    0) == 1)
+      schema_review(schema_collection(st->schema, r->collection), r, NULL, 0) ==
+          1)
     st->review++;
   return 0;
 }
@@ -112,8 +112,8 @@ static cJSON *daemon_status(const char *db)
 {
   cJSON *st = NULL;
 
-  if (control_client_request(db, "{\"cmd\":\"status\"}", 1000, keep_line, &st, NULL) !=
-      0) {
+  if (control_client_request(db, "{\"cmd\":\"status\"}", 1000, keep_line, &st,
+                             NULL) != 0) {
     cJSON_Delete(st);
     return NULL;
   }
@@ -141,23 +141,24 @@ static void daemon_plain(const cJSON *d)
   bool online = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "online"));
 
   if (d == NULL) {
-    printf("daemon: not running\n");
+    printf(_("daemon: not running\n"));
     return;
   }
-  printf("daemon: %s, %s\n", cJSON_IsString(phase) ? phase->valuestring : "?",
-         online ? "online" : "offline");
+  printf(_("daemon: %s, %s\n"),
+         cJSON_IsString(phase) ? phase->valuestring : "?",
+         online ? _("online") : _("offline"));
   if (dnum(d, "last_success_ms") > 0)
-    printf("  last sync: %.0f s ago\n",
+    printf(_("  last sync: %.0f s ago\n"),
            -secs_from_now(dnum(d, "last_success_ms")));
   else
-    printf("  last sync: never\n");
+    printf(_("  last sync: never\n"));
   if (dnum(d, "cycle_pushed") > 0 || dnum(d, "cycle_pulled") > 0)
-    printf("  this cycle: pushed %.0f, pulled %.0f\n", dnum(d, "cycle_pushed"),
-           dnum(d, "cycle_pulled"));
+    printf(_("  this cycle: pushed %.0f, pulled %.0f\n"),
+           dnum(d, "cycle_pushed"), dnum(d, "cycle_pulled"));
   if (cJSON_IsString(error) && error->valuestring[0] != '\0')
-    printf("  last error: %s\n", error->valuestring);
+    printf(_("  last error: %s\n"), error->valuestring);
   if (dnum(d, "next_retry_ms") > 0)
-    printf("  next retry: in %.1f s\n",
+    printf(_("  next retry: in %.1f s\n"),
            secs_from_now(dnum(d, "next_retry_ms")));
 }
 
@@ -167,13 +168,13 @@ static const char *integrity(struct store *s, char *why, size_t n)
   switch (store_check_state(s)) {
   case STORE_CHECK_BAD:
     store_corrupt(s, why, n);
-    return "corrupt";
+    return N_("corrupt");
   case STORE_CHECK_PARTIAL:
-    return "not checked fully";
+    return N_("not checked fully");
   case STORE_CHECK_OK:
     return "ok";
   default:
-    return "not checked";
+    return N_("not checked");
   }
 }
 
@@ -197,13 +198,13 @@ static void span_text(uint64_t ms, char *out, size_t size)
 {
   uint64_t min = (ms + 30000) / 60000, s = (ms + 500) / 1000;
   if (min >= 60)
-    snprintf(out, size, "%llu h %llu min", (unsigned long long)(min / 60),
+    snprintf(out, size, _("%llu h %llu min"), (unsigned long long)(min / 60),
              (unsigned long long)(min % 60));
   else if (s >= 60)
-    snprintf(out, size, "%llu min %llu s", (unsigned long long)(s / 60),
+    snprintf(out, size, _("%llu min %llu s"), (unsigned long long)(s / 60),
              (unsigned long long)(s % 60));
   else
-    snprintf(out, size, "%.1f s", (double)ms / 1000);
+    snprintf(out, size, _("%.1f s"), (double)ms / 1000);
 }
 
 /* The clock line; a warning when it is off by more than a minute. */
@@ -215,12 +216,16 @@ static void clock_plain(struct store *s)
   if (!clock_offset(s, &ms))
     return; /* never synced: nothing to compare */
   span_text((uint64_t)(ms < 0 ? -ms : ms), span, sizeof(span));
-  if (ms > STATUS_CLOCK_WARN_MS || ms < -STATUS_CLOCK_WARN_MS)
-    printf("warning: this device's clock is %s %s the hub's; new writes "
-           "are stamped with the hub's time (set the clock right)\n",
-           span, ms < 0 ? "ahead of" : "behind");
+  if (ms < -STATUS_CLOCK_WARN_MS)
+    printf(_("warning: this device's clock is %s ahead of the hub's; new "
+             "writes are stamped with the hub's time (set the clock right)\n"),
+           span);
+  else if (ms > STATUS_CLOCK_WARN_MS)
+    printf(_("warning: this device's clock is %s behind the hub's; new "
+             "writes are stamped with the hub's time (set the clock right)\n"),
+           span);
   else
-    printf("clock: within %s of the hub's\n", span);
+    printf(_("clock: within %s of the hub's\n"), span);
 }
 
 /* Why the last sync left records refused or pending ("" if nothing). */
@@ -228,9 +233,8 @@ static void problem_plain(struct store *s)
 {
   char *text = NULL;
 
-  if (store_meta_get(s, SYNC_PROBLEM_KEY, &text, NULL) == 0 &&
-      text[0] != '\0')
-    printf("last sync: %s\n", text);
+  if (store_meta_get(s, SYNC_PROBLEM_KEY, &text, NULL) == 0 && text[0] != '\0')
+    printf(_("last sync: %s\n"), text);
   free(text);
 }
 
@@ -257,11 +261,11 @@ static void last_sync_plain(struct store *s)
 
   if (ms == 0 || localtime_r(&t, &tm) == NULL ||
       strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm) == 0) {
-    printf("last synced: never\n");
+    printf(_("last synced: never\n"));
     return;
   }
   span_text(now > ms ? now - ms : 0, span, sizeof(span));
-  printf("last synced: %s (%s ago)\n", when, span);
+  printf(_("last synced: %s (%s ago)\n"), when, span);
 }
 
 /* The same two as members of the --json object, each only when there is
@@ -332,34 +336,35 @@ static void status_plain(const struct cli *cli, const struct status *st,
                          const char *server)
 {
   size_t i;
-  printf("replica: %s\n", store_replica(cli->store));
-  printf("store: %s\n", cli->db);
-  printf("server: %s\n", server != NULL ? server : "(none)");
+  printf(_("replica: %s\n"), store_replica(cli->store));
+  printf(_("store: %s\n"), cli->db);
+  printf(_("server: %s\n"), server != NULL ? server : _("(none)"));
   {
     char why[256] = "";
     const char *state = integrity(cli->store, why, sizeof(why));
     /* Said only when something is wrong or unknown (a line less to read
      * on every healthy device). */
     if (why[0] != '\0')
-      printf("integrity: %s (%s): writes are refused; run `sambang check` "
-             "or `sambang recover`\n", state, why);
+      printf(_("integrity: %s (%s): writes are refused; run `sambang check` "
+               "or `sambang recover`\n"),
+             _(state), why);
     else if (strcmp(state, "ok") != 0)
-      printf("integrity: %s\n", state);
+      printf(_("integrity: %s\n"), _(state));
   }
-  printf("records:\n");
+  printf(_("records:\n"));
   for (i = 0; i < st->n; i++) {
     printf("  %s: %llu", st->c[i].name, (unsigned long long)st->c[i].records);
     if (st->c[i].deleted > 0)
-      printf(" (%llu deleted)", (unsigned long long)st->c[i].deleted);
+      printf(_(" (%llu deleted)"), (unsigned long long)st->c[i].deleted);
     putchar('\n');
   }
-  printf("unsynced changes: %llu\n", (unsigned long long)st->unsynced);
+  printf(_("unsynced changes: %llu\n"), (unsigned long long)st->unsynced);
   if (st->rejected > 0)
-    printf("rejected by the hub: %llu (see `sambang conflicts`)\n",
+    printf(_("rejected by the hub: %llu (see `sambang conflicts`)\n"),
            (unsigned long long)st->rejected);
-  printf("open conflicts: %llu\n", (unsigned long long)st->conflicts);
+  printf(_("open conflicts: %llu\n"), (unsigned long long)st->conflicts);
   if (st->review > 0)
-    printf("needing review: %llu (see `sambang conflicts`)\n",
+    printf(_("needing review: %llu (see `sambang conflicts`)\n"),
            (unsigned long long)st->review);
   last_sync_plain(cli->store);
   problem_plain(cli->store);

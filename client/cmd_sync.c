@@ -34,8 +34,11 @@ struct progress {
 static void show_progress(struct progress *p)
 {
   if (p->tty)
-    fprintf(stderr, "\rpushed %llu, pulled %llu", (unsigned long long)p->pushed,
-            (unsigned long long)p->pulled);
+  {
+    fputc('\r', stderr);
+    fprintf(stderr, _("pushed %llu, pulled %llu"),
+            (unsigned long long)p->pushed, (unsigned long long)p->pulled);
+  }
 }
 
 /* After a cycle that completed: records refused by the hub or still
@@ -80,10 +83,10 @@ static int report(struct progress *p, struct sb_err *err)
            (unsigned long long)p->last.wire_up);
     return unsynced(p, err);
   }
-  printf("synced: pushed %llu, pulled %llu\n", (unsigned long long)p->pushed,
+  printf(_("synced: pushed %llu, pulled %llu\n"), (unsigned long long)p->pushed,
          (unsigned long long)p->pulled);
   if (p->rejected > 0)
-    printf("rejected %llu: the hub refused them (see `sambang conflicts`)\n",
+    printf(_("rejected %llu: the hub refused them (see `sambang conflicts`)\n"),
            (unsigned long long)p->rejected);
   return unsynced(p, err);
 }

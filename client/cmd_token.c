@@ -64,6 +64,6 @@ int cmd_token(struct cli *cli, int argc, char **argv, struct sb_err *err)
     free(token);
   }
   if (rc == 0)
-    fprintf(stderr, "sambang: token set for %s\n", cli->db);
+    fprintf(stderr, _("sambang: token set for %s\n"), cli->db);
   return rc;
 }

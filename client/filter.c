@@ -11,7 +11,8 @@
  * array also matches when one of its elements does. The domain commands'
  * filters carry a value already converted by the schema: equal, or for a
  * list, holding every wanted element; a text field matches a record
- * whose value holds the text, ignoring case and accents (filter_text);
+ * whose value holds the text, ignoring case and accents (filter_text,
+ * with SQLite's Unicode folding: common/textfold.c);
  * --month matches a date by its prefix (filter_prefix).
  */
 #include "compat.h"
@@ -19,6 +20,7 @@
 #include "cli.h"
 
 #include "json.h"
+#include "textfold.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,37 +92,11 @@ int filter_value(struct filter *f, const char *field, const cJSON *value,
   return 0;
 }
 
-/* U+00C0..U+017F folded to an ASCII letter ('.': kept as is). */
-static const char fold_latin[] =
-    "aaaaaaaceeeeiiiidnooooo.ouuuuytsaaaaaaaceeeeiiiidnooooo.ouuuuyty"
-    "aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiiiiijjkkkllllllllll"
-    "nnnnnnnnnoooooooorrrrrrssssssssttttttuuuuuuuuuuuuwwyyyzzzzzzs";
-
+/* Case and accents folded the same way for records and the wanted text
+ * (SQLite's Unicode tables: textfold.c). */
 char *filter_fold(const char *s)
 {
-  size_t n = strlen(s), o = 0, i = 0;
-  char *out = malloc(n + 1);
-
-  if (out == NULL)
-    return NULL;
-  while (i < n) {
-    unsigned char c = (unsigned char)s[i];
-    /* Two-byte sequences of U+00C0..U+017F: 0xC3 0x80.. to 0xC5 0xBF. */
-    if (c >= 0xC3 && c <= 0xC5 && i + 1 < n &&
-        ((unsigned char)s[i + 1] & 0xC0) == 0x80) {
-      unsigned cp = ((unsigned)(c & 0x1F) << 6) | (s[i + 1] & 0x3F);
-      char f = cp >= 0xC0 ? fold_latin[cp - 0xC0] : '.';
-      if (f != '.') {
-        out[o++] = f;
-        i += 2;
-        continue;
-      }
-    }
-    out[o++] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : (char)c;
-    i++;
-  }
-  out[o] = '\0';
-  return out;
+  return textfold(s);
 }
 
 int filter_text(struct filter *f, const char *field, const char *text,

@@ -35,147 +35,147 @@ static const struct command commands[] = {
     {"init", cmd_init,
      "[--server URL] [--token-file F | --token - | --token T] [--schema FILE] "
      "[--ca-file FILE] [--pin sha256//KEY]",
-     "create the store; prints the replica id",
-     "Creates the store (and its directory) with a fresh replica id and "
-     "prints the id. --server keeps the hub's address for syncing. The "
-     "device's token is read from --token-file F or, with --token -, from "
-     "standard input (first line); --token T also works but leaves the "
-     "token in the shell history and the process list. It is kept in "
-     "STORE.token (mode 0600) beside the store, never in the store file, so "
-     "a copy of the store alone does not hand it over. --schema uses an "
-     "edited copy of the data schema instead of the built-in one (it is "
-     "checked first). An https:// hub's certificate is verified (chain, "
-     "host name, dates) against the system's CAs, or against --ca-file "
-     "FILE, an office's own CA (PEM), which is kept in the store; --pin "
-     "also requires the hub's public key to be the one given "
-     "(sha256//BASE64, see deploy/make-certs.sh). Plain http:// is used "
-     "only to this machine (localhost). Refuses to touch an existing "
-     "store."},
+     N_("create the store; prints the replica id"),
+     N_("Creates the store (and its directory) with a fresh replica id and "
+        "prints the id. --server keeps the hub's address for syncing. The "
+        "device's token is read from --token-file F or, with --token -, from "
+        "standard input (first line); --token T also works but leaves the "
+        "token in the shell history and the process list. It is kept in "
+        "STORE.token (mode 0600) beside the store, never in the store file, so "
+        "a copy of the store alone does not hand it over. --schema uses an "
+        "edited copy of the data schema instead of the built-in one (it is "
+        "checked first). An https:// hub's certificate is verified (chain, "
+        "host name, dates) against the system's CAs, or against --ca-file "
+        "FILE, an office's own CA (PEM), which is kept in the store; --pin "
+        "also requires the hub's public key to be the one given "
+        "(sha256//BASE64, see deploy/make-certs.sh). Plain http:// is used "
+        "only to this machine (localhost). Refuses to touch an existing "
+        "store.")},
     {"put", cmd_put, "COLLECTION ID JSON_OBJECT",
-     "set fields of a record; prints the id",
-     "Sets the fields given in JSON_OBJECT (e.g. '{\"name\":\"Siti\"}') and "
-     "leaves the others. JSON_OBJECT - reads it from standard input; ID new "
-     "makes a fresh id. A null value clears a field. Collections the schema "
-     "defines are checked against it."},
-    {"get", cmd_get, "COLLECTION ID", "print a record's values",
-     "Prints the record's values as one line of canonical JSON. With "
-     "--json: the full state (version vector, every field's entries with "
-     "their dots and timestamps, tombstones) plus \"values\" and "
-     "\"conflict\"."},
-    {"rm", cmd_rm, "COLLECTION ID", "delete a record; prints the id",
-     "Deletes the record. The delete covers what this device has seen: an "
-     "edit made elsewhere that it had not seen keeps the record alive, "
-     "flagged as a conflict."},
+     N_("set fields of a record; prints the id"),
+     N_("Sets the fields given in JSON_OBJECT (e.g. '{\"name\":\"Siti\"}') and "
+        "leaves the others. JSON_OBJECT - reads it from standard input; ID new "
+        "makes a fresh id. A null value clears a field. Collections the schema "
+        "defines are checked against it.")},
+    {"get", cmd_get, "COLLECTION ID", N_("print a record's values"),
+     N_("Prints the record's values as one line of canonical JSON. With "
+        "--json: the full state (version vector, every field's entries with "
+        "their dots and timestamps, tombstones) plus \"values\" and "
+        "\"conflict\".")},
+    {"rm", cmd_rm, "COLLECTION ID", N_("delete a record; prints the id"),
+     N_("Deletes the record. The delete covers what this device has seen: an "
+        "edit made elsewhere that it had not seen keeps the record alive, "
+        "flagged as a conflict.")},
     {"list", cmd_list, "COLLECTION [--where FIELD=VALUE]...",
-     "list the live records of a collection",
-     "Prints ID<TAB>values for each live record, in id order (--json: JSON "
-     "Lines {\"conflict\",\"id\",\"values\"}). --where FIELD=VALUE keeps "
-     "records whose FIELD is VALUE: text compares as text, other values as "
-     "JSON (--where willing=true); a list matches when one of its items "
-     "does. Several --where must all match."},
+     N_("list the live records of a collection"),
+     N_("Prints ID<TAB>values for each live record, in id order (--json: JSON "
+        "Lines {\"conflict\",\"id\",\"values\"}). --where FIELD=VALUE keeps "
+        "records whose FIELD is VALUE: text compares as text, other values as "
+        "JSON (--where willing=true); a list matches when one of its items "
+        "does. Several --where must all match.")},
     {"import", cmd_import, "FILE",
-     "write JSON Lines of records, all or nothing",
-     "Reads JSON Lines (FILE - is standard input), one record per line: "
-     "{\"collection\": C, \"id\": ID or \"new\", \"fields\": {...}}. Each "
-     "line is written like put, with the same checks; blank lines are "
-     "skipped. All lines are written in one transaction: a bad line "
-     "(reported with its number) leaves the store unchanged."},
-    {"export", cmd_export, "", "print every record's full state",
-     "Prints one line of canonical JSON per record, deleted ones included, "
-     "in (collection, id) order. Devices that have seen the same writes "
-     "print the same bytes."},
+     N_("write JSON Lines of records, all or nothing"),
+     N_("Reads JSON Lines (FILE - is standard input), one record per line: "
+        "{\"collection\": C, \"id\": ID or \"new\", \"fields\": {...}}. Each "
+        "line is written like put, with the same checks; blank lines are "
+        "skipped. All lines are written in one transaction: a bad line "
+        "(reported with its number) leaves the store unchanged.")},
+    {"export", cmd_export, "", N_("print every record's full state"),
+     N_("Prints one line of canonical JSON per record, deleted ones included, "
+        "in (collection, id) order. Devices that have seen the same writes "
+        "print the same bytes.")},
     {"conflicts", cmd_conflicts, "[--values | --no-values]",
-     "list records in conflict or refused by the hub",
-     "Prints COLLECTION<TAB>ID<TAB>FIELDS for each record in conflict: the "
-     "fields that hold concurrent values, and (deleted) when a delete met "
-     "an edit it had not seen. With --values (the default when standard "
-     "output is a terminal; --no-values turns it off) each such line is "
-     "followed by indented lines, one per value: \"  FIELD [N] VALUE  "
-     "(device REPLICA, YYYY-MM-DD HH:MM:SS)\", N numbering the values as "
-     "resolve --pick N takes them, the value reads show now marked "
-     "(shown), the time the device's (in local time); and \"  (deleted)  "
-     "(device REPLICA, TIME)\" for each delete that met an edit. "
-     "--json prints each record's conflicting "
-     "entries (value, dot, ts; entry K of a field is --pick K+1). A live "
-     "record whose merged values break "
-     "a rule of the schema (a required field missing after a delete met an "
-     "edit, personal details while consent is not true) needs review: "
-     "COLLECTION<TAB>ID<TAB>(needs review) RULE, or with --json "
-     "{\"collection\",\"id\",\"review\":RULE}; every device holding the "
-     "same state lists it the same way. Then each record the hub refused: "
-     "COLLECTION<TAB>ID<TAB>(rejected by the hub) CODE: MESSAGE, or with "
-     "--json {\"collection\",\"id\",\"rejected\":{\"code\",\"message\"}}; it "
-     "is not sent again until it is edited."},
+     N_("list records in conflict or refused by the hub"),
+     N_("Prints COLLECTION<TAB>ID<TAB>FIELDS for each record in conflict: the "
+        "fields that hold concurrent values, and (deleted) when a delete met "
+        "an edit it had not seen. With --values (the default when standard "
+        "output is a terminal; --no-values turns it off) each such line is "
+        "followed by indented lines, one per value: \"  FIELD [N] VALUE  "
+        "(device REPLICA, YYYY-MM-DD HH:MM:SS)\", N numbering the values as "
+        "resolve --pick N takes them, the value reads show now marked "
+        "(shown), the time the device's (in local time); and \"  (deleted)  "
+        "(device REPLICA, TIME)\" for each delete that met an edit. "
+        "--json prints each record's conflicting "
+        "entries (value, dot, ts; entry K of a field is --pick K+1). A live "
+        "record whose merged values break "
+        "a rule of the schema (a required field missing after a delete met an "
+        "edit, personal details while consent is not true) needs review: "
+        "COLLECTION<TAB>ID<TAB>(needs review) RULE, or with --json "
+        "{\"collection\",\"id\",\"review\":RULE}; every device holding the "
+        "same state lists it the same way. Then each record the hub refused: "
+        "COLLECTION<TAB>ID<TAB>(rejected by the hub) CODE: MESSAGE, or with "
+        "--json {\"collection\",\"id\",\"rejected\":{\"code\",\"message\"}}; "
+        "it "
+        "is not sent again until it is edited.")},
     {"resolve", cmd_resolve,
      "COLLECTION ID FIELD VALUE | --json-value JSON | --pick N",
-     "settle a conflicting field; prints the id",
-     "Writes VALUE to FIELD (e.g. resolve beneficiary ID kelurahan "
-     "Kranggan). The write has seen every value the field holds here, so "
-     "they all give way to it, on every device once it syncs. Writing a "
-     "field of a record in a delete conflict keeps the record. VALUE is "
-     "read like the domain commands' options read it (yes/no, numbers, "
-     "a,b for a list, a record's name or id for a ref); a JSON value of the "
-     "field's own type ('\"Siti\"', '[\"anak\"]') is read as JSON, as "
-     "resolve always did. In a collection the schema does not define, "
-     "VALUE is JSON when it is valid JSON (1, true, '\"1\"') and a plain "
-     "string otherwise. --json-value JSON always takes JSON (null clears "
-     "the field). --pick N writes value N of the field as conflicts "
-     "--values numbers it (read and written in one transaction)."},
+     N_("settle a conflicting field; prints the id"),
+     N_("Writes VALUE to FIELD (e.g. resolve beneficiary ID kelurahan "
+        "Kranggan). The write has seen every value the field holds here, so "
+        "they all give way to it, on every device once it syncs. Writing a "
+        "field of a record in a delete conflict keeps the record. VALUE is "
+        "read like the domain commands' options read it (yes/no, numbers, "
+        "a,b for a list, a record's name or id for a ref); a JSON value of the "
+        "field's own type ('\"Siti\"', '[\"anak\"]') is read as JSON, as "
+        "resolve always did. In a collection the schema does not define, "
+        "VALUE is JSON when it is valid JSON (1, true, '\"1\"') and a plain "
+        "string otherwise. --json-value JSON always takes JSON (null clears "
+        "the field). --pick N writes value N of the field as conflicts "
+        "--values numbers it (read and written in one transaction).")},
     {"sync", cmd_sync,
      "[--once [--server URL] [--token T] [--config F] [--ca-file F] "
      "[--pin P]]",
-     "sync with the hub now; prints what moved",
-     "Asks the running sambangd for a sync cycle and waits for it: every "
-     "local change is pushed and the hub's feed is drained. Progress "
-     "(records pushed and pulled) shows on a terminal; the last line is "
-     "\"synced: pushed N, pulled M\" (--json: one object). --once runs "
-     "the cycle in this process, with the same code, when no daemon runs: "
-     "the hub and token come from the store (init --server --token), then "
-     "--config FILE (see deploy/sambangd.conf.example), then --server, "
-     "--token, --ca-file (replaces the store's office CA) and --pin. A hub "
-     "whose certificate is refused gets nothing; the reason (curl's) is "
-     "on stderr. Exit 0 only when everything was pushed and the feed was "
-     "drained; 7 when the cycle completed but records were refused by "
-     "the hub (listed by conflicts) or are still pending (the reason is "
-     "on stderr and in status); 1 when "
-     "the hub could not be reached or refused the device (or, without "
-     "--once, no daemon runs); 4 when no hub or token is set; 5 with --once "
-     "while a sambangd syncs the store (ask it instead)."},
+     N_("sync with the hub now; prints what moved"),
+     N_("Asks the running sambangd for a sync cycle and waits for it: every "
+        "local change is pushed and the hub's feed is drained. Progress "
+        "(records pushed and pulled) shows on a terminal; the last line is "
+        "\"synced: pushed N, pulled M\" (--json: one object). --once runs "
+        "the cycle in this process, with the same code, when no daemon runs: "
+        "the hub and token come from the store (init --server --token), then "
+        "--config FILE (see deploy/sambangd.conf.example), then --server, "
+        "--token, --ca-file (replaces the store's office CA) and --pin. A hub "
+        "whose certificate is refused gets nothing; the reason (curl's) is "
+        "on stderr. Exit 0 only when everything was pushed and the feed was "
+        "drained; 7 when the cycle completed but records were refused by "
+        "the hub (listed by conflicts) or are still pending (the reason is "
+        "on stderr and in status); 1 when "
+        "the hub could not be reached or refused the device (or, without "
+        "--once, no daemon runs); 4 when no hub or token is set; 5 with --once "
+        "while a sambangd syncs the store (ask it instead).")},
     {"status", cmd_status, "",
-     "replica id, record counts, unsynced changes, conflicts",
-     "Prints this device's replica id, the store, its records per "
-     "collection, the changes not yet pushed to the hub and the records "
-     "in conflict or needing review (see conflicts). --json prints one "
-     "object."},
-    {"check", cmd_check, "", "full integrity check of the store",
-     "Runs SQLite's full integrity check on the store and prints \"ok\", "
-     "or each problem found, one per line. Exit 0 when the store is sound "
-     "(a corruption mark is then removed and writes are taken again), 6 "
-     "when it is corrupt: then `sambang recover`. Every command runs a "
-     "quick check first, bounded by $SAMBANG_CHECK_MS (default 2000 ms; 0 "
-     "skips it); once damage is seen (there, or by any read) the store "
-     "refuses every write (exit 6) until check passes; the mark is the "
-     "file STORE.corrupt beside it."},
-    {"recover", cmd_recover, "",
-     "rebuild a damaged store from the hub",
-     "Copies every record that can still be read from the store (the "
-     "changes not yet pushed first) into a fresh store with the same "
-     "replica id, hub and token, keeps the damaged file beside it as "
-     "STORE.damaged-YYYYMMDD-HHMMSS (never deleted), then syncs with the "
-     "hub from the start (like sync --once): the kept changes are pushed "
-     "and everything else is pulled back. Prints what it kept, then "
-     "\"synced: pushed N, pulled M\". Refused while a sambangd runs on the "
-     "store (exit 5); exit 1 if the hub cannot be reached (the rebuilt "
-     "store is in place: run `sambang sync --once` later)."},
+     N_("replica id, record counts, unsynced changes, conflicts"),
+     N_("Prints this device's replica id, the store, its records per "
+        "collection, the changes not yet pushed to the hub and the records "
+        "in conflict or needing review (see conflicts). --json prints one "
+        "object.")},
+    {"check", cmd_check, "", N_("full integrity check of the store"),
+     N_("Runs SQLite's full integrity check on the store and prints \"ok\", "
+        "or each problem found, one per line. Exit 0 when the store is sound "
+        "(a corruption mark is then removed and writes are taken again), 6 "
+        "when it is corrupt: then `sambang recover`. Every command runs a "
+        "quick check first, bounded by $SAMBANG_CHECK_MS (default 2000 ms; 0 "
+        "skips it); once damage is seen (there, or by any read) the store "
+        "refuses every write (exit 6) until check passes; the mark is the "
+        "file STORE.corrupt beside it.")},
+    {"recover", cmd_recover, "", N_("rebuild a damaged store from the hub"),
+     N_("Copies every record that can still be read from the store (the "
+        "changes not yet pushed first) into a fresh store with the same "
+        "replica id, hub and token, keeps the damaged file beside it as "
+        "STORE.damaged-YYYYMMDD-HHMMSS (never deleted), then syncs with the "
+        "hub from the start (like sync --once): the kept changes are pushed "
+        "and everything else is pulled back. Prints what it kept, then "
+        "\"synced: pushed N, pulled M\". Refused while a sambangd runs on the "
+        "store (exit 5); exit 1 if the hub cannot be reached (the rebuilt "
+        "store is in place: run `sambang sync --once` later).")},
     {"token", cmd_token, "set --file F | set -",
-     "give the store a new device token",
-     "Replaces the device token of an existing store (after sambang-hub "
-     "device rotate, or when the device was enrolled again): the first "
-     "line of file F, or of standard input with -. Never from the command "
-     "line. Kept in STORE.token (0600), never in the store file; a running "
-     "sambangd reads it at its next start."},
-    {"help", cmd_help, "[COMMAND]", "help on a command",
-     "Prints the help of COMMAND (the same as sambang COMMAND --help)."},
+     N_("give the store a new device token"),
+     N_("Replaces the device token of an existing store (after sambang-hub "
+        "device rotate, or when the device was enrolled again): the first "
+        "line of file F, or of standard input with -. Never from the command "
+        "line. Kept in STORE.token (0600), never in the store file; a running "
+        "sambangd reads it at its next start.")},
+    {"help", cmd_help, "[COMMAND]", N_("help on a command"),
+     N_("Prints the help of COMMAND (the same as sambang COMMAND --help).")},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -192,9 +192,9 @@ static const struct command *find_command(const char *name)
 
 static void command_help(const struct command *c)
 {
-  printf("usage: sambang [--db PATH] [--json] %s%s%s\n\n", c->name,
+  printf(_("usage: sambang [--db PATH] [--json] %s%s%s\n\n"), c->name,
          c->args[0] != '\0' ? " " : "", c->args);
-  view_wrap(stdout, c->help, 0, 78);
+  view_wrap(stdout, _(c->help), 0, 78);
 }
 
 /*
@@ -224,27 +224,28 @@ static void main_help(struct cli *cli)
   size_t i;
   int store_rc;
 
-  printf("usage: sambang [--db PATH] [--json] COMMAND [ARGS] [--json]\n\n"
-         "Field data of the outreach team, kept in a local store that works "
-         "offline.\nEvery command has --help.\n\n"
-         "Global options (before COMMAND; --json may also follow it):\n"
-         "  --db PATH    the store; default $SAMBANG_DB, else\n"
-         "               $XDG_DATA_HOME/sambang/store.db, else\n"
-         "               ~/.local/share/sambang/store.db\n"
-         "  --json       machine output (JSON), errors as one JSON object\n"
-         "               on stderr: {\"error\":{\"code\":NAME,\"message\":M}}\n"
-         "               (an option value \"--json\": write --OPTION=--json)\n"
-         "  -h, --help   this help\n"
-         "  --version    the version\n\n"
-         "Commands:\n");
+  printf(
+      _("usage: sambang [--db PATH] [--json] COMMAND [ARGS] [--json]\n\n"
+        "Field data of the outreach team, kept in a local store that works "
+        "offline.\nEvery command has --help.\n\n"
+        "Global options (before COMMAND; --json may also follow it):\n"
+        "  --db PATH    the store; default $SAMBANG_DB, else\n"
+        "               $XDG_DATA_HOME/sambang/store.db, else\n"
+        "               ~/.local/share/sambang/store.db\n"
+        "  --json       machine output (JSON), errors as one JSON object\n"
+        "               on stderr: {\"error\":{\"code\":NAME,\"message\":M}}\n"
+        "               (an option value \"--json\": write --OPTION=--json)\n"
+        "  -h, --help   this help\n"
+        "  --version    the version\n\n"
+        "Commands:\n"));
   for (i = 0; i < NCOMMANDS; i++) {
-    printf("  %-10s %s\n", commands[i].name, commands[i].summary);
+    printf("  %-10s %s\n", commands[i].name, _(commands[i].summary));
     if (commands[i].args[0] != '\0')
       printf("  %-10s   %s %s\n", "", commands[i].name, commands[i].args);
   }
   s = dispatch_schema(cli, &fallback, &store_rc, &ignored);
   if (s != NULL && s->nc > 0) {
-    printf("\nRecords of the schema (sambang COLLECTION --help):\n");
+    printf(_("\nRecords of the schema (sambang COLLECTION --help):\n"));
     for (i = 0; i < s->nc; i++) {
       printf("  %s add|edit|list|show|rm\n", s->c[i].name);
       if (s->c[i].help != NULL)
@@ -252,25 +253,26 @@ static void main_help(struct cli *cli)
     }
   }
   schema_free(fallback);
-  printf("\nExit codes:\n"
-         "  0  success\n"
-         "  1  other failure (e.g. a store already exists)\n"
-         "  2  usage: unknown command or option, wrong arguments\n"
-         "  3  not found (the record, or the store)\n"
-         "  4  invalid input: bad JSON or UTF-8, too large, not what the "
-         "schema allows\n"
-         "  5  the store is locked by another writer (waited "
-         "$SAMBANG_BUSY_TIMEOUT_MS,\n"
-         "     default %d ms)\n"
-         "  6  the store is unusable: not a sambang store, corrupt, made by a "
-         "newer\n"
-         "     sambang, read-only, disk full, I/O error\n"
-         "  7  sync: synced, but some records were refused by the hub or "
-         "are still\n"
-         "     pending (sambang status says why)\n"
-         "Errors are one line on stderr: sambang: MESSAGE (--json: one JSON "
-         "object)\n",
-         STORE_BUSY_TIMEOUT_MS);
+  printf(
+      _("\nExit codes:\n"
+        "  0  success\n"
+        "  1  other failure (e.g. a store already exists)\n"
+        "  2  usage: unknown command or option, wrong arguments\n"
+        "  3  not found (the record, or the store)\n"
+        "  4  invalid input: bad JSON or UTF-8, too large, not what the "
+        "schema allows\n"
+        "  5  the store is locked by another writer (waited "
+        "$SAMBANG_BUSY_TIMEOUT_MS,\n"
+        "     default %d ms)\n"
+        "  6  the store is unusable: not a sambang store, corrupt, made by a "
+        "newer\n"
+        "     sambang, read-only, disk full, I/O error\n"
+        "  7  sync: synced, but some records were refused by the hub or "
+        "are still\n"
+        "     pending (sambang status says why)\n"
+        "Errors are one line on stderr: sambang: MESSAGE (--json: one JSON "
+        "object)\n"),
+      STORE_BUSY_TIMEOUT_MS);
 }
 
 static int cmd_help(struct cli *cli, int argc, char **argv, struct sb_err *err)
@@ -453,9 +455,9 @@ static void print_error_json(int code, const char *msg)
   char *text = NULL;
 
   if (e != NULL &&
-      cJSON_AddStringToObject(e, "code", code == CLI_EUSAGE
-                                             ? "USAGE"
-                                             : sb_err_name(code)) != NULL &&
+      cJSON_AddStringToObject(e, "code",
+                              code == CLI_EUSAGE ? "USAGE"
+                                                 : sb_err_name(code)) != NULL &&
       cJSON_AddStringToObject(e, "message", msg) != NULL)
     text = cJSON_PrintUnformatted(j);
   if (text != NULL)
@@ -470,7 +472,10 @@ int main(int argc, char **argv)
 {
   struct cli cli = {0};
   struct sb_err err = {0};
-  int rc = run(&cli, argc, argv, &err);
+  int rc;
+
+  i18n_init("sambang");
+  rc = run(&cli, argc, argv, &err);
 
   /* A running daemon pushes the change within a second. */
   if (cli.wrote)

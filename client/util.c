@@ -189,7 +189,7 @@ int util_usage(struct sb_err *err, const char *fmt, ...)
     return CLI_EUSAGE;
   err->code = CLI_EUSAGE;
   va_start(ap, fmt);
-  vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+  vsnprintf(err->msg, sizeof(err->msg), i18n_text(fmt), ap);
   va_end(ap);
   return CLI_EUSAGE;
 }

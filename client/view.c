@@ -44,9 +44,9 @@ static void view_json(struct buf *b, const cJSON *v)
   if (cJSON_IsString(v)) {
     view_escape(b, v->valuestring);
   } else if (cJSON_IsTrue(v)) {
-    buf_adds(b, "yes");
+    buf_adds(b, _("yes"));
   } else if (cJSON_IsFalse(v)) {
-    buf_adds(b, "no");
+    buf_adds(b, _("no"));
   } else if (cJSON_IsNull(v)) {
     buf_adds(b, "");
   } else if (cJSON_IsArray(v)) {

@@ -2,6 +2,7 @@
 #include "compat.h"
 
 #include "err.h"
+#include "i18n.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -12,14 +13,14 @@ const char *sb_err_str(int code)
 {
   switch (code) {
   case SB_OK:
-    return "success";
+    return i18n_text("success");
 #define SB_ERR_CASE(name, num, msg)                                            \
   case SB_E##name:                                                             \
-    return msg;
+    return i18n_text(msg);
     SB_ERR_MAP(SB_ERR_CASE)
 #undef SB_ERR_CASE
   }
-  return "unknown error";
+  return i18n_text("unknown error");
 }
 
 const char *sb_err_name(int code)
@@ -46,7 +47,7 @@ int sb_err_set(struct sb_err *err, int code, const char *fmt, ...)
   } else {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+    vsnprintf(err->msg, sizeof(err->msg), i18n_text(fmt), ap);
     va_end(ap);
   }
   return code;
@@ -62,7 +63,7 @@ void sb_err_prefix(struct sb_err *err, const char *fmt, ...)
     return;
   memcpy(old, err->msg, sizeof(old));
   va_start(ap, fmt);
-  n = vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+  n = vsnprintf(err->msg, sizeof(err->msg), i18n_text(fmt), ap);
   va_end(ap);
   if (n < 0 || (size_t)n >= sizeof(err->msg))
     return;

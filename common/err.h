@@ -51,7 +51,8 @@ struct sb_err {
   char msg[SB_ERR_MSG_MAX];
 };
 
-/* The default message of a code ("unknown error" for an unknown code). */
+/* The default message of a code ("unknown error" for an unknown code), in
+ * the user's language (i18n.h). */
 const char *sb_err_str(int code);
 
 /* The name of a code, e.g. "NOTFOUND" (for machine output). */
@@ -60,7 +61,8 @@ const char *sb_err_name(int code);
 /*
  * Records code and a printf-style message in *err (if err is not NULL) and
  * returns code, so callers can write `return sb_err_set(err, SB_EINVAL, ...)`.
- * A NULL fmt uses the default message.
+ * A NULL fmt uses the default message. fmt is translated here (i18n.h):
+ * pass a literal, which xgettext extracts.
  */
 int sb_err_set(struct sb_err *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -41,7 +41,7 @@ static const char *const collection_keys[] = {"help", "consent", "label",
                                               "fields", "scope", NULL};
 static const char *const field_keys[] = {
     "type", "required", "personal", "option", "help",
-    "max",  "min",      "values",   "ref",    NULL};
+    "max",  "min",      "values",   "ref",    "labels", NULL};
 
 /* --- parsing the schema ------------------------------------------------ */
 
@@ -339,9 +339,11 @@ static int parse_field(struct schema_field *f, const char *coll, const cJSON *j,
     return rc;
 
   rc = parse_option(f, where, err);
-  if (rc != 0)
-    return rc;
-  return parse_type_keys(f, j, where, err);
+  if (rc == 0)
+    rc = parse_type_keys(f, j, where, err);
+  if (rc == 0)
+    rc = schema_labels_parse(f, j, where, err);
+  return rc;
 }
 
 /* Reads one collection (c is zeroed; filled even on error). */
@@ -571,6 +573,7 @@ void schema_free(struct schema *s)
       free(f->help);
       for (v = 0; v < f->nvalues; v++)
         free(f->values[v]);
+      schema_labels_free(f);
       free(f->values);
       free(f->ref);
     }

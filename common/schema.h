@@ -33,6 +33,12 @@ enum schema_type {
   SCHEMA_REF
 };
 
+/* The labels of an enum's values in one language (schema_labels.c). */
+struct schema_labels {
+  char lang[8];  /* "id", "en", "pt_BR" */
+  char **text;   /* indexed like values; NULL: no label for that value */
+};
+
 struct schema_field {
   char *name;
   enum schema_type type;
@@ -42,6 +48,8 @@ struct schema_field {
   char *help;
   char **values; /* enum and enum_list */
   size_t nvalues;
+  struct schema_labels *labels; /* per language (enum, enum_list) */
+  size_t nlabels;
   char *ref;        /* ref: the referenced collection */
   int64_t min, max; /* int: bounds; string: max length in max */
 };
@@ -81,6 +89,14 @@ void schema_free(struct schema *s);
 /* The collection called name, or NULL if the schema leaves it free-form. */
 const struct schema_collection *schema_collection(const struct schema *s,
                                                   const char *name);
+
+/*
+ * What people see for value of enum field f in language lang ("id",
+ * "id_ID"...; NULL: none): its label in lang, else its English ("en")
+ * label, else value itself (also for a value the field does not list).
+ */
+const char *schema_label(const struct schema_field *f, const char *value,
+                         const char *lang);
 
 /* The field called name in c, or NULL. */
 const struct schema_field *schema_field(const struct schema_collection *c,

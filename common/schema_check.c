@@ -9,6 +9,8 @@
 
 #include "schema_int.h"
 
+#include "date.h"
+#include "i18n.h"
 #include "json.h"
 #include "record.h"
 #include "utf8.h"
@@ -320,7 +322,7 @@ cJSON *schema_value_from_arg(const struct schema_field *f, const char *arg,
     sb_err_set(err, SB_EINVAL, "no field or value given");
     return NULL;
   }
-  snprintf(what, sizeof(what), "option --%s", f->option);
+  snprintf(what, sizeof(what), i18n_text("option --%s"), f->option);
   if (!utf8_valid(arg, strlen(arg))) {
     sb_err_set(err, SB_ESCHEMA, "%s: the value is not valid UTF-8", what);
     return NULL;
@@ -351,8 +353,20 @@ cJSON *schema_value_from_arg(const struct schema_field *f, const char *arg,
     if (v == NULL)
       return NULL;
     break;
+  case SCHEMA_DATE: {
+    char day[DATE_SIZE];
+    if (date_from_text(arg, time(NULL), day) != 0) {
+      schema_show_text(arg, shown, sizeof(shown));
+      sb_err_set(err, SB_ESCHEMA,
+                 "%s: expected a date YYYY-MM-DD or DD/MM/YYYY (or today, "
+                 "yesterday, hari ini, kemarin), got %s; e.g. 2026-11-05",
+                 what, shown);
+      return NULL;
+    }
+    v = cJSON_CreateString(day);
+    break;
+  }
   case SCHEMA_STRING:
-  case SCHEMA_DATE:
   case SCHEMA_ENUM:
   case SCHEMA_REF:
     v = cJSON_CreateString(arg);

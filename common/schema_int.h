@@ -30,6 +30,14 @@ struct list {
   bool full;
 };
 
+/* Reads the "labels" of field f from its definition j (schema_labels.c);
+ * where names the field in messages. */
+int schema_labels_parse(struct schema_field *f, const cJSON *j,
+                        const char *where, struct sb_err *err);
+
+/* Frees f's labels. */
+void schema_labels_free(struct schema_field *f);
+
 /* ASCII-only case-insensitive equality (locale-independent). */
 bool schema_ascii_ieq(const char *a, const char *b);
 

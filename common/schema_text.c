@@ -8,6 +8,7 @@
 
 #include "schema_int.h"
 
+#include "date.h"
 #include "json.h"
 #include "record.h"
 #include "utf8.h"
@@ -112,32 +113,8 @@ void schema_list_values(const struct schema_field *f, struct list *l)
     schema_list_add(l, f->values[i]);
 }
 
-/*
- * True if s is a valid calendar date YYYY-MM-DD (years 0001-9999,
- * Gregorian leap years), nothing before or after.
- */
+/* True if s is a valid calendar date YYYY-MM-DD (see date_valid). */
 bool schema_date_valid(const char *s)
 {
-  static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  int i, y, m, d, last;
-  for (i = 0; i < 10; i++) {
-    if (i == 4 || i == 7) {
-      if (s[i] != '-')
-        return false;
-    } else if (s[i] < '0' || s[i] > '9') {
-      return false;
-    }
-  }
-  if (s[10] != '\0')
-    return false;
-  y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 +
-      (s[3] - '0');
-  m = (s[5] - '0') * 10 + (s[6] - '0');
-  d = (s[8] - '0') * 10 + (s[9] - '0');
-  if (y < 1 || m < 1 || m > 12 || d < 1)
-    return false;
-  last = mdays[m - 1];
-  if (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
-    last = 29;
-  return d <= last;
+  return date_valid(s);
 }

@@ -19,7 +19,7 @@ packages=(build-essential cmake pkg-config clang
   libsqlite3-dev sqlite3 libcjson-dev libyajl-dev libuv1-dev
   libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev libpq-dev postgresql zlib1g-dev libssl-dev
   openssl curl util-linux libclang-rt-14-dev faketime libsodium-dev libjs-chart.js libsystemd-dev scdoc
-  groff-base man-db bash-completion dpkg-dev systemd)
+  groff-base man-db bash-completion dpkg-dev systemd gettext locales)
 # test mode also drives the office dashboard in Debian's headless chromium
 # from Node (playwright-core from npm; no browser is ever downloaded).
 if [ "$mode" = test ]; then
@@ -43,6 +43,23 @@ install_missing() {
     --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# The Indonesian locale the volunteers use (and the CLI tests speak):
+# generated once if this machine lacks it.
+ensure_locale() {
+  locale -a 2>/dev/null | grep -qix 'id_ID.utf-\?8' && return 0
+  echo "quickstart: generating the locale id_ID.UTF-8" >&2
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  if [ -f /etc/locale.gen ] && command -v locale-gen >/dev/null; then
+    "${sudo[@]}" sed -i 's/^# *\(id_ID.UTF-8 UTF-8\)/\1/' /etc/locale.gen
+    grep -q '^id_ID.UTF-8 UTF-8' /etc/locale.gen ||
+      echo 'id_ID.UTF-8 UTF-8' | "${sudo[@]}" tee -a /etc/locale.gen >/dev/null
+    "${sudo[@]}" locale-gen >/dev/null
+  else
+    "${sudo[@]}" localedef -i id_ID -f UTF-8 id_ID.UTF-8
+  fi
+}
+
 build() { # build DIR [cmake args...]
   local dir=$1
   shift
@@ -53,11 +70,13 @@ build() { # build DIR [cmake args...]
 case "$mode" in
 demo)
   install_missing
+  ensure_locale
   build "$top/build-release" -DCMAKE_BUILD_TYPE=Release
   exec bash "$top/deploy/demo.sh" "$top/build-release"
   ;;
 test)
   install_missing
+  ensure_locale
   (cd "$top/tests/browser" &&
     PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund >/dev/null)
   build "$top/build-asan" -DCMAKE_BUILD_TYPE=Debug -DASAN=ON

@@ -43,9 +43,9 @@ int hub_cmd_usage_error(const char *usage, const char *fmt, ...)
 
   fprintf(stderr, "sambang-hub: ");
   va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
+  vfprintf(stderr, _(fmt), ap);
   va_end(ap);
-  fprintf(stderr, "\n%s", usage);
+  fprintf(stderr, "\n%s", _(usage));
   return EXITCODE_USAGE;
 }
 

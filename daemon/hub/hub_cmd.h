@@ -6,6 +6,7 @@
 #define SAMBANG_HUB_CMD_H
 
 #include "err.h"
+#include "i18n.h"
 #include "hub_store.h"
 
 #include <stdbool.h>

@@ -40,7 +40,7 @@
 #define SAMBANG_VERSION "unknown"
 #endif
 
-static const char usage_main[] =
+static const char *const usage_main = N_(
     "usage: sambang-hub [--db PATH] COMMAND [ARGS]\n"
     "       sambang-hub --version\n"
     "\n"
@@ -66,7 +66,7 @@ static const char usage_main[] =
     "  migrate --from PATH --to URI\n"
     "                            copy a hub store into a new PostgreSQL one\n"
     "\n"
-    "Run `sambang-hub COMMAND --help` for the options of a command.\n";
+    "Run `sambang-hub COMMAND --help` for the options of a command.\n");
 
 static const char usage_migrate[] =
     "usage: sambang-hub migrate --from PATH --to URI\n"
@@ -400,9 +400,10 @@ int main(int argc, char **argv)
   const char *cmd;
   int i = 1;
 
+  i18n_init("sambang-hub");
   while (i < argc && argv[i][0] == '-') {
     if (hub_cmd_is_help(argv[i])) {
-      fputs(usage_main, stdout);
+      fputs(_(usage_main), stdout);
       return 0;
     }
     if (strcmp(argv[i], "--version") == 0) {
@@ -417,10 +418,10 @@ int main(int argc, char **argv)
     }
   }
   if (i >= argc)
-    return hub_cmd_usage_error(usage_main, "%s", "no command given");
+    return hub_cmd_usage_error(usage_main, "no command given");
   cmd = argv[i++];
   if (strcmp(cmd, "help") == 0) {
-    fputs(usage_main, stdout);
+    fputs(_(usage_main), stdout);
     return 0;
   }
   if (strcmp(cmd, "migrate") == 0)

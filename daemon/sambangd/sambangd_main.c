@@ -16,6 +16,7 @@
 
 #include "control.h"
 #include "exitcode.h"
+#include "i18n.h"
 #include "log.h"
 #include "opt.h"
 #include "service.h"
@@ -35,7 +36,7 @@
 #include <unistd.h>
 #include <uv.h>
 
-static const char usage[] =
+static const char *const usage = N_(
     "usage: sambangd [--db PATH] [OPTIONS]\n"
     "\n"
     "The field daemon: pushes this device's changes to the hub and pulls\n"
@@ -70,7 +71,7 @@ static const char usage[] =
     "\n"
     "Exit status: 0 stopped cleanly, 1 failure, 2 bad options or settings\n"
     "(no hub or token, a bad config file), 5 another sambangd runs for the\n"
-    "store, 6 the store is missing or unusable.\n";
+    "store, 6 the store is missing or unusable.\n");
 
 struct options {
   const char *db, *config, *server, *token, *token_file, *ca_file, *pin;
@@ -97,9 +98,9 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt,
 
   fputs("sambangd: ", stderr);
   va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
+  vfprintf(stderr, _(fmt), ap);
   va_end(ap);
-  fputs(" (see sambangd --help)\n", stderr);
+  fputs(_(" (see sambangd --help)\n"), stderr);
   return EXITCODE_USAGE;
 }
 
@@ -127,7 +128,7 @@ static int parse_args(int argc, char **argv, struct options *o)
                                : usage_error("unexpected argument %s", argv[i]);
   }
   if (o->token != NULL && o->token_file != NULL)
-    return usage_error("%s", "give --token or --token-file, not both");
+    return usage_error("give --token or --token-file, not both");
   return 0;
 }
 
@@ -459,11 +460,12 @@ int main(int argc, char **argv)
   struct sb_err err = {0};
   int i, rc;
 
+  i18n_init("sambang");
   memset(&d, 0, sizeof(d));
   d.lock_fd = -1;
   for (i = 1; i < argc; i++) {
     if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-      fputs(usage, stdout);
+      fputs(_(usage), stdout);
       return 0;
     }
     if (strcmp(argv[i], "--version") == 0) {

@@ -32,6 +32,9 @@ trap cleanup EXIT
 
 export SAMBANG_DB=$WORK/store.db
 unset XDG_DATA_HOME SAMBANG_BUSY_TIMEOUT_MS
+# English messages unless a test asks for another language (test_i18n.sh).
+export LANG=C.UTF-8
+unset LANGUAGE LC_ALL LC_MESSAGES
 OUT=$WORK/stdout
 ERR=$WORK/stderr
 RC=0

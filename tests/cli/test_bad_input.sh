@@ -129,9 +129,9 @@ expect_refused 4 "personal details (contact) cannot be stored; set consent to tr
   beneficiary edit "$siti" --consent no --contact 0812
 
 # An unparseable date.
-expect_refused 4 'option --date: expected a date YYYY-MM-DD, got "2026-02-30"' \
+expect_refused 4 'option --date: expected a date YYYY-MM-DD or DD/MM/YYYY (or today, yesterday, hari ini, kemarin), got "2026-02-30"' \
   visit add --beneficiary "$siti" --date 2026-02-30 --programme skills-cooking
-expect_refused 4 'option --follow-up: expected a date YYYY-MM-DD, got "tomorrow"' \
+expect_refused 4 'option --follow-up: expected a date YYYY-MM-DD or DD/MM/YYYY (or today, yesterday, hari ini, kemarin), got "tomorrow"' \
   visit add --beneficiary "$siti" --programme skills-cooking --follow-up tomorrow
 expect_refused 4 'field "date": expected a date YYYY-MM-DD, got "2026-1-5"' \
   put visit new "{\"beneficiary\":\"$siti\",\"date\":\"2026-1-5\",\"programme\":\"skills-cooking\"}"

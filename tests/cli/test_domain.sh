@@ -36,7 +36,8 @@ head -n 1 "$OUT" | grep -qE '^id +name +groups +kecamatan +kelurahan +contact +c
   fail "beneficiary list header"
 expect_lines 4
 expect_stdout_contains "$siti  Siti Aminah"
-expect_stdout_contains "perempuan, miskin"
+# enum values show as the schema's labels of the language (English here)
+expect_stdout_contains "Women, Below the poverty line"
 expect_ok beneficiary list --group anak
 expect_lines 3
 expect_stdout_lacks "$siti"
@@ -65,7 +66,7 @@ expect_ok beneficiary show "$siti"
 cat >"$WORK/expected" <<EOF
 id: $siti
 name: Siti Aminah
-groups: perempuan, miskin
+groups: Women, Below the poverty line
 kecamatan: Pamulang
 kelurahan: Pamulang Barat
 contact: 0812-0000-1111

@@ -45,12 +45,14 @@ contents "$cli" /usr/bin/sambang /usr/bin/sambangd \
   /usr/share/sambang/schema.json /usr/share/doc/sambang/examples/sambangd.conf.example \
   /usr/share/doc/sambang/README.md /usr/share/doc/sambang/PROTOCOL.md \
   /usr/share/bash-completion/completions/sambang \
-  /usr/share/bash-completion/completions/sambangd
+  /usr/share/bash-completion/completions/sambangd \
+  /usr/share/locale/id/LC_MESSAGES/sambang.mo
 contents "$hub" /usr/sbin/sambang-hub /usr/lib/systemd/system/sambang-hub.service \
   /usr/lib/sysusers.d/sambang-hub.conf /usr/lib/tmpfiles.d/sambang-hub.conf \
   /usr/share/doc/sambang-hub/examples/hub.env.example \
   /usr/share/doc/sambang-hub/DESIGN-hub.md \
-  /usr/share/bash-completion/completions/sambang-hub
+  /usr/share/bash-completion/completions/sambang-hub \
+  /usr/share/locale/id/LC_MESSAGES/sambang-hub.mo
 if [[ " ${targets[*]} " == *" man "* ]]; then
   contents "$cli" /usr/share/man/man1/sambang.1.gz /usr/share/man/man8/sambangd.8.gz \
     /usr/share/man/man5/sambangd.conf.5.gz

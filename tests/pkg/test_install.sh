@@ -26,7 +26,9 @@ expect_files "$root" "$p/bin/sambang" "$p/bin/sambangd" "$p/sbin/sambang-hub" \
   "$p/share/doc/sambang-hub/DESIGN-hub.md" \
   "$p/share/bash-completion/completions/sambang" \
   "$p/share/bash-completion/completions/sambangd" \
-  "$p/share/bash-completion/completions/sambang-hub"
+  "$p/share/bash-completion/completions/sambang-hub" \
+  "$p/share/locale/id/LC_MESSAGES/sambang.mo" \
+  "$p/share/locale/id/LC_MESSAGES/sambang-hub.mo"
 if [ -f "$build/deploy/man/sambang.1" ]; then
   expect_files "$root" "$p/share/man/man1/sambang.1.gz" \
     "$p/share/man/man8/sambangd.8.gz" "$p/share/man/man8/sambang-hub.8.gz" \

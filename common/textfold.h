@@ -1,0 +1,18 @@
+/*
+ * textfold.h - text folded for searching: case and accents ignored.
+ *
+ * Uses SQLite's own Unicode tables (the FTS5 "unicode61" tokenizer with
+ * remove_diacritics 2, which Debian's libsqlite3 is built with): every
+ * letter case-folded, diacritics removed ("Srí" -> "sri", "Ñ" -> "n", any
+ * script), words joined by single spaces, punctuation dropped. Searching
+ * folds both the text and what is searched for, then compares bytes.
+ */
+#ifndef SAMBANG_TEXTFOLD_H
+#define SAMBANG_TEXTFOLD_H
+
+#include "compat.h"
+
+/* A malloc'd folded copy of the UTF-8 text s, or NULL (out of memory). */
+char *textfold(const char *s);
+
+#endif

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Bahasa Indonesia: with LANG=id_ID.UTF-8 the CLI speaks Indonesian (help,
+# errors, status, list and show), with LANG=C.UTF-8 English; machine output
+# (--json, error codes, exit codes) is the same in both.
+. "$(dirname "$0")/lib.sh"
+: "${SAMBANG_LOCALEDIR:?set SAMBANG_LOCALEDIR to the locale folder of the build tree}"
+locale -a 2>/dev/null | grep -qix 'id_ID.utf-\?8' ||
+  fail "the locale id_ID.UTF-8 is missing (deploy/quickstart.sh generates it)"
+fresh_store
+
+in_id() { LANG=id_ID.UTF-8 sb "$@"; }
+in_en() { LANG=C.UTF-8 sb "$@"; }
+
+# Errors: the message in the user's language, the exit code the same.
+in_id visit list --month 2026-13
+check_fail 2 visit list
+expect_stderr_contains 'sambang: --month menerima YYYY-MM (mis. 2026-11), bukan "2026-13"'
+in_en visit list --month 2026-13
+check_fail 2 visit list
+expect_stderr_contains 'sambang: --month takes YYYY-MM (e.g. 2026-11), not "2026-13"'
+in_id get beneficiary nobody
+check_fail 3 get
+expect_stderr_contains 'tidak ditemukan'
+in_en get beneficiary nobody
+check_fail 3 get
+expect_stderr_contains 'not found'
+# --json: the code stays English, the message follows the language.
+in_id --json get beneficiary nobody
+[ "$RC" -eq 3 ] || fail "--json get: exit $RC"
+grep -q '"code":"NOTFOUND"' "$ERR" || fail "the JSON code must stay NOTFOUND"
+grep -q 'tidak ditemukan' "$ERR" || fail "the JSON message must be Indonesian"
+
+# Help: the main help and a domain command's.
+in_id --help
+expect_stdout_contains 'pemakaian: sambang [--db JALUR]'
+expect_stdout_contains 'membuat penyimpanan; menampilkan id replika'
+expect_stdout_contains 'Kode keluar:'
+in_en --help
+expect_stdout_contains 'usage: sambang [--db PATH]'
+expect_stdout_contains 'Exit codes:'
+in_id visit --help
+expect_stdout_contains 'Opsi:'
+expect_stdout_contains ' Wajib.'
+
+# Writes and what they show.
+expect_ok beneficiary add --name "Srí Wahyuni" --group perempuan \
+  --kecamatan Setu --consent ya
+sri=$(cat "$OUT")
+in_id beneficiary show "$sri"
+check_ok
+expect_stdout_contains 'consent: ya'
+in_en beneficiary show "$sri"
+expect_stdout_contains 'consent: yes'
+
+# Programme and group values: the schema's labels of the language; the
+# values themselves in --json and in the store.
+expect_ok visit add --beneficiary "$sri" --programme skills-cooking --date 2025-11-05
+v=$(cat "$OUT")
+in_id visit list
+check_ok visit list
+expect_stdout_contains 'Pelatihan keterampilan: memasak'
+in_en visit list
+expect_stdout_contains 'Skills training: cooking'
+expect_stdout_lacks 'Pelatihan'
+in_id beneficiary show "$sri"
+expect_stdout_contains 'groups: Perempuan'
+in_id visit show "$v"
+expect_stdout_contains 'programme: Pelatihan keterampilan: memasak'
+in_id --json visit list
+expect_stdout_contains '"programme":"skills-cooking"'
+expect_stdout_lacks 'Pelatihan'
+in_id visit --help
+expect_stdout_contains 'skills-cooking (Pelatihan keterampilan: memasak)'
+expect_ok export
+expect_stdout_lacks 'Pelatihan'
+
+# status: the lines people read.
+in_id status
+check_ok status
+expect_stdout_contains 'replika: '
+expect_stdout_contains 'perubahan belum disinkronkan: 2'
+expect_stdout_contains 'terakhir disinkronkan: belum pernah'
+in_en status
+expect_stdout_contains 'unsynced changes: 2'
+expect_stdout_contains 'last synced: never'
+
+# sambangd speaks the same catalogue.
+if [ -n "${SAMBANGD:-}" ]; then
+  set +e
+  LANG=id_ID.UTF-8 "$SAMBANGD" --bogus >"$OUT" 2>"$ERR"
+  RC=$?
+  set -e
+  [ "$RC" -eq 2 ] || fail "sambangd --bogus: exit $RC"
+  expect_stderr_contains 'sambangd: opsi --bogus tidak dikenal (lihat sambangd --help)'
+  LANG=id_ID.UTF-8 "$SAMBANGD" --help >"$OUT"
+  expect_stdout_contains 'pemakaian: sambangd [--db JALUR] [OPSI]'
+  LANG=C.UTF-8 "$SAMBANGD" --help >"$OUT"
+  expect_stdout_contains 'usage: sambangd [--db PATH] [OPTIONS]'
+fi
+
+# A catalogue for another language that does not exist: English.
+LANG=id_ID.UTF-8 LANGUAGE=xx sb get beneficiary nobody
+expect_stderr_contains 'not found'
+echo "ok"

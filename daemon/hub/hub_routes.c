@@ -441,11 +441,14 @@ void hub_routes_changes(struct hub_call *c)
   struct scope_parts dev;
   char scope[SCOPE_TEXT_MAX + 1];
   struct sb_err err = {0};
+  bool skip_own = false;
   int rc;
 
   if (!authenticate(c))
     return;
   rc = changes_query_parse(&c->q, c->q_since, c->q_limit, c->q_wait, &err);
+  if (rc == 0)
+    rc = changes_query_skip_own(c->q_skip_own, &skip_own, &err);
   if (rc != 0) {
     hub_routes_reply_error(&c->out, PROTO_ERR_BAD_QUERY, "%s", err.msg);
     return;
@@ -459,7 +462,8 @@ void hub_routes_changes(struct hub_call *c)
   hub_store_page_init(&page);
   uv_mutex_lock(c->rhs != NULL ? c->rlock : c->lock);
   rc = hub_store_changes_scoped(c->rhs != NULL ? c->rhs : c->hs, c->q.since,
-                                c->q.limit, &dev, &page, &err);
+                                c->q.limit, &dev,
+                                skip_own ? c->replica : NULL, &page, &err);
   uv_mutex_unlock(c->rhs != NULL ? c->rlock : c->lock);
   scope_parts_release(&dev);
   if (rc != 0) {

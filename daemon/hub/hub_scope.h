@@ -35,7 +35,8 @@ int hub_scope_after_save(const struct hub_store_ops *ops, void *be,
 int hub_scope_page(const struct hub_store_ops *ops, void *be,
                    const struct schema *schema, uint64_t since,
                    unsigned limit, const struct scope_parts *dev,
-                   struct hub_page *page, struct sb_err *err);
+                   const char *holder, struct hub_page *page,
+                   struct sb_err *err);
 
 /*
  * Whether a device of scope dev may push a state of a record whose hub

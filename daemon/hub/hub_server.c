@@ -387,7 +387,8 @@ static bool copy_headers(struct hub_call *c)
                     http_server_req_header(req, "Content-Encoding")) &&
          copy_value(&c->q_since, http_server_req_query(req, "since")) &&
          copy_value(&c->q_limit, http_server_req_query(req, "limit")) &&
-         copy_value(&c->q_wait, http_server_req_query(req, "wait"));
+         copy_value(&c->q_wait, http_server_req_query(req, "wait")) &&
+         copy_value(&c->q_skip_own, http_server_req_query(req, "skip_own"));
 }
 
 static void on_admit_work(uv_work_t *w)
@@ -588,6 +589,7 @@ static void free_call(struct hub_call *c)
   free(c->q_since);
   free(c->q_limit);
   free(c->q_wait);
+  free(c->q_skip_own);
   hub_routes_reply_release(&c->out);
   office_req_free(c->oreq);
   free(c);

@@ -47,7 +47,7 @@ static size_t feed_size(struct hub_store *hs)
   struct hub_page p;
   size_t n;
   hub_store_page_init(&p);
-  CHECK_INT(hub_store_changes(hs, 0, 1000, &p, NULL), ==, 0);
+  CHECK_INT(hub_store_changes(hs, 0, 1000, NULL, &p, NULL), ==, 0);
   n = p.n;
   hub_store_page_release(&p);
   return n;
@@ -348,18 +348,18 @@ TEST(changes_come_in_pages)
     make(&r[i], "notes", id, A, TS, "{\"t\":1}");
   }
   CHECK_INT(push(hs, A, r, 5, &rep, &st), ==, 0);
-  CHECK_INT(hub_store_changes(hs, 0, 2, &p, NULL), ==, 0);
+  CHECK_INT(hub_store_changes(hs, 0, 2, NULL, &p, NULL), ==, 0);
   CHECK_INT(p.n, ==, 2);
   CHECK(p.more);
   CHECK_INT(p.next, ==, 2);
   CHECK_INT(p.seqs[0], ==, 1);
   CHECK(strstr(p.states[0], "\"id\":\"n0\"") != NULL);
-  CHECK_INT(hub_store_changes(hs, 4, 2, &p, NULL), ==, 0);
+  CHECK_INT(hub_store_changes(hs, 4, 2, NULL, &p, NULL), ==, 0);
   CHECK_INT(p.n, ==, 1);
   CHECK(!p.more);
   CHECK_INT(p.next, ==, 5);
   CHECK_INT(p.last_seq, ==, 5);
-  CHECK_INT(hub_store_changes(hs, 9, 2, &p, NULL), ==, 0);
+  CHECK_INT(hub_store_changes(hs, 9, 2, NULL, &p, NULL), ==, 0);
   CHECK_INT(p.n, ==, 0);
   CHECK_INT(p.next, ==, 9);
 

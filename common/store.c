@@ -57,7 +57,10 @@ static const char *const migrations[] = {
     /* 2 -> 3: echo (a hub's feed): the replica whose push stored exactly
      * this state, NULL for any other write (daemon/hub/DESIGN.md, "No
      * echo"). Every write of the row clears it. */
-    "ALTER TABLE records ADD COLUMN echo TEXT;",
+    "ALTER TABLE records ADD COLUMN echo TEXT;"
+    /* The refused rows, counted after every sync (store_count_marks)
+     * without reading the whole table. */
+    "CREATE INDEX records_rejected ON records(seq) WHERE rejected IS NOT NULL;",
 };
 
 #define STORE_LAYOUT_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -104,6 +107,10 @@ static const char *const stmt_sql[ST_COUNT_] = {
     [ST_CHANGES_ECHO] = "SELECT collection, id, seq, CASE WHEN echo = ?2"
                         " THEN NULL ELSE state END FROM records"
                         " WHERE seq > ?1 ORDER BY seq",
+    /* Both partial indexes: O(marked rows), not a scan of the table. */
+    [ST_COUNT_MARKS] = "SELECT (SELECT count(*) FROM records WHERE"
+                       " pending = 1 AND rejected IS NULL), (SELECT count(*)"
+                       " FROM records WHERE rejected IS NOT NULL)",
     [ST_ECHO_SET] = "UPDATE records SET echo = ?3"
                     " WHERE collection = ?1 AND id = ?2",
     [ST_COUNT_ALL] = "SELECT coalesce(sum(deleted = 0), 0),"

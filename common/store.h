@@ -237,6 +237,11 @@ struct store_counts {
 int store_count(struct store *s, const char *collection,
                 struct store_counts *out, struct sb_err *err);
 
+/* Only the pending and rejected counts of store_count (of all
+ * collections), from their indexes: cheap on a large store. */
+int store_count_marks(struct store *s, uint64_t *pending, uint64_t *rejected,
+                      struct sb_err *err);
+
 /* --- corruption (store_check.c) ----------------------------------------
  *
  * Once SQLite reports a damaged page (SQLITE_CORRUPT, or SQLITE_NOTADB on

@@ -186,9 +186,8 @@ int store_changes_text(struct store *s, uint64_t since, store_text_fn fn,
  * store_changes_text for a reader, replica `holder`, that holds its own
  * echoes: a row whose echo is holder comes to fn with text NULL (len 0).
  */
-int store_changes_text_echo(struct store *s, uint64_t since,
-                            const char *holder, store_text_fn fn, void *ctx,
-                            struct sb_err *err);
+int store_changes_text_echo(struct store *s, uint64_t since, const char *holder,
+                            store_text_fn fn, void *ctx, struct sb_err *err);
 
 /*
  * Marks (collection, id)'s row, just written in this transaction, as the

@@ -129,9 +129,8 @@ int store_changes_text(struct store *s, uint64_t since, store_text_fn fn,
   return store_walk_text(s, st, fn, ctx, err);
 }
 
-int store_changes_text_echo(struct store *s, uint64_t since,
-                            const char *holder, store_text_fn fn, void *ctx,
-                            struct sb_err *err)
+int store_changes_text_echo(struct store *s, uint64_t since, const char *holder,
+                            store_text_fn fn, void *ctx, struct sb_err *err)
 {
   sqlite3_stmt *st = s->st[ST_CHANGES_ECHO];
   int rc;

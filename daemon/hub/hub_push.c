@@ -335,11 +335,11 @@ static int push_load(void *ctx, const char *collection, const char *id,
  * feed entry is its echo. Canonical encodings are equal exactly when the
  * states are (proto/PROTOCOL.md, "Canonical form").
  */
-static bool push_is_echo(const struct push_one *p, const char *text,
-                         size_t len)
+static bool push_is_echo(const struct push_one *p, const char *text, size_t len)
 {
   char *sent = record_encode(p->rec);
-  bool same = sent != NULL && strlen(sent) == len && memcmp(sent, text, len) == 0;
+  bool same =
+      sent != NULL && strlen(sent) == len && memcmp(sent, text, len) == 0;
 
   free(sent);
   return same;

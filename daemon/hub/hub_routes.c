@@ -462,8 +462,8 @@ void hub_routes_changes(struct hub_call *c)
   hub_store_page_init(&page);
   uv_mutex_lock(c->rhs != NULL ? c->rlock : c->lock);
   rc = hub_store_changes_scoped(c->rhs != NULL ? c->rhs : c->hs, c->q.since,
-                                c->q.limit, &dev,
-                                skip_own ? c->replica : NULL, &page, &err);
+                                c->q.limit, &dev, skip_own ? c->replica : NULL,
+                                &page, &err);
   uv_mutex_unlock(c->rhs != NULL ? c->rlock : c->lock);
   scope_parts_release(&dev);
   if (rc != 0) {

@@ -367,10 +367,9 @@ static int scoped_one(const char *collection, const char *id, uint64_t seq,
 }
 
 int hub_scope_page(const struct hub_store_ops *ops, void *be,
-                   const struct schema *schema, uint64_t since,
-                   unsigned limit, const struct scope_parts *dev,
-                   const char *holder, struct hub_page *page,
-                   struct sb_err *err)
+                   const struct schema *schema, uint64_t since, unsigned limit,
+                   const struct scope_parts *dev, const char *holder,
+                   struct hub_page *page, struct sb_err *err)
 {
   struct scoped_walk w;
   int rc;

@@ -331,8 +331,8 @@ int hub_store_changes_scoped(struct hub_store *hs, uint64_t since,
   if (page->seqs == NULL || page->states == NULL)
     rc = sb_err_set(err, SB_ENOMEM, "out of memory for a page of %u", limit);
   else
-    rc = hub_scope_page(hs->ops, hs->be, hs->schema, since, limit, dev,
-                        holder, page, err);
+    rc = hub_scope_page(hs->ops, hs->be, hs->schema, since, limit, dev, holder,
+                        page, err);
   if (rc != 0) {
     hub_store_page_release(page);
     page->next = since;

@@ -47,8 +47,10 @@ static const struct {
 } stmts[] = {
     {"lock", "SELECT seq FROM feed_counter WHERE id = 1 FOR UPDATE"},
     {"last", "SELECT seq FROM feed_counter WHERE id = 1"},
-    {"next", "UPDATE feed_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq"},
-    {"load", "SELECT state, seq FROM records WHERE collection = $1 AND id = $2"},
+    {"next",
+     "UPDATE feed_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq"},
+    {"load",
+     "SELECT state, seq FROM records WHERE collection = $1 AND id = $2"},
     {"save", "INSERT INTO records (collection, id, state, seq) VALUES "
              "($1, $2, $3, $4) ON CONFLICT (collection, id) DO UPDATE SET "
              "state = EXCLUDED.state, seq = EXCLUDED.seq, echo = NULL"},
@@ -568,9 +570,8 @@ static int rows_each(PGresult *res, store_text_fn fn, void *ctx)
   return rc;
 }
 
-static int pg_feed(void *be, uint64_t since, unsigned limit,
-                   const char *holder, store_text_fn fn, void *ctx,
-                   struct sb_err *err)
+static int pg_feed(void *be, uint64_t since, unsigned limit, const char *holder,
+                   store_text_fn fn, void *ctx, struct sb_err *err)
 {
   char from[24], lim[16];
   const char *params[3] = {from, lim, holder};

@@ -106,6 +106,10 @@ int util_mkdir_parents(const char *path, struct sb_err *err);
 
 /* Opens cli->store (once). */
 int util_open(struct cli *cli, struct sb_err *err);
+/* util_open for the hot path (`sync --once`): the quick check is skipped
+ * for 10 minutes after one that ran clean to its end (meta
+ * check.quick_ok_ms); the corruption mark is always read. */
+int util_open_hot(struct cli *cli, struct sb_err *err);
 
 /* Parses the store's schema into cli->schema (once; opens the store). */
 int util_schema(struct cli *cli, struct sb_err *err);

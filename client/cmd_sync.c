@@ -223,12 +223,12 @@ static int sync_once(struct cli *cli, struct progress *p,
                      const struct once_opts *o, struct sb_err *err)
 {
   struct sync_config c;
-  struct store_counts n;
+  uint64_t pending, rejected;
   struct sync *s = NULL;
   uv_loop_t loop;
   int rc, lock_fd;
 
-  rc = util_open(cli, err);
+  rc = util_open_hot(cli, err);
   if (rc == 0)
     rc = sync_lock(cli->db, &lock_fd, err);
   if (rc == SB_EBUSY)
@@ -258,9 +258,9 @@ static int sync_once(struct cli *cli, struct progress *p,
   sync_lock_release(lock_fd);
   if (rc != 0)
     return rc;
-  if (store_count(cli->store, NULL, &n, NULL) == 0) {
-    p->rejected = n.rejected;
-    p->pending = n.pending;
+  if (store_count_marks(cli->store, &pending, &rejected, NULL) == 0) {
+    p->rejected = rejected;
+    p->pending = pending;
   }
   return report(p, err);
 }

@@ -54,6 +54,13 @@ static const char *const migrations[] = {
     " CAST(value AS INTEGER) FROM meta WHERE key = 'pushed_seq'), 0);"
     "DELETE FROM meta WHERE key = 'pushed_seq';"
     "CREATE INDEX records_pending ON records(seq) WHERE pending = 1;",
+    /* 2 -> 3: echo (a hub's feed): the replica whose push stored exactly
+     * this state, NULL for any other write (daemon/hub/DESIGN.md, "No
+     * echo"). Every write of the row clears it. */
+    "ALTER TABLE records ADD COLUMN echo TEXT;"
+    /* The refused rows, counted after every sync (store_count_marks)
+     * without reading the whole table. */
+    "CREATE INDEX records_rejected ON records(seq) WHERE rejected IS NOT NULL;",
 };
 
 #define STORE_LAYOUT_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -77,13 +84,14 @@ static const char *const stmt_sql[ST_COUNT_] = {
                " ON CONFLICT(collection, id) DO UPDATE SET"
                " seq = excluded.seq, deleted = excluded.deleted,"
                " conflict = excluded.conflict, state = excluded.state,"
-               " pending = 1, rejected = NULL",
+               " pending = 1, rejected = NULL, echo = NULL",
     /* A merge from the hub keeps the row's marks (a new row has none). */
     [ST_PUT_REMOTE] = "INSERT INTO records(collection, id, seq, deleted,"
                       " conflict, state, pending) VALUES(?1, ?2, ?3, ?4, ?5,"
                       " ?6, 0) ON CONFLICT(collection, id) DO UPDATE SET"
                       " seq = excluded.seq, deleted = excluded.deleted,"
-                      " conflict = excluded.conflict, state = excluded.state",
+                      " conflict = excluded.conflict, state = excluded.state,"
+                      " echo = NULL",
     [ST_PENDING] = "SELECT collection, id, seq, state FROM records"
                    " WHERE pending = 1 AND rejected IS NULL AND seq > ?1"
                    " ORDER BY seq LIMIT ?2",
@@ -99,6 +107,16 @@ static const char *const stmt_sql[ST_COUNT_] = {
                      " WHERE collection = ?1 ORDER BY id",
     [ST_CHANGES] = "SELECT collection, id, seq, state FROM records"
                    " WHERE seq > ?1 ORDER BY seq",
+    /* The feed for a reader that holds its own echoes: NULL state. */
+    [ST_CHANGES_ECHO] = "SELECT collection, id, seq, CASE WHEN echo = ?2"
+                        " THEN NULL ELSE state END FROM records"
+                        " WHERE seq > ?1 ORDER BY seq",
+    /* Both partial indexes: O(marked rows), not a scan of the table. */
+    [ST_COUNT_MARKS] = "SELECT (SELECT count(*) FROM records WHERE"
+                       " pending = 1 AND rejected IS NULL), (SELECT count(*)"
+                       " FROM records WHERE rejected IS NOT NULL)",
+    [ST_ECHO_SET] = "UPDATE records SET echo = ?3"
+                    " WHERE collection = ?1 AND id = ?2",
     [ST_COUNT_ALL] = "SELECT coalesce(sum(deleted = 0), 0),"
                      " coalesce(sum(deleted), 0), coalesce(sum(conflict), 0),"
                      " coalesce(sum(pending AND rejected IS NULL), 0),"
@@ -532,7 +550,9 @@ static int store_init_file(struct store *s, const char *schema_json,
   char hlc_text[24];
   int v, rc;
 
-  if (s->replica[0] == '\0' && uuid_replica_id_new(s->replica) != 0)
+  bool fresh = s->replica[0] == '\0';
+
+  if (fresh && uuid_replica_id_new(s->replica) != 0)
     return sb_err_set(err, SB_EIO, "cannot make a replica id for %s: %s",
                       s->path, "no randomness from the OS");
   s->schema = strdup(schema_json);
@@ -561,6 +581,11 @@ static int store_init_file(struct store *s, const char *schema_json,
     rc = store_meta_write(s, "schema", s->schema, err);
   if (rc == 0)
     rc = store_meta_write(s, "hlc", hlc_text, err);
+  /* A new replica has pushed nothing yet: it holds all it will push
+   * until a row leaves (store_holds_own). A copy under an old replica id
+   * (recover) is not known to. */
+  if (rc == 0 && fresh)
+    rc = store_meta_write(s, STORE_META_HOLDS_OWN, "1", err);
   if (rc == 0)
     rc = store_run(s, ST_COMMIT, "creating the store", err);
   if (rc != 0 && !sqlite3_get_autocommit(s->db))

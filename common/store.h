@@ -182,6 +182,30 @@ int store_changes(struct store *s, uint64_t since, store_record_fn fn,
 int store_changes_text(struct store *s, uint64_t since, store_text_fn fn,
                        void *ctx, struct sb_err *err);
 
+/*
+ * store_changes_text for a reader, replica `holder`, that holds its own
+ * echoes: a row whose echo is holder comes to fn with text NULL (len 0).
+ */
+int store_changes_text_echo(struct store *s, uint64_t since, const char *holder,
+                            store_text_fn fn, void *ctx, struct sb_err *err);
+
+/*
+ * Marks (collection, id)'s row, just written in this transaction, as the
+ * exact state replica `echo` pushed (a hub's feed: daemon/hub/DESIGN.md,
+ * "No echo"); any later write of the row clears the mark.
+ */
+int store_set_echo(struct store *s, const char *collection, const char *id,
+                   const char *echo, struct sb_err *err);
+
+/*
+ * Meta STORE_META_HOLDS_OWN is "1" while the store holds every state it
+ * ever pushed (or a newer one): written at store_create for a new replica
+ * id, set to "0" when a row leaves (store_remove). A rebuilt store
+ * (recover) lacks it. Only then does the engine ask the hub to skip its
+ * own echoes (proto/PROTOCOL.md, "skip_own").
+ */
+#define STORE_META_HOLDS_OWN "sync.holds_own"
+
 /* The greatest local change sequence number (0 for an empty store). */
 int store_last_seq(struct store *s, uint64_t *seq, struct sb_err *err);
 
@@ -211,6 +235,11 @@ struct store_counts {
 /* Counts of one collection (NULL: all). */
 int store_count(struct store *s, const char *collection,
                 struct store_counts *out, struct sb_err *err);
+
+/* Only the pending and rejected counts of store_count (of all
+ * collections), from their indexes: cheap on a large store. */
+int store_count_marks(struct store *s, uint64_t *pending, uint64_t *rejected,
+                      struct sb_err *err);
 
 /* --- corruption (store_check.c) ----------------------------------------
  *

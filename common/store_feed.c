@@ -10,9 +10,9 @@
 
 #include <stdint.h>
 
-/* Steps a (collection, id, seq, state) query, calling fn for each row. */
-int store_walk_text(struct store *s, sqlite3_stmt *st, store_text_fn fn,
-                    void *ctx, struct sb_err *err)
+/* store_walk_text; null_ok: a NULL state comes to fn as NULL. */
+static int walk_text(struct store *s, sqlite3_stmt *st, bool null_ok,
+                     store_text_fn fn, void *ctx, struct sb_err *err)
 {
   int rc;
 
@@ -23,7 +23,7 @@ int store_walk_text(struct store *s, sqlite3_stmt *st, store_text_fn fn,
     const char *text = (const char *)sqlite3_column_text(st, 3);
     size_t len = (size_t)sqlite3_column_bytes(st, 3);
 
-    if (coll == NULL || id == NULL || text == NULL || seq < 0) {
+    if (coll == NULL || id == NULL || (text == NULL && !null_ok) || seq < 0) {
       rc = sb_err_set(err, SB_ECORRUPT, "store %s has a malformed record row",
                       s->path);
       goto done;
@@ -36,6 +36,13 @@ int store_walk_text(struct store *s, sqlite3_stmt *st, store_text_fn fn,
 done:
   store_stmt_done(st);
   return rc;
+}
+
+/* Steps a (collection, id, seq, state) query, calling fn for each row. */
+int store_walk_text(struct store *s, sqlite3_stmt *st, store_text_fn fn,
+                    void *ctx, struct sb_err *err)
+{
+  return walk_text(s, st, false, fn, ctx, err);
 }
 
 /* store_walk's adapter: decodes each row's state for a store_record_fn. */
@@ -120,4 +127,38 @@ int store_changes_text(struct store *s, uint64_t since, store_text_fn fn,
     return rc;
   store_bind_since(st, since);
   return store_walk_text(s, st, fn, ctx, err);
+}
+
+int store_changes_text_echo(struct store *s, uint64_t since, const char *holder,
+                            store_text_fn fn, void *ctx, struct sb_err *err)
+{
+  sqlite3_stmt *st = s->st[ST_CHANGES_ECHO];
+  int rc;
+
+  if (holder == NULL)
+    return store_changes_text(s, since, fn, ctx, err);
+  rc = store_check_not_nested(s, st, err);
+  if (rc != 0)
+    return rc;
+  store_bind_since(st, since);
+  sqlite3_bind_text(st, 2, holder, -1, SQLITE_STATIC);
+  return walk_text(s, st, true, fn, ctx, err);
+}
+
+int store_set_echo(struct store *s, const char *collection, const char *id,
+                   const char *echo, struct sb_err *err)
+{
+  sqlite3_stmt *st = s->st[ST_ECHO_SET];
+  int rc;
+
+  if (!s->in_tx)
+    return sb_err_set(err, SB_EINVAL,
+                      "store %s: marking %s/%s outside a transaction", s->path,
+                      collection, id);
+  sqlite3_bind_text(st, 1, collection, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, echo, -1, SQLITE_STATIC);
+  rc = store_run(s, ST_ECHO_SET, "marking an echo", err);
+  store_tx_check(s);
+  return rc;
 }

@@ -214,3 +214,21 @@ int store_count(struct store *s, const char *collection,
   store_stmt_done(st);
   return rc;
 }
+
+int store_count_marks(struct store *s, uint64_t *pending, uint64_t *rejected,
+                      struct sb_err *err)
+{
+  sqlite3_stmt *st = s->st[ST_COUNT_MARKS];
+  int rc = sqlite3_step(st);
+
+  *pending = *rejected = 0;
+  if (rc == SQLITE_ROW) {
+    *pending = (uint64_t)sqlite3_column_int64(st, 0);
+    *rejected = (uint64_t)sqlite3_column_int64(st, 1);
+    rc = 0;
+  } else {
+    rc = store_sqlerr(s, rc, "counting records", err);
+  }
+  store_stmt_done(st);
+  return rc;
+}

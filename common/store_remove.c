@@ -33,9 +33,12 @@ int store_remove(struct store *s, const char *collection, const char *id,
   if (rc == SQLITE_DONE) {
     if (removed != NULL)
       *removed = sqlite3_changes(s->db) > 0;
-    if (sqlite3_changes(s->db) > 0)
-      s->erasing = true; /* the commit checkpoints the WAL */
     rc = 0;
+    if (sqlite3_changes(s->db) > 0) {
+      s->erasing = true; /* the commit checkpoints the WAL */
+      /* A state it pushed may be gone: its echoes are needed again. */
+      rc = store_meta_write(s, STORE_META_HOLDS_OWN, "0", err);
+    }
   } else {
     rc = store_sqlerr(s, rc, "removing a record", err);
     store_tx_check(s);

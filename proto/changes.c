@@ -314,3 +314,17 @@ int changes_query_parse(struct changes_query *q, const char *since,
   q->wait_s = (unsigned)w;
   return 0;
 }
+
+int changes_query_skip_own(const char *value, bool *skip, struct sb_err *err)
+{
+  *skip = false;
+  if (value == NULL || strcmp(value, "0") == 0)
+    return 0;
+  if (strcmp(value, "1") == 0) {
+    *skip = true;
+    return 0;
+  }
+  return sb_err_set(err, SB_EINVAL,
+                    "query parameter \"skip_own\": \"%.32s\" is not 0 or 1",
+                    value);
+}

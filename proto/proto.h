@@ -124,6 +124,11 @@ int changes_query_parse(struct changes_query *q, const char *since,
                         const char *limit, const char *wait,
                         struct sb_err *err);
 
+/* The skip_own parameter (absent: false; "1" true, "0" false; anything
+ * else SB_EINVAL naming it, a bad_query): the device holds every state
+ * it pushed, so its own echoes are passed over (PROTOCOL.md). */
+int changes_query_skip_own(const char *value, bool *skip, struct sb_err *err);
+
 /*
  * Error envelope {"error":{"code":"...","message":"...","record":N}}, the
  * body of every non-2xx reply; "record" (optional) is the index in the

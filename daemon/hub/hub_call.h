@@ -53,7 +53,7 @@ struct hub_call {
 
   /* Inputs, copied on the loop thread (NULL: absent). */
   char *authorization, *replica, *content_type, *content_encoding;
-  char *q_since, *q_limit, *q_wait;
+  char *q_since, *q_limit, *q_wait, *q_skip_own;
   char *user_agent; /* the device's app version, for the office */
   char *q_parts; /* per-part cursors: the parts a catch-up page reads */
   const char *body; /* the request's own buffer, stable while suspended */

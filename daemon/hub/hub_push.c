@@ -354,11 +354,28 @@ static int push_load(void *ctx, const char *collection, const char *id,
   return p->ops->load(p->be, collection, id, text, len, seq, err);
 }
 
+/*
+ * True if the merged state text[0..len) is exactly the pushed one (the
+ * merge added nothing of the hub's): the pusher holds it already, so the
+ * feed entry is its echo. Canonical encodings are equal exactly when the
+ * states are (proto/PROTOCOL.md, "Canonical form").
+ */
+static bool push_is_echo(const struct push_one *p, const char *text, size_t len)
+{
+  char *sent = record_encode(p->rec);
+  bool same =
+      sent != NULL && strlen(sent) == len && memcmp(sent, text, len) == 0;
+
+  free(sent);
+  return same;
+}
+
 static int push_save(void *ctx, const struct record *r, const char *text,
                      size_t len, uint64_t *seq, struct sb_err *err)
 {
   struct push_one *p = ctx;
-  int rc = p->ops->save(p->be, r, text, len, p->newest, seq, err);
+  const char *echo = push_is_echo(p, text, len) ? p->pusher : NULL;
+  int rc = p->ops->save(p->be, r, text, len, p->newest, echo, seq, err);
   if (rc == 0)
     rc = hub_scope_after_save(p->ops, p->be, p->schema, r, &p->was, *seq,
                               err);

@@ -505,11 +505,14 @@ void hub_routes_changes(struct hub_call *c)
   char scope[SCOPE_TEXT_MAX + 1];
   struct sb_err err = {0};
   uint64_t horizon = 0;
+  bool skip_own = false;
   int rc;
 
   if (!authenticate(c))
     return;
   rc = changes_query_parse(&c->q, c->q_since, c->q_limit, c->q_wait, &err);
+  if (rc == 0)
+    rc = changes_query_skip_own(c->q_skip_own, &skip_own, &err);
   if (rc != 0) {
     hub_routes_reply_error(&c->out, PROTO_ERR_BAD_QUERY, "%s", err.msg);
     return;
@@ -526,14 +529,18 @@ void hub_routes_changes(struct hub_call *c)
     return;
   hub_store_page_init(&page);
   uv_mutex_lock(c->rhs != NULL ? c->rlock : c->lock);
-  rc = c->q_parts != NULL
-           ? hub_store_changes_parts(c->rhs != NULL ? c->rhs : c->hs,
-                                     c->q.since, c->q.limit, &dev, &page, &err)
-           : hub_store_changes_scoped(c->rhs != NULL ? c->rhs : c->hs,
-                                      c->q.since, c->q.limit, &dev, &page,
-                                      &err);
-  if (rc == 0)
-    rc = hub_purge_horizon(c->rhs != NULL ? c->rhs : c->hs, &horizon, &err);
+  {
+    struct hub_store *hs = c->rhs != NULL ? c->rhs : c->hs;
+    const char *holder = skip_own ? c->replica : NULL;
+
+    rc = c->q_parts != NULL
+             ? hub_store_changes_parts(hs, c->q.since, c->q.limit, &dev,
+                                       holder, &page, &err)
+             : hub_store_changes_scoped(hs, c->q.since, c->q.limit, &dev,
+                                        holder, &page, &err);
+    if (rc == 0)
+      rc = hub_purge_horizon(hs, &horizon, &err);
+  }
   uv_mutex_unlock(c->rhs != NULL ? c->rlock : c->lock);
   scope_parts_release(&dev);
   if (rc != 0) {

@@ -211,7 +211,7 @@ static int resave(const struct hub_store_ops *ops, void *be,
   if (rc == 0)
     rc = record_decode(&r, text, len, err);
   if (rc == 0)
-    rc = ops->save(be, &r, text, len, 0, &seq, err);
+    rc = ops->save(be, &r, text, len, 0, NULL, &seq, err);
   if (rc == 0)
     rc = moves_add(ops, be, collection, id, seq, was, err);
   record_release(&r);
@@ -298,6 +298,38 @@ static int page_put(struct scoped_walk *w, uint64_t seq, const char *text,
 }
 
 static int scoped_one(const char *collection, const char *id, uint64_t seq,
+                      const char *text, size_t len, void *ctx);
+
+/* An echo of the reader's (text NULL in the walk): its state is loaded
+ * and walked as any entry, except that in scope it is not sent. */
+static int echo_one(struct scoped_walk *w, const char *collection,
+                    const char *id, uint64_t seq)
+{
+  struct scope_parts parts;
+  struct record r;
+  char *text = NULL;
+  size_t len = 0;
+  uint64_t at = 0;
+
+  w->rc = w->ops->load(w->be, collection, id, &text, &len, &at, w->err);
+  record_init(&r, collection, id);
+  scope_parts_init(&parts);
+  if (w->rc == 0)
+    w->rc = record_decode(&r, text, len, w->err);
+  if (w->rc == 0)
+    w->rc = hub_scope_of(w->ops, w->be, w->schema, &r, &parts, w->err);
+  if (w->rc == 0 && !scope_meets(w->dev, &parts)) {
+    /* Walked again as text: the gone logic is scoped_one's. */
+    w->scanned--;
+    w->rc = scoped_one(collection, id, seq, text, len, w) != 0 ? w->rc : 0;
+  }
+  scope_parts_release(&parts);
+  record_release(&r);
+  free(text);
+  return w->rc != 0 ? WALK_STOP : 0;
+}
+
+static int scoped_one(const char *collection, const char *id, uint64_t seq,
                       const char *text, size_t len, void *ctx)
 {
   struct scoped_walk *w = ctx;
@@ -312,6 +344,8 @@ static int scoped_one(const char *collection, const char *id, uint64_t seq,
   }
   w->scanned++;
   w->last = seq;
+  if (text == NULL) /* the reader's echo: still told if it left */
+    return echo_one(w, collection, id, seq);
   record_init(&r, collection, id);
   scope_parts_init(&parts);
   w->rc = record_decode(&r, text, len, w->err);
@@ -334,11 +368,12 @@ static int scoped_one(const char *collection, const char *id, uint64_t seq,
   return w->rc != 0 ? WALK_STOP : 0;
 }
 
-/* A scoped page (no_gone: a catch-up page). */
+/* A scoped page (no_gone: a catch-up page; holder: skip its echoes). */
 static int scope_page(const struct hub_store_ops *ops, void *be,
                       const struct schema *schema, uint64_t since,
                       unsigned limit, const struct scope_parts *dev,
-                      bool no_gone, struct hub_page *page, struct sb_err *err)
+                      const char *holder, bool no_gone, struct hub_page *page,
+                      struct sb_err *err)
 {
   struct scoped_walk w;
   int rc;
@@ -351,7 +386,8 @@ static int scope_page(const struct hub_store_ops *ops, void *be,
     return sb_err_set(err, SB_ENOMEM, NULL);
   rc = ops->last_seq(be, &page->last_seq, err);
   if (rc == 0)
-    rc = ops->feed(be, since, HUB_SCOPE_SCAN_MAX + 1, scoped_one, &w, err);
+    rc = ops->feed(be, since, HUB_SCOPE_SCAN_MAX + 1, holder, scoped_one, &w,
+                   err);
   if (rc == WALK_STOP)
     rc = w.rc;
   if (rc != 0)
@@ -361,19 +397,22 @@ static int scope_page(const struct hub_store_ops *ops, void *be,
 }
 
 int hub_scope_page(const struct hub_store_ops *ops, void *be,
-                   const struct schema *schema, uint64_t since,
-                   unsigned limit, const struct scope_parts *dev,
+                   const struct schema *schema, uint64_t since, unsigned limit,
+                   const struct scope_parts *dev, const char *holder,
                    struct hub_page *page, struct sb_err *err)
 {
-  return scope_page(ops, be, schema, since, limit, dev, false, page, err);
+  return scope_page(ops, be, schema, since, limit, dev, holder, false, page,
+                    err);
 }
 
 int hub_scope_page_parts(const struct hub_store_ops *ops, void *be,
                          const struct schema *schema, uint64_t since,
                          unsigned limit, const struct scope_parts *parts,
-                         struct hub_page *page, struct sb_err *err)
+                         const char *holder, struct hub_page *page,
+                         struct sb_err *err)
 {
-  return scope_page(ops, be, schema, since, limit, parts, true, page, err);
+  return scope_page(ops, be, schema, since, limit, parts, holder, true, page,
+                    err);
 }
 
 int hub_scope_parts_within(const struct scope_parts *dev, const char *text,

@@ -33,8 +33,8 @@ int hub_scope_after_save(const struct hub_store_ops *ops, void *be,
 
 /* The scoped feed page (hub_store_changes_scoped). */
 int hub_scope_page(const struct hub_store_ops *ops, void *be,
-                   const struct schema *schema, uint64_t since,
-                   unsigned limit, const struct scope_parts *dev,
+                   const struct schema *schema, uint64_t since, unsigned limit,
+                   const struct scope_parts *dev, const char *holder,
                    struct hub_page *page, struct sb_err *err);
 
 /*
@@ -50,7 +50,8 @@ int hub_scope_parts_within(const struct scope_parts *dev, const char *text,
 int hub_scope_page_parts(const struct hub_store_ops *ops, void *be,
                          const struct schema *schema, uint64_t since,
                          unsigned limit, const struct scope_parts *parts,
-                         struct hub_page *page, struct sb_err *err);
+                         const char *holder, struct hub_page *page,
+                         struct sb_err *err);
 
 /*
  * Whether a device of scope dev may push a state of a record whose hub

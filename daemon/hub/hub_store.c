@@ -236,6 +236,8 @@ void hub_store_page_release(struct hub_page *p)
 struct page_walk {
   struct hub_page *page;
   unsigned limit;
+  unsigned looked, cap; /* entries looked at; at most cap - 1 */
+  uint64_t last;        /* the last seq looked at */
   int rc;
 };
 
@@ -248,10 +250,14 @@ static int page_add(const char *collection, const char *id, uint64_t seq,
 
   (void)collection;
   (void)id;
-  if (p->n == w->limit) {
+  if (p->n == w->limit || w->looked + 1 == w->cap) {
     p->more = true;
     return WALK_STOP;
   }
+  w->looked++;
+  w->last = seq;
+  if (text == NULL)
+    return 0; /* the reader's own echo: passed over */
   /* Stored states are record_encode's canonical text: sent as they are. */
   copy = malloc(len + 1);
   if (copy == NULL) {
@@ -266,9 +272,10 @@ static int page_add(const char *collection, const char *id, uint64_t seq,
 }
 
 int hub_store_changes(struct hub_store *hs, uint64_t since, unsigned limit,
-                      struct hub_page *page, struct sb_err *err)
+                      const char *holder, struct hub_page *page,
+                      struct sb_err *err)
 {
-  struct page_walk w = {page, limit, 0};
+  struct page_walk w = {page, limit, 0, 0, since, 0};
   int rc;
 
   hub_store_page_release(page);
@@ -281,6 +288,9 @@ int hub_store_changes(struct hub_store *hs, uint64_t since, unsigned limit,
     rc = sb_err_set(err, SB_ENOMEM, "out of memory for a page of %u", limit);
     goto fail;
   }
+  /* Echoes cost no copy: a page skipping them may look further. */
+  w.cap = holder != NULL && limit < HUB_ECHO_SCAN_MAX ? HUB_ECHO_SCAN_MAX + 1
+                                                      : limit + 1;
   /*
    * The newest seq first: on a reader's connection a commit can land
    * between the two reads, and a last_seq older than the page is safe
@@ -289,13 +299,12 @@ int hub_store_changes(struct hub_store *hs, uint64_t since, unsigned limit,
    */
   rc = hs->ops->last_seq(hs->be, &page->last_seq, err);
   if (rc == 0)
-    rc = hs->ops->feed(hs->be, since, limit + 1, page_add, &w, err);
+    rc = hs->ops->feed(hs->be, since, w.cap, holder, page_add, &w, err);
   if (rc == WALK_STOP)
     rc = w.rc != 0 ? sb_err_set(err, w.rc, "out of memory reading changes") : 0;
   if (rc != 0)
     goto fail;
-  if (page->n > 0)
-    page->next = page->seqs[page->n - 1];
+  page->next = w.last;
   return 0;
 
 fail:
@@ -306,12 +315,13 @@ fail:
 
 int hub_store_changes_scoped(struct hub_store *hs, uint64_t since,
                              unsigned limit, const struct scope_parts *dev,
-                             struct hub_page *page, struct sb_err *err)
+                             const char *holder, struct hub_page *page,
+                             struct sb_err *err)
 {
   int rc;
 
   if (dev == NULL || dev->all || hs->ops->device_get == NULL)
-    return hub_store_changes(hs, since, limit, page, err);
+    return hub_store_changes(hs, since, limit, holder, page, err);
   hub_store_page_release(page);
   page->next = since;
   if (limit == 0)
@@ -321,8 +331,8 @@ int hub_store_changes_scoped(struct hub_store *hs, uint64_t since,
   if (page->seqs == NULL || page->states == NULL)
     rc = sb_err_set(err, SB_ENOMEM, "out of memory for a page of %u", limit);
   else
-    rc = hub_scope_page(hs->ops, hs->be, hs->schema, since, limit, dev, page,
-                        err);
+    rc = hub_scope_page(hs->ops, hs->be, hs->schema, since, limit, dev, holder,
+                        page, err);
   if (rc != 0) {
     hub_store_page_release(page);
     page->next = since;
@@ -332,7 +342,8 @@ int hub_store_changes_scoped(struct hub_store *hs, uint64_t since,
 
 int hub_store_changes_parts(struct hub_store *hs, uint64_t since,
                             unsigned limit, const struct scope_parts *parts,
-                            struct hub_page *page, struct sb_err *err)
+                            const char *holder, struct hub_page *page,
+                            struct sb_err *err)
 {
   int rc;
 
@@ -343,14 +354,14 @@ int hub_store_changes_parts(struct hub_store *hs, uint64_t since,
   if (!parts->all && parts->n == 0)
     return hs->ops->last_seq(hs->be, &page->last_seq, err);
   if (parts->all || hs->ops->device_get == NULL)
-    return hub_store_changes(hs, since, limit, page, err);
+    return hub_store_changes(hs, since, limit, holder, page, err);
   page->seqs = calloc(limit, sizeof(*page->seqs));
   page->states = calloc(limit, sizeof(*page->states));
   if (page->seqs == NULL || page->states == NULL)
     rc = sb_err_set(err, SB_ENOMEM, "out of memory for a page of %u", limit);
   else
     rc = hub_scope_page_parts(hs->ops, hs->be, hs->schema, since, limit,
-                              parts, page, err);
+                              parts, holder, page, err);
   if (rc != 0) {
     hub_store_page_release(page);
     page->next = since;

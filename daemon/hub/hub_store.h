@@ -149,10 +149,18 @@ void hub_store_page_release(struct hub_page *p);
 
 /*
  * Reads at most limit changes with seq > since, in seq order, into page
- * (released first). next is the last seq in the page, or since if empty.
+ * (released first). next is the last seq looked at, or since if none.
+ * holder (NULL: none) is the reader's replica id when it holds every
+ * state it pushed (skip_own): an entry whose state is exactly what holder
+ * pushed (its echo) is passed over, not sent (daemon/hub/DESIGN.md, "No
+ * echo"); then up to HUB_ECHO_SCAN_MAX entries are looked at per page.
  */
 int hub_store_changes(struct hub_store *hs, uint64_t since, unsigned limit,
-                      struct hub_page *page, struct sb_err *err);
+                      const char *holder, struct hub_page *page,
+                      struct sb_err *err);
+
+/* Feed entries a page skipping echoes looks at, at most. */
+#define HUB_ECHO_SCAN_MAX 20000
 
 /* Raw feed entries a scoped page looks at, at most (its next cursor
  * passes them even when none is in scope). */
@@ -166,17 +174,19 @@ int hub_store_changes(struct hub_store *hs, uint64_t since, unsigned limit,
  */
 int hub_store_changes_scoped(struct hub_store *hs, uint64_t since,
                              unsigned limit, const struct scope_parts *dev,
-                             struct hub_page *page, struct sb_err *err);
+                             const char *holder, struct hub_page *page,
+                             struct sb_err *err);
 
 /*
  * Per-part cursors: a catch-up page for parts a device's scope just gained
  * (parts: hub_scope_parts_within's, never wider than the device's scope):
  * only records in those parts, no gone entries. An empty parts reads
- * nothing (an empty page, next = since).
+ * nothing (an empty page, next = since). holder: as in hub_store_changes.
  */
 int hub_store_changes_parts(struct hub_store *hs, uint64_t since,
                             unsigned limit, const struct scope_parts *parts,
-                            struct hub_page *page, struct sb_err *err);
+                            const char *holder, struct hub_page *page,
+                            struct sb_err *err);
 
 /* The newest seq (0 if empty); also a cheap "is the store usable" probe. */
 int hub_store_last_seq(struct hub_store *hs, uint64_t *seq, struct sb_err *err);
@@ -390,17 +400,20 @@ struct hub_store_ops {
   /*
    * Stores r (text[0..len) is record_encode(r)) as its record's state and
    * appends it to the feed at the next seq, returned in *seq; newest_ts is
-   * the newest timestamp it adds, for the hub's clock.
+   * the newest timestamp it adds, for the hub's clock. echo (NULL: none)
+   * is kept with the entry: the replica whose push was exactly this state.
    */
   int (*save)(void *be, const struct record *r, const char *text, size_t len,
-              uint64_t newest_ts, uint64_t *seq, struct sb_err *err);
+              uint64_t newest_ts, const char *echo, uint64_t *seq,
+              struct sb_err *err);
   /*
    * Calls fn for at most limit feed entries with seq > since, in seq
    * order (text valid during the call); fn's non-zero return stops the
-   * walk and is returned.
+   * walk and is returned. An entry whose echo is holder (not NULL) comes
+   * with text NULL and len 0.
    */
-  int (*feed)(void *be, uint64_t since, unsigned limit, store_text_fn fn,
-              void *ctx, struct sb_err *err);
+  int (*feed)(void *be, uint64_t since, unsigned limit, const char *holder,
+              store_text_fn fn, void *ctx, struct sb_err *err);
   /* The newest seq (0 if none). */
   int (*last_seq)(void *be, uint64_t *seq, struct sb_err *err);
   /* Damage: as hub_store_check (a backend without a check of its own

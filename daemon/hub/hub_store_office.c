@@ -167,7 +167,7 @@ static int hub_put_save(void *ctx, const struct record *r, const char *text,
                         size_t len, uint64_t *seq, struct sb_err *err)
 {
   struct hub_put *p = ctx;
-  return p->hs->ops->save(p->hs->be, r, text, len, p->ts, seq, err);
+  return p->hs->ops->save(p->hs->be, r, text, len, p->ts, NULL, seq, err);
 }
 
 static uint64_t hub_put_tick(void *ctx)

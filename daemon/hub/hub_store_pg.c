@@ -46,13 +46,16 @@
 static const struct hub_store_pg_stmt stmts[] = {
     {"lock", "SELECT seq FROM feed_counter WHERE id = 1 FOR UPDATE"},
     {"last", "SELECT seq FROM feed_counter WHERE id = 1"},
-    {"next", "UPDATE feed_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq"},
-    {"load", "SELECT state, seq FROM records WHERE collection = $1 AND id = $2"},
+    {"next",
+     "UPDATE feed_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq"},
+    {"load",
+     "SELECT state, seq FROM records WHERE collection = $1 AND id = $2"},
     {"save", "INSERT INTO records (collection, id, state, seq) VALUES "
              "($1, $2, $3, $4) ON CONFLICT (collection, id) DO UPDATE SET "
-             "state = EXCLUDED.state, seq = EXCLUDED.seq"},
-    {"feed", "SELECT collection, id, seq, state FROM records WHERE seq > $1 "
-             "ORDER BY seq LIMIT $2"},
+             "state = EXCLUDED.state, seq = EXCLUDED.seq, echo = NULL"},
+    {"echo", "UPDATE records SET echo = $3 WHERE collection = $1 AND id = $2"},
+    {"feed", "SELECT collection, id, seq, CASE WHEN echo = $3 THEN NULL ELSE "
+             "state END FROM records WHERE seq > $1 ORDER BY seq LIMIT $2"},
     {"each", "SELECT collection, id, seq, state FROM records "
              "ORDER BY collection, id"},
     {"notify", "SELECT pg_notify('" PG_CHANNEL "', $1)"},
@@ -113,6 +116,9 @@ static const char *const migrations[] = {
     "ALTER TABLE devices ADD COLUMN seen_ms bigint NOT NULL DEFAULT 0, "
     "ADD COLUMN push_ms bigint NOT NULL DEFAULT 0, ADD COLUMN pull_ms bigint "
     "NOT NULL DEFAULT 0, ADD COLUMN app text NOT NULL DEFAULT '';",
+    /* 4: the replica whose push stored exactly this state (NULL for
+     * any other write): daemon/hub/DESIGN.md, "No echo". */
+    "ALTER TABLE records ADD COLUMN echo text;",
 };
 #define PG_SCHEMA_VERSION (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -560,9 +566,10 @@ static int pg_load(void *be, const char *collection, const char *id,
 }
 
 static int pg_save(void *be, const struct record *r, const char *text,
-                   size_t len, uint64_t newest_ts, uint64_t *seq,
-                   struct sb_err *err)
+                   size_t len, uint64_t newest_ts, const char *echo,
+                   uint64_t *seq, struct sb_err *err)
 {
+  const char *mark[3] = {r->collection, r->id, echo};
   struct pg *p = be;
   char num[24];
   const char *params[4] = {r->collection, r->id, text, num};
@@ -583,6 +590,12 @@ static int pg_save(void *be, const struct record *r, const char *text,
   if (rc != 0)
     return rc;
   PQclear(res);
+  if (echo != NULL) {
+    rc = hub_store_pg_run(p, "echo", 3, mark, &res, err);
+    if (rc != 0)
+      return rc;
+    PQclear(res);
+  }
   p->tx_seq = *seq;
   return 0;
 }
@@ -593,22 +606,23 @@ static int rows_each(PGresult *res, store_text_fn fn, void *ctx)
   int i, n = PQntuples(res), rc = 0;
   for (i = 0; i < n && rc == 0; i++)
     rc = fn(PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
-            hub_store_pg_u64_of(PQgetvalue(res, i, 2)), PQgetvalue(res, i, 3),
+            hub_store_pg_u64_of(PQgetvalue(res, i, 2)),
+            PQgetisnull(res, i, 3) ? NULL : PQgetvalue(res, i, 3),
             (size_t)PQgetlength(res, i, 3), ctx);
   return rc;
 }
 
-static int pg_feed(void *be, uint64_t since, unsigned limit, store_text_fn fn,
-                   void *ctx, struct sb_err *err)
+static int pg_feed(void *be, uint64_t since, unsigned limit, const char *holder,
+                   store_text_fn fn, void *ctx, struct sb_err *err)
 {
   char from[24], lim[16];
-  const char *params[2] = {from, lim};
+  const char *params[3] = {from, lim, holder};
   PGresult *res;
   int rc;
 
   snprintf(from, sizeof(from), "%llu", (unsigned long long)since);
   snprintf(lim, sizeof(lim), "%u", limit);
-  rc = hub_store_pg_run(be, "feed", 2, params, &res, err);
+  rc = hub_store_pg_run(be, "feed", 3, params, &res, err);
   if (rc != 0)
     return rc;
   rc = rows_each(res, fn, ctx);

@@ -103,10 +103,12 @@ static int sq_load(void *be, const char *collection, const char *id,
 }
 
 static int sq_save(void *be, const struct record *r, const char *text,
-                   size_t len, uint64_t newest_ts, uint64_t *seq,
-                   struct sb_err *err)
+                   size_t len, uint64_t newest_ts, const char *echo,
+                   uint64_t *seq, struct sb_err *err)
 {
   int rc = store_put_encoded(be, r, text, len, err);
+  if (rc == 0 && echo != NULL)
+    rc = store_set_echo(be, r->collection, r->id, echo, err);
   if (rc != 0)
     return rc;
   store_observe(be, newest_ts);
@@ -133,11 +135,11 @@ static int feed_one(const char *collection, const char *id, uint64_t seq,
   return w->fn(collection, id, seq, text, len, w->ctx);
 }
 
-static int sq_feed(void *be, uint64_t since, unsigned limit, store_text_fn fn,
-                   void *ctx, struct sb_err *err)
+static int sq_feed(void *be, uint64_t since, unsigned limit, const char *holder,
+                   store_text_fn fn, void *ctx, struct sb_err *err)
 {
   struct feed_walk w = {limit, fn, ctx, false};
-  int rc = store_changes_text(be, since, feed_one, &w, err);
+  int rc = store_changes_text_echo(be, since, holder, feed_one, &w, err);
   /* Our own stop at the limit is not fn's. */
   return w.full ? 0 : rc;
 }

@@ -212,7 +212,7 @@ char *sync_reason_encode(const char *code, const char *message)
  * says so in last_error (the cycle itself succeeded). */
 static void cycle_leftovers(struct sync *s)
 {
-  struct store_counts n;
+  uint64_t pending, rejected;
 
   s->last_error[0] = '\0';
   if (s->cycle_deferred > 0)
@@ -225,11 +225,12 @@ static void cycle_leftovers(struct sync *s)
     snprintf(s->last_error, sizeof(s->last_error),
              "push: the hub refused %llu record(s); last: %.400s",
              (unsigned long long)s->cycle_refused, s->last_refusal);
-  else if (store_count(s->store, NULL, &n, NULL) == 0 && n.rejected > 0)
+  else if (store_count_marks(s->store, &pending, &rejected, NULL) == 0 &&
+           rejected > 0)
     snprintf(s->last_error, sizeof(s->last_error),
              "push: %llu record(s) refused by the hub are kept on this "
              "device (see sambang conflicts)",
-             (unsigned long long)n.rejected);
+             (unsigned long long)rejected);
 }
 
 /* Keeps last_error and the time of this completed cycle (now_ms) in the

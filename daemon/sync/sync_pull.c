@@ -228,6 +228,23 @@ static void pull_done(const struct http_reply *r, void *ctx)
   changes_page_release(&page);
 }
 
+/*
+ * "&skip_own=1" while the store holds every state it pushed (store.h,
+ * STORE_META_HOLDS_OWN), so the hub passes over its own echoes; "" once
+ * a row left it (a scope's gone) or it was rebuilt (recover): then its
+ * own states must come back. Read before every request: a page that
+ * removes a row clears it in its own transaction.
+ */
+static const char *skip_own(struct sync *s)
+{
+  char *v = NULL;
+  bool holds = store_meta_get(s->store, STORE_META_HOLDS_OWN, &v, NULL) == 0 &&
+               strcmp(v, "1") == 0;
+
+  free(v);
+  return holds ? "&skip_own=1" : "";
+}
+
 /* Asks for the cycle's page after since. */
 void sync_pull_next(struct sync *s, uint64_t since)
 {
@@ -238,8 +255,8 @@ void sync_pull_next(struct sync *s, uint64_t since)
   s->phase = SYNC_PULL;
   s->pull_since = since;
   snprintf(path, sizeof(path),
-           PROTO_VERSION_PATH "/changes?since=%llu&limit=%u",
-           (unsigned long long)since, s->cfg.page);
+           PROTO_VERSION_PATH "/changes?since=%llu&limit=%u%s",
+           (unsigned long long)since, s->cfg.page, skip_own(s));
   sync_exchange(s, s->http, "GET", path, NULL, 0, (long)s->cfg.timeout_s,
                 pull_done);
 }
@@ -302,8 +319,9 @@ void sync_pull_listen_next(struct sync *s)
   s->polling = true;
   s->poll_since = s->cursor;
   snprintf(path, sizeof(path),
-           PROTO_VERSION_PATH "/changes?since=%llu&limit=%u&wait=%u",
-           (unsigned long long)s->cursor, s->cfg.page, s->cfg.wait_s);
+           PROTO_VERSION_PATH "/changes?since=%llu&limit=%u&wait=%u%s",
+           (unsigned long long)s->cursor, s->cfg.page, s->cfg.wait_s,
+           skip_own(s));
   sync_exchange(s, s->poll, "GET", path, NULL, 0,
                 (long)(s->cfg.timeout_s + s->cfg.wait_s), poll_done);
   if (!sync_http_busy(s->poll))

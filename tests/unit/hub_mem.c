@@ -98,13 +98,14 @@ static int mem_load(void *be, const char *collection, const char *id,
 }
 
 static int mem_save(void *be, const struct record *rec, const char *text,
-                    size_t len, uint64_t newest_ts, uint64_t *seq,
-                    struct sb_err *err)
+                    size_t len, uint64_t newest_ts, const char *echo,
+                    uint64_t *seq, struct sb_err *err)
 {
   struct mem *m = be;
   struct mem_row *r = mem_find(m, rec->collection, rec->id);
 
   (void)err;
+  (void)echo;
   CHECK(m->in_tx);
   CHECK(strlen(text) == len);
   if (r == NULL) {
@@ -135,11 +136,14 @@ static int mem_last_seq(void *be, uint64_t *seq, struct sb_err *err)
 }
 
 /* The feed: every row once, at its latest seq, in seq order. */
-static int mem_feed(void *be, uint64_t since, unsigned limit, store_text_fn fn,
-                    void *ctx, struct sb_err *err)
+/* Echoes are not kept here (test_hub_store.c tests them on SQLite). */
+static int mem_feed(void *be, uint64_t since, unsigned limit,
+                    const char *holder, store_text_fn fn, void *ctx,
+                    struct sb_err *err)
 {
   struct mem *m = be;
   (void)err;
+  (void)holder;
   for (uint64_t q = since + 1; q <= m->now.last_seq && limit > 0; q++) {
     for (size_t i = 0; i < m->now.n; i++) {
       const struct mem_row *r = &m->now.r[i];

@@ -47,7 +47,7 @@ static size_t feed_size(struct hub_store *hs)
   struct hub_page p;
   size_t n;
   hub_store_page_init(&p);
-  CHECK_INT(hub_store_changes(hs, 0, 1000, &p, NULL), ==, 0);
+  CHECK_INT(hub_store_changes(hs, 0, 1000, NULL, &p, NULL), ==, 0);
   n = p.n;
   hub_store_page_release(&p);
   return n;
@@ -348,18 +348,18 @@ TEST(changes_come_in_pages)
     make(&r[i], "notes", id, A, TS, "{\"t\":1}");
   }
   CHECK_INT(push(hs, A, r, 5, &rep, &st), ==, 0);
-  CHECK_INT(hub_store_changes(hs, 0, 2, &p, NULL), ==, 0);
+  CHECK_INT(hub_store_changes(hs, 0, 2, NULL, &p, NULL), ==, 0);
   CHECK_INT(p.n, ==, 2);
   CHECK(p.more);
   CHECK_INT(p.next, ==, 2);
   CHECK_INT(p.seqs[0], ==, 1);
   CHECK(strstr(p.states[0], "\"id\":\"n0\"") != NULL);
-  CHECK_INT(hub_store_changes(hs, 4, 2, &p, NULL), ==, 0);
+  CHECK_INT(hub_store_changes(hs, 4, 2, NULL, &p, NULL), ==, 0);
   CHECK_INT(p.n, ==, 1);
   CHECK(!p.more);
   CHECK_INT(p.next, ==, 5);
   CHECK_INT(p.last_seq, ==, 5);
-  CHECK_INT(hub_store_changes(hs, 9, 2, &p, NULL), ==, 0);
+  CHECK_INT(hub_store_changes(hs, 9, 2, NULL, &p, NULL), ==, 0);
   CHECK_INT(p.n, ==, 0);
   CHECK_INT(p.next, ==, 9);
 
@@ -476,4 +476,87 @@ TEST(store_meta_each_and_get_text)
   free(want);
   record_release(&r);
   store_close(s);
+}
+
+/* hub_store_changes with a holder: the entries whose state is exactly
+ * what the holder pushed are passed over (the cursor passes them); a
+ * merge that added something, another's write, the hub's own write are
+ * sent. */
+TEST(changes_skip_own_echoes)
+{
+  struct hub_store *hs = new_hub("{\"version\":1,\"collections\":{}}");
+  struct push_reply rep;
+  struct hub_push_stats st;
+  struct hub_page p;
+  struct record r[5], b1, a3;
+  cJSON *f;
+  uint64_t seq = 0;
+  char id[8];
+  size_t i;
+
+  push_reply_init(&rep);
+  hub_store_page_init(&p);
+  for (i = 0; i < 5; i++) {
+    snprintf(id, sizeof(id), "n%zu", i);
+    make(&r[i], "notes", id, A, TS, "{\"t\":1}");
+  }
+  CHECK_INT(push(hs, A, r, 5, &rep, &st), ==, 0);
+  /* All five are A's echoes: none for A, all for B and for no holder. */
+  CHECK_INT(hub_store_changes(hs, 0, 2, A, &p, NULL), ==, 0);
+  CHECK_INT(p.n, ==, 0);
+  CHECK(!p.more);
+  CHECK_INT(p.next, ==, 5);
+  CHECK_INT(hub_store_changes(hs, 0, 10, B, &p, NULL), ==, 0);
+  CHECK_INT(p.n, ==, 5);
+  CHECK_INT(hub_store_changes(hs, 0, 10, NULL, &p, NULL), ==, 0);
+  CHECK_INT(p.n, ==, 5);
+
+  /* B's concurrent write of n1: the merge holds A's and B's siblings,
+   * which neither pushed: sent to both (seq 6). */
+  make(&b1, "notes", "n1", B, TS + 5, "{\"t\":2}");
+  CHECK_INT(push(hs, B, &b1, 1, &rep, &st), ==, 0);
+  CHECK(rep.res[0].ok);
+  CHECK_INT(rep.res[0].seq, ==, 6);
+  CHECK_INT(hub_store_changes(hs, 5, 10, A, &p, NULL), ==, 0);
+  CHECK_INT(p.n, ==, 1);
+  CHECK_INT(hub_store_changes(hs, 5, 10, B, &p, NULL), ==, 0);
+  CHECK_INT(p.n, ==, 1);
+
+  /* A's edit over its own state: an echo again (seq 7). The same push
+   * once more changes nothing and adds no entry. */
+  CHECK_INT(record_copy(&a3, &r[3]), ==, 0);
+  f = cJSON_Parse("{\"t\":3}");
+  CHECK_INT(record_put(&a3, A, TS + 9, f, NULL), ==, 0);
+  cJSON_Delete(f);
+  CHECK_INT(push(hs, A, &a3, 1, &rep, &st), ==, 0);
+  CHECK_INT(rep.res[0].seq, ==, 7);
+  CHECK_INT(push(hs, A, &a3, 1, &rep, &st), ==, 0);
+  CHECK_INT(st.unchanged, ==, 1);
+  /* Pages of 1 for A: n1 (6) alone, then 7 passed over. */
+  CHECK_INT(hub_store_changes(hs, 0, 1, A, &p, NULL), ==, 0);
+  CHECK_INT(p.n, ==, 1);
+  CHECK_INT(p.seqs[0], ==, 6);
+  CHECK(p.more);
+  CHECK_INT(p.next, ==, 6);
+  CHECK_INT(hub_store_changes(hs, 6, 1, A, &p, NULL), ==, 0);
+  CHECK_INT(p.n, ==, 0);
+  CHECK(!p.more);
+  CHECK_INT(p.next, ==, 7);
+
+  /* The hub's own write of n0 (A's echo at seq 1): a new entry, sent. */
+  f = cJSON_Parse("{\"t\":4}");
+  CHECK_INT(hub_store_hub_put(hs, "notes", "n0", f, 1, &seq, NULL), ==, 0);
+  cJSON_Delete(f);
+  CHECK_INT(seq, ==, 8);
+  CHECK_INT(hub_store_changes(hs, 7, 10, A, &p, NULL), ==, 0);
+  CHECK_INT(p.n, ==, 1);
+  CHECK_INT(p.seqs[0], ==, 8);
+
+  hub_store_page_release(&p);
+  push_reply_release(&rep);
+  for (i = 0; i < 5; i++)
+    record_release(&r[i]);
+  record_release(&b1);
+  record_release(&a3);
+  hub_store_close(hs);
 }

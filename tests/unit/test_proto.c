@@ -656,3 +656,21 @@ TEST(push_req_bad_record)
     push_req_release(&p);
   }
 }
+
+TEST(changes_query_skip_own)
+{
+  struct sb_err err = {0};
+  bool skip = true;
+
+  CHECK_INT(changes_query_skip_own(NULL, &skip, &err), ==, 0);
+  CHECK(!skip);
+  CHECK_INT(changes_query_skip_own("0", &skip, &err), ==, 0);
+  CHECK(!skip);
+  CHECK_INT(changes_query_skip_own("1", &skip, &err), ==, 0);
+  CHECK(skip);
+  CHECK_INT(changes_query_skip_own("true", &skip, &err), ==, SB_EINVAL);
+  CHECK(!skip);
+  CHECK(strstr(err.msg, "skip_own") != NULL);
+  CHECK_INT(changes_query_skip_own("", &skip, &err), ==, SB_EINVAL);
+  CHECK_INT(changes_query_skip_own("01", &skip, &err), ==, SB_EINVAL);
+}

@@ -120,3 +120,47 @@ TEST(migrate_v1_marks)
   CHECK_STR(pending_keys(s, 0, 10), "people/c@3 ");
   store_close(s);
 }
+
+/* --- holds_own: may the engine ask the hub to skip its echoes ---------- */
+
+static const char *holds_own(struct store *s)
+{
+  static char v[8];
+  char *text = NULL;
+  if (store_meta_get(s, STORE_META_HOLDS_OWN, &text, NULL) != 0)
+    return "absent";
+  snprintf(v, sizeof(v), "%s", text);
+  free(text);
+  return v;
+}
+
+TEST(holds_own_new_replica_until_a_row_leaves)
+{
+  struct store *s = create_store(path_in(check_tmpdir(), "field.db"));
+  struct store *copy = NULL;
+  bool removed = false;
+
+  /* A new replica holds all it pushed; a copy under its id is not known
+   * to (recover). */
+  CHECK_STR(holds_own(s), "1");
+  CHECK_INT(store_create_as(path_in(check_tmpdir(), "copy.db"), SCHEMA,
+                            store_replica(s), &copy, NULL),
+            ==, 0);
+  CHECK_STR(holds_own(copy), "absent");
+  store_close(copy);
+  put1(s, "people", "a", "{\"n\":1}");
+  put1(s, "people", "b", "{\"n\":2}");
+  CHECK_INT(store_begin(s, NULL), ==, 0);
+  CHECK_INT(store_ack(s, "people", "a", 1, NULL), ==, 0);
+  /* A pending row is not removed: nothing left, still "1". */
+  CHECK_INT(store_remove(s, "people", "b", &removed, NULL), ==, 0);
+  CHECK(!removed);
+  CHECK_INT(store_commit(s, NULL), ==, 0);
+  CHECK_STR(holds_own(s), "1");
+  CHECK_INT(store_begin(s, NULL), ==, 0);
+  CHECK_INT(store_remove(s, "people", "a", &removed, NULL), ==, 0);
+  CHECK(removed);
+  CHECK_INT(store_commit(s, NULL), ==, 0);
+  CHECK_STR(holds_own(s), "0");
+  store_close(s);
+}

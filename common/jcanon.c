@@ -126,15 +126,19 @@ static void add_string(struct buf *b, const char *s, size_t n)
   buf_add(b, "\"", 1);
 }
 
-/* The double cJSON reads from literal t[0..n) (n <= 63). */
+/* The double cJSON reads from literal t[0..n) (strtod, at any length). */
 static double number_value(const char *t, size_t n)
 {
-  char copy[64];
-  if (n >= sizeof(copy))
-    n = sizeof(copy) - 1;
+  char small[64], *copy = small;
+  double d;
+  if (n >= sizeof(small) && (copy = malloc(n + 1)) == NULL)
+    return NAN; /* out of memory: refused as not finite */
   memcpy(copy, t, n);
   copy[n] = '\0';
-  return strtod(copy, NULL);
+  d = strtod(copy, NULL);
+  if (copy != small)
+    free(copy);
+  return d;
 }
 
 /* Appends the number literal t[0..n) as json_print prints it. */
@@ -145,16 +149,19 @@ static void add_number(struct buf *b, const char *t, size_t n)
   int vi;
   size_t i = (n > 0 && t[0] == '-') ? 1 : 0;
 
-  /* Short integer literals print as written (cJSON prints %d of them). */
-  if (n - i <= 9 && n > i && strspn(t + i, "0123456789") >= n - i) {
-    if (n == 2 && t[0] == '-' && t[1] == '0')
-      buf_add(b, "0", 1);
-    else
+  /* Short integer literals print as written (cJSON's %1.15g of them). */
+  if (n - i <= 9 && n > i) {
+    size_t k = i;
+    while (k < n && t[k] >= '0' && t[k] <= '9')
+      k++;
+    if (k == n) {
       buf_add(b, t, n);
-    return;
+      return;
+    }
   }
   d = number_value(t, n);
-  /* cJSON's valueint: saturated, then %d if it is the value. */
+  /* cJSON's valueint (saturated): a number equal to it prints as cJSON
+   * prints it, %1.15g (exact there); json_print makes the rest exact. */
   if (d >= (double)INT_MAX)
     vi = INT_MAX;
   else if (d <= (double)INT_MIN)
@@ -162,7 +169,7 @@ static void add_number(struct buf *b, const char *t, size_t n)
   else
     vi = (int)d;
   if (d == (double)vi) {
-    snprintf(text, sizeof(text), "%d", vi);
+    snprintf(text, sizeof(text), "%1.15g", d);
   } else {
     snprintf(text, sizeof(text), "%1.15g", d);
     if (strtod(text, NULL) != d) {
@@ -191,7 +198,7 @@ bool jcanon_int(const char *t, size_t n, int64_t min, int64_t max,
       return true;
     }
   }
-  if (n == 0 || n > 63)
+  if (n == 0)
     return false;
   d = number_value(t, n);
   if (!isfinite(d) || d != floor(d))
@@ -285,8 +292,6 @@ static bool surrogates_ok(const char *text, size_t at)
 
 bool jcanon_token_ok(const char *text, const struct json_event *e, bool has_u)
 {
-  if (e->ev == JSON_EV_NUMBER)
-    return e->n <= 63;
   if (has_u && (e->ev == JSON_EV_STRING || e->ev == JSON_EV_KEY))
     return surrogates_ok(text, e->at);
   return true;

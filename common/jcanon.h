@@ -3,8 +3,7 @@
  * with no tree: the bytes json_canon (json.h) prints for the same value
  * after json_parse (object keys sorted by strcmp, cJSON's string escapes,
  * json_print's numbers), and its refusals of what cJSON would not read
- * back (duplicate keys, number literals over 63 characters, unpaired
- * UTF-16 surrogates in \u escapes).
+ * back (duplicate keys, unpaired UTF-16 surrogates in \u escapes).
  */
 #ifndef SAMBANG_JCANON_H
 #define SAMBANG_JCANON_H
@@ -34,9 +33,9 @@ int jcanon_feed(struct jcanon *c, const struct json_event *e);
 const char *jcanon_text(const struct jcanon *c, size_t *len);
 
 /*
- * True if cJSON reads event e of text[0..len) as yajl did: a number
- * literal of at most 63 characters; a string or key whose \u escapes pair
- * UTF-16 surrogates (checked only when has_u: text has a "\u").
+ * True if cJSON reads event e of text as yajl did: a string or key whose
+ * \u escapes pair UTF-16 surrogates (checked only when has_u: text has a
+ * "\u"); any other event.
  */
 bool jcanon_token_ok(const char *text, const struct json_event *e, bool has_u);
 

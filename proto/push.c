@@ -61,9 +61,12 @@ static int push_req_record(struct push_req *p, size_t i, const char *text,
 int push_req_decode_tree(struct push_req *p, const char *body, size_t len,
                          long *bad_record, struct sb_err *err)
 {
+  /* bad = SIZE_MAX: a body refused before the strict pass (not UTF-8, a
+   * NUL byte) names no record (it named records[0]). */
   struct json_spans sp = {.key = "records",
                           .span_max = PROTO_MAX_STATE_TEXT,
-                          .max_spans = PROTO_MAX_BATCH};
+                          .max_spans = PROTO_MAX_BATCH,
+                          .bad = SIZE_MAX};
   const cJSON *records, *c;
   size_t n, i;
   cJSON *j;

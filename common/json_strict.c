@@ -54,7 +54,7 @@ static void emit(struct scan *s, enum json_ev ev, const char *t, size_t n,
   e.s = t;
   e.n = n;
   e.b = b;
-  e.at = (ev == JSON_EV_STRING || ev == JSON_EV_KEY) ? at(s) : 0;
+  e.at = at(s);
   s->sink->fn(s->sink->ctx, &e);
 }
 
@@ -363,4 +363,26 @@ int json_strict_parse(const char *text, size_t len, const char *what,
     spans->n = 0;
   }
   return s.rc;
+}
+
+size_t json_strict_root_end(const char *text, size_t len,
+                            const struct json_event *e)
+{
+  size_t off = 0;
+  if (e->ev != JSON_EV_NUMBER)
+    return e->at;
+  /* yajl reports a number at the end of the text before counting it. */
+  while (off < len && strchr(" \t\n\r\f\v", text[off]) != NULL)
+    off++;
+  return off + e->n;
+}
+
+bool json_strict_tail_ok(const char *text, size_t end, size_t len)
+{
+  for (; end < len; end++) {
+    if (text[end] != ' ' && text[end] != '\t' && text[end] != '\n' &&
+        text[end] != '\r')
+      return false;
+  }
+  return true;
 }

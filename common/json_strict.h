@@ -75,7 +75,8 @@ struct json_event {
   const char *s;
   size_t n;
   bool b;    /* JSON_EV_BOOL */
-  size_t at; /* STRING, KEY: offset just past the closing quote */
+  size_t at; /* offset just past the event's token (a string's closing
+                quote, a container's bracket) */
 };
 
 /*
@@ -89,9 +90,21 @@ struct json_sink {
   void *ctx;
 };
 
-/* json_strict_check that also hands every event to sink (may be NULL). */
+/*
+ * json_strict_check that also hands every event to sink (may be NULL).
+ * Unlike cJSON, it takes \f and \v, and an unfinished string, after the
+ * value: a caller that must refuse what json_parse refuses checks the
+ * text after the root value's last event (json_strict_tail_ok).
+ */
 int json_strict_parse(const char *text, size_t len, const char *what,
                       struct json_spans *spans, const struct json_sink *sink,
                       struct sb_err *err);
+
+/* Where the root value that ended with event e of text[0..len) ends. */
+size_t json_strict_root_end(const char *text, size_t len,
+                            const struct json_event *e);
+
+/* True if text[end..len) is only what json_parse takes after a value. */
+bool json_strict_tail_ok(const char *text, size_t end, size_t len);
 
 #endif

@@ -13,6 +13,7 @@
 #include "record_int.h"
 
 #include "jcanon.h"
+#include "utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -607,4 +608,78 @@ int record_sax_end(struct record_sax *d, struct sb_err *err)
   }
   record_release(d->r);
   return d->rc;
+}
+
+/* --- one state's text -------------------------------------------------- */
+
+struct one {
+  struct record_sax *d;
+  const char *text;
+  size_t len;
+  bool has_u, done;
+  size_t end; /* where the value ended */
+};
+
+static void one_event(void *ctx, const struct json_event *e)
+{
+  struct one *o = ctx;
+  if (!jcanon_token_ok(o->text, e, o->has_u))
+    record_sax_refuse(o->d, SB_EJSON, "record state is not valid JSON");
+  if (record_sax_feed(o->d, e)) {
+    o->done = true;
+    o->end = json_strict_root_end(o->text, o->len, e);
+  }
+}
+
+int record_sax_decode(struct record *r, const char *text, size_t len,
+                      struct sb_err *err)
+{
+  struct json_sink sink = {one_event, NULL};
+  struct one o = {NULL, text, len, false, false, 0};
+  size_t end;
+  int rc;
+
+  record_release(r);
+  if (!utf8_valid(text, len))
+    return sb_err_set(err, SB_EUTF8, "record state is not valid UTF-8");
+  if (memchr(text, '\0', len) != NULL)
+    return sb_err_set(err, SB_EJSON, "record state contains a NUL byte");
+  o.d = record_sax_new();
+  if (o.d == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  for (end = 0; end + 1 < len && !o.has_u; end++)
+    o.has_u = text[end] == '\\' && text[end + 1] == 'u';
+  sink.ctx = &o;
+  record_sax_begin(o.d, r);
+  rc = json_strict_parse(text, len, "record state", NULL, &sink, err);
+  if (rc == 0 && o.done && !json_strict_tail_ok(text, o.end, len))
+    rc = sb_err_set(err, SB_EJSON,
+                    "record state is not valid JSON (unexpected data at "
+                    "byte %zu)",
+                    o.end);
+  if (rc == 0 && o.done)
+    rc = record_sax_end(o.d, err);
+  else if (rc == 0)
+    rc = sb_err_set(err, SB_EJSON, "record state is not valid JSON");
+  if (rc != 0) {
+    o.d->rc = o.d->rc != 0 ? o.d->rc : rc;
+    (void)record_sax_end(o.d, NULL);
+    record_release(r);
+  }
+  record_sax_free(o.d);
+  if (rc == SB_EINVAL) {
+    /* The tree refuses a text's JSON (a duplicate key, a bad escape)
+     * before any of its content, wherever it is: a refused state (rare,
+     * a damaged row) is read again that way for the same code and
+     * message. Should the tree take it, the refusal stands. */
+    struct sb_err why = {0};
+    int again = record_decode_tree(r, text, len, &why);
+    if (again != 0) {
+      rc = again;
+      if (err != NULL)
+        *err = why;
+    }
+    record_release(r);
+  }
+  return rc;
 }

@@ -43,4 +43,13 @@ void record_sax_refuse(struct record_sax *d, int rc, const char *msg);
  */
 int record_sax_end(struct record_sax *d, struct sb_err *err);
 
+/*
+ * record_decode without a tree: the state text[0..len) (UTF-8 and NUL
+ * checks, the strict pass, then the events into r). Refuses what
+ * record_decode_tree refuses, with the same codes (SB_EUTF8, SB_EJSON,
+ * SB_EINVAL, SB_ENOMEM); r is empty on error.
+ */
+int record_sax_decode(struct record *r, const char *text, size_t len,
+                      struct sb_err *err);
+
 #endif

@@ -18,14 +18,23 @@
 
 struct run {
   const char *body;
+  size_t len;
   bool has_u;
   wire_sax_fn fn;
   void *ctx;
+  int depth;
+  size_t end; /* where the root value ended */
 };
 
 static void on_event(void *ctx, const struct json_event *e)
 {
   struct run *r = ctx;
+  if (e->ev == JSON_EV_START_MAP || e->ev == JSON_EV_START_ARRAY)
+    r->depth++;
+  else if (e->ev == JSON_EV_END_MAP || e->ev == JSON_EV_END_ARRAY)
+    r->depth--;
+  if (r->depth == 0 && e->ev != JSON_EV_KEY)
+    r->end = json_strict_root_end(r->body, r->len, e);
   r->fn(r->ctx, e, jcanon_token_ok(r->body, e, r->has_u));
 }
 
@@ -47,7 +56,6 @@ int wire_sax_run(const char *body, size_t len, const char *what,
 {
   struct json_sink sink;
   struct run r;
-  size_t end;
   int rc;
 
   if (sp != NULL) {
@@ -68,6 +76,9 @@ int wire_sax_run(const char *body, size_t len, const char *what,
   if (memchr(body, '\0', len) != NULL)
     return sb_err_set(err, SB_EPROTOCOL, "%s contains a NUL byte", what);
   r.body = body;
+  r.len = len;
+  r.depth = 0;
+  r.end = 0;
   r.has_u = has_u_escape(body, len);
   r.fn = fn;
   r.ctx = ctx;
@@ -76,15 +87,9 @@ int wire_sax_run(const char *body, size_t len, const char *what,
   rc = json_strict_parse(body, len, what, sp, &sink, err);
   if (rc != 0)
     return wire_refuse_rc(err, rc);
-  /* yajl takes \f and \v after the value as white space, cJSON not. */
-  for (end = len; end > 0 && strchr(" \t\n\r\f\v", body[end - 1]) != NULL;
-       end--)
-    ;
-  for (; end < len; end++) {
-    if (body[end] == '\f' || body[end] == '\v')
-      return sb_err_set(err, SB_EPROTOCOL,
-                        "%s is not valid JSON (unexpected data at byte %zu)",
-                        what, end);
-  }
+  if (!json_strict_tail_ok(body, r.end, len))
+    return sb_err_set(err, SB_EPROTOCOL,
+                      "%s is not valid JSON (unexpected data at byte %zu)",
+                      what, r.end);
   return 0;
 }

@@ -211,7 +211,7 @@ static void page_fail(struct page_sax *x, int rc, const char *msg)
 /* page_fail for changes[p->n]. */
 static void change_fail(struct page_sax *x, int rc, const char *msg)
 {
-  char text[SB_ERR_MSG_MAX];
+  char text[SB_ERR_MSG_MAX + 32];
   snprintf(text, sizeof(text), "changes[%zu]: %s", x->p->n,
            msg != NULL ? msg : "out of memory");
   page_fail(x, rc, text);

@@ -72,8 +72,8 @@ static void make_states(void)
     snprintf(id, sizeof(id), "visit-%08zu", i);
     record_init(&r, "visits", id);
     f = cJSON_Parse(fields);
-    if (f == NULL || record_put(&r, "0123456789abcdef",
-                                1714550400000000ULL + i, f, &err) != 0) {
+    if (f == NULL || record_put(&r, "0123456789abcdef", 1714550400000000ULL + i,
+                                f, &err) != 0) {
       fprintf(stderr, "bench_decode: %s\n", err.msg);
       exit(1);
     }
@@ -126,10 +126,10 @@ static double run_push(enum way w)
     int rc;
     push_req_init(&p);
     arena_on(w == ARENA);
-    rc = w == SAX ? push_req_decode(&p, pushes[k], strlen(pushes[k]), NULL,
-                                    NULL)
-                  : push_req_decode_tree(&p, pushes[k], strlen(pushes[k]),
-                                         NULL, NULL);
+    rc = w == SAX
+             ? push_req_decode(&p, pushes[k], strlen(pushes[k]), NULL, NULL)
+             : push_req_decode_tree(&p, pushes[k], strlen(pushes[k]), NULL,
+                                    NULL);
     arena_on(false);
     if (rc != 0 || p.n != PER)
       exit(1);
@@ -147,9 +147,9 @@ static double run_page(enum way w)
     int rc;
     changes_page_init(&p);
     arena_on(w == ARENA);
-    rc = w == SAX ? changes_page_decode(&p, pages[k], strlen(pages[k]), NULL)
-                  : changes_page_decode_tree(&p, pages[k], strlen(pages[k]),
-                                             NULL);
+    rc = w == SAX
+             ? changes_page_decode(&p, pages[k], strlen(pages[k]), NULL)
+             : changes_page_decode_tree(&p, pages[k], strlen(pages[k]), NULL);
     arena_on(false);
     if (rc != 0 || p.n != PER)
       exit(1);
@@ -186,9 +186,9 @@ static int cmp_double(const void *a, const void *b)
 int main(void)
 {
   double t[3][NWAYS][ROUNDS];
-  static const char *const what[3] = {
-      "push: 10 bodies x 1000 records", "changes: 10 pages x 1000 records",
-      "store rows: 10000 record_decode"};
+  static const char *const what[3] = {"push: 10 bodies x 1000 records",
+                                      "changes: 10 pages x 1000 records",
+                                      "store rows: 10000 record_decode"};
   size_t k, r, w, m;
   size_t bytes = 0;
 

@@ -3,9 +3,9 @@
  * decoders (push_req_decode, changes_page_decode: yajl events straight into
  * struct record) and to the cJSON-tree path they replaced (*_decode_tree).
  * The same for one state's text: record_decode against record_decode_tree
- * (the store's rows). Aborts if one accepts what the other refuses, if they name a different
- * record at fault, or if the records they decode differ (their canonical
- * encodings, and so every value's canonical text, byte for byte).
+ * (the store's rows). Aborts if one accepts what the other refuses, if they
+ * name a different record at fault, or if the records they decode differ (their
+ * canonical encodings, and so every value's canonical text, byte for byte).
  */
 #include "compat.h"
 

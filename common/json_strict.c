@@ -33,6 +33,7 @@ struct scan {
   size_t last_end;  /* where the next element's text may begin */
   size_t cap;
   char key[JSON_MAX_DEPTH + 1][48]; /* the last key per depth, cut */
+  const struct json_sink *sink;
   bool done;       /* the root value is complete */
   size_t root_end; /* where it ended */
 };
@@ -40,6 +41,21 @@ struct scan {
 static size_t at(const struct scan *s)
 {
   return yajl_get_bytes_consumed(s->h);
+}
+
+/* Passes one event on to the sink, if any. */
+static void emit(struct scan *s, enum json_ev ev, const char *t, size_t n,
+                 bool b)
+{
+  struct json_event e;
+  if (s->sink == NULL)
+    return;
+  e.ev = ev;
+  e.s = t;
+  e.n = n;
+  e.b = b;
+  e.at = at(s);
+  s->sink->fn(s->sink->ctx, &e);
 }
 
 /* The innermost key around the current value, or "" (for messages). */
@@ -157,21 +173,24 @@ static int value_end(struct scan *s)
   return 1;
 }
 
-static int scalar(struct scan *s)
+static int scalar(struct scan *s, enum json_ev ev, const char *t, size_t n,
+                  bool b)
 {
   s->key_hit = false;
-  return value_begin(s) && value_end(s);
+  if (!value_begin(s))
+    return 0;
+  emit(s, ev, t, n, b);
+  return value_end(s);
 }
 
 static int on_null(void *ctx)
 {
-  return scalar(ctx);
+  return scalar(ctx, JSON_EV_NULL, NULL, 0, false);
 }
 
 static int on_bool(void *ctx, int b)
 {
-  (void)b;
-  return scalar(ctx);
+  return scalar(ctx, JSON_EV_BOOL, NULL, 0, b != 0);
 }
 
 /* Refuses integer literals beyond 2^53, non-finite and underflowing ones. */
@@ -192,7 +211,7 @@ static int on_number(void *ctx, const char *t, size_t n)
     nd = (size_t)(end - digits);
     if (nd > max || (nd == max && memcmp(digits, JSON_INT_MAX_TEXT, max) > 0))
       return refuse_number(s, "an integer beyond +-2^53 (not exact)", t, n);
-    return scalar(s);
+    return scalar(s, JSON_EV_NUMBER, t, n, false);
   }
   if (n >= sizeof(small) && (copy = malloc(n + 1)) == NULL) {
     s->rc = sb_err_set(s->err, SB_ENOMEM, NULL);
@@ -207,7 +226,7 @@ static int on_number(void *ctx, const char *t, size_t n)
     return refuse_number(s, "a number too large for a double", t, n);
   if (d == 0.0 && nonzero_mantissa(t, n))
     return refuse_number(s, "a number too small for a double", t, n);
-  return scalar(s);
+  return scalar(s, JSON_EV_NUMBER, t, n, false);
 }
 
 static int on_string(void *ctx, const unsigned char *v, size_t n)
@@ -215,7 +234,7 @@ static int on_string(void *ctx, const unsigned char *v, size_t n)
   struct scan *s = ctx;
   if (memchr(v, '\0', n) != NULL)
     return refuse(s, "has a string with a NUL character (\\u0000)");
-  return scalar(s);
+  return scalar(s, JSON_EV_STRING, (const char *)v, n, false);
 }
 
 static int on_key(void *ctx, const unsigned char *k, size_t n)
@@ -231,6 +250,7 @@ static int on_key(void *ctx, const unsigned char *k, size_t n)
                      " members");
   s->key_hit = s->sp != NULL && s->depth == 1 && strlen(s->sp->key) == n &&
                memcmp(k, s->sp->key, n) == 0;
+  emit(s, JSON_EV_KEY, (const char *)k, n, false);
   return 1;
 }
 
@@ -242,6 +262,7 @@ static int open_container(struct scan *s, bool map)
     return 0;
   if (s->depth == JSON_MAX_DEPTH)
     return refuse(s, "is nested more than " SB_STR(JSON_MAX_DEPTH) " deep");
+  emit(s, map ? JSON_EV_START_MAP : JSON_EV_START_ARRAY, NULL, 0, false);
   s->depth++;
   s->is_map[s->depth] = map;
   s->count[s->depth] = 0;
@@ -255,6 +276,8 @@ static int open_container(struct scan *s, bool map)
 
 static int close_container(struct scan *s)
 {
+  emit(s, s->is_map[s->depth] ? JSON_EV_END_MAP : JSON_EV_END_ARRAY, NULL, 0,
+       false);
   if (s->depth == s->spans_depth)
     s->spans_depth = 0;
   s->depth--;
@@ -291,6 +314,13 @@ static const yajl_callbacks callbacks = {
 int json_strict_check(const char *text, size_t len, const char *what,
                       struct json_spans *spans, struct sb_err *err)
 {
+  return json_strict_parse(text, len, what, spans, NULL, err);
+}
+
+int json_strict_parse(const char *text, size_t len, const char *what,
+                      struct json_spans *spans, const struct json_sink *sink,
+                      struct sb_err *err)
+{
   struct scan s;
   yajl_status st;
 
@@ -299,6 +329,7 @@ int json_strict_check(const char *text, size_t len, const char *what,
   s.what = what;
   s.err = err;
   s.sp = spans;
+  s.sink = sink;
   if (spans != NULL) {
     spans->spans = NULL;
     spans->n = 0;
@@ -332,4 +363,26 @@ int json_strict_check(const char *text, size_t len, const char *what,
     spans->n = 0;
   }
   return s.rc;
+}
+
+size_t json_strict_root_end(const char *text, size_t len,
+                            const struct json_event *e)
+{
+  size_t off = 0;
+  if (e->ev != JSON_EV_NUMBER)
+    return e->at;
+  /* yajl reports a number at the end of the text before counting it. */
+  while (off < len && strchr(" \t\n\r\f\v", text[off]) != NULL)
+    off++;
+  return off + e->n;
+}
+
+bool json_strict_tail_ok(const char *text, size_t end, size_t len)
+{
+  for (; end < len; end++) {
+    if (text[end] != ' ' && text[end] != '\t' && text[end] != '\n' &&
+        text[end] != '\r')
+      return false;
+  }
+  return true;
 }

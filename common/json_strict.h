@@ -58,4 +58,53 @@ struct json_spans {
 int json_strict_check(const char *text, size_t len, const char *what,
                       struct json_spans *spans, struct sb_err *err);
 
+/* One SAX event of the text, as the strict pass passed it on. */
+enum json_ev {
+  JSON_EV_NULL,
+  JSON_EV_BOOL,
+  JSON_EV_NUMBER, /* s[0..n): the literal as written */
+  JSON_EV_STRING, /* s[0..n): the decoded bytes (no NUL) */
+  JSON_EV_KEY,    /* as JSON_EV_STRING */
+  JSON_EV_START_MAP,
+  JSON_EV_END_MAP,
+  JSON_EV_START_ARRAY,
+  JSON_EV_END_ARRAY
+};
+struct json_event {
+  enum json_ev ev;
+  const char *s;
+  size_t n;
+  bool b;    /* JSON_EV_BOOL */
+  size_t at; /* offset just past the event's token (a string's closing
+                quote, a container's bracket) */
+};
+
+/*
+ * A consumer of the events of json_strict_parse. fn sees each event after
+ * the strict checks passed it; it cannot stop the pass (it notes its own
+ * refusal and ignores the rest), so the strict pass always sees the whole
+ * text and its refusals come first, as when it ran alone.
+ */
+struct json_sink {
+  void (*fn)(void *ctx, const struct json_event *e);
+  void *ctx;
+};
+
+/*
+ * json_strict_check that also hands every event to sink (may be NULL).
+ * Unlike cJSON, it takes \f and \v, and an unfinished string, after the
+ * value: a caller that must refuse what json_parse refuses checks the
+ * text after the root value's last event (json_strict_tail_ok).
+ */
+int json_strict_parse(const char *text, size_t len, const char *what,
+                      struct json_spans *spans, const struct json_sink *sink,
+                      struct sb_err *err);
+
+/* Where the root value that ended with event e of text[0..len) ends. */
+size_t json_strict_root_end(const char *text, size_t len,
+                            const struct json_event *e);
+
+/* True if text[end..len) is only what json_parse takes after a value. */
+bool json_strict_tail_ok(const char *text, size_t end, size_t len);
+
 #endif

@@ -13,6 +13,7 @@
 
 #include "buf.h"
 #include "json.h"
+#include "record_sax.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -742,6 +743,12 @@ fail:
 
 int record_decode(struct record *r, const char *text, size_t len,
                   struct sb_err *err)
+{
+  return record_sax_decode(r, text, len, err);
+}
+
+int record_decode_tree(struct record *r, const char *text, size_t len,
+                       struct sb_err *err)
 {
   cJSON *j = json_parse(text, len, "record state", err);
   int rc;

@@ -200,8 +200,16 @@ char *record_encode_conflict(const struct record *r);
  */
 int record_from_json(struct record *r, const cJSON *json, struct sb_err *err);
 
-/* record_from_json on text[0..len). */
+/*
+ * record_from_json on text[0..len), read without a tree (record_sax.h):
+ * what record_decode_tree (json_parse + record_from_json) reads, with the
+ * same refusals.
+ */
 int record_decode(struct record *r, const char *text, size_t len,
                   struct sb_err *err);
+
+/* record_decode through a cJSON tree (the fuzzer and benchmark compare). */
+int record_decode_tree(struct record *r, const char *text, size_t len,
+                       struct sb_err *err);
 
 #endif

@@ -14,9 +14,13 @@
 #include "proto.h"
 
 #include "buf.h"
+#include "jcanon.h"
+#include "json_strict.h"
+#include "record_sax.h"
 #include "wire.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,9 +111,8 @@ static int scope_decode(struct changes_page *p, const cJSON *scope,
 
   if (scope == NULL)
     return 0;
-  if (!cJSON_IsString(scope) ||
-      (len = strlen(scope->valuestring)) == 0 || len > PROTO_SCOPE_MAX ||
-      strspn(scope->valuestring, ",") > 0)
+  if (!cJSON_IsString(scope) || (len = strlen(scope->valuestring)) == 0 ||
+      len > PROTO_SCOPE_MAX || strspn(scope->valuestring, ",") > 0)
     return sb_err_set(err, SB_EPROTOCOL,
                       "changes page: \"scope\" must be a non-empty string "
                       "of at most %d bytes",
@@ -118,8 +121,8 @@ static int scope_decode(struct changes_page *p, const cJSON *scope,
   return p->scope == NULL ? sb_err_set(err, SB_ENOMEM, NULL) : 0;
 }
 
-int changes_page_decode(struct changes_page *p, const char *body, size_t len,
-                        struct sb_err *err)
+int changes_page_decode_tree(struct changes_page *p, const char *body,
+                             size_t len, struct sb_err *err)
 {
   const cJSON *changes, *more, *next, *c;
   uint64_t prev = 0;
@@ -186,6 +189,374 @@ out:
   if (rc != 0)
     changes_page_release(p);
   cJSON_Delete(j);
+  return rc;
+}
+
+/* --- page, without a tree --------------------------------------------- */
+
+enum root_key { R_CHANGES, R_MORE, R_NEXT, R_SCOPE, R_OTHER };
+enum change_key { K_SEQ, K_GONE, K_RECORD, K_OTHER };
+
+/* The decoder's state over the events of one page. */
+struct page_sax {
+  struct changes_page *p;
+  size_t cap;
+  struct record_sax *rs;
+  struct jcanon *jc;
+  struct sb_err err; /* the first refusal; the rest is ignored */
+  struct buf root_keys, change_keys, gone_keys;
+  bool root_open, in_jc, in_changes, in_change, in_gone, in_rec;
+  bool has_changes, has_more, has_next;
+  enum root_key rkey;
+  /* the change being read: p->c[p->n] */
+  bool cur_started, has_seq, has_gone, has_record, rec_ok, gone_coll, gone_id;
+  enum change_key ckey;
+  int gkey; /* 0: collection, 1: id */
+  size_t members, gone_members;
+  uint64_t prev;
+  char coll[SB_NAME_MAX + 1];
+  char id[SB_ID_MAX + 1];
+};
+
+static void page_fail(struct page_sax *x, int rc, const char *msg)
+{
+  if (x->err.code == 0)
+    sb_err_set(&x->err, rc == SB_ENOMEM ? SB_ENOMEM : SB_EPROTOCOL,
+               "changes page: %s", msg != NULL ? msg : "out of memory");
+}
+
+/* page_fail for changes[p->n]. */
+static void change_fail(struct page_sax *x, int rc, const char *msg)
+{
+  char text[SB_ERR_MSG_MAX + 32];
+  snprintf(text, sizeof(text), "changes[%zu]: %s", x->p->n,
+           msg != NULL ? msg : "out of memory");
+  page_fail(x, rc, text);
+}
+
+/* Adds key e to the set b; false (refused) on a duplicate. */
+static bool page_key(struct page_sax *x, struct buf *b,
+                     const struct json_event *e)
+{
+  int rc = jcanon_key_add(b, e->s, e->n);
+  if (rc <= 0)
+    page_fail(x, rc, "an object has a duplicate key");
+  return rc > 0;
+}
+
+#define EV_KEY_IS(e, lit)                                                      \
+  ((e)->n == sizeof(lit) - 1 && memcmp((e)->s, lit, sizeof(lit) - 1) == 0)
+
+/* Skips (checks) the value beginning with e. */
+static void page_skip(struct page_sax *x, const struct json_event *e)
+{
+  int rc;
+  jcanon_begin(x->jc);
+  rc = jcanon_feed(x->jc, e);
+  if (rc < 0)
+    page_fail(x, rc, "an object has a duplicate key");
+  x->in_jc = rc == 0;
+}
+
+static void page_root(struct page_sax *x, const struct json_event *e)
+{
+  uint64_t v;
+  if (!x->root_open) {
+    if (e->ev != JSON_EV_START_MAP)
+      page_fail(x, SB_EPROTOCOL, "must be a JSON object");
+    x->root_open = true;
+    return;
+  }
+  if (e->ev == JSON_EV_KEY) {
+    if (page_key(x, &x->root_keys, e))
+      x->rkey = EV_KEY_IS(e, "changes") ? R_CHANGES
+                : EV_KEY_IS(e, "more")  ? R_MORE
+                : EV_KEY_IS(e, "next")  ? R_NEXT
+                : EV_KEY_IS(e, "scope") ? R_SCOPE
+                                        : R_OTHER;
+    return;
+  }
+  if (e->ev == JSON_EV_END_MAP) {
+    if (!x->has_changes || !x->has_more || !x->has_next)
+      page_fail(x, SB_EPROTOCOL,
+                "\"changes\", \"more\" and \"next\" are required");
+    return;
+  }
+  switch (x->rkey) {
+  case R_CHANGES:
+    if (e->ev != JSON_EV_START_ARRAY) {
+      page_fail(x, SB_EPROTOCOL, "\"changes\" must be an array");
+      return;
+    }
+    x->has_changes = x->in_changes = true;
+    return;
+  case R_MORE:
+    if (e->ev != JSON_EV_BOOL) {
+      page_fail(x, SB_EPROTOCOL, "\"more\" must be true or false");
+      return;
+    }
+    x->has_more = true;
+    x->p->more = e->b;
+    return;
+  case R_NEXT:
+    if (e->ev != JSON_EV_NUMBER ||
+        !jcanon_int(e->s, e->n, 0, (int64_t)SB_COUNTER_MAX, &v)) {
+      page_fail(x, SB_EPROTOCOL, "\"next\" must be an integer from 0 to 2^53");
+      return;
+    }
+    x->has_next = true;
+    x->p->next = v;
+    return;
+  case R_SCOPE:
+    if (e->ev != JSON_EV_STRING || e->n == 0 || e->n > PROTO_SCOPE_MAX ||
+        e->s[0] == ',') {
+      page_fail(x, SB_EPROTOCOL,
+                "\"scope\" must be a non-empty string of at most "
+                "1024 bytes");
+      return;
+    }
+    free(x->p->scope);
+    x->p->scope = strndup(e->s, e->n);
+    if (x->p->scope == NULL)
+      page_fail(x, SB_ENOMEM, NULL);
+    return;
+  default:
+    page_skip(x, e);
+  }
+}
+
+/* The start of changes[p->n]. */
+static void change_start(struct page_sax *x, const struct json_event *e)
+{
+  struct changes_page *p = x->p;
+  if (e->ev != JSON_EV_START_MAP) {
+    page_fail(x, SB_EPROTOCOL, "a change must be an object");
+    return;
+  }
+  if (p->n == PROTO_MAX_PAGE) {
+    page_fail(x, SB_EPROTOCOL, "too many changes (at most 1000)");
+    return;
+  }
+  if (p->n == x->cap) {
+    size_t cap = x->cap ? x->cap * 2 : 64;
+    struct change *g = realloc(p->c, cap * sizeof(*g));
+    if (g == NULL) {
+      page_fail(x, SB_ENOMEM, NULL);
+      return;
+    }
+    p->c = g;
+    x->cap = cap;
+  }
+  memset(&p->c[p->n], 0, sizeof(p->c[0]));
+  record_init(&p->c[p->n].rec, "", "");
+  x->cur_started = x->in_change = true;
+  x->has_seq = x->has_gone = x->has_record = x->rec_ok = false;
+  x->members = 0;
+  buf_reset(&x->change_keys);
+}
+
+static void change_end(struct page_sax *x)
+{
+  struct change *c = &x->p->c[x->p->n];
+  char text[128];
+  x->in_change = false;
+  if (!x->has_seq) {
+    change_fail(x, SB_EPROTOCOL, "\"seq\" must be an integer from 1 to 2^53");
+    return;
+  }
+  if (c->seq <= x->prev) {
+    snprintf(text, sizeof(text),
+             "\"seq\" %llu does not follow %llu (seqs must increase)",
+             (unsigned long long)c->seq, (unsigned long long)x->prev);
+    change_fail(x, SB_EPROTOCOL, text);
+    return;
+  }
+  if (x->has_gone) {
+    if (x->members != 2 || x->gone_members != 2 || !x->gone_coll ||
+        !x->gone_id) {
+      change_fail(x, SB_EPROTOCOL,
+                  "a gone entry is {\"gone\":{\"collection\":NAME,"
+                  "\"id\":ID},\"seq\":N}");
+      return;
+    }
+    record_init(&c->rec, x->coll, x->id);
+    c->gone = true;
+  } else if (!x->has_record || !x->rec_ok) {
+    {
+      change_fail(x, SB_EPROTOCOL, "record state must be a JSON object");
+      return;
+    }
+  }
+  x->prev = c->seq;
+  x->cur_started = false;
+  x->p->n++;
+}
+
+/* The record of the current change ended. */
+static void change_rec_done(struct page_sax *x)
+{
+  struct sb_err err = {0};
+  struct record *r = &x->p->c[x->p->n].rec;
+  x->in_rec = false;
+  if (record_sax_end(x->rs, &err) != 0) {
+    change_fail(x, err.code, err.msg);
+    return;
+  }
+  if (record_empty(r)) {
+    char text[SB_ERR_MSG_MAX];
+    snprintf(text, sizeof(text), "record %s/%s has no history (empty \"vv\")",
+             r->collection, r->id);
+    change_fail(x, SB_EPROTOCOL, text);
+    return;
+  }
+  x->rec_ok = true;
+}
+
+static void change_event(struct page_sax *x, const struct json_event *e)
+{
+  struct change *c = &x->p->c[x->p->n];
+  if (e->ev == JSON_EV_END_MAP) {
+    change_end(x);
+    return;
+  }
+  if (e->ev == JSON_EV_KEY) {
+    if (page_key(x, &x->change_keys, e)) {
+      x->members++;
+      x->ckey = EV_KEY_IS(e, "seq")      ? K_SEQ
+                : EV_KEY_IS(e, "gone")   ? K_GONE
+                : EV_KEY_IS(e, "record") ? K_RECORD
+                                         : K_OTHER;
+    }
+    return;
+  }
+  switch (x->ckey) {
+  case K_SEQ:
+    if (e->ev != JSON_EV_NUMBER ||
+        !jcanon_int(e->s, e->n, 1, (int64_t)SB_COUNTER_MAX, &c->seq)) {
+      change_fail(x, SB_EPROTOCOL, "\"seq\" must be an integer from 1 to 2^53");
+      return;
+    }
+    x->has_seq = true;
+    return;
+  case K_GONE:
+    if (e->ev != JSON_EV_START_MAP) {
+      change_fail(x, SB_EPROTOCOL, "\"gone\" must be an object");
+      return;
+    }
+    x->has_gone = x->in_gone = true;
+    x->gone_members = 0;
+    x->gone_coll = x->gone_id = false;
+    buf_reset(&x->gone_keys);
+    return;
+  case K_RECORD:
+    x->has_record = true;
+    record_sax_begin(x->rs, &c->rec);
+    x->in_rec = true;
+    if (record_sax_feed(x->rs, e))
+      change_rec_done(x);
+    return;
+  default:
+    page_skip(x, e);
+  }
+}
+
+static void gone_event(struct page_sax *x, const struct json_event *e)
+{
+  if (e->ev == JSON_EV_END_MAP) {
+    x->in_gone = false;
+    return;
+  }
+  if (e->ev == JSON_EV_KEY) {
+    if (!page_key(x, &x->gone_keys, e))
+      return;
+    x->gone_members++;
+    if (EV_KEY_IS(e, "collection"))
+      x->gkey = 0;
+    else if (EV_KEY_IS(e, "id"))
+      x->gkey = 1;
+    else
+      change_fail(x, SB_EPROTOCOL, "\"gone\" has only collection and id");
+    return;
+  }
+  if (e->ev == JSON_EV_STRING && x->gkey == 0 && e->n < sizeof(x->coll)) {
+    memcpy(x->coll, e->s, e->n);
+    x->coll[e->n] = '\0';
+    x->gone_coll = record_name_valid(x->coll);
+  } else if (e->ev == JSON_EV_STRING && x->gkey == 1 && e->n < sizeof(x->id)) {
+    memcpy(x->id, e->s, e->n);
+    x->id[e->n] = '\0';
+    x->gone_id = record_id_valid(x->id);
+  }
+  if (e->ev != JSON_EV_STRING || !(x->gkey == 0 ? x->gone_coll : x->gone_id))
+    change_fail(x, SB_EPROTOCOL, "bad \"gone\" collection or id");
+}
+
+static void page_event(void *ctx, const struct json_event *e, bool ok)
+{
+  struct page_sax *x = ctx;
+  int rc;
+
+  if (x->err.code != 0)
+    return;
+  if (!ok) {
+    page_fail(x, SB_EPROTOCOL, "is not valid JSON");
+    return;
+  }
+  if (x->in_jc) {
+    rc = jcanon_feed(x->jc, e);
+    if (rc < 0)
+      page_fail(x, rc, "an object has a duplicate key");
+    x->in_jc = rc == 0;
+  } else if (x->in_rec) {
+    if (record_sax_feed(x->rs, e))
+      change_rec_done(x);
+  } else if (x->in_gone) {
+    gone_event(x, e);
+  } else if (x->in_change) {
+    change_event(x, e);
+  } else if (x->in_changes) {
+    if (e->ev == JSON_EV_END_ARRAY)
+      x->in_changes = false;
+    else
+      change_start(x, e);
+  } else {
+    page_root(x, e);
+  }
+}
+
+int changes_page_decode(struct changes_page *p, const char *body, size_t len,
+                        struct sb_err *err)
+{
+  struct page_sax x;
+  int rc;
+
+  changes_page_release(p);
+  memset(&x, 0, sizeof(x));
+  x.p = p;
+  buf_init(&x.root_keys);
+  buf_init(&x.change_keys);
+  buf_init(&x.gone_keys);
+  x.rs = record_sax_new();
+  x.jc = jcanon_new();
+  if (x.rs == NULL || x.jc == NULL) {
+    rc = sb_err_set(err, SB_ENOMEM, NULL);
+    goto out;
+  }
+  rc = wire_sax_run(body, len, "changes page", NULL, page_event, &x, err);
+  if (rc == 0 && x.err.code != 0) {
+    rc = x.err.code;
+    sb_err_set(err, rc, "%s", x.err.msg);
+  }
+out:
+  if (x.cur_started)
+    record_release(&p->c[p->n].rec);
+  if (rc != 0)
+    changes_page_release(p);
+  record_sax_free(x.rs);
+  jcanon_free(x.jc);
+  buf_release(&x.root_keys);
+  buf_release(&x.change_keys);
+  buf_release(&x.gone_keys);
   return rc;
 }
 

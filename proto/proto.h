@@ -45,6 +45,12 @@ void push_req_release(struct push_req *p);
  */
 int push_req_decode(struct push_req *p, const char *body, size_t len,
                     long *bad_record, struct sb_err *err);
+/*
+ * The same decode through a cJSON tree per record (the path before the
+ * tree-less one): kept for the differential fuzzer and the benchmark.
+ */
+int push_req_decode_tree(struct push_req *p, const char *body, size_t len,
+                         long *bad_record, struct sb_err *err);
 char *push_req_encode(const struct record *const *recs, size_t n);
 
 /* One record's outcome in a push reply. */
@@ -95,6 +101,9 @@ void changes_page_init(struct changes_page *p);
 void changes_page_release(struct changes_page *p);
 int changes_page_decode(struct changes_page *p, const char *body, size_t len,
                         struct sb_err *err);
+/* The same through a cJSON tree (for the fuzzer and the benchmark). */
+int changes_page_decode_tree(struct changes_page *p, const char *body,
+                             size_t len, struct sb_err *err);
 /* Encodes a page from already-encoded record states (the hub's rows). */
 char *changes_page_encode(const uint64_t *seqs, const char *const *states,
                           size_t n, bool more, uint64_t next);

@@ -14,7 +14,9 @@
 
 #include "buf.h"
 #include "json.h"
+#include "jcanon.h"
 #include "json_strict.h"
+#include "record_sax.h"
 #include "wire.h"
 
 #include <inttypes.h>
@@ -56,12 +58,15 @@ static int push_req_record(struct push_req *p, size_t i, const char *text,
   return rc;
 }
 
-int push_req_decode(struct push_req *p, const char *body, size_t len,
-                    long *bad_record, struct sb_err *err)
+int push_req_decode_tree(struct push_req *p, const char *body, size_t len,
+                         long *bad_record, struct sb_err *err)
 {
+  /* bad = SIZE_MAX: a body refused before the strict pass (not UTF-8, a
+   * NUL byte) names no record (it named records[0]). */
   struct json_spans sp = {.key = "records",
                           .span_max = PROTO_MAX_STATE_TEXT,
-                          .max_spans = PROTO_MAX_BATCH};
+                          .max_spans = PROTO_MAX_BATCH,
+                          .bad = SIZE_MAX};
   const cJSON *records, *c;
   size_t n, i;
   cJSON *j;
@@ -74,8 +79,7 @@ int push_req_decode(struct push_req *p, const char *body, size_t len,
    * arrays) never becomes one huge tree. */
   rc = wire_parse_spans(&j, body, len, "push request", &sp, err);
   if (rc != 0) {
-    if (bad_record != NULL && sp.bad != SIZE_MAX &&
-        sp.bad < PROTO_MAX_BATCH)
+    if (bad_record != NULL && sp.bad != SIZE_MAX && sp.bad < PROTO_MAX_BATCH)
       *bad_record = (long)sp.bad;
     return rc;
   }
@@ -119,6 +123,213 @@ out:
     push_req_release(p);
   free(sp.spans);
   cJSON_Delete(j);
+  return rc;
+}
+
+/* --- request, without a tree ------------------------------------------ */
+
+/* The decoder's state over the events of one body. */
+struct push_sax {
+  struct push_req *p;
+  size_t cap;
+  struct record_sax *rs;
+  struct jcanon *jc;
+  struct buf root_keys;
+  bool root_open, in_jc, in_records, in_rec, key_records, seen_records;
+  bool cur_started;      /* p->recs[p->n] (or scratch) is being read */
+  struct record scratch; /* the records after a refused one go here */
+  struct sb_err skel;    /* a refusal outside the records (first one) */
+  struct sb_err rec_err; /* the first refused record's */
+  long rec_bad;
+};
+
+static void skel_fail(struct push_sax *x, int rc, const char *msg)
+{
+  if (x->skel.code == 0)
+    sb_err_set(&x->skel, rc, "push request %s", msg);
+}
+
+/* The record element that began with e: read into p->recs[p->n]. */
+static void rec_start(struct push_sax *x, const struct json_event *e, bool ok)
+{
+  struct record *r = &x->scratch;
+  if (x->rec_err.code == 0) {
+    if (x->p->n == x->cap) {
+      size_t cap = x->cap ? x->cap * 2 : 64;
+      struct record *g = realloc(x->p->recs, cap * sizeof(*g));
+      if (g == NULL) {
+        skel_fail(x, SB_ENOMEM, "");
+        return;
+      }
+      x->p->recs = g;
+      x->cap = cap;
+    }
+    r = &x->p->recs[x->p->n];
+    record_init(r, "", "");
+  }
+  x->cur_started = true;
+  record_sax_begin(x->rs, r);
+  if (x->rec_err.code != 0)
+    record_sax_refuse(x->rs, SB_EINVAL, "skipped");
+  x->in_rec = true;
+  if (!ok)
+    record_sax_refuse(x->rs, SB_EJSON, "is not valid JSON");
+  if (record_sax_feed(x->rs, e))
+    x->in_rec = false;
+}
+
+/* The record element just ended: keep it or note the refusal. */
+static void rec_done(struct push_sax *x)
+{
+  struct sb_err err = {0};
+  bool counted = x->rec_err.code == 0;
+  struct record *r = counted ? &x->p->recs[x->p->n] : &x->scratch;
+  int rc = record_sax_end(x->rs, &err);
+
+  x->cur_started = false;
+  if (!counted) {
+    record_release(r);
+  } else if (rc == 0 && record_empty(r)) {
+    rc = sb_err_set(&err, SB_EPROTOCOL,
+                    "record %s/%s has no history (empty \"vv\")", r->collection,
+                    r->id);
+    record_release(r);
+  }
+  if (counted && rc != 0) {
+    x->rec_err = err;
+    x->rec_err.code = rc == SB_ENOMEM ? SB_ENOMEM : SB_EPROTOCOL;
+    x->rec_bad = (long)x->p->n;
+  } else if (counted) {
+    x->p->n++;
+  }
+}
+
+/* A member of the root object (or the root itself). */
+static void push_root_event(struct push_sax *x, const struct json_event *e)
+{
+  int rc;
+  if (!x->root_open) {
+    if (e->ev == JSON_EV_START_MAP)
+      x->root_open = true;
+    else
+      skel_fail(x, SB_EPROTOCOL, "must be a JSON object");
+    return;
+  }
+  if (e->ev == JSON_EV_KEY) {
+    rc = jcanon_key_add(&x->root_keys, e->s, e->n);
+    if (rc <= 0)
+      skel_fail(x, rc < 0 ? rc : SB_EPROTOCOL,
+                "has an object with a duplicate key");
+    x->key_records = e->n == 7 && memcmp(e->s, "records", 7) == 0;
+    return;
+  }
+  if (e->ev == JSON_EV_END_MAP) {
+    if (!x->seen_records)
+      skel_fail(x, SB_EPROTOCOL, ": \"records\" must be an array");
+    return;
+  }
+  if (x->key_records) {
+    if (e->ev == JSON_EV_START_ARRAY)
+      x->seen_records = x->in_records = true;
+    else
+      skel_fail(x, SB_EPROTOCOL, ": \"records\" must be an array");
+    return;
+  }
+  jcanon_begin(x->jc);
+  rc = jcanon_feed(x->jc, e);
+  if (rc < 0)
+    skel_fail(x, rc == SB_EJSON ? SB_EPROTOCOL : rc,
+              "has an object with a duplicate key");
+  x->in_jc = rc == 0;
+}
+
+static void push_event(void *ctx, const struct json_event *e, bool ok)
+{
+  struct push_sax *x = ctx;
+  int rc;
+
+  if (x->in_rec) {
+    if (!ok)
+      record_sax_refuse(x->rs, SB_EJSON, "is not valid JSON");
+    if (record_sax_feed(x->rs, e)) {
+      x->in_rec = false;
+      rec_done(x);
+    }
+    return;
+  }
+  if (x->skel.code != 0)
+    return;
+  if (x->in_records) {
+    if (e->ev == JSON_EV_END_ARRAY) {
+      x->in_records = false;
+    } else {
+      rec_start(x, e, ok);
+      if (!x->in_rec && x->cur_started)
+        rec_done(x);
+    }
+    return;
+  }
+  if (!ok) {
+    skel_fail(x, SB_EPROTOCOL, "is not valid JSON");
+    return;
+  }
+  if (x->in_jc) {
+    rc = jcanon_feed(x->jc, e);
+    if (rc < 0)
+      skel_fail(x, rc == SB_EJSON ? SB_EPROTOCOL : rc,
+                "has an object with a duplicate key");
+    x->in_jc = rc == 0;
+    return;
+  }
+  push_root_event(x, e);
+}
+
+int push_req_decode(struct push_req *p, const char *body, size_t len,
+                    long *bad_record, struct sb_err *err)
+{
+  struct json_spans sp = {.key = "records",
+                          .span_max = PROTO_MAX_STATE_TEXT,
+                          .max_spans = PROTO_MAX_BATCH};
+  struct push_sax x;
+  int rc;
+
+  push_req_release(p);
+  if (bad_record != NULL)
+    *bad_record = -1;
+  memset(&x, 0, sizeof(x));
+  x.p = p;
+  record_init(&x.scratch, "", "");
+  buf_init(&x.root_keys);
+  x.rs = record_sax_new();
+  x.jc = jcanon_new();
+  if (x.rs == NULL || x.jc == NULL) {
+    rc = sb_err_set(err, SB_ENOMEM, NULL);
+    goto out;
+  }
+  rc = wire_sax_run(body, len, "push request", &sp, push_event, &x, err);
+  if (rc != 0) {
+    if (bad_record != NULL && sp.bad != SIZE_MAX && sp.bad < PROTO_MAX_BATCH)
+      *bad_record = (long)sp.bad;
+  } else if (x.skel.code != 0) {
+    rc = x.skel.code == SB_ENOMEM ? SB_ENOMEM : SB_EPROTOCOL;
+    sb_err_set(err, rc, "%s", x.skel.msg);
+  } else if (x.rec_err.code != 0) {
+    rc = x.rec_err.code;
+    sb_err_set(err, rc, "push request: records[%ld]: %s", x.rec_bad,
+               x.rec_err.msg);
+    if (bad_record != NULL && rc == SB_EPROTOCOL)
+      *bad_record = x.rec_bad;
+  }
+out:
+  if (x.cur_started && x.rec_err.code == 0 && p->recs != NULL)
+    record_release(&p->recs[p->n]);
+  if (rc != 0)
+    push_req_release(p);
+  record_release(&x.scratch);
+  record_sax_free(x.rs);
+  jcanon_free(x.jc);
+  buf_release(&x.root_keys);
+  free(sp.spans);
   return rc;
 }
 

@@ -151,8 +151,7 @@ int changes_page_decode_tree(struct changes_page *p, const char *body,
   p->more = cJSON_IsTrue(more);
   rc = scope_decode(p, cJSON_GetObjectItemCaseSensitive(j, "scope"), err);
   if (rc == 0)
-    rc = horizon_decode(p, cJSON_GetObjectItemCaseSensitive(j, "horizon"),
-                        err);
+    rc = horizon_decode(p, cJSON_GetObjectItemCaseSensitive(j, "horizon"), err);
   if (rc != 0)
     goto out;
   if (!cJSON_IsArray(changes)) {
@@ -194,7 +193,7 @@ out:
 
 /* --- page, without a tree --------------------------------------------- */
 
-enum root_key { R_CHANGES, R_MORE, R_NEXT, R_SCOPE, R_OTHER };
+enum root_key { R_CHANGES, R_MORE, R_NEXT, R_SCOPE, R_HORIZON, R_OTHER };
 enum change_key { K_SEQ, K_GONE, K_RECORD, K_OTHER };
 
 /* The decoder's state over the events of one page. */
@@ -269,11 +268,12 @@ static void page_root(struct page_sax *x, const struct json_event *e)
   }
   if (e->ev == JSON_EV_KEY) {
     if (page_key(x, &x->root_keys, e))
-      x->rkey = EV_KEY_IS(e, "changes") ? R_CHANGES
-                : EV_KEY_IS(e, "more")  ? R_MORE
-                : EV_KEY_IS(e, "next")  ? R_NEXT
-                : EV_KEY_IS(e, "scope") ? R_SCOPE
-                                        : R_OTHER;
+      x->rkey = EV_KEY_IS(e, "changes")   ? R_CHANGES
+                : EV_KEY_IS(e, "more")    ? R_MORE
+                : EV_KEY_IS(e, "next")    ? R_NEXT
+                : EV_KEY_IS(e, "scope")   ? R_SCOPE
+                : EV_KEY_IS(e, "horizon") ? R_HORIZON
+                                          : R_OTHER;
     return;
   }
   if (e->ev == JSON_EV_END_MAP) {
@@ -306,6 +306,15 @@ static void page_root(struct page_sax *x, const struct json_event *e)
     }
     x->has_next = true;
     x->p->next = v;
+    return;
+  case R_HORIZON: /* the purge horizon (absent: 0) */
+    if (e->ev != JSON_EV_NUMBER ||
+        !jcanon_int(e->s, e->n, 0, (int64_t)SB_COUNTER_MAX, &v)) {
+      page_fail(x, SB_EPROTOCOL,
+                "\"horizon\" must be an integer from 0 to 2^53");
+      return;
+    }
+    x->p->horizon = v;
     return;
   case R_SCOPE:
     if (e->ev != JSON_EV_STRING || e->n == 0 || e->n > PROTO_SCOPE_MAX ||

@@ -229,39 +229,17 @@ static void client_setup(struct client *c, unsigned i)
 static void make_batches(struct client *c, unsigned ci, const char *phase,
                          size_t nb)
 {
-  struct record *recs = calloc(BATCH, sizeof(*recs));
-  const struct record **ptrs = calloc(BATCH, sizeof(*ptrs));
   uint64_t ts = (uint64_t)time(NULL) * 1000000u;
-  char id[64], fields[1024];
-  size_t b, i;
+  char prefix[64];
+  size_t b;
 
   c->bodies = calloc(nb, sizeof(char *));
-  if (recs == NULL || ptrs == NULL || c->bodies == NULL)
+  if (c->bodies == NULL)
     fail("out of memory");
   c->nbodies = nb;
-  c->next = 0;
-  for (b = 0; b < nb; b++) {
-    for (i = 0; i < BATCH; i++) {
-      struct sb_err err;
-      cJSON *json;
-      snprintf(id, sizeof(id), "%s-c%02u-%08zu", phase, ci, b * BATCH + i);
-      bench_visit_fields(fields, sizeof(fields));
-      json = cJSON_Parse(fields);
-      record_init(&recs[i], "visit", id);
-      if (json == NULL ||
-          record_put(&recs[i], c->replica, ts + i, json, &err) != 0)
-        fail("record_put %s failed", id);
-      cJSON_Delete(json);
-      ptrs[i] = &recs[i];
-    }
-    c->bodies[b] = push_req_encode(ptrs, BATCH);
-    if (c->bodies[b] == NULL)
-      fail("out of memory");
-    for (i = 0; i < BATCH; i++)
-      record_release(&recs[i]);
-  }
-  free(recs);
-  free(ptrs);
+  snprintf(prefix, sizeof(prefix), "%s-c%02u-", phase, ci);
+  for (b = 0; b < nb; b++)
+    c->bodies[b] = bench_push_body(c->replica, prefix, b * BATCH, BATCH, ts);
 }
 
 static void client_send(CURLM *m, struct client *c, const char *url)

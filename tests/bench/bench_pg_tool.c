@@ -98,38 +98,17 @@ static void client_setup(struct client *c, unsigned i, const char *token,
 /* The push bodies of nb batches of client c. */
 static void make_batches(struct client *c, unsigned ci, size_t nb)
 {
-  struct record *recs = calloc(BATCH, sizeof(*recs));
-  const struct record **ptrs = calloc(BATCH, sizeof(*ptrs));
   uint64_t ts = (uint64_t)time(NULL) * 1000000u;
-  char id[64], fields[1024];
-  size_t b, i;
+  char prefix[64];
+  size_t b;
 
   c->bodies = calloc(nb + 1, sizeof(char *));
-  if (recs == NULL || ptrs == NULL || c->bodies == NULL)
+  if (c->bodies == NULL)
     fail("out of memory");
   c->nbodies = nb;
-  for (b = 0; b < nb; b++) {
-    for (i = 0; i < BATCH; i++) {
-      struct sb_err err;
-      cJSON *json;
-      snprintf(id, sizeof(id), "c%03u-%08zu", ci, b * BATCH + i);
-      bench_visit_fields(fields, sizeof(fields));
-      json = cJSON_Parse(fields);
-      record_init(&recs[i], "visit", id);
-      if (json == NULL ||
-          record_put(&recs[i], c->replica, ts + i, json, &err) != 0)
-        fail("record_put %s failed", id);
-      cJSON_Delete(json);
-      ptrs[i] = &recs[i];
-    }
-    c->bodies[b] = push_req_encode(ptrs, BATCH);
-    if (c->bodies[b] == NULL)
-      fail("out of memory");
-    for (i = 0; i < BATCH; i++)
-      record_release(&recs[i]);
-  }
-  free(recs);
-  free(ptrs);
+  snprintf(prefix, sizeof(prefix), "c%03u-", ci);
+  for (b = 0; b < nb; b++)
+    c->bodies[b] = bench_push_body(c->replica, prefix, b * BATCH, BATCH, ts);
 }
 
 /* Starts c's next request: its next push batch, or its next pull page. */

@@ -3,6 +3,11 @@
 
 #include "bench_util.h"
 
+#include "proto.h"
+#include "record.h"
+
+#include <cjson/cJSON.h>
+
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,4 +130,44 @@ done:
   sqlite3_finalize(st);
   sqlite3_close(db);
   return t;
+}
+
+char *bench_push_body(const char *replica, const char *prefix, size_t first,
+                      size_t n, uint64_t ts)
+{
+  struct record *recs = calloc(n, sizeof(*recs));
+  const struct record **ptrs = calloc(n, sizeof(*ptrs));
+  char id[SB_ID_MAX + 1], fields[1024];
+  char *body;
+  size_t i;
+
+  if (recs == NULL || ptrs == NULL) {
+    fprintf(stderr, "bench: out of memory\n");
+    exit(1);
+  }
+  for (i = 0; i < n; i++) {
+    struct sb_err err;
+    cJSON *json;
+    snprintf(id, sizeof(id), "%s%08zu", prefix, first + i);
+    bench_visit_fields(fields, sizeof(fields));
+    json = cJSON_Parse(fields);
+    record_init(&recs[i], "visit", id);
+    if (json == NULL ||
+        record_put(&recs[i], replica, ts + i, json, &err) != 0) {
+      fprintf(stderr, "bench: record_put %s failed\n", id);
+      exit(1);
+    }
+    cJSON_Delete(json);
+    ptrs[i] = &recs[i];
+  }
+  body = push_req_encode(ptrs, n);
+  if (body == NULL) {
+    fprintf(stderr, "bench: out of memory\n");
+    exit(1);
+  }
+  for (i = 0; i < n; i++)
+    record_release(&recs[i]);
+  free(recs);
+  free(ptrs);
+  return body;
 }

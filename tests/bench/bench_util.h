@@ -23,6 +23,14 @@ void bench_visit_fields(char *fields, size_t flen);
 void bench_visits_jsonl(const char *path, size_t n);
 
 /*
+ * A push request body of n new visits written by replica at timestamps
+ * ts, ts+1, ...: ids are prefix followed by first, first+1, ... as %08zu.
+ * Exits on failure; the caller frees the body.
+ */
+char *bench_push_body(const char *replica, const char *prefix, size_t first,
+                      size_t n, uint64_t ts);
+
+/*
  * The floor: n visit rows ("visit-%08zu", fields) inserted by plain SQLite
  * (prepared statement, one transaction, WAL, synchronous=FULL like the
  * store) into a new database at path. Restarts the PRNG, so the rows are

@@ -9,6 +9,11 @@
  * most HUB_SCOPE_MOVES_MAX moves are kept; the two oldest fold into one
  * (the union of their parts at the newer seq), which can only tell a
  * device more than it needs (an id it does not hold), never less.
+ *
+ * Scoped reads (daemon/hub/DESIGN.md): after every save here the record's
+ * part goes beside it (part_set) and each move is noted (moved_set), so a
+ * backend with feed_parts hands a scoped page only the entries it may
+ * need; each is still checked exactly as on a full walk.
  */
 #include "compat.h"
 

@@ -61,6 +61,16 @@ static const char *const migrations[] = {
     /* The refused rows, counted after every sync (store_count_marks)
      * without reading the whole table. */
     "CREATE INDEX records_rejected ON records(seq) WHERE rejected IS NOT NULL;",
+    /* 3 -> 4: a hub's scoped reads (daemon/hub/DESIGN.md, "Scoped
+     * reads"). part: the row's one scope part, '' for none, NULL for
+     * several, all or not known yet (every write clears it; the hub sets
+     * it after a save and fills old rows at open); moved: the seq of the
+     * row's newest move out of scope parts (kept across writes). */
+    "ALTER TABLE records ADD COLUMN part TEXT;"
+    "ALTER TABLE records ADD COLUMN moved INTEGER;"
+    "CREATE INDEX records_part ON records(part, seq);"
+    "CREATE INDEX records_moved ON records(moved, seq)"
+    " WHERE moved IS NOT NULL;",
 };
 
 #define STORE_LAYOUT_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -91,7 +101,7 @@ static const char *const stmt_sql[ST_COUNT_] = {
                       " ?6, 0) ON CONFLICT(collection, id) DO UPDATE SET"
                       " seq = excluded.seq, deleted = excluded.deleted,"
                       " conflict = excluded.conflict, state = excluded.state,"
-                      " echo = NULL",
+                      " echo = NULL, part = NULL",
     [ST_PENDING] = "SELECT collection, id, seq, state FROM records"
                    " WHERE pending = 1 AND rejected IS NULL AND seq > ?1"
                    " ORDER BY seq LIMIT ?2",
@@ -117,6 +127,22 @@ static const char *const stmt_sql[ST_COUNT_] = {
                        " FROM records WHERE rejected IS NOT NULL)",
     [ST_ECHO_SET] = "UPDATE records SET echo = ?3"
                     " WHERE collection = ?1 AND id = ?2",
+    [ST_PART_SET] = "UPDATE records SET part = ?3"
+                    " WHERE collection = ?1 AND id = ?2",
+    [ST_MOVED_SET] = "UPDATE records SET moved = max(coalesce(moved, 0), ?3)"
+                     " WHERE collection = ?1 AND id = ?2",
+    /* A scoped feed (store_changes_text_parts): the rows of parts ?3 (a
+     * JSON array), of no known part, and (?4: since, or past every seq)
+     * moved after ?4, each through its index; ?5 rows at most. */
+    [ST_CHANGES_PARTS] =
+        "SELECT collection, id, seq, CASE WHEN echo = ?2 THEN NULL"
+        " ELSE state END FROM records WHERE seq IN ("
+        "SELECT seq FROM records INDEXED BY records_part WHERE part IN"
+        " (SELECT value FROM json_each(?3)) AND seq > ?1"
+        " UNION SELECT seq FROM records INDEXED BY records_part"
+        " WHERE part IS NULL AND seq > ?1"
+        " UNION SELECT seq FROM records INDEXED BY records_moved"
+        " WHERE moved > ?4 ORDER BY 1 LIMIT ?5) ORDER BY seq",
     [ST_COUNT_ALL] = "SELECT coalesce(sum(deleted = 0), 0),"
                      " coalesce(sum(deleted), 0), coalesce(sum(conflict), 0),"
                      " coalesce(sum(pending AND rejected IS NULL), 0),"

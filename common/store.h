@@ -198,6 +198,30 @@ int store_set_echo(struct store *s, const char *collection, const char *id,
                    const char *echo, struct sb_err *err);
 
 /*
+ * Sets (collection, id)'s scope part, for a hub's scoped reads
+ * (daemon/hub/DESIGN.md, "Scoped reads"), inside a transaction: its one
+ * part, "" if it is in no part, NULL if in several, all, or not known
+ * (read by every scoped feed). Any later write of the row clears it.
+ */
+int store_set_part(struct store *s, const char *collection, const char *id,
+                   const char *part, struct sb_err *err);
+
+/* Notes, inside a transaction, that (collection, id) left scope parts at
+ * seq (kept across writes; the newest seq is kept). */
+int store_set_moved(struct store *s, const char *collection, const char *id,
+                    uint64_t seq, struct sb_err *err);
+
+/*
+ * store_changes_text_echo (holder may be NULL) for at most limit rows
+ * that a scoped reader may need: those whose part is one of parts[0..n)
+ * or NULL, and, if moved, those that moved (store_set_moved) after since.
+ */
+int store_changes_text_parts(struct store *s, uint64_t since,
+                             const char *const *parts, size_t n, bool moved,
+                             unsigned limit, const char *holder,
+                             store_text_fn fn, void *ctx, struct sb_err *err);
+
+/*
  * Meta STORE_META_HOLDS_OWN is "1" while the store holds every state it
  * ever pushed (or a newer one): written at store_create for a new replica
  * id, set to "0" when a row leaves (store_remove). A rebuilt store

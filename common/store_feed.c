@@ -8,7 +8,10 @@
 
 #include "store_int.h"
 
+#include "json.h"
+
 #include <stdint.h>
+#include <stdlib.h>
 
 /* store_walk_text; null_ok: a NULL state comes to fn as NULL. */
 static int walk_text(struct store *s, sqlite3_stmt *st, bool null_ok,
@@ -160,5 +163,83 @@ int store_set_echo(struct store *s, const char *collection, const char *id,
   sqlite3_bind_text(st, 3, echo, -1, SQLITE_STATIC);
   rc = store_run(s, ST_ECHO_SET, "marking an echo", err);
   store_tx_check(s);
+  return rc;
+}
+
+/* Runs an UPDATE of (collection, id) whose ?3 the caller bound. */
+static int set_mark(struct store *s, int which, const char *collection,
+                    const char *id, const char *what, struct sb_err *err)
+{
+  int rc;
+
+  if (!s->in_tx) {
+    store_stmt_done(s->st[which]);
+    return sb_err_set(err, SB_EINVAL,
+                      "store %s: %s of %s/%s outside a transaction", s->path,
+                      what, collection, id);
+  }
+  sqlite3_bind_text(s->st[which], 1, collection, -1, SQLITE_STATIC);
+  sqlite3_bind_text(s->st[which], 2, id, -1, SQLITE_STATIC);
+  rc = store_run(s, which, what, err);
+  store_tx_check(s);
+  return rc;
+}
+
+int store_set_part(struct store *s, const char *collection, const char *id,
+                   const char *part, struct sb_err *err)
+{
+  if (part != NULL)
+    sqlite3_bind_text(s->st[ST_PART_SET], 3, part, -1, SQLITE_STATIC);
+  return set_mark(s, ST_PART_SET, collection, id, "setting the scope part",
+                  err);
+}
+
+int store_set_moved(struct store *s, const char *collection, const char *id,
+                    uint64_t seq, struct sb_err *err)
+{
+  sqlite3_bind_int64(s->st[ST_MOVED_SET], 3,
+                     (sqlite3_int64)(seq > INT64_MAX ? INT64_MAX : seq));
+  return set_mark(s, ST_MOVED_SET, collection, id, "noting a move", err);
+}
+
+/* parts[0..n) as a JSON array (malloc'd), or NULL if out of memory. */
+static char *parts_json(const char *const *parts, size_t n)
+{
+  cJSON *a = cJSON_CreateArray();
+  char *json = NULL;
+  size_t i;
+
+  for (i = 0; a != NULL && i < n; i++)
+    if (!cJSON_AddItemToArray(a, cJSON_CreateString(parts[i])))
+      break;
+  if (a != NULL && i == n)
+    json = cJSON_PrintUnformatted(a);
+  cJSON_Delete(a);
+  return json;
+}
+
+int store_changes_text_parts(struct store *s, uint64_t since,
+                             const char *const *parts, size_t n, bool moved,
+                             unsigned limit, const char *holder,
+                             store_text_fn fn, void *ctx, struct sb_err *err)
+{
+  sqlite3_stmt *st = s->st[ST_CHANGES_PARTS];
+  char *json;
+  int rc = store_check_not_nested(s, st, err);
+
+  if (rc != 0)
+    return rc;
+  json = parts_json(parts, n);
+  if (json == NULL)
+    return sb_err_set(err, SB_ENOMEM, "out of memory reading changes");
+  store_bind_since(st, since);
+  if (holder != NULL)
+    sqlite3_bind_text(st, 2, holder, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, json, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 4, moved && since < INT64_MAX ? (sqlite3_int64)since
+                                                       : INT64_MAX);
+  sqlite3_bind_int64(st, 5, (sqlite3_int64)limit);
+  rc = walk_text(s, st, true, fn, ctx, err);
+  free(json);
   return rc;
 }

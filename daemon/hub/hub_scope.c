@@ -9,6 +9,11 @@
  * most HUB_SCOPE_MOVES_MAX moves are kept; the two oldest fold into one
  * (the union of their parts at the newer seq), which can only tell a
  * device more than it needs (an id it does not hold), never less.
+ *
+ * Scoped reads (daemon/hub/DESIGN.md): after every save here the record's
+ * part goes beside it (part_set) and each move is noted (moved_set), so a
+ * backend with feed_parts hands a scoped page only the entries it may
+ * need; each is still checked exactly as on a full walk.
  */
 #include "compat.h"
 
@@ -55,6 +60,35 @@ int hub_scope_of(const struct hub_store_ops *ops, void *be,
 {
   struct lookup l = {ops, be};
   return scope_of(schema, r, lookup_load, &l, out, err);
+}
+
+/* The stored part of a record of parts p (hub_store_ops.part_set): its one
+ * part, "" for none, NULL for several or all. */
+static const char *part_of(const struct scope_parts *p)
+{
+  if (p->all || p->n > 1)
+    return NULL;
+  return p->n == 1 ? p->v[0] : "";
+}
+
+/* Stores r's scope part beside it (a backend without scoped reads: none). */
+static int part_store(const struct hub_store_ops *ops, void *be,
+                      const struct schema *schema, const struct record *r,
+                      const struct scope_parts *parts, struct sb_err *err)
+{
+  struct scope_parts own;
+  int rc;
+
+  if (ops->part_set == NULL)
+    return 0;
+  if (parts != NULL)
+    return ops->part_set(be, r->collection, r->id, part_of(parts), err);
+  scope_parts_init(&own);
+  rc = hub_scope_of(ops, be, schema, r, &own, err);
+  if (rc == 0)
+    rc = ops->part_set(be, r->collection, r->id, part_of(&own), err);
+  scope_parts_release(&own);
+  return rc;
 }
 
 /* The meta key of (collection, id)'s moves into key (malloc'd). */
@@ -154,6 +188,8 @@ static int moves_add(const struct hub_store_ops *ops, void *be,
     rc = sb_err_set(err, SB_ENOMEM, NULL);
   if (rc == 0)
     rc = ops->meta_set(be, key, value, err);
+  if (rc == 0 && ops->moved_set != NULL)
+    rc = ops->moved_set(be, collection, id, seq, err);
   free(value);
   cJSON_Delete(a);
   free(key);
@@ -198,8 +234,9 @@ static int moves_left(const struct hub_store_ops *ops, void *be,
 
 /* Saves (collection, id) again at a new seq and remembers its move. */
 static int resave(const struct hub_store_ops *ops, void *be,
-                  const char *collection, const char *id,
-                  const struct scope_parts *was, struct sb_err *err)
+                  const struct schema *schema, const char *collection,
+                  const char *id, const struct scope_parts *was,
+                  struct sb_err *err)
 {
   struct record r;
   char *text = NULL;
@@ -212,6 +249,8 @@ static int resave(const struct hub_store_ops *ops, void *be,
     rc = record_decode(&r, text, len, err);
   if (rc == 0)
     rc = ops->save(be, &r, text, len, 0, NULL, &seq, err);
+  if (rc == 0)
+    rc = part_store(ops, be, schema, &r, NULL, err);
   if (rc == 0)
     rc = moves_add(ops, be, collection, id, seq, was, err);
   record_release(&r);
@@ -233,6 +272,8 @@ int hub_scope_after_save(const struct hub_store_ops *ops, void *be,
     return 0; /* a backend without scopes yet */
   scope_parts_init(&now);
   rc = hub_scope_of(ops, be, schema, r, &now, err);
+  if (rc == 0)
+    rc = part_store(ops, be, schema, r, &now, err);
   if (rc != 0 || scope_equal(&now, was)) {
     scope_parts_release(&now);
     return rc;
@@ -246,10 +287,133 @@ int hub_scope_after_save(const struct hub_store_ops *ops, void *be,
     if (rc == 1 || f.nomem)
       rc = sb_err_set(err, SB_ENOMEM, NULL);
     for (k = 0; rc == 0 && k < f.n; k++)
-      rc = resave(ops, be, c->name, f.ids[k], was, err);
+      rc = resave(ops, be, schema, c->name, f.ids[k], was, err);
     scope_followers_release(&f);
   }
   return rc;
+}
+
+/* --- the stored parts (hub_scope_index) ------------------------------- */
+
+/* One record's part and newest move, to store after the walk. */
+struct index_row {
+  char *collection, *id, *part; /* part NULL: several or all */
+  uint64_t moved;
+};
+
+struct index_walk {
+  const struct hub_store_ops *ops;
+  void *be;
+  const struct schema *schema;
+  struct index_row *rows;
+  size_t n, cap;
+  struct sb_err *err;
+};
+
+/* The seq of (collection, id)'s newest remembered move (0: none). */
+static int moves_newest(const struct hub_store_ops *ops, void *be,
+                        const char *collection, const char *id, uint64_t *seq,
+                        struct sb_err *err)
+{
+  char *key = moved_key(collection, id);
+  const cJSON *m, *at;
+  cJSON *a = NULL;
+  int rc;
+
+  *seq = 0;
+  if (key == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  rc = moves_load(ops, be, key, &a, err);
+  free(key);
+  for (m = a != NULL ? a->child : NULL; rc == 0 && m != NULL; m = m->next)
+    if (cJSON_IsNumber(at = cJSON_GetArrayItem(m, 0)) &&
+        (uint64_t)at->valuedouble > *seq)
+      *seq = (uint64_t)at->valuedouble;
+  cJSON_Delete(a);
+  return rc;
+}
+
+static int index_one(const struct record *r, uint64_t seq, void *ctx)
+{
+  struct index_walk *w = ctx;
+  struct scope_parts parts;
+  struct index_row *row;
+  const char *part;
+  int rc;
+
+  (void)seq;
+  if (w->n == w->cap) {
+    size_t cap = w->cap ? w->cap * 2 : 1024;
+    row = realloc(w->rows, cap * sizeof(*row));
+    if (row == NULL)
+      return sb_err_set(w->err, SB_ENOMEM, NULL);
+    w->rows = row;
+    w->cap = cap;
+  }
+  row = &w->rows[w->n];
+  memset(row, 0, sizeof(*row));
+  scope_parts_init(&parts);
+  rc = hub_scope_of(w->ops, w->be, w->schema, r, &parts, w->err);
+  part = rc == 0 ? part_of(&parts) : NULL;
+  if (rc == 0)
+    rc = moves_newest(w->ops, w->be, r->collection, r->id, &row->moved,
+                      w->err);
+  if (rc == 0) {
+    row->collection = strdup(r->collection);
+    row->id = strdup(r->id);
+    row->part = part != NULL ? strdup(part) : NULL;
+    w->n++; /* released with the others even if a copy failed */
+    if (row->collection == NULL || row->id == NULL ||
+        (part != NULL && row->part == NULL))
+      rc = sb_err_set(w->err, SB_ENOMEM, NULL);
+  }
+  scope_parts_release(&parts);
+  return rc;
+}
+
+int hub_scope_index(const struct hub_store_ops *ops, void *be,
+                    const struct schema *schema, struct sb_err *err)
+{
+  struct index_walk w = {ops, be, schema, NULL, 0, 0, err};
+  char *done = NULL;
+  size_t i;
+  int rc;
+
+  if (ops->part_set == NULL || ops->moved_set == NULL)
+    return 0;
+  rc = ops->meta_get(be, HUB_SCOPE_INDEXED_KEY, &done, err);
+  free(done);
+  if (rc != SB_ENOTFOUND)
+    return rc; /* done already (0), or a failure */
+  rc = ops->begin(be, err);
+  if (rc != 0)
+    return rc;
+  rc = ops->meta_get(be, HUB_SCOPE_INDEXED_KEY, &done, err);
+  free(done);
+  if (rc == SB_ENOTFOUND) /* not done by another process meanwhile */
+    rc = ops->each(be, index_one, &w, err);
+  else if (rc == 0)
+    rc = 1; /* done: nothing to store */
+  for (i = 0; rc == 0 && i < w.n; i++) {
+    rc = ops->part_set(be, w.rows[i].collection, w.rows[i].id,
+                       w.rows[i].part, err);
+    if (rc == 0 && w.rows[i].moved > 0)
+      rc = ops->moved_set(be, w.rows[i].collection, w.rows[i].id,
+                          w.rows[i].moved, err);
+  }
+  if (rc == 0)
+    rc = ops->meta_set(be, HUB_SCOPE_INDEXED_KEY, "1", err);
+  if (rc == 0)
+    rc = ops->commit(be, err);
+  else
+    ops->rollback(be);
+  for (i = 0; i < w.n; i++) {
+    free(w.rows[i].collection);
+    free(w.rows[i].id);
+    free(w.rows[i].part);
+  }
+  free(w.rows);
+  return rc == 1 ? 0 : rc;
 }
 
 bool hub_scope_may_push(const struct scope_parts *dev,
@@ -385,7 +549,10 @@ static int scope_page(const struct hub_store_ops *ops, void *be,
   if (page->gone == NULL)
     return sb_err_set(err, SB_ENOMEM, NULL);
   rc = ops->last_seq(be, &page->last_seq, err);
-  if (rc == 0)
+  if (rc == 0 && ops->feed_parts != NULL) /* only the entries it may need */
+    rc = ops->feed_parts(be, since, HUB_SCOPE_SCAN_MAX + 1, dev, !no_gone,
+                         holder, scoped_one, &w, err);
+  else if (rc == 0)
     rc = ops->feed(be, since, HUB_SCOPE_SCAN_MAX + 1, holder, scoped_one, &w,
                    err);
   if (rc == WALK_STOP)
@@ -393,6 +560,10 @@ static int scope_page(const struct hub_store_ops *ops, void *be,
   if (rc != 0)
     return rc;
   page->next = w.last;
+  /* Read to the end: what it passed over up to last_seq is not the
+   * device's (seqs commit in order on a backend with feed_parts). */
+  if (ops->feed_parts != NULL && !page->more && page->last_seq > page->next)
+    page->next = page->last_seq;
   return 0;
 }
 

@@ -31,6 +31,17 @@ int hub_scope_after_save(const struct hub_store_ops *ops, void *be,
                          const struct scope_parts *was, uint64_t seq,
                          struct sb_err *err);
 
+/*
+ * Scoped reads: stores the scope part of every record that has none yet
+ * (a store made before they were kept, or filled by a copy) and notes its
+ * moves, in one transaction, once (meta HUB_SCOPE_INDEXED_KEY marks it
+ * done). Nothing to do on a backend without part_set.
+ */
+int hub_scope_index(const struct hub_store_ops *ops, void *be,
+                    const struct schema *schema, struct sb_err *err);
+
+#define HUB_SCOPE_INDEXED_KEY "scope.parts_indexed"
+
 /* The scoped feed page (hub_store_changes_scoped). */
 int hub_scope_page(const struct hub_store_ops *ops, void *be,
                    const struct schema *schema, uint64_t since, unsigned limit,

@@ -73,6 +73,15 @@ static int hub_store_load_schema(struct hub_store *hs, struct sb_err *err)
   return rc;
 }
 
+/* Stores the scope parts of a store's records once (hub_scope_index). A
+ * failure (a busy, read-only or damaged store) leaves them unknown, which
+ * costs scoped reads time, never a record: they look at every such row. */
+static void hub_store_index(struct hub_store *hs)
+{
+  struct sb_err ignored = {0};
+  (void)hub_scope_index(hs->ops, hs->be, hs->schema, &ignored);
+}
+
 int hub_store_create(const char *path, const char *schema_text,
                      struct hub_store **out, struct sb_err *err)
 {
@@ -91,6 +100,8 @@ int hub_store_create(const char *path, const char *schema_text,
   rc = hs->ops->create(path, schema_text, &hs->be, err);
   if (rc == 0)
     rc = hub_store_load_schema(hs, err);
+  if (rc == 0)
+    hub_store_index(hs);
   if (rc != 0) {
     hub_store_close(hs);
     return rc;
@@ -109,6 +120,8 @@ int hub_store_open(const char *path, struct hub_store **out, struct sb_err *err)
   rc = hs->ops->open(path, &hs->be, err);
   if (rc == 0)
     rc = hub_store_load_schema(hs, err);
+  if (rc == 0)
+    hub_store_index(hs);
   if (rc != 0) {
     hub_store_close(hs);
     return rc;

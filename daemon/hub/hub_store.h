@@ -500,6 +500,23 @@ struct hub_store_ops {
    * commit (absent: nothing). */
   int (*purge)(void *be, const char *collection, const char *id,
                struct sb_err *err);
+  /* --- scoped reads (daemon/hub/DESIGN.md, "Scoped reads"; all three
+   * NULL: a scoped page walks the whole feed) --- */
+  /* Sets (collection, id)'s stored scope part, between begin and commit,
+   * after its save: its one part, "" for none, NULL for several, all or
+   * not known (every scoped read looks at it). save clears it to NULL. */
+  int (*part_set)(void *be, const char *collection, const char *id,
+                  const char *part, struct sb_err *err);
+  /* Notes, between begin and commit, that (collection, id) left scope
+   * parts at seq (kept across saves). */
+  int (*moved_set)(void *be, const char *collection, const char *id,
+                   uint64_t seq, struct sb_err *err);
+  /* As feed, for only the entries whose part is NULL or one of parts (not
+   * all), and, if moved, those noted moved after since. */
+  int (*feed_parts)(void *be, uint64_t since, unsigned limit,
+                    const struct scope_parts *parts, bool moved,
+                    const char *holder, store_text_fn fn, void *ctx,
+                    struct sb_err *err);
 };
 
 /* The embedded SQLite backend (hub_store_sqlite.c). */

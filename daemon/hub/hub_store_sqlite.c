@@ -763,6 +763,30 @@ static int sq_purge(void *be, const char *collection, const char *id,
   return store_purge(be, collection, id, err);
 }
 
+/* --- scoped reads ------------------------------------------------------ */
+
+static int sq_part_set(void *be, const char *collection, const char *id,
+                       const char *part, struct sb_err *err)
+{
+  return store_set_part(be, collection, id, part, err);
+}
+
+static int sq_moved_set(void *be, const char *collection, const char *id,
+                        uint64_t seq, struct sb_err *err)
+{
+  return store_set_moved(be, collection, id, seq, err);
+}
+
+static int sq_feed_parts(void *be, uint64_t since, unsigned limit,
+                         const struct scope_parts *parts, bool moved,
+                         const char *holder, store_text_fn fn, void *ctx,
+                         struct sb_err *err)
+{
+  return store_changes_text_parts(be, since, (const char *const *)parts->v,
+                                  parts->n, moved, limit, holder, fn, ctx,
+                                  err);
+}
+
 const struct hub_store_ops hub_store_sqlite_ops = {
     .name = "sqlite",
     .create = sq_create,
@@ -801,4 +825,7 @@ const struct hub_store_ops hub_store_sqlite_ops = {
     .device_update = sq_device_update,
     .each_in = sq_each_in,
     .purge = sq_purge,
+    .part_set = sq_part_set,
+    .moved_set = sq_moved_set,
+    .feed_parts = sq_feed_parts,
 };

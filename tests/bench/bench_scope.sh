@@ -8,8 +8,8 @@
 # per device the records it holds, the bytes of reply bodies on the wire
 # (gzip) and as JSON, and the seconds taken, against a device of scope
 # `all` pulling everything. Cost should follow the scope (about 1/7 of
-# the hub each), not the hub; the hub still looks at every feed entry
-# (HUB_SCOPE_SCAN_MAX per page) to pick a device's.
+# the hub each), not the hub: on SQLite the hub reads only the rows of
+# the device's parts (daemon/hub/DESIGN.md, "Scoped reads").
 set -euo pipefail
 build=$1
 work=$2

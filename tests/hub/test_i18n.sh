@@ -29,4 +29,23 @@ has "no hub store at $WORK/none.db (run \`sambang-hub init\`)"
 run id_ID.UTF-8 frobnicate
 [ "$RC" -eq 2 ] || { echo "FAIL: unknown command: exit $RC"; exit 1; }
 has 'sambang-hub: perintah frobnicate tidak dikenal'
+# Each command's --help: Indonesian, English; the same exit code.
+for cmd in serve device user init export conflicts check migrate purge; do
+  run id_ID.UTF-8 "$cmd" --help
+  [ "$RC" -eq 0 ] || { echo "FAIL: $cmd --help exit $RC"; exit 1; }
+  has "pemakaian: sambang-hub "
+  if grep -q '^usage:' "$WORK/o"; then echo "FAIL: $cmd --help in English"; cat "$WORK/o"; exit 1; fi
+  run C.UTF-8 "$cmd" --help
+  has "usage: sambang-hub "
+done
+run id_ID.UTF-8 device --help
+has 'rotate: menampilkan token baru untuk perangkat; token lama tidak berlaku lagi.'
+run id_ID.UTF-8 serve --help
+has '--listen ALAMAT:PORT   alamat IPv4 dan port'
+run C.UTF-8 serve --help
+has '--listen ADDR:PORT     IPv4 address and port'
+# A usage error carries the command's help in the same language.
+run id_ID.UTF-8 purge --older-than x
+[ "$RC" -eq 2 ] || { echo "FAIL: purge --older-than x: exit $RC"; exit 1; }
+has 'pemakaian: sambang-hub [--db JALUR] purge --older-than HARI'
 echo ok

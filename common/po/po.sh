@@ -9,8 +9,9 @@
 #                                 (ctest i18n.catalogue)
 #
 # Messages are marked with _() / N_() (common/i18n.h); sb_err_set,
-# sb_err_prefix and util_usage translate their format string themselves,
-# so they are keywords here too; common/err.h's table is its X() entries.
+# sb_err_prefix, util_usage and schema.c's schema_err translate their format
+# string themselves, so they are keywords here too; common/err.h's table
+# is its X() entries.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -35,6 +36,7 @@ extract() { # extract OUT.pot
     -kutil_usage:2 --flag=util_usage:2:c-format \
     -kusage_error:1 --flag=usage_error:1:c-format \
     -khub_cmd_usage_error:2 --flag=hub_cmd_usage_error:2:c-format \
+    -kschema_err:3 --flag=schema_err:3:c-format \
     $(sources))
   (cd "$top" && xgettext -o "$tmp/b.pot" --from-code=UTF-8 -LC --no-wrap \
     --package-name=sambang --msgid-bugs-address=sambang -kX:3 common/err.h)

@@ -98,6 +98,23 @@ if [ -n "${SAMBANGD:-}" ]; then
   expect_stdout_contains 'usage: sambangd [--db PATH] [OPTIONS]'
 fi
 
+# The schema loader's complaints (whoever edits schema.json): Indonesian,
+# English; JSON keys and type names stay as the file spells them.
+printf '{"version": 1, "collections": {"x": {"fields": {"a": {"type": "strnig"}}}}}' \
+  >"$WORK/bad-schema.json"
+in_id --db "$WORK/bad-schema.db" init --schema "$WORK/bad-schema.json"
+check_fail 4 init
+expect_stderr_contains 'skema: koleksi "x", kolom "a": jenis "strnig" tidak dikenal (gunakan string, bool,'
+[ ! -e "$WORK/bad-schema.db" ] || fail "a refused init must create nothing"
+in_en --db "$WORK/bad-schema.db" init --schema "$WORK/bad-schema.json"
+check_fail 4 init
+expect_stderr_contains 'schema: collection "x", field "a": unknown type "strnig" (use string, bool,'
+printf '{"version": 1, "collections": {"x": {"fields": {"a": {"type": "string"},}}}}' \
+  >"$WORK/bad-schema.json"
+in_id --db "$WORK/bad-schema.db" init --schema "$WORK/bad-schema.json"
+check_fail 4 init
+expect_stderr_contains 'berkas ini bukan JSON yang sah: galat di sekitar baris 1'
+
 # A catalogue for another language that does not exist: English.
 LANG=id_ID.UTF-8 LANGUAGE=xx sb get beneficiary nobody
 expect_stderr_contains 'not found'

@@ -350,6 +350,8 @@ int hub_cmd_serve(const char *db, int argc, char **argv)
     hub_store_close(hs);
   if (rc != 0)
     return rc;
+  /* From here on messages reach the wire and the log: English. */
+  i18n_english();
   uv_loop_init(&loop);
   rc = hub_server_start(&loop, hs, &cfg, &st.hub, &err);
   if (rc != 0) {

@@ -71,6 +71,12 @@ int cmd_domain(struct cli *cli, const struct schema_collection *c, int argc,
 cJSON *cmd_domain_value(struct cli *cli, const struct schema_field *f,
                         const char *arg, struct sb_err *err);
 
+/* The field that defaults to today when add does not give it, or NULL. */
+const struct schema_field *
+cmd_domain_today_field(const struct schema_collection *c);
+
+/* --- cmd_domain_help.c -------------------------------------------------- */
+
 /* Prints the help of a domain command (sub NULL: all of them). */
 void cmd_domain_help(FILE *out, const struct schema_collection *c,
                      const char *sub);
@@ -306,6 +312,13 @@ void view_escape(struct buf *b, const char *s);
  * list items joined by ", ", null as nothing.
  */
 void view_value(struct buf *b, const char *text);
+
+/*
+ * Appends an enum value (or list of them, canonical JSON) as the schema's
+ * labels of the user's language; false (b unchanged) if value is neither.
+ */
+bool view_labels(struct buf *b, const struct schema_field *sf,
+                 const char *value);
 
 /* A table of malloc'd cells printed with aligned columns. */
 struct view_table {

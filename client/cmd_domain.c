@@ -154,7 +154,8 @@ static cJSON *today(void)
 }
 
 /* The field that defaults to today when add does not give it, or NULL. */
-static const struct schema_field *today_field(const struct schema_collection *c)
+const struct schema_field *
+cmd_domain_today_field(const struct schema_collection *c)
 {
   const struct schema_field *f = schema_field(c, "date");
   return f != NULL && f->type == SCHEMA_DATE ? f : NULL;
@@ -164,7 +165,7 @@ static const struct schema_field *today_field(const struct schema_collection *c)
 static int check_not_future(const struct schema_collection *c,
                             const cJSON *fields, struct sb_err *err)
 {
-  const struct schema_field *d = today_field(c);
+  const struct schema_field *d = cmd_domain_today_field(c);
   const cJSON *v =
       d != NULL ? cJSON_GetObjectItemCaseSensitive(fields, d->name) : NULL;
   cJSON *now;
@@ -188,7 +189,7 @@ static int check_not_future(const struct schema_collection *c,
 static int domain_add(struct cli *cli, const struct schema_collection *c,
                       int argc, char **argv, struct sb_err *err)
 {
-  const struct schema_field *d = today_field(c);
+  const struct schema_field *d = cmd_domain_today_field(c);
   char cmd[SB_NAME_MAX + 8], id[SB_ID_MAX + 1];
   cJSON *fields = NULL;
   int rc;
@@ -281,31 +282,6 @@ static int domain_rm(struct cli *cli, const struct schema_collection *c,
 }
 
 /* Appends value; for a ref field (sf, with cli) what it points at too. */
-/* An enum value (or list of them) as the labels of the user's language. */
-static bool label_text(struct buf *b, const struct schema_field *sf,
-                       const char *value)
-{
-  cJSON *v = cJSON_Parse(value);
-  const cJSON *e;
-  bool done = true;
-
-  if (cJSON_IsString(v)) {
-    buf_adds(b, schema_label(sf, v->valuestring, i18n_lang()));
-  } else if (cJSON_IsArray(v)) {
-    for (e = v->child; e != NULL && done; e = e->next)
-      done = cJSON_IsString(e);
-    for (e = v->child; e != NULL && done; e = e->next) {
-      if (e != v->child)
-        buf_adds(b, ", ");
-      buf_adds(b, schema_label(sf, e->valuestring, i18n_lang()));
-    }
-  } else {
-    done = false;
-  }
-  cJSON_Delete(v);
-  return done;
-}
-
 static void value_text(struct buf *b, struct cli *cli,
                        const struct schema_field *sf, const char *value)
 {
@@ -313,7 +289,7 @@ static void value_text(struct buf *b, struct cli *cli,
 
   if (sf != NULL && sf->nlabels > 0 &&
       (sf->type == SCHEMA_ENUM || sf->type == SCHEMA_ENUM_LIST) &&
-      label_text(b, sf, value))
+      view_labels(b, sf, value))
     return;
   view_value(b, value);
   if (cli == NULL || sf == NULL || sf->type != SCHEMA_REF)
@@ -531,7 +507,7 @@ static int parse_month(const struct schema_collection *c, const char *v,
   int y, m;
   char end;
 
-  if (today_field(c) == NULL)
+  if (cmd_domain_today_field(c) == NULL)
     return util_usage(err, "--month: %s records have no date field", c->name);
   if (strlen(v) != 7 || sscanf(v, "%4d-%2d%c", &y, &m, &end) != 2 ||
       v[4] != '-' || m < 1 || m > 12 || y < 1000)
@@ -601,7 +577,7 @@ static int list_filters(const struct schema_collection *c, const cJSON *want,
       rc = filter_value(&filters[(*n)++], m->string, m, err);
   }
   if (rc == 0 && x->month[0] != '\0')
-    rc = filter_prefix(&filters[(*n)++], today_field(c)->name, x->month, err);
+    rc = filter_prefix(&filters[(*n)++], cmd_domain_today_field(c)->name, x->month, err);
   return rc;
 }
 
@@ -695,120 +671,4 @@ int cmd_domain(struct cli *cli, const struct schema_collection *c, int argc,
       "unknown command %s %.80s (use add, list, show, edit or rm; "
       "see sambang %s --help)",
       c->name, sub, c->name);
-}
-
-/* The metavariable of an option, by type. */
-static const char *metavar(const struct schema_field *f)
-{
-  switch (f->type) {
-  case SCHEMA_STRING:
-    return "TEXT";
-  case SCHEMA_BOOL:
-    return "yes|no";
-  case SCHEMA_INT:
-    return "N";
-  case SCHEMA_DATE:
-    return "YYYY-MM-DD";
-  case SCHEMA_ENUM:
-    return "VALUE";
-  case SCHEMA_ENUM_LIST:
-    return "VALUE[,VALUE]";
-  case SCHEMA_REF:
-    return "ID";
-  }
-  return "VALUE";
-}
-
-static void option_help(FILE *out, const struct schema_collection *c,
-                        const struct schema_field *f)
-{
-  struct buf b;
-  char *text;
-  size_t i;
-
-  fprintf(out, "  --%s %s\n", f->option, metavar(f));
-  buf_init(&b);
-  if (f->help != NULL)
-    buf_adds(&b, f->help);
-  else
-    buf_adds(&b, f->name);
-  buf_adds(&b, ".");
-  if (f->required)
-    buf_adds(&b, f == today_field(c) ? _(" Required (add: default today).")
-                                     : _(" Required."));
-  if (f->personal && c->consent != NULL) {
-    char t[128];
-    snprintf(t, sizeof(t), _(" Personal: stored only with --%s yes."),
-             schema_field(c, c->consent)->option);
-    buf_adds(&b, t);
-  }
-  if (f->type == SCHEMA_ENUM || f->type == SCHEMA_ENUM_LIST) {
-    buf_adds(&b, f->type == SCHEMA_ENUM ? _(" One of: ") : _(" Any of: "));
-    for (i = 0; i < f->nvalues; i++) {
-      const char *label = schema_label(f, f->values[i], i18n_lang());
-      if (i > 0)
-        buf_adds(&b, ", ");
-      buf_adds(&b, f->values[i]);
-      if (label != f->values[i]) {
-        buf_adds(&b, " (");
-        buf_adds(&b, label);
-        buf_adds(&b, ")");
-      }
-    }
-    buf_adds(&b, ".");
-  }
-  if (f->type == SCHEMA_REF) {
-    char t[512];
-    snprintf(t, sizeof(t),
-             _(" The id of a %s record on this device, the start of that id, "
-               "or (part of) its name; if several match, they are listed and "
-               "nothing is written."),
-             f->ref);
-    buf_adds(&b, t);
-  }
-  text = buf_take(&b, NULL);
-  if (text != NULL)
-    view_wrap(out, text, 6, 78);
-  free(text);
-}
-
-void cmd_domain_help(FILE *out, const struct schema_collection *c,
-                     const char *sub)
-{
-  size_t i;
-  (void)sub;
-  fprintf(
-      out,
-      _("usage: sambang [--db PATH] [--json] %s add [--OPTION VALUE]...\n"
-        "       sambang [--db PATH] [--json] %s edit ID [--OPTION VALUE]...\n"
-        "       sambang [--db PATH] [--json] %s list [--OPTION VALUE]... "
-        "[--limit N]%s\n"
-        "       sambang [--db PATH] [--json] %s show ID\n"
-        "       sambang [--db PATH] [--json] %s rm ID\n\n"),
-      c->name, c->name, c->name,
-      today_field(c) != NULL ? " [--month YYYY-MM]" : "", c->name, c->name);
-  if (c->help != NULL) {
-    view_wrap(out, c->help, 0, 78);
-    fputc('\n', out);
-  }
-  view_wrap(out,
-            _("add records a new one and prints its id. edit changes the "
-              "options given and leaves the rest. list shows the records "
-              "that match every option given (a text option matches records "
-              "whose text holds it, ignoring case and accents: --name siti "
-              "finds \"Sîti Aminah\"; a list option matches records "
-              "holding all its values; others match equal values; the "
-              "options of a referenced record's fields filter by that "
-              "record: visit list --kecamatan Setu --group anak); --month "
-              "YYYY-MM keeps records whose date is in that month (collections "
-              "with a date field); --limit N lists the first N (in id order) "
-              "and says when more match; --json prints JSON Lines. show prints "
-              "one record, a field in conflict as \"value1 | value2 "
-              "(conflict)\"; --json prints its full state. rm deletes the "
-              "record and prints its id (an edit made elsewhere that this "
-              "device has not seen keeps it alive, flagged as a conflict)."),
-            0, 78);
-  fprintf(out, _("\nOptions:\n"));
-  for (i = 0; i < c->nfields; i++)
-    option_help(out, c, &c->fields[i]);
 }

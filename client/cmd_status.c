@@ -134,6 +134,24 @@ static double secs_from_now(double t)
   return (t - ((double)now.tv_sec * 1000 + (double)now.tv_nsec / 1e6)) / 1000;
 }
 
+/* The daemon's phase (a machine name, CONTROL.md) for people. */
+static const char *phase_text(const cJSON *phase)
+{
+  static const char *const names[] = {N_("idle"),      N_("pushing"),
+                                      N_("pulling"),   N_("listening"),
+                                      N_("backoff"),   N_("halted"),
+                                      N_("stopped")};
+  size_t i;
+
+  if (!cJSON_IsString(phase))
+    return "?";
+  for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+    if (strcmp(phase->valuestring, names[i]) == 0)
+      return _(names[i]);
+  }
+  return phase->valuestring;
+}
+
 static void daemon_plain(const cJSON *d)
 {
   const cJSON *phase = cJSON_GetObjectItemCaseSensitive(d, "phase");
@@ -144,8 +162,7 @@ static void daemon_plain(const cJSON *d)
     printf(_("daemon: not running\n"));
     return;
   }
-  printf(_("daemon: %s, %s\n"),
-         cJSON_IsString(phase) ? phase->valuestring : "?",
+  printf(_("daemon: %s, %s\n"), phase_text(phase),
          online ? _("online") : _("offline"));
   if (dnum(d, "last_success_ms") > 0)
     printf(_("  last sync: %.0f s ago\n"),

@@ -201,3 +201,28 @@ void view_wrap(FILE *out, const char *text, size_t indent, size_t cols)
   if (col > 0)
     fputc('\n', out);
 }
+
+/* An enum value (or list of them) as the labels of the user's language. */
+bool view_labels(struct buf *b, const struct schema_field *sf,
+                 const char *value)
+{
+  cJSON *v = cJSON_Parse(value);
+  const cJSON *e;
+  bool done = true;
+
+  if (cJSON_IsString(v)) {
+    buf_adds(b, schema_label(sf, v->valuestring, i18n_lang()));
+  } else if (cJSON_IsArray(v)) {
+    for (e = v->child; e != NULL && done; e = e->next)
+      done = cJSON_IsString(e);
+    for (e = v->child; e != NULL && done; e = e->next) {
+      if (e != v->child)
+        buf_adds(b, ", ");
+      buf_adds(b, schema_label(sf, e->valuestring, i18n_lang()));
+    }
+  } else {
+    done = false;
+  }
+  cJSON_Delete(v);
+  return done;
+}

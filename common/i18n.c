@@ -24,6 +24,11 @@ void i18n_init(const char *domain)
   textdomain(domain);
 }
 
+void i18n_english(void)
+{
+  setlocale(LC_MESSAGES, "C");
+}
+
 const char *i18n_text(const char *msgid)
 {
   return gettext(msgid);

@@ -30,6 +30,14 @@
  */
 void i18n_init(const char *domain);
 
+/*
+ * Messages in English from now on (LC_MESSAGES back to "C"): sambang-hub
+ * calls it before it starts serving, since what it makes then goes on the
+ * wire (the protocol's "message" field is English) and in the log. Call
+ * before any thread starts (setlocale is not thread-safe).
+ */
+void i18n_english(void);
+
 /* msgid translated in the program's domain, or msgid itself (no
  * catalogue, no entry, or i18n_init not called: unit tests). */
 const char *i18n_text(const char *msgid) __attribute__((format_arg(1)));

@@ -14,6 +14,7 @@
 
 #include "schema_int.h"
 
+#include "i18n.h"
 #include "json.h"
 #include "record.h"
 #include "utf8.h"
@@ -45,7 +46,7 @@ static const char *const field_keys[] = {
 
 /* --- parsing the schema ------------------------------------------------ */
 
-/* SB_ESCHEMA with "schema: <where>: <fmt...>". */
+/* SB_ESCHEMA with "schema: <where>: <fmt...>", fmt translated (i18n.h). */
 static int schema_err(struct sb_err *err, const char *where, const char *fmt,
                       ...) __attribute__((format(printf, 3, 4)));
 
@@ -55,7 +56,7 @@ static int schema_err(struct sb_err *err, const char *where, const char *fmt,
   char msg[SB_ERR_MSG_MAX];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(msg, sizeof(msg), fmt, ap);
+  vsnprintf(msg, sizeof(msg), i18n_text(fmt), ap);
   va_end(ap);
   if (where[0] == '\0')
     return sb_err_set(err, SB_ESCHEMA, "schema: %s", msg);
@@ -299,7 +300,7 @@ static int parse_field(struct schema_field *f, const char *coll, const cJSON *j,
   int rc;
 
   schema_quote_name(j->string, q, sizeof(q));
-  snprintf(where, sizeof(where), "collection \"%s\", field %s", coll, q);
+  snprintf(where, sizeof(where), _("collection \"%s\", field %s"), coll, q);
   f->name = strdup(j->string);
   if (f->name == NULL)
     return sb_err_set(err, SB_ENOMEM, NULL);
@@ -356,7 +357,7 @@ static int parse_collection(struct schema_collection *c, const cJSON *j,
   int rc;
 
   schema_quote_name(j->string, q, sizeof(q));
-  snprintf(where, sizeof(where), "collection %s", q);
+  snprintf(where, sizeof(where), _("collection %s"), q);
   c->name = strdup(j->string);
   if (c->name == NULL)
     return sb_err_set(err, SB_ENOMEM, NULL);

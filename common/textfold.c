@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One tokenizer for the process: a private in-memory connection holds it. */
+/* One tokenizer for the process: a private in-memory connection holds it.
+ * No lock: single-threaded callers only (the CLI; see textfold.h). */
 static sqlite3 *fold_db;
 static fts5_tokenizer fold_api;
 static Fts5Tokenizer *fold_tok;

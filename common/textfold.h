@@ -6,6 +6,12 @@
  * letter case-folded, diacritics removed ("Srí" -> "sri", "Ñ" -> "n", any
  * script), words joined by single spaces, punctuation dropped. Searching
  * folds both the text and what is searched for, then compares bytes.
+ *
+ * Single-threaded callers only: the tokenizer lives on one hidden
+ * in-memory SQLite connection per process, opened at the first call and
+ * closed at exit, with no lock. Only the CLI uses it (client/filter.c);
+ * the hub's and sambangd's threads must not call it (a threaded caller
+ * needs a connection of its own, not this one).
  */
 #ifndef SAMBANG_TEXTFOLD_H
 #define SAMBANG_TEXTFOLD_H

@@ -9,8 +9,9 @@
 #                                 (ctest i18n.catalogue)
 #
 # Messages are marked with _() / N_() (common/i18n.h); sb_err_set,
-# sb_err_prefix and util_usage translate their format string themselves,
-# so they are keywords here too; common/err.h's table is its X() entries.
+# sb_err_prefix, util_usage and schema.c's schema_err translate their format
+# string themselves, so they are keywords here too; common/err.h's table
+# is its X() entries, proto/proto_err.h's the meanings (4th argument).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -20,7 +21,8 @@ langs=(id)
 
 sources() {
   cd "$top"
-  ls common/*.c client/*.c daemon/sambangd/*.c daemon/hub/hub_main.c \
+  ls common/*.c client/*.c daemon/sambangd/*.c daemon/sync/*.c proto/*.c \
+    daemon/hub/hub_main.c \
     daemon/hub/hub_cmd*.c | LC_ALL=C sort
 }
 
@@ -35,10 +37,15 @@ extract() { # extract OUT.pot
     -kutil_usage:2 --flag=util_usage:2:c-format \
     -kusage_error:1 --flag=usage_error:1:c-format \
     -khub_cmd_usage_error:2 --flag=hub_cmd_usage_error:2:c-format \
+    -kschema_err:3 --flag=schema_err:3:c-format \
+    -ksync_attempt_failed:5 --flag=sync_attempt_failed:5:c-format \
     $(sources))
   (cd "$top" && xgettext -o "$tmp/b.pot" --from-code=UTF-8 -LC --no-wrap \
     --package-name=sambang --msgid-bugs-address=sambang -kX:3 common/err.h)
-  msgcat --no-wrap -o "$1" "$tmp/a.pot" "$tmp/b.pot"
+  (cd "$top" && xgettext -o "$tmp/c.pot" --from-code=UTF-8 -LC --no-wrap \
+    --package-name=sambang --msgid-bugs-address=sambang -kX:4 \
+    proto/proto_err.h)
+  msgcat --no-wrap -o "$1" "$tmp/a.pot" "$tmp/b.pot" "$tmp/c.pot"
   rm -rf "$tmp"
 }
 

@@ -29,7 +29,7 @@
 #include <time.h>
 #include <uv.h>
 
-static const char usage_device[] =
+static const char *const usage_device = N_(
     "usage: sambang-hub [--db PATH] device add NAME --scope all|PART[,PART...]\n"
     "       sambang-hub [--db PATH] device scope NAME --set all|PART[,...]\n"
     "       sambang-hub [--db PATH] device rotate NAME\n"
@@ -48,7 +48,7 @@ static const char usage_device[] =
     "rotate: prints a new token for the device; the old one stops working.\n"
     "list: NAME, REPLICA (- until first use), active or revoked, created\n"
     "(UTC), scope, separated by tabs.\n"
-    "revoke: the device's token is refused from now on.\n";
+    "revoke: the device's token is refused from now on.\n");
 
 static int print_device(const struct hub_device *d, void *ctx)
 {
@@ -118,7 +118,7 @@ int hub_cmd_device(const char *db, int argc, char **argv)
   if (sub == NULL)
     return hub_cmd_usage_error(usage_device, "device: %s", "missing subcommand");
   if (hub_cmd_is_help(sub) || (argc > 1 && hub_cmd_is_help(argv[1]))) {
-    fputs(usage_device, stdout);
+    fputs(_(usage_device), stdout);
     return 0;
   }
   rc = device_args(sub, argc, argv, &scope);

@@ -20,7 +20,7 @@
 #define DAYS_MAX 36500
 #define DAY_MS (24ull * 60 * 60 * 1000)
 
-static const char usage_purge[] =
+static const char *const usage_purge = N_(
     "usage: sambang-hub [--db PATH] purge --older-than DAYS\n"
     "\n"
     "Removes the tombstones (deleted records) whose delete is older than\n"
@@ -29,7 +29,7 @@ static const char usage_purge[] =
     "ledger, so a late push of one is refused (purged), and the hub's purge\n"
     "horizon moves: a device whose cursor is behind it re-syncs its scope.\n"
     "Prints: purged N, kept K (old enough, not yet pulled by every\n"
-    "device), horizon H.\n";
+    "device), horizon H.\n");
 
 /* DAYS: decimal digits only, 0..DAYS_MAX. */
 static bool days_parse(const char *s, uint64_t *days)
@@ -53,7 +53,7 @@ int hub_cmd_purge(const char *db, int argc, char **argv)
 
   for (i = 0; i < argc; i++) {
     if (hub_cmd_is_help(argv[i])) {
-      fputs(usage_purge, stdout);
+      fputs(_(usage_purge), stdout);
       return 0;
     }
     if (strcmp(argv[i], "--older-than") == 0 && i + 1 < argc && !have) {

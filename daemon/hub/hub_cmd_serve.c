@@ -29,7 +29,7 @@
 #include <time.h>
 #include <uv.h>
 
-static const char usage_serve[] =
+static const char *const usage_serve = N_(
     "usage: sambang-hub [--db PATH] serve [OPTIONS]\n"
     "\n"
     "Serves the sync protocol (proto/PROTOCOL.md) until SIGTERM or SIGINT,\n"
@@ -74,7 +74,7 @@ static const char usage_serve[] =
     "--insecure-http is given.\n"
     "\n"
     "Authenticated requests are checked (token, path, method, length,\n"
-    "media type) from their headers before any body byte is read.\n";
+    "media type) from their headers before any body byte is read.\n");
 
 
 /* Parses a decimal number in [min, max]. */
@@ -226,7 +226,7 @@ static int serve_options(int argc, char **argv, struct hub_server_cfg *cfg,
   for (i = 0; i < argc; i += 2) {
     const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
     if (hub_cmd_is_help(a)) {
-      fputs(usage_serve, stdout);
+      fputs(_(usage_serve), stdout);
       return 0;
     }
     if (strcmp(a, "--insecure-http") == 0) { /* the one flag: no value */
@@ -350,6 +350,8 @@ int hub_cmd_serve(const char *db, int argc, char **argv)
     hub_store_close(hs);
   if (rc != 0)
     return rc;
+  /* From here on messages reach the wire and the log: English. */
+  i18n_english();
   uv_loop_init(&loop);
   rc = hub_server_start(&loop, hs, &cfg, &st.hub, &err);
   if (rc != 0) {

@@ -29,7 +29,7 @@
 #include <time.h>
 #include <uv.h>
 
-static const char usage_user[] =
+static const char *const usage_user = N_(
     "usage: sambang-hub [--db PATH] user add NAME --role admin|reviewer|viewer\n"
     "       sambang-hub [--db PATH] user passwd NAME\n"
     "       sambang-hub [--db PATH] user remove NAME\n"
@@ -40,7 +40,7 @@ static const char usage_user[] =
     "characters); the hub keeps only its Argon2id hash. A new password\n"
     "ends the user's open sessions. Viewers read, reviewers also resolve\n"
     "conflicts, admins also manage devices and export personal fields.\n"
-    "list: NAME, ROLE, created (UTC), separated by tabs.\n";
+    "list: NAME, ROLE, created (UTC), separated by tabs.\n");
 
 
 /* --- office users ------------------------------------------------------ */
@@ -101,7 +101,7 @@ int hub_cmd_user(const char *db, int argc, char **argv)
   if (sub == NULL)
     return hub_cmd_usage_error(usage_user, "user: %s", "missing subcommand");
   if (hub_cmd_is_help(sub) || (argc > 1 && hub_cmd_is_help(argv[1]))) {
-    fputs(usage_user, stdout);
+    fputs(_(usage_user), stdout);
     return 0;
   }
   memset(&u, 0, sizeof(u));

@@ -72,23 +72,23 @@ static const char *const usage_main = N_(
     "\n"
     "Run `sambang-hub COMMAND --help` for the options of a command.\n");
 
-static const char usage_migrate[] =
+static const char *const usage_migrate = N_(
     "usage: sambang-hub migrate --from PATH --to URI\n"
     "\n"
     "Copies the hub store PATH (SQLite) into a new store at URI\n"
     "(postgresql://...): the hub's replica id and schema, every record at\n"
     "its feed number (the cursors devices hold stay valid), every device\n"
     "with its token hash, binding and revocation. Devices carry on without\n"
-    "re-enrolling and pull nothing twice. Refuses a URI that holds a store.\n";
+    "re-enrolling and pull nothing twice. Refuses a URI that holds a store.\n");
 
-static const char usage_init[] =
+static const char *const usage_init = N_(
     "usage: sambang-hub [--db PATH] init [--schema FILE]\n"
     "\n"
     "Creates the hub's store with a new replica id. The schema (the\n"
     "collections and fields pushes are checked against) is FILE, else the\n"
-    "one built in (deploy/schema.json). Refuses an existing store.\n";
+    "one built in (deploy/schema.json). Refuses an existing store.\n");
 
-static const char usage_export[] =
+static const char *const usage_export = N_(
     "usage: sambang-hub [--db PATH] export\n"
     "       sambang-hub [--db PATH] export --csv COLLECTION [--personal]\n"
     "\n"
@@ -98,9 +98,9 @@ static const char usage_export[] =
     "--csv: the live records of COLLECTION as CSV, byte for byte what the\n"
     "dashboard's GET /export/COLLECTION.csv gives without filters (UTF-8\n"
     "with a BOM, one column per schema field, lists joined with \"; \");\n"
-    "personal fields only with --personal.\n";
+    "personal fields only with --personal.\n");
 
-static const char usage_conflicts[] =
+static const char *const usage_conflicts = N_(
     "usage: sambang-hub [--db PATH] conflicts\n"
     "\n"
     "Lists the records in conflict, one per line: COLLECTION, ID and the\n"
@@ -108,9 +108,9 @@ static const char usage_conflicts[] =
     "it had not seen), separated by tabs. A live record whose merged values\n"
     "break a rule of the hub's schema (a required field missing, personal\n"
     "details while consent is not true) needs review: COLLECTION, ID and\n"
-    "\"(needs review) RULE\"; devices holding the same state list it alike.\n";
+    "\"(needs review) RULE\"; devices holding the same state list it alike.\n");
 
-static const char usage_check[] =
+static const char *const usage_check = N_(
     "usage: sambang-hub [--db PATH] check\n"
     "\n"
     "Runs SQLite's full integrity check on the hub's store and prints \"ok\",\n"
@@ -124,7 +124,7 @@ static const char usage_check[] =
     "the hub's data in it: the schema version, the hub's replica id and\n"
     "schema, the feed counter at or above every record's number, every\n"
     "device row (name, token hash, replica id, scope) and every record\n"
-    "state; exit 6 lists each problem.\n";
+    "state; exit 6 lists each problem.\n");
 
 
 /* Reads a whole file into a malloc'd NUL-terminated string. */
@@ -178,7 +178,7 @@ static int hub_cmd_init(const char *db, int argc, char **argv)
 
   for (i = 0; i < argc; i++) {
     if (hub_cmd_is_help(argv[i])) {
-      fputs(usage_init, stdout);
+      fputs(_(usage_init), stdout);
       return 0;
     }
     if (strcmp(argv[i], "--schema") == 0 && i + 1 < argc)
@@ -241,7 +241,7 @@ static int hub_cmd_export(const char *db, int argc, char **argv)
   int rc;
 
   if (argc > 0 && hub_cmd_is_help(argv[0])) {
-    fputs(usage_export, stdout);
+    fputs(_(usage_export), stdout);
     return 0;
   }
   if (argc >= 2 && strcmp(argv[0], "--csv") == 0) {
@@ -308,7 +308,7 @@ static int hub_cmd_conflicts(const char *db, int argc, char **argv)
   int rc;
 
   if (argc > 0 && hub_cmd_is_help(argv[0])) {
-    fputs(usage_conflicts, stdout);
+    fputs(_(usage_conflicts), stdout);
     return 0;
   }
   if (argc > 0)
@@ -337,7 +337,7 @@ static int hub_cmd_check(const char *db, int argc, char **argv)
   int rc;
 
   if (argc > 0 && hub_cmd_is_help(argv[0])) {
-    fputs(usage_check, stdout);
+    fputs(_(usage_check), stdout);
     return 0;
   }
   if (argc > 0)
@@ -365,7 +365,7 @@ static int hub_cmd_migrate(int argc, char **argv)
 
   for (i = 0; i < argc; i++) {
     if (hub_cmd_is_help(argv[i])) {
-      fputs(usage_migrate, stdout);
+      fputs(_(usage_migrate), stdout);
       return 0;
     }
     if (strcmp(argv[i], "--from") == 0 && i + 1 < argc)

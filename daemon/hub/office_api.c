@@ -74,6 +74,21 @@ static const char *str_of(const char *text, char *buf, size_t size)
 
 /* --- session ------------------------------------------------------------ */
 
+/* A field's labels: {"id": {"anak": "Anak", ...}, "en": {...}} (values a
+ * language does not label are left out: the page shows the value). */
+static void labels_json(cJSON *out, const struct schema_field *f)
+{
+  size_t l, v;
+
+  for (l = 0; l < f->nlabels; l++) {
+    cJSON *lang = cJSON_AddObjectToObject(out, f->labels[l].lang);
+    for (v = 0; v < f->nvalues; v++) {
+      if (f->labels[l].text[v] != NULL)
+        cJSON_AddStringToObject(lang, f->values[v], f->labels[l].text[v]);
+    }
+  }
+}
+
 static cJSON *schema_json(const struct schema *s, enum hub_role role)
 {
   cJSON *j = cJSON_CreateObject();
@@ -100,6 +115,8 @@ static cJSON *schema_json(const struct schema *s, enum hub_role role)
       vals = cJSON_AddArrayToObject(fj, "values");
       for (v = 0; v < f->nvalues; v++)
         cJSON_AddItemToArray(vals, cJSON_CreateString(f->values[v]));
+      if (f->nlabels > 0)
+        labels_json(cJSON_AddObjectToObject(fj, "labels"), f);
       cJSON_AddItemToArray(fields, fj);
     }
   }

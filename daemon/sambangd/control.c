@@ -11,6 +11,7 @@
 
 #include "control.h"
 
+#include "i18n.h"
 #include "json.h"
 #include "log.h"
 
@@ -426,7 +427,7 @@ void control_event(struct control *c, enum sync_event ev)
     case SYNC_EV_STOPPED:
       if (st.last_error[0] == '\0')
         snprintf(st.last_error, sizeof(st.last_error), "%s",
-                 "the daemon is stopping");
+                 _("the daemon is stopping"));
       send_progress(cl, "done", false, &st);
       cl->waiting = false;
       break;

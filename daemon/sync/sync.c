@@ -23,6 +23,7 @@
 
 #include "buf.h"
 #include "hlc.h"
+#include "i18n.h"
 #include "proto.h"
 #include "sync_http.h"
 #include "update.h"
@@ -85,7 +86,7 @@ void sync_attempt_failed(struct sync *s, bool online, bool halt,
   if (s->stopping)
     return;
   va_start(ap, fmt);
-  vsnprintf(s->last_error, sizeof(s->last_error), fmt, ap);
+  vsnprintf(s->last_error, sizeof(s->last_error), i18n_text(fmt), ap);
   va_end(ap);
   s->online = online;
   s->in_cycle = false;
@@ -137,19 +138,27 @@ bool sync_reply_failed(struct sync *s, const struct http_reply *r,
   struct proto_error e;
 
   if (r->status == 0) {
-    sync_attempt_failed(s, false, false, -1, "%s: %s: %s", what,
-                        r->untrusted ? "the hub's certificate is refused, "
-                                       "nothing was sent"
-                                     : "hub unreachable",
+    sync_attempt_failed(s, false, false, -1, "%s: %s: %s", i18n_text(what),
+                        r->untrusted ? _("the hub's certificate is refused, "
+                                         "nothing was sent")
+                                     : _("hub unreachable"),
                         r->error);
     return true;
   }
   if (r->status == 200)
     return false;
   sync_reply_error(r, &e);
-  sync_attempt_failed(s, true, r->status == 401 || r->status == 403,
-                      r->retry_after_s, "%s: hub answered %ld %s: %s", what,
-                      r->status, e.name, e.message);
+  /* The hub's message is English (a protocol field): people get the
+   * code's meaning in their language first. */
+  if (e.code != PROTO_ERR_UNKNOWN)
+    sync_attempt_failed(s, true, r->status == 401 || r->status == 403,
+                        r->retry_after_s, "%s: hub answered %ld %s (%s): %s",
+                        i18n_text(what), r->status, e.name,
+                        i18n_text(proto_err_meaning(e.code)), e.message);
+  else
+    sync_attempt_failed(s, true, r->status == 401 || r->status == 403,
+                        r->retry_after_s, "%s: hub answered %ld %s: %s",
+                        i18n_text(what), r->status, e.name, e.message);
   return true;
 }
 
@@ -217,19 +226,19 @@ static void cycle_leftovers(struct sync *s)
   s->last_error[0] = '\0';
   if (s->cycle_deferred > 0)
     snprintf(s->last_error, sizeof(s->last_error),
-             "push: %llu record(s) still pending: the hub refused their "
-             "timestamps as too far ahead of its clock (future_timestamp); "
-             "this device's clock is off",
+             _("push: %llu record(s) still pending: the hub refused their "
+               "timestamps as too far ahead of its clock (future_timestamp); "
+               "this device's clock is off"),
              (unsigned long long)s->cycle_deferred);
   else if (s->cycle_refused > 0)
     snprintf(s->last_error, sizeof(s->last_error),
-             "push: the hub refused %llu record(s); last: %.400s",
+             _("push: the hub refused %llu record(s); last: %.400s"),
              (unsigned long long)s->cycle_refused, s->last_refusal);
   else if (store_count_marks(s->store, &pending, &rejected, NULL) == 0 &&
            rejected > 0)
     snprintf(s->last_error, sizeof(s->last_error),
-             "push: %llu record(s) refused by the hub are kept on this "
-             "device (see sambang conflicts)",
+             _("push: %llu record(s) refused by the hub are kept on this "
+               "device (see sambang conflicts)"),
              (unsigned long long)rejected);
 }
 

@@ -16,6 +16,8 @@
 
 #include "sync_int.h"
 
+#include "i18n.h"
+
 #include "scope.h"
 
 #include <stdio.h>
@@ -183,7 +185,7 @@ static void catchup_done(const struct http_reply *r, void *ctx)
   int rc;
 
   sync_count_bytes(s, r);
-  if (sync_reply_failed(s, r, "pull"))
+  if (sync_reply_failed(s, r, N_("pull")))
     return;
   changes_page_init(&page);
   scope_parts_init(&parts);

@@ -87,8 +87,10 @@ struct sync {
 
 /* sync.c */
 void sync_emit(struct sync *s, enum sync_event ev);
+/* fmt is translated (i18n.h): last_error is for people (status, sync). */
 void sync_attempt_failed(struct sync *s, bool online, bool halt,
-                         int64_t retry_after_s, const char *fmt, ...);
+                         int64_t retry_after_s, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 void sync_reply_error(const struct http_reply *r, struct proto_error *e);
 bool sync_reply_failed(struct sync *s, const struct http_reply *r,
                        const char *what);

@@ -8,6 +8,8 @@
 
 #include "sync_int.h"
 
+#include "i18n.h"
+
 #include "proto.h"
 #include "update.h"
 
@@ -195,7 +197,7 @@ static void pull_done(const struct http_reply *r, void *ctx)
   int rc;
 
   sync_count_bytes(s, r);
-  if (sync_reply_failed(s, r, "pull"))
+  if (sync_reply_failed(s, r, N_("pull")))
     return;
   changes_page_init(&page);
   rc = page_decode(&page, r, since, &err);
@@ -282,7 +284,7 @@ static void poll_done(const struct http_reply *r, void *ctx)
    * again when it ends); a scheduled retry or a halt stands. */
   if (r->status != 200 && (s->in_cycle || s->phase != SYNC_LISTEN))
     return;
-  if (sync_reply_failed(s, r, "long-poll"))
+  if (sync_reply_failed(s, r, N_("long-poll")))
     return;
   changes_page_init(&page);
   rc = page_decode(&page, r, s->poll_since, &err);

@@ -7,6 +7,8 @@
 
 #include "sync_int.h"
 
+#include "i18n.h"
+
 #include "buf.h"
 #include "proto.h"
 
@@ -186,7 +188,7 @@ static void push_done(const struct http_reply *r, void *ctx)
       return;
     }
   }
-  if (sync_reply_failed(s, r, "push"))
+  if (sync_reply_failed(s, r, N_("push")))
     return;
   push_reply_init(&rep);
   rc = push_reply_decode(&rep, r->body, r->len, &err);

@@ -62,6 +62,11 @@ async function login(context, url, user, password) {
   return { page, dialogs };
 }
 const ready = (page, view) => page.waitForSelector(`body[data-ready^="${view}"]`);
+// The labels and dataset names of the charts drawn, one chart a line.
+const chartText = (page) => page.evaluate(() => [...document.querySelectorAll('canvas')].map((c) => {
+  const ch = window.Chart.getChart(c);
+  return ch ? [...ch.data.labels, ...ch.data.datasets.map((d) => d.label)].join('|') : '';
+}).join('\n'));
 
 async function main() {
   hub(['init']);
@@ -107,6 +112,12 @@ async function main() {
   }));
   if (drawn.length < 4 || drawn.some((x) => !x)) fail('charts not drawn: ' + drawn);
   await page.screenshot({ path: join(SHOTS, 'overview.png'), fullPage: true });
+  // Groups and programmes by the schema's labels in the page's language
+  // (Bahasa Indonesia by default), never as the stored values.
+  const idCharts = await chartText(page);
+  for (const want of ['Perempuan', 'Anak', 'Pelatihan keterampilan: memasak', 'Pendidikan anak'])
+    if (!idCharts.includes(want)) fail('overview charts lack the label ' + want + ': ' + idCharts);
+  if (/skills-cooking|perempuan/.test(idCharts)) fail('overview charts show stored values: ' + idCharts);
 
   // Records: filter by kecamatan in the form.
   await page.click('a[href="#records"]');
@@ -128,6 +139,11 @@ async function main() {
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#csv')]);
   const csv = readFileSync(await download.path(), 'utf8');
   if (csv !== hub(['export', '--csv', 'visit'])) fail('the CSV download differs from export --csv');
+  // The table and the programme filter show labels; the CSV keeps values.
+  if (!(await page.locator('#records td', { hasText: /^Pelatihan keterampilan: memasak$/ }).count())) fail('no programme label in the visit table');
+  if (await page.locator('#records td', { hasText: /^skills-cooking$/ }).count()) fail('a stored programme value in the visit table');
+  if ((await page.textContent('select[name=programme] option[value=child-education]')) !== 'Pendidikan anak') fail('no label in the programme filter');
+  if (!/skills-cooking/.test(csv) || /Pelatihan/.test(csv)) fail('the CSV must hold values, not labels');
 
   // Conflict queue, then resolve b1 in the page by picking a sibling.
   await page.click('a[href="#conflicts"]');
@@ -196,6 +212,18 @@ async function main() {
   await v.page.click('#lang');
   await v.page.waitForSelector('html[lang=en]');
   if ((await v.page.textContent('a[href="#devices"]')) !== 'Devices') fail('no English');
+  await v.page.goto(url + '/#records?c=visit');
+  await ready(v.page, 'records?c=visit');
+  if (!(await v.page.locator('#records td', { hasText: /^Skills training: cooking$/ }).count())) fail('no English programme label');
+  await v.page.goto(url + '/#records?c=beneficiary&kecamatan=Setu');
+  await ready(v.page, 'records?c=beneficiary');
+  if (!(await v.page.locator('#records td', { hasText: /^Below the poverty line$/ }).count())) fail('no English group label');
+  await v.page.goto(url + '/#overview');
+  await ready(v.page, 'overview');
+  await v.page.locator('canvas').nth(3).waitFor();
+  const enCharts = await chartText(v.page);
+  for (const want of ['Women', 'Children', 'Skills training: cooking', 'Education for children'])
+    if (!enCharts.includes(want)) fail('English overview charts lack ' + want + ': ' + enCharts);
   if (pageErrors.length) fail('errors in the page: ' + pageErrors.join('; '));
   console.log('ok: screenshots in ' + SHOTS);
 }

@@ -98,6 +98,44 @@ if [ -n "${SAMBANGD:-}" ]; then
   expect_stdout_contains 'usage: sambangd [--db PATH] [OPTIONS]'
 fi
 
+# The schema loader's complaints (whoever edits schema.json): Indonesian,
+# English; JSON keys and type names stay as the file spells them.
+printf '{"version": 1, "collections": {"x": {"fields": {"a": {"type": "strnig"}}}}}' \
+  >"$WORK/bad-schema.json"
+in_id --db "$WORK/bad-schema.db" init --schema "$WORK/bad-schema.json"
+check_fail 4 init
+expect_stderr_contains 'skema: koleksi "x", kolom "a": jenis "strnig" tidak dikenal (gunakan string, bool,'
+[ ! -e "$WORK/bad-schema.db" ] || fail "a refused init must create nothing"
+in_en --db "$WORK/bad-schema.db" init --schema "$WORK/bad-schema.json"
+check_fail 4 init
+expect_stderr_contains 'schema: collection "x", field "a": unknown type "strnig" (use string, bool,'
+printf '{"version": 1, "collections": {"x": {"fields": {"a": {"type": "string"},}}}}' \
+  >"$WORK/bad-schema.json"
+in_id --db "$WORK/bad-schema.db" init --schema "$WORK/bad-schema.json"
+check_fail 4 init
+expect_stderr_contains 'berkas ini bukan JSON yang sah: galat di sekitar baris 1'
+
+# The daemon's phase and the sync engine's error in `status`: the phase
+# in the reader's language, the error as sambangd made it (its language).
+if [ -n "${SAMBANGD:-}" ]; then
+  LANG=id_ID.UTF-8 "$SAMBANGD" --server http://127.0.0.1:1 --token t \
+    2>"$WORK/sambangd.log" &
+  DPID=$!
+  CLEANUP+=('kill -KILL "$DPID" 2>/dev/null || true')
+  i=0
+  until in_id status && grep -qF 'daemon: menunggu untuk mencoba lagi, luring' "$OUT"; do
+    i=$((i + 1))
+    [ "$i" -lt 300 ] || fail "sambangd never showed its back-off in Indonesian: $(cat "$OUT")"
+    sleep 0.1
+  done
+  expect_stdout_contains 'galat terakhir: '
+  expect_stdout_contains 'hub tidak dapat dihubungi'
+  in_en status
+  expect_stdout_contains 'daemon: backoff, offline'
+  kill -TERM "$DPID"
+  wait "$DPID" || fail "sambangd exited non-zero after SIGTERM"
+fi
+
 # A catalogue for another language that does not exist: English.
 LANG=id_ID.UTF-8 LANGUAGE=xx sb get beneficiary nobody
 expect_stderr_contains 'not found'

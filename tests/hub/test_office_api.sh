@@ -305,6 +305,9 @@ login budi budi-pass-1
 expect_status 303
 req GET /api/session -b "$WORK/budi.jar"
 grep -q '"role":"viewer"' "$BODY" || fail "budi is not a viewer"
+# The schema's labels per language for the page (values stay the keys).
+grep -qF '"skills-cooking":"Pelatihan keterampilan: memasak"' "$BODY" || fail "no Indonesian programme labels in /api/session"
+grep -qF '"en":{"perempuan":"Women","anak":"Children"' "$BODY" || fail "no English group labels in /api/session"
 req POST /api/users/budi -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf" --data '{"role":"reviewer"}'
 expect_status 200
 req GET /api/session -b "$WORK/budi.jar"

@@ -92,6 +92,21 @@ function el(tag, attrs = {}, ...kids) {
   return e;
 }
 const show = (v) => (v === undefined || v === null ? '' : typeof v === 'string' ? v : Array.isArray(v) ? v.join(', ') : JSON.stringify(v));
+// An enum value as the schema's label in the page's language (else the
+// English label, else the value itself): field `name` of collection coll,
+// or (coll null) the first field of that name that has labels.
+function enumLabel(coll, name, v) {
+  let labels = null;
+  for (const [c, def] of Object.entries(session?.collections || {})) {
+    if (coll !== null && c !== coll) continue;
+    const f = def.fields.find((x) => x.name === name && x.labels);
+    if (f) { labels = f.labels; break; }
+  }
+  return (labels && (labels[lang]?.[v] ?? labels.en?.[v])) ?? v;
+}
+// A field's value as people read it: enum values by their labels.
+const showField = (coll, name, v) => (typeof v === 'string' ? enumLabel(coll, name, v)
+  : Array.isArray(v) && v.every((x) => typeof x === 'string') ? v.map((x) => enumLabel(coll, name, x)).join(', ') : show(v));
 
 function translateStatic() {
   document.documentElement.lang = lang;
@@ -141,10 +156,10 @@ function chartCard(title, type, labels, datasets) {
   return card;
 }
 const PALETTE = ['#0f5c4d', '#e07a1f', '#3465a4', '#a33', '#75507b', '#4e9a06', '#c4a000', '#555753'];
-function monthSeries(byMonth) {
+function monthSeries(byMonth, name) {
   const months = Object.keys(byMonth).sort();
   const keys = [...new Set(months.flatMap((m) => Object.keys(byMonth[m])))].sort();
-  return { months, datasets: keys.map((k, i) => ({ label: k, data: months.map((m) => byMonth[m][k] || 0), backgroundColor: PALETTE[i % PALETTE.length] })) };
+  return { months, datasets: keys.map((k, i) => ({ label: enumLabel(null, name, k), data: months.map((m) => byMonth[m][k] || 0), backgroundColor: PALETTE[i % PALETTE.length] })) };
 }
 async function overview(main) {
   const { body: o } = await api('/api/overview');
@@ -158,10 +173,10 @@ async function overview(main) {
   stale.append(ul);
   cards.append(stale);
   const kec = o.beneficiaries_by_kecamatan, grp = o.beneficiaries_by_group;
-  const mk = monthSeries(o.visits_by_month_kecamatan), mp = monthSeries(o.visits_by_month_programme);
+  const mk = monthSeries(o.visits_by_month_kecamatan, 'kecamatan'), mp = monthSeries(o.visits_by_month_programme, 'programme');
   main.append(cards, el('div', { class: 'charts' },
     chartCard(t('by_kecamatan'), 'bar', Object.keys(kec), [{ label: t('by_kecamatan'), data: Object.values(kec), backgroundColor: PALETTE[0] }]),
-    chartCard(t('by_group'), 'doughnut', Object.keys(grp), [{ data: Object.values(grp), backgroundColor: PALETTE }]),
+    chartCard(t('by_group'), 'doughnut', Object.keys(grp).map((g) => enumLabel(null, 'groups', g)), [{ data: Object.values(grp), backgroundColor: PALETTE }]),
     chartCard(t('visits_kecamatan'), 'bar', mk.months, mk.datasets),
     chartCard(t('visits_programme'), 'bar', mp.months, mp.datasets)));
 }
@@ -184,7 +199,7 @@ async function records(main, params) {
   for (const f of FILTERS) {
     let input;
     const vals = enumValues(f);
-    if (vals) { input = el('select', { name: f }, el('option', { value: '', text: t('all') })); for (const v of vals) input.append(el('option', { value: v, text: v })); input.value = params.get(f) || ''; }
+    if (vals) { input = el('select', { name: f }, el('option', { value: '', text: t('all') })); for (const v of vals) input.append(el('option', { value: v, text: enumLabel(null, f === 'group' ? 'groups' : f, v) })); input.value = params.get(f) || ''; }
     else if (f === 'conflict' || f === 'review') { input = el('input', { type: 'checkbox', name: f, value: '1' }); input.checked = params.get(f) === '1'; }
     else { input = el('input', { name: f, type: f === 'from' || f === 'to' ? 'date' : 'search' }); input.value = params.get(f) || ''; }
     const label = { q: 'search', conflict: 'has_conflict', review: 'needs_review_f' }[f] || f;
@@ -211,7 +226,7 @@ async function records(main, params) {
   const table = el('table', { id: 'records' }, head);
   for (const row of r.rows) {
     const tr = el('tr', {}, el('td', {}, el('a', { href: '#record/' + encodeURIComponent(coll) + '/' + encodeURIComponent(row.id), text: row.id })));
-    for (const f of fields) tr.append(el('td', { text: show(row.values[f]) }));
+    for (const f of fields) tr.append(el('td', { text: showField(coll, f, row.values[f]) }));
     tr.append(el('td', { class: 'flag', text: [row.conflict ? t('conflict') : '', row.review ? t('review') : ''].filter(Boolean).join(', ') }));
     table.append(tr);
   }
@@ -240,14 +255,14 @@ function recordView(main, rec) {
     const sib = el('td');
     if (f.entries.length > 1) {
       for (const e of f.entries) {
-        const box = el('div', { class: 'sibling' }, el('div', { class: 'value', text: show(e.value) }), el('div', { class: 'meta', text: entryLine(e) }));
-        if (canResolve) box.append(el('button', { type: 'button', class: 'pick', 'data-field': name, text: t('pick'), onclick: () => { choices[name] = e.value; status(name + ' ← ' + show(e.value)); } }));
+        const box = el('div', { class: 'sibling' }, el('div', { class: 'value', text: showField(rec.collection, name, e.value) }), el('div', { class: 'meta', text: entryLine(e) }));
+        if (canResolve) box.append(el('button', { type: 'button', class: 'pick', 'data-field': name, text: t('pick'), onclick: () => { choices[name] = e.value; status(name + ' ← ' + showField(rec.collection, name, e.value)); } }));
         sib.append(box);
       }
     } else {
       sib.append(el('span', { class: 'meta', text: entryLine(f.entries[0]) }));
     }
-    table.append(el('tr', {}, el('td', { text: name }), el('td', { class: 'value', text: show(f.winner) }), sib));
+    table.append(el('tr', {}, el('td', { text: name }), el('td', { class: 'value', text: showField(rec.collection, name, f.winner) }), sib));
   }
   main.append(table);
   if (rec.tombstones.length) {

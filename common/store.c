@@ -85,6 +85,13 @@ static const char *const stmt_sql[ST_COUNT_] = {
                " seq = excluded.seq, deleted = excluded.deleted,"
                " conflict = excluded.conflict, state = excluded.state,"
                " pending = 1, rejected = NULL, echo = NULL",
+    /* ST_PUT marking the row as the exact state replica ?7 pushed. */
+    [ST_PUT_ECHO] = "INSERT INTO records(collection, id, seq, deleted, conflict,"
+                    " state, echo) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+                    " ON CONFLICT(collection, id) DO UPDATE SET"
+                    " seq = excluded.seq, deleted = excluded.deleted,"
+                    " conflict = excluded.conflict, state = excluded.state,"
+                    " pending = 1, rejected = NULL, echo = excluded.echo",
     /* A merge from the hub keeps the row's marks (a new row has none). */
     [ST_PUT_REMOTE] = "INSERT INTO records(collection, id, seq, deleted,"
                       " conflict, state, pending) VALUES(?1, ?2, ?3, ?4, ?5,"
@@ -281,6 +288,7 @@ static void store_free(struct store *s)
   int i;
   if (s == NULL)
     return;
+  store_ckpt_stop(s);
   for (i = 0; i < ST_COUNT_; i++)
     sqlite3_finalize(s->st[i]);
   sqlite3_close_v2(s->db);

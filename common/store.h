@@ -198,6 +198,20 @@ int store_set_echo(struct store *s, const char *collection, const char *id,
                    const char *echo, struct sb_err *err);
 
 /*
+ * From now on s's commits do not checkpoint the WAL themselves: a thread
+ * of the store's own, with a connection of its own, copies it into the
+ * database file (never blocking the writer) once it passes 1,000 pages;
+ * past 8,000 a commit checkpoints itself (store_ckpt.c). For a writer
+ * whose commits others wait on (the hub's); store_close stops the thread.
+ */
+int store_ckpt_offload(struct store *s, struct sb_err *err);
+
+/* store_put_encoded and store_set_echo(echo) in one statement (echo NULL:
+ * store_put_encoded alone): the hub's save of a pushed record. */
+int store_put_echo(struct store *s, const struct record *r, const char *text,
+                   size_t len, const char *echo, struct sb_err *err);
+
+/*
  * Meta STORE_META_HOLDS_OWN is "1" while the store holds every state it
  * ever pushed (or a newer one): written at store_create for a new replica
  * id, set to "0" when a row leaves (store_remove). A rebuilt store

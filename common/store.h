@@ -206,8 +206,9 @@ int store_set_echo(struct store *s, const char *collection, const char *id,
  */
 int store_ckpt_offload(struct store *s, struct sb_err *err);
 
-/* store_put_encoded and store_set_echo(echo) in one statement (echo NULL:
- * store_put_encoded alone): the hub's save of a pushed record. */
+/* A hub's save of a merged state: store_put_encoded and store_set_echo(echo)
+ * in one statement (echo NULL: no mark), the row not pending (a hub pushes
+ * nothing). */
 int store_put_echo(struct store *s, const struct record *r, const char *text,
                    size_t len, const char *echo, struct sb_err *err);
 

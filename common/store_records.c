@@ -127,8 +127,10 @@ static int store_write(struct store *s, int which, const struct record *r,
   sqlite3_bind_int(st, 4, record_deleted(r) ? 1 : 0);
   sqlite3_bind_int(st, 5, record_conflicted(r) ? 1 : 0);
   sqlite3_bind_text(st, 6, text, (int)len, SQLITE_STATIC);
-  if (which == ST_PUT_ECHO)
+  if (which == ST_PUT_ECHO && echo != NULL)
     sqlite3_bind_text(st, 7, echo, -1, SQLITE_STATIC);
+  else if (which == ST_PUT_ECHO)
+    sqlite3_bind_null(st, 7);
   rc = store_run(s, which, "writing a record", err);
   if (rc == 0)
     s->seq++;
@@ -151,8 +153,6 @@ int store_put_encoded(struct store *s, const struct record *r, const char *text,
 int store_put_echo(struct store *s, const struct record *r, const char *text,
                    size_t len, const char *echo, struct sb_err *err)
 {
-  if (echo == NULL)
-    return store_write(s, ST_PUT, r, text, len, NULL, err);
   return store_write(s, ST_PUT_ECHO, r, text, len, echo, err);
 }
 

@@ -94,7 +94,17 @@ static const char *const stmt_sql[ST_COUNT_] = {
                " ON CONFLICT(collection, id) DO UPDATE SET"
                " seq = excluded.seq, deleted = excluded.deleted,"
                " conflict = excluded.conflict, state = excluded.state,"
-               " pending = 1, rejected = NULL, echo = NULL",
+               " pending = 1, rejected = NULL, echo = NULL, part = NULL",
+    /* A hub's save: echo ?7 (the replica that pushed exactly this state,
+     * or NULL); never pending (a hub pushes nothing, and a pending row
+     * costs an entry in records_pending). */
+    [ST_PUT_ECHO] = "INSERT INTO records(collection, id, seq, deleted, conflict,"
+                    " state, echo, pending) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+                    " 0) ON CONFLICT(collection, id) DO UPDATE SET"
+                    " seq = excluded.seq, deleted = excluded.deleted,"
+                    " conflict = excluded.conflict, state = excluded.state,"
+                    " pending = 0, rejected = NULL, echo = excluded.echo,"
+                    " part = NULL",
     /* A merge from the hub keeps the row's marks (a new row has none). */
     [ST_PUT_REMOTE] = "INSERT INTO records(collection, id, seq, deleted,"
                       " conflict, state, pending) VALUES(?1, ?2, ?3, ?4, ?5,"
@@ -307,6 +317,7 @@ static void store_free(struct store *s)
   int i;
   if (s == NULL)
     return;
+  store_ckpt_stop(s);
   for (i = 0; i < ST_COUNT_; i++)
     sqlite3_finalize(s->st[i]);
   sqlite3_close_v2(s->db);

@@ -222,6 +222,21 @@ int store_changes_text_parts(struct store *s, uint64_t since,
                              store_text_fn fn, void *ctx, struct sb_err *err);
 
 /*
+ * From now on s's commits do not checkpoint the WAL themselves: a thread
+ * of the store's own, with a connection of its own, copies it into the
+ * database file (never blocking the writer) once it passes 1,000 pages;
+ * past 8,000 a commit checkpoints itself (store_ckpt.c). For a writer
+ * whose commits others wait on (the hub's); store_close stops the thread.
+ */
+int store_ckpt_offload(struct store *s, struct sb_err *err);
+
+/* A hub's save of a merged state: store_put_encoded and store_set_echo(echo)
+ * in one statement (echo NULL: no mark), the row not pending (a hub pushes
+ * nothing). */
+int store_put_echo(struct store *s, const struct record *r, const char *text,
+                   size_t len, const char *echo, struct sb_err *err);
+
+/*
  * Meta STORE_META_HOLDS_OWN is "1" while the store holds every state it
  * ever pushed (or a newer one): written at store_create for a new replica
  * id, set to "0" when a row leaves (store_remove). A rebuilt store

@@ -27,6 +27,7 @@ enum {
   ST_GET,
   ST_PUT,
   ST_PUT_REMOTE,
+  ST_PUT_ECHO,
   ST_PENDING,
   ST_ACK,
   ST_REJECT,
@@ -62,7 +63,13 @@ struct store {
   bool ours;    /* application_id said so: damage now marks it corrupt */
   bool corrupt; /* marked corrupt by this connection (PATH.corrupt too) */
   enum store_check_state check; /* what the last check saw */
+  struct store_ckpt *ckpt; /* store_ckpt_offload's, or NULL */
 };
+
+/* --- store_ckpt.c ------------------------------------------------------- */
+
+/* Stops store_ckpt_offload's thread and frees it (store_close). */
+void store_ckpt_stop(struct store *s);
 
 /* --- store.c: SQLite plumbing ------------------------------------------ */
 

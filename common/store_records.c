@@ -101,9 +101,11 @@ int store_put(struct store *s, const struct record *r, struct sb_err *err)
   return rc;
 }
 
-/* Writes an encoded state with statement which (ST_PUT or ST_PUT_REMOTE). */
+/* Writes an encoded state with statement which (ST_PUT, ST_PUT_REMOTE, or
+ * ST_PUT_ECHO with echo). */
 static int store_write(struct store *s, int which, const struct record *r,
-                       const char *text, size_t len, struct sb_err *err)
+                       const char *text, size_t len, const char *echo,
+                       struct sb_err *err)
 {
   sqlite3_stmt *st = s->st[which];
   int rc;
@@ -125,6 +127,10 @@ static int store_write(struct store *s, int which, const struct record *r,
   sqlite3_bind_int(st, 4, record_deleted(r) ? 1 : 0);
   sqlite3_bind_int(st, 5, record_conflicted(r) ? 1 : 0);
   sqlite3_bind_text(st, 6, text, (int)len, SQLITE_STATIC);
+  if (which == ST_PUT_ECHO && echo != NULL)
+    sqlite3_bind_text(st, 7, echo, -1, SQLITE_STATIC);
+  else if (which == ST_PUT_ECHO)
+    sqlite3_bind_null(st, 7);
   rc = store_run(s, which, "writing a record", err);
   if (rc == 0)
     s->seq++;
@@ -141,13 +147,19 @@ static int store_write(struct store *s, int which, const struct record *r,
 int store_put_encoded(struct store *s, const struct record *r, const char *text,
                       size_t len, struct sb_err *err)
 {
-  return store_write(s, ST_PUT, r, text, len, err);
+  return store_write(s, ST_PUT, r, text, len, NULL, err);
+}
+
+int store_put_echo(struct store *s, const struct record *r, const char *text,
+                   size_t len, const char *echo, struct sb_err *err)
+{
+  return store_write(s, ST_PUT_ECHO, r, text, len, echo, err);
 }
 
 int store_put_remote(struct store *s, const struct record *r, const char *text,
                      size_t len, struct sb_err *err)
 {
-  return store_write(s, ST_PUT_REMOTE, r, text, len, err);
+  return store_write(s, ST_PUT_REMOTE, r, text, len, NULL, err);
 }
 
 int store_get_text(struct store *s, const char *collection, const char *id,

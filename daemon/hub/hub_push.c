@@ -313,7 +313,7 @@ static int push_before(void *ctx, const struct record *cur, bool exists,
     return UPDATE_REFUSE;
   }
   c = schema_collection(p->schema, p->rec->collection);
-  rc = c != NULL ? check_schema(p, cur, c, &why) : 0;
+  rc = c != NULL && !p->values_ok ? check_schema(p, cur, c, &why) : 0;
   if (rc == SB_ESCHEMA || rc == SB_EINVAL) {
     refuse(p->res, PROTO_ERR_SCHEMA, "%s", why.msg);
     p->stats->refused_schema++;
@@ -362,11 +362,12 @@ static int push_load(void *ctx, const char *collection, const char *id,
  */
 static bool push_is_echo(const struct push_one *p, const char *text, size_t len)
 {
-  char *sent = record_encode(p->rec);
+  char *sent = p->sent != NULL ? (char *)p->sent : record_encode(p->rec);
   bool same =
       sent != NULL && strlen(sent) == len && memcmp(sent, text, len) == 0;
 
-  free(sent);
+  if (sent != p->sent)
+    free(sent);
   return same;
 }
 
@@ -471,6 +472,8 @@ static int push_batch(const struct push_env *env, struct hub_push_batch *b)
     p.pusher = b->pusher;
     p.max_ts = b->max_ts;
     p.rec = &b->recs[i];
+    p.sent = b->sent != NULL ? b->sent[i] : NULL;
+    p.values_ok = b->values_ok != NULL && b->values_ok[i];
     p.i = i;
     p.res = res;
     p.stats = &b->stats;
@@ -567,6 +570,60 @@ int hub_push_group(const struct hub_store_ops *ops, void *be,
     b[i]->rc = push_alone(&env, b[i]);
   }
   return 0;
+}
+
+/* each_entry's step of values_pass: every value of a field. */
+static int any_value(const char *field, const struct entry *e, void *ctx)
+{
+  struct sb_err ignored = {0};
+
+  if (field == NULL)
+    return 0;
+  return check_value(ctx, field, e->value, &ignored) != 0;
+}
+
+/* True if every value of r passes c (so every new entry's does). */
+static bool values_pass(const struct schema_collection *c,
+                        const struct record *r)
+{
+  return c == NULL || record_each_entry(r, any_value, (void *)c) == 0;
+}
+
+int hub_push_prepare(const struct schema *schema, struct hub_push_batch *b)
+{
+  size_t i;
+
+  hub_push_prepared_release(b);
+  if (b->n == 0)
+    return 0;
+  b->sent = calloc(b->n, sizeof(*b->sent));
+  b->values_ok = calloc(b->n, sizeof(*b->values_ok));
+  if (b->sent == NULL || b->values_ok == NULL)
+    goto nomem;
+  for (i = 0; i < b->n; i++) {
+    b->sent[i] = record_encode(&b->recs[i]);
+    if (b->sent[i] == NULL)
+      goto nomem;
+    b->values_ok[i] = values_pass(
+        schema_collection(schema, b->recs[i].collection), &b->recs[i]);
+  }
+  return 0;
+nomem:
+  hub_push_prepared_release(b);
+  return SB_ENOMEM;
+}
+
+void hub_push_prepared_release(struct hub_push_batch *b)
+{
+  size_t i;
+
+  if (b->sent != NULL)
+    for (i = 0; i < b->n; i++)
+      free(b->sent[i]);
+  free(b->sent);
+  free(b->values_ok);
+  b->sent = NULL;
+  b->values_ok = NULL;
 }
 
 int hub_push(const struct hub_store_ops *ops, void *be,

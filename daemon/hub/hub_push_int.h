@@ -23,6 +23,8 @@ struct push_one {
   const char *pusher;
   uint64_t max_ts;
   const struct record *rec; /* the pushed state */
+  const char *sent;         /* its encoding, if made already (or NULL) */
+  bool values_ok;           /* its values all pass the schema (known) */
   size_t i;                 /* its index in the request */
   struct push_result *res;
   struct hub_push_stats *stats;

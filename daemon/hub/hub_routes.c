@@ -21,6 +21,7 @@
 #include "gzip.h"
 #include "hub_call.h"
 #include "hub_purge.h"
+#include "hub_push.h"
 #include "hub_scope.h"
 #include "auth.h"
 #include "log.h"
@@ -349,6 +350,8 @@ void hub_routes_push(struct hub_call *c)
   c->batch.max_ts = c->max_ts;
   c->batch.recs = c->push.recs;
   c->batch.n = c->push.n;
+  /* Out of memory here only leaves the work to the writer. */
+  (void)hub_push_prepare(hub_store_schema(c->hs), &c->batch);
   c->to_store = true;
 }
 
@@ -388,6 +391,7 @@ void hub_routes_push_reply(struct hub_call *c)
 {
   int rc = c->batch.rc;
 
+  hub_push_prepared_release(&c->batch);
   push_req_release(&c->push);
   if (rc != 0) {
     reply_store_error(&c->out, rc, &c->batch.err);

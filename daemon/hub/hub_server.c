@@ -39,6 +39,7 @@
 #include "http_server.h"
 #include "hub_metrics.h"
 #include "hub_routes.h"
+#include "hub_push.h"
 #include "log.h"
 #include "office.h"
 #include "proto.h"
@@ -590,6 +591,7 @@ static void on_request(struct http_req *req, void *ctx)
 
 static void free_call(struct hub_call *c)
 {
+  hub_push_prepared_release(&c->batch);
   push_req_release(&c->push);
   push_reply_release(&c->batch.reply);
   free(c->authorization);

@@ -121,6 +121,12 @@ struct hub_push_batch {
   struct hub_push_stats stats;
   int rc; /* out: as hub_store_push's return */
   struct sb_err err;
+  /* in, optional (NULL: worked out by the writer), made off the store
+   * writer by hub_push_prepare (hub_push.h), freed by
+   * hub_push_prepared_release: sent[i] is record_encode(&recs[i]);
+   * values_ok[i] nonzero if every value of recs[i] passes the schema. */
+  char **sent;
+  unsigned char *values_ok;
 };
 
 /*

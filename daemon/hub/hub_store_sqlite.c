@@ -55,6 +55,14 @@ static int sq_open(const char *path, void **be, struct sb_err *err)
 {
   struct store *s = NULL;
   int rc = store_open(path, &s, err);
+  /* The hub's commits hold every push queued behind them: WAL checkpoints
+   * go to a thread of their own (started only once one is due). */
+  if (rc == 0)
+    rc = store_ckpt_offload(s, err);
+  if (rc != 0) {
+    store_close(s);
+    s = NULL;
+  }
   *be = s;
   return rc;
 }
@@ -106,9 +114,7 @@ static int sq_save(void *be, const struct record *r, const char *text,
                    size_t len, uint64_t newest_ts, const char *echo,
                    uint64_t *seq, struct sb_err *err)
 {
-  int rc = store_put_encoded(be, r, text, len, err);
-  if (rc == 0 && echo != NULL)
-    rc = store_set_echo(be, r->collection, r->id, echo, err);
+  int rc = store_put_echo(be, r, text, len, echo, err);
   if (rc != 0)
     return rc;
   store_observe(be, newest_ts);
@@ -581,10 +587,12 @@ static int sq_user_list(void *be, hub_user_fn fn, void *ctx,
 }
 
 /* Sets key to value ("" removes) in its own transaction. */
-static int meta_put_tx(struct store *s, const char *key, const char *value,
-                       struct sb_err *err)
+/* key = value in a transaction of its own; relaxed: without a sync to
+ * disk (store_begin_relaxed), for what a power loss may lose. */
+static int meta_put_mode(struct store *s, const char *key, const char *value,
+                         bool relaxed, struct sb_err *err)
 {
-  int rc = store_begin(s, err);
+  int rc = relaxed ? store_begin_relaxed(s, err) : store_begin(s, err);
   if (rc != 0)
     return rc;
   rc = store_meta_set(s, key, value, err);
@@ -593,6 +601,12 @@ static int meta_put_tx(struct store *s, const char *key, const char *value,
   if (rc != 0)
     store_rollback(s);
   return rc;
+}
+
+static int meta_put_tx(struct store *s, const char *key, const char *value,
+                       struct sb_err *err)
+{
+  return meta_put_mode(s, key, value, false, err);
 }
 
 static int sq_user_remove(void *be, const char *name, struct sb_err *err)
@@ -679,7 +693,10 @@ static int sq_device_activity_set(void *be, const char *name,
   snprintf(value, sizeof(value), "%llu %llu %llu %s",
            (unsigned long long)a->seen_ms, (unsigned long long)a->push_ms,
            (unsigned long long)a->pull_ms, a->app);
-  return meta_put_tx(be, key, value, err);
+  /* Activity only (the dashboard's "last seen"): a power loss may take
+   * back the last minute of it, so no sync to disk here, which would
+   * hold the store writer (and every push queued behind it) up. */
+  return meta_put_mode(be, key, value, true, err);
 }
 
 static int sq_device_activity_get(void *be, const char *name,

@@ -82,7 +82,7 @@ static void fail(const char *fmt, ...)
 /* Runs the hub with args; its stdout (trailing newline cut) into out. */
 static void hub_run(const char *const *args, char *out, size_t outlen)
 {
-  char *argv[8];
+  char *argv[12];
   int fd[2], status;
   size_t n = 0, i = 0;
   ssize_t r;
@@ -91,7 +91,7 @@ static void hub_run(const char *const *args, char *out, size_t outlen)
   argv[i++] = (char *)hub_bin;
   argv[i++] = "--db";
   argv[i++] = hub_db;
-  for (; *args != NULL && i < 7; args++)
+  for (; *args != NULL && i < 11; args++)
     argv[i++] = (char *)*args;
   argv[i] = NULL;
   if (pipe(fd) != 0)
@@ -554,14 +554,6 @@ int main(int argc, char **argv)
   t_pull = pull_all(&cs[0], &npulled, &last);
   if (npulled != n1 + n50)
     fail("pulled %zu changes, pushed %zu", npulled, n1 + n50);
-  rss_idle = hub_status_kb("VmRSS");
-  rss_polls = longpoll_rss(&cs[0], last, &t_open);
-  for (i = 0; i < 100 && metric(&cs[0], "sambang_hub_longpolls_open") != 0; i++)
-    usleep(20000);
-  rss_after = hub_status_kb("VmRSS");
-  hwm = hub_status_kb("VmHWM");
-  stop_hub();
-
   printf("records                   %zu per batch, ~400 bytes of fields each\n",
          (size_t)BATCH);
   printf("sqlite floor              %zu rows in %.3f s  %.0f records/s\n", n50,
@@ -580,6 +572,15 @@ int main(int argc, char **argv)
          "%.2f x floor\n",
          PROTO_MAX_PAGE, npulled, t_pull, (double)npulled / t_pull,
          (double)npulled / t_pull / floor_rate);
+  fflush(stdout);
+  rss_idle = hub_status_kb("VmRSS");
+  rss_polls = longpoll_rss(&cs[0], last, &t_open);
+  for (i = 0; i < 100 && metric(&cs[0], "sambang_hub_longpolls_open") != 0; i++)
+    usleep(20000);
+  rss_after = hub_status_kb("VmRSS");
+  hwm = hub_status_kb("VmHWM");
+  stop_hub();
+
   printf("hub RSS idle              %.1f MB (after the pushes and the pull)\n",
          (double)rss_idle / 1024);
   printf("hub RSS, %d long-polls  %.1f MB  (+%.1f kB per long-poll; all open "

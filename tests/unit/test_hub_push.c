@@ -196,6 +196,44 @@ TEST(refusals_and_accepted_records_mix_in_one_batch)
   mem_free(&m);
 }
 
+/* Prepared on the pool (hub_push_prepare): the same outcomes, and a
+ * record with a bad value still gets the writer's schema check. */
+TEST(prepared_batch_gets_the_same_outcomes)
+{
+  struct mem m = {0};
+  struct schema *schema = NULL;
+  struct record r[3];
+  struct hub_push_batch b;
+
+  CHECK_INT(schema_parse(schema_default_text, &schema, NULL), ==, 0);
+  make(&r[0], "visit", "v1", A, TS,
+       "{\"beneficiary\":\"b1\",\"date\":\"2026-11-20\","
+       "\"programme\":\"skills-cooking\"}");
+  make(&r[1], "visit", "v2", A, TS,
+       "{\"beneficiary\":\"b1\",\"date\":\"2026-11-20\","
+       "\"programme\":\"knitting\"}");
+  make(&r[2], "notes", "n", A, TS, "{\"t\":1}");
+  b = batch_of(A, r, 3);
+  CHECK_INT(hub_push_prepare(schema, &b), ==, 0);
+  CHECK(b.sent != NULL && b.values_ok != NULL);
+  CHECK(b.values_ok[0] && !b.values_ok[1] && b.values_ok[2]);
+  CHECK_INT(push1(&m, schema, &b), ==, 0);
+  CHECK_INT(b.reply.n, ==, 3);
+  CHECK(b.reply.res[0].ok);
+  CHECK_STR(b.reply.res[1].code, proto_err_name(PROTO_ERR_SCHEMA));
+  CHECK(b.reply.res[2].ok);
+  CHECK_INT(b.stats.stored, ==, 2);
+  CHECK_INT(b.stats.refused_schema, ==, 1);
+  hub_push_prepared_release(&b);
+  CHECK(b.sent == NULL && b.values_ok == NULL);
+
+  push_reply_release(&b.reply);
+  for (size_t i = 0; i < 3; i++)
+    record_release(&r[i]);
+  schema_free(schema);
+  mem_free(&m);
+}
+
 TEST(repush_is_idempotent)
 {
   struct mem m = {0};

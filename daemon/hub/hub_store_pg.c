@@ -18,7 +18,9 @@
  * takes the next number from that row, and the lock is held until the
  * commit. Writers on every hub are serialised on that row, so a number is
  * visible only once every lower one is (daemon/hub/DESIGN.md, "The change
- * feed"). The commit sends NOTIFY sambang_feed with the newest number;
+ * feed"). A transaction's records are read, numbered and written in few
+ * round trips (hub_store_pg_batch.c), so the row is held briefly. The
+ * commit sends NOTIFY sambang_feed with the newest number;
  * the LISTEN side is hub_store_pg_watch.c.
  *
  * Failures: a lost connection is reset on the next use; it, a
@@ -60,8 +62,6 @@ static const struct hub_store_pg_stmt stmts[] = {
               "UPDATE SET state = EXCLUDED.state, seq = EXCLUDED.seq, echo = "
               "EXCLUDED.echo"},
     {"purge", "DELETE FROM records WHERE collection = $1 AND id = $2"},
-    {"meta_each", "SELECT key, value FROM meta WHERE starts_with(key, $1) "
-                  "ORDER BY key"},
     {"feed", "SELECT collection, id, seq, CASE WHEN echo = $3 THEN NULL ELSE "
              "state END FROM records WHERE seq > $1 ORDER BY seq LIMIT $2"},
     {"each", "SELECT collection, id, seq, state FROM records "
@@ -87,13 +87,6 @@ static const struct hub_store_pg_stmt stmts[] = {
                     "$5 = '' THEN app ELSE $5 END WHERE name = $1"},
     {"dev_act_get", "SELECT seen_ms, push_ms, pull_ms, app FROM devices "
                     "WHERE name = $1"},
-    {"import", "INSERT INTO records (collection, id, state, seq) VALUES "
-               "($1, $2, $3, $4)"},
-    {"import_seq", "UPDATE feed_counter SET seq = greatest(seq, $1) "
-                   "WHERE id = 1"},
-    {"dev_import", "INSERT INTO devices (name, token_sha256, replica, "
-                   "revoked, created_ms, scope) VALUES ($1, $2, "
-                   "nullif($3, ''), $4::boolean, $5, $6)"},
 };
 
 /* The migrations, in order: migration i brings the schema to version i+1. */
@@ -204,6 +197,8 @@ static int pg_prepare(struct pg *p, struct sb_err *err)
     rc = prepare_table(p, hub_store_pg_office_stmts, 0, err);
   if (rc == 0)
     rc = prepare_table(p, hub_store_pg_scope_stmts, 0, err);
+  if (rc == 0)
+    rc = prepare_table(p, hub_store_pg_import_stmts, 0, err);
   if (rc == 0)
     p->prepared = true;
   return rc;
@@ -719,60 +714,6 @@ static int pg_meta_set(void *be, const char *key, const char *value,
   return rc;
 }
 
-static int pg_meta_each(void *be, const char *prefix, store_meta_fn fn,
-                        void *ctx, struct sb_err *err)
-{
-  const char *params[1] = {prefix};
-  PGresult *res;
-  int i, rc = hub_store_pg_run(be, "meta_each", 1, params, &res, err);
-
-  for (i = 0; rc == 0 && i < PQntuples(res); i++)
-    rc = fn(PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), ctx);
-  PQclear(res);
-  return rc;
-}
-
-/* --- migration from another backend (hub_store_pg.h) ------------------ */
-
-int hub_store_pg_import_record(void *be, const char *collection,
-                               const char *id, const char *text, uint64_t seq,
-                               struct sb_err *err)
-{
-  char num[24];
-  const char *params[4] = {collection, id, text, num};
-  PGresult *res;
-  int rc;
-
-  snprintf(num, sizeof(num), "%llu", (unsigned long long)seq);
-  rc = text == NULL ? 0 /* only the counter */
-                    : hub_store_pg_run(be, "import", 4, params, &res, err);
-  if (rc == 0 && text != NULL)
-    PQclear(res);
-  if (rc == 0)
-    rc = hub_store_pg_run(be, "import_seq", 1, params + 3, &res, err);
-  if (rc == 0)
-    PQclear(res);
-  return rc;
-}
-
-int hub_store_pg_import_device(void *be, const struct hub_device *d,
-                               struct sb_err *err)
-{
-  char created[24];
-  const char *params[6] = {d->name, d->token_hash, d->replica,
-                           d->revoked ? "true" : "false", created,
-                           d->scope[0] ? d->scope : "all"};
-  PGresult *res;
-  int rc;
-
-  snprintf(created, sizeof(created), "%llu",
-           (unsigned long long)d->created_ms);
-  rc = hub_store_pg_run(be, "dev_import", 6, params, &res, err);
-  if (rc == 0)
-    PQclear(res);
-  return rc;
-}
-
 /* --- change notification (hub_store_pg_watch.c) ----------------------- */
 
 static int pg_watch(void *be, struct uv_loop_s *loop,
@@ -819,7 +760,7 @@ const struct hub_store_ops hub_store_pg_ops = {
     .device_activity_get = hub_store_pg_devices_activity_get,
     .meta_get = pg_meta_get,
     .meta_set = pg_meta_set,
-    .meta_each = pg_meta_each,
+    .meta_each = hub_store_pg_meta_each,
     /* issue 13: several hubs on one database */
     .watch = pg_watch,
     .unwatch = pg_unwatch,

@@ -1,7 +1,7 @@
 /*
- * hub_store_pg_int.h - private to the PostgreSQL backend (hub_store_pg.c
- * and hub_store_pg_devices.c): a connection's state, the helpers that run
- * statements, and the device primitives.
+ * hub_store_pg_int.h - private to the PostgreSQL backend (hub_store_pg*.c):
+ * a connection's state, the helpers that run statements, and the
+ * primitives each file gives the method table.
  */
 #ifndef SAMBANG_HUB_STORE_PG_INT_H
 #define SAMBANG_HUB_STORE_PG_INT_H
@@ -34,13 +34,15 @@ struct pg {
 };
 
 /* A statement prepared on every session (name, SQL). Tables of them:
- * hub_store_pg.c's own, and those of hub_store_pg_office.c and
- * hub_store_pg_scope.c (each ends with a {NULL, NULL} row). */
+ * hub_store_pg.c's own, and those of hub_store_pg_office.c,
+ * hub_store_pg_scope.c and hub_store_pg_import.c (each ends with a
+ * {NULL, NULL} row). */
 struct hub_store_pg_stmt {
   const char *name, *sql;
 };
 extern const struct hub_store_pg_stmt hub_store_pg_office_stmts[];
 extern const struct hub_store_pg_stmt hub_store_pg_scope_stmts[];
+extern const struct hub_store_pg_stmt hub_store_pg_import_stmts[];
 
 /* The schema version this build creates and migrates to. */
 unsigned hub_store_pg_schema_version(void);
@@ -148,6 +150,10 @@ void hub_store_pg_batch_clear(struct pg *p);
 /* hub_store_ops.purge: removes (collection, id)'s row. */
 int hub_store_pg_purge(void *be, const char *collection, const char *id,
                        struct sb_err *err);
+
+/* hub_store_ops.meta_each (hub_store_pg_import.c). */
+int hub_store_pg_meta_each(void *be, const char *prefix, store_meta_fn fn,
+                           void *ctx, struct sb_err *err);
 
 /* The check (hub_store_pg_check.c): hub_store_ops.check. */
 int hub_store_pg_check(void *be, enum store_check_level level, int budget_ms,

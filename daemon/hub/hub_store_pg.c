@@ -520,7 +520,7 @@ static int pg_commit(void *be, struct sb_err *err)
   int rc = 0;
 
   if (!p->in_tx)
-    return sb_err_set(err, SB_EINTERNAL, "commit outside a transaction");
+    return 0; /* nothing open (a failed begin was rolled back) */
   rc = hub_store_pg_flush(p, err);
   if (rc == 0 && p->tx_seq > 0) {
     char sql[96]; /* the notice and the commit in one round trip */

@@ -73,22 +73,30 @@ static struct pg_entry *find(struct pg_cache *c, const char *collection,
   return NULL;
 }
 
+/* Puts entry i in the first free slot of its probe sequence. */
+static void place(struct pg_cache *c, size_t i)
+{
+  struct pg_entry *e = &c->e[i];
+  size_t j;
+
+  for (j = key_hash(e->collection, e->id, strlen(e->id)) & (c->nslot - 1);
+       c->slot[j] != 0; j = (j + 1) & (c->nslot - 1))
+    ;
+  c->slot[j] = i + 1;
+}
+
+/* Grows the slots to nslot (a power of two) and places every entry. */
 static int rehash(struct pg_cache *c, size_t nslot)
 {
-  size_t *slot = calloc(nslot, sizeof(*slot)), i, j;
+  size_t *slot = calloc(nslot, sizeof(*slot)), i;
 
   if (slot == NULL)
     return SB_ENOMEM;
-  for (i = 0; i < c->n; i++) {
-    struct pg_entry *e = &c->e[i];
-    for (j = key_hash(e->collection, e->id, strlen(e->id)) & (nslot - 1);
-         slot[j] != 0; j = (j + 1) & (nslot - 1))
-      ;
-    slot[j] = i + 1;
-  }
   free(c->slot);
   c->slot = slot;
   c->nslot = nslot;
+  for (i = 0; i < c->n; i++)
+    place(c, i);
   return 0;
 }
 
@@ -124,12 +132,7 @@ static struct pg_entry *get(struct pg *p, const char *collection,
     return NULL;
   }
   c->n++;
-  if (rehash(c, c->nslot) != 0) { /* places the new entry */
-    c->n--;
-    free(e->collection);
-    free(e->id);
-    return NULL;
-  }
+  place(c, c->n - 1);
   return e;
 }
 

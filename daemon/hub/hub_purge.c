@@ -87,6 +87,11 @@ int hub_purge_cursor_get(struct hub_store *hs, const char *name,
   return cursor_read(hs->ops, hs->be, key, since, known, err);
 }
 
+bool hub_purge_cursor_own_statement(struct hub_store *hs)
+{
+  return hs->ops->watch != NULL;
+}
+
 int hub_purge_cursor_set(struct hub_store *hs, const char *name, uint64_t since,
                          struct sb_err *err)
 {
@@ -102,6 +107,12 @@ int hub_purge_cursor_set(struct hub_store *hs, const char *name, uint64_t since,
   if (rc != 0 || (known && held == since))
     return rc;
   snprintf(value, sizeof(value), "%" PRIu64, since);
+  /* A backend shared by several hubs (it can watch) writes the cursor in
+   * a statement of its own: its write transaction would take the feed
+   * counter row, which a cursor does not need, and make every pull wait
+   * for the pushes of every hub. */
+  if (hub_purge_cursor_own_statement(hs))
+    return hs->ops->meta_set(hs->be, key, value, err);
   rc = hs->ops->begin(hs->be, err);
   if (rc == 0)
     rc = hs->ops->meta_set(hs->be, key, value, err);

@@ -29,6 +29,11 @@ bool hub_purge_supported(struct hub_store *hs);
 int hub_purge_cursor_get(struct hub_store *hs, const char *name,
                          uint64_t *since, bool *known, struct sb_err *err);
 
+/* True if cursors are written in a statement of their own
+ * (hub_purge_cursor_set), on any connection: a backend shared by several
+ * hubs, where a write transaction would take the feed counter row. */
+bool hub_purge_cursor_own_statement(struct hub_store *hs);
+
 /* Records that device `name` asked the feed from `since` (it holds every
  * change up to since), in a transaction of its own; nothing if unchanged
  * or the backend cannot purge. */

@@ -497,12 +497,45 @@ static void batch_reset(struct hub_push_batch *b)
   memset(&b->stats, 0, sizeof(b->stats));
 }
 
+/*
+ * Tells the backend which records the batches will load (ops->prefetch,
+ * a hint: PostgreSQL reads them in one round trip; NULL on SQLite).
+ */
+static int push_prefetch(const struct push_env *env,
+                         struct hub_push_batch *const *b, size_t nb,
+                         struct sb_err *err)
+{
+  const char **keys;
+  size_t i, j, n = 0;
+  int rc;
+
+  if (env->ops->prefetch == NULL)
+    return 0;
+  for (i = 0; i < nb; i++)
+    n += b[i]->n;
+  if (n == 0)
+    return 0;
+  keys = malloc(2 * n * sizeof(*keys));
+  if (keys == NULL)
+    return sb_err_set(err, SB_ENOMEM, "out of memory for %zu keys", n);
+  for (n = 0, i = 0; i < nb; i++)
+    for (j = 0; j < b[i]->n; j++, n++) {
+      keys[2 * n] = b[i]->recs[j].collection;
+      keys[2 * n + 1] = b[i]->recs[j].id;
+    }
+  rc = env->ops->prefetch(env->be, keys, n, err);
+  free(keys);
+  return rc;
+}
+
 /* Runs b alone, in its own transaction. */
 static int push_alone(const struct push_env *env, struct hub_push_batch *b)
 {
   uint64_t last = 0;
   int rc = env->ops->begin(env->be, &b->err);
 
+  if (rc == 0)
+    rc = push_prefetch(env, &b, 1, &b->err);
   if (rc == 0)
     rc = push_batch(env, b);
   if (rc == 0)
@@ -531,6 +564,8 @@ static int push_together(const struct push_env *env,
   int rc;
 
   rc = env->ops->begin(env->be, err);
+  if (rc == 0)
+    rc = push_prefetch(env, b, nb, err);
   for (i = 0; rc == 0 && i < nb; i++)
     rc = push_batch(env, b[i]);
   if (rc == 0)

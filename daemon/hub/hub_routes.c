@@ -448,7 +448,8 @@ static void wait_from(struct hub_call *c, uint64_t next)
 /*
  * Keeps the cursor c's device asked the feed from (hub_purge.h: purge
  * waits for every device to pass a tombstone): read on the reader, written
- * on the writer only when it changed. A failure is logged, never the
+ * on the writer only when it changed (on PostgreSQL on the reader too: one
+ * statement, no transaction). A failure is logged, never the
  * device's: the horizon protects a device whose cursor is not kept.
  */
 static void note_cursor(struct hub_call *c)
@@ -466,6 +467,12 @@ static void note_cursor(struct hub_call *c)
   uv_mutex_unlock(c->rhs != NULL ? c->rlock : c->lock);
   if (rc != 0 || (known && held == c->q.since))
     goto out;
+  if (hub_purge_cursor_own_statement(r)) { /* PostgreSQL: no writer */
+    uv_mutex_lock(c->rhs != NULL ? c->rlock : c->lock);
+    rc = hub_purge_cursor_set(r, c->batch.device, c->q.since, &err);
+    uv_mutex_unlock(c->rhs != NULL ? c->rlock : c->lock);
+    goto out;
+  }
   hub_server_writer_yield_begin(c->hub);
   uv_mutex_lock(c->lock);
   rc = hub_purge_cursor_set(c->hs, c->batch.device, c->q.since, &err);

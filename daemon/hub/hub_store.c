@@ -672,6 +672,33 @@ static int copy_user(const struct hub_user *u, void *ctx)
   return rc;
 }
 
+static int copy_setting(const char *key, const char *value, void *ctx)
+{
+  struct copy_walk *w = ctx;
+  return w->to->ops->meta_set(w->to->be, key, value, w->err);
+}
+
+/* The purge meta (hub_purge.c: device cursors, the horizon, the ledger)
+ * and the feed's newest seq (above every record's when the newest was
+ * purged: SQLite's seq_floor), so nothing purged comes back and no
+ * number is handed out twice. */
+static int copy_purge(struct copy_walk *w)
+{
+  static const char *const prefixes[] = {"device.cursor.", "purge."};
+  uint64_t last = 0;
+  size_t i;
+  int rc = w->from->ops->last_seq(w->from->be, &last, w->err);
+
+  if (rc == 0 && last > 0)
+    rc = w->to->ops->import_record(w->to->be, NULL, NULL, NULL, last, w->err);
+  if (w->from->ops->meta_each == NULL)
+    return rc;
+  for (i = 0; rc == 0 && i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+    rc = w->from->ops->meta_each(w->from->be, prefixes[i], copy_setting, w,
+                                 w->err);
+  return rc;
+}
+
 static int count_device(const struct hub_device *d, void *ctx)
 {
   (void)d;
@@ -710,6 +737,8 @@ int hub_store_copy(struct hub_store *from, struct hub_store *to,
     rc = from->ops->device_list(from->be, copy_device, &dw, err);
   if (rc == 0 && from->ops->user_list != NULL && to->ops->user_put != NULL)
     rc = from->ops->user_list(from->be, copy_user, &uw, err);
+  if (rc == 0)
+    rc = copy_purge(&rw);
   if (rc == 0)
     rc = to->ops->commit(to->be, err);
   if (rc != 0) {

@@ -482,8 +482,9 @@ struct hub_store_ops {
   /* True if the last failure may pass when the transaction runs again
    * (serialization failure, deadlock, a connection that was reset). */
   bool (*transient)(void *be);
-  /* Copies in, keeping numbers (migrate): a record state at its seq, a
-   * device as it is; between begin and commit. */
+  /* Copies in, keeping numbers (migrate): a record state at its seq
+   * (text NULL: only moves the feed's newest seq up to seq), a device as
+   * it is; between begin and commit. */
   int (*import_record)(void *be, const char *collection, const char *id,
                        const char *text, uint64_t seq, struct sb_err *err);
   int (*import_device)(void *be, const struct hub_device *d,
@@ -523,6 +524,18 @@ struct hub_store_ops {
                     const struct scope_parts *parts, bool moved,
                     const char *holder, store_text_fn fn, void *ctx,
                     struct sb_err *err);
+
+  /* --- round trips (NULL: nothing to gain, as on SQLite) --- */
+  /* A hint between begin and commit: the records the transaction is
+   * about to load (keys[2i], keys[2i+1]: collection, id; n pairs). A
+   * backend behind a network may read them, and their purge ledger
+   * entries, at once and answer load and meta_get from what it read. */
+  int (*prefetch)(void *be, const char *const *keys, size_t n,
+                  struct sb_err *err);
+  /* Calls fn for every setting whose key starts with prefix, in key
+   * order (migrate copies the purge meta with it; NULL: none kept). */
+  int (*meta_each)(void *be, const char *prefix, store_meta_fn fn, void *ctx,
+                   struct sb_err *err);
 };
 
 /* The embedded SQLite backend (hub_store_sqlite.c). */
@@ -549,8 +562,9 @@ int hub_store_unwatch(struct hub_store *hs, void (*closed)(void *ctx),
 /*
  * Copies every record (at its feed number, so devices' cursors stay
  * valid), every device (token hash, binding, revocation, scope, last
- * seen), every record's scope moves and every office user of from into
- * to, an empty store of a backend that can import, in one transaction.
+ * seen), every record's scope moves, every office user and the purge
+ * meta (device cursors, horizon, ledger; the feed's newest seq) of from
+ * into to, an empty store of a backend that can import, in one transaction.
  * SB_EEXISTS if to holds records or devices already.
  */
 int hub_store_copy(struct hub_store *from, struct hub_store *to,

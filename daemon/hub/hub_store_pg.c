@@ -18,7 +18,9 @@
  * takes the next number from that row, and the lock is held until the
  * commit. Writers on every hub are serialised on that row, so a number is
  * visible only once every lower one is (daemon/hub/DESIGN.md, "The change
- * feed"). The commit sends NOTIFY sambang_feed with the newest number;
+ * feed"). A transaction's records are read, numbered and written in few
+ * round trips (hub_store_pg_batch.c), so the row is held briefly. The
+ * commit sends NOTIFY sambang_feed with the newest number;
  * the LISTEN side is hub_store_pg_watch.c.
  *
  * Failures: a lost connection is reset on the next use; it, a
@@ -44,21 +46,26 @@
 
 /* The statements, prepared once per session: every query with data. */
 static const struct hub_store_pg_stmt stmts[] = {
-    {"lock", "SELECT seq FROM feed_counter WHERE id = 1 FOR UPDATE"},
     {"last", "SELECT seq FROM feed_counter WHERE id = 1"},
-    {"next",
-     "UPDATE feed_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq"},
     {"load",
      "SELECT state, seq FROM records WHERE collection = $1 AND id = $2"},
-    {"save", "INSERT INTO records (collection, id, state, seq) VALUES "
-             "($1, $2, $3, $4) ON CONFLICT (collection, id) DO UPDATE SET "
-             "state = EXCLUDED.state, seq = EXCLUDED.seq, echo = NULL"},
-    {"echo", "UPDATE records SET echo = $3 WHERE collection = $1 AND id = $2"},
+    /* hub_store_pg_batch.c: a group's records in one read, its saves
+     * and the counter in one write (every save sets echo, NULL or not) */
+    {"prefetch", "SELECT k.c, k.i, r.state, r.seq, m.value FROM "
+                 "unnest($1::text[], $2::text[]) AS k(c, i) LEFT JOIN records "
+                 "r ON r.collection = k.c AND r.id = k.i LEFT JOIN meta m ON "
+                 "m.key = 'purge.id.' || k.c || '/' || k.i"},
+    {"flush", "WITH c AS (UPDATE feed_counter SET seq = $6::bigint WHERE id "
+              "= 1) INSERT INTO records (collection, id, state, seq, echo) "
+              "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], "
+              "$4::bigint[], $5::text[]) ON CONFLICT (collection, id) DO "
+              "UPDATE SET state = EXCLUDED.state, seq = EXCLUDED.seq, echo = "
+              "EXCLUDED.echo"},
+    {"purge", "DELETE FROM records WHERE collection = $1 AND id = $2"},
     {"feed", "SELECT collection, id, seq, CASE WHEN echo = $3 THEN NULL ELSE "
              "state END FROM records WHERE seq > $1 ORDER BY seq LIMIT $2"},
     {"each", "SELECT collection, id, seq, state FROM records "
              "ORDER BY collection, id"},
-    {"notify", "SELECT pg_notify('" PG_CHANNEL "', $1)"},
     {"meta_get", "SELECT value FROM meta WHERE key = $1"},
     {"meta_set", "INSERT INTO meta (key, value) VALUES ($1, $2) "
                  "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"},
@@ -80,13 +87,6 @@ static const struct hub_store_pg_stmt stmts[] = {
                     "$5 = '' THEN app ELSE $5 END WHERE name = $1"},
     {"dev_act_get", "SELECT seen_ms, push_ms, pull_ms, app FROM devices "
                     "WHERE name = $1"},
-    {"import", "INSERT INTO records (collection, id, state, seq) VALUES "
-               "($1, $2, $3, $4)"},
-    {"import_seq", "UPDATE feed_counter SET seq = greatest(seq, $1) "
-                   "WHERE id = 1"},
-    {"dev_import", "INSERT INTO devices (name, token_sha256, replica, "
-                   "revoked, created_ms, scope) VALUES ($1, $2, "
-                   "nullif($3, ''), $4::boolean, $5, $6)"},
 };
 
 /* The migrations, in order: migration i brings the schema to version i+1. */
@@ -198,6 +198,8 @@ static int pg_prepare(struct pg *p, struct sb_err *err)
   if (rc == 0)
     rc = prepare_table(p, hub_store_pg_scope_stmts, 0, err);
   if (rc == 0)
+    rc = prepare_table(p, hub_store_pg_import_stmts, 0, err);
+  if (rc == 0)
     p->prepared = true;
   return rc;
 }
@@ -263,6 +265,7 @@ static void pg_free(struct pg *p)
   if (p == NULL)
     return;
   hub_store_pg_watch_stop(p->watch);
+  hub_store_pg_batch_clear(p);
   if (p->conn != NULL)
     PQfinish(p->conn);
   free(p->schema_text);
@@ -487,19 +490,26 @@ static int pg_begin(void *be, struct sb_err *err)
     return sb_err_set(err, SB_ECORRUPT, "the hub store failed its check; "
                       "run sambang-hub check");
   rc = hub_store_pg_ready(p, err);
-  if (rc == 0)
-    rc = hub_store_pg_exec(p, "BEGIN", err);
   if (rc != 0)
     return rc;
+  hub_store_pg_batch_clear(p);
   p->in_tx = true;
   p->tx_seq = 0;
-  /* Serialises writers of every hub until the commit: feed = commit order. */
-  rc = hub_store_pg_run(p, "lock", 0, NULL, &res, err);
-  if (rc == 0) {
+  /* Serialises writers of every hub until the commit: feed = commit order.
+   * One round trip; the counter's value numbers this transaction's saves
+   * (hub_store_pg_batch.c). */
+  res = PQexec(p->conn, "BEGIN; SELECT seq FROM feed_counter WHERE id = 1 "
+                        "FOR UPDATE");
+  if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+    p->counter = hub_store_pg_u64_of(PQgetvalue(res, 0, 0));
     PQclear(res);
     return 0;
   }
-  PQclear(PQexec(p->conn, "ROLLBACK"));
+  rc = PQresultStatus(res) == PGRES_TUPLES_OK
+           ? (PQclear(res), sb_err_set(err, SB_ECORRUPT, "no feed counter"))
+           : hub_store_pg_fail(p, res, "lock", err);
+  if (PQstatus(p->conn) == CONNECTION_OK)
+    PQclear(PQexec(p->conn, "ROLLBACK"));
   p->in_tx = false;
   return rc;
 }
@@ -509,28 +519,30 @@ static int pg_commit(void *be, struct sb_err *err)
   struct pg *p = be;
   int rc = 0;
 
-  if (p->tx_seq > 0) {
-    char seq[24];
-    const char *params[1] = {seq};
-    PGresult *res;
+  if (!p->in_tx)
+    return 0; /* nothing open (a failed begin was rolled back) */
+  rc = hub_store_pg_flush(p, err);
+  if (rc == 0 && p->tx_seq > 0) {
+    char sql[96]; /* the notice and the commit in one round trip */
 
-    snprintf(seq, sizeof(seq), "%llu", (unsigned long long)p->tx_seq);
-    rc = hub_store_pg_run(p, "notify", 1, params, &res, err);
-    if (rc == 0)
-      PQclear(res);
-  }
-  if (rc == 0)
+    snprintf(sql, sizeof(sql), "SELECT pg_notify('" PG_CHANNEL "', '%llu'); "
+             "COMMIT", (unsigned long long)p->tx_seq);
+    rc = hub_store_pg_exec(p, sql, err);
+  } else if (rc == 0) {
     rc = hub_store_pg_exec(p, "COMMIT", err);
+  }
   if (rc != 0 && PQstatus(p->conn) == CONNECTION_OK)
     PQclear(PQexec(p->conn, "ROLLBACK"));
   p->in_tx = false;
   p->tx_seq = 0;
+  hub_store_pg_batch_clear(p);
   return rc;
 }
 
 static void pg_rollback(void *be)
 {
   struct pg *p = be;
+  hub_store_pg_batch_clear(p);
   if (!p->in_tx)
     return;
   if (PQstatus(p->conn) == CONNECTION_OK)
@@ -547,17 +559,24 @@ static int pg_load(void *be, const char *collection, const char *id,
 {
   const char *params[2] = {collection, id};
   PGresult *res;
-  int rc = hub_store_pg_run(be, "load", 2, params, &res, err);
+  int rc;
 
   *text = NULL;
+  rc = hub_store_pg_batch_load(be, collection, id, text, len, seq, err);
+  if (rc <= 0)
+    return rc; /* answered from what the transaction read or saved */
+  rc = hub_store_pg_run(be, "load", 2, params, &res, err);
   if (rc != 0)
     return rc;
   if (PQntuples(res) == 0) {
     PQclear(res);
+    hub_store_pg_batch_loaded(be, collection, id, NULL, 0, 0);
     return sb_err_set(err, SB_ENOTFOUND, "no record %s/%s", collection, id);
   }
   *len = (size_t)PQgetlength(res, 0, 0);
   *seq = hub_store_pg_u64_of(PQgetvalue(res, 0, 1));
+  hub_store_pg_batch_loaded(be, collection, id, PQgetvalue(res, 0, 0), *len,
+                            *seq);
   *text = malloc(*len + 1);
   if (*text != NULL)
     memcpy(*text, PQgetvalue(res, 0, 0), *len + 1);
@@ -569,35 +588,12 @@ static int pg_save(void *be, const struct record *r, const char *text,
                    size_t len, uint64_t newest_ts, const char *echo,
                    uint64_t *seq, struct sb_err *err)
 {
-  const char *mark[3] = {r->collection, r->id, echo};
   struct pg *p = be;
-  char num[24];
-  const char *params[4] = {r->collection, r->id, text, num};
-  PGresult *res;
-  int rc;
 
-  (void)len; /* record_encode's text is NUL-terminated */
   (void)newest_ts; /* the hub's clock is the host's; nothing to keep */
   if (!p->in_tx)
     return sb_err_set(err, SB_EINTERNAL, "save outside a transaction");
-  rc = hub_store_pg_run(p, "next", 0, NULL, &res, err);
-  if (rc != 0)
-    return rc;
-  *seq = hub_store_pg_u64_of(PQgetvalue(res, 0, 0));
-  PQclear(res);
-  snprintf(num, sizeof(num), "%llu", (unsigned long long)*seq);
-  rc = hub_store_pg_run(p, "save", 4, params, &res, err);
-  if (rc != 0)
-    return rc;
-  PQclear(res);
-  if (echo != NULL) {
-    rc = hub_store_pg_run(p, "echo", 3, mark, &res, err);
-    if (rc != 0)
-      return rc;
-    PQclear(res);
-  }
-  p->tx_seq = *seq;
-  return 0;
+  return hub_store_pg_batch_save(p, r, text, len, echo, seq, err);
 }
 
 /* Calls fn for each row (collection, id, seq, state) of res. */
@@ -622,7 +618,9 @@ static int pg_feed(void *be, uint64_t since, unsigned limit, const char *holder,
 
   snprintf(from, sizeof(from), "%llu", (unsigned long long)since);
   snprintf(lim, sizeof(lim), "%u", limit);
-  rc = hub_store_pg_run(be, "feed", 3, params, &res, err);
+  rc = hub_store_pg_flush(be, err);
+  if (rc == 0)
+    rc = hub_store_pg_run(be, "feed", 3, params, &res, err);
   if (rc != 0)
     return rc;
   rc = rows_each(res, fn, ctx);
@@ -634,9 +632,14 @@ static int pg_last_seq(void *be, uint64_t *seq, struct sb_err *err)
 {
   struct pg *p = be;
   PGresult *res;
-  int rc = hub_store_pg_run(p, "last", 0, NULL, &res, err);
+  int rc;
 
   *seq = 0;
+  if (p->in_tx) { /* the counter row is ours until the commit */
+    *seq = p->counter;
+    return 0;
+  }
+  rc = hub_store_pg_run(p, "last", 0, NULL, &res, err);
   if (rc != 0)
     return rc;
   if (PQntuples(res) == 1)
@@ -681,8 +684,10 @@ static int pg_each(void *be, store_record_fn fn, void *ctx,
                    struct sb_err *err)
 {
   PGresult *res;
-  int rc = hub_store_pg_run(be, "each", 0, NULL, &res, err);
+  int rc = hub_store_pg_flush(be, err);
 
+  if (rc == 0)
+    rc = hub_store_pg_run(be, "each", 0, NULL, &res, err);
   if (rc != 0)
     return rc;
   rc = hub_store_pg_records_each(res, fn, ctx, err);
@@ -693,7 +698,8 @@ static int pg_each(void *be, store_record_fn fn, void *ctx,
 static int pg_meta_get(void *be, const char *key, char **value,
                        struct sb_err *err)
 {
-  return meta_read(be, key, value, err);
+  int rc = hub_store_pg_batch_ledger(be, key, value, err);
+  return rc <= 0 ? rc : meta_read(be, key, value, err);
 }
 
 static int pg_meta_set(void *be, const char *key, const char *value,
@@ -704,46 +710,7 @@ static int pg_meta_set(void *be, const char *key, const char *value,
   int rc = hub_store_pg_run(be, "meta_set", 2, params, &res, err);
   if (rc == 0)
     PQclear(res);
-  return rc;
-}
-
-/* --- migration from another backend (hub_store_pg.h) ------------------ */
-
-int hub_store_pg_import_record(void *be, const char *collection,
-                               const char *id, const char *text, uint64_t seq,
-                               struct sb_err *err)
-{
-  char num[24];
-  const char *params[4] = {collection, id, text, num};
-  PGresult *res;
-  int rc;
-
-  snprintf(num, sizeof(num), "%llu", (unsigned long long)seq);
-  rc = hub_store_pg_run(be, "import", 4, params, &res, err);
-  if (rc == 0) {
-    PQclear(res);
-    rc = hub_store_pg_run(be, "import_seq", 1, params + 3, &res, err);
-  }
-  if (rc == 0)
-    PQclear(res);
-  return rc;
-}
-
-int hub_store_pg_import_device(void *be, const struct hub_device *d,
-                               struct sb_err *err)
-{
-  char created[24];
-  const char *params[6] = {d->name, d->token_hash, d->replica,
-                           d->revoked ? "true" : "false", created,
-                           d->scope[0] ? d->scope : "all"};
-  PGresult *res;
-  int rc;
-
-  snprintf(created, sizeof(created), "%llu",
-           (unsigned long long)d->created_ms);
-  rc = hub_store_pg_run(be, "dev_import", 6, params, &res, err);
-  if (rc == 0)
-    PQclear(res);
+  hub_store_pg_batch_forget_ledger(be, key);
   return rc;
 }
 
@@ -793,6 +760,7 @@ const struct hub_store_ops hub_store_pg_ops = {
     .device_activity_get = hub_store_pg_devices_activity_get,
     .meta_get = pg_meta_get,
     .meta_set = pg_meta_set,
+    .meta_each = hub_store_pg_meta_each,
     /* issue 13: several hubs on one database */
     .watch = pg_watch,
     .unwatch = pg_unwatch,
@@ -812,4 +780,8 @@ const struct hub_store_ops hub_store_pg_ops = {
     .device_get = hub_store_pg_device_get,
     .device_update = hub_store_pg_device_update,
     .each_in = hub_store_pg_each_in,
+    /* a group's records in few round trips (hub_store_pg_batch.c) */
+    .prefetch = hub_store_pg_prefetch,
+    /* purge (daemon/hub/hub_purge.c) */
+    .purge = hub_store_pg_purge,
 };

@@ -1,7 +1,7 @@
 /*
- * hub_store_pg_int.h - private to the PostgreSQL backend (hub_store_pg.c
- * and hub_store_pg_devices.c): a connection's state, the helpers that run
- * statements, and the device primitives.
+ * hub_store_pg_int.h - private to the PostgreSQL backend (hub_store_pg*.c):
+ * a connection's state, the helpers that run statements, and the
+ * primitives each file gives the method table.
  */
 #ifndef SAMBANG_HUB_STORE_PG_INT_H
 #define SAMBANG_HUB_STORE_PG_INT_H
@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct pg_cache;
+
 struct pg {
   PGconn *conn;
   char *uri;
@@ -24,19 +26,23 @@ struct pg {
   bool in_tx;
   bool transient; /* the last failure may pass if run again */
   uint64_t tx_seq; /* the newest number taken in this transaction (0: none) */
+  uint64_t counter; /* in a transaction: the feed counter with its saves */
+  struct pg_cache *cache; /* the transaction's records (hub_store_pg_batch.c) */
   struct pg_watch *watch;
   struct hlc clock; /* the hub's own writes (hub_store_pg_tick) */
   bool corrupt;     /* a check found problems: writes refused */
 };
 
 /* A statement prepared on every session (name, SQL). Tables of them:
- * hub_store_pg.c's own, and those of hub_store_pg_office.c and
- * hub_store_pg_scope.c (each ends with a {NULL, NULL} row). */
+ * hub_store_pg.c's own, and those of hub_store_pg_office.c,
+ * hub_store_pg_scope.c and hub_store_pg_import.c (each ends with a
+ * {NULL, NULL} row). */
 struct hub_store_pg_stmt {
   const char *name, *sql;
 };
 extern const struct hub_store_pg_stmt hub_store_pg_office_stmts[];
 extern const struct hub_store_pg_stmt hub_store_pg_scope_stmts[];
+extern const struct hub_store_pg_stmt hub_store_pg_import_stmts[];
 
 /* The schema version this build creates and migrates to. */
 unsigned hub_store_pg_schema_version(void);
@@ -118,6 +124,36 @@ int hub_store_pg_device_update(void *be, const struct hub_device *d,
                                struct sb_err *err);
 int hub_store_pg_each_in(void *be, const char *collection,
                          store_record_fn fn, void *ctx, struct sb_err *err);
+
+/* A write transaction's records in few round trips
+ * (hub_store_pg_batch.c). batch_load and batch_ledger answer 1 when they
+ * do not know (read the table then). */
+int hub_store_pg_prefetch(void *be, const char *const *keys, size_t n,
+                          struct sb_err *err);
+int hub_store_pg_batch_load(struct pg *p, const char *collection,
+                            const char *id, char **text, size_t *len,
+                            uint64_t *seq, struct sb_err *err);
+void hub_store_pg_batch_loaded(struct pg *p, const char *collection,
+                               const char *id, const char *text, size_t len,
+                               uint64_t seq);
+int hub_store_pg_batch_ledger(struct pg *p, const char *key, char **value,
+                              struct sb_err *err);
+void hub_store_pg_batch_forget_ledger(struct pg *p, const char *key);
+/* Keeps a save (numbered from p->counter) until the flush. */
+int hub_store_pg_batch_save(struct pg *p, const struct record *r,
+                            const char *text, size_t len, const char *echo,
+                            uint64_t *seq, struct sb_err *err);
+/* Writes the kept saves and the counter in one statement. */
+int hub_store_pg_flush(struct pg *p, struct sb_err *err);
+/* Forgets what the transaction read and kept (after commit, rollback). */
+void hub_store_pg_batch_clear(struct pg *p);
+/* hub_store_ops.purge: removes (collection, id)'s row. */
+int hub_store_pg_purge(void *be, const char *collection, const char *id,
+                       struct sb_err *err);
+
+/* hub_store_ops.meta_each (hub_store_pg_import.c). */
+int hub_store_pg_meta_each(void *be, const char *prefix, store_meta_fn fn,
+                           void *ctx, struct sb_err *err);
 
 /* The check (hub_store_pg_check.c): hub_store_ops.check. */
 int hub_store_pg_check(void *be, enum store_check_level level, int budget_ms,

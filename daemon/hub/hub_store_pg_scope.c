@@ -76,8 +76,10 @@ int hub_store_pg_each_in(void *be, const char *collection, store_record_fn fn,
 {
   const char *params[1] = {collection};
   PGresult *res;
-  int rc = hub_store_pg_run(be, "each_in", 1, params, &res, err);
+  int rc = hub_store_pg_flush(be, err); /* the saves kept so far */
 
+  if (rc == 0)
+    rc = hub_store_pg_run(be, "each_in", 1, params, &res, err);
   if (rc != 0)
     return rc;
   rc = hub_store_pg_records_each(res, fn, ctx, err);

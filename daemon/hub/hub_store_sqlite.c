@@ -172,6 +172,12 @@ static int sq_meta_set(void *be, const char *key, const char *value,
   return store_meta_set(be, key, value, err);
 }
 
+static int sq_meta_each(void *be, const char *prefix, store_meta_fn fn,
+                        void *ctx, struct sb_err *err)
+{
+  return store_meta_each(be, prefix, fn, ctx, err);
+}
+
 /* --- devices ----------------------------------------------------------- */
 
 /* Reads the device JSON text of device name into d. */
@@ -827,6 +833,7 @@ const struct hub_store_ops hub_store_sqlite_ops = {
     .device_bind = sq_device_bind,
     .meta_get = sq_meta_get,
     .meta_set = sq_meta_set,
+    .meta_each = sq_meta_each,
     /* office users and sessions */
     .user_put = sq_user_put,
     .user_get = sq_user_get,

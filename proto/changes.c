@@ -343,10 +343,7 @@ static void change_start(struct page_sax *x, const struct json_event *e)
     return;
   }
   if (p->n == PROTO_MAX_PAGE) {
-    char text[64];
-    snprintf(text, sizeof(text), "too many changes (at most %d)",
-             PROTO_MAX_PAGE);
-    page_fail(x, SB_EPROTOCOL, text);
+    page_fail(x, SB_EPROTOCOL, "too many changes (at most 1000)");
     return;
   }
   if (p->n == x->cap) {

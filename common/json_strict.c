@@ -240,11 +240,15 @@ static int on_string(void *ctx, const unsigned char *v, size_t n)
 static int on_key(void *ctx, const unsigned char *k, size_t n)
 {
   struct scan *s = ctx;
+  size_t cut;
+
   if (memchr(k, '\0', n) != NULL)
     return refuse(s, "has a key with a NUL character (\\u0000)");
-  snprintf(s->key[s->depth], sizeof(s->key[0]), "%.*s",
-           (int)(n < sizeof(s->key[0]) ? n : sizeof(s->key[0]) - 1),
-           (const char *)k);
+  /* The key for messages, cut to fit (a copy per key: no printf here, it
+   * runs for every key of every record on the wire). */
+  cut = n < sizeof(s->key[0]) ? n : sizeof(s->key[0]) - 1;
+  memcpy(s->key[s->depth], k, cut);
+  s->key[s->depth][cut] = '\0';
   if (++s->count[s->depth] > JSON_MAX_ELEMENTS)
     return refuse(s, "has an object of more than " SB_STR(JSON_MAX_ELEMENTS)
                      " members");

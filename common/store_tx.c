@@ -30,9 +30,22 @@ static int store_load_seq(struct store *s, struct sb_err *err)
   return rc;
 }
 
+/*
+ * A relaxed transaction (a pulled page) checkpoints the WAL only past
+ * STORE_BULK_CKPT_PAGES (SQLite's default is 1000): the pages of a cold
+ * pull are copied into the file in fewer, larger checkpoints, and the
+ * index pages every page's transaction rewrites are copied once per
+ * checkpoint instead of once per page. Any other commit checkpoints past
+ * the default again.
+ */
+#define STORE_BULK_CKPT_PAGES 8192
+#define STORE_CKPT_PAGES 1000
+
 /* Back to synchronous=FULL after a relaxed transaction. */
 static void store_unrelax(struct store *s)
 {
+  if (s->relaxed)
+    sqlite3_wal_autocheckpoint(s->db, STORE_CKPT_PAGES);
   /* If this fails the mark stays, and the next store_begin retries it
    * before it writes anything the user made. */
   if (s->relaxed && store_script(s, "PRAGMA synchronous = FULL",
@@ -62,6 +75,7 @@ static int store_begin_mode(struct store *s, bool relaxed, struct sb_err *err)
     if (rc != 0)
       return rc;
     s->relaxed = true;
+    sqlite3_wal_autocheckpoint(s->db, STORE_BULK_CKPT_PAGES);
   }
   rc = store_run(s, ST_BEGIN, "starting a transaction", err);
   if (rc != 0) {

@@ -5,12 +5,14 @@
 # start on the same port) they resume by themselves: every device's
 # export ends byte-identical to the hub's, and the hub holds exactly what
 # the devices wrote. Twice: a fast stop, then an immediate one (a crash).
+# Small push batches keep the sync going long enough for both stops (the
+# batched PostgreSQL push finished 3 x 1500 records before the second).
 SAMBANG_TEST_PG=1
 . "$(dirname "$0")/../sync/lib.sh"
 . "$(dirname "$0")/hubs.sh"
 trap 'for n in "${!DPID[@]}"; do kill -KILL "${DPID[$n]}" 2>/dev/null || true; done; hubs_cleanup' EXIT
 
-N=${N:-1500}
+N=${N:-2500}
 expect_hub_ok init
 hubs_start 2
 URL=${HUB_URLS[1]}
@@ -27,7 +29,7 @@ done
 for d in d1 d2 d3; do dev "$d" export; done | sort >"$WORK/written"
 tok1=$(cat "$WORK/d1.tok")
 r1=$(dev d1 --json status | sed -n 's/.*"replica":"\([0-9a-f]*\)".*/\1/p')
-printf 'batch = 20\npage = 60\nbackoff_min = 1\nbackoff_cap = 2\n' >"$WORK/d.conf"
+printf 'batch = 5\npage = 60\nbackoff_min = 1\nbackoff_cap = 2\n' >"$WORK/d.conf"
 for d in d1 d2 d3; do start_daemon "$d" --config "$WORK/d.conf"; done
 
 hub_count() { "$HUB" export | wc -l; }

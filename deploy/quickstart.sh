@@ -88,7 +88,8 @@ test)
   CC=clang cmake -S "$top" -B "$top/build-fuzz" -DCMAKE_BUILD_TYPE=Debug \
     -DSAMBANG_FUZZ=ON >/dev/null
   cmake --build "$top/build-fuzz" -j"$(nproc)" --target fuzz_push_req \
-    fuzz_push_reply fuzz_changes_page fuzz_changes_query fuzz_strict_json
+    fuzz_push_reply fuzz_changes_page fuzz_changes_query fuzz_strict_json \
+    fuzz_record_decode
   bash "$top/tests/fuzz/run.sh" "$top/build-fuzz" 15
   ;;
 certs)

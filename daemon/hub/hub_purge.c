@@ -34,26 +34,7 @@ bool hub_purge_supported(struct hub_store *hs)
   return hs->ops->purge != NULL;
 }
 
-/* The meta value of key as a number (absent: 0). */
-static int meta_u64(const struct hub_store_ops *ops, void *be, const char *key,
-                    uint64_t *v, struct sb_err *err)
-{
-  char *text = NULL;
-  int rc = ops->meta_get(be, key, &text, err);
-
-  *v = 0;
-  if (rc == SB_ENOTFOUND) {
-    if (err != NULL)
-      memset(err, 0, sizeof(*err));
-    return 0;
-  }
-  if (rc == 0 && text[0] != '\0')
-    *v = strtoull(text, NULL, 10);
-  free(text);
-  return rc;
-}
-
-/* The cursor kept under key: *known false if none. */
+/* The meta value of key as a number: *known false (and 0) if absent. */
 static int cursor_read(const struct hub_store_ops *ops, void *be,
                        const char *key, uint64_t *since, bool *known,
                        struct sb_err *err)
@@ -72,6 +53,14 @@ static int cursor_read(const struct hub_store_ops *ops, void *be,
     *since = strtoull(text, NULL, 10);
   free(text);
   return rc;
+}
+
+/* The meta value of key as a number (absent: 0). */
+static int meta_u64(const struct hub_store_ops *ops, void *be, const char *key,
+                    uint64_t *v, struct sb_err *err)
+{
+  bool known;
+  return cursor_read(ops, be, key, v, &known, err);
 }
 
 int hub_purge_cursor_get(struct hub_store *hs, const char *name,

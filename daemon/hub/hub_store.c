@@ -326,6 +326,17 @@ fail:
   return rc;
 }
 
+/* The arrays of a scoped page of at most limit entries. */
+static int scoped_page_alloc(struct hub_page *page, unsigned limit,
+                             struct sb_err *err)
+{
+  page->seqs = calloc(limit, sizeof(*page->seqs));
+  page->states = calloc(limit, sizeof(*page->states));
+  if (page->seqs == NULL || page->states == NULL)
+    return sb_err_set(err, SB_ENOMEM, "out of memory for a page of %u", limit);
+  return 0;
+}
+
 int hub_store_changes_scoped(struct hub_store *hs, uint64_t since,
                              unsigned limit, const struct scope_parts *dev,
                              const char *holder, struct hub_page *page,
@@ -339,11 +350,8 @@ int hub_store_changes_scoped(struct hub_store *hs, uint64_t since,
   page->next = since;
   if (limit == 0)
     return sb_err_set(err, SB_EINVAL, "a page of 0 changes");
-  page->seqs = calloc(limit, sizeof(*page->seqs));
-  page->states = calloc(limit, sizeof(*page->states));
-  if (page->seqs == NULL || page->states == NULL)
-    rc = sb_err_set(err, SB_ENOMEM, "out of memory for a page of %u", limit);
-  else
+  rc = scoped_page_alloc(page, limit, err);
+  if (rc == 0)
     rc = hub_scope_page(hs->ops, hs->be, hs->schema, since, limit, dev, holder,
                         page, err);
   if (rc != 0) {
@@ -368,13 +376,10 @@ int hub_store_changes_parts(struct hub_store *hs, uint64_t since,
     return hs->ops->last_seq(hs->be, &page->last_seq, err);
   if (parts->all || hs->ops->device_get == NULL)
     return hub_store_changes(hs, since, limit, holder, page, err);
-  page->seqs = calloc(limit, sizeof(*page->seqs));
-  page->states = calloc(limit, sizeof(*page->states));
-  if (page->seqs == NULL || page->states == NULL)
-    rc = sb_err_set(err, SB_ENOMEM, "out of memory for a page of %u", limit);
-  else
-    rc = hub_scope_page_parts(hs->ops, hs->be, hs->schema, since, limit,
-                              parts, holder, page, err);
+  rc = scoped_page_alloc(page, limit, err);
+  if (rc == 0)
+    rc = hub_scope_page_parts(hs->ops, hs->be, hs->schema, since, limit, parts,
+                              holder, page, err);
   if (rc != 0) {
     hub_store_page_release(page);
     page->next = since;
@@ -433,8 +438,8 @@ bool hub_device_hash_valid(const char *s)
 }
 
 /* scope as the stored text of a device scope, checked against the schema. */
-static int device_scope_text(struct hub_store *hs, const char *scope,
-                             char *out, size_t size, struct sb_err *err)
+static int device_scope_text(struct hub_store *hs, const char *scope, char *out,
+                             size_t size, struct sb_err *err)
 {
   struct scope_parts p;
   int rc;
@@ -614,8 +619,7 @@ static int copy_activity(struct copy_walk *w, const char *name)
 static int copy_moves(struct copy_walk *w, const struct record *r)
 {
   char *key, *value = NULL;
-  size_t n = strlen("scope.moved.") + strlen(r->collection) +
-             strlen(r->id) + 2;
+  size_t n = strlen("scope.moved.") + strlen(r->collection) + strlen(r->id) + 2;
   int rc;
 
   if (w->to->ops->each_in == NULL)
@@ -724,13 +728,15 @@ int hub_store_copy(struct hub_store *from, struct hub_store *to,
   if (rc != 0)
     return rc;
   if (seq > 0 || held > 0)
-    return sb_err_set(err, SB_EEXISTS, "%s holds records or devices already; "
-                      "migrate only into a new store", to->path);
+    return sb_err_set(err, SB_EEXISTS,
+                      "%s holds records or devices already; "
+                      "migrate only into a new store",
+                      to->path);
   rc = to->ops->begin(to->be, err);
   /* The hub keeps its replica id (the key is the importing backend's). */
   if (rc == 0)
-    rc = to->ops->meta_set(to->be, "replica", from->ops->replica(from->be),
-                           err);
+    rc =
+        to->ops->meta_set(to->be, "replica", from->ops->replica(from->be), err);
   if (rc == 0)
     rc = from->ops->each(from->be, copy_record, &rw, err);
   if (rc == 0)

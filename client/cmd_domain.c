@@ -577,7 +577,8 @@ static int list_filters(const struct schema_collection *c, const cJSON *want,
       rc = filter_value(&filters[(*n)++], m->string, m, err);
   }
   if (rc == 0 && x->month[0] != '\0')
-    rc = filter_prefix(&filters[(*n)++], cmd_domain_today_field(c)->name, x->month, err);
+    rc = filter_prefix(&filters[(*n)++], cmd_domain_today_field(c)->name,
+                       x->month, err);
   return rc;
 }
 

@@ -49,8 +49,9 @@ static void option_help(FILE *out, const struct schema_collection *c,
     buf_adds(&b, f->name);
   buf_adds(&b, ".");
   if (f->required)
-    buf_adds(&b, f == cmd_domain_today_field(c) ? _(" Required (add: default today).")
-                                     : _(" Required."));
+    buf_adds(&b, f == cmd_domain_today_field(c)
+                     ? _(" Required (add: default today).")
+                     : _(" Required."));
   if (f->personal && c->consent != NULL) {
     char t[128];
     snprintf(t, sizeof(t), _(" Personal: stored only with --%s yes."),
@@ -101,7 +102,8 @@ void cmd_domain_help(FILE *out, const struct schema_collection *c,
         "       sambang [--db PATH] [--json] %s show ID\n"
         "       sambang [--db PATH] [--json] %s rm ID\n\n"),
       c->name, c->name, c->name,
-      cmd_domain_today_field(c) != NULL ? " [--month YYYY-MM]" : "", c->name, c->name);
+      cmd_domain_today_field(c) != NULL ? " [--month YYYY-MM]" : "", c->name,
+      c->name);
   if (c->help != NULL) {
     view_wrap(out, c->help, 0, 78);
     fputc('\n', out);

@@ -61,8 +61,7 @@ static cJSON *field_value(struct cli *cli, const struct schema_field *f,
   n = strlen(prefix);
   if (v == NULL && err != NULL && strncmp(err->msg, prefix, n) == 0) {
     snprintf(rest, sizeof(rest), "%s", err->msg + n);
-    snprintf(err->msg, sizeof(err->msg), "field \"%s\": %.400s", f->name,
-             rest);
+    snprintf(err->msg, sizeof(err->msg), "field \"%s\": %.400s", f->name, rest);
   }
   return v;
 }

@@ -137,10 +137,9 @@ static double secs_from_now(double t)
 /* The daemon's phase (a machine name, CONTROL.md) for people. */
 static const char *phase_text(const cJSON *phase)
 {
-  static const char *const names[] = {N_("idle"),      N_("pushing"),
-                                      N_("pulling"),   N_("listening"),
-                                      N_("backoff"),   N_("halted"),
-                                      N_("stopped")};
+  static const char *const names[] = {
+      N_("idle"),    N_("pushing"), N_("pulling"), N_("listening"),
+      N_("backoff"), N_("halted"),  N_("stopped")};
   size_t i;
 
   if (!cJSON_IsString(phase))

@@ -28,13 +28,12 @@ struct progress {
   uint64_t pushed, pulled, rejected, pending;
   char error[SB_ERR_MSG_MAX];
   char warning[SB_ERR_MSG_MAX]; /* why records are refused or pending */
-  struct sync_status last; /* --once: the engine's final status */
+  struct sync_status last;      /* --once: the engine's final status */
 };
 
 static void show_progress(struct progress *p)
 {
-  if (p->tty)
-  {
+  if (p->tty) {
     fputc('\r', stderr);
     fprintf(stderr, _("pushed %llu, pulled %llu"),
             (unsigned long long)p->pushed, (unsigned long long)p->pulled);
@@ -52,8 +51,7 @@ static int unsynced(const struct progress *p, struct sb_err *err)
                     "%llu still pending: %.300s",
                     (unsigned long long)p->rejected,
                     (unsigned long long)p->pending,
-                    p->warning[0] != '\0' ? p->warning
-                                          : "see sambang status");
+                    p->warning[0] != '\0' ? p->warning : "see sambang status");
 }
 
 /* The result: stdout line(s), and the error for a failure. */
@@ -72,15 +70,15 @@ static int report(struct progress *p, struct sb_err *err)
   }
   if (p->json) {
     /* --once knows the bytes it moved: body bytes on the wire and as JSON. */
-    printf("{\"json_down\":%llu,\"json_up\":%llu,\"ok\":true,\"pending\":%llu,"
-           "\"pulled\":%llu,\"pushed\":%llu,\"rejected\":%llu,\"wire_down\":%llu,"
-           "\"wire_up\":%llu}\n",
-           (unsigned long long)p->last.json_down,
-           (unsigned long long)p->last.json_up, (unsigned long long)p->pending,
-           (unsigned long long)p->pulled,
-           (unsigned long long)p->pushed, (unsigned long long)p->rejected,
-           (unsigned long long)p->last.wire_down,
-           (unsigned long long)p->last.wire_up);
+    printf(
+        "{\"json_down\":%llu,\"json_up\":%llu,\"ok\":true,\"pending\":%llu,"
+        "\"pulled\":%llu,\"pushed\":%llu,\"rejected\":%llu,\"wire_down\":%llu,"
+        "\"wire_up\":%llu}\n",
+        (unsigned long long)p->last.json_down,
+        (unsigned long long)p->last.json_up, (unsigned long long)p->pending,
+        (unsigned long long)p->pulled, (unsigned long long)p->pushed,
+        (unsigned long long)p->rejected, (unsigned long long)p->last.wire_down,
+        (unsigned long long)p->last.wire_up);
     return unsynced(p, err);
   }
   printf(_("synced: pushed %llu, pulled %llu\n"), (unsigned long long)p->pushed,
@@ -139,8 +137,8 @@ static int daemon_line(const char *line, void *ctx)
 
 static int sync_daemon(struct cli *cli, struct progress *p, struct sb_err *err)
 {
-  int rc = control_client_request(cli->db, "{\"cmd\":\"sync\"}", SYNC_READ_TIMEOUT_MS,
-                           daemon_line, p, err);
+  int rc = control_client_request(cli->db, "{\"cmd\":\"sync\"}",
+                                  SYNC_READ_TIMEOUT_MS, daemon_line, p, err);
 
   if (rc == SB_ENOTFOUND)
     return sb_err_set(err, SB_ENETWORK,

@@ -106,15 +106,25 @@ static void on_poll(uv_poll_t *p, int status, int events)
   http_run(p->data);
 }
 
-/* Runs MHD, then re-arms the timer from its timeout (every time). */
+/*
+ * Runs MHD, then re-arms the timer from its timeout (every time). At its
+ * connection limit MHD takes the listen socket out of its epoll set and
+ * puts it back only at the start of a run with a free slot; the slots a
+ * run frees are counted at its very end. So a run in which a connection
+ * closed is followed by another at once, or the connections waiting in
+ * the backlog (health among them) would wait for an unrelated event.
+ */
 static void http_run(struct http_server *s)
 {
   MHD_UNSIGNED_LONG_LONG ms = 0;
 
   if (s->d == NULL)
     return;
+  s->closed_in_run = false;
   MHD_run(s->d);
-  if (MHD_get_timeout(s->d, &ms) == MHD_YES)
+  if (s->closed_in_run)
+    uv_timer_start(&s->timer, on_timer, 0, 0);
+  else if (MHD_get_timeout(s->d, &ms) == MHD_YES)
     uv_timer_start(&s->timer, on_timer, ms > UINT32_MAX ? UINT32_MAX : ms, 0);
   else
     uv_timer_stop(&s->timer);

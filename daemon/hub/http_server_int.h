@@ -49,6 +49,7 @@ struct http_server {
   struct http_req *suspended; /* list of suspended requests */
   struct http_conn *conns;    /* open connections, newest first */
   unsigned nconns;
+  bool closed_in_run; /* a connection closed during MHD_run */
   uint64_t cut_head, cut_body; /* connections cut by the sweep */
   uv_timer_t sweep;
   bool stopping;

@@ -68,6 +68,7 @@ void http_server_limits_on_connection(void *cls, struct MHD_Connection *conn,
 
   if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
     s->nconns--;
+    s->closed_in_run = true;
     if (hc == NULL)
       return;
     if (hc->prev != NULL)

@@ -110,7 +110,7 @@ int util_db_path(const char *given, char **out, struct sb_err *err);
 /* Creates the missing directories above path (mode 0700). */
 int util_mkdir_parents(const char *path, struct sb_err *err);
 
-/* Opens cli->store (once). */
+/* Opens cli->store (once), after a quick check (noted when clean). */
 int util_open(struct cli *cli, struct sb_err *err);
 /* util_open for the hot path (`sync --once`): the quick check is skipped
  * for 10 minutes after one that ran clean to its end (meta

@@ -89,9 +89,44 @@ int util_mkdir_parents(const char *path, struct sb_err *err)
   return rc;
 }
 
-int util_open(struct cli *cli, struct sb_err *err)
+/* How long a clean quick check spares `sync --once` another one. */
+#define QUICK_OK_KEY "check.quick_ok_ms"
+#define QUICK_OK_FOR_MS (10 * 60 * 1000)
+
+/* Notes in the store when a quick check found it clean (best effort). */
+static void note_quick_ok(struct cli *cli, uint64_t now)
 {
   struct sb_err ignored = {0};
+  char when[32];
+
+  snprintf(when, sizeof(when), "%llu", (unsigned long long)now);
+  if (store_begin_relaxed(cli->store, &ignored) != 0)
+    return;
+  if (store_meta_set(cli->store, QUICK_OK_KEY, when, &ignored) == 0)
+    store_commit(cli->store, &ignored);
+  else
+    store_rollback(cli->store);
+}
+
+/*
+ * A quick check: a damaged store then refuses every write (exit 6 naming
+ * `sambang check`); reads go on as far as the pages allow. A clean one is
+ * noted, so that the `sync --once` that often follows a command (an
+ * import, a visit) does not read the same pages again.
+ */
+static void quick_check(struct cli *cli, int budget)
+{
+  struct sb_err ignored = {0};
+  enum store_check_state state = STORE_UNCHECKED;
+
+  store_check(cli->store, STORE_CHECK_QUICK, budget, NULL, NULL, &state,
+              &ignored);
+  if (state == STORE_CHECK_OK)
+    note_quick_ok(cli, hlc_wall_ms());
+}
+
+int util_open(struct cli *cli, struct sb_err *err)
+{
   int budget, rc;
 
   if (cli->store != NULL)
@@ -99,24 +134,16 @@ int util_open(struct cli *cli, struct sb_err *err)
   rc = store_check_budget(&budget, err);
   if (rc == 0)
     rc = store_open(cli->db, &cli->store, err);
-  /* A quick check first: a damaged store then refuses every write (exit
-   * 6 naming `sambang check`); reads go on as far as the pages allow. */
   if (rc == 0 && budget > 0)
-    store_check(cli->store, STORE_CHECK_QUICK, budget, NULL, NULL, NULL,
-                &ignored);
+    quick_check(cli, budget);
   return rc;
 }
-
-/* How long a clean quick check spares `sync --once` another one. */
-#define QUICK_OK_KEY "check.quick_ok_ms"
-#define QUICK_OK_FOR_MS (10 * 60 * 1000)
 
 int util_open_hot(struct cli *cli, struct sb_err *err)
 {
   struct sb_err ignored = {0};
-  enum store_check_state state = STORE_UNCHECKED;
   uint64_t now = hlc_wall_ms(), then = 0;
-  char *v = NULL, when[32];
+  char *v = NULL;
   int budget, rc;
 
   if (cli->store != NULL)
@@ -132,21 +159,10 @@ int util_open_hot(struct cli *cli, struct sb_err *err)
   /* Checked clean a moment ago: the mark alone (what sambangd relies on
    * between its checks at start; a damaged page any statement meets
    * still marks the store). */
-  if (then <= now && now - then < QUICK_OK_FOR_MS) {
+  if (then <= now && now - then < QUICK_OK_FOR_MS)
     store_check(cli->store, STORE_CHECK_MARK, 0, NULL, NULL, NULL, &ignored);
-    return 0;
-  }
-  store_check(cli->store, STORE_CHECK_QUICK, budget, NULL, NULL, &state,
-              &ignored);
-  if (state != STORE_CHECK_OK)
-    return 0;
-  snprintf(when, sizeof(when), "%llu", (unsigned long long)now);
-  if (store_begin_relaxed(cli->store, &ignored) != 0)
-    return 0;
-  if (store_meta_set(cli->store, QUICK_OK_KEY, when, &ignored) == 0)
-    store_commit(cli->store, &ignored);
   else
-    store_rollback(cli->store);
+    quick_check(cli, budget);
   return 0;
 }
 

@@ -91,7 +91,7 @@ void sync_attempt_failed(struct sync *s, bool online, bool halt,
   s->online = online;
   s->in_cycle = false;
   s->failures++;
-  s->nkeys = 0;
+  sync_push_reset(s);
   if (halt) {
     s->phase = SYNC_HALTED;
     sync_emit(s, SYNC_EV_HALTED);
@@ -163,28 +163,35 @@ bool sync_reply_failed(struct sync *s, const struct http_reply *r,
 }
 
 /* Starts an exchange with the hub; a local failure fails the attempt. */
+void sync_request(struct sync *s, struct http_request *rq, char *url,
+                  size_t url_size, const char *method, const char *path)
+{
+  memset(rq, 0, sizeof(*rq));
+  snprintf(url, url_size, "%s%s", s->base, path);
+  rq->method = method;
+  rq->url = url;
+  rq->token = s->cfg.token;
+  rq->replica = store_replica(s->store);
+  rq->ca_file = s->cfg.ca_file;
+  rq->ca_pem = s->cfg.ca_file == NULL ? s->cfg.ca_pem : NULL;
+  rq->pin = s->cfg.pin;
+  rq->gzip = s->cfg.gzip;
+  rq->connect_timeout_s = (long)s->cfg.connect_timeout_s;
+  rq->timeout_s = (long)s->cfg.timeout_s;
+}
+
 void sync_exchange(struct sync *s, struct sync_http *channel,
                    const char *method, const char *path, const char *body,
                    size_t len, long timeout_s, http_done_fn done)
 {
+  struct http_request rq;
   char url[2048];
-  struct http_request rq = {
-      .method = method,
-      .url = url,
-      .token = s->cfg.token,
-      .replica = store_replica(s->store),
-      .ca_file = s->cfg.ca_file,
-      .ca_pem = s->cfg.ca_file == NULL ? s->cfg.ca_pem : NULL,
-      .pin = s->cfg.pin,
-      .body = body,
-      .len = len,
-      .gzip = s->cfg.gzip,
-      .connect_timeout_s = (long)s->cfg.connect_timeout_s,
-      .timeout_s = timeout_s,
-  };
   int rc;
 
-  snprintf(url, sizeof(url), "%s%s", s->base, path);
+  sync_request(s, &rq, url, sizeof(url), method, path);
+  rq.body = body;
+  rq.len = len;
+  rq.timeout_s = timeout_s;
   rc = sync_http_start(channel, &rq, done, s);
   if (rc != 0)
     sync_attempt_failed(s, false, false, -1, "cannot start a request to %s: %s",
@@ -311,6 +318,7 @@ void sync_start_cycle(struct sync *s)
   s->last_refusal[0] = '\0';
   s->push_after = 0;
   s->batch_now = s->cfg.batch;
+  sync_push_reset(s);
   sync_push_next(s);
 }
 
@@ -372,7 +380,7 @@ int sync_new(uv_loop_t *loop, struct store *store,
     return sb_err_set(err, SB_ENOMEM, NULL);
   s->loop = loop;
   s->store = store;
-  buf_init(&s->body);
+  sync_push_init(s);
   sync_config_init(&s->cfg);
   rc = sync_config_copy(&s->cfg, cfg, err);
   if (rc == 0)
@@ -385,12 +393,15 @@ int sync_new(uv_loop_t *loop, struct store *store,
     rc = sb_err_set(err, SB_EIO, "no randomness from the OS");
   s->rng |= 1;
   if (rc == 0 && ((s->http = sync_http_new(loop)) == NULL ||
+                  (s->push2 = sync_http_new(loop)) == NULL ||
                   (s->poll = sync_http_new(loop)) == NULL))
     rc = sb_err_set(err, SB_ENOMEM, "cannot set up libcurl");
   if (rc != 0) {
     /* A transport made already goes once the loop runs its close. */
     if (s->http != NULL)
       sync_http_close(s->http, NULL, NULL);
+    if (s->push2 != NULL)
+      sync_http_close(s->push2, NULL, NULL);
     sync_config_release(&s->cfg);
     free(s->base);
     free(s);
@@ -511,7 +522,7 @@ static void closed_http(void *ctx)
 {
   struct sync *s = ctx;
   if (--s->closing == 0) {
-    s->http = s->poll = NULL;
+    s->http = s->push2 = s->poll = NULL;
     uv_close((uv_handle_t *)&s->retry, closed_retry);
   }
 }
@@ -522,8 +533,9 @@ void sync_stop(struct sync *s)
     return;
   s->stopping = true;
   uv_timer_stop(&s->retry);
-  s->closing = 2;
+  s->closing = 3;
   sync_http_close(s->http, closed_http, s);
+  sync_http_close(s->push2, closed_http, s);
   sync_http_close(s->poll, closed_http, s);
 }
 
@@ -532,8 +544,7 @@ void sync_free(struct sync *s)
   if (s == NULL)
     return;
   sync_config_release(&s->cfg);
-  buf_release(&s->body);
-  free(s->keys);
+  sync_push_free(s);
   free(s->base);
   free(s);
 }

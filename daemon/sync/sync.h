@@ -16,8 +16,8 @@
  * Checkpoints: a pushed record's pending mark is cleared only after the
  * hub answered ok, and only if the row was not changed meanwhile; a pulled
  * page is merged and the cursor saved in one transaction. A crash at any
- * point therefore re-sends or re-pulls at most one batch, and both sides
- * are idempotent.
+ * point therefore re-sends at most two batches (two may be at the hub at
+ * once) or re-pulls one page, and both sides are idempotent.
  *
  * Failures: network errors, 5xx and 429 retry after an exponential
  * back-off with full jitter (1 s .. cap) or the hub's Retry-After; 401 and
@@ -140,9 +140,9 @@ struct sync_status {
   uint64_t wire_down;      /* reply body bytes received (before gunzip) */
   uint64_t json_up;        /* the same bodies as JSON */
   uint64_t json_down;
-  bool clock_known;         /* the hub's clock was ever measured */
-  int64_t clock_offset_ms;  /* the hub's clock minus ours */
-  uint64_t cycle_restamped; /* records re-stamped for the hub's clock */
+  bool clock_known;                /* the hub's clock was ever measured */
+  int64_t clock_offset_ms;         /* the hub's clock minus ours */
+  uint64_t cycle_restamped;        /* records re-stamped for the hub's clock */
   char last_error[SB_ERR_MSG_MAX]; /* "" if none; after a completed cycle,
                                       why records are refused or pending */
 };

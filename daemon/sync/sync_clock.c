@@ -145,7 +145,8 @@ int sync_clock_restamp(struct record *r, const char *replica, uint64_t limit,
     return sb_err_set(err, SB_ENOMEM, NULL);
   walk(j, collect_one, &rs);
   unique(&rs);
-  if (rs.nomem || (rs.n > 0 && (rs.ts = malloc(rs.n * sizeof(*rs.ts))) == NULL)) {
+  if (rs.nomem ||
+      (rs.n > 0 && (rs.ts = malloc(rs.n * sizeof(*rs.ts))) == NULL)) {
     rc = sb_err_set(err, SB_ENOMEM, NULL);
     goto unwind;
   }

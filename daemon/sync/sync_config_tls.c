@@ -58,8 +58,9 @@ int sync_config_check_ca(const char *pem, size_t len, struct sb_err *err)
   unsigned n = 0;
 
   if (len == 0 || len > CA_MAX || memchr(pem, '\0', len) != NULL)
-    return sb_err_set(err, SB_EINVAL,
-                      "not a PEM CA certificate (empty, over 1 MiB, or binary)");
+    return sb_err_set(
+        err, SB_EINVAL,
+        "not a PEM CA certificate (empty, over 1 MiB, or binary)");
   bio = BIO_new_mem_buf(pem, (int)len);
   if (bio == NULL)
     return sb_err_set(err, SB_ENOMEM, NULL);

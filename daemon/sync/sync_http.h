@@ -27,14 +27,14 @@ struct http_reply {
   size_t len;
   int64_t retry_after_s; /* -1: none */
   const char *error;     /* curl's message when curl != CURLE_OK */
-  bool untrusted; /* the hub's certificate or key was refused (chain, host
-                     name, dates, pin): no request byte was sent */
-  uint64_t bytes_up;     /* request body bytes on the wire */
-  uint64_t json_up;      /* the request body before gzip */
-  uint64_t bytes_down;   /* response body bytes on the wire */
-  uint64_t hub_ms;       /* the hub's clock (PROTO_TIME_HEADER); 0: none */
-  uint64_t sent_ms;      /* our wall clock when the exchange started */
-  uint64_t recv_ms;      /* and when it ended */
+  bool untrusted;      /* the hub's certificate or key was refused (chain, host
+                          name, dates, pin): no request byte was sent */
+  uint64_t bytes_up;   /* request body bytes on the wire */
+  uint64_t json_up;    /* the request body before gzip */
+  uint64_t bytes_down; /* response body bytes on the wire */
+  uint64_t hub_ms;     /* the hub's clock (PROTO_TIME_HEADER); 0: none */
+  uint64_t sent_ms;    /* our wall clock when the exchange started */
+  uint64_t recv_ms;    /* and when it ended */
 };
 
 typedef void (*http_done_fn)(const struct http_reply *reply, void *ctx);

@@ -36,13 +36,26 @@ struct batch_key {
   uint64_t seq;
 };
 
+/* A push batch: its rows' keys and its body, and the channel it goes on
+ * (two may be at the hub at once, see sync_push.c). */
+struct push_slot {
+  struct sync *s;
+  struct sync_http *http; /* s->http or s->push2 */
+  struct batch_key *keys;
+  size_t nkeys, cap_keys;
+  struct buf json;
+  uint64_t after; /* it holds pending rows after this seq */
+  bool busy;      /* at the hub */
+};
+
 struct sync {
   uv_loop_t *loop;
   struct store *store;
   struct sync_config cfg;
-  struct sync_http *http; /* pushes and the pulls of a cycle */
-  struct sync_http *poll; /* the long-poll, kept open while a cycle runs */
-  unsigned closing;       /* handles still to close after sync_stop */
+  struct sync_http *http;  /* pushes and the pulls of a cycle */
+  struct sync_http *push2; /* the second push at the hub */
+  struct sync_http *poll;  /* the long-poll, kept open while a cycle runs */
+  unsigned closing;        /* handles still to close after sync_stop */
   uv_timer_t retry;
   char *base; /* cfg.server without a trailing '/' */
 
@@ -62,19 +75,18 @@ struct sync {
   uint64_t pull_since; /* the cursor the pull in flight asked from */
   uint64_t poll_since; /* the cursor the long-poll in flight asked from */
 
-  /* the push in flight */
-  struct batch_key *keys;
-  size_t nkeys, cap_keys;
+  /* the pushes in flight */
+  struct push_slot push[2];
+  unsigned push_busy;
   uint64_t push_after; /* rows up to this seq were sent this cycle */
   unsigned batch_now;  /* shrinks when the hub finds a batch too large */
-  struct buf body;
 
   /* the hub's clock (sync_clock.c) */
-  struct hlc_offset clock;       /* last measured; hub_ms 0: never */
-  struct hlc_offset clock_saved; /* what the store holds */
-  uint64_t cycle_restamped;      /* records re-stamped and sent again */
-  uint64_t cycle_deferred;       /* future_timestamp left pending */
-  uint64_t cycle_refused;        /* records the hub refused this cycle */
+  struct hlc_offset clock;           /* last measured; hub_ms 0: never */
+  struct hlc_offset clock_saved;     /* what the store holds */
+  uint64_t cycle_restamped;          /* records re-stamped and sent again */
+  uint64_t cycle_deferred;           /* future_timestamp left pending */
+  uint64_t cycle_refused;            /* records the hub refused this cycle */
   char last_refusal[SB_ERR_MSG_MAX]; /* "coll/id: code: message" */
 
   bool online;
@@ -97,6 +109,10 @@ bool sync_reply_failed(struct sync *s, const struct http_reply *r,
 void sync_exchange(struct sync *s, struct sync_http *channel,
                    const char *method, const char *path, const char *body,
                    size_t len, long timeout_s, http_done_fn done);
+/* The request every exchange with the hub starts from (url: its buffer,
+ * of url_size bytes). */
+void sync_request(struct sync *s, struct http_request *rq, char *url,
+                  size_t url_size, const char *method, const char *path);
 void sync_count_bytes(struct sync *s, const struct http_reply *r);
 char *sync_reason_encode(const char *code, const char *message);
 void sync_start_cycle(struct sync *s);
@@ -109,6 +125,9 @@ int sync_clock_restamp_row(struct sync *s, const char *collection,
                            struct sb_err *err);
 
 /* sync_push.c */
+void sync_push_init(struct sync *s);
+void sync_push_reset(struct sync *s); /* aborts the pushes, drops batches */
+void sync_push_free(struct sync *s);
 void sync_push_next(struct sync *s);
 
 /* sync_pull.c */
@@ -177,8 +196,8 @@ bool sync_resync_due(struct sync *s, const struct changes_page *p);
  * resumes from the cursor, with no second wipe); *reset is set and the
  * page is not merged.
  */
-int sync_resync_begin(struct sync *s, const struct changes_page *p,
-                      bool *reset, struct sb_err *err);
+int sync_resync_begin(struct sync *s, const struct changes_page *p, bool *reset,
+                      struct sb_err *err);
 
 /* After a merged page (same transaction): the last page (more false) ends
  * a re-sync. */

@@ -16,27 +16,87 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* --- batches ----------------------------------------------------------- */
+
 static int collect_row(const char *coll, const char *id, uint64_t seq,
                        const char *text, size_t len, void *ctx)
 {
-  struct sync *s = ctx;
+  struct push_slot *b = ctx;
   struct batch_key *k;
 
-  if (s->nkeys == s->cap_keys) {
-    size_t cap = s->cap_keys == 0 ? 64 : s->cap_keys * 2;
-    k = realloc(s->keys, cap * sizeof(*k));
+  if (b->nkeys == b->cap_keys) {
+    size_t cap = b->cap_keys == 0 ? 64 : b->cap_keys * 2;
+    k = realloc(b->keys, cap * sizeof(*k));
     if (k == NULL)
       return SB_ENOMEM;
-    s->keys = k;
-    s->cap_keys = cap;
+    b->keys = k;
+    b->cap_keys = cap;
   }
-  k = &s->keys[s->nkeys++];
+  k = &b->keys[b->nkeys++];
   snprintf(k->collection, sizeof(k->collection), "%s", coll);
   snprintf(k->id, sizeof(k->id), "%s", id);
   k->seq = seq;
-  if (s->nkeys > 1 && buf_add(&s->body, ",", 1) != 0)
+  if (b->nkeys > 1 && buf_add(&b->json, ",", 1) != 0)
     return SB_ENOMEM;
-  return buf_add(&s->body, text, len);
+  return buf_add(&b->json, text, len);
+}
+
+/* Reads into b up to limit pending rows after the seq after. */
+static int batch_read(struct sync *s, struct push_slot *b, uint64_t after,
+                      unsigned limit, struct sb_err *err)
+{
+  int rc;
+
+  b->nkeys = 0;
+  buf_reset(&b->json);
+  b->after = after;
+  buf_adds(&b->json, "{\"records\":[");
+  rc = store_pending_text(s->store, after, limit, collect_row, b, err);
+  if (rc == SB_ENOMEM)
+    sb_err_set(err, rc, "out of memory reading local changes");
+  if (rc == 0 && buf_adds(&b->json, "]}") != 0)
+    rc = sb_err_set(err, SB_ENOMEM, "out of memory building a push");
+  return rc;
+}
+
+void sync_push_init(struct sync *s)
+{
+  int i;
+
+  for (i = 0; i < 2; i++) {
+    s->push[i].s = s;
+    buf_init(&s->push[i].json);
+  }
+}
+
+/* Stops b's exchange if it is at the hub (its rows stay pending). */
+static void slot_abort(struct push_slot *b)
+{
+  if (!b->busy)
+    return;
+  sync_http_abort(b->http);
+  b->busy = false;
+  b->s->push_busy--;
+}
+
+void sync_push_reset(struct sync *s)
+{
+  int i;
+
+  for (i = 0; i < 2; i++) {
+    slot_abort(&s->push[i]);
+    s->push[i].nkeys = 0;
+  }
+}
+
+void sync_push_free(struct sync *s)
+{
+  int i;
+
+  for (i = 0; i < 2; i++) {
+    buf_release(&s->push[i].json);
+    free(s->push[i].keys);
+  }
 }
 
 /* Keeps the hub's refusal of one record: marks it rejected. */
@@ -49,9 +109,9 @@ static int refuse(struct sync *s, const struct batch_key *k,
   s->cycle_refused++;
   snprintf(s->last_refusal, sizeof(s->last_refusal), "%s/%.100s: %s: %.200s",
            k->collection, k->id, res->code, res->message);
-  rc = reason == NULL ? sb_err_set(err, SB_ENOMEM, NULL)
-                      : store_reject(s->store, k->collection, k->id, k->seq,
-                                     reason, err);
+  rc = reason == NULL
+           ? sb_err_set(err, SB_ENOMEM, NULL)
+           : store_reject(s->store, k->collection, k->id, k->seq, reason, err);
   free(reason);
   return rc;
 }
@@ -77,20 +137,21 @@ static int refused_future(struct sync *s, const struct batch_key *k,
 }
 
 /* Applies the hub's per-record answers in one transaction. */
-static int apply_results(struct sync *s, const struct push_reply *rep,
-                         uint64_t hub_ms, struct sb_err *err)
+static int apply_results(struct sync *s, const struct push_slot *b,
+                         const struct push_reply *rep, uint64_t hub_ms,
+                         struct sb_err *err)
 {
   size_t i;
   int rc;
 
-  if (rep->n != s->nkeys)
+  if (rep->n != b->nkeys)
     return sb_err_set(err, SB_EPROTOCOL,
                       "push reply has %zu results for %zu records", rep->n,
-                      s->nkeys);
+                      b->nkeys);
   rc = store_begin_relaxed(s->store, err);
   for (i = 0; rc == 0 && i < rep->n; i++) {
     const struct push_result *res = &rep->res[i];
-    const struct batch_key *k = &s->keys[i];
+    const struct batch_key *k = &b->keys[i];
 
     if (strcmp(res->collection, k->collection) != 0 ||
         strcmp(res->id, k->id) != 0) {
@@ -114,8 +175,8 @@ static int apply_results(struct sync *s, const struct push_reply *rep,
 }
 
 /* The only row of a batch was refused whole: keep the hub's reason. */
-static int reject_single(struct sync *s, const struct http_reply *r,
-                         struct sb_err *err)
+static int reject_single(struct sync *s, const struct push_slot *b,
+                         const struct http_reply *r, struct sb_err *err)
 {
   struct proto_error e;
   char *reason;
@@ -124,14 +185,14 @@ static int reject_single(struct sync *s, const struct http_reply *r,
   sync_reply_error(r, &e);
   s->cycle_refused++;
   snprintf(s->last_refusal, sizeof(s->last_refusal), "%s/%.100s: %s: %.200s",
-           s->keys[0].collection, s->keys[0].id, e.name, e.message);
+           b->keys[0].collection, b->keys[0].id, e.name, e.message);
   reason = sync_reason_encode(e.name, e.message);
   if (reason == NULL)
     return sb_err_set(err, SB_ENOMEM, NULL);
   rc = store_begin_relaxed(s->store, err);
   if (rc == 0)
-    rc = store_reject(s->store, s->keys[0].collection, s->keys[0].id,
-                      s->keys[0].seq, reason, err);
+    rc = store_reject(s->store, b->keys[0].collection, b->keys[0].id,
+                      b->keys[0].seq, reason, err);
   if (rc == 0)
     rc = store_commit(s->store, err);
   else
@@ -157,81 +218,137 @@ static bool record_refusal(const struct http_reply *r)
          e.code == PROTO_ERR_FORGED_DOT;
 }
 
+/* The other push slot than b. */
+static struct push_slot *other_slot(struct push_slot *b)
+{
+  return b == &b->s->push[0] ? &b->s->push[1] : &b->s->push[0];
+}
+
+/*
+ * A batch was refused whole for a record in it: any other batch at the hub
+ * is stopped (its rows stay pending) and the push goes on one batch at a
+ * time from the earliest row either held, so that no row is left behind.
+ */
+static void push_serial_from(struct push_slot *b)
+{
+  struct push_slot *o = other_slot(b);
+  struct sync *s = b->s;
+
+  s->push_after = b->after;
+  if (o->busy) {
+    slot_abort(o);
+    if (o->after < s->push_after)
+      s->push_after = o->after;
+  }
+}
+
 static void push_done(const struct http_reply *r, void *ctx)
 {
-  struct sync *s = ctx;
+  struct push_slot *b = ctx;
+  struct sync *s = b->s;
   struct push_reply rep;
   struct sb_err err = {0};
-  uint64_t last = s->nkeys > 0 ? s->keys[s->nkeys - 1].seq : s->push_after;
+  size_t nkeys = b->nkeys;
   int rc;
 
+  b->busy = false;
+  s->push_busy--;
   sync_count_bytes(s, r);
   /* A batch refused whole for a record in it (too large, a malformed
    * state) is split until the one record at fault is found; that
    * one is kept as rejected. Other refusals fail the attempt. */
-  if (record_refusal(r)) {
-    if (s->nkeys > 1) {
-      s->batch_now = (unsigned)(s->nkeys / 2);
+  if (record_refusal(r) && nkeys > 0) {
+    push_serial_from(b);
+    if (nkeys > 1) {
+      s->batch_now = (unsigned)(nkeys / 2);
       sync_push_next(s);
       return;
     }
-    if (s->nkeys == 1) {
-      rc = reject_single(s, r, &err);
-      if (rc != 0) {
-        sync_attempt_failed(s, true, false, -1, "push: %s", err.msg);
-        return;
-      }
-      s->push_after = last;
-      s->batch_now = s->cfg.batch;
-      sync_emit(s, SYNC_EV_PROGRESS);
-      sync_push_next(s);
+    rc = reject_single(s, b, r, &err);
+    if (rc != 0) {
+      sync_attempt_failed(s, true, false, -1, "push: %s", err.msg);
       return;
     }
+    s->batch_now = s->cfg.batch;
+    sync_emit(s, SYNC_EV_PROGRESS);
+    sync_push_next(s);
+    return;
   }
   if (sync_reply_failed(s, r, N_("push")))
     return;
   push_reply_init(&rep);
   rc = push_reply_decode(&rep, r->body, r->len, &err);
   if (rc == 0)
-    rc = apply_results(s, &rep, r->hub_ms, &err);
+    rc = apply_results(s, b, &rep, r->hub_ms, &err);
   push_reply_release(&rep);
   if (rc != 0) {
     sync_attempt_failed(s, true, false, -1, "push: %s", err.msg);
     return;
   }
   s->online = true;
-  s->push_after = last;
   sync_emit(s, SYNC_EV_PROGRESS);
   sync_push_next(s);
 }
 
-/* Sends the next batch of pending rows, or moves on to pulling. */
+/* Sends b; false if it could not start (the attempt failed then). */
+static bool push_send(struct push_slot *b)
+{
+  struct sync *s = b->s;
+  struct http_request rq;
+  char url[2048];
+  int rc;
+
+  sync_request(s, &rq, url, sizeof(url), "POST", PROTO_VERSION_PATH "/push");
+  rq.body = b->json.p;
+  rq.len = b->json.len;
+  b->http = b == &s->push[0] ? s->http : s->push2;
+  rc = sync_http_start(b->http, &rq, push_done, b);
+  if (rc != 0) {
+    sync_attempt_failed(s, false, false, -1, "cannot start a request to %s: %s",
+                        url, sb_err_str(rc));
+    return false;
+  }
+  b->busy = true;
+  s->push_busy++;
+  return true;
+}
+
+/*
+ * Sends the next batches of pending rows, or moves on to pulling once none
+ * is left and none is at the hub. Two batches may be at the hub at once:
+ * while it works on one, the reply to the other is applied and the batch
+ * after it read and compressed (a push of many batches then costs about
+ * the larger of the two sides per batch, not their sum, and the hub can
+ * write both in one transaction). Their rows differ, so their order does
+ * not matter. While a batch is being split (batch_now below the
+ * configured size), one at a time.
+ */
 void sync_push_next(struct sync *s)
 {
+  unsigned window = s->batch_now < s->cfg.batch ? 1 : 2;
   struct sb_err err = {0};
   int rc;
 
   if (s->stopping)
     return;
   s->phase = SYNC_PUSH;
-  s->nkeys = 0;
-  buf_reset(&s->body);
-  buf_adds(&s->body, "{\"records\":[");
-  rc = store_pending_text(s->store, s->push_after, s->batch_now, collect_row, s,
-                          &err);
-  if (rc == SB_ENOMEM)
-    sb_err_set(&err, rc, "out of memory reading local changes");
-  if (rc == 0 && buf_adds(&s->body, "]}") != 0)
-    rc = sb_err_set(&err, SB_ENOMEM, "out of memory building a push");
-  if (rc != 0) {
-    sync_attempt_failed(s, s->online, false, -1, "reading local changes: %s",
-                        err.msg);
-    return;
+  while (s->push_busy < window) {
+    struct push_slot *b = s->push[0].busy ? &s->push[1] : &s->push[0];
+
+    rc = batch_read(s, b, s->push_after, s->batch_now, &err);
+    if (rc != 0) {
+      sync_attempt_failed(s, s->online, false, -1, "reading local changes: %s",
+                          err.msg);
+      return;
+    }
+    if (b->nkeys == 0)
+      break;
+    s->push_after = b->keys[b->nkeys - 1].seq;
+    if (!push_send(b))
+      return;
+    if (b->nkeys < s->batch_now)
+      break; /* it took every pending row */
   }
-  if (s->nkeys == 0) {
+  if (s->push_busy == 0)
     sync_pull_next(s, s->cursor);
-    return;
-  }
-  sync_exchange(s, s->http, "POST", PROTO_VERSION_PATH "/push", s->body.p,
-                s->body.len, (long)s->cfg.timeout_s, push_done);
 }

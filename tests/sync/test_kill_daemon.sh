@@ -18,8 +18,11 @@ enrol d2
 
 fill_two 2000 1000
 
-# Small batches and pages, so a sync is many steps to be killed between.
+# Small batches and pages, so a sync is many steps to be killed between
+# (smaller batches than small_steps_conf's: two go to the hub at once, and
+# the push must outlast the first kill).
 small_steps_conf "$WORK/d.conf"
+sed -i 's/^batch = .*/batch = 8/' "$WORK/d.conf"
 
 for ((k = 1; k <= KILLS; k++)); do
   start_daemon d1 --config "$WORK/d.conf"

@@ -69,5 +69,43 @@ sync_unsynced d1
 dev d1 get notes small >/dev/null || fail "the feed stopped at the big record"
 dev d1 conflicts >"$OUT"
 grep -q 'huge.*(rejected by the hub)' "$OUT" || fail "huge is not marked: $(cat "$OUT")"
+
+# Many small batches (the next one is read while the hub works on the
+# one in flight): refusals inside them leave every other record pushed,
+# and nothing pending behind.
+printf 'batch = 2\n' >"$WORK/small.conf"
+for i in 1 2 3 4 5 6 7 8 9; do
+  case $i in
+  4 | 7) dev d1 put beneficiary "b$i" '{"kecamatan":"Atlantis"}' ;;
+  *) dev d1 put notes "n$i" "{\"text\":\"note $i\"}" ;;
+  esac >/dev/null || fail "put $i on d1"
+done
+rc=0
+dev d1 sync --once --config "$WORK/small.conf" >"$OUT" 2>"$ERR" || rc=$?
+[ "$rc" = 7 ] || fail "small batches: exited $rc: $(cat "$ERR")"
+grep -q 'pushed 7,' "$OUT" || fail "small batches: $(cat "$OUT")"
+"$HUB" export >"$WORK/hub.export"
+for i in 1 2 3 5 6 8 9; do
+  grep -q "\"n$i\"" "$WORK/hub.export" || fail "n$i did not reach the hub"
+done
+grep -q '"b4"\|"b7"' "$WORK/hub.export" && fail "a refused record reached the hub"
+dev d1 sync --once --config "$WORK/small.conf" >"$OUT" 2>"$ERR" || true
+grep -q 'pushed 0,' "$OUT" || fail "records left pending: $(cat "$OUT")"
+
+# A batch the hub refuses whole (over its 16 MiB body limit) while the
+# batch before it may still be at the hub: the push goes on in halves from
+# the earliest row either held, and every record arrives.
+printf 'batch = 30\n' >"$WORK/big.conf"
+for i in $(seq 1 30); do echo "{\"collection\":\"notes\",\"id\":\"s$i\",\"fields\":{\"text\":\"small $i\"}}"; done >"$WORK/rows"
+pad=$(head -c 600000 /dev/zero | tr '\0' 'x')
+for i in $(seq 1 30); do echo "{\"collection\":\"notes\",\"id\":\"L$i\",\"fields\":{\"text\":\"$i$pad\"}}"; done >>"$WORK/rows"
+enrol d3
+dev d3 import "$WORK/rows" >/dev/null || fail "import of the large rows: $(cat "$ERR")"
+dev d3 sync --once --config "$WORK/big.conf" >"$OUT" 2>"$ERR" ||
+  fail "a batch over the limit: $(cat "$ERR")"
+grep -q 'pushed 60,' "$OUT" || fail "a batch over the limit: $(cat "$OUT")"
+"$HUB" export >"$WORK/hub.export"
+n=$(grep -c '"id":"[sL][0-9]*"' "$WORK/hub.export")
+[ "$n" = 60 ] || fail "$n of the 60 records reached the hub"
 stop_hub
 echo ok

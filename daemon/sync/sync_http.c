@@ -340,7 +340,7 @@ int sync_http_start(struct sync_http *h, const struct http_request *rq,
 {
   bool post = strcmp(rq->method, "POST") == 0;
   CURL *e;
-  int rc;
+  int rc, running;
 
   if (h->easy != NULL || h->closing)
     return SB_EBUSY;
@@ -396,6 +396,12 @@ int sync_http_start(struct sync_http *h, const struct http_request *rq,
     exchange_release(h);
     return SB_EIO;
   }
+  /* The request goes out now (on a kept connection: sent), not on the
+   * loop's next turn: the caller may work a while before it returns to the
+   * loop (a page merged while the hub serves the next one). A transfer
+   * that ended at once is handed to done from the loop (the timer). */
+  curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+  uv_timer_start(&h->timer, timer_fired, 0, 0);
   return 0;
 }
 

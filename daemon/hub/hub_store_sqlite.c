@@ -592,9 +592,8 @@ static int sq_user_list(void *be, hub_user_fn fn, void *ctx,
   return store_meta_each(be, KEY_USER, user_one, &w, err);
 }
 
-/* Sets key to value ("" removes) in its own transaction. */
-/* key = value in a transaction of its own; relaxed: without a sync to
- * disk (store_begin_relaxed), for what a power loss may lose. */
+/* key = value ("" removes) in a transaction of its own; relaxed: without
+ * a sync to disk (store_begin_relaxed), for what a power loss may lose. */
 static int meta_put_mode(struct store *s, const char *key, const char *value,
                          bool relaxed, struct sb_err *err)
 {

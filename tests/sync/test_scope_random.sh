@@ -31,10 +31,14 @@ rand_scope() { # a non-empty random subset of KEC
 ben_json() { # ben_json KECAMATAN NAME
   printf '{"consent":true,"groups":["miskin"],"kecamatan":"%s","name":"%s"}' "$1" "$2"
 }
+# The proxies go with the test (killed by pid, as lib.sh does its own).
+PROXIES=()
+trap 'kill -KILL "${PROXIES[@]}" 2>/dev/null; sync_cleanup' EXIT
 start_recording_proxy() { # start_recording_proxy NAME
   local line
   exec {fd}< <(exec "$FAULTPROXY" --listen 127.0.0.1:0 --target "127.0.0.1:${URL##*:}" \
     --record "$WORK/wire-$1" 2>>"$WORK/proxy.log")
+  PROXIES+=("$!")
   read -r -t 10 line <&"$fd" || fail "the proxy of $1 did not start"
   PURL[$1]=http://127.0.0.1:${line##*:}
 }

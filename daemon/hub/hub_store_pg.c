@@ -43,7 +43,6 @@
 #define PG_CHANNEL "sambang_feed"
 #define PG_LOCK_KEY "727368756200" /* advisory lock of init and migrations */
 
-
 /* The statements, prepared once per session: every query with data. */
 static const struct hub_store_pg_stmt stmts[] = {
     {"last", "SELECT seq FROM feed_counter WHERE id = 1"},
@@ -55,12 +54,17 @@ static const struct hub_store_pg_stmt stmts[] = {
                  "unnest($1::text[], $2::text[]) AS k(c, i) LEFT JOIN records "
                  "r ON r.collection = k.c AND r.id = k.i LEFT JOIN meta m ON "
                  "m.key = 'purge.id.' || k.c || '/' || k.i"},
+    /* part: as saved, NULL unless set after the save; moved: kept, and
+     * moved forward only */
     {"flush", "WITH c AS (UPDATE feed_counter SET seq = $6::bigint WHERE id "
-              "= 1) INSERT INTO records (collection, id, state, seq, echo) "
-              "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], "
-              "$4::bigint[], $5::text[]) ON CONFLICT (collection, id) DO "
-              "UPDATE SET state = EXCLUDED.state, seq = EXCLUDED.seq, echo = "
-              "EXCLUDED.echo"},
+              "= 1) INSERT INTO records (collection, id, state, seq, echo, "
+              "part, moved) SELECT * FROM unnest($1::text[], $2::text[], "
+              "$3::text[], $4::bigint[], $5::text[], $7::text[], "
+              "$8::bigint[]) ON CONFLICT (collection, id) DO UPDATE SET "
+              "state = EXCLUDED.state, seq = EXCLUDED.seq, echo = "
+              "EXCLUDED.echo, part = EXCLUDED.part, moved = CASE WHEN "
+              "EXCLUDED.moved IS NULL THEN records.moved ELSE "
+              "greatest(coalesce(records.moved, 0), EXCLUDED.moved) END"},
     {"purge", "DELETE FROM records WHERE collection = $1 AND id = $2"},
     {"feed", "SELECT collection, id, seq, CASE WHEN echo = $3 THEN NULL ELSE "
              "state END FROM records WHERE seq > $1 ORDER BY seq LIMIT $2"},
@@ -119,6 +123,14 @@ static const char *const migrations[] = {
     /* 4: the replica whose push stored exactly this state (NULL for
      * any other write): daemon/hub/DESIGN.md, "No echo". */
     "ALTER TABLE records ADD COLUMN echo text;",
+    /* 5: scoped reads (daemon/hub/DESIGN.md, "Scoped reads"): a record's
+     * one scope part (NULL: several, all or not known) and its newest
+     * move, each with an index a scoped page reads through */
+    "ALTER TABLE records ADD COLUMN part text COLLATE \"C\", "
+    "ADD COLUMN moved bigint;"
+    "CREATE INDEX records_part ON records (part, seq);"
+    "CREATE INDEX records_moved ON records (moved, seq) WHERE moved IS NOT "
+    "NULL;",
 };
 #define PG_SCHEMA_VERSION (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -137,7 +149,7 @@ bool hub_store_pg_sqlstate_is(const char *st, const char *want)
 /* Maps a failed result (or a failed connection, res NULL) to an SB_E code
  * with what and the server's message; clears res. */
 int hub_store_pg_fail(struct pg *p, PGresult *res, const char *what,
-                   struct sb_err *err)
+                      struct sb_err *err)
 {
   const char *st = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
   const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(p->conn);
@@ -150,11 +162,14 @@ int hub_store_pg_fail(struct pg *p, PGresult *res, const char *what,
   while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == ' '))
     text[--n] = '\0';
   p->transient = false;
-  if (PQstatus(p->conn) != CONNECTION_OK || hub_store_pg_sqlstate_is(st, "08") ||
-      hub_store_pg_sqlstate_is(st, "57P") || hub_store_pg_sqlstate_is(st, "53300")) {
+  if (PQstatus(p->conn) != CONNECTION_OK ||
+      hub_store_pg_sqlstate_is(st, "08") ||
+      hub_store_pg_sqlstate_is(st, "57P") ||
+      hub_store_pg_sqlstate_is(st, "53300")) {
     code = SB_EBUSY; /* the database is unreachable or restarting */
     p->transient = true;
-  } else if (hub_store_pg_sqlstate_is(st, "40001") || hub_store_pg_sqlstate_is(st, "40P01")) {
+  } else if (hub_store_pg_sqlstate_is(st, "40001") ||
+             hub_store_pg_sqlstate_is(st, "40P01")) {
     code = SB_EBUSY;
     p->transient = true;
   } else if (hub_store_pg_sqlstate_is(st, "53100")) {
@@ -210,7 +225,8 @@ int hub_store_pg_ready(struct pg *p, struct sb_err *err)
 {
   if (PQstatus(p->conn) != CONNECTION_OK) {
     if (p->in_tx)
-      return hub_store_pg_fail(p, NULL, "connection lost in a transaction", err);
+      return hub_store_pg_fail(p, NULL, "connection lost in a transaction",
+                               err);
     p->prepared = false;
     PQreset(p->conn);
     if (PQstatus(p->conn) != CONNECTION_OK)
@@ -224,8 +240,8 @@ int hub_store_pg_ready(struct pg *p, struct sb_err *err)
 /* Runs prepared statement name with n text parameters; *out is the result
  * (tuples or command ok), or an error. */
 int hub_store_pg_run(struct pg *p, const char *name, int n,
-                  const char *const *params, PGresult **out,
-                  struct sb_err *err)
+                     const char *const *params, PGresult **out,
+                     struct sb_err *err)
 {
   PGresult *res;
   ExecStatusType st;
@@ -295,8 +311,9 @@ static int pg_connect(const char *uri, struct pg **out, struct sb_err *err)
   }
   p->conn = hub_store_pg_connect(uri);
   if (p->conn == NULL || PQstatus(p->conn) != CONNECTION_OK) {
-    int rc = p->conn == NULL ? sb_err_set(err, SB_ENOMEM, NULL)
-                             : hub_store_pg_fail(p, NULL, "cannot connect", err);
+    int rc = p->conn == NULL
+                 ? sb_err_set(err, SB_ENOMEM, NULL)
+                 : hub_store_pg_fail(p, NULL, "cannot connect", err);
     pg_free(p);
     return rc;
   }
@@ -335,13 +352,17 @@ static int pg_migrate(struct pg *p, unsigned from, struct sb_err *err)
   int rc = 0;
 
   if (from == 0)
-    rc = hub_store_pg_exec(p, "CREATE TABLE schema_version (version integer PRIMARY "
-                    "KEY, applied timestamptz NOT NULL DEFAULT now())",
-                 err);
+    rc = hub_store_pg_exec(
+        p,
+        "CREATE TABLE schema_version (version integer PRIMARY "
+        "KEY, applied timestamptz NOT NULL DEFAULT now())",
+        err);
   for (v = from; rc == 0 && v < PG_SCHEMA_VERSION; v++) {
     rc = hub_store_pg_exec(p, migrations[v], err);
-    snprintf(sql, sizeof(sql), "INSERT INTO schema_version (version) "
-                               "VALUES (%u)", v + 1);
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO schema_version (version) "
+             "VALUES (%u)",
+             v + 1);
     if (rc == 0)
       rc = hub_store_pg_exec(p, sql, err);
   }
@@ -399,7 +420,8 @@ static int pg_start(const char *uri, const char *schema_text, bool create,
     return rc;
   rc = hub_store_pg_exec(p, "BEGIN", err);
   if (rc == 0)
-    rc = hub_store_pg_exec(p, "SELECT pg_advisory_xact_lock(" PG_LOCK_KEY ")", err);
+    rc = hub_store_pg_exec(p, "SELECT pg_advisory_xact_lock(" PG_LOCK_KEY ")",
+                           err);
   if (rc == 0)
     rc = pg_version(p, &version, err);
   if (rc != 0)
@@ -409,9 +431,10 @@ static int pg_start(const char *uri, const char *schema_text, bool create,
   } else if (!create && version == 0) {
     rc = sb_err_set(err, SB_ENOTFOUND, "no hub store in %s", uri);
   } else if (version > PG_SCHEMA_VERSION) {
-    rc = sb_err_set(err, SB_EVERSION, "the hub store in %s has schema "
-                    "version %u; this sambang-hub knows up to %u", uri,
-                    version, (unsigned)PG_SCHEMA_VERSION);
+    rc = sb_err_set(err, SB_EVERSION,
+                    "the hub store in %s has schema "
+                    "version %u; this sambang-hub knows up to %u",
+                    uri, version, (unsigned)PG_SCHEMA_VERSION);
   } else {
     rc = pg_migrate(p, version, err);
   }
@@ -487,7 +510,8 @@ static int pg_begin(void *be, struct sb_err *err)
   int rc;
 
   if (p->corrupt)
-    return sb_err_set(err, SB_ECORRUPT, "the hub store failed its check; "
+    return sb_err_set(err, SB_ECORRUPT,
+                      "the hub store failed its check; "
                       "run sambang-hub check");
   rc = hub_store_pg_ready(p, err);
   if (rc != 0)
@@ -525,8 +549,10 @@ static int pg_commit(void *be, struct sb_err *err)
   if (rc == 0 && p->tx_seq > 0) {
     char sql[96]; /* the notice and the commit in one round trip */
 
-    snprintf(sql, sizeof(sql), "SELECT pg_notify('" PG_CHANNEL "', '%llu'); "
-             "COMMIT", (unsigned long long)p->tx_seq);
+    snprintf(sql, sizeof(sql),
+             "SELECT pg_notify('" PG_CHANNEL "', '%llu'); "
+             "COMMIT",
+             (unsigned long long)p->tx_seq);
     rc = hub_store_pg_exec(p, sql, err);
   } else if (rc == 0) {
     rc = hub_store_pg_exec(p, "COMMIT", err);
@@ -554,8 +580,7 @@ static void pg_rollback(void *be)
 /* --- records and the feed ---------------------------------------------- */
 
 static int pg_load(void *be, const char *collection, const char *id,
-                   char **text, size_t *len, uint64_t *seq,
-                   struct sb_err *err)
+                   char **text, size_t *len, uint64_t *seq, struct sb_err *err)
 {
   const char *params[2] = {collection, id};
   PGresult *res;
@@ -596,8 +621,7 @@ static int pg_save(void *be, const struct record *r, const char *text,
   return hub_store_pg_batch_save(p, r, text, len, echo, seq, err);
 }
 
-/* Calls fn for each row (collection, id, seq, state) of res. */
-static int rows_each(PGresult *res, store_text_fn fn, void *ctx)
+int hub_store_pg_rows_each(PGresult *res, store_text_fn fn, void *ctx)
 {
   int i, n = PQntuples(res), rc = 0;
   for (i = 0; i < n && rc == 0; i++)
@@ -623,7 +647,7 @@ static int pg_feed(void *be, uint64_t since, unsigned limit, const char *holder,
     rc = hub_store_pg_run(be, "feed", 3, params, &res, err);
   if (rc != 0)
     return rc;
-  rc = rows_each(res, fn, ctx);
+  rc = hub_store_pg_rows_each(res, fn, ctx);
   PQclear(res);
   return rc;
 }
@@ -677,11 +701,10 @@ int hub_store_pg_records_each(PGresult *res, store_record_fn fn, void *ctx,
                               struct sb_err *err)
 {
   struct each_walk w = {fn, ctx, err};
-  return rows_each(res, each_one, &w);
+  return hub_store_pg_rows_each(res, each_one, &w);
 }
 
-static int pg_each(void *be, store_record_fn fn, void *ctx,
-                   struct sb_err *err)
+static int pg_each(void *be, store_record_fn fn, void *ctx, struct sb_err *err)
 {
   PGresult *res;
   int rc = hub_store_pg_flush(be, err);
@@ -780,6 +803,9 @@ const struct hub_store_ops hub_store_pg_ops = {
     .device_get = hub_store_pg_device_get,
     .device_update = hub_store_pg_device_update,
     .each_in = hub_store_pg_each_in,
+    .part_set = hub_store_pg_part_set,
+    .moved_set = hub_store_pg_moved_set,
+    .feed_parts = hub_store_pg_feed_parts,
     /* a group's records in few round trips (hub_store_pg_batch.c) */
     .prefetch = hub_store_pg_prefetch,
     /* purge (daemon/hub/hub_purge.c) */

@@ -23,14 +23,16 @@
 /* One record the transaction read or wrote. */
 struct pg_entry {
   char *collection, *id;
-  bool known;     /* text and seq are the record's (read or saved here) */
-  char *text;     /* its state; NULL: the hub holds none */
+  bool known; /* text and seq are the record's (read or saved here) */
+  char *text; /* its state; NULL: the hub holds none */
   size_t len;
   uint64_t seq;
   bool ledger_known; /* ledger below is read */
   char *ledger;      /* its purge ledger value; NULL: none */
   bool dirty;        /* saved here, not yet written */
   char *echo;        /* the save's echo (NULL: none) */
+  char *part;        /* its scope part set after the save (NULL: none) */
+  uint64_t moved;    /* its newest move noted here (0: none) */
 };
 
 struct pg_cache {
@@ -149,6 +151,7 @@ void hub_store_pg_batch_clear(struct pg *p)
     free(c->e[i].text);
     free(c->e[i].ledger);
     free(c->e[i].echo);
+    free(c->e[i].part);
   }
   free(c->e);
   free(c->slot);
@@ -245,8 +248,8 @@ int hub_store_pg_prefetch(void *be, const char *const *keys, size_t n,
   put(&cs, "{", 1);
   put(&ids, "{", 1);
   for (i = 0; i < n; i++) {
-    struct pg_entry *e = find(p->cache, keys[2 * i], keys[2 * i + 1],
-                              strlen(keys[2 * i + 1]));
+    struct pg_entry *e =
+        find(p->cache, keys[2 * i], keys[2 * i + 1], strlen(keys[2 * i + 1]));
     if (e != NULL && e->ledger_known)
       continue; /* read already, or saved here */
     elem(&cs, keys[2 * i]);
@@ -290,8 +293,8 @@ int hub_store_pg_batch_load(struct pg *p, const char *collection,
                             const char *id, char **text, size_t *len,
                             uint64_t *seq, struct sb_err *err)
 {
-  struct pg_entry *e = p->in_tx ? find(p->cache, collection, id, strlen(id))
-                                 : NULL;
+  struct pg_entry *e =
+      p->in_tx ? find(p->cache, collection, id, strlen(id)) : NULL;
   if (e == NULL || !e->known)
     return 1; /* not known here: read the table */
   if (e->text == NULL)
@@ -377,10 +380,42 @@ int hub_store_pg_batch_save(struct pg *p, const struct record *r,
   e->known = true;
   free(e->echo);
   e->echo = mark;
+  free(e->part); /* a save clears the part (hub_store.h) */
+  e->part = NULL;
   if (!e->dirty)
     p->cache->dirty++;
   e->dirty = true;
   p->tx_seq = *seq;
+  return 0;
+}
+
+int hub_store_pg_batch_part(struct pg *p, const char *collection,
+                            const char *id, const char *part,
+                            struct sb_err *err)
+{
+  struct pg_entry *e =
+      p->in_tx ? find(p->cache, collection, id, strlen(id)) : NULL;
+  char *copy = NULL;
+
+  if (e == NULL || !e->dirty)
+    return 1;
+  if (part != NULL && (copy = strdup(part)) == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  free(e->part);
+  e->part = copy;
+  return 0;
+}
+
+int hub_store_pg_batch_moved(struct pg *p, const char *collection,
+                             const char *id, uint64_t seq)
+{
+  struct pg_entry *e =
+      p->in_tx ? find(p->cache, collection, id, strlen(id)) : NULL;
+
+  if (e == NULL || !e->dirty)
+    return 1;
+  if (seq > e->moved)
+    e->moved = seq;
   return 0;
 }
 
@@ -410,16 +445,16 @@ int hub_store_pg_purge(void *be, const char *collection, const char *id,
 int hub_store_pg_flush(struct pg *p, struct sb_err *err)
 {
   struct pg_cache *c = p->cache;
-  struct buf a[5] = {{0}};
-  char num[24], counter[24];
-  const char *params[6];
+  struct buf a[7] = {{0}};
+  char num[24], counter[24], moved[24];
+  const char *params[8];
   PGresult *res;
   size_t i, k;
   int rc = 0;
 
   if (c == NULL || c->dirty == 0)
     return 0;
-  for (k = 0; k < 5; k++)
+  for (k = 0; k < 7; k++)
     put(&a[k], "{", 1);
   for (i = 0; i < c->n; i++) {
     struct pg_entry *e = &c->e[i];
@@ -431,24 +466,29 @@ int hub_store_pg_flush(struct pg *p, struct sb_err *err)
     elem(&a[2], e->text);
     elem(&a[3], num);
     elem(&a[4], e->echo);
+    elem(&a[5], e->part);
+    snprintf(moved, sizeof(moved), "%llu", (unsigned long long)e->moved);
+    elem(&a[6], e->moved > 0 ? moved : NULL);
   }
-  for (k = 0; k < 5; k++) {
+  for (k = 0; k < 7; k++) {
     put(&a[k], "}", 1);
     if (a[k].nomem)
       rc = sb_err_set(err, SB_ENOMEM, NULL);
-    params[k] = a[k].s;
+    params[k < 5 ? k : k + 1] = a[k].s;
   }
   snprintf(counter, sizeof(counter), "%llu", (unsigned long long)p->counter);
   params[5] = counter;
   if (rc == 0)
-    rc = hub_store_pg_run(p, "flush", 6, params, &res, err);
+    rc = hub_store_pg_run(p, "flush", 8, params, &res, err);
   if (rc == 0) {
     PQclear(res);
-    for (i = 0; i < c->n; i++)
+    for (i = 0; i < c->n; i++) {
       c->e[i].dirty = false;
+      c->e[i].moved = 0;
+    }
     c->dirty = 0;
   }
-  for (k = 0; k < 5; k++)
+  for (k = 0; k < 7; k++)
     free(a[k].s);
   return rc;
 }

@@ -32,7 +32,7 @@ void hub_store_pg_device_row(PGresult *res, int i, struct hub_device *d)
 }
 
 int hub_store_pg_devices_add(void *be, const struct hub_device *d,
-                         struct sb_err *err)
+                             struct sb_err *err)
 {
   struct pg *p = be;
   char created[24];
@@ -41,8 +41,7 @@ int hub_store_pg_devices_add(void *be, const struct hub_device *d,
   PGresult *res;
   int rc;
 
-  snprintf(created, sizeof(created), "%llu",
-           (unsigned long long)d->created_ms);
+  snprintf(created, sizeof(created), "%llu", (unsigned long long)d->created_ms);
   rc = hub_store_pg_ready(p, err);
   if (rc != 0)
     return rc;
@@ -51,7 +50,8 @@ int hub_store_pg_devices_add(void *be, const struct hub_device *d,
     PQclear(res);
     return 0;
   }
-  if (hub_store_pg_sqlstate_is(PQresultErrorField(res, PG_DIAG_SQLSTATE), "23505")) {
+  if (hub_store_pg_sqlstate_is(PQresultErrorField(res, PG_DIAG_SQLSTATE),
+                               "23505")) {
     const char *c = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
     bool name = c != NULL && strcmp(c, "devices_pkey") == 0;
     PQclear(res);
@@ -64,7 +64,7 @@ int hub_store_pg_devices_add(void *be, const struct hub_device *d,
 }
 
 int hub_store_pg_devices_list(void *be, hub_device_fn fn, void *ctx,
-                          struct sb_err *err)
+                              struct sb_err *err)
 {
   PGresult *res;
   struct hub_device d;
@@ -93,7 +93,7 @@ int hub_store_pg_devices_revoke(void *be, const char *name, struct sb_err *err)
 }
 
 int hub_store_pg_devices_by_token(void *be, const char *token_hash,
-                              struct hub_device *out, struct sb_err *err)
+                                  struct hub_device *out, struct sb_err *err)
 {
   const char *params[1] = {token_hash};
   PGresult *res;
@@ -148,7 +148,7 @@ static int bind_checks(struct pg *p, const char *name, const char *replica,
 }
 
 int hub_store_pg_devices_bind(void *be, const char *name, const char *replica,
-                          struct sb_err *err)
+                              struct sb_err *err)
 {
   struct pg *p = be;
   const char *params[2] = {name, replica};

@@ -37,8 +37,8 @@ int hub_store_pg_meta_each(void *be, const char *prefix, store_meta_fn fn,
   return rc;
 }
 
-int hub_store_pg_import_record(void *be, const char *collection,
-                               const char *id, const char *text, uint64_t seq,
+int hub_store_pg_import_record(void *be, const char *collection, const char *id,
+                               const char *text, uint64_t seq,
                                struct sb_err *err)
 {
   char num[24];
@@ -62,14 +62,13 @@ int hub_store_pg_import_device(void *be, const struct hub_device *d,
                                struct sb_err *err)
 {
   char created[24];
-  const char *params[6] = {d->name, d->token_hash, d->replica,
-                           d->revoked ? "true" : "false", created,
-                           d->scope[0] ? d->scope : "all"};
+  const char *params[6] = {d->name,    d->token_hash,
+                           d->replica, d->revoked ? "true" : "false",
+                           created,    d->scope[0] ? d->scope : "all"};
   PGresult *res;
   int rc;
 
-  snprintf(created, sizeof(created), "%llu",
-           (unsigned long long)d->created_ms);
+  snprintf(created, sizeof(created), "%llu", (unsigned long long)d->created_ms);
   rc = hub_store_pg_run(be, "dev_import", 6, params, &res, err);
   if (rc == 0)
     PQclear(res);

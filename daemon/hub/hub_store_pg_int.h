@@ -22,10 +22,10 @@ struct pg {
   char *uri;
   char replica[SB_REPLICA_MAX + 1];
   char *schema_text;
-  bool prepared;  /* statements are prepared on this session */
+  bool prepared; /* statements are prepared on this session */
   bool in_tx;
-  bool transient; /* the last failure may pass if run again */
-  uint64_t tx_seq; /* the newest number taken in this transaction (0: none) */
+  bool transient;   /* the last failure may pass if run again */
+  uint64_t tx_seq;  /* the newest number taken in this transaction (0: none) */
   uint64_t counter; /* in a transaction: the feed counter with its saves */
   struct pg_cache *cache; /* the transaction's records (hub_store_pg_batch.c) */
   struct pg_watch *watch;
@@ -85,8 +85,7 @@ int hub_store_pg_devices_add(void *be, const struct hub_device *d,
                              struct sb_err *err);
 int hub_store_pg_devices_list(void *be, hub_device_fn fn, void *ctx,
                               struct sb_err *err);
-int hub_store_pg_devices_revoke(void *be, const char *name,
-                                struct sb_err *err);
+int hub_store_pg_devices_revoke(void *be, const char *name, struct sb_err *err);
 int hub_store_pg_devices_by_token(void *be, const char *token_hash,
                                   struct hub_device *d, struct sb_err *err);
 int hub_store_pg_devices_bind(void *be, const char *name, const char *replica,
@@ -116,14 +115,25 @@ int hub_store_pg_session_remove(void *be, const char *id_hash,
                                 struct sb_err *err);
 uint64_t hub_store_pg_tick(void *be);
 
+/* Calls fn for each row (collection, id, seq, state) of res. */
+int hub_store_pg_rows_each(PGresult *res, store_text_fn fn, void *ctx);
+
 /* Device scopes (hub_store_pg_scope.c). */
-int hub_store_pg_device_get(void *be, const char *name,
-                            struct hub_device *out, struct sb_err *err);
+int hub_store_pg_device_get(void *be, const char *name, struct hub_device *out,
+                            struct sb_err *err);
 int hub_store_pg_device_update(void *be, const struct hub_device *d,
-                               const char *old_token_hash,
-                               struct sb_err *err);
-int hub_store_pg_each_in(void *be, const char *collection,
-                         store_record_fn fn, void *ctx, struct sb_err *err);
+                               const char *old_token_hash, struct sb_err *err);
+int hub_store_pg_each_in(void *be, const char *collection, store_record_fn fn,
+                         void *ctx, struct sb_err *err);
+/* Scoped reads: hub_store_ops.part_set, moved_set, feed_parts. */
+int hub_store_pg_part_set(void *be, const char *collection, const char *id,
+                          const char *part, struct sb_err *err);
+int hub_store_pg_moved_set(void *be, const char *collection, const char *id,
+                           uint64_t seq, struct sb_err *err);
+int hub_store_pg_feed_parts(void *be, uint64_t since, unsigned limit,
+                            const struct scope_parts *parts, bool moved,
+                            const char *holder, store_text_fn fn, void *ctx,
+                            struct sb_err *err);
 
 /* A write transaction's records in few round trips
  * (hub_store_pg_batch.c). batch_load and batch_ledger answer 1 when they
@@ -143,6 +153,13 @@ void hub_store_pg_batch_forget_ledger(struct pg *p, const char *key);
 int hub_store_pg_batch_save(struct pg *p, const struct record *r,
                             const char *text, size_t len, const char *echo,
                             uint64_t *seq, struct sb_err *err);
+/* Sets the part or the newest move of a save kept here (save clears the
+ * part); 1: none kept for (collection, id), write it to the table. */
+int hub_store_pg_batch_part(struct pg *p, const char *collection,
+                            const char *id, const char *part,
+                            struct sb_err *err);
+int hub_store_pg_batch_moved(struct pg *p, const char *collection,
+                             const char *id, uint64_t seq);
 /* Writes the kept saves and the counter in one statement. */
 int hub_store_pg_flush(struct pg *p, struct sb_err *err);
 /* Forgets what the transaction read and kept (after commit, rollback). */

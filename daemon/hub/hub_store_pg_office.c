@@ -1,8 +1,8 @@
 /*
  * hub_store_pg_office.c - the PostgreSQL backend's office primitives
  * (struct hub_store_ops, hub_store.h; daemon/hub/OFFICE.md): users,
- * sessions, and the clock of the hub's own writes. Tables (migration 2, hub_store_pg.c):
- *   office_users(name, role, pwhash, created_ms, changed_ms)
+ * sessions, and the clock of the hub's own writes. Tables (migration 2,
+ * hub_store_pg.c): office_users(name, role, pwhash, created_ms, changed_ms)
  *   office_sessions(id_sha256, user_name -> office_users ON DELETE
  *                   CASCADE, csrf, created_ms, used_ms)
  *   feed_counter.clock                  the newest timestamp of the hub's

@@ -6,12 +6,22 @@
  * the devices.scope column (migration 2: "all" for devices enrolled
  * before); the moves the scoped feed reads are meta rows
  * (scope.moved.COLLECTION/ID, hub_scope.c), as on SQLite.
+ *
+ * Scoped reads (daemon/hub/DESIGN.md, "Scoped reads"): records.part and
+ * records.moved (migration 5), each with an index, let a scoped page read
+ * only the entries of the device's parts, of no known part, and moved
+ * since its cursor, not the whole feed. A save kept for the flush takes
+ * its part and move with it (hub_store_pg_batch.c); any other row is
+ * updated in place.
  */
 #include "compat.h"
 
 #include "hub_store.h"
 #include "hub_store_pg.h"
 #include "hub_store_pg_int.h"
+
+#include "json.h"
+#include "scope.h"
 
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -26,6 +36,21 @@ const struct hub_store_pg_stmt hub_store_pg_scope_stmts[] = {
                    "scope = $6 WHERE name = $1"},
     {"each_in", "SELECT collection, id, seq, state FROM records WHERE "
                 "collection = $1 ORDER BY id"},
+    {"part_set", "UPDATE records SET part = $3 WHERE collection = $1 AND "
+                 "id = $2"},
+    {"moved_set", "UPDATE records SET moved = greatest(coalesce(moved, 0), "
+                  "$3::bigint) WHERE collection = $1 AND id = $2"},
+    /* The first $2 entries after $1 of parts $4 (a JSON array), of no
+     * known part, and moved after $5, each branch through its index (as
+     * store.c's ST_CHANGES_PARTS on SQLite). */
+    {"feed_parts",
+     "SELECT collection, id, seq, CASE WHEN echo = $3 THEN NULL ELSE state "
+     "END FROM records WHERE seq IN (SELECT seq FROM ((SELECT seq FROM "
+     "records WHERE part = ANY (ARRAY(SELECT jsonb_array_elements_text("
+     "$4::jsonb))) AND seq > $1 ORDER BY part, seq LIMIT $2) UNION (SELECT "
+     "seq FROM records WHERE part IS NULL AND seq > $1 ORDER BY seq LIMIT "
+     "$2) UNION (SELECT seq FROM records WHERE moved > $5 ORDER BY seq "
+     "LIMIT $2)) u ORDER BY seq LIMIT $2) ORDER BY seq"},
     {NULL, NULL},
 };
 
@@ -83,6 +108,77 @@ int hub_store_pg_each_in(void *be, const char *collection, store_record_fn fn,
   if (rc != 0)
     return rc;
   rc = hub_store_pg_records_each(res, fn, ctx, err);
+  PQclear(res);
+  return rc;
+}
+
+int hub_store_pg_part_set(void *be, const char *collection, const char *id,
+                          const char *part, struct sb_err *err)
+{
+  const char *params[3] = {collection, id, part};
+  PGresult *res;
+  int rc = hub_store_pg_batch_part(be, collection, id, part, err);
+
+  if (rc != 1)
+    return rc; /* kept with its save, for the flush */
+  rc = hub_store_pg_run(be, "part_set", 3, params, &res, err);
+  if (rc == 0)
+    PQclear(res);
+  return rc;
+}
+
+int hub_store_pg_moved_set(void *be, const char *collection, const char *id,
+                           uint64_t seq, struct sb_err *err)
+{
+  char at[24];
+  const char *params[3] = {collection, id, at};
+  PGresult *res;
+  int rc;
+
+  if (hub_store_pg_batch_moved(be, collection, id, seq) == 0)
+    return 0; /* kept with its save, for the flush */
+  snprintf(at, sizeof(at), "%llu", (unsigned long long)seq);
+  rc = hub_store_pg_run(be, "moved_set", 3, params, &res, err);
+  if (rc == 0)
+    PQclear(res);
+  return rc;
+}
+
+int hub_store_pg_feed_parts(void *be, uint64_t since, unsigned limit,
+                            const struct scope_parts *parts, bool moved,
+                            const char *holder, store_text_fn fn, void *ctx,
+                            struct sb_err *err)
+{
+  char from[24], lim[16], after[24];
+  const char *params[5] = {from, lim, holder, NULL, after};
+  cJSON *a = cJSON_CreateArray();
+  char *json = NULL;
+  PGresult *res;
+  size_t i;
+  int rc = 0;
+
+  for (i = 0; a != NULL && i < parts->n; i++)
+    if (!cJSON_AddItemToArray(a, cJSON_CreateString(parts->v[i])))
+      break;
+  if (a == NULL || i < parts->n || (json = cJSON_PrintUnformatted(a)) == NULL)
+    rc = sb_err_set(err, SB_ENOMEM, "out of memory reading changes");
+  cJSON_Delete(a);
+  if (rc != 0)
+    return rc;
+  params[3] = json;
+  snprintf(from, sizeof(from), "%llu", (unsigned long long)since);
+  snprintf(lim, sizeof(lim), "%u", limit);
+  /* Not moved: a bound past every number. */
+  snprintf(after, sizeof(after), "%lld",
+           moved && since < INT64_MAX ? (long long)since
+                                      : (long long)INT64_MAX);
+  rc = hub_store_pg_flush(be, err); /* the saves kept so far */
+  if (rc == 0)
+    rc = hub_store_pg_run(be, "feed_parts", 5, params, &res, err);
+  free(json);
+  if (rc != 0)
+    return rc;
+  rc = hub_store_pg_rows_each(res, fn, ctx);
   PQclear(res);
   return rc;
 }

@@ -73,8 +73,10 @@ static void on_retry(uv_timer_t *t);
 
 static void lost(struct pg_watch *w)
 {
-  log_msg(LOG_LEVEL_WARN, "the database's notifications stopped (%s); "
-          "reconnecting", w->conn ? PQerrorMessage(w->conn) : "no connection");
+  log_msg(LOG_LEVEL_WARN,
+          "the database's notifications stopped (%s); "
+          "reconnecting",
+          w->conn ? PQerrorMessage(w->conn) : "no connection");
   drop_conn(w);
   uv_timer_start(&w->timer, on_retry, RECONNECT_MS, 0);
 }
@@ -171,7 +173,7 @@ int hub_store_pg_watch_start(const char *uri, const char *channel,
   w->handles = 1;
   if (!listen_connect(w)) {
     log_msg(LOG_LEVEL_WARN, "cannot listen for the database's "
-            "notifications yet; retrying every second");
+                            "notifications yet; retrying every second");
     uv_timer_start(&w->timer, on_retry, RECONNECT_MS, 0);
   }
   *out = w;

@@ -148,6 +148,7 @@ struct hub_put {
   struct hub_store *hs;
   uint64_t expect_seq, loaded_seq, ts;
   bool loaded;
+  struct scope_parts was; /* the scope parts of the state it replaces */
 };
 
 static int hub_put_load(void *ctx, const char *collection, const char *id,
@@ -167,7 +168,16 @@ static int hub_put_save(void *ctx, const struct record *r, const char *text,
                         size_t len, uint64_t *seq, struct sb_err *err)
 {
   struct hub_put *p = ctx;
-  return p->hs->ops->save(p->hs->be, r, text, len, p->ts, NULL, seq, err);
+  struct hub_store *hs = p->hs;
+  int rc = hs->ops->save(hs->be, r, text, len, p->ts, NULL, seq, err);
+
+  /* A move made here is one like a push's (daemon/hub/DESIGN.md,
+   * "Scopes"): the devices that no longer cover the record are told it
+   * is gone, its followers move with it, its part is stored. */
+  if (rc == 0 && hs->ops->each_in != NULL)
+    rc = hub_scope_after_save(hs->ops, hs->be, hs->schema, r, &p->was, *seq,
+                              err);
+  return rc;
 }
 
 static uint64_t hub_put_tick(void *ctx)
@@ -190,14 +200,17 @@ static int hub_put_before(void *ctx, const struct record *cur, bool exists,
                       cur->collection, cur->id,
                       (unsigned long long)p->expect_seq,
                       (unsigned long long)p->loaded_seq);
-  return 0;
+  if (p->hs->ops->each_in == NULL)
+    return 0; /* a backend without scopes */
+  return hub_scope_of(p->hs->ops, p->hs->be, p->hs->schema, cur, &p->was,
+                      err);
 }
 
 int hub_store_hub_put(struct hub_store *hs, const char *collection,
                       const char *id, cJSON *fields, uint64_t expect_seq,
                       uint64_t *seq, struct sb_err *err)
 {
-  struct hub_put p = {hs, expect_seq, 0, 0, false};
+  struct hub_put p = {hs, expect_seq, 0, 0, false, {NULL, 0, false}};
   struct update_io io = {"the hub's store", hub_put_load, hub_put_save,
                          hub_put_tick, &p, hs->schema};
   struct update_hooks hooks = {hub_put_before, NULL, &p};
@@ -222,6 +235,7 @@ int hub_store_hub_put(struct hub_store *hs, const char *collection,
   if (rc != 0)
     return rc;
   rc = update_apply(&io, collection, id, &ch, &hooks, &res, err);
+  scope_parts_release(&p.was);
   if (rc == 0)
     rc = hs->ops->commit(hs->be, err);
   else

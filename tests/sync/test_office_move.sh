@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# A move made by the office (issue 12 with issue 11): a reviewer who
+# changes a beneficiary's kecamatan on the dashboard (/api/resolve) moves
+# it as a device's push would: the devices of the old kecamatan are told
+# it is gone and remove it with its visits; those of the new one get both.
+. "$(dirname "$0")/lib.sh"
+
+ben() { # ben DEVICE ID KECAMATAN
+  dev "$1" put beneficiary "$2" "{\"consent\":true,\"groups\":[\"miskin\"],\"kecamatan\":\"$3\",\"name\":\"Ibu $2\"}" \
+    >/dev/null || fail "put beneficiary $2 on $1"
+}
+ids() { # ids DEVICE: the ids its store holds, sorted, one line
+  dev "$1" export | sed -n 's/.*"id":"\([^"]*\)".*/\1/p' | LC_ALL=C sort | tr '\n' ' '
+}
+expect_ids() { # expect_ids DEVICE "ID ID ..."
+  local got
+  got=$(ids "$1")
+  [ "$got" = "${2:+$2 }" ] || fail "$1 holds [$got], expected [$2]"
+}
+
+expect_hub_ok init
+printf 'review-pass-1\n' | "$HUB" user add rina --role reviewer >/dev/null ||
+  fail "user add"
+start_hub
+enrol field all
+enrol setu Setu
+enrol pam Pamulang
+ben field b1 Setu
+ben field b2 Setu
+dev field put visit v1 '{"beneficiary":"b1","date":"2024-05-01","programme":"skills-cooking"}' \
+  >/dev/null || fail "put visit"
+sync_once field
+sync_once setu
+sync_once pam
+expect_ids setu "b1 b2 v1"
+expect_ids pam ""
+
+CASE="the office moves b1 to Pamulang"
+curl -sS -o /dev/null -c "$WORK/rina.jar" --data-urlencode user=rina \
+  --data-urlencode password=review-pass-1 "$URL/login" || fail "login"
+csrf=$(curl -sS -b "$WORK/rina.jar" "$URL/api/session" |
+  sed -n 's/.*"csrf":"\([0-9a-f]*\)".*/\1/p')
+[ -n "$csrf" ] || fail "no CSRF token for rina"
+seq=$(curl -sS -b "$WORK/rina.jar" "$URL/api/record/beneficiary/b1" |
+  sed -n 's/.*"seq":\([0-9]*\).*/\1/p' | head -n 1)
+[ -n "$seq" ] || fail "no seq for b1"
+req POST /api/resolve -b "$WORK/rina.jar" -H "X-CSRF-Token: $csrf" \
+  -H 'Content-Type: application/json' \
+  --data "{\"collection\":\"beneficiary\",\"id\":\"b1\",\"seq\":$seq,\"fields\":{\"kecamatan\":\"Pamulang\"}}"
+expect_status 200
+sync_once setu
+sync_once pam
+expect_ids setu "b2"
+expect_ids pam "b1 v1"
+dev pam get beneficiary b1 | grep -q '"kecamatan":"Pamulang"' ||
+  fail "pam's b1 is not in Pamulang"
+stop_hub
+echo ok

@@ -24,6 +24,11 @@
 #                               is the sorted union of their exports
 #   small_steps_conf FILE       a daemon config of small batches and pages
 #   expect_converged NAMES...   fails with a diff if not
+#   ben DEVICE ID KECAMATAN     a beneficiary (consent, a group, a name)
+#   visit DEVICE ID BENEFICIARY a visit of that beneficiary
+#   ids DEVICE                  the ids the store holds, sorted, one line
+#   setu_two FIELD SETU         FIELD writes b1 and b2 in Setu and v1 (of
+#                               b1) and syncs, then SETU syncs
 : "${SAMBANGD:?set SAMBANGD to the sambangd binary}"
 . "$(dirname "${BASH_SOURCE[0]}")/../hub/lib.sh"
 
@@ -191,4 +196,25 @@ start_proxy() {
   PROXY_PID=$!
   read -r -t 10 line <&4 || fail "the proxy did not start"
   PROXY_URL=http://127.0.0.1:${line##*:}
+}
+
+# Scoped records (kecamatan; a visit follows its beneficiary).
+ben() {
+  dev "$1" put beneficiary "$2" "{\"consent\":true,\"groups\":[\"miskin\"],\"kecamatan\":\"$3\",\"name\":\"Ibu $2\"}" \
+    >/dev/null || fail "put beneficiary $2 on $1"
+}
+visit() {
+  dev "$1" put visit "$2" "{\"beneficiary\":\"$3\",\"date\":\"2024-05-01\",\"programme\":\"skills-cooking\"}" \
+    >/dev/null || fail "put visit $2 on $1"
+}
+ids() {
+  dev "$1" export | sed -n 's/.*"id":"\([^"]*\)".*/\1/p' | LC_ALL=C sort | tr '\n' ' '
+}
+setu_two() {
+  ben "$1" b1 Setu
+  ben "$1" b2 Setu
+  visit "$1" v1 b1
+  sync_once "$1"
+  sync_once "$2"
+  [ "$(ids "$2")" = "b1 b2 v1 " ] || fail "$2 holds [$(ids "$2")], not b1 b2 v1"
 }

@@ -5,13 +5,6 @@
 # it is gone and remove it with its visits; those of the new one get both.
 . "$(dirname "$0")/lib.sh"
 
-ben() { # ben DEVICE ID KECAMATAN
-  dev "$1" put beneficiary "$2" "{\"consent\":true,\"groups\":[\"miskin\"],\"kecamatan\":\"$3\",\"name\":\"Ibu $2\"}" \
-    >/dev/null || fail "put beneficiary $2 on $1"
-}
-ids() { # ids DEVICE: the ids its store holds, sorted, one line
-  dev "$1" export | sed -n 's/.*"id":"\([^"]*\)".*/\1/p' | LC_ALL=C sort | tr '\n' ' '
-}
 expect_ids() { # expect_ids DEVICE "ID ID ..."
   local got
   got=$(ids "$1")
@@ -25,14 +18,8 @@ start_hub
 enrol field all
 enrol setu Setu
 enrol pam Pamulang
-ben field b1 Setu
-ben field b2 Setu
-dev field put visit v1 '{"beneficiary":"b1","date":"2024-05-01","programme":"skills-cooking"}' \
-  >/dev/null || fail "put visit"
-sync_once field
-sync_once setu
+setu_two field setu
 sync_once pam
-expect_ids setu "b1 b2 v1"
 expect_ids pam ""
 
 CASE="the office moves b1 to Pamulang"

@@ -162,7 +162,7 @@ bool sync_reply_failed(struct sync *s, const struct http_reply *r,
   return true;
 }
 
-/* Starts an exchange with the hub; a local failure fails the attempt. */
+/* What every request to the hub carries (sync_int.h). */
 void sync_request(struct sync *s, struct http_request *rq, char *url,
                   size_t url_size, const char *method, const char *path)
 {
@@ -180,6 +180,7 @@ void sync_request(struct sync *s, struct http_request *rq, char *url,
   rq->timeout_s = (long)s->cfg.timeout_s;
 }
 
+/* Starts an exchange with the hub; a local failure fails the attempt. */
 void sync_exchange(struct sync *s, struct sync_http *channel,
                    const char *method, const char *path, const char *body,
                    size_t len, long timeout_s, http_done_fn done)

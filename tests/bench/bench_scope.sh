@@ -8,8 +8,9 @@
 # per device the records it holds, the bytes of reply bodies on the wire
 # (gzip) and as JSON, and the seconds taken, against a device of scope
 # `all` pulling everything. Cost should follow the scope (about 1/7 of
-# the hub each), not the hub: on SQLite the hub reads only the rows of
-# the device's parts (daemon/hub/DESIGN.md, "Scoped reads").
+# the hub each), not the hub: the hub reads only the rows of the
+# device's parts (daemon/hub/DESIGN.md, "Scoped reads").
+# BENCH_PG=1: the hub on PostgreSQL (a throwaway cluster, tests/pg/lib.sh).
 set -euo pipefail
 build=$1
 work=$2
@@ -23,8 +24,14 @@ pids=()
 cleanup() {
   local p
   for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+  [ -z "${BENCH_PG:-}" ] || pg_cleanup
 }
 trap cleanup EXIT
+if [ -n "${BENCH_PG:-}" ]; then
+  . "$(dirname "$0")/../pg/lib.sh"
+  pg_start >/dev/null || { echo "bench_scope: cannot start PostgreSQL" >&2; exit 1; }
+  SAMBANG_HUB_DB=$(pg_createdb scopebench)
+fi
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 dev() {

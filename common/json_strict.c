@@ -24,13 +24,13 @@ struct scan {
   const char *what;
   struct sb_err *err;
   int rc;
-  int depth;                            /* open containers */
-  bool is_map[JSON_MAX_DEPTH + 1];      /* per depth (1-based) */
-  size_t count[JSON_MAX_DEPTH + 1];     /* elements so far, per depth */
+  int depth;                        /* open containers */
+  bool is_map[JSON_MAX_DEPTH + 1];  /* per depth (1-based) */
+  size_t count[JSON_MAX_DEPTH + 1]; /* elements so far, per depth */
   struct json_spans *sp;
-  bool key_hit;     /* the last root key was sp->key */
-  int spans_depth;  /* depth of the spans' array while open, else 0 */
-  size_t last_end;  /* where the next element's text may begin */
+  bool key_hit;    /* the last root key was sp->key */
+  int spans_depth; /* depth of the spans' array while open, else 0 */
+  size_t last_end; /* where the next element's text may begin */
   size_t cap;
   char key[JSON_MAX_DEPTH + 1][48]; /* the last key per depth, cut */
   const struct json_sink *sink;
@@ -81,9 +81,8 @@ static int refuse(struct scan *s, const char *detail)
 {
   const char *k = where_key(s);
   blame(s);
-  s->rc = sb_err_set(s->err, SB_EJSON, "%s %s%s%s%s (near byte %zu)",
-                     s->what, detail, *k ? " in \"" : "", k, *k ? "\"" : "",
-                     at(s));
+  s->rc = sb_err_set(s->err, SB_EJSON, "%s %s%s%s%s (near byte %zu)", s->what,
+                     detail, *k ? " in \"" : "", k, *k ? "\"" : "", at(s));
   return 0;
 }
 
@@ -93,10 +92,10 @@ static int refuse_number(struct scan *s, const char *why, const char *t,
 {
   const char *k = where_key(s);
   blame(s);
-  s->rc = sb_err_set(s->err, SB_EJSON,
-                     "%s has %s%s%s%s: %.*s%s (near byte %zu)", s->what, why,
-                     *k ? " in \"" : "", k, *k ? "\"" : "",
-                     (int)(n > 40 ? 40 : n), t, n > 40 ? "..." : "", at(s));
+  s->rc =
+      sb_err_set(s->err, SB_EJSON, "%s has %s%s%s%s: %.*s%s (near byte %zu)",
+                 s->what, why, *k ? " in \"" : "", k, *k ? "\"" : "",
+                 (int)(n > 40 ? 40 : n), t, n > 40 ? "..." : "", at(s));
   return 0;
 }
 
@@ -117,9 +116,9 @@ static int span_end(struct scan *s)
   struct json_spans *sp = s->sp;
   size_t off = s->last_end, end = at(s);
 
-  while (off < end && (s->text[off] == ',' || s->text[off] == ' ' ||
-                       s->text[off] == '\t' || s->text[off] == '\n' ||
-                       s->text[off] == '\r'))
+  while (off < end &&
+         (s->text[off] == ',' || s->text[off] == ' ' || s->text[off] == '\t' ||
+          s->text[off] == '\n' || s->text[off] == '\r'))
     off++;
   s->last_end = end;
   if (end - off > sp->span_max) {
@@ -150,8 +149,8 @@ static int value_begin(struct scan *s)
 {
   if (s->depth > 0 && !s->is_map[s->depth] &&
       ++s->count[s->depth] > JSON_MAX_ELEMENTS)
-    return refuse(s, "has an array of more than " SB_STR(JSON_MAX_ELEMENTS)
-                     " elements");
+    return refuse(
+        s, "has an array of more than " SB_STR(JSON_MAX_ELEMENTS) " elements");
   if (s->sp != NULL && s->depth == s->spans_depth &&
       s->sp->n >= s->sp->max_spans) {
     s->rc = sb_err_set(s->err, SB_EJSON, "%s: too many %s (more than %zu)",
@@ -250,8 +249,8 @@ static int on_key(void *ctx, const unsigned char *k, size_t n)
   memcpy(s->key[s->depth], k, cut);
   s->key[s->depth][cut] = '\0';
   if (++s->count[s->depth] > JSON_MAX_ELEMENTS)
-    return refuse(s, "has an object of more than " SB_STR(JSON_MAX_ELEMENTS)
-                     " members");
+    return refuse(
+        s, "has an object of more than " SB_STR(JSON_MAX_ELEMENTS) " members");
   s->key_hit = s->sp != NULL && s->depth == 1 && strlen(s->sp->key) == n &&
                memcmp(k, s->sp->key, n) == 0;
   emit(s, JSON_EV_KEY, (const char *)k, n, false);
@@ -356,9 +355,9 @@ int json_strict_parse(const char *text, size_t len, const char *what,
                       "%s is not valid JSON (unexpected data at byte %zu)",
                       what, off);
   } else if (st == yajl_status_error && s.rc == 0) {
-    s.rc = sb_err_set(err, SB_EJSON,
-                      "%s is not valid JSON (error near byte %zu)", what,
-                      yajl_get_bytes_consumed(s.h));
+    s.rc =
+        sb_err_set(err, SB_EJSON, "%s is not valid JSON (error near byte %zu)",
+                   what, yajl_get_bytes_consumed(s.h));
   }
   yajl_free(s.h);
   if (s.rc != 0 && spans != NULL) {

@@ -38,11 +38,11 @@ static const char *const type_names[] = {
 #define NTYPES (sizeof(type_names) / sizeof(type_names[0]))
 
 static const char *const top_keys[] = {"version", "collections", "help", NULL};
-static const char *const collection_keys[] = {"help", "consent", "label",
-                                              "fields", "scope", NULL};
+static const char *const collection_keys[] = {"help",   "consent", "label",
+                                              "fields", "scope",   NULL};
 static const char *const field_keys[] = {
-    "type", "required", "personal", "option", "help",
-    "max",  "min",      "values",   "ref",    "labels", NULL};
+    "type", "required", "personal", "option", "help", "max",
+    "min",  "values",   "ref",      "labels", NULL};
 
 /* --- parsing the schema ------------------------------------------------ */
 

@@ -98,13 +98,14 @@ static const char *const stmt_sql[ST_COUNT_] = {
     /* A hub's save: echo ?7 (the replica that pushed exactly this state,
      * or NULL); never pending (a hub pushes nothing, and a pending row
      * costs an entry in records_pending). */
-    [ST_PUT_ECHO] = "INSERT INTO records(collection, id, seq, deleted, conflict,"
-                    " state, echo, pending) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7,"
-                    " 0) ON CONFLICT(collection, id) DO UPDATE SET"
-                    " seq = excluded.seq, deleted = excluded.deleted,"
-                    " conflict = excluded.conflict, state = excluded.state,"
-                    " pending = 0, rejected = NULL, echo = excluded.echo,"
-                    " part = NULL",
+    [ST_PUT_ECHO] =
+        "INSERT INTO records(collection, id, seq, deleted, conflict,"
+        " state, echo, pending) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+        " 0) ON CONFLICT(collection, id) DO UPDATE SET"
+        " seq = excluded.seq, deleted = excluded.deleted,"
+        " conflict = excluded.conflict, state = excluded.state,"
+        " pending = 0, rejected = NULL, echo = excluded.echo,"
+        " part = NULL",
     /* A merge from the hub keeps the row's marks (a new row has none). */
     [ST_PUT_REMOTE] = "INSERT INTO records(collection, id, seq, deleted,"
                       " conflict, state, pending) VALUES(?1, ?2, ?3, ?4, ?5,"

@@ -304,8 +304,8 @@ enum store_check_level {
 
 /* What the last check of this connection saw. */
 enum store_check_state {
-  STORE_UNCHECKED, /* no check ran (a mark may still say corrupt) */
-  STORE_CHECK_OK,  /* a check ran to its end and found nothing */
+  STORE_UNCHECKED,     /* no check ran (a mark may still say corrupt) */
+  STORE_CHECK_OK,      /* a check ran to its end and found nothing */
   STORE_CHECK_PARTIAL, /* stopped at its time budget, nothing found so far */
   STORE_CHECK_BAD      /* corrupt (found, or marked) */
 };

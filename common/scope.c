@@ -103,8 +103,7 @@ static const char *schema_part(const struct schema *s, const char *part)
   size_t i, k;
 
   for (i = 0; s != NULL && i < s->nc; i++) {
-    const struct schema_field *f =
-        schema_field(&s->c[i], s->c[i].scope_field);
+    const struct schema_field *f = schema_field(&s->c[i], s->c[i].scope_field);
     for (k = 0; f != NULL && k < f->nvalues; k++)
       if (strcasecmp(f->values[k], part) == 0)
         return f->values[k];
@@ -120,14 +119,15 @@ static void allowed_parts(const struct schema *s, char *out, size_t size)
 
   scope_parts_init(&all);
   for (i = 0; s != NULL && i < s->nc; i++) {
-    const struct schema_field *f =
-        schema_field(&s->c[i], s->c[i].scope_field);
+    const struct schema_field *f = schema_field(&s->c[i], s->c[i].scope_field);
     for (k = 0; f != NULL && k < f->nvalues; k++)
       (void)scope_parts_add(&all, f->values[k]);
   }
   if (all.n == 0 || !scope_text(&all, out, size))
-    snprintf(out, size, "%s", all.n == 0 ? "none: the schema has no scope "
-                                          "field" : "...");
+    snprintf(out, size, "%s",
+             all.n == 0 ? "none: the schema has no scope "
+                          "field"
+                        : "...");
   scope_parts_release(&all);
 }
 
@@ -241,8 +241,7 @@ static bool follow_one(const char *id, void *ctx)
   if (f->rc == SB_ENOTFOUND)
     f->rc = 0;
   else if (f->rc == 0)
-    f->rc = scope_at(f->s, &ref, f->lookup, f->ctx, &got, f->depth + 1,
-                     f->err);
+    f->rc = scope_at(f->s, &ref, f->lookup, f->ctx, &got, f->depth + 1, f->err);
   for (i = 0; f->rc == 0 && i < got.n; i++)
     if (scope_parts_add(f->out, got.v[i]) != 0)
       f->rc = sb_err_set(f->err, SB_ENOMEM, NULL);
@@ -346,4 +345,19 @@ void scope_followers_release(struct scope_followers *f)
   free(f->ids);
   f->ids = NULL;
   f->n = 0;
+}
+
+char *scope_parts_json(const char *const *parts, size_t n)
+{
+  cJSON *a = cJSON_CreateArray();
+  char *json = NULL;
+  size_t i;
+
+  for (i = 0; a != NULL && i < n; i++)
+    if (!cJSON_AddItemToArray(a, cJSON_CreateString(parts[i])))
+      break;
+  if (a != NULL && i == n)
+    json = cJSON_PrintUnformatted(a);
+  cJSON_Delete(a);
+  return json;
 }

@@ -63,6 +63,10 @@ int scope_read(const char *text, struct scope_parts *out, struct sb_err *err);
  * than size. */
 bool scope_text(const struct scope_parts *p, char *out, size_t size);
 
+/* parts[0..n) as a JSON array of strings (malloc'd: what the stores'
+ * scoped feed queries take), or NULL if out of memory. */
+char *scope_parts_json(const char *const *parts, size_t n);
+
 /*
  * Loads the state of (collection, id) into r (released first):
  * 0, SB_ENOTFOUND, or an error.

@@ -8,7 +8,7 @@
 
 #include "store_int.h"
 
-#include "json.h"
+#include "scope.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -87,7 +87,8 @@ void store_bind_since(sqlite3_stmt *st, uint64_t since)
 }
 
 /* The walking statements are shared: fn must not start another walk. */
-int store_check_not_nested(struct store *s, sqlite3_stmt *st, struct sb_err *err)
+int store_check_not_nested(struct store *s, sqlite3_stmt *st,
+                           struct sb_err *err)
 {
   if (sqlite3_stmt_busy(st))
     return sb_err_set(err, SB_EINVAL,
@@ -202,22 +203,6 @@ int store_set_moved(struct store *s, const char *collection, const char *id,
   return set_mark(s, ST_MOVED_SET, collection, id, "noting a move", err);
 }
 
-/* parts[0..n) as a JSON array (malloc'd), or NULL if out of memory. */
-static char *parts_json(const char *const *parts, size_t n)
-{
-  cJSON *a = cJSON_CreateArray();
-  char *json = NULL;
-  size_t i;
-
-  for (i = 0; a != NULL && i < n; i++)
-    if (!cJSON_AddItemToArray(a, cJSON_CreateString(parts[i])))
-      break;
-  if (a != NULL && i == n)
-    json = cJSON_PrintUnformatted(a);
-  cJSON_Delete(a);
-  return json;
-}
-
 int store_changes_text_parts(struct store *s, uint64_t since,
                              const char *const *parts, size_t n, bool moved,
                              unsigned limit, const char *holder,
@@ -229,15 +214,15 @@ int store_changes_text_parts(struct store *s, uint64_t since,
 
   if (rc != 0)
     return rc;
-  json = parts_json(parts, n);
+  json = scope_parts_json(parts, n);
   if (json == NULL)
     return sb_err_set(err, SB_ENOMEM, "out of memory reading changes");
   store_bind_since(st, since);
   if (holder != NULL)
     sqlite3_bind_text(st, 2, holder, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 3, json, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(st, 4, moved && since < INT64_MAX ? (sqlite3_int64)since
-                                                       : INT64_MAX);
+  sqlite3_bind_int64(
+      st, 4, moved && since < INT64_MAX ? (sqlite3_int64)since : INT64_MAX);
   sqlite3_bind_int64(st, 5, (sqlite3_int64)limit);
   rc = walk_text(s, st, true, fn, ctx, err);
   free(json);

@@ -91,8 +91,7 @@ static int part_store(const struct hub_store_ops *ops, void *be,
   return rc;
 }
 
-/* The meta key of (collection, id)'s moves into key (malloc'd). */
-static char *moved_key(const char *collection, const char *id)
+char *hub_scope_moved_key(const char *collection, const char *id)
 {
   size_t n = strlen(MOVED_PREFIX) + strlen(collection) + strlen(id) + 2;
   char *key = malloc(n);
@@ -127,6 +126,22 @@ static int moves_load(const struct hub_store_ops *ops, void *be,
     return sb_err_set(err, SB_ECORRUPT, "malformed %s", key);
   }
   return 0;
+}
+
+/* moves_load of (collection, id). */
+static int moves_of(const struct hub_store_ops *ops, void *be,
+                    const char *collection, const char *id, cJSON **out,
+                    struct sb_err *err)
+{
+  char *key = hub_scope_moved_key(collection, id);
+  int rc;
+
+  *out = NULL;
+  if (key == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  rc = moves_load(ops, be, key, out, err);
+  free(key);
+  return rc;
 }
 
 /* Folds the two oldest moves of a into one. */
@@ -170,7 +185,7 @@ static int moves_add(const struct hub_store_ops *ops, void *be,
     return 0; /* it left nobody's scope */
   if (!scope_text(was, text, sizeof(text)))
     return sb_err_set(err, SB_EINVAL, "scope parts too long");
-  key = moved_key(collection, id);
+  key = hub_scope_moved_key(collection, id);
   if (key == NULL)
     return sb_err_set(err, SB_ENOMEM, NULL);
   rc = moves_load(ops, be, key, &a, err);
@@ -202,23 +217,19 @@ static int moves_left(const struct hub_store_ops *ops, void *be,
                       const struct scope_parts *dev, bool *left,
                       struct sb_err *err)
 {
-  char *key = moved_key(collection, id);
   const cJSON *m;
   cJSON *a = NULL;
-  int rc;
+  int rc = moves_of(ops, be, collection, id, &a, err);
 
   *left = false;
-  if (key == NULL)
-    return sb_err_set(err, SB_ENOMEM, NULL);
-  rc = moves_load(ops, be, key, &a, err);
-  free(key);
   for (m = a != NULL ? a->child : NULL; rc == 0 && m != NULL && !*left;
        m = m->next) {
-    const cJSON *seq = cJSON_GetArrayItem(m, 0), *parts = cJSON_GetArrayItem(m, 1);
+    const cJSON *seq = cJSON_GetArrayItem(m, 0),
+                *parts = cJSON_GetArrayItem(m, 1);
     struct scope_parts p;
     if (!cJSON_IsNumber(seq) || !cJSON_IsString(parts)) {
-      rc = sb_err_set(err, SB_ECORRUPT, "malformed moves of %s/%s",
-                      collection, id);
+      rc = sb_err_set(err, SB_ECORRUPT, "malformed moves of %s/%s", collection,
+                      id);
       break;
     }
     if ((uint64_t)seq->valuedouble <= since)
@@ -315,16 +326,11 @@ static int moves_newest(const struct hub_store_ops *ops, void *be,
                         const char *collection, const char *id, uint64_t *seq,
                         struct sb_err *err)
 {
-  char *key = moved_key(collection, id);
   const cJSON *m, *at;
   cJSON *a = NULL;
-  int rc;
+  int rc = moves_of(ops, be, collection, id, &a, err);
 
   *seq = 0;
-  if (key == NULL)
-    return sb_err_set(err, SB_ENOMEM, NULL);
-  rc = moves_load(ops, be, key, &a, err);
-  free(key);
   for (m = a != NULL ? a->child : NULL; rc == 0 && m != NULL; m = m->next)
     if (cJSON_IsNumber(at = cJSON_GetArrayItem(m, 0)) &&
         (uint64_t)at->valuedouble > *seq)
@@ -356,8 +362,7 @@ static int index_one(const struct record *r, uint64_t seq, void *ctx)
   rc = hub_scope_of(w->ops, w->be, w->schema, r, &parts, w->err);
   part = rc == 0 ? part_of(&parts) : NULL;
   if (rc == 0)
-    rc = moves_newest(w->ops, w->be, r->collection, r->id, &row->moved,
-                      w->err);
+    rc = moves_newest(w->ops, w->be, r->collection, r->id, &row->moved, w->err);
   if (rc == 0) {
     row->collection = strdup(r->collection);
     row->id = strdup(r->id);
@@ -395,8 +400,8 @@ int hub_scope_index(const struct hub_store_ops *ops, void *be,
   else if (rc == 0)
     rc = 1; /* done: nothing to store */
   for (i = 0; rc == 0 && i < w.n; i++) {
-    rc = ops->part_set(be, w.rows[i].collection, w.rows[i].id,
-                       w.rows[i].part, err);
+    rc = ops->part_set(be, w.rows[i].collection, w.rows[i].id, w.rows[i].part,
+                       err);
     if (rc == 0 && w.rows[i].moved > 0)
       rc = ops->moved_set(be, w.rows[i].collection, w.rows[i].id,
                           w.rows[i].moved, err);
@@ -543,8 +548,8 @@ static int scope_page(const struct hub_store_ops *ops, void *be,
   int rc;
 
   memset(&w, 0, sizeof(w));
-  w = (struct scoped_walk){ops, be, schema, dev, since, page, limit, 0, since,
-                           0, err, no_gone};
+  w = (struct scoped_walk){ops,   be, schema, dev, since, page,
+                           limit, 0,  since,  0,   err,   no_gone};
   page->gone = calloc(limit, sizeof(*page->gone));
   if (page->gone == NULL)
     return sb_err_set(err, SB_ENOMEM, NULL);

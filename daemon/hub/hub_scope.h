@@ -42,6 +42,10 @@ int hub_scope_index(const struct hub_store_ops *ops, void *be,
 
 #define HUB_SCOPE_INDEXED_KEY "scope.parts_indexed"
 
+/* The meta key of (collection, id)'s remembered moves,
+ * "scope.moved.COLLECTION/ID" (malloc'd; NULL on ENOMEM). */
+char *hub_scope_moved_key(const char *collection, const char *id);
+
 /* The scoped feed page (hub_store_changes_scoped). */
 int hub_scope_page(const struct hub_store_ops *ops, void *be,
                    const struct schema *schema, uint64_t since, unsigned limit,

@@ -619,15 +619,13 @@ static int copy_activity(struct copy_walk *w, const char *name)
 static int copy_moves(struct copy_walk *w, const struct record *r)
 {
   char *key, *value = NULL;
-  size_t n = strlen("scope.moved.") + strlen(r->collection) + strlen(r->id) + 2;
   int rc;
 
   if (w->to->ops->each_in == NULL)
     return 0; /* the target keeps no scopes */
-  key = malloc(n);
+  key = hub_scope_moved_key(r->collection, r->id);
   if (key == NULL)
     return sb_err_set(w->err, SB_ENOMEM, NULL);
-  snprintf(key, n, "scope.moved.%s/%s", r->collection, r->id);
   rc = w->from->ops->meta_get(w->from->be, key, &value, w->err);
   if (rc == SB_ENOTFOUND)
     rc = 0;

@@ -62,13 +62,11 @@ int hub_store_pg_import_device(void *be, const struct hub_device *d,
                                struct sb_err *err)
 {
   char created[24];
-  const char *params[6] = {d->name,    d->token_hash,
-                           d->replica, d->revoked ? "true" : "false",
-                           created,    d->scope[0] ? d->scope : "all"};
+  const char *params[6];
   PGresult *res;
   int rc;
 
-  snprintf(created, sizeof(created), "%llu", (unsigned long long)d->created_ms);
+  hub_store_pg_device_params(d, created, params);
   rc = hub_store_pg_run(be, "dev_import", 6, params, &res, err);
   if (rc == 0)
     PQclear(res);

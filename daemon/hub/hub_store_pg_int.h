@@ -119,6 +119,11 @@ uint64_t hub_store_pg_tick(void *be);
 int hub_store_pg_rows_each(PGresult *res, store_text_fn fn, void *ctx);
 
 /* Device scopes (hub_store_pg_scope.c). */
+/* A device row as the parameters of dev_update and dev_import: name,
+ * token hash, replica, revoked, created_ms (written into created, 24
+ * bytes), scope. */
+void hub_store_pg_device_params(const struct hub_device *d, char *created,
+                                const char *params[6]);
 int hub_store_pg_device_get(void *be, const char *name, struct hub_device *out,
                             struct sb_err *err);
 int hub_store_pg_device_update(void *be, const struct hub_device *d,

@@ -20,7 +20,6 @@
 #include "hub_store_pg.h"
 #include "hub_store_pg_int.h"
 
-#include "json.h"
 #include "scope.h"
 
 #include <libpq-fe.h>
@@ -71,20 +70,30 @@ int hub_store_pg_device_get(void *be, const char *name, struct hub_device *out,
   return rc;
 }
 
+void hub_store_pg_device_params(const struct hub_device *d, char *created,
+                                const char *params[6])
+{
+  snprintf(created, 24, "%llu", (unsigned long long)d->created_ms);
+  params[0] = d->name;
+  params[1] = d->token_hash;
+  params[2] = d->replica;
+  params[3] = d->revoked ? "true" : "false";
+  params[4] = created;
+  params[5] = d->scope[0] ? d->scope : "all";
+}
+
 /* One statement, so its own transaction: the old token hash is replaced
  * in the same row, and is refused from then on. */
 int hub_store_pg_device_update(void *be, const struct hub_device *d,
                                const char *old_token_hash, struct sb_err *err)
 {
   char created[24];
-  const char *params[6] = {d->name,    d->token_hash,
-                           d->replica, d->revoked ? "true" : "false",
-                           created,    d->scope[0] ? d->scope : "all"};
+  const char *params[6];
   PGresult *res;
   int rc;
 
   (void)old_token_hash; /* the row holds one token: it is overwritten */
-  snprintf(created, sizeof(created), "%llu", (unsigned long long)d->created_ms);
+  hub_store_pg_device_params(d, created, params);
   rc = hub_store_pg_run(be, "dev_update", 6, params, &res, err);
   if (rc == SB_EEXISTS)
     return sb_err_set(err, rc, "that token is already in use");
@@ -151,20 +160,12 @@ int hub_store_pg_feed_parts(void *be, uint64_t since, unsigned limit,
 {
   char from[24], lim[16], after[24];
   const char *params[5] = {from, lim, holder, NULL, after};
-  cJSON *a = cJSON_CreateArray();
-  char *json = NULL;
+  char *json = scope_parts_json((const char *const *)parts->v, parts->n);
   PGresult *res;
-  size_t i;
-  int rc = 0;
+  int rc;
 
-  for (i = 0; a != NULL && i < parts->n; i++)
-    if (!cJSON_AddItemToArray(a, cJSON_CreateString(parts->v[i])))
-      break;
-  if (a == NULL || i < parts->n || (json = cJSON_PrintUnformatted(a)) == NULL)
-    rc = sb_err_set(err, SB_ENOMEM, "out of memory reading changes");
-  cJSON_Delete(a);
-  if (rc != 0)
-    return rc;
+  if (json == NULL)
+    return sb_err_set(err, SB_ENOMEM, "out of memory reading changes");
   params[3] = json;
   snprintf(from, sizeof(from), "%llu", (unsigned long long)since);
   snprintf(lim, sizeof(lim), "%u", limit);

@@ -65,6 +65,7 @@ struct client {
 
 static void stop_hub(void);
 
+static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void fail(const char *fmt, ...)
 {
   va_list ap;

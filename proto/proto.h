@@ -25,6 +25,10 @@
 #define PROTO_MAX_STATE_TEXT (2 * 1024 * 1024)
 #define PROTO_MAX_PAGE 1000               /* changes per pull page */
 #define PROTO_DEFAULT_PAGE 500
+/* A page stops before its record states pass this many bytes (one record
+ * always goes): with its framing it stays well under PROTO_MAX_BODY, which
+ * a device refuses to go over, whatever the records weigh. */
+#define PROTO_PAGE_BYTES (8 * 1024 * 1024)
 #define PROTO_MAX_WAIT_S 60 /* long-poll */
 #define PROTO_REPLICA_HEADER "Sambang-Replica"
 /* On every hub reply: the hub's clock, ms since the epoch (decimal). */

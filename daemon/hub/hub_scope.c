@@ -463,6 +463,7 @@ static int page_put(struct scoped_walk *w, uint64_t seq, const char *text,
   p->seqs[p->n] = seq;
   p->gone[p->n] = gone;
   p->n++;
+  p->bytes += len;
   return 0;
 }
 
@@ -504,7 +505,8 @@ static int scoped_one(const char *collection, const char *id, uint64_t seq,
   struct scoped_walk *w = ctx;
   struct scope_parts parts;
   struct record r;
-  bool left = false;
+  bool left = false, in, full = false;
+  uint64_t before = w->last;
   char *gone;
 
   if (w->page->n == w->limit || w->scanned == HUB_SCOPE_SCAN_MAX) {
@@ -520,8 +522,12 @@ static int scoped_one(const char *collection, const char *id, uint64_t seq,
   w->rc = record_decode(&r, text, len, w->err);
   if (w->rc == 0)
     w->rc = hub_scope_of(w->ops, w->be, w->schema, &r, &parts, w->err);
-  if (w->rc == 0 && scope_meets(w->dev, &parts) &&
-      !(w->no_gone && parts.all)) /* a catch-up skips what all scopes hold */
+  /* (a catch-up skips what all scopes hold) */
+  in = w->rc == 0 && scope_meets(w->dev, &parts) && !(w->no_gone && parts.all);
+  if (in && hub_store_page_full(w->page, len)) { /* the next page's */
+    w->page->more = full = true;
+    w->last = before;
+  } else if (in)
     w->rc = page_put(w, seq, text, len, false);
   else if (w->rc == 0 && !w->no_gone)
     w->rc = moves_left(w->ops, w->be, collection, id, w->since, w->dev, &left,
@@ -534,7 +540,7 @@ static int scoped_one(const char *collection, const char *id, uint64_t seq,
   }
   scope_parts_release(&parts);
   record_release(&r);
-  return w->rc != 0 ? WALK_STOP : 0;
+  return w->rc != 0 || full ? WALK_STOP : 0;
 }
 
 /* A scoped page (no_gone: a catch-up page; holder: skip its echoes). */

@@ -235,6 +235,11 @@ void hub_store_page_init(struct hub_page *p)
   memset(p, 0, sizeof(*p));
 }
 
+bool hub_store_page_full(const struct hub_page *p, size_t len)
+{
+  return p->n > 0 && p->bytes + len > PROTO_PAGE_BYTES;
+}
+
 void hub_store_page_release(struct hub_page *p)
 {
   size_t i;
@@ -263,7 +268,8 @@ static int page_add(const char *collection, const char *id, uint64_t seq,
 
   (void)collection;
   (void)id;
-  if (p->n == w->limit || w->looked + 1 == w->cap) {
+  if (p->n == w->limit || w->looked + 1 == w->cap ||
+      (text != NULL && hub_store_page_full(p, len))) {
     p->more = true;
     return WALK_STOP;
   }
@@ -281,6 +287,7 @@ static int page_add(const char *collection, const char *id, uint64_t seq,
   p->states[p->n] = copy;
   p->seqs[p->n] = seq;
   p->n++;
+  p->bytes += len;
   return 0;
 }
 

@@ -145,12 +145,16 @@ struct hub_page {
   char **states; /* canonical record states (record_encode) */
   bool *gone;    /* states[i] is a gone entry (changes_gone_encode) */
   size_t n;
+  size_t bytes;      /* of states, together */
   bool more;         /* further changes are ready */
   uint64_t next;     /* cursor for the next request */
   uint64_t last_seq; /* the newest seq just before the page was read */
 };
 
 void hub_store_page_init(struct hub_page *p);
+/* True if a state of len bytes would take p past PROTO_PAGE_BYTES (never
+ * for the first: one record always fits a reply). */
+bool hub_store_page_full(const struct hub_page *p, size_t len);
 void hub_store_page_release(struct hub_page *p);
 
 /*

@@ -343,7 +343,7 @@ static void change_start(struct page_sax *x, const struct json_event *e)
     return;
   }
   if (p->n == PROTO_MAX_PAGE) {
-    page_fail(x, SB_EPROTOCOL, "too many changes (at most 1000)");
+    page_fail(x, SB_EPROTOCOL, "too many changes (at most 5000)");
     return;
   }
   if (p->n == x->cap) {

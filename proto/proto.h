@@ -23,7 +23,7 @@
 /* Text of one record state in a push (2 x SB_RECORD_MAX: room for
  * whitespace and escapes; the canonical limit is checked after decoding). */
 #define PROTO_MAX_STATE_TEXT (2 * 1024 * 1024)
-#define PROTO_MAX_PAGE 1000               /* changes per pull page */
+#define PROTO_MAX_PAGE 5000               /* changes per pull page */
 #define PROTO_DEFAULT_PAGE 500
 /* A page stops before its record states pass this many bytes (one record
  * always goes): with its framing it stays well under PROTO_MAX_BODY, which

@@ -214,7 +214,7 @@ bad_push third_malformed 400 malformed "$WORK/third_broken.json"
 expect_body_contains '"record":2}'
 
 # --- change feed queries ----------------------------------------------
-for q in 'limit=0' 'limit=1001' 'since=-1' 'wait=61' 'since=abc' \
+for q in 'limit=0' 'limit=5001' 'since=-1' 'wait=61' 'since=abc' \
   'since=18446744073709551616' 'limit=' 'wait=1.5' 'since=+1' 'limit=%201'; do
   bad "query_$q" 400 bad_query GET "/v1/changes?$q" \
     -H "Authorization: Bearer $tokA" -H "Sambang-Replica: $rA"

@@ -302,7 +302,7 @@ TEST(changes_query)
   } cases[] = {
       {NULL, NULL, NULL, 0, 0, PROTO_DEFAULT_PAGE, 0, NULL},
       {"0", "1", "0", 0, 0, 1, 0, NULL},
-      {"42", "1000", "60", 0, 42, 1000, 60, NULL},
+      {"42", "5000", "60", 0, 42, 5000, 60, NULL},
       {"0042", "007", NULL, 0, 42, 7, 0, NULL},
       {"18446744073709551615", NULL, NULL, 0, UINT64_MAX, PROTO_DEFAULT_PAGE, 0,
        NULL},
@@ -316,7 +316,7 @@ TEST(changes_query)
       {"0x10", NULL, NULL, SB_EPROTOCOL, 0, 0, 0, "since"},
       {"1e3", NULL, NULL, SB_EPROTOCOL, 0, 0, 0, "since"},
       {NULL, "0", NULL, SB_EPROTOCOL, 0, 0, 0, "limit"},
-      {NULL, "1001", NULL, SB_EPROTOCOL, 0, 0, 0, "limit"},
+      {NULL, "5001", NULL, SB_EPROTOCOL, 0, 0, 0, "limit"},
       {NULL, "abc", NULL, SB_EPROTOCOL, 0, 0, 0, "limit"},
       {NULL, "4294967297", NULL, SB_EPROTOCOL, 0, 0, 0, "limit"},
       {NULL, NULL, "61", SB_EPROTOCOL, 0, 0, 0, "wait"},

@@ -96,16 +96,18 @@ static const char *const stmt_sql[ST_COUNT_] = {
                " conflict = excluded.conflict, state = excluded.state,"
                " pending = 1, rejected = NULL, echo = NULL, part = NULL",
     /* A hub's save: echo ?7 (the replica that pushed exactly this state,
-     * or NULL); never pending (a hub pushes nothing, and a pending row
-     * costs an entry in records_pending). */
+     * or NULL), scope part ?8 (NULL: several, all or not known; written
+     * with the row, not by a second statement); never pending (a hub
+     * pushes nothing, and a pending row costs an entry in
+     * records_pending). */
     [ST_PUT_ECHO] =
         "INSERT INTO records(collection, id, seq, deleted, conflict,"
-        " state, echo, pending) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7,"
-        " 0) ON CONFLICT(collection, id) DO UPDATE SET"
+        " state, echo, pending, part) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+        " 0, ?8) ON CONFLICT(collection, id) DO UPDATE SET"
         " seq = excluded.seq, deleted = excluded.deleted,"
         " conflict = excluded.conflict, state = excluded.state,"
         " pending = 0, rejected = NULL, echo = excluded.echo,"
-        " part = NULL",
+        " part = excluded.part",
     /* A merge from the hub keeps the row's marks (a new row has none). */
     [ST_PUT_REMOTE] = "INSERT INTO records(collection, id, seq, deleted,"
                       " conflict, state, pending) VALUES(?1, ?2, ?3, ?4, ?5,"

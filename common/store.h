@@ -230,11 +230,12 @@ int store_changes_text_parts(struct store *s, uint64_t since,
  */
 int store_ckpt_offload(struct store *s, struct sb_err *err);
 
-/* A hub's save of a merged state: store_put_encoded and store_set_echo(echo)
- * in one statement (echo NULL: no mark), the row not pending (a hub pushes
- * nothing). */
+/* A hub's save of a merged state: store_put_encoded, store_set_echo(echo)
+ * and store_set_part(part) in one statement (echo NULL: no mark; part NULL:
+ * several, all or not known), the row not pending (a hub pushes nothing). */
 int store_put_echo(struct store *s, const struct record *r, const char *text,
-                   size_t len, const char *echo, struct sb_err *err);
+                   size_t len, const char *echo, const char *part,
+                   struct sb_err *err);
 
 /*
  * Meta STORE_META_HOLDS_OWN is "1" while the store holds every state it

@@ -102,10 +102,10 @@ int store_put(struct store *s, const struct record *r, struct sb_err *err)
 }
 
 /* Writes an encoded state with statement which (ST_PUT, ST_PUT_REMOTE, or
- * ST_PUT_ECHO with echo). */
+ * ST_PUT_ECHO with echo and part). */
 static int store_write(struct store *s, int which, const struct record *r,
                        const char *text, size_t len, const char *echo,
-                       struct sb_err *err)
+                       const char *part, struct sb_err *err)
 {
   sqlite3_stmt *st = s->st[which];
   int rc;
@@ -127,10 +127,16 @@ static int store_write(struct store *s, int which, const struct record *r,
   sqlite3_bind_int(st, 4, record_deleted(r) ? 1 : 0);
   sqlite3_bind_int(st, 5, record_conflicted(r) ? 1 : 0);
   sqlite3_bind_text(st, 6, text, (int)len, SQLITE_STATIC);
-  if (which == ST_PUT_ECHO && echo != NULL)
-    sqlite3_bind_text(st, 7, echo, -1, SQLITE_STATIC);
-  else if (which == ST_PUT_ECHO)
-    sqlite3_bind_null(st, 7);
+  if (which == ST_PUT_ECHO) {
+    if (echo != NULL)
+      sqlite3_bind_text(st, 7, echo, -1, SQLITE_STATIC);
+    else
+      sqlite3_bind_null(st, 7);
+    if (part != NULL)
+      sqlite3_bind_text(st, 8, part, -1, SQLITE_STATIC);
+    else
+      sqlite3_bind_null(st, 8);
+  }
   rc = store_run(s, which, "writing a record", err);
   if (rc == 0)
     s->seq++;
@@ -147,19 +153,20 @@ static int store_write(struct store *s, int which, const struct record *r,
 int store_put_encoded(struct store *s, const struct record *r, const char *text,
                       size_t len, struct sb_err *err)
 {
-  return store_write(s, ST_PUT, r, text, len, NULL, err);
+  return store_write(s, ST_PUT, r, text, len, NULL, NULL, err);
 }
 
 int store_put_echo(struct store *s, const struct record *r, const char *text,
-                   size_t len, const char *echo, struct sb_err *err)
+                   size_t len, const char *echo, const char *part,
+                   struct sb_err *err)
 {
-  return store_write(s, ST_PUT_ECHO, r, text, len, echo, err);
+  return store_write(s, ST_PUT_ECHO, r, text, len, echo, part, err);
 }
 
 int store_put_remote(struct store *s, const struct record *r, const char *text,
                      size_t len, struct sb_err *err)
 {
-  return store_write(s, ST_PUT_REMOTE, r, text, len, NULL, err);
+  return store_write(s, ST_PUT_REMOTE, r, text, len, NULL, NULL, err);
 }
 
 int store_get_text(struct store *s, const char *collection, const char *id,

@@ -259,7 +259,7 @@ static int resave(const struct hub_store_ops *ops, void *be,
   if (rc == 0)
     rc = record_decode(&r, text, len, err);
   if (rc == 0)
-    rc = ops->save(be, &r, text, len, 0, NULL, &seq, err);
+    rc = ops->save(be, &r, text, len, 0, NULL, NULL, &seq, err);
   if (rc == 0)
     rc = part_store(ops, be, schema, &r, NULL, err);
   if (rc == 0)
@@ -269,27 +269,48 @@ static int resave(const struct hub_store_ops *ops, void *be,
   return rc;
 }
 
+int hub_scope_before_save(const struct hub_store_ops *ops, void *be,
+                          const struct schema *schema, const struct record *r,
+                          struct scope_parts *now, const char **part,
+                          struct sb_err *err)
+{
+  int rc = 0;
+
+  *part = NULL;
+  if (ops->each_in == NULL)
+    return 0; /* a backend without scopes yet */
+  rc = hub_scope_of(ops, be, schema, r, now, err);
+  if (rc == 0 && ops->part_set != NULL)
+    *part = part_of(now);
+  return rc;
+}
+
 int hub_scope_after_save(const struct hub_store_ops *ops, void *be,
                          const struct schema *schema, const struct record *r,
-                         const struct scope_parts *was, uint64_t seq,
+                         const struct scope_parts *was,
+                         const struct scope_parts *now, uint64_t seq,
                          struct sb_err *err)
 {
   const struct schema_collection *c;
-  struct scope_parts now;
+  struct scope_parts own;
+  bool same;
   size_t i, k;
-  int rc;
+  int rc = 0;
 
   if (ops->each_in == NULL)
     return 0; /* a backend without scopes yet */
-  scope_parts_init(&now);
-  rc = hub_scope_of(ops, be, schema, r, &now, err);
-  if (rc == 0)
-    rc = part_store(ops, be, schema, r, &now, err);
-  if (rc != 0 || scope_equal(&now, was)) {
-    scope_parts_release(&now);
-    return rc;
+  if (now == NULL) {
+    scope_parts_init(&own);
+    rc = hub_scope_of(ops, be, schema, r, &own, err);
+    if (rc == 0)
+      rc = part_store(ops, be, schema, r, &own, err);
+    same = rc == 0 && scope_equal(&own, was);
+    scope_parts_release(&own);
+  } else {
+    same = scope_equal(now, was);
   }
-  scope_parts_release(&now);
+  if (rc != 0 || same)
+    return rc;
   rc = moves_add(ops, be, r->collection, r->id, seq, was, err);
   for (i = 0; rc == 0 && (c = scope_follower(schema, r->collection, i)) != NULL;
        i++) {

@@ -20,15 +20,27 @@ int hub_scope_of(const struct hub_store_ops *ops, void *be,
                  struct scope_parts *out, struct sb_err *err);
 
 /*
+ * Before r is saved: its parts into now (left empty on a backend without
+ * scopes) and the part to save it with (hub_store_ops.save; NULL: none to
+ * give), so the part costs no second write.
+ */
+int hub_scope_before_save(const struct hub_store_ops *ops, void *be,
+                          const struct schema *schema, const struct record *r,
+                          struct scope_parts *now, const char **part,
+                          struct sb_err *err);
+
+/*
  * After r was saved at seq (inside the write transaction), its parts
  * before being `was`: if they changed, remembers the move, and saves each
  * record that follows r again (same state, a new seq, a move of its own),
  * so devices that now cover them get them and those that no longer do
- * are told.
+ * are told. now: r's parts from hub_scope_before_save, its part saved
+ * with it (NULL: found and stored here).
  */
 int hub_scope_after_save(const struct hub_store_ops *ops, void *be,
                          const struct schema *schema, const struct record *r,
-                         const struct scope_parts *was, uint64_t seq,
+                         const struct scope_parts *was,
+                         const struct scope_parts *now, uint64_t seq,
                          struct sb_err *err);
 
 /*

@@ -412,10 +412,12 @@ struct hub_store_ops {
    * appends it to the feed at the next seq, returned in *seq; newest_ts is
    * the newest timestamp it adds, for the hub's clock. echo (NULL: none)
    * is kept with the entry: the replica whose push was exactly this state.
+   * part is its scope part as part_set takes it, kept with the row (NULL:
+   * several, all or not known; part_set may follow).
    */
   int (*save)(void *be, const struct record *r, const char *text, size_t len,
-              uint64_t newest_ts, const char *echo, uint64_t *seq,
-              struct sb_err *err);
+              uint64_t newest_ts, const char *echo, const char *part,
+              uint64_t *seq, struct sb_err *err);
   /*
    * Calls fn for at most limit feed entries with seq > since, in seq
    * order (text valid during the call); fn's non-zero return stops the
@@ -515,7 +517,8 @@ struct hub_store_ops {
    * NULL: a scoped page walks the whole feed) --- */
   /* Sets (collection, id)'s stored scope part, between begin and commit,
    * after its save: its one part, "" for none, NULL for several, all or
-   * not known (every scoped read looks at it). save clears it to NULL. */
+   * not known (every scoped read looks at it). save sets it (NULL unless
+   * it was given). */
   int (*part_set)(void *be, const char *collection, const char *id,
                   const char *part, struct sb_err *err);
   /* Notes, between begin and commit, that (collection, id) left scope

@@ -611,14 +611,18 @@ static int pg_load(void *be, const char *collection, const char *id,
 
 static int pg_save(void *be, const struct record *r, const char *text,
                    size_t len, uint64_t newest_ts, const char *echo,
-                   uint64_t *seq, struct sb_err *err)
+                   const char *part, uint64_t *seq, struct sb_err *err)
 {
   struct pg *p = be;
+  int rc;
 
   (void)newest_ts; /* the hub's clock is the host's; nothing to keep */
   if (!p->in_tx)
     return sb_err_set(err, SB_EINTERNAL, "save outside a transaction");
-  return hub_store_pg_batch_save(p, r, text, len, echo, seq, err);
+  rc = hub_store_pg_batch_save(p, r, text, len, echo, seq, err);
+  if (rc == 0 && part != NULL) /* kept with the save: never 1 here */
+    rc = hub_store_pg_batch_part(p, r->collection, r->id, part, err);
+  return rc;
 }
 
 int hub_store_pg_rows_each(PGresult *res, store_text_fn fn, void *ctx)

@@ -112,9 +112,9 @@ static int sq_load(void *be, const char *collection, const char *id,
 
 static int sq_save(void *be, const struct record *r, const char *text,
                    size_t len, uint64_t newest_ts, const char *echo,
-                   uint64_t *seq, struct sb_err *err)
+                   const char *part, uint64_t *seq, struct sb_err *err)
 {
-  int rc = store_put_echo(be, r, text, len, echo, err);
+  int rc = store_put_echo(be, r, text, len, echo, part, err);
   if (rc != 0)
     return rc;
   store_observe(be, newest_ts);

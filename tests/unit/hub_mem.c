@@ -99,13 +99,14 @@ static int mem_load(void *be, const char *collection, const char *id,
 
 static int mem_save(void *be, const struct record *rec, const char *text,
                     size_t len, uint64_t newest_ts, const char *echo,
-                    uint64_t *seq, struct sb_err *err)
+                    const char *part, uint64_t *seq, struct sb_err *err)
 {
   struct mem *m = be;
   struct mem_row *r = mem_find(m, rec->collection, rec->id);
 
   (void)err;
   (void)echo;
+  (void)part; /* a backend without scoped reads: never given one */
   CHECK(m->in_tx);
   CHECK(strlen(text) == len);
   if (r == NULL) {

@@ -229,6 +229,8 @@ int store_changes_text_parts(struct store *s, uint64_t since,
  * whose commits others wait on (the hub's); store_close stops the thread.
  */
 int store_ckpt_offload(struct store *s, struct sb_err *err);
+/* True once store_ckpt_offload's thread was started by a checkpoint due. */
+bool store_ckpt_started(struct store *s);
 
 /* A hub's save of a merged state: store_put_encoded, store_set_echo(echo)
  * and store_set_part(part) in one statement (echo NULL: no mark; part NULL:

@@ -142,6 +142,19 @@ int store_ckpt_offload(struct store *s, struct sb_err *err)
   return 0;
 }
 
+bool store_ckpt_started(struct store *s)
+{
+  struct store_ckpt *c = s->ckpt;
+  bool started;
+
+  if (c == NULL)
+    return false;
+  pthread_mutex_lock(&c->lock);
+  started = c->started;
+  pthread_mutex_unlock(&c->lock);
+  return started;
+}
+
 void store_ckpt_stop(struct store *s)
 {
   struct store_ckpt *c = s->ckpt;

@@ -41,11 +41,21 @@ static int store_load_seq(struct store *s, struct sb_err *err)
 #define STORE_BULK_CKPT_PAGES 8192
 #define STORE_CKPT_PAGES 1000
 
+/* SQLite's auto-checkpoint past pages, unless the store's checkpoints are
+ * offloaded (store_ckpt_offload): sqlite3_wal_autocheckpoint installs
+ * SQLite's own wal hook in place of the offload's, which would put every
+ * checkpoint back on the writer's commits. */
+static void store_ckpt_pages(struct store *s, int pages)
+{
+  if (s->ckpt == NULL)
+    sqlite3_wal_autocheckpoint(s->db, pages);
+}
+
 /* Back to synchronous=FULL after a relaxed transaction. */
 static void store_unrelax(struct store *s)
 {
   if (s->relaxed)
-    sqlite3_wal_autocheckpoint(s->db, STORE_CKPT_PAGES);
+    store_ckpt_pages(s, STORE_CKPT_PAGES);
   /* If this fails the mark stays, and the next store_begin retries it
    * before it writes anything the user made. */
   if (s->relaxed && store_script(s, "PRAGMA synchronous = FULL",
@@ -75,7 +85,7 @@ static int store_begin_mode(struct store *s, bool relaxed, struct sb_err *err)
     if (rc != 0)
       return rc;
     s->relaxed = true;
-    sqlite3_wal_autocheckpoint(s->db, STORE_BULK_CKPT_PAGES);
+    store_ckpt_pages(s, STORE_BULK_CKPT_PAGES);
   }
   rc = store_run(s, ST_BEGIN, "starting a transaction", err);
   if (rc != 0) {

@@ -312,3 +312,35 @@ TEST(corrupt_state)
   CHECK_INT(seen, ==, 1); /* p1, then p2 stops the walk */
   store_close(s);
 }
+
+/* --- checkpoints off the writer (store_ckpt_offload) -------------------- */
+
+/* A relaxed transaction (the hub's device activity) keeps the offload's
+ * wal hook: the WAL passing 1000 pages afterwards starts the checkpoint
+ * thread, where SQLite's own hook (sqlite3_wal_autocheckpoint) would have
+ * checkpointed on the commit instead and never started it. */
+TEST(ckpt_offload_survives_relaxed)
+{
+  const char *path = path_in(check_tmpdir(), "hub.db");
+  struct store *s = create_store(path);
+  char fields[4200], id[16];
+  int i;
+
+  CHECK_INT(store_ckpt_offload(s, NULL), ==, 0);
+  CHECK_INT(store_begin_relaxed(s, NULL), ==, 0);
+  CHECK_INT(store_meta_set(s, "seen", "1", NULL), ==, 0);
+  CHECK_INT(store_commit(s, NULL), ==, 0);
+  memset(fields, 0, sizeof(fields));
+  snprintf(fields, sizeof(fields), "{\"text\":\"%4000d\"}", 7);
+  CHECK_INT(store_begin(s, NULL), ==, 0);
+  for (i = 0; i < 1200; i++) { /* ~1200 pages of 4 KB */
+    struct record r;
+    snprintf(id, sizeof(id), "n%d", i);
+    make(&r, "notes", id, store_replica(s), store_tick(s), fields);
+    put(s, &r);
+    record_release(&r);
+  }
+  CHECK_INT(store_commit(s, NULL), ==, 0);
+  CHECK(store_ckpt_started(s));
+  store_close(s);
+}

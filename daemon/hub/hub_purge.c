@@ -316,7 +316,7 @@ int hub_purge_run(struct hub_store *hs, uint64_t cutoff_ms,
     rc = meta_u64(hs->ops, hs->be, KEY_HORIZON, &st->horizon, err);
   v.upto = st->upto;
   if (rc == 0)
-    rc = hs->ops->feed(hs->be, 0, UINT_MAX, NULL, victim_one, &v, err);
+    rc = hs->ops->feed(hs->be, 0, UINT_MAX, 0, NULL, victim_one, &v, err);
   if (rc == WALK_STOP)
     rc = v.rc;
   if (rc == 0)

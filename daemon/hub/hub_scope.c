@@ -585,7 +585,7 @@ static int scope_page(const struct hub_store_ops *ops, void *be,
     rc = ops->feed_parts(be, since, HUB_SCOPE_SCAN_MAX + 1, dev, !no_gone,
                          holder, scoped_one, &w, err);
   else if (rc == 0)
-    rc = ops->feed(be, since, HUB_SCOPE_SCAN_MAX + 1, holder, scoped_one, &w,
+    rc = ops->feed(be, since, HUB_SCOPE_SCAN_MAX + 1, 0, holder, scoped_one, &w,
                    err);
   if (rc == WALK_STOP)
     rc = w.rc;

@@ -319,7 +319,8 @@ int hub_store_changes(struct hub_store *hs, uint64_t since, unsigned limit,
    */
   rc = hs->ops->last_seq(hs->be, &page->last_seq, err);
   if (rc == 0)
-    rc = hs->ops->feed(hs->be, since, w.cap, holder, page_add, &w, err);
+    rc = hs->ops->feed(hs->be, since, w.cap, limit + 1, holder, page_add, &w,
+                       err);
   if (rc == WALK_STOP)
     rc = w.rc != 0 ? sb_err_set(err, w.rc, "out of memory reading changes") : 0;
   if (rc != 0)

@@ -422,10 +422,14 @@ struct hub_store_ops {
    * Calls fn for at most limit feed entries with seq > since, in seq
    * order (text valid during the call); fn's non-zero return stops the
    * walk and is returned. An entry whose echo is holder (not NULL) comes
-   * with text NULL and len 0.
+   * with text NULL and len 0. want (0: no bound) tells a backend that
+   * reads ahead (PostgreSQL's result sets) where fn will stop: it may
+   * leave out what comes after the want-th entry with text, and after the
+   * entry whose text takes the texts before it past PROTO_PAGE_BYTES.
    */
-  int (*feed)(void *be, uint64_t since, unsigned limit, const char *holder,
-              store_text_fn fn, void *ctx, struct sb_err *err);
+  int (*feed)(void *be, uint64_t since, unsigned limit, unsigned want,
+              const char *holder, store_text_fn fn, void *ctx,
+              struct sb_err *err);
   /* The newest seq (0 if none). */
   int (*last_seq)(void *be, uint64_t *seq, struct sb_err *err);
   /* Damage: as hub_store_check (a backend without a check of its own

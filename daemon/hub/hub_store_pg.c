@@ -66,8 +66,19 @@ static const struct hub_store_pg_stmt stmts[] = {
               "EXCLUDED.moved IS NULL THEN records.moved ELSE "
               "greatest(coalesce(records.moved, 0), EXCLUDED.moved) END"},
     {"purge", "DELETE FROM records WHERE collection = $1 AND id = $2"},
-    {"feed", "SELECT collection, id, seq, CASE WHEN echo = $3 THEN NULL ELSE "
-             "state END FROM records WHERE seq > $1 ORDER BY seq LIMIT $2"},
+    /* At most $2 entries, ending at the $4-th that is not $3's echo or at
+     * the first whose state takes those before it past $5 bytes, whichever
+     * comes first (hub_store_ops.feed's want): a page skipping echoes
+     * looks at up to 20,000 entries to send 2,000, and only those come
+     * over the wire (octet_length does not detoast). */
+    {"feed",
+     "SELECT collection, id, seq, st FROM (SELECT collection, id, seq, "
+     "CASE WHEN echo = $3 THEN NULL ELSE state END AS st, count(*) FILTER "
+     "(WHERE (echo = $3) IS NOT TRUE) OVER w AS sent, coalesce(sum("
+     "octet_length(state)) FILTER (WHERE (echo = $3) IS NOT TRUE) OVER w, 0) "
+     "AS bytes FROM records WHERE seq > $1 WINDOW w AS (ORDER BY seq ROWS "
+     "UNBOUNDED PRECEDING) ORDER BY seq LIMIT $2) t WHERE sent <= $4 AND "
+     "bytes - coalesce(octet_length(st), 0) <= $5 ORDER BY seq"},
     {"each", "SELECT collection, id, seq, state FROM records "
              "ORDER BY collection, id"},
     {"meta_get", "SELECT value FROM meta WHERE key = $1"},
@@ -636,19 +647,23 @@ int hub_store_pg_rows_each(PGresult *res, store_text_fn fn, void *ctx)
   return rc;
 }
 
-static int pg_feed(void *be, uint64_t since, unsigned limit, const char *holder,
-                   store_text_fn fn, void *ctx, struct sb_err *err)
+static int pg_feed(void *be, uint64_t since, unsigned limit, unsigned want,
+                   const char *holder, store_text_fn fn, void *ctx,
+                   struct sb_err *err)
 {
-  char from[24], lim[16];
-  const char *params[3] = {from, lim, holder};
+  char from[24], lim[16], sent[16], bytes[24];
+  const char *params[5] = {from, lim, holder, sent, bytes};
   PGresult *res;
   int rc;
 
   snprintf(from, sizeof(from), "%llu", (unsigned long long)since);
   snprintf(lim, sizeof(lim), "%u", limit);
+  snprintf(sent, sizeof(sent), "%u", want > 0 ? want : limit);
+  snprintf(bytes, sizeof(bytes), "%lld",
+           want > 0 ? (long long)PROTO_PAGE_BYTES : (long long)INT64_MAX);
   rc = hub_store_pg_flush(be, err);
   if (rc == 0)
-    rc = hub_store_pg_run(be, "feed", 3, params, &res, err);
+    rc = hub_store_pg_run(be, "feed", 5, params, &res, err);
   if (rc != 0)
     return rc;
   rc = hub_store_pg_rows_each(res, fn, ctx);

@@ -141,10 +141,13 @@ static int feed_one(const char *collection, const char *id, uint64_t seq,
   return w->fn(collection, id, seq, text, len, w->ctx);
 }
 
-static int sq_feed(void *be, uint64_t since, unsigned limit, const char *holder,
-                   store_text_fn fn, void *ctx, struct sb_err *err)
+static int sq_feed(void *be, uint64_t since, unsigned limit, unsigned want,
+                   const char *holder, store_text_fn fn, void *ctx,
+                   struct sb_err *err)
 {
   struct feed_walk w = {limit, fn, ctx, false};
+
+  (void)want; /* a cursor: reads no further than fn goes */
   int rc = store_changes_text_echo(be, since, holder, feed_one, &w, err);
   /* Our own stop at the limit is not fn's. */
   return w.full ? 0 : rc;

@@ -138,12 +138,13 @@ static int mem_last_seq(void *be, uint64_t *seq, struct sb_err *err)
 
 /* The feed: every row once, at its latest seq, in seq order. */
 /* Echoes are not kept here (test_hub_store.c tests them on SQLite). */
-static int mem_feed(void *be, uint64_t since, unsigned limit,
+static int mem_feed(void *be, uint64_t since, unsigned limit, unsigned want,
                     const char *holder, store_text_fn fn, void *ctx,
                     struct sb_err *err)
 {
   struct mem *m = be;
   (void)err;
+  (void)want;
   (void)holder;
   for (uint64_t q = since + 1; q <= m->now.last_seq && limit > 0; q++) {
     for (size_t i = 0; i < m->now.n; i++) {

@@ -27,7 +27,7 @@ static int feed_note(const char *c, const char *id, uint64_t seq,
 static void feed_of(struct mem *m, struct feed_seen *f)
 {
   memset(f, 0, sizeof(*f));
-  CHECK_INT(mem_ops.feed(m, 0, 16, NULL, feed_note, f, NULL), ==, 0);
+  CHECK_INT(mem_ops.feed(m, 0, 16, 0, NULL, feed_note, f, NULL), ==, 0);
 }
 
 /* --- tests ------------------------------------------------------------- */

@@ -129,7 +129,7 @@ push_json=$(cat "$work/push.json")
 pull_json=$(cat "$work/pull.json")
 echo "wire, bulk push ($n records, batches of 500): $(per "$push_json" wire_up "$n")" \
   "B/record sent gzip'd vs $(per "$push_json" json_up "$n") B as JSON"
-echo "wire, bulk pull ($n records, pages of 2000): $(per "$pull_json" wire_down "$n")" \
+echo "wire, bulk pull ($n records, pages of 1000): $(per "$pull_json" wire_down "$n")" \
   "B/record received gzip'd vs $(per "$pull_json" json_down "$n") B as JSON"
 pa_json=$(dev pa --json status)
 echo "wire, one record per push (200 puts on pa): $(per "$pa_json" wire_up 200)" \

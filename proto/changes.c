@@ -14,6 +14,7 @@
 #include "proto.h"
 
 #include "buf.h"
+#include "gzip.h"
 #include "jcanon.h"
 #include "json_strict.h"
 #include "record_sax.h"
@@ -596,48 +597,107 @@ char *changes_page_encode_scoped(const uint64_t *seqs,
                                      0);
 }
 
+/* Where a page's text goes: b, or (gz not NULL) through b, a slice at a
+ * time, into a gzip stream. */
+struct page_out {
+  struct buf b;
+  struct gzip_stream *gz;
+};
+
+#define PAGE_SLICE (64 * 1024) /* text deflated at a time */
+
+static void page_out_flush(struct page_out *o, bool all)
+{
+  if (o->gz != NULL && (all || o->b.len >= PAGE_SLICE)) {
+    gzip_stream_write(o->gz, o->b.p, o->b.len);
+    buf_reset(&o->b);
+  }
+}
+
+/* The page's text into o; -1 when out of memory for the scope's. */
+static int page_encode(struct page_out *o, const uint64_t *seqs,
+                       const char *const *states, const bool *gone, size_t n,
+                       bool more, uint64_t next, const char *scope,
+                       uint64_t horizon)
+{
+  struct buf *b = &o->b;
+  size_t i;
+
+  /* Keys in canonical order: changes, horizon, more, next, scope; gone or
+   * record, seq. */
+  buf_adds(b, "{\"changes\":[");
+  for (i = 0; i < n; i++) {
+    bool g = gone != NULL && gone[i];
+    buf_adds(b, i > 0 ? ",{" : "{");
+    buf_adds(b, g ? "\"gone\":" : "\"record\":");
+    buf_adds(b, states[i]);
+    buf_adds(b, ",\"seq\":");
+    buf_addu(b, seqs[i]);
+    buf_adds(b, "}");
+    page_out_flush(o, false);
+  }
+  buf_adds(b, "]");
+  if (horizon > 0) {
+    buf_adds(b, ",\"horizon\":");
+    buf_addu(b, horizon);
+  }
+  buf_adds(b, more ? ",\"more\":true,\"next\":" : ",\"more\":false,\"next\":");
+  buf_addu(b, next);
+  if (scope != NULL) {
+    cJSON *js = cJSON_CreateString(scope);
+    char *q = js != NULL ? cJSON_PrintUnformatted(js) : NULL;
+    cJSON_Delete(js);
+    if (q == NULL)
+      return -1;
+    buf_adds(b, ",\"scope\":");
+    buf_adds(b, q);
+    free(q);
+  }
+  buf_adds(b, "}");
+  page_out_flush(o, true);
+  return 0;
+}
+
 char *changes_page_encode_horizon(const uint64_t *seqs,
                                   const char *const *states, const bool *gone,
                                   size_t n, bool more, uint64_t next,
                                   const char *scope, uint64_t horizon)
 {
-  struct buf b;
-  size_t i;
+  struct page_out o = {{0}, NULL};
 
-  /* Keys in canonical order: changes, horizon, more, next, scope; gone or
-   * record, seq. */
-  buf_init(&b);
-  buf_adds(&b, "{\"changes\":[");
-  for (i = 0; i < n; i++) {
-    bool g = gone != NULL && gone[i];
-    buf_adds(&b, i > 0 ? ",{" : "{");
-    buf_adds(&b, g ? "\"gone\":" : "\"record\":");
-    buf_adds(&b, states[i]);
-    buf_adds(&b, ",\"seq\":");
-    buf_addu(&b, seqs[i]);
-    buf_adds(&b, "}");
+  buf_init(&o.b);
+  if (page_encode(&o, seqs, states, gone, n, more, next, scope, horizon) !=
+      0) {
+    buf_release(&o.b);
+    return NULL;
   }
-  buf_adds(&b, "]");
-  if (horizon > 0) {
-    buf_adds(&b, ",\"horizon\":");
-    buf_addu(&b, horizon);
+  return buf_take(&o.b, NULL);
+}
+
+int changes_page_gzip(const uint64_t *seqs, const char *const *states,
+                      const bool *gone, size_t n, bool more, uint64_t next,
+                      const char *scope, uint64_t horizon, char **out,
+                      size_t *out_len, struct sb_err *err)
+{
+  struct page_out o = {{0}, gzip_stream_new()};
+  int rc;
+
+  *out = NULL;
+  *out_len = 0;
+  if (o.gz == NULL)
+    return sb_err_set(err, SB_ENOMEM, "out of memory deflating a page");
+  buf_init(&o.b);
+  rc = page_encode(&o, seqs, states, gone, n, more, next, scope, horizon);
+  if (rc != 0 || o.b.failed) {
+    buf_release(&o.b);
+    (void)gzip_stream_end(o.gz, out, out_len, NULL);
+    free(*out);
+    *out = NULL;
+    *out_len = 0;
+    return sb_err_set(err, SB_ENOMEM, "out of memory encoding a page");
   }
-  buf_adds(&b, more ? ",\"more\":true,\"next\":" : ",\"more\":false,\"next\":");
-  buf_addu(&b, next);
-  if (scope != NULL) {
-    cJSON *js = cJSON_CreateString(scope);
-    char *q = js != NULL ? cJSON_PrintUnformatted(js) : NULL;
-    cJSON_Delete(js);
-    if (q == NULL) {
-      buf_release(&b);
-      return NULL;
-    }
-    buf_adds(&b, ",\"scope\":");
-    buf_adds(&b, q);
-    free(q);
-  }
-  buf_adds(&b, "}");
-  return buf_take(&b, NULL);
+  buf_release(&o.b);
+  return gzip_stream_end(o.gz, out, out_len, err);
 }
 
 /* --- query ------------------------------------------------------------- */

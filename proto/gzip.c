@@ -127,6 +127,81 @@ int gzip_deflate(const void *in, size_t len, char **out, size_t *out_len,
   return 0;
 }
 
+struct gzip_stream {
+  z_stream z;
+  struct buf out;
+  bool failed;
+};
+
+struct gzip_stream *gzip_stream_new(void)
+{
+  struct gzip_stream *g = calloc(1, sizeof(*g));
+
+  if (g == NULL)
+    return NULL;
+  buf_init(&g->out);
+  /* The level and window of gzip_deflate: the same bytes come out. */
+  if (deflateInit2(&g->z, 1, Z_DEFLATED, GZIP_WINDOW, 8, Z_DEFAULT_STRATEGY) !=
+      Z_OK) {
+    free(g);
+    return NULL;
+  }
+  return g;
+}
+
+/* Runs deflate over what is queued in g->z with flush, into g->out. */
+static void stream_run(struct gzip_stream *g, int flush)
+{
+  unsigned char chunk[GZIP_STEP];
+  int zrc;
+
+  do {
+    g->z.next_out = chunk;
+    g->z.avail_out = sizeof(chunk);
+    zrc = deflate(&g->z, flush);
+    if (zrc != Z_OK && zrc != Z_STREAM_END && zrc != Z_BUF_ERROR) {
+      g->failed = true;
+      return;
+    }
+    buf_add(&g->out, (const char *)chunk, sizeof(chunk) - g->z.avail_out);
+  } while (g->z.avail_out == 0 || (flush == Z_FINISH && zrc != Z_STREAM_END));
+}
+
+void gzip_stream_write(struct gzip_stream *g, const void *in, size_t len)
+{
+  if (g->failed || len == 0)
+    return;
+  if (len > UINT_MAX) {
+    g->failed = true;
+    return;
+  }
+  g->z.next_in = (Bytef *)(uintptr_t)in;
+  g->z.avail_in = (uInt)len;
+  stream_run(g, Z_NO_FLUSH);
+}
+
+int gzip_stream_end(struct gzip_stream *g, char **out, size_t *out_len,
+                    struct sb_err *err)
+{
+  int rc = 0;
+
+  *out = NULL;
+  *out_len = 0;
+  if (!g->failed) {
+    g->z.next_in = NULL;
+    g->z.avail_in = 0;
+    stream_run(g, Z_FINISH);
+  }
+  if (!g->failed && !g->out.failed)
+    *out = buf_take(&g->out, out_len);
+  if (*out == NULL)
+    rc = sb_err_set(err, SB_ENOMEM, "deflate failed or out of memory");
+  buf_release(&g->out);
+  deflateEnd(&g->z);
+  free(g);
+  return rc;
+}
+
 /* True if the q parameter text (after "q=") means zero. */
 static bool q_is_zero(const char *q, size_t n)
 {

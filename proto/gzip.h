@@ -26,6 +26,19 @@ int gzip_deflate(const void *in, size_t len, char **out, size_t *out_len,
                  struct sb_err *err);
 
 /*
+ * The same, fed piece by piece: what gzip_deflate makes of the pieces'
+ * concatenation, without the whole input ever in one buffer (a reply
+ * encoded straight into its compressed form stays in cache).
+ * gzip_stream_new returns NULL when out of memory; a failed write is
+ * remembered and reported by gzip_stream_end, which frees the stream.
+ */
+struct gzip_stream;
+struct gzip_stream *gzip_stream_new(void);
+void gzip_stream_write(struct gzip_stream *g, const void *in, size_t len);
+int gzip_stream_end(struct gzip_stream *g, char **out, size_t *out_len,
+                    struct sb_err *err);
+
+/*
  * True if an Accept-Encoding header value (NULL: absent) accepts gzip:
  * a "gzip", "x-gzip" or "*" token whose q is not 0.
  */

@@ -124,6 +124,13 @@ char *changes_page_encode_horizon(const uint64_t *seqs,
                                   const char *const *states, const bool *gone,
                                   size_t n, bool more, uint64_t next,
                                   const char *scope, uint64_t horizon);
+/* changes_page_encode_horizon's text gzip'd as it is encoded, into *out
+ * (malloc'd; the bytes gzip_deflate makes of that text): a large page's
+ * JSON never whole in memory. */
+int changes_page_gzip(const uint64_t *seqs, const char *const *states,
+                      const bool *gone, size_t n, bool more, uint64_t next,
+                      const char *scope, uint64_t horizon, char **out,
+                      size_t *out_len, struct sb_err *err);
 /* {"collection":C,"id":I} of a gone entry (malloc'd; NULL on ENOMEM). */
 char *changes_gone_encode(const char *collection, const char *id);
 

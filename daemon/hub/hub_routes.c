@@ -36,6 +36,7 @@
 
 #define JSON_TYPE "application/json"
 #define GZIP_MIN 1024 /* smaller replies are sent as they are */
+#define PAGE_STREAM_MIN (64 * 1024) /* records' bytes: gzip'd as encoded */
 #define RETRY_BUSY_S 1
 #define RETRY_FAILED_S 30
 
@@ -117,6 +118,39 @@ void hub_routes_reply_json(struct hub_reply *r, char *body, bool gzip_ok)
       r->gzip = true;
     }
   }
+}
+
+/*
+ * A page as the reply. A large one going out gzip'd is deflated as it is
+ * encoded (changes_page_gzip, the same bytes): its JSON text never whole
+ * in memory, which for a page of MBs kept half a pull's hub CPU in gzip
+ * reading it back from beyond the cache.
+ */
+static void reply_page(struct hub_reply *r, const struct hub_page *page,
+                       const char *scope, uint64_t horizon, bool gzip_ok)
+{
+  char *z;
+  size_t zlen;
+
+  if (gzip_ok && page->bytes >= PAGE_STREAM_MIN &&
+      changes_page_gzip(page->seqs, (const char *const *)page->states,
+                        page->gone, page->n, page->more, page->next, scope,
+                        horizon, &z, &zlen, NULL) == 0) {
+    free(r->body);
+    r->status = 200;
+    r->content_type = JSON_TYPE;
+    r->vary = true;
+    r->body = z;
+    r->len = zlen;
+    r->gzip = true;
+    return;
+  }
+  hub_routes_reply_json(
+      r,
+      changes_page_encode_horizon(page->seqs, (const char *const *)page->states,
+                                  page->gone, page->n, page->more, page->next,
+                                  scope, horizon),
+      gzip_ok);
 }
 
 void hub_routes_reply_empty_page(struct hub_reply *r, uint64_t since)
@@ -564,13 +598,7 @@ void hub_routes_changes(struct hub_call *c)
     c->wait_for_change = true;
   } else {
     c->served = page.n;
-    hub_routes_reply_json(
-        &c->out,
-        changes_page_encode_horizon(page.seqs,
-                                    (const char *const *)page.states,
-                                    page.gone, page.n, page.more, page.next,
-                                    scope, horizon),
-        c->gzip_ok);
+    reply_page(&c->out, &page, scope, horizon, c->gzip_ok);
   }
   hub_store_page_release(&page);
 }

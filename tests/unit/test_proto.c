@@ -5,6 +5,7 @@
  */
 #include "check.h"
 
+#include "gzip.h"
 #include "proto.h"
 
 #include <cjson/cJSON.h>
@@ -288,6 +289,50 @@ TEST(changes_page_max)
   free(state);
   free(seqs);
   free(states);
+  record_release(&r);
+}
+
+/* A page gzip'd as it is encoded is the same bytes as the page encoded,
+ * then gzip'd (several 64 KB slices, gone entries, scope and horizon). */
+TEST(changes_page_gzip_same_bytes)
+{
+  static const size_t sizes[] = {0, 1, 3, 1500};
+  struct record r;
+  char *state, *text, *z1, *z2, *back;
+  size_t z1len, z2len, backlen, k, i;
+  uint64_t seqs[1500];
+  const char *states[1500];
+  bool gone[1500];
+  struct sb_err err = {0};
+
+  make_rec(&r, "visits", "v", "r1", 1, "{\"note\":\"a note of some length\"}");
+  state = record_encode(&r);
+  for (i = 0; i < 1500; i++) {
+    seqs[i] = 100 + i;
+    states[i] = i % 7 == 3 ? "{\"collection\":\"visits\",\"id\":\"g\"}" : state;
+    gone[i] = i % 7 == 3;
+  }
+  for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+    text = changes_page_encode_horizon(seqs, states, gone, sizes[k], true, 9,
+                                       k % 2 ? "Setu,Pamulang" : NULL, k * 5);
+    CHECK(text != NULL);
+    CHECK_INT(gzip_deflate(text, strlen(text), &z1, &z1len, &err), ==, 0);
+    CHECK_INT(changes_page_gzip(seqs, states, gone, sizes[k], true, 9,
+                                k % 2 ? "Setu,Pamulang" : NULL, k * 5, &z2,
+                                &z2len, &err),
+              ==, 0);
+    CHECK_INT(z1len, ==, z2len);
+    CHECK(memcmp(z1, z2, z1len) == 0);
+    CHECK_INT(gzip_inflate(z2, z2len, PROTO_MAX_BODY, &back, &backlen, &err),
+              ==, 0);
+    CHECK_INT(backlen, ==, strlen(text));
+    CHECK(memcmp(back, text, backlen) == 0);
+    free(back);
+    free(z1);
+    free(z2);
+    free(text);
+  }
+  free(state);
   record_release(&r);
 }
 

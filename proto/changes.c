@@ -666,8 +666,7 @@ char *changes_page_encode_horizon(const uint64_t *seqs,
   struct page_out o = {{0}, NULL};
 
   buf_init(&o.b);
-  if (page_encode(&o, seqs, states, gone, n, more, next, scope, horizon) !=
-      0) {
+  if (page_encode(&o, seqs, states, gone, n, more, next, scope, horizon) != 0) {
     buf_release(&o.b);
     return NULL;
   }

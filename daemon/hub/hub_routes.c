@@ -91,6 +91,18 @@ void hub_routes_reply_record_error(struct hub_reply *r, enum proto_err code,
   va_end(ap);
 }
 
+/* A 200 JSON reply of body[0..len) (taken), gzip'd or not. */
+static void reply_body(struct hub_reply *r, char *body, size_t len, bool gzip)
+{
+  free(r->body);
+  r->status = 200;
+  r->content_type = JSON_TYPE;
+  r->vary = true;
+  r->body = body;
+  r->len = len;
+  r->gzip = gzip;
+}
+
 void hub_routes_reply_json(struct hub_reply *r, char *body, bool gzip_ok)
 {
   size_t len;
@@ -101,22 +113,12 @@ void hub_routes_reply_json(struct hub_reply *r, char *body, bool gzip_ok)
     return;
   }
   len = strlen(body);
-  free(r->body);
-  r->status = 200;
-  r->content_type = JSON_TYPE;
-  r->vary = true;
-  r->body = body;
-  r->len = len;
-  r->gzip = false;
+  reply_body(r, body, len, false);
   if (gzip_ok && len >= GZIP_MIN) {
     char *z;
     size_t zlen;
-    if (gzip_deflate(body, len, &z, &zlen, NULL) == 0) {
-      free(body);
-      r->body = z;
-      r->len = zlen;
-      r->gzip = true;
-    }
+    if (gzip_deflate(body, len, &z, &zlen, NULL) == 0)
+      reply_body(r, z, zlen, true); /* frees body */
   }
 }
 
@@ -136,13 +138,7 @@ static void reply_page(struct hub_reply *r, const struct hub_page *page,
       changes_page_gzip(page->seqs, (const char *const *)page->states,
                         page->gone, page->n, page->more, page->next, scope,
                         horizon, &z, &zlen, NULL) == 0) {
-    free(r->body);
-    r->status = 200;
-    r->content_type = JSON_TYPE;
-    r->vary = true;
-    r->body = z;
-    r->len = zlen;
-    r->gzip = true;
+    reply_body(r, z, zlen, true);
     return;
   }
   hub_routes_reply_json(

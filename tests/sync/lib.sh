@@ -24,9 +24,11 @@
 #                               is the sorted union of their exports
 #   small_steps_conf FILE       a daemon config of small batches and pages
 #   expect_converged NAMES...   fails with a diff if not
-#   ben DEVICE ID KECAMATAN     a beneficiary (consent, a group, a name)
+#   ben DEVICE ID KECAMATAN [NAME]  a beneficiary (consent, a group, NAME
+#                               or "Ibu ID")
 #   visit DEVICE ID BENEFICIARY a visit of that beneficiary
 #   ids DEVICE                  the ids the store holds, sorted, one line
+#   expect_ids DEVICE "ID ..."  fails unless the store holds exactly those
 #   setu_two FIELD SETU         FIELD writes b1 and b2 in Setu and v1 (of
 #                               b1) and syncs, then SETU syncs
 : "${SAMBANGD:?set SAMBANGD to the sambangd binary}"
@@ -200,7 +202,7 @@ start_proxy() {
 
 # Scoped records (kecamatan; a visit follows its beneficiary).
 ben() {
-  dev "$1" put beneficiary "$2" "{\"consent\":true,\"groups\":[\"miskin\"],\"kecamatan\":\"$3\",\"name\":\"Ibu $2\"}" \
+  dev "$1" put beneficiary "$2" "{\"consent\":true,\"groups\":[\"miskin\"],\"kecamatan\":\"$3\",\"name\":\"${4:-Ibu $2}\"}" \
     >/dev/null || fail "put beneficiary $2 on $1"
 }
 visit() {
@@ -209,6 +211,11 @@ visit() {
 }
 ids() {
   dev "$1" export | sed -n 's/.*"id":"\([^"]*\)".*/\1/p' | LC_ALL=C sort | tr '\n' ' '
+}
+expect_ids() {
+  local got
+  got=$(ids "$1")
+  [ "$got" = "${2:+$2 }" ] || fail "$1 holds [$got], expected [$2]"
 }
 setu_two() {
   ben "$1" b1 Setu

@@ -8,18 +8,6 @@
 # status/conflicts, kept on its device and never back at the hub.
 . "$(dirname "$0")/lib.sh"
 
-ben() { # ben DEVICE ID KECAMATAN [NAME]
-  dev "$1" put beneficiary "$2" "{\"consent\":true,\"groups\":[\"miskin\"],\"kecamatan\":\"$3\",\"name\":\"${4:-Ibu $2}\"}" \
-    >/dev/null || fail "put beneficiary $2 on $1"
-}
-ids() { # the ids a device's store holds, sorted, space-separated
-  dev "$1" export | sed -n 's/.*"id":"\([^"]*\)".*/\1/p' | LC_ALL=C sort | tr '\n' ' '
-}
-expect_ids() { # expect_ids DEVICE "ID ID ..."
-  local got
-  got=$(ids "$1")
-  [ "$got" = "${2:+$2 }" ] || fail "$1 holds [$got], expected [$2]"
-}
 hub_ids() {
   "$HUB" export | sed -n 's/.*"id":"\([^"]*\)".*/\1/p' | LC_ALL=C sort | tr '\n' ' '
 }

@@ -8,23 +8,6 @@
 # pushed before the record leaves it; `sambang token set` after rotate.
 . "$(dirname "$0")/lib.sh"
 
-ben() { # ben DEVICE ID KECAMATAN [NAME]
-  dev "$1" put beneficiary "$2" "{\"consent\":true,\"groups\":[\"miskin\"],\"kecamatan\":\"$3\",\"name\":\"${4:-Ibu $2}\"}" \
-    >/dev/null || fail "put beneficiary $2 on $1"
-}
-visit() { # visit DEVICE ID BENEFICIARY
-  dev "$1" put visit "$2" "{\"beneficiary\":\"$3\",\"date\":\"2024-05-01\",\"programme\":\"skills-cooking\"}" \
-    >/dev/null || fail "put visit $2 on $1"
-}
-# ids NAME: the ids a device's store holds (one per line, sorted).
-ids() {
-  dev "$1" export | sed -n 's/.*"id":"\([^"]*\)".*/\1/p' | LC_ALL=C sort | tr '\n' ' '
-}
-expect_ids() { # expect_ids DEVICE "ID ID ..."
-  local got
-  got=$(ids "$1")
-  [ "$got" = "${2:+$2 }" ] || fail "$1 holds [$got], expected [$2]"
-}
 # wire NAME: the body of a full pull with the device's own token.
 wire() {
   local r

@@ -6,13 +6,6 @@
 # name holds a space works; an older client (no `parts`) is unchanged.
 . "$(dirname "$0")/lib.sh"
 
-ben() { # ben DEVICE ID KECAMATAN
-  dev "$1" put beneficiary "$2" "{\"consent\":true,\"groups\":[\"miskin\"],\"kecamatan\":\"$3\",\"name\":\"Ibu $2 $(printf 'x%.0s' {1..80})\"}" \
-    >/dev/null || fail "put beneficiary $2 on $1"
-}
-ids() {
-  dev "$1" export | sed -n 's/.*"id":"\([^"]*\)".*/\1/p' | LC_ALL=C sort | tr '\n' ' '
-}
 count() { dev "$1" export | wc -l; }
 jsync() { # jsync DEVICE: sync --once, figures in $OUT
   dev "$1" --json sync --once >"$OUT" 2>"$ERR" || fail "sync $1: $(cat "$ERR")"
@@ -60,7 +53,7 @@ cmp -s "$WORK/g.x" "$WORK/fresh.x" || fail "g differs from a fresh device of its
 
 # A part with a space in its name, caught up while the main feed moves.
 "$HUB" device scope g --set "Setu,Pamulang,Pondok Aren" >/dev/null 2>&1 || fail "device scope"
-ben office s36 Setu
+ben office s36 Setu "Ibu s36 $pad"
 sync_once office
 jsync g
 [ "$(num pulled)" = 31 ] || fail "grow 2: pulled $(num pulled), expected 31"

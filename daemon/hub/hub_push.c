@@ -376,19 +376,8 @@ static int push_save(void *ctx, const struct record *r, const char *text,
 {
   struct push_one *p = ctx;
   const char *echo = push_is_echo(p, text, len) ? p->pusher : NULL;
-  const char *part;
-  struct scope_parts now;
-  int rc;
-
-  scope_parts_init(&now);
-  rc = hub_scope_before_save(p->ops, p->be, p->schema, r, &now, &part, err);
-  if (rc == 0)
-    rc = p->ops->save(p->be, r, text, len, p->newest, echo, part, seq, err);
-  if (rc == 0)
-    rc = hub_scope_after_save(p->ops, p->be, p->schema, r, &p->was, &now, *seq,
-                              err);
-  scope_parts_release(&now);
-  return rc;
+  return hub_scope_save(p->ops, p->be, p->schema, r, text, len, p->newest, echo,
+                        &p->was, seq, err);
 }
 
 /*

@@ -71,23 +71,19 @@ static const char *part_of(const struct scope_parts *p)
   return p->n == 1 ? p->v[0] : "";
 }
 
-/* Stores r's scope part beside it (a backend without scoped reads: none). */
-static int part_store(const struct hub_store_ops *ops, void *be,
-                      const struct schema *schema, const struct record *r,
-                      const struct scope_parts *parts, struct sb_err *err)
+/* Saves r (hub_store_ops.save) with its scope part, found into now (the
+ * caller releases it): one write, not an insert and an update (a backend
+ * without scoped reads keeps no part). */
+static int save_with_part(const struct hub_store_ops *ops, void *be,
+                          const struct schema *schema, const struct record *r,
+                          const char *text, size_t len, uint64_t newest_ts,
+                          const char *echo, struct scope_parts *now,
+                          uint64_t *seq, struct sb_err *err)
 {
-  struct scope_parts own;
-  int rc;
-
-  if (ops->part_set == NULL)
-    return 0;
-  if (parts != NULL)
-    return ops->part_set(be, r->collection, r->id, part_of(parts), err);
-  scope_parts_init(&own);
-  rc = hub_scope_of(ops, be, schema, r, &own, err);
+  int rc = hub_scope_of(ops, be, schema, r, now, err);
   if (rc == 0)
-    rc = ops->part_set(be, r->collection, r->id, part_of(&own), err);
-  scope_parts_release(&own);
+    rc = ops->save(be, r, text, len, newest_ts, echo,
+                   ops->part_set != NULL ? part_of(now) : NULL, seq, err);
   return rc;
 }
 
@@ -250,67 +246,46 @@ static int resave(const struct hub_store_ops *ops, void *be,
                   struct sb_err *err)
 {
   struct record r;
+  struct scope_parts now;
   char *text = NULL;
   size_t len = 0;
   uint64_t seq = 0;
   int rc = ops->load(be, collection, id, &text, &len, &seq, err);
 
   record_init(&r, collection, id);
+  scope_parts_init(&now);
   if (rc == 0)
     rc = record_decode(&r, text, len, err);
   if (rc == 0)
-    rc = ops->save(be, &r, text, len, 0, NULL, NULL, &seq, err);
-  if (rc == 0)
-    rc = part_store(ops, be, schema, &r, NULL, err);
+    rc = save_with_part(ops, be, schema, &r, text, len, 0, NULL, &now, &seq,
+                        err);
   if (rc == 0)
     rc = moves_add(ops, be, collection, id, seq, was, err);
+  scope_parts_release(&now);
   record_release(&r);
   free(text);
   return rc;
 }
 
-int hub_scope_before_save(const struct hub_store_ops *ops, void *be,
-                          const struct schema *schema, const struct record *r,
-                          struct scope_parts *now, const char **part,
-                          struct sb_err *err)
-{
-  int rc = 0;
-
-  *part = NULL;
-  if (ops->each_in == NULL)
-    return 0; /* a backend without scopes yet */
-  rc = hub_scope_of(ops, be, schema, r, now, err);
-  if (rc == 0 && ops->part_set != NULL)
-    *part = part_of(now);
-  return rc;
-}
-
-int hub_scope_after_save(const struct hub_store_ops *ops, void *be,
-                         const struct schema *schema, const struct record *r,
-                         const struct scope_parts *was,
-                         const struct scope_parts *now, uint64_t seq,
-                         struct sb_err *err)
+/*
+ * After r was saved at seq with parts now (inside the write transaction),
+ * its parts before being `was`: if they changed, remembers the move, and
+ * saves each record that follows r again (same state, a new seq, a move
+ * of its own), so devices that now cover them get them and those that no
+ * longer do are told.
+ */
+static int after_save(const struct hub_store_ops *ops, void *be,
+                      const struct schema *schema, const struct record *r,
+                      const struct scope_parts *was,
+                      const struct scope_parts *now, uint64_t seq,
+                      struct sb_err *err)
 {
   const struct schema_collection *c;
-  struct scope_parts own;
-  bool same;
   size_t i, k;
-  int rc = 0;
+  int rc;
 
-  if (ops->each_in == NULL)
-    return 0; /* a backend without scopes yet */
-  if (now == NULL) {
-    scope_parts_init(&own);
-    rc = hub_scope_of(ops, be, schema, r, &own, err);
-    if (rc == 0)
-      rc = part_store(ops, be, schema, r, &own, err);
-    same = rc == 0 && scope_equal(&own, was);
-    scope_parts_release(&own);
-  } else {
-    same = scope_equal(now, was);
-  }
-  if (rc != 0 || same)
-    return rc;
+  if (scope_equal(now, was))
+    return 0;
   rc = moves_add(ops, be, r->collection, r->id, seq, was, err);
   for (i = 0; rc == 0 && (c = scope_follower(schema, r->collection, i)) != NULL;
        i++) {
@@ -322,6 +297,26 @@ int hub_scope_after_save(const struct hub_store_ops *ops, void *be,
       rc = resave(ops, be, schema, c->name, f.ids[k], was, err);
     scope_followers_release(&f);
   }
+  return rc;
+}
+
+int hub_scope_save(const struct hub_store_ops *ops, void *be,
+                   const struct schema *schema, const struct record *r,
+                   const char *text, size_t len, uint64_t newest_ts,
+                   const char *echo, const struct scope_parts *was,
+                   uint64_t *seq, struct sb_err *err)
+{
+  struct scope_parts now;
+  int rc;
+
+  if (ops->each_in == NULL) /* a backend without scopes yet */
+    return ops->save(be, r, text, len, newest_ts, echo, NULL, seq, err);
+  scope_parts_init(&now);
+  rc = save_with_part(ops, be, schema, r, text, len, newest_ts, echo, &now, seq,
+                      err);
+  if (rc == 0)
+    rc = after_save(ops, be, schema, r, was, &now, *seq, err);
+  scope_parts_release(&now);
   return rc;
 }
 

@@ -20,28 +20,18 @@ int hub_scope_of(const struct hub_store_ops *ops, void *be,
                  struct scope_parts *out, struct sb_err *err);
 
 /*
- * Before r is saved: its parts into now (left empty on a backend without
- * scopes) and the part to save it with (hub_store_ops.save; NULL: none to
- * give), so the part costs no second write.
+ * Saves r (hub_store_ops.save, text its encoding, newest_ts and echo as
+ * save takes them) with its scope part, inside the write transaction; its
+ * parts before being `was`: if they changed, remembers the move, and
+ * saves each record that follows r again (same state, a new seq, a move
+ * of its own), so devices that now cover them get them and those that no
+ * longer do are told. A push's save and an office edit's alike.
  */
-int hub_scope_before_save(const struct hub_store_ops *ops, void *be,
-                          const struct schema *schema, const struct record *r,
-                          struct scope_parts *now, const char **part,
-                          struct sb_err *err);
-
-/*
- * After r was saved at seq (inside the write transaction), its parts
- * before being `was`: if they changed, remembers the move, and saves each
- * record that follows r again (same state, a new seq, a move of its own),
- * so devices that now cover them get them and those that no longer do
- * are told. now: r's parts from hub_scope_before_save, its part saved
- * with it (NULL: found and stored here).
- */
-int hub_scope_after_save(const struct hub_store_ops *ops, void *be,
-                         const struct schema *schema, const struct record *r,
-                         const struct scope_parts *was,
-                         const struct scope_parts *now, uint64_t seq,
-                         struct sb_err *err);
+int hub_scope_save(const struct hub_store_ops *ops, void *be,
+                   const struct schema *schema, const struct record *r,
+                   const char *text, size_t len, uint64_t newest_ts,
+                   const char *echo, const struct scope_parts *was,
+                   uint64_t *seq, struct sb_err *err);
 
 /*
  * Scoped reads: stores the scope part of every record that has none yet

@@ -169,15 +169,12 @@ static int hub_put_save(void *ctx, const struct record *r, const char *text,
 {
   struct hub_put *p = ctx;
   struct hub_store *hs = p->hs;
-  int rc = hs->ops->save(hs->be, r, text, len, p->ts, NULL, NULL, seq, err);
 
   /* A move made here is one like a push's (daemon/hub/DESIGN.md,
    * "Scopes"): the devices that no longer cover the record are told it
    * is gone, its followers move with it, its part is stored. */
-  if (rc == 0 && hs->ops->each_in != NULL)
-    rc = hub_scope_after_save(hs->ops, hs->be, hs->schema, r, &p->was, NULL,
-                              *seq, err);
-  return rc;
+  return hub_scope_save(hs->ops, hs->be, hs->schema, r, text, len, p->ts, NULL,
+                        &p->was, seq, err);
 }
 
 static uint64_t hub_put_tick(void *ctx)

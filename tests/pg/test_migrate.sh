@@ -4,14 +4,8 @@
 # their tokens work (no re-enrolling), the feed keeps its numbers, so a
 # device pulls only what is new, and everyone converges. Bad input to
 # migrate changes nothing.
-. "$(dirname "$0")/../sync/lib.sh"
-. "$(dirname "$0")/lib.sh"
-trap 'pg_cleanup; sync_cleanup' EXIT
+. "$(dirname "$0")/migrate_lib.sh"
 
-pg_start || fail "cannot start PostgreSQL"
-expect_hub_ok init
-start_hub
-port=${URL##*:}
 enrol d1
 enrol d2
 tok3=$("$HUB" device add d3 --scope all)

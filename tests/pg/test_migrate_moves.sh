@@ -3,14 +3,8 @@
 # that left a kecamatan on the SQLite hub, while a device of that
 # kecamatan was offline, still leaves that device when it next syncs with
 # the PostgreSQL hub the store was migrated to (with its visit).
-. "$(dirname "$0")/../sync/lib.sh"
-. "$(dirname "$0")/lib.sh"
-trap 'pg_cleanup; sync_cleanup' EXIT
+. "$(dirname "$0")/migrate_lib.sh"
 
-pg_start || fail "cannot start PostgreSQL"
-expect_hub_ok init
-start_hub
-port=${URL##*:}
 enrol field all
 enrol setu Setu
 setu_two field setu

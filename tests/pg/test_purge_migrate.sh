@@ -6,17 +6,8 @@
 # of the purged id is refused (purged), the page states the horizon, no
 # number is handed out twice, and `purge` works there (bad input changes
 # nothing; a tombstone every device pulled goes, the horizon moves).
-. "$(dirname "$0")/../sync/lib.sh"
-. "$(dirname "$0")/lib.sh"
-trap 'pg_cleanup; sync_cleanup' EXIT
+. "$(dirname "$0")/migrate_lib.sh"
 
-hub_ids() {
-  "$HUB" export | sed -n 's/.*"id":"\([^"]*\)".*/\1/p' | LC_ALL=C sort | tr '\n' ' '
-}
-pg_start || fail "cannot start PostgreSQL"
-expect_hub_ok init
-start_hub
-port=${URL##*:}
 enrol d1
 enrol d2
 for i in 1 2 3; do dev d1 put notes "n$i" "{\"i\":$i}" >/dev/null; done

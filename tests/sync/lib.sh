@@ -28,6 +28,7 @@
 #                               or "Ibu ID")
 #   visit DEVICE ID BENEFICIARY a visit of that beneficiary
 #   ids DEVICE                  the ids the store holds, sorted, one line
+#   hub_ids                     the ids the hub holds, as ids
 #   expect_ids DEVICE "ID ..."  fails unless the store holds exactly those
 #   setu_two FIELD SETU         FIELD writes b1 and b2 in Setu and v1 (of
 #                               b1) and syncs, then SETU syncs
@@ -211,6 +212,9 @@ visit() {
 }
 ids() {
   dev "$1" export | sed -n 's/.*"id":"\([^"]*\)".*/\1/p' | LC_ALL=C sort | tr '\n' ' '
+}
+hub_ids() {
+  "$HUB" export | sed -n 's/.*"id":"\([^"]*\)".*/\1/p' | LC_ALL=C sort | tr '\n' ' '
 }
 expect_ids() {
   local got

@@ -8,9 +8,6 @@
 # status/conflicts, kept on its device and never back at the hub.
 . "$(dirname "$0")/lib.sh"
 
-hub_ids() {
-  "$HUB" export | sed -n 's/.*"id":"\([^"]*\)".*/\1/p' | LC_ALL=C sort | tr '\n' ' '
-}
 purge() { # purge ARGS...: output in $OUT, exit code in $rc
   rc=0
   "$HUB" purge "$@" >"$OUT" 2>"$ERR" || rc=$?

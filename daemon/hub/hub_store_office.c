@@ -199,8 +199,7 @@ static int hub_put_before(void *ctx, const struct record *cur, bool exists,
                       (unsigned long long)p->loaded_seq);
   if (p->hs->ops->each_in == NULL)
     return 0; /* a backend without scopes */
-  return hub_scope_of(p->hs->ops, p->hs->be, p->hs->schema, cur, &p->was,
-                      err);
+  return hub_scope_of(p->hs->ops, p->hs->be, p->hs->schema, cur, &p->was, err);
 }
 
 int hub_store_hub_put(struct hub_store *hs, const char *collection,

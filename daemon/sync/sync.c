@@ -388,6 +388,10 @@ int sync_new(uv_loop_t *loop, struct store *store,
     rc = set_base(s, err);
   if (rc == 0)
     rc = load_cursor(s, err);
+  /* A cold pull commits page after page: WAL checkpoints go to a thread
+   * of the store's own (started only once one is due), off the merge. */
+  if (rc == 0)
+    rc = store_ckpt_offload(store, err);
   if (rc == 0)
     rc = store_clock_offset_get(store, &s->clock_saved, err);
   if (rc == 0 && uuid_rand_bytes(&s->rng, sizeof(s->rng)) != 0)

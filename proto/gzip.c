@@ -19,6 +19,16 @@
 #define GZIP_WINDOW (15 + 16) /* 32 KiB window, gzip wrapper only */
 #define GZIP_STEP (64 * 1024)
 
+/* Starts deflating z: level 1 (bodies are JSON, which compresses well
+ * even at the fastest), a gzip wrapper. gzip_deflate and the stream both
+ * start here, so the same input gives them the same bytes. */
+static bool deflate_start(z_stream *z)
+{
+  memset(z, 0, sizeof(*z));
+  return deflateInit2(z, 1, Z_DEFLATED, GZIP_WINDOW, 8, Z_DEFAULT_STRATEGY) ==
+         Z_OK;
+}
+
 int gzip_inflate(const void *in, size_t len, size_t max, char **out,
                  size_t *out_len, struct sb_err *err)
 {
@@ -100,10 +110,7 @@ int gzip_deflate(const void *in, size_t len, char **out, size_t *out_len,
   *out_len = 0;
   if (len > UINT_MAX)
     return sb_err_set(err, SB_ETOOBIG, "body of %zu bytes is too large", len);
-  memset(&z, 0, sizeof(z));
-  /* Level 1: replies are JSON, which compresses well even at the fastest. */
-  if (deflateInit2(&z, 1, Z_DEFLATED, GZIP_WINDOW, 8, Z_DEFAULT_STRATEGY) !=
-      Z_OK)
+  if (!deflate_start(&z))
     return sb_err_set(err, SB_ENOMEM, "cannot start deflating (zlib)");
   bound = deflateBound(&z, (uLong)len);
   dst = malloc(bound);
@@ -140,9 +147,7 @@ struct gzip_stream *gzip_stream_new(void)
   if (g == NULL)
     return NULL;
   buf_init(&g->out);
-  /* The level and window of gzip_deflate: the same bytes come out. */
-  if (deflateInit2(&g->z, 1, Z_DEFLATED, GZIP_WINDOW, 8, Z_DEFAULT_STRATEGY) !=
-      Z_OK) {
+  if (!deflate_start(&g->z)) {
     free(g);
     return NULL;
   }

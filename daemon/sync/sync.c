@@ -137,6 +137,13 @@ bool sync_reply_failed(struct sync *s, const struct http_reply *r,
 {
   struct proto_error e;
 
+  /* Reached, but its reply was dropped: not "unreachable". */
+  if (r->status == 0 && r->too_large) {
+    sync_attempt_failed(s, true, false, -1, "%s: %s", i18n_text(what),
+                        _("the hub's reply is larger than a device accepts "
+                          "(17 MiB); nothing of it was stored"));
+    return true;
+  }
   if (r->status == 0) {
     sync_attempt_failed(s, false, false, -1, "%s: %s: %s", i18n_text(what),
                         r->untrusted ? _("the hub's certificate is refused, "

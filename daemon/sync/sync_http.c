@@ -160,6 +160,7 @@ static void check_done(struct sync_http *h)
     if (r.curl != CURLE_OK) {
       r.status = 0;
       r.untrusted = untrusted(r.curl);
+      r.too_large = h->overflow;
       r.error = h->overflow            ? "the reply is too large"
                 : h->errbuf[0] != '\0' ? h->errbuf
                                        : curl_easy_strerror(r.curl);

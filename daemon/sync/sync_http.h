@@ -29,6 +29,8 @@ struct http_reply {
   const char *error;     /* curl's message when curl != CURLE_OK */
   bool untrusted;      /* the hub's certificate or key was refused (chain, host
                           name, dates, pin): no request byte was sent */
+  bool too_large;      /* the reply passed what a device accepts and was
+                          dropped: the hub was reached */
   uint64_t bytes_up;   /* request body bytes on the wire */
   uint64_t json_up;    /* the request body before gzip */
   uint64_t bytes_down; /* response body bytes on the wire */

@@ -37,16 +37,20 @@ struct batch_key {
 };
 
 /* A push batch: its rows' keys and its body, and the channel it goes on
- * (two may be at the hub at once, see sync_push.c). */
+ * (two may be at the hub at once while a third's answers are applied, see
+ * sync_push.c). */
 struct push_slot {
   struct sync *s;
-  struct sync_http *http; /* s->http or s->push2 */
+  struct sync_http *http; /* s->http or s->push2, while busy */
   struct batch_key *keys;
   size_t nkeys, cap_keys;
   struct buf json;
   uint64_t after; /* it holds pending rows after this seq */
   bool busy;      /* at the hub */
+  bool held;      /* answered: its answers are being applied */
 };
+
+#define PUSH_SLOTS 3
 
 struct sync {
   uv_loop_t *loop;
@@ -76,7 +80,7 @@ struct sync {
   uint64_t poll_since; /* the cursor the long-poll in flight asked from */
 
   /* the pushes in flight */
-  struct push_slot push[2];
+  struct push_slot push[PUSH_SLOTS];
   unsigned push_busy;
   uint64_t push_after; /* rows up to this seq were sent this cycle */
   unsigned batch_now;  /* shrinks when the hub finds a batch too large */

@@ -63,7 +63,7 @@ void sync_push_init(struct sync *s)
 {
   int i;
 
-  for (i = 0; i < 2; i++) {
+  for (i = 0; i < PUSH_SLOTS; i++) {
     s->push[i].s = s;
     buf_init(&s->push[i].json);
   }
@@ -83,9 +83,10 @@ void sync_push_reset(struct sync *s)
 {
   int i;
 
-  for (i = 0; i < 2; i++) {
+  for (i = 0; i < PUSH_SLOTS; i++) {
     slot_abort(&s->push[i]);
     s->push[i].nkeys = 0;
+    s->push[i].held = false;
   }
 }
 
@@ -93,7 +94,7 @@ void sync_push_free(struct sync *s)
 {
   int i;
 
-  for (i = 0; i < 2; i++) {
+  for (i = 0; i < PUSH_SLOTS; i++) {
     buf_release(&s->push[i].json);
     free(s->push[i].keys);
   }
@@ -218,29 +219,29 @@ static bool record_refusal(const struct http_reply *r)
          e.code == PROTO_ERR_FORGED_DOT;
 }
 
-/* The other push slot than b. */
-static struct push_slot *other_slot(struct push_slot *b)
-{
-  return b == &b->s->push[0] ? &b->s->push[1] : &b->s->push[0];
-}
-
 /*
  * A batch was refused whole for a record in it: any other batch at the hub
  * is stopped (its rows stay pending) and the push goes on one batch at a
- * time from the earliest row either held, so that no row is left behind.
+ * time from the earliest row any of them held, so that no row is left
+ * behind.
  */
 static void push_serial_from(struct push_slot *b)
 {
-  struct push_slot *o = other_slot(b);
   struct sync *s = b->s;
+  int i;
 
   s->push_after = b->after;
-  if (o->busy) {
+  for (i = 0; i < PUSH_SLOTS; i++) {
+    struct push_slot *o = &s->push[i];
+    if (o == b || !o->busy)
+      continue;
     slot_abort(o);
     if (o->after < s->push_after)
       s->push_after = o->after;
   }
 }
+
+static bool push_fill(struct sync *s);
 
 static void push_done(const struct http_reply *r, void *ctx)
 {
@@ -249,6 +250,8 @@ static void push_done(const struct http_reply *r, void *ctx)
   struct push_reply rep;
   struct sb_err err = {0};
   size_t nkeys = b->nkeys;
+  uint64_t hub_ms;
+  bool ahead_ok = true;
   int rc;
 
   b->busy = false;
@@ -276,11 +279,24 @@ static void push_done(const struct http_reply *r, void *ctx)
   }
   if (sync_reply_failed(s, r, N_("push")))
     return;
+  hub_ms = r->hub_ms;
   push_reply_init(&rep);
   rc = push_reply_decode(&rep, r->body, r->len, &err);
+  /* The next batch goes to the hub before these answers are applied, so
+   * the hub writes it meanwhile (r is not read past this point: its
+   * channel may carry that batch). Its rows follow this batch's, which
+   * the answers do not touch; a re-stamped row gets a new seq and goes
+   * in a later batch. If applying fails, the attempt stops it. */
+  if (rc == 0) {
+    b->held = true;
+    ahead_ok = push_fill(s);
+  }
   if (rc == 0)
-    rc = apply_results(s, b, &rep, r->hub_ms, &err);
+    rc = apply_results(s, b, &rep, hub_ms, &err);
+  b->held = false;
   push_reply_release(&rep);
+  if (!ahead_ok)
+    return; /* the attempt failed already */
   if (rc != 0) {
     sync_attempt_failed(s, true, false, -1, "push: %s", err.msg);
     return;
@@ -288,6 +304,18 @@ static void push_done(const struct http_reply *r, void *ctx)
   s->online = true;
   sync_emit(s, SYNC_EV_PROGRESS);
   sync_push_next(s);
+}
+
+/* The push channel no batch at the hub uses (at most two are). */
+static struct sync_http *free_channel(struct sync *s)
+{
+  int i;
+
+  for (i = 0; i < PUSH_SLOTS; i++) {
+    if (s->push[i].busy && s->push[i].http == s->http)
+      return s->push2;
+  }
+  return s->http;
 }
 
 /* Sends b; false if it could not start (the attempt failed then). */
@@ -301,7 +329,7 @@ static bool push_send(struct push_slot *b)
   sync_request(s, &rq, url, sizeof(url), "POST", PROTO_VERSION_PATH "/push");
   rq.body = b->json.p;
   rq.len = b->json.len;
-  b->http = b == &s->push[0] ? s->http : s->push2;
+  b->http = free_channel(s);
   rc = sync_http_start(b->http, &rq, push_done, b);
   if (rc != 0) {
     sync_attempt_failed(s, false, false, -1, "cannot start a request to %s: %s",
@@ -313,42 +341,60 @@ static bool push_send(struct push_slot *b)
   return true;
 }
 
+/* A slot neither at the hub nor being applied. */
+static struct push_slot *free_slot(struct sync *s)
+{
+  int i;
+
+  for (i = 0; i < PUSH_SLOTS; i++) {
+    if (!s->push[i].busy && !s->push[i].held)
+      return &s->push[i];
+  }
+  return NULL;
+}
+
 /*
- * Sends the next batches of pending rows, or moves on to pulling once none
- * is left and none is at the hub. Two batches may be at the hub at once:
- * while it works on one, the reply to the other is applied and the batch
- * after it read and compressed (a push of many batches then costs about
- * the larger of the two sides per batch, not their sum, and the hub can
- * write both in one transaction). Their rows differ, so their order does
- * not matter. While a batch is being split (batch_now below the
- * configured size), one at a time.
+ * Sends the next batches of pending rows while fewer than the window are
+ * at the hub. Two batches may be at the hub at once: while it works on
+ * them, the answers to a third are applied and the batch after it read
+ * and compressed (a push of many batches then costs about the larger of
+ * the two sides per batch, not their sum, and the hub can write both in
+ * one transaction). Their rows differ, so their order does not matter.
+ * While a batch is being split (batch_now below the configured size), one
+ * at a time. False if the attempt failed.
  */
-void sync_push_next(struct sync *s)
+static bool push_fill(struct sync *s)
 {
   unsigned window = s->batch_now < s->cfg.batch ? 1 : 2;
   struct sb_err err = {0};
+  struct push_slot *b;
   int rc;
 
   if (s->stopping)
-    return;
+    return false;
   s->phase = SYNC_PUSH;
-  while (s->push_busy < window) {
-    struct push_slot *b = s->push[0].busy ? &s->push[1] : &s->push[0];
-
+  while (s->push_busy < window && (b = free_slot(s)) != NULL) {
     rc = batch_read(s, b, s->push_after, s->batch_now, &err);
     if (rc != 0) {
       sync_attempt_failed(s, s->online, false, -1, "reading local changes: %s",
                           err.msg);
-      return;
+      return false;
     }
     if (b->nkeys == 0)
       break;
     s->push_after = b->keys[b->nkeys - 1].seq;
     if (!push_send(b))
-      return;
+      return false;
     if (b->nkeys < s->batch_now)
       break; /* it took every pending row */
   }
-  if (s->push_busy == 0)
+  return true;
+}
+
+/* Sends the next batches, or moves on to pulling once none is left and
+ * none is at the hub. */
+void sync_push_next(struct sync *s)
+{
+  if (push_fill(s) && s->push_busy == 0)
     sync_pull_next(s, s->cursor);
 }

@@ -30,28 +30,54 @@ void buf_reset(struct buf *b)
     b->p[0] = '\0';
 }
 
-int buf_add(struct buf *b, const void *data, size_t n)
+/* Makes room for n more bytes and the NUL. 0, or SB_ENOMEM (freed). */
+static int grow(struct buf *b, size_t n)
 {
+  size_t cap = b->cap ? b->cap : 64;
+  char *p;
+
   if (b->failed)
     return SB_ENOMEM;
-  if (b->len + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 64;
-    char *p;
-    while (cap < b->len + n + 1)
-      cap *= 2;
-    p = realloc(b->p, cap);
-    if (p == NULL) {
-      buf_release(b);
-      b->failed = true;
-      return SB_ENOMEM;
-    }
-    b->p = p;
-    b->cap = cap;
+  if (b->len + n + 1 <= b->cap)
+    return 0;
+  while (cap < b->len + n + 1)
+    cap *= 2;
+  p = realloc(b->p, cap);
+  if (p == NULL) {
+    buf_release(b);
+    b->failed = true;
+    return SB_ENOMEM;
   }
+  b->p = p;
+  b->cap = cap;
+  return 0;
+}
+
+int buf_add(struct buf *b, const void *data, size_t n)
+{
+  if (grow(b, n) != 0)
+    return SB_ENOMEM;
   memcpy(b->p + b->len, data, n);
   b->len += n;
   b->p[b->len] = '\0';
   return 0;
+}
+
+char *buf_space(struct buf *b, size_t want, size_t *room)
+{
+  *room = 0;
+  if (grow(b, want) != 0)
+    return NULL;
+  *room = b->cap - b->len - 1;
+  return b->p + b->len;
+}
+
+void buf_commit(struct buf *b, size_t n)
+{
+  if (b->failed || b->p == NULL || n > b->cap - b->len - 1)
+    return;
+  b->len += n;
+  b->p[b->len] = '\0';
 }
 
 int buf_adds(struct buf *b, const char *s)

@@ -29,6 +29,17 @@ void buf_reset(struct buf *b);
 /* Appends n bytes. 0, or SB_ENOMEM (and the buffer is freed). */
 int buf_add(struct buf *b, const void *data, size_t n);
 
+/*
+ * Room to write at least want bytes in place at the end (for a producer
+ * such as zlib that writes into memory): returns where, and in *room how
+ * many bytes fit there, or NULL (SB_ENOMEM: the buffer is freed). Then
+ * buf_commit says how many were written.
+ */
+char *buf_space(struct buf *b, size_t want, size_t *room);
+
+/* Counts n bytes written at buf_space's pointer (n <= its room). */
+void buf_commit(struct buf *b, size_t n);
+
 /* Appends a NUL-terminated string. */
 int buf_adds(struct buf *b, const char *s);
 

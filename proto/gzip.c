@@ -1,8 +1,9 @@
 /*
  * gzip.c - gzip bodies with zlib (see gzip.h).
  *
- * Inflation runs in 64 KiB steps into a growing buffer and stops as soon
- * as the output passes the cap, so a "zip bomb" costs at most the cap.
+ * Inflation writes into a buffer sized from the body's own length field
+ * (a hint) and stops as soon as the output passes the cap, so a "zip
+ * bomb" costs at most the cap.
  */
 #include "compat.h"
 
@@ -29,12 +30,30 @@ static bool deflate_start(z_stream *z)
          Z_OK;
 }
 
+/* The size the body says it inflates to (the last member's ISIZE, RFC
+ * 1952: a hint, never trusted), within what deflate can reach from len
+ * bytes (1032:1) and max; at least one step. */
+static size_t inflated_hint(const unsigned char *in, size_t len, size_t max)
+{
+  size_t isize = 0, reach = len <= SIZE_MAX / 1032 ? len * 1032 : SIZE_MAX;
+
+  if (len >= 18)
+    isize = (size_t)in[len - 4] | (size_t)in[len - 3] << 8 |
+            (size_t)in[len - 2] << 16 | (size_t)in[len - 1] << 24;
+  if (isize > reach)
+    isize = reach;
+  if (isize > max)
+    isize = max;
+  return isize < GZIP_STEP ? GZIP_STEP : isize;
+}
+
 int gzip_inflate(const void *in, size_t len, size_t max, char **out,
                  size_t *out_len, struct sb_err *err)
 {
-  unsigned char step[GZIP_STEP];
   z_stream z;
   struct buf b;
+  size_t want, room, made;
+  char *at;
   int zrc, rc = 0;
 
   *out = NULL;
@@ -52,9 +71,22 @@ int gzip_inflate(const void *in, size_t len, size_t max, char **out,
     rc = sb_err_set(err, SB_EPROTOCOL, "gzip body is empty");
     goto out;
   }
+  /* Inflated in place into the buffer, sized once from the hint when the
+   * hint is right; zlib never writes past max + 1 bytes, so a bomb costs
+   * at most the cap. */
+  want = inflated_hint(in, len, max);
   for (;;) {
-    z.next_out = step;
-    z.avail_out = sizeof(step);
+    at = buf_space(&b, want, &room);
+    if (at == NULL) {
+      rc = sb_err_set(err, SB_ENOMEM, "out of memory inflating");
+      goto out;
+    }
+    if (room > max + 1 - b.len)
+      room = max + 1 - b.len;
+    if (room > UINT_MAX)
+      room = UINT_MAX;
+    z.next_out = (Bytef *)at;
+    z.avail_out = (uInt)room;
     zrc = inflate(&z, Z_NO_FLUSH);
     if (zrc != Z_OK && zrc != Z_STREAM_END && zrc != Z_BUF_ERROR) {
       rc = zrc == Z_MEM_ERROR
@@ -63,13 +95,11 @@ int gzip_inflate(const void *in, size_t len, size_t max, char **out,
                             z.msg != NULL ? z.msg : "corrupt data");
       goto out;
     }
-    if (b.len + (sizeof(step) - z.avail_out) > max) {
+    made = room - z.avail_out;
+    buf_commit(&b, made);
+    if (b.len > max) {
       rc = sb_err_set(err, SB_ETOOBIG, "gzip body inflates to over %zu bytes",
                       max);
-      goto out;
-    }
-    if (buf_add(&b, step, sizeof(step) - z.avail_out) != 0) {
-      rc = sb_err_set(err, SB_ENOMEM, "out of memory inflating");
       goto out;
     }
     if (zrc == Z_STREAM_END) {
@@ -88,6 +118,7 @@ int gzip_inflate(const void *in, size_t len, size_t max, char **out,
                       "gzip body is truncated (%zu bytes in)", len);
       goto out;
     }
+    want = GZIP_STEP; /* the hint was short: grow (buf doubles) */
   }
   *out = buf_take(&b, out_len);
   if (*out == NULL)

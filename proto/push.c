@@ -523,23 +523,64 @@ static bool result_encode(cJSON *out, const struct push_result *r)
          wire_add_text(e, "message", r->message[0] ? r->message : "refused");
 }
 
+/* True if s goes into JSON as it is (printable ASCII, no quote or
+ * backslash): names and ids always do. */
+static bool plain_text(const char *s)
+{
+  for (; *s != '\0'; s++) {
+    if (*s < 0x20 || *s > 0x7e || *s == '"' || *s == '\\')
+      return false;
+  }
+  return true;
+}
+
+/* Appends one result's canonical JSON to b; false on ENOMEM. An accepted
+ * record (nearly every one) is written directly; a refusal, with its
+ * free-text message, through cJSON and json_canon. */
+static bool result_append(struct buf *b, const struct push_result *r)
+{
+  cJSON *arr;
+  char *text;
+  bool ok;
+
+  if (r->ok && plain_text(r->collection) && plain_text(r->id)) {
+    buf_adds(b, "{\"collection\":\"");
+    buf_adds(b, r->collection);
+    buf_adds(b, "\",\"id\":\"");
+    buf_adds(b, r->id);
+    buf_adds(b, "\",\"ok\":true,\"seq\":");
+    buf_addu(b, r->seq);
+    return buf_adds(b, "}") == 0;
+  }
+  arr = cJSON_CreateArray();
+  ok = arr != NULL && result_encode(arr, r) &&
+       (text = json_canon(cJSON_GetArrayItem(arr, 0))) != NULL;
+  if (ok) {
+    ok = buf_adds(b, text) == 0;
+    free(text);
+  }
+  cJSON_Delete(arr);
+  return ok;
+}
+
 char *push_reply_encode(const struct push_reply *p)
 {
-  cJSON *j = cJSON_CreateObject(), *results;
-  char *text = NULL;
+  struct buf b;
   size_t i;
 
-  if (j == NULL)
-    return NULL;
-  results = cJSON_AddArrayToObject(j, "results");
-  if (results == NULL || !add_u64(j, "last_seq", p->last_seq))
-    goto out;
+  buf_init(&b);
+  /* Canonical: keys sorted, "last_seq" before "results". */
+  buf_adds(&b, "{\"last_seq\":");
+  buf_addu(&b, p->last_seq);
+  buf_adds(&b, ",\"results\":[");
   for (i = 0; i < p->n; i++) {
-    if (!result_encode(results, &p->res[i]))
-      goto out;
+    if (i > 0)
+      buf_adds(&b, ",");
+    if (!result_append(&b, &p->res[i])) {
+      buf_release(&b);
+      return NULL;
+    }
   }
-  text = json_canon(j);
-out:
-  cJSON_Delete(j);
-  return text;
+  buf_adds(&b, "]}");
+  return buf_take(&b, NULL);
 }

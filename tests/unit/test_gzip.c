@@ -59,6 +59,42 @@ TEST(two_members_and_trailing_garbage)
   free(b);
 }
 
+/* The inflated size in the body (ISIZE) only sizes the buffer: a body
+ * whose last member says less than the whole (several members), or that
+ * lies about it, inflates right or is refused. */
+TEST(size_field_is_only_a_hint)
+{
+  size_t n = 300 * 1024, alen, blen, olen, i;
+  char *big = malloc(n), *a, *b, *both, *out = NULL;
+
+  CHECK(big != NULL);
+  for (i = 0; i < n; i++)
+    big[i] = (char)('a' + (i * 7919) % 26);
+  CHECK_INT(gzip_deflate(big, n, &a, &alen, NULL), ==, 0);
+  CHECK_INT(gzip_deflate("xyz", 3, &b, &blen, NULL), ==, 0);
+  both = malloc(alen + blen);
+  CHECK(both != NULL);
+  memcpy(both, a, alen);
+  memcpy(both + alen, b, blen);
+  /* The hint says 3 bytes; the whole is 300 KB and 3. */
+  CHECK_INT(gzip_inflate(both, alen + blen, n + 3, &out, &olen, NULL), ==, 0);
+  CHECK_INT(olen, ==, n + 3);
+  CHECK(memcmp(out, big, n) == 0 && memcmp(out + n, "xyz", 3) == 0);
+  free(out);
+  /* A size field that lies (claims 16 MiB): zlib's length check refuses. */
+  a[alen - 1] = 0x01;
+  CHECK_INT(gzip_inflate(a, alen, 32 << 20, &out, &olen, NULL), ==,
+            SB_EPROTOCOL);
+  CHECK(out == NULL);
+  /* The cap still holds whatever the hint says. */
+  CHECK_INT(gzip_inflate(both, alen + blen, n, &out, &olen, NULL), ==,
+            SB_ETOOBIG);
+  free(big);
+  free(a);
+  free(b);
+  free(both);
+}
+
 TEST(accept_encoding)
 {
   CHECK(gzip_accepted("gzip"));

@@ -15,14 +15,14 @@
  * Each device change is one transaction, so the three keys agree.
  *   device.seen.NAME      activity: "SEEN PUSH PULL APP" (ms, decimal;
  *                         the app's User-Agent last; once only "SEEN")
- * Office users and sessions (OFFICE.md) live in meta too:
- *   office.user.NAME      {"changed_ms","created_ms","pwhash","role"}
- *   office.session.SHA256 {"created_ms","csrf","used_ms","user"}
+ * Office users and sessions (OFFICE.md) live in meta too
+ * (hub_store_sqlite_office.c): office.user.NAME, office.session.SHA256.
  * meta has no delete: a removed user or session is an empty value.
  */
 #include "compat.h"
 
 #include "hub_store.h"
+#include "hub_store_sqlite_int.h"
 
 #include "json.h"
 #include "store.h"
@@ -35,9 +35,6 @@
 #define KEY_TOKEN "device.token."
 #define KEY_REPLICA "device.replica."
 #define KEY_SEEN "device.seen."
-#define KEY_USER "office.user."
-#define KEY_SESSION "office.session."
-#define KEY_MAX 128
 
 /* Stops a store walk early without an error. */
 #define WALK_STOP 1
@@ -239,13 +236,12 @@ static char *device_text(const struct hub_device *d)
   return text;
 }
 
-static void key_of(char *key, const char *prefix, const char *what)
+void hub_sq_key_of(char *key, const char *prefix, const char *what)
 {
   snprintf(key, KEY_MAX, "%s%s", prefix, what);
 }
 
-/* store_meta_get, but SB_ENOTFOUND leaves err untouched. */
-static int meta_read(struct store *s, const char *key, char **value,
+int hub_sq_meta_read(struct store *s, const char *key, char **value,
                      struct sb_err *err)
 {
   struct sb_err why = {0};
@@ -263,8 +259,8 @@ static int device_get(struct store *s, const char *name, struct hub_device *d,
   char key[KEY_MAX], *text = NULL;
   int rc;
 
-  key_of(key, KEY_NAME, name);
-  rc = meta_read(s, key, &text, err);
+  hub_sq_key_of(key, KEY_NAME, name);
+  rc = hub_sq_meta_read(s, key, &text, err);
   if (rc == SB_ENOTFOUND)
     return sb_err_set(err, rc, "no device called %s", name);
   if (rc != 0)
@@ -282,7 +278,7 @@ static int device_put(struct store *s, const struct hub_device *d,
 
   if (text == NULL)
     return sb_err_set(err, SB_ENOMEM, NULL);
-  key_of(key, KEY_NAME, d->name);
+  hub_sq_key_of(key, KEY_NAME, d->name);
   rc = store_meta_set(s, key, text, err);
   free(text);
   return rc;
@@ -292,7 +288,7 @@ static int device_put(struct store *s, const struct hub_device *d,
 static int meta_absent(struct store *s, const char *key, struct sb_err *err)
 {
   char *text = NULL;
-  int rc = meta_read(s, key, &text, err);
+  int rc = hub_sq_meta_read(s, key, &text, err);
 
   free(text);
   if (rc == SB_ENOTFOUND)
@@ -311,13 +307,13 @@ static int sq_device_add(void *be, const struct hub_device *d,
   rc = store_begin(s, err);
   if (rc != 0)
     return rc;
-  key_of(key, KEY_NAME, name);
+  hub_sq_key_of(key, KEY_NAME, name);
   rc = meta_absent(s, key, err);
   if (rc == SB_EEXISTS) {
     rc = sb_err_set(err, rc, "a device called %s already exists", name);
     goto fail;
   }
-  key_of(key, KEY_TOKEN, d->token_hash);
+  hub_sq_key_of(key, KEY_TOKEN, d->token_hash);
   if (rc == 0)
     rc = meta_absent(s, key, err);
   if (rc == SB_EEXISTS)
@@ -385,8 +381,8 @@ static int sq_device_by_token(void *be, const char *token_hash,
   char key[KEY_MAX], *name = NULL;
   int rc;
 
-  key_of(key, KEY_TOKEN, token_hash);
-  rc = meta_read(s, key, &name, err);
+  hub_sq_key_of(key, KEY_TOKEN, token_hash);
+  rc = hub_sq_meta_read(s, key, &name, err);
   if (rc == SB_ENOTFOUND)
     return sb_err_set(err, rc, "unknown token");
   if (rc != 0)
@@ -425,8 +421,8 @@ static int sq_device_bind(void *be, const char *name, const char *replica,
                     replica);
     goto out;
   }
-  key_of(key, KEY_REPLICA, replica);
-  rc = meta_read(s, key, &owner, err);
+  hub_sq_key_of(key, KEY_REPLICA, replica);
+  rc = hub_sq_meta_read(s, key, &owner, err);
   if (rc == 0 && strcmp(owner, name) == 0)
     rc = SB_ENOTFOUND; /* its own, from before it was enrolled again */
   else if (rc == 0)
@@ -448,157 +444,10 @@ out:
   return rc;
 }
 
-/* --- office users and sessions ---------------------------------------- */
-
-/* A uint64 member of j, or false. */
-static bool get_u64(const cJSON *j, const char *name, uint64_t *out)
-{
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, name);
-  if (!json_is_int(v, 0, (int64_t)SB_COUNTER_MAX))
-    return false;
-  *out = (uint64_t)v->valuedouble;
-  return true;
-}
-
-/* A string member of j of 1..max bytes copied to out, or false. */
-static bool get_str(const cJSON *j, const char *name, char *out, size_t max)
-{
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, name);
-  if (!cJSON_IsString(v) || v->valuestring[0] == '\0' ||
-      strlen(v->valuestring) > max)
-    return false;
-  snprintf(out, max + 1, "%s", v->valuestring);
-  return true;
-}
-
-static int user_parse(struct hub_user *u, const char *name, const char *text,
-                      struct sb_err *err)
-{
-  cJSON *j = cJSON_Parse(text);
-  char role[16];
-  int r = -1;
-
-  memset(u, 0, sizeof(*u));
-  snprintf(u->name, sizeof(u->name), "%s", name);
-  if (get_str(j, "role", role, sizeof(role) - 1))
-    r = hub_role_parse(role);
-  if (j == NULL || r < 0 || !get_str(j, "pwhash", u->pwhash, HUB_PWHASH_MAX) ||
-      !get_u64(j, "created_ms", &u->created_ms) ||
-      !get_u64(j, "changed_ms", &u->changed_ms)) {
-    cJSON_Delete(j);
-    return sb_err_set(err, SB_ECORRUPT, "user %.64s has a malformed entry",
-                      name);
-  }
-  u->role = (enum hub_role)r;
-  cJSON_Delete(j);
-  return 0;
-}
-
-static char *user_text(const struct hub_user *u)
-{
-  cJSON *j = cJSON_CreateObject();
-  char *text = NULL;
-
-  if (j != NULL &&
-      cJSON_AddNumberToObject(j, "changed_ms", (double)u->changed_ms) &&
-      cJSON_AddNumberToObject(j, "created_ms", (double)u->created_ms) &&
-      cJSON_AddStringToObject(j, "pwhash", u->pwhash) &&
-      cJSON_AddStringToObject(j, "role", hub_role_name(u->role)))
-    text = json_canon(j);
-  cJSON_Delete(j);
-  return text;
-}
-
-/* meta_read where an empty value (removed) is SB_ENOTFOUND too. */
-static int meta_read_live(struct store *s, const char *key, char **value,
-                          struct sb_err *err)
-{
-  int rc = meta_read(s, key, value, err);
-  if (rc == 0 && (*value)[0] == '\0') {
-    free(*value);
-    *value = NULL;
-    rc = SB_ENOTFOUND;
-  }
-  return rc;
-}
-
-static int sq_user_get(void *be, const char *name, struct hub_user *out,
-                       struct sb_err *err)
-{
-  char key[KEY_MAX], *text = NULL;
-  int rc;
-
-  key_of(key, KEY_USER, name);
-  rc = meta_read_live(be, key, &text, err);
-  if (rc == SB_ENOTFOUND)
-    return sb_err_set(err, rc, "no user called %s", name);
-  if (rc == 0)
-    rc = user_parse(out, name, text, err);
-  free(text);
-  return rc;
-}
-
-static int sq_user_put(void *be, const struct hub_user *u, bool create,
-                       struct sb_err *err)
-{
-  struct store *s = be;
-  char key[KEY_MAX], *text = NULL, *old = NULL;
-  int rc = store_begin(s, err);
-
-  if (rc != 0)
-    return rc;
-  key_of(key, KEY_USER, u->name);
-  rc = meta_read_live(s, key, &old, err);
-  if (rc == 0 && create)
-    rc = sb_err_set(err, SB_EEXISTS, "a user called %s already exists",
-                    u->name);
-  else if (rc == SB_ENOTFOUND && !create)
-    rc = sb_err_set(err, rc, "no user called %s", u->name);
-  else if (rc == SB_ENOTFOUND || rc == 0)
-    rc = 0;
-  if (rc == 0) {
-    text = user_text(u);
-    rc = text != NULL ? store_meta_set(s, key, text, err)
-                      : sb_err_set(err, SB_ENOMEM, NULL);
-  }
-  if (rc == 0)
-    rc = store_commit(s, err);
-  if (rc != 0)
-    store_rollback(s);
-  free(old);
-  free(text);
-  return rc;
-}
-
-struct user_walk {
-  hub_user_fn fn;
-  void *ctx;
-  struct sb_err *err;
-};
-
-static int user_one(const char *key, const char *value, void *ctx)
-{
-  struct user_walk *w = ctx;
-  struct hub_user u;
-  int rc;
-
-  if (value[0] == '\0')
-    return 0;
-  rc = user_parse(&u, key + strlen(KEY_USER), value, w->err);
-  return rc != 0 ? rc : w->fn(&u, w->ctx);
-}
-
-static int sq_user_list(void *be, hub_user_fn fn, void *ctx,
-                        struct sb_err *err)
-{
-  struct user_walk w = {fn, ctx, err};
-  return store_meta_each(be, KEY_USER, user_one, &w, err);
-}
-
 /* key = value ("" removes) in a transaction of its own; relaxed: without
  * a sync to disk (store_begin_relaxed), for what a power loss may lose. */
-static int meta_put_mode(struct store *s, const char *key, const char *value,
-                         bool relaxed, struct sb_err *err)
+int hub_sq_meta_put(struct store *s, const char *key, const char *value,
+                    bool relaxed, struct sb_err *err)
 {
   int rc = relaxed ? store_begin_relaxed(s, err) : store_begin(s, err);
   if (rc != 0)
@@ -611,100 +460,20 @@ static int meta_put_mode(struct store *s, const char *key, const char *value,
   return rc;
 }
 
-static int meta_put_tx(struct store *s, const char *key, const char *value,
-                       struct sb_err *err)
-{
-  return meta_put_mode(s, key, value, false, err);
-}
-
-static int sq_user_remove(void *be, const char *name, struct sb_err *err)
-{
-  struct hub_user u;
-  char key[KEY_MAX];
-  int rc = sq_user_get(be, name, &u, err);
-
-  if (rc != 0)
-    return rc;
-  key_of(key, KEY_USER, name);
-  return meta_put_tx(be, key, "", err);
-}
-
-static int sq_session_put(void *be, const struct hub_session *ss,
-                          struct sb_err *err)
-{
-  cJSON *j = cJSON_CreateObject();
-  char key[KEY_MAX], *text = NULL;
-  int rc;
-
-  if (j != NULL &&
-      cJSON_AddNumberToObject(j, "created_ms", (double)ss->created_ms) &&
-      cJSON_AddStringToObject(j, "csrf", ss->csrf) &&
-      cJSON_AddNumberToObject(j, "used_ms", (double)ss->used_ms) &&
-      cJSON_AddStringToObject(j, "user", ss->user))
-    text = json_canon(j);
-  cJSON_Delete(j);
-  if (text == NULL)
-    return sb_err_set(err, SB_ENOMEM, NULL);
-  key_of(key, KEY_SESSION, ss->id_hash);
-  rc = meta_put_tx(be, key, text, err);
-  free(text);
-  return rc;
-}
-
-static int sq_session_get(void *be, const char *id_hash,
-                          struct hub_session *out, struct sb_err *err)
-{
-  char key[KEY_MAX], *text = NULL;
-  cJSON *j;
-  int rc;
-
-  memset(out, 0, sizeof(*out));
-  key_of(key, KEY_SESSION, id_hash);
-  rc = meta_read_live(be, key, &text, err);
-  if (rc == SB_ENOTFOUND)
-    return sb_err_set(err, rc, "no such session");
-  if (rc != 0)
-    return rc;
-  j = cJSON_Parse(text);
-  free(text);
-  snprintf(out->id_hash, sizeof(out->id_hash), "%s", id_hash);
-  if (j == NULL || !get_str(j, "user", out->user, HUB_USER_NAME_MAX) ||
-      !get_str(j, "csrf", out->csrf, HUB_HASH_HEX_LEN) ||
-      !get_u64(j, "created_ms", &out->created_ms) ||
-      !get_u64(j, "used_ms", &out->used_ms))
-    rc = sb_err_set(err, SB_ECORRUPT, "a session has a malformed entry");
-  cJSON_Delete(j);
-  return rc;
-}
-
-static int sq_session_remove(void *be, const char *id_hash,
-                             struct sb_err *err)
-{
-  char key[KEY_MAX], *text = NULL;
-  int rc;
-
-  key_of(key, KEY_SESSION, id_hash);
-  rc = meta_read_live(be, key, &text, err);
-  free(text);
-  if (rc == SB_ENOTFOUND)
-    return 0;
-  return rc != 0 ? rc : meta_put_tx(be, key, "", err);
-}
-
 static int sq_device_activity_set(void *be, const char *name,
                                   const struct hub_device_activity *a,
                                   struct sb_err *err)
 {
   char key[KEY_MAX], value[3 * 24 + HUB_APP_MAX + 4];
 
-  key_of(key, KEY_SEEN, name);
+  hub_sq_key_of(key, KEY_SEEN, name);
   snprintf(value, sizeof(value), "%llu %llu %llu %s",
            (unsigned long long)a->seen_ms, (unsigned long long)a->push_ms,
            (unsigned long long)a->pull_ms, a->app);
   /* Activity only (the dashboard's "last seen"): a power loss may take
    * back the last minute of it, so no sync to disk here, which would
    * hold the store writer (and every push queued behind it) up. */
-  return meta_put_mode(be, key, value, true, err);
+  return hub_sq_meta_put(be, key, value, true, err);
 }
 
 static int sq_device_activity_get(void *be, const char *name,
@@ -715,8 +484,8 @@ static int sq_device_activity_get(void *be, const char *name,
   unsigned long long seen = 0, push = 0, pull = 0;
   int rc, app = -1;
 
-  key_of(key, KEY_SEEN, name);
-  rc = meta_read(be, key, &text, err);
+  hub_sq_key_of(key, KEY_SEEN, name);
+  rc = hub_sq_meta_read(be, key, &text, err);
   if (rc == SB_ENOTFOUND)
     return 0;
   if (rc == 0) {
@@ -757,13 +526,13 @@ static int sq_device_update(void *be, const struct hub_device *d,
     return rc;
   rc = device_get(s, d->name, &cur, err);
   if (rc == 0 && old_token_hash != NULL) {
-    key_of(key, KEY_TOKEN, d->token_hash);
+    hub_sq_key_of(key, KEY_TOKEN, d->token_hash);
     rc = meta_absent(s, key, err);
     if (rc == SB_EEXISTS)
       rc = sb_err_set(err, rc, "that token is already in use");
     if (rc == 0)
       rc = store_meta_set(s, key, d->name, err);
-    key_of(key, KEY_TOKEN, old_token_hash);
+    hub_sq_key_of(key, KEY_TOKEN, old_token_hash);
     if (rc == 0)
       rc = store_meta_delete(s, key, err);
   }
@@ -808,8 +577,7 @@ static int sq_feed_parts(void *be, uint64_t since, unsigned limit,
                          struct sb_err *err)
 {
   return store_changes_text_parts(be, since, (const char *const *)parts->v,
-                                  parts->n, moved, limit, holder, fn, ctx,
-                                  err);
+                                  parts->n, moved, limit, holder, fn, ctx, err);
 }
 
 const struct hub_store_ops hub_store_sqlite_ops = {
@@ -837,13 +605,13 @@ const struct hub_store_ops hub_store_sqlite_ops = {
     .meta_set = sq_meta_set,
     .meta_each = sq_meta_each,
     /* office users and sessions */
-    .user_put = sq_user_put,
-    .user_get = sq_user_get,
-    .user_list = sq_user_list,
-    .user_remove = sq_user_remove,
-    .session_put = sq_session_put,
-    .session_get = sq_session_get,
-    .session_remove = sq_session_remove,
+    .user_put = hub_sq_user_put,
+    .user_get = hub_sq_user_get,
+    .user_list = hub_sq_user_list,
+    .user_remove = hub_sq_user_remove,
+    .session_put = hub_sq_session_put,
+    .session_get = hub_sq_session_get,
+    .session_remove = hub_sq_session_remove,
     .device_activity_set = sq_device_activity_set,
     .device_activity_get = sq_device_activity_get,
     .tick = sq_tick,

@@ -33,6 +33,10 @@
 #define PROTO_REPLICA_HEADER "Sambang-Replica"
 /* On every hub reply: the hub's clock, ms since the epoch (decimal). */
 #define PROTO_TIME_HEADER "Sambang-Time"
+/* On a changes page: its "next" and "more" (decimal; "1" or "0"), so a
+ * device may ask for the next page before it has decoded this one. */
+#define PROTO_NEXT_HEADER "Sambang-Next"
+#define PROTO_MORE_HEADER "Sambang-More"
 
 /* POST /v1/push: {"records":[state, ...]} */
 struct push_req {

@@ -32,6 +32,9 @@ struct hub_reply {
   bool www_auth;        /* WWW-Authenticate: Bearer realm="sambang" */
   const char *allow;    /* Allow: ... (405) */
   bool close;           /* Connection: close */
+  bool page;            /* a changes page: Sambang-Next and Sambang-More */
+  bool page_more;
+  uint64_t page_next;
   /* More headers (name, value pairs, NULL-terminated; the office's), owned
    * by the handler's request state, or NULL. */
   const char *const *extra;

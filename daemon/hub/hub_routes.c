@@ -134,6 +134,9 @@ static void reply_page(struct hub_reply *r, const struct hub_page *page,
   char *z;
   size_t zlen;
 
+  r->page = true;
+  r->page_more = page->more;
+  r->page_next = page->next;
   if (gzip_ok && page->bytes >= PAGE_STREAM_MIN &&
       changes_page_gzip(page->seqs, (const char *const *)page->states,
                         page->gone, page->n, page->more, page->next, scope,

@@ -61,7 +61,7 @@ static void time_value(char *buf, size_t size)
 static void send_reply(struct hub_call *c)
 {
   const char *headers[48];
-  char retry[16], now[24];
+  char retry[16], now[24], next[24];
   size_t n = 0;
   struct hub_reply *r = &c->out;
   char *body = r->body;
@@ -94,6 +94,13 @@ static void send_reply(struct hub_call *c)
   if (r->close) {
     headers[n++] = "Connection";
     headers[n++] = "close";
+  }
+  if (r->page && r->status == 200) {
+    snprintf(next, sizeof(next), "%llu", (unsigned long long)r->page_next);
+    headers[n++] = PROTO_NEXT_HEADER;
+    headers[n++] = next;
+    headers[n++] = PROTO_MORE_HEADER;
+    headers[n++] = r->page_more ? "1" : "0";
   }
   if (r->extra != NULL) {
     size_t k;

@@ -103,22 +103,44 @@ static void exchange_release(struct sync_http *h)
   h->json_len = 0;
 }
 
-/* The hub's clock from the reply's time header; 0 if absent or bad. */
-static uint64_t hub_time(CURL *easy)
+/* The reply's header name as decimal digits up to 2^53 into *out; false
+ * if absent or anything else. */
+static bool header_u64(CURL *easy, const char *name, uint64_t *out)
 {
   struct curl_header *hd = NULL;
   const char *v;
   uint64_t n = 0;
 
-  if (curl_easy_header(easy, PROTO_TIME_HEADER, 0, CURLH_HEADER, -1, &hd) !=
-      CURLHE_OK)
-    return 0;
+  if (curl_easy_header(easy, name, 0, CURLH_HEADER, -1, &hd) != CURLHE_OK)
+    return false;
   for (v = hd->value; *v >= '0' && *v <= '9'; v++) {
-    if (n > (uint64_t)1 << 50) /* past the year 37000: not a clock */
-      return 0;
+    if (n > (uint64_t)1 << 53)
+      return false;
     n = n * 10 + (uint64_t)(*v - '0');
   }
-  return *v == '\0' && v != hd->value ? n : 0;
+  *out = n;
+  return *v == '\0' && v != hd->value && n <= (uint64_t)1 << 53;
+}
+
+/* The hub's clock from the reply's time header; 0 if absent or bad. */
+static uint64_t hub_time(CURL *easy)
+{
+  uint64_t n;
+
+  /* Past 2^50 ms (the year 37000): not a clock. */
+  return header_u64(easy, PROTO_TIME_HEADER, &n) && n <= (uint64_t)1 << 50 ? n
+                                                                            : 0;
+}
+
+/* A changes page's next and more from its headers (sync_pull.c asks the
+ * next page with them before decoding this one). */
+static void page_hint(CURL *easy, struct http_reply *r)
+{
+  uint64_t more;
+
+  r->page_hint = header_u64(easy, PROTO_NEXT_HEADER, &r->page_next) &&
+                 header_u64(easy, PROTO_MORE_HEADER, &more) && more <= 1;
+  r->page_more = r->page_hint && more == 1;
 }
 
 /* True for a failure to trust the hub: its certificate chain, host name,
@@ -155,8 +177,10 @@ static void check_done(struct sync_http *h)
     r.json_up = h->json_len;
     r.sent_ms = h->sent_ms;
     r.recv_ms = hlc_wall_ms();
-    if (r.curl == CURLE_OK)
+    if (r.curl == CURLE_OK) {
       r.hub_ms = hub_time(h->easy);
+      page_hint(h->easy, &r);
+    }
     if (r.curl != CURLE_OK) {
       r.status = 0;
       r.untrusted = untrusted(r.curl);

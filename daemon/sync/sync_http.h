@@ -35,6 +35,10 @@ struct http_reply {
   uint64_t json_up;    /* the request body before gzip */
   uint64_t bytes_down; /* response body bytes on the wire */
   uint64_t hub_ms;     /* the hub's clock (PROTO_TIME_HEADER); 0: none */
+  bool page_hint;      /* a changes page named its next and more in headers
+                          (PROTO_NEXT_HEADER, PROTO_MORE_HEADER): */
+  bool page_more;
+  uint64_t page_next;
   uint64_t sent_ms;    /* our wall clock when the exchange started */
   uint64_t recv_ms;    /* and when it ended */
 };

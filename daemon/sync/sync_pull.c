@@ -180,32 +180,62 @@ static void page_merged(struct sync *s, const struct changes_page *page,
     sync_emit(s, SYNC_EV_PROGRESS);
 }
 
+/* True if a page ending at next (asked from since) may be followed by
+ * the next page's request before it is merged. */
+static bool ahead_allowed(const struct sync *s, uint64_t since, uint64_t next)
+{
+  return !s->again && next > s->cursor && since <= s->cursor;
+}
+
 /*
  * A page of the cycle arrived. When the hub says more is ready, the next
  * page is asked for before this one is merged, so the hub serves it while
  * we write: the request names this page's `next`, which is committed with
- * the page; if the merge fails, that request is dropped.
+ * the page; if the merge fails, that request is dropped. The reply's
+ * headers say it before the body is decoded (PROTO_NEXT_HEADER), so the
+ * request goes first and the decoding overlaps the hub's work too; the
+ * body is then copied (the channel carries the next reply). If the body
+ * disagrees with the headers, or brings a new scope or a re-sync (the
+ * cursor may go back), the request ahead is dropped.
  */
 static void pull_done(const struct http_reply *r, void *ctx)
 {
   struct sync *s = ctx;
   struct changes_page page;
+  struct http_reply copy;
   struct sb_err err = {0};
   bool tried = false, ahead = false, reset = false;
   uint64_t since = s->pull_since;
   size_t changed = 0;
+  char *body = NULL;
   int rc;
 
   sync_count_bytes(s, r);
   if (sync_reply_failed(s, r, N_("pull")))
     return;
+  if (r->page_hint && r->page_more && ahead_allowed(s, since, r->page_next) &&
+      (body = malloc(r->len + 1)) != NULL) {
+    memcpy(body, r->body, r->len);
+    body[r->len] = '\0';
+    copy = *r;
+    copy.body = body;
+    r = &copy;
+    tried = true;
+    sync_pull_next(s, r->page_next);
+    ahead = s->phase == SYNC_PULL && sync_http_busy(s->http);
+  }
   changes_page_init(&page);
   rc = page_decode(&page, r, since, &err);
+  if (rc == 0 && ahead &&
+      (page.next != r->page_next || !page.more ||
+       sync_scope_changed(s, page.scope) || sync_resync_due(s, &page))) {
+    sync_http_abort(s->http);
+    tried = ahead = false;
+  }
   /* No page ahead when the scope changed or a re-sync is due: the cursor
    * may go back. */
-  if (rc == 0 && page.more && !s->again && page.next > s->cursor &&
-      since <= s->cursor && !sync_scope_changed(s, page.scope) &&
-      !sync_resync_due(s, &page)) {
+  if (rc == 0 && !tried && page.more && ahead_allowed(s, since, page.next) &&
+      !sync_scope_changed(s, page.scope) && !sync_resync_due(s, &page)) {
     tried = true;
     sync_pull_next(s, page.next);
     ahead = s->phase == SYNC_PULL && sync_http_busy(s->http);
@@ -214,6 +244,7 @@ static void pull_done(const struct http_reply *r, void *ctx)
     rc = apply_page(s, &page, since, &reset, &changed, &err);
   if (rc != 0) {
     changes_page_release(&page);
+    free(body);
     if (ahead)
       sync_http_abort(s->http);
     if (ahead || !tried) /* else the request ahead failed already */
@@ -228,6 +259,7 @@ static void pull_done(const struct http_reply *r, void *ctx)
   else if (!sync_catchup_next(s)) /* per-part cursors: parts gained */
     sync_cycle_done(s);
   changes_page_release(&page);
+  free(body);
 }
 
 /*

@@ -83,6 +83,13 @@ while :; do
   page_states >>"$WORK/pulled"
   next=$(page_next)
   [ "$next" -gt "$since" ] || fail "next must advance"
+  # The headers say the same as the body (a device asks ahead with them).
+  more=0
+  grep -q '"more":true' "$BODY" && more=1
+  tr -d '\r' <"$HEADERS" | grep -qix "sambang-next: $next" ||
+    fail "page at $since: no Sambang-Next: $next header"
+  tr -d '\r' <"$HEADERS" | grep -qix "sambang-more: $more" ||
+    fail "page at $since: no Sambang-More: $more header"
   since=$next
   pages=$((pages + 1))
   if grep -q '"more":false' "$BODY"; then

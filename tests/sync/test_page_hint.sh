@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# A device asks for the next changes page from the reply's headers
+# (Sambang-Next, Sambang-More) before it decodes the page; the body is
+# what counts. Through a proxy that falsifies those headers (next moved
+# ahead by 1000; more always 1) a fresh device still pulls exactly every
+# record in pages, drops each request asked ahead on a false hint, and
+# ends where the hub is; its cursor never jumps past a change.
+. "$(dirname "$0")/lib.sh"
+
+command -v python3 >/dev/null || fail "python3 is needed"
+N=700
+expect_hub_ok init
+start_hub
+enrol src
+notes_jsonl n "$N" >"$WORK/n.jsonl"
+dev src import "$WORK/n.jsonl" >/dev/null || fail "import"
+sync_once src
+
+# lying_proxy MODE: an HTTP proxy to the hub on a free port; MODE next
+# adds 1000 to Sambang-Next, MODE more always says Sambang-More: 1. Sets
+# LIE_PID and LIE_URL; counts the changes requests it forwarded in
+# $WORK/MODE.count.
+lying_proxy() {
+  local mode=$1
+  python3 - "$mode" "${URL##*:}" "$WORK/$mode" <<'PY' 2>"$WORK/$mode.log" &
+import http.client, http.server, os, sys
+mode, port, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+count = 0
+class Lie(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def forward(self):
+        global count
+        n = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(n) if n else None
+        hub = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        hdrs = {k: v for k, v in self.headers.items()
+                if k.lower() not in ("host", "connection")}
+        hub.request(self.command, self.path, body=body, headers=hdrs)
+        rep = hub.getresponse()
+        data = rep.read()
+        self.send_response(rep.status)
+        for k, v in rep.getheaders():
+            kl = k.lower()
+            if kl in ("connection", "transfer-encoding", "content-length", "date"):
+                continue
+            if kl == "sambang-next" and mode == "next":
+                v = str(int(v) + 1000)
+            if kl == "sambang-more" and mode == "more":
+                v = "1"
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+        hub.close()
+        if self.path.startswith("/v1/changes"):
+            count += 1
+            with open(out + ".count.tmp", "w") as f:
+                f.write(str(count))
+            os.replace(out + ".count.tmp", out + ".count")
+    do_GET = do_POST = forward
+    def log_message(self, *a):
+        pass
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Lie)
+with open(out + ".port.tmp", "w") as f:
+    f.write(str(srv.server_address[1]))
+os.replace(out + ".port.tmp", out + ".port")
+srv.serve_forever()
+PY
+  LIE_PID=$!
+  wait_until 10 test -s "$WORK/$mode.port"
+  LIE_URL=http://127.0.0.1:$(cat "$WORK/$mode.port")
+}
+
+printf 'page = 200\n' >"$WORK/pages.conf"
+for mode in next more; do
+  lying_proxy $mode
+  enrol "f$mode"
+  dev "f$mode" sync --once --server "$LIE_URL" --config "$WORK/pages.conf" \
+    >"$OUT" 2>"$ERR" || fail "[$mode] the pull through the proxy failed: $(cat "$ERR")"
+  kill -KILL "$LIE_PID" 2>/dev/null || true; echo "[$mode] $(cat "$WORK/$mode.count") changes requests" >&2
+  wait "$LIE_PID" 2>/dev/null || true
+  [ "$(dev "f$mode" export | wc -l)" = "$N" ] ||
+    fail "[$mode] holds $(dev "f$mode" export | wc -l) of the $N records"
+  # 700 in pages of 200: 4 pages, each hint false, so more requests went
+  # out than pages (the dropped ones) yet the pull completed.
+  reqs=$(cat "$WORK/$mode.count" 2>/dev/null || echo 0)
+  [ "$reqs" -ge 4 ] || fail "[$mode] only $reqs changes requests"
+done
+expect_converged src fnext fmore
+echo "ok (false page hints dropped, $N records pulled twice)"

@@ -188,10 +188,13 @@ bool jcanon_int(const char *t, size_t n, int64_t min, int64_t max,
   size_t i;
   uint64_t v = 0;
 
-  if (n > 0 && n <= 15 && t[0] != '-') {
+  /* Plain digits up to 2^53 (16 digits: every timestamp in microseconds)
+   * read exactly as strtod would, without it; anything else goes the
+   * long way. */
+  if (n > 0 && n <= 16 && t[0] != '-') {
     for (i = 0; i < n && t[i] >= '0' && t[i] <= '9'; i++)
       v = v * 10 + (uint64_t)(t[i] - '0');
-    if (i == n) {
+    if (i == n && v <= (uint64_t)1 << 53) {
       if ((int64_t)v < min || (int64_t)v > max)
         return false;
       *out = v;

@@ -127,9 +127,9 @@ static uint64_t hub_time(CURL *easy)
 {
   uint64_t n;
 
-  /* Past 2^50 ms (the year 37000): not a clock. */
-  return header_u64(easy, PROTO_TIME_HEADER, &n) && n <= (uint64_t)1 << 50 ? n
-                                                                            : 0;
+  if (!header_u64(easy, PROTO_TIME_HEADER, &n))
+    return 0;
+  return n <= (uint64_t)1 << 50 ? n : 0; /* past the year 37000: no clock */
 }
 
 /* A changes page's next and more from its headers (sync_pull.c asks the

@@ -1,6 +1,7 @@
 /* test_json.c - UTF-8 validation and canonical JSON parsing. */
 #include "check.h"
 
+#include "jcanon.h"
 #include "json.h"
 #include "utf8.h"
 
@@ -263,4 +264,41 @@ TEST(is_int)
   CHECK(!json_is_int(c, INT64_MIN, INT64_MAX)); /* null */
   CHECK(!json_is_int(NULL, INT64_MIN, INT64_MAX));
   cJSON_Delete(j);
+}
+
+/* jcanon_int reads a literal as json_is_int does: digits up to 2^53 by
+ * the fast path, the rest (a sign, a fraction, an exponent, past 2^53)
+ * through strtod, with the same answers. */
+TEST(jcanon_int_as_json_is_int)
+{
+  static const char *const lits[] = {"0",
+                                     "7",
+                                     "1796216192581000",
+                                     "9007199254740991",
+                                     "9007199254740992",
+                                     "9007199254740993",
+                                     "9007199254740994",
+                                     "12345678901234567",
+                                     "-1",
+                                     "-9007199254740992",
+                                     "1.0",
+                                     "1.5",
+                                     "1e3",
+                                     "1E300",
+                                     "0.0000001e7",
+                                     NULL};
+  size_t i;
+
+  for (i = 0; lits[i] != NULL; i++) {
+    cJSON *j = cJSON_Parse(lits[i]);
+    uint64_t v = 0;
+    bool fast = jcanon_int(lits[i], strlen(lits[i]), INT64_MIN, INT64_MAX, &v);
+    bool slow = json_is_int(j, INT64_MIN, INT64_MAX);
+
+    CHECK(j != NULL);
+    CHECK_INT(fast, ==, slow);
+    if (fast && slow)
+      CHECK_INT((int64_t)v, ==, (int64_t)j->valuedouble);
+    cJSON_Delete(j);
+  }
 }

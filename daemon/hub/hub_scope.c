@@ -584,6 +584,10 @@ static int scope_page(const struct hub_store_ops *ops, void *be,
                    err);
   if (rc == WALK_STOP)
     rc = w.rc;
+  else if (rc == HUB_FEED_CUT) { /* the rest in the next page */
+    rc = 0;
+    page->more = true;
+  }
   if (rc != 0)
     return rc;
   page->next = w.last;

@@ -176,6 +176,10 @@ int hub_store_changes(struct hub_store *hs, uint64_t since, unsigned limit,
  * passes them even when none is in scope). */
 #define HUB_SCOPE_SCAN_MAX 5000
 
+/* feed_parts read fewer entries than asked, at its byte bound (> 0: no
+ * error, and not a walk's own stop code, 1). */
+#define HUB_FEED_CUT 2
+
 /*
  * hub_store_changes for a device of scope dev (NULL or all: every
  * change): only records in its scope, and a gone entry for each record
@@ -530,7 +534,10 @@ struct hub_store_ops {
   int (*moved_set)(void *be, const char *collection, const char *id,
                    uint64_t seq, struct sb_err *err);
   /* As feed, for only the entries whose part is NULL or one of parts (not
-   * all), and, if moved, those noted moved after since. */
+   * all), and, if moved, those noted moved after since. May stop before
+   * limit to bound what it reads at once (PROTO_PAGE_BYTES of states):
+   * then, after fn took every entry it read, HUB_FEED_CUT (more may
+   * follow the last). */
   int (*feed_parts)(void *be, uint64_t since, unsigned limit,
                     const struct scope_parts *parts, bool moved,
                     const char *holder, store_text_fn fn, void *ctx,

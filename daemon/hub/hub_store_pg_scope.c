@@ -20,6 +20,8 @@
 #include "hub_store_pg.h"
 #include "hub_store_pg_int.h"
 
+#include "proto.h"
+
 #include "scope.h"
 
 #include <libpq-fe.h>
@@ -41,15 +43,22 @@ const struct hub_store_pg_stmt hub_store_pg_scope_stmts[] = {
                   "$3::bigint) WHERE collection = $1 AND id = $2"},
     /* The first $2 entries after $1 of parts $4 (a JSON array), of no
      * known part, and moved after $5, each branch through its index (as
-     * store.c's ST_CHANGES_PARTS on SQLite). */
+     * store.c's ST_CHANGES_PARTS on SQLite), ending at the first whose
+     * state takes those before it past $6 bytes (one always comes), so a
+     * page of big records is not read whole into memory; "total" says
+     * how many there were before that cut. */
     {"feed_parts",
-     "SELECT collection, id, seq, CASE WHEN echo = $3 THEN NULL ELSE state "
-     "END FROM records WHERE seq IN (SELECT seq FROM ((SELECT seq FROM "
-     "records WHERE part = ANY (ARRAY(SELECT jsonb_array_elements_text("
-     "$4::jsonb))) AND seq > $1 ORDER BY part, seq LIMIT $2) UNION (SELECT "
-     "seq FROM records WHERE part IS NULL AND seq > $1 ORDER BY seq LIMIT "
-     "$2) UNION (SELECT seq FROM records WHERE moved > $5 ORDER BY seq "
-     "LIMIT $2)) u ORDER BY seq LIMIT $2) ORDER BY seq"},
+     "SELECT collection, id, seq, st, total FROM (SELECT collection, id, "
+     "seq, CASE WHEN echo = $3 THEN NULL ELSE state END AS st, coalesce(sum("
+     "octet_length(state)) FILTER (WHERE (echo = $3) IS NOT TRUE) OVER w, 0) "
+     "AS bytes, count(*) OVER () AS total FROM records WHERE seq IN (SELECT "
+     "seq FROM ((SELECT seq FROM records WHERE part = ANY (ARRAY(SELECT "
+     "jsonb_array_elements_text($4::jsonb))) AND seq > $1 ORDER BY part, seq "
+     "LIMIT $2) UNION (SELECT seq FROM records WHERE part IS NULL AND seq > "
+     "$1 ORDER BY seq LIMIT $2) UNION (SELECT seq FROM records WHERE moved > "
+     "$5 ORDER BY seq LIMIT $2)) u ORDER BY seq LIMIT $2) WINDOW w AS (ORDER "
+     "BY seq ROWS UNBOUNDED PRECEDING)) t WHERE bytes - coalesce(octet_length"
+     "(st), 0) <= $6 ORDER BY seq"},
     {NULL, NULL},
 };
 
@@ -158,8 +167,8 @@ int hub_store_pg_feed_parts(void *be, uint64_t since, unsigned limit,
                             const char *holder, store_text_fn fn, void *ctx,
                             struct sb_err *err)
 {
-  char from[24], lim[16], after[24];
-  const char *params[5] = {from, lim, holder, NULL, after};
+  char from[24], lim[16], after[24], bytes[24];
+  const char *params[6] = {from, lim, holder, NULL, after, bytes};
   char *json = scope_parts_json((const char *const *)parts->v, parts->n);
   PGresult *res;
   int rc;
@@ -173,13 +182,19 @@ int hub_store_pg_feed_parts(void *be, uint64_t since, unsigned limit,
   snprintf(after, sizeof(after), "%lld",
            moved && since < INT64_MAX ? (long long)since
                                       : (long long)INT64_MAX);
+  snprintf(bytes, sizeof(bytes), "%lld", (long long)PROTO_PAGE_BYTES);
   rc = hub_store_pg_flush(be, err); /* the saves kept so far */
   if (rc == 0)
-    rc = hub_store_pg_run(be, "feed_parts", 5, params, &res, err);
+    rc = hub_store_pg_run(be, "feed_parts", 6, params, &res, err);
   free(json);
   if (rc != 0)
     return rc;
   rc = hub_store_pg_rows_each(res, fn, ctx);
+  /* Walked to the byte cut, with entries after it: more may follow. */
+  if (rc == 0 && PQntuples(res) > 0 &&
+      (uint64_t)PQntuples(res) <
+          hub_store_pg_u64_of(PQgetvalue(res, 0, 4)))
+    rc = HUB_FEED_CUT;
   PQclear(res);
   return rc;
 }

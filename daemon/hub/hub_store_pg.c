@@ -79,8 +79,10 @@ static const struct hub_store_pg_stmt stmts[] = {
      "AS bytes FROM records WHERE seq > $1 WINDOW w AS (ORDER BY seq ROWS "
      "UNBOUNDED PRECEDING) ORDER BY seq LIMIT $2) t WHERE sent <= $4 AND "
      "bytes - coalesce(octet_length(st), 0) <= $5 ORDER BY seq"},
-    {"each", "SELECT collection, id, seq, state FROM records "
-             "ORDER BY collection, id"},
+    /* A walk in key order, EACH_CHUNK rows at a time after ($1, $2)
+     * (keyset: a result is held whole by libpq). */
+    {"each", "SELECT collection, id, seq, state FROM records WHERE "
+             "(collection, id) > ($1, $2) ORDER BY collection, id LIMIT 1000"},
     {"meta_get", "SELECT value FROM meta WHERE key = $1"},
     {"meta_set", "INSERT INTO meta (key, value) VALUES ($1, $2) "
                  "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"},
@@ -723,18 +725,62 @@ int hub_store_pg_records_each(PGresult *res, store_record_fn fn, void *ctx,
   return hub_store_pg_rows_each(res, each_one, &w);
 }
 
-static int pg_each(void *be, store_record_fn fn, void *ctx, struct sb_err *err)
-{
-  PGresult *res;
-  int rc = hub_store_pg_flush(be, err);
+/* Rows per read of a walk (the "each" statement's LIMIT). */
+#define EACH_CHUNK 1000
 
-  if (rc == 0)
-    rc = hub_store_pg_run(be, "each", 0, NULL, &res, err);
+/* Hands fn the rows after (*coll, *id); *coll and *id become the last
+ * row's key, *n the rows read. */
+static int each_chunk(struct pg *p, char **coll, char **id, int *n,
+                      store_text_fn fn, void *ctx, struct sb_err *err)
+{
+  const char *params[2] = {*coll, *id};
+  PGresult *res;
+  int rc = hub_store_pg_run(p, "each", 2, params, &res, err);
+
+  *n = 0;
   if (rc != 0)
     return rc;
-  rc = hub_store_pg_records_each(res, fn, ctx, err);
+  *n = PQntuples(res);
+  rc = hub_store_pg_rows_each(res, fn, ctx);
+  if (rc == 0 && *n > 0) {
+    free(*coll);
+    free(*id);
+    *coll = strdup(PQgetvalue(res, *n - 1, 0));
+    *id = strdup(PQgetvalue(res, *n - 1, 1));
+    if (*coll == NULL || *id == NULL)
+      rc = sb_err_set(err, SB_ENOMEM, NULL);
+  }
   PQclear(res);
   return rc;
+}
+
+int hub_store_pg_walk(struct pg *p, store_text_fn fn, void *ctx,
+                      struct sb_err *err)
+{
+  char *coll = strdup(""), *id = strdup("");
+  bool own = !p->in_tx;
+  int rc = hub_store_pg_flush(p, err), n = 0;
+
+  if (rc == 0 && (coll == NULL || id == NULL))
+    rc = sb_err_set(err, SB_ENOMEM, NULL);
+  if (rc == 0 && own)
+    rc = hub_store_pg_exec(p, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+                           err);
+  do {
+    if (rc == 0)
+      rc = each_chunk(p, &coll, &id, &n, fn, ctx, err);
+  } while (rc == 0 && n == EACH_CHUNK);
+  if (own && PQstatus(p->conn) == CONNECTION_OK)
+    PQclear(PQexec(p->conn, rc == 0 ? "COMMIT" : "ROLLBACK"));
+  free(coll);
+  free(id);
+  return rc;
+}
+
+static int pg_each(void *be, store_record_fn fn, void *ctx, struct sb_err *err)
+{
+  struct each_walk w = {fn, ctx, err};
+  return hub_store_pg_walk(be, each_one, &w, err);
 }
 
 static int pg_meta_get(void *be, const char *key, char **value,

@@ -144,15 +144,7 @@ static int record_one(const char *collection, const char *id, uint64_t seq,
 
 static int check_records(struct check *c, struct sb_err *err)
 {
-  PGresult *res;
-  int i, rc = hub_store_pg_run(c->p, "each", 0, NULL, &res, err);
-
-  for (i = 0; rc == 0 && i < PQntuples(res); i++)
-    record_one(PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
-               hub_store_pg_u64_of(PQgetvalue(res, i, 2)),
-               PQgetvalue(res, i, 3), (size_t)PQgetlength(res, i, 3), c);
-  PQclear(res);
-  return rc;
+  return hub_store_pg_walk(c->p, record_one, c, err);
 }
 
 int hub_store_pg_check(void *be, enum store_check_level level, int budget_ms,

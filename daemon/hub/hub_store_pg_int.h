@@ -130,6 +130,15 @@ int hub_store_pg_device_update(void *be, const struct hub_device *d,
                                const char *old_token_hash, struct sb_err *err);
 int hub_store_pg_each_in(void *be, const char *collection, store_record_fn fn,
                          void *ctx, struct sb_err *err);
+/*
+ * Hands fn every record row (collection, id, seq, state) in key order,
+ * read a thousand at a time (libpq holds a result whole: an export or a
+ * check of a large hub never holds the table); outside a transaction, in
+ * one read-only snapshot, as a single query would be.
+ */
+int hub_store_pg_walk(struct pg *p, store_text_fn fn, void *ctx,
+                      struct sb_err *err);
+
 /* Scoped reads: hub_store_ops.part_set, moved_set, feed_parts. */
 int hub_store_pg_part_set(void *be, const char *collection, const char *id,
                           const char *part, struct sb_err *err);

@@ -6,7 +6,8 @@
 # Setu asking pages of 5000 is told every visit left and gets the new
 # one. (On PostgreSQL the hub reads a scoped page's rows up to a byte
 # bound, HUB_FEED_CUT; the walk must go on after the cut, not jump to the
-# feed's end past the rows it did not read.)
+# feed's end past the rows it did not read; and its export and check
+# walk the records in reads of a thousand.)
 . "$(dirname "$0")/lib.sh"
 
 N=2500
@@ -23,6 +24,11 @@ for ((i = 0; i < N; i++)); do
 done >"$WORK/visits.jsonl"
 dev office import "$WORK/visits.jsonl" >/dev/null || fail "import of the visits"
 sync_once office
+# The hub's walks read its records a thousand at a time on PostgreSQL:
+# export and check see all 2,501 (three reads and a bit).
+[ "$("$HUB" export | grep -c '"collection":"visit"')" = "$N" ] ||
+  fail "the hub's export lacks visits"
+"$HUB" check >"$OUT" 2>"$ERR" || fail "check of the hub failed: $(cat "$ERR")"
 dev setu sync --once --config "$WORK/big_pages.conf" >"$OUT" 2>"$ERR" ||
   fail "the first pull of setu failed: $(cat "$ERR")"
 [ "$(dev setu export | grep -c '"collection":"visit"')" = "$N" ] ||

@@ -17,7 +17,6 @@
 #include "hub_store_int.h"
 
 #include <inttypes.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,22 +244,16 @@ static int victim_add(struct victims *v, const char *collection, const char *id,
   return 0;
 }
 
-static int victim_one(const char *collection, const char *id, uint64_t seq,
-                      const char *text, size_t len, void *ctx)
+static int victim_one(const struct record *r, uint64_t seq, void *ctx)
 {
   struct victims *v = ctx;
-  struct record r;
 
-  record_init(&r, collection, id);
-  v->rc = record_decode(&r, text, len, v->err);
-  if (v->rc == 0 && record_deleted(&r) &&
-      hlc_ms(record_max_ts(&r)) < v->cutoff_ms) {
+  if (record_deleted(r) && hlc_ms(record_max_ts(r)) < v->cutoff_ms) {
     if (seq <= v->upto)
-      v->rc = victim_add(v, collection, id, seq);
+      v->rc = victim_add(v, r->collection, r->id, seq);
     else
       v->st->kept++;
   }
-  record_release(&r);
   return v->rc != 0 ? WALK_STOP : 0;
 }
 
@@ -316,7 +309,7 @@ int hub_purge_run(struct hub_store *hs, uint64_t cutoff_ms,
     rc = meta_u64(hs->ops, hs->be, KEY_HORIZON, &st->horizon, err);
   v.upto = st->upto;
   if (rc == 0)
-    rc = hs->ops->feed(hs->be, 0, UINT_MAX, 0, NULL, victim_one, &v, err);
+    rc = hs->ops->each(hs->be, victim_one, &v, err); /* by key, in parts */
   if (rc == WALK_STOP)
     rc = v.rc;
   if (rc == 0)

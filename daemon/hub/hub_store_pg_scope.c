@@ -192,8 +192,7 @@ int hub_store_pg_feed_parts(void *be, uint64_t since, unsigned limit,
   rc = hub_store_pg_rows_each(res, fn, ctx);
   /* Walked to the byte cut, with entries after it: more may follow. */
   if (rc == 0 && PQntuples(res) > 0 &&
-      (uint64_t)PQntuples(res) <
-          hub_store_pg_u64_of(PQgetvalue(res, 0, 4)))
+      (uint64_t)PQntuples(res) < hub_store_pg_u64_of(PQgetvalue(res, 0, 4)))
     rc = HUB_FEED_CUT;
   PQclear(res);
   return rc;

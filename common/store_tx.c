@@ -5,9 +5,9 @@
  * reads seq and the HLC, so two processes sharing the file never hand out
  * the same seq or a timestamp that goes back. The HLC is written to meta
  * in the transaction that used it. Ticks follow the wall clock corrected
- * by the hub offset (meta clock_offset, loaded with the HLC). A relaxed transaction (bulk pulls)
- * commits with synchronous=NORMAL and the store goes back to FULL before
- * any other write.
+ * by the hub offset (meta clock_offset, loaded with the HLC). A relaxed
+ * transaction (bulk pulls) commits with synchronous=NORMAL and the store goes
+ * back to FULL before any other write.
  */
 #include "compat.h"
 

@@ -23,7 +23,7 @@
 /* Text of one record state in a push (2 x SB_RECORD_MAX: room for
  * whitespace and escapes; the canonical limit is checked after decoding). */
 #define PROTO_MAX_STATE_TEXT (2 * 1024 * 1024)
-#define PROTO_MAX_PAGE 5000               /* changes per pull page */
+#define PROTO_MAX_PAGE 5000 /* changes per pull page */
 #define PROTO_DEFAULT_PAGE 500
 /* A page stops before its record states pass this many bytes (one record
  * always goes): with its framing it stays well under PROTO_MAX_BODY, which
@@ -173,6 +173,6 @@ char *error_encode(enum proto_err code, long record, const char *message);
 /* Decodes an envelope into *e; SB_EPROTOCOL (err says why) if body is not
  * one, including a "record" that is not an integer 0..PROTO_MAX_BATCH-1. */
 int error_decode(struct proto_error *e, const char *body, size_t len,
-                       struct sb_err *err);
+                 struct sb_err *err);
 
 #endif

@@ -58,7 +58,7 @@ struct hub_call {
   char *authorization, *replica, *content_type, *content_encoding;
   char *q_since, *q_limit, *q_wait, *q_skip_own;
   char *user_agent; /* the device's app version, for the office */
-  char *q_parts; /* per-part cursors: the parts a catch-up page reads */
+  char *q_parts;    /* per-part cursors: the parts a catch-up page reads */
   const char *body; /* the request's own buffer, stable while suspended */
   size_t body_len;
   bool copied;     /* the header and query values were copied */
@@ -80,11 +80,11 @@ struct hub_call {
   /* Outputs. */
   struct hub_reply out;
   struct hub_push_stats stats; /* push */
-  bool committed; /* push, an office write: new seqs were committed */
-  uint64_t last_seq;           /* push, changes: the newest seq seen */
-  size_t served;               /* changes: states in the page */
-  bool wait_for_change;        /* changes: empty page, wait > 0 */
-  struct changes_query q;      /* changes: the parsed query */
+  bool committed;         /* push, an office write: new seqs were committed */
+  uint64_t last_seq;      /* push, changes: the newest seq seen */
+  size_t served;          /* changes: states in the page */
+  bool wait_for_change;   /* changes: empty page, wait > 0 */
+  struct changes_query q; /* changes: the parsed query */
 
   /* Long-poll state (loop thread). */
   uint64_t deadline_ms; /* uv_now at which to give up waiting */

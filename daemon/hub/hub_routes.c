@@ -35,7 +35,7 @@
 #include <strings.h>
 
 #define JSON_TYPE "application/json"
-#define GZIP_MIN 1024 /* smaller replies are sent as they are */
+#define GZIP_MIN 1024               /* smaller replies are sent as they are */
 #define PAGE_STREAM_MIN (64 * 1024) /* records' bytes: gzip'd as encoded */
 #define RETRY_BUSY_S 1
 #define RETRY_FAILED_S 30
@@ -440,8 +440,8 @@ void hub_routes_push_reply(struct hub_call *c)
 
 /* The scope of the device c authenticated as into dev and text (its
  * stored text); a backend without scopes gives "all". */
-static int device_scope(struct hub_call *c, struct scope_parts *dev,
-                        char *text, size_t size, struct sb_err *err)
+static int device_scope(struct hub_call *c, struct scope_parts *dev, char *text,
+                        size_t size, struct sb_err *err)
 {
   struct hub_device d;
   int rc;
@@ -578,8 +578,8 @@ void hub_routes_changes(struct hub_call *c)
     const char *holder = skip_own ? c->replica : NULL;
 
     rc = c->q_parts != NULL
-             ? hub_store_changes_parts(hs, c->q.since, c->q.limit, &dev,
-                                       holder, &page, &err)
+             ? hub_store_changes_parts(hs, c->q.since, c->q.limit, &dev, holder,
+                                       &page, &err)
              : hub_store_changes_scoped(hs, c->q.since, c->q.limit, &dev,
                                         holder, &page, &err);
     if (rc == 0)
@@ -613,8 +613,8 @@ void hub_routes_health(struct hub_call *c)
   /* A store marked corrupt (by a page that failed, or the check at
    * start) answers 503 even where this probe's pages read fine. */
   if (rc == 0)
-    rc = hub_store_check(c->rhs != NULL ? c->rhs : c->hs, STORE_CHECK_MARK,
-                         0, NULL, NULL, NULL, &err);
+    rc = hub_store_check(c->rhs != NULL ? c->rhs : c->hs, STORE_CHECK_MARK, 0,
+                         NULL, NULL, NULL, &err);
   uv_mutex_unlock(c->rhs != NULL ? c->rlock : c->lock);
   if (rc != 0) {
     c->out.retry_after = RETRY_FAILED_S;

@@ -402,11 +402,11 @@ static bool copy_headers(struct hub_call *c)
          copy_value(&c->q_since, http_server_req_query(req, "since")) &&
          copy_value(&c->q_limit, http_server_req_query(req, "limit")) &&
          copy_value(&c->q_wait, http_server_req_query(req, "wait")) &&
-         copy_value(&c->user_agent, http_server_req_header(req, "User-Agent")) &&
+         copy_value(&c->user_agent,
+                    http_server_req_header(req, "User-Agent")) &&
          /* per-part cursors (hub_scope_parts_within) */
          copy_value(&c->q_parts, http_server_req_query(req, "parts")) &&
          copy_value(&c->q_skip_own, http_server_req_query(req, "skip_own"));
-
 }
 
 static void on_admit_work(uv_work_t *w)

@@ -111,7 +111,7 @@ int hub_store_push(struct hub_store *hs, const char *pusher, uint64_t max_ts,
  * device is named (and found) is held to that device's scope: a record
  * outside it is refused ("out_of_scope", hub_scope_may_push). */
 struct hub_push_batch {
-  const char *pusher;        /* in */
+  const char *pusher; /* in */
   /* in: the pushing device's name, for the log ("" if unknown) */
   char device[HUB_DEVICE_NAME_MAX + 1];
   uint64_t max_ts;           /* in */
@@ -342,9 +342,9 @@ int hub_store_session_remove(struct hub_store *hs, const char *id_hash,
 /* What the hub saw of a device lately (0 / "": never, unknown). */
 #define HUB_APP_MAX 80
 struct hub_device_activity {
-  uint64_t seen_ms; /* last authenticated request */
-  uint64_t push_ms; /* last push answered 200 */
-  uint64_t pull_ms; /* last change feed request */
+  uint64_t seen_ms;          /* last authenticated request */
+  uint64_t push_ms;          /* last push answered 200 */
+  uint64_t pull_ms;          /* last change feed request */
   char app[HUB_APP_MAX + 1]; /* its User-Agent (printable ASCII) */
 };
 /* Stores device name's activity as a (each is its own transaction). */
@@ -469,8 +469,7 @@ struct hub_store_ops {
                   struct sb_err *err);
   int (*user_list)(void *be, hub_user_fn fn, void *ctx, struct sb_err *err);
   int (*user_remove)(void *be, const char *name, struct sb_err *err);
-  int (*session_put)(void *be, const struct hub_session *s,
-                     struct sb_err *err);
+  int (*session_put)(void *be, const struct hub_session *s, struct sb_err *err);
   int (*session_get)(void *be, const char *id_hash, struct hub_session *out,
                      struct sb_err *err);
   int (*session_remove)(void *be, const char *id_hash, struct sb_err *err);

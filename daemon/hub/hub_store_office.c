@@ -208,7 +208,7 @@ int hub_store_hub_put(struct hub_store *hs, const char *collection,
 {
   struct hub_put p = {hs, expect_seq, 0, 0, false, {NULL, 0, false}};
   struct update_io io = {"the hub's store", hub_put_load, hub_put_save,
-                         hub_put_tick, &p, hs->schema};
+                         hub_put_tick,      &p,           hs->schema};
   struct update_hooks hooks = {hub_put_before, NULL, &p};
   struct update_change ch = {UPDATE_PUT, hub_store_replica(hs), fields, NULL};
   struct update_result res;

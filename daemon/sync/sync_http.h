@@ -39,8 +39,8 @@ struct http_reply {
                           (PROTO_NEXT_HEADER, PROTO_MORE_HEADER): */
   bool page_more;
   uint64_t page_next;
-  uint64_t sent_ms;    /* our wall clock when the exchange started */
-  uint64_t recv_ms;    /* and when it ended */
+  uint64_t sent_ms; /* our wall clock when the exchange started */
+  uint64_t recv_ms; /* and when it ended */
 };
 
 typedef void (*http_done_fn)(const struct http_reply *reply, void *ctx);

@@ -127,15 +127,9 @@ static int store_write(struct store *s, int which, const struct record *r,
   sqlite3_bind_int(st, 4, record_deleted(r) ? 1 : 0);
   sqlite3_bind_int(st, 5, record_conflicted(r) ? 1 : 0);
   sqlite3_bind_text(st, 6, text, (int)len, SQLITE_STATIC);
-  if (which == ST_PUT_ECHO) {
-    if (echo != NULL)
-      sqlite3_bind_text(st, 7, echo, -1, SQLITE_STATIC);
-    else
-      sqlite3_bind_null(st, 7);
-    if (part != NULL)
-      sqlite3_bind_text(st, 8, part, -1, SQLITE_STATIC);
-    else
-      sqlite3_bind_null(st, 8);
+  if (which == ST_PUT_ECHO) { /* a NULL text binds NULL */
+    sqlite3_bind_text(st, 7, echo, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, part, -1, SQLITE_STATIC);
   }
   rc = store_run(s, which, "writing a record", err);
   if (rc == 0)

@@ -523,27 +523,17 @@ static bool result_encode(cJSON *out, const struct push_result *r)
          wire_add_text(e, "message", r->message[0] ? r->message : "refused");
 }
 
-/* True if s goes into JSON as it is (printable ASCII, no quote or
- * backslash): names and ids always do. */
-static bool plain_text(const char *s)
-{
-  for (; *s != '\0'; s++) {
-    if (*s < 0x20 || *s > 0x7e || *s == '"' || *s == '\\')
-      return false;
-  }
-  return true;
-}
-
 /* Appends one result's canonical JSON to b; false on ENOMEM. An accepted
- * record (nearly every one) is written directly; a refusal, with its
- * free-text message, through cJSON and json_canon. */
+ * record (nearly every one) is written directly (a valid name and id need
+ * no escapes); a refusal, with its free-text message, or a name or id
+ * that is not valid, through cJSON and json_canon. */
 static bool result_append(struct buf *b, const struct push_result *r)
 {
   cJSON *arr;
   char *text;
   bool ok;
 
-  if (r->ok && plain_text(r->collection) && plain_text(r->id)) {
+  if (r->ok && record_name_valid(r->collection) && record_id_valid(r->id)) {
     buf_adds(b, "{\"collection\":\"");
     buf_adds(b, r->collection);
     buf_adds(b, "\",\"id\":\"");

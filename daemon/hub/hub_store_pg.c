@@ -79,10 +79,10 @@ static const struct hub_store_pg_stmt stmts[] = {
      "AS bytes FROM records WHERE seq > $1 WINDOW w AS (ORDER BY seq ROWS "
      "UNBOUNDED PRECEDING) ORDER BY seq LIMIT $2) t WHERE sent <= $4 AND "
      "bytes - coalesce(octet_length(st), 0) <= $5 ORDER BY seq"},
-    /* A walk in key order, EACH_CHUNK rows at a time after ($1, $2)
-     * (keyset: a result is held whole by libpq). */
+    /* A walk in key order, $3 rows at a time after ($1, $2) (keyset: a
+     * result is held whole by libpq). */
     {"each", "SELECT collection, id, seq, state FROM records WHERE "
-             "(collection, id) > ($1, $2) ORDER BY collection, id LIMIT 1000"},
+             "(collection, id) > ($1, $2) ORDER BY collection, id LIMIT $3"},
     {"meta_get", "SELECT value FROM meta WHERE key = $1"},
     {"meta_set", "INSERT INTO meta (key, value) VALUES ($1, $2) "
                  "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"},
@@ -725,7 +725,7 @@ int hub_store_pg_records_each(PGresult *res, store_record_fn fn, void *ctx,
   return hub_store_pg_rows_each(res, each_one, &w);
 }
 
-/* Rows per read of a walk (the "each" statement's LIMIT). */
+/* Rows per read of a walk. */
 #define EACH_CHUNK 1000
 
 /* Hands fn the rows after (*coll, *id); *coll and *id become the last
@@ -733,9 +733,13 @@ int hub_store_pg_records_each(PGresult *res, store_record_fn fn, void *ctx,
 static int each_chunk(struct pg *p, char **coll, char **id, int *n,
                       store_text_fn fn, void *ctx, struct sb_err *err)
 {
-  const char *params[2] = {*coll, *id};
+  char lim[16];
+  const char *params[3] = {*coll, *id, lim};
   PGresult *res;
-  int rc = hub_store_pg_run(p, "each", 2, params, &res, err);
+  int rc;
+
+  snprintf(lim, sizeof(lim), "%d", EACH_CHUNK);
+  rc = hub_store_pg_run(p, "each", 3, params, &res, err);
 
   *n = 0;
   if (rc != 0)

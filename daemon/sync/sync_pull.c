@@ -82,6 +82,13 @@ int sync_pull_merge(struct sync *s, const struct change *c, size_t *changed,
   return rc;
 }
 
+/* True unless page p states a new scope or starts a re-sync (either may
+ * send the cursor back to 0). */
+static bool cursor_stays(struct sync *s, const struct changes_page *p)
+{
+  return !sync_scope_changed(s, p->scope) && !sync_resync_due(s, p);
+}
+
 /*
  * Merges a page asked from since and moves the cursor, in one
  * transaction. A page behind the hub's purge horizon starts a re-sync
@@ -107,8 +114,7 @@ static int apply_page(struct sync *s, const struct changes_page *p,
   }
   /* A page that ends at or before the cursor holds only changes merged
    * already (the other channel's page got there first). */
-  if (p->next <= s->cursor && !sync_scope_changed(s, p->scope) &&
-      !sync_resync_due(s, p))
+  if (p->next <= s->cursor && cursor_stays(s, p))
     return 0;
   rc = store_begin_relaxed(s->store, err);
   if (rc == 0)
@@ -181,7 +187,7 @@ static void page_merged(struct sync *s, const struct changes_page *page,
 }
 
 /* True if a page ending at next (asked from since) may be followed by
- * the next page's request before it is merged. */
+ * the next page's request before it is merged (and cursor_stays). */
 static bool ahead_allowed(const struct sync *s, uint64_t since, uint64_t next)
 {
   return !s->again && next > s->cursor && since <= s->cursor;
@@ -227,15 +233,14 @@ static void pull_done(const struct http_reply *r, void *ctx)
   changes_page_init(&page);
   rc = page_decode(&page, r, since, &err);
   if (rc == 0 && ahead &&
-      (page.next != r->page_next || !page.more ||
-       sync_scope_changed(s, page.scope) || sync_resync_due(s, &page))) {
+      (page.next != r->page_next || !page.more || !cursor_stays(s, &page))) {
     sync_http_abort(s->http);
     tried = ahead = false;
   }
   /* No page ahead when the scope changed or a re-sync is due: the cursor
    * may go back. */
   if (rc == 0 && !tried && page.more && ahead_allowed(s, since, page.next) &&
-      !sync_scope_changed(s, page.scope) && !sync_resync_due(s, &page)) {
+      cursor_stays(s, &page)) {
     tried = true;
     sync_pull_next(s, page.next);
     ahead = s->phase == SYNC_PULL && sync_http_busy(s->http);

@@ -162,6 +162,16 @@ int store_rejected_each(struct store *s, store_text_fn fn, void *ctx,
                         struct sb_err *err);
 
 /*
+ * Clears the rejection of every pending row the hub refused with code
+ * (the "code" of the reason kept by the sync engine, a JSON object), so
+ * the next push sends them again; *n: how many. Inside a transaction.
+ * For refusals that a change on the hub's side may lift (a scope that
+ * grew lifts out_of_scope).
+ */
+int store_unreject(struct store *s, const char *code, uint64_t *n,
+                   struct sb_err *err);
+
+/*
  * Calls fn for every record, in (collection, id) order; collection NULL
  * means all collections. Stops at the first non-zero return of fn and
  * returns it. Tombstoned records are included.

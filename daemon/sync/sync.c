@@ -288,8 +288,24 @@ static void save_cycle_end(struct sync *s, uint64_t now_ms)
     store_rollback(s->store);
 }
 
+/* Refusals the cycle's pull may have lifted (sync_scope_lift) are pushed
+ * in the same cycle, once, from the first pending row; the pull then
+ * brings what their merge changed. */
+static bool repush_due(struct sync *s)
+{
+  if (s->repushed || s->stopping || !sync_scope_lift(s))
+    return false;
+  s->repushed = true;
+  s->push_after = 0;
+  sync_push_reset(s);
+  sync_push_next(s);
+  return true;
+}
+
 void sync_cycle_done(struct sync *s)
 {
+  if (repush_due(s))
+    return;
   s->in_cycle = false;
   s->cycles_done++;
   s->failures = 0;
@@ -316,6 +332,7 @@ void sync_start_cycle(struct sync *s)
   uv_timer_stop(&s->retry);
   s->next_retry_ms = 0;
   s->again = false;
+  s->repushed = false;
   s->in_cycle = true;
   s->cycle++;
   s->cycle_pushed = 0;

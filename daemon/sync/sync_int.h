@@ -68,9 +68,11 @@ struct sync {
   void *ctx;
 
   uint64_t cycle, cycles_done;
-  bool again;    /* another cycle was asked for while one runs */
-  bool in_cycle; /* pushing and pulling (not listening, waiting, halted) */
-  bool polling;  /* a long-poll is in flight */
+  bool again;      /* another cycle was asked for while one runs */
+  bool in_cycle;   /* pushing and pulling (not listening, waiting, halted) */
+  bool repushed;   /* this cycle pushed lifted refusals (sync_scope_lift) */
+  bool scope_grew; /* the scope gained parts since the last lift */
+  bool polling;    /* a long-poll is in flight */
   uint64_t cycle_pushed, cycle_pulled;
   uint64_t total_pushed, total_pulled;
   uint64_t wire_up, wire_down, json_up, json_down;
@@ -161,6 +163,10 @@ int sync_scope_gone(struct sync *s, const char *collection, const char *id,
 /* A merged change of (collection, id): it is held again, unmark it. */
 int sync_scope_held(struct sync *s, const char *collection, const char *id,
                     struct sb_err *err);
+
+/* At a cycle's end: makes the out_of_scope refusals pending again if the
+ * cycle pulled something or the scope grew; true if there were any. */
+bool sync_scope_lift(struct sync *s);
 
 /* --- sync_catchup.c: per-part cursors (daemon/sync/DESIGN.md) --- */
 

@@ -12,6 +12,8 @@
 
 #include "sync_int.h"
 
+#include "log.h"
+#include "proto_err.h"
 #include "scope.h"
 
 #include <stdio.h>
@@ -220,6 +222,53 @@ bool sync_scope_changed(struct sync *s, const char *scope)
   return changed;
 }
 
+/* True if now covers a part that was did not. */
+static bool scope_gained(const struct scope_parts *was,
+                         const struct scope_parts *now)
+{
+  size_t i, j;
+
+  if (was->all || now->all)
+    return now->all && !was->all;
+  for (i = 0; i < now->n; i++) {
+    for (j = 0; j < was->n && strcmp(was->v[j], now->v[i]) != 0; j++)
+      ;
+    if (j == was->n)
+      return true;
+  }
+  return false;
+}
+
+/*
+ * Records the hub refused as out_of_scope may be in scope now: the scope
+ * grew, or this cycle's pull moved a record (a beneficiary moved back, so
+ * its refused edit or its visits belong again). Once per cycle that
+ * pulled something or gained parts, they are made pending again (their
+ * own transaction) to be pushed before the cycle ends; what is still out
+ * of scope is refused again. True if any was.
+ */
+bool sync_scope_lift(struct sync *s)
+{
+  struct sb_err err = {0};
+  uint64_t n = 0;
+  int rc;
+
+  if (s->cycle_pulled == 0 && !s->scope_grew)
+    return false;
+  s->scope_grew = false;
+  rc = store_begin(s->store, &err);
+  if (rc == 0)
+    rc = store_unreject(s->store, proto_err_name(PROTO_ERR_OUT_OF_SCOPE), &n,
+                        &err);
+  if (rc == 0)
+    rc = store_commit(s->store, &err);
+  else
+    store_rollback(s->store);
+  if (rc != 0)
+    log_msg(LOG_LEVEL_WARN, "keeping refused records: %s", err.msg);
+  return rc == 0 && n > 0;
+}
+
 int sync_scope_page(struct sync *s, const char *scope, bool *reset,
                     struct sb_err *err)
 {
@@ -246,6 +295,8 @@ int sync_scope_page(struct sync *s, const char *scope, bool *reset,
     rc = store_meta_set(s->store, SCOPE_KEY, scope, err);
   /* New parts: their records older than the cursor come by a catch-up
    * of those parts alone (sync_catchup.c); to `all`: from 0. */
+  if (rc == 0 && scope_gained(&was, &now))
+    s->scope_grew = true; /* refusals may lift (sync_scope_lift) */
   if (rc == 0)
     rc = sync_catchup_scope(s, &was, &now, reset, err);
   if (rc == 0 && *reset)

@@ -4,8 +4,9 @@
 # wire; a record that moves away leaves the devices that no longer cover
 # it (with its visits) and reaches those that do; a scope that shrinks
 # removes records, one that grows brings them; a push outside the scope
-# is refused per record and blocks nothing; a device's own move is
-# pushed before the record leaves it; `sambang token set` after rotate.
+# is refused per record and blocks nothing, and goes through once the
+# record is in scope again; a device's own move is pushed before the
+# record leaves it; `sambang token set` after rotate.
 . "$(dirname "$0")/lib.sh"
 
 # wire NAME: the body of a full pull with the device's own token.
@@ -117,6 +118,33 @@ grep -q 'rejected by the hub: 1' "$OUT" || fail "status shows the refusal"
 # The edit is kept on the device (never dropped while not at the hub).
 dev setu get beneficiary b4 | grep -qF 'Ibu b4 edit' || fail "setu lost its edit"
 
+# In scope again, the refusal lifts: the office moves b4 back to Setu and
+# setu's next sync pushes the kept edit in the same run (exit 0).
+dev office put beneficiary b4 '{"kecamatan":"Setu"}' >/dev/null
+sync_once office
+sync_once setu
+"$HUB" export >"$WORK/hub.export"
+grep -qF 'Ibu b4 edit' "$WORK/hub.export" ||
+  fail "setu's kept edit did not go through once b4 was in scope again"
+dev setu status >"$OUT"
+grep -q 'rejected by the hub: [1-9]' "$OUT" && fail "the refusal still shows: $(cat "$OUT")"
+
+# A visit refused because its beneficiary left (setu records v8 offline
+# while the office moves b4 to Serpong) goes through once setu's scope
+# grows to cover b4; when it shrinks back, both leave setu.
+visit setu v8 b4
+dev office put beneficiary b4 '{"kecamatan":"Serpong"}' >/dev/null
+sync_once office
+rc=0
+dev setu sync --once >"$OUT" 2>"$ERR" || rc=$?
+[ "$rc" = 7 ] || fail "v8 of b4 (moved away): sync exits 7, got $rc: $(cat "$ERR")"
+"$HUB" device scope setu --set Setu,Serpong >/dev/null 2>&1 || fail "device scope"
+sync_once setu
+"$HUB" export >"$WORK/hub.export"
+grep -qF '"id":"v8"' "$WORK/hub.export" || fail "v8 did not go through once setu's scope covered b4"
+"$HUB" device scope setu --set Setu >/dev/null 2>&1 || fail "device scope"
+sync_once setu
+
 # Rotate: the old token stops; `sambang token set` (file or stdin, never
 # argv) gives the store the new one.
 "$HUB" device rotate pam >"$WORK/pam.tok2" || fail "rotate"
@@ -137,11 +165,9 @@ dev pam token set --file "$WORK/bad.tok" 2>"$ERR" || rc=$?
 sync_once pam
 
 # Every device converged with the hub on what its scope holds.
-# (setu keeps its refused b4 edit: exit 7 until it is resolved.)
-dev setu sync --once >/dev/null 2>&1 || [ $? = 7 ] || fail "setu's sync"
-for d in pam both office; do sync_once "$d"; done
-expect_ids setu "b4 b7"
-expect_ids both "b3 b5 b7 v3 v5 v6" # b4 is in Serpong now
+for d in setu pam both office; do sync_once "$d"; done
+expect_ids setu "b7"
+expect_ids both "b3 b5 b7 v3 v5 v6" # b4 (and v8) are in Serpong now
 expect_ids pam "b1 b2 v1 v2"
-expect_ids office "b1 b2 b3 b4 b5 b7 v1 v2 v3 v5 v6"
+expect_ids office "b1 b2 b3 b4 b5 b7 v1 v2 v3 v5 v6 v8"
 echo "ok"

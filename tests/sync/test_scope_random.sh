@@ -22,11 +22,14 @@ DEVS=(d1 d2 d3)
 declare -A SCOPE=() PURL=()
 CHECK=$(dirname "$0")/../tools/scope_check.py
 
-pick() { echo "${KEC[RANDOM % ${#KEC[@]}]}"; }
-rand_scope() { # a non-empty random subset of KEC
-  local s="" k
-  for k in "${KEC[@]}"; do ((RANDOM % 2)) && s+="${s:+,}$k"; done
-  echo "${s:-$(pick)}"
+# Both set a variable rather than print: bash reseeds RANDOM in every
+# subshell, so a $(pick) would make the seed unreplayable.
+pick() { K=${KEC[RANDOM % ${#KEC[@]}]}; } # K: a random kecamatan
+rand_scope() { # S: a non-empty random subset of KEC
+  local k
+  S=""
+  for k in "${KEC[@]}"; do ((RANDOM % 2)) && S+="${S:+,}$k"; done
+  [ -n "$S" ] || { pick; S=$K; }
 }
 ben_json() { # ben_json KECAMATAN NAME
   printf '{"consent":true,"groups":["miskin"],"kecamatan":"%s","name":"%s"}' "$1" "$2"
@@ -75,13 +78,15 @@ expect_hub_ok init
 start_hub
 enrol office all
 for n in "${DEVS[@]}"; do
-  SCOPE[$n]=$(rand_scope)
+  rand_scope
+  SCOPE[$n]=$S
   start_recording_proxy "$n"
   token=$("$HUB" device add "$n" --scope "${SCOPE[$n]}") || fail "device add $n"
   dev "$n" init --server "${PURL[$n]}" --token "$token" >/dev/null || fail "init $n"
 done
 for i in $(seq 1 16); do
-  printf '{"collection":"beneficiary","id":"b%d","fields":%s}\n' "$i" "$(ben_json "$(pick)" "Ibu b$i")"
+  pick
+  printf '{"collection":"beneficiary","id":"b%d","fields":%s}\n' "$i" "$(ben_json "$K" "Ibu b$i")"
 done >"$WORK/seed.jsonl"
 dev office import "$WORK/seed.jsonl" >/dev/null || fail "import"
 sync_once office
@@ -93,16 +98,19 @@ for ((step = 1; step <= STEPS; step++)); do
   n=${DEVS[RANDOM % ${#DEVS[@]}]}
   case $((RANDOM % 5)) in
   0) # the office moves a beneficiary
-    dev office put beneficiary "b$((RANDOM % 16 + 1))" "{\"kecamatan\":\"$(pick)\"}" >/dev/null ||
+    pick
+    dev office put beneficiary "b$((RANDOM % 16 + 1))" "{\"kecamatan\":\"$K\"}" >/dev/null ||
       fail "office move"
     sync_once office ;;
   1) # the office changes a device's scope
-    SCOPE[$n]=$(rand_scope)
+    rand_scope
+    SCOPE[$n]=$S
     "$HUB" device scope "$n" --set "${SCOPE[$n]}" >/dev/null 2>&1 || fail "device scope $n" ;;
   2) # a device moves one of its beneficiaries (a person moves house)
     b=$(sed -n 's/.*"collection":"beneficiary".*"id":"\(b[0-9]*\)".*/\1/p' "$WORK/$n.export" | shuf -n 1 --random-source=<(yes "$SEED$step"))
     if [ -n "$b" ]; then
-      dev "$n" put beneficiary "$b" "{\"kecamatan\":\"$(pick)\"}" >/dev/null || fail "$n moves $b"
+      pick
+      dev "$n" put beneficiary "$b" "{\"kecamatan\":\"$K\"}" >/dev/null || fail "$n moves $b"
     fi ;;
   *) # a device records a visit of one of its beneficiaries
     b=$(sed -n 's/.*"collection":"beneficiary".*"id":"\(b[0-9]*\)".*/\1/p' "$WORK/$n.export" | shuf -n 1 --random-source=<(yes "$SEED$step"))

@@ -82,6 +82,42 @@ TEST(sync_marks)
   store_close(s);
 }
 
+/* store_unreject lifts the refusals of one code only, pending rows only. */
+TEST(unreject_by_code)
+{
+  struct store *s = create_store(path_in(check_tmpdir(), "field.db"));
+  struct store_counts n;
+  uint64_t lifted = 9;
+
+  put1(s, "people", "a", "{\"n\":1}");
+  put1(s, "people", "b", "{\"n\":2}");
+  put1(s, "people", "c", "{\"n\":3}");
+  CHECK_INT(store_begin(s, NULL), ==, 0);
+  CHECK_INT(store_reject(s, "people", "a", 1,
+                         "{\"code\":\"out_of_scope\",\"message\":\"m\"}", NULL),
+            ==, 0);
+  CHECK_INT(store_reject(s, "people", "b", 2, "{\"code\":\"schema\"}", NULL),
+            ==, 0);
+  CHECK_INT(store_reject(s, "people", "c", 3, "not json", NULL), ==, 0);
+  CHECK_INT(store_commit(s, NULL), ==, 0);
+  CHECK_STR(pending_keys(s, 0, 10), "");
+
+  CHECK_INT(store_unreject(s, "out_of_scope", &lifted, NULL), ==, SB_EINVAL);
+  CHECK_INT(store_begin(s, NULL), ==, 0);
+  CHECK_INT(store_unreject(s, "out_of_scope", &lifted, NULL), ==, 0);
+  CHECK_INT(store_commit(s, NULL), ==, 0);
+  CHECK_INT(lifted, ==, 1);
+  CHECK_STR(pending_keys(s, 0, 10), "people/a@1 ");
+  CHECK_INT(store_count(s, NULL, &n, NULL), ==, 0);
+  CHECK_INT(n.rejected, ==, 2);
+  /* Nothing left of that code: nothing lifted. */
+  CHECK_INT(store_begin(s, NULL), ==, 0);
+  CHECK_INT(store_unreject(s, "out_of_scope", &lifted, NULL), ==, 0);
+  CHECK_INT(store_commit(s, NULL), ==, 0);
+  CHECK_INT(lifted, ==, 0);
+  store_close(s);
+}
+
 TEST(migrate_v1_marks)
 {
   char dir[256], p[300], donor[300];

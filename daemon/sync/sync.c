@@ -293,7 +293,7 @@ static void save_cycle_end(struct sync *s, uint64_t now_ms)
  * brings what their merge changed. */
 static bool repush_due(struct sync *s)
 {
-  if (s->repushed || s->stopping || !sync_scope_lift(s))
+  if (s->repushed || s->stopping || !sync_scope_lift(s, s->cycle_pulled > 0))
     return false;
   s->repushed = true;
   s->push_after = 0;

@@ -164,9 +164,9 @@ int sync_scope_gone(struct sync *s, const char *collection, const char *id,
 int sync_scope_held(struct sync *s, const char *collection, const char *id,
                     struct sb_err *err);
 
-/* At a cycle's end: makes the out_of_scope refusals pending again if the
- * cycle pulled something or the scope grew; true if there were any. */
-bool sync_scope_lift(struct sync *s);
+/* Makes the out_of_scope refusals pending again if a pull changed
+ * something (pulled) or the scope grew; true if there were any. */
+bool sync_scope_lift(struct sync *s, bool pulled);
 
 /* --- sync_catchup.c: per-part cursors (daemon/sync/DESIGN.md) --- */
 

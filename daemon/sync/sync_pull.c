@@ -335,6 +335,8 @@ static void poll_done(const struct http_reply *r, void *ctx)
   }
   page_merged(s, &page, changed);
   if (!s->in_cycle && !s->stopping) {
+    /* refusals it may lift are pending again: a cycle pushes them */
+    sync_scope_lift(s, changed > 0);
     if (page.more || reset || s->again || s->phase == SYNC_BACKOFF ||
         have_pending(s) || sync_catchup_pending(s))
       sync_start_cycle(s);

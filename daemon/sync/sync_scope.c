@@ -241,19 +241,20 @@ static bool scope_gained(const struct scope_parts *was,
 
 /*
  * Records the hub refused as out_of_scope may be in scope now: the scope
- * grew, or this cycle's pull moved a record (a beneficiary moved back, so
- * its refused edit or its visits belong again). Once per cycle that
- * pulled something or gained parts, they are made pending again (their
- * own transaction) to be pushed before the cycle ends; what is still out
- * of scope is refused again. True if any was.
+ * grew, or a pull moved a record (a beneficiary moved back, so its
+ * refused edit or its visits belong again). After a pull that changed
+ * something (pulled) or a scope that gained parts, they are made pending
+ * again (their own transaction) to be pushed: by the cycle before it
+ * ends, or by the cycle a long-poll's page starts; what is still out of
+ * scope is refused again. True if any was.
  */
-bool sync_scope_lift(struct sync *s)
+bool sync_scope_lift(struct sync *s, bool pulled)
 {
   struct sb_err err = {0};
   uint64_t n = 0;
   int rc;
 
-  if (s->cycle_pulled == 0 && !s->scope_grew)
+  if (!pulled && !s->scope_grew)
     return false;
   s->scope_grew = false;
   rc = store_begin(s->store, &err);

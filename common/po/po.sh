@@ -9,8 +9,9 @@
 #                                 (ctest i18n.catalogue)
 #
 # Messages are marked with _() / N_() (common/i18n.h); sb_err_set,
-# sb_err_prefix, util_usage and schema.c's schema_err translate their format
-# string themselves, so they are keywords here too; common/err.h's table
+# sb_err_prefix, util_usage, schema.c's schema_err and the office API's
+# office_reply_error translate their format string themselves, so they are
+# keywords here too; common/err.h's table
 # is its X() entries, proto/proto_err.h's the meanings (4th argument).
 set -euo pipefail
 
@@ -23,7 +24,7 @@ sources() {
   cd "$top"
   ls common/*.c client/*.c daemon/sambangd/*.c daemon/sync/*.c proto/*.c \
     daemon/hub/hub_main.c \
-    daemon/hub/hub_cmd*.c | LC_ALL=C sort
+    daemon/hub/hub_cmd*.c daemon/hub/office*.c | LC_ALL=C sort
 }
 
 extract() { # extract OUT.pot
@@ -38,6 +39,7 @@ extract() { # extract OUT.pot
     -kusage_error:1 --flag=usage_error:1:c-format \
     -khub_cmd_usage_error:2 --flag=hub_cmd_usage_error:2:c-format \
     -kschema_err:3 --flag=schema_err:3:c-format \
+    -koffice_reply_error:3 --flag=office_reply_error:3:c-format \
     -ksync_attempt_failed:5 --flag=sync_attempt_failed:5:c-format \
     $(sources))
   (cd "$top" && xgettext -o "$tmp/b.pot" --from-code=UTF-8 -LC --no-wrap \

@@ -64,6 +64,7 @@ struct office *office_new(void)
   o->idle_ms = env_seconds("SAMBANG_OFFICE_IDLE_S", IDLE_S_DEFAULT) * 1000;
   o->absolute_ms =
       env_seconds("SAMBANG_OFFICE_ABSOLUTE_S", ABSOLUTE_S_DEFAULT) * 1000;
+  o->id_locale = office_lang_load();
   return o;
 }
 
@@ -73,6 +74,8 @@ void office_free(struct office *o)
     return;
   office_cache_free(o);
   uv_mutex_destroy(&o->lock);
+  if (o->id_locale != (locale_t)0)
+    freelocale(o->id_locale);
   free(o);
 }
 

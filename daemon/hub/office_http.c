@@ -12,6 +12,7 @@
 
 #include "http_server.h"
 #include "hub_routes.h"
+#include "i18n.h"
 #include "log.h"
 
 #include <stdarg.h>
@@ -88,6 +89,8 @@ struct office_req *office_req_copy(struct http_req *req, bool tls,
        dup_of(&r->csrf, http_server_req_header(req, "X-CSRF-Token")) &&
        dup_of(&r->content_type, http_server_req_header(req, "Content-Type")) &&
        dup_of(&r->peer, peer);
+  r->indonesian =
+      office_lang_indonesian(http_server_req_header(req, "Accept-Language"));
   for (i = 0; ok && i < OFFICE_Q_COUNT_; i++)
     ok = dup_of(&r->q[i], http_server_req_query(req, query_names[i]));
   if (!ok) {
@@ -183,7 +186,8 @@ void office_reply_error(struct hub_call *c, enum office_err code,
   va_list ap;
 
   va_start(ap, fmt);
-  vsnprintf(message, sizeof(message), fmt, ap);
+  /* In the request's language (office_lang.c); the code stays English. */
+  vsnprintf(message, sizeof(message), i18n_text(fmt), ap);
   va_end(ap);
   cJSON_AddStringToObject(e, "code", office_errs[code].wire);
   cJSON_AddStringToObject(e, "message", message);
@@ -266,7 +270,7 @@ static bool is_page(const struct office_req *r)
   return strcmp(r->path, "/") == 0;
 }
 
-void office_admit(struct hub_call *c)
+static void admit(struct hub_call *c)
 {
   struct office_req *r = c->oreq;
 
@@ -316,13 +320,21 @@ static void assets(struct hub_call *c, const char *name)
     office_reply_error(c, OFFICE_ERR_NOT_FOUND, "no such asset");
 }
 
-void office_handle(struct hub_call *c)
+void office_admit(struct hub_call *c)
+{
+  locale_t prev = office_lang_enter(c);
+
+  admit(c);
+  office_lang_leave(prev);
+}
+
+static void handle(struct hub_call *c)
 {
   struct office_req *r = c->oreq;
   bool get = strcmp(r->method, "GET") == 0;
 
   if (c->out.status == 0)
-    office_admit(c); /* again, as device routes authenticate again */
+    admit(c); /* again, as device routes authenticate again */
   if (c->out.status != 0)
     return;
   if (c->body_len > OFFICE_BODY_MAX) {
@@ -350,4 +362,12 @@ void office_handle(struct hub_call *c)
     office_reply_error(c, OFFICE_ERR_METHOD, "%s %s is not allowed", r->method,
                        r->path);
   }
+}
+
+void office_handle(struct hub_call *c)
+{
+  locale_t prev = office_lang_enter(c);
+
+  handle(c);
+  office_lang_leave(prev);
 }

@@ -19,20 +19,21 @@
 #include "schema.h"
 
 #include <cjson/cJSON.h>
+#include <locale.h>
 #include <uv.h>
 
 /* X(NAME, wire name, HTTP status) */
 #define OFFICE_ERR_MAP(X)                                                      \
-  X(UNAUTHORIZED, "unauthorized", 401) /* no session, or it expired */        \
-  X(BAD_LOGIN, "bad_login", 401)       /* wrong user or password */           \
-  X(FORBIDDEN, "forbidden", 403)       /* the role may not do this */         \
-  X(CSRF, "csrf", 403)                 /* X-CSRF-Token missing or wrong */    \
+  X(UNAUTHORIZED, "unauthorized", 401) /* no session, or it expired */         \
+  X(BAD_LOGIN, "bad_login", 401)       /* wrong user or password */            \
+  X(FORBIDDEN, "forbidden", 403)       /* the role may not do this */          \
+  X(CSRF, "csrf", 403)                 /* X-CSRF-Token missing or wrong */     \
   X(NOT_FOUND, "not_found", 404)                                               \
   X(METHOD, "method_not_allowed", 405)                                         \
   X(BAD_REQUEST, "bad_request", 400)                                           \
-  X(STALE, "stale", 409) /* the record changed since the page loaded it */    \
+  X(STALE, "stale", 409) /* the record changed since the page loaded it */     \
   X(TOO_LARGE, "too_large", 413)                                               \
-  X(LOCKED, "locked", 429) /* too many failed logins: wait */                 \
+  X(LOCKED, "locked", 429) /* too many failed logins: wait */                  \
   X(INTERNAL, "internal", 500)                                                 \
   X(UNAVAILABLE, "unavailable", 503)
 
@@ -75,7 +76,8 @@ struct office_req {
   char *method, *path, *cookie, *csrf, *content_type;
   char *peer; /* the client's address (hub_proxy_client) */
   char *q[OFFICE_Q_COUNT_];
-  bool tls; /* came over TLS, to the hub or to a trusted proxy */
+  bool tls;        /* came over TLS, to the hub or to a trusted proxy */
+  bool indonesian; /* Accept-Language asks for it (office_lang.c) */
   /* Set by office_admit for a request with a live session. */
   bool authed;
   struct hub_user user;
@@ -118,9 +120,20 @@ struct office {
   uint64_t cache_hits;
   struct office_throttle th[OFFICE_THROTTLE_SLOTS];
   struct office_seen seen[OFFICE_SEEN_SLOTS];
-  uint64_t idle_ms, absolute_ms; /* session expiry */
+  uint64_t idle_ms, absolute_ms;       /* session expiry */
   char dummy_hash[HUB_PWHASH_MAX + 1]; /* verified for unknown users */
+  locale_t id_locale; /* Indonesian messages; (locale_t)0: not installed */
 };
+
+/* --- office_lang.c: messages in the reader's language ------------------- */
+
+/* The Indonesian message locale, or (locale_t)0 if the system lacks it. */
+locale_t office_lang_load(void);
+/* True if the Accept-Language header's first range is Indonesian. */
+bool office_lang_indonesian(const char *accept_language);
+/* Gives this thread c's language until office_lang_leave(the result). */
+locale_t office_lang_enter(const struct hub_call *c);
+void office_lang_leave(locale_t prev);
 
 /* --- office_http.c ---------------------------------------------------- */
 
@@ -166,8 +179,8 @@ void office_auth_logout(struct hub_call *c);
 /* --- office_seen.c ------------------------------------------------------ */
 
 /* The newest activity of device name the hub knows (memory or store). */
-void office_seen_get(struct hub_call *c, struct hub_store *hs,
-                     const char *name, struct hub_device_activity *out);
+void office_seen_get(struct hub_call *c, struct hub_store *hs, const char *name,
+                     struct hub_device_activity *out);
 
 /* --- office_data.c ---------------------------------------------------- */
 
@@ -224,8 +237,7 @@ void office_blob_drop(void *data);
 
 /* The feed head a view's result is computed at: read it before the walk,
  * on the same connection. */
-int office_cache_head(struct hub_store *hs, uint64_t *head,
-                      struct sb_err *err);
+int office_cache_head(struct hub_store *hs, uint64_t *head, struct sb_err *err);
 /* The key of c's result in a view: view_part (the view's own: a
  * collection...), whether personal fields are hidden, and the query's
  * filters (not the page); false if too long to key (then not cached). */

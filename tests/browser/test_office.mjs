@@ -176,6 +176,11 @@ async function main() {
   const ad = await login(actx, url, 'ana', 'admin-pass-1');
   await ad.page.click('a[href="#users"]');
   await ready(ad.page, 'users');
+  // A refusal reads in the page's language (the hub answers Accept-Language).
+  await ad.page.fill('#user-name', 'budi');
+  await ad.page.fill('#user-password', 'short');
+  await ad.page.click('#user-add');
+  await ad.page.waitForFunction(() => /kata sandi harus 8 sampai/.test(document.getElementById('status').textContent));
   await ad.page.fill('#user-name', 'budi');
   await ad.page.selectOption('#user-role', 'viewer');
   await ad.page.fill('#user-password', 'budi-pass-1');

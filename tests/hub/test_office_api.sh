@@ -297,6 +297,22 @@ for bad in '{"name":"budi","role":"boss","password":"budi-pass-1"}' \
   req POST /api/users -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf" --data "$bad"
   expect_error 400 bad_request
 done
+# Messages in the language the dashboard asks for (Accept-Language), the
+# code unchanged; the hub's own language (and the devices') stays English.
+short='{"name":"budi","role":"viewer","password":"short"}'
+req POST /api/users -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf" -H 'Accept-Language: id-ID,id;q=0.9' --data "$short"
+expect_error 400 bad_request
+grep -qF '"message":"kata sandi harus 8 sampai' "$BODY" || fail "no Indonesian message: $(cat "$BODY")"
+req POST /api/users -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf" -H 'Accept-Language: en' --data "$short"
+grep -qF '"message":"the password must have 8 to' "$BODY" || fail "no English message: $(cat "$BODY")"
+req GET /api/record/beneficiary/nobody -b "$WORK/ana.jar" -H 'Accept-Language: id'
+expect_error 404 not_found
+grep -qF '"message":"tidak ada data beneficiary/nobody"' "$BODY" || fail "no Indonesian 404: $(cat "$BODY")"
+req GET /api/session -H 'Accept-Language: id'
+expect_error 401 unauthorized
+grep -qF 'masuk terlebih dahulu' "$BODY" || fail "no Indonesian 401: $(cat "$BODY")"
+req GET /api/session -H 'Accept-Language: fr, id'
+grep -qF 'log in first' "$BODY" || fail "only the first language counts: $(cat "$BODY")"
 req POST /api/users -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf" \
   --data '{"name":"budi","role":"viewer","password":"budi-pass-1"}'
 expect_status 200

@@ -120,7 +120,8 @@ let session = null;
 let charts = [];
 
 async function api(path, opts = {}) {
-  const headers = { ...(opts.headers || {}) };
+  // The hub's messages come back in the page's language.
+  const headers = { 'Accept-Language': lang, ...(opts.headers || {}) };
   if (opts.method === 'POST' && session) headers['X-CSRF-Token'] = session.csrf;
   if (opts.json !== undefined) { headers['Content-Type'] = 'application/json'; opts.body = JSON.stringify(opts.json); }
   const res = await fetch(path, { method: opts.method || 'GET', headers, body: opts.body, credentials: 'same-origin' });
@@ -134,7 +135,7 @@ function loginPage() {
   const form = document.getElementById('login');
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    const res = await fetch('/login', { method: 'POST', body: new URLSearchParams(new FormData(form)) });
+    const res = await fetch('/login', { method: 'POST', headers: { 'Accept-Language': lang }, body: new URLSearchParams(new FormData(form)) });
     if (res.ok) { location.href = '/'; return; }
     const body = await res.json().catch(() => null);
     if (res.status === 429) status(t('locked', { s: res.headers.get('Retry-After') || '?' }));

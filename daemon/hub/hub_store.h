@@ -339,6 +339,12 @@ int hub_store_session_get(struct hub_store *hs, const char *id_hash,
 /* Ends a session (no error if there is none). */
 int hub_store_session_remove(struct hub_store *hs, const char *id_hash,
                              struct sb_err *err);
+/* Removes the sessions last used before used_before or made before
+ * made_before (expired: they would be refused anyway); *removed: how
+ * many. SB_EINVAL on a backend without office users. */
+int hub_store_session_sweep(struct hub_store *hs, uint64_t used_before,
+                            uint64_t made_before, uint64_t *removed,
+                            struct sb_err *err);
 /* What the hub saw of a device lately (0 / "": never, unknown). */
 #define HUB_APP_MAX 80
 struct hub_device_activity {
@@ -473,6 +479,8 @@ struct hub_store_ops {
   int (*session_get)(void *be, const char *id_hash, struct hub_session *out,
                      struct sb_err *err);
   int (*session_remove)(void *be, const char *id_hash, struct sb_err *err);
+  int (*session_sweep)(void *be, uint64_t used_before, uint64_t made_before,
+                       uint64_t *removed, struct sb_err *err);
   int (*device_activity_set)(void *be, const char *name,
                              const struct hub_device_activity *a,
                              struct sb_err *err);

@@ -110,6 +110,15 @@ int hub_store_session_remove(struct hub_store *hs, const char *id_hash,
   return hs->ops->session_remove(hs->be, id_hash, err);
 }
 
+int hub_store_session_sweep(struct hub_store *hs, uint64_t used_before,
+                            uint64_t made_before, uint64_t *removed,
+                            struct sb_err *err)
+{
+  *removed = 0;
+  OFFICE_OP(hs, session_sweep, err);
+  return hs->ops->session_sweep(hs->be, used_before, made_before, removed, err);
+}
+
 /* True if s is printable ASCII (what an app version may hold). */
 static bool app_valid(const char *s)
 {

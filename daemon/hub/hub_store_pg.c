@@ -867,6 +867,7 @@ const struct hub_store_ops hub_store_pg_ops = {
     .session_put = hub_store_pg_session_put,
     .session_get = hub_store_pg_session_get,
     .session_remove = hub_store_pg_session_remove,
+    .session_sweep = hub_store_pg_session_sweep,
     .tick = hub_store_pg_tick,
     /* device scopes (hub_store_pg_scope.c) */
     .device_get = hub_store_pg_device_get,

@@ -38,6 +38,8 @@ const struct hub_store_pg_stmt hub_store_pg_office_stmts[] = {
     {"session_get", "SELECT id_sha256, user_name, csrf, created_ms, used_ms "
                     "FROM office_sessions WHERE id_sha256 = $1"},
     {"session_remove", "DELETE FROM office_sessions WHERE id_sha256 = $1"},
+    {"session_sweep", "DELETE FROM office_sessions WHERE used_ms < $1"
+                      " OR created_ms < $2"},
     {"clock", "UPDATE feed_counter SET clock = greatest(clock + 1, $1) "
               "WHERE id = 1 RETURNING clock"},
     {NULL, NULL},
@@ -167,6 +169,26 @@ int hub_store_pg_session_get(void *be, const char *id_hash,
     out->used_ms = hub_store_pg_u64_of(PQgetvalue(res, 0, 4));
   }
   PQclear(res);
+  return rc;
+}
+
+int hub_store_pg_session_sweep(void *be, uint64_t used_before,
+                               uint64_t made_before, uint64_t *removed,
+                               struct sb_err *err)
+{
+  char used[24], made[24];
+  const char *params[2] = {used, made};
+  PGresult *res;
+  int rc;
+
+  snprintf(used, sizeof(used), "%llu", (unsigned long long)used_before);
+  snprintf(made, sizeof(made), "%llu", (unsigned long long)made_before);
+  rc = hub_store_pg_run(be, "session_sweep", 2, params, &res, err);
+  *removed = 0;
+  if (rc == 0) {
+    *removed = strtoull(PQcmdTuples(res), NULL, 10);
+    PQclear(res);
+  }
   return rc;
 }
 

@@ -4,7 +4,8 @@
  * (hub_store_sqlite.c's header lists the keys):
  *   office.user.NAME      {"changed_ms","created_ms","pwhash","role"}
  *   office.session.SHA256 {"created_ms","csrf","used_ms","user"}
- * meta has no delete: a removed user or session is an empty value.
+ * A removed user or session is an empty value; a session sweep deletes
+ * the rows of expired and removed sessions.
  */
 #include "compat.h"
 
@@ -242,4 +243,59 @@ int hub_sq_session_remove(void *be, const char *id_hash, struct sb_err *err)
   if (rc == SB_ENOTFOUND)
     return 0;
   return rc != 0 ? rc : meta_put_tx(be, key, "", err);
+}
+
+/* The session keys a sweep removes: expired, or emptied (removed). */
+struct sweep {
+  uint64_t used_before, made_before;
+  char **keys;
+  size_t n;
+};
+
+static int sweep_one(const char *key, const char *value, void *ctx)
+{
+  struct sweep *w = ctx;
+  cJSON *j = value[0] != '\0' ? cJSON_Parse(value) : NULL;
+  uint64_t used = 0, made = 0;
+  bool expired =
+      value[0] == '\0' ||
+      (get_u64(j, "used_ms", &used) && get_u64(j, "created_ms", &made) &&
+       (used < w->used_before || made < w->made_before));
+  char **keys;
+
+  cJSON_Delete(j); /* (a malformed entry stays: `check` reports it) */
+  if (!expired)
+    return 0;
+  keys = realloc(w->keys, (w->n + 1) * sizeof(*keys));
+  if (keys == NULL)
+    return SB_ENOMEM;
+  w->keys = keys;
+  if ((keys[w->n] = strdup(key)) == NULL)
+    return SB_ENOMEM;
+  w->n++;
+  return 0;
+}
+
+int hub_sq_session_sweep(void *be, uint64_t used_before, uint64_t made_before,
+                         uint64_t *removed, struct sb_err *err)
+{
+  struct sweep w = {used_before, made_before, NULL, 0};
+  size_t i;
+  int rc = store_meta_each(be, KEY_SESSION, sweep_one, &w, err);
+
+  if (rc == SB_ENOMEM)
+    rc = sb_err_set(err, SB_ENOMEM, NULL);
+  if (rc == 0 && w.n > 0)
+    rc = store_begin(be, err);
+  for (i = 0; rc == 0 && w.n > 0 && i < w.n; i++)
+    rc = store_meta_delete(be, w.keys[i], err);
+  if (rc == 0 && w.n > 0)
+    rc = store_commit(be, err);
+  if (rc != 0 && w.n > 0)
+    store_rollback(be);
+  *removed = rc == 0 ? w.n : 0;
+  for (i = 0; i < w.n; i++)
+    free(w.keys[i]);
+  free(w.keys);
+  return rc;
 }

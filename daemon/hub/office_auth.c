@@ -35,6 +35,9 @@
 #define FORGET_MS (15 * 60 * 1000) /* failures older than this are forgotten */
 #define TOUCH_MS 60000 /* a session's last use written at most once a minute */
 
+/* Expired sessions are swept at most once an hour (sweep_sessions). */
+#define SWEEP_MS 3600000
+
 /* A positive number of seconds from the environment, else def. */
 static uint64_t env_seconds(const char *name, uint64_t def)
 {
@@ -320,6 +323,33 @@ static void dummy_verify(struct office *o, const char *password)
   (void)office_auth_verify(h, password);
 }
 
+/* A login sweeps the sessions that expired without coming back (a closed
+ * tab never logs out), at most once per SWEEP_MS, so they do not pile up
+ * in the store. Under the writer lock. */
+static void sweep_sessions(struct hub_call *c, struct hub_store *hs,
+                           uint64_t now)
+{
+  struct office *o = c->office;
+  struct sb_err err = {0};
+  uint64_t removed = 0;
+  bool due;
+
+  uv_mutex_lock(&o->lock);
+  due = now >= o->swept_ms + SWEEP_MS || now < o->swept_ms;
+  if (due)
+    o->swept_ms = now;
+  uv_mutex_unlock(&o->lock);
+  if (!due)
+    return;
+  if (hub_store_session_sweep(hs, now > o->idle_ms ? now - o->idle_ms : 0,
+                              now > o->absolute_ms ? now - o->absolute_ms : 0,
+                              &removed, &err) != 0)
+    log_msg(LOG_LEVEL_WARN, "office: sweeping expired sessions: %s", err.msg);
+  else if (removed > 0)
+    log_msg(LOG_LEVEL_INFO, "office: %llu expired session(s) removed",
+            (unsigned long long)removed);
+}
+
 /* Makes a session for u and sets its cookie; false (reply filled) if not. */
 static bool session_start(struct hub_call *c, const struct hub_user *u)
 {
@@ -340,6 +370,8 @@ static bool session_start(struct hub_call *c, const struct hub_user *u)
   s.created_ms = s.used_ms = hlc_wall_ms();
   hs = office_writer_lock(c);
   rc = hub_store_session_put(hs, &s, &err);
+  if (rc == 0)
+    sweep_sessions(c, hs, s.created_ms);
   office_writer_unlock(c);
   if (rc != 0) {
     office_reply_store(c, rc, &err);

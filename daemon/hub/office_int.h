@@ -121,6 +121,7 @@ struct office {
   struct office_throttle th[OFFICE_THROTTLE_SLOTS];
   struct office_seen seen[OFFICE_SEEN_SLOTS];
   uint64_t idle_ms, absolute_ms;       /* session expiry */
+  uint64_t swept_ms;                   /* the last sweep of expired ones */
   char dummy_hash[HUB_PWHASH_MAX + 1]; /* verified for unknown users */
   locale_t id_locale; /* Indonesian messages; (locale_t)0: not installed */
 };

@@ -64,4 +64,26 @@ clock '+721m'
 req GET /api/session -b "$WORK/ana.jar"
 expect_status 401
 
+CASE="sessions that never came back leave the store at the next login"
+sessions() { # rows of sessions in the hub's store (a removed one included)
+  if [ "${SAMBANG_TEST_PG:-0}" = 1 ]; then
+    pg_sql hub "SELECT count(*) FROM office_sessions"
+  else
+    sqlite3 "$SAMBANG_HUB_DB" "SELECT count(*) FROM meta WHERE key LIKE 'office.session.%'"
+  fi
+}
+clock '+722m'
+login # (the login sweeps; the sessions above are all expired or removed)
+[ "$(sessions)" = 1 ] || fail "expected only the new session in the store, got $(sessions)"
+cp "$WORK/ana.jar" "$WORK/live.jar"
+login
+[ "$(sessions)" = 2 ] || fail "a sweep within the hour: $(sessions)"
+req GET /api/session -b "$WORK/live.jar"
+expect_status 200 # a live session is never swept
+clock '+800m' # 78 min on: both idle past 30 min
+login
+[ "$(sessions)" = 1 ] || fail "the idle sessions were not swept: $(sessions)"
+req GET /api/session -b "$WORK/ana.jar"
+expect_status 200
+
 stop_hub

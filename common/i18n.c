@@ -27,6 +27,9 @@ void i18n_init(const char *domain)
 void i18n_english(void)
 {
   setlocale(LC_MESSAGES, "C");
+  /* A thread that takes another message locale (the hub's office API,
+   * uselocale) must get that language, not the environment's list. */
+  unsetenv("LANGUAGE");
 }
 
 const char *i18n_text(const char *msgid)

@@ -31,7 +31,9 @@
 void i18n_init(const char *domain);
 
 /*
- * Messages in English from now on (LC_MESSAGES back to "C"): sambang-hub
+ * Messages in English from now on (LC_MESSAGES back to "C", and LANGUAGE
+ * dropped from the environment, so a thread that takes another message
+ * locale with uselocale gets that one's language): sambang-hub
  * calls it before it starts serving, since what it makes then goes on the
  * wire (the protocol's "message" field is English) and in the log. Call
  * before any thread starts (setlocale is not thread-safe).

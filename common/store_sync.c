@@ -78,8 +78,8 @@ int store_unreject(struct store *s, const char *code, uint64_t *n,
   rc = sqlite3_prepare_v2(s->db,
                           "UPDATE records SET rejected = NULL"
                           " WHERE rejected IS NOT NULL AND pending = 1"
-                          " AND json_valid(rejected)"
-                          " AND json_extract(rejected, '$.code') = ?1",
+                          " AND CASE WHEN json_valid(rejected) THEN"
+                          " json_extract(rejected, '$.code') END = ?1",
                           -1, &st, NULL);
   if (rc != SQLITE_OK)
     return store_sqlerr(s, rc, "clearing refusals", err);

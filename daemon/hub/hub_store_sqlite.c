@@ -17,7 +17,8 @@
  *                         the app's User-Agent last; once only "SEEN")
  * Office users and sessions (OFFICE.md) live in meta too
  * (hub_store_sqlite_office.c): office.user.NAME, office.session.SHA256.
- * meta has no delete: a removed user or session is an empty value.
+ * A removed user or session is an empty value (a session sweep deletes
+ * the rows of removed and expired sessions).
  */
 #include "compat.h"
 

@@ -281,17 +281,17 @@ int hub_sq_session_sweep(void *be, uint64_t used_before, uint64_t made_before,
 {
   struct sweep w = {used_before, made_before, NULL, 0};
   size_t i;
-  int rc = store_meta_each(be, KEY_SESSION, sweep_one, &w, err);
+  int rc = store_begin(be, err); /* the walk and the deletes: one snapshot */
 
+  if (rc == 0)
+    rc = store_meta_each(be, KEY_SESSION, sweep_one, &w, err);
   if (rc == SB_ENOMEM)
     rc = sb_err_set(err, SB_ENOMEM, NULL);
-  if (rc == 0 && w.n > 0)
-    rc = store_begin(be, err);
-  for (i = 0; rc == 0 && w.n > 0 && i < w.n; i++)
+  for (i = 0; rc == 0 && i < w.n; i++)
     rc = store_meta_delete(be, w.keys[i], err);
-  if (rc == 0 && w.n > 0)
+  if (rc == 0)
     rc = store_commit(be, err);
-  if (rc != 0 && w.n > 0)
+  else
     store_rollback(be);
   *removed = rc == 0 ? w.n : 0;
   for (i = 0; i < w.n; i++)

@@ -17,8 +17,16 @@
 
 locale_t office_lang_load(void)
 {
-  /* (locale_t)0 if the system lacks the locale: English, as before. */
-  return newlocale(LC_MESSAGES_MASK, "id_ID.UTF-8", (locale_t)0);
+  /* The process's locale but for messages; (locale_t)0 if the system
+   * lacks id_ID.UTF-8: English, as before. */
+  locale_t base = duplocale(LC_GLOBAL_LOCALE);
+  locale_t l = base != (locale_t)0
+                   ? newlocale(LC_MESSAGES_MASK, "id_ID.UTF-8", base)
+                   : (locale_t)0;
+
+  if (l == (locale_t)0 && base != (locale_t)0)
+    freelocale(base); /* (newlocale frees base only when it succeeds) */
+  return l;
 }
 
 bool office_lang_indonesian(const char *accept_language)

@@ -296,6 +296,10 @@ static bool repush_due(struct sync *s)
   if (s->repushed || s->stopping || !sync_scope_lift(s, s->cycle_pulled > 0))
     return false;
   s->repushed = true;
+  /* The lifted rows include this cycle's own refusals: the repush counts
+   * them again (what stays refused is in the store's marks). */
+  s->cycle_refused = 0;
+  s->last_refusal[0] = '\0';
   s->push_after = 0;
   sync_push_reset(s);
   sync_push_next(s);

@@ -251,13 +251,18 @@ static bool scope_gained(const struct scope_parts *was,
 bool sync_scope_lift(struct sync *s, bool pulled)
 {
   struct sb_err err = {0};
-  uint64_t n = 0;
+  uint64_t n = 0, pending, rejected;
   int rc;
 
   if (!pulled && !s->scope_grew)
     return false;
-  s->scope_grew = false;
-  rc = store_begin(s->store, &err);
+  /* Most stores hold no refusal: one read of the partial index. */
+  if (store_count_marks(s->store, &pending, &rejected, &err) == 0 &&
+      rejected == 0) {
+    s->scope_grew = false;
+    return false;
+  }
+  rc = store_begin_relaxed(s->store, &err);
   if (rc == 0)
     rc = store_unreject(s->store, proto_err_name(PROTO_ERR_OUT_OF_SCOPE), &n,
                         &err);
@@ -265,8 +270,10 @@ bool sync_scope_lift(struct sync *s, bool pulled)
     rc = store_commit(s->store, &err);
   else
     store_rollback(s->store);
-  if (rc != 0)
+  if (rc != 0) /* (a grown scope is tried again at the next pull) */
     log_msg(LOG_LEVEL_WARN, "keeping refused records: %s", err.msg);
+  else
+    s->scope_grew = false;
   return rc == 0 && n > 0;
 }
 

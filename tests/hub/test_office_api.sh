@@ -29,7 +29,9 @@ else
   sqlite3 "$SAMBANG_HUB_DB" "select value from meta where key='office.user.ana'"
 fi | grep -q '\$argon2id\$' || fail "the password is not kept as an Argon2id hash"
 
-start_hub
+# A desktop's default language list: the hub still answers each request
+# in the language it asks for (checked below).
+LANGUAGE=en_US:en start_hub
 
 # Two devices edit one beneficiary at once: a conflict on kelurahan.
 for d in a b; do

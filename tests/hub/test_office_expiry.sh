@@ -73,17 +73,19 @@ sessions() { # rows of sessions in the hub's store (a removed one included)
   fi
 }
 clock '+722m'
-login # (the login sweeps; the sessions above are all expired or removed)
+login # (it sweeps: the sessions above are all expired or removed)
 [ "$(sessions)" = 1 ] || fail "expected only the new session in the store, got $(sessions)"
-cp "$WORK/ana.jar" "$WORK/live.jar"
-login
+cp "$WORK/ana.jar" "$WORK/old.jar"
+clock '+775m'
+login # within the hour: no sweep
 [ "$(sessions)" = 2 ] || fail "a sweep within the hour: $(sessions)"
-req GET /api/session -b "$WORK/live.jar"
-expect_status 200 # a live session is never swept
-clock '+800m' # 78 min on: both idle past 30 min
+cp "$WORK/ana.jar" "$WORK/fresh.jar"
+clock '+800m' # the first session is 78 min idle, the second 25 min
 login
-[ "$(sessions)" = 1 ] || fail "the idle sessions were not swept: $(sessions)"
-req GET /api/session -b "$WORK/ana.jar"
-expect_status 200
+[ "$(sessions)" = 2 ] || fail "the sweep should remove the idle session only: $(sessions)"
+req GET /api/session -b "$WORK/fresh.jar"
+expect_status 200 # a live session is never swept
+req GET /api/session -b "$WORK/old.jar"
+expect_status 401
 
 stop_hub

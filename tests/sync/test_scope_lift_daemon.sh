@@ -25,7 +25,6 @@ dev setu status | grep -q 'rejected by the hub: 1' || fail "setu shows no refusa
 start_daemon setu
 listening() { dev setu status | grep -q '^daemon: listening, online'; }
 wait_until 20 listening
-# Still refused while b1 stays away: the daemon retries nothing.
 dev setu status | grep -q 'rejected by the hub: 1' || fail "the refusal lifted while b1 was away"
 
 dev office put beneficiary b1 '{"kecamatan":"Setu"}' >/dev/null

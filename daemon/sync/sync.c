@@ -354,12 +354,14 @@ void sync_start_cycle(struct sync *s)
 /* Loads the pull cursor saved with the last merged page. */
 static int load_cursor(struct sync *s, struct sb_err *err)
 {
-  char *text = NULL, *end;
+  char *text = NULL, *lift = NULL, *end;
   unsigned long long v;
   int rc = store_meta_get(s->store, CURSOR_KEY, &text, err);
 
   s->cursor = 0;
   s->scope_marks = true; /* the first page looks for rows left to remove */
+  s->scope_grew = store_meta_get(s->store, LIFT_KEY, &lift, NULL) == 0;
+  free(lift); /* a grown scope's lift still due (sync_scope_lift) */
   if (rc == SB_ENOTFOUND)
     return 0;
   if (rc != 0)

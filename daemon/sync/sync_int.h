@@ -28,6 +28,9 @@
 /* Set while the device re-downloads its scope after a purge
  * (sync_resync.c). */
 #define RESYNC_KEY "sync.resync"
+/* Set while a scope that grew has not yet lifted the out_of_scope
+ * refusals (sync_scope_lift), so a restart does not forget it. */
+#define LIFT_KEY "sync.lift_due"
 
 /* A pushed row: what to ack or reject when the hub answers. */
 struct batch_key {

@@ -251,26 +251,26 @@ static bool scope_gained(const struct scope_parts *was,
 bool sync_scope_lift(struct sync *s, bool pulled)
 {
   struct sb_err err = {0};
-  uint64_t n = 0, pending, rejected;
+  uint64_t n = 0, pending, rejected = 1;
   int rc;
 
   if (!pulled && !s->scope_grew)
     return false;
   /* Most stores hold no refusal: one read of the partial index. */
   if (store_count_marks(s->store, &pending, &rejected, &err) == 0 &&
-      rejected == 0) {
-    s->scope_grew = false;
+      rejected == 0 && !s->scope_grew)
     return false;
-  }
   rc = store_begin_relaxed(s->store, &err);
-  if (rc == 0)
+  if (rc == 0 && rejected > 0)
     rc = store_unreject(s->store, proto_err_name(PROTO_ERR_OUT_OF_SCOPE), &n,
                         &err);
+  if (rc == 0 && s->scope_grew)
+    rc = store_meta_delete(s->store, LIFT_KEY, &err);
   if (rc == 0)
     rc = store_commit(s->store, &err);
   else
     store_rollback(s->store);
-  if (rc != 0) /* (a grown scope is tried again at the next pull) */
+  if (rc != 0) /* (a grown scope stays due: the next pull tries again) */
     log_msg(LOG_LEVEL_WARN, "keeping refused records: %s", err.msg);
   else
     s->scope_grew = false;
@@ -303,8 +303,10 @@ int sync_scope_page(struct sync *s, const char *scope, bool *reset,
     rc = store_meta_set(s->store, SCOPE_KEY, scope, err);
   /* New parts: their records older than the cursor come by a catch-up
    * of those parts alone (sync_catchup.c); to `all`: from 0. */
-  if (rc == 0 && scope_gained(&was, &now))
-    s->scope_grew = true; /* refusals may lift (sync_scope_lift) */
+  if (rc == 0 && scope_gained(&was, &now)) { /* refusals may lift */
+    rc = store_meta_set(s->store, LIFT_KEY, "1", err);
+    s->scope_grew = rc == 0 || s->scope_grew;
+  }
   if (rc == 0)
     rc = sync_catchup_scope(s, &was, &now, reset, err);
   if (rc == 0 && *reset)

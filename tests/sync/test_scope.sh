@@ -95,15 +95,21 @@ grep -qF '"id":"v6"' "$WORK/hub.export" || fail "setu's visit v6 was lost"
 sync_once both
 expect_ids both "b3 b4 b5 v3 v5 v6"
 
+# refused_sync NAME WHAT: the office moves b4 to Serpong and syncs, then
+# NAME's sync --once must exit 7 (records refused).
+refused_sync() {
+  local rc=0
+  dev office put beneficiary b4 '{"kecamatan":"Serpong"}' >/dev/null
+  sync_once office
+  dev "$1" sync --once >"$OUT" 2>"$ERR" || rc=$?
+  [ "$rc" = 7 ] || fail "$2: sync exits 7, got $rc: $(cat "$ERR")"
+}
+
 # A push outside the scope is refused per record and blocks nothing:
 # setu edits b4 offline while the office moves it to Serpong.
 dev setu put beneficiary b4 '{"name":"Ibu b4 edit"}' >/dev/null
 ben setu b7 Setu
-dev office put beneficiary b4 '{"kecamatan":"Serpong"}' >/dev/null
-sync_once office
-rc=0
-dev setu sync --once >"$OUT" 2>"$ERR" || rc=$?
-[ "$rc" = 7 ] || fail "a refused record: sync exits 7, got $rc: $(cat "$ERR")"
+refused_sync setu "a refused record"
 grep -q 'out_of_scope' "$ERR" || fail "sync names the reason: $(cat "$ERR")"
 [ "$(curl -sS "$URL/metrics" | awk '$1 == "sambang_hub_records_refused_total{code=\"out_of_scope\"}" { print $2 }')" = 1 ] ||
   fail "the hub's metrics do not count the out_of_scope refusal"
@@ -133,11 +139,7 @@ grep -q 'rejected by the hub: [1-9]' "$OUT" && fail "the refusal still shows: $(
 # while the office moves b4 to Serpong) goes through once setu's scope
 # grows to cover b4; when it shrinks back, both leave setu.
 visit setu v8 b4
-dev office put beneficiary b4 '{"kecamatan":"Serpong"}' >/dev/null
-sync_once office
-rc=0
-dev setu sync --once >"$OUT" 2>"$ERR" || rc=$?
-[ "$rc" = 7 ] || fail "v8 of b4 (moved away): sync exits 7, got $rc: $(cat "$ERR")"
+refused_sync setu "v8 of b4 (moved away)"
 "$HUB" device scope setu --set Setu,Serpong >/dev/null 2>&1 || fail "device scope"
 sync_once setu
 "$HUB" export >"$WORK/hub.export"

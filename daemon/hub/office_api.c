@@ -212,6 +212,7 @@ static int device_row(const struct hub_device *d, void *ctx)
   cJSON_AddStringToObject(j, "replica", d->replica);
   cJSON_AddBoolToObject(j, "revoked", d->revoked);
   cJSON_AddNumberToObject(j, "created_ms", (double)d->created_ms);
+  cJSON_AddStringToObject(j, "scope", d->scope);
   if (seen > 0)
     cJSON_AddNumberToObject(j, "last_seen_ms", (double)seen);
   else

@@ -167,6 +167,7 @@ async function main() {
   await page.click('a[href="#devices"]');
   await ready(page, 'devices');
   if (!(await page.locator('#devices td', { hasText: /^a$/ }).count())) fail('device a not listed');
+  if (!(await page.locator('#devices td.scope', { hasText: /^semua$/ }).count())) fail('no scope in the devices view');
   if (!(await page.locator('#devices td', { hasText: /^sambang\/\d+\.\d+\.\d+$/ }).count())) fail('no app version in the devices view');
   if (await page.locator('a[href="#users"]').isVisible()) fail('a reviewer is offered the users page');
   await page.screenshot({ path: join(SHOTS, 'devices.png'), fullPage: true });

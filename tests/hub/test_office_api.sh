@@ -216,7 +216,7 @@ head -1 "$BODY" | grep -q 'name' || fail "the admin's personal CSV has no name"
 
 CASE="devices: last seen, enrol, revoke"
 req GET /api/devices -b "$WORK/vika.jar"
-grep -q '"name":"a","replica":"[^"]*","revoked":false,"created_ms":[0-9]*,"last_seen_ms":[0-9]' "$BODY" ||
+grep -q '"name":"a","replica":"[^"]*","revoked":false,"created_ms":[0-9]*,"scope":"all","last_seen_ms":[0-9]' "$BODY" ||
   fail "device a has no last seen"
 grep -q '"name":"a",[^}]*"last_push_ms":[0-9][0-9]*,"last_pull_ms":[0-9][0-9]*,"app":"sambang/[0-9]*\.[0-9]*\.[0-9]*"' "$BODY" ||
   fail "device a has no last push, last pull or app version"
@@ -229,9 +229,12 @@ req POST /api/devices -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf" --data '{"nam
 expect_status 200
 tok=$(sed -n 's/.*"token":"\([0-9a-f]*\)".*/\1/p' "$BODY")
 [ ${#tok} -eq 64 ] || fail "no token for the new device"
+req POST /api/devices -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf" --data '{"name":"sc","scope":"Setu,Pamulang"}'
+expect_status 200
 req GET /api/devices -b "$WORK/ana.jar"
 grep -q '"name":"c",[^}]*"last_seen_ms":null,"last_push_ms":null,"last_pull_ms":null,"app":null' "$BODY" ||
   fail "a device that never came has activity"
+grep -q '"name":"sc",[^}]*"scope":"Pamulang,Setu"' "$BODY" || fail "the devices list lacks sc's scope: $(cat "$BODY")"
 dev c init --server "$URL" --token "$tok" >/dev/null
 dev c sync --once >/dev/null || fail "the enrolled device cannot sync"
 req POST /api/devices/c/revoke -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf"

@@ -19,7 +19,7 @@ const STRINGS = {
     from: 'Dari tanggal', to: 'Sampai tanggal', has_conflict: 'Ada konflik',
     needs_review_f: 'Perlu ditinjau', search: 'Cari', apply: 'Terapkan',
     export_csv: 'Unduh CSV', all: '(semua)', total: 'Jumlah: {n}', prev: '‹ Sebelumnya',
-    next: 'Berikutnya ›', page: 'Halaman {p}', id: 'ID', state: 'Status',
+    next: 'Berikutnya ›', page: 'Halaman {p}', id: 'ID', state: 'Status', scope_col: 'Cakupan', scope_all: 'semua',
     conflict: 'konflik', review: 'tinjau', open: 'Buka',
     field: 'Kolom', value: 'Nilai', device: 'Perangkat', time: 'Waktu',
     siblings: 'Nilai bersaing', pick: 'Pilih nilai ini', type_value: 'Ketik nilai baru (JSON)',
@@ -52,7 +52,7 @@ const STRINGS = {
     from: 'From date', to: 'To date', has_conflict: 'Has conflict',
     needs_review_f: 'Needs review', search: 'Search', apply: 'Apply',
     export_csv: 'Download CSV', all: '(all)', total: 'Total: {n}', prev: '‹ Previous',
-    next: 'Next ›', page: 'Page {p}', id: 'ID', state: 'State',
+    next: 'Next ›', page: 'Page {p}', id: 'ID', state: 'State', scope_col: 'Scope', scope_all: 'all',
     conflict: 'conflict', review: 'review', open: 'Open',
     field: 'Field', value: 'Value', device: 'Device', time: 'Time',
     siblings: 'Competing values', pick: 'Pick this value', type_value: 'Type a new value (JSON)',
@@ -310,12 +310,12 @@ async function conflicts(main) {
 async function devices(main) {
   const { body } = await api('/api/devices');
   const when = (ms) => (ms ? fmtTime(ms) : t('never'));
-  const table = el('table', { id: 'devices' }, el('tr', {}, el('th', { text: t('name') }), el('th', { text: t('last_seen') }),
+  const table = el('table', { id: 'devices' }, el('tr', {}, el('th', { text: t('name') }), el('th', { text: t('scope_col') }), el('th', { text: t('last_seen') }),
     el('th', { text: t('last_push') }), el('th', { text: t('last_pull') }), el('th', { text: t('app') }), el('th', { text: t('state') }), el('th')));
   for (const d of body.devices) {
     const act = el('td');
     if (session.role === 'admin' && !d.revoked) act.append(el('button', { type: 'button', text: t('revoke'), onclick: async () => { await api('/api/devices/' + encodeURIComponent(d.name) + '/revoke', { method: 'POST' }); route(); } }));
-    table.append(el('tr', {}, el('td', { text: d.name }), el('td', { text: when(d.last_seen_ms) }), el('td', { text: when(d.last_push_ms) }),
+    table.append(el('tr', {}, el('td', { text: d.name }), el('td', { class: 'scope', text: d.scope === 'all' ? t('scope_all') : d.scope.split(',').join(', ') }), el('td', { text: when(d.last_seen_ms) }), el('td', { text: when(d.last_push_ms) }),
       el('td', { text: when(d.last_pull_ms) }), el('td', { text: d.app || '' }), el('td', { text: d.revoked ? t('revoked') : t('active') }), act));
   }
   main.append(table);

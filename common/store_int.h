@@ -63,7 +63,7 @@ struct store {
   bool ours;    /* application_id said so: damage now marks it corrupt */
   bool corrupt; /* marked corrupt by this connection (PATH.corrupt too) */
   enum store_check_state check; /* what the last check saw */
-  struct store_ckpt *ckpt; /* store_ckpt_offload's, or NULL */
+  struct store_ckpt *ckpt;      /* store_ckpt_offload's, or NULL */
 };
 
 /* --- store_ckpt.c ------------------------------------------------------- */
@@ -74,14 +74,20 @@ void store_ckpt_stop(struct store *s);
 /* --- store.c: SQLite plumbing ------------------------------------------ */
 
 /* Translates a SQLite result into an SB_E code and a message naming PATH. */
-int store_sqlerr(struct store *s, int rc, const char *what,
-                 struct sb_err *err);
+int store_sqlerr(struct store *s, int rc, const char *what, struct sb_err *err);
 
 /* Resets a statement after use (its error, if any, was already seen). */
 void store_stmt_done(sqlite3_stmt *st);
 
 /* After a failed write: SQLite may have rolled the transaction back. */
 void store_tx_check(struct store *s);
+
+/* Runs sql once, prepared for this call (rare statements), with text
+ * parameters ?1 = a and ?2 = b (NULL: not bound); *changes (if not NULL):
+ * the rows it changed. */
+int store_run_once(struct store *s, const char *sql, const char *a,
+                   const char *b, int *changes, const char *what,
+                   struct sb_err *err);
 
 /* Runs a statement that returns no rows. */
 int store_run(struct store *s, int which, const char *what, struct sb_err *err);
@@ -110,11 +116,11 @@ int store_token_migrate(struct store *s, struct sb_err *err);
 
 /* meta[key] as a malloc'd string; SB_ENOTFOUND (no message) if absent. */
 int store_meta_read(struct store *s, const char *key, char **value,
-              struct sb_err *err);
+                    struct sb_err *err);
 
 /* Sets meta[key] = value (inside the caller's transaction, if any). */
 int store_meta_write(struct store *s, const char *key, const char *value,
-               struct sb_err *err);
+                     struct sb_err *err);
 
 /* Loads the stored hub offset, then takes the stored HLC into the
  * in-memory clock (bounded by the corrected wall clock: hlc_observe). */
@@ -143,7 +149,8 @@ int store_walk_text(struct store *s, sqlite3_stmt *st, store_text_fn fn,
 void store_bind_since(sqlite3_stmt *st, uint64_t since);
 
 /* The walking statements are shared: fn must not start another walk. */
-int store_check_not_nested(struct store *s, sqlite3_stmt *st, struct sb_err *err);
+int store_check_not_nested(struct store *s, sqlite3_stmt *st,
+                           struct sb_err *err);
 
 /* *ms from the environment variable name (a whole number of
  * milliseconds), else dflt; SB_EINVAL naming the variable if malformed. */

@@ -1,7 +1,7 @@
 /*
  * store_remove.c - rows that leave the store for good (store.h): a record
- * outside this device's scope, a meta setting no longer needed. Rare, so
- * the statements are prepared per call.
+ * outside this device's scope, a meta setting no longer needed; and the
+ * store's other rare statements, prepared per call (store_run_once).
  */
 #include "compat.h"
 
@@ -9,88 +9,80 @@
 
 #include <stdio.h>
 
+int store_run_once(struct store *s, const char *sql, const char *a,
+                   const char *b, int *changes, const char *what,
+                   struct sb_err *err)
+{
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+
+  if (changes != NULL)
+    *changes = 0;
+  if (rc != SQLITE_OK)
+    return store_sqlerr(s, rc, what, err);
+  if (a != NULL)
+    sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+  if (b != NULL)
+    sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+  rc = sqlite3_step(st);
+  if (rc == SQLITE_DONE) {
+    if (changes != NULL)
+      *changes = sqlite3_changes(s->db);
+    rc = 0;
+  } else {
+    rc = store_sqlerr(s, rc, what, err);
+    store_tx_check(s);
+  }
+  sqlite3_finalize(st);
+  return rc;
+}
+
 int store_remove(struct store *s, const char *collection, const char *id,
                  bool *removed, struct sb_err *err)
 {
-  sqlite3_stmt *st = NULL;
-  int rc;
+  int changes = 0, rc;
 
   if (removed != NULL)
     *removed = false;
   if (!s->in_tx)
     return sb_err_set(err, SB_EINVAL,
-                      "store %s: removing %s/%s outside a transaction",
-                      s->path, collection, id);
-  rc = sqlite3_prepare_v2(s->db,
-                          "DELETE FROM records WHERE collection = ?1 AND"
-                          " id = ?2 AND pending = 0",
-                          -1, &st, NULL);
-  if (rc != SQLITE_OK)
-    return store_sqlerr(s, rc, "removing a record", err);
-  sqlite3_bind_text(st, 1, collection, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-  rc = sqlite3_step(st);
-  if (rc == SQLITE_DONE) {
+                      "store %s: removing %s/%s outside a transaction", s->path,
+                      collection, id);
+  rc = store_run_once(s,
+                      "DELETE FROM records WHERE collection = ?1 AND"
+                      " id = ?2 AND pending = 0",
+                      collection, id, &changes, "removing a record", err);
+  if (rc == 0 && changes > 0) {
     if (removed != NULL)
-      *removed = sqlite3_changes(s->db) > 0;
-    rc = 0;
-    if (sqlite3_changes(s->db) > 0) {
-      s->erasing = true; /* the commit checkpoints the WAL */
-      /* A state it pushed may be gone: its echoes are needed again. */
-      rc = store_meta_write(s, STORE_META_HOLDS_OWN, "0", err);
-    }
-  } else {
-    rc = store_sqlerr(s, rc, "removing a record", err);
-    store_tx_check(s);
+      *removed = true;
+    s->erasing = true; /* the commit checkpoints the WAL */
+    /* A state it pushed may be gone: its echoes are needed again. */
+    rc = store_meta_write(s, STORE_META_HOLDS_OWN, "0", err);
   }
-  sqlite3_finalize(st);
   return rc;
 }
 
 int store_meta_delete(struct store *s, const char *key, struct sb_err *err)
 {
-  sqlite3_stmt *st = NULL;
-  int rc;
-
-  rc = sqlite3_prepare_v2(s->db, "DELETE FROM meta WHERE key = ?1", -1, &st,
-                          NULL);
-  if (rc != SQLITE_OK)
-    return store_sqlerr(s, rc, "removing a setting", err);
-  sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-  rc = sqlite3_step(st);
-  rc = rc == SQLITE_DONE ? 0 : store_sqlerr(s, rc, "removing a setting", err);
-  sqlite3_finalize(st);
-  return rc;
+  return store_run_once(s, "DELETE FROM meta WHERE key = ?1", key, NULL, NULL,
+                        "removing a setting", err);
 }
 
 int store_purge(struct store *s, const char *collection, const char *id,
                 struct sb_err *err)
 {
-  sqlite3_stmt *st = NULL;
   char floor[24];
-  int rc;
+  int changes = 0, rc;
 
   if (!s->in_tx)
     return sb_err_set(err, SB_EINVAL,
-                      "store %s: purging %s/%s outside a transaction",
-                      s->path, collection, id);
-  rc = sqlite3_prepare_v2(
-      s->db, "DELETE FROM records WHERE collection = ?1 AND id = ?2", -1, &st,
-      NULL);
-  if (rc != SQLITE_OK)
-    return store_sqlerr(s, rc, "purging a record", err);
-  sqlite3_bind_text(st, 1, collection, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-  rc = sqlite3_step(st);
-  if (rc == SQLITE_DONE) {
-    if (sqlite3_changes(s->db) > 0)
-      s->erasing = true; /* the commit checkpoints the WAL */
-    rc = 0;
-  } else {
-    rc = store_sqlerr(s, rc, "purging a record", err);
-    store_tx_check(s);
-  }
-  sqlite3_finalize(st);
+                      "store %s: purging %s/%s outside a transaction", s->path,
+                      collection, id);
+  rc =
+      store_run_once(s, "DELETE FROM records WHERE collection = ?1 AND id = ?2",
+                     collection, id, &changes, "purging a record", err);
+  if (rc == 0 && changes > 0)
+    s->erasing = true; /* the commit checkpoints the WAL */
   /* The row may have held the newest seq: keep it, seqs never go back. */
   snprintf(floor, sizeof(floor), "%llu", (unsigned long long)s->seq);
   if (rc == 0)

@@ -67,31 +67,18 @@ int store_rejected_each(struct store *s, store_text_fn fn, void *ctx,
 int store_unreject(struct store *s, const char *code, uint64_t *n,
                    struct sb_err *err)
 {
-  sqlite3_stmt *st = NULL;
-  int rc;
+  int changes = 0, rc;
 
   *n = 0;
   if (!s->in_tx)
     return sb_err_set(err, SB_EINVAL,
                       "store %s: unreject outside a transaction", s->path);
-  /* Rare (a scope that grew), so prepared per call. */
-  rc = sqlite3_prepare_v2(s->db,
-                          "UPDATE records SET rejected = NULL"
-                          " WHERE rejected IS NOT NULL AND pending = 1"
-                          " AND CASE WHEN json_valid(rejected) THEN"
-                          " json_extract(rejected, '$.code') END = ?1",
-                          -1, &st, NULL);
-  if (rc != SQLITE_OK)
-    return store_sqlerr(s, rc, "clearing refusals", err);
-  sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-  rc = sqlite3_step(st);
-  if (rc == SQLITE_DONE) {
-    *n = (uint64_t)sqlite3_changes(s->db);
-    rc = 0;
-  } else {
-    rc = store_sqlerr(s, rc, "clearing refusals", err);
-    store_tx_check(s);
-  }
-  sqlite3_finalize(st);
+  rc = store_run_once(s,
+                      "UPDATE records SET rejected = NULL"
+                      " WHERE rejected IS NOT NULL AND pending = 1"
+                      " AND CASE WHEN json_valid(rejected) THEN"
+                      " json_extract(rejected, '$.code') END = ?1",
+                      code, NULL, &changes, "clearing refusals", err);
+  *n = (uint64_t)changes;
   return rc;
 }

@@ -88,28 +88,28 @@ static bool has_part(const struct scope_parts *p, const char *part)
 }
 
 int sync_catchup_scope(struct sync *s, const struct scope_parts *was,
-                       const struct scope_parts *now, bool *reset,
+                       const struct scope_parts *now, bool *reset, bool *gained,
                        struct sb_err *err)
 {
   struct scope_parts keep, old;
   uint64_t since = 0, until = 0;
-  bool pending, gained = false;
+  bool pending;
   size_t i;
   int rc = 0;
 
-  *reset = false;
+  *reset = *gained = false;
   scope_parts_init(&keep);
   scope_parts_init(&old);
   pending = catchup_get(s, &old, &since, &until);
   if (now->all || was->all) {
     /* To all: pull everything again (from all: nothing was gained). */
-    *reset = now->all && !was->all;
+    *reset = *gained = now->all && !was->all;
     rc = pending ? sync_catchup_drop(s, err) : 0;
     goto out;
   }
   for (i = 0; rc == 0 && i < now->n; i++) {
     bool added = !has_part(was, now->v[i]);
-    gained = gained || added;
+    *gained = *gained || added;
     if (added || (pending && has_part(&old, now->v[i])))
       rc = scope_parts_add(&keep, now->v[i]);
   }
@@ -117,7 +117,7 @@ int sync_catchup_scope(struct sync *s, const struct scope_parts *was,
     goto out;
   if (keep.n == 0)
     rc = pending ? sync_catchup_drop(s, err) : 0;
-  else if (gained) /* from 0, up to where the main cursor is now */
+  else if (*gained) /* from 0, up to where the main cursor is now */
     rc = catchup_set(s, &keep, 0, s->cursor, err);
   else /* a part left: the catch-up goes on without it */
     rc = catchup_set(s, &keep, since, until, err);

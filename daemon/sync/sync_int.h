@@ -176,10 +176,11 @@ bool sync_scope_lift(struct sync *s, bool pulled);
 /*
  * The scope went from was to now (inside the page's transaction): parts
  * gained get a catch-up from 0 up to the cursor; parts lost leave the
- * catch-up. *reset when the scope became all (the cursor goes to 0).
+ * catch-up. *reset when the scope became all (the cursor goes to 0);
+ * *gained when now covers a part was did not.
  */
 int sync_catchup_scope(struct sync *s, const struct scope_parts *was,
-                       const struct scope_parts *now, bool *reset,
+                       const struct scope_parts *now, bool *reset, bool *gained,
                        struct sb_err *err);
 
 /* Ends a catch-up (inside a transaction): a re-sync pulls everything. */

@@ -222,23 +222,6 @@ bool sync_scope_changed(struct sync *s, const char *scope)
   return changed;
 }
 
-/* True if now covers a part that was did not. */
-static bool scope_gained(const struct scope_parts *was,
-                         const struct scope_parts *now)
-{
-  size_t i, j;
-
-  if (was->all || now->all)
-    return now->all && !was->all;
-  for (i = 0; i < now->n; i++) {
-    for (j = 0; j < was->n && strcmp(was->v[j], now->v[i]) != 0; j++)
-      ;
-    if (j == was->n)
-      return true;
-  }
-  return false;
-}
-
 /*
  * Records the hub refused as out_of_scope may be in scope now: the scope
  * grew, or a pull moved a record (a beneficiary moved back, so its
@@ -282,6 +265,7 @@ int sync_scope_page(struct sync *s, const char *scope, bool *reset,
 {
   struct scope_parts now, was;
   char *held = NULL;
+  bool gained = false;
   int rc = 0;
 
   *reset = false;
@@ -303,12 +287,12 @@ int sync_scope_page(struct sync *s, const char *scope, bool *reset,
     rc = store_meta_set(s->store, SCOPE_KEY, scope, err);
   /* New parts: their records older than the cursor come by a catch-up
    * of those parts alone (sync_catchup.c); to `all`: from 0. */
-  if (rc == 0 && scope_gained(&was, &now)) { /* refusals may lift */
-    rc = store_meta_set(s->store, LIFT_KEY, "1", err);
-    s->scope_grew = rc == 0 || s->scope_grew;
-  }
   if (rc == 0)
-    rc = sync_catchup_scope(s, &was, &now, reset, err);
+    rc = sync_catchup_scope(s, &was, &now, reset, &gained, err);
+  if (rc == 0 && gained) /* refusals may lift (sync_scope_lift) */
+    rc = store_meta_set(s->store, LIFT_KEY, "1", err);
+  if (rc == 0 && gained)
+    s->scope_grew = true;
   if (rc == 0 && *reset)
     rc = store_meta_set(s->store, CURSOR_KEY, "0", err);
   scope_parts_release(&now);

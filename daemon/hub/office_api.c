@@ -30,9 +30,9 @@ static bool allowed(struct hub_call *c, enum hub_role need)
 {
   if (role_of(c) >= need)
     return true;
-  office_reply_error(c, OFFICE_ERR_FORBIDDEN, "a %s may not do this (%s "
-                     "or above only)", hub_role_name(role_of(c)),
-                     hub_role_name(need));
+  office_reply_error(c, OFFICE_ERR_FORBIDDEN,
+                     "a %s may not do this (%s or above only)",
+                     hub_role_name(role_of(c)), hub_role_name(need));
   return false;
 }
 
@@ -98,8 +98,8 @@ static cJSON *schema_json(const struct schema *s, enum hub_role role)
     const struct schema_collection *sc = &s->c[i];
     cJSON *col = cJSON_AddObjectToObject(j, sc->name);
     cJSON *fields = cJSON_AddArrayToObject(col, "fields");
-    static const char *const types[] = {"string", "bool", "int", "date",
-                                        "enum", "enum_list", "ref"};
+    static const char *const types[] = {"string", "bool",      "int", "date",
+                                        "enum",   "enum_list", "ref"};
     if (sc->label != NULL)
       cJSON_AddStringToObject(col, "label", sc->label);
     for (k = 0; k < sc->nfields; k++) {
@@ -273,9 +273,9 @@ static int cached_body(struct hub_call *c, struct hub_store *hs,
   if (rc != 0)
     return rc;
   b = office_blob_new(text, strlen(text));
-  *e = b != NULL ? office_cache_put(c->office, v, key, head, b,
-                                    office_blob_drop)
-                 : NULL;
+  *e = b != NULL
+           ? office_cache_put(c->office, v, key, head, b, office_blob_drop)
+           : NULL;
   if (*e == NULL) {
     office_blob_drop(b);
     return sb_err_set(err, SB_ENOMEM, "out of memory keeping a view");
@@ -287,7 +287,8 @@ static void api_overview(struct hub_call *c)
 {
   cJSON *j = NULL;
   struct sb_err err = {0};
-  unsigned days = office_query_num(c, OFFICE_Q_STALE_DAYS, STALE_DAYS_DEFAULT, 3650);
+  unsigned days =
+      office_query_num(c, OFFICE_Q_STALE_DAYS, STALE_DAYS_DEFAULT, 3650);
   struct stale_walk sw = {c, NULL, cJSON_CreateArray(), 0, false};
   struct office_cached *e = NULL;
   struct hub_store *hs;
@@ -296,8 +297,7 @@ static void api_overview(struct hub_call *c)
   sw.before_ms = hlc_wall_ms() - (uint64_t)days * DAY_MS;
   hs = office_reader_lock(c);
   sw.hs = hs;
-  rc = cached_body(c, hs, OFFICE_VIEW_OVERVIEW, "", overview_compute, &e,
-                   &err);
+  rc = cached_body(c, hs, OFFICE_VIEW_OVERVIEW, "", overview_compute, &e, &err);
   /* devices are not records: their staleness is looked at every time */
   if (rc == 0)
     rc = hub_store_device_list(hs, device_row, &sw, &err);
@@ -435,7 +435,8 @@ static void api_record(struct hub_call *c, const char *rest)
   int rc;
 
   if (slash == NULL || (size_t)(slash - rest) > SB_NAME_MAX) {
-    office_reply_error(c, OFFICE_ERR_NOT_FOUND, "use /api/record/COLLECTION/ID");
+    office_reply_error(c, OFFICE_ERR_NOT_FOUND,
+                       "use /api/record/COLLECTION/ID");
     return;
   }
   snprintf(collection, sizeof(collection), "%.*s", (int)(slash - rest), rest);
@@ -479,8 +480,7 @@ static int queue_row(const struct office_row *row, void *ctx)
           office_field_personal(row->sc, record_field_name(f))))
       cJSON_AddItemToArray(names, cJSON_CreateString(record_field_name(f)));
   }
-  cJSON_AddBoolToObject(j, "delete_conflict",
-                        record_delete_conflict(row->r));
+  cJSON_AddBoolToObject(j, "delete_conflict", record_delete_conflict(row->r));
   cJSON_AddItemToArray(w->list, j);
   return 0;
 }
@@ -693,8 +693,7 @@ void office_api(struct hub_call *c, const char *rest)
     if (allowed(c, HUB_ROLE_ADMIN))
       api_device_add(c);
   } else if (!get && strncmp(rest, "devices/", 8) == 0 &&
-             (n = strlen(rest)) > 15 &&
-             strcmp(rest + n - 7, "/revoke") == 0) {
+             (n = strlen(rest)) > 15 && strcmp(rest + n - 7, "/revoke") == 0) {
     char name[HUB_DEVICE_NAME_MAX + 1];
     snprintf(name, sizeof(name), "%.*s", (int)(n - 15), rest + 8);
     if (allowed(c, HUB_ROLE_ADMIN))

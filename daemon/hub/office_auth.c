@@ -28,12 +28,14 @@
 #define COOKIE "sambang_session"
 #define IDLE_S_DEFAULT (30 * 60)
 #define ABSOLUTE_S_DEFAULT (12 * 3600)
-#define USER_FAILS 5     /* failed logins of one user before a lockout */
-#define ADDR_FAILS 30    /* ... of one client address */
-#define LOCK_S 30        /* the first lockout; doubles with each failure */
-#define LOCK_MAX_S 900   /* at most 15 minutes */
-#define FORGET_MS (15 * 60 * 1000) /* failures older than this are forgotten */
-#define TOUCH_MS 60000 /* a session's last use written at most once a minute */
+#define USER_FAILS 5   /* failed logins of one user before a lockout */
+#define ADDR_FAILS 30  /* ... of one client address */
+#define LOCK_S 30      /* the first lockout; doubles with each failure */
+#define LOCK_MAX_S 900 /* at most 15 minutes */
+/* Failures older than this are forgotten. */
+#define FORGET_MS (15 * 60 * 1000)
+/* A session's last use is written at most once a minute. */
+#define TOUCH_MS 60000
 
 /* Expired sessions are swept at most once an hour (sweep_sessions). */
 #define SWEEP_MS 3600000
@@ -254,8 +256,7 @@ bool office_auth_session(struct hub_call *c)
 bool office_auth_csrf_ok(const struct hub_call *c)
 {
   const struct office_req *r = c->oreq;
-  return r->authed && r->csrf != NULL &&
-         strlen(r->csrf) == HUB_HASH_HEX_LEN &&
+  return r->authed && r->csrf != NULL && strlen(r->csrf) == HUB_HASH_HEX_LEN &&
          sodium_memcmp(r->csrf, r->session.csrf, HUB_HASH_HEX_LEN) == 0;
 }
 
@@ -436,8 +437,8 @@ void office_auth_login(struct hub_call *c)
   if (!ok) {
     throttle_fail(o, ukey, USER_FAILS, now);
     throttle_fail(o, akey, ADDR_FAILS, now);
-    log_msg(LOG_LEVEL_WARN, "office: failed login for user %.64s from %s",
-            name, c->oreq->peer);
+    log_msg(LOG_LEVEL_WARN, "office: failed login for user %.64s from %s", name,
+            c->oreq->peer);
     office_reply_error(c, OFFICE_ERR_BAD_LOGIN, "wrong user or password");
     return;
   }

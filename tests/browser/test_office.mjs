@@ -181,7 +181,9 @@ async function main() {
   await ad.page.fill('#user-name', 'budi');
   await ad.page.fill('#user-password', 'short');
   await ad.page.click('#user-add');
-  await ad.page.waitForFunction(() => /kata sandi harus 8 sampai/.test(document.getElementById('status').textContent));
+  // (a locator, not waitForFunction: the page's CSP forbids the eval that
+  // its polling needs)
+  await ad.page.locator('#status', { hasText: /kata sandi harus 8 sampai/ }).waitFor();
   await ad.page.fill('#user-name', 'budi');
   await ad.page.selectOption('#user-role', 'viewer');
   await ad.page.fill('#user-password', 'budi-pass-1');

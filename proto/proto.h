@@ -38,6 +38,20 @@
 #define PROTO_NEXT_HEADER "Sambang-Next"
 #define PROTO_MORE_HEADER "Sambang-More"
 
+/* On a device's requests (optional): what it holds that is not at the
+ * hub, as it last counted (marks.c): "pending=N refused=M". */
+#define PROTO_MARKS_HEADER "Sambang-Marks"
+#define PROTO_MARKS_TEXT_MAX 64
+struct proto_marks {
+  uint64_t pending; /* changes not yet accepted by the hub */
+  uint64_t refused; /* changes the hub refused, kept on the device */
+};
+void proto_marks_encode(const struct proto_marks *m,
+                        char out[PROTO_MARKS_TEXT_MAX + 1]);
+/* SB_EPROTOCOL, naming the header, unless text is exactly the form. */
+int proto_marks_decode(const char *text, struct proto_marks *out,
+                       struct sb_err *err);
+
 /* POST /v1/push: {"records":[state, ...]} */
 struct push_req {
   struct record *recs;

@@ -17,6 +17,7 @@
 #include "http_server.h"
 #include "hub_metrics.h"
 #include "hub_store.h"
+#include "proto.h"
 
 #include <uv.h>
 
@@ -58,6 +59,9 @@ struct hub_call {
   char *authorization, *replica, *content_type, *content_encoding;
   char *q_since, *q_limit, *q_wait, *q_skip_own;
   char *user_agent; /* the device's app version, for the office */
+  char *marks;      /* PROTO_MARKS_HEADER (decoded once authenticated:) */
+  struct proto_marks marks_v;
+  bool has_marks;
   char *q_parts;    /* per-part cursors: the parts a catch-up page reads */
   const char *body; /* the request's own buffer, stable while suspended */
   size_t body_len;

@@ -217,6 +217,13 @@ static bool authenticate(struct hub_call *c)
   case AUTH_OK: /* message is the device's name */
     snprintf(c->batch.device, sizeof(c->batch.device), "%.*s",
              (int)sizeof(c->batch.device) - 1, message);
+    if (c->marks != NULL) {
+      if (proto_marks_decode(c->marks, &c->marks_v, &err) != 0) {
+        hub_routes_reply_error(&c->out, PROTO_ERR_MALFORMED, "%s", err.msg);
+        return false;
+      }
+      c->has_marks = true;
+    }
     /* the dashboard's and /metrics' "last seen", "last pull" */
     office_seen_note(c, c->batch.device,
                      c->route == HUB_ROUTE_CHANGES ? OFFICE_SEEN_PULL

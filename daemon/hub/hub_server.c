@@ -404,6 +404,8 @@ static bool copy_headers(struct hub_call *c)
          copy_value(&c->q_wait, http_server_req_query(req, "wait")) &&
          copy_value(&c->user_agent,
                     http_server_req_header(req, "User-Agent")) &&
+         copy_value(&c->marks,
+                    http_server_req_header(req, PROTO_MARKS_HEADER)) &&
          /* per-part cursors (hub_scope_parts_within) */
          copy_value(&c->q_parts, http_server_req_query(req, "parts")) &&
          copy_value(&c->q_skip_own, http_server_req_query(req, "skip_own"));
@@ -609,6 +611,7 @@ static void free_call(struct hub_call *c)
   free(c->q_limit);
   free(c->q_wait);
   free(c->user_agent);
+  free(c->marks);
   free(c->q_parts);
   free(c->q_skip_own);
   hub_routes_reply_release(&c->out);

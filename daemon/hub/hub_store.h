@@ -352,6 +352,10 @@ struct hub_device_activity {
   uint64_t push_ms;          /* last push answered 200 */
   uint64_t pull_ms;          /* last change feed request */
   char app[HUB_APP_MAX + 1]; /* its User-Agent (printable ASCII) */
+  /* what it holds that is not at the hub, as it last said
+   * (PROTO_MARKS_HEADER), and when (0: never) */
+  uint64_t marks_ms;
+  uint64_t pending, refused;
 };
 /* Stores device name's activity as a (each is its own transaction). */
 int hub_store_device_activity_set(struct hub_store *hs, const char *name,

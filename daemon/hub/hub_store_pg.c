@@ -101,9 +101,13 @@ static const struct hub_store_pg_stmt stmts[] = {
     {"dev_act_set", "UPDATE devices SET seen_ms = greatest(seen_ms, "
                     "$2::bigint), push_ms = greatest(push_ms, $3::bigint), "
                     "pull_ms = greatest(pull_ms, $4::bigint), app = CASE WHEN "
-                    "$5 = '' THEN app ELSE $5 END WHERE name = $1"},
-    {"dev_act_get", "SELECT seen_ms, push_ms, pull_ms, app FROM devices "
-                    "WHERE name = $1"},
+                    "$5 = '' THEN app ELSE $5 END, pending = CASE WHEN "
+                    "$6::bigint > marks_ms THEN $7::bigint ELSE pending END, "
+                    "refused = CASE WHEN $6::bigint > marks_ms THEN $8::bigint "
+                    "ELSE refused END, marks_ms = greatest(marks_ms, "
+                    "$6::bigint) WHERE name = $1"},
+    {"dev_act_get", "SELECT seen_ms, push_ms, pull_ms, app, marks_ms, "
+                    "pending, refused FROM devices WHERE name = $1"},
 };
 
 /* The migrations, in order: migration i brings the schema to version i+1. */
@@ -144,6 +148,11 @@ static const char *const migrations[] = {
     "CREATE INDEX records_part ON records (part, seq);"
     "CREATE INDEX records_moved ON records (moved, seq) WHERE moved IS NOT "
     "NULL;",
+    /* 6: what each device last said it holds that is not at the hub
+     * (PROTO_MARKS_HEADER), and when */
+    "ALTER TABLE devices ADD COLUMN marks_ms bigint NOT NULL DEFAULT 0, "
+    "ADD COLUMN pending bigint NOT NULL DEFAULT 0, ADD COLUMN refused "
+    "bigint NOT NULL DEFAULT 0;",
 };
 #define PG_SCHEMA_VERSION (sizeof(migrations) / sizeof(migrations[0]))
 

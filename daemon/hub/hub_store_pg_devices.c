@@ -183,15 +183,18 @@ int hub_store_pg_devices_activity_set(void *be, const char *name,
                                       const struct hub_device_activity *a,
                                       struct sb_err *err)
 {
-  char seen[24], push[24], pull[24];
-  const char *params[5] = {name, seen, push, pull, a->app};
+  char seen[24], push[24], pull[24], at[24], pend[24], ref[24];
+  const char *params[8] = {name, seen, push, pull, a->app, at, pend, ref};
   PGresult *res;
   int rc;
 
   snprintf(seen, sizeof(seen), "%llu", (unsigned long long)a->seen_ms);
   snprintf(push, sizeof(push), "%llu", (unsigned long long)a->push_ms);
   snprintf(pull, sizeof(pull), "%llu", (unsigned long long)a->pull_ms);
-  rc = hub_store_pg_run(be, "dev_act_set", 5, params, &res, err);
+  snprintf(at, sizeof(at), "%llu", (unsigned long long)a->marks_ms);
+  snprintf(pend, sizeof(pend), "%llu", (unsigned long long)a->pending);
+  snprintf(ref, sizeof(ref), "%llu", (unsigned long long)a->refused);
+  rc = hub_store_pg_run(be, "dev_act_set", 8, params, &res, err);
   if (rc == 0)
     PQclear(res); /* no such device: nothing to note */
   return rc;
@@ -212,6 +215,9 @@ int hub_store_pg_devices_activity_get(void *be, const char *name,
     out->push_ms = hub_store_pg_u64_of(PQgetvalue(res, 0, 1));
     out->pull_ms = hub_store_pg_u64_of(PQgetvalue(res, 0, 2));
     snprintf(out->app, sizeof(out->app), "%s", PQgetvalue(res, 0, 3));
+    out->marks_ms = hub_store_pg_u64_of(PQgetvalue(res, 0, 4));
+    out->pending = hub_store_pg_u64_of(PQgetvalue(res, 0, 5));
+    out->refused = hub_store_pg_u64_of(PQgetvalue(res, 0, 6));
   }
   PQclear(res);
   return 0;

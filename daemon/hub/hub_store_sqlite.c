@@ -465,12 +465,16 @@ static int sq_device_activity_set(void *be, const char *name,
                                   const struct hub_device_activity *a,
                                   struct sb_err *err)
 {
-  char key[KEY_MAX], value[3 * 24 + HUB_APP_MAX + 4];
+  char key[KEY_MAX], value[6 * 24 + HUB_APP_MAX + 8];
 
+  /* "SEEN PUSH PULL @MARKS_MS,PENDING,REFUSED APP" (the marks since
+   * layout 2 of the value; an older value has none). */
   hub_sq_key_of(key, KEY_SEEN, name);
-  snprintf(value, sizeof(value), "%llu %llu %llu %s",
+  snprintf(value, sizeof(value), "%llu %llu %llu @%llu,%llu,%llu %s",
            (unsigned long long)a->seen_ms, (unsigned long long)a->push_ms,
-           (unsigned long long)a->pull_ms, a->app);
+           (unsigned long long)a->pull_ms, (unsigned long long)a->marks_ms,
+           (unsigned long long)a->pending, (unsigned long long)a->refused,
+           a->app);
   /* Activity only (the dashboard's "last seen"): a power loss may take
    * back the last minute of it, so no sync to disk here, which would
    * hold the store writer (and every push queued behind it) up. */
@@ -482,8 +486,8 @@ static int sq_device_activity_get(void *be, const char *name,
                                   struct sb_err *err)
 {
   char key[KEY_MAX], *text = NULL;
-  unsigned long long seen = 0, push = 0, pull = 0;
-  int rc, app = -1;
+  unsigned long long seen = 0, push = 0, pull = 0, at = 0, pend = 0, ref = 0;
+  int rc, app = -1, rest = -1;
 
   hub_sq_key_of(key, KEY_SEEN, name);
   rc = hub_sq_meta_read(be, key, &text, err);
@@ -491,6 +495,15 @@ static int sq_device_activity_get(void *be, const char *name,
     return 0;
   if (rc == 0) {
     (void)sscanf(text, "%llu %llu %llu %n", &seen, &push, &pull, &app);
+    if (app >= 0 && text[app] == '@' &&
+        sscanf(text + app, "@%llu,%llu,%llu %n", &at, &pend, &ref, &rest) ==
+            3 &&
+        rest > 0) {
+      out->marks_ms = at;
+      out->pending = pend;
+      out->refused = ref;
+      app += rest;
+    }
     out->seen_ms = seen;
     out->push_ms = push;
     out->pull_ms = pull;

@@ -223,6 +223,15 @@ static int device_row(const struct hub_device *d, void *ctx)
     cJSON_AddStringToObject(j, "app", a.app);
   else
     cJSON_AddNullToObject(j, "app");
+  /* as the device last said (null: it never did) */
+  ms_or_null(j, "marks_ms", a.marks_ms);
+  if (a.marks_ms > 0) {
+    cJSON_AddNumberToObject(j, "pending", (double)a.pending);
+    cJSON_AddNumberToObject(j, "refused", (double)a.refused);
+  } else {
+    cJSON_AddNullToObject(j, "pending");
+    cJSON_AddNullToObject(j, "refused");
+  }
   cJSON_AddItemToArray(w->list, j);
   return 0;
 }

@@ -72,6 +72,11 @@ void office_seen_note(struct hub_call *c, const char *name,
       s->a.pull_ms = now;
     if (c->user_agent != NULL)
       app_of(c->user_agent, s->a.app);
+    if (c->has_marks) {
+      s->a.marks_ms = now;
+      s->a.pending = c->marks_v.pending;
+      s->a.refused = c->marks_v.refused;
+    }
     save = s->saved_ms + SEEN_SAVE_MS <= now;
     if (save)
       s->saved_ms = now;
@@ -99,6 +104,11 @@ static void newest(struct hub_device_activity *a,
     a->push_ms = b->push_ms;
   if (b->pull_ms > a->pull_ms)
     a->pull_ms = b->pull_ms;
+  if (b->marks_ms > a->marks_ms) {
+    a->marks_ms = b->marks_ms;
+    a->pending = b->pending;
+    a->refused = b->refused;
+  }
 }
 
 void office_seen_get(struct hub_call *c, struct hub_store *hs, const char *name,

@@ -183,6 +183,10 @@ void sync_request(struct sync *s, struct http_request *rq, char *url,
   rq->ca_pem = s->cfg.ca_file == NULL ? s->cfg.ca_pem : NULL;
   rq->pin = s->cfg.pin;
   rq->gzip = s->cfg.gzip;
+  if (s->marks_known) {
+    proto_marks_encode(&s->marks, s->marks_text);
+    rq->marks = s->marks_text;
+  }
   rq->connect_timeout_s = (long)s->cfg.connect_timeout_s;
   rq->timeout_s = (long)s->cfg.timeout_s;
 }
@@ -347,8 +351,23 @@ void sync_start_cycle(struct sync *s)
   s->last_refusal[0] = '\0';
   s->push_after = 0;
   s->batch_now = s->cfg.batch;
+  if (!s->marks_known)
+    sync_count_marks(s);
   sync_push_reset(s);
   sync_push_next(s);
+}
+
+/* Counts what the store holds that is not at the hub: every later request
+ * tells the hub (PROTO_MARKS_HEADER), for the office's devices view. */
+void sync_count_marks(struct sync *s)
+{
+  uint64_t pending, rejected;
+
+  if (store_count_marks(s->store, &pending, &rejected, NULL) != 0)
+    return; /* the last count stands (a store failure shows elsewhere) */
+  s->marks.pending = pending;
+  s->marks.refused = rejected;
+  s->marks_known = true;
 }
 
 /* Loads the pull cursor saved with the last merged page. */

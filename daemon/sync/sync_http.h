@@ -55,7 +55,8 @@ struct http_request {
   const char *pin;     /* CURLOPT_PINNEDPUBLICKEY; NULL: none */
   const char *body;    /* POST: JSON, copied */
   size_t len;
-  bool gzip; /* compress the body, accept gzip replies */
+  bool gzip;         /* compress the body, accept gzip replies */
+  const char *marks; /* PROTO_MARKS_HEADER's value; NULL: none */
   long connect_timeout_s;
   long timeout_s; /* whole exchange */
 };

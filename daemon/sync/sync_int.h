@@ -98,6 +98,11 @@ struct sync {
   uint64_t cycle_refused;            /* records the hub refused this cycle */
   char last_refusal[SB_ERR_MSG_MAX]; /* "coll/id: code: message" */
 
+  /* what the store holds that is not at the hub, as last counted */
+  struct proto_marks marks;
+  bool marks_known;
+  char marks_text[PROTO_MARKS_TEXT_MAX + 1];
+
   bool online;
   unsigned failures;
   int64_t last_success_ms, next_retry_ms;
@@ -125,6 +130,7 @@ void sync_request(struct sync *s, struct http_request *rq, char *url,
 void sync_count_bytes(struct sync *s, const struct http_reply *r);
 char *sync_reason_encode(const char *code, const char *message);
 void sync_start_cycle(struct sync *s);
+void sync_count_marks(struct sync *s);
 void sync_cycle_done(struct sync *s);
 
 /* sync_clock.c */

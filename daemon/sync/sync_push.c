@@ -395,6 +395,8 @@ static bool push_fill(struct sync *s)
  * none is at the hub. */
 void sync_push_next(struct sync *s)
 {
-  if (push_fill(s) && s->push_busy == 0)
+  if (push_fill(s) && s->push_busy == 0) {
+    sync_count_marks(s); /* what the push left: the pulls tell the hub */
     sync_pull_next(s, s->cursor);
+  }
 }

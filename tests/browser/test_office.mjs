@@ -169,6 +169,9 @@ async function main() {
   if (!(await page.locator('#devices td', { hasText: /^a$/ }).count())) fail('device a not listed');
   if (!(await page.locator('#devices td.scope', { hasText: /^semua$/ }).count())) fail('no scope in the devices view');
   if (!(await page.locator('#devices td', { hasText: /^sambang\/\d+\.\d+\.\d+$/ }).count())) fail('no app version in the devices view');
+  // what each device said it holds that is not at the hub (both synced all)
+  if (!(await page.locator('#devices td.pending', { hasText: /^0$/ }).count())) fail('no pending count in the devices view');
+  if (!(await page.locator('#devices td.refused', { hasText: /^0$/ }).count())) fail('no refused count in the devices view');
   if (await page.locator('a[href="#users"]').isVisible()) fail('a reviewer is offered the users page');
   await page.screenshot({ path: join(SHOTS, 'devices.png'), fullPage: true });
 

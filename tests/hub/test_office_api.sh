@@ -242,6 +242,53 @@ expect_status 200
 set +e; dev c sync --once >/dev/null 2>&1; rc=$?; set -e
 [ "$rc" -ne 0 ] || fail "a revoked device still syncs"
 
+CASE="devices: records pending and refused, as each device says"
+# A real device says what it holds that is not at the hub: sc (Setu and
+# Pamulang) edits b2 (Setu) offline while a moves b2 to Serpong; the hub
+# refuses sc's edit (out_of_scope), kept on sc: refused 1, pending 0.
+sctok=$("$HUB" device add sc2 --scope Setu,Pamulang)
+dev sc2 init --server "$URL" --token "$sctok" >/dev/null
+dev sc2 sync --once >/dev/null || fail "sc2's first sync"
+# The store keeps what a device said (written at most once a minute per
+# device: here what its first request said).
+if [ "${SAMBANG_TEST_PG:-0}" = 1 ]; then
+  pg_sql hub "select marks_ms > 0, pending, refused from devices where name = 'sc2'"
+else
+  sqlite3 "$SAMBANG_HUB_DB" "select value from meta where key = 'device.seen.sc2'"
+fi >"$OUT"
+grep -q '^t|0|0$\|@[1-9][0-9]*,0,0 sambang/' "$OUT" || fail "the store lacks sc2's marks: $(cat "$OUT")"
+dev sc2 put beneficiary b2 '{"kelurahan":"Muncul"}' >/dev/null
+dev a put beneficiary b2 '{"kecamatan":"Serpong"}' >/dev/null
+dev a sync --once >/dev/null
+set +e; dev sc2 sync --once >/dev/null 2>&1; rc=$?; set -e
+[ "$rc" = 7 ] || fail "sc2's out-of-scope edit: sync exits 7, got $rc"
+req GET /api/devices -b "$WORK/vika.jar"
+grep -q '"name":"sc2",[^}]*"marks_ms":[0-9][0-9]*,"pending":0,"refused":1' "$BODY" ||
+  fail "the devices list lacks sc2's refusal: $(cat "$BODY")"
+grep -q '"name":"a",[^}]*"pending":0,"refused":0' "$BODY" || fail "device a said nothing"
+# The header as the protocol spells it; a malformed one is refused (400,
+# naming it) and changes nothing.
+sc2rep=$(dev sc2 --json status | sed -n 's/.*"replica":"\([0-9a-f]*\)".*/\1/p')
+pull "$sctok" "$sc2rep" 'since=0&limit=1' -H 'Sambang-Marks: pending=12 refused=3'
+expect_status 200
+for bad in 'pending=1' 'pending=01 refused=0' 'pending=1 refused=x' 'refused=1 pending=1' \
+  'pending=1 refused=9007199254740993' 'pending=1  refused=1' 'pending=-1 refused=0'; do
+  pull "$sctok" "$sc2rep" 'since=0&limit=1' -H "Sambang-Marks: $bad"
+  expect_status 400
+  grep -q '"code":"malformed"' "$BODY" && grep -q 'Sambang-Marks' "$BODY" ||
+    fail "a malformed Sambang-Marks ($bad): $(cat "$BODY")"
+done
+req GET /api/devices -b "$WORK/vika.jar"
+grep -q '"name":"sc2",[^}]*"pending":12,"refused":3' "$BODY" ||
+  fail "the devices list does not show what sc2 said last: $(cat "$BODY")"
+# Moved back in scope, the edit goes through; sc2 then says 0 and 0.
+dev a put beneficiary b2 '{"kecamatan":"Setu"}' >/dev/null
+dev a sync --once >/dev/null
+dev sc2 sync --once >/dev/null || fail "sc2's edit did not go through once b2 was back"
+req GET /api/devices -b "$WORK/vika.jar"
+grep -q '"name":"sc2",[^}]*"pending":0,"refused":0' "$BODY" ||
+  fail "sc2's refusal still shows: $(cat "$BODY")"
+
 CASE="a view's cached result follows the feed and the role"
 total_of() { sed -n 's/.*"total":\([0-9]*\),.*/\1/p' "$BODY"; }
 req GET /api/records/beneficiary -b "$WORK/vika.jar"

@@ -31,6 +31,7 @@ const STRINGS = {
     hub: 'hub (kantor)', deleted: 'dihapus', why: 'Alasan', error: 'Galat: {m}',
     record: 'Data {c}/{i}', tombstones: 'Penghapusan', seq: 'Nomor perubahan',
     last_push: 'Terakhir kirim', last_pull: 'Terakhir ambil', app: 'Versi aplikasi',
+    dev_pending: 'Belum terkirim', dev_refused: 'Ditolak hub',
     nav_users: 'Pengguna', role: 'Peran', password: 'Kata sandi', add_user: 'Tambah pengguna',
     set_password: 'Ganti kata sandi', set_role: 'Ganti peran', remove: 'Hapus', changed: 'Diubah',
     confirm_remove: 'Hapus pengguna {n}?', saved: 'Tersimpan.', role_viewer: 'pembaca',
@@ -64,6 +65,7 @@ const STRINGS = {
     hub: 'hub (office)', deleted: 'deleted', why: 'Reason', error: 'Error: {m}',
     record: 'Record {c}/{i}', tombstones: 'Deletes', seq: 'Change number',
     last_push: 'Last push', last_pull: 'Last pull', app: 'App version',
+    dev_pending: 'Pending', dev_refused: 'Refused',
     nav_users: 'Users', role: 'Role', password: 'Password', add_user: 'Add user',
     set_password: 'Change password', set_role: 'Change role', remove: 'Remove', changed: 'Changed',
     confirm_remove: 'Remove user {n}?', saved: 'Saved.', role_viewer: 'viewer',
@@ -311,12 +313,16 @@ async function devices(main) {
   const { body } = await api('/api/devices');
   const when = (ms) => (ms ? fmtTime(ms) : t('never'));
   const table = el('table', { id: 'devices' }, el('tr', {}, el('th', { text: t('name') }), el('th', { text: t('scope_col') }), el('th', { text: t('last_seen') }),
-    el('th', { text: t('last_push') }), el('th', { text: t('last_pull') }), el('th', { text: t('app') }), el('th', { text: t('state') }), el('th')));
+    el('th', { text: t('last_push') }), el('th', { text: t('last_pull') }), el('th', { text: t('app') }), el('th', { text: t('dev_pending') }), el('th', { text: t('dev_refused') }),
+    el('th', { text: t('state') }), el('th')));
+  // As the device last said (null: it never did); a refusal is stuck there.
+  const count = (n) => (n === null || n === undefined ? '—' : String(n));
   for (const d of body.devices) {
     const act = el('td');
     if (session.role === 'admin' && !d.revoked) act.append(el('button', { type: 'button', text: t('revoke'), onclick: async () => { await api('/api/devices/' + encodeURIComponent(d.name) + '/revoke', { method: 'POST' }); route(); } }));
     table.append(el('tr', {}, el('td', { text: d.name }), el('td', { class: 'scope', text: d.scope === 'all' ? t('scope_all') : d.scope.split(',').join(', ') }), el('td', { text: when(d.last_seen_ms) }), el('td', { text: when(d.last_push_ms) }),
-      el('td', { text: when(d.last_pull_ms) }), el('td', { text: d.app || '' }), el('td', { text: d.revoked ? t('revoked') : t('active') }), act));
+      el('td', { text: when(d.last_pull_ms) }), el('td', { text: d.app || '' }), el('td', { class: 'pending', text: count(d.pending) }),
+      el('td', { class: d.refused > 0 ? 'refused flag' : 'refused', text: count(d.refused) }), el('td', { text: d.revoked ? t('revoked') : t('active') }), act));
   }
   main.append(table);
   if (session.role !== 'admin') return;

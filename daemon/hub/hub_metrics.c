@@ -214,6 +214,22 @@ static void devices(struct buf *b, const struct hub_metrics_device *devs,
     line(b, "sambang_hub_device_last_seen_age_seconds{device=\"%s\"} %.3f\n",
          devs[i].name, (double)age / 1000.0);
   }
+  /* What each device last said it holds that is not at the hub (only the
+   * devices that said it: Sambang-Marks). */
+  line(b, "# HELP sambang_hub_device_records_pending Records the device "
+          "holds that the hub has not accepted yet, as it last said.\n"
+          "# TYPE sambang_hub_device_records_pending gauge\n");
+  for (i = 0; i < n; i++)
+    if (devs[i].marked)
+      line(b, "sambang_hub_device_records_pending{device=\"%s\"} %llu\n",
+           devs[i].name, (unsigned long long)devs[i].pending);
+  line(b, "# HELP sambang_hub_device_records_refused Records the hub "
+          "refused that the device keeps, as it last said.\n"
+          "# TYPE sambang_hub_device_records_refused gauge\n");
+  for (i = 0; i < n; i++)
+    if (devs[i].marked)
+      line(b, "sambang_hub_device_records_refused{device=\"%s\"} %llu\n",
+           devs[i].name, (unsigned long long)devs[i].refused);
 }
 
 char *hub_metrics_render(const struct hub_metrics *m,

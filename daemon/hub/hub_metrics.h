@@ -37,7 +37,7 @@ struct hub_metrics {
   uint64_t refused_schema, refused_too_large, refused_future;
   uint64_t refused_forged_dot, refused_forged_entry, refused_dot_reused;
   uint64_t refused_out_of_scope;
-  uint64_t refused_purged;       /* a purged id pushed late */
+  uint64_t refused_purged; /* a purged id pushed late */
   uint64_t conflicts;
   uint64_t records_served;
   uint64_t longpolls_open;
@@ -64,6 +64,8 @@ void hub_metrics_hold(struct hub_metrics *m, double seconds);
 struct hub_metrics_device {
   const char *name; /* a device name (hub_store_device_name_valid) */
   uint64_t seen_ms; /* Unix time, ms */
+  bool marked;      /* it said what it holds not at the hub: */
+  uint64_t pending, refused;
 };
 
 /* The exposition text (malloc'd, *len bytes), or NULL on ENOMEM: m, then

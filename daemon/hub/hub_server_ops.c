@@ -43,6 +43,9 @@ char *hub_server_metrics_text(struct hub_server *h, size_t *len)
     for (i = 0; i < n; i++) {
       devs[i].name = items[i].name;
       devs[i].seen_ms = items[i].seen_ms;
+      devs[i].marked = items[i].marks_ms > 0;
+      devs[i].pending = items[i].pending;
+      devs[i].refused = items[i].refused;
     }
     text = hub_metrics_render(&h->m, devs, n, hlc_wall_ms(), len);
   }

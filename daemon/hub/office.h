@@ -69,6 +69,8 @@ int office_seen_load(struct office *o, struct hub_store *hs,
 struct office_seen_item {
   char name[HUB_DEVICE_NAME_MAX + 1];
   uint64_t seen_ms;
+  uint64_t marks_ms; /* 0: it never said (PROTO_MARKS_HEADER) */
+  uint64_t pending, refused;
 };
 /* Copies up to max devices the hub has seen into out; gives how many. */
 size_t office_seen_list(struct office *o, struct office_seen_item *out,
@@ -87,7 +89,6 @@ int office_csv_export(struct hub_store *hs, const char *collection,
 
 /* The Argon2id string (libsodium) of an office user's password. */
 int office_auth_hash_password(const char *password,
-                              char out[HUB_PWHASH_MAX + 1],
-                              struct sb_err *err);
+                              char out[HUB_PWHASH_MAX + 1], struct sb_err *err);
 
 #endif

@@ -174,6 +174,9 @@ size_t office_seen_list(struct office *o, struct office_seen_item *out,
       continue;
     snprintf(out[n].name, sizeof(out[n].name), "%s", o->seen[i].name);
     out[n].seen_ms = o->seen[i].a.seen_ms;
+    out[n].marks_ms = o->seen[i].a.marks_ms;
+    out[n].pending = o->seen[i].a.pending;
+    out[n].refused = o->seen[i].a.refused;
     n++;
   }
   uv_mutex_unlock(&o->lock);

@@ -82,6 +82,16 @@ awk -v t="$seen_two" -v now="$(date +%s)" 'BEGIN { exit !(t > now - 60 && t <= n
 [ -z "$(metric 'sambang_hub_device_last_seen_age_seconds{device="three"}')" ] ||
   fail "a device that never came has no last-seen age"
 
+CASE="records pending and refused, as each device says"
+pull "$tok1" "$r1" 'since=0' -H 'Sambang-Marks: pending=2 refused=1'
+expect_status 200
+metrics_text=$(curl -sS "$URL/metrics")
+[ "$(metric 'sambang_hub_device_records_pending{device="one"}')" = 2 ] &&
+  [ "$(metric 'sambang_hub_device_records_refused{device="one"}')" = 1 ] ||
+  fail "device one's marks: $(grep records_ <<<"$metrics_text")"
+[ -z "$(metric 'sambang_hub_device_records_refused{device="two"}')" ] ||
+  fail "device two never said its marks"
+
 CASE="long-poll hold apart from latency"
 [ "$(metric sambang_hub_longpoll_hold_seconds_count)" = 0 ] || fail "a hold before any long-poll"
 before=$(metric 'sambang_hub_request_duration_seconds_sum{route="changes"}')

@@ -23,8 +23,7 @@ langs=(id)
 sources() {
   cd "$top"
   ls common/*.c client/*.c daemon/sambangd/*.c daemon/sync/*.c proto/*.c \
-    daemon/hub/hub_main.c \
-    daemon/hub/hub_cmd*.c daemon/hub/office*.c | LC_ALL=C sort
+    daemon/hub/*.c | LC_ALL=C sort
 }
 
 extract() { # extract OUT.pot

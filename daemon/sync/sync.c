@@ -297,7 +297,7 @@ static void save_cycle_end(struct sync *s, uint64_t now_ms)
  * brings what their merge changed. */
 static bool repush_due(struct sync *s)
 {
-  if (s->repushed || s->stopping || !sync_scope_lift(s, s->cycle_pulled > 0))
+  if (s->repushed || s->stopping || !sync_scope_lift(s, s->lift.touched))
     return false;
   s->repushed = true;
   /* The lifted rows include this cycle's own refusals: the repush counts
@@ -368,6 +368,7 @@ void sync_count_marks(struct sync *s)
   s->marks.pending = pending;
   s->marks.refused = rejected;
   s->marks_known = true;
+  sync_lift_forget(s); /* the push may have made refusals */
 }
 
 /* Loads the pull cursor saved with the last merged page. */
@@ -599,6 +600,7 @@ void sync_free(struct sync *s)
     return;
   sync_config_release(&s->cfg);
   sync_push_free(s);
+  sync_lift_forget(s);
   free(s->base);
   free(s);
 }

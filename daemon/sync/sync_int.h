@@ -98,6 +98,15 @@ struct sync {
   uint64_t cycle_refused;            /* records the hub refused this cycle */
   char last_refusal[SB_ERR_MSG_MAX]; /* "coll/id: code: message" */
 
+  /* the out_of_scope refusals' watch list (sync_lift.c) */
+  struct {
+    char **keys; /* "collection/id" */
+    size_t n, cap;
+    bool loaded;  /* read since the last push or lift */
+    bool failed;  /* it could not be read: every change touches it */
+    bool touched; /* a pulled change was of one of them */
+  } lift;
+
   /* what the store holds that is not at the hub, as last counted */
   struct proto_marks marks;
   bool marks_known;
@@ -173,9 +182,17 @@ int sync_scope_gone(struct sync *s, const char *collection, const char *id,
 int sync_scope_held(struct sync *s, const char *collection, const char *id,
                     struct sb_err *err);
 
-/* Makes the out_of_scope refusals pending again if a pull changed
- * something (pulled) or the scope grew; true if there were any. */
+/* Makes the out_of_scope refusals pending again if a pull touched one
+ * (pulled: s->lift.touched) or the scope grew; true if there were any. */
 bool sync_scope_lift(struct sync *s, bool pulled);
+
+/* --- sync_lift.c: which pulled changes may lift a refusal --- */
+
+/* A pulled change of (collection, id) was merged: sets s->lift.touched
+ * if an out_of_scope refusal is that record or follows it. */
+void sync_lift_note(struct sync *s, const char *collection, const char *id);
+/* Drops the watch list (refusals changed: it is read again when needed). */
+void sync_lift_forget(struct sync *s);
 
 /* --- sync_catchup.c: per-part cursors (daemon/sync/DESIGN.md) --- */
 

@@ -79,6 +79,8 @@ int sync_pull_merge(struct sync *s, const struct change *c, size_t *changed,
   rc = merge_remote(s, &c->rec, changed, err);
   if (rc == 0)
     rc = sync_scope_held(s, c->rec.collection, c->rec.id, err);
+  if (rc == 0)
+    sync_lift_note(s, c->rec.collection, c->rec.id);
   return rc;
 }
 
@@ -336,7 +338,7 @@ static void poll_done(const struct http_reply *r, void *ctx)
   page_merged(s, &page, changed);
   if (!s->in_cycle && !s->stopping) {
     /* refusals it may lift are pending again: a cycle pushes them */
-    sync_scope_lift(s, changed > 0);
+    sync_scope_lift(s, s->lift.touched);
     if (page.more || reset || s->again || s->phase == SYNC_BACKOFF ||
         have_pending(s) || sync_catchup_pending(s))
       sync_start_cycle(s);

@@ -225,8 +225,9 @@ bool sync_scope_changed(struct sync *s, const char *scope)
 /*
  * Records the hub refused as out_of_scope may be in scope now: the scope
  * grew, or a pull moved a record (a beneficiary moved back, so its
- * refused edit or its visits belong again). After a pull that changed
- * something (pulled) or a scope that gained parts, they are made pending
+ * refused edit or its visits belong again). After a pull that brought a
+ * refused record or one a refused record follows (pulled: sync_lift.c)
+ * or a scope that gained parts, they are made pending
  * again (their own transaction) to be pushed: by the cycle before it
  * ends, or by the cycle a long-poll's page starts; what is still out of
  * scope is refused again. True if any was.
@@ -241,8 +242,10 @@ bool sync_scope_lift(struct sync *s, bool pulled)
     return false;
   /* Most stores hold no refusal: one read of the partial index. */
   if (store_count_marks(s->store, &pending, &rejected, &err) == 0 &&
-      rejected == 0 && !s->scope_grew)
+      rejected == 0 && !s->scope_grew) {
+    s->lift.touched = false;
     return false;
+  }
   rc = store_begin_relaxed(s->store, &err);
   if (rc == 0 && rejected > 0)
     rc = store_unreject(s->store, proto_err_name(PROTO_ERR_OUT_OF_SCOPE), &n,
@@ -253,10 +256,13 @@ bool sync_scope_lift(struct sync *s, bool pulled)
     rc = store_commit(s->store, &err);
   else
     store_rollback(s->store);
-  if (rc != 0) /* (a grown scope stays due: the next pull tries again) */
+  if (rc != 0) { /* (a grown scope stays due: the next pull tries again) */
     log_msg(LOG_LEVEL_WARN, "keeping refused records: %s", err.msg);
-  else
+  } else {
     s->scope_grew = false;
+    s->lift.touched = false;
+    sync_lift_forget(s);
+  }
   return rc == 0 && n > 0;
 }
 

@@ -124,6 +124,19 @@ grep -q 'rejected by the hub: 1' "$OUT" || fail "status shows the refusal"
 # The edit is kept on the device (never dropped while not at the hub).
 dev setu get beneficiary b4 | grep -qF 'Ibu b4 edit' || fail "setu lost its edit"
 
+# News that does not concern b4 (the office adds b10 in Setu) leaves the
+# refusal alone: it is not pushed, and refused, again (the hub counts
+# one out_of_scope refusal still); setu gets b10 and keeps its edit.
+ben office b10 Setu
+sync_once office
+rc=0
+dev setu sync --once >"$OUT" 2>"$ERR" || rc=$?
+[ "$rc" = 7 ] || fail "the kept refusal: sync exits 7, got $rc: $(cat "$ERR")"
+[ "$(curl -sS "$URL/metrics" | awk '$1 == "sambang_hub_records_refused_total{code=\"out_of_scope\"}" { print $2 }')" = 1 ] ||
+  fail "an unrelated change pushed the refused edit again"
+dev setu get beneficiary b10 >/dev/null || fail "setu did not get b10"
+dev setu get beneficiary b4 | grep -qF 'Ibu b4 edit' || fail "setu lost its edit"
+
 # In scope again, the refusal lifts: the office moves b4 back to Setu and
 # setu's next sync pushes the kept edit in the same run (exit 0).
 dev office put beneficiary b4 '{"kecamatan":"Setu"}' >/dev/null
@@ -168,8 +181,8 @@ sync_once pam
 
 # Every device converged with the hub on what its scope holds.
 for d in setu pam both office; do sync_once "$d"; done
-expect_ids setu "b7"
-expect_ids both "b3 b5 b7 v3 v5 v6" # b4 (and v8) are in Serpong now
+expect_ids setu "b10 b7"
+expect_ids both "b10 b3 b5 b7 v3 v5 v6" # b4 (and v8) are in Serpong now
 expect_ids pam "b1 b2 v1 v2"
-expect_ids office "b1 b2 b3 b4 b5 b7 v1 v2 v3 v5 v6 v8"
+expect_ids office "b1 b10 b2 b3 b4 b5 b7 v1 v2 v3 v5 v6 v8"
 echo "ok"

@@ -191,6 +191,26 @@ static void process(struct buf *b, uint64_t start_ms)
           (double)start_ms / 1000.0);
 }
 
+/* One gauge of what each device last said it holds that is not at the hub
+ * (Sambang-Marks: "pending" or "refused"; only the devices that said it). */
+static void marks(struct buf *b, const struct hub_metrics_device *devs,
+                  size_t n, const char *which, const char *help)
+{
+  size_t i;
+
+  line(b,
+       "# HELP sambang_hub_device_records_%s %s, as it last said.\n"
+       "# TYPE sambang_hub_device_records_%s gauge\n",
+       which, help, which);
+  for (i = 0; i < n; i++)
+    if (devs[i].marked)
+      line(b, "sambang_hub_device_records_%s{device=\"%s\"} %llu\n", which,
+           devs[i].name,
+           (unsigned long long)(strcmp(which, "pending") == 0
+                                    ? devs[i].pending
+                                    : devs[i].refused));
+}
+
 /* Each device's last authenticated request: its time (the convention) and
  * its age. Names are device names: [A-Za-z0-9._-], nothing to escape. */
 static void devices(struct buf *b, const struct hub_metrics_device *devs,
@@ -214,22 +234,9 @@ static void devices(struct buf *b, const struct hub_metrics_device *devs,
     line(b, "sambang_hub_device_last_seen_age_seconds{device=\"%s\"} %.3f\n",
          devs[i].name, (double)age / 1000.0);
   }
-  /* What each device last said it holds that is not at the hub (only the
-   * devices that said it: Sambang-Marks). */
-  line(b, "# HELP sambang_hub_device_records_pending Records the device "
-          "holds that the hub has not accepted yet, as it last said.\n"
-          "# TYPE sambang_hub_device_records_pending gauge\n");
-  for (i = 0; i < n; i++)
-    if (devs[i].marked)
-      line(b, "sambang_hub_device_records_pending{device=\"%s\"} %llu\n",
-           devs[i].name, (unsigned long long)devs[i].pending);
-  line(b, "# HELP sambang_hub_device_records_refused Records the hub "
-          "refused that the device keeps, as it last said.\n"
-          "# TYPE sambang_hub_device_records_refused gauge\n");
-  for (i = 0; i < n; i++)
-    if (devs[i].marked)
-      line(b, "sambang_hub_device_records_refused{device=\"%s\"} %llu\n",
-           devs[i].name, (unsigned long long)devs[i].refused);
+  marks(b, devs, n, "pending",
+        "Records the device holds that the hub has not accepted yet");
+  marks(b, devs, n, "refused", "Records the hub refused that the device keeps");
 }
 
 char *hub_metrics_render(const struct hub_metrics *m,

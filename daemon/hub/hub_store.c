@@ -682,6 +682,19 @@ static int copy_user(const struct hub_user *u, void *ctx)
   return rc;
 }
 
+/* An office session goes with its user, so nobody logs in again (one of
+ * a user who is gone is left behind: it could not be used anyway). */
+static int copy_session(const struct hub_session *ss, void *ctx)
+{
+  struct copy_walk *w = ctx;
+  struct hub_user u;
+  struct sb_err ignored = {0};
+
+  if (w->to->ops->user_get(w->to->be, ss->user, &u, &ignored) != 0)
+    return 0;
+  return w->to->ops->session_put(w->to->be, ss, w->err);
+}
+
 static int copy_setting(const char *key, const char *value, void *ctx)
 {
   struct copy_walk *w = ctx;
@@ -749,6 +762,9 @@ int hub_store_copy(struct hub_store *from, struct hub_store *to,
     rc = from->ops->device_list(from->be, copy_device, &dw, err);
   if (rc == 0 && from->ops->user_list != NULL && to->ops->user_put != NULL)
     rc = from->ops->user_list(from->be, copy_user, &uw, err);
+  if (rc == 0 && from->ops->session_each != NULL &&
+      to->ops->session_put != NULL && to->ops->user_get != NULL)
+    rc = from->ops->session_each(from->be, copy_session, &uw, err);
   if (rc == 0)
     rc = copy_purge(&rw);
   if (rc == 0)

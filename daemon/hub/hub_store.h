@@ -312,6 +312,7 @@ struct hub_session {
   char csrf[HUB_HASH_HEX_LEN + 1]; /* sent back as X-CSRF-Token */
   uint64_t created_ms, used_ms;
 };
+typedef int (*hub_session_fn)(const struct hub_session *s, void *ctx);
 
 /* "viewer", "reviewer", "admin"; parse gives -1 for anything else. */
 const char *hub_role_name(enum hub_role role);
@@ -485,6 +486,9 @@ struct hub_store_ops {
   int (*session_remove)(void *be, const char *id_hash, struct sb_err *err);
   int (*session_sweep)(void *be, uint64_t used_before, uint64_t made_before,
                        uint64_t *removed, struct sb_err *err);
+  /* Every live session (migrate copies them; NULL: not kept apart). */
+  int (*session_each)(void *be, hub_session_fn fn, void *ctx,
+                      struct sb_err *err);
   int (*device_activity_set)(void *be, const char *name,
                              const struct hub_device_activity *a,
                              struct sb_err *err);

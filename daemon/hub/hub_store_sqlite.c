@@ -627,6 +627,7 @@ const struct hub_store_ops hub_store_sqlite_ops = {
     .session_get = hub_sq_session_get,
     .session_remove = hub_sq_session_remove,
     .session_sweep = hub_sq_session_sweep,
+    .session_each = hub_sq_session_each,
     .device_activity_set = sq_device_activity_set,
     .device_activity_get = sq_device_activity_get,
     .tick = sq_tick,

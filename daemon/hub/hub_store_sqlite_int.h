@@ -35,5 +35,7 @@ int hub_sq_session_get(void *be, const char *id_hash, struct hub_session *out,
 int hub_sq_session_remove(void *be, const char *id_hash, struct sb_err *err);
 int hub_sq_session_sweep(void *be, uint64_t used_before, uint64_t made_before,
                          uint64_t *removed, struct sb_err *err);
+int hub_sq_session_each(void *be, hub_session_fn fn, void *ctx,
+                        struct sb_err *err);
 
 #endif

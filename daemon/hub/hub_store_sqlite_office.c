@@ -206,22 +206,14 @@ int hub_sq_session_put(void *be, const struct hub_session *ss,
   return rc;
 }
 
-int hub_sq_session_get(void *be, const char *id_hash, struct hub_session *out,
-                       struct sb_err *err)
+/* Reads session id_hash's stored text into out. */
+static int session_parse(const char *id_hash, const char *text,
+                         struct hub_session *out, struct sb_err *err)
 {
-  char key[KEY_MAX], *text = NULL;
-  cJSON *j;
-  int rc;
+  cJSON *j = cJSON_Parse(text);
+  int rc = 0;
 
   memset(out, 0, sizeof(*out));
-  hub_sq_key_of(key, KEY_SESSION, id_hash);
-  rc = meta_read_live(be, key, &text, err);
-  if (rc == SB_ENOTFOUND)
-    return sb_err_set(err, rc, "no such session");
-  if (rc != 0)
-    return rc;
-  j = cJSON_Parse(text);
-  free(text);
   snprintf(out->id_hash, sizeof(out->id_hash), "%s", id_hash);
   if (j == NULL || !get_str(j, "user", out->user, HUB_USER_NAME_MAX) ||
       !get_str(j, "csrf", out->csrf, HUB_HASH_HEX_LEN) ||
@@ -230,6 +222,50 @@ int hub_sq_session_get(void *be, const char *id_hash, struct hub_session *out,
     rc = sb_err_set(err, SB_ECORRUPT, "a session has a malformed entry");
   cJSON_Delete(j);
   return rc;
+}
+
+int hub_sq_session_get(void *be, const char *id_hash, struct hub_session *out,
+                       struct sb_err *err)
+{
+  char key[KEY_MAX], *text = NULL;
+  int rc;
+
+  memset(out, 0, sizeof(*out));
+  hub_sq_key_of(key, KEY_SESSION, id_hash);
+  rc = meta_read_live(be, key, &text, err);
+  if (rc == SB_ENOTFOUND)
+    return sb_err_set(err, rc, "no such session");
+  if (rc == 0)
+    rc = session_parse(id_hash, text, out, err);
+  free(text);
+  return rc;
+}
+
+struct session_walk {
+  hub_session_fn fn;
+  void *ctx;
+  struct sb_err *err;
+};
+
+/* store_meta_each's step: a live session to fn (a removed one is an
+ * empty value; a malformed one stops the walk). */
+static int session_one(const char *key, const char *value, void *ctx)
+{
+  struct session_walk *w = ctx;
+  struct hub_session ss;
+  int rc;
+
+  if (value[0] == '\0')
+    return 0;
+  rc = session_parse(key + strlen(KEY_SESSION), value, &ss, w->err);
+  return rc != 0 ? rc : w->fn(&ss, w->ctx);
+}
+
+int hub_sq_session_each(void *be, hub_session_fn fn, void *ctx,
+                        struct sb_err *err)
+{
+  struct session_walk w = {fn, ctx, err};
+  return store_meta_each(be, KEY_SESSION, session_one, &w, err);
 }
 
 int hub_sq_session_remove(void *be, const char *id_hash, struct sb_err *err)

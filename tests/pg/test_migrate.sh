@@ -30,6 +30,10 @@ feed_after() { # feed_after NAME SINCE: the changes page after SINCE, as NAME
 }
 last=$(feed_after d1 0 | sed -n 's/.*,"next":\([0-9]*\)\(,"scope":"[^"]*"\)\{0,1\}}$/\1/p')
 [ "$last" -ge 4 ] || fail "unexpected feed position $last"
+# ana has the dashboard open on the SQLite hub: her session moves too.
+code=$(curl -sS -o /dev/null -w '%{http_code}' -c "$WORK/ana.jar" -X POST "$URL/login" \
+  --data-urlencode user=ana --data-urlencode password=admin-pass-1)
+[ "$code" = 303 ] || fail "ana's login on the SQLite hub answered $code"
 stop_hub
 "$HUB" device list >"$WORK/devices.sqlite"
 "$HUB" user list >"$WORK/users.sqlite"
@@ -69,6 +73,10 @@ pull_count=$(feed_after d2 "$last" | grep -o '{"record":' | wc -l)
 [ "$pull_count" -eq 1 ] || fail "after the cursor there must be 1 change, not $pull_count"
 dev d2 sync --once >/dev/null || fail "d2 sync after migrate"
 expect_converged d1 d2
+# ana's session from the SQLite hub still works: no new login.
+code=$(curl -sS -o "$WORK/dev.json" -w '%{http_code}' -b "$WORK/ana.jar" "$URL/api/devices")
+[ "$code" = 200 ] && grep -q '"name":"d1"' "$WORK/dev.json" ||
+  fail "ana's session after migrate answered $code"
 # An office user logs in to the dashboard with the password set on SQLite.
 code=$(curl -sS -o /dev/null -w '%{http_code}' -X POST "$URL/login" \
   --data-urlencode user=ana --data-urlencode password=admin-pass-1)

@@ -519,6 +519,18 @@ static int parse_month(const struct schema_collection *c, const char *v,
   return 0;
 }
 
+/* True if x holds a filter on the same referenced field as rf already. */
+static bool ref_given(const struct list_extra *x, const struct ref_filter *rf)
+{
+  size_t k;
+
+  for (k = 0; k < x->nrefs; k++)
+    if (x->refs[k].ref == rf->ref &&
+        strcmp(x->refs[k].f.field, rf->f.field) == 0)
+      return true;
+  return false;
+}
+
 /*
  * Takes --limit and --month (unless the schema names a field so) out of
  * argv[2..] into *x; the other arguments go to rest[0..*nrest).
@@ -541,15 +553,26 @@ static int list_extras(const struct schema *s,
     if (rc < 0)
       return rc;
     if (rc > 0) {
+      if (ref_given(x, &x->refs[x->nrefs])) {
+        /* (the option's name is the referenced field's) */
+        rc = util_usage(err, "option --%s is given twice",
+                        x->refs[x->nrefs].f.field);
+        filter_release(&x->refs[x->nrefs].f, 1);
+        return rc;
+      }
       x->nrefs++;
       continue;
     }
     if (option_field(c, "limit", 5) == NULL &&
         (rc = util_opt(argc, argv, &i, "limit", &v, err)) != 0) {
+      if (rc > 0 && x->limit != 0) /* as a field option's (given twice) */
+        return util_usage(err, "option --%s is given twice", "limit");
       if (rc < 0 || (rc = parse_limit(v, &x->limit, err)) != 0)
         return rc;
     } else if (option_field(c, "month", 5) == NULL &&
                (rc = util_opt(argc, argv, &i, "month", &v, err)) != 0) {
+      if (rc > 0 && x->month[0] != '\0')
+        return util_usage(err, "option --%s is given twice", "month");
       if (rc < 0 ||
           (rc = parse_month(c, v, x->month, sizeof(x->month), err)) != 0)
         return rc;

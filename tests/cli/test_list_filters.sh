@@ -62,6 +62,13 @@ expect_stderr_contains 'option --group'
 expect_fail 2 visit list --kecamatan
 expect_stderr_contains 'option --kecamatan needs a value'
 expect_fail 2 visit list --nonsense x
+# An option given twice is refused, as a field option is (not last-wins).
+expect_fail 2 visit list --month 2025-12 --month 2025-11
+expect_stderr_contains 'option --month is given twice'
+expect_fail 2 visit list --limit 1 --limit 2
+expect_stderr_contains 'option --limit is given twice'
+expect_fail 2 visit list --kecamatan Setu --kecamatan Pamulang
+expect_stderr_contains 'option --kecamatan is given twice'
 # ... and in Indonesian.
 LANG=id_ID.UTF-8 sb visit list --kecamatan Jakarta
 check_fail 4 visit list

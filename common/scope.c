@@ -135,7 +135,7 @@ static void allowed_parts(const struct schema *s, char *out, size_t size)
 static int parts_split(const struct schema *s, const char *text,
                        struct scope_parts *out, struct sb_err *err)
 {
-  char buf[SCOPE_TEXT_MAX + 1], allowed[512], *part, *save = NULL;
+  char buf[SCOPE_TEXT_MAX + 1], allowed[512], *part, *next;
   int rc = 0;
 
   scope_parts_release(out);
@@ -147,12 +147,17 @@ static int parts_split(const struct schema *s, const char *text,
     return 0;
   }
   snprintf(buf, sizeof(buf), "%s", text);
-  for (part = strtok_r(buf, ",", &save); part != NULL && rc == 0;
-       part = strtok_r(NULL, ",", &save)) {
+  /* Every part between commas, empty ones included (strtok would skip
+   * them: "Setu,,Pamulang" is a typo to refuse, not to read). */
+  for (part = buf; part != NULL && rc == 0; part = next) {
     const char *canon = part;
+    if ((next = strchr(part, ',')) != NULL)
+      *next++ = '\0';
     while (*canon == ' ')
       canon++;
-    if (s != NULL) {
+    if (canon[0] == '\0' && part == buf && next == NULL)
+      break; /* "" (or spaces): the empty scope, refused below */
+    if (s != NULL && canon[0] != '\0') {
       const char *spelt = schema_part(s, canon);
       if (spelt == NULL) {
         allowed_parts(s, allowed, sizeof(allowed));

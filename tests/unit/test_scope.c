@@ -50,6 +50,13 @@ TEST(device_scope_parse)
   CHECK_INT(scope_parse(s, "", &p, &err), ==, SB_EINVAL);
   CHECK_INT(scope_parse(s, ",", &p, &err), ==, SB_EINVAL);
   CHECK_INT(scope_parse(s, "all,Setu", &p, &err), ==, SB_EINVAL);
+  /* An empty part is a typo, refused wherever it is (not skipped). */
+  CHECK_INT(scope_parse(s, "Setu,,Pamulang", &p, &err), ==, SB_EINVAL);
+  CHECK(strstr(err.msg, "an empty part") != NULL);
+  CHECK_INT(scope_parse(s, ",Setu", &p, &err), ==, SB_EINVAL);
+  CHECK_INT(scope_parse(s, "Setu,", &p, &err), ==, SB_EINVAL);
+  CHECK_INT(scope_parse(s, "Setu, ,Pamulang", &p, &err), ==, SB_EINVAL);
+  CHECK(p.n == 0 && !p.all);
   CHECK(!scope_text(&p, text, 0));
   scope_parts_release(&p);
   schema_free(s);

@@ -176,8 +176,7 @@ TEST(page_gone_entries)
   char *g, *text;
 
   changes_page_init(&p);
-  CHECK_INT(changes_page_decode(&p, gone_text, strlen(gone_text), &err), ==,
-            0);
+  CHECK_INT(changes_page_decode(&p, gone_text, strlen(gone_text), &err), ==, 0);
   CHECK(p.n == 1 && p.c[0].gone && p.next == 9);
   CHECK_STR(p.c[0].rec.id, "v:1");
   CHECK_STR(p.scope, "Setu");
@@ -222,8 +221,8 @@ TEST(page_horizon)
   char *text;
   size_t i;
 
-  text = changes_page_encode_horizon(NULL, NULL, NULL, 0, false, 50, "Setu",
-                                     42);
+  text =
+      changes_page_encode_horizon(NULL, NULL, NULL, 0, false, 50, "Setu", 42);
   CHECK_STR(text, with);
   free(text);
   text = changes_page_encode_horizon(NULL, NULL, NULL, 0, true, 50, NULL, 0);

@@ -81,24 +81,24 @@ static const char *const usage_migrate = N_(
     "with its token hash, binding and revocation. Devices carry on without\n"
     "re-enrolling and pull nothing twice. Refuses a URI that holds a store.\n");
 
-static const char *const usage_init = N_(
-    "usage: sambang-hub [--db PATH] init [--schema FILE]\n"
-    "\n"
-    "Creates the hub's store with a new replica id. The schema (the\n"
-    "collections and fields pushes are checked against) is FILE, else the\n"
-    "one built in (deploy/schema.json). Refuses an existing store.\n");
+static const char *const usage_init =
+    N_("usage: sambang-hub [--db PATH] init [--schema FILE]\n"
+       "\n"
+       "Creates the hub's store with a new replica id. The schema (the\n"
+       "collections and fields pushes are checked against) is FILE, else the\n"
+       "one built in (deploy/schema.json). Refuses an existing store.\n");
 
-static const char *const usage_export = N_(
-    "usage: sambang-hub [--db PATH] export\n"
-    "       sambang-hub [--db PATH] export --csv COLLECTION [--personal]\n"
-    "\n"
-    "Prints every record, tombstones included, as canonical JSON Lines\n"
-    "sorted by (collection, id): the same format as `sambang export`, so\n"
-    "replicas that have seen the same writes print the same bytes.\n"
-    "--csv: the live records of COLLECTION as CSV, byte for byte what the\n"
-    "dashboard's GET /export/COLLECTION.csv gives without filters (UTF-8\n"
-    "with a BOM, one column per schema field, lists joined with \"; \");\n"
-    "personal fields only with --personal.\n");
+static const char *const usage_export =
+    N_("usage: sambang-hub [--db PATH] export\n"
+       "       sambang-hub [--db PATH] export --csv COLLECTION [--personal]\n"
+       "\n"
+       "Prints every record, tombstones included, as canonical JSON Lines\n"
+       "sorted by (collection, id): the same format as `sambang export`, so\n"
+       "replicas that have seen the same writes print the same bytes.\n"
+       "--csv: the live records of COLLECTION as CSV, byte for byte what the\n"
+       "dashboard's GET /export/COLLECTION.csv gives without filters (UTF-8\n"
+       "with a BOM, one column per schema field, lists joined with \"; \");\n"
+       "personal fields only with --personal.\n");
 
 static const char *const usage_conflicts = N_(
     "usage: sambang-hub [--db PATH] conflicts\n"
@@ -125,7 +125,6 @@ static const char *const usage_check = N_(
     "schema, the feed counter at or above every record's number, every\n"
     "device row (name, token hash, replica id, scope) and every record\n"
     "state; exit 6 lists each problem.\n");
-
 
 /* Reads a whole file into a malloc'd NUL-terminated string. */
 static int read_file(const char *path, char **out, struct sb_err *err)
@@ -184,7 +183,8 @@ static int hub_cmd_init(const char *db, int argc, char **argv)
     if (strcmp(argv[i], "--schema") == 0 && i + 1 < argc)
       schema_path = argv[++i];
     else
-      return hub_cmd_usage_error(usage_init, "init: unexpected argument %s", argv[i]);
+      return hub_cmd_usage_error(usage_init, "init: unexpected argument %s",
+                                 argv[i]);
   }
   if (schema_path != NULL) {
     rc = read_file(schema_path, &schema_text, &err);
@@ -244,15 +244,19 @@ static int hub_cmd_export(const char *db, int argc, char **argv)
     fputs(_(usage_export), stdout);
     return 0;
   }
+  if (argc == 1 && strcmp(argv[0], "--csv") == 0)
+    return hub_cmd_usage_error(usage_export, "export: --csv needs a COLLECTION "
+                                             "(e.g. --csv visit)");
   if (argc >= 2 && strcmp(argv[0], "--csv") == 0) {
     bool personal = argc == 3 && strcmp(argv[2], "--personal") == 0;
     if (argc > 3 || (argc == 3 && !personal))
       return hub_cmd_usage_error(usage_export, "export: unexpected argument %s",
-                         argv[argc - 1]);
+                                 argv[argc - 1]);
     return export_csv(db, argv[1], personal);
   }
   if (argc > 0)
-    return hub_cmd_usage_error(usage_export, "export: unexpected argument %s", argv[0]);
+    return hub_cmd_usage_error(usage_export, "export: unexpected argument %s",
+                               argv[0]);
   rc = hub_cmd_open_store(db, &hs);
   if (rc != 0)
     return rc;
@@ -312,8 +316,8 @@ static int hub_cmd_conflicts(const char *db, int argc, char **argv)
     return 0;
   }
   if (argc > 0)
-    return hub_cmd_usage_error(usage_conflicts, "conflicts: unexpected argument %s",
-                       argv[0]);
+    return hub_cmd_usage_error(usage_conflicts,
+                               "conflicts: unexpected argument %s", argv[0]);
   rc = hub_cmd_open_store(db, &hs);
   if (rc != 0)
     return rc;
@@ -321,7 +325,6 @@ static int hub_cmd_conflicts(const char *db, int argc, char **argv)
   hub_store_close(hs);
   return rc != 0 ? hub_cmd_fail(rc, &err) : 0;
 }
-
 
 static int print_problem(const char *problem, void *ctx)
 {
@@ -341,19 +344,19 @@ static int hub_cmd_check(const char *db, int argc, char **argv)
     return 0;
   }
   if (argc > 0)
-    return hub_cmd_usage_error(usage_check, "check: unexpected argument %s", argv[0]);
+    return hub_cmd_usage_error(usage_check, "check: unexpected argument %s",
+                               argv[0]);
   rc = hub_cmd_open_store(db, &hs);
   if (rc != 0)
     return rc;
-  rc = hub_store_check(hs, STORE_CHECK_FULL, 0, print_problem, NULL, NULL,
-                       &err);
+  rc =
+      hub_store_check(hs, STORE_CHECK_FULL, 0, print_problem, NULL, NULL, &err);
   hub_store_close(hs);
   if (rc != 0)
     return hub_cmd_fail(rc, &err);
   printf("ok\n");
   return 0;
 }
-
 
 static int hub_cmd_migrate(int argc, char **argv)
 {
@@ -373,14 +376,16 @@ static int hub_cmd_migrate(int argc, char **argv)
     else if (strcmp(argv[i], "--to") == 0 && i + 1 < argc)
       dst = argv[++i];
     else
-      return hub_cmd_usage_error(usage_migrate, "migrate: unexpected argument %s",
-                         argv[i]);
+      return hub_cmd_usage_error(usage_migrate,
+                                 "migrate: unexpected argument %s", argv[i]);
   }
   if (src == NULL || dst == NULL)
-    return hub_cmd_usage_error(usage_migrate, "%s", "migrate: give --from and --to");
+    return hub_cmd_usage_error(usage_migrate, "migrate: give --from and --to");
   if (!hub_store_is_pg(dst))
-    return hub_cmd_usage_error(usage_migrate, "migrate: --to must be a "
-                       "postgresql:// URI, not %s", dst);
+    return hub_cmd_usage_error(usage_migrate,
+                               "migrate: --to must be a "
+                               "postgresql:// URI, not %s",
+                               dst);
   rc = hub_cmd_open_store(src, &from);
   if (rc != 0)
     return rc;
@@ -436,8 +441,8 @@ int main(int argc, char **argv)
     for (k = i; k < argc; k++)
       help = help || hub_cmd_is_help(argv[k]);
     if (!help)
-      return hub_cmd_usage_error(usage_main, "no hub store: give --db PATH or set %s",
-                         DB_ENV);
+      return hub_cmd_usage_error(
+          usage_main, "no hub store: give --db PATH or set %s", DB_ENV);
   }
   if (strcmp(cmd, "init") == 0)
     return hub_cmd_init(db, argc - i, argv + i);

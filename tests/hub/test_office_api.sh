@@ -200,6 +200,9 @@ req GET '/api/overview' -b "$WORK/vika.jar"
 grep -q '"visits_by_month_kecamatan":{"2024-05":{"Serpong":1}}' "$BODY" || fail "overview"
 
 CASE="CSV equals sambang-hub export --csv"
+expect_hub_fail 2 export --csv
+grep -q 'export: --csv needs a COLLECTION' "$ERR" || fail "export --csv alone: $(cat "$ERR")"
+expect_hub_fail 3 export --csv nothing
 req GET /export/visit.csv -b "$WORK/ana.jar"
 expect_status 200
 grep -qi '^Content-Type: text/csv' "$HEADERS" || fail "not text/csv"

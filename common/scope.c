@@ -151,8 +151,12 @@ static int parts_split(const struct schema *s, const char *text,
    * them: "Setu,,Pamulang" is a typo to refuse, not to read). */
   for (part = buf; part != NULL && rc == 0; part = next) {
     const char *canon = part;
+    char *end;
     if ((next = strchr(part, ',')) != NULL)
       *next++ = '\0';
+    /* spaces around a part are not part of it ("Setu , Pamulang") */
+    for (end = part + strlen(part); end > part && end[-1] == ' ';)
+      *--end = '\0';
     while (*canon == ' ')
       canon++;
     if (canon[0] == '\0' && part == buf && next == NULL)

@@ -41,6 +41,9 @@ TEST(device_scope_parse)
   CHECK_INT(scope_parse(s, "setu, Pamulang,Setu", &p, &err), ==, 0);
   CHECK(scope_text(&p, text, sizeof(text)));
   CHECK_STR(text, "Pamulang,Setu"); /* schema spelling, sorted, once */
+  CHECK_INT(scope_parse(s, " Setu , pamulang ", &p, &err), ==, 0);
+  CHECK(scope_text(&p, text, sizeof(text)));
+  CHECK_STR(text, "Pamulang,Setu"); /* spaces around a part are not in it */
   CHECK_INT(scope_parse(s, "all", &p, &err), ==, 0);
   CHECK(p.all);
   CHECK_INT(scope_parse(s, "Setu,Atlantis", &p, &err), ==, SB_EINVAL);

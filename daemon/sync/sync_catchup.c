@@ -2,15 +2,16 @@
  * sync_catchup.c - per-part cursors (daemon/sync/DESIGN.md, "Per-part
  * cursors"). When the device's scope gains parts, their records older
  * than the cursor were never sent to it. Instead of pulling the whole
- * scope again from 0, the device keeps a second cursor for the parts it
- * gained and reads only them (`parts=` on GET /v1/changes, no gone
- * entries) from 0 up to the cursor it had when it gained them; the main
- * cursor goes on with the whole scope meanwhile. Meta:
- *   sync.catchup.parts   the gained parts (scope text)
- *   sync.catchup.since   the catch-up's cursor
- *   sync.catchup.until   the main cursor when they were gained
- * A part that leaves the scope leaves the catch-up too; gaining more while
- * one runs starts the catch-up of all its parts again from 0.
+ * scope again from 0, the device keeps a cursor for the parts it gained
+ * and reads only them (`parts=` on GET /v1/changes, no gone entries) from
+ * 0 up to the cursor it had when it gained them; the main cursor goes on
+ * with the whole scope meanwhile. Parts gained at different times are
+ * different catch-ups, each with its own cursor, read one after the
+ * other in the order they were gained: gaining a part while a catch-up
+ * runs starts only that part from 0. Meta `sync.catchups`, one line per
+ * catch-up: "SINCE UNTIL PARTS" (its cursor, the main cursor when its
+ * parts were gained, the parts as scope text). A part that leaves the
+ * scope leaves its catch-up (an empty one ends).
  */
 #include "compat.h"
 
@@ -20,60 +21,145 @@
 
 #include "scope.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define KEY_PARTS "sync.catchup.parts"
-#define KEY_SINCE "sync.catchup.since"
-#define KEY_UNTIL "sync.catchup.until"
+#define KEY_LIST "sync.catchups"
+/* One catch-up, as devices before the queue kept it. */
+#define KEY_OLD_PARTS "sync.catchup.parts"
+#define KEY_OLD_SINCE "sync.catchup.since"
+#define KEY_OLD_UNTIL "sync.catchup.until"
 
-/* The catch-up in the store: false if none. parts filled (init'ed). */
-static bool catchup_get(struct sync *s, struct scope_parts *parts,
-                        uint64_t *since, uint64_t *until)
+struct catchup {
+  struct scope_parts parts;
+  uint64_t since, until;
+};
+
+/* The pending catch-ups, oldest first. */
+struct catchups {
+  struct catchup *v;
+  size_t n;
+};
+
+static void list_release(struct catchups *l)
 {
-  char *p = NULL, *a = NULL, *b = NULL;
-  bool ok = store_meta_get(s->store, KEY_PARTS, &p, NULL) == 0 &&
-            store_meta_get(s->store, KEY_SINCE, &a, NULL) == 0 &&
-            store_meta_get(s->store, KEY_UNTIL, &b, NULL) == 0 &&
-            scope_read(p, parts, NULL) == 0 && !parts->all && parts->n > 0;
+  size_t i;
 
-  if (ok) {
-    *since = strtoull(a, NULL, 10);
-    *until = strtoull(b, NULL, 10);
+  for (i = 0; i < l->n; i++)
+    scope_parts_release(&l->v[i].parts);
+  free(l->v);
+  l->v = NULL;
+  l->n = 0;
+}
+
+/* Appends a catch-up of parts (copied); 0 or SB_ENOMEM. */
+static int list_add(struct catchups *l, const struct scope_parts *parts,
+                    uint64_t since, uint64_t until)
+{
+  struct catchup *v = realloc(l->v, (l->n + 1) * sizeof(*v));
+  struct catchup *c;
+  size_t i;
+  int rc = 0;
+
+  if (v == NULL)
+    return SB_ENOMEM;
+  l->v = v;
+  c = &v[l->n++];
+  scope_parts_init(&c->parts);
+  c->since = since;
+  c->until = until;
+  for (i = 0; rc == 0 && i < parts->n; i++)
+    rc = scope_parts_add(&c->parts, parts->v[i]);
+  return rc;
+}
+
+/* Adds the catch-up of one line "SINCE UNTIL PARTS"; a malformed line is
+ * passed over (the parts it held are pulled again only by a re-sync). */
+static int list_add_line(struct catchups *l, const char *line)
+{
+  struct scope_parts parts;
+  unsigned long long since, until;
+  int used = 0, rc = 0;
+
+  scope_parts_init(&parts);
+  if (sscanf(line, "%llu %llu %n", &since, &until, &used) == 2 && used > 0 &&
+      scope_read(line + used, &parts, NULL) == 0 && !parts.all && parts.n > 0)
+    rc = list_add(l, &parts, since, until);
+  scope_parts_release(&parts);
+  return rc;
+}
+
+/* Reads the pending catch-ups (none: l->n == 0); 0 or SB_ENOMEM. */
+static int list_load(struct sync *s, struct catchups *l)
+{
+  char *text = NULL, *line, *next, *a = NULL, *b = NULL;
+  int rc = 0;
+
+  l->v = NULL;
+  l->n = 0;
+  if (store_meta_get(s->store, KEY_LIST, &text, NULL) == 0) {
+    for (line = text; rc == 0 && line != NULL && *line != '\0'; line = next) {
+      next = strchr(line, '\n');
+      if (next != NULL)
+        *next++ = '\0';
+      rc = list_add_line(l, line);
+    }
+  } else if (store_meta_get(s->store, KEY_OLD_PARTS, &text, NULL) == 0 &&
+             store_meta_get(s->store, KEY_OLD_SINCE, &a, NULL) == 0 &&
+             store_meta_get(s->store, KEY_OLD_UNTIL, &b, NULL) == 0) {
+    struct scope_parts parts;
+    scope_parts_init(&parts);
+    if (scope_read(text, &parts, NULL) == 0 && !parts.all && parts.n > 0)
+      rc = list_add(l, &parts, strtoull(a, NULL, 10), strtoull(b, NULL, 10));
+    scope_parts_release(&parts);
   }
-  free(p);
+  free(text);
   free(a);
   free(b);
-  return ok;
+  if (rc != 0)
+    list_release(l);
+  return rc;
+}
+
+/* Stores l in place of what was (inside a transaction). */
+static int list_save(struct sync *s, const struct catchups *l,
+                     struct sb_err *err)
+{
+  char parts[SCOPE_TEXT_MAX + 1], line[SCOPE_TEXT_MAX + 64];
+  struct buf text;
+  size_t i;
+  int rc = 0;
+
+  buf_init(&text);
+  for (i = 0; rc == 0 && i < l->n; i++) {
+    if (!scope_text(&l->v[i].parts, parts, sizeof(parts))) {
+      rc = sb_err_set(err, SB_EINVAL, "scope parts too long");
+      break;
+    }
+    snprintf(line, sizeof(line), "%" PRIu64 " %" PRIu64 " %s\n", l->v[i].since,
+             l->v[i].until, parts);
+    if (buf_adds(&text, line) != 0)
+      rc = sb_err_set(err, SB_ENOMEM, NULL);
+  }
+  if (rc == 0)
+    rc = l->n == 0 ? store_meta_delete(s->store, KEY_LIST, err)
+                   : store_meta_set(s->store, KEY_LIST, text.p, err);
+  if (rc == 0)
+    rc = store_meta_delete(s->store, KEY_OLD_PARTS, err);
+  if (rc == 0)
+    rc = store_meta_delete(s->store, KEY_OLD_SINCE, err);
+  if (rc == 0)
+    rc = store_meta_delete(s->store, KEY_OLD_UNTIL, err);
+  buf_release(&text);
+  return rc;
 }
 
 int sync_catchup_drop(struct sync *s, struct sb_err *err)
 {
-  int rc = store_meta_delete(s->store, KEY_PARTS, err);
-  if (rc == 0)
-    rc = store_meta_delete(s->store, KEY_SINCE, err);
-  if (rc == 0)
-    rc = store_meta_delete(s->store, KEY_UNTIL, err);
-  return rc;
-}
-
-static int catchup_set(struct sync *s, const struct scope_parts *parts,
-                       uint64_t since, uint64_t until, struct sb_err *err)
-{
-  char text[SCOPE_TEXT_MAX + 1], num[24];
-  int rc;
-
-  if (!scope_text(parts, text, sizeof(text)))
-    return sb_err_set(err, SB_EINVAL, "scope parts too long");
-  rc = store_meta_set(s->store, KEY_PARTS, text, err);
-  snprintf(num, sizeof(num), "%llu", (unsigned long long)since);
-  if (rc == 0)
-    rc = store_meta_set(s->store, KEY_SINCE, num, err);
-  snprintf(num, sizeof(num), "%llu", (unsigned long long)until);
-  if (rc == 0)
-    rc = store_meta_set(s->store, KEY_UNTIL, num, err);
-  return rc;
+  struct catchups none = {NULL, 0};
+  return list_save(s, &none, err);
 }
 
 /* True if part is one of p's. */
@@ -87,43 +173,59 @@ static bool has_part(const struct scope_parts *p, const char *part)
   return false;
 }
 
+/* Keeps in l only the parts now covers; catch-ups left empty end. */
+static int list_keep(struct catchups *l, const struct scope_parts *now)
+{
+  size_t i, k, kept = 0;
+  int rc = 0;
+
+  for (i = 0; i < l->n; i++) {
+    struct catchup *c = &l->v[i];
+    struct scope_parts left;
+    scope_parts_init(&left);
+    for (k = 0; rc == 0 && k < c->parts.n; k++)
+      if (has_part(now, c->parts.v[k]))
+        rc = scope_parts_add(&left, c->parts.v[k]);
+    scope_parts_release(&c->parts);
+    c->parts = left;
+    if (c->parts.n == 0)
+      scope_parts_release(&c->parts);
+    else
+      l->v[kept++] = *c;
+  }
+  l->n = kept;
+  return rc;
+}
+
 int sync_catchup_scope(struct sync *s, const struct scope_parts *was,
                        const struct scope_parts *now, bool *reset, bool *gained,
                        struct sb_err *err)
 {
-  struct scope_parts keep, old;
-  uint64_t since = 0, until = 0;
-  bool pending;
+  struct catchups l = {NULL, 0};
+  struct scope_parts added;
   size_t i;
-  int rc = 0;
+  int rc;
 
   *reset = *gained = false;
-  scope_parts_init(&keep);
-  scope_parts_init(&old);
-  pending = catchup_get(s, &old, &since, &until);
   if (now->all || was->all) {
     /* To all: pull everything again (from all: nothing was gained). */
     *reset = *gained = now->all && !was->all;
-    rc = pending ? sync_catchup_drop(s, err) : 0;
-    goto out;
+    return sync_catchup_drop(s, err);
   }
-  for (i = 0; rc == 0 && i < now->n; i++) {
-    bool added = !has_part(was, now->v[i]);
-    *gained = *gained || added;
-    if (added || (pending && has_part(&old, now->v[i])))
-      rc = scope_parts_add(&keep, now->v[i]);
-  }
-  if (rc != 0)
-    goto out;
-  if (keep.n == 0)
-    rc = pending ? sync_catchup_drop(s, err) : 0;
-  else if (*gained) /* from 0, up to where the main cursor is now */
-    rc = catchup_set(s, &keep, 0, s->cursor, err);
-  else /* a part left: the catch-up goes on without it */
-    rc = catchup_set(s, &keep, since, until, err);
-out:
-  scope_parts_release(&keep);
-  scope_parts_release(&old);
+  if (list_load(s, &l) != 0)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  scope_parts_init(&added);
+  rc = list_keep(&l, now);
+  for (i = 0; rc == 0 && i < now->n; i++)
+    if (!has_part(was, now->v[i]))
+      rc = scope_parts_add(&added, now->v[i]);
+  /* The gained parts: from 0, up to where the main cursor is now. */
+  if (rc == 0 && added.n > 0)
+    rc = list_add(&l, &added, 0, s->cursor);
+  *gained = added.n > 0;
+  rc = rc != 0 ? sb_err_set(err, SB_ENOMEM, NULL) : list_save(s, &l, err);
+  scope_parts_release(&added);
+  list_release(&l);
   return rc;
 }
 
@@ -151,22 +253,27 @@ static bool query_escape(const char *text, char *out, size_t size)
   return true;
 }
 
-/* Merges a catch-up page and moves the catch-up's cursor, in one
+/* Merges a page of l's first catch-up and moves its cursor, in one
  * transaction; the catch-up ends at its `until` or the feed's end. */
 static int catchup_apply(struct sync *s, const struct changes_page *p,
-                         const struct scope_parts *parts, uint64_t until,
-                         size_t *changed, struct sb_err *err)
+                         struct catchups *l, size_t *changed,
+                         struct sb_err *err)
 {
+  struct catchup *c = &l->v[0];
   size_t i;
   int rc = store_begin_relaxed(s->store, err);
 
   for (i = 0; rc == 0 && i < p->n; i++)
     rc = p->c[i].gone ? 0 /* a catch-up sends none; an old hub may */
                       : sync_pull_merge(s, &p->c[i], changed, err);
+  if (!p->more || p->next >= c->until) {
+    scope_parts_release(&c->parts);
+    memmove(l->v, l->v + 1, --l->n * sizeof(*l->v));
+  } else {
+    c->since = p->next;
+  }
   if (rc == 0)
-    rc = !p->more || p->next >= until
-             ? sync_catchup_drop(s, err)
-             : catchup_set(s, parts, p->next, until, err);
+    rc = list_save(s, l, err);
   if (rc == 0)
     rc = store_commit(s->store, err);
   else
@@ -178,9 +285,9 @@ static void catchup_done(const struct http_reply *r, void *ctx)
 {
   struct sync *s = ctx;
   struct changes_page page;
-  struct scope_parts parts;
+  struct catchups l = {NULL, 0};
   struct sb_err err = {0};
-  uint64_t since = 0, until = 0;
+  bool rescope = false;
   size_t changed = 0;
   int rc;
 
@@ -188,18 +295,19 @@ static void catchup_done(const struct http_reply *r, void *ctx)
   if (sync_reply_failed(s, r, N_("pull")))
     return;
   changes_page_init(&page);
-  scope_parts_init(&parts);
   rc = changes_page_decode(&page, r->body, r->len, &err);
-  if (rc == 0 && catchup_get(s, &parts, &since, &until)) {
-    if (page.next < since)
+  if (rc == 0 && list_load(s, &l) != 0)
+    rc = sb_err_set(&err, SB_ENOMEM, NULL);
+  if (rc == 0 && l.n > 0) {
+    if (page.next < l.v[0].since)
       rc = sb_err_set(&err, SB_EPROTOCOL, "catch-up page goes back");
     else if (sync_scope_changed(s, page.scope))
-      since = UINT64_MAX; /* the main pull applies the new scope first */
+      rescope = true; /* the main pull applies the new scope first */
     else
-      rc = catchup_apply(s, &page, &parts, until, &changed, &err);
+      rc = catchup_apply(s, &page, &l, &changed, &err);
   }
   changes_page_release(&page);
-  scope_parts_release(&parts);
+  list_release(&l);
   if (rc != 0) {
     sync_attempt_failed(s, true, false, -1, "pull: %s", err.msg);
     return;
@@ -211,7 +319,7 @@ static void catchup_done(const struct http_reply *r, void *ctx)
     sync_emit(s, SYNC_EV_PROGRESS);
   if (s->stopping)
     return;
-  if (since == UINT64_MAX)
+  if (rescope)
     sync_pull_next(s, s->cursor);
   else if (!sync_catchup_next(s))
     sync_cycle_done(s);
@@ -219,35 +327,33 @@ static void catchup_done(const struct http_reply *r, void *ctx)
 
 bool sync_catchup_pending(struct sync *s)
 {
-  struct scope_parts parts;
-  uint64_t since, until;
-  bool pending;
+  struct catchups l = {NULL, 0};
+  bool pending = list_load(s, &l) == 0 && l.n > 0;
 
-  scope_parts_init(&parts);
-  pending = catchup_get(s, &parts, &since, &until);
-  scope_parts_release(&parts);
+  list_release(&l);
   return pending;
 }
 
 bool sync_catchup_next(struct sync *s)
 {
-  struct scope_parts parts;
+  struct catchups l = {NULL, 0};
   char text[SCOPE_TEXT_MAX + 1], q[3 * SCOPE_TEXT_MAX + 1];
   char path[3 * SCOPE_TEXT_MAX + 128];
-  uint64_t since = 0, until = 0;
+  uint64_t since = 0;
   bool ok;
 
-  scope_parts_init(&parts);
-  ok = !s->stopping && catchup_get(s, &parts, &since, &until) &&
-       scope_text(&parts, text, sizeof(text)) &&
+  ok = !s->stopping && list_load(s, &l) == 0 && l.n > 0 &&
+       scope_text(&l.v[0].parts, text, sizeof(text)) &&
        query_escape(text, q, sizeof(q));
-  scope_parts_release(&parts);
+  if (ok)
+    since = l.v[0].since;
+  list_release(&l);
   if (!ok)
     return false;
   s->phase = SYNC_PULL;
   snprintf(path, sizeof(path),
-           PROTO_VERSION_PATH "/changes?since=%llu&limit=%u&parts=%s",
-           (unsigned long long)since, s->cfg.page, q);
+           PROTO_VERSION_PATH "/changes?since=%" PRIu64 "&limit=%u&parts=%s",
+           since, s->cfg.page, q);
   sync_exchange(s, s->http, "GET", path, NULL, 0, (long)s->cfg.timeout_s,
                 catchup_done);
   return true;

@@ -80,11 +80,6 @@ void buf_commit(struct buf *b, size_t n)
   b->p[b->len] = '\0';
 }
 
-int buf_adds(struct buf *b, const char *s)
-{
-  return buf_add(b, s, strlen(s));
-}
-
 int buf_addu(struct buf *b, uint64_t v)
 {
   /* By hand: this is on the hot path of every record encoding. */

@@ -10,6 +10,8 @@
 
 #include "compat.h"
 
+#include <string.h>
+
 struct buf {
   char *p;
   size_t len;
@@ -40,8 +42,12 @@ char *buf_space(struct buf *b, size_t want, size_t *room);
 /* Counts n bytes written at buf_space's pointer (n <= its room). */
 void buf_commit(struct buf *b, size_t n);
 
-/* Appends a NUL-terminated string. */
-int buf_adds(struct buf *b, const char *s);
+/* Appends a NUL-terminated string (inline: a literal's length is then
+ * known at compile time, and encoders append many). */
+static inline int buf_adds(struct buf *b, const char *s)
+{
+  return buf_add(b, s, strlen(s));
+}
 
 /* Appends the decimal digits of v. */
 int buf_addu(struct buf *b, uint64_t v);

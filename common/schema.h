@@ -10,9 +10,9 @@
  * and "personal" (may be stored only while the collection's "consent"
  * field is true). A collection may name a string field as its "label":
  * what shows a record of it to people beside its id and what a ref option
- * may search by ("Ibu Sari" for a beneficiary). "option" names the CLI option of the domain commands
- * (default: the field name with '_' as '-'), "help" describes it.
- * Collections the schema does not define are free-form.
+ * may search by ("Ibu Sari" for a beneficiary). "option" names the CLI option
+ * of the domain commands (default: the field name with '_' as '-'), "help"
+ * describes it. Collections the schema does not define are free-form.
  */
 #ifndef SAMBANG_SCHEMA_H
 #define SAMBANG_SCHEMA_H
@@ -35,8 +35,8 @@ enum schema_type {
 
 /* The labels of an enum's values in one language (schema_labels.c). */
 struct schema_labels {
-  char lang[8];  /* "id", "en", "pt_BR" */
-  char **text;   /* indexed like values; NULL: no label for that value */
+  char lang[8]; /* "id", "en", "pt_BR" */
+  char **text;  /* indexed like values; NULL: no label for that value */
 };
 
 struct schema_field {
@@ -111,6 +111,11 @@ const struct schema_field *schema_field(const struct schema_collection *c,
  */
 int schema_check_write(const struct schema_collection *c, cJSON *fields,
                        struct sb_err *err);
+
+/* schema_check_write's check of one field: name set to v (JSON null
+ * clears it). */
+int schema_check_field(const struct schema_collection *c, const char *name,
+                       cJSON *v, struct sb_err *err);
 
 /*
  * Checks a record's values after the write (a JSON object of winner

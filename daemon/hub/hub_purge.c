@@ -120,6 +120,21 @@ int hub_purge_horizon(struct hub_store *hs, uint64_t *horizon,
   return meta_u64(hs->ops, hs->be, KEY_HORIZON, horizon, err);
 }
 
+int hub_purge_ledger_any(const struct hub_store_ops *ops, void *be, bool *any,
+                         struct sb_err *err)
+{
+  uint64_t horizon = 0;
+  int rc;
+
+  *any = false;
+  if (ops->purge == NULL)
+    return 0;
+  /* The horizon is set with the first ledger entry, in its transaction. */
+  rc = meta_u64(ops, be, KEY_HORIZON, &horizon, err);
+  *any = rc == 0 && horizon > 0;
+  return rc;
+}
+
 /* The ledger key of (collection, id) (malloc'd, NULL: ENOMEM). */
 static char *ledger_key(const char *collection, const char *id)
 {

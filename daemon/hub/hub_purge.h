@@ -54,6 +54,11 @@ int hub_purge_horizon(struct hub_store *hs, uint64_t *horizon,
 int hub_purge_run(struct hub_store *hs, uint64_t cutoff_ms,
                   struct hub_purge_stats *st, struct sb_err *err);
 
+/* Whether any id was purged (inside a push's transaction): if not, no
+ * push needs hub_purge_ledger_has. */
+int hub_purge_ledger_any(const struct hub_store_ops *ops, void *be, bool *any,
+                         struct sb_err *err);
+
 /* Whether (collection, id) was purged (inside a push's transaction). */
 int hub_purge_ledger_has(const struct hub_store_ops *ops, void *be,
                          const char *collection, const char *id, bool *has,

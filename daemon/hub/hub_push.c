@@ -24,7 +24,7 @@
  *     encoded over SB_RECORD_MAX;
  *   schema: for collections the hub's schema defines, a value of a new
  *     entry of the pusher that does not have its field's type
- *     (schema_check_write; enum values spelled exactly as the schema
+ *     (schema_check_field; enum values spelled exactly as the schema
  *     spells them). Record rules (required fields, consent) are the
  *     writer's: a merged state that breaks one is stored as it is.
  * A record the hub already holds unchanged keeps its seq and gets no new
@@ -135,21 +135,15 @@ static int check_value(const struct schema_collection *c, const char *name,
                        const char *value, struct sb_err *err)
 {
   const struct schema_field *f = schema_field(c, name);
-  cJSON *obj, *v;
+  cJSON *v = cJSON_Parse(value);
   int rc;
 
-  v = cJSON_Parse(value);
-  obj = cJSON_CreateObject();
-  if (v == NULL || obj == NULL) {
-    cJSON_Delete(v);
-    cJSON_Delete(obj);
+  if (v == NULL)
     return sb_err_set(err, SB_ENOMEM, NULL);
-  }
-  cJSON_AddItemToObject(obj, name, v);
-  rc = schema_check_write(c, obj, err);
+  rc = schema_check_field(c, name, v, err);
   if (rc == 0 && f != NULL &&
       (f->type == SCHEMA_ENUM || f->type == SCHEMA_ENUM_LIST)) {
-    /* schema_check_write respells case-insensitive matches in place. */
+    /* schema_check_field respells case-insensitive matches in place. */
     char *after = json_canon(v);
     if (after == NULL)
       rc = sb_err_set(err, SB_ENOMEM, NULL);
@@ -160,7 +154,7 @@ static int check_value(const struct schema_collection *c, const char *name,
                       name, value, after);
     free(after);
   }
-  cJSON_Delete(obj);
+  cJSON_Delete(v);
   return rc;
 }
 
@@ -258,7 +252,7 @@ static int check_purged(struct push_one *p, bool exists, struct sb_err *err)
   uint64_t seq = 0;
   int rc;
 
-  if (exists)
+  if (exists || !p->ledger)
     return 0;
   rc = hub_purge_ledger_has(p->ops, p->be, p->rec->collection, p->rec->id, &has,
                             &seq, err);
@@ -439,7 +433,7 @@ static int push_batch(const struct push_env *env, struct hub_push_batch *b)
 {
   struct push_one p;
   struct scope_parts dev;
-  bool dev_ok;
+  bool dev_ok, ledger = false;
   size_t i;
   int rc = 0;
 
@@ -447,6 +441,9 @@ static int push_batch(const struct push_env *env, struct hub_push_batch *b)
   b->reply.n = 0;
   if (b->n == 0)
     return 0;
+  rc = hub_purge_ledger_any(env->ops, env->be, &ledger, &b->err);
+  if (rc != 0)
+    return rc;
   if (b->reply.res == NULL) {
     b->reply.res = malloc(b->n * sizeof(*b->reply.res));
     if (b->reply.res == NULL)
@@ -475,6 +472,7 @@ static int push_batch(const struct push_env *env, struct hub_push_batch *b)
     p.res = res;
     p.stats = &b->stats;
     p.dev = dev_ok ? &dev : NULL;
+    p.ledger = ledger;
     rc = push_record(&p, &b->err);
     scope_parts_release(&p.was);
     if (rc != 0)

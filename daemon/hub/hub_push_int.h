@@ -28,13 +28,14 @@ struct push_one {
   size_t i;                 /* its index in the request */
   struct push_result *res;
   struct hub_push_stats *stats;
-  const struct record *cur; /* during check_future */
-  uint64_t newest;          /* the newest timestamp rec adds */
-  bool was_conflicted;      /* the hub's state before */
-  bool is_conflicted;       /* the state about to be saved */
+  const struct record *cur;      /* during check_future */
+  uint64_t newest;               /* the newest timestamp rec adds */
+  bool was_conflicted;           /* the hub's state before */
+  bool is_conflicted;            /* the state about to be saved */
   const struct scope_parts *dev; /* the pusher's scope; NULL: all */
+  bool ledger;                   /* the hub purged some id (hub_purge.h) */
   struct scope_parts was;        /* the hub's state's parts before */
-  char what[400]; /* names what a check found */
+  char what[400];                /* names what a check found */
 };
 
 /* What rec holds of the pusher's new writes (dots above cur's vv). */

@@ -135,9 +135,13 @@ static const char *const stmt_sql[ST_COUNT_] = {
                         " THEN NULL ELSE state END FROM records"
                         " WHERE seq > ?1 ORDER BY seq",
     /* Both partial indexes: O(marked rows), not a scan of the table. */
+    /* Pending rows counted in their partial index alone, less the few
+     * also rejected: "pending = 1 AND rejected IS NULL" read every row. */
     [ST_COUNT_MARKS] = "SELECT (SELECT count(*) FROM records WHERE"
-                       " pending = 1 AND rejected IS NULL), (SELECT count(*)"
-                       " FROM records WHERE rejected IS NOT NULL)",
+                       " pending = 1) - (SELECT count(*) FROM records WHERE"
+                       " rejected IS NOT NULL AND pending = 1),"
+                       " (SELECT count(*) FROM records WHERE rejected IS NOT"
+                       " NULL)",
     [ST_ECHO_SET] = "UPDATE records SET echo = ?3"
                     " WHERE collection = ?1 AND id = ?2",
     [ST_PART_SET] = "UPDATE records SET part = ?3"

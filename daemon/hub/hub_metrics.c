@@ -296,6 +296,10 @@ char *hub_metrics_render(const struct hub_metrics *m,
           m->conflicts);
   counter(&b, "sambang_hub_records_served_total",
           "Record states sent in change feed pages.", m->records_served);
+  counter(&b, "sambang_hub_office_cache_hits_total",
+          "Office views answered from a result kept since an earlier request "
+          "(the feed had not moved).",
+          m->office_cache_hits);
   line(&b,
        "# HELP sambang_hub_longpolls_open Change feed requests waiting for a "
        "change.\n# TYPE sambang_hub_longpolls_open gauge\n"

@@ -47,6 +47,7 @@ struct hub_metrics {
   double hold_sum;   /* seconds */
   uint64_t at_work;  /* requests queued or running off the loop */
   uint64_t start_ms; /* when the hub started (Unix time, ms; 0: unknown) */
+  uint64_t office_cache_hits; /* set from the office before rendering */
 };
 
 /* The route's label ("push", "changes", ...). */

@@ -38,8 +38,10 @@ char *hub_server_metrics_text(struct hub_server *h, size_t *len)
   items = calloc(HUB_METRICS_DEVICES_MAX, sizeof(*items));
   devs = calloc(HUB_METRICS_DEVICES_MAX, sizeof(*devs));
   if (items != NULL && devs != NULL) {
-    if (h->office != NULL)
+    if (h->office != NULL) {
       n = office_seen_list(h->office, items, HUB_METRICS_DEVICES_MAX);
+      h->m.office_cache_hits = office_cache_hits(h->office);
+    }
     for (i = 0; i < n; i++) {
       devs[i].name = items[i].name;
       devs[i].seen_ms = items[i].seen_ms;

@@ -27,6 +27,9 @@ struct http_req;
 struct office *office_new(void);
 void office_free(struct office *o);
 
+/* How many office views were answered from a kept result (/metrics). */
+uint64_t office_cache_hits(struct office *o);
+
 /* True if path is one of the office's ("/", "/login", "/api/...", ...). */
 bool office_path(const char *path);
 

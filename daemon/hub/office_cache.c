@@ -6,12 +6,15 @@
  * record of the store: seconds at 100,000 records. Its result depends on
  * the records only through the feed (every change of a record, a device's
  * push or the hub's own resolution, takes a new feed number), so a result
- * computed at feed head H stays right while the head is H. One slot per
- * view holds the newest result with its head and its key (what else the
- * result depends on: the query's filters, the role's view of personal
- * fields). The head is read before the walk, on the same connection, so a
- * result is never labelled with a newer head than the data it saw (a
- * change landing in between only makes the next request compute again).
+ * computed at feed head H stays right while the head is H. A few slots
+ * per view hold the newest results with their head and key (what else
+ * the result depends on: the query's filters, the role's view of personal
+ * fields), so office users on different filters do not evict each other;
+ * a result of a newer head drops those of older ones (never right again),
+ * and past that the least recently used slot goes. The head is read
+ * before the walk, on the same connection, so a result is never labelled
+ * with a newer head than the data it saw (a change landing in between
+ * only makes the next request compute again).
  *
  * Entries are shared by reference: a request holds its entry until its
  * reply is built, while another request may replace the slot.
@@ -26,7 +29,8 @@
 struct office_cached {
   uint64_t head;
   char *key;
-  size_t refs; /* the slot's own, and each request's holding it */
+  size_t refs;   /* the slot's own, and each request's holding it */
+  uint64_t used; /* o->cache_tick when last put or found */
   void *data;
   void (*drop)(void *data);
 };
@@ -44,18 +48,32 @@ static void unref(struct office_cached *e)
 struct office_cached *office_cache_get(struct office *o, enum office_view v,
                                        const char *key, uint64_t head)
 {
-  struct office_cached *e;
+  struct office_cached *e = NULL;
+  size_t i;
 
   uv_mutex_lock(&o->lock);
-  e = o->cache[v];
-  if (e != NULL && e->head == head && strcmp(e->key, key) == 0)
+  for (i = 0; i < OFFICE_CACHE_SLOTS && e == NULL; i++) {
+    struct office_cached *s = o->cache[v][i];
+    if (s != NULL && s->head == head && strcmp(s->key, key) == 0)
+      e = s;
+  }
+  if (e != NULL) {
     e->refs++;
-  else
-    e = NULL;
-  if (e != NULL)
+    e->used = ++o->cache_tick;
     o->cache_hits++;
+  }
   uv_mutex_unlock(&o->lock);
   return e;
+}
+
+uint64_t office_cache_hits(struct office *o)
+{
+  uint64_t n;
+
+  uv_mutex_lock(&o->lock);
+  n = o->cache_hits;
+  uv_mutex_unlock(&o->lock);
+  return n;
 }
 
 void *office_cache_data(const struct office_cached *e)
@@ -72,12 +90,42 @@ void office_cache_release(struct office *o, struct office_cached *e)
   uv_mutex_unlock(&o->lock);
 }
 
+/* The slot of view v that e goes in (o->lock held; an entry left in it
+ * is to be unref'd), or NULL if a kept result is of a newer head. */
+static struct office_cached **slot_for(struct office *o, enum office_view v,
+                                       const struct office_cached *e)
+{
+  struct office_cached **slots = o->cache[v], **to = NULL;
+  size_t i;
+
+  for (i = 0; i < OFFICE_CACHE_SLOTS; i++)
+    if (slots[i] != NULL && slots[i]->head > e->head)
+      return NULL;
+  /* Results of an older head are never right again; one of this query
+   * at this head is replaced. */
+  for (i = 0; i < OFFICE_CACHE_SLOTS; i++) {
+    struct office_cached *s = slots[i];
+    if (s != NULL && (s->head < e->head || strcmp(s->key, e->key) == 0)) {
+      unref(s);
+      slots[i] = NULL;
+    }
+  }
+  /* An empty slot, else the least recently used. */
+  for (i = 0; i < OFFICE_CACHE_SLOTS; i++) {
+    if (slots[i] == NULL)
+      return &slots[i];
+    if (to == NULL || slots[i]->used < (*to)->used)
+      to = &slots[i];
+  }
+  return to;
+}
+
 struct office_cached *office_cache_put(struct office *o, enum office_view v,
                                        const char *key, uint64_t head,
                                        void *data, void (*drop)(void *data))
 {
   struct office_cached *e = calloc(1, sizeof(*e));
-  struct office_cached *old = NULL;
+  struct office_cached **to;
 
   if (e == NULL || (e->key = strdup(key)) == NULL) {
     free(e);
@@ -86,28 +134,28 @@ struct office_cached *office_cache_put(struct office *o, enum office_view v,
   e->head = head;
   e->data = data;
   e->drop = drop;
-  e->refs = 2; /* the slot's, and the caller's */
+  e->refs = 1; /* the caller's */
   uv_mutex_lock(&o->lock);
-  /* A result of an older head never replaces a newer one. */
-  if (o->cache[v] == NULL || o->cache[v]->head <= head) {
-    old = o->cache[v];
-    o->cache[v] = e;
-  } else {
-    e->refs = 1;
+  to = slot_for(o, v, e);
+  if (to != NULL) {
+    unref(*to); /* the least recently used, if every slot was taken */
+    *to = e;
+    e->refs++; /* the slot's */
+    e->used = ++o->cache_tick;
   }
-  unref(old);
   uv_mutex_unlock(&o->lock);
   return e;
 }
 
 void office_cache_free(struct office *o)
 {
-  size_t v;
+  size_t v, i;
 
-  for (v = 0; v < OFFICE_VIEW_COUNT_; v++) {
-    unref(o->cache[v]);
-    o->cache[v] = NULL;
-  }
+  for (v = 0; v < OFFICE_VIEW_COUNT_; v++)
+    for (i = 0; i < OFFICE_CACHE_SLOTS; i++) {
+      unref(o->cache[v][i]);
+      o->cache[v][i] = NULL;
+    }
 }
 
 void office_blob_drop(void *data)

@@ -104,7 +104,9 @@ struct office_seen {
   uint64_t saved_ms;            /* last written to the store */
 };
 
-/* The views whose results office_cache.c keeps, one slot each. */
+/* The views whose results office_cache.c keeps, OFFICE_CACHE_SLOTS each
+ * (results of the feed's newest head for different queries: several
+ * office users on different filters). */
 enum office_view {
   OFFICE_VIEW_OVERVIEW,
   OFFICE_VIEW_RECORDS,
@@ -113,11 +115,13 @@ enum office_view {
   OFFICE_VIEW_COUNT_
 };
 struct office_cached;
+#define OFFICE_CACHE_SLOTS 4
 
 struct office {
   uv_mutex_t lock;
-  struct office_cached *cache[OFFICE_VIEW_COUNT_]; /* office_cache.c */
-  uint64_t cache_hits;
+  /* office_cache.c */
+  struct office_cached *cache[OFFICE_VIEW_COUNT_][OFFICE_CACHE_SLOTS];
+  uint64_t cache_hits, cache_tick;
   struct office_throttle th[OFFICE_THROTTLE_SLOTS];
   struct office_seen seen[OFFICE_SEEN_SLOTS];
   uint64_t idle_ms, absolute_ms;       /* session expiry */

@@ -303,6 +303,16 @@ req GET /api/records/beneficiary -b "$WORK/rina.jar"
 grep -q '"name":"Ibu Sari"' "$BODY" || fail "a reviewer got a viewer's cached rows"
 req GET '/api/records/beneficiary?kecamatan=Setu' -b "$WORK/rina.jar"
 [ "$(total_of)" = 1 ] || fail "another filter got the cached rows of the first"
+# Two users on two filters, taking turns: each finds its own result kept.
+hits() { curl -sS "$URL/metrics" | sed -n 's/^sambang_hub_office_cache_hits_total //p'; }
+h0=$(hits)
+for turn in 1 2; do
+  req GET '/api/records/beneficiary?kecamatan=Setu' -b "$WORK/rina.jar"
+  [ "$(total_of)" = 1 ] || fail "turn $turn: Setu's rows"
+  req GET /api/records/beneficiary -b "$WORK/vika.jar"
+  [ "$(total_of)" = "$n" ] || fail "turn $turn: every row"
+done
+[ "$(hits)" -ge $((h0 + 3)) ] || fail "alternating filters evict each other ($h0 then $(hits) hits)"
 req GET /api/overview -b "$WORK/vika.jar"
 grep -q "\"records\":{\"beneficiary\":$n," "$BODY" || fail "overview before: $(head -c 300 "$BODY")"
 req GET /export/beneficiary.csv -b "$WORK/vika.jar"

@@ -93,12 +93,29 @@ int util_mkdir_parents(const char *path, struct sb_err *err)
 #define QUICK_OK_KEY "check.quick_ok_ms"
 #define QUICK_OK_FOR_MS (10 * 60 * 1000)
 
-/* Notes in the store when a quick check found it clean (best effort). */
+/* When a quick check last found the store clean (0: not noted). */
+static uint64_t quick_ok_at(struct cli *cli)
+{
+  char *v = NULL;
+  uint64_t then = 0;
+
+  if (store_meta_get(cli->store, QUICK_OK_KEY, &v, NULL) == 0)
+    then = strtoull(v, NULL, 10);
+  free(v);
+  return then;
+}
+
+/* Notes in the store when a quick check found it clean (best effort).
+ * A note less than half its life old is kept: a read-only command
+ * should not write (and sync to disk) each time it runs. */
 static void note_quick_ok(struct cli *cli, uint64_t now)
 {
   struct sb_err ignored = {0};
+  uint64_t then = quick_ok_at(cli);
   char when[32];
 
+  if (then <= now && now - then < QUICK_OK_FOR_MS / 2)
+    return;
   snprintf(when, sizeof(when), "%llu", (unsigned long long)now);
   if (store_begin_relaxed(cli->store, &ignored) != 0)
     return;
@@ -142,8 +159,7 @@ int util_open(struct cli *cli, struct sb_err *err)
 int util_open_hot(struct cli *cli, struct sb_err *err)
 {
   struct sb_err ignored = {0};
-  uint64_t now = hlc_wall_ms(), then = 0;
-  char *v = NULL;
+  uint64_t now = hlc_wall_ms(), then;
   int budget, rc;
 
   if (cli->store != NULL)
@@ -153,9 +169,7 @@ int util_open_hot(struct cli *cli, struct sb_err *err)
     rc = store_open(cli->db, &cli->store, err);
   if (rc != 0 || budget == 0)
     return rc;
-  if (store_meta_get(cli->store, QUICK_OK_KEY, &v, NULL) == 0)
-    then = strtoull(v, NULL, 10);
-  free(v);
+  then = quick_ok_at(cli);
   /* Checked clean a moment ago: the mark alone (what sambangd relies on
    * between its checks at start; a damaged page any statement meets
    * still marks the store). */

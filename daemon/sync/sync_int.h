@@ -83,6 +83,8 @@ struct sync {
   bool scope_marks;    /* some pending rows wait to leave the scope */
   uint64_t pull_since; /* the cursor the pull in flight asked from */
   uint64_t poll_since; /* the cursor the long-poll in flight asked from */
+  /* the catch-up page in flight: "SINCE PARTS" (sync_catchup.c) */
+  char catchup_asked[SCOPE_TEXT_MAX + 24];
 
   /* the pushes in flight */
   struct push_slot push[PUSH_SLOTS];

@@ -6,6 +6,12 @@
  *   bench_sync_tool floor N DIR
  *       the same rows inserted by plain SQLite in one transaction; prints
  *       the rows per second.
+ *   bench_sync_tool floor-rows STORE DIR
+ *       a second floor: the rows of STORE's records table, exactly as the
+ *       device holds them (its states, with their version vectors, and its
+ *       table's indexes), read into memory, then inserted by plain SQLite
+ *       into a table of the same schema in one transaction; prints the
+ *       rows per second.
  *   bench_sync_tool propagate SAMBANG DB_A DB_B N
  *       N times: runs `sambang --db DB_A put notes ID {...}` and polls
  *       DB_B (read-only SQLite, every 200 us) until the record is there;
@@ -25,7 +31,7 @@
 static int usage(void)
 {
   fprintf(stderr, "usage: bench_sync_tool rows N FILE | floor N DIR | "
-                  "propagate SAMBANG DB_A DB_B N\n");
+                  "floor-rows STORE DIR | propagate SAMBANG DB_A DB_B N\n");
   return 2;
 }
 
@@ -49,6 +55,15 @@ static int floor_rate(size_t n, const char *dir)
   if (t <= 0)
     return 1;
   printf("%.0f\n", (double)n / t);
+  return 0;
+}
+
+static int floor_rows(const char *store, const char *dir)
+{
+  double rate = bench_floor_rows(store, dir);
+  if (rate <= 0)
+    return 1;
+  printf("%.0f\n", rate);
   return 0;
 }
 
@@ -144,6 +159,8 @@ int main(int argc, char **argv)
   }
   if (argc == 4 && strcmp(argv[1], "floor") == 0)
     return floor_rate(count_arg(argv[2]), argv[3]);
+  if (argc == 4 && strcmp(argv[1], "floor-rows") == 0)
+    return floor_rows(argv[2], argv[3]);
   if (argc == 6 && strcmp(argv[1], "propagate") == 0)
     return propagate(argv[2], argv[3], argv[4], count_arg(argv[5]));
   return usage();

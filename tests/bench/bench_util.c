@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -81,7 +82,7 @@ void bench_visits_jsonl(const char *path, size_t n)
 }
 
 /* True (and a message on stderr) if rc is a failure. */
-static bool sqlite_failed(int rc, sqlite3 *db, const char *what)
+bool bench_sqlite_failed(int rc, sqlite3 *db, const char *what)
 {
   if (rc == SQLITE_OK || rc == SQLITE_DONE || rc == SQLITE_ROW)
     return false;
@@ -98,32 +99,36 @@ double bench_floor_insert(const char *path, size_t n)
   size_t i;
 
   unlink(path);
-  if (sqlite_failed(sqlite3_open(path, &db), db, "open") ||
-      sqlite_failed(sqlite3_exec(db,
-                                 "PRAGMA journal_mode=WAL;"
-                                 "PRAGMA synchronous=FULL;"
-                                 "CREATE TABLE visit(id TEXT PRIMARY KEY, "
-                                 "fields TEXT NOT NULL);",
-                                 NULL, NULL, NULL),
-                    db, "schema") ||
-      sqlite_failed(sqlite3_prepare_v2(db, "INSERT INTO visit VALUES(?,?)", -1,
-                                       &st, NULL),
-                    db, "prepare"))
+  if (bench_sqlite_failed(sqlite3_open(path, &db), db, "open") ||
+      bench_sqlite_failed(
+          sqlite3_exec(db,
+                       "PRAGMA journal_mode=WAL;"
+                       "PRAGMA synchronous=FULL;"
+                       "CREATE TABLE visit(id TEXT PRIMARY KEY, "
+                       "fields TEXT NOT NULL);",
+                       NULL, NULL, NULL),
+          db, "schema") ||
+      bench_sqlite_failed(sqlite3_prepare_v2(db,
+                                             "INSERT INTO visit VALUES(?,?)",
+                                             -1, &st, NULL),
+                          db, "prepare"))
     goto done;
   bench_rng_reset();
   t0 = bench_now_s();
-  if (sqlite_failed(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), db, "begin"))
+  if (bench_sqlite_failed(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), db,
+                          "begin"))
     goto done;
   for (i = 0; i < n; i++) {
     snprintf(id, sizeof(id), "visit-%08zu", i);
     bench_visit_fields(fields, sizeof(fields));
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, fields, -1, SQLITE_STATIC);
-    if (sqlite_failed(sqlite3_step(st), db, "insert"))
+    if (bench_sqlite_failed(sqlite3_step(st), db, "insert"))
       goto done;
     sqlite3_reset(st);
   }
-  if (sqlite_failed(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), db, "commit"))
+  if (bench_sqlite_failed(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), db,
+                          "commit"))
     goto done;
   t = bench_now_s() - t0;
 done:
@@ -170,4 +175,132 @@ char *bench_push_body(const char *replica, const char *prefix, size_t first,
   free(recs);
   free(ptrs);
   return body;
+}
+
+/* The rows of a records table, as SQLite values (floor_rows). */
+struct rows {
+  sqlite3_value **v; /* n * cols */
+  size_t n, cols;
+};
+
+/* Reads the schema of table records (table and indexes, ';'-joined) and
+ * its rows from the store at path. */
+static int rows_read(const char *path, char **schema, struct rows *r)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *st = NULL;
+  size_t cap = 0, len = 0, k;
+  int rc = 1;
+
+  *schema = NULL;
+  memset(r, 0, sizeof(*r));
+  if (bench_sqlite_failed(
+          sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), db, "open") ||
+      bench_sqlite_failed(
+          sqlite3_prepare_v2(db,
+                             "SELECT sql FROM sqlite_master WHERE "
+                             "tbl_name = 'records' AND sql NOT NULL "
+                             "ORDER BY type DESC",
+                             -1, &st, NULL),
+          db, "schema"))
+    goto done;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    const char *sql = (const char *)sqlite3_column_text(st, 0);
+    size_t n = strlen(sql);
+    char *p = realloc(*schema, len + n + 2);
+    if (p == NULL)
+      goto done;
+    *schema = p;
+    memcpy(p + len, sql, n);
+    len += n;
+    p[len++] = ';';
+    p[len] = '\0';
+  }
+  sqlite3_finalize(st);
+  st = NULL;
+  if (bench_sqlite_failed(
+          sqlite3_prepare_v2(db, "SELECT * FROM records", -1, &st, NULL), db,
+          "select"))
+    goto done;
+  r->cols = (size_t)sqlite3_column_count(st);
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    if (r->n == cap) {
+      sqlite3_value **v;
+      cap = cap ? 2 * cap : 1024;
+      v = realloc(r->v, cap * r->cols * sizeof(*v));
+      if (v == NULL)
+        goto done;
+      r->v = v;
+    }
+    for (k = 0; k < r->cols; k++)
+      r->v[r->n * r->cols + k] =
+          sqlite3_value_dup(sqlite3_column_value(st, (int)k));
+    r->n++;
+  }
+  rc = *schema != NULL && r->n > 0 ? 0 : 1;
+done:
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return rc;
+}
+
+double bench_floor_rows(const char *store, const char *dir)
+{
+  char path[512] = "", *schema = NULL, *insert = NULL;
+  struct rows r;
+  sqlite3 *db = NULL;
+  sqlite3_stmt *st = NULL;
+  double t0, rate = -1;
+  size_t i, k;
+
+  if (rows_read(store, &schema, &r) != 0) {
+    fprintf(stderr, "floor: cannot read the records of %s\n", store);
+    goto done;
+  }
+  snprintf(path, sizeof(path), "%s/floor-rows.db", dir);
+  unlink(path);
+  insert = malloc(64 + 2 * r.cols);
+  if (insert == NULL)
+    goto done;
+  strcpy(insert, "INSERT INTO records VALUES(?");
+  for (k = 1; k < r.cols; k++)
+    strcat(insert, ",?");
+  strcat(insert, ")");
+  if (bench_sqlite_failed(sqlite3_open(path, &db), db, "open") ||
+      bench_sqlite_failed(sqlite3_exec(db,
+                                       "PRAGMA journal_mode=WAL;"
+                                       "PRAGMA synchronous=FULL;",
+                                       NULL, NULL, NULL),
+                          db, "pragmas") ||
+      bench_sqlite_failed(sqlite3_exec(db, schema, NULL, NULL, NULL), db,
+                          "schema") ||
+      bench_sqlite_failed(sqlite3_prepare_v2(db, insert, -1, &st, NULL), db,
+                          "prepare"))
+    goto done;
+  t0 = bench_now_s();
+  if (bench_sqlite_failed(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), db,
+                          "begin"))
+    goto done;
+  for (i = 0; i < r.n; i++) {
+    for (k = 0; k < r.cols; k++)
+      sqlite3_bind_value(st, (int)k + 1, r.v[i * r.cols + k]);
+    if (bench_sqlite_failed(sqlite3_step(st), db, "insert"))
+      goto done;
+    sqlite3_reset(st);
+  }
+  if (bench_sqlite_failed(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), db,
+                          "commit"))
+    goto done;
+  rate = (double)r.n / (bench_now_s() - t0);
+done:
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  for (i = 0; i < r.n * r.cols; i++)
+    sqlite3_value_free(r.v[i]);
+  free(r.v);
+  free(schema);
+  free(insert);
+  if (path[0] != '\0')
+    unlink(path);
+  return rate;
 }

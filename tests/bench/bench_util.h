@@ -8,6 +8,9 @@
 
 #include "compat.h"
 
+#include <sqlite3.h>
+#include <stdbool.h>
+
 /* Seconds on the monotonic clock. */
 double bench_now_s(void);
 
@@ -38,5 +41,17 @@ char *bench_push_body(const char *replica, const char *prefix, size_t first,
  * transaction took, or -1 after printing why on stderr.
  */
 double bench_floor_insert(const char *path, size_t n);
+
+/*
+ * A second floor: the rows of the records table of the store at path
+ * (a device's or a hub's: the states as kept, with their version
+ * vectors), read into memory, then inserted by plain SQLite into a table
+ * of the same schema (its indexes too) in DIR, in one transaction, WAL,
+ * synchronous=FULL. Returns rows per second, or -1 (said on stderr).
+ */
+double bench_floor_rows(const char *store, const char *dir);
+
+/* True (and says what failed, on stderr) unless rc is a success code. */
+bool bench_sqlite_failed(int rc, sqlite3 *db, const char *what);
 
 #endif

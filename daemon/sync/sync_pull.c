@@ -221,6 +221,14 @@ static void pull_done(const struct http_reply *r, void *ctx)
   sync_count_bytes(s, r);
   if (sync_reply_failed(s, r, N_("pull")))
     return;
+  /* Asked before a new scope took effect (a long-poll's page applied it
+   * meanwhile): the hub answered for the old scope, so the page may hold
+   * records of a part the device lost, or lack those of a part it gained
+   * past where that part's catch-up ends. Dropped, asked again. */
+  if (s->pull_epoch != s->scope_epoch) {
+    sync_pull_next(s, s->cursor);
+    return;
+  }
   if (r->page_hint && r->page_more && ahead_allowed(s, since, r->page_next) &&
       (body = malloc(r->len + 1)) != NULL) {
     memcpy(body, r->body, r->len);
@@ -295,6 +303,7 @@ void sync_pull_next(struct sync *s, uint64_t since)
     return;
   s->phase = SYNC_PULL;
   s->pull_since = since;
+  s->pull_epoch = s->scope_epoch;
   snprintf(path, sizeof(path),
            PROTO_VERSION_PATH "/changes?since=%llu&limit=%u%s",
            (unsigned long long)since, s->cfg.page, skip_own(s));
@@ -325,6 +334,11 @@ static void poll_done(const struct http_reply *r, void *ctx)
     return;
   if (sync_reply_failed(s, r, N_("long-poll")))
     return;
+  if (s->poll_epoch != s->scope_epoch) { /* stale: see pull_done */
+    if (!s->in_cycle && !s->stopping)
+      sync_pull_listen_next(s);
+    return;
+  }
   changes_page_init(&page);
   rc = page_decode(&page, r, s->poll_since, &err);
   if (rc == 0)
@@ -361,6 +375,7 @@ void sync_pull_listen_next(struct sync *s)
     return;
   s->polling = true;
   s->poll_since = s->cursor;
+  s->poll_epoch = s->scope_epoch;
   snprintf(path, sizeof(path),
            PROTO_VERSION_PATH "/changes?since=%llu&limit=%u&wait=%u%s",
            (unsigned long long)s->cursor, s->cfg.page, s->cfg.wait_s,

@@ -301,6 +301,7 @@ int sync_scope_page(struct sync *s, const char *scope, bool *reset,
     s->scope_grew = true;
   if (rc == 0 && *reset)
     rc = store_meta_set(s->store, CURSOR_KEY, "0", err);
+  s->scope_epoch++; /* (if the page's transaction fails, in vain: harmless) */
   scope_parts_release(&now);
   scope_parts_release(&was);
   return rc;

@@ -76,7 +76,6 @@ static const char *const usage_serve = N_(
     "Authenticated requests are checked (token, path, method, length,\n"
     "media type) from their headers before any body byte is read.\n");
 
-
 /* Parses a decimal number in [min, max]. */
 static bool parse_num(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
@@ -118,8 +117,10 @@ static void on_sighup(uv_signal_t *sig, int signum)
   if (hub_server_reload_tls(st->hub, &err) == 0)
     log_msg(LOG_LEVEL_INFO, "tls: certificate and key reloaded");
   else
-    log_msg(LOG_LEVEL_ERROR, "tls: reload failed, the old certificate "
-            "stays: %s", err.msg);
+    log_msg(LOG_LEVEL_ERROR,
+            "tls: reload failed, the old certificate "
+            "stays: %s",
+            err.msg);
 }
 
 static void on_signal(uv_signal_t *sig, int signum)
@@ -181,24 +182,26 @@ static int serve_transport(struct hub_server_cfg *cfg, bool insecure,
       env_proxy[0] != '\0') {
     if (hub_proxy_check(env_proxy, bad, sizeof(bad)) != 0)
       return hub_cmd_usage_error(usage_serve,
-                         "serve: SAMBANG_HUB_TRUSTED_PROXY wants IPv4 "
-                         "addresses joined by ',', not \"%s\"",
-                         bad);
+                                 "serve: SAMBANG_HUB_TRUSTED_PROXY wants IPv4 "
+                                 "addresses joined by ',', not \"%s\"",
+                                 bad);
     cfg->trusted_proxies = env_proxy;
   }
   if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL))
     return hub_cmd_usage_error(usage_serve, "serve: give both --tls-cert and "
-                                    "--tls-key (or neither)");
+                                            "--tls-key (or neither)");
   if (cfg->tls_cert != NULL && insecure)
-    return hub_cmd_usage_error(usage_serve, "serve: --insecure-http makes no sense "
-                                    "with --tls-cert");
-  if (cfg->tls_cert == NULL && !insecure && !is_loopback(cfg->host))
     return hub_cmd_usage_error(usage_serve,
-                       "serve: refusing plain HTTP on %s, which is not a "
-                       "loopback address: give --tls-cert and --tls-key, put "
-                       "a TLS proxy in front on 127.0.0.1, or give "
-                       "--insecure-http",
-                       cfg->host);
+                               "serve: --insecure-http makes no sense "
+                               "with --tls-cert");
+  if (cfg->tls_cert == NULL && !insecure && !is_loopback(cfg->host))
+    return hub_cmd_usage_error(
+        usage_serve,
+        "serve: refusing plain HTTP on %s, which is not a "
+        "loopback address: give --tls-cert and --tls-key, put "
+        "a TLS proxy in front on 127.0.0.1, or give "
+        "--insecure-http",
+        cfg->host);
   *done = false;
   return 0;
 }
@@ -235,11 +238,12 @@ static int serve_options(int argc, char **argv, struct hub_server_cfg *cfg,
       continue;
     }
     if (next == NULL)
-      return hub_cmd_usage_error(usage_serve, "serve: unexpected argument %s", a);
+      return hub_cmd_usage_error(usage_serve, "serve: unexpected argument %s",
+                                 a);
     if (strcmp(a, "--listen") == 0) {
       if (!parse_listen(next, host, host_size, &cfg->port))
-        return hub_cmd_usage_error(usage_serve,
-                           "serve: --listen wants ADDR:PORT, not %s", next);
+        return hub_cmd_usage_error(
+            usage_serve, "serve: --listen wants ADDR:PORT, not %s", next);
     } else if (strcmp(a, "--tls-cert") == 0) {
       cfg->tls_cert = next;
     } else if (strcmp(a, "--tls-key") == 0) {
@@ -247,21 +251,22 @@ static int serve_options(int argc, char **argv, struct hub_server_cfg *cfg,
     } else if (strcmp(a, "--trusted-proxy") == 0) {
       char bad[64];
       if (hub_proxy_check(next, bad, sizeof(bad)) != 0)
-        return hub_cmd_usage_error(usage_serve,
-                           "serve: --trusted-proxy wants IPv4 addresses "
-                           "joined by ',', not \"%s\"",
-                           bad);
+        return hub_cmd_usage_error(
+            usage_serve,
+            "serve: --trusted-proxy wants IPv4 addresses "
+            "joined by ',', not \"%s\"",
+            bad);
       cfg->trusted_proxies = next;
     } else if (strcmp(a, "--max-future-ms") == 0) {
       if (!parse_num(next, 0, (uint64_t)1 << 40, &cfg->max_future_ms))
-        return hub_cmd_usage_error(usage_serve,
-                           "serve: --max-future-ms wants milliseconds, not %s",
-                           next);
+        return hub_cmd_usage_error(
+            usage_serve, "serve: --max-future-ms wants milliseconds, not %s",
+            next);
     } else if (strcmp(a, "--max-inflight") == 0) {
       if (!parse_num(next, 1, 100000, &v))
-        return hub_cmd_usage_error(usage_serve,
-                           "serve: --max-inflight wants 1 to 100000, not %s",
-                           next);
+        return hub_cmd_usage_error(
+            usage_serve, "serve: --max-inflight wants 1 to 100000, not %s",
+            next);
       cfg->max_inflight = (unsigned)v;
     } else if (strcmp(a, "--max-conns") == 0) {
       if (!parse_num(next, 1, 1000000, &v))
@@ -270,9 +275,9 @@ static int serve_options(int argc, char **argv, struct hub_server_cfg *cfg,
       cfg->max_conns = (unsigned)v;
     } else if (strcmp(a, "--reserve-conns") == 0) {
       if (!parse_num(next, 1, 100000, &v))
-        return hub_cmd_usage_error(usage_serve,
-                           "serve: --reserve-conns wants 1 to 100000, not %s",
-                           next);
+        return hub_cmd_usage_error(
+            usage_serve, "serve: --reserve-conns wants 1 to 100000, not %s",
+            next);
       cfg->reserve_conns = (unsigned)v;
     } else if (strcmp(a, "--max-conns-per-addr") == 0) {
       if (!parse_num(next, 1, 1000000, &v))
@@ -288,13 +293,15 @@ static int serve_options(int argc, char **argv, struct hub_server_cfg *cfg,
       cfg->head_timeout_s = (unsigned)v;
     } else if (strcmp(a, "--body-min-rate") == 0) {
       if (!parse_num(next, 0, 1u << 30, &v))
-        return hub_cmd_usage_error(usage_serve,
-                           "serve: --body-min-rate wants bytes per second, "
-                           "not %s",
-                           next);
+        return hub_cmd_usage_error(
+            usage_serve,
+            "serve: --body-min-rate wants bytes per second, "
+            "not %s",
+            next);
       cfg->body_min_rate = (unsigned)v;
     } else {
-      return hub_cmd_usage_error(usage_serve, "serve: unexpected argument %s", a);
+      return hub_cmd_usage_error(usage_serve, "serve: unexpected argument %s",
+                                 a);
     }
   }
   cfg->host = host;
@@ -317,8 +324,10 @@ static int serve_check(struct hub_store *hs)
   if (rc != 0)
     log_msg(LOG_LEVEL_ERROR, "quick check: %s; serving read-only", err.msg);
   else if (st == STORE_CHECK_PARTIAL)
-    log_msg(LOG_LEVEL_WARN, "quick check: not checked fully (stopped after "
-            "%d ms); run `sambang-hub check` for a full check", budget);
+    log_msg(LOG_LEVEL_WARN,
+            "quick check: not checked fully (stopped after "
+            "%d ms); run `sambang-hub check` for a full check",
+            budget);
   else
     log_msg(LOG_LEVEL_INFO, "quick check: ok");
   return 0;
@@ -369,15 +378,19 @@ int hub_cmd_serve(const char *db, int argc, char **argv)
   st.sighup.data = &st;
   if (cfg.tls_cert != NULL)
     uv_signal_start(&st.sighup, on_sighup, SIGHUP);
-  printf("listening on %s:%u\n", host, (unsigned)hub_server_port(st.hub));
-  fflush(stdout);
-  service_notify("READY=1"); /* systemd (Type=notify): now listening */
+  /* The log says how it serves before "listening" tells a script (or a
+   * test) that the hub is ready: whoever reads the one sees the other. */
   log_msg(LOG_LEVEL_INFO, "serving %s on %s:%u over %s (replica %s)", db, host,
           (unsigned)hub_server_port(st.hub),
           cfg.tls_cert != NULL ? "HTTPS" : "plain HTTP", hub_store_replica(hs));
   if (insecure && !is_loopback(host))
-    log_msg(LOG_LEVEL_WARN, "--insecure-http: serving plain HTTP on %s: "
-            "tokens and records cross the network in clear text", host);
+    log_msg(LOG_LEVEL_WARN,
+            "--insecure-http: serving plain HTTP on %s: "
+            "tokens and records cross the network in clear text",
+            host);
+  printf("listening on %s:%u\n", host, (unsigned)hub_server_port(st.hub));
+  fflush(stdout);
+  service_notify("READY=1"); /* systemd (Type=notify): now listening */
 
   uv_run(&loop, UV_RUN_DEFAULT);
 

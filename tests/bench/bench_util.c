@@ -90,6 +90,21 @@ bool bench_sqlite_failed(int rc, sqlite3 *db, const char *what)
   return true;
 }
 
+/* Runs sql on db; false (said on stderr) if it failed. */
+static bool exec_ok(sqlite3 *db, const char *sql, const char *what)
+{
+  return !bench_sqlite_failed(sqlite3_exec(db, sql, NULL, NULL, NULL), db,
+                              what);
+}
+
+/* Steps an INSERT with its values bound, then resets it for the next. */
+static bool insert_ok(sqlite3 *db, sqlite3_stmt *st)
+{
+  bool ok = !bench_sqlite_failed(sqlite3_step(st), db, "insert");
+  sqlite3_reset(st);
+  return ok;
+}
+
 double bench_floor_insert(const char *path, size_t n)
 {
   sqlite3 *db = NULL;
@@ -123,12 +138,10 @@ double bench_floor_insert(const char *path, size_t n)
     bench_visit_fields(fields, sizeof(fields));
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, fields, -1, SQLITE_STATIC);
-    if (bench_sqlite_failed(sqlite3_step(st), db, "insert"))
+    if (!insert_ok(db, st))
       goto done;
-    sqlite3_reset(st);
   }
-  if (bench_sqlite_failed(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), db,
-                          "commit"))
+  if (!exec_ok(db, "COMMIT", "commit"))
     goto done;
   t = bench_now_s() - t0;
 done:
@@ -278,18 +291,15 @@ double bench_floor_rows(const char *store, const char *dir)
                           "prepare"))
     goto done;
   t0 = bench_now_s();
-  if (bench_sqlite_failed(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), db,
-                          "begin"))
+  if (!exec_ok(db, "BEGIN", "begin"))
     goto done;
   for (i = 0; i < r.n; i++) {
     for (k = 0; k < r.cols; k++)
       sqlite3_bind_value(st, (int)k + 1, r.v[i * r.cols + k]);
-    if (bench_sqlite_failed(sqlite3_step(st), db, "insert"))
+    if (!insert_ok(db, st))
       goto done;
-    sqlite3_reset(st);
   }
-  if (bench_sqlite_failed(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), db,
-                          "commit"))
+  if (!exec_ok(db, "COMMIT", "commit"))
     goto done;
   rate = (double)r.n / (bench_now_s() - t0);
 done:

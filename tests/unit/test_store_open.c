@@ -2,10 +2,6 @@
  * foreign, newer, incomplete and damaged ones. */
 #include "store_fixture.h"
 
-#include "store_int.h" /* the store's connection, for check_sigbus */
-
-#include <sys/wait.h>
-
 /* --- creating and opening ---------------------------------------------- */
 
 TEST(create_reopen)
@@ -346,72 +342,5 @@ TEST(ckpt_offload_survives_relaxed)
   }
   CHECK_INT(store_commit(s, NULL), ==, 0);
   CHECK(store_ckpt_started(s));
-  store_close(s);
-}
-
-/* --- an I/O error while the quick check reads through mmap ---------------- */
-
-struct shrink {
-  const char *path;
-  int calls;
-};
-
-/* Progress callback: once the check is under way, the file shrinks under
- * the mapping (as a failing disk or another process could make it), so
- * the next mapped page past the new end faults with SIGBUS. */
-static int shrink_midway(void *ctx)
-{
-  struct shrink *sh = ctx;
-  if (++sh->calls == 2 && truncate(sh->path, 2 * 4096) != 0)
-    _exit(90);
-  return 0;
-}
-
-TEST(check_sigbus_marks_and_exits)
-{
-  const char *dir = check_tmpdir();
-  const char *path = path_in(dir, "field.db");
-  char errpath[600], mark[600], id[32], *text;
-  struct shrink sh = {path, 0};
-  struct store *s = create_store(path);
-  struct record r;
-  size_t n;
-  pid_t pid;
-  int k, status = 0;
-
-  CHECK_INT(store_begin(s, NULL), ==, 0);
-  for (k = 0; k < 3000; k++) {
-    snprintf(id, sizeof(id), "rec-%05d", k);
-    make(&r, "people", id, store_replica(s), store_tick(s),
-         "{\"name\":\"Dewi Lestari\",\"kecamatan\":\"Pamulang\"}");
-    put(s, &r);
-    record_release(&r);
-  }
-  CHECK_INT(store_commit(s, NULL), ==, 0);
-  store_close(s);
-  snprintf(errpath, sizeof(errpath), "%s/stderr", dir);
-  snprintf(mark, sizeof(mark), "%s.corrupt", path);
-  s = open_store(path);
-  fflush(NULL);
-  pid = fork();
-  CHECK(pid >= 0);
-  if (pid == 0) {
-    if (freopen(errpath, "w", stderr) == NULL)
-      _exit(91);
-    /* Budget 0: store_check leaves the progress handler to us. */
-    sqlite3_progress_handler(s->db, 1000, shrink_midway, &sh);
-    store_check(s, STORE_CHECK_QUICK, 0, NULL, NULL, NULL, NULL);
-    _exit(sh.calls >= 2 ? 92 : 93); /* no SIGBUS came */
-  }
-  CHECK_INT(waitpid(pid, &status, 0), ==, pid);
-  CHECK(WIFEXITED(status));
-  CHECK_INT(WEXITSTATUS(status), ==, 6);
-  text = read_file(errpath, &n);
-  CHECK(strstr(text, "I/O error reading the file while checking it") != NULL);
-  CHECK(strstr(text, path) != NULL);
-  free(text);
-  text = read_file(mark, &n);
-  CHECK(strstr(text, "SIGBUS") != NULL);
-  free(text);
   store_close(s);
 }

@@ -17,10 +17,7 @@
 
 #include "store_int.h"
 
-#include "exitcode.h"
-
 #include <errno.h>
-#include <signal.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -175,61 +172,6 @@ static int problem(struct check_run *r, const char *text)
   return rc;
 }
 
-/*
- * The check reads every page of the file: through mmap it costs page
- * faults instead of one pread per page (about 40% less time on a 140 MB
- * store, which every command checks at start). With mmap an I/O error
- * reading the file arrives as SIGBUS, not as an error code: until the
- * check ends, SIGBUS marks the store corrupt, says so and exits (the
- * check runs before any write, so nothing is left half done). Only
- * async-signal-safe calls in the handler; its texts are made before.
- */
-static char bus_mark[PATH_MAX + 16];
-static char bus_msg[PATH_MAX + 200];
-static size_t bus_msg_len;
-
-static void on_sigbus(int sig)
-{
-  static const char why[] = "I/O error reading the file (SIGBUS)\n";
-  int fd = open(bus_mark, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  ssize_t ignored;
-
-  (void)sig;
-  if (fd >= 0) {
-    ignored = write(fd, why, sizeof(why) - 1);
-    close(fd);
-  }
-  ignored = write(STDERR_FILENO, bus_msg, bus_msg_len);
-  (void)ignored;
-  _exit(EXITCODE_UNUSABLE);
-}
-
-/* Maps the store for the check, guarded (old: the SIGBUS action before). */
-static void map_begin(struct store *s, struct sigaction *old)
-{
-  struct sigaction sa;
-  int n;
-
-  mark_path(s, bus_mark, sizeof(bus_mark));
-  n = snprintf(bus_msg, sizeof(bus_msg),
-               "store %s: I/O error reading the file while checking it; it "
-               "is marked corrupt: run `sambang check`\n",
-               s->path);
-  bus_msg_len = n > 0 && (size_t)n < sizeof(bus_msg) ? (size_t)n : 0;
-  memset(&sa, 0, sizeof(sa));
-  sa.sa_handler = on_sigbus;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGBUS, &sa, old);
-  /* Larger than the file is fine: SQLite maps what there is. */
-  sqlite3_exec(s->db, "PRAGMA mmap_size=1073741824", NULL, NULL, NULL);
-}
-
-static void map_end(struct store *s, const struct sigaction *old)
-{
-  sqlite3_exec(s->db, "PRAGMA mmap_size=0", NULL, NULL, NULL);
-  sigaction(SIGBUS, old, NULL);
-}
-
 /* Steps the check statement; *stopped if the budget ran out. */
 static int check_steps(struct store *s, sqlite3_stmt *st, struct check_run *r,
                        bool *stopped, struct sb_err *err)
@@ -263,7 +205,6 @@ int store_check(struct store *s, enum store_check_level level, int budget_ms,
                 struct sb_err *err)
 {
   struct check_run r = {0, "", fn, ctx};
-  struct sigaction guard;
   sqlite3_stmt *st = NULL;
   uint64_t deadline;
   bool stopped = false;
@@ -293,11 +234,9 @@ int store_check(struct store *s, enum store_check_level level, int budget_ms,
     deadline = now_ms() + (uint64_t)budget_ms;
     if (budget_ms > 0)
       sqlite3_progress_handler(s->db, PROGRESS_STEPS, past_deadline, &deadline);
-    map_begin(s, &guard);
     rc = check_steps(s, st, &r, &stopped, err);
-    sqlite3_finalize(st);
-    map_end(s, &guard);
     sqlite3_progress_handler(s->db, 0, NULL, NULL);
+    sqlite3_finalize(st);
   }
   if (rc != 0)
     return rc;

@@ -441,7 +441,13 @@ static int push_batch(const struct push_env *env, struct hub_push_batch *b)
   b->reply.n = 0;
   if (b->n == 0)
     return 0;
-  rc = hub_purge_ledger_any(env->ops, env->be, &ledger, &b->err);
+  /* A backend that prefetches (PostgreSQL) has the batch's ledger entries
+   * already (no round trip per record to save); SQLite reads the horizon
+   * once instead of the ledger once per new record. */
+  if (env->ops->prefetch != NULL)
+    ledger = true;
+  else
+    rc = hub_purge_ledger_any(env->ops, env->be, &ledger, &b->err);
   if (rc != 0)
     return rc;
   if (b->reply.res == NULL) {

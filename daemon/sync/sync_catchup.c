@@ -91,15 +91,19 @@ static int list_add_line(struct catchups *l, const char *line)
   return rc;
 }
 
-/* Reads the pending catch-ups (none: l->n == 0); 0 or SB_ENOMEM. */
+/* Reads the pending catch-ups (none: l->n == 0); 0, SB_ENOMEM or the
+ * store's error. */
 static int list_load(struct sync *s, struct catchups *l)
 {
   char *text = NULL, *line, *next, *a = NULL, *b = NULL;
-  int rc = 0;
+  int rc = 0, got;
 
   l->v = NULL;
   l->n = 0;
-  if (store_meta_get(s->store, KEY_LIST, &text, NULL) == 0) {
+  got = store_meta_get(s->store, KEY_LIST, &text, NULL);
+  if (got != 0 && got != SB_ENOTFOUND) {
+    rc = got; /* unreadable is not "none": a save would drop the queue */
+  } else if (got == 0) {
     for (line = text; rc == 0 && line != NULL && *line != '\0'; line = next) {
       next = strchr(line, '\n');
       if (next != NULL)
@@ -212,8 +216,9 @@ int sync_catchup_scope(struct sync *s, const struct scope_parts *was,
     *reset = *gained = now->all && !was->all;
     return sync_catchup_drop(s, err);
   }
-  if (list_load(s, &l) != 0)
-    return sb_err_set(err, SB_ENOMEM, NULL);
+  rc = list_load(s, &l);
+  if (rc != 0)
+    return sb_err_set(err, rc, "reading the catch-ups: %s", sb_err_str(rc));
   scope_parts_init(&added);
   rc = list_keep(&l, now);
   for (i = 0; rc == 0 && i < now->n; i++)
@@ -315,8 +320,8 @@ static void catchup_done(const struct http_reply *r, void *ctx)
     return;
   changes_page_init(&page);
   rc = changes_page_decode(&page, r->body, r->len, &err);
-  if (rc == 0 && list_load(s, &l) != 0)
-    rc = sb_err_set(&err, SB_ENOMEM, NULL);
+  if (rc == 0 && (rc = list_load(s, &l)) != 0)
+    sb_err_set(&err, rc, "reading the catch-ups: %s", sb_err_str(rc));
   /* A long-poll's page may have changed the catch-ups while this page was
    * on its way (a part lost, say): then it is not this catch-up's page
    * any more, and is dropped unmerged; the next one is asked anew. */

@@ -52,6 +52,28 @@ static int match_enum(const struct schema_field *f, cJSON *item,
                     what, shown, l.s);
 }
 
+/* True if v passes f without a message to build: the common case of
+ * every type but the enums (which may respell v). */
+static bool value_plainly_ok(const struct schema_field *f, const cJSON *v)
+{
+  switch (f->type) {
+  case SCHEMA_STRING:
+    return cJSON_IsString(v) && strlen(v->valuestring) <= (size_t)f->max;
+  case SCHEMA_BOOL:
+    return cJSON_IsBool(v);
+  case SCHEMA_INT:
+    return json_is_int(v, f->min, f->max);
+  case SCHEMA_DATE:
+    return cJSON_IsString(v) && schema_date_valid(v->valuestring);
+  case SCHEMA_REF:
+    return cJSON_IsString(v) && record_id_valid(v->valuestring);
+  case SCHEMA_ENUM:
+  case SCHEMA_ENUM_LIST:
+    break;
+  }
+  return false;
+}
+
 /*
  * Checks the non-null value v against f. what names the value for people
  * ("field \"x\"" or "option --x"). May rewrite enum spellings in v.
@@ -65,28 +87,11 @@ static int check_value(const struct schema_field *f, cJSON *v, const char *what,
   int rc;
 
   /* The common case first; the value is printed only for a message. */
-  switch (f->type) {
-  case SCHEMA_STRING:
-    if (cJSON_IsString(v) && strlen(v->valuestring) <= (size_t)f->max)
-      return 0;
-    break;
-  case SCHEMA_BOOL:
-    if (cJSON_IsBool(v))
-      return 0;
-    break;
-  case SCHEMA_INT:
-    if (json_is_int(v, f->min, f->max))
-      return 0;
-    break;
-  case SCHEMA_DATE:
-    if (cJSON_IsString(v) && schema_date_valid(v->valuestring))
-      return 0;
-    break;
-  case SCHEMA_ENUM:
+  if (value_plainly_ok(f, v))
+    return 0;
+  if (f->type == SCHEMA_ENUM)
     return match_enum(f, v, what, err);
-  case SCHEMA_ENUM_LIST:
-    if (!cJSON_IsArray(v) || v->child == NULL)
-      break;
+  if (f->type == SCHEMA_ENUM_LIST && cJSON_IsArray(v) && v->child != NULL) {
     for (item = v->child; item != NULL; item = item->next) {
       rc = match_enum(f, item, what, err);
       if (rc != 0)
@@ -100,10 +105,6 @@ static int check_value(const struct schema_field *f, cJSON *v, const char *what,
       }
     }
     return 0;
-  case SCHEMA_REF:
-    if (cJSON_IsString(v) && record_id_valid(v->valuestring))
-      return 0;
-    break;
   }
 
   schema_show_value(v, shown, sizeof(shown));
@@ -142,28 +143,6 @@ static int check_value(const struct schema_field *f, cJSON *v, const char *what,
     break;
   }
   return sb_err_set(err, SB_EINTERNAL, "%s: unknown schema type", what);
-}
-
-/* True if v passes f without a message to build: the common case of
- * every type but the enums (which may respell v). */
-static bool value_plainly_ok(const struct schema_field *f, const cJSON *v)
-{
-  switch (f->type) {
-  case SCHEMA_STRING:
-    return cJSON_IsString(v) && strlen(v->valuestring) <= (size_t)f->max;
-  case SCHEMA_BOOL:
-    return cJSON_IsBool(v);
-  case SCHEMA_INT:
-    return json_is_int(v, f->min, f->max);
-  case SCHEMA_DATE:
-    return cJSON_IsString(v) && schema_date_valid(v->valuestring);
-  case SCHEMA_REF:
-    return cJSON_IsString(v) && record_id_valid(v->valuestring);
-  case SCHEMA_ENUM:
-  case SCHEMA_ENUM_LIST:
-    break;
-  }
-  return false;
 }
 
 int schema_check_field(const struct schema_collection *c, const char *name,

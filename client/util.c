@@ -93,8 +93,8 @@ int util_mkdir_parents(const char *path, struct sb_err *err)
 #define QUICK_OK_KEY "check.quick_ok_ms"
 #define QUICK_OK_FOR_MS (10 * 60 * 1000)
 
-/* When a quick check last found the store clean (0: not noted). */
-static uint64_t quick_ok_at(struct cli *cli)
+/* True if a quick check found the store clean less than ms before now. */
+static bool quick_ok_within(struct cli *cli, uint64_t now, uint64_t ms)
 {
   char *v = NULL;
   uint64_t then = 0;
@@ -102,7 +102,7 @@ static uint64_t quick_ok_at(struct cli *cli)
   if (store_meta_get(cli->store, QUICK_OK_KEY, &v, NULL) == 0)
     then = strtoull(v, NULL, 10);
   free(v);
-  return then;
+  return then <= now && now - then < ms;
 }
 
 /* Notes in the store when a quick check found it clean (best effort).
@@ -111,10 +111,9 @@ static uint64_t quick_ok_at(struct cli *cli)
 static void note_quick_ok(struct cli *cli, uint64_t now)
 {
   struct sb_err ignored = {0};
-  uint64_t then = quick_ok_at(cli);
   char when[32];
 
-  if (then <= now && now - then < QUICK_OK_FOR_MS / 2)
+  if (quick_ok_within(cli, now, QUICK_OK_FOR_MS / 2))
     return;
   snprintf(when, sizeof(when), "%llu", (unsigned long long)now);
   if (store_begin_relaxed(cli->store, &ignored) != 0)
@@ -159,7 +158,6 @@ int util_open(struct cli *cli, struct sb_err *err)
 int util_open_hot(struct cli *cli, struct sb_err *err)
 {
   struct sb_err ignored = {0};
-  uint64_t now = hlc_wall_ms(), then;
   int budget, rc;
 
   if (cli->store != NULL)
@@ -169,11 +167,10 @@ int util_open_hot(struct cli *cli, struct sb_err *err)
     rc = store_open(cli->db, &cli->store, err);
   if (rc != 0 || budget == 0)
     return rc;
-  then = quick_ok_at(cli);
   /* Checked clean a moment ago: the mark alone (what sambangd relies on
    * between its checks at start; a damaged page any statement meets
    * still marks the store). */
-  if (then <= now && now - then < QUICK_OK_FOR_MS)
+  if (quick_ok_within(cli, hlc_wall_ms(), QUICK_OK_FOR_MS))
     store_check(cli->store, STORE_CHECK_MARK, 0, NULL, NULL, NULL, &ignored);
   else
     quick_check(cli, budget);

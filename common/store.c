@@ -134,9 +134,9 @@ static const char *const stmt_sql[ST_COUNT_] = {
     [ST_CHANGES_ECHO] = "SELECT collection, id, seq, CASE WHEN echo = ?2"
                         " THEN NULL ELSE state END FROM records"
                         " WHERE seq > ?1 ORDER BY seq",
-    /* Both partial indexes: O(marked rows), not a scan of the table. */
-    /* Pending rows counted in their partial index alone, less the few
-     * also rejected: "pending = 1 AND rejected IS NULL" read every row. */
+    /* The partial indexes only: O(marked rows), not a scan of the table
+     * (pending rows counted in their index, less the few also rejected:
+     * "pending = 1 AND rejected IS NULL" read every row). */
     [ST_COUNT_MARKS] = "SELECT (SELECT count(*) FROM records WHERE"
                        " pending = 1) - (SELECT count(*) FROM records WHERE"
                        " rejected IS NOT NULL AND pending = 1),"

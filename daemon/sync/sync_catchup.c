@@ -286,25 +286,6 @@ static int catchup_apply(struct sync *s, const struct changes_page *p,
   return rc;
 }
 
-/* c as the key of a catch-up page asked ("SINCE PARTS") into out. */
-static bool asked_key(const struct catchup *c, char *out, size_t size)
-{
-  char parts[SCOPE_TEXT_MAX + 1];
-  int n;
-
-  if (!scope_text(&c->parts, parts, sizeof(parts)))
-    return false;
-  n = snprintf(out, size, "%" PRIu64 " %s", c->since, parts);
-  return n > 0 && (size_t)n < size;
-}
-
-/* True if the catch-up page in flight was asked for c as it is now. */
-static bool asked_still(const struct sync *s, const struct catchup *c)
-{
-  char key[sizeof(s->catchup_asked)];
-  return asked_key(c, key, sizeof(key)) && strcmp(key, s->catchup_asked) == 0;
-}
-
 static void catchup_done(const struct http_reply *r, void *ctx)
 {
   struct sync *s = ctx;
@@ -322,10 +303,10 @@ static void catchup_done(const struct http_reply *r, void *ctx)
   rc = changes_page_decode(&page, r->body, r->len, &err);
   if (rc == 0 && (rc = list_load(s, &l)) != 0)
     sb_err_set(&err, rc, "reading the catch-ups: %s", sb_err_str(rc));
-  /* A long-poll's page may have changed the catch-ups while this page was
-   * on its way (a part lost, say): then it is not this catch-up's page
-   * any more, and is dropped unmerged; the next one is asked anew. */
-  if (rc == 0 && l.n > 0 && asked_still(s, &l.v[0])) {
+  /* A long-poll's page may have applied a new scope, and so changed the
+   * catch-ups, while this page was on its way (a part lost, say): then
+   * it is dropped unmerged and the next one is asked anew. */
+  if (rc == 0 && l.n > 0 && s->catchup_epoch == s->scope_epoch) {
     if (page.next < l.v[0].since)
       rc = sb_err_set(&err, SB_EPROTOCOL, "catch-up page goes back");
     else if (sync_scope_changed(s, page.scope))
@@ -371,14 +352,14 @@ bool sync_catchup_next(struct sync *s)
 
   ok = !s->stopping && list_load(s, &l) == 0 && l.n > 0 &&
        scope_text(&l.v[0].parts, text, sizeof(text)) &&
-       query_escape(text, q, sizeof(q)) &&
-       asked_key(&l.v[0], s->catchup_asked, sizeof(s->catchup_asked));
+       query_escape(text, q, sizeof(q));
   if (ok)
     since = l.v[0].since;
   list_release(&l);
   if (!ok)
     return false;
   s->phase = SYNC_PULL;
+  s->catchup_epoch = s->scope_epoch;
   snprintf(path, sizeof(path),
            PROTO_VERSION_PATH "/changes?since=%" PRIu64 "&limit=%u&parts=%s",
            since, s->cfg.page, q);

@@ -83,11 +83,10 @@ struct sync {
   bool scope_marks;    /* some pending rows wait to leave the scope */
   uint64_t pull_since; /* the cursor the pull in flight asked from */
   uint64_t poll_since; /* the cursor the long-poll in flight asked from */
-  /* Counts the scopes applied (sync_scope_page); a pull or long-poll
-   * asked before the last one is answered for the old scope. */
-  uint64_t scope_epoch, pull_epoch, poll_epoch;
-  /* the catch-up page in flight: "SINCE PARTS" (sync_catchup.c) */
-  char catchup_asked[SCOPE_TEXT_MAX + 24];
+  /* Counts the scopes applied (sync_scope_page); a pull, long-poll or
+   * catch-up page asked before the last one is answered for the old
+   * scope. */
+  uint64_t scope_epoch, pull_epoch, poll_epoch, catchup_epoch;
 
   /* the pushes in flight */
   struct push_slot push[PUSH_SLOTS];

@@ -3,6 +3,8 @@
 
 #include "bench_util.h"
 
+#include "buf.h"
+
 #include "proto.h"
 #include "record.h"
 
@@ -82,7 +84,7 @@ void bench_visits_jsonl(const char *path, size_t n)
 }
 
 /* True (and a message on stderr) if rc is a failure. */
-bool bench_sqlite_failed(int rc, sqlite3 *db, const char *what)
+static bool sqlite_failed(int rc, sqlite3 *db, const char *what)
 {
   if (rc == SQLITE_OK || rc == SQLITE_DONE || rc == SQLITE_ROW)
     return false;
@@ -93,16 +95,29 @@ bool bench_sqlite_failed(int rc, sqlite3 *db, const char *what)
 /* Runs sql on db; false (said on stderr) if it failed. */
 static bool exec_ok(sqlite3 *db, const char *sql, const char *what)
 {
-  return !bench_sqlite_failed(sqlite3_exec(db, sql, NULL, NULL, NULL), db,
-                              what);
+  return !sqlite_failed(sqlite3_exec(db, sql, NULL, NULL, NULL), db, what);
 }
 
 /* Steps an INSERT with its values bound, then resets it for the next. */
 static bool insert_ok(sqlite3 *db, sqlite3_stmt *st)
 {
-  bool ok = !bench_sqlite_failed(sqlite3_step(st), db, "insert");
+  bool ok = !sqlite_failed(sqlite3_step(st), db, "insert");
   sqlite3_reset(st);
   return ok;
+}
+
+/* A new floor database at path (WAL, synchronous=FULL, like a store):
+ * schema run, the INSERT prepared into *st. False (said) on failure. */
+static bool floor_open(const char *path, const char *schema, const char *insert,
+                       sqlite3 **db, sqlite3_stmt **st)
+{
+  unlink(path);
+  return !sqlite_failed(sqlite3_open(path, db), *db, "open") &&
+         exec_ok(*db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
+                 "pragmas") &&
+         exec_ok(*db, schema, "schema") &&
+         !sqlite_failed(sqlite3_prepare_v2(*db, insert, -1, st, NULL), *db,
+                        "prepare");
 }
 
 double bench_floor_insert(const char *path, size_t n)
@@ -113,25 +128,14 @@ double bench_floor_insert(const char *path, size_t n)
   double t = -1, t0;
   size_t i;
 
-  unlink(path);
-  if (bench_sqlite_failed(sqlite3_open(path, &db), db, "open") ||
-      bench_sqlite_failed(
-          sqlite3_exec(db,
-                       "PRAGMA journal_mode=WAL;"
-                       "PRAGMA synchronous=FULL;"
-                       "CREATE TABLE visit(id TEXT PRIMARY KEY, "
-                       "fields TEXT NOT NULL);",
-                       NULL, NULL, NULL),
-          db, "schema") ||
-      bench_sqlite_failed(sqlite3_prepare_v2(db,
-                                             "INSERT INTO visit VALUES(?,?)",
-                                             -1, &st, NULL),
-                          db, "prepare"))
+  if (!floor_open(path,
+                  "CREATE TABLE visit(id TEXT PRIMARY KEY, fields TEXT NOT "
+                  "NULL)",
+                  "INSERT INTO visit VALUES(?,?)", &db, &st))
     goto done;
   bench_rng_reset();
   t0 = bench_now_s();
-  if (bench_sqlite_failed(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), db,
-                          "begin"))
+  if (!exec_ok(db, "BEGIN", "begin"))
     goto done;
   for (i = 0; i < n; i++) {
     snprintf(id, sizeof(id), "visit-%08zu", i);
@@ -202,36 +206,30 @@ static int rows_read(const char *path, char **schema, struct rows *r)
 {
   sqlite3 *db = NULL;
   sqlite3_stmt *st = NULL;
-  size_t cap = 0, len = 0, k;
+  struct buf sql;
+  size_t cap = 0, k;
   int rc = 1;
 
   *schema = NULL;
+  buf_init(&sql);
   memset(r, 0, sizeof(*r));
-  if (bench_sqlite_failed(
-          sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), db, "open") ||
-      bench_sqlite_failed(
-          sqlite3_prepare_v2(db,
-                             "SELECT sql FROM sqlite_master WHERE "
-                             "tbl_name = 'records' AND sql NOT NULL "
-                             "ORDER BY type DESC",
-                             -1, &st, NULL),
-          db, "schema"))
+  if (sqlite_failed(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), db,
+                    "open") ||
+      sqlite_failed(sqlite3_prepare_v2(db,
+                                       "SELECT sql FROM sqlite_master WHERE "
+                                       "tbl_name = 'records' AND sql NOT NULL "
+                                       "ORDER BY type DESC",
+                                       -1, &st, NULL),
+                    db, "schema"))
     goto done;
-  while (sqlite3_step(st) == SQLITE_ROW) {
-    const char *sql = (const char *)sqlite3_column_text(st, 0);
-    size_t n = strlen(sql);
-    char *p = realloc(*schema, len + n + 2);
-    if (p == NULL)
+  while (sqlite3_step(st) == SQLITE_ROW)
+    if (buf_adds(&sql, (const char *)sqlite3_column_text(st, 0)) != 0 ||
+        buf_adds(&sql, ";") != 0)
       goto done;
-    *schema = p;
-    memcpy(p + len, sql, n);
-    len += n;
-    p[len++] = ';';
-    p[len] = '\0';
-  }
+  *schema = sql.len > 0 ? buf_take(&sql, NULL) : NULL;
   sqlite3_finalize(st);
   st = NULL;
-  if (bench_sqlite_failed(
+  if (sqlite_failed(
           sqlite3_prepare_v2(db, "SELECT * FROM records", -1, &st, NULL), db,
           "select"))
     goto done;
@@ -252,6 +250,7 @@ static int rows_read(const char *path, char **schema, struct rows *r)
   }
   rc = *schema != NULL && r->n > 0 ? 0 : 1;
 done:
+  buf_release(&sql);
   sqlite3_finalize(st);
   sqlite3_close(db);
   return rc;
@@ -271,7 +270,6 @@ double bench_floor_rows(const char *store, const char *dir)
     goto done;
   }
   snprintf(path, sizeof(path), "%s/floor-rows.db", dir);
-  unlink(path);
   insert = malloc(64 + 2 * r.cols);
   if (insert == NULL)
     goto done;
@@ -279,16 +277,7 @@ double bench_floor_rows(const char *store, const char *dir)
   for (k = 1; k < r.cols; k++)
     strcat(insert, ",?");
   strcat(insert, ")");
-  if (bench_sqlite_failed(sqlite3_open(path, &db), db, "open") ||
-      bench_sqlite_failed(sqlite3_exec(db,
-                                       "PRAGMA journal_mode=WAL;"
-                                       "PRAGMA synchronous=FULL;",
-                                       NULL, NULL, NULL),
-                          db, "pragmas") ||
-      bench_sqlite_failed(sqlite3_exec(db, schema, NULL, NULL, NULL), db,
-                          "schema") ||
-      bench_sqlite_failed(sqlite3_prepare_v2(db, insert, -1, &st, NULL), db,
-                          "prepare"))
+  if (!floor_open(path, schema, insert, &db, &st))
     goto done;
   t0 = bench_now_s();
   if (!exec_ok(db, "BEGIN", "begin"))

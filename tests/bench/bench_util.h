@@ -8,9 +8,6 @@
 
 #include "compat.h"
 
-#include <sqlite3.h>
-#include <stdbool.h>
-
 /* Seconds on the monotonic clock. */
 double bench_now_s(void);
 
@@ -50,8 +47,5 @@ double bench_floor_insert(const char *path, size_t n);
  * synchronous=FULL. Returns rows per second, or -1 (said on stderr).
  */
 double bench_floor_rows(const char *store, const char *dir);
-
-/* True (and says what failed, on stderr) unless rc is a success code. */
-bool bench_sqlite_failed(int rc, sqlite3 *db, const char *what);
 
 #endif

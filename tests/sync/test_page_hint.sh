@@ -5,6 +5,8 @@
 # ahead by 1000; more always 1) a fresh device still pulls exactly every
 # record in pages, drops each request asked ahead on a false hint, and
 # ends where the hub is; its cursor never jumps past a change.
+# When the hub fails a page asked ahead, every page received before it
+# is merged first (nothing received is lost), then the failure is told.
 . "$(dirname "$0")/lib.sh"
 
 command -v python3 >/dev/null || fail "python3 is needed"
@@ -17,7 +19,8 @@ dev src import "$WORK/n.jsonl" >/dev/null || fail "import"
 sync_once src
 
 # lying_proxy MODE: an HTTP proxy to the hub on a free port; MODE next
-# adds 1000 to Sambang-Next, MODE more always says Sambang-More: 1. Sets
+# adds 1000 to Sambang-Next, MODE more always says Sambang-More: 1, MODE
+# fail answers the third changes request 503 (the hub is not asked). Sets
 # LIE_PID and LIE_URL; counts the changes requests it forwarded in
 # $WORK/MODE.count.
 lying_proxy() {
@@ -32,6 +35,12 @@ class Lie(http.server.BaseHTTPRequestHandler):
         global count
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(n) if n else None
+        if mode == "fail" and self.path.startswith("/v1/changes") and count == 2:
+            count += 1
+            self.send_response(503)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         hub = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         hdrs = {k: v for k, v in self.headers.items()
                 if k.lower() not in ("host", "connection")}
@@ -86,5 +95,21 @@ for mode in next more; do
   reqs=$(cat "$WORK/$mode.count" 2>/dev/null || echo 0)
   [ "$reqs" -ge 4 ] || fail "[$mode] only $reqs changes requests"
 done
-expect_converged src fnext fmore
-echo "ok (false page hints dropped, $N records pulled twice)"
+
+# Pages of 200: the first two are received (each asks the next on its
+# headers), the third request fails. Both pages are merged, then the
+# sync fails naming the 503; the next sync brings the rest.
+lying_proxy fail
+enrol ffail
+if dev ffail sync --once --server "$LIE_URL" --config "$WORK/pages.conf" \
+  >"$OUT" 2>"$ERR"; then
+  fail "[fail] the sync through a failing proxy succeeded"
+fi
+kill -KILL "$LIE_PID" 2>/dev/null || true
+wait "$LIE_PID" 2>/dev/null || true
+grep -q 503 "$ERR" || fail "[fail] the error does not name the 503: $(cat "$ERR")"
+got=$(dev ffail export | wc -l)
+[ "$got" = 400 ] || fail "[fail] holds $got records, not the 400 of the two pages received"
+sync_once ffail
+expect_converged src fnext fmore ffail
+echo "ok (false page hints dropped, $N records pulled twice; a failed page after two merged)"

@@ -85,27 +85,6 @@ static int write_before(void *ctx, const struct record *cur, bool exists,
   return schema_check_write(w->c, w->fields, err);
 }
 
-/*
- * A personal value the write sets that the record does not hold after it:
- * schema_normalise dropped it, as consent is not given. Refused, never
- * dropped silently.
- */
-static int write_dropped(const struct write_check *w, const struct record *next,
-                         struct sb_err *err)
-{
-  const cJSON *m;
-
-  for (m = w->fields->child; m != NULL; m = m->next) {
-    if (!cJSON_IsNull(m) && record_field(next, m->string) == NULL)
-      return sb_err_set(err, SB_ESCHEMA,
-                        "%s is not given for this %s (no value of it is "
-                        "true): personal details (%s) cannot be stored; set "
-                        "%s to true in the same write",
-                        w->c->consent, w->c->name, m->string, w->c->consent);
-  }
-  return 0;
-}
-
 /* After the put: the record as a whole (required fields, consent). */
 static int write_after(void *ctx, const struct record *next, size_t len,
                        struct sb_err *err)
@@ -118,8 +97,8 @@ static int write_after(void *ctx, const struct record *next, size_t len,
   if (w->c == NULL)
     return 0;
   /* A new record is checked on the fields alone just below. */
-  if (w->had_fields && w->c->consent != NULL) {
-    rc = write_dropped(w, next, err);
+  if (w->had_fields) {
+    rc = schema_check_kept(w->c, w->fields, next, err);
     if (rc != 0)
       return rc;
   }

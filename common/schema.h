@@ -154,6 +154,16 @@ bool schema_consented(const struct schema_collection *c,
 int schema_normalise(const struct schema_collection *c, struct record *r);
 
 /*
+ * After a write of fields (a JSON object) left the record as next: a value
+ * it set that next does not hold was dropped by schema_normalise, as
+ * consent is not given. SB_ESCHEMA naming the field (the write must be
+ * refused, never dropped silently); 0 if every value was kept or c has no
+ * consent field.
+ */
+int schema_check_kept(const struct schema_collection *c, const cJSON *fields,
+                      const struct record *next, struct sb_err *err);
+
+/*
  * Converts a CLI option argument to the JSON value of field f ("yes" to
  * true, "3" to 3, "a,b" to ["a","b"] for enum_list...). NULL with
  * SB_ESCHEMA on a value that does not parse.

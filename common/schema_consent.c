@@ -40,3 +40,21 @@ int schema_normalise(const struct schema_collection *c, struct record *r)
   }
   return dropped;
 }
+
+int schema_check_kept(const struct schema_collection *c, const cJSON *fields,
+                      const struct record *next, struct sb_err *err)
+{
+  const cJSON *m;
+
+  if (c == NULL || c->consent == NULL)
+    return 0;
+  for (m = fields->child; m != NULL; m = m->next) {
+    if (!cJSON_IsNull(m) && record_field(next, m->string) == NULL)
+      return sb_err_set(err, SB_ESCHEMA,
+                        "%s is not given for this %s (no value of it is "
+                        "true): personal details (%s) cannot be stored; set "
+                        "%s to true in the same write",
+                        c->consent, c->name, m->string, c->consent);
+  }
+  return 0;
+}

@@ -29,36 +29,55 @@
 #include <time.h>
 #include <uv.h>
 
-static const char *const usage_user = N_(
-    "usage: sambang-hub [--db PATH] user add NAME --role admin|reviewer|viewer\n"
-    "       sambang-hub [--db PATH] user passwd NAME\n"
-    "       sambang-hub [--db PATH] user remove NAME\n"
-    "       sambang-hub [--db PATH] user list\n"
-    "\n"
-    "Office users of the dashboard (not devices). add and passwd read the\n"
-    "password from the first line of standard input (at least 8\n"
-    "characters); the hub keeps only its Argon2id hash. A new password\n"
-    "ends the user's open sessions. Viewers read, reviewers also resolve\n"
-    "conflicts, admins also manage devices and export personal fields.\n"
-    "list: NAME, ROLE, created (UTC), separated by tabs.\n");
-
+static const char *const usage_user =
+    N_("usage: sambang-hub [--db PATH] user add NAME --role "
+       "admin|reviewer|viewer\n"
+       "       sambang-hub [--db PATH] user passwd NAME\n"
+       "       sambang-hub [--db PATH] user remove NAME\n"
+       "       sambang-hub [--db PATH] user list\n"
+       "\n"
+       "Office users of the dashboard (not devices). add and passwd read the\n"
+       "password from the first line of standard input (8 to 1023\n"
+       "characters); the hub keeps only its Argon2id hash. A new password\n"
+       "ends the user's open sessions. Viewers read, reviewers also resolve\n"
+       "conflicts, admins also manage devices and export personal fields.\n"
+       "list: NAME, ROLE, created (UTC), separated by tabs.\n");
 
 /* --- office users ------------------------------------------------------ */
 
-/* The first line of stdin as a password (8..1023 bytes) into pw. */
-static int read_password(char *pw, size_t size, struct sb_err *err)
+/* The first line of stdin as a password (OFFICE_PASSWORD_MIN..MAX bytes,
+ * no NUL) into pw, of OFFICE_PASSWORD_MAX + 1 bytes. A longer line is
+ * refused, not cut. */
+static int read_password(char *pw, struct sb_err *err)
 {
-  size_t n;
+  char *line = NULL;
+  size_t cap = 0, n;
+  ssize_t got = getline(&line, &cap, stdin);
+  int rc = 0;
 
-  if (fgets(pw, (int)size, stdin) == NULL)
+  if (got <= 0) {
+    free(line);
     return sb_err_set(err, SB_EINVAL,
                       "give the password on the first line of stdin");
-  n = strcspn(pw, "\r\n");
-  pw[n] = '\0';
-  if (n < 8)
-    return sb_err_set(err, SB_EINVAL,
-                      "the password must have at least 8 characters");
-  return 0;
+  }
+  n = (size_t)got;
+  if (line[n - 1] == '\n')
+    n--;
+  if (n > 0 && line[n - 1] == '\r')
+    n--;
+  if (memchr(line, '\0', n) != NULL)
+    rc = sb_err_set(err, SB_EINVAL, "the password must not hold a NUL byte");
+  else if (n < OFFICE_PASSWORD_MIN || n > OFFICE_PASSWORD_MAX)
+    rc = sb_err_set(err, SB_EINVAL,
+                    "the password must have %d to %d characters, got %zu",
+                    OFFICE_PASSWORD_MIN, OFFICE_PASSWORD_MAX, n);
+  else {
+    memcpy(pw, line, n);
+    pw[n] = '\0';
+  }
+  memset(line, 0, cap);
+  free(line);
+  return rc;
 }
 
 static int print_user(const struct hub_user *u, void *ctx)
@@ -78,8 +97,8 @@ static int print_user(const struct hub_user *u, void *ctx)
 static int user_save(struct hub_store *hs, struct hub_user *u, bool create,
                      struct sb_err *err)
 {
-  char pw[1024];
-  int rc = read_password(pw, sizeof(pw), err);
+  char pw[OFFICE_PASSWORD_MAX + 1];
+  int rc = read_password(pw, err);
 
   if (rc == 0)
     rc = office_auth_hash_password(pw, u->pwhash, err);
@@ -107,16 +126,18 @@ int hub_cmd_user(const char *db, int argc, char **argv)
   memset(&u, 0, sizeof(u));
   if (strcmp(sub, "list") == 0) {
     if (argc != 1)
-      return hub_cmd_usage_error(usage_user, "user list: unexpected argument %s",
-                         argv[1]);
+      return hub_cmd_usage_error(usage_user,
+                                 "user list: unexpected argument %s", argv[1]);
   } else if (strcmp(sub, "add") == 0) {
     if (argc != 4 || strcmp(argv[2], "--role") != 0)
       return hub_cmd_usage_error(usage_user, "user add: give NAME --role ROLE");
     role = hub_role_parse(argv[3]);
     if (role < 0)
-      return hub_cmd_usage_error(usage_user,
-                         "user add: --role is admin, reviewer or viewer, "
-                         "not %s", argv[3]);
+      return hub_cmd_usage_error(
+          usage_user,
+          "user add: --role is admin, reviewer or viewer, "
+          "not %s",
+          argv[3]);
   } else if (strcmp(sub, "remove") == 0 || strcmp(sub, "passwd") == 0) {
     if (argc != 2)
       return hub_cmd_usage_error(usage_user, "user %s: give one NAME", sub);

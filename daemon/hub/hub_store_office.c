@@ -155,6 +155,7 @@ int hub_store_device_activity_get(struct hub_store *hs, const char *name,
 /* The hub's own write: update_apply's store and its staleness check. */
 struct hub_put {
   struct hub_store *hs;
+  const cJSON *fields;
   uint64_t expect_seq, loaded_seq, ts;
   bool loaded;
   struct scope_parts was; /* the scope parts of the state it replaces */
@@ -197,7 +198,8 @@ static int hub_put_before(void *ctx, const struct record *cur, bool exists,
                           struct sb_err *err)
 {
   struct hub_put *p = ctx;
-  if (!exists || record_empty(cur))
+  /* A deleted record is not brought back by a review's edit. */
+  if (!exists || record_empty(cur) || record_deleted(cur))
     return sb_err_set(err, SB_ENOTFOUND, "no record %s/%s", cur->collection,
                       cur->id);
   if (p->loaded_seq != p->expect_seq)
@@ -211,14 +213,26 @@ static int hub_put_before(void *ctx, const struct record *cur, bool exists,
   return hub_scope_of(p->hs->ops, p->hs->be, p->hs->schema, cur, &p->was, err);
 }
 
+/* A personal value the resolve sets without consent is refused (as the
+ * CLI's write is), not dropped. */
+static int hub_put_after(void *ctx, const struct record *next, size_t len,
+                         struct sb_err *err)
+{
+  struct hub_put *p = ctx;
+
+  (void)len;
+  return schema_check_kept(schema_collection(p->hs->schema, next->collection),
+                           p->fields, next, err);
+}
+
 int hub_store_hub_put(struct hub_store *hs, const char *collection,
                       const char *id, cJSON *fields, uint64_t expect_seq,
                       uint64_t *seq, struct sb_err *err)
 {
-  struct hub_put p = {hs, expect_seq, 0, 0, false, {NULL, 0, false}};
+  struct hub_put p = {hs, fields, expect_seq, 0, 0, false, {NULL, 0, false}};
   struct update_io io = {"the hub's store", hub_put_load, hub_put_save,
                          hub_put_tick,      &p,           hs->schema};
-  struct update_hooks hooks = {hub_put_before, NULL, &p};
+  struct update_hooks hooks = {hub_put_before, hub_put_after, &p};
   struct update_change ch = {UPDATE_PUT, hub_store_replica(hs), fields, NULL};
   struct update_result res;
   int rc;

@@ -90,6 +90,10 @@ int office_csv_export(struct hub_store *hs, const char *collection,
                       bool personal, char **out, size_t *len,
                       struct sb_err *err);
 
+/* An office password's length in bytes (no newline, no NUL). */
+#define OFFICE_PASSWORD_MIN 8
+#define OFFICE_PASSWORD_MAX 1023
+
 /* The Argon2id string (libsodium) of an office user's password. */
 int office_auth_hash_password(const char *password,
                               char out[HUB_PWHASH_MAX + 1], struct sb_err *err);

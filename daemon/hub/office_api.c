@@ -11,6 +11,7 @@
 
 #include "auth.h"
 #include "hlc.h"
+#include "wire.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,21 +35,6 @@ static bool allowed(struct hub_call *c, enum hub_role need)
                      "a %s may not do this (%s or above only)",
                      hub_role_name(role_of(c)), hub_role_name(need));
   return false;
-}
-
-unsigned office_query_num(const struct hub_call *c, enum office_query q,
-                          unsigned def, unsigned max)
-{
-  const char *v = office_q(c, q);
-  unsigned long n;
-  char *end;
-
-  if (v == NULL)
-    return def;
-  n = strtoul(v, &end, 10);
-  if (*end != '\0' || n == 0)
-    return def;
-  return n > max ? max : (unsigned)n;
 }
 
 /* Counts key up by one in the object obj. */
@@ -296,8 +282,7 @@ static void api_overview(struct hub_call *c)
 {
   cJSON *j = NULL;
   struct sb_err err = {0};
-  unsigned days =
-      office_query_num(c, OFFICE_Q_STALE_DAYS, STALE_DAYS_DEFAULT, 3650);
+  unsigned days = office_query_num(c, OFFICE_Q_STALE_DAYS, STALE_DAYS_DEFAULT);
   struct stale_walk sw = {c, NULL, cJSON_CreateArray(), 0, false};
   struct office_cached *e = NULL;
   struct hub_store *hs;
@@ -571,13 +556,14 @@ static void api_resolve(struct hub_call *c)
   cJSON *fields = cJSON_GetObjectItemCaseSensitive(req, "fields");
   struct sb_err err = {0};
   struct hub_store *hs;
-  uint64_t now_seq = 0;
+  uint64_t now_seq = 0, loaded_seq = 0;
   int rc;
 
   if (!allowed(c, HUB_ROLE_REVIEWER))
     goto out;
-  if (!cJSON_IsString(coll) || !cJSON_IsString(id) || !cJSON_IsNumber(seq) ||
-      seq->valuedouble < 0 || !cJSON_IsObject(fields) ||
+  /* seq: a whole number 0..2^53, as the protocol's integers are */
+  if (!cJSON_IsString(coll) || !cJSON_IsString(id) ||
+      !wire_u64(seq, &loaded_seq) || !cJSON_IsObject(fields) ||
       fields->child == NULL) {
     office_reply_error(c, OFFICE_ERR_BAD_REQUEST,
                        "send {\"collection\",\"id\",\"seq\",\"fields\":{...}} "
@@ -586,7 +572,7 @@ static void api_resolve(struct hub_call *c)
   }
   hs = office_writer_lock(c);
   rc = hub_store_hub_put(hs, coll->valuestring, id->valuestring, fields,
-                         (uint64_t)seq->valuedouble, &now_seq, &err);
+                         loaded_seq, &now_seq, &err);
   office_writer_unlock(c);
   if (rc == SB_ECONFLICT) {
     reply_stale(c, coll->valuestring, id->valuestring, err.msg);
@@ -686,9 +672,10 @@ void office_api(struct hub_call *c, const char *rest)
 
   if (get && strcmp(rest, "session") == 0)
     api_session(c);
-  else if (get && strcmp(rest, "overview") == 0)
-    api_overview(c);
-  else if (get && strncmp(rest, "records/", 8) == 0)
+  else if (get && strcmp(rest, "overview") == 0) {
+    if (office_query_ok(c, NULL))
+      api_overview(c);
+  } else if (get && strncmp(rest, "records/", 8) == 0)
     office_records_api(c, rest + 8);
   else if (get && strncmp(rest, "record/", 7) == 0)
     api_record(c, rest + 7);

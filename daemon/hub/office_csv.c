@@ -72,8 +72,7 @@ static int csv_row(const struct office_row *row, void *ctx)
 }
 
 static int csv_build(struct hub_store *hs, const struct office_filter *f,
-                     bool personal, char **out, size_t *len,
-                     struct sb_err *err)
+                     bool personal, char **out, size_t *len, struct sb_err *err)
 {
   struct csv_walk w;
   size_t i;
@@ -117,8 +116,8 @@ int office_csv_export(struct hub_store *hs, const char *collection,
 
 /* csv_build through the view's cache (office_cache.c): *out is a copy. */
 static int cached_csv(struct hub_call *c, struct hub_store *hs,
-                      const struct office_filter *f, bool personal,
-                      char **out, size_t *len, struct sb_err *err)
+                      const struct office_filter *f, bool personal, char **out,
+                      size_t *len, struct sb_err *err)
 {
   char key[OFFICE_CACHE_KEY_MAX];
   struct office_cached *e = NULL;
@@ -172,6 +171,8 @@ void office_csv_route(struct hub_call *c, const char *name)
     return;
   }
   snprintf(collection, sizeof(collection), "%.*s", (int)(n - 4), name);
+  if (!office_query_ok(c, collection))
+    return;
   if (personal && c->oreq->user.role != HUB_ROLE_ADMIN) {
     office_reply_error(c, OFFICE_ERR_FORBIDDEN,
                        "only an admin may export personal fields");
@@ -189,8 +190,8 @@ void office_csv_route(struct hub_call *c, const char *name)
     office_reply_store(c, rc, &err);
     return;
   }
-  snprintf(disposition, sizeof(disposition),
-           "attachment; filename=\"%s.csv\"", collection);
+  snprintf(disposition, sizeof(disposition), "attachment; filename=\"%s.csv\"",
+           collection);
   office_header(c->oreq, "Content-Disposition", disposition, true);
   office_reply_body(c, 200, "text/csv; charset=utf-8", body, len);
 }

@@ -268,9 +268,21 @@ void office_cache_free(struct office *o);
 void office_api(struct hub_call *c, const char *rest);
 /* The session's role. */
 enum hub_role office_role_of(const struct hub_call *c);
-/* The number of query parameter q: def if absent or not 1.., at most max. */
+/* --- office_query.c ---------------------------------------------------- */
+
+/* The records API's pages: at most this many rows, up to this page. */
+#define OFFICE_PAGE_MAX 500
+#define OFFICE_PAGE_LAST 1000000
+/* The overview's stale_days, at most. */
+#define OFFICE_STALE_DAYS_MAX 3650
+
+/* True if c's query parameters are well formed (sort: a field of
+ * collection, if not NULL); else replies 400 naming the first that is not. */
+bool office_query_ok(struct hub_call *c, const char *collection);
+/* The number of query parameter q (checked by office_query_ok); def if
+ * absent. */
 unsigned office_query_num(const struct hub_call *c, enum office_query q,
-                          unsigned def, unsigned max);
+                          unsigned def);
 /* A row as the API gives it (values a user of role may see). */
 cJSON *office_row_json(const struct office_row *row, enum hub_role role);
 /* GET /api/records/COLLECTION (office_records.c). */

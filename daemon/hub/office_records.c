@@ -14,7 +14,6 @@
 #include <string.h>
 
 #define PAGE_DEFAULT 50
-#define PAGE_MAX 500
 
 /* --- records ------------------------------------------------------------ */
 
@@ -161,10 +160,9 @@ void office_records_api(struct hub_call *c, const char *collection)
   struct sb_err err = {0};
   struct office_cached *e;
   struct records_result *own, *res;
-  unsigned page = office_query_num(c, OFFICE_Q_PAGE, 1, 1000000);
-  unsigned limit = office_query_num(c, OFFICE_Q_LIMIT, PAGE_DEFAULT, PAGE_MAX);
-  bool desc = office_q(c, OFFICE_Q_DESC) != NULL &&
-              strcmp(office_q(c, OFFICE_Q_DESC), "0") != 0;
+  unsigned page = office_query_num(c, OFFICE_Q_PAGE, 1);
+  unsigned limit = office_query_num(c, OFFICE_Q_LIMIT, PAGE_DEFAULT);
+  bool desc = office_query_num(c, OFFICE_Q_DESC, 0) == 1;
   cJSON *j, *rows;
   size_t i, start;
   int rc;
@@ -174,6 +172,8 @@ void office_records_api(struct hub_call *c, const char *collection)
                        collection);
     return;
   }
+  if (!office_query_ok(c, collection))
+    return;
   rc = records_of(c, collection, &e, &own, &err);
   if (rc != 0) {
     office_reply_store(c, rc, &err);

@@ -18,9 +18,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define PASSWORD_MIN 8
-#define PASSWORD_MAX 1023
-
 static int user_row(const struct hub_user *u, void *ctx)
 {
   cJSON *j = cJSON_CreateObject();
@@ -58,10 +55,16 @@ static bool set_password(struct hub_call *c, struct hub_user *u, const char *pw)
   struct sb_err err = {0};
   size_t n = strlen(pw);
 
-  if (n < PASSWORD_MIN || n > PASSWORD_MAX) {
+  if (n < OFFICE_PASSWORD_MIN || n > OFFICE_PASSWORD_MAX) {
     office_reply_error(c, OFFICE_ERR_BAD_REQUEST,
                        "the password must have %d to %d characters",
-                       PASSWORD_MIN, PASSWORD_MAX);
+                       OFFICE_PASSWORD_MIN, OFFICE_PASSWORD_MAX);
+    return false;
+  }
+  /* what `sambang-hub user passwd` (one line of stdin) could not set */
+  if (strpbrk(pw, "\r\n") != NULL) {
+    office_reply_error(c, OFFICE_ERR_BAD_REQUEST,
+                       "the password must be one line (no line break)");
     return false;
   }
   if (office_auth_hash(pw, u->pwhash, &err) != 0) {

@@ -3,7 +3,9 @@
 # with curl against a real hub: no route without a session, CSRF, roles,
 # no personal field for a viewer, the login throttle, a resolution written
 # as the hub's replica that reaches a device, 409 on a stale one, CSV equal
-# to `sambang-hub export --csv`, security headers, a hostile value as text.
+# to `sambang-hub export --csv`, security headers, a hostile value as text;
+# a resolve never brings a deleted record back nor drops a value silently,
+# and every malformed query parameter is a 400 naming it.
 . "$(dirname "$0")/lib.sh"
 
 expect_hub_ok init
@@ -18,6 +20,14 @@ hub user add ana --role admin <<<'admin-pass-1'
 hub user add bob --role viewer <<<'short'
 [ "$RC" -eq 4 ] || fail "a short password: exit $RC, want 4"
 expect_hub_fail 2 user add bob --role boss
+# A password longer than 1023 bytes is refused, not cut; a NUL in it too.
+hub user add bob --role viewer <<<"$(printf 'p%.0s' {1..1500})"
+[ "$RC" -eq 4 ] && grep -q "1023" "$ERR" || fail "a 1500-byte password: exit $RC: $(cat "$ERR")"
+hub user add bob --role viewer < <(printf 'pass\0word123\n')
+[ "$RC" -eq 4 ] && grep -q "NUL" "$ERR" || fail "a password with a NUL byte: exit $RC: $(cat "$ERR")"
+hub user add bob --role viewer <<<"$(printf 'p%.0s' {1..1023})"
+[ "$RC" -eq 0 ] || fail "a 1023-byte password refused: $(cat "$ERR")"
+expect_hub_ok user remove bob
 expect_hub_fail 3 user remove nobody
 expect_hub_ok user list
 [ "$(cut -f1,2 "$OUT" | tr '\t\n' ':,')" = "ana:admin,lola:viewer,rina:reviewer,vika:viewer," ] ||
@@ -358,7 +368,8 @@ for bad in '{"name":"budi","role":"boss","password":"budi-pass-1"}' \
   '{"name":"budi","role":"viewer","password":"short"}' \
   '{"name":"bu di","role":"viewer","password":"budi-pass-1"}' \
   '{"name":"ana","role":"viewer","password":"budi-pass-1"}' \
-  '{"name":"budi","role":"viewer"}' 'not json'; do
+  '{"name":"budi","role":"viewer"}' 'not json' \
+  '{"name":"budi","role":"viewer","password":"budi-pass-1\nsecond-line"}'; do
   req POST /api/users -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf" --data "$bad"
   expect_error 400 bad_request
 done
@@ -447,6 +458,58 @@ expect_status 401
 printf 'review-pass-2\n' | "$HUB" user passwd rina
 req GET /api/session -b "$WORK/rina.jar"
 expect_status 401
+
+CASE="resolve refuses: a deleted record, a name without consent, a seq that is not a whole number"
+dev a put beneficiary b3 '{"groups":["anak"],"kecamatan":"Setu","consent":false}' >/dev/null
+dev a put beneficiary b4 '{"groups":["anak"],"kecamatan":"Setu","consent":true}' >/dev/null
+dev a rm beneficiary b4 >/dev/null
+dev a sync --once --server "$URL" >/dev/null || fail "device a could not sync"
+login ana admin-pass-1
+acsrf=$(csrf_of ana)
+resolve_as_ana() {
+  req POST /api/resolve -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf" --data "$1"
+}
+seq_of() {
+  req GET "/api/record/beneficiary/$1" -b "$WORK/ana.jar"
+  sed -n 's/.*"seq":\([0-9]*\).*/\1/p' "$BODY" | head -1
+}
+s4=$(seq_of b4)
+resolve_as_ana "{\"collection\":\"beneficiary\",\"id\":\"b4\",\"seq\":$s4,\"fields\":{\"kelurahan\":\"Muncul\"}}"
+expect_error 404 not_found
+[ "$(seq_of b4)" = "$s4" ] || fail "a refused resolve wrote b4"
+s3=$(seq_of b3)
+resolve_as_ana "{\"collection\":\"beneficiary\",\"id\":\"b3\",\"seq\":$s3,\"fields\":{\"name\":\"Siti\"}}"
+expect_error 400 bad_request
+grep -q 'consent' "$BODY" || fail "the refusal does not name consent: $(cat "$BODY")"
+[ "$(seq_of b3)" = "$s3" ] || fail "a refused resolve wrote b3"
+for bad in "$s3.5" 1e300 -1 '"1"'; do
+  resolve_as_ana "{\"collection\":\"beneficiary\",\"id\":\"b3\",\"seq\":$bad,\"fields\":{\"kelurahan\":\"Muncul\"}}"
+  expect_error 400 bad_request
+done
+[ "$(seq_of b3)" = "$s3" ] || fail "a bad seq wrote b3"
+resolve_as_ana "{\"collection\":\"beneficiary\",\"id\":\"b3\",\"seq\":$s3,\"fields\":{\"consent\":true,\"name\":\"Siti\"}}"
+expect_status 200
+
+CASE="query parameters out of range or malformed: 400 naming the parameter"
+for q in 'records/beneficiary?page=-1:page' 'records/beneficiary?page=0:page' \
+  'records/beneficiary?limit=abc:limit' 'records/beneficiary?limit=501:limit' \
+  'records/beneficiary?limit=-1:limit' 'records/visit?from=abc:from' \
+  'records/visit?to=2024-13-01:to' 'records/visit?from=2024-02-30:from' \
+  'records/beneficiary?desc=2:desc' 'records/beneficiary?conflict=yes:conflict' \
+  'records/beneficiary?sort=bogus:bogus' 'overview?stale_days=0:stale_days' \
+  'overview?stale_days=-1:stale_days' 'overview?stale_days=99999999999:stale_days'; do
+  req GET "/api/${q%:*}" -b "$WORK/ana.jar"
+  expect_error 400 bad_request
+  grep -q "${q##*:}" "$BODY" || fail "/api/${q%:*}: the error does not name ${q##*:}: $(cat "$BODY")"
+done
+req GET '/export/visit.csv?from=2024-13-01' -b "$WORK/ana.jar"
+expect_error 400 bad_request
+for q in 'records/beneficiary?page=2&limit=500&desc=1&sort=kecamatan' \
+  'records/beneficiary?sort=id&desc=0' 'records/visit?from=2024-02-29&to=2024-12-31' \
+  'overview?stale_days=3650'; do
+  req GET "/api/$q" -b "$WORK/ana.jar"
+  expect_status 200
+done
 
 stop_hub
 echo "ok"

@@ -39,7 +39,7 @@ int cmd_check(struct cli *cli, int argc, char **argv, struct sb_err *err)
   if (argc > 1)
     return argv[1][0] == '-' ? util_bad_option("check", argv[1], err)
                              : util_usage(err, "check takes no arguments");
-  rc = store_open(cli->db, &cli->store, err);
+  rc = store_open_as(cli->db, STORE_ROLE_DEVICE, &cli->store, err);
   if (rc != 0)
     return rc;
   rc = store_check(cli->store, STORE_CHECK_FULL, 0, print_problem, NULL, NULL,
@@ -99,7 +99,8 @@ static int copy_row(const struct store_row *row, void *ctx)
 static int rebuild(struct store *from, const char *path, struct rebuild *b,
                    struct sb_err *err)
 {
-  static const char *const keep[] = {"server", SYNC_META_CA, SYNC_META_PIN};
+  static const char *const keep[] = {"server", SYNC_META_CA, SYNC_META_PIN,
+                                     STORE_META_ROLE};
   size_t k;
   int rc = store_create_as(path, store_schema_text(from), store_replica(from),
                            &b->to, err);
@@ -178,7 +179,7 @@ int cmd_recover(struct cli *cli, int argc, char **argv, struct sb_err *err)
   if (argc > 1)
     return argv[1][0] == '-' ? util_bad_option("recover", argv[1], err)
                              : util_usage(err, "recover takes no arguments");
-  rc = store_open(cli->db, &from, err);
+  rc = store_open_as(cli->db, STORE_ROLE_DEVICE, &from, err);
   if (rc != 0) {
     sb_err_prefix(err, "cannot read the replica id to recover under");
     return rc;

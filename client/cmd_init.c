@@ -163,6 +163,7 @@ int cmd_init(struct cli *cli, int argc, char **argv, struct sb_err *err)
   const char *token_file = NULL, *ca_file = NULL, *pin = NULL;
   char *schema_text = NULL, *token_text = NULL, *ca_pem = NULL;
   struct init_hub hub;
+  bool made;
   int i, rc = 0;
 
   for (i = 1; i < argc; i++) {
@@ -238,10 +239,14 @@ int cmd_init(struct cli *cli, int argc, char **argv, struct sb_err *err)
                       schema_text != NULL ? schema_text : schema_default_text,
                       &cli->store, err);
   free(schema_text);
+  made = rc == 0;
   hub = (struct init_hub){server, token, ca_pem, pin};
+  if (rc == 0)
+    rc = store_role_set(cli->store, STORE_ROLE_DEVICE, err);
   if (rc == 0 &&
-      (server != NULL || token != NULL || ca_pem != NULL || pin != NULL) &&
-      (rc = save_settings(cli->store, &hub, err)) != 0) {
+      (server != NULL || token != NULL || ca_pem != NULL || pin != NULL))
+    rc = save_settings(cli->store, &hub, err);
+  if (rc != 0 && made) {
     store_close(cli->store);
     cli->store = NULL;
     remove_store(cli->db); /* this run made it */

@@ -56,7 +56,7 @@ int cmd_token(struct cli *cli, int argc, char **argv, struct sb_err *err)
                            "a token is never taken from the command line");
   rc = token_read(from, &token, err);
   if (rc == 0)
-    rc = store_open(cli->db, &cli->store, err);
+    rc = store_open_as(cli->db, STORE_ROLE_DEVICE, &cli->store, err);
   if (rc == 0)
     rc = store_token_set(cli->store, token, err);
   if (token != NULL) {

@@ -149,7 +149,7 @@ int util_open(struct cli *cli, struct sb_err *err)
     return 0;
   rc = store_check_budget(&budget, err);
   if (rc == 0)
-    rc = store_open(cli->db, &cli->store, err);
+    rc = store_open_as(cli->db, STORE_ROLE_DEVICE, &cli->store, err);
   if (rc == 0 && budget > 0)
     quick_check(cli, budget);
   return rc;
@@ -164,7 +164,7 @@ int util_open_hot(struct cli *cli, struct sb_err *err)
     return 0;
   rc = store_check_budget(&budget, err);
   if (rc == 0)
-    rc = store_open(cli->db, &cli->store, err);
+    rc = store_open_as(cli->db, STORE_ROLE_DEVICE, &cli->store, err);
   if (rc != 0 || budget == 0)
     return rc;
   /* Checked clean a moment ago: the mark alone (what sambangd relies on

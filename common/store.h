@@ -276,6 +276,21 @@ typedef int (*store_meta_fn)(const char *key, const char *value, void *ctx);
 int store_meta_each(struct store *s, const char *prefix, store_meta_fn fn,
                     void *ctx, struct sb_err *err);
 
+/*
+ * Whose store it is (meta STORE_META_ROLE, set when it is made, see
+ * store_role.c): a field device's (sambang, sambangd) or a hub's
+ * (sambang-hub). Same layout, never the same use.
+ */
+#define STORE_META_ROLE "store.role"
+enum store_role { STORE_ROLE_DEVICE, STORE_ROLE_HUB };
+int store_role_set(struct store *s, enum store_role role, struct sb_err *err);
+/* store_open, then SB_ENOTSTORE (closed) if the store is marked as the
+ * other role's, or is a store made before the mark that is plainly the
+ * other's (a device's holds its hub's address; a hub's, its devices or
+ * office users). */
+int store_open_as(const char *path, enum store_role role, struct store **out,
+                  struct sb_err *err);
+
 struct store_counts {
   uint64_t records;    /* live records */
   uint64_t deleted;    /* tombstoned records */

@@ -28,9 +28,11 @@
 #include "json.h"
 #include "store.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define KEY_NAME "device.name."
 #define KEY_TOKEN "device.token."
@@ -40,11 +42,30 @@
 /* Stops a store walk early without an error. */
 #define WALK_STOP 1
 
+/* Removes the files of a store this run made and could not finish. */
+static void hub_store_sqlite_remove(const char *path)
+{
+  static const char *const suffix[] = {"", "-wal", "-shm"};
+  char name[PATH_MAX];
+  size_t i;
+
+  for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++)
+    if (snprintf(name, sizeof(name), "%s%s", path, suffix[i]) <
+        (int)sizeof(name))
+      unlink(name);
+}
+
 static int sq_create(const char *path, const char *schema_text, void **be,
                      struct sb_err *err)
 {
   struct store *s = NULL;
   int rc = store_create(path, schema_text, &s, err);
+
+  if (rc == 0 && (rc = store_role_set(s, STORE_ROLE_HUB, err)) != 0) {
+    store_close(s);
+    s = NULL;
+    hub_store_sqlite_remove(path); /* this run made it */
+  }
   *be = s;
   return rc;
 }
@@ -52,7 +73,7 @@ static int sq_create(const char *path, const char *schema_text, void **be,
 static int sq_open(const char *path, void **be, struct sb_err *err)
 {
   struct store *s = NULL;
-  int rc = store_open(path, &s, err);
+  int rc = store_open_as(path, STORE_ROLE_HUB, &s, err);
   /* The hub's commits hold every push queued behind them: WAL checkpoints
    * go to a thread of their own (started only once one is due). */
   if (rc == 0)

@@ -66,7 +66,8 @@ static const char *const usage = N_(
     "  -h, --help           this help\n"
     "  --version            the version\n"
     "\n"
-    "Control socket: line-delimited JSON, see daemon/sambangd/CONTROL.md; `sambang\n"
+    "Control socket: line-delimited JSON, see daemon/sambangd/CONTROL.md; "
+    "`sambang\n"
     "status` and `sambang sync` use it.\n"
     "\n"
     "Exit status: 0 stopped cleanly, 1 failure, 2 bad options or settings\n"
@@ -107,12 +108,11 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt,
 static int parse_args(int argc, char **argv, struct options *o)
 {
   static const char *const names[] = {
-      "db",  "config",      "server", "token", "token-file", "ca-file",
-      "pin", "backoff-cap", "wait",   "socket"};
-  const char **slots[] = {&o->db,         &o->config,      &o->server,
-                          &o->token,      &o->token_file,  &o->ca_file,
-                          &o->pin,        &o->backoff_cap, &o->wait,
-                          &o->socket};
+      "db",      "config", "server",      "token", "token-file",
+      "ca-file", "pin",    "backoff-cap", "wait",  "socket"};
+  const char **slots[] = {
+      &o->db,      &o->config, &o->server,      &o->token, &o->token_file,
+      &o->ca_file, &o->pin,    &o->backoff_cap, &o->wait,  &o->socket};
   int i;
   size_t k;
 
@@ -400,8 +400,10 @@ static int start_check(struct store *s, struct sb_err *err)
   if (rc != 0)
     log_msg(LOG_LEVEL_ERROR, "quick check: %s", cerr.msg);
   else if (st == STORE_CHECK_PARTIAL)
-    log_msg(LOG_LEVEL_WARN, "quick check: not checked fully (stopped after "
-            "%d ms); run `sambang check` for a full check", budget);
+    log_msg(LOG_LEVEL_WARN,
+            "quick check: not checked fully (stopped after "
+            "%d ms); run `sambang check` for a full check",
+            budget);
   else
     log_msg(LOG_LEVEL_INFO, "quick check: ok");
   return 0;
@@ -416,7 +418,7 @@ static int run(struct daemon *d, struct sb_err *err)
   d->db = db_path(d->opt.db);
   if (d->db == NULL)
     return sb_err_set(err, SB_ENOMEM, NULL);
-  rc = store_open(d->db, &d->store, err);
+  rc = store_open_as(d->db, STORE_ROLE_DEVICE, &d->store, err);
   if (rc == 0)
     rc = sync_lock(d->db, &d->lock_fd, err);
   if (rc == 0)

@@ -1,0 +1,114 @@
+/*
+ * store_role.c - whose store a file is: a field device's (sambang,
+ * sambangd) or a hub's (sambang-hub). Both are the same SQLite layout, so
+ * without a mark one program would open the other's store and write into
+ * it (a record under the hub's replica that skipped every push check, a
+ * device token in a field device's store).
+ */
+#include "compat.h"
+
+#include "store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *role_name(enum store_role role)
+{
+  return role == STORE_ROLE_HUB ? "hub" : "device";
+}
+
+int store_role_set(struct store *s, enum store_role role, struct sb_err *err)
+{
+  return store_meta_set(s, STORE_META_ROLE, role_name(role), err);
+}
+
+static int found_one(const char *key, const char *value, void *ctx)
+{
+  (void)key;
+  (void)value;
+  *(bool *)ctx = true;
+  return 1; /* stop */
+}
+
+/* True if some meta key starts with prefix (a walk stopped early is 1). */
+static int has_prefix(struct store *s, const char *prefix, bool *found,
+                      struct sb_err *err)
+{
+  int rc;
+
+  *found = false;
+  rc = store_meta_each(s, prefix, found_one, found, err);
+  return rc == 1 ? 0 : rc;
+}
+
+/*
+ * A store made before the mark: a device's holds its hub's address; a
+ * hub's, its devices or office users. *role -1: cannot tell (a hub with
+ * no device yet, a device never told its hub), either may open it.
+ */
+static int legacy_role(struct store *s, int *role, struct sb_err *err)
+{
+  char *server = NULL;
+  bool found = false;
+  int rc = store_meta_get(s, "server", &server, NULL);
+
+  free(server);
+  *role = -1;
+  if (rc == 0) {
+    *role = STORE_ROLE_DEVICE;
+    return 0;
+  }
+  rc = has_prefix(s, "device.name.", &found, err);
+  if (rc == 0 && !found)
+    rc = has_prefix(s, "office.user.", &found, err);
+  if (rc == 0 && found)
+    *role = STORE_ROLE_HUB;
+  return rc;
+}
+
+/* SB_ENOTSTORE if the store s at path is not one of role want. */
+static int role_check(struct store *s, const char *path, enum store_role want,
+                      struct sb_err *err)
+{
+  char *v = NULL;
+  int role, rc = store_meta_get(s, STORE_META_ROLE, &v, NULL);
+
+  if (rc == 0) {
+    role = strcmp(v, "hub") == 0      ? STORE_ROLE_HUB
+           : strcmp(v, "device") == 0 ? STORE_ROLE_DEVICE
+                                      : -2;
+    if (role == -2)
+      rc = sb_err_set(err, SB_ENOTSTORE,
+                      "%s is a store of an unknown kind (%.40s)", path, v);
+    free(v);
+    if (rc != 0)
+      return rc;
+  } else {
+    rc = legacy_role(s, &role, err);
+    if (rc != 0)
+      return rc;
+  }
+  if (role == STORE_ROLE_HUB && want == STORE_ROLE_DEVICE)
+    return sb_err_set(err, SB_ENOTSTORE,
+                      "%s is a hub's store (use sambang-hub), not a field "
+                      "device's",
+                      path);
+  if (role == STORE_ROLE_DEVICE && want == STORE_ROLE_HUB)
+    return sb_err_set(err, SB_ENOTSTORE,
+                      "%s is a field device's store (use sambang), not a "
+                      "hub's",
+                      path);
+  return 0;
+}
+
+int store_open_as(const char *path, enum store_role role, struct store **out,
+                  struct sb_err *err)
+{
+  int rc = store_open(path, out, err);
+
+  if (rc == 0 && (rc = role_check(*out, path, role, err)) != 0) {
+    store_close(*out);
+    *out = NULL;
+  }
+  return rc;
+}

@@ -75,34 +75,85 @@ static int list_add(struct catchups *l, const struct scope_parts *parts,
   return rc;
 }
 
-/* Adds the catch-up of one line "SINCE UNTIL PARTS"; a malformed line is
- * passed over (the parts it held are pulled again only by a re-sync). */
+/* A cursor as the store keeps it: decimal digits, at most 2^53 (what the
+ * hub accepts as since), into *out; the text after it in *end. */
+static bool read_cursor(const char *text, uint64_t *out, const char **end)
+{
+  const char *p = text;
+  uint64_t n = 0;
+
+  for (; *p >= '0' && *p <= '9'; p++) {
+    n = n * 10 + (uint64_t)(*p - '0');
+    if (n > (uint64_t)1 << 53)
+      return false;
+  }
+  *out = n;
+  *end = p;
+  return p != text;
+}
+
+/* Adds the catch-up of one line "SINCE UNTIL PARTS"; SB_ECORRUPT for a
+ * line that is not one (never passed over: a save would drop its parts,
+ * whose records would then never come). */
 static int list_add_line(struct catchups *l, const char *line)
 {
   struct scope_parts parts;
-  unsigned long long since, until;
-  int used = 0, rc = 0;
+  uint64_t since, until;
+  const char *p;
+  int rc = SB_ECORRUPT;
 
   scope_parts_init(&parts);
-  if (sscanf(line, "%llu %llu %n", &since, &until, &used) == 2 && used > 0 &&
-      scope_read(line + used, &parts, NULL) == 0 && !parts.all && parts.n > 0)
+  if (read_cursor(line, &since, &p) && *p == ' ' &&
+      read_cursor(p + 1, &until, &p) && *p == ' ' &&
+      scope_read(p + 1, &parts, NULL) == 0 && !parts.all && parts.n > 0)
     rc = list_add(l, &parts, since, until);
   scope_parts_release(&parts);
   return rc;
 }
 
-/* Reads the pending catch-ups (none: l->n == 0); 0, SB_ENOMEM or the
- * store's error. */
-static int list_load(struct sync *s, struct catchups *l)
+/* The one catch-up devices before the queue kept, if any. */
+static int list_load_old(struct sync *s, struct catchups *l)
 {
-  char *text = NULL, *line, *next, *a = NULL, *b = NULL;
+  char *text = NULL, *a = NULL, *b = NULL;
+  struct scope_parts parts;
+  uint64_t since, until;
+  const char *end;
+  int rc = store_meta_get(s->store, KEY_OLD_PARTS, &text, NULL);
+
+  scope_parts_init(&parts);
+  if (rc == 0)
+    rc = store_meta_get(s->store, KEY_OLD_SINCE, &a, NULL);
+  if (rc == 0)
+    rc = store_meta_get(s->store, KEY_OLD_UNTIL, &b, NULL);
+  if (rc == 0)
+    rc = read_cursor(a, &since, &end) && *end == '\0' &&
+                 read_cursor(b, &until, &end) && *end == '\0' &&
+                 scope_read(text, &parts, NULL) == 0 && !parts.all &&
+                 parts.n > 0
+             ? list_add(l, &parts, since, until)
+             : SB_ECORRUPT;
+  else if (rc == SB_ENOTFOUND)
+    rc = 0; /* none */
+  scope_parts_release(&parts);
+  free(text);
+  free(a);
+  free(b);
+  return rc;
+}
+
+/* Reads the pending catch-ups (none: l->n == 0); 0, SB_ENOMEM,
+ * SB_ECORRUPT for a queue that does not read, or the store's error:
+ * unreadable is never "none" (a save would drop the queue). */
+static int list_load(struct sync *s, struct catchups *l, struct sb_err *err)
+{
+  char *text = NULL, *line, *next;
   int rc = 0, got;
 
   l->v = NULL;
   l->n = 0;
   got = store_meta_get(s->store, KEY_LIST, &text, NULL);
   if (got != 0 && got != SB_ENOTFOUND) {
-    rc = got; /* unreadable is not "none": a save would drop the queue */
+    rc = got;
   } else if (got == 0) {
     for (line = text; rc == 0 && line != NULL && *line != '\0'; line = next) {
       next = strchr(line, '\n');
@@ -110,20 +161,15 @@ static int list_load(struct sync *s, struct catchups *l)
         *next++ = '\0';
       rc = list_add_line(l, line);
     }
-  } else if (store_meta_get(s->store, KEY_OLD_PARTS, &text, NULL) == 0 &&
-             store_meta_get(s->store, KEY_OLD_SINCE, &a, NULL) == 0 &&
-             store_meta_get(s->store, KEY_OLD_UNTIL, &b, NULL) == 0) {
-    struct scope_parts parts;
-    scope_parts_init(&parts);
-    if (scope_read(text, &parts, NULL) == 0 && !parts.all && parts.n > 0)
-      rc = list_add(l, &parts, strtoull(a, NULL, 10), strtoull(b, NULL, 10));
-    scope_parts_release(&parts);
+  } else {
+    rc = list_load_old(s, l);
   }
   free(text);
-  free(a);
-  free(b);
-  if (rc != 0)
+  if (rc != 0) {
     list_release(l);
+    sb_err_set(err, rc, "the store's per-part catch-ups (%s) do not read: %s",
+               KEY_LIST, sb_err_str(rc));
+  }
   return rc;
 }
 
@@ -216,9 +262,9 @@ int sync_catchup_scope(struct sync *s, const struct scope_parts *was,
     *reset = *gained = now->all && !was->all;
     return sync_catchup_drop(s, err);
   }
-  rc = list_load(s, &l);
+  rc = list_load(s, &l, err);
   if (rc != 0)
-    return sb_err_set(err, rc, "reading the catch-ups: %s", sb_err_str(rc));
+    return rc;
   scope_parts_init(&added);
   rc = list_keep(&l, now);
   for (i = 0; rc == 0 && i < now->n; i++)
@@ -301,12 +347,15 @@ static void catchup_done(const struct http_reply *r, void *ctx)
     return;
   changes_page_init(&page);
   rc = changes_page_decode(&page, r->body, r->len, &err);
-  if (rc == 0 && (rc = list_load(s, &l)) != 0)
-    sb_err_set(&err, rc, "reading the catch-ups: %s", sb_err_str(rc));
-  /* A long-poll's page may have applied a new scope, and so changed the
-   * catch-ups, while this page was on its way (a part lost, say): then
-   * it is dropped unmerged and the next one is asked anew. */
-  if (rc == 0 && l.n > 0 && s->catchup_epoch == s->scope_epoch) {
+  if (rc == 0)
+    rc = list_load(s, &l, &err);
+  /* A long-poll's page may have applied a new scope or started a
+   * re-sync, and so changed the catch-ups, while this page was on its
+   * way (a part lost, the store wiped): then it is dropped unmerged, the
+   * main pull goes on from its cursor and the queue is read anew. */
+  if (rc == 0 && s->catchup_epoch != s->scope_epoch) {
+    rescope = true;
+  } else if (rc == 0 && l.n > 0) {
     if (page.next < l.v[0].since)
       rc = sb_err_set(&err, SB_EPROTOCOL, "catch-up page goes back");
     else if (sync_scope_changed(s, page.scope))
@@ -336,7 +385,8 @@ static void catchup_done(const struct http_reply *r, void *ctx)
 bool sync_catchup_pending(struct sync *s)
 {
   struct catchups l = {NULL, 0};
-  bool pending = list_load(s, &l) == 0 && l.n > 0;
+  /* a queue that does not read is pending too: the cycle says why */
+  bool pending = list_load(s, &l, NULL) != 0 || l.n > 0;
 
   list_release(&l);
   return pending;
@@ -347,11 +397,18 @@ bool sync_catchup_next(struct sync *s)
   struct catchups l = {NULL, 0};
   char text[SCOPE_TEXT_MAX + 1], q[3 * SCOPE_TEXT_MAX + 1];
   char path[3 * SCOPE_TEXT_MAX + 128];
+  struct sb_err err = {0};
   uint64_t since = 0;
   bool ok;
 
-  ok = !s->stopping && list_load(s, &l) == 0 && l.n > 0 &&
-       scope_text(&l.v[0].parts, text, sizeof(text)) &&
+  if (s->stopping)
+    return false;
+  if (list_load(s, &l, &err) != 0) {
+    /* not "nothing to catch up": the cycle fails, saying why */
+    sync_attempt_failed(s, true, false, -1, "pull: %s", err.msg);
+    return true;
+  }
+  ok = l.n > 0 && scope_text(&l.v[0].parts, text, sizeof(text)) &&
        query_escape(text, q, sizeof(q));
   if (ok)
     since = l.v[0].since;

@@ -171,10 +171,11 @@ bool sync_scope_changed(struct sync *s, const char *scope);
  * Before a page's changes are merged (inside its transaction): rows that
  * left the scope while pending and are pushed now are removed; a new
  * scope removes every record outside it (never a pending one); parts it
- * gained get a catch-up (sync_catchup.c); if it grew to all, sets *reset:
- * the cursor goes back to 0, the page is not merged.
+ * gained get a catch-up (sync_catchup.c; none if resync: the page starts
+ * a re-sync, whose snapshot holds every part); if it grew to all, sets
+ * *reset: the cursor goes back to 0, the page is not merged.
  */
-int sync_scope_page(struct sync *s, const char *scope, bool *reset,
+int sync_scope_page(struct sync *s, const char *scope, bool resync, bool *reset,
                     struct sb_err *err);
 
 /* A gone entry: (collection, id) and the records that follow it leave the
@@ -213,10 +214,12 @@ int sync_catchup_scope(struct sync *s, const struct scope_parts *was,
 /* Ends a catch-up (inside a transaction): a re-sync pulls everything. */
 int sync_catchup_drop(struct sync *s, struct sb_err *err);
 
-/* True if parts gained wait for their catch-up. */
+/* True if parts gained wait for their catch-up (or the queue does not
+ * read: a cycle then says why). */
 bool sync_catchup_pending(struct sync *s);
 
-/* Asks the next catch-up page if a catch-up is pending (true: asked). */
+/* Asks the next catch-up page if a catch-up is pending (true: asked, or
+ * the queue does not read and the attempt failed). */
 bool sync_catchup_next(struct sync *s);
 
 /* Merges one change of a page (sync_pull.c's, inside its transaction). */

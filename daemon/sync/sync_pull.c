@@ -105,6 +105,7 @@ static int apply_page(struct sync *s, const struct changes_page *p,
 {
   char cursor[32];
   bool resync = false;
+  uint64_t to;
   size_t i;
   int rc;
 
@@ -122,11 +123,15 @@ static int apply_page(struct sync *s, const struct changes_page *p,
   if (rc == 0)
     rc = sync_resync_begin(s, p, &resync, err);
   if (rc == 0)
-    rc = sync_scope_page(s, p->scope, reset, err);
+    rc = sync_scope_page(s, p->scope, resync, reset, err);
   *reset = *reset || resync;
   for (i = 0; rc == 0 && !*reset && i < p->n; i++)
     rc = sync_pull_merge(s, &p->c[i], changed, err);
-  snprintf(cursor, sizeof(cursor), "%llu", (unsigned long long)p->next);
+  /* A page that states a new scope is merged even if it ends before the
+   * cursor (the long-poll's, asked before the cycle's pages): the cursor
+   * never goes back for it. The parts it gained catch up to the cursor. */
+  to = p->next > s->cursor ? p->next : s->cursor;
+  snprintf(cursor, sizeof(cursor), "%llu", (unsigned long long)to);
   if (rc == 0 && !*reset)
     rc = store_meta_set(s->store, CURSOR_KEY, cursor, err);
   if (rc == 0 && !*reset)
@@ -136,7 +141,7 @@ static int apply_page(struct sync *s, const struct changes_page *p,
   else
     store_rollback(s->store);
   if (rc == 0)
-    s->cursor = *reset ? 0 : p->next;
+    s->cursor = *reset ? 0 : to;
   return rc;
 }
 

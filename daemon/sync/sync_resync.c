@@ -88,6 +88,8 @@ int sync_resync_begin(struct sync *s, const struct changes_page *p, bool *reset,
     rc = store_meta_set(s->store, CURSOR_KEY, "0", err);
   if (rc == 0)
     *reset = true;
+  /* the catch-ups were dropped: a catch-up page in flight is stale */
+  s->scope_epoch++;
   return rc;
 }
 

@@ -266,7 +266,7 @@ bool sync_scope_lift(struct sync *s, bool pulled)
   return rc == 0 && n > 0;
 }
 
-int sync_scope_page(struct sync *s, const char *scope, bool *reset,
+int sync_scope_page(struct sync *s, const char *scope, bool resync, bool *reset,
                     struct sb_err *err)
 {
   struct scope_parts now, was;
@@ -295,6 +295,9 @@ int sync_scope_page(struct sync *s, const char *scope, bool *reset,
    * of those parts alone (sync_catchup.c); to `all`: from 0. */
   if (rc == 0)
     rc = sync_catchup_scope(s, &was, &now, reset, &gained, err);
+  /* a re-sync's snapshot holds every part: no catch-up to pull too */
+  if (rc == 0 && resync)
+    rc = sync_catchup_drop(s, err);
   if (rc == 0 && gained) /* refusals may lift (sync_scope_lift) */
     rc = store_meta_set(s->store, LIFT_KEY, "1", err);
   if (rc == 0 && gained)

@@ -4,7 +4,8 @@
 # catch-up goes on from its own cursor (it used to start again from 0 for
 # all its parts). The catch-up is stopped mid-way by a kill -9 of the
 # sync, once a third of the gained part is in the store (through a proxy
-# that delays each chunk 0-20 ms, so it cannot end first).
+# that delays each chunk 0-20 ms, so it cannot end first). A queue that
+# does not read is an error the sync names, never passed over.
 . "$(dirname "$0")/lib.sh"
 
 n=600 # records per kecamatan; read 5 a page, 120 pages
@@ -78,4 +79,22 @@ whole=$(num json_down)
 dev g export | grep -v '"value":"Setu"' >"$WORK/g.x"
 dev fresh export >"$WORK/fresh.x"
 cmp -s "$WORK/g.x" "$WORK/fresh.x" || fail "g differs from a fresh device of its scope"
+
+# A queue line that does not read (a cursor past 2^53, a sign, a stray
+# character) is an error named by the sync, never passed over: the line
+# stays as it was (a save would have dropped its parts for good).
+for bad in "18446744073709551616 600 Pamulang" "-415 600 Pamulang" \
+  "415x 600 Pamulang" "415 600 Pamulang
+0 1x Setu"; do
+  sql "DELETE FROM meta WHERE key = 'sync.catchups';
+    INSERT INTO meta VALUES('sync.catchups', '$bad')" || fail "sqlite3"
+  if dev g sync --once >"$OUT" 2>"$ERR"; then
+    fail "a sync over the catch-up queue \"$bad\" succeeded"
+  fi
+  grep -q "sync.catchups" "$ERR" || fail "the error does not name the queue: $(cat "$ERR")"
+  [ "$(sql "SELECT value FROM meta WHERE key = 'sync.catchups'")" = "$bad" ] ||
+    fail "the queue \"$bad\" was rewritten"
+done
+sql "DELETE FROM meta WHERE key = 'sync.catchups'" || fail "sqlite3"
+dev g sync --once >"$OUT" 2>"$ERR" || fail "sync after the queue was removed: $(cat "$ERR")"
 echo "ok"

@@ -233,6 +233,12 @@ struct filter {
 /* A --where FIELD=VALUE filter. CLI_EUSAGE on bad syntax. */
 int filter_where(struct filter *f, const char *arg, struct sb_err *err);
 
+/* A --where filter on collection c (NULL: not in the schema, nothing to
+ * check): SB_ESCHEMA unless c has the field and VALUE is one it could
+ * hold. */
+int filter_where_check(const struct filter *f,
+                       const struct schema_collection *c, struct sb_err *err);
+
 /* A filter on field equal to (or, for an array, holding all of) value. */
 int filter_value(struct filter *f, const char *field, const cJSON *value,
                  struct sb_err *err);

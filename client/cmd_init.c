@@ -37,7 +37,9 @@ static int check_server(const char *url, struct sb_err *err)
                       "--server must be an http:// or https:// URL such as "
                       "https://hub.example.org, got \"%.80s\"",
                       url);
-  return 0;
+  /* what sync will refuse, refused now: a bad host or port, plain http://
+   * beyond this machine (insecure_http is a config file's choice) */
+  return sync_config_check_server(url, false, err);
 }
 
 static int check_token(const char *token, struct sb_err *err)
@@ -233,7 +235,15 @@ int cmd_init(struct cli *cli, int argc, char **argv, struct sb_err *err)
     return rc;
   }
 
-  rc = util_mkdir_parents(cli->db, err);
+  rc = 0;
+  /* "dir/" would be made as a directory, then refused as a store */
+  if (cli->db[0] == '\0' || cli->db[strlen(cli->db) - 1] == '/')
+    rc = sb_err_set(err, SB_EINVAL,
+                    "the store path \"%s\" names a directory; give the "
+                    "path of a new store file (for example %sstore.db)",
+                    cli->db, cli->db);
+  if (rc == 0)
+    rc = util_mkdir_parents(cli->db, err);
   if (rc == 0)
     rc = store_create(cli->db,
                       schema_text != NULL ? schema_text : schema_default_text,

@@ -169,7 +169,10 @@ int cmd_list(struct cli *cli, int argc, char **argv, struct sb_err *err)
   if (rc == 0)
     rc = util_check_key(collection, "id", err);
   if (rc == 0)
-    rc = util_open(cli, err);
+    rc = ctx.nfilters > 0 ? util_schema(cli, err) : util_open(cli, err);
+  for (i = 0; rc == 0 && (size_t)i < ctx.nfilters; i++)
+    rc = filter_where_check(&filters[i],
+                            schema_collection(cli->schema, collection), err);
   if (rc == 0)
     rc = store_each(cli->store, collection, list_one, &ctx, err);
   filter_release(filters, ctx.nfilters);

@@ -69,6 +69,51 @@ int filter_where(struct filter *f, const char *arg, struct sb_err *err)
   return 0;
 }
 
+/* schema_check_field of one reading of a --where VALUE (canonical JSON
+ * text); a list field is checked on a list of that one element (the
+ * filter matches an element). */
+static int where_reading_check(const struct schema_collection *c,
+                               const struct schema_field *sf,
+                               const char *reading, struct sb_err *err)
+{
+  cJSON *v = cJSON_Parse(reading), *list = NULL;
+  int rc;
+
+  if (v == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  if (sf->type == SCHEMA_ENUM_LIST) {
+    list = cJSON_CreateArray();
+    if (list == NULL) {
+      cJSON_Delete(v);
+      return sb_err_set(err, SB_ENOMEM, NULL);
+    }
+    cJSON_AddItemToArray(list, v);
+    v = list;
+  }
+  rc = schema_check_field(c, sf->name, v, err);
+  cJSON_Delete(v);
+  return rc;
+}
+
+int filter_where_check(const struct filter *f,
+                       const struct schema_collection *c, struct sb_err *err)
+{
+  const struct schema_field *sf;
+
+  if (f->mode != FILTER_WHERE || c == NULL || strcmp(f->field, "id") == 0)
+    return 0;
+  sf = schema_field(c, f->field);
+  if (sf == NULL)
+    return sb_err_set(err, SB_ESCHEMA,
+                      "--where: %s has no field \"%s\" (see sambang %s "
+                      "--help)",
+                      c->name, f->field, c->name);
+  /* VALUE matches as text or as JSON: either reading may be the one */
+  if (f->as_json != NULL && where_reading_check(c, sf, f->as_json, NULL) == 0)
+    return 0;
+  return where_reading_check(c, sf, f->as_string, err);
+}
+
 int filter_value(struct filter *f, const char *field, const cJSON *value,
                  struct sb_err *err)
 {

@@ -72,7 +72,8 @@ static const struct command commands[] = {
         "Lines {\"conflict\",\"id\",\"values\"}). --where FIELD=VALUE keeps "
         "records whose FIELD is VALUE: text compares as text, other values as "
         "JSON (--where willing=true); a list matches when one of its items "
-        "does. Several --where must all match.")},
+        "does. Several --where must all match. On a collection of the schema, "
+        "FIELD must be one of its fields and VALUE one it could hold.")},
     {"import", cmd_import, "FILE",
      N_("write JSON Lines of records, all or nothing"),
      N_("Reads JSON Lines (FILE - is standard input), one record per line: "

@@ -646,6 +646,7 @@ int store_create(const char *path, const char *schema_json, struct store **out,
 int store_create_as(const char *path, const char *schema_json,
                     const char *replica, struct store **out, struct sb_err *err)
 {
+  struct stat sb;
   struct store *s = NULL;
   bool had_shm;
   int fd, rc;
@@ -657,6 +658,11 @@ int store_create_as(const char *path, const char *schema_json,
   if (replica != NULL && strlen(replica) != sizeof(s->replica) - 1)
     return sb_err_set(err, SB_EINVAL, "bad replica id \"%.40s\"", replica);
   had_shm = file_exists(path, "-shm");
+  if (lstat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+    return sb_err_set(err, SB_ENOTSTORE,
+                      "%s exists and is not a file (a directory, a link or "
+                      "a device): give the path of a new store file",
+                      path);
   /* A stray -wal would be replayed into the new file: refuse it too. */
   if (file_exists(path, "-wal") || file_exists(path, ""))
     return sb_err_set(err, SB_EEXISTS, "a store already exists at %s", path);

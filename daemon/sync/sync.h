@@ -106,6 +106,11 @@ int sync_config_check_pin(const char *pin, struct sb_err *err);
 int sync_config_token_file(struct sync_config *c, const char *path,
                            struct sb_err *err);
 /* Checks that server and token are set and the numbers are in range. */
+/* A hub URL: http:// or https://, a host, a port 1..65535 if any (curl's
+ * parser); plain http:// only to this machine unless insecure_http.
+ * SB_EINVAL naming the URL. */
+int sync_config_check_server(const char *url, bool insecure_http,
+                             struct sb_err *err);
 int sync_config_check(const struct sync_config *c, struct sb_err *err);
 
 enum sync_phase {

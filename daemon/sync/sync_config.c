@@ -9,6 +9,8 @@
 
 #include "proto.h"
 
+#include <curl/curl.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,47 +68,86 @@ int sync_config_copy(struct sync_config *dst, const struct sync_config *src,
   return 0;
 }
 
-/* True for an https:// URL, or an http:// one to this machine (localhost,
- * 127.x, [::1]): plain HTTP never leaves the device. */
-static bool https_or_loopback(const char *url)
+/* True for a host that is this machine (localhost, 127.x, [::1]): plain
+ * HTTP to it never leaves the device. */
+static bool loopback_host(const char *host)
 {
-  const char *host;
-  size_t n;
+  size_t n = strlen(host);
 
-  if (strncmp(url, "https://", 8) == 0)
-    return true;
-  if (strncmp(url, "http://", 7) != 0)
-    return false;
-  host = url + 7;
-  if (strncmp(host, "[::1]", 5) == 0)
-    return host[5] == '\0' || host[5] == ':' || host[5] == '/';
-  n = strcspn(host, ":/?#");
-  if (n == 9 && strncmp(host, "localhost", 9) == 0)
-    return true;
-  return n > 4 && strncmp(host, "127.", 4) == 0 &&
-         strspn(host, "0123456789.") >= n;
+  return strcmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0 ||
+         (n > 4 && strncmp(host, "127.", 4) == 0 &&
+          strspn(host, "0123456789.") == n);
+}
+
+int sync_config_check_server(const char *url, bool insecure_http,
+                             struct sb_err *err)
+{
+  CURLU *u = curl_url();
+  char *scheme = NULL, *host = NULL, *port = NULL;
+  CURLUcode uc;
+  int rc = 0;
+
+  if (u == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  /* curl's own parser (the one that will use it): host, port 1..65535 */
+  uc = curl_url_set(u, CURLUPART_URL, url, 0);
+  if (uc == CURLUE_OK)
+    uc = curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
+  if (uc == CURLUE_OK)
+    uc = curl_url_get(u, CURLUPART_HOST, &host, 0);
+  /* curl takes port 0; nothing listens there */
+  if (uc == CURLUE_OK && curl_url_get(u, CURLUPART_PORT, &port, 0) == 0 &&
+      strcmp(port, "0") == 0)
+    uc = CURLUE_BAD_PORT_NUMBER;
+  if (uc == CURLUE_BAD_PORT_NUMBER)
+    rc = sb_err_set(err, SB_EINVAL,
+                    "server %.80s: the port must be a number from 1 to 65535",
+                    url);
+  else if (uc != CURLUE_OK ||
+           (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) ||
+           (strncmp(url, "http://", 7) != 0 &&
+            strncmp(url, "https://", 8) != 0))
+    rc = sb_err_set(err, SB_EINVAL,
+                    "server must be an http:// or https:// URL, got "
+                    "\"%.80s\"%s%s",
+                    url, uc != CURLUE_OK ? ": " : "",
+                    uc != CURLUE_OK ? curl_url_strerror(uc) : "");
+  else if (!insecure_http && strcmp(scheme, "http") == 0 &&
+           !loopback_host(host))
+    rc = sb_err_set(err, SB_EINVAL,
+                    "refusing plain http:// to %.80s: the token and records "
+                    "would cross the network in clear text; use https:// "
+                    "(or insecure_http = yes in the config file)",
+                    url);
+  curl_free(scheme);
+  curl_free(host);
+  curl_free(port);
+  curl_url_cleanup(u);
+  return rc;
 }
 
 int sync_config_check(const struct sync_config *c, struct sb_err *err)
 {
+  int rc;
+
   if (c->server == NULL || c->server[0] == '\0')
     return sb_err_set(err, SB_EINVAL,
                       "no hub server is set (sambang init --server URL, "
                       "--server, or `server` in the config file)");
-  if (strncmp(c->server, "http://", 7) != 0 &&
-      strncmp(c->server, "https://", 8) != 0)
-    return sb_err_set(err, SB_EINVAL,
-                      "server must be an http:// or https:// URL, got "
-                      "\"%.80s\"",
-                      c->server);
-  if (!c->insecure_http && !https_or_loopback(c->server))
-    return sb_err_set(err, SB_EINVAL,
-                      "refusing plain http:// to %.80s: the token and records "
-                      "would cross the network in clear text; use https:// "
-                      "(or insecure_http = yes in the config file)",
-                      c->server);
+  rc = sync_config_check_server(c->server, c->insecure_http, err);
+  if (rc != 0)
+    return rc;
   if (c->pin != NULL && sync_config_check_pin(c->pin, err) != 0)
     return SB_EINVAL;
+  /* read now, whatever the scheme: a missing or bad file is said at once,
+   * not at the first https:// exchange */
+  if (c->ca_file != NULL) {
+    char *pem = NULL;
+    rc = sync_config_read_ca(c->ca_file, &pem, err);
+    free(pem);
+    if (rc != 0)
+      return rc;
+  }
   if (c->token == NULL || c->token[0] == '\0')
     return sb_err_set(err, SB_EINVAL,
                       "no device token is set (sambang init --token, "

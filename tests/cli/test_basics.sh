@@ -68,6 +68,30 @@ expect_refused 1 "a store already exists at $SAMBANG_DB" init
 expect_ok status
 expect_stdout_contains "replica: $replica"
 
+# init on a path that is no file: refused with why, nothing made.
+expect_fail 4 --db "$WORK/newdir/" init
+expect_stderr_contains "names a directory"
+[ ! -e "$WORK/newdir" ] || fail "init on newdir/ made the directory"
+mkdir "$WORK/adir"
+expect_fail 6 --db "$WORK/adir" init
+expect_stderr_contains "$WORK/adir exists and is not a file"
+[ -z "$(ls -A "$WORK/adir")" ] || fail "init wrote into a directory"
+
+# init --server: what sync would refuse is refused now, and no store made.
+for bad in http://hub.example.org:8080 http://10.1.2.3 http://127.0.0.1:99999 \
+  http://127.0.0.1:0 'http://127.0.0.1:12x'; do
+  expect_fail 4 --db "$WORK/srv.db" init --server "$bad" --token t0k3n
+  expect_stderr_contains "$bad"
+  [ ! -e "$WORK/srv.db" ] || fail "init --server $bad made a store"
+done
+expect_ok --db "$WORK/srv.db" init --server http://127.0.0.1:8080 --token t0k3n
+# A CA file sync cannot read is said at once, even for a plain-http hub.
+expect_fail 3 --db "$WORK/srv.db" sync --once --ca-file "$WORK/no-such.pem"
+expect_stderr_contains "no-such.pem"
+printf 'not a certificate\n' >"$WORK/bad.pem"
+expect_fail 4 --db "$WORK/srv.db" sync --once --ca-file "$WORK/bad.pem"
+expect_stderr_contains "bad.pem"
+
 # Output that cannot be written is an error too.
 set +e
 "$SAMBANG" export >/dev/full 2>"$ERR"

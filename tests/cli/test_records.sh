@@ -75,6 +75,21 @@ expect_fail 2 list notes --where '=x'
 expect_fail 2 list notes --where 'bad field=x'
 expect_fail 2 list notes --where
 expect_stderr_contains "needs a value"
+# On a collection of the schema, a field it lacks or a value the field
+# could never hold is refused (as put refuses it), not a silent no match.
+expect_ok beneficiary add --group anak --kecamatan Setu --consent no
+expect_fail 4 list beneficiary --where bogus=1
+expect_stderr_contains 'beneficiary has no field "bogus"'
+expect_fail 4 list beneficiary --where consent=maybe
+expect_stderr_contains '"maybe"'
+expect_fail 4 list beneficiary --where kecamatan=Mars
+expect_stderr_contains '"Mars"'
+expect_fail 4 list beneficiary --where groups=xyz
+expect_stderr_contains '"xyz"'
+for w in consent=false kecamatan=Setu groups=anak; do
+  expect_ok list beneficiary --where "$w"
+  expect_lines 1
+done
 
 # rm: prints the id; then get is not found, list skips it, export keeps
 # the tombstone.

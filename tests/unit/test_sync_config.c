@@ -58,6 +58,11 @@ TEST(load_good_file)
   CHECK(!c.gzip);
   CHECK_INT(c.connect_timeout_s, ==, 3);
   CHECK_INT(c.timeout_s, ==, 4);
+  /* the CA file is read by the check, whatever the scheme */
+  CHECK(sync_config_check(&c, &err) != 0);
+  CHECK(strstr(err.msg, "/x/ca.pem") != NULL);
+  free(c.ca_file);
+  c.ca_file = NULL;
   CHECK_INT(sync_config_check(&c, &err), ==, 0);
   sync_config_release(&c);
 }

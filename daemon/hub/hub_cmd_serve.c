@@ -17,6 +17,7 @@
 #include "schema.h"
 #include "service.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -136,6 +137,7 @@ static bool parse_listen(const char *s, char *host, size_t host_size,
                          uint16_t *port)
 {
   const char *colon = strrchr(s, ':');
+  struct in_addr addr;
   uint64_t p;
 
   if (colon == NULL || colon == s || (size_t)(colon - s) >= host_size ||
@@ -143,7 +145,7 @@ static bool parse_listen(const char *s, char *host, size_t host_size,
     return false;
   snprintf(host, host_size, "%.*s", (int)(colon - s), s);
   *port = (uint16_t)p;
-  return true;
+  return inet_pton(AF_INET, host, &addr) == 1; /* 999.0.0.1 is none */
 }
 
 /* Lets the hub hold as many connections as the hard limit allows. */

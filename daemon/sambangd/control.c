@@ -345,6 +345,30 @@ static void server_closed(uv_handle_t *h)
   handle_closed(h->data);
 }
 
+/* The socket's directory must exist: binding in a missing one is told
+ * by libuv as "permission denied", which sends people the wrong way. */
+static int check_socket_dir(const char *path, struct sb_err *err)
+{
+  char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+  const char *slash = strrchr(path, '/');
+  struct stat sb;
+
+  if (slash == NULL || slash == path)
+    return 0; /* the working directory, or / */
+  snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+  if (stat(dir, &sb) != 0 && errno == ENOENT)
+    return sb_err_set(err, SB_EINVAL,
+                      "cannot listen on control socket %s: its directory %s "
+                      "does not exist",
+                      path, dir);
+  if (stat(dir, &sb) == 0 && !S_ISDIR(sb.st_mode))
+    return sb_err_set(err, SB_EINVAL,
+                      "cannot listen on control socket %s: %s is not a "
+                      "directory",
+                      path, dir);
+  return 0;
+}
+
 int control_open(uv_loop_t *loop, const char *path, struct sync *engine,
                  control_stop_fn on_stop, void *ctx, struct control **out,
                  struct sb_err *err)
@@ -360,6 +384,9 @@ int control_open(uv_loop_t *loop, const char *path, struct sync *engine,
                       "control socket path %s is too long (at most %zu "
                       "bytes; use --socket)",
                       path, sizeof(sun.sun_path) - 1);
+  rc = check_socket_dir(path, err);
+  if (rc != 0)
+    return rc;
   c = calloc(1, sizeof(*c));
   if (c == NULL || (c->path = strdup(path)) == NULL) {
     free(c);

@@ -28,6 +28,8 @@ expect_hub_fail 2 device add a b
 expect_hub_fail 2 device rename a
 expect_hub_fail 2 serve --listen nowhere
 expect_hub_fail 2 serve --listen 127.0.0.1:70000
+expect_hub_fail 2 serve --listen 999.0.0.1:0
+grep -q "ADDR:PORT, not 999.0.0.1:0" "$ERR" || fail "--listen 999.0.0.1:0: $(cat "$ERR")"
 expect_hub_fail 2 serve --max-future-ms soon
 
 # No store yet: not found (3), with a hint.

@@ -35,6 +35,10 @@ expect_err "http:// or https://"
 expect_exit 2 "$SAMBANGD" --db "$WORK/lone.db" --server "$URL" --token t \
   --wait 99
 expect_err "--wait must be"
+expect_exit 2 "$SAMBANGD" --db "$WORK/lone.db" --server "$URL" --token t \
+  --socket "$WORK/no-such-dir/d.sock"
+expect_err "its directory $WORK/no-such-dir does not exist"
+[ ! -e "$WORK/no-such-dir" ] || fail "sambangd made the socket's directory"
 
 # sambang sync with no daemon, and --once without a hub.
 expect_exit 1 dev lone sync

@@ -312,6 +312,10 @@ int ref_describe(struct cli *cli, const struct schema_field *f, const char *id,
 
 /* Appends s with control characters escaped (\n, \t, \xNN). */
 void view_escape(struct buf *b, const char *s);
+/* JSON text as a terminal may show it: C1 controls and bidirectional
+ * overrides inside its strings as \uXXXX escapes (the same JSON value;
+ * utf8_hidden_control). */
+void view_json_text(struct buf *b, const char *json);
 
 /*
  * Appends a canonical JSON value as people read it: text as is, yes/no,

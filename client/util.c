@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "hlc.h"
 #include "json.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -276,7 +277,12 @@ static void show(const char *s, char *out, size_t size)
   size_t o = 0, i;
   for (i = 0; s[i] != '\0' && i < 80 && o + 8 < size; i++) {
     unsigned char c = (unsigned char)s[i];
-    if (c < 0x20 || c == 0x7f || c == '"' || c == '\\')
+    unsigned cp;
+    size_t n = utf8_hidden_control(s + i, &cp);
+    if (n > 0) {
+      o += (size_t)snprintf(out + o, size - o, "\\u%04x", cp);
+      i += n - 1;
+    } else if (c < 0x20 || c == 0x7f || c == '"' || c == '\\')
       o += (size_t)snprintf(out + o, size - o, "\\x%02x", c);
     else
       out[o++] = (char)c;
@@ -413,12 +419,19 @@ int util_print_list_line(const struct record *r, bool json, struct sb_err *err)
   if (values == NULL)
     return sb_err_set(err, SB_ENOMEM, NULL);
   if (!json) {
+    struct buf shown;
     text = json_canon(values);
     cJSON_Delete(values);
     if (text == NULL)
       return sb_err_set(err, SB_ENOMEM, NULL);
-    printf("%s\t%s\n", r->id, text);
+    buf_init(&shown);
+    view_json_text(&shown, text);
     cJSON_free(text);
+    text = buf_take(&shown, NULL);
+    if (text == NULL)
+      return sb_err_set(err, SB_ENOMEM, NULL);
+    printf("%s\t%s\n", r->id, text);
+    free(text);
     return 0;
   }
   line = cJSON_CreateObject();

@@ -3,7 +3,9 @@
  * and `list` tables, and wrapped help text.
  *
  * Values come from other devices too, so control characters are shown
- * escaped: a synced value can never break a line or drive the terminal.
+ * escaped: a synced value can never break a line or drive the terminal
+ * (C1 controls and bidirectional overrides, which reorder what is shown,
+ * as \uXXXX).
  * Widths count UTF-8 code points (good enough for the Latin text the
  * outreach data holds).
  */
@@ -12,6 +14,7 @@
 #include "cli.h"
 
 #include "buf.h"
+#include "utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,9 +22,17 @@
 
 void view_escape(struct buf *b, const char *s)
 {
+  unsigned cp;
+  size_t n;
+
   for (; *s != '\0'; s++) {
     unsigned char c = (unsigned char)*s;
-    if (c == '\n') {
+    if ((n = utf8_hidden_control(s, &cp)) > 0) {
+      char hex[12];
+      snprintf(hex, sizeof(hex), "\\u%04x", cp);
+      buf_adds(b, hex);
+      s += n - 1;
+    } else if (c == '\n') {
       buf_adds(b, "\\n");
     } else if (c == '\t') {
       buf_adds(b, "\\t");
@@ -31,6 +42,23 @@ void view_escape(struct buf *b, const char *s)
       buf_adds(b, hex);
     } else {
       buf_add(b, s, 1);
+    }
+  }
+}
+
+void view_json_text(struct buf *b, const char *json)
+{
+  unsigned cp;
+  size_t n;
+
+  for (; *json != '\0'; json++) {
+    if ((n = utf8_hidden_control(json, &cp)) > 0) {
+      char hex[12];
+      snprintf(hex, sizeof(hex), "\\u%04x", cp);
+      buf_adds(b, hex);
+      json += n - 1;
+    } else {
+      buf_add(b, json, 1);
     }
   }
 }

@@ -53,3 +53,20 @@ bool utf8_valid(const char *str, size_t len)
   }
   return true;
 }
+
+size_t utf8_hidden_control(const char *s, unsigned *cp)
+{
+  const unsigned char *u = (const unsigned char *)s;
+
+  if (u[0] == 0xc2 && u[1] >= 0x80 && u[1] <= 0x9f) {
+    *cp = u[1];
+    return 2;
+  }
+  if (u[0] != 0xe2 || u[1] < 0x80 || u[1] > 0x81 || u[2] < 0x80 || u[2] > 0xbf)
+    return 0;
+  *cp = 0x2000u | ((unsigned)(u[1] & 0x3f) << 6) | (u[2] & 0x3fu);
+  if (*cp == 0x200e || *cp == 0x200f || (*cp >= 0x202a && *cp <= 0x202e) ||
+      (*cp >= 0x2066 && *cp <= 0x2069))
+    return 3;
+  return 0;
+}

@@ -8,4 +8,13 @@
 /* True if s[0..len) is valid UTF-8. */
 bool utf8_valid(const char *s, size_t len);
 
+/*
+ * If s starts with a character a terminal would act on rather than show
+ * (a C1 control, U+0080..U+009F, such as CSI; or a bidirectional
+ * formatting character: U+200E, U+200F, U+202A..U+202E, U+2066..U+2069,
+ * which reorder the text around them), its code point in *cp and its
+ * length in bytes; else 0.
+ */
+size_t utf8_hidden_control(const char *s, unsigned *cp);
+
 #endif

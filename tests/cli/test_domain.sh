@@ -88,6 +88,15 @@ expect_ok put notes ctl '{"text":"line1\nline2\u001b[31m"}'
 expect_ok beneficiary edit "$siti" --kelurahan "$(printf 'a\tb')"
 expect_ok beneficiary show "$siti"
 expect_stdout_contains 'kelurahan: a\tb'
+# A right-to-left override or a C1 control (CSI) would reorder or drive
+# what the terminal shows: escaped too, in show and in list's JSON.
+expect_ok beneficiary edit "$siti" --kelurahan "$(printf 'x\u202egnp.exe\xc2\x9b31m')"
+expect_ok beneficiary show "$siti"
+expect_stdout_contains 'kelurahan: x\u202egnp.exe\u009b31m'
+expect_ok list beneficiary
+expect_stdout_contains '"kelurahan":"x\u202egnp.exe\u009b31m"'
+LC_ALL=C grep -q "$(printf '\xe2\x80\xae')\|$(printf '\xc2\x9b')" "$OUT" &&
+  fail "list printed a raw override or C1 control"
 
 # edit: changes the options given, keeps the rest; prints the id.
 expect_ok beneficiary edit "$siti" --kelurahan Benda --group perempuan

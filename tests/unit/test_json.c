@@ -120,6 +120,41 @@ TEST(utf8_every_code_point)
   }
 }
 
+/* utf8_hidden_control: over every code point, exactly the C1 controls
+ * and the bidirectional formatting characters, with their length. */
+TEST(utf8_hidden_controls)
+{
+  uint32_t cp;
+  for (cp = 0x20; cp <= 0xFFFF; cp++) {
+    unsigned char b[4] = {0};
+    unsigned got = 0;
+    size_t n, want_n;
+    bool hidden = (cp >= 0x80 && cp <= 0x9F) || cp == 0x200E || cp == 0x200F ||
+                  (cp >= 0x202A && cp <= 0x202E) ||
+                  (cp >= 0x2066 && cp <= 0x2069);
+    if (cp >= 0xD800 && cp <= 0xDFFF)
+      continue;
+    if (cp < 0x80) {
+      b[0] = (unsigned char)cp;
+      want_n = 1;
+    } else if (cp < 0x800) {
+      b[0] = (unsigned char)(0xC0 | (cp >> 6));
+      b[1] = (unsigned char)(0x80 | (cp & 0x3F));
+      want_n = 2;
+    } else {
+      b[0] = (unsigned char)(0xE0 | (cp >> 12));
+      b[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+      b[2] = (unsigned char)(0x80 | (cp & 0x3F));
+      want_n = 3;
+    }
+    n = utf8_hidden_control((const char *)b, &got);
+    if ((n != 0) != hidden || (hidden && (n != want_n || got != cp))) {
+      fprintf(stderr, "utf8_hidden_control wrong for U+%04X\n", (unsigned)cp);
+      CHECK(!"hidden controls as specified");
+    }
+  }
+}
+
 /* json_parse on the first len bytes (0: strlen) must fail with code. */
 static void parse_fails(const char *text, size_t len, int code,
                         const char *needle)

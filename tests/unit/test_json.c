@@ -87,32 +87,39 @@ TEST(utf8_table)
   }
 }
 
+/* cp as UTF-8 into b (4 bytes, the rest zeroed); its length. */
+static size_t encode_utf8(uint32_t cp, unsigned char b[4])
+{
+  memset(b, 0, 4);
+  if (cp < 0x80) {
+    b[0] = (unsigned char)cp;
+    return 1;
+  }
+  if (cp < 0x800) {
+    b[0] = (unsigned char)(0xC0 | (cp >> 6));
+    b[1] = (unsigned char)(0x80 | (cp & 0x3F));
+    return 2;
+  }
+  if (cp < 0x10000) {
+    b[0] = (unsigned char)(0xE0 | (cp >> 12));
+    b[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+    b[2] = (unsigned char)(0x80 | (cp & 0x3F));
+    return 3;
+  }
+  b[0] = (unsigned char)(0xF0 | (cp >> 18));
+  b[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+  b[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+  b[3] = (unsigned char)(0x80 | (cp & 0x3F));
+  return 4;
+}
+
 /* Every code point encodes to valid UTF-8; surrogates do not exist. */
 TEST(utf8_every_code_point)
 {
   uint32_t cp;
   for (cp = 1; cp <= 0x10FFFF; cp++) {
     unsigned char b[4];
-    size_t n;
-    if (cp < 0x80) {
-      b[0] = (unsigned char)cp;
-      n = 1;
-    } else if (cp < 0x800) {
-      b[0] = (unsigned char)(0xC0 | (cp >> 6));
-      b[1] = (unsigned char)(0x80 | (cp & 0x3F));
-      n = 2;
-    } else if (cp < 0x10000) {
-      b[0] = (unsigned char)(0xE0 | (cp >> 12));
-      b[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-      b[2] = (unsigned char)(0x80 | (cp & 0x3F));
-      n = 3;
-    } else {
-      b[0] = (unsigned char)(0xF0 | (cp >> 18));
-      b[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
-      b[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-      b[3] = (unsigned char)(0x80 | (cp & 0x3F));
-      n = 4;
-    }
+    size_t n = encode_utf8(cp, b);
     if (utf8_valid((const char *)b, n) != (cp < 0xD800 || cp > 0xDFFF)) {
       fprintf(stderr, "utf8_valid wrong for U+%04X\n", (unsigned)cp);
       CHECK(!"every scalar value is valid, surrogates are not");
@@ -120,33 +127,21 @@ TEST(utf8_every_code_point)
   }
 }
 
-/* utf8_hidden_control: over every code point, exactly the C1 controls
- * and the bidirectional formatting characters, with their length. */
+/* utf8_hidden_control: over every code point of the BMP, exactly the C1
+ * controls and the bidirectional formatting characters, with their
+ * length (a 3-byte character is followed by the NUL it would have). */
 TEST(utf8_hidden_controls)
 {
   uint32_t cp;
   for (cp = 0x20; cp <= 0xFFFF; cp++) {
-    unsigned char b[4] = {0};
+    unsigned char b[5] = {0};
     unsigned got = 0;
-    size_t n, want_n;
+    size_t want_n = encode_utf8(cp, b), n;
     bool hidden = (cp >= 0x80 && cp <= 0x9F) || cp == 0x200E || cp == 0x200F ||
                   (cp >= 0x202A && cp <= 0x202E) ||
                   (cp >= 0x2066 && cp <= 0x2069);
     if (cp >= 0xD800 && cp <= 0xDFFF)
       continue;
-    if (cp < 0x80) {
-      b[0] = (unsigned char)cp;
-      want_n = 1;
-    } else if (cp < 0x800) {
-      b[0] = (unsigned char)(0xC0 | (cp >> 6));
-      b[1] = (unsigned char)(0x80 | (cp & 0x3F));
-      want_n = 2;
-    } else {
-      b[0] = (unsigned char)(0xE0 | (cp >> 12));
-      b[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-      b[2] = (unsigned char)(0x80 | (cp & 0x3F));
-      want_n = 3;
-    }
     n = utf8_hidden_control((const char *)b, &got);
     if ((n != 0) != hidden || (hidden && (n != want_n || got != cp))) {
       fprintf(stderr, "utf8_hidden_control wrong for U+%04X\n", (unsigned)cp);

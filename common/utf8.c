@@ -9,16 +9,30 @@
 
 #include "utf8.h"
 
+#include <stdint.h>
+#include <string.h>
+
 bool utf8_valid(const char *str, size_t len)
 {
   const unsigned char *s = (const unsigned char *)str;
   size_t i = 0;
 
   while (i < len) {
-    unsigned char c = s[i];
+    unsigned char c;
     unsigned char lo = 0x80, hi = 0xBF;
     size_t need, k;
+    uint64_t w;
 
+    /* ASCII, most of any body, eight bytes at a time. */
+    while (len - i >= 8) {
+      memcpy(&w, s + i, 8);
+      if ((w & 0x8080808080808080ull) != 0)
+        break;
+      i += 8;
+    }
+    if (i == len)
+      break;
+    c = s[i];
     if (c < 0x80) {
       i++;
       continue;

@@ -87,6 +87,30 @@ TEST(utf8_table)
   }
 }
 
+/* The table again, each case after 0..17 ASCII bytes and before 0..17
+ * more: utf8_valid reads ASCII eight bytes at a time, so every case meets
+ * that path at each offset and cut of a word. */
+TEST(utf8_table_inside_ascii)
+{
+  char b[64];
+  size_t i, pre, post;
+  for (i = 0; i < sizeof(utf8_cases) / sizeof(utf8_cases[0]); i++) {
+    const struct utf8_case *c = &utf8_cases[i];
+    size_t len = c->len ? c->len : strlen(c->s);
+    for (pre = 0; pre < 18; pre++) {
+      for (post = 0; post < 18; post++) {
+        memset(b, 'x', sizeof(b));
+        memcpy(b + pre, c->s, len);
+        if (utf8_valid(b, pre + len + post) != c->valid) {
+          fprintf(stderr, "utf8_valid wrong for %s after %zu, before %zu\n",
+                  c->what, pre, post);
+          CHECK(!"utf8_valid as the table says, wherever the case sits");
+        }
+      }
+    }
+  }
+}
+
 /* cp as UTF-8 into b (4 bytes, the rest zeroed); its length. */
 static size_t encode_utf8(uint32_t cp, unsigned char b[4])
 {

@@ -127,7 +127,7 @@ int write_fields(struct cli *cli, const char *collection, const char *id,
                           false};
   struct update_hooks hooks = {write_before, write_after, &w};
   struct update_change ch = {UPDATE_PUT, store_replica(cli->store), fields,
-                             NULL};
+                             NULL, NULL};
   struct update_result res;
 
   snprintf(where, sizeof(where), "store %s", cli->db);
@@ -153,7 +153,7 @@ int write_delete(struct cli *cli, const char *collection, const char *id,
   struct write_check w = {NULL, collection, id, NULL, true, false};
   struct update_hooks hooks = {delete_before, NULL, &w};
   struct update_change ch = {UPDATE_DELETE, store_replica(cli->store), NULL,
-                             NULL};
+                             NULL, NULL};
   struct update_result res;
   int rc;
 

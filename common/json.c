@@ -96,7 +96,8 @@ void json_sort_keys(cJSON *j)
  * cJSON prints a number with %1.15g when that reads back within a relative
  * epsilon, which is not exact (2^53 prints as 9.00719925474099e+15). Turns
  * each such number into raw text that reads back exactly (%1.17g, what
- * cJSON prints otherwise; with an exponent past 2^53), or back (undo). False on ENOMEM (undone).
+ * cJSON prints otherwise; with an exponent past 2^53), or back (undo). False on
+ * ENOMEM (undone).
  */
 static bool exact_numbers(cJSON *j, bool undo)
 {
@@ -226,4 +227,17 @@ bool json_is_int(const cJSON *j, int64_t min, int64_t max)
   if (d < -9007199254740992.0 || d > 9007199254740992.0)
     return false;
   return (int64_t)d >= min && (int64_t)d <= max;
+}
+
+bool json_plain_string(const char *text, char *out, size_t size)
+{
+  size_t n = strlen(text);
+
+  if (n < 2 || text[0] != '"' || text[n - 1] != '"' || n - 2 >= size ||
+      memchr(text + 1, '\\', n - 2) != NULL ||
+      memchr(text + 1, '"', n - 2) != NULL)
+    return false;
+  memcpy(out, text + 1, n - 2);
+  out[n - 2] = '\0';
+  return true;
 }

@@ -50,6 +50,15 @@ cJSON *json_parse(const char *text, size_t len, const char *what,
 cJSON *json_parse_checked(const char *text, size_t len, const char *what,
                           struct sb_err *err);
 
+/*
+ * If text is a canonical JSON string literal with no escape in it (the
+ * common case of a stored value: canonical text escapes only what must
+ * be), copies its characters into out[size] and returns true; false for
+ * anything else (another type, an escape, too long for out), which the
+ * caller then parses. Saves a parse where only a short string is wanted.
+ */
+bool json_plain_string(const char *text, char *out, size_t size);
+
 /* True if j is a JSON number holding an integer in [min, max]. */
 bool json_is_int(const cJSON *j, int64_t min, int64_t max);
 

@@ -118,6 +118,16 @@ int schema_check_field(const struct schema_collection *c, const char *name,
                        cJSON *v, struct sb_err *err);
 
 /*
+ * True if the canonical JSON text of a value of field name passes c the
+ * plain way (no enum respelling, no message): true, false, or a string
+ * without escapes, of the field's type, size and spelling; decided from
+ * the text, with no parse. False says only "not decided here": the
+ * caller checks the value with schema_check_field.
+ */
+bool schema_value_text_ok(const struct schema_collection *c, const char *name,
+                          const char *text);
+
+/*
  * Checks a record's values after the write (a JSON object of winner
  * values): required fields present, personal fields only with consent.
  */

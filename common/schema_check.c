@@ -74,6 +74,37 @@ static bool value_plainly_ok(const struct schema_field *f, const cJSON *v)
   return false;
 }
 
+bool schema_value_text_ok(const struct schema_collection *c, const char *name,
+                          const char *text)
+{
+  const struct schema_field *f = c != NULL ? schema_field(c, name) : NULL;
+  char s[512];
+  cJSON v;
+  size_t i;
+
+  if (f == NULL)
+    return false;
+  /* A node of our own on the stack: value_plainly_ok only reads it. */
+  memset(&v, 0, sizeof(v));
+  if (strcmp(text, "true") == 0)
+    v.type = cJSON_True;
+  else if (strcmp(text, "false") == 0)
+    v.type = cJSON_False;
+  else if (json_plain_string(text, s, sizeof(s))) {
+    v.type = cJSON_String;
+    v.valuestring = s;
+  } else {
+    return false;
+  }
+  if (f->type == SCHEMA_ENUM) {
+    for (i = 0; v.type == cJSON_String && i < f->nvalues; i++)
+      if (strcmp(s, f->values[i]) == 0)
+        return true;
+    return false;
+  }
+  return value_plainly_ok(f, &v);
+}
+
 /*
  * Checks the non-null value v against f. what names the value for people
  * ("field \"x\"" or "option --x"). May rewrite enum spellings in v.

@@ -6,6 +6,8 @@
 
 #include "scope.h"
 
+#include "json.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,11 +209,19 @@ static int field_values(const struct field *f, struct scope_parts *out,
 
   for (k = 0; f != NULL && k < record_field_nentries(f); k++) {
     const struct entry *e = record_field_entry(f, k);
-    cJSON *j = cJSON_Parse(e->value);
+    char plain[256];
+    const char *v = NULL;
+    cJSON *j = NULL;
     bool ok = true;
-    if (cJSON_IsString(j))
-      ok = out != NULL ? scope_parts_add(out, j->valuestring) == 0
-                       : each(j->valuestring, ctx);
+    if (json_plain_string(e->value, plain, sizeof(plain))) {
+      v = plain; /* most values: no parse */
+    } else {
+      j = cJSON_Parse(e->value);
+      if (cJSON_IsString(j))
+        v = j->valuestring;
+    }
+    if (v != NULL)
+      ok = out != NULL ? scope_parts_add(out, v) == 0 : each(v, ctx);
     cJSON_Delete(j);
     if (!ok)
       return SB_ENOMEM;

@@ -65,6 +65,7 @@ int update_apply(const struct update_io *io, const char *collection,
 {
   struct record r;
   char *have = NULL, *text = NULL;
+  const char *reused = NULL; /* ch->remote_text, borrowed as text */
   size_t have_len = 0, len;
   uint64_t seq = 0;
   int rc;
@@ -90,7 +91,10 @@ int update_apply(const struct update_io *io, const char *collection,
     int n = schema_normalise(schema_collection(io->schema, collection), &r);
     out->erased = n > 0 ? (size_t)n : 0;
   }
-  text = record_encode(&r);
+  if (ch->op == UPDATE_MERGE && ch->remote_text != NULL && !out->existed &&
+      out->erased == 0)
+    reused = ch->remote_text;
+  text = reused != NULL ? (char *)reused : record_encode(&r);
   if (text == NULL) {
     rc = sb_err_set(err, SB_ENOMEM, NULL);
     goto done;
@@ -114,7 +118,8 @@ done:
     out->outcome = UPDATE_REFUSED;
     rc = 0;
   }
-  free(text);
+  if (text != reused)
+    free(text);
   free(have);
   record_release(&r);
   return rc;

@@ -68,6 +68,11 @@ struct update_change {
   const char *replica;         /* PUT, DELETE: the writing replica */
   cJSON *fields;               /* PUT: the fields (record_put's) */
   const struct record *remote; /* MERGE: the state to merge */
+  /* MERGE, optional: record_encode(remote), if the caller made it. A
+   * record the store does not hold merges into exactly remote, so its
+   * encoding is this text (unless consent normalisation drops entries):
+   * the save then uses it instead of encoding the same state again. */
+  const char *remote_text;
 };
 
 /* A hook's answer: do not write, and it is not an error (a refusal). */

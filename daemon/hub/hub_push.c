@@ -134,10 +134,14 @@ static size_t encoded_bound(const struct record *r)
 static int check_value(const struct schema_collection *c, const char *name,
                        const char *value, struct sb_err *err)
 {
-  const struct schema_field *f = schema_field(c, name);
-  cJSON *v = cJSON_Parse(value);
+  const struct schema_field *f;
+  cJSON *v;
   int rc;
 
+  if (schema_value_text_ok(c, name, value))
+    return 0; /* the common case, decided without a parse */
+  f = schema_field(c, name);
+  v = cJSON_Parse(value);
   if (v == NULL)
     return sb_err_set(err, SB_ENOMEM, NULL);
   rc = schema_check_field(c, name, v, err);
@@ -356,9 +360,13 @@ static int push_load(void *ctx, const char *collection, const char *id,
  */
 static bool push_is_echo(const struct push_one *p, const char *text, size_t len)
 {
-  char *sent = p->sent != NULL ? (char *)p->sent : record_encode(p->rec);
-  bool same =
-      sent != NULL && strlen(sent) == len && memcmp(sent, text, len) == 0;
+  char *sent;
+  bool same;
+
+  if (text == p->sent)
+    return true; /* update_apply saved the pushed text itself */
+  sent = p->sent != NULL ? (char *)p->sent : record_encode(p->rec);
+  same = sent != NULL && strlen(sent) == len && memcmp(sent, text, len) == 0;
 
   if (sent != p->sent)
     free(sent);
@@ -384,13 +392,15 @@ static int push_record(struct push_one *p, struct sb_err *err)
   struct update_io io = {"the hub's store", push_load, push_save, NULL, p,
                          p->schema};
   struct update_hooks hooks = {push_before, push_after, p};
-  struct update_change ch = {UPDATE_MERGE, NULL, NULL, p->rec};
+  struct update_change ch = {UPDATE_MERGE, NULL, NULL, p->rec, p->sent};
   struct update_result out;
   int rc;
 
-  snprintf(p->res->collection, sizeof(p->res->collection), "%s",
-           p->rec->collection);
-  snprintf(p->res->id, sizeof(p->res->id), "%s", p->rec->id);
+  _Static_assert(sizeof(p->res->collection) == sizeof(p->rec->collection) &&
+                     sizeof(p->res->id) == sizeof(p->rec->id),
+                 "a result holds its record's key as the record does");
+  memcpy(p->res->collection, p->rec->collection, sizeof(p->res->collection));
+  memcpy(p->res->id, p->rec->id, sizeof(p->res->id));
   rc =
       update_apply(&io, p->rec->collection, p->rec->id, &ch, &hooks, &out, err);
   if (rc != 0 || out.outcome == UPDATE_REFUSED)

@@ -233,7 +233,8 @@ int hub_store_hub_put(struct hub_store *hs, const char *collection,
   struct update_io io = {"the hub's store", hub_put_load, hub_put_save,
                          hub_put_tick,      &p,           hs->schema};
   struct update_hooks hooks = {hub_put_before, hub_put_after, &p};
-  struct update_change ch = {UPDATE_PUT, hub_store_replica(hs), fields, NULL};
+  struct update_change ch = {UPDATE_PUT, hub_store_replica(hs), fields, NULL,
+                             NULL};
   struct update_result res;
   int rc;
 

@@ -42,7 +42,7 @@ static int merge_remote(struct sync *s, const struct record *remote,
   struct update_io io = {
       "the local store",     remote_load, remote_save, NULL, s,
       store_schema(s->store)};
-  struct update_change ch = {UPDATE_MERGE, NULL, NULL, remote};
+  struct update_change ch = {UPDATE_MERGE, NULL, NULL, remote, NULL};
   struct update_result res;
   char *reason;
   int rc;

@@ -126,17 +126,22 @@ static void put(struct slot *s, const char *replica, const char *json,
                 const struct schema *schema)
 {
   cJSON *fields = cJSON_Parse(json);
-  struct update_change ch = {UPDATE_PUT, replica, fields, NULL};
+  struct update_change ch = {UPDATE_PUT, replica, fields, NULL, NULL};
   CHECK(fields != NULL);
   apply(s, &ch, schema);
   cJSON_Delete(fields);
 }
 
+/* With from's encoding, as the hub's push gives it: a slot that holds
+ * nothing saves that text unless normalisation drops entries. */
 static void merge_into(struct slot *s, const struct record *from,
                        const struct schema *schema)
 {
-  struct update_change ch = {UPDATE_MERGE, NULL, NULL, from};
+  char *text = record_encode(from);
+  struct update_change ch = {UPDATE_MERGE, NULL, NULL, from, text};
+  CHECK(text != NULL);
   apply(s, &ch, schema);
+  free(text);
 }
 
 /* *out = normalised merge of a and b (b into a copy of a). */
@@ -300,7 +305,7 @@ static void local_write(struct history *h, size_t i)
     snprintf(json, sizeof(json), "{\"kelurahan\":\"k%u\"}", n);
     break;
   default: {
-    struct update_change del = {UPDATE_DELETE, rep_ids[i], NULL, NULL};
+    struct update_change del = {UPDATE_DELETE, rep_ids[i], NULL, NULL, NULL};
     apply(s, &del, sch);
     apply(sh, &del, NULL);
     return;

@@ -687,3 +687,102 @@ TEST(long_lists_are_cut)
   CHECK(strstr(err.msg, ", ...)") != NULL);
   schema_free(s);
 }
+
+/* schema_value_text_ok decides from the text only what the full check
+ * (a parse, schema_check_field) passes unchanged: over every field of the
+ * default schema and values of every kind, a yes is never wrong, and the
+ * common values get one. */
+TEST(value_text_ok_agrees_with_the_full_check)
+{
+  static const char *values[] = {"true",
+                                 "false",
+                                 "null",
+                                 "0",
+                                 "7",
+                                 "-1",
+                                 "1.5",
+                                 "\"\"",
+                                 "\"x\"",
+                                 "\"Setu\"",
+                                 "\"setu\"",
+                                 "\"SETU\"",
+                                 "\"Pamulang\"",
+                                 "\"Serpong Utara\"",
+                                 "\"enrolled\"",
+                                 "\"skills-cooking\"",
+                                 "\"2026-01-13\"",
+                                 "\"2026-02-30\"",
+                                 "\"2026-1-3\"",
+                                 "\"b-091274\"",
+                                 "\"has space\"",
+                                 "\"a\\\"b\"",
+                                 "\"a\\\\b\"",
+                                 "\"a\\u0000b\"",
+                                 "\"\\n\"",
+                                 "\"Cipta\xc3\xa9\"",
+                                 "[\"anak\"]",
+                                 "[]",
+                                 "{}",
+                                 "{\"a\":1}",
+                                 "\"true\"",
+                                 "\"0\"",
+                                 "\"anak\"",
+                                 "\"perempuan\"",
+                                 "\"miskin\""};
+  struct schema *s = default_schema();
+  size_t c, f, v, yes = 0;
+
+  for (c = 0; c < s->nc; c++) {
+    const struct schema_collection *col = &s->c[c];
+    for (f = 0; f < col->nfields; f++) {
+      const char *name = col->fields[f].name;
+      for (v = 0; v < sizeof(values) / sizeof(values[0]); v++) {
+        cJSON *j;
+        char *after;
+        if (!schema_value_text_ok(col, name, values[v]))
+          continue;
+        yes++;
+        j = parse(values[v]);
+        if (schema_check_field(col, name, j, NULL) != 0)
+          fprintf(stderr, "%s.%s: %s passed from its text only\n", col->name,
+                  name, values[v]);
+        CHECK_INT(schema_check_field(col, name, j, NULL), ==, 0);
+        after = json_canon(j);
+        CHECK_STR(after, values[v]);
+        free(after);
+        cJSON_Delete(j);
+      }
+      CHECK(!schema_value_text_ok(col, name, "\"a\\\"b\"") ||
+            col->fields[f].type == SCHEMA_STRING);
+    }
+  }
+  CHECK(!schema_value_text_ok(schema_collection(s, "visit"), "nope", "true"));
+  CHECK(schema_value_text_ok(schema_collection(s, "visit"), "willing", "true"));
+  CHECK(schema_value_text_ok(schema_collection(s, "beneficiary"), "kecamatan",
+                             "\"Setu\""));
+  CHECK(!schema_value_text_ok(schema_collection(s, "beneficiary"), "kecamatan",
+                              "\"setu\""));
+  CHECK(schema_value_text_ok(schema_collection(s, "visit"), "date",
+                             "\"2026-01-13\""));
+  CHECK(!schema_value_text_ok(schema_collection(s, "visit"), "date",
+                              "\"2026-02-30\""));
+  CHECK(yes > 20);
+  schema_free(s);
+}
+
+TEST(json_plain_string)
+{
+  char b[8];
+  CHECK(json_plain_string("\"abc\"", b, sizeof(b)));
+  CHECK_STR(b, "abc");
+  CHECK(json_plain_string("\"\"", b, sizeof(b)));
+  CHECK_STR(b, "");
+  CHECK(!json_plain_string("\"a\\nb\"", b, sizeof(b)));
+  CHECK(!json_plain_string("\"12345678\"", b, sizeof(b))); /* no room */
+  CHECK(json_plain_string("\"1234567\"", b, sizeof(b)));
+  CHECK_STR(b, "1234567");
+  CHECK(!json_plain_string("7", b, sizeof(b)));
+  CHECK(!json_plain_string("\"", b, sizeof(b)));
+  CHECK(!json_plain_string("\"a\"b\"", b, sizeof(b)));
+  CHECK(!json_plain_string("[\"a\"]", b, sizeof(b)));
+}

@@ -13,6 +13,7 @@ struct slot {
   char *text; /* NULL: no state */
   uint64_t seq, ts;
   unsigned saves;
+  const char *saved_from; /* the text pointer the last save was given */
 };
 
 static int slot_load(void *ctx, const char *collection, const char *id,
@@ -36,6 +37,7 @@ static int slot_save(void *ctx, const struct record *r, const char *text,
   (void)r;
   (void)err;
   CHECK(strlen(text) == len);
+  s->saved_from = text;
   free(s->text);
   s->text = strdup(text);
   CHECK(s->text != NULL);
@@ -56,7 +58,7 @@ static int put(struct slot *s, const char *json, const struct update_hooks *h,
   struct update_io io = {"the test slot", slot_load, slot_save,
                          slot_tick,       s,         NULL};
   cJSON *fields = cJSON_Parse(json);
-  struct update_change ch = {UPDATE_PUT, A, fields, NULL};
+  struct update_change ch = {UPDATE_PUT, A, fields, NULL, NULL};
   int rc;
 
   CHECK(fields != NULL);
@@ -67,11 +69,11 @@ static int put(struct slot *s, const char *json, const struct update_hooks *h,
 
 TEST(put_delete_and_merge_echo)
 {
-  struct slot s = {NULL, 0, TS, 0};
+  struct slot s = {NULL, 0, TS, 0, NULL};
   struct update_io io = {"the test slot", slot_load, slot_save,
                          slot_tick,       &s,        NULL};
-  struct update_change del = {UPDATE_DELETE, A, NULL, NULL};
-  struct update_change merge = {UPDATE_MERGE, NULL, NULL, NULL};
+  struct update_change del = {UPDATE_DELETE, A, NULL, NULL, NULL};
+  struct update_change merge = {UPDATE_MERGE, NULL, NULL, NULL, NULL};
   struct update_result out;
   struct record r;
 
@@ -130,7 +132,7 @@ static int fail_after(void *ctx, const struct record *next, size_t len,
 
 TEST(hooks_refuse_or_fail_and_nothing_is_saved)
 {
-  struct slot s = {NULL, 0, TS, 0};
+  struct slot s = {NULL, 0, TS, 0, NULL};
   struct update_result out;
   struct sb_err err = {0};
   bool seen = true;
@@ -145,9 +147,54 @@ TEST(hooks_refuse_or_fail_and_nothing_is_saved)
   CHECK(s.text == NULL);
 }
 
+/* A record the store does not hold saves the caller's encoding of the
+ * remote state as it is (no second encoding); one it holds merges and
+ * encodes the merge, whatever text the caller gave. */
+TEST(a_new_record_saves_the_remote_text_given)
+{
+  struct slot s = {NULL, 0, TS, 0, NULL};
+  struct update_io io = {"the test slot", slot_load, slot_save,
+                         slot_tick,       &s,        NULL};
+  struct update_change merge = {UPDATE_MERGE, NULL, NULL, NULL, NULL};
+  struct update_result out;
+  struct record a, b;
+  cJSON *j = cJSON_Parse("{\"t\":1}");
+  char *text_a, *text_b;
+
+  CHECK(j != NULL);
+  record_init(&a, "notes", "n1");
+  record_init(&b, "notes", "n1");
+  CHECK_INT(record_put(&a, A, TS, j, NULL), ==, 0);
+  CHECK_INT(record_put(&b, B, TS + 1, j, NULL), ==, 0);
+  cJSON_Delete(j);
+  text_a = record_encode(&a);
+  text_b = record_encode(&b);
+  CHECK(text_a != NULL && text_b != NULL);
+
+  merge.remote = &a;
+  merge.remote_text = text_a;
+  CHECK_INT(update_apply(&io, "notes", "n1", &merge, NULL, &out, NULL), ==, 0);
+  CHECK_INT(out.outcome, ==, UPDATE_WRITTEN);
+  CHECK(s.saved_from == text_a);
+  CHECK_STR(s.text, text_a);
+
+  merge.remote = &b;
+  merge.remote_text = text_b;
+  CHECK_INT(update_apply(&io, "notes", "n1", &merge, NULL, &out, NULL), ==, 0);
+  CHECK_INT(out.outcome, ==, UPDATE_WRITTEN);
+  CHECK(s.saved_from != text_b);
+  CHECK(strstr(s.text, A) != NULL && strstr(s.text, B) != NULL);
+
+  free(text_a);
+  free(text_b);
+  record_release(&a);
+  record_release(&b);
+  free(s.text);
+}
+
 TEST(a_state_that_does_not_decode_is_corrupt)
 {
-  struct slot s = {NULL, 7, TS, 0};
+  struct slot s = {NULL, 7, TS, 0, NULL};
   struct update_result out;
   struct sb_err err = {0};
 

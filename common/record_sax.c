@@ -50,7 +50,8 @@ struct record_sax {
   int rc;
   struct sb_err err;
   /* the state's members */
-  struct buf rec_keys;
+  struct buf rec_keys; /* the state's unknown keys */
+  unsigned rec_seen;   /* its known keys (1 << enum key) */
   bool has_coll, has_id, has_del, has_fields, has_tombs, has_vv, deleted;
   char coll[SB_NAME_MAX + 1];
   char id[SB_ID_MAX + 1];
@@ -60,8 +61,10 @@ struct record_sax {
   bool tomb_mode;
   struct entry *e;
   size_t ne, ecap;
+  size_t fcap; /* room in r->f */
   /* the entry being read */
-  struct buf ent_keys;
+  struct buf ent_keys; /* the entry's unknown keys */
+  unsigned ent_seen;   /* its known keys (1 << enum key) */
   struct entry cur;
   bool has_dot, has_ts;
   int dot_n;
@@ -121,6 +124,7 @@ void record_sax_begin(struct record_sax *d, struct record *r)
   d->r = r;
   d->depth = 0;
   d->jc_kind = 0;
+  d->fcap = 0;
   d->sp = 0;
   d->st[0] = C_TOP;
   d->key = K_NONE;
@@ -128,6 +132,7 @@ void record_sax_begin(struct record_sax *d, struct record *r)
   d->err.code = 0;
   d->err.msg[0] = '\0';
   buf_reset(&d->rec_keys);
+  d->rec_seen = 0;
   d->has_coll = d->has_id = d->has_del = false;
   d->has_fields = d->has_tombs = d->has_vv = false;
   d->coll_ok = d->id_ok = false;
@@ -222,10 +227,23 @@ static void canon_feed(struct record_sax *d, const struct json_event *e)
 }
 
 /* A key of an object whose keys are checked against dups in b. */
-static int new_key(struct record_sax *d, struct buf *b,
-                   const struct json_event *e)
+/*
+ * Refuses a key the object had already: a known key k by its bit in
+ * *seen, any other key (K_OTHER) by its text in b. Known keys never reach
+ * b, so the common object costs no search.
+ */
+static int new_key(struct record_sax *d, struct buf *b, unsigned *seen,
+                   enum key k, const struct json_event *e)
 {
-  int rc = jcanon_key_add(b, e->s, e->n);
+  int rc;
+
+  if (k != K_OTHER) {
+    if (*seen & (1u << k))
+      return fail(d, SB_EJSON, "has an object with a duplicate key");
+    *seen |= 1u << k;
+    return 1;
+  }
+  rc = jcanon_key_add(b, e->s, e->n);
   if (rc == 0)
     return fail(d, SB_EJSON, "has an object with a duplicate key");
   if (rc < 0)
@@ -242,6 +260,7 @@ static int on_entries(struct record_sax *d, const struct json_event *e)
 {
   if (e->ev == JSON_EV_START_MAP) {
     buf_reset(&d->ent_keys);
+    d->ent_seen = 0;
     memset(&d->cur, 0, sizeof(d->cur));
     d->has_dot = d->has_ts = false;
     d->dot_n = 0;
@@ -302,13 +321,11 @@ static int on_entry(struct record_sax *d, const struct json_event *e)
   if (e->ev == JSON_EV_END_MAP)
     return entry_end(d);
   if (e->ev == JSON_EV_KEY) {
-    if (!new_key(d, &d->ent_keys, e))
-      return 0;
     d->key = KEY_IS(e, "dot")     ? K_DOT
              : KEY_IS(e, "ts")    ? K_TS
              : KEY_IS(e, "value") ? K_VALUE
                                   : K_OTHER;
-    return 1;
+    return new_key(d, &d->ent_keys, &d->ent_seen, d->key, e);
   }
   switch (d->key) {
   case K_DOT:
@@ -402,10 +419,14 @@ static int on_fields(struct record_sax *d, const struct json_event *e)
   if (e->ev == JSON_EV_KEY) {
     if (!copy_text(name, sizeof(name), e->s, e->n) || !record_name_valid(name))
       return fail(d, SB_EINVAL, "bad field name");
-    f = realloc(d->r->f, (d->r->nf + 1) * sizeof(*f));
-    if (f == NULL)
-      return fail(d, SB_ENOMEM, NULL);
-    d->r->f = f;
+    if (d->r->nf == d->fcap) { /* doubled: a realloc per field is costly */
+      size_t cap = d->fcap ? d->fcap * 2 : 8;
+      f = realloc(d->r->f, cap * sizeof(*f));
+      if (f == NULL)
+        return fail(d, SB_ENOMEM, NULL);
+      d->r->f = f;
+      d->fcap = cap;
+    }
     f = &d->r->f[d->r->nf];
     f->e = NULL;
     f->n = 0;
@@ -429,8 +450,6 @@ static int on_rec(struct record_sax *d, const struct json_event *e)
     return rec_end(d);
   }
   if (e->ev == JSON_EV_KEY) {
-    if (!new_key(d, &d->rec_keys, e))
-      return 0;
     d->key = KEY_IS(e, "collection")   ? K_COLL
              : KEY_IS(e, "id")         ? K_ID
              : KEY_IS(e, "deleted")    ? K_DEL
@@ -438,7 +457,7 @@ static int on_rec(struct record_sax *d, const struct json_event *e)
              : KEY_IS(e, "tombstones") ? K_TOMBS
              : KEY_IS(e, "vv")         ? K_VV
                                        : K_OTHER;
-    return 1;
+    return new_key(d, &d->rec_keys, &d->rec_seen, d->key, e);
   }
   switch (d->key) {
   case K_COLL:

@@ -58,12 +58,36 @@ static int change_apply(const struct update_io *io,
   return sb_err_set(err, SB_EINVAL, "unknown update %d", (int)ch->op);
 }
 
+/*
+ * True if merging remote into a record the store does not hold gives
+ * exactly remote: every entry survives (the empty state has seen no dot)
+ * and consent normalisation drops nothing. The merge and its copy of
+ * every value are then skipped; remote is the new state as it is.
+ */
+static bool merge_gives_remote(const struct update_io *io,
+                               const char *collection, const char *id,
+                               const struct record *remote)
+{
+  size_t i;
+
+  if (strcmp(remote->collection, collection) != 0 ||
+      strcmp(remote->id, id) != 0)
+    return false;
+  for (i = 0; i < remote->nf; i++) {
+    if (remote->f[i].n == 0) /* a merge drops an empty field */
+      return false;
+  }
+  return io->schema == NULL ||
+         schema_consented(schema_collection(io->schema, collection), remote);
+}
+
 int update_apply(const struct update_io *io, const char *collection,
                  const char *id, const struct update_change *ch,
                  const struct update_hooks *hooks, struct update_result *out,
                  struct sb_err *err)
 {
   struct record r;
+  const struct record *next = &r; /* the new state */
   char *have = NULL, *text = NULL;
   const char *reused = NULL; /* ch->remote_text, borrowed as text */
   size_t have_len = 0, len;
@@ -83,18 +107,21 @@ int update_apply(const struct update_io *io, const char *collection,
   }
   if (rc == 0 && hooks != NULL && hooks->before != NULL)
     rc = hooks->before(hooks->ctx, &r, out->existed, err);
-  if (rc == 0)
+  if (rc == 0 && ch->op == UPDATE_MERGE && !out->existed &&
+      merge_gives_remote(io, collection, id, ch->remote))
+    next = ch->remote;
+  else if (rc == 0)
     rc = change_apply(io, ch, &r, err);
   if (rc != 0)
     goto done;
-  if (io->schema != NULL) {
+  if (next == &r && io->schema != NULL) {
     int n = schema_normalise(schema_collection(io->schema, collection), &r);
     out->erased = n > 0 ? (size_t)n : 0;
   }
   if (ch->op == UPDATE_MERGE && ch->remote_text != NULL && !out->existed &&
       out->erased == 0)
     reused = ch->remote_text;
-  text = reused != NULL ? (char *)reused : record_encode(&r);
+  text = reused != NULL ? (char *)reused : record_encode(next);
   if (text == NULL) {
     rc = sb_err_set(err, SB_ENOMEM, NULL);
     goto done;
@@ -105,9 +132,9 @@ int update_apply(const struct update_io *io, const char *collection,
   }
   len = strlen(text);
   if (hooks != NULL && hooks->after != NULL)
-    rc = hooks->after(hooks->ctx, &r, len, err);
+    rc = hooks->after(hooks->ctx, next, len, err);
   if (rc == 0)
-    rc = io->save(io->ctx, &r, text, len, &seq, err);
+    rc = io->save(io->ctx, next, text, len, &seq, err);
   if (rc == 0) {
     out->outcome = UPDATE_WRITTEN;
     out->seq = seq;

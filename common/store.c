@@ -71,6 +71,20 @@ static const char *const migrations[] = {
     "CREATE INDEX records_part ON records(part, seq);"
     "CREATE INDEX records_moved ON records(moved, seq)"
     " WHERE moved IS NOT NULL;",
+    /* 4 -> 5: the pending marks in a table of their own, keyed by the
+     * row's seq. As a column of records, acknowledging a push rewrote
+     * every page of the table that held a pushed row (and the WAL and
+     * its checkpoint copied them all); now an ack deletes one small row.
+     * The triggers keep a mark on its row: it follows the row's seq when
+     * a merge rewrites the row, and goes with the row. */
+    "CREATE TABLE pending(seq INTEGER PRIMARY KEY);"
+    "INSERT INTO pending SELECT seq FROM records WHERE pending = 1;"
+    "DROP INDEX records_pending;"
+    "ALTER TABLE records DROP COLUMN pending;"
+    "CREATE TRIGGER records_pending_moves AFTER UPDATE OF seq ON records"
+    " BEGIN UPDATE pending SET seq = new.seq WHERE seq = old.seq; END;"
+    "CREATE TRIGGER records_pending_gone AFTER DELETE ON records"
+    " BEGIN DELETE FROM pending WHERE seq = old.seq; END;",
 };
 
 #define STORE_LAYOUT_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -89,37 +103,42 @@ static const char *const stmt_sql[ST_COUNT_] = {
                    " WHERE key = 'seq_floor'), 0))",
     [ST_GET] = "SELECT state, seq FROM records"
                " WHERE collection = ?1 AND id = ?2",
+    /* A local write: the row is then marked pending (ST_PEND). */
     [ST_PUT] = "INSERT INTO records(collection, id, seq, deleted, conflict,"
                " state) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"
                " ON CONFLICT(collection, id) DO UPDATE SET"
                " seq = excluded.seq, deleted = excluded.deleted,"
                " conflict = excluded.conflict, state = excluded.state,"
-               " pending = 1, rejected = NULL, echo = NULL, part = NULL",
+               " rejected = NULL, echo = NULL, part = NULL",
+    [ST_PEND] = "INSERT OR IGNORE INTO pending(seq) VALUES(?1)",
     /* A hub's save: echo ?7 (the replica that pushed exactly this state,
      * or NULL), scope part ?8 (NULL: several, all or not known; written
      * with the row, not by a second statement); never pending (a hub
-     * pushes nothing, and a pending row costs an entry in
-     * records_pending). */
+     * pushes nothing and makes no local write). */
     [ST_PUT_ECHO] =
         "INSERT INTO records(collection, id, seq, deleted, conflict,"
-        " state, echo, pending, part) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7,"
-        " 0, ?8) ON CONFLICT(collection, id) DO UPDATE SET"
+        " state, echo, part) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+        " ?8) ON CONFLICT(collection, id) DO UPDATE SET"
         " seq = excluded.seq, deleted = excluded.deleted,"
         " conflict = excluded.conflict, state = excluded.state,"
-        " pending = 0, rejected = NULL, echo = excluded.echo,"
+        " rejected = NULL, echo = excluded.echo,"
         " part = excluded.part",
-    /* A merge from the hub keeps the row's marks (a new row has none). */
+    /* A merge from the hub keeps the row's marks (a new row has none;
+     * a pending mark follows the new seq: records_pending_moves). */
     [ST_PUT_REMOTE] = "INSERT INTO records(collection, id, seq, deleted,"
-                      " conflict, state, pending) VALUES(?1, ?2, ?3, ?4, ?5,"
-                      " ?6, 0) ON CONFLICT(collection, id) DO UPDATE SET"
+                      " conflict, state) VALUES(?1, ?2, ?3, ?4, ?5,"
+                      " ?6) ON CONFLICT(collection, id) DO UPDATE SET"
                       " seq = excluded.seq, deleted = excluded.deleted,"
                       " conflict = excluded.conflict, state = excluded.state,"
                       " echo = NULL, part = NULL",
-    [ST_PENDING] = "SELECT collection, id, seq, state FROM records"
-                   " WHERE pending = 1 AND rejected IS NULL AND seq > ?1"
-                   " ORDER BY seq LIMIT ?2",
-    [ST_ACK] = "UPDATE records SET pending = 0"
-               " WHERE collection = ?1 AND id = ?2 AND seq = ?3",
+    [ST_PENDING] = "SELECT r.collection, r.id, r.seq, r.state"
+                   " FROM pending p JOIN records r ON r.seq = p.seq"
+                   " WHERE p.seq > ?1 AND r.rejected IS NULL"
+                   " ORDER BY p.seq LIMIT ?2",
+    /* The mark of exactly this state of the record (a seq is one row's). */
+    [ST_ACK] = "DELETE FROM pending WHERE seq = ?3 AND EXISTS (SELECT 1"
+               " FROM records WHERE collection = ?1 AND id = ?2 AND"
+               " seq = ?3)",
     [ST_REJECT] = "UPDATE records SET rejected = ?4"
                   " WHERE collection = ?1 AND id = ?2 AND seq = ?3",
     [ST_REJECTED] = "SELECT collection, id, seq, rejected FROM records"
@@ -134,12 +153,11 @@ static const char *const stmt_sql[ST_COUNT_] = {
     [ST_CHANGES_ECHO] = "SELECT collection, id, seq, CASE WHEN echo = ?2"
                         " THEN NULL ELSE state END FROM records"
                         " WHERE seq > ?1 ORDER BY seq",
-    /* The partial indexes only: O(marked rows), not a scan of the table
-     * (pending rows counted in their index, less the few also rejected:
-     * "pending = 1 AND rejected IS NULL" read every row). */
-    [ST_COUNT_MARKS] = "SELECT (SELECT count(*) FROM records WHERE"
-                       " pending = 1) - (SELECT count(*) FROM records WHERE"
-                       " rejected IS NOT NULL AND pending = 1),"
+    /* O(marked rows), not a scan of the table: the pending marks, less
+     * the few also rejected (through the partial index of those). */
+    [ST_COUNT_MARKS] = "SELECT (SELECT count(*) FROM pending) - (SELECT"
+                       " count(*) FROM records WHERE rejected IS NOT NULL"
+                       " AND seq IN (SELECT seq FROM pending)),"
                        " (SELECT count(*) FROM records WHERE rejected IS NOT"
                        " NULL)",
     [ST_ECHO_SET] = "UPDATE records SET echo = ?3"
@@ -162,11 +180,13 @@ static const char *const stmt_sql[ST_COUNT_] = {
         " WHERE moved > ?4 ORDER BY 1 LIMIT ?5) ORDER BY seq",
     [ST_COUNT_ALL] = "SELECT coalesce(sum(deleted = 0), 0),"
                      " coalesce(sum(deleted), 0), coalesce(sum(conflict), 0),"
-                     " coalesce(sum(pending AND rejected IS NULL), 0),"
+                     " coalesce(sum(seq IN (SELECT seq FROM pending) AND"
+                     " rejected IS NULL), 0),"
                      " coalesce(sum(rejected IS NOT NULL), 0) FROM records",
     [ST_COUNT_COLL] = "SELECT coalesce(sum(deleted = 0), 0),"
                       " coalesce(sum(deleted), 0), coalesce(sum(conflict), 0),"
-                      " coalesce(sum(pending AND rejected IS NULL), 0),"
+                      " coalesce(sum(seq IN (SELECT seq FROM pending) AND"
+                      " rejected IS NULL), 0),"
                       " coalesce(sum(rejected IS NOT NULL), 0)"
                       " FROM records WHERE collection = ?1",
 };

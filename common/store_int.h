@@ -26,6 +26,7 @@ enum {
   ST_MAX_SEQ,
   ST_GET,
   ST_PUT,
+  ST_PEND,
   ST_PUT_REMOTE,
   ST_PUT_ECHO,
   ST_PENDING,

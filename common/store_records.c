@@ -132,6 +132,10 @@ static int store_write(struct store *s, int which, const struct record *r,
     sqlite3_bind_text(st, 8, part, -1, SQLITE_STATIC);
   }
   rc = store_run(s, which, "writing a record", err);
+  if (rc == 0 && which == ST_PUT) { /* a local write waits for its push */
+    sqlite3_bind_int64(s->st[ST_PEND], 1, (sqlite3_int64)(s->seq + 1));
+    rc = store_run(s, ST_PEND, "marking a record as pending", err);
+  }
   if (rc == 0)
     s->seq++;
   /* A delete, or a state without consent (its personal values erased by

@@ -50,7 +50,7 @@ int store_remove(struct store *s, const char *collection, const char *id,
                       collection, id);
   rc = store_run_once(s,
                       "DELETE FROM records WHERE collection = ?1 AND"
-                      " id = ?2 AND pending = 0",
+                      " id = ?2 AND seq NOT IN (SELECT seq FROM pending)",
                       collection, id, &changes, "removing a record", err);
   if (rc == 0 && changes > 0) {
     if (removed != NULL)

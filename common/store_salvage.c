@@ -3,8 +3,9 @@
  *
  * SQLite stops a scan at the first page it cannot trust, so one scan of a
  * damaged table can miss most of it. The row ids are gathered instead
- * from every b-tree that holds them: the pending index (the local changes
- * not yet pushed, the rows nothing else can give back), the seq index,
+ * from every b-tree that holds them: the pending marks (the local changes
+ * not yet pushed, the rows nothing else can give back; a row counts as
+ * pending if its mark could be read), the seq index,
  * the (collection, id) index and the table itself, each scan going as far
  * as it can; then each row is read on its own by row id, so a bad page
  * loses only the rows on it. Nothing here writes, and SQLite's errors are
@@ -94,12 +95,14 @@ static int read_rows(struct store *s, const struct rowids *r, size_t from,
   int rc = 0;
 
   if (sqlite3_prepare_v2(s->db,
-                         "SELECT collection, id, state, pending, rejected"
+                         "SELECT collection, id, state, ?2, rejected"
                          " FROM records WHERE rowid = ?1",
                          -1, &st, NULL) != SQLITE_OK) {
     *unreadable += to - from;
     return 0;
   }
+  /* The rows read through the pending marks are the pending ones. */
+  sqlite3_bind_int(st, 2, pending_only ? 1 : 0);
   for (i = from; rc == 0 && i < to; i++) {
     struct store_row row;
     sqlite3_bind_int64(st, 1, r->v[i]);
@@ -138,11 +141,15 @@ int store_salvage(struct store *s, store_row_fn fn, void *ctx,
 
   *unreadable = 0;
   if (s->in_tx)
-    return sb_err_set(err, SB_EINVAL, "store %s: cannot salvage inside a "
-                      "transaction", s->path);
+    return sb_err_set(err, SB_EINVAL,
+                      "store %s: cannot salvage inside a "
+                      "transaction",
+                      s->path);
   /* The local changes first: nobody else holds them. */
-  rc = gather(s, "SELECT rowid FROM records INDEXED BY records_pending"
-                 " WHERE pending = 1 ORDER BY seq", &r);
+  rc = gather(s,
+              "SELECT r.rowid FROM pending p JOIN records r"
+              " INDEXED BY records_seq ON r.seq = p.seq ORDER BY p.seq",
+              &r);
   npending = r.n;
   if (rc == 0)
     rc = read_rows(s, &r, 0, npending, true, fn, ctx, unreadable);

@@ -73,12 +73,13 @@ int store_unreject(struct store *s, const char *code, uint64_t *n,
   if (!s->in_tx)
     return sb_err_set(err, SB_EINVAL,
                       "store %s: unreject outside a transaction", s->path);
-  rc = store_run_once(s,
-                      "UPDATE records SET rejected = NULL"
-                      " WHERE rejected IS NOT NULL AND pending = 1"
-                      " AND CASE WHEN json_valid(rejected) THEN"
-                      " json_extract(rejected, '$.code') END = ?1",
-                      code, NULL, &changes, "clearing refusals", err);
+  rc = store_run_once(
+      s,
+      "UPDATE records SET rejected = NULL"
+      " WHERE rejected IS NOT NULL AND seq IN (SELECT seq FROM pending)"
+      " AND CASE WHEN json_valid(rejected) THEN"
+      " json_extract(rejected, '$.code') END = ?1",
+      code, NULL, &changes, "clearing refusals", err);
   *n = (uint64_t)changes;
   return rc;
 }

@@ -34,7 +34,7 @@ expect_stdout_contains "unsynced changes: 3"
 
 # The replicator clears the pending mark of what the hub acknowledged.
 seq_b=$(sqlite3 "$SAMBANG_DB" "SELECT seq FROM records WHERE id = 'b'")
-sqlite3 "$SAMBANG_DB" "UPDATE records SET pending = 0 WHERE seq <= $seq_b"
+sqlite3 "$SAMBANG_DB" "DELETE FROM pending WHERE seq <= $seq_b"
 expect_ok status
 expect_stdout_contains "unsynced changes: 1"
 expect_stdout_lacks "rejected"

@@ -125,9 +125,13 @@ stop_hub
 
 # 7: a store that turns out corrupt: health says so (503), writes refused.
 CASE=7_corrupt_store
-size=$(stat -c %s "$SAMBANG_HUB_DB")
-head -c 8192 /dev/urandom >"$WORK/garbage"
-dd if="$WORK/garbage" of="$SAMBANG_HUB_DB" bs=4096 seek=$((size / 8192)) \
+# The records table's first page gets garbage (the records, not the
+# schema or settings a hub needs to start).
+root=$(sqlite3 "$SAMBANG_HUB_DB" \
+  "SELECT rootpage FROM sqlite_schema WHERE name = 'records'")
+pgsz=$(sqlite3 "$SAMBANG_HUB_DB" "PRAGMA page_size")
+head -c "$pgsz" /dev/urandom >"$WORK/garbage"
+dd if="$WORK/garbage" of="$SAMBANG_HUB_DB" bs="$pgsz" seek=$((root - 1)) \
   conv=notrunc status=none
 sha256sum <"$SAMBANG_HUB_DB" >"$WORK/before"
 start_hub

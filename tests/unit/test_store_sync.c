@@ -83,6 +83,36 @@ TEST(sync_marks)
 }
 
 /* store_unreject lifts the refusals of one code only, pending rows only. */
+/* The pending marks live apart from the rows (layout 5): an ack clears
+ * exactly the named record's state, and a purged row takes its mark. */
+TEST(pending_mark_belongs_to_its_row)
+{
+  struct store *s = create_store(path_in(check_tmpdir(), "field.db"));
+  struct store_counts n;
+  uint64_t pending = 0, rejected = 0;
+
+  put1(s, "people", "a", "{\"n\":1}");
+  put1(s, "people", "b", "{\"n\":2}");
+  CHECK_INT(store_begin(s, NULL), ==, 0);
+  /* b's seq under a's name: neither is acknowledged. */
+  CHECK_INT(store_ack(s, "people", "a", 2, NULL), ==, 0);
+  CHECK_INT(store_ack(s, "people", "zz", 1, NULL), ==, 0);
+  CHECK_INT(store_commit(s, NULL), ==, 0);
+  CHECK_STR(pending_keys(s, 0, 10), "people/a@1 people/b@2 ");
+  CHECK_INT(store_begin(s, NULL), ==, 0);
+  CHECK_INT(store_purge(s, "people", "a", NULL), ==, 0);
+  CHECK_INT(store_commit(s, NULL), ==, 0);
+  CHECK_STR(pending_keys(s, 0, 10), "people/b@2 ");
+  CHECK_INT(store_count_marks(s, &pending, &rejected, NULL), ==, 0);
+  CHECK_INT(pending, ==, 1);
+  CHECK_INT(store_count(s, "people", &n, NULL), ==, 0);
+  CHECK_INT(n.pending, ==, 1);
+  /* Written again, a is pending under its new seq. */
+  put1(s, "people", "a", "{\"n\":3}");
+  CHECK_STR(pending_keys(s, 0, 10), "people/b@2 people/a@3 ");
+  store_close(s);
+}
+
 TEST(unreject_by_code)
 {
   struct store *s = create_store(path_in(check_tmpdir(), "field.db"));

@@ -97,8 +97,12 @@ struct push_reply {
 };
 void push_reply_init(struct push_reply *p);
 void push_reply_release(struct push_reply *p);
+/* Without a tree (push_reply.c): the decoder a device runs. */
 int push_reply_decode(struct push_reply *p, const char *body, size_t len,
                       struct sb_err *err);
+/* The same through a cJSON tree (for the fuzzer and the benchmark). */
+int push_reply_decode_tree(struct push_reply *p, const char *body, size_t len,
+                           struct sb_err *err);
 char *push_reply_encode(const struct push_reply *p);
 
 /* GET /v1/changes?since=N&limit=L&wait=S reply:

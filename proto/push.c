@@ -445,8 +445,8 @@ static int result_decode(struct push_result *r, const cJSON *j,
   return rc;
 }
 
-int push_reply_decode(struct push_reply *p, const char *body, size_t len,
-                      struct sb_err *err)
+int push_reply_decode_tree(struct push_reply *p, const char *body, size_t len,
+                           struct sb_err *err)
 {
   const cJSON *results, *last, *c;
   size_t n, i;

@@ -6,7 +6,8 @@
  * they replaced (*_decode_tree) with (b) an arena allocator behind
  * cJSON_InitHooks and (c) plain malloc. A push carries at most
  * PROTO_MAX_BATCH records and a page PROTO_MAX_PAGE, so 10,000 records are
- * 10 bodies of 1,000; the store's rows are 10,000 single states.
+ * 10 bodies of 1,000; the store's rows are 10,000 single states; the
+ * hub's replies to the 10 pushes (push_reply_decode, on the device).
  */
 #include "compat.h"
 
@@ -115,7 +116,53 @@ static const char *const way_name[NWAYS] = {"(a) yajl events, no tree",
                                             "(b) cJSON tree + arena",
                                             "(c) cJSON tree (before)"};
 
-static char *pushes[NREC / PER], *pages[NREC / PER];
+static char *pushes[NREC / PER], *pages[NREC / PER], *replies[NREC / PER];
+
+/* The hub's answer to push body k: every record accepted. */
+static char *reply_body(size_t from)
+{
+  struct push_result *res = calloc(PER, sizeof(*res));
+  struct push_reply rep;
+  char *text;
+  size_t i;
+
+  if (res == NULL)
+    exit(1);
+  for (i = 0; i < PER; i++) {
+    snprintf(res[i].collection, sizeof(res[i].collection), "visit");
+    snprintf(res[i].id, sizeof(res[i].id), "visit-%08zu", from + i);
+    res[i].ok = true;
+    res[i].seq = from + i + 1;
+  }
+  rep.res = res;
+  rep.n = PER;
+  rep.last_seq = from + PER;
+  text = push_reply_encode(&rep);
+  free(res);
+  if (text == NULL)
+    exit(1);
+  return text;
+}
+
+static double run_reply(enum way w)
+{
+  double t0 = bench_now_s();
+  size_t k;
+  for (k = 0; k < NREC / PER; k++) {
+    struct push_reply p;
+    int rc;
+    push_reply_init(&p);
+    arena_on(w == ARENA);
+    rc = w == SAX
+             ? push_reply_decode(&p, replies[k], strlen(replies[k]), NULL)
+             : push_reply_decode_tree(&p, replies[k], strlen(replies[k]), NULL);
+    arena_on(false);
+    if (rc != 0 || p.n != PER)
+      exit(1);
+    push_reply_release(&p);
+  }
+  return bench_now_s() - t0;
+}
 
 static double run_push(enum way w)
 {
@@ -185,10 +232,10 @@ static int cmp_double(const void *a, const void *b)
 
 int main(void)
 {
-  double t[3][NWAYS][ROUNDS];
-  static const char *const what[3] = {"push: 10 bodies x 1000 records",
-                                      "changes: 10 pages x 1000 records",
-                                      "store rows: 10000 record_decode"};
+  double t[4][NWAYS][ROUNDS];
+  static const char *const what[4] = {
+      "push: 10 bodies x 1000 records", "changes: 10 pages x 1000 records",
+      "store rows: 10000 record_decode", "push replies: 10 x 1000 results"};
   size_t k, r, w, m;
   size_t bytes = 0;
 
@@ -199,6 +246,7 @@ int main(void)
   for (k = 0; k < NREC / PER; k++) {
     pushes[k] = push_body(k * PER);
     pages[k] = page_body(k * PER);
+    replies[k] = reply_body(k * PER);
     bytes += strlen(pushes[k]);
   }
   for (r = 0; r < ROUNDS; r++) {
@@ -206,11 +254,12 @@ int main(void)
       t[0][w][r] = run_push((enum way)w);
       t[1][w][r] = run_page((enum way)w);
       t[2][w][r] = run_rows((enum way)w);
+      t[3][w][r] = run_reply((enum way)w);
     }
   }
   printf("10,000 visit records (%zu bytes of push bodies), median of %d:\n",
          bytes, ROUNDS);
-  for (m = 0; m < 3; m++) {
+  for (m = 0; m < 4; m++) {
     double med[NWAYS];
     printf("%s\n", what[m]);
     for (w = 0; w < NWAYS; w++) {

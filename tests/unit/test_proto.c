@@ -780,3 +780,62 @@ TEST(decode_without_tree_matches_tree)
     push_req_release(&a);
   }
 }
+
+/* The tree-less push reply decoder against the cJSON one: members in any
+ * order, ignored members of any shape, duplicates at any depth, limits. */
+TEST(push_reply_without_tree_matches_tree)
+{
+  static const char *const bodies[] = {
+      "{\"results\":[{\"seq\":7,\"ok\":true,\"id\":\"a\",\"collection\":"
+      "\"visits\",\"error\":[1,{\"z\":2}]},{\"ok\":false,\"seq\":\"x\","
+      "\"error\":{\"message\":\"no \\u00e9\",\"x\":{},\"code\":\"schema\"},"
+      "\"collection\":\"people\",\"id\":\"p-7\"}],\"x\":[null],"
+      "\"last_seq\":9}",
+      "{\"last_seq\":1,\"results\":[]}",
+      "{\"last_seq\":1,\"results\":[],\"last_seq\":1}",
+      "{\"last_seq\":1,\"results\":[{\"collection\":\"v\",\"id\":\"a\","
+      "\"ok\":true,\"seq\":1,\"seq\":1}]}",
+      "{\"last_seq\":1,\"results\":[],\"x\":{\"a\":1,\"a\":2}}",
+      "{\"last_seq\":1,\"results\":[{\"collection\":\"v\",\"id\":\"a\","
+      "\"ok\":false,\"error\":{\"code\":\"Bad\",\"message\":\"m\"}}]}",
+      "{\"last_seq\":1,\"results\":[{\"collection\":\"v\",\"id\":\"a\","
+      "\"ok\":false,\"error\":{\"code\":\"bad\",\"message\":\"\"}}]}",
+      "{\"last_seq\":1,\"results\":[{\"collection\":\"v\",\"id\":\"\","
+      "\"ok\":true,\"seq\":1}]}",
+      "{\"last_seq\":1,\"results\":[{\"collection\":\"v\",\"id\":\"a\","
+      "\"ok\":1,\"seq\":1}]}",
+      "{\"last_seq\":1.0,\"results\":[{\"collection\":\"v\",\"id\":\"a\","
+      "\"ok\":true,\"seq\":9007199254740993}]}",
+      "{\"last_seq\":-1,\"results\":[]}",
+      "{\"last_seq\":1,\"results\":{}}",
+      "{\"last_seq\":1,\"results\":[1]}",
+      "[{\"last_seq\":1,\"results\":[]}]",
+      "{\"last_seq\":1,\"results\":[]} x",
+  };
+  size_t i, k;
+
+  for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+    struct push_reply a, b;
+    struct sb_err ea = {0}, eb = {0};
+    int ra, rb;
+    push_reply_init(&a);
+    push_reply_init(&b);
+    ra = push_reply_decode(&a, bodies[i], strlen(bodies[i]), &ea);
+    rb = push_reply_decode_tree(&b, bodies[i], strlen(bodies[i]), &eb);
+    CHECK_INT(ra, ==, rb);
+    CHECK_INT(a.n, ==, b.n);
+    CHECK(a.last_seq == b.last_seq);
+    for (k = 0; k < a.n; k++) {
+      CHECK_STR(a.res[k].collection, b.res[k].collection);
+      CHECK_STR(a.res[k].id, b.res[k].id);
+      CHECK(a.res[k].ok == b.res[k].ok && a.res[k].seq == b.res[k].seq);
+      CHECK_STR(a.res[k].code, b.res[k].code);
+      CHECK_STR(a.res[k].message, b.res[k].message);
+    }
+    /* The first two are accepted, the rest refused, saying why. */
+    CHECK_INT(ra, ==, i < 2 ? 0 : SB_EPROTOCOL);
+    CHECK(ra == 0 || strstr(ea.msg, "push reply") != NULL);
+    push_reply_release(&a);
+    push_reply_release(&b);
+  }
+}

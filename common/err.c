@@ -53,6 +53,33 @@ int sb_err_set(struct sb_err *err, int code, const char *fmt, ...)
   return code;
 }
 
+/* Appends s to msg[*at..], truncating within SB_ERR_MSG_MAX. */
+static void msg_add(char *msg, size_t *at, const char *s)
+{
+  size_t n = strlen(s), room = SB_ERR_MSG_MAX - 1 - *at;
+
+  if (n > room)
+    n = room;
+  memcpy(msg + *at, s, n);
+  *at += n;
+  msg[*at] = '\0';
+}
+
+int sb_err_not_found(struct sb_err *err, const char *collection, const char *id)
+{
+  size_t at = 0;
+
+  if (err == NULL)
+    return SB_ENOTFOUND;
+  err->code = SB_ENOTFOUND;
+  err->msg[0] = '\0';
+  msg_add(err->msg, &at, collection != NULL ? collection : "(null)");
+  msg_add(err->msg, &at, "/");
+  msg_add(err->msg, &at, id != NULL ? id : "(null)");
+  msg_add(err->msg, &at, " not found");
+  return SB_ENOTFOUND;
+}
+
 void sb_err_prefix(struct sb_err *err, const char *fmt, ...)
 {
   char old[SB_ERR_MSG_MAX];

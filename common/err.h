@@ -34,7 +34,7 @@
   X(AUTH, -17, "not authorised")                                               \
   X(PROTOCOL, -18, "protocol error")                                           \
   X(INTERNAL, -19, "internal error")                                           \
-  X(NETWORK, -20, "the hub cannot be reached")                               \
+  X(NETWORK, -20, "the hub cannot be reached")                                 \
   X(UNSYNCED, -21, "synced, but records were refused or are still pending")
 
 enum sb_code {
@@ -66,6 +66,17 @@ const char *sb_err_name(int code);
  */
 int sb_err_set(struct sb_err *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/*
+ * SB_ENOTFOUND with "COLLECTION/ID not found", made without a format or
+ * the message catalogue: the answer of a hot lookup (a merge or a scope
+ * lookup of a record the store does not hold, once per pushed or pulled
+ * record), which callers nearly always take as an answer, not a failure.
+ * The text stays English (for logs); a caller that shows it to a person
+ * says it again in the person's language.
+ */
+int sb_err_not_found(struct sb_err *err, const char *collection,
+                     const char *id);
 
 /* The code for a failed file operation's errno (EACCES -> SB_EREADONLY...). */
 int sb_err_from_errno(int e);

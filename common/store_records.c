@@ -200,7 +200,7 @@ int store_get_text(struct store *s, const char *collection, const char *id,
       rc = 0;
     }
   } else if (rc == SQLITE_DONE) {
-    rc = sb_err_set(err, SB_ENOTFOUND, "%s/%s not found", collection, id);
+    rc = sb_err_not_found(err, collection, id);
   } else {
     rc = store_sqlerr(s, rc, "reading a record", err);
   }

@@ -418,7 +418,7 @@ struct hub_store_ops {
   /*
    * The state text of (collection, id) (canonical, record_encode's;
    * *text malloc'd, the caller frees it) and its seq. SB_ENOTFOUND if the
-   * hub holds none.
+   * hub holds none (sb_err_not_found: English, for logs).
    */
   int (*load)(void *be, const char *collection, const char *id, char **text,
               size_t *len, uint64_t *seq, struct sb_err *err);

@@ -276,6 +276,9 @@ int hub_store_get(struct hub_store *hs, const char *collection, const char *id,
     return sb_err_set(err, SB_ENOTFOUND, "no record %.64s/%.128s", collection,
                       id);
   rc = hs->ops->load(hs->be, collection, id, &text, &len, seq, err);
+  if (rc == SB_ENOTFOUND) /* the store's words are for logs */
+    rc =
+        sb_err_set(err, SB_ENOTFOUND, "no record %.64s/%.128s", collection, id);
   if (rc == 0)
     rc = record_decode(r, text, len, err);
   free(text);

@@ -618,7 +618,7 @@ static int pg_load(void *be, const char *collection, const char *id,
   if (PQntuples(res) == 0) {
     PQclear(res);
     hub_store_pg_batch_loaded(be, collection, id, NULL, 0, 0);
-    return sb_err_set(err, SB_ENOTFOUND, "no record %s/%s", collection, id);
+    return sb_err_not_found(err, collection, id);
   }
   *len = (size_t)PQgetlength(res, 0, 0);
   *seq = hub_store_pg_u64_of(PQgetvalue(res, 0, 1));

@@ -298,7 +298,7 @@ int hub_store_pg_batch_load(struct pg *p, const char *collection,
   if (e == NULL || !e->known)
     return 1; /* not known here: read the table */
   if (e->text == NULL)
-    return sb_err_set(err, SB_ENOTFOUND, "no record %s/%s", collection, id);
+    return sb_err_not_found(err, collection, id);
   *text = malloc(e->len + 1);
   if (*text == NULL)
     return sb_err_set(err, SB_ENOMEM, NULL);

@@ -30,6 +30,28 @@ TEST(put_get_roundtrip)
   record_init(&got, "", "");
   CHECK_INT(store_get(s, "people", "p9", &got, &err), ==, SB_ENOTFOUND);
   CHECK_STR(err.msg, "people/p9 not found");
+  {
+    char *text = NULL;
+    size_t len = 9;
+    uint64_t seq = 9;
+    struct sb_err e2 = {0};
+    CHECK_INT(store_get_text(s, "people", "p9", &text, &len, &seq, &e2), ==,
+              SB_ENOTFOUND);
+    CHECK_INT(e2.code, ==, SB_ENOTFOUND);
+    CHECK_STR(e2.msg, "people/p9 not found");
+    CHECK(text == NULL && len == 0 && seq == 0);
+  }
+  {
+    /* Cut to the message's room, never past it. */
+    char id[SB_ERR_MSG_MAX + 8];
+    struct sb_err e3 = {0};
+    memset(id, 'x', sizeof(id) - 1);
+    id[sizeof(id) - 1] = '\0';
+    CHECK_INT(sb_err_not_found(&e3, "people", id), ==, SB_ENOTFOUND);
+    CHECK_INT(strlen(e3.msg), ==, SB_ERR_MSG_MAX - 1);
+    CHECK(strncmp(e3.msg, "people/xxx", 10) == 0);
+    CHECK_INT(sb_err_not_found(NULL, "a", "b"), ==, SB_ENOTFOUND);
+  }
   CHECK_STR(got.collection, "people");
   CHECK_STR(got.id, "p9");
   CHECK(record_empty(&got));

@@ -20,13 +20,14 @@ sync_once src
 
 # lying_proxy MODE: an HTTP proxy to the hub on a free port; MODE next
 # adds 1000 to Sambang-Next, MODE more always says Sambang-More: 1, MODE
-# fail answers the third changes request 503 (the hub is not asked). Sets
+# fail answers the third changes request 503 (the hub is not asked), MODE
+# back sends every changes page back to cursor 0 ("next" and its header). Sets
 # LIE_PID and LIE_URL; counts the changes requests it forwarded in
 # $WORK/MODE.count.
 lying_proxy() {
   local mode=$1
   python3 - "$mode" "${URL##*:}" "$WORK/$mode" <<'PY' 2>"$WORK/$mode.log" &
-import http.client, http.server, os, sys
+import http.client, http.server, json, os, sys
 mode, port, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 count = 0
 class Lie(http.server.BaseHTTPRequestHandler):
@@ -44,9 +45,17 @@ class Lie(http.server.BaseHTTPRequestHandler):
         hub = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         hdrs = {k: v for k, v in self.headers.items()
                 if k.lower() not in ("host", "connection")}
+        back = mode == "back" and self.path.startswith("/v1/changes")
+        if back:  # plain JSON, so the page's "next" can be rewritten
+            hdrs = {k: v for k, v in hdrs.items()
+                    if k.lower() != "accept-encoding"}
         hub.request(self.command, self.path, body=body, headers=hdrs)
         rep = hub.getresponse()
         data = rep.read()
+        if back and rep.status == 200:
+            page = json.loads(data)
+            page["next"] = 0
+            data = json.dumps(page).encode()
         self.send_response(rep.status)
         for k, v in rep.getheaders():
             kl = k.lower()
@@ -56,6 +65,8 @@ class Lie(http.server.BaseHTTPRequestHandler):
                 v = str(int(v) + 1000)
             if kl == "sambang-more" and mode == "more":
                 v = "1"
+            if kl == "sambang-next" and back:
+                v = "0"
             self.send_header(k, v)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
@@ -111,5 +122,27 @@ grep -q 503 "$ERR" || fail "[fail] the error does not name the 503: $(cat "$ERR"
 got=$(dev ffail export | wc -l)
 [ "$got" = 400 ] || fail "[fail] holds $got records, not the 400 of the two pages received"
 sync_once ffail
+
+# A page that would move the cursor back is refused as a protocol error:
+# nothing of it is merged and the cursor stays where it was (a device
+# that went back would pull and merge everything again, or loop).
+dev src put notes late '{"x":1}' >/dev/null || fail "put late"
+sync_once src
+cursor() { sqlite3 "$WORK/$1.db" "SELECT value FROM meta WHERE key = 'pull_cursor'"; }
+before=$(cursor ffail)
+[ "$before" -gt 0 ] || fail "[back] no cursor to keep: '$before'"
+lying_proxy back
+if dev ffail sync --once --server "$LIE_URL" >"$OUT" 2>"$ERR"; then
+  fail "[back] a page moving the cursor back was accepted"
+fi
+kill -KILL "$LIE_PID" 2>/dev/null || true
+wait "$LIE_PID" 2>/dev/null || true
+grep -q "moves the cursor back" "$ERR" ||
+  fail "[back] the error does not say why: $(cat "$ERR")"
+[ "$(cursor ffail)" = "$before" ] ||
+  fail "[back] the cursor moved from $before to $(cursor ffail)"
+[ "$(dev ffail export | wc -l)" = "$N" ] ||
+  fail "[back] the refused page was merged"
+for d in ffail fnext fmore; do sync_once $d; done
 expect_converged src fnext fmore ffail
-echo "ok (false page hints dropped, $N records pulled twice; a failed page after two merged)"
+echo "ok (false page hints dropped, $N records pulled twice; a failed page after two merged; a page going back refused)"

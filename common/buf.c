@@ -107,3 +107,20 @@ char *buf_take(struct buf *b, size_t *len)
   buf_init(b);
   return p;
 }
+
+void *array_grow(void *items, size_t *cap, size_t n, size_t size, size_t first)
+{
+  size_t want = *cap != 0 ? *cap : first;
+  void *p;
+
+  if (n < *cap)
+    return items;
+  while (want <= n)
+    want *= 2;
+  if (want > SIZE_MAX / size)
+    return NULL;
+  p = realloc(items, want * size);
+  if (p != NULL)
+    *cap = want;
+  return p;
+}

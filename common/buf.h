@@ -53,6 +53,14 @@ static inline int buf_adds(struct buf *b, const char *s)
 int buf_addu(struct buf *b, uint64_t v);
 
 /*
+ * Makes room in the array items (of *cap elements of size bytes) for
+ * element n: returned unchanged if n < *cap, else grown by doubling
+ * (first: the first capacity), so appending costs no realloc per element.
+ * NULL (SB_ENOMEM) leaves items and *cap as they were.
+ */
+void *array_grow(void *items, size_t *cap, size_t n, size_t size, size_t first);
+
+/*
  * Hands the content over (malloc'd, NUL-terminated, never NULL unless the
  * buffer failed) and leaves b empty.
  */

@@ -288,6 +288,8 @@ static int on_entries(struct record_sax *d, const struct json_event *e)
 /* The entry just read, checked and added to the list. */
 static int entry_end(struct record_sax *d)
 {
+  struct entry *g;
+
   d->sp--;
   if (!d->has_dot || d->dot_n != 2)
     return fail_at(d, SB_EINVAL, ": ", "\"dot\" must be [replica, counter]");
@@ -301,14 +303,10 @@ static int entry_end(struct record_sax *d)
   if (d->ne > 0 && vv_dot_cmp(&d->e[d->ne - 1].dot, &d->cur.dot) >= 0)
     return fail_at(d, SB_EINVAL, ": ",
                    "entries must be sorted by dot, without duplicates");
-  if (d->ne == d->ecap) {
-    size_t cap = d->ecap ? d->ecap * 2 : 2;
-    struct entry *g = realloc(d->e, cap * sizeof(*g));
-    if (g == NULL)
-      return fail(d, SB_ENOMEM, NULL);
-    d->e = g;
-    d->ecap = cap;
-  }
+  g = array_grow(d->e, &d->ecap, d->ne, sizeof(*g), 2);
+  if (g == NULL)
+    return fail(d, SB_ENOMEM, NULL);
+  d->e = g;
   d->e[d->ne++] = d->cur;
   d->cur.value = NULL;
   return 1;
@@ -419,14 +417,10 @@ static int on_fields(struct record_sax *d, const struct json_event *e)
   if (e->ev == JSON_EV_KEY) {
     if (!copy_text(name, sizeof(name), e->s, e->n) || !record_name_valid(name))
       return fail(d, SB_EINVAL, "bad field name");
-    if (d->r->nf == d->fcap) { /* doubled: a realloc per field is costly */
-      size_t cap = d->fcap ? d->fcap * 2 : 8;
-      f = realloc(d->r->f, cap * sizeof(*f));
-      if (f == NULL)
-        return fail(d, SB_ENOMEM, NULL);
-      d->r->f = f;
-      d->fcap = cap;
-    }
+    f = array_grow(d->r->f, &d->fcap, d->r->nf, sizeof(*f), 8);
+    if (f == NULL)
+      return fail(d, SB_ENOMEM, NULL);
+    d->r->f = f;
     f = &d->r->f[d->r->nf];
     f->e = NULL;
     f->n = 0;

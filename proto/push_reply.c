@@ -184,14 +184,10 @@ static void result_start(struct reply_sax *x, const struct json_event *e)
     return result_fail(x, "must be an object");
   if (x->p->n == PROTO_MAX_BATCH)
     return reply_fail(x, SB_EPROTOCOL, "too many results");
-  if (x->p->n == x->cap) {
-    size_t cap = x->cap ? x->cap * 2 : 64;
-    g = realloc(x->p->res, cap * sizeof(*g));
-    if (g == NULL)
-      return reply_fail(x, SB_ENOMEM, NULL);
-    x->p->res = g;
-    x->cap = cap;
-  }
+  g = array_grow(x->p->res, &x->cap, x->p->n, sizeof(*g), 64);
+  if (g == NULL)
+    return reply_fail(x, SB_ENOMEM, NULL);
+  x->p->res = g;
   memset(&x->cur, 0, sizeof(x->cur));
   x->coll = x->id = x->ok = x->seq = H_ABSENT;
   x->error = x->code = x->message = H_ABSENT;

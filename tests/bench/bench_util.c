@@ -200,8 +200,9 @@ struct rows {
   size_t n, cols;
 };
 
-/* Reads the schema of table records (table and indexes, ';'-joined) and
- * its rows from the store at path. */
+/* Reads the schema of table records (table and indexes, ';'-joined; not
+ * its triggers, which keep the pending marks of another table) and its
+ * rows from the store at path. */
 static int rows_read(const char *path, char **schema, struct rows *r)
 {
   sqlite3 *db = NULL;
@@ -218,6 +219,7 @@ static int rows_read(const char *path, char **schema, struct rows *r)
       sqlite_failed(sqlite3_prepare_v2(db,
                                        "SELECT sql FROM sqlite_master WHERE "
                                        "tbl_name = 'records' AND sql NOT NULL "
+                                       "AND type IN ('table', 'index') "
                                        "ORDER BY type DESC",
                                        -1, &st, NULL),
                     db, "schema"))

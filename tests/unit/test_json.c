@@ -2,6 +2,7 @@
 #include "check.h"
 
 #include "jcanon.h"
+#include "buf.h"
 #include "json.h"
 #include "utf8.h"
 
@@ -355,4 +356,26 @@ TEST(jcanon_int_as_json_is_int)
       CHECK_INT((int64_t)v, ==, (int64_t)j->valuedouble);
     cJSON_Delete(j);
   }
+}
+
+/* array_grow: untouched while there is room, doubled past it. */
+TEST(array_grow_doubles)
+{
+  size_t cap = 0, k;
+  int *a = NULL, *g;
+
+  for (k = 0; k < 100; k++) {
+    g = array_grow(a, &cap, k, sizeof(*a), 4);
+    CHECK(g != NULL);
+    CHECK(k < cap);
+    a = g;
+    a[k] = (int)k;
+  }
+  CHECK_INT(cap, ==, 128);
+  CHECK(array_grow(a, &cap, 5, sizeof(*a), 4) == a); /* room: unchanged */
+  CHECK(array_grow(a, &cap, 200, SIZE_MAX / 2, 4) == NULL); /* overflow */
+  CHECK_INT(cap, ==, 128);
+  for (k = 0; k < 100; k++)
+    CHECK_INT(a[k], ==, (int)k);
+  free(a);
 }

@@ -226,7 +226,6 @@ static void canon_feed(struct record_sax *d, const struct json_event *e)
   }
 }
 
-/* A key of an object whose keys are checked against dups in b. */
 /*
  * Refuses a key the object had already: a known key k by its bit in
  * *seen, any other key (K_OTHER) by its text in b. Known keys never reach

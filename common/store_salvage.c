@@ -87,7 +87,7 @@ static int gather(struct store *s, const char *sql, struct rowids *r)
 
 /* Reads the rows ids[from..to) one by one. */
 static int read_rows(struct store *s, const struct rowids *r, size_t from,
-                     size_t to, bool pending_only, store_row_fn fn, void *ctx,
+                     size_t to, bool pending, store_row_fn fn, void *ctx,
                      uint64_t *unreadable)
 {
   sqlite3_stmt *st = NULL;
@@ -95,14 +95,12 @@ static int read_rows(struct store *s, const struct rowids *r, size_t from,
   int rc = 0;
 
   if (sqlite3_prepare_v2(s->db,
-                         "SELECT collection, id, state, ?2, rejected"
+                         "SELECT collection, id, state, rejected"
                          " FROM records WHERE rowid = ?1",
                          -1, &st, NULL) != SQLITE_OK) {
     *unreadable += to - from;
     return 0;
   }
-  /* The rows read through the pending marks are the pending ones. */
-  sqlite3_bind_int(st, 2, pending_only ? 1 : 0);
   for (i = from; rc == 0 && i < to; i++) {
     struct store_row row;
     sqlite3_bind_int64(st, 1, r->v[i]);
@@ -113,11 +111,12 @@ static int read_rows(struct store *s, const struct rowids *r, size_t from,
       row.id = (const char *)sqlite3_column_text(st, 1);
       row.state = (const char *)sqlite3_column_text(st, 2);
       row.len = (size_t)sqlite3_column_bytes(st, 2);
-      row.pending = sqlite3_column_int(st, 3) != 0;
-      row.rejected = (const char *)sqlite3_column_text(st, 4);
+      /* The rows read through the pending marks are the pending ones. */
+      row.pending = pending;
+      row.rejected = (const char *)sqlite3_column_text(st, 3);
       if (row.collection == NULL || row.id == NULL || row.state == NULL)
         (*unreadable)++;
-      else if (!pending_only || row.pending)
+      else
         rc = fn(&row, ctx);
     }
     sqlite3_reset(st);

@@ -12,10 +12,11 @@
  * every merge applies it alike. A merge into a record the store does not
  * hold gives exactly the remote state (the empty state has seen no dot):
  * unless normalisation would change it, the remote state is then checked
- * and saved as it is, without the merge's copy of every value. The CLI's writes (client/write.c), the field
- * daemon's pull (merge_remote in daemon/sync/sync_pull.c) and the hub's push
- * (daemon/hub/hub_push.c) all call update_apply; they differ only in the store
- * they give it (struct update_io) and in their checks (struct update_hooks).
+ * and saved as it is, without the merge's copy of every value. The CLI's writes
+ * (client/write.c), the field daemon's pull (merge_remote in
+ * daemon/sync/sync_pull.c) and the hub's push (daemon/hub/hub_push.c) all call
+ * update_apply; they differ only in the store they give it (struct update_io)
+ * and in their checks (struct update_hooks).
  *
  * update_apply opens no transaction: the caller holds one around it and
  * rolls it back on failure.

@@ -123,15 +123,20 @@ static void open_object(struct reply_sax *x, enum level l)
   buf_reset(&x->others[l]);
 }
 
-/* Checks and skips the value beginning with e (whatever it holds). */
-static void skip(struct reply_sax *x, const struct json_event *e)
+/* Feeds e to the value being skipped; in_jc until that value ends. */
+static void skip_feed(struct reply_sax *x, const struct json_event *e)
 {
-  int rc;
-  jcanon_begin(x->jc);
-  rc = jcanon_feed(x->jc, e);
+  int rc = jcanon_feed(x->jc, e);
   if (rc < 0)
     reply_fail(x, rc, "an object has a duplicate key");
   x->in_jc = rc == 0;
+}
+
+/* Checks and skips the value beginning with e (whatever it holds). */
+static void skip(struct reply_sax *x, const struct json_event *e)
+{
+  jcanon_begin(x->jc);
+  skip_feed(x, e);
 }
 
 /* A string member into out[size]: set if 1 to size - 1 bytes. */
@@ -262,19 +267,13 @@ static void root_value(struct reply_sax *x, const struct json_event *e)
 static void reply_event(void *ctx, const struct json_event *e, bool ok)
 {
   struct reply_sax *x = ctx;
-  int rc;
 
   if (x->err.code != 0)
     return;
   if (!ok)
     return reply_fail(x, SB_EPROTOCOL, "is not valid JSON");
-  if (x->in_jc) {
-    rc = jcanon_feed(x->jc, e);
-    if (rc < 0)
-      reply_fail(x, rc, "an object has a duplicate key");
-    x->in_jc = rc == 0;
-    return;
-  }
+  if (x->in_jc)
+    return skip_feed(x, e);
   if (e->ev == JSON_EV_KEY) {
     x->key = reply_key(x, e);
     return;

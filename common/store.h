@@ -376,7 +376,9 @@ typedef int (*store_row_fn)(const struct store_row *row, void *ctx);
 /*
  * Reads every row of s that can still be read, whatever the damage
  * (store_salvage.c): the rows of local changes not yet pushed first, then
- * the others; a row may come twice. Row ids are gathered from every index
+ * the others (all pending too when the pending marks could not all be
+ * read: pushing a row again is harmless, losing a change is not); a row
+ * may come twice. Row ids are gathered from every index
  * and the table itself, each scan going as far as its pages allow, and
  * each row is read on its own, so one bad page loses only its rows.
  * *unreadable counts row ids that could not be read. fn's non-zero return

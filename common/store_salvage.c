@@ -5,7 +5,9 @@
  * damaged table can miss most of it. The row ids are gathered instead
  * from every b-tree that holds them: the pending marks (the local changes
  * not yet pushed, the rows nothing else can give back; a row counts as
- * pending if its mark could be read), the seq index,
+ * pending if its mark could be read, and every row does when the marks
+ * could not all be read: a row pushed again is a no-op at the hub, a
+ * change never pushed would be lost), the seq index,
  * the (collection, id) index and the table itself, each scan going as far
  * as it can; then each row is read on its own by row id, so a bad page
  * loses only the rows on it. Nothing here writes, and SQLite's errors are
@@ -71,17 +73,21 @@ static void rowids_drop_seen(struct rowids *r, size_t from)
   r->n = k;
 }
 
-/* Adds the row ids sql gives, as far as the pages allow. */
-static int gather(struct store *s, const char *sql, struct rowids *r)
+/* Adds the row ids sql gives, as far as the pages allow; *whole tells
+ * whether the scan reached its end (NULL: not asked). */
+static int gather(struct store *s, const char *sql, struct rowids *r,
+                  bool *whole)
 {
   sqlite3_stmt *st = NULL;
-  int rc = 0;
+  int rc = 0, step = SQLITE_ERROR;
 
-  if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-    return 0; /* a damaged schema: the other scans may still work */
-  while (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
-    rc = rowids_add(r, sqlite3_column_int64(st, 0));
+  if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK) {
+    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW)
+      rc = rowids_add(r, sqlite3_column_int64(st, 0));
+  } /* else a damaged schema: the other scans may still work */
   sqlite3_finalize(st);
+  if (whole != NULL)
+    *whole = rc == 0 && step == SQLITE_DONE;
   return rc;
 }
 
@@ -136,6 +142,7 @@ int store_salvage(struct store *s, store_row_fn fn, void *ctx,
   };
   struct rowids r = {NULL, 0, 0};
   size_t i, npending;
+  bool marks_whole = false;
   int rc;
 
   *unreadable = 0;
@@ -148,17 +155,17 @@ int store_salvage(struct store *s, store_row_fn fn, void *ctx,
   rc = gather(s,
               "SELECT r.rowid FROM pending p JOIN records r"
               " INDEXED BY records_seq ON r.seq = p.seq ORDER BY p.seq",
-              &r);
+              &r, &marks_whole);
   npending = r.n;
   if (rc == 0)
     rc = read_rows(s, &r, 0, npending, true, fn, ctx, unreadable);
   for (i = 0; rc == 0 && i < sizeof(scans) / sizeof(scans[0]); i++)
-    rc = gather(s, scans[i], &r);
+    rc = gather(s, scans[i], &r, NULL);
   if (rc == 0) {
     qsort(r.v, npending, sizeof(*r.v), cmp_id);
     rowids_unique(&r, npending);
     rowids_drop_seen(&r, npending);
-    rc = read_rows(s, &r, npending, r.n, false, fn, ctx, unreadable);
+    rc = read_rows(s, &r, npending, r.n, !marks_whole, fn, ctx, unreadable);
   }
   free(r.v);
   if (rc == SB_ENOMEM)

@@ -87,6 +87,7 @@ os.replace(out + ".port.tmp", out + ".port")
 srv.serve_forever()
 PY
   LIE_PID=$!
+  PROXY_PID=$LIE_PID # killed by the exit trap if a check fails first
   wait_until 10 test -s "$WORK/$mode.port"
   LIE_URL=http://127.0.0.1:$(cat "$WORK/$mode.port")
 }

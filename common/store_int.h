@@ -29,6 +29,7 @@ enum {
   ST_PEND,
   ST_PUT_REMOTE,
   ST_PUT_ECHO,
+  ST_ADD,
   ST_PENDING,
   ST_ACK,
   ST_REJECT,
@@ -59,6 +60,16 @@ struct store {
   uint64_t seq; /* the last seq handed out (valid inside a transaction) */
   bool in_tx;
   bool relaxed; /* the open transaction commits without fsync */
+  /* The last two keys store_get_text found absent in this transaction,
+   * with nothing written since: a write of one is a plain insert (ST_ADD).
+   * Two, because a hub's push looks up the record, then the one it
+   * follows for its scope, then writes the record. */
+  struct store_absent {
+    bool known;
+    char collection[SB_NAME_MAX + 1];
+    char id[SB_ID_MAX + 1];
+  } absent[2];
+  unsigned absent_next; /* the slot the next miss fills */
   int busy_ms;
   sqlite3_stmt *st[ST_COUNT_];
   bool ours;    /* application_id said so: damage now marks it corrupt */
@@ -66,6 +77,9 @@ struct store {
   enum store_check_state check; /* what the last check saw */
   struct store_ckpt *ckpt;      /* store_ckpt_offload's, or NULL */
 };
+
+/* Forgets the keys known absent (a transaction's start and end). */
+void store_absent_forget(struct store *s);
 
 /* --- store_ckpt.c ------------------------------------------------------- */
 

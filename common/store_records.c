@@ -101,13 +101,46 @@ int store_put(struct store *s, const struct record *r, struct sb_err *err)
   return rc;
 }
 
+void store_absent_forget(struct store *s)
+{
+  s->absent[0].known = s->absent[1].known = false;
+}
+
+/* Remembers that (collection, id), checked by store_check_key, is absent. */
+static void store_absent_note(struct store *s, const char *collection,
+                              const char *id)
+{
+  struct store_absent *a = &s->absent[s->absent_next];
+
+  s->absent_next ^= 1;
+  a->known = true;
+  memcpy(a->collection, collection, strlen(collection) + 1);
+  memcpy(a->id, id, strlen(id) + 1);
+}
+
+/* True if (collection, id) is known absent (store_absent_note). */
+static bool store_absent_is(const struct store *s, const char *collection,
+                            const char *id)
+{
+  size_t k;
+
+  for (k = 0; k < 2; k++) {
+    const struct store_absent *a = &s->absent[k];
+    if (a->known && strcmp(a->id, id) == 0 &&
+        strcmp(a->collection, collection) == 0)
+      return true;
+  }
+  return false;
+}
+
 /* Writes an encoded state with statement which (ST_PUT, ST_PUT_REMOTE, or
  * ST_PUT_ECHO with echo and part). */
 static int store_write(struct store *s, int which, const struct record *r,
                        const char *text, size_t len, const char *echo,
                        const char *part, struct sb_err *err)
 {
-  sqlite3_stmt *st = s->st[which];
+  bool add = store_absent_is(s, r->collection, r->id);
+  sqlite3_stmt *st = s->st[add ? ST_ADD : which];
   int rc;
 
   if (!s->in_tx)
@@ -127,11 +160,12 @@ static int store_write(struct store *s, int which, const struct record *r,
   sqlite3_bind_int(st, 4, record_deleted(r) ? 1 : 0);
   sqlite3_bind_int(st, 5, record_conflicted(r) ? 1 : 0);
   sqlite3_bind_text(st, 6, text, (int)len, SQLITE_STATIC);
-  if (which == ST_PUT_ECHO) { /* a NULL text binds NULL */
+  if (which == ST_PUT_ECHO || add) { /* a NULL text binds NULL */
     sqlite3_bind_text(st, 7, echo, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 8, part, -1, SQLITE_STATIC);
   }
-  rc = store_run(s, which, "writing a record", err);
+  store_absent_forget(s);
+  rc = store_run(s, add ? ST_ADD : which, "writing a record", err);
   if (rc == 0 && which == ST_PUT) { /* a local write waits for its push */
     sqlite3_bind_int64(s->st[ST_PEND], 1, (sqlite3_int64)(s->seq + 1));
     rc = store_run(s, ST_PEND, "marking a record as pending", err);
@@ -201,6 +235,8 @@ int store_get_text(struct store *s, const char *collection, const char *id,
     }
   } else if (rc == SQLITE_DONE) {
     rc = sb_err_not_found(err, collection, id);
+    if (s->in_tx)
+      store_absent_note(s, collection, id);
   } else {
     rc = store_sqlerr(s, rc, "reading a record", err);
   }

@@ -93,6 +93,7 @@ static int store_begin_mode(struct store *s, bool relaxed, struct sb_err *err)
     return rc;
   }
   s->in_tx = true;
+  store_absent_forget(s);
   rc = store_load_hlc(s, err);
   if (rc == 0)
     rc = store_load_seq(s, err);
@@ -150,6 +151,7 @@ int store_commit(struct store *s, struct sb_err *err)
     return rc;
   }
   s->in_tx = false;
+  store_absent_forget(s);
   store_unrelax(s);
   store_scrub(s);
   return 0;
@@ -165,6 +167,7 @@ void store_rollback(struct store *s)
   /* A walk in progress goes on reading or fails; it is never restarted. */
   store_run(s, ST_ROLLBACK, "rolling back", NULL);
   s->in_tx = false;
+  store_absent_forget(s);
   store_unrelax(s);
 }
 

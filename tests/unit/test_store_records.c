@@ -66,6 +66,77 @@ TEST(put_get_roundtrip)
   store_close(s);
 }
 
+/* Reads (collection, id) expecting none. */
+static void expect_absent(struct store *s, const char *collection,
+                          const char *id)
+{
+  char *text = NULL;
+  size_t len;
+  uint64_t seq;
+  CHECK_INT(store_get_text(s, collection, id, &text, &len, &seq, NULL), ==,
+            SB_ENOTFOUND);
+  CHECK(text == NULL);
+}
+
+/* store_put_remote of r's encoding. */
+static int put_remote(struct store *s, const struct record *r)
+{
+  char *text = record_encode(r);
+  int rc;
+  CHECK(text != NULL);
+  rc = store_put_remote(s, r, text, strlen(text), NULL);
+  free(text);
+  return rc;
+}
+
+/* A key the store just found absent is written by a plain insert; a write
+ * of it after anything else wrote it (this connection or another, in this
+ * transaction or before it) still replaces the row. */
+TEST(absent_key_then_written_again)
+{
+  const char *path = path_in(check_tmpdir(), "field.db");
+  struct store *s = create_store(path), *other;
+  struct record r, r2;
+  uint64_t pending = 0, rejected = 0;
+
+  CHECK_INT(store_begin(s, NULL), ==, 0);
+  expect_absent(s, "people", "p1");
+  make(&r, "people", "p1", store_replica(s), store_tick(s), "{\"a\":1}");
+  put(s, &r); /* the plain insert, with its pending mark */
+  CHECK_INT(store_count_marks(s, &pending, &rejected, NULL), ==, 0);
+  CHECK_INT((int)pending, ==, 1);
+  make(&r2, "people", "p1", store_replica(s), store_tick(s), "{\"a\":2}");
+  put(s, &r2); /* written since: an update */
+  check_stored(s, &r2);
+  record_release(&r2);
+  /* Two keys looked up, the first written. */
+  expect_absent(s, "people", "p2");
+  expect_absent(s, "visits", "v1");
+  make(&r2, "people", "p2", store_replica(s), store_tick(s), "{\"b\":1}");
+  CHECK_INT(put_remote(s, &r2), ==, 0);
+  check_stored(s, &r2);
+  record_release(&r2);
+  /* Found absent here, then written by another connection. */
+  expect_absent(s, "people", "p3");
+  CHECK_INT(store_commit(s, NULL), ==, 0);
+  other = open_store(path);
+  CHECK_INT(store_begin(other, NULL), ==, 0);
+  make(&r2, "people", "p3", store_replica(other), store_tick(other),
+       "{\"c\":1}");
+  put(other, &r2);
+  CHECK_INT(store_commit(other, NULL), ==, 0);
+  store_close(other);
+  record_release(&r2);
+  CHECK_INT(store_begin(s, NULL), ==, 0);
+  make(&r2, "people", "p3", store_replica(s), store_tick(s), "{\"c\":2}");
+  CHECK_INT(put_remote(s, &r2), ==, 0);
+  check_stored(s, &r2);
+  CHECK_INT(store_commit(s, NULL), ==, 0);
+  record_release(&r2);
+  record_release(&r);
+  store_close(s);
+}
+
 TEST(put_needs_transaction)
 {
   struct store *s = create_store(path_in(check_tmpdir(), "field.db"));

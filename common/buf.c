@@ -53,7 +53,7 @@ static int grow(struct buf *b, size_t n)
   return 0;
 }
 
-int buf_add(struct buf *b, const void *data, size_t n)
+int buf_add_grow(struct buf *b, const void *data, size_t n)
 {
   if (grow(b, n) != 0)
     return SB_ENOMEM;

@@ -28,8 +28,21 @@ void buf_release(struct buf *b);
 /* Empties the buffer, keeping its memory (and its failed state). */
 void buf_reset(struct buf *b);
 
-/* Appends n bytes. 0, or SB_ENOMEM (and the buffer is freed). */
-int buf_add(struct buf *b, const void *data, size_t n);
+/* buf_add when the bytes do not fit: grows, then appends. */
+int buf_add_grow(struct buf *b, const void *data, size_t n);
+
+/* Appends n bytes. 0, or SB_ENOMEM (and the buffer is freed). Inline:
+ * encoders append a few bytes at a time, dozens of times per record. A
+ * failed buffer has no room (cap 0), so it always takes buf_add_grow. */
+static inline int buf_add(struct buf *b, const void *data, size_t n)
+{
+  if (b->len + n + 1 > b->cap)
+    return buf_add_grow(b, data, n);
+  memcpy(b->p + b->len, data, n);
+  b->len += n;
+  b->p[b->len] = '\0';
+  return 0;
+}
 
 /*
  * Room to write at least want bytes in place at the end (for a producer

@@ -83,13 +83,32 @@ static int key_cmp(const char *a, size_t an, const char *b, size_t bn)
 }
 
 /* Appends s[0..n) as a JSON string, escaped as cJSON prints it. */
+/* True if one of the 8 bytes of v is below 0x20, '"' or '\\': a byte
+ * add_string escapes (the has-zero-byte trick, on v and on v with each
+ * quote's bits cleared). */
+static bool word_needs_escape(uint64_t v)
+{
+  const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+  uint64_t quote = v ^ (ones * '"'), slash = v ^ (ones * '\\');
+  uint64_t below = (v - ones * 0x20) & ~v;
+  return ((below | ((quote - ones) & ~quote) | ((slash - ones) & ~slash)) &
+          highs) != 0;
+}
+
 static void add_string(struct buf *b, const char *s, size_t n)
 {
-  size_t i, from = 0;
+  size_t i = 0, from = 0;
   char esc[8];
 
   buf_add(b, "\"", 1);
-  for (i = 0; i < n; i++) {
+  /* Most strings need no escape: skip them 8 bytes at a time. */
+  for (; i + 8 <= n; i += 8) {
+    uint64_t v;
+    memcpy(&v, s + i, 8);
+    if (word_needs_escape(v))
+      break;
+  }
+  for (; i < n; i++) {
     unsigned char ch = (unsigned char)s[i];
     if (ch >= 32 && ch != '"' && ch != '\\')
       continue;

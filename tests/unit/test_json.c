@@ -358,6 +358,51 @@ TEST(jcanon_int_as_json_is_int)
   }
 }
 
+/* jcanon's strings as json_canon prints them, whatever byte needs an
+ * escape and wherever it is (add_string skips 8 plain bytes at a time). */
+TEST(jcanon_string_escapes_anywhere)
+{
+  static const unsigned char specials[] = {'"',  '\\', '\n', 0x01, 0x1f,
+                                           0x7f, 0xc3, ' ',  0x80, '/'};
+  struct jcanon *c = jcanon_new();
+  char s[40];
+  size_t len, pos, k;
+
+  CHECK(c != NULL);
+  for (len = 1; len < sizeof(s); len += 3) {
+    for (pos = 0; pos < len; pos++) {
+      for (k = 0; k < sizeof(specials); k++) {
+        struct json_event e = {JSON_EV_STRING, s, len, false, 0};
+        cJSON *j;
+        char *want;
+        const char *got;
+
+        memset(s, 'a', len);
+        s[pos] = (char)specials[k];
+        if (specials[k] == 0xc3 && pos + 1 < len)
+          s[pos + 1] = (char)0xa9; /* a whole e-acute */
+        j = cJSON_CreateString("");
+        CHECK(j != NULL);
+        /* cJSON_CreateString stops at a NUL; none here. */
+        cJSON_free(j->valuestring);
+        j->valuestring = malloc(len + 1);
+        CHECK(j->valuestring != NULL);
+        memcpy(j->valuestring, s, len);
+        j->valuestring[len] = '\0';
+        want = json_canon(j);
+        jcanon_begin(c);
+        CHECK_INT(jcanon_feed(c, &e), ==, 1);
+        got = jcanon_text(c, NULL);
+        CHECK(want != NULL);
+        CHECK_STR(got, want);
+        free(want);
+        cJSON_Delete(j);
+      }
+    }
+  }
+  jcanon_free(c);
+}
+
 /* array_grow: untouched while there is room, doubled past it. */
 TEST(array_grow_doubles)
 {

@@ -308,6 +308,35 @@ int scope_of(const struct schema *s, const struct record *r,
   return rc;
 }
 
+/* field_values' each for scope_refs: only valid ids go on. */
+struct refs_walk {
+  bool (*each)(const char *ref, void *ctx);
+  void *ctx;
+  bool stopped;
+};
+
+static bool refs_one(const char *v, void *ctx)
+{
+  struct refs_walk *w = ctx;
+  if (!record_id_valid(v))
+    return true;
+  w->stopped = !w->each(v, w->ctx);
+  return !w->stopped;
+}
+
+int scope_refs(const struct schema *s, const struct record *r,
+               bool (*each)(const char *ref, void *ctx), void *ctx)
+{
+  const struct schema_collection *c = schema_collection(s, r->collection);
+  struct refs_walk w = {each, ctx, false};
+  int rc;
+
+  if (c == NULL || c->scope_follows == NULL)
+    return 0;
+  rc = field_values(record_field(r, c->scope_follows), NULL, refs_one, &w);
+  return w.stopped ? 0 : rc;
+}
+
 const struct schema_collection *scope_follower(const struct schema *s,
                                                const char *of, size_t i)
 {

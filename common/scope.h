@@ -106,4 +106,15 @@ struct scope_followers {
 int scope_followers_visit(const struct record *r, uint64_t seq, void *ctx);
 void scope_followers_release(struct scope_followers *f);
 
+/*
+ * Calls each(ref, ctx) for every record id that r's scope follows (the
+ * valid ids among the values of its collection's scope_follows field,
+ * every entry, siblings too; none if the collection follows nothing): what
+ * a store keeps so that finding a record's followers needs no scan (see
+ * store_ref_add). 0, or SB_ENOMEM; each returns false only on a failure
+ * of its own (the walk stops, the caller keeps the reason).
+ */
+int scope_refs(const struct schema *s, const struct record *r,
+               bool (*each)(const char *ref, void *ctx), void *ctx);
+
 #endif

@@ -85,6 +85,13 @@ static const char *const migrations[] = {
     " BEGIN UPDATE pending SET seq = new.seq WHERE seq = old.seq; END;"
     "CREATE TRIGGER records_pending_gone AFTER DELETE ON records"
     " BEGIN DELETE FROM pending WHERE seq = old.seq; END;",
+    /* 5 -> 6: which records follow which (store_refs.c): (ref, collection,
+     * id) says record collection/id names ref in the field its scope
+     * follows, so a hub finds a beneficiary's visits by key instead of
+     * reading every visit each time a beneficiary's scope changes. Filled
+     * for the rows already there by store_refs_fill (meta refs.complete). */
+    "CREATE TABLE refs(ref TEXT NOT NULL, collection TEXT NOT NULL,"
+    " id TEXT NOT NULL, PRIMARY KEY(ref, collection, id)) WITHOUT ROWID;",
 };
 
 #define STORE_LAYOUT_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -170,6 +177,11 @@ static const char *const stmt_sql[ST_COUNT_] = {
                     " WHERE collection = ?1 AND id = ?2",
     [ST_PART_SET] = "UPDATE records SET part = ?3"
                     " WHERE collection = ?1 AND id = ?2",
+    [ST_REF_ADD] = "INSERT OR IGNORE INTO refs(ref, collection, id)"
+                   " VALUES(?1, ?2, ?3)",
+    [ST_REF_DROP] = "DELETE FROM refs WHERE ref = ?1 AND collection = ?2"
+                    " AND id = ?3",
+    [ST_REFS_OF] = "SELECT id FROM refs WHERE ref = ?1 AND collection = ?2",
     [ST_MOVED_SET] = "UPDATE records SET moved = max(coalesce(moved, 0), ?3)"
                      " WHERE collection = ?1 AND id = ?2",
     /* A scoped feed (store_changes_text_parts): the rows of parts ?3 (a

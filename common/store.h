@@ -250,6 +250,30 @@ int store_put_echo(struct store *s, const struct record *r, const char *text,
                    struct sb_err *err);
 
 /*
+ * Which records follow which (store_refs.c), for a hub's scopes: a record
+ * whose scope follows a ref (a visit, its beneficiary) is noted under each
+ * id it names (scope_refs) when it is saved. Entries are only added (an
+ * edit that changes the ref leaves the old one), so they may name a record
+ * that no longer follows: a caller checks each record it gets.
+ */
+#define STORE_META_REFS_COMPLETE "refs.complete"
+/* Notes that collection/id follows ref (inside a transaction). */
+int store_ref_add(struct store *s, const char *ref, const char *collection,
+                  const char *id, struct sb_err *err);
+/*
+ * Calls fn(id, ctx) for every record of collection noted as following
+ * ref; fn's non-zero return stops it and is returned. SB_ENOTFOUND if the
+ * notes are not complete yet (store_refs_fill has not run): the caller
+ * reads the collection instead.
+ */
+int store_refs_each(struct store *s, const char *ref, const char *collection,
+                    int (*fn)(const char *id, void *ctx), void *ctx,
+                    struct sb_err *err);
+/* Notes the refs of every record already stored, once, in its own
+ * transaction, then marks them complete (STORE_META_REFS_COMPLETE). */
+int store_refs_fill(struct store *s, struct sb_err *err);
+
+/*
  * Meta STORE_META_HOLDS_OWN is "1" while the store holds every state it
  * ever pushed (or a newer one): written at store_create for a new replica
  * id, set to "0" when a row leaves (store_remove). A rebuilt store

@@ -44,6 +44,9 @@ enum {
   ST_COUNT_COLL,
   ST_PART_SET,
   ST_MOVED_SET,
+  ST_REF_ADD,
+  ST_REF_DROP,
+  ST_REFS_OF,
   ST_CHANGES_PARTS,
   ST_COUNT_
 };
@@ -70,6 +73,7 @@ struct store {
     char id[SB_ID_MAX + 1];
   } absent[2];
   unsigned absent_next; /* the slot the next miss fills */
+  bool refs_complete;   /* meta STORE_META_REFS_COMPLETE was seen */
   int busy_ms;
   sqlite3_stmt *st[ST_COUNT_];
   bool ours;    /* application_id said so: damage now marks it corrupt */
@@ -77,6 +81,11 @@ struct store {
   enum store_check_state check; /* what the last check saw */
   struct store_ckpt *ckpt;      /* store_ckpt_offload's, or NULL */
 };
+
+/* Drops the refs noted for collection/id (store_refs.c: before a purge
+ * takes the row out of the file). */
+int store_refs_drop(struct store *s, const char *collection, const char *id,
+                    struct sb_err *err);
 
 /* Forgets the keys known absent (a transaction's start and end). */
 void store_absent_forget(struct store *s);

@@ -78,9 +78,11 @@ int store_purge(struct store *s, const char *collection, const char *id,
     return sb_err_set(err, SB_EINVAL,
                       "store %s: purging %s/%s outside a transaction", s->path,
                       collection, id);
-  rc =
-      store_run_once(s, "DELETE FROM records WHERE collection = ?1 AND id = ?2",
-                     collection, id, &changes, "purging a record", err);
+  rc = store_refs_drop(s, collection, id, err);
+  if (rc == 0)
+    rc = store_run_once(s,
+                        "DELETE FROM records WHERE collection = ?1 AND id = ?2",
+                        collection, id, &changes, "purging a record", err);
   if (rc == 0 && changes > 0)
     s->erasing = true; /* the commit checkpoints the WAL */
   /* The row may have held the newest seq: keep it, seqs never go back. */

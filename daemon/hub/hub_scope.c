@@ -71,19 +71,42 @@ static const char *part_of(const struct scope_parts *p)
   return p->n == 1 ? p->v[0] : "";
 }
 
+/* One ref of a saved record noted (hub_store_ops.ref_add). */
+struct ref_note {
+  const struct hub_store_ops *ops;
+  void *be;
+  const struct record *r;
+  struct sb_err *err;
+  int rc;
+};
+
+static bool note_ref(const char *ref, void *ctx)
+{
+  struct ref_note *n = ctx;
+  n->rc = n->ops->ref_add(n->be, ref, n->r->collection, n->r->id, n->err);
+  return n->rc == 0;
+}
+
 /* Saves r (hub_store_ops.save) with its scope part, found into now (the
  * caller releases it): one write, not an insert and an update (a backend
- * without scoped reads keeps no part). */
+ * without scoped reads keeps no part); then notes the records it follows,
+ * so that their scope changes find it without a scan. */
 static int save_with_part(const struct hub_store_ops *ops, void *be,
                           const struct schema *schema, const struct record *r,
                           const char *text, size_t len, uint64_t newest_ts,
                           const char *echo, struct scope_parts *now,
                           uint64_t *seq, struct sb_err *err)
 {
+  struct ref_note n = {ops, be, r, err, 0};
   int rc = hub_scope_of(ops, be, schema, r, now, err);
+
   if (rc == 0)
     rc = ops->save(be, r, text, len, newest_ts, echo,
                    ops->part_set != NULL ? part_of(now) : NULL, seq, err);
+  if (rc == 0 && ops->ref_add != NULL) {
+    rc = scope_refs(schema, r, note_ref, &n);
+    rc = rc != 0 ? sb_err_set(err, rc, NULL) : n.rc;
+  }
   return rc;
 }
 
@@ -267,6 +290,72 @@ static int resave(const struct hub_store_ops *ops, void *be,
   return rc;
 }
 
+/* Ids refs_each gives, collected before any of them is read. */
+struct id_list {
+  char **v;
+  size_t n, cap;
+};
+
+static int id_list_add(const char *id, void *ctx)
+{
+  struct id_list *l = ctx;
+  if (l->n == l->cap) {
+    size_t cap = l->cap ? l->cap * 2 : 8;
+    char **v = realloc(l->v, cap * sizeof(*v));
+    if (v == NULL)
+      return SB_ENOMEM;
+    l->v = v;
+    l->cap = cap;
+  }
+  if ((l->v[l->n] = strdup(id)) == NULL)
+    return SB_ENOMEM;
+  l->n++;
+  return 0;
+}
+
+/*
+ * The records of collection that follow f->id, into f (a
+ * scope_followers_visit walk): those noted as following it, each read and
+ * checked (a note outlives an edit of the ref, or its record), or, while
+ * the notes are not complete or not kept, every record of the collection.
+ */
+static int followers_find(const struct hub_store_ops *ops, void *be,
+                          const char *collection, struct scope_followers *f,
+                          struct sb_err *err)
+{
+  struct id_list l = {NULL, 0, 0};
+  size_t k;
+  int rc = ops->refs_each != NULL
+               ? ops->refs_each(be, f->id, collection, id_list_add, &l, err)
+               : SB_ENOTFOUND;
+
+  if (rc == SB_ENOTFOUND) {
+    rc = ops->each_in(be, collection, scope_followers_visit, f, err);
+  } else if (rc == SB_ENOMEM) {
+    rc = sb_err_set(err, rc, NULL);
+  }
+  for (k = 0; rc == 0 && k < l.n; k++) {
+    struct record r;
+    char *text = NULL;
+    size_t len = 0;
+    uint64_t seq = 0;
+    rc = ops->load(be, collection, l.v[k], &text, &len, &seq, err);
+    record_init(&r, collection, l.v[k]);
+    if (rc == 0)
+      rc = record_decode(&r, text, len, err);
+    if (rc == 0)
+      rc = scope_followers_visit(&r, seq, f);
+    else if (rc == SB_ENOTFOUND)
+      rc = 0; /* purged since it was noted */
+    record_release(&r);
+    free(text);
+  }
+  for (k = 0; k < l.n; k++)
+    free(l.v[k]);
+  free(l.v);
+  return rc;
+}
+
 /*
  * After r was saved at seq with parts now (inside the write transaction),
  * its parts before being `was`: if they changed, remembers the move, and
@@ -290,7 +379,7 @@ static int after_save(const struct hub_store_ops *ops, void *be,
   for (i = 0; rc == 0 && (c = scope_follower(schema, r->collection, i)) != NULL;
        i++) {
     struct scope_followers f = {c->scope_follows, r->id, NULL, 0, false};
-    rc = ops->each_in(be, c->name, scope_followers_visit, &f, err);
+    rc = followers_find(ops, be, c->name, &f, err);
     if (rc == 1 || f.nomem)
       rc = sb_err_set(err, SB_ENOMEM, NULL);
     for (k = 0; rc == 0 && k < f.n; k++)

@@ -73,13 +73,17 @@ static int hub_store_load_schema(struct hub_store *hs, struct sb_err *err)
   return rc;
 }
 
-/* Stores the scope parts of a store's records once (hub_scope_index). A
- * failure (a busy, read-only or damaged store) leaves them unknown, which
- * costs scoped reads time, never a record: they look at every such row. */
+/* Stores the scope parts of a store's records once (hub_scope_index), and
+ * notes who follows whom (refs_fill). A failure (a busy, read-only or
+ * damaged store) leaves them unknown, which costs time, never a record:
+ * scoped reads look at every row without a part, and a scope change reads
+ * every follower while the notes are not complete. */
 static void hub_store_index(struct hub_store *hs)
 {
   struct sb_err ignored = {0};
   (void)hub_scope_index(hs->ops, hs->be, hs->schema, &ignored);
+  if (hs->ops->refs_fill != NULL)
+    (void)hs->ops->refs_fill(hs->be, &ignored);
 }
 
 int hub_store_create(const char *path, const char *schema_text,

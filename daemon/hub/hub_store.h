@@ -557,6 +557,20 @@ struct hub_store_ops {
                     const struct scope_parts *parts, bool moved,
                     const char *holder, store_text_fn fn, void *ctx,
                     struct sb_err *err);
+  /* --- who follows whom (common/store.h, store_ref_add; both NULL: a
+   * scope change reads the whole follower collection) --- */
+  /* Notes, between begin and commit, that collection/id follows ref. */
+  int (*ref_add)(void *be, const char *ref, const char *collection,
+                 const char *id, struct sb_err *err);
+  /* fn(id, ctx) for each record of collection noted as following ref (a
+   * superset: the caller checks each); SB_ENOTFOUND while the notes are
+   * not complete. */
+  int (*refs_each)(void *be, const char *ref, const char *collection,
+                   int (*fn)(const char *id, void *ctx), void *ctx,
+                   struct sb_err *err);
+  /* Notes the refs of the records stored before notes were kept, once,
+   * in a transaction of its own (at open). */
+  int (*refs_fill)(void *be, struct sb_err *err);
 
   /* --- round trips (NULL: nothing to gain, as on SQLite) --- */
   /* A hint between begin and commit: the records the transaction is

@@ -594,6 +594,24 @@ static int sq_purge(void *be, const char *collection, const char *id,
 
 /* --- scoped reads ------------------------------------------------------ */
 
+static int sq_ref_add(void *be, const char *ref, const char *collection,
+                      const char *id, struct sb_err *err)
+{
+  return store_ref_add(be, ref, collection, id, err);
+}
+
+static int sq_refs_fill(void *be, struct sb_err *err)
+{
+  return store_refs_fill(be, err);
+}
+
+static int sq_refs_each(void *be, const char *ref, const char *collection,
+                        int (*fn)(const char *id, void *ctx), void *ctx,
+                        struct sb_err *err)
+{
+  return store_refs_each(be, ref, collection, fn, ctx, err);
+}
+
 static int sq_part_set(void *be, const char *collection, const char *id,
                        const char *part, struct sb_err *err)
 {
@@ -659,4 +677,7 @@ const struct hub_store_ops hub_store_sqlite_ops = {
     .part_set = sq_part_set,
     .moved_set = sq_moved_set,
     .feed_parts = sq_feed_parts,
+    .ref_add = sq_ref_add,
+    .refs_each = sq_refs_each,
+    .refs_fill = sq_refs_fill,
 };

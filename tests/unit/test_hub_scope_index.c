@@ -126,8 +126,8 @@ static void page_of(struct hub_store *hs, const char *scope, uint64_t since,
   scope_parts_init(&dev);
   CHECK_INT(scope_parse(hub_store_schema(hs), scope, &dev, &err), ==, 0);
   hub_store_page_init(&p);
-  CHECK_INT(hub_store_changes_scoped(hs, since, 100, &dev, NULL, &p, &err),
-            ==, 0);
+  CHECK_INT(hub_store_changes_scoped(hs, since, 100, &dev, NULL, &p, &err), ==,
+            0);
   out[0] = '\0';
   for (i = 0; i < p.n; i++) {
     cJSON *j = cJSON_Parse(p.states[i]);
@@ -231,5 +231,108 @@ TEST(rows_without_a_part_are_read_and_get_one_at_open)
   CHECK_STR(got, "-b1,-v1");
   page_of(hs, "Pamulang", 3, got, sizeof(got), &next);
   CHECK_STR(got, ""); /* never there: not told */
+  hub_store_close(hs);
+}
+
+/* The number of refs rows noted for (ref, collection, id), read with
+ * SQLite; id NULL: any. */
+static int refs_rows(const char *ref, const char *coll, const char *id)
+{
+  char path[512];
+  sqlite3 *db = NULL;
+  sqlite3_stmt *st = NULL;
+  int n;
+
+  hub_path(path, sizeof(path));
+  CHECK_INT(sqlite3_open(path, &db), ==, SQLITE_OK);
+  CHECK_INT(sqlite3_prepare_v2(db,
+                               "SELECT count(*) FROM refs WHERE ref = ?1"
+                               " AND collection = ?2 AND id = coalesce(?3, id)",
+                               -1, &st, NULL),
+            ==, SQLITE_OK);
+  sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, coll, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+  CHECK_INT(sqlite3_step(st), ==, SQLITE_ROW);
+  n = sqlite3_column_int(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return n;
+}
+
+/* The seq of visit id, read with SQLite. */
+static int seq_of(const char *id)
+{
+  char path[512];
+  sqlite3 *db = NULL;
+  sqlite3_stmt *st = NULL;
+  int n;
+
+  hub_path(path, sizeof(path));
+  CHECK_INT(sqlite3_open(path, &db), ==, SQLITE_OK);
+  CHECK_INT(sqlite3_prepare_v2(db,
+                               "SELECT seq FROM records WHERE"
+                               " collection = 'visit' AND id = ?1",
+                               -1, &st, NULL),
+            ==, SQLITE_OK);
+  sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+  CHECK_INT(sqlite3_step(st), ==, SQLITE_ROW);
+  n = sqlite3_column_int(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return n;
+}
+
+/* A beneficiary's scope change finds its visits through the notes of who
+ * follows whom, not by reading every visit: a damaged visit that follows
+ * another beneficiary is never read. A note that outlived an edit of the
+ * ref is checked and passed over, and a store whose notes are gone gets
+ * them back at open. */
+TEST(followers_are_found_by_their_notes)
+{
+  struct hub_store *hs = new_hub();
+  struct sb_err err = {0};
+  char path[512], part[64];
+  int seq;
+
+  benef(hs, "b1", TS, "Setu");
+  visit(hs, "v1", "b1");
+  visit(hs, "v2", "b2"); /* before its beneficiary */
+  visit(hs, "v9", "b9");
+  CHECK_INT(refs_rows("b1", "visit", "v1"), ==, 1);
+  CHECK_INT(refs_rows("b2", "visit", "v2"), ==, 1);
+  part_of("visit", "v2", part, sizeof(part));
+  CHECK_STR(part, "");
+  raw_exec("UPDATE records SET state = 'damaged' WHERE id = 'v9'");
+
+  benef(hs, "b2", TS, "Pamulang"); /* new: v2 now in Pamulang */
+  part_of("visit", "v2", part, sizeof(part));
+  CHECK_STR(part, "Pamulang");
+  put(hs, "visit", "v1", TS + 5, "{\"beneficiary\":\"b2\"}"); /* b1 -> b2 */
+  part_of("visit", "v1", part, sizeof(part));
+  CHECK_STR(part, "Pamulang");
+  CHECK_INT(refs_rows("b1", "visit", "v1"), ==, 1); /* outlived the edit */
+  seq = seq_of("v1");
+  benef(hs, "b1", TS + 1, "Ciputat");
+  part_of("visit", "v1", part, sizeof(part));
+  CHECK_STR(part, "Pamulang");
+  CHECK_INT(seq_of("v1"), ==, seq); /* not b1's any more: not re-saved */
+  benef(hs, "b2", TS + 1, "Setu");
+  part_of("visit", "v1", part, sizeof(part));
+  CHECK_STR(part, "Setu");
+  part_of("visit", "v2", part, sizeof(part));
+  CHECK_STR(part, "Setu");
+  hub_store_close(hs);
+
+  /* As a store made before the notes were kept. */
+  raw_exec("DELETE FROM records WHERE id = 'v9';"
+           "DELETE FROM refs; DELETE FROM meta WHERE key = 'refs.complete';");
+  hub_path(path, sizeof(path));
+  CHECK_INT(hub_store_open(path, &hs, &err), ==, 0);
+  CHECK_INT(refs_rows("b2", "visit", NULL), ==, 2);
+  CHECK_INT(refs_rows("b1", "visit", NULL), ==, 0);
+  benef(hs, "b2", TS + 2, "Pamulang");
+  part_of("visit", "v1", part, sizeof(part));
+  CHECK_STR(part, "Pamulang");
   hub_store_close(hs);
 }

@@ -1,6 +1,8 @@
 /* test_store_sync.c - the SQLite store: the per-record sync marks and their
  * migration. */
 #include "store_fixture.h"
+#include "buf.h"
+#include "schema.h"
 
 /* --- sync marks ---------------------------------------------------------- */
 
@@ -228,5 +230,45 @@ TEST(holds_own_new_replica_until_a_row_leaves)
   CHECK(removed);
   CHECK_INT(store_commit(s, NULL), ==, 0);
   CHECK_STR(holds_own(s), "0");
+  store_close(s);
+}
+
+/* store_refs_each's fn: appends id and a space to the buffer ctx. */
+static int ids_append(const char *id, void *ctx)
+{
+  struct buf *b = ctx;
+  buf_adds(b, id);
+  buf_adds(b, " ");
+  return 0;
+}
+
+/* Notes of who follows whom: store_refs_fill notes what is stored (and
+ * only then are they read), a purge takes its record's notes with it. */
+TEST(refs_filled_then_purged_with_their_record)
+{
+  const char *path = path_in(check_tmpdir(), "hub.db");
+  struct store *s = NULL;
+  struct buf b;
+
+  CHECK_INT(store_create(path, schema_default_text, &s, NULL), ==, 0);
+  buf_init(&b);
+  put1(s, "visit", "v1", "{\"beneficiary\":\"b1\"}");
+  put1(s, "visit", "v3", "{\"beneficiary\":\"b3\"}");
+  CHECK_INT(store_refs_each(s, "b1", "visit", ids_append, &b, NULL), ==,
+            SB_ENOTFOUND); /* not filled yet */
+  CHECK_INT(store_refs_fill(s, NULL), ==, 0);
+  CHECK_INT(store_begin(s, NULL), ==, 0);
+  CHECK_INT(store_ref_add(s, "b1", "visit", "v2", NULL), ==, 0);
+  CHECK_INT(store_refs_each(s, "b1", "visit", ids_append, &b, NULL), ==, 0);
+  CHECK_STR(b.p, "v1 v2 ");
+  CHECK_INT(store_purge(s, "visit", "v1", NULL), ==, 0);
+  CHECK_INT(store_commit(s, NULL), ==, 0);
+  buf_reset(&b);
+  CHECK_INT(store_refs_each(s, "b1", "visit", ids_append, &b, NULL), ==, 0);
+  CHECK_STR(b.p, "v2 ");
+  buf_reset(&b);
+  CHECK_INT(store_refs_each(s, "b3", "visit", ids_append, &b, NULL), ==, 0);
+  CHECK_STR(b.p, "v3 ");
+  buf_release(&b);
   store_close(s);
 }

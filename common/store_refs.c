@@ -1,0 +1,159 @@
+/*
+ * store_refs.c - which records follow which (see store.h): a hub whose
+ * beneficiary changes kecamatan re-saves that beneficiary's visits, and
+ * finds them here by key instead of reading every visit of the store.
+ */
+#include "compat.h"
+
+#include "scope.h"
+#include "store_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int store_ref_add(struct store *s, const char *ref, const char *collection,
+                  const char *id, struct sb_err *err)
+{
+  sqlite3_stmt *st = s->st[ST_REF_ADD];
+
+  if (!s->in_tx)
+    return sb_err_set(err, SB_EINVAL,
+                      "store %s: noting a ref outside a transaction", s->path);
+  sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, collection, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+  return store_run(s, ST_REF_ADD, "noting a record's ref", err);
+}
+
+/* True once store_refs_fill has noted every stored record's refs. */
+static bool refs_complete(struct store *s)
+{
+  char *v = NULL;
+
+  if (!s->refs_complete &&
+      store_meta_get(s, STORE_META_REFS_COMPLETE, &v, NULL) == 0)
+    s->refs_complete = v != NULL && strcmp(v, "1") == 0;
+  free(v);
+  return s->refs_complete;
+}
+
+int store_refs_each(struct store *s, const char *ref, const char *collection,
+                    int (*fn)(const char *id, void *ctx), void *ctx,
+                    struct sb_err *err)
+{
+  sqlite3_stmt *st = s->st[ST_REFS_OF];
+  int rc = 0, step;
+
+  if (!refs_complete(s))
+    return SB_ENOTFOUND;
+  sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, collection, -1, SQLITE_STATIC);
+  while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *id = (const char *)sqlite3_column_text(st, 0);
+    if (id != NULL)
+      rc = fn(id, ctx);
+  }
+  if (rc == 0 && step != SQLITE_DONE)
+    rc = store_sqlerr(s, step, "reading the records that follow one", err);
+  store_stmt_done(st);
+  return rc;
+}
+
+/* One stored record's refs noted (a store_each walk). */
+struct fill {
+  struct store *s;
+  const struct record *r;
+  struct sb_err *err;
+  int rc;
+};
+
+static bool fill_ref(const char *ref, void *ctx)
+{
+  struct fill *f = ctx;
+  f->rc = store_ref_add(f->s, ref, f->r->collection, f->r->id, f->err);
+  return f->rc == 0;
+}
+
+static int fill_one(const struct record *r, uint64_t seq, void *ctx)
+{
+  struct fill *f = ctx;
+  int rc;
+
+  (void)seq;
+  f->r = r;
+  rc = scope_refs(store_schema(f->s), r, fill_ref, f);
+  if (rc != 0)
+    f->rc = sb_err_set(f->err, rc, NULL);
+  return f->rc != 0;
+}
+
+int store_refs_fill(struct store *s, struct sb_err *err)
+{
+  const struct schema *schema = store_schema(s);
+  struct fill f = {s, NULL, err, 0};
+  size_t k;
+  int rc;
+
+  if (refs_complete(s))
+    return 0;
+  rc = store_begin(s, err);
+  if (rc != 0)
+    return rc;
+  for (k = 0; rc == 0 && schema != NULL && k < schema->nc; k++) {
+    if (schema->c[k].scope_follows == NULL)
+      continue;
+    rc = store_each(s, schema->c[k].name, fill_one, &f, err);
+    if (rc != 0 && f.rc != 0)
+      rc = f.rc;
+  }
+  if (rc == 0)
+    rc = store_meta_set(s, STORE_META_REFS_COMPLETE, "1", err);
+  if (rc == 0)
+    rc = store_commit(s, err);
+  else
+    store_rollback(s);
+  if (rc == 0)
+    s->refs_complete = true;
+  return rc;
+}
+
+/* One ref of a record dropped (store_refs_drop's scope_refs walk). */
+struct drop {
+  struct store *s;
+  const char *collection, *id;
+  struct sb_err *err;
+  int rc;
+};
+
+static bool drop_ref(const char *ref, void *ctx)
+{
+  struct drop *d = ctx;
+  sqlite3_stmt *st = d->s->st[ST_REF_DROP];
+
+  sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, d->collection, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, d->id, -1, SQLITE_STATIC);
+  d->rc = store_run(d->s, ST_REF_DROP, "dropping a record's ref", d->err);
+  return d->rc == 0;
+}
+
+int store_refs_drop(struct store *s, const char *collection, const char *id,
+                    struct sb_err *err)
+{
+  struct drop d = {s, collection, id, err, 0};
+  struct record r;
+  int rc;
+
+  record_init(&r, collection, id);
+  /* Its refs are in its state: one that cannot be read keeps its notes,
+   * which name no personal value and are checked by whoever reads them. */
+  if (store_get(s, collection, id, &r, NULL) != 0) {
+    record_release(&r);
+    return 0;
+  }
+  rc = scope_refs(store_schema(s), &r, drop_ref, &d);
+  record_release(&r);
+  if (rc != 0)
+    return sb_err_set(err, rc, NULL);
+  return d.rc;
+}

@@ -882,6 +882,7 @@ const struct hub_store_ops hub_store_pg_ops = {
     .device_get = hub_store_pg_device_get,
     .device_update = hub_store_pg_device_update,
     .each_in = hub_store_pg_each_in,
+    .refs_each = hub_store_pg_refs_each,
     .part_set = hub_store_pg_part_set,
     .moved_set = hub_store_pg_moved_set,
     .feed_parts = hub_store_pg_feed_parts,

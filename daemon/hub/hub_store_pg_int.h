@@ -143,6 +143,11 @@ int hub_store_pg_walk(struct pg *p, store_text_fn fn, void *ctx,
                       struct sb_err *err);
 
 /* Scoped reads: hub_store_ops.part_set, moved_set, feed_parts. */
+/* hub_store_ops.refs_each: the records of collection whose state holds
+ * ref as a string value (a superset of its followers; no notes kept). */
+int hub_store_pg_refs_each(void *be, const char *ref, const char *collection,
+                           int (*fn)(const char *id, void *ctx), void *ctx,
+                           struct sb_err *err);
 int hub_store_pg_part_set(void *be, const char *collection, const char *id,
                           const char *part, struct sb_err *err);
 int hub_store_pg_moved_set(void *be, const char *collection, const char *id,

@@ -37,6 +37,12 @@ const struct hub_store_pg_stmt hub_store_pg_scope_stmts[] = {
                    "scope = $6 WHERE name = $1"},
     {"each_in", "SELECT collection, id, seq, state FROM records WHERE "
                 "collection = $1 ORDER BY id"},
+    /* The records of $1 whose state holds the string value $2 (the
+     * canonical "value":"ID" of an entry naming it): a superset of those
+     * following ID, checked by the caller, found without sending every
+     * record of the collection to the hub. */
+    {"refs_of", "SELECT id FROM records WHERE collection = $1 AND "
+                "strpos(state, $2) > 0 ORDER BY id"},
     {"part_set", "UPDATE records SET part = $3 WHERE collection = $1 AND "
                  "id = $2"},
     {"moved_set", "UPDATE records SET moved = greatest(coalesce(moved, 0), "
@@ -126,6 +132,27 @@ int hub_store_pg_each_in(void *be, const char *collection, store_record_fn fn,
   if (rc != 0)
     return rc;
   rc = hub_store_pg_records_each(res, fn, ctx, err);
+  PQclear(res);
+  return rc;
+}
+
+int hub_store_pg_refs_each(void *be, const char *ref, const char *collection,
+                           int (*fn)(const char *id, void *ctx), void *ctx,
+                           struct sb_err *err)
+{
+  char needle[SB_ID_MAX + 16];
+  const char *params[2] = {collection, needle};
+  PGresult *res;
+  int i, rc = hub_store_pg_flush(be, err); /* the saves kept so far */
+
+  /* A record id needs no JSON escape, so this is its canonical value. */
+  snprintf(needle, sizeof(needle), "\"value\":\"%s\"", ref);
+  if (rc == 0)
+    rc = hub_store_pg_run(be, "refs_of", 2, params, &res, err);
+  if (rc != 0)
+    return rc;
+  for (i = 0; rc == 0 && i < PQntuples(res); i++)
+    rc = fn(PQgetvalue(res, i, 0), ctx);
   PQclear(res);
   return rc;
 }

@@ -68,5 +68,21 @@ dev d3 export | grep -o '"id":"[^"]*"' | sort | tr '\n' ' ' >"$OUT"
 # b3 in Setu, and the note (a collection without a scope goes to everyone)
 [ "$(cat "$OUT")" = '"id":"b3" "id":"n1" ' ] ||
   fail "a new Setu device holds: $(cat "$OUT")"
+
+CASE="visits that reach the hub before their beneficiary follow it"
+# Found by their "value":"ID" in the database, then checked: v5 names b5
+# in its notes, not as its beneficiary, and stays where it is.
+dev d1 put visit v4 "$(visit b4)" >/dev/null
+dev d1 put visit v5 '{"beneficiary":"b2","date":"2024-05-01","programme":"skills-cooking","notes":"b4"}' >/dev/null
+sync_once d1
+[ "$(part_of visit v4)" = "" ] || fail "v4 before b4: $(part_of visit v4)"
+v5_seq=$(pg_sql hub "SELECT seq FROM records WHERE id = 'v5'")
+dev d1 put beneficiary b4 "$(ben Setu Dewi)" >/dev/null
+sync_once d1
+[ "$(part_of visit v4)" = Setu ] || fail "v4 did not follow b4: $(part_of visit v4)"
+[ "$(pg_sql hub "SELECT seq FROM records WHERE id = 'v5'")" = "$v5_seq" ] ||
+  fail "v5 (not b4's) was saved again"
+sync_once d3
+dev d3 get visit v4 >/dev/null || fail "the Setu device lacks v4"
 stop_hub
 echo ok

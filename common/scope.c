@@ -256,8 +256,8 @@ static bool follow_one(const char *id, void *ctx)
     return true;
   record_init(&ref, f->to, id);
   scope_parts_init(&got);
-  f->rc = f->lookup(f->ctx, f->to, id, &ref, f->err);
-  if (f->rc == SB_ENOTFOUND)
+  f->rc = f->lookup(f->ctx, f->to, id, &ref, &got, f->err);
+  if (f->rc == SB_ENOTFOUND || f->rc == SCOPE_KNOWN)
     f->rc = 0;
   else if (f->rc == 0)
     f->rc = scope_at(f->s, &ref, f->lookup, f->ctx, &got, f->depth + 1, f->err);

@@ -68,12 +68,16 @@ bool scope_text(const struct scope_parts *p, char *out, size_t size);
 char *scope_parts_json(const char *const *parts, size_t n);
 
 /*
- * Loads the state of (collection, id) into r (released first):
- * 0, SB_ENOTFOUND, or an error.
+ * Loads the state of (collection, id) into r (released first): 0,
+ * SB_ENOTFOUND, or an error. A store that keeps each record's scope parts
+ * beside it (a hub's) may instead put them in *known and return
+ * SCOPE_KNOWN: they are what scope_of would find from the state, and
+ * reading them costs no decoding.
  */
+#define SCOPE_KNOWN 1
 typedef int (*scope_lookup_fn)(void *ctx, const char *collection,
                                const char *id, struct record *r,
-                               struct sb_err *err);
+                               struct scope_parts *known, struct sb_err *err);
 
 /*
  * The scope parts of record state r under schema s into out (released

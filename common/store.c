@@ -177,6 +177,8 @@ static const char *const stmt_sql[ST_COUNT_] = {
                     " WHERE collection = ?1 AND id = ?2",
     [ST_PART_SET] = "UPDATE records SET part = ?3"
                     " WHERE collection = ?1 AND id = ?2",
+    [ST_GET_PART] = "SELECT part FROM records WHERE collection = ?1"
+                    " AND id = ?2",
     [ST_REF_ADD] = "INSERT OR IGNORE INTO refs(ref, collection, id)"
                    " VALUES(?1, ?2, ?3)",
     [ST_REF_DROP] = "DELETE FROM refs WHERE ref = ?1 AND collection = ?2"

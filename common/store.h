@@ -250,6 +250,15 @@ int store_put_echo(struct store *s, const struct record *r, const char *text,
                    struct sb_err *err);
 
 /*
+ * A hub's stored scope part of (collection, id) (store_set_part): *known
+ * is false when it is NULL (several, all or not known) or longer than
+ * size - 1, else out holds it ("" for none). SB_ENOTFOUND if there is no
+ * such record.
+ */
+int store_get_part(struct store *s, const char *collection, const char *id,
+                   char *out, size_t size, bool *known, struct sb_err *err);
+
+/*
  * Which records follow which (store_refs.c), for a hub's scopes: a record
  * whose scope follows a ref (a visit, its beneficiary) is noted under each
  * id it names (scope_refs) when it is saved. Entries are only added (an

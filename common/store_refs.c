@@ -1,7 +1,9 @@
 /*
- * store_refs.c - which records follow which (see store.h): a hub whose
- * beneficiary changes kecamatan re-saves that beneficiary's visits, and
- * finds them here by key instead of reading every visit of the store.
+ * store_refs.c - a hub's scope reads (see store.h): which records follow
+ * which (a hub whose beneficiary changes kecamatan re-saves that
+ * beneficiary's visits, and finds them here by key instead of reading
+ * every visit of the store), and a record's stored scope part (a visit's
+ * is its beneficiary's, read here without decoding the beneficiary).
  */
 #include "compat.h"
 
@@ -10,6 +12,32 @@
 
 #include <stdlib.h>
 #include <string.h>
+
+int store_get_part(struct store *s, const char *collection, const char *id,
+                   char *out, size_t size, bool *known, struct sb_err *err)
+{
+  sqlite3_stmt *st = s->st[ST_GET_PART];
+  int rc;
+
+  *known = false;
+  sqlite3_bind_text(st, 1, collection, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+  rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) {
+    const char *part = (const char *)sqlite3_column_text(st, 0);
+    size_t n = (size_t)sqlite3_column_bytes(st, 0);
+    *known = part != NULL && n < size;
+    if (*known)
+      memcpy(out, part, n + 1);
+    rc = 0;
+  } else if (rc == SQLITE_DONE) {
+    rc = sb_err_not_found(err, collection, id);
+  } else {
+    rc = store_sqlerr(s, rc, "reading a record's scope part", err);
+  }
+  store_stmt_done(st);
+  return rc;
+}
 
 int store_ref_add(struct store *s, const char *ref, const char *collection,
                   const char *id, struct sb_err *err)

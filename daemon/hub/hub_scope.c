@@ -34,14 +34,32 @@ struct lookup {
 };
 
 static int lookup_load(void *ctx, const char *collection, const char *id,
-                       struct record *r, struct sb_err *err)
+                       struct record *r, struct scope_parts *known,
+                       struct sb_err *err)
 {
   struct lookup *l = ctx;
-  char *text = NULL;
+  char *text = NULL, part[256];
   size_t len = 0;
   uint64_t seq = 0;
   struct sb_err why = {0};
-  int rc = l->ops->load(l->be, collection, id, &text, &len, &seq, &why);
+  bool has_part = false;
+  int rc;
+
+  /* The part stored with the record is its scope (a visit's push looks up
+   * its beneficiary: no decoding of it); NULL (several, all, not known)
+   * or a failure to read it: decoded as below. */
+  if (l->ops->part_get != NULL) {
+    rc = l->ops->part_get(l->be, collection, id, part, sizeof(part), &has_part,
+                          &why);
+    if (rc == SB_ENOTFOUND)
+      return rc;
+    if (rc == 0 && has_part) {
+      if (part[0] != '\0' && scope_parts_add(known, part) != 0)
+        return sb_err_set(err, SB_ENOMEM, NULL);
+      return SCOPE_KNOWN;
+    }
+  }
+  rc = l->ops->load(l->be, collection, id, &text, &len, &seq, &why);
 
   if (rc == SB_ENOTFOUND) {
     return rc;

@@ -557,6 +557,11 @@ struct hub_store_ops {
                     const struct scope_parts *parts, bool moved,
                     const char *holder, store_text_fn fn, void *ctx,
                     struct sb_err *err);
+  /* (collection, id)'s stored part as part_set took it into out (size
+   * bytes): *known false if it is NULL or does not fit. SB_ENOTFOUND if
+   * there is no such record. NULL: scope lookups decode the record. */
+  int (*part_get)(void *be, const char *collection, const char *id, char *out,
+                  size_t size, bool *known, struct sb_err *err);
   /* --- who follows whom (common/store.h, store_ref_add; both NULL: a
    * scope change reads the whole follower collection) --- */
   /* Notes, between begin and commit, that collection/id follows ref. */

@@ -600,6 +600,12 @@ static int sq_ref_add(void *be, const char *ref, const char *collection,
   return store_ref_add(be, ref, collection, id, err);
 }
 
+static int sq_part_get(void *be, const char *collection, const char *id,
+                       char *out, size_t size, bool *known, struct sb_err *err)
+{
+  return store_get_part(be, collection, id, out, size, known, err);
+}
+
 static int sq_refs_fill(void *be, struct sb_err *err)
 {
   return store_refs_fill(be, err);
@@ -677,6 +683,7 @@ const struct hub_store_ops hub_store_sqlite_ops = {
     .part_set = sq_part_set,
     .moved_set = sq_moved_set,
     .feed_parts = sq_feed_parts,
+    .part_get = sq_part_get,
     .ref_add = sq_ref_add,
     .refs_each = sq_refs_each,
     .refs_fill = sq_refs_fill,

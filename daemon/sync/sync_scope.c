@@ -148,8 +148,10 @@ static int sweep_marks(struct sync *s, struct sb_err *err)
 
 /* scope_lookup_fn on the local store. */
 static int local_lookup(void *ctx, const char *collection, const char *id,
-                        struct record *r, struct sb_err *err)
+                        struct record *r, struct scope_parts *known,
+                        struct sb_err *err)
 {
+  (void)known; /* a device keeps no parts */
   return store_get(ctx, collection, id, r, err);
 }
 

@@ -336,3 +336,24 @@ TEST(followers_are_found_by_their_notes)
   CHECK_STR(part, "Pamulang");
   hub_store_close(hs);
 }
+
+/* A visit's scope is its beneficiary's part as stored beside it: the
+ * beneficiary's state is not decoded (a damaged one is not even read),
+ * and one whose part is not known is decoded as before. */
+TEST(a_visit_takes_its_beneficiarys_stored_part)
+{
+  struct hub_store *hs = new_hub();
+  char part[64];
+
+  benef(hs, "b1", TS, "Setu");
+  benef(hs, "b2", TS, "Pamulang");
+  raw_exec("UPDATE records SET state = 'damaged' WHERE id = 'b1';"
+           "UPDATE records SET part = NULL WHERE id = 'b2';");
+  visit(hs, "v1", "b1");
+  part_of("visit", "v1", part, sizeof(part));
+  CHECK_STR(part, "Setu");
+  visit(hs, "v2", "b2");
+  part_of("visit", "v2", part, sizeof(part));
+  CHECK_STR(part, "Pamulang");
+  hub_store_close(hs);
+}

@@ -103,9 +103,11 @@ TEST(schema_scope_keys)
 
 /* A lookup holding one beneficiary. */
 static int one_lookup(void *ctx, const char *collection, const char *id,
-                      struct record *r, struct sb_err *err)
+                      struct record *r, struct scope_parts *known,
+                      struct sb_err *err)
 {
   const struct record *b = ctx;
+  (void)known;
   (void)err;
   if (strcmp(collection, b->collection) != 0 || strcmp(id, b->id) != 0)
     return SB_ENOTFOUND;

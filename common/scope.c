@@ -270,6 +270,12 @@ static bool follow_one(const char *id, void *ctx)
   return f->rc == 0;
 }
 
+bool scope_collection_scoped(const struct schema *s, const char *collection)
+{
+  const struct schema_collection *c = schema_collection(s, collection);
+  return c != NULL && (c->scope_field != NULL || c->scope_follows != NULL);
+}
+
 static int scope_at(const struct schema *s, const struct record *r,
                     scope_lookup_fn lookup, void *ctx, struct scope_parts *out,
                     int depth, struct sb_err *err)
@@ -280,7 +286,7 @@ static int scope_at(const struct schema *s, const struct record *r,
   int rc;
 
   scope_parts_release(out);
-  if (c == NULL || (c->scope_field == NULL && c->scope_follows == NULL)) {
+  if (!scope_collection_scoped(s, r->collection)) {
     out->all = true; /* unscoped: every device holds it */
     return 0;
   }

@@ -79,6 +79,11 @@ typedef int (*scope_lookup_fn)(void *ctx, const char *collection,
                                const char *id, struct record *r,
                                struct scope_parts *known, struct sb_err *err);
 
+/* False if records of collection are in every scope (it names no scope
+ * field and follows no ref, or the schema lacks it): their parts need no
+ * state. */
+bool scope_collection_scoped(const struct schema *s, const char *collection);
+
 /*
  * The scope parts of record state r under schema s into out (released
  * first): a record of a collection that follows a ref gets the parts of

@@ -622,12 +622,45 @@ static int echo_one(struct scoped_walk *w, const char *collection,
   return w->rc != 0 ? WALK_STOP : 0;
 }
 
+/*
+ * The scope parts of a feed entry (its state text[0..len)) into parts:
+ * none needed for a collection every scope holds, the part stored beside
+ * the record when there is one (no decoding: the feed is the records'
+ * latest states, so it is this entry's), else from the decoded state.
+ */
+static int entry_parts(struct scoped_walk *w, const char *collection,
+                       const char *id, const char *text, size_t len,
+                       struct scope_parts *parts)
+{
+  struct record r;
+  char part[256];
+  bool known = false;
+  int rc;
+
+  if (!scope_collection_scoped(w->schema, collection)) {
+    parts->all = true;
+    return 0;
+  }
+  if (w->ops->part_get != NULL &&
+      w->ops->part_get(w->be, collection, id, part, sizeof(part), &known,
+                       NULL) == 0 &&
+      known)
+    return part[0] != '\0' && scope_parts_add(parts, part) != 0
+               ? sb_err_set(w->err, SB_ENOMEM, NULL)
+               : 0;
+  record_init(&r, collection, id);
+  rc = record_decode(&r, text, len, w->err);
+  if (rc == 0)
+    rc = hub_scope_of(w->ops, w->be, w->schema, &r, parts, w->err);
+  record_release(&r);
+  return rc;
+}
+
 static int scoped_one(const char *collection, const char *id, uint64_t seq,
                       const char *text, size_t len, void *ctx)
 {
   struct scoped_walk *w = ctx;
   struct scope_parts parts;
-  struct record r;
   bool left = false, in, full = false;
   uint64_t before = w->last;
   char *gone;
@@ -640,11 +673,8 @@ static int scoped_one(const char *collection, const char *id, uint64_t seq,
   w->last = seq;
   if (text == NULL) /* the reader's echo: still told if it left */
     return echo_one(w, collection, id, seq);
-  record_init(&r, collection, id);
   scope_parts_init(&parts);
-  w->rc = record_decode(&r, text, len, w->err);
-  if (w->rc == 0)
-    w->rc = hub_scope_of(w->ops, w->be, w->schema, &r, &parts, w->err);
+  w->rc = entry_parts(w, collection, id, text, len, &parts);
   /* (a catch-up skips what all scopes hold) */
   in = w->rc == 0 && scope_meets(w->dev, &parts) && !(w->no_gone && parts.all);
   if (in && hub_store_page_full(w->page, len)) { /* the next page's */
@@ -662,7 +692,6 @@ static int scoped_one(const char *collection, const char *id, uint64_t seq,
     free(gone);
   }
   scope_parts_release(&parts);
-  record_release(&r);
   return w->rc != 0 || full ? WALK_STOP : 0;
 }
 

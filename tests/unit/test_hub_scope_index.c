@@ -357,3 +357,25 @@ TEST(a_visit_takes_its_beneficiarys_stored_part)
   CHECK_STR(part, "Pamulang");
   hub_store_close(hs);
 }
+
+/* A scoped page takes each entry's scope from the part stored beside it,
+ * without decoding the state (a stored part is authoritative: here one
+ * set by hand against the state), and decodes those whose part is not
+ * known. */
+TEST(a_scoped_page_reads_stored_parts)
+{
+  struct hub_store *hs = new_hub();
+  char got[256];
+  uint64_t next = 0;
+
+  benef(hs, "b1", TS, "Setu");
+  benef(hs, "b2", TS, "Setu");
+  visit(hs, "v2", "b2");
+  raw_exec("UPDATE records SET part = 'Pamulang' WHERE id = 'b1';"
+           "UPDATE records SET part = NULL WHERE id = 'v2';");
+  page_of(hs, "Setu", 0, got, sizeof(got), &next);
+  CHECK_STR(got, "b2,v2");
+  page_of(hs, "Pamulang", 0, got, sizeof(got), &next);
+  CHECK_STR(got, "b1");
+  hub_store_close(hs);
+}

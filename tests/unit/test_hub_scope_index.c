@@ -234,25 +234,21 @@ TEST(rows_without_a_part_are_read_and_get_one_at_open)
   hub_store_close(hs);
 }
 
-/* The number of refs rows noted for (ref, collection, id), read with
- * SQLite; id NULL: any. */
-static int refs_rows(const char *ref, const char *coll, const char *id)
+/* The integer the query sql gives with text parameters ?1..?3 (NULL
+ * binds NULL; a statement may use fewer), read with SQLite. */
+static int sql_int(const char *sql, const char *a, const char *b, const char *c)
 {
+  const char *params[3] = {a, b, c};
   char path[512];
   sqlite3 *db = NULL;
   sqlite3_stmt *st = NULL;
-  int n;
+  int i, n;
 
   hub_path(path, sizeof(path));
   CHECK_INT(sqlite3_open(path, &db), ==, SQLITE_OK);
-  CHECK_INT(sqlite3_prepare_v2(db,
-                               "SELECT count(*) FROM refs WHERE ref = ?1"
-                               " AND collection = ?2 AND id = coalesce(?3, id)",
-                               -1, &st, NULL),
-            ==, SQLITE_OK);
-  sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, coll, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+  CHECK_INT(sqlite3_prepare_v2(db, sql, -1, &st, NULL), ==, SQLITE_OK);
+  for (i = 0; i < sqlite3_bind_parameter_count(st) && i < 3; i++)
+    sqlite3_bind_text(st, i + 1, params[i], -1, SQLITE_STATIC);
   CHECK_INT(sqlite3_step(st), ==, SQLITE_ROW);
   n = sqlite3_column_int(st, 0);
   sqlite3_finalize(st);
@@ -260,27 +256,20 @@ static int refs_rows(const char *ref, const char *coll, const char *id)
   return n;
 }
 
-/* The seq of visit id, read with SQLite. */
+/* The refs rows noted for (ref, collection, id); id NULL: any. */
+static int refs_rows(const char *ref, const char *coll, const char *id)
+{
+  return sql_int("SELECT count(*) FROM refs WHERE ref = ?1 AND"
+                 " collection = ?2 AND id = coalesce(?3, id)",
+                 ref, coll, id);
+}
+
+/* The seq of visit id. */
 static int seq_of(const char *id)
 {
-  char path[512];
-  sqlite3 *db = NULL;
-  sqlite3_stmt *st = NULL;
-  int n;
-
-  hub_path(path, sizeof(path));
-  CHECK_INT(sqlite3_open(path, &db), ==, SQLITE_OK);
-  CHECK_INT(sqlite3_prepare_v2(db,
-                               "SELECT seq FROM records WHERE"
-                               " collection = 'visit' AND id = ?1",
-                               -1, &st, NULL),
-            ==, SQLITE_OK);
-  sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-  CHECK_INT(sqlite3_step(st), ==, SQLITE_ROW);
-  n = sqlite3_column_int(st, 0);
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return n;
+  return sql_int("SELECT seq FROM records WHERE collection = 'visit'"
+                 " AND id = ?1",
+                 id, NULL, NULL);
 }
 
 /* A beneficiary's scope change finds its visits through the notes of who

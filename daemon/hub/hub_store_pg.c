@@ -66,6 +66,9 @@ static const struct hub_store_pg_stmt stmts[] = {
               "EXCLUDED.moved IS NULL THEN records.moved ELSE "
               "greatest(coalesce(records.moved, 0), EXCLUDED.moved) END"},
     {"purge", "DELETE FROM records WHERE collection = $1 AND id = $2"},
+    {"refs_purge", "DELETE FROM refs WHERE collection = $1 AND id = $2"},
+    {"refs_add", "INSERT INTO refs SELECT * FROM unnest($1::text[], "
+                 "$2::text[], $3::text[]) ON CONFLICT DO NOTHING"},
     /* At most $2 entries, ending at the $4-th that is not $3's echo or at
      * the first whose state takes those before it past $5 bytes, whichever
      * comes first (hub_store_ops.feed's want): a page skipping echoes
@@ -153,6 +156,13 @@ static const char *const migrations[] = {
     "ALTER TABLE devices ADD COLUMN marks_ms bigint NOT NULL DEFAULT 0, "
     "ADD COLUMN pending bigint NOT NULL DEFAULT 0, ADD COLUMN refused "
     "bigint NOT NULL DEFAULT 0;",
+    /* 7: who follows whom (daemon/hub/DESIGN.md, "Moves"): collection/id
+     * names ref in the field its scope follows; filled for the records
+     * already there by the first hub that opens it (meta refs.complete) */
+    "CREATE TABLE refs (ref text COLLATE \"C\" NOT NULL, collection text "
+    "COLLATE \"C\" NOT NULL, id text COLLATE \"C\" NOT NULL, PRIMARY KEY "
+    "(ref, collection, id));"
+    "CREATE INDEX refs_of ON refs (collection, id);",
 };
 #define PG_SCHEMA_VERSION (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -883,6 +893,8 @@ const struct hub_store_ops hub_store_pg_ops = {
     .device_update = hub_store_pg_device_update,
     .each_in = hub_store_pg_each_in,
     .refs_each = hub_store_pg_refs_each,
+    .ref_add = hub_store_pg_ref_add,
+    .refs_fill = hub_store_pg_refs_fill,
     .part_set = hub_store_pg_part_set,
     .moved_set = hub_store_pg_moved_set,
     .feed_parts = hub_store_pg_feed_parts,

@@ -35,12 +35,21 @@ struct pg_entry {
   uint64_t moved;    /* its newest move noted here (0: none) */
 };
 
+/* A PostgreSQL array literal being built ("{...}"). */
+struct buf {
+  char *s;
+  size_t n, cap;
+  bool nomem;
+};
+
 struct pg_cache {
   struct pg_entry *e;
   size_t n, cap;
   size_t *slot; /* open addressing: index + 1, 0 empty */
   size_t nslot;
   size_t dirty;
+  struct buf refs[3]; /* notes (ref, collection, id) kept for the flush */
+  size_t nrefs;
 };
 
 static size_t key_hash(const char *collection, const char *id, size_t idlen)
@@ -153,6 +162,8 @@ void hub_store_pg_batch_clear(struct pg *p)
     free(c->e[i].echo);
     free(c->e[i].part);
   }
+  for (i = 0; i < 3; i++)
+    free(c->refs[i].s);
   free(c->e);
   free(c->slot);
   free(c);
@@ -180,12 +191,6 @@ static int set_text(struct pg_entry *e, const char *text, size_t len,
 }
 
 /* --- array literals ---------------------------------------------------- */
-
-struct buf {
-  char *s;
-  size_t n, cap;
-  bool nomem;
-};
 
 static void put(struct buf *b, const char *s, size_t n)
 {
@@ -431,8 +436,12 @@ int hub_store_pg_purge(void *be, const char *collection, const char *id,
   if (!p->in_tx)
     return sb_err_set(err, SB_EINTERNAL, "purge outside a transaction");
   rc = hub_store_pg_flush(p, err);
-  if (rc == 0)
+  if (rc == 0) /* its notes of what it follows go with it */
+    rc = hub_store_pg_run(p, "refs_purge", 2, params, &res, err);
+  if (rc == 0) {
+    PQclear(res);
     rc = hub_store_pg_run(p, "purge", 2, params, &res, err);
+  }
   if (rc != 0)
     return rc;
   PQclear(res);
@@ -440,6 +449,56 @@ int hub_store_pg_purge(void *be, const char *collection, const char *id,
   if (e != NULL && set_text(e, NULL, 0, 0) != 0)
     e->known = false;
   return 0;
+}
+
+int hub_store_pg_batch_ref(struct pg *p, const char *ref,
+                           const char *collection, const char *id,
+                           struct sb_err *err)
+{
+  struct pg_cache *c = p->cache;
+  const char *v[3] = {ref, collection, id};
+  size_t k;
+
+  if (!p->in_tx)
+    return sb_err_set(err, SB_EINTERNAL, "ref noted outside a transaction");
+  if (c == NULL && (c = p->cache = calloc(1, sizeof(*c))) == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  for (k = 0; k < 3; k++) {
+    if (c->nrefs == 0)
+      put(&c->refs[k], "{", 1);
+    elem(&c->refs[k], v[k]);
+  }
+  c->nrefs++;
+  return 0;
+}
+
+/* Writes the notes kept by hub_store_pg_batch_ref in one statement. */
+static int flush_refs(struct pg *p, struct sb_err *err)
+{
+  struct pg_cache *c = p->cache;
+  const char *params[3];
+  PGresult *res;
+  size_t k;
+  int rc = 0;
+
+  if (c == NULL || c->nrefs == 0)
+    return 0;
+  for (k = 0; k < 3; k++) {
+    put(&c->refs[k], "}", 1);
+    if (c->refs[k].nomem)
+      rc = sb_err_set(err, SB_ENOMEM, NULL);
+    params[k] = c->refs[k].s;
+  }
+  if (rc == 0)
+    rc = hub_store_pg_run(p, "refs_add", 3, params, &res, err);
+  if (rc == 0)
+    PQclear(res);
+  for (k = 0; k < 3; k++) {
+    free(c->refs[k].s);
+    memset(&c->refs[k], 0, sizeof(c->refs[k]));
+  }
+  c->nrefs = 0;
+  return rc;
 }
 
 int hub_store_pg_flush(struct pg *p, struct sb_err *err)
@@ -450,10 +509,10 @@ int hub_store_pg_flush(struct pg *p, struct sb_err *err)
   const char *params[8];
   PGresult *res;
   size_t i, k;
-  int rc = 0;
+  int rc = flush_refs(p, err);
 
-  if (c == NULL || c->dirty == 0)
-    return 0;
+  if (rc != 0 || c == NULL || c->dirty == 0)
+    return rc;
   for (k = 0; k < 7; k++)
     put(&a[k], "{", 1);
   for (i = 0; i < c->n; i++) {

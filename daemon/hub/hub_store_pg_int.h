@@ -29,8 +29,9 @@ struct pg {
   uint64_t counter; /* in a transaction: the feed counter with its saves */
   struct pg_cache *cache; /* the transaction's records (hub_store_pg_batch.c) */
   struct pg_watch *watch;
-  struct hlc clock; /* the hub's own writes (hub_store_pg_tick) */
-  bool corrupt;     /* a check found problems: writes refused */
+  struct hlc clock;   /* the hub's own writes (hub_store_pg_tick) */
+  bool corrupt;       /* a check found problems: writes refused */
+  bool refs_complete; /* meta refs.complete was seen (refs_each) */
 };
 
 /* A statement prepared on every session (name, SQL). Tables of them:
@@ -143,11 +144,16 @@ int hub_store_pg_walk(struct pg *p, store_text_fn fn, void *ctx,
                       struct sb_err *err);
 
 /* Scoped reads: hub_store_ops.part_set, moved_set, feed_parts. */
-/* hub_store_ops.refs_each: the records of collection whose state holds
- * ref as a string value (a superset of its followers; no notes kept). */
+/* hub_store_ops.refs_each: the records of collection noted as following
+ * ref, or, while the notes are not complete, those whose state holds ref
+ * as a string value (both a superset of its followers). */
 int hub_store_pg_refs_each(void *be, const char *ref, const char *collection,
                            int (*fn)(const char *id, void *ctx), void *ctx,
                            struct sb_err *err);
+/* hub_store_ops.ref_add and refs_fill (the refs table). */
+int hub_store_pg_ref_add(void *be, const char *ref, const char *collection,
+                         const char *id, struct sb_err *err);
+int hub_store_pg_refs_fill(void *be, struct sb_err *err);
 int hub_store_pg_part_set(void *be, const char *collection, const char *id,
                           const char *part, struct sb_err *err);
 int hub_store_pg_moved_set(void *be, const char *collection, const char *id,
@@ -182,7 +188,13 @@ int hub_store_pg_batch_part(struct pg *p, const char *collection,
                             struct sb_err *err);
 int hub_store_pg_batch_moved(struct pg *p, const char *collection,
                              const char *id, uint64_t seq);
-/* Writes the kept saves and the counter in one statement. */
+/* Keeps a note that collection/id follows ref until the flush (the
+ * refs table, hub_store_ops.ref_add). */
+int hub_store_pg_batch_ref(struct pg *p, const char *ref,
+                           const char *collection, const char *id,
+                           struct sb_err *err);
+/* Writes the kept notes, then the kept saves and the counter in one
+ * statement. */
 int hub_store_pg_flush(struct pg *p, struct sb_err *err);
 /* Forgets what the transaction read and kept (after commit, rollback). */
 void hub_store_pg_batch_clear(struct pg *p);

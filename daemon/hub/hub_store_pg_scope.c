@@ -43,6 +43,8 @@ const struct hub_store_pg_stmt hub_store_pg_scope_stmts[] = {
      * record of the collection to the hub. */
     {"refs_of", "SELECT id FROM records WHERE collection = $1 AND "
                 "strpos(state, $2) > 0 ORDER BY id"},
+    {"refs_noted", "SELECT id FROM refs WHERE ref = $1 AND collection = $2 "
+                   "ORDER BY id"},
     {"part_set", "UPDATE records SET part = $3 WHERE collection = $1 AND "
                  "id = $2"},
     {"moved_set", "UPDATE records SET moved = greatest(coalesce(moved, 0), "
@@ -136,19 +138,34 @@ int hub_store_pg_each_in(void *be, const char *collection, store_record_fn fn,
   return rc;
 }
 
+/* True once meta refs.complete says every record's notes are kept. */
+static bool refs_complete(struct pg *p)
+{
+  char *v = NULL;
+  struct sb_err ignored = {0};
+
+  if (!p->refs_complete &&
+      hub_store_pg_ops.meta_get(p, STORE_META_REFS_COMPLETE, &v, &ignored) == 0)
+    p->refs_complete = v != NULL && strcmp(v, "1") == 0;
+  free(v);
+  return p->refs_complete;
+}
+
 int hub_store_pg_refs_each(void *be, const char *ref, const char *collection,
                            int (*fn)(const char *id, void *ctx), void *ctx,
                            struct sb_err *err)
 {
   char needle[SB_ID_MAX + 16];
-  const char *params[2] = {collection, needle};
+  const char *noted[2] = {ref, collection}, *found[2] = {collection, needle};
   PGresult *res;
   int i, rc = hub_store_pg_flush(be, err); /* the saves kept so far */
 
   /* A record id needs no JSON escape, so this is its canonical value. */
   snprintf(needle, sizeof(needle), "\"value\":\"%s\"", ref);
-  if (rc == 0)
-    rc = hub_store_pg_run(be, "refs_of", 2, params, &res, err);
+  if (rc == 0 && refs_complete(be))
+    rc = hub_store_pg_run(be, "refs_noted", 2, noted, &res, err);
+  else if (rc == 0)
+    rc = hub_store_pg_run(be, "refs_of", 2, found, &res, err);
   if (rc != 0)
     return rc;
   for (i = 0; rc == 0 && i < PQntuples(res); i++)
@@ -223,4 +240,80 @@ int hub_store_pg_feed_parts(void *be, uint64_t since, unsigned limit,
     rc = HUB_FEED_CUT;
   PQclear(res);
   return rc;
+}
+
+int hub_store_pg_ref_add(void *be, const char *ref, const char *collection,
+                         const char *id, struct sb_err *err)
+{
+  return hub_store_pg_batch_ref(be, ref, collection, id, err);
+}
+
+/* One stored record's notes (hub_store_pg_refs_fill's walk). */
+struct fill {
+  struct pg *p;
+  const struct schema *schema;
+  const struct record *r;
+  struct sb_err *err;
+  int rc;
+  size_t n; /* records walked: their notes are written every 5,000 */
+};
+
+static bool fill_ref(const char *ref, void *ctx)
+{
+  struct fill *f = ctx;
+  f->rc = hub_store_pg_batch_ref(f->p, ref, f->r->collection, f->r->id, f->err);
+  return f->rc == 0;
+}
+
+static int fill_one(const struct record *r, uint64_t seq, void *ctx)
+{
+  struct fill *f = ctx;
+  int rc;
+
+  (void)seq;
+  f->r = r;
+  rc = scope_refs(f->schema, r, fill_ref, f);
+  if (rc != 0)
+    f->rc = sb_err_set(f->err, rc, NULL);
+  if (f->rc == 0 && ++f->n % 5000 == 0)
+    f->rc = hub_store_pg_flush(f->p, f->err);
+  return f->rc != 0;
+}
+
+int hub_store_pg_refs_fill(void *be, struct sb_err *err)
+{
+  const struct hub_store_ops *ops = &hub_store_pg_ops;
+  struct pg *p = be;
+  struct schema *schema = NULL;
+  struct fill f = {p, NULL, NULL, err, 0, 0};
+  size_t k;
+  int rc;
+
+  if (refs_complete(p))
+    return 0;
+  rc = schema_parse(p->schema_text, &schema, err);
+  if (rc != 0)
+    return rc;
+  f.schema = schema;
+  rc = ops->begin(be, err);
+  p->refs_complete = false;
+  if (rc == 0 && refs_complete(p)) /* filled by another hub meanwhile */
+    rc = 1;
+  for (k = 0; rc == 0 && k < schema->nc; k++) {
+    if (schema->c[k].scope_follows == NULL)
+      continue;
+    rc = hub_store_pg_each_in(be, schema->c[k].name, fill_one, &f, err);
+    if (rc != 0 && f.rc != 0)
+      rc = f.rc;
+  }
+  if (rc == 0)
+    rc = ops->meta_set(be, STORE_META_REFS_COMPLETE, "1", err);
+  if (rc == 0)
+    rc = ops->commit(be, err);
+  else
+    ops->rollback(be);
+  schema_free(schema);
+  if (rc == 0)
+    p->refs_complete = true;
+  return rc == 1 ? 0 : rc;
 }

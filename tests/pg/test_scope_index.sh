@@ -84,5 +84,23 @@ sync_once d1
   fail "v5 (not b4's) was saved again"
 sync_once d3
 dev d3 get visit v4 >/dev/null || fail "the Setu device lacks v4"
+notes() { # notes REF: the visits noted as following REF
+  pg_sql hub "SELECT string_agg(id, ',' ORDER BY id) FROM refs WHERE ref = '$1' AND collection = 'visit'"
+}
+[ "$(notes b4)" = v4 ] || fail "notes of b4: $(notes b4)"
+[ "$(notes b2)" = v2,v5 ] || fail "notes of b2: $(notes b2)"
+stop_hub
+
+CASE="a database from before the notes is noted once, then moves use them"
+pg_sql hub "DELETE FROM refs" >/dev/null
+pg_sql hub "DELETE FROM meta WHERE key = 'refs.complete'" >/dev/null
+start_hub_at "${URL##*:}"
+[ "$(pg_sql hub "SELECT value FROM meta WHERE key = 'refs.complete'")" = 1 ] ||
+  fail "the notes are not marked complete"
+[ "$(notes b4)" = v4 ] || fail "notes of b4 after the fill: $(notes b4)"
+[ "$(notes b1)" = v1 ] || fail "notes of b1 after the fill: $(notes b1)"
+dev d1 put beneficiary b4 "$(ben Pamulang Dewi)" >/dev/null
+sync_once d1
+[ "$(part_of visit v4)" = Pamulang ] || fail "v4 did not follow b4: $(part_of visit v4)"
 stop_hub
 echo ok

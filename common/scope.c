@@ -316,31 +316,33 @@ int scope_of(const struct schema *s, const struct record *r,
 
 /* field_values' each for scope_refs: only valid ids go on. */
 struct refs_walk {
-  bool (*each)(const char *ref, void *ctx);
+  const struct record *r;
+  scope_note_fn note;
   void *ctx;
-  bool stopped;
+  int rc;
 };
 
 static bool refs_one(const char *v, void *ctx)
 {
   struct refs_walk *w = ctx;
-  if (!record_id_valid(v))
-    return true;
-  w->stopped = !w->each(v, w->ctx);
-  return !w->stopped;
+  if (record_id_valid(v))
+    w->rc = w->note(w->ctx, v, w->r->collection, w->r->id);
+  return w->rc == 0;
 }
 
 int scope_refs(const struct schema *s, const struct record *r,
-               bool (*each)(const char *ref, void *ctx), void *ctx)
+               scope_note_fn note, void *ctx, struct sb_err *err)
 {
   const struct schema_collection *c = schema_collection(s, r->collection);
-  struct refs_walk w = {each, ctx, false};
+  struct refs_walk w = {r, note, ctx, 0};
   int rc;
 
   if (c == NULL || c->scope_follows == NULL)
     return 0;
   rc = field_values(record_field(r, c->scope_follows), NULL, refs_one, &w);
-  return w.stopped ? 0 : rc;
+  if (w.rc != 0)
+    return w.rc;
+  return rc != 0 ? sb_err_set(err, rc, NULL) : 0;
 }
 
 const struct schema_collection *scope_follower(const struct schema *s,

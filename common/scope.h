@@ -116,14 +116,16 @@ int scope_followers_visit(const struct record *r, uint64_t seq, void *ctx);
 void scope_followers_release(struct scope_followers *f);
 
 /*
- * Calls each(ref, ctx) for every record id that r's scope follows (the
- * valid ids among the values of its collection's scope_follows field,
- * every entry, siblings too; none if the collection follows nothing): what
- * a store keeps so that finding a record's followers needs no scan (see
- * store_ref_add). 0, or SB_ENOMEM; each returns false only on a failure
- * of its own (the walk stops, the caller keeps the reason).
+ * Calls note(ctx, ref, r->collection, r->id) for every record id that r's
+ * scope follows (the valid ids among the values of its collection's
+ * scope_follows field, every entry, siblings too; none if the collection
+ * follows nothing): what a store keeps so that finding a record's
+ * followers needs no scan (store_ref_add). 0, or the first non-zero
+ * return of note (which sets err), or SB_ENOMEM (set in err).
  */
+typedef int (*scope_note_fn)(void *ctx, const char *ref, const char *collection,
+                             const char *id);
 int scope_refs(const struct schema *s, const struct record *r,
-               bool (*each)(const char *ref, void *ctx), void *ctx);
+               scope_note_fn note, void *ctx, struct sb_err *err);
 
 #endif

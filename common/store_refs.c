@@ -87,38 +87,30 @@ int store_refs_each(struct store *s, const char *ref, const char *collection,
   return rc;
 }
 
-/* One stored record's refs noted (a store_each walk). */
-struct fill {
+/* A walk noting or dropping refs on a store (scope_refs' note). */
+struct walk {
   struct store *s;
-  const struct record *r;
   struct sb_err *err;
-  int rc;
 };
 
-static bool fill_ref(const char *ref, void *ctx)
+static int add_note(void *ctx, const char *ref, const char *collection,
+                    const char *id)
 {
-  struct fill *f = ctx;
-  f->rc = store_ref_add(f->s, ref, f->r->collection, f->r->id, f->err);
-  return f->rc == 0;
+  struct walk *w = ctx;
+  return store_ref_add(w->s, ref, collection, id, w->err);
 }
 
 static int fill_one(const struct record *r, uint64_t seq, void *ctx)
 {
-  struct fill *f = ctx;
-  int rc;
-
+  struct walk *w = ctx;
   (void)seq;
-  f->r = r;
-  rc = scope_refs(store_schema(f->s), r, fill_ref, f);
-  if (rc != 0)
-    f->rc = sb_err_set(f->err, rc, NULL);
-  return f->rc != 0;
+  return scope_refs(store_schema(w->s), r, add_note, w, w->err);
 }
 
 int store_refs_fill(struct store *s, struct sb_err *err)
 {
   const struct schema *schema = store_schema(s);
-  struct fill f = {s, NULL, err, 0};
+  struct walk w = {s, err};
   size_t k;
   int rc;
 
@@ -130,9 +122,7 @@ int store_refs_fill(struct store *s, struct sb_err *err)
   for (k = 0; rc == 0 && schema != NULL && k < schema->nc; k++) {
     if (schema->c[k].scope_follows == NULL)
       continue;
-    rc = store_each(s, schema->c[k].name, fill_one, &f, err);
-    if (rc != 0 && f.rc != 0)
-      rc = f.rc;
+    rc = store_each(s, schema->c[k].name, fill_one, &w, err);
   }
   if (rc == 0)
     rc = store_meta_set(s, STORE_META_REFS_COMPLETE, "1", err);
@@ -145,30 +135,22 @@ int store_refs_fill(struct store *s, struct sb_err *err)
   return rc;
 }
 
-/* One ref of a record dropped (store_refs_drop's scope_refs walk). */
-struct drop {
-  struct store *s;
-  const char *collection, *id;
-  struct sb_err *err;
-  int rc;
-};
-
-static bool drop_ref(const char *ref, void *ctx)
+static int drop_note(void *ctx, const char *ref, const char *collection,
+                     const char *id)
 {
-  struct drop *d = ctx;
-  sqlite3_stmt *st = d->s->st[ST_REF_DROP];
+  struct walk *w = ctx;
+  sqlite3_stmt *st = w->s->st[ST_REF_DROP];
 
   sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, d->collection, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 3, d->id, -1, SQLITE_STATIC);
-  d->rc = store_run(d->s, ST_REF_DROP, "dropping a record's ref", d->err);
-  return d->rc == 0;
+  sqlite3_bind_text(st, 2, collection, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+  return store_run(w->s, ST_REF_DROP, "dropping a record's ref", w->err);
 }
 
 int store_refs_drop(struct store *s, const char *collection, const char *id,
                     struct sb_err *err)
 {
-  struct drop d = {s, collection, id, err, 0};
+  struct walk w = {s, err};
   struct record r;
   int rc;
 
@@ -179,9 +161,7 @@ int store_refs_drop(struct store *s, const char *collection, const char *id,
     record_release(&r);
     return 0;
   }
-  rc = scope_refs(store_schema(s), &r, drop_ref, &d);
+  rc = scope_refs(store_schema(s), &r, drop_note, &w, err);
   record_release(&r);
-  if (rc != 0)
-    return sb_err_set(err, rc, NULL);
-  return d.rc;
+  return rc;
 }

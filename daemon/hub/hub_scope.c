@@ -93,16 +93,14 @@ static const char *part_of(const struct scope_parts *p)
 struct ref_note {
   const struct hub_store_ops *ops;
   void *be;
-  const struct record *r;
   struct sb_err *err;
-  int rc;
 };
 
-static bool note_ref(const char *ref, void *ctx)
+static int note_ref(void *ctx, const char *ref, const char *collection,
+                    const char *id)
 {
   struct ref_note *n = ctx;
-  n->rc = n->ops->ref_add(n->be, ref, n->r->collection, n->r->id, n->err);
-  return n->rc == 0;
+  return n->ops->ref_add(n->be, ref, collection, id, n->err);
 }
 
 /* Saves r (hub_store_ops.save) with its scope part, found into now (the
@@ -115,16 +113,14 @@ static int save_with_part(const struct hub_store_ops *ops, void *be,
                           const char *echo, struct scope_parts *now,
                           uint64_t *seq, struct sb_err *err)
 {
-  struct ref_note n = {ops, be, r, err, 0};
+  struct ref_note n = {ops, be, err};
   int rc = hub_scope_of(ops, be, schema, r, now, err);
 
   if (rc == 0)
     rc = ops->save(be, r, text, len, newest_ts, echo,
                    ops->part_set != NULL ? part_of(now) : NULL, seq, err);
-  if (rc == 0 && ops->ref_add != NULL) {
-    rc = scope_refs(schema, r, note_ref, &n);
-    rc = rc != 0 ? sb_err_set(err, rc, NULL) : n.rc;
-  }
+  if (rc == 0 && ops->ref_add != NULL)
+    rc = scope_refs(schema, r, note_ref, &n, err);
   return rc;
 }
 

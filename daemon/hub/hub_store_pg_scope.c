@@ -252,32 +252,26 @@ int hub_store_pg_ref_add(void *be, const char *ref, const char *collection,
 struct fill {
   struct pg *p;
   const struct schema *schema;
-  const struct record *r;
   struct sb_err *err;
-  int rc;
   size_t n; /* records walked: their notes are written every 5,000 */
 };
 
-static bool fill_ref(const char *ref, void *ctx)
+static int fill_note(void *ctx, const char *ref, const char *collection,
+                     const char *id)
 {
   struct fill *f = ctx;
-  f->rc = hub_store_pg_batch_ref(f->p, ref, f->r->collection, f->r->id, f->err);
-  return f->rc == 0;
+  return hub_store_pg_batch_ref(f->p, ref, collection, id, f->err);
 }
 
 static int fill_one(const struct record *r, uint64_t seq, void *ctx)
 {
   struct fill *f = ctx;
-  int rc;
+  int rc = scope_refs(f->schema, r, fill_note, f, f->err);
 
   (void)seq;
-  f->r = r;
-  rc = scope_refs(f->schema, r, fill_ref, f);
-  if (rc != 0)
-    f->rc = sb_err_set(f->err, rc, NULL);
-  if (f->rc == 0 && ++f->n % 5000 == 0)
-    f->rc = hub_store_pg_flush(f->p, f->err);
-  return f->rc != 0;
+  if (rc == 0 && ++f->n % 5000 == 0)
+    rc = hub_store_pg_flush(f->p, f->err);
+  return rc;
 }
 
 int hub_store_pg_refs_fill(void *be, struct sb_err *err)
@@ -285,7 +279,7 @@ int hub_store_pg_refs_fill(void *be, struct sb_err *err)
   const struct hub_store_ops *ops = &hub_store_pg_ops;
   struct pg *p = be;
   struct schema *schema = NULL;
-  struct fill f = {p, NULL, NULL, err, 0, 0};
+  struct fill f = {p, NULL, err, 0};
   size_t k;
   int rc;
 
@@ -303,8 +297,6 @@ int hub_store_pg_refs_fill(void *be, struct sb_err *err)
     if (schema->c[k].scope_follows == NULL)
       continue;
     rc = hub_store_pg_each_in(be, schema->c[k].name, fill_one, &f, err);
-    if (rc != 0 && f.rc != 0)
-      rc = f.rc;
   }
   if (rc == 0)
     rc = ops->meta_set(be, STORE_META_REFS_COMPLETE, "1", err);

@@ -89,7 +89,8 @@ static const char *const migrations[] = {
      * id) says record collection/id names ref in the field its scope
      * follows, so a hub finds a beneficiary's visits by key instead of
      * reading every visit each time a beneficiary's scope changes. Filled
-     * for the rows already there by store_refs_fill (meta refs.complete). */
+     * for the rows already there by the hub's hub_scope_refs_fill (meta
+     * refs.complete). */
     "CREATE TABLE refs(ref TEXT NOT NULL, collection TEXT NOT NULL,"
     " id TEXT NOT NULL, PRIMARY KEY(ref, collection, id)) WITHOUT ROWID;",
 };

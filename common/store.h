@@ -272,15 +272,13 @@ int store_ref_add(struct store *s, const char *ref, const char *collection,
 /*
  * Calls fn(id, ctx) for every record of collection noted as following
  * ref; fn's non-zero return stops it and is returned. SB_ENOTFOUND if the
- * notes are not complete yet (store_refs_fill has not run): the caller
- * reads the collection instead.
+ * notes are not complete yet (meta STORE_META_REFS_COMPLETE is not "1",
+ * set once the hub has noted every record stored before the notes were
+ * kept): the caller reads the collection instead.
  */
 int store_refs_each(struct store *s, const char *ref, const char *collection,
                     int (*fn)(const char *id, void *ctx), void *ctx,
                     struct sb_err *err);
-/* Notes the refs of every record already stored, once, in its own
- * transaction, then marks them complete (STORE_META_REFS_COMPLETE). */
-int store_refs_fill(struct store *s, struct sb_err *err);
 
 /*
  * Meta STORE_META_HOLDS_OWN is "1" while the store holds every state it

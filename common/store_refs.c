@@ -53,7 +53,8 @@ int store_ref_add(struct store *s, const char *ref, const char *collection,
   return store_run(s, ST_REF_ADD, "noting a record's ref", err);
 }
 
-/* True once store_refs_fill has noted every stored record's refs. */
+/* True once meta says every stored record's refs are noted (the hub's
+ * hub_scope_refs_fill). */
 static bool refs_complete(struct store *s)
 {
   char *v = NULL;
@@ -87,53 +88,11 @@ int store_refs_each(struct store *s, const char *ref, const char *collection,
   return rc;
 }
 
-/* A walk noting or dropping refs on a store (scope_refs' note). */
+/* A walk dropping a record's refs (scope_refs' note). */
 struct walk {
   struct store *s;
   struct sb_err *err;
 };
-
-static int add_note(void *ctx, const char *ref, const char *collection,
-                    const char *id)
-{
-  struct walk *w = ctx;
-  return store_ref_add(w->s, ref, collection, id, w->err);
-}
-
-static int fill_one(const struct record *r, uint64_t seq, void *ctx)
-{
-  struct walk *w = ctx;
-  (void)seq;
-  return scope_refs(store_schema(w->s), r, add_note, w, w->err);
-}
-
-int store_refs_fill(struct store *s, struct sb_err *err)
-{
-  const struct schema *schema = store_schema(s);
-  struct walk w = {s, err};
-  size_t k;
-  int rc;
-
-  if (refs_complete(s))
-    return 0;
-  rc = store_begin(s, err);
-  if (rc != 0)
-    return rc;
-  for (k = 0; rc == 0 && schema != NULL && k < schema->nc; k++) {
-    if (schema->c[k].scope_follows == NULL)
-      continue;
-    rc = store_each(s, schema->c[k].name, fill_one, &w, err);
-  }
-  if (rc == 0)
-    rc = store_meta_set(s, STORE_META_REFS_COMPLETE, "1", err);
-  if (rc == 0)
-    rc = store_commit(s, err);
-  else
-    store_rollback(s);
-  if (rc == 0)
-    s->refs_complete = true;
-  return rc;
-}
 
 static int drop_note(void *ctx, const char *ref, const char *collection,
                      const char *id)

@@ -44,6 +44,16 @@ int hub_scope_index(const struct hub_store_ops *ops, void *be,
 
 #define HUB_SCOPE_INDEXED_KEY "scope.parts_indexed"
 
+/*
+ * Notes who follows whom (hub_store_ops.ref_add) for every record of a
+ * following collection, in one transaction, once: a store made before
+ * the notes were kept, or filled by a copy. Then marks them complete
+ * (meta STORE_META_REFS_COMPLETE), from which point the backend's
+ * refs_each answers from them. Nothing to do on a backend without notes.
+ */
+int hub_scope_refs_fill(const struct hub_store_ops *ops, void *be,
+                        const struct schema *schema, struct sb_err *err);
+
 /* The meta key of (collection, id)'s remembered moves,
  * "scope.moved.COLLECTION/ID" (malloc'd; NULL on ENOMEM). */
 char *hub_scope_moved_key(const char *collection, const char *id);

@@ -74,7 +74,7 @@ static int hub_store_load_schema(struct hub_store *hs, struct sb_err *err)
 }
 
 /* Stores the scope parts of a store's records once (hub_scope_index), and
- * notes who follows whom (refs_fill). A failure (a busy, read-only or
+ * notes who follows whom (hub_scope_refs_fill). A failure (a busy, read-only or
  * damaged store) leaves them unknown, which costs time, never a record:
  * scoped reads look at every row without a part, and a scope change reads
  * every follower while the notes are not complete. */
@@ -82,8 +82,7 @@ static void hub_store_index(struct hub_store *hs)
 {
   struct sb_err ignored = {0};
   (void)hub_scope_index(hs->ops, hs->be, hs->schema, &ignored);
-  if (hs->ops->refs_fill != NULL)
-    (void)hs->ops->refs_fill(hs->be, &ignored);
+  (void)hub_scope_refs_fill(hs->ops, hs->be, hs->schema, &ignored);
 }
 
 int hub_store_create(const char *path, const char *schema_text,

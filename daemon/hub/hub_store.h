@@ -569,13 +569,11 @@ struct hub_store_ops {
                  const char *id, struct sb_err *err);
   /* fn(id, ctx) for each record of collection noted as following ref (a
    * superset: the caller checks each); SB_ENOTFOUND while the notes are
-   * not complete. */
+   * not complete (meta STORE_META_REFS_COMPLETE not "1": until
+   * hub_scope_refs_fill has run). */
   int (*refs_each)(void *be, const char *ref, const char *collection,
                    int (*fn)(const char *id, void *ctx), void *ctx,
                    struct sb_err *err);
-  /* Notes the refs of the records stored before notes were kept, once,
-   * in a transaction of its own (at open). */
-  int (*refs_fill)(void *be, struct sb_err *err);
 
   /* --- round trips (NULL: nothing to gain, as on SQLite) --- */
   /* A hint between begin and commit: the records the transaction is

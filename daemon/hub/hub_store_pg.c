@@ -894,7 +894,6 @@ const struct hub_store_ops hub_store_pg_ops = {
     .each_in = hub_store_pg_each_in,
     .refs_each = hub_store_pg_refs_each,
     .ref_add = hub_store_pg_ref_add,
-    .refs_fill = hub_store_pg_refs_fill,
     .part_set = hub_store_pg_part_set,
     .moved_set = hub_store_pg_moved_set,
     .feed_parts = hub_store_pg_feed_parts,

@@ -150,10 +150,9 @@ int hub_store_pg_walk(struct pg *p, store_text_fn fn, void *ctx,
 int hub_store_pg_refs_each(void *be, const char *ref, const char *collection,
                            int (*fn)(const char *id, void *ctx), void *ctx,
                            struct sb_err *err);
-/* hub_store_ops.ref_add and refs_fill (the refs table). */
+/* hub_store_ops.ref_add (the refs table). */
 int hub_store_pg_ref_add(void *be, const char *ref, const char *collection,
                          const char *id, struct sb_err *err);
-int hub_store_pg_refs_fill(void *be, struct sb_err *err);
 int hub_store_pg_part_set(void *be, const char *collection, const char *id,
                           const char *part, struct sb_err *err);
 int hub_store_pg_moved_set(void *be, const char *collection, const char *id,

@@ -606,11 +606,6 @@ static int sq_part_get(void *be, const char *collection, const char *id,
   return store_get_part(be, collection, id, out, size, known, err);
 }
 
-static int sq_refs_fill(void *be, struct sb_err *err)
-{
-  return store_refs_fill(be, err);
-}
-
 static int sq_refs_each(void *be, const char *ref, const char *collection,
                         int (*fn)(const char *id, void *ctx), void *ctx,
                         struct sb_err *err)
@@ -686,5 +681,4 @@ const struct hub_store_ops hub_store_sqlite_ops = {
     .part_get = sq_part_get,
     .ref_add = sq_ref_add,
     .refs_each = sq_refs_each,
-    .refs_fill = sq_refs_fill,
 };

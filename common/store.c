@@ -192,7 +192,7 @@ static const char *const stmt_sql[ST_COUNT_] = {
      * moved after ?4, each through its index; ?5 rows at most. */
     [ST_CHANGES_PARTS] =
         "SELECT collection, id, seq, CASE WHEN echo = ?2 THEN NULL"
-        " ELSE state END FROM records WHERE seq IN ("
+        " ELSE state END, part FROM records WHERE seq IN ("
         "SELECT seq FROM records INDEXED BY records_part WHERE part IN"
         " (SELECT value FROM json_each(?3)) AND seq > ?1"
         " UNION SELECT seq FROM records INDEXED BY records_part"

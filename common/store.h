@@ -221,15 +221,23 @@ int store_set_part(struct store *s, const char *collection, const char *id,
 int store_set_moved(struct store *s, const char *collection, const char *id,
                     uint64_t seq, struct sb_err *err);
 
+/* A scoped feed row: store_text_fn's, with the scope part stored beside
+ * it (store_set_part; NULL: not known, the state tells). */
+typedef int (*store_part_text_fn)(const char *collection, const char *id,
+                                  uint64_t seq, const char *part,
+                                  const char *text, size_t len, void *ctx);
+
 /*
  * store_changes_text_echo (holder may be NULL) for at most limit rows
  * that a scoped reader may need: those whose part is one of parts[0..n)
  * or NULL, and, if moved, those that moved (store_set_moved) after since.
+ * Each row comes with its stored part, so the reader need not decode it.
  */
 int store_changes_text_parts(struct store *s, uint64_t since,
                              const char *const *parts, size_t n, bool moved,
                              unsigned limit, const char *holder,
-                             store_text_fn fn, void *ctx, struct sb_err *err);
+                             store_part_text_fn fn, void *ctx,
+                             struct sb_err *err);
 
 /*
  * From now on s's commits do not checkpoint the WAL themselves: a thread

@@ -206,11 +206,12 @@ int store_set_moved(struct store *s, const char *collection, const char *id,
 int store_changes_text_parts(struct store *s, uint64_t since,
                              const char *const *parts, size_t n, bool moved,
                              unsigned limit, const char *holder,
-                             store_text_fn fn, void *ctx, struct sb_err *err)
+                             store_part_text_fn fn, void *ctx,
+                             struct sb_err *err)
 {
   sqlite3_stmt *st = s->st[ST_CHANGES_PARTS];
   char *json;
-  int rc = store_check_not_nested(s, st, err);
+  int rc = store_check_not_nested(s, st, err), step;
 
   if (rc != 0)
     return rc;
@@ -224,7 +225,25 @@ int store_changes_text_parts(struct store *s, uint64_t since,
   sqlite3_bind_int64(
       st, 4, moved && since < INT64_MAX ? (sqlite3_int64)since : INT64_MAX);
   sqlite3_bind_int64(st, 5, (sqlite3_int64)limit);
-  rc = walk_text(s, st, true, fn, ctx, err);
+  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *coll = (const char *)sqlite3_column_text(st, 0);
+    const char *id = (const char *)sqlite3_column_text(st, 1);
+    sqlite3_int64 seq = sqlite3_column_int64(st, 2);
+
+    if (coll == NULL || id == NULL || seq < 0) {
+      rc = sb_err_set(err, SB_ECORRUPT, "store %s has a malformed record row",
+                      s->path);
+      break;
+    }
+    rc = fn(coll, id, (uint64_t)seq, (const char *)sqlite3_column_text(st, 4),
+            (const char *)sqlite3_column_text(st, 3),
+            (size_t)sqlite3_column_bytes(st, 3), ctx);
+    if (rc != 0)
+      break;
+  }
+  if (rc == 0 && step != SQLITE_DONE)
+    rc = store_sqlerr(s, step, "reading records", err);
+  store_stmt_done(st);
   free(json);
   return rc;
 }

@@ -587,7 +587,8 @@ static int page_put(struct scoped_walk *w, uint64_t seq, const char *text,
 }
 
 static int scoped_one(const char *collection, const char *id, uint64_t seq,
-                      const char *text, size_t len, void *ctx);
+                      const char *part, const char *text, size_t len,
+                      void *ctx);
 
 /* An echo of the reader's (text NULL in the walk): its state is loaded
  * and walked as any entry, except that in scope it is not sent. */
@@ -610,7 +611,8 @@ static int echo_one(struct scoped_walk *w, const char *collection,
   if (w->rc == 0 && !scope_meets(w->dev, &parts)) {
     /* Walked again as text: the gone logic is scoped_one's. */
     w->scanned--;
-    w->rc = scoped_one(collection, id, seq, text, len, w) != 0 ? w->rc : 0;
+    w->rc =
+        scoped_one(collection, id, seq, NULL, text, len, w) != 0 ? w->rc : 0;
   }
   scope_parts_release(&parts);
   record_release(&r);
@@ -620,27 +622,23 @@ static int echo_one(struct scoped_walk *w, const char *collection,
 
 /*
  * The scope parts of a feed entry (its state text[0..len)) into parts:
- * none needed for a collection every scope holds, the part stored beside
- * the record when there is one (no decoding: the feed is the records'
- * latest states, so it is this entry's), else from the decoded state.
+ * none needed for a collection every scope holds, the part the feed read
+ * beside the record when it knows one (no decoding: the feed is the
+ * records' latest states, so it is this entry's), else from the decoded
+ * state.
  */
 static int entry_parts(struct scoped_walk *w, const char *collection,
-                       const char *id, const char *text, size_t len,
-                       struct scope_parts *parts)
+                       const char *id, const char *part, const char *text,
+                       size_t len, struct scope_parts *parts)
 {
   struct record r;
-  char part[256];
-  bool known = false;
   int rc;
 
   if (!scope_collection_scoped(w->schema, collection)) {
     parts->all = true;
     return 0;
   }
-  if (w->ops->part_get != NULL &&
-      w->ops->part_get(w->be, collection, id, part, sizeof(part), &known,
-                       NULL) == 0 &&
-      known)
+  if (part != NULL)
     return part[0] != '\0' && scope_parts_add(parts, part) != 0
                ? sb_err_set(w->err, SB_ENOMEM, NULL)
                : 0;
@@ -653,7 +651,7 @@ static int entry_parts(struct scoped_walk *w, const char *collection,
 }
 
 static int scoped_one(const char *collection, const char *id, uint64_t seq,
-                      const char *text, size_t len, void *ctx)
+                      const char *part, const char *text, size_t len, void *ctx)
 {
   struct scoped_walk *w = ctx;
   struct scope_parts parts;
@@ -670,7 +668,7 @@ static int scoped_one(const char *collection, const char *id, uint64_t seq,
   if (text == NULL) /* the reader's echo: still told if it left */
     return echo_one(w, collection, id, seq);
   scope_parts_init(&parts);
-  w->rc = entry_parts(w, collection, id, text, len, &parts);
+  w->rc = entry_parts(w, collection, id, part, text, len, &parts);
   /* (a catch-up skips what all scopes hold) */
   in = w->rc == 0 && scope_meets(w->dev, &parts) && !(w->no_gone && parts.all);
   if (in && hub_store_page_full(w->page, len)) { /* the next page's */
@@ -689,6 +687,13 @@ static int scoped_one(const char *collection, const char *id, uint64_t seq,
   }
   scope_parts_release(&parts);
   return w->rc != 0 || full ? WALK_STOP : 0;
+}
+
+/* scoped_one for a backend's plain feed, which reads no parts. */
+static int scoped_one_text(const char *collection, const char *id, uint64_t seq,
+                           const char *text, size_t len, void *ctx)
+{
+  return scoped_one(collection, id, seq, NULL, text, len, ctx);
 }
 
 /* A scoped page (no_gone: a catch-up page; holder: skip its echoes). */
@@ -712,8 +717,8 @@ static int scope_page(const struct hub_store_ops *ops, void *be,
     rc = ops->feed_parts(be, since, HUB_SCOPE_SCAN_MAX + 1, dev, !no_gone,
                          holder, scoped_one, &w, err);
   else if (rc == 0)
-    rc = ops->feed(be, since, HUB_SCOPE_SCAN_MAX + 1, 0, holder, scoped_one, &w,
-                   err);
+    rc = ops->feed(be, since, HUB_SCOPE_SCAN_MAX + 1, 0, holder,
+                   scoped_one_text, &w, err);
   if (rc == WALK_STOP)
     rc = w.rc;
   else if (rc == HUB_FEED_CUT) { /* the rest in the next page */

@@ -555,7 +555,7 @@ struct hub_store_ops {
    * follow the last). */
   int (*feed_parts)(void *be, uint64_t since, unsigned limit,
                     const struct scope_parts *parts, bool moved,
-                    const char *holder, store_text_fn fn, void *ctx,
+                    const char *holder, store_part_text_fn fn, void *ctx,
                     struct sb_err *err);
   /* (collection, id)'s stored part as part_set took it into out (size
    * bytes): *known false if it is NULL or does not fit. SB_ENOTFOUND if

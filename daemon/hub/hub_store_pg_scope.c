@@ -56,8 +56,9 @@ const struct hub_store_pg_stmt hub_store_pg_scope_stmts[] = {
      * page of big records is not read whole into memory; "total" says
      * how many there were before that cut. */
     {"feed_parts",
-     "SELECT collection, id, seq, st, total FROM (SELECT collection, id, "
-     "seq, CASE WHEN echo = $3 THEN NULL ELSE state END AS st, coalesce(sum("
+     "SELECT collection, id, seq, st, total, part FROM (SELECT collection, "
+     "id, seq, part, CASE WHEN echo = $3 THEN NULL ELSE state END AS st, "
+     "coalesce(sum("
      "octet_length(state)) FILTER (WHERE (echo = $3) IS NOT TRUE) OVER w, 0) "
      "AS bytes, count(*) OVER () AS total FROM records WHERE seq IN (SELECT "
      "seq FROM ((SELECT seq FROM records WHERE part = ANY (ARRAY(SELECT "
@@ -208,14 +209,14 @@ int hub_store_pg_moved_set(void *be, const char *collection, const char *id,
 
 int hub_store_pg_feed_parts(void *be, uint64_t since, unsigned limit,
                             const struct scope_parts *parts, bool moved,
-                            const char *holder, store_text_fn fn, void *ctx,
-                            struct sb_err *err)
+                            const char *holder, store_part_text_fn fn,
+                            void *ctx, struct sb_err *err)
 {
   char from[24], lim[16], after[24], bytes[24];
   const char *params[6] = {from, lim, holder, NULL, after, bytes};
   char *json = scope_parts_json((const char *const *)parts->v, parts->n);
   PGresult *res;
-  int rc;
+  int i, rc;
 
   if (json == NULL)
     return sb_err_set(err, SB_ENOMEM, "out of memory reading changes");
@@ -233,7 +234,12 @@ int hub_store_pg_feed_parts(void *be, uint64_t since, unsigned limit,
   free(json);
   if (rc != 0)
     return rc;
-  rc = hub_store_pg_rows_each(res, fn, ctx);
+  for (i = 0; rc == 0 && i < PQntuples(res); i++)
+    rc = fn(PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+            hub_store_pg_u64_of(PQgetvalue(res, i, 2)),
+            PQgetisnull(res, i, 5) ? NULL : PQgetvalue(res, i, 5),
+            PQgetisnull(res, i, 3) ? NULL : PQgetvalue(res, i, 3),
+            (size_t)PQgetlength(res, i, 3), ctx);
   /* Walked to the byte cut, with entries after it: more may follow. */
   if (rc == 0 && PQntuples(res) > 0 &&
       (uint64_t)PQntuples(res) < hub_store_pg_u64_of(PQgetvalue(res, 0, 4)))

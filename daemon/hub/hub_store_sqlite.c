@@ -627,7 +627,7 @@ static int sq_moved_set(void *be, const char *collection, const char *id,
 
 static int sq_feed_parts(void *be, uint64_t since, unsigned limit,
                          const struct scope_parts *parts, bool moved,
-                         const char *holder, store_text_fn fn, void *ctx,
+                         const char *holder, store_part_text_fn fn, void *ctx,
                          struct sb_err *err)
 {
   return store_changes_text_parts(be, since, (const char *const *)parts->v,

@@ -102,5 +102,16 @@ start_hub_at "${URL##*:}"
 dev d1 put beneficiary b4 "$(ben Pamulang Dewi)" >/dev/null
 sync_once d1
 [ "$(part_of visit v4)" = Pamulang ] || fail "v4 did not follow b4: $(part_of visit v4)"
+
+CASE="a scoped page takes each entry's part as stored, read with its state"
+# Set by hand against the state (b3 says Setu): the page goes by the part
+# the feed query read beside the row, not by decoding the state.
+pg_sql hub "UPDATE records SET part = 'Ciputat' WHERE id = 'b3'" >/dev/null
+enrol d4 Setu
+enrol d5 Ciputat
+sync_once d4
+sync_once d5
+dev d4 get beneficiary b3 >/dev/null 2>&1 && fail "the Setu device got b3 (stored in Ciputat)"
+dev d5 get beneficiary b3 >/dev/null || fail "the Ciputat device lacks b3"
 stop_hub
 echo ok

@@ -508,34 +508,96 @@ static void batch_reset(struct hub_push_batch *b)
   memset(&b->stats, 0, sizeof(b->stats));
 }
 
+/* The (collection, id) pairs a push group will load: its records, and
+ * the records they follow (each one's scope check loads them). */
+struct prefetch_keys {
+  const char **v; /* 2n: collection, id */
+  size_t n, cap;
+  char **owned; /* the followed ids, copied (scope_refs lends them) */
+  size_t nowned;
+  const char *follows; /* the collection the record being walked follows */
+};
+
+static int keys_add(struct prefetch_keys *k, const char *collection,
+                    const char *id)
+{
+  if (k->n == k->cap) {
+    size_t cap = k->cap ? k->cap * 2 : 256;
+    const char **v = realloc(k->v, 2 * cap * sizeof(*v));
+    if (v == NULL)
+      return SB_ENOMEM;
+    k->v = v;
+    k->cap = cap;
+  }
+  k->v[2 * k->n] = collection;
+  k->v[2 * k->n + 1] = id;
+  k->n++;
+  return 0;
+}
+
+static int keys_add_ref(void *ctx, const char *ref, const char *collection,
+                        const char *id)
+{
+  struct prefetch_keys *k = ctx;
+  char *copy, **owned;
+
+  (void)collection;
+  (void)id;
+  owned = realloc(k->owned, (k->nowned + 1) * sizeof(*owned));
+  if (owned == NULL)
+    return SB_ENOMEM;
+  k->owned = owned;
+  if ((copy = strdup(ref)) == NULL)
+    return SB_ENOMEM;
+  k->owned[k->nowned++] = copy;
+  return keys_add(k, k->follows, copy);
+}
+
+/* Adds r and the records it follows to k. */
+static int keys_of(const struct push_env *env, const struct record *r,
+                   struct prefetch_keys *k, struct sb_err *err)
+{
+  const struct schema_collection *c =
+      schema_collection(env->schema, r->collection);
+  const struct schema_field *f;
+
+  if (keys_add(k, r->collection, r->id) != 0)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  if (c == NULL || c->scope_follows == NULL ||
+      (f = schema_field(c, c->scope_follows)) == NULL || f->ref == NULL)
+    return 0;
+  k->follows = f->ref;
+  return scope_refs(env->schema, r, keys_add_ref, k, err) != 0
+             ? sb_err_set(err, SB_ENOMEM, NULL)
+             : 0;
+}
+
 /*
  * Tells the backend which records the batches will load (ops->prefetch,
- * a hint: PostgreSQL reads them in one round trip; NULL on SQLite).
+ * a hint: PostgreSQL reads them in one round trip; NULL on SQLite): the
+ * pushed records and those they follow (a visit's scope is its
+ * beneficiary's), so a push of visits does not wait on the database once
+ * per beneficiary.
  */
 static int push_prefetch(const struct push_env *env,
                          struct hub_push_batch *const *b, size_t nb,
                          struct sb_err *err)
 {
-  const char **keys;
-  size_t i, j, n = 0;
-  int rc;
+  struct prefetch_keys k = {0};
+  size_t i, j;
+  int rc = 0;
 
   if (env->ops->prefetch == NULL)
     return 0;
-  for (i = 0; i < nb; i++)
-    n += b[i]->n;
-  if (n == 0)
-    return 0;
-  keys = malloc(2 * n * sizeof(*keys));
-  if (keys == NULL)
-    return sb_err_set(err, SB_ENOMEM, "out of memory for %zu keys", n);
-  for (n = 0, i = 0; i < nb; i++)
-    for (j = 0; j < b[i]->n; j++, n++) {
-      keys[2 * n] = b[i]->recs[j].collection;
-      keys[2 * n + 1] = b[i]->recs[j].id;
-    }
-  rc = env->ops->prefetch(env->be, keys, n, err);
-  free(keys);
+  for (i = 0; rc == 0 && i < nb; i++)
+    for (j = 0; rc == 0 && j < b[i]->n; j++)
+      rc = keys_of(env, &b[i]->recs[j], &k, err);
+  if (rc == 0 && k.n > 0)
+    rc = env->ops->prefetch(env->be, k.v, k.n, err);
+  for (i = 0; i < k.nowned; i++)
+    free(k.owned[i]);
+  free(k.owned);
+  free(k.v);
   return rc;
 }
 

@@ -160,6 +160,21 @@ static int mem_feed(void *be, uint64_t since, unsigned limit, unsigned want,
   return 0;
 }
 
+/* Notes the keys it is given (a hint: nothing is read ahead here). */
+static int mem_prefetch(void *be, const char *const *keys, size_t n,
+                        struct sb_err *err)
+{
+  struct mem *m = be;
+  (void)err;
+  for (size_t i = 0; i < n; i++) {
+    buf_adds(&m->prefetched, keys[2 * i]);
+    buf_adds(&m->prefetched, "/");
+    buf_adds(&m->prefetched, keys[2 * i + 1]);
+    buf_adds(&m->prefetched, " ");
+  }
+  return 0;
+}
+
 /* Only what the push policy may use: the rest stays NULL, so a call of
  * anything else crashes the test. */
 const struct hub_store_ops mem_ops = {
@@ -171,6 +186,7 @@ const struct hub_store_ops mem_ops = {
     .save = mem_save,
     .feed = mem_feed,
     .last_seq = mem_last_seq,
+    .prefetch = mem_prefetch,
 };
 
 void mem_free(struct mem *m)
@@ -178,6 +194,7 @@ void mem_free(struct mem *m)
   CHECK(!m->in_tx);
   rows_free(&m->now);
   rows_free(&m->saved);
+  buf_release(&m->prefetched);
 }
 
 /* --- helpers ----------------------------------------------------------- */

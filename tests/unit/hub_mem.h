@@ -9,6 +9,7 @@
 #include "check.h"
 
 #include "hub_push.h"
+#include "buf.h"
 #include "hub_store.h"
 #include "json.h"
 #include "schema.h"
@@ -33,8 +34,9 @@ struct mem {
   struct mem_rows now, saved; /* saved: the state at begin */
   bool in_tx;
   unsigned begins, commits, rollbacks;
-  int fail_commits; /* commits still to fail with SB_EBUSY */
-  uint64_t newest;  /* the greatest newest_ts saved */
+  int fail_commits;      /* commits still to fail with SB_EBUSY */
+  uint64_t newest;       /* the greatest newest_ts saved */
+  struct buf prefetched; /* "collection/id " of each key prefetch was given */
 };
 
 /*

@@ -234,6 +234,34 @@ TEST(prepared_batch_gets_the_same_outcomes)
   mem_free(&m);
 }
 
+/* A backend behind a network is told in one hint which records a push
+ * will load: its records and those they follow (a visit's scope check
+ * loads its beneficiary), whether or not the hub holds them. */
+TEST(prefetch_names_the_records_and_those_they_follow)
+{
+  struct mem m = {0};
+  struct schema *schema = NULL;
+  struct record r[3];
+  struct hub_push_batch b;
+
+  CHECK_INT(schema_parse(schema_default_text, &schema, NULL), ==, 0);
+  make(&r[0], "visit", "v1", A, TS,
+       "{\"beneficiary\":\"b1\",\"date\":\"2026-11-20\","
+       "\"programme\":\"skills-cooking\"}");
+  make(&r[1], "beneficiary", "b2", A, TS,
+       "{\"consent\":true,\"name\":\"Ani\",\"kecamatan\":\"Setu\"}");
+  make(&r[2], "notes", "n", A, TS, "{\"t\":1}");
+  b = batch_of(A, r, 3);
+  CHECK_INT(push1(&m, schema, &b), ==, 0);
+  CHECK_STR(m.prefetched.p, "visit/v1 beneficiary/b1 beneficiary/b2 notes/n ");
+
+  push_reply_release(&b.reply);
+  for (size_t i = 0; i < 3; i++)
+    record_release(&r[i]);
+  schema_free(schema);
+  mem_free(&m);
+}
+
 TEST(repush_is_idempotent)
 {
   struct mem m = {0};

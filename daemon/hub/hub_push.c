@@ -577,27 +577,38 @@ static int keys_of(const struct push_env *env, const struct record *r,
  * a hint: PostgreSQL reads them in one round trip; NULL on SQLite): the
  * pushed records and those they follow (a visit's scope is its
  * beneficiary's), so a push of visits does not wait on the database once
- * per beneficiary.
+ * per beneficiary. Then which of them others follow (ops->refs_prefetch):
+ * a new beneficiary looks for the visits that reached the hub before it.
  */
 static int push_prefetch(const struct push_env *env,
                          struct hub_push_batch *const *b, size_t nb,
                          struct sb_err *err)
 {
-  struct prefetch_keys k = {0};
+  struct prefetch_keys k = {0}, followed = {0};
+  const struct record *r;
   size_t i, j;
   int rc = 0;
 
   if (env->ops->prefetch == NULL)
     return 0;
   for (i = 0; rc == 0 && i < nb; i++)
-    for (j = 0; rc == 0 && j < b[i]->n; j++)
-      rc = keys_of(env, &b[i]->recs[j], &k, err);
+    for (j = 0; rc == 0 && j < b[i]->n; j++) {
+      r = &b[i]->recs[j];
+      rc = keys_of(env, r, &k, err);
+      if (rc == 0 && env->ops->refs_prefetch != NULL &&
+          scope_follower(env->schema, r->collection, 0) != NULL &&
+          keys_add(&followed, r->collection, r->id) != 0)
+        rc = sb_err_set(err, SB_ENOMEM, NULL);
+    }
   if (rc == 0 && k.n > 0)
     rc = env->ops->prefetch(env->be, k.v, k.n, err);
+  if (rc == 0 && followed.n > 0)
+    rc = env->ops->refs_prefetch(env->be, followed.v, followed.n, err);
   for (i = 0; i < k.nowned; i++)
     free(k.owned[i]);
   free(k.owned);
   free(k.v);
+  free(followed.v);
   return rc;
 }
 

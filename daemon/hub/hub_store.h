@@ -582,6 +582,12 @@ struct hub_store_ops {
    * entries, at once and answer load and meta_get from what it read. */
   int (*prefetch)(void *be, const char *const *keys, size_t n,
                   struct sb_err *err);
+  /* A hint after prefetch: records (keys as prefetch's) of collections
+   * others follow, whose followers refs_each may be asked for in the
+   * transaction (a new record's save is a move). A backend behind a
+   * network may read the notes of those it holds none of at once. */
+  int (*refs_prefetch)(void *be, const char *const *keys, size_t n,
+                       struct sb_err *err);
   /* Calls fn for every setting whose key starts with prefix, in key
    * order (migrate copies the purge meta with it; NULL: none kept). */
   int (*meta_each)(void *be, const char *prefix, store_meta_fn fn, void *ctx,

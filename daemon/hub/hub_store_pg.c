@@ -899,6 +899,7 @@ const struct hub_store_ops hub_store_pg_ops = {
     .feed_parts = hub_store_pg_feed_parts,
     /* a group's records in few round trips (hub_store_pg_batch.c) */
     .prefetch = hub_store_pg_prefetch,
+    .refs_prefetch = hub_store_pg_refs_prefetch,
     /* purge (daemon/hub/hub_purge.c) */
     .purge = hub_store_pg_purge,
 };

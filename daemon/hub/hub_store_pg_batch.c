@@ -20,6 +20,10 @@
 
 #define LEDGER_PREFIX "purge.id."
 
+/* The collection of the entries that hold a ref's notes (no collection
+ * is called ""): its id is the ref. */
+#define REFS_OF ""
+
 /* One record the transaction read or wrote. */
 struct pg_entry {
   char *collection, *id;
@@ -33,6 +37,10 @@ struct pg_entry {
   char *echo;        /* the save's echo (NULL: none) */
   char *part;        /* its scope part set after the save (NULL: none) */
   uint64_t moved;    /* its newest move noted here (0: none) */
+  /* REFS_OF entries: every note of the ref, read and added here */
+  bool refs_known;
+  char **notes; /* collection, id pairs */
+  size_t nnotes;
 };
 
 /* A PostgreSQL array literal being built ("{...}"). */
@@ -161,6 +169,9 @@ void hub_store_pg_batch_clear(struct pg *p)
     free(c->e[i].ledger);
     free(c->e[i].echo);
     free(c->e[i].part);
+    for (size_t k = 0; k < 2 * c->e[i].nnotes; k++)
+      free(c->e[i].notes[k]);
+    free(c->e[i].notes);
   }
   for (i = 0; i < 3; i++)
     free(c->refs[i].s);
@@ -237,6 +248,107 @@ static void elem(struct buf *b, const char *s)
 }
 
 /* --- prefetch, load ---------------------------------------------------- */
+
+/* Adds a note (collection, id) to e's (a REFS_OF entry). */
+static int note_add(struct pg_entry *e, const char *collection, const char *id)
+{
+  char **g = realloc(e->notes, 2 * (e->nnotes + 1) * sizeof(*g));
+
+  if (g == NULL)
+    return SB_ENOMEM;
+  e->notes = g;
+  g[2 * e->nnotes] = strdup(collection);
+  g[2 * e->nnotes + 1] = strdup(id);
+  e->nnotes++;
+  return g[2 * e->nnotes - 2] != NULL && g[2 * e->nnotes - 1] != NULL
+             ? 0
+             : SB_ENOMEM;
+}
+
+/* Reads the notes of the ids in fresh (an array literal) in one query,
+ * then marks every id of it known, with or without notes. */
+static int notes_read(struct pg *p, struct buf *fresh, char **idv, size_t n,
+                      struct sb_err *err)
+{
+  const char *params[1] = {fresh->s};
+  struct pg_entry *e;
+  PGresult *res;
+  size_t i;
+  int r, rc;
+
+  rc = hub_store_pg_run(p, "notes_of", 1, params, &res, err);
+  if (rc != 0)
+    return rc;
+  for (r = 0; rc == 0 && r < PQntuples(res); r++) {
+    e = get(p, REFS_OF, PQgetvalue(res, r, 0));
+    if (e == NULL ||
+        note_add(e, PQgetvalue(res, r, 1), PQgetvalue(res, r, 2)) != 0)
+      rc = sb_err_set(err, SB_ENOMEM, NULL);
+  }
+  PQclear(res);
+  for (i = 0; rc == 0 && i < n; i++) {
+    if ((e = get(p, REFS_OF, idv[i])) == NULL)
+      rc = sb_err_set(err, SB_ENOMEM, NULL);
+    else
+      e->refs_known = true;
+  }
+  return rc;
+}
+
+int hub_store_pg_refs_prefetch(void *be, const char *const *keys, size_t n,
+                               struct sb_err *err)
+{
+  struct pg *p = be;
+  struct buf fresh = {0};
+  char **idv;
+  size_t i, k = 0;
+  int rc = 0;
+
+  if (!p->in_tx || n == 0 || !hub_store_pg_refs_complete(p))
+    return 0;
+  if ((idv = malloc(n * sizeof(*idv))) == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  put(&fresh, "{", 1);
+  /* Only records the hub holds none of: their save is a move from no
+   * part, which looks for followers (those of a record the hub holds
+   * are looked for only if it moves: rarely, one query then). */
+  for (i = 0; i < n; i++) {
+    struct pg_entry *e =
+        find(p->cache, keys[2 * i], keys[2 * i + 1], strlen(keys[2 * i + 1]));
+    struct pg_entry *known =
+        find(p->cache, REFS_OF, keys[2 * i + 1], strlen(keys[2 * i + 1]));
+    if (e == NULL || !e->known || e->text != NULL ||
+        (known != NULL && known->refs_known))
+      continue;
+    elem(&fresh, keys[2 * i + 1]);
+    idv[k++] = (char *)keys[2 * i + 1];
+  }
+  put(&fresh, "}", 1);
+  if (fresh.nomem)
+    rc = sb_err_set(err, SB_ENOMEM, NULL);
+  else if (k > 0)
+    rc = notes_read(p, &fresh, idv, k, err);
+  free(fresh.s);
+  free(idv);
+  return rc;
+}
+
+int hub_store_pg_batch_refs(struct pg *p, const char *ref,
+                            const char *collection,
+                            int (*fn)(const char *id, void *ctx), void *ctx)
+{
+  struct pg_entry *e =
+      p->in_tx ? find(p->cache, REFS_OF, ref, strlen(ref)) : NULL;
+  size_t k;
+  int rc = 0;
+
+  if (e == NULL || !e->refs_known)
+    return 1; /* not known here: read the table */
+  for (k = 0; rc == 0 && k < e->nnotes; k++)
+    if (strcmp(e->notes[2 * k], collection) == 0)
+      rc = fn(e->notes[2 * k + 1], ctx);
+  return rc;
+}
 
 int hub_store_pg_prefetch(void *be, const char *const *keys, size_t n,
                           struct sb_err *err)
@@ -457,6 +569,7 @@ int hub_store_pg_batch_ref(struct pg *p, const char *ref,
 {
   struct pg_cache *c = p->cache;
   const char *v[3] = {ref, collection, id};
+  struct pg_entry *e;
   size_t k;
 
   if (!p->in_tx)
@@ -469,6 +582,9 @@ int hub_store_pg_batch_ref(struct pg *p, const char *ref,
     elem(&c->refs[k], v[k]);
   }
   c->nrefs++;
+  e = find(c, REFS_OF, ref, strlen(ref));
+  if (e != NULL && e->refs_known && note_add(e, collection, id) != 0)
+    return sb_err_set(err, SB_ENOMEM, NULL);
   return 0;
 }
 
@@ -499,6 +615,11 @@ static int flush_refs(struct pg *p, struct sb_err *err)
   }
   c->nrefs = 0;
   return rc;
+}
+
+int hub_store_pg_flush_refs(struct pg *p, struct sb_err *err)
+{
+  return flush_refs(p, err);
 }
 
 int hub_store_pg_flush(struct pg *p, struct sb_err *err)

@@ -167,6 +167,10 @@ int hub_store_pg_feed_parts(void *be, uint64_t since, unsigned limit,
  * do not know (read the table then). */
 int hub_store_pg_prefetch(void *be, const char *const *keys, size_t n,
                           struct sb_err *err);
+/* hub_store_ops.refs_prefetch: the notes of those of keys the prefetch
+ * found the hub holds none of (answered by hub_store_pg_batch_refs). */
+int hub_store_pg_refs_prefetch(void *be, const char *const *keys, size_t n,
+                               struct sb_err *err);
 int hub_store_pg_batch_load(struct pg *p, const char *collection,
                             const char *id, char **text, size_t *len,
                             uint64_t *seq, struct sb_err *err);
@@ -195,6 +199,16 @@ int hub_store_pg_batch_ref(struct pg *p, const char *ref,
 /* Writes the kept notes, then the kept saves and the counter in one
  * statement. */
 int hub_store_pg_flush(struct pg *p, struct sb_err *err);
+/* Writes the kept notes only (a read of the refs table needs no more). */
+int hub_store_pg_flush_refs(struct pg *p, struct sb_err *err);
+/* fn(id, ctx) for each record of collection noted as following ref, from
+ * the notes refs_prefetch read (and those added since); 1: not known
+ * here, read the table. */
+int hub_store_pg_batch_refs(struct pg *p, const char *ref,
+                            const char *collection,
+                            int (*fn)(const char *id, void *ctx), void *ctx);
+/* True once meta refs.complete says every record's notes are kept. */
+bool hub_store_pg_refs_complete(struct pg *p);
 /* Forgets what the transaction read and kept (after commit, rollback). */
 void hub_store_pg_batch_clear(struct pg *p);
 /* hub_store_ops.purge: removes (collection, id)'s row. */

@@ -45,6 +45,9 @@ const struct hub_store_pg_stmt hub_store_pg_scope_stmts[] = {
                 "strpos(state, $2) > 0 ORDER BY id"},
     {"refs_noted", "SELECT id FROM refs WHERE ref = $1 AND collection = $2 "
                    "ORDER BY id"},
+    /* hub_store_pg_batch.c: the notes of a push group's new records */
+    {"notes_of", "SELECT r.ref, r.collection, r.id FROM unnest($1::text[]) "
+                 "AS k(i) JOIN refs r ON r.ref = k.i"},
     {"part_set", "UPDATE records SET part = $3 WHERE collection = $1 AND "
                  "id = $2"},
     {"moved_set", "UPDATE records SET moved = greatest(coalesce(moved, 0), "
@@ -139,8 +142,7 @@ int hub_store_pg_each_in(void *be, const char *collection, store_record_fn fn,
   return rc;
 }
 
-/* True once meta refs.complete says every record's notes are kept. */
-static bool refs_complete(struct pg *p)
+bool hub_store_pg_refs_complete(struct pg *p)
 {
   char *v = NULL;
   struct sb_err ignored = {0};
@@ -159,14 +161,22 @@ int hub_store_pg_refs_each(void *be, const char *ref, const char *collection,
   char needle[SB_ID_MAX + 16];
   const char *noted[2] = {ref, collection}, *found[2] = {collection, needle};
   PGresult *res;
-  int i, rc = hub_store_pg_flush(be, err); /* the saves kept so far */
+  int i, rc;
 
-  /* A record id needs no JSON escape, so this is its canonical value. */
-  snprintf(needle, sizeof(needle), "\"value\":\"%s\"", ref);
-  if (rc == 0 && refs_complete(be))
-    rc = hub_store_pg_run(be, "refs_noted", 2, noted, &res, err);
-  else if (rc == 0)
-    rc = hub_store_pg_run(be, "refs_of", 2, found, &res, err);
+  if (hub_store_pg_refs_complete(be)) {
+    rc = hub_store_pg_batch_refs(be, ref, collection, fn, ctx);
+    if (rc != 1)
+      return rc; /* read with the push group's prefetch */
+    rc = hub_store_pg_flush_refs(be, err); /* the notes kept so far */
+    if (rc == 0)
+      rc = hub_store_pg_run(be, "refs_noted", 2, noted, &res, err);
+  } else {
+    /* A record id needs no JSON escape, so this is its canonical value. */
+    snprintf(needle, sizeof(needle), "\"value\":\"%s\"", ref);
+    rc = hub_store_pg_flush(be, err); /* the saves kept so far */
+    if (rc == 0)
+      rc = hub_store_pg_run(be, "refs_of", 2, found, &res, err);
+  }
   if (rc != 0)
     return rc;
   for (i = 0; rc == 0 && i < PQntuples(res); i++)

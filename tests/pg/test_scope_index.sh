@@ -84,6 +84,17 @@ sync_once d1
   fail "v5 (not b4's) was saved again"
 sync_once d3
 dev d3 get visit v4 >/dev/null || fail "the Setu device lacks v4"
+CASE="a visit pushed with its new beneficiary, before it, follows it"
+# One push group: the beneficiary's followers are read with the group's
+# prefetch (one query for every new record), and the visit's note, kept
+# in the same transaction, is among them.
+dev d1 put visit v6 "$(visit b6)" >/dev/null
+dev d1 put beneficiary b6 "$(ben Setu Eka)" >/dev/null
+sync_once d1
+[ "$(part_of visit v6)" = Setu ] || fail "v6 did not follow b6: $(part_of visit v6)"
+sync_once d3
+dev d3 get visit v6 >/dev/null || fail "the Setu device lacks v6"
+
 notes() { # notes REF: the visits noted as following REF
   pg_sql hub "SELECT string_agg(id, ',' ORDER BY id) FROM refs WHERE ref = '$1' AND collection = 'visit'"
 }

@@ -12,6 +12,7 @@
 #include "record_int.h"
 
 #include "buf.h"
+#include "name_chars.h"
 #include "json.h"
 #include "record_sax.h"
 
@@ -21,31 +22,12 @@
 
 bool record_name_valid(const char *s)
 {
-  size_t n = 0;
-  for (; s[n] != '\0'; n++) {
-    char c = s[n];
-    if (n == SB_NAME_MAX)
-      return false;
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-          (c >= '0' && c <= '9') || c == '-' || c == '_'))
-      return false;
-  }
-  return n > 0;
+  return name_chars_valid(s, SB_NAME_MAX, NAME_CHAR);
 }
 
 bool record_id_valid(const char *s)
 {
-  size_t n = 0;
-  for (; s[n] != '\0'; n++) {
-    char c = s[n];
-    if (n == SB_ID_MAX)
-      return false;
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-          (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-          c == ':'))
-      return false;
-  }
-  return n > 0;
+  return name_chars_valid(s, SB_ID_MAX, ID_CHAR);
 }
 
 /* --- entries and fields ------------------------------------------------ */

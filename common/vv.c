@@ -10,6 +10,7 @@
 #include "vv.h"
 
 #include "json.h"
+#include "name_chars.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,16 +18,7 @@
 
 bool vv_replica_id_valid(const char *s)
 {
-  size_t n = 0;
-  for (; s[n] != '\0'; n++) {
-    char c = s[n];
-    if (n == SB_REPLICA_MAX)
-      return false;
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-          (c >= '0' && c <= '9') || c == '-' || c == '_'))
-      return false;
-  }
-  return n > 0;
+  return name_chars_valid(s, SB_REPLICA_MAX, NAME_CHAR);
 }
 
 int vv_dot_cmp(const struct dot *a, const struct dot *b)

@@ -8,6 +8,8 @@
 
 #include "record.h"
 
+#include <string.h>
+
 /* r = a local put of the JSON object text on replica at ts. */
 static void put(struct record *r, const char *replica, uint64_t ts,
                 const char *json)
@@ -185,4 +187,39 @@ TEST(encode)
                   "30}]}");
   free(text);
   record_release(&r);
+}
+
+/* The characters of names, record ids and replica ids, byte by byte, and
+ * their lengths (one table serves the three checks). */
+TEST(names_ids_and_replicas_take_their_characters_only)
+{
+  char one[2] = {0, 0}, long_text[SB_ID_MAX + 2];
+  int c;
+
+  for (c = 1; c < 256; c++) {
+    bool name = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                (c >= '0' && c <= '9') || c == '-' || c == '_';
+    one[0] = (char)c;
+    CHECK(record_name_valid(one) == name);
+    CHECK(vv_replica_id_valid(one) == name);
+    CHECK(record_id_valid(one) == (name || c == '.' || c == ':'));
+  }
+  CHECK(!record_name_valid("") && !record_id_valid("") &&
+        !vv_replica_id_valid(""));
+  memset(long_text, 'a', sizeof(long_text));
+  long_text[SB_ID_MAX] = '\0';
+  CHECK(record_id_valid(long_text));
+  long_text[SB_ID_MAX] = 'a';
+  long_text[SB_ID_MAX + 1] = '\0';
+  CHECK(!record_id_valid(long_text));
+  long_text[SB_NAME_MAX] = '\0';
+  CHECK(record_name_valid(long_text));
+  long_text[SB_NAME_MAX] = 'a';
+  long_text[SB_NAME_MAX + 1] = '\0';
+  CHECK(!record_name_valid(long_text));
+  long_text[SB_REPLICA_MAX] = '\0';
+  CHECK(vv_replica_id_valid(long_text));
+  long_text[SB_REPLICA_MAX] = 'a';
+  long_text[SB_REPLICA_MAX + 1] = '\0';
+  CHECK(!vv_replica_id_valid(long_text));
 }

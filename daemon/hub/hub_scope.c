@@ -327,6 +327,30 @@ static int id_list_add(const char *id, void *ctx)
   return 0;
 }
 
+/* Tells a backend that prefetches (PostgreSQL) the noted records the
+ * walk below is about to load, so they come in one round trip. */
+static int followers_prefetch(const struct hub_store_ops *ops, void *be,
+                              const char *collection, const struct id_list *l,
+                              struct sb_err *err)
+{
+  const char **keys;
+  size_t k;
+  int rc;
+
+  if (ops->prefetch == NULL || l->n < 2)
+    return 0;
+  keys = malloc(2 * l->n * sizeof(*keys));
+  if (keys == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  for (k = 0; k < l->n; k++) {
+    keys[2 * k] = collection;
+    keys[2 * k + 1] = l->v[k];
+  }
+  rc = ops->prefetch(be, keys, l->n, err);
+  free(keys);
+  return rc;
+}
+
 /*
  * The records of collection that follow f->id, into f (a
  * scope_followers_visit walk): those noted as following it, each read and
@@ -348,6 +372,8 @@ static int followers_find(const struct hub_store_ops *ops, void *be,
   } else if (rc == SB_ENOMEM) {
     rc = sb_err_set(err, rc, NULL);
   }
+  if (rc == 0)
+    rc = followers_prefetch(ops, be, collection, &l, err);
   for (k = 0; rc == 0 && k < l.n; k++) {
     struct record r;
     char *text = NULL;

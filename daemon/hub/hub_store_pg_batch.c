@@ -295,6 +295,35 @@ static int notes_read(struct pg *p, struct buf *fresh, char **idv, size_t n,
   return rc;
 }
 
+/* Reads the records noted as following the ids idv[0..n) in one more
+ * prefetch: the scope move of each new record loads them (few: visits
+ * that reached the hub before their beneficiary). */
+static int followers_read(struct pg *p, char **idv, size_t n,
+                          struct sb_err *err)
+{
+  const char **keys = NULL, **g;
+  size_t i, j, nk = 0;
+  int rc = 0;
+
+  for (i = 0; rc == 0 && i < n; i++) {
+    struct pg_entry *e = find(p->cache, REFS_OF, idv[i], strlen(idv[i]));
+    for (j = 0; e != NULL && j < e->nnotes; j++) {
+      if ((g = realloc(keys, 2 * (nk + 1) * sizeof(*g))) == NULL) {
+        rc = sb_err_set(err, SB_ENOMEM, NULL);
+        break;
+      }
+      keys = g;
+      keys[2 * nk] = e->notes[2 * j]; /* the notes' own copies: stable */
+      keys[2 * nk + 1] = e->notes[2 * j + 1];
+      nk++;
+    }
+  }
+  if (rc == 0 && nk > 0)
+    rc = hub_store_pg_prefetch(p, keys, nk, err);
+  free(keys);
+  return rc;
+}
+
 int hub_store_pg_refs_prefetch(void *be, const char *const *keys, size_t n,
                                struct sb_err *err)
 {
@@ -328,6 +357,8 @@ int hub_store_pg_refs_prefetch(void *be, const char *const *keys, size_t n,
     rc = sb_err_set(err, SB_ENOMEM, NULL);
   else if (k > 0)
     rc = notes_read(p, &fresh, idv, k, err);
+  if (rc == 0 && k > 0)
+    rc = followers_read(p, idv, k, err);
   free(fresh.s);
   free(idv);
   return rc;

@@ -50,7 +50,7 @@ static const struct hub_store_pg_stmt stmts[] = {
      "SELECT state, seq FROM records WHERE collection = $1 AND id = $2"},
     /* hub_store_pg_batch.c: a group's records in one read, its saves
      * and the counter in one write (every save sets echo, NULL or not) */
-    {"prefetch", "SELECT k.c, k.i, r.state, r.seq, m.value FROM "
+    {"prefetch", "SELECT k.c, k.i, r.state, r.seq, m.value, r.part FROM "
                  "unnest($1::text[], $2::text[]) AS k(c, i) LEFT JOIN records "
                  "r ON r.collection = k.c AND r.id = k.i LEFT JOIN meta m ON "
                  "m.key = 'purge.id.' || k.c || '/' || k.i"},
@@ -900,6 +900,7 @@ const struct hub_store_ops hub_store_pg_ops = {
     /* a group's records in few round trips (hub_store_pg_batch.c) */
     .prefetch = hub_store_pg_prefetch,
     .refs_prefetch = hub_store_pg_refs_prefetch,
+    .part_get = hub_store_pg_part_get,
     /* purge (daemon/hub/hub_purge.c) */
     .purge = hub_store_pg_purge,
 };

@@ -37,6 +37,8 @@ struct pg_entry {
   char *echo;        /* the save's echo (NULL: none) */
   char *part;        /* its scope part set after the save (NULL: none) */
   uint64_t moved;    /* its newest move noted here (0: none) */
+  bool stored_known; /* stored below is the part the prefetch read */
+  char *stored;      /* that part (NULL: several, all or not known) */
   /* REFS_OF entries: every note of the ref, read and added here */
   bool refs_known;
   char **notes; /* collection, id pairs */
@@ -169,6 +171,7 @@ void hub_store_pg_batch_clear(struct pg *p)
     free(c->e[i].ledger);
     free(c->e[i].echo);
     free(c->e[i].part);
+    free(c->e[i].stored);
     for (size_t k = 0; k < 2 * c->e[i].nnotes; k++)
       free(c->e[i].notes[k]);
     free(c->e[i].notes);
@@ -429,6 +432,12 @@ int hub_store_pg_prefetch(void *be, const char *const *keys, size_t n,
     if (!PQgetisnull(res, r, 4) &&
         (e->ledger = strdup(PQgetvalue(res, r, 4))) == NULL)
       rc = sb_err_set(err, SB_ENOMEM, NULL);
+    if (!e->dirty && !PQgetisnull(res, r, 2)) {
+      e->stored_known = true;
+      if (!PQgetisnull(res, r, 5) &&
+          (e->stored = strdup(PQgetvalue(res, r, 5))) == NULL)
+        rc = sb_err_set(err, SB_ENOMEM, NULL);
+    }
   }
 out:
   PQclear(res);
@@ -530,10 +539,30 @@ int hub_store_pg_batch_save(struct pg *p, const struct record *r,
   e->echo = mark;
   free(e->part); /* a save clears the part (hub_store.h) */
   e->part = NULL;
+  e->stored_known = false; /* the saved state's is not the one read */
   if (!e->dirty)
     p->cache->dirty++;
   e->dirty = true;
   p->tx_seq = *seq;
+  return 0;
+}
+
+int hub_store_pg_part_get(void *be, const char *collection, const char *id,
+                          char *out, size_t size, bool *known,
+                          struct sb_err *err)
+{
+  struct pg *p = be;
+  struct pg_entry *e =
+      p->in_tx ? find(p->cache, collection, id, strlen(id)) : NULL;
+
+  *known = false;
+  if (e != NULL && e->known && e->text == NULL && !e->dirty)
+    return sb_err_not_found(err, collection, id);
+  if (e == NULL || !e->stored_known || e->dirty || e->stored == NULL ||
+      strlen(e->stored) >= size)
+    return 0; /* not known here: the caller reads the state */
+  memcpy(out, e->stored, strlen(e->stored) + 1);
+  *known = true;
   return 0;
 }
 

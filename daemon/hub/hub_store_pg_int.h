@@ -171,6 +171,12 @@ int hub_store_pg_prefetch(void *be, const char *const *keys, size_t n,
  * found the hub holds none of (answered by hub_store_pg_batch_refs). */
 int hub_store_pg_refs_prefetch(void *be, const char *const *keys, size_t n,
                                struct sb_err *err);
+/* hub_store_ops.part_get, from what the prefetch read (the part stored
+ * beside the state); *known false if it did not read it (the caller then
+ * loads and decodes the state). */
+int hub_store_pg_part_get(void *be, const char *collection, const char *id,
+                          char *out, size_t size, bool *known,
+                          struct sb_err *err);
 int hub_store_pg_batch_load(struct pg *p, const char *collection,
                             const char *id, char **text, size_t *len,
                             uint64_t *seq, struct sb_err *err);

@@ -124,5 +124,13 @@ sync_once d4
 sync_once d5
 dev d4 get beneficiary b3 >/dev/null 2>&1 && fail "the Setu device got b3 (stored in Ciputat)"
 dev d5 get beneficiary b3 >/dev/null || fail "the Ciputat device lacks b3"
+
+CASE="a visit takes its beneficiary's part as stored, read with the push"
+# Again set by hand against the state (b2 says Pamulang): the push's
+# prefetch read it beside the state, and the visit's scope comes from it.
+pg_sql hub "UPDATE records SET part = 'Serpong' WHERE id = 'b2'" >/dev/null
+dev d1 put visit v7 "$(visit b2)" >/dev/null
+sync_once d1
+[ "$(part_of visit v7)" = Serpong ] || fail "v7: $(part_of visit v7)"
 stop_hub
 echo ok

@@ -312,6 +312,18 @@ static bool surrogates_ok(const char *text, size_t at)
   return true;
 }
 
+bool jcanon_has_u_escape(const char *text, size_t len)
+{
+  const char *p = text, *end = text + len;
+
+  while (p < end && (p = memchr(p, '\\', (size_t)(end - p))) != NULL) {
+    if (p + 1 < end && p[1] == 'u')
+      return true;
+    p += 2; /* an escaped backslash escapes nothing after it */
+  }
+  return false;
+}
+
 bool jcanon_token_ok(const char *text, const struct json_event *e, bool has_u)
 {
   if (has_u && (e->ev == JSON_EV_STRING || e->ev == JSON_EV_KEY))

@@ -38,6 +38,9 @@ const char *jcanon_text(const struct jcanon *c, size_t *len);
  * "\u"); any other event.
  */
 bool jcanon_token_ok(const char *text, const struct json_event *e, bool has_u);
+/* True if text[0..len) holds a backslash followed by 'u' (jcanon_token_ok's
+ * has_u), found with memchr: it runs once per body and per stored state. */
+bool jcanon_has_u_escape(const char *text, size_t len);
 
 /*
  * Adds key s[0..n) to the set kept in b (the keys of one object); 1 if it

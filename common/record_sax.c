@@ -648,7 +648,6 @@ int record_sax_decode(struct record *r, const char *text, size_t len,
 {
   struct json_sink sink = {one_event, NULL};
   struct one o = {NULL, text, len, false, false, 0};
-  size_t end;
   int rc;
 
   record_release(r);
@@ -659,8 +658,7 @@ int record_sax_decode(struct record *r, const char *text, size_t len,
   o.d = record_sax_new();
   if (o.d == NULL)
     return sb_err_set(err, SB_ENOMEM, NULL);
-  for (end = 0; end + 1 < len && !o.has_u; end++)
-    o.has_u = text[end] == '\\' && text[end + 1] == 'u';
+  o.has_u = jcanon_has_u_escape(text, len);
   sink.ctx = &o;
   record_sax_begin(o.d, r);
   rc = json_strict_parse(text, len, "record state", NULL, &sink, err);

@@ -38,18 +38,6 @@ static void on_event(void *ctx, const struct json_event *e)
   r->fn(r->ctx, e, jcanon_token_ok(r->body, e, r->has_u));
 }
 
-/* True if text[0..len) holds a backslash followed by 'u'. */
-static bool has_u_escape(const char *text, size_t len)
-{
-  const char *p = text, *end = text + len;
-  while (p < end && (p = memchr(p, '\\', (size_t)(end - p))) != NULL) {
-    if (p + 1 < end && p[1] == 'u')
-      return true;
-    p += 2;
-  }
-  return false;
-}
-
 int wire_sax_run(const char *body, size_t len, const char *what,
                  struct json_spans *sp, wire_sax_fn fn, void *ctx,
                  struct sb_err *err)
@@ -79,7 +67,7 @@ int wire_sax_run(const char *body, size_t len, const char *what,
   r.len = len;
   r.depth = 0;
   r.end = 0;
-  r.has_u = has_u_escape(body, len);
+  r.has_u = jcanon_has_u_escape(body, len);
   r.fn = fn;
   r.ctx = ctx;
   sink.fn = on_event;

@@ -4,6 +4,7 @@
 #include "jcanon.h"
 #include "buf.h"
 #include "json.h"
+#include "record.h"
 #include "utf8.h"
 
 struct utf8_case {
@@ -423,4 +424,33 @@ TEST(array_grow_doubles)
   for (k = 0; k < 100; k++)
     CHECK_INT(a[k], ==, (int)k);
   free(a);
+}
+
+/* Whether a text holds a \u escape (the cue for the surrogate checks): a
+ * backslash that is itself escaped starts none, and a lone surrogate in
+ * a stored state is still refused. */
+TEST(u_escapes_are_found_and_lone_surrogates_refused)
+{
+  struct record r;
+  struct sb_err err = {0};
+  const char *lone = "{\"collection\":\"notes\",\"deleted\":false,"
+                     "\"fields\":{\"t\":[{\"dot\":[\"aa\",1],\"ts\":1,"
+                     "\"value\":\"x\\ud800\"}]},\"id\":\"n\",\"tombstones\":[],"
+                     "\"vv\":{\"aa\":1}}";
+  const char *paired = "{\"collection\":\"notes\",\"deleted\":false,"
+                       "\"fields\":{\"t\":[{\"dot\":[\"aa\",1],\"ts\":1,"
+                       "\"value\":\"x\\ud83d\\ude00\"}]},\"id\":\"n\","
+                       "\"tombstones\":[],\"vv\":{\"aa\":1}}";
+
+  CHECK(!jcanon_has_u_escape("", 0));
+  CHECK(!jcanon_has_u_escape("\\", 1));
+  CHECK(jcanon_has_u_escape("\\u00e9", 6));
+  CHECK(jcanon_has_u_escape("ab\\u", 4));
+  CHECK(!jcanon_has_u_escape("a\\\\u", 4));      /* an escaped backslash, u */
+  CHECK(jcanon_has_u_escape("a\\\\\\u0041", 9)); /* then an escape */
+  CHECK(!jcanon_has_u_escape("\\n\\t\\\"u", 7));
+  record_init(&r, "notes", "n");
+  CHECK_INT(record_decode(&r, paired, strlen(paired), &err), ==, 0);
+  CHECK_INT(record_decode(&r, lone, strlen(lone), &err), !=, 0);
+  record_release(&r);
 }

@@ -7,6 +7,8 @@
 
 #include "json_strict.h"
 
+#include "jcanon.h"
+
 #include <yajl/yajl_parse.h>
 
 #include <math.h>
@@ -36,6 +38,8 @@ struct scan {
   const struct json_sink *sink;
   bool done;       /* the root value is complete */
   size_t root_end; /* where it ended */
+  bool may_nul;    /* the text holds a \u escape (or a NUL byte): a string
+                      or key may hold a NUL; else none can */
 };
 
 static size_t at(const struct scan *s)
@@ -192,6 +196,17 @@ static int on_bool(void *ctx, int b)
   return scalar(ctx, JSON_EV_BOOL, NULL, 0, b != 0);
 }
 
+/* True if number literal t[0..n) has no fraction and no exponent (one
+ * pass: literals are short, three memchr calls cost more). */
+static bool is_int_literal(const char *t, size_t n)
+{
+  size_t i;
+  for (i = 0; i < n; i++)
+    if (t[i] == '.' || t[i] == 'e' || t[i] == 'E')
+      return false;
+  return true;
+}
+
 /* Refuses integer literals beyond 2^53, non-finite and underflowing ones. */
 static int on_number(void *ctx, const char *t, size_t n)
 {
@@ -201,8 +216,7 @@ static int on_number(void *ctx, const char *t, size_t n)
   size_t nd, max = sizeof(JSON_INT_MAX_TEXT) - 1;
   double d;
 
-  if (memchr(t, '.', n) == NULL && memchr(t, 'e', n) == NULL &&
-      memchr(t, 'E', n) == NULL) { /* an integer literal */
+  if (is_int_literal(t, n)) {
     if (digits < end && *digits == '-')
       digits++;
     while (digits + 1 < end && *digits == '0')
@@ -231,7 +245,7 @@ static int on_number(void *ctx, const char *t, size_t n)
 static int on_string(void *ctx, const unsigned char *v, size_t n)
 {
   struct scan *s = ctx;
-  if (memchr(v, '\0', n) != NULL)
+  if (s->may_nul && memchr(v, '\0', n) != NULL)
     return refuse(s, "has a string with a NUL character (\\u0000)");
   return scalar(s, JSON_EV_STRING, (const char *)v, n, false);
 }
@@ -241,7 +255,7 @@ static int on_key(void *ctx, const unsigned char *k, size_t n)
   struct scan *s = ctx;
   size_t cut;
 
-  if (memchr(k, '\0', n) != NULL)
+  if (s->may_nul && memchr(k, '\0', n) != NULL)
     return refuse(s, "has a key with a NUL character (\\u0000)");
   /* The key for messages, cut to fit (a copy per key: no printf here, it
    * runs for every key of every record on the wire). */
@@ -333,6 +347,9 @@ int json_strict_parse(const char *text, size_t len, const char *what,
   s.err = err;
   s.sp = spans;
   s.sink = sink;
+  /* yajl refuses a raw control byte in a string, so only an escape can
+   * put a NUL there. */
+  s.may_nul = jcanon_has_u_escape(text, len) || memchr(text, '\0', len);
   if (spans != NULL) {
     spans->spans = NULL;
     spans->n = 0;

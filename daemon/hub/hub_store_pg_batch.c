@@ -252,11 +252,18 @@ static void elem(struct buf *b, const char *s)
 
 /* --- prefetch, load ---------------------------------------------------- */
 
-/* Adds a note (collection, id) to e's (a REFS_OF entry). */
+/* Adds a note (collection, id) to e's (a REFS_OF entry), once: as in the
+ * refs table, whose key it is, so a follower is walked once. */
 static int note_add(struct pg_entry *e, const char *collection, const char *id)
 {
-  char **g = realloc(e->notes, 2 * (e->nnotes + 1) * sizeof(*g));
+  char **g;
+  size_t k;
 
+  for (k = 0; k < e->nnotes; k++)
+    if (strcmp(e->notes[2 * k + 1], id) == 0 &&
+        strcmp(e->notes[2 * k], collection) == 0)
+      return 0;
+  g = realloc(e->notes, 2 * (e->nnotes + 1) * sizeof(*g));
   if (g == NULL)
     return SB_ENOMEM;
   e->notes = g;

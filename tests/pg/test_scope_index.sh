@@ -95,6 +95,20 @@ sync_once d1
 sync_once d3
 dev d3 get visit v6 >/dev/null || fail "the Setu device lacks v6"
 
+CASE="a follower noted twice in one group is saved again once"
+# v9 reached the hub before b9 (its note is in the table); then one push
+# edits v9 (noting it again in the transaction) and brings b9: three saves
+# (v9, b9, v9 moved with b9), not v9 moved twice.
+dev d1 put visit v9 "$(visit b9)" >/dev/null
+sync_once d1
+before=$(pg_sql hub "SELECT seq FROM feed_counter WHERE id = 1")
+dev d1 put visit v9 '{"beneficiary":"b9","date":"2024-05-02","programme":"skills-cooking"}' >/dev/null
+dev d1 put beneficiary b9 "$(ben Setu Fitri)" >/dev/null
+sync_once d1
+after=$(pg_sql hub "SELECT seq FROM feed_counter WHERE id = 1")
+[ "$(part_of visit v9)" = Setu ] || fail "v9 did not follow b9: $(part_of visit v9)"
+[ $((after - before)) = 3 ] || fail "$((after - before)) saves, not 3"
+
 notes() { # notes REF: the visits noted as following REF
   pg_sql hub "SELECT string_agg(id, ',' ORDER BY id) FROM refs WHERE ref = '$1' AND collection = 'visit'"
 }

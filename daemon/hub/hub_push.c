@@ -512,45 +512,56 @@ static void batch_reset(struct hub_push_batch *b)
  * the records they follow (each one's scope check loads them). */
 struct prefetch_keys {
   const char **v; /* 2n: collection, id */
+  char **owned;   /* n: key i's id when it is a copy held here, else NULL */
   size_t n, cap;
-  char **owned; /* the followed ids, copied (scope_refs lends them) */
-  size_t nowned;
   const char *follows; /* the collection the record being walked follows */
 };
 
+/* Adds (collection, id); owned: id is a copy k frees. */
 static int keys_add(struct prefetch_keys *k, const char *collection,
-                    const char *id)
+                    const char *id, char *owned)
 {
   if (k->n == k->cap) {
     size_t cap = k->cap ? k->cap * 2 : 256;
     const char **v = realloc(k->v, 2 * cap * sizeof(*v));
-    if (v == NULL)
+    char **o = v != NULL ? realloc(k->owned, cap * sizeof(*o)) : NULL;
+    if (v != NULL)
+      k->v = v;
+    if (o == NULL)
       return SB_ENOMEM;
-    k->v = v;
+    k->owned = o;
     k->cap = cap;
   }
   k->v[2 * k->n] = collection;
   k->v[2 * k->n + 1] = id;
+  k->owned[k->n] = owned;
   k->n++;
   return 0;
 }
 
+static void keys_release(struct prefetch_keys *k)
+{
+  size_t i;
+  for (i = 0; i < k->n; i++)
+    free(k->owned[i]);
+  free(k->owned);
+  free(k->v);
+}
+
+/* scope_refs' note: the followed id, copied (scope_refs lends it). */
 static int keys_add_ref(void *ctx, const char *ref, const char *collection,
                         const char *id)
 {
   struct prefetch_keys *k = ctx;
-  char *copy, **owned;
+  char *copy = strdup(ref);
 
   (void)collection;
   (void)id;
-  owned = realloc(k->owned, (k->nowned + 1) * sizeof(*owned));
-  if (owned == NULL)
+  if (copy == NULL || keys_add(k, k->follows, copy, copy) != 0) {
+    free(copy);
     return SB_ENOMEM;
-  k->owned = owned;
-  if ((copy = strdup(ref)) == NULL)
-    return SB_ENOMEM;
-  k->owned[k->nowned++] = copy;
-  return keys_add(k, k->follows, copy);
+  }
+  return 0;
 }
 
 /* Adds r and the records it follows to k. */
@@ -561,7 +572,7 @@ static int keys_of(const struct push_env *env, const struct record *r,
       schema_collection(env->schema, r->collection);
   const struct schema_field *f;
 
-  if (keys_add(k, r->collection, r->id) != 0)
+  if (keys_add(k, r->collection, r->id, NULL) != 0)
     return sb_err_set(err, SB_ENOMEM, NULL);
   if (c == NULL || c->scope_follows == NULL ||
       (f = schema_field(c, c->scope_follows)) == NULL || f->ref == NULL)
@@ -597,18 +608,15 @@ static int push_prefetch(const struct push_env *env,
       rc = keys_of(env, r, &k, err);
       if (rc == 0 && env->ops->refs_prefetch != NULL &&
           scope_follower(env->schema, r->collection, 0) != NULL &&
-          keys_add(&followed, r->collection, r->id) != 0)
+          keys_add(&followed, r->collection, r->id, NULL) != 0)
         rc = sb_err_set(err, SB_ENOMEM, NULL);
     }
   if (rc == 0 && k.n > 0)
     rc = env->ops->prefetch(env->be, k.v, k.n, err);
   if (rc == 0 && followed.n > 0)
     rc = env->ops->refs_prefetch(env->be, followed.v, followed.n, err);
-  for (i = 0; i < k.nowned; i++)
-    free(k.owned[i]);
-  free(k.owned);
-  free(k.v);
-  free(followed.v);
+  keys_release(&k);
+  keys_release(&followed);
   return rc;
 }
 

@@ -311,25 +311,26 @@ static int notes_read(struct pg *p, struct buf *fresh, char **idv, size_t n,
 static int followers_read(struct pg *p, char **idv, size_t n,
                           struct sb_err *err)
 {
-  const char **keys = NULL, **g;
+  const char **keys;
+  struct pg_entry *e;
   size_t i, j, nk = 0;
-  int rc = 0;
+  int rc;
 
-  for (i = 0; rc == 0 && i < n; i++) {
-    struct pg_entry *e = find(p->cache, REFS_OF, idv[i], strlen(idv[i]));
-    for (j = 0; e != NULL && j < e->nnotes; j++) {
-      if ((g = realloc(keys, 2 * (nk + 1) * sizeof(*g))) == NULL) {
-        rc = sb_err_set(err, SB_ENOMEM, NULL);
-        break;
-      }
-      keys = g;
+  for (i = 0; i < n; i++)
+    if ((e = find(p->cache, REFS_OF, idv[i], strlen(idv[i]))) != NULL)
+      nk += e->nnotes;
+  if (nk == 0)
+    return 0;
+  if ((keys = malloc(2 * nk * sizeof(*keys))) == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  for (nk = 0, i = 0; i < n; i++) {
+    e = find(p->cache, REFS_OF, idv[i], strlen(idv[i]));
+    for (j = 0; e != NULL && j < e->nnotes; j++, nk++) {
       keys[2 * nk] = e->notes[2 * j]; /* the notes' own copies: stable */
       keys[2 * nk + 1] = e->notes[2 * j + 1];
-      nk++;
     }
   }
-  if (rc == 0 && nk > 0)
-    rc = hub_store_pg_prefetch(p, keys, nk, err);
+  rc = hub_store_pg_prefetch(p, keys, nk, err);
   free(keys);
   return rc;
 }
@@ -562,13 +563,15 @@ int hub_store_pg_part_get(void *be, const char *collection, const char *id,
   struct pg_entry *e =
       p->in_tx ? find(p->cache, collection, id, strlen(id)) : NULL;
 
+  size_t n;
+
   *known = false;
   if (e != NULL && e->known && e->text == NULL && !e->dirty)
     return sb_err_not_found(err, collection, id);
   if (e == NULL || !e->stored_known || e->dirty || e->stored == NULL ||
-      strlen(e->stored) >= size)
+      (n = strlen(e->stored)) >= size)
     return 0; /* not known here: the caller reads the state */
-  memcpy(out, e->stored, strlen(e->stored) + 1);
+  memcpy(out, e->stored, n + 1);
   *known = true;
   return 0;
 }
@@ -655,8 +658,7 @@ int hub_store_pg_batch_ref(struct pg *p, const char *ref,
   return 0;
 }
 
-/* Writes the notes kept by hub_store_pg_batch_ref in one statement. */
-static int flush_refs(struct pg *p, struct sb_err *err)
+int hub_store_pg_flush_refs(struct pg *p, struct sb_err *err)
 {
   struct pg_cache *c = p->cache;
   const char *params[3];
@@ -684,11 +686,6 @@ static int flush_refs(struct pg *p, struct sb_err *err)
   return rc;
 }
 
-int hub_store_pg_flush_refs(struct pg *p, struct sb_err *err)
-{
-  return flush_refs(p, err);
-}
-
 int hub_store_pg_flush(struct pg *p, struct sb_err *err)
 {
   struct pg_cache *c = p->cache;
@@ -697,7 +694,7 @@ int hub_store_pg_flush(struct pg *p, struct sb_err *err)
   const char *params[8];
   PGresult *res;
   size_t i, k;
-  int rc = flush_refs(p, err);
+  int rc = hub_store_pg_flush_refs(p, err);
 
   if (rc != 0 || c == NULL || c->dirty == 0)
     return rc;

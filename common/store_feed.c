@@ -13,9 +13,14 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-/* store_walk_text; null_ok: a NULL state comes to fn as NULL. */
-static int walk_text(struct store *s, sqlite3_stmt *st, bool null_ok,
-                     store_text_fn fn, void *ctx, struct sb_err *err)
+/*
+ * Steps a (collection, id, seq, state[, part]) query: fn for each row, or
+ * part_fn with the fifth column when it is given. null_ok: a NULL state
+ * comes as NULL.
+ */
+static int walk_rows(struct store *s, sqlite3_stmt *st, bool null_ok,
+                     store_text_fn fn, store_part_text_fn part_fn, void *ctx,
+                     struct sb_err *err)
 {
   int rc;
 
@@ -31,7 +36,10 @@ static int walk_text(struct store *s, sqlite3_stmt *st, bool null_ok,
                       s->path);
       goto done;
     }
-    rc = fn(coll, id, (uint64_t)seq, text, len, ctx);
+    rc = part_fn != NULL
+             ? part_fn(coll, id, (uint64_t)seq,
+                       (const char *)sqlite3_column_text(st, 4), text, len, ctx)
+             : fn(coll, id, (uint64_t)seq, text, len, ctx);
     if (rc != 0)
       goto done;
   }
@@ -39,6 +47,13 @@ static int walk_text(struct store *s, sqlite3_stmt *st, bool null_ok,
 done:
   store_stmt_done(st);
   return rc;
+}
+
+/* store_walk_text; null_ok: a NULL state comes to fn as NULL. */
+static int walk_text(struct store *s, sqlite3_stmt *st, bool null_ok,
+                     store_text_fn fn, void *ctx, struct sb_err *err)
+{
+  return walk_rows(s, st, null_ok, fn, NULL, ctx, err);
 }
 
 /* Steps a (collection, id, seq, state) query, calling fn for each row. */
@@ -211,7 +226,7 @@ int store_changes_text_parts(struct store *s, uint64_t since,
 {
   sqlite3_stmt *st = s->st[ST_CHANGES_PARTS];
   char *json;
-  int rc = store_check_not_nested(s, st, err), step;
+  int rc = store_check_not_nested(s, st, err);
 
   if (rc != 0)
     return rc;
@@ -225,25 +240,7 @@ int store_changes_text_parts(struct store *s, uint64_t since,
   sqlite3_bind_int64(
       st, 4, moved && since < INT64_MAX ? (sqlite3_int64)since : INT64_MAX);
   sqlite3_bind_int64(st, 5, (sqlite3_int64)limit);
-  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-    const char *coll = (const char *)sqlite3_column_text(st, 0);
-    const char *id = (const char *)sqlite3_column_text(st, 1);
-    sqlite3_int64 seq = sqlite3_column_int64(st, 2);
-
-    if (coll == NULL || id == NULL || seq < 0) {
-      rc = sb_err_set(err, SB_ECORRUPT, "store %s has a malformed record row",
-                      s->path);
-      break;
-    }
-    rc = fn(coll, id, (uint64_t)seq, (const char *)sqlite3_column_text(st, 4),
-            (const char *)sqlite3_column_text(st, 3),
-            (size_t)sqlite3_column_bytes(st, 3), ctx);
-    if (rc != 0)
-      break;
-  }
-  if (rc == 0 && step != SQLITE_DONE)
-    rc = store_sqlerr(s, step, "reading records", err);
-  store_stmt_done(st);
+  rc = walk_rows(s, st, true, NULL, fn, ctx, err);
   free(json);
   return rc;
 }

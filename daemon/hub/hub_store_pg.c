@@ -73,15 +73,21 @@ static const struct hub_store_pg_stmt stmts[] = {
      * the first whose state takes those before it past $5 bytes, whichever
      * comes first (hub_store_ops.feed's want): a page skipping echoes
      * looks at up to 20,000 entries to send 2,000, and only those come
-     * over the wire (octet_length does not detoast). */
+     * over the wire (octet_length does not detoast). The LIMIT sits in a
+     * subquery of its own so that the bound on sent, which only grows
+     * along the window, becomes the window's run condition (PostgreSQL
+     * 15): the scan stops at the $4-th entry sent instead of reading its
+     * $2 entries to keep a thousand (a LIMIT beside the window keeps the
+     * bound outside it). */
     {"feed",
      "SELECT collection, id, seq, st FROM (SELECT collection, id, seq, "
      "CASE WHEN echo = $3 THEN NULL ELSE state END AS st, count(*) FILTER "
      "(WHERE (echo = $3) IS NOT TRUE) OVER w AS sent, coalesce(sum("
      "octet_length(state)) FILTER (WHERE (echo = $3) IS NOT TRUE) OVER w, 0) "
-     "AS bytes FROM records WHERE seq > $1 WINDOW w AS (ORDER BY seq ROWS "
-     "UNBOUNDED PRECEDING) ORDER BY seq LIMIT $2) t WHERE sent <= $4 AND "
-     "bytes - coalesce(octet_length(st), 0) <= $5 ORDER BY seq"},
+     "AS bytes FROM (SELECT collection, id, seq, echo, state FROM records "
+     "WHERE seq > $1 ORDER BY seq LIMIT $2) r WINDOW w AS (ORDER BY seq ROWS "
+     "UNBOUNDED PRECEDING)) t WHERE sent <= $4 AND bytes - coalesce("
+     "octet_length(st), 0) <= $5 ORDER BY seq"},
     /* A walk in key order, $3 rows at a time after ($1, $2) (keyset: a
      * result is held whole by libpq). */
     {"each", "SELECT collection, id, seq, state FROM records WHERE "

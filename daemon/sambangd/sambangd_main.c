@@ -256,6 +256,13 @@ static int load_config(struct daemon *d, struct sync_config *c,
 /* --- events and signals ----------------------------------------------------
  */
 
+static void signals_close(struct daemon *d)
+{
+  uv_close((uv_handle_t *)&d->sigterm, NULL);
+  uv_close((uv_handle_t *)&d->sigint, NULL);
+  uv_close((uv_handle_t *)&d->sighup, NULL);
+}
+
 static void on_event(struct sync *s, enum sync_event ev, void *ctx)
 {
   struct daemon *d = ctx;
@@ -296,11 +303,8 @@ static void on_event(struct sync *s, enum sync_event ev, void *ctx)
     break;
   }
   control_event(d->control, ev);
-  if (ev == SYNC_EV_STOPPED) {
-    uv_close((uv_handle_t *)&d->sigterm, NULL);
-    uv_close((uv_handle_t *)&d->sigint, NULL);
-    uv_close((uv_handle_t *)&d->sighup, NULL);
-  }
+  if (ev == SYNC_EV_STOPPED)
+    signals_close(d);
 }
 
 static void control_closed(void *ctx)
@@ -432,14 +436,10 @@ static int run(struct daemon *d, struct sb_err *err)
     sync_config_release(&c);
     return rc;
   }
-  snprintf(sock, sizeof(sock), "%s.sock", d->db);
-  rc = control_open(&d->loop, d->opt.socket != NULL ? d->opt.socket : sock,
-                    d->engine, daemon_stop, d, &d->control, err);
-  if (rc != 0) {
-    sync_config_release(&c);
-    return rc;
-  }
-  sync_set_listener(d->engine, on_event, d);
+  /* The signals first: a supervisor (or a script) that sees the control
+   * socket may stop the daemon at once, and SIGTERM must then be a clean
+   * stop (exit 0), not the default death. One that comes before the loop
+   * runs waits in libuv's signal pipe. */
   uv_signal_init(&d->loop, &d->sigterm);
   uv_signal_init(&d->loop, &d->sigint);
   uv_signal_init(&d->loop, &d->sighup);
@@ -447,6 +447,15 @@ static int run(struct daemon *d, struct sb_err *err)
   uv_signal_start(&d->sigterm, on_signal, SIGTERM);
   uv_signal_start(&d->sigint, on_signal, SIGINT);
   uv_signal_start(&d->sighup, on_signal, SIGHUP);
+  snprintf(sock, sizeof(sock), "%s.sock", d->db);
+  rc = control_open(&d->loop, d->opt.socket != NULL ? d->opt.socket : sock,
+                    d->engine, daemon_stop, d, &d->control, err);
+  if (rc != 0) {
+    signals_close(d);
+    sync_config_release(&c);
+    return rc;
+  }
+  sync_set_listener(d->engine, on_event, d);
   log_msg(LOG_LEVEL_INFO, "syncing %s (replica %s) with %s", d->db,
           store_replica(d->store), c.server);
   sync_config_release(&c);

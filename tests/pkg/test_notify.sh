@@ -57,6 +57,24 @@ stop_daemon d1
 [ "$(notes d1n)" = "READY=1 RELOADING=1 READY=1 STOPPING=1 " ] ||
   fail "sambangd sent: $(notes d1n)"
 
+# --- SIGTERM the moment the control socket exists -------------------------------
+# A supervisor may stop the daemon as soon as it sees the socket: that is a
+# clean stop (exit 0), never the default death by the signal (143).
+CASE=term-at-once
+for i in 1 2 3 4 5 6 7 8 9 10; do
+  rm -f "$WORK/d1.db.sock"
+  SAMBANG_DB=$WORK/d1.db "$SAMBANGD" 2>>"$WORK/d1.log" &
+  pid=$!
+  end=$((SECONDS + 10))
+  until [ -S "$WORK/d1.db.sock" ]; do # no sleep: the window is short
+    [ "$SECONDS" -lt "$end" ] || fail "no control socket after 10 s (round $i)"
+  done
+  kill -TERM "$pid"
+  rc=0
+  wait "$pid" || rc=$?
+  [ "$rc" -eq 0 ] || { fail_logs; fail "round $i: SIGTERM at start: exit $rc"; }
+done
+
 # --- sambangd's default config file ------------------------------------------
 CASE=default-config
 mkdir -p "$HOME/.config/sambang"

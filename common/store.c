@@ -20,6 +20,7 @@
 #include "store_int.h"
 
 #include "hlc.h"
+#include "sqlite_setup.h"
 #include "json.h"
 #include "uuid.h"
 
@@ -398,7 +399,10 @@ static int store_alloc(const char *path, struct store **out, struct sb_err *err)
 /* Opens the connection (flags: SQLITE_OPEN_*) with our settings. */
 static int store_connect(struct store *s, int flags, struct sb_err *err)
 {
-  int rc = sqlite3_open_v2(s->path, &s->db, flags, NULL);
+  int rc;
+
+  sqlite_setup();
+  rc = sqlite3_open_v2(s->path, &s->db, flags, NULL);
   if (rc != SQLITE_OK)
     return store_sqlerr(s, rc, "opening", err);
   sqlite3_extended_result_codes(s->db, 1);

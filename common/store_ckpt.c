@@ -21,6 +21,7 @@
 #include "compat.h"
 
 #include "store.h"
+#include "sqlite_setup.h"
 #include "store_int.h"
 
 #include <pthread.h>
@@ -49,6 +50,7 @@ static sqlite3 *ckpt_open(const char *path)
 {
   sqlite3 *db = NULL;
 
+  sqlite_setup();
   if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
                       NULL) != SQLITE_OK) {
     sqlite3_close_v2(db);

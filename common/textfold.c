@@ -4,6 +4,7 @@
 #include "textfold.h"
 
 #include "buf.h"
+#include "sqlite_setup.h"
 
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -47,6 +48,7 @@ static bool fold_open(void)
   if (fold_tried)
     return fold_tok != NULL;
   fold_tried = true;
+  sqlite_setup();
   if (sqlite3_open_v2(":memory:", &fold_db, SQLITE_OPEN_READWRITE, NULL) !=
       SQLITE_OK)
     return false;

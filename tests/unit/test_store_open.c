@@ -2,6 +2,8 @@
  * foreign, newer, incomplete and damaged ones. */
 #include "store_fixture.h"
 
+#include <sqlite3.h>
+
 /* --- creating and opening ---------------------------------------------- */
 
 TEST(create_reopen)
@@ -29,6 +31,18 @@ TEST(create_reopen)
   /* Another store gets another replica id. */
   s = create_store(path_in(check_tmpdir(), "other.db"));
   CHECK(strcmp(store_replica(s), replica) != 0);
+  store_close(s);
+}
+
+/* SQLite keeps no memory statistics (common/sqlite_setup.c): counting
+ * them takes a global mutex on every allocation. Were they on, an open
+ * store would show its memory here. */
+TEST(sqlite_counts_no_memory)
+{
+  struct store *s = create_store(path_in(check_tmpdir(), "field.db"));
+
+  CHECK_INT(last_seq(s), ==, 0);
+  CHECK_INT(sqlite3_memory_used(), ==, 0);
   store_close(s);
 }
 

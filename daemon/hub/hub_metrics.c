@@ -300,6 +300,9 @@ char *hub_metrics_render(const struct hub_metrics *m,
           "Office views answered from a result kept since an earlier request "
           "(the feed had not moved).",
           m->office_cache_hits);
+  counter(&b, "sambang_hub_heap_trims_total",
+          "Times the idle hub gave its freed heap back to the system.",
+          m->heap_trims);
   line(&b,
        "# HELP sambang_hub_longpolls_open Change feed requests waiting for a "
        "change.\n# TYPE sambang_hub_longpolls_open gauge\n"

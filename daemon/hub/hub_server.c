@@ -300,6 +300,7 @@ static void on_work_done(uv_work_t *w, int status)
   struct hub_server *h = c->hub;
 
   h->jobs--;
+  hub_trim_note_job_done(h);
   if (status != 0) {
     send_error(c, PROTO_ERR_UNAVAILABLE, "the request was cancelled");
     return;
@@ -738,6 +739,7 @@ int hub_server_start(uv_loop_t *loop, struct hub_store *hs,
   h->async.data = h;
   uv_timer_init(loop, &h->drain);
   h->drain.data = h;
+  hub_trim_init(h);
   if (hub_store_watch(hs, loop, on_store_change, h, err) != 0)
     log_msg(LOG_LEVEL_WARN, "long-polls wake only on this hub's pushes: %s",
             err->msg);
@@ -781,7 +783,7 @@ static void on_drain(uv_timer_t *t)
   struct hub_server *h = t->data;
   unsigned active = http_server_active(h->http);
 
-  if (h->jobs > 0)
+  if (h->jobs > 0 || h->trimming)
     return; /* store work always finishes; never cut it off */
   if (active > 0 && uv_now(h->loop) < h->drain_deadline)
     return;
@@ -792,10 +794,11 @@ static void on_drain(uv_timer_t *t)
   h->http = NULL;
   /* No job left: the store writer is idle, and stops at once. */
   hub_writer_stop(h);
-  h->closing = 2;
+  h->closing = 3;
   h->closing += (unsigned)hub_store_unwatch(h->hs, on_watch_closed, h);
   uv_close((uv_handle_t *)&h->async, on_drain_closed);
   uv_close((uv_handle_t *)&h->drain, on_drain_closed);
+  uv_close((uv_handle_t *)&h->trim, on_drain_closed);
 }
 
 void hub_server_shutdown(struct hub_server *h, void (*done)(void *ctx),

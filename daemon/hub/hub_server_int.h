@@ -47,6 +47,9 @@ struct hub_server {
   bool stopping;
   uv_timer_t drain;
   uint64_t drain_deadline;
+  uv_timer_t trim;     /* hub_trim.c: idle for a second */
+  uv_work_t trim_work; /* malloc_trim on the pool */
+  bool trimming;       /* trim_work queued or running */
   void (*done)(void *ctx);
   void *done_ctx;
 };
@@ -58,6 +61,11 @@ const char *hub_server_who(const struct hub_call *c);
 /* The /metrics text (malloc'd, *len bytes) with the devices the office
  * has seen; NULL on ENOMEM. */
 char *hub_server_metrics_text(struct hub_server *h, size_t *len);
+
+/* hub_trim.c: freed heap back to the system once the hub is idle. */
+void hub_trim_init(struct hub_server *h);
+/* Called on the loop whenever a job ends: re-arms the idle timer. */
+void hub_trim_note_job_done(struct hub_server *h);
 
 /* hub_writer.c */
 void hub_writer_main(void *arg);

@@ -12,15 +12,10 @@
 #include "hub_call.h"
 #include "hub_store.h"
 
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <stdlib.h>
 
 /* A group stops taking batches at this many records (bounds latency). */
 #define GROUP_MAX_RECORDS 5000
-/* Idle this long after a group, the writer gives freed heap pages back. */
-#define TRIM_IDLE_NS 1000000000ull
 
 /* Appends the chain first..last (linked by qnext) to the list head/tail. */
 static void calls_append(struct hub_call **head, struct hub_call **tail,
@@ -93,19 +88,6 @@ void hub_writer_main(void *arg)
     uv_mutex_lock(&h->qlock);
     calls_append(&h->done_head, &h->done_tail, list, last);
     uv_async_send(&h->async);
-#ifdef __GLIBC__
-    /* Idle for a second after a burst: the decoded batches (up to tens of
-     * MB) were freed all over the heap; give the free pages back to the
-     * system. Not after every group: trimming unmaps pages the next
-     * batches fault back in, and shoots down TLBs on every core. */
-    if (h->qhead == NULL && !h->qstop &&
-        uv_cond_timedwait(&h->qcond, &h->qlock, TRIM_IDLE_NS) != 0 &&
-        h->qhead == NULL) {
-      uv_mutex_unlock(&h->qlock);
-      malloc_trim(0);
-      uv_mutex_lock(&h->qlock);
-    }
-#endif
   }
   uv_mutex_unlock(&h->qlock);
   free(bs);

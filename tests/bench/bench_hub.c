@@ -507,7 +507,7 @@ int main(int argc, char **argv)
   char floor_db[512], log[512], out[256];
   size_t batches = 100, n1, n50, npulled, i;
   double t_floor, t1, t50, t_pull, t_open, *lat, floor_rate, rows_floor;
-  long rss_idle, rss_polls, rss_after, hwm;
+  long rss_busy, rss_idle, rss_polls, rss_after, hwm, trims;
   uint64_t last;
   const char *init[] = {"init", NULL};
 
@@ -555,6 +555,7 @@ int main(int argc, char **argv)
     fail("out of memory");
   t50 = push_all(cs, NCLIENTS, lat);
 
+  trims = metric(&cs[0], "sambang_hub_heap_trims_total");
   t_pull = pull_all(&cs[0], &npulled, &last);
   if (npulled != n1 + n50)
     fail("pulled %zu changes, pushed %zu", npulled, n1 + n50);
@@ -577,6 +578,12 @@ int main(int argc, char **argv)
          PROTO_MAX_PAGE, npulled, t_pull, (double)npulled / t_pull,
          (double)npulled / t_pull / floor_rate);
   fflush(stdout);
+  rss_busy = hub_status_kb("VmRSS");
+  /* Idle: once the hub has given its freed heap back (hub_trim.c). */
+  for (i = 0;
+       i < 500 && metric(&cs[0], "sambang_hub_heap_trims_total") < trims + 1;
+       i++)
+    usleep(20000);
   rss_idle = hub_status_kb("VmRSS");
   rss_polls = longpoll_rss(&cs[0], last, &t_open);
   for (i = 0; i < 100 && metric(&cs[0], "sambang_hub_longpolls_open") != 0; i++)
@@ -592,8 +599,9 @@ int main(int argc, char **argv)
            "the hub's own rows (its schema); push, %d clients = %.2f of it\n",
            rows_floor, NCLIENTS, (double)n50 / t50 / rows_floor);
 
-  printf("hub RSS idle              %.1f MB (after the pushes and the pull)\n",
-         (double)rss_idle / 1024);
+  printf("hub RSS after the pull    %.1f MB; idle %.1f MB (once it gave "
+         "its freed heap back)\n",
+         (double)rss_busy / 1024, (double)rss_idle / 1024);
   printf("hub RSS, %d long-polls  %.1f MB  (+%.1f kB per long-poll; all open "
          "after %.2f s)\n",
          NPOLLS, (double)rss_polls / 1024,

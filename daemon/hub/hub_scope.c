@@ -740,8 +740,8 @@ static int scope_page(const struct hub_store_ops *ops, void *be,
     return sb_err_set(err, SB_ENOMEM, NULL);
   rc = ops->last_seq(be, &page->last_seq, err);
   if (rc == 0 && ops->feed_parts != NULL) /* only the entries it may need */
-    rc = ops->feed_parts(be, since, HUB_SCOPE_SCAN_MAX + 1, dev, !no_gone,
-                         holder, scoped_one, &w, err);
+    rc = ops->feed_parts(be, since, HUB_SCOPE_SCAN_MAX + 1, limit + 1, dev,
+                         !no_gone, holder, scoped_one, &w, err);
   else if (rc == 0)
     rc = ops->feed(be, since, HUB_SCOPE_SCAN_MAX + 1, 0, holder,
                    scoped_one_text, &w, err);

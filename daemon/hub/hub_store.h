@@ -176,8 +176,8 @@ int hub_store_changes(struct hub_store *hs, uint64_t since, unsigned limit,
  * passes them even when none is in scope). */
 #define HUB_SCOPE_SCAN_MAX 5000
 
-/* feed_parts read fewer entries than asked, at its byte bound (> 0: no
- * error, and not a walk's own stop code, 1). */
+/* feed_parts read fewer entries than asked, at its byte bound or at want
+ * (> 0: no error, and not a walk's own stop code, 1). */
 #define HUB_FEED_CUT 2
 
 /*
@@ -549,11 +549,13 @@ struct hub_store_ops {
   int (*moved_set)(void *be, const char *collection, const char *id,
                    uint64_t seq, struct sb_err *err);
   /* As feed, for only the entries whose part is NULL or one of parts (not
-   * all), and, if moved, those noted moved after since. May stop before
-   * limit to bound what it reads at once (PROTO_PAGE_BYTES of states):
-   * then, after fn took every entry it read, HUB_FEED_CUT (more may
-   * follow the last). */
-  int (*feed_parts)(void *be, uint64_t since, unsigned limit,
+   * all), and, if moved, those noted moved after since. want (> 0): the
+   * entries the page can take; a backend whose result arrives whole may
+   * read only that many (nearly all of them are the device's). May stop
+   * before limit to bound what it reads at once (want entries, or
+   * PROTO_PAGE_BYTES of states): then, after fn took every entry it
+   * read, HUB_FEED_CUT (more may follow the last). */
+  int (*feed_parts)(void *be, uint64_t since, unsigned limit, unsigned want,
                     const struct scope_parts *parts, bool moved,
                     const char *holder, store_part_text_fn fn, void *ctx,
                     struct sb_err *err);

@@ -158,9 +158,10 @@ int hub_store_pg_part_set(void *be, const char *collection, const char *id,
 int hub_store_pg_moved_set(void *be, const char *collection, const char *id,
                            uint64_t seq, struct sb_err *err);
 int hub_store_pg_feed_parts(void *be, uint64_t since, unsigned limit,
-                            const struct scope_parts *parts, bool moved,
-                            const char *holder, store_part_text_fn fn,
-                            void *ctx, struct sb_err *err);
+                            unsigned want, const struct scope_parts *parts,
+                            bool moved, const char *holder,
+                            store_part_text_fn fn, void *ctx,
+                            struct sb_err *err);
 
 /* A write transaction's records in few round trips
  * (hub_store_pg_batch.c). batch_load and batch_ledger answer 1 when they

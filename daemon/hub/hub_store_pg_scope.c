@@ -57,7 +57,11 @@ const struct hub_store_pg_stmt hub_store_pg_scope_stmts[] = {
      * store.c's ST_CHANGES_PARTS on SQLite), ending at the first whose
      * state takes those before it past $6 bytes (one always comes), so a
      * page of big records is not read whole into memory; "total" says
-     * how many there were before that cut. */
+     * how many there were before that cut. "moved IS NOT NULL" is implied
+     * by "moved > $5" but tells the generic plan (used after five runs)
+     * how few rows have moved: without it, its guess of a third of the
+     * table walked the whole seq index for the rare moved rows (12.7 ms a
+     * page of 1,000 against 4.1 ms, 20,000 beneficiaries). */
     {"feed_parts",
      "SELECT collection, id, seq, st, total, part FROM (SELECT collection, "
      "id, seq, part, CASE WHEN echo = $3 THEN NULL ELSE state END AS st, "
@@ -67,8 +71,9 @@ const struct hub_store_pg_stmt hub_store_pg_scope_stmts[] = {
      "seq FROM ((SELECT seq FROM records WHERE part = ANY (ARRAY(SELECT "
      "jsonb_array_elements_text($4::jsonb))) AND seq > $1 ORDER BY part, seq "
      "LIMIT $2) UNION (SELECT seq FROM records WHERE part IS NULL AND seq > "
-     "$1 ORDER BY seq LIMIT $2) UNION (SELECT seq FROM records WHERE moved > "
-     "$5 ORDER BY seq LIMIT $2)) u ORDER BY seq LIMIT $2) WINDOW w AS (ORDER "
+     "$1 ORDER BY seq LIMIT $2) UNION (SELECT seq FROM records WHERE moved "
+     "IS NOT NULL AND moved > $5 ORDER BY seq LIMIT $2)) u ORDER BY seq LIMIT "
+     "$2) WINDOW w AS (ORDER "
      "BY seq ROWS UNBOUNDED PRECEDING)) t WHERE bytes - coalesce(octet_length"
      "(st), 0) <= $6 ORDER BY seq"},
     {NULL, NULL},
@@ -218,21 +223,26 @@ int hub_store_pg_moved_set(void *be, const char *collection, const char *id,
 }
 
 int hub_store_pg_feed_parts(void *be, uint64_t since, unsigned limit,
-                            const struct scope_parts *parts, bool moved,
-                            const char *holder, store_part_text_fn fn,
-                            void *ctx, struct sb_err *err)
+                            unsigned want, const struct scope_parts *parts,
+                            bool moved, const char *holder,
+                            store_part_text_fn fn, void *ctx,
+                            struct sb_err *err)
 {
   char from[24], lim[16], after[24], bytes[24];
   const char *params[6] = {from, lim, holder, NULL, after, bytes};
   char *json = scope_parts_json((const char *const *)parts->v, parts->n);
+  /* The result comes whole: read what the page can take, not the scan's
+   * bound (a page of 1,000 read 5,001 rows, their states with them). */
+  unsigned cap = want > 0 && want < limit ? want : limit;
   PGresult *res;
+  uint64_t total;
   int i, rc;
 
   if (json == NULL)
     return sb_err_set(err, SB_ENOMEM, "out of memory reading changes");
   params[3] = json;
   snprintf(from, sizeof(from), "%llu", (unsigned long long)since);
-  snprintf(lim, sizeof(lim), "%u", limit);
+  snprintf(lim, sizeof(lim), "%u", cap);
   /* Not moved: a bound past every number. */
   snprintf(after, sizeof(after), "%lld",
            moved && since < INT64_MAX ? (long long)since
@@ -250,9 +260,11 @@ int hub_store_pg_feed_parts(void *be, uint64_t since, unsigned limit,
             PQgetisnull(res, i, 5) ? NULL : PQgetvalue(res, i, 5),
             PQgetisnull(res, i, 3) ? NULL : PQgetvalue(res, i, 3),
             (size_t)PQgetlength(res, i, 3), ctx);
-  /* Walked to the byte cut, with entries after it: more may follow. */
+  /* Walked to the byte cut with entries after it, or to the cap below
+   * limit: more may follow. */
+  total = PQntuples(res) > 0 ? hub_store_pg_u64_of(PQgetvalue(res, 0, 4)) : 0;
   if (rc == 0 && PQntuples(res) > 0 &&
-      (uint64_t)PQntuples(res) < hub_store_pg_u64_of(PQgetvalue(res, 0, 4)))
+      ((uint64_t)PQntuples(res) < total || (cap < limit && total == cap)))
     rc = HUB_FEED_CUT;
   PQclear(res);
   return rc;

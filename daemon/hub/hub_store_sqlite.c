@@ -626,10 +626,11 @@ static int sq_moved_set(void *be, const char *collection, const char *id,
 }
 
 static int sq_feed_parts(void *be, uint64_t since, unsigned limit,
-                         const struct scope_parts *parts, bool moved,
-                         const char *holder, store_part_text_fn fn, void *ctx,
-                         struct sb_err *err)
+                         unsigned want, const struct scope_parts *parts,
+                         bool moved, const char *holder, store_part_text_fn fn,
+                         void *ctx, struct sb_err *err)
 {
+  (void)want; /* rows are read one by one: the walk stops when full */
   return store_changes_text_parts(be, since, (const char *const *)parts->v,
                                   parts->n, moved, limit, holder, fn, ctx, err);
 }

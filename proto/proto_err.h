@@ -24,6 +24,8 @@
   X(REVOKED, "revoked", 403, "the token was revoked")                          \
   X(REPLICA_MISMATCH, "replica_mismatch", 403,                                 \
     "the token is bound to another replica id")                                \
+  X(FORBIDDEN, "forbidden", 403,                                               \
+    "the client's address may not read this path")                             \
   X(NOT_FOUND, "not_found", 404, "no such path")                               \
   X(METHOD_NOT_ALLOWED, "method_not_allowed", 405, "wrong method")             \
   X(LENGTH_REQUIRED, "length_required", 411,                                   \

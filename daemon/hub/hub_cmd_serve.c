@@ -66,6 +66,10 @@ static const char *const usage_serve = N_(
     "  --trusted-proxy A[,A]  reverse proxies (IPv4) whose X-Forwarded-For\n"
     "                         names the client in the log; from any other\n"
     "                         peer the header is ignored\n"
+    "  --metrics-from A[,A]   client addresses (IPv4) that may read /metrics,\n"
+    "                         or \"any\" (default $SAMBANG_HUB_METRICS_FROM,\n"
+    "                         else loopback only: it names the devices);\n"
+    "                         others get 403\n"
     "  --insecure-http        allow plain HTTP on an address other than\n"
     "                         loopback (127.x): without TLS, tokens and\n"
     "                         records cross the network in clear text\n"
@@ -158,6 +162,12 @@ static void raise_fd_limit(void)
   }
 }
 
+/* --metrics-from's value: "any", or IPv4 addresses joined by ','. */
+static bool metrics_from_ok(const char *v, char *bad, size_t bad_size)
+{
+  return strcmp(v, "any") == 0 || hub_proxy_check(v, bad, bad_size) == 0;
+}
+
 /* True for an IPv4 loopback address (127.0.0.0/8). */
 static bool is_loopback(const char *host)
 {
@@ -178,6 +188,7 @@ static int serve_transport(struct hub_server_cfg *cfg, bool insecure,
   if (cfg->tls_key == NULL && env_key != NULL && env_key[0] != '\0')
     cfg->tls_key = env_key;
   const char *env_proxy = getenv("SAMBANG_HUB_TRUSTED_PROXY");
+  const char *env_metrics = getenv("SAMBANG_HUB_METRICS_FROM");
   char bad[64];
 
   if (cfg->trusted_proxies == NULL && env_proxy != NULL &&
@@ -188,6 +199,16 @@ static int serve_transport(struct hub_server_cfg *cfg, bool insecure,
                                  "addresses joined by ',', not \"%s\"",
                                  bad);
     cfg->trusted_proxies = env_proxy;
+  }
+  if (cfg->metrics_from == NULL && env_metrics != NULL &&
+      env_metrics[0] != '\0') {
+    if (!metrics_from_ok(env_metrics, bad, sizeof(bad)))
+      return hub_cmd_usage_error(
+          usage_serve,
+          "serve: SAMBANG_HUB_METRICS_FROM wants \"any\" "
+          "or IPv4 addresses joined by ',', not \"%s\"",
+          bad);
+    cfg->metrics_from = env_metrics;
   }
   if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL))
     return hub_cmd_usage_error(usage_serve, "serve: give both --tls-cert and "
@@ -259,6 +280,15 @@ static int serve_options(int argc, char **argv, struct hub_server_cfg *cfg,
             "joined by ',', not \"%s\"",
             bad);
       cfg->trusted_proxies = next;
+    } else if (strcmp(a, "--metrics-from") == 0) {
+      char bad[64];
+      if (!metrics_from_ok(next, bad, sizeof(bad)))
+        return hub_cmd_usage_error(
+            usage_serve,
+            "serve: --metrics-from wants \"any\" or IPv4 addresses "
+            "joined by ',', not \"%s\"",
+            bad);
+      cfg->metrics_from = next;
     } else if (strcmp(a, "--max-future-ms") == 0) {
       if (!parse_num(next, 0, (uint64_t)1 << 40, &cfg->max_future_ms))
         return hub_cmd_usage_error(

@@ -69,6 +69,26 @@ bool hub_proxy_https(const char *trusted, const char *peer, const char *xfp)
          xfp[n + strspn(xfp + n, " \t")] == '\0';
 }
 
+bool hub_proxy_listed(const char *list, const char *addr)
+{
+  return listed(list, addr, strlen(addr));
+}
+
+bool hub_proxy_metrics_allowed(const char *allowed, const char *trusted,
+                               const char *peer, const char *xff)
+{
+  char client[ADDR_MAX];
+
+  if (allowed != NULL && strcmp(allowed, "any") == 0)
+    return true;
+  hub_proxy_client(trusted, peer, xff, client, sizeof(client));
+  if (xff != NULL && listed(trusted, peer, strlen(peer)) &&
+      strcmp(client, peer) == 0)
+    return false;
+  return allowed == NULL ? strncmp(client, "127.", 4) == 0
+                         : listed(allowed, client, strlen(client));
+}
+
 void hub_proxy_client(const char *trusted, const char *peer, const char *xff,
                       char *out, size_t size)
 {

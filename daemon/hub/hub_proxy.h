@@ -21,6 +21,19 @@ int hub_proxy_check(const char *list, char *bad, size_t bad_size);
 void hub_proxy_client(const char *trusted, const char *peer, const char *xff,
                       char *out, size_t size);
 
+/* True if addr is one of list's addresses (a checked list; NULL: none). */
+bool hub_proxy_listed(const char *list, const char *addr);
+
+/*
+ * Who may read /metrics (`serve --metrics-from`): true if the client
+ * (hub_proxy_client's, behind a trusted proxy) is in allowed, a checked
+ * list; allowed NULL: loopback (127.x) only; "any": everyone. A trusted
+ * proxy's request whose X-Forwarded-For names no client is refused: it
+ * came from somewhere the hub cannot tell.
+ */
+bool hub_proxy_metrics_allowed(const char *allowed, const char *trusted,
+                               const char *peer, const char *xff);
+
 /* True if peer is in trusted and xfp (X-Forwarded-Proto, may be NULL)
  * says the client's request came over https (its rightmost value). */
 bool hub_proxy_https(const char *trusted, const char *peer, const char *xfp);

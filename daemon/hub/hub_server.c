@@ -480,6 +480,17 @@ static enum proto_err framing_code(unsigned status)
   }
 }
 
+/* /metrics tells device names and activity: only to its readers. */
+static bool metrics_allowed(const struct hub_server *h, struct http_req *req)
+{
+  char peer[64];
+
+  http_server_req_peer(req, peer, sizeof(peer));
+  return hub_proxy_metrics_allowed(
+      h->cfg.metrics_from, h->cfg.trusted_proxies, peer,
+      http_server_req_header(req, "X-Forwarded-For"));
+}
+
 static void on_headers(struct http_req *req, void *ctx)
 {
   struct hub_server *h = ctx;
@@ -535,6 +546,12 @@ static void on_headers(struct http_req *req, void *ctx)
       hub_routes_reply_error(
           &c->out, PROTO_ERR_TOO_LARGE, "%.20s %.100s takes no body",
           http_server_req_method(req), http_server_req_path(req));
+      send_reply(c);
+    } else if (c->route == HUB_ROUTE_METRICS && !metrics_allowed(h, req)) {
+      hub_routes_reply_error(&c->out, PROTO_ERR_FORBIDDEN,
+                             "this address may not read /metrics (the hub "
+                             "serves it to the addresses of "
+                             "--metrics-from, by default loopback only)");
       send_reply(c);
     }
   } else if (h->jobs >= h->cfg.max_inflight) {

@@ -40,6 +40,8 @@ struct hub_server_cfg {
   const char *tls_key;         /* its PEM key */
   const char *trusted_proxies; /* IPv4s joined by ',' whose X-Forwarded-For
                                   names the client; NULL: none */
+  const char *metrics_from;    /* IPv4s joined by ',' that may read /metrics,
+                                  or "any"; NULL: loopback only */
 };
 
 struct hub_server;

@@ -37,6 +37,7 @@ TEST(error_codes_table)
         {"unauthorized", PROTO_ERR_UNAUTHORIZED, 401},
         {"revoked", PROTO_ERR_REVOKED, 403},
         {"replica_mismatch", PROTO_ERR_REPLICA_MISMATCH, 403},
+        {"forbidden", PROTO_ERR_FORBIDDEN, 403},
         {"not_found", PROTO_ERR_NOT_FOUND, 404},
         {"method_not_allowed", PROTO_ERR_METHOD_NOT_ALLOWED, 405},
         {"too_large", PROTO_ERR_TOO_LARGE, 413},

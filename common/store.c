@@ -443,12 +443,26 @@ static int store_prepare(struct store *s, struct sb_err *err)
 {
   int i, rc;
   for (i = 0; i < ST_COUNT_; i++) {
+    if (i == ST_CHANGES_PARTS)
+      continue; /* a hub's, on first use: a device's store lacks its index */
     rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
                             &s->st[i], NULL);
     if (rc != SQLITE_OK)
       return store_sqlerr(s, rc, "preparing statements", err);
   }
   return 0;
+}
+
+int store_stmt_lazy(struct store *s, int which, struct sb_err *err)
+{
+  int rc;
+
+  if (s->st[which] != NULL)
+    return 0;
+  rc = sqlite3_prepare_v3(s->db, stmt_sql[which], -1, SQLITE_PREPARE_PERSISTENT,
+                          &s->st[which], NULL);
+  return rc == SQLITE_OK ? 0
+                         : store_sqlerr(s, rc, "preparing a statement", err);
 }
 
 /*

@@ -224,10 +224,14 @@ int store_changes_text_parts(struct store *s, uint64_t since,
                              store_part_text_fn fn, void *ctx,
                              struct sb_err *err)
 {
-  sqlite3_stmt *st = s->st[ST_CHANGES_PARTS];
+  sqlite3_stmt *st;
   char *json;
-  int rc = store_check_not_nested(s, st, err);
+  int rc = store_stmt_lazy(s, ST_CHANGES_PARTS, err);
 
+  if (rc != 0)
+    return rc;
+  st = s->st[ST_CHANGES_PARTS];
+  rc = store_check_not_nested(s, st, err);
   if (rc != 0)
     return rc;
   json = scope_parts_json(parts, n);

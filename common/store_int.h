@@ -117,6 +117,10 @@ int store_run_once(struct store *s, const char *sql, const char *a,
 /* Runs a statement that returns no rows. */
 int store_run(struct store *s, int which, const char *what, struct sb_err *err);
 
+/* Prepares statement which (an ST_*) if it is not yet: the few that need
+ * what only some stores hold (store_prepare skips them). */
+int store_stmt_lazy(struct store *s, int which, struct sb_err *err);
+
 /* Runs each statement of a fixed SQL script (no parameters). */
 int store_script(struct store *s, const char *sql, const char *what,
                  struct sb_err *err);

@@ -46,6 +46,62 @@ TEST(sqlite_counts_no_memory)
   store_close(s);
 }
 
+/* True if the store file at path holds an index called name. */
+static bool file_has_index(const char *path, const char *name)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *st = NULL;
+  bool found;
+
+  CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), ==,
+            SQLITE_OK);
+  CHECK_INT(sqlite3_prepare_v2(db,
+                               "SELECT 1 FROM sqlite_master WHERE type = "
+                               "'index' AND name = ?1",
+                               -1, &st, NULL),
+            ==, SQLITE_OK);
+  sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+  found = sqlite3_step(st) == SQLITE_ROW;
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return found;
+}
+
+/* Only a hub reads records by scope part: a device's store drops that
+ * index (every write paid for it), a hub's keeps it, and a device store
+ * made before this drops it when next opened as a device's. */
+TEST(part_index_only_on_hub_stores)
+{
+  const char *dev = strdup(path_in(check_tmpdir(), "device.db"));
+  const char *hub = strdup(path_in(check_tmpdir(), "hub.db"));
+  struct store *s = create_store(dev);
+  struct sb_err err = {0};
+
+  CHECK_INT(store_role_set(s, STORE_ROLE_DEVICE, &err), ==, 0);
+  put1(s, "notes", "n1", "{\"t\":1}");
+  store_close(s);
+  CHECK(!file_has_index(dev, "records_part"));
+
+  s = create_store(hub);
+  CHECK_INT(store_role_set(s, STORE_ROLE_HUB, &err), ==, 0);
+  store_close(s);
+  CHECK(file_has_index(hub, "records_part"));
+  CHECK_INT(store_open_as(hub, STORE_ROLE_HUB, &s, &err), ==, 0);
+  store_close(s);
+  CHECK(file_has_index(hub, "records_part"));
+
+  /* An older device store, with the index: gone at the next open. */
+  raw_exec(dev, "CREATE INDEX records_part ON records(part, seq)");
+  CHECK(file_has_index(dev, "records_part"));
+  CHECK_INT(store_open_as(dev, STORE_ROLE_DEVICE, &s, &err), ==, 0);
+  put1(s, "notes", "n2", "{\"t\":2}");
+  CHECK_INT(last_seq(s), ==, 2);
+  store_close(s);
+  CHECK(!file_has_index(dev, "records_part"));
+  free((void *)dev);
+  free((void *)hub);
+}
+
 TEST(create_over_file_refused)
 {
   const char *path = path_in(check_tmpdir(), "precious.txt");

@@ -118,7 +118,8 @@ int write_fields(struct cli *cli, const char *collection, const char *id,
 {
   char where[PATH_MAX + 16];
   struct update_io io = {where,      field_load, field_save,
-                         field_tick, cli,        store_schema(cli->store)};
+                         field_tick, cli,        store_schema(cli->store),
+                         NULL};
   struct write_check w = {schema_collection(cli->schema, collection),
                           collection,
                           id,
@@ -149,7 +150,8 @@ int write_delete(struct cli *cli, const char *collection, const char *id,
 {
   char where[PATH_MAX + 16];
   struct update_io io = {where,      field_load, field_save,
-                         field_tick, cli,        store_schema(cli->store)};
+                         field_tick, cli,        store_schema(cli->store),
+                         NULL};
   struct write_check w = {NULL, collection, id, NULL, true, false};
   struct update_hooks hooks = {delete_before, NULL, &w};
   struct update_change ch = {UPDATE_DELETE, store_replica(cli->store), NULL,

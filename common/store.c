@@ -138,6 +138,11 @@ static const char *const stmt_sql[ST_COUNT_] = {
      * row's cost. */
     [ST_ADD] = "INSERT INTO records(collection, id, seq, deleted, conflict,"
                " state, echo, part) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    /* A pulled state tried as a new row before any lookup (a fresh
+     * device's pull holds none of them): nothing when the key is there. */
+    [ST_ADD_NEW] = "INSERT INTO records(collection, id, seq, deleted,"
+                   " conflict, state) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"
+                   " ON CONFLICT(collection, id) DO NOTHING",
     /* A merge from the hub keeps the row's marks (a new row has none;
      * a pending mark follows the new seq: records_pending_moves). */
     [ST_PUT_REMOTE] = "INSERT INTO records(collection, id, seq, deleted,"

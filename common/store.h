@@ -143,6 +143,12 @@ typedef int (*store_text_fn)(const char *collection, const char *id,
 int store_put_remote(struct store *s, const struct record *r, const char *text,
                      size_t len, struct sb_err *err);
 
+/* store_put_remote for a record the store may not hold: written as a new
+ * row (*added true) unless the store holds the key (*added false, nothing
+ * written: merge into it instead). One lookup fewer for a fresh pull. */
+int store_add_remote(struct store *s, const struct record *r, const char *text,
+                     size_t len, bool *added, struct sb_err *err);
+
 /*
  * Sync marks. Every local write (store_put, store_put_encoded) marks its
  * row pending and clears a rejection. store_pending_text walks up to limit

@@ -30,6 +30,7 @@ enum {
   ST_PUT_REMOTE,
   ST_PUT_ECHO,
   ST_ADD,
+  ST_ADD_NEW,
   ST_PENDING,
   ST_ACK,
   ST_REJECT,

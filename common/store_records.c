@@ -133,11 +133,12 @@ static bool store_absent_is(const struct store *s, const char *collection,
   return false;
 }
 
-/* Writes an encoded state with statement which (ST_PUT, ST_PUT_REMOTE, or
- * ST_PUT_ECHO with echo and part). */
+/* Writes an encoded state with statement which (ST_PUT, ST_PUT_REMOTE,
+ * ST_PUT_ECHO with echo and part, or ST_ADD_NEW: then *added says whether
+ * the row was new; nothing is written if it was not). */
 static int store_write(struct store *s, int which, const struct record *r,
                        const char *text, size_t len, const char *echo,
-                       const char *part, struct sb_err *err)
+                       const char *part, bool *added, struct sb_err *err)
 {
   bool add = store_absent_is(s, r->collection, r->id);
   sqlite3_stmt *st = s->st[add ? ST_ADD : which];
@@ -166,6 +167,10 @@ static int store_write(struct store *s, int which, const struct record *r,
   }
   store_absent_forget(s);
   rc = store_run(s, add ? ST_ADD : which, "writing a record", err);
+  if (added != NULL)
+    *added = rc == 0 && (add || sqlite3_changes(s->db) > 0);
+  if (rc == 0 && added != NULL && !*added)
+    return 0;                       /* the key is there: nothing written */
   if (rc == 0 && which == ST_PUT) { /* a local write waits for its push */
     sqlite3_bind_int64(s->st[ST_PEND], 1, (sqlite3_int64)(s->seq + 1));
     rc = store_run(s, ST_PEND, "marking a record as pending", err);
@@ -185,20 +190,26 @@ static int store_write(struct store *s, int which, const struct record *r,
 int store_put_encoded(struct store *s, const struct record *r, const char *text,
                       size_t len, struct sb_err *err)
 {
-  return store_write(s, ST_PUT, r, text, len, NULL, NULL, err);
+  return store_write(s, ST_PUT, r, text, len, NULL, NULL, NULL, err);
 }
 
 int store_put_echo(struct store *s, const struct record *r, const char *text,
                    size_t len, const char *echo, const char *part,
                    struct sb_err *err)
 {
-  return store_write(s, ST_PUT_ECHO, r, text, len, echo, part, err);
+  return store_write(s, ST_PUT_ECHO, r, text, len, echo, part, NULL, err);
 }
 
 int store_put_remote(struct store *s, const struct record *r, const char *text,
                      size_t len, struct sb_err *err)
 {
-  return store_write(s, ST_PUT_REMOTE, r, text, len, NULL, NULL, err);
+  return store_write(s, ST_PUT_REMOTE, r, text, len, NULL, NULL, NULL, err);
+}
+
+int store_add_remote(struct store *s, const struct record *r, const char *text,
+                     size_t len, bool *added, struct sb_err *err)
+{
+  return store_write(s, ST_ADD_NEW, r, text, len, NULL, NULL, added, err);
 }
 
 int store_get_text(struct store *s, const char *collection, const char *id,

@@ -81,6 +81,38 @@ static bool merge_gives_remote(const struct update_io *io,
          schema_consented(schema_collection(io->schema, collection), remote);
 }
 
+/*
+ * A merge into a record the store may not hold, tried as a new row first
+ * (io->add): 1 if the store held the key (nothing written: merge as
+ * usual), 0 with out filled if it was added, or an error.
+ */
+static int merge_as_new(const struct update_io *io, const char *collection,
+                        const char *id, const struct update_change *ch,
+                        struct update_result *out, struct sb_err *err)
+{
+  char *text;
+  bool added = false;
+  uint64_t seq = 0;
+  int rc;
+
+  if (!merge_gives_remote(io, collection, id, ch->remote))
+    return 1;
+  text = ch->remote_text != NULL ? (char *)ch->remote_text
+                                 : record_encode(ch->remote);
+  if (text == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  rc = io->add(io->ctx, ch->remote, text, strlen(text), &seq, &added, err);
+  if (text != ch->remote_text)
+    free(text);
+  if (rc != 0)
+    return rc;
+  if (!added)
+    return 1;
+  out->outcome = UPDATE_WRITTEN;
+  out->seq = seq;
+  return 0;
+}
+
 int update_apply(const struct update_io *io, const char *collection,
                  const char *id, const struct update_change *ch,
                  const struct update_hooks *hooks, struct update_result *out,
@@ -95,6 +127,11 @@ int update_apply(const struct update_io *io, const char *collection,
   int rc;
 
   memset(out, 0, sizeof(*out));
+  if (ch->op == UPDATE_MERGE && io->add != NULL && hooks == NULL) {
+    rc = merge_as_new(io, collection, id, ch, out, err);
+    if (rc != 1)
+      return rc;
+  }
   record_init(&r, collection, id);
   rc = io->load(io->ctx, collection, id, &have, &have_len, &out->seq, err);
   if (rc == SB_ENOTFOUND) {

@@ -58,6 +58,15 @@ struct update_io {
    * it is compared, checked and saved, whatever the change was.
    */
   const struct schema *schema;
+  /*
+   * Optional (NULL: load first): stores r, encoded as text[0..len), as a
+   * new record unless the store holds its key; *added says which. A merge
+   * without hooks tries it before any load: into nothing, a merge gives
+   * the remote state itself, so a store that mostly lacks what it merges
+   * (a fresh pull) saves a lookup per record.
+   */
+  int (*add)(void *ctx, const struct record *r, const char *text, size_t len,
+             uint64_t *seq, bool *added, struct sb_err *err);
 };
 
 enum update_op {

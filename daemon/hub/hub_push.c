@@ -390,7 +390,7 @@ static int push_save(void *ctx, const struct record *r, const char *text,
 static int push_record(struct push_one *p, struct sb_err *err)
 {
   struct update_io io = {"the hub's store", push_load, push_save, NULL, p,
-                         p->schema};
+                         p->schema,         NULL};
   struct update_hooks hooks = {push_before, push_after, p};
   struct update_change ch = {UPDATE_MERGE, NULL, NULL, p->rec, p->sent};
   struct update_result out;

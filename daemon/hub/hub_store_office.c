@@ -230,8 +230,9 @@ int hub_store_hub_put(struct hub_store *hs, const char *collection,
                       uint64_t *seq, struct sb_err *err)
 {
   struct hub_put p = {hs, fields, expect_seq, 0, 0, false, {NULL, 0, false}};
-  struct update_io io = {"the hub's store", hub_put_load, hub_put_save,
-                         hub_put_tick,      &p,           hs->schema};
+  struct update_io io = {
+      "the hub's store", hub_put_load, hub_put_save, hub_put_tick, &p,
+      hs->schema,        NULL};
   struct update_hooks hooks = {hub_put_before, hub_put_after, &p};
   struct update_change ch = {UPDATE_PUT, hub_store_replica(hs), fields, NULL,
                              NULL};

@@ -78,6 +78,9 @@ struct sync {
   bool polling;    /* a long-poll is in flight */
   uint64_t cycle_pushed, cycle_pulled;
   uint64_t total_pushed, total_pulled;
+  /* The last pulled state merged found no local row: try the next one as
+   * a new row before looking it up (sync_pull.c, merge_remote). */
+  bool pull_last_absent;
   uint64_t wire_up, wire_down, json_up, json_down;
   uint64_t cursor;     /* every change up to it is merged here */
   bool scope_marks;    /* some pending rows wait to leave the scope */

@@ -35,13 +35,34 @@ static int remote_save(void *ctx, const struct record *r, const char *text,
   return store_put_remote(s->store, r, text, len, err);
 }
 
-/* Merges one remote state into the store (inside a transaction). */
+static int remote_add(void *ctx, const struct record *r, const char *text,
+                      size_t len, uint64_t *seq, bool *added,
+                      struct sb_err *err)
+{
+  struct sync *s = ctx;
+  *seq = 0;
+  return store_add_remote(s->store, r, text, len, added, err);
+}
+
+/*
+ * Merges one remote state into the store (inside a transaction). A state
+ * whose key the store lacks is written as a new row without a lookup
+ * first (io.add) while the one before it was new too: a fresh pull is
+ * all new rows (a lookup fewer each: 1.35 G -> 1.28 G instructions for
+ * 10,000), a pull of edits all known ones, for which a failed insert
+ * costs more than the lookup it saves (+8%); so each run of one kind
+ * pays for at most one wrong guess.
+ */
 static int merge_remote(struct sync *s, const struct record *remote,
                         size_t *changed, struct sb_err *err)
 {
-  struct update_io io = {
-      "the local store",     remote_load, remote_save, NULL, s,
-      store_schema(s->store)};
+  struct update_io io = {"the local store",
+                         remote_load,
+                         remote_save,
+                         NULL,
+                         s,
+                         store_schema(s->store),
+                         s->pull_last_absent ? remote_add : NULL};
   struct update_change ch = {UPDATE_MERGE, NULL, NULL, remote, NULL};
   struct update_result res;
   char *reason;
@@ -50,6 +71,7 @@ static int merge_remote(struct sync *s, const struct record *remote,
   store_observe(s->store, record_max_ts(remote));
   /* An echo of what we have changes nothing and is not written. */
   rc = update_apply(&io, remote->collection, remote->id, &ch, NULL, &res, err);
+  s->pull_last_absent = rc == 0 && !res.existed;
   if (rc == 0 && res.outcome == UPDATE_WRITTEN)
     (*changed)++;
   /* A merge this store cannot hold (over 1 MiB, or a local row that does

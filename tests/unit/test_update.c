@@ -55,8 +55,8 @@ static uint64_t slot_tick(void *ctx)
 static int put(struct slot *s, const char *json, const struct update_hooks *h,
                struct update_result *out, struct sb_err *err)
 {
-  struct update_io io = {"the test slot", slot_load, slot_save,
-                         slot_tick,       s,         NULL};
+  struct update_io io = {
+      "the test slot", slot_load, slot_save, slot_tick, s, NULL, NULL};
   cJSON *fields = cJSON_Parse(json);
   struct update_change ch = {UPDATE_PUT, A, fields, NULL, NULL};
   int rc;
@@ -70,8 +70,8 @@ static int put(struct slot *s, const char *json, const struct update_hooks *h,
 TEST(put_delete_and_merge_echo)
 {
   struct slot s = {NULL, 0, TS, 0, NULL};
-  struct update_io io = {"the test slot", slot_load, slot_save,
-                         slot_tick,       &s,        NULL};
+  struct update_io io = {
+      "the test slot", slot_load, slot_save, slot_tick, &s, NULL, NULL};
   struct update_change del = {UPDATE_DELETE, A, NULL, NULL, NULL};
   struct update_change merge = {UPDATE_MERGE, NULL, NULL, NULL, NULL};
   struct update_result out;
@@ -153,8 +153,8 @@ TEST(hooks_refuse_or_fail_and_nothing_is_saved)
 TEST(a_new_record_saves_the_remote_text_given)
 {
   struct slot s = {NULL, 0, TS, 0, NULL};
-  struct update_io io = {"the test slot", slot_load, slot_save,
-                         slot_tick,       &s,        NULL};
+  struct update_io io = {
+      "the test slot", slot_load, slot_save, slot_tick, &s, NULL, NULL};
   struct update_change merge = {UPDATE_MERGE, NULL, NULL, NULL, NULL};
   struct update_result out;
   struct record a, b;
@@ -190,6 +190,72 @@ TEST(a_new_record_saves_the_remote_text_given)
   record_release(&a);
   record_release(&b);
   free(s.text);
+}
+
+/* io.add of the slot: counts its calls; adds only to an empty slot. */
+static unsigned slot_adds;
+static int slot_add(void *ctx, const struct record *r, const char *text,
+                    size_t len, uint64_t *seq, bool *added, struct sb_err *err)
+{
+  struct slot *s = ctx;
+  slot_adds++;
+  *added = s->text == NULL;
+  if (!*added)
+    return 0;
+  return slot_save(ctx, r, text, len, seq, err);
+}
+
+/* A merge with io.add writes a record the store lacks as a new row
+ * without loading it first; one the store holds (add says so) merges as
+ * without add: the same merged state. */
+TEST(a_merge_tries_a_new_row_first_with_add)
+{
+  struct slot s = {NULL, 0, TS, 0, NULL}, plain = {NULL, 0, TS, 0, NULL};
+  struct update_io io = {
+      "the test slot", slot_load, slot_save, slot_tick, &s, NULL, slot_add};
+  struct update_io io_plain = {"the test slot", slot_load, slot_save, slot_tick,
+                               &plain,          NULL,      NULL};
+  struct update_change merge = {UPDATE_MERGE, NULL, NULL, NULL, NULL};
+  struct update_result out;
+  struct record a, b;
+  cJSON *j = cJSON_Parse("{\"t\":1}");
+
+  CHECK(j != NULL);
+  record_init(&a, "notes", "n1");
+  record_init(&b, "notes", "n1");
+  CHECK_INT(record_put(&a, A, TS, j, NULL), ==, 0);
+  CHECK_INT(record_put(&b, B, TS + 1, j, NULL), ==, 0);
+  cJSON_Delete(j);
+
+  slot_adds = 0;
+  merge.remote = &a;
+  CHECK_INT(update_apply(&io, "notes", "n1", &merge, NULL, &out, NULL), ==, 0);
+  CHECK_INT(out.outcome, ==, UPDATE_WRITTEN);
+  CHECK(!out.existed);
+  CHECK_INT(out.seq, ==, 1);
+  CHECK_INT(slot_adds, ==, 1);
+  CHECK_INT(update_apply(&io_plain, "notes", "n1", &merge, NULL, &out, NULL),
+            ==, 0);
+  CHECK_STR(s.text, plain.text);
+
+  merge.remote = &b; /* held now: add refuses, the merge goes as before */
+  CHECK_INT(update_apply(&io, "notes", "n1", &merge, NULL, &out, NULL), ==, 0);
+  CHECK_INT(out.outcome, ==, UPDATE_WRITTEN);
+  CHECK(out.existed);
+  CHECK_INT(slot_adds, ==, 2);
+  CHECK_INT(update_apply(&io_plain, "notes", "n1", &merge, NULL, &out, NULL),
+            ==, 0);
+  CHECK_STR(s.text, plain.text);
+  CHECK(strstr(s.text, A) != NULL && strstr(s.text, B) != NULL);
+
+  /* The same state again: unchanged, not written. */
+  CHECK_INT(update_apply(&io, "notes", "n1", &merge, NULL, &out, NULL), ==, 0);
+  CHECK_INT(out.outcome, ==, UPDATE_UNCHANGED);
+
+  record_release(&a);
+  record_release(&b);
+  free(s.text);
+  free(plain.text);
 }
 
 TEST(a_state_that_does_not_decode_is_corrupt)

@@ -147,6 +147,20 @@ TEST(hooks_refuse_or_fail_and_nothing_is_saved)
   CHECK(s.text == NULL);
 }
 
+/* a and b: notes/n1 with {"t":1}, written by A, then by B a moment later
+ * (concurrent: neither saw the other). */
+static void two_writes(struct record *a, struct record *b)
+{
+  cJSON *j = cJSON_Parse("{\"t\":1}");
+
+  CHECK(j != NULL);
+  record_init(a, "notes", "n1");
+  record_init(b, "notes", "n1");
+  CHECK_INT(record_put(a, A, TS, j, NULL), ==, 0);
+  CHECK_INT(record_put(b, B, TS + 1, j, NULL), ==, 0);
+  cJSON_Delete(j);
+}
+
 /* A record the store does not hold saves the caller's encoding of the
  * remote state as it is (no second encoding); one it holds merges and
  * encodes the merge, whatever text the caller gave. */
@@ -158,15 +172,9 @@ TEST(a_new_record_saves_the_remote_text_given)
   struct update_change merge = {UPDATE_MERGE, NULL, NULL, NULL, NULL};
   struct update_result out;
   struct record a, b;
-  cJSON *j = cJSON_Parse("{\"t\":1}");
   char *text_a, *text_b;
 
-  CHECK(j != NULL);
-  record_init(&a, "notes", "n1");
-  record_init(&b, "notes", "n1");
-  CHECK_INT(record_put(&a, A, TS, j, NULL), ==, 0);
-  CHECK_INT(record_put(&b, B, TS + 1, j, NULL), ==, 0);
-  cJSON_Delete(j);
+  two_writes(&a, &b);
   text_a = record_encode(&a);
   text_b = record_encode(&b);
   CHECK(text_a != NULL && text_b != NULL);
@@ -218,14 +226,8 @@ TEST(a_merge_tries_a_new_row_first_with_add)
   struct update_change merge = {UPDATE_MERGE, NULL, NULL, NULL, NULL};
   struct update_result out;
   struct record a, b;
-  cJSON *j = cJSON_Parse("{\"t\":1}");
 
-  CHECK(j != NULL);
-  record_init(&a, "notes", "n1");
-  record_init(&b, "notes", "n1");
-  CHECK_INT(record_put(&a, A, TS, j, NULL), ==, 0);
-  CHECK_INT(record_put(&b, B, TS + 1, j, NULL), ==, 0);
-  cJSON_Delete(j);
+  two_writes(&a, &b);
 
   slot_adds = 0;
   merge.remote = &a;

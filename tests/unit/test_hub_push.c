@@ -30,6 +30,30 @@ static void feed_of(struct mem *m, struct feed_seen *f)
   CHECK_INT(mem_ops.feed(m, 0, 16, 0, NULL, feed_note, f, NULL), ==, 0);
 }
 
+/* A visit of beneficiary b1 on 2026-11-20 in programme, by A at TS. */
+static void make_visit(struct record *r, const char *id, const char *programme)
+{
+  char fields[160];
+
+  snprintf(fields, sizeof(fields),
+           "{\"beneficiary\":\"b1\",\"date\":\"2026-11-20\","
+           "\"programme\":\"%s\"}",
+           programme);
+  make(r, "visit", id, A, TS, fields);
+}
+
+/* The end of a push test: b's reply, the n records r, the schema (or
+ * NULL) and the store. */
+static void push_test_end(struct hub_push_batch *b, struct record *r, size_t n,
+                          struct schema *schema, struct mem *m)
+{
+  push_reply_release(&b->reply);
+  for (size_t i = 0; i < n; i++)
+    record_release(&r[i]);
+  schema_free(schema);
+  mem_free(m);
+}
+
 /* --- tests ------------------------------------------------------------- */
 
 TEST(forged_dot_is_refused_per_record)
@@ -66,10 +90,7 @@ TEST(forged_dot_is_refused_per_record)
   CHECK_INT(b.stats.unchanged, ==, 3);
   CHECK_INT(m.now.n, ==, 3);
 
-  push_reply_release(&b.reply);
-  for (size_t i = 0; i < 3; i++)
-    record_release(&r[i]);
-  mem_free(&m);
+  push_test_end(&b, r, 3, NULL, &m);
 }
 
 TEST(forged_record_in_a_group_spares_the_others)
@@ -140,10 +161,7 @@ TEST(future_timestamp_is_refused_per_record)
   CHECK_STR(b.reply.res[0].code, proto_err_name(PROTO_ERR_FUTURE_TIMESTAMP));
   CHECK(strstr(b.reply.res[0].message, "delete") != NULL);
 
-  push_reply_release(&b.reply);
-  for (size_t i = 0; i < 3; i++)
-    record_release(&r[i]);
-  mem_free(&m);
+  push_test_end(&b, r, 3, NULL, &m);
 }
 
 TEST(refusals_and_accepted_records_mix_in_one_batch)
@@ -156,12 +174,8 @@ TEST(refusals_and_accepted_records_mix_in_one_batch)
   size_t bigsz = SB_RECORD_MAX + 16;
 
   CHECK_INT(schema_parse(schema_default_text, &schema, NULL), ==, 0);
-  make(&r[0], "visit", "v1", A, TS,
-       "{\"beneficiary\":\"b1\",\"date\":\"2026-11-20\","
-       "\"programme\":\"skills-cooking\"}");
-  make(&r[1], "visit", "v2", A, TS,
-       "{\"beneficiary\":\"b1\",\"date\":\"2026-11-20\","
-       "\"programme\":\"knitting\"}");
+  make_visit(&r[0], "v1", "skills-cooking");
+  make_visit(&r[1], "v2", "knitting");
   make(&r[2], "notes", "future", A, MAX_TS + 1, "{\"t\":1}");
   big = malloc(bigsz);
   CHECK(big != NULL);
@@ -189,11 +203,7 @@ TEST(refusals_and_accepted_records_mix_in_one_batch)
   CHECK_INT(m.now.n, ==, 2);
   CHECK_INT(m.commits, ==, 1);
 
-  push_reply_release(&b.reply);
-  for (size_t i = 0; i < 5; i++)
-    record_release(&r[i]);
-  schema_free(schema);
-  mem_free(&m);
+  push_test_end(&b, r, 5, schema, &m);
 }
 
 /* Prepared on the pool (hub_push_prepare): the same outcomes, and a
@@ -206,12 +216,8 @@ TEST(prepared_batch_gets_the_same_outcomes)
   struct hub_push_batch b;
 
   CHECK_INT(schema_parse(schema_default_text, &schema, NULL), ==, 0);
-  make(&r[0], "visit", "v1", A, TS,
-       "{\"beneficiary\":\"b1\",\"date\":\"2026-11-20\","
-       "\"programme\":\"skills-cooking\"}");
-  make(&r[1], "visit", "v2", A, TS,
-       "{\"beneficiary\":\"b1\",\"date\":\"2026-11-20\","
-       "\"programme\":\"knitting\"}");
+  make_visit(&r[0], "v1", "skills-cooking");
+  make_visit(&r[1], "v2", "knitting");
   make(&r[2], "notes", "n", A, TS, "{\"t\":1}");
   b = batch_of(A, r, 3);
   CHECK_INT(hub_push_prepare(schema, &b), ==, 0);
@@ -227,11 +233,7 @@ TEST(prepared_batch_gets_the_same_outcomes)
   hub_push_prepared_release(&b);
   CHECK(b.sent == NULL && b.values_ok == NULL);
 
-  push_reply_release(&b.reply);
-  for (size_t i = 0; i < 3; i++)
-    record_release(&r[i]);
-  schema_free(schema);
-  mem_free(&m);
+  push_test_end(&b, r, 3, schema, &m);
 }
 
 /* A backend behind a network is told in one hint which records a push
@@ -245,9 +247,7 @@ TEST(prefetch_names_the_records_and_those_they_follow)
   struct hub_push_batch b;
 
   CHECK_INT(schema_parse(schema_default_text, &schema, NULL), ==, 0);
-  make(&r[0], "visit", "v1", A, TS,
-       "{\"beneficiary\":\"b1\",\"date\":\"2026-11-20\","
-       "\"programme\":\"skills-cooking\"}");
+  make_visit(&r[0], "v1", "skills-cooking");
   make(&r[1], "beneficiary", "b2", A, TS,
        "{\"consent\":true,\"name\":\"Ani\",\"kecamatan\":\"Setu\"}");
   make(&r[2], "notes", "n", A, TS, "{\"t\":1}");
@@ -255,11 +255,7 @@ TEST(prefetch_names_the_records_and_those_they_follow)
   CHECK_INT(push1(&m, schema, &b), ==, 0);
   CHECK_STR(m.prefetched.p, "visit/v1 beneficiary/b1 beneficiary/b2 notes/n ");
 
-  push_reply_release(&b.reply);
-  for (size_t i = 0; i < 3; i++)
-    record_release(&r[i]);
-  schema_free(schema);
-  mem_free(&m);
+  push_test_end(&b, r, 3, schema, &m);
 }
 
 TEST(repush_is_idempotent)

@@ -69,11 +69,6 @@ bool hub_proxy_https(const char *trusted, const char *peer, const char *xfp)
          xfp[n + strspn(xfp + n, " \t")] == '\0';
 }
 
-bool hub_proxy_listed(const char *list, const char *addr)
-{
-  return listed(list, addr, strlen(addr));
-}
-
 bool hub_proxy_metrics_allowed(const char *allowed, const char *trusted,
                                const char *peer, const char *xff)
 {

@@ -21,9 +21,6 @@ int hub_proxy_check(const char *list, char *bad, size_t bad_size);
 void hub_proxy_client(const char *trusted, const char *peer, const char *xff,
                       char *out, size_t size);
 
-/* True if addr is one of list's addresses (a checked list; NULL: none). */
-bool hub_proxy_listed(const char *list, const char *addr);
-
 /*
  * Who may read /metrics (`serve --metrics-from`): true if the client
  * (hub_proxy_client's, behind a trusted proxy) is in allowed, a checked

@@ -162,10 +162,35 @@ static void raise_fd_limit(void)
   }
 }
 
-/* --metrics-from's value: "any", or IPv4 addresses joined by ','. */
-static bool metrics_from_ok(const char *v, char *bad, size_t bad_size)
+/* Takes v, a list of addresses given by where (an option or a variable):
+ * IPv4 addresses joined by ',' (or "any" too, if any_ok). 0 with *out set
+ * to v; else the usage error, naming where and the bad address. */
+static int take_addrs(const char *where, const char *v, bool any_ok,
+                      const char **out)
 {
-  return strcmp(v, "any") == 0 || hub_proxy_check(v, bad, bad_size) == 0;
+  char bad[64];
+
+  if ((any_ok && strcmp(v, "any") == 0) ||
+      hub_proxy_check(v, bad, sizeof(bad)) == 0) {
+    *out = v;
+    return 0;
+  }
+  return hub_cmd_usage_error(
+      usage_serve,
+      any_ok ? N_("serve: %s wants \"any\" or IPv4 addresses joined by ',', "
+                  "not \"%s\"")
+             : N_("serve: %s wants IPv4 addresses joined by ',', not \"%s\""),
+      where, bad);
+}
+
+/* take_addrs from variable name, unless an option gave *out already. */
+static int env_addrs(const char *name, bool any_ok, const char **out)
+{
+  const char *v = getenv(name);
+
+  if (*out != NULL || v == NULL || v[0] == '\0')
+    return 0;
+  return take_addrs(name, v, any_ok, out);
 }
 
 /* True for an IPv4 loopback address (127.0.0.0/8). */
@@ -187,29 +212,12 @@ static int serve_transport(struct hub_server_cfg *cfg, bool insecure,
     cfg->tls_cert = env_cert;
   if (cfg->tls_key == NULL && env_key != NULL && env_key[0] != '\0')
     cfg->tls_key = env_key;
-  const char *env_proxy = getenv("SAMBANG_HUB_TRUSTED_PROXY");
-  const char *env_metrics = getenv("SAMBANG_HUB_METRICS_FROM");
-  char bad[64];
+  int rc = env_addrs("SAMBANG_HUB_TRUSTED_PROXY", false, &cfg->trusted_proxies);
 
-  if (cfg->trusted_proxies == NULL && env_proxy != NULL &&
-      env_proxy[0] != '\0') {
-    if (hub_proxy_check(env_proxy, bad, sizeof(bad)) != 0)
-      return hub_cmd_usage_error(usage_serve,
-                                 "serve: SAMBANG_HUB_TRUSTED_PROXY wants IPv4 "
-                                 "addresses joined by ',', not \"%s\"",
-                                 bad);
-    cfg->trusted_proxies = env_proxy;
-  }
-  if (cfg->metrics_from == NULL && env_metrics != NULL &&
-      env_metrics[0] != '\0') {
-    if (!metrics_from_ok(env_metrics, bad, sizeof(bad)))
-      return hub_cmd_usage_error(
-          usage_serve,
-          "serve: SAMBANG_HUB_METRICS_FROM wants \"any\" "
-          "or IPv4 addresses joined by ',', not \"%s\"",
-          bad);
-    cfg->metrics_from = env_metrics;
-  }
+  if (rc == 0)
+    rc = env_addrs("SAMBANG_HUB_METRICS_FROM", true, &cfg->metrics_from);
+  if (rc != 0)
+    return rc;
   if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL))
     return hub_cmd_usage_error(usage_serve, "serve: give both --tls-cert and "
                                             "--tls-key (or neither)");
@@ -237,7 +245,7 @@ static int serve_options(int argc, char **argv, struct hub_server_cfg *cfg,
                          bool *done)
 {
   uint64_t v;
-  int i;
+  int i, rc;
 
   *done = true;
   *insecure = false;
@@ -272,23 +280,11 @@ static int serve_options(int argc, char **argv, struct hub_server_cfg *cfg,
     } else if (strcmp(a, "--tls-key") == 0) {
       cfg->tls_key = next;
     } else if (strcmp(a, "--trusted-proxy") == 0) {
-      char bad[64];
-      if (hub_proxy_check(next, bad, sizeof(bad)) != 0)
-        return hub_cmd_usage_error(
-            usage_serve,
-            "serve: --trusted-proxy wants IPv4 addresses "
-            "joined by ',', not \"%s\"",
-            bad);
-      cfg->trusted_proxies = next;
+      if ((rc = take_addrs(a, next, false, &cfg->trusted_proxies)) != 0)
+        return rc;
     } else if (strcmp(a, "--metrics-from") == 0) {
-      char bad[64];
-      if (!metrics_from_ok(next, bad, sizeof(bad)))
-        return hub_cmd_usage_error(
-            usage_serve,
-            "serve: --metrics-from wants \"any\" or IPv4 addresses "
-            "joined by ',', not \"%s\"",
-            bad);
-      cfg->metrics_from = next;
+      if ((rc = take_addrs(a, next, true, &cfg->metrics_from)) != 0)
+        return rc;
     } else if (strcmp(a, "--max-future-ms") == 0) {
       if (!parse_num(next, 0, (uint64_t)1 << 40, &cfg->max_future_ms))
         return hub_cmd_usage_error(

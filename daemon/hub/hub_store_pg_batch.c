@@ -562,7 +562,6 @@ int hub_store_pg_part_get(void *be, const char *collection, const char *id,
   struct pg *p = be;
   struct pg_entry *e =
       p->in_tx ? find(p->cache, collection, id, strlen(id)) : NULL;
-
   size_t n;
 
   *known = false;

@@ -114,8 +114,8 @@ static void load_schema(void)
 static size_t apply(struct slot *s, const struct update_change *ch,
                     const struct schema *schema)
 {
-  struct update_io io = {"the test slot", slot_load, slot_save,
-                         slot_tick,       s,         schema,    NULL};
+  struct update_io io = {"the test slot", slot_load, slot_save, slot_tick, s,
+                         schema,          NULL};
   struct update_result out;
   struct sb_err err = {0};
   CHECK_INT(update_apply(&io, COLL, ID, ch, NULL, &out, &err), ==, 0);

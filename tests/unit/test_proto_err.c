@@ -77,8 +77,8 @@ TEST(error_envelope)
 {
   struct proto_error e;
   struct sb_err err = {0};
-  char *text = error_encode(PROTO_ERR_FORGED_DOT, -1,
-                                  "dot [\"r9\",3] was never seen");
+  char *text =
+      error_encode(PROTO_ERR_FORGED_DOT, -1, "dot [\"r9\",3] was never seen");
   CHECK_STR(text, "{\"error\":{\"code\":\"forged_dot\",\"message\":\"dot "
                   "[\\\"r9\\\",3] was never seen\"}}");
   CHECK_INT(error_decode(&e, text, strlen(text), &err), ==, 0);
@@ -159,8 +159,8 @@ TEST(error_envelope_record)
 
   /* With "record": encoded in canonical order, decoded back. */
   text = error_encode(PROTO_ERR_MALFORMED, 3,
-                            "push request: records[3]: \"vv\" must be an "
-                            "object");
+                      "push request: records[3]: \"vv\" must be an "
+                      "object");
   CHECK_STR(text, "{\"error\":{\"code\":\"malformed\",\"message\":\"push "
                   "request: records[3]: \\\"vv\\\" must be an object\","
                   "\"record\":3}}");

@@ -300,6 +300,14 @@ char *hub_metrics_render(const struct hub_metrics *m,
           "Office views answered from a result kept since an earlier request "
           "(the feed had not moved).",
           m->office_cache_hits);
+  counter(&b, "sambang_hub_office_tally_rebuilds_total",
+          "Times the overview's kept facts were read from the feed's start "
+          "(first use, or after a purge).",
+          m->office_tally_rebuilds);
+  counter(&b, "sambang_hub_office_tally_records_read_total",
+          "Feed entries the overview's kept facts were brought up to date "
+          "with.",
+          m->office_tally_read);
   counter(&b, "sambang_hub_heap_trims_total",
           "Times the idle hub gave its freed heap back to the system.",
           m->heap_trims);

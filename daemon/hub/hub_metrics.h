@@ -48,7 +48,8 @@ struct hub_metrics {
   uint64_t at_work;  /* requests queued or running off the loop */
   uint64_t start_ms; /* when the hub started (Unix time, ms; 0: unknown) */
   uint64_t office_cache_hits; /* set from the office before rendering */
-  uint64_t heap_trims;        /* hub_trim.c: idle trims done */
+  uint64_t office_tally_rebuilds, office_tally_read; /* likewise */
+  uint64_t heap_trims; /* hub_trim.c: idle trims done */
 };
 
 /* The route's label ("push", "changes", ...). */

@@ -32,6 +32,7 @@ char *hub_server_metrics_text(struct hub_server *h, size_t *len)
 {
   struct office_seen_item *items;
   struct hub_metrics_device *devs;
+  struct office_tally_stats ts;
   size_t i, n = 0;
   char *text = NULL;
 
@@ -41,6 +42,9 @@ char *hub_server_metrics_text(struct hub_server *h, size_t *len)
     if (h->office != NULL) {
       n = office_seen_list(h->office, items, HUB_METRICS_DEVICES_MAX);
       h->m.office_cache_hits = office_cache_hits(h->office);
+      office_tally_stats(h->office, &ts);
+      h->m.office_tally_rebuilds = ts.rebuilds;
+      h->m.office_tally_read = ts.records_read;
     }
     for (i = 0; i < n; i++) {
       devs[i].name = items[i].name;

@@ -30,6 +30,14 @@ void office_free(struct office *o);
 /* How many office views were answered from a kept result (/metrics). */
 uint64_t office_cache_hits(struct office *o);
 
+/* The overview's kept facts (office_tally.c), for /metrics. */
+struct office_tally_stats {
+  uint64_t rebuilds;     /* reads of the feed from its start */
+  uint64_t records_read; /* feed entries read, in all */
+  uint64_t records;      /* live records whose facts are held */
+};
+void office_tally_stats(struct office *o, struct office_tally_stats *out);
+
 /* True if path is one of the office's ("/", "/login", "/api/...", ...). */
 bool office_path(const char *path);
 

@@ -47,17 +47,6 @@ static void bump(cJSON *obj, const char *key)
     cJSON_SetNumberValue(n, n->valuedouble + 1);
 }
 
-/* The unquoted string of a JSON string text into buf ("" if none). */
-static const char *str_of(const char *text, char *buf, size_t size)
-{
-  cJSON *v = text != NULL ? cJSON_Parse(text) : NULL;
-  buf[0] = '\0';
-  if (cJSON_IsString(v))
-    snprintf(buf, size, "%s", v->valuestring);
-  cJSON_Delete(v);
-  return buf;
-}
-
 /* --- session ------------------------------------------------------------ */
 
 /* A field's labels: {"id": {"anak": "Anak", ...}, "en": {...}} (values a
@@ -129,37 +118,42 @@ struct overview {
   unsigned conflicts, review;
 };
 
-static int overview_row(const struct office_row *row, void *ctx)
+static int overview_row(const struct office_fact *row, void *ctx)
 {
   struct overview *o = ctx;
-  char kec[128], prog[128], month[8];
+  const char *kec;
+  char month[8];
 
-  bump(o->per_collection, row->r->collection);
+  if (row == NULL)
+    return 0;
+  kec = row->kecamatan != NULL && row->kecamatan->str != NULL &&
+                row->kecamatan->str[0] != '\0'
+            ? row->kecamatan->str
+            : "-";
+  bump(o->per_collection, row->collection);
   o->conflicts += row->conflicted;
   o->review += row->review;
-  str_of(row->kecamatan, kec, sizeof(kec));
   if (row->sc != NULL && schema_field(row->sc, "groups") != NULL) {
-    cJSON *g = row->groups != NULL ? cJSON_Parse(row->groups) : NULL;
-    const cJSON *e;
-    bump(o->by_kec, kec[0] ? kec : "-");
-    cJSON_ArrayForEach(e, g)
+    const cJSON *list = row->groups != NULL ? row->groups->list : NULL, *e;
+    bump(o->by_kec, kec);
+    cJSON_ArrayForEach(e, list)
     {
       if (cJSON_IsString(e))
         bump(o->by_group, e->valuestring);
     }
-    cJSON_Delete(g);
   }
-  if (row->date != NULL && row->programme != NULL && strlen(row->date) >= 8) {
+  if (row->date != NULL && row->programme != NULL &&
+      strlen(row->date->json) >= 8) {
     cJSON *m;
-    snprintf(month, sizeof(month), "%.7s", row->date + 1);
+    snprintf(month, sizeof(month), "%.7s", row->date->json + 1);
     m = cJSON_GetObjectItemCaseSensitive(o->month_kec, month);
     if (m == NULL)
       m = cJSON_AddObjectToObject(o->month_kec, month);
-    bump(m, kec[0] ? kec : "-");
+    bump(m, kec);
     m = cJSON_GetObjectItemCaseSensitive(o->month_prog, month);
     if (m == NULL)
       m = cJSON_AddObjectToObject(o->month_prog, month);
-    bump(m, str_of(row->programme, prog, sizeof(prog)));
+    bump(m, row->programme->str != NULL ? row->programme->str : "");
   }
   return 0;
 }
@@ -223,7 +217,7 @@ static int device_row(const struct hub_device *d, void *ctx)
 }
 
 /* The record-derived part of the overview at the store's state (its
- * JSON text, malloc'd), walking every record. */
+ * JSON text, malloc'd), from the tally's facts (office_tally.c). */
 static int overview_compute(struct hub_call *c, struct hub_store *hs,
                             char **text, struct sb_err *err)
 {
@@ -237,8 +231,7 @@ static int overview_compute(struct hub_call *c, struct hub_store *hs,
   o.month_kec = cJSON_AddObjectToObject(j, "visits_by_month_kecamatan");
   o.month_prog = cJSON_AddObjectToObject(j, "visits_by_month_programme");
   o.conflicts = o.review = 0;
-  (void)c;
-  rc = office_data_each(hs, overview_row, &o, err);
+  rc = office_tally_each(c->office, hs, overview_row, &o, err);
   cJSON_AddNumberToObject(j, "open_conflicts", o.conflicts);
   cJSON_AddNumberToObject(j, "needs_review", o.review);
   *text = rc == 0 ? cJSON_PrintUnformatted(j) : NULL;
@@ -455,6 +448,8 @@ static void api_record(struct hub_call *c, const char *rest)
 struct queue_walk {
   cJSON *list;
   enum hub_role role;
+  struct hub_store *hs;
+  struct sb_err *err;
 };
 
 static int queue_row(const struct office_row *row, void *ctx)
@@ -479,11 +474,36 @@ static int queue_row(const struct office_row *row, void *ctx)
   return 0;
 }
 
+/* A record the tally counts as conflicted or needing review, as it is
+ * now (read after the tally caught up: it may have changed since). */
+static int queue_fact(const struct office_fact *f, void *ctx)
+{
+  struct queue_walk *w = ctx;
+  struct office_row row;
+  struct record r;
+  int rc;
+
+  if (f == NULL || (!f->conflicted && !f->review))
+    return 0;
+  memset(&row, 0, sizeof(row));
+  record_init(&r, f->collection, f->id);
+  rc = hub_store_get(w->hs, f->collection, f->id, &r, &row.seq, w->err);
+  if (rc == 0 && (!record_deleted(&r) || record_conflicted(&r))) {
+    row.r = &r;
+    row.sc = f->sc;
+    row.conflicted = record_conflicted(&r);
+    row.review = schema_review(row.sc, &r, row.why, sizeof(row.why)) == 1;
+    rc = queue_row(&row, w);
+  }
+  record_release(&r);
+  return rc == SB_ENOTFOUND ? 0 : rc; /* purged since */
+}
+
 static int conflicts_compute(struct hub_call *c, struct hub_store *hs,
                              char **text, struct sb_err *err)
 {
-  struct queue_walk w = {cJSON_CreateArray(), role_of(c)};
-  int rc = office_data_each(hs, queue_row, &w, err);
+  struct queue_walk w = {cJSON_CreateArray(), role_of(c), hs, err};
+  int rc = office_tally_each(c->office, hs, queue_fact, &w, err);
   cJSON *j = cJSON_CreateObject();
 
   cJSON_AddItemToObject(j, "records", w.list);

@@ -78,6 +78,7 @@ void office_free(struct office *o)
   if (o == NULL)
     return;
   office_cache_free(o);
+  office_tally_free(o->tally);
   uv_mutex_destroy(&o->lock);
   if (o->id_locale != (locale_t)0)
     freelocale(o->id_locale);

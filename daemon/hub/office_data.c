@@ -6,7 +6,8 @@
  *
  * Everything is computed from a walk of the whole store (hub_store_each,
  * in (collection, id) order) on the readers' connection: simple and
- * right; OFFICE.md gives the cost with many records.
+ * right; OFFICE.md gives the cost with many records. The overview does
+ * not walk: office_tally.c keeps its facts, lent the same way.
  */
 #include "compat.h"
 
@@ -51,8 +52,7 @@ static const struct lend *lend_find(const struct walk *w, const char *coll,
                                     const char *id)
 {
   struct lend key = {(char *)coll, (char *)id, NULL, NULL};
-  return w->n > 0 ? bsearch(&key, w->lends, w->n, sizeof(key), lend_cmp)
-                  : NULL;
+  return w->n > 0 ? bsearch(&key, w->lends, w->n, sizeof(key), lend_cmp) : NULL;
 }
 
 static char *dup_or_null(const char *s)
@@ -187,8 +187,7 @@ cJSON *office_row_values(const struct office_row *row, enum hub_role role)
     const char *name = record_field_name(f);
     if (role == HUB_ROLE_VIEWER && office_field_personal(row->sc, name))
       continue;
-    cJSON_AddItemToObject(j, name,
-                          cJSON_Parse(record_field_winner(f)->value));
+    cJSON_AddItemToObject(j, name, cJSON_Parse(record_field_winner(f)->value));
   }
   return j;
 }
@@ -264,31 +263,58 @@ static bool text_match(const struct office_row *row, const char *text)
   return false;
 }
 
-bool office_filter_match(const struct office_filter *f,
-                         const struct office_row *row)
+/* The filters but the collection and the text, on JSON texts (NULL:
+ * absent) as the row or the facts hold them. */
+static bool values_match(const struct office_filter *f,
+                         const struct schema_collection *sc,
+                         const char *kecamatan, const char *groups,
+                         const char *programme, const char *date_text,
+                         bool conflicted, bool review)
 {
   char date[16] = "";
 
-  if (f->collection != NULL && strcmp(f->collection, row->r->collection) != 0)
+  if (f->kecamatan != NULL && !json_str_is(kecamatan, f->kecamatan))
     return false;
-  if (f->kecamatan != NULL && !json_str_is(row->kecamatan, f->kecamatan))
+  if (f->group != NULL && !json_list_has(groups, f->group))
     return false;
-  if (f->group != NULL && !json_list_has(row->groups, f->group))
+  if (f->programme != NULL && !json_str_is(programme, f->programme))
     return false;
-  if (f->programme != NULL && !json_str_is(row->programme, f->programme))
-    return false;
-  if ((f->from != NULL || f->to != NULL) && row->date != NULL) {
-    snprintf(date, sizeof(date), "%.10s", row->date + 1);
+  if ((f->from != NULL || f->to != NULL) && date_text != NULL) {
+    snprintf(date, sizeof(date), "%.10s", date_text + 1);
     if ((f->from != NULL && strcmp(date, f->from) < 0) ||
         (f->to != NULL && strcmp(date, f->to) > 0))
       return false;
-  } else if ((f->from != NULL || f->to != NULL) && row->sc != NULL &&
-             schema_field(row->sc, "date") != NULL) {
+  } else if ((f->from != NULL || f->to != NULL) && sc != NULL &&
+             schema_field(sc, "date") != NULL) {
     return false;
   }
-  if (f->conflict && !row->conflicted)
+  if (f->conflict && !conflicted)
     return false;
-  if (f->review && !row->review)
+  return !f->review || review;
+}
+
+bool office_filter_match(const struct office_filter *f,
+                         const struct office_row *row)
+{
+  if (f->collection != NULL && strcmp(f->collection, row->r->collection) != 0)
+    return false;
+  if (!values_match(f, row->sc, row->kecamatan, row->groups, row->programme,
+                    row->date, row->conflicted, row->review))
     return false;
   return f->text == NULL || text_match(row, f->text);
+}
+
+static const char *json_of(const struct office_text *x)
+{
+  return x != NULL ? x->json : NULL;
+}
+
+bool office_filter_match_fact(const struct office_filter *f,
+                              const struct office_fact *fact)
+{
+  if (f->collection != NULL && strcmp(f->collection, fact->collection) != 0)
+    return false;
+  return values_match(f, fact->sc, json_of(fact->kecamatan),
+                      json_of(fact->groups), json_of(fact->programme),
+                      json_of(fact->date), fact->conflicted, fact->review);
 }

@@ -116,6 +116,8 @@ enum office_view {
 };
 struct office_cached;
 #define OFFICE_CACHE_SLOTS 4
+struct office_tally;
+struct office_fact;
 
 struct office {
   uv_mutex_t lock;
@@ -128,6 +130,7 @@ struct office {
   uint64_t swept_ms;                   /* the last sweep of expired ones */
   char dummy_hash[HUB_PWHASH_MAX + 1]; /* verified for unknown users */
   locale_t id_locale; /* Indonesian messages; (locale_t)0: not installed */
+  struct office_tally *tally; /* office_tally.c, made on first use */
 };
 
 /* --- office_lang.c: messages in the reader's language ------------------- */
@@ -210,6 +213,10 @@ void office_filter_from(const struct hub_call *c, const char *collection,
                         struct office_filter *f);
 bool office_filter_match(const struct office_filter *f,
                          const struct office_row *row);
+/* office_filter_match on a record's facts; its text search is not
+ * looked at (facts hold no values). */
+bool office_filter_match_fact(const struct office_filter *f,
+                              const struct office_fact *fact);
 
 /* Walks every live record of hs (beneficiaries first, visits get their
  * beneficiary's kecamatan and groups) as rows; fn's rc stops it. */
@@ -226,6 +233,33 @@ bool office_field_personal(const struct schema_collection *sc,
                            const char *field);
 /* The values of r a user of role may see, as a JSON object. */
 cJSON *office_row_values(const struct office_row *row, enum hub_role role);
+
+/* --- office_tally.c: the overview's facts, kept up to date ------------- */
+
+/* A value as the tally keeps it: once per distinct JSON text. */
+struct office_text {
+  char *json;
+  char *str;   /* the string it is, or NULL */
+  cJSON *list; /* the array it is, or NULL */
+};
+
+/* What the overview counts of one live record. */
+struct office_fact {
+  const char *collection, *id;
+  const struct schema_collection *sc; /* NULL: not in the schema */
+  /* NULL if absent; kecamatan and groups lent as in office_data_each */
+  const struct office_text *kecamatan, *groups, *programme, *date;
+  bool conflicted, review;
+};
+typedef int (*office_fact_fn)(const struct office_fact *f, void *ctx);
+
+/* Brings o's tally up to hs's feed (the readers' connection, its lock
+ * held), then calls fn for every live record's facts in (collection, id)
+ * order, and once more with NULL at the end (the facts still held: what
+ * fn kept of them is valid until it returns); fn's rc stops it. */
+int office_tally_each(struct office *o, struct hub_store *hs, office_fact_fn fn,
+                      void *ctx, struct sb_err *err);
+void office_tally_free(struct office_tally *t);
 
 /* --- office_cache.c ----------------------------------------------------- */
 

@@ -1,0 +1,497 @@
+/*
+ * office_tally.c - what the overview counts, kept in memory and brought up
+ * to date from the change feed (OFFICE.md, "Cost").
+ *
+ * The overview needs a few facts of each live record (its collection,
+ * kecamatan, groups, programme, month, conflict and review state), not its
+ * values. The tally keeps those facts per record, sorted by (collection,
+ * id), and the feed head it has read up to. A request reads the feed
+ * since that head (every record changed since, at its newest state: the
+ * feed holds one entry per record) and replaces those records' facts, so
+ * after a push of 100 records the overview decodes 100 records, not the
+ * whole store. The facts of a record that is gone from the views (deleted
+ * and not in conflict) are dropped.
+ *
+ * A purge removes tombstones and their feed entries: a record deleted and
+ * purged since the tally's head would never be read, so a purge horizon
+ * past the head (hub_purge_horizon) makes the tally start again from an
+ * empty feed cursor, as it does on its first use.
+ *
+ * A record without its own kecamatan or groups takes them from the record
+ * its reference fields name (a visit its beneficiary's), as
+ * office_data.c's walk does: only from a record that sorts before it and
+ * is live, resolved once per request in key order.
+ *
+ * Facts keep values as JSON texts interned once (a kecamatan or a
+ * programme is shared by thousands of records).
+ *
+ * The overview counts facts; the conflict queue and the records table in
+ * id order read only the records the facts select (office_api.c,
+ * office_records.c).
+ */
+#include "compat.h"
+
+#include "hub_purge.h"
+#include "office_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define TALLY_PAGE 1000
+
+struct tally_ref {
+  const char *collection; /* the schema's */
+  const char *id;         /* in the fact's own memory */
+};
+
+struct tally_fact {
+  const struct schema_collection *sc; /* NULL: not in the schema */
+  const char *collection, *id;        /* in mem */
+  const struct office_text *kec, *groups, *programme, *date; /* interned */
+  bool conflicted, review;
+  bool gone; /* replaced by nothing: freed at the next merge */
+  /* What a request resolved (its own, else lent through refs). */
+  const struct office_text *res_kec, *res_groups;
+  size_t nrefs;
+  struct tally_ref *refs; /* in mem */
+  char mem[];
+};
+
+struct office_tally {
+  uv_mutex_t lock;
+  bool started;
+  uint64_t head;             /* every feed entry up to it is in facts */
+  uint64_t horizon;          /* the purge horizon when they were read */
+  struct tally_fact **facts; /* sorted by (collection, id); no NULL */
+  size_t n, cap;
+  struct office_text **interned; /* sorted by json */
+  size_t ni, capi;
+  uint64_t rebuilds, records_read;
+};
+
+static int key_cmp(const char *c1, const char *i1, const char *c2,
+                   const char *i2)
+{
+  int c = strcmp(c1, c2);
+  return c != 0 ? c : strcmp(i1, i2);
+}
+
+static int fact_cmp(const void *a, const void *b)
+{
+  const struct tally_fact *x = *(struct tally_fact *const *)a;
+  const struct tally_fact *y = *(struct tally_fact *const *)b;
+  return key_cmp(x->collection, x->id, y->collection, y->id);
+}
+
+/* The index of (collection, id) in facts, or -1. */
+static long fact_find(const struct office_tally *t, const char *collection,
+                      const char *id)
+{
+  size_t lo = 0, hi = t->n;
+
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    const struct tally_fact *f = t->facts[mid];
+    int c = key_cmp(collection, id, f->collection, f->id);
+    if (c == 0)
+      return (long)mid;
+    if (c < 0)
+      hi = mid;
+    else
+      lo = mid + 1;
+  }
+  return -1;
+}
+
+static void text_free(struct office_text *x)
+{
+  if (x == NULL)
+    return;
+  free(x->json);
+  free(x->str);
+  cJSON_Delete(x->list);
+  free(x);
+}
+
+/* json, parsed once: the string or array it is. */
+static struct office_text *text_new(const char *json)
+{
+  struct office_text *x = calloc(1, sizeof(*x));
+  cJSON *v;
+
+  if (x == NULL || (x->json = strdup(json)) == NULL) {
+    text_free(x);
+    return NULL;
+  }
+  v = cJSON_Parse(json);
+  if (cJSON_IsString(v)) {
+    x->str = strdup(v->valuestring);
+    if (x->str == NULL) {
+      cJSON_Delete(v);
+      text_free(x);
+      return NULL;
+    }
+    cJSON_Delete(v);
+  } else if (cJSON_IsArray(v)) {
+    x->list = v;
+  } else {
+    cJSON_Delete(v);
+  }
+  return x;
+}
+
+/* json's interned text (NULL stays NULL); NULL and *oom on ENOMEM. */
+static const struct office_text *intern(struct office_tally *t,
+                                        const char *json, bool *oom)
+{
+  size_t lo = 0, hi = t->ni;
+  struct office_text *x;
+
+  if (json == NULL)
+    return NULL;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    int c = strcmp(json, t->interned[mid]->json);
+    if (c == 0)
+      return t->interned[mid];
+    if (c < 0)
+      hi = mid;
+    else
+      lo = mid + 1;
+  }
+  if (t->ni == t->capi) {
+    size_t cap = t->capi ? t->capi * 2 : 64;
+    struct office_text **more = realloc(t->interned, cap * sizeof(*more));
+    if (more == NULL) {
+      *oom = true;
+      return NULL;
+    }
+    t->interned = more;
+    t->capi = cap;
+  }
+  x = text_new(json);
+  if (x == NULL) {
+    *oom = true;
+    return NULL;
+  }
+  memmove(&t->interned[lo + 1], &t->interned[lo],
+          (t->ni - lo) * sizeof(*t->interned));
+  t->interned[lo] = x;
+  t->ni++;
+  return x;
+}
+
+/* The winner's text of field (NULL if absent). */
+static const char *winner(const struct record *r, const char *name)
+{
+  const struct field *f = record_field(r, name);
+  return f != NULL ? record_field_winner(f)->value : NULL;
+}
+
+/* The id a reference field's winner names (malloc'd), or NULL. */
+static char *ref_id(const struct record *r, const char *field)
+{
+  const char *text = winner(r, field);
+  cJSON *v = text != NULL ? cJSON_Parse(text) : NULL;
+  char *id = cJSON_IsString(v) ? strdup(v->valuestring) : NULL;
+  cJSON_Delete(v);
+  return id;
+}
+
+/* The facts of r (NULL and *oom on ENOMEM, NULL alone if r is not shown). */
+static struct tally_fact *fact_new(struct office_tally *t,
+                                   const struct schema *schema,
+                                   const struct record *r, bool *oom)
+{
+  const struct schema_collection *sc = schema_collection(schema, r->collection);
+  const char *colls[8];
+  char *ids[8];
+  size_t nref = 0, i, size, clen = strlen(r->collection) + 1,
+         ilen = strlen(r->id) + 1, at;
+  struct tally_fact *f;
+  char why[256];
+
+  if (record_deleted(r) && !record_conflicted(r))
+    return NULL;
+  for (i = 0; sc != NULL && i < sc->nfields && nref < 8; i++) {
+    const struct schema_field *sf = &sc->fields[i];
+    char *id = sf->type == SCHEMA_REF ? ref_id(r, sf->name) : NULL;
+    if (id != NULL) {
+      colls[nref] = sf->ref;
+      ids[nref++] = id;
+    }
+  }
+  size = sizeof(*f) + nref * sizeof(struct tally_ref) + clen + ilen;
+  for (i = 0; i < nref; i++)
+    size += strlen(ids[i]) + 1;
+  f = calloc(1, size);
+  if (f == NULL) {
+    *oom = true;
+    goto done;
+  }
+  f->sc = sc;
+  f->refs = (struct tally_ref *)f->mem;
+  at = nref * sizeof(struct tally_ref);
+  f->collection = memcpy(f->mem + at, r->collection, clen);
+  at += clen;
+  f->id = memcpy(f->mem + at, r->id, ilen);
+  at += ilen;
+  /* the refs in schema order, as the walk lends them */
+  for (i = 0; i < nref; i++) {
+    size_t len = strlen(ids[i]) + 1;
+    f->refs[i].collection = colls[i];
+    f->refs[i].id = memcpy(f->mem + at, ids[i], len);
+    at += len;
+  }
+  f->nrefs = nref;
+  f->kec = intern(t, winner(r, "kecamatan"), oom);
+  f->groups = intern(t, winner(r, "groups"), oom);
+  f->programme = intern(t, winner(r, "programme"), oom);
+  f->date = intern(t, winner(r, "date"), oom);
+  f->conflicted = record_conflicted(r);
+  f->review = schema_review(sc, r, why, sizeof(why)) == 1;
+  if (*oom) {
+    free(f);
+    f = NULL;
+  }
+done:
+  for (i = 0; i < nref; i++)
+    free(ids[i]);
+  return f;
+}
+
+static void facts_clear(struct office_tally *t)
+{
+  size_t i;
+
+  for (i = 0; i < t->n; i++)
+    free(t->facts[i]);
+  t->n = 0;
+}
+
+/* Merges the sorted facts add[0..na) into t->facts, freeing the gone. */
+static int facts_merge(struct office_tally *t, struct tally_fact **add,
+                       size_t na)
+{
+  size_t need = t->n + na, i = 0, j = 0, k = 0;
+  struct tally_fact **out = malloc((need ? need : 1) * sizeof(*out));
+
+  if (out == NULL)
+    return SB_ENOMEM;
+  while (i < t->n || j < na) {
+    if (i < t->n && t->facts[i]->gone) {
+      free(t->facts[i++]);
+    } else if (j == na || (i < t->n && fact_cmp(&t->facts[i], &add[j]) < 0)) {
+      out[k++] = t->facts[i++];
+    } else {
+      out[k++] = add[j++];
+    }
+  }
+  free(t->facts);
+  t->facts = out;
+  t->n = k;
+  t->cap = need;
+  return 0;
+}
+
+/* Replaces the facts of each record of page. */
+static int apply_page(struct office_tally *t, const struct schema *schema,
+                      const struct hub_page *page, struct sb_err *err)
+{
+  struct tally_fact **add = calloc(page->n ? page->n : 1, sizeof(*add));
+  struct record r;
+  size_t i, na = 0;
+  int rc = add != NULL ? 0 : SB_ENOMEM;
+
+  record_init(&r, "", "");
+  for (i = 0; rc == 0 && i < page->n; i++) {
+    struct tally_fact *f;
+    bool oom = false;
+    long at;
+    if (page->gone != NULL && page->gone[i])
+      continue;
+    rc = record_decode(&r, page->states[i], strlen(page->states[i]), err);
+    if (rc != 0)
+      break;
+    f = fact_new(t, schema, &r, &oom);
+    if (oom) {
+      rc = SB_ENOMEM;
+      break;
+    }
+    at = fact_find(t, r.collection, r.id);
+    if (at >= 0 && f != NULL) {
+      free(t->facts[at]);
+      t->facts[at] = f;
+    } else if (at >= 0) {
+      t->facts[at]->gone = true; /* kept for the lookups until the merge */
+    } else if (f != NULL) {
+      add[na++] = f;
+    }
+    t->records_read++;
+  }
+  record_release(&r);
+  if (rc == 0) {
+    if (na > 1)
+      qsort(add, na, sizeof(*add), fact_cmp);
+    rc = facts_merge(t, add, na);
+  }
+  if (rc != 0) {
+    for (i = 0; i < na; i++)
+      free(add[i]);
+    if (rc == SB_ENOMEM)
+      rc = sb_err_set(err, SB_ENOMEM, "out of memory counting records");
+  }
+  free(add);
+  return rc;
+}
+
+/* Reads the feed from t->head to its end into the facts. */
+static int read_feed(struct office_tally *t, struct hub_store *hs,
+                     struct sb_err *err)
+{
+  const struct schema *schema = hub_store_schema(hs);
+  struct hub_page page;
+  int rc;
+
+  hub_store_page_init(&page);
+  for (;;) {
+    rc = hub_store_changes(hs, t->head, TALLY_PAGE, NULL, &page, err);
+    if (rc == 0)
+      rc = apply_page(t, schema, &page, err);
+    if (rc != 0)
+      break;
+    if (page.next <= t->head || !page.more) {
+      t->head = page.next > t->head ? page.next : t->head;
+      break;
+    }
+    t->head = page.next;
+  }
+  hub_store_page_release(&page);
+  return rc;
+}
+
+/* Brings the facts up to the feed's end; from empty on the first use and
+ * whenever the purge horizon moved (a purge during the read too: it may
+ * have taken a deletion the read was about to see). */
+static int catch_up(struct office_tally *t, struct hub_store *hs,
+                    struct sb_err *err)
+{
+  uint64_t horizon = 0;
+  int tries, rc = hub_purge_horizon(hs, &horizon, err);
+
+  for (tries = 0; rc == 0 && tries < 3; tries++) {
+    if (!t->started || horizon != t->horizon) {
+      facts_clear(t);
+      t->head = 0;
+      t->horizon = horizon;
+      t->started = true;
+      t->rebuilds++;
+    }
+    rc = read_feed(t, hs, err);
+    if (rc == 0)
+      rc = hub_purge_horizon(hs, &horizon, err);
+    if (rc == 0 && horizon == t->horizon)
+      return 0;
+  }
+  t->started = false; /* half a page may be in: start again next time */
+  return rc != 0 ? rc
+                 : sb_err_set(err, SB_EBUSY,
+                              "records are being purged; "
+                              "try again");
+}
+
+/* f's own kecamatan and groups, else those of the records it names that
+ * sort before it (resolved already: facts are visited in key order). */
+static void resolve(const struct office_tally *t, struct tally_fact *f)
+{
+  size_t i;
+
+  f->res_kec = f->kec;
+  f->res_groups = f->groups;
+  for (i = 0; i < f->nrefs; i++) {
+    long at = fact_find(t, f->refs[i].collection, f->refs[i].id);
+    const struct tally_fact *to = at >= 0 ? t->facts[at] : NULL;
+    if (to == NULL ||
+        key_cmp(to->collection, to->id, f->collection, f->id) >= 0)
+      continue;
+    if (f->res_kec == NULL)
+      f->res_kec = to->res_kec;
+    if (f->res_groups == NULL)
+      f->res_groups = to->res_groups;
+  }
+}
+
+int office_tally_each(struct office *o, struct hub_store *hs, office_fact_fn fn,
+                      void *ctx, struct sb_err *err)
+{
+  struct office_tally *t;
+  size_t i;
+  int rc = 0;
+
+  uv_mutex_lock(&o->lock);
+  if (o->tally == NULL) {
+    o->tally = calloc(1, sizeof(*o->tally));
+    if (o->tally != NULL && uv_mutex_init(&o->tally->lock) != 0) {
+      free(o->tally);
+      o->tally = NULL;
+    }
+  }
+  t = o->tally;
+  uv_mutex_unlock(&o->lock);
+  if (t == NULL)
+    return sb_err_set(err, SB_ENOMEM, "out of memory counting records");
+
+  uv_mutex_lock(&t->lock);
+  rc = catch_up(t, hs, err);
+  for (i = 0; rc == 0 && i < t->n; i++) {
+    struct tally_fact *f = t->facts[i];
+    struct office_fact of;
+    resolve(t, f);
+    of.collection = f->collection;
+    of.id = f->id;
+    of.sc = f->sc;
+    of.kecamatan = f->res_kec;
+    of.groups = f->res_groups;
+    of.programme = f->programme;
+    of.date = f->date;
+    of.conflicted = f->conflicted;
+    of.review = f->review;
+    rc = fn(&of, ctx);
+  }
+  if (rc == 0)
+    rc = fn(NULL, ctx);
+  uv_mutex_unlock(&t->lock);
+  return rc;
+}
+
+void office_tally_stats(struct office *o, struct office_tally_stats *out)
+{
+  struct office_tally *t;
+
+  memset(out, 0, sizeof(*out));
+  uv_mutex_lock(&o->lock);
+  t = o->tally;
+  uv_mutex_unlock(&o->lock);
+  if (t == NULL)
+    return;
+  uv_mutex_lock(&t->lock);
+  out->rebuilds = t->rebuilds;
+  out->records_read = t->records_read;
+  out->records = (uint64_t)t->n;
+  uv_mutex_unlock(&t->lock);
+}
+
+void office_tally_free(struct office_tally *t)
+{
+  size_t i;
+
+  if (t == NULL)
+    return;
+  facts_clear(t);
+  free(t->facts);
+  for (i = 0; i < t->ni; i++)
+    text_free(t->interned[i]);
+  free(t->interned);
+  uv_mutex_destroy(&t->lock);
+  free(t);
+}

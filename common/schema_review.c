@@ -37,6 +37,7 @@ int schema_review(const struct schema_collection *c, const struct record *r,
 {
   struct list missing = {.len = 0}, personal = {.len = 0};
   const char *consent;
+  bool consented;
   size_t i;
   int n;
 
@@ -44,19 +45,24 @@ int schema_review(const struct schema_collection *c, const struct record *r,
     why[0] = '\0';
   if (c == NULL || r == NULL || record_deleted(r) || record_empty(r))
     return 0;
+  /* Personal details count only beside a consent that is not true. */
+  consent = c->consent != NULL ? winner(r, c->consent) : NULL;
+  consented =
+      c->consent == NULL || (consent != NULL && strcmp(consent, "true") == 0);
   for (i = 0; i < c->nfields; i++) {
     const struct schema_field *f = &c->fields[i];
     bool has = winner(r, f->name) != NULL;
+    bool lacks = f->required && !has,
+         exposed = f->personal && has && !consented;
     char q[SB_NAME_MAX + 3];
+    if (!lacks && !exposed)
+      continue; /* the usual case: nothing to name, no formatting */
     snprintf(q, sizeof(q), "\"%s\"", f->name);
-    if (f->required && !has)
+    if (lacks)
       schema_list_add(&missing, q);
-    if (f->personal && has)
+    if (exposed)
       schema_list_add(&personal, q);
   }
-  consent = c->consent != NULL ? winner(r, c->consent) : NULL;
-  if (c->consent == NULL || (consent != NULL && strcmp(consent, "true") == 0))
-    personal.len = 0;
   if (missing.len == 0 && personal.len == 0)
     return 0;
   if (why == NULL || len == 0)

@@ -16,6 +16,7 @@
 #include "hub_call.h"
 #include "hub_store.h"
 #include "office.h"
+#include "office_intern.h"
 #include "schema.h"
 
 #include <cjson/cJSON.h>
@@ -235,13 +236,6 @@ bool office_field_personal(const struct schema_collection *sc,
 cJSON *office_row_values(const struct office_row *row, enum hub_role role);
 
 /* --- office_tally.c: the overview's facts, kept up to date ------------- */
-
-/* A value as the tally keeps it: once per distinct JSON text. */
-struct office_text {
-  char *json;
-  char *str;   /* the string it is, or NULL */
-  cJSON *list; /* the array it is, or NULL */
-};
 
 /* What the overview counts of one live record. */
 struct office_fact {

@@ -64,8 +64,7 @@ struct office_tally {
   uint64_t horizon;          /* the purge horizon when they were read */
   struct tally_fact **facts; /* sorted by (collection, id); no NULL */
   size_t n, cap;
-  struct office_text **interned; /* sorted by json */
-  size_t ni, capi;
+  struct office_intern *texts;
   uint64_t rebuilds, records_read;
 };
 
@@ -101,84 +100,6 @@ static long fact_find(const struct office_tally *t, const char *collection,
       lo = mid + 1;
   }
   return -1;
-}
-
-static void text_free(struct office_text *x)
-{
-  if (x == NULL)
-    return;
-  free(x->json);
-  free(x->str);
-  cJSON_Delete(x->list);
-  free(x);
-}
-
-/* json, parsed once: the string or array it is. */
-static struct office_text *text_new(const char *json)
-{
-  struct office_text *x = calloc(1, sizeof(*x));
-  cJSON *v;
-
-  if (x == NULL || (x->json = strdup(json)) == NULL) {
-    text_free(x);
-    return NULL;
-  }
-  v = cJSON_Parse(json);
-  if (cJSON_IsString(v)) {
-    x->str = strdup(v->valuestring);
-    if (x->str == NULL) {
-      cJSON_Delete(v);
-      text_free(x);
-      return NULL;
-    }
-    cJSON_Delete(v);
-  } else if (cJSON_IsArray(v)) {
-    x->list = v;
-  } else {
-    cJSON_Delete(v);
-  }
-  return x;
-}
-
-/* json's interned text (NULL stays NULL); NULL and *oom on ENOMEM. */
-static const struct office_text *intern(struct office_tally *t,
-                                        const char *json, bool *oom)
-{
-  size_t lo = 0, hi = t->ni;
-  struct office_text *x;
-
-  if (json == NULL)
-    return NULL;
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    int c = strcmp(json, t->interned[mid]->json);
-    if (c == 0)
-      return t->interned[mid];
-    if (c < 0)
-      hi = mid;
-    else
-      lo = mid + 1;
-  }
-  if (t->ni == t->capi) {
-    size_t cap = t->capi ? t->capi * 2 : 64;
-    struct office_text **more = realloc(t->interned, cap * sizeof(*more));
-    if (more == NULL) {
-      *oom = true;
-      return NULL;
-    }
-    t->interned = more;
-    t->capi = cap;
-  }
-  x = text_new(json);
-  if (x == NULL) {
-    *oom = true;
-    return NULL;
-  }
-  memmove(&t->interned[lo + 1], &t->interned[lo],
-          (t->ni - lo) * sizeof(*t->interned));
-  t->interned[lo] = x;
-  t->ni++;
-  return x;
 }
 
 /* The winner's text of field (NULL if absent). */
@@ -244,10 +165,10 @@ static struct tally_fact *fact_new(struct office_tally *t,
     at += len;
   }
   f->nrefs = nref;
-  f->kec = intern(t, winner(r, "kecamatan"), oom);
-  f->groups = intern(t, winner(r, "groups"), oom);
-  f->programme = intern(t, winner(r, "programme"), oom);
-  f->date = intern(t, winner(r, "date"), oom);
+  f->kec = office_intern(t->texts, winner(r, "kecamatan"), oom);
+  f->groups = office_intern(t->texts, winner(r, "groups"), oom);
+  f->programme = office_intern(t->texts, winner(r, "programme"), oom);
+  f->date = office_intern(t->texts, winner(r, "date"), oom);
   f->conflicted = record_conflicted(r);
   f->review = schema_review(sc, r, why, sizeof(why)) == 1;
   if (*oom) {
@@ -430,11 +351,14 @@ int office_tally_each(struct office *o, struct hub_store *hs, office_fact_fn fn,
 
   uv_mutex_lock(&o->lock);
   if (o->tally == NULL) {
-    o->tally = calloc(1, sizeof(*o->tally));
-    if (o->tally != NULL && uv_mutex_init(&o->tally->lock) != 0) {
-      free(o->tally);
-      o->tally = NULL;
+    t = calloc(1, sizeof(*t));
+    if (t != NULL && ((t->texts = office_intern_new()) == NULL ||
+                      uv_mutex_init(&t->lock) != 0)) {
+      office_intern_free(t->texts);
+      free(t);
+      t = NULL;
     }
+    o->tally = t;
   }
   t = o->tally;
   uv_mutex_unlock(&o->lock);
@@ -483,15 +407,11 @@ void office_tally_stats(struct office *o, struct office_tally_stats *out)
 
 void office_tally_free(struct office_tally *t)
 {
-  size_t i;
-
   if (t == NULL)
     return;
   facts_clear(t);
   free(t->facts);
-  for (i = 0; i < t->ni; i++)
-    text_free(t->interned[i]);
-  free(t->interned);
+  office_intern_free(t->texts);
   uv_mutex_destroy(&t->lock);
   free(t);
 }

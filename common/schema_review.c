@@ -13,6 +13,7 @@
 
 #include "schema_int.h"
 
+#include "i18n.h"
 #include "record.h"
 
 #include <stdio.h>
@@ -38,7 +39,7 @@ int schema_review(const struct schema_collection *c, const struct record *r,
   struct list missing = {.len = 0}, personal = {.len = 0};
   const char *consent;
   bool consented;
-  size_t i;
+  size_t i, nmissing = 0;
   int n;
 
   if (why != NULL && len > 0)
@@ -58,8 +59,10 @@ int schema_review(const struct schema_collection *c, const struct record *r,
     if (!lacks && !exposed)
       continue; /* the usual case: nothing to name, no formatting */
     snprintf(q, sizeof(q), "\"%s\"", f->name);
-    if (lacks)
+    if (lacks) {
       schema_list_add(&missing, q);
+      nmissing++;
+    }
     if (exposed)
       schema_list_add(&personal, q);
   }
@@ -67,14 +70,20 @@ int schema_review(const struct schema_collection *c, const struct record *r,
     return 0;
   if (why == NULL || len == 0)
     return 1;
+  /* In the reader's language: the dashboard's (its request's locale),
+   * the CLI's. */
   n = 0;
   if (missing.len > 0)
-    n = snprintf(why, len, "missing required %s %s",
-                 strchr(missing.s, ',') != NULL ? "fields" : "field",
+    n = snprintf(why, len,
+                 ngettext("missing required field %s",
+                          "missing required fields %s", nmissing),
                  missing.s);
-  if (personal.len > 0 && n >= 0 && (size_t)n < len)
-    snprintf(why + n, len - (size_t)n,
-             "%spersonal details (%s) held while \"%s\" is not true",
-             n > 0 ? "; " : "", personal.s, c->consent);
+  if (personal.len > 0 && n >= 0 && (size_t)n < len) {
+    int k = snprintf(why + n, len - (size_t)n, "%s", n > 0 ? "; " : "");
+    if (k >= 0 && (size_t)(n + k) < len)
+      snprintf(why + n + k, len - (size_t)(n + k),
+               _("personal details (%s) held while \"%s\" is not true"),
+               personal.s, c->consent);
+  }
   return 1;
 }

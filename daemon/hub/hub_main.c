@@ -301,7 +301,7 @@ static int print_conflict(const struct record *r, uint64_t seq, void *ctx)
   print_siblings(r);
   if (schema_review(schema_collection(schema, r->collection), r, why,
                     sizeof(why)) == 1)
-    printf("%s\t%s\t(needs review) %s\n", r->collection, r->id, why);
+    printf(_("%s\t%s\t(needs review) %s\n"), r->collection, r->id, why);
   return 0;
 }
 

@@ -520,9 +520,11 @@ static void api_conflicts(struct hub_call *c)
   struct office_cached *e = NULL;
   struct office_blob *b;
   struct hub_store *hs = office_reader_lock(c);
-  int rc = cached_body(c, hs, OFFICE_VIEW_CONFLICTS,
-                       role_of(c) == HUB_ROLE_VIEWER ? "v" : "p",
-                       conflicts_compute, &e, &err);
+  const char *key = role_of(c) == HUB_ROLE_VIEWER
+                        ? (office_lang_id(c) ? "vi" : "ve")
+                        : (office_lang_id(c) ? "pi" : "pe");
+  int rc = cached_body(c, hs, OFFICE_VIEW_CONFLICTS, key, conflicts_compute, &e,
+                       &err);
   char *body = NULL;
 
   office_reader_unlock(c);

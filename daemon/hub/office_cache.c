@@ -195,7 +195,8 @@ bool office_cache_key(const struct hub_call *c, const char *view_part,
   size_t i, n;
   int k;
 
-  k = snprintf(buf, size, "%s|%c", view_part, viewer ? 'v' : 'p');
+  k = snprintf(buf, size, "%s|%c%c", view_part, viewer ? 'v' : 'p',
+               office_lang_id(c) ? 'i' : 'e');
   if (k < 0 || (size_t)k >= size)
     return false;
   n = (size_t)k;

@@ -140,6 +140,9 @@ struct office {
 locale_t office_lang_load(void);
 /* True if the Accept-Language header's first range is Indonesian. */
 bool office_lang_indonesian(const char *accept_language);
+/* True if c is answered in Indonesian (asked for, and installed): a
+ * kept result with text in it (a review's reason) is kept per language. */
+bool office_lang_id(const struct hub_call *c);
 /* Gives this thread c's language until office_lang_leave(the result). */
 locale_t office_lang_enter(const struct hub_call *c);
 void office_lang_leave(locale_t prev);
@@ -272,8 +275,9 @@ void office_blob_drop(void *data);
  * on the same connection. */
 int office_cache_head(struct hub_store *hs, uint64_t *head, struct sb_err *err);
 /* The key of c's result in a view: view_part (the view's own: a
- * collection...), whether personal fields are hidden, and the query's
- * filters (not the page); false if too long to key (then not cached). */
+ * collection...), whether personal fields are hidden, the language, and
+ * the query's filters (not the page); false if too long to key (then not
+ * cached). */
 bool office_cache_key(const struct hub_call *c, const char *view_part,
                       bool viewer, char *buf, size_t size);
 /* The result of view v for key at head, held until office_cache_release;

@@ -42,10 +42,15 @@ bool office_lang_indonesian(const char *accept_language)
   return (n == 2 || (n > 2 && v[2] == '-')) && strncasecmp(v, "id", 2) == 0;
 }
 
+bool office_lang_id(const struct hub_call *c)
+{
+  return c->oreq != NULL && c->oreq->indonesian && c->office != NULL &&
+         c->office->id_locale != (locale_t)0;
+}
+
 locale_t office_lang_enter(const struct hub_call *c)
 {
-  if (c->oreq == NULL || !c->oreq->indonesian || c->office == NULL ||
-      c->office->id_locale == (locale_t)0)
+  if (!office_lang_id(c))
     return (locale_t)0;
   return uselocale(c->office->id_locale);
 }

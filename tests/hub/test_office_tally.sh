@@ -120,5 +120,22 @@ has '"2026-01":{"Setu":1}'
 [ "$(metric rebuilds)" = $((r0 + 1)) ] || fail "the purge did not make the facts start again"
 cp "$WORK/o.json" "$WORK/kept.json"
 same_as_restarted "$WORK/kept.json"
+
+CASE="a review's reason in the page's language, kept per language"
+# A delete meets an edit: the visit lives on without its required fields.
+sync_all
+dev a rm visit v0 >/dev/null || fail "rm v0"
+dev b put visit v0 '{"notes":"dikunjungi lagi"}' >/dev/null || fail "edit v0"
+sync_all
+sync_all
+for lang in en id en id; do
+  req GET /api/conflicts -b "$WORK/jar" -H "Accept-Language: $lang"
+  expect_status 200
+  case $lang in
+  id) want='"id":"v0",[^}]*"why":"kolom wajib tidak ada: \\"beneficiary\\", \\"date\\", \\"programme\\""' ;;
+  en) want='"id":"v0",[^}]*"why":"missing required fields \\"beneficiary\\", \\"date\\", \\"programme\\""' ;;
+  esac
+  grep -q "$want" "$BODY" || fail "the reason in $lang: $(cat "$BODY")"
+done
 stop_hub
 echo "ok"

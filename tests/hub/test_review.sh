@@ -31,6 +31,15 @@ EOF2
 cmp -s "$OUT" "$WORK/expected" || fail "hub conflicts with review lines"
 dev d1 conflicts >"$WORK/device" || fail "device conflicts failed"
 cmp -s "$OUT" "$WORK/device" || fail "the device and the hub list differently"
+# In Indonesian, by the hub and the device alike (the dashboard's
+# reason follows its request's language: tests/browser/test_office.mjs).
+LANGUAGE=id LC_ALL=id_ID.UTF-8 "$HUB" conflicts >"$WORK/hub-id" 2>"$ERR" || fail "hub conflicts in Indonesian"
+grep -q $'^visit\tv1\t(perlu ditinjau) kolom wajib tidak ada: "programme"$' "$WORK/hub-id" &&
+  ! grep -q "needs review" "$WORK/hub-id" ||
+  fail "the review reason in Indonesian: $(cat "$WORK/hub-id" "$ERR")"
+LANGUAGE=id LC_ALL=id_ID.UTF-8 "$SAMBANG" --db "$WORK/d1.db" conflicts >"$WORK/device-id" ||
+  fail "device conflicts in Indonesian"
+cmp -s "$WORK/hub-id" "$WORK/device-id" || fail "the device and the hub list differently in Indonesian"
 # Listing is a read.
 snapshot
 expect_hub_ok conflicts

@@ -154,7 +154,11 @@ bool office_field_personal(const struct schema_collection *sc,
 void office_value_text(const struct record *r, const char *field, char *buf,
                        size_t size)
 {
-  const char *text = winner(r, field);
+  office_json_text(winner(r, field), buf, size);
+}
+
+void office_json_text(const char *text, char *buf, size_t size)
+{
   cJSON *v = text != NULL ? cJSON_Parse(text) : NULL;
   size_t n = 0;
 

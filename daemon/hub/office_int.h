@@ -232,6 +232,8 @@ int office_data_each(struct hub_store *hs, office_row_fn fn, void *ctx,
  * list), into buf; "" if absent. */
 void office_value_text(const struct record *r, const char *field, char *buf,
                        size_t size);
+/* The same of a value's JSON text (NULL: absent). */
+void office_json_text(const char *text, char *buf, size_t size);
 /* True if field is personal in sc. */
 bool office_field_personal(const struct schema_collection *sc,
                            const char *field);
@@ -246,8 +248,14 @@ struct office_fact {
   const struct schema_collection *sc; /* NULL: not in the schema */
   /* NULL if absent; kecamatan and groups lent as in office_data_each */
   const struct office_text *kecamatan, *groups, *programme, *date;
+  const struct office_text *own_kecamatan, *own_groups; /* not lent */
   bool conflicted, review;
 };
+
+/* The value of field the fact holds as the record's own (the field the
+ * records table sorts by); false if facts do not hold that field. */
+bool office_fact_value(const struct office_fact *f, const char *field,
+                       const struct office_text **out);
 typedef int (*office_fact_fn)(const struct office_fact *f, void *ctx);
 
 /* Brings o's tally up to hs's feed (the readers' connection, its lock

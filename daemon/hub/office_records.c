@@ -5,10 +5,11 @@
  * matches are the view's cached result (office_cache.c): paging through
  * them, or asking again, costs no walk of the store until the feed moves.
  *
- * In id order with no text search (the table as it opens, and its
- * kecamatan, group, programme, date, conflict and review filters) no
- * value decides which rows show: the overview's kept facts select them
- * (office_tally.c) and only the page's records are read, no walk at all.
+ * Without a text search, in id order or sorted by a field the kept facts
+ * hold (kecamatan, groups, programme, date: office_tally.c), no other
+ * value decides which rows show or in what order: the facts select and
+ * sort them and only the page's records are read, no walk at all (the
+ * table as it opens, its filters, visits by date).
  */
 #include "compat.h"
 
@@ -160,13 +161,22 @@ static int records_of(struct hub_call *c, const char *collection,
   return rc;
 }
 
-/* --- in id order, from the facts ---------------------------------------- */
+/* --- from the facts ------------------------------------------------------ */
+
+/* A match: its record's id (the facts' own, valid until the end call) and,
+ * when sorted, its sort key as records_row makes it (malloc'd). */
+struct fact_match {
+  const char *id;
+  char *key;
+};
 
 struct fact_page {
   struct hub_store *hs;
   struct office_filter f;
+  const char *sort; /* NULL: id order */
+  bool hide_sort;   /* a viewer sorting by a personal field: no key */
   enum hub_role role;
-  const char **ids; /* the matches', the facts' own (valid until the end) */
+  struct fact_match *m;
   size_t n, cap;
   size_t start, limit;
   bool desc;
@@ -195,9 +205,18 @@ static int page_row(struct fact_page *p, const char *id)
   return rc == SB_ENOTFOUND ? 0 : rc; /* purged since */
 }
 
+static int fact_match_cmp(const void *a, const void *b)
+{
+  return strcmp(((const struct fact_match *)a)->key,
+                ((const struct fact_match *)b)->key);
+}
+
+/* Each matching fact's id (and key); at the end, the page's rows. */
 static int page_fact(const struct office_fact *fact, void *ctx)
 {
   struct fact_page *p = ctx;
+  const struct office_text *v = NULL;
+  char key[512];
   size_t i;
   int rc = 0;
 
@@ -206,35 +225,69 @@ static int page_fact(const struct office_fact *fact, void *ctx)
       return 0;
     if (p->n == p->cap) {
       size_t cap = p->cap ? p->cap * 2 : 256;
-      const char **more = realloc(p->ids, cap * sizeof(*more));
+      struct fact_match *more = realloc(p->m, cap * sizeof(*more));
       if (more == NULL)
         return sb_err_set(p->err, SB_ENOMEM, "out of memory listing records");
-      p->ids = more;
+      p->m = more;
       p->cap = cap;
     }
-    p->ids[p->n++] = fact->id;
+    p->m[p->n].id = fact->id;
+    p->m[p->n].key = NULL;
+    if (p->sort != NULL) {
+      key[0] = '\0';
+      if (!p->hide_sort && office_fact_value(fact, p->sort, &v))
+        office_json_text(v != NULL ? v->json : NULL, key,
+                         sizeof(key) - SB_ID_MAX - 2);
+      snprintf(key + strlen(key), sizeof(key) - strlen(key), "\x01%s",
+               fact->id);
+      p->m[p->n].key = strdup(key);
+      if (p->m[p->n].key == NULL)
+        return sb_err_set(p->err, SB_ENOMEM, "out of memory listing records");
+    }
+    p->n++;
     return 0;
   }
+  if (p->sort != NULL && p->n > 1)
+    qsort(p->m, p->n, sizeof(*p->m), fact_match_cmp);
   for (i = p->start; rc == 0 && i < p->n && i - p->start < p->limit; i++)
-    rc = page_row(p, p->ids[p->desc ? p->n - 1 - i : i]);
+    rc = page_row(p, p->m[p->desc ? p->n - 1 - i : i].id);
   return rc;
 }
 
-/* c's page in id order with no text search: true if it answered. */
+/* True if the facts choose c's rows: no text search (facts hold no
+ * values), and an order they hold (id, or a field they keep). */
+static bool facts_choose(const struct hub_call *c)
+{
+  const char *sort = office_q(c, OFFICE_Q_SORT);
+  struct office_fact none;
+  const struct office_text *v;
+
+  memset(&none, 0, sizeof(none));
+  return office_q(c, OFFICE_Q_TEXT) == NULL &&
+         (sort == NULL || office_fact_value(&none, sort, &v));
+}
+
+/* c's page chosen from the facts: true if it answered (facts_choose). */
 static bool records_by_facts(struct hub_call *c, const char *collection,
                              unsigned page, unsigned limit, bool desc)
 {
   struct sb_err err = {0};
   struct fact_page p;
   struct hub_store *hs;
+  size_t i;
   cJSON *j;
   int rc;
 
-  if (office_q(c, OFFICE_Q_SORT) != NULL || office_q(c, OFFICE_Q_TEXT) != NULL)
+  if (!facts_choose(c))
     return false;
   memset(&p, 0, sizeof(p));
   office_filter_from(c, collection, &p.f);
+  p.sort = office_q(c, OFFICE_Q_SORT);
   p.role = office_role_of(c);
+  p.hide_sort =
+      p.sort != NULL && p.role == HUB_ROLE_VIEWER &&
+      office_field_personal(
+          schema_collection(hub_store_schema(c->hs), collection), p.sort);
   p.start = (size_t)(page - 1) * limit;
   p.limit = limit;
   p.desc = desc;
@@ -246,7 +299,9 @@ static bool records_by_facts(struct hub_call *c, const char *collection,
   p.hs = hs;
   rc = office_tally_each(c->office, hs, page_fact, &p, &err);
   office_reader_unlock(c);
-  free(p.ids);
+  for (i = 0; i < p.n; i++)
+    free(p.m[i].key);
+  free(p.m);
   if (rc != 0) {
     cJSON_Delete(p.rows);
     cJSON_Delete(j);

@@ -378,6 +378,8 @@ int office_tally_each(struct office *o, struct hub_store *hs, office_fact_fn fn,
     of.groups = f->res_groups;
     of.programme = f->programme;
     of.date = f->date;
+    of.own_kecamatan = f->kec;
+    of.own_groups = f->groups;
     of.conflicted = f->conflicted;
     of.review = f->review;
     rc = fn(&of, ctx);
@@ -386,6 +388,22 @@ int office_tally_each(struct office *o, struct hub_store *hs, office_fact_fn fn,
     rc = fn(NULL, ctx);
   uv_mutex_unlock(&t->lock);
   return rc;
+}
+
+bool office_fact_value(const struct office_fact *f, const char *field,
+                       const struct office_text **out)
+{
+  if (strcmp(field, "kecamatan") == 0)
+    *out = f->own_kecamatan;
+  else if (strcmp(field, "groups") == 0)
+    *out = f->own_groups;
+  else if (strcmp(field, "programme") == 0)
+    *out = f->programme;
+  else if (strcmp(field, "date") == 0)
+    *out = f->date;
+  else
+    return false;
+  return true;
 }
 
 void office_tally_stats(struct office *o, struct office_tally_stats *out)

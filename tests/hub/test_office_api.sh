@@ -303,10 +303,11 @@ grep -q '"name":"sc2",[^}]*"pending":0,"refused":0' "$BODY" ||
   fail "sc2's refusal still shows: $(cat "$BODY")"
 
 CASE="a view's cached result follows the feed and the role"
-# Sorted by a field, the table is a walk whose result is kept (in id
-# order without a text search it is chosen from the kept facts instead).
+# Sorted by a field the kept facts lack, the table is a walk whose result
+# is kept (in id order, or by kecamatan, groups, programme or date, and
+# without a text search, it is chosen from the kept facts instead).
 total_of() { sed -n 's/.*"total":\([0-9]*\),.*/\1/p' "$BODY"; }
-by=sort=kecamatan
+by=sort=kelurahan
 req GET "/api/records/beneficiary?$by" -b "$WORK/vika.jar"
 n=$(total_of)
 req GET "/api/records/beneficiary?$by" -b "$WORK/vika.jar"
@@ -329,7 +330,8 @@ done
 # The table from the facts is the walk's in id order (a text search for
 # "b", which every beneficiary's id holds, takes the walk).
 for who in vika rina; do
-  for q in "" "kecamatan=Setu&" "group=anak&" "conflict=1&" "desc=1&limit=2&" "page=2&limit=1&"; do
+  for q in "" "kecamatan=Setu&" "group=anak&" "conflict=1&" "desc=1&limit=2&" "page=2&limit=1&" \
+    "sort=kecamatan&" "sort=groups&desc=1&" "sort=kecamatan&page=2&limit=1&"; do
     req GET "/api/records/beneficiary?${q}" -b "$WORK/$who.jar"
     cp "$BODY" "$WORK/facts.json"
     req GET "/api/records/beneficiary?${q}q=b" -b "$WORK/$who.jar"

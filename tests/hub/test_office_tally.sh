@@ -44,8 +44,8 @@ put() { dev a put "$@" >/dev/null || fail "put $*"; }
 put beneficiary b1 '{"name":"Ibu Sari","groups":["perempuan"],"kecamatan":"Serpong","consent":true}'
 put beneficiary b2 '{"name":"Adi","groups":["anak"],"kecamatan":"Setu","consent":true}'
 put beneficiary b3 '{"name":"Rina","groups":["anak","disabilitas"],"kecamatan":"Pamulang","consent":true}'
-put visit v1 '{"beneficiary":"b1","date":"2026-01-05","programme":"skills-cooking"}'
-put visit v2 '{"beneficiary":"b2","date":"2026-01-20","programme":"child-education"}'
+put visit v1 '{"beneficiary":"b1","date":"2026-01-20","programme":"skills-cooking"}'
+put visit v2 '{"beneficiary":"b2","date":"2026-01-05","programme":"child-education"}'
 put visit v3 '{"beneficiary":"b3","date":"2026-02-03","programme":"child-education"}'
 sync_all
 login
@@ -67,11 +67,12 @@ has '"beneficiaries_by_kecamatan":{"Setu":2,"Pamulang":1}'
 # b1, and v1 which the hub saved again for scoped devices (a move)
 [ "$(metric records_read)" = 8 ] || fail "records read after one change: $(metric records_read)"
 [ "$(metric rebuilds)" = 1 ] || fail "a change made the facts start again"
-# The records table in id order is chosen from the facts (a visit by its
-# beneficiary's kecamatan); with a text search ("v": every visit's id)
-# it is a walk: the two agree.
+# The records table in id order or sorted by a field the facts hold is
+# chosen from the facts (a visit by its beneficiary's kecamatan); with a
+# text search ("v": every visit's id) it is a walk: the two agree.
 for q in "kecamatan=Setu" "kecamatan=Serpong" "from=2026-01-10&to=2026-02-28" \
-  "programme=child-education&desc=1" "group=perempuan"; do
+  "programme=child-education&desc=1" "group=perempuan" "sort=date" \
+  "sort=date&desc=1&limit=2" "sort=programme&kecamatan=Setu" "sort=date&page=2&limit=1"; do
   req GET "/api/records/visit?$q" -b "$WORK/jar"
   cp "$BODY" "$WORK/facts.json"
   req GET "/api/records/visit?$q&q=v" -b "$WORK/jar"
@@ -80,6 +81,8 @@ for q in "kecamatan=Setu" "kecamatan=Serpong" "from=2026-01-10&to=2026-02-28" \
 done
 req GET "/api/records/visit?kecamatan=Setu" -b "$WORK/jar"
 grep -q '"total":2,.*"id":"v1".*"id":"v2"' "$BODY" || fail "Setu's visits: $(cat "$BODY")"
+req GET "/api/records/visit?sort=date" -b "$WORK/jar"
+grep -q '"total":3,.*"id":"v2".*"id":"v1".*"id":"v3"' "$BODY" || fail "visits by date: $(cat "$BODY")"
 [ "$(metric records_read)" = 8 ] || fail "the records table read the feed again"
 
 CASE="a delete, a conflict and new records"

@@ -131,7 +131,8 @@ struct office {
   uint64_t swept_ms;                   /* the last sweep of expired ones */
   char dummy_hash[HUB_PWHASH_MAX + 1]; /* verified for unknown users */
   locale_t id_locale; /* Indonesian messages; (locale_t)0: not installed */
-  struct office_tally *tally; /* office_tally.c, made on first use */
+  struct office_tally *tally;            /* office_tally.c, made on first use */
+  struct office_tally_stats tally_stats; /* its counts, under lock */
 };
 
 /* --- office_lang.c: messages in the reader's language ------------------- */

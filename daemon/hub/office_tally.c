@@ -367,6 +367,12 @@ int office_tally_each(struct office *o, struct hub_store *hs, office_fact_fn fn,
 
   uv_mutex_lock(&t->lock);
   rc = catch_up(t, hs, err);
+  /* for /metrics, which runs on the loop: never waits on t->lock */
+  uv_mutex_lock(&o->lock);
+  o->tally_stats.rebuilds = t->rebuilds;
+  o->tally_stats.records_read = t->records_read;
+  o->tally_stats.records = (uint64_t)t->n;
+  uv_mutex_unlock(&o->lock);
   for (i = 0; rc == 0 && i < t->n; i++) {
     struct tally_fact *f = t->facts[i];
     struct office_fact of;
@@ -408,19 +414,9 @@ bool office_fact_value(const struct office_fact *f, const char *field,
 
 void office_tally_stats(struct office *o, struct office_tally_stats *out)
 {
-  struct office_tally *t;
-
-  memset(out, 0, sizeof(*out));
   uv_mutex_lock(&o->lock);
-  t = o->tally;
+  *out = o->tally_stats;
   uv_mutex_unlock(&o->lock);
-  if (t == NULL)
-    return;
-  uv_mutex_lock(&t->lock);
-  out->rebuilds = t->rebuilds;
-  out->records_read = t->records_read;
-  out->records = (uint64_t)t->n;
-  uv_mutex_unlock(&t->lock);
 }
 
 void office_tally_free(struct office_tally *t)

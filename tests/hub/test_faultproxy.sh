@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # faultproxy (tests/tools) in front of a real hub: with delays only it passes
 # requests, keep-alive and a large push through unchanged; a cut or a
-# truncation makes the client fail; refused connections and connections
+# truncation (drawn, or of the first N connections) makes the client fail;
+# refused connections and connections
 # while the hub is down are counted in --count-file; SIGUSR1 prints the
 # counters; SIGTERM ends it with exit 0. Bad options exit 2 and say which.
 . "$(dirname "$0")/lib.sh"
@@ -96,6 +97,8 @@ bad_option --refuse-prob --listen 127.0.0.1:0 --target 127.0.0.1:1 \
 bad_option --delay-ms --listen 127.0.0.1:0 --target 127.0.0.1:1 --delay-ms -1
 bad_option --seed --listen 127.0.0.1:0 --target 127.0.0.1:1 --seed
 bad_option --bogus --listen 127.0.0.1:0 --target 127.0.0.1:1 --bogus 1
+bad_option --truncate-first --listen 127.0.0.1:0 --target 127.0.0.1:1 \
+  --truncate-first -1
 
 expect_hub_ok init
 tok=$("$HUB" device add dev-a --scope all)
@@ -168,6 +171,19 @@ pcurl /metrics
 # it with no body (curl takes that as a reply).
 [ "$RC" -ne 0 ] || [ ! -s "$BODY" ] || fail "a truncated reply got through"
 wait_log 'faultproxy: truncated after '
+stop_proxy
+
+CASE=truncate-first
+# The first two connections are truncated whatever is drawn (none here),
+# the third comes through whole.
+start_proxy --truncate-first 2
+for i in 1 2; do
+  pcurl /metrics
+  [ "$RC" -ne 0 ] || [ ! -s "$BODY" ] || fail "connection $i was not truncated"
+done
+wait_log 'faultproxy: truncated after ' 2
+pcurl /v1/health
+[ "$RC" -eq 0 ] && grep -q '"ok"' "$BODY" || fail "the third connection must come through: $(cat "$BODY")"
 stop_proxy
 
 CASE=refuse

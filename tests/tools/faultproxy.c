@@ -92,6 +92,7 @@ struct proxy {
   unsigned delay_ms;
   unsigned cut_max;
   double cut_prob, truncate_prob, refuse_prob;
+  unsigned long long truncate_first; /* connections truncated, whatever */
   const char *count_file;
   char *count_tmp;
   const char *record; /* --record PREFIX */
@@ -104,8 +105,8 @@ static const char usage_text[] =
     "usage: faultproxy --listen 127.0.0.1:PORT --target 127.0.0.1:PORT\n"
     "                  [--seed N] [--delay-ms MAX] [--cut-prob P]\n"
     "                  [--cut-max BYTES] [--truncate-prob P]\n"
-    "                  [--refuse-prob P] [--count-file PATH]\n"
-    "                  [--record PREFIX]\n"
+    "                  [--refuse-prob P] [--truncate-first N]\n"
+    "                  [--count-file PATH] [--record PREFIX]\n"
     "\n"
     "A loopback TCP proxy that injects faults. Prints one line\n"
     "'listening on 127.0.0.1:PORT' once bound (port 0 picks a free one) and\n"
@@ -116,6 +117,8 @@ static const char usage_text[] =
     "  --cut-max BYTES    the largest cut point (default 4096)\n"
     "  --truncate-prob P  forward only a prefix of the reply's first chunk,\n"
     "                     then end the stream (default 0)\n"
+    "  --truncate-first N truncate the first N connections so, whatever\n"
+    "                     is drawn (a test is sure to see a fault; default 0)\n"
     "  --delay-ms MAX     delay every chunk by 0..MAX ms, order kept "
     "(default 0)\n"
     "  --seed N           PRNG seed (default 1)\n"
@@ -566,6 +569,10 @@ static void on_connection(uv_stream_t *listener, int status)
     c->cut_after = rng_range(px, 1, px->cut_max);
   else if (rng_roll(px, px->truncate_prob))
     c->truncate = true;
+  if (px->connections <= px->truncate_first) {
+    c->cut_after = 0;
+    c->truncate = true;
+  }
   uv_tcp_nodelay(&c->client, 1);
   c->connect.data = c;
   rc = uv_tcp_connect(&c->connect, &c->server,
@@ -710,6 +717,10 @@ static int parse_args(struct proxy *px, int argc, char **argv, bool *help)
     } else if (strcmp(opt, "--refuse-prob") == 0) {
       if (!parse_prob(val, &px->refuse_prob))
         return usage_error("%s wants a probability 0 to 1, not '%s'", opt, val);
+    } else if (strcmp(opt, "--truncate-first") == 0) {
+      if (!parse_u64(val, 0, 1000000, &v))
+        return usage_error("%s wants 0 to 1000000, not '%s'", opt, val);
+      px->truncate_first = v;
     } else if (strcmp(opt, "--record") == 0) {
       if (val[0] == '\0')
         return usage_error("%s wants a path prefix", opt);

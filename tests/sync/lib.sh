@@ -104,12 +104,26 @@ kill_hub() {
   HUB_PID=
 }
 
+# start_daemon NAME [ARGS...]: returns once the daemon answers on its
+# control socket. (The socket file alone says nothing: one killed with -9
+# leaves it behind, and a TERM sent before the new daemon is up kills it
+# with 143.)
 start_daemon() {
   local name=$1
   shift
   SAMBANG_DB=$WORK/$name.db "$SAMBANGD" "$@" 2>>"$WORK/$name.log" &
   DPID[$name]=$!
-  wait_until 10 test -S "$WORK/$name.db.sock"
+  wait_until 10 daemon_answers "$name"
+}
+
+daemon_answers() {
+  local s
+  s=$(dev "$1" status 2>/dev/null) || return 1
+  case $s in
+  *"daemon: not running"*) return 1 ;;
+  *"daemon: "*) return 0 ;;
+  esac
+  return 1
 }
 
 stop_daemon() {

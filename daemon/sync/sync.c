@@ -420,7 +420,7 @@ int sync_new(uv_loop_t *loop, struct store *store,
              struct sb_err *err)
 {
   struct sync *s;
-  int rc;
+  int i, rc;
 
   *out = NULL;
   rc = sync_config_check(cfg, err);
@@ -448,15 +448,20 @@ int sync_new(uv_loop_t *loop, struct store *store,
     rc = sb_err_set(err, SB_EIO, "no randomness from the OS");
   s->rng |= 1;
   if (rc == 0 && ((s->http = sync_http_new(loop)) == NULL ||
-                  (s->push2 = sync_http_new(loop)) == NULL ||
                   (s->poll = sync_http_new(loop)) == NULL))
     rc = sb_err_set(err, SB_ENOMEM, "cannot set up libcurl");
+  for (i = 0; rc == 0 && i < PUSH_WINDOW - 1; i++)
+    if ((s->push_more[i] = sync_http_new(loop)) == NULL)
+      rc = sb_err_set(err, SB_ENOMEM, "cannot set up libcurl");
   if (rc != 0) {
     /* A transport made already goes once the loop runs its close. */
     if (s->http != NULL)
       sync_http_close(s->http, NULL, NULL);
-    if (s->push2 != NULL)
-      sync_http_close(s->push2, NULL, NULL);
+    if (s->poll != NULL)
+      sync_http_close(s->poll, NULL, NULL);
+    for (i = 0; i < PUSH_WINDOW - 1; i++)
+      if (s->push_more[i] != NULL)
+        sync_http_close(s->push_more[i], NULL, NULL);
     sync_config_release(&s->cfg);
     free(s->base);
     free(s);
@@ -577,21 +582,25 @@ static void closed_http(void *ctx)
 {
   struct sync *s = ctx;
   if (--s->closing == 0) {
-    s->http = s->push2 = s->poll = NULL;
+    s->http = s->poll = NULL;
+    memset(s->push_more, 0, sizeof(s->push_more));
     uv_close((uv_handle_t *)&s->retry, closed_retry);
   }
 }
 
 void sync_stop(struct sync *s)
 {
+  int i;
+
   if (s->stopping)
     return;
   s->stopping = true;
   uv_timer_stop(&s->retry);
-  s->closing = 3;
+  s->closing = 2 + (PUSH_WINDOW - 1);
   sync_http_close(s->http, closed_http, s);
-  sync_http_close(s->push2, closed_http, s);
   sync_http_close(s->poll, closed_http, s);
+  for (i = 0; i < PUSH_WINDOW - 1; i++)
+    sync_http_close(s->push_more[i], closed_http, s);
 }
 
 void sync_free(struct sync *s)

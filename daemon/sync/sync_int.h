@@ -44,7 +44,7 @@ struct batch_key {
  * sync_push.c). */
 struct push_slot {
   struct sync *s;
-  struct sync_http *http; /* s->http or s->push2, while busy */
+  struct sync_http *http; /* s->http or one of s->push_more, while busy */
   struct batch_key *keys;
   size_t nkeys, cap_keys;
   struct buf json;
@@ -53,16 +53,20 @@ struct push_slot {
   bool held;      /* answered: its answers are being applied */
 };
 
-#define PUSH_SLOTS 3
+/* Batches at the hub at once: while its writer merges two, the next is
+ * decoded on its pool (daemon/sync/DESIGN.md, "Bulk pushes"). */
+#define PUSH_WINDOW 3
+/* and one more slot, whose answers are being applied */
+#define PUSH_SLOTS (PUSH_WINDOW + 1)
 
 struct sync {
   uv_loop_t *loop;
   struct store *store;
   struct sync_config cfg;
-  struct sync_http *http;  /* pushes and the pulls of a cycle */
-  struct sync_http *push2; /* the second push at the hub */
-  struct sync_http *poll;  /* the long-poll, kept open while a cycle runs */
-  unsigned closing;        /* handles still to close after sync_stop */
+  struct sync_http *http; /* pushes and the pulls of a cycle */
+  struct sync_http *push_more[PUSH_WINDOW - 1]; /* pushes beside http's */
+  struct sync_http *poll; /* the long-poll, kept open while a cycle runs */
+  unsigned closing;       /* handles still to close after sync_stop */
   uv_timer_t retry;
   char *base; /* cfg.server without a trailing '/' */
 

@@ -306,16 +306,29 @@ static void push_done(const struct http_reply *r, void *ctx)
   sync_push_next(s);
 }
 
-/* The push channel no batch at the hub uses (at most two are). */
-static struct sync_http *free_channel(struct sync *s)
+static bool channel_busy(const struct sync *s, const struct sync_http *h)
 {
   int i;
 
   for (i = 0; i < PUSH_SLOTS; i++) {
-    if (s->push[i].busy && s->push[i].http == s->http)
-      return s->push2;
+    if (s->push[i].busy && s->push[i].http == h)
+      return true;
   }
-  return s->http;
+  return false;
+}
+
+/* A push channel no batch at the hub uses (at most PUSH_WINDOW are). */
+static struct sync_http *free_channel(struct sync *s)
+{
+  int i;
+
+  if (!channel_busy(s, s->http))
+    return s->http;
+  for (i = 0; i < PUSH_WINDOW - 2; i++) {
+    if (!channel_busy(s, s->push_more[i]))
+      break;
+  }
+  return s->push_more[i];
 }
 
 /* Sends b; false if it could not start (the attempt failed then). */
@@ -355,17 +368,18 @@ static struct push_slot *free_slot(struct sync *s)
 
 /*
  * Sends the next batches of pending rows while fewer than the window are
- * at the hub. Two batches may be at the hub at once: while it works on
- * them, the answers to a third are applied and the batch after it read
- * and compressed (a push of many batches then costs about the larger of
- * the two sides per batch, not their sum, and the hub can write both in
- * one transaction). Their rows differ, so their order does not matter.
- * While a batch is being split (batch_now below the configured size), one
- * at a time. False if the attempt failed.
+ * at the hub. PUSH_WINDOW batches may be at the hub at once: while it
+ * works on them, the answers to another are applied and the batch after
+ * it read and compressed (a push of many batches then costs about the
+ * larger of the two sides per batch, not their sum; the hub's writer can
+ * write two in one transaction while its pool decodes the third). Their rows
+ * differ, so their order does not matter. While a batch is being split
+ * (batch_now below the configured size), one at a time. False if the attempt
+ * failed.
  */
 static bool push_fill(struct sync *s)
 {
-  unsigned window = s->batch_now < s->cfg.batch ? 1 : 2;
+  unsigned window = s->batch_now < s->cfg.batch ? 1 : PUSH_WINDOW;
   struct sb_err err = {0};
   struct push_slot *b;
   int rc;

@@ -16,8 +16,8 @@
  * Checkpoints: a pushed record's pending mark is cleared only after the
  * hub answered ok, and only if the row was not changed meanwhile; a pulled
  * page is merged and the cursor saved in one transaction. A crash at any
- * point therefore re-sends at most two batches (two may be at the hub at
- * once) or re-pulls one page, and both sides are idempotent.
+ * point therefore re-sends at most PUSH_WINDOW batches (three may be at the hub
+ * at once) or re-pulls one page, and both sides are idempotent.
  *
  * Failures: network errors, 5xx and 429 retry after an exponential
  * back-off with full jitter (1 s .. cap) or the hub's Retry-After; 401 and

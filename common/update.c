@@ -6,6 +6,8 @@
 
 #include "update.h"
 
+#include "json.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +36,69 @@ static int decode_current(const struct update_io *io, const char *collection,
   return 0;
 }
 
+/* True if putting value (a field of a put) into r changes nothing: its
+ * field holds one entry of the same canonical text, and no delete met an
+ * edit of r (a put is how such a record is kept: it must write). */
+static bool put_same(const struct record *r, const cJSON *value)
+{
+  const struct field *f = record_field(r, value->string);
+  const struct entry *e;
+  char *text;
+  bool same;
+
+  if (f == NULL || record_field_nentries(f) != 1 || r->ntomb > 0)
+    return false;
+  e = record_field_entry(f, 0);
+  text = json_print((cJSON *)value);
+  same = text != NULL && e->value != NULL && strcmp(text, e->value) == 0;
+  free(text);
+  return same;
+}
+
+/*
+ * A put writes only the fields it changes. A field already holding the
+ * put's value, undisputed, is left as it was: a form saved again with its
+ * other fields unchanged writes those alone, and two devices that both
+ * "set" a field to the value it had do not make a conflict of it (each
+ * would otherwise add an entry of its own, the same value twice). A put
+ * that changes nothing leaves r as it was (update_apply: UNCHANGED).
+ */
+static int put_changes(const struct update_io *io,
+                       const struct update_change *ch, struct record *r,
+                       struct sb_err *err)
+{
+  cJSON *changed, *c;
+  int rc;
+
+  if (!cJSON_IsObject(ch->fields))
+    return record_put(r, ch->replica, io->tick(io->ctx), ch->fields, err);
+  for (c = ch->fields->child; c != NULL; c = c->next) {
+    if (put_same(r, c))
+      break;
+  }
+  if (c == NULL) /* every field changes: the put as it is */
+    return record_put(r, ch->replica, io->tick(io->ctx), ch->fields, err);
+  changed = cJSON_CreateObject();
+  for (c = ch->fields->child; changed != NULL && c != NULL; c = c->next) {
+    cJSON *copy;
+    if (put_same(r, c))
+      continue;
+    copy = cJSON_Duplicate(c, true);
+    if (copy == NULL || !cJSON_AddItemToObject(changed, c->string, copy)) {
+      cJSON_Delete(copy);
+      cJSON_Delete(changed);
+      changed = NULL;
+    }
+  }
+  if (changed == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  rc = changed->child == NULL
+           ? 0
+           : record_put(r, ch->replica, io->tick(io->ctx), changed, err);
+  cJSON_Delete(changed);
+  return rc;
+}
+
 /* Applies ch to r in place. */
 static int change_apply(const struct update_io *io,
                         const struct update_change *ch, struct record *r,
@@ -43,7 +108,7 @@ static int change_apply(const struct update_io *io,
 
   switch (ch->op) {
   case UPDATE_PUT:
-    return record_put(r, ch->replica, io->tick(io->ctx), ch->fields, err);
+    return put_changes(io, ch, r, err);
   case UPDATE_DELETE:
     if (record_delete(r, ch->replica, io->tick(io->ctx)) != 0)
       return sb_err_set(err, SB_ENOMEM, NULL);

@@ -1,6 +1,6 @@
 /* test_update.c - the one read-merge-write (common/update.h) on a store of
- * one slot: put, delete, merge, echo, hooks, a stored state that does not
- * decode. */
+ * one slot: put (only the fields it changes), delete, merge, echo, hooks, a
+ * stored state that does not decode. */
 #include "check.h"
 
 #include "update.h"
@@ -109,6 +109,83 @@ TEST(put_delete_and_merge_echo)
   CHECK_INT(out.seq, ==, 3);
   CHECK(strstr(s.text, B) != NULL);
   record_release(&r);
+  free(s.text);
+}
+
+/* The entries of field in the slot's state: the count, and the counter of
+ * the first one's dot. */
+static size_t entries_of(const struct slot *s, const char *field,
+                         uint64_t *counter)
+{
+  struct record r;
+  const struct field *f;
+  size_t n;
+
+  record_init(&r, "notes", "n1");
+  CHECK_INT(record_decode(&r, s->text, strlen(s->text), NULL), ==, 0);
+  f = record_field(&r, field);
+  n = f != NULL ? record_field_nentries(f) : 0;
+  if (n > 0)
+    *counter = record_field_entry(f, 0)->dot.counter;
+  record_release(&r);
+  return n;
+}
+
+TEST(a_put_writes_only_the_fields_it_changes)
+{
+  struct slot s = {NULL, 0, TS, 0, NULL};
+  struct update_io io = {
+      "the test slot", slot_load, slot_save, slot_tick, &s, NULL, NULL};
+  struct update_change merge = {UPDATE_MERGE, NULL, NULL, NULL, NULL};
+  struct update_result out;
+  uint64_t counter = 0;
+  struct record r;
+  cJSON *j;
+
+  CHECK_INT(put(&s, "{\"t\":1,\"u\":\"x\"}", NULL, &out, NULL), ==, 0);
+  /* The same values again (keys in another order): nothing written. */
+  CHECK_INT(put(&s, "{\"u\":\"x\",\"t\":1}", NULL, &out, NULL), ==, 0);
+  CHECK_INT(out.outcome, ==, UPDATE_UNCHANGED);
+  CHECK_INT(s.saves, ==, 1);
+  /* One changed: only it takes the new dot. */
+  CHECK_INT(put(&s, "{\"t\":2,\"u\":\"x\"}", NULL, &out, NULL), ==, 0);
+  CHECK_INT(out.outcome, ==, UPDATE_WRITTEN);
+  CHECK_INT(entries_of(&s, "t", &counter), ==, 1);
+  CHECK_INT(counter, ==, 2);
+  CHECK_INT(entries_of(&s, "u", &counter), ==, 1);
+  CHECK_INT(counter, ==, 1);
+
+  /* B wrote u concurrently: two entries. Putting one of their values
+   * settles the field (a write that covers both). */
+  j = cJSON_Parse("{\"u\":\"y\"}");
+  record_init(&r, "notes", "n1");
+  CHECK_INT(record_put(&r, B, TS + 100, j, NULL), ==, 0);
+  cJSON_Delete(j);
+  merge.remote = &r;
+  CHECK_INT(update_apply(&io, "notes", "n1", &merge, NULL, &out, NULL), ==, 0);
+  record_release(&r);
+  CHECK_INT(entries_of(&s, "u", &counter), ==, 2);
+  CHECK_INT(put(&s, "{\"u\":\"x\"}", NULL, &out, NULL), ==, 0);
+  CHECK_INT(out.outcome, ==, UPDATE_WRITTEN);
+  CHECK_INT(entries_of(&s, "u", &counter), ==, 1);
+  CHECK_INT(counter, ==, 3);
+
+  /* B deletes the record as it was while A puts t: the delete meets the
+   * edit (t stays, beside B's tombstone). Putting t's own value again is
+   * how the record is kept: it writes, and the tombstone goes. */
+  record_init(&r, "notes", "n1");
+  CHECK_INT(record_decode(&r, s.text, strlen(s.text), NULL), ==, 0);
+  CHECK_INT(record_delete(&r, B, TS + 200), ==, 0);
+  CHECK_INT(put(&s, "{\"t\":3}", NULL, &out, NULL), ==, 0);
+  merge.remote = &r;
+  CHECK_INT(update_apply(&io, "notes", "n1", &merge, NULL, &out, NULL), ==, 0);
+  record_release(&r);
+  CHECK(strstr(s.text, "\"tombstones\":[]") == NULL);
+  CHECK_INT(entries_of(&s, "t", &counter), ==, 1);
+  CHECK_INT(put(&s, "{\"t\":3}", NULL, &out, NULL), ==, 0);
+  CHECK_INT(out.outcome, ==, UPDATE_WRITTEN);
+  CHECK(strstr(s.text, "\"tombstones\":[]") != NULL);
+  CHECK(strstr(s.text, "\"deleted\":false") != NULL);
   free(s.text);
 }
 

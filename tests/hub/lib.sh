@@ -13,6 +13,7 @@
 #   dev_init NAME               new device store; prints its replica id
 #   batch_of NAME [FILE]        a push body of device NAME's export
 #   req METHOD PATH CURL_ARGS...   one request; $STATUS and $BODY hold the reply
+#   facts_as_walk COLL QUERY TEXT JAR   the office table from facts = the walk's
 #   push TOKEN REPLICA FILE     POST /v1/push as that device
 #   pull TOKEN REPLICA QUERY    GET /v1/changes?QUERY as that device
 #   expect_status N / expect_error STATUS CODE
@@ -135,6 +136,17 @@ req() {
   shift 2
   STATUS=$(curl -sS -X "$method" -o "$BODY" -D "$HEADERS" -w '%{http_code}' \
     --max-time 60 "$@" "$URL$path") || fail "curl failed: $method $path"
+}
+
+# facts_as_walk COLLECTION QUERY TEXT JAR: the office's records table of
+# QUERY, chosen from its kept facts, is the walk's: the same with a text
+# search for TEXT, which every id of COLLECTION holds (a search walks).
+facts_as_walk() {
+  req GET "/api/records/$1?$2" -b "$4"
+  cp "$BODY" "$WORK/facts.json"
+  req GET "/api/records/$1?$2${2:+&}q=$3" -b "$4"
+  cmp -s "$BODY" "$WORK/facts.json" ||
+    fail "$1?$2: facts $(cat "$WORK/facts.json") against the walk $(cat "$BODY")"
 }
 
 auth() { # auth TOKEN REPLICA: the two headers as curl arguments

@@ -73,11 +73,7 @@ has '"beneficiaries_by_kecamatan":{"Setu":2,"Pamulang":1}'
 for q in "kecamatan=Setu" "kecamatan=Serpong" "from=2026-01-10&to=2026-02-28" \
   "programme=child-education&desc=1" "group=perempuan" "sort=date" \
   "sort=date&desc=1&limit=2" "sort=programme&kecamatan=Setu" "sort=date&page=2&limit=1"; do
-  req GET "/api/records/visit?$q" -b "$WORK/jar"
-  cp "$BODY" "$WORK/facts.json"
-  req GET "/api/records/visit?$q&q=v" -b "$WORK/jar"
-  cmp -s "$BODY" "$WORK/facts.json" ||
-    fail "$q: facts $(cat "$WORK/facts.json") against the walk $(cat "$BODY")"
+  facts_as_walk visit "$q" v "$WORK/jar"
 done
 req GET "/api/records/visit?kecamatan=Setu" -b "$WORK/jar"
 grep -q '"total":2,.*"id":"v1".*"id":"v2"' "$BODY" || fail "Setu's visits: $(cat "$BODY")"

@@ -52,11 +52,16 @@ static uint64_t slot_tick(void *ctx)
   return ++s->ts;
 }
 
+/* The slot as update_apply's store (add: NULL or slot_add). */
+#define SLOT_IO(s, add)                                                        \
+  {                                                                            \
+    "the test slot", slot_load, slot_save, slot_tick, (s), NULL, (add)         \
+  }
+
 static int put(struct slot *s, const char *json, const struct update_hooks *h,
                struct update_result *out, struct sb_err *err)
 {
-  struct update_io io = {
-      "the test slot", slot_load, slot_save, slot_tick, s, NULL, NULL};
+  struct update_io io = SLOT_IO(s, NULL);
   cJSON *fields = cJSON_Parse(json);
   struct update_change ch = {UPDATE_PUT, A, fields, NULL, NULL};
   int rc;
@@ -70,8 +75,7 @@ static int put(struct slot *s, const char *json, const struct update_hooks *h,
 TEST(put_delete_and_merge_echo)
 {
   struct slot s = {NULL, 0, TS, 0, NULL};
-  struct update_io io = {
-      "the test slot", slot_load, slot_save, slot_tick, &s, NULL, NULL};
+  struct update_io io = SLOT_IO(&s, NULL);
   struct update_change del = {UPDATE_DELETE, A, NULL, NULL, NULL};
   struct update_change merge = {UPDATE_MERGE, NULL, NULL, NULL, NULL};
   struct update_result out;
@@ -134,8 +138,7 @@ static size_t entries_of(const struct slot *s, const char *field,
 TEST(a_put_writes_only_the_fields_it_changes)
 {
   struct slot s = {NULL, 0, TS, 0, NULL};
-  struct update_io io = {
-      "the test slot", slot_load, slot_save, slot_tick, &s, NULL, NULL};
+  struct update_io io = SLOT_IO(&s, NULL);
   struct update_change merge = {UPDATE_MERGE, NULL, NULL, NULL, NULL};
   struct update_result out;
   uint64_t counter = 0;
@@ -244,8 +247,7 @@ static void two_writes(struct record *a, struct record *b)
 TEST(a_new_record_saves_the_remote_text_given)
 {
   struct slot s = {NULL, 0, TS, 0, NULL};
-  struct update_io io = {
-      "the test slot", slot_load, slot_save, slot_tick, &s, NULL, NULL};
+  struct update_io io = SLOT_IO(&s, NULL);
   struct update_change merge = {UPDATE_MERGE, NULL, NULL, NULL, NULL};
   struct update_result out;
   struct record a, b;
@@ -296,10 +298,8 @@ static int slot_add(void *ctx, const struct record *r, const char *text,
 TEST(a_merge_tries_a_new_row_first_with_add)
 {
   struct slot s = {NULL, 0, TS, 0, NULL}, plain = {NULL, 0, TS, 0, NULL};
-  struct update_io io = {
-      "the test slot", slot_load, slot_save, slot_tick, &s, NULL, slot_add};
-  struct update_io io_plain = {"the test slot", slot_load, slot_save, slot_tick,
-                               &plain,          NULL,      NULL};
+  struct update_io io = SLOT_IO(&s, slot_add);
+  struct update_io io_plain = SLOT_IO(&plain, NULL);
   struct update_change merge = {UPDATE_MERGE, NULL, NULL, NULL, NULL};
   struct update_result out;
   struct record a, b;

@@ -479,24 +479,10 @@ static int queue_row(const struct office_row *row, void *ctx)
 static int queue_fact(const struct office_fact *f, void *ctx)
 {
   struct queue_walk *w = ctx;
-  struct office_row row;
-  struct record r;
-  int rc;
 
   if (f == NULL || (!f->conflicted && !f->review))
     return 0;
-  memset(&row, 0, sizeof(row));
-  record_init(&r, f->collection, f->id);
-  rc = hub_store_get(w->hs, f->collection, f->id, &r, &row.seq, w->err);
-  if (rc == 0 && (!record_deleted(&r) || record_conflicted(&r))) {
-    row.r = &r;
-    row.sc = f->sc;
-    row.conflicted = record_conflicted(&r);
-    row.review = schema_review(row.sc, &r, row.why, sizeof(row.why)) == 1;
-    rc = queue_row(&row, w);
-  }
-  record_release(&r);
-  return rc == SB_ENOTFOUND ? 0 : rc; /* purged since */
+  return office_row_get(w->hs, f->collection, f->id, queue_row, w, w->err);
 }
 
 static int conflicts_compute(struct hub_call *c, struct hub_store *hs,
@@ -520,9 +506,9 @@ static void api_conflicts(struct hub_call *c)
   struct office_cached *e = NULL;
   struct office_blob *b;
   struct hub_store *hs = office_reader_lock(c);
-  const char *key = role_of(c) == HUB_ROLE_VIEWER
-                        ? (office_lang_id(c) ? "vi" : "ve")
-                        : (office_lang_id(c) ? "pi" : "pe");
+  /* personal fields shown or not, the language of the reasons */
+  const char key[] = {role_of(c) == HUB_ROLE_VIEWER ? 'v' : 'p',
+                      office_lang_id(c) ? 'i' : 'e', '\0'};
   int rc = cached_body(c, hs, OFFICE_VIEW_CONFLICTS, key, conflicts_compute, &e,
                        &err);
   char *body = NULL;

@@ -32,11 +32,19 @@ struct walk {
   int rc;
 };
 
-/* The winner's text of field (NULL if absent). */
-static const char *winner(const struct record *r, const char *name)
+const char *office_winner(const struct record *r, const char *name)
 {
   const struct field *f = record_field(r, name);
   return f != NULL ? record_field_winner(f)->value : NULL;
+}
+
+char *office_ref_id(const struct record *r, const char *field)
+{
+  const char *text = office_winner(r, field);
+  cJSON *v = text != NULL ? cJSON_Parse(text) : NULL;
+  char *id = cJSON_IsString(v) ? strdup(v->valuestring) : NULL;
+  cJSON_Delete(v);
+  return id;
 }
 
 static int lend_cmp(const void *a, const void *b)
@@ -82,6 +90,26 @@ static int lend_add(struct walk *w, const struct record *r, const char *kec,
   return l->collection != NULL && l->id != NULL ? 0 : SB_ENOMEM;
 }
 
+/* True if r shows in the views (a deleted record only while in
+ * conflict); then row is r's, with its own values. */
+static bool row_of(const struct record *r, uint64_t seq,
+                   const struct schema *schema, struct office_row *row)
+{
+  if (record_deleted(r) && !record_conflicted(r))
+    return false;
+  memset(row, 0, sizeof(*row));
+  row->r = r;
+  row->seq = seq;
+  row->sc = schema_collection(schema, r->collection);
+  row->kecamatan = office_winner(r, "kecamatan");
+  row->groups = office_winner(r, "groups");
+  row->programme = office_winner(r, "programme");
+  row->date = office_winner(r, "date");
+  row->conflicted = record_conflicted(r);
+  row->review = schema_review(row->sc, r, row->why, sizeof(row->why)) == 1;
+  return true;
+}
+
 static int walk_one(const struct record *r, uint64_t seq, void *ctx)
 {
   struct walk *w = ctx;
@@ -89,31 +117,18 @@ static int walk_one(const struct record *r, uint64_t seq, void *ctx)
   size_t i;
   int rc;
 
-  if (record_deleted(r) && !record_conflicted(r))
+  if (!row_of(r, seq, w->schema, &row))
     return 0;
-  memset(&row, 0, sizeof(row));
-  row.r = r;
-  row.seq = seq;
-  row.sc = schema_collection(w->schema, r->collection);
-  row.kecamatan = winner(r, "kecamatan");
-  row.groups = winner(r, "groups");
-  row.programme = winner(r, "programme");
-  row.date = winner(r, "date");
-  row.conflicted = record_conflicted(r);
-  row.review = schema_review(row.sc, r, row.why, sizeof(row.why)) == 1;
   /* A record without its own kecamatan takes its referenced record's. */
   for (i = 0; row.sc != NULL && i < row.sc->nfields; i++) {
     const struct schema_field *f = &row.sc->fields[i];
-    const char *ref = f->type == SCHEMA_REF ? winner(r, f->name) : NULL;
-    cJSON *id = ref != NULL ? cJSON_Parse(ref) : NULL;
-    if (cJSON_IsString(id)) {
-      const struct lend *l = lend_find(w, f->ref, id->valuestring);
-      if (l != NULL && row.kecamatan == NULL)
-        row.kecamatan = l->kecamatan;
-      if (l != NULL && row.groups == NULL)
-        row.groups = l->groups;
-    }
-    cJSON_Delete(id);
+    char *id = f->type == SCHEMA_REF ? office_ref_id(r, f->name) : NULL;
+    const struct lend *l = id != NULL ? lend_find(w, f->ref, id) : NULL;
+    if (l != NULL && row.kecamatan == NULL)
+      row.kecamatan = l->kecamatan;
+    if (l != NULL && row.groups == NULL)
+      row.groups = l->groups;
+    free(id);
   }
   if (row.kecamatan != NULL || row.groups != NULL) {
     rc = lend_add(w, r, row.kecamatan, row.groups);
@@ -144,6 +159,22 @@ int office_data_each(struct hub_store *hs, office_row_fn fn, void *ctx,
   return rc;
 }
 
+int office_row_get(struct hub_store *hs, const char *collection, const char *id,
+                   office_row_fn fn, void *ctx, struct sb_err *err)
+{
+  struct office_row row;
+  struct record r;
+  uint64_t seq = 0;
+  int rc;
+
+  record_init(&r, collection, id);
+  rc = hub_store_get(hs, collection, id, &r, &seq, err);
+  if (rc == 0 && row_of(&r, seq, hub_store_schema(hs), &row))
+    rc = fn(&row, ctx);
+  record_release(&r);
+  return rc == SB_ENOTFOUND ? 0 : rc; /* purged since */
+}
+
 bool office_field_personal(const struct schema_collection *sc,
                            const char *field)
 {
@@ -154,7 +185,7 @@ bool office_field_personal(const struct schema_collection *sc,
 void office_value_text(const struct record *r, const char *field, char *buf,
                        size_t size)
 {
-  office_json_text(winner(r, field), buf, size);
+  office_json_text(office_winner(r, field), buf, size);
 }
 
 void office_json_text(const char *text, char *buf, size_t size)

@@ -229,6 +229,16 @@ typedef int (*office_row_fn)(const struct office_row *row, void *ctx);
 int office_data_each(struct hub_store *hs, office_row_fn fn, void *ctx,
                      struct sb_err *err);
 
+/* The record (collection, id) of hs as it is now, as a row to fn (its own
+ * values: nothing lent); nothing if it is not shown or no longer there. */
+int office_row_get(struct hub_store *hs, const char *collection, const char *id,
+                   office_row_fn fn, void *ctx, struct sb_err *err);
+
+/* The winner's JSON text of field name in r (NULL if absent). */
+const char *office_winner(const struct record *r, const char *name);
+/* The id a reference field's winner names (malloc'd), or NULL. */
+char *office_ref_id(const struct record *r, const char *field);
+
 /* The value text of a field's winner, unquoted for strings ("a; b" for a
  * list), into buf; "" if absent. */
 void office_value_text(const struct record *r, const char *field, char *buf,

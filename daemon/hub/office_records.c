@@ -184,25 +184,12 @@ struct fact_page {
   struct sb_err *err;
 };
 
-/* The page's record id as it is now, a row of rows (nothing if it went). */
-static int page_row(struct fact_page *p, const char *id)
+/* A row of the page, as its record is now. */
+static int page_row(const struct office_row *row, void *ctx)
 {
-  struct office_row row;
-  struct record r;
-  int rc;
-
-  memset(&row, 0, sizeof(row));
-  record_init(&r, p->f.collection, id);
-  rc = hub_store_get(p->hs, p->f.collection, id, &r, &row.seq, p->err);
-  if (rc == 0 && (!record_deleted(&r) || record_conflicted(&r))) {
-    row.r = &r;
-    row.sc = schema_collection(hub_store_schema(p->hs), p->f.collection);
-    row.conflicted = record_conflicted(&r);
-    row.review = schema_review(row.sc, &r, row.why, sizeof(row.why)) == 1;
-    cJSON_AddItemToArray(p->rows, office_row_json(&row, p->role));
-  }
-  record_release(&r);
-  return rc == SB_ENOTFOUND ? 0 : rc; /* purged since */
+  struct fact_page *p = ctx;
+  cJSON_AddItemToArray(p->rows, office_row_json(row, p->role));
+  return 0;
 }
 
 static int fact_match_cmp(const void *a, const void *b)
@@ -250,7 +237,9 @@ static int page_fact(const struct office_fact *fact, void *ctx)
   if (p->sort != NULL && p->n > 1)
     qsort(p->m, p->n, sizeof(*p->m), fact_match_cmp);
   for (i = p->start; rc == 0 && i < p->n && i - p->start < p->limit; i++)
-    rc = page_row(p, p->m[p->desc ? p->n - 1 - i : i].id);
+    rc = office_row_get(p->hs, p->f.collection,
+                        p->m[p->desc ? p->n - 1 - i : i].id, page_row, p,
+                        p->err);
   return rc;
 }
 

@@ -63,7 +63,7 @@ struct office_tally {
   uint64_t head;             /* every feed entry up to it is in facts */
   uint64_t horizon;          /* the purge horizon when they were read */
   struct tally_fact **facts; /* sorted by (collection, id); no NULL */
-  size_t n, cap;
+  size_t n;
   struct office_intern *texts;
   uint64_t rebuilds, records_read;
 };
@@ -102,23 +102,6 @@ static long fact_find(const struct office_tally *t, const char *collection,
   return -1;
 }
 
-/* The winner's text of field (NULL if absent). */
-static const char *winner(const struct record *r, const char *name)
-{
-  const struct field *f = record_field(r, name);
-  return f != NULL ? record_field_winner(f)->value : NULL;
-}
-
-/* The id a reference field's winner names (malloc'd), or NULL. */
-static char *ref_id(const struct record *r, const char *field)
-{
-  const char *text = winner(r, field);
-  cJSON *v = text != NULL ? cJSON_Parse(text) : NULL;
-  char *id = cJSON_IsString(v) ? strdup(v->valuestring) : NULL;
-  cJSON_Delete(v);
-  return id;
-}
-
 /* The facts of r (NULL and *oom on ENOMEM, NULL alone if r is not shown). */
 static struct tally_fact *fact_new(struct office_tally *t,
                                    const struct schema *schema,
@@ -136,7 +119,7 @@ static struct tally_fact *fact_new(struct office_tally *t,
     return NULL;
   for (i = 0; sc != NULL && i < sc->nfields && nref < 8; i++) {
     const struct schema_field *sf = &sc->fields[i];
-    char *id = sf->type == SCHEMA_REF ? ref_id(r, sf->name) : NULL;
+    char *id = sf->type == SCHEMA_REF ? office_ref_id(r, sf->name) : NULL;
     if (id != NULL) {
       colls[nref] = sf->ref;
       ids[nref++] = id;
@@ -165,10 +148,10 @@ static struct tally_fact *fact_new(struct office_tally *t,
     at += len;
   }
   f->nrefs = nref;
-  f->kec = office_intern(t->texts, winner(r, "kecamatan"), oom);
-  f->groups = office_intern(t->texts, winner(r, "groups"), oom);
-  f->programme = office_intern(t->texts, winner(r, "programme"), oom);
-  f->date = office_intern(t->texts, winner(r, "date"), oom);
+  f->kec = office_intern(t->texts, office_winner(r, "kecamatan"), oom);
+  f->groups = office_intern(t->texts, office_winner(r, "groups"), oom);
+  f->programme = office_intern(t->texts, office_winner(r, "programme"), oom);
+  f->date = office_intern(t->texts, office_winner(r, "date"), oom);
   f->conflicted = record_conflicted(r);
   f->review = schema_review(sc, r, why, sizeof(why)) == 1;
   if (*oom) {
@@ -211,7 +194,6 @@ static int facts_merge(struct office_tally *t, struct tally_fact **add,
   free(t->facts);
   t->facts = out;
   t->n = k;
-  t->cap = need;
   return 0;
 }
 

@@ -102,26 +102,42 @@ static long fact_find(const struct office_tally *t, const char *collection,
   return -1;
 }
 
+/* How many ref fields collection sc has. */
+static size_t ref_fields(const struct schema_collection *sc)
+{
+  size_t i, n = 0;
+
+  for (i = 0; sc != NULL && i < sc->nfields; i++)
+    n += sc->fields[i].type == SCHEMA_REF;
+  return n;
+}
+
 /* The facts of r (NULL and *oom on ENOMEM, NULL alone if r is not shown). */
 static struct tally_fact *fact_new(struct office_tally *t,
                                    const struct schema *schema,
                                    const struct record *r, bool *oom)
 {
   const struct schema_collection *sc = schema_collection(schema, r->collection);
-  const char *colls[8];
-  char *ids[8];
-  size_t nref = 0, i, size, clen = strlen(r->collection) + 1,
-         ilen = strlen(r->id) + 1, at;
-  struct tally_fact *f;
+  size_t most = ref_fields(sc), nref = 0, i, size,
+         clen = strlen(r->collection) + 1, ilen = strlen(r->id) + 1, at;
+  /* the ref fields that name a record, and the ids they name */
+  const struct schema_field **named = NULL;
+  char **ids = NULL;
+  struct tally_fact *f = NULL;
   char why[256];
 
   if (record_deleted(r) && !record_conflicted(r))
     return NULL;
-  for (i = 0; sc != NULL && i < sc->nfields && nref < 8; i++) {
+  if (most > 0 && ((named = calloc(most, sizeof(*named))) == NULL ||
+                   (ids = calloc(most, sizeof(*ids))) == NULL)) {
+    *oom = true;
+    goto done;
+  }
+  for (i = 0; sc != NULL && i < sc->nfields; i++) {
     const struct schema_field *sf = &sc->fields[i];
     char *id = sf->type == SCHEMA_REF ? office_ref_id(r, sf->name) : NULL;
     if (id != NULL) {
-      colls[nref] = sf->ref;
+      named[nref] = sf;
       ids[nref++] = id;
     }
   }
@@ -143,7 +159,7 @@ static struct tally_fact *fact_new(struct office_tally *t,
   /* the refs in schema order, as the walk lends them */
   for (i = 0; i < nref; i++) {
     size_t len = strlen(ids[i]) + 1;
-    f->refs[i].collection = colls[i];
+    f->refs[i].collection = named[i]->ref;
     f->refs[i].id = memcpy(f->mem + at, ids[i], len);
     at += len;
   }
@@ -161,6 +177,8 @@ static struct tally_fact *fact_new(struct office_tally *t,
 done:
   for (i = 0; i < nref; i++)
     free(ids[i]);
+  free(ids);
+  free(named);
   return f;
 }
 

@@ -100,6 +100,8 @@ void record_init(struct record *r, const char *collection, const char *id)
   r->nf = 0;
   r->tomb = NULL;
   r->ntomb = 0;
+  r->wd = NULL;
+  r->nwd = 0;
 }
 
 void record_release(struct record *r)
@@ -107,10 +109,13 @@ void record_release(struct record *r)
   vv_release(&r->vv);
   record_fields_free(r->f, r->nf);
   record_entries_free(r->tomb, r->ntomb);
+  record_withdrawals_free(r->wd, r->nwd);
   r->f = NULL;
   r->nf = 0;
   r->tomb = NULL;
   r->ntomb = 0;
+  r->wd = NULL;
+  r->nwd = 0;
 }
 
 int record_copy(struct record *r, const struct record *src)
@@ -122,6 +127,9 @@ int record_copy(struct record *r, const struct record *src)
   if (entries_copy(&r->tomb, src->tomb, src->ntomb) != 0)
     goto nomem;
   r->ntomb = src->ntomb;
+  if (record_withdrawals_copy(&r->wd, src->wd, src->nwd) != 0)
+    goto nomem;
+  r->nwd = src->nwd;
   if (src->nf > 0) {
     r->f = calloc(src->nf, sizeof(*r->f));
     if (r->f == NULL)
@@ -245,7 +253,8 @@ int record_put(struct record *r, const char *replica, uint64_t ts,
   record_entries_free(next.tomb, next.ntomb);
   next.tomb = NULL;
   next.ntomb = 0;
-  if (vv_set(&next.vv, d.replica, d.counter) != 0) {
+  if (vv_set(&next.vv, d.replica, d.counter) != 0 ||
+      record_withdrawals_note(next.wd, next.nwd, &d) != 0) {
     rc = sb_err_set(err, SB_ENOMEM, NULL);
     goto fail;
   }
@@ -259,6 +268,7 @@ fail:
 
 int record_delete(struct record *r, const char *replica, uint64_t ts)
 {
+  struct withdrawal *wd = NULL;
   struct entry *tomb;
   struct dot d;
 
@@ -270,10 +280,16 @@ int record_delete(struct record *r, const char *replica, uint64_t ts)
   tomb->value = NULL;
   tomb->dot = d;
   tomb->ts = ts;
-  if (vv_set(&r->vv, d.replica, d.counter) != 0) {
+  /* the withdrawals as they will be, on a copy: r is unaltered on failure */
+  if (record_withdrawals_copy(&wd, r->wd, r->nwd) != 0 ||
+      record_withdrawals_note(wd, r->nwd, &d) != 0 ||
+      vv_set(&r->vv, d.replica, d.counter) != 0) {
+    record_withdrawals_free(wd, wd != NULL ? r->nwd : 0);
     free(tomb);
     return SB_ENOMEM;
   }
+  record_withdrawals_free(r->wd, r->nwd);
+  r->wd = wd;
   record_fields_free(r->f, r->nf);
   r->f = NULL;
   r->nf = 0;
@@ -491,7 +507,7 @@ static void fields_encode(struct buf *b, const struct record *r,
  * five times from 64 bytes. */
 static size_t encoded_guess(const struct record *r)
 {
-  size_t n = 192 + 80 * r->ntomb + 40 * r->vv.n, i, k;
+  size_t n = 192 + 80 * r->ntomb + 40 * r->vv.n + 120 * r->nwd, i, k;
 
   for (i = 0; i < r->nf; i++) {
     n += 72;
@@ -501,10 +517,24 @@ static size_t encoded_guess(const struct record *r)
   return n;
 }
 
+void record_vv_encode(struct buf *b, const struct vv *vv)
+{
+  size_t k;
+
+  buf_adds(b, "{");
+  for (k = 0; k < vv->n; k++) {
+    buf_adds(b, k ? ",\"" : "\"");
+    buf_adds(b, vv->v[k].replica);
+    buf_adds(b, "\":");
+    buf_addu(b, vv->v[k].counter);
+  }
+  buf_adds(b, "}");
+}
+
 char *record_encode(const struct record *r)
 {
   struct buf b;
-  size_t k, room;
+  size_t room;
 
   buf_init(&b);
   (void)buf_space(&b, encoded_guess(r), &room); /* a failure fails below */
@@ -518,14 +548,10 @@ char *record_encode(const struct record *r)
   buf_adds(&b, r->id);
   buf_adds(&b, "\",\"tombstones\":");
   entries_encode(&b, r->tomb, r->ntomb);
-  buf_adds(&b, ",\"vv\":{");
-  for (k = 0; k < r->vv.n; k++) {
-    buf_adds(&b, k ? ",\"" : "\"");
-    buf_adds(&b, r->vv.v[k].replica);
-    buf_adds(&b, "\":");
-    buf_addu(&b, r->vv.v[k].counter);
-  }
-  buf_adds(&b, "}}");
+  buf_adds(&b, ",\"vv\":");
+  record_vv_encode(&b, &r->vv);
+  record_withdrawals_encode(&b, r);
+  buf_adds(&b, "}");
   return buf_take(&b, NULL);
 }
 
@@ -669,6 +695,7 @@ int record_from_json(struct record *r, const cJSON *json, struct sb_err *err)
   const cJSON *fields = cJSON_GetObjectItemCaseSensitive(json, "fields");
   const cJSON *tombs = cJSON_GetObjectItemCaseSensitive(json, "tombstones");
   const cJSON *vv = cJSON_GetObjectItemCaseSensitive(json, "vv");
+  const cJSON *wd = cJSON_GetObjectItemCaseSensitive(json, "withdrawals");
   const cJSON *c;
   char where[SB_NAME_MAX + 32];
   int rc;
@@ -731,6 +758,11 @@ int record_from_json(struct record *r, const cJSON *json, struct sb_err *err)
     rc = sb_err_set(err, SB_EINVAL,
                     "\"deleted\" does not match the fields and tombstones");
     goto fail;
+  }
+  if (wd != NULL) {
+    rc = record_withdrawals_from_json(r, wd, err);
+    if (rc != 0)
+      goto fail;
   }
   return 0;
 fail:

@@ -22,8 +22,18 @@
  * to fields mean an edit the deleter had not seen: the record stays alive
  * and is flagged as a conflict.
  *
- * Entries are kept sorted (fields by name, entries by dot); all strings are
- * owned by the record.
+ * Withdrawals: the dots of writes that left the record without consent (a
+ * consent withdrawal or a delete of a collection with a consent field; the
+ * writer adds them, record_withdraw), each with, per replica, the first of
+ * that replica's own writes made while it held the withdrawal ("seen").
+ * A personal value whose write had not seen a withdrawal is erased by it
+ * (schema_normalise, common/DESIGN.md "Consent withdrawal wins"): kept in
+ * the state, a withdrawal a re-consent has since covered still erases the
+ * edits it never saw, in whatever order the states meet. A grow-only set:
+ * merge is the union, seen the pointwise max.
+ *
+ * Entries are kept sorted (fields by name, entries by dot, withdrawals by
+ * dot); all strings are owned by the record.
  */
 #ifndef SAMBANG_RECORD_H
 #define SAMBANG_RECORD_H
@@ -65,6 +75,12 @@ struct field {
   size_t n;
 };
 
+/* A write that left the record without consent (see above). */
+struct withdrawal {
+  struct dot dot;
+  struct vv seen; /* replica -> its first write made holding this one */
+};
+
 struct record {
   char collection[SB_NAME_MAX + 1];
   char id[SB_ID_MAX + 1];
@@ -73,6 +89,8 @@ struct record {
   size_t nf;
   struct entry *tomb; /* sorted by dot */
   size_t ntomb;
+  struct withdrawal *wd; /* sorted by dot */
+  size_t nwd;
 };
 
 /* True if s is a well-formed collection or field name. */
@@ -115,6 +133,30 @@ int record_merge(struct record *into, const struct record *from);
  * like a covering write). Returns the number of entries dropped.
  */
 int record_drop_field(struct record *r, const char *name);
+
+/*
+ * Notes the local write r last took on replica (its newest dot) as a
+ * withdrawal. Call it right after that record_put or record_delete.
+ */
+int record_withdraw(struct record *r, const char *replica);
+
+/* The number of withdrawals r holds, and withdrawal k of them (dot order). */
+size_t record_nwithdrawals(const struct record *r);
+const struct withdrawal *record_withdrawal_at(const struct record *r, size_t k);
+
+/* True if a value written at dot d is erased by withdrawal w: d's writer
+ * did not hold w when it wrote. */
+bool record_withdrawal_erases(const struct withdrawal *w, const struct dot *d);
+
+/* True if some withdrawal of r erases a value written at dot d. */
+bool record_withdrawn(const struct record *r, const struct dot *d);
+
+/*
+ * Drops the entries of field name that a withdrawal of r erases (the vv
+ * still covers their dots: an erasure, as record_drop_field). Returns the
+ * number of entries dropped.
+ */
+int record_drop_withdrawn(struct record *r, const char *name);
 
 /* The field called name, or NULL. */
 const struct field *record_field(const struct record *r, const char *name);
@@ -177,7 +219,9 @@ cJSON *record_values(const struct record *r);
 /*
  * The full state as a new JSON object with sorted keys:
  * {"collection","deleted","fields":{name:[{"dot":[r,c],"ts":t,"value":v}]},
- *  "id","tombstones":[{"dot":[r,c],"ts":t}],"vv":{...}}. NULL on ENOMEM.
+ *  "id","tombstones":[{"dot":[r,c],"ts":t}],"vv":{...}}, and
+ *  "withdrawals":[{"dot":[r,c],"seen":{...}}] after vv when r holds any.
+ *  NULL on ENOMEM.
  */
 cJSON *record_to_json(const struct record *r);
 

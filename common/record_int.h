@@ -5,6 +5,7 @@
 #ifndef SAMBANG_RECORD_INT_H
 #define SAMBANG_RECORD_INT_H
 
+#include "buf.h"
 #include "record.h"
 
 /* Frees e[0..n) with their values, and e. */
@@ -12,5 +13,33 @@ void record_entries_free(struct entry *e, size_t n);
 
 /* Frees f[0..n) with their names and entries, and f. */
 void record_fields_free(struct field *f, size_t n);
+
+/* Appends vv as a JSON object {"replica":counter,...} (record.c). */
+void record_vv_encode(struct buf *b, const struct vv *vv);
+
+/* --- record_withdraw.c --- */
+
+/* Frees w[0..n) and w. */
+void record_withdrawals_free(struct withdrawal *w, size_t n);
+/* *dst = a deep copy of src[0..n) (NULL if n is 0). */
+int record_withdrawals_copy(struct withdrawal **dst,
+                            const struct withdrawal *src, size_t n);
+/* A local write at dot d on a record holding w[0..n): each is seen by d's
+ * replica from d on (unless it was already). */
+int record_withdrawals_note(struct withdrawal *w, size_t n,
+                            const struct dot *d);
+/* *out = the union of a and b (seen: pointwise max). */
+int record_withdrawals_merge(const struct withdrawal *a, size_t na,
+                             const struct withdrawal *b, size_t nb,
+                             struct withdrawal **out, size_t *nout);
+/* Appends ,"withdrawals":[...] if r holds any. */
+void record_withdrawals_encode(struct buf *b, const struct record *r);
+/* The decoders' checks of withdrawal k of r (read after r's vv): sorted
+ * after k - 1, covered by the vv, seen naming its own dot, seen covered. */
+int record_withdrawal_check(const struct record *r, size_t k,
+                            struct sb_err *err);
+/* Reads a "withdrawals" array into r (whose vv is read; r->wd empty). */
+int record_withdrawals_from_json(struct record *r, const cJSON *arr,
+                                 struct sb_err *err);
 
 #endif

@@ -2,7 +2,7 @@
  * record_merge.c - the merge of two record states (the rule is in
  * record.h): fields and entries are sorted, so both states are walked in
  * step and an entry survives if both hold it or the other side has not
- * seen its dot.
+ * seen its dot. Withdrawals are a union (record_withdraw.c).
  */
 #include "compat.h"
 
@@ -96,7 +96,8 @@ int record_merge(struct record *into, const struct record *from)
 {
   struct field *f = NULL;
   struct entry *tomb = NULL;
-  size_t nf = 0, ntomb = 0, i = 0, j = 0;
+  struct withdrawal *wd = NULL;
+  size_t nf = 0, ntomb = 0, nwd = 0, i = 0, j = 0;
   struct vv vv;
 
   vv_init(&vv);
@@ -145,6 +146,9 @@ int record_merge(struct record *into, const struct record *from)
   if (entries_merge(into->tomb, into->ntomb, &into->vv, from->tomb, from->ntomb,
                     &from->vv, &tomb, &ntomb) != 0)
     goto nomem;
+  if (record_withdrawals_merge(into->wd, into->nwd, from->wd, from->nwd, &wd,
+                               &nwd) != 0)
+    goto nomem;
 
   record_release(into);
   into->vv = vv;
@@ -152,8 +156,11 @@ int record_merge(struct record *into, const struct record *from)
   into->nf = nf;
   into->tomb = tomb;
   into->ntomb = ntomb;
+  into->wd = wd;
+  into->nwd = nwd;
   return 0;
 nomem:
+  record_entries_free(tomb, ntomb);
   record_fields_free(f, nf);
   vv_release(&vv);
   record_release(into);

@@ -1,9 +1,10 @@
 /*
  * record_sax.c - a record state from SAX events (see record_sax.h). A
  * stack of contexts (the state, its fields, an entry list, an entry, a
- * dot, the vv) follows the events; members may come in any order, so the
- * checks that need the whole state (dots covered by the vv, fields sorted
- * and unique, "deleted") run at its end. Entry values and unknown members
+ * dot, the vv, the withdrawals and their seen) follows the events;
+ * members may come in any order, so the checks that need the whole state
+ * (dots covered by the vv, fields sorted and unique, "deleted",
+ * withdrawals) run at its end. Entry values and unknown members
  * go through jcanon: the first becomes the value's canonical text, the
  * second is only checked (duplicate keys) and dropped.
  */
@@ -19,7 +20,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum ctx { C_TOP, C_REC, C_FIELDS, C_ENTRIES, C_ENTRY, C_DOT, C_VV };
+enum ctx {
+  C_TOP,
+  C_REC,
+  C_FIELDS,
+  C_ENTRIES,
+  C_ENTRY,
+  C_DOT,
+  C_VV,
+  C_WDS,  /* the withdrawals array */
+  C_WD,   /* one withdrawal */
+  C_SEEN, /* its seen */
+};
 enum key {
   K_NONE,
   K_COLL,
@@ -33,7 +45,9 @@ enum key {
   K_VALUE,
   K_OTHER,
   K_FIELD,
-  K_REPLICA
+  K_REPLICA,
+  K_WDS,
+  K_SEEN
 };
 
 #define KEY_IS(e, lit)                                                         \
@@ -69,6 +83,9 @@ struct record_sax {
   bool has_dot, has_ts;
   int dot_n;
   char replica[SB_REPLICA_MAX + 1];
+  /* the withdrawal being read */
+  size_t wdcap;     /* room in r->wd */
+  unsigned wd_seen; /* its known keys (1 << enum key) */
 };
 
 /* Copies s[0..n) into out[size] if it fits; false if not. */
@@ -125,6 +142,7 @@ void record_sax_begin(struct record_sax *d, struct record *r)
   d->depth = 0;
   d->jc_kind = 0;
   d->fcap = 0;
+  d->wdcap = 0;
   d->sp = 0;
   d->st[0] = C_TOP;
   d->key = K_NONE;
@@ -379,7 +397,9 @@ static int on_dot(struct record_sax *d, const struct json_event *e)
   return 1;
 }
 
-static int on_vv(struct record_sax *d, const struct json_event *e)
+/* A version vector's events into vv (the state's, or a withdrawal's seen). */
+static int vv_event(struct record_sax *d, struct vv *vv,
+                    const struct json_event *e)
 {
   uint64_t v;
 
@@ -397,9 +417,9 @@ static int on_vv(struct record_sax *d, const struct json_event *e)
       !jcanon_int(e->s, e->n, 1, (int64_t)SB_COUNTER_MAX, &v))
     return fail(d, SB_EINVAL,
                 "version vector: a counter must be an integer from 1 to 2^53");
-  if (vv_get(&d->r->vv, d->replica) != 0)
+  if (vv_get(vv, d->replica) != 0)
     return fail(d, SB_EINVAL, "has an object with a duplicate key");
-  if (vv_set(&d->r->vv, d->replica, v) != 0)
+  if (vv_set(vv, d->replica, v) != 0)
     return fail(d, SB_ENOMEM, NULL);
   return 1;
 }
@@ -443,13 +463,14 @@ static int on_rec(struct record_sax *d, const struct json_event *e)
     return rec_end(d);
   }
   if (e->ev == JSON_EV_KEY) {
-    d->key = KEY_IS(e, "collection")   ? K_COLL
-             : KEY_IS(e, "id")         ? K_ID
-             : KEY_IS(e, "deleted")    ? K_DEL
-             : KEY_IS(e, "fields")     ? K_FIELDS
-             : KEY_IS(e, "tombstones") ? K_TOMBS
-             : KEY_IS(e, "vv")         ? K_VV
-                                       : K_OTHER;
+    d->key = KEY_IS(e, "collection")    ? K_COLL
+             : KEY_IS(e, "id")          ? K_ID
+             : KEY_IS(e, "deleted")     ? K_DEL
+             : KEY_IS(e, "fields")      ? K_FIELDS
+             : KEY_IS(e, "tombstones")  ? K_TOMBS
+             : KEY_IS(e, "vv")          ? K_VV
+             : KEY_IS(e, "withdrawals") ? K_WDS
+                                        : K_OTHER;
     return new_key(d, &d->rec_keys, &d->rec_seen, d->key, e);
   }
   switch (d->key) {
@@ -491,10 +512,74 @@ static int on_rec(struct record_sax *d, const struct json_event *e)
     d->has_vv = true;
     push(d, C_VV);
     return 1;
+  case K_WDS:
+    if (e->ev != JSON_EV_START_ARRAY)
+      return fail(d, SB_EINVAL, "\"withdrawals\" must be an array");
+    push(d, C_WDS);
+    return 1;
   default:
     canon_start(d, 2, e);
     return 1;
   }
+}
+
+/* The withdrawals array: objects, each read in C_WD. */
+static int on_wds(struct record_sax *d, const struct json_event *e)
+{
+  struct withdrawal *w;
+
+  if (e->ev == JSON_EV_END_ARRAY) {
+    d->sp--;
+    return 1;
+  }
+  if (e->ev != JSON_EV_START_MAP)
+    return fail(d, SB_EINVAL, "a withdrawal must be an object");
+  w = array_grow(d->r->wd, &d->wdcap, d->r->nwd, sizeof(*w), 2);
+  if (w == NULL)
+    return fail(d, SB_ENOMEM, NULL);
+  d->r->wd = w;
+  w = &d->r->wd[d->r->nwd++];
+  memset(&w->dot, 0, sizeof(w->dot));
+  vv_init(&w->seen);
+  d->wd_seen = 0;
+  d->dot_n = 0;
+  memset(&d->cur, 0, sizeof(d->cur));
+  push(d, C_WD);
+  return 1;
+}
+
+/* One withdrawal: "dot" (read into d->cur.dot by on_dot) and "seen". */
+static int on_wd(struct record_sax *d, const struct json_event *e)
+{
+  struct withdrawal *w = &d->r->wd[d->r->nwd - 1];
+
+  if (e->ev == JSON_EV_END_MAP) {
+    d->sp--;
+    if (!(d->wd_seen & (1u << K_DOT)) || d->dot_n != 2)
+      return fail(d, SB_EINVAL,
+                  "withdrawal: \"dot\" must be [replica, counter]");
+    if (!(d->wd_seen & (1u << K_SEEN)))
+      return fail(d, SB_EINVAL, "withdrawal: no \"seen\"");
+    w->dot = d->cur.dot;
+    return 1;
+  }
+  if (e->ev == JSON_EV_KEY) {
+    d->key = KEY_IS(e, "dot") ? K_DOT : KEY_IS(e, "seen") ? K_SEEN : K_OTHER;
+    if (d->key == K_OTHER)
+      return fail(d, SB_EINVAL, "a withdrawal has an unknown member");
+    return new_key(d, NULL, &d->wd_seen, d->key, e);
+  }
+  if (d->key == K_DOT) {
+    if (e->ev != JSON_EV_START_ARRAY)
+      return fail(d, SB_EINVAL,
+                  "withdrawal: \"dot\" must be [replica, counter]");
+    push(d, C_DOT);
+    return 1;
+  }
+  if (e->ev != JSON_EV_START_MAP)
+    return fail(d, SB_EINVAL, "version vector must be an object");
+  push(d, C_SEEN);
+  return 1;
 }
 
 static int field_cmp(const void *a, const void *b)
@@ -560,6 +645,11 @@ static int rec_end(struct record_sax *d)
   if (d->deleted != record_deleted(r))
     return fail(d, SB_EINVAL,
                 "\"deleted\" does not match the fields and tombstones");
+  for (i = 0; i < r->nwd; i++) {
+    struct sb_err why = {0};
+    if (record_withdrawal_check(r, i, &why) != 0)
+      return fail(d, why.code, why.msg);
+  }
   memcpy(r->collection, d->coll, sizeof(r->collection));
   memcpy(r->id, d->id, sizeof(r->id));
   return 1;
@@ -599,7 +689,16 @@ int record_sax_feed(struct record_sax *d, const struct json_event *e)
       on_dot(d, e);
       break;
     case C_VV:
-      on_vv(d, e);
+      vv_event(d, &d->r->vv, e);
+      break;
+    case C_WDS:
+      on_wds(d, e);
+      break;
+    case C_WD:
+      on_wd(d, e);
+      break;
+    case C_SEEN: /* the seen of the withdrawal being read */
+      vv_event(d, &d->r->wd[d->r->nwd - 1].seen, e);
       break;
     }
   }

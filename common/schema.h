@@ -135,6 +135,7 @@ int schema_check_record(const struct schema_collection *c, const cJSON *values,
                         struct sb_err *err);
 
 struct record;
+struct dot;
 
 /*
  * Whether the merged state r of a record of collection c needs a person's
@@ -156,12 +157,31 @@ bool schema_consented(const struct schema_collection *c,
 
 /*
  * Consent withdrawal wins: when r is not schema_consented, drops every
- * entry of c's personal fields from r (r's vv still covers their dots, so
- * any replica that holds them drops them when it merges r). Part of every
- * read-merge-write (update_apply), so all replicas apply it alike. c NULL:
- * nothing. Returns the number of entries dropped.
+ * entry of c's personal fields from r, and otherwise those that a
+ * withdrawal r holds erases (written without having seen it: record.h,
+ * record_withdrawn). r's vv still covers their dots, so any replica that
+ * holds them drops them when it merges r. Part of every read-merge-write
+ * (update_apply), so all replicas apply it alike. c NULL: nothing.
+ * Returns the number of entries dropped.
  */
 int schema_normalise(const struct schema_collection *c, struct record *r);
+
+/* True if schema_normalise would drop the entry of dot d of field from r
+ * (field personal in c, and r not consented or d withdrawn). */
+bool schema_erases(const struct schema_collection *c, const struct record *r,
+                   const char *field, const struct dot *d);
+
+/* True if schema_normalise would leave r as it is. */
+bool schema_normal(const struct schema_collection *c, const struct record *r);
+
+/*
+ * After a local write at dot d (the put or delete r just took): if it
+ * withdrew consent (wrote c's consent field with a value other than true,
+ * or deleted a record of a collection with one: deleted), notes it in r
+ * (record_withdraw). SB_ENOMEM or 0.
+ */
+int schema_note_withdrawal(const struct schema_collection *c, struct record *r,
+                           const struct dot *d, bool deleted);
 
 /*
  * After a write of fields (a JSON object) left the record as next: a value

@@ -177,11 +177,12 @@ static int store_write(struct store *s, int which, const struct record *r,
   }
   if (rc == 0)
     s->seq++;
-  /* A delete, or a state without consent (its personal values erased by
-   * schema_normalise): the commit checkpoints the WAL (store_tx.c). */
+  /* A delete, a state without consent or one holding withdrawals (its
+   * personal values, or some of them, erased by schema_normalise): the
+   * commit checkpoints the WAL (store_tx.c). */
   if (rc == 0 && !s->erasing)
     s->erasing =
-        record_deleted(r) ||
+        record_deleted(r) || record_nwithdrawals(r) > 0 ||
         !schema_consented(schema_collection(store_schema(s), r->collection), r);
   store_tx_check(s);
   return rc;

@@ -8,6 +8,7 @@
 
 #include "json.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,20 +100,50 @@ static int put_changes(const struct update_io *io,
   return rc;
 }
 
+/*
+ * A local write of ch that r just took (its replica's counter passed
+ * before) and that withdrew the consent r had (consented: a true value
+ * was there) is kept as a withdrawal (record.h). A record never given
+ * consent, or withdrawn already, holds no personal value to erase.
+ */
+static int note_withdrawal(const struct update_io *io,
+                           const struct update_change *ch, struct record *r,
+                           uint64_t before, bool consented, struct sb_err *err)
+{
+  struct dot d;
+
+  if (io->schema == NULL || !consented)
+    return 0;
+  snprintf(d.replica, sizeof(d.replica), "%s", ch->replica);
+  d.counter = vv_get(&r->vv, ch->replica);
+  if (d.counter == before)
+    return 0; /* nothing written */
+  if (schema_note_withdrawal(schema_collection(io->schema, r->collection), r,
+                             &d, ch->op == UPDATE_DELETE) != 0)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  return 0;
+}
+
 /* Applies ch to r in place. */
 static int change_apply(const struct update_io *io,
                         const struct update_change *ch, struct record *r,
                         struct sb_err *err)
 {
+  uint64_t before = ch->op != UPDATE_MERGE ? vv_get(&r->vv, ch->replica) : 0;
+  bool consented =
+      io->schema != NULL &&
+      schema_consented(schema_collection(io->schema, r->collection), r) &&
+      !record_empty(r);
   int rc;
 
   switch (ch->op) {
   case UPDATE_PUT:
-    return put_changes(io, ch, r, err);
+    rc = put_changes(io, ch, r, err);
+    return rc != 0 ? rc : note_withdrawal(io, ch, r, before, consented, err);
   case UPDATE_DELETE:
     if (record_delete(r, ch->replica, io->tick(io->ctx)) != 0)
       return sb_err_set(err, SB_ENOMEM, NULL);
-    return 0;
+    return note_withdrawal(io, ch, r, before, consented, err);
   case UPDATE_MERGE:
     rc = record_merge(r, ch->remote);
     if (rc != 0)
@@ -143,7 +174,7 @@ static bool merge_gives_remote(const struct update_io *io,
       return false;
   }
   return io->schema == NULL ||
-         schema_consented(schema_collection(io->schema, collection), remote);
+         schema_normal(schema_collection(io->schema, collection), remote);
 }
 
 /*

@@ -18,7 +18,9 @@
  *     longer holds next to one it does; a dropped tombstone needs any new
  *     entry of the pusher. "New" is a dot of the pusher above cur's vv.
  *     Entries of other replicas that rec holds and cur does not are ones
- *     cur superseded (its vv covers them): the merge drops them;
+ *     cur superseded (its vv covers them): the merge drops them; and a
+ *     withdrawal (record.h) cur lacks that is not a new write of the
+ *     pusher, or a "seen" of one that is not the pusher's own new write;
  *   future_timestamp: a new entry stamped above max_ts;
  *   too_large: the pushed state (and, after the merge, the merged one)
  *     encoded over SB_RECORD_MAX;

@@ -2,7 +2,8 @@
  * hub_push_entries.c - the push policy's entry-level checks (hub_push.c's
  * top comment states them): forged_dot (a version-vector entry the hub
  * never saw), dot_reused and forged_entry (entries carried with another
- * value, or dropped without a write of the pusher that explains it).
+ * value, or dropped without a write of the pusher that explains it), and
+ * forged withdrawals (record.h: only the pusher's own may be added).
  */
 #include "compat.h"
 
@@ -47,18 +48,17 @@ bool hub_push_entries_forged_vv(struct push_one *p, const struct record *cur)
 
 /*
  * The merge's deterministic normalisation: true if the merge itself
- * removes the values of field from a state like rec, so that a device's
- * state may lack an entry of it that the hub holds: a personal field while
- * no surviving consent value of rec is true (schema_normalise, the rule
- * update_apply applies on every replica; common/DESIGN.md).
+ * removes the value of field written at dot d from a state like rec, so
+ * that a device's state may lack an entry of it that the hub holds: a
+ * personal field while no surviving consent value of rec is true, or
+ * written without having seen a withdrawal rec holds (schema_normalise,
+ * the rule update_apply applies on every replica; common/DESIGN.md).
  */
-static bool normalised_away(const struct push_one *p, const char *field)
+static bool normalised_away(const struct push_one *p, const char *field,
+                            const struct dot *d)
 {
-  const struct schema_collection *c =
-      schema_collection(p->schema, p->rec->collection);
-  const struct schema_field *f = c != NULL ? schema_field(c, field) : NULL;
-
-  return f != NULL && f->personal && !schema_consented(c, p->rec);
+  return schema_erases(schema_collection(p->schema, p->rec->collection), p->rec,
+                       field, d);
 }
 
 /* One entry of a state for the entry checks: field NULL for a tombstone. */
@@ -159,8 +159,8 @@ static void what_entry(struct push_one *p, const char *pre,
              x->e->dot.replica, x->e->dot.counter, post);
 }
 
-bool hub_push_entries_own_new_dot(const struct push_one *p, const struct own_new *o,
-                        const struct dot *d)
+bool hub_push_entries_own_new_dot(const struct push_one *p,
+                                  const struct own_new *o, const struct dot *d)
 {
   return d->counter > o->base && strcmp(d->replica, p->pusher) == 0;
 }
@@ -248,11 +248,70 @@ static enum proto_err check_dropped(struct push_one *p,
       ok = o->any;
     else
       ok = o->tomb || (o->vanished && o->any) || own_new_on(p, o, y->field) ||
-           normalised_away(p, y->field);
+           normalised_away(p, y->field, &y->e->dot);
     if (!ok) {
       what_entry(p, "it drops ", y,
                  " that the hub holds, without a write of its own that "
                  "replaced it (a device may only add its own writes)");
+      return PROTO_ERR_FORGED_ENTRY;
+    }
+  }
+  return 0;
+}
+
+/* The withdrawal of cur with dot d, or NULL. */
+static const struct withdrawal *withdrawal_of(const struct record *cur,
+                                              const struct dot *d)
+{
+  size_t k;
+
+  for (k = 0; k < record_nwithdrawals(cur); k++) {
+    const struct withdrawal *w = record_withdrawal_at(cur, k);
+    if (vv_dot_cmp(&w->dot, d) == 0)
+      return w;
+  }
+  return NULL;
+}
+
+/*
+ * The withdrawals rec carries (record.h), against cur's: one cur lacks
+ * must be a new write of the pusher, and what they say was seen may add
+ * only the pusher's own new writes (seen[replica] is set by that
+ * replica alone). PROTO_ERR_FORGED_ENTRY with p->what naming it, or 0.
+ */
+static enum proto_err check_withdrawals(struct push_one *p,
+                                        const struct record *cur,
+                                        const struct own_new *o)
+{
+  size_t k, i;
+
+  for (k = 0; k < record_nwithdrawals(p->rec); k++) {
+    const struct withdrawal *w = record_withdrawal_at(p->rec, k);
+    const struct withdrawal *held = withdrawal_of(cur, &w->dot);
+    if (held == NULL && !hub_push_entries_own_new_dot(p, o, &w->dot)) {
+      snprintf(p->what, sizeof(p->what),
+               "it adds the withdrawal of dot [\"%s\",%" PRIu64 "], which is "
+               "not a new write of its own (a device may only add its own "
+               "writes)",
+               w->dot.replica, w->dot.counter);
+      return PROTO_ERR_FORGED_ENTRY;
+    }
+    for (i = 0; i < w->seen.n; i++) {
+      const struct vv_entry *v = &w->seen.v[i];
+      uint64_t was = held != NULL ? vv_get(&held->seen, v->replica) : 0;
+      struct dot d;
+      snprintf(d.replica, sizeof(d.replica), "%s", v->replica);
+      d.counter = v->counter;
+      if (was == v->counter ||
+          (was == 0 && (held != NULL || vv_dot_cmp(&d, &w->dot) == 0) &&
+           hub_push_entries_own_new_dot(p, o, &d)))
+        continue;
+      snprintf(p->what, sizeof(p->what),
+               "it says replica \"%s\" saw the withdrawal of dot "
+               "[\"%s\",%" PRIu64 "] from its write %" PRIu64
+               ", which the hub %s (a device may only add its own writes)",
+               v->replica, w->dot.replica, w->dot.counter, v->counter,
+               was != 0 ? "holds otherwise" : "never had from it");
       return PROTO_ERR_FORGED_ENTRY;
     }
   }
@@ -278,6 +337,8 @@ int hub_push_entries_check(struct push_one *p, const struct record *cur)
     rc = (int)check_carried(p, &rl, &cl, &o);
   if (rc == 0)
     rc = (int)check_dropped(p, &rl, &cl, &o);
+  if (rc == 0)
+    rc = (int)check_withdrawals(p, cur, &o);
   free(rl.v);
   free(cl.v);
   return rc;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Consent withdrawal wins, everywhere (common/DESIGN.md): device a
 # withdraws a beneficiary's consent while b, concurrently, edits the name
-# and c the kelurahan, in both push orders; a also deletes another one. After two sync rounds every
+# and c the kelurahan, in both push orders; a also deletes another one;
+# and c gives consent again while b's concurrent name edit is on its way. After two sync rounds every
 # export is the hub's byte for byte, no device has unsynced or refused
 # records, the kelurahan edit is kept, and no replica shows the name. The
 # old names are then in no byte of the hub's store files (the hub keeps
@@ -55,6 +56,37 @@ round b c a
 round b c a
 expect_converged a b c
 
+# Case 3, consent given again: c sees a's withdrawal and re-consents
+# while b, offline, edits the name without having seen the withdrawal. In
+# either order of b's and c's pushes the name b wrote is erased (it never
+# saw the withdrawal, which the state keeps: common/DESIGN.md), consent
+# stays given, and a name written after the re-consent is kept.
+for order in "c b a" "b c a"; do
+  W=$(add a "Tri Handayani" Kademangan)
+  round a b c
+  dev a beneficiary edit "$W" --consent no >/dev/null || fail "withdraw W on a"
+  round a c
+  dev c beneficiary edit "$W" --consent yes >/dev/null || fail "re-consent on c"
+  dev b beneficiary edit "$W" --name "Tri Handayani W." >/dev/null ||
+    fail "name W on b"
+  # shellcheck disable=SC2086 # the order is three words
+  round $order
+  # shellcheck disable=SC2086
+  round $order
+  expect_converged a b c
+  for d in a b c; do
+    dev "$d" beneficiary show "$W" >"$OUT" || fail "show W on $d"
+    grep -q 'Tri' "$OUT" && fail "$d shows the name b wrote ($order): $(cat "$OUT")"
+    grep -q '^consent: *yes' "$OUT" || fail "consent lost on $d: $(cat "$OUT")"
+  done
+  dev c beneficiary edit "$W" --name "Tri Wahyuni" >/dev/null || fail "new name"
+  round c a b
+  round c a b
+  expect_converged a b c
+  dev b beneficiary show "$W" >"$OUT" || fail "show W on b"
+  grep -q 'Tri Wahyuni' "$OUT" || fail "the name given after consent is lost"
+done
+
 for d in a b c; do
   dev "$d" status >"$OUT" || fail "status on $d"
   grep -q '^unsynced changes: 0$' "$OUT" || fail "$d has unsynced changes"
@@ -80,7 +112,7 @@ done
 for f in "$SAMBANG_HUB_DB" "$SAMBANG_HUB_DB-wal" "$SAMBANG_HUB_DB-shm" \
   "$WORK"/[abc].db "$WORK"/[abc].db-wal "$WORK"/[abc].db-shm; do
   [ -e "$f" ] || continue
-  for text in Ratna Suryani Wening 0813-; do
+  for text in Ratna Suryani Wening 0813- "Tri Handayani"; do
     [ "$(grep -c -a -- "$text" "$f" || true)" = 0 ] ||
       fail "\"$text\" is still in the bytes of $f"
   done

@@ -19,8 +19,8 @@
  *   - replicas that exchange through a hub converge: after two rounds
  *     (every device pushes, then pulls) every replica is byte-identical to
  *     the hub, which still satisfies all of the above.
- * Grouping is not free (see DESIGN.md): associativity_gap shows the one
- * history where (a+b)+c and a+(b+c) differ, and that the hub round heals it.
+ *   - grouping is free: (x+y)+z = x+(y+z) (the withdrawals a state keeps,
+ *     record.h), shown on the history that once differed too.
  *
  * SAMBANG_PROPERTY_SEED / SAMBANG_PROPERTY_ITERS as in test_merge_property.c.
  */
@@ -498,17 +498,45 @@ TEST(converge_through_hub)
 }
 
 /*
- * The one grouping the normalisation does not commute with (DESIGN.md):
- * R2 withdraws consent (w1), R3 edits the name concurrently (w2), R4 gives
- * consent again after seeing w1 but not w2 (w4). (w1+w2) has no consent
- * value true: the name is erased, and the erasure is kept. (w4+w2) never
- * lacked consent and keeps the name. Once they meet, the erasure wins on
- * both sides.
+ * Grouping is free (x+y)+z = x+(y+z), over random states of the histories:
+ * the withdrawals a state keeps (record.h) make the erasure a function of
+ * the writes, not of the order in which states meet.
  */
-TEST(associativity_gap)
+static void check_associative(struct history *h)
+{
+  size_t n;
+  for (n = 0; n < 24; n++) {
+    struct record xy, xy_z, yz, x_yz;
+    size_t i = below(&h->g, h->nsnap), j = below(&h->g, h->nsnap),
+           k = below(&h->g, h->nsnap);
+    join(&xy, &h->snap[i], &h->snap[j]);
+    join(&xy_z, &xy, &h->snap[k]);
+    join(&yz, &h->snap[j], &h->snap[k]);
+    join(&x_yz, &h->snap[i], &yz);
+    check_same(&xy_z, &x_yz);
+    record_release(&xy);
+    record_release(&xy_z);
+    record_release(&yz);
+    record_release(&x_yz);
+  }
+}
+
+TEST(associative)
+{
+  for_histories("associative", check_associative);
+}
+
+/*
+ * The grouping that once differed (common/DESIGN.md, "Consent withdrawal
+ * wins"): R2 withdraws consent (w1), R3 edits the name concurrently (w2),
+ * R4 gives consent again after seeing w1 but not w2 (w4). (w1+w2) has no
+ * consent value true: the name is erased. (w4+w2) never lacks consent,
+ * but w4 keeps w1 among its withdrawals, which erases w2 (it never saw
+ * w1): the same bytes either way, and w4's own later name is kept.
+ */
+TEST(withdrawal_erases_whatever_the_grouping)
 {
   struct slot r1, r2, r3, r4, a, b;
-  struct record ab, ba;
 
   load_schema();
   record_init(&r1.rec, COLL, ID);
@@ -525,6 +553,7 @@ TEST(associativity_gap)
   r2.ts = HLC(TS0 + 10, 0);
   put(&r2, rep_ids[1], "{\"consent\":false}", sch);
   CHECK(record_field(&r2.rec, "name") == NULL);
+  CHECK_INT(record_nwithdrawals(&r2.rec), ==, 1);
   r3.ts = HLC(TS0 + 20, 0);
   put(&r3, rep_ids[2], "{\"name\":\"Ibu Siti\"}", sch);
   merge_into(&r4, &r2.rec, sch);
@@ -540,18 +569,22 @@ TEST(associativity_gap)
 
   record_init(&b.rec, COLL, ID);
   merge_into(&b, &r4.rec, sch);
-  merge_into(&b, &r3.rec, sch); /* consent all along: Ibu Siti kept */
-  CHECK(record_field(&b.rec, "name") != NULL);
-  merge_into(&b, &r2.rec, sch); /* the same writes as a, other bytes */
-  CHECK(record_field(&b.rec, "name") != NULL);
+  /* consent all along, but w4 carries w1, which Ibu Siti never saw */
+  merge_into(&b, &r3.rec, sch);
+  CHECK(record_field(&b.rec, "name") == NULL);
+  merge_into(&b, &r2.rec, sch);
+  check_same(&a.rec, &b.rec);
 
-  /* Once a and b meet, the erasure wins on both sides. */
-  join(&ab, &a.rec, &b.rec);
-  join(&ba, &b.rec, &a.rec);
-  check_same(&ab, &a.rec);
-  check_same(&ba, &a.rec);
-  record_release(&ab);
-  record_release(&ba);
+  /* A name R4 writes after its re-consent saw w1: kept on both sides. */
+  r4.ts = HLC(TS0 + 40, 0);
+  put(&r4, rep_ids[3], "{\"name\":\"Ibu Rina\"}", sch);
+  merge_into(&a, &r4.rec, sch);
+  merge_into(&b, &r4.rec, sch);
+  CHECK(record_field(&a.rec, "name") != NULL);
+  check_same(&a.rec, &b.rec);
+  merge_into(&b, &r3.rec, sch); /* the old concurrent edit again: no effect */
+  check_same(&a.rec, &b.rec);
+
   record_release(&r1.rec);
   record_release(&r2.rec);
   record_release(&r3.rec);

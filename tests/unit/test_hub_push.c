@@ -641,3 +641,63 @@ TEST(own_writes_and_faithful_copies_are_accepted)
   record_release(&mine);
   mem_free(&m);
 }
+
+/* Withdrawals (record.h) a push carries: only the pusher's own may be
+ * added, and "seen" only for the pusher's own new writes. */
+TEST(withdrawals_may_add_only_the_pushers_own)
+{
+  struct mem m = {0};
+  struct record mine, hub, a, forged;
+
+  victim(&m, &mine); /* B's write [B,1] */
+  put(&mine, B, TS + 1, "{\"consent\":false}");
+  CHECK_INT(record_withdraw(&mine, B), ==, 0); /* [B,2], seen B:2 */
+  CHECK_STR(push_as(&m, B, &mine), "");
+  hub_rec(&m, "b1", &hub);
+  CHECK_INT(record_nwithdrawals(&hub), ==, 1);
+
+  /* A may not make B's first write a withdrawal... */
+  rewrite(&forged, &hub, "\"withdrawals\":[",
+          "\"withdrawals\":[{\"dot\":[\"" B "\",1],\"seen\":{\"" B "\":1}},");
+  CHECK_STR(push_as(&m, A, &forged), "forged_entry");
+  record_release(&forged);
+  /* ...nor say B saw it from elsewhere; its own write notes A's seen. */
+  CHECK_INT(record_copy(&a, &hub), ==, 0);
+  put(&a, A, TS + 2, "{\"note\":\"visited\"}");
+  CHECK_INT(vv_get(&record_withdrawal_at(&a, 0)->seen, A), ==, 1);
+  CHECK_STR(push_as(&m, A, &a), "");
+  /* once held, A's seen cannot move */
+  put(&a, A, TS + 3, "{\"note\":\"again\"}");
+  rewrite(&forged, &a, "\"seen\":{\"" A "\":1,", "\"seen\":{\"" A "\":2,");
+  CHECK_STR(push_as(&m, A, &forged), "forged_entry");
+  record_release(&forged);
+
+  /* B withdraws again; A claims that its first write, made before this
+   * withdrawal existed, saw it. */
+  record_release(&hub);
+  hub_rec(&m, "b1", &hub);
+  put(&hub, B, TS + 4, "{\"consent\":false,\"k\":1}");
+  CHECK_INT(record_withdraw(&hub, B), ==, 0);
+  CHECK_INT(record_nwithdrawals(&hub), ==, 2);
+  CHECK_STR(push_as(&m, B, &hub), "");
+  record_release(&hub);
+  hub_rec(&m, "b1", &hub);
+  rewrite(&forged, &hub, "\"seen\":{\"" B "\":3}",
+          "\"seen\":{\"" A "\":1,\"" B "\":3}");
+  CHECK_STR(push_as(&m, A, &forged), "forged_entry");
+  record_release(&forged);
+  /* A's own withdrawal is its to add. */
+  record_release(&a);
+  CHECK_INT(record_copy(&a, &hub), ==, 0);
+  put(&a, A, TS + 5, "{\"consent\":false}");
+  CHECK_INT(record_withdraw(&a, A), ==, 0);
+  CHECK_STR(push_as(&m, A, &a), "");
+  record_release(&hub);
+  hub_rec(&m, "b1", &hub);
+  CHECK_INT(record_nwithdrawals(&hub), ==, 3);
+
+  record_release(&a);
+  record_release(&hub);
+  record_release(&mine);
+  mem_free(&m);
+}

@@ -37,16 +37,15 @@ static const char *metavar(const struct schema_field *f)
 static void option_help(FILE *out, const struct schema_collection *c,
                         const struct schema_field *f)
 {
+  const char *help;
   struct buf b;
   char *text;
   size_t i;
 
   fprintf(out, "  --%s %s\n", f->option, metavar(f));
   buf_init(&b);
-  if (f->help != NULL)
-    buf_adds(&b, f->help);
-  else
-    buf_adds(&b, f->name);
+  help = schema_help_in(&f->help, i18n_lang());
+  buf_adds(&b, help != NULL ? help : f->name);
   buf_adds(&b, ".");
   if (f->required)
     buf_adds(&b, f == cmd_domain_today_field(c)
@@ -104,8 +103,8 @@ void cmd_domain_help(FILE *out, const struct schema_collection *c,
       c->name, c->name, c->name,
       cmd_domain_today_field(c) != NULL ? " [--month YYYY-MM]" : "", c->name,
       c->name);
-  if (c->help != NULL) {
-    view_wrap(out, c->help, 0, 78);
+  if (schema_help_in(&c->help, i18n_lang()) != NULL) {
+    view_wrap(out, schema_help_in(&c->help, i18n_lang()), 0, 78);
     fputc('\n', out);
   }
   view_wrap(out,

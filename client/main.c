@@ -249,8 +249,8 @@ static void main_help(struct cli *cli)
     printf(_("\nRecords of the schema (sambang COLLECTION --help):\n"));
     for (i = 0; i < s->nc; i++) {
       printf("  %s add|edit|list|show|rm\n", s->c[i].name);
-      if (s->c[i].help != NULL)
-        view_wrap(stdout, s->c[i].help, 6, 78);
+      if (schema_help_in(&s->c[i].help, i18n_lang()) != NULL)
+        view_wrap(stdout, schema_help_in(&s->c[i].help, i18n_lang()), 6, 78);
     }
   }
   schema_free(fallback);

@@ -335,7 +335,7 @@ static int parse_field(struct schema_field *f, const char *coll, const cJSON *j,
 
   if ((rc = get_bool(j, "required", &f->required, where, err)) != 0 ||
       (rc = get_bool(j, "personal", &f->personal, where, err)) != 0 ||
-      (rc = get_string(j, "help", &f->help, where, err)) != 0 ||
+      (rc = schema_help_parse(&f->help, j, where, err)) != 0 ||
       (rc = get_string(j, "option", &f->option, where, err)) != 0)
     return rc;
 
@@ -371,7 +371,7 @@ static int parse_collection(struct schema_collection *c, const cJSON *j,
                       "a collection must be an object with "
                       "\"fields\"");
   if ((rc = check_keys(j, collection_keys, where, err)) != 0 ||
-      (rc = get_string(j, "help", &c->help, where, err)) != 0 ||
+      (rc = schema_help_parse(&c->help, j, where, err)) != 0 ||
       (rc = get_string(j, "consent", &c->consent, where, err)) != 0 ||
       (rc = get_string(j, "label", &c->label, where, err)) != 0)
     return rc;
@@ -571,7 +571,7 @@ void schema_free(struct schema *s)
       struct schema_field *f = &c->fields[k];
       free(f->name);
       free(f->option);
-      free(f->help);
+      schema_help_free(&f->help);
       for (v = 0; v < f->nvalues; v++)
         free(f->values[v]);
       schema_labels_free(f);
@@ -580,7 +580,7 @@ void schema_free(struct schema *s)
     }
     free(c->fields);
     free(c->name);
-    free(c->help);
+    schema_help_free(&c->help);
     free(c->consent);
     free(c->label);
     free(c->scope_field);

@@ -33,6 +33,22 @@ enum schema_type {
   SCHEMA_REF
 };
 
+/* A help text, in several languages if the schema gives them
+ * (schema_help.c): "help" is a string, or {"en": ..., "id": ...}. */
+struct schema_help_text {
+  char lang[8]; /* "id", "en", "pt_BR" */
+  char *text;
+};
+struct schema_help {
+  char *text; /* the string, or the "en" text; NULL: none */
+  struct schema_help_text *v;
+  size_t n;
+};
+
+/* The help text in language lang ("id", "id_ID"...; NULL: the default),
+ * else the default (English) one; NULL if there is none. */
+const char *schema_help_in(const struct schema_help *h, const char *lang);
+
 /* The labels of an enum's values in one language (schema_labels.c). */
 struct schema_labels {
   char lang[8]; /* "id", "en", "pt_BR" */
@@ -45,7 +61,7 @@ struct schema_field {
   bool required;
   bool personal;
   char *option; /* CLI option name without "--" */
-  char *help;
+  struct schema_help help;
   char **values; /* enum and enum_list */
   size_t nvalues;
   struct schema_labels *labels; /* per language (enum, enum_list) */
@@ -56,7 +72,7 @@ struct schema_field {
 
 struct schema_collection {
   char *name;
-  char *help;
+  struct schema_help help;
   char *consent; /* the consent field, or NULL */
   char *label;   /* the string field that names a record, or NULL */
   /* Scope (schema_scope.c): which devices hold its records. scope_field: an

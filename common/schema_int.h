@@ -38,6 +38,17 @@ int schema_labels_parse(struct schema_field *f, const cJSON *j,
 /* Frees f's labels. */
 void schema_labels_free(struct schema_field *f);
 
+/* True if s is a language code: ll or lll, optionally _CC. */
+bool schema_lang_valid(const char *s);
+
+/* Reads member "help" of obj into h (zeroed; absent: no help); where names
+ * obj in messages (schema_help.c). */
+int schema_help_parse(struct schema_help *h, const cJSON *obj,
+                      const char *where, struct sb_err *err);
+
+/* Frees h's texts. */
+void schema_help_free(struct schema_help *h);
+
 /* ASCII-only case-insensitive equality (locale-independent). */
 bool schema_ascii_ieq(const char *a, const char *b);
 

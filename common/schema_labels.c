@@ -23,8 +23,7 @@
 
 #define LABEL_MAX 200
 
-/* ll or lll, optionally _CC. */
-static bool lang_valid(const char *s)
+bool schema_lang_valid(const char *s)
 {
   size_t n = 0;
   while (s[n] >= 'a' && s[n] <= 'z')
@@ -79,7 +78,7 @@ static int parse_lang(struct schema_field *f, struct schema_labels *l,
   int k, rc;
 
   schema_quote_name(j->string, q, sizeof(q));
-  if (!lang_valid(j->string))
+  if (!schema_lang_valid(j->string))
     return sb_err_set(err, SB_ESCHEMA,
                       "schema: %s: \"labels\": %s is not a language code "
                       "(use two letters such as id or en)",

@@ -41,6 +41,14 @@ expect_stdout_contains 'Exit codes:'
 in_id visit --help
 expect_stdout_contains 'Opsi:'
 expect_stdout_contains ' Wajib.'
+# The schema's help texts in the reader's language (deploy/schema.json).
+expect_stdout_contains 'Satu kunjungan ke penerima manfaat.'
+expect_stdout_contains 'Tanggal kunjungan, YYYY-MM-DD'
+in_en visit --help
+expect_stdout_contains 'One visit to a beneficiary (kunjungan).'
+expect_stdout_contains 'Date of the visit, YYYY-MM-DD'
+in_id --help
+expect_stdout_contains 'Orang yang didampingi tim penjangkauan'
 
 # Writes and what they show.
 expect_ok beneficiary add --name "Srí Wahyuni" --group perempuan \
@@ -70,7 +78,7 @@ in_id --json visit list
 expect_stdout_contains '"programme":"skills-cooking"'
 expect_stdout_lacks 'Pelatihan'
 in_id visit --help
-expect_stdout_contains 'skills-cooking (Pelatihan keterampilan: memasak)'
+expect_stdout_contains 'skills-cooking (Pelatihan keterampilan:'
 expect_ok export
 expect_stdout_lacks 'Pelatihan'
 

@@ -183,7 +183,11 @@ TEST(default_schema)
   CHECK_STR(f->option, "follow-up");
   f = schema_field(v, "willing");
   CHECK(f != NULL && f->type == SCHEMA_BOOL);
-  CHECK(f->help != NULL && f->help[0] != '\0');
+  CHECK(f->help.text != NULL && f->help.text[0] != '\0');
+  /* the shipped schema speaks Indonesian too */
+  CHECK(schema_help_in(&f->help, "id_ID.UTF-8") != NULL);
+  CHECK(strcmp(schema_help_in(&f->help, "id_ID.UTF-8"), f->help.text) != 0);
+  CHECK(strcmp(schema_help_in(&v->help, "id"), v->help.text) != 0);
   CHECK(schema_field(v, "nope") == NULL);
   schema_free(s);
   schema_free(NULL);
@@ -200,9 +204,10 @@ TEST(parse_defaults)
                          &s, NULL),
             ==, 0);
   c = schema_collection(s, "c");
-  CHECK(c != NULL && c->consent == NULL && c->help == NULL);
+  CHECK(c != NULL && c->consent == NULL && c->help.text == NULL);
   f = schema_field(c, "a_b");
-  CHECK(f != NULL && !f->required && !f->personal && f->help == NULL);
+  CHECK(f != NULL && !f->required && !f->personal && f->help.text == NULL);
+  CHECK(schema_help_in(&f->help, "id") == NULL);
   CHECK_STR(f->option, "a-b");
   CHECK_INT(f->max, ==, 4000);
   f = schema_field(c, "n");
@@ -220,6 +225,29 @@ TEST(parse_defaults)
 
 #define COLL(fields) "{\"version\":1,\"collections\":{\"c\":" fields "}}"
 #define FIELD(def) COLL("{\"fields\":{\"f\":" def "}}")
+
+/* "help" in several languages: the reader's, else English. */
+TEST(help_in_the_readers_language)
+{
+  struct schema *s = NULL;
+  const struct schema_field *f;
+  CHECK_INT(schema_parse("{\"version\":1,\"collections\":{\"c\":{\"help\":"
+                         "\"One\",\"fields\":{\"a\":{\"type\":\"string\","
+                         "\"help\":{\"en\":\"Name\",\"id\":\"Nama\","
+                         "\"pt_BR\":\"Nome\"}}}}}}",
+                         &s, NULL),
+            ==, 0);
+  f = schema_field(schema_collection(s, "c"), "a");
+  CHECK_STR(schema_help_in(&f->help, "id"), "Nama");
+  CHECK_STR(schema_help_in(&f->help, "id_ID.UTF-8"), "Nama");
+  CHECK_STR(schema_help_in(&f->help, "pt_BR"), "Nome");
+  CHECK_STR(schema_help_in(&f->help, "pt"), "Name");
+  CHECK_STR(schema_help_in(&f->help, "fr"), "Name");
+  CHECK_STR(schema_help_in(&f->help, NULL), "Name");
+  /* a plain string serves every language */
+  CHECK_STR(schema_help_in(&schema_collection(s, "c")->help, "id"), "One");
+  schema_free(s);
+}
 
 TEST(parse_refuses_bad_files)
 {
@@ -257,7 +285,8 @@ TEST(parse_refuses_bad_collections)
   refused(COLL("{\"fields\":{\"f\":{\"type\":\"bool\"}},\"colour\":1}"),
           "collection \"c\": unknown key \"colour\"");
   refused(COLL("{\"fields\":{\"f\":{\"type\":\"bool\"}},\"help\":1}"),
-          "collection \"c\": \"help\" must be a string");
+          "collection \"c\": \"help\" must be a text or an object of language: "
+          "text");
 
   /* consent must name a bool field of the collection, not personal. */
   refused(COLL("{\"consent\":\"ok\",\"fields\":{\"f\":{\"type\":\"bool\"}}}"),
@@ -292,7 +321,16 @@ TEST(parse_refuses_bad_fields)
        "\"required\" must be true or false"},
       {FIELD("{\"type\":\"string\",\"personal\":1}"),
        "\"personal\" must be true or false"},
-      {FIELD("{\"type\":\"string\",\"help\":[]}"), "\"help\" must be a string"},
+      {FIELD("{\"type\":\"string\",\"help\":[]}"),
+       "\"help\" must be a text or an object of language: text"},
+      {FIELD("{\"type\":\"string\",\"help\":{\"id\":\"Nama\"}}"),
+       "\"help\" has no \"en\" text"},
+      {FIELD("{\"type\":\"string\",\"help\":{\"en\":\"Name\",\"ID\":\"N\"}}"),
+       "\"help\": \"ID\" is not a language code"},
+      {FIELD("{\"type\":\"string\",\"help\":{\"en\":\"Name\",\"id\":1}}"),
+       "\"help\" \"id\" must be a text of 1 to 1000 bytes"},
+      {FIELD("{\"type\":\"string\",\"help\":{\"en\":\"\"}}"),
+       "\"help\" \"en\" must be a text of 1 to 1000 bytes"},
       {FIELD("{\"type\":\"string\",\"option\":\"with space\"}"),
        "bad option \"with space\""},
       {FIELD("{\"type\":\"string\",\"max\":0}"), "\"max\" must be a whole"},

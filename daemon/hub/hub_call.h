@@ -54,6 +54,8 @@ struct hub_call {
   uv_mutex_t *lock;      /* held while using hs */
   struct hub_store *rhs; /* the readers' connection (NULL: use hs) */
   uv_mutex_t *rlock;     /* held while using rhs */
+  struct hub_store *ohs; /* the office's reading one (NULL: use rhs) */
+  uv_mutex_t *olock;     /* held while using ohs */
 
   /* Inputs, copied on the loop thread (NULL: absent). */
   char *authorization, *replica, *content_type, *content_encoding;

@@ -513,6 +513,8 @@ static void on_headers(struct http_req *req, void *ctx)
   c->lock = &h->lock;
   c->rhs = h->rhs;
   c->rlock = &h->rlock;
+  c->ohs = h->ohs;
+  c->olock = &h->olock;
   c->office = h->office;
   http_server_req_set_data(req, c);
   c->route = route_of(http_server_req_path(req), http_server_req_method(req),
@@ -684,10 +686,13 @@ static void server_unmake(struct hub_server *h)
     hub_writer_stop(h);
   hub_store_close(h->rhs);
   h->rhs = NULL;
+  hub_store_close(h->ohs);
+  h->ohs = NULL;
   office_free(h->office);
   h->office = NULL;
   uv_cond_destroy(&h->qcond);
   uv_mutex_destroy(&h->qlock);
+  uv_mutex_destroy(&h->olock);
   uv_mutex_destroy(&h->rlock);
   uv_mutex_destroy(&h->lock);
 }
@@ -709,7 +714,8 @@ int hub_server_start(uv_loop_t *loop, struct hub_store *hs,
   if (h->cfg.max_inflight == 0)
     h->cfg.max_inflight = HUB_DEFAULT_MAX_INFLIGHT;
   if (uv_mutex_init(&h->lock) != 0 || uv_mutex_init(&h->rlock) != 0 ||
-      uv_mutex_init(&h->qlock) != 0 || uv_cond_init(&h->qcond) != 0) {
+      uv_mutex_init(&h->olock) != 0 || uv_mutex_init(&h->qlock) != 0 ||
+      uv_cond_init(&h->qcond) != 0) {
     free(h); /* (leaks a mutex if only some were made: never in practice) */
     return sb_err_set(err, SB_EINTERNAL, "cannot make a mutex");
   }
@@ -721,6 +727,11 @@ int hub_server_start(uv_loop_t *loop, struct hub_store *hs,
   rc = hub_store_open_reader(hub_store_path(hs), &h->rhs, err);
   if (rc != 0) {
     sb_err_prefix(err, "the hub's reading connection");
+    goto fail;
+  }
+  rc = hub_store_open_reader(hub_store_path(hs), &h->ohs, err);
+  if (rc != 0) {
+    sb_err_prefix(err, "the office's reading connection");
     goto fail;
   }
   h->m.start_ms = hlc_wall_ms();

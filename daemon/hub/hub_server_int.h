@@ -25,6 +25,10 @@ struct hub_server {
   uv_mutex_t lock;
   struct hub_store *rhs; /* the readers' connection */
   uv_mutex_t rlock;
+  /* The office's reading connection: a view that reads every record
+   * (the first look after a start) does not hold the devices' pulls. */
+  struct hub_store *ohs;
+  uv_mutex_t olock;
 
   /* The store writer: calls queued for it and calls it is done with. */
   uv_thread_t writer;

@@ -232,15 +232,22 @@ void office_reply_store(struct hub_call *c, int rc, const struct sb_err *err)
   office_reply_error(c, OFFICE_ERR_INTERNAL, "the hub failed: %s", err->msg);
 }
 
+/* The office reads on its own connection, else the devices' readers', else
+ * the writer's. */
+static uv_mutex_t *reader_mutex(struct hub_call *c)
+{
+  return c->ohs != NULL ? c->olock : c->rhs != NULL ? c->rlock : c->lock;
+}
+
 struct hub_store *office_reader_lock(struct hub_call *c)
 {
-  uv_mutex_lock(c->rhs != NULL ? c->rlock : c->lock);
-  return c->rhs != NULL ? c->rhs : c->hs;
+  uv_mutex_lock(reader_mutex(c));
+  return c->ohs != NULL ? c->ohs : c->rhs != NULL ? c->rhs : c->hs;
 }
 
 void office_reader_unlock(struct hub_call *c)
 {
-  uv_mutex_unlock(c->rhs != NULL ? c->rlock : c->lock);
+  uv_mutex_unlock(reader_mutex(c));
 }
 
 struct hub_store *office_writer_lock(struct hub_call *c)

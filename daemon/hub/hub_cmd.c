@@ -57,8 +57,10 @@ bool hub_cmd_is_help(const char *arg)
 int hub_cmd_open_store(const char *db, struct hub_store **hs)
 {
   struct sb_err err = {0};
+  char shown[HUB_STORE_SHOWN_MAX];
   int rc = hub_store_open(db, hs, &err);
+  hub_store_shown(db, shown, sizeof(shown));
   if (rc == SB_ENOTFOUND)
-    sb_err_set(&err, rc, "no hub store at %s (run `sambang-hub init`)", db);
+    sb_err_set(&err, rc, "no hub store at %s (run `sambang-hub init`)", shown);
   return rc != 0 ? hub_cmd_fail(rc, &err) : 0;
 }

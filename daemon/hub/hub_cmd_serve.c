@@ -363,6 +363,7 @@ static int serve_check(struct hub_store *hs)
 
 int hub_cmd_serve(const char *db, int argc, char **argv)
 {
+  char shown[HUB_STORE_SHOWN_MAX];
   struct hub_server_cfg cfg;
   struct serve_state st;
   struct sb_err err = {0};
@@ -408,8 +409,9 @@ int hub_cmd_serve(const char *db, int argc, char **argv)
     uv_signal_start(&st.sighup, on_sighup, SIGHUP);
   /* The log says how it serves before "listening" tells a script (or a
    * test) that the hub is ready: whoever reads the one sees the other. */
-  log_msg(LOG_LEVEL_INFO, "serving %s on %s:%u over %s (replica %s)", db, host,
-          (unsigned)hub_server_port(st.hub),
+  hub_store_shown(db, shown, sizeof(shown));
+  log_msg(LOG_LEVEL_INFO, "serving %s on %s:%u over %s (replica %s)", shown,
+          host, (unsigned)hub_server_port(st.hub),
           cfg.tls_cert != NULL ? "HTTPS" : "plain HTTP", hub_store_replica(hs));
   if (insecure && !is_loopback(host))
     log_msg(LOG_LEVEL_WARN,

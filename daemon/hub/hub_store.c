@@ -31,6 +31,62 @@ bool hub_store_is_pg(const char *path)
          strncmp(path, "postgres://", 11) == 0;
 }
 
+/* Appends s[0..n) to out[size] at *at (cut at the end). */
+static void shown_add(char *out, size_t size, size_t *at, const char *s,
+                      size_t n)
+{
+  if (*at + 1 >= size)
+    return;
+  if (n > size - 1 - *at)
+    n = size - 1 - *at;
+  memcpy(out + *at, s, n);
+  *at += n;
+  out[*at] = '\0';
+}
+
+void hub_store_shown(const char *path, char *out, size_t size)
+{
+  const char *auth, *end, *at_sign = NULL, *colon, *p;
+  size_t at = 0;
+
+  if (size == 0)
+    return;
+  out[0] = '\0';
+  if (!hub_store_is_pg(path)) {
+    shown_add(out, size, &at, path, strlen(path));
+    return;
+  }
+  /* scheme://[user[:password]@]host.../db?k=v&... (libpq's URI form) */
+  auth = strstr(path, "://") + 3;
+  end = auth + strcspn(auth, "/?");
+  for (p = auth; p < end; p++) {
+    if (*p == '@')
+      at_sign = p;
+  }
+  colon = at_sign != NULL ? memchr(auth, ':', (size_t)(at_sign - auth)) : NULL;
+  if (colon != NULL) {
+    shown_add(out, size, &at, path, (size_t)(colon + 1 - path));
+    shown_add(out, size, &at, "***", 3);
+    p = at_sign;
+  } else {
+    p = path;
+  }
+  /* the rest, each password= parameter's value hidden */
+  while (*p != '\0') {
+    size_t n = strcspn(p, "?&");
+    shown_add(out, size, &at, p, n);
+    p += n;
+    if (*p == '\0')
+      break;
+    shown_add(out, size, &at, p, 1); /* '?' or '&' */
+    p++;
+    if (strncmp(p, "password=", 9) == 0) {
+      shown_add(out, size, &at, "password=***", 12);
+      p += 9 + strcspn(p + 9, "&");
+    }
+  }
+}
+
 /* The backend for path: PostgreSQL for a libpq URI, else the embedded
  * SQLite store. */
 static const struct hub_store_ops *backend_for(const char *path)

@@ -604,6 +604,16 @@ extern const struct hub_store_ops hub_store_pg_ops;
 /* True if path names a PostgreSQL database (a libpq URI). */
 bool hub_store_is_pg(const char *path);
 
+/* Room for hub_store_shown's result. */
+#define HUB_STORE_SHOWN_MAX 512
+
+/*
+ * path as logs and messages may show it: a PostgreSQL URI's password (in
+ * its user info, or a password= parameter) as "***"; a SQLite path as it
+ * is. Cut to out[size].
+ */
+void hub_store_shown(const char *path, char *out, size_t size);
+
 /*
  * Wakes on_change(ctx, seq) on loop's thread when changes commit on any
  * hub sharing the store (hub_store_ops.watch); 0 and nothing to do on a

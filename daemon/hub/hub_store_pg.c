@@ -451,8 +451,10 @@ static int pg_start(const char *uri, const char *schema_text, bool create,
 {
   struct pg *p = NULL;
   unsigned version;
+  char shown[HUB_STORE_SHOWN_MAX];
   int rc = pg_connect(uri, &p, err);
 
+  hub_store_shown(uri, shown, sizeof(shown));
   *be = NULL;
   if (rc != 0)
     return rc;
@@ -465,14 +467,14 @@ static int pg_start(const char *uri, const char *schema_text, bool create,
   if (rc != 0)
     goto fail;
   if (create && version > 0) {
-    rc = sb_err_set(err, SB_EEXISTS, "a hub store already exists in %s", uri);
+    rc = sb_err_set(err, SB_EEXISTS, "a hub store already exists in %s", shown);
   } else if (!create && version == 0) {
-    rc = sb_err_set(err, SB_ENOTFOUND, "no hub store in %s", uri);
+    rc = sb_err_set(err, SB_ENOTFOUND, "no hub store in %s", shown);
   } else if (version > PG_SCHEMA_VERSION) {
     rc = sb_err_set(err, SB_EVERSION,
                     "the hub store in %s has schema "
                     "version %u; this sambang-hub knows up to %u",
-                    uri, version, (unsigned)PG_SCHEMA_VERSION);
+                    shown, version, (unsigned)PG_SCHEMA_VERSION);
   } else {
     rc = pg_migrate(p, version, err);
   }

@@ -43,3 +43,22 @@ line_of "GET /api/session 401 $n -"
 # Every request line ends with who made it (a name or -).
 bad=$(grep -E '^info: [A-Z]+ /' "$WORK/hub.log" | grep -vE " $n [A-Za-z0-9._-]+\$" || true)
 [ -z "$bad" ] || fail "log lines without who made them: $bad"
+
+# The log names the store, never a password in it (on PostgreSQL, trust
+# authentication here: the password is given but not asked for).
+grep -qE "^info: serving .* on 127\.0\.0\.1:" "$WORK/hub.log" ||
+  fail "no line saying which store is served"
+if [ "${SAMBANG_TEST_PG:-0}" = 1 ]; then
+  plain=$SAMBANG_HUB_DB
+  SAMBANG_HUB_DB=${plain/sambang@/sambang:s3cret-pw@}?password=s3cret-qs
+  start_hub
+  stop_hub
+  SAMBANG_HUB_DB=$plain
+  grep -q "sambang:\*\*\*@.*password=\*\*\*" "$WORK/hub.log" ||
+    fail "the served store is not shown: $(grep serving "$WORK/hub.log")"
+  ! grep -q "s3cret" "$WORK/hub.log" || fail "the log shows a password"
+  "$HUB" --db "${plain/sambang@/sambang:s3cret-pw@}x" conflicts >"$OUT" 2>"$ERR" &&
+    fail "a store that is not there was opened"
+  ! grep -q "s3cret" "$ERR" || fail "an error shows a password: $(cat "$ERR")"
+fi
+echo ok

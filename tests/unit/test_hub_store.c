@@ -387,11 +387,14 @@ TEST(devices)
 
   CHECK_INT(hub_store_device_add(hs, "zeta", HASH1, 5, "all", &err), ==, 0);
   CHECK_INT(hub_store_device_add(hs, "alpha", HASH2, 6, "all", &err), ==, 0);
-  CHECK_INT(hub_store_device_add(hs, "zeta", HASH2, 7, "all", &err), ==, SB_EEXISTS);
-  CHECK_INT(hub_store_device_add(hs, "other", HASH1, 7, "all", &err), ==, SB_EEXISTS);
+  CHECK_INT(hub_store_device_add(hs, "zeta", HASH2, 7, "all", &err), ==,
+            SB_EEXISTS);
+  CHECK_INT(hub_store_device_add(hs, "other", HASH1, 7, "all", &err), ==,
+            SB_EEXISTS);
   CHECK_INT(hub_store_device_add(hs, "bad name", HASH1, 7, "all", &err), ==,
             SB_EINVAL);
-  CHECK_INT(hub_store_device_add(hs, "x", "abc", 7, "all", &err), ==, SB_EINVAL);
+  CHECK_INT(hub_store_device_add(hs, "x", "abc", 7, "all", &err), ==,
+            SB_EINVAL);
 
   CHECK_INT(hub_store_device_by_token(hs, HASH1, &d, &err), ==, 0);
   CHECK_STR(d.name, "zeta");
@@ -559,4 +562,34 @@ TEST(changes_skip_own_echoes)
   record_release(&b1);
   record_release(&a3);
   hub_store_close(hs);
+}
+
+/* What logs and messages show of a store's path: no password. */
+TEST(shown_store_hides_passwords)
+{
+  struct {
+    const char *path, *shown;
+  } cases[] = {
+      {"/var/lib/sambang/hub.db", "/var/lib/sambang/hub.db"},
+      {"postgresql://hub@db.lan:5432/sambang",
+       "postgresql://hub@db.lan:5432/sambang"},
+      {"postgresql://hub:s3cret@db.lan/sambang",
+       "postgresql://hub:***@db.lan/sambang"},
+      {"postgres://hub:p%40ss@db.lan/sambang?sslmode=require",
+       "postgres://hub:***@db.lan/sambang?sslmode=require"},
+      {"postgresql:///sambang?host=/run/pg&password=s3cret&user=hub",
+       "postgresql:///sambang?host=/run/pg&password=***&user=hub"},
+      {"postgresql://db.lan/sambang?password=s3cret",
+       "postgresql://db.lan/sambang?password=***"},
+      {"postgresql://a:b@c:d@db.lan/x", "postgresql://a:***@db.lan/x"},
+  };
+  char out[HUB_STORE_SHOWN_MAX], tiny[12];
+  size_t i;
+
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    hub_store_shown(cases[i].path, out, sizeof(out));
+    CHECK_STR(out, cases[i].shown);
+  }
+  hub_store_shown("postgresql://hub:s3cret@db.lan/x", tiny, sizeof(tiny));
+  CHECK_STR(tiny, "postgresql:");
 }

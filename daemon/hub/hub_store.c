@@ -113,8 +113,10 @@ static int hub_store_new(const char *path, struct hub_store **out,
   if (hs != NULL)
     hs->path = strdup(path);
   if (hs == NULL || hs->path == NULL) {
+    char shown[HUB_STORE_SHOWN_MAX];
+    hub_store_shown(path, shown, sizeof(shown));
     free(hs);
-    return sb_err_set(err, SB_ENOMEM, "out of memory opening %s", path);
+    return sb_err_set(err, SB_ENOMEM, "out of memory opening %s", shown);
   }
   hs->ops = backend_for(path);
   *out = hs;

@@ -313,6 +313,30 @@ int record_drop_field(struct record *r, const char *name)
   return (int)n;
 }
 
+int record_drop_withdrawn(struct record *r, const char *name)
+{
+  bool found;
+  size_t i = field_find(r, name, &found), k, kept = 0;
+  struct field *f;
+  int dropped = 0;
+
+  if (!found || r->nwd == 0)
+    return 0;
+  f = &r->f[i];
+  for (k = 0; k < f->n; k++) {
+    if (record_withdrawn(r, &f->e[k].dot)) {
+      free(f->e[k].value);
+      dropped++;
+    } else {
+      f->e[kept++] = f->e[k];
+    }
+  }
+  f->n = kept;
+  if (kept == 0)
+    record_drop_field(r, name);
+  return dropped;
+}
+
 /* --- reading ----------------------------------------------------------- */
 
 const struct field *record_field(const struct record *r, const char *name)
@@ -585,18 +609,11 @@ cJSON *record_to_json(const struct record *r)
 
 /* --- decoding ---------------------------------------------------------- */
 
-/* Reads one entry {"dot":[r,c],"ts":t[,"value":v]} into e. */
-static int entry_from_json(struct entry *e, const cJSON *j, bool tombstone,
-                           const char *where, struct sb_err *err)
+int record_dot_from_json(struct dot *d, const cJSON *dot, const char *where,
+                         struct sb_err *err)
 {
-  const cJSON *dot = cJSON_GetObjectItemCaseSensitive(j, "dot");
-  const cJSON *ts = cJSON_GetObjectItemCaseSensitive(j, "ts");
-  const cJSON *value = cJSON_GetObjectItemCaseSensitive(j, "value");
   const cJSON *rep, *ctr;
 
-  e->value = NULL;
-  if (!cJSON_IsObject(j))
-    return sb_err_set(err, SB_EINVAL, "%s: entry must be an object", where);
   if (!cJSON_IsArray(dot) || cJSON_GetArraySize(dot) != 2)
     return sb_err_set(err, SB_EINVAL, "%s: \"dot\" must be [replica, counter]",
                       where);
@@ -608,11 +625,29 @@ static int entry_from_json(struct entry *e, const cJSON *j, bool tombstone,
     return sb_err_set(err, SB_EINVAL,
                       "%s: dot counter must be an integer from 1 to 2^53",
                       where);
+  snprintf(d->replica, sizeof(d->replica), "%s", rep->valuestring);
+  d->counter = (uint64_t)ctr->valuedouble;
+  return 0;
+}
+
+/* Reads one entry {"dot":[r,c],"ts":t[,"value":v]} into e. */
+static int entry_from_json(struct entry *e, const cJSON *j, bool tombstone,
+                           const char *where, struct sb_err *err)
+{
+  const cJSON *ts = cJSON_GetObjectItemCaseSensitive(j, "ts");
+  const cJSON *value = cJSON_GetObjectItemCaseSensitive(j, "value");
+  int rc;
+
+  e->value = NULL;
+  if (!cJSON_IsObject(j))
+    return sb_err_set(err, SB_EINVAL, "%s: entry must be an object", where);
+  rc = record_dot_from_json(&e->dot, cJSON_GetObjectItemCaseSensitive(j, "dot"),
+                            where, err);
+  if (rc != 0)
+    return rc;
   if (!json_is_int(ts, 0, (int64_t)SB_COUNTER_MAX))
     return sb_err_set(err, SB_EINVAL,
                       "%s: \"ts\" must be an integer from 0 to 2^53", where);
-  snprintf(e->dot.replica, sizeof(e->dot.replica), "%s", rep->valuestring);
-  e->dot.counter = (uint64_t)ctr->valuedouble;
   e->ts = (uint64_t)ts->valuedouble;
   if (tombstone) {
     if (value != NULL)

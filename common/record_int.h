@@ -14,6 +14,10 @@ void record_entries_free(struct entry *e, size_t n);
 /* Frees f[0..n) with their names and entries, and f. */
 void record_fields_free(struct field *f, size_t n);
 
+/* Reads dot, [replica, counter], into d; messages start with where. */
+int record_dot_from_json(struct dot *d, const cJSON *dot, const char *where,
+                         struct sb_err *err);
+
 /* Appends vv as a JSON object {"replica":counter,...} (record.c). */
 void record_vv_encode(struct buf *b, const struct vv *vv);
 

@@ -17,7 +17,7 @@
 #include "record.h"
 #include "record_int.h"
 
-#include "json.h"
+#include "i18n.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,29 +120,6 @@ bool record_withdrawn(const struct record *r, const struct dot *d)
   return false;
 }
 
-int record_drop_withdrawn(struct record *r, const char *name)
-{
-  const struct field *f = record_field(r, name);
-  struct field *mf = (struct field *)f; /* r's own */
-  size_t k, kept = 0;
-  int dropped = 0;
-
-  if (f == NULL || r->nwd == 0)
-    return 0;
-  for (k = 0; k < mf->n; k++) {
-    if (record_withdrawn(r, &mf->e[k].dot)) {
-      free(mf->e[k].value);
-      dropped++;
-    } else {
-      mf->e[kept++] = mf->e[k];
-    }
-  }
-  mf->n = kept;
-  if (kept == 0)
-    record_drop_field(r, name);
-  return dropped;
-}
-
 int record_withdrawals_merge(const struct withdrawal *a, size_t na,
                              const struct withdrawal *b, size_t nb,
                              struct withdrawal **out, size_t *nout)
@@ -235,7 +212,8 @@ int record_withdrawal_check(const struct record *r, size_t k,
 static int withdrawal_from_json(struct withdrawal *w, const cJSON *j,
                                 struct sb_err *err)
 {
-  const cJSON *dot = NULL, *seen = NULL, *c, *rep, *ctr;
+  const cJSON *dot = NULL, *seen = NULL, *c;
+  int rc;
 
   if (!cJSON_IsObject(j))
     return sb_err_set(err, SB_EINVAL, "a withdrawal must be an object");
@@ -248,19 +226,9 @@ static int withdrawal_from_json(struct withdrawal *w, const cJSON *j,
       return sb_err_set(err, SB_EINVAL, "a withdrawal has no member \"%.40s\"",
                         c->string);
   }
-  if (!cJSON_IsArray(dot) || cJSON_GetArraySize(dot) != 2)
-    return sb_err_set(err, SB_EINVAL,
-                      "withdrawal: \"dot\" must be [replica, counter]");
-  rep = dot->child;
-  ctr = rep->next;
-  if (!cJSON_IsString(rep) || !vv_replica_id_valid(rep->valuestring))
-    return sb_err_set(err, SB_EINVAL, "withdrawal: bad replica id in dot");
-  if (!json_is_int(ctr, 1, (int64_t)SB_COUNTER_MAX))
-    return sb_err_set(err, SB_EINVAL,
-                      "withdrawal: dot counter must be an integer from 1 to "
-                      "2^53");
-  snprintf(w->dot.replica, sizeof(w->dot.replica), "%s", rep->valuestring);
-  w->dot.counter = (uint64_t)ctr->valuedouble;
+  rc = record_dot_from_json(&w->dot, dot, _("withdrawal"), err);
+  if (rc != 0)
+    return rc;
   if (seen == NULL)
     return sb_err_set(err, SB_EINVAL, "withdrawal: no \"seen\"");
   return vv_from_json(&w->seen, seen, err);

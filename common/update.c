@@ -101,25 +101,33 @@ static int put_changes(const struct update_io *io,
 }
 
 /*
- * A local write of ch that r just took (its replica's counter passed
- * before) and that withdrew the consent r had (consented: a true value
- * was there) is kept as a withdrawal (record.h). A record never given
- * consent, or withdrawn already, holds no personal value to erase.
+ * A local write of ch (a put or a delete) to r. One that withdrew the
+ * consent r had (a true value was there) is kept as a withdrawal
+ * (record.h); a record never given consent, or withdrawn already, holds no
+ * personal value to erase.
  */
-static int note_withdrawal(const struct update_io *io,
-                           const struct update_change *ch, struct record *r,
-                           uint64_t before, bool consented, struct sb_err *err)
+static int local_write(const struct update_io *io,
+                       const struct update_change *ch, struct record *r,
+                       struct sb_err *err)
 {
+  const struct schema_collection *c =
+      io->schema != NULL ? schema_collection(io->schema, r->collection) : NULL;
+  bool consented = c != NULL && c->consent != NULL && schema_consented(c, r);
+  uint64_t before = vv_get(&r->vv, ch->replica);
   struct dot d;
+  int rc;
 
-  if (io->schema == NULL || !consented)
-    return 0;
+  if (ch->op == UPDATE_PUT)
+    rc = put_changes(io, ch, r, err);
+  else if (record_delete(r, ch->replica, io->tick(io->ctx)) != 0)
+    rc = sb_err_set(err, SB_ENOMEM, NULL);
+  else
+    rc = 0;
   snprintf(d.replica, sizeof(d.replica), "%s", ch->replica);
   d.counter = vv_get(&r->vv, ch->replica);
-  if (d.counter == before)
-    return 0; /* nothing written */
-  if (schema_note_withdrawal(schema_collection(io->schema, r->collection), r,
-                             &d, ch->op == UPDATE_DELETE) != 0)
+  if (rc != 0 || !consented || d.counter == before) /* or nothing written */
+    return rc;
+  if (schema_note_withdrawal(c, r, &d, ch->op == UPDATE_DELETE) != 0)
     return sb_err_set(err, SB_ENOMEM, NULL);
   return 0;
 }
@@ -129,21 +137,12 @@ static int change_apply(const struct update_io *io,
                         const struct update_change *ch, struct record *r,
                         struct sb_err *err)
 {
-  uint64_t before = ch->op != UPDATE_MERGE ? vv_get(&r->vv, ch->replica) : 0;
-  bool consented =
-      io->schema != NULL &&
-      schema_consented(schema_collection(io->schema, r->collection), r) &&
-      !record_empty(r);
   int rc;
 
   switch (ch->op) {
   case UPDATE_PUT:
-    rc = put_changes(io, ch, r, err);
-    return rc != 0 ? rc : note_withdrawal(io, ch, r, before, consented, err);
   case UPDATE_DELETE:
-    if (record_delete(r, ch->replica, io->tick(io->ctx)) != 0)
-      return sb_err_set(err, SB_ENOMEM, NULL);
-    return note_withdrawal(io, ch, r, before, consented, err);
+    return local_write(io, ch, r, err);
   case UPDATE_MERGE:
     rc = record_merge(r, ch->remote);
     if (rc != 0)

@@ -13,6 +13,8 @@
 
 #include "office_int.h"
 
+#include "buf.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,16 +73,11 @@ static char *dup_or_null(const char *s)
 static int lend_add(struct walk *w, const struct record *r, const char *kec,
                     const char *groups)
 {
-  struct lend *l;
+  struct lend *l = array_grow(w->lends, &w->cap, w->n, sizeof(*l), 256);
 
-  if (w->n == w->cap) {
-    size_t cap = w->cap ? w->cap * 2 : 256;
-    struct lend *more = realloc(w->lends, cap * sizeof(*more));
-    if (more == NULL)
-      return SB_ENOMEM;
-    w->lends = more;
-    w->cap = cap;
-  }
+  if (l == NULL)
+    return SB_ENOMEM;
+  w->lends = l;
   l = &w->lends[w->n];
   l->collection = strdup(r->collection);
   l->id = strdup(r->id);

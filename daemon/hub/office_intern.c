@@ -5,6 +5,8 @@
 
 #include "office_intern.h"
 
+#include "buf.h"
+
 #include <search.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,7 +67,7 @@ struct office_intern *office_intern_new(void)
 const struct office_text *office_intern(struct office_intern *in,
                                         const char *json, bool *oom)
 {
-  struct office_text key = {(char *)json, NULL, NULL}, *x;
+  struct office_text key = {(char *)json, NULL, NULL}, *x, **more;
   void *node;
 
   if (json == NULL)
@@ -73,16 +75,12 @@ const struct office_text *office_intern(struct office_intern *in,
   node = tfind(&key, &in->tree, text_cmp);
   if (node != NULL)
     return *(struct office_text **)node;
-  if (in->n == in->cap) {
-    size_t cap = in->cap ? in->cap * 2 : 64;
-    struct office_text **more = realloc(in->all, cap * sizeof(*more));
-    if (more == NULL) {
-      *oom = true;
-      return NULL;
-    }
-    in->all = more;
-    in->cap = cap;
+  more = array_grow(in->all, &in->cap, in->n, sizeof(*more), 64);
+  if (more == NULL) {
+    *oom = true;
+    return NULL;
   }
+  in->all = more;
   x = text_new(json);
   if (x == NULL || tsearch(x, &in->tree, text_cmp) == NULL) {
     text_free(x);

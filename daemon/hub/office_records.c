@@ -15,6 +15,8 @@
 
 #include "office_int.h"
 
+#include "buf.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,19 +42,16 @@ struct records_walk {
 static int records_row(const struct office_row *row, void *ctx)
 {
   struct records_walk *w = ctx;
+  struct match *more;
   char key[512];
   cJSON *j;
 
   if (!office_filter_match(&w->f, row))
     return 0;
-  if (w->n == w->cap) {
-    size_t cap = w->cap ? w->cap * 2 : 256;
-    struct match *more = realloc(w->m, cap * sizeof(*more));
-    if (more == NULL)
-      return w->rc = SB_ENOMEM;
-    w->m = more;
-    w->cap = cap;
-  }
+  more = array_grow(w->m, &w->cap, w->n, sizeof(*more), 256);
+  if (more == NULL)
+    return w->rc = SB_ENOMEM;
+  w->m = more;
   if (w->sort != NULL &&
       !(w->role == HUB_ROLE_VIEWER && office_field_personal(row->sc, w->sort)))
     office_value_text(row->r, w->sort, key, sizeof(key) - SB_ID_MAX - 2);
@@ -210,14 +209,11 @@ static int page_fact(const struct office_fact *fact, void *ctx)
   if (fact != NULL) {
     if (!office_filter_match_fact(&p->f, fact))
       return 0;
-    if (p->n == p->cap) {
-      size_t cap = p->cap ? p->cap * 2 : 256;
-      struct fact_match *more = realloc(p->m, cap * sizeof(*more));
-      if (more == NULL)
-        return sb_err_set(p->err, SB_ENOMEM, "out of memory listing records");
-      p->m = more;
-      p->cap = cap;
-    }
+    struct fact_match *more =
+        array_grow(p->m, &p->cap, p->n, sizeof(*more), 256);
+    if (more == NULL)
+      return sb_err_set(p->err, SB_ENOMEM, "out of memory listing records");
+    p->m = more;
     p->m[p->n].id = fact->id;
     p->m[p->n].key = NULL;
     if (p->sort != NULL) {

@@ -408,6 +408,21 @@ enum store_check_state store_check_state(struct store *s);
 /* True if s is marked corrupt; why (may be NULL) gets the reason. */
 bool store_corrupt(struct store *s, char *why, size_t n);
 
+/* What store_compact did. */
+struct store_compaction {
+  uint64_t bytes_before, bytes_after; /* the database's pages */
+  bool wal_truncated; /* false: a reader held the WAL (truncated later) */
+};
+
+/*
+ * Rebuilds the database file without its free pages (VACUUM, outside a
+ * transaction; a store marked corrupt is refused), then copies the WAL
+ * into it and truncates it. Erasure does not wait for it (secure_delete,
+ * common/DESIGN.md): it gives the room back.
+ */
+int store_compact(struct store *s, struct store_compaction *out,
+                  struct sb_err *err);
+
 /* A row read from a damaged store (valid during the call). */
 struct store_row {
   const char *collection, *id;

@@ -32,5 +32,6 @@ int hub_cmd_device(const char *db, int argc, char **argv);
 int hub_cmd_user(const char *db, int argc, char **argv);
 int hub_cmd_serve(const char *db, int argc, char **argv);
 int hub_cmd_purge(const char *db, int argc, char **argv);
+int hub_cmd_compact(const char *db, int argc, char **argv);
 
 #endif

@@ -64,6 +64,8 @@ static const char *const usage_main = N_(
     "  device rotate NAME        a new token (the old one stops at once)\n"
     "  device revoke NAME        refuse a device's token from now on\n"
     "  purge --older-than DAYS   remove tombstones every device has pulled\n"
+    "  compact                   rewrite the records: erased values leave\n"
+    "                            the files (PostgreSQL), free room returns\n"
     "  user add NAME --role R    add an office user (password: stdin)\n"
     "  user list | remove NAME | passwd NAME\n"
     "                            office users of the dashboard\n"
@@ -460,5 +462,7 @@ int main(int argc, char **argv)
     return hub_cmd_user(db, argc - i, argv + i);
   if (strcmp(cmd, "purge") == 0)
     return hub_cmd_purge(db, argc - i, argv + i);
+  if (strcmp(cmd, "compact") == 0)
+    return hub_cmd_compact(db, argc - i, argv + i);
   return hub_cmd_usage_error(usage_main, "unknown command %s", cmd);
 }

@@ -473,6 +473,16 @@ int hub_store_check(struct hub_store *hs, enum store_check_level level,
   return hs->ops->check(hs->be, level, budget_ms, fn, ctx, state, err);
 }
 
+int hub_store_compact(struct hub_store *hs, struct hub_compaction *out,
+                      struct sb_err *err)
+{
+  memset(out, 0, sizeof(*out));
+  if (hs->ops->compact == NULL)
+    return sb_err_set(err, SB_EINVAL, "the %s hub store cannot compact",
+                      hs->ops->name);
+  return hs->ops->compact(hs->be, out, err);
+}
+
 int hub_store_each(struct hub_store *hs, store_record_fn fn, void *ctx,
                    struct sb_err *err)
 {

@@ -215,6 +215,23 @@ int hub_store_check(struct hub_store *hs, enum store_check_level level,
                     int budget_ms, store_problem_fn fn, void *ctx,
                     enum store_check_state *state, struct sb_err *err);
 
+/* What hub_store_compact did (`sambang-hub compact`). */
+struct hub_compaction {
+  uint64_t bytes_before, bytes_after; /* the records' storage */
+  bool log_cleared;   /* the database's log holds no older row versions */
+  char log_note[400]; /* why it may, when !log_cleared */
+};
+
+/*
+ * Rewrites the records' storage so that no earlier version of a row (an
+ * erased value) stays in the store's files, and has the database drop its
+ * log of them where it can (daemon/hub/DESIGN.md, "Erasure"); out says
+ * what was done. Outside a transaction; serving hubs go on (their writes
+ * wait for the rewrite).
+ */
+int hub_store_compact(struct hub_store *hs, struct hub_compaction *out,
+                      struct sb_err *err);
+
 /* Calls fn for every record in (collection, id) order (fn's rc stops it). */
 int hub_store_each(struct hub_store *hs, store_record_fn fn, void *ctx,
                    struct sb_err *err);
@@ -454,6 +471,8 @@ struct hub_store_ops {
                struct sb_err *err);
   /* Calls fn for every record in (collection, id) order. */
   int (*each)(void *be, store_record_fn fn, void *ctx, struct sb_err *err);
+  /* As hub_store_compact. */
+  int (*compact)(void *be, struct hub_compaction *out, struct sb_err *err);
 
   /* Devices (their names and hashes checked by the caller): as the
    * hub_store_device_* functions above. */

@@ -870,6 +870,7 @@ const struct hub_store_ops hub_store_pg_ops = {
     .last_seq = pg_last_seq,
     .check = hub_store_pg_check,
     .each = pg_each,
+    .compact = hub_store_pg_compact,
     .device_add = hub_store_pg_devices_add,
     .device_list = hub_store_pg_devices_list,
     .device_revoke = hub_store_pg_devices_revoke,

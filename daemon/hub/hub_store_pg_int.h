@@ -226,6 +226,11 @@ int hub_store_pg_purge(void *be, const char *collection, const char *id,
 int hub_store_pg_meta_each(void *be, const char *prefix, store_meta_fn fn,
                            void *ctx, struct sb_err *err);
 
+/* Erased values out of the files (hub_store_pg_compact.c):
+ * hub_store_ops.compact. */
+int hub_store_pg_compact(void *be, struct hub_compaction *out,
+                         struct sb_err *err);
+
 /* The check (hub_store_pg_check.c): hub_store_ops.check. */
 int hub_store_pg_check(void *be, enum store_check_level level, int budget_ms,
                        store_problem_fn fn, void *ctx,

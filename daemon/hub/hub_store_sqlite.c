@@ -25,6 +25,8 @@
 #include "hub_store.h"
 #include "hub_store_sqlite_int.h"
 
+#include "i18n.h"
+
 #include "json.h"
 #include "store.h"
 
@@ -121,6 +123,23 @@ static int sq_check(void *be, enum store_check_level level, int budget_ms,
                     enum store_check_state *state, struct sb_err *err)
 {
   return store_check(be, level, budget_ms, fn, ctx, state, err);
+}
+
+static int sq_compact(void *be, struct hub_compaction *out, struct sb_err *err)
+{
+  struct store_compaction c;
+  int rc = store_compact(be, &c, err);
+
+  if (rc != 0)
+    return rc;
+  out->bytes_before = c.bytes_before;
+  out->bytes_after = c.bytes_after;
+  out->log_cleared = c.wal_truncated;
+  if (!c.wal_truncated)
+    snprintf(out->log_note, sizeof(out->log_note), "%s",
+             _("a reader held the store's WAL (it is truncated at a later "
+               "checkpoint)"));
+  return 0;
 }
 
 static int sq_load(void *be, const char *collection, const char *id,
@@ -651,6 +670,7 @@ const struct hub_store_ops hub_store_sqlite_ops = {
     .last_seq = sq_last_seq,
     .check = sq_check,
     .each = sq_each,
+    .compact = sq_compact,
     .device_add = sq_device_add,
     .device_list = sq_device_list,
     .device_revoke = sq_device_revoke,

@@ -2,7 +2,7 @@
 # A hub on a damaged store: `sambang-hub check` names the problem (exit
 # 6); `serve` starts (reads answer where the pages allow), logs the
 # failed quick check, answers /v1/health with 503 and refuses pushes with
-# 503, and changes nothing in the file. A sound store checks ok.
+# 503, `compact` refuses (exit 6), and nothing changes the file. A sound store checks ok.
 . "$(dirname "$0")/lib.sh"
 
 expect_hub_ok init
@@ -47,6 +47,8 @@ batch_of d1 >"$WORK/push.json"
 push "$token" "$replica" "$WORK/push.json"
 expect_error 503 unavailable
 stop_hub
+expect_hub_fail 6 compact
+grep -q "sambang-hub check" "$ERR" || fail "compact must name sambang-hub check"
 [ "$(sha256sum <"$SAMBANG_HUB_DB")" = "$before" ] || fail "the hub changed the damaged store"
 
 echo "ok"

@@ -48,6 +48,8 @@ contents "$cli" /usr/bin/sambang /usr/bin/sambangd \
   /usr/share/bash-completion/completions/sambangd \
   /usr/share/locale/id/LC_MESSAGES/sambang.mo
 contents "$hub" /usr/sbin/sambang-hub /usr/lib/systemd/system/sambang-hub.service \
+  /usr/lib/systemd/system/sambang-hub-compact.service \
+  /usr/lib/systemd/system/sambang-hub-compact.timer \
   /usr/lib/sysusers.d/sambang-hub.conf /usr/lib/tmpfiles.d/sambang-hub.conf \
   /usr/share/doc/sambang-hub/examples/hub.env.example \
   /usr/share/doc/sambang-hub/DESIGN-hub.md \
@@ -89,7 +91,8 @@ mkdir -p "$root" "$out/control"
 dpkg-deb -x "$cli" "$root"
 dpkg-deb -x "$hub" "$root"
 dpkg-deb -e "$hub" "$out/control"
-verify_units "$root" "$root"/usr/lib/systemd/system/*.service
+verify_units "$root" "$root"/usr/lib/systemd/system/*.service \
+  "$root"/usr/lib/systemd/system/*.timer
 for s in postinst prerm postrm; do
   sh -n "$out/control/$s" || fail "$s does not parse"
 done
@@ -119,6 +122,8 @@ grep -q "^systemd-sysusers /usr/lib/sysusers.d/sambang-hub.conf" "$out/calls" ||
   fail "postinst does not create the user: $(cat "$out/calls")"
 grep -q "^deb-systemd-helper enable sambang-hub.service" "$out/calls" ||
   fail "postinst does not enable the service: $(cat "$out/calls")"
+grep -q "^deb-systemd-helper enable sambang-hub-compact.timer" "$out/calls" ||
+  fail "postinst does not enable the compact timer: $(cat "$out/calls")"
 run_script prerm remove
 run_script postrm remove
 [ -e "$state/hub.db" ] || fail "postrm remove deleted the store"
@@ -126,5 +131,7 @@ run_script postrm purge
 [ -e "$state" ] && fail "postrm purge left the state directory"
 grep -q "^deb-systemd-helper purge sambang-hub.service" "$out/calls" ||
   fail "postrm purge does not purge the enablement: $(cat "$out/calls")"
+grep -q "^deb-systemd-helper purge sambang-hub-compact.timer" "$out/calls" ||
+  fail "postrm purge does not purge the timer: $(cat "$out/calls")"
 [ $rc -eq 0 ] && echo "ok: $(basename "$cli") $(basename "$hub")"
 exit $rc

@@ -15,6 +15,8 @@ rm -f "$root.log"
 p=$prefix
 expect_files "$root" "$p/bin/sambang" "$p/bin/sambangd" "$p/sbin/sambang-hub" \
   "$p/lib/systemd/system/sambang-hub.service" \
+  "$p/lib/systemd/system/sambang-hub-compact.service" \
+  "$p/lib/systemd/system/sambang-hub-compact.timer" \
   "$p/lib/systemd/system/sambangd@.service" \
   "$p/lib/systemd/user/sambangd.service" \
   "$p/lib/sysusers.d/sambang-hub.conf" "$p/lib/tmpfiles.d/sambang-hub.conf" \
@@ -54,10 +56,14 @@ done
 grep -q "^ExecStart=$p/sbin/sambang-hub serve" \
   "$root$p/lib/systemd/system/sambang-hub.service" ||
   fail "the hub's unit does not run $p/sbin/sambang-hub serve"
+grep -q "^ExecStart=$p/sbin/sambang-hub compact$" \
+  "$root$p/lib/systemd/system/sambang-hub-compact.service" ||
+  fail "the compact unit does not run $p/sbin/sambang-hub compact"
 grep -q "^u sambang " "$root$p/lib/sysusers.d/sambang-hub.conf" ||
   fail "sysusers.d: no user sambang"
 grep -q "^d /var/lib/sambang-hub 0700 sambang sambang" \
   "$root$p/lib/tmpfiles.d/sambang-hub.conf" || fail "tmpfiles.d: no state dir"
-verify_units "$root" "$root$p"/lib/systemd/system/*.service
+verify_units "$root" "$root$p"/lib/systemd/system/*.service \
+  "$root$p"/lib/systemd/system/*.timer
 [ $rc -eq 0 ] && echo "ok: installed under $prefix"
 exit $rc

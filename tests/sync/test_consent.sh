@@ -6,8 +6,23 @@
 # export is the hub's byte for byte, no device has unsynced or refused
 # records, the kelurahan edit is kept, and no replica shows the name. The
 # old names are then in no byte of the hub's store files (the hub keeps
-# its store open: the WAL is there) nor of the devices'.
+# its store open: the WAL is there; on PostgreSQL, the cluster's files
+# once `sambang-hub compact` ran) nor of the devices'.
 . "$(dirname "$0")/lib.sh"
+
+# hub_files_holding TEXT: the hub store's files whose bytes hold TEXT (on
+# PostgreSQL, the cluster's: old row versions stay there until
+# `sambang-hub compact`, which needs wal_recycle = off).
+if [ "${SAMBANG_TEST_PG:-0}" = 1 ]; then
+  pg_sql postgres "ALTER SYSTEM SET wal_recycle = off" >/dev/null
+  pg_sql postgres "SELECT pg_reload_conf()" >/dev/null
+  hub_files_holding() { grep -r -a -l -F -- "$1" "$PG_DIR/data" || true; }
+else
+  hub_files_holding() {
+    grep -a -l -F -- "$1" "$SAMBANG_HUB_DB" "$SAMBANG_HUB_DB-wal" \
+      "$SAMBANG_HUB_DB-shm" 2>/dev/null || true
+  }
+fi
 
 expect_hub_ok init
 start_hub
@@ -29,11 +44,8 @@ round() {
 X=$(add a "Ratna Wulandari" Rawabuntu)
 Y=$(add a "Suryani Hutapea" Lengkong)
 round a b c
-hub_holding=0
-for f in "$SAMBANG_HUB_DB" "$SAMBANG_HUB_DB-wal"; do
-  [ "$(grep -c -a Suryani "$f" || true)" = 0 ] || hub_holding=1
-done
-[ "$hub_holding" = 1 ] || fail "the scan does not see a name the hub holds"
+[ -n "$(hub_files_holding Suryani)" ] ||
+  fail "the scan does not see a name the hub holds"
 dev a beneficiary edit "$X" --consent no >/dev/null || fail "withdraw X on a"
 dev b beneficiary edit "$X" --name "Ratna Wulandari Sari" >/dev/null ||
   fail "name edit of X on b"
@@ -106,11 +118,19 @@ for k in Ciater Jombang; do
   grep -q "\"$k\"" "$WORK/hub.export" || fail "the kelurahan edit $k was lost"
 done
 
-# Erasure reaches the disk, on the hub (running, its WAL open) and on
-# every device.
-[ -e "$SAMBANG_HUB_DB-wal" ] || fail "the hub's WAL is not there to check"
-for f in "$SAMBANG_HUB_DB" "$SAMBANG_HUB_DB-wal" "$SAMBANG_HUB_DB-shm" \
-  "$WORK"/[abc].db "$WORK"/[abc].db-wal "$WORK"/[abc].db-shm; do
+# Erasure reaches the disk, on the hub (running, its WAL open; on
+# PostgreSQL once compact ran) and on every device.
+if [ "${SAMBANG_TEST_PG:-0}" = 1 ]; then
+  expect_hub_ok compact
+  grep -qx 'log: cleared' "$OUT" || fail "compact must clear the WAL"
+else
+  [ -e "$SAMBANG_HUB_DB-wal" ] || fail "the hub's WAL is not there to check"
+fi
+for text in Ratna Suryani Wening 0813- "Tri Handayani"; do
+  held=$(hub_files_holding "$text")
+  [ -z "$held" ] || fail "\"$text\" is still in the bytes of $held"
+done
+for f in "$WORK"/[abc].db "$WORK"/[abc].db-wal "$WORK"/[abc].db-shm; do
   [ -e "$f" ] || continue
   for text in Ratna Suryani Wening 0813- "Tri Handayani"; do
     [ "$(grep -c -a -- "$text" "$f" || true)" = 0 ] ||

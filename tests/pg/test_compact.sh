@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# sambang-hub compact on PostgreSQL (daemon/hub/DESIGN.md, "Erasure"): a
+# name erased by a consent withdrawal and one erased by a delete are still
+# in the bytes of the cluster's files (old row versions in the table, the
+# WAL) before compact, which proves the scan sees them, and in none after
+# it, with a hub serving all along; the devices sync on after it. Without
+# wal_recycle = off, or without the rights to switch and checkpoint the
+# WAL, compact says what is missing and exits 1. Bad arguments change
+# nothing.
+SAMBANG_TEST_PG=1
+. "$(dirname "$0")/../sync/lib.sh"
+
+# What an operator sets once (deploy/postgresql/README.md).
+pg_sql postgres "ALTER SYSTEM SET wal_recycle = off" >/dev/null
+pg_sql postgres "SELECT pg_reload_conf()" >/dev/null
+
+# files_holding TEXT: the cluster's files whose bytes hold TEXT.
+files_holding() {
+  grep -r -a -l -F -- "$1" "$PG_DIR/data" 2>/dev/null || true
+}
+
+expect_hub_ok init
+start_hub
+for d in a b; do enrol "$d"; done
+add() { # add DEVICE NAME: a beneficiary with consent; prints its id
+  dev "$1" beneficiary add --name "$2" --contact 0813-5550 --consent yes \
+    --group perempuan --kecamatan Serpong --kelurahan Ciater ||
+    fail "beneficiary add on $1 failed"
+}
+X=$(add a "Ratna Kusumawardani")
+Y=$(add a "Suryani Hutagalung")
+K=$(add a "Wulan Sekarwangi")
+sync_once a
+sync_once b
+dev a beneficiary edit "$X" --consent no >/dev/null || fail "withdraw X"
+dev a rm beneficiary "$Y" >/dev/null || fail "rm Y"
+sync_once a
+sync_once b
+dev b export >"$WORK/b.export" || fail "export on b"
+for n in Ratna Suryani; do
+  grep -q "$n" "$WORK/b.export" && fail "b still holds $n"
+done
+grep -q Sekarwangi "$WORK/b.export" || fail "b lost a kept name"
+pg_sql hub "CHECKPOINT" >/dev/null # the table's pages reach its file
+for n in Ratna Suryani; do
+  [ -n "$(files_holding "$n")" ] ||
+    fail "before compact, no file holds $n: the scan sees nothing"
+done
+
+CASE="bad arguments"
+before=$(pg_sql hub "SELECT pg_relation_filenode('records')")
+expect_hub_fail 2 compact --now
+grep -q 'unexpected argument --now' "$ERR" || fail "name the bad argument"
+[ "$(pg_sql hub "SELECT pg_relation_filenode('records')")" = "$before" ] ||
+  fail "a refused compact rewrote the table"
+
+CASE="compact, a hub serving"
+expect_hub_ok compact
+grep -q '^size: [0-9]* -> [0-9]* bytes$' "$OUT" || fail "no size line"
+grep -qx 'log: cleared' "$OUT" || fail "the log must be cleared"
+for n in Ratna Suryani; do
+  held=$(files_holding "$n")
+  [ -z "$held" ] || fail "after compact, $n is still in: $held"
+done
+[ -n "$(files_holding Sekarwangi)" ] || fail "a kept name left the files"
+dev a beneficiary edit "$K" --kelurahan Jombang >/dev/null || fail "edit K"
+sync_once a
+sync_once b
+expect_converged a b
+
+CASE="no rights to the WAL"
+pg_sql hub "CREATE ROLE plain LOGIN" >/dev/null
+pg_sql hub "GRANT ALL ON ALL TABLES IN SCHEMA public TO plain" >/dev/null
+pg_sql hub "ALTER TABLE records OWNER TO plain" >/dev/null
+plain_uri=${SAMBANG_HUB_DB/sambang@/plain@}
+expect_hub_fail 1 --db "$plain_uri" compact
+grep -q 'pg_switch_wal() was refused' "$OUT" || fail "name pg_switch_wal"
+grep -q 'CHECKPOINT was refused' "$OUT" || fail "name CHECKPOINT"
+grep -q "log may still hold erased values" "$ERR" || fail "say it on stderr"
+
+CASE="wal_recycle on"
+pg_sql postgres "ALTER SYSTEM SET wal_recycle = on" >/dev/null
+pg_sql postgres "SELECT pg_reload_conf()" >/dev/null
+expect_hub_fail 1 compact
+grep -q 'wal_recycle is on' "$OUT" || fail "name wal_recycle"
+echo ok

@@ -15,6 +15,7 @@
 
 #include "buf.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -268,14 +269,20 @@ static bool json_list_has(const char *text, const char *s)
   return has;
 }
 
-/* True if needle is in hay, ASCII letters in any case. */
+/* True if needle is in hay, ASCII letters in any case (its first letter
+ * looked for before the whole: it runs over every value of the table). */
 static bool has_text(const char *hay, const char *needle)
 {
   size_t n = strlen(needle);
+  int first = tolower((unsigned char)needle[0]);
+
+  if (n == 0)
+    return true;
   for (; *hay != '\0'; hay++)
-    if (strncasecmp(hay, needle, n) == 0)
+    if (tolower((unsigned char)*hay) == first &&
+        strncasecmp(hay, needle, n) == 0)
       return true;
-  return n == 0;
+  return false;
 }
 
 /* True if a non-personal value or the id of row holds text (any case). */
@@ -341,12 +348,29 @@ static const char *json_of(const struct office_text *x)
   return x != NULL ? x->json : NULL;
 }
 
+/* text_match on a fact's own values. */
+static bool fact_text_match(const struct office_fact *fact, const char *text)
+{
+  size_t i;
+
+  if (has_text(fact->id, text))
+    return true;
+  for (i = 0; i < fact->nvals; i++) {
+    if (!office_field_personal(fact->sc, fact->vals[i].name) &&
+        has_text(fact->vals[i].json, text))
+      return true;
+  }
+  return false;
+}
+
 bool office_filter_match_fact(const struct office_filter *f,
                               const struct office_fact *fact)
 {
   if (f->collection != NULL && strcmp(f->collection, fact->collection) != 0)
     return false;
-  return values_match(f, fact->sc, json_of(fact->kecamatan),
-                      json_of(fact->groups), json_of(fact->programme),
-                      json_of(fact->date), fact->conflicted, fact->review);
+  if (!values_match(f, fact->sc, json_of(fact->kecamatan),
+                    json_of(fact->groups), json_of(fact->programme),
+                    json_of(fact->date), fact->conflicted, fact->review))
+    return false;
+  return f->text == NULL || fact_text_match(fact, f->text);
 }

@@ -110,7 +110,6 @@ struct office_seen {
  * office users on different filters). */
 enum office_view {
   OFFICE_VIEW_OVERVIEW,
-  OFFICE_VIEW_RECORDS,
   OFFICE_VIEW_CONFLICTS,
   OFFICE_VIEW_CSV,
   OFFICE_VIEW_COUNT_
@@ -218,8 +217,8 @@ void office_filter_from(const struct hub_call *c, const char *collection,
                         struct office_filter *f);
 bool office_filter_match(const struct office_filter *f,
                          const struct office_row *row);
-/* office_filter_match on a record's facts; its text search is not
- * looked at (facts hold no values). */
+/* office_filter_match on a record's facts (the text search on its own
+ * values, as on a row's). */
 bool office_filter_match_fact(const struct office_filter *f,
                               const struct office_fact *fact);
 
@@ -253,20 +252,26 @@ cJSON *office_row_values(const struct office_row *row, enum hub_role role);
 
 /* --- office_tally.c: the overview's facts, kept up to date ------------- */
 
-/* What the overview counts of one live record. */
+/* A field of a record's own and its winner's JSON text. */
+struct office_val {
+  const char *name, *json;
+};
+
+/* What the overview counts of one live record, and its own values. */
 struct office_fact {
   const char *collection, *id;
   const struct schema_collection *sc; /* NULL: not in the schema */
   /* NULL if absent; kecamatan and groups lent as in office_data_each */
   const struct office_text *kecamatan, *groups, *programme, *date;
   const struct office_text *own_kecamatan, *own_groups; /* not lent */
+  const struct office_val *vals; /* every field of its own, by name */
+  size_t nvals;
   bool conflicted, review;
 };
 
-/* The value of field the fact holds as the record's own (the field the
- * records table sorts by); false if facts do not hold that field. */
-bool office_fact_value(const struct office_fact *f, const char *field,
-                       const struct office_text **out);
+/* The JSON text of field's winner in the record's own values (the field
+ * the records table sorts by); NULL if it has no such field. */
+const char *office_fact_value(const struct office_fact *f, const char *field);
 typedef int (*office_fact_fn)(const struct office_fact *f, void *ctx);
 
 /* Brings o's tally up to hs's feed (the readers' connection, its lock

@@ -3,9 +3,10 @@
  * to date from the change feed (OFFICE.md, "Cost").
  *
  * The overview needs a few facts of each live record (its collection,
- * kecamatan, groups, programme, month, conflict and review state), not its
- * values. The tally keeps those facts per record, sorted by (collection,
- * id), and the feed head it has read up to. A request reads the feed
+ * kecamatan, groups, programme, month, conflict and review state); the
+ * records table searches and sorts by any of its own values. The tally
+ * keeps those facts and values per record, sorted by (collection, id),
+ * and the feed head it has read up to. A request reads the feed
  * since that head (every record changed since, at its newest state: the
  * feed holds one entry per record) and replaces those records' facts, so
  * after a push of 100 records the overview decodes 100 records, not the
@@ -22,11 +23,14 @@
  * office_data.c's walk does: only from a record that sorts before it and
  * is live, resolved once per request in key order.
  *
- * Facts keep values as JSON texts interned once (a kecamatan or a
- * programme is shared by thousands of records).
+ * Facts keep the values they filter on as JSON texts interned once (a
+ * kecamatan or a programme is shared by thousands of records); the
+ * record's own values (each field's winner, for the table's text search
+ * and sort) in the fact's own memory, freed with it (a note is its
+ * record's alone: interned, every edit would leave its old text behind).
  *
- * The overview counts facts; the conflict queue and the records table in
- * id order read only the records the facts select (office_api.c,
+ * The overview counts facts; the conflict queue and the records table
+ * read only the records the facts select (office_api.c,
  * office_records.c).
  */
 #include "compat.h"
@@ -54,6 +58,8 @@ struct tally_fact {
   const struct office_text *res_kec, *res_groups;
   size_t nrefs;
   struct tally_ref *refs; /* in mem */
+  size_t nvals;
+  struct office_val *vals; /* in mem: the record's fields, by name */
   char mem[];
 };
 
@@ -118,7 +124,7 @@ static struct tally_fact *fact_new(struct office_tally *t,
                                    const struct record *r, bool *oom)
 {
   const struct schema_collection *sc = schema_collection(schema, r->collection);
-  size_t most = ref_fields(sc), nref = 0, i, size,
+  size_t most = ref_fields(sc), nref = 0, nval, i, size,
          clen = strlen(r->collection) + 1, ilen = strlen(r->id) + 1, at;
   /* the ref fields that name a record, and the ids they name */
   const struct schema_field **named = NULL;
@@ -141,9 +147,16 @@ static struct tally_fact *fact_new(struct office_tally *t,
       ids[nref++] = id;
     }
   }
-  size = sizeof(*f) + nref * sizeof(struct tally_ref) + clen + ilen;
+  nval = record_nfields(r);
+  size = sizeof(*f) + nref * sizeof(struct tally_ref) +
+         nval * sizeof(struct office_val) + clen + ilen;
   for (i = 0; i < nref; i++)
     size += strlen(ids[i]) + 1;
+  for (i = 0; i < nval; i++) {
+    const struct field *fd = record_field_at(r, i);
+    size += strlen(record_field_name(fd)) + 1 +
+            strlen(record_field_winner(fd)->value) + 1;
+  }
   f = calloc(1, size);
   if (f == NULL) {
     *oom = true;
@@ -152,6 +165,8 @@ static struct tally_fact *fact_new(struct office_tally *t,
   f->sc = sc;
   f->refs = (struct tally_ref *)f->mem;
   at = nref * sizeof(struct tally_ref);
+  f->vals = (struct office_val *)(f->mem + at);
+  at += nval * sizeof(struct office_val);
   f->collection = memcpy(f->mem + at, r->collection, clen);
   at += clen;
   f->id = memcpy(f->mem + at, r->id, ilen);
@@ -164,6 +179,17 @@ static struct tally_fact *fact_new(struct office_tally *t,
     at += len;
   }
   f->nrefs = nref;
+  for (i = 0; i < nval; i++) {
+    const struct field *fd = record_field_at(r, i);
+    const char *name = record_field_name(fd);
+    const char *json = record_field_winner(fd)->value;
+    size_t nlen = strlen(name) + 1, jlen = strlen(json) + 1;
+    f->vals[i].name = memcpy(f->mem + at, name, nlen);
+    at += nlen;
+    f->vals[i].json = memcpy(f->mem + at, json, jlen);
+    at += jlen;
+  }
+  f->nvals = nval;
   f->kec = office_intern(t->texts, office_winner(r, "kecamatan"), oom);
   f->groups = office_intern(t->texts, office_winner(r, "groups"), oom);
   f->programme = office_intern(t->texts, office_winner(r, "programme"), oom);
@@ -386,6 +412,8 @@ int office_tally_each(struct office *o, struct hub_store *hs, office_fact_fn fn,
     of.date = f->date;
     of.own_kecamatan = f->kec;
     of.own_groups = f->groups;
+    of.vals = f->vals;
+    of.nvals = f->nvals;
     of.conflicted = f->conflicted;
     of.review = f->review;
     rc = fn(&of, ctx);
@@ -396,20 +424,21 @@ int office_tally_each(struct office *o, struct hub_store *hs, office_fact_fn fn,
   return rc;
 }
 
-bool office_fact_value(const struct office_fact *f, const char *field,
-                       const struct office_text **out)
+const char *office_fact_value(const struct office_fact *f, const char *field)
 {
-  if (strcmp(field, "kecamatan") == 0)
-    *out = f->own_kecamatan;
-  else if (strcmp(field, "groups") == 0)
-    *out = f->own_groups;
-  else if (strcmp(field, "programme") == 0)
-    *out = f->programme;
-  else if (strcmp(field, "date") == 0)
-    *out = f->date;
-  else
-    return false;
-  return true;
+  size_t lo = 0, hi = f->nvals;
+
+  while (lo < hi) { /* the record's fields are sorted by name */
+    size_t mid = lo + (hi - lo) / 2;
+    int c = strcmp(field, f->vals[mid].name);
+    if (c == 0)
+      return f->vals[mid].json;
+    if (c < 0)
+      hi = mid;
+    else
+      lo = mid + 1;
+  }
+  return NULL;
 }
 
 void office_tally_stats(struct office *o, struct office_tally_stats *out)

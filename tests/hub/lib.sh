@@ -13,7 +13,7 @@
 #   dev_init NAME               new device store; prints its replica id
 #   batch_of NAME [FILE]        a push body of device NAME's export
 #   req METHOD PATH CURL_ARGS...   one request; $STATUS and $BODY hold the reply
-#   facts_as_walk COLL QUERY TEXT JAR   the office table from facts = the walk's
+#   table_as_csv COLL QUERY JAR  the office table (facts) = the CSV's walk
 #   push TOKEN REPLICA FILE     POST /v1/push as that device
 #   pull TOKEN REPLICA QUERY    GET /v1/changes?QUERY as that device
 #   expect_status N / expect_error STATUS CODE
@@ -138,15 +138,19 @@ req() {
     --max-time 60 "$@" "$URL$path") || fail "curl failed: $method $path"
 }
 
-# facts_as_walk COLLECTION QUERY TEXT JAR: the office's records table of
-# QUERY, chosen from its kept facts, is the walk's: the same with a text
-# search for TEXT, which every id of COLLECTION holds (a search walks).
-facts_as_walk() {
-  req GET "/api/records/$1?$2" -b "$4"
+# table_as_csv COLLECTION QUERY JAR: the office's records table of QUERY
+# (chosen and sorted from the hub's kept facts) is the CSV export's walk
+# of the store with the same filters, sorted and paged as the table says
+# (tests/tools/table_check.py); the table's reply is kept in facts.json.
+table_as_csv() {
+  req GET "/api/records/$1?$2" -b "$3"
+  expect_status 200
   cp "$BODY" "$WORK/facts.json"
-  req GET "/api/records/$1?$2${2:+&}q=$3" -b "$4"
-  cmp -s "$BODY" "$WORK/facts.json" ||
-    fail "$1?$2: facts $(cat "$WORK/facts.json") against the walk $(cat "$BODY")"
+  req GET "/export/$1.csv?$2" -b "$3"
+  expect_status 200
+  python3 "$(dirname "${BASH_SOURCE[0]}")/../tools/table_check.py" \
+    "$WORK/facts.json" "$BODY" "$2" >"$WORK/table_check" ||
+    fail "$1?$2: $(cat "$WORK/table_check")"
 }
 
 auth() { # auth TOKEN REPLICA: the two headers as curl arguments

@@ -26,9 +26,9 @@ dev a sync --once --server "$URL" >"$OUT" 2>"$ERR" || fail "sync: $(cat "$ERR")"
 
 req POST /login -c "$WORK/jar" --data 'user=ana&password=admin-pass-1'
 expect_status 303
-# Chosen from the kept facts, and walked (a text search): the same rows,
-# both referrals in Setu.
-facts_as_walk referral "kecamatan=Setu" "f" "$WORK/jar"
+# Chosen from the kept facts, and walked (the CSV): the same rows, both
+# referrals in Setu.
+table_as_csv referral "kecamatan=Setu" "$WORK/jar"
 for id in f1 f2; do
   grep -q "\"$id\"" "$WORK/facts.json" ||
     fail "referral $id is not in Setu: $(cat "$WORK/facts.json")"

@@ -3,10 +3,11 @@
 # name erased by a consent withdrawal and one erased by a delete are still
 # in the bytes of the cluster's files (old row versions in the table, the
 # WAL) before compact, which proves the scan sees them, and in none after
-# it, with a hub serving all along; the devices sync on after it. Without
-# wal_recycle = off, or without the rights to switch and checkpoint the
-# WAL, compact says what is missing and exits 1. Bad arguments change
-# nothing.
+# it, with a hub serving all along; the devices sync on after it. A
+# transaction holding the table makes it give up after 5 s, changing
+# nothing (exit 5). Without wal_recycle = off, or without the rights to
+# switch and checkpoint the WAL, compact says what is missing and exits
+# 1. Bad arguments change nothing.
 SAMBANG_TEST_PG=1
 . "$(dirname "$0")/../sync/lib.sh"
 
@@ -67,6 +68,29 @@ dev a beneficiary edit "$K" --kelurahan Jombang >/dev/null || fail "edit K"
 sync_once a
 sync_once b
 expect_converged a b
+
+CASE="the records table held by a transaction"
+# An open transaction that read the records (psql, left open): compact
+# waits 5 s for the table, then gives up (exit 5) having changed nothing;
+# the hub serves on, and compact passes once the transaction ends.
+mkfifo "$WORK/psql.in"
+"$PG_BIN/psql" -X -q -A -t -h 127.0.0.1 -p "$PG_PORT" -U sambang -d hub \
+  <"$WORK/psql.in" >"$WORK/psql.out" 2>&1 &
+psql_pid=$!
+exec 5>"$WORK/psql.in"
+echo "BEGIN; SELECT count(*) FROM records; SELECT 'holding';" >&5
+wait_until 10 grep -q holding "$WORK/psql.out"
+before=$(pg_sql hub "SELECT pg_relation_filenode('records')")
+expect_hub_fail 5 compact
+grep -q 'records table stayed in use' "$ERR" || fail "say why: $(cat "$ERR")"
+[ "$(pg_sql hub "SELECT pg_relation_filenode('records')")" = "$before" ] ||
+  fail "a compact that gave up rewrote the table"
+dev a beneficiary edit "$K" --kelurahan Pondok >/dev/null || fail "edit K"
+sync_once a
+echo "COMMIT;" >&5
+exec 5>&-
+wait "$psql_pid" || fail "psql failed: $(cat "$WORK/psql.out")"
+expect_hub_ok compact
 
 CASE="no rights to the WAL"
 pg_sql hub "CREATE ROLE plain LOGIN" >/dev/null

@@ -214,6 +214,11 @@ int cmd_recover(struct cli *cli, int argc, char **argv, struct sb_err *err)
            "unreadable; the damaged store is kept as %s\n"),
          cli->db, (unsigned long long)b.pending, (unsigned long long)b.other,
          (unsigned long long)b.bad, old);
+  fprintf(stderr,
+          _("note: %s holds the records as they were, personal values "
+            "included, and no later erasure reaches it: delete it once the "
+            "recovered store is checked\n"),
+          old);
   sync_lock_release(lock_fd);
   lock_fd = -1;
   rc = cmd_sync(cli, 2, sync_argv, err);

@@ -51,6 +51,8 @@ grep -q "sambang recover" "$ERR" || fail "the refusal does not name recover"
 dev d1 recover >"$OUT" 2>"$ERR" || fail "recover failed"
 grep -q "^recovered .*kept 6 unpushed" "$OUT" || fail "recover does not report the 6 unpushed records"
 grep -q "^synced: pushed 6, pulled" "$OUT" || fail "recover did not sync"
+grep -q "^note: .*damaged-.* personal values included.*delete it" "$ERR" ||
+  fail "recover does not say the damaged copy holds personal values: $(cat "$ERR")"
 ls "$WORK"/d1.db.damaged-* >/dev/null 2>&1 || fail "the damaged store was not kept"
 [ "$(sha256sum <"$(ls "$WORK"/d1.db.damaged-* | grep -v -- '-wal$' | grep -v 'corrupt$' | head -n 1)")" = "$damaged" ] ||
   fail "the kept damaged store is not the damaged file"

@@ -361,6 +361,24 @@ static int serve_check(struct hub_store *hs)
   return 0;
 }
 
+/* Says at start what would keep erased values readable in the store's
+ * files after `sambang-hub compact` (daemon/hub/DESIGN.md, "Erasure"):
+ * an operator reads the log before the compact timer's failures. */
+static void serve_erasure_check(struct hub_store *hs)
+{
+  struct hub_compaction c;
+  struct sb_err err = {0};
+
+  if (hub_store_erasure_check(hs, &c, &err) != 0)
+    log_msg(LOG_LEVEL_WARN, "erasure check: %s", err.msg);
+  else if (!c.log_cleared)
+    log_msg(LOG_LEVEL_WARN,
+            "erasure: values erased by deletes and consent withdrawals "
+            "stay readable in the database's files after `sambang-hub "
+            "compact`: %s",
+            c.log_note);
+}
+
 int hub_cmd_serve(const char *db, int argc, char **argv)
 {
   char shown[HUB_STORE_SHOWN_MAX];
@@ -390,6 +408,7 @@ int hub_cmd_serve(const char *db, int argc, char **argv)
     return rc;
   /* From here on messages reach the wire and the log: English. */
   i18n_english();
+  serve_erasure_check(hs);
   uv_loop_init(&loop);
   rc = hub_server_start(&loop, hs, &cfg, &st.hub, &err);
   if (rc != 0) {

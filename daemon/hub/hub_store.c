@@ -483,6 +483,16 @@ int hub_store_compact(struct hub_store *hs, struct hub_compaction *out,
   return hs->ops->compact(hs->be, out, err);
 }
 
+int hub_store_erasure_check(struct hub_store *hs, struct hub_compaction *out,
+                            struct sb_err *err)
+{
+  memset(out, 0, sizeof(*out));
+  out->log_cleared = true;
+  return hs->ops->erasure_check != NULL
+             ? hs->ops->erasure_check(hs->be, out, err)
+             : 0;
+}
+
 int hub_store_each(struct hub_store *hs, store_record_fn fn, void *ctx,
                    struct sb_err *err)
 {

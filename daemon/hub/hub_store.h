@@ -232,6 +232,15 @@ struct hub_compaction {
 int hub_store_compact(struct hub_store *hs, struct hub_compaction *out,
                       struct sb_err *err);
 
+/*
+ * What would keep erased values readable after a compact, without doing
+ * anything (serve logs it at start): out->log_cleared false and the
+ * settings or rights missing in out->log_note; true on a backend where
+ * erasure is immediate.
+ */
+int hub_store_erasure_check(struct hub_store *hs, struct hub_compaction *out,
+                            struct sb_err *err);
+
 /* Calls fn for every record in (collection, id) order (fn's rc stops it). */
 int hub_store_each(struct hub_store *hs, store_record_fn fn, void *ctx,
                    struct sb_err *err);
@@ -473,6 +482,9 @@ struct hub_store_ops {
   int (*each)(void *be, store_record_fn fn, void *ctx, struct sb_err *err);
   /* As hub_store_compact. */
   int (*compact)(void *be, struct hub_compaction *out, struct sb_err *err);
+  /* As hub_store_erasure_check (NULL: nothing keeps erased values). */
+  int (*erasure_check)(void *be, struct hub_compaction *out,
+                       struct sb_err *err);
 
   /* Devices (their names and hashes checked by the caller): as the
    * hub_store_device_* functions above. */

@@ -871,6 +871,7 @@ const struct hub_store_ops hub_store_pg_ops = {
     .check = hub_store_pg_check,
     .each = pg_each,
     .compact = hub_store_pg_compact,
+    .erasure_check = hub_store_pg_erasure_check,
     .device_add = hub_store_pg_devices_add,
     .device_list = hub_store_pg_devices_list,
     .device_revoke = hub_store_pg_devices_revoke,

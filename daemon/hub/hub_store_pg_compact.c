@@ -102,6 +102,39 @@ static int wal_keepers(struct pg *p, struct hub_compaction *out,
   return 0;
 }
 
+int hub_store_pg_erasure_check(void *be, struct hub_compaction *out,
+                               struct sb_err *err)
+{
+  struct pg *p = be;
+  PGresult *res;
+  int rc = hub_store_pg_ready(p, err);
+
+  if (rc != 0)
+    return rc;
+  out->log_cleared = true;
+  rc = wal_keepers(p, out, err);
+  if (rc != 0)
+    return rc;
+  /* A superuser is a member of every role and may run every function. */
+  res = PQexec(p->conn,
+               "SELECT has_function_privilege('pg_switch_wal()', 'EXECUTE'), "
+               "pg_has_role('pg_checkpoint', 'MEMBER')");
+  if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+    return hub_store_pg_fail(p, res, "reading the hub's rights", err);
+  if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
+    note_add(out, _("the hub's role may not run pg_switch_wal() (GRANT "
+                    "EXECUTE ON FUNCTION pg_switch_wal() TO it)"));
+    out->log_cleared = false;
+  }
+  if (strcmp(PQgetvalue(res, 0, 1), "t") != 0) {
+    note_add(out, _("the hub's role may not run CHECKPOINT (GRANT "
+                    "pg_checkpoint TO it)"));
+    out->log_cleared = false;
+  }
+  PQclear(res);
+  return 0;
+}
+
 int hub_store_pg_compact(void *be, struct hub_compaction *out,
                          struct sb_err *err)
 {

@@ -230,6 +230,9 @@ int hub_store_pg_meta_each(void *be, const char *prefix, store_meta_fn fn,
  * hub_store_ops.compact. */
 int hub_store_pg_compact(void *be, struct hub_compaction *out,
                          struct sb_err *err);
+/* hub_store_ops.erasure_check (hub_store_pg_compact.c). */
+int hub_store_pg_erasure_check(void *be, struct hub_compaction *out,
+                               struct sb_err *err);
 
 /* The check (hub_store_pg_check.c): hub_store_ops.check. */
 int hub_store_pg_check(void *be, enum store_check_level level, int budget_ms,

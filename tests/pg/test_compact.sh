@@ -101,10 +101,26 @@ expect_hub_fail 1 --db "$plain_uri" compact
 grep -q 'pg_switch_wal() was refused' "$OUT" || fail "name pg_switch_wal"
 grep -q 'CHECKPOINT was refused' "$OUT" || fail "name CHECKPOINT"
 grep -q "log may still hold erased values" "$ERR" || fail "say it on stderr"
+# A hub serving as that role says so in its log at start; the one of
+# the role that has the rights said nothing.
+grep -q '^warn.*erasure' "$WORK/hub.log" && fail "a warning with every right given"
+stop_hub
+start_hub_as() { # a hub on URI, its log in $WORK/hub.log
+  SAMBANG_HUB_DB=$1 start_hub
+}
+start_hub_as "$plain_uri"
+grep -q "erasure: .*may not run pg_switch_wal().*may not run CHECKPOINT" \
+  "$WORK/hub.log" || fail "serve does not warn: $(cat "$WORK/hub.log")"
+stop_hub
 
 CASE="wal_recycle on"
 pg_sql postgres "ALTER SYSTEM SET wal_recycle = on" >/dev/null
 pg_sql postgres "SELECT pg_reload_conf()" >/dev/null
 expect_hub_fail 1 compact
 grep -q 'wal_recycle is on' "$OUT" || fail "name wal_recycle"
+: >"$WORK/hub.log"
+start_hub
+grep -q "erasure: .*wal_recycle is on" "$WORK/hub.log" ||
+  fail "serve does not warn of wal_recycle: $(cat "$WORK/hub.log")"
+stop_hub
 echo ok

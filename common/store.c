@@ -314,9 +314,8 @@ int store_script(struct store *s, const char *sql, const char *what,
   return 0;
 }
 
-/* Reads an integer PRAGMA (application_id, user_version). */
-static int store_pragma_int(struct store *s, const char *name, int *out,
-                            struct sb_err *err)
+int store_pragma_i64(struct store *s, const char *name, int64_t *out,
+                     struct sb_err *err)
 {
   char sql[64];
   sqlite3_stmt *st = NULL;
@@ -328,12 +327,22 @@ static int store_pragma_int(struct store *s, const char *name, int *out,
     return store_sqlerr(s, rc, sql, err);
   rc = sqlite3_step(st);
   if (rc == SQLITE_ROW) {
-    *out = sqlite3_column_int(st, 0);
+    *out = (int64_t)sqlite3_column_int64(st, 0);
     rc = 0;
   } else {
     rc = store_sqlerr(s, rc, sql, err);
   }
   sqlite3_finalize(st);
+  return rc;
+}
+
+/* Reads a 32-bit integer PRAGMA (application_id, user_version). */
+static int store_pragma_int(struct store *s, const char *name, int *out,
+                            struct sb_err *err)
+{
+  int64_t v = 0;
+  int rc = store_pragma_i64(s, name, &v, err);
+  *out = (int)v; /* both are 32-bit fields of the file's header */
   return rc;
 }
 

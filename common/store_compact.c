@@ -14,23 +14,14 @@
 /* The bytes the database's pages take (page_count x page_size). */
 static int store_bytes(struct store *s, uint64_t *out, struct sb_err *err)
 {
-  static const char *const sql[] = {"PRAGMA page_count", "PRAGMA page_size"};
-  sqlite3_int64 v[2] = {0, 0};
-  size_t i;
+  int64_t pages = 0, size = 0;
+  int rc = store_pragma_i64(s, "page_count", &pages, err);
 
-  for (i = 0; i < 2; i++) {
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(s->db, sql[i], -1, &st, NULL);
-    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-      v[i] = sqlite3_column_int64(st, 0);
-      rc = SQLITE_OK;
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_OK)
-      return store_sqlerr(s, rc, "measuring the store", err);
-  }
-  *out = (uint64_t)(v[0] * v[1]);
-  return 0;
+  if (rc == 0)
+    rc = store_pragma_i64(s, "page_size", &size, err);
+  if (rc == 0)
+    *out = (uint64_t)(pages * size);
+  return rc;
 }
 
 int store_compact(struct store *s, struct store_compaction *out,

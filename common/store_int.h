@@ -101,6 +101,9 @@ void store_ckpt_stop(struct store *s);
 
 /* Translates a SQLite result into an SB_E code and a message naming PATH. */
 int store_sqlerr(struct store *s, int rc, const char *what, struct sb_err *err);
+/* Reads the integer PRAGMA name (page_count, user_version...). */
+int store_pragma_i64(struct store *s, const char *name, int64_t *out,
+                     struct sb_err *err);
 
 /* Resets a statement after use (its error, if any, was already seen). */
 void store_stmt_done(sqlite3_stmt *st);

@@ -39,12 +39,13 @@ static int records_bytes(struct pg *p, uint64_t *out, struct sb_err *err)
   return 0;
 }
 
-/* Appends text to the note (cut to fit). */
+/* Notes what keeps the log from being cleared (appended, cut to fit). */
 static void note_add(struct hub_compaction *out, const char *text)
 {
   size_t n = strlen(out->log_note);
   snprintf(out->log_note + n, sizeof(out->log_note) - n, "%s%s",
            n > 0 ? "; " : "", text);
+  out->log_cleared = false;
 }
 
 /* Runs sql (a WAL step); a refusal goes to the note, not to the caller:
@@ -66,7 +67,6 @@ static int wal_step(struct pg *p, const char *sql, const char *needs,
     return hub_store_pg_fail(p, res, sql, err);
   PQclear(res);
   note_add(out, needs);
-  out->log_cleared = false;
   return 0;
 }
 
@@ -81,23 +81,15 @@ static int wal_keepers(struct pg *p, struct hub_compaction *out,
                       "(SELECT count(*) FROM pg_replication_slots)");
   if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
     return hub_store_pg_fail(p, res, "reading the WAL settings", err);
-  if (strcmp(PQgetvalue(res, 0, 0), "off") != 0) {
+  if (strcmp(PQgetvalue(res, 0, 0), "off") != 0)
     note_add(out, _("wal_recycle is on: old WAL segments are reused with "
                     "their contents (set wal_recycle = off)"));
-    out->log_cleared = false;
-  }
-  if (strcmp(PQgetvalue(res, 0, 1), "0") != 0) {
+  if (strcmp(PQgetvalue(res, 0, 1), "0") != 0)
     note_add(out, _("wal_keep_size keeps old WAL segments"));
-    out->log_cleared = false;
-  }
-  if (strcmp(PQgetvalue(res, 0, 2), "off") != 0) {
+  if (strcmp(PQgetvalue(res, 0, 2), "off") != 0)
     note_add(out, _("archive_mode is on: archived WAL keeps the old versions"));
-    out->log_cleared = false;
-  }
-  if (strcmp(PQgetvalue(res, 0, 3), "0") != 0) {
+  if (strcmp(PQgetvalue(res, 0, 3), "0") != 0)
     note_add(out, _("a replication slot may keep old WAL segments"));
-    out->log_cleared = false;
-  }
   PQclear(res);
   return 0;
 }
@@ -121,16 +113,12 @@ int hub_store_pg_erasure_check(void *be, struct hub_compaction *out,
                "pg_has_role('pg_checkpoint', 'MEMBER')");
   if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
     return hub_store_pg_fail(p, res, "reading the hub's rights", err);
-  if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
+  if (strcmp(PQgetvalue(res, 0, 0), "t") != 0)
     note_add(out, _("the hub's role may not run pg_switch_wal() (GRANT "
                     "EXECUTE ON FUNCTION pg_switch_wal() TO it)"));
-    out->log_cleared = false;
-  }
-  if (strcmp(PQgetvalue(res, 0, 1), "t") != 0) {
+  if (strcmp(PQgetvalue(res, 0, 1), "t") != 0)
     note_add(out, _("the hub's role may not run CHECKPOINT (GRANT "
                     "pg_checkpoint TO it)"));
-    out->log_cleared = false;
-  }
   PQclear(res);
   return 0;
 }

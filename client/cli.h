@@ -191,10 +191,12 @@ int write_id(const char *collection, const char *given, char *out,
  * spellings fixed) on (collection, id) inside the open transaction: the
  * schema checks of the collection, record_put, store_put. must_exist:
  * SB_ENOTFOUND unless the record exists and is not deleted. On error
- * nothing is written (the caller rolls back).
+ * nothing is written (the caller rolls back). *written (if not NULL):
+ * false if the record held these values already (nothing was written).
  */
 int write_fields(struct cli *cli, const char *collection, const char *id,
-                 cJSON *fields, bool must_exist, struct sb_err *err);
+                 cJSON *fields, bool must_exist, bool *written,
+                 struct sb_err *err);
 
 /* Deletes the live record (collection, id) as this replica in a
  * transaction of its own (store opened); SB_ENOTFOUND if there is none,

@@ -42,12 +42,20 @@ static const char *line_string(const cJSON *j, const char *key,
   return m->valuestring;
 }
 
-/* Writes the record of one line (inside the import's transaction). */
+/* The lines of an import: those that changed a record, and those whose
+ * record held their values already. */
+struct import_count {
+  size_t written, unchanged;
+};
+
+/* Writes the record of one line (inside the import's transaction) and
+ * counts it in *n. */
 static int import_line(struct cli *cli, const char *text, size_t len,
-                       struct sb_err *err)
+                       struct import_count *n, struct sb_err *err)
 {
   char id[SB_ID_MAX + 1];
   const char *collection, *given;
+  bool written = false;
   cJSON *j = json_parse(text, len, _("the line"), err);
   cJSON *fields, *m;
   int rc;
@@ -90,7 +98,11 @@ static int import_line(struct cli *cli, const char *text, size_t len,
   }
   rc = write_id(collection, given, id, err);
   if (rc == 0)
-    rc = write_fields(cli, collection, id, fields, false, err);
+    rc = write_fields(cli, collection, id, fields, false, &written, err);
+  if (rc == 0 && written)
+    n->written++;
+  else if (rc == 0)
+    n->unchanged++;
 done:
   cJSON_Delete(j);
   return rc;
@@ -107,31 +119,30 @@ static bool blank(const char *s, size_t len)
   return true;
 }
 
-/* Imports every line of f in the open transaction; *count: lines written. */
+/* Imports every line of f in the open transaction, counted in *n. */
 static int import_lines(struct cli *cli, FILE *f, const char *name,
-                        size_t *count, struct sb_err *err)
+                        struct import_count *n, struct sb_err *err)
 {
   char *line = NULL;
   size_t cap = 0, lineno = 0;
-  ssize_t n;
+  ssize_t len;
   int rc = 0;
 
   errno = 0;
-  while ((n = getline(&line, &cap, f)) >= 0) {
+  while ((len = getline(&line, &cap, f)) >= 0) {
     lineno++;
-    if (blank(line, (size_t)n))
+    if (blank(line, (size_t)len))
       continue;
-    if ((size_t)n > SB_RECORD_MAX)
+    if ((size_t)len > SB_RECORD_MAX)
       rc = sb_err_set(err, SB_ETOOBIG,
-                      "the line is too large (%zd bytes, at most %d)", n,
+                      "the line is too large (%zd bytes, at most %d)", len,
                       SB_RECORD_MAX);
     else
-      rc = import_line(cli, line, (size_t)n, err);
+      rc = import_line(cli, line, (size_t)len, n, err);
     if (rc != 0) {
       sb_err_prefix(err, "line %zu", lineno);
       break;
     }
-    (*count)++;
   }
   if (rc == 0 && ferror(f))
     rc =
@@ -143,7 +154,7 @@ static int import_lines(struct cli *cli, FILE *f, const char *name,
 int cmd_import(struct cli *cli, int argc, char **argv, struct sb_err *err)
 {
   FILE *f;
-  size_t count = 0;
+  struct import_count n = {0, 0};
   int rc;
 
   if (argc != 2)
@@ -160,7 +171,7 @@ int cmd_import(struct cli *cli, int argc, char **argv, struct sb_err *err)
   if (rc == 0)
     rc = store_begin(cli->store, err);
   if (rc == 0) {
-    rc = import_lines(cli, f, argv[1], &count, err);
+    rc = import_lines(cli, f, argv[1], &n, err);
     if (rc == 0)
       rc = store_commit(cli->store, err);
     cli->wrote |= rc == 0;
@@ -174,7 +185,8 @@ int cmd_import(struct cli *cli, int argc, char **argv, struct sb_err *err)
   if (cli->json) {
     cJSON *j = cJSON_CreateObject();
     if (j == NULL ||
-        cJSON_AddNumberToObject(j, "imported", (double)count) == NULL) {
+        cJSON_AddNumberToObject(j, "imported", (double)n.written) == NULL ||
+        cJSON_AddNumberToObject(j, "unchanged", (double)n.unchanged) == NULL) {
       cJSON_Delete(j);
       return sb_err_set(err, SB_ENOMEM, NULL);
     }
@@ -182,7 +194,13 @@ int cmd_import(struct cli *cli, int argc, char **argv, struct sb_err *err)
     cJSON_Delete(j);
     return rc;
   }
-  printf(_("imported %zu records\n"), count);
+  /* "imported N records" counts what changed; lines that changed
+   * nothing (an import run twice) are said apart. */
+  if (n.unchanged > 0)
+    printf(_("imported %zu records, %zu unchanged (already held)\n"), n.written,
+           n.unchanged);
+  else
+    printf(_("imported %zu records\n"), n.written);
   return 0;
 }
 

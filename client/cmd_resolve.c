@@ -180,7 +180,7 @@ static int resolve_pick(struct cli *cli, const char *coll, const char *id,
   if (rc == 0) {
     cJSON_AddItemToObject(fields, field, value);
     value = NULL;
-    rc = write_fields(cli, coll, id, fields, true, err);
+    rc = write_fields(cli, coll, id, fields, true, NULL, err);
   }
   if (rc == 0)
     rc = store_commit(cli->store, err);

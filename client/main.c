@@ -80,7 +80,10 @@ static const struct command commands[] = {
         "{\"collection\": C, \"id\": ID or \"new\", \"fields\": {...}}. Each "
         "line is written like put, with the same checks; blank lines are "
         "skipped. All lines are written in one transaction: a bad line "
-        "(reported with its number) leaves the store unchanged.")},
+        "(reported with its number) leaves the store unchanged. Prints how "
+        "many records it wrote and, apart, how many lines changed nothing "
+        "(the store held their values already; --json: "
+        "{\"imported\",\"unchanged\"}).")},
     {"export", cmd_export, "", N_("print every record's full state"),
      N_("Prints one line of canonical JSON per record, deleted ones included, "
         "in (collection, id) order. Devices that have seen the same writes "

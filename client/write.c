@@ -114,7 +114,8 @@ static int write_after(void *ctx, const struct record *next, size_t len,
 }
 
 int write_fields(struct cli *cli, const char *collection, const char *id,
-                 cJSON *fields, bool must_exist, struct sb_err *err)
+                 cJSON *fields, bool must_exist, bool *written,
+                 struct sb_err *err)
 {
   char where[PATH_MAX + 16];
   struct update_io io = {where,      field_load, field_save,
@@ -130,9 +131,13 @@ int write_fields(struct cli *cli, const char *collection, const char *id,
   struct update_change ch = {UPDATE_PUT, store_replica(cli->store), fields,
                              NULL, NULL};
   struct update_result res;
+  int rc;
 
   snprintf(where, sizeof(where), "store %s", cli->db);
-  return update_apply(&io, collection, id, &ch, &hooks, &res, err);
+  rc = update_apply(&io, collection, id, &ch, &hooks, &res, err);
+  if (rc == 0 && written != NULL)
+    *written = res.outcome == UPDATE_WRITTEN;
+  return rc;
 }
 
 /* The one check of a delete: there is a live record to delete. */
@@ -181,7 +186,7 @@ int write_one(struct cli *cli, const char *collection, const char *id,
   rc = store_begin(cli->store, err);
   if (rc != 0)
     return rc;
-  rc = write_fields(cli, collection, id, fields, must_exist, err);
+  rc = write_fields(cli, collection, id, fields, must_exist, NULL, err);
   if (rc == 0)
     rc = store_commit(cli->store, err);
   cli->wrote |= rc == 0;

@@ -28,7 +28,14 @@ printf '{"collection":"notes","id":"n3","fields":{"text":"third"}}\n' \
   >"$WORK/one.jsonl"
 sb_in "$WORK/one.jsonl" --json import -
 check_ok import -
-expect_stdout_is '{"imported":1}'
+expect_stdout_is '{"imported":1,"unchanged":0}'
+
+# The same line again changes nothing, and the count says so.
+expect_ok import "$WORK/one.jsonl"
+expect_stdout_is "imported 0 records, 1 unchanged (already held)"
+sb_in "$WORK/one.jsonl" --json import -
+check_ok import -
+expect_stdout_is '{"imported":0,"unchanged":1}'
 
 # An empty file imports nothing.
 : >"$WORK/empty.jsonl"

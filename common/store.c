@@ -786,6 +786,26 @@ const char *store_replica(const struct store *s)
   return s->replica;
 }
 
+int store_replica_renew(struct store *s, struct sb_err *err)
+{
+  char fresh[sizeof(s->replica)];
+  int rc;
+
+  if (!s->in_tx)
+    return sb_err_set(err, SB_EINVAL,
+                      "store %s: a new replica id outside a transaction",
+                      s->path);
+  rc = store_refuse_if_corrupt(s, err);
+  if (rc != 0)
+    return rc;
+  if (uuid_replica_id_new(fresh) != 0)
+    return sb_err_set(err, SB_EIO, "no random bytes for a replica id");
+  rc = store_meta_write(s, "replica", fresh, err);
+  if (rc == 0)
+    memcpy(s->replica, fresh, sizeof(s->replica));
+  return rc;
+}
+
 const char *store_schema_text(const struct store *s)
 {
   return s->schema;

@@ -56,6 +56,11 @@ void store_close(struct store *s);
 /* This replica's id (owned by the store). */
 const char *store_replica(const struct store *s);
 
+/* Gives the store a new random replica id, inside the open transaction
+ * (a hub put back from a copy: it must not hand out its old dots again;
+ * daemon/hub/DESIGN.md, "Restoring from a copy"). */
+int store_replica_renew(struct store *s, struct sb_err *err);
+
 /* The schema text kept in the store (owned by the store). */
 const char *store_schema_text(const struct store *s);
 
@@ -166,6 +171,13 @@ int store_reject(struct store *s, const char *collection, const char *id,
                  uint64_t seq, const char *reason, struct sb_err *err);
 int store_rejected_each(struct store *s, store_text_fn fn, void *ctx,
                         struct sb_err *err);
+
+/*
+ * Marks every row pending (a hub put back from a copy may lack any of
+ * them: daemon/sync/DESIGN.md, "A hub put back from a copy"); *n: rows
+ * marked that were not pending. Inside a transaction.
+ */
+int store_pend_all(struct store *s, uint64_t *n, struct sb_err *err);
 
 /*
  * Clears the rejection of every pending row the hub refused with code

@@ -64,6 +64,23 @@ int store_rejected_each(struct store *s, store_text_fn fn, void *ctx,
   return store_walk_text(s, st, fn, ctx, err);
 }
 
+int store_pend_all(struct store *s, uint64_t *n, struct sb_err *err)
+{
+  int changes = 0, rc;
+
+  *n = 0;
+  if (!s->in_tx)
+    return sb_err_set(err, SB_EINVAL,
+                      "store %s: marking rows pending outside a transaction",
+                      s->path);
+  rc = store_run_once(s,
+                      "INSERT OR IGNORE INTO pending(seq)"
+                      " SELECT seq FROM records",
+                      NULL, NULL, &changes, "marking every row pending", err);
+  *n = (uint64_t)changes;
+  return rc;
+}
+
 int store_unreject(struct store *s, const char *code, uint64_t *n,
                    struct sb_err *err)
 {

@@ -37,6 +37,10 @@
  * device may ask for the next page before it has decoded this one. */
 #define PROTO_NEXT_HEADER "Sambang-Next"
 #define PROTO_MORE_HEADER "Sambang-More"
+/* On every hub reply but early refusals: the hub store's generation (16
+ * hex digits), new when the store was put back from a copy: a device
+ * that sees it change pushes everything again and pulls from 0. */
+#define PROTO_GENERATION_HEADER "Sambang-Generation"
 
 /* On a device's requests (optional): what it holds that is not at the
  * hub, as it last counted (marks.c): "pending=N refused=M". */

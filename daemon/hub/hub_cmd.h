@@ -33,5 +33,6 @@ int hub_cmd_user(const char *db, int argc, char **argv);
 int hub_cmd_serve(const char *db, int argc, char **argv);
 int hub_cmd_purge(const char *db, int argc, char **argv);
 int hub_cmd_compact(const char *db, int argc, char **argv);
+int hub_cmd_restored(const char *db, int argc, char **argv);
 
 #endif

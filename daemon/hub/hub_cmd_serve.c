@@ -429,9 +429,11 @@ int hub_cmd_serve(const char *db, int argc, char **argv)
   /* The log says how it serves before "listening" tells a script (or a
    * test) that the hub is ready: whoever reads the one sees the other. */
   hub_store_shown(db, shown, sizeof(shown));
-  log_msg(LOG_LEVEL_INFO, "serving %s on %s:%u over %s (replica %s)", shown,
+  log_msg(LOG_LEVEL_INFO,
+          "serving %s on %s:%u over %s (replica %s, generation %s)", shown,
           host, (unsigned)hub_server_port(st.hub),
-          cfg.tls_cert != NULL ? "HTTPS" : "plain HTTP", hub_store_replica(hs));
+          cfg.tls_cert != NULL ? "HTTPS" : "plain HTTP", hub_store_replica(hs),
+          hub_server_generation(st.hub));
   if (insecure && !is_loopback(host))
     log_msg(LOG_LEVEL_WARN,
             "--insecure-http: serving plain HTTP on %s: "

@@ -66,6 +66,8 @@ static const char *const usage_main = N_(
     "  purge --older-than DAYS   remove tombstones every device has pulled\n"
     "  compact                   rewrite the records: erased values leave\n"
     "                            the files (PostgreSQL), free room returns\n"
+    "  restored                  after putting back a copy of the store:\n"
+    "                            devices push everything again\n"
     "  user add NAME --role R    add an office user (password: stdin)\n"
     "  user list | remove NAME | passwd NAME\n"
     "                            office users of the dashboard\n"
@@ -464,5 +466,7 @@ int main(int argc, char **argv)
     return hub_cmd_purge(db, argc - i, argv + i);
   if (strcmp(cmd, "compact") == 0)
     return hub_cmd_compact(db, argc - i, argv + i);
+  if (strcmp(cmd, "restored") == 0)
+    return hub_cmd_restored(db, argc - i, argv + i);
   return hub_cmd_usage_error(usage_main, "unknown command %s", cmd);
 }

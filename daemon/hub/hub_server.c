@@ -70,6 +70,10 @@ static void send_reply(struct hub_call *c)
   time_value(now, sizeof(now));
   headers[n++] = PROTO_TIME_HEADER;
   headers[n++] = now;
+  if (c->hub->generation[0] != '\0') {
+    headers[n++] = PROTO_GENERATION_HEADER;
+    headers[n++] = c->hub->generation;
+  }
   if (r->gzip) {
     headers[n++] = "Content-Encoding";
     headers[n++] = "gzip";
@@ -735,6 +739,12 @@ int hub_server_start(uv_loop_t *loop, struct hub_store *hs,
     goto fail;
   }
   h->m.start_ms = hlc_wall_ms();
+  /* Without one (a damaged store that cannot write it) devices keep the
+   * generation they know: the safe side, nothing is re-pushed for it. */
+  if (hub_restore_generation(hs, h->generation, err) != 0) {
+    log_msg(LOG_LEVEL_WARN, "the store's generation: %s", err->msg);
+    memset(err, 0, sizeof(*err));
+  }
   if (office_seen_load(h->office, hs, err) != 0) {
     log_msg(LOG_LEVEL_WARN, "devices' last activity: %s", err->msg);
     memset(err, 0, sizeof(*err));
@@ -785,6 +795,11 @@ int hub_server_reload_tls(struct hub_server *h, struct sb_err *err)
   if (h->http == NULL || h->stopping)
     return sb_err_set(err, SB_EINVAL, "the hub is stopping");
   return http_server_tls_reload(h->http, err);
+}
+
+const char *hub_server_generation(const struct hub_server *h)
+{
+  return h->generation[0] != '\0' ? h->generation : "none";
 }
 
 uint16_t hub_server_port(const struct hub_server *h)

@@ -58,6 +58,10 @@ int hub_server_reload_tls(struct hub_server *h, struct sb_err *err);
 /* The port it listens on. */
 uint16_t hub_server_port(const struct hub_server *h);
 
+/* The store's generation it states on every reply ("none" if it has
+ * none: hub_restore.h). */
+const char *hub_server_generation(const struct hub_server *h);
+
 /*
  * Stops gracefully: no new connections, held long-polls answered with an
  * empty page, requests in flight finished (new ones on open connections

@@ -10,6 +10,7 @@
 
 #include "hub_call.h"
 #include "hub_metrics.h"
+#include "hub_restore.h"
 #include "hub_server.h"
 #include "hub_store.h"
 
@@ -48,6 +49,9 @@ struct hub_server {
   struct hub_call *waiters;
   unsigned jobs; /* handlers queued or running */
   uint64_t committed_seq;
+  /* The store's generation (hub_restore.h), "" if it could not be had
+   * (a damaged store serving read-only): stated on every reply. */
+  char generation[HUB_GENERATION_LEN + 1];
   bool stopping;
   uv_timer_t drain;
   uint64_t drain_deadline;

@@ -10,6 +10,7 @@
 #include "hub_store_int.h"
 
 #include "hub_push.h"
+#include "hub_restore.h"
 #include "hub_scope.h"
 #include "schema.h"
 #include "update.h"
@@ -669,11 +670,16 @@ int hub_store_device_by_token(struct hub_store *hs, const char *token_hash,
 int hub_store_device_bind(struct hub_store *hs, const char *name,
                           const char *replica, struct sb_err *err)
 {
+  int rc;
+
   if (hs->reader)
     return sb_err_set(err, SB_EBUSY,
                       "binding device %s needs the writer's connection", name);
   if (!vv_replica_id_valid(replica))
     return sb_err_set(err, SB_EINVAL, "bad replica id \"%.40s\"", replica);
+  rc = hub_restore_refuse_past(hs, replica, err);
+  if (rc != 0)
+    return rc;
   return hs->ops->device_bind(hs->be, name, replica, err);
 }
 
@@ -837,6 +843,8 @@ int hub_store_copy(struct hub_store *from, struct hub_store *to,
   if (rc == 0)
     rc =
         to->ops->meta_set(to->be, "replica", from->ops->replica(from->be), err);
+  if (rc == 0)
+    rc = hub_restore_copy(from, to, err);
   if (rc == 0)
     rc = from->ops->each(from->be, copy_record, &rw, err);
   if (rc == 0)

@@ -433,6 +433,9 @@ struct hub_store_ops {
   /* The hub's replica id and schema text (owned by the backend). */
   const char *(*replica)(const void *be);
   const char *(*schema_text)(const void *be);
+  /* A new random replica id for the hub, inside a transaction (a store
+   * put back from a copy: hub_restore.h). */
+  int (*replica_renew)(void *be, struct sb_err *err);
 
   /* A write transaction: SB_EBUSY if the store stays taken. */
   int (*begin)(void *be, struct sb_err *err);

@@ -833,6 +833,22 @@ static int pg_meta_set(void *be, const char *key, const char *value,
   return rc;
 }
 
+/* A new replica id for the hub (hub_restore.h): every hub on the
+ * database reads it at start, so they are all stopped while it changes. */
+static int pg_replica_renew(void *be, struct sb_err *err)
+{
+  struct pg *p = be;
+  char fresh[17];
+  int rc;
+
+  if (uuid_replica_id_new(fresh) != 0)
+    return sb_err_set(err, SB_EIO, "no random bytes for a replica id");
+  rc = pg_meta_set(be, "replica", fresh, err);
+  if (rc == 0)
+    snprintf(p->replica, sizeof(p->replica), "%s", fresh);
+  return rc;
+}
+
 /* --- change notification (hub_store_pg_watch.c) ----------------------- */
 
 static int pg_watch(void *be, struct uv_loop_s *loop,
@@ -861,6 +877,7 @@ const struct hub_store_ops hub_store_pg_ops = {
     .close = pg_close,
     .replica = pg_replica,
     .schema_text = pg_schema_text,
+    .replica_renew = pg_replica_renew,
     .begin = pg_begin,
     .commit = pg_commit,
     .rollback = pg_rollback,

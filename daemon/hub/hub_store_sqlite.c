@@ -125,6 +125,11 @@ static int sq_check(void *be, enum store_check_level level, int budget_ms,
   return store_check(be, level, budget_ms, fn, ctx, state, err);
 }
 
+static int sq_replica_renew(void *be, struct sb_err *err)
+{
+  return store_replica_renew(be, err);
+}
+
 static int sq_compact(void *be, struct hub_compaction *out, struct sb_err *err)
 {
   struct store_compaction c;
@@ -661,6 +666,7 @@ const struct hub_store_ops hub_store_sqlite_ops = {
     .close = sq_close,
     .replica = sq_replica,
     .schema_text = sq_schema_text,
+    .replica_renew = sq_replica_renew,
     .begin = sq_begin,
     .commit = sq_commit,
     .rollback = sq_rollback,

@@ -243,7 +243,13 @@ static void cycle_leftovers(struct sync *s)
   uint64_t pending, rejected;
 
   s->last_error[0] = '\0';
-  if (s->cycle_deferred > 0)
+  if (s->cycle_waiting > 0)
+    snprintf(s->last_error, sizeof(s->last_error),
+             _("push: %llu record(s) still pending: they hold other devices' "
+               "writes that the hub, put back from a copy, has not had again "
+               "yet; they are sent again until it has"),
+             (unsigned long long)s->cycle_waiting);
+  else if (s->cycle_deferred > 0)
     snprintf(s->last_error, sizeof(s->last_error),
              _("push: %llu record(s) still pending: the hub refused their "
                "timestamps as too far ahead of its clock (future_timestamp); "
@@ -317,6 +323,7 @@ void sync_cycle_done(struct sync *s)
   s->in_cycle = false;
   s->cycles_done++;
   s->failures = 0;
+  sync_rebase_cycle_end(s);
   cycle_leftovers(s);
   s->last_success_ms = (int64_t)hlc_wall_ms();
   save_cycle_end(s, (uint64_t)s->last_success_ms);
@@ -347,6 +354,7 @@ void sync_start_cycle(struct sync *s)
   s->cycle_pulled = 0;
   s->cycle_restamped = 0;
   s->cycle_deferred = 0;
+  s->cycle_waiting = 0;
   s->cycle_refused = 0;
   s->last_refusal[0] = '\0';
   s->push_after = 0;
@@ -438,6 +446,8 @@ int sync_new(uv_loop_t *loop, struct store *store,
     rc = set_base(s, err);
   if (rc == 0)
     rc = load_cursor(s, err);
+  if (rc == 0)
+    rc = sync_rebase_load(s, err);
   /* A cold pull commits page after page: WAL checkpoints go to a thread
    * of the store's own (started only once one is due), off the merge. */
   if (rc == 0)

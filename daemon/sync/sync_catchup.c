@@ -343,6 +343,8 @@ static void catchup_done(const struct http_reply *r, void *ctx)
   int rc;
 
   sync_count_bytes(s, r);
+  if (sync_rebase_due(s, r, true))
+    return;
   if (sync_reply_failed(s, r, N_("pull")))
     return;
   changes_page_init(&page);

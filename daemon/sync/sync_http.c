@@ -132,6 +132,24 @@ static uint64_t hub_time(CURL *easy)
   return n <= (uint64_t)1 << 50 ? n : 0; /* past the year 37000: no clock */
 }
 
+/* The hub store's generation from the reply's header into out (17
+ * bytes): exactly 16 lowercase hex digits, else "". */
+static void hub_generation(CURL *easy, char *out)
+{
+  struct curl_header *hd = NULL;
+  size_t n = 0;
+
+  out[0] = '\0';
+  if (curl_easy_header(easy, PROTO_GENERATION_HEADER, 0, CURLH_HEADER, -1,
+                       &hd) != CURLHE_OK)
+    return;
+  while ((hd->value[n] >= '0' && hd->value[n] <= '9') ||
+         (hd->value[n] >= 'a' && hd->value[n] <= 'f'))
+    n++;
+  if (n == 16 && hd->value[n] == '\0')
+    memcpy(out, hd->value, 17);
+}
+
 /* A changes page's next and more from its headers (sync_pull.c asks the
  * next page with them before decoding this one). */
 static void page_hint(CURL *easy, struct http_reply *r)
@@ -180,6 +198,7 @@ static void check_done(struct sync_http *h)
     if (r.curl == CURLE_OK) {
       r.hub_ms = hub_time(h->easy);
       page_hint(h->easy, &r);
+      hub_generation(h->easy, r.generation);
     }
     if (r.curl != CURLE_OK) {
       r.status = 0;

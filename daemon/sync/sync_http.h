@@ -39,6 +39,9 @@ struct http_reply {
                           (PROTO_NEXT_HEADER, PROTO_MORE_HEADER): */
   bool page_more;
   uint64_t page_next;
+  /* the hub store's generation (PROTO_GENERATION_HEADER): 16 hex
+   * digits, "" if the reply had none (or a malformed one) */
+  char generation[17];
   uint64_t sent_ms; /* our wall clock when the exchange started */
   uint64_t recv_ms; /* and when it ended */
 };

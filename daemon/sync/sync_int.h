@@ -102,11 +102,15 @@ struct sync {
   unsigned batch_now;  /* shrinks when the hub finds a batch too large */
 
   /* the hub's clock (sync_clock.c) */
-  struct hlc_offset clock;           /* last measured; hub_ms 0: never */
-  struct hlc_offset clock_saved;     /* what the store holds */
-  uint64_t cycle_restamped;          /* records re-stamped and sent again */
-  uint64_t cycle_deferred;           /* future_timestamp left pending */
-  uint64_t cycle_refused;            /* records the hub refused this cycle */
+  struct hlc_offset clock;       /* last measured; hub_ms 0: never */
+  struct hlc_offset clock_saved; /* what the store holds */
+  uint64_t cycle_restamped;      /* records re-stamped and sent again */
+  uint64_t cycle_deferred;       /* future_timestamp left pending */
+  uint64_t cycle_refused;        /* records the hub refused this cycle */
+  /* a hub put back from a copy (sync_rebase.c) */
+  char generation[17];      /* the hub store's, as last seen; "": none */
+  uint64_t rebase_since_ms; /* the rebase began (0: none running) */
+  uint64_t cycle_waiting;   /* forged_* refusals left pending meanwhile */
   char last_refusal[SB_ERR_MSG_MAX]; /* "coll/id: code: message" */
 
   /* the out_of_scope refusals' watch list (sync_lift.c) */
@@ -254,5 +258,28 @@ int sync_resync_begin(struct sync *s, const struct changes_page *p, bool *reset,
  * a re-sync. */
 int sync_resync_end(struct sync *s, const struct changes_page *p,
                     struct sb_err *err);
+
+/* --- sync_rebase.c: a hub put back from a copy (daemon/sync/DESIGN.md,
+ * "A hub put back from a copy") --- */
+
+/* Reads the generation last seen and a rebase under way (sync_new). */
+int sync_rebase_load(struct sync *s, struct sb_err *err);
+
+/*
+ * Called first by every reply's handler: true if reply r states another
+ * generation of the hub's store than the one last seen; the rebase is
+ * then done (every row pending, cursor 0) and the cycle starts again, off
+ * this callback (of_cycle: r is the running cycle's, which stops here;
+ * else the long-poll's: a running cycle is followed by another). The
+ * caller returns at once. The first generation seen is only kept.
+ */
+bool sync_rebase_due(struct sync *s, const struct http_reply *r, bool of_cycle);
+
+/* True if a refusal with code leaves the row pending, not refused: a
+ * forged_* refusal while a rebase is under way. */
+bool sync_rebase_waits(struct sync *s, const char *code);
+
+/* At a cycle's end: a rebase ends once a cycle left no row waiting. */
+void sync_rebase_cycle_end(struct sync *s);
 
 #endif

@@ -246,6 +246,8 @@ static void pull_done(const struct http_reply *r, void *ctx)
   int rc;
 
   sync_count_bytes(s, r);
+  if (sync_rebase_due(s, r, true))
+    return;
   if (sync_reply_failed(s, r, N_("pull")))
     return;
   /* Asked before a new scope took effect (a long-poll's page applied it
@@ -355,6 +357,8 @@ static void poll_done(const struct http_reply *r, void *ctx)
 
   s->polling = false;
   sync_count_bytes(s, r);
+  if (sync_rebase_due(s, r, false))
+    return;
   /* A running cycle meets the same trouble itself (and asks the poll
    * again when it ends); a scheduled retry or a halt stands. */
   if (r->status != 200 && (s->in_cycle || s->phase != SYNC_LISTEN))

@@ -165,6 +165,8 @@ static int apply_results(struct sync *s, const struct push_slot *b,
       s->total_pushed++;
     } else if (proto_err_parse(res->code) == PROTO_ERR_FUTURE_TIMESTAMP) {
       rc = refused_future(s, k, hub_ms, err);
+    } else if (sync_rebase_waits(s, res->code)) {
+      s->cycle_waiting++; /* stays pending: sent again next cycle */
     } else {
       rc = refuse(s, k, res, err);
     }
@@ -257,6 +259,8 @@ static void push_done(const struct http_reply *r, void *ctx)
   b->busy = false;
   s->push_busy--;
   sync_count_bytes(s, r);
+  if (sync_rebase_due(s, r, true))
+    return;
   /* A batch refused whole for a record in it (too large, a malformed
    * state) is split until the one record at fault is found; that
    * one is kept as rejected. Other refusals fail the attempt. */

@@ -55,6 +55,15 @@ int sync_rebase_load(struct sync *s, struct sb_err *err)
   return rc == SB_ENOTFOUND ? 0 : rc;
 }
 
+/* Ends the open transaction: committed if rc is 0, else rolled back. */
+static int tx_end(struct sync *s, int rc, struct sb_err *err)
+{
+  if (rc == 0)
+    return store_commit(s->store, err);
+  store_rollback(s->store);
+  return rc;
+}
+
 /* Keeps the first generation seen (a device enrolled, or one that synced
  * before hubs stated one). */
 static int generation_first(struct sync *s, const char *generation,
@@ -63,11 +72,8 @@ static int generation_first(struct sync *s, const char *generation,
   int rc = store_begin_relaxed(s->store, err);
 
   if (rc == 0)
-    rc = store_meta_set(s->store, GENERATION_KEY, generation, err);
-  if (rc == 0)
-    rc = store_commit(s->store, err);
-  else
-    store_rollback(s->store);
+    rc = tx_end(s, store_meta_set(s->store, GENERATION_KEY, generation, err),
+                err);
   if (rc == 0)
     snprintf(s->generation, sizeof(s->generation), "%s", generation);
   return rc;
@@ -92,10 +98,7 @@ static int rebase(struct sync *s, const char *generation, uint64_t *marked,
     rc = store_meta_set(s->store, REBASE_KEY, now, err);
   if (rc == 0)
     rc = store_meta_set(s->store, GENERATION_KEY, generation, err);
-  if (rc == 0)
-    rc = store_commit(s->store, err);
-  else
-    store_rollback(s->store);
+  rc = tx_end(s, rc, err);
   if (rc != 0)
     return rc;
   snprintf(s->generation, sizeof(s->generation), "%s", generation);
@@ -169,11 +172,7 @@ void sync_rebase_cycle_end(struct sync *s)
     return;
   rc = store_begin_relaxed(s->store, &err);
   if (rc == 0)
-    rc = store_meta_delete(s->store, REBASE_KEY, &err);
-  if (rc == 0)
-    rc = store_commit(s->store, &err);
-  else
-    store_rollback(s->store);
+    rc = tx_end(s, store_meta_delete(s->store, REBASE_KEY, &err), &err);
   if (rc == 0)
     s->rebase_since_ms = 0;
   else

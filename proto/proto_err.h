@@ -42,6 +42,9 @@
   X(INTERNAL, "internal", 500, "a hub bug")                                    \
   X(UNAVAILABLE, "unavailable", 503,                                           \
     "the hub cannot serve now (busy, full, shutting down)")                    \
+  X(CURSOR_AHEAD, "cursor_ahead", 409,                                         \
+    "the device's cursor is past the hub's feed: the hub's store went back "   \
+    "(put back from a copy)")                                                  \
   X(SCHEMA, "schema", 0, "a value a record's push writes breaks the schema")   \
   X(FORGED_DOT, "forged_dot", 0,                                               \
     "a pushed record holds another replica's history the hub never saw")       \

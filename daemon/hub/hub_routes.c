@@ -599,6 +599,24 @@ void hub_routes_changes(struct hub_call *c)
     return;
   }
   c->last_seq = page.last_seq;
+  /* A cursor the feed never reached: the store went back (daemon/hub/
+   * DESIGN.md, "Restoring from a copy"). Serving it would leave the
+   * device waiting for numbers it would then skip. */
+  if (c->q.since > page.last_seq) {
+    log_msg(LOG_LEVEL_ERROR,
+            "device %s asks for changes after %llu, past the newest this "
+            "store holds (%llu): it was put back from a copy; run "
+            "`sambang-hub restored` with the hubs stopped",
+            c->batch.device, (unsigned long long)c->q.since,
+            (unsigned long long)page.last_seq);
+    hub_routes_reply_error(&c->out, PROTO_ERR_CURSOR_AHEAD,
+                           "changes after %llu were asked, but this hub's "
+                           "store holds none past %llu: it went back",
+                           (unsigned long long)c->q.since,
+                           (unsigned long long)page.last_seq);
+    hub_store_page_release(&page);
+    return;
+  }
   if (page.n == 0 && !page.more && c->q.wait_s > 0) {
     wait_from(c, page.next);
     c->wait_for_change = true;

@@ -3,7 +3,9 @@
  * (daemon/sync/DESIGN.md, "A hub put back from a copy").
  *
  * Every reply states the hub store's generation; the device keeps the
- * last one it saw. When it changes, the hub may lack anything the device
+ * last one it saw. When it changes (or the hub refuses a pull whose
+ * cursor is past its feed, cursor_ahead: a copy put back without
+ * `sambang-hub restored`), the hub may lack anything the device
  * pushed (acknowledged after the copy was made) and its feed numbers
  * start again below the device's cursor. So, in one transaction, every
  * row is marked pending, the cursor goes back to 0 (the per-part
@@ -117,30 +119,51 @@ static void restart_fired(uv_timer_t *t)
   sync_start_cycle(s);
 }
 
+/* True if r is the hub's cursor_ahead refusal: the store went back,
+ * though its generation did not change (`sambang-hub restored` not run). */
+static bool cursor_ahead(const struct http_reply *r)
+{
+  struct proto_error e;
+
+  if (r->status != proto_err_status(PROTO_ERR_CURSOR_AHEAD))
+    return false;
+  sync_reply_error(r, &e);
+  return e.code == PROTO_ERR_CURSOR_AHEAD;
+}
+
 bool sync_rebase_due(struct sync *s, const struct http_reply *r, bool of_cycle)
 {
   struct sb_err err = {0};
-  uint64_t marked = 0;
+  uint64_t marked = 0, cursor = s->cursor;
   char was[sizeof(s->generation)];
+  bool ahead = cursor_ahead(r);
+  const char *now = r->generation[0] != '\0' ? r->generation : s->generation;
 
-  if (r->status != 200 || r->generation[0] == '\0' ||
-      strcmp(r->generation, s->generation) == 0)
+  if (!ahead && (r->status != 200 || r->generation[0] == '\0' ||
+                 strcmp(r->generation, s->generation) == 0))
     return false;
-  if (s->generation[0] == '\0') {
+  if (!ahead && s->generation[0] == '\0') {
     if (generation_first(s, r->generation, &err) != 0)
       log_msg(LOG_LEVEL_WARN, "keeping the hub's generation: %s", err.msg);
     return false;
   }
   snprintf(was, sizeof(was), "%s", s->generation);
-  if (rebase(s, r->generation, &marked, &err) != 0) {
+  if (rebase(s, now, &marked, &err) != 0) {
     sync_attempt_failed(s, true, false, -1, "rebase: %s", err.msg);
     return true;
   }
-  log_msg(LOG_LEVEL_WARN,
-          "the hub's store was put back from a copy (generation %s -> %s): "
-          "pushing every record again (%llu were pushed already) and "
-          "pulling from the start",
-          was, s->generation, (unsigned long long)marked);
+  if (was[0] == '\0' || strcmp(was, s->generation) == 0) /* cursor_ahead */
+    log_msg(LOG_LEVEL_WARN,
+            "the hub's store went back (this device's cursor %llu is past "
+            "its newest change): pushing every record again (%llu were "
+            "pushed already) and pulling from the start",
+            (unsigned long long)cursor, (unsigned long long)marked);
+  else
+    log_msg(LOG_LEVEL_WARN,
+            "the hub's store was put back from a copy (generation %s -> "
+            "%s): pushing every record again (%llu were pushed already) "
+            "and pulling from the start",
+            was, s->generation, (unsigned long long)marked);
   if (of_cycle || !s->in_cycle) {
     /* The cycle that got this reply stops here (its other pushes too)
      * and starts again off this callback. */

@@ -7,7 +7,9 @@
 # is back, the restored hub refuses it (another device's entry it never
 # saw): b keeps it pending, not refused, until a has pushed it itself.
 # The hub's old replica id is taken by no device; a device enrolled after
-# the copy is unknown. A bad argument changes nothing. On PostgreSQL
+# the copy is unknown. A bad argument changes nothing. A copy put back
+# without `restored` is caught by a device whose cursor is past its feed
+# (409 cursor_ahead): it rebases all the same. On PostgreSQL
 # (sync_pg.restore) the copy is a pg_dump, put back with pg_restore.
 . "$(dirname "$0")/lib.sh"
 
@@ -146,4 +148,25 @@ expect_converged a b
 token=$("$HUB" device add e --scope all) || fail "device add e"
 pull "$token" "$old_replica" "since=0"
 expect_error 403 replica_mismatch
+
+# A copy put back without `sambang-hub restored`: a device whose cursor is
+# past the store's newest change is refused (cursor_ahead, logged as an
+# error naming the command) and rebases all the same.
+CASE="restored forgotten"
+copy_store "$WORK/copy3"
+dev a put notes n5 '{"text":"a, after copy 3"}' >/dev/null || fail "put n5"
+dev a put notes n6 '{"text":"a, after copy 3 too"}' >/dev/null || fail "put n6"
+sync_once a
+sync_once b
+stop_hub
+put_back "$WORK/copy3"
+start_hub_at "$port"
+sync_once a
+grep -q 'put back from a copy; run `sambang-hub restored`' "$WORK/hub.log" ||
+  fail "the hub must log the cursor past its feed"
+"$HUB" export >"$WORK/hub.export" || fail "export"
+grep -q 'a, after copy 3 too' "$WORK/hub.export" ||
+  fail "a's writes after copy 3 must come back"
+sync_once b
+expect_converged a b
 echo ok

@@ -22,7 +22,8 @@ static const char *const usage_restored =
        "come back from the devices that made them) and pulls from the start.\n"
        "The hub also gets a new replica id, so that it never hands out its\n"
        "old dots again; no device may take the old one. Devices enrolled\n"
-       "after the copy was made are not in it: enrol them again.\n"
+       "after the copy was made are not in it: enrol them again. Office\n"
+       "resolutions made after the copy are lost: make them again.\n"
        "Prints: replica: OLD -> NEW, then generation: OLD -> NEW (OLD is\n"
        "\"none\" for a store made before generations).\n");
 

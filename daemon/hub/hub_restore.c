@@ -23,14 +23,17 @@
 /* The generation kept in the store into out ("" if none). */
 static int generation_read(struct hub_store *hs, char *out, struct sb_err *err)
 {
+  struct sb_err why = {0};
   char *text = NULL;
-  int rc = hs->ops->meta_get(hs->be, KEY_GENERATION, &text, err);
+  int rc = hs->ops->meta_get(hs->be, KEY_GENERATION, &text, &why);
 
   out[0] = '\0';
   if (rc == SB_ENOTFOUND)
     return 0;
-  if (rc != 0)
+  if (rc != 0) {
+    *err = why;
     return rc;
+  }
   if (!vv_replica_id_valid(text))
     rc = sb_err_set(err, SB_ECORRUPT,
                     "the hub's generation \"%.40s\" is "
@@ -74,14 +77,17 @@ int hub_restore_generation(struct hub_store *hs, char *out, struct sb_err *err)
 static int past_add(struct hub_store *hs, const char *replica,
                     struct sb_err *err)
 {
+  struct sb_err why = {0};
   char *past = NULL, *joined;
-  int rc = hs->ops->meta_get(hs->be, KEY_PAST, &past, err);
+  int rc = hs->ops->meta_get(hs->be, KEY_PAST, &past, &why);
   size_t n;
 
   if (rc == SB_ENOTFOUND)
     return hs->ops->meta_set(hs->be, KEY_PAST, replica, err);
-  if (rc != 0)
+  if (rc != 0) {
+    *err = why;
     return rc;
+  }
   n = strlen(past) + strlen(replica) + 2;
   joined = malloc(n);
   if (joined == NULL)
@@ -131,12 +137,15 @@ int hub_restore_mark(struct hub_store *hs, struct hub_restore *out,
 static int meta_copy(struct hub_store *from, struct hub_store *to,
                      const char *key, struct sb_err *err)
 {
+  struct sb_err why = {0};
   char *v = NULL;
-  int rc = from->ops->meta_get(from->be, key, &v, err);
+  int rc = from->ops->meta_get(from->be, key, &v, &why);
 
   if (rc == SB_ENOTFOUND)
     return 0;
-  if (rc == 0)
+  if (rc != 0)
+    *err = why;
+  else
     rc = to->ops->meta_set(to->be, key, v, err);
   free(v);
   return rc;
@@ -155,13 +164,16 @@ int hub_restore_refuse_past(struct hub_store *hs, const char *replica,
 {
   char *past = NULL, *p;
   size_t n = strlen(replica);
+  struct sb_err why = {0};
   bool found = false;
-  int rc = hs->ops->meta_get(hs->be, KEY_PAST, &past, err);
+  int rc = hs->ops->meta_get(hs->be, KEY_PAST, &past, &why);
 
   if (rc == SB_ENOTFOUND)
     return 0;
-  if (rc != 0)
+  if (rc != 0) {
+    *err = why;
     return rc;
+  }
   for (p = past; p != NULL && !found; p = strchr(p, ',')) {
     if (*p == ',')
       p++;

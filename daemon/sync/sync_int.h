@@ -267,7 +267,8 @@ int sync_rebase_load(struct sync *s, struct sb_err *err);
 
 /*
  * Called first by every reply's handler: true if reply r states another
- * generation of the hub's store than the one last seen; the rebase is
+ * generation of the hub's store than the one last seen, or is the hub's
+ * cursor_ahead refusal (a copy put back without restored); the rebase is
  * then done (every row pending, cursor 0) and the cycle starts again, off
  * this callback (of_cycle: r is the running cycle's, which stops here;
  * else the long-poll's: a running cycle is followed by another). The

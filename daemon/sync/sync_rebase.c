@@ -37,24 +37,36 @@
 #define REBASE_KEY "sync.rebase_since_ms"
 #define REBASE_WAIT_MS (7ULL * 24 * 3600 * 1000)
 
+/* Meta key's value into *v (NULL if the store has none). */
+static int meta_maybe(struct sync *s, const char *key, char **v,
+                      struct sb_err *err)
+{
+  struct sb_err why = {0};
+  int rc = store_meta_get(s->store, key, v, &why);
+
+  if (rc == SB_ENOTFOUND) {
+    *v = NULL;
+    return 0;
+  }
+  if (rc != 0)
+    *err = why;
+  return rc;
+}
+
 int sync_rebase_load(struct sync *s, struct sb_err *err)
 {
-  char *v = NULL;
-  int rc = store_meta_get(s->store, GENERATION_KEY, &v, err);
+  char *generation = NULL, *since = NULL;
+  int rc = meta_maybe(s, GENERATION_KEY, &generation, err);
 
-  s->generation[0] = '\0';
-  s->rebase_since_ms = 0;
-  if (rc == 0 && strlen(v) < sizeof(s->generation))
-    snprintf(s->generation, sizeof(s->generation), "%s", v);
-  free(v);
-  v = NULL;
-  if (rc != 0 && rc != SB_ENOTFOUND)
-    return rc;
-  rc = store_meta_get(s->store, REBASE_KEY, &v, err);
   if (rc == 0)
-    s->rebase_since_ms = strtoull(v, NULL, 10);
-  free(v);
-  return rc == SB_ENOTFOUND ? 0 : rc;
+    rc = meta_maybe(s, REBASE_KEY, &since, err);
+  s->generation[0] = '\0';
+  if (generation != NULL && strlen(generation) < sizeof(s->generation))
+    snprintf(s->generation, sizeof(s->generation), "%s", generation);
+  s->rebase_since_ms = since != NULL ? strtoull(since, NULL, 10) : 0;
+  free(generation);
+  free(since);
+  return rc;
 }
 
 /* Ends the open transaction: committed if rc is 0, else rolled back. */

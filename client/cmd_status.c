@@ -254,17 +254,39 @@ static void problem_plain(struct store *s)
   free(text);
 }
 
-/* When the last sync cycle completed (unix ms, to the minute), from the
- * store: 0 if never. */
-static uint64_t last_sync_ms(struct store *s)
+/* A time kept in the store's meta key (unix ms): 0 if none. */
+static uint64_t meta_ms(struct store *s, const char *key)
 {
   char *text = NULL;
   uint64_t ms = 0;
 
-  if (store_meta_get(s, SYNC_LAST_OK_KEY, &text, NULL) == 0)
+  if (store_meta_get(s, key, &text, NULL) == 0)
     ms = strtoull(text, NULL, 10);
   free(text);
   return ms;
+}
+
+/* When the last sync cycle completed (unix ms, to the minute), from the
+ * store: 0 if never. */
+static uint64_t last_sync_ms(struct store *s)
+{
+  return meta_ms(s, SYNC_LAST_OK_KEY);
+}
+
+/* While the device pushes everything again to a hub put back from a copy
+ * (daemon/sync/DESIGN.md): since when, in local time. */
+static void rebase_plain(struct store *s)
+{
+  uint64_t ms = meta_ms(s, SYNC_REBASE_KEY);
+  time_t t = (time_t)(ms / 1000);
+  char when[32];
+  struct tm tm;
+
+  if (ms == 0 || localtime_r(&t, &tm) == NULL ||
+      strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm) == 0)
+    return;
+  printf(_("hub put back from a copy: sending every record again since %s\n"),
+         when);
 }
 
 /* "last synced: YYYY-MM-DD HH:MM (SPAN ago)" in local time, or never. */
@@ -332,7 +354,12 @@ static int status_json(const struct cli *cli, const struct status *st,
       !(last_sync_ms(cli->store) > 0
             ? cJSON_AddNumberToObject(j, "last_sync_ms",
                                       (double)last_sync_ms(cli->store))
-            : cJSON_AddNullToObject(j, "last_sync_ms"))) {
+            : cJSON_AddNullToObject(j, "last_sync_ms")) ||
+      /* said only while one runs */
+      !(meta_ms(cli->store, SYNC_REBASE_KEY) == 0 ||
+        cJSON_AddNumberToObject(
+            j, "rebase_since_ms",
+            (double)meta_ms(cli->store, SYNC_REBASE_KEY)))) {
     cJSON_Delete(j);
     return sb_err_set(err, SB_ENOMEM, NULL);
   }
@@ -383,6 +410,7 @@ static void status_plain(const struct cli *cli, const struct status *st,
     printf(_("needing review: %llu (see `sambang conflicts`)\n"),
            (unsigned long long)st->review);
   last_sync_plain(cli->store);
+  rebase_plain(cli->store);
   problem_plain(cli->store);
   clock_plain(cli->store);
   {

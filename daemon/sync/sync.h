@@ -40,6 +40,9 @@
 /* The store's meta key for when the last cycle completed: unix ms in
  * decimal, to the minute (status shows it when no daemon runs). */
 #define SYNC_LAST_OK_KEY "sync_last_ok_ms"
+/* Meta: when the device began pushing everything again to a hub put back
+ * from a copy (unix ms; absent when none runs: sync_rebase.c). */
+#define SYNC_REBASE_KEY "sync.rebase_since_ms"
 #define SYNC_LAST_OK_EVERY_MS (60 * 1000)
 
 /* The store's meta keys for the hub's TLS: the office CA (PEM) that

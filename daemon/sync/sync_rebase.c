@@ -34,7 +34,7 @@
 #include <string.h>
 
 #define GENERATION_KEY "sync.hub_generation"
-#define REBASE_KEY "sync.rebase_since_ms"
+#define REBASE_KEY SYNC_REBASE_KEY
 #define REBASE_WAIT_MS (7ULL * 24 * 3600 * 1000)
 
 /* Meta key's value into *v (NULL if the store has none). */

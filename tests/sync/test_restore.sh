@@ -93,6 +93,11 @@ dev b sync --once >"$OUT" 2>"$ERR" || rc=$?
 [ "$rc" -ne 0 ] || fail "b's sync must say that records are still pending"
 grep -q "put back from a copy" "$ERR" ||
   fail "b must say why records stay pending: $(cat "$ERR")"
+dev b status >"$OUT" || fail "status on b"
+grep -q '^hub put back from a copy: sending every record again since ' "$OUT" ||
+  fail "b's status must say it is sending everything again: $(cat "$OUT")"
+dev b --json status >"$OUT" || fail "status --json on b"
+grep -q '"rebase_since_ms":[0-9]' "$OUT" || fail "status --json: rebase_since_ms"
 dev b conflicts >"$OUT" || fail "conflicts on b"
 if grep -q 'n2' "$OUT"; then
   fail "n2 must stay pending on b, not refused"
@@ -111,6 +116,9 @@ for t in 'edited after the copy' 'a, after the copy' 'b, after the copy'; do
 done
 sync_once b
 grep -q 'pushed 0' "$OUT" || fail "b's rebase must be over: $(cat "$OUT")"
+dev b --json status >"$OUT" || fail "status --json on b"
+if grep -q '"rebase_since_ms"' "$OUT"; then fail "b's rebase must be over"; fi
+
 
 CASE="the old replica id"
 token=$("$HUB" device add d --scope all) || fail "device add d"

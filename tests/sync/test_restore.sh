@@ -177,4 +177,28 @@ grep -q 'a, after copy 3 too' "$WORK/hub.export" ||
   fail "a's writes after copy 3 must come back"
 sync_once b
 expect_converged a b
+
+# A hub lost with no copy: made anew, its device enrolled again with a
+# new token, which then gives it everything it holds of its own.
+CASE="no copy at all"
+stop_hub
+if [ "${SAMBANG_TEST_PG:-0}" = 1 ]; then
+  pg_sql postgres "DROP DATABASE hub WITH (FORCE)" || fail "drop"
+  pg_sql postgres "CREATE DATABASE hub" || fail "create"
+else
+  rm -f "$SAMBANG_HUB_DB" "$SAMBANG_HUB_DB-wal" "$SAMBANG_HUB_DB-shm"
+fi
+expect_hub_ok init
+start_hub_at "$port"
+"$HUB" device add a --scope all >"$WORK/a.tok" || fail "device add a"
+dev a token set --file "$WORK/a.tok" >/dev/null || fail "token set on a"
+rc=0
+dev a sync --once >"$OUT" 2>"$ERR" || rc=$?
+# b's write a holds waits for b (not enrolled again here): exit 7.
+[ "$rc" = 7 ] || fail "a's sync to the new hub exited $rc: $(cat "$ERR")"
+"$HUB" export >"$WORK/hub.export" || fail "export"
+for t in 'edited after the copy' 'a, after the copy' 'a, by its daemon' \
+  'a, after copy 3 too'; do
+  grep -q "$t" "$WORK/hub.export" || fail "the new hub lacks a's write: $t"
+done
 echo ok

@@ -251,7 +251,10 @@ static int check_scope(struct push_one *p, const struct record *cur,
 }
 
 /* A new record whose id the hub purged: refused (purged), so a late push
- * of a deleted record does not bring it back (hub_purge.h). */
+ * of a deleted record does not bring it back (hub_purge.h). A push of it
+ * deleted asks for what holds already: ok, nothing stored (a device
+ * pushing all it holds again to a hub put back from a copy sends the
+ * tombstones it kept of purged records). */
 static int check_purged(struct push_one *p, bool exists, struct sb_err *err)
 {
   bool has = false;
@@ -264,6 +267,12 @@ static int check_purged(struct push_one *p, bool exists, struct sb_err *err)
                             &seq, err);
   if (rc != 0 || !has)
     return rc;
+  if (record_deleted(p->rec)) {
+    p->res->ok = true;
+    p->res->seq = seq;
+    p->stats->unchanged++;
+    return UPDATE_REFUSE; /* stores nothing; the result stays ok */
+  }
   refuse(p->res, PROTO_ERR_PURGED,
          "the record was deleted and its tombstone purged at the hub (seq "
          "%" PRIu64 "); it cannot come back: record it again under a new id",

@@ -9,7 +9,9 @@
 # The hub's old replica id is taken by no device; a device enrolled after
 # the copy is unknown. A bad argument changes nothing. A copy put back
 # without `restored` is caught by a device whose cursor is past its feed
-# (409 cursor_ahead): it rebases all the same. On PostgreSQL
+# (409 cursor_ahead): it rebases all the same. A tombstone of a record the
+# hub purged, pushed again, is no refusal. A hub lost with no copy at all,
+# made anew, gets back what a re-enrolled device wrote. On PostgreSQL
 # (sync_pg.restore) the copy is a pg_dump, put back with pg_restore.
 . "$(dirname "$0")/lib.sh"
 
@@ -178,6 +180,32 @@ grep -q 'a, after copy 3 too' "$WORK/hub.export" ||
 sync_once b
 expect_converged a b
 
+# A delete the hub purged before the copy: a's tombstone of it, pushed
+# again by the rebase, is no refusal (the record stays gone).
+CASE="purged tombstone"
+dev a rm notes n4 >/dev/null || fail "rm n4"
+for d in a b a b; do sync_once "$d"; done # the hub keeps their cursors
+"$HUB" purge --older-than 0 >"$OUT" || fail "purge: $(cat "$OUT")"
+grep -q '^purged 1,' "$OUT" || fail "n4's tombstone must be purged: $(cat "$OUT")"
+copy_store "$WORK/copy4"
+stop_hub
+put_back "$WORK/copy4"
+expect_hub_ok restored
+start_hub_at "$port"
+sync_once a
+dev a conflicts >"$OUT" || fail "conflicts on a"
+if grep -q 'n4' "$OUT"; then fail "a purged tombstone pushed again is refused"; fi
+sync_once b
+# The devices keep the tombstone they pulled before the purge (it holds
+# no field); the live records are the hub's.
+live() { grep -F '"deleted":false'; }
+"$HUB" export | live >"$WORK/hub.live" || fail "export"
+for d in a b; do
+  dev "$d" export | live >"$WORK/$d.live" || fail "export on $d"
+  cmp -s "$WORK/hub.live" "$WORK/$d.live" || fail "$d's live records differ"
+done
+"$HUB" export | grep -q '"id":"n4"' && fail "the purged record came back"
+
 # A hub lost with no copy: made anew, its device enrolled again with a
 # new token, which then gives it everything it holds of its own.
 CASE="no copy at all"
@@ -197,7 +225,7 @@ dev a sync --once >"$OUT" 2>"$ERR" || rc=$?
 # b's write a holds waits for b (not enrolled again here): exit 7.
 [ "$rc" = 7 ] || fail "a's sync to the new hub exited $rc: $(cat "$ERR")"
 "$HUB" export >"$WORK/hub.export" || fail "export"
-for t in 'edited after the copy' 'a, after the copy' 'a, by its daemon' \
+for t in 'edited after the copy' 'a, after the copy' \
   'a, after copy 3 too'; do
   grep -q "$t" "$WORK/hub.export" || fail "the new hub lacks a's write: $t"
 done

@@ -15,36 +15,6 @@
 # (sync_pg.restore) the copy is a pg_dump, put back with pg_restore.
 . "$(dirname "$0")/lib.sh"
 
-# copy_store FILE: a copy of the hub's store, taken while it serves.
-copy_store() {
-  if [ "${SAMBANG_TEST_PG:-0}" = 1 ]; then
-    "$PG_BIN/pg_dump" -h 127.0.0.1 -p "$PG_PORT" -U sambang -Fc -f "$1" hub ||
-      fail "pg_dump"
-  else
-    sqlite3 "$SAMBANG_HUB_DB" ".backup '$1'" || fail "backup"
-  fi
-}
-# put_back FILE: the store replaced by the copy (every hub stopped).
-put_back() {
-  if [ "${SAMBANG_TEST_PG:-0}" = 1 ]; then
-    pg_sql postgres "DROP DATABASE hub WITH (FORCE)" || fail "drop"
-    pg_sql postgres "CREATE DATABASE hub" || fail "create"
-    "$PG_BIN/pg_restore" -h 127.0.0.1 -p "$PG_PORT" -U sambang -d hub "$1" ||
-      fail "pg_restore"
-  else
-    cp "$1" "$SAMBANG_HUB_DB"
-    rm -f "$SAMBANG_HUB_DB-wal" "$SAMBANG_HUB_DB-shm"
-  fi
-}
-# store_sum: a checksum of what the store holds.
-store_sum() {
-  if [ "${SAMBANG_TEST_PG:-0}" = 1 ]; then
-    pg_sql hub "SELECT md5(string_agg(key || value, ',' ORDER BY key)) FROM meta"
-  else
-    sha256sum <"$SAMBANG_HUB_DB"
-  fi
-}
-
 expect_hub_ok init
 start_hub
 enrol a

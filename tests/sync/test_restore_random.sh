@@ -9,6 +9,7 @@
 # back: the DESIGN says why), each write a new value. After the devices
 # sync until they rest, every export equals the hub's and holds each
 # record's last value: nothing acknowledged before a restore was lost.
+# On PostgreSQL too (sync_pg.restore_random: pg_dump, pg_restore).
 . "$(dirname "$0")/lib.sh"
 
 SEED=${SEED:-$RANDOM}
@@ -40,14 +41,13 @@ for ((round = 0; round < 12; round++)); do
   for ((i = RANDOM % 4 + 1; i > 0; i--)); do sync_any "d$((RANDOM % 3 + 1))"; done
   if ((RANDOM % 3 == 0)); then
     copies=$((copies + 1))
-    sqlite3 "$SAMBANG_HUB_DB" ".backup '$WORK/copy$copies'" || fail "backup"
+    copy_store "$WORK/copy$copies"
   fi
   if ((copies > 0 && RANDOM % 4 == 0)); then
     c=$((RANDOM % copies + 1))
     echo "round $round: putting back copy $c of $copies"
     stop_hub
-    cp "$WORK/copy$c" "$SAMBANG_HUB_DB"
-    rm -f "$SAMBANG_HUB_DB-wal" "$SAMBANG_HUB_DB-shm"
+    put_back "$WORK/copy$c"
     expect_hub_ok restored
     start_hub_at "$port"
   fi

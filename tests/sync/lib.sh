@@ -141,6 +141,14 @@ kill_daemon() {
   unset "DPID[$name]"
 }
 
+# seed_random: $RANDOM seeded from $SEED (default: a random one), said so
+# that a failing history can be replayed.
+seed_random() {
+  SEED=${SEED:-$RANDOM}
+  echo "seed $SEED (replay: SEED=$SEED bash $0)"
+  RANDOM=$SEED
+}
+
 wait_until() {
   local limit=$1 i=0
   shift

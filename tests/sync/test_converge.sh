@@ -5,9 +5,7 @@
 # hub's, byte for byte.
 . "$(dirname "$0")/lib.sh"
 
-SEED=${SEED:-$RANDOM}
-echo "seed $SEED (replay: SEED=$SEED bash $0)"
-RANDOM=$SEED
+seed_random
 
 expect_hub_ok init
 start_hub

@@ -12,9 +12,7 @@
 # On PostgreSQL too (sync_pg.restore_random: pg_dump, pg_restore).
 . "$(dirname "$0")/lib.sh"
 
-SEED=${SEED:-$RANDOM}
-echo "seed $SEED (replay: SEED=$SEED bash $0)"
-RANDOM=$SEED
+seed_random
 
 expect_hub_ok init
 start_hub

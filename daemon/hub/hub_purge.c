@@ -39,16 +39,11 @@ static int cursor_read(const struct hub_store_ops *ops, void *be,
                        struct sb_err *err)
 {
   char *text = NULL;
-  int rc = ops->meta_get(be, key, &text, err);
+  int rc = hub_store_meta_maybe(ops, be, key, &text, err);
 
   *since = 0;
-  *known = rc == 0;
-  if (rc == SB_ENOTFOUND) {
-    if (err != NULL)
-      memset(err, 0, sizeof(*err));
-    return 0;
-  }
-  if (rc == 0)
+  *known = rc == 0 && text != NULL;
+  if (*known)
     *since = strtoull(text, NULL, 10);
   free(text);
   return rc;

@@ -23,17 +23,12 @@
 /* The generation kept in the store into out ("" if none). */
 static int generation_read(struct hub_store *hs, char *out, struct sb_err *err)
 {
-  struct sb_err why = {0};
   char *text = NULL;
-  int rc = hs->ops->meta_get(hs->be, KEY_GENERATION, &text, &why);
+  int rc = hub_store_meta_maybe(hs->ops, hs->be, KEY_GENERATION, &text, err);
 
   out[0] = '\0';
-  if (rc == SB_ENOTFOUND)
-    return 0;
-  if (rc != 0) {
-    *err = why;
+  if (rc != 0 || text == NULL)
     return rc;
-  }
   if (!vv_replica_id_valid(text))
     rc = sb_err_set(err, SB_ECORRUPT,
                     "the hub's generation \"%.40s\" is "
@@ -77,17 +72,14 @@ int hub_restore_generation(struct hub_store *hs, char *out, struct sb_err *err)
 static int past_add(struct hub_store *hs, const char *replica,
                     struct sb_err *err)
 {
-  struct sb_err why = {0};
   char *past = NULL, *joined;
-  int rc = hs->ops->meta_get(hs->be, KEY_PAST, &past, &why);
+  int rc = hub_store_meta_maybe(hs->ops, hs->be, KEY_PAST, &past, err);
   size_t n;
 
-  if (rc == SB_ENOTFOUND)
-    return hs->ops->meta_set(hs->be, KEY_PAST, replica, err);
-  if (rc != 0) {
-    *err = why;
+  if (rc != 0)
     return rc;
-  }
+  if (past == NULL)
+    return hs->ops->meta_set(hs->be, KEY_PAST, replica, err);
   n = strlen(past) + strlen(replica) + 2;
   joined = malloc(n);
   if (joined == NULL)
@@ -137,15 +129,10 @@ int hub_restore_mark(struct hub_store *hs, struct hub_restore *out,
 static int meta_copy(struct hub_store *from, struct hub_store *to,
                      const char *key, struct sb_err *err)
 {
-  struct sb_err why = {0};
   char *v = NULL;
-  int rc = from->ops->meta_get(from->be, key, &v, &why);
+  int rc = hub_store_meta_maybe(from->ops, from->be, key, &v, err);
 
-  if (rc == SB_ENOTFOUND)
-    return 0;
-  if (rc != 0)
-    *err = why;
-  else
+  if (rc == 0 && v != NULL)
     rc = to->ops->meta_set(to->be, key, v, err);
   free(v);
   return rc;
@@ -164,16 +151,11 @@ int hub_restore_refuse_past(struct hub_store *hs, const char *replica,
 {
   char *past = NULL, *p;
   size_t n = strlen(replica);
-  struct sb_err why = {0};
   bool found = false;
-  int rc = hs->ops->meta_get(hs->be, KEY_PAST, &past, &why);
+  int rc = hub_store_meta_maybe(hs->ops, hs->be, KEY_PAST, &past, err);
 
-  if (rc == SB_ENOTFOUND)
-    return 0;
-  if (rc != 0) {
-    *err = why;
+  if (rc != 0 || past == NULL)
     return rc;
-  }
   for (p = past; p != NULL && !found; p = strchr(p, ',')) {
     if (*p == ',')
       p++;

@@ -138,18 +138,14 @@ static int moves_load(const struct hub_store_ops *ops, void *be,
                       const char *key, cJSON **out, struct sb_err *err)
 {
   char *text = NULL;
-  struct sb_err why = {0};
-  int rc = ops->meta_get(be, key, &text, &why);
+  int rc = hub_store_meta_maybe(ops, be, key, &text, err);
 
   *out = NULL;
-  if (rc == SB_ENOTFOUND) {
+  if (rc != 0)
+    return rc;
+  if (text == NULL) {
     *out = cJSON_CreateArray();
     return *out != NULL ? 0 : sb_err_set(err, SB_ENOMEM, NULL);
-  }
-  if (rc != 0) {
-    if (err != NULL)
-      *err = why;
-    return rc;
   }
   *out = cJSON_Parse(text);
   free(text);

@@ -32,6 +32,21 @@ bool hub_store_is_pg(const char *path)
          strncmp(path, "postgres://", 11) == 0;
 }
 
+int hub_store_meta_maybe(const struct hub_store_ops *ops, void *be,
+                         const char *key, char **value, struct sb_err *err)
+{
+  struct sb_err why = {0};
+  int rc = ops->meta_get(be, key, value, &why);
+
+  if (rc == SB_ENOTFOUND) {
+    *value = NULL;
+    return 0;
+  }
+  if (rc != 0 && err != NULL)
+    *err = why;
+  return rc;
+}
+
 /* Appends s[0..n) to out[size] at *at (cut at the end). */
 static void shown_add(char *out, size_t size, size_t *at, const char *s,
                       size_t n)

@@ -635,6 +635,12 @@ extern const struct hub_store_ops hub_store_sqlite_ops;
 /* PostgreSQL (hub_store_pg.c), for a path postgresql:// or postgres://. */
 extern const struct hub_store_ops hub_store_pg_ops;
 
+/* ops->meta_get of key into *value (the caller frees it), or *value NULL
+ * and 0 if the store has no such setting: an absent setting is no
+ * failure, and err (may be NULL) is then left as it was. */
+int hub_store_meta_maybe(const struct hub_store_ops *ops, void *be,
+                         const char *key, char **value, struct sb_err *err);
+
 /* True if path names a PostgreSQL database (a libpq URI). */
 bool hub_store_is_pg(const char *path);
 

@@ -275,6 +275,15 @@ int hub_store_pg_ready(struct pg *p, struct sb_err *err)
   return 0;
 }
 
+int hub_store_pg_ready_to_write(struct pg *p, struct sb_err *err)
+{
+  if (p->corrupt)
+    return sb_err_set(err, SB_ECORRUPT,
+                      "the hub store failed its check; "
+                      "run sambang-hub check");
+  return hub_store_pg_ready(p, err);
+}
+
 /* Runs prepared statement name with n text parameters; *out is the result
  * (tuples or command ok), or an error. */
 int hub_store_pg_run(struct pg *p, const char *name, int n,
@@ -444,6 +453,10 @@ static int pg_load_meta(struct pg *p, struct sb_err *err)
   return rc;
 }
 
+static int pg_meta_set(void *be, const char *key, const char *value,
+                       struct sb_err *err);
+static int pg_replica_renew(void *be, struct sb_err *err);
+
 /* Opens uri: creates the store (create) or requires one, migrating an
  * older schema under the advisory lock. */
 static int pg_start(const char *uri, const char *schema_text, bool create,
@@ -480,23 +493,10 @@ static int pg_start(const char *uri, const char *schema_text, bool create,
   }
   if (rc == 0)
     rc = pg_prepare(p, err); /* the tables exist now */
-  if (rc == 0 && create) {
-    char replica[17];
-    const char *params[2] = {"replica", replica};
-    PGresult *res;
-
-    rc = uuid_replica_id_new(replica) != 0
-             ? sb_err_set(err, SB_EIO, "no random bytes for a replica id")
-             : hub_store_pg_run(p, "meta_set", 2, params, &res, err);
-    if (rc == 0) {
-      PQclear(res);
-      params[0] = "schema";
-      params[1] = schema_text;
-      rc = hub_store_pg_run(p, "meta_set", 2, params, &res, err);
-    }
-    if (rc == 0)
-      PQclear(res);
-  }
+  if (rc == 0 && create)
+    rc = pg_replica_renew(p, err); /* a new store's first one */
+  if (rc == 0 && create)
+    rc = pg_meta_set(p, "schema", schema_text, err);
   if (rc == 0)
     rc = hub_store_pg_exec(p, "COMMIT", err);
   if (rc == 0)
@@ -549,11 +549,7 @@ static int pg_begin(void *be, struct sb_err *err)
   PGresult *res;
   int rc;
 
-  if (p->corrupt)
-    return sb_err_set(err, SB_ECORRUPT,
-                      "the hub store failed its check; "
-                      "run sambang-hub check");
-  rc = hub_store_pg_ready(p, err);
+  rc = hub_store_pg_ready_to_write(p, err);
   if (rc != 0)
     return rc;
   hub_store_pg_batch_clear(p);
@@ -833,8 +829,9 @@ static int pg_meta_set(void *be, const char *key, const char *value,
   return rc;
 }
 
-/* A new replica id for the hub (hub_restore.h): every hub on the
- * database reads it at start, so they are all stopped while it changes. */
+/* A new replica id for the hub (a new store's, or one put back from a
+ * copy: hub_restore.h): every hub on the database reads it at start, so
+ * they are all stopped while it changes. */
 static int pg_replica_renew(void *be, struct sb_err *err)
 {
   struct pg *p = be;

@@ -132,11 +132,7 @@ int hub_store_pg_compact(void *be, struct hub_compaction *out,
 
   if (p->in_tx)
     return sb_err_set(err, SB_EINVAL, "compact: a transaction is open");
-  if (p->corrupt)
-    return sb_err_set(err, SB_ECORRUPT,
-                      "the hub store failed its check; "
-                      "run sambang-hub check");
-  rc = hub_store_pg_ready(p, err);
+  rc = hub_store_pg_ready_to_write(p, err);
   if (rc == 0)
     rc = records_bytes(p, &out->bytes_before, err);
   if (rc == 0)

@@ -60,6 +60,10 @@ int hub_store_pg_fail(struct pg *p, PGresult *res, const char *what,
  * prepares the statements. */
 int hub_store_pg_ready(struct pg *p, struct sb_err *err);
 
+/* hub_store_pg_ready for a write: SB_ECORRUPT first if the store failed
+ * its check (it takes no writes until `sambang-hub check` passes). */
+int hub_store_pg_ready_to_write(struct pg *p, struct sb_err *err);
+
 /* Runs prepared statement name with n text parameters; *out is the result
  * (tuples or command ok), or an error. */
 int hub_store_pg_run(struct pg *p, const char *name, int n,

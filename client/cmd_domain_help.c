@@ -90,6 +90,7 @@ static void option_help(FILE *out, const struct schema_collection *c,
 void cmd_domain_help(FILE *out, const struct schema_collection *c,
                      const char *sub)
 {
+  const char *help = schema_help_in(&c->help, i18n_lang());
   size_t i;
   (void)sub;
   fprintf(
@@ -103,8 +104,8 @@ void cmd_domain_help(FILE *out, const struct schema_collection *c,
       c->name, c->name, c->name,
       cmd_domain_today_field(c) != NULL ? " [--month YYYY-MM]" : "", c->name,
       c->name);
-  if (schema_help_in(&c->help, i18n_lang()) != NULL) {
-    view_wrap(out, schema_help_in(&c->help, i18n_lang()), 0, 78);
+  if (help != NULL) {
+    view_wrap(out, help, 0, 78);
     fputc('\n', out);
   }
   view_wrap(out,

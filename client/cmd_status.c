@@ -328,6 +328,8 @@ static int status_json(const struct cli *cli, const struct status *st,
 {
   cJSON *j = cJSON_CreateObject();
   cJSON *colls = cJSON_AddObjectToObject(j, "collections");
+  uint64_t last = last_sync_ms(cli->store);
+  uint64_t rebase = meta_ms(cli->store, SYNC_REBASE_KEY);
   size_t i;
   int rc;
 
@@ -351,15 +353,11 @@ static int status_json(const struct cli *cli, const struct status *st,
       !cJSON_AddNumberToObject(j, "conflicts", (double)st->conflicts) ||
       !cJSON_AddNumberToObject(j, "review", (double)st->review) ||
       !clock_json(cli->store, j) ||
-      !(last_sync_ms(cli->store) > 0
-            ? cJSON_AddNumberToObject(j, "last_sync_ms",
-                                      (double)last_sync_ms(cli->store))
-            : cJSON_AddNullToObject(j, "last_sync_ms")) ||
+      !(last > 0 ? cJSON_AddNumberToObject(j, "last_sync_ms", (double)last)
+                 : cJSON_AddNullToObject(j, "last_sync_ms")) ||
       /* said only while one runs */
-      !(meta_ms(cli->store, SYNC_REBASE_KEY) == 0 ||
-        cJSON_AddNumberToObject(
-            j, "rebase_since_ms",
-            (double)meta_ms(cli->store, SYNC_REBASE_KEY)))) {
+      !(rebase == 0 ||
+        cJSON_AddNumberToObject(j, "rebase_since_ms", (double)rebase))) {
     cJSON_Delete(j);
     return sb_err_set(err, SB_ENOMEM, NULL);
   }

@@ -253,9 +253,11 @@ static void main_help(struct cli *cli)
   if (s != NULL && s->nc > 0) {
     printf(_("\nRecords of the schema (sambang COLLECTION --help):\n"));
     for (i = 0; i < s->nc; i++) {
+      const char *help = schema_help_in(&s->c[i].help, i18n_lang());
+
       printf("  %s add|edit|list|show|rm\n", s->c[i].name);
-      if (schema_help_in(&s->c[i].help, i18n_lang()) != NULL)
-        view_wrap(stdout, schema_help_in(&s->c[i].help, i18n_lang()), 6, 78);
+      if (help != NULL)
+        view_wrap(stdout, help, 6, 78);
     }
   }
   schema_free(fallback);

@@ -54,6 +54,20 @@ bool hub_cmd_is_help(const char *arg)
   return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
 }
 
+int hub_cmd_no_args(const char *name, const char *usage, int argc, char **argv,
+                    bool *done)
+{
+  *done = argc > 0;
+  if (argc == 0)
+    return 0;
+  if (hub_cmd_is_help(argv[0])) {
+    fputs(_(usage), stdout);
+    return 0;
+  }
+  return hub_cmd_usage_error(usage, "%s: unexpected argument %s", name,
+                             argv[0]);
+}
+
 int hub_cmd_open_store(const char *db, struct hub_store **hs)
 {
   struct sb_err err = {0};

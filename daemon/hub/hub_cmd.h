@@ -22,6 +22,12 @@ int hub_cmd_usage_error(const char *usage, const char *fmt, ...)
 /* True for --help or -h. */
 bool hub_cmd_is_help(const char *arg);
 
+/* For command name, which takes no argument: *done false (go on) if argc
+ * is 0; else *done and the exit code: usage printed for --help (0), an
+ * argument refused (EXITCODE_USAGE). */
+int hub_cmd_no_args(const char *name, const char *usage, int argc, char **argv,
+                    bool *done);
+
 /* Opens the store at db into *hs; on failure prints why and returns the
  * exit code. */
 int hub_cmd_open_store(const char *db, struct hub_store **hs);

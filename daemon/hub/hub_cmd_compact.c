@@ -34,16 +34,11 @@ int hub_cmd_compact(const char *db, int argc, char **argv)
   struct hub_compaction c;
   struct hub_store *hs = NULL;
   struct sb_err err = {0};
-  int i, rc;
+  bool done;
+  int rc = hub_cmd_no_args("compact", usage_compact, argc, argv, &done);
 
-  for (i = 0; i < argc; i++) {
-    if (hub_cmd_is_help(argv[i])) {
-      fputs(_(usage_compact), stdout);
-      return 0;
-    }
-    return hub_cmd_usage_error(usage_compact, "compact: unexpected argument %s",
-                               argv[i]);
-  }
+  if (done)
+    return rc;
   rc = hub_cmd_open_store(db, &hs);
   if (rc != 0)
     return rc;

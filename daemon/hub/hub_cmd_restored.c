@@ -32,16 +32,11 @@ int hub_cmd_restored(const char *db, int argc, char **argv)
   struct hub_restore r;
   struct hub_store *hs = NULL;
   struct sb_err err = {0};
-  int i, rc;
+  bool done;
+  int rc = hub_cmd_no_args("restored", usage_restored, argc, argv, &done);
 
-  for (i = 0; i < argc; i++) {
-    if (hub_cmd_is_help(argv[i])) {
-      fputs(_(usage_restored), stdout);
-      return 0;
-    }
-    return hub_cmd_usage_error(usage_restored,
-                               "restored: unexpected argument %s", argv[i]);
-  }
+  if (done)
+    return rc;
   rc = hub_cmd_open_store(db, &hs);
   if (rc != 0)
     return rc;

@@ -313,15 +313,11 @@ static int hub_cmd_conflicts(const char *db, int argc, char **argv)
 {
   struct sb_err err = {0};
   struct hub_store *hs;
-  int rc;
+  bool done;
+  int rc = hub_cmd_no_args("conflicts", usage_conflicts, argc, argv, &done);
 
-  if (argc > 0 && hub_cmd_is_help(argv[0])) {
-    fputs(_(usage_conflicts), stdout);
-    return 0;
-  }
-  if (argc > 0)
-    return hub_cmd_usage_error(usage_conflicts,
-                               "conflicts: unexpected argument %s", argv[0]);
+  if (done)
+    return rc;
   rc = hub_cmd_open_store(db, &hs);
   if (rc != 0)
     return rc;
@@ -341,15 +337,11 @@ static int hub_cmd_check(const char *db, int argc, char **argv)
 {
   struct sb_err err = {0};
   struct hub_store *hs = NULL;
-  int rc;
+  bool done;
+  int rc = hub_cmd_no_args("check", usage_check, argc, argv, &done);
 
-  if (argc > 0 && hub_cmd_is_help(argv[0])) {
-    fputs(_(usage_check), stdout);
-    return 0;
-  }
-  if (argc > 0)
-    return hub_cmd_usage_error(usage_check, "check: unexpected argument %s",
-                               argv[0]);
+  if (done)
+    return rc;
   rc = hub_cmd_open_store(db, &hs);
   if (rc != 0)
     return rc;

@@ -424,21 +424,21 @@ int office_tally_each(struct office *o, struct hub_store *hs, office_fact_fn fn,
   return rc;
 }
 
+/* bsearch's order of a field name against a value's name. */
+static int val_name_cmp(const void *key, const void *v)
+{
+  return strcmp(key, ((const struct office_val *)v)->name);
+}
+
 const char *office_fact_value(const struct office_fact *f, const char *field)
 {
-  size_t lo = 0, hi = f->nvals;
+  /* the record's fields are sorted by name */
+  const struct office_val *v =
+      f->nvals > 0
+          ? bsearch(field, f->vals, f->nvals, sizeof(*f->vals), val_name_cmp)
+          : NULL;
 
-  while (lo < hi) { /* the record's fields are sorted by name */
-    size_t mid = lo + (hi - lo) / 2;
-    int c = strcmp(field, f->vals[mid].name);
-    if (c == 0)
-      return f->vals[mid].json;
-    if (c < 0)
-      hi = mid;
-    else
-      lo = mid + 1;
-  }
-  return NULL;
+  return v != NULL ? v->json : NULL;
 }
 
 void office_tally_stats(struct office *o, struct office_tally_stats *out)

@@ -14,6 +14,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -82,15 +83,24 @@ static void line(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static void line(struct buf *b, const char *fmt, ...)
 {
-  char text[256];
-  va_list ap;
+  char text[256], *big;
+  va_list ap, again;
   int n;
 
   va_start(ap, fmt);
+  va_copy(again, ap);
   n = vsnprintf(text, sizeof(text), fmt, ap);
+  if (n > 0 && (size_t)n < sizeof(text)) {
+    buf_add(b, text, (size_t)n);
+  } else if (n > 0 && (big = malloc((size_t)n + 1)) != NULL) {
+    vsnprintf(big, (size_t)n + 1, fmt, again); /* a long help text */
+    buf_add(b, big, (size_t)n);
+    free(big);
+  } else if (n > 0) {
+    b->failed = true;
+  }
+  va_end(again);
   va_end(ap);
-  if (n > 0)
-    buf_add(b, text, (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1);
 }
 
 static void counter(struct buf *b, const char *name, const char *help,
@@ -280,6 +290,9 @@ char *hub_metrics_render(const struct hub_metrics *m,
   counter(&b, "sambang_hub_records_unchanged_total",
           "Pushed records the hub already held (idempotent re-push).",
           m->records_unchanged);
+  counter(&b, "sambang_hub_records_joined_total",
+          "Pushed records merged with pushes held aside for them.",
+          m->records_joined);
   line(&b, "# HELP sambang_hub_records_refused_total Pushed records refused, "
            "by code.\n# TYPE sambang_hub_records_refused_total counter\n");
   refused(&b, PROTO_ERR_SCHEMA, m->refused_schema);

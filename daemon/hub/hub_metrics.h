@@ -34,6 +34,7 @@ struct hub_metrics {
   uint64_t latency_count[HUB_ROUTE_COUNT_];
   double latency_sum[HUB_ROUTE_COUNT_]; /* seconds */
   uint64_t records_stored, records_unchanged;
+  uint64_t records_joined; /* merged with pushes held aside */
   uint64_t refused_schema, refused_too_large, refused_future;
   uint64_t refused_forged_dot, refused_forged_entry, refused_dot_reused;
   uint64_t refused_out_of_scope;

@@ -73,7 +73,7 @@ static int future_entry(const char *field, const struct entry *e, void *ctx)
 {
   struct push_one *p = ctx;
 
-  if (vv_covers(&p->cur->vv, &e->dot))
+  if (vv_covers(hub_push_since(p, p->cur), &e->dot))
     return 0;
   if (e->ts > p->max_ts) {
     if (field != NULL)
@@ -186,7 +186,8 @@ static int value_entry(const char *field, const struct entry *e, void *ctx)
 static int check_schema(const struct push_one *p, const struct record *cur,
                         const struct schema_collection *c, struct sb_err *err)
 {
-  struct value_walk w = {p, c, {vv_get(&cur->vv, p->pusher), 0, 0, 0}, err};
+  struct value_walk w = {
+      p, c, {vv_get(hub_push_since(p, cur), p->pusher), 0, 0, 0}, err};
 
   return record_each_entry(p->rec, value_entry, &w);
 }
@@ -281,23 +282,14 @@ static int check_purged(struct push_one *p, bool exists, struct sb_err *err)
   return UPDATE_REFUSE;
 }
 
-/* update_apply's hook before the merge: every check of the write itself. */
-static int push_before(void *ctx, const struct record *cur, bool exists,
-                       struct sb_err *err)
+int hub_push_check_write(struct push_one *p, const struct record *cur,
+                         struct sb_err *err)
 {
-  struct push_one *p = ctx;
   const struct schema_collection *c;
   struct sb_err why = {0};
   size_t len;
   int rc;
 
-  rc = check_purged(p, exists, err);
-  if (rc == 0)
-    rc = check_scope(p, cur, exists, err);
-  if (rc != 0)
-    return rc;
-  if (!hub_push_entries_forged_vv(p, cur))
-    return refuse_what(p, PROTO_ERR_FORGED_DOT);
   rc = hub_push_entries_check(p, cur);
   if (rc < 0)
     return sb_err_set(err, rc, NULL);
@@ -331,6 +323,72 @@ static int push_before(void *ctx, const struct record *cur, bool exists,
   if (rc != 0)
     return sb_err_set(err, rc, "checking %s/%s: %s", p->rec->collection,
                       p->rec->id, why.msg);
+  return 0;
+}
+
+/* Refuses p's record forged_dot (p->what names the entry) and holds it
+ * aside for a push that vouches for it (hub_push_held.c). */
+static int push_hold(struct push_one *p)
+{
+  p->hold = true;
+  return refuse_what(p, PROTO_ERR_FORGED_DOT);
+}
+
+/*
+ * p's record passed with held pushes (hub_push_held_joint checked each):
+ * their merge, p->joint, becomes the change update_apply merges. Checked
+ * here: its timestamps (for p->newest) and its size.
+ */
+static int push_join(struct push_one *p, const struct record *cur,
+                     struct sb_err *err)
+{
+  size_t len;
+
+  p->joined = true;
+  p->rec = &p->joint;
+  p->sent = NULL;
+  p->ch->remote = &p->joint;
+  p->ch->remote_text = NULL;
+  if (!check_future(p, cur)) {
+    refuse(p->res, PROTO_ERR_FUTURE_TIMESTAMP, "%s, ahead of the hub's clock",
+           p->what);
+    p->stats->refused_future++;
+    return UPDATE_REFUSE;
+  }
+  len = pushed_too_large(p->rec);
+  if (len == SIZE_MAX)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  if (len > 0) {
+    refuse(p->res, PROTO_ERR_TOO_LARGE,
+           "the record with the pushes it was joined with is too large (%zu "
+           "bytes, at most %d)",
+           len, SB_RECORD_MAX);
+    p->stats->refused_too_large++;
+    return UPDATE_REFUSE;
+  }
+  return 0;
+}
+
+/* update_apply's hook before the merge: every check of the write itself. */
+static int push_before(void *ctx, const struct record *cur, bool exists,
+                       struct sb_err *err)
+{
+  struct push_one *p = ctx;
+  int rc;
+
+  rc = check_purged(p, exists, err);
+  if (rc == 0)
+    rc = check_scope(p, cur, exists, err);
+  if (rc != 0)
+    return rc;
+  if (hub_push_entries_forged_vv(p, cur))
+    rc = hub_push_check_write(p, cur, err);
+  else if ((rc = hub_push_held_joint(p, cur, err)) == 0)
+    return push_hold(p);
+  else if (rc == 1)
+    rc = push_join(p, cur, err);
+  if (rc != 0)
+    return rc;
   p->was_conflicted = record_conflicted(cur);
   return 0;
 }
@@ -374,6 +432,8 @@ static bool push_is_echo(const struct push_one *p, const char *text, size_t len)
   char *sent;
   bool same;
 
+  if (p->joined)
+    return false; /* the pusher does not hold what it was joined with */
   if (text == p->sent)
     return true; /* update_apply saved the pushed text itself */
   sent = p->sent != NULL ? (char *)p->sent : record_encode(p->rec);
@@ -412,8 +472,17 @@ static int push_record(struct push_one *p, struct sb_err *err)
                  "a result holds its record's key as the record does");
   memcpy(p->res->collection, p->rec->collection, sizeof(p->res->collection));
   memcpy(p->res->id, p->rec->id, sizeof(p->res->id));
+  p->ch = &ch;
   rc =
       update_apply(&io, p->rec->collection, p->rec->id, &ch, &hooks, &out, err);
+  if (rc == 0 && p->hold)
+    rc = hub_push_held_keep(p, err);
+  if (rc == 0 && p->joined && out.outcome != UPDATE_REFUSED) {
+    rc = hub_push_held_done(p, err);
+    p->stats->joined++;
+  }
+  if (p->joined)
+    record_release(&p->joint);
   if (rc != 0 || out.outcome == UPDATE_REFUSED)
     return rc;
   p->res->ok = true;

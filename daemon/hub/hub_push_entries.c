@@ -178,30 +178,46 @@ static bool own_new_on(const struct push_one *p, const struct own_new *o,
   return false;
 }
 
+/* Fills o (but its base) from rec's index rl: what rec holds of the
+ * pusher's new writes. */
+static void own_new_scan(const struct push_one *p, const struct eref_list *rl,
+                         struct own_new *o)
+{
+  uint64_t held = 0, top = vv_get(&p->rec->vv, p->pusher);
+  size_t i;
+
+  for (i = 0; i < rl->n; i++) {
+    const struct eref *x = &rl->v[i];
+    if (!hub_push_entries_own_new_dot(p, o, &x->e->dot))
+      continue;
+    o->any = true;
+    o->tomb = o->tomb || x->field == NULL;
+    if (i == 0 || vv_dot_cmp(&rl->v[i - 1].e->dot, &x->e->dot) != 0)
+      held++;
+  }
+  o->vanished = top > o->base && top - o->base > held;
+}
+
 /*
  * The entries rec carries, against cur's (rl and cl: their indexes):
  * PROTO_ERR_DOT_REUSED if a dot cur holds comes with another value,
- * timestamp or kind, or one new dot of the pusher with two timestamps;
- * fills *o. 0 if fine.
+ * timestamp or kind, or one new dot of the pusher with two timestamps.
+ * 0 if fine.
  */
 static enum proto_err check_carried(struct push_one *p,
                                     const struct eref_list *rl,
                                     const struct eref_list *cl,
-                                    struct own_new *o)
+                                    const struct own_new *o)
 {
-  uint64_t held = 0, top = vv_get(&p->rec->vv, p->pusher);
   size_t i, k;
 
   for (i = 0; i < rl->n; i++) {
     const struct eref *x = &rl->v[i];
     if (hub_push_entries_own_new_dot(p, o, &x->e->dot)) {
       const struct eref *prev = i > 0 ? &rl->v[i - 1] : NULL;
-      o->any = true;
-      o->tomb = o->tomb || x->field == NULL;
-      if (prev == NULL || vv_dot_cmp(&prev->e->dot, &x->e->dot) != 0) {
-        held++;
-      } else if (prev->e->ts != x->e->ts ||
-                 (prev->field == NULL) != (x->field == NULL)) {
+      if (prev != NULL && vv_dot_cmp(&prev->e->dot, &x->e->dot) == 0 &&
+          (prev->e->ts != x->e->ts ||
+           (prev->field == NULL) != (x->field == NULL))) {
         what_entry(p, "", x,
                    " differs from the rest of its write (one write, one "
                    "timestamp)");
@@ -223,8 +239,18 @@ static enum proto_err check_carried(struct push_one *p,
       }
     }
   }
-  o->vanished = top > o->base && top - o->base > held;
   return 0;
+}
+
+/* True if a new write of the pusher that rec holds explains why rec
+ * dropped cur's entry of field (NULL: a tombstone) at dot d. */
+static bool drop_explained(const struct push_one *p, const struct own_new *o,
+                           const char *field, const struct dot *d)
+{
+  if (field == NULL)
+    return o->any;
+  return o->tomb || (o->vanished && o->any) || own_new_on(p, o, field) ||
+         normalised_away(p, field, d);
 }
 
 /*
@@ -241,15 +267,9 @@ static enum proto_err check_dropped(struct push_one *p,
 
   for (k = 0; k < cl->n; k++) {
     const struct eref *y = &cl->v[k];
-    bool ok;
     if (!vv_covers(&p->rec->vv, &y->e->dot) || eref_holds(rl, y))
       continue;
-    if (y->field == NULL)
-      ok = o->any;
-    else
-      ok = o->tomb || (o->vanished && o->any) || own_new_on(p, o, y->field) ||
-           normalised_away(p, y->field, &y->e->dot);
-    if (!ok) {
+    if (!drop_explained(p, o, y->field, &y->e->dot)) {
       what_entry(p, "it drops ", y,
                  " that the hub holds, without a write of its own that "
                  "replaced it (a device may only add its own writes)");
@@ -325,7 +345,8 @@ static enum proto_err check_withdrawals(struct push_one *p,
 int hub_push_entries_check(struct push_one *p, const struct record *cur)
 {
   struct eref_list rl, cl;
-  struct own_new o = {vv_get(&cur->vv, p->pusher), false, false, false};
+  struct own_new o = {vv_get(hub_push_since(p, cur), p->pusher), false, false,
+                      false};
   int rc;
 
   rc = eref_index(p->rec, &rl);
@@ -333,13 +354,47 @@ int hub_push_entries_check(struct push_one *p, const struct record *cur)
     rc = eref_index(cur, &cl);
   else
     memset(&cl, 0, sizeof(cl));
-  if (rc == 0)
+  if (rc == 0) {
+    own_new_scan(p, &rl, &o);
     rc = (int)check_carried(p, &rl, &cl, &o);
+  }
   if (rc == 0)
     rc = (int)check_dropped(p, &rl, &cl, &o);
   if (rc == 0)
     rc = (int)check_withdrawals(p, cur, &o);
   free(rl.v);
   free(cl.v);
+  return rc;
+}
+
+/* record_cut's keep: cur's entries whose drop p's record does not
+ * explain with a new write of the pusher. */
+struct cut_keep {
+  const struct push_one *p;
+  const struct own_new *o;
+};
+
+static bool cut_keeps(const char *field, const struct entry *e, void *ctx)
+{
+  const struct cut_keep *k = ctx;
+  return !drop_explained(k->p, k->o, field, &e->dot);
+}
+
+int hub_push_entries_cut(const struct push_one *p, const struct record *cur,
+                         struct record *out)
+{
+  struct eref_list rl;
+  struct own_new o = {vv_get(hub_push_since(p, cur), p->pusher), false, false,
+                      false};
+  struct cut_keep k = {p, &o};
+  int rc = eref_index(p->rec, &rl);
+
+  if (rc == 0) {
+    own_new_scan(p, &rl, &o);
+    rc = record_cut(out, cur, p->rec, p->pusher, cut_keeps, &k);
+  } else {
+    record_init(out, cur->collection, cur->id);
+  }
+  free(rl.v);
   return rc;
 }

@@ -15,6 +15,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* At most this many pushes of one record are tried together
+ * (hub_push_held.c). */
+#define HUB_PUSH_HELD_MAX 8
+
+struct update_change;
+
 /* One record's push: the hooks' and the io's context. */
 struct push_one {
   const struct hub_store_ops *ops;
@@ -29,6 +35,7 @@ struct push_one {
   struct push_result *res;
   struct hub_push_stats *stats;
   const struct record *cur;      /* during check_future */
+  const struct vv *since;        /* writes above it are new (NULL: cur's vv) */
   uint64_t newest;               /* the newest timestamp rec adds */
   bool was_conflicted;           /* the hub's state before */
   bool is_conflicted;            /* the state about to be saved */
@@ -36,7 +43,22 @@ struct push_one {
   bool ledger;                   /* the hub purged some id (hub_purge.h) */
   struct scope_parts was;        /* the hub's state's parts before */
   char what[400];                /* names what a check found */
+  /* hub_push_held.c: set when the push was joined with held ones */
+  struct update_change *ch; /* the change update_apply merges */
+  bool hold;                /* refused forged_dot: held aside */
+  bool joined;
+  struct record joint; /* the merge of the set, which ch then carries */
+  char joint_of[HUB_PUSH_HELD_MAX][SB_REPLICA_MAX + 1]; /* held, used */
+  size_t joint_n;
 };
+
+/* The vv above which p's writes are new: the hub's state's, cur, unless
+ * p is one of several pushes checked together (hub_push_held.c). */
+static inline const struct vv *hub_push_since(const struct push_one *p,
+                                              const struct record *cur)
+{
+  return p->since != NULL ? p->since : &cur->vv;
+}
 
 /* What rec holds of the pusher's new writes (dots above cur's vv). */
 struct own_new {
@@ -58,8 +80,41 @@ bool hub_push_entries_forged_vv(struct push_one *p, const struct record *cur);
  */
 int hub_push_entries_check(struct push_one *p, const struct record *cur);
 
+/*
+ * out = the cut of p's record by its pusher against cur (record_cut): the
+ * record with cur's entries it dropped put back, but where a new write of
+ * the pusher explains the drop (the forged_entry rule). On error out is
+ * empty.
+ */
+int hub_push_entries_cut(const struct push_one *p, const struct record *cur,
+                         struct record *out);
+
 /* True if d is a new dot of the pusher (above o->base). */
 bool hub_push_entries_own_new_dot(const struct push_one *p,
                                   const struct own_new *o, const struct dot *d);
+
+/*
+ * Every check of hub_push.c's top comment but forged_dot (done first by
+ * hub_push_entries_forged_vv) of p's record against cur: 0, UPDATE_REFUSE
+ * with p->res filled, or an error.
+ */
+int hub_push_check_write(struct push_one *p, const struct record *cur,
+                         struct sb_err *err);
+
+/* --- hub_push_held.c --- */
+
+/*
+ * After p's record failed forged_dot against cur: 1 if it passes together
+ * with held pushes of the same record (p->joint, p->joint_of filled), 0 if
+ * not, or an error.
+ */
+int hub_push_held_joint(struct push_one *p, const struct record *cur,
+                        struct sb_err *err);
+
+/* Holds p's record, refused forged_dot, aside for a later joint. */
+int hub_push_held_keep(struct push_one *p, struct sb_err *err);
+
+/* Drops the held pushes a stored joint used, and the pusher's own. */
+int hub_push_held_done(struct push_one *p, struct sb_err *err);
 
 #endif

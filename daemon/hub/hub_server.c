@@ -325,6 +325,7 @@ static void on_work_done(uv_work_t *w, int status)
     h->m.refused_dot_reused += c->stats.refused_dot_reused;
     h->m.refused_out_of_scope += c->stats.refused_out_of_scope;
     h->m.refused_purged += c->stats.refused_purged;
+    h->m.records_joined += c->stats.joined;
   }
   if (c->wait_for_change) {
     c->wait_for_change = false;

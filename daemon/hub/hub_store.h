@@ -85,6 +85,7 @@ struct hub_push_stats {
   uint64_t refused_dot_reused;   /* a held dot with another value or ts */
   uint64_t refused_out_of_scope; /* outside the pushing device's scope */
   uint64_t refused_purged;       /* an id the hub purged (hub_purge.h) */
+  uint64_t joined; /* stored with pushes held aside (hub_push_held.c) */
 };
 
 /*
@@ -628,6 +629,9 @@ struct hub_store_ops {
    * order (migrate copies the purge meta with it; NULL: none kept). */
   int (*meta_each)(void *be, const char *prefix, store_meta_fn fn, void *ctx,
                    struct sb_err *err);
+  /* Removes a setting, nothing if absent (NULL: the hub holds no pushes
+   * aside, hub_push_held.c). */
+  int (*meta_delete)(void *be, const char *key, struct sb_err *err);
 };
 
 /* The embedded SQLite backend (hub_store_sqlite.c). */

@@ -93,6 +93,7 @@ static const struct hub_store_pg_stmt stmts[] = {
     {"each", "SELECT collection, id, seq, state FROM records WHERE "
              "(collection, id) > ($1, $2) ORDER BY collection, id LIMIT $3"},
     {"meta_get", "SELECT value FROM meta WHERE key = $1"},
+    {"meta_delete", "DELETE FROM meta WHERE key = $1"},
     {"meta_set", "INSERT INTO meta (key, value) VALUES ($1, $2) "
                  "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"},
     {"dev_add", "INSERT INTO devices (name, token_sha256, replica, revoked, "
@@ -829,6 +830,17 @@ static int pg_meta_set(void *be, const char *key, const char *value,
   return rc;
 }
 
+static int pg_meta_delete(void *be, const char *key, struct sb_err *err)
+{
+  const char *params[1] = {key};
+  PGresult *res;
+  int rc = hub_store_pg_run(be, "meta_delete", 1, params, &res, err);
+  if (rc == 0)
+    PQclear(res);
+  hub_store_pg_batch_forget_ledger(be, key);
+  return rc;
+}
+
 /* A new replica id for the hub (a new store's, or one put back from a
  * copy: hub_restore.h): every hub on the database reads it at start, so
  * they are all stopped while it changes. */
@@ -896,6 +908,7 @@ const struct hub_store_ops hub_store_pg_ops = {
     .meta_get = pg_meta_get,
     .meta_set = pg_meta_set,
     .meta_each = hub_store_pg_meta_each,
+    .meta_delete = pg_meta_delete,
     /* issue 13: several hubs on one database */
     .watch = pg_watch,
     .unwatch = pg_unwatch,

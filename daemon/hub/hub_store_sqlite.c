@@ -218,6 +218,11 @@ static int sq_meta_set(void *be, const char *key, const char *value,
   return store_meta_set(be, key, value, err);
 }
 
+static int sq_meta_delete(void *be, const char *key, struct sb_err *err)
+{
+  return store_meta_delete(be, key, err);
+}
+
 static int sq_meta_each(void *be, const char *prefix, store_meta_fn fn,
                         void *ctx, struct sb_err *err)
 {
@@ -685,6 +690,7 @@ const struct hub_store_ops hub_store_sqlite_ops = {
     .meta_get = sq_meta_get,
     .meta_set = sq_meta_set,
     .meta_each = sq_meta_each,
+    .meta_delete = sq_meta_delete,
     /* office users and sessions */
     .user_put = hub_sq_user_put,
     .user_get = hub_sq_user_get,

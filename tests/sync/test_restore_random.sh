@@ -4,9 +4,9 @@
 # order; copies of the hub's store are taken at random moments and put
 # back (with `sambang-hub restored`) at random later ones, so devices
 # relay each other's writes the copy lacks and push before their authors
-# do. Each device writes its own records (two devices that both wrote one
-# record after a copy, each holding the other's write, cannot bring it
-# back: the DESIGN says why), each write a new value. After the devices
+# do. The devices write each other's records (so two that both wrote one
+# after a copy each hold the other's write: the hub takes their pushes
+# together), each write a new value. After the devices
 # sync until they rest, every export equals the hub's and holds each
 # record's last value: nothing acknowledged before a restore was lost.
 # On PostgreSQL too (sync_pg.restore_random: pg_dump, pg_restore).
@@ -21,7 +21,7 @@ for d in d1 d2 d3; do enrol "$d"; done
 declare -A last=() # last[KEY]: the last value written on record KEY
 
 edit() { # edit DEVICE: a put of one of the device's records
-  local d=$1 k=$1-k$((RANDOM % 5)) v=$RANDOM
+  local d=$1 k=k$((RANDOM % 8)) v=$RANDOM
   dev "$d" put notes "$k" "{\"v\":$v,\"f$((RANDOM % 3))\":$v}" >/dev/null ||
     fail "put on $d"
   last[$k]=$v

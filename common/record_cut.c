@@ -1,0 +1,134 @@
+/*
+ * record_cut.c - a pushed state as one more push may be checked against
+ * (record.h, record_cut): the state, with the base's entries it dropped
+ * without a write of its author that explains it put back. Fields and
+ * entries are sorted, so both states are walked in step, as
+ * record_merge.c does.
+ */
+#include "compat.h"
+
+#include "record.h"
+#include "record_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* What one cut needs while it walks the two states. */
+struct cut {
+  const struct record *s;
+  record_cut_keep_fn keep;
+  void *ctx;
+};
+
+static int entry_copy(struct entry *dst, const struct entry *src)
+{
+  *dst = *src;
+  dst->value = NULL;
+  if (src->value != NULL && (dst->value = strdup(src->value)) == NULL)
+    return SB_ENOMEM;
+  return 0;
+}
+
+/*
+ * The entries of one field (name; NULL for the tombstones): all of s's,
+ * s_e[0..ns), and those of the base's, b[0..nb), that s does not hold and
+ * either has not seen or dropped where keep keeps them; in dot order.
+ */
+static int cut_entries(const struct cut *c, const char *name,
+                       const struct entry *b, size_t nb,
+                       const struct entry *s_e, size_t ns, struct entry **out,
+                       size_t *nout)
+{
+  struct entry *m = NULL;
+  size_t i = 0, j = 0, n = 0;
+
+  if (nb + ns > 0 && (m = calloc(nb + ns, sizeof(*m))) == NULL)
+    return SB_ENOMEM;
+  while (i < nb || j < ns) {
+    const struct entry *take = NULL;
+    int cmp = i == nb ? 1 : j == ns ? -1 : vv_dot_cmp(&b[i].dot, &s_e[j].dot);
+    if (cmp < 0) {
+      const struct entry *e = &b[i];
+      if (!vv_covers(&c->s->vv, &e->dot) || c->keep(name, e, c->ctx))
+        take = e;
+    } else {
+      take = &s_e[j]; /* s's copy when both hold the dot */
+    }
+    i += cmp <= 0;
+    j += cmp >= 0;
+    if (take != NULL && entry_copy(&m[n++], take) != 0) {
+      record_entries_free(m, n);
+      return SB_ENOMEM;
+    }
+  }
+  if (n == 0) {
+    free(m);
+    m = NULL;
+  }
+  *out = m;
+  *nout = n;
+  return 0;
+}
+
+/* out's withdrawals: base's, and those of s whose write is the author's. */
+static int cut_withdrawals(struct record *out, const struct record *base,
+                           const struct record *s, const char *author)
+{
+  struct withdrawal *own;
+  size_t k, n = 0;
+  int rc;
+
+  own = s->nwd > 0 ? calloc(s->nwd, sizeof(*own)) : NULL;
+  if (s->nwd > 0 && own == NULL)
+    return SB_ENOMEM;
+  for (k = 0; k < s->nwd; k++)
+    if (strcmp(s->wd[k].dot.replica, author) == 0)
+      own[n++] = s->wd[k]; /* shallow: only read by the merge below */
+  rc = record_withdrawals_merge(base->wd, base->nwd, own, n, &out->wd,
+                                &out->nwd);
+  free(own);
+  return rc;
+}
+
+int record_cut(struct record *out, const struct record *base,
+               const struct record *s, const char *author,
+               record_cut_keep_fn keep, void *ctx)
+{
+  struct cut c = {s, keep, ctx};
+  size_t i = 0, j = 0;
+  int rc;
+
+  record_init(out, base->collection, base->id);
+  rc = vv_copy(&out->vv, &base->vv);
+  if (rc == 0)
+    rc = vv_merge(&out->vv, &s->vv);
+  if (rc == 0 && base->nf + s->nf > 0 &&
+      (out->f = calloc(base->nf + s->nf, sizeof(*out->f))) == NULL)
+    rc = SB_ENOMEM;
+  while (rc == 0 && (i < base->nf || j < s->nf)) {
+    const struct field *a = NULL, *b = NULL;
+    struct field *f = &out->f[out->nf];
+    int cmp = i == base->nf ? 1
+              : j == s->nf  ? -1
+                            : strcmp(base->f[i].name, s->f[j].name);
+    if (cmp <= 0)
+      a = &base->f[i++];
+    if (cmp >= 0)
+      b = &s->f[j++];
+    rc = cut_entries(&c, a != NULL ? a->name : b->name, a ? a->e : NULL,
+                     a ? a->n : 0, b ? b->e : NULL, b ? b->n : 0, &f->e, &f->n);
+    if (rc != 0 || f->n == 0)
+      continue;
+    if ((f->name = strdup(a != NULL ? a->name : b->name)) == NULL)
+      rc = SB_ENOMEM;
+    out->nf++; /* freed with out on failure */
+  }
+  if (rc == 0)
+    rc = cut_entries(&c, NULL, base->tomb, base->ntomb, s->tomb, s->ntomb,
+                     &out->tomb, &out->ntomb);
+  if (rc == 0)
+    rc = cut_withdrawals(out, base, s, author);
+  if (rc != 0)
+    record_release(out);
+  return rc;
+}

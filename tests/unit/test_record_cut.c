@@ -1,0 +1,124 @@
+/*
+ * test_record_cut.c - record_cut (record.h): a state with the base's
+ * entries it dropped put back where its author's write does not explain
+ * the drop, its vv the join, and only its author's own withdrawals.
+ */
+#include "check.h"
+
+#include "record.h"
+
+#include <string.h>
+
+static void put(struct record *r, const char *replica, uint64_t ts,
+                const char *json)
+{
+  cJSON *fields = cJSON_Parse(json);
+  CHECK(fields != NULL);
+  CHECK_INT(record_put(r, replica, ts, fields, NULL), ==, 0);
+  cJSON_Delete(fields);
+}
+
+static bool keep_all(const char *field, const struct entry *e, void *ctx)
+{
+  (void)field;
+  (void)e;
+  (void)ctx;
+  return true;
+}
+
+static bool keep_none(const char *field, const struct entry *e, void *ctx)
+{
+  (void)field;
+  (void)e;
+  (void)ctx;
+  return false;
+}
+
+/* base: A wrote x and y. s: B saw it, overwrote x and wrote z. */
+static void make(struct record *base, struct record *s)
+{
+  record_init(base, "notes", "n");
+  record_init(s, "notes", "n");
+  put(base, "A", 10, "{\"x\":1,\"y\":1}");
+  CHECK_INT(record_merge(s, base), ==, 0);
+  put(s, "B", 20, "{\"x\":2,\"z\":2}");
+}
+
+TEST(kept_drops_come_back)
+{
+  struct record base, s, cut;
+  const struct field *x;
+
+  make(&base, &s);
+  CHECK_INT(record_cut(&cut, &base, &s, "B", keep_all, NULL), ==, 0);
+  x = record_field(&cut, "x");
+  CHECK(x != NULL);
+  CHECK_INT(record_field_nentries(x), ==, 2); /* A's x, put back, and B's */
+  CHECK(record_field(&cut, "y") != NULL);
+  CHECK(record_field(&cut, "z") != NULL);
+  CHECK_INT(vv_get(&cut.vv, "A"), ==, 1);
+  CHECK_INT(vv_get(&cut.vv, "B"), ==, 1);
+  record_release(&cut);
+  record_release(&base);
+  record_release(&s);
+}
+
+TEST(explained_drops_stay_dropped)
+{
+  struct record base, s, cut, merged;
+  char *a, *b;
+
+  make(&base, &s);
+  CHECK_INT(record_cut(&cut, &base, &s, "B", keep_none, NULL), ==, 0);
+  /* Nothing to put back: the cut is the merge of both. */
+  CHECK_INT(record_copy(&merged, &base), ==, 0);
+  CHECK_INT(record_merge(&merged, &s), ==, 0);
+  a = record_encode(&cut);
+  b = record_encode(&merged);
+  CHECK(a != NULL && b != NULL);
+  CHECK_STR(a, b);
+  free(a);
+  free(b);
+  record_release(&merged);
+  record_release(&cut);
+  record_release(&base);
+  record_release(&s);
+}
+
+TEST(unseen_base_entries_are_kept)
+{
+  struct record base, s, cut;
+
+  make(&base, &s);
+  put(&base, "C", 30, "{\"y\":3}"); /* s has not seen C's write */
+  CHECK_INT(record_cut(&cut, &base, &s, "B", keep_none, NULL), ==, 0);
+  /* s's y of A's, and C's, which s has not seen; merged with the base
+   * (as the hub does), the A's write C replaced goes. */
+  CHECK_INT(record_field_nentries(record_field(&cut, "y")), ==, 2);
+  CHECK_INT(vv_get(&cut.vv, "C"), ==, 1);
+  CHECK_INT(record_merge(&cut, &base), ==, 0);
+  CHECK_INT(record_field_nentries(record_field(&cut, "y")), ==, 1);
+  CHECK_STR(record_field_winner(record_field(&cut, "y"))->value, "3");
+  record_release(&cut);
+  record_release(&base);
+  record_release(&s);
+}
+
+TEST(only_the_authors_withdrawals)
+{
+  struct record base, s, cut;
+
+  record_init(&base, "notes", "n");
+  record_init(&s, "notes", "n");
+  put(&s, "A", 10, "{\"consent\":false}");
+  CHECK_INT(record_withdraw(&s, "A"), ==, 0);
+  put(&s, "B", 20, "{\"consent\":false}");
+  CHECK_INT(record_withdraw(&s, "B"), ==, 0);
+  CHECK_INT(record_nwithdrawals(&s), ==, 2);
+  CHECK_INT(record_cut(&cut, &base, &s, "B", keep_none, NULL), ==, 0);
+  CHECK_INT(record_nwithdrawals(&cut), ==, 1);
+  CHECK_STR(record_withdrawal_at(&cut, 0)->dot.replica, "B");
+  record_release(&cut);
+  record_release(&base);
+  record_release(&s);
+}

@@ -741,6 +741,8 @@ static int push_together(const struct push_env *env,
   for (i = 0; rc == 0 && i < nb; i++)
     rc = push_batch(env, b[i]);
   if (rc == 0)
+    rc = hub_push_held_sweep(env->ops, env->be, err);
+  if (rc == 0)
     rc = env->ops->last_seq(env->be, &last, err);
   if (rc == 0 && nb > 0)
     rc = env->ops->commit(env->be, err);

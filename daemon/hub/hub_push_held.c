@@ -21,7 +21,9 @@
  * pushes are dropped; their devices send them again and find them held.
  *
  * A held push older than HELD_MAX_MS (a rebasing device waits 7 days) or
- * covered by the hub's state is dropped when it is next looked at.
+ * covered by the hub's state is dropped when it is next looked at, and by
+ * an hourly sweep run with a push (so that no held state outlives its
+ * time, even if its record is never pushed again).
  */
 #include "compat.h"
 
@@ -33,6 +35,7 @@
 #include "update.h"
 
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,11 +44,14 @@
 /* A held push is dropped after 8 days (devices give up after 7). */
 #define HELD_MAX_MS (8ull * 24 * 3600 * 1000)
 
+#define HELD_PREFIX "held/"
+
 /* The meta key of the push of rec's record held for replica. */
 static void held_key(char *key, size_t size, const struct record *rec,
                      const char *replica)
 {
-  snprintf(key, size, "held/%s/%s/%s", rec->collection, rec->id, replica);
+  snprintf(key, size, HELD_PREFIX "%s/%s/%s", rec->collection, rec->id,
+           replica);
 }
 
 #define HELD_KEY_MAX (SB_NAME_MAX + SB_ID_MAX + SB_REPLICA_MAX + 8)
@@ -278,4 +284,88 @@ int hub_push_held_done(struct push_one *p, struct sb_err *err)
   }
   held_key(key, sizeof(key), p->rec, p->pusher);
   return rc == 0 ? p->ops->meta_delete(p->be, key, err) : rc;
+}
+
+/* The sweep runs at most once an hour per process. */
+#define SWEEP_EVERY_MS (3600ull * 1000)
+
+/* The held pushes' keys that are stale, found by meta_each. */
+struct sweep {
+  const struct hub_store_ops *ops;
+  void *be;
+  uint64_t now;
+  char **stale;
+  size_t n, cap;
+  struct sb_err *err;
+};
+
+/* True if held value (the time, a space, the state) is past its time,
+ * unreadable, or covered by the record the hub holds now. */
+static bool held_stale(struct sweep *w, const char *value)
+{
+  struct record h, cur;
+  struct sb_err why = {0};
+  char *state, *text = NULL;
+  size_t len;
+  uint64_t seq, at = strtoull(value, &state, 10);
+  bool stale = true;
+
+  if (*state != ' ' || at + HELD_MAX_MS < w->now)
+    return true;
+  record_init(&h, "", "");
+  if (record_decode(&h, state + 1, strlen(state + 1), &why) == 0) {
+    int rc = w->ops->load(w->be, h.collection, h.id, &text, &len, &seq, &why);
+    record_init(&cur, h.collection, h.id);
+    if (rc == SB_ENOTFOUND)
+      stale = false; /* nothing at the hub yet: it waits for its time */
+    else if (rc == 0 && record_decode(&cur, text, len, &why) == 0)
+      stale = covered(&h, &cur);
+    record_release(&cur);
+    free(text);
+  }
+  record_release(&h);
+  return stale;
+}
+
+static int sweep_one(const char *key, const char *value, void *ctx)
+{
+  struct sweep *w = ctx;
+  char *copy;
+
+  if (!held_stale(w, value))
+    return 0;
+  if (w->n == w->cap) {
+    size_t cap = w->cap ? 2 * w->cap : 16;
+    char **v = realloc(w->stale, cap * sizeof(*v));
+    if (v == NULL)
+      return sb_err_set(w->err, SB_ENOMEM, NULL);
+    w->stale = v;
+    w->cap = cap;
+  }
+  if ((copy = strdup(key)) == NULL)
+    return sb_err_set(w->err, SB_ENOMEM, NULL);
+  w->stale[w->n++] = copy;
+  return 0;
+}
+
+int hub_push_held_sweep(const struct hub_store_ops *ops, void *be,
+                        struct sb_err *err)
+{
+  static _Atomic uint64_t last; /* when this process last swept */
+  struct sweep w = {ops, be, hlc_wall_ms(), NULL, 0, 0, err};
+  size_t i;
+  int rc;
+
+  if (ops->meta_delete == NULL || ops->meta_each == NULL ||
+      w.now < last + SWEEP_EVERY_MS)
+    return 0;
+  last = w.now;
+  rc = ops->meta_each(be, HELD_PREFIX, sweep_one, &w, err);
+  for (i = 0; i < w.n; i++) {
+    if (rc == 0)
+      rc = ops->meta_delete(be, w.stale[i], err);
+    free(w.stale[i]);
+  }
+  free(w.stale);
+  return rc;
 }

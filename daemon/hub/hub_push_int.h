@@ -117,4 +117,10 @@ int hub_push_held_keep(struct push_one *p, struct sb_err *err);
 /* Drops the held pushes a stored joint used, and the pusher's own. */
 int hub_push_held_done(struct push_one *p, struct sb_err *err);
 
+/* At most once an hour per process (else nothing): drops every held push
+ * that is past its time or covered by the hub's state, inside the open
+ * transaction. */
+int hub_push_held_sweep(const struct hub_store_ops *ops, void *be,
+                        struct sb_err *err);
+
 #endif

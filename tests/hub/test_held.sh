@@ -5,8 +5,8 @@
 # each is checked as a push of its own against the hub's state and the
 # others. Two devices that each carry the other's write get both in; two
 # colluding devices that also drop a third device's entry get nothing in,
-# in either order, and the third's entry stays. A held push the hub's
-# state has since covered is dropped when next looked at.
+# in either order, and the third's entry stays. A held push nobody
+# vouches for is swept after 8 days.
 . "$(dirname "$0")/lib.sh"
 
 "$HUB" init >/dev/null
@@ -77,4 +77,21 @@ grep -q '"ok":false' "$BODY" || fail "f's push of m alone must wait"
 push "$tokG" "$rG" "$WORK/state.json"
 grep -q '"ok":true' "$BODY" || fail "g's push of m, with f's held, must pass: $(cat "$BODY")"
 wait_metric sambang_hub_records_joined_total 2
+
+# A held push nobody vouches for goes after 8 days, swept by the hub
+# (once an hour, with a push) even if its record is never pushed again.
+CASE="swept after 8 days"
+state lonely -
+push "$tokF" "$rF" "$WORK/state.json"
+grep -q '"ok":false' "$BODY" || fail "f's push of lonely alone must wait"
+case $(held_rows) in 0) fail "f's push of lonely must be held" ;; esac
+stop_hub
+LIBFT=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -1)
+[ -n "$LIBFT" ] || fail "libfaketime is not installed (apt-get install faketime)"
+LD_PRELOAD=$LIBFT FAKETIME='+9d' FAKETIME_DONT_FAKE_MONOTONIC=1 \
+  ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+  start_hub
+push "$tokH" "$rH" "$WORK/h.json"
+expect_status 200
+case $(held_rows) in 0 | "?") ;; *) fail "the sweep must drop the expired held push" ;; esac
 echo "ok"

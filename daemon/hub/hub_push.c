@@ -330,7 +330,12 @@ int hub_push_check_write(struct push_one *p, const struct record *cur,
  * aside for a push that vouches for it (hub_push_held.c). */
 static int push_hold(struct push_one *p)
 {
-  p->hold = true;
+  size_t n = strlen(p->what);
+
+  p->hold = p->ops->meta_delete != NULL;
+  if (p->hold)
+    snprintf(p->what + n, sizeof(p->what) - n,
+             "; held aside until that replica's own push vouches for it");
   return refuse_what(p, PROTO_ERR_FORGED_DOT);
 }
 

@@ -28,6 +28,7 @@
 #include "office.h"
 #include "proto.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -425,6 +426,12 @@ static void log_forged(const struct hub_call *c)
             "push from device %s (replica %s): %zu more "
             "records refused as forged",
             c->batch.device, c->batch.pusher, n - FORGED_LOG_MAX);
+  if (c->batch.stats.joined > 0)
+    log_msg(LOG_LEVEL_INFO,
+            "push from device %s (replica %s): %" PRIu64 " records taken "
+            "together with pushes held aside for them (each vouching for "
+            "the others' writes)",
+            c->batch.device, c->batch.pusher, c->batch.stats.joined);
 }
 
 void hub_routes_push_reply(struct hub_call *c)

@@ -51,6 +51,7 @@ for who in F G F G; do
   expect_status 200
   grep -q '"ok":false' "$BODY" || fail "$who's push must be refused: $(cat "$BODY")"
   grep -q '"code":"forged_dot"' "$BODY" || fail "refused as forged_dot: $(cat "$BODY")"
+  grep -q 'held aside' "$BODY" || fail "the refusal must say it is held: $(cat "$BODY")"
 done
 hub_export >"$OUT"
 grep -q 'keep me' "$OUT" || fail "h's entry must stay"
@@ -67,6 +68,8 @@ for t in 'keep me' 'by f' 'by g'; do
   grep -q "$t" "$OUT" || fail "missing after the joint push: $t"
 done
 case $(held_rows) in 0 | "?") ;; *) fail "the joint push must drop the held pushes it used" ;; esac
+grep -q 'device g .*1 records taken together with pushes held aside' \
+  "$WORK/hub.log" || fail "the hub must log the joint push"
 push "$tokF" "$rF" "$WORK/state.json"
 grep -q '"ok":true' "$BODY" || fail "f's push again must pass: $(cat "$BODY")"
 

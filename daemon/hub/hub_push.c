@@ -282,19 +282,13 @@ static int check_purged(struct push_one *p, bool exists, struct sb_err *err)
   return UPDATE_REFUSE;
 }
 
-int hub_push_check_write(struct push_one *p, const struct record *cur,
-                         struct sb_err *err)
+/* future_timestamp and too_large (of the pushed state): 0, UPDATE_REFUSE
+ * with p->res filled, or an error. Sets p->newest. */
+static int check_clock_and_size(struct push_one *p, const struct record *cur,
+                                struct sb_err *err)
 {
-  const struct schema_collection *c;
-  struct sb_err why = {0};
   size_t len;
-  int rc;
 
-  rc = hub_push_entries_check(p, cur);
-  if (rc < 0)
-    return sb_err_set(err, rc, NULL);
-  if (rc > 0)
-    return refuse_what(p, (enum proto_err)rc);
   if (!check_future(p, cur)) {
     refuse(p->res, PROTO_ERR_FUTURE_TIMESTAMP,
            "%s, more than the allowed margin ahead of the hub's clock "
@@ -313,6 +307,24 @@ int hub_push_check_write(struct push_one *p, const struct record *cur,
     p->stats->refused_too_large++;
     return UPDATE_REFUSE;
   }
+  return 0;
+}
+
+int hub_push_check_write(struct push_one *p, const struct record *cur,
+                         struct sb_err *err)
+{
+  const struct schema_collection *c;
+  struct sb_err why = {0};
+  int rc;
+
+  rc = hub_push_entries_check(p, cur);
+  if (rc < 0)
+    return sb_err_set(err, rc, NULL);
+  if (rc > 0)
+    return refuse_what(p, (enum proto_err)rc);
+  rc = check_clock_and_size(p, cur, err);
+  if (rc != 0)
+    return rc;
   c = schema_collection(p->schema, p->rec->collection);
   rc = c != NULL && !p->values_ok ? check_schema(p, cur, c, &why) : 0;
   if (rc == SB_ESCHEMA || rc == SB_EINVAL) {
@@ -342,36 +354,17 @@ static int push_hold(struct push_one *p)
 /*
  * p's record passed with held pushes (hub_push_held_joint checked each):
  * their merge, p->joint, becomes the change update_apply merges. Checked
- * here: its timestamps (for p->newest) and its size.
+ * here as a whole: its timestamps (for p->newest) and its size.
  */
 static int push_join(struct push_one *p, const struct record *cur,
                      struct sb_err *err)
 {
-  size_t len;
-
   p->joined = true;
   p->rec = &p->joint;
   p->sent = NULL;
   p->ch->remote = &p->joint;
   p->ch->remote_text = NULL;
-  if (!check_future(p, cur)) {
-    refuse(p->res, PROTO_ERR_FUTURE_TIMESTAMP, "%s, ahead of the hub's clock",
-           p->what);
-    p->stats->refused_future++;
-    return UPDATE_REFUSE;
-  }
-  len = pushed_too_large(p->rec);
-  if (len == SIZE_MAX)
-    return sb_err_set(err, SB_ENOMEM, NULL);
-  if (len > 0) {
-    refuse(p->res, PROTO_ERR_TOO_LARGE,
-           "the record with the pushes it was joined with is too large (%zu "
-           "bytes, at most %d)",
-           len, SB_RECORD_MAX);
-    p->stats->refused_too_large++;
-    return UPDATE_REFUSE;
-  }
-  return 0;
+  return check_clock_and_size(p, cur, err);
 }
 
 /* update_apply's hook before the merge: every check of the write itself. */

@@ -175,6 +175,75 @@ static int mem_prefetch(void *be, const char *const *keys, size_t n,
   return 0;
 }
 
+/* Settings are rows of this pseudo-collection (no valid name), seq 0. */
+#define MEM_META "(meta)"
+
+static int mem_meta_get(void *be, const char *key, char **value,
+                        struct sb_err *err)
+{
+  struct mem_row *r = mem_find(be, MEM_META, key);
+  *value = NULL;
+  if (r == NULL)
+    return sb_err_set(err, SB_ENOTFOUND, "no setting %s", key);
+  *value = dup(r->text);
+  return 0;
+}
+
+static int mem_meta_set(void *be, const char *key, const char *value,
+                        struct sb_err *err)
+{
+  struct mem *m = be;
+  struct mem_row *r = mem_find(m, MEM_META, key);
+
+  (void)err;
+  if (r == NULL) {
+    struct mem_row *grown =
+        realloc(m->now.r, (m->now.n + 1) * sizeof(*m->now.r));
+    CHECK(grown != NULL);
+    m->now.r = grown;
+    r = &m->now.r[m->now.n++];
+    r->collection = dup(MEM_META);
+    r->id = dup(key);
+    r->text = NULL;
+    r->seq = 0;
+  }
+  free(r->text);
+  r->text = dup(value);
+  return 0;
+}
+
+static int mem_meta_delete(void *be, const char *key, struct sb_err *err)
+{
+  struct mem *m = be;
+  struct mem_row *r = mem_find(m, MEM_META, key);
+
+  (void)err;
+  if (r == NULL)
+    return 0;
+  free(r->collection);
+  free(r->id);
+  free(r->text);
+  *r = m->now.r[--m->now.n];
+  return 0;
+}
+
+static int mem_meta_each(void *be, const char *prefix, store_meta_fn fn,
+                         void *ctx, struct sb_err *err)
+{
+  struct mem *m = be;
+  (void)err;
+  for (size_t i = 0; i < m->now.n; i++) {
+    const struct mem_row *r = &m->now.r[i];
+    if (strcmp(r->collection, MEM_META) == 0 &&
+        strncmp(r->id, prefix, strlen(prefix)) == 0) {
+      int rc = fn(r->id, r->text, ctx);
+      if (rc != 0)
+        return rc;
+    }
+  }
+  return 0;
+}
+
 /* Only what the push policy may use: the rest stays NULL, so a call of
  * anything else crashes the test. */
 const struct hub_store_ops mem_ops = {
@@ -188,6 +257,39 @@ const struct hub_store_ops mem_ops = {
     .last_seq = mem_last_seq,
     .prefetch = mem_prefetch,
 };
+
+const struct hub_store_ops mem_held_ops = {
+    .name = "memory, with settings",
+    .begin = mem_begin,
+    .commit = mem_commit,
+    .rollback = mem_rollback,
+    .load = mem_load,
+    .save = mem_save,
+    .feed = mem_feed,
+    .last_seq = mem_last_seq,
+    .prefetch = mem_prefetch,
+    .meta_get = mem_meta_get,
+    .meta_set = mem_meta_set,
+    .meta_each = mem_meta_each,
+    .meta_delete = mem_meta_delete,
+};
+
+void mem_copy(const struct mem *m, struct mem_rows *copy)
+{
+  CHECK(!m->in_tx);
+  rows_copy(copy, &m->now);
+}
+
+void mem_put_back(struct mem *m, const struct mem_rows *copy)
+{
+  CHECK(!m->in_tx);
+  rows_copy(&m->now, copy);
+}
+
+void mem_rows_free(struct mem_rows *rows)
+{
+  rows_free(rows);
+}
 
 void mem_free(struct mem *m)
 {
@@ -226,7 +328,9 @@ struct hub_push_batch batch_of(const char *pusher, struct record *recs,
 /* Runs one batch alone through the policy; its rc. */
 int push1(struct mem *m, const struct schema *schema, struct hub_push_batch *b)
 {
-  CHECK_INT(hub_push_group(&mem_ops, m, schema, &b, 1), ==, 0);
+  CHECK_INT(
+      hub_push_group(m->ops != NULL ? m->ops : &mem_ops, m, schema, &b, 1), ==,
+      0);
   CHECK(!m->in_tx);
   return b->rc;
 }

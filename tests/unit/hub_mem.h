@@ -31,7 +31,8 @@ struct mem_rows {
 };
 
 struct mem {
-  struct mem_rows now, saved; /* saved: the state at begin */
+  const struct hub_store_ops *ops; /* push1's: NULL for mem_ops */
+  struct mem_rows now, saved;      /* saved: the state at begin */
   bool in_tx;
   unsigned begins, commits, rollbacks;
   int fail_commits;      /* commits still to fail with SB_EBUSY */
@@ -44,6 +45,16 @@ struct mem {
  * rest stays NULL, so a call of anything else crashes the test.
  */
 extern const struct hub_store_ops mem_ops;
+
+/* mem_ops with settings (meta rows beside the records, seq 0, outside
+ * the feed): the policy then holds pushes aside (hub_push_held.c). */
+extern const struct hub_store_ops mem_held_ops;
+
+/* *copy = every row of m (records and settings), as a copy of the store;
+ * mem_put_back(m, copy) puts it back (no transaction may be open). */
+void mem_copy(const struct mem *m, struct mem_rows *copy);
+void mem_put_back(struct mem *m, const struct mem_rows *copy);
+void mem_rows_free(struct mem_rows *rows);
 
 /* The row of (c, id), or NULL. */
 struct mem_row *mem_find(struct mem *m, const char *c, const char *id);

@@ -7,6 +7,13 @@
  * record must be accepted, and the hub must end equal to the merge of
  * every replica's state.
  *
+ * With restores, the hub's store is copied at random steps and a copy
+ * put back at others (daemon/hub/DESIGN.md, "Restoring from a copy"), on
+ * the backend with settings, so pushes are held aside: a push may then be
+ * refused (forged_dot only: it carries writes the copy lacks), and after
+ * every replica has pushed its state a few times nothing is refused and
+ * the hub again holds the merge of every replica's state.
+ *
  * HUB_PUSH_SEEDS=N runs N seeds (default 150); HUB_PUSH_SEED=S one seed.
  */
 #include "hub_mem.h"
@@ -16,6 +23,7 @@
 #define NFIELD 4
 #define STEPS 160
 #define SNAPS 64
+#define COPIES 4
 
 static const char *const replicas[NREP] = {
     "00000000000000a0", "00000000000000a1", "00000000000000a2",
@@ -35,7 +43,14 @@ struct world {
   struct replica rep[NREP];
   char *snaps[NREC][SNAPS]; /* states the hub has served, oldest first */
   size_t nsnaps[NREC];
+  bool restores;                  /* copies of the store are put back */
+  struct mem_rows copies[COPIES]; /* copies taken */
+  size_t ncopies;
+  unsigned refused; /* pushes refused (restores only) */
 };
+
+/* Across the seeds of a run: copies put back, pushes refused meanwhile. */
+static unsigned long put_backs, refusals;
 
 static uint64_t rnd(struct world *w)
 {
@@ -110,7 +125,8 @@ static void snap(struct world *w, unsigned k)
   w->snaps[k][w->nsnaps[k]++] = strdup(row->text);
 }
 
-/* Replica r pushes every record it holds, as one batch: all accepted. */
+/* Replica r pushes every record it holds, as one batch: all accepted
+ * (with restores, a record may be refused forged_dot: counted). */
 static void do_push(struct world *w, struct replica *r)
 {
   struct record batch[NREC];
@@ -129,6 +145,12 @@ static void do_push(struct world *w, struct replica *r)
   CHECK_INT(push1(&w->hub, NULL, &b), ==, 0);
   CHECK_INT(b.reply.n, ==, n);
   for (k = 0; k < n; k++) {
+    if (!b.reply.res[k].ok && w->restores &&
+        strcmp(b.reply.res[k].code, "forged_dot") == 0) {
+      w->refused++;
+      refusals++;
+      continue;
+    }
     if (!b.reply.res[k].ok) {
       char *text = record_encode(&batch[k]);
       fprintf(stderr,
@@ -148,12 +170,31 @@ static void do_push(struct world *w, struct replica *r)
   push_reply_release(&b.reply);
 }
 
+/* With restores: a copy of the store taken, or one put back. */
+static bool restore_step(struct world *w)
+{
+  unsigned c = pick(w, 24);
+
+  if (c == 0 && w->ncopies < COPIES) {
+    mem_copy(&w->hub, &w->copies[w->ncopies++]);
+    return true;
+  }
+  if (c == 1 && w->ncopies > 0) {
+    mem_put_back(&w->hub, &w->copies[pick(w, (unsigned)w->ncopies)]);
+    put_backs++;
+    return true;
+  }
+  return false;
+}
+
 static void step(struct world *w)
 {
   struct replica *r = &w->rep[pick(w, NREP)];
   unsigned k = pick(w, NREC), q;
   struct record *rec = &r->rec[k];
 
+  if (w->restores && restore_step(w))
+    return;
   switch (pick(w, 10)) {
   case 0:
   case 1:
@@ -209,13 +250,15 @@ static void check_converged(struct world *w)
   }
 }
 
-static void run_seed(unsigned long seed)
+static void run_seed(unsigned long seed, bool restores)
 {
   struct world *w = calloc(1, sizeof(*w));
-  unsigned i, k;
+  unsigned i, k, pass;
 
   CHECK(w != NULL);
   w->seed = seed;
+  w->restores = restores;
+  w->hub.ops = restores ? &mem_held_ops : NULL;
   w->rng = 0x9e3779b97f4a7c15ull ^ (seed * 0x100000001b3ull);
   if (w->rng == 0)
     w->rng = 1;
@@ -228,10 +271,21 @@ static void run_seed(unsigned long seed)
   }
   for (w->step = 0; w->step < STEPS; w->step++)
     step(w);
-  /* Everyone pushes what it holds: the hub then has seen everything. */
-  for (i = 0; i < NREP; i++)
-    do_push(w, &w->rep[i]);
+  /* Everyone pushes what it holds: the hub then has seen everything
+   * (after a restore, once every replica's push has been held for the
+   * others). */
+  for (pass = 0; pass == 0 || (w->refused > 0 && pass < 2 * NREP); pass++) {
+    w->refused = 0;
+    for (i = 0; i < NREP; i++)
+      do_push(w, &w->rep[i]);
+  }
+  if (w->refused > 0)
+    fprintf(stderr, "seed %lu: %u pushes still refused after %u passes\n",
+            w->seed, w->refused, pass);
+  CHECK_INT(w->refused, ==, 0);
   check_converged(w);
+  for (i = 0; i < w->ncopies; i++)
+    mem_rows_free(&w->copies[i]);
 
   for (i = 0; i < NREP; i++)
     for (k = 0; k < NREC; k++) {
@@ -252,9 +306,27 @@ TEST(legitimate_replicas_are_never_refused)
   unsigned long n = many != NULL ? strtoul(many, NULL, 10) : 150, s;
 
   if (one != NULL) {
-    run_seed(strtoul(one, NULL, 10));
+    run_seed(strtoul(one, NULL, 10), false);
     return;
   }
   for (s = 1; s <= n; s++)
-    run_seed(s);
+    run_seed(s, false);
+}
+
+TEST(restored_hub_takes_every_push_back)
+{
+  const char *one = getenv("HUB_PUSH_SEED");
+  const char *many = getenv("HUB_PUSH_SEEDS");
+  unsigned long n = many != NULL ? strtoul(many, NULL, 10) : 150, s;
+
+  if (one != NULL) {
+    run_seed(strtoul(one, NULL, 10), true);
+    return;
+  }
+  for (s = 1; s <= n; s++)
+    run_seed(s, true);
+  /* The runs did put copies back and had pushes wait for others. */
+  fprintf(stderr, "%lu copies put back, %lu pushes refused on the way\n",
+          put_backs, refusals);
+  CHECK(one != NULL || (put_backs > 0 && refusals > 0));
 }

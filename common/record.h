@@ -127,24 +127,32 @@ int record_delete(struct record *r, const char *replica, uint64_t ts);
 /* into = merge(into, from); both must have the same key. */
 int record_merge(struct record *into, const struct record *from);
 
-/* True if the cut keeps entry e of field (NULL: a tombstone) of the base,
- * which the other state's vv covers but the state does not hold. */
-typedef bool (*record_cut_keep_fn)(const char *field, const struct entry *e,
-                                   void *ctx);
+/* How record_cut takes the entries of the state it cuts. */
+struct record_cut_rules {
+  /* True if the cut keeps entry e of field (NULL: a tombstone) of the
+   * base, which the state's vv covers but the state does not hold. */
+  bool (*keep)(const char *field, const struct entry *e, void *ctx);
+  /* The copy of the state's entry e of field that the cut takes (e, or
+   * an entry of the same dot from elsewhere), or NULL to leave it out. */
+  const struct entry *(*vouch)(const char *field, const struct entry *e,
+                               void *ctx);
+  void *ctx;
+};
 
 /*
  * out = the cut of state s, by author, against base: s as one more push
  * is checked against, so that s vouches only for what its author wrote.
- * Its vv is the join of both; its fields and tombstones are s's entries
- * and the base's that s does not hold, where s has not seen them or
- * dropped them and keep keeps them (no write of the author explains the
- * drop); its withdrawals are base's and s's of author's own writes. The
- * hub checks each of several states pushed together against the base with
+ * Its vv is the join of both; its fields and tombstones are the base's
+ * entries that s holds too (the base's copy), has not seen, or dropped
+ * where rules->keep keeps them (no write of the author explains the
+ * drop), and the copies rules->vouch gives of the entries only s holds;
+ * its withdrawals are base's and s's of author's own writes. The hub
+ * checks each of several states pushed together against the base with
  * the others' cuts (daemon/hub/hub_push_held.c). On error out is empty.
  */
 int record_cut(struct record *out, const struct record *base,
                const struct record *s, const char *author,
-               record_cut_keep_fn keep, void *ctx);
+               const struct record_cut_rules *rules);
 
 /*
  * Drops every entry of field name (the vv still covers their dots, so a

@@ -1,7 +1,8 @@
 /*
  * record_cut.c - a pushed state as one more push may be checked against
  * (record.h, record_cut): the state, with the base's entries it dropped
- * without a write of its author that explains it put back. Fields and
+ * without a write of its author that explains it put back, and the
+ * values of others' writes taken from where the rules say. Fields and
  * entries are sorted, so both states are walked in step, as
  * record_merge.c does.
  */
@@ -16,8 +17,7 @@
 /* What one cut needs while it walks the two states. */
 struct cut {
   const struct record *s;
-  record_cut_keep_fn keep;
-  void *ctx;
+  const struct record_cut_rules *rules;
 };
 
 static int entry_copy(struct entry *dst, const struct entry *src)
@@ -30,9 +30,10 @@ static int entry_copy(struct entry *dst, const struct entry *src)
 }
 
 /*
- * The entries of one field (name; NULL for the tombstones): all of s's,
- * s_e[0..ns), and those of the base's, b[0..nb), that s does not hold and
- * either has not seen or dropped where keep keeps them; in dot order.
+ * The entries of one field (name; NULL for the tombstones), in dot order:
+ * of the base's, b[0..nb), those s holds too, has not seen, or dropped
+ * where keep keeps them; of s's alone, s_e[0..ns), the copies vouch
+ * gives.
  */
 static int cut_entries(const struct cut *c, const char *name,
                        const struct entry *b, size_t nb,
@@ -49,10 +50,13 @@ static int cut_entries(const struct cut *c, const char *name,
     int cmp = i == nb ? 1 : j == ns ? -1 : vv_dot_cmp(&b[i].dot, &s_e[j].dot);
     if (cmp < 0) {
       const struct entry *e = &b[i];
-      if (!vv_covers(&c->s->vv, &e->dot) || c->keep(name, e, c->ctx))
+      if (!vv_covers(&c->s->vv, &e->dot) ||
+          c->rules->keep(name, e, c->rules->ctx))
         take = e;
+    } else if (cmp == 0) {
+      take = &b[i]; /* the base's copy of a dot both hold */
     } else {
-      take = &s_e[j]; /* s's copy when both hold the dot */
+      take = c->rules->vouch(name, &s_e[j], c->rules->ctx);
     }
     i += cmp <= 0;
     j += cmp >= 0;
@@ -92,9 +96,9 @@ static int cut_withdrawals(struct record *out, const struct record *base,
 
 int record_cut(struct record *out, const struct record *base,
                const struct record *s, const char *author,
-               record_cut_keep_fn keep, void *ctx)
+               const struct record_cut_rules *rules)
 {
-  struct cut c = {s, keep, ctx};
+  struct cut c = {s, rules};
   size_t i = 0, j = 0;
   int rc;
 

@@ -367,31 +367,42 @@ int hub_push_entries_check(struct push_one *p, const struct record *cur)
   return rc;
 }
 
-/* record_cut's keep: cur's entries whose drop p's record does not
- * explain with a new write of the pusher. */
-struct cut_keep {
+/* record_cut's rules for p's record: keep cur's entries whose drop it
+ * does not explain with a new write of the pusher; vouch as given. */
+struct cut_ctx {
   const struct push_one *p;
   const struct own_new *o;
+  hub_push_vouch_fn vouch;
+  void *vouch_ctx;
 };
 
 static bool cut_keeps(const char *field, const struct entry *e, void *ctx)
 {
-  const struct cut_keep *k = ctx;
+  const struct cut_ctx *k = ctx;
   return !drop_explained(k->p, k->o, field, &e->dot);
 }
 
+static const struct entry *cut_vouches(const char *field, const struct entry *e,
+                                       void *ctx)
+{
+  const struct cut_ctx *k = ctx;
+  return k->vouch(field, e, k->vouch_ctx);
+}
+
 int hub_push_entries_cut(const struct push_one *p, const struct record *cur,
+                         hub_push_vouch_fn vouch, void *vouch_ctx,
                          struct record *out)
 {
   struct eref_list rl;
   struct own_new o = {vv_get(hub_push_since(p, cur), p->pusher), false, false,
                       false};
-  struct cut_keep k = {p, &o};
+  struct cut_ctx k = {p, &o, vouch, vouch_ctx};
+  struct record_cut_rules rules = {cut_keeps, cut_vouches, &k};
   int rc = eref_index(p->rec, &rl);
 
   if (rc == 0) {
     own_new_scan(p, &rl, &o);
-    rc = record_cut(out, cur, p->rec, p->pusher, cut_keeps, &k);
+    rc = record_cut(out, cur, p->rec, p->pusher, &rules);
   } else {
     record_init(out, cur->collection, cur->id);
   }

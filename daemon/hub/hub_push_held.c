@@ -208,6 +208,53 @@ static int member_check(const struct push_one *p, const struct record *cur,
   return rc;
 }
 
+/* The entry of field (NULL: a tombstone) at dot d in r, or NULL. */
+static const struct entry *entry_at(const struct record *r, const char *field,
+                                    const struct dot *d)
+{
+  const struct field *f = field != NULL ? record_field(r, field) : NULL;
+  size_t k, n = field != NULL ? (f != NULL ? record_field_nentries(f) : 0)
+                              : record_ntombs(r);
+
+  for (k = 0; k < n; k++) {
+    const struct entry *e =
+        field != NULL ? record_field_entry(f, k) : record_tomb_at(r, k);
+    if (vv_dot_cmp(&e->dot, d) == 0)
+      return e;
+  }
+  return NULL;
+}
+
+/* What a member's cut is made with: the set, and whose state it is. */
+struct vouch_ctx {
+  const struct set *s;
+  const struct record *cur;
+  const char *author;
+};
+
+/*
+ * A cut takes a write the hub has not seen only as its own author's state
+ * holds it: the author's own as they are, another member's from that
+ * member's state (none if it holds it no more: then its state, covering
+ * the dot, drops it from every merge anyway). One the hub superseded, it
+ * leaves out. So no member puts a value in another's mouth.
+ */
+static const struct entry *vouch(const char *field, const struct entry *e,
+                                 void *ctx)
+{
+  const struct vouch_ctx *v = ctx;
+  size_t j;
+
+  if (vv_covers(&v->cur->vv, &e->dot))
+    return NULL;
+  if (strcmp(e->dot.replica, v->author) == 0)
+    return e;
+  for (j = 0; j < v->s->n; j++)
+    if (strcmp(v->s->m[j].replica, e->dot.replica) == 0)
+      return entry_at(v->s->m[j].state, field, &e->dot);
+  return NULL;
+}
+
 int hub_push_held_joint(struct push_one *p, const struct record *cur,
                         struct sb_err *err)
 {
@@ -221,9 +268,10 @@ int hub_push_held_joint(struct push_one *p, const struct record *cur,
   rc = set_gather(p, cur, &s, err);
   for (i = 0; rc == 1 && i < s.n; i++) {
     struct push_one q = *p;
+    struct vouch_ctx v = {&s, cur, s.m[i].replica};
     q.rec = s.m[i].state;
     q.pusher = s.m[i].replica;
-    if (hub_push_entries_cut(&q, cur, &s.m[i].cut) != 0)
+    if (hub_push_entries_cut(&q, cur, vouch, &v, &s.m[i].cut) != 0)
       rc = sb_err_set(err, SB_ENOMEM, NULL);
   }
   for (i = 0; rc == 1 && i < s.n; i++) {

@@ -12,7 +12,10 @@
  * the backend with settings, so pushes are held aside: a push may then be
  * refused (forged_dot only: it carries writes the copy lacks), and after
  * every replica has pushed its state a few times nothing is refused and
- * the hub again holds the merge of every replica's state.
+ * the hub again holds the merge of every replica's state. A replica may
+ * also push, as itself, another's state with one of a third replica's
+ * values changed (a forged claim): whatever it is held with or joined
+ * to, every value the hub holds is the one its author wrote.
  *
  * HUB_PUSH_SEEDS=N runs N seeds (default 150); HUB_PUSH_SEED=S one seed.
  */
@@ -46,11 +49,22 @@ struct world {
   bool restores;                  /* copies of the store are put back */
   struct mem_rows copies[COPIES]; /* copies taken */
   size_t ncopies;
-  unsigned refused; /* pushes refused (restores only) */
+  unsigned refused;    /* pushes refused (restores only) */
+  struct written *log; /* every value written, by dot (restores only) */
+  size_t nlog, caplog;
 };
 
-/* Across the seeds of a run: copies put back, pushes refused meanwhile. */
-static unsigned long put_backs, refusals;
+/* One value a replica wrote: record k's field at its dot. */
+struct written {
+  unsigned k;
+  char field[8];
+  struct dot dot;
+  char *value;
+};
+
+/* Across the seeds of a run: copies put back, pushes refused meanwhile,
+ * forged claims pushed. */
+static unsigned long put_backs, refusals, forgeries;
 
 static uint64_t rnd(struct world *w)
 {
@@ -78,6 +92,74 @@ static uint64_t tick(struct world *w, struct replica *r)
   return r->clock;
 }
 
+static unsigned rec_index(const char *id)
+{
+  return (unsigned)(id[1] - '0');
+}
+
+/* Logs the values of replica's newest write on rec (its put just made). */
+static void log_put(struct world *w, const struct record *rec,
+                    const char *replica)
+{
+  size_t i, e;
+
+  for (i = 0; i < record_nfields(rec); i++) {
+    const struct field *f = record_field_at(rec, i);
+    for (e = 0; e < record_field_nentries(f); e++) {
+      const struct entry *x = record_field_entry(f, e);
+      struct written *l;
+      if (strcmp(x->dot.replica, replica) != 0 ||
+          x->dot.counter != vv_get(&rec->vv, replica))
+        continue; /* not this write's */
+      if (w->nlog == w->caplog) {
+        w->caplog = w->caplog ? 2 * w->caplog : 64;
+        w->log = realloc(w->log, w->caplog * sizeof(*w->log));
+        CHECK(w->log != NULL);
+      }
+      l = &w->log[w->nlog++];
+      l->k = rec_index(rec->id);
+      snprintf(l->field, sizeof(l->field), "%s", record_field_name(f));
+      l->dot = x->dot;
+      l->value = strdup(x->value);
+      CHECK(l->value != NULL);
+    }
+  }
+}
+
+/* Every value the hub holds is the one its author wrote at that dot. */
+static void check_authentic(struct world *w)
+{
+  unsigned k;
+  size_t i, e, l;
+
+  for (k = 0; k < NREC; k++) {
+    struct mem_row *row = mem_find(&w->hub, "notes", rec_id(k));
+    struct record r;
+    if (row == NULL)
+      continue;
+    record_init(&r, "notes", rec_id(k));
+    CHECK_INT(record_decode(&r, row->text, strlen(row->text), NULL), ==, 0);
+    for (i = 0; i < record_nfields(&r); i++) {
+      const struct field *f = record_field_at(&r, i);
+      for (e = 0; e < record_field_nentries(f); e++) {
+        const struct entry *x = record_field_entry(f, e);
+        for (l = 0; l < w->nlog; l++)
+          if (w->log[l].k == k && vv_dot_cmp(&w->log[l].dot, &x->dot) == 0 &&
+              strcmp(w->log[l].field, record_field_name(f)) == 0)
+            break;
+        if (l == w->nlog || strcmp(w->log[l].value, x->value) != 0)
+          fprintf(stderr,
+                  "seed %lu step %d: the hub holds %s.%s = %s at "
+                  "[%s,%" PRIu64 "], which its author never wrote\n",
+                  w->seed, w->step, rec_id(k), record_field_name(f), x->value,
+                  x->dot.replica, x->dot.counter);
+        CHECK(l < w->nlog && strcmp(w->log[l].value, x->value) == 0);
+      }
+    }
+    record_release(&r);
+  }
+}
+
 static void do_put(struct world *w, struct replica *r, const char *id,
                    struct record *rec)
 {
@@ -98,6 +180,8 @@ static void do_put(struct world *w, struct replica *r, const char *id,
   CHECK(j != NULL);
   CHECK_INT(record_put(rec, replicas[r - w->rep], tick(w, r), j, NULL), ==, 0);
   cJSON_Delete(j);
+  if (w->restores)
+    log_put(w, rec, replicas[r - w->rep]);
 }
 
 /* Replica r merges state text (from the hub's feed, maybe stale). */
@@ -168,6 +252,59 @@ static void do_push(struct world *w, struct replica *r)
   for (k = 0; k < n; k++)
     record_release(&batch[k]);
   push_reply_release(&b.reply);
+  if (w->restores)
+    check_authentic(w);
+}
+
+/* True if entry e (of a state's JSON) is of replica me's writes. */
+static bool entry_of(const cJSON *e, const char *me)
+{
+  const cJSON *d = cJSON_GetArrayItem(cJSON_GetObjectItem(e, "dot"), 0);
+  return strcmp(d->valuestring, me) == 0;
+}
+
+/*
+ * Replica r pushes, as itself, a replica's state of record k with the
+ * value of one entry of another replica changed: a forged claim. It may
+ * be refused, held, or taken as a no-op where the hub has superseded the
+ * entry; the hub must never hold the changed value.
+ */
+static void do_forge(struct world *w, struct replica *r, unsigned k)
+{
+  const char *me = replicas[r - w->rep];
+  const struct record *from = &w->rep[pick(w, NREP)].rec[k];
+  struct hub_push_batch b;
+  struct record forged;
+  cJSON *j, *f, *e;
+  char *text;
+  int n = 0, target;
+
+  if (record_empty(from))
+    return;
+  text = record_encode(from);
+  j = cJSON_Parse(text);
+  free(text);
+  CHECK(j != NULL);
+  cJSON_ArrayForEach(f, cJSON_GetObjectItem(j, "fields"))
+      cJSON_ArrayForEach(e, f) n += !entry_of(e, me);
+  target = n > 0 ? (int)pick(w, (unsigned)n) : -1;
+  cJSON_ArrayForEach(f, cJSON_GetObjectItem(j, "fields"))
+      cJSON_ArrayForEach(e, f) if (!entry_of(e, me) && target-- == 0)
+          cJSON_ReplaceItemInObject(e, "value", cJSON_CreateString("forged"));
+  text = cJSON_PrintUnformatted(j);
+  cJSON_Delete(j);
+  CHECK(text != NULL);
+  record_init(&forged, "notes", rec_id(k));
+  CHECK_INT(record_decode(&forged, text, strlen(text), NULL), ==, 0);
+  free(text);
+  if (n > 0) {
+    b = batch_of(me, &forged, 1);
+    CHECK_INT(push1(&w->hub, NULL, &b), ==, 0);
+    forgeries++;
+    push_reply_release(&b.reply);
+    check_authentic(w);
+  }
+  record_release(&forged);
 }
 
 /* With restores: a copy of the store taken, or one put back. */
@@ -182,6 +319,10 @@ static bool restore_step(struct world *w)
   if (c == 1 && w->ncopies > 0) {
     mem_put_back(&w->hub, &w->copies[pick(w, (unsigned)w->ncopies)]);
     put_backs++;
+    return true;
+  }
+  if (c == 2 || c == 3) {
+    do_forge(w, &w->rep[pick(w, NREP)], pick(w, NREC));
     return true;
   }
   return false;
@@ -286,6 +427,9 @@ static void run_seed(unsigned long seed, bool restores)
   check_converged(w);
   for (i = 0; i < w->ncopies; i++)
     mem_rows_free(&w->copies[i]);
+  for (i = 0; i < w->nlog; i++)
+    free(w->log[i].value);
+  free(w->log);
 
   for (i = 0; i < NREP; i++)
     for (k = 0; k < NREC; k++) {
@@ -326,7 +470,9 @@ TEST(restored_hub_takes_every_push_back)
   for (s = 1; s <= n; s++)
     run_seed(s, true);
   /* The runs did put copies back and had pushes wait for others. */
-  fprintf(stderr, "%lu copies put back, %lu pushes refused on the way\n",
-          put_backs, refusals);
-  CHECK(one != NULL || (put_backs > 0 && refusals > 0));
+  fprintf(stderr,
+          "%lu copies put back, %lu pushes refused on the way, %lu forged "
+          "claims pushed\n",
+          put_backs, refusals, forgeries);
+  CHECK(one != NULL || (put_backs > 0 && refusals > 0 && forgeries > 0));
 }

@@ -34,6 +34,28 @@ static bool keep_none(const char *field, const struct entry *e, void *ctx)
   return false;
 }
 
+static const struct entry *vouch_all(const char *field, const struct entry *e,
+                                     void *ctx)
+{
+  (void)field;
+  (void)ctx;
+  return e;
+}
+
+static const struct entry *vouch_none(const char *field, const struct entry *e,
+                                      void *ctx)
+{
+  (void)field;
+  (void)e;
+  (void)ctx;
+  return NULL;
+}
+
+static const struct record_cut_rules keep_all_rules = {keep_all, vouch_all,
+                                                       NULL};
+static const struct record_cut_rules keep_none_rules = {keep_none, vouch_all,
+                                                        NULL};
+
 /* base: A wrote x and y. s: B saw it, overwrote x and wrote z. */
 static void make(struct record *base, struct record *s)
 {
@@ -50,7 +72,7 @@ TEST(kept_drops_come_back)
   const struct field *x;
 
   make(&base, &s);
-  CHECK_INT(record_cut(&cut, &base, &s, "B", keep_all, NULL), ==, 0);
+  CHECK_INT(record_cut(&cut, &base, &s, "B", &keep_all_rules), ==, 0);
   x = record_field(&cut, "x");
   CHECK(x != NULL);
   CHECK_INT(record_field_nentries(x), ==, 2); /* A's x, put back, and B's */
@@ -69,7 +91,7 @@ TEST(explained_drops_stay_dropped)
   char *a, *b;
 
   make(&base, &s);
-  CHECK_INT(record_cut(&cut, &base, &s, "B", keep_none, NULL), ==, 0);
+  CHECK_INT(record_cut(&cut, &base, &s, "B", &keep_none_rules), ==, 0);
   /* Nothing to put back: the cut is the merge of both. */
   CHECK_INT(record_copy(&merged, &base), ==, 0);
   CHECK_INT(record_merge(&merged, &s), ==, 0);
@@ -91,7 +113,7 @@ TEST(unseen_base_entries_are_kept)
 
   make(&base, &s);
   put(&base, "C", 30, "{\"y\":3}"); /* s has not seen C's write */
-  CHECK_INT(record_cut(&cut, &base, &s, "B", keep_none, NULL), ==, 0);
+  CHECK_INT(record_cut(&cut, &base, &s, "B", &keep_none_rules), ==, 0);
   /* s's y of A's, and C's, which s has not seen; merged with the base
    * (as the hub does), the A's write C replaced goes. */
   CHECK_INT(record_field_nentries(record_field(&cut, "y")), ==, 2);
@@ -115,10 +137,44 @@ TEST(only_the_authors_withdrawals)
   put(&s, "B", 20, "{\"consent\":false}");
   CHECK_INT(record_withdraw(&s, "B"), ==, 0);
   CHECK_INT(record_nwithdrawals(&s), ==, 2);
-  CHECK_INT(record_cut(&cut, &base, &s, "B", keep_none, NULL), ==, 0);
+  CHECK_INT(record_cut(&cut, &base, &s, "B", &keep_none_rules), ==, 0);
   CHECK_INT(record_nwithdrawals(&cut), ==, 1);
   CHECK_STR(record_withdrawal_at(&cut, 0)->dot.replica, "B");
   record_release(&cut);
+  record_release(&base);
+  record_release(&s);
+}
+
+TEST(values_come_from_the_base_or_as_vouched)
+{
+  struct record base, s, lied, cut;
+  struct record_cut_rules none = {keep_none, vouch_none, NULL};
+  cJSON *j, *y;
+  char *text;
+
+  make(&base, &s);
+  /* lied: s, claiming another value for A's write of y (the base's). */
+  text = record_encode(&s);
+  j = cJSON_Parse(text);
+  free(text);
+  CHECK(j != NULL);
+  y = cJSON_GetArrayItem(
+      cJSON_GetObjectItem(cJSON_GetObjectItem(j, "fields"), "y"), 0);
+  cJSON_ReplaceItemInObject(y, "value", cJSON_CreateNumber(9));
+  text = cJSON_PrintUnformatted(j);
+  cJSON_Delete(j);
+  record_init(&lied, "notes", "n");
+  CHECK_INT(record_decode(&lied, text, strlen(text), NULL), ==, 0);
+  free(text);
+
+  CHECK_INT(record_cut(&cut, &base, &lied, "B", &none), ==, 0);
+  /* The base's copy of a dot both hold; what only the state holds, as
+   * vouch gives it (here: nothing). */
+  CHECK_STR(record_field_winner(record_field(&cut, "y"))->value, "1");
+  CHECK(record_field(&cut, "z") == NULL);
+  CHECK_INT(vv_get(&cut.vv, "B"), ==, 1);
+  record_release(&cut);
+  record_release(&lied);
   record_release(&base);
   record_release(&s);
 }

@@ -264,10 +264,52 @@ static bool entry_of(const cJSON *e, const char *me)
 }
 
 /*
- * Replica r pushes, as itself, a replica's state of record k with the
- * value of one entry of another replica changed: a forged claim. It may
- * be refused, held, or taken as a no-op where the hub has superseded the
- * entry; the hub must never hold the changed value.
+ * In state j (JSON), the field holding the target-th entry not of me, and
+ * that entry's index in it (*at); NULL if there are not that many.
+ */
+static cJSON *nth_other(cJSON *j, const char *me, int target, int *at)
+{
+  cJSON *f, *e;
+
+  cJSON_ArrayForEach(f, cJSON_GetObjectItem(j, "fields"))
+  {
+    *at = 0;
+    cJSON_ArrayForEach(e, f)
+    {
+      if (!entry_of(e, me) && target-- == 0)
+        return f;
+      (*at)++;
+    }
+  }
+  return NULL;
+}
+
+/* The hub's vv entry of replica for record k (0 if it lacks the record). */
+static uint64_t hub_counter(struct world *w, unsigned k, const char *replica)
+{
+  struct mem_row *row = mem_find(&w->hub, "notes", rec_id(k));
+  struct record r;
+  uint64_t c;
+
+  if (row == NULL)
+    return 0;
+  record_init(&r, "notes", rec_id(k));
+  CHECK_INT(record_decode(&r, row->text, strlen(row->text), NULL), ==, 0);
+  c = vv_get(&r.vv, replica);
+  record_release(&r);
+  return c;
+}
+
+/*
+ * Replica r pushes, as itself, a replica's state of record k with one
+ * entry of another replica changed (its value) or dropped: a forged
+ * claim. It may be refused, held, or taken as a no-op where the hub has
+ * superseded the entry; the hub must never hold the changed value
+ * (checked here) nor lose the dropped entry (the end's convergence check:
+ * the hub holds the merge of the replicas' own states). A drop is forged
+ * only in a state holding no write of r's the hub has not seen: a new
+ * write of the pusher's may explain a drop (a delete then a put: the
+ * policy's forged_entry rule), and would be r's own.
  */
 static void do_forge(struct world *w, struct replica *r, unsigned k)
 {
@@ -275,9 +317,9 @@ static void do_forge(struct world *w, struct replica *r, unsigned k)
   const struct record *from = &w->rep[pick(w, NREP)].rec[k];
   struct hub_push_batch b;
   struct record forged;
-  cJSON *j, *f, *e;
+  cJSON *j, *f;
   char *text;
-  int n = 0, target;
+  int n, at;
 
   if (record_empty(from))
     return;
@@ -285,25 +327,30 @@ static void do_forge(struct world *w, struct replica *r, unsigned k)
   j = cJSON_Parse(text);
   free(text);
   CHECK(j != NULL);
-  cJSON_ArrayForEach(f, cJSON_GetObjectItem(j, "fields"))
-      cJSON_ArrayForEach(e, f) n += !entry_of(e, me);
-  target = n > 0 ? (int)pick(w, (unsigned)n) : -1;
-  cJSON_ArrayForEach(f, cJSON_GetObjectItem(j, "fields"))
-      cJSON_ArrayForEach(e, f) if (!entry_of(e, me) && target-- == 0)
-          cJSON_ReplaceItemInObject(e, "value", cJSON_CreateString("forged"));
+  for (n = 0; nth_other(j, me, n, &at) != NULL; n++)
+    ;
+  f = n > 0 ? nth_other(j, me, (int)pick(w, (unsigned)n), &at) : NULL;
+  if (f != NULL &&
+      (pick(w, 2) == 0 || vv_get(&from->vv, me) > hub_counter(w, k, me))) {
+    cJSON_ReplaceItemInObject(cJSON_GetArrayItem(f, at), "value",
+                              cJSON_CreateString("forged"));
+  } else if (f != NULL) {
+    cJSON_DeleteItemFromArray(f, at);
+    if (cJSON_GetArraySize(f) == 0)
+      cJSON_DeleteItemFromObject(cJSON_GetObjectItem(j, "fields"), f->string);
+  }
   text = cJSON_PrintUnformatted(j);
   cJSON_Delete(j);
   CHECK(text != NULL);
   record_init(&forged, "notes", rec_id(k));
-  CHECK_INT(record_decode(&forged, text, strlen(text), NULL), ==, 0);
-  free(text);
-  if (n > 0) {
+  if (f != NULL && record_decode(&forged, text, strlen(text), NULL) == 0) {
     b = batch_of(me, &forged, 1);
     CHECK_INT(push1(&w->hub, NULL, &b), ==, 0);
     forgeries++;
     push_reply_release(&b.reply);
     check_authentic(w);
   }
+  free(text);
   record_release(&forged);
 }
 

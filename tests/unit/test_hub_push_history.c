@@ -64,7 +64,7 @@ struct written {
 
 /* Across the seeds of a run: copies put back, pushes refused meanwhile,
  * forged claims pushed. */
-static unsigned long put_backs, refusals, forgeries;
+static unsigned long put_backs, refusals, forgeries, forged_deletes;
 
 static uint64_t rnd(struct world *w)
 {
@@ -284,6 +284,43 @@ static cJSON *nth_other(cJSON *j, const char *me, int target, int *at)
   return NULL;
 }
 
+/* Adds to state j (JSON) a tombstone at entry e's dot and time, in dot
+ * order. */
+static void add_tombstone(cJSON *j, const cJSON *e)
+{
+  cJSON *tombs = cJSON_GetObjectItem(j, "tombstones"), *t, *at;
+  const cJSON *dot = cJSON_GetObjectItem(e, "dot");
+  struct dot d, o;
+  int i = 0;
+
+  CHECK(tombs != NULL && dot != NULL);
+  snprintf(d.replica, sizeof(d.replica), "%s",
+           cJSON_GetArrayItem(dot, 0)->valuestring);
+  d.counter = (uint64_t)cJSON_GetArrayItem(dot, 1)->valuedouble;
+  t = cJSON_CreateObject();
+  cJSON_AddItemToObject(t, "dot", cJSON_Duplicate(dot, true));
+  cJSON_AddItemToObject(t, "ts",
+                        cJSON_Duplicate(cJSON_GetObjectItem(e, "ts"), true));
+  cJSON_ArrayForEach(at, tombs)
+  {
+    const cJSON *od = cJSON_GetObjectItem(at, "dot");
+    snprintf(o.replica, sizeof(o.replica), "%s",
+             cJSON_GetArrayItem(od, 0)->valuestring);
+    o.counter = (uint64_t)cJSON_GetArrayItem(od, 1)->valuedouble;
+    if (vv_dot_cmp(&d, &o) == 0) {
+      cJSON_Delete(t); /* the dot is a delete already */
+      return;
+    }
+    if (vv_dot_cmp(&d, &o) < 0)
+      break;
+    i++;
+  }
+  if (at != NULL)
+    cJSON_InsertItemInArray(tombs, i, t);
+  else
+    cJSON_AddItemToArray(tombs, t);
+}
+
 /* The hub's vv entry of replica for record k (0 if it lacks the record). */
 static uint64_t hub_counter(struct world *w, unsigned k, const char *replica)
 {
@@ -302,13 +339,13 @@ static uint64_t hub_counter(struct world *w, unsigned k, const char *replica)
 
 /*
  * Replica r pushes, as itself, a replica's state of record k with one
- * entry of another replica changed (its value) or dropped: a forged
- * claim. It may be refused, held, or taken as a no-op where the hub has
- * superseded the entry; the hub must never hold the changed value
- * (checked here) nor lose the dropped entry (the end's convergence check:
- * the hub holds the merge of the replicas' own states). A drop is forged
- * only in a state holding no write of r's the hub has not seen: a new
- * write of the pusher's may explain a drop (a delete then a put: the
+ * entry of another replica changed (its value) or dropped (maybe for a
+ * delete at its dot): a forged claim. It may be refused, held, or taken as a
+ * no-op where the hub has superseded the entry; the hub must never hold the
+ * changed value (checked here) nor lose the dropped entry (the end's
+ * convergence check: the hub holds the merge of the replicas' own states). A
+ * drop is forged only in a state holding no write of r's the hub has not seen:
+ * a new write of the pusher's may explain a drop (a delete then a put: the
  * policy's forged_entry rule), and would be r's own.
  */
 static void do_forge(struct world *w, struct replica *r, unsigned k)
@@ -320,6 +357,7 @@ static void do_forge(struct world *w, struct replica *r, unsigned k)
   cJSON *j, *f;
   char *text;
   int n, at;
+  bool deletes = false;
 
   if (record_empty(from))
     return;
@@ -335,9 +373,14 @@ static void do_forge(struct world *w, struct replica *r, unsigned k)
     cJSON_ReplaceItemInObject(cJSON_GetArrayItem(f, at), "value",
                               cJSON_CreateString("forged"));
   } else if (f != NULL) {
-    cJSON_DeleteItemFromArray(f, at);
+    cJSON *e = cJSON_DetachItemFromArray(f, at);
     if (cJSON_GetArraySize(f) == 0)
       cJSON_DeleteItemFromObject(cJSON_GetObjectItem(j, "fields"), f->string);
+    if (pick(w, 2) == 0) {
+      add_tombstone(j, e); /* and says its author deleted the record */
+      deletes = true;
+    }
+    cJSON_Delete(e);
   }
   text = cJSON_PrintUnformatted(j);
   cJSON_Delete(j);
@@ -347,6 +390,7 @@ static void do_forge(struct world *w, struct replica *r, unsigned k)
     b = batch_of(me, &forged, 1);
     CHECK_INT(push1(&w->hub, NULL, &b), ==, 0);
     forgeries++;
+    forged_deletes += deletes;
     push_reply_release(&b.reply);
     check_authentic(w);
   }
@@ -519,7 +563,7 @@ TEST(restored_hub_takes_every_push_back)
   /* The runs did put copies back and had pushes wait for others. */
   fprintf(stderr,
           "%lu copies put back, %lu pushes refused on the way, %lu forged "
-          "claims pushed\n",
-          put_backs, refusals, forgeries);
-  CHECK(one != NULL || (put_backs > 0 && refusals > 0 && forgeries > 0));
+          "claims pushed (%lu of them deletes)\n",
+          put_backs, refusals, forgeries, forged_deletes);
+  CHECK(one != NULL || (put_backs > 0 && refusals > 0 && forged_deletes > 0));
 }

@@ -8,7 +8,10 @@
  * goes through update_apply (common/update.h), the read-merge-write every
  * writer shares; before the merge it is checked against the hub's state
  * (cur), per record, in this order:
- *   forged_dot: a version-vector entry of another replica above cur's;
+ *   forged_dot: a version-vector entry of another replica above cur's
+ *     (the push is then held aside, and passes together with the held
+ *     pushes of those replicas if each passes every check below against
+ *     cur and the others: hub_push_held.c);
  *   dot_reused: a dot cur holds, pushed with another value or timestamp
  *     (or as a delete where cur holds a write, or the reverse);
  *   forged_entry: an entry cur holds that rec's vv covers but rec does not

@@ -41,4 +41,7 @@ int hub_cmd_purge(const char *db, int argc, char **argv);
 int hub_cmd_compact(const char *db, int argc, char **argv);
 int hub_cmd_restored(const char *db, int argc, char **argv);
 
+/* `sambang-hub held` (hub_cmd_held.c). */
+int hub_cmd_held(const char *db, int argc, char **argv);
+
 #endif

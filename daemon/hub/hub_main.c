@@ -68,6 +68,8 @@ static const char *const usage_main = N_(
     "                            the files (PostgreSQL), free room returns\n"
     "  restored                  after putting back a copy of the store:\n"
     "                            devices push everything again\n"
+    "  held                      pushes held aside until the devices whose\n"
+    "                            writes they carry push theirs\n"
     "  user add NAME --role R    add an office user (password: stdin)\n"
     "  user list | remove NAME | passwd NAME\n"
     "                            office users of the dashboard\n"
@@ -460,5 +462,7 @@ int main(int argc, char **argv)
     return hub_cmd_compact(db, argc - i, argv + i);
   if (strcmp(cmd, "restored") == 0)
     return hub_cmd_restored(db, argc - i, argv + i);
+  if (strcmp(cmd, "held") == 0)
+    return hub_cmd_held(db, argc - i, argv + i);
   return hub_cmd_usage_error(usage_main, "unknown command %s", cmd);
 }

@@ -30,6 +30,26 @@ int hub_push_prepare(const struct schema *schema, struct hub_push_batch *b);
 /* Frees what hub_push_prepare made (b->sent, b->values_ok). */
 void hub_push_prepared_release(struct hub_push_batch *b);
 
+/* A push held aside (hub_push_held.c), as `sambang-hub held` lists it. */
+struct hub_held {
+  char collection[SB_NAME_MAX + 1];
+  char id[SB_ID_MAX + 1];
+  char replica[SB_REPLICA_MAX + 1]; /* the pusher's */
+  uint64_t held_ms;                 /* when it was last pushed */
+  struct vv waits_for; /* the writes of others it carries, unseen */
+};
+
+typedef int (*hub_held_fn)(const struct hub_held *h, void *ctx);
+
+/* Calls fn for every push held aside on ops/be, in key order (fn's rc
+ * stops it); nothing on a backend that holds none. */
+int hub_push_held_each(const struct hub_store_ops *ops, void *be,
+                       hub_held_fn fn, void *ctx, struct sb_err *err);
+
+/* hub_push_held_each on hs's backend (hub_store.c). */
+int hub_store_held_each(struct hub_store *hs, hub_held_fn fn, void *ctx,
+                        struct sb_err *err);
+
 /* hub_store_push on ops/be/schema (see hub_store.h). */
 int hub_push(const struct hub_store_ops *ops, void *be,
              const struct schema *schema, const char *pusher, uint64_t max_ts,

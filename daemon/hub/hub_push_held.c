@@ -417,3 +417,82 @@ int hub_push_held_sweep(const struct hub_store_ops *ops, void *be,
   free(w.stale);
   return rc;
 }
+
+/* hub_push_held_each's walk: the held pushes, decoded one at a time. */
+struct each {
+  const struct hub_store_ops *ops;
+  void *be;
+  hub_held_fn fn;
+  void *ctx;
+  struct sb_err *err;
+};
+
+/* What held state h (the push of replica) still waits for: the entries
+ * of its vv of other replicas above the hub's state of its record. */
+static int waits_for(struct each *w, const struct record *h,
+                     const char *replica, struct vv *out)
+{
+  struct record cur;
+  struct sb_err why = {0};
+  char *text = NULL;
+  size_t len, k;
+  uint64_t seq;
+  int rc = w->ops->load(w->be, h->collection, h->id, &text, &len, &seq, &why);
+
+  record_init(&cur, h->collection, h->id);
+  if (rc == 0)
+    rc = record_decode(&cur, text, len, w->err);
+  else if (rc == SB_ENOTFOUND)
+    rc = 0; /* the hub lacks the record: every entry waits */
+  else
+    *w->err = why;
+  for (k = 0; rc == 0 && k < h->vv.n; k++) {
+    const struct vv_entry *v = &h->vv.v[k];
+    if (strcmp(v->replica, replica) != 0 &&
+        v->counter > vv_get(&cur.vv, v->replica))
+      rc = vv_set(out, v->replica, v->counter);
+  }
+  record_release(&cur);
+  free(text);
+  return rc;
+}
+
+static int each_one(const char *key, const char *value, void *ctx)
+{
+  struct each *w = ctx;
+  const char *replica = strrchr(key, '/');
+  struct hub_held h;
+  struct record r;
+  char *state;
+  int rc;
+
+  memset(&h, 0, sizeof(h));
+  h.held_ms = strtoull(value, &state, 10);
+  if (replica == NULL || *state != ' ')
+    return 0; /* not a held push's row */
+  snprintf(h.replica, sizeof(h.replica), "%s", replica + 1);
+  record_init(&r, "", "");
+  if (record_decode(&r, state + 1, strlen(state + 1), NULL) != 0) {
+    record_release(&r);
+    return 0; /* unreadable: the sweep drops it */
+  }
+  snprintf(h.collection, sizeof(h.collection), "%s", r.collection);
+  snprintf(h.id, sizeof(h.id), "%s", r.id);
+  vv_init(&h.waits_for);
+  rc = waits_for(w, &r, h.replica, &h.waits_for);
+  if (rc == 0)
+    rc = w->fn(&h, w->ctx);
+  vv_release(&h.waits_for);
+  record_release(&r);
+  return rc;
+}
+
+int hub_push_held_each(const struct hub_store_ops *ops, void *be,
+                       hub_held_fn fn, void *ctx, struct sb_err *err)
+{
+  struct each w = {ops, be, fn, ctx, err};
+
+  if (ops->meta_each == NULL || ops->meta_delete == NULL)
+    return 0; /* a backend that holds nothing aside */
+  return ops->meta_each(be, HELD_PREFIX, each_one, &w, err);
+}

@@ -249,6 +249,12 @@ const struct schema *hub_store_schema(const struct hub_store *hs)
 
 /* --- push (the policy is hub_push.c) ---------------------------------- */
 
+int hub_store_held_each(struct hub_store *hs, hub_held_fn fn, void *ctx,
+                        struct sb_err *err)
+{
+  return hub_push_held_each(hs->ops, hs->be, fn, ctx, err);
+}
+
 int hub_store_push_group(struct hub_store *hs, struct hub_push_batch *const *b,
                          size_t nb)
 {

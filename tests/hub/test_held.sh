@@ -56,6 +56,14 @@ done
 hub_export >"$OUT"
 grep -q 'keep me' "$OUT" || fail "h's entry must stay"
 if grep -q 'by f\|by g' "$OUT"; then fail "nothing of the colluders may get in"; fi
+expect_hub_ok held
+T=$'\t'
+grep -q "^notes${T}n${T}f${T}$rF${T}[0-9T:-]*Z${T}g\$" "$OUT" ||
+  fail "held must list f's push of n, waiting for g: $(cat "$OUT")"
+grep -q "^notes${T}n${T}g${T}$rG${T}[0-9T:-]*Z${T}f\$" "$OUT" ||
+  fail "held must list g's push of n, waiting for f: $(cat "$OUT")"
+expect_hub_fail 2 held --all
+grep -q 'unexpected argument --all' "$ERR" || fail "held must name the bad argument"
 
 CASE="each carries the other's write"
 state n 1
@@ -68,6 +76,8 @@ for t in 'keep me' 'by f' 'by g'; do
   grep -q "$t" "$OUT" || fail "missing after the joint push: $t"
 done
 case $(held_rows) in 0 | "?") ;; *) fail "the joint push must drop the held pushes it used" ;; esac
+expect_hub_ok held
+[ ! -s "$OUT" ] || fail "held must list nothing after the joint push: $(cat "$OUT")"
 grep -q 'device g .*1 records taken together with pushes held aside' \
   "$WORK/hub.log" || fail "the hub must log the joint push"
 push "$tokF" "$rF" "$WORK/state.json"

@@ -55,6 +55,7 @@ expect "sambang-hub device " "$(complete_words _sambang_hub "$HUB" device "")" \
   "add list revoke rotate scope "
 expect "sambang-hub pu" "$(complete_words _sambang_hub "$HUB" pu)" "purge "
 expect "sambang-hub com" "$(complete_words _sambang_hub "$HUB" com)" "compact "
+expect "sambang-hub he" "$(complete_words _sambang_hub "$HUB" he)" "held help "
 expect "sambang-hub purge --old" \
   "$(complete_words _sambang_hub "$HUB" purge --old)" "--older-than "
 expect "sambang-hub serve --lis" "$(complete_words _sambang_hub "$HUB" serve --lis)" \

@@ -1,0 +1,103 @@
+/*
+ * hub_cmd_held.c - `sambang-hub held`: the pushes held aside, and whose
+ * pushes they wait for (hub_push_held.c; daemon/hub/DESIGN.md, "Restoring
+ * from a copy").
+ */
+#include "compat.h"
+
+#include "hub_cmd.h"
+
+#include "hub_push.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char *const usage_held =
+    N_("usage: sambang-hub [--db PATH] held\n"
+       "\n"
+       "Lists the pushes the hub holds aside: records a device pushed with\n"
+       "another device's write the hub does not have (after the hub was put\n"
+       "back from a copy), kept until the devices that made those writes push\n"
+       "them too (the hub then takes them together) or for 8 days. One line\n"
+       "per push: COLLECTION, ID, DEVICE (- if unknown), its REPLICA, HELD\n"
+       "(when last pushed, UTC), and the devices it waits for (- for none: it\n"
+       "goes at the next look), tab-separated.\n");
+
+/* The enrolled devices, to name replicas. */
+struct names {
+  struct hub_device *d;
+  size_t n, cap;
+};
+
+static int add_device(const struct hub_device *d, void *ctx)
+{
+  struct names *nm = ctx;
+
+  if (nm->n == nm->cap) {
+    size_t cap = nm->cap ? 2 * nm->cap : 16;
+    struct hub_device *v = realloc(nm->d, cap * sizeof(*v));
+    if (v == NULL)
+      return SB_ENOMEM;
+    nm->d = v;
+    nm->cap = cap;
+  }
+  nm->d[nm->n++] = *d;
+  return 0;
+}
+
+/* The name of the device of replica, or NULL. */
+static const char *name_of(const struct names *nm, const char *replica)
+{
+  size_t i;
+
+  for (i = 0; i < nm->n; i++)
+    if (strcmp(nm->d[i].replica, replica) == 0)
+      return nm->d[i].name;
+  return NULL;
+}
+
+static int print_held(const struct hub_held *h, void *ctx)
+{
+  const struct names *nm = ctx;
+  const char *dev = name_of(nm, h->replica);
+  char when[32] = "-";
+  time_t t = (time_t)(h->held_ms / 1000);
+  struct tm tm;
+  size_t k;
+
+  if (gmtime_r(&t, &tm) != NULL)
+    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  printf("%s\t%s\t%s\t%s\t%s\t", h->collection, h->id, dev ? dev : "-",
+         h->replica, when);
+  for (k = 0; k < h->waits_for.n; k++) {
+    const char *r = h->waits_for.v[k].replica, *w = name_of(nm, r);
+    printf("%s%s", k > 0 ? "," : "", w != NULL ? w : r);
+  }
+  printf("%s\n", h->waits_for.n == 0 ? "-" : "");
+  return 0;
+}
+
+int hub_cmd_held(const char *db, int argc, char **argv)
+{
+  struct names nm = {NULL, 0, 0};
+  struct hub_store *hs = NULL;
+  struct sb_err err = {0};
+  bool done;
+  int rc = hub_cmd_no_args("held", usage_held, argc, argv, &done);
+
+  if (done)
+    return rc;
+  rc = hub_cmd_open_store(db, &hs);
+  if (rc != 0)
+    return rc;
+  rc = hub_store_device_list(hs, add_device, &nm, &err);
+  if (rc == SB_ENOMEM)
+    sb_err_set(&err, rc, "out of memory listing the devices");
+  if (rc == 0)
+    rc = hub_store_held_each(hs, print_held, &nm, &err);
+  hub_store_close(hs);
+  free(nm.d);
+  return rc != 0 ? hub_cmd_fail(rc, &err) : 0;
+}

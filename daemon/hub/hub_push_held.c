@@ -21,9 +21,9 @@
  * pushes are dropped; their devices send them again and find them held.
  *
  * A held push older than HELD_MAX_MS (a rebasing device waits 7 days) or
- * covered by the hub's state is dropped when it is next looked at, and by
- * an hourly sweep run with a push (so that no held state outlives its
- * time, even if its record is never pushed again).
+ * covered by the hub's state is dropped when it is next looked at; one
+ * past its time also by an hourly sweep run with a push (so that none
+ * outlives its time, even if its record is never pushed again).
  */
 #include "compat.h"
 
@@ -339,40 +339,21 @@ int hub_push_held_done(struct push_one *p, struct sb_err *err)
 
 /* The held pushes' keys that are stale, found by meta_each. */
 struct sweep {
-  const struct hub_store_ops *ops;
-  void *be;
   uint64_t now;
   char **stale;
   size_t n, cap;
   struct sb_err *err;
 };
 
-/* True if held value (the time, a space, the state) is past its time,
- * unreadable, or covered by the record the hub holds now. */
-static bool held_stale(struct sweep *w, const char *value)
+/* True if held value (the time, a space, the state) is past its time or
+ * unreadable. Read without decoding the state: the sweep runs inside a
+ * push's transaction, over every held push. */
+static bool held_stale(const struct sweep *w, const char *value)
 {
-  struct record h, cur;
-  struct sb_err why = {0};
-  char *state, *text = NULL;
-  size_t len;
-  uint64_t seq, at = strtoull(value, &state, 10);
-  bool stale = true;
+  char *state;
+  uint64_t at = strtoull(value, &state, 10);
 
-  if (*state != ' ' || at + HELD_MAX_MS < w->now)
-    return true;
-  record_init(&h, "", "");
-  if (record_decode(&h, state + 1, strlen(state + 1), &why) == 0) {
-    int rc = w->ops->load(w->be, h.collection, h.id, &text, &len, &seq, &why);
-    record_init(&cur, h.collection, h.id);
-    if (rc == SB_ENOTFOUND)
-      stale = false; /* nothing at the hub yet: it waits for its time */
-    else if (rc == 0 && record_decode(&cur, text, len, &why) == 0)
-      stale = covered(&h, &cur);
-    record_release(&cur);
-    free(text);
-  }
-  record_release(&h);
-  return stale;
+  return *state != ' ' || at + HELD_MAX_MS < w->now;
 }
 
 static int sweep_one(const char *key, const char *value, void *ctx)
@@ -400,7 +381,7 @@ int hub_push_held_sweep(const struct hub_store_ops *ops, void *be,
                         struct sb_err *err)
 {
   static _Atomic uint64_t last; /* when this process last swept */
-  struct sweep w = {ops, be, hlc_wall_ms(), NULL, 0, 0, err};
+  struct sweep w = {hlc_wall_ms(), NULL, 0, 0, err};
   size_t i;
   int rc;
 

@@ -125,8 +125,7 @@ int hub_push_held_keep(struct push_one *p, struct sb_err *err);
 int hub_push_held_done(struct push_one *p, struct sb_err *err);
 
 /* At most once an hour per process (else nothing): drops every held push
- * that is past its time or covered by the hub's state, inside the open
- * transaction. */
+ * past its time, inside the open transaction. */
 int hub_push_held_sweep(const struct hub_store_ops *ops, void *be,
                         struct sb_err *err);
 

@@ -136,23 +136,27 @@ struct record_cut_rules {
    * an entry of the same dot from elsewhere), or NULL to leave it out. */
   const struct entry *(*vouch)(const char *field, const struct entry *e,
                                void *ctx);
+  /* Whether the cut takes the state's withdrawal w (1) or leaves it out
+   * (0), filling *seen (empty on entry) with the seen it takes; or an
+   * error. */
+  int (*withdrawal)(const struct withdrawal *w, struct vv *seen, void *ctx);
   void *ctx;
 };
 
 /*
- * out = the cut of state s, by author, against base: s as one more push
- * is checked against, so that s vouches only for what its author wrote.
- * Its vv is the join of both; its fields and tombstones are the base's
- * entries that s holds too (the base's copy), has not seen, or dropped
- * where rules->keep keeps them (no write of the author explains the
- * drop), and the copies rules->vouch gives of the entries only s holds;
- * its withdrawals are base's and s's of author's own writes. The hub
- * checks each of several states pushed together against the base with
- * the others' cuts (daemon/hub/hub_push_held.c). On error out is empty.
+ * out = the cut of state s against base: s as one more push is checked
+ * against, so that s vouches only for what its author wrote. Its vv is
+ * the join of both; its fields and tombstones are the base's entries
+ * that s holds too (the base's copy), has not seen, or dropped where
+ * rules->keep keeps them (no write of the author explains the drop), and
+ * the copies rules->vouch gives of the entries only s holds; its
+ * withdrawals are the base's and those of s rules->withdrawal takes. The
+ * hub checks each of several states pushed together against the base
+ * with the others' cuts (daemon/hub/hub_push_held.c). On error out is
+ * empty.
  */
 int record_cut(struct record *out, const struct record *base,
-               const struct record *s, const char *author,
-               const struct record_cut_rules *rules);
+               const struct record *s, const struct record_cut_rules *rules);
 
 /*
  * Drops every entry of field name (the vv still covers their dots, so a

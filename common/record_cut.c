@@ -74,29 +74,39 @@ static int cut_entries(const struct cut *c, const char *name,
   return 0;
 }
 
-/* out's withdrawals: base's, and those of s whose write is the author's. */
+/* out's withdrawals: base's, and those of s rules->withdrawal takes,
+ * with the seen it gives (seen: pointwise max where both hold one). */
 static int cut_withdrawals(struct record *out, const struct record *base,
-                           const struct record *s, const char *author)
+                           const struct record *s,
+                           const struct record_cut_rules *rules)
 {
-  struct withdrawal *own;
+  struct withdrawal *took = NULL;
   size_t k, n = 0;
-  int rc;
+  int rc = 0;
 
-  own = s->nwd > 0 ? calloc(s->nwd, sizeof(*own)) : NULL;
-  if (s->nwd > 0 && own == NULL)
+  if (s->nwd > 0 && (took = calloc(s->nwd, sizeof(*took))) == NULL)
     return SB_ENOMEM;
-  for (k = 0; k < s->nwd; k++)
-    if (strcmp(s->wd[k].dot.replica, author) == 0)
-      own[n++] = s->wd[k]; /* shallow: only read by the merge below */
-  rc = record_withdrawals_merge(base->wd, base->nwd, own, n, &out->wd,
-                                &out->nwd);
-  free(own);
+  for (k = 0; rc == 0 && k < s->nwd; k++) {
+    struct withdrawal *t = &took[n];
+    t->dot = s->wd[k].dot;
+    vv_init(&t->seen);
+    rc = rules->withdrawal(&s->wd[k], &t->seen, rules->ctx);
+    if (rc == 1) {
+      n++;
+      rc = 0;
+    } else {
+      vv_release(&t->seen);
+    }
+  }
+  if (rc == 0)
+    rc = record_withdrawals_merge(base->wd, base->nwd, took, n, &out->wd,
+                                  &out->nwd);
+  record_withdrawals_free(took, n);
   return rc;
 }
 
 int record_cut(struct record *out, const struct record *base,
-               const struct record *s, const char *author,
-               const struct record_cut_rules *rules)
+               const struct record *s, const struct record_cut_rules *rules)
 {
   struct cut c = {s, rules};
   size_t i = 0, j = 0;
@@ -131,7 +141,7 @@ int record_cut(struct record *out, const struct record *base,
     rc = cut_entries(&c, NULL, base->tomb, base->ntomb, s->tomb, s->ntomb,
                      &out->tomb, &out->ntomb);
   if (rc == 0)
-    rc = cut_withdrawals(out, base, s, author);
+    rc = cut_withdrawals(out, base, s, rules);
   if (rc != 0)
     record_release(out);
   return rc;

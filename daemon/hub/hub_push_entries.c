@@ -372,8 +372,7 @@ int hub_push_entries_check(struct push_one *p, const struct record *cur)
 struct cut_ctx {
   const struct push_one *p;
   const struct own_new *o;
-  hub_push_vouch_fn vouch;
-  void *vouch_ctx;
+  const struct hub_push_vouch *vouch;
 };
 
 static bool cut_keeps(const char *field, const struct entry *e, void *ctx)
@@ -386,23 +385,29 @@ static const struct entry *cut_vouches(const char *field, const struct entry *e,
                                        void *ctx)
 {
   const struct cut_ctx *k = ctx;
-  return k->vouch(field, e, k->vouch_ctx);
+  return k->vouch->entry(field, e, k->vouch->ctx);
+}
+
+static int cut_withdrawal(const struct withdrawal *w, struct vv *seen,
+                          void *ctx)
+{
+  const struct cut_ctx *k = ctx;
+  return k->vouch->withdrawal(w, seen, k->vouch->ctx);
 }
 
 int hub_push_entries_cut(const struct push_one *p, const struct record *cur,
-                         hub_push_vouch_fn vouch, void *vouch_ctx,
-                         struct record *out)
+                         const struct hub_push_vouch *vouch, struct record *out)
 {
   struct eref_list rl;
   struct own_new o = {vv_get(hub_push_since(p, cur), p->pusher), false, false,
                       false};
-  struct cut_ctx k = {p, &o, vouch, vouch_ctx};
-  struct record_cut_rules rules = {cut_keeps, cut_vouches, &k};
+  struct cut_ctx k = {p, &o, vouch};
+  struct record_cut_rules rules = {cut_keeps, cut_vouches, cut_withdrawal, &k};
   int rc = eref_index(p->rec, &rl);
 
   if (rc == 0) {
     own_new_scan(p, &rl, &o);
-    rc = record_cut(out, cur, p->rec, p->pusher, &rules);
+    rc = record_cut(out, cur, p->rec, &rules);
   } else {
     record_init(out, cur->collection, cur->id);
   }

@@ -239,20 +239,68 @@ struct vouch_ctx {
  * the dot, drops it from every merge anyway). One the hub superseded, it
  * leaves out. So no member puts a value in another's mouth.
  */
-static const struct entry *vouch(const char *field, const struct entry *e,
-                                 void *ctx)
+/* The state of the member of replica, or NULL. */
+static const struct record *member_state(const struct set *s,
+                                         const char *replica)
+{
+  size_t j;
+
+  for (j = 0; j < s->n; j++)
+    if (strcmp(s->m[j].replica, replica) == 0)
+      return s->m[j].state;
+  return NULL;
+}
+
+static const struct entry *vouch_entry(const char *field, const struct entry *e,
+                                       void *ctx)
 {
   const struct vouch_ctx *v = ctx;
-  size_t j;
+  const struct record *author;
 
   if (vv_covers(&v->cur->vv, &e->dot))
     return NULL;
   if (strcmp(e->dot.replica, v->author) == 0)
     return e;
-  for (j = 0; j < v->s->n; j++)
-    if (strcmp(v->s->m[j].replica, e->dot.replica) == 0)
-      return entry_at(v->s->m[j].state, field, &e->dot);
+  author = member_state(v->s, e->dot.replica);
+  return author != NULL ? entry_at(author, field, &e->dot) : NULL;
+}
+
+/* r's withdrawal of dot d, or NULL. */
+static const struct withdrawal *withdrawal_at(const struct record *r,
+                                              const struct dot *d)
+{
+  size_t k;
+
+  for (k = 0; k < record_nwithdrawals(r); k++)
+    if (vv_dot_cmp(&record_withdrawal_at(r, k)->dot, d) == 0)
+      return record_withdrawal_at(r, k);
   return NULL;
+}
+
+/*
+ * Withdrawals alike: one the hub holds, or whose author's state in the
+ * set holds it; each replica's "seen" of it as that replica's own state
+ * holds it (the hub's, for a replica not in the set).
+ */
+static int vouch_withdrawal(const struct withdrawal *w, struct vv *seen,
+                            void *ctx)
+{
+  const struct vouch_ctx *v = ctx;
+  const struct record *author = member_state(v->s, w->dot.replica);
+  size_t k;
+
+  if (withdrawal_at(v->cur, &w->dot) == NULL &&
+      (author == NULL || withdrawal_at(author, &w->dot) == NULL))
+    return 0;
+  for (k = 0; k < w->seen.n; k++) {
+    const char *r = w->seen.v[k].replica;
+    const struct record *own = member_state(v->s, r);
+    const struct withdrawal *by = withdrawal_at(own ? own : v->cur, &w->dot);
+    uint64_t c = by != NULL ? vv_get(&by->seen, r) : 0;
+    if (c > 0 && vv_set(seen, r, c) != 0)
+      return SB_ENOMEM;
+  }
+  return 1;
 }
 
 int hub_push_held_joint(struct push_one *p, const struct record *cur,
@@ -269,9 +317,10 @@ int hub_push_held_joint(struct push_one *p, const struct record *cur,
   for (i = 0; rc == 1 && i < s.n; i++) {
     struct push_one q = *p;
     struct vouch_ctx v = {&s, cur, s.m[i].replica};
+    struct hub_push_vouch rules = {vouch_entry, vouch_withdrawal, &v};
     q.rec = s.m[i].state;
     q.pusher = s.m[i].replica;
-    if (hub_push_entries_cut(&q, cur, vouch, &v, &s.m[i].cut) != 0)
+    if (hub_push_entries_cut(&q, cur, &rules, &s.m[i].cut) != 0)
       rc = sb_err_set(err, SB_ENOMEM, NULL);
   }
   for (i = 0; rc == 1 && i < s.n; i++) {

@@ -80,20 +80,23 @@ bool hub_push_entries_forged_vv(struct push_one *p, const struct record *cur);
  */
 int hub_push_entries_check(struct push_one *p, const struct record *cur);
 
-/* The copy of entry e of field (NULL: a tombstone) of a state that a cut
- * takes: e, another of the same dot, or NULL (record_cut_rules.vouch). */
-typedef const struct entry *(*hub_push_vouch_fn)(const char *field,
-                                                 const struct entry *e,
-                                                 void *ctx);
+/* How a cut takes what only the state it cuts holds (record_cut_rules):
+ * its entries of others' writes and its withdrawals (hub_push_held.c). */
+struct hub_push_vouch {
+  const struct entry *(*entry)(const char *field, const struct entry *e,
+                               void *ctx);
+  int (*withdrawal)(const struct withdrawal *w, struct vv *seen, void *ctx);
+  void *ctx;
+};
 
 /*
  * out = the cut of p's record by its pusher against cur (record_cut): the
  * record with cur's entries it dropped put back, but where a new write of
- * the pusher explains the drop (the forged_entry rule), and the entries
- * only it holds as vouch gives them. On error out is empty.
+ * the pusher explains the drop (the forged_entry rule), and what only it
+ * holds as vouch takes it. On error out is empty.
  */
 int hub_push_entries_cut(const struct push_one *p, const struct record *cur,
-                         hub_push_vouch_fn vouch, void *vouch_ctx,
+                         const struct hub_push_vouch *vouch,
                          struct record *out);
 
 /* True if d is a new dot of the pusher (above o->base). */

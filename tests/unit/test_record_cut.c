@@ -51,10 +51,19 @@ static const struct entry *vouch_none(const char *field, const struct entry *e,
   return NULL;
 }
 
+/* Takes the withdrawals of B's writes, with their whole seen. */
+static int b_withdrawals(const struct withdrawal *w, struct vv *seen, void *ctx)
+{
+  (void)ctx;
+  if (strcmp(w->dot.replica, "B") != 0)
+    return 0;
+  return vv_copy(seen, &w->seen) == 0 ? 1 : SB_ENOMEM;
+}
+
 static const struct record_cut_rules keep_all_rules = {keep_all, vouch_all,
-                                                       NULL};
+                                                       b_withdrawals, NULL};
 static const struct record_cut_rules keep_none_rules = {keep_none, vouch_all,
-                                                        NULL};
+                                                        b_withdrawals, NULL};
 
 /* base: A wrote x and y. s: B saw it, overwrote x and wrote z. */
 static void make(struct record *base, struct record *s)
@@ -72,7 +81,7 @@ TEST(kept_drops_come_back)
   const struct field *x;
 
   make(&base, &s);
-  CHECK_INT(record_cut(&cut, &base, &s, "B", &keep_all_rules), ==, 0);
+  CHECK_INT(record_cut(&cut, &base, &s, &keep_all_rules), ==, 0);
   x = record_field(&cut, "x");
   CHECK(x != NULL);
   CHECK_INT(record_field_nentries(x), ==, 2); /* A's x, put back, and B's */
@@ -91,7 +100,7 @@ TEST(explained_drops_stay_dropped)
   char *a, *b;
 
   make(&base, &s);
-  CHECK_INT(record_cut(&cut, &base, &s, "B", &keep_none_rules), ==, 0);
+  CHECK_INT(record_cut(&cut, &base, &s, &keep_none_rules), ==, 0);
   /* Nothing to put back: the cut is the merge of both. */
   CHECK_INT(record_copy(&merged, &base), ==, 0);
   CHECK_INT(record_merge(&merged, &s), ==, 0);
@@ -113,7 +122,7 @@ TEST(unseen_base_entries_are_kept)
 
   make(&base, &s);
   put(&base, "C", 30, "{\"y\":3}"); /* s has not seen C's write */
-  CHECK_INT(record_cut(&cut, &base, &s, "B", &keep_none_rules), ==, 0);
+  CHECK_INT(record_cut(&cut, &base, &s, &keep_none_rules), ==, 0);
   /* s's y of A's, and C's, which s has not seen; merged with the base
    * (as the hub does), the A's write C replaced goes. */
   CHECK_INT(record_field_nentries(record_field(&cut, "y")), ==, 2);
@@ -126,7 +135,7 @@ TEST(unseen_base_entries_are_kept)
   record_release(&s);
 }
 
-TEST(only_the_authors_withdrawals)
+TEST(withdrawals_as_the_rules_take_them)
 {
   struct record base, s, cut;
 
@@ -137,7 +146,7 @@ TEST(only_the_authors_withdrawals)
   put(&s, "B", 20, "{\"consent\":false}");
   CHECK_INT(record_withdraw(&s, "B"), ==, 0);
   CHECK_INT(record_nwithdrawals(&s), ==, 2);
-  CHECK_INT(record_cut(&cut, &base, &s, "B", &keep_none_rules), ==, 0);
+  CHECK_INT(record_cut(&cut, &base, &s, &keep_none_rules), ==, 0);
   CHECK_INT(record_nwithdrawals(&cut), ==, 1);
   CHECK_STR(record_withdrawal_at(&cut, 0)->dot.replica, "B");
   record_release(&cut);
@@ -148,7 +157,7 @@ TEST(only_the_authors_withdrawals)
 TEST(values_come_from_the_base_or_as_vouched)
 {
   struct record base, s, lied, cut;
-  struct record_cut_rules none = {keep_none, vouch_none, NULL};
+  struct record_cut_rules none = {keep_none, vouch_none, b_withdrawals, NULL};
   cJSON *j, *y;
   char *text;
 
@@ -167,7 +176,7 @@ TEST(values_come_from_the_base_or_as_vouched)
   CHECK_INT(record_decode(&lied, text, strlen(text), NULL), ==, 0);
   free(text);
 
-  CHECK_INT(record_cut(&cut, &base, &lied, "B", &none), ==, 0);
+  CHECK_INT(record_cut(&cut, &base, &lied, &none), ==, 0);
   /* The base's copy of a dot both hold; what only the state holds, as
    * vouch gives it (here: nothing). */
   CHECK_STR(record_field_winner(record_field(&cut, "y"))->value, "1");

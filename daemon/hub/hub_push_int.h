@@ -111,7 +111,20 @@ bool hub_push_entries_own_new_dot(const struct push_one *p,
 int hub_push_check_write(struct push_one *p, const struct record *cur,
                          struct sb_err *err);
 
-/* --- hub_push_held.c --- */
+/* --- hub_push_held.c, hub_push_held_rows.c --- */
+
+/* Held pushes' meta keys start so; a held push is dropped after 8 days
+ * (a rebasing device gives up after 7). */
+#define HUB_HELD_PREFIX "held/"
+#define HUB_HELD_MAX_MS (8ull * 24 * 3600 * 1000)
+#define HUB_HELD_KEY_MAX (SB_NAME_MAX + SB_ID_MAX + SB_REPLICA_MAX + 8)
+
+/* The meta key of the push of rec's record held for replica. */
+void hub_push_held_key(char *key, size_t size, const struct record *rec,
+                       const char *replica);
+
+/* Reads a held row's value, "<ms> <state>": false if malformed. */
+bool hub_push_held_parse(const char *value, uint64_t *at, const char **state);
 
 /*
  * After p's record failed forged_dot against cur: 1 if it passes together

@@ -183,6 +183,26 @@ expect_converged() {
   fi
 }
 
+# sync_to_rest PASSES DEVICE...: the devices sync, pass after pass, until
+# one whole pass leaves nothing waiting (each sync exits 0); a sync may say
+# records wait (7: a hub put back from a copy). Fails after PASSES passes.
+sync_to_rest() {
+  local passes=$1 pass d rc clean
+  shift
+  for ((pass = 0; pass < passes; pass++)); do
+    clean=1
+    for d in "$@"; do
+      rc=0
+      dev "$d" sync --once >"$OUT" 2>"$ERR" || rc=$?
+      [ "$rc" = 0 ] || [ "$rc" = 7 ] ||
+        fail "sync of $d exited $rc: $(cat "$ERR")"
+      [ "$rc" = 0 ] || clean=0
+    done
+    [ "$clean" = 0 ] || return 0
+  done
+  fail "the devices did not come to rest in $passes passes: $(cat "$ERR")"
+}
+
 # sync_once NAME: one in-process cycle; fails the test if it fails.
 sync_once() {
   local name=$1

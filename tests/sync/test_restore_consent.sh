@@ -39,17 +39,7 @@ start_hub_at "$port"
 grep -q 'Ibu Sari' "$WORK/hub.export" || fail "the copy must hold the name"
 
 CASE="both push"
-for ((pass = 0; pass < 4; pass++)); do
-  clean=1
-  for d in a b; do
-    rc=0
-    dev "$d" sync --once >"$OUT" 2>"$ERR" || rc=$?
-    [ "$rc" = 0 ] || [ "$rc" = 7 ] || fail "sync of $d exited $rc: $(cat "$ERR")"
-    [ "$rc" = 0 ] || clean=0
-  done
-  [ "$clean" = 1 ] && break
-done
-[ "$clean" = 1 ] || fail "records still wait: $(cat "$ERR")"
+sync_to_rest 4 a b
 expect_converged a b
 grep -q 'disabilitas' "$WORK/hub.export" || fail "b's edit is lost"
 if grep -q 'Ibu Sari' "$WORK/hub.export"; then

@@ -52,17 +52,7 @@ for ((round = 0; round < 12; round++)); do
 done
 
 # Rest: every device syncs until a whole pass is clean.
-for ((pass = 0; pass < 6; pass++)); do
-  clean=1
-  for d in d1 d2 d3; do
-    rc=0
-    dev "$d" sync --once >"$OUT" 2>"$ERR" || rc=$?
-    [ "$rc" = 0 ] || [ "$rc" = 7 ] || fail "sync of $d exited $rc"
-    [ "$rc" = 0 ] || clean=0
-  done
-  [ "$clean" = 0 ] || break
-done
-[ "$clean" = 1 ] || fail "the devices did not come to rest: $(cat "$ERR")"
+sync_to_rest 6 d1 d2 d3
 for d in d1 d2 d3; do sync_once "$d"; done
 expect_converged d1 d2 d3
 for k in "${!last[@]}"; do

@@ -246,28 +246,16 @@ static int mem_meta_each(void *be, const char *prefix, store_meta_fn fn,
 
 /* Only what the push policy may use: the rest stays NULL, so a call of
  * anything else crashes the test. */
-const struct hub_store_ops mem_ops = {
-    .name = "memory",
-    .begin = mem_begin,
-    .commit = mem_commit,
-    .rollback = mem_rollback,
-    .load = mem_load,
-    .save = mem_save,
-    .feed = mem_feed,
-    .last_seq = mem_last_seq,
-    .prefetch = mem_prefetch,
-};
+#define MEM_OPS                                                                \
+  .begin = mem_begin, .commit = mem_commit, .rollback = mem_rollback,          \
+  .load = mem_load, .save = mem_save, .feed = mem_feed,                        \
+  .last_seq = mem_last_seq, .prefetch = mem_prefetch
+
+const struct hub_store_ops mem_ops = {.name = "memory", MEM_OPS};
 
 const struct hub_store_ops mem_held_ops = {
     .name = "memory, with settings",
-    .begin = mem_begin,
-    .commit = mem_commit,
-    .rollback = mem_rollback,
-    .load = mem_load,
-    .save = mem_save,
-    .feed = mem_feed,
-    .last_seq = mem_last_seq,
-    .prefetch = mem_prefetch,
+    MEM_OPS,
     .meta_get = mem_meta_get,
     .meta_set = mem_meta_set,
     .meta_each = mem_meta_each,

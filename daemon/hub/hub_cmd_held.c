@@ -7,6 +7,7 @@
 
 #include "hub_cmd.h"
 
+#include "buf.h"
 #include "hub_push.h"
 
 #include <stdio.h>
@@ -34,15 +35,11 @@ struct names {
 static int add_device(const struct hub_device *d, void *ctx)
 {
   struct names *nm = ctx;
+  struct hub_device *v = array_grow(nm->d, &nm->cap, nm->n, sizeof(*nm->d), 16);
 
-  if (nm->n == nm->cap) {
-    size_t cap = nm->cap ? 2 * nm->cap : 16;
-    struct hub_device *v = realloc(nm->d, cap * sizeof(*v));
-    if (v == NULL)
-      return SB_ENOMEM;
-    nm->d = v;
-    nm->cap = cap;
-  }
+  if (v == NULL)
+    return SB_ENOMEM;
+  nm->d = v;
   nm->d[nm->n++] = *d;
   return 0;
 }

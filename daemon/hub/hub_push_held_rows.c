@@ -103,18 +103,14 @@ static bool held_stale(const struct sweep *w, const char *value)
 static int sweep_one(const char *key, const char *value, void *ctx)
 {
   struct sweep *w = ctx;
-  char *copy;
+  char *copy, **v;
 
   if (!held_stale(w, value))
     return 0;
-  if (w->n == w->cap) {
-    size_t cap = w->cap ? 2 * w->cap : 16;
-    char **v = realloc(w->stale, cap * sizeof(*v));
-    if (v == NULL)
-      return sb_err_set(w->err, SB_ENOMEM, NULL);
-    w->stale = v;
-    w->cap = cap;
-  }
+  v = array_grow(w->stale, &w->cap, w->n, sizeof(*w->stale), 16);
+  if (v == NULL)
+    return sb_err_set(w->err, SB_ENOMEM, NULL);
+  w->stale = v;
   if ((copy = strdup(key)) == NULL)
     return sb_err_set(w->err, SB_ENOMEM, NULL);
   w->stale[w->n++] = copy;

@@ -17,6 +17,10 @@
  * values changed (a forged claim): whatever it is held with or joined
  * to, every value the hub holds is the one its author wrote.
  *
+ * Some writes are withdrawals (record.h: they left the record without
+ * consent), so the withdrawals and their "seen" go through the policy
+ * too (without a schema: nothing is erased).
+ *
  * HUB_PUSH_SEEDS=N runs N seeds (default 150); HUB_PUSH_SEED=S one seed.
  */
 #include "hub_mem.h"
@@ -65,6 +69,8 @@ struct written {
 /* Across the seeds of a run: copies put back, pushes refused meanwhile,
  * forged claims pushed. */
 static unsigned long put_backs, refusals, forgeries, forged_deletes;
+/* Across the seeds: records the hub ends holding a withdrawal of. */
+static unsigned long withdrawn;
 
 static uint64_t rnd(struct world *w)
 {
@@ -180,6 +186,8 @@ static void do_put(struct world *w, struct replica *r, const char *id,
   CHECK(j != NULL);
   CHECK_INT(record_put(rec, replicas[r - w->rep], tick(w, r), j, NULL), ==, 0);
   cJSON_Delete(j);
+  if (pick(w, 8) == 0) /* the write left the record without consent */
+    CHECK_INT(record_withdraw(rec, replicas[r - w->rep]), ==, 0);
   if (w->restores)
     log_put(w, rec, replicas[r - w->rep]);
 }
@@ -478,6 +486,7 @@ static void check_converged(struct world *w)
       CHECK_STR(row->text, text);
       free(text);
     }
+    withdrawn += record_nwithdrawals(&all) > 0;
     record_release(&all);
   }
 }
@@ -563,7 +572,8 @@ TEST(restored_hub_takes_every_push_back)
   /* The runs did put copies back and had pushes wait for others. */
   fprintf(stderr,
           "%lu copies put back, %lu pushes refused on the way, %lu forged "
-          "claims pushed (%lu of them deletes)\n",
-          put_backs, refusals, forgeries, forged_deletes);
-  CHECK(one != NULL || (put_backs > 0 && refusals > 0 && forged_deletes > 0));
+          "claims pushed (%lu of them deletes), %lu records withdrawn\n",
+          put_backs, refusals, forgeries, forged_deletes, withdrawn);
+  CHECK(one != NULL ||
+        (put_backs > 0 && refusals > 0 && forged_deletes > 0 && withdrawn > 0));
 }

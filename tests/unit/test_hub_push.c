@@ -6,6 +6,10 @@
  */
 #include "hub_mem.h"
 
+#include "hlc.h"
+
+#include <inttypes.h>
+
 struct feed_seen {
   char keys[16][64];
   uint64_t seqs[16];
@@ -698,6 +702,51 @@ TEST(withdrawals_may_add_only_the_pushers_own)
 
   record_release(&a);
   record_release(&hub);
+  record_release(&mine);
+  mem_free(&m);
+}
+
+/* Held pushes' rows (hub_push_held_rows.c): the first push group of a
+ * process sweeps those past their time, and unreadable ones, and no other
+ * row; a joint push ignores an unreadable row. */
+TEST(held_rows_past_their_time_are_swept)
+{
+  struct mem m = {0};
+  struct record mine, claim;
+  char fresh[64], *v = NULL;
+
+  m.ops = &mem_held_ops;
+  snprintf(fresh, sizeof(fresh), "%" PRIu64 " {}", hlc_wall_ms());
+  CHECK_INT(mem_held_ops.meta_set(&m, "held/notes/old/" A, "1 {}", NULL), ==,
+            0);
+  CHECK_INT(mem_held_ops.meta_set(&m, "held/notes/bad/" A, "garbage", NULL), ==,
+            0);
+  CHECK_INT(mem_held_ops.meta_set(&m, "held/notes/new/" A, fresh, NULL), ==, 0);
+  CHECK_INT(mem_held_ops.meta_set(&m, "other", "1 {}", NULL), ==, 0);
+  victim(&m, &mine); /* a push group: the sweep runs */
+  CHECK(mem_held_ops.meta_get(&m, "held/notes/old/" A, &v, NULL) ==
+        SB_ENOTFOUND);
+  CHECK(mem_held_ops.meta_get(&m, "held/notes/bad/" A, &v, NULL) ==
+        SB_ENOTFOUND);
+  CHECK_INT(mem_held_ops.meta_get(&m, "held/notes/new/" A, &v, NULL), ==, 0);
+  free(v);
+  CHECK_INT(mem_held_ops.meta_get(&m, "other", &v, NULL), ==, 0);
+  free(v);
+
+  /* A's claim of B's unseen write, with B's held row unreadable: refused
+   * (and held), the row replaced by nothing of A's. */
+  CHECK_INT(mem_held_ops.meta_set(&m, "held/notes/b1/" B, "7 not json", NULL),
+            ==, 0);
+  CHECK_INT(record_copy(&claim, &mine), ==, 0);
+  put(&claim, B, TS + 1, "{\"name\":\"Sari K\"}");
+  put(&claim, A, TS + 2, "{\"note\":\"seen\"}");
+  CHECK_STR(push_as(&m, A, &claim), "forged_dot");
+  CHECK(mem_held_ops.meta_get(&m, "held/notes/b1/" B, &v, NULL) ==
+        SB_ENOTFOUND); /* dropped when looked at */
+  CHECK_INT(mem_held_ops.meta_get(&m, "held/notes/b1/" A, &v, NULL), ==, 0);
+  free(v);
+
+  record_release(&claim);
   record_release(&mine);
   mem_free(&m);
 }

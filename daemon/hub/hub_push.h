@@ -50,6 +50,13 @@ int hub_push_held_each(const struct hub_store_ops *ops, void *be,
 int hub_store_held_each(struct hub_store *hs, hub_held_fn fn, void *ctx,
                         struct sb_err *err);
 
+/* The number of pushes held aside on ops/be into *n (their rows counted,
+ * no state read: cheap enough for every overview); hub_store_held_count
+ * on hs's backend. */
+int hub_push_held_count(const struct hub_store_ops *ops, void *be, uint64_t *n,
+                        struct sb_err *err);
+int hub_store_held_count(struct hub_store *hs, uint64_t *n, struct sb_err *err);
+
 /* hub_store_push on ops/be/schema (see hub_store.h). */
 int hub_push(const struct hub_store_ops *ops, void *be,
              const struct schema *schema, const char *pusher, uint64_t max_ts,

@@ -215,3 +215,20 @@ int hub_push_held_each(const struct hub_store_ops *ops, void *be,
     return 0; /* a backend that holds nothing aside */
   return ops->meta_each(be, HUB_HELD_PREFIX, each_one, &w, err);
 }
+
+static int count_one(const char *key, const char *value, void *ctx)
+{
+  (void)key;
+  (void)value;
+  (*(uint64_t *)ctx)++;
+  return 0;
+}
+
+int hub_push_held_count(const struct hub_store_ops *ops, void *be, uint64_t *n,
+                        struct sb_err *err)
+{
+  *n = 0;
+  if (ops->meta_each == NULL || ops->meta_delete == NULL)
+    return 0; /* a backend that holds nothing aside */
+  return ops->meta_each(be, HUB_HELD_PREFIX, count_one, n, err);
+}

@@ -255,6 +255,11 @@ int hub_store_held_each(struct hub_store *hs, hub_held_fn fn, void *ctx,
   return hub_push_held_each(hs->ops, hs->be, fn, ctx, err);
 }
 
+int hub_store_held_count(struct hub_store *hs, uint64_t *n, struct sb_err *err)
+{
+  return hub_push_held_count(hs->ops, hs->be, n, err);
+}
+
 int hub_store_push_group(struct hub_store *hs, struct hub_push_batch *const *b,
                          size_t nb)
 {

@@ -11,6 +11,7 @@
 
 #include "auth.h"
 #include "hlc.h"
+#include "hub_push.h"
 #include "wire.h"
 
 #include <stdio.h>
@@ -279,15 +280,19 @@ static void api_overview(struct hub_call *c)
   struct stale_walk sw = {c, NULL, cJSON_CreateArray(), 0, false};
   struct office_cached *e = NULL;
   struct hub_store *hs;
+  uint64_t held = 0;
   int rc;
 
   sw.before_ms = hlc_wall_ms() - (uint64_t)days * DAY_MS;
   hs = office_reader_lock(c);
   sw.hs = hs;
   rc = cached_body(c, hs, OFFICE_VIEW_OVERVIEW, "", overview_compute, &e, &err);
-  /* devices are not records: their staleness is looked at every time */
+  /* devices are not records: their staleness is looked at every time,
+   * and so are the pushes held aside (refusals change no record) */
   if (rc == 0)
     rc = hub_store_device_list(hs, device_row, &sw, &err);
+  if (rc == 0)
+    rc = hub_store_held_count(hs, &held, &err);
   office_reader_unlock(c);
   if (rc == 0) {
     j = cJSON_Parse(((struct office_blob *)office_cache_data(e))->body);
@@ -302,6 +307,7 @@ static void api_overview(struct hub_call *c)
   }
   cJSON_AddItemToObject(j, "stale_devices", sw.list);
   cJSON_AddNumberToObject(j, "stale_days", days);
+  cJSON_AddNumberToObject(j, "held_pushes", (double)held);
   office_reply_json(c, j);
 }
 

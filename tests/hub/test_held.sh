@@ -64,6 +64,15 @@ grep -q "^notes${T}n${T}g${T}$rG${T}[0-9T:-]*Z${T}f\$" "$OUT" ||
   fail "held must list g's push of n, waiting for f: $(cat "$OUT")"
 expect_hub_fail 2 held --all
 grep -q 'unexpected argument --all' "$ERR" || fail "held must name the bad argument"
+# The office's overview counts them.
+printf 'admin-pass-1\n' | "$HUB" user add ana --role admin
+req POST /login -c "$WORK/ana.jar" --data-urlencode user=ana \
+  --data-urlencode password=admin-pass-1
+expect_status 303
+req GET /api/overview -b "$WORK/ana.jar"
+expect_status 200
+grep -q '"held_pushes":2[,}]' "$BODY" ||
+  fail "the overview must count the 2 held pushes: $(cat "$BODY")"
 
 CASE="each carries the other's write"
 state n 1
@@ -78,6 +87,9 @@ done
 case $(held_rows) in 0 | "?") ;; *) fail "the joint push must drop the held pushes it used" ;; esac
 expect_hub_ok held
 [ ! -s "$OUT" ] || fail "held must list nothing after the joint push: $(cat "$OUT")"
+req GET /api/overview -b "$WORK/ana.jar"
+grep -q '"held_pushes":0[,}]' "$BODY" ||
+  fail "the overview must count none after the joint push: $(cat "$BODY")"
 grep -q 'device g .*1 records taken together with pushes held aside' \
   "$WORK/hub.log" || fail "the hub must log the joint push"
 push "$tokF" "$rF" "$WORK/state.json"

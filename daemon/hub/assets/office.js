@@ -12,6 +12,7 @@ const STRINGS = {
     locked: 'Terlalu banyak percobaan gagal. Coba lagi dalam {s} detik.',
     records_per_collection: 'Data per koleksi', open_conflicts: 'Konflik terbuka',
     needs_review: 'Perlu ditinjau', stale_devices: 'Perangkat belum sinkron > {n} hari',
+    held_pushes: 'Kiriman ditahan setelah pemulihan (sambang-hub held)',
     by_kecamatan: 'Penerima manfaat per kecamatan', by_group: 'Penerima manfaat per kelompok',
     visits_kecamatan: 'Kunjungan per bulan per kecamatan',
     visits_programme: 'Kunjungan per bulan per program',
@@ -46,6 +47,7 @@ const STRINGS = {
     locked: 'Too many failed attempts. Try again in {s} seconds.',
     records_per_collection: 'Records per collection', open_conflicts: 'Open conflicts',
     needs_review: 'Needs review', stale_devices: 'Devices not synced for > {n} days',
+    held_pushes: 'Pushes held after a restore (sambang-hub held)',
     by_kecamatan: 'Beneficiaries per kecamatan', by_group: 'Beneficiaries per group',
     visits_kecamatan: 'Visits per month per kecamatan',
     visits_programme: 'Visits per month per programme',
@@ -170,6 +172,7 @@ async function overview(main) {
   for (const [c, n] of Object.entries(o.records)) cards.append(el('div', { class: 'card' }, el('div', { text: c }), el('div', { class: 'num', text: fmtNum(n) })));
   cards.append(el('div', { class: 'card' }, el('div', { text: t('open_conflicts') }), el('div', { class: 'num', text: fmtNum(o.open_conflicts) })));
   cards.append(el('div', { class: 'card' }, el('div', { text: t('needs_review') }), el('div', { class: 'num', text: fmtNum(o.needs_review) })));
+  if (o.held_pushes > 0) cards.append(el('div', { class: 'card' }, el('div', { text: t('held_pushes') }), el('div', { class: 'num', text: fmtNum(o.held_pushes) })));
   const stale = el('div', { class: 'card' }, el('div', { text: t('stale_devices', { n: o.stale_days }) }));
   const ul = el('ul');
   for (const d of o.stale_devices) ul.append(el('li', { text: d.name + ' — ' + (d.last_seen_ms ? fmtTime(d.last_seen_ms) : t('never')) }));

@@ -14,7 +14,9 @@
  * turn). Each state of the set is checked, with every push check, against
  * the hub's state merged with the cuts of the others (record_cut: a state
  * with the hub's entries it dropped put back, unless its own author's
- * write explains the drop). So each write the set adds must be its
+ * write explains the drop, and with others' writes and withdrawals only
+ * as the hub or their authors' states hold them: vouch_entry,
+ * vouch_withdrawal). So each write the set adds must be its
  * author's own, or agree with its author's push, and no entry leaves
  * without a write of the one that dropped it, as for one push alone. If
  * all pass, their merge is stored as the push's result and the held

@@ -175,6 +175,10 @@ int record_withdraw(struct record *r, const char *replica);
 size_t record_nwithdrawals(const struct record *r);
 const struct withdrawal *record_withdrawal_at(const struct record *r, size_t k);
 
+/* r's withdrawal of the write at dot d, or NULL. */
+const struct withdrawal *record_withdrawal_of(const struct record *r,
+                                              const struct dot *d);
+
 /* True if a value written at dot d is erased by withdrawal w: d's writer
  * did not hold w when it wrote. */
 bool record_withdrawal_erases(const struct withdrawal *w, const struct dot *d);

@@ -103,6 +103,17 @@ const struct withdrawal *record_withdrawal_at(const struct record *r, size_t k)
   return &r->wd[k];
 }
 
+const struct withdrawal *record_withdrawal_of(const struct record *r,
+                                              const struct dot *d)
+{
+  size_t i;
+
+  for (i = 0; i < r->nwd; i++)
+    if (vv_dot_cmp(&r->wd[i].dot, d) == 0)
+      return &r->wd[i];
+  return NULL;
+}
+
 bool record_withdrawal_erases(const struct withdrawal *w, const struct dot *d)
 {
   uint64_t from = vv_get(&w->seen, d->replica);

@@ -279,20 +279,6 @@ static enum proto_err check_dropped(struct push_one *p,
   return 0;
 }
 
-/* The withdrawal of cur with dot d, or NULL. */
-static const struct withdrawal *withdrawal_of(const struct record *cur,
-                                              const struct dot *d)
-{
-  size_t k;
-
-  for (k = 0; k < record_nwithdrawals(cur); k++) {
-    const struct withdrawal *w = record_withdrawal_at(cur, k);
-    if (vv_dot_cmp(&w->dot, d) == 0)
-      return w;
-  }
-  return NULL;
-}
-
 /*
  * The withdrawals rec carries (record.h), against cur's: one cur lacks
  * must be a new write of the pusher, and what they say was seen may add
@@ -307,7 +293,7 @@ static enum proto_err check_withdrawals(struct push_one *p,
 
   for (k = 0; k < record_nwithdrawals(p->rec); k++) {
     const struct withdrawal *w = record_withdrawal_at(p->rec, k);
-    const struct withdrawal *held = withdrawal_of(cur, &w->dot);
+    const struct withdrawal *held = record_withdrawal_of(cur, &w->dot);
     if (held == NULL && !hub_push_entries_own_new_dot(p, o, &w->dot)) {
       snprintf(p->what, sizeof(p->what),
                "it adds the withdrawal of dot [\"%s\",%" PRIu64 "], which is "

@@ -36,8 +36,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HELD_SET_MAX HUB_PUSH_HELD_MAX
-
 /* One state of the set: the pushed one, or a held one. */
 struct member {
   char replica[SB_REPLICA_MAX + 1];
@@ -47,7 +45,7 @@ struct member {
 };
 
 struct set {
-  struct member m[HELD_SET_MAX];
+  struct member m[HUB_PUSH_HELD_MAX];
   size_t n;
 };
 
@@ -142,7 +140,7 @@ static int set_gather(struct push_one *p, const struct record *cur,
           return 0; /* it claims more of that replica than its own says */
         continue;
       }
-      if (s->n == HELD_SET_MAX)
+      if (s->n == HUB_PUSH_HELD_MAX)
         return 0;
       rc = set_add_held(p, cur, s, v->replica, v->counter, err);
       if (rc <= 0)
@@ -248,18 +246,6 @@ static const struct entry *vouch_entry(const char *field, const struct entry *e,
   return author != NULL ? entry_at(author, field, &e->dot) : NULL;
 }
 
-/* r's withdrawal of dot d, or NULL. */
-static const struct withdrawal *withdrawal_at(const struct record *r,
-                                              const struct dot *d)
-{
-  size_t k;
-
-  for (k = 0; k < record_nwithdrawals(r); k++)
-    if (vv_dot_cmp(&record_withdrawal_at(r, k)->dot, d) == 0)
-      return record_withdrawal_at(r, k);
-  return NULL;
-}
-
 /*
  * Withdrawals alike: one the hub holds, or whose author's state in the
  * set holds it; each replica's "seen" of it as that replica's own state
@@ -272,13 +258,14 @@ static int vouch_withdrawal(const struct withdrawal *w, struct vv *seen,
   const struct record *author = member_state(v->s, w->dot.replica);
   size_t k;
 
-  if (withdrawal_at(v->cur, &w->dot) == NULL &&
-      (author == NULL || withdrawal_at(author, &w->dot) == NULL))
+  if (record_withdrawal_of(v->cur, &w->dot) == NULL &&
+      (author == NULL || record_withdrawal_of(author, &w->dot) == NULL))
     return 0;
   for (k = 0; k < w->seen.n; k++) {
     const char *r = w->seen.v[k].replica;
     const struct record *own = member_state(v->s, r);
-    const struct withdrawal *by = withdrawal_at(own ? own : v->cur, &w->dot);
+    const struct withdrawal *by =
+        record_withdrawal_of(own ? own : v->cur, &w->dot);
     uint64_t c = by != NULL ? vv_get(&by->seen, r) : 0;
     if (c > 0 && vv_set(seen, r, c) != 0)
       return SB_ENOMEM;

@@ -46,6 +46,22 @@ struct mem_row *mem_find(struct mem *m, const char *c, const char *id)
   return NULL;
 }
 
+/* A new row (c, id), no text yet, seq 0. */
+static struct mem_row *row_add(struct mem *m, const char *c, const char *id)
+{
+  struct mem_row *grown = realloc(m->now.r, (m->now.n + 1) * sizeof(*m->now.r));
+  struct mem_row *r;
+
+  CHECK(grown != NULL);
+  m->now.r = grown;
+  r = &m->now.r[m->now.n++];
+  r->collection = dup(c);
+  r->id = dup(id);
+  r->text = NULL;
+  r->seq = 0;
+  return r;
+}
+
 static int mem_begin(void *be, struct sb_err *err)
 {
   struct mem *m = be;
@@ -109,16 +125,8 @@ static int mem_save(void *be, const struct record *rec, const char *text,
   (void)part; /* a backend without scoped reads: never given one */
   CHECK(m->in_tx);
   CHECK(strlen(text) == len);
-  if (r == NULL) {
-    struct mem_row *grown =
-        realloc(m->now.r, (m->now.n + 1) * sizeof(*m->now.r));
-    CHECK(grown != NULL);
-    m->now.r = grown;
-    r = &m->now.r[m->now.n++];
-    r->collection = dup(rec->collection);
-    r->id = dup(rec->id);
-    r->text = NULL;
-  }
+  if (r == NULL)
+    r = row_add(m, rec->collection, rec->id);
   free(r->text);
   r->text = dup(text);
   r->seq = ++m->now.last_seq;
@@ -196,17 +204,8 @@ static int mem_meta_set(void *be, const char *key, const char *value,
   struct mem_row *r = mem_find(m, MEM_META, key);
 
   (void)err;
-  if (r == NULL) {
-    struct mem_row *grown =
-        realloc(m->now.r, (m->now.n + 1) * sizeof(*m->now.r));
-    CHECK(grown != NULL);
-    m->now.r = grown;
-    r = &m->now.r[m->now.n++];
-    r->collection = dup(MEM_META);
-    r->id = dup(key);
-    r->text = NULL;
-    r->seq = 0;
-  }
+  if (r == NULL)
+    r = row_add(m, MEM_META, key);
   free(r->text);
   r->text = dup(value);
   return 0;

@@ -543,37 +543,36 @@ static void run_seed(unsigned long seed, bool restores)
   free(w);
 }
 
-TEST(legitimate_replicas_are_never_refused)
+/* Runs HUB_PUSH_SEED alone, else HUB_PUSH_SEEDS seeds (150); false if
+ * one seed was asked for. */
+static bool run_seeds(bool restores)
 {
   const char *one = getenv("HUB_PUSH_SEED");
   const char *many = getenv("HUB_PUSH_SEEDS");
   unsigned long n = many != NULL ? strtoul(many, NULL, 10) : 150, s;
 
   if (one != NULL) {
-    run_seed(strtoul(one, NULL, 10), false);
-    return;
+    run_seed(strtoul(one, NULL, 10), restores);
+    return false;
   }
   for (s = 1; s <= n; s++)
-    run_seed(s, false);
+    run_seed(s, restores);
+  return true;
+}
+
+TEST(legitimate_replicas_are_never_refused)
+{
+  run_seeds(false);
 }
 
 TEST(restored_hub_takes_every_push_back)
 {
-  const char *one = getenv("HUB_PUSH_SEED");
-  const char *many = getenv("HUB_PUSH_SEEDS");
-  unsigned long n = many != NULL ? strtoul(many, NULL, 10) : 150, s;
-
-  if (one != NULL) {
-    run_seed(strtoul(one, NULL, 10), true);
-    return;
-  }
-  for (s = 1; s <= n; s++)
-    run_seed(s, true);
+  if (!run_seeds(true))
+    return; /* one seed: no coverage to speak of */
   /* The runs did put copies back and had pushes wait for others. */
   fprintf(stderr,
           "%lu copies put back, %lu pushes refused on the way, %lu forged "
           "claims pushed (%lu of them deletes), %lu records withdrawn\n",
           put_backs, refusals, forgeries, forged_deletes, withdrawn);
-  CHECK(one != NULL ||
-        (put_backs > 0 && refusals > 0 && forged_deletes > 0 && withdrawn > 0));
+  CHECK(put_backs > 0 && refusals > 0 && forged_deletes > 0 && withdrawn > 0);
 }

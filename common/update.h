@@ -97,7 +97,10 @@ struct update_change {
  * outcome UPDATE_REFUSED), or an SB_E code that update_apply returns.
  */
 struct update_hooks {
-  /* The stored state before the change (empty if none: exists false). */
+  /* The stored state before the change (empty if none: exists false).
+   * The change stays the caller's: before may alter it (the hub's push
+   * puts a joint state in its remote, hub_push_held.c); update_apply reads
+   * ch->remote and ch->remote_text only after before returns. */
   int (*before)(void *ctx, const struct record *cur, bool exists,
                 struct sb_err *err);
   /* The new state and its encoded length, just before it is saved; not

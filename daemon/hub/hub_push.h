@@ -30,6 +30,9 @@ int hub_push_prepare(const struct schema *schema, struct hub_push_batch *b);
 /* Frees what hub_push_prepare made (b->sent, b->values_ok). */
 void hub_push_prepared_release(struct hub_push_batch *b);
 
+/* The meta keys of the pushes held aside start so (hub_push_held.c). */
+#define HUB_HELD_PREFIX "held/"
+
 /* A push held aside (hub_push_held.c), as `sambang-hub held` lists it. */
 struct hub_held {
   char collection[SB_NAME_MAX + 1];

@@ -113,9 +113,8 @@ int hub_push_check_write(struct push_one *p, const struct record *cur,
 
 /* --- hub_push_held.c, hub_push_held_rows.c --- */
 
-/* Held pushes' meta keys start so; a held push is dropped after 8 days
- * (a rebasing device gives up after 7). */
-#define HUB_HELD_PREFIX "held/"
+/* A held push is dropped after 8 days (a rebasing device gives up
+ * after 7). */
 #define HUB_HELD_MAX_MS (8ull * 24 * 3600 * 1000)
 #define HUB_HELD_KEY_MAX (SB_NAME_MAX + SB_ID_MAX + SB_REPLICA_MAX + 8)
 

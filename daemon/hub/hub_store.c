@@ -817,10 +817,13 @@ static int copy_setting(const char *key, const char *value, void *ctx)
 /* The purge meta (hub_purge.c: device cursors, the horizon, the ledger)
  * and the feed's newest seq (above every record's when the newest was
  * purged: SQLite's seq_floor), so nothing purged comes back and no
- * number is handed out twice. */
-static int copy_purge(struct copy_walk *w)
+ * number is handed out twice; and the pushes held aside
+ * (hub_push_held.c), so a write they carry still gets in when its
+ * author's device pushes to the new store. */
+static int copy_meta(struct copy_walk *w)
 {
-  static const char *const prefixes[] = {"device.cursor.", "purge."};
+  static const char *const prefixes[] = {"device.cursor.", "purge.",
+                                         HUB_HELD_PREFIX};
   uint64_t last = 0;
   size_t i;
   int rc = w->from->ops->last_seq(w->from->be, &last, w->err);
@@ -881,7 +884,7 @@ int hub_store_copy(struct hub_store *from, struct hub_store *to,
       to->ops->session_put != NULL && to->ops->user_get != NULL)
     rc = from->ops->session_each(from->be, copy_session, &uw, err);
   if (rc == 0)
-    rc = copy_purge(&rw);
+    rc = copy_meta(&rw);
   if (rc == 0)
     rc = to->ops->commit(to->be, err);
   if (rc != 0) {

@@ -38,11 +38,11 @@ static const char *const type_names[] = {
 #define NTYPES (sizeof(type_names) / sizeof(type_names[0]))
 
 static const char *const top_keys[] = {"version", "collections", "help", NULL};
-static const char *const collection_keys[] = {"help",   "consent", "label",
-                                              "fields", "scope",   NULL};
+static const char *const collection_keys[] = {
+    "help", "title", "consent", "label", "fields", "scope", NULL};
 static const char *const field_keys[] = {
-    "type", "required", "personal", "option", "help", "max",
-    "min",  "values",   "ref",      "labels", NULL};
+    "type", "required", "personal", "option", "help",   "title",
+    "max",  "min",      "values",   "ref",    "labels", NULL};
 
 /* --- parsing the schema ------------------------------------------------ */
 
@@ -336,6 +336,7 @@ static int parse_field(struct schema_field *f, const char *coll, const cJSON *j,
   if ((rc = get_bool(j, "required", &f->required, where, err)) != 0 ||
       (rc = get_bool(j, "personal", &f->personal, where, err)) != 0 ||
       (rc = schema_help_parse(&f->help, j, where, err)) != 0 ||
+      (rc = schema_title_parse(&f->title, j, where, err)) != 0 ||
       (rc = get_string(j, "option", &f->option, where, err)) != 0)
     return rc;
 
@@ -372,6 +373,7 @@ static int parse_collection(struct schema_collection *c, const cJSON *j,
                       "\"fields\"");
   if ((rc = check_keys(j, collection_keys, where, err)) != 0 ||
       (rc = schema_help_parse(&c->help, j, where, err)) != 0 ||
+      (rc = schema_title_parse(&c->title, j, where, err)) != 0 ||
       (rc = get_string(j, "consent", &c->consent, where, err)) != 0 ||
       (rc = get_string(j, "label", &c->label, where, err)) != 0)
     return rc;
@@ -572,6 +574,7 @@ void schema_free(struct schema *s)
       free(f->name);
       free(f->option);
       schema_help_free(&f->help);
+      schema_help_free(&f->title);
       for (v = 0; v < f->nvalues; v++)
         free(f->values[v]);
       schema_labels_free(f);
@@ -581,6 +584,7 @@ void schema_free(struct schema *s)
     free(c->fields);
     free(c->name);
     schema_help_free(&c->help);
+    schema_help_free(&c->title);
     free(c->consent);
     free(c->label);
     free(c->scope_field);

@@ -45,8 +45,8 @@ struct schema_help {
   size_t n;
 };
 
-/* The help text in language lang ("id", "id_ID"...; NULL: the default),
- * else the default (English) one; NULL if there is none. */
+/* The help text (or title) in language lang ("id", "id_ID"...; NULL: the
+ * default), else the default (English) one; NULL if there is none. */
 const char *schema_help_in(const struct schema_help *h, const char *lang);
 
 /* The labels of an enum's values in one language (schema_labels.c). */
@@ -62,7 +62,8 @@ struct schema_field {
   bool personal;
   char *option; /* CLI option name without "--" */
   struct schema_help help;
-  char **values; /* enum and enum_list */
+  struct schema_help title; /* what people call it; none: its name */
+  char **values;            /* enum and enum_list */
   size_t nvalues;
   struct schema_labels *labels; /* per language (enum, enum_list) */
   size_t nlabels;
@@ -73,8 +74,9 @@ struct schema_field {
 struct schema_collection {
   char *name;
   struct schema_help help;
-  char *consent; /* the consent field, or NULL */
-  char *label;   /* the string field that names a record, or NULL */
+  struct schema_help title; /* what people call it; none: its name */
+  char *consent;            /* the consent field, or NULL */
+  char *label;              /* the string field that names a record, or NULL */
   /* Scope (schema_scope.c): which devices hold its records. scope_field: an
    * enum field whose value is the record's scope part ("kecamatan");
    * scope_follows: a ref field, the record is where the one it refers to

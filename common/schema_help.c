@@ -1,10 +1,12 @@
 /*
- * schema_help.c - help texts per language. A collection's or field's
- * "help" is one string, or an object of language code: text with an
- * "en" text, e.g.
+ * schema_help.c - texts per language: a collection's or field's "help"
+ * and "title". Each is one string, or an object of language code: text
+ * with an "en" text, e.g.
  *   "help": {"en": "Full name", "id": "Nama lengkap"}
- * `sambang COLL --help` shows the text in the reader's language, else
- * the English one (as enum labels do, schema_labels.c).
+ *   "title": {"en": "Name", "id": "Nama"}
+ * `sambang COLL --help` shows the help in the reader's language, else
+ * the English one (as enum labels do, schema_labels.c); the office
+ * dashboard heads its columns and cards with the titles.
  */
 #include "compat.h"
 
@@ -17,8 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Bytes of one help text. */
+/* Bytes of one help text, of one title. */
 #define HELP_MAX 1000
+#define TITLE_MAX 100
 
 static int help_err(struct sb_err *err, const char *where, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -35,22 +38,24 @@ static int help_err(struct sb_err *err, const char *where, const char *fmt, ...)
   return sb_err_set(err, SB_ESCHEMA, "schema: %s: %s", where, text);
 }
 
-/* One text of h: a string of 1..HELP_MAX bytes. */
-static int text_check(const cJSON *t, const char *where, const char *lang,
-                      struct sb_err *err)
+/* One text of member: a string of 1..max bytes. */
+static int text_check(const cJSON *t, const char *member, size_t max,
+                      const char *where, const char *lang, struct sb_err *err)
 {
   if (!cJSON_IsString(t) || t->valuestring[0] == '\0' ||
-      strlen(t->valuestring) > HELP_MAX)
+      strlen(t->valuestring) > max)
     return help_err(err, where,
-                    N_("\"help\" \"%s\" must be a text of 1 to 1000 bytes"),
-                    lang);
+                    N_("\"%s\" \"%s\" must be a text of 1 to %zu bytes"),
+                    member, lang, max);
   return 0;
 }
 
-int schema_help_parse(struct schema_help *h, const cJSON *obj,
-                      const char *where, struct sb_err *err)
+/* Reads member (texts of at most max bytes) of obj into h. */
+static int texts_parse(struct schema_help *h, const cJSON *obj,
+                       const char *member, size_t max, const char *where,
+                       struct sb_err *err)
 {
-  const cJSON *j = cJSON_GetObjectItemCaseSensitive(obj, "help"), *m;
+  const cJSON *j = cJSON_GetObjectItemCaseSensitive(obj, member), *m;
   size_t n = 0;
   int rc;
 
@@ -58,13 +63,17 @@ int schema_help_parse(struct schema_help *h, const cJSON *obj,
   if (j == NULL)
     return 0;
   if (cJSON_IsString(j)) {
+    if (j->valuestring[0] == '\0' || strlen(j->valuestring) > max)
+      return help_err(err, where, N_("\"%s\" must be a text of 1 to %zu bytes"),
+                      member, max);
     h->text = strdup(j->valuestring);
     return h->text == NULL ? sb_err_set(err, SB_ENOMEM, NULL) : 0;
   }
   if (!cJSON_IsObject(j))
     return help_err(err, where,
-                    N_("\"help\" must be a text or an object of language: "
-                       "text"));
+                    N_("\"%s\" must be a text or an object of language: "
+                       "text"),
+                    member);
   for (m = j->child; m != NULL; m = m->next)
     n++;
   h->v = calloc(n > 0 ? n : 1, sizeof(*h->v));
@@ -74,10 +83,10 @@ int schema_help_parse(struct schema_help *h, const cJSON *obj,
     struct schema_help_text *t = &h->v[h->n];
     if (!schema_lang_valid(m->string) || strlen(m->string) >= sizeof(t->lang))
       return help_err(err, where,
-                      N_("\"help\": \"%s\" is not a language code (like id, "
+                      N_("\"%s\": \"%s\" is not a language code (like id, "
                          "en or pt_BR)"),
-                      m->string);
-    if ((rc = text_check(m, where, m->string, err)) != 0)
+                      member, m->string);
+    if ((rc = text_check(m, member, max, where, m->string, err)) != 0)
       return rc;
     snprintf(t->lang, sizeof(t->lang), "%s", m->string);
     t->text = strdup(m->valuestring);
@@ -88,8 +97,20 @@ int schema_help_parse(struct schema_help *h, const cJSON *obj,
       h->text = t->text;
   }
   if (h->text == NULL)
-    return help_err(err, where, N_("\"help\" has no \"en\" text"));
+    return help_err(err, where, N_("\"%s\" has no \"en\" text"), member);
   return 0;
+}
+
+int schema_help_parse(struct schema_help *h, const cJSON *obj,
+                      const char *where, struct sb_err *err)
+{
+  return texts_parse(h, obj, "help", HELP_MAX, where, err);
+}
+
+int schema_title_parse(struct schema_help *h, const cJSON *obj,
+                       const char *where, struct sb_err *err)
+{
+  return texts_parse(h, obj, "title", TITLE_MAX, where, err);
 }
 
 void schema_help_free(struct schema_help *h)

@@ -46,6 +46,11 @@ bool schema_lang_valid(const char *s);
 int schema_help_parse(struct schema_help *h, const cJSON *obj,
                       const char *where, struct sb_err *err);
 
+/* The same for member "title" (a name people read: the office
+ * dashboard's headings), texts of at most 100 bytes. */
+int schema_title_parse(struct schema_help *h, const cJSON *obj,
+                       const char *where, struct sb_err *err);
+
 /* Frees h's texts. */
 void schema_help_free(struct schema_help *h);
 

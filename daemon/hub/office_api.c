@@ -65,6 +65,23 @@ static void labels_json(cJSON *out, const struct schema_field *f)
   }
 }
 
+/* A title in every language the schema gives: {"en": ..., "id": ...}; a
+ * plain string serves every language, as the English one. Nothing if
+ * there is none (the page shows the name). */
+static void title_json(cJSON *obj, const struct schema_help *t)
+{
+  cJSON *j;
+  size_t l;
+
+  if (t->text == NULL)
+    return;
+  j = cJSON_AddObjectToObject(obj, "title");
+  if (t->v == NULL)
+    cJSON_AddStringToObject(j, "en", t->text);
+  for (l = 0; t->v != NULL && l < t->n; l++)
+    cJSON_AddStringToObject(j, t->v[l].lang, t->v[l].text);
+}
+
 static cJSON *schema_json(const struct schema *s, enum hub_role role)
 {
   cJSON *j = cJSON_CreateObject();
@@ -78,6 +95,7 @@ static cJSON *schema_json(const struct schema *s, enum hub_role role)
                                         "enum",   "enum_list", "ref"};
     if (sc->label != NULL)
       cJSON_AddStringToObject(col, "label", sc->label);
+    title_json(col, &sc->title);
     for (k = 0; k < sc->nfields; k++) {
       const struct schema_field *f = &sc->fields[k];
       cJSON *fj, *vals;
@@ -85,6 +103,7 @@ static cJSON *schema_json(const struct schema *s, enum hub_role role)
         continue;
       fj = cJSON_CreateObject();
       cJSON_AddStringToObject(fj, "name", f->name);
+      title_json(fj, &f->title);
       cJSON_AddStringToObject(fj, "type", types[f->type]);
       cJSON_AddBoolToObject(fj, "personal", f->personal);
       cJSON_AddBoolToObject(fj, "required", f->required);

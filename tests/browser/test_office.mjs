@@ -118,6 +118,15 @@ async function main() {
   for (const want of ['Perempuan', 'Anak', 'Pelatihan keterampilan: memasak', 'Pendidikan anak'])
     if (!idCharts.includes(want)) fail('overview charts lack the label ' + want + ': ' + idCharts);
   if (/skills-cooking|perempuan/.test(idCharts)) fail('overview charts show stored values: ' + idCharts);
+  // Collections by their schema titles; the stale-devices card counts
+  // (none: both synced just now); every chart inside its card.
+  if ((await page.textContent('.card[data-collection=beneficiary]')) !== 'Penerima manfaat41') fail('no beneficiary card by its title');
+  if ((await page.textContent('#stale .num')) !== '0') fail('the stale-devices card must count 0');
+  const spill = await page.evaluate(() => [...document.querySelectorAll('.chart')].filter((c) => {
+    const box = c.getBoundingClientRect(), cv = c.querySelector('canvas').getBoundingClientRect();
+    return cv.bottom > box.bottom + 0.5 || cv.right > box.right + 0.5 || cv.height < 100;
+  }).map((c) => c.querySelector('h3').textContent));
+  if (spill.length) fail('charts drawn outside their cards: ' + spill.join('; '));
 
   // Records: filter by kecamatan in the form.
   await page.click('a[href="#records"]');
@@ -132,6 +141,13 @@ async function main() {
   if ((await cell.count()) !== 1 || !(await cell.isVisible())) fail('the hostile value is not shown as text');
   if (dialogs.length) fail('a dialog fired: ' + dialogs);
   await page.screenshot({ path: join(SHOTS, 'records.png'), fullPage: true });
+  // Columns by their titles, yes/no in words.
+  const heads = await page.locator('#records th').allTextContents();
+  for (const want of ['Nama', 'Kelompok', 'Persetujuan']) if (!heads.includes(want)) fail('no column titled ' + want + ': ' + heads);
+  if (heads.includes('consent')) fail('a column headed by its field name: ' + heads);
+  if (!(await page.locator('#records td', { hasText: /^ya$/ }).count()) || (await page.locator('#records td', { hasText: /^true$/ }).count()))
+    fail('consent must read ya, not true');
+  if ((await page.textContent('select[name=c] option[value=visit]')) !== 'Kunjungan') fail('no collection title in the filter');
 
   // CSV download equals `sambang-hub export --csv visit`.
   await page.goto(url + '/#records?c=visit');
@@ -152,6 +168,8 @@ async function main() {
   await page.click('a[href="#record/beneficiary/b1"]');
   await ready(page, 'record/beneficiary/b1');
   await page.screenshot({ path: join(SHOTS, 'record.png'), fullPage: true });
+  if ((await page.textContent('h2')) !== 'Penerima manfaat · b1') fail('the record view must name its collection by title: ' + await page.textContent('h2'));
+  if (!(await page.locator('#fields td', { hasText: /^Kelurahan$/ }).count())) fail('the record view must name fields by title');
   const sib = page.locator('.sibling', { hasText: 'Rawa Mekar Jaya' });
   await sib.locator('button.pick').click();
   await page.click('#resolve');
@@ -229,9 +247,11 @@ async function main() {
   await v.page.goto(url + '/#records?c=beneficiary&kecamatan=Setu');
   await ready(v.page, 'records?c=beneficiary');
   if (!(await v.page.locator('#records td', { hasText: /^Below the poverty line$/ }).count())) fail('no English group label');
+  if (!(await v.page.locator('#records th', { hasText: /^Groups$/ }).count())) fail('no English column title');
   await v.page.goto(url + '/#overview');
   await ready(v.page, 'overview');
   await v.page.locator('canvas').nth(3).waitFor();
+  if ((await v.page.textContent('.card[data-collection=visit]')) !== 'Visits40') fail('no English collection title');
   const enCharts = await chartText(v.page);
   for (const want of ['Women', 'Children', 'Skills training: cooking', 'Education for children'])
     if (!enCharts.includes(want)) fail('English overview charts lack ' + want + ': ' + enCharts);

@@ -249,6 +249,35 @@ TEST(help_in_the_readers_language)
   schema_free(s);
 }
 
+/* "title": what people call a collection or field (the office
+ * dashboard's headings), per language as "help" is. */
+TEST(titles_in_the_readers_language)
+{
+  struct schema *s = NULL;
+  const struct schema_collection *c;
+  CHECK_INT(schema_parse("{\"version\":1,\"collections\":{\"c\":{\"title\":"
+                         "{\"en\":\"Cases\",\"id\":\"Kasus\"},\"fields\":{"
+                         "\"a\":{\"type\":\"string\",\"title\":\"Nama\"},"
+                         "\"b\":{\"type\":\"bool\"}}}}}",
+                         &s, NULL),
+            ==, 0);
+  c = schema_collection(s, "c");
+  CHECK_STR(schema_help_in(&c->title, "id_ID.UTF-8"), "Kasus");
+  CHECK_STR(schema_help_in(&c->title, "fr"), "Cases");
+  CHECK_STR(schema_help_in(&schema_field(c, "a")->title, "en"), "Nama");
+  CHECK(schema_help_in(&schema_field(c, "b")->title, "id") == NULL);
+  schema_free(s);
+  /* the default schema names everything in both languages */
+  CHECK_INT(schema_parse(schema_default_text, &s, NULL), ==, 0);
+  for (size_t i = 0; i < s->nc; i++) {
+    CHECK(schema_help_in(&s->c[i].title, "id") != NULL);
+    CHECK(schema_help_in(&s->c[i].title, "id") != s->c[i].title.text);
+    for (size_t k = 0; k < s->c[i].nfields; k++)
+      CHECK(schema_help_in(&s->c[i].fields[k].title, "id") != NULL);
+  }
+  schema_free(s);
+}
+
 TEST(parse_refuses_bad_files)
 {
   refused("", "not valid JSON");
@@ -284,6 +313,9 @@ TEST(parse_refuses_bad_collections)
           "field \"f\" is defined twice");
   refused(COLL("{\"fields\":{\"f\":{\"type\":\"bool\"}},\"colour\":1}"),
           "collection \"c\": unknown key \"colour\"");
+  refused(COLL("{\"fields\":{\"f\":{\"type\":\"bool\"}},\"title\":[]}"),
+          "collection \"c\": \"title\" must be a text or an object of "
+          "language: text");
   refused(COLL("{\"fields\":{\"f\":{\"type\":\"bool\"}},\"help\":1}"),
           "collection \"c\": \"help\" must be a text or an object of language: "
           "text");
@@ -331,6 +363,19 @@ TEST(parse_refuses_bad_fields)
        "\"help\" \"id\" must be a text of 1 to 1000 bytes"},
       {FIELD("{\"type\":\"string\",\"help\":{\"en\":\"\"}}"),
        "\"help\" \"en\" must be a text of 1 to 1000 bytes"},
+      {FIELD("{\"type\":\"string\",\"title\":7}"),
+       "\"title\" must be a text or an object of language: text"},
+      {FIELD("{\"type\":\"string\",\"title\":\"\"}"),
+       "\"title\" must be a text of 1 to 100 bytes"},
+      {FIELD("{\"type\":\"string\",\"title\":{\"id\":\"Nama\"}}"),
+       "\"title\" has no \"en\" text"},
+      {FIELD("{\"type\":\"string\",\"title\":{\"en\":\"N\",\"in-do\":\"N\"}}"),
+       "\"title\": \"in-do\" is not a language code"},
+      {FIELD(
+           "{\"type\":\"string\",\"title\":{\"en\":\"Name\",\"id\":"
+           "\"0123456789012345678901234567890123456789012345678901234567890123"
+           "4567890123456789012345678901234567890\"}}"),
+       "\"title\" \"id\" must be a text of 1 to 100 bytes"},
       {FIELD("{\"type\":\"string\",\"option\":\"with space\"}"),
        "bad option \"with space\""},
       {FIELD("{\"type\":\"string\",\"max\":0}"), "\"max\" must be a whole"},

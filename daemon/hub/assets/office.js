@@ -30,13 +30,13 @@ const STRINGS = {
     name: 'Nama', last_seen: 'Terakhir terlihat', never: 'belum pernah', revoked: 'dicabut',
     active: 'aktif', revoke: 'Cabut', enrol: 'Daftarkan perangkat', scope: 'Cakupan (kecamatan, atau all)', token_once: 'Token (hanya ditampilkan sekali):',
     hub: 'hub (kantor)', deleted: 'dihapus', why: 'Alasan', error: 'Galat: {m}',
-    record: 'Data {c}/{i}', tombstones: 'Penghapusan', seq: 'Nomor perubahan',
+    record: '{c} · {i}', tombstones: 'Penghapusan', seq: 'Nomor perubahan',
     last_push: 'Terakhir kirim', last_pull: 'Terakhir ambil', app: 'Versi aplikasi',
     dev_pending: 'Belum terkirim', dev_refused: 'Ditolak hub',
     nav_users: 'Pengguna', role: 'Peran', password: 'Kata sandi', add_user: 'Tambah pengguna',
     set_password: 'Ganti kata sandi', set_role: 'Ganti peran', remove: 'Hapus', changed: 'Diubah',
     confirm_remove: 'Hapus pengguna {n}?', saved: 'Tersimpan.', role_viewer: 'pembaca',
-    role_reviewer: 'peninjau', role_admin: 'admin',
+    role_reviewer: 'peninjau', role_admin: 'admin', yes: 'ya', no: 'tidak',
   },
   en: {
     app_title: 'Sambang — Office', nav_overview: 'Overview', nav_records: 'Records',
@@ -65,13 +65,13 @@ const STRINGS = {
     name: 'Name', last_seen: 'Last seen', never: 'never', revoked: 'revoked',
     active: 'active', revoke: 'Revoke', enrol: 'Enrol a device', scope: 'Scope (kecamatan, or all)', token_once: 'Token (shown once):',
     hub: 'hub (office)', deleted: 'deleted', why: 'Reason', error: 'Error: {m}',
-    record: 'Record {c}/{i}', tombstones: 'Deletes', seq: 'Change number',
+    record: '{c} · {i}', tombstones: 'Deletes', seq: 'Change number',
     last_push: 'Last push', last_pull: 'Last pull', app: 'App version',
     dev_pending: 'Pending', dev_refused: 'Refused',
     nav_users: 'Users', role: 'Role', password: 'Password', add_user: 'Add user',
     set_password: 'Change password', set_role: 'Change role', remove: 'Remove', changed: 'Changed',
     confirm_remove: 'Remove user {n}?', saved: 'Saved.', role_viewer: 'viewer',
-    role_reviewer: 'reviewer', role_admin: 'admin',
+    role_reviewer: 'reviewer', role_admin: 'admin', yes: 'yes', no: 'no',
   },
 };
 
@@ -95,7 +95,13 @@ function el(tag, attrs = {}, ...kids) {
   for (const k of kids) if (k != null) e.append(k);
   return e;
 }
-const show = (v) => (v === undefined || v === null ? '' : typeof v === 'string' ? v : Array.isArray(v) ? v.join(', ') : JSON.stringify(v));
+const show = (v) => (v === undefined || v === null ? '' : typeof v === 'string' ? v : typeof v === 'boolean' ? t(v ? 'yes' : 'no')
+  : Array.isArray(v) ? v.join(', ') : JSON.stringify(v));
+// What people call a collection or a field: the schema's title in the
+// page's language, else the English one, else the name.
+const titleOf = (def, name) => (def?.title && (def.title[lang] ?? def.title.en)) ?? name;
+const collTitle = (c) => titleOf(session?.collections?.[c], c);
+const fieldTitle = (c, f) => titleOf(session?.collections?.[c]?.fields.find((x) => x.name === f), f);
 // An enum value as the schema's label in the page's language (else the
 // English label, else the value itself): field `name` of collection coll,
 // or (coll null) the first field of that name that has labels.
@@ -150,12 +156,16 @@ function loginPage() {
 // --- overview ------------------------------------------------------------
 function chartCard(title, type, labels, datasets) {
   const canvas = el('canvas');
-  const card = el('div', { class: 'chart' }, el('h3', { text: title }), canvas);
+  // Chart.js sizes the canvas to its parent: a box of its own, below the title.
+  const card = el('div', { class: 'chart' }, el('h3', { text: title }), el('div', { class: 'plot' }, canvas));
   queueMicrotask(() => {
     charts.push(new window.Chart(canvas, {
       type, data: { labels, datasets },
       options: { animation: false, responsive: true, maintainAspectRatio: false,
-        locale: locale(), scales: type === 'bar' ? { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } : undefined },
+        locale: locale(),
+        // one series: its name is the card's title already
+        plugins: { legend: { display: type === 'doughnut' || datasets.length > 1 } },
+        scales: type === 'bar' ? { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } : undefined },
     }));
   });
   return card;
@@ -169,14 +179,15 @@ function monthSeries(byMonth, name) {
 async function overview(main) {
   const { body: o } = await api('/api/overview');
   const cards = el('div', { class: 'cards' });
-  for (const [c, n] of Object.entries(o.records)) cards.append(el('div', { class: 'card' }, el('div', { text: c }), el('div', { class: 'num', text: fmtNum(n) })));
+  for (const [c, n] of Object.entries(o.records)) cards.append(el('div', { class: 'card', 'data-collection': c }, el('div', { text: collTitle(c) }), el('div', { class: 'num', text: fmtNum(n) })));
   cards.append(el('div', { class: 'card' }, el('div', { text: t('open_conflicts') }), el('div', { class: 'num', text: fmtNum(o.open_conflicts) })));
   cards.append(el('div', { class: 'card' }, el('div', { text: t('needs_review') }), el('div', { class: 'num', text: fmtNum(o.needs_review) })));
   if (o.held_pushes > 0) cards.append(el('div', { class: 'card' }, el('div', { text: t('held_pushes') }), el('div', { class: 'num', text: fmtNum(o.held_pushes) })));
-  const stale = el('div', { class: 'card' }, el('div', { text: t('stale_devices', { n: o.stale_days }) }));
+  const stale = el('div', { class: 'card', id: 'stale' }, el('div', { text: t('stale_devices', { n: o.stale_days }) }),
+    el('div', { class: 'num', text: fmtNum(o.stale_devices.length) }));
   const ul = el('ul');
   for (const d of o.stale_devices) ul.append(el('li', { text: d.name + ' — ' + (d.last_seen_ms ? fmtTime(d.last_seen_ms) : t('never')) }));
-  stale.append(ul);
+  if (o.stale_devices.length) stale.append(ul);
   cards.append(stale);
   const kec = o.beneficiaries_by_kecamatan, grp = o.beneficiaries_by_group;
   const mk = monthSeries(o.visits_by_month_kecamatan, 'kecamatan'), mp = monthSeries(o.visits_by_month_programme, 'programme');
@@ -199,7 +210,7 @@ async function records(main, params) {
   const page = Number(params.get('page') || 1);
   const form = el('form', { class: 'filters', id: 'filters' });
   const csel = el('select', { name: 'c' });
-  for (const c of cols) csel.append(el('option', { value: c, text: c }));
+  for (const c of cols) csel.append(el('option', { value: c, text: collTitle(c) }));
   csel.value = coll;
   form.append(el('label', {}, t('collection'), csel));
   for (const f of FILTERS) {
@@ -226,7 +237,7 @@ async function records(main, params) {
   const fields = session.collections[coll].fields.map((f) => f.name);
   const head = el('tr', {}, el('th', { text: t('id') }));
   for (const f of fields) {
-    head.append(el('th', { text: f, onclick: () => { params.set('sort', f); params.set('desc', params.get('desc') ? '' : '1'); location.hash = '#records?' + params.toString(); } }));
+    head.append(el('th', { text: fieldTitle(coll, f), onclick: () => { params.set('sort', f); params.set('desc', params.get('desc') ? '' : '1'); location.hash = '#records?' + params.toString(); } }));
   }
   head.append(el('th', { text: t('state') }));
   const table = el('table', { id: 'records' }, head);
@@ -251,24 +262,27 @@ function entryLine(e) {
   return who + ' · ' + fmtTime(e.time_ms);
 }
 function recordView(main, rec) {
-  main.append(el('h2', { text: t('record', { c: rec.collection, i: rec.id }) }),
+  main.append(el('h2', { text: t('record', { c: collTitle(rec.collection), i: rec.id }) }),
     el('p', { class: 'meta', text: t('seq') + ': ' + rec.seq + (rec.deleted ? ' · ' + t('deleted') : '') }));
   if (rec.review) main.append(el('p', { class: 'flag', text: t('why') + ': ' + rec.why }));
   const table = el('table', { id: 'fields' }, el('tr', {}, el('th', { text: t('field') }), el('th', { text: t('value') }), el('th', { text: t('siblings') })));
   const choices = {};
   const canResolve = session.role !== 'viewer';
-  for (const [name, f] of Object.entries(rec.fields)) {
+  // in the schema's order, as the records table
+  const order = (session.collections[rec.collection]?.fields || []).map((f) => f.name);
+  const rank = (n) => (order.includes(n) ? order.indexOf(n) : order.length);
+  for (const [name, f] of Object.entries(rec.fields).sort((a, b) => rank(a[0]) - rank(b[0]))) {
     const sib = el('td');
     if (f.entries.length > 1) {
       for (const e of f.entries) {
         const box = el('div', { class: 'sibling' }, el('div', { class: 'value', text: showField(rec.collection, name, e.value) }), el('div', { class: 'meta', text: entryLine(e) }));
-        if (canResolve) box.append(el('button', { type: 'button', class: 'pick', 'data-field': name, text: t('pick'), onclick: () => { choices[name] = e.value; status(name + ' ← ' + showField(rec.collection, name, e.value)); } }));
+        if (canResolve) box.append(el('button', { type: 'button', class: 'pick', 'data-field': name, text: t('pick'), onclick: () => { choices[name] = e.value; status(fieldTitle(rec.collection, name) + ' ← ' + showField(rec.collection, name, e.value)); } }));
         sib.append(box);
       }
     } else {
       sib.append(el('span', { class: 'meta', text: entryLine(f.entries[0]) }));
     }
-    table.append(el('tr', {}, el('td', { text: name }), el('td', { class: 'value', text: showField(rec.collection, name, f.winner) }), sib));
+    table.append(el('tr', {}, el('td', { text: fieldTitle(rec.collection, name) }), el('td', { class: 'value', text: showField(rec.collection, name, f.winner) }), sib));
   }
   main.append(table);
   if (rec.tombstones.length) {
@@ -278,7 +292,7 @@ function recordView(main, rec) {
   }
   if (!canResolve || (!rec.conflict && !rec.review)) return;
   const fieldSel = el('select', { id: 'type-field' });
-  for (const f of session.collections[rec.collection]?.fields || []) fieldSel.append(el('option', { value: f.name, text: f.name }));
+  for (const f of session.collections[rec.collection]?.fields || []) fieldSel.append(el('option', { value: f.name, text: titleOf(f, f.name) }));
   const typed = el('input', { id: 'type-value', placeholder: '"teks" / true / ["a","b"]' });
   const save = el('button', { type: 'button', id: 'resolve', text: t('resolve') });
   save.addEventListener('click', async () => {
@@ -306,9 +320,9 @@ async function conflicts(main) {
   if (!body.records.length) { main.append(el('p', { text: t('no_conflicts') })); return; }
   const table = el('table', { id: 'queue' }, el('tr', {}, el('th', { text: t('collection') }), el('th', { text: t('id') }), el('th', { text: t('field') }), el('th', { text: t('why') })));
   for (const r of body.records) {
-    table.append(el('tr', {}, el('td', { text: r.collection }),
+    table.append(el('tr', {}, el('td', { text: collTitle(r.collection) }),
       el('td', {}, el('a', { href: '#record/' + encodeURIComponent(r.collection) + '/' + encodeURIComponent(r.id), text: r.id })),
-      el('td', { text: r.fields.join(', ') + (r.delete_conflict ? ' (' + t('deleted') + ')' : '') }), el('td', { text: r.why || '' })));
+      el('td', { text: r.fields.map((f) => fieldTitle(r.collection, f)).join(', ') + (r.delete_conflict ? ' (' + t('deleted') + ')' : '') }), el('td', { text: r.why || '' })));
   }
   main.append(table);
 }

@@ -122,6 +122,7 @@ async function main() {
   // (none: both synced just now); every chart inside its card.
   if ((await page.textContent('.card[data-collection=beneficiary]')) !== 'Penerima manfaat41') fail('no beneficiary card by its title');
   if ((await page.textContent('#stale .num')) !== '0') fail('the stale-devices card must count 0');
+  if ((await page.textContent('#who')) !== 'rina (peninjau)') fail('the role must read in the page language: ' + await page.textContent('#who'));
   const spill = await page.evaluate(() => [...document.querySelectorAll('.chart')].filter((c) => {
     const box = c.getBoundingClientRect(), cv = c.querySelector('canvas').getBoundingClientRect();
     return cv.bottom > box.bottom + 0.5 || cv.right > box.right + 0.5 || cv.height < 100;
@@ -241,6 +242,7 @@ async function main() {
   await v.page.click('#lang');
   await v.page.waitForSelector('html[lang=en]');
   if ((await v.page.textContent('a[href="#devices"]')) !== 'Devices') fail('no English');
+  if ((await v.page.textContent('#who')) !== 'vika (viewer)') fail('no English role: ' + await v.page.textContent('#who'));
   await v.page.goto(url + '/#records?c=visit');
   await ready(v.page, 'records?c=visit');
   if (!(await v.page.locator('#records td', { hasText: /^Skills training: cooking$/ }).count())) fail('no English programme label');

@@ -420,7 +420,9 @@ async function route() {
 }
 async function app() {
   session = (await api('/api/session')).body;
-  document.getElementById('who').textContent = session.user + ' (' + session.role + ')';
+  const who = () => { document.getElementById('who').textContent = session.user + ' (' + t('role_' + session.role) + ')'; };
+  who();
+  document.getElementById('lang')?.addEventListener('click', who);
   document.getElementById('nav-users').hidden = session.role !== 'admin';
   document.getElementById('logout').addEventListener('click', async () => { await api('/logout', { method: 'POST' }); location.href = '/login'; });
   window.addEventListener('hashchange', route);

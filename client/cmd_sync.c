@@ -10,6 +10,7 @@
 
 #include "cli.h"
 
+#include "exitcode.h"
 #include "sync.h"
 
 #include <cjson/cJSON.h>
@@ -25,6 +26,7 @@ struct progress {
   bool json;
   bool once; /* in-process: the bytes moved are known */
   bool done, ok;
+  int code; /* a failing store's SB_E* code (sync_status.last_code) */
   uint64_t pushed, pulled, rejected, pending;
   char error[SB_ERR_MSG_MAX];
   char warning[SB_ERR_MSG_MAX]; /* why records are refused or pending */
@@ -59,8 +61,12 @@ static int report(struct progress *p, struct sb_err *err)
 {
   if (p->tty)
     fputc('\n', stderr);
+  /* The store's own failure exits as the store's (6: disk full...). */
   if (!p->ok)
-    return sb_err_set(err, SB_ENETWORK, "sync failed: %s", p->error);
+    return sb_err_set(
+        err,
+        exitcode_from_err(p->code) == EXITCODE_UNUSABLE ? p->code : SB_ENETWORK,
+        "sync failed: %s", p->error);
   if (p->json && !p->once) {
     printf("{\"ok\":true,\"pending\":%llu,\"pulled\":%llu,\"pushed\":%llu,"
            "\"rejected\":%llu}\n",
@@ -106,10 +112,13 @@ static int daemon_line(const char *line, void *ctx)
   const cJSON *ev = cJSON_GetObjectItemCaseSensitive(j, "event");
   const cJSON *ok = cJSON_GetObjectItemCaseSensitive(j, "ok");
   const cJSON *error = cJSON_GetObjectItemCaseSensitive(j, "error");
+  const cJSON *code = cJSON_GetObjectItemCaseSensitive(j, "code");
   int rc = 1;
 
   if (cJSON_IsString(error))
     snprintf(p->error, sizeof(p->error), "%s", error->valuestring);
+  if (cJSON_IsString(code))
+    p->code = sb_err_named(code->valuestring);
   if (!cJSON_IsString(ev)) {
     /* {"ok":false,"error":...}: the daemon refused the request. */
     if (!p->error[0])
@@ -172,6 +181,7 @@ static void once_event(struct sync *s, enum sync_event ev, void *ctx)
   case SYNC_EV_HALTED:
     p->ok = false;
     p->done = true;
+    p->code = p->last.last_code;
     snprintf(p->error, sizeof(p->error), "%s", p->last.last_error);
     sync_stop(s);
     break;

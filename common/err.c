@@ -37,6 +37,16 @@ const char *sb_err_name(int code)
   return "UNKNOWN";
 }
 
+int sb_err_named(const char *name)
+{
+#define SB_ERR_BY_NAME(n, num, msg)                                            \
+  if (strcmp(name, #n) == 0)                                                   \
+    return SB_E##n;
+  SB_ERR_MAP(SB_ERR_BY_NAME)
+#undef SB_ERR_BY_NAME
+  return 0;
+}
+
 int sb_err_set(struct sb_err *err, int code, const char *fmt, ...)
 {
   if (err == NULL)

@@ -58,6 +58,9 @@ const char *sb_err_str(int code);
 /* The name of a code, e.g. "NOTFOUND" (for machine output). */
 const char *sb_err_name(int code);
 
+/* The code called name (sb_err_name's), or 0 if none is. */
+int sb_err_named(const char *name);
+
 /*
  * Records code and a printf-style message in *err (if err is not NULL) and
  * returns code, so callers can write `return sb_err_set(err, SB_EINVAL, ...)`.

@@ -197,6 +197,10 @@ static void send_progress(struct client *cl, const char *event, bool ok,
   cJSON_AddNumberToObject(j, "pending", (double)st->pending);
   if (!ok)
     cJSON_AddStringToObject(j, "error", st->last_error);
+  /* The store's own failure (disk full...), by its name: `sambang sync`
+   * exits as for any other failing store. */
+  if (!ok && st->last_code != 0)
+    cJSON_AddStringToObject(j, "code", sb_err_name(st->last_code));
   else if (strcmp(event, "done") == 0 && st->last_error[0] != '\0')
     cJSON_AddStringToObject(j, "warning", st->last_error);
   send_line(cl, cJSON_PrintUnformatted(j));

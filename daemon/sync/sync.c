@@ -22,6 +22,7 @@
 #include "sync_int.h"
 
 #include "buf.h"
+#include "exitcode.h"
 #include "hlc.h"
 #include "i18n.h"
 #include "proto.h"
@@ -74,20 +75,20 @@ static void retry_fired(uv_timer_t *t)
 }
 
 /*
- * The attempt failed: record why, then back off (retry_after_s >= 0: the
- * hub's Retry-After), halt (credentials refused) or, in once mode, end.
+ * The attempt failed: record why (and code, the SB_E* code of a failure
+ * of the device's own store, else 0), then back off (retry_after_s >= 0:
+ * the hub's Retry-After), halt (credentials refused) or, in once mode,
+ * end.
  */
-void sync_attempt_failed(struct sync *s, bool online, bool halt,
-                         int64_t retry_after_s, const char *fmt, ...)
+static void attempt_failed_v(struct sync *s, int code, bool online, bool halt,
+                             int64_t retry_after_s, const char *fmt, va_list ap)
 {
-  va_list ap;
   uint64_t delay;
 
   if (s->stopping)
     return;
-  va_start(ap, fmt);
   vsnprintf(s->last_error, sizeof(s->last_error), i18n_text(fmt), ap);
-  va_end(ap);
+  s->last_code = code;
   s->online = online;
   s->in_cycle = false;
   s->failures++;
@@ -113,6 +114,30 @@ void sync_attempt_failed(struct sync *s, bool online, bool halt,
   s->next_retry_ms = (int64_t)(hlc_wall_ms() + delay);
   uv_timer_start(&s->retry, retry_fired, delay, 0);
   sync_emit(s, SYNC_EV_FAILED);
+}
+
+void sync_attempt_failed(struct sync *s, bool online, bool halt,
+                         int64_t retry_after_s, const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start(ap, fmt);
+  attempt_failed_v(s, 0, online, halt, retry_after_s, fmt, ap);
+  va_end(ap);
+}
+
+void sync_failed_with(struct sync *s, int code, bool online, const char *fmt,
+                      ...)
+{
+  va_list ap;
+
+  /* Only the store's own failures are kept: a reply the hub got wrong
+   * (SB_EPROTOCOL...) is the hub's. */
+  if (exitcode_from_err(code) != EXITCODE_UNUSABLE)
+    code = 0;
+  va_start(ap, fmt);
+  attempt_failed_v(s, code, online, false, -1, fmt, ap);
+  va_end(ap);
 }
 
 /* The hub's error envelope from an error reply, or a generic one (code
@@ -243,6 +268,7 @@ static void cycle_leftovers(struct sync *s)
   uint64_t pending, rejected;
 
   s->last_error[0] = '\0';
+  s->last_code = 0;
   if (s->cycle_waiting > 0)
     snprintf(s->last_error, sizeof(s->last_error),
              _("push: %llu record(s) still pending: they hold other devices' "
@@ -564,6 +590,7 @@ void sync_status_quick(struct sync *s, struct sync_status *out)
       s->clock.hub_ms != 0 ? s->clock.offset_ms : s->clock_saved.offset_ms;
   out->cycle_restamped = s->cycle_restamped;
   snprintf(out->last_error, sizeof(out->last_error), "%s", s->last_error);
+  out->last_code = s->last_code;
 }
 
 int sync_status_get(struct sync *s, struct sync_status *out, struct sb_err *err)

@@ -153,6 +153,9 @@ struct sync_status {
   uint64_t cycle_restamped;        /* records re-stamped for the hub's clock */
   char last_error[SB_ERR_MSG_MAX]; /* "" if none; after a completed cycle,
                                       why records are refused or pending */
+  int last_code; /* the SB_E* code of a failure of this device's own (its
+                    store: disk full, I/O, corrupt...) behind last_error;
+                    0 for one of the hub or the network */
 };
 
 struct sync;

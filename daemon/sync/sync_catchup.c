@@ -368,7 +368,7 @@ static void catchup_done(const struct http_reply *r, void *ctx)
   changes_page_release(&page);
   list_release(&l);
   if (rc != 0) {
-    sync_attempt_failed(s, true, false, -1, "pull: %s", err.msg);
+    sync_failed_with(s, err.code, true, "pull: %s", err.msg);
     return;
   }
   s->online = true;
@@ -407,7 +407,7 @@ bool sync_catchup_next(struct sync *s)
     return false;
   if (list_load(s, &l, &err) != 0) {
     /* not "nothing to catch up": the cycle fails, saying why */
-    sync_attempt_failed(s, true, false, -1, "pull: %s", err.msg);
+    sync_failed_with(s, err.code, true, "pull: %s", err.msg);
     return true;
   }
   ok = l.n > 0 && scope_text(&l.v[0].parts, text, sizeof(text)) &&

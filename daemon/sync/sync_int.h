@@ -131,6 +131,7 @@ struct sync {
   unsigned failures;
   int64_t last_success_ms, next_retry_ms;
   char last_error[SB_ERR_MSG_MAX];
+  int last_code; /* sync_status.last_code */
   uint64_t rng;
   bool stopping;
 };
@@ -141,6 +142,10 @@ void sync_emit(struct sync *s, enum sync_event ev);
 void sync_attempt_failed(struct sync *s, bool online, bool halt,
                          int64_t retry_after_s, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+/* As sync_attempt_failed (back-off) for a failure with an SB_E* code: a
+ * code of the device's own store is kept in status.last_code. */
+void sync_failed_with(struct sync *s, int code, bool online, const char *fmt,
+                      ...) __attribute__((format(printf, 4, 5)));
 void sync_reply_error(const struct http_reply *r, struct proto_error *e);
 bool sync_reply_failed(struct sync *s, const struct http_reply *r,
                        const char *what);

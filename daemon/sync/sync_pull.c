@@ -292,7 +292,7 @@ static void pull_done(const struct http_reply *r, void *ctx)
     if (ahead)
       sync_http_abort(s->http);
     if (ahead || !tried) /* else the request ahead failed already */
-      sync_attempt_failed(s, true, false, -1, "pull: %s", err.msg);
+      sync_failed_with(s, err.code, true, "pull: %s", err.msg);
     return;
   }
   page_merged(s, &page, changed);
@@ -377,7 +377,7 @@ static void poll_done(const struct http_reply *r, void *ctx)
   if (rc != 0) {
     changes_page_release(&page);
     if (!s->in_cycle)
-      sync_attempt_failed(s, true, false, -1, "long-poll: %s", err.msg);
+      sync_failed_with(s, err.code, true, "long-poll: %s", err.msg);
     return;
   }
   page_merged(s, &page, changed);

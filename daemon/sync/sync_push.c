@@ -273,7 +273,7 @@ static void push_done(const struct http_reply *r, void *ctx)
     }
     rc = reject_single(s, b, r, &err);
     if (rc != 0) {
-      sync_attempt_failed(s, true, false, -1, "push: %s", err.msg);
+      sync_failed_with(s, err.code, true, "push: %s", err.msg);
       return;
     }
     s->batch_now = s->cfg.batch;
@@ -302,7 +302,7 @@ static void push_done(const struct http_reply *r, void *ctx)
   if (!ahead_ok)
     return; /* the attempt failed already */
   if (rc != 0) {
-    sync_attempt_failed(s, true, false, -1, "push: %s", err.msg);
+    sync_failed_with(s, err.code, true, "push: %s", err.msg);
     return;
   }
   s->online = true;
@@ -394,8 +394,8 @@ static bool push_fill(struct sync *s)
   while (s->push_busy < window && (b = free_slot(s)) != NULL) {
     rc = batch_read(s, b, s->push_after, s->batch_now, &err);
     if (rc != 0) {
-      sync_attempt_failed(s, s->online, false, -1, "reading local changes: %s",
-                          err.msg);
+      sync_failed_with(s, err.code, s->online, "reading local changes: %s",
+                       err.msg);
       return false;
     }
     if (b->nkeys == 0)

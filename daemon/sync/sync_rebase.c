@@ -161,7 +161,7 @@ bool sync_rebase_due(struct sync *s, const struct http_reply *r, bool of_cycle)
   }
   snprintf(was, sizeof(was), "%s", s->generation);
   if (rebase(s, now, &marked, &err) != 0) {
-    sync_attempt_failed(s, true, false, -1, "rebase: %s", err.msg);
+    sync_failed_with(s, err.code, true, "rebase: %s", err.msg);
     return true;
   }
   if (was[0] == '\0' || strcmp(was, s->generation) == 0) /* cursor_ahead */

@@ -142,11 +142,16 @@ static int pick_value(struct cli *cli, const char *coll, const char *id,
     goto done;
   f = record_field(&r, field);
   have = f != NULL ? record_field_nentries(f) : 0;
-  if (have < 2) {
+  if (have == 0) {
     rc = sb_err_set(err, SB_EINVAL,
-                    "%s/%s: field \"%s\" is not in conflict (%s): nothing "
-                    "to pick",
-                    coll, id, field, have == 0 ? "no value" : "one value");
+                    "%s/%s: field \"%s\" is not in conflict (no value): "
+                    "nothing to pick",
+                    coll, id, field);
+  } else if (have < 2) {
+    rc = sb_err_set(err, SB_EINVAL,
+                    "%s/%s: field \"%s\" is not in conflict (one value): "
+                    "nothing to pick",
+                    coll, id, field);
   } else if (n > have) {
     rc = sb_err_set(err, SB_EINVAL,
                     "%s/%s: field \"%s\" has %zu values in conflict, not %zu "

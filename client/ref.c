@@ -192,12 +192,17 @@ int ref_resolve(struct cli *cli, const struct schema_field *f, const char *arg,
     m = s.part;
     n = s.npart;
   }
-  if (n == 0)
+  /* (two whole messages: a translation cannot splice in " or name") */
+  if (n == 0 && s.label_field != NULL)
     rc = sb_err_set(err, SB_ENOTFOUND,
-                    "--%s \"%.80s\": no %s on this device has that id%s "
+                    "--%s \"%.80s\": no %s on this device has that id or "
+                    "name (see sambang %s list)",
+                    f->option, arg, f->ref, f->ref);
+  else if (n == 0)
+    rc = sb_err_set(err, SB_ENOTFOUND,
+                    "--%s \"%.80s\": no %s on this device has that id "
                     "(see sambang %s list)",
-                    f->option, arg, f->ref,
-                    s.label_field != NULL ? " or name" : "", f->ref);
+                    f->option, arg, f->ref, f->ref);
   else if (n > 1)
     rc = ambiguous(f, arg, m, n, err);
   else

@@ -24,6 +24,14 @@ expect_stderr_contains 'tidak ditemukan'
 in_en get beneficiary nobody
 check_fail 3 get
 expect_stderr_contains 'not found'
+# A message whole in one language, never with an English piece spliced in.
+in_id visit add --beneficiary nobody --date 2026-11-01 --programme child-education
+check_fail 3 visit
+expect_stderr_contains 'tidak ada beneficiary di perangkat ini dengan id atau nama tersebut'
+if grep -q ' or name' "$ERR"; then fail "English spliced into an Indonesian message: $(cat "$ERR")"; fi
+in_en visit add --beneficiary nobody --date 2026-11-01 --programme child-education
+check_fail 3 visit
+expect_stderr_contains 'no beneficiary on this device has that id or name'
 # --json: the code stays English, the message follows the language.
 in_id --json get beneficiary nobody
 [ "$RC" -eq 3 ] || fail "--json get: exit $RC"

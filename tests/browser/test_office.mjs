@@ -183,6 +183,22 @@ async function main() {
     fail('device a did not receive the resolution: ' + JSON.stringify(got));
   if (/b1/.test(dev('a', 'conflicts'))) fail('device a still lists b1 in conflict');
 
+  // A reviewer corrects a record in no conflict: the hub's own write,
+  // which reaches a device like any other.
+  await page.goto(url + '/#record/beneficiary/b3');
+  await ready(page, 'record/beneficiary/b3');
+  if (await page.locator('#resolve').count()) fail('a record in no conflict offers to resolve');
+  await page.click('#save-edit');
+  await page.locator('#status', { hasText: 'Ketik nilai baru terlebih dahulu.' }).waitFor();
+  await page.selectOption('#type-field', 'kelurahan');
+  await page.fill('#type-value', 'Kademangan');
+  await page.click('#save-edit');
+  await page.locator('#fields td.value', { hasText: /^Kademangan$/ }).waitFor();
+  await page.locator('#status', { hasText: 'perubahan akan tersinkron' }).waitFor();
+  dev('b', 'sync', '--once');
+  if (JSON.parse(dev('b', '--json', 'get', 'beneficiary', 'b3')).values.kelurahan !== 'Kademangan')
+    fail('device b did not receive the correction: ' + dev('b', '--json', 'get', 'beneficiary', 'b3'));
+
   await page.click('a[href="#devices"]');
   await ready(page, 'devices');
   if (!(await page.locator('#devices td', { hasText: /^a$/ }).count())) fail('device a not listed');
@@ -228,7 +244,7 @@ async function main() {
   const v = await login(vctx, url, 'vika', 'viewer-pass-1');
   await v.page.goto(url + '/#record/beneficiary/b2');
   await ready(v.page, 'record/beneficiary/b2');
-  if (await v.page.locator('#resolve, button.pick').count()) fail('a viewer is offered to resolve');
+  if (await v.page.locator('#resolve, #save-edit, button.pick').count()) fail('a viewer is offered to resolve or edit');
   if (await v.page.locator('td', { hasText: 'Warga 2' }).count()) fail('a viewer sees a name');
   const status = await v.page.evaluate(async () => {
     const s = await (await fetch('/api/session')).json();

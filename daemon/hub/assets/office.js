@@ -37,6 +37,8 @@ const STRINGS = {
     set_password: 'Ganti kata sandi', set_role: 'Ganti peran', remove: 'Hapus', changed: 'Diubah',
     confirm_remove: 'Hapus pengguna {n}?', saved: 'Tersimpan.', role_viewer: 'pembaca',
     role_reviewer: 'peninjau', role_admin: 'admin', yes: 'ya', no: 'tidak',
+    edit_value: 'Ubah nilai', save_edit: 'Simpan perubahan', nothing_typed: 'Ketik nilai baru terlebih dahulu.',
+    saved_edit: 'Tersimpan: perubahan akan tersinkron ke semua perangkat.',
   },
   en: {
     app_title: 'Sambang — Office', nav_overview: 'Overview', nav_records: 'Records',
@@ -72,6 +74,8 @@ const STRINGS = {
     set_password: 'Change password', set_role: 'Change role', remove: 'Remove', changed: 'Changed',
     confirm_remove: 'Remove user {n}?', saved: 'Saved.', role_viewer: 'viewer',
     role_reviewer: 'reviewer', role_admin: 'admin', yes: 'yes', no: 'no',
+    edit_value: 'Change a value', save_edit: 'Save change', nothing_typed: 'Type a new value first.',
+    saved_edit: 'Saved: the change will sync to every device.',
   },
 };
 
@@ -290,22 +294,27 @@ function recordView(main, rec) {
     for (const e of rec.tombstones) ul.append(el('li', { text: entryLine(e) }));
     main.append(el('h3', { text: t('tombstones') }), ul);
   }
-  if (!canResolve || (!rec.conflict && !rec.review)) return;
+  // A reviewer settles a conflict, or corrects any live record (a write
+  // of the hub's own, synced like a resolution: OFFICE.md, "Editing").
+  if (!canResolve || rec.deleted) return;
+  const settling = rec.conflict || rec.review;
   const fieldSel = el('select', { id: 'type-field' });
   for (const f of session.collections[rec.collection]?.fields || []) fieldSel.append(el('option', { value: f.name, text: titleOf(f, f.name) }));
   const typed = el('input', { id: 'type-value', placeholder: '"teks" / true / ["a","b"]' });
-  const save = el('button', { type: 'button', id: 'resolve', text: t('resolve') });
+  const save = el('button', { type: 'button', id: settling ? 'resolve' : 'save-edit', text: settling ? t('resolve') : t('save_edit') });
   save.addEventListener('click', async () => {
     const fields = { ...choices };
     if (typed.value.trim()) { try { fields[fieldSel.value] = JSON.parse(typed.value); } catch { fields[fieldSel.value] = typed.value; } }
+    if (!settling && !Object.keys(fields).length) { status(t('nothing_typed')); return; }
     for (const [name, f] of Object.entries(rec.fields)) if (!(name in fields) && f.entries.length > 1) fields[name] = f.winner;
     if (rec.delete_conflict && Object.keys(fields).length === 0) { const [n, f] = Object.entries(rec.fields)[0]; fields[n] = f.winner; }
     const res = await api('/api/resolve', { method: 'POST', json: { collection: rec.collection, id: rec.id, seq: rec.seq, fields } });
-    if (res.status === 200) { await route(); status(t('resolved')); }
+    if (res.status === 200) { await route(); status(settling ? t('resolved') : t('saved_edit')); }
     else if (res.status === 409) { main.replaceChildren(); recordView(main, res.body.record); status(t('stale')); }
     else if (res.status === 403) status(t('forbidden'));
     else status(t('error', { m: res.body?.error?.message || res.status }));
   });
+  if (!settling) main.append(el('h3', { text: t('edit_value') }));
   main.append(el('div', { class: 'filters' }, el('label', {}, t('field'), fieldSel), el('label', {}, t('type_value'), typed), save));
 }
 async function recordPage(main, coll, id) {

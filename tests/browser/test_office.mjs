@@ -195,9 +195,19 @@ async function main() {
   await page.click('#save-edit');
   await page.locator('#fields td.value', { hasText: /^Kademangan$/ }).waitFor();
   await page.locator('#status', { hasText: 'perubahan akan tersinkron' }).waitFor();
+  // Typed as people type: a list at commas, a number-like text as text.
+  await page.selectOption('#type-field', 'groups');
+  await page.fill('#type-value', 'anak, miskin');
+  await page.click('#save-edit');
+  await page.locator('#fields td.value', { hasText: /^Anak, Keluarga miskin$/ }).waitFor();
+  await page.selectOption('#type-field', 'contact');
+  await page.fill('#type-value', '0812');
+  await page.click('#save-edit');
+  await page.locator('#fields td.value', { hasText: /^0812$/ }).waitFor();
   dev('b', 'sync', '--once');
-  if (JSON.parse(dev('b', '--json', 'get', 'beneficiary', 'b3')).values.kelurahan !== 'Kademangan')
-    fail('device b did not receive the correction: ' + dev('b', '--json', 'get', 'beneficiary', 'b3'));
+  const b3 = JSON.parse(dev('b', '--json', 'get', 'beneficiary', 'b3')).values;
+  if (b3.kelurahan !== 'Kademangan' || JSON.stringify(b3.groups) !== '["anak","miskin"]' || b3.contact !== '0812')
+    fail('device b did not receive the corrections: ' + JSON.stringify(b3));
 
   await page.click('a[href="#devices"]');
   await ready(page, 'devices');

@@ -23,7 +23,7 @@ const STRINGS = {
     next: 'Berikutnya ›', page: 'Halaman {p}', id: 'ID', state: 'Status', scope_col: 'Cakupan', scope_all: 'semua',
     conflict: 'konflik', review: 'tinjau', open: 'Buka',
     field: 'Kolom', value: 'Nilai', device: 'Perangkat', time: 'Waktu',
-    siblings: 'Nilai bersaing', pick: 'Pilih nilai ini', type_value: 'Ketik nilai baru (JSON)',
+    siblings: 'Nilai bersaing', pick: 'Pilih nilai ini', type_value: 'Ketik nilai baru',
     resolve: 'Simpan penyelesaian', resolved: 'Tersimpan: penyelesaian akan tersinkron ke semua perangkat.',
     stale: 'Data berubah sejak halaman dimuat. Keadaan terbaru ditampilkan.',
     forbidden: 'Peran Anda tidak boleh melakukan ini.', no_conflicts: 'Tidak ada konflik.',
@@ -37,7 +37,7 @@ const STRINGS = {
     set_password: 'Ganti kata sandi', set_role: 'Ganti peran', remove: 'Hapus', changed: 'Diubah',
     confirm_remove: 'Hapus pengguna {n}?', saved: 'Tersimpan.', role_viewer: 'pembaca',
     role_reviewer: 'peninjau', role_admin: 'admin', yes: 'ya', no: 'tidak',
-    edit_value: 'Ubah nilai', save_edit: 'Simpan perubahan', nothing_typed: 'Ketik nilai baru terlebih dahulu.',
+    edit_value: 'Ubah nilai', save_edit: 'Simpan perubahan', type_hint: 'teks / ya / anak, miskin', nothing_typed: 'Ketik nilai baru terlebih dahulu.',
     saved_edit: 'Tersimpan: perubahan akan tersinkron ke semua perangkat.',
   },
   en: {
@@ -60,7 +60,7 @@ const STRINGS = {
     next: 'Next ›', page: 'Page {p}', id: 'ID', state: 'State', scope_col: 'Scope', scope_all: 'all',
     conflict: 'conflict', review: 'review', open: 'Open',
     field: 'Field', value: 'Value', device: 'Device', time: 'Time',
-    siblings: 'Competing values', pick: 'Pick this value', type_value: 'Type a new value (JSON)',
+    siblings: 'Competing values', pick: 'Pick this value', type_value: 'Type a new value',
     resolve: 'Save resolution', resolved: 'Saved: the resolution will sync to every device.',
     stale: 'The record changed since the page loaded. The latest state is shown.',
     forbidden: 'Your role may not do this.', no_conflicts: 'No conflicts.',
@@ -74,7 +74,7 @@ const STRINGS = {
     set_password: 'Change password', set_role: 'Change role', remove: 'Remove', changed: 'Changed',
     confirm_remove: 'Remove user {n}?', saved: 'Saved.', role_viewer: 'viewer',
     role_reviewer: 'reviewer', role_admin: 'admin', yes: 'yes', no: 'no',
-    edit_value: 'Change a value', save_edit: 'Save change', nothing_typed: 'Type a new value first.',
+    edit_value: 'Change a value', save_edit: 'Save change', type_hint: 'text / yes / anak, miskin', nothing_typed: 'Type a new value first.',
     saved_edit: 'Saved: the change will sync to every device.',
   },
 };
@@ -300,11 +300,12 @@ function recordView(main, rec) {
   const settling = rec.conflict || rec.review;
   const fieldSel = el('select', { id: 'type-field' });
   for (const f of session.collections[rec.collection]?.fields || []) fieldSel.append(el('option', { value: f.name, text: titleOf(f, f.name) }));
-  const typed = el('input', { id: 'type-value', placeholder: '"teks" / true / ["a","b"]' });
+  const typed = el('input', { id: 'type-value', placeholder: t('type_hint') });
   const save = el('button', { type: 'button', id: settling ? 'resolve' : 'save-edit', text: settling ? t('resolve') : t('save_edit') });
   save.addEventListener('click', async () => {
     const fields = { ...choices };
-    if (typed.value.trim()) { try { fields[fieldSel.value] = JSON.parse(typed.value); } catch { fields[fieldSel.value] = typed.value; } }
+    const def = session.collections[rec.collection]?.fields.find((x) => x.name === fieldSel.value);
+    if (typed.value.trim()) fields[fieldSel.value] = typedValue(def, typed.value.trim());
     if (!settling && !Object.keys(fields).length) { status(t('nothing_typed')); return; }
     for (const [name, f] of Object.entries(rec.fields)) if (!(name in fields) && f.entries.length > 1) fields[name] = f.winner;
     if (rec.delete_conflict && Object.keys(fields).length === 0) { const [n, f] = Object.entries(rec.fields)[0]; fields[n] = f.winner; }
@@ -316,6 +317,19 @@ function recordView(main, rec) {
   });
   if (!settling) main.append(el('h3', { text: t('edit_value') }));
   main.append(el('div', { class: 'filters' }, el('label', {}, t('field'), fieldSel), el('label', {}, t('type_value'), typed), save));
+}
+// A typed value as field f takes it: JSON of the field's own type ("\"a\"",
+// true, ["a","b"]), else read as the CLI reads an option: a list split at
+// commas, ya/tidak (yes/no) for a bool, any other text as text (so a phone
+// number 0812... or a kelurahan "123" stays text).
+function typedValue(f, text) {
+  const fits = (v) => (f?.type === 'enum_list' ? Array.isArray(v) : f?.type === 'bool' ? typeof v === 'boolean'
+    : f?.type === 'int' ? Number.isInteger(v) : typeof v === 'string');
+  try { const v = JSON.parse(text); if (v === null || fits(v)) return v; } catch { /* not JSON */ }
+  if (f?.type === 'enum_list') return text.split(',').map((x) => x.trim()).filter(Boolean);
+  if (f?.type === 'bool' && /^(ya|yes|true)$/i.test(text.trim())) return true;
+  if (f?.type === 'bool' && /^(tidak|no|false)$/i.test(text.trim())) return false;
+  return text;
 }
 async function recordPage(main, coll, id) {
   const res = await api('/api/record/' + encodeURIComponent(coll) + '/' + encodeURIComponent(id));

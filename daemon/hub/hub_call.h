@@ -90,6 +90,7 @@ struct hub_call {
   uint64_t last_seq;      /* push, changes: the newest seq seen */
   size_t served;          /* changes: states in the page */
   bool wait_for_change;   /* changes: empty page, wait > 0 */
+  bool office_ahead;      /* the login page was served: hub_office_warm */
   struct changes_query q; /* changes: the parsed query */
 
   /* Long-poll state (loop thread). */

@@ -334,6 +334,8 @@ static void on_work_done(uv_work_t *w, int status)
   }
   if (c->route == HUB_ROUTE_CHANGES)
     h->m.records_served += c->served;
+  if (c->office_ahead)
+    hub_office_warm(h);
   if (c->route == HUB_ROUTE_OFFICE && c->committed) {
     /* A resolution written as the hub's own replica: long-polls see it. */
     if (c->last_seq > h->committed_seq)
@@ -827,7 +829,7 @@ static void on_drain(uv_timer_t *t)
   struct hub_server *h = t->data;
   unsigned active = http_server_active(h->http);
 
-  if (h->jobs > 0 || h->trimming)
+  if (h->jobs > 0 || h->trimming || h->warming)
     return; /* store work always finishes; never cut it off */
   if (active > 0 && uv_now(h->loop) < h->drain_deadline)
     return;

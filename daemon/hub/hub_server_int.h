@@ -58,6 +58,8 @@ struct hub_server {
   uv_timer_t trim;     /* hub_trim.c: idle for a second */
   uv_work_t trim_work; /* malloc_trim on the pool */
   bool trimming;       /* trim_work queued or running */
+  uv_work_t warm_work; /* hub_office_warm.c: the office's facts, once */
+  bool warmed, warming;
   void (*done)(void *ctx);
   void *done_ctx;
 };
@@ -74,6 +76,10 @@ char *hub_server_metrics_text(struct hub_server *h, size_t *len);
 void hub_trim_init(struct hub_server *h);
 /* Called on the loop whenever a job ends: re-arms the idle timer. */
 void hub_trim_note_job_done(struct hub_server *h);
+
+/* hub_office_warm.c: reads the office's facts on the pool, once per
+ * process (on the loop, when the login page was served). */
+void hub_office_warm(struct hub_server *h);
 
 /* hub_writer.c */
 void hub_writer_main(void *arg);

@@ -351,10 +351,11 @@ static void handle(struct hub_call *c)
   if (starts(r->path, "/assets/") && get) {
     assets(c, r->path + strlen("/assets/"));
   } else if (strcmp(r->path, "/login") == 0) {
-    if (get)
+    if (get) {
       serve_asset(c, office_asset_login_html, office_asset_login_html_len,
                   "text/html; charset=utf-8");
-    else
+      c->office_ahead = true; /* someone is about to look */
+    } else
       office_auth_login(c);
   } else if (strcmp(r->path, "/logout") == 0 && !get) {
     office_auth_logout(c);

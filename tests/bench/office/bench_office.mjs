@@ -2,7 +2,7 @@
 // records at the hub, in headless Chromium (Debian's /usr/bin/chromium,
 // driven by tests/browser's playwright-core: run `npm ci` there first).
 //
-//   HUB=... SAMBANG=... [N=50000] [ROUNDS=3] node tests/bench/office/bench_office.mjs
+//   HUB=... SAMBANG=... [N=50000] [ROUNDS=3] [TYPE_MS=0] node tests/bench/office/bench_office.mjs
 //
 // A real hub on 127.0.0.1 holds N beneficiaries and N visits pushed by one
 // device. Each round starts the hub afresh, logs in and times, from the
@@ -11,7 +11,9 @@
 // 100 beneficiaries moved to another kecamatan are pushed and the same four
 // views are timed again (the views follow the feed: OFFICE.md, "Cost").
 // The bytes the page and its API calls weigh are counted from the
-// responses. Prints one line per round and the medians.
+// responses. TYPE_MS: how long the user takes to type in the login form
+// (the hub reads the office's facts meanwhile, hub_office_warm.c; 0: a
+// script's instant submit). Prints one line per round and the medians.
 import { chromium } from '../../browser/node_modules/playwright-core/index.mjs';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,6 +23,7 @@ import { createInterface } from 'node:readline';
 
 const HUB = process.env.HUB, SAMBANG = process.env.SAMBANG;
 const N = Number(process.env.N || 50000), ROUNDS = Number(process.env.ROUNDS || 3);
+const TYPE_MS = Number(process.env.TYPE_MS || 0);
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 if (!HUB || !SAMBANG) throw new Error('set HUB and SAMBANG');
 const KEC = ['Serpong', 'Serpong Utara', 'Ciputat', 'Ciputat Timur', 'Pamulang', 'Pondok Aren', 'Setu'];
@@ -81,6 +84,7 @@ async function round(browser, r) {
   await page.goto(url + '/');
   await page.fill('input[name=user]', 'ana');
   await page.fill('input[name=password]', 'admin-pass-1');
+  if (TYPE_MS > 0) await new Promise((r) => setTimeout(r, TYPE_MS));
   const t0 = performance.now();
   await page.click('button[type=submit]');
   await page.waitForSelector('body[data-ready="overview"]', { timeout: 120000 });

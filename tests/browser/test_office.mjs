@@ -204,7 +204,17 @@ async function main() {
   await page.fill('#type-value', '0812');
   await page.click('#save-edit');
   await page.locator('#fields td.value', { hasText: /^0812$/ }).waitFor();
+  // An enum is chosen by its label; the value goes to the device.
+  await page.goto(url + '/#record/visit/v4');
+  await ready(page, 'record/visit/v4');
+  await page.selectOption('#type-field', 'programme');
+  if (await page.locator('#type-value').isVisible()) fail('an enum field must be chosen, not typed');
+  await page.selectOption('#type-choice', { label: 'Pendidikan anak' });
+  await page.click('#save-edit');
+  await page.locator('#fields td.value', { hasText: /^Pendidikan anak$/ }).waitFor();
   dev('b', 'sync', '--once');
+  if (JSON.parse(dev('b', '--json', 'get', 'visit', 'v4')).values.programme !== 'child-education')
+    fail('device b did not receive the programme: ' + dev('b', '--json', 'get', 'visit', 'v4'));
   const b3 = JSON.parse(dev('b', '--json', 'get', 'beneficiary', 'b3')).values;
   if (b3.kelurahan !== 'Kademangan' || JSON.stringify(b3.groups) !== '["anak","miskin"]' || b3.contact !== '0812')
     fail('device b did not receive the corrections: ' + JSON.stringify(b3));

@@ -301,11 +301,25 @@ function recordView(main, rec) {
   const fieldSel = el('select', { id: 'type-field' });
   for (const f of session.collections[rec.collection]?.fields || []) fieldSel.append(el('option', { value: f.name, text: titleOf(f, f.name) }));
   const typed = el('input', { id: 'type-value', placeholder: t('type_hint') });
+  // An enum or yes/no field is chosen from its values, by their labels
+  // (a programme's value is an English word the office need not know).
+  const choice = el('select', { id: 'type-choice', hidden: '' });
+  const defOf = () => session.collections[rec.collection]?.fields.find((x) => x.name === fieldSel.value);
+  const offer = () => {
+    const f = defOf();
+    const vals = f?.type === 'enum' ? f.values : f?.type === 'bool' ? [true, false] : null;
+    choice.replaceChildren(el('option', { value: '', text: '—' }));
+    for (const v of vals || []) choice.append(el('option', { value: JSON.stringify(v), text: showField(rec.collection, f.name, v) }));
+    choice.hidden = !vals;
+    typed.hidden = !!vals;
+  };
+  fieldSel.addEventListener('change', offer);
+  offer();
   const save = el('button', { type: 'button', id: settling ? 'resolve' : 'save-edit', text: settling ? t('resolve') : t('save_edit') });
   save.addEventListener('click', async () => {
     const fields = { ...choices };
-    const def = session.collections[rec.collection]?.fields.find((x) => x.name === fieldSel.value);
-    if (typed.value.trim()) fields[fieldSel.value] = typedValue(def, typed.value.trim());
+    if (!choice.hidden && choice.value) fields[fieldSel.value] = JSON.parse(choice.value);
+    else if (choice.hidden && typed.value.trim()) fields[fieldSel.value] = typedValue(defOf(), typed.value.trim());
     if (!settling && !Object.keys(fields).length) { status(t('nothing_typed')); return; }
     for (const [name, f] of Object.entries(rec.fields)) if (!(name in fields) && f.entries.length > 1) fields[name] = f.winner;
     if (rec.delete_conflict && Object.keys(fields).length === 0) { const [n, f] = Object.entries(rec.fields)[0]; fields[n] = f.winner; }
@@ -316,7 +330,7 @@ function recordView(main, rec) {
     else status(t('error', { m: res.body?.error?.message || res.status }));
   });
   if (!settling) main.append(el('h3', { text: t('edit_value') }));
-  main.append(el('div', { class: 'filters' }, el('label', {}, t('field'), fieldSel), el('label', {}, t('type_value'), typed), save));
+  main.append(el('div', { class: 'filters' }, el('label', {}, t('field'), fieldSel), el('label', {}, t('type_value'), typed, choice), save));
 }
 // A typed value as field f takes it: JSON of the field's own type ("\"a\"",
 // true, ["a","b"]), else read as the CLI reads an option: a list split at

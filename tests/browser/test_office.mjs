@@ -210,6 +210,7 @@ async function main() {
   await page.selectOption('#type-field', 'programme');
   if (await page.locator('#type-value').isVisible()) fail('an enum field must be chosen, not typed');
   await page.selectOption('#type-choice', { label: 'Pendidikan anak' });
+  await page.screenshot({ path: join(SHOTS, 'edit.png'), fullPage: true });
   await page.click('#save-edit');
   await page.locator('#fields td.value', { hasText: /^Pendidikan anak$/ }).waitFor();
   dev('b', 'sync', '--once');

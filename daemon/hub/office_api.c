@@ -107,6 +107,8 @@ static cJSON *schema_json(const struct schema *s, enum hub_role role)
       cJSON_AddStringToObject(fj, "type", types[f->type]);
       cJSON_AddBoolToObject(fj, "personal", f->personal);
       cJSON_AddBoolToObject(fj, "required", f->required);
+      if (f->ref != NULL)
+        cJSON_AddStringToObject(fj, "ref", f->ref);
       vals = cJSON_AddArrayToObject(fj, "values");
       for (v = 0; v < f->nvalues; v++)
         cJSON_AddItemToArray(vals, cJSON_CreateString(f->values[v]));

@@ -207,6 +207,7 @@ async function main() {
   // An enum is chosen by its label; the value goes to the device.
   await page.goto(url + '/#record/visit/v4');
   await ready(page, 'record/visit/v4');
+  if ((await page.getAttribute('#fields td.value a', 'href')) !== '#record/beneficiary/b4') fail('a visit must link to its beneficiary');
   await page.selectOption('#type-field', 'programme');
   if (await page.locator('#type-value').isVisible()) fail('an enum field must be chosen, not typed');
   await page.selectOption('#type-choice', { label: 'Pendidikan anak' });

@@ -106,6 +106,13 @@ const show = (v) => (v === undefined || v === null ? '' : typeof v === 'string' 
 const titleOf = (def, name) => (def?.title && (def.title[lang] ?? def.title.en)) ?? name;
 const collTitle = (c) => titleOf(session?.collections?.[c], c);
 const fieldTitle = (c, f) => titleOf(session?.collections?.[c]?.fields.find((x) => x.name === f), f);
+// A field's value in a cell: a ref as a link to the record it names.
+function valueCell(coll, name, v, attrs = {}) {
+  const f = session?.collections?.[coll]?.fields.find((x) => x.name === name);
+  if (f?.ref && typeof v === 'string' && session.collections[f.ref])
+    return el('td', attrs, el('a', { href: '#record/' + encodeURIComponent(f.ref) + '/' + encodeURIComponent(v), text: v }));
+  return el('td', { ...attrs, text: showField(coll, name, v) });
+}
 // An enum value as the schema's label in the page's language (else the
 // English label, else the value itself): field `name` of collection coll,
 // or (coll null) the first field of that name that has labels.
@@ -247,7 +254,7 @@ async function records(main, params) {
   const table = el('table', { id: 'records' }, head);
   for (const row of r.rows) {
     const tr = el('tr', {}, el('td', {}, el('a', { href: '#record/' + encodeURIComponent(coll) + '/' + encodeURIComponent(row.id), text: row.id })));
-    for (const f of fields) tr.append(el('td', { text: showField(coll, f, row.values[f]) }));
+    for (const f of fields) tr.append(valueCell(coll, f, row.values[f]));
     tr.append(el('td', { class: 'flag', text: [row.conflict ? t('conflict') : '', row.review ? t('review') : ''].filter(Boolean).join(', ') }));
     table.append(tr);
   }
@@ -286,7 +293,7 @@ function recordView(main, rec) {
     } else {
       sib.append(el('span', { class: 'meta', text: entryLine(f.entries[0]) }));
     }
-    table.append(el('tr', {}, el('td', { text: fieldTitle(rec.collection, name) }), el('td', { class: 'value', text: showField(rec.collection, name, f.winner) }), sib));
+    table.append(el('tr', {}, el('td', { text: fieldTitle(rec.collection, name) }), valueCell(rec.collection, name, f.winner, { class: 'value' }), sib));
   }
   main.append(table);
   if (rec.tombstones.length) {

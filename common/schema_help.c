@@ -38,16 +38,20 @@ static int help_err(struct sb_err *err, const char *where, const char *fmt, ...)
   return sb_err_set(err, SB_ESCHEMA, "schema: %s: %s", where, text);
 }
 
-/* One text of member: a string of 1..max bytes. */
+/* One text of member: a string of 1..max bytes (lang: its language, or
+ * NULL for a plain string). */
 static int text_check(const cJSON *t, const char *member, size_t max,
                       const char *where, const char *lang, struct sb_err *err)
 {
-  if (!cJSON_IsString(t) || t->valuestring[0] == '\0' ||
-      strlen(t->valuestring) > max)
-    return help_err(err, where,
-                    N_("\"%s\" \"%s\" must be a text of 1 to %zu bytes"),
-                    member, lang, max);
-  return 0;
+  if (cJSON_IsString(t) && t->valuestring[0] != '\0' &&
+      strlen(t->valuestring) <= max)
+    return 0;
+  if (lang == NULL)
+    return help_err(err, where, N_("\"%s\" must be a text of 1 to %zu bytes"),
+                    member, max);
+  return help_err(err, where,
+                  N_("\"%s\" \"%s\" must be a text of 1 to %zu bytes"), member,
+                  lang, max);
 }
 
 /* Reads member (texts of at most max bytes) of obj into h. */
@@ -63,9 +67,8 @@ static int texts_parse(struct schema_help *h, const cJSON *obj,
   if (j == NULL)
     return 0;
   if (cJSON_IsString(j)) {
-    if (j->valuestring[0] == '\0' || strlen(j->valuestring) > max)
-      return help_err(err, where, N_("\"%s\" must be a text of 1 to %zu bytes"),
-                      member, max);
+    if ((rc = text_check(j, member, max, where, NULL, err)) != 0)
+      return rc;
     h->text = strdup(j->valuestring);
     return h->text == NULL ? sb_err_set(err, SB_ENOMEM, NULL) : 0;
   }

@@ -37,7 +37,7 @@ const STRINGS = {
     set_password: 'Ganti kata sandi', set_role: 'Ganti peran', remove: 'Hapus', changed: 'Diubah',
     confirm_remove: 'Hapus pengguna {n}?', saved: 'Tersimpan.', role_viewer: 'pembaca',
     role_reviewer: 'peninjau', role_admin: 'admin', yes: 'ya', no: 'tidak',
-    edit_value: 'Ubah nilai', save_edit: 'Simpan perubahan', type_hint: 'teks / ya / anak, miskin', nothing_typed: 'Ketik nilai baru terlebih dahulu.',
+    edit_value: 'Ubah nilai', save_edit: 'Simpan perubahan', type_hint: 'teks / anak, miskin', nothing_typed: 'Ketik nilai baru terlebih dahulu.',
     saved_edit: 'Tersimpan: perubahan akan tersinkron ke semua perangkat.',
   },
   en: {
@@ -74,7 +74,7 @@ const STRINGS = {
     set_password: 'Change password', set_role: 'Change role', remove: 'Remove', changed: 'Changed',
     confirm_remove: 'Remove user {n}?', saved: 'Saved.', role_viewer: 'viewer',
     role_reviewer: 'reviewer', role_admin: 'admin', yes: 'yes', no: 'no',
-    edit_value: 'Change a value', save_edit: 'Save change', type_hint: 'text / yes / anak, miskin', nothing_typed: 'Type a new value first.',
+    edit_value: 'Change a value', save_edit: 'Save change', type_hint: 'text / anak, miskin', nothing_typed: 'Type a new value first.',
     saved_edit: 'Saved: the change will sync to every device.',
   },
 };
@@ -105,10 +105,12 @@ const show = (v) => (v === undefined || v === null ? '' : typeof v === 'string' 
 // page's language, else the English one, else the name.
 const titleOf = (def, name) => (def?.title && (def.title[lang] ?? def.title.en)) ?? name;
 const collTitle = (c) => titleOf(session?.collections?.[c], c);
-const fieldTitle = (c, f) => titleOf(session?.collections?.[c]?.fields.find((x) => x.name === f), f);
+// The schema's definition of field name of collection c (or undefined).
+const fieldDef = (c, name) => session?.collections?.[c]?.fields.find((x) => x.name === name);
+const fieldTitle = (c, f) => titleOf(fieldDef(c, f), f);
 // A field's value in a cell: a ref as a link to the record it names.
 function valueCell(coll, name, v, attrs = {}) {
-  const f = session?.collections?.[coll]?.fields.find((x) => x.name === name);
+  const f = fieldDef(coll, name);
   if (f?.ref && typeof v === 'string' && session.collections[f.ref])
     return el('td', attrs, el('a', { href: '#record/' + encodeURIComponent(f.ref) + '/' + encodeURIComponent(v), text: v }));
   return el('td', { ...attrs, text: showField(coll, name, v) });
@@ -311,7 +313,7 @@ function recordView(main, rec) {
   // An enum or yes/no field is chosen from its values, by their labels
   // (a programme's value is an English word the office need not know).
   const choice = el('select', { id: 'type-choice', hidden: '' });
-  const defOf = () => session.collections[rec.collection]?.fields.find((x) => x.name === fieldSel.value);
+  const defOf = () => fieldDef(rec.collection, fieldSel.value);
   const offer = () => {
     const f = defOf();
     const vals = f?.type === 'enum' ? f.values : f?.type === 'bool' ? [true, false] : null;
@@ -339,17 +341,14 @@ function recordView(main, rec) {
   if (!settling) main.append(el('h3', { text: t('edit_value') }));
   main.append(el('div', { class: 'filters' }, el('label', {}, t('field'), fieldSel), el('label', {}, t('type_value'), typed, choice), save));
 }
-// A typed value as field f takes it: JSON of the field's own type ("\"a\"",
-// true, ["a","b"]), else read as the CLI reads an option: a list split at
-// commas, ya/tidak (yes/no) for a bool, any other text as text (so a phone
-// number 0812... or a kelurahan "123" stays text).
+// A typed value as field f takes it (enum and yes/no fields are chosen,
+// never typed): JSON of the field's own type ("\"a\"", ["a","b"], 5), else
+// read as the CLI reads an option: a list split at commas, any other text
+// as text (so a phone number 0812... or a kelurahan "123" stays text).
 function typedValue(f, text) {
-  const fits = (v) => (f?.type === 'enum_list' ? Array.isArray(v) : f?.type === 'bool' ? typeof v === 'boolean'
-    : f?.type === 'int' ? Number.isInteger(v) : typeof v === 'string');
+  const fits = (v) => (f?.type === 'enum_list' ? Array.isArray(v) : f?.type === 'int' ? Number.isInteger(v) : typeof v === 'string');
   try { const v = JSON.parse(text); if (v === null || fits(v)) return v; } catch { /* not JSON */ }
   if (f?.type === 'enum_list') return text.split(',').map((x) => x.trim()).filter(Boolean);
-  if (f?.type === 'bool' && /^(ya|yes|true)$/i.test(text.trim())) return true;
-  if (f?.type === 'bool' && /^(tidak|no|false)$/i.test(text.trim())) return false;
   return text;
 }
 async function recordPage(main, coll, id) {

@@ -8,6 +8,7 @@
 #include "hub_cmd.h"
 
 #include "buf.h"
+#include "hub_device_names.h"
 #include "hub_push.h"
 
 #include <stdio.h>
@@ -26,39 +27,10 @@ static const char *const usage_held =
        "(when last pushed, UTC), and the devices it waits for (- for none: it\n"
        "goes at the next look), tab-separated.\n");
 
-/* The enrolled devices, to name replicas. */
-struct names {
-  struct hub_device *d;
-  size_t n, cap;
-};
-
-static int add_device(const struct hub_device *d, void *ctx)
-{
-  struct names *nm = ctx;
-  struct hub_device *v = array_grow(nm->d, &nm->cap, nm->n, sizeof(*nm->d), 16);
-
-  if (v == NULL)
-    return SB_ENOMEM;
-  nm->d = v;
-  nm->d[nm->n++] = *d;
-  return 0;
-}
-
-/* The name of the device of replica, or NULL. */
-static const char *name_of(const struct names *nm, const char *replica)
-{
-  size_t i;
-
-  for (i = 0; i < nm->n; i++)
-    if (strcmp(nm->d[i].replica, replica) == 0)
-      return nm->d[i].name;
-  return NULL;
-}
-
 static int print_held(const struct hub_held *h, void *ctx)
 {
-  const struct names *nm = ctx;
-  const char *dev = name_of(nm, h->replica);
+  const struct hub_device_names *nm = ctx;
+  const char *dev = hub_device_names_find(nm, h->replica);
   char when[32] = "-";
   time_t t = (time_t)(h->held_ms / 1000);
   struct tm tm;
@@ -69,7 +41,8 @@ static int print_held(const struct hub_held *h, void *ctx)
   printf("%s\t%s\t%s\t%s\t%s\t", h->collection, h->id, dev ? dev : "-",
          h->replica, when);
   for (k = 0; k < h->waits_for.n; k++) {
-    const char *r = h->waits_for.v[k].replica, *w = name_of(nm, r);
+    const char *r = h->waits_for.v[k].replica,
+               *w = hub_device_names_find(nm, r);
     printf("%s%s", k > 0 ? "," : "", w != NULL ? w : r);
   }
   printf("%s\n", h->waits_for.n == 0 ? "-" : "");
@@ -78,7 +51,7 @@ static int print_held(const struct hub_held *h, void *ctx)
 
 int hub_cmd_held(const char *db, int argc, char **argv)
 {
-  struct names nm = {NULL, 0, 0};
+  struct hub_device_names nm = {NULL, 0, 0};
   struct hub_store *hs = NULL;
   struct sb_err err = {0};
   bool done;
@@ -89,12 +62,10 @@ int hub_cmd_held(const char *db, int argc, char **argv)
   rc = hub_cmd_open_store(db, &hs);
   if (rc != 0)
     return rc;
-  rc = hub_store_device_list(hs, add_device, &nm, &err);
-  if (rc == SB_ENOMEM)
-    sb_err_set(&err, rc, "out of memory listing the devices");
+  rc = hub_device_names_load(hs, &nm, &err);
   if (rc == 0)
     rc = hub_store_held_each(hs, print_held, &nm, &err);
   hub_store_close(hs);
-  free(nm.d);
+  hub_device_names_free(&nm);
   return rc != 0 ? hub_cmd_fail(rc, &err) : 0;
 }

@@ -11,6 +11,7 @@
 
 #include "auth.h"
 #include "hlc.h"
+#include "hub_device_names.h"
 #include "hub_push.h"
 #include "wire.h"
 
@@ -348,35 +349,15 @@ cJSON *office_row_json(const struct office_row *row, enum hub_role role)
 
 /* --- one record --------------------------------------------------------- */
 
-struct names {
-  char replica[64][SB_REPLICA_MAX + 1];
-  char name[64][HUB_DEVICE_NAME_MAX + 1];
-  size_t n;
-};
-
-static int name_one(const struct hub_device *d, void *ctx)
-{
-  struct names *nm = ctx;
-  if (nm->n < 64 && d->replica[0] != '\0') {
-    snprintf(nm->replica[nm->n], sizeof(nm->replica[0]), "%s", d->replica);
-    snprintf(nm->name[nm->n], sizeof(nm->name[0]), "%s", d->name);
-    nm->n++;
-  }
-  return 0;
-}
-
-static cJSON *entry_json(const struct entry *e, const struct names *nm,
+static cJSON *entry_json(const struct entry *e,
+                         const struct hub_device_names *nm,
                          const char *hub_replica)
 {
   cJSON *j = cJSON_CreateObject();
-  const char *device = NULL;
-  size_t i;
+  const char *device = hub_device_names_find(nm, e->dot.replica);
 
   if (e->value != NULL)
     cJSON_AddItemToObject(j, "value", cJSON_Parse(e->value));
-  for (i = 0; i < nm->n && device == NULL; i++)
-    if (strcmp(nm->replica[i], e->dot.replica) == 0)
-      device = nm->name[i];
   if (strcmp(e->dot.replica, hub_replica) == 0)
     cJSON_AddBoolToObject(j, "hub", true);
   if (device != NULL)
@@ -389,19 +370,23 @@ static cJSON *entry_json(const struct entry *e, const struct names *nm,
   return j;
 }
 
-/* The record page's view of r, as role may see it. */
+/* The record page's view of r, as role may see it; NULL (err set) if the
+ * devices that name its writes cannot be read. */
 static cJSON *record_view(struct hub_call *c, struct hub_store *hs,
-                          const struct record *r, uint64_t seq)
+                          const struct record *r, uint64_t seq,
+                          struct sb_err *err)
 {
   struct office_row row;
-  struct names *nm = calloc(1, sizeof(*nm));
-  struct sb_err err = {0};
-  cJSON *j = cJSON_CreateObject(), *fields, *tombs;
+  struct hub_device_names nm = {NULL, 0, 0};
+  cJSON *j, *fields, *tombs;
   const char *hub = hub_store_replica(hs);
   size_t i, k;
 
-  if (nm != NULL)
-    (void)hub_store_device_list(hs, name_one, nm, &err);
+  if (hub_device_names_load(hs, &nm, err) != 0) {
+    hub_device_names_free(&nm);
+    return NULL;
+  }
+  j = cJSON_CreateObject();
   memset(&row, 0, sizeof(row));
   row.r = r;
   row.sc = schema_collection(hub_store_schema(hs), r->collection);
@@ -416,7 +401,7 @@ static cJSON *record_view(struct hub_call *c, struct hub_store *hs,
   if (row.review)
     cJSON_AddStringToObject(j, "why", row.why);
   fields = cJSON_AddObjectToObject(j, "fields");
-  for (i = 0; nm != NULL && i < record_nfields(r); i++) {
+  for (i = 0; i < record_nfields(r); i++) {
     const struct field *f = record_field_at(r, i);
     cJSON *fj, *entries;
     if (role_of(c) == HUB_ROLE_VIEWER &&
@@ -428,12 +413,12 @@ static cJSON *record_view(struct hub_call *c, struct hub_store *hs,
     entries = cJSON_AddArrayToObject(fj, "entries");
     for (k = 0; k < record_field_nentries(f); k++)
       cJSON_AddItemToArray(entries,
-                           entry_json(record_field_entry(f, k), nm, hub));
+                           entry_json(record_field_entry(f, k), &nm, hub));
   }
   tombs = cJSON_AddArrayToObject(j, "tombstones");
-  for (k = 0; nm != NULL && k < record_ntombs(r); k++)
-    cJSON_AddItemToArray(tombs, entry_json(record_tomb_at(r, k), nm, hub));
-  free(nm);
+  for (k = 0; k < record_ntombs(r); k++)
+    cJSON_AddItemToArray(tombs, entry_json(record_tomb_at(r, k), &nm, hub));
+  hub_device_names_free(&nm);
   return j;
 }
 
@@ -457,8 +442,8 @@ static void api_record(struct hub_call *c, const char *rest)
   record_init(&r, collection, "-");
   hs = office_reader_lock(c);
   rc = hub_store_get(hs, collection, slash + 1, &r, &seq, &err);
-  if (rc == 0)
-    view = record_view(c, hs, &r, seq);
+  if (rc == 0 && (view = record_view(c, hs, &r, seq, &err)) == NULL)
+    rc = err.code;
   office_reader_unlock(c);
   record_release(&r);
   if (rc == SB_ENOTFOUND)
@@ -572,8 +557,9 @@ static void reply_stale(struct hub_call *c, const char *collection,
   cJSON_AddStringToObject(e, "message", message);
   record_init(&r, collection, id);
   hs = office_reader_lock(c);
+  /* Without the record's state the 409 still says why. */
   if (hub_store_get(hs, collection, id, &r, &seq, &err) == 0)
-    cJSON_AddItemToObject(j, "record", record_view(c, hs, &r, seq));
+    cJSON_AddItemToObject(j, "record", record_view(c, hs, &r, seq, &err));
   office_reader_unlock(c);
   record_release(&r);
   text = cJSON_PrintUnformatted(j);

@@ -5,6 +5,7 @@
 # usage: tests/bench/pouchdb/run.sh [BUILD_DIR]    (default: build-release,
 #        configured and built as Release first unless SKIP_BUILD=1)
 # env:   ROUNDS (3) N (10000) EDITS (100) CONFLICTS (1000)
+#        DETAIL=1 adds each phase's server and client CPU seconds
 #
 # Data: N visit rows of ~500 bytes (bench_sync_tool rows: the rows every
 # sambang benchmark uses, deploy/schema.json's "visit"); PouchDB stores each
@@ -85,6 +86,8 @@ server_ticks() { sed 's/.*) //' "/proc/$server_pid/stat" | awk '{print $12 + $13
 
 # Per round and system: the phase's wall ms, and the sums over the round.
 phase_ms=0
+phase_srv=0
+phase_cli=0
 client_cpu=0
 client_rss=0
 server_cpu=0
@@ -100,7 +103,9 @@ timed() {
   read -r u s m <"$work/time"
   phase_ms=$((phase_ms + (t1 - t0) / 1000))
   server_cpu=$(awk "BEGIN{print $server_cpu + ($s1 - $s0) / $tck}")
+  phase_srv=$(awk "BEGIN{print $phase_srv + ($s1 - $s0) / $tck}")
   client_cpu=$(awk "BEGIN{print $client_cpu + $u + $s}")
+  phase_cli=$(awk "BEGIN{print $phase_cli + $u + $s}")
   [ "$m" -le "$client_rss" ] || client_rss=$m
 }
 # quiet CMD...: an untimed step.
@@ -130,7 +135,9 @@ stop_server() {
 result() { echo "$sys $1 $2" >>"$work/results"; }
 phase() { # phase NAME: records the phase just timed
   result "$1" "$phase_ms"
-  phase_ms=0
+  result "server_cpu_$1" "$phase_srv"
+  result "client_cpu_$1" "$phase_cli"
+  phase_ms=0 phase_srv=0 phase_cli=0
 }
 
 # The five phases; $1 = the system's client command prefix (a function).
@@ -157,7 +164,7 @@ phases() {
   "$c" edit a "$work/ca.jsonl"
   "$c" edit b "$work/cb.jsonl"
   "$c" sync a
-  phase_ms=0
+  phase_ms=0 phase_srv=0 phase_cli=0
   "$c" sync b
   phase conflicts
 }
@@ -217,7 +224,7 @@ for round in $(seq 1 "$rounds"); do
 done
 
 # The table: medians over the rounds.
-awk -v rounds="$rounds" -v n="$n" -v edits="$edits" -v conflicts="$conflicts" '
+awk -v detail="${DETAIL:-0}" -v rounds="$rounds" -v n="$n" -v edits="$edits" -v conflicts="$conflicts" '
 function median(key,   k, m, i, j, t, a) {
   m = cnt[key]
   for (i = 1; i <= m; i++) a[i] = val[key, i]
@@ -245,5 +252,12 @@ END {
   row("client CPU, all syncs (s)", "client_cpu", "%.2f", 1)
   row("server peak RSS (MB)", "server_rss", "%.1f", 1024)
   row("client peak RSS (MB)", "client_rss", "%.1f", 1024)
+  if (detail) {
+    split("push pull noop noop2 edits conflicts", ph, " ")
+    for (i = 1; i <= 6; i++) {
+      row("server CPU, " ph[i] " (s)", "server_cpu_" ph[i], "%.3f", 1)
+      row("client CPU, " ph[i] " (s)", "client_cpu_" ph[i], "%.3f", 1)
+    }
+  }
   print "ratio = pouchdb / sambang (above 1: sambang is faster / smaller)"
 }' "$work/results"

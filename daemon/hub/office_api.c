@@ -461,25 +461,34 @@ struct queue_walk {
   cJSON *list;
   enum hub_role role;
   struct hub_store *hs;
+  const struct hub_device_names *names;
   struct sb_err *err;
 };
 
 static int queue_row(const struct office_row *row, void *ctx)
 {
   struct queue_walk *w = ctx;
-  cJSON *j, *names;
+  cJSON *j, *names, *siblings;
   size_t i;
 
   if (!row->conflicted && !row->review)
     return 0;
   j = office_row_json(row, w->role);
   names = cJSON_AddArrayToObject(j, "fields");
+  siblings = cJSON_AddObjectToObject(j, "siblings");
   for (i = 0; i < record_nfields(row->r); i++) {
     const struct field *f = record_field_at(row->r, i);
+    const char *name = record_field_name(f);
     if (record_field_nentries(f) > 1 &&
-        !(w->role == HUB_ROLE_VIEWER &&
-          office_field_personal(row->sc, record_field_name(f))))
-      cJSON_AddItemToArray(names, cJSON_CreateString(record_field_name(f)));
+        !(w->role == HUB_ROLE_VIEWER && office_field_personal(row->sc, name))) {
+      cJSON_AddItemToArray(names, cJSON_CreateString(name));
+      cJSON *list = cJSON_AddArrayToObject(siblings, name);
+      size_t k;
+      for (k = 0; k < record_field_nentries(f); k++)
+        cJSON_AddItemToArray(list,
+                             entry_json(record_field_entry(f, k), w->names,
+                                        hub_store_replica(w->hs)));
+    }
   }
   cJSON_AddBoolToObject(j, "delete_conflict", record_delete_conflict(row->r));
   cJSON_AddItemToArray(w->list, j);
@@ -500,10 +509,14 @@ static int queue_fact(const struct office_fact *f, void *ctx)
 static int conflicts_compute(struct hub_call *c, struct hub_store *hs,
                              char **text, struct sb_err *err)
 {
-  struct queue_walk w = {cJSON_CreateArray(), role_of(c), hs, err};
-  int rc = office_tally_each(c->office, hs, queue_fact, &w, err);
+  struct hub_device_names nm = {NULL, 0, 0};
+  struct queue_walk w = {cJSON_CreateArray(), role_of(c), hs, &nm, err};
+  int rc = hub_device_names_load(hs, &nm, err);
   cJSON *j = cJSON_CreateObject();
 
+  if (rc == 0)
+    rc = office_tally_each(c->office, hs, queue_fact, &w, err);
+  hub_device_names_free(&nm);
   cJSON_AddItemToObject(j, "records", w.list);
   *text = rc == 0 ? cJSON_PrintUnformatted(j) : NULL;
   cJSON_Delete(j);

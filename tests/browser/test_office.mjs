@@ -166,6 +166,10 @@ async function main() {
   await page.click('a[href="#conflicts"]');
   await ready(page, 'conflicts');
   await page.screenshot({ path: join(SHOTS, 'conflicts.png'), fullPage: true });
+  // The queue shows what to choose between, with the devices that wrote it.
+  const line = await page.locator('#queue tr', { hasText: 'b1' }).locator('td.siblings').textContent();
+  if (!/^Kelurahan: /.test(line) || !line.includes('Rawa Mekar Jaya (b)') || !line.includes('Cilenggang (a)'))
+    fail('the conflict queue must show the competing values and their devices: ' + line);
   await page.click('a[href="#record/beneficiary/b1"]');
   await ready(page, 'record/beneficiary/b1');
   await page.screenshot({ path: join(SHOTS, 'record.png'), fullPage: true });

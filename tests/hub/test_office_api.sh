@@ -164,6 +164,14 @@ grep -q '"name":{"winner":"Ibu Sari"' "$BODY" || fail "the reviewer does not see
 grep -q '"value":"Cilenggang","device":"a"' "$BODY" || fail "no sibling of device a"
 grep -q '"value":"Rawa Mekar Jaya","device":"b"' "$BODY" || fail "no sibling of device b"
 
+CASE="the conflict queue gives each field's competing values and devices"
+req GET /api/conflicts -b "$WORK/rina.jar"
+expect_status 200
+grep -q '"fields":\["kelurahan"\],"siblings":{"kelurahan":\[{"value":"[A-Za-z ]*","device":"[ab]"' "$BODY" ||
+  fail "no siblings in the queue: $(cat "$BODY")"
+grep -q '"value":"Cilenggang","device":"a"' "$BODY" && grep -q '"value":"Rawa Mekar Jaya","device":"b"' "$BODY" ||
+  fail "the queue lacks a competing value: $(cat "$BODY")"
+
 CASE="resolve: stale refused with 409, then written as the hub's replica"
 rcsrf=$(csrf_of rina)
 req POST /api/resolve -b "$WORK/rina.jar" -H "X-CSRF-Token: $rcsrf" \

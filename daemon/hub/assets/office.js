@@ -270,9 +270,12 @@ async function records(main, params) {
 }
 
 // --- record and resolution -----------------------------------------------
+// Who wrote entry e: the office, a device's name, else its replica id.
+function writer(e) {
+  return e.hub ? t('hub') : (e.device || e.replica);
+}
 function entryLine(e) {
-  const who = e.hub ? t('hub') : (e.device || e.replica);
-  return who + ' · ' + fmtTime(e.time_ms);
+  return writer(e) + ' · ' + fmtTime(e.time_ms);
 }
 function recordView(main, rec) {
   main.append(el('h2', { text: t('record', { c: collTitle(rec.collection), i: rec.id }) }),
@@ -361,11 +364,18 @@ async function recordPage(main, coll, id) {
 async function conflicts(main) {
   const { body } = await api('/api/conflicts');
   if (!body.records.length) { main.append(el('p', { text: t('no_conflicts') })); return; }
-  const table = el('table', { id: 'queue' }, el('tr', {}, el('th', { text: t('collection') }), el('th', { text: t('id') }), el('th', { text: t('field') }), el('th', { text: t('why') })));
+  const table = el('table', { id: 'queue' }, el('tr', {}, el('th', { text: t('collection') }), el('th', { text: t('id') }), el('th', { text: t('siblings') }), el('th', { text: t('why') })));
   for (const r of body.records) {
+    // What to choose between, a line per field: "Kelurahan: A (b) | B (a)".
+    const sibs = el('td', { class: 'siblings' });
+    for (const f of r.fields) {
+      const vals = (r.siblings?.[f] || []).map((e) => showField(r.collection, f, e.value) + ' (' + writer(e) + ')');
+      sibs.append(el('div', { text: fieldTitle(r.collection, f) + ': ' + vals.join(' | ') }));
+    }
+    if (r.delete_conflict) sibs.append(el('div', { text: '(' + t('deleted') + ')' }));
     table.append(el('tr', {}, el('td', { text: collTitle(r.collection) }),
       el('td', {}, el('a', { href: '#record/' + encodeURIComponent(r.collection) + '/' + encodeURIComponent(r.id), text: r.id })),
-      el('td', { text: r.fields.map((f) => fieldTitle(r.collection, f)).join(', ') + (r.delete_conflict ? ' (' + t('deleted') + ')' : '') }), el('td', { text: r.why || '' })));
+      sibs, el('td', { text: r.why || '' })));
   }
   main.append(table);
 }

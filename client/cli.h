@@ -23,6 +23,7 @@
 #include "record.h"
 #include "schema.h"
 #include "store.h"
+#include "value_view.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -312,18 +313,7 @@ int ref_describe(struct cli *cli, const struct schema_field *f, const char *id,
 /* --- view.c ----------------------------------------------------------------
  */
 
-/* Appends s with control characters escaped (\n, \t, \xNN). */
-void view_escape(struct buf *b, const char *s);
-/* JSON text as a terminal may show it: C1 controls and bidirectional
- * overrides inside its strings as \uXXXX escapes (the same JSON value;
- * utf8_hidden_control). */
-void view_json_text(struct buf *b, const char *json);
-
-/*
- * Appends a canonical JSON value as people read it: text as is, yes/no,
- * list items joined by ", ", null as nothing.
- */
-void view_value(struct buf *b, const char *text);
+/* view_escape, view_json_text, view_value: common/value_view.h. */
 
 /*
  * Appends an enum value (or list of them, canonical JSON) as the schema's

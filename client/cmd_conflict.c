@@ -28,42 +28,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* An HLC timestamp as local "YYYY-MM-DD HH:MM:SS" (out: 32 bytes). */
-static void ts_text(uint64_t ts, char *out, size_t size)
-{
-  time_t t = (time_t)(hlc_ms(ts) / 1000);
-  struct tm tm;
-
-  if (localtime_r(&t, &tm) == NULL ||
-      strftime(out, size, "%Y-%m-%d %H:%M:%S", &tm) == 0)
-    snprintf(out, size, "?");
-}
-
-/*
- * The sibling lines of field f: "  FIELD [N] VALUE  (device D, TIME)",
- * the value readers see now marked "(shown)".
- */
-static void sibling_lines(const struct field *f)
-{
-  const struct entry *w = record_field_winner(f);
-  size_t k, n = record_field_nentries(f);
-  char when[32];
-  struct buf b;
-  char *text;
-
-  for (k = 0; k < n; k++) {
-    const struct entry *e = record_field_entry(f, k);
-    buf_init(&b);
-    view_value(&b, e->value);
-    text = buf_take(&b, NULL);
-    ts_text(e->ts, when, sizeof(when));
-    printf(_("  %s [%zu] %s  (device %s, %s)%s\n"), record_field_name(f), k + 1,
-           text != NULL ? text : "?", e->dot.replica, when,
-           e == w ? " (shown)" : "");
-    free(text);
-  }
-}
-
 /* The lines of the deletes that met an edit. */
 static void tomb_lines(const struct record *r)
 {
@@ -72,7 +36,7 @@ static void tomb_lines(const struct record *r)
 
   for (k = 0; k < record_ntombs(r); k++) {
     const struct entry *e = record_tomb_at(r, k);
-    ts_text(e->ts, when, sizeof(when));
+    view_time(e->ts, when, sizeof(when));
     printf(_("  (deleted)  (device %s, %s): edit to keep the record, or rm "
              "it\n"),
            e->dot.replica, when);
@@ -107,7 +71,7 @@ static int conflict_line(const struct record *r, bool values,
   for (i = 0; values && i < record_nfields(r); i++) {
     const struct field *f = record_field_at(r, i);
     if (record_field_nentries(f) >= 2)
-      sibling_lines(f);
+      view_sibling_lines(f, NULL, NULL);
   }
   if (values && record_delete_conflict(r))
     tomb_lines(r);

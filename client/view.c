@@ -1,13 +1,9 @@
 /*
- * view.c - values as people read them: the domain commands' `show` lines
- * and `list` tables, and wrapped help text.
- *
- * Values come from other devices too, so control characters are shown
- * escaped: a synced value can never break a line or drive the terminal
- * (C1 controls and bidirectional overrides, which reorder what is shown,
- * as \uXXXX).
- * Widths count UTF-8 code points (good enough for the Latin text the
- * outreach data holds).
+ * view.c - the domain commands' `show` labels, `list` tables and wrapped
+ * help text; values themselves as people read them (escaped, so a synced
+ * value can never break a line or drive the terminal) are
+ * common/value_view.c's. Widths count UTF-8 code points (good enough for
+ * the Latin text the outreach data holds).
  */
 #include "compat.h"
 
@@ -19,88 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-void view_escape(struct buf *b, const char *s)
-{
-  unsigned cp;
-  size_t n;
-
-  for (; *s != '\0'; s++) {
-    unsigned char c = (unsigned char)*s;
-    if ((n = utf8_hidden_control(s, &cp)) > 0) {
-      char hex[12];
-      snprintf(hex, sizeof(hex), "\\u%04x", cp);
-      buf_adds(b, hex);
-      s += n - 1;
-    } else if (c == '\n') {
-      buf_adds(b, "\\n");
-    } else if (c == '\t') {
-      buf_adds(b, "\\t");
-    } else if (c < 0x20 || c == 0x7f) {
-      char hex[8];
-      snprintf(hex, sizeof(hex), "\\x%02x", c);
-      buf_adds(b, hex);
-    } else {
-      buf_add(b, s, 1);
-    }
-  }
-}
-
-void view_json_text(struct buf *b, const char *json)
-{
-  unsigned cp;
-  size_t n;
-
-  for (; *json != '\0'; json++) {
-    if ((n = utf8_hidden_control(json, &cp)) > 0) {
-      char hex[12];
-      snprintf(hex, sizeof(hex), "\\u%04x", cp);
-      buf_adds(b, hex);
-      json += n - 1;
-    } else {
-      buf_add(b, json, 1);
-    }
-  }
-}
-
-/* Appends one parsed value (see view_value). */
-static void view_json(struct buf *b, const cJSON *v)
-{
-  const cJSON *e;
-  char *text;
-
-  if (cJSON_IsString(v)) {
-    view_escape(b, v->valuestring);
-  } else if (cJSON_IsTrue(v)) {
-    buf_adds(b, _("yes"));
-  } else if (cJSON_IsFalse(v)) {
-    buf_adds(b, _("no"));
-  } else if (cJSON_IsNull(v)) {
-    buf_adds(b, "");
-  } else if (cJSON_IsArray(v)) {
-    for (e = v->child; e != NULL; e = e->next) {
-      if (e != v->child)
-        buf_adds(b, ", ");
-      view_json(b, e);
-    }
-  } else {
-    text = cJSON_PrintUnformatted(v);
-    if (text != NULL)
-      view_escape(b, text);
-    cJSON_free(text);
-  }
-}
-
-void view_value(struct buf *b, const char *text)
-{
-  cJSON *v = cJSON_Parse(text);
-  if (v == NULL) {
-    view_escape(b, text);
-    return;
-  }
-  view_json(b, v);
-  cJSON_Delete(v);
-}
 
 /* UTF-8 code points in s. */
 static size_t width(const char *s)

@@ -41,6 +41,9 @@ int hub_cmd_purge(const char *db, int argc, char **argv);
 int hub_cmd_compact(const char *db, int argc, char **argv);
 int hub_cmd_restored(const char *db, int argc, char **argv);
 
+/* `sambang-hub conflicts` (hub_cmd_conflicts.c). */
+int hub_cmd_conflicts(const char *db, int argc, char **argv);
+
 /* `sambang-hub held` (hub_cmd_held.c). */
 int hub_cmd_held(const char *db, int argc, char **argv);
 

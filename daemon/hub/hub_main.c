@@ -106,16 +106,6 @@ static const char *const usage_export =
        "with a BOM, one column per schema field, lists joined with \"; \");\n"
        "personal fields only with --personal.\n");
 
-static const char *const usage_conflicts = N_(
-    "usage: sambang-hub [--db PATH] conflicts\n"
-    "\n"
-    "Lists the records in conflict, one per line: COLLECTION, ID and the\n"
-    "fields holding several values (\"(deleted)\" when a delete met an edit\n"
-    "it had not seen), separated by tabs. A live record whose merged values\n"
-    "break a rule of the hub's schema (a required field missing, personal\n"
-    "details while consent is not true) needs review: COLLECTION, ID and\n"
-    "\"(needs review) RULE\"; devices holding the same state list it alike.\n");
-
 static const char *const usage_check = N_(
     "usage: sambang-hub [--db PATH] check\n"
     "\n"
@@ -273,58 +263,6 @@ static int hub_cmd_export(const char *db, int argc, char **argv)
   if (rc == 0 && (fflush(stdout) != 0 || ferror(stdout)))
     rc = sb_err_set(&err, SB_EIO, "cannot write the export: %s",
                     strerror(errno));
-  return rc != 0 ? hub_cmd_fail(rc, &err) : 0;
-}
-
-/* A record's siblings line (see usage_conflicts), if it has siblings. */
-static void print_siblings(const struct record *r)
-{
-  size_t i;
-  bool first = true;
-
-  if (!record_conflicted(r))
-    return;
-  printf("%s\t%s\t", r->collection, r->id);
-  for (i = 0; i < record_nfields(r); i++) {
-    const struct field *f = record_field_at(r, i);
-    if (record_field_nentries(f) > 1) {
-      printf("%s%s", first ? "" : ",", record_field_name(f));
-      first = false;
-    }
-  }
-  if (record_delete_conflict(r))
-    printf("%s(deleted)", first ? "" : ",");
-  putchar('\n');
-}
-
-/* ctx: the hub's schema. Siblings first, then the review line. */
-static int print_conflict(const struct record *r, uint64_t seq, void *ctx)
-{
-  const struct schema *schema = ctx;
-  char why[SB_ERR_MSG_MAX];
-
-  (void)seq;
-  print_siblings(r);
-  if (schema_review(schema_collection(schema, r->collection), r, why,
-                    sizeof(why)) == 1)
-    printf(_("%s\t%s\t(needs review) %s\n"), r->collection, r->id, why);
-  return 0;
-}
-
-static int hub_cmd_conflicts(const char *db, int argc, char **argv)
-{
-  struct sb_err err = {0};
-  struct hub_store *hs;
-  bool done;
-  int rc = hub_cmd_no_args("conflicts", usage_conflicts, argc, argv, &done);
-
-  if (done)
-    return rc;
-  rc = hub_cmd_open_store(db, &hs);
-  if (rc != 0)
-    return rc;
-  rc = hub_store_each(hs, print_conflict, (void *)hub_store_schema(hs), &err);
-  hub_store_close(hs);
   return rc != 0 ? hub_cmd_fail(rc, &err) : 0;
 }
 

@@ -59,6 +59,20 @@ dev a sync --once >/dev/null
 dev b sync --once >/dev/null
 "$HUB" conflicts | grep -q $'^beneficiary\tb1\tkelurahan$' || fail "no conflict at the hub"
 
+CASE="sambang-hub conflicts --values names what competes and who wrote it"
+expect_hub_ok conflicts --values
+grep -q $'^beneficiary\tb1\tkelurahan$' "$OUT" || fail "no siblings line: $(cat "$OUT")"
+grep -q '^  kelurahan \[[12]\] Cilenggang  (device a, [0-9-]* [0-9:]*)' "$OUT" &&
+  grep -q '^  kelurahan \[[12]\] Rawa Mekar Jaya  (device b, [0-9-]* [0-9:]*)' "$OUT" ||
+  fail "no value lines with the devices' names: $(cat "$OUT")"
+[ "$(grep -c '(shown)$' "$OUT")" = 1 ] || fail "one value must be marked shown: $(cat "$OUT")"
+expect_hub_ok conflicts
+grep -q '^  ' "$OUT" && fail "values without --values into a pipe: $(cat "$OUT")"
+expect_hub_ok conflicts --values --no-values
+grep -q '^  ' "$OUT" && fail "--no-values still prints values"
+expect_hub_fail 2 conflicts --vals
+grep -q -- "--vals" "$ERR" || fail "the bad option is not named: $(cat "$ERR")"
+
 CASE="no session: every route refused"
 for p in /api/session /api/overview /api/records/beneficiary \
   /api/record/beneficiary/b1 /api/conflicts /api/devices /api/nothing; do

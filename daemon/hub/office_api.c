@@ -370,6 +370,33 @@ static cJSON *entry_json(const struct entry *e,
   return j;
 }
 
+/* Who has written r and how often: its version vector, whose counter for
+ * a replica is how many writes that replica made to r (the history the
+ * hub holds beyond the entries that survive). */
+static cJSON *writers_json(const struct record *r,
+                           const struct hub_device_names *nm,
+                           const char *hub_replica)
+{
+  cJSON *list = cJSON_CreateArray();
+  size_t k;
+
+  for (k = 0; k < r->vv.n; k++) {
+    const struct vv_entry *v = &r->vv.v[k];
+    const char *device = hub_device_names_find(nm, v->replica);
+    cJSON *w = cJSON_CreateObject();
+    if (strcmp(v->replica, hub_replica) == 0)
+      cJSON_AddBoolToObject(w, "hub", true);
+    if (device != NULL)
+      cJSON_AddStringToObject(w, "device", device);
+    else
+      cJSON_AddNullToObject(w, "device");
+    cJSON_AddStringToObject(w, "replica", v->replica);
+    cJSON_AddNumberToObject(w, "writes", (double)v->counter);
+    cJSON_AddItemToArray(list, w);
+  }
+  return list;
+}
+
 /* The record page's view of r, as role may see it; NULL (err set) if the
  * devices that name its writes cannot be read. */
 static cJSON *record_view(struct hub_call *c, struct hub_store *hs,
@@ -418,6 +445,7 @@ static cJSON *record_view(struct hub_call *c, struct hub_store *hs,
   tombs = cJSON_AddArrayToObject(j, "tombstones");
   for (k = 0; k < record_ntombs(r); k++)
     cJSON_AddItemToArray(tombs, entry_json(record_tomb_at(r, k), &nm, hub));
+  cJSON_AddItemToObject(j, "writers", writers_json(r, &nm, hub));
   hub_device_names_free(&nm);
   return j;
 }

@@ -175,6 +175,9 @@ async function main() {
   await page.screenshot({ path: join(SHOTS, 'record.png'), fullPage: true });
   if ((await page.textContent('h2')) !== 'Penerima manfaat · b1') fail('the record view must name its collection by title: ' + await page.textContent('h2'));
   if (!(await page.locator('#fields td', { hasText: /^Kelurahan$/ }).count())) fail('the record view must name fields by title');
+  const writers = await page.textContent('#writers');
+  if (!/^Ditulis oleh: /.test(writers) || !writers.includes('a: 2 kali') || !writers.includes('b: 1 kali'))
+    fail('the record view must say who wrote it and how often: ' + writers);
   const sib = page.locator('.sibling', { hasText: 'Rawa Mekar Jaya' });
   await sib.locator('button.pick').click();
   await page.click('#resolve');

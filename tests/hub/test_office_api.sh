@@ -177,6 +177,10 @@ req GET /api/record/beneficiary/b1 -b "$WORK/rina.jar"
 grep -q '"name":{"winner":"Ibu Sari"' "$BODY" || fail "the reviewer does not see the name"
 grep -q '"value":"Cilenggang","device":"a"' "$BODY" || fail "no sibling of device a"
 grep -q '"value":"Rawa Mekar Jaya","device":"b"' "$BODY" || fail "no sibling of device b"
+# Who wrote it and how often: a put and an edit by a, an edit by b.
+grep -q '"writers":\[.*{"device":"a","replica":"[0-9a-f]*","writes":2}' "$BODY" &&
+  grep -q '"writers":\[.*{"device":"b","replica":"[0-9a-f]*","writes":1}' "$BODY" ||
+  fail "the record's writers: $(cat "$BODY")"
 
 CASE="the conflict queue gives each field's competing values and devices"
 req GET /api/conflicts -b "$WORK/rina.jar"

@@ -31,6 +31,7 @@ const STRINGS = {
     active: 'aktif', revoke: 'Cabut', enrol: 'Daftarkan perangkat', scope: 'Cakupan (kecamatan, atau all)', token_once: 'Token (hanya ditampilkan sekali):',
     hub: 'hub (kantor)', deleted: 'dihapus', why: 'Alasan', error: 'Galat: {m}',
     record: '{c} · {i}', tombstones: 'Penghapusan', seq: 'Nomor perubahan',
+    writers: 'Ditulis oleh', writes: '{d}: {n} kali',
     last_push: 'Terakhir kirim', last_pull: 'Terakhir ambil', app: 'Versi aplikasi',
     dev_pending: 'Belum terkirim', dev_refused: 'Ditolak hub',
     nav_users: 'Pengguna', role: 'Peran', password: 'Kata sandi', add_user: 'Tambah pengguna',
@@ -68,6 +69,7 @@ const STRINGS = {
     active: 'active', revoke: 'Revoke', enrol: 'Enrol a device', scope: 'Scope (kecamatan, or all)', token_once: 'Token (shown once):',
     hub: 'hub (office)', deleted: 'deleted', why: 'Reason', error: 'Error: {m}',
     record: '{c} · {i}', tombstones: 'Deletes', seq: 'Change number',
+    writers: 'Written by', writes: '{d}: {n}×',
     last_push: 'Last push', last_pull: 'Last pull', app: 'App version',
     dev_pending: 'Pending', dev_refused: 'Refused',
     nav_users: 'Users', role: 'Role', password: 'Password', add_user: 'Add user',
@@ -279,7 +281,8 @@ function entryLine(e) {
 }
 function recordView(main, rec) {
   main.append(el('h2', { text: t('record', { c: collTitle(rec.collection), i: rec.id }) }),
-    el('p', { class: 'meta', text: t('seq') + ': ' + rec.seq + (rec.deleted ? ' · ' + t('deleted') : '') }));
+    el('p', { class: 'meta', text: t('seq') + ': ' + rec.seq + (rec.deleted ? ' · ' + t('deleted') : '') }),
+    el('p', { class: 'meta', id: 'writers', text: t('writers') + ': ' + (rec.writers || []).map((w) => t('writes', { d: writer(w), n: w.writes })).join(' · ') }));
   if (rec.review) main.append(el('p', { class: 'flag', text: t('why') + ': ' + rec.why }));
   const table = el('table', { id: 'fields' }, el('tr', {}, el('th', { text: t('field') }), el('th', { text: t('value') }), el('th', { text: t('siblings') })));
   const choices = {};

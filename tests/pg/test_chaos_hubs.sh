@@ -38,11 +38,6 @@ sync_via() {
     fail "sync of $1 through hub $2 exited $rc: $(cat "$WORK/$1.err")"
 }
 
-# resolve_one DEVICE: picks the first value of the first field in conflict.
-resolve_one() {
-  local line
-  line=$(dev "$1" --json conflicts 2>/dev/null) || true
-  line=${line%%$'\n'*}
   [ -n "$line" ] || return 0
   set -- "$1" $(printf '%s' "$line" | python3 -c '
 import json, sys

@@ -24,6 +24,7 @@
 #                               is the sorted union of their exports
 #   small_steps_conf FILE       a daemon config of small batches and pages
 #   expect_converged NAMES...   fails with a diff if not
+#   resolve_one DEVICE          resolves its first field in conflict, if any
 #   ben DEVICE ID KECAMATAN [NAME]  a beneficiary (consent, a group, NAME
 #                               or "Ibu ID")
 #   visit DEVICE ID BENEFICIARY a visit of that beneficiary
@@ -241,6 +242,23 @@ start_proxy() {
   PROXY_PID=$!
   read -r -t 10 line <&4 || fail "the proxy did not start"
   PROXY_URL=http://127.0.0.1:${line##*:}
+}
+
+# resolve_one DEVICE: resolves the first field in conflict on DEVICE by
+# its first value, if any is in conflict (the chaos tests' resolver).
+resolve_one() {
+  local line
+  line=$(dev "$1" --json conflicts 2>/dev/null) || true
+  line=${line%%$'\n'*} # the first (no head: its early exit is a SIGPIPE)
+  [ -n "$line" ] || return 0
+  set -- "$1" $(printf '%s' "$line" | python3 -c '
+import json, sys
+j = json.loads(sys.stdin.read())
+f = j.get("fields") or {}
+if isinstance(f, dict) and f:
+    print(j["collection"], j["id"], next(iter(f)))')
+  [ $# -eq 4 ] || return 0
+  dev "$1" resolve "$2" "$3" "$4" --pick 1 >/dev/null 2>&1 || true
 }
 
 # Scoped records (kecamatan; a visit follows its beneficiary).

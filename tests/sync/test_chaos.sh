@@ -17,16 +17,6 @@ for d in "${DEVS[@]}"; do enrol "$d"; done
 small_steps_conf "$WORK/small.conf"
 for d in "${DEVS[@]}"; do start_daemon "$d" --config "$WORK/small.conf"; done
 
-# resolve_one DEVICE: picks the first value of the first field in conflict.
-resolve_one() {
-  local line
-  line=$(dev "$1" --json conflicts 2>/dev/null) || true
-  line=${line%%$'\n'*} # the first (no head: its early exit is a SIGPIPE)
-  [ -n "$line" ] || return 0
-  set -- "$1" $(printf '%s' "$line" | python3 -c '
-import json, sys
-j = json.loads(sys.stdin.read())
-f = j.get("fields") or {}
 if isinstance(f, dict) and f:
     print(j["collection"], j["id"], next(iter(f)))')
   [ $# -eq 4 ] || return 0

@@ -38,17 +38,6 @@ sync_via() {
     fail "sync of $1 through hub $2 exited $rc: $(cat "$WORK/$1.err")"
 }
 
-  [ -n "$line" ] || return 0
-  set -- "$1" $(printf '%s' "$line" | python3 -c '
-import json, sys
-j = json.loads(sys.stdin.read())
-f = j.get("fields") or {}
-if isinstance(f, dict) and f:
-    print(j["collection"], j["id"], next(iter(f)))')
-  [ $# -eq 4 ] || return 0
-  dev "$1" resolve "$2" "$3" "$4" --pick 1 >/dev/null 2>&1 || true
-}
-
 kills=0
 for ((s = 0; s < STEPS; s++)); do
   d=${DEVS[RANDOM % 4]}

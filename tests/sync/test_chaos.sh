@@ -17,12 +17,6 @@ for d in "${DEVS[@]}"; do enrol "$d"; done
 small_steps_conf "$WORK/small.conf"
 for d in "${DEVS[@]}"; do start_daemon "$d" --config "$WORK/small.conf"; done
 
-if isinstance(f, dict) and f:
-    print(j["collection"], j["id"], next(iter(f)))')
-  [ $# -eq 4 ] || return 0
-  dev "$1" resolve "$2" "$3" "$4" --pick 1 >/dev/null 2>&1 || true
-}
-
 hub_up=1
 for ((s = 0; s < STEPS; s++)); do
   d=${DEVS[RANDOM % 4]}

@@ -41,7 +41,6 @@ sync_via() {
 kills=0
 for ((s = 0; s < STEPS; s++)); do
   d=${DEVS[RANDOM % 4]}
-  k=k$((RANDOM % 8))
   case $((RANDOM % 12)) in
   0)
     h=$((RANDOM % 3 + 1))
@@ -65,21 +64,7 @@ for ((s = 0; s < STEPS; s++)); do
     [ "$e" = "$d" ] || sync_via "$e" "$H"
     wait "$p" || fail "a sync in the background failed"
     ;;
-  4) dev "$d" rm notes "$k" >/dev/null 2>&1 || true ;;
-  5) resolve_one "$d" ;;
-  6)
-    b=b$((RANDOM % 3))
-    if ((RANDOM % 2)); then
-      ben "$d" "$b" Setu
-    else
-      dev "$d" put beneficiary "$b" '{"consent":false,"name":null}' \
-        >/dev/null 2>&1 || true
-    fi
-    ;;
-  *)
-    dev "$d" put notes "$k" "{\"by\":\"$d\",\"n\":$RANDOM,\"f$((RANDOM % 4))\":$s}" \
-      >/dev/null || fail "put on $d failed"
-    ;;
+  *) chaos_edit "$d" "$s" ;;
   esac
 done
 echo "hubs killed: $kills"

@@ -25,6 +25,7 @@
 #   small_steps_conf FILE       a daemon config of small batches and pages
 #   expect_converged NAMES...   fails with a diff if not
 #   resolve_one DEVICE          resolves its first field in conflict, if any
+#   chaos_edit DEVICE STEP      one random edit of records others edit too
 #   ben DEVICE ID KECAMATAN [NAME]  a beneficiary (consent, a group, NAME
 #                               or "Ibu ID")
 #   visit DEVICE ID BENEFICIARY a visit of that beneficiary
@@ -259,6 +260,30 @@ if isinstance(f, dict) and f:
     print(j["collection"], j["id"], next(iter(f)))')
   [ $# -eq 4 ] || return 0
   dev "$1" resolve "$2" "$3" "$4" --pick 1 >/dev/null 2>&1 || true
+}
+
+# chaos_edit DEVICE STEP: one random edit on DEVICE of records the other
+# devices edit too (the chaos tests'): a note put (most often) or
+# deleted, a conflict resolved, a beneficiary's consent given (with a
+# name) or withdrawn. The notes k0..k7 and beneficiaries b0..b2 are shared.
+chaos_edit() {
+  local d=$1 k=k$((RANDOM % 8)) b=b$((RANDOM % 3))
+  case $((RANDOM % 16)) in
+  0 | 1) dev "$d" rm notes "$k" >/dev/null 2>&1 || true ;;
+  2) resolve_one "$d" ;;
+  3)
+    if ((RANDOM % 2)); then
+      ben "$d" "$b" Setu
+    else
+      dev "$d" put beneficiary "$b" '{"consent":false,"name":null}' \
+        >/dev/null 2>&1 || true
+    fi
+    ;;
+  *)
+    dev "$d" put notes "$k" "{\"by\":\"$d\",\"n\":$RANDOM,\"f$((RANDOM % 4))\":$2}" \
+      >/dev/null || fail "put on $d failed"
+    ;;
+  esac
 }
 
 # Scoped records (kecamatan; a visit follows its beneficiary).

@@ -20,7 +20,6 @@ for d in "${DEVS[@]}"; do start_daemon "$d" --config "$WORK/small.conf"; done
 hub_up=1
 for ((s = 0; s < STEPS; s++)); do
   d=${DEVS[RANDOM % 4]}
-  k=k$((RANDOM % 8))
   case $((RANDOM % 20)) in
   0)
     kill_daemon "$d"
@@ -35,21 +34,7 @@ for ((s = 0; s < STEPS; s++)); do
       hub_up=1
     fi
     ;;
-  2 | 3) dev "$d" rm notes "$k" >/dev/null 2>&1 || true ;;
-  4) resolve_one "$d" ;;
-  5)
-    b=b$((RANDOM % 3))
-    if ((RANDOM % 2)); then
-      ben "$d" "$b" Setu >/dev/null 2>&1 || true
-    else
-      dev "$d" put beneficiary "$b" '{"consent":false,"name":null}' \
-        >/dev/null 2>&1 || true
-    fi
-    ;;
-  *)
-    dev "$d" put notes "$k" "{\"by\":\"$d\",\"n\":$RANDOM,\"f$((RANDOM % 4))\":$s}" \
-      >/dev/null || fail "put on $d failed"
-    ;;
+  *) chaos_edit "$d" "$s" ;;
   esac
 done
 [ $hub_up = 1 ] || start_hub_at "$port"

@@ -275,7 +275,7 @@ int util_exit_code(int code)
 static void show(const char *s, char *out, size_t size)
 {
   size_t o = 0, i;
-  for (i = 0; s[i] != '\0' && i < 80 && o + 8 < size; i++) {
+  for (i = 0; i < 80 && s[i] != '\0' && o + 8 < size; i++) {
     unsigned char c = (unsigned char)s[i];
     unsigned cp;
     size_t n = utf8_hidden_control(s + i, &cp);

@@ -37,7 +37,7 @@ void schema_quote_name(const char *s, char *out, size_t size)
 {
   size_t o = 0, i;
   out[o++] = '"';
-  for (i = 0; s[i] != '\0' && i < SB_NAME_MAX + 8 && o + 6 < size; i++) {
+  for (i = 0; i < SB_NAME_MAX + 8 && s[i] != '\0' && o + 6 < size; i++) {
     unsigned char c = (unsigned char)s[i];
     if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
       o += (size_t)snprintf(out + o, size - o, "\\x%02x", c);

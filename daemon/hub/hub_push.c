@@ -473,9 +473,10 @@ static int push_record(struct push_one *p, struct sb_err *err)
                  "a result holds its record's key as the record does");
   memcpy(p->res->collection, p->rec->collection, sizeof(p->res->collection));
   memcpy(p->res->id, p->rec->id, sizeof(p->res->id));
-  p->ch = &ch;
+  p->ch = &ch; /* for the hooks, during this call only */
   rc =
       update_apply(&io, p->rec->collection, p->rec->id, &ch, &hooks, &out, err);
+  p->ch = NULL;
   if (rc == 0 && p->hold)
     rc = hub_push_held_keep(p, err);
   if (rc == 0 && p->joined && out.outcome != UPDATE_REFUSED) {

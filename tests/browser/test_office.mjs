@@ -122,6 +122,14 @@ async function main() {
   // (none: both synced just now); every chart inside its card.
   if ((await page.textContent('.card[data-collection=beneficiary]')) !== 'Penerima manfaat41') fail('no beneficiary card by its title');
   if ((await page.textContent('#stale .num')) !== '0') fail('the stale-devices card must count 0');
+  // The office chooses the card's N days; a bad one changes nothing.
+  await page.fill('#stale-days', '7');
+  await page.dispatchEvent('#stale-days', 'change');
+  await ready(page, 'overview?stale_days=7');
+  if (!(await page.textContent('#stale')).includes('> 7 hari')) fail('the stale card must follow the days chosen: ' + await page.textContent('#stale'));
+  await page.fill('#stale-days', '0');
+  await page.dispatchEvent('#stale-days', 'change');
+  if (!(await page.evaluate(() => location.hash)).endsWith('stale_days=7')) fail('0 days must be refused by the page');
   if ((await page.textContent('#who')) !== 'rina (peninjau)') fail('the role must read in the page language: ' + await page.textContent('#who'));
   const spill = await page.evaluate(() => [...document.querySelectorAll('.chart')].filter((c) => {
     const box = c.getBoundingClientRect(), cv = c.querySelector('canvas').getBoundingClientRect();

@@ -31,7 +31,7 @@ const STRINGS = {
     active: 'aktif', revoke: 'Cabut', enrol: 'Daftarkan perangkat', scope: 'Cakupan (kecamatan, atau all)', token_once: 'Token (hanya ditampilkan sekali):',
     hub: 'hub (kantor)', deleted: 'dihapus', why: 'Alasan', error: 'Galat: {m}',
     record: '{c} · {i}', tombstones: 'Penghapusan', seq: 'Nomor perubahan',
-    writers: 'Ditulis oleh', writes: '{d}: {n} kali',
+    writers: 'Ditulis oleh', writes: '{d}: {n} kali', days: 'Hari:',
     last_push: 'Terakhir kirim', last_pull: 'Terakhir ambil', app: 'Versi aplikasi',
     dev_pending: 'Belum terkirim', dev_refused: 'Ditolak hub',
     nav_users: 'Pengguna', role: 'Peran', password: 'Kata sandi', add_user: 'Tambah pengguna',
@@ -69,7 +69,7 @@ const STRINGS = {
     active: 'active', revoke: 'Revoke', enrol: 'Enrol a device', scope: 'Scope (kecamatan, or all)', token_once: 'Token (shown once):',
     hub: 'hub (office)', deleted: 'deleted', why: 'Reason', error: 'Error: {m}',
     record: '{c} · {i}', tombstones: 'Deletes', seq: 'Change number',
-    writers: 'Written by', writes: '{d}: {n}×',
+    writers: 'Written by', writes: '{d}: {n}×', days: 'Days:',
     last_push: 'Last push', last_pull: 'Last pull', app: 'App version',
     dev_pending: 'Pending', dev_refused: 'Refused',
     nav_users: 'Users', role: 'Role', password: 'Password', add_user: 'Add user',
@@ -180,7 +180,7 @@ function chartCard(title, type, labels, datasets) {
         locale: locale(),
         // one series: its name is the card's title already
         plugins: { legend: { display: type === 'doughnut' || datasets.length > 1 } },
-        scales: type === 'bar' ? { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } : undefined },
+        scales: type === 'bar' ? { x: { stacked: true }, y: { stacked: true, beginAtZero: true, grace: '5%', ticks: { precision: 0 } } } : undefined },
     }));
   });
   return card;
@@ -191,8 +191,11 @@ function monthSeries(byMonth, name) {
   const keys = [...new Set(months.flatMap((m) => Object.keys(byMonth[m])))].sort();
   return { months, datasets: keys.map((k, i) => ({ label: enumLabel(null, name, k), data: months.map((m) => byMonth[m][k] || 0), backgroundColor: PALETTE[i % PALETTE.length] })) };
 }
-async function overview(main) {
-  const { body: o } = await api('/api/overview');
+async function overview(main, params) {
+  // The stale-devices card's N days: the office chooses it (#overview?stale_days=7).
+  const days = params.get('stale_days');
+  const { body: o } = await api('/api/overview' + (days ? '?stale_days=' + encodeURIComponent(days) : ''));
+  if (!o || o.error) { status(t('error', { m: o?.error?.message })); return; }
   const cards = el('div', { class: 'cards' });
   for (const [c, n] of Object.entries(o.records)) cards.append(el('div', { class: 'card', 'data-collection': c }, el('div', { text: collTitle(c) }), el('div', { class: 'num', text: fmtNum(n) })));
   cards.append(el('div', { class: 'card' }, el('div', { text: t('open_conflicts') }), el('div', { class: 'num', text: fmtNum(o.open_conflicts) })));
@@ -203,6 +206,8 @@ async function overview(main) {
   const ul = el('ul');
   for (const d of o.stale_devices) ul.append(el('li', { text: d.name + ' — ' + (d.last_seen_ms ? fmtTime(d.last_seen_ms) : t('never')) }));
   if (o.stale_devices.length) stale.append(ul);
+  stale.append(el('label', { class: 'meta' }, t('days') + ' ', el('input', { id: 'stale-days', type: 'number', min: '1', max: '3650', value: String(o.stale_days),
+    onchange: (e) => { if (e.target.checkValidity()) location.hash = '#overview?stale_days=' + e.target.value; } })));
   cards.append(stale);
   const kec = o.beneficiaries_by_kecamatan, grp = o.beneficiaries_by_group;
   const mk = monthSeries(o.visits_by_month_kecamatan, 'kecamatan'), mp = monthSeries(o.visits_by_month_programme, 'programme');
@@ -468,7 +473,7 @@ async function route() {
     else if (parts[0] === 'conflicts') await conflicts(main);
     else if (parts[0] === 'devices') await devices(main);
     else if (parts[0] === 'users') await users(main);
-    else await overview(main);
+    else await overview(main, new URLSearchParams(query || ''));
     document.body.dataset.ready = hash;
   } catch (e) {
     status(t('error', { m: e.message }));

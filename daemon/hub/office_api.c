@@ -28,8 +28,7 @@ enum hub_role office_role_of(const struct hub_call *c)
 }
 #define role_of office_role_of
 
-/* True if c's user has at least role need, else replies 403. */
-static bool allowed(struct hub_call *c, enum hub_role need)
+bool office_allowed(struct hub_call *c, enum hub_role need)
 {
   if (role_of(c) >= need)
     return true;
@@ -181,64 +180,6 @@ static int overview_row(const struct office_fact *row, void *ctx)
   return 0;
 }
 
-struct stale_walk {
-  struct hub_call *c;
-  struct hub_store *hs;
-  cJSON *list;
-  uint64_t before_ms;
-  bool all; /* every device, not only the stale ones */
-};
-
-/* j[key] = ms, or null for 0 (never). */
-static void ms_or_null(cJSON *j, const char *key, uint64_t ms)
-{
-  if (ms > 0)
-    cJSON_AddNumberToObject(j, key, (double)ms);
-  else
-    cJSON_AddNullToObject(j, key);
-}
-
-static int device_row(const struct hub_device *d, void *ctx)
-{
-  struct stale_walk *w = ctx;
-  struct hub_device_activity a;
-  uint64_t seen;
-  cJSON *j;
-
-  office_seen_get(w->c, w->hs, d->name, &a);
-  seen = a.seen_ms;
-
-  if (!w->all && (d->revoked || seen >= w->before_ms))
-    return 0;
-  j = cJSON_CreateObject();
-  cJSON_AddStringToObject(j, "name", d->name);
-  cJSON_AddStringToObject(j, "replica", d->replica);
-  cJSON_AddBoolToObject(j, "revoked", d->revoked);
-  cJSON_AddNumberToObject(j, "created_ms", (double)d->created_ms);
-  cJSON_AddStringToObject(j, "scope", d->scope);
-  if (seen > 0)
-    cJSON_AddNumberToObject(j, "last_seen_ms", (double)seen);
-  else
-    cJSON_AddNullToObject(j, "last_seen_ms");
-  ms_or_null(j, "last_push_ms", a.push_ms);
-  ms_or_null(j, "last_pull_ms", a.pull_ms);
-  if (a.app[0] != '\0')
-    cJSON_AddStringToObject(j, "app", a.app);
-  else
-    cJSON_AddNullToObject(j, "app");
-  /* as the device last said (null: it never did) */
-  ms_or_null(j, "marks_ms", a.marks_ms);
-  if (a.marks_ms > 0) {
-    cJSON_AddNumberToObject(j, "pending", (double)a.pending);
-    cJSON_AddNumberToObject(j, "refused", (double)a.refused);
-  } else {
-    cJSON_AddNullToObject(j, "pending");
-    cJSON_AddNullToObject(j, "refused");
-  }
-  cJSON_AddItemToArray(w->list, j);
-  return 0;
-}
-
 /* The record-derived part of the overview at the store's state (its
  * JSON text, malloc'd), from the tally's facts (office_tally.c). */
 static int overview_compute(struct hub_call *c, struct hub_store *hs,
@@ -299,20 +240,19 @@ static void api_overview(struct hub_call *c)
   cJSON *j = NULL;
   struct sb_err err = {0};
   unsigned days = office_query_num(c, OFFICE_Q_STALE_DAYS, STALE_DAYS_DEFAULT);
-  struct stale_walk sw = {c, NULL, cJSON_CreateArray(), 0, false};
+  cJSON *stale = cJSON_CreateArray();
   struct office_cached *e = NULL;
   struct hub_store *hs;
   uint64_t held = 0;
   int rc;
 
-  sw.before_ms = hlc_wall_ms() - (uint64_t)days * DAY_MS;
   hs = office_reader_lock(c);
-  sw.hs = hs;
   rc = cached_body(c, hs, OFFICE_VIEW_OVERVIEW, "", overview_compute, &e, &err);
   /* devices are not records: their staleness is looked at every time,
    * and so are the pushes held aside (refusals change no record) */
   if (rc == 0)
-    rc = hub_store_device_list(hs, device_row, &sw, &err);
+    rc = office_devices_list(c, hs, hlc_wall_ms() - (uint64_t)days * DAY_MS,
+                             stale, &err);
   if (rc == 0)
     rc = hub_store_held_count(hs, &held, &err);
   office_reader_unlock(c);
@@ -323,11 +263,11 @@ static void api_overview(struct hub_call *c)
   }
   office_cache_release(c->office, e);
   if (rc != 0) {
-    cJSON_Delete(sw.list);
+    cJSON_Delete(stale);
     office_reply_store(c, rc, &err);
     return;
   }
-  cJSON_AddItemToObject(j, "stale_devices", sw.list);
+  cJSON_AddItemToObject(j, "stale_devices", stale);
   cJSON_AddNumberToObject(j, "stale_days", days);
   cJSON_AddNumberToObject(j, "held_pushes", (double)held);
   office_reply_json(c, j);
@@ -621,7 +561,7 @@ static void api_resolve(struct hub_call *c)
   uint64_t now_seq = 0, loaded_seq = 0;
   int rc;
 
-  if (!allowed(c, HUB_ROLE_REVIEWER))
+  if (!office_allowed(c, HUB_ROLE_REVIEWER))
     goto out;
   /* seq: a whole number 0..2^53, as the protocol's integers are */
   if (!cJSON_IsString(coll) || !cJSON_IsString(id) ||
@@ -655,82 +595,9 @@ out:
   cJSON_Delete(req);
 }
 
-/* --- devices ------------------------------------------------------------ */
-
-static void api_devices(struct hub_call *c)
-{
-  struct stale_walk w = {c, NULL, cJSON_CreateArray(), 0, true};
-  struct sb_err err = {0};
-  int rc;
-  cJSON *j;
-
-  w.hs = office_reader_lock(c);
-  rc = hub_store_device_list(w.hs, device_row, &w, &err);
-  office_reader_unlock(c);
-  if (rc != 0) {
-    cJSON_Delete(w.list);
-    office_reply_store(c, rc, &err);
-    return;
-  }
-  j = cJSON_CreateObject();
-  cJSON_AddItemToObject(j, "devices", w.list);
-  office_reply_json(c, j);
-}
-
-static void api_device_add(struct hub_call *c)
-{
-  cJSON *req = cJSON_ParseWithLength(c->body, c->body_len);
-  const cJSON *name = cJSON_GetObjectItemCaseSensitive(req, "name");
-  const cJSON *scope = cJSON_GetObjectItemCaseSensitive(req, "scope");
-  char token[AUTH_TOKEN_LEN + 1], hash[HUB_HASH_HEX_LEN + 1];
-  struct sb_err err = {0};
-  struct hub_store *hs;
-  int rc;
-
-  if (!cJSON_IsString(name) || !cJSON_IsString(scope)) {
-    office_reply_error(c, OFFICE_ERR_BAD_REQUEST,
-                       "send {\"name\":NAME,\"scope\":\"all\" or "
-                       "\"KECAMATAN,...\"}");
-  } else if (auth_token_new(token) != 0 || auth_token_hash(token, hash) != 0) {
-    office_reply_error(c, OFFICE_ERR_INTERNAL, "no randomness for a token");
-  } else {
-    hs = office_writer_lock(c);
-    rc = hub_store_device_add(hs, name->valuestring, hash, hlc_wall_ms(),
-                              scope->valuestring, &err);
-    office_writer_unlock(c);
-    if (rc == SB_EINVAL || rc == SB_EEXISTS) {
-      office_reply_error(c, OFFICE_ERR_BAD_REQUEST, "%s", err.msg);
-    } else if (rc != 0) {
-      office_reply_store(c, rc, &err);
-    } else {
-      cJSON *j = cJSON_CreateObject();
-      cJSON_AddStringToObject(j, "name", name->valuestring);
-      cJSON_AddStringToObject(j, "token", token); /* shown this once */
-      office_reply_json(c, j);
-    }
-  }
-  cJSON_Delete(req);
-}
-
-static void api_device_revoke(struct hub_call *c, const char *name)
-{
-  struct sb_err err = {0};
-  struct hub_store *hs = office_writer_lock(c);
-  int rc = hub_store_device_revoke(hs, name, &err);
-
-  office_writer_unlock(c);
-  if (rc == SB_ENOTFOUND)
-    office_reply_error(c, OFFICE_ERR_NOT_FOUND, "%s", err.msg);
-  else if (rc != 0)
-    office_reply_store(c, rc, &err);
-  else
-    office_reply_json(c, cJSON_CreateTrue());
-}
-
 void office_api(struct hub_call *c, const char *rest)
 {
   bool get = strcmp(c->oreq->method, "GET") == 0;
-  size_t n;
 
   if (get && strcmp(rest, "session") == 0)
     api_session(c);
@@ -745,18 +612,9 @@ void office_api(struct hub_call *c, const char *rest)
     api_conflicts(c);
   else if (!get && strcmp(rest, "resolve") == 0)
     api_resolve(c);
-  else if (get && strcmp(rest, "devices") == 0)
-    api_devices(c);
-  else if (!get && strcmp(rest, "devices") == 0) {
-    if (allowed(c, HUB_ROLE_ADMIN))
-      api_device_add(c);
-  } else if (!get && strncmp(rest, "devices/", 8) == 0 &&
-             (n = strlen(rest)) > 15 && strcmp(rest + n - 7, "/revoke") == 0) {
-    char name[HUB_DEVICE_NAME_MAX + 1];
-    snprintf(name, sizeof(name), "%.*s", (int)(n - 15), rest + 8);
-    if (allowed(c, HUB_ROLE_ADMIN))
-      api_device_revoke(c, name);
-  } else if (strcmp(rest, "users") == 0 || strncmp(rest, "users/", 6) == 0)
+  else if (strcmp(rest, "devices") == 0 || strncmp(rest, "devices/", 8) == 0)
+    office_devices_api(c, rest + 7);
+  else if (strcmp(rest, "users") == 0 || strncmp(rest, "users/", 6) == 0)
     office_users_api(c, rest + 5);
   else
     office_reply_error(c, OFFICE_ERR_NOT_FOUND, "no such API: %s %.100s",

@@ -339,6 +339,14 @@ bool office_query_ok(struct hub_call *c, const char *collection);
  * absent. */
 unsigned office_query_num(const struct hub_call *c, enum office_query q,
                           unsigned def);
+/* True if c's user has at least role need, else replies 403. */
+bool office_allowed(struct hub_call *c, enum hub_role need);
+/* The devices (office_devices.c) as the API gives them, into list: every
+ * one if before_ms is 0, else those not revoked and not seen since. */
+int office_devices_list(struct hub_call *c, struct hub_store *hs,
+                        uint64_t before_ms, cJSON *list, struct sb_err *err);
+/* /api/devices and below (rest: "" or "/NAME/ACTION"). */
+void office_devices_api(struct hub_call *c, const char *rest);
 /* A row as the API gives it (values a user of role may see). */
 cJSON *office_row_json(const struct office_row *row, enum hub_role role);
 /* GET /api/records/COLLECTION (office_records.c). */

@@ -274,6 +274,18 @@ async function main() {
   await ad.page.click('#users tr:has(td:text-is("budi")) button.remove');
   await ad.page.locator('#users td', { hasText: /^budi$/ }).waitFor({ state: 'detached' });
   if (/^budi\t/m.test(hub(['user', 'list']))) fail('the page did not remove budi');
+  // An admin gives a device a new scope and a new token in the page.
+  hub(['device', 'add', 'tab', '--scope', 'all']);
+  await ad.page.click('a[href="#devices"]');
+  await ready(ad.page, 'devices');
+  const tabRow = ad.page.locator('#devices tr:has(td:text-is("tab"))');
+  await tabRow.locator('input.scope-edit').fill('Setu');
+  await tabRow.locator('button.set-scope').click();
+  await ad.page.locator('#devices tr:has(td:text-is("tab")) td.scope', { hasText: /^Setu$/ }).waitFor();
+  if (!/^tab\t.*\tSetu$/m.test(hub(['device', 'list']))) fail('the page did not set tab\'s scope: ' + hub(['device', 'list']));
+  await ad.page.locator('#devices tr:has(td:text-is("tab")) button.rotate').click();
+  await ad.page.locator('#token-out', { hasText: /^Token baru untuk tab .*: [0-9a-f]{64}$/ }).waitFor();
+  await ad.page.screenshot({ path: join(SHOTS, 'devices-admin.png'), fullPage: true });
   await actx.close();
 
   // A viewer: no personal field, no resolve button, the API refuses.

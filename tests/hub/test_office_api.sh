@@ -276,6 +276,37 @@ grep -q '"name":"c",[^}]*"last_seen_ms":null,"last_push_ms":null,"last_pull_ms":
 grep -q '"name":"sc",[^}]*"scope":"Pamulang,Setu"' "$BODY" || fail "the devices list lacks sc's scope: $(cat "$BODY")"
 dev c init --server "$URL" --token "$tok" >/dev/null
 dev c sync --once >/dev/null || fail "the enrolled device cannot sync"
+
+CASE="devices: a new scope and a new token from the page"
+rcsrf=$(csrf_of rina)
+req POST /api/devices/sc/scope -b "$WORK/rina.jar" -H "X-CSRF-Token: $rcsrf" --data '{"scope":"Setu"}'
+expect_error 403 forbidden
+req POST /api/devices/sc/scope -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf" --data '{"scope":"Atlantis"}'
+expect_status 400
+grep -q 'Atlantis' "$BODY" || fail "the bad scope is not named: $(cat "$BODY")"
+req POST /api/devices/sc/scope -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf" --data '{"parts":"Setu"}'
+expect_status 400
+req POST /api/devices/nobody/scope -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf" --data '{"scope":"Setu"}'
+expect_status 404
+"$HUB" device list | grep -q $'^sc\t.*\tPamulang,Setu$' || fail "a refused scope changed the device"
+req POST /api/devices/sc/scope -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf" --data '{"scope":"Setu"}'
+expect_status 200
+"$HUB" device list | grep -q $'^sc\t.*\tSetu$' || fail "the new scope is not the device's: $("$HUB" device list)"
+req POST /api/devices/c/rotate -b "$WORK/rina.jar" -H "X-CSRF-Token: $rcsrf"
+expect_error 403 forbidden
+req POST /api/devices/c/rotate -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf"
+expect_status 200
+tok2=$(sed -n 's/.*"token":"\([0-9a-f]*\)".*/\1/p' "$BODY")
+[ ${#tok2} -eq 64 ] && [ "$tok2" != "$tok" ] || fail "no new token: $(cat "$BODY")"
+set +e; dev c sync --once >/dev/null 2>&1; rc=$?; set -e
+[ "$rc" -ne 0 ] || fail "the old token still works after a rotate"
+printf '%s\n' "$tok2" | dev c token set - >/dev/null || fail "token set"
+dev c sync --once >/dev/null || fail "the new token does not work"
+req GET /api/devices/c/rotate -b "$WORK/ana.jar"
+expect_status 404
+req POST /api/devices/c/explode -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf"
+expect_status 404
+
 req POST /api/devices/c/revoke -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf"
 expect_status 200
 set +e; dev c sync --once >/dev/null 2>&1; rc=$?; set -e

@@ -32,6 +32,8 @@ const STRINGS = {
     hub: 'hub (kantor)', deleted: 'dihapus', why: 'Alasan', error: 'Galat: {m}',
     record: '{c} · {i}', tombstones: 'Penghapusan', seq: 'Nomor perubahan',
     writers: 'Ditulis oleh', writes: '{d}: {n} kali', days: 'Hari:',
+    set_scope: 'Simpan cakupan', rotate: 'Token baru', token_for: 'Token baru untuk {n} (hanya ditampilkan sekali; token lama tidak berlaku lagi):',
+    scope_saved: 'Cakupan {n} disimpan: datanya menyesuaikan pada sinkronisasi berikutnya.',
     last_push: 'Terakhir kirim', last_pull: 'Terakhir ambil', app: 'Versi aplikasi',
     dev_pending: 'Belum terkirim', dev_refused: 'Ditolak hub',
     nav_users: 'Pengguna', role: 'Peran', password: 'Kata sandi', add_user: 'Tambah pengguna',
@@ -70,6 +72,8 @@ const STRINGS = {
     hub: 'hub (office)', deleted: 'deleted', why: 'Reason', error: 'Error: {m}',
     record: '{c} · {i}', tombstones: 'Deletes', seq: 'Change number',
     writers: 'Written by', writes: '{d}: {n}×', days: 'Days:',
+    set_scope: 'Save scope', rotate: 'New token', token_for: 'New token for {n} (shown once; the old one no longer works):',
+    scope_saved: 'Scope of {n} saved: its records follow at its next sync.',
     last_push: 'Last push', last_pull: 'Last pull', app: 'App version',
     dev_pending: 'Pending', dev_refused: 'Refused',
     nav_users: 'Users', role: 'Role', password: 'Password', add_user: 'Add user',
@@ -395,9 +399,26 @@ async function devices(main) {
     el('th', { text: t('state') }), el('th')));
   // As the device last said (null: it never did); a refusal is stuck there.
   const count = (n) => (n === null || n === undefined ? '—' : String(n));
+  const out = el('p', { class: 'token', id: 'token-out' });
+  const post = (d, what, json) => api('/api/devices/' + encodeURIComponent(d.name) + '/' + what, { method: 'POST', json });
   for (const d of body.devices) {
-    const act = el('td');
-    if (session.role === 'admin' && !d.revoked) act.append(el('button', { type: 'button', text: t('revoke'), onclick: async () => { await api('/api/devices/' + encodeURIComponent(d.name) + '/revoke', { method: 'POST' }); route(); } }));
+    const act = el('td', { class: 'actions' });
+    if (session.role === 'admin' && !d.revoked) {
+      // A new scope (records outside it leave the device at its next
+      // sync), a new token (shown once; the old one stops working), revoke.
+      const scope = el('input', { class: 'scope-edit', value: d.scope, 'aria-label': t('scope') });
+      act.append(scope,
+        el('button', { type: 'button', class: 'set-scope', text: t('set_scope'), onclick: async () => {
+          const res = await post(d, 'scope', { scope: scope.value });
+          if (res.status === 200) { await route(); status(t('scope_saved', { n: d.name })); } else status(t('error', { m: res.body?.error?.message }));
+        } }),
+        el('button', { type: 'button', class: 'rotate', text: t('rotate'), onclick: async () => {
+          const res = await post(d, 'rotate');
+          if (res.status === 200) out.textContent = t('token_for', { n: d.name }) + ' ' + res.body.token;
+          else status(t('error', { m: res.body?.error?.message }));
+        } }),
+        el('button', { type: 'button', text: t('revoke'), onclick: async () => { await post(d, 'revoke'); route(); } }));
+    }
     table.append(el('tr', {}, el('td', { text: d.name }), el('td', { class: 'scope', text: d.scope === 'all' ? t('scope_all') : d.scope.split(',').join(', ') }), el('td', { text: when(d.last_seen_ms) }), el('td', { text: when(d.last_push_ms) }),
       el('td', { text: when(d.last_pull_ms) }), el('td', { text: d.app || '' }), el('td', { class: 'pending', text: count(d.pending) }),
       el('td', { class: d.refused > 0 ? 'refused flag' : 'refused', text: count(d.refused) }), el('td', { text: d.revoked ? t('revoked') : t('active') }), act));
@@ -406,7 +427,6 @@ async function devices(main) {
   if (session.role !== 'admin') return;
   const name = el('input', { id: 'enrol-name' });
   const scope = el('input', { id: 'enrol-scope', value: 'all' });
-  const out = el('p', { class: 'token' });
   main.append(el('div', { class: 'filters' }, el('label', {}, t('name'), name), el('label', {}, t('scope'), scope),
     el('button', { type: 'button', text: t('enrol'), onclick: async () => {
       const res = await api('/api/devices', { method: 'POST', json: { name: name.value, scope: scope.value } });

@@ -43,9 +43,10 @@ const char *i18n_lang(void)
   const char *loc = setlocale(LC_MESSAGES, NULL);
   const char *list = getenv("LANGUAGE");
 
-  /* gettext ignores LANGUAGE in the C locale, and so do we. */
-  if (loc == NULL || strcmp(loc, "C") == 0 || strncmp(loc, "C.", 2) == 0 ||
-      strcmp(loc, "POSIX") == 0)
+  /* gettext ignores LANGUAGE in the C locale, and so do we; but not in
+   * C.UTF-8 (a container's usual default), where LANGUAGE=id translates
+   * the messages, so the labels follow it too. */
+  if (loc == NULL || strcmp(loc, "C") == 0 || strcmp(loc, "POSIX") == 0)
     return "en";
   if (list != NULL && list[0] != '\0') {
     snprintf(first, sizeof(first), "%.*s", (int)strcspn(list, ":"), list);

@@ -80,6 +80,14 @@ expect_stdout_contains 'Skills training: cooking'
 expect_stdout_lacks 'Pelatihan'
 in_id beneficiary show "$sri"
 expect_stdout_contains 'groups: Perempuan'
+# LANGUAGE in the C.UTF-8 locale (a container's default): gettext
+# translates the messages, and the labels follow the same language.
+LANG=C.UTF-8 LANGUAGE=id sb beneficiary show "$sri"
+expect_stdout_contains 'groups: Perempuan'
+LANG=C.UTF-8 LANGUAGE=id sb visit list
+expect_stdout_contains 'Pelatihan keterampilan: memasak'
+LANG=C LANGUAGE=id sb visit list
+expect_stdout_contains 'Skills training: cooking'
 in_id visit show "$v"
 expect_stdout_contains 'programme: Pelatihan keterampilan: memasak'
 in_id --json visit list

@@ -325,13 +325,28 @@ static char *field_text(struct cli *cli, const struct schema_field *sf,
   return buf_take(&b, NULL);
 }
 
+/*
+ * What people call field sf (name: its name) in show and list: the name
+ * itself in English (it is the option's name too: groups, --group), else
+ * the schema's title in the user's language ("Kelompok"), if it has one.
+ */
+static const char *heading(const struct schema_field *sf, const char *name)
+{
+  const char *lang = i18n_lang(), *title;
+
+  if (sf == NULL || strncmp(lang, "en", 2) == 0)
+    return name;
+  title = schema_help_in(&sf->title, lang);
+  return title != NULL ? title : name;
+}
+
 static int show_field(struct cli *cli, const struct schema_field *sf,
                       const struct field *f, struct sb_err *err)
 {
   char *text = field_text(cli, sf, f, true);
   if (text == NULL)
     return sb_err_set(err, SB_ENOMEM, NULL);
-  printf("%s: %s\n", record_field_name(f), text);
+  printf("%s: %s\n", heading(sf, record_field_name(f)), text);
   free(text);
   return 0;
 }
@@ -465,7 +480,7 @@ static int list_header(struct list_ctx *ctx)
   row[0] = strdup("id");
   ok = row[0] != NULL;
   for (i = 0; i < ctx->ncols; i++) {
-    row[i + 1] = strdup(ctx->cols[i]->name);
+    row[i + 1] = strdup(heading(ctx->cols[i], ctx->cols[i]->name));
     ok = ok && row[i + 1] != NULL;
   }
   if (!ok) {

@@ -52,5 +52,5 @@ const char *i18n_lang(void)
     snprintf(first, sizeof(first), "%.*s", (int)strcspn(list, ":"), list);
     return first;
   }
-  return loc;
+  return strncmp(loc, "C.", 2) == 0 ? "en" : loc;
 }

@@ -64,7 +64,7 @@ expect_ok beneficiary add --name "Srí Wahyuni" --group perempuan \
 sri=$(cat "$OUT")
 in_id beneficiary show "$sri"
 check_ok
-expect_stdout_contains 'consent: ya'
+expect_stdout_contains 'Persetujuan: ya'
 in_en beneficiary show "$sri"
 expect_stdout_contains 'consent: yes'
 
@@ -75,21 +75,25 @@ v=$(cat "$OUT")
 in_id visit list
 check_ok visit list
 expect_stdout_contains 'Pelatihan keterampilan: memasak'
+# Headings: the schema's titles in Indonesian; the field names (the
+# options' names) in English.
+head -1 "$OUT" | grep -q 'Penerima manfaat  *Tanggal  *Program' || fail "Indonesian headings: $(head -1 "$OUT")"
 in_en visit list
 expect_stdout_contains 'Skills training: cooking'
+head -1 "$OUT" | grep -q 'beneficiary  *date  *programme' || fail "English headings: $(head -1 "$OUT")"
 expect_stdout_lacks 'Pelatihan'
 in_id beneficiary show "$sri"
-expect_stdout_contains 'groups: Perempuan'
+expect_stdout_contains 'Kelompok: Perempuan'
 # LANGUAGE in the C.UTF-8 locale (a container's default): gettext
 # translates the messages, and the labels follow the same language.
 LANG=C.UTF-8 LANGUAGE=id sb beneficiary show "$sri"
-expect_stdout_contains 'groups: Perempuan'
+expect_stdout_contains 'Kelompok: Perempuan'
 LANG=C.UTF-8 LANGUAGE=id sb visit list
 expect_stdout_contains 'Pelatihan keterampilan: memasak'
 LANG=C LANGUAGE=id sb visit list
 expect_stdout_contains 'Skills training: cooking'
 in_id visit show "$v"
-expect_stdout_contains 'programme: Pelatihan keterampilan: memasak'
+expect_stdout_contains 'Program: Pelatihan keterampilan: memasak'
 in_id --json visit list
 expect_stdout_contains '"programme":"skills-cooking"'
 expect_stdout_lacks 'Pelatihan'

@@ -11,10 +11,12 @@
 
 #include "auth.h"
 #include "hlc.h"
+#include "log.h"
 #include "hub_device_names.h"
 #include "hub_push.h"
 #include "wire.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +29,18 @@ enum hub_role office_role_of(const struct hub_call *c)
   return c->oreq->user.role;
 }
 #define role_of office_role_of
+
+void office_audit(const struct hub_call *c, const char *fmt, ...)
+{
+  char what[512];
+  va_list ap;
+
+  va_start(ap, fmt);
+  vsnprintf(what, sizeof(what), fmt, ap);
+  va_end(ap);
+  log_msg(LOG_LEVEL_INFO, "office: audit: %s (%s) %s", c->oreq->user.name,
+          hub_role_name(c->oreq->user.role), what);
+}
 
 bool office_allowed(struct hub_call *c, enum hub_role need)
 {
@@ -549,6 +563,26 @@ static void reply_stale(struct hub_call *c, const char *collection,
                     text != NULL ? strlen(text) : 0);
 }
 
+/* The audit line of a write: the record and its fields' names. */
+static void audit_write(const struct hub_call *c, const char *collection,
+                        const char *id, const cJSON *fields, uint64_t seq)
+{
+  char names[256] = "";
+  size_t n = 0;
+  const cJSON *f;
+
+  cJSON_ArrayForEach(f, fields)
+  {
+    int k = snprintf(names + n, sizeof(names) - n, "%s%s", n > 0 ? "," : "",
+                     f->string);
+    if (k < 0 || (size_t)k >= sizeof(names) - n)
+      break; /* cut: the line says the record, the store says the rest */
+    n += (size_t)k;
+  }
+  office_audit(c, "wrote %s/%.128s (%s) at seq %llu", collection, id, names,
+               (unsigned long long)seq);
+}
+
 static void api_resolve(struct hub_call *c)
 {
   cJSON *req = cJSON_ParseWithLength(c->body, c->body_len);
@@ -586,6 +620,7 @@ static void api_resolve(struct hub_call *c)
     office_reply_store(c, rc, &err);
   } else {
     cJSON *j = cJSON_CreateObject();
+    audit_write(c, coll->valuestring, id->valuestring, fields, now_seq);
     cJSON_AddNumberToObject(j, "seq", (double)now_seq);
     c->committed = now_seq > 0;
     c->last_seq = now_seq;

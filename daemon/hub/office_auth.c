@@ -445,13 +445,18 @@ void office_auth_login(struct hub_call *c)
   }
   throttle_clear(o, ukey);
   throttle_clear(o, akey);
-  if (session_start(c, &u))
+  if (session_start(c, &u)) {
+    /* not yet c's user: office_audit's line by hand */
+    log_msg(LOG_LEVEL_INFO, "office: audit: %s (%s) logged in from %s", u.name,
+            hub_role_name(u.role), c->oreq->peer);
     office_redirect(c, "/");
+  }
 }
 
 void office_auth_logout(struct hub_call *c)
 {
   session_end(c, c->oreq->session.id_hash);
+  office_audit(c, "logged out");
   office_header(c->oreq, "Set-Cookie",
                 c->oreq->tls ? COOKIE "=; HttpOnly; SameSite=Strict; Path=/; "
                                       "Max-Age=0; Secure"

@@ -142,6 +142,9 @@ static void api_device_add(struct hub_call *c)
     rc = hub_store_device_add(hs, name->valuestring, hash, hlc_wall_ms(),
                               scope->valuestring, &err);
     office_writer_unlock(c);
+    if (rc == 0)
+      office_audit(c, "enrolled device %s, scope %.200s", name->valuestring,
+                   scope->valuestring);
     reply_device(c, rc, &err, name->valuestring, token);
   }
   cJSON_Delete(req);
@@ -164,6 +167,9 @@ static void api_device_scope(struct hub_call *c, const char *name)
     hs = office_writer_lock(c);
     rc = hub_store_device_set_scope(hs, name, scope->valuestring, &err);
     office_writer_unlock(c);
+    if (rc == 0)
+      office_audit(c, "set device %s's scope to %.200s", name,
+                   scope->valuestring);
     reply_device(c, rc, &err, name, NULL);
   }
   cJSON_Delete(req);
@@ -182,6 +188,8 @@ static void api_device_rotate(struct hub_call *c, const char *name)
   hs = office_writer_lock(c);
   rc = hub_store_device_rotate(hs, name, hash, &err);
   office_writer_unlock(c);
+  if (rc == 0)
+    office_audit(c, "issued a new token for device %s", name);
   reply_device(c, rc, &err, name, token);
 }
 
@@ -192,6 +200,8 @@ static void api_device_revoke(struct hub_call *c, const char *name)
   int rc = hub_store_device_revoke(hs, name, &err);
 
   office_writer_unlock(c);
+  if (rc == 0)
+    office_audit(c, "revoked device %s", name);
   if (rc == SB_ENOTFOUND)
     office_reply_error(c, OFFICE_ERR_NOT_FOUND, "%s", err.msg);
   else if (rc != 0)

@@ -339,6 +339,15 @@ bool office_query_ok(struct hub_call *c, const char *collection);
  * absent. */
 unsigned office_query_num(const struct hub_call *c, enum office_query q,
                           unsigned def);
+/*
+ * The audit trail: one log line (INFO) per change an office user makes,
+ * "office: audit: USER (ROLE) MESSAGE": a write to a record (its key and
+ * the fields' names, never their values), a device enrolled, given a new
+ * scope or token, revoked, an office user added, changed or removed, a
+ * login and a logout. Failed logins are warnings of their own.
+ */
+void office_audit(const struct hub_call *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* True if c's user has at least role need, else replies 403. */
 bool office_allowed(struct hub_call *c, enum hub_role need);
 /* The devices (office_devices.c) as the API gives them, into list: every

@@ -96,6 +96,8 @@ static void save(struct hub_call *c, struct hub_user *u, bool create)
   } else if (rc != 0) {
     office_reply_store(c, rc, &err);
   } else {
+    office_audit(c, "%s user %s (%s)", create ? "added" : "changed", u->name,
+                 hub_role_name(u->role));
     list = cJSON_CreateArray();
     user_row(u, list);
     office_reply_json(c, cJSON_DetachItemFromArray(list, 0));
@@ -188,8 +190,10 @@ static void users_remove(struct hub_call *c, const char *name)
     office_reply_error(c, OFFICE_ERR_NOT_FOUND, "%s", err.msg);
   else if (rc != 0)
     office_reply_store(c, rc, &err);
-  else
+  else {
+    office_audit(c, "removed user %s", name);
     office_reply_json(c, cJSON_CreateTrue());
+  }
 }
 
 void office_users_api(struct hub_call *c, const char *rest)

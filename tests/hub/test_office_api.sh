@@ -589,5 +589,21 @@ for q in 'records/beneficiary?page=2&limit=500&desc=1&sort=kecamatan' \
   expect_status 200
 done
 
+CASE="the audit trail: who changed what, in the log, never a value"
+grep -q 'office: audit: rina (reviewer) logged in from 127.0.0.1' "$WORK/hub.log" || fail "no login line"
+grep -q 'office: audit: rina (reviewer) wrote beneficiary/b1 (kelurahan) at seq [0-9]' "$WORK/hub.log" ||
+  fail "no line for the resolution: $(grep 'audit' "$WORK/hub.log" | head)"
+for line in 'ana (admin) enrolled device c, scope all' "ana (admin) set device sc's scope to Setu" \
+  'ana (admin) issued a new token for device c' 'ana (admin) revoked device c' \
+  'ana (admin) added user budi (viewer)' 'ana (admin) changed user budi (reviewer)' \
+  'ana (admin) removed user budi'; do
+  grep -qF "office: audit: $line" "$WORK/hub.log" || fail "no audit line: $line"
+done
+# Refused changes leave no line; values never appear in one.
+grep 'office: audit:' "$WORK/hub.log" | grep -q 'Atlantis\|nobody\|Cilenggang\|Rawa Mekar' &&
+  fail "an audit line for a refused change, or with a value: $(grep 'office: audit:' "$WORK/hub.log")"
+req POST /logout -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf"
+grep -q 'office: audit: ana (admin) logged out' "$WORK/hub.log" || fail "no logout line"
+
 stop_hub
 echo "ok"

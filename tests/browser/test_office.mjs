@@ -286,6 +286,9 @@ async function main() {
   await ad.page.locator('#devices tr:has(td:text-is("tab")) button.rotate').click();
   await ad.page.locator('#token-out', { hasText: /^Token baru untuk tab .*: [0-9a-f]{64}$/ }).waitFor();
   await ad.page.screenshot({ path: join(SHOTS, 'devices-admin.png'), fullPage: true });
+  // A device never seen stands out; one that synced just now does not.
+  if (!(await ad.page.locator('#devices tr:has(td:text-is("tab")) td.seen.flag').count())) fail('a device never seen is not flagged');
+  if (await ad.page.locator('#devices tr:has(td:text-is("a")) td.seen.flag').count()) fail('a device seen just now is flagged');
   await actx.close();
 
   // A viewer: no personal field, no resolve button, the API refuses.

@@ -419,7 +419,10 @@ async function devices(main) {
         } }),
         el('button', { type: 'button', text: t('revoke'), onclick: async () => { await post(d, 'revoke'); route(); } }));
     }
-    table.append(el('tr', {}, el('td', { text: d.name }), el('td', { class: 'scope', text: d.scope === 'all' ? t('scope_all') : d.scope.split(',').join(', ') }), el('td', { text: when(d.last_seen_ms) }), el('td', { text: when(d.last_push_ms) }),
+    // An active device not seen for the overview's default 3 days (or
+    // never) stands out, as it is counted on the overview's card.
+    const stale = !d.revoked && (!d.last_seen_ms || Date.now() - d.last_seen_ms > 3 * 86400e3);
+    table.append(el('tr', {}, el('td', { text: d.name }), el('td', { class: 'scope', text: d.scope === 'all' ? t('scope_all') : d.scope.split(',').join(', ') }), el('td', { class: stale ? 'seen flag' : 'seen', text: when(d.last_seen_ms) }), el('td', { text: when(d.last_push_ms) }),
       el('td', { text: when(d.last_pull_ms) }), el('td', { text: d.app || '' }), el('td', { class: 'pending', text: count(d.pending) }),
       el('td', { class: d.refused > 0 ? 'refused flag' : 'refused', text: count(d.refused) }), el('td', { text: d.revoked ? t('revoked') : t('active') }), act));
   }

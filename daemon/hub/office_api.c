@@ -11,9 +11,9 @@
 
 #include "auth.h"
 #include "hlc.h"
-#include "log.h"
 #include "hub_device_names.h"
 #include "hub_push.h"
+#include "log.h"
 #include "wire.h"
 
 #include <stdarg.h>

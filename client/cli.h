@@ -310,6 +310,19 @@ int ref_resolve(struct cli *cli, const struct schema_field *f, const char *arg,
 int ref_describe(struct cli *cli, const struct schema_field *f, const char *id,
                  struct buf *b);
 
+/* --- scope_note.c -----------------------------------------------------------
+ * A word on stderr when a single-record write (put, add, edit, resolve)
+ * leaves a record outside this device's scope as the hub last stated it:
+ * begin before the write, end after its commit. */
+struct scope_note {
+  bool looked;  /* its collection has a scope field of its own */
+  bool existed; /* the record was live before the write */
+};
+void scope_note_begin(struct cli *cli, const char *collection, const char *id,
+                      struct scope_note *n);
+void scope_note_end(struct cli *cli, const char *collection, const char *id,
+                    const struct scope_note *n);
+
 /* --- view.c ----------------------------------------------------------------
  */
 

@@ -324,7 +324,8 @@ static bool clock_json(struct store *s, cJSON *j)
 }
 
 static int status_json(const struct cli *cli, const struct status *st,
-                       const char *server, struct sb_err *err)
+                       const char *server, const char *scope,
+                       struct sb_err *err)
 {
   cJSON *j = cJSON_CreateObject();
   cJSON *colls = cJSON_AddObjectToObject(j, "collections");
@@ -348,6 +349,8 @@ static int status_json(const struct cli *cli, const struct status *st,
                                integrity(cli->store, NULL, 0)) ||
       !(server != NULL ? cJSON_AddStringToObject(j, "server", server)
                        : cJSON_AddNullToObject(j, "server")) ||
+      !(scope != NULL ? cJSON_AddStringToObject(j, "scope", scope)
+                      : cJSON_AddNullToObject(j, "scope")) ||
       !cJSON_AddNumberToObject(j, "unsynced", (double)st->unsynced) ||
       !cJSON_AddNumberToObject(j, "rejected", (double)st->rejected) ||
       !cJSON_AddNumberToObject(j, "conflicts", (double)st->conflicts) ||
@@ -374,12 +377,16 @@ static int status_json(const struct cli *cli, const struct status *st,
 }
 
 static void status_plain(const struct cli *cli, const struct status *st,
-                         const char *server)
+                         const char *server, const char *scope)
 {
   size_t i;
   printf(_("replica: %s\n"), store_replica(cli->store));
   printf(_("store: %s\n"), cli->db);
   printf(_("server: %s\n"), server != NULL ? server : _("(none)"));
+  if (scope != NULL)
+    printf(_("scope: %s\n"), strcmp(scope, "all") == 0 ? _("all") : scope);
+  else if (server != NULL)
+    printf(_("scope: not known until the first sync\n"));
   {
     char why[256] = "";
     const char *state = integrity(cli->store, why, sizeof(why));
@@ -421,7 +428,7 @@ static void status_plain(const struct cli *cli, const struct status *st,
 int cmd_status(struct cli *cli, int argc, char **argv, struct sb_err *err)
 {
   struct status st = {0};
-  char *server = NULL;
+  char *server = NULL, *scope = NULL;
   size_t i;
   int rc;
 
@@ -451,14 +458,26 @@ int cmd_status(struct cli *cli, int argc, char **argv, struct sb_err *err)
     if (rc == SB_ENOTFOUND)
       rc = 0;
   }
+  if (rc == 0) { /* as the hub last stated it */
+    rc = store_meta_get(cli->store, STORE_META_SCOPE, &scope, err);
+    /* Never stated after a sync: the hub sends all (it states only a
+     * scope that is not all: daemon/sync/sync_scope.c). */
+    if (rc == SB_ENOTFOUND && last_sync_ms(cli->store) > 0)
+      scope = strdup("all");
+    if (rc == SB_ENOTFOUND)
+      rc = scope != NULL || last_sync_ms(cli->store) == 0
+               ? 0
+               : sb_err_set(err, SB_ENOMEM, NULL);
+  }
   if (rc != 0)
     goto done;
   if (cli->json)
-    rc = status_json(cli, &st, server, err);
+    rc = status_json(cli, &st, server, scope, err);
   else
-    status_plain(cli, &st, server);
+    status_plain(cli, &st, server, scope);
 done:
   free(server);
+  free(scope);
   free(st.c);
   return rc;
 }

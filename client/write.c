@@ -180,18 +180,22 @@ int write_delete(struct cli *cli, const char *collection, const char *id,
 int write_one(struct cli *cli, const char *collection, const char *id,
               cJSON *fields, bool must_exist, struct sb_err *err)
 {
+  struct scope_note note;
   int rc = util_schema(cli, err);
   if (rc != 0)
     return rc;
   rc = store_begin(cli->store, err);
   if (rc != 0)
     return rc;
+  scope_note_begin(cli, collection, id, &note);
   rc = write_fields(cli, collection, id, fields, must_exist, NULL, err);
   if (rc == 0)
     rc = store_commit(cli->store, err);
   cli->wrote |= rc == 0;
   if (rc != 0)
     store_rollback(cli->store);
+  else
+    scope_note_end(cli, collection, id, &note);
   return rc;
 }
 

@@ -315,6 +315,12 @@ int store_refs_each(struct store *s, const char *ref, const char *collection,
  */
 #define STORE_META_HOLDS_OWN "sync.holds_own"
 
+/* The device's scope as the hub last stated it in a change page ("all"
+ * or "Pamulang,Setu", scope_text's form; absent before the first pull):
+ * the sync engine keeps it (daemon/sync/sync_scope.c), the CLI shows it
+ * and warns of a write outside it. */
+#define STORE_META_SCOPE "sync.scope"
+
 /* The greatest local change sequence number (0 for an empty store). */
 int store_last_seq(struct store *s, uint64_t *seq, struct sb_err *err);
 

@@ -22,7 +22,7 @@
 
 #define CURSOR_KEY "pull_cursor"
 /* The device's scope as the hub last stated it (sync_scope.c). */
-#define SCOPE_KEY "sync.scope"
+#define SCOPE_KEY STORE_META_SCOPE
 /* Records that left the scope while pending: removed once pushed. */
 #define GONE_PREFIX "sync.gone."
 /* Set while the device re-downloads its scope after a purge

@@ -39,7 +39,7 @@ expect_ok status
 expect_stdout_contains "unsynced changes: 1"
 expect_stdout_lacks "rejected"
 expect_ok --json status
-expect_stdout_is "{\"collections\":{\"beneficiary\":{\"conflicts\":0,\"deleted\":0,\"records\":1},\"notes\":{\"conflicts\":0,\"deleted\":1,\"records\":1},\"visit\":{\"conflicts\":0,\"deleted\":0,\"records\":0}},\"conflicts\":0,\"daemon\":null,\"integrity\":\"ok\",\"last_sync_ms\":null,\"rejected\":0,\"replica\":\"$me\",\"review\":0,\"server\":null,\"store\":\"$SAMBANG_DB\",\"unsynced\":1}"
+expect_stdout_is "{\"collections\":{\"beneficiary\":{\"conflicts\":0,\"deleted\":0,\"records\":1},\"notes\":{\"conflicts\":0,\"deleted\":1,\"records\":1},\"visit\":{\"conflicts\":0,\"deleted\":0,\"records\":0}},\"conflicts\":0,\"daemon\":null,\"integrity\":\"ok\",\"last_sync_ms\":null,\"rejected\":0,\"replica\":\"$me\",\"review\":0,\"scope\":null,\"server\":null,\"store\":\"$SAMBANG_DB\",\"unsynced\":1}"
 # A record the hub refused is counted apart, not as unsynced.
 sqlite3 "$SAMBANG_DB" "UPDATE records SET rejected = '{}' WHERE id = 'a'"
 expect_ok status

@@ -76,20 +76,13 @@ int office_devices_list(struct hub_call *c, struct hub_store *hs,
 
 static void api_devices(struct hub_call *c)
 {
-  cJSON *list = cJSON_CreateArray(), *j;
+  cJSON *list = cJSON_CreateArray();
   struct sb_err err = {0};
   struct hub_store *hs = office_reader_lock(c);
   int rc = office_devices_list(c, hs, 0, list, &err);
 
   office_reader_unlock(c);
-  if (rc != 0) {
-    cJSON_Delete(list);
-    office_reply_store(c, rc, &err);
-    return;
-  }
-  j = cJSON_CreateObject();
-  cJSON_AddItemToObject(j, "devices", list);
-  office_reply_json(c, j);
+  office_reply_list(c, rc, &err, "devices", list);
 }
 
 /* A new token into token, its hash into hash; false (replied) if none. */

@@ -213,6 +213,21 @@ void office_reply_json(struct hub_call *c, cJSON *j)
   office_reply_body(c, 200, "application/json", text, strlen(text));
 }
 
+void office_reply_list(struct hub_call *c, int rc, const struct sb_err *err,
+                       const char *key, cJSON *list)
+{
+  cJSON *j;
+
+  if (rc != 0) {
+    cJSON_Delete(list);
+    office_reply_store(c, rc, err);
+    return;
+  }
+  j = cJSON_CreateObject();
+  cJSON_AddItemToObject(j, key, list);
+  office_reply_json(c, j);
+}
+
 void office_redirect(struct hub_call *c, const char *location)
 {
   office_header(c->oreq, "Location", location, false);

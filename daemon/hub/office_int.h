@@ -157,6 +157,10 @@ void office_reply_error(struct hub_call *c, enum office_err code,
     __attribute__((format(printf, 3, 4)));
 /* A 200 JSON reply of j (deleted). */
 void office_reply_json(struct hub_call *c, cJSON *j);
+/* After a walk that filled list (its rc, err): {"key": list}, or the
+ * store's error (list dropped). */
+void office_reply_list(struct hub_call *c, int rc, const struct sb_err *err,
+                       const char *key, cJSON *list);
 /* A reply of body (malloc'd, taken over). */
 void office_reply_body(struct hub_call *c, unsigned status, const char *type,
                        char *body, size_t len);

@@ -32,20 +32,13 @@ static int user_row(const struct hub_user *u, void *ctx)
 
 static void users_list(struct hub_call *c)
 {
-  cJSON *list = cJSON_CreateArray(), *j;
+  cJSON *list = cJSON_CreateArray();
   struct sb_err err = {0};
   struct hub_store *hs = office_reader_lock(c);
   int rc = hub_store_user_list(hs, user_row, list, &err);
 
   office_reader_unlock(c);
-  if (rc != 0) {
-    cJSON_Delete(list);
-    office_reply_store(c, rc, &err);
-    return;
-  }
-  j = cJSON_CreateObject();
-  cJSON_AddItemToObject(j, "users", list);
-  office_reply_json(c, j);
+  office_reply_list(c, rc, &err, "users", list);
 }
 
 /* Sets u's password from pw (checked) and its changed time; false with

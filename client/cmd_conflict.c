@@ -21,6 +21,7 @@
 #include "buf.h"
 #include "hlc.h"
 #include "json.h"
+#include "proto.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,7 +160,8 @@ static int rejected_one(const char *coll, const char *id, uint64_t seq,
   msg = cJSON_GetObjectItemCaseSensitive(j, "message");
   printf(_("%s\t%s\t(rejected by the hub) %s: %s\n"), coll, id,
          cJSON_IsString(code) ? code->valuestring : "?",
-         cJSON_IsString(msg) ? msg->valuestring : reason);
+         cJSON_IsString(msg) ? proto_record_message(coll, id, msg->valuestring)
+                             : reason);
   cJSON_Delete(j);
   return 0;
 }

@@ -76,7 +76,7 @@ static int envelope_read(struct proto_error *out, const cJSON *e,
 }
 
 int error_decode(struct proto_error *e, const char *body, size_t len,
-                       struct sb_err *err)
+                 struct sb_err *err)
 {
   struct proto_error got;
   cJSON *j;
@@ -91,4 +91,16 @@ int error_decode(struct proto_error *e, const char *body, size_t len,
     *e = got;
   cJSON_Delete(j);
   return rc;
+}
+
+const char *proto_record_message(const char *collection, const char *id,
+                                 const char *message)
+{
+  size_t c = strlen(collection), i = strlen(id);
+
+  if (strncmp(message, collection, c) == 0 && message[c] == '/' &&
+      strncmp(message + c + 1, id, i) == 0 &&
+      strncmp(message + c + 1 + i, ": ", 2) == 0)
+    return message + c + 1 + i + 2;
+  return message;
 }

@@ -197,4 +197,13 @@ char *error_encode(enum proto_err code, long record, const char *message);
 int error_decode(struct proto_error *e, const char *body, size_t len,
                  struct sb_err *err);
 
+/*
+ * A per-record refusal's message as people read it beside the record's
+ * key: the hub starts it with "COLLECTION/ID: " (the record it concerns,
+ * for a log read alone); shown next to that key already, the prefix is
+ * passed over. message itself when it does not start so.
+ */
+const char *proto_record_message(const char *collection, const char *id,
+                                 const char *message);
+
 #endif

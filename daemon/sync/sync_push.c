@@ -109,7 +109,8 @@ static int refuse(struct sync *s, const struct batch_key *k,
 
   s->cycle_refused++;
   snprintf(s->last_refusal, sizeof(s->last_refusal), "%s/%.100s: %s: %.200s",
-           k->collection, k->id, res->code, res->message);
+           k->collection, k->id, res->code,
+           proto_record_message(k->collection, k->id, res->message));
   rc = reason == NULL
            ? sb_err_set(err, SB_ENOMEM, NULL)
            : store_reject(s->store, k->collection, k->id, k->seq, reason, err);
@@ -187,8 +188,10 @@ static int reject_single(struct sync *s, const struct push_slot *b,
 
   sync_reply_error(r, &e);
   s->cycle_refused++;
-  snprintf(s->last_refusal, sizeof(s->last_refusal), "%s/%.100s: %s: %.200s",
-           b->keys[0].collection, b->keys[0].id, e.name, e.message);
+  snprintf(
+      s->last_refusal, sizeof(s->last_refusal), "%s/%.100s: %s: %.200s",
+      b->keys[0].collection, b->keys[0].id, e.name,
+      proto_record_message(b->keys[0].collection, b->keys[0].id, e.message));
   reason = sync_reason_encode(e.name, e.message);
   if (reason == NULL)
     return sb_err_set(err, SB_ENOMEM, NULL);

@@ -219,3 +219,20 @@ TEST(error_envelope_record)
     CHECK_INT(e.record, ==, 1);
   }
 }
+
+TEST(record_message)
+{
+  /* The hub's "COLLECTION/ID: " prefix is passed over beside that key... */
+  CHECK_STR(proto_record_message("beneficiary", "b1",
+                                 "beneficiary/b1: outside the scope"),
+            "outside the scope");
+  /* ...and kept when it names another record, or is not a whole prefix. */
+  CHECK_STR(proto_record_message("beneficiary", "b1",
+                                 "beneficiary/b10: outside the scope"),
+            "beneficiary/b10: outside the scope");
+  CHECK_STR(proto_record_message("visit", "b1", "beneficiary/b1: x"),
+            "beneficiary/b1: x");
+  CHECK_STR(proto_record_message("beneficiary", "b1", "beneficiary/b1"),
+            "beneficiary/b1");
+  CHECK_STR(proto_record_message("beneficiary", "b1", ""), "");
+}

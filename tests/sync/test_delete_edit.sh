@@ -46,6 +46,10 @@ case_of() {
     fail "the delete-vs-edit conflict is not listed: $(cat "$WORK/a.conflicts")"
   grep -q "^beneficiary	$id	(needs review) .*missing required field" "$WORK/a.conflicts" ||
     fail "the broken rule is not listed: $(cat "$WORK/a.conflicts")"
+  # With values, the hub names the device whose delete met the edit.
+  "$HUB" conflicts --values >"$WORK/hub.values" || fail "sambang-hub conflicts --values"
+  grep -q "^  (deleted)  (device a, [0-9-]* [0-9:]*)$" "$WORK/hub.values" ||
+    fail "no delete line naming device a: $(cat "$WORK/hub.values")"
   dev b beneficiary show "$id" >"$OUT" || fail "the edited record is gone on b"
   grep -q 'Muncul' "$OUT" || fail "b's edit was lost: $(cat "$OUT")"
   # Settling it: an edit on either side that holds the rule again.

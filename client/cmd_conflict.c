@@ -22,6 +22,7 @@
 #include "hlc.h"
 #include "json.h"
 #include "proto.h"
+#include "sync.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,13 +141,15 @@ static int conflict_one(const struct record *r, uint64_t seq, void *arg)
 }
 
 /*
- * A record the hub refused: COLLECTION<TAB>ID<TAB>(rejected) CODE: MESSAGE,
+ * A record the hub refused: COLLECTION<TAB>ID<TAB>(rejected) CODE
+ * (MEANING): MESSAGE (sync_refusal_text),
  * or {"collection","id","rejected":{"code","message"}} with --json.
  */
 static int rejected_one(const char *coll, const char *id, uint64_t seq,
                         const char *reason, size_t len, void *arg)
 {
   struct conflicts_ctx *ctx = arg;
+  char text[SB_ERR_MSG_MAX + 256];
   cJSON *j, *code, *msg;
 
   (void)seq;
@@ -158,10 +161,10 @@ static int rejected_one(const char *coll, const char *id, uint64_t seq,
   j = cJSON_ParseWithLength(reason, len);
   code = cJSON_GetObjectItemCaseSensitive(j, "code");
   msg = cJSON_GetObjectItemCaseSensitive(j, "message");
-  printf(_("%s\t%s\t(rejected by the hub) %s: %s\n"), coll, id,
-         cJSON_IsString(code) ? code->valuestring : "?",
-         cJSON_IsString(msg) ? proto_record_message(coll, id, msg->valuestring)
-                             : reason);
+  sync_refusal_text(text, sizeof(text), coll, id,
+                    cJSON_IsString(code) ? code->valuestring : "?",
+                    cJSON_IsString(msg) ? msg->valuestring : "?");
+  printf(_("%s\t%s\t(rejected by the hub) %s\n"), coll, id, text);
   cJSON_Delete(j);
   return 0;
 }

@@ -259,6 +259,19 @@ char *sync_reason_encode(const char *code, const char *message)
   return text;
 }
 
+void sync_refusal_text(char *out, size_t size, const char *collection,
+                       const char *id, const char *code, const char *message)
+{
+  enum proto_err e = proto_err_parse(code);
+  const char *detail = proto_record_message(collection, id, message);
+
+  if (e != PROTO_ERR_UNKNOWN)
+    snprintf(out, size, "%s (%s): %s", code, i18n_text(proto_err_meaning(e)),
+             detail);
+  else
+    snprintf(out, size, "%s: %s", code, detail);
+}
+
 /* --- cycles and control --------------------------------------------------- */
 
 /* No silent failure: a cycle that leaves records refused or unpushed

@@ -128,6 +128,16 @@ enum sync_phase {
 
 const char *sync_status_phase_name(enum sync_phase p);
 
+/*
+ * A hub's refusal of record (collection, id) as people read it, into out:
+ * "CODE (MEANING): DETAIL", the code's meaning in their language (the
+ * hub's message is English: a protocol field) and the hub's words without
+ * their leading "COLLECTION/ID: "; "CODE: DETAIL" for a code this build
+ * does not know.
+ */
+void sync_refusal_text(char *out, size_t size, const char *collection,
+                       const char *id, const char *code, const char *message);
+
 struct sync_status {
   enum sync_phase phase;
   bool online;             /* the last exchange with the hub succeeded */

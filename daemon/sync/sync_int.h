@@ -111,7 +111,7 @@ struct sync {
   char generation[17];      /* the hub store's, as last seen; "": none */
   uint64_t rebase_since_ms; /* the rebase began (0: none running) */
   uint64_t cycle_waiting;   /* forged_* refusals left pending meanwhile */
-  char last_refusal[SB_ERR_MSG_MAX]; /* "coll/id: code: message" */
+  char last_refusal[SB_ERR_MSG_MAX]; /* "coll/id: " sync_refusal_text */
 
   /* the out_of_scope refusals' watch list (sync_lift.c) */
   struct {

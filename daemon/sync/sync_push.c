@@ -100,6 +100,18 @@ void sync_push_free(struct sync *s)
   }
 }
 
+/* The last refusal as the cycle's summary names it: "COLL/ID: " and
+ * sync_refusal_text's words. */
+static void refusal_note(struct sync *s, const char *collection, const char *id,
+                         const char *code, const char *message)
+{
+  char text[sizeof(s->last_refusal)];
+
+  sync_refusal_text(text, sizeof(text), collection, id, code, message);
+  snprintf(s->last_refusal, sizeof(s->last_refusal), "%s/%.100s: %.400s",
+           collection, id, text);
+}
+
 /* Keeps the hub's refusal of one record: marks it rejected. */
 static int refuse(struct sync *s, const struct batch_key *k,
                   const struct push_result *res, struct sb_err *err)
@@ -108,9 +120,7 @@ static int refuse(struct sync *s, const struct batch_key *k,
   int rc;
 
   s->cycle_refused++;
-  snprintf(s->last_refusal, sizeof(s->last_refusal), "%s/%.100s: %s: %.200s",
-           k->collection, k->id, res->code,
-           proto_record_message(k->collection, k->id, res->message));
+  refusal_note(s, k->collection, k->id, res->code, res->message);
   rc = reason == NULL
            ? sb_err_set(err, SB_ENOMEM, NULL)
            : store_reject(s->store, k->collection, k->id, k->seq, reason, err);
@@ -188,10 +198,7 @@ static int reject_single(struct sync *s, const struct push_slot *b,
 
   sync_reply_error(r, &e);
   s->cycle_refused++;
-  snprintf(
-      s->last_refusal, sizeof(s->last_refusal), "%s/%.100s: %s: %.200s",
-      b->keys[0].collection, b->keys[0].id, e.name,
-      proto_record_message(b->keys[0].collection, b->keys[0].id, e.message));
+  refusal_note(s, b->keys[0].collection, b->keys[0].id, e.name, e.message);
   reason = sync_reason_encode(e.name, e.message);
   if (reason == NULL)
     return sb_err_set(err, SB_ENOMEM, NULL);

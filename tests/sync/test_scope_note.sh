@@ -44,6 +44,17 @@ rc=0
 dev setu sync --once >"$OUT" 2>"$ERR" || rc=$?
 [ "$rc" = 7 ] || fail "the out-of-scope record must be refused (exit 7), got $rc"
 dev setu get beneficiary "$budi" >/dev/null || fail "the refused record left the device"
+# The refusal in the user's language: the code's meaning first (the
+# hub's own words are English), the record's key said once.
+dev setu conflicts >"$OUT"
+grep -q "^beneficiary	$budi	(rejected by the hub) out_of_scope (a pushed record is outside the pushing device's scope): the new record is outside" "$OUT" ||
+  fail "the refusal line: $(cat "$OUT")"
+LANG=id_ID.UTF-8 LANGUAGE=id dev setu conflicts >"$OUT"
+grep -q "^beneficiary	$budi	(ditolak hub) out_of_scope (catatan yang dikirim berada di luar cakupan perangkat pengirim): " "$OUT" ||
+  fail "the refusal line in Indonesian: $(cat "$OUT")"
+dev setu status >"$OUT"
+grep -q "last: beneficiary/$budi: out_of_scope (a pushed record is outside the pushing device's scope): the new record" "$OUT" ||
+  fail "the last refusal in status: $(cat "$OUT")"
 
 CASE="a record moved outside: said, and it leaves after the sync"
 dev setu beneficiary edit "$ani" --kecamatan Serpong >"$OUT" 2>"$ERR" || fail "move"

@@ -107,7 +107,9 @@ static const struct command commands[] = {
         "COLLECTION<TAB>ID<TAB>(needs review) RULE, or with --json "
         "{\"collection\",\"id\",\"review\":RULE}; every device holding the "
         "same state lists it the same way. Then each record the hub refused: "
-        "COLLECTION<TAB>ID<TAB>(rejected by the hub) CODE: MESSAGE, or with "
+        "COLLECTION<TAB>ID<TAB>(rejected by the hub) CODE (MEANING): MESSAGE, "
+        "the code's meaning in the user's language and the hub's words, or "
+        "with "
         "--json {\"collection\",\"id\",\"rejected\":{\"code\",\"message\"}}; "
         "it "
         "is not sent again until it is edited.")},

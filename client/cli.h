@@ -310,6 +310,14 @@ int ref_resolve(struct cli *cli, const struct schema_field *f, const char *arg,
 int ref_describe(struct cli *cli, const struct schema_field *f, const char *id,
                  struct buf *b);
 
+/*
+ * What people call a collection or field (name) in tables, show and
+ * status: the name itself in English (it is what commands and options
+ * spell: beneficiary, --group), else its schema title in the user's
+ * language ("Penerima manfaat", "Kelompok"), if it has one (view.c).
+ */
+const char *view_title(const struct schema_help *title, const char *name);
+
 /* --- scope_note.c -----------------------------------------------------------
  * A word on stderr when a single-record write (put, add, edit, resolve)
  * leaves a record outside this device's scope as the hub last stated it:

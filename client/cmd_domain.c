@@ -325,19 +325,10 @@ static char *field_text(struct cli *cli, const struct schema_field *sf,
   return buf_take(&b, NULL);
 }
 
-/*
- * What people call field sf (name: its name) in show and list: the name
- * itself in English (it is the option's name too: groups, --group), else
- * the schema's title in the user's language ("Kelompok"), if it has one.
- */
+/* What people call field sf (name: its name): view_title's. */
 static const char *heading(const struct schema_field *sf, const char *name)
 {
-  const char *lang = i18n_lang(), *title;
-
-  if (sf == NULL || strncmp(lang, "en", 2) == 0)
-    return name;
-  title = schema_help_in(&sf->title, lang);
-  return title != NULL ? title : name;
+  return sf != NULL ? view_title(&sf->title, name) : name;
 }
 
 static int show_field(struct cli *cli, const struct schema_field *sf,

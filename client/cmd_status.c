@@ -401,7 +401,12 @@ static void status_plain(const struct cli *cli, const struct status *st,
   }
   printf(_("records:\n"));
   for (i = 0; i < st->n; i++) {
-    printf("  %s: %llu", st->c[i].name, (unsigned long long)st->c[i].records);
+    const struct schema_collection *c =
+        st->schema != NULL ? schema_collection(st->schema, st->c[i].name)
+                           : NULL;
+    printf("  %s: %llu",
+           c != NULL ? view_title(&c->title, st->c[i].name) : st->c[i].name,
+           (unsigned long long)st->c[i].records);
     if (st->c[i].deleted > 0)
       printf(_(" (%llu deleted)"), (unsigned long long)st->c[i].deleted);
     putchar('\n');

@@ -168,3 +168,13 @@ bool view_labels(struct buf *b, const struct schema_field *sf,
   cJSON_Delete(v);
   return done;
 }
+
+const char *view_title(const struct schema_help *title, const char *name)
+{
+  const char *lang = i18n_lang(), *t;
+
+  if (strncmp(lang, "en", 2) == 0)
+    return name;
+  t = schema_help_in(title, lang);
+  return t != NULL ? t : name;
+}

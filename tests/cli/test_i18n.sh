@@ -106,10 +106,13 @@ expect_stdout_lacks 'Pelatihan'
 in_id status
 check_ok status
 expect_stdout_contains 'replika: '
+expect_stdout_contains '  Penerima manfaat: '
+expect_stdout_contains '  Kunjungan: '
 expect_stdout_contains 'perubahan belum disinkronkan: 2'
 expect_stdout_contains 'terakhir disinkronkan: belum pernah'
 in_en status
 expect_stdout_contains 'unsynced changes: 2'
+expect_stdout_contains '  beneficiary: '
 expect_stdout_contains 'last synced: never'
 
 # sambangd speaks the same catalogue.

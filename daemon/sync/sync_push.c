@@ -108,7 +108,8 @@ static void refusal_note(struct sync *s, const char *collection, const char *id,
   char text[sizeof(s->last_refusal)];
 
   sync_refusal_text(text, sizeof(text), collection, id, code, message);
-  snprintf(s->last_refusal, sizeof(s->last_refusal), "%s/%.100s: %.400s",
+  /* (64 + 1 + 100 + 2 + 340 bytes: always fits, nothing cut mid-way) */
+  snprintf(s->last_refusal, sizeof(s->last_refusal), "%.64s/%.100s: %.340s",
            collection, id, text);
 }
 

@@ -113,8 +113,8 @@ printf 'hub:  %s records, sha256 %s\n' "$("$hub" export | wc -l)" \
 
 say "The concurrent edit is a conflict, on every device and at the hub"
 dev citra beneficiary show "$siti"
-dev citra conflicts
-step "$hub" conflicts
+dev citra conflicts --values
+step "$hub" conflicts --values
 say "Citra checks with Siti and settles the contact number"
 dev citra resolve beneficiary "$siti" contact '"0812-2222-3333"'
 dev citra sync --once

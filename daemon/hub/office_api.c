@@ -303,25 +303,50 @@ cJSON *office_row_json(const struct office_row *row, enum hub_role role)
 
 /* --- one record --------------------------------------------------------- */
 
-static cJSON *entry_json(const struct entry *e,
-                         const struct hub_device_names *nm,
-                         const char *hub_replica)
+/* Who wrote at replica, into j: "hub" for the office's own, "device"
+ * (its name, or null for no enrolled device) and "replica". */
+static void writer_json(cJSON *j, const char *replica,
+                        const struct hub_device_names *nm,
+                        const char *hub_replica)
 {
-  cJSON *j = cJSON_CreateObject();
-  const char *device = hub_device_names_find(nm, e->dot.replica);
+  const char *device = hub_device_names_find(nm, replica);
 
-  if (e->value != NULL)
-    cJSON_AddItemToObject(j, "value", cJSON_Parse(e->value));
-  if (strcmp(e->dot.replica, hub_replica) == 0)
+  if (strcmp(replica, hub_replica) == 0)
     cJSON_AddBoolToObject(j, "hub", true);
   if (device != NULL)
     cJSON_AddStringToObject(j, "device", device);
   else
     cJSON_AddNullToObject(j, "device");
-  cJSON_AddStringToObject(j, "replica", e->dot.replica);
+  cJSON_AddStringToObject(j, "replica", replica);
+}
+
+static cJSON *entry_json(const struct entry *e,
+                         const struct hub_device_names *nm,
+                         const char *hub_replica)
+{
+  cJSON *j = cJSON_CreateObject();
+
+  if (e->value != NULL)
+    cJSON_AddItemToObject(j, "value", cJSON_Parse(e->value));
+  writer_json(j, e->dot.replica, nm, hub_replica);
   cJSON_AddNumberToObject(j, "counter", (double)e->dot.counter);
   cJSON_AddNumberToObject(j, "time_ms", (double)hlc_ms(e->ts));
   return j;
+}
+
+/* Field f's entries (its competing values when more than one), each as
+ * entry_json gives it: the record page's and the conflict queue's. */
+static cJSON *entries_json(const struct field *f,
+                           const struct hub_device_names *nm,
+                           const char *hub_replica)
+{
+  cJSON *list = cJSON_CreateArray();
+  size_t k;
+
+  for (k = 0; k < record_field_nentries(f); k++)
+    cJSON_AddItemToArray(list,
+                         entry_json(record_field_entry(f, k), nm, hub_replica));
+  return list;
 }
 
 /* Who has written r and how often: its version vector, whose counter for
@@ -335,17 +360,9 @@ static cJSON *writers_json(const struct record *r,
   size_t k;
 
   for (k = 0; k < r->vv.n; k++) {
-    const struct vv_entry *v = &r->vv.v[k];
-    const char *device = hub_device_names_find(nm, v->replica);
     cJSON *w = cJSON_CreateObject();
-    if (strcmp(v->replica, hub_replica) == 0)
-      cJSON_AddBoolToObject(w, "hub", true);
-    if (device != NULL)
-      cJSON_AddStringToObject(w, "device", device);
-    else
-      cJSON_AddNullToObject(w, "device");
-    cJSON_AddStringToObject(w, "replica", v->replica);
-    cJSON_AddNumberToObject(w, "writes", (double)v->counter);
+    writer_json(w, r->vv.v[k].replica, nm, hub_replica);
+    cJSON_AddNumberToObject(w, "writes", (double)r->vv.v[k].counter);
     cJSON_AddItemToArray(list, w);
   }
   return list;
@@ -384,17 +401,14 @@ static cJSON *record_view(struct hub_call *c, struct hub_store *hs,
   fields = cJSON_AddObjectToObject(j, "fields");
   for (i = 0; i < record_nfields(r); i++) {
     const struct field *f = record_field_at(r, i);
-    cJSON *fj, *entries;
+    cJSON *fj;
     if (role_of(c) == HUB_ROLE_VIEWER &&
         office_field_personal(row.sc, record_field_name(f)))
       continue;
     fj = cJSON_AddObjectToObject(fields, record_field_name(f));
     cJSON_AddItemToObject(fj, "winner",
                           cJSON_Parse(record_field_winner(f)->value));
-    entries = cJSON_AddArrayToObject(fj, "entries");
-    for (k = 0; k < record_field_nentries(f); k++)
-      cJSON_AddItemToArray(entries,
-                           entry_json(record_field_entry(f, k), &nm, hub));
+    cJSON_AddItemToObject(fj, "entries", entries_json(f, &nm, hub));
   }
   tombs = cJSON_AddArrayToObject(j, "tombstones");
   for (k = 0; k < record_ntombs(r); k++)
@@ -464,12 +478,8 @@ static int queue_row(const struct office_row *row, void *ctx)
     if (record_field_nentries(f) > 1 &&
         !(w->role == HUB_ROLE_VIEWER && office_field_personal(row->sc, name))) {
       cJSON_AddItemToArray(names, cJSON_CreateString(name));
-      cJSON *list = cJSON_AddArrayToObject(siblings, name);
-      size_t k;
-      for (k = 0; k < record_field_nentries(f); k++)
-        cJSON_AddItemToArray(list,
-                             entry_json(record_field_entry(f, k), w->names,
-                                        hub_store_replica(w->hs)));
+      cJSON_AddItemToObject(
+          siblings, name, entries_json(f, w->names, hub_store_replica(w->hs)));
     }
   }
   cJSON_AddBoolToObject(j, "delete_conflict", record_delete_conflict(row->r));

@@ -18,7 +18,6 @@
 
 #include "cli.h"
 
-#include "buf.h"
 #include "hlc.h"
 #include "json.h"
 #include "proto.h"
@@ -47,37 +46,12 @@ static void tomb_lines(const struct record *r)
 
 /* The plain line: COLLECTION<TAB>ID<TAB>field,field[,(deleted)], then with
  * values the siblings beneath it. */
-static int conflict_line(const struct record *r, bool values,
-                         struct sb_err *err)
+/* The plain lines (view_conflict_lines), and with values the deletes'. */
+static void conflict_line(const struct record *r, bool values)
 {
-  struct buf b;
-  char *text;
-  size_t i;
-
-  buf_init(&b);
-  for (i = 0; i < record_nfields(r); i++) {
-    const struct field *f = record_field_at(r, i);
-    if (record_field_nentries(f) < 2)
-      continue;
-    if (b.len > 0)
-      buf_adds(&b, ",");
-    buf_adds(&b, record_field_name(f));
-  }
-  if (record_delete_conflict(r))
-    buf_adds(&b, b.len > 0 ? ",(deleted)" : "(deleted)");
-  text = buf_take(&b, NULL);
-  if (text == NULL)
-    return sb_err_set(err, SB_ENOMEM, NULL);
-  printf("%s\t%s\t%s\n", r->collection, r->id, text);
-  free(text);
-  for (i = 0; values && i < record_nfields(r); i++) {
-    const struct field *f = record_field_at(r, i);
-    if (record_field_nentries(f) >= 2)
-      view_sibling_lines(f, NULL, NULL);
-  }
+  view_conflict_lines(r, values, NULL, NULL);
   if (values && record_delete_conflict(r))
     tomb_lines(r);
-  return 0;
 }
 
 /* The --json line: record_encode_conflict's canonical text. */
@@ -131,9 +105,10 @@ static int conflict_one(const struct record *r, uint64_t seq, void *arg)
   int rc = 0;
 
   (void)seq;
-  if (record_conflicted(r))
-    rc = ctx->json ? conflict_json(r, ctx->err)
-                   : conflict_line(r, ctx->values, ctx->err);
+  if (record_conflicted(r) && ctx->json)
+    rc = conflict_json(r, ctx->err);
+  else if (record_conflicted(r))
+    conflict_line(r, ctx->values);
   if (rc == 0 && schema_review(schema_collection(ctx->schema, r->collection), r,
                                why, sizeof(why)) == 1)
     rc = review_line(ctx, r, why);

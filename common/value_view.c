@@ -107,7 +107,8 @@ void view_time(uint64_t ts, char *out, size_t size)
     snprintf(out, size, "?");
 }
 
-void view_sibling_lines(const struct field *f, view_who_fn who, void *ctx)
+/* Field f's competing values (see view_conflict_lines). */
+static void sibling_lines(const struct field *f, view_who_fn who, void *ctx)
 {
   const struct entry *w = record_field_winner(f);
   size_t k, n = record_field_nentries(f);
@@ -126,5 +127,29 @@ void view_sibling_lines(const struct field *f, view_who_fn who, void *ctx)
            text != NULL ? text : "?", name != NULL ? name : e->dot.replica,
            when, e == w ? " (shown)" : "");
     free(text);
+  }
+}
+
+void view_conflict_lines(const struct record *r, bool values, view_who_fn who,
+                         void *ctx)
+{
+  bool first = true;
+  size_t i;
+
+  printf("%s\t%s\t", r->collection, r->id);
+  for (i = 0; i < record_nfields(r); i++) {
+    const struct field *f = record_field_at(r, i);
+    if (record_field_nentries(f) > 1) {
+      printf("%s%s", first ? "" : ",", record_field_name(f));
+      first = false;
+    }
+  }
+  if (record_delete_conflict(r))
+    printf("%s(deleted)", first ? "" : ",");
+  putchar('\n');
+  for (i = 0; values && i < record_nfields(r); i++) {
+    const struct field *f = record_field_at(r, i);
+    if (record_field_nentries(f) > 1)
+      sibling_lines(f, who, ctx);
   }
 }

@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "record.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Appends s with control characters escaped (\n, \t, \xNN). */
@@ -33,11 +34,16 @@ void view_time(uint64_t ts, char *out, size_t size);
 typedef const char *(*view_who_fn)(const char *replica, void *ctx);
 
 /*
- * Prints field f's competing values, one line each: "  FIELD [N] VALUE
- * (device WHO, TIME)", N numbering them as `resolve --pick N` takes them
- * (the record's entry order, the same on every replica), the value
- * readers see now marked "(shown)". who may be NULL.
+ * Prints record r in conflict as `conflicts` lists it: COLLECTION<TAB>ID<TAB>
+ * the fields holding several values, comma-separated, and "(deleted)"
+ * when a delete met an edit; with values, beneath it each field's
+ * competing values, one line each: "  FIELD [N] VALUE  (device WHO,
+ * TIME)", N numbering them as `resolve --pick N` takes them (the record's
+ * entry order, the same on every replica), the value readers see now
+ * marked "(shown)". who may be NULL. The deletes' lines are the caller's
+ * (what to do about one differs on a device and at the hub).
  */
-void view_sibling_lines(const struct field *f, view_who_fn who, void *ctx);
+void view_conflict_lines(const struct record *r, bool values, view_who_fn who,
+                         void *ctx);
 
 #endif

@@ -50,26 +50,10 @@ static void print_siblings(const struct record *r,
 {
   char when[32];
   size_t i;
-  bool first = true;
 
   if (!record_conflicted(r))
     return;
-  printf("%s\t%s\t", r->collection, r->id);
-  for (i = 0; i < record_nfields(r); i++) {
-    const struct field *f = record_field_at(r, i);
-    if (record_field_nentries(f) > 1) {
-      printf("%s%s", first ? "" : ",", record_field_name(f));
-      first = false;
-    }
-  }
-  if (record_delete_conflict(r))
-    printf("%s(deleted)", first ? "" : ",");
-  putchar('\n');
-  for (i = 0; nm != NULL && i < record_nfields(r); i++) {
-    const struct field *f = record_field_at(r, i);
-    if (record_field_nentries(f) > 1)
-      view_sibling_lines(f, who, (void *)nm);
-  }
+  view_conflict_lines(r, nm != NULL, who, (void *)nm);
   for (i = 0; nm != NULL && record_delete_conflict(r) && i < record_ntombs(r);
        i++) {
     const struct entry *e = record_tomb_at(r, i);

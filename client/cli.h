@@ -177,6 +177,9 @@ int util_print_list_line(const struct record *r, bool json, struct sb_err *err);
 /* The error for a record that does not exist or is deleted. */
 int util_not_found(const char *collection, const char *id, struct sb_err *err);
 
+/* True if cli's store holds a live (not deleted) record (collection, id). */
+bool util_live(struct cli *cli, const char *collection, const char *id);
+
 /* --- write.c ----------------------------------------------------------------
  */
 

@@ -146,18 +146,6 @@ static int ambiguous(const struct schema_field *f, const char *arg,
   return SB_EINVAL;
 }
 
-/* True if this store holds a live record (coll, id). */
-static bool live(struct cli *cli, const char *coll, const char *id)
-{
-  struct record r;
-  bool yes;
-
-  record_init(&r, coll, id);
-  yes = store_get(cli->store, coll, id, &r, NULL) == 0 && !record_deleted(&r);
-  record_release(&r);
-  return yes;
-}
-
 int ref_resolve(struct cli *cli, const struct schema_field *f, const char *arg,
                 char *out, struct sb_err *err)
 {
@@ -172,7 +160,7 @@ int ref_resolve(struct cli *cli, const struct schema_field *f, const char *arg,
     return rc;
   rc_coll = schema_collection(cli->schema, f->ref);
   s.label_field = rc_coll != NULL ? rc_coll->label : NULL;
-  if (record_id_valid(arg) && live(cli, f->ref, arg)) {
+  if (record_id_valid(arg) && util_live(cli, f->ref, arg)) {
     snprintf(out, SB_ID_MAX + 1, "%s", arg);
     return 0;
   }

@@ -19,19 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* True if (collection, id) is in cli's store, not deleted. */
-static bool live(struct cli *cli, const char *collection, const char *id)
-{
-  struct record r;
-  bool yes;
-
-  record_init(&r, collection, id);
-  yes = store_get(cli->store, collection, id, &r, NULL) == 0 &&
-        !record_deleted(&r);
-  record_release(&r);
-  return yes;
-}
-
 void scope_note_begin(struct cli *cli, const char *collection, const char *id,
                       struct scope_note *n)
 {
@@ -39,7 +26,7 @@ void scope_note_begin(struct cli *cli, const char *collection, const char *id,
       cli->schema != NULL ? schema_collection(cli->schema, collection) : NULL;
 
   n->looked = c != NULL && c->scope_field != NULL;
-  n->existed = n->looked && live(cli, collection, id);
+  n->existed = n->looked && util_live(cli, collection, id);
 }
 
 /* The line, as text or (--json) {"warning":{"code","message"}}. */

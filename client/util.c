@@ -451,3 +451,15 @@ int util_not_found(const char *collection, const char *id, struct sb_err *err)
 {
   return sb_err_set(err, SB_ENOTFOUND, "not found: %s/%s", collection, id);
 }
+
+bool util_live(struct cli *cli, const char *collection, const char *id)
+{
+  struct record r;
+  bool yes;
+
+  record_init(&r, collection, id);
+  yes = store_get(cli->store, collection, id, &r, NULL) == 0 &&
+        !record_deleted(&r);
+  record_release(&r);
+  return yes;
+}

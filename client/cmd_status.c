@@ -434,6 +434,7 @@ int cmd_status(struct cli *cli, int argc, char **argv, struct sb_err *err)
 {
   struct status st = {0};
   char *server = NULL, *scope = NULL;
+  const char *shown;
   size_t i;
   int rc;
 
@@ -465,21 +466,18 @@ int cmd_status(struct cli *cli, int argc, char **argv, struct sb_err *err)
   }
   if (rc == 0) { /* as the hub last stated it */
     rc = store_meta_get(cli->store, STORE_META_SCOPE, &scope, err);
-    /* Never stated after a sync: the hub sends all (it states only a
-     * scope that is not all: daemon/sync/sync_scope.c). */
-    if (rc == SB_ENOTFOUND && last_sync_ms(cli->store) > 0)
-      scope = strdup("all");
     if (rc == SB_ENOTFOUND)
-      rc = scope != NULL || last_sync_ms(cli->store) == 0
-               ? 0
-               : sb_err_set(err, SB_ENOMEM, NULL);
+      rc = 0;
   }
   if (rc != 0)
     goto done;
+  /* Never stated after a sync: the hub sends all (it states only a scope
+   * that is not all: daemon/sync/sync_scope.c); NULL: not known yet. */
+  shown = scope != NULL ? scope : last_sync_ms(cli->store) > 0 ? "all" : NULL;
   if (cli->json)
-    rc = status_json(cli, &st, server, scope, err);
+    rc = status_json(cli, &st, server, shown, err);
   else
-    status_plain(cli, &st, server, scope);
+    status_plain(cli, &st, server, shown);
 done:
   free(server);
   free(scope);

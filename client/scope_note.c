@@ -6,8 +6,8 @@
  * person who moved house) leaves this device once the hub takes the
  * change (which it does not for a record it never took: that one is
  * refused as a new one is, and says so in status and conflicts). Only
- * collections with a scope field of their own are looked at: a visit goes with
- * its beneficiary.
+ * collections with a scope field of their own are looked at: a visit
+ * goes with its beneficiary.
  */
 #include "compat.h"
 

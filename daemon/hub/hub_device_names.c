@@ -2,11 +2,11 @@
 
 #include "hub_device_names.h"
 
+#include "buf.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "buf.h"
 
 static int add_one(const struct hub_device *d, void *ctx)
 {

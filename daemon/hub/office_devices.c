@@ -186,6 +186,7 @@ static void api_device_rotate(struct hub_call *c, const char *name)
   reply_device(c, rc, &err, name, token);
 }
 
+/* POST /api/devices/NAME/revoke: as `device revoke NAME`. */
 static void api_device_revoke(struct hub_call *c, const char *name)
 {
   struct sb_err err = {0};
@@ -195,12 +196,7 @@ static void api_device_revoke(struct hub_call *c, const char *name)
   office_writer_unlock(c);
   if (rc == 0)
     office_audit(c, "revoked device %s", name);
-  if (rc == SB_ENOTFOUND)
-    office_reply_error(c, OFFICE_ERR_NOT_FOUND, "%s", err.msg);
-  else if (rc != 0)
-    office_reply_store(c, rc, &err);
-  else
-    office_reply_json(c, cJSON_CreateTrue());
+  reply_device(c, rc, &err, name, NULL);
 }
 
 void office_devices_api(struct hub_call *c, const char *rest)

@@ -289,6 +289,19 @@ async function main() {
   // A device never seen stands out; one that synced just now does not.
   if (!(await ad.page.locator('#devices tr:has(td:text-is("tab")) td.seen.flag').count())) fail('a device never seen is not flagged');
   if (await ad.page.locator('#devices tr:has(td:text-is("a")) td.seen.flag').count()) fail('a device seen just now is flagged');
+  // The devices page flags by the N days the overview chose: five days on,
+  // "a" is not stale for N = 7, and it is for N = 3.
+  await ad.page.clock.setFixedTime(Date.now() + 5 * 86400e3);
+  for (const [n, flagged] of [[7, false], [3, true]]) {
+    await ad.page.goto(url + '/#overview?stale_days=' + n);
+    await ready(ad.page, 'overview?stale_days=' + n);
+    await ad.page.click('a[href="#devices"]');
+    await ready(ad.page, 'devices');
+    const title = await ad.page.getAttribute('#seen-col', 'title');
+    if (!title.includes('> ' + n + ' hari')) fail('the devices page must say its N days (' + n + '): ' + title);
+    const got = (await ad.page.locator('#devices tr:has(td:text-is("a")) td.seen.flag').count()) > 0;
+    if (got !== flagged) fail('with N = ' + n + ' days, a device seen 5 days ago must ' + (flagged ? '' : 'not ') + 'be flagged');
+  }
   await actx.close();
 
   // A viewer: no personal field, no resolve button, the API refuses.

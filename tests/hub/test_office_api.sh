@@ -309,6 +309,9 @@ expect_status 404
 
 req POST /api/devices/c/revoke -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf"
 expect_status 200
+[ "$(cat "$BODY")" = '{"name":"c"}' ] || fail "revoke's reply: $(cat "$BODY")"
+req POST /api/devices/nobody/revoke -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf"
+expect_error 404 not_found
 set +e; dev c sync --once >/dev/null 2>&1; rc=$?; set -e
 [ "$rc" -ne 0 ] || fail "a revoked device still syncs"
 

@@ -196,8 +196,9 @@ function monthSeries(byMonth, name) {
   return { months, datasets: keys.map((k, i) => ({ label: enumLabel(null, name, k), data: months.map((m) => byMonth[m][k] || 0), backgroundColor: PALETTE[i % PALETTE.length] })) };
 }
 async function overview(main, params) {
-  // The stale-devices card's N days: the office chooses it (#overview?stale_days=7).
-  const days = params.get('stale_days');
+  // The stale-devices card's N days: the office chooses it (#overview?stale_days=7),
+  // and the devices page flags by the same N for the rest of the session.
+  const days = params.get('stale_days') || sessionStorage.getItem('stale_days');
   const { body: o } = await api('/api/overview' + (days ? '?stale_days=' + encodeURIComponent(days) : ''));
   if (!o || o.error) { status(t('error', { m: o?.error?.message })); return; }
   const cards = el('div', { class: 'cards' });
@@ -205,6 +206,7 @@ async function overview(main, params) {
   cards.append(el('div', { class: 'card' }, el('div', { text: t('open_conflicts') }), el('div', { class: 'num', text: fmtNum(o.open_conflicts) })));
   cards.append(el('div', { class: 'card' }, el('div', { text: t('needs_review') }), el('div', { class: 'num', text: fmtNum(o.needs_review) })));
   if (o.held_pushes > 0) cards.append(el('div', { class: 'card' }, el('div', { text: t('held_pushes') }), el('div', { class: 'num', text: fmtNum(o.held_pushes) })));
+  sessionStorage.setItem('stale_days', String(o.stale_days));
   const stale = el('div', { class: 'card', id: 'stale' }, el('div', { text: t('stale_devices', { n: o.stale_days }) }),
     el('div', { class: 'num', text: fmtNum(o.stale_devices.length) }));
   const ul = el('ul');
@@ -394,7 +396,9 @@ async function conflicts(main) {
 async function devices(main) {
   const { body } = await api('/api/devices');
   const when = (ms) => (ms ? fmtTime(ms) : t('never'));
-  const table = el('table', { id: 'devices' }, el('tr', {}, el('th', { text: t('name') }), el('th', { text: t('scope_col') }), el('th', { text: t('last_seen') }),
+  const staleDays = Number(sessionStorage.getItem('stale_days')) || 3; // the hub's default N
+  const table = el('table', { id: 'devices' }, el('tr', {}, el('th', { text: t('name') }), el('th', { text: t('scope_col') }),
+    el('th', { id: 'seen-col', text: t('last_seen'), title: t('stale_devices', { n: staleDays }) }),
     el('th', { text: t('last_push') }), el('th', { text: t('last_pull') }), el('th', { text: t('app') }), el('th', { text: t('dev_pending') }), el('th', { text: t('dev_refused') }),
     el('th', { text: t('state') }), el('th')));
   // As the device last said (null: it never did); a refusal is stuck there.
@@ -417,11 +421,14 @@ async function devices(main) {
           if (res.status === 200) out.textContent = t('token_for', { n: d.name }) + ' ' + res.body.token;
           else status(t('error', { m: res.body?.error?.message }));
         } }),
-        el('button', { type: 'button', text: t('revoke'), onclick: async () => { await post(d, 'revoke'); route(); } }));
+        el('button', { type: 'button', class: 'revoke', text: t('revoke'), onclick: async () => {
+          const res = await post(d, 'revoke');
+          if (res.status === 200) await route(); else status(t('error', { m: res.body?.error?.message }));
+        } }));
     }
-    // An active device not seen for the overview's default 3 days (or
-    // never) stands out, as it is counted on the overview's card.
-    const stale = !d.revoked && (!d.last_seen_ms || Date.now() - d.last_seen_ms > 3 * 86400e3);
+    // An active device not seen for the overview's N days (or never)
+    // stands out, as it is counted on the overview's card.
+    const stale = !d.revoked && (!d.last_seen_ms || Date.now() - d.last_seen_ms > staleDays * 86400e3);
     table.append(el('tr', {}, el('td', { text: d.name }), el('td', { class: 'scope', text: d.scope === 'all' ? t('scope_all') : d.scope.split(',').join(', ') }), el('td', { class: stale ? 'seen flag' : 'seen', text: when(d.last_seen_ms) }), el('td', { text: when(d.last_push_ms) }),
       el('td', { text: when(d.last_pull_ms) }), el('td', { text: d.app || '' }), el('td', { class: 'pending', text: count(d.pending) }),
       el('td', { class: d.refused > 0 ? 'refused flag' : 'refused', text: count(d.refused) }), el('td', { text: d.revoked ? t('revoked') : t('active') }), act));

@@ -279,9 +279,17 @@ async function main() {
   await ad.page.click('a[href="#devices"]');
   await ready(ad.page, 'devices');
   const tabRow = ad.page.locator('#devices tr:has(td:text-is("tab"))');
+  // A refused scope is said as an error and changes nothing; a saved one
+  // is said as done (not in the error's colour).
+  await tabRow.locator('input.scope-edit').fill('Nowhere');
+  await tabRow.locator('button.set-scope').click();
+  await ad.page.locator('#status.error', { hasText: 'Nowhere' }).waitFor();
+  if (!/^tab\t.*\tall$/m.test(hub(['device', 'list']))) fail('a refused scope changed tab: ' + hub(['device', 'list']));
   await tabRow.locator('input.scope-edit').fill('Setu');
   await tabRow.locator('button.set-scope').click();
   await ad.page.locator('#devices tr:has(td:text-is("tab")) td.scope', { hasText: /^Setu$/ }).waitFor();
+  await ad.page.locator('#status.ok').waitFor();
+  if ((await ad.page.evaluate(() => getComputedStyle(document.getElementById('status')).color)) === 'rgb(170, 51, 51)') fail('a saved scope is shown in the error colour');
   if (!/^tab\t.*\tSetu$/m.test(hub(['device', 'list']))) fail('the page did not set tab\'s scope: ' + hub(['device', 'list']));
   await ad.page.locator('#devices tr:has(td:text-is("tab")) button.rotate').click();
   await ad.page.locator('#token-out', { hasText: /^Token baru untuk tab .*: [0-9a-f]{64}$/ }).waitFor();

@@ -143,7 +143,8 @@ function translateStatic() {
   const b = document.getElementById('lang');
   if (b) b.textContent = t('lang_switch');
 }
-function status(msg) { const s = document.getElementById('status'); if (s) s.textContent = msg || ''; }
+// A message in the status line: an error unless said otherwise ('ok': done as asked; 'note').
+function status(msg, kind = 'error') { const s = document.getElementById('status'); if (s) { s.textContent = msg || ''; s.className = kind; } }
 
 let session = null;
 let charts = [];
@@ -306,7 +307,7 @@ function recordView(main, rec) {
     if (f.entries.length > 1) {
       for (const e of f.entries) {
         const box = el('div', { class: 'sibling' }, el('div', { class: 'value', text: showField(rec.collection, name, e.value) }), el('div', { class: 'meta', text: entryLine(e) }));
-        if (canResolve) box.append(el('button', { type: 'button', class: 'pick', 'data-field': name, text: t('pick'), onclick: () => { choices[name] = e.value; status(fieldTitle(rec.collection, name) + ' ← ' + showField(rec.collection, name, e.value)); } }));
+        if (canResolve) box.append(el('button', { type: 'button', class: 'pick', 'data-field': name, text: t('pick'), onclick: () => { choices[name] = e.value; status(fieldTitle(rec.collection, name) + ' ← ' + showField(rec.collection, name, e.value), 'note'); } }));
         sib.append(box);
       }
     } else {
@@ -350,7 +351,7 @@ function recordView(main, rec) {
     for (const [name, f] of Object.entries(rec.fields)) if (!(name in fields) && f.entries.length > 1) fields[name] = f.winner;
     if (rec.delete_conflict && Object.keys(fields).length === 0) { const [n, f] = Object.entries(rec.fields)[0]; fields[n] = f.winner; }
     const res = await api('/api/resolve', { method: 'POST', json: { collection: rec.collection, id: rec.id, seq: rec.seq, fields } });
-    if (res.status === 200) { await route(); status(settling ? t('resolved') : t('saved_edit')); }
+    if (res.status === 200) { await route(); status(settling ? t('resolved') : t('saved_edit'), 'ok'); }
     else if (res.status === 409) { main.replaceChildren(); recordView(main, res.body.record); status(t('stale')); }
     else if (res.status === 403) status(t('forbidden'));
     else status(t('error', { m: res.body?.error?.message || res.status }));
@@ -414,7 +415,7 @@ async function devices(main) {
       act.append(scope,
         el('button', { type: 'button', class: 'set-scope', text: t('set_scope'), onclick: async () => {
           const res = await post(d, 'scope', { scope: scope.value });
-          if (res.status === 200) { await route(); status(t('scope_saved', { n: d.name })); } else status(t('error', { m: res.body?.error?.message }));
+          if (res.status === 200) { await route(); status(t('scope_saved', { n: d.name }), 'ok'); } else status(t('error', { m: res.body?.error?.message }));
         } }),
         el('button', { type: 'button', class: 'rotate', text: t('rotate'), onclick: async () => {
           const res = await post(d, 'rotate');
@@ -457,7 +458,7 @@ async function users(main) {
   const { status: st, body } = await api('/api/users');
   if (st !== 200) { status(st === 403 ? t('forbidden') : t('error', { m: body?.error?.message })); return; }
   const done = async (res) => {
-    if (res.status === 200) { await route(); status(t('saved')); } else status(t('error', { m: res.body?.error?.message }));
+    if (res.status === 200) { await route(); status(t('saved'), 'ok'); } else status(t('error', { m: res.body?.error?.message }));
   };
   const table = el('table', { id: 'users' }, el('tr', {}, el('th', { text: t('name') }), el('th', { text: t('role') }),
     el('th', { text: t('changed') }), el('th', { text: t('set_password') }), el('th')));

@@ -145,6 +145,26 @@ async function main() {
   await page.waitForSelector('body[data-ready*="kecamatan=Setu"]');
   const total = await page.textContent('#total');
   if (!/11/.test(total)) fail('kecamatan filter: ' + total); // 10 of b1..b40 and evil
+  // Sorting by a column, from the keyboard: ascending first, then the
+  // other way, and the header says which (aria-sort).
+  const names = () => page.evaluate(() => {
+    const ths = [...document.querySelectorAll('#records tr:first-child th')];
+    const col = ths.findIndex((th) => th.querySelector('button[data-field="name"]'));
+    return [...document.querySelectorAll('#records tr')].slice(1).map((tr) => tr.children[col].textContent);
+  });
+  const nameTh = 'th:has(button[data-field="name"])';
+  await page.focus('button.sort[data-field="name"]');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('body[data-ready*="sort=name"]');
+  if ((await page.getAttribute(nameTh, 'aria-sort')) !== 'ascending') fail('a first sort must be ascending');
+  const asc = await names();
+  await page.focus('button.sort[data-field="name"]');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('body[data-ready*="desc=1"]');
+  if ((await page.getAttribute(nameTh, 'aria-sort')) !== 'descending') fail('a second sort must be descending');
+  const descNames = await names();
+  if (asc.length !== 11 || asc[0] === descNames[0] || JSON.stringify([...asc].reverse()) !== JSON.stringify(descNames))
+    fail('sorting by name: ascending ' + asc.join('|') + ', descending ' + descNames.join('|'));
   // The hostile value is shown as text, and nothing ran.
   const cell = page.locator('td', { hasText: '<script>alert(1)</script>' });
   if ((await cell.count()) !== 1 || !(await cell.isVisible())) fail('the hostile value is not shown as text');

@@ -263,8 +263,18 @@ async function records(main, params) {
   const { body: r } = await api('/api/records/' + encodeURIComponent(coll) + '?' + q.toString());
   const fields = session.collections[coll].fields.map((f) => f.name);
   const head = el('tr', {}, el('th', { text: t('id') }));
+  // A column sorts by a button (reachable by keyboard): a new column
+  // ascending, the sorted one again the other way; aria-sort says which.
+  const sorted = params.get('sort'), desc = !!params.get('desc');
   for (const f of fields) {
-    head.append(el('th', { text: fieldTitle(coll, f), onclick: () => { params.set('sort', f); params.set('desc', params.get('desc') ? '' : '1'); location.hash = '#records?' + params.toString(); } }));
+    const on = sorted === f;
+    const sortBy = () => {
+      params.set('sort', f);
+      if (on && !desc) params.set('desc', '1'); else params.delete('desc');
+      location.hash = '#records?' + params.toString();
+    };
+    head.append(el('th', { 'aria-sort': on ? (desc ? 'descending' : 'ascending') : 'none' },
+      el('button', { type: 'button', class: 'sort', 'data-field': f, text: fieldTitle(coll, f), onclick: sortBy })));
   }
   head.append(el('th', { text: t('state') }));
   const table = el('table', { id: 'records' }, head);

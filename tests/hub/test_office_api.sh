@@ -389,6 +389,22 @@ done
 table_as_csv beneficiary "sort=name&personal=1" "$WORK/ana.jar"
 table_as_csv beneficiary "sort=name&desc=1&personal=1" "$WORK/ana.jar"
 table_as_csv beneficiary "sort=name" "$WORK/vika.jar"
+# The order an office reads a list in: letters without their case, a
+# number in a name by its value.
+put_named() { dev a put beneficiary "$1" "{\"name\":\"$2\",\"groups\":[\"anak\"],\"kecamatan\":\"Ciputat\",\"consent\":true,\"kelurahan\":\"Cipayung\"}" >/dev/null; }
+put_named n1 "warga 10"
+put_named n2 "Warga 9"
+put_named n3 "ani"
+put_named n4 "Budi"
+put_named n5 "Warga 009a"
+dev a sync --once >/dev/null || fail "a's sync of the named records"
+req GET "/api/records/beneficiary?kecamatan=Ciputat&sort=name&limit=10" -b "$WORK/ana.jar"
+ids=$(grep -o '"id":"n[0-9]"' "$BODY" | cut -d'"' -f4 | tr '\n' ' ')
+[ "$ids" = "n3 n4 n2 n5 n1 " ] || fail "sorted by name: $ids (want ani, Budi, Warga 9, Warga 009a, warga 10)"
+table_as_csv beneficiary "kecamatan=Ciputat&sort=name&personal=1" "$WORK/ana.jar"
+table_as_csv beneficiary "sort=name&desc=1&personal=1" "$WORK/ana.jar"
+req GET "/api/records/beneficiary?$by" -b "$WORK/rina.jar"
+n=$(total_of)
 # A text search finds non-personal values only, for every role.
 req GET "/api/records/beneficiary?q=Ibu%20Sari" -b "$WORK/ana.jar"
 [ "$(total_of)" = 0 ] || fail "a text search found a personal value"

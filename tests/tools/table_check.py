@@ -3,9 +3,11 @@
 and sorted from the hub's kept facts) is what the CSV export (a walk of
 the store with the same filters) gives, sorted and paged as the table
 says it does (daemon/hub/office_records.c): by the sort field's text
-then the id, bytewise, desc reversing it, page and limit slicing it.
+then the id, in key_cmp's order, desc reversing it, page and limit
+slicing it.
 Exit 0 if so; 1 naming the difference."""
 import csv
+import functools
 import json
 import sys
 import urllib.parse
@@ -24,7 +26,45 @@ def key(row):
     return (value + "\x01" + row[0]).encode("utf-8")
 
 
-ids = [r[0] for r in (sorted(body, key=key) if sort else body)]
+DIGITS = b"0123456789"
+
+
+def fold(c):
+    return c + 32 if 65 <= c <= 90 else c
+
+
+def key_cmp(a, b):
+    """office_records.c's key_cmp: ASCII letters without case, a run of
+    digits by its number, other bytes as they are; ties by the bytes."""
+    i = j = 0
+    while i < len(a) and j < len(b):
+        if a[i] in DIGITS and b[j] in DIGITS:
+            while a[i] == 0x30 and i + 1 < len(a) and a[i + 1] in DIGITS:
+                i += 1
+            while b[j] == 0x30 and j + 1 < len(b) and b[j + 1] in DIGITS:
+                j += 1
+            ie, je = i, j
+            while ie < len(a) and a[ie] in DIGITS:
+                ie += 1
+            while je < len(b) and b[je] in DIGITS:
+                je += 1
+            if ie - i != je - j:
+                return -1 if ie - i < je - j else 1
+            if a[i:ie] != b[j:je]:
+                return -1 if a[i:ie] < b[j:je] else 1
+            i, j = ie, je
+        elif fold(a[i]) != fold(b[j]):
+            return fold(a[i]) - fold(b[j])
+        else:
+            i += 1
+            j += 1
+    if (i < len(a)) != (j < len(b)):
+        return -1 if i == len(a) else 1
+    return (a > b) - (a < b)
+
+
+order = functools.cmp_to_key(lambda x, y: key_cmp(key(x), key(y)))
+ids = [r[0] for r in (sorted(body, key=order) if sort else body)]
 if q.get("desc") == "1":
     ids.reverse()
 limit = int(q.get("limit", "50"))

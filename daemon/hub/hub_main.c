@@ -12,6 +12,7 @@
 #include "hub_cmd.h"
 
 #include "auth.h"
+#include "date.h"
 #include "exitcode.h"
 #include "hlc.h"
 #include "hub_proxy.h"
@@ -98,15 +99,20 @@ static const char *const usage_init =
 
 static const char *const usage_export =
     N_("usage: sambang-hub [--db PATH] export\n"
-       "       sambang-hub [--db PATH] export --csv COLLECTION [--personal]\n"
+       "       sambang-hub [--db PATH] export --csv COLLECTION [FILTER]...\n"
+       "                                   [--personal]\n"
        "\n"
        "Prints every record, tombstones included, as canonical JSON Lines\n"
        "sorted by (collection, id): the same format as `sambang export`, so\n"
        "replicas that have seen the same writes print the same bytes.\n"
        "--csv: the live records of COLLECTION as CSV, byte for byte what the\n"
-       "dashboard's GET /export/COLLECTION.csv gives without filters (UTF-8\n"
-       "with a BOM, one column per schema field, lists joined with \"; \");\n"
-       "personal fields only with --personal.\n");
+       "dashboard's GET /export/COLLECTION.csv gives with the same filters\n"
+       "(UTF-8 with a BOM, one column per schema field, lists joined with\n"
+       "\"; \"); personal fields only with --personal. FILTER, as the\n"
+       "dashboard's: --kecamatan NAME, --group VALUE, --programme VALUE,\n"
+       "--from YYYY-MM-DD, --to YYYY-MM-DD (on the record's date), --search\n"
+       "TEXT (in the id or a value that is not personal), --conflict,\n"
+       "--review; a visit has its beneficiary's kecamatan and groups.\n");
 
 static const char *const usage_check = N_(
     "usage: sambang-hub [--db PATH] check\n"
@@ -212,18 +218,72 @@ static int print_record(const struct record *r, uint64_t seq, void *ctx)
   return 0;
 }
 
-/* export --csv COLLECTION [--personal] */
-static int export_csv(const char *db, const char *collection, bool personal)
+/* The filter options of export --csv (the dashboard's query names), the
+ * --personal flag, from argv[0..argc); a usage error names the bad one. */
+static int export_csv_options(int argc, char **argv, struct office_filter *f,
+                              bool *personal)
 {
+  const struct {
+    const char *opt;
+    const char **to;
+  } texts[] = {
+      {"--kecamatan", &f->kecamatan},
+      {"--group", &f->group},
+      {"--programme", &f->programme},
+      {"--from", &f->from},
+      {"--to", &f->to},
+      {"--search", &f->text},
+  };
+  int i;
+  size_t k;
+
+  for (i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "--personal") == 0) {
+      *personal = true;
+    } else if (strcmp(a, "--conflict") == 0) {
+      f->conflict = true;
+    } else if (strcmp(a, "--review") == 0) {
+      f->review = true;
+    } else {
+      for (k = 0; k < sizeof(texts) / sizeof(texts[0]); k++)
+        if (strcmp(a, texts[k].opt) == 0)
+          break;
+      if (k == sizeof(texts) / sizeof(texts[0]))
+        return hub_cmd_usage_error(usage_export,
+                                   "export: unexpected argument %s", a);
+      if (i + 1 >= argc || argv[i + 1][0] == '\0')
+        return hub_cmd_usage_error(usage_export, "export: %s needs a value", a);
+      if ((texts[k].to == &f->from || texts[k].to == &f->to) &&
+          !date_valid(argv[i + 1]))
+        return hub_cmd_usage_error(
+            usage_export,
+            "export: %s takes a date YYYY-MM-DD that exists, not \"%.40s\"", a,
+            argv[i + 1]);
+      *texts[k].to = argv[++i];
+    }
+  }
+  return 0;
+}
+
+/* export --csv COLLECTION [FILTERS] [--personal] */
+static int export_csv(const char *db, const char *collection, int argc,
+                      char **argv)
+{
+  struct office_filter f = {.collection = collection};
   struct sb_err err = {0};
   struct hub_store *hs;
+  bool personal = false;
   char *text = NULL;
   size_t len = 0;
-  int rc = hub_cmd_open_store(db, &hs);
+  int rc = export_csv_options(argc, argv, &f, &personal);
 
   if (rc != 0)
     return rc;
-  rc = office_csv_export(hs, collection, personal, &text, &len, &err);
+  rc = hub_cmd_open_store(db, &hs);
+  if (rc != 0)
+    return rc;
+  rc = office_csv_export(hs, &f, personal, &text, &len, &err);
   hub_store_close(hs);
   if (rc == 0 && (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0))
     rc = sb_err_set(&err, SB_EIO, "cannot write the export: %s",
@@ -245,13 +305,8 @@ static int hub_cmd_export(const char *db, int argc, char **argv)
   if (argc == 1 && strcmp(argv[0], "--csv") == 0)
     return hub_cmd_usage_error(usage_export, "export: --csv needs a COLLECTION "
                                              "(e.g. --csv visit)");
-  if (argc >= 2 && strcmp(argv[0], "--csv") == 0) {
-    bool personal = argc == 3 && strcmp(argv[2], "--personal") == 0;
-    if (argc > 3 || (argc == 3 && !personal))
-      return hub_cmd_usage_error(usage_export, "export: unexpected argument %s",
-                                 argv[argc - 1]);
-    return export_csv(db, argv[1], personal);
-  }
+  if (argc >= 2 && strcmp(argv[0], "--csv") == 0)
+    return export_csv(db, argv[1], argc - 2, argv + 2);
   if (argc > 0)
     return hub_cmd_usage_error(usage_export, "export: unexpected argument %s",
                                argv[0]);

@@ -87,14 +87,23 @@ struct office_seen_item {
 size_t office_seen_list(struct office *o, struct office_seen_item *out,
                         size_t max);
 
+/* The records table's and the CSV's filters (NULL, false: not set), as
+ * the query's kecamatan, group, programme, from, to, q, conflict, review. */
+struct office_filter {
+  const char *collection; /* NULL: all */
+  const char *kecamatan, *group, *programme, *from, *to, *text;
+  bool conflict, review;
+};
+
 /*
- * CSV of the live records of collection in hs (OFFICE.md, "Export"):
- * UTF-8 with a BOM, a header row of the schema's fields, one row per
- * record in id order, lists joined with "; ", personal fields only if
- * personal. *out malloc'd (*len bytes). SB_ENOTFOUND for a collection the
- * schema does not define.
+ * CSV of the live records of f->collection in hs that match f (OFFICE.md,
+ * "Export"), read by a walk of the store: UTF-8 with a BOM, a header row
+ * of the schema's fields, one row per record in id order, lists joined
+ * with "; ", personal fields only if personal. *out malloc'd (*len
+ * bytes). SB_ENOTFOUND for a collection the schema does not define. The
+ * dashboard's route makes the same bytes from its kept facts.
  */
-int office_csv_export(struct hub_store *hs, const char *collection,
+int office_csv_export(struct hub_store *hs, const struct office_filter *f,
                       bool personal, char **out, size_t *len,
                       struct sb_err *err);
 

@@ -24,6 +24,7 @@ struct csv_walk {
   const struct office_filter *f;
   bool personal;
   struct buf b;
+  char *value; /* a cell's text, CELL_MAX bytes */
   int rc;
 };
 
@@ -47,32 +48,60 @@ static void cell(struct buf *b, const char *s, bool text, bool first)
     buf_adds(b, "\"");
 }
 
-static int csv_row(const struct office_row *row, void *ctx)
+/* One record's row: its id, then each field's winner (value(field) is
+ * its JSON text, NULL if absent). */
+static int csv_line(struct csv_walk *w, const char *id,
+                    const char *(*value)(const void *rec, const char *field),
+                    const void *rec)
 {
-  struct csv_walk *w = ctx;
-  char *value = malloc(CELL_MAX);
   size_t i;
 
-  if (value == NULL)
-    return w->rc = SB_ENOMEM;
-  if (office_filter_match(w->f, row)) {
-    cell(&w->b, row->r->id, true, true);
-    for (i = 0; i < w->sc->nfields; i++) {
-      const struct schema_field *f = &w->sc->fields[i];
-      if (f->personal && !w->personal)
-        continue;
-      office_value_text(row->r, f->name, value, CELL_MAX);
-      cell(&w->b, value, f->type == SCHEMA_STRING, false);
-    }
-    if (buf_adds(&w->b, "\r\n") != 0)
-      w->rc = SB_ENOMEM;
+  cell(&w->b, id, true, true);
+  for (i = 0; i < w->sc->nfields; i++) {
+    const struct schema_field *f = &w->sc->fields[i];
+    if (f->personal && !w->personal)
+      continue;
+    office_json_text(value(rec, f->name), w->value, CELL_MAX);
+    cell(&w->b, w->value, f->type == SCHEMA_STRING, false);
   }
-  free(value);
+  if (buf_adds(&w->b, "\r\n") != 0)
+    w->rc = SB_ENOMEM;
   return w->rc;
 }
 
-static int csv_build(struct hub_store *hs, const struct office_filter *f,
-                     bool personal, char **out, size_t *len, struct sb_err *err)
+static const char *record_value(const void *rec, const char *field)
+{
+  return office_winner(rec, field);
+}
+
+static const char *fact_value(const void *rec, const char *field)
+{
+  return office_fact_value(rec, field);
+}
+
+/* A row of the store's walk (office_csv_export). */
+static int csv_row(const struct office_row *row, void *ctx)
+{
+  struct csv_walk *w = ctx;
+  if (!office_filter_match(w->f, row))
+    return 0;
+  return csv_line(w, row->r->id, record_value, row->r);
+}
+
+/* A record's kept facts (the dashboard's route); NULL ends the walk. */
+static int csv_fact(const struct office_fact *fact, void *ctx)
+{
+  struct csv_walk *w = ctx;
+  if (fact == NULL || strcmp(fact->collection, w->f->collection) != 0 ||
+      !office_filter_match_fact(w->f, fact))
+    return 0;
+  return csv_line(w, fact->id, fact_value, fact);
+}
+
+/* The CSV of f, its rows from the facts (o given) or from a walk of hs. */
+static int csv_build(struct office *o, struct hub_store *hs,
+                     const struct office_filter *f, bool personal, char **out,
+                     size_t *len, struct sb_err *err)
 {
   struct csv_walk w;
   size_t i;
@@ -85,6 +114,8 @@ static int csv_build(struct hub_store *hs, const struct office_filter *f,
                       f->collection);
   w.f = f;
   w.personal = personal;
+  if ((w.value = malloc(CELL_MAX)) == NULL)
+    return sb_err_set(err, SB_ENOMEM, "out of memory making the CSV");
   buf_init(&w.b);
   buf_adds(&w.b, "\xEF\xBB\xBF");
   cell(&w.b, "id", false, true);
@@ -92,9 +123,11 @@ static int csv_build(struct hub_store *hs, const struct office_filter *f,
     if (!w.sc->fields[i].personal || personal)
       cell(&w.b, w.sc->fields[i].name, false, false);
   buf_adds(&w.b, "\r\n");
-  rc = office_data_each(hs, csv_row, &w, err);
+  rc = o != NULL ? office_tally_each(o, hs, csv_fact, &w, err)
+                 : office_data_each(hs, csv_row, &w, err);
   if (rc == 0 && w.rc != 0)
     rc = sb_err_set(err, w.rc, "out of memory making the CSV");
+  free(w.value);
   if (rc != 0) {
     buf_release(&w.b);
     return rc;
@@ -103,15 +136,11 @@ static int csv_build(struct hub_store *hs, const struct office_filter *f,
   return *out != NULL ? 0 : sb_err_set(err, SB_ENOMEM, NULL);
 }
 
-int office_csv_export(struct hub_store *hs, const char *collection,
+int office_csv_export(struct hub_store *hs, const struct office_filter *f,
                       bool personal, char **out, size_t *len,
                       struct sb_err *err)
 {
-  struct office_filter f;
-
-  memset(&f, 0, sizeof(f));
-  f.collection = collection;
-  return csv_build(hs, &f, personal, out, len, err);
+  return csv_build(NULL, hs, f, personal, out, len, err);
 }
 
 /* csv_build through the view's cache (office_cache.c): *out is a copy. */
@@ -131,7 +160,7 @@ static int cached_csv(struct hub_call *c, struct hub_store *hs,
   if (keyed)
     e = office_cache_get(c->office, OFFICE_VIEW_CSV, key, head);
   if (e == NULL) {
-    rc = csv_build(hs, f, personal, out, len, err);
+    rc = csv_build(c->office, hs, f, personal, out, len, err);
     if (rc != 0 || !keyed)
       return rc;
     b = office_blob_new(*out, *len);

@@ -210,12 +210,6 @@ struct office_row {
   char why[256]; /* the review's reason */
 };
 
-struct office_filter {
-  const char *collection; /* NULL: all */
-  const char *kecamatan, *group, *programme, *from, *to, *text;
-  bool conflict, review;
-};
-
 /* The filter of c's query (collection given). */
 void office_filter_from(const struct hub_call *c, const char *collection,
                         struct office_filter *f);

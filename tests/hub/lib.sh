@@ -138,16 +138,40 @@ req() {
     --max-time 60 "$@" "$URL$path") || fail "curl failed: $method $path"
 }
 
+# csv_args QUERY: `sambang-hub export --csv`'s options for the dashboard
+# query QUERY's filters (sort, desc, page and limit order and cut the
+# table, not the CSV).
+csv_args() {
+  local kv k v
+  local IFS='&'
+  for kv in $1; do
+    k=${kv%%=*} v=$(printf '%b' "${kv#*=}" | sed 's/+/ /g')
+    case $k in
+    kecamatan | group | programme | from | to) printf '%s\n' "--$k" "$v" ;;
+    q) printf '%s\n' --search "$v" ;;
+    conflict | review | personal) [ "$v" = 1 ] && printf '%s\n' "--$k" ;;
+    esac
+  done
+}
+
 # table_as_csv COLLECTION QUERY JAR: the office's records table of QUERY
-# (chosen and sorted from the hub's kept facts) is the CSV export's walk
-# of the store with the same filters, sorted and paged as the table says
-# (tests/tools/table_check.py); the table's reply is kept in facts.json.
+# and its CSV (both from the hub's kept facts) are the store's: the CSV
+# is byte for byte `sambang-hub export --csv` with the same filters (a
+# walk of the store), and the table is that CSV sorted and paged as it
+# says (tests/tools/table_check.py); the table's reply is kept in
+# facts.json.
 table_as_csv() {
+  local args
   req GET "/api/records/$1?$2" -b "$3"
   expect_status 200
   cp "$BODY" "$WORK/facts.json"
+  mapfile -t args < <(csv_args "$2")
+  "$HUB" export --csv "$1" "${args[@]}" >"$WORK/walk.csv" ||
+    fail "export --csv $1 ${args[*]}"
   req GET "/export/$1.csv?$2" -b "$3"
   expect_status 200
+  cmp -s "$BODY" "$WORK/walk.csv" ||
+    fail "$1?$2: the page's CSV (facts) differs from export --csv ${args[*]} (the store): $(diff "$BODY" "$WORK/walk.csv" | head -5)"
   python3 "$(dirname "${BASH_SOURCE[0]}")/../tools/table_check.py" \
     "$WORK/facts.json" "$BODY" "$2" >"$WORK/table_check" ||
     fail "$1?$2: $(cat "$WORK/table_check")"

@@ -239,6 +239,23 @@ CASE="CSV equals sambang-hub export --csv"
 expect_hub_fail 2 export --csv
 grep -q 'export: --csv needs a COLLECTION' "$ERR" || fail "export --csv alone: $(cat "$ERR")"
 expect_hub_fail 3 export --csv nothing
+# Its filters: bad input is a usage error naming it, before the store.
+expect_hub_fail 2 export --csv visit --from 2026-02-30
+grep -q 'export: --from takes a date YYYY-MM-DD that exists, not "2026-02-30"' "$ERR" ||
+  fail "a date that does not exist: $(cat "$ERR")"
+expect_hub_fail 2 export --csv visit --kecamatan
+grep -q 'export: --kecamatan needs a value' "$ERR" || fail "a filter without its value: $(cat "$ERR")"
+expect_hub_fail 2 export --csv visit --kecamatan ''
+grep -q 'export: --kecamatan needs a value' "$ERR" || fail "an empty filter: $(cat "$ERR")"
+expect_hub_fail 2 export --csv visit --colour red
+grep -q 'export: unexpected argument --colour' "$ERR" || fail "an unknown option: $(cat "$ERR")"
+# v1 (b1's, in Serpong, May 2024) and nothing else, by each filter.
+expect_hub_ok export --csv visit --kecamatan Serpong --programme skills-cooking --from 2024-05-01 --to 2024-05-31
+[ "$(wc -l <"$OUT")" = 2 ] && grep -q '^v1,b1,' "$OUT" || fail "filtered export: $(cat "$OUT")"
+expect_hub_ok export --csv visit --kecamatan Setu
+[ "$(wc -l <"$OUT")" = 1 ] || fail "a kecamatan without visits: $(cat "$OUT")"
+expect_hub_ok export --csv visit --from 2024-05-04
+[ "$(wc -l <"$OUT")" = 1 ] || fail "a date after v1's: $(cat "$OUT")"
 req GET /export/visit.csv -b "$WORK/ana.jar"
 expect_status 200
 grep -qi '^Content-Type: text/csv' "$HEADERS" || fail "not text/csv"

@@ -125,7 +125,8 @@ say "The office's dashboard answers with a session (it is open at $url/)"
 curl -s -c "$work/jar" -o /dev/null -d 'user=koordinator&password=koordinator-2024' "$url/login"
 curl -s -b "$work/jar" "$url/api/overview"
 echo
-step "$hub" export --csv visit | head -3
+say "The visits of Pamulang, as CSV for Excel (the dashboard's filters, on the command line)"
+step "$hub" export --csv visit --kecamatan Pamulang
 if [ -n "${SAMBANG_DEMO_HOLD:-}" ]; then
   say "Holding the hub for you: open $url/ (Ctrl-C ends the demo)"
   wait "${pids[0]}"

@@ -6,6 +6,9 @@
  * each field's winner value (lists joined with "; "), personal fields
  * only when asked (an admin's ?personal=1). A text cell starting with
  * = + - @ gets a leading ' so a spreadsheet never runs it as a formula.
+ * The route makes its rows from the office's kept facts (office_tally.c:
+ * no walk of the store after each change); the command walks the store.
+ * Both go through csv_line, so the same records give the same bytes.
  */
 #include "compat.h"
 

@@ -194,7 +194,7 @@ void office_json_text(const char *text, char *buf, size_t size)
 
   buf[0] = '\0';
   if (text != NULL && json_plain_string(text, buf, size))
-    return; /* most values (a CSV of 100,000 visits: ~3x faster) */
+    return; /* most values: no parse (every cell of a CSV comes here) */
   v = text != NULL ? cJSON_Parse(text) : NULL;
   if (cJSON_IsString(v)) {
     snprintf(buf, size, "%s", v->valuestring);

@@ -45,8 +45,7 @@ static void tomb_lines(const struct record *r)
 }
 
 /* The plain line: COLLECTION<TAB>ID<TAB>field,field[,(deleted)], then with
- * values the siblings beneath it. */
-/* The plain lines (view_conflict_lines), and with values the deletes'. */
+ * values the siblings beneath it (view_conflict_lines) and the deletes'. */
 static void conflict_line(const struct record *r, bool values)
 {
   view_conflict_lines(r, values, NULL, NULL);

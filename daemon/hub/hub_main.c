@@ -52,7 +52,7 @@ static const char *const usage_main = N_(
     "  init [--schema FILE]      create the hub's store\n"
     "  serve [--listen ADDR:PORT] [--tls-cert FILE --tls-key FILE]\n"
     "                            serve the sync protocol over HTTP(S)\n"
-    "  export [--csv COLLECTION [--personal]]\n"
+    "  export [--csv COLLECTION [FILTER]... [--personal]]\n"
     "                            print every record (JSON Lines), or one\n"
     "                            collection as CSV (as the dashboard's)\n"
     "  conflicts [--values|--no-values]\n"

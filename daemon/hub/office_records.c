@@ -66,7 +66,7 @@ static int fold(unsigned char c)
  * keys equal that way in their bytes (tests/tools/table_check.py says
  * the same in Python).
  */
-static int key_cmp(const char *a, const char *b)
+static int natural_cmp(const char *a, const char *b)
 {
   const unsigned char *p = (const unsigned char *)a;
   const unsigned char *q = (const unsigned char *)b;
@@ -103,8 +103,8 @@ static int key_cmp(const char *a, const char *b)
 
 static int fact_match_cmp(const void *a, const void *b)
 {
-  return key_cmp(((const struct fact_match *)a)->key,
-                 ((const struct fact_match *)b)->key);
+  return natural_cmp(((const struct fact_match *)a)->key,
+                     ((const struct fact_match *)b)->key);
 }
 
 /* Each matching fact's id (and key); at the end, the page's rows. */

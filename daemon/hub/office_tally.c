@@ -248,8 +248,8 @@ static int facts_merge(struct office_tally *t, struct tally_fact **add,
  * feed order: a record changed during the pass comes twice (the later
  * wins), and a marker (gone) says one left. They join t->facts in one
  * merge at the pass's end: a merge per page made the first read of N
- * records cost N * N / TALLY_PAGE comparisons (a tenth of the first
- * overview's time at 100,000 records).
+ * records cost N * N / TALLY_PAGE comparisons (about a sixth of the
+ * first overview's time at 100,000 records).
  */
 struct pending {
   struct pending_fact {

@@ -3,7 +3,7 @@
 and sorted from the hub's kept facts) is what the CSV export (a walk of
 the store with the same filters) gives, sorted and paged as the table
 says it does (daemon/hub/office_records.c): by the sort field's text
-then the id, in key_cmp's order, desc reversing it, page and limit
+then the id, in natural_cmp's order, desc reversing it, page and limit
 slicing it.
 Exit 0 if so; 1 naming the difference."""
 import csv
@@ -33,8 +33,8 @@ def fold(c):
     return c + 32 if 65 <= c <= 90 else c
 
 
-def key_cmp(a, b):
-    """office_records.c's key_cmp: ASCII letters without case, a run of
+def natural_cmp(a, b):
+    """office_records.c's natural_cmp: ASCII letters without case, a run of
     digits by its number, other bytes as they are; ties by the bytes."""
     i = j = 0
     while i < len(a) and j < len(b):
@@ -63,7 +63,7 @@ def key_cmp(a, b):
     return (a > b) - (a < b)
 
 
-order = functools.cmp_to_key(lambda x, y: key_cmp(key(x), key(y)))
+order = functools.cmp_to_key(lambda x, y: natural_cmp(key(x), key(y)))
 ids = [r[0] for r in (sorted(body, key=order) if sort else body)]
 if q.get("desc") == "1":
     ids.reverse()

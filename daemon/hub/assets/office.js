@@ -145,6 +145,8 @@ function translateStatic() {
 }
 // A message in the status line: an error unless said otherwise ('ok': done as asked; 'note').
 function status(msg, kind = 'error') { const s = document.getElementById('status'); if (s) { s.textContent = msg || ''; s.className = kind; } }
+// A request the hub refused: its message, as an error.
+const refused = (res) => status(t('error', { m: res.body?.error?.message }));
 
 let session = null;
 let charts = [];
@@ -381,7 +383,7 @@ function typedValue(f, text) {
 }
 async function recordPage(main, coll, id) {
   const res = await api('/api/record/' + encodeURIComponent(coll) + '/' + encodeURIComponent(id));
-  if (res.status !== 200) { status(t('error', { m: res.body?.error?.message })); return; }
+  if (res.status !== 200) { refused(res); return; }
   recordView(main, res.body);
 }
 
@@ -425,16 +427,16 @@ async function devices(main) {
       act.append(scope,
         el('button', { type: 'button', class: 'set-scope', text: t('set_scope'), onclick: async () => {
           const res = await post(d, 'scope', { scope: scope.value });
-          if (res.status === 200) { await route(); status(t('scope_saved', { n: d.name }), 'ok'); } else status(t('error', { m: res.body?.error?.message }));
+          if (res.status === 200) { await route(); status(t('scope_saved', { n: d.name }), 'ok'); } else refused(res);
         } }),
         el('button', { type: 'button', class: 'rotate', text: t('rotate'), onclick: async () => {
           const res = await post(d, 'rotate');
           if (res.status === 200) out.textContent = t('token_for', { n: d.name }) + ' ' + res.body.token;
-          else status(t('error', { m: res.body?.error?.message }));
+          else refused(res);
         } }),
         el('button', { type: 'button', class: 'revoke', text: t('revoke'), onclick: async () => {
           const res = await post(d, 'revoke');
-          if (res.status === 200) await route(); else status(t('error', { m: res.body?.error?.message }));
+          if (res.status === 200) await route(); else refused(res);
         } }));
     }
     // An active device not seen for the overview's N days (or never)
@@ -452,7 +454,7 @@ async function devices(main) {
     el('button', { type: 'button', text: t('enrol'), onclick: async () => {
       const res = await api('/api/devices', { method: 'POST', json: { name: name.value, scope: scope.value } });
       if (res.status === 200) out.textContent = t('token_once') + ' ' + res.body.token;
-      else status(t('error', { m: res.body?.error?.message }));
+      else refused(res);
     } })), out);
 }
 
@@ -468,7 +470,7 @@ async function users(main) {
   const { status: st, body } = await api('/api/users');
   if (st !== 200) { status(st === 403 ? t('forbidden') : t('error', { m: body?.error?.message })); return; }
   const done = async (res) => {
-    if (res.status === 200) { await route(); status(t('saved'), 'ok'); } else status(t('error', { m: res.body?.error?.message }));
+    if (res.status === 200) { await route(); status(t('saved'), 'ok'); } else refused(res);
   };
   const table = el('table', { id: 'users' }, el('tr', {}, el('th', { text: t('name') }), el('th', { text: t('role') }),
     el('th', { text: t('changed') }), el('th', { text: t('set_password') }), el('th')));

@@ -76,6 +76,15 @@ cJSON *cmd_domain_value(struct cli *cli, const struct schema_field *f,
 const struct schema_field *
 cmd_domain_today_field(const struct schema_collection *c);
 
+/* --- domain_check.c ----------------------------------------------------- */
+
+/* add's required options and the consent rule of add and edit, worded in
+ * the options (SB_ESCHEMA), before the write checks the same rules. */
+int domain_check_add(const struct schema_collection *c, const cJSON *fields,
+                     struct sb_err *err);
+int domain_check_edit(struct cli *cli, const struct schema_collection *c,
+                      const char *id, const cJSON *fields, struct sb_err *err);
+
 /* --- cmd_domain_help.c -------------------------------------------------- */
 
 /* Prints the help of a domain command (sub NULL: all of them). */

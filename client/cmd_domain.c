@@ -214,6 +214,9 @@ static int domain_add(struct cli *cli, const struct schema_collection *c,
                     c->name);
     goto done;
   }
+  rc = domain_check_add(c, fields, err);
+  if (rc != 0)
+    goto done;
   rc = write_id(c->name, "new", id, err);
   if (rc == 0)
     rc = write_one(cli, c->name, id, fields, false, err);
@@ -255,6 +258,8 @@ static int domain_edit(struct cli *cli, const struct schema_collection *c,
                     "%s needs the options to change (see sambang %s "
                     "--help)",
                     cmd, c->name);
+  if (rc == 0)
+    rc = domain_check_edit(cli, c, argv[2], fields, err);
   if (rc == 0)
     rc = write_one(cli, c->name, argv[2], fields, true, err);
   if (rc == 0)

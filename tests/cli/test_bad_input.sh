@@ -113,9 +113,11 @@ expect_refused 4 'line 2: field "programme": "cooking" is not allowed' \
   import "$WORK/bad-enum.jsonl"
 
 # A missing required field (add, put of a new record, clearing one).
-expect_refused 4 'missing required field "kecamatan" in beneficiary' \
+expect_refused 4 'beneficiary add: give --kecamatan (required; see sambang beneficiary --help)' \
   beneficiary add --group anak --consent yes
-expect_refused 4 'missing required field "programme" in visit' \
+expect_refused 4 'beneficiary add: give --group, --kecamatan, --consent (required' \
+  beneficiary add --name Budi
+expect_refused 4 'visit add: give --programme (required' \
   visit add --beneficiary "$siti" --date 2025-01-02
 expect_refused 4 'missing required field "groups" in beneficiary' \
   put beneficiary new '{"kecamatan":"Setu","consent":true}'
@@ -123,10 +125,22 @@ expect_refused 4 'field "kecamatan" is required in beneficiary: it cannot be cle
   put beneficiary "$siti" '{"kecamatan":null}'
 
 # Personal details without consent true.
-expect_refused 4 "consent required before personal details (name) are stored" \
+# Through add and edit, worded in their options; through put, in fields.
+expect_refused 4 "personal details (--name) need --consent yes: give it if the person agreed, or leave them out" \
   beneficiary add --name Budi --group anak --kecamatan Setu --consent no
+expect_refused 4 "personal details (--name, --contact) cannot be stored with --consent no (give --consent yes if the person agreed" \
+  beneficiary edit "$siti" --consent no --contact 0812 --name Siti
+expect_refused 4 "consent required before personal details (name) are stored: set consent to true" \
+  put beneficiary new '{"name":"Budi","groups":["anak"],"kecamatan":"Setu","consent":false}'
 expect_refused 4 "personal details (contact) cannot be stored; set consent to true in the same write" \
-  beneficiary edit "$siti" --consent no --contact 0812
+  put beneficiary "$siti" '{"consent":false,"contact":"0812"}'
+# An edit without --consent: the record's own consent decides.
+expect_ok beneficiary add --group anak --kecamatan Setu --consent no
+budi=$(cat "$OUT")
+expect_refused 4 "beneficiary $budi has no consent: personal details (--contact) need --consent yes in the same edit (give it if the person agreed)" \
+  beneficiary edit "$budi" --contact 0812
+expect_ok beneficiary edit "$budi" --contact 0812 --consent yes
+expect_ok beneficiary edit "$budi" --name Budi
 
 # An unparseable date.
 expect_refused 4 'option --date: expected a date YYYY-MM-DD or DD/MM/YYYY (or today, yesterday, hari ini, kemarin), got "2026-02-30"' \

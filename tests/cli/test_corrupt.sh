@@ -30,7 +30,7 @@ before=$(sha256sum <"$SAMBANG_DB")
 # shellcheck disable=SC2089 # the quotes are JSON, not shell
 for args in "put notes zz {\"x\":1}" "put notes n001 {\"x\":1}" \
   "rm notes n001" "rm notes n299" "import $WORK/one.jsonl" \
-  "resolve notes n001 text \"a\"" "beneficiary add --name Siti"; do
+  "resolve notes n001 text \"a\"" "beneficiary add --name Siti --group anak --kecamatan Setu --consent yes"; do
   # shellcheck disable=SC2086,SC2090 # words split on purpose
   expect_fail 6 $args
   expect_stderr_contains "store $SAMBANG_DB is corrupt"

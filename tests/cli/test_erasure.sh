@@ -54,7 +54,7 @@ expect_stdout_contains '"consent":false'
 expect_stdout_contains '"kelurahan":"Muncul 3"'
 grep -q 'Zubaidah\|0812-7771' "$OUT" && fail "the withdrawn name is still shown"
 # A personal value without consent is refused, with the way out.
-expect_refused 4 'set consent to true in the same write' \
+expect_refused 4 'has no consent: personal details (--name) need --consent yes in the same edit' \
   beneficiary edit "$A" --name "Zubaidah K"
 expect_ok beneficiary edit "$A" --name "Zubaidah K" --consent yes
 expect_ok beneficiary edit "$A" --consent tidak

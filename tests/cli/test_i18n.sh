@@ -32,6 +32,13 @@ if grep -q ' or name' "$ERR"; then fail "English spliced into an Indonesian mess
 in_en visit add --beneficiary nobody --date 2026-11-01 --programme child-education
 check_fail 3 visit
 expect_stderr_contains 'no beneficiary on this device has that id or name'
+# The add and edit commands' own checks speak the language too.
+in_id beneficiary add --name Budi --group anak --kecamatan Setu --consent tidak
+check_fail 4 beneficiary
+expect_stderr_contains 'data pribadi (--name) perlu --consent ya'
+in_id beneficiary add --name Budi
+check_fail 4 beneficiary
+expect_stderr_contains 'beneficiary add: beri --group, --kecamatan, --consent (wajib'
 # --json: the code stays English, the message follows the language.
 in_id --json get beneficiary nobody
 [ "$RC" -eq 3 ] || fail "--json get: exit $RC"

@@ -19,11 +19,10 @@
 
 /* Writes "--a, --b" to out, one per field of c that pick() takes; returns
  * how many. */
-static size_t options_where(const struct schema_collection *c,
-                            const cJSON *fields,
-                            bool (*pick)(const struct schema_field *,
-                                         const cJSON *),
-                            char *out, size_t size)
+static size_t
+options_where(const struct schema_collection *c, const cJSON *fields,
+              bool (*pick)(const struct schema_field *, const cJSON *),
+              char *out, size_t size)
 {
   size_t i, n = 0, o = 0;
   out[0] = '\0';
@@ -32,9 +31,9 @@ static size_t options_where(const struct schema_collection *c,
     int w;
     if (!pick(f, cJSON_GetObjectItemCaseSensitive(fields, f->name)))
       continue;
-    w = o < size ? snprintf(out + o, size - o, "%s--%s", n ? ", " : "",
-                            f->option)
-                 : 0;
+    w = o < size
+            ? snprintf(out + o, size - o, "%s--%s", n ? ", " : "", f->option)
+            : 0;
     o += w > 0 ? (size_t)w : 0;
     n++;
   }
@@ -68,14 +67,15 @@ int domain_check_add(const struct schema_collection *c, const cJSON *fields,
 
   if (options_where(c, fields, missing_required, opts, sizeof(opts)) > 0)
     rc = sb_err_set(err, SB_ESCHEMA,
-                    _("%s add: give %s (required; see sambang %s --help)"),
+                    "%s add: give %s (required; see sambang %s --help)",
                     c->name, opts, c->name);
   else if (consent != NULL &&
-           !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(fields, c->consent)) &&
+           !cJSON_IsTrue(
+               cJSON_GetObjectItemCaseSensitive(fields, c->consent)) &&
            options_where(c, fields, personal_given, opts, sizeof(opts)) > 0)
     rc = sb_err_set(err, SB_ESCHEMA,
-                    _("personal details (%s) need --%s yes: give it if the "
-                      "person agreed, or leave them out"),
+                    "personal details (%s) need --%s yes: give it if the "
+                    "person agreed, or leave them out",
                     opts, consent);
   return rc;
 }
@@ -97,9 +97,9 @@ int domain_check_edit(struct cli *cli, const struct schema_collection *c,
     return 0;
   if (given != NULL) {
     rc = sb_err_set(err, SB_ESCHEMA,
-                    _("personal details (%s) cannot be stored with --%s no "
-                      "(give --%s yes if the person agreed, or leave them "
-                      "out)"),
+                    "personal details (%s) cannot be stored with --%s no "
+                    "(give --%s yes if the person agreed, or leave them "
+                    "out)",
                     opts, consent, consent);
   } else {
     /* Not given here: what the record holds decides (an unknown or
@@ -109,9 +109,9 @@ int domain_check_edit(struct cli *cli, const struct schema_collection *c,
         store_get(cli->store, c->name, id, &r, &ignored) == 0 &&
         !record_deleted(&r) && !schema_consented(c, &r))
       rc = sb_err_set(err, SB_ESCHEMA,
-                      _("%s %s has no consent: personal details (%s) need "
-                        "--%s yes in the same edit (give it if the person "
-                        "agreed)"),
+                      "%s %s has no consent: personal details (%s) need "
+                      "--%s yes in the same edit (give it if the person "
+                      "agreed)",
                       c->name, id, opts, consent);
     record_release(&r);
   }

@@ -69,10 +69,12 @@ cJSON *cmd_domain_value(struct cli *cli, const struct schema_field *f,
  * Reads the --OPTION VALUE arguments argv[from..] into a new object of
  * field -> value (*out). An enum_list option may repeat; its values add up.
  * With cli, ref options are resolved to the id of a record held here.
+ * With empty_clears (add, edit), an empty VALUE is null: the field is
+ * cleared (a required one is refused by the write), not set to "".
  */
 static int read_options(struct cli *cli, const struct schema_collection *c,
                         const char *cmd, int argc, char **argv, int from,
-                        cJSON **out, struct sb_err *err)
+                        bool empty_clears, cJSON **out, struct sb_err *err)
 {
   cJSON *fields = cJSON_CreateObject();
   char valid[400];
@@ -115,15 +117,19 @@ static int read_options(struct cli *cli, const struct schema_collection *c,
       rc = util_usage(err, "option --%s needs a value", f->option);
       break;
     }
-    v = cmd_domain_value(cli, f, value, err);
+    if (empty_clears && value[0] == '\0')
+      v = cJSON_CreateNull();
+    else
+      v = cmd_domain_value(cli, f, value, err);
     if (v == NULL) {
-      rc = err->code;
+      rc = err->code != 0 ? err->code : sb_err_set(err, SB_ENOMEM, NULL);
       break;
     }
     have = cJSON_GetObjectItemCaseSensitive(fields, f->name);
     if (have == NULL) {
       cJSON_AddItemToObject(fields, f->name, v);
-    } else if (f->type == SCHEMA_ENUM_LIST) {
+    } else if (f->type == SCHEMA_ENUM_LIST && !cJSON_IsNull(have) &&
+               !cJSON_IsNull(v)) {
       cJSON *e;
       while ((e = v->child) != NULL)
         cJSON_AddItemToArray(have, cJSON_DetachItemViaPointer(v, e));
@@ -186,6 +192,17 @@ static int check_not_future(const struct schema_collection *c,
   return rc;
 }
 
+/* Removes the null members of object o. */
+static void drop_nulls(cJSON *o)
+{
+  cJSON *m = o->child, *next;
+  for (; m != NULL; m = next) {
+    next = m->next;
+    if (cJSON_IsNull(m))
+      cJSON_Delete(cJSON_DetachItemViaPointer(o, m));
+  }
+}
+
 static int domain_add(struct cli *cli, const struct schema_collection *c,
                       int argc, char **argv, struct sb_err *err)
 {
@@ -195,9 +212,10 @@ static int domain_add(struct cli *cli, const struct schema_collection *c,
   int rc;
 
   snprintf(cmd, sizeof(cmd), "%s add", c->name);
-  rc = read_options(cli, c, cmd, argc, argv, 2, &fields, err);
+  rc = read_options(cli, c, cmd, argc, argv, 2, true, &fields, err);
   if (rc != 0)
     return rc;
+  drop_nulls(fields); /* a new record has nothing to clear */
   rc = check_not_future(c, fields, err);
   if (rc != 0)
     goto done;
@@ -249,7 +267,7 @@ static int domain_edit(struct cli *cli, const struct schema_collection *c,
   if (rc != 0)
     return rc;
   snprintf(cmd, sizeof(cmd), "%s edit", c->name);
-  rc = read_options(cli, c, cmd, argc, argv, 3, &fields, err);
+  rc = read_options(cli, c, cmd, argc, argv, 3, true, &fields, err);
   if (rc != 0)
     return rc;
   rc = check_not_future(c, fields, err);
@@ -633,7 +651,7 @@ static int domain_list(struct cli *cli, const struct schema_collection *c,
     return sb_err_set(err, SB_ENOMEM, NULL);
   rc = list_extras(cli->schema, c, argc, argv, &x, rest + 2, &nrest, err);
   if (rc == 0)
-    rc = read_options(NULL, c, cmd, nrest + 2, rest, 2, &want, err);
+    rc = read_options(NULL, c, cmd, nrest + 2, rest, 2, false, &want, err);
   free(rest);
   if (rc != 0)
     goto done;

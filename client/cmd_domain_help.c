@@ -110,7 +110,8 @@ void cmd_domain_help(FILE *out, const struct schema_collection *c,
   }
   view_wrap(out,
             _("add records a new one and prints its id. edit changes the "
-              "options given and leaves the rest. list shows the records "
+              "options given and leaves the rest (an empty value, --contact "
+              "\"\", clears an optional field). list shows the records "
               "that match every option given (a text option matches records "
               "whose text holds it, ignoring case and accents: --name siti "
               "finds \"Sîti Aminah\"; a list option matches records "

@@ -3,7 +3,8 @@
  * two rules a volunteer meets first (required fields, personal details
  * only with consent), worded in the options they typed: "give --group",
  * "--consent yes", not the field names of the JSON ("groups", "set consent
- * to true"). The write path checks the same rules again for every writer
+ * to true"); an edit may not clear (an empty value) a required option.
+ * The write path checks the same rules again for every writer
  * (put, import, sync: schema_check_record, schema_check_kept); these only
  * say it first, in the command's words.
  */
@@ -43,6 +44,11 @@ options_where(const struct schema_collection *c, const cJSON *fields,
 static bool missing_required(const struct schema_field *f, const cJSON *v)
 {
   return f->required && (v == NULL || cJSON_IsNull(v));
+}
+
+static bool cleared_required(const struct schema_field *f, const cJSON *v)
+{
+  return f->required && cJSON_IsNull(v);
 }
 
 static bool personal_given(const struct schema_field *f, const cJSON *v)
@@ -92,6 +98,11 @@ int domain_check_edit(struct cli *cli, const struct schema_collection *c,
   struct record r;
   int rc = 0;
 
+  if (options_where(c, fields, cleared_required, opts, sizeof(opts)) > 0)
+    return sb_err_set(err, SB_ESCHEMA,
+                      "%s edit: %s cannot be cleared (required; an empty "
+                      "value clears an option)",
+                      c->name, opts);
   if (consent == NULL || cJSON_IsTrue(given) ||
       options_where(c, fields, personal_given, opts, sizeof(opts)) == 0)
     return 0;

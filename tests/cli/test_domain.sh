@@ -107,6 +107,26 @@ expect_ok visit edit "$v1" --outcome "two stalls now"
 expect_ok visit show "$v1"
 expect_stdout_contains "outcome: two stalls now"
 
+# An empty value clears an optional field (add leaves it out); a required
+# one is refused, naming the option, and nothing changes.
+expect_ok beneficiary edit "$siti" --contact "" --kelurahan ""
+expect_ok beneficiary show "$siti"
+expect_stdout_lacks "0812-0000-1111"
+expect_stdout_lacks "Benda"
+expect_ok get beneficiary "$siti"
+expect_stdout_is '{"consent":true,"contact":null,"groups":["perempuan"],"kecamatan":"Pamulang","kelurahan":null,"name":"Siti Aminah"}'
+expect_refused 4 'beneficiary edit: --group, --kecamatan cannot be cleared (required' \
+  beneficiary edit "$siti" --kecamatan "" --group ""
+expect_refused 2 'option --group is given twice' \
+  beneficiary edit "$siti" --group "" --group anak
+expect_ok visit add --beneficiary "$siti" --date 2026-01-03 --programme skills-cooking --notes ""
+v3=$(cat "$OUT")
+expect_ok get visit "$v3"
+expect_stdout_lacks notes
+expect_refused 4 'visit add: give --programme (required' \
+  visit add --beneficiary "$siti" --programme ""
+expect_ok beneficiary edit "$siti" --contact 0812-0000-1111 --kelurahan Benda
+
 # A deleted record cannot be edited or shown.
 expect_ok rm beneficiary "$anon"
 expect_refused 3 "not found: beneficiary/$anon" beneficiary edit "$anon" \

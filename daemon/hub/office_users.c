@@ -184,8 +184,10 @@ static void users_remove(struct hub_call *c, const char *name)
   else if (rc != 0)
     office_reply_store(c, rc, &err);
   else {
+    cJSON *j = cJSON_CreateObject();
     office_audit(c, "removed user %s", name);
-    office_reply_json(c, cJSON_CreateTrue());
+    cJSON_AddStringToObject(j, "name", name); /* as a device's revoke */
+    office_reply_json(c, j);
   }
 }
 

@@ -536,6 +536,7 @@ req POST /api/users/ana/remove -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf"
 expect_error 400 bad_request
 req POST /api/users/budi/remove -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf"
 expect_status 200
+[ "$(cat "$BODY")" = '{"name":"budi"}' ] || fail "remove answered $(cat "$BODY")"
 req GET /api/session -b "$WORK/budi.jar"
 expect_status 401 # a removed user's session ends
 req POST /api/users/budi/remove -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf"

@@ -45,6 +45,10 @@ URL=
 cleanup() {
   if [ -n "$HUB_PID" ]; then
     kill -KILL "$HUB_PID" 2>/dev/null || true
+    # A hub run under libfaketime made shared memory named by its pid that
+    # a kill leaves behind; a later `faketime` given the same pid would fail
+    # on it ("sem_open: File exists").
+    rm -f "/dev/shm/faketime_shm_$HUB_PID" "/dev/shm/sem.faketime_sem_$HUB_PID"
   fi
   if [ "${SAMBANG_TEST_PG:-0}" = 1 ]; then
     pg_cleanup

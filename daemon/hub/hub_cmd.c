@@ -45,7 +45,12 @@ int hub_cmd_usage_error(const char *usage, const char *fmt, ...)
   va_start(ap, fmt);
   vfprintf(stderr, _(fmt), ap);
   va_end(ap);
-  fprintf(stderr, "\n%s", _(usage));
+  /* The synopsis only (up to the first blank line): the whole text of a
+   * command like serve is a screenful that buries the error above it. */
+  const char *text = _(usage), *end = strstr(text, "\n\n");
+  fprintf(stderr, "\n%.*s\n%s\n",
+          end != NULL ? (int)(end - text) : (int)strlen(text), text,
+          _("(--help says more)"));
   return EXITCODE_USAGE;
 }
 

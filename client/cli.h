@@ -120,6 +120,10 @@ int util_db_path(const char *given, char **out, struct sb_err *err);
 /* Creates the missing directories above path (mode 0700). */
 int util_mkdir_parents(const char *path, struct sb_err *err);
 
+/* Removes a store's files at path (the file, -wal, -shm, .token): one this
+ * run made (init), or a scratch store of recover. */
+void util_remove_store(const char *path);
+
 /* Opens cli->store (once), after a quick check (noted when clean). */
 int util_open(struct cli *cli, struct sb_err *err);
 /* util_open for the hot path (`sync --once`): the quick check is skipped

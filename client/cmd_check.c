@@ -165,6 +165,31 @@ static int swap_in(const char *db, const char *fresh, const char *old,
   return 0;
 }
 
+/* STORE.damaged-STAMP, or with -2, -3... if a copy of that name (or its
+ * -wal) is there already (two recovers in one second): rename would put
+ * the second over the first, the only copy of what the store held. */
+static int damaged_name(const char *db, const char *stamp, char *out,
+                        size_t size, struct sb_err *err)
+{
+  char wal[PATH_MAX];
+  int n;
+
+  for (n = 1; n < 100; n++) {
+    if (n == 1)
+      snprintf(out, size, "%s.damaged-%s", db, stamp);
+    else
+      snprintf(out, size, "%s.damaged-%s-%d", db, stamp, n);
+    snprintf(wal, sizeof(wal), "%s-wal", out);
+    if (access(out, F_OK) != 0 && errno == ENOENT && access(wal, F_OK) != 0 &&
+        errno == ENOENT)
+      return 0;
+  }
+  return sb_err_set(err, SB_EEXISTS,
+                    "%s.damaged-%s and 98 more copies exist: move them away "
+                    "first",
+                    db, stamp);
+}
+
 int cmd_recover(struct cli *cli, int argc, char **argv, struct sb_err *err)
 {
   struct rebuild b = {0};
@@ -194,15 +219,19 @@ int cmd_recover(struct cli *cli, int argc, char **argv, struct sb_err *err)
   gmtime_r(&now, &tm);
   strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
   snprintf(fresh, sizeof(fresh), "%s.recovering", cli->db);
-  snprintf(old, sizeof(old), "%s.damaged-%s", cli->db, stamp);
-  unlink(fresh);
+  rc = damaged_name(cli->db, stamp, old, sizeof(old), err);
+  if (rc != 0)
+    goto out;
+  /* What a recover that was cut short left (its -wal too: a stray one
+   * would keep the new store from being made). */
+  util_remove_store(fresh);
   rc = rebuild(from, fresh, &b, err);
   store_close(from);
   from = NULL;
   if (rc == 0)
     rc = swap_in(cli->db, fresh, old, err);
   if (rc != 0) {
-    unlink(fresh);
+    util_remove_store(fresh);
     goto out;
   }
   rc = util_open(cli, err);

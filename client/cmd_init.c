@@ -77,22 +77,6 @@ static int read_schema(const char *path, char **text, struct sb_err *err)
   return rc;
 }
 
-/* Removes the files of a store this run created. */
-static void remove_store(const char *path)
-{
-  static const char *const suffix[] = {"", "-wal", "-shm", ".token"};
-  size_t i;
-  for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-    size_t n = strlen(path) + strlen(suffix[i]) + 1;
-    char *name = malloc(n);
-    if (name == NULL)
-      continue;
-    snprintf(name, n, "%s%s", path, suffix[i]);
-    unlink(name);
-    free(name);
-  }
-}
-
 /* The hub settings init keeps (NULL: not given). */
 struct init_hub {
   const char *server, *token, *ca_pem, *pin;
@@ -259,7 +243,7 @@ int cmd_init(struct cli *cli, int argc, char **argv, struct sb_err *err)
   if (rc != 0 && made) {
     store_close(cli->store);
     cli->store = NULL;
-    remove_store(cli->db); /* this run made it */
+    util_remove_store(cli->db); /* this run made it */
   }
   free(token_text);
   free(ca_pem);

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static int dup_path(const char *path, char **out, struct sb_err *err)
 {
@@ -58,6 +59,21 @@ int util_db_path(const char *given, char **out, struct sb_err *err)
   if (*out == NULL)
     return sb_err_set(err, SB_ENOMEM, NULL);
   return 0;
+}
+
+void util_remove_store(const char *path)
+{
+  static const char *const suffix[] = {"", "-wal", "-shm", ".token"};
+  size_t i;
+  for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+    size_t n = strlen(path) + strlen(suffix[i]) + 1;
+    char *name = malloc(n);
+    if (name == NULL)
+      continue;
+    snprintf(name, n, "%s%s", path, suffix[i]);
+    unlink(name);
+    free(name);
+  }
 }
 
 int util_mkdir_parents(const char *path, struct sb_err *err)

@@ -162,7 +162,8 @@ int store_salvage(struct store *s, store_row_fn fn, void *ctx,
   for (i = 0; rc == 0 && i < sizeof(scans) / sizeof(scans[0]); i++)
     rc = gather(s, scans[i], &r, NULL);
   if (rc == 0) {
-    qsort(r.v, npending, sizeof(*r.v), cmp_id);
+    if (npending > 1) /* r.v is NULL while nothing was found */
+      qsort(r.v, npending, sizeof(*r.v), cmp_id);
     rowids_unique(&r, npending);
     rowids_drop_seen(&r, npending);
     rc = read_rows(s, &r, npending, r.n, !marks_whole, fn, ctx, unreadable);

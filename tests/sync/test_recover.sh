@@ -48,6 +48,8 @@ damaged=$(sha256sum <"$WORK/d1.db")
 dev d1 put notes z '{"x":1}' >"$OUT" 2>"$ERR" && fail "a write to the damaged store was taken"
 grep -q "sambang recover" "$ERR" || fail "the refusal does not name recover"
 
+# A recover cut short (killed, power lost) left its scratch store's WAL.
+printf 'junk' >"$WORK/d1.db.recovering-wal"
 dev d1 recover >"$OUT" 2>"$ERR" || fail "recover failed"
 grep -q "^recovered .*kept 6 unpushed" "$OUT" || fail "recover does not report the 6 unpushed records"
 grep -q "^synced: pushed 6, pulled" "$OUT" || fail "recover did not sync"
@@ -56,6 +58,13 @@ grep -q "^note: .*damaged-.* personal values included.*delete it" "$ERR" ||
 ls "$WORK"/d1.db.damaged-* >/dev/null 2>&1 || fail "the damaged store was not kept"
 [ "$(sha256sum <"$(ls "$WORK"/d1.db.damaged-* | grep -v -- '-wal$' | grep -v 'corrupt$' | head -n 1)")" = "$damaged" ] ||
   fail "the kept damaged store is not the damaged file"
+[ ! -e "$WORK/d1.db.recovering-wal" ] || fail "the scratch WAL is still there"
+# A second recover (in the same second or not) keeps the first copy.
+first=$(ls "$WORK"/d1.db.damaged-* | grep -v -- '-wal$' | grep -v 'corrupt$' | head -n 1)
+dev d1 recover >"$OUT" 2>"$ERR" || fail "a second recover failed: $(cat "$ERR")"
+[ "$(sha256sum <"$first")" = "$damaged" ] || fail "a second recover replaced the first damaged copy"
+[ "$(ls "$WORK"/d1.db.damaged-* | grep -v -- '-wal$' | grep -vc 'corrupt$')" -eq 2 ] ||
+  fail "two recovers keep two copies: $(ls "$WORK")"
 [ ! -e "$WORK/d1.db.corrupt" ] || fail "the rebuilt store is marked corrupt"
 dev d1 check >/dev/null || fail "the rebuilt store does not check ok"
 dev d1 --json status >"$OUT" || fail "status failed"

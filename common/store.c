@@ -547,6 +547,20 @@ static int store_load_meta(struct store *s, struct sb_err *err)
   return store_load_hlc(s, err);
 }
 
+/* An empty file with no WAL beside it (or an empty one): what an init cut
+ * short leaves (it creates the file, then the layout in one transaction).
+ * It holds nothing, but it is not a store. */
+static bool empty_store_file(const char *path)
+{
+  char wal[PATH_MAX];
+  struct stat sb;
+  if (lstat(path, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size != 0)
+    return false;
+  if (snprintf(wal, sizeof(wal), "%s-wal", path) >= (int)sizeof(wal))
+    return false;
+  return lstat(wal, &sb) != 0 || sb.st_size == 0;
+}
+
 int store_open(const char *path, struct store **out, struct sb_err *err)
 {
   struct store *s = NULL;
@@ -574,6 +588,13 @@ int store_open(const char *path, struct store **out, struct sb_err *err)
   rc = store_pragma_int(s, "application_id", &app_id, err);
   if (rc != 0)
     goto fail;
+  if (app_id != STORE_APP_ID && empty_store_file(path)) {
+    rc = sb_err_set(err, SB_ENOTSTORE,
+                    "%s is an empty file, not a sambang store (an init cut "
+                    "short?): remove it and init again",
+                    path);
+    goto fail;
+  }
   if (app_id != STORE_APP_ID) {
     rc = sb_err_set(err, SB_ENOTSTORE, "%s is not a sambang store", path);
     goto fail;
@@ -735,6 +756,11 @@ int store_create_as(const char *path, const char *schema_json,
     return sb_err_set(err, SB_ENOTSTORE,
                       "%s exists and is not a file (a directory, a link or "
                       "a device): give the path of a new store file",
+                      path);
+  if (empty_store_file(path))
+    return sb_err_set(err, SB_EEXISTS,
+                      "%s is an empty file, not a store (an init cut "
+                      "short?): remove it and init again",
                       path);
   /* A stray -wal would be replayed into the new file: refuse it too. */
   if (file_exists(path, "-wal") || file_exists(path, ""))

@@ -24,6 +24,13 @@ printf '{"collection":"notes","id":"a","fields":{"x":1}}\n' >"$WORK/one.jsonl"
 printf 'shopping list\nrice\n' >"$WORK/text.db"
 expect_unusable "$WORK/text.db" "$WORK/text.db is not a sambang store"
 
+# An empty file (an init cut short leaves one): said so, by init too.
+: >"$WORK/empty.db"
+expect_unusable "$WORK/empty.db" "$WORK/empty.db is an empty file, not a sambang store (an init cut short?): remove it and init again"
+expect_fail 1 --db "$WORK/empty.db" init
+expect_stderr_contains "$WORK/empty.db is an empty file, not a store (an init cut short?)"
+[ ! -s "$WORK/empty.db" ] || fail "init wrote into the empty file"
+
 # Another program's SQLite database.
 sqlite3 "$WORK/other.db" "CREATE TABLE t(x); INSERT INTO t VALUES(1);"
 expect_unusable "$WORK/other.db" "$WORK/other.db is not a sambang store"

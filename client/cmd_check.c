@@ -172,14 +172,16 @@ static int damaged_name(const char *db, const char *stamp, char *out,
                         size_t size, struct sb_err *err)
 {
   char wal[PATH_MAX];
-  int n;
+  int n, w;
 
   for (n = 1; n < 100; n++) {
     if (n == 1)
-      snprintf(out, size, "%s.damaged-%s", db, stamp);
+      w = snprintf(out, size, "%s.damaged-%s", db, stamp);
     else
-      snprintf(out, size, "%s.damaged-%s-%d", db, stamp, n);
-    snprintf(wal, sizeof(wal), "%s-wal", out);
+      w = snprintf(out, size, "%s.damaged-%s-%d", db, stamp, n);
+    if (w < 0 || (size_t)w >= size ||
+        snprintf(wal, sizeof(wal), "%s-wal", out) >= (int)sizeof(wal))
+      return sb_err_set(err, SB_EINVAL, "store path %s is too long", db);
     if (access(out, F_OK) != 0 && errno == ENOENT && access(wal, F_OK) != 0 &&
         errno == ENOENT)
       return 0;

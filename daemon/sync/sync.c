@@ -82,6 +82,9 @@ static void retry_fired(uv_timer_t *t)
  */
 static void attempt_failed_v(struct sync *s, int code, bool online, bool halt,
                              int64_t retry_after_s, const char *fmt, va_list ap)
+    __attribute__((format(printf, 6, 0)));
+static void attempt_failed_v(struct sync *s, int code, bool online, bool halt,
+                             int64_t retry_after_s, const char *fmt, va_list ap)
 {
   uint64_t delay;
 

@@ -129,39 +129,56 @@ static int rebuild(struct store *from, const char *path, struct rebuild *b,
   return rc;
 }
 
-/* Renames a + suffix to b + suffix if it exists. */
-static int move_aside(const char *a, const char *b, const char *suffix,
-                      struct sb_err *err)
+/* Gives a + suffix the name b + suffix too (a hard link), or moves it
+ * there where the file system has no hard links; 0 if a + suffix does not
+ * exist. */
+static int keep_as(const char *a, const char *b, const char *suffix,
+                   struct sb_err *err)
 {
   char from[PATH_MAX], to[PATH_MAX];
 
   snprintf(from, sizeof(from), "%s%s", a, suffix);
   snprintf(to, sizeof(to), "%s%s", b, suffix);
-  if (rename(from, to) != 0 && errno != ENOENT)
-    return sb_err_set(err, sb_err_from_errno(errno), "cannot rename %s: %s",
-                      from, strerror(errno));
-  return 0;
+  if (link(from, to) == 0 || errno == ENOENT)
+    return 0;
+  if (errno == EPERM || errno == EXDEV || errno == ENOTSUP || errno == EMLINK) {
+    if (rename(from, to) == 0 || errno == ENOENT)
+      return 0;
+  }
+  return sb_err_set(err, sb_err_from_errno(errno), "cannot keep %s as %s: %s",
+                    from, to, strerror(errno));
 }
 
-/* Keeps the damaged files under old, puts the rebuilt store in place. */
+/*
+ * Keeps the damaged files under old, puts the rebuilt store in place.
+ * The damaged store keeps its name until the rebuilt one replaces it (a
+ * hard link names it old first, and a rename over it is atomic), so a
+ * crash in between never leaves no store at all (which would look like a
+ * device never initialised). Its WAL goes before the new file comes: a
+ * stray WAL would be replayed into it. The corruption mark goes last.
+ */
 static int swap_in(const char *db, const char *fresh, const char *old,
                    struct sb_err *err)
 {
-  char shm[PATH_MAX];
-  int rc = move_aside(db, old, "", err);
+  char name[PATH_MAX];
+  int rc = keep_as(db, old, "", err);
 
   if (rc == 0)
-    rc = move_aside(db, old, "-wal", err);
+    rc = keep_as(db, old, "-wal", err);
   if (rc == 0)
-    rc = move_aside(db, old, ".corrupt", err);
+    rc = keep_as(db, old, ".corrupt", err);
   if (rc != 0)
     return rc;
-  snprintf(shm, sizeof(shm), "%s-shm", db);
-  unlink(shm);
+  snprintf(name, sizeof(name), "%s-wal", db);
+  unlink(name);
+  snprintf(name, sizeof(name), "%s-shm", db);
+  unlink(name);
   if (rename(fresh, db) != 0)
     return sb_err_set(err, sb_err_from_errno(errno),
                       "cannot put the rebuilt store %s in place: %s", fresh,
                       strerror(errno));
+  snprintf(name, sizeof(name), "%s.corrupt", db);
+  unlink(name);
   return 0;
 }
 

@@ -588,15 +588,13 @@ int store_open(const char *path, struct store **out, struct sb_err *err)
   rc = store_pragma_int(s, "application_id", &app_id, err);
   if (rc != 0)
     goto fail;
-  if (app_id != STORE_APP_ID && empty_store_file(path)) {
-    rc = sb_err_set(err, SB_ENOTSTORE,
-                    "%s is an empty file, not a sambang store (an init cut "
-                    "short?): remove it and init again",
-                    path);
-    goto fail;
-  }
   if (app_id != STORE_APP_ID) {
-    rc = sb_err_set(err, SB_ENOTSTORE, "%s is not a sambang store", path);
+    rc = empty_store_file(path)
+             ? sb_err_set(err, SB_ENOTSTORE,
+                          "%s is an empty file, not a sambang store (an init "
+                          "cut short?): remove it and init again",
+                          path)
+             : sb_err_set(err, SB_ENOTSTORE, "%s is not a sambang store", path);
     goto fail;
   }
   s->ours = true;

@@ -94,28 +94,6 @@ static bool new_token(struct hub_call *c, char *token, char *hash)
   return false;
 }
 
-/* The reply of a store call that changed device name: {"name"} and the
- * token when there is one (shown this once), or the error. */
-static void reply_device(struct hub_call *c, int rc, const struct sb_err *err,
-                         const char *name, const char *token)
-{
-  cJSON *j;
-
-  if (rc == SB_ENOTFOUND) {
-    office_reply_error(c, OFFICE_ERR_NOT_FOUND, "%s", err->msg);
-  } else if (rc == SB_EINVAL || rc == SB_EEXISTS) {
-    office_reply_error(c, OFFICE_ERR_BAD_REQUEST, "%s", err->msg);
-  } else if (rc != 0) {
-    office_reply_store(c, rc, err);
-  } else {
-    j = cJSON_CreateObject();
-    cJSON_AddStringToObject(j, "name", name);
-    if (token != NULL)
-      cJSON_AddStringToObject(j, "token", token);
-    office_reply_json(c, j);
-  }
-}
-
 static void api_device_add(struct hub_call *c)
 {
   cJSON *req = cJSON_ParseWithLength(c->body, c->body_len);
@@ -138,7 +116,7 @@ static void api_device_add(struct hub_call *c)
     if (rc == 0)
       office_audit(c, "enrolled device %s, scope %.200s", name->valuestring,
                    scope->valuestring);
-    reply_device(c, rc, &err, name->valuestring, token);
+    office_reply_named(c, rc, &err, name->valuestring, token);
   }
   cJSON_Delete(req);
 }
@@ -163,7 +141,7 @@ static void api_device_scope(struct hub_call *c, const char *name)
     if (rc == 0)
       office_audit(c, "set device %s's scope to %.200s", name,
                    scope->valuestring);
-    reply_device(c, rc, &err, name, NULL);
+    office_reply_named(c, rc, &err, name, NULL);
   }
   cJSON_Delete(req);
 }
@@ -183,7 +161,7 @@ static void api_device_rotate(struct hub_call *c, const char *name)
   office_writer_unlock(c);
   if (rc == 0)
     office_audit(c, "issued a new token for device %s", name);
-  reply_device(c, rc, &err, name, token);
+  office_reply_named(c, rc, &err, name, token);
 }
 
 /* POST /api/devices/NAME/revoke: as `device revoke NAME`. */
@@ -196,7 +174,7 @@ static void api_device_revoke(struct hub_call *c, const char *name)
   office_writer_unlock(c);
   if (rc == 0)
     office_audit(c, "revoked device %s", name);
-  reply_device(c, rc, &err, name, NULL);
+  office_reply_named(c, rc, &err, name, NULL);
 }
 
 void office_devices_api(struct hub_call *c, const char *rest)

@@ -247,6 +247,26 @@ void office_reply_store(struct hub_call *c, int rc, const struct sb_err *err)
   office_reply_error(c, OFFICE_ERR_INTERNAL, "the hub failed: %s", err->msg);
 }
 
+void office_reply_named(struct hub_call *c, int rc, const struct sb_err *err,
+                        const char *name, const char *token)
+{
+  cJSON *j;
+
+  if (rc == SB_ENOTFOUND) {
+    office_reply_error(c, OFFICE_ERR_NOT_FOUND, "%s", err->msg);
+  } else if (rc == SB_EINVAL || rc == SB_EEXISTS) {
+    office_reply_error(c, OFFICE_ERR_BAD_REQUEST, "%s", err->msg);
+  } else if (rc != 0) {
+    office_reply_store(c, rc, err);
+  } else {
+    j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "name", name);
+    if (token != NULL)
+      cJSON_AddStringToObject(j, "token", token);
+    office_reply_json(c, j);
+  }
+}
+
 /* The office reads on its own connection, else the devices' readers', else
  * the writer's. */
 static uv_mutex_t *reader_mutex(struct hub_call *c)

@@ -168,6 +168,11 @@ void office_reply_body(struct hub_call *c, unsigned status, const char *type,
 void office_redirect(struct hub_call *c, const char *location);
 /* A store failure's reply. */
 void office_reply_store(struct hub_call *c, int rc, const struct sb_err *err);
+/* The reply of a store call that changed the device or user name: 200
+ * {"name"} (and "token" when given: a device's, shown this once), or the
+ * error: 404 not found, 400 invalid or taken, else office_reply_store's. */
+void office_reply_named(struct hub_call *c, int rc, const struct sb_err *err,
+                        const char *name, const char *token);
 /* The value of a query parameter (NULL: absent). */
 const char *office_q(const struct hub_call *c, enum office_query q);
 

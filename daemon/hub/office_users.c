@@ -179,16 +179,9 @@ static void users_remove(struct hub_call *c, const char *name)
   hs = office_writer_lock(c);
   rc = hub_store_user_remove(hs, name, &err);
   office_writer_unlock(c);
-  if (rc == SB_ENOTFOUND)
-    office_reply_error(c, OFFICE_ERR_NOT_FOUND, "%s", err.msg);
-  else if (rc != 0)
-    office_reply_store(c, rc, &err);
-  else {
-    cJSON *j = cJSON_CreateObject();
+  if (rc == 0)
     office_audit(c, "removed user %s", name);
-    cJSON_AddStringToObject(j, "name", name); /* as a device's revoke */
-    office_reply_json(c, j);
-  }
+  office_reply_named(c, rc, &err, name, NULL); /* as a device's revoke */
 }
 
 void office_users_api(struct hub_call *c, const char *rest)

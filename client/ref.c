@@ -213,10 +213,10 @@ int ref_describe(struct cli *cli, const struct schema_field *f, const char *id,
   record_init(&r, f->ref, id);
   rc = store_get(cli->store, f->ref, id, &r, NULL);
   if (rc == SB_ENOTFOUND) {
-    buf_adds(b, " (not on this device)");
+    buf_adds(b, _(" (not on this device)"));
     rc = 0;
   } else if (rc == 0 && record_deleted(&r)) {
-    buf_adds(b, " (deleted)");
+    buf_adds(b, _(" (deleted)"));
   } else if (rc == 0) {
     label = label_of(&r, c != NULL ? c->label : NULL);
     if (label != NULL) {

@@ -125,7 +125,7 @@ static void sibling_lines(const struct field *f, view_who_fn who, void *ctx)
     view_time(e->ts, when, sizeof(when));
     printf(_("  %s [%zu] %s  (device %s, %s)%s\n"), record_field_name(f), k + 1,
            text != NULL ? text : "?", name != NULL ? name : e->dot.replica,
-           when, e == w ? " (shown)" : "");
+           when, e == w ? _(" (shown)") : "");
     free(text);
   }
 }

@@ -40,6 +40,12 @@ EOT
 cmp -s "$OUT" "$WORK/values" || fail "conflicts --values: $(diff "$WORK/values" "$OUT")"
 # The first lines are the plain listing.
 grep -v '^  ' "$OUT" | cmp -s - "$WORK/plain" || fail "first lines differ"
+# In Indonesian, the markers too.
+LANG=id_ID.UTF-8 sb conflicts --values
+check_ok
+expect_stdout_contains "  kelurahan [2] Muncul  (perangkat $B, 2025-12-01 01:00:00) (ditampilkan)"
+expect_stdout_contains "  (dihapus)  (perangkat $B"
+expect_stdout_lacks "(shown)"
 expect_ok conflicts --values --no-values
 cmp -s "$OUT" "$WORK/plain" || fail "--no-values"
 expect_fail 2 conflicts --bogus

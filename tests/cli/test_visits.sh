@@ -87,6 +87,15 @@ expect_stdout_lacks "Sari Dewi"
 expect_ok put visit v9 "{\"beneficiary\":\"$gone\",\"date\":\"$yesterday\",\"programme\":\"skills-cooking\"}"
 expect_ok visit show v9
 expect_stdout_contains "beneficiary: $gone (deleted)"
+LANG=id_ID.UTF-8 sb visit show v9
+check_ok
+expect_stdout_contains "(dihapus)"
+expect_ok put visit v10 "{\"beneficiary\":\"b-elsewhere\",\"date\":\"$yesterday\",\"programme\":\"skills-cooking\"}"
+expect_ok visit show v10
+expect_stdout_contains "beneficiary: b-elsewhere (not on this device)"
+LANG=id_ID.UTF-8 sb visit show v10
+check_ok
+expect_stdout_contains "b-elsewhere (tidak ada di perangkat ini)"
 expect_ok visit add --beneficiary "$anon" --programme skills-cooking
 expect_ok visit show "$(cat "$OUT")"
 expect_stdout_contains "beneficiary: $anon"

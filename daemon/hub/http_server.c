@@ -374,6 +374,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
   req_unlink(req);
   http_server_limits_conn_phase(
       req->hc, CONN_HEAD); /* keep-alive: the next head's deadline */
+  if (req->hc != NULL)
+    req->hc->served = true;
   if (s->cfg.on_done != NULL)
     s->cfg.on_done(req, s->cfg.ctx);
   if (req->pending != NULL)
@@ -702,6 +704,7 @@ void http_server_counts(const struct http_server *s,
   out->open = s->nconns;
   out->cut_head = s->cut_head;
   out->cut_body = s->cut_body;
+  out->cut_idle = s->cut_idle;
 }
 
 static void on_handle_closed(uv_handle_t *h)

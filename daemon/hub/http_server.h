@@ -98,6 +98,7 @@ struct http_server_counts {
   unsigned open;     /* connections open now */
   uint64_t cut_head; /* closed for a head past its deadline */
   uint64_t cut_body; /* closed for a body under the rate floor */
+  uint64_t cut_idle; /* keep-alive connections closed after a request, idle */
 };
 
 /* The connection counters of s. */

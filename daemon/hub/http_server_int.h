@@ -34,6 +34,7 @@ struct http_conn {
   uint64_t bytes;    /* body bytes read in CONN_BODY */
   bool reserve;      /* accepted over max_conns */
   bool cut;          /* shut down by the sweep */
+  bool served;       /* a request was served: CONN_HEAD is keep-alive idling */
   struct http_conn *prev, *next;
 };
 
@@ -49,8 +50,9 @@ struct http_server {
   struct http_req *suspended; /* list of suspended requests */
   struct http_conn *conns;    /* open connections, newest first */
   unsigned nconns;
-  bool closed_in_run; /* a connection closed during MHD_run */
+  bool closed_in_run;          /* a connection closed during MHD_run */
   uint64_t cut_head, cut_body; /* connections cut by the sweep */
+  uint64_t cut_idle;           /* keep-alive connections closed idle */
   uv_timer_t sweep;
   bool stopping;
   struct http_tls *tls; /* NULL: plain HTTP */
@@ -88,9 +90,9 @@ void http_server_limits_on_sweep(uv_timer_t *t);
 
 /* http_server_tls.c: the TLS settings (GnuTLS priorities: TLS 1.2 and
  * 1.3 only, forward-secret key exchange, AEAD ciphers) and credentials. */
-#define HTTP_SERVER_TLS_PRIORITIES                                              \
-  "SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:"   \
-  "+AES-128-GCM:+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:"      \
+#define HTTP_SERVER_TLS_PRIORITIES                                             \
+  "SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:"    \
+  "+AES-128-GCM:+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:"       \
   "+ECDHE-RSA:%SERVER_PRECEDENCE"
 
 struct http_tls;

@@ -100,32 +100,40 @@ void http_server_limits_on_connection(void *cls, struct MHD_Connection *conn,
   *socket_context = hc;
 }
 
-/* Why hc must be cut now, or NULL. */
-static const char *conn_overdue(const struct http_conn *hc, uint64_t now)
+enum conn_cut { CUT_NONE, CUT_IDLE, CUT_HEAD, CUT_BODY };
+
+/*
+ * Whether hc must be cut now, and why. A connection that has served a
+ * request and waits past the head deadline for the next is a client's
+ * idle keep-alive connection (a device keeps one beside its long-poll):
+ * closed all the same, but that is the keep-alive's end, not an attack.
+ */
+static enum conn_cut conn_overdue(const struct http_conn *hc, uint64_t now)
 {
   const struct http_server_cfg *cfg = &hc->srv->cfg;
   uint64_t ms = now - hc->since_ms;
   uint64_t head_ms = (uint64_t)cfg->head_timeout_s * 1000;
 
   if (hc->cut || hc->fd < 0)
-    return NULL;
+    return CUT_NONE;
   if (hc->reserve && head_ms > HTTP_RESERVE_HEAD_S * 1000)
     head_ms = HTTP_RESERVE_HEAD_S * 1000;
   switch (hc->phase) {
   case CONN_HEAD:
-    return ms > head_ms ? "no request head within the deadline" : NULL;
+    if (ms <= head_ms)
+      return CUT_NONE;
+    return hc->served ? CUT_IDLE : CUT_HEAD;
   case CONN_BODY:
     /* After a grace of one head deadline, the average rate since the
      * body began must stay above the floor. */
     if (cfg->body_min_rate == 0 || ms <= head_ms)
-      return NULL;
-    return hc->bytes * 1000 < (uint64_t)cfg->body_min_rate * ms
-               ? "the body comes slower than the floor"
-               : NULL;
+      return CUT_NONE;
+    return hc->bytes * 1000 < (uint64_t)cfg->body_min_rate * ms ? CUT_BODY
+                                                                : CUT_NONE;
   case CONN_APP:
     break;
   }
-  return NULL;
+  return CUT_NONE;
 }
 
 /* Cuts the connections past their deadline. */
@@ -134,23 +142,31 @@ void http_server_limits_on_sweep(uv_timer_t *t)
   struct http_server *s = t->data;
   uint64_t now = uv_now(s->loop);
   struct http_conn *hc;
-  unsigned cut = 0;
+  unsigned cut = 0; /* slow ones, logged */
+  bool any = false;
 
   for (hc = s->conns; hc != NULL; hc = hc->next) {
-    const char *why = conn_overdue(hc, now);
-    if (why == NULL)
+    enum conn_cut why = conn_overdue(hc, now);
+    if (why == CUT_NONE)
       continue;
-    if (hc->phase == CONN_BODY)
-      s->cut_body++;
-    else
-      s->cut_head++;
-    if (cut++ < 3)
-      log_msg(LOG_LEVEL_WARN, "http: closing a connection: %s", why);
+    if (why == CUT_IDLE) {
+      s->cut_idle++; /* quietly: a keep-alive's normal end */
+    } else {
+      if (why == CUT_BODY)
+        s->cut_body++;
+      else
+        s->cut_head++;
+      if (cut++ < 3)
+        log_msg(LOG_LEVEL_WARN, "http: closing a connection: %s",
+                why == CUT_BODY ? "the body comes slower than the floor"
+                                : "no request head within the deadline");
+    }
     hc->cut = true;
+    any = true;
     shutdown(hc->fd, SHUT_RDWR); /* MHD sees the end and closes it */
   }
   if (cut > 3)
     log_msg(LOG_LEVEL_WARN, "http: closed %u more slow connections", cut - 3);
-  if (cut > 0)
+  if (any)
     http_server_kick(s);
 }

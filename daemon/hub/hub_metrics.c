@@ -330,6 +330,16 @@ char *hub_metrics_render(const struct hub_metrics *m,
        "sambang_hub_longpolls_open %" PRIu64 "\n",
        m->longpolls_open);
   line(&b,
+       "# HELP sambang_hub_connections_closed_total Connections the hub "
+       "closed at a deadline, by reason: head (no whole request head in "
+       "time), body (a body under the rate floor), idle (a keep-alive "
+       "connection idle after a reply: normal).\n"
+       "# TYPE sambang_hub_connections_closed_total counter\n"
+       "sambang_hub_connections_closed_total{reason=\"head\"} %" PRIu64 "\n"
+       "sambang_hub_connections_closed_total{reason=\"body\"} %" PRIu64 "\n"
+       "sambang_hub_connections_closed_total{reason=\"idle\"} %" PRIu64 "\n",
+       m->closed_head, m->closed_body, m->closed_idle);
+  line(&b,
        "# HELP sambang_hub_requests_at_work Requests queued or running off "
        "the loop (store work).\n# TYPE sambang_hub_requests_at_work gauge\n"
        "sambang_hub_requests_at_work %" PRIu64 "\n",

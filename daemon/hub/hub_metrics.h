@@ -45,8 +45,11 @@ struct hub_metrics {
   /* Time long-polls spent parked, waiting for a change (per bucket). */
   uint64_t hold[HUB_HOLD_BUCKETS];
   uint64_t hold_count;
-  double hold_sum;   /* seconds */
-  uint64_t at_work;  /* requests queued or running off the loop */
+  double hold_sum;  /* seconds */
+  uint64_t at_work; /* requests queued or running off the loop */
+  /* connections the hub closed: no whole head in time (slowloris), a
+   * body under the rate floor, an idle keep-alive (normal) */
+  uint64_t closed_head, closed_body, closed_idle;
   uint64_t start_ms; /* when the hub started (Unix time, ms; 0: unknown) */
   uint64_t office_cache_hits; /* set from the office before rendering */
   uint64_t office_tally_rebuilds, office_tally_read; /* likewise */

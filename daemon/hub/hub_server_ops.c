@@ -53,6 +53,13 @@ char *hub_server_metrics_text(struct hub_server *h, size_t *len)
       devs[i].pending = items[i].pending;
       devs[i].refused = items[i].refused;
     }
+    if (h->http != NULL) {
+      struct http_server_counts hc;
+      http_server_counts(h->http, &hc);
+      h->m.closed_head = hc.cut_head;
+      h->m.closed_body = hc.cut_body;
+      h->m.closed_idle = hc.cut_idle;
+    }
     text = hub_metrics_render(&h->m, devs, n, hlc_wall_ms(), len);
   }
   free(items);

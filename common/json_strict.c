@@ -355,6 +355,19 @@ int json_strict_parse(const char *text, size_t len, const char *what,
     spans->n = 0;
     spans->bad = SIZE_MAX;
   }
+  /* yajl takes a form feed or a vertical tab for whitespace, JSON does
+   * not (RFC 8259: space, tab, newline, carriage return), and a raw one
+   * in a string is refused anyway: either way the text is not JSON. Said
+   * before any event, so no decoder blames a record for it. */
+  {
+    const char *ff = memchr(text, '\f', len), *vt = memchr(text, '\v', len);
+    const char *at = ff == NULL || (vt != NULL && vt < ff) ? vt : ff;
+    if (at != NULL)
+      return sb_err_set(err, SB_EJSON,
+                        "%s is not valid JSON (a form feed or vertical tab "
+                        "at byte %zu)",
+                        what, (size_t)(at - text));
+  }
   s.h = yajl_alloc(&callbacks, NULL, &s);
   if (s.h == NULL)
     return sb_err_set(err, SB_ENOMEM, NULL);

@@ -294,3 +294,39 @@ TEST(past_2p53_printed_with_exponent)
   cJSON_Delete(j);
   free(text);
 }
+
+/* A form feed or vertical tab is not JSON whitespace (yajl would take it
+ * for one): refused as malformed on every path, before any record is
+ * blamed, so the tree-less and the tree decoders say the same (the
+ * differential fuzzer found a body with a bad record and a form feed). */
+TEST(form_feed_and_vertical_tab_refused)
+{
+  static const char *const bodies[] = {
+      "{\"records\":[\f]}",
+      "{\"records\":\v[]}",
+      "{\"records\":[{\"collection\":\"notes\",\"vv\":{\"r1\":1}}\f,7]}",
+  };
+  struct sb_err err = {0};
+  size_t i;
+
+  for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+    struct push_req pr;
+    long idx = -5, idx_tree = -5;
+    push_req_init(&pr);
+    CHECK_INT(push_req_decode(&pr, bodies[i], strlen(bodies[i]), &idx, &err),
+              ==, SB_EPROTOCOL);
+    CHECK(strstr(err.msg, "a form feed or vertical tab") != NULL);
+    CHECK_INT(idx, ==, -1);
+    push_req_release(&pr);
+    push_req_init(&pr);
+    CHECK_INT(push_req_decode_tree(&pr, bodies[i], strlen(bodies[i]), &idx_tree,
+                                   &err),
+              ==, SB_EPROTOCOL);
+    CHECK_INT(idx_tree, ==, -1);
+    push_req_release(&pr);
+  }
+  cJSON *j = json_parse("[1,\f2]", 6, "value", &err);
+  CHECK(j == NULL);
+  CHECK_INT(err.code, ==, SB_EJSON);
+  CHECK(strstr(err.msg, "byte 3") != NULL);
+}

@@ -7,7 +7,8 @@
 # is refused (404) and stays as it was. After the devices sync to rest:
 # every device's export equals the hub's, byte for byte. Last, the office
 # writes each live record once more with nobody editing: every device
-# pulls exactly that value (an office write is never lost).
+# pulls exactly that value (an office write is never lost); and with the
+# devices' daemons long-polling, an office write wakes them at once.
 # Seeded: SEED=N replays one history.
 . "$(dirname "$0")/lib.sh"
 
@@ -123,5 +124,26 @@ for f in "$WORK"/expect.*; do
   grep -q "\"kelurahan\":\"final-${id#b}\"" "$OUT" ||
     fail "$d lost the office's last write on $id: $(cat "$OUT")"
 done
+
+# Live: the devices' daemons long-poll (50 s each); an office write wakes
+# them, so every device holds it in far less than a long-poll's wait.
+listening() { dev "$1" status | grep -q 'listening'; }
+for d in d1 d2 d3; do start_daemon "$d"; done
+for d in d1 d2 d3; do wait_until 20 listening "$d"; done
+for ((k = 0; k < NREC; k++)); do
+  taken=$OFFICE_WROTE
+  office_write "b$k" "live-$k"
+  [ "$OFFICE_WROTE" = "$taken" ] || break
+done
+[ "$OFFICE_WROTE" != "$taken" ] || fail "no live record for the live office write"
+holds_live() {
+  local d
+  for d in d1 d2 d3; do
+    dev "$d" get beneficiary "b$k" | grep -q "\"kelurahan\":\"live-$k\"" || return 1
+  done
+}
+wait_until 20 holds_live
+for d in d1 d2 d3; do stop_daemon "$d"; done
+expect_converged d1 d2 d3
 stop_hub
 echo ok

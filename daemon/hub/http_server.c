@@ -71,10 +71,10 @@ struct http_req {
   struct http_conn *hc;      /* NULL if it could not be made */
   const char *method, *path; /* MHD's, valid for the request's life */
   enum req_phase phase;
-  bool has_body; /* declares a body */
+  bool has_body;    /* declares a body */
   unsigned framing; /* != 0: the head is refused with this status */
   char framing_msg[160];
-  bool hold;     /* on_headers called http_server_req_hold */
+  bool hold; /* on_headers called http_server_req_hold */
   struct buf body;
   size_t dropped;
   bool overflow;
@@ -617,6 +617,8 @@ int http_server_start(uv_loop_t *loop, const struct http_server_cfg *cfg,
       s->tls != NULL ? MHD_OPTION_HTTPS_PRIORITIES : MHD_OPTION_END;
   tls_opts[1].ptr_value = (void *)(uintptr_t)HTTP_SERVER_TLS_PRIORITIES;
   tls_opts[2].option = MHD_OPTION_END;
+  /* One option and its values a line. */
+  /* clang-format off */
   s->d = MHD_start_daemon(
       MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
           (s->tls != NULL ? MHD_USE_TLS : 0),
@@ -633,6 +635,7 @@ int http_server_start(uv_loop_t *loop, const struct http_server_cfg *cfg,
       MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->cfg.max_conns_per_addr,
       MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout_s,
       MHD_OPTION_LISTEN_BACKLOG_SIZE, 511u, MHD_OPTION_END);
+  /* clang-format on */
   if (s->d == NULL) {
     http_server_tls_free(s->tls);
     free(s);

@@ -22,8 +22,8 @@
 static char *state(const char *value, const char *vv)
 {
 #define STATE_FMT                                                              \
-  "{\"collection\":\"notes\",\"deleted\":false,\"fields\":"                      \
-  "{\"v\":[{\"dot\":[\"r1\",1],\"ts\":5,\"value\":%s}]},"                         \
+  "{\"collection\":\"notes\",\"deleted\":false,\"fields\":"                    \
+  "{\"v\":[{\"dot\":[\"r1\",1],\"ts\":5,\"value\":%s}]},"                      \
   "\"id\":\"n1\",\"tombstones\":[],\"vv\":{\"r1\":%s}}"
   size_t n = sizeof(STATE_FMT) + strlen(value) + strlen(vv) + 1;
   char *s = malloc(n);
@@ -76,9 +76,9 @@ static int decode(enum path p, const char *text, struct sb_err *err,
     return rc;
   }
   case PAGE: {
-    char *body =
-        wrap("{\"changes\":[{\"record\":", text, ",\"seq\":1}],\"more\":false,"
-                                                 "\"next\":1}");
+    char *body = wrap("{\"changes\":[{\"record\":", text,
+                      ",\"seq\":1}],\"more\":false,"
+                      "\"next\":1}");
     changes_page_init(&pg);
     rc = changes_page_decode(&pg, body, strlen(body), err);
     free(body);
@@ -136,10 +136,15 @@ TEST(hazards_refused_on_every_path)
 
 TEST(limit_values_kept_exactly)
 {
-  static const char *const values[] = {
-      "9007199254740992", "-9007199254740992", "1e+308", "-1e+308",
-      "\"a\\u0001b\"",    "0.1",               "1234567890123456.8",
-      "4.94065645841247e-324", "[1,2,{\"k\":\"\\u001f\"}]"};
+  static const char *const values[] = {"9007199254740992",
+                                       "-9007199254740992",
+                                       "1e+308",
+                                       "-1e+308",
+                                       "\"a\\u0001b\"",
+                                       "0.1",
+                                       "1234567890123456.8",
+                                       "4.94065645841247e-324",
+                                       "[1,2,{\"k\":\"\\u001f\"}]"};
   size_t i;
   int p;
   for (i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
@@ -282,7 +287,8 @@ TEST(past_2p53_printed_with_exponent)
    * not make one: 11172839450061728.8 reads back from its canonical text. */
   struct sb_err err = {0};
   cJSON *j = json_parse("[11172839450061728.8,1e16,-9007199254740994.0]", 46,
-                        "x", &err), *k;
+                        "x", &err),
+        *k;
   char *text;
   CHECK(j != NULL);
   text = json_canon(j);

@@ -117,6 +117,16 @@ stop_hub() {
   [ "$rc" -eq 0 ] || fail "the hub exited with $rc after SIGTERM"
 }
 
+# office_session NAME PASSWORD: logs NAME in to the dashboard (cookie jar
+# $WORK/NAME.jar) and sets CSRF to the session's token.
+office_session() {
+  curl -sS -o /dev/null -c "$WORK/$1.jar" --data-urlencode "user=$1" \
+    --data-urlencode "password=$2" "$URL/login" || fail "login of $1"
+  CSRF=$(curl -sS -b "$WORK/$1.jar" "$URL/api/session" |
+    sed -n 's/.*"csrf":"\([0-9a-f]*\)".*/\1/p')
+  [ -n "$CSRF" ] || fail "no CSRF token for $1"
+}
+
 dev() {
   local name=$1
   shift

@@ -49,12 +49,9 @@ fi
 
 CASE="half a head"
 [ "$(conn partial)" = closed ] || fail "the hub kept a half-sent head past its deadline"
-wait_log() { grep -q 'warning: http: closing a connection: no request head within the deadline' "$WORK/hub.log"; }
-for ((i = 0; i < 100; i++)); do
-  wait_log && break
-  sleep 0.05
-done
-wait_log || fail "the cut of a half-sent head was not logged"
+# The hub logs (and flushes) the line before it shuts the socket down.
+grep -q 'warning: http: closing a connection: no request head within the deadline' "$WORK/hub.log" ||
+  fail "the cut of a half-sent head was not logged"
 
 # /metrics counts each, by reason.
 CASE="metrics"

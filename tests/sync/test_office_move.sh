@@ -23,15 +23,11 @@ sync_once pam
 expect_ids pam ""
 
 CASE="the office moves b1 to Pamulang"
-curl -sS -o /dev/null -c "$WORK/rina.jar" --data-urlencode user=rina \
-  --data-urlencode password=review-pass-1 "$URL/login" || fail "login"
-csrf=$(curl -sS -b "$WORK/rina.jar" "$URL/api/session" |
-  sed -n 's/.*"csrf":"\([0-9a-f]*\)".*/\1/p')
-[ -n "$csrf" ] || fail "no CSRF token for rina"
+office_session rina review-pass-1
 seq=$(curl -sS -b "$WORK/rina.jar" "$URL/api/record/beneficiary/b1" |
   sed -n 's/.*"seq":\([0-9]*\).*/\1/p' | head -n 1)
 [ -n "$seq" ] || fail "no seq for b1"
-req POST /api/resolve -b "$WORK/rina.jar" -H "X-CSRF-Token: $csrf" \
+req POST /api/resolve -b "$WORK/rina.jar" -H "X-CSRF-Token: $CSRF" \
   -H 'Content-Type: application/json' \
   --data "{\"collection\":\"beneficiary\",\"id\":\"b1\",\"seq\":$seq,\"fields\":{\"kecamatan\":\"Pamulang\"}}"
 expect_status 200

@@ -24,11 +24,7 @@ for d in d1 d2 d3; do enrol "$d" all; done
 for ((k = 0; k < NREC; k++)); do ben d1 "b$k" Setu; done
 sync_to_rest 4 d1 d2 d3
 
-curl -sS -o /dev/null -c "$WORK/rina.jar" --data-urlencode user=rina \
-  --data-urlencode password=review-pass-1 "$URL/login" || fail "login"
-csrf=$(curl -sS -b "$WORK/rina.jar" "$URL/api/session" |
-  sed -n 's/.*"csrf":"\([0-9a-f]*\)".*/\1/p')
-[ -n "$csrf" ] || fail "no CSRF token for rina"
+office_session rina review-pass-1
 
 # record_json ID: the dashboard's view of beneficiary ID in $BODY.
 record_json() {
@@ -45,7 +41,7 @@ office_write() {
   seq=$(sed -n 's/.*"seq":\([0-9]*\).*/\1/p' "$BODY" | head -n 1)
   [ -n "$seq" ] || fail "no seq for $id: $(cat "$BODY")"
   before=$("$HUB" export)
-  req POST /api/resolve -b "$WORK/rina.jar" -H "X-CSRF-Token: $csrf" \
+  req POST /api/resolve -b "$WORK/rina.jar" -H "X-CSRF-Token: $CSRF" \
     -H 'Content-Type: application/json' \
     --data "{\"collection\":\"beneficiary\",\"id\":\"$id\",\"seq\":$seq,\"fields\":{\"kelurahan\":\"$value\"}}"
   case $STATUS in

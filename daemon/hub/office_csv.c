@@ -5,7 +5,8 @@
  * row "id" then the schema's fields, one row per live record in id order,
  * each field's winner value (lists joined with "; "), personal fields
  * only when asked (an admin's ?personal=1). A text cell starting with
- * = + - @ gets a leading ' so a spreadsheet never runs it as a formula.
+ * = + - @ (or a tab or carriage return, which a spreadsheet may skip
+ * before one) gets a leading ' so a spreadsheet never runs it as a formula.
  * The route makes its rows from the office's kept facts (office_tally.c:
  * no walk of the store after each change); the command walks the store.
  * Both go through csv_line, so the same records give the same bytes.
@@ -40,7 +41,7 @@ static void cell(struct buf *b, const char *s, bool text, bool first)
     buf_adds(b, ",");
   if (quote)
     buf_adds(b, "\"");
-  if (text && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@'))
+  if (text && s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL)
     buf_adds(b, "'");
   for (p = s; *p != '\0'; p++) {
     if (*p == '"')

@@ -270,6 +270,22 @@ req GET '/export/beneficiary.csv?personal=1' -b "$WORK/ana.jar"
 cmp -s "$BODY" "$WORK/cli.csv" || fail "personal CSV differs from export --csv --personal"
 head -1 "$BODY" | grep -q 'name' || fail "the admin's personal CSV has no name"
 
+CASE="a CSV cell a spreadsheet would run as a formula is text"
+# Each of = + - @, and a tab or carriage return before one, gets a '.
+dev a put visit v9 '{"beneficiary":"b2","date":"2024-06-01","programme":"skills-cooking","notes":"=HYPERLINK(\"http://x\",\"klik\")","outcome":"@SUM(1+1)"}' >/dev/null
+dev a put visit v10 '{"beneficiary":"b2","date":"2024-06-02","programme":"skills-cooking","notes":"\t=1+1","outcome":"\r+2"}' >/dev/null
+dev a put visit v11 '{"beneficiary":"b2","date":"2024-06-03","programme":"skills-cooking","notes":"-3","outcome":"a = b"}' >/dev/null
+dev a sync --once >/dev/null
+req GET '/export/visit.csv?kecamatan=Setu' -b "$WORK/vika.jar"
+expect_status 200
+"$HUB" export --csv visit --kecamatan Setu >"$WORK/cli.csv"
+cmp -s "$BODY" "$WORK/cli.csv" || fail "the formula guard differs between the route and export --csv"
+grep -q "^v9,b2,2024-06-01,skills-cooking,'@SUM(1+1),\"'=HYPERLINK(\"\"http://x\"\",\"\"klik\"\")\"," "$BODY" ||
+  fail "= or @ not guarded: $(grep '^v9' "$BODY")"
+grep -q "^v10,b2,2024-06-02,skills-cooking,\"'"$'\r'"+2\",'"$'\t'"=1+1," "$BODY" ||
+  fail "a tab or carriage return first not guarded: $(grep -a '^v10' "$BODY" | od -c | head)"
+grep -q "^v11,b2,2024-06-03,skills-cooking,a = b,'-3," "$BODY" || fail "- not guarded: $(grep '^v11' "$BODY")"
+
 CASE="devices: last seen, enrol, revoke"
 req GET /api/devices -b "$WORK/vika.jar"
 grep -q '"name":"a","replica":"[^"]*","revoked":false,"created_ms":[0-9]*,"scope":"all","last_seen_ms":[0-9]' "$BODY" ||

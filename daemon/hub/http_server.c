@@ -503,6 +503,11 @@ const char *http_server_req_query(const struct http_req *req, const char *name)
   return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+const char *http_server_req_cookie(const struct http_req *req, const char *name)
+{
+  return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
+}
+
 const char *http_server_req_body(const struct http_req *req, size_t *len)
 {
   *len = req->body.len;

@@ -123,6 +123,10 @@ const char *http_server_req_path(const struct http_req *req);
 const char *http_server_req_header(const struct http_req *req,
                                    const char *name);
 const char *http_server_req_query(const struct http_req *req, const char *name);
+/* The value of the request's cookie called name (libmicrohttpd parses the
+ * Cookie header), or NULL. */
+const char *http_server_req_cookie(const struct http_req *req,
+                                   const char *name);
 
 /* The body (NUL-terminated, *len bytes; "" if none). */
 const char *http_server_req_body(const struct http_req *req, size_t *len);

@@ -18,6 +18,7 @@
 
 #include "auth.h"
 #include "hlc.h"
+#include "http_form.h"
 #include "log.h"
 
 #include <sodium.h>
@@ -25,7 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define COOKIE "sambang_session"
 #define IDLE_S_DEFAULT (30 * 60)
 #define ABSOLUTE_S_DEFAULT (12 * 3600)
 #define USER_FAILS 5   /* failed logins of one user before a lockout */
@@ -176,29 +176,23 @@ static void throttle_clear(struct office *o, const char *key)
 
 /* --- sessions ---------------------------------------------------------- */
 
-/* The session cookie's value in the Cookie header, or false. */
-static bool cookie_token(const char *cookie, char token[AUTH_TOKEN_LEN + 1])
+/* True if the session cookie's value (as libmicrohttpd split it out of
+ * the Cookie header) is a session token: AUTH_TOKEN_LEN lowercase hex
+ * digits, copied into token. */
+static bool session_token(const char *value, char token[AUTH_TOKEN_LEN + 1])
 {
-  const char *p = cookie;
-  size_t n = strlen(COOKIE), k;
+  size_t k;
 
-  while (p != NULL && *p != '\0') {
-    while (*p == ' ' || *p == ';')
-      p++;
-    if (strncmp(p, COOKIE, n) == 0 && p[n] == '=') {
-      p += n + 1;
-      for (k = 0; k < AUTH_TOKEN_LEN; k++) {
-        char ch = p[k];
-        if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f')))
-          return false;
-        token[k] = ch;
-      }
-      token[k] = '\0';
-      return p[k] == '\0' || p[k] == ';' || p[k] == ' ';
-    }
-    p = strchr(p, ';');
+  if (value == NULL || strlen(value) != AUTH_TOKEN_LEN)
+    return false;
+  for (k = 0; k < AUTH_TOKEN_LEN; k++) {
+    char ch = value[k];
+    if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f')))
+      return false;
+    token[k] = ch;
   }
-  return false;
+  token[k] = '\0';
+  return true;
 }
 
 /* Ends session id_hash in the store (best effort). */
@@ -225,7 +219,7 @@ bool office_auth_session(struct hub_call *c)
 
   if (r->authed)
     return true;
-  if (r->cookie == NULL || !cookie_token(r->cookie, token) ||
+  if (!session_token(r->session_cookie, token) ||
       auth_token_hash(token, hash) != 0)
     return false;
   hs = office_reader_lock(c);
@@ -262,49 +256,6 @@ bool office_auth_csrf_ok(const struct hub_call *c)
 }
 
 /* --- login, logout ----------------------------------------------------- */
-
-static int hexval(char ch)
-{
-  if (ch >= '0' && ch <= '9')
-    return ch - '0';
-  if (ch >= 'a' && ch <= 'f')
-    return ch - 'a' + 10;
-  if (ch >= 'A' && ch <= 'F')
-    return ch - 'A' + 10;
-  return -1;
-}
-
-/* The form field name of body (x-www-form-urlencoded), decoded into out. */
-static bool form_field(const char *body, size_t len, const char *name,
-                       char *out, size_t size)
-{
-  size_t n = strlen(name), i = 0, k = 0;
-
-  while (i < len) {
-    size_t end = i;
-    while (end < len && body[end] != '&')
-      end++;
-    if (end - i > n && strncmp(body + i, name, n) == 0 && body[i + n] == '=') {
-      for (i += n + 1; i < end; i++) {
-        char ch = body[i];
-        if (ch == '+') {
-          ch = ' ';
-        } else if (ch == '%' && i + 2 < end && hexval(body[i + 1]) >= 0 &&
-                   hexval(body[i + 2]) >= 0) {
-          ch = (char)(hexval(body[i + 1]) * 16 + hexval(body[i + 2]));
-          i += 2;
-        }
-        if (ch == '\0' || k + 1 >= size)
-          return false;
-        out[k++] = ch;
-      }
-      out[k] = '\0';
-      return true;
-    }
-    i = end + 1;
-  }
-  return false;
-}
 
 /* A dummy Argon2id check, so an unknown user costs what a known one does. */
 static void dummy_verify(struct office *o, const char *password)
@@ -380,7 +331,8 @@ static bool session_start(struct hub_call *c, const struct hub_user *u)
     return false;
   }
   snprintf(cookie, sizeof(cookie),
-           COOKIE "=%s; HttpOnly; SameSite=Strict; Path=/; Max-Age=%llu%s",
+           OFFICE_COOKIE
+           "=%s; HttpOnly; SameSite=Strict; Path=/; Max-Age=%llu%s",
            token, (unsigned long long)(c->office->absolute_ms / 1000),
            c->oreq->tls ? "; Secure" : "");
   office_header(c->oreq, "Set-Cookie", cookie, true);
@@ -399,9 +351,9 @@ void office_auth_login(struct hub_call *c)
   bool ok;
   int rc;
 
-  if (!form_field(c->body, c->body_len, "user", name, sizeof(name)) ||
-      !form_field(c->body, c->body_len, "password", password,
-                  sizeof(password)) ||
+  if (!http_form_value(c->body, c->body_len, "user", name, sizeof(name)) ||
+      !http_form_value(c->body, c->body_len, "password", password,
+                       sizeof(password)) ||
       name[0] == '\0') {
     office_reply_error(c, OFFICE_ERR_BAD_REQUEST,
                        "send the form fields user and password "
@@ -458,10 +410,11 @@ void office_auth_logout(struct hub_call *c)
   session_end(c, c->oreq->session.id_hash);
   office_audit(c, "logged out");
   office_header(c->oreq, "Set-Cookie",
-                c->oreq->tls ? COOKIE "=; HttpOnly; SameSite=Strict; Path=/; "
-                                      "Max-Age=0; Secure"
-                             : COOKIE "=; HttpOnly; SameSite=Strict; Path=/; "
-                                      "Max-Age=0",
+                c->oreq->tls
+                    ? OFFICE_COOKIE "=; HttpOnly; SameSite=Strict; Path=/; "
+                                    "Max-Age=0; Secure"
+                    : OFFICE_COOKIE "=; HttpOnly; SameSite=Strict; Path=/; "
+                                    "Max-Age=0",
                 false);
   office_reply_json(c, cJSON_CreateTrue());
 }

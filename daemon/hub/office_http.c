@@ -85,7 +85,7 @@ struct office_req *office_req_copy(struct http_req *req, bool tls,
                              http_server_req_header(req, "X-Forwarded-Proto"));
   ok = dup_of(&r->method, http_server_req_method(req)) &&
        dup_of(&r->path, http_server_req_path(req)) &&
-       dup_of(&r->cookie, http_server_req_header(req, "Cookie")) &&
+       dup_of(&r->session_cookie, http_server_req_cookie(req, OFFICE_COOKIE)) &&
        dup_of(&r->csrf, http_server_req_header(req, "X-CSRF-Token")) &&
        dup_of(&r->content_type, http_server_req_header(req, "Content-Type")) &&
        dup_of(&r->peer, peer);
@@ -114,7 +114,7 @@ void office_req_free(struct office_req *r)
     return;
   free(r->method);
   free(r->path);
-  free(r->cookie);
+  free(r->session_cookie);
   free(r->csrf);
   free(r->content_type);
   free(r->peer);

@@ -72,10 +72,13 @@ enum office_query {
 #define OFFICE_EXTRA_MAX 24
 /* The largest office request body (a login form, a resolution). */
 #define OFFICE_BODY_MAX (256 * 1024)
+/* The session cookie's name. */
+#define OFFICE_COOKIE "sambang_session"
 
 struct office_req {
-  char *method, *path, *cookie, *csrf, *content_type;
-  char *peer; /* the client's address (hub_proxy_client) */
+  char *method, *path, *csrf, *content_type;
+  char *session_cookie; /* the session cookie's value, as sent */
+  char *peer;           /* the client's address (hub_proxy_client) */
   char *q[OFFICE_Q_COUNT_];
   bool tls;        /* came over TLS, to the hub or to a trusted proxy */
   bool indonesian; /* Accept-Language asks for it (office_lang.c) */

@@ -130,6 +130,31 @@ expect_status 303
 login vika viewer-pass-1
 expect_status 303
 
+CASE="a login form as browsers encode it; the session cookie among others"
+# A password with a space, +, &, = and %: the form's escapes decoded, a
+# "+" a space (curl --data-urlencode sends %20, a browser "+").
+printf 'kata sandi+&=%%41\n' | "$HUB" user add sita --role viewer
+req POST /login --data-urlencode 'user=sita' --data-urlencode 'password=kata sandi+&=%41'
+expect_status 303
+req POST /login --data 'user=sita&password=kata+sandi%2B%26%3D%2541'
+expect_status 303
+req POST /login --data 'user=sita&password=kata+sandi+%26%3D%2541'
+expect_error 401 bad_login
+req POST /login --data 'user=sita%00&password=kata+sandi%2B%26%3D%2541'
+expect_status 400
+"$HUB" user remove sita >/dev/null
+token=$(awk '$6 == "sambang_session" {print $7}' "$WORK/vika.jar")
+[ ${#token} = 64 ] || fail "no session cookie in vika's jar: $(cat "$WORK/vika.jar")"
+req GET /api/session -H "Cookie: theme=gelap; sambang_session=$token; lang=id"
+expect_status 200
+grep -q '"user":"vika"' "$BODY" || fail "the session among other cookies: $(cat "$BODY")"
+for bad in "${token}0" "${token:1}" "${token^^}" "x$token"; do
+  req GET /api/session -H "Cookie: sambang_session=$bad"
+  expect_status 401
+done
+req GET /api/session -H "Cookie: sambang_sessionx=$token"
+expect_status 401
+
 CASE="failed logins are slowed (a lockout per user)"
 for i in 1 2 3 4 5; do
   login lola "wrong-$i"

@@ -21,6 +21,8 @@
 
 #include "scope.h"
 
+#include <curl/curl.h>
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -280,28 +282,17 @@ int sync_catchup_scope(struct sync *s, const struct scope_parts *was,
   return rc;
 }
 
-/* Percent-encodes text into out (the query value of `parts`). */
+/* Percent-encodes text into out (the query value of `parts`), with
+ * libcurl's encoder (every byte but A-Z a-z 0-9 - . _ ~ escaped). */
 static bool query_escape(const char *text, char *out, size_t size)
 {
-  static const char hex[] = "0123456789ABCDEF";
-  size_t n = 0;
+  char *e = curl_easy_escape(NULL, text, 0);
+  bool ok = e != NULL && strlen(e) < size;
 
-  for (; *text != '\0'; text++) {
-    unsigned char ch = (unsigned char)*text;
-    bool plain = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-                 (ch >= '0' && ch <= '9') || strchr("-_.~", ch) != NULL;
-    if (n + (plain ? 1 : 3) >= size)
-      return false;
-    if (plain) {
-      out[n++] = (char)ch;
-    } else {
-      out[n++] = '%';
-      out[n++] = hex[ch >> 4];
-      out[n++] = hex[ch & 15];
-    }
-  }
-  out[n] = '\0';
-  return true;
+  if (ok)
+    memcpy(out, e, strlen(e) + 1);
+  curl_free(e);
+  return ok;
 }
 
 /* Merges a page of l's first catch-up and moves its cursor, in one

@@ -1,8 +1,10 @@
 /*
  * cmd_check.c - `sambang check` and `sambang recover`: a damaged store.
  *
- * check runs SQLite's full integrity check: "ok" and exit 0 (a corruption
- * mark is removed: writes are taken again), or the problems and exit 6.
+ * check runs SQLite's full integrity check, then reads every record (a
+ * sound page may hold a state no writer makes): "ok" and exit 0 (a
+ * corruption mark is removed: writes are taken again), or the problems
+ * and exit 6.
  *
  * recover rebuilds a device's store from the hub: every row that can
  * still be read (the local changes not yet pushed first) goes into a
@@ -44,6 +46,8 @@ int cmd_check(struct cli *cli, int argc, char **argv, struct sb_err *err)
     return rc;
   rc = store_check(cli->store, STORE_CHECK_FULL, 0, print_problem, NULL, NULL,
                    err);
+  if (rc == 0)
+    rc = store_check_rows(cli->store, print_problem, NULL, err);
   if (rc == 0)
     printf(_("ok\n"));
   return rc;

@@ -155,7 +155,9 @@ static const struct command commands[] = {
         "in conflict or needing review (see conflicts). --json prints one "
         "object.")},
     {"check", cmd_check, "", N_("full integrity check of the store"),
-     N_("Runs SQLite's full integrity check on the store and prints \"ok\", "
+     N_("Runs SQLite's full integrity check on the store, then reads every "
+        "record (a sound page may still hold a record no writer made), and "
+        "prints \"ok\", "
         "or each problem found, one per line. Exit 0 when the store is sound "
         "(a corruption mark is then removed and writes are taken again), 6 "
         "when it is corrupt: then `sambang recover`. Every command runs a "

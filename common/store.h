@@ -416,6 +416,16 @@ int store_check(struct store *s, enum store_check_level level, int budget_ms,
                 store_problem_fn fn, void *ctx, enum store_check_state *state,
                 struct sb_err *err);
 
+/*
+ * A device's full check, after store_check (store_check_rows.c): every
+ * record row's state must read as the record of its own key. fn (may be
+ * NULL) gets each row that does not; any marks the store corrupt and
+ * returns SB_ECORRUPT (`sambang recover` rebuilds the store without
+ * them). Not for a hub's store: nothing there rebuilds it.
+ */
+int store_check_rows(struct store *s, store_problem_fn fn, void *ctx,
+                     struct sb_err *err);
+
 /* The budget for the check at start: $SAMBANG_CHECK_MS (0: skip) or the
  * default; SB_EINVAL for a malformed value. */
 int store_check_budget(int *ms, struct sb_err *err);

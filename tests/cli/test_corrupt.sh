@@ -89,6 +89,29 @@ expect_ok check
 [ ! -e "$SAMBANG_DB.corrupt" ] || fail "a passing check left the mark"
 expect_ok put notes a '{"x":1}'
 
+# Sound pages holding a record no writer makes (a state that does not
+# decode, one that is another record's, an id that is not one): check
+# reads every record, names each (exit 6) and marks the store; the writes
+# are refused until recover rebuilds it without them.
+export SAMBANG_DB=$WORK/rows.db
+expect_ok init
+expect_ok import "$WORK/many.jsonl"
+sqlite3 "$SAMBANG_DB" "UPDATE records SET state = replace(state, '\"deleted\":false', '\"deleted\":0') WHERE id = 'n007';
+  UPDATE records SET state = (SELECT state FROM records WHERE id = 'n009') WHERE id = 'n008';
+  UPDATE records SET state = substr(state, 1, 40) WHERE id = 'n200'"
+expect_fail 6 check
+expect_stdout_contains 'record notes/n007 cannot be read (record notes/n007: "deleted" must be true or false)'
+expect_stdout_contains 'record notes/n008 holds the state of notes/n009'
+expect_stdout_contains 'record notes/n200 cannot be read ('
+[ "$(wc -l <"$OUT")" = 3 ] || fail "check names other rows too: $(cat "$OUT")"
+expect_stderr_contains ": 3 record(s) cannot be read (first: record notes/n007"
+expect_stderr_contains "sambang recover"
+grep -q 'notes/n007' "$SAMBANG_DB.corrupt" || fail "the mark does not give the first bad row"
+expect_fail 6 put notes a '{"x":1}'
+expect_fail 6 check
+LANGUAGE=id expect_fail 6 check
+expect_stdout_contains 'catatan notes/n007 tidak dapat dibaca ('
+
 # A new store at the path of a damaged one starts unmarked.
 export SAMBANG_DB=$WORK/again.db
 echo "damaged pages" >"$SAMBANG_DB.corrupt"

@@ -107,5 +107,42 @@ grep -q 'pushed 60,' "$OUT" || fail "a batch over the limit: $(cat "$OUT")"
 "$HUB" export >"$WORK/hub.export"
 n=$(grep -c '"id":"[sL][0-9]*"' "$WORK/hub.export")
 [ "$n" = 60 ] || fail "$n of the 60 records reached the hub"
+
+# A row the hub cannot read (damaged on the device: a state no writer
+# makes) is refused with the whole batch, naming it; the batch is split
+# until that one row is alone, which is kept marked rejected with the
+# hub's reason, and every other row arrives.
+enrol d4
+for i in 1 2 3 4 5; do
+  dev d4 put notes "m$i" "{\"text\":\"note $i\"}" >/dev/null || fail "put m$i on d4"
+done
+sqlite3 "$WORK/d4.db" "UPDATE records SET state = replace(state, '\"deleted\":false', '\"deleted\":\"no\"') WHERE id = 'm3'"
+sync_unsynced d4
+grep -q 'pushed 4,' "$OUT" || fail "the damaged row held back others: $(cat "$OUT")"
+grep -q 'm3: malformed.*"deleted" must be true or false' "$ERR" ||
+  fail "the refusal does not name the row and the reason: $(cat "$ERR")"
+"$HUB" export >"$WORK/hub.export"
+for i in 1 2 4 5; do
+  grep -q "\"m$i\"" "$WORK/hub.export" || fail "m$i did not reach the hub"
+done
+grep -q '"m3"' "$WORK/hub.export" && fail "the damaged row reached the hub"
+sync_unsynced d4
+grep -q 'pushed 0,' "$OUT" || fail "the damaged row was sent again unchanged: $(cat "$OUT")"
+# check finds it (SQLite's pages are sound: it reads every record), and
+# recover rebuilds the store without it.
+rc=0
+dev d4 check >"$OUT" 2>"$ERR" || rc=$?
+[ "$rc" = 6 ] || fail "check on a store with a damaged row exited $rc: $(cat "$OUT" "$ERR")"
+grep -q '^record notes/m3 cannot be read (.*"deleted" must be true or false)$' "$OUT" ||
+  fail "check does not name the damaged row: $(cat "$OUT")"
+rc=0
+dev d4 put notes m6 '{"text":"after"}' >"$OUT" 2>"$ERR" || rc=$?
+[ "$rc" = 6 ] || fail "a write to a store check found damaged exited $rc"
+dev d4 recover >"$OUT" 2>"$ERR" || fail "recover: $(cat "$ERR")"
+dev d4 check >"$OUT" 2>"$ERR" || fail "check after recover: $(cat "$OUT" "$ERR")"
+dev d4 status >"$OUT" || fail "status after recover"
+for i in 1 2 4 5; do
+  dev d4 get notes "m$i" >/dev/null || fail "m$i is not in the recovered store"
+done
 stop_hub
 echo ok

@@ -417,11 +417,11 @@ int store_check(struct store *s, enum store_check_level level, int budget_ms,
                 struct sb_err *err);
 
 /*
- * A device's full check, after store_check (store_check_rows.c): every
- * record row's state must read as the record of its own key. fn (may be
- * NULL) gets each row that does not; any marks the store corrupt and
- * returns SB_ECORRUPT (`sambang recover` rebuilds the store without
- * them). Not for a hub's store: nothing there rebuilds it.
+ * The full check's last step, after store_check found the pages sound
+ * (store_check_rows.c): every record row's state must read as the record
+ * of its own key. fn (may be NULL) gets each row that does not; any marks
+ * the store corrupt and returns SB_ECORRUPT (`sambang recover` rebuilds a
+ * device's store without them; a hub's comes back from its backup).
  */
 int store_check_rows(struct store *s, store_problem_fn fn, void *ctx,
                      struct sb_err *err);

@@ -4,7 +4,8 @@
  * writer makes (a bit flipped inside a page, a file edited by hand, a
  * buggy older writer). Every read of it fails, and the hub refuses it with
  * its whole batch, so it is damage like a broken page: the store is
- * marked, and `sambang recover` rebuilds it without that row.
+ * marked, and `sambang recover` rebuilds a device's store without that
+ * row (a hub's store comes back from its backup, as for a broken page).
  */
 #include "compat.h"
 
@@ -82,7 +83,8 @@ int store_check_rows(struct store *s, store_problem_fn fn, void *ctx,
   store_mark_corrupt(s, first);
   return sb_err_set(err, SB_ECORRUPT,
                     "store %s: %u record(s) cannot be read (first: %s); "
-                    "writes are refused until `sambang recover` rebuilds "
-                    "the store from the hub without them",
+                    "writes are refused until `sambang check` (on a hub: "
+                    "`sambang-hub check`) passes; `sambang recover` "
+                    "rebuilds a device's store from the hub without them",
                     s->path, bad, first);
 }

@@ -118,11 +118,20 @@ static void sq_rollback(void *be)
   store_rollback(be);
 }
 
+/* A full check that found the pages sound also reads every record, as
+ * the PostgreSQL backend's does (hub_store_pg_check.c). */
 static int sq_check(void *be, enum store_check_level level, int budget_ms,
                     store_problem_fn fn, void *ctx,
                     enum store_check_state *state, struct sb_err *err)
 {
-  return store_check(be, level, budget_ms, fn, ctx, state, err);
+  enum store_check_state st;
+  int rc = store_check(be, level, budget_ms, fn, ctx, &st, err);
+
+  if (rc == 0 && level == STORE_CHECK_FULL && st == STORE_CHECK_OK)
+    rc = store_check_rows(be, fn, ctx, err);
+  if (state != NULL)
+    *state = rc == SB_ECORRUPT ? STORE_CHECK_BAD : st;
+  return rc;
 }
 
 static int sq_replica_renew(void *be, struct sb_err *err)

@@ -27,6 +27,27 @@ push "$token" "$replica" "$WORK/push.json"
 expect_status 200
 stop_hub
 
+# Sound pages, one record no writer makes: check reads every record, names
+# it (exit 6) and marks the store, so the hub takes no write; once the row
+# is sound again check passes and the hub takes writes.
+sqlite3 "$SAMBANG_HUB_DB" "UPDATE records SET state = replace(state, '\"deleted\":false', '\"deleted\":0') WHERE id = 'n010'"
+expect_hub_fail 6 check
+grep -q '^record notes/n010 cannot be read (record notes/n010: "deleted" must be true or false)$' "$OUT" ||
+  fail "check does not name the unreadable record: $(cat "$OUT")"
+[ "$(wc -l <"$OUT")" = 1 ] || fail "check names sound records too: $(cat "$OUT")"
+grep -q '1 record(s) cannot be read' "$ERR" || fail "check's error: $(cat "$ERR")"
+start_hub
+req GET /v1/health
+expect_error 503 unavailable
+stop_hub
+sqlite3 "$SAMBANG_HUB_DB" "UPDATE records SET state = replace(state, '\"deleted\":0', '\"deleted\":false') WHERE id = 'n010'"
+expect_hub_ok check
+[ "$(cat "$OUT")" = ok ] || fail "check after the repair: $(cat "$OUT")"
+start_hub
+req GET /v1/health
+expect_status 200
+stop_hub
+
 size=$(stat -c %s "$SAMBANG_HUB_DB")
 head -c 8192 /dev/urandom >"$WORK/garbage"
 dd if="$WORK/garbage" of="$SAMBANG_HUB_DB" bs=4096 seek=$((size / 8192)) \

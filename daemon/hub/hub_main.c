@@ -117,8 +117,9 @@ static const char *const usage_export =
 static const char *const usage_check = N_(
     "usage: sambang-hub [--db PATH] check\n"
     "\n"
-    "Runs SQLite's full integrity check on the hub's store and prints \"ok\",\n"
-    "or each problem found, one per line. Exit 0 when the store is sound\n"
+    "Runs SQLite's full integrity check on the hub's store, then reads every\n"
+    "record state, and prints \"ok\", or each problem found, one per line.\n"
+    "Exit 0 when the store is sound\n"
     "(a corruption mark left by an earlier failure is then removed and the\n"
     "hub takes writes again), 6 when it is corrupt: restore the store from a\n"
     "backup. `serve` runs a quick check at start, bounded by\n"

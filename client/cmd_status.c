@@ -32,6 +32,7 @@ struct status {
   struct coll_count *c;
   size_t n, cap;
   uint64_t unsynced, rejected, conflicts, review;
+  uint64_t unreadable; /* rows whose state does not decode (check names them) */
   const struct schema *schema; /* NULL: no review count */
 };
 
@@ -56,10 +57,8 @@ static struct coll_count *status_coll(struct status *st, const char *name)
   return &st->c[st->n++];
 }
 
-static int status_one(const struct record *r, uint64_t seq, void *arg)
+static int status_one(const struct record *r, struct status *st)
 {
-  (void)seq;
-  struct status *st = arg;
   struct coll_count *c = status_coll(st, r->collection);
   if (c == NULL)
     return SB_ENOMEM;
@@ -77,6 +76,31 @@ static int status_one(const struct record *r, uint64_t seq, void *arg)
           1)
     st->review++;
   return 0;
+}
+
+/* A row as stored: one that does not read as its record is counted, not
+ * fatal, so status still shows the rest and says to run check. */
+static int status_row(const char *collection, const char *id, uint64_t seq,
+                      const char *text, size_t len, void *arg)
+{
+  struct status *st = arg;
+  struct record r;
+  int rc;
+
+  (void)seq;
+  record_init(&r, collection, id);
+  rc = record_decode(&r, text, len, NULL);
+  if (rc == SB_ENOMEM)
+    return rc;
+  if (rc != 0 || strcmp(r.collection, collection) != 0 ||
+      strcmp(r.id, id) != 0) {
+    st->unreadable++;
+    rc = 0;
+  } else {
+    rc = status_one(&r, st);
+  }
+  record_release(&r);
+  return rc;
 }
 
 /* The store's sync marks. */
@@ -355,6 +379,9 @@ static int status_json(const struct cli *cli, const struct status *st,
       !cJSON_AddNumberToObject(j, "rejected", (double)st->rejected) ||
       !cJSON_AddNumberToObject(j, "conflicts", (double)st->conflicts) ||
       !cJSON_AddNumberToObject(j, "review", (double)st->review) ||
+      /* said only when there are some (the object scripts know stays) */
+      !(st->unreadable == 0 ||
+        cJSON_AddNumberToObject(j, "unreadable", (double)st->unreadable)) ||
       !clock_json(cli->store, j) ||
       !(last > 0 ? cJSON_AddNumberToObject(j, "last_sync_ms", (double)last)
                  : cJSON_AddNullToObject(j, "last_sync_ms")) ||
@@ -398,6 +425,10 @@ static void status_plain(const struct cli *cli, const struct status *st,
              _(state), why);
     else if (strcmp(state, "ok") != 0)
       printf(_("integrity: %s\n"), _(state));
+    if (st->unreadable > 0)
+      printf(_("unreadable records: %llu (run `sambang check`, then "
+               "`sambang recover`)\n"),
+             (unsigned long long)st->unreadable);
   }
   printf(_("records:\n"));
   for (i = 0; i < st->n; i++) {
@@ -456,7 +487,7 @@ int cmd_status(struct cli *cli, int argc, char **argv, struct sb_err *err)
   }
   rc = sync_counts(cli->store, &st, err);
   if (rc == 0)
-    rc = store_each(cli->store, NULL, status_one, &st, err);
+    rc = store_each_text(cli->store, NULL, status_row, &st, err);
   if (rc == SB_ENOMEM)
     sb_err_set(err, rc, NULL);
   if (rc == 0) {

@@ -197,6 +197,10 @@ int store_unreject(struct store *s, const char *code, uint64_t *n,
 typedef int (*store_record_fn)(const struct record *r, uint64_t seq, void *ctx);
 int store_each(struct store *s, const char *collection, store_record_fn fn,
                void *ctx, struct sb_err *err);
+/* store_each with each row's stored text, undecoded (a state that does not
+ * read as its record is the caller's to judge: status, check). */
+int store_each_text(struct store *s, const char *collection, store_text_fn fn,
+                    void *ctx, struct sb_err *err);
 
 /* Calls fn for every record whose seq > since, in seq order. */
 int store_changes(struct store *s, uint64_t since, store_record_fn fn,

@@ -41,50 +41,46 @@ static int row_problem(const char *collection, const char *id, const char *text,
   return 0;
 }
 
+/* What the walk has found. */
+struct rows_check {
+  store_problem_fn fn;
+  void *ctx;
+  unsigned bad;
+  char first[600];
+};
+
+static int check_row(const char *collection, const char *id, uint64_t seq,
+                     const char *text, size_t len, void *arg)
+{
+  struct rows_check *c = arg;
+  char why[600];
+  int rc = row_problem(collection, id, text, len, why, sizeof(why));
+
+  (void)seq;
+  if (rc != 0 || why[0] == '\0')
+    return rc;
+  if (c->bad++ == 0)
+    snprintf(c->first, sizeof(c->first), "%s", why);
+  if (c->fn != NULL)
+    c->fn(why, c->ctx);
+  return 0;
+}
+
 int store_check_rows(struct store *s, store_problem_fn fn, void *ctx,
                      struct sb_err *err)
 {
-  sqlite3_stmt *st = NULL;
-  char why[600], first[600] = "";
-  unsigned bad = 0;
-  bool nomem = false;
-  int rc = sqlite3_prepare_v2(s->db,
-                              "SELECT collection, id, state FROM records "
-                              "ORDER BY collection, id",
-                              -1, &st, NULL);
+  struct rows_check c = {fn, ctx, 0, ""};
+  int rc = store_each_text(s, NULL, check_row, &c, err);
 
-  if (rc != SQLITE_OK)
-    return store_sqlerr(s, rc, "reading the records to check them", err);
-  while (!nomem && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-    const char *coll = (const char *)sqlite3_column_text(st, 0);
-    const char *id = (const char *)sqlite3_column_text(st, 1);
-    const char *text = (const char *)sqlite3_column_text(st, 2);
-    size_t len = (size_t)sqlite3_column_bytes(st, 2);
-
-    if (coll == NULL || id == NULL || text == NULL)
-      snprintf(why, sizeof(why), "%s",
-               _("a record row without its collection, id or state"));
-    else
-      nomem = row_problem(coll, id, text, len, why, sizeof(why)) != 0;
-    if (nomem || why[0] == '\0')
-      continue;
-    if (bad++ == 0)
-      snprintf(first, sizeof(first), "%s", why);
-    if (fn != NULL)
-      fn(why, ctx);
-  }
-  sqlite3_finalize(st);
-  if (nomem)
-    return sb_err_set(err, SB_ENOMEM, NULL);
-  if (rc != SQLITE_DONE)
-    return store_sqlerr(s, rc, "reading the records to check them", err);
-  if (bad == 0)
-    return 0;
-  store_mark_corrupt(s, first);
+  if (rc == SB_ENOMEM)
+    return sb_err_set(err, rc, NULL);
+  if (rc != 0 || c.bad == 0)
+    return rc;
+  store_mark_corrupt(s, c.first);
   return sb_err_set(err, SB_ECORRUPT,
                     "store %s: %u record(s) cannot be read (first: %s); "
                     "writes are refused until `sambang check` (on a hub: "
                     "`sambang-hub check`) passes; `sambang recover` "
                     "rebuilds a device's store from the hub without them",
-                    s->path, bad, first);
+                    s->path, c.bad, c.first);
 }

@@ -111,17 +111,32 @@ int store_check_not_nested(struct store *s, sqlite3_stmt *st,
   return 0;
 }
 
+/* The statement of a walk in (collection, id) order, bound; NULL (err
+ * set) if it is walking already. */
+static sqlite3_stmt *each_stmt(struct store *s, const char *collection,
+                               struct sb_err *err)
+{
+  sqlite3_stmt *st = s->st[collection != NULL ? ST_EACH_COLL : ST_EACH_ALL];
+
+  if (store_check_not_nested(s, st, err) != 0)
+    return NULL;
+  if (collection != NULL)
+    sqlite3_bind_text(st, 1, collection, -1, SQLITE_STATIC);
+  return st;
+}
+
 int store_each(struct store *s, const char *collection, store_record_fn fn,
                void *ctx, struct sb_err *err)
 {
-  sqlite3_stmt *st = s->st[collection != NULL ? ST_EACH_COLL : ST_EACH_ALL];
-  int rc = store_check_not_nested(s, st, err);
+  sqlite3_stmt *st = each_stmt(s, collection, err);
+  return st != NULL ? store_walk(s, st, fn, ctx, err) : SB_EINVAL;
+}
 
-  if (rc != 0)
-    return rc;
-  if (collection != NULL)
-    sqlite3_bind_text(st, 1, collection, -1, SQLITE_STATIC);
-  return store_walk(s, st, fn, ctx, err);
+int store_each_text(struct store *s, const char *collection, store_text_fn fn,
+                    void *ctx, struct sb_err *err)
+{
+  sqlite3_stmt *st = each_stmt(s, collection, err);
+  return st != NULL ? store_walk_text(s, st, fn, ctx, err) : SB_EINVAL;
 }
 
 int store_changes(struct store *s, uint64_t since, store_record_fn fn,

@@ -41,8 +41,10 @@ int store_decode(struct store *s, const char *collection, const char *id,
                       collection, id, s->path);
   if (rc != 0)
     return sb_err_set(err, SB_ECORRUPT,
-                      "record %s/%s in store %s is corrupt: %s", collection, id,
-                      s->path, why.msg);
+                      "record %s/%s in store %s is corrupt: %s (`sambang "
+                      "check` lists every such record; on a hub `sambang-hub "
+                      "check`)",
+                      collection, id, s->path, why.msg);
   if (strcmp(r->collection, collection) != 0 || strcmp(r->id, id) != 0) {
     rc = sb_err_set(err, SB_ECORRUPT,
                     "record %s/%s in store %s holds the state of %s/%s",

@@ -99,6 +99,14 @@ expect_ok import "$WORK/many.jsonl"
 sqlite3 "$SAMBANG_DB" "UPDATE records SET state = replace(state, '\"deleted\":false', '\"deleted\":0') WHERE id = 'n007';
   UPDATE records SET state = (SELECT state FROM records WHERE id = 'n009') WHERE id = 'n008';
   UPDATE records SET state = substr(state, 1, 40) WHERE id = 'n200'"
+# status still shows the rest, and says what to run.
+expect_ok status
+expect_stdout_contains 'unreadable records: 3 (run `sambang check`, then `sambang recover`)'
+expect_stdout_contains '  notes: 297'
+expect_ok --json status
+expect_stdout_contains '"unreadable":3'
+expect_fail 6 get notes n007
+expect_stderr_contains '`sambang check` lists every such record'
 expect_fail 6 check
 expect_stdout_contains 'record notes/n007 cannot be read (record notes/n007: "deleted" must be true or false)'
 expect_stdout_contains 'record notes/n008 holds the state of notes/n009'

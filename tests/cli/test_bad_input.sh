@@ -164,4 +164,13 @@ expect_refused 3 "not found: beneficiary/nobody" \
 expect_refused 3 "not found: notes/nobody" resolve notes nobody x 1
 expect_refused 4 'invalid field name "bad field"' resolve notes a 'bad field' 1
 
+# A line of import without its fields; extra words; a token command
+# without its source.
+printf '{"collection":"notes","id":"x"}\n' >"$WORK/nofields.jsonl"
+expect_refused 4 'line 1: "fields" is missing (each line is {"collection": C, "id": ID or "new", "fields": {...}})' \
+  import "$WORK/nofields.jsonl"
+expect_refused 2 'list takes one COLLECTION (see sambang list --help)' list notes extra
+expect_refused 2 'unknown option --frob for beneficiary' beneficiary --frob
+expect_refused 2 'token: give set --file F, or set - to read standard input' token --from-file
+
 echo "ok"

@@ -61,6 +61,10 @@ replica=$(cat "$OUT")
 expect_ok status
 expect_stdout_contains "replica: $replica"
 expect_stdout_contains "store: $SAMBANG_DB"
+# --json: one object naming the replica and the store.
+SAMBANG_DB=$WORK/json.db expect_ok --json init
+grep -qE '^\{"replica":"[0-9a-f]{16}","store":"'"$WORK"'/json.db"\}$' "$OUT" ||
+  fail "init --json: $(cat "$OUT")"
 
 # init over an existing store: refused, store untouched.
 expect_ok put notes a '{"x":1}'

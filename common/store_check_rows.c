@@ -1,5 +1,5 @@
 /*
- * store_check_rows.c - a device's full check reads every record (store.h,
+ * store_check_rows.c - the full check reads every record (store.h,
  * store_check_rows): a row SQLite finds sound may still hold a state no
  * writer makes (a bit flipped inside a page, a file edited by hand, a
  * buggy older writer). Every read of it fails, and the hub refuses it with

@@ -124,6 +124,18 @@ JSON=(-H 'Content-Type:')
 bad_push no_content_type 415 unsupported_media_type "$G"
 JSON=(-H 'Content-Type: application/json; charset=latin1')
 bad_push latin1 415 unsupported_media_type "$G"
+JSON=(-H 'Content-Type: application/json; charset="latin1"')
+bad_push quoted_latin1 415 unsupported_media_type "$G"
+# UTF-8 however spelled (quoted, no hyphen, any case) is JSON (a retry of
+# the same batch: nothing changes).
+for ct in 'application/json; charset="UTF-8"' 'Application/JSON;charset=utf8' \
+  'application/json ; charset=Utf-8 ; q=1'; do
+  CASE="Content-Type: $ct"
+  req POST /v1/push -H "Authorization: Bearer $tokA" -H "Sambang-Replica: $rA" \
+    -H "Content-Type: $ct" --data-binary @"$G"
+  expect_status 200
+done
+CASE=
 JSON=(-H 'Content-Type: application/json; charset=utf-8')
 bad_push brotli 415 unsupported_media_type "$G" -H 'Content-Encoding: br'
 bad_push not_gzip 415 unsupported_media_type "$G" -H 'Content-Encoding: gzip'

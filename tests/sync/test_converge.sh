@@ -46,5 +46,15 @@ for d in d1 d2 d3; do random_edits "$d" 15; done
 wait_until 60 converged d1 d2 d3
 for d in d1 d2 d3; do stop_daemon "$d"; done
 expect_converged d1 d2 d3
+
+# Round 3: without gzip either way (`gzip = no`), the same edits and the
+# same result.
+printf 'gzip = no\n' >"$WORK/plain.conf"
+for d in d1 d2 d3; do random_edits "$d" 10; done
+for d in d1 d2 d3 d1 d2; do
+  dev "$d" sync --once --config "$WORK/plain.conf" >"$OUT" 2>"$ERR" ||
+    fail "sync of $d without gzip: $(cat "$ERR")"
+done
+expect_converged d1 d2 d3
 stop_hub
 echo ok

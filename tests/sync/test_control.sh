@@ -28,6 +28,11 @@ sed -n 2p "$OUT" | grep -q '"error":"unknown cmd \\"dance\\""' ||
   fail "unknown cmd: $(cat "$OUT")"
 sed -n 3p "$OUT" | grep -q '"ok":false' || fail "array request accepted"
 sed -n 4p "$OUT" | grep -q '"ok":true' || fail "the connection broke"
+# A long unknown name is not echoed (a cut could split a character).
+long=$(printf 'x%.0s' {1..100})
+ctl 1 "{\"cmd\":\"$long\"}"
+grep -q '^{"ok":false,"error":"unknown cmd (100 bytes)"}$' "$OUT" ||
+  fail "a long unknown cmd: $(cat "$OUT")"
 
 # Duplicate keys and invalid UTF-8 are refused, and the error line echoes
 # none of the bad bytes.

@@ -344,6 +344,15 @@ char *hub_metrics_render(const struct hub_metrics *m,
        "the loop (store work).\n# TYPE sambang_hub_requests_at_work gauge\n"
        "sambang_hub_requests_at_work %" PRIu64 "\n",
        m->at_work);
+  if (m->disk_known) {
+    gauge(&b, "sambang_hub_store_disk_available_bytes",
+          "Room left for the hub's store on its file system (what an "
+          "unprivileged writer may use).",
+          (double)m->disk_avail);
+    gauge(&b, "sambang_hub_store_disk_size_bytes",
+          "Size of the file system holding the hub's store.",
+          (double)m->disk_size);
+  }
   line(&b,
        "# HELP sambang_build_info The hub's build (always 1).\n"
        "# TYPE sambang_build_info gauge\n"

@@ -54,6 +54,10 @@ struct hub_metrics {
   uint64_t office_cache_hits; /* set from the office before rendering */
   uint64_t office_tally_rebuilds, office_tally_read; /* likewise */
   uint64_t heap_trims; /* hub_trim.c: idle trims done */
+  /* The store's disk (hub_disk.h), set before rendering; not for a
+   * PostgreSQL store (disk_known false). */
+  bool disk_known;
+  uint64_t disk_avail, disk_size;
 };
 
 /* The route's label ("push", "changes", ...). */

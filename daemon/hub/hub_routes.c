@@ -20,6 +20,7 @@
 
 #include "gzip.h"
 #include "hub_call.h"
+#include "hub_disk.h"
 #include "hub_purge.h"
 #include "hub_push.h"
 #include "hub_scope.h"
@@ -637,7 +638,7 @@ void hub_routes_changes(struct hub_call *c)
 void hub_routes_health(struct hub_call *c)
 {
   struct sb_err err = {0};
-  uint64_t seq;
+  uint64_t seq, avail, size;
   int rc;
 
   uv_mutex_lock(c->rhs != NULL ? c->rlock : c->lock);
@@ -652,6 +653,16 @@ void hub_routes_health(struct hub_call *c)
     c->out.retry_after = RETRY_FAILED_S;
     hub_routes_reply_error(&c->out, PROTO_ERR_UNAVAILABLE,
                            "the store is not usable: %s", err.msg);
+    return;
+  }
+  /* Every push would fail "disk full": say so here too (hub_disk.h). */
+  if (hub_disk_room(hub_store_path(c->hs), &avail, &size) &&
+      avail < HUB_DISK_FULL_BYTES) {
+    c->out.retry_after = RETRY_FAILED_S;
+    hub_routes_reply_error(&c->out, PROTO_ERR_UNAVAILABLE,
+                           "the store's disk is full: %" PRIu64
+                           " bytes left of %" PRIu64 " (below %u)",
+                           avail, size, HUB_DISK_FULL_BYTES);
     return;
   }
   hub_routes_reply_json(&c->out, strdup("{\"status\":\"ok\"}"), false);

@@ -9,6 +9,7 @@
 #include "hub_server_int.h"
 
 #include "hlc.h"
+#include "hub_disk.h"
 #include "office.h"
 
 #include <stdlib.h>
@@ -60,6 +61,8 @@ char *hub_server_metrics_text(struct hub_server *h, size_t *len)
       h->m.closed_body = hc.cut_body;
       h->m.closed_idle = hc.cut_idle;
     }
+    h->m.disk_known =
+        hub_disk_room(hub_store_path(h->hs), &h->m.disk_avail, &h->m.disk_size);
     text = hub_metrics_render(&h->m, devs, n, hlc_wall_ms(), len);
   }
   free(items);

@@ -2,8 +2,9 @@
 # A disk that is really full (ENOSPC from a small tmpfs, not a file size
 # limit as in sync.disk_full): a device's import and pull, and a hub's
 # push, are refused naming "disk full" and the store, nothing half-written
-# stays (check passes, the store keeps what it had), and once the disk has
-# room the same syncs finish and every replica converges.
+# stays (check passes, the store keeps what it had), the hub's health says
+# its disk is full (and /metrics how much room is left), and once the
+# disk has room the same syncs finish and every replica converges.
 #
 # The tmpfs is mounted in a private mount namespace (unshare -m, as root
 # or with user namespaces); where there is none the test is skipped
@@ -50,22 +51,43 @@ grow "$WORK/dev" 8m
 unset SAMBANG_DB
 
 CASE="a hub on a full disk"
-small "$WORK/hubdisk" 400k
+small "$WORK/hubdisk" 1600k
 export SAMBANG_HUB_DB=$WORK/hubdisk/hub.db
 expect_hub_ok init
 start_hub
 enrol d1
 enrol d2
-dev d1 import "$WORK/n.jsonl" >/dev/null || fail "import on d1"
+# Room left (over the 1 MiB health wants): healthy, and /metrics says how
+# much.
+req GET /v1/health
+expect_status 200
+req GET /metrics
+grep -q '^sambang_hub_store_disk_size_bytes 1638400$' "$BODY" ||
+  fail "no disk size in /metrics: $(grep disk "$BODY")"
+grep -qE '^sambang_hub_store_disk_available_bytes [0-9]{7}$' "$BODY" ||
+  fail "no room left in /metrics: $(grep disk "$BODY")"
+notes_jsonl m 4000 >"$WORK/m.jsonl"
+dev d1 import "$WORK/m.jsonl" >/dev/null || fail "import on d1"
 rc=0
 dev d1 sync --once >"$OUT" 2>"$ERR" || rc=$?
 [ "$rc" = 1 ] || fail "a push to a hub with a full disk exited $rc: $(cat "$ERR")"
 grep -q "503 unavailable.*the hub cannot write: disk full while writing $SAMBANG_HUB_DB" "$ERR" ||
   fail "the device does not say why: $(cat "$ERR")"
+# The batches the hub took before the disk filled are acked, the rest
+# stay pending: together, all 4000.
 dev d1 status >"$OUT"
-grep -q '^unsynced changes: 2000$' "$OUT" || fail "d1 lost its pending marks: $(cat "$OUT")"
+pending=$(sed -n 's/^unsynced changes: \([0-9]*\)$/\1/p' "$OUT")
+at_hub=$("$HUB" export | grep -c '"id":"m-')
+[ "${pending:-0}" -gt 0 ] && [ $((pending + at_hub)) = 4000 ] ||
+  fail "d1 holds $pending pending, the hub $at_hub: $(cat "$OUT")"
+# The failed push left the disk full: health says so, with what is left.
+req GET /v1/health
+expect_error 503 unavailable
+expect_body_contains "the store's disk is full: "
 "$HUB" check >"$OUT" 2>"$ERR" || fail "the hub's store after the refused push: $(cat "$ERR")"
 grow "$WORK/hubdisk" 16m
+req GET /v1/health
+expect_status 200
 sync_once d1
 sync_once d2
 expect_converged d1 d2

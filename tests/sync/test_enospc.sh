@@ -68,23 +68,32 @@ grep -qE '^sambang_hub_store_disk_available_bytes [0-9]{7}$' "$BODY" ||
   fail "no room left in /metrics: $(grep disk "$BODY")"
 notes_jsonl m 4000 >"$WORK/m.jsonl"
 dev d1 import "$WORK/m.jsonl" >/dev/null || fail "import on d1"
+# Fill the disk (what is left of it, whatever the hub's WAL holds now).
+dd if=/dev/zero of="$WORK/hubdisk/filler" bs=64k 2>/dev/null || true
+req GET /v1/health
+expect_error 503 unavailable
+expect_body_contains "the store's disk is full: "
 rc=0
 dev d1 sync --once >"$OUT" 2>"$ERR" || rc=$?
 [ "$rc" = 1 ] || fail "a push to a hub with a full disk exited $rc: $(cat "$ERR")"
 grep -q "503 unavailable.*the hub cannot write: disk full while writing $SAMBANG_HUB_DB" "$ERR" ||
   fail "the device does not say why: $(cat "$ERR")"
-# The batches the hub took before the disk filled are acked, the rest
-# stay pending: together, all 4000.
+dev d1 status >"$OUT"
+grep -q '^unsynced changes: 4000$' "$OUT" || fail "d1 lost its pending marks: $(cat "$OUT")"
+"$HUB" check >"$OUT" 2>"$ERR" || fail "the hub's store after the refused push: $(cat "$ERR")"
+# Room again: healthy, and a push that fills the disk half way through
+# keeps what did not fit pending (the batches before it are acked).
+rm -f "$WORK/hubdisk/filler"
+req GET /v1/health
+expect_status 200
+rc=0
+dev d1 sync --once >"$OUT" 2>"$ERR" || rc=$?
+[ "$rc" = 1 ] || fail "a push that fills the disk exited $rc: $(cat "$ERR")"
 dev d1 status >"$OUT"
 pending=$(sed -n 's/^unsynced changes: \([0-9]*\)$/\1/p' "$OUT")
 at_hub=$("$HUB" export | grep -c '"id":"m-')
 [ "${pending:-0}" -gt 0 ] && [ $((pending + at_hub)) = 4000 ] ||
   fail "d1 holds $pending pending, the hub $at_hub: $(cat "$OUT")"
-# The failed push left the disk full: health says so, with what is left.
-req GET /v1/health
-expect_error 503 unavailable
-expect_body_contains "the store's disk is full: "
-"$HUB" check >"$OUT" 2>"$ERR" || fail "the hub's store after the refused push: $(cat "$ERR")"
 grow "$WORK/hubdisk" 16m
 req GET /v1/health
 expect_status 200

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 
+#include "disk_room.h"
 #include "hlc.h"
 #include "sync.h"
 
@@ -28,11 +29,17 @@ struct coll_count {
   uint64_t records, deleted, conflicts;
 };
 
+/* Under this much room on the store's disk status says so: a pull of
+ * 10,000 visits needs about 20 MB (the rows, then their WAL frames). */
+#define DISK_LOW_BYTES (50u * 1000u * 1000u)
+
 struct status {
   struct coll_count *c;
   size_t n, cap;
   uint64_t unsynced, rejected, conflicts, review;
   uint64_t unreadable; /* rows whose state does not decode (check names them) */
+  uint64_t disk_avail; /* room left on the store's disk, if low (else 0) */
+  bool disk_low;
   const struct schema *schema; /* NULL: no review count */
 };
 
@@ -382,6 +389,8 @@ static int status_json(const struct cli *cli, const struct status *st,
       /* said only when there are some (the object scripts know stays) */
       !(st->unreadable == 0 ||
         cJSON_AddNumberToObject(j, "unreadable", (double)st->unreadable)) ||
+      !(!st->disk_low || cJSON_AddNumberToObject(j, "disk_available_bytes",
+                                                 (double)st->disk_avail)) ||
       !clock_json(cli->store, j) ||
       !(last > 0 ? cJSON_AddNumberToObject(j, "last_sync_ms", (double)last)
                  : cJSON_AddNullToObject(j, "last_sync_ms")) ||
@@ -429,6 +438,9 @@ static void status_plain(const struct cli *cli, const struct status *st,
       printf(_("unreadable records: %llu (run `sambang check`, then "
                "`sambang recover`)\n"),
              (unsigned long long)st->unreadable);
+    if (st->disk_low)
+      printf(_("disk: %.1f MB left: a sync may not fit; free some space\n"),
+             (double)st->disk_avail / 1e6);
   }
   printf(_("records:\n"));
   for (i = 0; i < st->n; i++) {
@@ -484,6 +496,11 @@ int cmd_status(struct cli *cli, int argc, char **argv, struct sb_err *err)
         goto done;
       }
     }
+  }
+  {
+    uint64_t avail, size;
+    st.disk_low = disk_room(cli->db, &avail, &size) && avail < DISK_LOW_BYTES;
+    st.disk_avail = st.disk_low ? avail : 0;
   }
   rc = sync_counts(cli->store, &st, err);
   if (rc == 0)

@@ -2,9 +2,10 @@
 # A disk that is really full (ENOSPC from a small tmpfs, not a file size
 # limit as in sync.disk_full): a device's import and pull, and a hub's
 # push, are refused naming "disk full" and the store, nothing half-written
-# stays (check passes, the store keeps what it had), the hub's health says
-# its disk is full (and /metrics how much room is left), and once the
-# disk has room the same syncs finish and every replica converges.
+# stays (check passes, the store keeps what it had), the device's status
+# and the hub's health say the disk is full (and /metrics how much room is
+# left), and once the disk has room the same syncs finish and every
+# replica converges.
 #
 # The tmpfs is mounted in a private mount namespace (unshare -m, as root
 # or with user namespaces); where there is none the test is skipped
@@ -46,8 +47,18 @@ rc=0
 grep -q "disk full while writing $SAMBANG_DB" "$ERR" || fail "the error: $(cat "$ERR")"
 "$SAMBANG" check >"$OUT" 2>"$ERR" || fail "check after the failed import: $(cat "$ERR")"
 [ "$("$SAMBANG" export | wc -l)" = 1 ] || fail "the failed import left records behind"
-grow "$WORK/dev" 8m
+# status says the disk is (nearly) full, in both languages and in JSON.
+"$SAMBANG" status >"$OUT" || fail "status on the full disk"
+grep -qE '^disk: 0\.[0-9] MB left: a sync may not fit; free some space$' "$OUT" ||
+  fail "status does not say the disk is full: $(cat "$OUT")"
+LANGUAGE=id "$SAMBANG" status >"$OUT" || fail "status in Indonesian"
+grep -qE '^disk: tersisa 0\.[0-9] MB: ' "$OUT" || fail "Indonesian status: $(cat "$OUT")"
+"$SAMBANG" --json status >"$OUT" || fail "status --json"
+grep -qE '"disk_available_bytes":[0-9]+,' "$OUT" || fail "status --json: $(cat "$OUT")"
+grow "$WORK/dev" 64m
 "$SAMBANG" import "$WORK/n.jsonl" >/dev/null || fail "import once there is room"
+"$SAMBANG" status >"$OUT" || fail "status with room"
+grep -q '^disk:' "$OUT" && fail "status says the disk is low with 60 MB left: $(cat "$OUT")"
 unset SAMBANG_DB
 
 CASE="a hub on a full disk"

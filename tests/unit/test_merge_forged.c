@@ -37,36 +37,33 @@ static void check_entry(const struct record *r, uint64_t ts, const char *value)
   CHECK_STR(record_field_entry(f, 0)->value, value);
 }
 
-TEST(smaller_timestamp_kept_either_way)
+/* States a and b of the dot merge, in either order, to the entry (ts,
+ * value). */
+static void check_kept(uint64_t ts_a, const char *value_a, uint64_t ts_b,
+                       const char *value_b, uint64_t ts, const char *value)
 {
   struct record a, b, ab, ba;
 
-  state(&a, 2000, "\"early\"");
-  state(&b, 1000, "\"late\"");
+  state(&a, ts_a, value_a);
+  state(&b, ts_b, value_b);
   merged(&ab, &a, &b);
   merged(&ba, &b, &a);
   check_same(&ab, &ba);
-  check_entry(&ab, 1000, "\"late\"");
+  check_entry(&ab, ts, value);
   record_release(&a);
   record_release(&b);
   record_release(&ab);
   record_release(&ba);
 }
 
+TEST(smaller_timestamp_kept_either_way)
+{
+  check_kept(2000, "\"early\"", 1000, "\"late\"", 1000, "\"late\"");
+}
+
 TEST(same_timestamp_smaller_value_kept_either_way)
 {
-  struct record a, b, ab, ba;
-
-  state(&a, 1000, "\"zebra\"");
-  state(&b, 1000, "\"apel\"");
-  merged(&ab, &a, &b);
-  merged(&ba, &b, &a);
-  check_same(&ab, &ba);
-  check_entry(&ab, 1000, "\"apel\"");
-  record_release(&a);
-  record_release(&b);
-  record_release(&ab);
-  record_release(&ba);
+  check_kept(1000, "\"zebra\"", 1000, "\"apel\"", 1000, "\"apel\"");
 }
 
 TEST(three_versions_of_one_dot_associative)

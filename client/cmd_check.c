@@ -80,8 +80,7 @@ static int copy_row(const struct store_row *row, void *ctx)
   }
   record_init(&r, row->collection, row->id);
   if (record_decode(&r, row->state, row->len, NULL) != 0 ||
-      strcmp(r.collection, row->collection) != 0 ||
-      strcmp(r.id, row->id) != 0) {
+      !record_is(&r, row->collection, row->id)) {
     b->bad++;
     record_release(&r);
     return 0;

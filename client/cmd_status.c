@@ -99,8 +99,7 @@ static int status_row(const char *collection, const char *id, uint64_t seq,
   rc = record_decode(&r, text, len, NULL);
   if (rc == SB_ENOMEM)
     return rc;
-  if (rc != 0 || strcmp(r.collection, collection) != 0 ||
-      strcmp(r.id, id) != 0) {
+  if (rc != 0 || !record_is(&r, collection, id)) {
     st->unreadable++;
     rc = 0;
   } else {

@@ -91,6 +91,11 @@ static void copy_bounded(char *dst, size_t size, const char *src)
   dst[n] = '\0';
 }
 
+bool record_is(const struct record *r, const char *collection, const char *id)
+{
+  return strcmp(r->collection, collection) == 0 && strcmp(r->id, id) == 0;
+}
+
 void record_init(struct record *r, const char *collection, const char *id)
 {
   copy_bounded(r->collection, sizeof(r->collection), collection);

@@ -287,6 +287,10 @@ int record_from_json(struct record *r, const cJSON *json, struct sb_err *err);
 int record_decode(struct record *r, const char *text, size_t len,
                   struct sb_err *err);
 
+/* True if r is the record (collection, id): a state read from a row keyed
+ * so must be (a row holding another's state is damage). */
+bool record_is(const struct record *r, const char *collection, const char *id);
+
 /* record_decode through a cJSON tree (the fuzzer and benchmark compare). */
 int record_decode_tree(struct record *r, const char *text, size_t len,
                        struct sb_err *err);

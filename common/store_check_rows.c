@@ -15,7 +15,6 @@
 #include "record.h"
 
 #include <stdio.h>
-#include <string.h>
 
 /* Why the state text of row (collection, id) is no record of that key
  * ("" if it is one); SB_ENOMEM if that could not be told. */
@@ -34,7 +33,7 @@ static int row_problem(const char *collection, const char *id, const char *text,
   if (rc != 0)
     snprintf(why, n, _("record %s/%s cannot be read (%s)"), collection, id,
              err.msg);
-  else if (strcmp(r.collection, collection) != 0 || strcmp(r.id, id) != 0)
+  else if (!record_is(&r, collection, id))
     snprintf(why, n, _("record %s/%s holds the state of %s/%s"), collection, id,
              r.collection, r.id);
   record_release(&r);

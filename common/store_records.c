@@ -45,7 +45,7 @@ int store_decode(struct store *s, const char *collection, const char *id,
                       "check` lists every such record; on a hub `sambang-hub "
                       "check`)",
                       collection, id, s->path, why.msg);
-  if (strcmp(r->collection, collection) != 0 || strcmp(r->id, id) != 0) {
+  if (!record_is(r, collection, id)) {
     rc = sb_err_set(err, SB_ECORRUPT,
                     "record %s/%s in store %s holds the state of %s/%s",
                     collection, id, s->path, r->collection, r->id);

@@ -23,8 +23,7 @@ static int decode_current(const struct update_io *io, const char *collection,
   if (rc == SB_ENOMEM)
     return sb_err_set(err, rc, "out of memory reading %s/%s from %s",
                       collection, id, io->where);
-  if (rc == 0 &&
-      (strcmp(cur->collection, collection) != 0 || strcmp(cur->id, id) != 0))
+  if (rc == 0 && !record_is(cur, collection, id))
     rc = sb_err_set(&why, SB_ECORRUPT, "it holds the state of %s/%s",
                     cur->collection, cur->id);
   if (rc != 0) {

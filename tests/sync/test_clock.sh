@@ -9,7 +9,9 @@
 #       (the hub refuses them as future_timestamp, the device re-stamps its
 #       own and pushes again in the same sync), and keeps syncing after its
 #       clock is fixed;
-#   (c) `status` names the offset.
+#   (c) `status` names the offset;
+#   (d) a write ahead by less than the device's limit but more than a
+#       stricter hub's stays pending, and the sync says why.
 # faketime preloads libfaketime; an ASan build insists on coming first
 # unless told not to check (the test does not need the order).
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
@@ -125,5 +127,31 @@ sync_once good
 sync_at +6h fast
 sync_once skew
 expect_converged good fast skew
+
+# --- (d) a hub with a smaller margin than the device's 5 min ---------------
+# A write 3 min ahead is refused by a hub that allows 1 min, but it is not
+# over the device's own limit, so it is not re-stamped: it stays pending
+# and the sync says why (exit 7), neither looping nor dropping it. With
+# the default margin again, the same write goes through.
+port=${URL##*:}
+stop_hub
+start_hub_at "$port" --max-future-ms 60000
+enrol ahead
+at +3m ahead put notes d1 '{"text":"ahead"}' >/dev/null || fail "ahead put d1"
+rc=0
+at +3m ahead sync --once >"$OUT" 2>"$ERR" || rc=$?
+[ "$rc" -eq 7 ] || fail "a deferred write: sync --once exited $rc, not 7: $(cat "$ERR")"
+grep -q "1 still pending: push: 1 record(s) still pending: the hub refused their timestamps as too far ahead of its clock (future_timestamp)" "$ERR" ||
+  fail "sync --once does not say why the write is pending: $(cat "$ERR")"
+hub_export | grep -q '"d1"' && fail "d1 reached a hub that refused it"
+dev ahead status >"$OUT"
+grep -q 'unsynced changes: 1' "$OUT" || fail "d1 is not pending: $(cat "$OUT")"
+grep -q "too far ahead of its clock" "$OUT" || fail "status does not say why: $(cat "$OUT")"
+stop_hub
+start_hub_at "$port"
+sync_at +3m ahead
+hub_export | grep -q '"d1"' || fail "d1 did not reach the hub with the default margin"
+dev ahead status >"$OUT"
+grep -q 'unsynced changes: 0' "$OUT" || fail "d1 still pending: $(cat "$OUT")"
 stop_hub
 echo ok

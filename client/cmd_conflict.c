@@ -115,8 +115,9 @@ static int conflict_one(const struct record *r, uint64_t seq, void *arg)
 }
 
 /*
- * A record the hub refused: COLLECTION<TAB>ID<TAB>(rejected) CODE
- * (MEANING): MESSAGE (sync_refusal_text),
+ * A record the hub refused: COLLECTION<TAB>ID<TAB>(rejected by the hub)
+ * CODE (MEANING): MESSAGE (sync_refusal_text), or one whose pulled state
+ * this device could not merge: ...<TAB>(not merged on this device) ...,
  * or {"collection","id","rejected":{"code","message"}} with --json.
  */
 static int rejected_one(const char *coll, const char *id, uint64_t seq,
@@ -138,7 +139,12 @@ static int rejected_one(const char *coll, const char *id, uint64_t seq,
   sync_refusal_text(text, sizeof(text), coll, id,
                     cJSON_IsString(code) ? code->valuestring : "?",
                     cJSON_IsString(msg) ? msg->valuestring : "?");
-  printf(_("%s\t%s\t(rejected by the hub) %s\n"), coll, id, text);
+  /* merge_failed is the device's own refusal of a pulled state. */
+  if (cJSON_IsString(code) &&
+      proto_err_parse(code->valuestring) == PROTO_ERR_MERGE_FAILED)
+    printf(_("%s\t%s\t(not merged on this device) %s\n"), coll, id, text);
+  else
+    printf(_("%s\t%s\t(rejected by the hub) %s\n"), coll, id, text);
   cJSON_Delete(j);
   return 0;
 }

@@ -49,8 +49,8 @@ static int unsynced(const struct progress *p, struct sb_err *err)
   if (p->rejected == 0 && p->pending == 0 && p->warning[0] == '\0')
     return 0;
   return sb_err_set(err, SB_EUNSYNCED,
-                    "synced, but %llu record(s) refused by the hub and "
-                    "%llu still pending: %.300s",
+                    "synced, but %llu record(s) rejected and %llu still "
+                    "pending: %.300s",
                     (unsigned long long)p->rejected,
                     (unsigned long long)p->pending,
                     p->warning[0] != '\0' ? p->warning : "see sambang status");

@@ -112,7 +112,9 @@ static const struct command commands[] = {
         "with "
         "--json {\"collection\",\"id\",\"rejected\":{\"code\",\"message\"}}; "
         "it "
-        "is not sent again until it is edited.")},
+        "is not sent again until it is edited. A record whose pulled state "
+        "this device could not merge (too large, or its own row unreadable) "
+        "is listed the same way as (not merged on this device) merge_failed.")},
     {"resolve", cmd_resolve,
      "COLLECTION ID FIELD VALUE | --json-value JSON | --pick N",
      N_("settle a conflicting field; prints the id"),

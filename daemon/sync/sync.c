@@ -304,8 +304,9 @@ static void cycle_leftovers(struct sync *s)
   else if (store_count_marks(s->store, &pending, &rejected, NULL) == 0 &&
            rejected > 0)
     snprintf(s->last_error, sizeof(s->last_error),
-             _("push: %llu record(s) refused by the hub are kept on this "
-               "device (see sambang conflicts)"),
+             _("%llu record(s) kept on this device marked rejected (refused "
+               "by the hub, or a pulled state not merged here): see sambang "
+               "conflicts"),
              (unsigned long long)rejected);
 }
 

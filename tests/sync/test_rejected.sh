@@ -67,8 +67,14 @@ dev d2 put notes small '{"text":"after the big one"}' >/dev/null
 sync_once d2
 sync_unsynced d1
 dev d1 get notes small >/dev/null || fail "the feed stopped at the big record"
+# The pulled merge is the device's own refusal, not the hub's: conflicts
+# says so, and the next sync's summary does not blame the hub alone.
 dev d1 conflicts >"$OUT"
-grep -q 'huge.*(rejected by the hub)' "$OUT" || fail "huge is not marked: $(cat "$OUT")"
+grep -q '^notes	huge	(not merged on this device) merge_failed ' "$OUT" ||
+  fail "huge is not marked: $(cat "$OUT")"
+sync_unsynced d1
+grep -q '1 record(s) kept on this device marked rejected (refused by the hub, or a pulled state not merged here)' "$ERR" ||
+  fail "the sync's summary does not say what rejected means: $(cat "$ERR")"
 
 # Many small batches (the next one is read while the hub works on the
 # one in flight): refusals inside them leave every other record pushed,

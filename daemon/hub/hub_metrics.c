@@ -284,6 +284,10 @@ char *hub_metrics_render(const struct hub_metrics *m,
            "# TYPE sambang_hub_longpoll_hold_seconds histogram\n");
   histogram(&b, "sambang_hub_longpoll_hold_seconds", "", m->hold, hold_text,
             HUB_HOLD_BUCKETS, m->hold_count, m->hold_sum);
+  counter(&b, "sambang_hub_longpoll_requeries_total",
+          "Long-polls that read the feed again instead of waiting, since a "
+          "change committed while their first read ran.",
+          m->longpoll_requeries);
   counter(&b, "sambang_hub_records_merged_total",
           "Pushed records merged into a new state (given a new seq).",
           m->records_stored);

@@ -42,6 +42,9 @@ struct hub_metrics {
   uint64_t conflicts;
   uint64_t records_served;
   uint64_t longpolls_open;
+  /* long-polls that queried again instead of parking: a change committed
+   * while their query ran (hub_server.c, park) */
+  uint64_t longpoll_requeries;
   /* Time long-polls spent parked, waiting for a change (per bucket). */
   uint64_t hold[HUB_HOLD_BUCKETS];
   uint64_t hold_count;

@@ -215,6 +215,7 @@ static void park(struct hub_call *c)
     return;
   }
   if (h->committed_seq > c->last_seq) {
+    h->m.longpoll_requeries++;
     submit(c); /* a push committed after the query: look again */
     return;
   }

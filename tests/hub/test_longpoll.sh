@@ -96,4 +96,47 @@ wait "$p5"
 grep -qF '"id":"n4"' "$WORK/w5" || fail "w5 must hold n4"
 grep -qi '^Content-Encoding: gzip' "$WORK/w5.headers" || fail "w5 must be gzip'd"
 
+# A push that commits while long-polls' queries run: a query that saw
+# the feed before the commit, parked after it, would hold its poll until
+# the next change (or its wait). 20 rounds of 8 polls and a push sent
+# together, the push first every other round: every poll answers with
+# its round's change at once. The hub counts the polls that read the feed
+# again (sambang_hub_longpoll_requeries_total).
+ROUNDS=20
+for i in $(seq 1 $ROUNDS); do
+  echo "{\"collection\":\"notes\",\"id\":\"race$i\",\"fields\":{\"text\":\"$i\"}}"
+done >"$WORK/race.jsonl"
+dev a import "$WORK/race.jsonl" >/dev/null || fail "import of the race notes"
+dev a export | grep '"id":"race' |
+  awk -v d="$WORK" '{ match($0, /"id":"race[0-9]+"/); id = substr($0, RSTART + 6, RLENGTH - 7);
+    print "{\"records\":[" $0 "]}" > (d "/" id ".json") }'
+since=4
+t0=$(now_ms)
+for i in $(seq 1 $ROUNDS); do
+  pids=()
+  if ! ((i % 2)); then
+    push "$tokA" "$rA" "$WORK/race$i.json" &
+    pids+=($!)
+  fi
+  for k in 1 2 3 4 5 6 7 8; do
+    poll "race$k" "since=$since&wait=20"
+    pids+=($!)
+  done
+  if ((i % 2)); then
+    push "$tokA" "$rA" "$WORK/race$i.json"
+    expect_status 200
+  fi
+  for p in "${pids[@]}"; do
+    wait "$p" || fail "race $i: a long-poll or the push failed"
+  done
+  for k in 1 2 3 4 5 6 7 8; do
+    [ "$(cat "$WORK/race$k.status")" = 200 ] || fail "race $i: status $(cat "$WORK/race$k.status")"
+    grep -qF "\"id\":\"race$i\"" "$WORK/race$k" ||
+      fail "race $i: a long-poll missed the push that raced it: $(head -c 300 "$WORK/race$k")"
+  done
+  since=$((since + 1))
+done
+echo "$((ROUNDS * 8)) polls raced by pushes in $(($(now_ms) - t0)) ms;" \
+  "$(metric sambang_hub_longpoll_requeries_total) read the feed again"
+
 stop_hub

@@ -36,10 +36,7 @@ retries() { cat "$WORK"/d[123].log 2>/dev/null | grep -c 'retrying in' || true; 
 more_retries() { [ "$(retries)" -gt "$before" ]; }
 # A push the hubs accepted since the last restart, seen in their logs
 # (counting the hub's records took a slow machine longer than the sync).
-log_lines() { cat "$WORK"/hub[12].log | wc -l; }
-pushed_since() {
-  cat "$WORK"/hub[12].log | tail -n +"$((mark + 1))" | grep -q 'POST /v1/push 200'
-}
+pushed_since() { [ "$(hub_pushes "$WORK"/hub[12].log)" -gt "$mark" ]; }
 # The devices' records not acknowledged yet (their stores, while the hubs
 # cannot take any: nothing changes them).
 unsynced() {
@@ -68,7 +65,7 @@ for mode in fast immediate; do
   left=$(unsynced)
   [ "$left" -gt 0 ] || fail "the sync ended before PostgreSQL stopped"
   echo "PostgreSQL stopped ($mode) with $left record(s) not pushed yet"
-  mark=$(log_lines)
+  mark=$(hub_pushes "$WORK"/hub[12].log)
   pg_try_port "$PG_PORT" || fail "PostgreSQL did not start again"
 done
 

@@ -12,6 +12,8 @@
 #                               $URL is https://localhost:PORT
 #   enrol_tls NAME CA [ARGS]    enrol NAME against $URL, keeping CA
 #   kill_hub                    kill -9 the hub (by pid)
+#   hub_pushes LOG...           pushes the hub(s) accepted, counted in their
+#                               logs (mark=$(hub_pushes ...), compare later)
 #   start_daemon NAME [ARGS]    sambangd on NAME's store, in the background
 #   stop_daemon NAME            SIGTERM; checks the exit status is 0
 #   kill_daemon NAME            kill -9
@@ -38,6 +40,10 @@
 . "$(dirname "${BASH_SOURCE[0]}")/../hub/lib.sh"
 
 declare -A DPID=()
+
+hub_pushes() {
+  cat "$@" 2>/dev/null | grep -c 'POST /v1/push 200' || true
+}
 PORT=
 PROXY_PID=
 PROXY_URL=

@@ -37,9 +37,7 @@ start_daemon d2 --config "$WORK/d.conf"
 # counting the hub's records: on a slow machine an export under ASan
 # takes longer than the whole push, and every kill came after it.
 hub_count() { "$HUB" export | wc -l; }
-pushed_since_start() {
-  tail -n +"$((mark + 1))" "$WORK/hub.log" | grep -q 'POST /v1/push 200'
-}
+pushed_since_start() { [ "$(hub_pushes "$WORK/hub.log")" -gt "$mark" ]; }
 grew() { pushed_since_start || [ "$last" -ge 3000 ]; }
 last=0
 mark=0
@@ -49,7 +47,7 @@ for ((k = 1; k <= KILLS; k++)); do
   kill_hub
   last=$(hub_count)
   echo "$last" >>"$WORK/progress"
-  mark=$(wc -l <"$WORK/hub.log")
+  mark=$(hub_pushes "$WORK/hub.log")
   start_hub_at "$port"
 done
 mid=$(awk '$1 > 0 && $1 < 3000' "$WORK/progress" | wc -l)

@@ -400,6 +400,7 @@ int hub_cmd_serve(const char *db, int argc, char **argv)
   sa.sa_handler = SIG_IGN;
   sigaction(SIGPIPE, &sa, NULL);
   raise_fd_limit();
+  hub_heap_tune(); /* before any thread starts: it sets their arenas */
 
   rc = hub_cmd_open_store(db, &hs);
   if (rc == 0 && (rc = serve_check(hs)) != 0)

@@ -46,6 +46,10 @@ struct hub_server_cfg {
 
 struct hub_server;
 
+/* Keeps the freed heap for the next requests while busy (hub_trim.c); to
+ * be called before any thread starts. */
+void hub_heap_tune(void);
+
 /* Starts serving hs on loop. hs must outlive the server. */
 int hub_server_start(uv_loop_t *loop, struct hub_store *hs,
                      const struct hub_server_cfg *cfg, struct hub_server **out,

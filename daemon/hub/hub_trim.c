@@ -13,6 +13,13 @@
  * Every finished job re-arms a one-shot timer; when it fires with no job
  * queued or running, malloc_trim runs on the pool (it walks every arena
  * and may take milliseconds: not on the loop).
+ *
+ * While busy, the heap is kept (hub_heap_tune): glibc's default gives an
+ * arena's top back on every large free, and on a VM where a page fault
+ * costs ~13 us the next batch faulting it in again was a third of the
+ * hub's CPU on a push. Few arenas, not glibc's 8 per core: the top
+ * of a thread's arena is what malloc_trim cannot give back, so fewer of
+ * them bound what an idle hub keeps (daemon/hub/DESIGN.md).
  */
 #include "compat.h"
 
@@ -23,6 +30,22 @@
 #endif
 
 #define TRIM_IDLE_MS 1000
+/* What an arena may keep on top between requests: a few 500-record
+ * batches decoded at once. Blocks this large or larger are mapped on
+ * their own, and given back when freed. */
+#define KEEP_BYTES (16 * 1024 * 1024)
+
+void hub_heap_tune(void)
+{
+#ifdef __GLIBC__
+  /* One arena per core and one more: with 2 arenas on 2 cores a push of
+   * 50 clients was 10-15% slower (threads waiting on an arena's lock);
+   * glibc's default of 8 per core keeps more tops once idle. */
+  mallopt(M_ARENA_MAX, (int)uv_available_parallelism() + 1);
+  mallopt(M_TRIM_THRESHOLD, KEEP_BYTES);
+  mallopt(M_MMAP_THRESHOLD, KEEP_BYTES);
+#endif
+}
 
 static void on_trim_work(uv_work_t *w)
 {

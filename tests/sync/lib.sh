@@ -40,10 +40,6 @@
 . "$(dirname "${BASH_SOURCE[0]}")/../hub/lib.sh"
 
 declare -A DPID=()
-
-hub_pushes() {
-  cat "$@" 2>/dev/null | grep -c 'POST /v1/push 200' || true
-}
 PORT=
 PROXY_PID=
 PROXY_URL=
@@ -110,6 +106,10 @@ kill_hub() {
   wait "$HUB_PID" 2>/dev/null || true
   exec 3<&-
   HUB_PID=
+}
+
+hub_pushes() {
+  cat "$@" 2>/dev/null | grep -c 'POST /v1/push 200' || true
 }
 
 # start_daemon NAME [ARGS...]: returns once the daemon answers on its

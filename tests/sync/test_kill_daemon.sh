@@ -18,11 +18,8 @@ start_hub
 # it answers `status`) otherwise took longer than the whole push, and
 # only the first of 30 kills landed in it.
 start_proxy "${URL##*:}" --delay-ms 30
-direct=$URL
-URL=$PROXY_URL
-enrol d1
-enrol d2
-URL=$direct
+URL=$PROXY_URL enrol d1
+URL=$PROXY_URL enrol d2
 
 fill_two 2000 1000
 

@@ -75,28 +75,22 @@ static void retry_fired(uv_timer_t *t)
 }
 
 /*
- * The attempt failed: record why (and code, the SB_E* code of a failure
- * of the device's own store, else 0), then back off (retry_after_s >= 0:
+ * The attempt failed (s->failing says how): back off (retry_after_s >= 0:
  * the hub's Retry-After), halt (credentials refused) or, in once mode,
  * end.
  */
-static void attempt_failed_v(struct sync *s, int code, bool online, bool halt,
-                             int64_t retry_after_s, const char *fmt, va_list ap)
-    __attribute__((format(printf, 6, 0)));
-static void attempt_failed_v(struct sync *s, int code, bool online, bool halt,
-                             int64_t retry_after_s, const char *fmt, va_list ap)
+static void fail_now(struct sync *s)
 {
+  int64_t retry_after_s = s->failing.retry_after_s;
   uint64_t delay;
 
-  if (s->stopping)
-    return;
-  vsnprintf(s->last_error, sizeof(s->last_error), i18n_text(fmt), ap);
-  s->last_code = code;
-  s->online = online;
+  s->failing.on = false;
+  s->last_code = s->failing.code;
+  s->online = s->failing.online;
   s->in_cycle = false;
   s->failures++;
   sync_push_reset(s);
-  if (halt) {
+  if (s->failing.halt) {
     s->phase = SYNC_HALTED;
     sync_emit(s, SYNC_EV_HALTED);
     return;
@@ -117,6 +111,41 @@ static void attempt_failed_v(struct sync *s, int code, bool online, bool halt,
   s->next_retry_ms = (int64_t)(hlc_wall_ms() + delay);
   uv_timer_start(&s->retry, retry_fired, delay, 0);
   sync_emit(s, SYNC_EV_FAILED);
+}
+
+/*
+ * The attempt failed: record why (and code, the SB_E* code of a failure
+ * of the device's own store, else 0), then fail_now.
+ *
+ * While other push batches are at the hub, the failure waits for their
+ * answers (sync_push_drained): the hub stores a batch before it answers,
+ * so an answer thrown away would leave its rows pending, to be sent again.
+ * The first failure is the one kept.
+ */
+static void attempt_failed_v(struct sync *s, int code, bool online, bool halt,
+                             int64_t retry_after_s, const char *fmt, va_list ap)
+    __attribute__((format(printf, 6, 0)));
+static void attempt_failed_v(struct sync *s, int code, bool online, bool halt,
+                             int64_t retry_after_s, const char *fmt, va_list ap)
+{
+  if (s->stopping)
+    return;
+  if (!s->failing.on) {
+    vsnprintf(s->last_error, sizeof(s->last_error), i18n_text(fmt), ap);
+    s->failing.on = true;
+    s->failing.code = code;
+    s->failing.online = online;
+    s->failing.halt = halt;
+    s->failing.retry_after_s = retry_after_s;
+  }
+  if (s->push_busy == 0)
+    fail_now(s);
+}
+
+void sync_push_drained(struct sync *s)
+{
+  if (s->failing.on && s->push_busy == 0 && !s->stopping)
+    fail_now(s);
 }
 
 void sync_attempt_failed(struct sync *s, bool online, bool halt,
@@ -402,6 +431,7 @@ void sync_start_cycle(struct sync *s)
   s->last_refusal[0] = '\0';
   s->push_after = 0;
   s->batch_now = s->cfg.batch;
+  s->failing.on = false;
   if (!s->marks_known)
     sync_count_marks(s);
   sync_push_reset(s);

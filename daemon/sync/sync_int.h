@@ -100,6 +100,16 @@ struct sync {
   unsigned push_busy;
   uint64_t push_after; /* rows up to this seq were sent this cycle */
   unsigned batch_now;  /* shrinks when the hub finds a batch too large */
+  /* The attempt failed while other batches were at the hub: their
+   * answers are applied as they come (the hub stored those batches), no
+   * batch is sent, and the failure (last_error and these) is made once
+   * none is left (sync.c, attempt_failed_v). */
+  struct {
+    bool on;
+    int code;
+    bool online, halt;
+    int64_t retry_after_s;
+  } failing;
 
   /* the hub's clock (sync_clock.c) */
   struct hlc_offset clock;       /* last measured; hub_ms 0: never */
@@ -142,6 +152,9 @@ void sync_emit(struct sync *s, enum sync_event ev);
 void sync_attempt_failed(struct sync *s, bool online, bool halt,
                          int64_t retry_after_s, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+/* Makes the attempt's failure once no push batch is left at the hub (the
+ * answers of those still there were waited for). */
+void sync_push_drained(struct sync *s);
 /* As sync_attempt_failed (back-off) for a failure with an SB_E* code: a
  * code of the device's own store is kept in status.last_code. */
 void sync_failed_with(struct sync *s, int code, bool online, const char *fmt,

@@ -79,12 +79,16 @@ static void slot_abort(struct push_slot *b)
   b->s->push_busy--;
 }
 
+/* Stops every batch at the hub and drops every batch but one whose
+ * answers are being applied (push_done, below it on the stack). */
 void sync_push_reset(struct sync *s)
 {
   int i;
 
   for (i = 0; i < PUSH_SLOTS; i++) {
     slot_abort(&s->push[i]);
+    if (s->push[i].held)
+      continue;
     s->push[i].nkeys = 0;
     s->push[i].held = false;
   }
@@ -256,6 +260,27 @@ static void push_serial_from(struct push_slot *b)
 
 static bool push_fill(struct sync *s);
 
+/* The attempt failed while b was at the hub: its answers are applied all
+ * the same (the hub stored what it says ok to), and the failure is made
+ * once no batch is left there. A failure here changes nothing: its rows
+ * stay pending, sent again next time. */
+static void push_drain(struct push_slot *b, const struct http_reply *r)
+{
+  struct sync *s = b->s;
+  struct push_reply rep;
+  struct sb_err err = {0};
+
+  if (r->status == 200) {
+    push_reply_init(&rep);
+    b->held = true;
+    if (push_reply_decode(&rep, r->body, r->len, &err) == 0)
+      (void)apply_results(s, b, &rep, r->hub_ms, &err);
+    b->held = false;
+    push_reply_release(&rep);
+  }
+  sync_push_drained(s);
+}
+
 static void push_done(const struct http_reply *r, void *ctx)
 {
   struct push_slot *b = ctx;
@@ -270,6 +295,10 @@ static void push_done(const struct http_reply *r, void *ctx)
   b->busy = false;
   s->push_busy--;
   sync_count_bytes(s, r);
+  if (s->failing.on) {
+    push_drain(b, r);
+    return;
+  }
   if (sync_rebase_due(s, r, true))
     return;
   /* A batch refused whole for a record in it (too large, a malformed
@@ -399,7 +428,7 @@ static bool push_fill(struct sync *s)
   struct push_slot *b;
   int rc;
 
-  if (s->stopping)
+  if (s->stopping || s->failing.on)
     return false;
   s->phase = SYNC_PUSH;
   while (s->push_busy < window && (b = free_slot(s)) != NULL) {

@@ -57,7 +57,10 @@ void check_register(const char *name, check_fn fn);
     }                                                                          \
   } while (0)
 
-/* A fresh empty directory for this test (removed by the OS's tmp cleaner). */
+/* A fresh empty directory for this test: removed with what it holds once
+ * the test passes, kept if it fails. */
 const char *check_tmpdir(void);
+/* The running test's own directory: one check_tmpdir, made on first use. */
+const char *check_testdir(void);
 
 #endif

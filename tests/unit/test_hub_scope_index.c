@@ -21,13 +21,10 @@
 #define A "00000000000000aa"
 #define TS 1714550400000000ull
 
-/* The test's hub file (one temporary directory per test). */
+/* The test's hub file (in the test's own directory). */
 static void hub_path(char *path, size_t size)
 {
-  static char dir[256];
-  if (dir[0] == '\0')
-    snprintf(dir, sizeof(dir), "%s", check_tmpdir());
-  snprintf(path, size, "%s/hub.db", dir);
+  snprintf(path, size, "%s/hub.db", check_testdir());
 }
 
 /* Pushes one record of fields (JSON) written by A at ts; its seq. */

@@ -57,6 +57,8 @@ int sync_config_copy(struct sync_config *dst, const struct sync_config *src,
 {
   struct sync_config c = *src;
 
+  /* None of src's strings may stay in c: a failed copy releases c. */
+  c.server = c.token = c.ca_file = c.ca_pem = c.pin = NULL;
   if (!dup_str(&c.server, src->server) || !dup_str(&c.token, src->token) ||
       !dup_str(&c.ca_file, src->ca_file) || !dup_str(&c.ca_pem, src->ca_pem) ||
       !dup_str(&c.pin, src->pin)) {

@@ -100,6 +100,15 @@ struct sync {
   unsigned push_busy;
   uint64_t push_after; /* rows up to this seq were sent this cycle */
   unsigned batch_now;  /* shrinks when the hub finds a batch too large */
+  /* A batch was refused whole for a record in it (sync_push.c,
+   * split_note): once the other batches at the hub have answered (their
+   * answers applied), the push goes on one batch at a time from after, in
+   * batches of size. */
+  struct {
+    bool on;
+    uint64_t after;
+    unsigned size;
+  } split;
   /* The attempt failed while other batches were at the hub: their
    * answers are applied as they come (the hub stored those batches), no
    * batch is sent, and the failure (last_error and these) is made once

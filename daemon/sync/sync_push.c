@@ -92,6 +92,7 @@ void sync_push_reset(struct sync *s)
     s->push[i].nkeys = 0;
     s->push[i].held = false;
   }
+  s->split.on = false;
 }
 
 void sync_push_free(struct sync *s)
@@ -237,25 +238,21 @@ static bool record_refusal(const struct http_reply *r)
 }
 
 /*
- * A batch was refused whole for a record in it: any other batch at the hub
- * is stopped (its rows stay pending) and the push goes on one batch at a
- * time from the earliest row any of them held, so that no row is left
- * behind.
+ * Batch b was refused whole for a record in it: no batch is sent until the
+ * others at the hub have answered (their answers are applied: the hub
+ * stored what they say ok to), then the push goes on one batch at a time,
+ * in batches of size, from the earliest row such a refused batch held, so
+ * that no row is left behind (sync_push_next).
  */
-static void push_serial_from(struct push_slot *b)
+static void split_note(struct push_slot *b, unsigned size)
 {
   struct sync *s = b->s;
-  int i;
 
-  s->push_after = b->after;
-  for (i = 0; i < PUSH_SLOTS; i++) {
-    struct push_slot *o = &s->push[i];
-    if (o == b || !o->busy)
-      continue;
-    slot_abort(o);
-    if (o->after < s->push_after)
-      s->push_after = o->after;
-  }
+  if (!s->split.on || b->after < s->split.after)
+    s->split.after = b->after;
+  if (!s->split.on || size < s->split.size)
+    s->split.size = size;
+  s->split.on = true;
 }
 
 static bool push_fill(struct sync *s);
@@ -305,9 +302,8 @@ static void push_done(const struct http_reply *r, void *ctx)
    * state) is split until the one record at fault is found; that
    * one is kept as rejected. Other refusals fail the attempt. */
   if (record_refusal(r) && nkeys > 0) {
-    push_serial_from(b);
     if (nkeys > 1) {
-      s->batch_now = (unsigned)(nkeys / 2);
+      split_note(b, (unsigned)(nkeys / 2));
       sync_push_next(s);
       return;
     }
@@ -316,7 +312,7 @@ static void push_done(const struct http_reply *r, void *ctx)
       sync_failed_with(s, err.code, true, "push: %s", err.msg);
       return;
     }
-    s->batch_now = s->cfg.batch;
+    split_note(b, s->cfg.batch);
     sync_emit(s, SYNC_EV_PROGRESS);
     sync_push_next(s);
     return;
@@ -431,6 +427,8 @@ static bool push_fill(struct sync *s)
   if (s->stopping || s->failing.on)
     return false;
   s->phase = SYNC_PUSH;
+  if (s->split.on)
+    return true; /* the others answer first (split_note) */
   while (s->push_busy < window && (b = free_slot(s)) != NULL) {
     rc = batch_read(s, b, s->push_after, s->batch_now, &err);
     if (rc != 0) {
@@ -453,6 +451,11 @@ static bool push_fill(struct sync *s)
  * none is at the hub. */
 void sync_push_next(struct sync *s)
 {
+  if (s->split.on && s->push_busy == 0) {
+    s->split.on = false;
+    s->push_after = s->split.after;
+    s->batch_now = s->split.size;
+  }
   if (push_fill(s) && s->push_busy == 0) {
     sync_count_marks(s); /* what the push left: the pulls tell the hub */
     sync_pull_next(s, s->cursor);

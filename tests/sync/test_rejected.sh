@@ -99,17 +99,23 @@ dev d1 sync --once --config "$WORK/small.conf" >"$OUT" 2>"$ERR" || true
 grep -q 'pushed 0,' "$OUT" || fail "records left pending: $(cat "$OUT")"
 
 # A batch the hub refuses whole (over its 16 MiB body limit) while the
-# batch before it may still be at the hub: the push goes on in halves from
-# the earliest row either held, and every record arrives.
+# batch before it may still be at the hub: that one's answer is applied
+# (none of its rows is sent again: the hub finds no record it already
+# holds), the push goes on in halves from the refused batch's first row,
+# and every record arrives.
 printf 'batch = 30\n' >"$WORK/big.conf"
 for i in $(seq 1 30); do echo "{\"collection\":\"notes\",\"id\":\"s$i\",\"fields\":{\"text\":\"small $i\"}}"; done >"$WORK/rows"
 pad=$(head -c 600000 /dev/zero | tr '\0' 'x')
 for i in $(seq 1 30); do echo "{\"collection\":\"notes\",\"id\":\"L$i\",\"fields\":{\"text\":\"$i$pad\"}}"; done >>"$WORK/rows"
 enrol d3
 dev d3 import "$WORK/rows" >/dev/null || fail "import of the large rows: $(cat "$ERR")"
+unchanged=$(hub_metric sambang_hub_records_unchanged_total)
+[ -n "$unchanged" ] || fail "no sambang_hub_records_unchanged_total in /metrics"
 dev d3 sync --once --config "$WORK/big.conf" >"$OUT" 2>"$ERR" ||
   fail "a batch over the limit: $(cat "$ERR")"
 grep -q 'pushed 60,' "$OUT" || fail "a batch over the limit: $(cat "$OUT")"
+[ "$(hub_metric sambang_hub_records_unchanged_total)" = "$unchanged" ] ||
+  fail "rows the hub held were sent again: $(grep records_unchanged "$BODY")"
 "$HUB" export >"$WORK/hub.export"
 n=$(grep -c '"id":"[sL][0-9]*"' "$WORK/hub.export")
 [ "$n" = 60 ] || fail "$n of the 60 records reached the hub"

@@ -13,7 +13,10 @@
 
 #include "disk_room.h"
 #include "hlc.h"
+#include "proto.h"
 #include "sync.h"
+
+#include <cjson/cJSON.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -37,6 +40,7 @@ struct status {
   struct coll_count *c;
   size_t n, cap;
   uint64_t unsynced, rejected, conflicts, review;
+  uint64_t not_merged; /* of rejected: pulled states not merged here */
   uint64_t unreadable; /* rows whose state does not decode (check names them) */
   uint64_t disk_avail; /* room left on the store's disk, if low (else 0) */
   bool disk_low;
@@ -121,6 +125,25 @@ static int sync_counts(struct store *s, struct status *st, struct sb_err *err)
   }
   return rc;
 }
+/* A rejected row: merge_failed is this device's own refusal of a pulled
+ * state, not the hub's (conflicts lists it apart too). */
+static int rejected_row(const char *collection, const char *id, uint64_t seq,
+                        const char *reason, size_t len, void *arg)
+{
+  struct status *st = arg;
+  cJSON *j = cJSON_ParseWithLength(reason, len);
+  const cJSON *code = cJSON_GetObjectItemCaseSensitive(j, "code");
+
+  (void)collection;
+  (void)id;
+  (void)seq;
+  if (cJSON_IsString(code) &&
+      proto_err_parse(code->valuestring) == PROTO_ERR_MERGE_FAILED)
+    st->not_merged++;
+  cJSON_Delete(j);
+  return 0;
+}
+
 /* --- the daemon's view ------------------------------------------------------
  */
 
@@ -383,6 +406,9 @@ static int status_json(const struct cli *cli, const struct status *st,
                       : cJSON_AddNullToObject(j, "scope")) ||
       !cJSON_AddNumberToObject(j, "unsynced", (double)st->unsynced) ||
       !cJSON_AddNumberToObject(j, "rejected", (double)st->rejected) ||
+      /* said only when there are some, as unreadable below */
+      !(st->not_merged == 0 ||
+        cJSON_AddNumberToObject(j, "not_merged", (double)st->not_merged)) ||
       !cJSON_AddNumberToObject(j, "conflicts", (double)st->conflicts) ||
       !cJSON_AddNumberToObject(j, "review", (double)st->review) ||
       /* said only when there are some (the object scripts know stays) */
@@ -454,9 +480,12 @@ static void status_plain(const struct cli *cli, const struct status *st,
     putchar('\n');
   }
   printf(_("unsynced changes: %llu\n"), (unsigned long long)st->unsynced);
-  if (st->rejected > 0)
+  if (st->rejected > st->not_merged)
     printf(_("rejected by the hub: %llu (see `sambang conflicts`)\n"),
-           (unsigned long long)st->rejected);
+           (unsigned long long)(st->rejected - st->not_merged));
+  if (st->not_merged > 0)
+    printf(_("not merged on this device: %llu (see `sambang conflicts`)\n"),
+           (unsigned long long)st->not_merged);
   printf(_("open conflicts: %llu\n"), (unsigned long long)st->conflicts);
   if (st->review > 0)
     printf(_("needing review: %llu (see `sambang conflicts`)\n"),
@@ -502,6 +531,8 @@ int cmd_status(struct cli *cli, int argc, char **argv, struct sb_err *err)
     st.disk_avail = st.disk_low ? avail : 0;
   }
   rc = sync_counts(cli->store, &st, err);
+  if (rc == 0 && st.rejected > 0)
+    rc = store_rejected_each(cli->store, rejected_row, &st, err);
   if (rc == 0)
     rc = store_each_text(cli->store, NULL, status_row, &st, err);
   if (rc == SB_ENOMEM)

@@ -154,8 +154,11 @@ static const struct command commands[] = {
      N_("replica id, record counts, unsynced changes, conflicts"),
      N_("Prints this device's replica id, the store, its records per "
         "collection, the changes not yet pushed to the hub and the records "
-        "in conflict or needing review (see conflicts). --json prints one "
-        "object.")},
+        "in conflict or needing review (see conflicts), and the records kept "
+        "marked rejected: refused by the hub, or pulled states this device "
+        "could not merge (\"not merged on this device\"). --json prints one "
+        "object (\"rejected\" counts both kinds, \"not_merged\", present "
+        "when above 0, the second).")},
     {"check", cmd_check, "", N_("full integrity check of the store"),
      N_("Runs SQLite's full integrity check on the store, then reads every "
         "record (a sound page may still hold a record no writer made), and "

@@ -72,6 +72,13 @@ dev d1 get notes small >/dev/null || fail "the feed stopped at the big record"
 dev d1 conflicts >"$OUT"
 grep -q '^notes	huge	(not merged on this device) merge_failed ' "$OUT" ||
   fail "huge is not marked: $(cat "$OUT")"
+dev d1 status >"$OUT"
+grep -q '^not merged on this device: 1 (see `sambang conflicts`)$' "$OUT" ||
+  fail "status does not count huge as not merged: $(cat "$OUT")"
+grep -q 'rejected by the hub' "$OUT" && fail "status blames the hub: $(cat "$OUT")"
+dev d1 --json status >"$OUT"
+grep -q '"rejected":1,' "$OUT" && grep -q '"not_merged":1,' "$OUT" ||
+  fail "status --json: $(cat "$OUT")"
 sync_unsynced d1
 grep -q '1 record(s) kept on this device marked rejected (refused by the hub, or a pulled state not merged here)' "$ERR" ||
   fail "the sync's summary does not say what rejected means: $(cat "$ERR")"

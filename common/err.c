@@ -47,7 +47,8 @@ int sb_err_named(const char *name)
   return 0;
 }
 
-int sb_err_set(struct sb_err *err, int code, const char *fmt, ...)
+/* (The name in parentheses: err.h's analyzer-only macro stays out.) */
+int(sb_err_set)(struct sb_err *err, int code, const char *fmt, ...)
 {
   if (err == NULL)
     return code;

@@ -69,6 +69,12 @@ int sb_err_named(const char *name);
  */
 int sb_err_set(struct sb_err *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+#ifdef __clang_analyzer__
+/* scan-build cannot see across files that it returns code: without this,
+ * every `return sb_err_set(err, rc, ...)` may read as a success to it. */
+#define sb_err_set(err, code, ...)                                             \
+  (sb_err_set((err), (code), __VA_ARGS__), (code))
+#endif
 
 /*
  * SB_ENOTFOUND with "COLLECTION/ID not found", made without a format or

@@ -174,6 +174,9 @@ int util_bad_option(const char *cmd, const char *arg, struct sb_err *err);
 
 /* The JSON type of j in words ("array", "string", ...). */
 const char *util_json_type(const cJSON *j);
+/* True if code (a rejected row's reason code) is this device's own refusal
+ * of a pulled state it could not merge (merge_failed), not the hub's. */
+bool util_not_merged(const char *code);
 
 /* Prints j canonically on one line of stdout (sorting j's keys). */
 int util_print_json(cJSON *j, struct sb_err *err);

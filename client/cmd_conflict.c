@@ -20,7 +20,6 @@
 
 #include "hlc.h"
 #include "json.h"
-#include "proto.h"
 #include "sync.h"
 
 #include <stdio.h>
@@ -139,9 +138,7 @@ static int rejected_one(const char *coll, const char *id, uint64_t seq,
   sync_refusal_text(text, sizeof(text), coll, id,
                     cJSON_IsString(code) ? code->valuestring : "?",
                     cJSON_IsString(msg) ? msg->valuestring : "?");
-  /* merge_failed is the device's own refusal of a pulled state. */
-  if (cJSON_IsString(code) &&
-      proto_err_parse(code->valuestring) == PROTO_ERR_MERGE_FAILED)
+  if (cJSON_IsString(code) && util_not_merged(code->valuestring))
     printf(_("%s\t%s\t(not merged on this device) %s\n"), coll, id, text);
   else
     printf(_("%s\t%s\t(rejected by the hub) %s\n"), coll, id, text);

@@ -13,7 +13,6 @@
 
 #include "disk_room.h"
 #include "hlc.h"
-#include "proto.h"
 #include "sync.h"
 
 #include <cjson/cJSON.h>
@@ -125,8 +124,9 @@ static int sync_counts(struct store *s, struct status *st, struct sb_err *err)
   }
   return rc;
 }
-/* A rejected row: merge_failed is this device's own refusal of a pulled
- * state, not the hub's (conflicts lists it apart too). */
+
+/* A rejected row: counted apart if this device refused it (conflicts lists
+ * it apart too). */
 static int rejected_row(const char *collection, const char *id, uint64_t seq,
                         const char *reason, size_t len, void *arg)
 {
@@ -137,8 +137,7 @@ static int rejected_row(const char *collection, const char *id, uint64_t seq,
   (void)collection;
   (void)id;
   (void)seq;
-  if (cJSON_IsString(code) &&
-      proto_err_parse(code->valuestring) == PROTO_ERR_MERGE_FAILED)
+  if (cJSON_IsString(code) && util_not_merged(code->valuestring))
     st->not_merged++;
   cJSON_Delete(j);
   return 0;

@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "hlc.h"
 #include "json.h"
+#include "proto.h"
 #include "utf8.h"
 
 #include <errno.h>
@@ -351,6 +352,11 @@ int util_bad_option(const char *cmd, const char *arg, struct sb_err *err)
                       strcmp(arg, "--json") == 0 ? "--json" : "--db PATH", cmd);
   return util_usage(err, "unknown option %s for %s (see sambang %s --help)",
                     shown, cmd, cmd);
+}
+
+bool util_not_merged(const char *code)
+{
+  return proto_err_parse(code) == PROTO_ERR_MERGE_FAILED;
 }
 
 const char *util_json_type(const cJSON *j)

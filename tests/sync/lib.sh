@@ -112,13 +112,6 @@ hub_pushes() {
   cat "$@" 2>/dev/null | grep -c 'POST /v1/push 200' || true
 }
 
-# hub_metric NAME: the value of the hub's unlabelled counter or gauge NAME
-# (/metrics).
-hub_metric() {
-  req GET /metrics
-  sed -n "s/^$1 \([0-9][0-9.e+]*\)\$/\1/p" "$BODY"
-}
-
 # start_daemon NAME [ARGS...]: returns once the daemon answers on its
 # control socket. (The socket file alone says nothing: one killed with -9
 # leaves it behind, and a TERM sent before the new daemon is up kills it

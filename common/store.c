@@ -174,10 +174,14 @@ static const char *const stmt_sql[ST_COUNT_] = {
                         " THEN NULL ELSE state END FROM records"
                         " WHERE seq > ?1 ORDER BY seq",
     /* O(marked rows), not a scan of the table: the pending marks, less
-     * the few also rejected (through the partial index of those). */
+     * the few also rejected (through the partial index of those, each
+     * looked up in pending: written as `seq IN (SELECT seq FROM
+     * pending)`, SQLite's planner looked up every pending seq in
+     * records_seq instead, 20-30 ms before a push of 10,000). */
     [ST_COUNT_MARKS] = "SELECT (SELECT count(*) FROM pending) - (SELECT"
-                       " count(*) FROM records WHERE rejected IS NOT NULL"
-                       " AND seq IN (SELECT seq FROM pending)),"
+                       " count(*) FROM records r WHERE rejected IS NOT NULL"
+                       " AND EXISTS (SELECT 1 FROM pending p"
+                       " WHERE p.seq = r.seq)),"
                        " (SELECT count(*) FROM records WHERE rejected IS NOT"
                        " NULL)",
     [ST_ECHO_SET] = "UPDATE records SET echo = ?3"

@@ -90,10 +90,12 @@ int store_unreject(struct store *s, const char *code, uint64_t *n,
   if (!s->in_tx)
     return sb_err_set(err, SB_EINVAL,
                       "store %s: unreject outside a transaction", s->path);
+  /* Through the partial index of refused rows (as ST_COUNT_MARKS), not
+   * a lookup of every pending seq. */
   rc = store_run_once(
       s,
-      "UPDATE records SET rejected = NULL"
-      " WHERE rejected IS NOT NULL AND seq IN (SELECT seq FROM pending)"
+      "UPDATE records SET rejected = NULL WHERE rejected IS NOT NULL"
+      " AND EXISTS (SELECT 1 FROM pending p WHERE p.seq = records.seq)"
       " AND CASE WHEN json_valid(rejected) THEN"
       " json_extract(rejected, '$.code') END = ?1",
       code, NULL, &changes, "clearing refusals", err);

@@ -119,7 +119,7 @@ TEST(unreject_by_code)
 {
   struct store *s = create_store(path_in(check_tmpdir(), "field.db"));
   struct store_counts n;
-  uint64_t lifted = 9;
+  uint64_t lifted = 9, pending = 9, rejected = 9;
 
   put1(s, "people", "a", "{\"n\":1}");
   put1(s, "people", "b", "{\"n\":2}");
@@ -133,6 +133,10 @@ TEST(unreject_by_code)
   CHECK_INT(store_reject(s, "people", "c", 3, "not json", NULL), ==, 0);
   CHECK_INT(store_commit(s, NULL), ==, 0);
   CHECK_STR(pending_keys(s, 0, 10), "");
+  /* Refused rows keep their marks, and are not counted as pending. */
+  CHECK_INT(store_count_marks(s, &pending, &rejected, NULL), ==, 0);
+  CHECK_INT(pending, ==, 0);
+  CHECK_INT(rejected, ==, 3);
 
   CHECK_INT(store_unreject(s, "out_of_scope", &lifted, NULL), ==, SB_EINVAL);
   CHECK_INT(store_begin(s, NULL), ==, 0);
@@ -142,6 +146,9 @@ TEST(unreject_by_code)
   CHECK_STR(pending_keys(s, 0, 10), "people/a@1 ");
   CHECK_INT(store_count(s, NULL, &n, NULL), ==, 0);
   CHECK_INT(n.rejected, ==, 2);
+  CHECK_INT(store_count_marks(s, &pending, &rejected, NULL), ==, 0);
+  CHECK_INT(pending, ==, 1);
+  CHECK_INT(rejected, ==, 2);
   /* Nothing left of that code: nothing lifted. */
   CHECK_INT(store_begin(s, NULL), ==, 0);
   CHECK_INT(store_unreject(s, "out_of_scope", &lifted, NULL), ==, 0);

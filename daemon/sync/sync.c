@@ -120,7 +120,9 @@ static void fail_now(struct sync *s)
  * While other push batches are at the hub, the failure waits for their
  * answers (sync_push_drained): the hub stores a batch before it answers,
  * so an answer thrown away would leave its rows pending, to be sent again.
- * The first failure is the one kept.
+ * The first failure is the one kept, unless a later one halts (the hub
+ * refused the device's credentials): retrying after a back-off cannot
+ * mend that, and the user must be told to re-enrol now.
  */
 static void attempt_failed_v(struct sync *s, int code, bool online, bool halt,
                              int64_t retry_after_s, const char *fmt, va_list ap)
@@ -130,7 +132,7 @@ static void attempt_failed_v(struct sync *s, int code, bool online, bool halt,
 {
   if (s->stopping)
     return;
-  if (!s->failing.on) {
+  if (!s->failing.on || (halt && !s->failing.halt)) {
     vsnprintf(s->last_error, sizeof(s->last_error), i18n_text(fmt), ap);
     s->failing.on = true;
     s->failing.code = code;

@@ -260,7 +260,8 @@ static bool push_fill(struct sync *s);
 /* The attempt failed while b was at the hub: its answers are applied all
  * the same (the hub stored what it says ok to), and the failure is made
  * once no batch is left there. A failure here changes nothing: its rows
- * stay pending, sent again next time. */
+ * stay pending, sent again next time; but a refusal of the device's
+ * credentials still halts (sync.c, attempt_failed_v). */
 static void push_drain(struct push_slot *b, const struct http_reply *r)
 {
   struct sync *s = b->s;
@@ -274,6 +275,8 @@ static void push_drain(struct push_slot *b, const struct http_reply *r)
       (void)apply_results(s, b, &rep, r->hub_ms, &err);
     b->held = false;
     push_reply_release(&rep);
+  } else if (r->status == 401 || r->status == 403) {
+    (void)sync_reply_failed(s, r, N_("push"));
   }
   sync_push_drained(s);
 }

@@ -21,9 +21,10 @@ packages=(build-essential cmake pkg-config clang
   openssl curl util-linux libclang-rt-14-dev faketime libsodium-dev libjs-chart.js libsystemd-dev scdoc
   groff-base man-db bash-completion dpkg-dev systemd gettext locales)
 # test mode also drives the office dashboard in Debian's headless chromium
-# from Node (playwright-core from npm; no browser is ever downloaded).
+# from Node (playwright-core from npm; no browser is ever downloaded), and
+# runs the tests' Python tools (random inputs, a stand-in hub).
 if [ "$mode" = test ]; then
-  packages+=(chromium)
+  packages+=(chromium python3)
   command -v node >/dev/null || packages+=(nodejs)
   command -v npm >/dev/null || packages+=(npm)
 fi

@@ -21,6 +21,9 @@
 #   converged NAMES...          true if every device's export is the hub's
 #   start_proxy PORT ARGS...    tests/tools/faultproxy in front of 127.0.0.1:PORT
 #                               (ARGS: its fault options); sets $PROXY_URL
+#   start_scripted ARGS...      a stand-in hub, tests/tools/scripted_hub.py
+#                               (ARGS: its script; log $WORK/scripted.log);
+#                               sets $SCRIPTED_URL
 #   notes_jsonl PREFIX N        N import lines of ~400-byte notes PREFIX-00000..
 #   fill_two N1 N2              d1 and d2 import N1 and N2 notes; $WORK/written
 #                               is the sorted union of their exports
@@ -43,6 +46,8 @@ declare -A DPID=()
 PORT=
 PROXY_PID=
 PROXY_URL=
+SCRIPTED_PID=
+SCRIPTED_URL=
 
 # Kill daemons too at exit (the hub's cleanup runs after).
 sync_cleanup() {
@@ -51,6 +56,7 @@ sync_cleanup() {
     kill -KILL "${DPID[$n]}" 2>/dev/null || true
   done
   [ -z "$PROXY_PID" ] || kill -KILL "$PROXY_PID" 2>/dev/null || true
+  [ -z "$SCRIPTED_PID" ] || kill -KILL "$SCRIPTED_PID" 2>/dev/null || true
   cleanup
 }
 trap sync_cleanup EXIT
@@ -249,6 +255,16 @@ start_proxy() {
   PROXY_PID=$!
   read -r -t 10 line <&4 || fail "the proxy did not start"
   PROXY_URL=http://127.0.0.1:${line##*:}
+}
+
+start_scripted() {
+  local line
+  [ -z "$SCRIPTED_PID" ] || kill -KILL "$SCRIPTED_PID" 2>/dev/null || true
+  exec 5< <(exec python3 "$(dirname "${BASH_SOURCE[0]}")/../tools/scripted_hub.py" \
+    "$@" 2>>"$WORK/scripted.log")
+  SCRIPTED_PID=$!
+  read -r -t 10 line <&5 || fail "the scripted hub did not start"
+  SCRIPTED_URL=http://127.0.0.1:${line##*:}
 }
 
 # resolve_one DEVICE: resolves the first field in conflict on DEVICE by

@@ -8,18 +8,6 @@
 # then answers 503 and, once that answer is sent, 401. Nothing is lost.
 . "$(dirname "$0")/lib.sh"
 
-SCRIPTED_PID=
-trap '[ -z "$SCRIPTED_PID" ] || kill -KILL "$SCRIPTED_PID" 2>/dev/null; sync_cleanup' EXIT
-# start_scripted STATUS...: a new stand-in hub; sets $SCRIPTED_URL.
-start_scripted() {
-  local line
-  [ -z "$SCRIPTED_PID" ] || kill -KILL "$SCRIPTED_PID" 2>/dev/null || true
-  exec 5< <(exec python3 "$(dirname "$0")/../tools/scripted_hub.py" "$@" \
-    2>>"$WORK/scripted.log")
-  SCRIPTED_PID=$!
-  read -r -t 10 line <&5 || fail "the scripted hub did not start"
-  SCRIPTED_URL=http://127.0.0.1:${line##*:}
-}
 pushes() { grep -c 'POST /v1/push' "$WORK/scripted.log" || true; }
 unsynced() { dev d1 status | sed -n 's/^unsynced changes: //p'; }
 

@@ -1,48 +1,71 @@
 #!/usr/bin/env python3
-"""scripted_hub.py - a stand-in hub that refuses pushes in a set order.
+"""scripted_hub.py - a stand-in hub that answers pushes in a set order.
 
-usage: scripted_hub.py STATUS...
+usage: scripted_hub.py [--bad ID] [--ids FILE] STATUS...
+
+For the sync tests that need answers a real hub gives only by chance:
+two batches at the hub at once, answered in a known order.
 
 Listens on a free 127.0.0.1 port and prints "listening on 127.0.0.1:PORT".
 Holds every POST /v1/push until len(STATUS) of them are at it at once,
-then answers them in the order they arrived, the i-th with STATUS[i]
-(503 with Retry-After: 60, or 401/403) in the protocol's error envelope,
-each answer sent whole before the next. Any later request is answered
-503. Each request is logged on stderr. For the sync tests that need
-replies a real hub gives only by chance (two refusals of batches in flight
-at once, in a known order).
+then answers them one at a time, each sent whole before the next: those
+holding record ID (--bad) first, then the others in the order they
+arrived; the k-th answered gets STATUS[k]. 401, 403 and 503 (with
+Retry-After: 60) are refusals in the protocol's error envelope; 200 is the
+usual answer, as every push after the held ones gets at once: a push
+holding record ID is refused whole (400 malformed, naming its index in
+"record", as a hub does a state it cannot read), any other is stored (one
+ok result per record, at the next seq). GET /v1/changes answers an empty
+page at the asked cursor. --ids FILE gets the id of every record pushed,
+one per line. Each request is logged on stderr.
 """
+import argparse
+import gzip
 import json
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
 CODES = {401: "unauthorized", 403: "forbidden", 503: "unavailable"}
 
 
 class Script:
-    def __init__(self, statuses):
+    """The held pushes and the order they are answered in."""
+
+    def __init__(self, statuses, bad):
         self.statuses = statuses
+        self.bad = bad
         self.cond = threading.Condition()
-        self.arrived = 0
+        self.held = []  # (holds the bad record, arrival number)
         self.answered = 0
+        self.seq = 0
+        self.lock = threading.Lock()
 
-    def turn(self):
-        """Waits for this push's turn; returns its status."""
+    def turn(self, has_bad):
+        """Waits for this push's turn: (its status, whether it was held).
+        Pushes past the held ones are answered at once, as 200."""
         with self.cond:
-            mine = self.arrived
-            self.arrived += 1
+            mine = (not has_bad, len(self.held))
+            if len(self.held) >= len(self.statuses):
+                return 200, False
+            self.held.append(mine)
             self.cond.notify_all()
-            if mine >= len(self.statuses):
-                return 503
-            self.cond.wait_for(lambda: self.arrived >= len(self.statuses)
-                               and self.answered == mine)
-            return self.statuses[mine]
+            self.cond.wait_for(
+                lambda: len(self.held) >= len(self.statuses)
+                and sorted(self.held)[self.answered] == mine)
+            return self.statuses[self.answered], True
 
-    def done(self):
-        with self.cond:
-            self.answered += 1
-            self.cond.notify_all()
+    def done(self, held):
+        if held:
+            with self.cond:
+                self.answered += 1
+                self.cond.notify_all()
+
+    def next_seq(self):
+        with self.lock:
+            self.seq += 1
+            return self.seq
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -51,45 +74,79 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, fmt, *args):
         sys.stderr.write("scripted_hub: " + (fmt % args) + "\n")
 
-    def answer(self, status):
-        body = json.dumps({"error": {
-            "code": CODES.get(status, "unavailable"),
-            "message": "scripted refusal %d" % status}}).encode()
+    def reply(self, status, doc, headers=()):
+        body = json.dumps(doc).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
-        if status == 503:
-            self.send_header("Retry-After", "60")
+        for k, v in headers:
+            self.send_header(k, v)
         self.end_headers()
         self.wfile.write(body)
         self.wfile.flush()
 
-    def do_POST(self):
-        self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        if self.path.split("?")[0] != "/v1/push":
-            self.answer(503)
+    def refuse(self, status, code, message, record=None):
+        err = {"code": code, "message": message}
+        if record is not None:
+            err["record"] = record
+        self.reply(status, {"error": err},
+                   [("Retry-After", "60")] if status == 503 else [])
+
+    def stored(self, records):
+        script = self.server.script
+        bad = [i for i, r in enumerate(records) if r.get("id") == script.bad]
+        if bad:
+            self.refuse(400, "malformed",
+                        "push request: records[%d]: scripted bad record"
+                        % bad[0], bad[0])
             return
-        status = self.server.script.turn()
+        results = [{"collection": r["collection"], "id": r["id"], "ok": True,
+                    "seq": script.next_seq()} for r in records]
+        self.reply(200, {"last_seq": script.seq, "results": results})
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if urlsplit(self.path).path != "/v1/push":
+            self.refuse(404, "not_found", "no such path")
+            return
+        if self.headers.get("Content-Encoding") == "gzip":
+            body = gzip.decompress(body)
+        records = json.loads(body)["records"]
+        if self.server.ids is not None:
+            with self.server.script.lock:
+                self.server.ids.write("".join(r["id"] + "\n" for r in records))
+                self.server.ids.flush()
+        script = self.server.script
+        status, held = script.turn(
+            any(r.get("id") == script.bad for r in records))
         try:
-            self.answer(status)
+            if status == 200:
+                self.stored(records)
+            else:
+                self.refuse(status, CODES[status], "scripted refusal %d" % status)
         finally:
-            self.server.script.done()
+            script.done(held)
 
     def do_GET(self):
-        self.answer(503)
+        url = urlsplit(self.path)
+        if url.path != "/v1/changes":
+            self.refuse(404, "not_found", "no such path")
+            return
+        since = int(parse_qs(url.query).get("since", ["0"])[0])
+        self.reply(200, {"changes": [], "more": False, "next": since})
 
 
 def main():
-    try:
-        statuses = [int(a) for a in sys.argv[1:]]
-    except ValueError:
-        statuses = []
-    if not statuses or any(s not in CODES for s in statuses):
-        sys.stderr.write("usage: scripted_hub.py STATUS... (401, 403, 503)\n")
-        return 2
+    ap = argparse.ArgumentParser(description="a stand-in hub (tests)")
+    ap.add_argument("--bad", help="a record id every push is refused for")
+    ap.add_argument("--ids", help="a file to list every pushed record id in")
+    ap.add_argument("statuses", nargs="+", type=int,
+                    choices=[200, 401, 403, 503])
+    args = ap.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    server.script = Script(statuses)
+    server.script = Script(args.statuses, args.bad)
+    server.ids = open(args.ids, "a") if args.ids else None
     print("listening on 127.0.0.1:%d" % server.server_address[1], flush=True)
     server.serve_forever()
     return 0

@@ -554,6 +554,8 @@ int sync_new(uv_loop_t *loop, struct store *store,
   }
   uv_timer_init(loop, &s->retry);
   s->retry.data = s;
+  uv_check_init(loop, &s->fill);
+  s->fill.data = s;
   s->phase = SYNC_IDLE;
   *out = s;
   return 0;
@@ -682,6 +684,7 @@ void sync_stop(struct sync *s)
     return;
   s->stopping = true;
   uv_timer_stop(&s->retry);
+  uv_close((uv_handle_t *)&s->fill, NULL); /* nothing of s in its close */
   s->closing = 2 + (PUSH_WINDOW - 1);
   sync_http_close(s->http, closed_http, s);
   sync_http_close(s->poll, closed_http, s);

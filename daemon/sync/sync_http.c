@@ -456,6 +456,16 @@ bool sync_http_busy(const struct sync_http *h)
   return h->easy != NULL;
 }
 
+bool sync_http_sent(const struct sync_http *h)
+{
+  curl_off_t up = 0;
+
+  if (h->easy == NULL ||
+      curl_easy_getinfo(h->easy, CURLINFO_SIZE_UPLOAD_T, &up) != CURLE_OK)
+    return true;
+  return up >= (curl_off_t)h->body_len;
+}
+
 void sync_http_abort(struct sync_http *h)
 {
   h->done = NULL;

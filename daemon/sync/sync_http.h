@@ -78,6 +78,10 @@ int sync_http_start(struct sync_http *h, const struct http_request *rq,
 /* True while an exchange runs. */
 bool sync_http_busy(const struct sync_http *h);
 
+/* True once the running exchange's request body is on the wire whole
+ * (or no exchange runs). */
+bool sync_http_sent(const struct sync_http *h);
+
 /* Aborts the running exchange, if any; its done is not called. */
 void sync_http_abort(struct sync_http *h);
 

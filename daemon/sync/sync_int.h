@@ -98,6 +98,10 @@ struct sync {
   /* the pushes in flight */
   struct push_slot push[PUSH_SLOTS];
   unsigned push_busy;
+  /* The next batch is read and compressed once fill_after's body is on
+   * the wire, after the loop has turned (sync_push.c, push_fill). */
+  uv_check_t fill;
+  struct push_slot *fill_after;
   uint64_t push_after; /* rows up to this seq were sent this cycle */
   unsigned batch_now;  /* shrinks when the hub finds a batch too large */
   /* A batch was refused whole for a record in it (sync_push.c,

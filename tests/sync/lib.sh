@@ -24,6 +24,10 @@
 #   start_scripted ARGS...      a stand-in hub, tests/tools/scripted_hub.py
 #                               (ARGS: its script; log $WORK/scripted.log);
 #                               sets $SCRIPTED_URL
+#   scripted_d1 ARGS...         device d1 (a token from the real hub's store)
+#                               syncing with a stand-in hub started with
+#                               ARGS, holding 1000 notes n-00000..; its
+#                               $WORK/once.conf: batches of 500
 #   notes_jsonl PREFIX N        N import lines of ~400-byte notes PREFIX-00000..
 #   fill_two N1 N2              d1 and d2 import N1 and N2 notes; $WORK/written
 #                               is the sorted union of their exports
@@ -265,6 +269,18 @@ start_scripted() {
   SCRIPTED_PID=$!
   read -r -t 10 line <&5 || fail "the scripted hub did not start"
   SCRIPTED_URL=http://127.0.0.1:${line##*:}
+}
+
+scripted_d1() {
+  local token
+  expect_hub_ok init
+  token=$("$HUB" device add d1 --scope all) || fail "device add failed"
+  start_scripted "$@"
+  dev d1 init --server "$SCRIPTED_URL" --token "$token" >/dev/null ||
+    fail "init of d1 failed"
+  notes_jsonl n 1000 >"$WORK/n.jsonl"
+  dev d1 import "$WORK/n.jsonl" >/dev/null || fail "import on d1 failed"
+  printf 'batch = 500\n' >"$WORK/once.conf"
 }
 
 # resolve_one DEVICE: resolves the first field in conflict on DEVICE by

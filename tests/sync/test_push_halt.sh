@@ -11,16 +11,9 @@
 pushes() { grep -c 'POST /v1/push' "$WORK/scripted.log" || true; }
 unsynced() { dev d1 status | sed -n 's/^unsynced changes: //p'; }
 
-expect_hub_ok init
-token=$("$HUB" device add d1 --scope all) || fail "device add failed"
-start_scripted 503 401
-dev d1 init --server "$SCRIPTED_URL" --token "$token" >/dev/null ||
-  fail "init failed"
-notes_jsonl n 1000 >"$WORK/n.jsonl"
-dev d1 import "$WORK/n.jsonl" >/dev/null || fail "import failed"
+scripted_d1 503 401
 
 # sync --once: two batches of 500 at the stand-in at once.
-printf 'batch = 500\n' >"$WORK/once.conf"
 rc=0
 dev d1 sync --once --config "$WORK/once.conf" >"$OUT" 2>"$ERR" || rc=$?
 [ "$rc" -eq 1 ] || fail "sync --once exited $rc, expected 1"

@@ -9,15 +9,7 @@
 # bad record first, so the refusal always meets the other batch in flight.
 . "$(dirname "$0")/lib.sh"
 
-expect_hub_ok init
-token=$("$HUB" device add d1 --scope all) || fail "device add failed"
-start_scripted --bad n-00003 --ids "$WORK/ids" 200 200
-dev d1 init --server "$SCRIPTED_URL" --token "$token" >/dev/null ||
-  fail "init failed"
-notes_jsonl n 1000 >"$WORK/n.jsonl"
-dev d1 import "$WORK/n.jsonl" >/dev/null || fail "import failed"
-
-printf 'batch = 500\n' >"$WORK/once.conf"
+scripted_d1 --bad n-00003 --ids "$WORK/ids" 200 200
 rc=0
 dev d1 sync --once --config "$WORK/once.conf" >"$OUT" 2>"$ERR" || rc=$?
 # 7: the cycle completed, records were refused.

@@ -85,13 +85,16 @@ struct push_result {
   char id[SB_ID_MAX + 1];
   bool ok;
   uint64_t seq; /* ok: the hub's change sequence of the record */
+  /* ok: the state the hub stored at seq is exactly the pushed one (its
+   * feed entry there is the pusher's echo); false if absent */
+  bool echo;
   /* !ok: the error code's wire name as sent (proto_err_parse gives the
    * enum; a newer hub's code is kept as it came, for the user to see) */
   char code[PROTO_ERR_NAME_MAX + 1];
   char message[SB_ERR_MSG_MAX];
 };
 
-/* Reply: {"results":[{"collection","id","ok":true,"seq"} |
+/* Reply: {"results":[{"collection","echo"?,"id","ok":true,"seq"} |
  *                    {"collection","id","ok":false,"error":{code,message}}],
  *         "last_seq":N} */
 struct push_reply {

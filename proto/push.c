@@ -405,6 +405,7 @@ static int result_decode(struct push_result *r, const cJSON *j,
 {
   const cJSON *ok = cJSON_GetObjectItemCaseSensitive(j, "ok");
   const cJSON *seq = cJSON_GetObjectItemCaseSensitive(j, "seq");
+  const cJSON *echo = cJSON_GetObjectItemCaseSensitive(j, "echo");
   const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "error");
   int rc;
 
@@ -428,6 +429,9 @@ static int result_decode(struct push_result *r, const cJSON *j,
     if (!wire_u64(seq, &r->seq))
       return sb_err_set(err, SB_EPROTOCOL,
                         "\"seq\" must be an integer from 0 to 2^53");
+    if (echo != NULL && !cJSON_IsBool(echo))
+      return sb_err_set(err, SB_EPROTOCOL, "\"echo\" must be true or false");
+    r->echo = cJSON_IsTrue(echo);
     return 0;
   }
   if (!cJSON_IsObject(e))
@@ -512,6 +516,8 @@ static bool result_encode(cJSON *out, const struct push_result *r)
       cJSON_AddStringToObject(o, "id", r->id) == NULL ||
       cJSON_AddBoolToObject(o, "ok", r->ok) == NULL)
     return false;
+  if (r->ok && r->echo && cJSON_AddTrueToObject(o, "echo") == NULL)
+    return false;
   if (r->ok)
     return add_u64(o, "seq", r->seq);
   e = cJSON_AddObjectToObject(o, "error");
@@ -536,7 +542,7 @@ static bool result_append(struct buf *b, const struct push_result *r)
   if (r->ok && record_name_valid(r->collection) && record_id_valid(r->id)) {
     buf_adds(b, "{\"collection\":\"");
     buf_adds(b, r->collection);
-    buf_adds(b, "\",\"id\":\"");
+    buf_adds(b, r->echo ? "\",\"echo\":true,\"id\":\"" : "\",\"id\":\"");
     buf_adds(b, r->id);
     buf_adds(b, "\",\"ok\":true,\"seq\":");
     buf_addu(b, r->seq);

@@ -33,6 +33,7 @@ enum key {
   K_ID,
   K_OK,
   K_SEQ,
+  K_ECHO,
   K_ERROR,
   K_CODE,
   K_MESSAGE,
@@ -54,7 +55,7 @@ struct reply_sax {
   bool has_last, has_results;
   /* the result being read */
   struct push_result cur;
-  enum held coll, id, ok, seq, error, code, message;
+  enum held coll, id, ok, seq, echo, error, code, message;
 };
 
 static void reply_fail(struct reply_sax *x, int rc, const char *msg)
@@ -92,6 +93,7 @@ static enum key reply_key(struct reply_sax *x, const struct json_event *e)
         : EV_KEY_IS(e, "id")       ? K_ID
         : EV_KEY_IS(e, "ok")       ? K_OK
         : EV_KEY_IS(e, "seq")      ? K_SEQ
+        : EV_KEY_IS(e, "echo")     ? K_ECHO
         : EV_KEY_IS(e, "error")    ? K_ERROR
                                    : K_OTHER;
     break;
@@ -167,15 +169,18 @@ static void result_end(struct reply_sax *x)
     return result_fail(x, "\"ok\" must be true or false");
   if (r->ok && x->seq != H_SET)
     return result_fail(x, "\"seq\" must be an integer from 0 to 2^53");
+  if (r->ok && x->echo == H_BAD)
+    return result_fail(x, "\"echo\" must be true or false");
   if (!r->ok && x->error != H_SET)
     return result_fail(x, "a refused record needs an \"error\" object");
   if (!r->ok && (x->code != H_SET || !wire_code_valid(r->code)))
     return result_fail(x, "\"error\": bad \"code\"");
   if (!r->ok && x->message != H_SET)
     return result_fail(x, "\"error\": \"message\" must be a string");
-  if (!r->ok)
+  if (!r->ok) {
     r->seq = 0;
-  else
+    r->echo = false;
+  } else
     r->code[0] = r->message[0] = '\0';
   x->p->res[x->p->n++] = *r;
 }
@@ -194,7 +199,7 @@ static void result_start(struct reply_sax *x, const struct json_event *e)
     return reply_fail(x, SB_ENOMEM, NULL);
   x->p->res = g;
   memset(&x->cur, 0, sizeof(x->cur));
-  x->coll = x->id = x->ok = x->seq = H_ABSENT;
+  x->coll = x->id = x->ok = x->seq = x->echo = H_ABSENT;
   x->error = x->code = x->message = H_ABSENT;
   open_object(x, L_RESULT);
 }
@@ -221,6 +226,10 @@ static void result_value(struct reply_sax *x, const struct json_event *e)
                  ? H_SET
                  : H_BAD;
     x->cur.seq = x->seq == H_SET ? v : 0;
+    break;
+  case K_ECHO:
+    x->echo = e->ev == JSON_EV_BOOL ? H_SET : H_BAD;
+    x->cur.echo = e->ev == JSON_EV_BOOL && e->b;
     break;
   case K_ERROR:
     if (e->ev == JSON_EV_START_MAP) {

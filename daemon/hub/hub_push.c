@@ -450,6 +450,10 @@ static int push_save(void *ctx, const struct record *r, const char *text,
 {
   struct push_one *p = ctx;
   const char *echo = push_is_echo(p, text, len) ? p->pusher : NULL;
+
+  /* The result says so: a device whose results' echoes fill the feed
+   * right after its cursor need not read them (PROTOCOL.md, "echo"). */
+  p->res->echo = echo != NULL;
   return hub_scope_save(p->ops, p->be, p->schema, r, text, len, p->newest, echo,
                         &p->was, seq, err);
 }
@@ -555,6 +559,7 @@ static int push_batch(const struct push_env *env, struct hub_push_batch *b)
     /* push_record fills what it uses: clear only the small fields. */
     res->ok = false;
     res->seq = 0;
+    res->echo = false;
     res->code[0] = '\0';
     res->message[0] = '\0';
     memset(&p, 0, sizeof(p));

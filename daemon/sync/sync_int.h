@@ -102,6 +102,13 @@ struct sync {
    * the wire, after the loop has turned (sync_push.c, push_fill). */
   uv_check_t fill;
   struct push_slot *fill_after;
+  /* The feed numbers this cycle's pushes were told hold exactly what they
+   * sent (results' "echo"): the cursor may pass over them (sync_push.c,
+   * own_advance). */
+  struct {
+    uint64_t *v;
+    size_t n, cap;
+  } own;
   uint64_t push_after; /* rows up to this seq were sent this cycle */
   unsigned batch_now;  /* shrinks when the hub finds a batch too large */
   /* A batch was refused whole for a record in it (sync_push.c,
@@ -203,6 +210,7 @@ void sync_push_next(struct sync *s);
 /* sync_pull.c */
 void sync_pull_next(struct sync *s, uint64_t since);
 void sync_pull_listen_next(struct sync *s);
+bool sync_holds_own(struct sync *s); /* every state it pushed is here */
 
 /* --- sync_scope.c: a scoped device (daemon/sync/DESIGN.md, "Scopes") --- */
 

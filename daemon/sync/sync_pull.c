@@ -307,20 +307,26 @@ static void pull_done(const struct http_reply *r, void *ctx)
 }
 
 /*
- * "&skip_own=1" while the store holds every state it pushed (store.h,
- * STORE_META_HOLDS_OWN), so the hub passes over its own echoes; "" once
- * a row left it (a scope's gone) or it was rebuilt (recover): then its
- * own states must come back. Read before every request: a page that
- * removes a row clears it in its own transaction.
+ * True while the store holds every state it pushed (store.h,
+ * STORE_META_HOLDS_OWN): the pulls ask "&skip_own=1", so the hub passes
+ * over its own echoes; not once a row left it (a scope's gone) or it was
+ * rebuilt (recover): then its own states must come back. Read before
+ * every request: a page that removes a row clears it in its own
+ * transaction.
  */
-static const char *skip_own(struct sync *s)
+bool sync_holds_own(struct sync *s)
 {
   char *v = NULL;
   bool holds = store_meta_get(s->store, STORE_META_HOLDS_OWN, &v, NULL) == 0 &&
                strcmp(v, "1") == 0;
 
   free(v);
-  return holds ? "&skip_own=1" : "";
+  return holds;
+}
+
+static const char *skip_own(struct sync *s)
+{
+  return sync_holds_own(s) ? "&skip_own=1" : "";
 }
 
 /* Asks for the cycle's page after since. */

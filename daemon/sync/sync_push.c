@@ -95,6 +95,7 @@ void sync_push_reset(struct sync *s)
   s->split.on = false;
   s->fill_after = NULL;
   uv_check_stop(&s->fill);
+  s->own.n = 0;
 }
 
 void sync_push_free(struct sync *s)
@@ -105,6 +106,7 @@ void sync_push_free(struct sync *s)
     buf_release(&s->push[i].json);
     free(s->push[i].keys);
   }
+  free(s->own.v);
 }
 
 /* The last refusal as the cycle's summary names it: "COLL/ID: " and
@@ -156,12 +158,27 @@ static int refused_future(struct sync *s, const struct batch_key *k,
   return rc;
 }
 
+/* Notes feed number seq as one of this cycle's own echoes. */
+static int own_note(struct sync *s, uint64_t seq, struct sb_err *err)
+{
+  if (s->own.n == s->own.cap) {
+    size_t cap = s->own.cap ? 2 * s->own.cap : 512;
+    uint64_t *v = realloc(s->own.v, cap * sizeof(*v));
+    if (v == NULL)
+      return sb_err_set(err, SB_ENOMEM, NULL);
+    s->own.v = v;
+    s->own.cap = cap;
+  }
+  s->own.v[s->own.n++] = seq;
+  return 0;
+}
+
 /* Applies the hub's per-record answers in one transaction. */
 static int apply_results(struct sync *s, const struct push_slot *b,
                          const struct push_reply *rep, uint64_t hub_ms,
                          struct sb_err *err)
 {
-  size_t i;
+  size_t i, own_was = s->own.n;
   int rc;
 
   if (rep->n != b->nkeys)
@@ -180,6 +197,8 @@ static int apply_results(struct sync *s, const struct push_slot *b,
                       res->collection, res->id, k->collection, k->id);
     } else if (res->ok) {
       rc = store_ack(s->store, k->collection, k->id, k->seq, err);
+      if (rc == 0 && res->echo)
+        rc = own_note(s, res->seq, err);
       s->cycle_pushed++;
       s->total_pushed++;
     } else if (proto_err_parse(res->code) == PROTO_ERR_FUTURE_TIMESTAMP) {
@@ -191,8 +210,11 @@ static int apply_results(struct sync *s, const struct push_slot *b,
     }
   }
   if (rc == 0)
-    return store_commit(s->store, err);
-  store_rollback(s->store);
+    rc = store_commit(s->store, err);
+  else
+    store_rollback(s->store);
+  if (rc != 0)
+    s->own.n = own_was;
   return rc;
 }
 
@@ -479,6 +501,55 @@ static void fill_check(uv_check_t *c)
     (void)push_fill(s);
 }
 
+static int seq_order(const void *a, const void *b)
+{
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return (x > y) - (x < y);
+}
+
+/*
+ * Moves the pull cursor over the feed numbers right after it that this
+ * cycle's pushes were told hold exactly the states they sent (results'
+ * "echo"). A feed number is one change of one record, so when every
+ * number from cursor + 1 to X is such an echo, the feed up to X holds
+ * nothing this store lacks, and the hub need not walk those entries to
+ * pass over them (skip_own: ~20 ms after a push of 10,000 on this VM,
+ * 0.2 s after 100,000). A number it was not told of (another device's
+ * change, a scope move) ends the run. Only while the store holds every
+ * state it pushed, as for skip_own. Best effort: on failure the cursor
+ * stays, and the pull walks.
+ */
+static void own_advance(struct sync *s)
+{
+  struct sb_err err = {0};
+  uint64_t to = s->cursor;
+  char text[32];
+  size_t i;
+  int rc;
+
+  if (s->own.n == 0 || !sync_holds_own(s)) {
+    s->own.n = 0;
+    return;
+  }
+  qsort(s->own.v, s->own.n, sizeof(*s->own.v), seq_order);
+  for (i = 0; i < s->own.n && s->own.v[i] <= to + 1; i++)
+    if (s->own.v[i] == to + 1)
+      to++;
+  s->own.n = 0;
+  if (to == s->cursor)
+    return;
+  snprintf(text, sizeof(text), "%llu", (unsigned long long)to);
+  rc = store_begin_relaxed(s->store, &err);
+  if (rc == 0)
+    rc = store_meta_set(s->store, CURSOR_KEY, text, &err);
+  if (rc == 0)
+    rc = store_commit(s->store, &err);
+  else
+    store_rollback(s->store);
+  if (rc == 0)
+    s->cursor = to;
+}
+
 /* Sends the next batches, or moves on to pulling once none is left and
  * none is at the hub. */
 void sync_push_next(struct sync *s)
@@ -490,6 +561,7 @@ void sync_push_next(struct sync *s)
   }
   if (push_fill(s) && s->push_busy == 0) {
     sync_count_marks(s); /* what the push left: the pulls tell the hub */
+    own_advance(s);
     sync_pull_next(s, s->cursor);
   }
 }

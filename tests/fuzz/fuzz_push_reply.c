@@ -18,7 +18,8 @@ static bool same_result(const struct push_result *x,
 {
   return strcmp(x->collection, y->collection) == 0 &&
          strcmp(x->id, y->id) == 0 && x->ok == y->ok && x->seq == y->seq &&
-         strcmp(x->code, y->code) == 0 && strcmp(x->message, y->message) == 0;
+         x->echo == y->echo && strcmp(x->code, y->code) == 0 &&
+         strcmp(x->message, y->message) == 0;
 }
 
 /*

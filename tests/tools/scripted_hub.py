@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """scripted_hub.py - a stand-in hub that answers pushes in a set order.
 
-usage: scripted_hub.py [--bad ID] [--ids FILE] STATUS...
+usage: scripted_hub.py [--bad ID] [--ids FILE] [--echo] [--seq-from N] STATUS...
 
 For the sync tests that need answers a real hub gives only by chance:
 two batches at the hub at once, answered in a known order.
@@ -15,9 +15,11 @@ Retry-After: 60) are refusals in the protocol's error envelope; 200 is the
 usual answer, as every push after the held ones gets at once: a push
 holding record ID is refused whole (400 malformed, naming its index in
 "record", as a hub does a state it cannot read), any other is stored (one
-ok result per record, at the next seq). GET /v1/changes answers an empty
-page at the asked cursor. --ids FILE gets the id of every record pushed,
-one per line. Each request is logged on stderr.
+ok result per record, at the next seq after N, --seq-from, default 0;
+with --echo each says "echo": the state stored is the one pushed).
+GET /v1/changes answers an empty page at the asked cursor. --ids FILE
+gets the id of every record pushed, one per line. Each request is logged
+on stderr, with its query.
 """
 import argparse
 import gzip
@@ -33,13 +35,14 @@ CODES = {401: "unauthorized", 403: "forbidden", 503: "unavailable"}
 class Script:
     """The held pushes and the order they are answered in."""
 
-    def __init__(self, statuses, bad):
+    def __init__(self, statuses, bad, echo, seq_from):
         self.statuses = statuses
         self.bad = bad
+        self.echo = echo
         self.cond = threading.Condition()
         self.held = []  # (holds the bad record, arrival number)
         self.answered = 0
-        self.seq = 0
+        self.seq = seq_from
         self.lock = threading.Lock()
 
     def turn(self, has_bad):
@@ -102,6 +105,9 @@ class Handler(BaseHTTPRequestHandler):
             return
         results = [{"collection": r["collection"], "id": r["id"], "ok": True,
                     "seq": script.next_seq()} for r in records]
+        if script.echo:
+            for r in results:
+                r["echo"] = True
         self.reply(200, {"last_seq": script.seq, "results": results})
 
     def do_POST(self):
@@ -140,12 +146,16 @@ def main():
     ap = argparse.ArgumentParser(description="a stand-in hub (tests)")
     ap.add_argument("--bad", help="a record id every push is refused for")
     ap.add_argument("--ids", help="a file to list every pushed record id in")
+    ap.add_argument("--echo", action="store_true",
+                    help="stored results say the state is the one pushed")
+    ap.add_argument("--seq-from", type=int, default=0,
+                    help="the seq the first stored record follows")
     ap.add_argument("statuses", nargs="+", type=int,
                     choices=[200, 401, 403, 503])
     args = ap.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    server.script = Script(args.statuses, args.bad)
+    server.script = Script(args.statuses, args.bad, args.echo, args.seq_from)
     server.ids = open(args.ids, "a") if args.ids else None
     print("listening on 127.0.0.1:%d" % server.server_address[1], flush=True)
     server.serve_forever()

@@ -274,6 +274,8 @@ TEST(repush_is_idempotent)
   b = batch_of(A, r, 2);
   CHECK_INT(push1(&m, NULL, &b), ==, 0);
   CHECK_INT(b.stats.stored, ==, 2);
+  /* Stored as pushed: each result says its feed entry is A's echo. */
+  CHECK(b.reply.res[0].echo && b.reply.res[1].echo);
   push_reply_release(&b.reply);
 
   /* Again, in the other order: the old seqs, no new one, nothing saved. */
@@ -285,6 +287,8 @@ TEST(repush_is_idempotent)
   CHECK(b.reply.res[0].ok && b.reply.res[1].ok);
   CHECK_INT(b.reply.res[0].seq, ==, 2);
   CHECK_INT(b.reply.res[1].seq, ==, 1);
+  /* Nothing stored: no echo is claimed (the device may lack the state). */
+  CHECK(!b.reply.res[0].echo && !b.reply.res[1].echo);
   CHECK_INT(b.stats.stored, ==, 0);
   CHECK_INT(b.stats.unchanged, ==, 2);
   CHECK_INT(b.reply.last_seq, ==, 2);
@@ -295,6 +299,33 @@ TEST(repush_is_idempotent)
   push_reply_release(&b.reply);
   record_release(&r[0]);
   record_release(&r[1]);
+  mem_free(&m);
+}
+
+/* A push merged with a state the pusher lacks stores something else than
+ * it sent: its result claims no echo; a state the hub's merge leaves as
+ * pushed does. */
+TEST(echo_only_for_states_stored_as_pushed)
+{
+  struct mem m = {0};
+  struct record a, b2;
+  struct hub_push_batch b;
+
+  make(&a, "notes", "n1", A, TS, "{\"t\":1}");
+  b = batch_of(A, &a, 1);
+  CHECK_INT(push1(&m, NULL, &b), ==, 0);
+  CHECK(b.reply.res[0].ok && b.reply.res[0].echo);
+  push_reply_release(&b.reply);
+  /* B's concurrent write: the hub keeps both, B sent only its own. */
+  make(&b2, "notes", "n1", B, TS + 1, "{\"t\":2}");
+  b = batch_of(B, &b2, 1);
+  CHECK_INT(push1(&m, NULL, &b), ==, 0);
+  CHECK(b.reply.res[0].ok);
+  CHECK_INT(b.reply.res[0].seq, ==, 2);
+  CHECK(!b.reply.res[0].echo);
+  push_reply_release(&b.reply);
+  record_release(&a);
+  record_release(&b2);
   mem_free(&m);
 }
 

@@ -137,6 +137,7 @@ TEST(push_reply_round_trip)
   snprintf(res[0].id, sizeof(res[0].id), "p-1");
   res[0].ok = true;
   res[0].seq = 41;
+  res[0].echo = true;
   snprintf(res[1].collection, sizeof(res[1].collection), "visits");
   snprintf(res[1].id, sizeof(res[1].id), "v-1");
   snprintf(res[1].code, sizeof(res[1].code), "schema");
@@ -158,6 +159,7 @@ TEST(push_reply_round_trip)
     CHECK_STR(back.res[i].id, res[i].id);
     CHECK_INT(back.res[i].ok, ==, res[i].ok);
     CHECK_INT(back.res[i].seq, ==, res[i].seq);
+    CHECK_INT(back.res[i].echo, ==, res[i].echo);
     CHECK_STR(back.res[i].code, res[i].code);
     CHECK_STR(back.res[i].message, res[i].message);
   }
@@ -171,12 +173,14 @@ TEST(push_reply_round_trip)
   rep.n = 2;
   rep.last_seq = 1000000000000000ULL; /* cJSON alone would print 1e+15 */
   text = push_reply_encode(&rep);
-  CHECK_STR(text,
-            "{\"last_seq\":1000000000000000,\"results\":["
-            "{\"collection\":\"people\",\"id\":\"p-1\",\"ok\":true,\"seq\":41},"
-            "{\"collection\":\"visits\",\"error\":{\"code\":\"schema\","
-            "\"message\":\"field \\\"age\\\": must be an integer, got "
-            "\\\"tiga \\\\ puluh\\\"\\n\"},\"id\":\"v-1\",\"ok\":false}]}");
+  CHECK_STR(
+      text,
+      "{\"last_seq\":1000000000000000,\"results\":["
+      "{\"collection\":\"people\",\"echo\":true,\"id\":\"p-1\",\"ok\":true,"
+      "\"seq\":41},"
+      "{\"collection\":\"visits\",\"error\":{\"code\":\"schema\","
+      "\"message\":\"field \\\"age\\\": must be an integer, got "
+      "\\\"tiga \\\\ puluh\\\"\\n\"},\"id\":\"v-1\",\"ok\":false}]}");
   free(text);
   push_reply_release(&back);
   CHECK(back.res == NULL);
@@ -792,6 +796,16 @@ TEST(push_reply_without_tree_matches_tree)
       "\"collection\":\"people\",\"id\":\"p-7\"}],\"x\":[null],"
       "\"last_seq\":9}",
       "{\"last_seq\":1,\"results\":[]}",
+      /* "echo" of an accepted record; a refusal's is ignored */
+      "{\"last_seq\":2,\"results\":[{\"collection\":\"v\",\"echo\":true,"
+      "\"id\":\"a\",\"ok\":true,\"seq\":1},{\"collection\":\"v\",\"echo\":"
+      "false,\"id\":\"b\",\"ok\":true,\"seq\":2},{\"collection\":\"v\","
+      "\"echo\":[1],\"error\":{\"code\":\"schema\",\"message\":\"m\"},"
+      "\"id\":\"c\",\"ok\":false}]}",
+      "{\"last_seq\":1,\"results\":[{\"collection\":\"v\",\"id\":\"a\","
+      "\"ok\":true,\"seq\":1,\"echo\":1}]}",
+      "{\"last_seq\":1,\"results\":[{\"collection\":\"v\",\"id\":\"a\","
+      "\"ok\":true,\"seq\":1,\"echo\":true,\"echo\":true}]}",
       "{\"last_seq\":1,\"results\":[],\"last_seq\":1}",
       "{\"last_seq\":1,\"results\":[{\"collection\":\"v\",\"id\":\"a\","
       "\"ok\":true,\"seq\":1,\"seq\":1}]}",
@@ -829,11 +843,14 @@ TEST(push_reply_without_tree_matches_tree)
       CHECK_STR(a.res[k].collection, b.res[k].collection);
       CHECK_STR(a.res[k].id, b.res[k].id);
       CHECK(a.res[k].ok == b.res[k].ok && a.res[k].seq == b.res[k].seq);
+      CHECK(a.res[k].echo == b.res[k].echo);
       CHECK_STR(a.res[k].code, b.res[k].code);
       CHECK_STR(a.res[k].message, b.res[k].message);
     }
-    /* The first two are accepted, the rest refused, saying why. */
-    CHECK_INT(ra, ==, i < 2 ? 0 : SB_EPROTOCOL);
+    /* The first three are accepted, the rest refused, saying why. */
+    CHECK_INT(ra, ==, i < 3 ? 0 : SB_EPROTOCOL);
+    if (i == 2)
+      CHECK(a.n == 3 && a.res[0].echo && !a.res[1].echo && !a.res[2].echo);
     CHECK(ra == 0 || strstr(ea.msg, "push reply") != NULL);
     push_reply_release(&a);
     push_reply_release(&b);

@@ -234,6 +234,9 @@ static int check_scope(struct push_one *p, const struct record *cur,
   struct scope_parts pushed;
   int rc;
 
+  /* A device of unknown scope is told of no echo (its feed is not
+   * known here). */
+  p->in_scope = p->ops->each_in == NULL || (p->dev != NULL && p->dev->all);
   if (p->ops->each_in == NULL)
     return 0; /* a backend without scopes yet */
   rc = hub_scope_of(p->ops, p->be, p->schema, cur, &p->was, err);
@@ -241,6 +244,9 @@ static int check_scope(struct push_one *p, const struct record *cur,
     return rc;
   scope_parts_init(&pushed);
   rc = hub_scope_of(p->ops, p->be, p->schema, p->rec, &pushed, err);
+  /* Moved out of the scope by this push: the device's feed has a gone
+   * entry for it, which it must get. */
+  p->in_scope = rc == 0 && scope_meets(p->dev, &pushed);
   if (rc == 0 && !hub_scope_may_push(p->dev, &p->was, exists, &pushed)) {
     refuse(p->res, PROTO_ERR_OUT_OF_SCOPE,
            "%s is outside this device's scope (%s); it stays on the device "
@@ -453,9 +459,25 @@ static int push_save(void *ctx, const struct record *r, const char *text,
 
   /* The result says so: a device whose results' echoes fill the feed
    * right after its cursor need not read them (PROTOCOL.md, "echo"). */
-  p->res->echo = echo != NULL;
+  p->res->echo = echo != NULL && p->in_scope;
   return hub_scope_save(p->ops, p->be, p->schema, r, text, len, p->newest, echo,
                         &p->was, seq, err);
+}
+
+/* *same: the hub's state of p's record is exactly the pushed one. */
+static int held_as_pushed(struct push_one *p, bool *same, struct sb_err *err)
+{
+  char *text = NULL;
+  size_t len = 0;
+  uint64_t seq;
+  int rc = p->ops->load(p->be, p->rec->collection, p->rec->id, &text, &len,
+                        &seq, err);
+
+  *same = false;
+  if (rc == 0)
+    *same = push_is_echo(p, text, len);
+  free(text);
+  return rc == SB_ENOTFOUND ? 0 : rc;
 }
 
 /*
@@ -494,9 +516,11 @@ static int push_record(struct push_one *p, struct sb_err *err)
   p->res->ok = true;
   p->res->seq = out.seq;
   if (out.outcome == UPDATE_UNCHANGED) {
-    /* Already held: idempotent, no new seq, nothing in the feed. */
+    /* Already held: idempotent, no new seq, nothing in the feed; the
+     * result says echo as the first push's did, if the hub holds exactly
+     * what was sent (a push again after a lost reply). */
     p->stats->unchanged++;
-    return 0;
+    return p->in_scope ? held_as_pushed(p, &p->res->echo, err) : 0;
   }
   p->stats->stored++;
   if (p->is_conflicted && !p->was_conflicted)

@@ -41,6 +41,9 @@ struct push_one {
   bool is_conflicted;            /* the state about to be saved */
   const struct scope_parts *dev; /* the pusher's scope; NULL: all */
   bool ledger;                   /* the hub purged some id (hub_purge.h) */
+  /* the pushed state is in the pusher's scope: the pusher's feed shows
+   * it at its seq (not a gone entry), so a result may say echo */
+  bool in_scope;
   struct scope_parts was;        /* the hub's state's parts before */
   char what[400];                /* names what a check found */
   /* hub_push_held.c: set when the push was joined with held ones */

@@ -287,8 +287,9 @@ TEST(repush_is_idempotent)
   CHECK(b.reply.res[0].ok && b.reply.res[1].ok);
   CHECK_INT(b.reply.res[0].seq, ==, 2);
   CHECK_INT(b.reply.res[1].seq, ==, 1);
-  /* Nothing stored: no echo is claimed (the device may lack the state). */
-  CHECK(!b.reply.res[0].echo && !b.reply.res[1].echo);
+  /* Nothing stored, and the answer is the first one's: the hub holds
+   * exactly what was sent (a push again after a lost reply). */
+  CHECK(b.reply.res[0].echo && b.reply.res[1].echo);
   CHECK_INT(b.stats.stored, ==, 0);
   CHECK_INT(b.stats.unchanged, ==, 2);
   CHECK_INT(b.reply.last_seq, ==, 2);
@@ -303,8 +304,8 @@ TEST(repush_is_idempotent)
 }
 
 /* A push merged with a state the pusher lacks stores something else than
- * it sent: its result claims no echo; a state the hub's merge leaves as
- * pushed does. */
+ * it sent: its result claims no echo, nor does a push of a state the hub
+ * holds more than; a state the hub's merge leaves as pushed does. */
 TEST(echo_only_for_states_stored_as_pushed)
 {
   struct mem m = {0};
@@ -322,6 +323,15 @@ TEST(echo_only_for_states_stored_as_pushed)
   CHECK_INT(push1(&m, NULL, &b), ==, 0);
   CHECK(b.reply.res[0].ok);
   CHECK_INT(b.reply.res[0].seq, ==, 2);
+  CHECK(!b.reply.res[0].echo);
+  push_reply_release(&b.reply);
+  /* A's state again: nothing new for the hub, which holds more than A
+   * sent: no echo either. */
+  b = batch_of(A, &a, 1);
+  CHECK_INT(push1(&m, NULL, &b), ==, 0);
+  CHECK(b.reply.res[0].ok);
+  CHECK_INT(b.reply.res[0].seq, ==, 2);
+  CHECK_INT(b.stats.unchanged, ==, 1);
   CHECK(!b.reply.res[0].echo);
   push_reply_release(&b.reply);
   record_release(&a);

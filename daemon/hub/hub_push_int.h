@@ -44,8 +44,8 @@ struct push_one {
   /* the pushed state is in the pusher's scope: the pusher's feed shows
    * it at its seq (not a gone entry), so a result may say echo */
   bool in_scope;
-  struct scope_parts was;        /* the hub's state's parts before */
-  char what[400];                /* names what a check found */
+  struct scope_parts was; /* the hub's state's parts before */
+  char what[400];         /* names what a check found */
   /* hub_push_held.c: set when the push was joined with held ones */
   struct update_change *ch; /* the change update_apply merges */
   bool hold;                /* refused forged_dot: held aside */

@@ -280,6 +280,12 @@ void sync_count_bytes(struct sync *s, const struct http_reply *r)
   s->json_down += r->len;
 }
 
+int sync_u64_order(const void *a, const void *b)
+{
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
 /* A rejection as kept in the store: {"code":...,"message":...}. */
 char *sync_reason_encode(const char *code, const char *message)
 {

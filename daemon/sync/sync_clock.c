@@ -110,19 +110,13 @@ static void apply_one(cJSON *e, struct restamp *rs)
   }
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-  return x < y ? -1 : x > y;
-}
-
 /* Sorts rs->dots and drops repeats (the fields of one write share it). */
 static void unique(struct restamp *rs)
 {
   size_t i, k;
 
   if (rs->n > 1)
-    qsort(rs->dots, rs->n, sizeof(*rs->dots), cmp_u64);
+    qsort(rs->dots, rs->n, sizeof(*rs->dots), sync_u64_order);
   for (i = k = 0; i < rs->n; i++) {
     if (k == 0 || rs->dots[k - 1] != rs->dots[i])
       rs->dots[k++] = rs->dots[i];

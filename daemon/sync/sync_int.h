@@ -194,6 +194,8 @@ char *sync_reason_encode(const char *code, const char *message);
 void sync_start_cycle(struct sync *s);
 void sync_count_marks(struct sync *s);
 void sync_cycle_done(struct sync *s);
+/* qsort's order of uint64_t values, ascending. */
+int sync_u64_order(const void *a, const void *b);
 
 /* sync_clock.c */
 void sync_clock_note(struct sync *s, const struct http_reply *r);

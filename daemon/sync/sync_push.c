@@ -161,14 +161,12 @@ static int refused_future(struct sync *s, const struct batch_key *k,
 /* Notes feed number seq as one of this cycle's own echoes. */
 static int own_note(struct sync *s, uint64_t seq, struct sb_err *err)
 {
-  if (s->own.n == s->own.cap) {
-    size_t cap = s->own.cap ? 2 * s->own.cap : 512;
-    uint64_t *v = realloc(s->own.v, cap * sizeof(*v));
-    if (v == NULL)
-      return sb_err_set(err, SB_ENOMEM, NULL);
-    s->own.v = v;
-    s->own.cap = cap;
-  }
+  uint64_t *v =
+      array_grow(s->own.v, &s->own.cap, s->own.n, sizeof(*s->own.v), 512);
+
+  if (v == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  s->own.v = v;
   s->own.v[s->own.n++] = seq;
   return 0;
 }
@@ -501,12 +499,6 @@ static void fill_check(uv_check_t *c)
     (void)push_fill(s);
 }
 
-static int seq_order(const void *a, const void *b)
-{
-  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-  return (x > y) - (x < y);
-}
-
 /*
  * Moves the pull cursor over the feed numbers right after it that this
  * cycle's pushes were told hold exactly the states they sent (results'
@@ -531,7 +523,7 @@ static void own_advance(struct sync *s)
     s->own.n = 0;
     return;
   }
-  qsort(s->own.v, s->own.n, sizeof(*s->own.v), seq_order);
+  qsort(s->own.v, s->own.n, sizeof(*s->own.v), sync_u64_order);
   for (i = 0; i < s->own.n && s->own.v[i] <= to + 1; i++)
     if (s->own.v[i] == to + 1)
       to++;

@@ -331,6 +331,11 @@ static size_t write_cb(char *data, size_t size, size_t n, void *userp)
   return buf_add(&h->reply, data, len) == 0 ? len : 0;
 }
 
+char *sync_http_take_reply(struct sync_http *h, size_t *len)
+{
+  return buf_take(&h->reply, len);
+}
+
 /* The request body as it goes on the wire, kept in h->body. */
 static int set_body(struct sync_http *h, const struct http_request *rq)
 {

@@ -82,6 +82,12 @@ bool sync_http_busy(const struct sync_http *h);
  * (or no exchange runs). */
 bool sync_http_sent(const struct sync_http *h);
 
+/* Takes the body of the reply being handed to done (from inside done):
+ * the caller owns it (NUL-terminated, freed with free) and the reply's
+ * body pointer stays valid as this copy's; NULL if out of memory. Lets a
+ * reply outlive the next exchange without copying it. */
+char *sync_http_take_reply(struct sync_http *h, size_t *len);
+
 /* Aborts the running exchange, if any; its done is not called. */
 void sync_http_abort(struct sync_http *h);
 

@@ -58,6 +58,11 @@ int cmd_status(struct cli *cli, int argc, char **argv, struct sb_err *err);
 int cmd_sync(struct cli *cli, int argc, char **argv, struct sb_err *err);
 int cmd_check(struct cli *cli, int argc, char **argv, struct sb_err *err);
 int cmd_token(struct cli *cli, int argc, char **argv, struct sb_err *err);
+/* A device token (cmd_token.c): the first line of path ("-": standard
+ * input), without its line end, checked (*out malloc'd); the check alone,
+ * naming source in its error. */
+int cli_token_read(const char *path, char **out, struct sb_err *err);
+int cli_token_check(const char *token, const char *source, struct sb_err *err);
 int cmd_recover(struct cli *cli, int argc, char **argv, struct sb_err *err);
 
 /* `sambang COLL add|list|show|edit ...` for a schema collection c. */

@@ -42,15 +42,6 @@ static int check_server(const char *url, struct sb_err *err)
   return sync_config_check_server(url, false, err);
 }
 
-static int check_token(const char *token, struct sb_err *err)
-{
-  if (token[0] == '\0' || !printable(token))
-    return sb_err_set(err, SB_EINVAL,
-                      "the token must be printable characters without "
-                      "spaces");
-  return 0;
-}
-
 /* Reads and checks --schema FILE; *text is malloc'd. */
 static int read_schema(const char *path, char **text, struct sb_err *err)
 {
@@ -104,22 +95,6 @@ static int save_settings(struct store *s, const struct init_hub *h,
   if (rc != 0)
     store_rollback(s);
   return rc;
-}
-
-/* The token of --token-file F, or of --token - (standard input): the
- * first line, without its line end; *out malloc'd. */
-static int read_token(const char *path, char **out, struct sb_err *err)
-{
-  size_t len;
-  char *nl;
-  int rc = util_read_path(path, _("token file"), 4096, out, &len, err);
-
-  if (rc != 0)
-    return rc;
-  nl = strpbrk(*out, "\r\n");
-  if (nl != NULL)
-    *nl = '\0';
-  return 0;
 }
 
 static int init_print(const struct cli *cli, struct sb_err *err)
@@ -202,12 +177,15 @@ int cmd_init(struct cli *cli, int argc, char **argv, struct sb_err *err)
   if (ca_file != NULL && (rc = sync_config_read_ca(ca_file, &ca_pem, err)) != 0)
     return rc;
   if (token_file != NULL || (token != NULL && strcmp(token, "-") == 0)) {
-    rc = read_token(token_file != NULL ? token_file : "-", &token_text, err);
-    if (rc != 0)
+    rc =
+        cli_token_read(token_file != NULL ? token_file : "-", &token_text, err);
+    if (rc != 0) {
+      free(ca_pem);
       return rc;
+    }
     token = token_text;
-  }
-  if (token != NULL && (rc = check_token(token, err)) != 0) {
+  } else if (token != NULL &&
+             (rc = cli_token_check(token, "--token", err)) != 0) {
     free(token_text);
     free(ca_pem);
     return rc;

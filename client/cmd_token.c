@@ -12,28 +12,45 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The first line of path ("-": standard input), checked. */
-static int token_read(const char *path, char **out, struct sb_err *err)
+/* Where a token came from, for its errors. */
+static const char *token_source(const char *path)
+{
+  return strcmp(path, "-") == 0 ? _("standard input") : path;
+}
+
+int cli_token_check(const char *token, const char *source, struct sb_err *err)
+{
+  const char *p;
+
+  for (p = token; *p != '\0' && *p > ' ' && *p < 0x7f; p++)
+    ;
+  if (token[0] == '\0')
+    return sb_err_set(err, SB_EINVAL, "no token in %s", source);
+  if (*p != '\0')
+    return sb_err_set(err, SB_EINVAL,
+                      "the token (%s) must be printable characters without "
+                      "spaces, on one line",
+                      source);
+  return 0;
+}
+
+int cli_token_read(const char *path, char **out, struct sb_err *err)
 {
   size_t len;
-  char *nl, *p;
-  int rc = util_read_path(path, "token file", 4096, out, &len, err);
+  char *nl;
+  int rc = util_read_path(path, _("token file"), 4096, out, &len, err);
 
   if (rc != 0)
     return rc;
   nl = strpbrk(*out, "\r\n");
   if (nl != NULL)
     *nl = '\0';
-  for (p = *out; *p != '\0' && *p > ' ' && *p < 0x7f; p++)
-    ;
-  if (**out == '\0' || *p != '\0') {
+  rc = cli_token_check(*out, token_source(path), err);
+  if (rc != 0) {
     free(*out);
     *out = NULL;
-    return sb_err_set(err, SB_EINVAL,
-                      "the token must be printable characters without "
-                      "spaces, on the first line");
   }
-  return 0;
+  return rc;
 }
 
 int cmd_token(struct cli *cli, int argc, char **argv, struct sb_err *err)
@@ -54,7 +71,7 @@ int cmd_token(struct cli *cli, int argc, char **argv, struct sb_err *err)
   if (from == NULL)
     return util_usage(err, "token set: give --file F or - (standard input); "
                            "a token is never taken from the command line");
-  rc = token_read(from, &token, err);
+  rc = cli_token_read(from, &token, err);
   if (rc == 0)
     rc = store_open_as(cli->db, STORE_ROLE_DEVICE, &cli->store, err);
   if (rc == 0)

@@ -32,6 +32,17 @@ expect_fail 3 init --token-file "$WORK/missing"
   fail "a refused init left files"
 printf 'two words\n' >"$WORK/bad"
 expect_fail 4 init --token-file "$WORK/bad"
+expect_stderr_contains "the token ($WORK/bad) must be printable"
+: >"$WORK/empty"
+expect_fail 4 init --token-file "$WORK/empty"
+expect_stderr_contains "no token in $WORK/empty"
+sb_in "$WORK/empty" init --token -
+check_fail 4 init
+expect_stderr_contains "no token in standard input"
+expect_fail 4 init --token 'two words'
+expect_stderr_contains "the token (--token) must be printable"
+expect_fail 4 token set --file "$WORK/empty"
+expect_stderr_contains "no token in $WORK/empty"
 [ ! -e "$SAMBANG_DB" ] || fail "a refused init left a store"
 
 # An older store kept the token in meta: opening it moves the token out.

@@ -362,6 +362,11 @@ const struct schema_collection *scope_follower(const struct schema *s,
   return NULL;
 }
 
+static int id_order(const void *a, const void *b)
+{
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 int scope_followers_visit(const struct record *r, uint64_t seq, void *ctx)
 {
   struct scope_followers *f = ctx;
@@ -373,7 +378,8 @@ int scope_followers_visit(const struct record *r, uint64_t seq, void *ctx)
   (void)seq;
   for (k = 0; fl != NULL && !hit && k < record_field_nentries(fl); k++) {
     cJSON *j = cJSON_Parse(record_field_entry(fl, k)->value);
-    hit = cJSON_IsString(j) && strcmp(j->valuestring, f->id) == 0;
+    hit = cJSON_IsString(j) && bsearch(&j->valuestring, f->of, f->n_of,
+                                       sizeof(*f->of), id_order) != NULL;
     cJSON_Delete(j);
   }
   if (!hit)

@@ -100,14 +100,17 @@ const struct schema_collection *scope_follower(const struct schema *s,
                                                const char *of, size_t i);
 
 /*
- * The ids of the records of one collection that follow the record `id`
- * through their ref field `field` (a beneficiary's visits): set field and
- * id, pass scope_followers_visit to a walk of the collection with the
- * struct as its context, then read ids[0..n) and scope_followers_release.
- * A visit that runs out of memory sets nomem and returns 1 (stop the walk).
+ * The ids of the records of one collection that follow any of the records
+ * of[0..n_of) (sorted by strcmp) through their ref field `field` (those
+ * beneficiaries' visits): set field, of and n_of, pass
+ * scope_followers_visit to a walk of the collection with the struct as
+ * its context, then read ids[0..n) and scope_followers_release. A visit
+ * that runs out of memory sets nomem and returns 1 (stop the walk).
  */
 struct scope_followers {
-  const char *field, *id;
+  const char *field;
+  const char *const *of;
+  size_t n_of;
   char **ids;
   size_t n;
   bool nomem;

@@ -348,7 +348,7 @@ static int followers_prefetch(const struct hub_store_ops *ops, void *be,
 }
 
 /*
- * The records of collection that follow f->id, into f (a
+ * The records of collection that follow f->of[0] (f->n_of is 1), into f (a
  * scope_followers_visit walk): those noted as following it, each read and
  * checked (a note outlives an edit of the ref, or its record), or, while
  * the notes are not complete or not kept, every record of the collection.
@@ -360,7 +360,7 @@ static int followers_find(const struct hub_store_ops *ops, void *be,
   struct id_list l = {NULL, 0, 0};
   size_t k;
   int rc = ops->refs_each != NULL
-               ? ops->refs_each(be, f->id, collection, id_list_add, &l, err)
+               ? ops->refs_each(be, f->of[0], collection, id_list_add, &l, err)
                : SB_ENOTFOUND;
 
   if (rc == SB_ENOTFOUND) {
@@ -414,7 +414,8 @@ static int after_save(const struct hub_store_ops *ops, void *be,
   rc = moves_add(ops, be, r->collection, r->id, seq, was, err);
   for (i = 0; rc == 0 && (c = scope_follower(schema, r->collection, i)) != NULL;
        i++) {
-    struct scope_followers f = {c->scope_follows, r->id, NULL, 0, false};
+    const char *of = r->id;
+    struct scope_followers f = {c->scope_follows, &of, 1, NULL, 0, false};
     rc = followers_find(ops, be, c->name, &f, err);
     if (rc == 1 || f.nomem)
       rc = sb_err_set(err, SB_ENOMEM, NULL);

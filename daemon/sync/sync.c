@@ -705,6 +705,8 @@ void sync_free(struct sync *s)
   sync_config_release(&s->cfg);
   sync_push_free(s);
   sync_lift_forget(s);
+  sync_scope_gone_end(s, false, NULL);
+  free(s->gone.v);
   free(s->base);
   free(s);
 }

@@ -59,6 +59,11 @@ struct push_slot {
 /* and one more slot, whose answers are being applied */
 #define PUSH_SLOTS (PUSH_WINDOW + 1)
 
+/* A record a page said left the scope, whose followers leave with it. */
+struct gone_key {
+  char *collection, *id;
+};
+
 struct sync {
   uv_loop_t *loop;
   struct store *store;
@@ -86,8 +91,15 @@ struct sync {
    * a new row before looking it up (sync_pull.c, merge_remote). */
   bool pull_last_absent;
   uint64_t wire_up, wire_down, json_up, json_down;
-  uint64_t cursor;     /* every change up to it is merged here */
-  bool scope_marks;    /* some pending rows wait to leave the scope */
+  uint64_t cursor;  /* every change up to it is merged here */
+  bool scope_marks; /* some pending rows wait to leave the scope */
+  /* The page's gone records that others follow: their followers leave in
+   * one walk of each follower collection at the page's end
+   * (sync_scope_gone_end), not one walk per gone record. */
+  struct {
+    struct gone_key *v;
+    size_t n, cap;
+  } gone;
   uint64_t pull_since; /* the cursor the pull in flight asked from */
   uint64_t poll_since; /* the cursor the long-poll in flight asked from */
   /* Counts the scopes applied (sync_scope_page); a pull, long-poll or
@@ -230,10 +242,14 @@ bool sync_scope_changed(struct sync *s, const char *scope);
 int sync_scope_page(struct sync *s, const char *scope, bool resync, bool *reset,
                     struct sb_err *err);
 
-/* A gone entry: (collection, id) and the records that follow it leave the
- * store (a pending one is marked and removed once pushed). */
+/* A gone entry: (collection, id) leaves the store (a pending one is
+ * marked and removed once pushed); the records that follow it leave at
+ * sync_scope_gone_end, which the page calls after its last entry. */
 int sync_scope_gone(struct sync *s, const char *collection, const char *id,
                     struct sb_err *err);
+/* The followers of the page's gone records leave (if apply; inside the
+ * page's transaction), and the page's list is emptied (always). */
+int sync_scope_gone_end(struct sync *s, bool apply, struct sb_err *err);
 
 /* A merged change of (collection, id): it is held again, unmark it. */
 int sync_scope_held(struct sync *s, const char *collection, const char *id,

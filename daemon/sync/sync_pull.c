@@ -129,7 +129,7 @@ static int apply_page(struct sync *s, const struct changes_page *p,
   bool resync = false;
   uint64_t to;
   size_t i;
-  int rc;
+  int rc, end;
 
   *reset = false;
   *changed = 0;
@@ -149,6 +149,9 @@ static int apply_page(struct sync *s, const struct changes_page *p,
   *reset = *reset || resync;
   for (i = 0; rc == 0 && !*reset && i < p->n; i++)
     rc = sync_pull_merge(s, &p->c[i], changed, err);
+  end = sync_scope_gone_end(s, rc == 0 && !*reset, err);
+  if (rc == 0)
+    rc = end;
   /* A page that states a new scope is merged even if it ends before the
    * cursor (the long-poll's, asked before the cycle's pages): the cursor
    * never goes back for it. The parts it gained catch up to the cursor. */

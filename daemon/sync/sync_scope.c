@@ -12,6 +12,7 @@
 
 #include "sync_int.h"
 
+#include "buf.h"
 #include "log.h"
 #include "proto_err.h"
 #include "scope.h"
@@ -59,14 +60,43 @@ static int leave(struct sync *s, const char *collection, const char *id,
 int sync_scope_gone(struct sync *s, const char *collection, const char *id,
                     struct sb_err *err)
 {
-  const struct schema *schema = store_schema(s->store);
-  const struct schema_collection *c;
-  size_t i, k;
+  struct gone_key *v;
   int rc = leave(s, collection, id, err);
 
-  for (i = 0; rc == 0 && (c = scope_follower(schema, collection, i)) != NULL;
+  if (rc != 0 || scope_follower(store_schema(s->store), collection, 0) == NULL)
+    return rc;
+  v = array_grow(s->gone.v, &s->gone.cap, s->gone.n, sizeof(*v), 64);
+  if (v == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  s->gone.v = v;
+  v[s->gone.n].collection = strdup(collection);
+  v[s->gone.n].id = strdup(id);
+  s->gone.n++;
+  if (v[s->gone.n - 1].collection == NULL || v[s->gone.n - 1].id == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  return 0;
+}
+
+static int gone_order(const void *a, const void *b)
+{
+  const struct gone_key *x = a, *y = b;
+  int c = strcmp(x->collection, y->collection);
+  return c != 0 ? c : strcmp(x->id, y->id);
+}
+
+/* The records following any of the ids of[0..n) (sorted) of collection
+ * leave the store: one walk of each collection that follows it. */
+static int followers_leave(struct sync *s, const char *collection,
+                           const char *const *of, size_t n, struct sb_err *err)
+{
+  const struct schema_collection *c;
+  size_t i, k;
+  int rc = 0;
+
+  for (i = 0; rc == 0 && (c = scope_follower(store_schema(s->store), collection,
+                                             i)) != NULL;
        i++) {
-    struct scope_followers f = {c->scope_follows, id, NULL, 0, false};
+    struct scope_followers f = {c->scope_follows, of, n, NULL, 0, false};
     rc = store_each(s->store, c->name, scope_followers_visit, &f, err);
     if (f.nomem)
       rc = sb_err_set(err, SB_ENOMEM, NULL);
@@ -74,6 +104,33 @@ int sync_scope_gone(struct sync *s, const char *collection, const char *id,
       rc = leave(s, c->name, f.ids[k], err);
     scope_followers_release(&f);
   }
+  return rc;
+}
+
+int sync_scope_gone_end(struct sync *s, bool apply, struct sb_err *err)
+{
+  struct gone_key *v = s->gone.v;
+  const char **ids = NULL;
+  size_t n = s->gone.n, i, j;
+  int rc = 0;
+
+  if (apply && n > 0) {
+    qsort(v, n, sizeof(*v), gone_order);
+    ids = malloc(n * sizeof(*ids));
+    if (ids == NULL)
+      rc = sb_err_set(err, SB_ENOMEM, NULL);
+    for (i = 0; rc == 0 && i < n; i = j) {
+      for (j = i; j < n && strcmp(v[j].collection, v[i].collection) == 0; j++)
+        ids[j - i] = v[j].id;
+      rc = followers_leave(s, v[i].collection, ids, j - i, err);
+    }
+    free(ids);
+  }
+  for (i = 0; i < n; i++) {
+    free(v[i].collection);
+    free(v[i].id);
+  }
+  s->gone.n = 0;
   return rc;
 }
 

@@ -10,7 +10,8 @@
 # `all` pulling everything. Cost should follow the scope (about 1/7 of
 # the hub each), not the hub: the hub reads only the rows of the
 # device's parts (daemon/hub/DESIGN.md, "Scoped reads"). Last, the cost
-# of scope moves: 300 new beneficiaries pushed onto 10,000 visits.
+# of scope moves: 300 new beneficiaries pushed onto 10,000 visits, and
+# of 300 beneficiaries with their visits leaving a device.
 # BENCH_PG=1: the hub on PostgreSQL (a throwaway cluster, tests/pg/lib.sh).
 set -euo pipefail
 build=$1
@@ -105,3 +106,30 @@ t0=$(now_ms)
 dev office sync --once >/dev/null
 t1=$(now_ms)
 echo "moves: 300 new beneficiaries (1,000 of 10,000 visits follow them) pushed in $((t1 - t0)) ms"
+
+# Leaving: 20,000 visits of Setu's beneficiaries reach the Setu device
+# (k6), then 300 of those beneficiaries move to Pamulang: the device is
+# sent each of them and each of their visits as gone, and removes every
+# local visit that follows a gone beneficiary (daemon/sync/DESIGN.md,
+# "Scopes": one walk of the visits per page, not one per beneficiary).
+awk -v n="$n" 'BEGIN {
+  setu = int((n - 7) / 7) + 1; if (setu > 3000) setu = 3000
+  for (i = 0; i < 20000; i++)
+    printf "{\"collection\":\"visit\",\"id\":\"lv%06d\",\"fields\":{\"beneficiary\":\"b%06d\",\"date\":\"2026-11-03\",\"programme\":\"skills-cooking\"}}\n", i, (i % setu) * 7 + 6
+}' >"$work/scope-setu-visits.jsonl"
+pad=$(printf '%120s' '' | tr ' ' x)
+awk -v pad="$pad" 'BEGIN {
+  for (i = 0; i < 300; i++)
+    printf "{\"collection\":\"beneficiary\",\"id\":\"b%06d\",\"fields\":{\"consent\":true,\"groups\":[\"miskin\"],\"kecamatan\":\"Pamulang\",\"name\":\"Ibu %06d %s\"}}\n", i * 7 + 6, i * 7 + 6, pad
+}' >"$work/scope-leave.jsonl"
+dev office import "$work/scope-setu-visits.jsonl" >/dev/null
+dev office sync --once >/dev/null
+dev k6 sync --once >/dev/null
+before=$(sqlite3 "$work/scope-k6.db" "SELECT count(*) FROM records")
+dev office import "$work/scope-leave.jsonl" >/dev/null
+dev office sync --once >/dev/null
+t0=$(now_ms)
+dev k6 sync --once >/dev/null
+t1=$(now_ms)
+after=$(sqlite3 "$work/scope-k6.db" "SELECT count(*) FROM records")
+echo "leaving: 300 beneficiaries moved out of Setu; the Setu device went from $before to $after records in $((t1 - t0)) ms"

@@ -185,4 +185,20 @@ expect_ids setu "b10 b7"
 expect_ids both "b10 b3 b5 b7 v3 v5 v6" # b4 (and v8) are in Serpong now
 expect_ids pam "b1 b2 v1 v2"
 expect_ids office "b1 b10 b2 b3 b4 b5 b7 v1 v2 v3 v5 v6 v8"
+
+# Several leave in one page: b11 and b12 move to Pamulang in one push;
+# setu's next page removes both and every visit following either (found
+# in one walk of the visits), and keeps b13 and its visit.
+for b in b11 b12 b13; do ben office "$b" Setu; done
+for v in v11:b11 v12:b12 v12b:b12 v13:b13; do visit office "${v%%:*}" "${v##*:}"; done
+sync_once office
+sync_once setu
+expect_ids setu "b10 b11 b12 b13 b7 v11 v12 v12b v13"
+dev office put beneficiary b11 '{"kecamatan":"Pamulang"}' >/dev/null
+dev office put beneficiary b12 '{"kecamatan":"Pamulang"}' >/dev/null
+sync_once office
+sync_once setu
+expect_ids setu "b10 b13 b7 v13"
+sync_once pam
+expect_ids pam "b1 b11 b12 b2 v1 v11 v12 v12b v2"
 echo "ok"

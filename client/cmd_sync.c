@@ -11,6 +11,7 @@
 #include "cli.h"
 
 #include "exitcode.h"
+#include "progress.h"
 #include "sync.h"
 
 #include <cjson/cJSON.h>
@@ -20,25 +21,52 @@
 #include <unistd.h>
 
 #define SYNC_READ_TIMEOUT_MS (10 * 60 * 1000)
+/* How often a terminal's progress line is redrawn, and a line of progress
+ * written when stderr is not a terminal (--progress-every: 0 for none). */
+#define TTY_EVERY_S 0.1
+#define LOG_EVERY_S 10.0
+#define LOG_EVERY_MAX_S 86400.0
 
 struct progress {
   bool tty; /* progress lines on stderr */
   bool json;
-  bool once; /* in-process: the bytes moved are known */
+  double every_s; /* not a terminal: a progress line this often (0: none) */
+  struct progress_figures fig;
+  struct progress_clock clock;
+  double last_line; /* when progress was last shown */
+  size_t shown;     /* the terminal line's length */
+  bool once;        /* in-process: the bytes moved are known */
   bool done, ok;
   int code; /* a failing store's SB_E* code (sync_status.last_code) */
   uint64_t pushed, pulled, rejected, pending;
+  uint64_t removed; /* rows that left the store with the scope */
   char error[SB_ERR_MSG_MAX];
   char warning[SB_ERR_MSG_MAX]; /* why records are refused or pending */
   struct sync_status last;      /* --once: the engine's final status */
 };
 
-static void show_progress(struct progress *p)
+/* Shows p->fig: redrawn on a terminal (at most every TTY_EVERY_S, unless
+ * last), else a line every p->every_s (a quiet log for a long sync). */
+static void show_progress(struct progress *p, bool last)
 {
+  double now = progress_now();
+  char line[256];
+
+  if (p->clock.pull_from == 0 && p->fig.cursor > p->fig.feed_base)
+    p->clock.pull_from = now;
+  if (p->tty ? !last && now - p->last_line < TTY_EVERY_S
+             : p->json || p->every_s <= 0 || now - p->last_line < p->every_s)
+    return;
+  p->last_line = now;
+  progress_line(line, sizeof(line), &p->fig, &p->clock, now);
   if (p->tty) {
-    fputc('\r', stderr);
-    fprintf(stderr, _("pushed %llu, pulled %llu"),
-            (unsigned long long)p->pushed, (unsigned long long)p->pulled);
+    size_t n = strlen(line);
+    /* spaces over what a longer line left */
+    fprintf(stderr, "\r%s%*s", line, p->shown > n ? (int)(p->shown - n) : 0,
+            "");
+    p->shown = n;
+  } else {
+    fprintf(stderr, "sambang: sync: %s\n", line);
   }
 }
 
@@ -59,8 +87,10 @@ static int unsynced(const struct progress *p, struct sb_err *err)
 /* The result: stdout line(s), and the error for a failure. */
 static int report(struct progress *p, struct sb_err *err)
 {
-  if (p->tty)
+  if (p->tty) {
+    show_progress(p, true);
     fputc('\n', stderr);
+  }
   /* The store's own failure exits as the store's (6: disk full...). */
   if (!p->ok)
     return sb_err_set(
@@ -69,26 +99,30 @@ static int report(struct progress *p, struct sb_err *err)
         "sync failed: %s", p->error);
   if (p->json && !p->once) {
     printf("{\"ok\":true,\"pending\":%llu,\"pulled\":%llu,\"pushed\":%llu,"
-           "\"rejected\":%llu}\n",
+           "\"rejected\":%llu,\"removed\":%llu}\n",
            (unsigned long long)p->pending, (unsigned long long)p->pulled,
-           (unsigned long long)p->pushed, (unsigned long long)p->rejected);
+           (unsigned long long)p->pushed, (unsigned long long)p->rejected,
+           (unsigned long long)p->removed);
     return unsynced(p, err);
   }
   if (p->json) {
     /* --once knows the bytes it moved: body bytes on the wire and as JSON. */
-    printf(
-        "{\"json_down\":%llu,\"json_up\":%llu,\"ok\":true,\"pending\":%llu,"
-        "\"pulled\":%llu,\"pushed\":%llu,\"rejected\":%llu,\"wire_down\":%llu,"
-        "\"wire_up\":%llu}\n",
-        (unsigned long long)p->last.json_down,
-        (unsigned long long)p->last.json_up, (unsigned long long)p->pending,
-        (unsigned long long)p->pulled, (unsigned long long)p->pushed,
-        (unsigned long long)p->rejected, (unsigned long long)p->last.wire_down,
-        (unsigned long long)p->last.wire_up);
+    printf("{\"json_down\":%llu,\"json_up\":%llu,\"ok\":true,\"pending\":%llu,"
+           "\"pulled\":%llu,\"pushed\":%llu,\"rejected\":%llu,\"removed\":%llu,"
+           "\"wire_down\":%llu,\"wire_up\":%llu}\n",
+           (unsigned long long)p->last.json_down,
+           (unsigned long long)p->last.json_up, (unsigned long long)p->pending,
+           (unsigned long long)p->pulled, (unsigned long long)p->pushed,
+           (unsigned long long)p->rejected, (unsigned long long)p->removed,
+           (unsigned long long)p->last.wire_down,
+           (unsigned long long)p->last.wire_up);
     return unsynced(p, err);
   }
   printf(_("synced: pushed %llu, pulled %llu\n"), (unsigned long long)p->pushed,
          (unsigned long long)p->pulled);
+  if (p->removed > 0)
+    printf(_("removed %llu: they left this device's scope\n"),
+           (unsigned long long)p->removed);
   if (p->rejected > 0)
     printf(_("rejected %llu: the hub refused them (see `sambang conflicts`)\n"),
            (unsigned long long)p->rejected);
@@ -130,6 +164,16 @@ static int daemon_line(const char *line, void *ctx)
     p->pulled = num(j, "pulled");
     p->rejected = num(j, "rejected");
     p->pending = num(j, "pending");
+    p->removed = num(j, "removed");
+    /* the running cycle's own share done (an older sambangd sends none) */
+    p->fig.pushed = num(j, "cycle_pushed");
+    p->fig.push_total = num(j, "push_total");
+    p->fig.pulled = p->pulled;
+    p->fig.feed_base = num(j, "feed_base");
+    p->fig.cursor = num(j, "cursor");
+    p->fig.feed_last = num(j, "feed_last");
+    if (p->fig.push_total == 0) /* none said: what moved since asked */
+      p->fig.pushed = p->pushed;
     if (strcmp(ev->valuestring, "done") == 0) {
       const cJSON *w = cJSON_GetObjectItemCaseSensitive(j, "warning");
       if (cJSON_IsString(w))
@@ -137,7 +181,7 @@ static int daemon_line(const char *line, void *ctx)
       p->ok = cJSON_IsTrue(ok);
       rc = 0;
     } else {
-      show_progress(p);
+      show_progress(p, false);
     }
   }
   cJSON_Delete(j);
@@ -167,9 +211,13 @@ static void once_event(struct sync *s, enum sync_event ev, void *ctx)
   sync_status_quick(s, &p->last);
   p->pushed = p->last.cycle_pushed;
   p->pulled = p->last.cycle_pulled;
+  p->removed = p->last.cycle_removed;
+  p->fig = (struct progress_figures){p->pushed,      p->last.push_total,
+                                     p->pulled,      p->last.feed_base,
+                                     p->last.cursor, p->last.feed_last};
   switch (ev) {
   case SYNC_EV_PROGRESS:
-    show_progress(p);
+    show_progress(p, false);
     break;
   case SYNC_EV_CYCLE_DONE:
     p->ok = true;
@@ -275,7 +323,8 @@ static int sync_once(struct cli *cli, struct progress *p,
 
 int cmd_sync(struct cli *cli, int argc, char **argv, struct sb_err *err)
 {
-  struct progress p = {.tty = isatty(2) == 1, .json = cli->json};
+  struct progress p = {
+      .tty = isatty(2) == 1, .json = cli->json, .every_s = LOG_EVERY_S};
   struct once_opts o = {0};
   const char *v;
   bool once = false;
@@ -284,6 +333,18 @@ int cmd_sync(struct cli *cli, int argc, char **argv, struct sb_err *err)
   for (i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--once") == 0) {
       once = true;
+    } else if ((rc = util_opt(argc, argv, &i, "progress-every", &v, err)) !=
+               0) {
+      char *end;
+      if (rc < 0)
+        return rc;
+      p.every_s = strtod(v, &end);
+      if (end == v || *end != '\0' || !(p.every_s >= 0) ||
+          p.every_s > LOG_EVERY_MAX_S)
+        return util_usage(err,
+                          "--progress-every takes seconds from 0 to 86400, "
+                          "got \"%.40s\"",
+                          v);
     } else if ((rc = util_opt(argc, argv, &i, "server", &v, err)) != 0) {
       if (rc < 0)
         return rc;
@@ -319,6 +380,7 @@ int cmd_sync(struct cli *cli, int argc, char **argv, struct sb_err *err)
   if (p.json)
     p.tty = false;
   p.once = once;
+  p.clock.start = p.last_line = progress_now();
   if (once)
     return sync_once(cli, &p, &o, err);
   return sync_daemon(cli, &p, err);

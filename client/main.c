@@ -132,12 +132,16 @@ static const struct command commands[] = {
         "--values numbers it (read and written in one transaction).")},
     {"sync", cmd_sync,
      "[--once [--server URL] [--token T] [--config F] [--ca-file F] "
-     "[--pin P]]",
+     "[--pin P]] [--progress-every S]",
      N_("sync with the hub now; prints what moved"),
      N_("Asks the running sambangd for a sync cycle and waits for it: every "
         "local change is pushed and the hub's feed is drained. Progress "
-        "(records pushed and pulled) shows on a terminal; the last line is "
-        "\"synced: pushed N, pulled M\" (--json: one object). --once runs "
+        "shows on a terminal (stderr): records pushed of those due and "
+        "pulled, the share of the feed read, records per second and the "
+        "time left; when stderr is not a terminal, a line of it every 10 "
+        "seconds (--progress-every S, 0: none), \"sambang: sync: ...\". "
+        "The last line (stdout) is \"synced: pushed N, pulled M\" (--json: "
+        "one object). --once runs "
         "the cycle in this process, with the same code, when no daemon runs: "
         "the hub and token come from the store (init --server --token), then "
         "--config FILE (see deploy/sambangd.conf.example), then --server, "

@@ -35,6 +35,7 @@ void changes_page_init(struct changes_page *p)
   p->next = 0;
   p->scope = NULL;
   p->horizon = 0;
+  p->last = 0;
 }
 
 void changes_page_release(struct changes_page *p)
@@ -91,16 +92,19 @@ static int change_decode(struct change *c, const cJSON *j, uint64_t prev,
                      err);
 }
 
-/* The optional "horizon" of a page into p->horizon (absent: 0). */
-static int horizon_decode(struct changes_page *p, const cJSON *h,
-                          struct sb_err *err)
+/* An optional number member of a page, name, into *out (absent: 0). */
+static int page_u64_decode(const cJSON *page, const char *name, uint64_t *out,
+                           struct sb_err *err)
 {
+  const cJSON *h = cJSON_GetObjectItemCaseSensitive(page, name);
+
   if (h == NULL)
     return 0;
-  if (!wire_u64(h, &p->horizon))
+  if (!wire_u64(h, out))
     return sb_err_set(err, SB_EPROTOCOL,
-                      "changes page: \"horizon\" must be an integer from 0 "
-                      "to 2^53");
+                      "changes page: \"%s\" must be an integer from 0 "
+                      "to 2^53",
+                      name);
   return 0;
 }
 
@@ -152,7 +156,9 @@ int changes_page_decode_tree(struct changes_page *p, const char *body,
   p->more = cJSON_IsTrue(more);
   rc = scope_decode(p, cJSON_GetObjectItemCaseSensitive(j, "scope"), err);
   if (rc == 0)
-    rc = horizon_decode(p, cJSON_GetObjectItemCaseSensitive(j, "horizon"), err);
+    rc = page_u64_decode(j, "horizon", &p->horizon, err);
+  if (rc == 0)
+    rc = page_u64_decode(j, "last", &p->last, err);
   if (rc != 0)
     goto out;
   if (!cJSON_IsArray(changes)) {
@@ -194,7 +200,15 @@ out:
 
 /* --- page, without a tree --------------------------------------------- */
 
-enum root_key { R_CHANGES, R_MORE, R_NEXT, R_SCOPE, R_HORIZON, R_OTHER };
+enum root_key {
+  R_CHANGES,
+  R_MORE,
+  R_NEXT,
+  R_SCOPE,
+  R_HORIZON,
+  R_LAST,
+  R_OTHER
+};
 enum change_key { K_SEQ, K_GONE, K_RECORD, K_OTHER };
 
 /* The decoder's state over the events of one page. */
@@ -274,6 +288,7 @@ static void page_root(struct page_sax *x, const struct json_event *e)
                 : EV_KEY_IS(e, "next")    ? R_NEXT
                 : EV_KEY_IS(e, "scope")   ? R_SCOPE
                 : EV_KEY_IS(e, "horizon") ? R_HORIZON
+                : EV_KEY_IS(e, "last")    ? R_LAST
                                           : R_OTHER;
     return;
   }
@@ -316,6 +331,14 @@ static void page_root(struct page_sax *x, const struct json_event *e)
       return;
     }
     x->p->horizon = v;
+    return;
+  case R_LAST: /* the feed's newest number (absent: 0) */
+    if (e->ev != JSON_EV_NUMBER ||
+        !jcanon_int(e->s, e->n, 0, (int64_t)SB_COUNTER_MAX, &v)) {
+      page_fail(x, SB_EPROTOCOL, "\"last\" must be an integer from 0 to 2^53");
+      return;
+    }
+    x->p->last = v;
     return;
   case R_SCOPE:
     if (e->ev != JSON_EV_STRING || e->n == 0 || e->n > PROTO_SCOPE_MAX ||
@@ -617,14 +640,13 @@ static void page_out_flush(struct page_out *o, bool all)
 /* The page's text into o; -1 when out of memory for the scope's. */
 static int page_encode(struct page_out *o, const uint64_t *seqs,
                        const char *const *states, const bool *gone, size_t n,
-                       bool more, uint64_t next, const char *scope,
-                       uint64_t horizon)
+                       const struct changes_page_head *h)
 {
   struct buf *b = &o->b;
   size_t i;
 
-  /* Keys in canonical order: changes, horizon, more, next, scope; gone or
-   * record, seq. */
+  /* Keys in canonical order: changes, horizon, last, more, next, scope;
+   * gone or record, seq. */
   buf_adds(b, "{\"changes\":[");
   for (i = 0; i < n; i++) {
     bool g = gone != NULL && gone[i];
@@ -637,14 +659,19 @@ static int page_encode(struct page_out *o, const uint64_t *seqs,
     page_out_flush(o, false);
   }
   buf_adds(b, "]");
-  if (horizon > 0) {
+  if (h->horizon > 0) {
     buf_adds(b, ",\"horizon\":");
-    buf_addu(b, horizon);
+    buf_addu(b, h->horizon);
   }
-  buf_adds(b, more ? ",\"more\":true,\"next\":" : ",\"more\":false,\"next\":");
-  buf_addu(b, next);
-  if (scope != NULL) {
-    cJSON *js = cJSON_CreateString(scope);
+  if (h->last > 0) {
+    buf_adds(b, ",\"last\":");
+    buf_addu(b, h->last);
+  }
+  buf_adds(b,
+           h->more ? ",\"more\":true,\"next\":" : ",\"more\":false,\"next\":");
+  buf_addu(b, h->next);
+  if (h->scope != NULL) {
+    cJSON *js = cJSON_CreateString(h->scope);
     char *q = js != NULL ? cJSON_PrintUnformatted(js) : NULL;
     cJSON_Delete(js);
     if (q == NULL)
@@ -658,24 +685,32 @@ static int page_encode(struct page_out *o, const uint64_t *seqs,
   return 0;
 }
 
-char *changes_page_encode_horizon(const uint64_t *seqs,
-                                  const char *const *states, const bool *gone,
-                                  size_t n, bool more, uint64_t next,
-                                  const char *scope, uint64_t horizon)
+char *changes_page_encode_head(const uint64_t *seqs, const char *const *states,
+                               const bool *gone, size_t n,
+                               const struct changes_page_head *head)
 {
   struct page_out o = {{0}, NULL};
 
   buf_init(&o.b);
-  if (page_encode(&o, seqs, states, gone, n, more, next, scope, horizon) != 0) {
+  if (page_encode(&o, seqs, states, gone, n, head) != 0) {
     buf_release(&o.b);
     return NULL;
   }
   return buf_take(&o.b, NULL);
 }
 
+char *changes_page_encode_horizon(const uint64_t *seqs,
+                                  const char *const *states, const bool *gone,
+                                  size_t n, bool more, uint64_t next,
+                                  const char *scope, uint64_t horizon)
+{
+  struct changes_page_head h = {more, next, scope, horizon, 0};
+  return changes_page_encode_head(seqs, states, gone, n, &h);
+}
+
 int changes_page_gzip(const uint64_t *seqs, const char *const *states,
-                      const bool *gone, size_t n, bool more, uint64_t next,
-                      const char *scope, uint64_t horizon, char **out,
+                      const bool *gone, size_t n,
+                      const struct changes_page_head *head, char **out,
                       size_t *out_len, struct sb_err *err)
 {
   struct page_out o = {{0}, gzip_stream_new()};
@@ -686,7 +721,7 @@ int changes_page_gzip(const uint64_t *seqs, const char *const *states,
   if (o.gz == NULL)
     return sb_err_set(err, SB_ENOMEM, "out of memory deflating a page");
   buf_init(&o.b);
-  rc = page_encode(&o, seqs, states, gone, n, more, next, scope, horizon);
+  rc = page_encode(&o, seqs, states, gone, n, head);
   if (rc != 0 || o.b.failed) {
     buf_release(&o.b);
     (void)gzip_stream_end(o.gz, out, out_len, NULL);

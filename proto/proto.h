@@ -114,7 +114,8 @@ char *push_reply_encode(const struct push_reply *p);
 
 /* GET /v1/changes?since=N&limit=L&wait=S reply:
  * {"changes":[{"record":state,"seq":N} | {"gone":{"collection":C,"id":I},
- *  "seq":N}, ...][,"horizon":H],"more":bool,"next":N[,"scope":TEXT]} */
+ *  "seq":N}, ...][,"horizon":H][,"last":L],"more":bool,"next":N
+ *  [,"scope":TEXT]} */
 struct change {
   uint64_t seq;
   struct record rec; /* gone: an empty record of the key */
@@ -129,6 +130,9 @@ struct changes_page {
   uint64_t next; /* the cursor to ask with next time */
   char *scope;   /* the device's scope ("all", "Pamulang,Setu"); NULL: none */
   uint64_t horizon; /* the hub's purge horizon (0: nothing purged) */
+  /* The newest feed number when the hub read the page (0: not said, an
+   * older hub): how far the feed goes, for a device's progress. */
+  uint64_t last;
 };
 void changes_page_init(struct changes_page *p);
 void changes_page_release(struct changes_page *p);
@@ -153,12 +157,24 @@ char *changes_page_encode_horizon(const uint64_t *seqs,
                                   const char *const *states, const bool *gone,
                                   size_t n, bool more, uint64_t next,
                                   const char *scope, uint64_t horizon);
-/* changes_page_encode_horizon's text gzip'd as it is encoded, into *out
+/* A page's members besides its changes (horizon, last: 0 leaves the
+ * member out; scope: NULL leaves it out). */
+struct changes_page_head {
+  bool more;
+  uint64_t next;
+  const char *scope;
+  uint64_t horizon, last;
+};
+/* A page of n entries (gone as in changes_page_encode_scoped) and head. */
+char *changes_page_encode_head(const uint64_t *seqs, const char *const *states,
+                               const bool *gone, size_t n,
+                               const struct changes_page_head *head);
+/* changes_page_encode_head's text gzip'd as it is encoded, into *out
  * (malloc'd; the bytes gzip_deflate makes of that text): a large page's
  * JSON never whole in memory. */
 int changes_page_gzip(const uint64_t *seqs, const char *const *states,
-                      const bool *gone, size_t n, bool more, uint64_t next,
-                      const char *scope, uint64_t horizon, char **out,
+                      const bool *gone, size_t n,
+                      const struct changes_page_head *head, char **out,
                       size_t *out_len, struct sb_err *err);
 /* {"collection":C,"id":I} of a gone entry (malloc'd; NULL on ENOMEM). */
 char *changes_gone_encode(const char *collection, const char *id);

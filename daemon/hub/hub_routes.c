@@ -133,6 +133,11 @@ void hub_routes_reply_json(struct hub_reply *r, char *body, bool gzip_ok)
 static void reply_page(struct hub_reply *r, const struct hub_page *page,
                        const char *scope, uint64_t horizon, bool gzip_ok)
 {
+  /* last: the feed's end for the device's progress; read before the
+   * page, it may be behind next (a commit between the two reads). */
+  struct changes_page_head h = {page->more, page->next, scope, horizon,
+                                page->last_seq > page->next ? page->last_seq
+                                                            : page->next};
   char *z;
   size_t zlen;
 
@@ -141,16 +146,14 @@ static void reply_page(struct hub_reply *r, const struct hub_page *page,
   r->page_next = page->next;
   if (gzip_ok && page->bytes >= PAGE_STREAM_MIN &&
       changes_page_gzip(page->seqs, (const char *const *)page->states,
-                        page->gone, page->n, page->more, page->next, scope,
-                        horizon, &z, &zlen, NULL) == 0) {
+                        page->gone, page->n, &h, &z, &zlen, NULL) == 0) {
     reply_body(r, z, zlen, true);
     return;
   }
   hub_routes_reply_json(
       r,
-      changes_page_encode_horizon(page->seqs, (const char *const *)page->states,
-                                  page->gone, page->n, page->more, page->next,
-                                  scope, horizon),
+      changes_page_encode_head(page->seqs, (const char *const *)page->states,
+                               page->gone, page->n, &h),
       gzip_ok);
 }
 

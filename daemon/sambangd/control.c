@@ -35,7 +35,7 @@ struct client {
   bool waiting; /* a "sync" request waits for cycle `target` */
   uint64_t target;
   /* The engine's totals when it asked: its lines count from there. */
-  uint64_t base_pushed, base_pulled;
+  uint64_t base_pushed, base_pulled, base_removed;
   bool closing;
 };
 
@@ -193,8 +193,16 @@ static void send_progress(struct client *cl, const char *event, bool ok,
                           (double)(st->total_pushed - cl->base_pushed));
   cJSON_AddNumberToObject(j, "pulled",
                           (double)(st->total_pulled - cl->base_pulled));
+  cJSON_AddNumberToObject(j, "removed",
+                          (double)(st->total_removed - cl->base_removed));
   cJSON_AddNumberToObject(j, "rejected", (double)st->rejected);
   cJSON_AddNumberToObject(j, "pending", (double)st->pending);
+  /* The running cycle's own progress, for a percentage and time left. */
+  cJSON_AddNumberToObject(j, "cycle_pushed", (double)st->cycle_pushed);
+  cJSON_AddNumberToObject(j, "push_total", (double)st->push_total);
+  cJSON_AddNumberToObject(j, "feed_base", (double)st->feed_base);
+  cJSON_AddNumberToObject(j, "cursor", (double)st->cursor);
+  cJSON_AddNumberToObject(j, "feed_last", (double)st->feed_last);
   if (!ok)
     cJSON_AddStringToObject(j, "error", st->last_error);
   /* The store's own failure (disk full...), by its name: `sambang sync`
@@ -241,6 +249,7 @@ static void client_request(struct client *cl, const char *line, size_t len)
       sync_status_quick(c->engine, &now);
       cl->base_pushed = now.total_pushed;
       cl->base_pulled = now.total_pulled;
+      cl->base_removed = now.total_removed;
     }
     {
       uint64_t target = sync_now(c->engine);

@@ -273,10 +273,11 @@ static void on_event(struct sync *s, enum sync_event ev, void *ctx)
   case SYNC_EV_PROGRESS:
     break;
   case SYNC_EV_CYCLE_DONE:
-    if (st.cycle_pushed > 0 || st.cycle_pulled > 0)
-      log_msg(LOG_LEVEL_INFO, "synced: pushed %llu, pulled %llu",
+    if (st.cycle_pushed > 0 || st.cycle_pulled > 0 || st.cycle_removed > 0)
+      log_msg(LOG_LEVEL_INFO, "synced: pushed %llu, pulled %llu, removed %llu",
               (unsigned long long)st.cycle_pushed,
-              (unsigned long long)st.cycle_pulled);
+              (unsigned long long)st.cycle_pulled,
+              (unsigned long long)st.cycle_removed);
     /* Records refused or left pending: said once, not every cycle. */
     if (st.last_error[0] != '\0' && strcmp(st.last_error, d->warned) != 0)
       log_msg(LOG_LEVEL_WARN, "%s", st.last_error);

@@ -432,6 +432,16 @@ void sync_start_cycle(struct sync *s)
   s->cycle++;
   s->cycle_pushed = 0;
   s->cycle_pulled = 0;
+  s->cycle_removed = 0;
+  {
+    uint64_t pending, rejected;
+    /* one read of the partial index of pending rows */
+    s->push_total = store_count_marks(s->store, &pending, &rejected, NULL) == 0
+                        ? pending
+                        : 0;
+  }
+  s->feed_base = s->cursor;
+  s->feed_last = 0;
   s->cycle_restamped = 0;
   s->cycle_deferred = 0;
   s->cycle_waiting = 0;
@@ -632,12 +642,18 @@ void sync_status_quick(struct sync *s, struct sync_status *out)
   out->cycles_done = s->cycles_done;
   out->cycle_pushed = s->cycle_pushed;
   out->cycle_pulled = s->cycle_pulled;
+  out->push_total =
+      s->push_total > s->cycle_pushed ? s->push_total : s->cycle_pushed;
   out->cursor = s->cursor;
+  out->feed_base = s->feed_base;
+  out->feed_last = s->feed_last;
   out->last_success_ms = s->last_success_ms;
   out->next_retry_ms = s->next_retry_ms;
   out->failures = s->failures;
   out->total_pushed = s->total_pushed;
   out->total_pulled = s->total_pulled;
+  out->cycle_removed = s->cycle_removed;
+  out->total_removed = s->total_removed;
   out->wire_up = s->wire_up;
   out->wire_down = s->wire_down;
   out->json_up = s->json_up;

@@ -140,11 +140,17 @@ void sync_refusal_text(char *out, size_t size, const char *collection,
 
 struct sync_status {
   enum sync_phase phase;
-  bool online;             /* the last exchange with the hub succeeded */
-  uint64_t cycle;          /* number of the running or last cycle */
-  uint64_t cycles_done;    /* cycles completed */
-  uint64_t cycle_pushed;   /* progress of the running (or last) cycle */
-  uint64_t cycle_pulled;   /* records merged from the feed this cycle */
+  bool online;           /* the last exchange with the hub succeeded */
+  uint64_t cycle;        /* number of the running or last cycle */
+  uint64_t cycles_done;  /* cycles completed */
+  uint64_t cycle_pushed; /* progress of the running (or last) cycle */
+  uint64_t cycle_pulled; /* records merged from the feed this cycle */
+  uint64_t push_total;   /* changes this cycle pushes: pending at its start
+                            (or pushed, if more) */
+  /* How far this cycle's pull went: from feed_base (the cursor when it
+   * began) to feed_last (the newest feed number the hub named; 0: none
+   * named yet, or a hub too old to say), cursor being where it is. */
+  uint64_t feed_base, feed_last;
   uint64_t pending;        /* local changes waiting for the hub */
   uint64_t rejected;       /* local records the hub refused */
   uint64_t conflicts;      /* records with open conflicts */
@@ -154,9 +160,12 @@ struct sync_status {
   unsigned failures;       /* consecutive failed attempts */
   uint64_t total_pushed;   /* records the hub accepted, since start */
   uint64_t total_pulled;   /* records received from the feed, since start */
-  uint64_t wire_up;        /* request body bytes sent (after gzip) */
-  uint64_t wire_down;      /* reply body bytes received (before gunzip) */
-  uint64_t json_up;        /* the same bodies as JSON */
+  /* records that left the store because they left the device's scope:
+   * this cycle, since start */
+  uint64_t cycle_removed, total_removed;
+  uint64_t wire_up;   /* request body bytes sent (after gzip) */
+  uint64_t wire_down; /* reply body bytes received (before gunzip) */
+  uint64_t json_up;   /* the same bodies as JSON */
   uint64_t json_down;
   bool clock_known;                /* the hub's clock was ever measured */
   int64_t clock_offset_ms;         /* the hub's clock minus ours */

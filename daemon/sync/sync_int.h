@@ -86,6 +86,14 @@ struct sync {
   bool scope_grew; /* the scope gained parts since the last lift */
   bool polling;    /* a long-poll is in flight */
   uint64_t cycle_pushed, cycle_pulled;
+  /* Rows that left the store for the scope: those of the page being
+   * applied (counted into the cycle's once it commits), the cycle's, and
+   * since start. */
+  uint64_t page_removed, cycle_removed, total_removed;
+  /* This cycle's progress: pending changes when it began, and the feed
+   * numbers from its cursor then to the newest a page named (0: none
+   * named; an older hub does not say). */
+  uint64_t push_total, feed_base, feed_last;
   uint64_t total_pushed, total_pulled;
   /* The last pulled state merged found no local row: try the next one as
    * a new row before looking it up (sync_pull.c, merge_remote). */

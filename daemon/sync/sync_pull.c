@@ -133,6 +133,7 @@ static int apply_page(struct sync *s, const struct changes_page *p,
 
   *reset = false;
   *changed = 0;
+  s->page_removed = 0;
   if (since > s->cursor) {
     *reset = true;
     return 0;
@@ -214,6 +215,14 @@ static void page_merged(struct sync *s, const struct changes_page *page,
   s->online = true;
   s->cycle_pulled += changed;
   s->total_pulled += changed;
+  s->cycle_removed += s->page_removed;
+  s->total_removed += s->page_removed;
+  s->page_removed = 0;
+  if (page->last > 0) { /* read before the page: it may be behind next */
+    uint64_t end = page->last > page->next ? page->last : page->next;
+    if (end > s->feed_last)
+      s->feed_last = end;
+  }
   if (page->n > 0)
     sync_emit(s, SYNC_EV_PROGRESS);
 }

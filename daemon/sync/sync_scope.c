@@ -42,6 +42,8 @@ static int leave(struct sync *s, const char *collection, const char *id,
   size_t len;
   uint64_t seq;
 
+  if (removed)
+    s->page_removed++;
   if (rc != 0 || removed)
     return rc;
   rc = store_get_text(s->store, collection, id, &text, &len, &seq, NULL);
@@ -193,8 +195,10 @@ static int sweep_marks(struct sync *s, struct sb_err *err)
     *id++ = '\0';
     rc = store_remove(s->store, coll, id, &removed, err);
     id[-1] = '/';
-    if (rc == 0 && removed)
+    if (rc == 0 && removed) {
+      s->page_removed++;
       rc = store_meta_delete(s->store, m.keys[i], err);
+    }
   }
   s->scope_marks = rc != 0 || m.n > 0;
   for (i = 0; i < m.n; i++)

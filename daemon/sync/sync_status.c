@@ -49,6 +49,9 @@ char *sync_status_json(const struct sync_status *st)
        add_u(j, "cycles_done", st->cycles_done) &&
        add_u(j, "cycle_pushed", st->cycle_pushed) &&
        add_u(j, "cycle_pulled", st->cycle_pulled) &&
+       add_u(j, "push_total", st->push_total) &&
+       add_u(j, "feed_base", st->feed_base) &&
+       add_u(j, "feed_last", st->feed_last) &&
        add_u(j, "pending", st->pending) && add_u(j, "rejected", st->rejected) &&
        add_u(j, "conflicts", st->conflicts) && add_u(j, "cursor", st->cursor) &&
        add_u(j, "last_success_ms", (uint64_t)st->last_success_ms) &&
@@ -56,6 +59,8 @@ char *sync_status_json(const struct sync_status *st)
        add_u(j, "failures", st->failures) &&
        add_u(j, "total_pushed", st->total_pushed) &&
        add_u(j, "total_pulled", st->total_pulled) &&
+       add_u(j, "cycle_removed", st->cycle_removed) &&
+       add_u(j, "total_removed", st->total_removed) &&
        add_u(j, "wire_up", st->wire_up) &&
        add_u(j, "wire_down", st->wire_down) &&
        add_u(j, "json_up", st->json_up) &&

@@ -82,8 +82,9 @@ int main(int argc, char **argv)
     t1 = bench_now_s();
     for (it = 0; it < iters; it++) {
       char *z = NULL;
-      if (changes_page_gzip(seqs, (const char *const *)states, NULL, n, true, n,
-                            NULL, 0, &z, &zstream, NULL) != 0)
+      struct changes_page_head h = {true, n, NULL, 0, 0};
+      if (changes_page_gzip(seqs, (const char *const *)states, NULL, n, &h, &z,
+                            &zstream, NULL) != 0)
         return 1;
       free(z);
     }

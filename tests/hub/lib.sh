@@ -268,7 +268,7 @@ page_next() {
 page_states() {
   [ "$(page_size)" -gt 0 ] || return 0
   sed -e 's/^{"changes":\[{"record"://' \
-    -e 's/,"seq":[0-9]*}\],"more":[a-z]*,"next":[0-9]*\(,"scope":"[^"]*"\)\?}$//' \
+    -e 's/,"seq":[0-9]*}\]\(,"horizon":[0-9]*\)\?\(,"last":[0-9]*\)\?,"more":[a-z]*,"next":[0-9]*\(,"scope":"[^"]*"\)\?}$//' \
     -e 's/,"seq":[0-9]*},{"record":/\n/g' "$BODY"
   echo
 }

@@ -60,7 +60,7 @@ reader() { # reader R TOKEN REPLICA: follows the feed until done and caught up
     next=$(sed -n 's/.*,"next":\([0-9]*\)\(,"scope":"[^"]*"\)\{0,1\}}$/\1/p' "$body")
     if grep -q '{"record":' "$body"; then
       sed -e 's/^{"changes":\[{"record"://' \
-        -e 's/,"seq":[0-9]*}\],"more":[a-z]*,"next":[0-9]*\(,"scope":"[^"]*"\)\{0,1\}}$//' \
+        -e 's/,"seq":[0-9]*}\]\(,"horizon":[0-9]*\)\{0,1\}\(,"last":[0-9]*\)\{0,1\},"more":[a-z]*,"next":[0-9]*\(,"scope":"[^"]*"\)\{0,1\}}$//' \
         -e 's/,"seq":[0-9]*},{"record":/\n/g' "$body" >>"$WORK/r$r.states"
       echo >>"$WORK/r$r.states"
     fi

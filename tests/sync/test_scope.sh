@@ -199,6 +199,8 @@ dev office put beneficiary b12 '{"kecamatan":"Pamulang"}' >/dev/null
 sync_once office
 sync_once setu
 expect_ids setu "b10 b13 b7 v13"
+grep -qx "removed 5: they left this device's scope" "$OUT" ||
+  fail "the sync says what left: $(cat "$OUT")"
 sync_once pam
 expect_ids pam "b1 b11 b12 b2 v1 v11 v12 v12b v2"
 echo "ok"

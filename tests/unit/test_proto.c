@@ -317,14 +317,14 @@ TEST(changes_page_gzip_same_bytes)
     gone[i] = i % 7 == 3;
   }
   for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
-    text = changes_page_encode_horizon(seqs, states, gone, sizes[k], true, 9,
-                                       k % 2 ? "Setu,Pamulang" : NULL, k * 5);
+    struct changes_page_head h = {true, 9, k % 2 ? "Setu,Pamulang" : NULL,
+                                  k * 5, k * 7};
+    text = changes_page_encode_head(seqs, states, gone, sizes[k], &h);
     CHECK(text != NULL);
     CHECK_INT(gzip_deflate(text, strlen(text), &z1, &z1len, &err), ==, 0);
-    CHECK_INT(changes_page_gzip(seqs, states, gone, sizes[k], true, 9,
-                                k % 2 ? "Setu,Pamulang" : NULL, k * 5, &z2,
-                                &z2len, &err),
-              ==, 0);
+    CHECK_INT(
+        changes_page_gzip(seqs, states, gone, sizes[k], &h, &z2, &z2len, &err),
+        ==, 0);
     CHECK_INT(z1len, ==, z2len);
     CHECK(memcmp(z1, z2, z1len) == 0);
     CHECK_INT(gzip_inflate(z2, z2len, PROTO_MAX_BODY, &back, &backlen, &err),
@@ -338,6 +338,47 @@ TEST(changes_page_gzip_same_bytes)
   }
   free(state);
   record_release(&r);
+}
+
+/* "last", the feed's newest number: in canonical key order only when
+ * set, read back by both decoders (absent: 0), a bad one refused. */
+TEST(changes_page_last)
+{
+  struct changes_page_head h = {false, 50, "Setu", 42, 90};
+  const char *bad[] = {
+      "{\"changes\":[],\"last\":-1,\"more\":false,\"next\":9}",
+      "{\"changes\":[],\"last\":\"7\",\"more\":false,\"next\":9}",
+      "{\"changes\":[],\"last\":9007199254740993,\"more\":false,\"next\":9}",
+  };
+  struct changes_page p;
+  struct sb_err err = {0};
+  char *text;
+  size_t i;
+  int tree;
+
+  text = changes_page_encode_head(NULL, NULL, NULL, 0, &h);
+  CHECK_STR(text, "{\"changes\":[],\"horizon\":42,\"last\":90,\"more\":"
+                  "false,\"next\":50,\"scope\":\"Setu\"}");
+  changes_page_init(&p);
+  for (tree = 0; tree < 2; tree++) {
+    int (*decode)(struct changes_page *, const char *, size_t,
+                  struct sb_err *) =
+        tree ? changes_page_decode_tree : changes_page_decode;
+    CHECK_INT(decode(&p, text, strlen(text), &err), ==, 0);
+    CHECK(p.last == 90 && p.next == 50 && p.horizon == 42);
+    CHECK_INT(
+        decode(&p, "{\"changes\":[],\"more\":false,\"next\":5}", 36, &err), ==,
+        0);
+    CHECK(p.last == 0);
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+      CHECK_INT(decode(&p, bad[i], strlen(bad[i]), &err), ==, SB_EPROTOCOL);
+  }
+  free(text);
+  h.last = 0;
+  text = changes_page_encode_head(NULL, NULL, NULL, 0, &h);
+  CHECK(strstr(text, "last") == NULL);
+  free(text);
+  changes_page_release(&p);
 }
 
 TEST(changes_query)

@@ -44,6 +44,9 @@ TEST(json_has_every_field)
   st.cycles_done = 11;
   st.cycle_pushed = 500;
   st.cycle_pulled = 1000;
+  st.push_total = 600;
+  st.feed_base = 120000;
+  st.feed_last = 130000;
   st.pending = 3;
   st.rejected = 2;
   st.conflicts = 1;
@@ -53,6 +56,8 @@ TEST(json_has_every_field)
   st.failures = 4;
   st.total_pushed = 7000;
   st.total_pulled = 8000;
+  st.cycle_removed = 6;
+  st.total_removed = 60;
   st.wire_up = 100;
   st.wire_down = 200;
   st.json_up = 300;
@@ -76,6 +81,9 @@ TEST(json_has_every_field)
   CHECK_INT(num(j, "cycles_done"), ==, 11);
   CHECK_INT(num(j, "cycle_pushed"), ==, 500);
   CHECK_INT(num(j, "cycle_pulled"), ==, 1000);
+  CHECK_INT(num(j, "push_total"), ==, 600);
+  CHECK_INT(num(j, "feed_base"), ==, 120000);
+  CHECK_INT(num(j, "feed_last"), ==, 130000);
   CHECK_INT(num(j, "pending"), ==, 3);
   CHECK_INT(num(j, "rejected"), ==, 2);
   CHECK_INT(num(j, "conflicts"), ==, 1);
@@ -85,6 +93,8 @@ TEST(json_has_every_field)
   CHECK_INT(num(j, "failures"), ==, 4);
   CHECK_INT(num(j, "total_pushed"), ==, 7000);
   CHECK_INT(num(j, "total_pulled"), ==, 8000);
+  CHECK_INT(num(j, "cycle_removed"), ==, 6);
+  CHECK_INT(num(j, "total_removed"), ==, 60);
   CHECK_INT(num(j, "wire_up"), ==, 100);
   CHECK_INT(num(j, "wire_down"), ==, 200);
   CHECK_INT(num(j, "json_up"), ==, 300);
@@ -97,7 +107,7 @@ TEST(json_has_every_field)
   CHECK_STR(v->valuestring, st.last_error);
   /* Times print as integers, not 1.76e+12. */
   CHECK(strstr(text, "\"last_success_ms\":1764393600123") != NULL);
-  CHECK_INT(cJSON_GetArraySize(j), ==, 23);
+  CHECK_INT(cJSON_GetArraySize(j), ==, 28);
   cJSON_Delete(j);
   free(text);
 }

@@ -82,12 +82,18 @@ static double time_left(const struct progress_figures *f,
 void progress_line(char *out, size_t size, const struct progress_figures *f,
                    struct progress_clock *c, double now)
 {
+  struct progress_figures g;
   size_t at = 0;
   double elapsed = now - c->start, left;
 
   if (size == 0)
     return;
   out[0] = '\0';
+  if (f->cursor < f->feed_base) { /* a pull from 0 again (older engines) */
+    g = *f;
+    g.feed_base = g.cursor;
+    f = &g;
+  }
   if (c->pull_from == 0 && f->cursor > f->feed_base)
     c->pull_from = now;
   if (f->push_total > 0)

@@ -168,6 +168,8 @@ static int apply_page(struct sync *s, const struct changes_page *p,
     store_rollback(s->store);
   if (rc == 0)
     s->cursor = *reset ? 0 : to;
+  if (s->cursor < s->feed_base) /* read again from 0: progress too */
+    s->feed_base = s->cursor;
   return rc;
 }
 

@@ -118,6 +118,7 @@ static int rebase(struct sync *s, const char *generation, uint64_t *marked,
   snprintf(s->generation, sizeof(s->generation), "%s", generation);
   s->rebase_since_ms = now_ms;
   s->cursor = 0;
+  s->feed_base = 0; /* the progress of a pull from 0 */
   s->scope_epoch++; /* a page or catch-up in flight was asked before */
   s->marks_known = false;
   return 0;

@@ -183,6 +183,9 @@ const char *util_json_type(const cJSON *j);
  * of a pulled state it could not merge (merge_failed), not the hub's. */
 bool util_not_merged(const char *code);
 
+/* True if s has only printable ASCII other than space (a URL, a token). */
+bool util_printable(const char *s);
+
 /* Prints j canonically on one line of stdout (sorting j's keys). */
 int util_print_json(cJSON *j, struct sb_err *err);
 

@@ -17,22 +17,12 @@
 #include <string.h>
 #include <unistd.h>
 
-/* True if s has only printable ASCII other than space. */
-static bool printable(const char *s)
-{
-  for (; *s != '\0'; s++) {
-    if (*s <= ' ' || *s >= 0x7f)
-      return false;
-  }
-  return true;
-}
-
 static int check_server(const char *url, struct sb_err *err)
 {
   size_t scheme = strncmp(url, "https://", 8) == 0  ? 8
                   : strncmp(url, "http://", 7) == 0 ? 7
                                                     : 0;
-  if (scheme == 0 || url[scheme] == '\0' || !printable(url))
+  if (scheme == 0 || url[scheme] == '\0' || !util_printable(url))
     return sb_err_set(err, SB_EINVAL,
                       "--server must be an http:// or https:// URL such as "
                       "https://hub.example.org, got \"%.80s\"",

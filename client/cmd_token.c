@@ -20,13 +20,9 @@ static const char *token_source(const char *path)
 
 int cli_token_check(const char *token, const char *source, struct sb_err *err)
 {
-  const char *p;
-
-  for (p = token; *p != '\0' && *p > ' ' && *p < 0x7f; p++)
-    ;
   if (token[0] == '\0')
     return sb_err_set(err, SB_EINVAL, "no token in %s", source);
-  if (*p != '\0')
+  if (!util_printable(token))
     return sb_err_set(err, SB_EINVAL,
                       "the token (%s) must be printable characters without "
                       "spaces, on one line",

@@ -80,7 +80,7 @@ static double time_left(const struct progress_figures *f,
 }
 
 void progress_line(char *out, size_t size, const struct progress_figures *f,
-                   struct progress_clock *c, double now)
+                   const struct progress_clock *c, double now)
 {
   struct progress_figures g;
   size_t at = 0;
@@ -94,8 +94,6 @@ void progress_line(char *out, size_t size, const struct progress_figures *f,
     g.feed_base = g.cursor;
     f = &g;
   }
-  if (c->pull_from == 0 && f->cursor > f->feed_base)
-    c->pull_from = now;
   if (f->push_total > 0)
     add(out, size, &at, _("pushed %llu of %llu (%u%%)"),
         (unsigned long long)f->pushed, (unsigned long long)f->push_total,

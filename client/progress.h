@@ -18,7 +18,8 @@ struct progress_figures {
   uint64_t feed_base, cursor, feed_last;
 };
 
-/* Times, in seconds on a monotonic clock, that progress_line reads. */
+/* Times, in seconds on a monotonic clock, that progress_line reads (the
+ * caller notes pull_from as each figure comes, shown or not). */
 struct progress_clock {
   double start;     /* the sync began */
   double pull_from; /* the cursor first moved (0: not yet) */
@@ -30,7 +31,7 @@ struct progress_clock {
  * in the user's language; the parts not known are left out.
  */
 void progress_line(char *out, size_t size, const struct progress_figures *f,
-                   struct progress_clock *c, double now);
+                   const struct progress_clock *c, double now);
 
 /* The monotonic clock, in seconds. */
 double progress_now(void);

@@ -354,6 +354,15 @@ int util_bad_option(const char *cmd, const char *arg, struct sb_err *err)
                     shown, cmd, cmd);
 }
 
+bool util_printable(const char *s)
+{
+  for (; *s != '\0'; s++) {
+    if (*s <= ' ' || *s >= 0x7f)
+      return false;
+  }
+  return true;
+}
+
 bool util_not_merged(const char *code)
 {
   return proto_err_parse(code) == PROTO_ERR_MERGE_FAILED;

@@ -272,9 +272,23 @@ static void page_skip(struct page_sax *x, const struct json_event *e)
   x->in_jc = rc == 0;
 }
 
+/* A page's member `name` that is an integer 0..2^53, into *out; false
+ * (the page failed) if it is not. */
+static bool page_u64(struct page_sax *x, const struct json_event *e,
+                     const char *name, uint64_t *out)
+{
+  char msg[64];
+
+  if (e->ev == JSON_EV_NUMBER &&
+      jcanon_int(e->s, e->n, 0, (int64_t)SB_COUNTER_MAX, out))
+    return true;
+  snprintf(msg, sizeof(msg), "\"%s\" must be an integer from 0 to 2^53", name);
+  page_fail(x, SB_EPROTOCOL, msg);
+  return false;
+}
+
 static void page_root(struct page_sax *x, const struct json_event *e)
 {
-  uint64_t v;
   if (!x->root_open) {
     if (e->ev != JSON_EV_START_MAP)
       page_fail(x, SB_EPROTOCOL, "must be a JSON object");
@@ -315,30 +329,13 @@ static void page_root(struct page_sax *x, const struct json_event *e)
     x->p->more = e->b;
     return;
   case R_NEXT:
-    if (e->ev != JSON_EV_NUMBER ||
-        !jcanon_int(e->s, e->n, 0, (int64_t)SB_COUNTER_MAX, &v)) {
-      page_fail(x, SB_EPROTOCOL, "\"next\" must be an integer from 0 to 2^53");
-      return;
-    }
-    x->has_next = true;
-    x->p->next = v;
+    x->has_next = page_u64(x, e, "next", &x->p->next);
     return;
   case R_HORIZON: /* the purge horizon (absent: 0) */
-    if (e->ev != JSON_EV_NUMBER ||
-        !jcanon_int(e->s, e->n, 0, (int64_t)SB_COUNTER_MAX, &v)) {
-      page_fail(x, SB_EPROTOCOL,
-                "\"horizon\" must be an integer from 0 to 2^53");
-      return;
-    }
-    x->p->horizon = v;
+    page_u64(x, e, "horizon", &x->p->horizon);
     return;
   case R_LAST: /* the feed's newest number (absent: 0) */
-    if (e->ev != JSON_EV_NUMBER ||
-        !jcanon_int(e->s, e->n, 0, (int64_t)SB_COUNTER_MAX, &v)) {
-      page_fail(x, SB_EPROTOCOL, "\"last\" must be an integer from 0 to 2^53");
-      return;
-    }
-    x->p->last = v;
+    page_u64(x, e, "last", &x->p->last);
     return;
   case R_SCOPE:
     if (e->ev != JSON_EV_STRING || e->n == 0 || e->n > PROTO_SCOPE_MAX ||

@@ -133,11 +133,10 @@ void hub_routes_reply_json(struct hub_reply *r, char *body, bool gzip_ok)
 static void reply_page(struct hub_reply *r, const struct hub_page *page,
                        const char *scope, uint64_t horizon, bool gzip_ok)
 {
-  /* last: the feed's end for the device's progress; read before the
-   * page, it may be behind next (a commit between the two reads). */
+  /* last: the feed's end for the device's progress, read before the page
+   * (it may be behind next: the device takes the greater of the two) */
   struct changes_page_head h = {page->more, page->next, scope, horizon,
-                                page->last_seq > page->next ? page->last_seq
-                                                            : page->next};
+                                page->last_seq};
   char *z;
   size_t zlen;
 

@@ -11,7 +11,9 @@
  * followed by its siblings, numbered as `resolve --pick N` takes them
  * (the order of the record's entries: the same on every device), each
  * with the device that wrote it and when; and by the deletes that met an
- * edit. The first line stays COLLECTION<TAB>ID<TAB>FIELDS for scripts.
+ * edit. A device is named as the hub named it at a sync (sync_names.c;
+ * this one too, as the hub lists it), else by its replica id. The first
+ * line stays COLLECTION<TAB>ID<TAB>FIELDS for scripts.
  * resolve is in cmd_resolve.c.
  */
 #include "compat.h"
@@ -20,6 +22,7 @@
 
 #include "hlc.h"
 #include "json.h"
+#include "proto.h"
 #include "sync.h"
 
 #include <stdio.h>
@@ -28,28 +31,45 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The lines of the deletes that met an edit. */
-static void tomb_lines(const struct record *r)
+/* Whose write: the name for people of the device writing as replica. */
+struct who {
+  struct store *store;
+  char name[PROTO_DEVICE_NAME_MAX + 1]; /* the last one given */
+};
+
+static const char *who_wrote(const char *replica, void *arg)
 {
+  struct who *w = arg;
+
+  if (sync_name_get(w->store, replica, w->name, sizeof(w->name)) == 0)
+    return w->name;
+  return NULL;
+}
+
+/* The lines of the deletes that met an edit. */
+static void tomb_lines(const struct record *r, struct who *w)
+{
+  const char *name;
   size_t k;
   char when[32];
 
   for (k = 0; k < record_ntombs(r); k++) {
     const struct entry *e = record_tomb_at(r, k);
     view_time(e->ts, when, sizeof(when));
+    name = who_wrote(e->dot.replica, w);
     printf(_("  (deleted)  (device %s, %s): edit to keep the record, or rm "
              "it\n"),
-           e->dot.replica, when);
+           name != NULL ? name : e->dot.replica, when);
   }
 }
 
 /* The plain line: COLLECTION<TAB>ID<TAB>field,field[,(deleted)], then with
  * values the siblings beneath it (view_conflict_lines) and the deletes'. */
-static void conflict_line(const struct record *r, bool values)
+static void conflict_line(const struct record *r, bool values, struct who *w)
 {
-  view_conflict_lines(r, values, NULL, NULL);
+  view_conflict_lines(r, values, who_wrote, w);
   if (values && record_delete_conflict(r))
-    tomb_lines(r);
+    tomb_lines(r, w);
 }
 
 /* The --json line: record_encode_conflict's canonical text. */
@@ -66,6 +86,7 @@ static int conflict_json(const struct record *r, struct sb_err *err)
 struct conflicts_ctx {
   bool json;
   bool values; /* --values: the siblings beneath each record */
+  struct who who;
   const struct schema *schema;
   struct sb_err *err;
 };
@@ -106,7 +127,7 @@ static int conflict_one(const struct record *r, uint64_t seq, void *arg)
   if (record_conflicted(r) && ctx->json)
     rc = conflict_json(r, ctx->err);
   else if (record_conflicted(r))
-    conflict_line(r, ctx->values);
+    conflict_line(r, ctx->values, &ctx->who);
   if (rc == 0 && schema_review(schema_collection(ctx->schema, r->collection), r,
                                why, sizeof(why)) == 1)
     rc = review_line(ctx, r, why);
@@ -166,6 +187,7 @@ int cmd_conflicts(struct cli *cli, int argc, char **argv, struct sb_err *err)
   rc = util_open(cli, err);
   if (rc != 0)
     return rc;
+  ctx.who.store = cli->store;
   /* A store whose schema does not parse still lists its siblings. */
   if (util_schema(cli, NULL) == 0)
     ctx.schema = cli->schema;

@@ -217,6 +217,41 @@ int error_decode(struct proto_error *e, const char *body, size_t len,
                  struct sb_err *err);
 
 /*
+ * GET /v1/names?replicas=R1,R2,... (PROTOCOL.md, "Device names"): the
+ * names of the enrolled devices that write as those replicas, reply
+ * {"names":{"R1":"NAME",...}} (replicas no device has used left out).
+ */
+#define PROTO_NAMES_MAX 100      /* replicas per request */
+#define PROTO_DEVICE_NAME_MAX 64 /* a device's name: 1-64 bytes */
+/* True if s is a device name: 1-64 of [A-Za-z0-9._-], starting with a
+ * letter or digit. */
+bool proto_device_name_valid(const char *s);
+struct proto_name {
+  char replica[SB_REPLICA_MAX + 1];
+  char name[PROTO_DEVICE_NAME_MAX + 1]; /* "" in a query: not known */
+};
+struct proto_names {
+  struct proto_name *v;
+  size_t n; /* at most PROTO_NAMES_MAX, each replica once */
+};
+void names_init(struct proto_names *nm);
+void names_release(struct proto_names *nm);
+/* Adds replica (with name, "" for none) unless nm has it: SB_EINVAL for
+ * a bad replica id or name, SB_ETOOBIG past PROTO_NAMES_MAX. */
+int names_add(struct proto_names *nm, const char *replica, const char *name);
+/* replica's name in nm, or NULL. */
+const char *names_find(const struct proto_names *nm, const char *replica);
+/* The "replicas" query value into nm (names ""): SB_EINVAL naming what is
+ * wrong (missing, a bad id, too many). */
+int names_query_parse(struct proto_names *nm, const char *text,
+                      struct sb_err *err);
+/* The reply: the entries of nm that have a name. */
+char *names_encode(const struct proto_names *nm);
+/* Decodes a reply into nm (released first; empty on failure). */
+int names_decode(struct proto_names *nm, const char *body, size_t len,
+                 struct sb_err *err);
+
+/*
  * A per-record refusal's message as people read it beside the record's
  * key: the hub starts it with "COLLECTION/ID: " (the record it concerns,
  * for a log read alone); shown next to that key already, the prefix is

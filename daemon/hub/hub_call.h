@@ -65,6 +65,7 @@ struct hub_call {
   struct proto_marks marks_v;
   bool has_marks;
   char *q_parts;    /* per-part cursors: the parts a catch-up page reads */
+  char *q_replicas; /* GET /v1/names: whose names */
   const char *body; /* the request's own buffer, stable while suspended */
   size_t body_len;
   bool copied;     /* the header and query values were copied */

@@ -38,7 +38,8 @@ static const char *const hold_text[HUB_HOLD_BUCKETS] = {
 static const char *const route_names[HUB_ROUTE_COUNT_] = {
     [HUB_ROUTE_PUSH] = "push",     [HUB_ROUTE_CHANGES] = "changes",
     [HUB_ROUTE_HEALTH] = "health", [HUB_ROUTE_METRICS] = "metrics",
-    [HUB_ROUTE_OFFICE] = "office", [HUB_ROUTE_OTHER] = "other",
+    [HUB_ROUTE_OFFICE] = "office", [HUB_ROUTE_NAMES] = "names",
+    [HUB_ROUTE_OTHER] = "other",
 };
 
 const char *hub_metrics_route_name(enum hub_route route)

@@ -19,6 +19,7 @@ enum hub_route {
   HUB_ROUTE_HEALTH,
   HUB_ROUTE_METRICS,
   HUB_ROUTE_OFFICE, /* the office dashboard: pages, /api/, /export/ */
+  HUB_ROUTE_NAMES,  /* device names (PROTOCOL.md, "Device names") */
   HUB_ROUTE_OTHER,
   HUB_ROUTE_COUNT_
 };

@@ -162,9 +162,9 @@ void hub_routes_reply_empty_page(struct hub_reply *r, uint64_t since)
                         false);
 }
 
-/* The reply to a store failure (code and message from err). */
-static void reply_store_error(struct hub_reply *r, int rc,
-                              const struct sb_err *err)
+/* The reply to a store failure (hub_routes.h). */
+void hub_routes_reply_store_error(struct hub_reply *r, int rc,
+                                  const struct sb_err *err)
 {
   switch (rc) {
   case SB_EBUSY:
@@ -189,8 +189,8 @@ static void reply_store_error(struct hub_reply *r, int rc,
   log_msg(LOG_LEVEL_ERROR, "store: %s", err->msg);
 }
 
-/* Authenticates c under the lock; false (reply filled) if refused. */
-static bool authenticate(struct hub_call *c)
+/* Authenticates c under the lock (hub_routes.h). */
+bool hub_routes_authenticate(struct hub_call *c)
 {
   struct sb_err err = {0};
   enum auth_outcome outcome;
@@ -214,7 +214,7 @@ static bool authenticate(struct hub_call *c)
     hub_server_writer_yield_end(c->hub);
   }
   if (rc != 0) {
-    reply_store_error(&c->out, rc, &err);
+    hub_routes_reply_store_error(&c->out, rc, &err);
     return false;
   }
   switch (outcome) {
@@ -340,7 +340,7 @@ static int push_media(struct hub_call *c)
 
 void hub_routes_admit(struct hub_call *c)
 {
-  if (!authenticate(c))
+  if (!hub_routes_authenticate(c))
     return;
   if (c->route == HUB_ROUTE_PUSH)
     (void)push_media(c);
@@ -357,7 +357,7 @@ void hub_routes_push(struct hub_call *c)
 
   push_req_init(&c->push);
   push_reply_init(&c->batch.reply);
-  if (!authenticate(c))
+  if (!hub_routes_authenticate(c))
     return;
   coding = push_media(c);
   if (coding < 0)
@@ -444,7 +444,7 @@ void hub_routes_push_reply(struct hub_call *c)
   hub_push_prepared_release(&c->batch);
   push_req_release(&c->push);
   if (rc != 0) {
-    reply_store_error(&c->out, rc, &c->batch.err);
+    hub_routes_reply_store_error(&c->out, rc, &c->batch.err);
   } else {
     log_forged(c);
     c->stats = c->batch.stats;
@@ -569,7 +569,7 @@ void hub_routes_changes(struct hub_call *c)
   bool skip_own = false;
   int rc;
 
-  if (!authenticate(c))
+  if (!hub_routes_authenticate(c))
     return;
   rc = changes_query_parse(&c->q, c->q_since, c->q_limit, c->q_wait, &err);
   if (rc == 0)
@@ -583,7 +583,7 @@ void hub_routes_changes(struct hub_call *c)
   scope_parts_init(&dev);
   rc = device_scope(c, &dev, scope, sizeof(scope), &err);
   if (rc != 0) {
-    reply_store_error(&c->out, rc, &err);
+    hub_routes_reply_store_error(&c->out, rc, &err);
     return;
   }
   if (!catchup_parts(c, &dev))
@@ -605,7 +605,7 @@ void hub_routes_changes(struct hub_call *c)
   uv_mutex_unlock(c->rhs != NULL ? c->rlock : c->lock);
   scope_parts_release(&dev);
   if (rc != 0) {
-    reply_store_error(&c->out, rc, &err);
+    hub_routes_reply_store_error(&c->out, rc, &err);
     return;
   }
   c->last_seq = page.last_seq;

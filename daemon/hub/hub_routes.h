@@ -38,6 +38,16 @@ void hub_routes_admit(struct hub_call *c);
 void hub_routes_push_reply(struct hub_call *c);
 void hub_routes_changes(struct hub_call *c);
 void hub_routes_health(struct hub_call *c);
+void hub_routes_names(struct hub_call *c);
+
+/* Authenticates c's device (binding it on first use); false, with c->out
+ * filled, if refused. */
+bool hub_routes_authenticate(struct hub_call *c);
+
+/* Fills r with the reply to a store failure rc (503 with Retry-After for
+ * busy, full or damaged, else 500), err's message; logs it. */
+void hub_routes_reply_store_error(struct hub_reply *r, int rc,
+                                  const struct sb_err *err);
 
 /* Fills r with an error envelope: code, its HTTP status (proto_err.h's
  * table; 500 for a code that is never a whole reply), a message for

@@ -146,6 +146,9 @@ static void on_work(uv_work_t *w)
   case HUB_ROUTE_HEALTH:
     hub_routes_health(c);
     break;
+  case HUB_ROUTE_NAMES:
+    hub_routes_names(c);
+    break;
   case HUB_ROUTE_OFFICE:
     office_handle(c);
     break;
@@ -359,6 +362,7 @@ static enum hub_route route_of(const char *path, const char *method,
       {PROTO_VERSION_PATH "/push", "POST", HUB_ROUTE_PUSH},
       {PROTO_VERSION_PATH "/changes", "GET", HUB_ROUTE_CHANGES},
       {PROTO_VERSION_PATH "/health", "GET", HUB_ROUTE_HEALTH},
+      {PROTO_VERSION_PATH "/names", "GET", HUB_ROUTE_NAMES},
       {"/metrics", "GET", HUB_ROUTE_METRICS},
   };
   size_t i;
@@ -417,7 +421,8 @@ static bool copy_headers(struct hub_call *c)
                     http_server_req_header(req, PROTO_MARKS_HEADER)) &&
          /* per-part cursors (hub_scope_parts_within) */
          copy_value(&c->q_parts, http_server_req_query(req, "parts")) &&
-         copy_value(&c->q_skip_own, http_server_req_query(req, "skip_own"));
+         copy_value(&c->q_skip_own, http_server_req_query(req, "skip_own")) &&
+         copy_value(&c->q_replicas, http_server_req_query(req, "replicas"));
 }
 
 static void on_admit_work(uv_work_t *w)
@@ -642,6 +647,7 @@ static void free_call(struct hub_call *c)
   free(c->marks);
   free(c->q_parts);
   free(c->q_skip_own);
+  free(c->q_replicas);
   hub_routes_reply_release(&c->out);
   office_req_free(c->oreq);
   free(c);

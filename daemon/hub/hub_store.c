@@ -530,17 +530,8 @@ int hub_store_each(struct hub_store *hs, store_record_fn fn, void *ctx,
 
 bool hub_store_device_name_valid(const char *s)
 {
-  size_t n;
-  for (n = 0; s[n] != '\0'; n++) {
-    char ch = s[n];
-    bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-                 (ch >= '0' && ch <= '9');
-    if (n == HUB_DEVICE_NAME_MAX)
-      return false;
-    if (!alnum && (n == 0 || (ch != '-' && ch != '_' && ch != '.')))
-      return false;
-  }
-  return n > 0;
+  /* The protocol's rule: devices receive these names (GET /v1/names). */
+  return proto_device_name_valid(s);
 }
 
 bool hub_device_hash_valid(const char *s)

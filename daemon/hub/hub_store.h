@@ -37,7 +37,7 @@ struct hub_store;
 struct uv_loop_s;
 
 /* Device names: 1..64 of [A-Za-z0-9_.-], starting with a letter or digit. */
-#define HUB_DEVICE_NAME_MAX 64
+#define HUB_DEVICE_NAME_MAX PROTO_DEVICE_NAME_MAX
 /* SHA-256 in lowercase hex. */
 #define HUB_HASH_HEX_LEN 64
 

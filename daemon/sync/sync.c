@@ -398,7 +398,7 @@ static bool repush_due(struct sync *s)
 
 void sync_cycle_done(struct sync *s)
 {
-  if (repush_due(s))
+  if (repush_due(s) || sync_names_next(s))
     return;
   s->in_cycle = false;
   s->cycles_done++;
@@ -722,6 +722,7 @@ void sync_free(struct sync *s)
   sync_push_free(s);
   sync_lift_forget(s);
   sync_scope_gone_end(s, false, NULL);
+  names_release(&s->names_want);
   free(s->gone.v);
   free(s->base);
   free(s);

@@ -44,6 +44,13 @@
  * from a copy (unix ms; absent when none runs: sync_rebase.c). */
 #define SYNC_REBASE_KEY "sync.rebase_since_ms"
 #define SYNC_LAST_OK_EVERY_MS (60 * 1000)
+/* Meta: the name of the enrolled device that writes as a replica, under
+ * this prefix and the replica id (sync_names.c). */
+#define SYNC_NAME_KEY_PREFIX "device_name."
+/* The name the store keeps for replica's device into out: 0, or
+ * SB_ENOTFOUND (none known). */
+int sync_name_get(struct store *st, const char *replica, char *out,
+                  size_t size);
 
 /* The store's meta keys for the hub's TLS: the office CA (PEM) that
  * `sambang init --ca-file` keeps, and the pinned public key(s). */

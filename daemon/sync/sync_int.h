@@ -177,6 +177,9 @@ struct sync {
   bool marks_known;
   char marks_text[PROTO_MARKS_TEXT_MAX + 1];
 
+  /* Replicas whose device names the cycle's end asks (sync_names.c). */
+  struct proto_names names_want;
+
   bool online;
   unsigned failures;
   int64_t last_success_ms, next_retry_ms;
@@ -266,6 +269,15 @@ int sync_scope_held(struct sync *s, const char *collection, const char *id,
 /* Makes the out_of_scope refusals pending again if a pull touched one
  * (pulled: s->lift.touched) or the scope grew; true if there were any. */
 bool sync_scope_lift(struct sync *s, bool pulled);
+
+/* --- sync_names.c: who wrote a conflict's values --- */
+
+/* A merged state r: the replicas of its competing entries, unless known,
+ * are asked for by name at the cycle's end. */
+void sync_names_note(struct sync *s, const struct record *r);
+/* Asks the hub for the names noted (then ends the cycle again); false if
+ * there are none to ask. */
+bool sync_names_next(struct sync *s);
 
 /* --- sync_lift.c: which pulled changes may lift a refusal --- */
 

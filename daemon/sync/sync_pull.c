@@ -31,8 +31,13 @@ static int remote_save(void *ctx, const struct record *r, const char *text,
                        size_t len, uint64_t *seq, struct sb_err *err)
 {
   struct sync *s = ctx;
+  int rc;
+
   *seq = 0;
-  return store_put_remote(s->store, r, text, len, err);
+  rc = store_put_remote(s->store, r, text, len, err);
+  if (rc == 0)
+    sync_names_note(s, r);
+  return rc;
 }
 
 static int remote_add(void *ctx, const struct record *r, const char *text,
@@ -40,8 +45,13 @@ static int remote_add(void *ctx, const struct record *r, const char *text,
                       struct sb_err *err)
 {
   struct sync *s = ctx;
+  int rc;
+
   *seq = 0;
-  return store_add_remote(s->store, r, text, len, added, err);
+  rc = store_add_remote(s->store, r, text, len, added, err);
+  if (rc == 0 && *added)
+    sync_names_note(s, r);
+  return rc;
 }
 
 /*

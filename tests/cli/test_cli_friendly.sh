@@ -49,6 +49,16 @@ expect_stdout_lacks "(shown)"
 expect_ok conflicts --values --no-values
 cmp -s "$OUT" "$WORK/plain" || fail "--no-values"
 expect_fail 2 conflicts --bogus
+# Devices by the names the hub gave at a sync (meta device_name.REPLICA,
+# daemon/sync/sync_names.c); a kept name that is not a device name (a
+# damaged or hand-edited store) is not shown: the replica id is.
+sqlite3 "$SAMBANG_DB" "INSERT INTO meta(key, value) VALUES
+  ('device_name.$B', 'tablet-b'), ('device_name.$A', 'a'||char(27)||'[31m')"
+expect_ok conflicts --values
+expect_stdout_contains "  title [2] from B  (device tablet-b, 2025-12-01 01:00:00) (shown)"
+expect_stdout_contains "  (deleted)  (device tablet-b, 2025-12-01 00:00:00)"
+expect_stdout_contains "  title [1] from A  (device $A, 2025-12-01 00:00:00)"
+sqlite3 "$SAMBANG_DB" "DELETE FROM meta WHERE key LIKE 'device_name.%'"
 
 # --pick N: bad numbers and fields refused, nothing changed.
 expect_refused 2 "--pick takes the number" resolve notes n1 title --pick 0

@@ -1,6 +1,7 @@
 /*
- * fuzz_push_reply.c - push_reply_decode (and error_decode, the other
- * reply a pushing device reads) on arbitrary bytes. It must answer as
+ * fuzz_push_reply.c - push_reply_decode (and error_decode and
+ * names_decode, the other replies a syncing device reads) on arbitrary
+ * bytes. It must answer as
  * push_reply_decode_tree (the cJSON path) does; an accepted reply must
  * survive encode + decode unchanged, and its encoding be a fixed point.
  */
@@ -53,6 +54,43 @@ static void check_error_envelope(const uint8_t *data, size_t size)
   free(text);
 }
 
+/*
+ * names_decode: a refusal says why and leaves nothing; an accepted reply
+ * holds only device names, and encodes to a fixed point.
+ */
+static void check_names(const uint8_t *data, size_t size)
+{
+  struct proto_names a, b;
+  struct sb_err err = {0};
+  char *text, *again;
+  size_t i;
+  int rc;
+
+  names_init(&a);
+  names_init(&b);
+  rc = names_decode(&a, (const char *)data, size, &err);
+  if (rc != 0 &&
+      (rc != SB_EPROTOCOL || err.code != rc || err.msg[0] == '\0' || a.n != 0))
+    abort();
+  for (i = 0; i < a.n; i++) {
+    if (!proto_device_name_valid(a.v[i].name))
+      abort();
+  }
+  if (rc == 0) {
+    text = names_encode(&a);
+    if (text == NULL || names_decode(&b, text, strlen(text), NULL) != 0 ||
+        b.n != a.n)
+      abort();
+    again = names_encode(&b);
+    if (again == NULL || strcmp(again, text) != 0)
+      abort();
+    free(again);
+    free(text);
+  }
+  names_release(&a);
+  names_release(&b);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   struct push_reply a, b;
@@ -62,6 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   int rc;
 
   check_error_envelope(data, size);
+  check_names(data, size);
   push_reply_init(&a);
   push_reply_init(&b);
   rc = push_reply_decode(&a, (const char *)data, size, &err);

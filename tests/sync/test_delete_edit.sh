@@ -50,6 +50,13 @@ case_of() {
   "$HUB" conflicts --values >"$WORK/hub.values" || fail "sambang-hub conflicts --values"
   grep -q "^  (deleted)  (device a, [0-9-]* [0-9:]*)$" "$WORK/hub.values" ||
     fail "no delete line naming device a: $(cat "$WORK/hub.values")"
+  # And so do the devices, by the names the hub gave at their syncs (the
+  # hub's GET /v1/names), b its peer's, a its own, not their replica ids.
+  for d in a b; do
+    dev "$d" conflicts --values >"$WORK/$d.values" || fail "conflicts --values on $d"
+    grep -q "^  (deleted)  (device a, [0-9-]* [0-9:]*): edit to keep the record, or rm it$" \
+      "$WORK/$d.values" || fail "$d does not name device a: $(cat "$WORK/$d.values")"
+  done
   dev b beneficiary show "$id" >"$OUT" || fail "the edited record is gone on b"
   grep -q 'Muncul' "$OUT" || fail "b's edit was lost: $(cat "$OUT")"
   # Settling it: an edit on either side that holds the rule again.

@@ -381,6 +381,68 @@ TEST(changes_page_last)
   changes_page_release(&p);
 }
 
+TEST(names_query_and_reply)
+{
+  const char *bad_query[] = {"",
+                             "a,,b",
+                             "a,",
+                             ",a",
+                             "a b",
+                             "a\n",
+                             "0123456789012345678901234567890123"};
+  const char *bad_reply[] = {
+      "{}",
+      "{\"names\":[]}",
+      "{\"names\":{\"a b\":\"tab\"}}",
+      "{\"names\":{\"r1\":\"\"}}",
+      "{\"names\":{\"r1\":\"-tab\"}}",
+      "{\"names\":{\"r1\":\"tab\\u001b[31m\"}}",
+      "{\"names\":{\"r1\":7}}",
+      "{\"names\":{\"r1\":\"a\",\"r1\":\"b\"}}",
+  };
+  struct proto_names nm;
+  struct sb_err err = {0};
+  char list[PROTO_NAMES_MAX * 5 + 8], *text;
+  size_t i, at = 0;
+
+  names_init(&nm);
+  CHECK_INT(names_query_parse(&nm, "r2,r1,r2", &err), ==, 0);
+  CHECK(nm.n == 2 && strcmp(nm.v[0].replica, "r2") == 0 &&
+        strcmp(nm.v[1].replica, "r1") == 0 && nm.v[0].name[0] == '\0');
+  CHECK_INT(names_query_parse(&nm, NULL, &err), ==, SB_EINVAL);
+  CHECK(strstr(err.msg, "required") != NULL);
+  for (i = 0; i < sizeof(bad_query) / sizeof(bad_query[0]); i++) {
+    CHECK_INT(names_query_parse(&nm, bad_query[i], &err), ==, SB_EINVAL);
+    CHECK(nm.n == 0);
+  }
+  for (i = 0; i < PROTO_NAMES_MAX; i++)
+    at += (size_t)snprintf(list + at, sizeof(list) - at, "%sr%zu",
+                           i > 0 ? "," : "", i);
+  CHECK_INT(names_query_parse(&nm, list, &err), ==, 0);
+  CHECK(nm.n == PROTO_NAMES_MAX);
+  snprintf(list + at, sizeof(list) - at, ",more");
+  CHECK_INT(names_query_parse(&nm, list, &err), ==, SB_EINVAL);
+  CHECK(strstr(err.msg, "more than 100") != NULL);
+
+  /* The reply: only the named ones, in key order; decoded back. */
+  CHECK_INT(names_query_parse(&nm, "r2,r1,r3", &err), ==, 0);
+  snprintf(nm.v[0].name, sizeof(nm.v[0].name), "tab.b_2");
+  snprintf(nm.v[1].name, sizeof(nm.v[1].name), "tab-a");
+  text = names_encode(&nm);
+  CHECK_STR(text, "{\"names\":{\"r1\":\"tab-a\",\"r2\":\"tab.b_2\"}}");
+  CHECK_INT(names_decode(&nm, text, strlen(text), &err), ==, 0);
+  CHECK(nm.n == 2);
+  CHECK_STR(names_find(&nm, "r2"), "tab.b_2");
+  CHECK(names_find(&nm, "r3") == NULL);
+  free(text);
+  for (i = 0; i < sizeof(bad_reply) / sizeof(bad_reply[0]); i++) {
+    CHECK_INT(names_decode(&nm, bad_reply[i], strlen(bad_reply[i]), &err), ==,
+              SB_EPROTOCOL);
+    CHECK(nm.n == 0);
+  }
+  names_release(&nm);
+}
+
 TEST(changes_query)
 {
   static const struct {

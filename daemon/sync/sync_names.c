@@ -1,0 +1,130 @@
+/*
+ * sync_names.c - who wrote the values of a conflict, by name: the pulled
+ * states that merge into a conflict name replicas (their entries' dots);
+ * at the cycle's end the device asks the hub which enrolled devices those
+ * are (GET /v1/names, PROTOCOL.md "Device names") and keeps each name in
+ * its store's meta (SYNC_NAME_KEY_PREFIX + replica), so `sambang
+ * conflicts` names them offline later.
+ *
+ * Best effort: the names are for people, not data. A failed or refused
+ * request (a hub older than the route answers 404) leaves the replica ids
+ * shown as they are, and the cycle ends as it would have.
+ */
+#include "compat.h"
+
+#include "sync.h"
+#include "sync_int.h"
+
+#include "log.h"
+#include "proto.h"
+#include "sync_http.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int sync_name_get(struct store *st, const char *replica, char *out, size_t size)
+{
+  char key[sizeof(SYNC_NAME_KEY_PREFIX) + SB_REPLICA_MAX];
+  char *value = NULL;
+  int rc;
+
+  snprintf(key, sizeof(key), SYNC_NAME_KEY_PREFIX "%.*s", SB_REPLICA_MAX,
+           replica);
+  rc = store_meta_get(st, key, &value, NULL);
+  if (rc == 0 && !proto_device_name_valid(value))
+    rc = SB_ENOTFOUND; /* not ours to show */
+  if (rc == 0)
+    snprintf(out, size, "%s", value);
+  free(value);
+  return rc;
+}
+
+/* Asks for replica's name at the cycle's end unless it is known already
+ * (this device's own too: its listing then names it as the hub's does). */
+static void want(struct sync *s, const char *replica)
+{
+  char name[PROTO_DEVICE_NAME_MAX + 1];
+
+  if (names_find(&s->names_want, replica) != NULL ||
+      sync_name_get(s->store, replica, name, sizeof(name)) == 0)
+    return;
+  /* Full (PROTO_NAMES_MAX new authors in one cycle): the rest stay ids. */
+  (void)names_add(&s->names_want, replica, "");
+}
+
+void sync_names_note(struct sync *s, const struct record *r)
+{
+  size_t i, k;
+
+  if (!record_conflicted(r))
+    return;
+  for (i = 0; i < record_nfields(r); i++) {
+    const struct field *f = record_field_at(r, i);
+    for (k = 0; record_field_nentries(f) > 1 && k < record_field_nentries(f);
+         k++)
+      want(s, record_field_entry(f, k)->dot.replica);
+  }
+  for (k = 0; record_delete_conflict(r) && k < record_ntombs(r); k++)
+    want(s, record_tomb_at(r, k)->dot.replica);
+}
+
+/* Keeps the names the hub gave; false if the store refused them. */
+static bool names_save(struct sync *s, const struct proto_names *got,
+                       struct sb_err *err)
+{
+  char key[sizeof(SYNC_NAME_KEY_PREFIX) + SB_REPLICA_MAX];
+  size_t i;
+  int rc;
+
+  rc = store_begin_relaxed(s->store, err);
+  for (i = 0; rc == 0 && i < got->n; i++) {
+    snprintf(key, sizeof(key), SYNC_NAME_KEY_PREFIX "%s", got->v[i].replica);
+    rc = store_meta_set(s->store, key, got->v[i].name, err);
+  }
+  if (rc == 0)
+    rc = store_commit(s->store, err);
+  if (rc != 0)
+    store_rollback(s->store);
+  return rc == 0;
+}
+
+static void names_done(const struct http_reply *r, void *ctx)
+{
+  struct sync *s = ctx;
+  struct proto_names got;
+  struct sb_err err = {0};
+
+  sync_count_bytes(s, r);
+  names_release(&s->names_want);
+  if (s->stopping)
+    return;
+  names_init(&got);
+  if (r->status != 200)
+    log_msg(LOG_LEVEL_INFO,
+            "device names: the hub answered %ld; conflicts show replica ids",
+            r->status);
+  else if (names_decode(&got, r->body, r->len, &err) != 0 ||
+           !names_save(s, &got, &err))
+    log_msg(LOG_LEVEL_WARN, "device names: %s", err.msg);
+  names_release(&got);
+  sync_cycle_done(s);
+}
+
+bool sync_names_next(struct sync *s)
+{
+  char path[sizeof(PROTO_VERSION_PATH "/names?replicas=") +
+            PROTO_NAMES_MAX * (SB_REPLICA_MAX + 1)];
+  size_t i, at;
+
+  if (s->names_want.n == 0 || s->stopping)
+    return false;
+  at = (size_t)snprintf(path, sizeof(path),
+                        PROTO_VERSION_PATH "/names?replicas=");
+  for (i = 0; i < s->names_want.n; i++)
+    at += (size_t)snprintf(path + at, sizeof(path) - at, "%s%s",
+                           i > 0 ? "," : "", s->names_want.v[i].replica);
+  sync_exchange(s, s->http, "GET", path, NULL, 0, (long)s->cfg.timeout_s,
+                names_done);
+  return true;
+}

@@ -256,7 +256,7 @@ void sync_exchange(struct sync *s, struct sync_http *channel,
                    size_t len, long timeout_s, http_done_fn done)
 {
   struct http_request rq;
-  char url[2048];
+  char url[SYNC_URL_MAX];
   int rc;
 
   sync_request(s, &rq, url, sizeof(url), method, path);

@@ -64,6 +64,9 @@ struct gone_key {
   char *collection, *id;
 };
 
+/* The longest URL of a request to the hub (the hub's address and path). */
+#define SYNC_URL_MAX 2048
+
 struct sync {
   uv_loop_t *loop;
   struct store *store;
@@ -177,8 +180,10 @@ struct sync {
   bool marks_known;
   char marks_text[PROTO_MARKS_TEXT_MAX + 1];
 
-  /* Replicas whose device names the cycle's end asks (sync_names.c). */
+  /* Replicas whose device names the cycle's end asks (sync_names.c), and
+   * how many of them the request in flight names. */
   struct proto_names names_want;
+  size_t names_asked;
 
   bool online;
   unsigned failures;

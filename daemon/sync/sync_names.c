@@ -69,7 +69,8 @@ void sync_names_note(struct sync *s, const struct record *r)
     want(s, record_tomb_at(r, k)->dot.replica);
 }
 
-/* Keeps the names the hub gave; false if the store refused them. */
+/* Keeps the names the hub gave for those asked; false if the store
+ * refused them. */
 static bool names_save(struct sync *s, const struct proto_names *got,
                        struct sb_err *err)
 {
@@ -79,6 +80,8 @@ static bool names_save(struct sync *s, const struct proto_names *got,
 
   rc = store_begin_relaxed(s->store, err);
   for (i = 0; rc == 0 && i < got->n; i++) {
+    if (names_find(&s->names_want, got->v[i].replica) == NULL)
+      continue;
     snprintf(key, sizeof(key), SYNC_NAME_KEY_PREFIX "%s", got->v[i].replica);
     rc = store_meta_set(s->store, key, got->v[i].name, err);
   }
@@ -96,34 +99,53 @@ static void names_done(const struct http_reply *r, void *ctx)
   struct sb_err err = {0};
 
   sync_count_bytes(s, r);
-  names_release(&s->names_want);
   if (s->stopping)
     return;
   names_init(&got);
-  if (r->status != 200)
-    log_msg(LOG_LEVEL_INFO,
-            "device names: the hub answered %ld; conflicts show replica ids",
-            r->status);
-  else if (names_decode(&got, r->body, r->len, &err) != 0 ||
-           !names_save(s, &got, &err))
-    log_msg(LOG_LEVEL_WARN, "device names: %s", err.msg);
+  if (r->status == 200 && names_decode(&got, r->body, r->len, &err) == 0 &&
+      names_save(s, &got, &err)) {
+    /* The rest, if the URL could not hold them all, next. */
+    s->names_want.n -= s->names_asked;
+    memmove(s->names_want.v, s->names_want.v + s->names_asked,
+            s->names_want.n * sizeof(*s->names_want.v));
+  } else {
+    if (r->status != 200)
+      log_msg(LOG_LEVEL_INFO,
+              "device names: the hub answered %ld; conflicts show replica ids",
+              r->status);
+    else
+      log_msg(LOG_LEVEL_WARN, "device names: %s", err.msg);
+    names_release(&s->names_want);
+  }
   names_release(&got);
   sync_cycle_done(s);
 }
 
 bool sync_names_next(struct sync *s)
 {
-  char path[sizeof(PROTO_VERSION_PATH "/names?replicas=") +
-            PROTO_NAMES_MAX * (SB_REPLICA_MAX + 1)];
-  size_t i, at;
+  static const char start[] = PROTO_VERSION_PATH "/names?replicas=";
+  char path[SYNC_URL_MAX];
+  size_t i, at = sizeof(start) - 1, room, len;
 
   if (s->names_want.n == 0 || s->stopping)
     return false;
-  at = (size_t)snprintf(path, sizeof(path),
-                        PROTO_VERSION_PATH "/names?replicas=");
-  for (i = 0; i < s->names_want.n; i++)
-    at += (size_t)snprintf(path + at, sizeof(path) - at, "%s%s",
-                           i > 0 ? "," : "", s->names_want.v[i].replica);
+  /* As many as the URL holds beside the hub's address. */
+  len = strlen(s->base);
+  room = len + at < sizeof(path) ? sizeof(path) - len : 0;
+  memcpy(path, start, at);
+  for (i = 0; i < s->names_want.n; i++) {
+    len = strlen(s->names_want.v[i].replica) + (i > 0);
+    if (at + len >= room)
+      break;
+    snprintf(path + at, sizeof(path) - at, "%s%s", i > 0 ? "," : "",
+             s->names_want.v[i].replica);
+    at += len;
+  }
+  if (i == 0) { /* an address too long for any: shown by id */
+    names_release(&s->names_want);
+    return false;
+  }
+  s->names_asked = i;
   sync_exchange(s, s->http, "GET", path, NULL, 0, (long)s->cfg.timeout_s,
                 names_done);
   return true;

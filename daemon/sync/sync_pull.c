@@ -413,8 +413,9 @@ static void poll_done(const struct http_reply *r, void *ctx)
   if (!s->in_cycle && !s->stopping) {
     /* refusals it may lift are pending again: a cycle pushes them */
     sync_scope_lift(s, s->lift.touched);
+    /* (a conflict it brought: the cycle's end asks its devices' names) */
     if (page.more || reset || s->again || s->phase == SYNC_BACKOFF ||
-        have_pending(s) || sync_catchup_pending(s))
+        have_pending(s) || sync_catchup_pending(s) || s->names_want.n > 0)
       sync_start_cycle(s);
     else
       sync_pull_listen_next(s);

@@ -401,7 +401,7 @@ static bool push_send(struct push_slot *b)
 {
   struct sync *s = b->s;
   struct http_request rq;
-  char url[2048];
+  char url[SYNC_URL_MAX];
   int rc;
 
   sync_request(s, &rq, url, sizeof(url), "POST", PROTO_VERSION_PATH "/push");

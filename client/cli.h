@@ -77,6 +77,16 @@ int cmd_domain(struct cli *cli, const struct schema_collection *c, int argc,
 cJSON *cmd_domain_value(struct cli *cli, const struct schema_field *f,
                         const char *arg, struct sb_err *err);
 
+/* enum_label.c: arg of field f with each word that is a label of one of
+ * its values (any language, case and accents ignored) given as that
+ * value; for an enum_list each comma-separated word. Other fields' args,
+ * values and unknown words unchanged. malloc'd; NULL on ENOMEM. */
+char *enum_label_values(const struct schema_field *f, const char *arg);
+
+/* schema_value_from_arg of arg given by value or label (enum_label_values). */
+cJSON *cmd_value_from_arg(const struct schema_field *f, const char *arg,
+                          struct sb_err *err);
+
 /* The field that defaults to today when add does not give it, or NULL. */
 const struct schema_field *
 cmd_domain_today_field(const struct schema_collection *c);

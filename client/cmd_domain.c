@@ -53,13 +53,28 @@ option_field(const struct schema_collection *c, const char *name, size_t len)
   return NULL;
 }
 
+cJSON *cmd_value_from_arg(const struct schema_field *f, const char *arg,
+                          struct sb_err *err)
+{
+  char *values = enum_label_values(f, arg);
+  cJSON *v;
+
+  if (values == NULL) {
+    sb_err_set(err, SB_ENOMEM, NULL);
+    return NULL;
+  }
+  v = schema_value_from_arg(f, values, err);
+  free(values);
+  return v;
+}
+
 cJSON *cmd_domain_value(struct cli *cli, const struct schema_field *f,
                         const char *arg, struct sb_err *err)
 {
   char id[SB_ID_MAX + 1];
 
   if (cli == NULL || f->type != SCHEMA_REF)
-    return schema_value_from_arg(f, arg, err);
+    return cmd_value_from_arg(f, arg, err);
   if (ref_resolve(cli, f, arg, id, err) != 0)
     return NULL;
   return schema_value_from_arg(f, id, err);

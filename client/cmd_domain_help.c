@@ -71,6 +71,9 @@ static void option_help(FILE *out, const struct schema_collection *c,
       }
     }
     buf_adds(&b, ".");
+    if (f->nlabels > 0)
+      buf_adds(&b, _(" A value may be given by its label (in either "
+                     "language, ignoring case and accents)."));
   }
   if (f->type == SCHEMA_REF) {
     char t[512];

@@ -73,7 +73,7 @@ int list_ref_opt(const struct schema *s, const struct schema_collection *c,
     rf->ref = ref;
     if (f->type == SCHEMA_STRING)
       rc = filter_text(&rf->f, f->name, v, err);
-    else if ((want = schema_value_from_arg(f, v, err)) == NULL)
+    else if ((want = cmd_value_from_arg(f, v, err)) == NULL)
       rc = err != NULL && err->code != 0 ? err->code : SB_ESCHEMA;
     else {
       rc = filter_value(&rf->f, f->name, want, err);

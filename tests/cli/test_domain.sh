@@ -58,6 +58,31 @@ expect_stdout_contains "$siti"
 expect_ok visit list --willing no
 expect_stdout_contains "$v2"
 expect_stdout_lacks "$v1"
+# An enum by its label, in any language of the schema, case and accents
+# ignored (enum_label.c): the value is stored, and filters take labels too.
+expect_ok visit add --beneficiary "$budi" --date 2025-11-22 \
+  --programme "PENDIDIKAN ANAK" --willing no
+v3=$(cat "$OUT")
+expect_ok get visit "$v3"
+expect_stdout_contains '"programme":"child-education"'
+expect_ok visit list --programme "Education for children"
+expect_stdout_contains "$v2"
+expect_stdout_contains "$v3"
+expect_stdout_lacks "$v1"
+expect_ok visit list --group "women" # a referenced record's enum_list
+expect_stdout_contains "$v1"
+expect_stdout_lacks "$v3"
+expect_ok beneficiary add --group "Anak, Penyandang Disabilitas" \
+  --kecamatan Setu --consent no
+expect_ok get beneficiary "$(cat "$OUT")"
+expect_stdout_contains '"groups":["anak","disabilitas"]'
+# A word that is no value and no whole label is refused, naming the values.
+expect_refused 4 '"pendidikan" is not allowed (allowed: skills-handicraft' \
+  visit add --beneficiary "$budi" --programme pendidikan
+expect_refused 4 'option --group: "disabilitas" is listed twice' \
+  beneficiary add --group "disabilitas,People with disabilities" \
+  --kecamatan Setu --consent no
+expect_ok visit rm "$v3"
 expect_ok --json visit list --beneficiary "$budi"
 expect_stdout_is "{\"conflict\":false,\"id\":\"$v2\",\"values\":{\"beneficiary\":\"$budi\",\"date\":\"2025-11-21\",\"programme\":\"child-education\",\"willing\":false}}"
 

@@ -77,11 +77,14 @@ int cmd_domain(struct cli *cli, const struct schema_collection *c, int argc,
 cJSON *cmd_domain_value(struct cli *cli, const struct schema_field *f,
                         const char *arg, struct sb_err *err);
 
-/* enum_label.c: arg of field f with each word that is a label of one of
- * its values (any language, case and accents ignored) given as that
- * value; for an enum_list each comma-separated word. Other fields' args,
- * values and unknown words unchanged. malloc'd; NULL on ENOMEM. */
-char *enum_label_values(const struct schema_field *f, const char *arg);
+/* enum_label.c: arg of field f into *out (malloc'd) with each word that
+ * is a label of one of its values (any language, case and accents
+ * ignored) given as that value; for an enum_list each comma-separated
+ * word. A word that is neither a value nor a label is SB_ESCHEMA, the
+ * message listing the values with their labels. Other fields' args pass
+ * unchanged. */
+int enum_label_values(const struct schema_field *f, const char *arg, char **out,
+                      struct sb_err *err);
 
 /* schema_value_from_arg of arg given by value or label (enum_label_values). */
 cJSON *cmd_value_from_arg(const struct schema_field *f, const char *arg,

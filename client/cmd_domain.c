@@ -56,13 +56,11 @@ option_field(const struct schema_collection *c, const char *name, size_t len)
 cJSON *cmd_value_from_arg(const struct schema_field *f, const char *arg,
                           struct sb_err *err)
 {
-  char *values = enum_label_values(f, arg);
+  char *values;
   cJSON *v;
 
-  if (values == NULL) {
-    sb_err_set(err, SB_ENOMEM, NULL);
+  if (enum_label_values(f, arg, &values, err) != 0)
     return NULL;
-  }
   v = schema_value_from_arg(f, values, err);
   free(values);
   return v;

@@ -3,17 +3,21 @@
  * types --programme "pendidikan anak" as the help shows it, and the value
  * stored stays the schema's (child-education). A word matches a label of
  * any language of the schema with case and accents ignored (textfold);
- * only a match to exactly one value counts. Values themselves, and words
- * that match nothing, pass unchanged: schema_value_from_arg judges them
- * and names what is allowed.
+ * only a match to exactly one value counts. A word that is neither a
+ * value (case ignored) nor a label is refused here, the message listing
+ * each value with its label in the user's language, as the help does;
+ * the rest (empty words, a value twice) schema_value_from_arg judges.
  */
 #include "compat.h"
 
 #include "cli.h"
 
 #include "buf.h"
+#include "i18n.h"
 #include "textfold.h"
 
+#include <cjson/cJSON.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -44,52 +48,107 @@ static const char *value_of_label(const struct schema_field *f,
   return found;
 }
 
-/* Appends word (len bytes) to b, or the value it is the label of. */
-static void add_word(struct buf *b, const struct schema_field *f,
-                     const char *word, size_t len)
+/* "option --NAME: \"WORD\" is not allowed (allowed: VALUE (LABEL), ...)". */
+static int refuse(const struct schema_field *f, const char *word,
+                  struct sb_err *err)
+{
+  char what[SB_NAME_MAX + 16];
+  cJSON *s = cJSON_CreateString(word);
+  char *shown = s != NULL ? cJSON_PrintUnformatted(s) : NULL;
+  const char *label;
+  struct buf b;
+  size_t k, cut;
+  int rc;
+
+  buf_init(&b);
+  for (k = 0; k < f->nvalues; k++) {
+    label = schema_label(f, f->values[k], i18n_lang());
+    buf_adds(&b, k > 0 ? ", " : "");
+    buf_adds(&b, f->values[k]);
+    if (label != f->values[k]) {
+      buf_adds(&b, " (");
+      buf_adds(&b, label);
+      buf_adds(&b, ")");
+    }
+  }
+  if (shown != NULL && strlen(shown) > 60) { /* at a character's start */
+    for (cut = 56; cut > 0 && (shown[cut] & 0xC0) == 0x80; cut--)
+      ;
+    memcpy(shown + cut, "...\"", 5);
+  }
+  snprintf(what, sizeof(what), i18n_text("option --%s"), f->option);
+  rc = shown == NULL || b.p == NULL
+           ? sb_err_set(err, SB_ENOMEM, NULL)
+           : sb_err_set(err, SB_ESCHEMA, "%s: %s is not allowed (allowed: %s)",
+                        what, shown, b.p);
+  buf_release(&b);
+  cJSON_free(shown);
+  cJSON_Delete(s);
+  return rc;
+}
+
+/* Appends word (len bytes) to b, or the value it is the label of; refuses
+ * one that is neither (an empty one, blanks alone, is left to the
+ * schema). */
+static int add_word(struct buf *b, const struct schema_field *f,
+                    const char *word, size_t len, struct sb_err *err)
 {
   char *text = strndup(word, len), *folded = NULL;
   const char *value = NULL;
   size_t k;
+  int rc = 0;
 
-  if (text != NULL) {
-    for (k = 0; k < f->nvalues && strcasecmp(text, f->values[k]) != 0; k++)
-      ;
-    if (k == f->nvalues && (folded = textfold(text)) != NULL &&
-        folded[0] != '\0')
-      value = value_of_label(f, folded);
+  if (text == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  for (k = 0; k < f->nvalues; k++) {
+    if (strcasecmp(text, f->values[k]) == 0)
+      value = word; /* itself: the schema respells it */
   }
-  if (value != NULL)
-    buf_adds(b, value);
-  else
-    buf_add(b, word, len);
+  if (value == NULL && (folded = textfold(text)) == NULL)
+    rc = sb_err_set(err, SB_ENOMEM, NULL);
+  else if (value == NULL && folded[0] != '\0' &&
+           (value = value_of_label(f, folded)) == NULL)
+    rc = refuse(f, text, err);
+  if (rc == 0 && value != NULL && value != word)
+    rc = buf_adds(b, value);
+  else if (rc == 0)
+    rc = buf_add(b, word, len);
   free(folded);
   free(text);
+  return rc;
 }
 
-char *enum_label_values(const struct schema_field *f, const char *arg)
+int enum_label_values(const struct schema_field *f, const char *arg, char **out,
+                      struct sb_err *err)
 {
   const char *p = arg;
   struct buf b;
   size_t len;
+  int rc;
 
+  *out = NULL;
   if ((f->type != SCHEMA_ENUM && f->type != SCHEMA_ENUM_LIST) ||
-      f->nlabels == 0)
-    return strdup(arg);
+      f->nlabels == 0) {
+    *out = strdup(arg);
+    return *out != NULL ? 0 : sb_err_set(err, SB_ENOMEM, NULL);
+  }
   buf_init(&b);
   if (f->type == SCHEMA_ENUM) {
-    add_word(&b, f, arg, strlen(arg));
-    return buf_take(&b, NULL);
+    rc = add_word(&b, f, arg, strlen(arg), err);
+  } else {
+    /* enum_list: comma-separated, each word alone (blanks around it
+     * kept: schema_value_from_arg trims them). */
+    for (;;) {
+      len = strcspn(p, ",");
+      rc = add_word(&b, f, p, len, err);
+      if (rc != 0 || p[len] == '\0')
+        break;
+      rc = buf_add(&b, ",", 1);
+      p += len + 1;
+    }
   }
-  /* enum_list: comma-separated, each word alone (blanks around it
-   * kept: schema_value_from_arg trims them). */
-  for (;;) {
-    len = strcspn(p, ",");
-    add_word(&b, f, p, len);
-    if (p[len] == '\0')
-      break;
-    buf_add(&b, ",", 1);
-    p += len + 1;
-  }
-  return buf_take(&b, NULL);
+  if (rc == 0 && (*out = buf_take(&b, NULL)) == NULL)
+    rc = sb_err_set(err, SB_ENOMEM, NULL);
+  buf_release(&b);
+  return rc;
 }

@@ -76,9 +76,15 @@ expect_ok beneficiary add --group "Anak, Penyandang Disabilitas" \
   --kecamatan Setu --consent no
 expect_ok get beneficiary "$(cat "$OUT")"
 expect_stdout_contains '"groups":["anak","disabilitas"]'
-# A word that is no value and no whole label is refused, naming the values.
-expect_refused 4 '"pendidikan" is not allowed (allowed: skills-handicraft' \
+# A word that is no value and no whole label is refused, naming the values
+# with their labels in the user's language.
+expect_refused 4 '"pendidikan" is not allowed (allowed: skills-handicraft (Skills training: handicraft), skills-cooking' \
   visit add --beneficiary "$budi" --programme pendidikan
+LANG=id_ID.UTF-8 expect_refused 4 'child-education (Pendidikan anak), women-food-business' \
+  visit add --beneficiary "$budi" --programme pendidikan
+expect_refused 4 'option --group: "x'"$(printf 'é%.0s' $(seq 27))"'..." is not allowed (allowed: perempuan (Women)' \
+  beneficiary add --group "anak,x$(printf 'é%.0s' $(seq 40))" --kecamatan Setu --consent no
+expect_refused 4 'option --programme: "nope" is not allowed' visit list --programme nope
 expect_refused 4 'option --group: "disabilitas" is listed twice' \
   beneficiary add --group "disabilitas,People with disabilities" \
   --kecamatan Setu --consent no

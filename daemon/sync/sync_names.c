@@ -109,7 +109,12 @@ static void names_done(const struct http_reply *r, void *ctx)
     memmove(s->names_want.v, s->names_want.v + s->names_asked,
             s->names_want.n * sizeof(*s->names_want.v));
   } else {
-    if (r->status != 200)
+    if (r->status == 0)
+      log_msg(LOG_LEVEL_INFO,
+              "device names: the hub was not reached (%s); conflicts show "
+              "replica ids",
+              r->error != NULL ? r->error : "no answer");
+    else if (r->status != 200)
       log_msg(LOG_LEVEL_INFO,
               "device names: the hub answered %ld; conflicts show replica ids",
               r->status);

@@ -59,4 +59,27 @@ LANG=id_ID.UTF-8 LANGUAGE=id SAMBANG_DB=$WORK/c.db script -qec \
   "$SAMBANG sync --once" /dev/null >"$WORK/tty.id" || fail "sync (id)"
 tr '\r' '\n' <"$WORK/tty.id" | grep -q 'diterima 3000 (100% dari umpan)' ||
   fail "no Indonesian progress: $(tr '\r' '\n' <"$WORK/tty.id")"
+
+# A pull that starts again from 0 moves the progress's base with it: a
+# device of scope Setu, at the feed's end, grown to `all`, pulls the feed
+# from 0 in its next cycle, whose base is then 0, not the old cursor
+# (else the share of the feed read would be nonsense).
+CASE="the base of a pull from 0"
+enrol s Setu
+ben a ben-setu Setu
+ben a ben-pamulang Pamulang
+sync_once a
+start_daemon s
+"$CTLSEND" "$WORK/s.db.sock" until:'"event":"done"' '{"cmd":"sync"}' >"$OUT" ||
+  fail "sync through the daemon"
+grep -q '"event":"done".*"feed_base":300[0-9]' "$OUT" ||
+  fail "the first cycle's base is its cursor: $(cat "$OUT")"
+"$HUB" device scope s --set all >/dev/null || fail "scope to all"
+"$CTLSEND" "$WORK/s.db.sock" until:'"event":"done"' '{"cmd":"sync"}' >"$OUT" ||
+  fail "sync through the daemon"
+grep -q '"event":"done".*"feed_base":0,' "$OUT" ||
+  fail "a pull from 0 kept the old base: $(cat "$OUT")"
+dev s get beneficiary ben-pamulang >/dev/null ||
+  fail "s did not pull what its scope gained"
+stop_daemon s
 echo "ok"

@@ -86,6 +86,11 @@ cJSON *cmd_domain_value(struct cli *cli, const struct schema_field *f,
 int enum_label_values(const struct schema_field *f, const char *arg, char **out,
                       struct sb_err *err);
 
+/* Appends the values of enum field f to b, ", " between them, each with
+ * its label in the user's language after it when it has one:
+ * "child-education (Pendidikan anak)". */
+void enum_label_list(struct buf *b, const struct schema_field *f);
+
 /* schema_value_from_arg of arg given by value or label (enum_label_values). */
 cJSON *cmd_value_from_arg(const struct schema_field *f, const char *arg,
                           struct sb_err *err);

@@ -40,7 +40,6 @@ static void option_help(FILE *out, const struct schema_collection *c,
   const char *help;
   struct buf b;
   char *text;
-  size_t i;
 
   fprintf(out, "  --%s %s\n", f->option, metavar(f));
   buf_init(&b);
@@ -59,17 +58,7 @@ static void option_help(FILE *out, const struct schema_collection *c,
   }
   if (f->type == SCHEMA_ENUM || f->type == SCHEMA_ENUM_LIST) {
     buf_adds(&b, f->type == SCHEMA_ENUM ? _(" One of: ") : _(" Any of: "));
-    for (i = 0; i < f->nvalues; i++) {
-      const char *label = schema_label(f, f->values[i], i18n_lang());
-      if (i > 0)
-        buf_adds(&b, ", ");
-      buf_adds(&b, f->values[i]);
-      if (label != f->values[i]) {
-        buf_adds(&b, " (");
-        buf_adds(&b, label);
-        buf_adds(&b, ")");
-      }
-    }
+    enum_label_list(&b, f);
     buf_adds(&b, ".");
     if (f->nlabels > 0)
       buf_adds(&b, _(" A value may be given by its label (in either "

@@ -16,7 +16,6 @@
 #include "i18n.h"
 #include "textfold.h"
 
-#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,42 +47,41 @@ static const char *value_of_label(const struct schema_field *f,
   return found;
 }
 
+void enum_label_list(struct buf *b, const struct schema_field *f)
+{
+  const char *label;
+  size_t k;
+
+  for (k = 0; k < f->nvalues; k++) {
+    label = schema_label(f, f->values[k], i18n_lang());
+    if (k > 0)
+      buf_adds(b, ", ");
+    buf_adds(b, f->values[k]);
+    if (label != f->values[k]) {
+      buf_adds(b, " (");
+      buf_adds(b, label);
+      buf_adds(b, ")");
+    }
+  }
+}
+
 /* "option --NAME: \"WORD\" is not allowed (allowed: VALUE (LABEL), ...)". */
 static int refuse(const struct schema_field *f, const char *word,
                   struct sb_err *err)
 {
-  char what[SB_NAME_MAX + 16];
-  cJSON *s = cJSON_CreateString(word);
-  char *shown = s != NULL ? cJSON_PrintUnformatted(s) : NULL;
-  const char *label;
+  char what[SB_NAME_MAX + 16], shown[SCHEMA_SHOWN_SIZE];
   struct buf b;
-  size_t k, cut;
   int rc;
 
   buf_init(&b);
-  for (k = 0; k < f->nvalues; k++) {
-    label = schema_label(f, f->values[k], i18n_lang());
-    buf_adds(&b, k > 0 ? ", " : "");
-    buf_adds(&b, f->values[k]);
-    if (label != f->values[k]) {
-      buf_adds(&b, " (");
-      buf_adds(&b, label);
-      buf_adds(&b, ")");
-    }
-  }
-  if (shown != NULL && strlen(shown) > 60) { /* at a character's start */
-    for (cut = 56; cut > 0 && (shown[cut] & 0xC0) == 0x80; cut--)
-      ;
-    memcpy(shown + cut, "...\"", 5);
-  }
+  enum_label_list(&b, f);
+  schema_show_text(word, shown, sizeof(shown));
   snprintf(what, sizeof(what), i18n_text("option --%s"), f->option);
-  rc = shown == NULL || b.p == NULL
+  rc = b.p == NULL
            ? sb_err_set(err, SB_ENOMEM, NULL)
            : sb_err_set(err, SB_ESCHEMA, "%s: %s is not allowed (allowed: %s)",
                         what, shown, b.p);
   buf_release(&b);
-  cJSON_free(shown);
-  cJSON_Delete(s);
   return rc;
 }
 
@@ -94,25 +92,22 @@ static int add_word(struct buf *b, const struct schema_field *f,
                     const char *word, size_t len, struct sb_err *err)
 {
   char *text = strndup(word, len), *folded = NULL;
-  const char *value = NULL;
+  const char *value = NULL; /* the value word is a label of */
+  bool is_value = false;    /* (the schema respells its case) */
   size_t k;
   int rc = 0;
 
   if (text == NULL)
     return sb_err_set(err, SB_ENOMEM, NULL);
-  for (k = 0; k < f->nvalues; k++) {
-    if (strcasecmp(text, f->values[k]) == 0)
-      value = word; /* itself: the schema respells it */
-  }
-  if (value == NULL && (folded = textfold(text)) == NULL)
+  for (k = 0; k < f->nvalues && !is_value; k++)
+    is_value = strcasecmp(text, f->values[k]) == 0;
+  if (!is_value && (folded = textfold(text)) == NULL)
     rc = sb_err_set(err, SB_ENOMEM, NULL);
-  else if (value == NULL && folded[0] != '\0' &&
+  else if (!is_value && folded[0] != '\0' &&
            (value = value_of_label(f, folded)) == NULL)
     rc = refuse(f, text, err);
-  if (rc == 0 && value != NULL && value != word)
-    rc = buf_adds(b, value);
-  else if (rc == 0)
-    rc = buf_add(b, word, len);
+  if (rc == 0)
+    rc = value != NULL ? buf_adds(b, value) : buf_add(b, word, len);
   free(folded);
   free(text);
   return rc;

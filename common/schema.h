@@ -116,6 +116,12 @@ const struct schema_collection *schema_collection(const struct schema *s,
 const char *schema_label(const struct schema_field *f, const char *value,
                          const char *lang);
 
+/* Bytes schema_show_text writes at most (its terminating NUL included). */
+#define SCHEMA_SHOWN_SIZE 72
+/* s as a message shows a value it refuses: a quoted JSON string, cut at
+ * 60 bytes (at a character's start) and "..." added. */
+void schema_show_text(const char *s, char *out, size_t size);
+
 /* The field called name in c, or NULL. */
 const struct schema_field *schema_field(const struct schema_collection *c,
                                         const char *name);

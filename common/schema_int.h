@@ -18,8 +18,10 @@
  * so 2^53 would come back as 9.00719925474099e+15.
  */
 #define INT_LIMIT 999999999999999LL
-/* Bytes of a bad value quoted in a message. */
+/* Bytes of a bad value quoted in a message (schema.h's SCHEMA_SHOWN_SIZE
+ * holds it). */
 #define SHOW_MAX 60
+_Static_assert(SHOW_MAX + 8 <= SCHEMA_SHOWN_SIZE, "SCHEMA_SHOWN_SIZE");
 /* Bytes of a list ("allowed: ...") in a message. */
 #define LIST_MAX 320
 
@@ -62,9 +64,6 @@ void schema_quote_name(const char *s, char *out, size_t size);
 
 /* v as JSON text for a message, cut at SHOW_MAX bytes (UTF-8 safe). */
 void schema_show_value(const cJSON *v, char *out, size_t size);
-
-/* s as a quoted JSON string for a message (see schema_show_value). */
-void schema_show_text(const char *s, char *out, size_t size);
 
 /* Appends item to l (", " between items; "..." once l is full). */
 void schema_list_add(struct list *l, const char *item);

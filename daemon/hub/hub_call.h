@@ -42,6 +42,8 @@ struct hub_reply {
 };
 
 struct hub_server;
+struct hub_ahead;
+struct hub_ahead_key;
 struct office;
 struct office_req;
 
@@ -50,12 +52,13 @@ struct hub_call {
   struct http_req *req;
   enum hub_route route;
   uv_work_t work;
-  struct hub_store *hs;  /* the writer's connection */
-  uv_mutex_t *lock;      /* held while using hs */
-  struct hub_store *rhs; /* the readers' connection (NULL: use hs) */
-  uv_mutex_t *rlock;     /* held while using rhs */
-  struct hub_store *ohs; /* the office's reading one (NULL: use rhs) */
-  uv_mutex_t *olock;     /* held while using ohs */
+  struct hub_store *hs;    /* the writer's connection */
+  uv_mutex_t *lock;        /* held while using hs */
+  struct hub_store *rhs;   /* the readers' connection (NULL: use hs) */
+  uv_mutex_t *rlock;       /* held while using rhs */
+  struct hub_store *ohs;   /* the office's reading one (NULL: use rhs) */
+  uv_mutex_t *olock;       /* held while using ohs */
+  struct hub_ahead *ahead; /* pages made ahead (hub_ahead.h; NULL: none) */
 
   /* Inputs, copied on the loop thread (NULL: absent). */
   char *authorization, *replica, *content_type, *content_encoding;
@@ -93,6 +96,10 @@ struct hub_call {
   bool wait_for_change;   /* changes: empty page, wait > 0 */
   bool office_ahead;      /* the login page was served: hub_office_warm */
   struct changes_query q; /* changes: the parsed query */
+  /* changes: the page to make ahead, once this one is sent (malloc'd;
+   * NULL: none), and whether this one had been made ahead */
+  struct hub_ahead_key *ahead_next;
+  bool ahead_used;
 
   /* Long-poll state (loop thread). */
   uint64_t deadline_ms; /* uv_now at which to give up waiting */

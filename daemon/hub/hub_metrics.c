@@ -314,6 +314,15 @@ char *hub_metrics_render(const struct hub_metrics *m,
           m->conflicts);
   counter(&b, "sambang_hub_records_served_total",
           "Record states sent in change feed pages.", m->records_served);
+  line(&b,
+       "# HELP sambang_hub_pages_ahead_total Change feed pages made "
+       "before their device asked (it was taking in the page before): "
+       "made, then used by its request or dropped unused.\n"
+       "# TYPE sambang_hub_pages_ahead_total counter\n"
+       "sambang_hub_pages_ahead_total{outcome=\"made\"} %" PRIu64 "\n"
+       "sambang_hub_pages_ahead_total{outcome=\"used\"} %" PRIu64 "\n"
+       "sambang_hub_pages_ahead_total{outcome=\"dropped\"} %" PRIu64 "\n",
+       m->pages_ahead_made, m->pages_ahead_used, m->pages_ahead_dropped);
   counter(&b, "sambang_hub_office_cache_hits_total",
           "Office views answered from a result kept since an earlier request "
           "(the feed had not moved).",

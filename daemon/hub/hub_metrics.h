@@ -58,6 +58,9 @@ struct hub_metrics {
   uint64_t office_cache_hits; /* set from the office before rendering */
   uint64_t office_tally_rebuilds, office_tally_read; /* likewise */
   uint64_t heap_trims; /* hub_trim.c: idle trims done */
+  /* changes pages made ahead (hub_ahead.h), set before rendering: made,
+   * taken by their request, dropped unused */
+  uint64_t pages_ahead_made, pages_ahead_used, pages_ahead_dropped;
   /* The store's disk (hub_disk.h), set before rendering; not for a
    * PostgreSQL store (disk_known false). */
   bool disk_known;

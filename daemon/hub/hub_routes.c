@@ -19,6 +19,7 @@
 #include "hub_routes.h"
 
 #include "gzip.h"
+#include "hub_ahead.h"
 #include "hub_call.h"
 #include "hub_disk.h"
 #include "hub_purge.h"
@@ -559,10 +560,110 @@ static bool catchup_parts(struct hub_call *c, struct scope_parts *dev)
   return rc == 0;
 }
 
+/* Reads the page from since on c's readers' connection, and the purge
+ * horizon. */
+static int read_page(struct hub_call *c, uint64_t since, unsigned limit,
+                     const struct scope_parts *dev, const char *holder,
+                     bool parts, struct hub_page *page, uint64_t *horizon,
+                     struct sb_err *err)
+{
+  struct hub_store *hs = c->rhs != NULL ? c->rhs : c->hs;
+  int rc;
+
+  uv_mutex_lock(c->rhs != NULL ? c->rlock : c->lock);
+  rc = parts
+           ? hub_store_changes_parts(hs, since, limit, dev, holder, page, err)
+           : hub_store_changes_scoped(hs, since, limit, dev, holder, page, err);
+  if (rc == 0)
+    rc = hub_purge_horizon(hs, horizon, err);
+  uv_mutex_unlock(c->rhs != NULL ? c->rlock : c->lock);
+  return rc;
+}
+
+/* The key of the page c's device asks for from since (hub_ahead.h). */
+static void ahead_key(const struct hub_call *c, uint64_t since, bool skip_own,
+                      const char *scope, struct hub_ahead_key *k)
+{
+  memset(k, 0, sizeof(*k));
+  snprintf(k->device, sizeof(k->device), "%s", c->batch.device);
+  snprintf(k->holder, sizeof(k->holder), "%s",
+           skip_own && c->replica != NULL ? c->replica : "");
+  snprintf(k->scope, sizeof(k->scope), "%s", scope);
+  k->since = since;
+  k->limit = c->q.limit;
+  k->gzip_ok = c->gzip_ok;
+}
+
+/* After a page that says more is ready (not a catch-up's: those are
+ * few): the server makes the next one ahead once this one is sent. */
+static void want_ahead(struct hub_call *c, const struct hub_ahead_key *key,
+                       uint64_t next)
+{
+  if (c->ahead == NULL || c->q_parts != NULL)
+    return;
+  c->ahead_next = malloc(sizeof(*c->ahead_next));
+  if (c->ahead_next == NULL)
+    return; /* made when asked */
+  *c->ahead_next = *key;
+  c->ahead_next->since = next;
+}
+
+/* The page c asks for, if it was made ahead (hub_ahead.h). */
+static bool take_ahead(struct hub_call *c, const struct hub_ahead_key *key)
+{
+  struct hub_ahead_page made;
+
+  if (c->ahead == NULL || c->q_parts != NULL ||
+      !hub_ahead_take(c->ahead, key, &made))
+    return false;
+  c->out = made.out;
+  c->served = made.served;
+  c->last_seq = made.last_seq;
+  c->ahead_used = true;
+  if (made.out.page_more)
+    want_ahead(c, key, made.out.page_next);
+  return true;
+}
+
+bool hub_routes_changes_ahead(struct hub_call *call,
+                              const struct hub_ahead_key *key,
+                              struct hub_ahead_page *made)
+{
+  struct hub_page page;
+  struct scope_parts dev;
+  struct sb_err err = {0};
+  uint64_t horizon = 0;
+  bool keep;
+  int rc;
+
+  scope_parts_init(&dev);
+  if (scope_read(key->scope, &dev, &err) != 0) {
+    scope_parts_release(&dev);
+    return false;
+  }
+  hub_store_page_init(&page);
+  rc = read_page(call, key->since, key->limit, &dev,
+                 key->holder[0] != '\0' ? key->holder : NULL, false, &page,
+                 &horizon, &err);
+  scope_parts_release(&dev);
+  /* As hub_routes_changes would not serve them: a store that went back,
+   * an empty page a long-poll waits on. */
+  keep = rc == 0 && key->since <= page.last_seq && (page.n > 0 || page.more);
+  if (keep) {
+    memset(made, 0, sizeof(*made));
+    reply_page(&made->out, &page, key->scope, horizon, key->gzip_ok);
+    made->served = page.n;
+    made->last_seq = page.last_seq;
+  }
+  hub_store_page_release(&page);
+  return keep;
+}
+
 void hub_routes_changes(struct hub_call *c)
 {
   struct hub_page page;
   struct scope_parts dev;
+  struct hub_ahead_key key;
   char scope[SCOPE_TEXT_MAX + 1];
   struct sb_err err = {0};
   uint64_t horizon = 0;
@@ -588,21 +689,14 @@ void hub_routes_changes(struct hub_call *c)
   }
   if (!catchup_parts(c, &dev))
     return;
-  hub_store_page_init(&page);
-  uv_mutex_lock(c->rhs != NULL ? c->rlock : c->lock);
-  {
-    struct hub_store *hs = c->rhs != NULL ? c->rhs : c->hs;
-    const char *holder = skip_own ? c->replica : NULL;
-
-    rc = c->q_parts != NULL
-             ? hub_store_changes_parts(hs, c->q.since, c->q.limit, &dev, holder,
-                                       &page, &err)
-             : hub_store_changes_scoped(hs, c->q.since, c->q.limit, &dev,
-                                        holder, &page, &err);
-    if (rc == 0)
-      rc = hub_purge_horizon(hs, &horizon, &err);
+  ahead_key(c, c->q.since, skip_own, scope, &key);
+  if (take_ahead(c, &key)) {
+    scope_parts_release(&dev);
+    return;
   }
-  uv_mutex_unlock(c->rhs != NULL ? c->rlock : c->lock);
+  hub_store_page_init(&page);
+  rc = read_page(c, c->q.since, c->q.limit, &dev, skip_own ? c->replica : NULL,
+                 c->q_parts != NULL, &page, &horizon, &err);
   scope_parts_release(&dev);
   if (rc != 0) {
     hub_routes_reply_store_error(&c->out, rc, &err);
@@ -633,6 +727,8 @@ void hub_routes_changes(struct hub_call *c)
   } else {
     c->served = page.n;
     reply_page(&c->out, &page, scope, horizon, c->gzip_ok);
+    if (page.more)
+      want_ahead(c, &key, page.next);
   }
   hub_store_page_release(&page);
 }

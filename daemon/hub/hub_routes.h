@@ -37,6 +37,17 @@ void hub_routes_push(struct hub_call *c);
 void hub_routes_admit(struct hub_call *c);
 void hub_routes_push_reply(struct hub_call *c);
 void hub_routes_changes(struct hub_call *c);
+/*
+ * A page made ahead (hub_ahead.h), on call's store connections (its other
+ * fields unused): the page key asks for, as its request would make it.
+ * False if it could not or should not be kept (a failure, an empty last
+ * page: the request makes those itself, where a long-poll may wait).
+ */
+struct hub_ahead_key;
+struct hub_ahead_page;
+bool hub_routes_changes_ahead(struct hub_call *call,
+                              const struct hub_ahead_key *key,
+                              struct hub_ahead_page *page);
 void hub_routes_health(struct hub_call *c);
 void hub_routes_names(struct hub_call *c);
 

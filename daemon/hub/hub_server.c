@@ -34,6 +34,7 @@
 #include "hub_server_int.h"
 
 #include "gzip.h"
+#include "hub_ahead.h"
 #include "hub_call.h"
 #include "hlc.h"
 #include "http_server.h"
@@ -347,6 +348,8 @@ static void on_work_done(uv_work_t *w, int status)
     wake_waiters(h);
   }
   send_reply(c);
+  if (c->route == HUB_ROUTE_CHANGES)
+    hub_server_ahead_start(h, c);
 }
 
 /* --- requests ---------------------------------------------------------- */
@@ -528,6 +531,7 @@ static void on_headers(struct http_req *req, void *ctx)
   c->rlock = &h->rlock;
   c->ohs = h->ohs;
   c->olock = &h->olock;
+  c->ahead = h->ahead;
   c->office = h->office;
   http_server_req_set_data(req, c);
   c->route = route_of(http_server_req_path(req), http_server_req_method(req),
@@ -648,6 +652,7 @@ static void free_call(struct hub_call *c)
   free(c->q_parts);
   free(c->q_skip_own);
   free(c->q_replicas);
+  free(c->ahead_next);
   hub_routes_reply_release(&c->out);
   office_req_free(c->oreq);
   free(c);
@@ -704,6 +709,8 @@ static void server_unmake(struct hub_server *h)
   h->ohs = NULL;
   office_free(h->office);
   h->office = NULL;
+  hub_ahead_free(h->ahead);
+  h->ahead = NULL;
   uv_cond_destroy(&h->qcond);
   uv_mutex_destroy(&h->qlock);
   uv_mutex_destroy(&h->olock);
@@ -736,6 +743,11 @@ int hub_server_start(uv_loop_t *loop, struct hub_store *hs,
   h->office = office_new();
   if (h->office == NULL) {
     rc = sb_err_set(err, SB_ENOMEM, "no memory for the office's state");
+    goto fail;
+  }
+  h->ahead = hub_ahead_new();
+  if (h->ahead == NULL) {
+    rc = sb_err_set(err, SB_ENOMEM, "no memory for pages made ahead");
     goto fail;
   }
   rc = hub_store_open_reader(hub_store_path(hs), &h->rhs, err);
@@ -836,7 +848,7 @@ static void on_drain(uv_timer_t *t)
   struct hub_server *h = t->data;
   unsigned active = http_server_active(h->http);
 
-  if (h->jobs > 0 || h->trimming || h->warming)
+  if (h->jobs > 0 || h->ahead_jobs > 0 || h->trimming || h->warming)
     return; /* store work always finishes; never cut it off */
   if (active > 0 && uv_now(h->loop) < h->drain_deadline)
     return;

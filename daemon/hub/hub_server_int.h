@@ -47,7 +47,9 @@ struct hub_server {
   struct hub_metrics m;
   struct office *office; /* the dashboard's shared state (office.h) */
   struct hub_call *waiters;
-  unsigned jobs; /* handlers queued or running */
+  unsigned jobs;           /* handlers queued or running */
+  struct hub_ahead *ahead; /* pages made ahead (hub_ahead.h) */
+  unsigned ahead_jobs;     /* their jobs, queued or running */
   uint64_t committed_seq;
   /* The store's generation (hub_restore.h), "" if it could not be had
    * (a damaged store serving read-only): stated on every reply. */
@@ -71,6 +73,10 @@ const char *hub_server_who(const struct hub_call *c);
 /* The /metrics text (malloc'd, *len bytes) with the devices the office
  * has seen; NULL on ENOMEM. */
 char *hub_server_metrics_text(struct hub_server *h, size_t *len);
+
+/* hub_server_ahead.c: after c, a changes page, was sent, makes the page
+ * c->ahead_next names on the pool (hub_ahead.h), if a slot is free. */
+void hub_server_ahead_start(struct hub_server *h, const struct hub_call *c);
 
 /* hub_trim.c: freed heap back to the system once the hub is idle. */
 void hub_trim_init(struct hub_server *h);

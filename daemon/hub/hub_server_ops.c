@@ -9,6 +9,7 @@
 #include "hub_server_int.h"
 
 #include "hlc.h"
+#include "hub_ahead.h"
 #include "hub_disk.h"
 #include "office.h"
 
@@ -39,6 +40,9 @@ char *hub_server_metrics_text(struct hub_server *h, size_t *len)
 
   items = calloc(HUB_METRICS_DEVICES_MAX, sizeof(*items));
   devs = calloc(HUB_METRICS_DEVICES_MAX, sizeof(*devs));
+  if (h->ahead != NULL)
+    hub_ahead_counts(h->ahead, &h->m.pages_ahead_made, &h->m.pages_ahead_used,
+                     &h->m.pages_ahead_dropped);
   if (items != NULL && devs != NULL) {
     if (h->office != NULL) {
       n = office_seen_list(h->office, items, HUB_METRICS_DEVICES_MAX);

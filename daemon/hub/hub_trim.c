@@ -67,7 +67,7 @@ static void on_idle(uv_timer_t *t)
 {
   struct hub_server *h = t->data;
 
-  if (h->jobs > 0 || h->trimming || h->stopping)
+  if (h->jobs > 0 || h->ahead_jobs > 0 || h->trimming || h->stopping)
     return; /* the job's end re-arms the timer */
   h->trim_work.data = h;
   if (uv_queue_work(h->loop, &h->trim_work, on_trim_work, on_trim_done) == 0)

@@ -1,0 +1,233 @@
+/*
+ * hub_ahead.c - the slots of pages made ahead (hub_ahead.h).
+ */
+#include "compat.h"
+
+#include "hub_ahead.h"
+
+#include "hub_routes.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* A page nobody took for this long gives its slot to another device. */
+#define AHEAD_TTL_MS 10000
+
+enum slot_state {
+  SLOT_FREE,
+  SLOT_QUEUED, /* claimed, its job not started */
+  SLOT_MAKING, /* its job is making the page */
+  SLOT_READY
+};
+
+struct slot {
+  enum slot_state state;
+  uint64_t ticket; /* the claim's (0: none) */
+  uint64_t claimed_ms;
+  struct hub_ahead_key key;
+  struct hub_ahead_page page; /* SLOT_READY */
+};
+
+struct hub_ahead {
+  uv_mutex_t lock;
+  uv_cond_t done; /* a job left SLOT_MAKING */
+  struct slot slots[HUB_AHEAD_SLOTS];
+  uint64_t tickets;
+  uint64_t made, used, dropped;
+};
+
+struct hub_ahead *hub_ahead_new(void)
+{
+  struct hub_ahead *a = calloc(1, sizeof(*a));
+
+  if (a == NULL)
+    return NULL;
+  if (uv_mutex_init(&a->lock) != 0) {
+    free(a);
+    return NULL;
+  }
+  if (uv_cond_init(&a->done) != 0) {
+    uv_mutex_destroy(&a->lock);
+    free(a);
+    return NULL;
+  }
+  return a;
+}
+
+/* Gives the slot up (under the lock); a page it held was never used. */
+static void slot_free(struct hub_ahead *a, struct slot *s)
+{
+  if (s->state == SLOT_READY) {
+    hub_routes_reply_release(&s->page.out);
+    a->dropped++;
+  }
+  s->state = SLOT_FREE;
+  s->ticket = 0;
+}
+
+void hub_ahead_free(struct hub_ahead *a)
+{
+  size_t i;
+
+  if (a == NULL)
+    return;
+  for (i = 0; i < HUB_AHEAD_SLOTS; i++)
+    slot_free(a, &a->slots[i]);
+  uv_cond_destroy(&a->done);
+  uv_mutex_destroy(&a->lock);
+  free(a);
+}
+
+static bool same_key(const struct hub_ahead_key *x,
+                     const struct hub_ahead_key *y)
+{
+  return x->since == y->since && x->limit == y->limit &&
+         x->gzip_ok == y->gzip_ok && strcmp(x->device, y->device) == 0 &&
+         strcmp(x->holder, y->holder) == 0 && strcmp(x->scope, y->scope) == 0;
+}
+
+static struct slot *slot_of_device(struct hub_ahead *a, const char *device)
+{
+  size_t i;
+
+  for (i = 0; i < HUB_AHEAD_SLOTS; i++)
+    if (a->slots[i].state != SLOT_FREE &&
+        strcmp(a->slots[i].key.device, device) == 0)
+      return &a->slots[i];
+  return NULL;
+}
+
+static struct slot *slot_of_ticket(struct hub_ahead *a, uint64_t ticket)
+{
+  size_t i;
+
+  for (i = 0; i < HUB_AHEAD_SLOTS; i++)
+    if (a->slots[i].state != SLOT_FREE && a->slots[i].ticket == ticket)
+      return &a->slots[i];
+  return NULL;
+}
+
+/* A free slot, or the one claimed longest ago past the TTL (not being
+ * made), or NULL. */
+static struct slot *slot_to_reuse(struct hub_ahead *a, uint64_t now_ms)
+{
+  struct slot *old = NULL;
+  size_t i;
+
+  for (i = 0; i < HUB_AHEAD_SLOTS; i++) {
+    struct slot *s = &a->slots[i];
+    if (s->state == SLOT_FREE)
+      return s;
+    if (s->state != SLOT_MAKING && now_ms - s->claimed_ms >= AHEAD_TTL_MS &&
+        (old == NULL || s->claimed_ms < old->claimed_ms))
+      old = s;
+  }
+  return old;
+}
+
+uint64_t hub_ahead_claim(struct hub_ahead *a, const struct hub_ahead_key *key,
+                         uint64_t now_ms)
+{
+  struct slot *s;
+  uint64_t ticket = 0;
+
+  uv_mutex_lock(&a->lock);
+  s = slot_of_device(a, key->device);
+  if (s == NULL)
+    s = slot_to_reuse(a, now_ms);
+  if (s != NULL && s->state != SLOT_MAKING) {
+    slot_free(a, s);
+    s->state = SLOT_QUEUED;
+    s->ticket = ticket = ++a->tickets;
+    s->claimed_ms = now_ms;
+    s->key = *key;
+  }
+  uv_mutex_unlock(&a->lock);
+  return ticket;
+}
+
+bool hub_ahead_begin(struct hub_ahead *a, uint64_t ticket)
+{
+  struct slot *s;
+  bool wanted = false;
+
+  uv_mutex_lock(&a->lock);
+  s = slot_of_ticket(a, ticket);
+  if (s != NULL && s->state == SLOT_QUEUED) {
+    s->state = SLOT_MAKING;
+    wanted = true;
+  }
+  uv_mutex_unlock(&a->lock);
+  return wanted;
+}
+
+void hub_ahead_put(struct hub_ahead *a, uint64_t ticket,
+                   struct hub_ahead_page *page)
+{
+  struct slot *s;
+
+  uv_mutex_lock(&a->lock);
+  if (page != NULL)
+    a->made++;
+  s = slot_of_ticket(a, ticket);
+  if (s != NULL && s->state == SLOT_MAKING && page != NULL) {
+    s->page = *page;
+    s->state = SLOT_READY;
+  } else {
+    if (s != NULL)
+      slot_free(a, s);
+    if (page != NULL) {
+      hub_routes_reply_release(&page->out);
+      a->dropped++;
+    }
+  }
+  uv_cond_broadcast(&a->done);
+  uv_mutex_unlock(&a->lock);
+}
+
+bool hub_ahead_take(struct hub_ahead *a, const struct hub_ahead_key *key,
+                    struct hub_ahead_page *page)
+{
+  struct slot *s;
+  bool taken = false;
+
+  uv_mutex_lock(&a->lock);
+  s = slot_of_device(a, key->device);
+  if (s != NULL && !same_key(&s->key, key)) {
+    /* Another page of the device (its scope changed, it went back):
+     * never to be asked for now. A job making it finds its slot gone. */
+    slot_free(a, s);
+    s = NULL;
+  }
+  if (s != NULL && s->state == SLOT_QUEUED) {
+    /* Not started: made here rather than waited for behind other work
+     * (and no pool thread waits on a job that may need one). */
+    slot_free(a, s);
+    s = NULL;
+  }
+  if (s != NULL) {
+    uint64_t ticket = s->ticket;
+    while (s->state == SLOT_MAKING && s->ticket == ticket)
+      uv_cond_wait(&a->done, &a->lock);
+    if (s->state == SLOT_READY && s->ticket == ticket) {
+      *page = s->page;
+      memset(&s->page, 0, sizeof(s->page));
+      s->state = SLOT_FREE;
+      s->ticket = 0;
+      a->used++;
+      taken = true;
+    }
+  }
+  uv_mutex_unlock(&a->lock);
+  return taken;
+}
+
+void hub_ahead_counts(struct hub_ahead *a, uint64_t *made, uint64_t *used,
+                      uint64_t *dropped)
+{
+  uv_mutex_lock(&a->lock);
+  *made = a->made;
+  *used = a->used;
+  *dropped = a->dropped;
+  uv_mutex_unlock(&a->lock);
+}

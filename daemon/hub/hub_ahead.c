@@ -10,9 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A page nobody took for this long gives its slot to another device. */
-#define AHEAD_TTL_MS 10000
-
 enum slot_state {
   SLOT_FREE,
   SLOT_QUEUED, /* claimed, its job not started */
@@ -118,7 +115,7 @@ static struct slot *slot_to_reuse(struct hub_ahead *a, uint64_t now_ms)
     struct slot *s = &a->slots[i];
     if (s->state == SLOT_FREE)
       return s;
-    if (s->state != SLOT_MAKING && now_ms - s->claimed_ms >= AHEAD_TTL_MS &&
+    if (s->state != SLOT_MAKING && now_ms - s->claimed_ms >= HUB_AHEAD_TTL_MS &&
         (old == NULL || s->claimed_ms < old->claimed_ms))
       old = s;
   }
@@ -220,6 +217,25 @@ bool hub_ahead_take(struct hub_ahead *a, const struct hub_ahead_key *key,
   }
   uv_mutex_unlock(&a->lock);
   return taken;
+}
+
+bool hub_ahead_expire(struct hub_ahead *a, uint64_t now_ms)
+{
+  bool kept = false;
+  size_t i;
+
+  uv_mutex_lock(&a->lock);
+  for (i = 0; i < HUB_AHEAD_SLOTS; i++) {
+    struct slot *s = &a->slots[i];
+    if (s->state != SLOT_READY)
+      continue;
+    if (now_ms - s->claimed_ms >= HUB_AHEAD_TTL_MS)
+      slot_free(a, s);
+    else
+      kept = true;
+  }
+  uv_mutex_unlock(&a->lock);
+  return kept;
 }
 
 void hub_ahead_counts(struct hub_ahead *a, uint64_t *made, uint64_t *used,

@@ -17,8 +17,8 @@
  * (echoes skipped), its scope as read when it asks, the query. The
  * request is authenticated as any other before a slot is looked at.
  *
- * A fixed number of slots, one per device at most: a device that never
- * comes back holds its slot until another needs it (after AHEAD_TTL_MS).
+ * A fixed number of slots, one per device at most: a page a device never
+ * comes for is dropped after HUB_AHEAD_TTL_MS.
  * Thread safe: one mutex; the loop thread claims, pool threads fill and
  * take.
  */
@@ -36,6 +36,9 @@
 #include <stdint.h>
 
 #define HUB_AHEAD_SLOTS 16
+/* A page nobody took for this long is dropped (by hub_ahead_expire), and
+ * its slot may go to another device. */
+#define HUB_AHEAD_TTL_MS 10000
 
 /* What a page's answer depends on besides the feed. */
 struct hub_ahead_key {
@@ -84,6 +87,10 @@ void hub_ahead_put(struct hub_ahead *a, uint64_t ticket,
  */
 bool hub_ahead_take(struct hub_ahead *a, const struct hub_ahead_key *key,
                     struct hub_ahead_page *page);
+
+/* Loop thread, the hub idle: drops the pages made over HUB_AHEAD_TTL_MS
+ * ago (a device that stopped pulling); true if pages are still kept. */
+bool hub_ahead_expire(struct hub_ahead *a, uint64_t now_ms);
 
 /* Pages made, taken by their requests, and dropped unused (the rest wait
  * in their slots). */

@@ -25,6 +25,8 @@
 
 #include "hub_server_int.h"
 
+#include "hub_ahead.h"
+
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -69,6 +71,10 @@ static void on_idle(uv_timer_t *t)
 
   if (h->jobs > 0 || h->ahead_jobs > 0 || h->trimming || h->stopping)
     return; /* the job's end re-arms the timer */
+  /* Pages made ahead that no device came for: dropped once old enough
+   * (a slow link may take seconds over the page before). */
+  if (h->ahead != NULL && hub_ahead_expire(h->ahead, uv_now(h->loop)))
+    uv_timer_start(&h->trim, on_idle, HUB_AHEAD_TTL_MS, 0);
   h->trim_work.data = h;
   if (uv_queue_work(h->loop, &h->trim_work, on_trim_work, on_trim_done) == 0)
     h->trimming = true;

@@ -5,8 +5,8 @@
 # asked for then: a record written meanwhile comes in a later page, and
 # paging to the end leaves the device with exactly the hub's states. A
 # page made for another query or another scope is never served, nor one
-# for a device revoked meanwhile. Runs on both backends
-# (hub_pg.pages_ahead).
+# for a device revoked meanwhile; one nobody comes for is dropped. Runs
+# on both backends (hub_pg.pages_ahead).
 . "$(dirname "$0")/lib.sh"
 
 ahead() { metric "sambang_hub_pages_ahead_total{outcome=\"$1\"}"; }
@@ -125,4 +125,17 @@ wait_metric 'sambang_hub_pages_ahead_total{outcome="made"}' $((m0 + 1))
 pull "$tok_r" "$r_r" "since=$since&limit=4"
 expect_status 403
 [ "$(ahead used)" = "$u0" ] || fail "a revoked device was sent its page"
+
+CASE="pages nobody comes for"
+# The revoked device's page (and the Setu device's, whose last page said
+# more) are held, then dropped once the idle hub finds them older than
+# 10 s (HUB_AHEAD_TTL_MS): every page made is used or dropped.
+held() { echo $(($(ahead made) - $(ahead used) - $(ahead dropped))); }
+[ "$(held)" -gt 0 ] || fail "no page held for the revoked device"
+n=0
+until [ "$(held)" = 0 ]; do
+  n=$((n + 1))
+  [ "$n" -lt 150 ] || fail "$(held) pages made ahead are still held after 30 s"
+  sleep 0.2
+done
 echo "ok"

@@ -183,7 +183,7 @@ void hub_ahead_put(struct hub_ahead *a, uint64_t ticket,
 }
 
 bool hub_ahead_take(struct hub_ahead *a, const struct hub_ahead_key *key,
-                    struct hub_ahead_page *page)
+                    bool drop_other, struct hub_ahead_page *page)
 {
   struct slot *s;
   bool taken = false;
@@ -193,7 +193,8 @@ bool hub_ahead_take(struct hub_ahead *a, const struct hub_ahead_key *key,
   if (s != NULL && !same_key(&s->key, key)) {
     /* Another page of the device (its scope changed, it went back):
      * never to be asked for now. A job making it finds its slot gone. */
-    slot_free(a, s);
+    if (drop_other)
+      slot_free(a, s);
     s = NULL;
   }
   if (s != NULL && s->state == SLOT_QUEUED) {

@@ -83,10 +83,12 @@ void hub_ahead_put(struct hub_ahead *a, uint64_t ticket,
 /*
  * Pool thread, a request of key's device: true and *page filled (moved
  * out of the slot) if a page for exactly key was made or is being made
- * (then waits for it). Any other page of that device is dropped.
+ * (then waits for it). Any other page of that device is dropped if
+ * drop_other: not for a long-poll, which a device keeps open beside
+ * its cycle's pages (the next of those may be the page kept).
  */
 bool hub_ahead_take(struct hub_ahead *a, const struct hub_ahead_key *key,
-                    struct hub_ahead_page *page);
+                    bool drop_other, struct hub_ahead_page *page);
 
 /* Loop thread, the hub idle: drops the pages made over HUB_AHEAD_TTL_MS
  * ago (a device that stopped pulling); true if pages are still kept. */

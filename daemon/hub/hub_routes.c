@@ -614,7 +614,7 @@ static bool take_ahead(struct hub_call *c, const struct hub_ahead_key *key)
   struct hub_ahead_page made;
 
   if (c->ahead == NULL || c->q_parts != NULL ||
-      !hub_ahead_take(c->ahead, key, &made))
+      !hub_ahead_take(c->ahead, key, c->q.wait_s == 0, &made))
     return false;
   c->out = made.out;
   c->served = made.served;

@@ -5,8 +5,9 @@
 # asked for then: a record written meanwhile comes in a later page, and
 # paging to the end leaves the device with exactly the hub's states. A
 # page made for another query or another scope is never served, nor one
-# for a device revoked meanwhile; one nobody comes for is dropped. Runs
-# on both backends (hub_pg.pages_ahead).
+# for a device revoked meanwhile (a long-poll beside the pages leaves it
+# be); one nobody comes for is dropped. Runs on both backends
+# (hub_pg.pages_ahead).
 . "$(dirname "$0")/lib.sh"
 
 ahead() { metric "sambang_hub_pages_ahead_total{outcome=\"$1\"}"; }
@@ -74,6 +75,25 @@ cmp -s "$WORK/last" "$WORK/hub" ||
   fail "paging to the end did not leave the hub's states: $(diff "$WORK/last" "$WORK/hub" | head -5)"
 grep "\"id\":\"$sixth\"" "$WORK/last" | grep -q '"v2"' ||
   fail "the note written meanwhile was not sent again"
+
+CASE="a long-poll beside the pages"
+# A device keeps a long-poll open beside its cycle's pages: it neither
+# takes nor drops the page made ahead for the cycle.
+pull "$tok_w" "$r_w" "since=0&limit=100"
+end=$(page_next)
+u0=$(ahead used)
+m0=$(ahead made)
+pull "$tok_r" "$r_r" "since=0&limit=4"
+since=$(page_next)
+wait_metric 'sambang_hub_pages_ahead_total{outcome="made"}' $((m0 + 1))
+pull "$tok_r" "$r_r" "since=$end&limit=4&wait=1"
+expect_status 200
+[ "$(page_size)" = 0 ] || fail "the long-poll found news"
+pull "$tok_r" "$r_r" "since=$since&limit=4"
+[ "$(ahead used)" = $((u0 + 1)) ] || fail "the long-poll dropped the page made ahead"
+while grep -q '"more":true' "$BODY"; do
+  pull "$tok_r" "$r_r" "since=$(page_next)&limit=4"
+done
 
 CASE="another query"
 m0=$(ahead made)

@@ -10,17 +10,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* After a device asked for another page than the one made for it, none
+ * is made for it for this long (hub_ahead.h). */
+#define AHEAD_COOL_MS 30000
+
 enum slot_state {
   SLOT_FREE,
   SLOT_QUEUED, /* claimed, its job not started */
   SLOT_MAKING, /* its job is making the page */
-  SLOT_READY
+  SLOT_READY,
+  SLOT_COOL /* its device asked for another page: none made for a while */
 };
 
 struct slot {
   enum slot_state state;
-  uint64_t ticket; /* the claim's (0: none) */
-  uint64_t claimed_ms;
+  uint64_t ticket;     /* the claim's (0: none) */
+  uint64_t claimed_ms; /* SLOT_COOL: when it cooled */
   struct hub_ahead_key key;
   struct hub_ahead_page page; /* SLOT_READY */
 };
@@ -104,8 +109,26 @@ static struct slot *slot_of_ticket(struct hub_ahead *a, uint64_t ticket)
   return NULL;
 }
 
-/* A free slot, or the one claimed longest ago past the TTL (not being
- * made), or NULL. */
+/* True if the slot may go to another claim: a page waiting past the
+ * TTL, a cool-down over. */
+static bool slot_stale(const struct slot *s, uint64_t now_ms)
+{
+  if (now_ms < s->claimed_ms)
+    return s->state == SLOT_FREE;
+  switch (s->state) {
+  case SLOT_FREE:
+    return true;
+  case SLOT_QUEUED:
+  case SLOT_READY:
+    return now_ms - s->claimed_ms >= HUB_AHEAD_TTL_MS;
+  case SLOT_COOL:
+    return now_ms - s->claimed_ms >= AHEAD_COOL_MS;
+  default: /* SLOT_MAKING */
+    return false;
+  }
+}
+
+/* A free slot, or the stale one claimed longest ago, or NULL. */
 static struct slot *slot_to_reuse(struct hub_ahead *a, uint64_t now_ms)
 {
   struct slot *old = NULL;
@@ -115,7 +138,7 @@ static struct slot *slot_to_reuse(struct hub_ahead *a, uint64_t now_ms)
     struct slot *s = &a->slots[i];
     if (s->state == SLOT_FREE)
       return s;
-    if (s->state != SLOT_MAKING && now_ms - s->claimed_ms >= HUB_AHEAD_TTL_MS &&
+    if (slot_stale(s, now_ms) &&
         (old == NULL || s->claimed_ms < old->claimed_ms))
       old = s;
   }
@@ -130,7 +153,9 @@ uint64_t hub_ahead_claim(struct hub_ahead *a, const struct hub_ahead_key *key,
 
   uv_mutex_lock(&a->lock);
   s = slot_of_device(a, key->device);
-  if (s == NULL)
+  if (s != NULL && s->state == SLOT_COOL && !slot_stale(s, now_ms))
+    s = NULL; /* cooling down: no page made (nor a slot taken) */
+  else if (s == NULL)
     s = slot_to_reuse(a, now_ms);
   if (s != NULL && s->state != SLOT_MAKING) {
     slot_free(a, s);
@@ -190,11 +215,18 @@ bool hub_ahead_take(struct hub_ahead *a, const struct hub_ahead_key *key,
 
   uv_mutex_lock(&a->lock);
   s = slot_of_device(a, key->device);
+  if (s != NULL && s->state == SLOT_COOL)
+    s = NULL;
   if (s != NULL && !same_key(&s->key, key)) {
-    /* Another page of the device (its scope changed, it went back):
-     * never to be asked for now. A job making it finds its slot gone. */
-    if (drop_other)
+    /* Another page of the device: it went back, its scope changed, or it
+     * asks through several hubs in turn (each made a page for a request
+     * that went to another). Dropped (a job making it finds its slot
+     * gone), and no page is made for the device for a while. */
+    if (drop_other) {
       slot_free(a, s);
+      s->state = SLOT_COOL;
+      s->claimed_ms = uv_hrtime() / 1000000;
+    }
     s = NULL;
   }
   if (s != NULL && s->state == SLOT_QUEUED) {
@@ -228,9 +260,9 @@ bool hub_ahead_expire(struct hub_ahead *a, uint64_t now_ms)
   uv_mutex_lock(&a->lock);
   for (i = 0; i < HUB_AHEAD_SLOTS; i++) {
     struct slot *s = &a->slots[i];
-    if (s->state != SLOT_READY)
+    if (s->state != SLOT_READY && s->state != SLOT_COOL)
       continue;
-    if (now_ms - s->claimed_ms >= HUB_AHEAD_TTL_MS)
+    if (slot_stale(s, now_ms))
       slot_free(a, s);
     else
       kept = true;

@@ -66,7 +66,9 @@ void hub_ahead_free(struct hub_ahead *a);
 /*
  * Loop thread: reserves a slot for key (a device's slot is replaced
  * unless its page is being made). Returns a ticket (> 0) for the job
- * that makes the page, 0 if no slot is free.
+ * that makes the page, 0 if no slot is free or the device cools down:
+ * it asked, within 30 s, for another page than the one made for it
+ * (hub_ahead_take). Times are uv_hrtime()'s, in ms.
  */
 uint64_t hub_ahead_claim(struct hub_ahead *a, const struct hub_ahead_key *key,
                          uint64_t now_ms);
@@ -84,8 +86,10 @@ void hub_ahead_put(struct hub_ahead *a, uint64_t ticket,
  * Pool thread, a request of key's device: true and *page filled (moved
  * out of the slot) if a page for exactly key was made or is being made
  * (then waits for it). Any other page of that device is dropped if
- * drop_other: not for a long-poll, which a device keeps open beside
- * its cycle's pages (the next of those may be the page kept).
+ * drop_other (not for a long-poll, which a device keeps open beside its
+ * cycle's pages: the next of those may be the page kept), and the device
+ * cools down: a device asking through several hubs in turn would have
+ * each make every page twice.
  */
 bool hub_ahead_take(struct hub_ahead *a, const struct hub_ahead_key *key,
                     bool drop_other, struct hub_ahead_page *page);

@@ -80,6 +80,12 @@ void hub_ahead_free(struct hub_ahead *a)
   free(a);
 }
 
+/* The slots' clock, in ms: the same on the loop and the pool threads. */
+static uint64_t now_ms(void)
+{
+  return uv_hrtime() / 1000000;
+}
+
 static bool same_key(const struct hub_ahead_key *x,
                      const struct hub_ahead_key *y)
 {
@@ -111,25 +117,25 @@ static struct slot *slot_of_ticket(struct hub_ahead *a, uint64_t ticket)
 
 /* True if the slot may go to another claim: a page waiting past the
  * TTL, a cool-down over. */
-static bool slot_stale(const struct slot *s, uint64_t now_ms)
+static bool slot_stale(const struct slot *s, uint64_t now)
 {
-  if (now_ms < s->claimed_ms)
+  if (now < s->claimed_ms)
     return s->state == SLOT_FREE;
   switch (s->state) {
   case SLOT_FREE:
     return true;
   case SLOT_QUEUED:
   case SLOT_READY:
-    return now_ms - s->claimed_ms >= HUB_AHEAD_TTL_MS;
+    return now - s->claimed_ms >= HUB_AHEAD_TTL_MS;
   case SLOT_COOL:
-    return now_ms - s->claimed_ms >= AHEAD_COOL_MS;
+    return now - s->claimed_ms >= AHEAD_COOL_MS;
   default: /* SLOT_MAKING */
     return false;
   }
 }
 
 /* A free slot, or the stale one claimed longest ago, or NULL. */
-static struct slot *slot_to_reuse(struct hub_ahead *a, uint64_t now_ms)
+static struct slot *slot_to_reuse(struct hub_ahead *a, uint64_t now)
 {
   struct slot *old = NULL;
   size_t i;
@@ -138,30 +144,28 @@ static struct slot *slot_to_reuse(struct hub_ahead *a, uint64_t now_ms)
     struct slot *s = &a->slots[i];
     if (s->state == SLOT_FREE)
       return s;
-    if (slot_stale(s, now_ms) &&
-        (old == NULL || s->claimed_ms < old->claimed_ms))
+    if (slot_stale(s, now) && (old == NULL || s->claimed_ms < old->claimed_ms))
       old = s;
   }
   return old;
 }
 
-uint64_t hub_ahead_claim(struct hub_ahead *a, const struct hub_ahead_key *key,
-                         uint64_t now_ms)
+uint64_t hub_ahead_claim(struct hub_ahead *a, const struct hub_ahead_key *key)
 {
   struct slot *s;
-  uint64_t ticket = 0;
+  uint64_t ticket = 0, now = now_ms();
 
   uv_mutex_lock(&a->lock);
   s = slot_of_device(a, key->device);
-  if (s != NULL && s->state == SLOT_COOL && !slot_stale(s, now_ms))
+  if (s != NULL && s->state == SLOT_COOL && !slot_stale(s, now))
     s = NULL; /* cooling down: no page made (nor a slot taken) */
   else if (s == NULL)
-    s = slot_to_reuse(a, now_ms);
+    s = slot_to_reuse(a, now);
   if (s != NULL && s->state != SLOT_MAKING) {
     slot_free(a, s);
     s->state = SLOT_QUEUED;
     s->ticket = ticket = ++a->tickets;
-    s->claimed_ms = now_ms;
+    s->claimed_ms = now;
     s->key = *key;
   }
   uv_mutex_unlock(&a->lock);
@@ -225,7 +229,7 @@ bool hub_ahead_take(struct hub_ahead *a, const struct hub_ahead_key *key,
     if (drop_other) {
       slot_free(a, s);
       s->state = SLOT_COOL;
-      s->claimed_ms = uv_hrtime() / 1000000;
+      s->claimed_ms = now_ms();
     }
     s = NULL;
   }
@@ -252,8 +256,9 @@ bool hub_ahead_take(struct hub_ahead *a, const struct hub_ahead_key *key,
   return taken;
 }
 
-bool hub_ahead_expire(struct hub_ahead *a, uint64_t now_ms)
+bool hub_ahead_expire(struct hub_ahead *a)
 {
+  uint64_t now = now_ms();
   bool kept = false;
   size_t i;
 
@@ -262,7 +267,7 @@ bool hub_ahead_expire(struct hub_ahead *a, uint64_t now_ms)
     struct slot *s = &a->slots[i];
     if (s->state != SLOT_READY && s->state != SLOT_COOL)
       continue;
-    if (slot_stale(s, now_ms))
+    if (slot_stale(s, now))
       slot_free(a, s);
     else
       kept = true;

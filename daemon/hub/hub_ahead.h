@@ -68,10 +68,9 @@ void hub_ahead_free(struct hub_ahead *a);
  * unless its page is being made). Returns a ticket (> 0) for the job
  * that makes the page, 0 if no slot is free or the device cools down:
  * it asked, within 30 s, for another page than the one made for it
- * (hub_ahead_take). Times are uv_hrtime()'s, in ms.
+ * (hub_ahead_take).
  */
-uint64_t hub_ahead_claim(struct hub_ahead *a, const struct hub_ahead_key *key,
-                         uint64_t now_ms);
+uint64_t hub_ahead_claim(struct hub_ahead *a, const struct hub_ahead_key *key);
 
 /* Pool thread, the job: true if the ticket's page is still wanted (it
  * is now being made), false if a request took its place meanwhile. */
@@ -96,7 +95,7 @@ bool hub_ahead_take(struct hub_ahead *a, const struct hub_ahead_key *key,
 
 /* Loop thread, the hub idle: drops the pages made over HUB_AHEAD_TTL_MS
  * ago (a device that stopped pulling); true if pages are still kept. */
-bool hub_ahead_expire(struct hub_ahead *a, uint64_t now_ms);
+bool hub_ahead_expire(struct hub_ahead *a);
 
 /* Pages made, taken by their requests, and dropped unused (the rest wait
  * in their slots). */

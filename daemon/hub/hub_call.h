@@ -97,9 +97,8 @@ struct hub_call {
   bool office_ahead;      /* the login page was served: hub_office_warm */
   struct changes_query q; /* changes: the parsed query */
   /* changes: the page to make ahead, once this one is sent (malloc'd;
-   * NULL: none), and whether this one had been made ahead */
+   * NULL: none) */
   struct hub_ahead_key *ahead_next;
-  bool ahead_used;
 
   /* Long-poll state (loop thread). */
   uint64_t deadline_ms; /* uv_now at which to give up waiting */

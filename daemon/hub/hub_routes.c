@@ -619,7 +619,6 @@ static bool take_ahead(struct hub_call *c, const struct hub_ahead_key *key)
   c->out = made.out;
   c->served = made.served;
   c->last_seq = made.last_seq;
-  c->ahead_used = true;
   if (made.out.page_more)
     want_ahead(c, key, made.out.page_next);
   return true;

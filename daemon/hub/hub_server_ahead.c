@@ -59,7 +59,7 @@ void hub_server_ahead_start(struct hub_server *h, const struct hub_call *c)
   if (j == NULL)
     return; /* made when asked */
   j->key = *c->ahead_next;
-  j->ticket = hub_ahead_claim(h->ahead, &j->key, uv_hrtime() / 1000000);
+  j->ticket = hub_ahead_claim(h->ahead, &j->key);
   if (j->ticket == 0) { /* every slot is in use */
     free(j);
     return;

@@ -73,7 +73,7 @@ static void on_idle(uv_timer_t *t)
     return; /* the job's end re-arms the timer */
   /* Pages made ahead that no device came for: dropped once old enough
    * (a slow link may take seconds over the page before). */
-  if (h->ahead != NULL && hub_ahead_expire(h->ahead, uv_hrtime() / 1000000))
+  if (h->ahead != NULL && hub_ahead_expire(h->ahead))
     uv_timer_start(&h->trim, on_idle, HUB_AHEAD_TTL_MS, 0);
   h->trim_work.data = h;
   if (uv_queue_work(h->loop, &h->trim_work, on_trim_work, on_trim_done) == 0)

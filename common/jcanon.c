@@ -145,6 +145,19 @@ static void add_string(struct buf *b, const char *s, size_t n)
   buf_add(b, "\"", 1);
 }
 
+char *jcanon_string_dup(const char *s, size_t n)
+{
+  struct buf b;
+  size_t room;
+
+  buf_init(&b);
+  /* Room for the common case (no escape) first: one allocation. */
+  if (buf_space(&b, n + 2, &room) == NULL)
+    return NULL;
+  add_string(&b, s, n);
+  return buf_take(&b, NULL);
+}
+
 /* The double cJSON reads from literal t[0..n) (strtod, at any length). */
 static double number_value(const char *t, size_t n)
 {

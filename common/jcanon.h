@@ -33,6 +33,13 @@ int jcanon_feed(struct jcanon *c, const struct json_event *e);
 const char *jcanon_text(const struct jcanon *c, size_t *len);
 
 /*
+ * The canonical text of a value that is the string s[0..n) (a
+ * JSON_EV_STRING event's bytes), as jcanon_text would hold it, malloc'd;
+ * NULL on ENOMEM. One allocation, no jcanon: most values are strings.
+ */
+char *jcanon_string_dup(const char *s, size_t n);
+
+/*
  * True if cJSON reads event e of text as yajl did: a string or key whose
  * \u escapes pair UTF-16 surrogates (checked only when has_u: text has a
  * "\u"); any other event.

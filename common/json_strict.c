@@ -23,6 +23,7 @@
 struct scan {
   yajl_handle h;
   const char *text;
+  size_t len;
   const char *what;
   struct sb_err *err;
   int rc;
@@ -36,10 +37,12 @@ struct scan {
   size_t cap;
   char key[JSON_MAX_DEPTH + 1][48]; /* the last key per depth, cut */
   const struct json_sink *sink;
-  bool done;       /* the root value is complete */
-  size_t root_end; /* where it ended */
-  bool may_nul;    /* the text holds a \u escape (or a NUL byte): a string
-                      or key may hold a NUL; else none can */
+  bool done;        /* the root value is complete */
+  size_t root_end;  /* where it ended (yajl's count) */
+  size_t root_stop; /* where it ended for json_strict_tail_ok */
+  bool has_u;       /* the text holds a \u escape */
+  bool may_nul;     /* has_u (or a NUL byte): a string or key may hold a NUL;
+                       else none can */
 };
 
 static size_t at(const struct scan *s)
@@ -59,6 +62,8 @@ static void emit(struct scan *s, enum json_ev ev, const char *t, size_t n,
   e.n = n;
   e.b = b;
   e.at = at(s);
+  /* Only an escape can make cJSON read a token otherwise. */
+  e.ok = !s->has_u || jcanon_token_ok(s->text, &e, true);
   s->sink->fn(s->sink->ctx, &e);
 }
 
@@ -176,6 +181,18 @@ static int value_end(struct scan *s)
   return 1;
 }
 
+/*
+ * Where a number that is the root value ends: yajl reports a number at the
+ * end of the text before counting it, so its count says nothing.
+ */
+static size_t number_root_end(const struct scan *s, size_t n)
+{
+  size_t off = 0;
+  while (off < s->len && strchr(" \t\n\r\f\v", s->text[off]) != NULL)
+    off++;
+  return off + n;
+}
+
 static int scalar(struct scan *s, enum json_ev ev, const char *t, size_t n,
                   bool b)
 {
@@ -183,6 +200,8 @@ static int scalar(struct scan *s, enum json_ev ev, const char *t, size_t n,
   if (!value_begin(s))
     return 0;
   emit(s, ev, t, n, b);
+  if (s->depth == 0)
+    s->root_stop = ev == JSON_EV_NUMBER ? number_root_end(s, n) : at(s);
   return value_end(s);
 }
 
@@ -298,6 +317,8 @@ static int close_container(struct scan *s)
   if (s->depth == s->spans_depth)
     s->spans_depth = 0;
   s->depth--;
+  if (s->depth == 0)
+    s->root_stop = at(s);
   return value_end(s);
 }
 
@@ -331,25 +352,27 @@ static const yajl_callbacks callbacks = {
 int json_strict_check(const char *text, size_t len, const char *what,
                       struct json_spans *spans, struct sb_err *err)
 {
-  return json_strict_parse(text, len, what, spans, NULL, err);
+  return json_strict_parse(text, len, what, spans, NULL, NULL, err);
 }
 
 int json_strict_parse(const char *text, size_t len, const char *what,
                       struct json_spans *spans, const struct json_sink *sink,
-                      struct sb_err *err)
+                      size_t *root_end, struct sb_err *err)
 {
   struct scan s;
   yajl_status st;
 
   memset(&s, 0, sizeof(s));
   s.text = text;
+  s.len = len;
   s.what = what;
   s.err = err;
   s.sp = spans;
   s.sink = sink;
   /* yajl refuses a raw control byte in a string, so only an escape can
    * put a NUL there. */
-  s.may_nul = jcanon_has_u_escape(text, len) || memchr(text, '\0', len);
+  s.has_u = jcanon_has_u_escape(text, len);
+  s.may_nul = s.has_u || memchr(text, '\0', len);
   if (spans != NULL) {
     spans->spans = NULL;
     spans->n = 0;
@@ -390,24 +413,14 @@ int json_strict_parse(const char *text, size_t len, const char *what,
                    what, yajl_get_bytes_consumed(s.h));
   }
   yajl_free(s.h);
+  if (s.rc == 0 && s.done && root_end != NULL)
+    *root_end = s.root_stop;
   if (s.rc != 0 && spans != NULL) {
     free(spans->spans);
     spans->spans = NULL;
     spans->n = 0;
   }
   return s.rc;
-}
-
-size_t json_strict_root_end(const char *text, size_t len,
-                            const struct json_event *e)
-{
-  size_t off = 0;
-  if (e->ev != JSON_EV_NUMBER)
-    return e->at;
-  /* yajl reports a number at the end of the text before counting it. */
-  while (off < len && strchr(" \t\n\r\f\v", text[off]) != NULL)
-    off++;
-  return off + e->n;
 }
 
 bool json_strict_tail_ok(const char *text, size_t end, size_t len)

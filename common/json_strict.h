@@ -75,6 +75,8 @@ struct json_event {
   const char *s;
   size_t n;
   bool b;    /* JSON_EV_BOOL */
+  bool ok;   /* false if cJSON would not read the token as yajl did (a
+                string or key with a lone surrogate escape: jcanon.h) */
   size_t at; /* offset just past the event's token (a string's closing
                 quote, a container's bracket) */
 };
@@ -94,15 +96,13 @@ struct json_sink {
  * json_strict_check that also hands every event to sink (may be NULL).
  * Unlike cJSON, it takes \f and \v, and an unfinished string, after the
  * value: a caller that must refuse what json_parse refuses checks the
- * text after the root value's last event (json_strict_tail_ok).
+ * text after the root value (json_strict_tail_ok from *root_end, where
+ * the root value ended: set when root_end is not NULL and the value was
+ * complete, else left as it was).
  */
 int json_strict_parse(const char *text, size_t len, const char *what,
                       struct json_spans *spans, const struct json_sink *sink,
-                      struct sb_err *err);
-
-/* Where the root value that ended with event e of text[0..len) ends. */
-size_t json_strict_root_end(const char *text, size_t len,
-                            const struct json_event *e);
+                      size_t *root_end, struct sb_err *err);
 
 /* True if text[end..len) is only what json_parse takes after a value. */
 bool json_strict_tail_ok(const char *text, size_t end, size_t len);

@@ -213,6 +213,12 @@ static void canon_start(struct record_sax *d, int kind,
                         const struct json_event *e)
 {
   int rc;
+  if (kind == 1 && e->ev == JSON_EV_STRING) { /* most values: no jcanon */
+    d->cur.value = jcanon_string_dup(e->s, e->n);
+    if (d->cur.value == NULL)
+      fail(d, SB_ENOMEM, NULL);
+    return;
+  }
   jcanon_begin(d->jc);
   d->jc_kind = kind;
   rc = jcanon_feed(d->jc, e);
@@ -725,28 +731,24 @@ int record_sax_end(struct record_sax *d, struct sb_err *err)
 
 struct one {
   struct record_sax *d;
-  const char *text;
-  size_t len;
-  bool has_u, done;
-  size_t end; /* where the value ended */
+  bool done;
 };
 
 static void one_event(void *ctx, const struct json_event *e)
 {
   struct one *o = ctx;
-  if (!jcanon_token_ok(o->text, e, o->has_u))
+  if (!e->ok)
     record_sax_refuse(o->d, SB_EJSON, "record state is not valid JSON");
-  if (record_sax_feed(o->d, e)) {
+  if (record_sax_feed(o->d, e))
     o->done = true;
-    o->end = json_strict_root_end(o->text, o->len, e);
-  }
 }
 
 int record_sax_decode(struct record *r, const char *text, size_t len,
                       struct sb_err *err)
 {
   struct json_sink sink = {one_event, NULL};
-  struct one o = {NULL, text, len, false, false, 0};
+  struct one o = {NULL, false};
+  size_t end = 0; /* where the value ended */
   int rc;
 
   record_release(r);
@@ -757,15 +759,14 @@ int record_sax_decode(struct record *r, const char *text, size_t len,
   o.d = record_sax_new();
   if (o.d == NULL)
     return sb_err_set(err, SB_ENOMEM, NULL);
-  o.has_u = jcanon_has_u_escape(text, len);
   sink.ctx = &o;
   record_sax_begin(o.d, r);
-  rc = json_strict_parse(text, len, "record state", NULL, &sink, err);
-  if (rc == 0 && o.done && !json_strict_tail_ok(text, o.end, len))
+  rc = json_strict_parse(text, len, "record state", NULL, &sink, &end, err);
+  if (rc == 0 && o.done && !json_strict_tail_ok(text, end, len))
     rc = sb_err_set(err, SB_EJSON,
                     "record state is not valid JSON (unexpected data at "
                     "byte %zu)",
-                    o.end);
+                    end);
   if (rc == 0 && o.done)
     rc = record_sax_end(o.d, err);
   else if (rc == 0)

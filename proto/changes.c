@@ -521,14 +521,14 @@ static void gone_event(struct page_sax *x, const struct json_event *e)
     change_fail(x, SB_EPROTOCOL, "bad \"gone\" collection or id");
 }
 
-static void page_event(void *ctx, const struct json_event *e, bool ok)
+static void page_event(void *ctx, const struct json_event *e)
 {
   struct page_sax *x = ctx;
   int rc;
 
   if (x->err.code != 0)
     return;
-  if (!ok) {
+  if (!e->ok) {
     page_fail(x, SB_EPROTOCOL, "is not valid JSON");
     return;
   }

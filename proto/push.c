@@ -150,7 +150,7 @@ static void skel_fail(struct push_sax *x, int rc, const char *msg)
 }
 
 /* The record element that began with e: read into p->recs[p->n]. */
-static void rec_start(struct push_sax *x, const struct json_event *e, bool ok)
+static void rec_start(struct push_sax *x, const struct json_event *e)
 {
   struct record *r = &x->scratch;
   if (x->rec_err.code == 0) {
@@ -172,7 +172,7 @@ static void rec_start(struct push_sax *x, const struct json_event *e, bool ok)
   if (x->rec_err.code != 0)
     record_sax_refuse(x->rs, SB_EINVAL, "skipped");
   x->in_rec = true;
-  if (!ok)
+  if (!e->ok)
     record_sax_refuse(x->rs, SB_EJSON, "is not valid JSON");
   if (record_sax_feed(x->rs, e))
     x->in_rec = false;
@@ -243,13 +243,13 @@ static void push_root_event(struct push_sax *x, const struct json_event *e)
   x->in_jc = rc == 0;
 }
 
-static void push_event(void *ctx, const struct json_event *e, bool ok)
+static void push_event(void *ctx, const struct json_event *e)
 {
   struct push_sax *x = ctx;
   int rc;
 
   if (x->in_rec) {
-    if (!ok)
+    if (!e->ok)
       record_sax_refuse(x->rs, SB_EJSON, "is not valid JSON");
     if (record_sax_feed(x->rs, e)) {
       x->in_rec = false;
@@ -263,13 +263,13 @@ static void push_event(void *ctx, const struct json_event *e, bool ok)
     if (e->ev == JSON_EV_END_ARRAY) {
       x->in_records = false;
     } else {
-      rec_start(x, e, ok);
+      rec_start(x, e);
       if (!x->in_rec && x->cur_started)
         rec_done(x);
     }
     return;
   }
-  if (!ok) {
+  if (!e->ok) {
     skel_fail(x, SB_EPROTOCOL, "is not valid JSON");
     return;
   }

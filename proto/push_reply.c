@@ -273,13 +273,13 @@ static void root_value(struct reply_sax *x, const struct json_event *e)
     skip(x, e);
 }
 
-static void reply_event(void *ctx, const struct json_event *e, bool ok)
+static void reply_event(void *ctx, const struct json_event *e)
 {
   struct reply_sax *x = ctx;
 
   if (x->err.code != 0)
     return;
-  if (!ok)
+  if (!e->ok)
     return reply_fail(x, SB_EPROTOCOL, "is not valid JSON");
   if (x->in_jc)
     return skip_feed(x, e);

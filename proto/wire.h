@@ -65,13 +65,13 @@ int wire_record(struct record *r, const cJSON *j, struct sb_err *err);
 /*
  * The tree-less path (wire_sax.c): checks body as wire_parse_spans does
  * (size, UTF-8, NUL bytes, json_strict_parse with sp, which may be NULL)
- * and hands each event to fn with ok = false if cJSON would not read it as
+ * and hands each event to fn, e->ok false if cJSON would not read it as
  * yajl did (jcanon_token_ok). Returns the refusals of those checks and of
  * text after the value that cJSON refuses (SB_EPROTOCOL or SB_ENOMEM); the
  * consumer keeps its own.
  */
 struct json_event;
-typedef void (*wire_sax_fn)(void *ctx, const struct json_event *e, bool ok);
+typedef void (*wire_sax_fn)(void *ctx, const struct json_event *e);
 int wire_sax_run(const char *body, size_t len, const char *what,
                  struct json_spans *sp, wire_sax_fn fn, void *ctx,
                  struct sb_err *err);

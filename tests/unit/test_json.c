@@ -373,7 +373,7 @@ TEST(jcanon_string_escapes_anywhere)
   for (len = 1; len < sizeof(s); len += 3) {
     for (pos = 0; pos < len; pos++) {
       for (k = 0; k < sizeof(specials); k++) {
-        struct json_event e = {JSON_EV_STRING, s, len, false, 0};
+        struct json_event e = {JSON_EV_STRING, s, len, false, true, 0};
         cJSON *j;
         char *want;
         const char *got;

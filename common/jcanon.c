@@ -145,15 +145,40 @@ static void add_string(struct buf *b, const char *s, size_t n)
   buf_add(b, "\"", 1);
 }
 
+/* True if add_string would escape a byte of s[0..n). */
+static bool needs_escape(const char *s, size_t n)
+{
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t v;
+    memcpy(&v, s + i, 8);
+    if (word_needs_escape(v))
+      return true;
+  }
+  for (; i < n; i++) {
+    unsigned char ch = (unsigned char)s[i];
+    if (ch < 32 || ch == '"' || ch == '\\')
+      return true;
+  }
+  return false;
+}
+
 char *jcanon_string_dup(const char *s, size_t n)
 {
   struct buf b;
-  size_t room;
+  char *text;
 
+  if (!needs_escape(s, n)) { /* most strings: quoted as they are */
+    text = malloc(n + 3);
+    if (text != NULL) {
+      text[0] = '"';
+      memcpy(text + 1, s, n);
+      text[n + 1] = '"';
+      text[n + 2] = '\0';
+    }
+    return text;
+  }
   buf_init(&b);
-  /* Room for the common case (no escape) first: one allocation. */
-  if (buf_space(&b, n + 2, &room) == NULL)
-    return NULL;
   add_string(&b, s, n);
   return buf_take(&b, NULL);
 }

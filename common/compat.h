@@ -15,6 +15,15 @@
 #define _DEFAULT_SOURCE 1
 #endif
 
+/* A function only error paths call: kept out of line, so that the hot
+ * code that may call it (a decoder's step per JSON event) does not carry
+ * its frame and registers. */
+#if defined(__GNUC__)
+#define SB_COLD __attribute__((cold, noinline))
+#else
+#define SB_COLD
+#endif
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

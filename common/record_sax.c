@@ -175,7 +175,7 @@ static void track_key(struct record_sax *d, const struct json_event *e)
 }
 
 /* Notes a refusal (the first one counts); returns 0. */
-static int fail(struct record_sax *d, int rc, const char *msg)
+SB_COLD static int fail(struct record_sax *d, int rc, const char *msg)
 {
   if (d->rc == 0) {
     d->rc = rc;
@@ -186,7 +186,7 @@ static int fail(struct record_sax *d, int rc, const char *msg)
 
 /* As fail, the message after where the entry list is ("field \"x\"" or
  * "\"tombstones\""), joined by sep (": " or " "). */
-static int fail_at(struct record_sax *d, int rc, const char *sep,
+SB_COLD static int fail_at(struct record_sax *d, int rc, const char *sep,
                    const char *msg)
 {
   char text[SB_ERR_MSG_MAX];

@@ -187,7 +187,7 @@ SB_COLD static int fail(struct record_sax *d, int rc, const char *msg)
 /* As fail, the message after where the entry list is ("field \"x\"" or
  * "\"tombstones\""), joined by sep (": " or " "). */
 SB_COLD static int fail_at(struct record_sax *d, int rc, const char *sep,
-                   const char *msg)
+                           const char *msg)
 {
   char text[SB_ERR_MSG_MAX];
   if (d->tomb_mode)

@@ -722,7 +722,7 @@ void sync_free(struct sync *s)
   sync_push_free(s);
   sync_lift_forget(s);
   sync_scope_gone_end(s, false, NULL);
-  names_release(&s->names_want);
+  sync_names_forget(s);
   free(s->gone.v);
   free(s->base);
   free(s);

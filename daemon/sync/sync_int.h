@@ -66,6 +66,9 @@ struct gone_key {
 
 /* The longest URL of a request to the hub (the hub's address and path). */
 #define SYNC_URL_MAX 2048
+/* At most this many replicas' names asked at a cycle's end (sync_names.c),
+ * PROTO_NAMES_MAX a request. */
+#define SYNC_NAMES_WANT_MAX 2000
 
 struct sync {
   uv_loop_t *loop;
@@ -180,9 +183,13 @@ struct sync {
   bool marks_known;
   char marks_text[PROTO_MARKS_TEXT_MAX + 1];
 
-  /* Replicas whose device names the cycle's end asks (sync_names.c), and
-   * how many of them the request in flight names. */
-  struct proto_names names_want;
+  /* Replicas whose device names the cycle's end asks (sync_names.c), in
+   * the order noted, at most SYNC_NAMES_WANT_MAX; the first names_asked
+   * of them are in the request in flight (PROTO_NAMES_MAX at most). */
+  struct {
+    char (*v)[SB_REPLICA_MAX + 1];
+    size_t n, cap;
+  } names_want;
   size_t names_asked;
 
   bool online;
@@ -280,9 +287,11 @@ bool sync_scope_lift(struct sync *s, bool pulled);
 /* A merged state r: the replicas of its competing entries, unless known,
  * are asked for by name at the cycle's end. */
 void sync_names_note(struct sync *s, const struct record *r);
-/* Asks the hub for the names noted (then ends the cycle again); false if
- * there are none to ask. */
+/* Asks the hub for the names noted, PROTO_NAMES_MAX at a time (then ends
+ * the cycle again); false if there are none to ask. */
 bool sync_names_next(struct sync *s);
+/* Forgets the names noted. */
+void sync_names_forget(struct sync *s);
 
 /* --- sync_lift.c: which pulled changes may lift a refusal --- */
 

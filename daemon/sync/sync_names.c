@@ -15,6 +15,7 @@
 #include "sync.h"
 #include "sync_int.h"
 
+#include "buf.h"
 #include "log.h"
 #include "proto.h"
 #include "sync_http.h"
@@ -40,17 +41,45 @@ int sync_name_get(struct store *st, const char *replica, char *out, size_t size)
   return rc;
 }
 
+/* True if replica is among the first n wanted. */
+static bool wanted(const struct sync *s, size_t n, const char *replica)
+{
+  size_t i;
+  for (i = 0; i < n; i++) {
+    if (strcmp(s->names_want.v[i], replica) == 0)
+      return true;
+  }
+  return false;
+}
+
 /* Asks for replica's name at the cycle's end unless it is known already
  * (this device's own too: its listing then names it as the hub's does). */
 static void want(struct sync *s, const char *replica)
 {
   char name[PROTO_DEVICE_NAME_MAX + 1];
+  void *grown;
 
-  if (names_find(&s->names_want, replica) != NULL ||
+  if (!vv_replica_id_valid(replica) || wanted(s, s->names_want.n, replica) ||
       sync_name_get(s->store, replica, name, sizeof(name)) == 0)
     return;
-  /* Full (PROTO_NAMES_MAX new authors in one cycle): the rest stay ids. */
-  (void)names_add(&s->names_want, replica, "");
+  /* Full (a first sync of an office machine meeting thousands of
+   * writers): the rest stay ids until their records change again. */
+  if (s->names_want.n == SYNC_NAMES_WANT_MAX)
+    return;
+  grown = array_grow(s->names_want.v, &s->names_want.cap, s->names_want.n,
+                     sizeof(*s->names_want.v), 16);
+  if (grown == NULL)
+    return; /* best effort */
+  s->names_want.v = grown;
+  memcpy(s->names_want.v[s->names_want.n++], replica, strlen(replica) + 1);
+}
+
+void sync_names_forget(struct sync *s)
+{
+  free(s->names_want.v);
+  s->names_want.v = NULL;
+  s->names_want.n = s->names_want.cap = 0;
+  s->names_asked = 0;
 }
 
 void sync_names_note(struct sync *s, const struct record *r)
@@ -80,7 +109,7 @@ static bool names_save(struct sync *s, const struct proto_names *got,
 
   rc = store_begin_relaxed(s->store, err);
   for (i = 0; rc == 0 && i < got->n; i++) {
-    if (names_find(&s->names_want, got->v[i].replica) == NULL)
+    if (!wanted(s, s->names_asked, got->v[i].replica))
       continue;
     snprintf(key, sizeof(key), SYNC_NAME_KEY_PREFIX "%s", got->v[i].replica);
     rc = store_meta_set(s->store, key, got->v[i].name, err);
@@ -120,7 +149,7 @@ static void names_done(const struct http_reply *r, void *ctx)
               r->status);
     else
       log_msg(LOG_LEVEL_WARN, "device names: %s", err.msg);
-    names_release(&s->names_want);
+    sync_names_forget(s);
   }
   names_release(&got);
   sync_cycle_done(s);
@@ -138,16 +167,19 @@ bool sync_names_next(struct sync *s)
   len = strlen(s->base);
   room = len + at < sizeof(path) ? sizeof(path) - len : 0;
   memcpy(path, start, at);
-  for (i = 0; i < s->names_want.n; i++) {
-    len = strlen(s->names_want.v[i].replica) + (i > 0);
+  for (i = 0; i < s->names_want.n && i < PROTO_NAMES_MAX; i++) {
+    size_t idlen = strlen(s->names_want.v[i]);
+    len = idlen + (i > 0);
     if (at + len >= room)
       break;
-    snprintf(path + at, sizeof(path) - at, "%s%s", i > 0 ? "," : "",
-             s->names_want.v[i].replica);
+    if (i > 0)
+      path[at] = ',';
+    memcpy(path + at + (i > 0), s->names_want.v[i], idlen);
     at += len;
   }
+  path[at] = '\0';
   if (i == 0) { /* an address too long for any: shown by id */
-    names_release(&s->names_want);
+    sync_names_forget(s);
     return false;
   }
   s->names_asked = i;

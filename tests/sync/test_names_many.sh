@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# More writers than one names request can carry: a conflict written by 130
+# devices is listed with every writer's device name on a device that pulls
+# it. The replica ids go in the URL (GET /v1/names?replicas=...), which
+# holds about 118 of them beside the hub's address (SYNC_URL_MAX in
+# daemon/sync/sync_int.h), so the device asks in two requests.
+. "$(dirname "$0")/lib.sh"
+
+n=130
+expect_hub_ok init
+start_hub
+for i in $(seq 1 "$n"); do enrol "w$i"; done
+enrol reader
+
+# Each writer creates the same visit with its own notes, offline: 130
+# concurrent writes of every field, one conflict.
+for i in $(seq 1 "$n"); do
+  printf '{"collection":"visit","fields":{"beneficiary":"b-000001","date":"2026-11-03","notes":"from w%s","programme":"stigma-awareness"},"id":"visit-shared"}\n' \
+    "$i" >"$WORK/w$i.jsonl"
+  dev "w$i" import "$WORK/w$i.jsonl" >/dev/null || fail "import on w$i"
+  sync_once "w$i"
+done
+
+CASE="a device pulls a conflict of $n writers"
+# The hub's log line for each request (written as its reply goes out).
+names_asked() { grep -c 'GET /v1/names .* reader$' "$WORK/hub.log" || true; }
+reader_asked_names_twice() { [ "$(names_asked)" -ge 2 ]; }
+sync_once reader
+wait_until 10 reader_asked_names_twice
+"$HUB" conflicts --values >"$WORK/hub.values" || fail "hub conflicts"
+dev reader conflicts --values >"$WORK/reader.values" || fail "reader conflicts"
+cmp -s "$WORK/hub.values" "$WORK/reader.values" ||
+  fail "the reader lists: $(head -c 600 "$WORK/reader.values"); the hub: $(head -c 600 "$WORK/hub.values")"
+for i in 1 "$n"; do
+  grep -q "from w$i  (device w$i, " "$WORK/reader.values" ||
+    fail "w$i is not named: $(grep "from w$i\b" "$WORK/reader.values")"
+done
+named=$(grep -c '^  notes \[[0-9]*\] from w[0-9]*  (device w[0-9]*, ' \
+  "$WORK/reader.values" || true)
+[ "$named" -eq "$n" ] || fail "$named of $n notes name their device"
+stop_hub
+echo ok

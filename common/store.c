@@ -184,8 +184,6 @@ static const char *const stmt_sql[ST_COUNT_] = {
                        " WHERE p.seq = r.seq)),"
                        " (SELECT count(*) FROM records WHERE rejected IS NOT"
                        " NULL)",
-    [ST_ECHO_SET] = "UPDATE records SET echo = ?3"
-                    " WHERE collection = ?1 AND id = ?2",
     [ST_PART_SET] = "UPDATE records SET part = ?3"
                     " WHERE collection = ?1 AND id = ?2",
     [ST_GET_PART] = "SELECT part FROM records WHERE collection = ?1"

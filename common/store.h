@@ -222,14 +222,6 @@ int store_changes_text_echo(struct store *s, uint64_t since, const char *holder,
                             store_text_fn fn, void *ctx, struct sb_err *err);
 
 /*
- * Marks (collection, id)'s row, just written in this transaction, as the
- * exact state replica `echo` pushed (a hub's feed: daemon/hub/DESIGN.md,
- * "No echo"); any later write of the row clears the mark.
- */
-int store_set_echo(struct store *s, const char *collection, const char *id,
-                   const char *echo, struct sb_err *err);
-
-/*
  * Sets (collection, id)'s scope part, for a hub's scoped reads
  * (daemon/hub/DESIGN.md, "Scoped reads"), inside a transaction: its one
  * part, "" if it is in no part, NULL if in several, all, or not known
@@ -272,9 +264,11 @@ int store_ckpt_offload(struct store *s, struct sb_err *err);
 /* True once store_ckpt_offload's thread was started by a checkpoint due. */
 bool store_ckpt_started(struct store *s);
 
-/* A hub's save of a merged state: store_put_encoded, store_set_echo(echo)
- * and store_set_part(part) in one statement (echo NULL: no mark; part NULL:
- * several, all or not known), the row not pending (a hub pushes nothing). */
+/* A hub's save of a merged state: store_put_encoded, the echo mark (the
+ * replica that pushed exactly this state, daemon/hub/DESIGN.md "No echo";
+ * any later write of the row clears it) and store_set_part(part) in one
+ * statement (echo NULL: no mark; part NULL: several, all or not known),
+ * the row not pending (a hub pushes nothing). */
 int store_put_echo(struct store *s, const struct record *r, const char *text,
                    size_t len, const char *echo, const char *part,
                    struct sb_err *err);

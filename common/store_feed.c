@@ -179,24 +179,6 @@ int store_changes_text_echo(struct store *s, uint64_t since, const char *holder,
   return walk_text(s, st, true, fn, ctx, err);
 }
 
-int store_set_echo(struct store *s, const char *collection, const char *id,
-                   const char *echo, struct sb_err *err)
-{
-  sqlite3_stmt *st = s->st[ST_ECHO_SET];
-  int rc;
-
-  if (!s->in_tx)
-    return sb_err_set(err, SB_EINVAL,
-                      "store %s: marking %s/%s outside a transaction", s->path,
-                      collection, id);
-  sqlite3_bind_text(st, 1, collection, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 3, echo, -1, SQLITE_STATIC);
-  rc = store_run(s, ST_ECHO_SET, "marking an echo", err);
-  store_tx_check(s);
-  return rc;
-}
-
 /* Runs an UPDATE of (collection, id) whose ?3 the caller bound. */
 static int set_mark(struct store *s, int which, const char *collection,
                     const char *id, const char *what, struct sb_err *err)

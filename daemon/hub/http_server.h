@@ -82,9 +82,6 @@ int http_server_start(uv_loop_t *loop, const struct http_server_cfg *cfg,
  */
 int http_server_tls_reload(struct http_server *s, struct sb_err *err);
 
-/* True if s serves TLS. */
-bool http_server_tls_on(const struct http_server *s);
-
 /* The port the server listens on (the one picked, for port 0). */
 uint16_t http_server_port(const struct http_server *s);
 

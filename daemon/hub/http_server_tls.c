@@ -74,8 +74,9 @@ static int read_small(const char *path, const char *what, gnutls_datum_t *out,
     free(p);
     return sb_err_set(err, SB_EINVAL, "cannot read the TLS %s %s: %s", what,
                       path,
-                      n == 0 ? "empty" : n > TLS_MAX_FILE ? "over 1 MiB"
-                                                          : "read error");
+                      n == 0             ? "empty"
+                      : n > TLS_MAX_FILE ? "over 1 MiB"
+                                         : "read error");
   }
   fclose(f);
   p[n] = '\0';
@@ -128,7 +129,8 @@ static void gen_warn(const struct tls_gen *g, const char *cert_path,
               cert_path);
     else if (until != (time_t)-1 && until - now < 14 * 86400)
       log_msg(LOG_LEVEL_WARN,
-              "tls: the certificate %s expires in less than 14 days", cert_path);
+              "tls: the certificate %s expires in less than 14 days",
+              cert_path);
   }
   gnutls_x509_crt_deinit(crt);
 }
@@ -191,8 +193,8 @@ static int gen_load(const char *cert_path, const char *key_path,
   }
   gr = gnutls_privkey_init(&g->key);
   if (gr == 0)
-    gr = gnutls_privkey_import_x509_raw(g->key, &key, GNUTLS_X509_FMT_PEM,
-                                        NULL, 0);
+    gr = gnutls_privkey_import_x509_raw(g->key, &key, GNUTLS_X509_FMT_PEM, NULL,
+                                        0);
   if (gr < 0) {
     rc = sb_err_set(err, SB_EINVAL,
                     "the TLS key %s is not an unencrypted PEM private key: %s",
@@ -292,9 +294,4 @@ int http_server_tls_reload(struct http_server *s, struct sb_err *err)
   g->older = s->tls->cur;
   s->tls->cur = g;
   return 0;
-}
-
-bool http_server_tls_on(const struct http_server *s)
-{
-  return s->tls != NULL;
 }

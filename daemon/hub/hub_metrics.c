@@ -42,11 +42,6 @@ static const char *const route_names[HUB_ROUTE_COUNT_] = {
     [HUB_ROUTE_OTHER] = "other",
 };
 
-const char *hub_metrics_route_name(enum hub_route route)
-{
-  return route < HUB_ROUTE_COUNT_ ? route_names[route] : "other";
-}
-
 void hub_metrics_request(struct hub_metrics *m, enum hub_route route,
                          unsigned status, double seconds)
 {

@@ -67,9 +67,6 @@ struct hub_metrics {
   uint64_t disk_avail, disk_size;
 };
 
-/* The route's label ("push", "changes", ...). */
-const char *hub_metrics_route_name(enum hub_route route);
-
 /* Counts one finished request of route with status after seconds. */
 void hub_metrics_request(struct hub_metrics *m, enum hub_route route,
                          unsigned status, double seconds);

@@ -181,12 +181,6 @@ bool office_field_personal(const struct schema_collection *sc,
   return f != NULL && f->personal;
 }
 
-void office_value_text(const struct record *r, const char *field, char *buf,
-                       size_t size)
-{
-  office_json_text(office_winner(r, field), buf, size);
-}
-
 void office_json_text(const char *text, char *buf, size_t size)
 {
   cJSON *v;

@@ -244,11 +244,8 @@ const char *office_winner(const struct record *r, const char *name);
 /* The id a reference field's winner names (malloc'd), or NULL. */
 char *office_ref_id(const struct record *r, const char *field);
 
-/* The value text of a field's winner, unquoted for strings ("a; b" for a
- * list), into buf; "" if absent. */
-void office_value_text(const struct record *r, const char *field, char *buf,
-                       size_t size);
-/* The same of a value's JSON text (NULL: absent). */
+/* A value's JSON text (NULL: absent) as people read it, unquoted for
+ * strings ("a; b" for a list), into buf; "" if absent. */
 void office_json_text(const char *text, char *buf, size_t size);
 /* True if field is personal in sc. */
 bool office_field_personal(const struct schema_collection *sc,

@@ -178,6 +178,16 @@ int util_usage(struct sb_err *err, const char *fmt, ...)
 /* The exit code for an error code: exitcode_from_err, CLI_EUSAGE -> 2. */
 int util_exit_code(int code);
 
+/* Room for util_shown's text. */
+#define UTIL_SHOWN_MAX 400
+/*
+ * s as a message can quote it: its first 80 bytes, with what a terminal
+ * would act on or hide escaped (control bytes, quotes and backslashes as
+ * \xNN, invisible formatting such as a right-to-left override as \uNNNN),
+ * "..." if cut.
+ */
+void util_shown(const char *s, char out[UTIL_SHOWN_MAX]);
+
 /* SB_EINVAL unless collection and id are well formed. */
 int util_check_key(const char *collection, const char *id, struct sb_err *err);
 

@@ -90,7 +90,7 @@ static int read_options(struct cli *cli, const struct schema_collection *c,
                         bool empty_clears, cJSON **out, struct sb_err *err)
 {
   cJSON *fields = cJSON_CreateObject();
-  char valid[400];
+  char valid[400], shown[UTIL_SHOWN_MAX], name[UTIL_SHOWN_MAX];
   int i, rc = 0;
 
   *out = NULL;
@@ -103,10 +103,11 @@ static int read_options(struct cli *cli, const struct schema_collection *c,
     size_t len;
 
     if (strncmp(a, "--", 2) != 0) {
+      util_shown(a, shown);
       rc = util_usage(err,
-                      "unexpected argument \"%.80s\" for %s (give fields as "
+                      "unexpected argument \"%s\" for %s (give fields as "
                       "--OPTION VALUE; see sambang %s --help)",
-                      a, cmd, c->name);
+                      shown, cmd, c->name);
       break;
     }
     eq = strchr(a, '=');
@@ -118,8 +119,12 @@ static int read_options(struct cli *cli, const struct schema_collection *c,
         break;
       }
       option_list(c, valid, sizeof(valid));
-      rc = util_usage(err, "unknown option --%.*s for %s (valid: %s)",
-                      (int)(len > 80 ? 80 : len), a + 2, cmd, valid);
+      /* the option's name only, "=VALUE" left out */
+      snprintf(name, sizeof(name), "%.*s",
+               (int)(len + 2 < sizeof(name) ? len + 2 : sizeof(name) - 1), a);
+      util_shown(name, shown);
+      rc = util_usage(err, "unknown option %s for %s (valid: %s)", shown, cmd,
+                      valid);
       break;
     }
     if (eq != NULL) {

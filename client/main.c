@@ -388,8 +388,9 @@ static int global_options(struct cli *cli, int argc, char **argv,
         return util_usage(err, "--db needs a path");
       *db = v;
     } else {
-      return util_usage(err, "unknown option %.80s (see sambang --help)",
-                        argv[i]);
+      char shown[UTIL_SHOWN_MAX];
+      util_shown(argv[i], shown);
+      return util_usage(err, "unknown option %s (see sambang --help)", shown);
     }
   }
   return i;

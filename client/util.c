@@ -288,9 +288,9 @@ int util_exit_code(int code)
   return code == CLI_EUSAGE ? EXITCODE_USAGE : exitcode_from_err(code);
 }
 
-/* s as a message can show it: at most 80 bytes, control bytes escaped. */
-static void show(const char *s, char *out, size_t size)
+void util_shown(const char *s, char out[UTIL_SHOWN_MAX])
 {
+  const size_t size = UTIL_SHOWN_MAX;
   size_t o = 0, i;
   for (i = 0; i < 80 && s[i] != '\0' && o + 8 < size; i++) {
     unsigned char c = (unsigned char)s[i];
@@ -313,16 +313,16 @@ static void show(const char *s, char *out, size_t size)
 
 int util_check_key(const char *collection, const char *id, struct sb_err *err)
 {
-  char shown[400];
+  char shown[UTIL_SHOWN_MAX];
   if (!record_name_valid(collection)) {
-    show(collection, shown, sizeof(shown));
+    util_shown(collection, shown);
     return sb_err_set(err, SB_EINVAL,
                       "invalid collection name \"%s\" (use 1-%d letters, "
                       "digits, '-' or '_')",
                       shown, SB_NAME_MAX);
   }
   if (!record_id_valid(id)) {
-    show(id, shown, sizeof(shown));
+    util_shown(id, shown);
     return sb_err_set(err, SB_EINVAL,
                       "invalid record id \"%s\" (use 1-%d letters, digits, "
                       "'-', '_', '.' or ':')",
@@ -341,8 +341,8 @@ int util_opt(int argc, char **argv, int *i, const char *name,
 
 int util_bad_option(const char *cmd, const char *arg, struct sb_err *err)
 {
-  char shown[400];
-  show(arg, shown, sizeof(shown));
+  char shown[UTIL_SHOWN_MAX];
+  util_shown(arg, shown);
   if (strcmp(arg, "--json") == 0 || strcmp(arg, "--db") == 0 ||
       strncmp(arg, "--db=", 5) == 0)
     return util_usage(err,

@@ -173,4 +173,15 @@ expect_refused 2 'list takes one COLLECTION (see sambang list --help)' list note
 expect_refused 2 'unknown option --frob for beneficiary' beneficiary --frob
 expect_refused 2 'token: give set --file F, or set - to read standard input' token --from-file
 
+# A bad id or option is named with what a terminal would hide or act on
+# escaped: a right-to-left override (U+202E) that would show the text
+# reversed, a raw escape byte, a quote.
+expect_refused 4 'invalid record id "ab\u202ecd" (use' get notes $'ab\u202ecd'
+expect_refused 4 'invalid collection name "x\x1b[2Jy" (use' get $'x\e[2Jy' a
+expect_refused 2 'unknown option --a\x22b\u2066 for beneficiary add' \
+  beneficiary add $'--a"b\u2066=x'
+expect_refused 2 'unexpected argument "x\x1b[2J" for beneficiary add' \
+  beneficiary add $'x\e[2J'
+expect_refused 2 'unknown option --q\u202e (see sambang --help)' $'--q\u202e'
+
 echo "ok"

@@ -9,7 +9,7 @@
 #       (the hub refuses them as future_timestamp, the device re-stamps its
 #       own and pushes again in the same sync), and keeps syncing after its
 #       clock is fixed;
-#   (c) `status` names the offset;
+#   (c) `status` names the offset, ahead or behind;
 #   (d) a write ahead by less than the device's limit but more than a
 #       stricter hub's stays pending, and the sync says why.
 # faketime preloads libfaketime; an ASan build insists on coming first
@@ -108,6 +108,19 @@ grep -q "clock is 30 h 0 min ahead of the hub's" "$OUT" ||
   fail "status does not name the offset: $(cat "$OUT")"
 at +30h skew --json status | grep -q '"clock_offset_ms":-10[78][0-9]\{6\}[,}]' ||
   fail "status --json has no clock_offset_ms of about -30 h"
+# A clock behind the hub's is named as such, in hours or in minutes and
+# seconds, and a write made with it is stamped with the hub's time.
+enrol slow
+sync_at -2h slow
+at -2h slow status >"$OUT"
+grep -q "clock is 2 h 0 min behind the hub's" "$OUT" ||
+  fail "status does not name the offset behind: $(cat "$OUT")"
+at -2h slow put notes w1 '{"text":"slow"}' >/dev/null || fail "slow put w1"
+near_now "$(ts_of slow w1 text)" "a write of a device 2 h slow"
+sync_at -4m slow
+at -4m slow status >"$OUT"
+grep -Eq "clock is (3 min 59|4 min [01]) s behind the hub's" "$OUT" ||
+  fail "status does not name 4 min behind: $(cat "$OUT")"
 # Written after the sync, still 30 h fast: stamped with corrected time.
 at +30h skew put notes s3 '{"text":"three"}' >/dev/null || fail "skew put s3"
 near_now "$(ts_of skew s3 text)" "a write with the offset known"

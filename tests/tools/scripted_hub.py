@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """scripted_hub.py - a stand-in hub that answers pushes in a set order.
 
-usage: scripted_hub.py [--bad ID] [--ids FILE] [--echo] [--seq-from N] STATUS...
+usage: scripted_hub.py [--bad ID] [--ids FILE] [--echo] [--seq-from N]
+                       [--lie short|other] STATUS...
 
 For the sync tests that need answers a real hub gives only by chance:
 two batches at the hub at once, answered in a known order.
@@ -16,7 +17,10 @@ usual answer, as every push after the held ones gets at once: a push
 holding record ID is refused whole (400 malformed, naming its index in
 "record", as a hub does a state it cannot read), any other is stored (one
 ok result per record, at the next seq after N, --seq-from, default 0;
-with --echo each says "echo": the state stored is the one pushed).
+with --echo each says "echo": the state stored is the one pushed;
+with --lie, a 200 that does not match the push: "short" leaves the last
+record's result out, "other" answers for another record than the
+first).
 GET /v1/changes answers an empty page at the asked cursor. --ids FILE
 gets the id of every record pushed, one per line. Each request is logged
 on stderr, with its query.
@@ -35,10 +39,11 @@ CODES = {401: "unauthorized", 403: "forbidden", 503: "unavailable"}
 class Script:
     """The held pushes and the order they are answered in."""
 
-    def __init__(self, statuses, bad, echo, seq_from):
+    def __init__(self, statuses, bad, echo, seq_from, lie):
         self.statuses = statuses
         self.bad = bad
         self.echo = echo
+        self.lie = lie
         self.cond = threading.Condition()
         self.held = []  # (holds the bad record, arrival number)
         self.answered = 0
@@ -108,6 +113,10 @@ class Handler(BaseHTTPRequestHandler):
         if script.echo:
             for r in results:
                 r["echo"] = True
+        if script.lie == "short":
+            results.pop()
+        elif script.lie == "other":
+            results[0]["id"] = "not-" + results[0]["id"]
         self.reply(200, {"last_seq": script.seq, "results": results})
 
     def do_POST(self):
@@ -150,12 +159,15 @@ def main():
                     help="stored results say the state is the one pushed")
     ap.add_argument("--seq-from", type=int, default=0,
                     help="the seq the first stored record follows")
+    ap.add_argument("--lie", choices=["short", "other"],
+                    help="200 replies that do not match the push")
     ap.add_argument("statuses", nargs="+", type=int,
                     choices=[200, 401, 403, 503])
     args = ap.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    server.script = Script(args.statuses, args.bad, args.echo, args.seq_from)
+    server.script = Script(args.statuses, args.bad, args.echo, args.seq_from,
+                           args.lie)
     server.ids = open(args.ids, "a") if args.ids else None
     print("listening on 127.0.0.1:%d" % server.server_address[1], flush=True)
     server.serve_forever()

@@ -120,6 +120,12 @@ expect_ok put notes ctl '{"text":"line1\nline2\u001b[31m"}'
 expect_ok beneficiary edit "$siti" --kelurahan "$(printf 'a\tb')"
 expect_ok beneficiary show "$siti"
 expect_stdout_contains 'kelurahan: a\tb'
+# A line break or an escape sequence would break the listing or drive the
+# terminal: escaped.
+expect_ok beneficiary edit "$siti" --kelurahan "$(printf 'a\nb\033[31mc')"
+expect_ok beneficiary show "$siti"
+expect_stdout_contains 'kelurahan: a\nb\x1b[31mc'
+LC_ALL=C grep -q "$(printf '\033')" "$OUT" && fail "show printed a raw escape"
 # A right-to-left override or a C1 control (CSI) would reorder or drive
 # what the terminal shows: escaped too, in show and in list's JSON.
 expect_ok beneficiary edit "$siti" --kelurahan "$(printf 'x\u202egnp.exe\xc2\x9b31m')"

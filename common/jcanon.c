@@ -82,7 +82,6 @@ static int key_cmp(const char *a, size_t an, const char *b, size_t bn)
   return an < bn ? -1 : an > bn ? 1 : 0;
 }
 
-/* Appends s[0..n) as a JSON string, escaped as cJSON prints it. */
 /* True if one of the 8 bytes of v is below 0x20, '"' or '\\': a byte
  * add_string escapes (the has-zero-byte trick, on v and on v with each
  * quote's bits cleared). */
@@ -95,22 +94,38 @@ static bool word_needs_escape(uint64_t v)
           highs) != 0;
 }
 
-static void add_string(struct buf *b, const char *s, size_t n)
+/* True if add_string escapes byte ch. */
+static bool byte_needs_escape(unsigned char ch)
 {
-  size_t i = 0, from = 0;
-  char esc[8];
+  return ch < 32 || ch == '"' || ch == '\\';
+}
 
-  buf_add(b, "\"", 1);
-  /* Most strings need no escape: skip them 8 bytes at a time. */
+/* Where the first byte of s[0..n) that add_string escapes is, n if none.
+ * Most strings need no escape: they are skipped 8 bytes at a time. */
+static size_t first_escape(const char *s, size_t n)
+{
+  size_t i = 0;
   for (; i + 8 <= n; i += 8) {
     uint64_t v;
     memcpy(&v, s + i, 8);
     if (word_needs_escape(v))
       break;
   }
-  for (; i < n; i++) {
+  while (i < n && !byte_needs_escape((unsigned char)s[i]))
+    i++;
+  return i;
+}
+
+/* Appends s[0..n) as a JSON string, escaped as cJSON prints it. */
+static void add_string(struct buf *b, const char *s, size_t n)
+{
+  size_t i, from = 0;
+  char esc[8];
+
+  buf_add(b, "\"", 1);
+  for (i = first_escape(s, n); i < n; i++) {
     unsigned char ch = (unsigned char)s[i];
-    if (ch >= 32 && ch != '"' && ch != '\\')
+    if (!byte_needs_escape(ch))
       continue;
     buf_add(b, s + from, i - from);
     from = i + 1;
@@ -145,30 +160,12 @@ static void add_string(struct buf *b, const char *s, size_t n)
   buf_add(b, "\"", 1);
 }
 
-/* True if add_string would escape a byte of s[0..n). */
-static bool needs_escape(const char *s, size_t n)
-{
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    uint64_t v;
-    memcpy(&v, s + i, 8);
-    if (word_needs_escape(v))
-      return true;
-  }
-  for (; i < n; i++) {
-    unsigned char ch = (unsigned char)s[i];
-    if (ch < 32 || ch == '"' || ch == '\\')
-      return true;
-  }
-  return false;
-}
-
 char *jcanon_string_dup(const char *s, size_t n)
 {
   struct buf b;
   char *text;
 
-  if (!needs_escape(s, n)) { /* most strings: quoted as they are */
+  if (first_escape(s, n) == n) { /* most strings: quoted as they are */
     text = malloc(n + 3);
     if (text != NULL) {
       text[0] = '"';

@@ -12,13 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static enum log_level log_level = LOG_LEVEL_INFO;
-
-void log_set_level(enum log_level level)
-{
-  log_level = level;
-}
-
 /* The name shown on a terminal for level. */
 static const char *level_name(enum log_level level)
 {
@@ -39,8 +32,6 @@ void log_msg(enum log_level level, const char *fmt, ...)
   va_list ap;
   int n;
 
-  if (level > log_level)
-    return;
   if (getenv("JOURNAL_STREAM") != NULL)
     n = snprintf(line, sizeof(line), "<%d>", (int)level);
   else

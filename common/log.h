@@ -13,10 +13,8 @@
 
 enum log_level { LOG_LEVEL_ERROR = 3, LOG_LEVEL_WARN = 4, LOG_LEVEL_INFO = 6 };
 
-/* Lines below this level are dropped (default: info). */
-void log_set_level(enum log_level level);
-
-/* Writes one line (a newline is added) at level to stderr. */
+/* Writes one line (a newline is added) at level to stderr; every level is
+ * written (the journal or the reader filters). */
 void log_msg(enum log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -10,6 +10,9 @@
  *          clients (libcurl multi; each client its own device token and
  *          replica id; batches of 500 record states made with record_put
  *          and push_req_encode), p50/p99 latency of a batch at 50 clients;
+ *          with the hub's CPU seconds over the 50-client push and this
+ *          process's (the clients'): cores the hub kept busy tell whether
+ *          it was bound by its CPU or by its one store writer;
  *   pull:  GET /v1/changes?since=N&limit=1000 from 0 until drained;
  *   RSS:   the hub's VmRSS idle and with 1000 idle long-polls open
  *          (wait=60, counted by the hub's /metrics), and its peak (VmHWM).
@@ -191,6 +194,36 @@ static long hub_status_kb(const char *name)
   if (kb < 0)
     fail("no %s in %s", name, path);
   return kb;
+}
+
+/* The hub's CPU seconds so far (user + system, /proc/PID/stat). */
+static double hub_cpu_s(void)
+{
+  char path[64], line[1024], *p;
+  unsigned long long ut = 0, st = 0;
+  FILE *f;
+  snprintf(path, sizeof(path), "/proc/%d/stat", (int)hub_pid);
+  f = fopen(path, "r");
+  if (f == NULL || fgets(line, sizeof(line), f) == NULL)
+    fail("cannot read %s", path);
+  fclose(f);
+  /* Fields 14 and 15, counted after the command's closing parenthesis. */
+  p = strrchr(line, ')');
+  if (p == NULL || sscanf(p + 2,
+                          "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+                          "%llu %llu",
+                          &ut, &st) != 2)
+    fail("cannot parse %s", path);
+  return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* This process's CPU seconds so far (the clients' side of the load). */
+static double self_cpu_s(void)
+{
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+         (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
 /* --- HTTP -------------------------------------------------------------- */
@@ -507,6 +540,7 @@ int main(int argc, char **argv)
   char floor_db[512], log[512], out[256];
   size_t batches = 100, n1, n50, npulled, i;
   double t_floor, t1, t50, t_pull, t_open, *lat, floor_rate, rows_floor;
+  double hub_cpu50, self_cpu50;
   long rss_busy, rss_idle, rss_polls, rss_after, hwm, trims;
   uint64_t last;
   const char *init[] = {"init", NULL};
@@ -553,7 +587,11 @@ int main(int argc, char **argv)
   lat = calloc(batches, sizeof(double));
   if (lat == NULL)
     fail("out of memory");
+  hub_cpu50 = hub_cpu_s();
+  self_cpu50 = self_cpu_s();
   t50 = push_all(cs, NCLIENTS, lat);
+  hub_cpu50 = hub_cpu_s() - hub_cpu50;
+  self_cpu50 = self_cpu_s() - self_cpu50;
 
   trims = metric(&cs[0], "sambang_hub_heap_trims_total");
   t_pull = pull_all(&cs[0], &npulled, &last);
@@ -573,6 +611,10 @@ int main(int argc, char **argv)
          "(%zu batches)\n",
          NCLIENTS, percentile(lat, batches, 50) * 1e3,
          percentile(lat, batches, 99) * 1e3, lat[batches - 1] * 1e3, batches);
+  printf("push CPU, %d clients      hub %.2f s (%.1f us a record, %.2f cores "
+         "busy), clients %.2f s\n",
+         NCLIENTS, hub_cpu50, hub_cpu50 / (double)n50 * 1e6, hub_cpu50 / t50,
+         self_cpu50);
   printf("pull, limit=%d          %zu records in %.3f s  %.0f records/s  "
          "%.2f x floor\n",
          PROTO_MAX_PAGE, npulled, t_pull, (double)npulled / t_pull,

@@ -160,17 +160,6 @@ int util_schema(struct cli *cli, struct sb_err *err);
 /* Releases what cli holds (store, schema, path). */
 void util_release(struct cli *cli);
 
-/*
- * Reads all of f (what names it in messages) into a malloc'd,
- * NUL-terminated *out. More than max bytes: SB_ETOOBIG.
- */
-int util_read_all(FILE *f, const char *what, size_t max, char **out,
-                  size_t *len, struct sb_err *err);
-
-/* util_read_all on a file path ("-": stdin). */
-int util_read_path(const char *path, const char *what, size_t max, char **out,
-                   size_t *len, struct sb_err *err);
-
 /* sb_err_set with CLI_EUSAGE. */
 int util_usage(struct sb_err *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

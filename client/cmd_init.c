@@ -32,32 +32,6 @@ static int check_server(const char *url, struct sb_err *err)
   return sync_config_check_server(url, false, err);
 }
 
-/* Reads and checks --schema FILE; *text is malloc'd. */
-static int read_schema(const char *path, char **text, struct sb_err *err)
-{
-  struct schema *s = NULL;
-  size_t len;
-  int rc =
-      util_read_path(path, _("schema file"), SB_RECORD_MAX, text, &len, err);
-
-  if (rc != 0)
-    return rc;
-  if (memchr(*text, '\0', len) != NULL) {
-    rc =
-        sb_err_set(err, SB_ESCHEMA, "schema file %s contains a NUL byte", path);
-  } else {
-    rc = schema_parse(*text, &s, err);
-    if (rc != 0)
-      sb_err_prefix(err, "schema file %s", path);
-  }
-  schema_free(s);
-  if (rc != 0) {
-    free(*text);
-    *text = NULL;
-  }
-  return rc;
-}
-
 /* The hub settings init keeps (NULL: not given). */
 struct init_hub {
   const char *server, *token, *ca_pem, *pin;
@@ -181,7 +155,7 @@ int cmd_init(struct cli *cli, int argc, char **argv, struct sb_err *err)
     return rc;
   }
   if (schema_file != NULL &&
-      (rc = read_schema(schema_file, &schema_text, err)) != 0) {
+      (rc = schema_file_read(schema_file, &schema_text, err)) != 0) {
     free(token_text);
     free(ca_pem);
     return rc;

@@ -130,15 +130,22 @@ static int import_lines(struct cli *cli, FILE *f, const char *name,
 
   errno = 0;
   while ((len = getline(&line, &cap, f)) >= 0) {
+    const char *text = line;
     lineno++;
-    if (blank(line, (size_t)len))
+    /* A file saved by a Windows editor or a spreadsheet starts with a
+     * UTF-8 byte order mark, which JSON parsers may ignore (RFC 8259). */
+    if (lineno == 1 && len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
+      text += 3;
+      len -= 3;
+    }
+    if (blank(text, (size_t)len))
       continue;
     if ((size_t)len > SB_RECORD_MAX)
       rc = sb_err_set(err, SB_ETOOBIG,
                       "the line is too large (%zd bytes, at most %d)", len,
                       SB_RECORD_MAX);
     else
-      rc = import_line(cli, line, (size_t)len, n, err);
+      rc = import_line(cli, text, (size_t)len, n, err);
     if (rc != 0) {
       sb_err_prefix(err, "line %zu", lineno);
       break;

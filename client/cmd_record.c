@@ -8,6 +8,8 @@
 
 #include "cli.h"
 
+#include "file_read.h"
+
 #include "json.h"
 
 #include <stdio.h>
@@ -30,7 +32,7 @@ int cmd_put(struct cli *cli, int argc, char **argv, struct sb_err *err)
   if (rc != 0)
     return rc;
   if (strcmp(argv[3], "-") == 0) {
-    rc = util_read_all(stdin, "JSON_OBJECT (standard input)", SB_RECORD_MAX,
+    rc = file_read_all(stdin, "JSON_OBJECT (standard input)", SB_RECORD_MAX,
                        &input, &len, err);
     if (rc != 0)
       return rc;

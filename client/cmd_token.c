@@ -9,6 +9,8 @@
 
 #include "cli.h"
 
+#include "file_read.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,7 +36,7 @@ int cli_token_read(const char *path, char **out, struct sb_err *err)
 {
   size_t len;
   char *nl;
-  int rc = util_read_path(path, _("token file"), 4096, out, &len, err);
+  int rc = file_read_path(path, _("token file"), 4096, out, &len, err);
 
   if (rc != 0)
     return rc;

@@ -101,6 +101,15 @@ extern const char schema_default_text[];
  */
 int schema_parse(const char *text, struct schema **out, struct sb_err *err);
 
+/*
+ * Reads the schema file at path ("-": standard input) for `init --schema`
+ * into a malloc'd *text, checked by schema_parse: at most SB_RECORD_MAX
+ * bytes, no NUL byte (the text is kept as a C string), a UTF-8 byte
+ * order mark at its start left out (Windows editors save one; RFC 8259
+ * lets a parser ignore it). Errors name the file.
+ */
+int schema_file_read(const char *path, char **text, struct sb_err *err);
+
 /* Frees a schema (NULL is fine). */
 void schema_free(struct schema *s);
 

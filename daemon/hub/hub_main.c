@@ -131,45 +131,6 @@ static const char *const usage_check = N_(
     "device row (name, token hash, replica id, scope) and every record\n"
     "state; exit 6 lists each problem.\n");
 
-/* Reads a whole file into a malloc'd NUL-terminated string. */
-static int read_file(const char *path, char **out, struct sb_err *err)
-{
-  FILE *f = fopen(path, "rb");
-  char *text = NULL;
-  size_t len = 0, cap = 0, n;
-  int rc = 0;
-
-  *out = NULL;
-  if (f == NULL)
-    return sb_err_set(err, errno == ENOENT ? SB_ENOTFOUND : SB_EIO,
-                      "cannot read %s: %s", path, strerror(errno));
-  do {
-    if (len + 4096 + 1 > cap) {
-      char *more;
-      cap = (cap + 4096) * 2;
-      more = realloc(text, cap);
-      if (more == NULL) {
-        rc = sb_err_set(err, SB_ENOMEM, "out of memory reading %s", path);
-        goto out;
-      }
-      text = more;
-    }
-    n = fread(text + len, 1, cap - len - 1, f);
-    len += n;
-  } while (n > 0);
-  if (ferror(f)) {
-    rc = sb_err_set(err, SB_EIO, "cannot read %s", path);
-    goto out;
-  }
-  text[len] = '\0';
-  *out = text;
-  text = NULL;
-out:
-  free(text);
-  fclose(f);
-  return rc;
-}
-
 /* --- commands ---------------------------------------------------------- */
 
 static int hub_cmd_init(const char *db, int argc, char **argv)
@@ -192,7 +153,7 @@ static int hub_cmd_init(const char *db, int argc, char **argv)
                                  argv[i]);
   }
   if (schema_path != NULL) {
-    rc = read_file(schema_path, &schema_text, &err);
+    rc = schema_file_read(schema_path, &schema_text, &err);
     if (rc != 0)
       return hub_cmd_fail(rc, &err);
   }

@@ -338,7 +338,11 @@ int sync_config_load(struct sync_config *c, const char *path,
       rc = sb_err_set(err, SB_EINVAL, "%s: line too long", where);
       break;
     }
-    s = trim(line);
+    s = line;
+    /* A file saved by a Windows editor starts with a byte order mark. */
+    if (lineno == 1 && strncmp(s, "\xef\xbb\xbf", 3) == 0)
+      s += 3;
+    s = trim(s);
     if (s[0] == '\0' || s[0] == '#')
       continue;
     eq = strchr(s, '=');

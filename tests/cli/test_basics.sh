@@ -177,5 +177,10 @@ expect_stderr_contains 'unknown type "strnig"'
 [ ! -e "$SAMBANG_DB" ] || fail "a refused init must create nothing"
 expect_fail 3 init --schema "$WORK/none.json"
 expect_stderr_contains "$WORK/none.json"
+# A byte order mark at the start (Windows editors save one) is left out.
+export SAMBANG_DB=$WORK/bom.db
+{ printf '\357\273\277'; cat "$WORK/schema.json"; } >"$WORK/bom-schema.json"
+expect_ok init --schema "$WORK/bom-schema.json"
+expect_ok tree add --species durian
 
 echo "ok"

@@ -37,6 +37,20 @@ sb_in "$WORK/one.jsonl" --json import -
 check_ok import -
 expect_stdout_is '{"imported":0,"unchanged":1}'
 
+# A byte order mark at the start of the file (Windows editors, spreadsheets
+# save one) and CRLF line ends are read as the same lines; a BOM anywhere
+# else is not whitespace.
+printf '\xef\xbb\xbf{"collection":"notes","id":"b1","fields":{"text":"bom"}}\r\n{"collection":"notes","id":"b2","fields":{"text":"crlf"}}\r\n' \
+  >"$WORK/bom.jsonl"
+expect_ok import "$WORK/bom.jsonl"
+expect_stdout_is "imported 2 records"
+expect_ok get notes b1
+expect_stdout_is '{"text":"bom"}'
+printf '{"collection":"notes","id":"b3","fields":{"text":"x"}}\n\xef\xbb\xbf{"collection":"notes","id":"b4","fields":{"text":"y"}}\n' \
+  >"$WORK/bom2.jsonl"
+expect_refused 4 "line 2: the line is not valid JSON" import "$WORK/bom2.jsonl"
+expect_refused 3 "" get notes b3
+
 # An empty file imports nothing.
 : >"$WORK/empty.jsonl"
 expect_ok import "$WORK/empty.jsonl"
@@ -82,7 +96,7 @@ expect_ok rm notes n2
 expect_ok put a-first z '{"v":1}'
 expect_ok export
 cp "$OUT" "$WORK/export1"
-[ "$(wc -l <"$WORK/export1")" -eq 6 ] || fail "export must hold every record"
+[ "$(wc -l <"$WORK/export1")" -eq 8 ] || fail "export must hold every record"
 sed -E 's/^\{"collection":"([^"]*)",.*"id":"([^"]*)","tombstones".*/\1 \2/' \
   "$WORK/export1" >"$WORK/keys"
 LC_ALL=C sort -c "$WORK/keys" || fail "export must be in (collection, id) order"

@@ -52,6 +52,20 @@ expect_hub_fail 6 --db "$WORK/junk.db" export
 printf '{"collections":7}' >"$WORK/bad-schema.json"
 expect_hub_fail 4 --db "$WORK/s.db" init --schema "$WORK/bad-schema.json"
 [ ! -e "$WORK/s.db" ] || fail "a refused init must leave no file"
+# A NUL byte (the text would be cut at it) or a file without end
+# (/dev/zero) is refused by name; a byte order mark at the start is left
+# out (Windows editors save one) and the schema is kept without it.
+printf '{"version":1,"collections":{}}\0{"tail":1}' >"$WORK/nul-schema.json"
+expect_hub_fail 4 --db "$WORK/s.db" init --schema "$WORK/nul-schema.json"
+grep -q "nul-schema.json contains a NUL byte" "$ERR" || fail "NUL named"
+expect_hub_fail 4 --db "$WORK/s.db" init --schema /dev/zero
+grep -q "schema file /dev/zero is too large" "$ERR" || fail "size named"
+[ ! -e "$WORK/s.db" ] || fail "a refused init must leave no file"
+printf '\357\273\277{"version":1,"collections":{"tree":{"fields":{"a":{"type":"string"}}}}}' \
+  >"$WORK/bom-schema.json"
+expect_hub_ok --db "$WORK/bom.db" init --schema "$WORK/bom-schema.json"
+[ "$(sqlite3 "$WORK/bom.db" "SELECT substr(value, 1, 1) FROM meta WHERE key = 'schema'")" = '{' ] ||
+  fail "the schema must be kept without its byte order mark"
 
 # device add prints the token alone: 64 hex digits.
 expect_hub_ok device add laptop-1 --scope all

@@ -67,6 +67,29 @@ TEST(load_good_file)
   sync_config_release(&c);
 }
 
+/* A byte order mark before the first line (a Windows editor's) is left
+ * out; anywhere else it is part of the text, as any byte. */
+TEST(byte_order_mark_first)
+{
+  struct sync_config c;
+  struct sb_err err = {0};
+
+  sync_config_init(&c);
+  CHECK_INT(sync_config_load(&c,
+                             write_conf("bom.conf", "\xef\xbb\xbfserver = "
+                                                    "http://127.0.0.1:9\n"),
+                             &err),
+            ==, 0);
+  CHECK_STR(c.server, "http://127.0.0.1:9");
+  CHECK(sync_config_load(&c,
+                         write_conf("bom2.conf", "batch = 5\n\xef\xbb\xbf"
+                                                 "server = http://x:1\n"),
+                         &err) != 0);
+  CHECK(strstr(err.msg, "bom2.conf:2") != NULL);
+  CHECK_STR(c.server, "http://127.0.0.1:9");
+  sync_config_release(&c);
+}
+
 /* Each bad file is refused naming file:line, and c keeps its values. */
 TEST(bad_files_change_nothing)
 {

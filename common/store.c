@@ -455,6 +455,15 @@ static int store_configure(struct store *s, struct sb_err *err)
   return rc;
 }
 
+void store_cache_kib(struct store *s, int kib)
+{
+  char sql[64];
+  struct sb_err ignored = {0};
+
+  snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%d", kib);
+  (void)store_script(s, sql, "setting the cache size", &ignored);
+}
+
 static int store_prepare(struct store *s, struct sb_err *err)
 {
   int i, rc;

@@ -261,6 +261,14 @@ int store_changes_text_parts(struct store *s, uint64_t since,
  * whose commits others wait on (the hub's); store_close stops the thread.
  */
 int store_ckpt_offload(struct store *s, struct sb_err *err);
+/*
+ * Lets the store's page cache grow to kib KiB (SQLite's default is 2 MiB):
+ * for a connection that writes much into a large store (the hub's
+ * writer), whose index and table pages would otherwise be read back from
+ * the file again and again. Best effort: a refusal leaves the default.
+ */
+void store_cache_kib(struct store *s, int kib);
+
 /* True once store_ckpt_offload's thread was started by a checkpoint due. */
 bool store_ckpt_started(struct store *s);
 

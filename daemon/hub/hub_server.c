@@ -731,6 +731,7 @@ int hub_server_start(uv_loop_t *loop, struct hub_store *hs,
     return sb_err_set(err, SB_ENOMEM, NULL);
   h->loop = loop;
   h->hs = hs;
+  hub_store_serve_writer(hs);
   h->cfg = *cfg;
   if (h->cfg.max_inflight == 0)
     h->cfg.max_inflight = HUB_DEFAULT_MAX_INFLIGHT;

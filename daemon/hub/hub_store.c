@@ -216,6 +216,12 @@ int hub_store_open_reader(const char *path, struct hub_store **out,
   return rc;
 }
 
+void hub_store_serve_writer(struct hub_store *hs)
+{
+  if (hs->ops->serve_writer != NULL)
+    hs->ops->serve_writer(hs->be);
+}
+
 const char *hub_store_path(const struct hub_store *hs)
 {
   return hs->path;

@@ -62,6 +62,10 @@ int hub_store_open_reader(const char *path, struct hub_store **out,
 /* The path the store was opened with. */
 const char *hub_store_path(const struct hub_store *hs);
 
+/* Tunes hs as the connection of `serve`'s store writer, which merges every
+ * push (on SQLite: a larger page cache, store_cache_kib). */
+void hub_store_serve_writer(struct hub_store *hs);
+
 /* Closes the store (NULL is fine). */
 void hub_store_close(struct hub_store *hs);
 
@@ -431,6 +435,9 @@ struct hub_store_ops {
   /* Opens an existing store. */
   int (*open)(const char *path, void **be, struct sb_err *err);
   void (*close)(void *be);
+  /* Optional: tunes the connection `serve`'s store writer uses
+   * (hub_store_serve_writer). */
+  void (*serve_writer)(void *be);
   /* The hub's replica id and schema text (owned by the backend). */
   const char *(*replica)(const void *be);
   const char *(*schema_text)(const void *be);

@@ -93,6 +93,22 @@ static void sq_close(void *be)
   store_close(be);
 }
 
+/*
+ * The writer of a hub holding 100,000 visits or more reads the pages of
+ * its (collection, id) index and, for each visit, its beneficiary's row
+ * from all over the file: with SQLite's default cache of 2 MiB, most of
+ * them again from the file. 16 MiB: a push of 100,000 visits from 50
+ * devices ~9% faster (bench_hub); the readers keep the default, as their
+ * pulls read the file in order and a larger cache only costs them the
+ * first touches of its memory.
+ */
+#define SQ_WRITER_CACHE_KIB (16 * 1024)
+
+static void sq_serve_writer(void *be)
+{
+  store_cache_kib(be, SQ_WRITER_CACHE_KIB);
+}
+
 static const char *sq_replica(const void *be)
 {
   return store_replica(be);
@@ -678,6 +694,7 @@ const struct hub_store_ops hub_store_sqlite_ops = {
     .create = sq_create,
     .open = sq_open,
     .close = sq_close,
+    .serve_writer = sq_serve_writer,
     .replica = sq_replica,
     .schema_text = sq_schema_text,
     .replica_renew = sq_replica_renew,

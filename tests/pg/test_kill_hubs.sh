@@ -15,7 +15,10 @@ trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; hubs_cleanu
 
 SEED=${SEED:-$RANDOM}
 KILLS=${KILLS:-3}
-N=${N:-600}
+# Enough pushes (N records a device, 10 a push) that a kill lands while
+# they go on in an optimised build too (with 600 in 20s, a Release build
+# had often pushed everything before the first kill).
+N=${N:-2000}
 DEVICES="d1 d2 d3"
 echo "seed $SEED kills $KILLS (replay: SEED=$SEED bash $0)"
 RANDOM=$SEED
@@ -31,7 +34,7 @@ for d in $DEVICES; do
   total=$((total + N))
 done
 for d in $DEVICES; do dev "$d" export; done | sort >"$WORK/written"
-printf 'batch = 20\npage = 60\n' >"$WORK/d.conf"
+printf 'batch = 10\npage = 60\n' >"$WORK/d.conf"
 
 # device NAME: sync cycles, each through a random hub, until the test
 # says stop and one whole cycle has succeeded after that.

@@ -222,6 +222,12 @@ void hub_store_serve_writer(struct hub_store *hs)
     hs->ops->serve_writer(hs->be);
 }
 
+void hub_store_idle(struct hub_store *hs)
+{
+  if (hs->ops->idle != NULL)
+    hs->ops->idle(hs->be);
+}
+
 const char *hub_store_path(const struct hub_store *hs)
 {
   return hs->path;

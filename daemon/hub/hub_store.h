@@ -66,6 +66,10 @@ const char *hub_store_path(const struct hub_store *hs);
  * push (on SQLite: a larger page cache, store_cache_kib). */
 void hub_store_serve_writer(struct hub_store *hs);
 
+/* The hub is idle: hs gives back the memory its cache holds (the caller
+ * holds hs's lock). */
+void hub_store_idle(struct hub_store *hs);
+
 /* Closes the store (NULL is fine). */
 void hub_store_close(struct hub_store *hs);
 
@@ -436,8 +440,10 @@ struct hub_store_ops {
   int (*open)(const char *path, void **be, struct sb_err *err);
   void (*close)(void *be);
   /* Optional: tunes the connection `serve`'s store writer uses
-   * (hub_store_serve_writer). */
+   * (hub_store_serve_writer), and gives back what its cache holds once
+   * the hub is idle (hub_store_idle). */
   void (*serve_writer)(void *be);
+  void (*idle)(void *be);
   /* The hub's replica id and schema text (owned by the backend). */
   const char *(*replica)(const void *be);
   const char *(*schema_text)(const void *be);

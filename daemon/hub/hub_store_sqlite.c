@@ -103,9 +103,19 @@ static void sq_close(void *be)
  * first touches of its memory.
  */
 #define SQ_WRITER_CACHE_KIB (16 * 1024)
+#define SQ_IDLE_CACHE_KIB 2000
 
 static void sq_serve_writer(void *be)
 {
+  store_cache_kib(be, SQ_WRITER_CACHE_KIB);
+}
+
+/* Idle: the cache shrinks to SQLite's default size (its least recently
+ * used pages go), so an idle hub holds what it did before, and the next
+ * push starts from the pages it would have kept; then it may grow again. */
+static void sq_idle(void *be)
+{
+  store_cache_kib(be, SQ_IDLE_CACHE_KIB);
   store_cache_kib(be, SQ_WRITER_CACHE_KIB);
 }
 
@@ -695,6 +705,7 @@ const struct hub_store_ops hub_store_sqlite_ops = {
     .open = sq_open,
     .close = sq_close,
     .serve_writer = sq_serve_writer,
+    .idle = sq_idle,
     .replica = sq_replica,
     .schema_text = sq_schema_text,
     .replica_renew = sq_replica_renew,

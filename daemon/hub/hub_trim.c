@@ -51,7 +51,14 @@ void hub_heap_tune(void)
 
 static void on_trim_work(uv_work_t *w)
 {
-  (void)w;
+  struct hub_server *h = w->data;
+
+  /* The writer's page cache first (on SQLite shrunk from 16 MiB to the
+   * default, hub_store_sqlite.c): the pages it lets go are then free heap
+   * for malloc_trim. The writer is idle (no job). */
+  uv_mutex_lock(&h->lock);
+  hub_store_idle(h->hs);
+  uv_mutex_unlock(&h->lock);
 #ifdef __GLIBC__
   malloc_trim(0);
 #endif

@@ -98,7 +98,8 @@ static void sq_close(void *be)
  * its (collection, id) index and, for each visit, its beneficiary's row
  * from all over the file: with SQLite's default cache of 2 MiB, most of
  * them again from the file. 16 MiB: a push of 100,000 visits from 50
- * devices ~9% faster (bench_hub); the readers keep the default, as their
+ * devices ~10% faster (bench_hub, daemon/hub/DESIGN.md "Push"); the
+ * readers keep the default, as their
  * pulls read the file in order and a larger cache only costs them the
  * first touches of its memory.
  */

@@ -14,6 +14,7 @@
 #include "cli.h"
 
 #include "json.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -131,12 +132,10 @@ static int import_lines(struct cli *cli, FILE *f, const char *name,
   errno = 0;
   while ((len = getline(&line, &cap, f)) >= 0) {
     const char *text = line;
-    lineno++;
-    /* A file saved by a Windows editor or a spreadsheet starts with a
-     * UTF-8 byte order mark, which JSON parsers may ignore (RFC 8259). */
-    if (lineno == 1 && len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
-      text += 3;
-      len -= 3;
+    if (++lineno == 1) { /* a byte order mark before it is left out */
+      size_t bom = utf8_bom_len(line, (size_t)len);
+      text += bom;
+      len -= (ssize_t)bom;
     }
     if (blank(text, (size_t)len))
       continue;

@@ -9,11 +9,10 @@
 #include "file_read.h"
 #include "i18n.h"
 #include "json.h"
+#include "utf8.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-#define UTF8_BOM "\xef\xbb\xbf"
 
 int schema_file_read(const char *path, char **text, struct sb_err *err)
 {
@@ -24,7 +23,7 @@ int schema_file_read(const char *path, char **text, struct sb_err *err)
 
   if (rc != 0)
     return rc;
-  skip = len >= 3 && memcmp(*text, UTF8_BOM, 3) == 0 ? 3 : 0;
+  skip = utf8_bom_len(*text, len);
   memmove(*text, *text + skip, len - skip + 1);
   len -= skip;
   if (memchr(*text, '\0', len) != NULL) {

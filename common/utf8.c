@@ -84,3 +84,8 @@ size_t utf8_hidden_control(const char *s, unsigned *cp)
     return 3;
   return 0;
 }
+
+size_t utf8_bom_len(const char *s, size_t len)
+{
+  return len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+}

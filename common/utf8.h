@@ -17,4 +17,12 @@ bool utf8_valid(const char *s, size_t len);
  */
 size_t utf8_hidden_control(const char *s, unsigned *cp);
 
+/*
+ * The length of the UTF-8 byte order mark s[0..len) starts with (3), else
+ * 0. Windows editors and spreadsheets start the files they save with one;
+ * readers of a file's first line leave it out (RFC 8259 lets a JSON
+ * parser ignore it).
+ */
+size_t utf8_bom_len(const char *s, size_t len);
+
 #endif

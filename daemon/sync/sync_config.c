@@ -8,6 +8,7 @@
 #include "sync.h"
 
 #include "proto.h"
+#include "utf8.h"
 
 #include <curl/curl.h>
 
@@ -338,11 +339,7 @@ int sync_config_load(struct sync_config *c, const char *path,
       rc = sb_err_set(err, SB_EINVAL, "%s: line too long", where);
       break;
     }
-    s = line;
-    /* A file saved by a Windows editor starts with a byte order mark. */
-    if (lineno == 1 && strncmp(s, "\xef\xbb\xbf", 3) == 0)
-      s += 3;
-    s = trim(s);
+    s = trim(line + (lineno == 1 ? utf8_bom_len(line, strlen(line)) : 0));
     if (s[0] == '\0' || s[0] == '#')
       continue;
     eq = strchr(s, '=');

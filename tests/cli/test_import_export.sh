@@ -49,7 +49,7 @@ expect_stdout_is '{"text":"bom"}'
 printf '{"collection":"notes","id":"b3","fields":{"text":"x"}}\n\xef\xbb\xbf{"collection":"notes","id":"b4","fields":{"text":"y"}}\n' \
   >"$WORK/bom2.jsonl"
 expect_refused 4 "line 2: the line is not valid JSON" import "$WORK/bom2.jsonl"
-expect_refused 3 "" get notes b3
+expect_fail 3 get notes b3
 
 # An empty file imports nothing.
 : >"$WORK/empty.jsonl"

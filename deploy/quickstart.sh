@@ -7,7 +7,8 @@
 #                               install (deploy/make-certs.sh; see README)
 #   deploy/quickstart.sh test   install what is missing, build, pass all tests
 #                               (the whole suite under ASan + UBSan, -Werror,
-#                               then ~1 minute of fuzzing the protocol decoders)
+#                               again under ThreadSanitizer, then ~1 minute of
+#                               fuzzing the protocol decoders)
 #
 # Packages come from Debian only; apt runs only when something is missing.
 set -euo pipefail
@@ -88,6 +89,20 @@ test)
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest -j"$(nproc)" --output-on-failure
+  # The suite again under ThreadSanitizer (the packages' tests aside:
+  # they package the release build). A race is reported to a log file and
+  # the process goes on, so a report from a hub a test killed counts too.
+  build "$top/build-tsan" -DCMAKE_BUILD_TYPE=Debug -DTSAN=ON
+  races=$(mktemp -d)
+  (cd "$top/build-tsan" &&
+    TSAN_OPTIONS="halt_on_error=0 second_deadlock_stack=1 log_path=$races/race" \
+      ctest -j"$(nproc)" --output-on-failure -E '^pkg\.')
+  if compgen -G "$races/race.*" >/dev/null; then
+    cat "$races"/race.*
+    echo "quickstart.sh: ThreadSanitizer reported the races above" >&2
+    exit 1
+  fi
+  rm -rf "$races"
   # The protocol decoders' fuzzers: about a minute in all, under ASan.
   # Every target is built (with clang), so clang's -Werror holds for the
   # whole tree as gcc's does, not only for the fuzzers' part of it.

@@ -16,8 +16,8 @@
 # hub gets 8 times the room (the figures are printed either way).
 RSS_SCALE=1
 libs=$(ldd "$HUB" 2>/dev/null || true) # (grep -q on a pipe: SIGPIPE)
-if [[ $libs == *libasan* ]]; then
-  RSS_SCALE=8
+if [[ $libs == *libasan* || $libs == *libtsan* ]]; then
+  RSS_SCALE=8 # ThreadSanitizer's shadow memory likewise
 fi
 
 expect_hub_ok init

@@ -124,7 +124,8 @@ int record_put(struct record *r, const char *replica, uint64_t ts,
 /* A local delete on `replica` at ts. On error r is unaltered. */
 int record_delete(struct record *r, const char *replica, uint64_t ts);
 
-/* into = merge(into, from); both must have the same key. */
+/* into = merge(into, from); both must have the same key. On error
+ * (SB_ENOMEM) into is empty. */
 int record_merge(struct record *into, const struct record *from);
 
 /* How record_cut takes the entries of the state it cuts. */
@@ -167,7 +168,8 @@ int record_drop_field(struct record *r, const char *name);
 
 /*
  * Notes the local write r last took on replica (its newest dot) as a
- * withdrawal. Call it right after that record_put or record_delete.
+ * withdrawal. Call it right after that record_put or record_delete. On
+ * error r is unaltered.
  */
 int record_withdraw(struct record *r, const char *replica);
 

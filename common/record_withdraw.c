@@ -70,6 +70,7 @@ int record_withdrawals_note(struct withdrawal *w, size_t n, const struct dot *d)
 int record_withdraw(struct record *r, const char *replica)
 {
   struct withdrawal *grown;
+  struct vv seen;
   struct dot d;
   size_t at;
 
@@ -81,16 +82,23 @@ int record_withdraw(struct record *r, const char *replica)
     if (vv_dot_cmp(&r->wd[at - 1].dot, &d) == 0)
       return 0;
   }
-  grown = realloc(r->wd, (r->nwd + 1) * sizeof(*grown));
-  if (grown == NULL)
+  /* Its own writer holds it from this write on. Made before the record
+   * is touched: out of memory, r stays as it was (no withdrawal without
+   * its own dot in seen, which the protocol calls malformed). */
+  vv_init(&seen);
+  if (vv_set(&seen, d.replica, d.counter) != 0)
     return SB_ENOMEM;
+  grown = realloc(r->wd, (r->nwd + 1) * sizeof(*grown));
+  if (grown == NULL) {
+    vv_release(&seen);
+    return SB_ENOMEM;
+  }
   r->wd = grown;
   memmove(&r->wd[at + 1], &r->wd[at], (r->nwd - at) * sizeof(*grown));
   r->wd[at].dot = d;
-  vv_init(&r->wd[at].seen);
+  r->wd[at].seen = seen;
   r->nwd++;
-  /* its own writer holds it from this write on */
-  return vv_set(&r->wd[at].seen, d.replica, d.counter) != 0 ? SB_ENOMEM : 0;
+  return 0;
 }
 
 size_t record_nwithdrawals(const struct record *r)

@@ -56,7 +56,7 @@ uint64_t vv_get(const struct vv *vv, const char *replica);
 
 /*
  * Sets vv[replica] = counter (counter 0 removes the entry).
- * On error (-SB_ENOMEM, SB_EINVAL for a bad replica id) vv is unaltered.
+ * On error (SB_ENOMEM, SB_EINVAL for a bad replica id) vv is unaltered.
  */
 int vv_set(struct vv *vv, const char *replica, uint64_t counter);
 

@@ -1,0 +1,76 @@
+/* oom.c - the allocator's wrapped entry points (oom.h). */
+#include "oom.h"
+
+#include "check.h"
+
+#include <stddef.h>
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t size);
+void *__real_realloc(void *p, size_t n);
+char *__real_strdup(const char *s);
+char *__real_strndup(const char *s, size_t n);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t n, size_t size);
+void *__wrap_realloc(void *p, size_t n);
+char *__wrap_strdup(const char *s);
+char *__wrap_strndup(const char *s, size_t n);
+
+static long fail_at; /* the allocation that fails, from 1; 0: none */
+static long made;    /* allocations since fail_at was set */
+static bool failed;  /* one failed since */
+
+static bool fail_now(void)
+{
+  if (fail_at == 0 || ++made != fail_at)
+    return false;
+  failed = true;
+  return true;
+}
+
+void *__wrap_malloc(size_t n)
+{
+  return fail_now() ? NULL : __real_malloc(n);
+}
+
+void *__wrap_calloc(size_t n, size_t size)
+{
+  return fail_now() ? NULL : __real_calloc(n, size);
+}
+
+void *__wrap_realloc(void *p, size_t n)
+{
+  return fail_now() ? NULL : __real_realloc(p, n);
+}
+
+char *__wrap_strdup(const char *s)
+{
+  return fail_now() ? NULL : __real_strdup(s);
+}
+
+char *__wrap_strndup(const char *s, size_t n)
+{
+  return fail_now() ? NULL : __real_strndup(s, n);
+}
+
+void oom_arm(long n)
+{
+  fail_at = n;
+  made = 0;
+  failed = false;
+}
+
+void oom_disarm(void)
+{
+  fail_at = 0;
+}
+
+bool oom_failed(void)
+{
+  return failed;
+}
+
+void oom_check_runs(long n)
+{
+  CHECK(n < 100000);
+}

@@ -1,0 +1,36 @@
+/*
+ * oom.h - allocation failures on demand, for the tests of what code does
+ * when memory runs out (test_*_oom.c).
+ *
+ * A test binary linked with oom.c and --wrap for the allocator's entry
+ * points (tests/CMakeLists.txt) sends the project's own calls to malloc,
+ * calloc, realloc, strdup and strndup through here (common/ and proto/
+ * are linked in statically; cJSON's, yajl's and zlib's calls inside their
+ * shared libraries are not). oom_arm(n) makes the n-th allocation from
+ * then on fail; OOM_EACH_FAILURE runs a test's body with n = 1, 2, ...
+ * until a run makes no allocation fail (the body then clears more_).
+ */
+#ifndef SAMBANG_TEST_OOM_H
+#define SAMBANG_TEST_OOM_H
+
+#include "compat.h"
+
+#include <stdbool.h>
+
+/* From now on, the n-th allocation fails (n >= 1), once. */
+void oom_arm(long n);
+
+/* No more failures; oom_failed() still tells about the run that ended. */
+void oom_disarm(void);
+
+/* True if an allocation failed since the last oom_arm. */
+bool oom_failed(void);
+
+/* Aborts the test if a body ran n times: an operation that never ends
+ * without failing an allocation. */
+void oom_check_runs(long n);
+
+#define OOM_EACH_FAILURE(n)                                                    \
+  for (long n = 1, more_ = 1; more_ && (oom_check_runs(n), 1); n++)
+
+#endif

@@ -17,12 +17,17 @@ char *__wrap_strdup(const char *s);
 char *__wrap_strndup(const char *s, size_t n);
 
 static long fail_at; /* the allocation that fails, from 1; 0: none */
+static bool sticky;  /* and every one after it */
 static long made;    /* allocations since fail_at was set */
 static bool failed;  /* one failed since */
 
+static int held; /* oom_hold's depth */
+
 static bool fail_now(void)
 {
-  if (fail_at == 0 || ++made != fail_at)
+  if (fail_at == 0 || held > 0)
+    return false;
+  if (++made != fail_at && !(sticky && made > fail_at))
     return false;
   failed = true;
   return true;
@@ -56,13 +61,31 @@ char *__wrap_strndup(const char *s, size_t n)
 void oom_arm(long n)
 {
   fail_at = n;
+  sticky = false;
   made = 0;
   failed = false;
+}
+
+void oom_arm_sticky(long n)
+{
+  oom_arm(n);
+  sticky = true;
 }
 
 void oom_disarm(void)
 {
   fail_at = 0;
+}
+
+void oom_restart(void)
+{
+  made = 0;
+}
+
+void oom_hold(bool on)
+{
+  held += on ? 1 : -1;
+  CHECK(held >= 0);
 }
 
 bool oom_failed(void)

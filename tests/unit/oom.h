@@ -20,8 +20,21 @@
 /* From now on, the n-th allocation fails (n >= 1), once. */
 void oom_arm(long n);
 
+/* From now on, the n-th allocation and every one after it fail: memory
+ * that stays short, so an operation that tries again fails again. */
+void oom_arm_sticky(long n);
+
+/* Counts allocations from 1 again (a fixture's store calls it as a
+ * transaction begins): with oom_arm_sticky, a try after a failed one
+ * gets as far as the one before, and fails at the same allocation. */
+void oom_restart(void);
+
 /* No more failures; oom_failed() still tells about the run that ended. */
 void oom_disarm(void);
+
+/* While held (calls nest), no allocation fails or counts: a fixture's
+ * own allocations (hub_mem.c's store) are not the code under test. */
+void oom_hold(bool on);
 
 /* True if an allocation failed since the last oom_arm. */
 bool oom_failed(void);

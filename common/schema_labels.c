@@ -101,6 +101,12 @@ static int parse_lang(struct schema_field *f, struct schema_labels *l,
                         "field's values",
                         where, l->lang, q);
     }
+    if (l->text[k] != NULL) { /* the plain parse keeps duplicate keys */
+      schema_quote_name(m->string, q, sizeof(q));
+      return sb_err_set(err, SB_ESCHEMA,
+                        "schema: %s: \"labels\" \"%s\": %s is labelled twice",
+                        where, l->lang, q);
+    }
     if ((rc = label_check(l->lang, m, where, err)) != 0)
       return rc;
     l->text[k] = strdup(m->valuestring);

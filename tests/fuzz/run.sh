@@ -12,7 +12,7 @@ fi
 build=$1
 seconds=$2
 here=$(cd "$(dirname "$0")" && pwd)
-targets="fuzz_push_req fuzz_push_reply fuzz_changes_page fuzz_changes_query fuzz_strict_json fuzz_record_decode"
+targets="fuzz_push_req fuzz_push_reply fuzz_changes_page fuzz_changes_query fuzz_strict_json fuzz_record_decode fuzz_schema fuzz_headers"
 work=$(mktemp -d "${TMPDIR:-/tmp}/sambang-fuzz-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 

@@ -55,6 +55,8 @@ TEST(bad_labels_are_refused)
       {"{\"id\":{\"a\":\"\"}}", "must be text of 1 to 200 bytes"},
       {"{\"id\":{\"a\":7}}", "must be text of 1 to 200 bytes"},
       {"{\"id\":{\"a\":\"x\\ty\"}}", "contains a control character"},
+      /* found by fuzz_schema: the second label leaked the first */
+      {"{\"id\":{\"a\":\"x\",\"a\":\"y\"}}", "\"a\" is labelled twice"},
   };
   struct schema *s = NULL;
   struct sb_err err = {0};

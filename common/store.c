@@ -531,6 +531,24 @@ fail:
   return rc;
 }
 
+/*
+ * Parses the schema text once, when the store opens: every write
+ * normalises with it (consent withdrawal) and every commit knows from it
+ * whether it erased personal values (store_records.c), so running out of
+ * memory here fails the open rather than leaving a store that writes as
+ * if it had none. Text that does not parse (store_create refuses it)
+ * leaves no schema, as it always did.
+ */
+static int store_parse_schema(struct store *s, struct sb_err *err)
+{
+  struct sb_err why = {0};
+
+  if (schema_parse(s->schema, &s->parsed, &why) == SB_ENOMEM)
+    return sb_err_set(err, SB_ENOMEM, "out of memory reading the schema of %s",
+                      s->path);
+  return 0;
+}
+
 /* Loads replica id, schema text and clock from meta. */
 static int store_load_meta(struct store *s, struct sb_err *err)
 {
@@ -553,6 +571,8 @@ static int store_load_meta(struct store *s, struct sb_err *err)
   rc = store_meta_read(s, "schema", &s->schema, err);
   if (rc == SB_ENOTFOUND)
     return sb_err_set(err, SB_ECORRUPT, "store %s has no schema", s->path);
+  if (rc == 0)
+    rc = store_parse_schema(s, err);
   if (rc != 0)
     return rc;
   return store_load_hlc(s, err);
@@ -706,6 +726,9 @@ static int store_init_file(struct store *s, const char *schema_json,
   if (s->schema == NULL)
     return sb_err_set(err, SB_ENOMEM, "out of memory creating store %s",
                       s->path);
+  rc = store_parse_schema(s, err);
+  if (rc != 0)
+    return rc;
 
   rc = store_configure(s, err);
   if (rc != 0)
@@ -848,10 +871,5 @@ const char *store_schema_text(const struct store *s)
 
 const struct schema *store_schema(struct store *s)
 {
-  struct sb_err ignored = {0};
-
-  if (s->parsed == NULL && s->schema != NULL &&
-      schema_parse(s->schema, &s->parsed, &ignored) != 0)
-    s->parsed = NULL;
   return s->parsed;
 }

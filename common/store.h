@@ -65,8 +65,9 @@ int store_replica_renew(struct store *s, struct sb_err *err);
 const char *store_schema_text(const struct store *s);
 
 /*
- * The store's schema, parsed once and owned by the store; NULL if the
- * text does not parse (store_create refuses such text).
+ * The store's schema, parsed when the store opens (and when its "schema"
+ * setting changes), owned by the store; NULL if the text does not parse
+ * (store_create refuses such text).
  */
 const struct schema *store_schema(struct store *s);
 

@@ -31,7 +31,7 @@ static bool parse_u64(const char *text, uint64_t *out)
 
 /* meta[key] as a malloc'd string; SB_ENOTFOUND (no message) if absent. */
 int store_meta_read(struct store *s, const char *key, char **value,
-              struct sb_err *err)
+                    struct sb_err *err)
 {
   sqlite3_stmt *st = s->st[ST_META_GET];
   int rc;
@@ -56,7 +56,7 @@ int store_meta_read(struct store *s, const char *key, char **value,
 }
 
 int store_meta_write(struct store *s, const char *key, const char *value,
-               struct sb_err *err)
+                     struct sb_err *err)
 {
   sqlite3_stmt *st = s->st[ST_META_SET];
   int rc;
@@ -105,8 +105,7 @@ int store_clock_offset_get(struct store *s, struct hlc_offset *o,
     return rc;
   if (!parse_offset(text, o)) {
     rc = sb_err_set(err, SB_ECORRUPT,
-                    "store %s has a bad clock offset \"%.40s\"", s->path,
-                    text);
+                    "store %s has a bad clock offset \"%.40s\"", s->path, text);
     o->offset_ms = 0;
     o->hub_ms = 0;
   }
@@ -121,8 +120,7 @@ int store_clock_offset_set(struct store *s, const struct hlc_offset *o,
   int rc;
 
   if (!s->in_tx)
-    return sb_err_set(err, SB_EINVAL, "store %s: no transaction open",
-                      s->path);
+    return sb_err_set(err, SB_EINVAL, "store %s: no transaction open", s->path);
   snprintf(text, sizeof(text), "%lld %llu", (long long)o->offset_ms,
            (unsigned long long)o->hub_ms);
   rc = store_meta_write(s, "clock_offset", text, err);
@@ -170,6 +168,7 @@ int store_meta_get(struct store *s, const char *key, char **value,
 int store_meta_set(struct store *s, const char *key, const char *value,
                    struct sb_err *err)
 {
+  struct schema *parsed = NULL;
   char *copy = NULL;
   int rc;
 
@@ -181,18 +180,25 @@ int store_meta_set(struct store *s, const char *key, const char *value,
   rc = store_refuse_if_corrupt(s, err);
   if (rc != 0)
     return rc;
-  if (strcmp(key, "schema") == 0) {
+  if (strcmp(key, "schema") == 0) { /* kept parsed too (store_schema) */
+    struct sb_err why = {0};
     copy = strdup(value);
-    if (copy == NULL)
+    if (copy == NULL || schema_parse(copy, &parsed, &why) == SB_ENOMEM) {
+      free(copy);
       return sb_err_set(err, SB_ENOMEM, "out of memory setting %s", key);
+    }
   }
   rc = store_meta_write(s, key, value, err);
   if (rc == 0 && copy != NULL) {
     free(s->schema);
     s->schema = copy;
     copy = NULL;
+    schema_free(s->parsed);
+    s->parsed = parsed;
+    parsed = NULL;
   }
   free(copy);
+  schema_free(parsed);
   return rc;
 }
 

@@ -40,7 +40,7 @@ static void set_timeout(int fd, int timeout_ms)
 }
 
 int control_client_request(const char *db, const char *request, int timeout_ms,
-                    control_line_fn fn, void *ctx, struct sb_err *err)
+                           control_line_fn fn, void *ctx, struct sb_err *err)
 {
   struct sockaddr_un sun;
   char buf[65536];
@@ -104,5 +104,6 @@ static int first_line(const char *line, void *ctx)
 void control_client_notify(const char *db)
 {
   /* Best effort: no daemon, a busy one or an old one must not matter. */
-  control_client_request(db, "{\"cmd\":\"notify\"}", 200, first_line, NULL, NULL);
+  control_client_request(db, "{\"cmd\":\"notify\"}", 200, first_line, NULL,
+                         NULL);
 }

@@ -59,8 +59,7 @@ void hlc_observe(struct hlc *clock, uint64_t remote, uint64_t wall_ms)
     clock->last = remote;
 }
 
-int64_t hlc_offset_measure(uint64_t hub_ms, uint64_t sent_ms,
-                           uint64_t recv_ms)
+int64_t hlc_offset_measure(uint64_t hub_ms, uint64_t sent_ms, uint64_t recv_ms)
 {
   uint64_t mid;
 

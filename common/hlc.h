@@ -58,8 +58,7 @@ uint64_t hlc_ms(uint64_t ts);
  * said hub_ms; we sent at sent_ms and got the answer at recv_ms (our
  * clock). The hub's time is taken to be the round trip's midpoint.
  */
-int64_t hlc_offset_measure(uint64_t hub_ms, uint64_t sent_ms,
-                           uint64_t recv_ms);
+int64_t hlc_offset_measure(uint64_t hub_ms, uint64_t sent_ms, uint64_t recv_ms);
 
 /*
  * Our wall clock wall_ms corrected by what we know of the hub's. A

@@ -116,8 +116,7 @@ static int write_token(const char *path, const char *token, struct sb_err *err)
                     "cannot write the device token file %s: %s", tmp,
                     strerror(errno));
   if (close(fd) != 0 && rc == 0)
-    rc = sb_err_set(err, SB_EIO, "cannot write the device token file %s",
-                    tmp);
+    rc = sb_err_set(err, SB_EIO, "cannot write the device token file %s", tmp);
   if (rc == 0 && rename(tmp, path) != 0)
     rc = sb_err_set(err, sb_err_from_errno(errno),
                     "cannot write the device token file %s: %s", path,
@@ -137,8 +136,7 @@ static int point_meta(struct store *s, const char *name, struct sb_err *err)
     return rc;
   rc = store_meta_write(s, "token_file", name, err);
   if (rc == 0)
-    rc = store_script(s, "PRAGMA secure_delete = ON", "erasing the token",
-                      err);
+    rc = store_script(s, "PRAGMA secure_delete = ON", "erasing the token", err);
   if (rc == 0)
     rc = store_script(s, "DELETE FROM meta WHERE key = 'token'",
                       "erasing the token", err);

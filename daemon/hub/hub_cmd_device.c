@@ -30,7 +30,8 @@
 #include <uv.h>
 
 static const char *const usage_device = N_(
-    "usage: sambang-hub [--db PATH] device add NAME --scope all|PART[,PART...]\n"
+    "usage: sambang-hub [--db PATH] device add NAME --scope "
+    "all|PART[,PART...]\n"
     "       sambang-hub [--db PATH] device scope NAME --set all|PART[,...]\n"
     "       sambang-hub [--db PATH] device rotate NAME\n"
     "       sambang-hub [--db PATH] device list\n"
@@ -85,25 +86,28 @@ static int device_args(const char *sub, int argc, char **argv,
                                                  : NULL;
   *scope = NULL;
   if (strcmp(sub, "list") == 0)
-    return argc == 1 ? 0
-                     : hub_cmd_usage_error(usage_device,
-                                   "device list: unexpected argument %s",
-                                   argv[1]);
+    return argc == 1
+               ? 0
+               : hub_cmd_usage_error(usage_device,
+                                     "device list: unexpected argument %s",
+                                     argv[1]);
   if (strcmp(sub, "revoke") != 0 && strcmp(sub, "rotate") != 0 && want == NULL)
-    return hub_cmd_usage_error(usage_device, "device: unknown subcommand %s", sub);
+    return hub_cmd_usage_error(usage_device, "device: unknown subcommand %s",
+                               sub);
   if (want == NULL)
     return argc == 2 ? 0
-                     : hub_cmd_usage_error(usage_device, "device %s: give one NAME",
-                                   sub);
+                     : hub_cmd_usage_error(usage_device,
+                                           "device %s: give one NAME", sub);
   if (argc == 4 && strcmp(argv[2], want) == 0)
     *scope = argv[3];
   else if (argc == 4 && strcmp(argv[1], want) == 0)
     *scope = argv[2];
   if (*scope == NULL)
-    return hub_cmd_usage_error(usage_device,
-                       "device %s: give NAME %s all|PART[,PART...] (a scope "
-                       "is required)",
-                       sub, want);
+    return hub_cmd_usage_error(
+        usage_device,
+        "device %s: give NAME %s all|PART[,PART...] (a scope "
+        "is required)",
+        sub, want);
   return 0;
 }
 
@@ -116,7 +120,8 @@ int hub_cmd_device(const char *db, int argc, char **argv)
   int rc;
 
   if (sub == NULL)
-    return hub_cmd_usage_error(usage_device, "device: %s", "missing subcommand");
+    return hub_cmd_usage_error(usage_device, "device: %s",
+                               "missing subcommand");
   if (hub_cmd_is_help(sub) || (argc > 1 && hub_cmd_is_help(argv[1]))) {
     fputs(_(usage_device), stdout);
     return 0;

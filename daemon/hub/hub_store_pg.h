@@ -48,8 +48,8 @@ void hub_store_pg_watch_stop(struct pg_watch *w);
 /* Imports, outside the feed's numbering (migrate): a record at its seq
  * (the feed counter rises to it), a device as it is. In the caller's
  * transaction (begin/commit). */
-int hub_store_pg_import_record(void *be, const char *collection,
-                               const char *id, const char *text, uint64_t seq,
+int hub_store_pg_import_record(void *be, const char *collection, const char *id,
+                               const char *text, uint64_t seq,
                                struct sb_err *err);
 int hub_store_pg_import_device(void *be, const struct hub_device *d,
                                struct sb_err *err);

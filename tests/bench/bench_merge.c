@@ -150,8 +150,7 @@ static void run(struct pair *p, size_t n, int rounds, enum scenario s,
       if (record_nfields(&into[i]) != FIELDS)
         die("merge lost a field");
       for (f = 0; f < FIELDS; f++)
-        siblings +=
-            record_field_nentries(record_field_at(&into[i], f)) > 1;
+        siblings += record_field_nentries(record_field_at(&into[i], f)) > 1;
       if (siblings != (s == CONCURRENT ? 2 : 0))
         die("unexpected siblings");
       record_release(&into[i]);

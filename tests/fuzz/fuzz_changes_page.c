@@ -26,9 +26,9 @@ static char *encode(const struct changes_page *p)
   for (i = 0; i < p->n; i++) {
     seqs[i] = p->c[i].seq;
     gone[i] = p->c[i].gone;
-    states[i] = gone[i] ? changes_gone_encode(p->c[i].rec.collection,
-                                              p->c[i].rec.id)
-                        : record_encode(&p->c[i].rec);
+    states[i] =
+        gone[i] ? changes_gone_encode(p->c[i].rec.collection, p->c[i].rec.id)
+                : record_encode(&p->c[i].rec);
     if (states[i] == NULL)
       goto out;
   }
@@ -73,8 +73,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     abort();
   for (i = 0; i < a.n; i++) {
     char *ta = record_encode(&a.c[i].rec), *tb = record_encode(&b.c[i].rec);
-    if (a.c[i].seq != b.c[i].seq || a.c[i].gone != b.c[i].gone || ta == NULL || tb == NULL ||
-        strcmp(ta, tb) != 0)
+    if (a.c[i].seq != b.c[i].seq || a.c[i].gone != b.c[i].gone || ta == NULL ||
+        tb == NULL || strcmp(ta, tb) != 0)
       abort();
     free(ta);
     free(tb);

@@ -588,8 +588,7 @@ void check_against_log(const struct history *h, const struct record *r)
       if (!vv_covers(&r->vv, &w->dot))
         continue;
       for (i = 0; i < record_ntombs(r) && !covered; i++) {
-        const struct write *t =
-            find_write(h, NULL, &record_tomb_at(r, i)->dot);
+        const struct write *t = find_write(h, NULL, &record_tomb_at(r, i)->dot);
         covered = vv_covers(&t->vv, &w->dot);
       }
       CHECK(covered);

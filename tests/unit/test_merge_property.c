@@ -235,7 +235,8 @@ static void check_winner(struct history *h)
       CHECK((f == NULL) == (f0 == NULL));
       if (f == NULL)
         continue;
-      CHECK(vv_dot_cmp(&record_field_winner(f)->dot, &record_field_winner(f0)->dot) == 0);
+      CHECK(vv_dot_cmp(&record_field_winner(f)->dot,
+                       &record_field_winner(f0)->dot) == 0);
       CHECK_STR(record_field_winner(f)->value, record_field_winner(f0)->value);
     }
   }
@@ -264,8 +265,8 @@ static void count_cases(struct history *h)
       size_t ne = record_field_nentries(f);
       seen.siblings += ne > 1;
       seen.three_way += ne > 2;
-      seen.tied_siblings +=
-          ne > 1 && record_field_entry(f, 0)->ts == record_field_entry(f, 1)->ts;
+      seen.tied_siblings += ne > 1 && record_field_entry(f, 0)->ts ==
+                                          record_field_entry(f, 1)->ts;
     }
     seen.alive_with_tombstone += record_delete_conflict(r);
   }

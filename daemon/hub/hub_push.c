@@ -535,17 +535,37 @@ struct push_env {
   const struct schema *schema;
 };
 
-/* The scope of the pushing device `name` into dev; false (no scope
- * check) if it has none: unnamed, unknown, or a backend without scopes. */
-static bool push_scope(const struct push_env *env, const char *name,
-                       struct scope_parts *dev)
+/*
+ * The scope of the pushing device `name` into dev, *has false (no scope
+ * check) if it has none: unnamed, unknown, or a backend without scopes.
+ * Any other failure to read it (out of memory, the store, a malformed
+ * scope) fails the batch: a push never gets past the scope check for
+ * want of memory.
+ */
+static int push_scope(const struct push_env *env, const char *name,
+                      struct scope_parts *dev, bool *has, struct sb_err *err)
 {
   struct hub_device d;
+  struct sb_err why = {0};
+  int rc;
 
-  if (name[0] == '\0' || env->ops->device_get == NULL ||
-      env->ops->device_get(env->be, name, &d, NULL) != 0)
-    return false;
-  return scope_read(d.scope, dev, NULL) == 0;
+  *has = false;
+  if (name[0] == '\0' || env->ops->device_get == NULL)
+    return 0;
+  rc = env->ops->device_get(env->be, name, &d, &why);
+  if (rc == SB_ENOTFOUND)
+    return 0;
+  if (rc == 0)
+    rc = scope_read(d.scope, dev, &why);
+  if (rc == SB_EINVAL)
+    rc = sb_err_set(&why, SB_ECORRUPT, "device %s has a malformed scope", name);
+  if (rc != 0) {
+    if (err != NULL)
+      *err = why;
+    return rc;
+  }
+  *has = true;
+  return 0;
 }
 
 /* Merges batch b inside the open transaction (results in b->reply). */
@@ -577,8 +597,8 @@ static int push_batch(const struct push_env *env, struct hub_push_batch *b)
                         b->n);
   }
   scope_parts_init(&dev);
-  dev_ok = push_scope(env, b->device, &dev);
-  for (i = 0; i < b->n; i++) {
+  rc = push_scope(env, b->device, &dev, &dev_ok, &b->err);
+  for (i = 0; rc == 0 && i < b->n; i++) {
     struct push_result *res = &b->reply.res[i];
     /* push_record fills what it uses: clear only the small fields. */
     res->ok = false;

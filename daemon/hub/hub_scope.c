@@ -263,8 +263,14 @@ static int moves_left(const struct hub_store_ops *ops, void *be,
     }
     if ((uint64_t)seq->valuedouble <= since)
       continue;
+    /* Unread (out of memory, malformed), the move fails the page: taken
+     * as "not left", the device would pass its gone entry for good. */
     scope_parts_init(&p);
-    if (scope_read(parts->valuestring, &p, NULL) == 0)
+    rc = scope_read(parts->valuestring, &p, err);
+    if (rc == SB_EINVAL)
+      rc = sb_err_set(err, SB_ECORRUPT, "malformed moves of %s/%s", collection,
+                      id);
+    if (rc == 0)
       *left = scope_meets(dev, &p);
     scope_parts_release(&p);
   }

@@ -16,12 +16,14 @@ void *__wrap_realloc(void *p, size_t n);
 char *__wrap_strdup(const char *s);
 char *__wrap_strndup(const char *s, size_t n);
 
-static long fail_at; /* the allocation that fails, from 1; 0: none */
-static bool sticky;  /* and every one after it */
-static long made;    /* allocations since fail_at was set */
-static bool failed;  /* one failed since */
+/* Per thread: only the allocations of the thread that armed it fail (a
+ * store's own threads, e.g. its checkpoints, go on as usual). */
+static _Thread_local long fail_at; /* the allocation that fails, from 1 */
+static _Thread_local bool sticky;  /* and every one after it */
+static _Thread_local long made;    /* allocations since fail_at was set */
+static _Thread_local bool failed;  /* one failed since */
 
-static int held; /* oom_hold's depth */
+static _Thread_local int held; /* oom_hold's depth */
 
 static bool fail_now(void)
 {

@@ -7,7 +7,8 @@
  * calloc, realloc, strdup and strndup through here (common/ and proto/
  * are linked in statically; cJSON's, yajl's and zlib's calls inside their
  * shared libraries are not). oom_arm(n) makes the n-th allocation from
- * then on fail; OOM_EACH_FAILURE runs a test's body with n = 1, 2, ...
+ * then on fail, in the calling thread only (a store's own threads go on
+ * as usual); OOM_EACH_FAILURE runs a test's body with n = 1, 2, ...
  * until a run makes no allocation fail (the body then clears more_).
  */
 #ifndef SAMBANG_TEST_OOM_H

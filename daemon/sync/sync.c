@@ -479,8 +479,12 @@ static int load_cursor(struct sync *s, struct sb_err *err)
 
   s->cursor = 0;
   s->scope_marks = true; /* the first page looks for rows left to remove */
-  s->scope_grew = store_meta_get(s->store, LIFT_KEY, &lift, NULL) == 0;
-  free(lift); /* a grown scope's lift still due (sync_scope_lift) */
+  /* A grown scope's lift still due (sync_scope_lift); a mark that does
+   * not read counts as due: a lift for nothing only pushes refused
+   * records again, which the hub refuses again. */
+  s->scope_grew =
+      store_meta_get(s->store, LIFT_KEY, &lift, NULL) != SB_ENOTFOUND;
+  free(lift);
   if (rc == SB_ENOTFOUND)
     return 0;
   if (rc != 0)

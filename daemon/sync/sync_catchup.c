@@ -106,9 +106,13 @@ static int list_add_line(struct catchups *l, const char *line)
 
   scope_parts_init(&parts);
   if (read_cursor(line, &since, &p) && *p == ' ' &&
-      read_cursor(p + 1, &until, &p) && *p == ' ' &&
-      scope_read(p + 1, &parts, NULL) == 0 && !parts.all && parts.n > 0)
-    rc = list_add(l, &parts, since, until);
+      read_cursor(p + 1, &until, &p) && *p == ' ') {
+    rc = scope_read(p + 1, &parts, NULL);
+    if (rc == SB_EINVAL || (rc == 0 && (parts.all || parts.n == 0)))
+      rc = SB_ECORRUPT;
+    else if (rc == 0)
+      rc = list_add(l, &parts, since, until);
+  }
   scope_parts_release(&parts);
   return rc;
 }

@@ -278,6 +278,7 @@ bool sync_scope_changed(struct sync *s, const char *scope)
 
   if (scope == NULL)
     return false;
+  /* None held (or unreadable: sync_scope_page then says why): all. */
   if (store_meta_get(s->store, SCOPE_KEY, &held, NULL) != 0)
     return strcmp(scope, "all") != 0;
   changed = strcmp(held, scope) != 0;
@@ -344,12 +345,26 @@ int sync_scope_page(struct sync *s, const char *scope, bool resync, bool *reset,
     return rc;
   scope_parts_init(&now);
   scope_parts_init(&was);
-  /* A store that has not been told a scope holds what it was sent: all. */
-  if (store_meta_get(s->store, SCOPE_KEY, &held, NULL) != 0 ||
-      scope_read(held, &was, NULL) != 0)
+  /* A store that has not been told a scope holds what it was sent: all.
+   * One whose scope does not read holds no part for sure: every part of
+   * the new one is caught up (merging what it holds changes nothing).
+   * Any other failure (out of memory, the store) fails the page: taken
+   * for `all`, the parts gained would never be caught up. */
+  rc = store_meta_get(s->store, SCOPE_KEY, &held, err);
+  if (rc == SB_ENOTFOUND) {
     was.all = true;
+    rc = 0;
+  } else if (rc == 0) {
+    rc = scope_read(held, &was, err);
+    if (rc == SB_EINVAL) {
+      scope_parts_release(&was);
+      scope_parts_init(&was);
+      rc = 0;
+    }
+  }
   free(held);
-  rc = scope_read(scope, &now, err);
+  if (rc == 0)
+    rc = scope_read(scope, &now, err);
   if (rc == 0 && !now.all)
     rc = leave_outside(s, &now, err);
   if (rc == 0)

@@ -84,4 +84,17 @@ expect_status 400
 pull "$(cat "$WORK/g.tok")" "$r" 'since=0&limit=1000'
 expect_status 200
 [ "$(grep -o '"record"' "$BODY" | wc -l)" = 60 ] || fail "an old client's pull"
+
+# A store whose scope mark does not read (damaged) holds no part for sure:
+# when the scope grows, every part of it is caught up (taken for `all`,
+# Ciputat's records older than the cursor would never come).
+enrol h Setu
+sync_once h
+[ "$(count h)" = 36 ] || fail "h holds $(count h) records"
+[ "$(sqlite3 "$WORK/h.db" "UPDATE meta SET value = 'Setu,,'
+  WHERE key = 'sync.scope'; SELECT changes();")" = 1 ] ||
+  fail "no scope mark to damage (STORE_META_SCOPE, common/store.h)"
+"$HUB" device scope h --set Setu,Ciputat >/dev/null 2>&1 || fail "device scope"
+sync_once h
+[ "$(count h)" = 66 ] || fail "h holds $(count h) records after its damaged scope grew"
 echo "ok"

@@ -52,19 +52,48 @@ static void edit(struct mem *m, struct record *r, const char *c, const char *id,
   cJSON_Delete(j);
 }
 
-#define NPUSH 6
+#define NPUSH 9
+
+/* r = the state m holds at (c, id), its text's first `from` replaced by
+ * `to` first (from NULL: as it is). */
+static void stored_as(struct mem *m, struct record *r, const char *c,
+                      const char *id, const char *from, const char *to)
+{
+  struct mem_row *row = mem_find(m, c, id);
+  struct buf b;
+  const char *at;
+
+  CHECK(row != NULL);
+  buf_init(&b);
+  at = from != NULL ? strstr(row->text, from) : NULL;
+  CHECK(from == NULL || at != NULL);
+  if (at != NULL) {
+    buf_add(&b, row->text, (size_t)(at - row->text));
+    buf_adds(&b, to);
+    buf_adds(&b, at + strlen(from));
+  } else {
+    buf_adds(&b, row->text);
+  }
+  CHECK(!b.failed);
+  record_init(r, c, id);
+  CHECK_INT(record_decode(r, b.p, b.len, NULL), ==, 0);
+  buf_release(&b);
+}
 
 /*
  * The store after A's push of two beneficiaries (consent given) and a
  * visit, and B's push that then meets it: b1's kecamatan changed, b2's
  * consent withdrawn (its name erased everywhere), a new note, a visit
  * the schema refuses, a note carrying C's write the hub never saw
- * (forged), and a note pushed again as the hub holds it.
+ * (forged), a note pushed again as the hub holds it, A's note with A's
+ * value changed under A's dot (a reused dot) and another wiped of A's
+ * values (a forged entry: issue 9's attacks), and B's delete of A's visit
+ * (dropping A's values by a dot of its own: allowed).
  */
 static void make_store(struct mem *m, struct record push[NPUSH])
 {
   struct schema *schema = NULL;
-  struct record base[4];
+  struct record base[6];
   struct hub_push_batch b;
 
   CHECK_INT(schema_parse(schema_default_text, &schema, NULL), ==, 0);
@@ -78,9 +107,13 @@ static void make_store(struct mem *m, struct record push[NPUSH])
        "{\"beneficiary\":\"b1\",\"date\":\"2026-11-20\","
        "\"programme\":\"skills-cooking\"}");
   make(&base[3], "notes", "n1", A, TS + 3, "{\"t\":1}");
-  b = batch_of(A, base, 4);
+  make(&base[4], "notes", "n3", A, TS + 4, "{\"t\":5,\"u\":6}");
+  make(&base[5], "visit", "v4", A, TS + 5,
+       "{\"beneficiary\":\"b2\",\"date\":\"2026-11-19\","
+       "\"programme\":\"child-education\"}");
+  b = batch_of(A, base, 6);
   CHECK_INT(push1(m, schema, &b), ==, 0);
-  for (size_t i = 0; i < 4; i++)
+  for (size_t i = 0; i < 6; i++)
     CHECK(b.reply.res[i].ok);
   push_reply_release(&b.reply);
 
@@ -94,7 +127,13 @@ static void make_store(struct mem *m, struct record push[NPUSH])
        "\"programme\":\"knitting\"}");
   make(&push[4], "notes", "f", C, TS + 14, "{\"t\":3}");
   CHECK_INT(record_copy(&push[5], &base[3]), ==, 0);
-  for (size_t i = 0; i < 4; i++)
+  stored_as(m, &push[6], "notes", "n1", "\"value\":1}", "\"value\":99}");
+  stored_as(m, &push[7], "notes", "n3", NULL, NULL);
+  CHECK_INT(record_drop_field(&push[7], "t"), ==, 1);
+  CHECK_INT(record_drop_field(&push[7], "u"), ==, 1);
+  stored_as(m, &push[8], "visit", "v4", NULL, NULL);
+  CHECK_INT(record_delete(&push[8], B, TS + 15), ==, 0);
+  for (size_t i = 0; i < 6; i++)
     record_release(&base[i]);
   schema_free(schema);
 }
@@ -166,6 +205,9 @@ static void push_under_failures(bool prepare, bool sticky)
   CHECK_STR(b.reply.res[3].code, proto_err_name(PROTO_ERR_SCHEMA));
   CHECK_STR(b.reply.res[4].code, proto_err_name(PROTO_ERR_FORGED_DOT));
   CHECK(b.reply.res[5].ok);
+  CHECK_STR(b.reply.res[6].code, proto_err_name(PROTO_ERR_DOT_REUSED));
+  CHECK_STR(b.reply.res[7].code, proto_err_name(PROTO_ERR_FORGED_ENTRY));
+  CHECK(b.reply.res[8].ok);
   want_rows = rows_text(&m);
   CHECK(strstr(want_rows, "Budi") == NULL); /* the withdrawal erased it */
   want_reply = push_reply_encode(&b.reply);

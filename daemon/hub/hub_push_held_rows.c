@@ -191,8 +191,11 @@ static int each_one(const char *key, const char *value, void *ctx)
     return 0; /* not a held push's row */
   snprintf(h.replica, sizeof(h.replica), "%s", replica + 1);
   record_init(&r, "", "");
-  if (record_decode(&r, state, strlen(state), NULL) != 0) {
+  rc = record_decode(&r, state, strlen(state), NULL);
+  if (rc != 0) {
     record_release(&r);
+    if (rc == SB_ENOMEM) /* not a listing that leaves one out */
+      return sb_err_set(w->err, SB_ENOMEM, NULL);
     return 0; /* unreadable: the sweep drops it */
   }
   snprintf(h.collection, sizeof(h.collection), "%s", r.collection);

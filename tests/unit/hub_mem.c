@@ -4,6 +4,8 @@
  */
 #include "hub_mem.h"
 
+#include "check_record.h"
+
 /* oom.c's, in a test that links it (test_hub_push_oom.c): the store's
  * own allocations never fail there, so the failures land in the policy;
  * each transaction counts allocations afresh, so a batch tried again
@@ -317,11 +319,7 @@ void mem_free(struct mem *m)
 void make(struct record *r, const char *coll, const char *id,
           const char *replica, uint64_t ts, const char *fields)
 {
-  cJSON *j = cJSON_Parse(fields);
-  CHECK(j != NULL);
-  record_init(r, coll, id);
-  CHECK_INT(record_put(r, replica, ts, j, NULL), ==, 0);
-  cJSON_Delete(j);
+  check_record(r, coll, id, replica, ts, fields);
 }
 
 struct hub_push_batch batch_of(const char *pusher, struct record *recs,

@@ -1,6 +1,8 @@
 /* store_fixture.c - the store tests' shared helpers (see store_fixture.h). */
 #include "store_fixture.h"
 
+#include "check_record.h"
+
 /* dir/name in a static buffer (one at a time). */
 const char *path_in(const char *dir, const char *name)
 {
@@ -93,11 +95,7 @@ struct store *open_store(const char *path)
 void make(struct record *r, const char *collection, const char *id,
           const char *replica, uint64_t ts, const char *fields)
 {
-  cJSON *j = cJSON_Parse(fields);
-  CHECK(j != NULL);
-  record_init(r, collection, id);
-  CHECK_INT(record_put(r, replica, ts, j, NULL), ==, 0);
-  cJSON_Delete(j);
+  check_record(r, collection, id, replica, ts, fields);
 }
 
 void put(struct store *s, const struct record *r)

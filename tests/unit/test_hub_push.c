@@ -6,6 +6,8 @@
  */
 #include "hub_mem.h"
 
+#include "check_record.h"
+
 #include "hlc.h"
 
 #include <inttypes.h>
@@ -457,16 +459,6 @@ static void rewrite(struct record *out, const struct record *from,
   free(text);
 }
 
-/* A local put of fields on r by replica at ts. */
-static void put(struct record *r, const char *replica, uint64_t ts,
-                const char *fields)
-{
-  cJSON *j = cJSON_Parse(fields);
-  CHECK(j != NULL);
-  CHECK_INT(record_put(r, replica, ts, j, NULL), ==, 0);
-  cJSON_Delete(j);
-}
-
 /*
  * Pushes r alone as pusher. Returns its result's code ("" if stored or
  * unchanged) in a static buffer; a refused record must change nothing.
@@ -573,7 +565,7 @@ TEST(wiping_another_replicas_record_is_refused)
   CHECK(record_field(&forged, "name") == NULL);
   CHECK_STR(push_as(&m, A, &forged), "forged_entry");
   /* An own write on another field does not explain it either. */
-  put(&forged, A, TS + 1, "{\"note\":\"visited\"}");
+  check_put(&forged, A, TS + 1, "{\"note\":\"visited\"}");
   CHECK_STR(push_as(&m, A, &forged), "forged_entry");
   record_release(&forged);
   /* A tombstone of B dropped without a write of A's. */
@@ -632,10 +624,10 @@ TEST(own_writes_and_faithful_copies_are_accepted)
   CHECK_STR(push_as(&m, A, &hub), "");
   /* ...next to a write of its own on another field. */
   CHECK_INT(record_copy(&a, &hub), ==, 0);
-  put(&a, A, TS + 1, "{\"note\":\"visited\"}");
+  check_put(&a, A, TS + 1, "{\"note\":\"visited\"}");
   CHECK_STR(push_as(&m, A, &a), "");
   /* A write of A's on a field B wrote supersedes B's entry. */
-  put(&a, A, TS + 2, "{\"kecamatan\":\"Setu\"}");
+  check_put(&a, A, TS + 2, "{\"kecamatan\":\"Setu\"}");
   CHECK_STR(push_as(&m, A, &a), "");
   CHECK_STR(push_as(&m, A, &a), ""); /* idempotent re-push */
   record_release(&hub);
@@ -647,9 +639,9 @@ TEST(own_writes_and_faithful_copies_are_accepted)
    * B's first write of name carried, B's newer write not seen. */
   CHECK_INT(record_copy(&stale, &a), ==, 0);
   CHECK_INT(record_copy(&b2, &hub), ==, 0);
-  put(&b2, B, TS + 3, "{\"name\":\"Sari W.\"}");
+  check_put(&b2, B, TS + 3, "{\"name\":\"Sari W.\"}");
   CHECK_STR(push_as(&m, B, &b2), "");
-  put(&stale, A, TS + 4, "{\"phone\":\"0812\"}");
+  check_put(&stale, A, TS + 4, "{\"phone\":\"0812\"}");
   CHECK_STR(push_as(&m, A, &stale), "");
   record_release(&hub);
   hub_rec(&m, "b1", &hub);
@@ -668,12 +660,12 @@ TEST(own_writes_and_faithful_copies_are_accepted)
    * left no tombstone, yet it explains the entries it dropped. */
   record_release(&b2);
   CHECK_INT(record_copy(&b2, &hub), ==, 0);
-  put(&b2, B, TS + 6, "{\"kecamatan\":\"Ciputat\",\"name\":\"Sari\"}");
+  check_put(&b2, B, TS + 6, "{\"kecamatan\":\"Ciputat\",\"name\":\"Sari\"}");
   CHECK_STR(push_as(&m, B, &b2), "");
   record_release(&a);
   hub_rec(&m, "b1", &a);
   CHECK_INT(record_delete(&a, A, TS + 7), ==, 0);
-  put(&a, A, TS + 8, "{\"note\":\"moved away\"}");
+  check_put(&a, A, TS + 8, "{\"note\":\"moved away\"}");
   CHECK_STR(push_as(&m, A, &a), "");
   record_release(&hub);
   hub_rec(&m, "b1", &hub);
@@ -695,7 +687,7 @@ TEST(withdrawals_may_add_only_the_pushers_own)
   struct record mine, hub, a, forged;
 
   victim(&m, &mine); /* B's write [B,1] */
-  put(&mine, B, TS + 1, "{\"consent\":false}");
+  check_put(&mine, B, TS + 1, "{\"consent\":false}");
   CHECK_INT(record_withdraw(&mine, B), ==, 0); /* [B,2], seen B:2 */
   CHECK_STR(push_as(&m, B, &mine), "");
   hub_rec(&m, "b1", &hub);
@@ -708,11 +700,11 @@ TEST(withdrawals_may_add_only_the_pushers_own)
   record_release(&forged);
   /* ...nor say B saw it from elsewhere; its own write notes A's seen. */
   CHECK_INT(record_copy(&a, &hub), ==, 0);
-  put(&a, A, TS + 2, "{\"note\":\"visited\"}");
+  check_put(&a, A, TS + 2, "{\"note\":\"visited\"}");
   CHECK_INT(vv_get(&record_withdrawal_at(&a, 0)->seen, A), ==, 1);
   CHECK_STR(push_as(&m, A, &a), "");
   /* once held, A's seen cannot move */
-  put(&a, A, TS + 3, "{\"note\":\"again\"}");
+  check_put(&a, A, TS + 3, "{\"note\":\"again\"}");
   rewrite(&forged, &a, "\"seen\":{\"" A "\":1,", "\"seen\":{\"" A "\":2,");
   CHECK_STR(push_as(&m, A, &forged), "forged_entry");
   record_release(&forged);
@@ -721,7 +713,7 @@ TEST(withdrawals_may_add_only_the_pushers_own)
    * withdrawal existed, saw it. */
   record_release(&hub);
   hub_rec(&m, "b1", &hub);
-  put(&hub, B, TS + 4, "{\"consent\":false,\"k\":1}");
+  check_put(&hub, B, TS + 4, "{\"consent\":false,\"k\":1}");
   CHECK_INT(record_withdraw(&hub, B), ==, 0);
   CHECK_INT(record_nwithdrawals(&hub), ==, 2);
   CHECK_STR(push_as(&m, B, &hub), "");
@@ -734,7 +726,7 @@ TEST(withdrawals_may_add_only_the_pushers_own)
   /* A's own withdrawal is its to add. */
   record_release(&a);
   CHECK_INT(record_copy(&a, &hub), ==, 0);
-  put(&a, A, TS + 5, "{\"consent\":false}");
+  check_put(&a, A, TS + 5, "{\"consent\":false}");
   CHECK_INT(record_withdraw(&a, A), ==, 0);
   CHECK_STR(push_as(&m, A, &a), "");
   record_release(&hub);
@@ -779,8 +771,8 @@ TEST(held_rows_past_their_time_are_swept)
   CHECK_INT(mem_held_ops.meta_set(&m, "held/notes/b1/" B, "7 not json", NULL),
             ==, 0);
   CHECK_INT(record_copy(&claim, &mine), ==, 0);
-  put(&claim, B, TS + 1, "{\"name\":\"Sari K\"}");
-  put(&claim, A, TS + 2, "{\"note\":\"seen\"}");
+  check_put(&claim, B, TS + 1, "{\"name\":\"Sari K\"}");
+  check_put(&claim, A, TS + 2, "{\"note\":\"seen\"}");
   CHECK_STR(push_as(&m, A, &claim), "forged_dot");
   CHECK(mem_held_ops.meta_get(&m, "held/notes/b1/" B, &v, NULL) ==
         SB_ENOTFOUND); /* dropped when looked at */

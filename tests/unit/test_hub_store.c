@@ -1,5 +1,6 @@
 /* test_hub_store.c - the hub's storage: push rules, change feed, devices. */
 #include "check.h"
+#include "check_record.h"
 
 #include "hlc.h"
 #include "json.h"
@@ -22,17 +23,6 @@ static struct hub_store *new_hub(const char *schema)
   snprintf(path, sizeof(path), "%s/hub.db", check_tmpdir());
   CHECK_INT(hub_store_create(path, schema, &hs, &err), ==, 0);
   return hs;
-}
-
-/* A record written by replica at ts with the JSON object fields. */
-static void make(struct record *r, const char *coll, const char *id,
-                 const char *replica, uint64_t ts, const char *fields)
-{
-  cJSON *j = cJSON_Parse(fields);
-  CHECK(j != NULL);
-  record_init(r, coll, id);
-  CHECK_INT(record_put(r, replica, ts, j, NULL), ==, 0);
-  cJSON_Delete(j);
 }
 
 static int push(struct hub_store *hs, const char *pusher, struct record *recs,
@@ -61,8 +51,8 @@ TEST(push_then_repush_is_idempotent)
   struct record r[2];
 
   push_reply_init(&rep);
-  make(&r[0], "notes", "n1", A, TS, "{\"t\":1}");
-  make(&r[1], "notes", "n2", A, TS, "{\"t\":2}");
+  check_record(&r[0], "notes", "n1", A, TS, "{\"t\":1}");
+  check_record(&r[1], "notes", "n2", A, TS, "{\"t\":2}");
   CHECK_INT(push(hs, A, r, 2, &rep, &st), ==, 0);
   CHECK_INT(rep.n, ==, 2);
   CHECK(rep.res[0].ok && rep.res[1].ok);
@@ -103,8 +93,8 @@ TEST(forged_history_is_refused_per_record)
   struct record r[2], merged;
 
   push_reply_init(&rep);
-  make(&r[0], "notes", "good", A, TS, "{\"t\":1}");
-  make(&r[1], "notes", "forged", B, TS, "{\"t\":1}");
+  check_record(&r[0], "notes", "good", A, TS, "{\"t\":1}");
+  check_record(&r[1], "notes", "forged", B, TS, "{\"t\":1}");
   /* A pushes a write of B the hub never saw: that record is refused. */
   CHECK_INT(hub_store_push(hs, A, MAX_TS, r, 2, &rep, &st, &err), ==, 0);
   CHECK_INT(rep.n, ==, 2);
@@ -160,10 +150,10 @@ TEST(group_push_commits_together_and_refuses_a_forged_record)
   struct record a[2], bad, b1, later;
   struct hub_push_batch g[4], *gp[4] = {&g[0], &g[1], &g[2], &g[3]};
 
-  make(&a[0], "notes", "a1", A, TS, "{\"t\":1}");
-  make(&a[1], "notes", "a2", A, TS, "{\"t\":2}");
-  make(&bad, "notes", "bad", B, TS, "{\"t\":1}"); /* B's, pushed by A */
-  make(&b1, "notes", "b1", B, TS, "{\"t\":1}");
+  check_record(&a[0], "notes", "a1", A, TS, "{\"t\":1}");
+  check_record(&a[1], "notes", "a2", A, TS, "{\"t\":2}");
+  check_record(&bad, "notes", "bad", B, TS, "{\"t\":1}"); /* B's, pushed by A */
+  check_record(&b1, "notes", "b1", B, TS, "{\"t\":1}");
   /* A state of b1 by A that saw B's write: only valid after g[2]. */
   CHECK_INT(record_copy(&later, &b1), ==, 0);
   {
@@ -235,7 +225,7 @@ TEST(reader_connection_sees_commits_and_leaves_binding_to_the_writer)
   CHECK_INT(hub_store_open_reader(hub_store_path(hs), &rd, &err), ==, 0);
   CHECK_INT(hub_store_last_seq(rd, &seq, NULL), ==, 0);
   CHECK_INT(seq, ==, 0);
-  make(&r, "notes", "n1", A, TS, "{\"t\":1}");
+  check_record(&r, "notes", "n1", A, TS, "{\"t\":1}");
   CHECK_INT(push(hs, A, &r, 1, &rep, &st), ==, 0);
   CHECK_INT(hub_store_last_seq(rd, &seq, NULL), ==, 0);
   CHECK_INT(seq, ==, 1);
@@ -263,8 +253,8 @@ TEST(future_timestamps_refuse_only_that_record)
   struct record r[2];
 
   push_reply_init(&rep);
-  make(&r[0], "notes", "late", A, MAX_TS + 1, "{\"t\":1}");
-  make(&r[1], "notes", "fine", A, MAX_TS, "{\"t\":1}");
+  check_record(&r[0], "notes", "late", A, MAX_TS + 1, "{\"t\":1}");
+  check_record(&r[1], "notes", "fine", A, MAX_TS, "{\"t\":1}");
   CHECK_INT(push(hs, A, r, 2, &rep, &st), ==, 0);
   CHECK(!rep.res[0].ok);
   CHECK_STR(rep.res[0].code, proto_err_name(PROTO_ERR_FUTURE_TIMESTAMP));
@@ -288,16 +278,16 @@ TEST(schema_is_checked_per_write_not_on_the_merged_record)
   struct record r[4];
 
   push_reply_init(&rep);
-  make(&r[0], "visit", "v1", A, TS,
-       "{\"beneficiary\":\"b1\",\"date\":\"2026-11-20\","
-       "\"programme\":\"skills-cooking\"}");
-  make(&r[1], "visit", "v2", A, TS,
-       "{\"beneficiary\":\"b1\",\"date\":\"2026-11-20\","
-       "\"programme\":\"knitting\"}");
-  make(&r[2], "visit", "v3", A, TS, "{\"date\":\"2026-11-20\"}");
-  make(&r[3], "visit", "v4", A, TS,
-       "{\"beneficiary\":\"b1\",\"date\":\"2026-11-20\","
-       "\"programme\":\"Skills-Cooking\"}");
+  check_record(&r[0], "visit", "v1", A, TS,
+               "{\"beneficiary\":\"b1\",\"date\":\"2026-11-20\","
+               "\"programme\":\"skills-cooking\"}");
+  check_record(&r[1], "visit", "v2", A, TS,
+               "{\"beneficiary\":\"b1\",\"date\":\"2026-11-20\","
+               "\"programme\":\"knitting\"}");
+  check_record(&r[2], "visit", "v3", A, TS, "{\"date\":\"2026-11-20\"}");
+  check_record(&r[3], "visit", "v4", A, TS,
+               "{\"beneficiary\":\"b1\",\"date\":\"2026-11-20\","
+               "\"programme\":\"Skills-Cooking\"}");
   CHECK_INT(push(hs, A, r, 4, &rep, &st), ==, 0);
   CHECK(rep.res[0].ok);
   CHECK(!rep.res[1].ok);
@@ -321,7 +311,7 @@ TEST(schema_is_checked_per_write_not_on_the_merged_record)
   CHECK_INT(rep.res[0].seq, ==, 3);
   /* Free-form collections are not checked. */
   record_release(&r[1]);
-  make(&r[1], "anything", "x", A, TS, "{\"whatever\":[1,2]}");
+  check_record(&r[1], "anything", "x", A, TS, "{\"whatever\":[1,2]}");
   CHECK_INT(push(hs, A, &r[1], 1, &rep, &st), ==, 0);
   CHECK(rep.res[0].ok);
 
@@ -345,7 +335,7 @@ TEST(changes_come_in_pages)
   hub_store_page_init(&p);
   for (i = 0; i < 5; i++) {
     snprintf(id, sizeof(id), "n%zu", i);
-    make(&r[i], "notes", id, A, TS, "{\"t\":1}");
+    check_record(&r[i], "notes", id, A, TS, "{\"t\":1}");
   }
   CHECK_INT(push(hs, A, r, 5, &rep, &st), ==, 0);
   CHECK_INT(hub_store_changes(hs, 0, 2, NULL, &p, NULL), ==, 0);
@@ -463,7 +453,7 @@ TEST(store_meta_each_and_get_text)
   CHECK(text == NULL);
   CHECK_INT(seq, ==, 0);
   CHECK_INT(len, ==, 0);
-  make(&r, "notes", "x", A, TS, "{\"t\":1}");
+  check_record(&r, "notes", "x", A, TS, "{\"t\":1}");
   want = record_encode(&r);
   CHECK_INT(store_begin(s, NULL), ==, 0);
   CHECK_INT(store_put(s, &r, NULL), ==, 0);
@@ -501,7 +491,7 @@ TEST(changes_skip_own_echoes)
   hub_store_page_init(&p);
   for (i = 0; i < 5; i++) {
     snprintf(id, sizeof(id), "n%zu", i);
-    make(&r[i], "notes", id, A, TS, "{\"t\":1}");
+    check_record(&r[i], "notes", id, A, TS, "{\"t\":1}");
   }
   CHECK_INT(push(hs, A, r, 5, &rep, &st), ==, 0);
   /* All five are A's echoes: none for A, all for B and for no holder. */
@@ -516,7 +506,7 @@ TEST(changes_skip_own_echoes)
 
   /* B's concurrent write of n1: the merge holds A's and B's siblings,
    * which neither pushed: sent to both (seq 6). */
-  make(&b1, "notes", "n1", B, TS + 5, "{\"t\":2}");
+  check_record(&b1, "notes", "n1", B, TS + 5, "{\"t\":2}");
   CHECK_INT(push(hs, B, &b1, 1, &rep, &st), ==, 0);
   CHECK(rep.res[0].ok);
   CHECK_INT(rep.res[0].seq, ==, 6);

@@ -13,6 +13,7 @@
  * the scope check (hub_push.c, push_scope).
  */
 #include "check.h"
+#include "check_record.h"
 
 #include "buf.h"
 #include "hub_store.h"
@@ -23,16 +24,6 @@
 #define B "00000000000000bb"
 #define TS 1714550400000000ull
 #define MAX_TS (TS * 2)
-
-static void make(struct record *r, const char *coll, const char *id,
-                 const char *replica, uint64_t ts, const char *fields)
-{
-  cJSON *j = cJSON_Parse(fields);
-  CHECK(j != NULL);
-  record_init(r, coll, id);
-  CHECK_INT(record_put(r, replica, ts, j, NULL), ==, 0);
-  cJSON_Delete(j);
-}
 
 static void push(struct hub_store *hs, const char *pusher, struct record *r,
                  size_t n)
@@ -76,20 +67,22 @@ static struct hub_store *make_hub(const char *name)
 
   snprintf(path, sizeof(path), "%s/%s.db", check_testdir(), name);
   CHECK_INT(hub_store_create(path, schema_default_text, &hs, NULL), ==, 0);
-  make(&r[0], "beneficiary", "b1", A, TS,
-       "{\"groups\":[\"anak\"],\"kecamatan\":\"Setu\",\"consent\":false}");
-  make(&r[1], "beneficiary", "b2", A, TS + 1,
-       "{\"groups\":[\"miskin\"],\"kecamatan\":\"Pamulang\","
-       "\"consent\":false}");
-  make(&r[2], "visit", "v1", A, TS + 2,
-       "{\"beneficiary\":\"b1\",\"date\":\"2026-11-20\","
-       "\"programme\":\"skills-cooking\"}");
-  make(&r[3], "beneficiary", "b3", A, TS + 3,
-       "{\"groups\":[\"anak\"],\"kecamatan\":\"Setu\",\"consent\":false}");
+  check_record(
+      &r[0], "beneficiary", "b1", A, TS,
+      "{\"groups\":[\"anak\"],\"kecamatan\":\"Setu\",\"consent\":false}");
+  check_record(&r[1], "beneficiary", "b2", A, TS + 1,
+               "{\"groups\":[\"miskin\"],\"kecamatan\":\"Pamulang\","
+               "\"consent\":false}");
+  check_record(&r[2], "visit", "v1", A, TS + 2,
+               "{\"beneficiary\":\"b1\",\"date\":\"2026-11-20\","
+               "\"programme\":\"skills-cooking\"}");
+  check_record(
+      &r[3], "beneficiary", "b3", A, TS + 3,
+      "{\"groups\":[\"anak\"],\"kecamatan\":\"Setu\",\"consent\":false}");
   push(hs, A, r, 4);
-  make(&r[0], "visit", "v2", B, TS + 4,
-       "{\"beneficiary\":\"b2\",\"date\":\"2026-11-21\","
-       "\"programme\":\"child-education\"}");
+  check_record(&r[0], "visit", "v2", B, TS + 4,
+               "{\"beneficiary\":\"b2\",\"date\":\"2026-11-21\","
+               "\"programme\":\"child-education\"}");
   push(hs, B, r, 1);
   edit(hs, &r[0], "beneficiary", "b3", A, TS + 5,
        "{\"kecamatan\":\"Pamulang\"}");
@@ -202,11 +195,12 @@ static int push_b(struct hub_store *hs, long n, bool sticky,
             0);
   edit(hs, &r[0], "beneficiary", "b2", B, TS + 10,
        "{\"kelurahan\":\"Kranggan\"}");
-  make(&r[1], "visit", "v3", B, TS + 11,
-       "{\"beneficiary\":\"b2\",\"date\":\"2026-11-22\","
-       "\"programme\":\"skills-business\"}");
-  make(&r[2], "beneficiary", "b9", B, TS + 12,
-       "{\"groups\":[\"anak\"],\"kecamatan\":\"Setu\",\"consent\":false}");
+  check_record(&r[1], "visit", "v3", B, TS + 11,
+               "{\"beneficiary\":\"b2\",\"date\":\"2026-11-22\","
+               "\"programme\":\"skills-business\"}");
+  check_record(
+      &r[2], "beneficiary", "b9", B, TS + 12,
+      "{\"groups\":[\"anak\"],\"kecamatan\":\"Setu\",\"consent\":false}");
   memset(&b, 0, sizeof(b));
   b.pusher = B;
   snprintf(b.device, sizeof(b.device), "tab-b");

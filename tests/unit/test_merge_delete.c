@@ -5,14 +5,7 @@
  */
 #include "merge_history.h"
 
-static void put1(struct record *r, const char *replica, uint64_t ts,
-                 const char *json)
-{
-  cJSON *f = cJSON_Parse(json);
-  CHECK(f != NULL);
-  CHECK_INT(record_put(r, replica, ts, f, NULL), ==, 0);
-  cJSON_Delete(f);
-}
+#include "check_record.h"
 
 static void sync_both(struct record *a, struct record *b)
 {
@@ -31,12 +24,12 @@ TEST(delete_concurrent_with_edit)
   struct record a, b;
   record_init(&a, "visit", "v1");
   record_init(&b, "visit", "v1");
-  put1(&a, "A", 1000, "{\"x\":1,\"keep\":true}");
+  check_put(&a, "A", 1000, "{\"x\":1,\"keep\":true}");
   sync_both(&a, &b);
 
   /* A deletes; B, not having seen it, edits y and the shared field x. */
   CHECK_INT(record_delete(&a, "A", 2000), ==, 0);
-  put1(&b, "B", 1500, "{\"y\":2,\"x\":3}");
+  check_put(&b, "B", 1500, "{\"y\":2,\"x\":3}");
   sync_both(&a, &b);
   CHECK(!record_deleted(&a));
   CHECK(record_conflicted(&a));
@@ -48,7 +41,7 @@ TEST(delete_concurrent_with_edit)
   CHECK_INT(record_field_nentries(record_field(&a, "x")), ==, 1);
 
   /* A put that has seen the delete resolves it, everywhere. */
-  put1(&b, "B", 3000, "{\"y\":4}");
+  check_put(&b, "B", 3000, "{\"y\":4}");
   CHECK(!record_conflicted(&b));
   CHECK_INT(record_ntombs(&b), ==, 0);
   sync_both(&a, &b);
@@ -67,8 +60,8 @@ TEST(delete_that_saw_everything)
   cJSON *v;
   record_init(&a, "visit", "v1");
   record_init(&b, "visit", "v1");
-  put1(&a, "A", 1000, "{\"x\":1}");
-  put1(&b, "B", 1000, "{\"x\":2}");
+  check_put(&a, "A", 1000, "{\"x\":1}");
+  check_put(&b, "B", 1000, "{\"x\":2}");
   sync_both(&a, &b);
   CHECK(record_conflicted(&a));
   CHECK_INT(record_field_nentries(record_field(&a, "x")), ==, 2);
@@ -85,7 +78,7 @@ TEST(delete_that_saw_everything)
   cJSON_Delete(v);
 
   /* Writing after the delete revives the record. */
-  put1(&a, "A", 3000, "{\"z\":\"back\"}");
+  check_put(&a, "A", 3000, "{\"z\":\"back\"}");
   sync_both(&a, &b);
   CHECK(!record_deleted(&b));
   CHECK(!record_conflicted(&b));
@@ -100,7 +93,7 @@ TEST(concurrent_deletes)
   record_init(&a, "visit", "v1");
   record_init(&b, "visit", "v1");
   record_init(&c, "visit", "v1");
-  put1(&a, "A", 1000, "{\"x\":1}");
+  check_put(&a, "A", 1000, "{\"x\":1}");
   sync_both(&a, &b);
   copy(&c, &a); /* c sees only A's delete below */
 
@@ -113,7 +106,7 @@ TEST(concurrent_deletes)
   CHECK(!record_conflicted(&a));
 
   /* A put that saw only A's delete: B's delete is concurrent with it. */
-  put1(&c, "C", 3000, "{\"x\":5}");
+  check_put(&c, "C", 3000, "{\"x\":5}");
   CHECK_INT(record_merge(&c, &b), ==, 0);
   CHECK(!record_deleted(&c));
   CHECK(record_conflicted(&c));
@@ -128,7 +121,7 @@ TEST(put_stores_canonical_values)
 {
   struct record r;
   record_init(&r, "visit", "v1");
-  put1(&r, "A", 1000, "{\"p\":{\"z\":[{\"b\":1,\"a\":2}],\"a\":null}}");
+  check_put(&r, "A", 1000, "{\"p\":{\"z\":[{\"b\":1,\"a\":2}],\"a\":null}}");
   CHECK_STR(record_field_entry(record_field(&r, "p"), 0)->value,
             "{\"a\":null,\"z\":[{\"a\":2,\"b\":1}]}");
   record_release(&r);

@@ -4,6 +4,7 @@
  * SB_EPROTOCOL and a message that names the bad part.
  */
 #include "check.h"
+#include "check_record.h"
 
 #include "gzip.h"
 #include "proto.h"
@@ -21,29 +22,20 @@
         "\"r1\":1", "false")
 
 /* A record of collection/id written by replica r1 with fields (JSON). */
-static void make_rec(struct record *r, const char *coll, const char *id,
-                     const char *replica, uint64_t ts, const char *fields)
-{
-  cJSON *f = cJSON_Parse(fields);
-  CHECK(f != NULL);
-  record_init(r, coll, id);
-  CHECK_INT(record_put(r, replica, ts, f, NULL), ==, 0);
-  cJSON_Delete(f);
-}
-
 /* Three records: a plain one, a conflicted one (siblings), a deleted one. */
 static void make_three(struct record rec[3])
 {
   struct record other;
 
-  make_rec(&rec[0], "people", "p-1", "r1", 1000,
-           "{\"name\":\"Siti\",\"age\":34,\"tags\":[\"a\",{\"z\":1,\"b\":2}]}");
-  make_rec(&rec[1], "visits", "v-1", "r1", 2000, "{\"note\":\"first\"}");
-  make_rec(&other, "visits", "v-1", "r2", 2001, "{\"note\":\"second\"}");
+  check_record(
+      &rec[0], "people", "p-1", "r1", 1000,
+      "{\"name\":\"Siti\",\"age\":34,\"tags\":[\"a\",{\"z\":1,\"b\":2}]}");
+  check_record(&rec[1], "visits", "v-1", "r1", 2000, "{\"note\":\"first\"}");
+  check_record(&other, "visits", "v-1", "r2", 2001, "{\"note\":\"second\"}");
   CHECK_INT(record_merge(&rec[1], &other), ==, 0);
   record_release(&other);
   CHECK(record_conflicted(&rec[1]));
-  make_rec(&rec[2], "visits", "v-2", "hub-A", 3000, "{\"note\":\"x\"}");
+  check_record(&rec[2], "visits", "v-2", "hub-A", 3000, "{\"note\":\"x\"}");
   CHECK_INT(record_delete(&rec[2], "hub-A", 3001), ==, 0);
   CHECK(record_deleted(&rec[2]));
 }
@@ -105,7 +97,7 @@ TEST(push_req_max_batch)
   size_t i;
 
   CHECK(ptrs != NULL);
-  make_rec(&r, "visits", "v", "r1", 1, "{\"a\":1}");
+  check_record(&r, "visits", "v", "r1", 1, "{\"a\":1}");
   for (i = 0; i <= PROTO_MAX_BATCH; i++)
     ptrs[i] = &r;
   push_req_init(&req);
@@ -273,7 +265,7 @@ TEST(changes_page_max)
   size_t i;
 
   CHECK(seqs != NULL && states != NULL);
-  make_rec(&r, "visits", "v", "r1", 1, "{\"a\":1}");
+  check_record(&r, "visits", "v", "r1", 1, "{\"a\":1}");
   state = record_encode(&r);
   for (i = 0; i <= PROTO_MAX_PAGE; i++) {
     seqs[i] = i + 1;
@@ -309,7 +301,8 @@ TEST(changes_page_gzip_same_bytes)
   bool gone[1500];
   struct sb_err err = {0};
 
-  make_rec(&r, "visits", "v", "r1", 1, "{\"note\":\"a note of some length\"}");
+  check_record(&r, "visits", "v", "r1", 1,
+               "{\"note\":\"a note of some length\"}");
   state = record_encode(&r);
   for (i = 0; i < 1500; i++) {
     seqs[i] = 100 + i;

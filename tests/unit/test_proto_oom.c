@@ -10,6 +10,7 @@
  * which must then give what a run without failure gives.
  */
 #include "check.h"
+#include "check_record.h"
 
 #include "gzip.h"
 #include "oom.h"
@@ -17,30 +18,21 @@
 
 #include <string.h>
 
-static void put(struct record *r, const char *replica, uint64_t ts,
-                const char *json)
-{
-  cJSON *fields = cJSON_Parse(json);
-  CHECK(fields != NULL);
-  CHECK_INT(record_put(r, replica, ts, fields, NULL), ==, 0);
-  cJSON_Delete(fields);
-}
-
 /* Three states: one plain, one with siblings, one deleted. */
 static void make(struct record r[3])
 {
   struct record b;
 
   record_init(&r[0], "visit", "v1");
-  put(&r[0], "A", 10, "{\"date\":\"2026-11-03\",\"notes\":\"a\\u00e9\"}");
+  check_put(&r[0], "A", 10, "{\"date\":\"2026-11-03\",\"notes\":\"a\\u00e9\"}");
   record_init(&r[1], "beneficiary", "b1");
   record_init(&b, "beneficiary", "b1");
-  put(&r[1], "A", 20, "{\"kecamatan\":\"Setu\",\"group\":[\"anak\"]}");
-  put(&b, "B", 30, "{\"kecamatan\":\"Pamulang\"}");
+  check_put(&r[1], "A", 20, "{\"kecamatan\":\"Setu\",\"group\":[\"anak\"]}");
+  check_put(&b, "B", 30, "{\"kecamatan\":\"Pamulang\"}");
   CHECK_INT(record_merge(&r[1], &b), ==, 0);
   record_release(&b);
   record_init(&r[2], "visit", "v2");
-  put(&r[2], "B", 40, "{\"date\":\"2026-11-04\"}");
+  check_put(&r[2], "B", 40, "{\"date\":\"2026-11-04\"}");
   CHECK_INT(record_delete(&r[2], "B", 50), ==, 0);
 }
 

@@ -5,21 +5,11 @@
  * record_encode_conflict).
  */
 #include "check.h"
+#include "check_record.h"
 
 #include "record.h"
 
 #include <string.h>
-
-/* r = a local put of the JSON object text on replica at ts. */
-static void put(struct record *r, const char *replica, uint64_t ts,
-                const char *json)
-{
-  struct sb_err err = {0};
-  cJSON *fields = cJSON_Parse(json);
-  CHECK(fields != NULL);
-  CHECK_INT(record_put(r, replica, ts, fields, &err), ==, 0);
-  cJSON_Delete(fields);
-}
 
 /* a = {x: 1 (A) | 2 (B), y: "a" (A)}: x holds two siblings. */
 static void make_siblings(struct record *a)
@@ -27,8 +17,8 @@ static void make_siblings(struct record *a)
   struct record b;
   record_init(a, "c", "r1");
   record_init(&b, "c", "r1");
-  put(a, "A", 10, "{\"x\":1,\"y\":\"a\"}");
-  put(&b, "B", 20, "{\"x\":2}");
+  check_put(a, "A", 10, "{\"x\":1,\"y\":\"a\"}");
+  check_put(&b, "B", 20, "{\"x\":2}");
   CHECK_INT(record_merge(a, &b), ==, 0);
   record_release(&b);
 }
@@ -40,8 +30,8 @@ static void make_delete_conflict(struct record *a)
   struct record b;
   record_init(a, "c", "r1");
   record_init(&b, "c", "r1");
-  put(a, "A", 10, "{\"x\":1,\"y\":\"a\"}");
-  put(&b, "B", 20, "{\"x\":2}");
+  check_put(a, "A", 10, "{\"x\":1,\"y\":\"a\"}");
+  check_put(&b, "B", 20, "{\"x\":2}");
   CHECK_INT(record_delete(&b, "B", 30), ==, 0);
   CHECK_INT(record_merge(a, &b), ==, 0);
   record_release(&b);
@@ -102,7 +92,7 @@ TEST(tombstones)
   /* A plain delete: tombstones, no fields, no conflict. */
   record_init(&r, "c", "r2");
   CHECK_INT(record_max_ts(&r), ==, 0);
-  put(&r, "A", 5, "{\"x\":1}");
+  check_put(&r, "A", 5, "{\"x\":1}");
   CHECK_INT(record_delete(&r, "A", 7), ==, 0);
   CHECK_INT(record_nfields(&r), ==, 0);
   CHECK_INT(record_ntombs(&r), ==, 1);

@@ -4,19 +4,11 @@
  * the drop, its vv the join, and only its author's own withdrawals.
  */
 #include "check.h"
+#include "check_record.h"
 
 #include "record.h"
 
 #include <string.h>
-
-static void put(struct record *r, const char *replica, uint64_t ts,
-                const char *json)
-{
-  cJSON *fields = cJSON_Parse(json);
-  CHECK(fields != NULL);
-  CHECK_INT(record_put(r, replica, ts, fields, NULL), ==, 0);
-  cJSON_Delete(fields);
-}
 
 static bool keep_all(const char *field, const struct entry *e, void *ctx)
 {
@@ -70,9 +62,9 @@ static void make(struct record *base, struct record *s)
 {
   record_init(base, "notes", "n");
   record_init(s, "notes", "n");
-  put(base, "A", 10, "{\"x\":1,\"y\":1}");
+  check_put(base, "A", 10, "{\"x\":1,\"y\":1}");
   CHECK_INT(record_merge(s, base), ==, 0);
-  put(s, "B", 20, "{\"x\":2,\"z\":2}");
+  check_put(s, "B", 20, "{\"x\":2,\"z\":2}");
 }
 
 TEST(kept_drops_come_back)
@@ -121,7 +113,7 @@ TEST(unseen_base_entries_are_kept)
   struct record base, s, cut;
 
   make(&base, &s);
-  put(&base, "C", 30, "{\"y\":3}"); /* s has not seen C's write */
+  check_put(&base, "C", 30, "{\"y\":3}"); /* s has not seen C's write */
   CHECK_INT(record_cut(&cut, &base, &s, &keep_none_rules), ==, 0);
   /* s's y of A's, and C's, which s has not seen; merged with the base
    * (as the hub does), the A's write C replaced goes. */
@@ -141,9 +133,9 @@ TEST(withdrawals_as_the_rules_take_them)
 
   record_init(&base, "notes", "n");
   record_init(&s, "notes", "n");
-  put(&s, "A", 10, "{\"consent\":false}");
+  check_put(&s, "A", 10, "{\"consent\":false}");
   CHECK_INT(record_withdraw(&s, "A"), ==, 0);
-  put(&s, "B", 20, "{\"consent\":false}");
+  check_put(&s, "B", 20, "{\"consent\":false}");
   CHECK_INT(record_withdraw(&s, "B"), ==, 0);
   CHECK_INT(record_nwithdrawals(&s), ==, 2);
   CHECK_INT(record_cut(&cut, &base, &s, &keep_none_rules), ==, 0);

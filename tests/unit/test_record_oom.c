@@ -14,6 +14,7 @@
  * The failures reach the project's own allocations (oom.h).
  */
 #include "check.h"
+#include "check_record.h"
 
 #include "oom.h"
 #include "record.h"
@@ -30,15 +31,6 @@ static char *text_of(const struct record *r)
   t = record_encode(r);
   CHECK(t != NULL);
   return t;
-}
-
-static void put(struct record *r, const char *replica, uint64_t ts,
-                const char *json)
-{
-  cJSON *fields = cJSON_Parse(json);
-  CHECK(fields != NULL);
-  CHECK_INT(record_put(r, replica, ts, fields, NULL), ==, 0);
-  cJSON_Delete(fields);
 }
 
 static bool is_empty(const struct record *r)
@@ -61,15 +53,17 @@ static void make(struct record *x, struct record *y)
   record_init(x, "beneficiary", "b1");
   record_init(y, "beneficiary", "b1");
   record_init(&b, "beneficiary", "b1");
-  put(x, "A", 10, "{\"name\":\"Siti\",\"kecamatan\":\"Setu\",\"n\":1}");
-  put(&b, "B", 20,
+  check_put(x, "A", 10, "{\"name\":\"Siti\",\"kecamatan\":\"Setu\",\"n\":1}");
+  check_put(
+      &b, "B", 20,
       "{\"kecamatan\":\"Pamulang\",\"m\":[1,2,{\"a\":\"b\",\"c\":null}]}");
   CHECK_INT(record_merge(x, &b), ==, 0);
-  put(x, "A", 30, "{\"consent\":false}");
+  check_put(x, "A", 30, "{\"consent\":false}");
   CHECK_INT(record_withdraw(x, "A"), ==, 0);
   CHECK_INT(record_merge(y, &b), ==, 0);
   CHECK_INT(record_delete(y, "C", 40), ==, 0);
-  put(y, "D", 50, "{\"kelurahan\":\"Kranggan\",\"kecamatan\":\"Ciputat\"}");
+  check_put(y, "D", 50,
+            "{\"kelurahan\":\"Kranggan\",\"kecamatan\":\"Ciputat\"}");
   record_release(&b);
 }
 

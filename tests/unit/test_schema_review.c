@@ -5,6 +5,7 @@
  * the same on every replica; valid and deleted states are not.
  */
 #include "check.h"
+#include "check_record.h"
 
 #include "json.h"
 #include "record.h"
@@ -15,15 +16,6 @@ static struct schema *default_schema(void)
   struct schema *s = NULL;
   CHECK_INT(schema_parse(schema_default_text, &s, NULL), ==, 0);
   return s;
-}
-
-static void put1(struct record *r, const char *replica, uint64_t ts,
-                 const char *json)
-{
-  cJSON *f = cJSON_Parse(json);
-  CHECK(f != NULL);
-  CHECK_INT(record_put(r, replica, ts, f, NULL), ==, 0);
-  cJSON_Delete(f);
 }
 
 /* Exchanges the states of a and b, as a sync through the hub would. */
@@ -64,7 +56,7 @@ TEST(valid_state_not_flagged)
 
   record_init(&r, "beneficiary", "b1");
   CHECK_INT(schema_review(c, &r, why, sizeof(why)), ==, 0); /* empty */
-  put1(&r, "A", 1000, VALID);
+  check_put(&r, "A", 1000, VALID);
   CHECK_INT(schema_review(c, &r, why, sizeof(why)), ==, 0);
   CHECK_STR(why, "");
   /* Free-form collections have no rules. */
@@ -83,13 +75,13 @@ TEST(delete_meets_edit_missing_required)
 
   record_init(&a, "beneficiary", "b1");
   record_init(&b, "beneficiary", "b1");
-  put1(&a, "A", 1000,
-       "{\"consent\":false,\"groups\":[\"anak\"],\"kecamatan\":\"Setu\","
-       "\"kelurahan\":\"Muncul\"}");
+  check_put(&a, "A", 1000,
+            "{\"consent\":false,\"groups\":[\"anak\"],\"kecamatan\":\"Setu\","
+            "\"kelurahan\":\"Muncul\"}");
   sync_both(&a, &b);
   /* A deletes; B, not having seen it, edits kelurahan. */
   CHECK_INT(record_delete(&a, "A", 2000), ==, 0);
-  put1(&b, "B", 1500, "{\"kelurahan\":\"Babakan\"}");
+  check_put(&b, "B", 1500, "{\"kelurahan\":\"Babakan\"}");
   CHECK_INT(schema_review(c, &a, why, sizeof(why)), ==, 0); /* deleted */
   sync_both(&a, &b);
   CHECK(!record_deleted(&a));
@@ -110,10 +102,10 @@ TEST(delete_meets_name_edit)
 
   record_init(&a, "beneficiary", "b1");
   record_init(&b, "beneficiary", "b1");
-  put1(&a, "A", 1000, VALID);
+  check_put(&a, "A", 1000, VALID);
   sync_both(&a, &b);
   CHECK_INT(record_delete(&a, "A", 2000), ==, 0);
-  put1(&b, "B", 1500, "{\"name\":\"Ibu Sari W.\"}");
+  check_put(&b, "B", 1500, "{\"name\":\"Ibu Sari W.\"}");
   sync_both(&a, &b);
   CHECK_INT(review_same(c, &a, &b, why, sizeof(why)), ==, 1);
   CHECK(strstr(why, "missing required fields") != NULL);
@@ -133,19 +125,19 @@ TEST(consent_siblings_false_wins)
 
   record_init(&a, "beneficiary", "b1");
   record_init(&b, "beneficiary", "b1");
-  put1(&a, "A", 1000, VALID);
+  check_put(&a, "A", 1000, VALID);
   sync_both(&a, &b);
   /* Concurrent: A says no (later), B says yes again: siblings, false wins
    * the read, and one surviving value is true, so the name stays. */
-  put1(&a, "A", 3000, "{\"consent\":false}");
-  put1(&b, "B", 2000, "{\"consent\":true}");
+  check_put(&a, "A", 3000, "{\"consent\":false}");
+  check_put(&b, "B", 2000, "{\"consent\":true}");
   sync_both(&a, &b);
   CHECK(record_conflicted(&a));
   CHECK_INT(review_same(c, &a, &b, why, sizeof(why)), ==, 1);
   CHECK_STR(why, "personal details (\"name\") held while \"consent\" is not "
                  "true");
   /* A resolving write clears the flag. */
-  put1(&a, "A", 4000, "{\"consent\":true}");
+  check_put(&a, "A", 4000, "{\"consent\":true}");
   CHECK_INT(schema_review(c, &a, why, sizeof(why)), ==, 0);
   record_release(&a);
   record_release(&b);
@@ -160,16 +152,16 @@ TEST(short_buffer_and_null)
   char why[12];
 
   record_init(&r, "visit", "v1");
-  put1(&r, "A", 1000, "{\"notes\":\"x\"}");
+  check_put(&r, "A", 1000, "{\"notes\":\"x\"}");
   CHECK_INT(schema_review(c, &r, why, sizeof(why)), ==, 1);
   CHECK_INT(strlen(why), ==, sizeof(why) - 1);
   CHECK_INT(schema_review(c, &r, NULL, 0), ==, 1);
   /* A null value counts as missing. */
-  put1(&r, "A", 2000,
-       "{\"beneficiary\":\"b1\",\"date\":\"2024-01-02\","
-       "\"programme\":\"skills-cooking\",\"notes\":null}");
+  check_put(&r, "A", 2000,
+            "{\"beneficiary\":\"b1\",\"date\":\"2024-01-02\","
+            "\"programme\":\"skills-cooking\",\"notes\":null}");
   CHECK_INT(schema_review(c, &r, why, sizeof(why)), ==, 0);
-  put1(&r, "A", 3000, "{\"date\":null}");
+  check_put(&r, "A", 3000, "{\"date\":null}");
   CHECK_INT(schema_review(c, &r, NULL, 0), ==, 1);
   record_release(&r);
   schema_free(s);

@@ -5,6 +5,7 @@
  * unscoped collections in every scope; and the gone entries of a page.
  */
 #include "check.h"
+#include "check_record.h"
 
 #include "proto.h"
 #include "record.h"
@@ -19,15 +20,6 @@ static struct schema *default_schema(void)
   struct schema *s = NULL;
   CHECK_INT(schema_parse(schema_default_text, &s, NULL), ==, 0);
   return s;
-}
-
-static void put1(struct record *r, const char *replica, uint64_t ts,
-                 const char *json)
-{
-  cJSON *f = cJSON_Parse(json);
-  CHECK(f != NULL);
-  CHECK_INT(record_put(r, replica, ts, f, NULL), ==, 0);
-  cJSON_Delete(f);
 }
 
 TEST(device_scope_parse)
@@ -124,7 +116,7 @@ TEST(record_parts)
   scope_parts_init(&p);
   scope_parts_init(&dev);
   record_init(&b, "beneficiary", "b1");
-  put1(&b, "r1", 10, "{\"kecamatan\":\"Setu\",\"consent\":true}");
+  check_put(&b, "r1", 10, "{\"kecamatan\":\"Setu\",\"consent\":true}");
   CHECK_INT(scope_of(s, &b, one_lookup, &b, &p, NULL), ==, 0);
   CHECK(scope_text(&p, text, sizeof(text)));
   CHECK_STR(text, "Setu");
@@ -133,8 +125,8 @@ TEST(record_parts)
   /* Concurrent moves: in both kecamatan until resolved. */
   record_init(&b2, "beneficiary", "b1");
   CHECK_INT(record_copy(&b2, &b), ==, 0);
-  put1(&b, "r1", 20, "{\"kecamatan\":\"Ciputat\"}");
-  put1(&b2, "r2", 21, "{\"kecamatan\":\"Pamulang\"}");
+  check_put(&b, "r1", 20, "{\"kecamatan\":\"Ciputat\"}");
+  check_put(&b2, "r2", 21, "{\"kecamatan\":\"Pamulang\"}");
   CHECK_INT(record_merge(&b, &b2), ==, 0);
   CHECK_INT(scope_of(s, &b, one_lookup, &b, &p, NULL), ==, 0);
   CHECK(scope_text(&p, text, sizeof(text)));
@@ -142,11 +134,11 @@ TEST(record_parts)
   CHECK(scope_meets(&dev, &p));
   /* A visit follows its beneficiary; an unknown one: no part. */
   record_init(&v, "visit", "v1");
-  put1(&v, "r1", 30, "{\"beneficiary\":\"b1\"}");
+  check_put(&v, "r1", 30, "{\"beneficiary\":\"b1\"}");
   CHECK_INT(scope_of(s, &v, one_lookup, &b, &p, NULL), ==, 0);
   CHECK(scope_text(&p, text, sizeof(text)));
   CHECK_STR(text, "Ciputat,Pamulang");
-  put1(&v, "r1", 31, "{\"beneficiary\":\"nobody\"}");
+  check_put(&v, "r1", 31, "{\"beneficiary\":\"nobody\"}");
   CHECK_INT(scope_of(s, &v, one_lookup, &b, &p, NULL), ==, 0);
   CHECK(p.n == 0 && !p.all && !scope_meets(&dev, &p));
   /* Deleted: in no scope but all. */
@@ -157,7 +149,7 @@ TEST(record_parts)
   CHECK(scope_meets(&dev, &p));
   /* A free-form collection: every scope. */
   record_init(&n, "notes", "n1");
-  put1(&n, "r1", 50, "{\"text\":\"x\"}");
+  check_put(&n, "r1", 50, "{\"text\":\"x\"}");
   CHECK_INT(scope_of(s, &n, one_lookup, &b, &p, NULL), ==, 0);
   CHECK(p.all);
   record_release(&b);

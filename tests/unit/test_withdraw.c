@@ -5,20 +5,11 @@
  * streaming one and the tree), which refuse the same malformed ones.
  */
 #include "check.h"
+#include "check_record.h"
 
 #include "record.h"
 
 #include <string.h>
-
-static void put(struct record *r, const char *replica, uint64_t ts,
-                const char *json)
-{
-  struct sb_err err = {0};
-  cJSON *fields = cJSON_Parse(json);
-  CHECK(fields != NULL);
-  CHECK_INT(record_put(r, replica, ts, fields, &err), ==, 0);
-  cJSON_Delete(fields);
-}
 
 static struct dot dot(const char *replica, uint64_t counter)
 {
@@ -35,12 +26,12 @@ static void make_withdrawn(struct record *a, struct record *b)
 {
   record_init(a, "c", "r1");
   record_init(b, "c", "r1");
-  put(a, "A", 10, "{\"consent\":true,\"name\":\"x\"}");
+  check_put(a, "A", 10, "{\"consent\":true,\"name\":\"x\"}");
   CHECK_INT(record_merge(b, a), ==, 0);
-  put(b, "B", 20, "{\"consent\":false}");
+  check_put(b, "B", 20, "{\"consent\":false}");
   CHECK_INT(record_withdraw(b, "B"), ==, 0);
   CHECK_INT(record_merge(a, b), ==, 0);
-  put(a, "A", 30, "{\"name\":\"y\"}");
+  check_put(a, "A", 30, "{\"name\":\"y\"}");
 }
 
 TEST(noted_and_seen)
@@ -80,7 +71,7 @@ TEST(drop_withdrawn_keeps_what_saw_it)
   record_release(&c);
   /* C wrote a name without having seen the withdrawal */
   record_init(&c, "c", "r1");
-  put(&c, "C", 25, "{\"name\":\"z\"}");
+  check_put(&c, "C", 25, "{\"name\":\"z\"}");
   CHECK_INT(record_merge(&a, &c), ==, 0);
   CHECK_INT(record_field_nentries(record_field(&a, "name")), ==, 2);
   CHECK_INT(record_drop_withdrawn(&a, "name"), ==, 1);
@@ -97,7 +88,7 @@ TEST(merge_is_a_union)
   char *x, *y;
 
   make_withdrawn(&a, &b);
-  put(&b, "B", 50, "{\"consent\":false,\"k\":1}");
+  check_put(&b, "B", 50, "{\"consent\":false,\"k\":1}");
   CHECK_INT(record_withdraw(&b, "B"), ==, 0);
   CHECK_INT(record_nwithdrawals(&b), ==, 2);
   record_init(&ab, "c", "r1");
@@ -148,7 +139,7 @@ TEST(encoded_after_vv_and_read_back_by_both_decoders)
   CHECK(strstr(text, "withdrawals") != NULL);
   free(text);
   record_init(&s, "c", "r1");
-  put(&s, "A", 1, "{\"x\":1}");
+  check_put(&s, "A", 1, "{\"x\":1}");
   text = record_encode(&s);
   CHECK(strstr(text, "withdrawals") == NULL);
   free(text);

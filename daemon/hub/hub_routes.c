@@ -538,7 +538,7 @@ out:
 /*
  * Per-part cursors: a catch-up request (`parts`) reads only the parts it
  * names that the device's scope covers; *dev becomes those. False (reply
- * filled: bad_query) if `parts` is malformed.
+ * filled: bad_query) if `parts` is malformed, or 503 out of memory.
  */
 static bool catchup_parts(struct hub_call *c, struct scope_parts *dev)
 {
@@ -552,7 +552,10 @@ static bool catchup_parts(struct hub_call *c, struct scope_parts *dev)
   rc = hub_scope_parts_within(dev, c->q_parts, &want, &err);
   scope_parts_release(dev);
   *dev = want;
-  if (rc != 0) {
+  if (rc == SB_ENOMEM) { /* not the device's fault: 503, try again */
+    scope_parts_release(dev);
+    hub_routes_reply_store_error(&c->out, rc, &err);
+  } else if (rc != 0) {
     scope_parts_release(dev);
     hub_routes_reply_error(&c->out, PROTO_ERR_BAD_QUERY,
                            "query parameter \"parts\": %s", err.msg);

@@ -1,7 +1,8 @@
 /*
  * test_store_oom.c - the device's store when memory runs out (oom.h; the
  * project's own allocations, not SQLite's): opening a store, a local
- * write and a merged one in a transaction, reading the rows to push.
+ * write and a merged one in a transaction, reading the rows to push, a
+ * walk that decodes every row.
  * Each run with its n-th allocation failing must fail with SB_ENOMEM,
  * leave the file as it was (the caller rolls the transaction back) and
  * leak nothing; a run in which nothing failed does what one without
@@ -192,4 +193,38 @@ TEST(write)
   free(theirs_text);
   record_release(&mine);
   record_release(&theirs);
+}
+
+static int count_record(const struct record *r, uint64_t seq, void *ctx)
+{
+  (void)r;
+  (void)seq;
+  (*(unsigned *)ctx)++;
+  return 0;
+}
+
+/* A walk that decodes every row (export, status, the office's reads):
+ * out of memory it fails, never ends early as if it had seen them all. */
+TEST(walk)
+{
+  const char *base = make_store();
+  struct store *s = open_store(base);
+
+  OOM_EACH_FAILURE(n)
+  {
+    struct sb_err err = {0};
+    unsigned rows = 0;
+    int rc;
+
+    oom_arm(n);
+    rc = store_each(s, NULL, count_record, &rows, &err);
+    oom_disarm();
+    if (rc == 0)
+      CHECK_INT(rows, ==, 2);
+    else
+      CHECK_INT(rc, ==, SB_ENOMEM);
+    if (!oom_failed())
+      more_ = 0;
+  }
+  store_close(s);
 }

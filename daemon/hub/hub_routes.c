@@ -371,6 +371,11 @@ void hub_routes_push(struct hub_call *c)
                              PROTO_MAX_BODY);
       return;
     }
+    if (rc == SB_ENOMEM) { /* the hub's trouble, not the body's: 503 */
+      hub_routes_reply_error(&c->out, PROTO_ERR_UNAVAILABLE,
+                             "the hub is out of memory");
+      return;
+    }
     if (rc != 0) {
       hub_routes_reply_error(&c->out, PROTO_ERR_UNSUPPORTED_MEDIA_TYPE,
                              "push request: %s", err.msg);

@@ -324,6 +324,16 @@ bool sync_catchup_pending(struct sync *s);
  * the queue does not read and the attempt failed). */
 bool sync_catchup_next(struct sync *s);
 
+/*
+ * Merges page p (asked from since) into the store and moves the cursor,
+ * in one transaction; *reset: pull again from the cursor instead (the
+ * page was not merged), *changed: the records it changed. On failure
+ * nothing of it is kept (tests/unit/test_sync_pull_oom.c).
+ */
+int sync_pull_apply(struct sync *s, const struct changes_page *p,
+                    uint64_t since, bool *reset, size_t *changed,
+                    struct sb_err *err);
+
 /* Merges one change of a page (sync_pull.c's, inside its transaction). */
 int sync_pull_merge(struct sync *s, const struct change *c, size_t *changed,
                     struct sb_err *err);

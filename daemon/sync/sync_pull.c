@@ -125,15 +125,15 @@ static bool cursor_stays(struct sync *s, const struct changes_page *p)
 
 /*
  * Merges a page asked from since and moves the cursor, in one
- * transaction. A page behind the hub's purge horizon starts a re-sync
- * (sync_resync.c); a page stating a new scope applies it; if either sends
- * the cursor back to 0, *reset is set instead (the page is not merged).
+ * transaction (sync_int.h). A page behind the hub's purge horizon starts a
+ * re-sync (sync_resync.c); a page stating a new scope applies it; if either
+ * sends the cursor back to 0, *reset is set instead (the page is not merged).
  * A page asked from beyond the cursor (before such a reset) is dropped,
  * *reset set: pull again from the cursor.
  */
-static int apply_page(struct sync *s, const struct changes_page *p,
-                      uint64_t since, bool *reset, size_t *changed,
-                      struct sb_err *err)
+int sync_pull_apply(struct sync *s, const struct changes_page *p,
+                    uint64_t since, bool *reset, size_t *changed,
+                    struct sb_err *err)
 {
   char cursor[32];
   bool resync = false;
@@ -308,7 +308,7 @@ static void pull_done(const struct http_reply *r, void *ctx)
     ahead = s->phase == SYNC_PULL && sync_http_busy(s->http);
   }
   if (rc == 0)
-    rc = apply_page(s, &page, since, &reset, &changed, &err);
+    rc = sync_pull_apply(s, &page, since, &reset, &changed, &err);
   if (rc != 0) {
     changes_page_release(&page);
     free(body);
@@ -402,7 +402,7 @@ static void poll_done(const struct http_reply *r, void *ctx)
   changes_page_init(&page);
   rc = page_decode(&page, r, s->poll_since, &err);
   if (rc == 0)
-    rc = apply_page(s, &page, s->poll_since, &reset, &changed, &err);
+    rc = sync_pull_apply(s, &page, s->poll_since, &reset, &changed, &err);
   if (rc != 0) {
     changes_page_release(&page);
     if (!s->in_cycle)

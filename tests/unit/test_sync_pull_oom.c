@@ -1,0 +1,247 @@
+/*
+ * test_sync_pull_oom.c - a device merging a pulled page when memory runs
+ * out (oom.h): the page's records, a record that left the device's scope
+ * (a gone entry: it and the visit that follows it leave the store, a
+ * pending one stays marked) and the cursor, in one transaction
+ * (sync_pull_apply). Each run with its n-th allocation failing must fail
+ * with the store as it was, above all its cursor: a cursor moved past a
+ * page whose records were not kept would never bring them again; or,
+ * where it could do without what failed (a cache), give what a run
+ * without failure gives.
+ */
+#include "check.h"
+#include "check_record.h"
+
+#include "buf.h"
+#include "oom.h"
+#include "proto.h"
+#include "schema.h"
+#include "store.h"
+#include "sync_int.h"
+
+#include <uv.h>
+
+#define HUBR "00000000000000ff" /* another device's writes, via the hub */
+#define MINE "00000000000000aa"
+
+static const char *path_of(const char *name)
+{
+  static char path[512];
+  snprintf(path, sizeof(path), "%s/%s.db", check_testdir(), name);
+  return path;
+}
+
+/* The device's store: scope Setu, cursor 10; beneficiaries b1 (Setu)
+ * and b2 (Setu, with its visit v2) from the hub, and its own visit v9 of
+ * b2, not pushed yet. */
+static void make_store(void)
+{
+  struct store *s = NULL;
+  struct record r;
+  char *text;
+
+  CHECK_INT(store_create(path_of("base"), schema_default_text, &s, NULL), ==,
+            0);
+  CHECK_INT(store_begin(s, NULL), ==, 0);
+  CHECK_INT(store_meta_set(s, STORE_META_SCOPE, "Setu", NULL), ==, 0);
+  CHECK_INT(store_meta_set(s, CURSOR_KEY, "10", NULL), ==, 0);
+  check_record(&r, "beneficiary", "b1", HUBR, 100,
+               "{\"groups\":[\"anak\"],\"kecamatan\":\"Setu\","
+               "\"consent\":false}");
+  CHECK((text = record_encode(&r)) != NULL);
+  CHECK_INT(store_put_remote(s, &r, text, strlen(text), NULL), ==, 0);
+  free(text);
+  record_release(&r);
+  check_record(&r, "beneficiary", "b2", HUBR, 101,
+               "{\"groups\":[\"miskin\"],\"kecamatan\":\"Setu\","
+               "\"consent\":false}");
+  CHECK((text = record_encode(&r)) != NULL);
+  CHECK_INT(store_put_remote(s, &r, text, strlen(text), NULL), ==, 0);
+  free(text);
+  record_release(&r);
+  check_record(&r, "visit", "v2", HUBR, 102,
+               "{\"beneficiary\":\"b2\",\"date\":\"2026-11-20\","
+               "\"programme\":\"skills-cooking\"}");
+  CHECK((text = record_encode(&r)) != NULL);
+  CHECK_INT(store_put_remote(s, &r, text, strlen(text), NULL), ==, 0);
+  free(text);
+  record_release(&r);
+  check_record(&r, "visit", "v9", MINE, 103,
+               "{\"beneficiary\":\"b2\",\"date\":\"2026-11-21\","
+               "\"programme\":\"child-education\"}");
+  CHECK_INT(store_put(s, &r, NULL), ==, 0);
+  record_release(&r);
+  CHECK_INT(store_commit(s, NULL), ==, 0);
+  store_close(s);
+}
+
+/* The page the hub sends from cursor 10: b1 edited, a new beneficiary
+ * b3 and its visit, b2 gone (moved out of Setu). */
+static char *page_json(void)
+{
+  struct record r[4];
+  const char *states[5];
+  char *text[4], *gone, *page;
+  uint64_t seqs[5] = {11, 12, 13, 14, 15};
+  bool is_gone[5] = {false, false, false, false, true};
+  struct changes_page_head head = {false, 15, "Setu", 0, 15};
+
+  check_record(&r[0], "beneficiary", "b1", HUBR, 100,
+               "{\"groups\":[\"anak\"],\"kecamatan\":\"Setu\","
+               "\"consent\":false}");
+  check_put(&r[0], HUBR, 200, "{\"kelurahan\":\"Kranggan\"}");
+  check_record(&r[1], "beneficiary", "b3", HUBR, 201,
+               "{\"groups\":[\"perempuan\"],\"kecamatan\":\"Setu\","
+               "\"consent\":false}");
+  check_record(&r[2], "visit", "v3", HUBR, 202,
+               "{\"beneficiary\":\"b3\",\"date\":\"2026-11-22\","
+               "\"programme\":\"skills-business\"}");
+  check_record(&r[3], "notes", "n1", HUBR, 203, "{\"t\":[1,{\"u\":2}]}");
+  for (int i = 0; i < 4; i++) {
+    CHECK((text[i] = record_encode(&r[i])) != NULL);
+    states[i] = text[i];
+  }
+  CHECK((gone = changes_gone_encode("beneficiary", "b2")) != NULL);
+  states[4] = gone;
+  page = changes_page_encode_head(seqs, states, is_gone, 5, &head);
+  CHECK(page != NULL);
+  for (int i = 0; i < 4; i++) {
+    free(text[i]);
+    record_release(&r[i]);
+  }
+  free(gone);
+  return page;
+}
+
+static int row_text(const char *collection, const char *id, uint64_t seq,
+                    const char *text, size_t len, void *ctx)
+{
+  struct buf *b = ctx;
+  (void)seq;
+  buf_adds(b, collection);
+  buf_adds(b, "/");
+  buf_adds(b, id);
+  buf_adds(b, " ");
+  buf_add(b, text, len);
+  buf_adds(b, "\n");
+  return 0;
+}
+
+/* The store's rows, its cursor and its marks, as text. */
+static char *store_text(const char *path)
+{
+  struct store *s = NULL;
+  struct buf b;
+  char *v = NULL;
+
+  CHECK_INT(store_open(path, &s, NULL), ==, 0);
+  buf_init(&b);
+  CHECK_INT(store_each_text(s, NULL, row_text, &b, NULL), ==, 0);
+  CHECK_INT(store_meta_get(s, CURSOR_KEY, &v, NULL), ==, 0);
+  buf_adds(&b, "cursor ");
+  buf_adds(&b, v);
+  free(v);
+  v = NULL;
+  buf_adds(&b, store_meta_get(s, GONE_PREFIX "visit/v9", &v, NULL) == 0
+                   ? "\nv9 marked gone"
+                   : "\nv9 not marked");
+  free(v);
+  store_close(s);
+  CHECK(!b.failed);
+  return buf_take(&b, NULL);
+}
+
+/* A copy of the base store as name, the page applied to it with its n-th
+ * allocation failing (n 0: none); the apply's rc. */
+static int apply_to(const char *name, const char *page_text, long n)
+{
+  struct sync_config cfg;
+  struct changes_page page;
+  struct store *s = NULL;
+  struct sync *y = NULL;
+  uv_loop_t loop;
+  size_t len, changed = 0;
+  char *data = NULL;
+  bool reset = false;
+  FILE *f;
+  int rc;
+
+  f = fopen(path_of("base"), "rb");
+  CHECK(f != NULL);
+  CHECK(fseek(f, 0, SEEK_END) == 0);
+  len = (size_t)ftell(f);
+  rewind(f);
+  CHECK((data = malloc(len)) != NULL);
+  CHECK(fread(data, 1, len, f) == len);
+  fclose(f);
+  CHECK((f = fopen(path_of(name), "wb")) != NULL);
+  CHECK(fwrite(data, 1, len, f) == len);
+  fclose(f);
+  free(data);
+
+  CHECK_INT(store_open(path_of(name), &s, NULL), ==, 0);
+  CHECK_INT(uv_loop_init(&loop), ==, 0);
+  sync_config_init(&cfg);
+  cfg.server = strdup("http://127.0.0.1:9");
+  cfg.token = strdup("test-token");
+  CHECK(cfg.server != NULL && cfg.token != NULL);
+  CHECK_INT(sync_new(&loop, s, &cfg, &y, NULL), ==, 0);
+  sync_config_release(&cfg);
+  changes_page_init(&page);
+  CHECK_INT(changes_page_decode(&page, page_text, strlen(page_text), NULL), ==,
+            0);
+
+  if (n > 0)
+    oom_arm(n);
+  rc = sync_pull_apply(y, &page, 10, &reset, &changed, NULL);
+  oom_disarm();
+  CHECK(!reset);
+
+  changes_page_release(&page);
+  sync_stop(y);
+  CHECK_INT(uv_run(&loop, UV_RUN_DEFAULT), ==, 0);
+  sync_free(y);
+  CHECK_INT(uv_loop_close(&loop), ==, 0);
+  store_close(s);
+  return rc;
+}
+
+TEST(apply)
+{
+  char *page = page_json(), *before, *want;
+
+  make_store();
+  before = store_text(path_of("base"));
+  CHECK_INT(apply_to("want", page, 0), ==, 0);
+  want = store_text(path_of("want"));
+  /* b2 and v2 left, v9 (pending) stayed marked; the cursor moved. */
+  CHECK(strstr(want, "beneficiary/b2 ") == NULL);
+  CHECK(strstr(want, "visit/v2 ") == NULL);
+  CHECK(strstr(want, "visit/v9 ") != NULL);
+  CHECK(strstr(want, "v9 marked gone") != NULL);
+  CHECK(strstr(want, "Kranggan") != NULL);
+  CHECK(strstr(want, "cursor 15") != NULL);
+
+  OOM_EACH_FAILURE(n)
+  {
+    char name[32], *got;
+    int rc;
+
+    snprintf(name, sizeof(name), "run%ld", n);
+    rc = apply_to(name, page, n);
+    got = store_text(path_of(name));
+    if (rc == 0) { /* no failure, or one it did without (a cache) */
+      CHECK_STR(got, want);
+    } else {
+      CHECK(oom_failed());
+      CHECK_INT(rc, ==, SB_ENOMEM);
+      CHECK_STR(got, before);
+    }
+    if (!oom_failed())
+      more_ = 0;
+    free(got);
+  }
+  free(before);
+  free(want);
+  free(page);
+}

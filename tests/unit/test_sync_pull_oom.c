@@ -31,6 +31,21 @@ static const char *path_of(const char *name)
   return path;
 }
 
+/* Stores replica's write of json as a new record (collection, id) that
+ * came from the hub (not pending). */
+static void from_hub(struct store *s, const char *collection, const char *id,
+                     uint64_t ts, const char *json)
+{
+  struct record r;
+  char *text;
+
+  check_record(&r, collection, id, HUBR, ts, json);
+  CHECK((text = record_encode(&r)) != NULL);
+  CHECK_INT(store_put_remote(s, &r, text, strlen(text), NULL), ==, 0);
+  free(text);
+  record_release(&r);
+}
+
 /* The device's store: scope Setu, cursor 10; beneficiaries b1 (Setu)
  * and b2 (Setu, with its visit v2) from the hub, and its own visit v9 of
  * b2, not pushed yet. */
@@ -38,34 +53,20 @@ static void make_store(void)
 {
   struct store *s = NULL;
   struct record r;
-  char *text;
 
   CHECK_INT(store_create(path_of("base"), schema_default_text, &s, NULL), ==,
             0);
   CHECK_INT(store_begin(s, NULL), ==, 0);
   CHECK_INT(store_meta_set(s, STORE_META_SCOPE, "Setu", NULL), ==, 0);
   CHECK_INT(store_meta_set(s, CURSOR_KEY, "10", NULL), ==, 0);
-  check_record(&r, "beneficiary", "b1", HUBR, 100,
-               "{\"groups\":[\"anak\"],\"kecamatan\":\"Setu\","
-               "\"consent\":false}");
-  CHECK((text = record_encode(&r)) != NULL);
-  CHECK_INT(store_put_remote(s, &r, text, strlen(text), NULL), ==, 0);
-  free(text);
-  record_release(&r);
-  check_record(&r, "beneficiary", "b2", HUBR, 101,
-               "{\"groups\":[\"miskin\"],\"kecamatan\":\"Setu\","
-               "\"consent\":false}");
-  CHECK((text = record_encode(&r)) != NULL);
-  CHECK_INT(store_put_remote(s, &r, text, strlen(text), NULL), ==, 0);
-  free(text);
-  record_release(&r);
-  check_record(&r, "visit", "v2", HUBR, 102,
-               "{\"beneficiary\":\"b2\",\"date\":\"2026-11-20\","
-               "\"programme\":\"skills-cooking\"}");
-  CHECK((text = record_encode(&r)) != NULL);
-  CHECK_INT(store_put_remote(s, &r, text, strlen(text), NULL), ==, 0);
-  free(text);
-  record_release(&r);
+  from_hub(s, "beneficiary", "b1", 100,
+           "{\"groups\":[\"anak\"],\"kecamatan\":\"Setu\",\"consent\":false}");
+  from_hub(
+      s, "beneficiary", "b2", 101,
+      "{\"groups\":[\"miskin\"],\"kecamatan\":\"Setu\",\"consent\":false}");
+  from_hub(s, "visit", "v2", 102,
+           "{\"beneficiary\":\"b2\",\"date\":\"2026-11-20\","
+           "\"programme\":\"skills-cooking\"}");
   check_record(&r, "visit", "v9", MINE, 103,
                "{\"beneficiary\":\"b2\",\"date\":\"2026-11-21\","
                "\"programme\":\"child-education\"}");

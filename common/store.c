@@ -531,19 +531,23 @@ fail:
   return rc;
 }
 
+int store_schema_parse(const char *text, struct schema **out)
+{
+  struct sb_err why = {0};
+
+  return schema_parse(text, out, &why) == SB_ENOMEM ? SB_ENOMEM : 0;
+}
+
 /*
  * Parses the schema text once, when the store opens: every write
  * normalises with it (consent withdrawal) and every commit knows from it
  * whether it erased personal values (store_records.c), so running out of
  * memory here fails the open rather than leaving a store that writes as
- * if it had none. Text that does not parse (store_create refuses it)
- * leaves no schema, as it always did.
+ * if it had none.
  */
 static int store_parse_schema(struct store *s, struct sb_err *err)
 {
-  struct sb_err why = {0};
-
-  if (schema_parse(s->schema, &s->parsed, &why) == SB_ENOMEM)
+  if (store_schema_parse(s->schema, &s->parsed) != 0)
     return sb_err_set(err, SB_ENOMEM, "out of memory reading the schema of %s",
                       s->path);
   return 0;

@@ -181,9 +181,8 @@ int store_meta_set(struct store *s, const char *key, const char *value,
   if (rc != 0)
     return rc;
   if (strcmp(key, "schema") == 0) { /* kept parsed too (store_schema) */
-    struct sb_err why = {0};
     copy = strdup(value);
-    if (copy == NULL || schema_parse(copy, &parsed, &why) == SB_ENOMEM) {
+    if (copy == NULL || store_schema_parse(copy, &parsed) != 0) {
       free(copy);
       return sb_err_set(err, SB_ENOMEM, "out of memory setting %s", key);
     }

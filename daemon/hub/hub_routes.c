@@ -106,13 +106,19 @@ static void reply_body(struct hub_reply *r, char *body, size_t len, bool gzip)
   r->gzip = gzip;
 }
 
+/* The hub ran out of memory serving a request that was fine: 503 with
+ * Retry-After, so the device tries again. */
+static void reply_nomem(struct hub_reply *r)
+{
+  hub_routes_reply_error(r, PROTO_ERR_UNAVAILABLE, "the hub is out of memory");
+}
+
 void hub_routes_reply_json(struct hub_reply *r, char *body, bool gzip_ok)
 {
   size_t len;
 
   if (body == NULL) {
-    hub_routes_reply_error(r, PROTO_ERR_UNAVAILABLE,
-                           "the hub is out of memory");
+    reply_nomem(r);
     return;
   }
   len = strlen(body);
@@ -371,9 +377,8 @@ void hub_routes_push(struct hub_call *c)
                              PROTO_MAX_BODY);
       return;
     }
-    if (rc == SB_ENOMEM) { /* the hub's trouble, not the body's: 503 */
-      hub_routes_reply_error(&c->out, PROTO_ERR_UNAVAILABLE,
-                             "the hub is out of memory");
+    if (rc == SB_ENOMEM) { /* the hub's trouble, not the body's */
+      reply_nomem(&c->out);
       return;
     }
     if (rc != 0) {
@@ -386,8 +391,7 @@ void hub_routes_push(struct hub_call *c)
   rc = push_req_decode(&c->push, body, len, &bad, &err);
   free(inflated);
   if (rc == SB_ENOMEM) {
-    hub_routes_reply_error(&c->out, PROTO_ERR_UNAVAILABLE,
-                           "the hub is out of memory");
+    reply_nomem(&c->out);
     return;
   }
   if (rc != 0) {
@@ -557,9 +561,9 @@ static bool catchup_parts(struct hub_call *c, struct scope_parts *dev)
   rc = hub_scope_parts_within(dev, c->q_parts, &want, &err);
   scope_parts_release(dev);
   *dev = want;
-  if (rc == SB_ENOMEM) { /* not the device's fault: 503, try again */
+  if (rc == SB_ENOMEM) { /* not the device's fault */
     scope_parts_release(dev);
-    hub_routes_reply_store_error(&c->out, rc, &err);
+    reply_nomem(&c->out);
   } else if (rc != 0) {
     scope_parts_release(dev);
     hub_routes_reply_error(&c->out, PROTO_ERR_BAD_QUERY,

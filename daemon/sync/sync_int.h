@@ -243,6 +243,16 @@ void sync_push_init(struct sync *s);
 void sync_push_reset(struct sync *s); /* aborts the pushes, drops batches */
 void sync_push_free(struct sync *s);
 void sync_push_next(struct sync *s);
+/*
+ * Applies the hub's per-record answers rep to batch b, in one
+ * transaction: acks, refusals kept, rows re-stamped for a hub whose clock
+ * is behind (hub_ms). The cycle's counts and echoes move only if it
+ * commits; on failure nothing of it is kept and the rows stay pending
+ * (tests/unit/test_sync_push_oom.c).
+ */
+int sync_push_apply(struct sync *s, const struct push_slot *b,
+                    const struct push_reply *rep, uint64_t hub_ms,
+                    struct sb_err *err);
 
 /* sync_pull.c */
 void sync_pull_next(struct sync *s, uint64_t since);

@@ -109,28 +109,51 @@ void sync_push_free(struct sync *s)
   free(s->own.v);
 }
 
-/* The last refusal as the cycle's summary names it: "COLL/ID: " and
- * sync_refusal_text's words. */
-static void refusal_note(struct sync *s, const char *collection, const char *id,
-                         const char *code, const char *message)
-{
-  char text[sizeof(s->last_refusal)];
+/*
+ * What applying one batch's answers counts, added to the cycle's counts
+ * only once the answers are committed: answers that fail to apply leave
+ * their rows pending, sent again, and must not be counted twice.
+ */
+struct push_tally {
+  uint64_t pushed, refused, restamped, deferred, waiting;
+  char last_refusal[SB_ERR_MSG_MAX]; /* "" if none refused */
+};
 
+static void tally_add(struct sync *s, const struct push_tally *t)
+{
+  s->cycle_pushed += t->pushed;
+  s->total_pushed += t->pushed;
+  s->cycle_refused += t->refused;
+  s->cycle_restamped += t->restamped;
+  s->cycle_deferred += t->deferred;
+  s->cycle_waiting += t->waiting;
+  if (t->last_refusal[0] != '\0')
+    memcpy(s->last_refusal, t->last_refusal, sizeof(s->last_refusal));
+}
+
+/* Counts a refusal of collection/id, the cycle's summary's last: "COLL/ID:
+ * " and sync_refusal_text's words. */
+static void refusal_note(struct push_tally *t, const char *collection,
+                         const char *id, const char *code, const char *message)
+{
+  char text[sizeof(t->last_refusal)];
+
+  t->refused++;
   sync_refusal_text(text, sizeof(text), collection, id, code, message);
   /* (64 + 1 + 100 + 2 + 340 bytes: always fits, nothing cut mid-way) */
-  snprintf(s->last_refusal, sizeof(s->last_refusal), "%.64s/%.100s: %.340s",
+  snprintf(t->last_refusal, sizeof(t->last_refusal), "%.64s/%.100s: %.340s",
            collection, id, text);
 }
 
 /* Keeps the hub's refusal of one record: marks it rejected. */
-static int refuse(struct sync *s, const struct batch_key *k,
-                  const struct push_result *res, struct sb_err *err)
+static int refuse(struct sync *s, struct push_tally *t,
+                  const struct batch_key *k, const char *code,
+                  const char *message, struct sb_err *err)
 {
-  char *reason = sync_reason_encode(res->code, res->message);
+  char *reason = sync_reason_encode(code, message);
   int rc;
 
-  s->cycle_refused++;
-  refusal_note(s, k->collection, k->id, res->code, res->message);
+  refusal_note(t, k->collection, k->id, code, message);
   rc = reason == NULL
            ? sb_err_set(err, SB_ENOMEM, NULL)
            : store_reject(s->store, k->collection, k->id, k->seq, reason, err);
@@ -145,16 +168,17 @@ static int refuse(struct sync *s, const struct batch_key *k,
  * new seq, goes in a later batch of this very cycle. If nothing can be
  * re-stamped yet, the row stays pending for a later cycle.
  */
-static int refused_future(struct sync *s, const struct batch_key *k,
-                          uint64_t hub_ms, struct sb_err *err)
+static int refused_future(struct sync *s, struct push_tally *t,
+                          const struct batch_key *k, uint64_t hub_ms,
+                          struct sb_err *err)
 {
   bool done = false;
   int rc = sync_clock_restamp_row(s, k->collection, k->id, hub_ms, &done, err);
 
   if (rc == 0 && done)
-    s->cycle_restamped++;
+    t->restamped++;
   else if (rc == 0)
-    s->cycle_deferred++;
+    t->deferred++;
   return rc;
 }
 
@@ -171,11 +195,11 @@ static int own_note(struct sync *s, uint64_t seq, struct sb_err *err)
   return 0;
 }
 
-/* Applies the hub's per-record answers in one transaction. */
-static int apply_results(struct sync *s, const struct push_slot *b,
-                         const struct push_reply *rep, uint64_t hub_ms,
-                         struct sb_err *err)
+int sync_push_apply(struct sync *s, const struct push_slot *b,
+                    const struct push_reply *rep, uint64_t hub_ms,
+                    struct sb_err *err)
 {
+  struct push_tally t;
   size_t i, own_was = s->own.n;
   int rc;
 
@@ -183,6 +207,7 @@ static int apply_results(struct sync *s, const struct push_slot *b,
     return sb_err_set(err, SB_EPROTOCOL,
                       "push reply has %zu results for %zu records", rep->n,
                       b->nkeys);
+  memset(&t, 0, sizeof(t));
   rc = store_begin_relaxed(s->store, err);
   for (i = 0; rc == 0 && i < rep->n; i++) {
     const struct push_result *res = &rep->res[i];
@@ -197,14 +222,13 @@ static int apply_results(struct sync *s, const struct push_slot *b,
       rc = store_ack(s->store, k->collection, k->id, k->seq, err);
       if (rc == 0 && res->echo)
         rc = own_note(s, res->seq, err);
-      s->cycle_pushed++;
-      s->total_pushed++;
+      t.pushed++;
     } else if (proto_err_parse(res->code) == PROTO_ERR_FUTURE_TIMESTAMP) {
-      rc = refused_future(s, k, hub_ms, err);
+      rc = refused_future(s, &t, k, hub_ms, err);
     } else if (sync_rebase_waits(s, res->code)) {
-      s->cycle_waiting++; /* stays pending: sent again next cycle */
+      t.waiting++; /* stays pending: sent again next cycle */
     } else {
-      rc = refuse(s, k, res, err);
+      rc = refuse(s, &t, k, res->code, res->message, err);
     }
   }
   if (rc == 0)
@@ -213,6 +237,8 @@ static int apply_results(struct sync *s, const struct push_slot *b,
     store_rollback(s->store);
   if (rc != 0)
     s->own.n = own_was;
+  else
+    tally_add(s, &t);
   return rc;
 }
 
@@ -221,24 +247,20 @@ static int reject_single(struct sync *s, const struct push_slot *b,
                          const struct http_reply *r, struct sb_err *err)
 {
   struct proto_error e;
-  char *reason;
+  struct push_tally t;
   int rc;
 
   sync_reply_error(r, &e);
-  s->cycle_refused++;
-  refusal_note(s, b->keys[0].collection, b->keys[0].id, e.name, e.message);
-  reason = sync_reason_encode(e.name, e.message);
-  if (reason == NULL)
-    return sb_err_set(err, SB_ENOMEM, NULL);
+  memset(&t, 0, sizeof(t));
   rc = store_begin_relaxed(s->store, err);
   if (rc == 0)
-    rc = store_reject(s->store, b->keys[0].collection, b->keys[0].id,
-                      b->keys[0].seq, reason, err);
+    rc = refuse(s, &t, &b->keys[0], e.name, e.message, err);
   if (rc == 0)
     rc = store_commit(s->store, err);
   else
     store_rollback(s->store);
-  free(reason);
+  if (rc == 0)
+    tally_add(s, &t);
   return rc;
 }
 
@@ -294,7 +316,7 @@ static void push_drain(struct push_slot *b, const struct http_reply *r)
     push_reply_init(&rep);
     b->held = true;
     if (push_reply_decode(&rep, r->body, r->len, &err) == 0)
-      (void)apply_results(s, b, &rep, r->hub_ms, &err);
+      (void)sync_push_apply(s, b, &rep, r->hub_ms, &err);
     b->held = false;
     push_reply_release(&rep);
   } else if (r->status == 401 || r->status == 403) {
@@ -357,7 +379,7 @@ static void push_done(const struct http_reply *r, void *ctx)
     ahead_ok = push_fill(s);
   }
   if (rc == 0)
-    rc = apply_results(s, b, &rep, hub_ms, &err);
+    rc = sync_push_apply(s, b, &rep, hub_ms, &err);
   b->held = false;
   push_reply_release(&rep);
   if (!ahead_ok)

@@ -17,19 +17,10 @@
 #include "proto.h"
 #include "schema.h"
 #include "store.h"
-#include "sync_int.h"
-
-#include <uv.h>
+#include "sync_fixture.h"
 
 #define HUBR "00000000000000ff" /* another device's writes, via the hub */
 #define MINE "00000000000000aa"
-
-static const char *path_of(const char *name)
-{
-  static char path[512];
-  snprintf(path, sizeof(path), "%s/%s.db", check_testdir(), name);
-  return path;
-}
 
 /* Stores replica's write of json as a new record (collection, id) that
  * came from the hub (not pending). */
@@ -54,8 +45,9 @@ static void make_store(void)
   struct store *s = NULL;
   struct record r;
 
-  CHECK_INT(store_create(path_of("base"), schema_default_text, &s, NULL), ==,
-            0);
+  CHECK_INT(
+      store_create(sync_fixture_path("base"), schema_default_text, &s, NULL),
+      ==, 0);
   CHECK_INT(store_begin(s, NULL), ==, 0);
   CHECK_INT(store_meta_set(s, STORE_META_SCOPE, "Setu", NULL), ==, 0);
   CHECK_INT(store_meta_set(s, CURSOR_KEY, "10", NULL), ==, 0);
@@ -156,54 +148,26 @@ static char *store_text(const char *path)
  * allocation failing (n 0: none); the apply's rc. */
 static int apply_to(const char *name, const char *page_text, long n)
 {
-  struct sync_config cfg;
+  struct sync_fixture f;
   struct changes_page page;
-  struct store *s = NULL;
-  struct sync *y = NULL;
-  uv_loop_t loop;
-  size_t len, changed = 0;
-  char *data = NULL;
+  size_t changed = 0;
   bool reset = false;
-  FILE *f;
   int rc;
 
-  f = fopen(path_of("base"), "rb");
-  CHECK(f != NULL);
-  CHECK(fseek(f, 0, SEEK_END) == 0);
-  len = (size_t)ftell(f);
-  rewind(f);
-  CHECK((data = malloc(len)) != NULL);
-  CHECK(fread(data, 1, len, f) == len);
-  fclose(f);
-  CHECK((f = fopen(path_of(name), "wb")) != NULL);
-  CHECK(fwrite(data, 1, len, f) == len);
-  fclose(f);
-  free(data);
-
-  CHECK_INT(store_open(path_of(name), &s, NULL), ==, 0);
-  CHECK_INT(uv_loop_init(&loop), ==, 0);
-  sync_config_init(&cfg);
-  cfg.server = strdup("http://127.0.0.1:9");
-  cfg.token = strdup("test-token");
-  CHECK(cfg.server != NULL && cfg.token != NULL);
-  CHECK_INT(sync_new(&loop, s, &cfg, &y, NULL), ==, 0);
-  sync_config_release(&cfg);
+  sync_fixture_copy("base", name);
+  sync_fixture_open(&f, sync_fixture_path(name));
   changes_page_init(&page);
   CHECK_INT(changes_page_decode(&page, page_text, strlen(page_text), NULL), ==,
             0);
 
   if (n > 0)
     oom_arm(n);
-  rc = sync_pull_apply(y, &page, 10, &reset, &changed, NULL);
+  rc = sync_pull_apply(f.sync, &page, 10, &reset, &changed, NULL);
   oom_disarm();
   CHECK(!reset);
 
   changes_page_release(&page);
-  sync_stop(y);
-  CHECK_INT(uv_run(&loop, UV_RUN_DEFAULT), ==, 0);
-  sync_free(y);
-  CHECK_INT(uv_loop_close(&loop), ==, 0);
-  store_close(s);
+  sync_fixture_close(&f);
   return rc;
 }
 
@@ -212,9 +176,9 @@ TEST(apply)
   char *page = page_json(), *before, *want;
 
   make_store();
-  before = store_text(path_of("base"));
+  before = store_text(sync_fixture_path("base"));
   CHECK_INT(apply_to("want", page, 0), ==, 0);
-  want = store_text(path_of("want"));
+  want = store_text(sync_fixture_path("want"));
   /* b2 and v2 left, v9 (pending) stayed marked; the cursor moved. */
   CHECK(strstr(want, "beneficiary/b2 ") == NULL);
   CHECK(strstr(want, "visit/v2 ") == NULL);
@@ -230,7 +194,7 @@ TEST(apply)
 
     snprintf(name, sizeof(name), "run%ld", n);
     rc = apply_to(name, page, n);
-    got = store_text(path_of(name));
+    got = store_text(sync_fixture_path(name));
     if (rc == 0) { /* no failure, or one it did without (a cache) */
       CHECK_STR(got, want);
     } else {

@@ -255,21 +255,10 @@ static int once_config(struct cli *cli, struct sync_config *c,
     return rc;
   if (o->config != NULL && (rc = sync_config_load(c, o->config, err)) != 0)
     return rc;
-  if (o->ca_file != NULL) {
-    free(c->ca_file);
-    c->ca_file = strdup(o->ca_file);
-  }
-  if (o->pin != NULL) {
-    free(c->pin);
-    c->pin = strdup(o->pin);
-  }
-  if (server != NULL) {
-    free(c->server);
-    c->server = strdup(server);
-  }
-  if (token != NULL) {
-    free(c->token);
-    c->token = strdup(token);
+  {
+    struct sync_overrides given = {server, token, o->ca_file, o->pin};
+    if ((rc = sync_config_override(c, &given, err)) != 0)
+      return rc;
   }
   c->once = true;
   return sync_config_check(c, err);

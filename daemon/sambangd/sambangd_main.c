@@ -217,25 +217,14 @@ static int load_config(struct daemon *d, struct sync_config *c,
   }
   if (o->config == NULL && (rc = default_config(c, err)) != 0)
     return rc;
-  if (o->server != NULL) {
-    free(c->server);
-    c->server = strdup(o->server);
-  }
-  if (o->token != NULL) {
-    free(c->token);
-    c->token = strdup(o->token);
+  {
+    struct sync_overrides given = {o->server, o->token, o->ca_file, o->pin};
+    if ((rc = sync_config_override(c, &given, err)) != 0)
+      return rc;
   }
   if (o->token_file != NULL &&
       (rc = sync_config_token_file(c, o->token_file, err)) != 0)
     return rc;
-  if (o->ca_file != NULL) {
-    free(c->ca_file);
-    c->ca_file = strdup(o->ca_file);
-  }
-  if (o->pin != NULL) {
-    free(c->pin);
-    c->pin = strdup(o->pin);
-  }
   if (o->backoff_cap != NULL) {
     rc = secs_opt("backoff-cap", o->backoff_cap, 1, 86400, &n, err);
     if (rc != 0)

@@ -112,6 +112,15 @@ int sync_config_read_ca(const char *path, char **pem, struct sb_err *err);
 /* Checks a pin: "sha256//" and the base64 SHA-256 of the hub's public key
  * (curl's CURLOPT_PINNEDPUBLICKEY), several joined by ';'. */
 int sync_config_check_pin(const char *pin, struct sb_err *err);
+/* Settings given as options, over what the store and a config file
+ * said (NULL: not given). */
+struct sync_overrides {
+  const char *server, *token, *ca_file, *pin;
+};
+/* Copies o's given settings into c; SB_ENOMEM leaves c as it was (a
+ * CA file or pin that was asked for is never dropped quietly). */
+int sync_config_override(struct sync_config *c, const struct sync_overrides *o,
+                         struct sb_err *err);
 /* Sets c's token from the first line of the file at path. */
 int sync_config_token_file(struct sync_config *c, const char *path,
                            struct sb_err *err);

@@ -53,6 +53,30 @@ static bool dup_str(char **dst, const char *src)
   return *dst != NULL;
 }
 
+int sync_config_override(struct sync_config *c, const struct sync_overrides *o,
+                         struct sb_err *err)
+{
+  const char *given[] = {o->server, o->token, o->ca_file, o->pin};
+  char **field[] = {&c->server, &c->token, &c->ca_file, &c->pin};
+  char *copy[4] = {NULL, NULL, NULL, NULL};
+  size_t i;
+
+  for (i = 0; i < 4; i++) {
+    if (!dup_str(&copy[i], given[i])) {
+      while (i > 0)
+        free(copy[--i]);
+      return sb_err_set(err, SB_ENOMEM, NULL);
+    }
+  }
+  for (i = 0; i < 4; i++) {
+    if (given[i] != NULL) {
+      free(*field[i]);
+      *field[i] = copy[i];
+    }
+  }
+  return 0;
+}
+
 int sync_config_copy(struct sync_config *dst, const struct sync_config *src,
                      struct sb_err *err)
 {

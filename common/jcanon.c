@@ -306,31 +306,18 @@ static bool hex4(const char *p, const char *end, unsigned *cp)
   return true;
 }
 
-/* True if the raw string ending at text[at - 1] (its closing quote) pairs
- * its surrogate escapes as cJSON requires. */
-static bool surrogates_ok(const char *text, size_t at)
+/* True if the escapes of raw JSON text p[0..end) pair their surrogates as
+ * cJSON requires (a backslash is always an escape's: p starts outside
+ * one). */
+static bool escapes_ok(const char *p, const char *end)
 {
-  size_t q = at - 1, k;
-  const char *p, *end = text + at - 1;
   unsigned cp, lo;
 
-  /* The opening quote: the nearest one not escaped. */
-  for (;;) {
-    if (q == 0)
-      return true;
-    q--;
-    if (text[q] != '"')
-      continue;
-    for (k = 0; q > k && text[q - k - 1] == '\\'; k++)
-      ;
-    if (k % 2 == 0)
-      break;
-  }
-  for (p = text + q + 1; p < end; p++) {
+  for (; p < end; p++) {
     if (*p != '\\')
       continue;
     p++;
-    if (*p != 'u')
+    if (p >= end || *p != 'u')
       continue;
     if (!hex4(p + 1, end, &cp))
       return false;
@@ -345,6 +332,32 @@ static bool surrogates_ok(const char *text, size_t at)
     }
   }
   return true;
+}
+
+/* True if the raw string ending at text[at - 1] (its closing quote) pairs
+ * its surrogate escapes as cJSON requires. */
+static bool surrogates_ok(const char *text, size_t at)
+{
+  size_t q = at - 1, k;
+
+  /* The opening quote: the nearest one not escaped. */
+  for (;;) {
+    if (q == 0)
+      return true;
+    q--;
+    if (text[q] != '"')
+      continue;
+    for (k = 0; q > k && text[q - k - 1] == '\\'; k++)
+      ;
+    if (k % 2 == 0)
+      break;
+  }
+  return escapes_ok(text + q + 1, text + at - 1);
+}
+
+bool jcanon_escapes_ok(const char *text, size_t len)
+{
+  return escapes_ok(text, text + len);
 }
 
 bool jcanon_has_u_escape(const char *text, size_t len)

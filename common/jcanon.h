@@ -48,6 +48,10 @@ bool jcanon_token_ok(const char *text, const struct json_event *e, bool has_u);
 /* True if text[0..len) holds a backslash followed by 'u' (jcanon_token_ok's
  * has_u), found with memchr: it runs once per body and per stored state. */
 bool jcanon_has_u_escape(const char *text, size_t len);
+/* True if every surrogate escape of the JSON text text[0..len) is paired
+ * as cJSON requires: then text that yajl accepts, cJSON reads too, and a
+ * parse of it that fails ran out of memory. */
+bool jcanon_escapes_ok(const char *text, size_t len);
 
 /*
  * Adds key s[0..n) to the set kept in b (the keys of one object); 1 if it

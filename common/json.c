@@ -9,6 +9,8 @@
 
 #include "json.h"
 
+#include "jcanon.h"
+
 #include "json_strict.h"
 #include "utf8.h"
 
@@ -177,6 +179,12 @@ static cJSON *parse(const char *text, size_t len, const char *what,
     return NULL;
 build:
   j = cJSON_ParseWithLengthOpts(text, len, &end, false);
+  if (j == NULL && jcanon_escapes_ok(text, len)) {
+    /* The text passed the strict pass (yajl), whose grammar cJSON reads
+     * wholly but for lone surrogate escapes: cJSON ran out of memory. */
+    sb_err_set(err, SB_ENOMEM, "out of memory reading %s", what);
+    return NULL;
+  }
   if (j == NULL) {
     const char *at = cJSON_GetErrorPtr();
     size_t off =
@@ -202,6 +210,24 @@ build:
     return NULL;
   }
   return j;
+}
+
+int json_parse_held(const char *text, cJSON **out)
+{
+  *out = cJSON_Parse(text);
+  return *out != NULL ? 0 : SB_ENOMEM;
+}
+
+int json_parse_failure(const char *text, size_t len)
+{
+  struct sb_err why = {0};
+  cJSON *j = json_parse(text, len, "", &why);
+
+  if (j != NULL) { /* it reads now: memory was short before */
+    cJSON_Delete(j);
+    return SB_ENOMEM;
+  }
+  return why.code == SB_ENOMEM ? SB_ENOMEM : SB_EJSON;
 }
 
 cJSON *json_parse(const char *text, size_t len, const char *what,

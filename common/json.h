@@ -51,6 +51,22 @@ cJSON *json_parse_checked(const char *text, size_t len, const char *what,
                           struct sb_err *err);
 
 /*
+ * Parses text the project holds as valid JSON already (a record's field
+ * value, decoded and checked when it came in, or printed by json_print):
+ * cJSON reads any such text, so a NULL from it means memory ran out.
+ * 0 and *out (cJSON_Delete it), or SB_ENOMEM and *out NULL: never read
+ * as "not a string" or "absent", which would change what the value means.
+ */
+int json_parse_held(const char *text, cJSON **out);
+
+/*
+ * After cJSON failed to parse text[0..len) that may be damaged (a setting
+ * read back from a store): SB_ENOMEM if the text is sound JSON (cJSON ran
+ * out of memory, which must not be taken for damage), else SB_EJSON.
+ */
+int json_parse_failure(const char *text, size_t len);
+
+/*
  * If text is a canonical JSON string literal with no escape in it (the
  * common case of a stored value: canonical text escapes only what must
  * be), copies its characters into out[size] and returns true; false for

@@ -468,11 +468,11 @@ cJSON *record_values(const struct record *r)
     return NULL;
   for (i = 0; i < r->nf; i++) {
     cJSON *v = cJSON_Parse(record_field_winner(&r->f[i])->value);
-    if (v == NULL) {
+    if (v == NULL || !cJSON_AddItemToObject(o, r->f[i].name, v)) {
+      cJSON_Delete(v); /* (cJSON copies the name: that may fail too) */
       cJSON_Delete(o);
       return NULL;
     }
-    cJSON_AddItemToObject(o, r->f[i].name, v);
   }
   return o;
 }

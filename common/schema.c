@@ -514,6 +514,8 @@ int schema_parse(const char *text, struct schema **out, struct sb_err *err)
 {
   struct schema *s = NULL;
   cJSON *j = NULL, *strict = NULL;
+  struct sb_err why = {0};
+  const char *at;
   size_t len;
   int rc;
 
@@ -531,19 +533,27 @@ int schema_parse(const char *text, struct schema **out, struct sb_err *err)
    * rules (UTF-8, duplicate keys anywhere, nothing after the value).
    */
   j = cJSON_ParseWithLength(text, len);
+  at = j == NULL ? cJSON_GetErrorPtr() : NULL;
   if (j != NULL) {
     rc = schema_build(s, j, err);
     if (rc != 0)
       goto fail;
-  } else if (utf8_valid(text, len)) {
-    rc = syntax_err(text, len, cJSON_GetErrorPtr(), err);
+  }
+  strict = json_parse(text, len, "the schema", &why);
+  if (strict == NULL && why.code == SB_ENOMEM) {
+    rc = sb_err_set(err, SB_ENOMEM, NULL);
     goto fail;
   }
-  strict = json_parse(text, len, "the schema", err);
-  if (strict == NULL) {
+  if (strict == NULL && j == NULL && utf8_valid(text, len)) {
+    rc = syntax_err(text, len, at, err);
+    goto fail;
+  }
+  if (strict == NULL) { /* json_parse's words, as a schema's error */
     rc = SB_ESCHEMA;
-    if (err != NULL)
+    if (err != NULL) {
+      *err = why;
       err->code = SB_ESCHEMA;
+    }
     goto fail;
   }
   if (j == NULL) { /* json_parse succeeded where cJSON did not: no memory */

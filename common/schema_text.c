@@ -52,11 +52,17 @@ void schema_quote_name(const char *s, char *out, size_t size)
   out[o] = '\0';
 }
 
-/* v as JSON text for a message, cut at SHOW_MAX bytes (UTF-8 safe). */
+/* v as JSON text for a message, cut at SHOW_MAX bytes (UTF-8 safe). A
+ * value short enough is printed in place, with no allocation, so a
+ * message does not change when memory runs short; a longer one is
+ * printed whole, or shown as "(a value)" if that fails. */
 void schema_show_value(const cJSON *v, char *out, size_t size)
 {
-  char *p = cJSON_PrintUnformatted(v);
+  char small[4 * SHOW_MAX + 64], *p = small, *big = NULL;
   size_t len;
+
+  if (!cJSON_PrintPreallocated((cJSON *)v, small, (int)sizeof(small), false))
+    p = big = cJSON_PrintUnformatted(v);
   if (p == NULL) {
     snprintf(out, size, "(a value)");
     return;
@@ -70,7 +76,7 @@ void schema_show_value(const cJSON *v, char *out, size_t size)
   } else {
     snprintf(out, size, "%s", p);
   }
-  cJSON_free(p);
+  cJSON_free(big);
 }
 
 /* s as a quoted JSON string for a message (see schema_show_value). */

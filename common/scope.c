@@ -215,10 +215,10 @@ static int field_values(const struct field *f, struct scope_parts *out,
     bool ok = true;
     if (json_plain_string(e->value, plain, sizeof(plain))) {
       v = plain; /* most values: no parse */
-    } else {
-      j = cJSON_Parse(e->value);
-      if (cJSON_IsString(j))
-        v = j->valuestring;
+    } else if (json_parse_held(e->value, &j) != 0) {
+      return SB_ENOMEM; /* never "no part": the record would leave */
+    } else if (cJSON_IsString(j)) {
+      v = j->valuestring;
     }
     if (v != NULL)
       ok = out != NULL ? scope_parts_add(out, v) == 0 : each(v, ctx);
@@ -377,7 +377,11 @@ int scope_followers_visit(const struct record *r, uint64_t seq, void *ctx)
 
   (void)seq;
   for (k = 0; fl != NULL && !hit && k < record_field_nentries(fl); k++) {
-    cJSON *j = cJSON_Parse(record_field_entry(fl, k)->value);
+    cJSON *j = NULL;
+    if (json_parse_held(record_field_entry(fl, k)->value, &j) != 0) {
+      f->nomem = true;
+      return 1;
+    }
     hit = cJSON_IsString(j) && bsearch(&j->valuestring, f->of, f->n_of,
                                        sizeof(*f->of), id_order) != NULL;
     cJSON_Delete(j);

@@ -19,6 +19,8 @@
 
 #include "hub_scope.h"
 
+#include "json.h"
+
 #include "proto.h"
 
 #include <stdio.h>
@@ -148,7 +150,10 @@ static int moves_load(const struct hub_store_ops *ops, void *be,
     return *out != NULL ? 0 : sb_err_set(err, SB_ENOMEM, NULL);
   }
   *out = cJSON_Parse(text);
+  rc = *out == NULL ? json_parse_failure(text, strlen(text)) : 0;
   free(text);
+  if (rc == SB_ENOMEM)
+    return sb_err_set(err, rc, NULL);
   if (!cJSON_IsArray(*out)) {
     cJSON_Delete(*out);
     *out = NULL;

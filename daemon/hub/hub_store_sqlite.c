@@ -276,6 +276,8 @@ static int device_parse(struct hub_device *d, const char *name,
   int rc = 0;
 
   memset(d, 0, sizeof(*d));
+  if (j == NULL && json_parse_failure(text, strlen(text)) == SB_ENOMEM)
+    return sb_err_set(err, SB_ENOMEM, NULL); /* not a damaged entry */
   created = cJSON_GetObjectItemCaseSensitive(j, "created_ms");
   replica = cJSON_GetObjectItemCaseSensitive(j, "replica");
   revoked = cJSON_GetObjectItemCaseSensitive(j, "revoked");

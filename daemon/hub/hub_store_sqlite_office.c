@@ -52,6 +52,8 @@ static int user_parse(struct hub_user *u, const char *name, const char *text,
 
   memset(u, 0, sizeof(*u));
   snprintf(u->name, sizeof(u->name), "%s", name);
+  if (j == NULL && json_parse_failure(text, strlen(text)) == SB_ENOMEM)
+    return sb_err_set(err, SB_ENOMEM, NULL); /* not a damaged entry */
   if (get_str(j, "role", role, sizeof(role) - 1))
     r = hub_role_parse(role);
   if (j == NULL || r < 0 || !get_str(j, "pwhash", u->pwhash, HUB_PWHASH_MAX) ||
@@ -215,6 +217,8 @@ static int session_parse(const char *id_hash, const char *text,
 
   memset(out, 0, sizeof(*out));
   snprintf(out->id_hash, sizeof(out->id_hash), "%s", id_hash);
+  if (j == NULL && json_parse_failure(text, strlen(text)) == SB_ENOMEM)
+    return sb_err_set(err, SB_ENOMEM, NULL); /* not a damaged entry */
   if (j == NULL || !get_str(j, "user", out->user, HUB_USER_NAME_MAX) ||
       !get_str(j, "csrf", out->csrf, HUB_HASH_HEX_LEN) ||
       !get_u64(j, "created_ms", &out->created_ms) ||

@@ -20,6 +20,7 @@
 
 #include "sync_int.h"
 
+#include "json.h"
 #include "schema.h"
 
 #include <cjson/cJSON.h>
@@ -61,15 +62,19 @@ static bool watch(struct sync *s, const char *collection, const char *id)
   return true;
 }
 
-/* True if a stored reason ({"code":...,"message":...}) is out_of_scope. */
-static bool out_of_scope(const char *reason, size_t len)
+/* 1 if a stored reason ({"code":...,"message":...}) is out_of_scope, 0
+ * if not, SB_ENOMEM if it could not be read (the device wrote it: it is
+ * JSON), which must not pass for "not": the refusal would never lift. */
+static int out_of_scope(const char *reason, size_t len)
 {
   cJSON *j = cJSON_ParseWithLength(reason, len);
   const cJSON *code = cJSON_GetObjectItemCaseSensitive(j, "code");
-  bool is =
+  int is =
       cJSON_IsString(code) &&
       strcmp(code->valuestring, proto_err_name(PROTO_ERR_OUT_OF_SCOPE)) == 0;
 
+  if (j == NULL && json_parse_failure(reason, len) == SB_ENOMEM)
+    is = SB_ENOMEM;
   cJSON_Delete(j);
   return is;
 }
@@ -103,8 +108,9 @@ static int watch_followed(struct sync *s, const char *collection,
     rc = record_decode(&r, text, len, &err);
   fl = rc == 0 ? record_field(&r, c->scope_follows) : NULL;
   for (k = 0; fl != NULL && rc == 0 && k < record_field_nentries(fl); k++) {
-    cJSON *v = cJSON_Parse(record_field_entry(fl, k)->value);
-    if (cJSON_IsString(v) && !watch(s, f->ref, v->valuestring))
+    cJSON *v = NULL;
+    rc = json_parse_held(record_field_entry(fl, k)->value, &v);
+    if (rc == 0 && cJSON_IsString(v) && !watch(s, f->ref, v->valuestring))
       rc = SB_ENOMEM;
     cJSON_Delete(v);
   }
@@ -119,10 +125,11 @@ static int watch_row(const char *collection, const char *id, uint64_t seq,
                      const char *reason, size_t len, void *ctx)
 {
   struct sync *s = ctx;
+  int is = out_of_scope(reason, len);
 
   (void)seq;
-  if (!out_of_scope(reason, len))
-    return 0;
+  if (is <= 0)
+    return is;
   if (!watch(s, collection, id))
     return SB_ENOMEM;
   return watch_followed(s, collection, id);

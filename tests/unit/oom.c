@@ -3,7 +3,13 @@
 
 #include "check.h"
 
+#include <cjson/cJSON.h>
+
+#include <execinfo.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 void *__real_malloc(size_t n);
 void *__real_calloc(size_t n, size_t size);
@@ -32,6 +38,12 @@ static bool fail_now(void)
   if (++made != fail_at && !(sticky && made > fail_at))
     return false;
   failed = true;
+  if (getenv("OOM_TRACE") != NULL) { /* where each failure is injected */
+    void *at[24];
+    int n = backtrace(at, 24);
+    fprintf(stderr, "oom: allocation %ld fails at\n", made);
+    backtrace_symbols_fd(at, n, STDERR_FILENO);
+  }
   return true;
 }
 
@@ -58,6 +70,17 @@ char *__wrap_strdup(const char *s)
 char *__wrap_strndup(const char *s, size_t n)
 {
   return fail_now() ? NULL : __real_strndup(s, n);
+}
+
+/* cJSON's allocations go through the wrapped malloc too (its shared
+ * library's own calls would not): a tree, a parse or a print that runs
+ * out of memory fails where the project's code relies on it. Without
+ * hooks of its own cJSON reallocates in place; with these it allocates
+ * anew, which the code never sees. */
+__attribute__((constructor)) static void oom_cjson_hooks(void)
+{
+  cJSON_Hooks hooks = {__wrap_malloc, free};
+  cJSON_InitHooks(&hooks);
 }
 
 void oom_arm(long n)

@@ -10,6 +10,9 @@
  * then on fail, in the calling thread only (a store's own threads go on
  * as usual); OOM_EACH_FAILURE runs a test's body with n = 1, 2, ...
  * until a run makes no allocation fail (the body then clears more_).
+ * With OOM_TRACE set in the environment, each injected failure prints a
+ * backtrace on stderr (the last one before a test's CHECK fails is
+ * usually the allocation whose failure the code let pass).
  */
 #ifndef SAMBANG_TEST_OOM_H
 #define SAMBANG_TEST_OOM_H

@@ -283,3 +283,36 @@ TEST(push_memory_stays_short)
 {
   push_under_failures(true);
 }
+
+/* A device looked up by its token while memory runs out: found, or out
+ * of memory; never "a malformed entry" (which reads as a damaged store
+ * and holds the device back as one). */
+TEST(device_by_token)
+{
+  struct hub_store *hs = make_hub("devices");
+  char hash[HUB_HASH_HEX_LEN + 1];
+
+  memset(hash, 'c', HUB_HASH_HEX_LEN);
+  hash[HUB_HASH_HEX_LEN] = '\0';
+  CHECK_INT(hub_store_device_add(hs, "tab-c", hash, 1, "Setu", NULL), ==, 0);
+  OOM_EACH_FAILURE(n)
+  {
+    struct hub_device d;
+    struct sb_err err = {0};
+    int rc;
+
+    oom_arm(n);
+    rc = hub_store_device_by_token(hs, hash, &d, &err);
+    oom_disarm();
+    if (rc == 0) {
+      CHECK_STR(d.name, "tab-c");
+      CHECK_STR(d.scope, "Setu");
+    } else {
+      CHECK(oom_failed());
+      CHECK_INT(rc, ==, SB_ENOMEM);
+    }
+    if (!oom_failed())
+      more_ = 0;
+  }
+  hub_store_close(hs);
+}

@@ -212,6 +212,35 @@ build:
   return j;
 }
 
+/* A cJSON allocation failed on this thread since json_memory_reset. */
+static _Thread_local bool cjson_nomem;
+
+static void *watched_malloc(size_t n)
+{
+  void *p = malloc(n);
+  if (p == NULL)
+    cjson_nomem = true;
+  return p;
+}
+
+void json_memory_watch(void)
+{
+  /* (With hooks of its own, cJSON grows a print buffer by a new
+   * allocation and a copy instead of realloc: the same memory, watched.) */
+  cJSON_Hooks hooks = {watched_malloc, free};
+  cJSON_InitHooks(&hooks);
+}
+
+void json_memory_reset(void)
+{
+  cjson_nomem = false;
+}
+
+bool json_memory_failed(void)
+{
+  return cjson_nomem;
+}
+
 int json_parse_held(const char *text, cJSON **out)
 {
   *out = cJSON_Parse(text);

@@ -60,6 +60,19 @@ cJSON *json_parse_checked(const char *text, size_t len, const char *what,
 int json_parse_held(const char *text, cJSON **out);
 
 /*
+ * cJSON's allocations, watched: once json_memory_watch has run (at a
+ * program's start, before any thread), every allocation cJSON makes that
+ * fails is noted for the thread that made it. A reply built from many
+ * cJSON calls checks json_memory_failed once, before it is kept or sent,
+ * instead of each call: a member that could not be added is never sent
+ * as a reply that lacks it. json_memory_reset starts a thread's count
+ * over (at a request's start).
+ */
+void json_memory_watch(void);
+void json_memory_reset(void);
+bool json_memory_failed(void);
+
+/*
  * After cJSON failed to parse text[0..len) that may be damaged (a setting
  * read back from a store): SB_ENOMEM if the text is sound JSON (cJSON ran
  * out of memory, which must not be taken for damage), else SB_EJSON.

@@ -14,6 +14,7 @@
 #include "auth.h"
 #include "date.h"
 #include "exitcode.h"
+#include "json.h"
 #include "hlc.h"
 #include "hub_proxy.h"
 #include "hub_server.h"
@@ -365,6 +366,7 @@ int main(int argc, char **argv)
   int i = 1;
 
   i18n_init("sambang-hub");
+  json_memory_watch(); /* the office's replies check it (office_http.c) */
   while (i < argc && argv[i][0] == '-') {
     if (hub_cmd_is_help(argv[i])) {
       fputs(_(usage_main), stdout);

@@ -9,6 +9,8 @@
 
 #include "office_int.h"
 
+#include "json.h"
+
 #include "auth.h"
 #include "hlc.h"
 #include "hub_device_names.h"
@@ -236,6 +238,10 @@ static int cached_body(struct hub_call *c, struct hub_store *hs,
   if (rc != 0 || *e != NULL)
     return rc;
   rc = fn(c, hs, &text, err);
+  if (rc == 0 && json_memory_failed()) { /* never keep a view that lacks */
+    free(text);
+    rc = sb_err_set(err, SB_ENOMEM, "out of memory making a view");
+  }
   if (rc != 0)
     return rc;
   b = office_blob_new(text, strlen(text));

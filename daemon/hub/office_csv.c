@@ -16,6 +16,7 @@
 #include "office_int.h"
 
 #include "buf.h"
+#include "json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,7 +66,8 @@ static int csv_line(struct csv_walk *w, const char *id,
     const struct schema_field *f = &w->sc->fields[i];
     if (f->personal && !w->personal)
       continue;
-    office_json_text(value(rec, f->name), w->value, CELL_MAX);
+    if (office_json_text(value(rec, f->name), w->value, CELL_MAX) != 0)
+      w->rc = SB_ENOMEM;
     cell(&w->b, w->value, f->type == SCHEMA_STRING, false);
   }
   if (buf_adds(&w->b, "\r\n") != 0)
@@ -129,8 +131,10 @@ static int csv_build(struct office *o, struct hub_store *hs,
   buf_adds(&w.b, "\r\n");
   rc = o != NULL ? office_tally_each(o, hs, csv_fact, &w, err)
                  : office_data_each(hs, csv_row, &w, err);
-  if (rc == 0 && w.rc != 0)
-    rc = sb_err_set(err, w.rc, "out of memory making the CSV");
+  /* (a walk stopped by a row's failure returns it; a filter that could
+   * not read a value passed the row over: json_memory_failed) */
+  if (w.rc != 0 || (rc == 0 && json_memory_failed()))
+    rc = sb_err_set(err, SB_ENOMEM, "out of memory making the CSV");
   free(w.value);
   if (rc != 0) {
     buf_release(&w.b);

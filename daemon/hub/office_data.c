@@ -42,13 +42,17 @@ const char *office_winner(const struct record *r, const char *name)
   return f != NULL ? record_field_winner(f)->value : NULL;
 }
 
-char *office_ref_id(const struct record *r, const char *field)
+int office_ref_id(const struct record *r, const char *field, char **id)
 {
   const char *text = office_winner(r, field);
-  cJSON *v = text != NULL ? cJSON_Parse(text) : NULL;
-  char *id = cJSON_IsString(v) ? strdup(v->valuestring) : NULL;
+  cJSON *v = NULL;
+  int rc = text != NULL ? json_parse_held(text, &v) : 0;
+
+  *id = NULL;
+  if (rc == 0 && cJSON_IsString(v) && (*id = strdup(v->valuestring)) == NULL)
+    rc = SB_ENOMEM;
   cJSON_Delete(v);
-  return id;
+  return rc;
 }
 
 static int lend_cmp(const void *a, const void *b)
@@ -121,8 +125,13 @@ static int walk_one(const struct record *r, uint64_t seq, void *ctx)
   /* A record without its own kecamatan takes its referenced record's. */
   for (i = 0; row.sc != NULL && i < row.sc->nfields; i++) {
     const struct schema_field *f = &row.sc->fields[i];
-    char *id = f->type == SCHEMA_REF ? office_ref_id(r, f->name) : NULL;
-    const struct lend *l = id != NULL ? lend_find(w, f->ref, id) : NULL;
+    char *id = NULL;
+    const struct lend *l;
+    if (f->type == SCHEMA_REF && office_ref_id(r, f->name, &id) != 0) {
+      w->rc = SB_ENOMEM;
+      return w->rc;
+    }
+    l = id != NULL ? lend_find(w, f->ref, id) : NULL;
     if (l != NULL && row.kecamatan == NULL)
       row.kecamatan = l->kecamatan;
     if (l != NULL && row.groups == NULL)
@@ -181,15 +190,16 @@ bool office_field_personal(const struct schema_collection *sc,
   return f != NULL && f->personal;
 }
 
-void office_json_text(const char *text, char *buf, size_t size)
+int office_json_text(const char *text, char *buf, size_t size)
 {
-  cJSON *v;
+  cJSON *v = NULL;
   size_t n = 0;
 
   buf[0] = '\0';
-  if (text != NULL && json_plain_string(text, buf, size))
-    return; /* most values: no parse (every cell of a CSV comes here) */
-  v = text != NULL ? cJSON_Parse(text) : NULL;
+  if (text == NULL || json_plain_string(text, buf, size))
+    return 0; /* most values: no parse (every cell of a CSV comes here) */
+  if (json_parse_held(text, &v) != 0)
+    return SB_ENOMEM;
   if (cJSON_IsString(v)) {
     snprintf(buf, size, "%s", v->valuestring);
   } else if (cJSON_IsArray(v)) {
@@ -202,10 +212,11 @@ void office_json_text(const char *text, char *buf, size_t size)
         break;
       n += (size_t)k;
     }
-  } else if (text != NULL) {
+  } else {
     snprintf(buf, size, "%s", text);
   }
   cJSON_Delete(v);
+  return 0;
 }
 
 cJSON *office_row_values(const struct office_row *row, enum hub_role role)
@@ -218,6 +229,7 @@ cJSON *office_row_values(const struct office_row *row, enum hub_role role)
     const char *name = record_field_name(f);
     if (role == HUB_ROLE_VIEWER && office_field_personal(row->sc, name))
       continue;
+    /* (a failure is caught by json_memory_failed before the reply) */
     cJSON_AddItemToObject(j, name, cJSON_Parse(record_field_winner(f)->value));
   }
   return j;

@@ -8,6 +8,8 @@
 
 #include "office_int.h"
 
+#include "json.h"
+
 #include "hub_proxy.h"
 
 #include "http_server.h"
@@ -206,6 +208,10 @@ void office_reply_json(struct hub_call *c, cJSON *j)
   char *text = j != NULL ? cJSON_PrintUnformatted(j) : NULL;
 
   cJSON_Delete(j);
+  if (text != NULL && json_memory_failed()) { /* a member may be missing */
+    free(text);
+    text = NULL;
+  }
   if (text == NULL) {
     office_reply_error(c, OFFICE_ERR_UNAVAILABLE, "the hub is out of memory");
     return;
@@ -411,6 +417,7 @@ void office_handle(struct hub_call *c)
 {
   locale_t prev = office_lang_enter(c);
 
+  json_memory_reset(); /* office_reply_json and kept views check it */
   handle(c);
   office_lang_leave(prev);
 }

@@ -241,12 +241,14 @@ int office_row_get(struct hub_store *hs, const char *collection, const char *id,
 
 /* The winner's JSON text of field name in r (NULL if absent). */
 const char *office_winner(const struct record *r, const char *name);
-/* The id a reference field's winner names (malloc'd), or NULL. */
-char *office_ref_id(const struct record *r, const char *field);
+/* The id a reference field's winner names (*id malloc'd; NULL if none):
+ * 0, or SB_ENOMEM (never "names none": a visit would lose its place). */
+int office_ref_id(const struct record *r, const char *field, char **id);
 
 /* A value's JSON text (NULL: absent) as people read it, unquoted for
- * strings ("a; b" for a list), into buf; "" if absent. */
-void office_json_text(const char *text, char *buf, size_t size);
+ * strings ("a; b" for a list), into buf; "" if absent. 0, or SB_ENOMEM
+ * (buf "": never the raw text in place of what it reads as). */
+int office_json_text(const char *text, char *buf, size_t size);
 /* True if field is personal in sc. */
 bool office_field_personal(const struct schema_collection *sc,
                            const char *field);

@@ -6,6 +6,7 @@
 #include "office_intern.h"
 
 #include "buf.h"
+#include "json.h"
 
 #include <search.h>
 #include <stdlib.h>
@@ -37,7 +38,10 @@ static struct office_text *text_new(const char *json)
     text_free(x);
     return NULL;
   }
-  v = cJSON_Parse(json);
+  if (json_parse_held(json, &v) != 0) { /* never kept as neither */
+    text_free(x);
+    return NULL;
+  }
   if (cJSON_IsString(v)) {
     x->str = strdup(v->valuestring);
     cJSON_Delete(v);

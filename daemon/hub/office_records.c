@@ -127,9 +127,10 @@ static int page_fact(const struct office_fact *fact, void *ctx)
     p->m[p->n].key = NULL;
     if (p->sort != NULL) {
       key[0] = '\0';
-      if (!p->hide_sort)
-        office_json_text(office_fact_value(fact, p->sort), key,
-                         sizeof(key) - SB_ID_MAX - 2);
+      if (!p->hide_sort &&
+          office_json_text(office_fact_value(fact, p->sort), key,
+                           sizeof(key) - SB_ID_MAX - 2) != 0)
+        return sb_err_set(p->err, SB_ENOMEM, "out of memory listing records");
       snprintf(key + strlen(key), sizeof(key) - strlen(key), "\x01%s",
                fact->id);
       p->m[p->n].key = strdup(key);

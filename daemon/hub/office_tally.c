@@ -143,7 +143,11 @@ static struct tally_fact *fact_new(struct office_tally *t,
   }
   for (i = 0; sc != NULL && i < sc->nfields; i++) {
     const struct schema_field *sf = &sc->fields[i];
-    char *id = sf->type == SCHEMA_REF ? office_ref_id(r, sf->name) : NULL;
+    char *id = NULL;
+    if (sf->type == SCHEMA_REF && office_ref_id(r, sf->name, &id) != 0) {
+      *oom = true;
+      goto done;
+    }
     if (id != NULL) {
       named[nref] = sf;
       ids[nref++] = id;

@@ -3,7 +3,7 @@
 
 #include "check.h"
 
-#include <cjson/cJSON.h>
+#include "json.h"
 
 #include <execinfo.h>
 #include <stddef.h>
@@ -73,18 +73,18 @@ char *__wrap_strndup(const char *s, size_t n)
 }
 
 /* cJSON's allocations go through the wrapped malloc too (its shared
- * library's own calls would not): a tree, a parse or a print that runs
- * out of memory fails where the project's code relies on it. Without
- * hooks of its own cJSON reallocates in place; with these it allocates
- * anew, which the code never sees. */
+ * library's own calls would not), watched as the hub watches them
+ * (json_memory_watch, whose malloc is the wrapped one here): a tree, a
+ * parse or a print that runs out of memory fails where the project's
+ * code relies on it. */
 __attribute__((constructor)) static void oom_cjson_hooks(void)
 {
-  cJSON_Hooks hooks = {__wrap_malloc, free};
-  cJSON_InitHooks(&hooks);
+  json_memory_watch();
 }
 
 void oom_arm(long n)
 {
+  json_memory_reset(); /* a run's cJSON failures are its own */
   fail_at = n;
   sticky = false;
   made = 0;

@@ -13,6 +13,8 @@
 
 #include "cli.h"
 
+#include "json.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -499,7 +501,15 @@ int main(int argc, char **argv)
   int rc;
 
   i18n_init("sambang");
+  json_memory_watch();
   rc = run(&cli, argc, argv, &err);
+  /* A reading command whose cJSON calls ran out of memory may have left
+   * a value, a row or a member out of what it printed: say so, never
+   * exit 0. (A command that wrote keeps its 0: the write is kept, and a
+   * script that tried again would write twice.) */
+  if (rc == 0 && !cli.wrote && json_memory_failed())
+    rc = sb_err_set(&err, SB_ENOMEM,
+                    "out of memory: what was printed may be incomplete");
 
   /* A running daemon pushes the change within a second. */
   if (cli.wrote)

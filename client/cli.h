@@ -302,8 +302,9 @@ int filter_prefix(struct filter *f, const char *field, const char *prefix,
  * malloc'd; NULL if out of memory. */
 char *filter_fold(const char *s);
 
-/* True if r passes all n filters. */
-bool filter_match(const struct filter *f, size_t n, const struct record *r);
+/* 1 if r passes all n filters, 0 if not, SB_ENOMEM if a value could not
+ * be read (never "not": a list would leave r out without a word). */
+int filter_match(const struct filter *f, size_t n, const struct record *r);
 
 /* Frees what the n filters hold. */
 void filter_release(struct filter *f, size_t n);
@@ -326,9 +327,10 @@ int list_ref_opt(const struct schema *s, const struct schema_collection *c,
                  int argc, char **argv, int *i, struct ref_filter *rf,
                  struct sb_err *err);
 
-/* True if the records r refers to pass all n filters. */
-bool list_ref_match(struct cli *cli, const struct ref_filter *rf, size_t n,
-                    const struct record *r);
+/* 1 if the records r refers to pass all n filters, 0 if not, SB_ENOMEM
+ * (never "not": a row would be left out of a list without a word). */
+int list_ref_match(struct cli *cli, const struct ref_filter *rf, size_t n,
+                   const struct record *r);
 
 /* Frees what the n filters hold. */
 void list_ref_release(struct ref_filter *rf, size_t n);

@@ -164,22 +164,27 @@ int filter_prefix(struct filter *f, const char *field, const char *prefix,
   return f->as_string == NULL ? sb_err_set(err, SB_ENOMEM, NULL) : 0;
 }
 
+/* The matchers below: 1 if the value matches, 0 if not, SB_ENOMEM if
+ * it could not be read (never taken for "not": a list would leave the
+ * record out without a word). */
+
 /* A string value holding (TEXT) or starting with (PREFIX) as_string. */
-static bool text_match(const struct filter *f, const char *text)
+static int text_match(const struct filter *f, const char *text)
 {
-  cJSON *v;
+  cJSON *v = NULL;
   char *folded;
-  bool ok = false;
+  int ok = 0;
 
   if (text[0] != '"')
-    return false;
-  v = cJSON_Parse(text);
+    return 0;
+  if (json_parse_held(text, &v) != 0)
+    return SB_ENOMEM;
   if (cJSON_IsString(v)) {
     if (f->mode == FILTER_PREFIX) {
       ok = strncmp(v->valuestring, f->as_string, strlen(f->as_string)) == 0;
     } else {
       folded = filter_fold(v->valuestring);
-      ok = folded != NULL && strstr(folded, f->as_string) != NULL;
+      ok = folded == NULL ? SB_ENOMEM : strstr(folded, f->as_string) != NULL;
       free(folded);
     }
   }
@@ -195,35 +200,35 @@ static bool where_text(const struct filter *f, const char *text)
   return f->as_json != NULL && strcmp(text, f->as_json) == 0;
 }
 
-static bool where_match(const struct filter *f, const char *text)
+static int where_match(const struct filter *f, const char *text)
 {
-  cJSON *arr, *e;
-  bool found = false;
+  cJSON *arr = NULL, *e;
+  int found = 0;
 
   if (where_text(f, text))
-    return true;
+    return 1;
   if (text[0] != '[')
-    return false;
-  arr = cJSON_Parse(text);
-  for (e = arr != NULL ? arr->child : NULL; e != NULL && !found; e = e->next) {
+    return 0;
+  if (json_parse_held(text, &arr) != 0)
+    return SB_ENOMEM;
+  for (e = arr->child; e != NULL && found == 0; e = e->next) {
     char *t = cJSON_PrintUnformatted(e);
-    found = t != NULL && where_text(f, t);
+    found = t == NULL ? SB_ENOMEM : where_text(f, t);
     cJSON_free(t);
   }
   cJSON_Delete(arr);
   return found;
 }
 
-static bool all_match(const struct filter *f, const char *text)
+static int all_match(const struct filter *f, const char *text)
 {
-  cJSON *arr, *w, *e;
+  cJSON *arr = NULL, *w, *e;
   bool ok = true;
 
   if (text[0] != '[')
-    return false;
-  arr = cJSON_Parse(text);
-  if (arr == NULL)
-    return false;
+    return 0;
+  if (json_parse_held(text, &arr) != 0)
+    return SB_ENOMEM;
   for (w = f->want->child; w != NULL && ok; w = w->next) {
     ok = false;
     for (e = arr->child; e != NULL && !ok; e = e->next)
@@ -233,16 +238,16 @@ static bool all_match(const struct filter *f, const char *text)
   return ok;
 }
 
-bool filter_match(const struct filter *f, size_t n, const struct record *r)
+int filter_match(const struct filter *f, size_t n, const struct record *r)
 {
   size_t i;
   for (i = 0; i < n; i++) {
     const struct field *fld = record_field(r, f[i].field);
     const char *text;
-    bool ok = false;
+    int ok = 0;
 
     if (fld == NULL)
-      return false;
+      return 0;
     text = record_field_winner(fld)->value;
     switch (f[i].mode) {
     case FILTER_WHERE:
@@ -259,10 +264,10 @@ bool filter_match(const struct filter *f, size_t n, const struct record *r)
       ok = text_match(&f[i], text);
       break;
     }
-    if (!ok)
-      return false;
+    if (ok != 1)
+      return ok;
   }
-  return true;
+  return 1;
 }
 
 void filter_release(struct filter *f, size_t n)

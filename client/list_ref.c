@@ -14,6 +14,8 @@
 
 #include "cli.h"
 
+#include "json.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,29 +86,36 @@ int list_ref_opt(const struct schema *s, const struct schema_collection *c,
   return 0;
 }
 
-bool list_ref_match(struct cli *cli, const struct ref_filter *rf, size_t n,
-                    const struct record *r)
+int list_ref_match(struct cli *cli, const struct ref_filter *rf, size_t n,
+                   const struct record *r)
 {
   size_t i;
   for (i = 0; i < n; i++) {
     const struct field *fld = record_field(r, rf[i].ref->name);
     struct record target;
-    cJSON *id;
-    bool ok = false;
+    cJSON *id = NULL;
+    int got = SB_ENOTFOUND, ok = 0;
 
     if (fld == NULL)
-      return false;
-    id = cJSON_Parse(record_field_winner(fld)->value);
+      return 0;
+    if (json_parse_held(record_field_winner(fld)->value, &id) != 0)
+      return SB_ENOMEM;
     memset(&target, 0, sizeof(target));
-    if (cJSON_IsString(id) && store_get(cli->store, rf[i].ref->ref,
-                                        id->valuestring, &target, NULL) == 0)
-      ok = !record_deleted(&target) && filter_match(&rf[i].f, 1, &target);
+    if (cJSON_IsString(id)) {
+      record_init(&target, rf[i].ref->ref, id->valuestring);
+      got =
+          store_get(cli->store, rf[i].ref->ref, id->valuestring, &target, NULL);
+    }
+    if (got == 0)
+      ok = record_deleted(&target) ? 0 : filter_match(&rf[i].f, 1, &target);
+    else if (got != SB_ENOTFOUND)
+      ok = got; /* the store's failure: the list stops on it */
     record_release(&target);
     cJSON_Delete(id);
-    if (!ok)
-      return false;
+    if (ok != 1)
+      return ok;
   }
-  return true;
+  return 1;
 }
 
 void list_ref_release(struct ref_filter *rf, size_t n)

@@ -11,6 +11,8 @@
 
 #include "cli.h"
 
+#include "json.h"
+
 #include "buf.h"
 
 #include <stdio.h>
@@ -54,21 +56,26 @@ static int text_match(const char *s, const char *want)
   return n == 0 ? -1 : found;
 }
 
-/* The winner text of r's string field name (malloc'd), or NULL. */
-static char *label_of(const struct record *r, const char *name)
+/* The winner text of r's string field name (*label malloc'd; NULL if it
+ * has none): 0, or SB_ENOMEM. Never "no label" for want of memory: a
+ * search by name would pass the record over and could settle on another
+ * of the same name. */
+static int label_of(const struct record *r, const char *name, char **label)
 {
   const struct field *f = name != NULL ? record_field(r, name) : NULL;
   const struct entry *e = f != NULL ? record_field_winner(f) : NULL;
-  cJSON *j;
-  char *s = NULL;
+  cJSON *j = NULL;
+  int rc;
 
+  *label = NULL;
   if (e == NULL || e->value == NULL)
-    return NULL;
-  j = cJSON_Parse(e->value);
-  if (cJSON_IsString(j) && j->valuestring[0] != '\0')
-    s = strdup(j->valuestring);
+    return 0;
+  rc = json_parse_held(e->value, &j);
+  if (rc == 0 && cJSON_IsString(j) && j->valuestring[0] != '\0' &&
+      (*label = strdup(j->valuestring)) == NULL)
+    rc = SB_ENOMEM;
   cJSON_Delete(j);
-  return s;
+  return rc;
 }
 
 static void match_add(struct ref_match *m, size_t *n, const struct record *r,
@@ -92,7 +99,8 @@ static int search_one(const struct record *r, uint64_t seq, void *arg)
   (void)seq;
   if (record_deleted(r))
     return 0;
-  label = label_of(r, s->label_field);
+  if (label_of(r, s->label_field, &label) != 0)
+    return SB_ENOMEM;
   if (strncmp(r->id, s->arg, strlen(s->arg)) == 0)
     match_add(s->by_id, &s->nby_id, r, label != NULL ? strdup(label) : NULL);
   how = label != NULL ? text_match(label, s->arg) : -1;
@@ -218,7 +226,7 @@ int ref_describe(struct cli *cli, const struct schema_field *f, const char *id,
   } else if (rc == 0 && record_deleted(&r)) {
     buf_adds(b, _(" (deleted)"));
   } else if (rc == 0) {
-    label = label_of(&r, c != NULL ? c->label : NULL);
+    rc = label_of(&r, c != NULL ? c->label : NULL, &label);
     if (label != NULL) {
       buf_adds(b, " (");
       view_escape(b, label);

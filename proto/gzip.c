@@ -20,12 +20,34 @@
 #define GZIP_WINDOW (15 + 16) /* 32 KiB window, gzip wrapper only */
 #define GZIP_STEP (64 * 1024)
 
+/* zlib allocates through the project's calloc and free (the same
+ * allocator as its own default), so the tests that make allocations fail
+ * (tests/unit/oom.h) reach zlib's too. */
+static voidpf zlib_alloc(voidpf opaque, uInt items, uInt size)
+{
+  (void)opaque;
+  return calloc(items, size);
+}
+
+static void zlib_free(voidpf opaque, voidpf p)
+{
+  (void)opaque;
+  free(p);
+}
+
+static void stream_zero(z_stream *z)
+{
+  memset(z, 0, sizeof(*z));
+  z->zalloc = zlib_alloc;
+  z->zfree = zlib_free;
+}
+
 /* Starts deflating z: level 1 (bodies are JSON, which compresses well
  * even at the fastest), a gzip wrapper. gzip_deflate and the stream both
  * start here, so the same input gives them the same bytes. */
 static bool deflate_start(z_stream *z)
 {
-  memset(z, 0, sizeof(*z));
+  stream_zero(z);
   return deflateInit2(z, 1, Z_DEFLATED, GZIP_WINDOW, 8, Z_DEFAULT_STRATEGY) ==
          Z_OK;
 }
@@ -61,7 +83,7 @@ int gzip_inflate(const void *in, size_t len, size_t max, char **out,
   if (len > UINT_MAX)
     return sb_err_set(err, SB_ETOOBIG, "gzip body of %zu bytes is too large",
                       len);
-  memset(&z, 0, sizeof(z));
+  stream_zero(&z);
   if (inflateInit2(&z, GZIP_WINDOW) != Z_OK)
     return sb_err_set(err, SB_ENOMEM, "cannot start inflating (zlib)");
   buf_init(&b);

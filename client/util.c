@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,14 +67,13 @@ void util_remove_store(const char *path)
 {
   static const char *const suffix[] = {"", "-wal", "-shm", ".token"};
   size_t i;
+  /* No allocation: the token file must not stay for want of memory. A
+   * name over PATH_MAX is one no file has. */
   for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-    size_t n = strlen(path) + strlen(suffix[i]) + 1;
-    char *name = malloc(n);
-    if (name == NULL)
-      continue;
-    snprintf(name, n, "%s%s", path, suffix[i]);
-    unlink(name);
-    free(name);
+    char name[PATH_MAX + 8];
+    int n = snprintf(name, sizeof(name), "%s%s", path, suffix[i]);
+    if (n > 0 && (size_t)n < sizeof(name))
+      unlink(name);
   }
 }
 

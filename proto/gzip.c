@@ -20,13 +20,16 @@
 #define GZIP_WINDOW (15 + 16) /* 32 KiB window, gzip wrapper only */
 #define GZIP_STEP (64 * 1024)
 
-/* zlib allocates through the project's calloc and free (the same
- * allocator as its own default), so the tests that make allocations fail
- * (tests/unit/oom.h) reach zlib's too. */
+/* zlib allocates through the project's malloc and free (as its own
+ * default does: zlib clears what it needs itself, so no calloc, which
+ * would clear a deflate state's ~256 KiB on every body), so the tests
+ * that make allocations fail (tests/unit/oom.h) reach zlib's too. */
 static voidpf zlib_alloc(voidpf opaque, uInt items, uInt size)
 {
   (void)opaque;
-  return calloc(items, size);
+  if (size != 0 && items > SIZE_MAX / size)
+    return NULL;
+  return malloc((size_t)items * size);
 }
 
 static void zlib_free(voidpf opaque, voidpf p)

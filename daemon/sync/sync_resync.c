@@ -18,20 +18,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* True while a re-sync runs. */
-static bool resyncing(struct sync *s)
+/* 1 while a re-sync runs, 0 if none does, or the store's error (err
+ * set): not knowing is never "none", which would wipe the store again or
+ * merge a page past deletes the device never got. */
+static int resyncing(struct sync *s, struct sb_err *err)
 {
   char *v = NULL;
-  bool on = store_meta_get(s->store, RESYNC_KEY, &v, NULL) == 0;
+  int rc = store_meta_get(s->store, RESYNC_KEY, &v, NULL);
 
   free(v);
-  return on;
+  if (rc == SB_ENOTFOUND)
+    return 0;
+  return rc == 0 ? 1 : sb_err_set(err, rc, NULL);
+}
+
+/* True if p says the cursor is behind the hub's purge horizon. */
+static bool behind_horizon(const struct sync *s, const struct changes_page *p)
+{
+  return p->horizon > 0 && s->cursor > 0 && s->cursor < p->horizon;
 }
 
 bool sync_resync_due(struct sync *s, const struct changes_page *p)
 {
-  return p->horizon > 0 && s->cursor > 0 && s->cursor < p->horizon &&
-         !resyncing(s);
+  return behind_horizon(s, p) && resyncing(s, NULL) == 0;
 }
 
 /* The keys of the store's rows (collected: the walk cannot write). */
@@ -67,10 +76,10 @@ int sync_resync_begin(struct sync *s, const struct changes_page *p, bool *reset,
 {
   struct rows w = {NULL, 0, false};
   size_t i;
-  int rc;
+  int rc = behind_horizon(s, p) ? resyncing(s, err) : 1;
 
-  if (!sync_resync_due(s, p))
-    return 0;
+  if (rc != 0)
+    return rc < 0 ? rc : 0; /* not behind, or re-syncing already */
   rc = store_each(s->store, NULL, row_one, &w, err);
   if (w.nomem)
     rc = sb_err_set(err, SB_ENOMEM, NULL);
@@ -96,7 +105,9 @@ int sync_resync_begin(struct sync *s, const struct changes_page *p, bool *reset,
 int sync_resync_end(struct sync *s, const struct changes_page *p,
                     struct sb_err *err)
 {
-  if (p->more || !resyncing(s))
-    return 0;
+  int rc = p->more ? 0 : resyncing(s, err);
+
+  if (rc <= 0)
+    return rc;
   return store_meta_delete(s->store, RESYNC_KEY, err);
 }

@@ -112,8 +112,15 @@ static int rebuild(struct store *from, const char *path, struct rebuild *b,
   rc = store_begin(b->to, err);
   for (k = 0; rc == 0 && k < sizeof(keep) / sizeof(keep[0]); k++) {
     char *v = NULL;
-    if (store_meta_get(from, keep[k], &v, NULL) == 0)
+    /* A setting that cannot be read fails the rebuild: a CA or pin
+     * dropped would have the device trust any certificate. */
+    rc = store_meta_get(from, keep[k], &v, NULL);
+    if (rc == 0)
       rc = store_meta_set(b->to, keep[k], v, err);
+    else if (rc == SB_ENOTFOUND)
+      rc = 0;
+    else
+      rc = sb_err_set(err, rc, NULL);
     free(v);
   }
   if (rc == 0) {

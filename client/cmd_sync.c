@@ -248,18 +248,15 @@ struct once_opts {
 static int once_config(struct cli *cli, struct sync_config *c,
                        const struct once_opts *o, struct sb_err *err)
 {
-  const char *server = o->server, *token = o->token;
+  struct sync_overrides given = {o->server, o->token, o->ca_file, o->pin};
   int rc = sync_config_from_store(c, cli->store, err);
 
   if (rc != 0)
     return rc;
   if (o->config != NULL && (rc = sync_config_load(c, o->config, err)) != 0)
     return rc;
-  {
-    struct sync_overrides given = {server, token, o->ca_file, o->pin};
-    if ((rc = sync_config_override(c, &given, err)) != 0)
-      return rc;
-  }
+  if ((rc = sync_config_override(c, &given, err)) != 0)
+    return rc;
   c->once = true;
   return sync_config_check(c, err);
 }

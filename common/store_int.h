@@ -128,6 +128,11 @@ int store_stmt_lazy(struct store *s, int which, struct sb_err *err);
 int store_script(struct store *s, const char *sql, const char *what,
                  struct sb_err *err);
 
+/* Parses schema text for a store (store_schema): 0, *out NULL if the text
+ * does not parse (as it always was), or SB_ENOMEM, which fails the
+ * caller: a store never writes as if it had no schema for want of memory. */
+int store_schema_parse(const char *text, struct schema **out);
+
 /* --- store_check.c: the corruption mark -------------------------------- */
 
 /* Marks s corrupt (in memory and in PATH.corrupt) for reason why. */
@@ -147,11 +152,6 @@ int store_token_migrate(struct store *s, struct sb_err *err);
 /* --- store_meta.c: the meta table -------------------------------------- */
 
 /* meta[key] as a malloc'd string; SB_ENOTFOUND (no message) if absent. */
-/* Parses schema text for a store (store_schema): 0, *out NULL if the text
- * does not parse (as it always was), or SB_ENOMEM, which fails the
- * caller: a store never writes as if it had no schema for want of memory. */
-int store_schema_parse(const char *text, struct schema **out);
-
 int store_meta_read(struct store *s, const char *key, char **value,
                     struct sb_err *err);
 

@@ -201,6 +201,7 @@ static int load_config(struct daemon *d, struct sync_config *c,
                        struct sb_err *err)
 {
   const struct options *o = &d->opt;
+  struct sync_overrides given = {o->server, o->token, o->ca_file, o->pin};
   uint64_t n = 0;
   int rc;
 
@@ -217,11 +218,8 @@ static int load_config(struct daemon *d, struct sync_config *c,
   }
   if (o->config == NULL && (rc = default_config(c, err)) != 0)
     return rc;
-  {
-    struct sync_overrides given = {o->server, o->token, o->ca_file, o->pin};
-    if ((rc = sync_config_override(c, &given, err)) != 0)
-      return rc;
-  }
+  if ((rc = sync_config_override(c, &given, err)) != 0)
+    return rc;
   if (o->token_file != NULL &&
       (rc = sync_config_token_file(c, o->token_file, err)) != 0)
     return rc;

@@ -327,10 +327,15 @@ int list_ref_opt(const struct schema *s, const struct schema_collection *c,
                  int argc, char **argv, int *i, struct ref_filter *rf,
                  struct sb_err *err);
 
-/* 1 if the records r refers to pass all n filters, 0 if not, SB_ENOMEM
- * (never "not": a row would be left out of a list without a word). */
-int list_ref_match(struct cli *cli, const struct ref_filter *rf, size_t n,
-                   const struct record *r);
+/*
+ * 1 if a list shows r: live, passing the nf filters of its own fields
+ * and the nr filters of the records it refers to (cli and rf: NULL if nr
+ * is 0); 0 if not; or an error, with err naming r, if a value could not
+ * be read (never "not": the list would leave r out without a word).
+ */
+int list_shows(struct cli *cli, const struct filter *f, size_t nf,
+               const struct ref_filter *rf, size_t nr, const struct record *r,
+               struct sb_err *err);
 
 /* Frees what the n filters hold. */
 void list_ref_release(struct ref_filter *rf, size_t n);

@@ -491,19 +491,12 @@ static int list_row(struct list_ctx *ctx, const struct record *r)
 static int list_one(const struct record *r, uint64_t seq, void *arg)
 {
   struct list_ctx *ctx = arg;
-  int ok;
+  int ok = list_shows(ctx->cli, ctx->filters, ctx->nfilters, ctx->refs,
+                      ctx->nrefs, r, ctx->err);
 
   (void)seq;
-  if (record_deleted(r))
-    return 0;
-  ok = filter_match(ctx->filters, ctx->nfilters, r);
-  if (ok == 1)
-    ok = list_ref_match(ctx->cli, ctx->refs, ctx->nrefs, r);
-  if (ok < 0)
-    return sb_err_set(ctx->err, ok, "cannot match %s against the filters",
-                      r->id);
-  if (ok == 0)
-    return 0;
+  if (ok != 1)
+    return ok;
   if (ctx->limit > 0 && ctx->shown++ == ctx->limit)
     return LIST_FULL;
   if (ctx->json)

@@ -137,17 +137,11 @@ struct list_ctx {
 static int list_one(const struct record *r, uint64_t seq, void *arg)
 {
   struct list_ctx *ctx = arg;
-  int ok;
+  int ok = list_shows(NULL, ctx->filters, ctx->nfilters, NULL, 0, r, ctx->err);
 
   (void)seq;
-  if (record_deleted(r))
-    return 0;
-  ok = filter_match(ctx->filters, ctx->nfilters, r);
-  if (ok < 0)
-    return sb_err_set(ctx->err, ok, "cannot match %s against the filters",
-                      r->id);
-  if (ok == 0)
-    return 0;
+  if (ok != 1)
+    return ok;
   return util_print_list_line(r, ctx->json, ctx->err);
 }
 

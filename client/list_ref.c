@@ -86,8 +86,10 @@ int list_ref_opt(const struct schema *s, const struct schema_collection *c,
   return 0;
 }
 
-int list_ref_match(struct cli *cli, const struct ref_filter *rf, size_t n,
-                   const struct record *r)
+/* 1 if the records r refers to pass all n filters, 0 if not, or the
+ * error that kept it from telling (SB_ENOMEM, the store's). */
+static int refs_match(struct cli *cli, const struct ref_filter *rf, size_t n,
+                      const struct record *r)
 {
   size_t i;
   for (i = 0; i < n; i++) {
@@ -116,6 +118,22 @@ int list_ref_match(struct cli *cli, const struct ref_filter *rf, size_t n,
       return ok;
   }
   return 1;
+}
+
+int list_shows(struct cli *cli, const struct filter *f, size_t nf,
+               const struct ref_filter *rf, size_t nr, const struct record *r,
+               struct sb_err *err)
+{
+  int ok;
+
+  if (record_deleted(r))
+    return 0;
+  ok = filter_match(f, nf, r);
+  if (ok == 1)
+    ok = refs_match(cli, rf, nr, r);
+  if (ok < 0)
+    return sb_err_set(err, ok, "cannot match %s against the filters", r->id);
+  return ok;
 }
 
 void list_ref_release(struct ref_filter *rf, size_t n)

@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "json.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -541,7 +542,9 @@ static int parse_limit(const char *v, uint64_t *out, struct sb_err *err)
   char *end;
   unsigned long long n;
 
-  if (v[0] < '1' || v[0] > '9' || (n = strtoull(v, &end, 10), *end != '\0'))
+  errno = 0;
+  if (v[0] < '1' || v[0] > '9' ||
+      (n = strtoull(v, &end, 10), *end != '\0' || errno != 0))
     return util_usage(err,
                       "--limit takes a number of records from 1, not "
                       "\"%.40s\"",

@@ -74,6 +74,10 @@ static const char *const usage_serve = N_(
     "                         loopback (127.x): without TLS, tokens and\n"
     "                         records cross the network in clear text\n"
     "\n"
+    "An office session ends after $SAMBANG_OFFICE_IDLE_S seconds unused\n"
+    "(default 1800) or $SAMBANG_OFFICE_ABSOLUTE_S in all (default 43200);\n"
+    "each from 1 to 2592000 (30 days).\n"
+    "\n"
     "Without --tls-cert the hub serves plain HTTP, on loopback only (behind\n"
     "a TLS reverse proxy: deploy/nginx/sambang-hub.conf) unless\n"
     "--insecure-http is given.\n"
@@ -199,6 +203,43 @@ static bool is_loopback(const char *host)
   return strncmp(host, "127.", 4) == 0;
 }
 
+/* The longest an office session may be set to last (30 days). */
+#define OFFICE_SESSION_MAX_S (30u * 24 * 3600)
+
+/* An office session limit from variable name, in seconds (left as it is
+ * when unset or empty: the office's default); else the usage error naming
+ * the variable, so that a typo never silently keeps the default. */
+static int env_session_seconds(const char *name, unsigned *out)
+{
+  const char *v = getenv(name);
+  uint64_t n;
+
+  if (v == NULL || v[0] == '\0')
+    return 0;
+  if (!parse_num(v, 1, OFFICE_SESSION_MAX_S, &n))
+    return hub_cmd_usage_error(
+        usage_serve, "serve: $%s wants 1 to %u seconds, not \"%.40s\"", name,
+        OFFICE_SESSION_MAX_S, v);
+  *out = (unsigned)n;
+  return 0;
+}
+
+/* The settings the environment gives where the options did not: proxies,
+ * who may read /metrics, office sessions. 0, or the usage error's code. */
+static int serve_env(struct hub_server_cfg *cfg)
+{
+  int rc = env_addrs("SAMBANG_HUB_TRUSTED_PROXY", false, &cfg->trusted_proxies);
+
+  if (rc == 0)
+    rc = env_addrs("SAMBANG_HUB_METRICS_FROM", true, &cfg->metrics_from);
+  if (rc == 0)
+    rc = env_session_seconds("SAMBANG_OFFICE_IDLE_S", &cfg->office_idle_s);
+  if (rc == 0)
+    rc = env_session_seconds("SAMBANG_OFFICE_ABSOLUTE_S",
+                             &cfg->office_absolute_s);
+  return rc;
+}
+
 /* TLS or plain HTTP: $SAMBANG_HUB_TLS_CERT/_KEY fill what the options did
  * not give; plain HTTP off loopback needs --insecure-http. Refused before
  * anything is bound. */
@@ -212,12 +253,6 @@ static int serve_transport(struct hub_server_cfg *cfg, bool insecure,
     cfg->tls_cert = env_cert;
   if (cfg->tls_key == NULL && env_key != NULL && env_key[0] != '\0')
     cfg->tls_key = env_key;
-  int rc = env_addrs("SAMBANG_HUB_TRUSTED_PROXY", false, &cfg->trusted_proxies);
-
-  if (rc == 0)
-    rc = env_addrs("SAMBANG_HUB_METRICS_FROM", true, &cfg->metrics_from);
-  if (rc != 0)
-    return rc;
   if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL))
     return hub_cmd_usage_error(usage_serve, "serve: give both --tls-cert and "
                                             "--tls-key (or neither)");
@@ -333,6 +368,8 @@ static int serve_options(int argc, char **argv, struct hub_server_cfg *cfg,
     }
   }
   cfg->host = host;
+  if ((rc = serve_env(cfg)) != 0)
+    return rc;
   return serve_transport(cfg, *insecure, done);
 }
 

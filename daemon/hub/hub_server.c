@@ -741,7 +741,7 @@ int hub_server_start(uv_loop_t *loop, struct hub_store *hs,
     free(h); /* (leaks a mutex if only some were made: never in practice) */
     return sb_err_set(err, SB_EINTERNAL, "cannot make a mutex");
   }
-  h->office = office_new();
+  h->office = office_new(cfg->office_idle_s, cfg->office_absolute_s);
   if (h->office == NULL) {
     rc = sb_err_set(err, SB_ENOMEM, "no memory for the office's state");
     goto fail;

@@ -42,6 +42,8 @@ struct hub_server_cfg {
                                   names the client; NULL: none */
   const char *metrics_from;    /* IPv4s joined by ',' that may read /metrics,
                                   or "any"; NULL: loopback only */
+  unsigned office_idle_s;      /* an office session's idle limit, seconds */
+  unsigned office_absolute_s;  /* ... and its whole life (0: defaults) */
 };
 
 struct hub_server;

@@ -23,8 +23,10 @@
 
 struct http_req;
 
-/* The hub's office state (login throttle, last-seen cache); NULL: ENOMEM. */
-struct office *office_new(void);
+/* The hub's office state (login throttle, last-seen cache), its sessions
+ * ending after idle_s seconds unused or absolute_s in all (0: the
+ * defaults, 30 min and 12 h); NULL: ENOMEM. */
+struct office *office_new(unsigned idle_s, unsigned absolute_s);
 void office_free(struct office *o);
 
 /* How many office views were answered from a kept result (/metrics). */

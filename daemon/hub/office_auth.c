@@ -40,20 +40,7 @@
 /* Expired sessions are swept at most once an hour (sweep_sessions). */
 #define SWEEP_MS 3600000
 
-/* A positive number of seconds from the environment, else def. */
-static uint64_t env_seconds(const char *name, uint64_t def)
-{
-  const char *v = getenv(name);
-  char *end;
-  unsigned long long n;
-
-  if (v == NULL || *v == '\0')
-    return def;
-  n = strtoull(v, &end, 10);
-  return *end == '\0' && n > 0 ? (uint64_t)n : def;
-}
-
-struct office *office_new(void)
+struct office *office_new(unsigned idle_s, unsigned absolute_s)
 {
   struct office *o;
 
@@ -66,9 +53,9 @@ struct office *office_new(void)
     free(o);
     return NULL;
   }
-  o->idle_ms = env_seconds("SAMBANG_OFFICE_IDLE_S", IDLE_S_DEFAULT) * 1000;
+  o->idle_ms = (uint64_t)(idle_s != 0 ? idle_s : IDLE_S_DEFAULT) * 1000;
   o->absolute_ms =
-      env_seconds("SAMBANG_OFFICE_ABSOLUTE_S", ABSOLUTE_S_DEFAULT) * 1000;
+      (uint64_t)(absolute_s != 0 ? absolute_s : ABSOLUTE_S_DEFAULT) * 1000;
   o->id_locale = office_lang_load();
   return o;
 }

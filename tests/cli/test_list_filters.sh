@@ -67,6 +67,10 @@ expect_fail 2 visit list --month 2025-12 --month 2025-11
 expect_stderr_contains 'option --month is given twice'
 expect_fail 2 visit list --limit 1 --limit 2
 expect_stderr_contains 'option --limit is given twice'
+# A number too large for any count is refused, not taken as the largest.
+expect_fail 2 visit list --limit 99999999999999999999
+expect_stderr_contains '--limit takes a number of records from 1, not "99999999999999999999"'
+expect_ok visit list --limit 18446744073709551615
 expect_fail 2 visit list --kecamatan Setu --kecamatan Pamulang
 expect_stderr_contains 'option --kecamatan is given twice'
 # ... and in Indonesian.

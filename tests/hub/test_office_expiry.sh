@@ -89,3 +89,45 @@ req GET /api/session -b "$WORK/old.jar"
 expect_status 401
 
 stop_hub
+
+CASE="the limits come from the environment"
+LD_PRELOAD=$LIBFT FAKETIME_TIMESTAMP_FILE=$CLOCK FAKETIME_NO_CACHE=1 \
+  FAKETIME_DONT_FAKE_MONOTONIC=1 \
+  ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+  SAMBANG_OFFICE_IDLE_S=600 SAMBANG_OFFICE_ABSOLUTE_S=3600 start_hub
+clock '+0'
+login
+clock '+9m'
+req GET /api/session -b "$WORK/ana.jar"
+expect_status 200 # 9 min idle: within 10
+clock '+20m'
+req GET /api/session -b "$WORK/ana.jar"
+expect_status 401 # 11 min idle
+clock '+21m'
+login
+for m in 30 39 48 57 66 75; do
+  clock "+${m}m"
+  req GET /api/session -b "$WORK/ana.jar"
+  expect_status 200
+done
+clock '+82m' # 61 min since the login, used 7 min ago
+req GET /api/session -b "$WORK/ana.jar"
+expect_status 401
+stop_hub
+
+CASE="a bad limit stops serve before it listens, naming the variable"
+for var in SAMBANG_OFFICE_IDLE_S SAMBANG_OFFICE_ABSOLUTE_S; do
+  for v in abc 0 -5 1h 2592001 99999999999999999999 ' 60'; do
+    set +e
+    env "$var=$v" timeout 20 "$HUB" serve --listen 127.0.0.1:0 >"$OUT" 2>"$ERR"
+    RC=$?
+    set -e
+    [ "$RC" -eq 2 ] || fail "$var=\"$v\": exit $RC, not 2"
+    grep -q "^sambang-hub: serve: \\\$$var wants 1 to 2592000 seconds, not \"$v\"" \
+      "$ERR" || fail "$var=\"$v\": $(head -1 "$ERR")"
+    [ ! -s "$OUT" ] || fail "$var=\"$v\": it listened: $(cat "$OUT")"
+  done
+done
+# Empty is unset: the default.
+SAMBANG_OFFICE_IDLE_S= start_hub
+stop_hub

@@ -98,6 +98,9 @@ static int device_args(const char *sub, int argc, char **argv,
     return argc == 2 ? 0
                      : hub_cmd_usage_error(usage_device,
                                            "device %s: give one NAME", sub);
+  if (argc > 4) /* e.g. the scope given twice: not "a scope is required" */
+    return hub_cmd_usage_error(
+        usage_device, "device %s: unexpected argument %s", sub, argv[4]);
   if (argc == 4 && strcmp(argv[2], want) == 0)
     *scope = argv[3];
   else if (argc == 4 && strcmp(argv[1], want) == 0)

@@ -129,6 +129,9 @@ int hub_cmd_user(const char *db, int argc, char **argv)
       return hub_cmd_usage_error(usage_user,
                                  "user list: unexpected argument %s", argv[1]);
   } else if (strcmp(sub, "add") == 0) {
+    if (argc > 4)
+      return hub_cmd_usage_error(usage_user, "user add: unexpected argument %s",
+                                 argv[4]);
     if (argc != 4 || strcmp(argv[2], "--role") != 0)
       return hub_cmd_usage_error(usage_user, "user add: give NAME --role ROLE");
     role = hub_role_parse(argv[3]);

@@ -83,6 +83,11 @@ expect_hub_fail 4 device add "$(printf 'x%.0s' $(seq 65))" --scope all
 # A scope is required, and must name the schema's kecamatan (or all).
 expect_hub_fail 2 device add tab-9
 grep -q 'a scope is required' "$ERR" || fail "say a scope is required"
+# Given twice: named as such, not as missing; nothing enrolled.
+expect_hub_fail 2 device add tab-9 --scope all --scope Setu
+grep -q 'device add: unexpected argument --scope' "$ERR" || fail "$(head -1 "$ERR")"
+expect_hub_fail 2 device scope pi.kiosk_2 --set Setu --set all
+grep -q 'device scope: unexpected argument --set' "$ERR" || fail "$(head -1 "$ERR")"
 expect_hub_fail 4 device add tab-9 --scope Setu,Atlantis
 grep -q 'scope part "Atlantis" is not a value' "$ERR" || fail "name the bad part"
 grep -q 'Pondok Aren' "$ERR" || fail "list the allowed parts"

@@ -20,6 +20,8 @@ hub user add ana --role admin <<<'admin-pass-1'
 hub user add bob --role viewer <<<'short'
 [ "$RC" -eq 4 ] || fail "a short password: exit $RC, want 4"
 expect_hub_fail 2 user add bob --role boss
+expect_hub_fail 2 user add bob --role viewer --role admin
+grep -q 'user add: unexpected argument --role' "$ERR" || fail "$(head -1 "$ERR")"
 # A password longer than 1023 bytes is refused, not cut; a NUL in it too.
 hub user add bob --role viewer <<<"$(printf 'p%.0s' {1..1500})"
 [ "$RC" -eq 4 ] && grep -q "1023" "$ERR" || fail "a 1500-byte password: exit $RC: $(cat "$ERR")"

@@ -106,6 +106,16 @@ static bool loopback_host(const char *host)
           strspn(host, "0123456789.") == n);
 }
 
+/* True if url (parsed into u) has part: a query, a fragment, a user. */
+static bool url_has(CURLU *u, CURLUPart part)
+{
+  char *v = NULL;
+  bool has = curl_url_get(u, part, &v, 0) == CURLUE_OK;
+
+  curl_free(v);
+  return has;
+}
+
 int sync_config_check_server(const char *url, bool insecure_http,
                              struct sb_err *err)
 {
@@ -139,6 +149,20 @@ int sync_config_check_server(const char *url, bool insecure_http,
                     "\"%.80s\"%s%s",
                     url, uc != CURLUE_OK ? ": " : "",
                     uc != CURLUE_OK ? curl_url_strerror(uc) : "");
+  /* The requests' paths are added to it (a path prefix is kept): a query
+   * or fragment would swallow them; the token is sent apart, never as
+   * credentials in the URL. */
+  else if (url_has(u, CURLUPART_QUERY) || url_has(u, CURLUPART_FRAGMENT))
+    rc = sb_err_set(err, SB_EINVAL,
+                    "server %.80s: a hub URL has no query (?) or fragment "
+                    "(#); give the hub's address, with a path if it is "
+                    "served under one",
+                    url);
+  else if (url_has(u, CURLUPART_USER))
+    rc = sb_err_set(err, SB_EINVAL,
+                    "server %.80s: a hub URL carries no user or password "
+                    "(the device's token is given by --token-file)",
+                    url);
   else if (!insecure_http && strcmp(scheme, "http") == 0 &&
            !loopback_host(host))
     rc = sb_err_set(err, SB_EINVAL,

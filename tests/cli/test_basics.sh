@@ -152,6 +152,16 @@ expect_stderr_contains '"ftp://x"'
 [ ! -e "$SAMBANG_DB" ] || fail "a refused init must create nothing"
 expect_fail 2 init --server https://a --server https://b
 expect_stderr_contains "--server is given twice"
+# The requests' paths are added to the URL: no query or fragment to
+# swallow them, no credentials in it (the token is given apart).
+for u in 'https://hub.example.org/?x=1' 'https://hub.example.org/#top' \
+  'https://ana:pw@hub.example.org' 'https://ana@hub.example.org/sambang'; do
+  expect_fail 4 init --server "$u"
+  expect_stderr_contains "server $u: a hub URL"
+  [ ! -e "$SAMBANG_DB" ] || fail "a refused init must create nothing ($u)"
+done
+expect_ok init --server https://hub.example.org/sambang/
+rm -f "$SAMBANG_DB"*
 
 # init --schema: checked first; the store then uses it.
 cat >"$WORK/schema.json" <<'EOF'

@@ -153,6 +153,10 @@ TEST(check_ranges)
   CHECK_INT(sync_config_check(&c, &err), ==, SB_EINVAL);
   CHECK(strstr(err.msg, "http:// or https://") != NULL);
   free(c.server);
+  c.server = strdup("https://hub/?page=1"); /* a config file's, or --server */
+  CHECK_INT(sync_config_check(&c, &err), ==, SB_EINVAL);
+  CHECK(strstr(err.msg, "no query (?) or fragment") != NULL);
+  free(c.server);
   c.server = strdup("https://hub");
   c.backoff_cap_ms = 500;
   CHECK_INT(sync_config_check(&c, &err), ==, SB_EINVAL);

@@ -363,10 +363,44 @@ static int apply(struct sync_config *c, const char *key, const char *v,
                     key);
 }
 
+/*
+ * The settings a file gave so far, each with its line: one given twice is
+ * refused, as an option given twice is, rather than the last silently
+ * winning. token and token_file set the same thing.
+ */
+#define SETTINGS_MAX 16
+struct settings_seen {
+  char key[SETTINGS_MAX][16]; /* the longest, connect_timeout, fits */
+  unsigned line[SETTINGS_MAX];
+  size_t n;
+};
+
+/* 0 and key noted at line, or SB_EINVAL if the file set it already. A
+ * key apply() refused is never noted, so the list holds known keys only. */
+static int setting_once(struct settings_seen *seen, const char *key,
+                        unsigned line, const char *where, struct sb_err *err)
+{
+  const char *slot = strcmp(key, "token_file") == 0 ? "token" : key;
+  size_t i;
+
+  for (i = 0; i < seen->n; i++)
+    if (strcmp(seen->key[i], slot) == 0)
+      return sb_err_set(err, SB_EINVAL,
+                        "%s: %s sets the %s that line %u set already (give "
+                        "each setting once)",
+                        where, key, slot, seen->line[i]);
+  if (seen->n < SETTINGS_MAX && strlen(slot) < sizeof(seen->key[0])) {
+    memcpy(seen->key[seen->n], slot, strlen(slot) + 1);
+    seen->line[seen->n++] = line;
+  }
+  return 0;
+}
+
 int sync_config_load(struct sync_config *c, const char *path,
                      struct sb_err *err)
 {
   struct sync_config next;
+  struct settings_seen seen = {.n = 0};
   char line[LINE_MAX_LEN + 2], where[600];
   unsigned lineno = 0;
   FILE *f;
@@ -404,6 +438,8 @@ int sync_config_load(struct sync_config *c, const char *path,
       break;
     }
     rc = apply(&next, key, value, where, err);
+    if (rc == 0)
+      rc = setting_once(&seen, key, lineno, where, err);
   }
   if (rc == 0 && ferror(f))
     rc = sb_err_set(err, SB_EIO, "cannot read config file %s", path);

@@ -107,6 +107,8 @@ TEST(bad_files_change_nothing)
       {"just words\n", "expected `key = value`"},
       {"token =\n", "token has no value"},
       {"token_file = /nonexistent/tok\n", "cannot read token_file"},
+      {"wait = 5\nbatch = 10\nwait = 6\n",
+       "bad.conf:3: wait sets the wait that line 1 set already"},
   };
   size_t i;
 
@@ -128,6 +130,28 @@ TEST(bad_files_change_nothing)
     CHECK_INT(c.batch, ==, SYNC_DEFAULT_BATCH);
     sync_config_release(&c);
   }
+}
+
+/* token and token_file set one thing: both in a file is a setting given
+ * twice, and the settings before the file stay. */
+TEST(token_twice)
+{
+  struct sync_config c;
+  struct sb_err err = {0};
+  char tok[512], text[1100];
+
+  snprintf(tok, sizeof(tok), "%s", write_conf("tok2", "from-file\n"));
+  snprintf(text, sizeof(text),
+           "token = a\n# the same, from a file\ntoken_file = %s\n", tok);
+  sync_config_init(&c);
+  c.token = strdup("kept");
+  CHECK_INT(sync_config_load(&c, write_conf("twice.conf", text), &err), ==,
+            SB_EINVAL);
+  CHECK(strstr(err.msg,
+               "twice.conf:3: token_file sets the token that line 1 set "
+               "already") != NULL);
+  CHECK_STR(c.token, "kept");
+  sync_config_release(&c);
 }
 
 TEST(missing_file)

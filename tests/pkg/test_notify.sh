@@ -23,6 +23,9 @@ listen() {
 }
 # notes NAME: the messages so far, one line each
 notes() { tr '\n' ' ' <"$WORK/$1.notes"; }
+# notes_at_least NAME N: true once NAME has N messages (counted at each
+# call: wait_until must not be handed a count taken once, before it waits)
+notes_at_least() { [ "$(grep -c . "$WORK/$1.notes")" -ge "$2" ]; }
 
 # --- the hub -----------------------------------------------------------------
 CASE=hub
@@ -51,9 +54,11 @@ NOTIFY_SOCKET=$WORK/d1n.sock start_daemon d1
 wait_until 10 grep -qx READY=1 "$WORK/d1n.notes"
 kill -HUP "${DPID[d1]}"
 wait_until 10 grep -q 'settings reloaded' "$WORK/d1.log"
-wait_until 10 test "$(grep -c . "$WORK/d1n.notes")" -ge 3
+wait_until 10 notes_at_least d1n 3
 [ "$(notes d1n)" = "READY=1 RELOADING=1 READY=1 " ] || fail "sambangd sent: $(notes d1n)"
 stop_daemon d1
+# (sent before it exited; the listener may print it a moment later)
+wait_until 10 notes_at_least d1n 4
 [ "$(notes d1n)" = "READY=1 RELOADING=1 READY=1 STOPPING=1 " ] ||
   fail "sambangd sent: $(notes d1n)"
 

@@ -8,6 +8,7 @@
 #include "json_strict.h"
 
 #include "jcanon.h"
+#include "yajl_mem.h"
 
 #include <yajl/yajl_parse.h>
 
@@ -22,6 +23,7 @@
 
 struct scan {
   yajl_handle h;
+  struct yajl_mem mem; /* yajl's blocks, freed by us if memory runs out */
   const char *text;
   size_t len;
   const char *what;
@@ -349,6 +351,36 @@ static const yajl_callbacks callbacks = {
     .yajl_end_array = on_end,
 };
 
+/*
+ * yajl_alloc and the parse of s->text, in *st, guarded: false if memory
+ * ran out inside yajl (yajl_mem.h), every block it held freed and s->h
+ * NULL. The jump lands in this small frame, whose own variables the
+ * parse does not change (setjmp's rule).
+ */
+static bool parse_guarded(struct scan *s, yajl_status *st)
+{
+  jmp_buf out;
+  yajl_alloc_funcs funcs;
+
+  s->mem.blocks = NULL;
+  s->mem.out = &out;
+  if (setjmp(out) != 0) {
+    yajl_mem_drop(&s->mem);
+    s->mem.out = NULL;
+    s->h = NULL;
+    return false;
+  }
+  funcs = yajl_mem_funcs(&s->mem);
+  s->h = yajl_alloc(&callbacks, &funcs, s);
+  /* The caller checked UTF-8 (json_parse does). */
+  yajl_config(s->h, yajl_dont_validate_strings, 1);
+  *st = yajl_parse(s->h, (const unsigned char *)s->text, s->len);
+  if (*st == yajl_status_ok)
+    *st = yajl_complete_parse(s->h);
+  s->mem.out = NULL; /* yajl_free only frees */
+  return true;
+}
+
 int json_strict_check(const char *text, size_t len, const char *what,
                       struct json_spans *spans, struct sb_err *err)
 {
@@ -391,15 +423,9 @@ int json_strict_parse(const char *text, size_t len, const char *what,
                         "at byte %zu)",
                         what, (size_t)(at - text));
   }
-  s.h = yajl_alloc(&callbacks, NULL, &s);
-  if (s.h == NULL)
-    return sb_err_set(err, SB_ENOMEM, NULL);
-  /* The caller checked UTF-8 (json_parse does). */
-  yajl_config(s.h, yajl_dont_validate_strings, 1);
-  st = yajl_parse(s.h, (const unsigned char *)text, len);
-  if (st == yajl_status_ok)
-    st = yajl_complete_parse(s.h);
-  if (st == yajl_status_error && s.rc == 0 && s.done) {
+  if (!parse_guarded(&s, &st)) {
+    s.rc = sb_err_set(err, SB_ENOMEM, NULL);
+  } else if (st == yajl_status_error && s.rc == 0 && s.done) {
     size_t off = s.root_end;
     while (off < len && (text[off] == ' ' || text[off] == '\t' ||
                          text[off] == '\n' || text[off] == '\r'))
@@ -412,7 +438,8 @@ int json_strict_parse(const char *text, size_t len, const char *what,
         sb_err_set(err, SB_EJSON, "%s is not valid JSON (error near byte %zu)",
                    what, yajl_get_bytes_consumed(s.h));
   }
-  yajl_free(s.h);
+  if (s.h != NULL)
+    yajl_free(s.h);
   if (s.rc == 0 && s.done && root_end != NULL)
     *root_end = s.root_stop;
   if (s.rc != 0 && spans != NULL) {

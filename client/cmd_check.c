@@ -219,6 +219,32 @@ static int damaged_name(const char *db, const char *stamp, char *out,
                     db, stamp);
 }
 
+/*
+ * SB_EINVAL if the store's own settings cannot sync (no hub or token, a
+ * bad URL): recover would set the store aside and rebuild it only to
+ * fail where it pulls, so it refuses first and changes nothing. Settings
+ * that cannot be read (the damage recover is for) do not hold it back:
+ * the rebuild copies what it can and the sync then says what is missing.
+ */
+static int recover_can_sync(struct store *from, struct sb_err *err)
+{
+  struct sync_config c;
+  int rc;
+
+  sync_config_init(&c);
+  rc = sync_config_from_store(&c, from, NULL);
+  if (rc == 0) {
+    c.once = true;
+    rc = sync_config_check(&c, err);
+    if (rc != 0)
+      sb_err_prefix(err, "recover rebuilds the store from the hub");
+  } else {
+    rc = rc == SB_ENOMEM ? sb_err_set(err, rc, NULL) : 0;
+  }
+  sync_config_release(&c);
+  return rc;
+}
+
 int cmd_recover(struct cli *cli, int argc, char **argv, struct sb_err *err)
 {
   struct rebuild b = {0};
@@ -242,6 +268,8 @@ int cmd_recover(struct cli *cli, int argc, char **argv, struct sb_err *err)
   if (rc == SB_EBUSY)
     sb_err_set(err, rc, "a sambangd (or a sync) is using %s: stop it first",
                cli->db);
+  if (rc == 0)
+    rc = recover_can_sync(from, err);
   if (rc != 0)
     goto out;
   store_token_get(from, &token, NULL);

@@ -188,8 +188,10 @@ static const struct command commands[] = {
         "hub from the start (like sync --once): the kept changes are pushed "
         "and everything else is pulled back. Prints what it kept, then "
         "\"synced: pushed N, pulled M\". Refused while a sambangd runs on the "
-        "store (exit 5); exit 1 if the hub cannot be reached (the rebuilt "
-        "store is in place: run `sambang sync --once` later).")},
+        "store (exit 5), and when the store has no hub or token to sync "
+        "with (exit 4): nothing is moved then; exit 1 if the hub cannot be "
+        "reached (the rebuilt store is in place: run `sambang sync --once` "
+        "later).")},
     {"token", cmd_token, "set --file F | set -",
      N_("give the store a new device token"),
      N_("Replaces the device token of an existing store (after sambang-hub "

@@ -87,4 +87,23 @@ sync_once d2
 expect_converged d1 d2
 grep -q '"id":"after"' "$WORK/hub.export" || fail "a write after recover did not sync"
 
+# A store that cannot sync (no hub set, or no token) is refused before
+# anything moves: no damaged copy, the store as it was.
+dev lone init >/dev/null || fail "init of lone failed"
+dev lone put notes l1 '{"x":1}' >/dev/null || fail "put on lone failed"
+before=$(dev lone export)
+rc=0
+dev lone recover >"$OUT" 2>"$ERR" || rc=$?
+[ "$rc" -eq 4 ] || fail "recover without a hub: exit $rc, not 4"
+grep -q 'recover rebuilds the store from the hub: no hub server is set' "$ERR" ||
+  fail "recover without a hub: $(cat "$ERR")"
+! ls "$WORK"/lone.db.damaged-* >/dev/null 2>&1 || fail "a refused recover set the store aside"
+[ "$(dev lone export)" = "$before" ] || fail "a refused recover changed the store"
+dev lone2 init --server "$URL" >/dev/null || fail "init of lone2 failed"
+rc=0
+dev lone2 recover >"$OUT" 2>"$ERR" || rc=$?
+[ "$rc" -eq 4 ] && grep -q 'no device token is set' "$ERR" ||
+  fail "recover without a token: exit $rc, $(cat "$ERR")"
+! ls "$WORK"/lone2.db.damaged-* >/dev/null 2>&1 || fail "a refused recover set lone2 aside"
+
 echo "ok"

@@ -24,8 +24,9 @@ packages=(build-essential cmake pkg-config clang
 # test mode also drives the office dashboard in Debian's headless chromium
 # from Node (playwright-core from npm; no browser is ever downloaded), and
 # runs the tests' Python tools (random inputs, a stand-in hub).
+# nginx-light: the TLS test's reverse-proxy case (skipped without it).
 if [ "$mode" = test ]; then
-  packages+=(chromium python3)
+  packages+=(chromium python3 nginx-light)
   command -v node >/dev/null || packages+=(nodejs)
   command -v npm >/dev/null || packages+=(npm)
 fi
@@ -41,8 +42,24 @@ install_missing() {
   local sudo=()
   [ "$(id -u)" -eq 0 ] || sudo=(sudo)
   "${sudo[@]}" apt-get update -qq
+  # A daemon's package starts it once installed (nginx's default site
+  # listens on every address); the tests start their own, on loopback, so
+  # no package may start one here: Debian's policy-rc.d says so for the
+  # install (as in containers), and a new nginx is not started at boot.
+  local policy=/usr/sbin/policy-rc.d added=0 rc=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null
+    "${sudo[@]}" chmod 755 "$policy"
+    added=1
+  fi
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq \
-    --no-install-recommends "${missing[@]}" >/dev/null
+    --no-install-recommends "${missing[@]}" >/dev/null || rc=$?
+  [ "$added" -eq 0 ] || "${sudo[@]}" rm -f "$policy"
+  if [ "$rc" -eq 0 ] && [ -d /run/systemd/system ] &&
+    [[ " ${missing[*]} " == *" nginx-light "* ]]; then
+    "${sudo[@]}" systemctl disable --quiet nginx 2>/dev/null || true
+  fi
+  return "$rc"
 }
 
 # The Indonesian locale the volunteers use (and the CLI tests speak):

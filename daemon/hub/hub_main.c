@@ -113,7 +113,8 @@ static const char *const usage_export =
        "dashboard's: --kecamatan NAME, --group VALUE, --programme VALUE,\n"
        "--from YYYY-MM-DD, --to YYYY-MM-DD (on the record's date), --search\n"
        "TEXT (in the id or a value that is not personal), --conflict,\n"
-       "--review; a visit has its beneficiary's kecamatan and groups.\n");
+       "--review; a visit has its beneficiary's kecamatan and groups. A\n"
+       "kecamatan, group or programme the schema does not have is refused.\n");
 
 static const char *const usage_check = N_(
     "usage: sambang-hub [--db PATH] check\n"
@@ -217,6 +218,9 @@ static int export_csv_options(int argc, char **argv, struct office_filter *f,
                                    "export: unexpected argument %s", a);
       if (i + 1 >= argc || argv[i + 1][0] == '\0')
         return hub_cmd_usage_error(usage_export, "export: %s needs a value", a);
+      if (*texts[k].to != NULL)
+        return hub_cmd_usage_error(usage_export, "export: %s is given twice",
+                                   a);
       if ((texts[k].to == &f->from || texts[k].to == &f->to) &&
           !date_valid(argv[i + 1]))
         return hub_cmd_usage_error(
@@ -246,7 +250,9 @@ static int export_csv(const char *db, const char *collection, int argc,
   rc = hub_cmd_open_store(db, &hs);
   if (rc != 0)
     return rc;
-  rc = office_csv_export(hs, &f, personal, &text, &len, &err);
+  rc = office_filter_check(hub_store_schema(hs), &f, &err);
+  if (rc == 0)
+    rc = office_csv_export(hs, &f, personal, &text, &len, &err);
   hub_store_close(hs);
   if (rc == 0 && (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0))
     rc = sb_err_set(&err, SB_EIO, "cannot write the export: %s",

@@ -98,6 +98,16 @@ struct office_filter {
 };
 
 /*
+ * 0 if each of f's kecamatan, group and programme is a value some field
+ * of that name (groups for group) may hold in schema s; else SB_EINVAL
+ * naming the filter, the value and the values allowed: a typo is said,
+ * never answered with an empty table. A field of that name with no
+ * fixed values takes any.
+ */
+int office_filter_check(const struct schema *s, const struct office_filter *f,
+                        struct sb_err *err);
+
+/*
  * CSV of the live records of f->collection in hs that match f (OFFICE.md,
  * "Export"), read by a walk of the store: UTF-8 with a BOM, a header row
  * of the schema's fields, one row per record in id order, lists joined

@@ -10,6 +10,8 @@
 
 #include "date.h"
 
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +38,75 @@ static const struct {
   enum office_query q;
   const char *name;
 } dates[] = {{OFFICE_Q_FROM, "from"}, {OFFICE_Q_TO, "to"}};
+
+/* The filters on a field's values: the filter's name, the field's. */
+static const struct {
+  size_t off;
+  const char *name, *field;
+} value_filters[] = {
+    {offsetof(struct office_filter, kecamatan), "kecamatan", "kecamatan"},
+    {offsetof(struct office_filter, group), "group", "groups"},
+    {offsetof(struct office_filter, programme), "programme", "programme"},
+};
+
+/* The values of f joined by ", " into out (cut to fit). */
+static void values_text(const struct schema_field *f, char *out, size_t size)
+{
+  size_t i, used = 0;
+
+  out[0] = '\0';
+  for (i = 0; i < f->nvalues && used + 1 < size; i++) {
+    int n = snprintf(out + used, size - used, "%s%s", i > 0 ? ", " : "",
+                     f->values[i]);
+    if (n < 0)
+      break;
+    used += (size_t)n < size - used ? (size_t)n : size - used - 1;
+  }
+}
+
+int office_filter_check(const struct schema *s, const struct office_filter *f,
+                        struct sb_err *err)
+{
+  size_t k, c, i;
+
+  for (k = 0; k < sizeof(value_filters) / sizeof(value_filters[0]); k++) {
+    const char *v =
+        *(const char *const *)((const char *)f + value_filters[k].off);
+    const struct schema_field *first = NULL;
+    bool exists = false, known = false;
+    char allowed[400];
+
+    if (v == NULL)
+      continue;
+    for (c = 0; c < s->nc && !known; c++) {
+      const struct schema_field *fld =
+          schema_field(&s->c[c], value_filters[k].field);
+      if (fld == NULL)
+        continue;
+      exists = true;
+      if (fld->type != SCHEMA_ENUM && fld->type != SCHEMA_ENUM_LIST) {
+        known = true; /* free text: any value may match */
+        break;
+      }
+      if (first == NULL)
+        first = fld;
+      for (i = 0; i < fld->nvalues && !known; i++)
+        known = strcmp(fld->values[i], v) == 0;
+    }
+    if (!exists)
+      return sb_err_set(err, SB_EINVAL,
+                        "%s: the schema has no field \"%s\" to filter on",
+                        value_filters[k].name, value_filters[k].field);
+    if (!known) {
+      values_text(first, allowed, sizeof(allowed));
+      return sb_err_set(err, SB_EINVAL,
+                        "%s: \"%.64s\" is not a value of the schema (one "
+                        "of: %s)",
+                        value_filters[k].name, v, allowed);
+    }
+  }
+  return 0;
+}
 
 /* True if v is a decimal number from 1 to max (digits only). */
 static bool number_ok(const char *v, unsigned max)
@@ -84,6 +155,16 @@ bool office_query_ok(struct hub_call *c, const char *collection)
                          dates[i].name, v);
       return false;
     }
+  {
+    struct office_filter f = {.kecamatan = office_q(c, OFFICE_Q_KECAMATAN),
+                              .group = office_q(c, OFFICE_Q_GROUP),
+                              .programme = office_q(c, OFFICE_Q_PROGRAMME)};
+    struct sb_err err = {0};
+    if (office_filter_check(hub_store_schema(c->hs), &f, &err) != 0) {
+      office_reply_error(c, OFFICE_ERR_BAD_REQUEST, "%s", err.msg);
+      return false;
+    }
+  }
   v = office_q(c, OFFICE_Q_SORT);
   if (v != NULL && sc != NULL && strcmp(v, "id") != 0 &&
       schema_field(sc, v) == NULL) {

@@ -276,6 +276,15 @@ expect_hub_fail 2 export --csv visit --kecamatan ''
 grep -q 'export: --kecamatan needs a value' "$ERR" || fail "an empty filter: $(cat "$ERR")"
 expect_hub_fail 2 export --csv visit --colour red
 grep -q 'export: unexpected argument --colour' "$ERR" || fail "an unknown option: $(cat "$ERR")"
+expect_hub_fail 2 export --csv visit --kecamatan Setu --kecamatan Serpong
+grep -q 'export: --kecamatan is given twice' "$ERR" || fail "a filter given twice: $(cat "$ERR")"
+# A value no field of the schema may hold is refused, not an empty CSV.
+expect_hub_fail 4 export --csv visit --kecamatan Nowhere
+grep -q 'kecamatan: "Nowhere" is not a value of the schema (one of: .*Setu' "$ERR" ||
+  fail "an unknown kecamatan: $(cat "$ERR")"
+[ ! -s "$OUT" ] || fail "an unknown kecamatan printed a CSV"
+expect_hub_fail 4 export --csv beneficiary --group kids
+grep -q 'group: "kids" is not a value' "$ERR" || fail "an unknown group: $(cat "$ERR")"
 # v1 (b1's, in Serpong, May 2024) and nothing else, by each filter.
 expect_hub_ok export --csv visit --kecamatan Serpong --programme skills-cooking --from 2024-05-01 --to 2024-05-31
 [ "$(wc -l <"$OUT")" = 2 ] && grep -q '^v1,b1,' "$OUT" || fail "filtered export: $(cat "$OUT")"
@@ -655,13 +664,21 @@ for q in 'records/beneficiary?page=-1:page' 'records/beneficiary?page=0:page' \
   'records/visit?to=2024-13-01:to' 'records/visit?from=2024-02-30:from' \
   'records/beneficiary?desc=2:desc' 'records/beneficiary?conflict=yes:conflict' \
   'records/beneficiary?sort=bogus:bogus' 'overview?stale_days=0:stale_days' \
-  'overview?stale_days=-1:stale_days' 'overview?stale_days=99999999999:stale_days'; do
+  'overview?stale_days=-1:stale_days' 'overview?stale_days=99999999999:stale_days' \
+  'records/visit?kecamatan=Nowhere:kecamatan' 'records/beneficiary?group=kids:group' \
+  'records/visit?programme=cooking:programme' 'overview?kecamatan=setu:kecamatan'; do
   req GET "/api/${q%:*}" -b "$WORK/ana.jar"
   expect_error 400 bad_request
   grep -q "${q##*:}" "$BODY" || fail "/api/${q%:*}: the error does not name ${q##*:}: $(cat "$BODY")"
 done
 req GET '/export/visit.csv?from=2024-13-01' -b "$WORK/ana.jar"
 expect_error 400 bad_request
+# A value no field may hold: said, with the values allowed, never an
+# empty table (the dashboard's lists give only these).
+req GET '/export/visit.csv?kecamatan=Nowhere' -b "$WORK/ana.jar"
+expect_error 400 bad_request
+grep -q 'kecamatan: \\"Nowhere\\" is not a value of the schema (one of: .*Pondok Aren' "$BODY" ||
+  fail "an unknown kecamatan: $(cat "$BODY")"
 for q in 'records/beneficiary?page=2&limit=500&desc=1&sort=kecamatan' \
   'records/beneficiary?sort=id&desc=0' 'records/visit?from=2024-02-29&to=2024-12-31' \
   'overview?stale_days=3650'; do

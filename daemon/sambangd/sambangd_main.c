@@ -119,9 +119,12 @@ static int parse_args(int argc, char **argv, struct options *o)
   for (i = 1; i < argc; i++) {
     int m = 0;
     for (k = 0; k < sizeof(names) / sizeof(names[0]) && m == 0; k++) {
+      const char *had = *slots[k];
       m = opt_match(argc, argv, &i, names[k], slots[k]);
       if (m < 0)
         return usage_error("--%s needs a value", names[k]);
+      if (m > 0 && had != NULL) /* as the CLI: never the last one winning */
+        return usage_error("--%s is given twice", names[k]);
     }
     if (m == 0)
       return argv[i][0] == '-' ? usage_error("unknown option %s", argv[i])
@@ -168,6 +171,33 @@ static int secs_opt(const char *name, const char *v, uint64_t lo, uint64_t hi,
                       name, (unsigned long long)lo, (unsigned long long)hi, v);
   *out = (uint64_t)n;
   return 0;
+}
+
+/*
+ * The options' own syntax, before anything is opened: a bad --wait says
+ * so (exit 2) even where the store is missing, rather than the store
+ * first. load_config applies them over the store's and the file's.
+ */
+static int options_check(const struct options *o)
+{
+  struct sb_err err = {0};
+  uint64_t n;
+  int rc = 0;
+
+  if (o->wait != NULL)
+    rc = secs_opt("wait", o->wait, 1, 60, &n, &err);
+  if (rc == 0 && o->backoff_cap != NULL)
+    rc = secs_opt("backoff-cap", o->backoff_cap, 1, 86400, &n, &err);
+  /* (plain http:// beyond loopback depends on the config file's
+   * insecure_http: load_config checks that) */
+  if (rc == 0 && o->server != NULL)
+    rc = sync_config_check_server(o->server, true, &err);
+  if (rc == 0 && o->pin != NULL)
+    rc = sync_config_check_pin(o->pin, &err);
+  if (rc == 0)
+    return 0;
+  fprintf(stderr, "sambangd: %s\n", err.msg);
+  return EXITCODE_USAGE;
 }
 
 /* The default config file, read only if it exists (so that the units
@@ -473,6 +503,8 @@ int main(int argc, char **argv)
     }
   }
   rc = parse_args(argc, argv, &d.opt);
+  if (rc == 0)
+    rc = options_check(&d.opt);
   if (rc != 0)
     return rc;
   signal(SIGPIPE, SIG_IGN);

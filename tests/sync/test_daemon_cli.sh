@@ -24,6 +24,14 @@ expect_err "--wait needs a value"
 expect_exit 2 "$SAMBANGD" --token a --token-file b
 expect_exit 6 "$SAMBANGD" --db "$WORK/none.db"
 expect_err "$WORK/none.db"
+# An option's own mistake is said first (exit 2), the store missing or not.
+expect_exit 2 "$SAMBANGD" --db "$WORK/none.db" --wait 0
+expect_err "--wait must be a whole number of seconds from 1 to 60"
+expect_exit 2 "$SAMBANGD" --db "$WORK/none.db" --server 'https://hub/?x'
+expect_err "a hub URL has no query"
+expect_exit 2 "$SAMBANGD" --db "$WORK/none.db" --wait 5 --wait 6
+expect_err "--wait is given twice"
+[ ! -e "$WORK/none.db" ] || fail "sambangd made a store"
 
 expect_hub_ok init
 start_hub

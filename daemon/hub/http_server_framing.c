@@ -66,6 +66,37 @@ static enum MHD_Result count_arg(void *cls, enum MHD_ValueKind kind,
   return MHD_YES;
 }
 
+/* The query's parameter names so far; the first given twice, if any. A
+ * parameter given twice is ambiguous (the hub would read the first, a
+ * proxy in front perhaps the last), so it is refused, not guessed. */
+struct arg_walk {
+  const char *key[HTTP_SERVER_MAX_ARGS];
+  size_t n;
+  const char *twice;
+  bool too_many;
+};
+
+static enum MHD_Result note_arg(void *cls, enum MHD_ValueKind kind,
+                                const char *key, const char *value)
+{
+  struct arg_walk *w = cls;
+  size_t i;
+
+  (void)kind;
+  (void)value;
+  for (i = 0; i < w->n; i++)
+    if (strcmp(w->key[i], key) == 0) {
+      w->twice = key;
+      return MHD_NO;
+    }
+  if (w->n == HTTP_SERVER_MAX_ARGS) {
+    w->too_many = true;
+    return MHD_NO;
+  }
+  w->key[w->n++] = key;
+  return MHD_YES;
+}
+
 unsigned http_server_framing_check(struct MHD_Connection *conn, const char *url,
                                    char *message, size_t size)
 {
@@ -79,6 +110,20 @@ unsigned http_server_framing_check(struct MHD_Connection *conn, const char *url,
     snprintf(message, size, "the request target is over %d bytes",
              HTTP_SERVER_MAX_URL);
     return 414;
+  }
+  {
+    struct arg_walk args = {.n = 0};
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, note_arg, &args);
+    if (args.twice != NULL) {
+      snprintf(message, size, "query parameter \"%.40s\" is given twice",
+               args.twice);
+      return 400;
+    }
+    if (args.too_many) {
+      snprintf(message, size, "more than %d query parameters",
+               HTTP_SERVER_MAX_ARGS);
+      return 400;
+    }
   }
   MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, &w);
   if (w.bytes > HTTP_SERVER_MAX_HEAD) {

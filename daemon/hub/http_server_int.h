@@ -65,12 +65,15 @@ void http_server_kick(struct http_server *s);
  * per-connection memory pool (32 KiB by default). */
 #define HTTP_SERVER_MAX_URL 8192
 #define HTTP_SERVER_MAX_HEAD 16384
+/* Query parameters a request may carry (no route reads more than ~12). */
+#define HTTP_SERVER_MAX_ARGS 64
 
 /*
  * 0 if the request's head frames it unambiguously, else the status to
- * refuse it with (400 duplicate or conflicting lengths, 414 target too
- * long, 431 header fields too large, 501 a transfer coding other than
- * chunked) and a message in message[size].
+ * refuse it with (400 duplicate or conflicting lengths, a query parameter
+ * given twice or over HTTP_SERVER_MAX_ARGS of them, 414 target too long,
+ * 431 header fields too large, 501 a transfer coding other than chunked)
+ * and a message in message[size].
  */
 unsigned http_server_framing_check(struct MHD_Connection *conn, const char *url,
                                    char *message, size_t size);

@@ -3,7 +3,8 @@
 # else, with the JSON envelope, and the store is unchanged: two
 # Content-Length headers, Content-Length beside Transfer-Encoding, a
 # transfer coding other than chunked (refused at once, not left hanging),
-# a target or header fields over the hub's limits, a path with "%00" (not
+# a target or header fields over the hub's limits, a query parameter given
+# twice or more than 64 of them, a path with "%00" (not
 # served as the path before it). A token bound to another replica is
 # refused without naming any other device.
 . "$(dirname "$0")/lib.sh"
@@ -64,6 +65,27 @@ CASE=long_target
 long=$(head -c 9000 /dev/zero | tr '\0' 'a')
 req GET "/v1/changes?since=$long" -H "Authorization: Bearer $tok" -H "Sambang-Replica: $rA"
 expect_error 414 uri_too_long
+
+# A query parameter given twice is ambiguous (which one would a proxy in
+# front have read?): refused, naming it; so are more than 64 of them.
+CASE=query_twice
+for q in 'since=0&since=5' 'since=0&limit=10&limit=20' 'since=0&wait=0&wait=1'; do
+  req GET "/v1/changes?$q" -H "Authorization: Bearer $tok" -H "Sambang-Replica: $rA"
+  expect_error 400 malformed
+  name=${q##*&}
+  grep -qF "query parameter \\\"${name%%=*}\\\" is given twice" "$BODY" ||
+    fail "$q: $(cat "$BODY")"
+done
+req GET '/api/records/visit?kecamatan=Setu&kecamatan=Serpong'
+expect_error 400 malformed
+CASE=query_many
+req GET "/v1/changes?since=0&$(seq -s '&' -f 'k%g=1' 1 64)" \
+  -H "Authorization: Bearer $tok" -H "Sambang-Replica: $rA"
+expect_error 400 malformed
+grep -q 'more than 64 query parameters' "$BODY" || fail "message: $(cat "$BODY")"
+req GET "/v1/changes?since=0&$(seq -s '&' -f 'k%g=1' 1 63)" \
+  -H "Authorization: Bearer $tok" -H "Sambang-Replica: $rA"
+expect_status 200 # 64 in all, and names it does not read: served
 
 CASE=big_headers
 req GET /v1/health -H "X-Big: $(head -c 20000 /dev/zero | tr '\0' 'a')"

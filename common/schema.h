@@ -131,6 +131,11 @@ const char *schema_label(const struct schema_field *f, const char *value,
  * 60 bytes (at a character's start) and "..." added. */
 void schema_show_text(const char *s, char *out, size_t size);
 
+/* The values of an enum or enum_list field joined by ", " for a message,
+ * into out[size]: as the schema's own messages list them ("allowed: ..."),
+ * cut at a whole value with "..." once long. */
+void schema_values_text(const struct schema_field *f, char *out, size_t size);
+
 /* The field called name in c, or NULL. */
 const struct schema_field *schema_field(const struct schema_collection *c,
                                         const char *name);

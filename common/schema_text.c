@@ -119,6 +119,14 @@ void schema_list_values(const struct schema_field *f, struct list *l)
     schema_list_add(l, f->values[i]);
 }
 
+void schema_values_text(const struct schema_field *f, char *out, size_t size)
+{
+  struct list l;
+
+  schema_list_values(f, &l);
+  snprintf(out, size, "%s", l.s);
+}
+
 /* True if s is a valid calendar date YYYY-MM-DD (see date_valid). */
 bool schema_date_valid(const char *s)
 {

@@ -10,8 +10,6 @@
 
 #include "date.h"
 
-#include <stddef.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,39 +37,19 @@ static const struct {
   const char *name;
 } dates[] = {{OFFICE_Q_FROM, "from"}, {OFFICE_Q_TO, "to"}};
 
-/* The filters on a field's values: the filter's name, the field's. */
-static const struct {
-  size_t off;
-  const char *name, *field;
-} value_filters[] = {
-    {offsetof(struct office_filter, kecamatan), "kecamatan", "kecamatan"},
-    {offsetof(struct office_filter, group), "group", "groups"},
-    {offsetof(struct office_filter, programme), "programme", "programme"},
-};
-
-/* The values of f joined by ", " into out (cut to fit). */
-static void values_text(const struct schema_field *f, char *out, size_t size)
-{
-  size_t i, used = 0;
-
-  out[0] = '\0';
-  for (i = 0; i < f->nvalues && used + 1 < size; i++) {
-    int n = snprintf(out + used, size - used, "%s%s", i > 0 ? ", " : "",
-                     f->values[i]);
-    if (n < 0)
-      break;
-    used += (size_t)n < size - used ? (size_t)n : size - used - 1;
-  }
-}
-
 int office_filter_check(const struct schema *s, const struct office_filter *f,
                         struct sb_err *err)
 {
+  /* The filters on a field's values: the filter's name, the field's. */
+  const struct {
+    const char *name, *field, *value;
+  } filters[] = {{"kecamatan", "kecamatan", f->kecamatan},
+                 {"group", "groups", f->group},
+                 {"programme", "programme", f->programme}};
   size_t k, c, i;
 
-  for (k = 0; k < sizeof(value_filters) / sizeof(value_filters[0]); k++) {
-    const char *v =
-        *(const char *const *)((const char *)f + value_filters[k].off);
+  for (k = 0; k < sizeof(filters) / sizeof(filters[0]); k++) {
+    const char *v = filters[k].value;
     const struct schema_field *first = NULL;
     bool exists = false, known = false;
     char allowed[400];
@@ -79,8 +57,7 @@ int office_filter_check(const struct schema *s, const struct office_filter *f,
     if (v == NULL)
       continue;
     for (c = 0; c < s->nc && !known; c++) {
-      const struct schema_field *fld =
-          schema_field(&s->c[c], value_filters[k].field);
+      const struct schema_field *fld = schema_field(&s->c[c], filters[k].field);
       if (fld == NULL)
         continue;
       exists = true;
@@ -96,13 +73,13 @@ int office_filter_check(const struct schema *s, const struct office_filter *f,
     if (!exists)
       return sb_err_set(err, SB_EINVAL,
                         "%s: the schema has no field \"%s\" to filter on",
-                        value_filters[k].name, value_filters[k].field);
+                        filters[k].name, filters[k].field);
     if (!known) {
-      values_text(first, allowed, sizeof(allowed));
+      schema_values_text(first, allowed, sizeof(allowed));
       return sb_err_set(err, SB_EINVAL,
                         "%s: \"%.64s\" is not a value of the schema (one "
                         "of: %s)",
-                        value_filters[k].name, v, allowed);
+                        filters[k].name, v, allowed);
     }
   }
   return 0;

@@ -77,6 +77,7 @@ static const char *const usage = N_(
 struct options {
   const char *db, *config, *server, *token, *token_file, *ca_file, *pin;
   const char *backoff_cap, *wait, *socket;
+  uint64_t backoff_cap_s, wait_s; /* as read by options_check (0: not given) */
 };
 
 struct daemon {
@@ -176,18 +177,19 @@ static int secs_opt(const char *name, const char *v, uint64_t lo, uint64_t hi,
 /*
  * The options' own syntax, before anything is opened: a bad --wait says
  * so (exit 2) even where the store is missing, rather than the store
- * first. load_config applies them over the store's and the file's.
+ * first. The numbers are read here once; load_config applies them over
+ * the store's settings and the file's.
  */
-static int options_check(const struct options *o)
+static int options_check(struct options *o)
 {
   struct sb_err err = {0};
-  uint64_t n;
   int rc = 0;
 
   if (o->wait != NULL)
-    rc = secs_opt("wait", o->wait, 1, 60, &n, &err);
+    rc = secs_opt("wait", o->wait, 1, 60, &o->wait_s, &err);
   if (rc == 0 && o->backoff_cap != NULL)
-    rc = secs_opt("backoff-cap", o->backoff_cap, 1, 86400, &n, &err);
+    rc = secs_opt("backoff-cap", o->backoff_cap, 1, 86400, &o->backoff_cap_s,
+                  &err);
   /* (plain http:// beyond loopback depends on the config file's
    * insecure_http: load_config checks that) */
   if (rc == 0 && o->server != NULL)
@@ -232,7 +234,6 @@ static int load_config(struct daemon *d, struct sync_config *c,
 {
   const struct options *o = &d->opt;
   struct sync_overrides given = {o->server, o->token, o->ca_file, o->pin};
-  uint64_t n = 0;
   int rc;
 
   sync_config_init(c);
@@ -253,20 +254,13 @@ static int load_config(struct daemon *d, struct sync_config *c,
   if (o->token_file != NULL &&
       (rc = sync_config_token_file(c, o->token_file, err)) != 0)
     return rc;
-  if (o->backoff_cap != NULL) {
-    rc = secs_opt("backoff-cap", o->backoff_cap, 1, 86400, &n, err);
-    if (rc != 0)
-      return rc;
-    c->backoff_cap_ms = n * 1000;
+  if (o->backoff_cap_s != 0) {
+    c->backoff_cap_ms = o->backoff_cap_s * 1000;
     if (c->backoff_min_ms > c->backoff_cap_ms)
       c->backoff_min_ms = c->backoff_cap_ms;
   }
-  if (o->wait != NULL) {
-    rc = secs_opt("wait", o->wait, 1, 60, &n, err);
-    if (rc != 0)
-      return rc;
-    c->wait_s = (unsigned)n;
-  }
+  if (o->wait_s != 0)
+    c->wait_s = (unsigned)o->wait_s;
   return sync_config_check(c, err);
 }
 

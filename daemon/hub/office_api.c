@@ -601,18 +601,20 @@ static void audit_write(const struct hub_call *c, const char *collection,
 
 static void api_resolve(struct hub_call *c)
 {
-  cJSON *req = cJSON_ParseWithLength(c->body, c->body_len);
-  const cJSON *coll = cJSON_GetObjectItemCaseSensitive(req, "collection");
-  const cJSON *id = cJSON_GetObjectItemCaseSensitive(req, "id");
-  const cJSON *seq = cJSON_GetObjectItemCaseSensitive(req, "seq");
-  cJSON *fields = cJSON_GetObjectItemCaseSensitive(req, "fields");
+  const cJSON *coll, *id, *seq;
+  cJSON *req, *fields;
   struct sb_err err = {0};
   struct hub_store *hs;
   uint64_t now_seq = 0, loaded_seq = 0;
   int rc;
 
-  if (!office_allowed(c, HUB_ROLE_REVIEWER))
-    goto out;
+  if (!office_allowed(c, HUB_ROLE_REVIEWER) ||
+      (req = office_body_json(c)) == NULL)
+    return;
+  coll = cJSON_GetObjectItemCaseSensitive(req, "collection");
+  id = cJSON_GetObjectItemCaseSensitive(req, "id");
+  seq = cJSON_GetObjectItemCaseSensitive(req, "seq");
+  fields = cJSON_GetObjectItemCaseSensitive(req, "fields");
   /* seq: a whole number 0..2^53, as the protocol's integers are */
   if (!cJSON_IsString(coll) || !cJSON_IsString(id) ||
       !wire_u64(seq, &loaded_seq) || !cJSON_IsObject(fields) ||

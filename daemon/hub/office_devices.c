@@ -96,7 +96,7 @@ static bool new_token(struct hub_call *c, char *token, char *hash)
 
 static void api_device_add(struct hub_call *c)
 {
-  cJSON *req = cJSON_ParseWithLength(c->body, c->body_len);
+  cJSON *req = office_body_json(c);
   const cJSON *name = cJSON_GetObjectItemCaseSensitive(req, "name");
   const cJSON *scope = cJSON_GetObjectItemCaseSensitive(req, "scope");
   char token[AUTH_TOKEN_LEN + 1], hash[HUB_HASH_HEX_LEN + 1];
@@ -104,6 +104,8 @@ static void api_device_add(struct hub_call *c)
   struct hub_store *hs;
   int rc;
 
+  if (req == NULL)
+    return;
   if (!cJSON_IsString(name) || !cJSON_IsString(scope)) {
     office_reply_error(c, OFFICE_ERR_BAD_REQUEST,
                        "send {\"name\":NAME,\"scope\":\"all\" or "
@@ -125,12 +127,14 @@ static void api_device_add(struct hub_call *c)
  * the records now outside it leave the device at its next sync. */
 static void api_device_scope(struct hub_call *c, const char *name)
 {
-  cJSON *req = cJSON_ParseWithLength(c->body, c->body_len);
+  cJSON *req = office_body_json(c);
   const cJSON *scope = cJSON_GetObjectItemCaseSensitive(req, "scope");
   struct sb_err err = {0};
   struct hub_store *hs;
   int rc;
 
+  if (req == NULL)
+    return;
   if (!cJSON_IsString(scope)) {
     office_reply_error(c, OFFICE_ERR_BAD_REQUEST,
                        "send {\"scope\":\"all\" or \"KECAMATAN,...\"}");

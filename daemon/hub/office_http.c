@@ -253,6 +253,27 @@ void office_reply_store(struct hub_call *c, int rc, const struct sb_err *err)
   office_reply_error(c, OFFICE_ERR_INTERNAL, "the hub failed: %s", err->msg);
 }
 
+/*
+ * The request's JSON body through the project's strict parser: cJSON alone
+ * cuts a string at an escaped NUL (a password "pass\u0000word" would be
+ * kept as "pass", a device "a\u0000b" enrolled as "a"), rounds an integer
+ * beyond 2^53 and takes the first of two equal keys where a proxy or a
+ * script may take the last. Anything json_parse refuses is a 400 naming
+ * the hazard, before any store is touched.
+ */
+cJSON *office_body_json(struct hub_call *c)
+{
+  struct sb_err err = {0};
+  cJSON *j = json_parse(c->body != NULL ? c->body : "", c->body_len,
+                        "the request body", &err);
+
+  if (j == NULL && err.code == SB_ENOMEM)
+    office_reply_store(c, err.code, &err);
+  else if (j == NULL)
+    office_reply_error(c, OFFICE_ERR_BAD_REQUEST, "%s", err.msg);
+  return j;
+}
+
 void office_reply_named(struct hub_call *c, int rc, const struct sb_err *err,
                         const char *name, const char *token)
 {

@@ -203,8 +203,8 @@ void office_users_api(struct hub_call *c, const char *rest)
       users_list(c);
       return;
     }
-    req = cJSON_ParseWithLength(c->body, c->body_len);
-    users_add(c, req);
+    if ((req = office_body_json(c)) != NULL)
+      users_add(c, req);
     cJSON_Delete(req);
     return;
   }
@@ -222,7 +222,7 @@ void office_users_api(struct hub_call *c, const char *rest)
     users_remove(c, name);
     return;
   }
-  req = cJSON_ParseWithLength(c->body, c->body_len);
-  users_change(c, name, req);
+  if ((req = office_body_json(c)) != NULL)
+    users_change(c, name, req);
   cJSON_Delete(req);
 }

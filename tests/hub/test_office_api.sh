@@ -657,6 +657,44 @@ done
 resolve_as_ana "{\"collection\":\"beneficiary\",\"id\":\"b3\",\"seq\":$s3,\"fields\":{\"consent\":true,\"name\":\"Siti\"}}"
 expect_status 200
 
+CASE="request bodies: what cJSON would change or guess at is a 400 that changes nothing"
+# cJSON alone cuts a string at \u0000 (a password "pass\u0000word123"
+# kept as "pass"), rounds past 2^53 and takes the first of two equal keys.
+s3=$(seq_of b3)
+for body in '"fields":{"kelurahan":"Mun\u0000cul"}:NUL' \
+  '"fields":{"kelurahan":"Muncul","kelurahan":"Setu"}:duplicate key' \
+  '"fields":{"kelurahan":"Muncul"},"id":"b4":duplicate key' \
+  '"fields":{"kelurahan":"Muncul"},"x":1e999:too large' \
+  '"fields":{"kelurahan":"Muncul"},"x":9007199254740993:2^53' \
+  '"fields":{"kelurahan":"Muncul"}} {:not valid JSON'; do
+  resolve_as_ana "{\"collection\":\"beneficiary\",\"id\":\"b3\",\"seq\":$s3,${body%:*}}"
+  expect_error 400 bad_request
+  grep -q "the request body .*${body##*:}" "$BODY" || fail "${body%:*}: $(cat "$BODY")"
+done
+[ "$(seq_of b3)" = "$s3" ] || fail "a refused body wrote b3"
+req POST /api/users -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf" \
+  --data '{"name":"nul","role":"viewer","password":"pass\u0000word123"}'
+expect_error 400 bad_request
+req POST /api/users/vika -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf" \
+  --data '{"role":"admin","role":"viewer"}'
+expect_error 400 bad_request
+req POST /api/devices -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf" \
+  --data '{"name":"d\u0000x","scope":"all"}'
+expect_error 400 bad_request
+req POST /api/devices/a/scope -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf" \
+  --data '{"scope":"Setu","scope":"all"}'
+expect_error 400 bad_request
+expect_hub_ok user list
+grep -q '^nul' "$OUT" && fail "a user was added from a refused body"
+grep -q $'^vika\tviewer' "$OUT" || fail "a refused body changed vika: $(cat "$OUT")"
+expect_hub_ok device list
+grep -q '^d' "$OUT" && fail "a device was enrolled from a refused body: $(cat "$OUT")"
+grep -q $'^a\t.*\tall$' "$OUT" || fail "a refused body changed a's scope: $(cat "$OUT")"
+# A viewer is refused for the role before the body is read.
+login vika viewer-pass-1
+req POST /api/resolve -b "$WORK/vika.jar" -H "X-CSRF-Token: $(csrf_of vika)" --data '{"x":1,"x":2}'
+expect_error 403 forbidden
+
 CASE="query parameters out of range or malformed: 400 naming the parameter"
 for q in 'records/beneficiary?page=-1:page' 'records/beneficiary?page=0:page' \
   'records/beneficiary?limit=abc:limit' 'records/beneficiary?limit=501:limit' \

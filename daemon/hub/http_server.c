@@ -88,6 +88,8 @@ struct http_req {
   uint64_t start_ns;
   void *data;
   struct http_req *prev, *next; /* the suspended list */
+  char *joined; /* http_server_req_header_list's, for joined_name */
+  const char *joined_name;
 };
 
 /* --- the loop glue ----------------------------------------------------- */
@@ -215,8 +217,9 @@ static struct http_req *req_new(struct http_server *s,
   req->path = url;
   req->phase = REQ_HEADERS;
   req->has_body = declares_body(conn);
-  req->framing = http_server_framing_check(conn, url, req->framing_msg,
-                                           sizeof(req->framing_msg));
+  req->framing =
+      http_server_framing_check(conn, url, s->cfg.single_headers,
+                                req->framing_msg, sizeof(req->framing_msg));
   req->start_ns = uv_hrtime();
   buf_init(&req->body);
   s->active++;
@@ -381,6 +384,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
   if (req->pending != NULL)
     MHD_destroy_response(req->pending);
   buf_release(&req->body);
+  free(req->joined);
   free(req);
   s->active--;
 }
@@ -496,6 +500,49 @@ const char *http_server_req_path(const struct http_req *req)
 const char *http_server_req_header(const struct http_req *req, const char *name)
 {
   return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+struct list_walk {
+  const char *name;
+  struct buf b;
+  unsigned n;
+};
+
+static enum MHD_Result join_field(void *cls, enum MHD_ValueKind kind,
+                                  const char *key, const char *value)
+{
+  struct list_walk *w = cls;
+
+  (void)kind;
+  if (strcasecmp(key, w->name) != 0 || value == NULL)
+    return MHD_YES;
+  if (w->n++ > 0)
+    buf_add(&w->b, ", ", 2);
+  buf_add(&w->b, value, strlen(value));
+  return MHD_YES;
+}
+
+const char *http_server_req_header_list(struct http_req *req, const char *name)
+{
+  struct list_walk w = {.name = name};
+  size_t len;
+
+  if (req->joined_name != NULL && strcasecmp(req->joined_name, name) == 0)
+    return req->joined;
+  free(req->joined);
+  req->joined = NULL;
+  req->joined_name = NULL;
+  buf_init(&w.b);
+  MHD_get_connection_values(req->conn, MHD_HEADER_KIND, join_field, &w);
+  if (w.n <= 1) { /* the common case: MHD's own copy */
+    buf_release(&w.b);
+    return http_server_req_header(req, name);
+  }
+  req->joined = buf_take(&w.b, &len);
+  buf_release(&w.b);
+  if (req->joined != NULL)
+    req->joined_name = name;
+  return req->joined;
 }
 
 const char *http_server_req_query(const struct http_req *req, const char *name)

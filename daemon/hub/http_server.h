@@ -66,6 +66,10 @@ struct http_server_cfg {
   void *ctx;
   const char *tls_cert; /* PEM chain, leaf first; NULL: plain HTTP */
   const char *tls_key;  /* PEM key of the leaf (with tls_cert) */
+  /* Header fields the application reads as one value, NULL-terminated
+   * (NULL: none): a request giving one twice is refused (400), as one with
+   * two Host or Authorization fields is. */
+  const char *const *single_headers;
 };
 
 /*
@@ -120,6 +124,15 @@ const char *http_server_req_path(const struct http_req *req);
 const char *http_server_req_header(const struct http_req *req,
                                    const char *name);
 const char *http_server_req_query(const struct http_req *req, const char *name);
+/*
+ * A list-valued header (X-Forwarded-For) as one value: every field of that
+ * name joined in order with ", " (RFC 9110 5.3), as if one had been sent;
+ * a proxy that appends its own field (HAProxy) puts the client it saw in
+ * the last. Kept with the request (the last name asked); NULL if there is
+ * none, or if memory ran out joining several (the caller then knows no
+ * forwarded address: the peer's is used, never a part of the list).
+ */
+const char *http_server_req_header_list(struct http_req *req, const char *name);
 /* The value of the request's cookie called name (libmicrohttpd parses the
  * Cookie header), or NULL. */
 const char *http_server_req_cookie(const struct http_req *req,

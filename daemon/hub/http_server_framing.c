@@ -24,10 +24,45 @@
 #include <string.h>
 #include <strings.h>
 
+/* Header fields read as one value (RFC 9110: not lists), which a request
+ * may give once: with two, the hub would read the first and a proxy in
+ * front perhaps the other (a second Authorization, Host or Cookie), so it
+ * is refused, not guessed. The application adds its own (cfg). */
+static const char *const single_fields[] = {MHD_HTTP_HEADER_HOST,
+                                            MHD_HTTP_HEADER_CONTENT_TYPE,
+                                            MHD_HTTP_HEADER_CONTENT_ENCODING,
+                                            MHD_HTTP_HEADER_TRANSFER_ENCODING,
+                                            MHD_HTTP_HEADER_AUTHORIZATION,
+                                            MHD_HTTP_HEADER_COOKIE,
+                                            NULL};
+
 struct head_walk {
   unsigned content_lengths;
   size_t bytes;
+  const char *const *more; /* the application's single fields, or NULL */
+  unsigned long seen;      /* bit i: single field i was given */
+  const char *twice;       /* the first single field given twice */
 };
+
+/* Notes key if it is a single field (of single_fields, then w->more). */
+static void note_single(struct head_walk *w, const char *key)
+{
+  const char *const *lists[] = {single_fields, w->more};
+  unsigned bit = 0;
+  size_t l, i;
+
+  for (l = 0; l < 2; l++)
+    for (i = 0; lists[l] != NULL && lists[l][i] != NULL; i++, bit++) {
+      if (bit >= sizeof(w->seen) * 8 || strcasecmp(key, lists[l][i]) != 0)
+        continue;
+      if (w->seen & (1ul << bit)) {
+        if (w->twice == NULL)
+          w->twice = lists[l][i];
+      }
+      w->seen |= 1ul << bit;
+      return;
+    }
+}
 
 static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind,
                                     const char *key, const char *value)
@@ -37,6 +72,8 @@ static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind,
   (void)kind;
   if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
     w->content_lengths++;
+  else
+    note_single(w, key);
   /* name, ": ", value, CRLF */
   w->bytes += strlen(key) + 4 + (value != NULL ? strlen(value) : 0);
   return MHD_YES;
@@ -98,9 +135,10 @@ static enum MHD_Result note_arg(void *cls, enum MHD_ValueKind kind,
 }
 
 unsigned http_server_framing_check(struct MHD_Connection *conn, const char *url,
-                                   char *message, size_t size)
+                                   const char *const *single, char *message,
+                                   size_t size)
 {
-  struct head_walk w = {0, 0};
+  struct head_walk w = {.more = single};
   size_t target = strlen(url) + 1;
   const char *te;
 
@@ -135,6 +173,11 @@ unsigned http_server_framing_check(struct MHD_Connection *conn, const char *url,
                                    MHD_HTTP_HEADER_TRANSFER_ENCODING);
   if (w.content_lengths > 1) {
     snprintf(message, size, "more than one Content-Length header");
+    return 400;
+  }
+  if (w.twice != NULL) {
+    snprintf(message, size, "header field %.60s is given more than once",
+             w.twice);
     return 400;
   }
   if (te != NULL && w.content_lengths > 0) {

@@ -71,12 +71,16 @@ void http_server_kick(struct http_server *s);
 /*
  * 0 if the request's head frames it unambiguously, else the status to
  * refuse it with (400 duplicate or conflicting lengths, a query parameter
- * given twice or over HTTP_SERVER_MAX_ARGS of them, 414 target too long,
- * 431 header fields too large, 501 a transfer coding other than chunked)
- * and a message in message[size].
+ * given twice or over HTTP_SERVER_MAX_ARGS of them, a single-valued header
+ * field given twice: Host, Content-Type, Content-Encoding,
+ * Transfer-Encoding, Authorization, Cookie and the names of single (NULL
+ * or NULL-terminated); 414 target too long, 431 header fields too large,
+ * 501 a transfer coding other than chunked) and a message in
+ * message[size].
  */
 unsigned http_server_framing_check(struct MHD_Connection *conn, const char *url,
-                                   char *message, size_t size);
+                                   const char *const *single, char *message,
+                                   size_t size);
 
 /* MHD's unescape callback: MHD_http_unescape, except that a path holding
  * "%00" is left escaped (it would end the C string early). */

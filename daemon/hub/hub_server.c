@@ -504,7 +504,7 @@ static bool metrics_allowed(const struct hub_server *h, struct http_req *req)
   http_server_req_peer(req, peer, sizeof(peer));
   return hub_proxy_metrics_allowed(
       h->cfg.metrics_from, h->cfg.trusted_proxies, peer,
-      http_server_req_header(req, "X-Forwarded-For"));
+      http_server_req_header_list(req, "X-Forwarded-For"));
 }
 
 static void on_headers(struct http_req *req, void *ctx)
@@ -675,7 +675,7 @@ static void on_done(struct http_req *req, void *ctx)
 
   http_server_req_peer(req, peer, sizeof(peer));
   hub_proxy_client(h->cfg.trusted_proxies, peer,
-                   http_server_req_header(req, "X-Forwarded-For"), client,
+                   http_server_req_header_list(req, "X-Forwarded-For"), client,
                    sizeof(client));
   log_msg(LOG_LEVEL_INFO, "%s %s %u %.1fms %zuB %s %s",
           http_server_req_method(req), http_server_req_path(req), status,
@@ -717,6 +717,12 @@ static void server_unmake(struct hub_server *h)
   uv_mutex_destroy(&h->rlock);
   uv_mutex_destroy(&h->lock);
 }
+
+/* The hub's own header fields read as one value (http_server.h): a
+ * request with two of one is refused before anything reads either. */
+static const char *const single_headers[] = {
+    PROTO_REPLICA_HEADER, PROTO_MARKS_HEADER, OFFICE_CSRF_HEADER,
+    "X-Forwarded-Proto", NULL};
 
 int hub_server_start(uv_loop_t *loop, struct hub_store *hs,
                      const struct hub_server_cfg *cfg, struct hub_server **out,
@@ -793,6 +799,7 @@ int hub_server_start(uv_loop_t *loop, struct hub_store *hs,
   hc.ctx = h;
   hc.tls_cert = cfg->tls_cert;
   hc.tls_key = cfg->tls_key;
+  hc.single_headers = single_headers;
   rc = http_server_start(loop, &hc, &h->http, err);
   if (rc != 0)
     goto fail;

@@ -23,6 +23,9 @@
 
 struct http_req;
 
+/* The header a page sends its session's CSRF token back in. */
+#define OFFICE_CSRF_HEADER "X-CSRF-Token"
+
 /* The hub's office state (login throttle, last-seen cache), its sessions
  * ending after idle_s seconds unused or absolute_s in all (0: the
  * defaults, 30 min and 12 h); NULL: ENOMEM. */

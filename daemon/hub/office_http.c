@@ -80,7 +80,7 @@ struct office_req *office_req_copy(struct http_req *req, bool tls,
     return NULL;
   http_server_req_peer(req, sock, sizeof(sock));
   hub_proxy_client(trusted, sock,
-                   http_server_req_header(req, "X-Forwarded-For"), peer,
+                   http_server_req_header_list(req, "X-Forwarded-For"), peer,
                    sizeof(peer));
   r->tls =
       tls || hub_proxy_https(trusted, sock,
@@ -88,7 +88,7 @@ struct office_req *office_req_copy(struct http_req *req, bool tls,
   ok = dup_of(&r->method, http_server_req_method(req)) &&
        dup_of(&r->path, http_server_req_path(req)) &&
        dup_of(&r->session_cookie, http_server_req_cookie(req, OFFICE_COOKIE)) &&
-       dup_of(&r->csrf, http_server_req_header(req, "X-CSRF-Token")) &&
+       dup_of(&r->csrf, http_server_req_header(req, OFFICE_CSRF_HEADER)) &&
        dup_of(&r->content_type, http_server_req_header(req, "Content-Type")) &&
        dup_of(&r->peer, peer);
   r->indonesian =

@@ -4,7 +4,8 @@
 # Content-Length headers, Content-Length beside Transfer-Encoding, a
 # transfer coding other than chunked (refused at once, not left hanging),
 # a target or header fields over the hub's limits, a query parameter given
-# twice or more than 64 of them, a path with "%00" (not
+# twice or more than 64 of them, a field read as one value (Host,
+# Authorization, Sambang-Replica...) given twice, a path with "%00" (not
 # served as the path before it). A token bound to another replica is
 # refused without naming any other device.
 . "$(dirname "$0")/lib.sh"
@@ -59,6 +60,27 @@ expect_unchanged
 
 CASE=chunked_ok # plain chunked still works
 raw "POST /v1/push HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\nConnection: close\r\n\r\ne\r\n$EMPTY\r\n0\r\n\r\n"
+expect_status 200
+
+# A field read as one value, given twice: which one would a proxy in
+# front have read? Refused, naming it, whatever the case of its name.
+CASE=single_field_twice
+for f in "Host: y" "authorization: Bearer $tokC" "Sambang-Replica: $rC" \
+  "Content-Type: text/plain" "Content-Encoding: gzip" "Cookie: a=b" \
+  "Sambang-Marks: pending=1 refused=0" "X-Forwarded-Proto: https"; do
+  extra="$f\r\n"
+  case $f in Content-Encoding* | Cookie* | Sambang-Marks* | X-Forwarded-Proto*) extra="$f\r\n$f\r\n" ;; esac
+  raw "POST /v1/push HTTP/1.1\r\n${H}${extra}Content-Length: 14\r\n\r\n$EMPTY"
+  expect_error 400 malformed
+  grep -qi "header field ${f%%:*} is given more than once" "$BODY" || fail "$f: $(cat "$BODY")"
+done
+req POST /api/resolve -H 'X-CSRF-Token: a' -H 'X-CSRF-Token: b' --data '{}'
+expect_error 400 malformed
+grep -q 'X-CSRF-Token is given more than once' "$BODY" || fail "$(cat "$BODY")"
+expect_unchanged
+# List fields may come several times: X-Forwarded-For, Accept-Encoding.
+pull "$tok" "$rA" 'since=0' -H 'X-Forwarded-For: 10.0.0.1' -H 'X-Forwarded-For: 10.0.0.2' \
+  -H 'Accept-Encoding: identity' -H 'Accept-Encoding: gzip'
 expect_status 200
 
 CASE=long_target

@@ -4,7 +4,8 @@
 # $SAMBANG_HUB_METRICS_FROM) names the client addresses allowed, or
 # "any". Behind a trusted proxy the client is the X-Forwarded-For one, so
 # a public request relayed by a proxy on 127.0.0.1 is refused; a relayed
-# request whose header names no client is refused too. Refusals are 403
+# request whose header names no client is refused too (several
+# X-Forwarded-For fields are one list). Refusals are 403
 # `forbidden` in the JSON envelope; /v1/health stays open to all.
 . "$(dirname "$0")/lib.sh"
 
@@ -51,6 +52,13 @@ req GET /metrics -H 'X-Forwarded-For: 198.51.100.8'
 expect_error 403 forbidden
 req GET /metrics
 expect_error 403 forbidden
+# A proxy that appends a field of its own (HAProxy's forwardfor) after the
+# client's: the fields are one list, its last entry the client the proxy
+# saw, never the first field's spoofed one.
+req GET /metrics -H 'X-Forwarded-For: 203.0.113.5' -H 'X-Forwarded-For: 198.51.100.8'
+expect_error 403 forbidden
+req GET /metrics -H 'X-Forwarded-For: 198.51.100.8' -H 'X-Forwarded-For: 203.0.113.5'
+expect_status 200
 stop_hub
 
 # Without a trusted proxy the header counts for nothing.

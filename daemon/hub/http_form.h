@@ -14,10 +14,10 @@
 #include <stddef.h>
 
 /*
- * The value of the first field called name in body (len bytes, "a=1&b=2"),
+ * The value of the field called name in body (len bytes, "a=1&b=2"),
  * "+" read as a space and %HH escapes decoded, copied into out (size
- * bytes, NUL-terminated). False if there is no such field, or its decoded
- * value holds a NUL byte or does not fit.
+ * bytes, NUL-terminated). False if there is no such field, if it is given
+ * twice, or if its decoded value holds a NUL byte or does not fit.
  */
 bool http_form_value(const char *body, size_t len, const char *name, char *out,
                      size_t size);

@@ -555,6 +555,32 @@ const char *http_server_req_cookie(const struct http_req *req, const char *name)
   return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
 }
 
+struct cookie_walk {
+  const char *name;
+  unsigned n;
+};
+
+static enum MHD_Result count_cookie(void *cls, enum MHD_ValueKind kind,
+                                    const char *key, const char *value)
+{
+  struct cookie_walk *w = cls;
+
+  (void)kind;
+  (void)value;
+  if (strcmp(key, w->name) == 0)
+    w->n++;
+  return MHD_YES;
+}
+
+unsigned http_server_req_cookie_count(const struct http_req *req,
+                                      const char *name)
+{
+  struct cookie_walk w = {name, 0};
+
+  MHD_get_connection_values(req->conn, MHD_COOKIE_KIND, count_cookie, &w);
+  return w.n;
+}
+
 const char *http_server_req_body(const struct http_req *req, size_t *len)
 {
   *len = req->body.len;

@@ -137,6 +137,10 @@ const char *http_server_req_header_list(struct http_req *req, const char *name);
  * Cookie header), or NULL. */
 const char *http_server_req_cookie(const struct http_req *req,
                                    const char *name);
+/* How many cookies called name the request carries (a second one of the
+ * same name: set by another site of the domain, or for another path). */
+unsigned http_server_req_cookie_count(const struct http_req *req,
+                                      const char *name);
 
 /* The body (NUL-terminated, *len bytes; "" if none). */
 const char *http_server_req_body(const struct http_req *req, size_t *len);

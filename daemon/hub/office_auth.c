@@ -343,8 +343,8 @@ void office_auth_login(struct hub_call *c)
                        sizeof(password)) ||
       name[0] == '\0') {
     office_reply_error(c, OFFICE_ERR_BAD_REQUEST,
-                       "send the form fields user and password "
-                       "(application/x-www-form-urlencoded)");
+                       "send the form fields user and password, once "
+                       "each (application/x-www-form-urlencoded)");
     return;
   }
   snprintf(ukey, sizeof(ukey), "u:%.64s", name);

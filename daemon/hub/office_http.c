@@ -91,6 +91,7 @@ struct office_req *office_req_copy(struct http_req *req, bool tls,
        dup_of(&r->csrf, http_server_req_header(req, OFFICE_CSRF_HEADER)) &&
        dup_of(&r->content_type, http_server_req_header(req, "Content-Type")) &&
        dup_of(&r->peer, peer);
+  r->cookie_twice = http_server_req_cookie_count(req, OFFICE_COOKIE) > 1;
   r->indonesian =
       office_lang_indonesian(http_server_req_header(req, "Accept-Language"));
   for (i = 0; ok && i < OFFICE_Q_COUNT_; i++)
@@ -345,6 +346,17 @@ static void admit(struct hub_call *c)
 
   if (is_public(r))
     return;
+  /* Two session cookies: one was set by another site of the domain (or
+   * for another path) to pass its session off as this user's. Which one
+   * is meant cannot be told, so neither is taken. */
+  if (r->cookie_twice) {
+    office_reply_error(c, OFFICE_ERR_BAD_REQUEST,
+                       "the request carries two %s cookies (another site of "
+                       "this domain may have set one): clear this site's "
+                       "cookies, then log in again",
+                       OFFICE_COOKIE);
+    return;
+  }
   if (!office_auth_session(c)) {
     if (is_page(r) && strcmp(r->method, "GET") == 0)
       office_redirect(c, "/login");

@@ -78,6 +78,7 @@ enum office_query {
 struct office_req {
   char *method, *path, *csrf, *content_type;
   char *session_cookie; /* the session cookie's value, as sent */
+  bool cookie_twice;    /* the request carries two session cookies */
   char *peer;           /* the client's address (hub_proxy_client) */
   char *q[OFFICE_Q_COUNT_];
   bool tls;        /* came over TLS, to the hub or to a trusted proxy */

@@ -144,6 +144,12 @@ req POST /login --data 'user=sita&password=kata+sandi+%26%3D%2541'
 expect_error 401 bad_login
 req POST /login --data 'user=sita%00&password=kata+sandi%2B%26%3D%2541'
 expect_status 400
+# A field given twice is ambiguous: refused, whichever would have worked.
+req POST /login --data 'user=sita&password=kata+sandi%2B%26%3D%2541&user=ana'
+expect_error 400 bad_request
+grep -q 'once each' "$BODY" || fail "the refusal does not say why: $(cat "$BODY")"
+req POST /login --data 'user=sita&password=wrong&password=kata+sandi%2B%26%3D%2541'
+expect_error 400 bad_request
 "$HUB" user remove sita >/dev/null
 token=$(awk '$6 == "sambang_session" {print $7}' "$WORK/vika.jar")
 [ ${#token} = 64 ] || fail "no session cookie in vika's jar: $(cat "$WORK/vika.jar")"
@@ -156,6 +162,18 @@ for bad in "${token}0" "${token:1}" "${token^^}" "x$token"; do
 done
 req GET /api/session -H "Cookie: sambang_sessionx=$token"
 expect_status 401
+# Two session cookies (one tossed in by another site of the domain, to
+# pass its session off as this user's): neither is taken, whichever is
+# first, and the refusal says what to do.
+login ana admin-pass-1
+atoken=$(awk '$6 == "sambang_session" {print $7}' "$WORK/ana.jar")
+for pair in "$token; sambang_session=$atoken" "$atoken; sambang_session=$token"; do
+  for p in /api/session /; do
+    req GET "$p" -H "Cookie: sambang_session=$pair"
+    expect_error 400 bad_request
+    grep -q 'two sambang_session cookies' "$BODY" || fail "$p: $(cat "$BODY")"
+  done
+done
 
 CASE="failed logins are slowed (a lockout per user)"
 for i in 1 2 3 4 5; do

@@ -26,10 +26,37 @@ static const char *level_name(enum log_level level)
   return "info";
 }
 
+/* Copies text into out (at least 4 * strlen(text) + 2 bytes) with every
+ * control byte written as \xNN, then a newline; returns the length. A
+ * line holds what requests brought (a path unescaped by the HTTP server,
+ * a name): a "%0a" in one must not start a line of its own (a forged
+ * entry in the log or the journal), nor an escape sequence reach a
+ * terminal. UTF-8 is kept as it is. */
+static size_t escape_controls(const char *text, char *out)
+{
+  static const char hex[] = "0123456789abcdef";
+  size_t n = 0;
+
+  for (; *text != '\0'; text++) {
+    unsigned char c = (unsigned char)*text;
+    if (c < 0x20 || c == 0x7f) {
+      out[n++] = '\\';
+      out[n++] = 'x';
+      out[n++] = hex[c >> 4];
+      out[n++] = hex[c & 15];
+    } else {
+      out[n++] = (char)c;
+    }
+  }
+  out[n++] = '\n';
+  return n;
+}
+
 void log_msg(enum log_level level, const char *fmt, ...)
 {
-  char line[2048];
+  char line[2048], out[4 * sizeof(line) + 2];
   va_list ap;
+  size_t len;
   int n;
 
   if (getenv("JOURNAL_STREAM") != NULL)
@@ -39,12 +66,9 @@ void log_msg(enum log_level level, const char *fmt, ...)
   if (n < 0 || (size_t)n >= sizeof(line))
     return;
   va_start(ap, fmt);
-  vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+  vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
   va_end(ap);
-  n = 0;
-  while (line[n] != '\0')
-    n++;
-  line[n++] = '\n';
-  fwrite(line, 1, (size_t)n, stderr);
+  len = escape_controls(line, out);
+  fwrite(out, 1, len, stderr);
   fflush(stderr);
 }

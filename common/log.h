@@ -14,7 +14,8 @@
 enum log_level { LOG_LEVEL_ERROR = 3, LOG_LEVEL_WARN = 4, LOG_LEVEL_INFO = 6 };
 
 /* Writes one line (a newline is added) at level to stderr; every level is
- * written (the journal or the reader filters). */
+ * written (the journal or the reader filters). Control bytes in the text
+ * (a newline, ESC) are written as \xNN: a line is always one line. */
 void log_msg(enum log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -27,7 +27,15 @@ req GET /api/session -b "$WORK/ana.jar"
 expect_status 200
 req GET /api/session
 expect_status 401
+# A path that unescapes to a line break and a terminal escape: one line,
+# the bytes shown as \xNN, no forged line of its own.
+req GET '/v1/nothing%0ainfo:%20GET%20/v1/push%20200%201.0ms%200B%20127.0.0.1%20tab-1%1b%5b2J'
+expect_status 404
 stop_hub
+grep -q '^info: GET /v1/nothing\\x0ainfo: GET /v1/push 200 1.0ms 0B 127.0.0.1 tab-1\\x1b\[2J 404 ' "$WORK/hub.log" ||
+  fail "the path's line break is not escaped: $(grep -a 'nothing' "$WORK/hub.log")"
+grep -q '^info: GET /v1/push 200 1.0ms 0B' "$WORK/hub.log" && fail "a forged log line"
+grep -q $'\x1b' "$WORK/hub.log" && fail "an escape byte reached the log"
 
 line_of() { # line_of REGEX: the log must hold a line matching it
   grep -qE "^info: $1\$" "$WORK/hub.log" ||

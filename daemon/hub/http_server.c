@@ -72,6 +72,7 @@ struct http_req {
   const char *method, *path; /* MHD's, valid for the request's life */
   enum req_phase phase;
   bool has_body;    /* declares a body */
+  size_t max_body;  /* cfg.max_body, or lower (http_server_req_limit_body) */
   unsigned framing; /* != 0: the head is refused with this status */
   char framing_msg[160];
   bool hold; /* on_headers called http_server_req_hold */
@@ -217,6 +218,7 @@ static struct http_req *req_new(struct http_server *s,
   req->path = url;
   req->phase = REQ_HEADERS;
   req->has_body = declares_body(conn);
+  req->max_body = s->cfg.max_body;
   req->framing =
       http_server_framing_check(conn, url, s->cfg.single_headers,
                                 req->framing_msg, sizeof(req->framing_msg));
@@ -261,7 +263,7 @@ static enum MHD_Result req_start_body(struct http_req *req)
 
   req->phase = REQ_BODY;
   http_server_limits_conn_phase(req->hc, CONN_BODY);
-  if (declared_too_large(req->conn, s->cfg.max_body)) {
+  if (declared_too_large(req->conn, req->max_body)) {
     req->overflow = true;
     req->phase = REQ_FINAL;
     req->final = true;
@@ -300,13 +302,12 @@ static enum MHD_Result req_headers(struct http_server *s,
 static enum MHD_Result req_chunk(struct http_req *req, const char *data,
                                  size_t *size)
 {
-  struct http_server *s = req->srv;
   size_t n = *size;
 
   *size = 0;
   if (req->hc != NULL)
     req->hc->bytes += n;
-  if (!req->overflow && req->body.len + n <= s->cfg.max_body) {
+  if (!req->overflow && req->body.len + n <= req->max_body) {
     if (buf_add(&req->body, data, n) != 0)
       return MHD_NO;
     return MHD_YES;
@@ -317,7 +318,7 @@ static enum MHD_Result req_chunk(struct http_req *req, const char *data,
     buf_release(&req->body);
   }
   req->dropped += n;
-  if (req->dropped / HTTP_DRAIN_FACTOR > s->cfg.max_body)
+  if (req->dropped / HTTP_DRAIN_FACTOR > req->max_body)
     return MHD_NO; /* do not drain forever */
   return MHD_YES;
 }
@@ -387,6 +388,17 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
   free(req->joined);
   free(req);
   s->active--;
+}
+
+void http_server_req_limit_body(struct http_req *req, size_t max)
+{
+  if (req->phase == REQ_HEADERS && max < req->max_body)
+    req->max_body = max;
+}
+
+size_t http_server_req_max_body(const struct http_req *req)
+{
+  return req->max_body;
 }
 
 void http_server_req_hold(struct http_req *req)

@@ -145,8 +145,16 @@ unsigned http_server_req_cookie_count(const struct http_req *req,
 /* The body (NUL-terminated, *len bytes; "" if none). */
 const char *http_server_req_body(const struct http_req *req, size_t *len);
 
-/* True if the body was larger than max_body (its content was dropped). */
+/* True if the body was larger than its limit (its content was dropped). */
 bool http_server_req_overflow(const struct http_req *req);
+
+/* In on_headers only: the request's body may hold at most max bytes, if
+ * that is below cfg.max_body (a route that takes small bodies, read
+ * before the sender is known: a login form). A declared length over it is
+ * refused before any byte is read, as one over max_body is. */
+void http_server_req_limit_body(struct http_req *req, size_t max);
+/* The request's body limit (max_body, or the lower one set). */
+size_t http_server_req_max_body(const struct http_req *req);
 
 /*
  * 0 if the request's head is well framed; else the status to refuse it

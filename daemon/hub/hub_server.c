@@ -536,6 +536,11 @@ static void on_headers(struct http_req *req, void *ctx)
   http_server_req_set_data(req, c);
   c->route = route_of(http_server_req_path(req), http_server_req_method(req),
                       &method_ok, &allow);
+  /* The office's bodies are small, and the login form's is read from
+   * anyone: never 16 MiB of it held per connection. */
+  if (c->route == HUB_ROUTE_OFFICE)
+    http_server_req_limit_body(req,
+                               office_body_limit(http_server_req_path(req)));
   framing = http_server_req_framing(req, &why);
   if (framing != 0) { /* an ambiguous head: nothing more is read */
     c->out.close = true;
@@ -598,9 +603,9 @@ static void on_request(struct http_req *req, void *ctx)
 
   if (http_server_req_overflow(req)) {
     char message[128];
-    snprintf(message, sizeof(message),
-             "the request body is over %d bytes; send smaller batches",
-             PROTO_MAX_BODY);
+    snprintf(message, sizeof(message), "the request body is over %zu bytes%s",
+             http_server_req_max_body(req),
+             c->route == HUB_ROUTE_PUSH ? "; send smaller batches" : "");
     send_error(c, PROTO_ERR_TOO_LARGE, message);
     return;
   }

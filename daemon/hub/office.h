@@ -23,6 +23,10 @@
 
 struct http_req;
 
+/* The most bytes of body an office request to path may bring: a login
+ * form (read before anyone is known) a few KiB, the API's JSON more. */
+size_t office_body_limit(const char *path);
+
 /* The header a page sends its session's CSRF token back in. */
 #define OFFICE_CSRF_HEADER "X-CSRF-Token"
 

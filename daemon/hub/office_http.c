@@ -409,6 +409,11 @@ void office_admit(struct hub_call *c)
   office_lang_leave(prev);
 }
 
+size_t office_body_limit(const char *path)
+{
+  return strcmp(path, "/login") == 0 ? OFFICE_LOGIN_BODY_MAX : OFFICE_BODY_MAX;
+}
+
 static void handle(struct hub_call *c)
 {
   struct office_req *r = c->oreq;
@@ -418,10 +423,6 @@ static void handle(struct hub_call *c)
     admit(c); /* again, as device routes authenticate again */
   if (c->out.status != 0)
     return;
-  if (c->body_len > OFFICE_BODY_MAX) {
-    office_reply_error(c, OFFICE_ERR_TOO_LARGE, "the request is too large");
-    return;
-  }
   if (starts(r->path, "/assets/") && get) {
     assets(c, r->path + strlen("/assets/"));
   } else if (strcmp(r->path, "/login") == 0) {

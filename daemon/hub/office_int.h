@@ -72,6 +72,9 @@ enum office_query {
 #define OFFICE_EXTRA_MAX 24
 /* The largest office request body (a login form, a resolution). */
 #define OFFICE_BODY_MAX (256 * 1024)
+/* A login form: a name (64 bytes) and a password (1023), each escaped at
+ * most threefold, with room to spare. */
+#define OFFICE_LOGIN_BODY_MAX (8 * 1024)
 /* The session cookie's name. */
 #define OFFICE_COOKIE "sambang_session"
 

@@ -4,7 +4,8 @@
 # other 127.x addresses than the legitimate clients):
 #   a) 401/404/405/411/413/415 are decided from the headers: curl, which
 #      waits for "100 Continue" before a large body, uploads no byte;
-#   b) N unauthenticated 16 MiB uploads at once all get 401, the hub's
+#   b) N unauthenticated 16 MiB uploads at once all get 401 (at the login
+#      form, which reads bodies from anyone, 413: 8 KiB at most), the hub's
 #      peak RSS (VmHWM) stays under 128 MB, health answers within 1 s (and
 #      100 ms as the median over every attack) and a device's push
 #      succeeds meanwhile;
@@ -116,6 +117,17 @@ expect_no_upload
 up GET /v1/health --data-binary @"$WORK/big"
 expect_error 413 too_large
 expect_no_upload
+# The login form is read before anyone is known: a few KiB at most
+# (8192), refused unread when declared larger, dropped when sent in chunks.
+up POST /login -H 'Content-Type: application/x-www-form-urlencoded' \
+  --data-binary @"$WORK/big"
+expect_error 413 too_large
+expect_no_upload
+grep -q 'over 8192 bytes' "$BODY" || fail "the refusal does not say the limit: $(cat "$BODY")"
+head -c 9000 "$WORK/big" >"$WORK/9k"
+up POST /login -H 'Transfer-Encoding: chunked' \
+  -H 'Content-Type: application/x-www-form-urlencoded' --data-binary @"$WORK/9k"
+expect_error 413 too_large
 # Without Expect the body comes at once: refused all the same, unread.
 curl -sS -o /dev/null -H 'Expect:' -H 'Content-Type: application/json' \
   --max-time 30 --data-binary @"$WORK/big" "$URL/v1/push" 2>/dev/null || true
@@ -141,6 +153,21 @@ case $summary in
 esac
 [ "$(peak_kb)" -lt "$RSS_MAX_KB" ] || fail "peak RSS $(peak_kb) kB after the uploads"
 echo "uploads: $summary; peak RSS $(peak_kb) kB"
+# The same at the login form, which takes a body from anyone: 413 from
+# the headers, never 16 MiB held per connection.
+"$LOADGEN" --target "127.0.0.1:${URL##*:}" --mode upload --conns "$UPLOADS" \
+  --src 127.0.1.1 --per-src 20 --duration 30 --path /login >"$WORK/logins" &
+lg=$!
+health_fast
+push_ok
+wait "$lg" || fail "loadgen failed"
+read -r summary <"$WORK/logins"
+case $summary in
+"conns=$UPLOADS failed=0 closed=$UPLOADS open=0 replies=$UPLOADS s401=0 s503=0 sother=$UPLOADS "*) ;;
+*) fail "login uploads: $summary" ;;
+esac
+[ "$(peak_kb)" -lt "$RSS_MAX_KB" ] || fail "peak RSS $(peak_kb) kB after the login uploads"
+echo "login uploads: $summary; peak RSS $(peak_kb) kB"
 
 CASE=c_slowloris
 "$LOADGEN" --target "127.0.0.1:${URL##*:}" --mode slowloris --conns "$SLOW" \

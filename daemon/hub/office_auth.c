@@ -22,6 +22,7 @@
 #include "log.h"
 
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,32 @@ int office_auth_hash_password(const char *password,
 bool office_auth_verify(const char *pwhash, const char *password)
 {
   return crypto_pwhash_str_verify(pwhash, password, strlen(password)) == 0;
+}
+
+/*
+ * One Argon2id at a time in the hub: each takes 64 MiB and a tenth of a
+ * second of a core, on the threadpool that also admits the devices'
+ * requests, and anyone may ask for one (30 logins per address before its
+ * lockout, from as many addresses as an attacker has). Eight at once
+ * took the hub to 275 MB and every pool thread. Another is not waited
+ * for: it is answered 503 with Retry-After (the login page tries again).
+ */
+static atomic_flag pw_busy = ATOMIC_FLAG_INIT;
+
+bool office_auth_pw_enter(struct hub_call *c)
+{
+  if (!atomic_flag_test_and_set(&pw_busy))
+    return true;
+  office_header(c->oreq, "Retry-After", "1", true);
+  office_reply_error(c, OFFICE_ERR_UNAVAILABLE,
+                     "the hub is checking another password: try again in a "
+                     "second");
+  return false;
+}
+
+void office_auth_pw_leave(void)
+{
+  atomic_flag_clear(&pw_busy);
 }
 
 /* --- the login throttle ------------------------------------------------ */
@@ -367,12 +394,17 @@ void office_auth_login(struct hub_call *c)
     office_reply_store(c, rc, &err);
     return;
   }
+  if (!office_auth_pw_enter(c)) { /* not a failed login: nothing counted */
+    sodium_memzero(password, sizeof(password));
+    return;
+  }
   if (rc == SB_ENOTFOUND) {
     dummy_verify(o, password);
     ok = false;
   } else {
     ok = office_auth_verify(u.pwhash, password);
   }
+  office_auth_pw_leave();
   sodium_memzero(password, sizeof(password));
   if (!ok) {
     throttle_fail(o, ukey, USER_FAILS, now);

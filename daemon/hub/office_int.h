@@ -200,6 +200,10 @@ int office_auth_hash(const char *password, char out[HUB_PWHASH_MAX + 1],
                      struct sb_err *err);
 /* True if password matches the stored string. */
 bool office_auth_verify(const char *pwhash, const char *password);
+/* Takes the hub's one Argon2id slot (hash or verify), or answers 503 with
+ * Retry-After and returns false; office_auth_pw_leave gives it back. */
+bool office_auth_pw_enter(struct hub_call *c);
+void office_auth_pw_leave(void);
 /* Session check: true (c->oreq->authed) or false with nothing replied. */
 bool office_auth_session(struct hub_call *c);
 /* True if the X-CSRF-Token header matches the session's token. */

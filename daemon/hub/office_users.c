@@ -47,6 +47,7 @@ static bool set_password(struct hub_call *c, struct hub_user *u, const char *pw)
 {
   struct sb_err err = {0};
   size_t n = strlen(pw);
+  int rc;
 
   if (n < OFFICE_PASSWORD_MIN || n > OFFICE_PASSWORD_MAX) {
     office_reply_error(c, OFFICE_ERR_BAD_REQUEST,
@@ -60,7 +61,11 @@ static bool set_password(struct hub_call *c, struct hub_user *u, const char *pw)
                        "the password must be one line (no line break)");
     return false;
   }
-  if (office_auth_hash(pw, u->pwhash, &err) != 0) {
+  if (!office_auth_pw_enter(c))
+    return false;
+  rc = office_auth_hash(pw, u->pwhash, &err);
+  office_auth_pw_leave();
+  if (rc != 0) {
     office_reply_store(c, SB_EINTERNAL, &err);
     return false;
   }

@@ -167,7 +167,16 @@ function loginPage() {
   const form = document.getElementById('login');
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    const res = await fetch('/login', { method: 'POST', headers: { 'Accept-Language': lang }, body: new URLSearchParams(new FormData(form)) });
+    const fields = new URLSearchParams(new FormData(form));
+    let res;
+    // The hub checks one password at a time (503 with Retry-After while
+    // another is checked): a moment later, again, a few times.
+    for (let tries = 0; ; tries++) {
+      res = await fetch('/login', { method: 'POST', headers: { 'Accept-Language': lang }, body: fields });
+      const wait = Number(res.headers.get('Retry-After'));
+      if (res.status !== 503 || tries >= 4 || !(wait > 0 && wait <= 5)) break;
+      await new Promise((done) => setTimeout(done, wait * 1000));
+    }
     if (res.ok) { location.href = '/'; return; }
     const body = await res.json().catch(() => null);
     if (res.status === 429) status(t('locked', { s: res.headers.get('Retry-After') || '?' }));

@@ -427,30 +427,17 @@ static bool names_connection(const char *const *headers)
   return false;
 }
 
-int http_server_reply(struct http_req *req, unsigned status,
-                      const char *content_type, char *body, size_t len,
-                      const char *const *headers)
+/* Queues response r (NULL: it could not be made) as req's reply of status,
+ * with its Content-Type and extra headers. */
+static int reply_queue(struct http_req *req, unsigned status,
+                       struct MHD_Response *r, const char *content_type,
+                       const char *const *headers)
 {
-  struct MHD_Response *r;
   size_t i;
   int rc = 0;
 
-  if (req->replied) {
-    free(body);
-    return SB_EINVAL;
-  }
   req->replied = true;
   req->status = status;
-  req->bytes = len;
-  if (body == NULL || len == 0) {
-    free(body);
-    r = MHD_create_response_from_buffer(0, (void *)(uintptr_t) "",
-                                        MHD_RESPMEM_PERSISTENT);
-  } else {
-    r = MHD_create_response_from_buffer_with_free_callback(len, body, free);
-    if (r == NULL)
-      free(body);
-  }
   if (r != NULL && content_type != NULL &&
       MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type) !=
           MHD_YES)
@@ -480,6 +467,43 @@ int http_server_reply(struct http_req *req, unsigned status,
   if (req->suspended)
     req_resume(req);
   return rc;
+}
+
+int http_server_reply(struct http_req *req, unsigned status,
+                      const char *content_type, char *body, size_t len,
+                      const char *const *headers)
+{
+  struct MHD_Response *r;
+
+  if (req->replied) {
+    free(body);
+    return SB_EINVAL;
+  }
+  if (body == NULL || len == 0) {
+    free(body);
+    len = 0;
+    r = MHD_create_response_from_buffer(0, (void *)(uintptr_t) "",
+                                        MHD_RESPMEM_PERSISTENT);
+  } else {
+    r = MHD_create_response_from_buffer_with_free_callback(len, body, free);
+    if (r == NULL)
+      free(body);
+  }
+  req->bytes = len;
+  return reply_queue(req, status, r, content_type, headers);
+}
+
+int http_server_reply_static(struct http_req *req, unsigned status,
+                             const char *content_type, const void *body,
+                             size_t len, const char *const *headers)
+{
+  if (req->replied)
+    return SB_EINVAL;
+  req->bytes = len;
+  return reply_queue(req, status,
+                     MHD_create_response_from_buffer(
+                         len, (void *)(uintptr_t)body, MHD_RESPMEM_PERSISTENT),
+                     content_type, headers);
 }
 
 /* --- accessors --------------------------------------------------------- */

@@ -204,5 +204,11 @@ void http_server_req_set_data(struct http_req *req, void *data);
 int http_server_reply(struct http_req *req, unsigned status,
                       const char *content_type, char *body, size_t len,
                       const char *const *headers);
+/* As http_server_reply with a body that lives as long as the program (an
+ * asset built into it): sent from where it is, never copied, so a slow
+ * reader holds no memory of its own. */
+int http_server_reply_static(struct http_req *req, unsigned status,
+                             const char *content_type, const void *body,
+                             size_t len, const char *const *headers);
 
 #endif

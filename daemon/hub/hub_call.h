@@ -24,7 +24,8 @@
 /* A reply under construction. */
 struct hub_reply {
   unsigned status;
-  char *body; /* malloc'd */
+  char *body;       /* malloc'd, unless body_static */
+  bool body_static; /* body lives as long as the program (an asset) */
   size_t len;
   const char *content_type;
   bool gzip;            /* body is gzip'd: Content-Encoding: gzip */

@@ -45,7 +45,8 @@
 
 void hub_routes_reply_release(struct hub_reply *r)
 {
-  free(r->body);
+  if (!r->body_static)
+    free(r->body);
   memset(r, 0, sizeof(*r));
 }
 

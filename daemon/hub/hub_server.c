@@ -65,8 +65,11 @@ static void send_reply(struct hub_call *c)
   char retry[16], now[24], next[24];
   size_t n = 0;
   struct hub_reply *r = &c->out;
-  char *body = r->body;
+  char *body;
 
+  if (r->status == 0)
+    hub_routes_reply_error(r, PROTO_ERR_INTERNAL, "no reply was made");
+  body = r->body;
   /* Every reply, errors included, tells the device the hub's time. */
   time_value(now, sizeof(now));
   headers[n++] = PROTO_TIME_HEADER;
@@ -117,9 +120,12 @@ static void send_reply(struct hub_call *c)
   }
   headers[n] = NULL;
   r->body = NULL;
-  if (r->status == 0)
-    hub_routes_reply_error(r, PROTO_ERR_INTERNAL, "no reply was made");
-  http_server_reply(c->req, r->status, r->content_type, body, r->len, headers);
+  if (r->body_static)
+    http_server_reply_static(c->req, r->status, r->content_type, body, r->len,
+                             headers);
+  else
+    http_server_reply(c->req, r->status, r->content_type, body, r->len,
+                      headers);
 }
 
 static void send_error(struct hub_call *c, enum proto_err code,

@@ -1,7 +1,8 @@
 /*
  * loadgen.c - hostile HTTP clients for the hub's limit tests (loopback).
  *
- *   loadgen --target 127.0.0.1:PORT --mode slowloris|upload --conns N
+ *   loadgen --target 127.0.0.1:PORT --mode slowloris|upload|slowread
+ *           --conns N
  *           [--src 127.0.1.1] [--per-src K] [--duration S]
  *           [--interval-ms MS] [--body BYTES] [--path PATH]
  *
@@ -11,7 +12,9 @@
  *              interval (default 1000 ms), never finishing the head;
  *   upload     sends a POST PATH head declaring BODY bytes (default 16 MiB,
  *              no Expect) and the body as fast as the peer takes it, and
- *              reads the reply.
+ *              reads the reply;
+ *   slowread   sends "GET PATH" whole, with a 4 KiB receive buffer, and
+ *              never reads the reply (a reader that holds the hub's reply).
  * It stops when every connection is closed or after S seconds (default
  * 10), and prints one summary line on stdout:
  *   conns=N failed=F closed=C open=O replies=R s401=.. s503=.. sother=..
@@ -57,7 +60,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum mode { MODE_SLOWLORIS, MODE_UPLOAD, MODE_OPENLOOP };
+enum mode { MODE_SLOWLORIS, MODE_UPLOAD, MODE_SLOWREAD, MODE_OPENLOOP };
 
 struct conn {
   int fd;
@@ -141,10 +144,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         o->mode = MODE_SLOWLORIS;
       else if (strcmp(v, "upload") == 0)
         o->mode = MODE_UPLOAD;
+      else if (strcmp(v, "slowread") == 0)
+        o->mode = MODE_SLOWREAD;
       else if (strcmp(v, "openloop") == 0)
         o->mode = MODE_OPENLOOP;
       else
-        return usage("--mode wants slowloris, upload or openloop");
+        return usage("--mode wants slowloris, upload, slowread or openloop");
     } else if (strcmp(a, "--conns") == 0) {
       o->conns = (unsigned)strtoul(v, NULL, 10);
       conns_given = true;
@@ -179,7 +184,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
     return usage("openloop wants --tokens FILE, --rate > 0, --batch 1..1000 "
                  "and --duration > 0");
   if (o->path == NULL)
-    o->path = o->mode == MODE_SLOWLORIS ? "/v1/health" : "/v1/push";
+    o->path = o->mode == MODE_SLOWLORIS  ? "/v1/health"
+              : o->mode == MODE_SLOWREAD ? "/"
+                                         : "/v1/push";
   return 0;
 }
 
@@ -187,8 +194,13 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 static int conn_open(const struct opts *o, unsigned i)
 {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  int small = 4096;
+
   if (fd < 0)
     return -1;
+  /* a reader that takes little: the reply waits at the sender */
+  if (o->mode == MODE_SLOWREAD)
+    (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
   if (o->src != 0) {
     struct sockaddr_in src;
     memset(&src, 0, sizeof(src));
@@ -260,6 +272,8 @@ static void conn_write(const struct opts *o, struct conn *c, const char *head,
       goto failed;
     c->head_off += (size_t)n;
   }
+  if (o->mode == MODE_SLOWREAD)
+    return; /* a GET: no body */
   while (c->body_sent < o->body && !c->replied) {
     uint64_t left = o->body - c->body_sent;
     n = send(c->fd, chunk, left < chunk_len ? (size_t)left : chunk_len,
@@ -713,7 +727,9 @@ int main(int argc, char **argv)
   raise_fd_limit();
   if (o.mode == MODE_OPENLOOP)
     return openloop_run(&o);
-  if (o.mode == MODE_UPLOAD)
+  if (o.mode == MODE_SLOWREAD)
+    snprintf(head, sizeof(head), "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", o.path);
+  else if (o.mode == MODE_UPLOAD)
     snprintf(head, sizeof(head),
              "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
              "\r\nContent-Length: %llu\r\n\r\n",
@@ -743,13 +759,16 @@ int main(int argc, char **argv)
     for (i = 0; i < o.conns; i++) {
       struct conn *c = &cs[i];
       ps[i].fd = c->fd >= 0 && !c->done ? c->fd : -1;
-      ps[i].events = POLLIN;
+      /* a slow reader never asks for what came (a hang-up still shows) */
+      ps[i].events = o.mode == MODE_SLOWREAD ? 0 : POLLIN;
       ps[i].revents = 0;
       if (ps[i].fd < 0)
         continue;
       live++;
       if (o.mode == MODE_UPLOAD && !c->replied &&
           (c->head_off < head_len || c->body_sent < o.body))
+        ps[i].events |= POLLOUT;
+      if (o.mode == MODE_SLOWREAD && c->head_off < head_len)
         ps[i].events |= POLLOUT;
     }
     if (live == 0 || now >= end)

@@ -323,6 +323,12 @@ req GET '/export/beneficiary.csv?personal=1' -b "$WORK/ana.jar"
 "$HUB" export --csv beneficiary --personal >"$WORK/cli.csv"
 cmp -s "$BODY" "$WORK/cli.csv" || fail "personal CSV differs from export --csv --personal"
 head -1 "$BODY" | grep -q 'name' || fail "the admin's personal CSV has no name"
+# Data leaving in bulk is in the audit trail: who, what, how many rows.
+rows=$("$HUB" export --csv beneficiary | python3 -c 'import csv,sys; print(sum(1 for _ in csv.reader(sys.stdin)) - 1)')
+grep -q "office: audit: ana (admin) exported beneficiary as CSV with personal fields ($rows rows)" "$WORK/hub.log" ||
+  fail "no audit line for the personal export ($rows rows): $(grep 'exported' "$WORK/hub.log")"
+grep -q 'office: audit: vika (viewer) exported beneficiary as CSV (' "$WORK/hub.log" ||
+  fail "no audit line for the viewer's export"
 
 CASE="a CSV cell a spreadsheet would run as a formula is text"
 # Each of = + - @, and a tab or carriage return before one, gets a '.
@@ -339,6 +345,15 @@ grep -q "^v9,b2,2024-06-01,skills-cooking,'@SUM(1+1),\"'=HYPERLINK(\"\"http://x\
 grep -q "^v10,b2,2024-06-02,skills-cooking,\"'"$'\r'"+2\",'"$'\t'"=1+1," "$BODY" ||
   fail "a tab or carriage return first not guarded: $(grep -a '^v10' "$BODY" | od -c | head)"
 grep -q "^v11,b2,2024-06-03,skills-cooking,a = b,'-3," "$BODY" || fail "- not guarded: $(grep '^v11' "$BODY")"
+# The audit line counts records, not lines: quotes and a line break
+# inside a cell are not a row.
+dev a put visit v12 '{"beneficiary":"b2","date":"2024-06-04","programme":"skills-cooking","notes":"two\r\nlines, \"quoted\""}' >/dev/null
+dev a sync --once >/dev/null
+req GET '/export/visit.csv?kecamatan=Setu' -b "$WORK/vika.jar"
+rows=$(python3 -c 'import csv,sys; print(sum(1 for _ in csv.reader(open(sys.argv[1], newline=""))) - 1)' "$BODY")
+[ "$rows" = 4 ] || fail "Setu's visits: $rows rows, want 4"
+grep -q "office: audit: vika (viewer) exported visit as CSV (4 rows)" "$WORK/hub.log" ||
+  fail "the audit line miscounts: $(grep 'exported visit' "$WORK/hub.log")"
 
 CASE="devices: last seen, enrol, revoke"
 req GET /api/devices -b "$WORK/vika.jar"

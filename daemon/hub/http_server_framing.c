@@ -7,7 +7,9 @@
  * smuggling). So a request is refused, from its head alone, when it has
  * more than one Content-Length, both Content-Length and Transfer-Encoding,
  * or a transfer coding other than plain "chunked" (libmicrohttpd would
- * wait for a body it cannot frame). A request line or head over our own
+ * wait for a body it cannot frame); likewise a query parameter or a
+ * single-valued header field (Host, Authorization...) given twice, whose
+ * value a proxy and the hub could each read differently. A request line or head over our own
  * limits is refused here too, so the reply is the application's (the JSON
  * envelope), not libmicrohttpd's page; the limits sit well below the
  * connection's memory pool, where libmicrohttpd would answer by itself.

@@ -409,7 +409,11 @@ void office_admit(struct hub_call *c)
 
 size_t office_body_limit(const char *path)
 {
-  return strcmp(path, "/login") == 0 ? OFFICE_LOGIN_BODY_MAX : OFFICE_BODY_MAX;
+  /* Of the routes anyone may ask (is_public), only the login form takes
+   * a body; the others are read once a session was checked. */
+  if (strcmp(path, "/login") == 0)
+    return OFFICE_LOGIN_BODY_MAX;
+  return starts(path, "/assets/") ? 0 : OFFICE_BODY_MAX;
 }
 
 static void handle(struct hub_call *c)

@@ -130,6 +130,10 @@ head -c 9000 "$WORK/big" >"$WORK/9k"
 up POST /login -H 'Transfer-Encoding: chunked' \
   -H 'Content-Type: application/x-www-form-urlencoded' --data-binary @"$WORK/9k"
 expect_error 413 too_large
+# The other routes anyone may ask (the page's assets) take no body at all
+# (not read to answer 405 after it).
+up POST /assets/office.js --data-binary @"$WORK/9k"
+expect_error 413 too_large
 # Without Expect the body comes at once: refused all the same, unread.
 curl -sS -o /dev/null -H 'Expect:' -H 'Content-Type: application/json' \
   --max-time 30 --data-binary @"$WORK/big" "$URL/v1/push" 2>/dev/null || true

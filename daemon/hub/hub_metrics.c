@@ -322,6 +322,18 @@ char *hub_metrics_render(const struct hub_metrics *m,
           "Office views answered from a result kept since an earlier request "
           "(the feed had not moved).",
           m->office_cache_hits);
+  line(&b,
+       "# HELP sambang_hub_office_logins_total Logins at the office's "
+       "/login by result: a session made, a wrong user or password, "
+       "refused while locked out, refused while another password was being "
+       "checked.\n"
+       "# TYPE sambang_hub_office_logins_total counter\n"
+       "sambang_hub_office_logins_total{result=\"ok\"} %" PRIu64 "\n"
+       "sambang_hub_office_logins_total{result=\"bad\"} %" PRIu64 "\n"
+       "sambang_hub_office_logins_total{result=\"locked\"} %" PRIu64 "\n"
+       "sambang_hub_office_logins_total{result=\"busy\"} %" PRIu64 "\n",
+       m->office_logins[0], m->office_logins[1], m->office_logins[2],
+       m->office_logins[3]);
   counter(&b, "sambang_hub_office_tally_rebuilds_total",
           "Times the overview's kept facts were read from the feed's start "
           "(first use, or after a purge).",

@@ -56,6 +56,7 @@ struct hub_metrics {
   uint64_t closed_head, closed_body, closed_idle;
   uint64_t start_ms; /* when the hub started (Unix time, ms; 0: unknown) */
   uint64_t office_cache_hits; /* set from the office before rendering */
+  uint64_t office_logins[4];  /* ok, bad, locked, busy (office.h) */
   uint64_t office_tally_rebuilds, office_tally_read; /* likewise */
   uint64_t heap_trims; /* hub_trim.c: idle trims done */
   /* changes pages made ahead (hub_ahead.h), set before rendering: made,

@@ -47,6 +47,10 @@ char *hub_server_metrics_text(struct hub_server *h, size_t *len)
     if (h->office != NULL) {
       n = office_seen_list(h->office, items, HUB_METRICS_DEVICES_MAX);
       h->m.office_cache_hits = office_cache_hits(h->office);
+      _Static_assert(sizeof(h->m.office_logins) ==
+                         OFFICE_LOGIN_COUNT_ * sizeof(uint64_t),
+                     "one metric per login result");
+      office_login_counts(h->office, h->m.office_logins);
       office_tally_stats(h->office, &ts);
       h->m.office_tally_rebuilds = ts.rebuilds;
       h->m.office_tally_read = ts.records_read;

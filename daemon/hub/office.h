@@ -39,6 +39,18 @@ void office_free(struct office *o);
 /* How many office views were answered from a kept result (/metrics). */
 uint64_t office_cache_hits(struct office *o);
 
+/* Logins at /login by how they ended, for /metrics: a session made, a
+ * wrong user or password, refused while locked out (429), refused while
+ * another password was being checked (503). */
+enum office_login {
+  OFFICE_LOGIN_OK,
+  OFFICE_LOGIN_BAD,
+  OFFICE_LOGIN_LOCKED,
+  OFFICE_LOGIN_BUSY,
+  OFFICE_LOGIN_COUNT_
+};
+void office_login_counts(struct office *o, uint64_t out[OFFICE_LOGIN_COUNT_]);
+
 /* The overview's kept facts (office_tally.c), for /metrics. */
 struct office_tally_stats {
   uint64_t rebuilds;     /* reads of the feed from its start */

@@ -122,6 +122,21 @@ void office_auth_pw_leave(void)
   atomic_flag_clear(&pw_busy);
 }
 
+/* Counts a login that ended as how (office_login_counts). */
+static void login_count(struct office *o, enum office_login how)
+{
+  uv_mutex_lock(&o->lock);
+  o->logins[how]++;
+  uv_mutex_unlock(&o->lock);
+}
+
+void office_login_counts(struct office *o, uint64_t out[OFFICE_LOGIN_COUNT_])
+{
+  uv_mutex_lock(&o->lock);
+  memcpy(out, o->logins, sizeof(o->logins));
+  uv_mutex_unlock(&o->lock);
+}
+
 /* --- the login throttle ------------------------------------------------ */
 
 /* The slot of key (a free or the oldest one if new); o->lock held. */
@@ -380,6 +395,7 @@ void office_auth_login(struct hub_call *c)
   if (throttle_wait(o, akey, now) > wait)
     wait = throttle_wait(o, akey, now);
   if (wait > 0) {
+    login_count(o, OFFICE_LOGIN_LOCKED);
     snprintf(retry, sizeof(retry), "%llu", (unsigned long long)wait);
     office_header(c->oreq, "Retry-After", retry, true);
     office_reply_error(c, OFFICE_ERR_LOCKED,
@@ -394,7 +410,8 @@ void office_auth_login(struct hub_call *c)
     office_reply_store(c, rc, &err);
     return;
   }
-  if (!office_auth_pw_enter(c)) { /* not a failed login: nothing counted */
+  if (!office_auth_pw_enter(c)) { /* not a failed login: not throttled */
+    login_count(o, OFFICE_LOGIN_BUSY);
     sodium_memzero(password, sizeof(password));
     return;
   }
@@ -407,6 +424,7 @@ void office_auth_login(struct hub_call *c)
   office_auth_pw_leave();
   sodium_memzero(password, sizeof(password));
   if (!ok) {
+    login_count(o, OFFICE_LOGIN_BAD);
     throttle_fail(o, ukey, USER_FAILS, now);
     throttle_fail(o, akey, ADDR_FAILS, now);
     log_msg(LOG_LEVEL_WARN, "office: failed login for user %.64s from %s", name,
@@ -417,6 +435,7 @@ void office_auth_login(struct hub_call *c)
   throttle_clear(o, ukey);
   throttle_clear(o, akey);
   if (session_start(c, &u)) {
+    login_count(o, OFFICE_LOGIN_OK);
     /* not yet c's user: office_audit's line by hand */
     log_msg(LOG_LEVEL_INFO, "office: audit: %s (%s) logged in from %s", u.name,
             hub_role_name(u.role), c->oreq->peer);

@@ -139,6 +139,7 @@ struct office {
   locale_t id_locale; /* Indonesian messages; (locale_t)0: not installed */
   struct office_tally *tally;            /* office_tally.c, made on first use */
   struct office_tally_stats tally_stats; /* its counts, under lock */
+  uint64_t logins[OFFICE_LOGIN_COUNT_];  /* office_auth.c, under lock */
 };
 
 /* --- office_lang.c: messages in the reader's language ------------------- */

@@ -112,6 +112,24 @@ awk -v a="$after" -v b="$before" 'BEGIN { exit !(a - b < 0.5) }' ||
 [ "$(metric 'sambang_hub_records_refused_total{code="out_of_scope"}')" = 0 ] ||
   fail "out_of_scope counted"
 
+CASE="office logins by result"
+printf 'office-pass-1\n' | "$HUB" user add ana --role admin
+for r in ok bad locked busy; do
+  [ "$(metric "sambang_hub_office_logins_total{result=\"$r\"}")" = 0 ] || fail "a $r login before any"
+done
+req POST /login --data 'user=ana&password=office-pass-1'
+expect_status 303
+for i in 1 2 3 4 5; do
+  req POST /login --data "user=ana&password=wrong-$i"
+  expect_status 401
+done
+req POST /login --data 'user=ana&password=office-pass-1'
+expect_status 429 # ana is locked out for a while
+[ "$(metric 'sambang_hub_office_logins_total{result="ok"}')" = 1 ] &&
+  [ "$(metric 'sambang_hub_office_logins_total{result="bad"}')" = 5 ] &&
+  [ "$(metric 'sambang_hub_office_logins_total{result="locked"}')" = 1 ] ||
+  fail "login counts: $(curl -sS "$URL/metrics" | grep office_logins)"
+
 stop_hub
 
 CASE="last seen survives a restart"

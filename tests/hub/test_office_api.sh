@@ -774,6 +774,8 @@ grep -vqxE '303|503' "$WORK/burst" && fail "a burst of logins: $(sort "$WORK/bur
 for f in "$WORK"/burst.*; do
   grep -q '^HTTP/1.1 503' "$f" && ! grep -qi '^Retry-After: 1' "$f" && fail "a 503 without Retry-After: $(cat "$f")"
 done
+[ "$(metric 'sambang_hub_office_logins_total{result="busy"}')" = "$(grep -c '^503$' "$WORK/burst")" ] ||
+  fail "busy logins miscounted: $(curl -sS "$URL/metrics" | grep office_logins)"
 hwm=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$HUB_PID/status")
 [ "$hwm" -lt $((128 * 1024)) ] || fail "peak RSS $hwm kB after a burst of logins"
 login ana admin-pass-1

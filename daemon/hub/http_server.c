@@ -540,7 +540,8 @@ const char *http_server_req_header(const struct http_req *req, const char *name)
 
 struct list_walk {
   const char *name;
-  struct buf b;
+  const char *first; /* the first field's value (MHD's) */
+  struct buf b;      /* from the second field on: all of them, joined */
   unsigned n;
 };
 
@@ -552,9 +553,14 @@ static enum MHD_Result join_field(void *cls, enum MHD_ValueKind kind,
   (void)kind;
   if (strcasecmp(key, w->name) != 0 || value == NULL)
     return MHD_YES;
-  if (w->n++ > 0)
-    buf_add(&w->b, ", ", 2);
-  buf_add(&w->b, value, strlen(value));
+  if (w->n++ == 0) {
+    w->first = value; /* the common case: no copy */
+    return MHD_YES;
+  }
+  if (w->n == 2)
+    buf_adds(&w->b, w->first);
+  buf_add(&w->b, ", ", 2);
+  buf_adds(&w->b, value);
   return MHD_YES;
 }
 
@@ -570,10 +576,8 @@ const char *http_server_req_header_list(struct http_req *req, const char *name)
   req->joined_name = NULL;
   buf_init(&w.b);
   MHD_get_connection_values(req->conn, MHD_HEADER_KIND, join_field, &w);
-  if (w.n <= 1) { /* the common case: MHD's own copy */
-    buf_release(&w.b);
-    return http_server_req_header(req, name);
-  }
+  if (w.n <= 1)
+    return w.first;
   req->joined = buf_take(&w.b, &len);
   buf_release(&w.b);
   if (req->joined != NULL)

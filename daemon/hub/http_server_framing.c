@@ -9,10 +9,11 @@
  * or a transfer coding other than plain "chunked" (libmicrohttpd would
  * wait for a body it cannot frame); likewise a query parameter or a
  * single-valued header field (Host, Authorization...) given twice, whose
- * value a proxy and the hub could each read differently. A request line or head over our own
- * limits is refused here too, so the reply is the application's (the JSON
- * envelope), not libmicrohttpd's page; the limits sit well below the
- * connection's memory pool, where libmicrohttpd would answer by itself.
+ * value a proxy and the hub could each read differently. A request line
+ * or head over our own limits is refused here too, so the reply is the
+ * application's (the JSON envelope), not libmicrohttpd's page; the limits
+ * sit well below the connection's memory pool, where libmicrohttpd would
+ * answer by itself.
  *
  * The path: libmicrohttpd unescapes it in place, and "%00" would end the
  * C string early ("/v1/changes%00x" served as "/v1/changes"). The unescape

@@ -329,9 +329,9 @@ void office_writer_unlock(struct hub_call *c)
 /* --- routing ----------------------------------------------------------- */
 
 /* The public paths: the login page and form, the assets. */
-static bool is_public(const struct office_req *r)
+static bool is_public(const char *path)
 {
-  return strcmp(r->path, "/login") == 0 || starts(r->path, "/assets/");
+  return strcmp(path, "/login") == 0 || starts(path, "/assets/");
 }
 
 /* True for a page (redirected to /login), false for data (401). */
@@ -344,7 +344,7 @@ static void admit(struct hub_call *c)
 {
   struct office_req *r = c->oreq;
 
-  if (is_public(r))
+  if (is_public(r->path))
     return;
   /* Two session cookies: one was set by another site of the domain (or
    * for another path) to pass its session off as this user's. Which one
@@ -409,11 +409,11 @@ void office_admit(struct hub_call *c)
 
 size_t office_body_limit(const char *path)
 {
-  /* Of the routes anyone may ask (is_public), only the login form takes
-   * a body; the others are read once a session was checked. */
+  /* Of the routes anyone may ask, only the login form takes a body; the
+   * others' bodies are read once a session was checked. */
   if (strcmp(path, "/login") == 0)
     return OFFICE_LOGIN_BODY_MAX;
-  return starts(path, "/assets/") ? 0 : OFFICE_BODY_MAX;
+  return is_public(path) ? 0 : OFFICE_BODY_MAX;
 }
 
 static void handle(struct hub_call *c)

@@ -32,8 +32,7 @@
   X(NOT_FOUND, "not_found", 404)                                               \
   X(METHOD, "method_not_allowed", 405)                                         \
   X(BAD_REQUEST, "bad_request", 400)                                           \
-  X(STALE, "stale", 409) /* the record changed since the page loaded it */     \
-  X(TOO_LARGE, "too_large", 413)                                               \
+  X(STALE, "stale", 409)   /* the record changed since the page loaded it */   \
   X(LOCKED, "locked", 429) /* too many failed logins: wait */                  \
   X(INTERNAL, "internal", 500)                                                 \
   X(UNAVAILABLE, "unavailable", 503)
@@ -70,7 +69,9 @@ enum office_query {
 };
 
 #define OFFICE_EXTRA_MAX 24
-/* The largest office request body (a login form, a resolution). */
+/* The largest office request body once a session was checked (a
+ * resolution, a user or device added); the limit itself is the HTTP
+ * server's (office_body_limit), a larger body is a 413 before it is read. */
 #define OFFICE_BODY_MAX (256 * 1024)
 /* A login form: a name (64 bytes) and a password (1023), each escaped at
  * most threefold, with room to spare. */

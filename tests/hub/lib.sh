@@ -288,6 +288,14 @@ wait_metric() {
   done
 }
 
+# peak_kb, rss_kb: the running hub's peak and present resident memory (kB).
+peak_kb() {
+  sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$HUB_PID/status"
+}
+rss_kb() {
+  sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$HUB_PID/status"
+}
+
 # now_ms: milliseconds since the epoch.
 now_ms() {
   date +%s%3N

@@ -118,7 +118,7 @@ for c in 1_rewrite_anothers_write 2_wipe_anothers_record \
   6_huge_arrays 8_smaller_points; do
   attack "$c"
 done
-peak=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$HUB_PID/status")
+peak=$(peak_kb)
 echo "hub peak RSS: $((peak / 1024)) MB; slowest health answer: $worst s"
 [ "$peak" -lt $((RSS_MAX_MB * 1024)) ] || fail "peak RSS $((peak / 1024)) MB"
 stop_hub

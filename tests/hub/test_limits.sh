@@ -85,10 +85,6 @@ push_ok() {
   expect_status 200
 }
 
-peak_kb() {
-  sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$HUB_PID/status"
-}
-
 CASE=a_before_body
 up POST /v1/push -H 'Content-Type: application/json' --data-binary @"$WORK/big"
 expect_error 401 unauthorized
@@ -182,7 +178,6 @@ echo "login uploads: $summary; peak RSS $(peak_kb) kB"
 # small asset just before, so what each connection costs (more under a
 # sanitizer) cancels out.
 CASE=b_slow_readers
-rss_kb() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$HUB_PID/status"; }
 # slow_readers PATH: 300 readers of PATH for 3 s; $GROW: the hub's RSS
 # growth over them (kB).
 slow_readers() {

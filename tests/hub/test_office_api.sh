@@ -776,7 +776,7 @@ for f in "$WORK"/burst.*; do
 done
 [ "$(metric 'sambang_hub_office_logins_total{result="busy"}')" = "$(grep -c '^503$' "$WORK/burst")" ] ||
   fail "busy logins miscounted: $(curl -sS "$URL/metrics" | grep office_logins)"
-hwm=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$HUB_PID/status")
+hwm=$(peak_kb)
 [ "$hwm" -lt $((128 * 1024)) ] || fail "peak RSS $hwm kB after a burst of logins"
 login ana admin-pass-1
 expect_status 303

@@ -25,10 +25,6 @@ tok=$("$HUB" device add dev-a --scope all)
 r=$(dev_init a)
 start_hub
 
-peak_kb() {
-  sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$HUB_PID/status"
-}
-
 # state ID VALUE: one record state of replica $r, field "v" = VALUE.
 state() {
   printf '{"collection":"notes","deleted":false,"fields":{"v":[{"dot":["%s",1],"ts":1714550400000000,"value":%s}]},"id":"%s","tombstones":[],"vv":{"%s":1}}' \

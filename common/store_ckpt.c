@@ -5,14 +5,14 @@
  * connection of its own, copies the WAL into the database file. Its
  * checkpoints are PASSIVE: they never wait for or block the writer, so
  * the writer's commits no longer pay for copying pages and syncing the
- * database file. The thread copies once CKPT_PAGES more pages came since
+ * database file. The thread copies once STORE_CKPT_BYTES more came since
  * what it copied last (each checkpoint syncs two files). The thread and
  * its connection start at the first checkpoint wanted, so a short-lived
  * store never starts them.
  *
  * A PASSIVE checkpoint beside a writer that keeps committing may never
  * catch up with the WAL's end, and SQLite only restarts the WAL from its
- * beginning once all of it is copied: past CKPT_INLINE_PAGES the commit
+ * beginning once all of it is copied: past CKPT_INLINE_BYTES the commit
  * checkpoints itself, as SQLite would, which then copies only what the
  * thread has not yet (the WAL stays bounded). Durability is unchanged:
  * a commit is durable once its WAL frames are synced (synchronous=FULL);
@@ -28,10 +28,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The WAL's size in pages at which the thread checkpoints (SQLite's own
- * auto-checkpoint default), and past which the commit does it itself. */
-#define CKPT_PAGES 1000
-#define CKPT_INLINE_PAGES 8000
+/* The WAL's size past which the commit checkpoints itself (the thread
+ * checkpoints past STORE_CKPT_BYTES: SQLite's own default). */
+#define CKPT_INLINE_BYTES (32000L << 10)
 #define CKPT_BUSY_MS 5000
 
 struct store_ckpt {
@@ -43,6 +42,7 @@ struct store_ckpt {
   bool wanted;  /* a checkpoint is due */
   bool stop;
   int done; /* WAL pages the last checkpoint copied (the writer's lock) */
+  int pages, inline_pages; /* the two thresholds, in the file's pages */
 };
 
 /* Opens the thread's own connection to path, or NULL. */
@@ -81,8 +81,8 @@ static void *ckpt_main(void *arg)
     pthread_mutex_unlock(&c->lock);
     if (db == NULL)
       db = ckpt_open(c->path);
-    /* Busy or failed: the next commit past CKPT_PAGES asks again, and the
-     * commit itself checkpoints past CKPT_INLINE_PAGES. */
+    /* Busy or failed: the next commit past c->pages asks again, and the
+     * commit itself checkpoints past c->inline_pages. */
     int copied = -1;
     if (db != NULL &&
         sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL,
@@ -102,7 +102,7 @@ static int ckpt_hook(void *arg, sqlite3 *db, const char *name, int pages)
 {
   struct store_ckpt *c = arg;
 
-  if (pages >= CKPT_INLINE_PAGES) {
+  if (pages >= c->inline_pages) {
     (void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL,
                                     NULL);
     return SQLITE_OK;
@@ -110,7 +110,7 @@ static int ckpt_hook(void *arg, sqlite3 *db, const char *name, int pages)
   pthread_mutex_lock(&c->lock);
   if (pages < c->done) /* the WAL restarted from its beginning */
     c->done = 0;
-  if (pages - c->done < CKPT_PAGES) { /* not CKPT_PAGES new since */
+  if (pages - c->done < c->pages) { /* not c->pages new since */
     pthread_mutex_unlock(&c->lock);
     return SQLITE_OK;
   }
@@ -137,6 +137,8 @@ int store_ckpt_offload(struct store *s, struct sb_err *err)
     free(c);
     return sb_err_set(err, SB_ENOMEM, "out of memory");
   }
+  c->pages = store_pages_of(s, STORE_CKPT_BYTES);
+  c->inline_pages = store_pages_of(s, CKPT_INLINE_BYTES);
   pthread_mutex_init(&c->lock, NULL);
   pthread_cond_init(&c->cond, NULL);
   s->ckpt = c;

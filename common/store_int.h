@@ -81,7 +81,17 @@ struct store {
   bool corrupt; /* marked corrupt by this connection (PATH.corrupt too) */
   enum store_check_state check; /* what the last check saw */
   struct store_ckpt *ckpt;      /* store_ckpt_offload's, or NULL */
+  int page_size;                /* the file's (PRAGMA page_size) */
 };
+
+/* The WAL's size past which a commit checkpoints it: SQLite's default of
+ * 1000 pages, at its default 4 KiB pages (a new store's are 16 KiB:
+ * store_init_file). */
+#define STORE_CKPT_BYTES (4000L << 10)
+
+/* How many of s's pages hold bytes (at least 1): the WAL's checkpoint
+ * thresholds are sizes, whatever the file's page size. */
+int store_pages_of(const struct store *s, long bytes);
 
 /* Drops the refs noted for collection/id (store_refs.c: before a purge
  * takes the row out of the file). */

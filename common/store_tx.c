@@ -32,14 +32,13 @@ static int store_load_seq(struct store *s, struct sb_err *err)
 
 /*
  * A relaxed transaction (a pulled page) checkpoints the WAL only past
- * STORE_BULK_CKPT_PAGES (SQLite's default is 1000): the pages of a cold
+ * STORE_BULK_CKPT_BYTES (SQLite's default is 1000 pages): the pages of a cold
  * pull are copied into the file in fewer, larger checkpoints, and the
  * index pages every page's transaction rewrites are copied once per
  * checkpoint instead of once per page. Any other commit checkpoints past
  * the default again.
  */
-#define STORE_BULK_CKPT_PAGES 8192
-#define STORE_CKPT_PAGES 1000
+#define STORE_BULK_CKPT_BYTES (32L << 20)
 
 /* SQLite's auto-checkpoint past pages, unless the store's checkpoints are
  * offloaded (store_ckpt_offload): sqlite3_wal_autocheckpoint installs
@@ -55,7 +54,7 @@ static void store_ckpt_pages(struct store *s, int pages)
 static void store_unrelax(struct store *s)
 {
   if (s->relaxed)
-    store_ckpt_pages(s, STORE_CKPT_PAGES);
+    store_ckpt_pages(s, store_pages_of(s, STORE_CKPT_BYTES));
   /* If this fails the mark stays, and the next store_begin retries it
    * before it writes anything the user made. */
   if (s->relaxed && store_script(s, "PRAGMA synchronous = FULL",
@@ -85,7 +84,7 @@ static int store_begin_mode(struct store *s, bool relaxed, struct sb_err *err)
     if (rc != 0)
       return rc;
     s->relaxed = true;
-    store_ckpt_pages(s, STORE_BULK_CKPT_PAGES);
+    store_ckpt_pages(s, store_pages_of(s, STORE_BULK_CKPT_BYTES));
   }
   rc = store_run(s, ST_BEGIN, "starting a transaction", err);
   if (rc != 0) {

@@ -21,10 +21,7 @@ expect_fail 2 check extra
 
 # Garbage over two pages in the middle of the file.
 [ ! -e "$SAMBANG_DB-wal" ] || fail "the store should be checkpointed on close"
-size=$(stat -c %s "$SAMBANG_DB")
-head -c 8192 /dev/urandom >"$WORK/garbage"
-dd if="$WORK/garbage" of="$SAMBANG_DB" bs=4096 seek=$((size / 8192)) \
-  conv=notrunc status=none
+bash "$TESTS_DIR/tools/garble_pages.sh" "$SAMBANG_DB"
 before=$(sha256sum <"$SAMBANG_DB")
 
 # shellcheck disable=SC2089 # the quotes are JSON, not shell
@@ -63,9 +60,7 @@ expect_stderr_contains "SAMBANG_CHECK_MS"
 export SAMBANG_DB=$WORK/read.db
 expect_ok init
 expect_ok import "$WORK/many.jsonl"
-size=$(stat -c %s "$SAMBANG_DB")
-dd if="$WORK/garbage" of="$SAMBANG_DB" bs=4096 seek=$((size / 8192)) \
-  conv=notrunc status=none
+bash "$TESTS_DIR/tools/garble_pages.sh" "$SAMBANG_DB"
 export SAMBANG_CHECK_MS=0
 expect_fail 6 export
 [ -e "$SAMBANG_DB.corrupt" ] || fail "a failed read did not mark the store"

@@ -57,10 +57,7 @@ expect_ok import "$WORK/many.jsonl"
 expect_ok export
 [ "$(wc -l <"$OUT")" -eq 300 ] || fail "300 records expected"
 [ ! -e "$SAMBANG_DB-wal" ] || fail "the store should be checkpointed on close"
-size=$(stat -c %s "$SAMBANG_DB")
-head -c 8192 /dev/urandom >"$WORK/garbage"
-dd if="$WORK/garbage" of="$SAMBANG_DB" bs=4096 seek=$((size / 8192)) \
-  conv=notrunc status=none
+bash "$TESTS_DIR/tools/garble_pages.sh" "$SAMBANG_DB"
 cp "$SAMBANG_DB" "$WORK/corrupt-copy"
 for args in export "list notes" status conflicts; do
   # shellcheck disable=SC2086,SC2090 # words split on purpose

@@ -48,10 +48,7 @@ req GET /v1/health
 expect_status 200
 stop_hub
 
-size=$(stat -c %s "$SAMBANG_HUB_DB")
-head -c 8192 /dev/urandom >"$WORK/garbage"
-dd if="$WORK/garbage" of="$SAMBANG_HUB_DB" bs=4096 seek=$((size / 8192)) \
-  conv=notrunc status=none
+bash "$(dirname "$0")/../tools/garble_pages.sh" "$SAMBANG_HUB_DB"
 before=$(sha256sum <"$SAMBANG_HUB_DB")
 
 expect_hub_fail 6 check

@@ -37,7 +37,7 @@ grow() { mount -o "remount,size=$2" "$1" || fail "remount $1"; }
 notes_jsonl n 2000 >"$WORK/n.jsonl"
 
 CASE="a device's import onto a full disk"
-small "$WORK/dev" 256k
+small "$WORK/dev" 768k
 export SAMBANG_DB=$WORK/dev/d.db
 "$SAMBANG" init >/dev/null || fail "init on the tmpfs"
 "$SAMBANG" put notes a '{"x":1}' >/dev/null || fail "a small put"
@@ -117,7 +117,7 @@ sync_once d2
 expect_converged d1 d2
 
 CASE="a device's pull onto a full disk"
-small "$WORK/d3disk" 300k
+small "$WORK/d3disk" 768k
 token=$("$HUB" device add d3 --scope all) || fail "device add d3"
 "$SAMBANG" --db "$WORK/d3disk/d3.db" init --server "$URL" --token "$token" >/dev/null ||
   fail "init d3"

@@ -386,7 +386,7 @@ TEST(corrupt_state)
 /* --- checkpoints off the writer (store_ckpt_offload) -------------------- */
 
 /* A relaxed transaction (the hub's device activity) keeps the offload's
- * wal hook: the WAL passing 1000 pages afterwards starts the checkpoint
+ * wal hook: the WAL passing ~4 MB afterwards starts the checkpoint
  * thread, where SQLite's own hook (sqlite3_wal_autocheckpoint) would have
  * checkpointed on the commit instead and never started it. */
 TEST(ckpt_offload_survives_relaxed)
@@ -403,7 +403,7 @@ TEST(ckpt_offload_survives_relaxed)
   memset(fields, 0, sizeof(fields));
   snprintf(fields, sizeof(fields), "{\"text\":\"%4000d\"}", 7);
   CHECK_INT(store_begin(s, NULL), ==, 0);
-  for (i = 0; i < 1200; i++) { /* ~1200 pages of 4 KB */
+  for (i = 0; i < 1200; i++) { /* ~4.8 MB, past STORE_CKPT_BYTES */
     struct record r;
     snprintf(id, sizeof(id), "n%d", i);
     make(&r, "notes", id, store_replica(s), store_tick(s), fields);

@@ -384,6 +384,7 @@ static void store_free(struct store *s)
   if (s == NULL)
     return;
   store_ckpt_stop(s);
+  store_refs_held_free(s);
   for (i = 0; i < ST_COUNT_; i++)
     sqlite3_finalize(s->st[i]);
   sqlite3_close_v2(s->db);
@@ -857,6 +858,8 @@ void store_close(struct store *s)
   if (s == NULL)
     return;
   store_rollback(s);
+  /* Held notes into the table, so the next writer need not catch up. */
+  (void)store_refs_settle(s, NULL);
   store_free(s);
 }
 

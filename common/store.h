@@ -314,6 +314,18 @@ int store_refs_each(struct store *s, const char *ref, const char *collection,
                     struct sb_err *err);
 
 /*
+ * A hub's writer: from now on this connection holds the notes in memory
+ * and writes them into the table in sorted batches (store_refs_defer.c;
+ * common/DESIGN.md, "Refs in batches"). First notes, in one transaction,
+ * the records a writer before it held notes of and never wrote (a crash).
+ * Nothing to do until the notes are complete (STORE_META_REFS_COMPLETE).
+ */
+int store_refs_defer(struct store *s, struct sb_err *err);
+/* Writes the held notes of committed transactions into the table, in a
+ * transaction of its own (an idle writer, the store's close). */
+int store_refs_settle(struct store *s, struct sb_err *err);
+
+/*
  * Meta STORE_META_HOLDS_OWN is "1" while the store holds every state it
  * ever pushed (or a newer one): written at store_create for a new replica
  * id, set to "0" when a row leaves (store_remove). A rebuilt store

@@ -82,6 +82,15 @@ struct store {
   enum store_check_state check; /* what the last check saw */
   struct store_ckpt *ckpt;      /* store_ckpt_offload's, or NULL */
   int page_size;                /* the file's (PRAGMA page_size) */
+  /* A hub writer's notes of who follows whom, not yet in the refs table
+   * (store_refs_defer.c). */
+  struct store_refs_held {
+    bool defer; /* store_refs_defer was called: notes wait here */
+    struct store_ref_list {
+      char **v;
+      size_t n, cap;
+    } committed, tx, flushed;
+  } refs_held;
 };
 
 /* The WAL's size past which a commit checkpoints it: SQLite's default of
@@ -97,6 +106,27 @@ int store_pages_of(const struct store *s, long bytes);
  * takes the row out of the file). */
 int store_refs_drop(struct store *s, const char *collection, const char *id,
                     struct sb_err *err);
+
+/* Writes the note that collection/id follows ref into the refs table. */
+int store_ref_write(struct store *s, const char *ref, const char *collection,
+                    const char *id, struct sb_err *err);
+
+/* --- store_refs_defer.c ------------------------------------------------- */
+
+/* Holds a note in memory (a deferring writer); writes them all once
+ * enough wait. */
+int store_refs_hold(struct store *s, const char *ref, const char *collection,
+                    const char *id, struct sb_err *err);
+/* Writes the held notes into the table, sorted, and refs.upto (inside a
+ * transaction): before the notes are read or dropped. */
+int store_refs_flush(struct store *s, struct sb_err *err);
+/* The transaction's end, for the held notes (store_tx.c). */
+void store_refs_committed(struct store *s);
+void store_refs_rolled_back(struct store *s);
+/* Whether a connection that holds no notes may trust the table: refs.upto
+ * absent or at the newest seq (no writer holds notes of older records). */
+int store_refs_trusted(struct store *s, bool *trusted, struct sb_err *err);
+void store_refs_held_free(struct store *s);
 
 /* Forgets the keys known absent (a transaction's start and end). */
 void store_absent_forget(struct store *s);

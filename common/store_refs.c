@@ -42,11 +42,19 @@ int store_get_part(struct store *s, const char *collection, const char *id,
 int store_ref_add(struct store *s, const char *ref, const char *collection,
                   const char *id, struct sb_err *err)
 {
-  sqlite3_stmt *st = s->st[ST_REF_ADD];
-
   if (!s->in_tx)
     return sb_err_set(err, SB_EINVAL,
                       "store %s: noting a ref outside a transaction", s->path);
+  if (s->refs_held.defer)
+    return store_refs_hold(s, ref, collection, id, err);
+  return store_ref_write(s, ref, collection, id, err);
+}
+
+int store_ref_write(struct store *s, const char *ref, const char *collection,
+                    const char *id, struct sb_err *err)
+{
+  sqlite3_stmt *st = s->st[ST_REF_ADD];
+
   sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 2, collection, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
@@ -71,9 +79,22 @@ int store_refs_each(struct store *s, const char *ref, const char *collection,
                     struct sb_err *err)
 {
   sqlite3_stmt *st = s->st[ST_REFS_OF];
+  bool trusted;
   int rc = 0, step;
 
   if (!refs_complete(s))
+    return SB_ENOTFOUND;
+  /* Notes held in memory go into the table first; outside a transaction
+   * they cannot, and the caller reads the collection instead. */
+  if (s->refs_held.defer && s->in_tx)
+    rc = store_refs_flush(s, err);
+  else if (s->refs_held.defer && s->refs_held.committed.n > 0)
+    return SB_ENOTFOUND;
+  if (rc == 0)
+    rc = store_refs_trusted(s, &trusted, err);
+  if (rc != 0)
+    return rc;
+  if (!trusted)
     return SB_ENOTFOUND;
   sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 2, collection, -1, SQLITE_STATIC);
@@ -113,6 +134,13 @@ int store_refs_drop(struct store *s, const char *collection, const char *id,
   struct record r;
   int rc;
 
+  /* Notes held in memory may name it: into the table first, so they go
+   * too. */
+  if (s->refs_held.defer) {
+    rc = store_refs_flush(s, err);
+    if (rc != 0)
+      return rc;
+  }
   record_init(&r, collection, id);
   /* Its refs are in its state: one that cannot be read keeps its notes,
    * which name no personal value and are checked by whoever reads them. */

@@ -150,6 +150,7 @@ int store_commit(struct store *s, struct sb_err *err)
     return rc;
   }
   s->in_tx = false;
+  store_refs_committed(s);
   store_absent_forget(s);
   store_unrelax(s);
   store_scrub(s);
@@ -166,6 +167,7 @@ void store_rollback(struct store *s)
   /* A walk in progress goes on reading or fails; it is never restarted. */
   store_run(s, ST_ROLLBACK, "rolling back", NULL);
   s->in_tx = false;
+  store_refs_rolled_back(s);
   store_absent_forget(s);
   store_unrelax(s);
 }

@@ -108,7 +108,12 @@ static void sq_close(void *be)
 
 static void sq_serve_writer(void *be)
 {
+  struct sb_err ignored = {0};
+
   store_cache_kib(be, SQ_WRITER_CACHE_KIB);
+  /* Notes of who follows whom in batches (common/DESIGN.md, "Refs in
+   * batches"); if this fails they are written one by one, as before. */
+  (void)store_refs_defer(be, &ignored);
 }
 
 /* Idle: the cache shrinks to SQLite's default size (its least recently
@@ -116,6 +121,9 @@ static void sq_serve_writer(void *be)
  * push starts from the pages it would have kept; then it may grow again. */
 static void sq_idle(void *be)
 {
+  struct sb_err ignored = {0};
+
+  (void)store_refs_settle(be, &ignored); /* a crash then has none to redo */
   store_cache_kib(be, SQ_IDLE_CACHE_KIB);
   store_cache_kib(be, SQ_WRITER_CACHE_KIB);
 }

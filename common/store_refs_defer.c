@@ -1,0 +1,348 @@
+/*
+ * store_refs_defer.c - a hub writer's notes of who follows whom, written
+ * in batches (store.h, store_refs_defer; common/DESIGN.md, "Refs in
+ * batches").
+ *
+ * A visit names a random beneficiary, so its note lands on a random leaf
+ * of the refs index: a push group of a few thousand visits dirtied most
+ * of the index's leaves, and every commit wrote them all to the WAL again
+ * (twice the WAL bytes of the rows themselves; a fifth of the writer's
+ * time). Deferred, the notes wait in memory and go into the table sorted,
+ * REFS_FLUSH_AT at a time, each leaf written once per batch.
+ *
+ * meta refs.upto says how far the table is complete: every record whose
+ * seq is at most it has its notes in the table. A flush writes it in the
+ * transaction that writes the notes. Notes of committed transactions not
+ * yet flushed are lost in a crash; the next writer to defer notes them
+ * again from the records past refs.upto (store_refs_defer). A connection
+ * that does not defer (another process) trusts the table only when
+ * refs.upto is missing or reaches the newest seq, and otherwise reads
+ * the whole collection, as before the notes were kept.
+ *
+ * Three lists keep a rollback exact: committed (notes of committed
+ * transactions, not in the table), tx (the open transaction's, not in
+ * the table) and flushed (notes of committed transactions the open one
+ * wrote into the table: back to committed if it rolls back).
+ */
+#include "compat.h"
+
+#include "scope.h"
+#include "store_int.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Notes held in memory before they go into the table: ~1-2 MB. */
+#define REFS_FLUSH_AT 65536
+#define REFS_UPTO_KEY "refs.upto"
+
+/* A note: "ref\0collection\0id\0" in one allocation. */
+static char *note_new(const char *ref, const char *collection, const char *id)
+{
+  size_t a = strlen(ref) + 1, b = strlen(collection) + 1, c = strlen(id) + 1;
+  char *n = malloc(a + b + c);
+
+  if (n != NULL) {
+    memcpy(n, ref, a);
+    memcpy(n + a, collection, b);
+    memcpy(n + a + b, id, c);
+  }
+  return n;
+}
+
+static const char *note_next(const char *part)
+{
+  return part + strlen(part) + 1;
+}
+
+static int note_cmp(const void *pa, const void *pb)
+{
+  const char *a = *(char *const *)pa, *b = *(char *const *)pb;
+  int i, c = 0;
+
+  for (i = 0; i < 3 && c == 0; i++, a = note_next(a), b = note_next(b))
+    c = strcmp(a, b);
+  return c;
+}
+
+static int list_push(struct store_ref_list *l, char *note)
+{
+  if (l->n == l->cap) {
+    size_t cap = l->cap ? l->cap * 2 : 256;
+    char **v = realloc(l->v, cap * sizeof(*v));
+    if (v == NULL)
+      return SB_ENOMEM;
+    l->v = v;
+    l->cap = cap;
+  }
+  l->v[l->n++] = note;
+  return 0;
+}
+
+/* Moves every note of from to the end of to (from ends empty); on
+ * SB_ENOMEM both are as they were. */
+static int list_move(struct store_ref_list *to, struct store_ref_list *from)
+{
+  if (to->n + from->n > to->cap) {
+    size_t cap = to->n + from->n;
+    char **v = realloc(to->v, cap * sizeof(*v));
+    if (v == NULL)
+      return SB_ENOMEM;
+    to->v = v;
+    to->cap = cap;
+  }
+  if (from->n > 0)
+    memcpy(to->v + to->n, from->v, from->n * sizeof(*from->v));
+  to->n += from->n;
+  from->n = 0;
+  return 0;
+}
+
+static void list_clear(struct store_ref_list *l)
+{
+  size_t i;
+
+  for (i = 0; i < l->n; i++)
+    free(l->v[i]);
+  l->n = 0;
+}
+
+static void list_free(struct store_ref_list *l)
+{
+  list_clear(l);
+  free(l->v);
+  l->v = NULL;
+  l->cap = 0;
+}
+
+/* Writes refs.upto = the newest seq (inside the caller's transaction). */
+static int upto_write(struct store *s, uint64_t seq, struct sb_err *err)
+{
+  char text[24];
+
+  snprintf(text, sizeof(text), "%" PRIu64, seq);
+  return store_meta_write(s, REFS_UPTO_KEY, text, err);
+}
+
+int store_refs_flush(struct store *s, struct sb_err *err)
+{
+  struct store_refs_held *h = &s->refs_held;
+  char **all;
+  size_t n = h->committed.n + h->tx.n, i;
+  int rc = 0;
+
+  if (!s->in_tx)
+    return sb_err_set(err, SB_EINVAL,
+                      "store %s: writing notes outside a transaction", s->path);
+  if (n == 0)
+    return 0;
+  all = malloc(n * sizeof(*all));
+  if (all == NULL)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  memcpy(all, h->committed.v, h->committed.n * sizeof(*all));
+  memcpy(all + h->committed.n, h->tx.v, h->tx.n * sizeof(*all));
+  qsort(all, n, sizeof(*all), note_cmp);
+  for (i = 0; rc == 0 && i < n; i++) {
+    const char *collection = note_next(all[i]);
+    rc = store_ref_write(s, all[i], collection, note_next(collection), err);
+  }
+  free(all);
+  if (rc == 0)
+    rc = upto_write(s, s->seq, err);
+  if (rc == 0)
+    rc = list_move(&h->flushed, &h->committed);
+  if (rc == SB_ENOMEM)
+    return sb_err_set(err, rc, NULL);
+  if (rc == 0)
+    list_clear(&h->tx);
+  return rc;
+}
+
+int store_refs_hold(struct store *s, const char *ref, const char *collection,
+                    const char *id, struct sb_err *err)
+{
+  struct store_refs_held *h = &s->refs_held;
+  char *note = note_new(ref, collection, id);
+
+  if (note == NULL || list_push(&h->tx, note) != 0) {
+    free(note);
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  }
+  if (h->committed.n + h->tx.n >= REFS_FLUSH_AT)
+    return store_refs_flush(s, err);
+  return 0;
+}
+
+/* Out of memory in a hook: notes of committed records could be lost, so
+ * the writer stops holding them and the table is no longer trusted
+ * (refs.upto stays behind): scope changes read the whole collection
+ * until the next writer to defer catches up. */
+static void give_up(struct store *s)
+{
+  s->refs_held.defer = false;
+  list_clear(&s->refs_held.committed);
+  list_clear(&s->refs_held.tx);
+  list_clear(&s->refs_held.flushed);
+}
+
+void store_refs_committed(struct store *s)
+{
+  struct store_refs_held *h = &s->refs_held;
+
+  list_clear(&h->flushed);
+  if (list_move(&h->committed, &h->tx) != 0)
+    give_up(s);
+}
+
+void store_refs_rolled_back(struct store *s)
+{
+  struct store_refs_held *h = &s->refs_held;
+
+  list_clear(&h->tx);
+  /* The table lost what the transaction flushed: those notes wait again. */
+  if (list_move(&h->committed, &h->flushed) != 0)
+    give_up(s);
+}
+
+/* scope_refs' note, while catching up: straight into the table. */
+static int catch_up_note(void *ctx, const char *ref, const char *collection,
+                         const char *id)
+{
+  struct store *s = ctx;
+  return store_ref_write(s, ref, collection, id, NULL);
+}
+
+/* Notes the refs of every record past seq (a writer that held notes in
+ * memory stopped before it flushed them). */
+static int catch_up(struct store *s, uint64_t since, struct sb_err *err)
+{
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2(s->db,
+                              "SELECT collection, id, state FROM records"
+                              " WHERE seq > ?1 ORDER BY seq",
+                              -1, &st, NULL);
+
+  if (rc != SQLITE_OK)
+    return store_sqlerr(s, rc, "reading the records to note", err);
+  sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
+  rc = 0;
+  while (rc == 0) {
+    struct record r;
+    int step = sqlite3_step(st);
+    if (step == SQLITE_DONE)
+      break;
+    if (step != SQLITE_ROW) {
+      rc = store_sqlerr(s, step, "reading the records to note", err);
+      break;
+    }
+    record_init(&r, (const char *)sqlite3_column_text(st, 0),
+                (const char *)sqlite3_column_text(st, 1));
+    /* A state that cannot be read keeps no notes (as store_refs_drop). */
+    if (record_decode(&r, (const char *)sqlite3_column_text(st, 2),
+                      (size_t)sqlite3_column_bytes(st, 2), NULL) == 0)
+      rc = scope_refs(store_schema(s), &r, catch_up_note, s, err);
+    record_release(&r);
+  }
+  sqlite3_finalize(st);
+  return rc;
+}
+
+/* meta refs.upto as a number; *present false if absent. */
+static int upto_read(struct store *s, uint64_t *upto, bool *present,
+                     struct sb_err *err)
+{
+  char *v = NULL, *end;
+  int rc = store_meta_read(s, REFS_UPTO_KEY, &v, err);
+
+  *upto = 0;
+  *present = rc == 0;
+  if (rc == SB_ENOTFOUND)
+    return 0;
+  if (rc != 0)
+    return rc;
+  *upto = strtoull(v, &end, 10);
+  if (*v < '0' || *v > '9' || *end != '\0')
+    rc = sb_err_set(err, SB_ECORRUPT, "store %s: meta %s is \"%.30s\"", s->path,
+                    REFS_UPTO_KEY, v);
+  free(v);
+  return rc;
+}
+
+int store_refs_defer(struct store *s, struct sb_err *err)
+{
+  uint64_t upto = 0, newest = 0;
+  char *complete = NULL;
+  bool present;
+  int rc;
+
+  if (s->refs_held.defer)
+    return 0;
+  rc = store_begin(s, err);
+  if (rc != 0)
+    return rc;
+  rc = store_meta_read(s, STORE_META_REFS_COMPLETE, &complete, err);
+  if (rc == 0 && strcmp(complete, "1") != 0)
+    rc = SB_ENOTFOUND;
+  free(complete);
+  if (rc == SB_ENOTFOUND) { /* hub_scope_refs_fill has not run: no notes */
+    store_rollback(s);
+    return 0;
+  }
+  if (rc == 0)
+    rc = store_last_seq(s, &newest, err);
+  if (rc == 0)
+    rc = upto_read(s, &upto, &present, err);
+  /* Absent: every note so far was written with its record. */
+  if (rc == 0 && present && upto < newest)
+    rc = catch_up(s, upto, err);
+  if (rc == 0)
+    rc = upto_write(s, newest, err);
+  if (rc == 0)
+    rc = store_commit(s, err);
+  else
+    store_rollback(s);
+  if (rc == 0)
+    s->refs_held.defer = true;
+  return rc;
+}
+
+int store_refs_settle(struct store *s, struct sb_err *err)
+{
+  int rc;
+
+  if (!s->refs_held.defer || s->refs_held.committed.n == 0 || s->in_tx)
+    return 0;
+  rc = store_begin(s, err);
+  if (rc == 0)
+    rc = store_refs_flush(s, err);
+  if (rc == 0)
+    return store_commit(s, err);
+  store_rollback(s);
+  return rc;
+}
+
+int store_refs_trusted(struct store *s, bool *trusted, struct sb_err *err)
+{
+  uint64_t upto, newest;
+  bool present;
+  int rc;
+
+  *trusted = true;
+  if (s->refs_held.defer)
+    return 0; /* this connection's own notes: flushed by the caller */
+  rc = upto_read(s, &upto, &present, err);
+  if (rc == 0 && present)
+    rc = store_last_seq(s, &newest, err);
+  if (rc == 0 && present && upto < newest)
+    *trusted = false;
+  return rc;
+}
+
+void store_refs_held_free(struct store *s)
+{
+  list_free(&s->refs_held.committed);
+  list_free(&s->refs_held.tx);
+  list_free(&s->refs_held.flushed);
+}

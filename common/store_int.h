@@ -90,6 +90,11 @@ struct store {
       char **v;
       size_t n, cap;
     } committed, tx, flushed;
+    /* A batch being written, sorted, a slice per commit: batch[pos..n)
+     * wait; [pos_tx..pos) went into the open transaction. */
+    char **batch;
+    size_t batch_n, batch_pos, batch_pos_tx;
+    uint64_t batch_upto; /* the newest seq when it was cut */
   } refs_held;
 };
 
@@ -120,6 +125,9 @@ int store_refs_hold(struct store *s, const char *ref, const char *collection,
 /* Writes the held notes into the table, sorted, and refs.upto (inside a
  * transaction): before the notes are read or dropped. */
 int store_refs_flush(struct store *s, struct sb_err *err);
+/* Writes the next slice of the batch (inside the transaction, before its
+ * commit: store_tx.c). */
+int store_refs_drain(struct store *s, struct sb_err *err);
 /* The transaction's end, for the held notes (store_tx.c). */
 void store_refs_committed(struct store *s);
 void store_refs_rolled_back(struct store *s);
@@ -127,6 +135,8 @@ void store_refs_rolled_back(struct store *s);
  * absent or at the newest seq (no writer holds notes of older records). */
 int store_refs_trusted(struct store *s, bool *trusted, struct sb_err *err);
 void store_refs_held_free(struct store *s);
+/* Notes of committed transactions wait in memory (not in the table). */
+bool store_refs_waiting(const struct store *s);
 
 /* Forgets the keys known absent (a transaction's start and end). */
 void store_absent_forget(struct store *s);

@@ -88,7 +88,7 @@ int store_refs_each(struct store *s, const char *ref, const char *collection,
    * they cannot, and the caller reads the collection instead. */
   if (s->refs_held.defer && s->in_tx)
     rc = store_refs_flush(s, err);
-  else if (s->refs_held.defer && s->refs_held.committed.n > 0)
+  else if (store_refs_waiting(s))
     return SB_ENOTFOUND;
   if (rc == 0)
     rc = store_refs_trusted(s, &trusted, err);

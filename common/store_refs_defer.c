@@ -1,28 +1,32 @@
 /*
  * store_refs_defer.c - a hub writer's notes of who follows whom, written
- * in batches (store.h, store_refs_defer; common/DESIGN.md, "Refs in
+ * in sorted batches (store.h, store_refs_defer; common/DESIGN.md, "Refs in
  * batches").
  *
  * A visit names a random beneficiary, so its note lands on a random leaf
  * of the refs index: a push group of a few thousand visits dirtied most
  * of the index's leaves, and every commit wrote them all to the WAL again
- * (twice the WAL bytes of the rows themselves; a fifth of the writer's
- * time). Deferred, the notes wait in memory and go into the table sorted,
- * REFS_FLUSH_AT at a time, each leaf written once per batch.
+ * (twice the WAL bytes of the rows themselves). Deferred, the notes wait
+ * in memory; once REFS_BATCH wait, they are cut into a batch, sorted, and
+ * each later commit writes the batch's next slice (a range of leaves), so
+ * each leaf is written about once per batch and no commit stalls long.
  *
  * meta refs.upto says how far the table is complete: every record whose
- * seq is at most it has its notes in the table. A flush writes it in the
- * transaction that writes the notes. Notes of committed transactions not
- * yet flushed are lost in a crash; the next writer to defer notes them
- * again from the records past refs.upto (store_refs_defer). A connection
- * that does not defer (another process) trusts the table only when
- * refs.upto is missing or reaches the newest seq, and otherwise reads
- * the whole collection, as before the notes were kept.
+ * seq is at most it has its notes in the table. The commit that writes a
+ * batch's last slice sets it to the newest seq when the batch was cut; a
+ * full flush (before the notes are read or dropped, when idle, at close)
+ * writes every held note and sets it to the newest seq. Notes of
+ * committed transactions not yet written are lost in a crash; the next
+ * writer to defer notes them again from the records past refs.upto
+ * (store_refs_defer). A connection that does not defer (another process)
+ * trusts the table only when refs.upto is missing or reaches the newest
+ * seq, and otherwise reads the whole collection, as before notes.
  *
- * Three lists keep a rollback exact: committed (notes of committed
- * transactions, not in the table), tx (the open transaction's, not in
- * the table) and flushed (notes of committed transactions the open one
- * wrote into the table: back to committed if it rolls back).
+ * A rollback must leave the notes as they were: the open transaction's
+ * own (tx) are dropped; notes of committed transactions it wrote go back
+ * to waiting (flushed back to committed, the batch's position back to
+ * where the transaction found it). Written notes are freed only once
+ * their transaction commits.
  */
 #include "compat.h"
 
@@ -34,8 +38,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Notes held in memory before they go into the table: ~1-2 MB. */
-#define REFS_FLUSH_AT 65536
+/* Notes held before they are cut into a batch (~5 MB), and the slice of
+ * it each commit writes beyond as many as the commit itself added. */
+#define REFS_BATCH 65536
+#define REFS_SLICE 2048
 #define REFS_UPTO_KEY "refs.upto"
 
 /* A note: "ref\0collection\0id\0" in one allocation. */
@@ -126,11 +132,18 @@ static int upto_write(struct store *s, uint64_t seq, struct sb_err *err)
   return store_meta_write(s, REFS_UPTO_KEY, text, err);
 }
 
+static int write_note(struct store *s, const char *note, struct sb_err *err)
+{
+  const char *collection = note_next(note);
+  return store_ref_write(s, note, collection, note_next(collection), err);
+}
+
 int store_refs_flush(struct store *s, struct sb_err *err)
 {
   struct store_refs_held *h = &s->refs_held;
+  size_t left = h->batch_n - h->batch_pos;
+  size_t n = left + h->committed.n + h->tx.n, i;
   char **all;
-  size_t n = h->committed.n + h->tx.n, i;
   int rc = 0;
 
   if (!s->in_tx)
@@ -141,13 +154,15 @@ int store_refs_flush(struct store *s, struct sb_err *err)
   all = malloc(n * sizeof(*all));
   if (all == NULL)
     return sb_err_set(err, SB_ENOMEM, NULL);
-  memcpy(all, h->committed.v, h->committed.n * sizeof(*all));
-  memcpy(all + h->committed.n, h->tx.v, h->tx.n * sizeof(*all));
+  if (left > 0) /* (an empty list's v may be NULL) */
+    memcpy(all, h->batch + h->batch_pos, left * sizeof(*all));
+  if (h->committed.n > 0)
+    memcpy(all + left, h->committed.v, h->committed.n * sizeof(*all));
+  if (h->tx.n > 0)
+    memcpy(all + left + h->committed.n, h->tx.v, h->tx.n * sizeof(*all));
   qsort(all, n, sizeof(*all), note_cmp);
-  for (i = 0; rc == 0 && i < n; i++) {
-    const char *collection = note_next(all[i]);
-    rc = store_ref_write(s, all[i], collection, note_next(collection), err);
-  }
+  for (i = 0; rc == 0 && i < n; i++)
+    rc = write_note(s, all[i], err);
   free(all);
   if (rc == 0)
     rc = upto_write(s, s->seq, err);
@@ -155,24 +170,55 @@ int store_refs_flush(struct store *s, struct sb_err *err)
     rc = list_move(&h->flushed, &h->committed);
   if (rc == SB_ENOMEM)
     return sb_err_set(err, rc, NULL);
-  if (rc == 0)
+  if (rc == 0) {
+    h->batch_pos = h->batch_n;
     list_clear(&h->tx);
+  }
+  return rc;
+}
+
+int store_refs_drain(struct store *s, struct sb_err *err)
+{
+  struct store_refs_held *h = &s->refs_held;
+  size_t end = h->batch_pos + REFS_SLICE + h->tx.n;
+  int rc = 0;
+
+  if (h->batch == NULL || h->batch_pos == h->batch_n)
+    return 0;
+  if (end > h->batch_n)
+    end = h->batch_n;
+  for (; rc == 0 && h->batch_pos < end; h->batch_pos++)
+    rc = write_note(s, h->batch[h->batch_pos], err);
+  if (rc == 0 && h->batch_pos == h->batch_n)
+    rc = upto_write(s, h->batch_upto, err);
   return rc;
 }
 
 int store_refs_hold(struct store *s, const char *ref, const char *collection,
                     const char *id, struct sb_err *err)
 {
-  struct store_refs_held *h = &s->refs_held;
   char *note = note_new(ref, collection, id);
 
-  if (note == NULL || list_push(&h->tx, note) != 0) {
+  if (note == NULL || list_push(&s->refs_held.tx, note) != 0) {
     free(note);
     return sb_err_set(err, SB_ENOMEM, NULL);
   }
-  if (h->committed.n + h->tx.n >= REFS_FLUSH_AT)
-    return store_refs_flush(s, err);
   return 0;
+}
+
+/* Frees the batch's notes from..to (written and committed). */
+static void batch_free_range(struct store_refs_held *h, size_t from, size_t to)
+{
+  for (; from < to; from++)
+    free(h->batch[from]);
+}
+
+static void batch_free(struct store_refs_held *h)
+{
+  batch_free_range(h, h->batch_pos_tx, h->batch_n);
+  free(h->batch);
+  h->batch = NULL;
+  h->batch_n = h->batch_pos = h->batch_pos_tx = 0;
 }
 
 /* Out of memory in a hook: notes of committed records could be lost, so
@@ -185,15 +231,30 @@ static void give_up(struct store *s)
   list_clear(&s->refs_held.committed);
   list_clear(&s->refs_held.tx);
   list_clear(&s->refs_held.flushed);
+  batch_free(&s->refs_held);
 }
 
 void store_refs_committed(struct store *s)
 {
   struct store_refs_held *h = &s->refs_held;
 
+  batch_free_range(h, h->batch_pos_tx, h->batch_pos);
+  h->batch_pos_tx = h->batch_pos;
+  if (h->batch != NULL && h->batch_pos == h->batch_n)
+    batch_free(h);
   list_clear(&h->flushed);
-  if (list_move(&h->committed, &h->tx) != 0)
+  if (list_move(&h->committed, &h->tx) != 0) {
     give_up(s);
+    return;
+  }
+  if (h->batch == NULL && h->committed.n >= REFS_BATCH) {
+    /* Cut: every waiting note is of a record up to the newest seq. */
+    h->batch = h->committed.v;
+    h->batch_n = h->committed.n;
+    h->batch_upto = s->seq;
+    memset(&h->committed, 0, sizeof(h->committed));
+    qsort(h->batch, h->batch_n, sizeof(*h->batch), note_cmp);
+  }
 }
 
 void store_refs_rolled_back(struct store *s)
@@ -201,6 +262,7 @@ void store_refs_rolled_back(struct store *s)
   struct store_refs_held *h = &s->refs_held;
 
   list_clear(&h->tx);
+  h->batch_pos = h->batch_pos_tx;
   /* The table lost what the transaction flushed: those notes wait again. */
   if (list_move(&h->committed, &h->flushed) != 0)
     give_up(s);
@@ -312,7 +374,7 @@ int store_refs_settle(struct store *s, struct sb_err *err)
 {
   int rc;
 
-  if (!s->refs_held.defer || s->refs_held.committed.n == 0 || s->in_tx)
+  if (!store_refs_waiting(s) || s->in_tx)
     return 0;
   rc = store_begin(s, err);
   if (rc == 0)
@@ -340,8 +402,15 @@ int store_refs_trusted(struct store *s, bool *trusted, struct sb_err *err)
   return rc;
 }
 
+bool store_refs_waiting(const struct store *s)
+{
+  const struct store_refs_held *h = &s->refs_held;
+  return h->defer && (h->committed.n > 0 || h->batch_pos < h->batch_n);
+}
+
 void store_refs_held_free(struct store *s)
 {
+  batch_free(&s->refs_held);
   list_free(&s->refs_held.committed);
   list_free(&s->refs_held.tx);
   list_free(&s->refs_held.flushed);

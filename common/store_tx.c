@@ -141,6 +141,8 @@ int store_commit(struct store *s, struct sb_err *err)
   snprintf(hlc_text, sizeof(hlc_text), "%llu",
            (unsigned long long)s->clock.last);
   rc = store_meta_write(s, "hlc", hlc_text, err);
+  if (rc == 0)
+    rc = store_refs_drain(s, err);
   if (rc == 0) {
     rc = store_run(s, ST_COMMIT, "committing", err);
     store_tx_check(s);

@@ -21,7 +21,7 @@ static int ids_append(const char *id, void *ctx)
  * own, as the hub's writer asks. */
 static const char *followers(struct store *s, const char *ref)
 {
-  static char out[256];
+  static char out[1024];
   struct buf b;
   int rc;
 
@@ -83,6 +83,24 @@ TEST(held_until_read)
   store_close(s);
 }
 
+/* The first notes a writer holds, read in their own transaction (a new
+ * beneficiary after its visits, in one push). */
+TEST(read_in_their_transaction)
+{
+  const char *path = path_in(check_tmpdir(), "hub.db");
+  struct store *s = deferring_hub(path);
+  struct buf b;
+
+  CHECK_INT(store_begin(s, NULL), ==, 0);
+  visit(s, "v1", "b1");
+  buf_init(&b);
+  CHECK_INT(store_refs_each(s, "b1", "visit", ids_append, &b, NULL), ==, 0);
+  CHECK_STR(b.p, "v1 ");
+  buf_release(&b);
+  CHECK_INT(store_commit(s, NULL), ==, 0);
+  store_close(s);
+}
+
 /* A rollback drops its own notes and keeps those of committed
  * transactions it had written into the table. */
 TEST(rollback_keeps_committed_notes)
@@ -141,5 +159,42 @@ TEST(crash_then_caught_up)
   CHECK_INT(store_refs_defer(s, NULL), ==, 0);
   CHECK_STR(followers(s, "b1"), "v1 v2 ");
   CHECK_STR(followers(s, "b2"), "v3 ");
+  store_close(s);
+}
+
+/* Past REFS_BATCH waiting notes, a commit cuts them into a sorted batch
+ * and each later commit writes a slice: another connection trusts the
+ * table only once the whole batch is in, and then finds every note. */
+TEST(batch_written_in_slices)
+{
+  const char *path = path_in(check_tmpdir(), "hub.db");
+  struct store *s = deferring_hub(path), *t;
+  char id[16], ref[16], v[16];
+  const char *got;
+  size_t n = 0;
+  int i;
+
+  CHECK_INT(store_begin(s, NULL), ==, 0);
+  for (i = 0; i < 66000; i++) {
+    snprintf(id, sizeof(id), "v%05d", i);
+    snprintf(ref, sizeof(ref), "b%04d", i % 1000);
+    visit(s, id, ref);
+  }
+  CHECK_INT(store_commit(s, NULL), ==, 0); /* cut, nothing written */
+  t = open_store(path);
+  for (i = 0; i < 40; i++) {
+    if (i == 16)
+      CHECK_STR(followers(t, "b0007"), "untrusted"); /* half written */
+    CHECK_INT(store_begin(s, NULL), ==, 0);
+    snprintf(v, sizeof(v), "%d", i);
+    CHECK_INT(store_meta_set(s, "bench.tick", v, NULL), ==, 0);
+    CHECK_INT(store_commit(s, NULL), ==, 0);
+  }
+  got = followers(t, "b0007");
+  CHECK(strncmp(got, "v00007 v01007 ", 14) == 0);
+  for (; *got != '\0'; got++)
+    n += *got == ' ';
+  CHECK_INT(n, ==, 66);
+  store_close(t);
   store_close(s);
 }

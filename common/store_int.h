@@ -112,6 +112,10 @@ int store_pages_of(const struct store *s, long bytes);
 int store_refs_drop(struct store *s, const char *collection, const char *id,
                     struct sb_err *err);
 
+/* True once meta says every stored record's refs are noted (the hub's
+ * hub_scope_refs_fill). */
+bool store_refs_complete(struct store *s);
+
 /* Writes the note that collection/id follows ref into the refs table. */
 int store_ref_write(struct store *s, const char *ref, const char *collection,
                     const char *id, struct sb_err *err);
@@ -208,6 +212,10 @@ int store_meta_read(struct store *s, const char *key, char **value,
 /* Sets meta[key] = value (inside the caller's transaction, if any). */
 int store_meta_write(struct store *s, const char *key, const char *value,
                      struct sb_err *err);
+
+/* Parses a decimal uint64 (digits only, no overflow); false if it is not
+ * one (a meta value). */
+bool store_parse_u64(const char *text, uint64_t *out);
 
 /* Loads the stored hub offset, then takes the stored HLC into the
  * in-memory clock (bounded by the corrected wall clock: hlc_observe). */

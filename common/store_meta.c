@@ -14,8 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Parses a decimal uint64 (digits only); false if it is not one. */
-static bool parse_u64(const char *text, uint64_t *out)
+bool store_parse_u64(const char *text, uint64_t *out)
 {
   char *end;
   unsigned long long n;
@@ -84,8 +83,8 @@ static bool parse_offset(const char *text, struct hlc_offset *o)
     return false;
   memcpy(num, text + (neg ? 1 : 0), n);
   num[n] = '\0';
-  if (!parse_u64(num, &mag) || mag > (uint64_t)INT64_MAX ||
-      !parse_u64(space + 1, &o->hub_ms))
+  if (!store_parse_u64(num, &mag) || mag > (uint64_t)INT64_MAX ||
+      !store_parse_u64(space + 1, &o->hub_ms))
     return false;
   o->offset_ms = neg ? -(int64_t)mag : (int64_t)mag;
   return true;
@@ -146,7 +145,7 @@ int store_load_hlc(struct store *s, struct sb_err *err)
                       s->path);
   if (rc != 0)
     return rc;
-  if (!parse_u64(text, &ts)) {
+  if (!store_parse_u64(text, &ts)) {
     rc = sb_err_set(err, SB_ECORRUPT, "store %s has a bad clock value \"%s\"",
                     s->path, text);
   } else {

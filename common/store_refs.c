@@ -61,9 +61,7 @@ int store_ref_write(struct store *s, const char *ref, const char *collection,
   return store_run(s, ST_REF_ADD, "noting a record's ref", err);
 }
 
-/* True once meta says every stored record's refs are noted (the hub's
- * hub_scope_refs_fill). */
-static bool refs_complete(struct store *s)
+bool store_refs_complete(struct store *s)
 {
   char *v = NULL;
 
@@ -82,7 +80,7 @@ int store_refs_each(struct store *s, const char *ref, const char *collection,
   bool trusted;
   int rc = 0, step;
 
-  if (!refs_complete(s))
+  if (!store_refs_complete(s))
     return SB_ENOTFOUND;
   /* Notes held in memory go into the table first; outside a transaction
    * they cannot, and the caller reads the collection instead. */

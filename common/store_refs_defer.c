@@ -268,54 +268,49 @@ void store_refs_rolled_back(struct store *s)
     give_up(s);
 }
 
+struct catch_up {
+  struct store *s;
+  struct sb_err *err;
+};
+
 /* scope_refs' note, while catching up: straight into the table. */
 static int catch_up_note(void *ctx, const char *ref, const char *collection,
                          const char *id)
 {
-  struct store *s = ctx;
-  return store_ref_write(s, ref, collection, id, NULL);
+  struct catch_up *c = ctx;
+  return store_ref_write(c->s, ref, collection, id, c->err);
+}
+
+/* store_changes_text's step of catch_up: the record's notes. A state
+ * that cannot be read keeps no notes (as store_refs_drop). */
+static int catch_up_row(const char *collection, const char *id, uint64_t seq,
+                        const char *text, size_t len, void *ctx)
+{
+  struct catch_up *c = ctx;
+  struct record r;
+  int rc = 0;
+
+  (void)seq;
+  record_init(&r, collection, id);
+  if (record_decode(&r, text, len, NULL) == 0)
+    rc = scope_refs(store_schema(c->s), &r, catch_up_note, c, c->err);
+  record_release(&r);
+  return rc;
 }
 
 /* Notes the refs of every record past seq (a writer that held notes in
  * memory stopped before it flushed them). */
 static int catch_up(struct store *s, uint64_t since, struct sb_err *err)
 {
-  sqlite3_stmt *st = NULL;
-  int rc = sqlite3_prepare_v2(s->db,
-                              "SELECT collection, id, state FROM records"
-                              " WHERE seq > ?1 ORDER BY seq",
-                              -1, &st, NULL);
-
-  if (rc != SQLITE_OK)
-    return store_sqlerr(s, rc, "reading the records to note", err);
-  sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
-  rc = 0;
-  while (rc == 0) {
-    struct record r;
-    int step = sqlite3_step(st);
-    if (step == SQLITE_DONE)
-      break;
-    if (step != SQLITE_ROW) {
-      rc = store_sqlerr(s, step, "reading the records to note", err);
-      break;
-    }
-    record_init(&r, (const char *)sqlite3_column_text(st, 0),
-                (const char *)sqlite3_column_text(st, 1));
-    /* A state that cannot be read keeps no notes (as store_refs_drop). */
-    if (record_decode(&r, (const char *)sqlite3_column_text(st, 2),
-                      (size_t)sqlite3_column_bytes(st, 2), NULL) == 0)
-      rc = scope_refs(store_schema(s), &r, catch_up_note, s, err);
-    record_release(&r);
-  }
-  sqlite3_finalize(st);
-  return rc;
+  struct catch_up c = {s, err};
+  return store_changes_text(s, since, catch_up_row, &c, err);
 }
 
 /* meta refs.upto as a number; *present false if absent. */
 static int upto_read(struct store *s, uint64_t *upto, bool *present,
                      struct sb_err *err)
 {
-  char *v = NULL, *end;
+  char *v = NULL;
   int rc = store_meta_read(s, REFS_UPTO_KEY, &v, err);
 
   *upto = 0;
@@ -324,8 +319,7 @@ static int upto_read(struct store *s, uint64_t *upto, bool *present,
     return 0;
   if (rc != 0)
     return rc;
-  *upto = strtoull(v, &end, 10);
-  if (*v < '0' || *v > '9' || *end != '\0')
+  if (!store_parse_u64(v, upto))
     rc = sb_err_set(err, SB_ECORRUPT, "store %s: meta %s is \"%.30s\"", s->path,
                     REFS_UPTO_KEY, v);
   free(v);
@@ -335,25 +329,16 @@ static int upto_read(struct store *s, uint64_t *upto, bool *present,
 int store_refs_defer(struct store *s, struct sb_err *err)
 {
   uint64_t upto = 0, newest = 0;
-  char *complete = NULL;
   bool present;
   int rc;
 
-  if (s->refs_held.defer)
+  /* Not complete: hub_scope_refs_fill has not run, no notes to hold. */
+  if (s->refs_held.defer || !store_refs_complete(s))
     return 0;
   rc = store_begin(s, err);
   if (rc != 0)
     return rc;
-  rc = store_meta_read(s, STORE_META_REFS_COMPLETE, &complete, err);
-  if (rc == 0 && strcmp(complete, "1") != 0)
-    rc = SB_ENOTFOUND;
-  free(complete);
-  if (rc == SB_ENOTFOUND) { /* hub_scope_refs_fill has not run: no notes */
-    store_rollback(s);
-    return 0;
-  }
-  if (rc == 0)
-    rc = store_last_seq(s, &newest, err);
+  rc = store_last_seq(s, &newest, err);
   if (rc == 0)
     rc = upto_read(s, &upto, &present, err);
   /* Absent: every note so far was written with its record. */

@@ -103,14 +103,29 @@ static int eref_add(const char *field, const struct entry *e, void *ctx)
   return 0;
 }
 
-/* Every entry of r, sorted by eref_cmp, into l (the caller frees l->v). */
+/* True if l is in eref_cmp's order already. */
+static bool eref_sorted(const struct eref_list *l)
+{
+  size_t k;
+
+  for (k = 1; k < l->n; k++)
+    if (eref_cmp(&l->v[k - 1], &l->v[k]) > 0)
+      return false;
+  return true;
+}
+
+/* Every entry of r, sorted by eref_cmp, into l (the caller frees l->v).
+ * Most pushed states come in that order already (one write of fields in
+ * name order: every entry of one dot), so the sort is checked for first:
+ * n - 1 comparisons instead of a sort's n log n, on the hub's one writer
+ * thread. */
 static int eref_index(const struct record *r, struct eref_list *l)
 {
   int rc;
 
   memset(l, 0, sizeof(*l));
   rc = record_each_entry(r, eref_add, l);
-  if (rc == 0 && l->n > 1)
+  if (rc == 0 && !eref_sorted(l))
     qsort(l->v, l->n, sizeof(*l->v), eref_cmp);
   return rc;
 }

@@ -609,7 +609,7 @@ static void api_resolve(struct hub_call *c)
   int rc;
 
   if (!office_allowed(c, HUB_ROLE_REVIEWER) ||
-      (req = office_body_json(c)) == NULL)
+      (req = office_body_json(c, "collection,id,seq,fields")) == NULL)
     return;
   coll = cJSON_GetObjectItemCaseSensitive(req, "collection");
   id = cJSON_GetObjectItemCaseSensitive(req, "id");

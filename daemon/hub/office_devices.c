@@ -96,7 +96,7 @@ static bool new_token(struct hub_call *c, char *token, char *hash)
 
 static void api_device_add(struct hub_call *c)
 {
-  cJSON *req = office_body_json(c);
+  cJSON *req = office_body_json(c, "name,scope");
   const cJSON *name = cJSON_GetObjectItemCaseSensitive(req, "name");
   const cJSON *scope = cJSON_GetObjectItemCaseSensitive(req, "scope");
   char token[AUTH_TOKEN_LEN + 1], hash[HUB_HASH_HEX_LEN + 1];
@@ -127,7 +127,7 @@ static void api_device_add(struct hub_call *c)
  * the records now outside it leave the device at its next sync. */
 static void api_device_scope(struct hub_call *c, const char *name)
 {
-  cJSON *req = office_body_json(c);
+  cJSON *req = office_body_json(c, "scope");
   const cJSON *scope = cJSON_GetObjectItemCaseSensitive(req, "scope");
   struct sb_err err = {0};
   struct hub_store *hs;

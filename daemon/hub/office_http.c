@@ -262,16 +262,53 @@ void office_reply_store(struct hub_call *c, int rc, const struct sb_err *err)
  * script may take the last. Anything json_parse refuses is a 400 naming
  * the hazard, before any store is touched.
  */
-cJSON *office_body_json(struct hub_call *c)
+/* True if key is one of keys (comma-separated names). */
+static bool key_listed(const char *key, const char *keys)
+{
+  size_t n = strlen(key);
+
+  while (*keys != '\0') {
+    size_t len = strcspn(keys, ",");
+    if (len == n && memcmp(keys, key, n) == 0)
+      return true;
+    keys += len + (keys[len] == ',');
+  }
+  return false;
+}
+
+cJSON *office_body_json(struct hub_call *c, const char *keys)
 {
   struct sb_err err = {0};
   cJSON *j = json_parse(c->body != NULL ? c->body : "", c->body_len,
                         "the request body", &err);
+  const cJSON *m;
 
   if (j == NULL && err.code == SB_ENOMEM)
     office_reply_store(c, err.code, &err);
   else if (j == NULL)
     office_reply_error(c, OFFICE_ERR_BAD_REQUEST, "%s", err.msg);
+  if (j == NULL)
+    return NULL;
+  if (!cJSON_IsObject(j)) {
+    office_reply_error(c, OFFICE_ERR_BAD_REQUEST,
+                       "the request body must be a JSON object (of %s)", keys);
+    cJSON_Delete(j);
+    return NULL;
+  }
+  /* A key the route does not take is refused, not ignored: a misspelt
+   * one ("role " for "role") would otherwise change nothing and answer
+   * 200. */
+  cJSON_ArrayForEach(m, j)
+  {
+    if (!key_listed(m->string, keys)) {
+      office_reply_error(c, OFFICE_ERR_BAD_REQUEST,
+                         "the request body has an unknown key \"%.64s\" (it "
+                         "takes %s)",
+                         m->string, keys);
+      cJSON_Delete(j);
+      return NULL;
+    }
+  }
   return j;
 }
 

@@ -177,9 +177,10 @@ void office_reply_body(struct hub_call *c, unsigned status, const char *type,
 void office_redirect(struct hub_call *c, const char *location);
 /* A store failure's reply. */
 void office_reply_store(struct hub_call *c, int rc, const struct sb_err *err);
-/* The request body as JSON (json_parse: strict, no duplicate key); NULL
- * once the 400 (or 503 out of memory) that says why has been made. */
-cJSON *office_body_json(struct hub_call *c);
+/* The request body as a JSON object (json_parse: strict, no duplicate
+ * key) whose keys are all among keys (comma-separated, e.g. "name,scope");
+ * NULL once the 400 (or 503 out of memory) that says why has been made. */
+cJSON *office_body_json(struct hub_call *c, const char *keys);
 /* The reply of a store call that changed the device or user name: 200
  * {"name"} (and "token" when given: a device's, shown this once), or the
  * error: 404 not found, 400 invalid or taken, else office_reply_store's. */

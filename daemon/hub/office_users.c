@@ -208,7 +208,7 @@ void office_users_api(struct hub_call *c, const char *rest)
       users_list(c);
       return;
     }
-    if ((req = office_body_json(c)) != NULL)
+    if ((req = office_body_json(c, "name,role,password")) != NULL)
       users_add(c, req);
     cJSON_Delete(req);
     return;
@@ -227,7 +227,7 @@ void office_users_api(struct hub_call *c, const char *rest)
     users_remove(c, name);
     return;
   }
-  if ((req = office_body_json(c)) != NULL)
+  if ((req = office_body_json(c, "role,password")) != NULL)
     users_change(c, name, req);
   cJSON_Delete(req);
 }

@@ -717,6 +717,25 @@ expect_error 400 bad_request
 req POST /api/devices/a/scope -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf" \
   --data '{"scope":"Setu","scope":"all"}'
 expect_error 400 bad_request
+# A key the route does not take is named and refused, not ignored (a
+# misspelt "role " would change nothing and answer 200); so is a body
+# that is not an object.
+for route in "/api/users/vika:{\"role \":\"admin\"}:role " \
+  "/api/users:{\"name\":\"nul\",\"role\":\"viewer\",\"password\":\"pass-word-123\",\"admin\":true}:admin" \
+  "/api/devices:{\"name\":\"dx\",\"scope\":\"all\",\"token\":\"00\"}:token" \
+  "/api/devices/a/scope:{\"scope\":\"Setu\",\"parts\":\"Setu\"}:parts" \
+  "/api/resolve:{\"collection\":\"beneficiary\",\"id\":\"b3\",\"seq\":$s3,\"fields\":{\"kelurahan\":\"Muncul\"},\"force\":true}:force"; do
+  path=${route%%:*} rest=${route#*:}
+  req POST "$path" -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf" --data "${rest%:*}"
+  expect_error 400 bad_request
+  grep -qF "unknown key \\\"${rest##*:}\\\"" "$BODY" || fail "$path: the unknown key is not named: $(cat "$BODY")"
+done
+for body in '[]' '"scope"' 'null'; do
+  req POST /api/devices/a/scope -b "$WORK/ana.jar" -H "X-CSRF-Token: $acsrf" --data "$body"
+  expect_error 400 bad_request
+  grep -qF 'must be a JSON object' "$BODY" || fail "$body: $(cat "$BODY")"
+done
+[ "$(seq_of b3)" = "$s3" ] || fail "a body with an unknown key wrote b3"
 expect_hub_ok user list
 grep -q '^nul' "$OUT" && fail "a user was added from a refused body"
 grep -q $'^vika\tviewer' "$OUT" || fail "a refused body changed vika: $(cat "$OUT")"

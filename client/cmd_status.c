@@ -11,6 +11,7 @@
 
 #include "cli.h"
 
+#include "buf.h"
 #include "disk_room.h"
 #include "hlc.h"
 #include "sync.h"
@@ -54,13 +55,11 @@ static struct coll_count *status_coll(struct status *st, const char *name)
     if (strcmp(st->c[i - 1].name, name) == 0)
       return &st->c[i - 1];
   }
-  if (st->n == st->cap) {
-    size_t cap = st->cap ? st->cap * 2 : 8;
-    struct coll_count *c = realloc(st->c, cap * sizeof(*c));
+  {
+    struct coll_count *c = array_grow(st->c, &st->cap, st->n, sizeof(*c), 8);
     if (c == NULL)
       return NULL;
     st->c = c;
-    st->cap = cap;
   }
   memset(&st->c[st->n], 0, sizeof(st->c[st->n]));
   snprintf(st->c[st->n].name, sizeof(st->c[st->n].name), "%s", name);

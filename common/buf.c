@@ -108,7 +108,8 @@ char *buf_take(struct buf *b, size_t *len)
   return p;
 }
 
-void *array_grow(void *items, size_t *cap, size_t n, size_t size, size_t first)
+void *array_grow_to(void *items, size_t *cap, size_t n, size_t size,
+                    size_t first)
 {
   size_t want = *cap != 0 ? *cap : first;
   void *p;

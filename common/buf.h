@@ -71,7 +71,14 @@ int buf_addu(struct buf *b, uint64_t v);
  * (first: the first capacity), so appending costs no realloc per element.
  * NULL (SB_ENOMEM) leaves items and *cap as they were.
  */
-void *array_grow(void *items, size_t *cap, size_t n, size_t size, size_t first);
+void *array_grow_to(void *items, size_t *cap, size_t n, size_t size,
+                    size_t first);
+/* (inline: most calls find room, on decoders' per-element paths) */
+static inline void *array_grow(void *items, size_t *cap, size_t n, size_t size,
+                               size_t first)
+{
+  return n < *cap ? items : array_grow_to(items, cap, n, size, first);
+}
 
 /*
  * Hands the content over (malloc'd, NUL-terminated, never NULL unless the

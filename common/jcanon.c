@@ -9,6 +9,8 @@
 
 #include "jcanon.h"
 
+#include "buf.h"
+
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -450,13 +452,11 @@ static int key(struct jcanon *c, const char *s, size_t n)
     if (r > 0)
       f->unsorted = true;
   }
-  if (c->nm == c->mcap) {
-    size_t cap = c->mcap ? c->mcap * 2 : 32;
-    struct member *g = realloc(c->m, cap * sizeof(*g));
+  {
+    struct member *g = array_grow(c->m, &c->mcap, c->nm, sizeof(*g), 32);
     if (g == NULL)
       return SB_ENOMEM;
     c->m = g;
-    c->mcap = cap;
   }
   if (!f->first)
     buf_add(&c->out, ",", 1);

@@ -7,6 +7,7 @@
 
 #include "json_strict.h"
 
+#include "buf.h"
 #include "jcanon.h"
 #include "yajl_mem.h"
 
@@ -139,15 +140,13 @@ static int span_end(struct scan *s)
                        s->what, sp->key, sp->n, end - off, sp->span_max);
     return 0;
   }
-  if (sp->n == s->cap) {
-    size_t cap = s->cap ? s->cap * 2 : 64;
-    struct json_span *g = realloc(sp->spans, cap * sizeof(*g));
+  {
+    struct json_span *g = array_grow(sp->spans, &s->cap, sp->n, sizeof(*g), 64);
     if (g == NULL) {
       s->rc = sb_err_set(s->err, SB_ENOMEM, NULL);
       return 0;
     }
     sp->spans = g;
-    s->cap = cap;
   }
   sp->spans[sp->n].off = off;
   sp->spans[sp->n].len = end - off;

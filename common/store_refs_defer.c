@@ -30,6 +30,7 @@
  */
 #include "compat.h"
 
+#include "buf.h"
 #include "scope.h"
 #include "store_int.h"
 
@@ -75,14 +76,11 @@ static int note_cmp(const void *pa, const void *pb)
 
 static int list_push(struct store_ref_list *l, char *note)
 {
-  if (l->n == l->cap) {
-    size_t cap = l->cap ? l->cap * 2 : 256;
-    char **v = realloc(l->v, cap * sizeof(*v));
-    if (v == NULL)
-      return SB_ENOMEM;
-    l->v = v;
-    l->cap = cap;
-  }
+  char **v = array_grow(l->v, &l->cap, l->n, sizeof(*v), 256);
+
+  if (v == NULL)
+    return SB_ENOMEM;
+  l->v = v;
   l->v[l->n++] = note;
   return 0;
 }

@@ -17,6 +17,8 @@
 
 #include "store_int.h"
 
+#include "buf.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,14 +30,11 @@ struct rowids {
 
 static int rowids_add(struct rowids *r, sqlite3_int64 id)
 {
-  if (r->n == r->cap) {
-    size_t cap = r->cap != 0 ? r->cap * 2 : 256;
-    sqlite3_int64 *v = realloc(r->v, cap * sizeof(*v));
-    if (v == NULL)
-      return SB_ENOMEM;
-    r->v = v;
-    r->cap = cap;
-  }
+  sqlite3_int64 *v = array_grow(r->v, &r->cap, r->n, sizeof(*v), 256);
+
+  if (v == NULL)
+    return SB_ENOMEM;
+  r->v = v;
   r->v[r->n++] = id;
   return 0;
 }

@@ -367,15 +367,13 @@ static void change_start(struct page_sax *x, const struct json_event *e)
     page_fail(x, SB_EPROTOCOL, "too many changes (at most 5000)");
     return;
   }
-  if (p->n == x->cap) {
-    size_t cap = x->cap ? x->cap * 2 : 64;
-    struct change *g = realloc(p->c, cap * sizeof(*g));
+  {
+    struct change *g = array_grow(p->c, &x->cap, p->n, sizeof(*g), 64);
     if (g == NULL) {
       page_fail(x, SB_ENOMEM, NULL);
       return;
     }
     p->c = g;
-    x->cap = cap;
   }
   memset(&p->c[p->n], 0, sizeof(p->c[0]));
   record_init(&p->c[p->n].rec, "", "");

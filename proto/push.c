@@ -154,16 +154,12 @@ static void rec_start(struct push_sax *x, const struct json_event *e)
 {
   struct record *r = &x->scratch;
   if (x->rec_err.code == 0) {
-    if (x->p->n == x->cap) {
-      size_t cap = x->cap ? x->cap * 2 : 64;
-      struct record *g = realloc(x->p->recs, cap * sizeof(*g));
-      if (g == NULL) {
-        skel_fail(x, SB_ENOMEM, "");
-        return;
-      }
-      x->p->recs = g;
-      x->cap = cap;
+    struct record *g = array_grow(x->p->recs, &x->cap, x->p->n, sizeof(*g), 64);
+    if (g == NULL) {
+      skel_fail(x, SB_ENOMEM, "");
+      return;
     }
+    x->p->recs = g;
     r = &x->p->recs[x->p->n];
     record_init(r, "", "");
   }

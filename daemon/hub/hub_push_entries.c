@@ -10,6 +10,7 @@
 #include "hub_push.h"
 #include "hub_push_int.h"
 
+#include "buf.h"
 #include "hub_scope.h"
 #include "json.h"
 #include "update.h"
@@ -89,14 +90,11 @@ static int eref_add(const char *field, const struct entry *e, void *ctx)
 {
   struct eref_list *l = ctx;
 
-  if (l->n == l->cap) {
-    size_t cap = l->cap == 0 ? 16 : l->cap * 2;
-    struct eref *v = realloc(l->v, cap * sizeof(*v));
-    if (v == NULL)
-      return SB_ENOMEM;
-    l->v = v;
-    l->cap = cap;
-  }
+  struct eref *v = array_grow(l->v, &l->cap, l->n, sizeof(*v), 16);
+
+  if (v == NULL)
+    return SB_ENOMEM;
+  l->v = v;
   l->v[l->n].field = field;
   l->v[l->n].e = e;
   l->n++;

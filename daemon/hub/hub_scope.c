@@ -19,6 +19,7 @@
 
 #include "hub_scope.h"
 
+#include "buf.h"
 #include "json.h"
 
 #include "proto.h"
@@ -320,14 +321,11 @@ struct id_list {
 static int id_list_add(const char *id, void *ctx)
 {
   struct id_list *l = ctx;
-  if (l->n == l->cap) {
-    size_t cap = l->cap ? l->cap * 2 : 8;
-    char **v = realloc(l->v, cap * sizeof(*v));
-    if (v == NULL)
-      return SB_ENOMEM;
-    l->v = v;
-    l->cap = cap;
-  }
+  char **v = array_grow(l->v, &l->cap, l->n, sizeof(*v), 8);
+
+  if (v == NULL)
+    return SB_ENOMEM;
+  l->v = v;
   if ((l->v[l->n] = strdup(id)) == NULL)
     return SB_ENOMEM;
   l->n++;
@@ -501,14 +499,10 @@ static int index_one(const struct record *r, uint64_t seq, void *ctx)
   int rc;
 
   (void)seq;
-  if (w->n == w->cap) {
-    size_t cap = w->cap ? w->cap * 2 : 1024;
-    row = realloc(w->rows, cap * sizeof(*row));
-    if (row == NULL)
-      return sb_err_set(w->err, SB_ENOMEM, NULL);
-    w->rows = row;
-    w->cap = cap;
-  }
+  row = array_grow(w->rows, &w->cap, w->n, sizeof(*row), 1024);
+  if (row == NULL)
+    return sb_err_set(w->err, SB_ENOMEM, NULL);
+  w->rows = row;
   row = &w->rows[w->n];
   memset(row, 0, sizeof(*row));
   scope_parts_init(&parts);

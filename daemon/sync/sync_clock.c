@@ -9,6 +9,8 @@
 #include "sync_clock.h"
 #include "sync_int.h"
 
+#include "buf.h"
+
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,15 +87,13 @@ static void collect_one(cJSON *e, struct restamp *rs)
 
   if (c == 0 || rs->nomem)
     return;
-  if (rs->n == rs->cap) {
-    size_t cap = rs->cap ? rs->cap * 2 : 8;
-    uint64_t *g = realloc(rs->dots, cap * sizeof(*g));
+  {
+    uint64_t *g = array_grow(rs->dots, &rs->cap, rs->n, sizeof(*g), 8);
     if (g == NULL) {
       rs->nomem = true;
       return;
     }
     rs->dots = g;
-    rs->cap = cap;
   }
   rs->dots[rs->n++] = c;
 }

@@ -590,6 +590,36 @@ const char *http_server_req_query(const struct http_req *req, const char *name)
   return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+struct query_other {
+  const char *const *known;
+  size_t n;
+  const char *other;
+};
+
+static enum MHD_Result find_other(void *cls, enum MHD_ValueKind kind,
+                                  const char *key, const char *value)
+{
+  struct query_other *w = cls;
+  size_t i;
+
+  (void)kind;
+  (void)value;
+  for (i = 0; i < w->n; i++)
+    if (strcmp(w->known[i], key) == 0)
+      return MHD_YES;
+  w->other = key;
+  return MHD_NO;
+}
+
+const char *http_server_req_query_other(const struct http_req *req,
+                                        const char *const *known, size_t n)
+{
+  struct query_other w = {known, n, NULL};
+
+  MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, find_other, &w);
+  return w.other;
+}
+
 const char *http_server_req_cookie(const struct http_req *req, const char *name)
 {
   return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);

@@ -124,6 +124,10 @@ const char *http_server_req_path(const struct http_req *req);
 const char *http_server_req_header(const struct http_req *req,
                                    const char *name);
 const char *http_server_req_query(const struct http_req *req, const char *name);
+/* The name of the request's first query parameter that is none of
+ * known[0..n), or NULL. */
+const char *http_server_req_query_other(const struct http_req *req,
+                                        const char *const *known, size_t n);
 /*
  * A list-valued header (X-Forwarded-For) as one value: every field of that
  * name joined in order with ", " (RFC 9110 5.3), as if one had been sent;

@@ -50,6 +50,13 @@ static const char *const query_names[OFFICE_Q_COUNT_] = {
 #undef OFFICE_Q_ROW
 };
 
+/* query_names joined by ", " for a message (the last ", " not shown). */
+static const char query_list[] = {
+#define OFFICE_Q_TEXT(name, wire) wire ", "
+    OFFICE_QUERY_MAP(OFFICE_Q_TEXT)
+#undef OFFICE_Q_TEXT
+};
+
 static bool starts(const char *s, const char *prefix)
 {
   return strncmp(s, prefix, strlen(prefix)) == 0;
@@ -96,6 +103,8 @@ struct office_req *office_req_copy(struct http_req *req, bool tls,
       office_lang_indonesian(http_server_req_header(req, "Accept-Language"));
   for (i = 0; ok && i < OFFICE_Q_COUNT_; i++)
     ok = dup_of(&r->q[i], http_server_req_query(req, query_names[i]));
+  ok = ok && dup_of(&r->q_unknown, http_server_req_query_other(
+                                       req, query_names, OFFICE_Q_COUNT_));
   if (!ok) {
     office_req_free(r);
     return NULL;
@@ -123,6 +132,7 @@ void office_req_free(struct office_req *r)
   free(r->peer);
   for (i = 0; i < OFFICE_Q_COUNT_; i++)
     free(r->q[i]);
+  free(r->q_unknown);
   for (i = 0; i < r->nowned; i++)
     free(r->owned[i]);
   free(r);
@@ -476,6 +486,14 @@ static void handle(struct hub_call *c)
   } else if (strcmp(r->path, "/") == 0 && get) {
     serve_asset(c, office_asset_index_html, office_asset_index_html_len,
                 "text/html; charset=utf-8");
+  } else if ((starts(r->path, "/api/") || starts(r->path, "/export/")) &&
+             r->q_unknown != NULL) {
+    /* Refused, not ignored: a misspelt filter (?kecamatn=Setu) would
+     * show or export every record instead of the few asked for. */
+    office_reply_error(c, OFFICE_ERR_BAD_REQUEST,
+                       "unknown query parameter \"%.40s\" (the office reads "
+                       "%.*s)",
+                       r->q_unknown, (int)sizeof(query_list) - 3, query_list);
   } else if (starts(r->path, "/api/")) {
     office_api(c, r->path + strlen("/api/"));
   } else if (starts(r->path, "/export/") && get) {

@@ -85,6 +85,7 @@ struct office_req {
   bool cookie_twice;    /* the request carries two session cookies */
   char *peer;           /* the client's address (hub_proxy_client) */
   char *q[OFFICE_Q_COUNT_];
+  char *q_unknown; /* a query parameter none of q's, or NULL */
   bool tls;        /* came over TLS, to the hub or to a trusted proxy */
   bool indonesian; /* Accept-Language asks for it (office_lang.c) */
   /* Set by office_admit for a request with a live session. */

@@ -769,6 +769,19 @@ req GET '/export/visit.csv?kecamatan=Nowhere' -b "$WORK/ana.jar"
 expect_error 400 bad_request
 grep -q 'kecamatan: \\"Nowhere\\" is not a value of the schema (one of: .*Pondok Aren' "$BODY" ||
   fail "an unknown kecamatan: $(cat "$BODY")"
+# A parameter the office does not read is refused and named, not ignored:
+# a misspelt filter would list or export every record.
+for q in '/api/records/visit?kecamatn=Setu:kecamatn' '/export/visit.csv?kecamatn=Setu:kecamatn' \
+  '/api/overview?stale=3:stale' '/api/records/beneficiary?page=1&Group=anak:Group' \
+  '/api/conflicts?x=:x' '/api/session?lang=en:lang'; do
+  req GET "${q%:*}" -b "$WORK/ana.jar"
+  expect_error 400 bad_request
+  grep -qF "unknown query parameter \\\"${q##*:}\\\" (the office reads kecamatan, group," "$BODY" ||
+    fail "${q%:*}: the error does not name ${q##*:}: $(cat "$BODY")"
+  grep -qF 'stale_days)' "$BODY" || fail "${q%:*}: the list of parameters is cut: $(cat "$BODY")"
+done
+req GET '/api/records/visit?kecamatn=Setu'
+expect_error 401 unauthorized # a session first, as for every API route
 for q in 'records/beneficiary?page=2&limit=500&desc=1&sort=kecamatan' \
   'records/beneficiary?sort=id&desc=0' 'records/visit?from=2024-02-29&to=2024-12-31' \
   'overview?stale_days=3650'; do

@@ -13,26 +13,14 @@
 
 #include "hub_proxy.h"
 
+#include "comma_list.h"
+
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #define ADDR_MAX 64
-
-/* True if addr (n bytes) is one of the comma-separated list. */
-static bool listed(const char *list, const char *addr, size_t n)
-{
-  const char *p = list;
-
-  while (p != NULL && *p != '\0') {
-    size_t len = strcspn(p, ",");
-    if (len == n && strncmp(p, addr, n) == 0)
-      return true;
-    p = p[len] == ',' ? p + len + 1 : NULL;
-  }
-  return false;
-}
 
 int hub_proxy_check(const char *list, char *bad, size_t bad_size)
 {
@@ -57,7 +45,7 @@ bool hub_proxy_https(const char *trusted, const char *peer, const char *xfp)
 {
   size_t n;
 
-  if (trusted == NULL || xfp == NULL || !listed(trusted, peer, strlen(peer)))
+  if (trusted == NULL || xfp == NULL || !comma_list_has(trusted, peer))
     return false;
   /* the proxy nearest to us appended last: the rightmost value */
   if (strrchr(xfp, ',') != NULL)
@@ -77,11 +65,10 @@ bool hub_proxy_metrics_allowed(const char *allowed, const char *trusted,
   if (allowed != NULL && strcmp(allowed, "any") == 0)
     return true;
   hub_proxy_client(trusted, peer, xff, client, sizeof(client));
-  if (xff != NULL && listed(trusted, peer, strlen(peer)) &&
-      strcmp(client, peer) == 0)
+  if (xff != NULL && comma_list_has(trusted, peer) && strcmp(client, peer) == 0)
     return false;
   return allowed == NULL ? strncmp(client, "127.", 4) == 0
-                         : listed(allowed, client, strlen(client));
+                         : comma_list_has(allowed, client);
 }
 
 void hub_proxy_client(const char *trusted, const char *peer, const char *xff,
@@ -90,7 +77,7 @@ void hub_proxy_client(const char *trusted, const char *peer, const char *xff,
   const char *end;
 
   snprintf(out, size, "%s", peer);
-  if (trusted == NULL || xff == NULL || !listed(trusted, peer, strlen(peer)))
+  if (trusted == NULL || xff == NULL || !comma_list_has(trusted, peer))
     return;
   end = xff + strlen(xff);
   while (end > xff) {
@@ -109,7 +96,7 @@ void hub_proxy_client(const char *trusted, const char *peer, const char *xff,
     snprintf(one, sizeof(one), "%.*s", (int)(e - start), start);
     if (inet_pton(AF_INET, one, &a) != 1)
       return;
-    if (!listed(trusted, one, strlen(one))) {
+    if (!comma_list_has(trusted, one)) {
       snprintf(out, size, "%s", one);
       return;
     }

@@ -7,6 +7,7 @@
 #include "compat.h"
 
 #include "office_int.h"
+#include "comma_list.h"
 
 #include "json.h"
 
@@ -272,20 +273,6 @@ void office_reply_store(struct hub_call *c, int rc, const struct sb_err *err)
  * script may take the last. Anything json_parse refuses is a 400 naming
  * the hazard, before any store is touched.
  */
-/* True if key is one of keys (comma-separated names). */
-static bool key_listed(const char *key, const char *keys)
-{
-  size_t n = strlen(key);
-
-  while (*keys != '\0') {
-    size_t len = strcspn(keys, ",");
-    if (len == n && memcmp(keys, key, n) == 0)
-      return true;
-    keys += len + (keys[len] == ',');
-  }
-  return false;
-}
-
 cJSON *office_body_json(struct hub_call *c, const char *keys)
 {
   struct sb_err err = {0};
@@ -310,7 +297,7 @@ cJSON *office_body_json(struct hub_call *c, const char *keys)
    * 200. */
   cJSON_ArrayForEach(m, j)
   {
-    if (!key_listed(m->string, keys)) {
+    if (!comma_list_has(keys, m->string)) {
       office_reply_error(c, OFFICE_ERR_BAD_REQUEST,
                          "the request body has an unknown key \"%.64s\" (it "
                          "takes %s)",

@@ -3,6 +3,7 @@
 
 #include "jcanon.h"
 #include "buf.h"
+#include "comma_list.h"
 #include "json.h"
 #include "record.h"
 #include "utf8.h"
@@ -402,6 +403,20 @@ TEST(jcanon_string_escapes_anywhere)
     }
   }
   jcanon_free(c);
+}
+
+/* comma_list_has: whole items only, none of a NULL list. */
+TEST(comma_list_whole_items)
+{
+  CHECK(comma_list_has("name,scope", "name"));
+  CHECK(comma_list_has("name,scope", "scope"));
+  CHECK(comma_list_has("127.0.0.1", "127.0.0.1"));
+  CHECK(!comma_list_has("name,scope", "nam"));
+  CHECK(!comma_list_has("name,scope", "scopes"));
+  CHECK(!comma_list_has("name,scope", "name,scope"));
+  CHECK(!comma_list_has("name,scope", ""));
+  CHECK(!comma_list_has("", "name"));
+  CHECK(!comma_list_has(NULL, "name"));
 }
 
 /* array_grow: untouched while there is room, doubled past it. */

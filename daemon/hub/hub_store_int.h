@@ -1,6 +1,7 @@
 /*
- * hub_store_int.h - private to hub_store.c, hub_store_office.c and
- * hub_purge.c: what a struct hub_store holds.
+ * hub_store_int.h - private to hub_store.c and its seam's other files
+ * (hub_store_devices.c, hub_store_copy.c, hub_store_office.c),
+ * hub_purge.c and hub_restore.c: what a struct hub_store holds.
  */
 #ifndef SAMBANG_HUB_STORE_INT_H
 #define SAMBANG_HUB_STORE_INT_H

@@ -1,6 +1,6 @@
 /*
  * hub_store_pg_import.c - what `sambang-hub migrate` copies into a
- * PostgreSQL hub store (hub_store_copy, hub_store.c): record states at
+ * PostgreSQL hub store (hub_store_copy, hub_store_copy.c): record states at
  * their own feed numbers, devices as they are, and the settings read by
  * prefix (the purge meta).
  */

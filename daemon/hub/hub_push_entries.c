@@ -245,9 +245,20 @@ static enum proto_err check_carried(struct push_one *p,
                         strcmp(x->field, y->field) == 0;
       if (y->e->ts != x->e->ts || (y->field == NULL) != (x->field == NULL) ||
           (same_field && strcmp(x->e->value, y->e->value) != 0)) {
+        /* A device never reuses a dot of its own (it re-stamps only
+         * dots the hub never took), so its own dot held otherwise means
+         * two stores write as one device: say so, it is what the office
+         * must fix (proto/PROTOCOL.md, dot_reused). */
         what_entry(p, "", x,
-                   " is held by the hub with another value or timestamp "
-                   "(a dot names one write, it cannot be reused)");
+                   strcmp(x->e->dot.replica, p->pusher) == 0
+                       ? ", this device's own write, is held by the hub "
+                         "with another value or timestamp: two stores "
+                         "write as this device (a copied store, or one "
+                         "put back from an older copy); each needs its "
+                         "own enrolment"
+                       : " is held by the hub with another value or "
+                         "timestamp (a dot names one write, it cannot be "
+                         "reused)");
         return PROTO_ERR_DOT_REUSED;
       }
     }

@@ -463,6 +463,9 @@ static void rewrite(struct record *out, const struct record *from,
  * Pushes r alone as pusher. Returns its result's code ("" if stored or
  * unchanged) in a static buffer; a refused record must change nothing.
  */
+/* The message of push_as's last refusal ("" if it was accepted). */
+static char refused_why[SB_ERR_MSG_MAX];
+
 static const char *push_as(struct mem *m, const char *pusher, struct record *r)
 {
   static char code[PROTO_ERR_NAME_MAX + 1];
@@ -474,6 +477,8 @@ static const char *push_as(struct mem *m, const char *pusher, struct record *r)
   CHECK_INT(push1(m, NULL, &b), ==, 0);
   CHECK_INT(b.reply.n, ==, 1);
   snprintf(code, sizeof(code), "%s", b.reply.res[0].code);
+  snprintf(refused_why, sizeof(refused_why), "%s",
+           b.reply.res[0].ok ? "" : b.reply.res[0].message);
   if (!b.reply.res[0].ok) {
     row = mem_find(m, r->collection, r->id);
     CHECK(code[0] != '\0');
@@ -517,6 +522,9 @@ TEST(rewriting_another_replicas_entry_is_refused)
   rewrite(&forged, &hub, "\"ts\":1714550400000000,\"value\":\"Pamulang\"",
           "\"ts\":0,\"value\":\"Setu\"");
   CHECK_STR(push_as(&m, A, &forged), "dot_reused");
+  /* Another replica's dot: a forgery, not a copied store. */
+  CHECK(strstr(refused_why, "it cannot be reused") != NULL);
+  CHECK(strstr(refused_why, "two stores") == NULL);
   /* The same with B's timestamp kept, and with only the timestamp moved. */
   record_release(&forged);
   rewrite(&forged, &hub, "\"Pamulang\"", "\"Setu\"");
@@ -594,6 +602,10 @@ TEST(reusing_an_own_dot_is_refused)
   CHECK_STR(push_as(&m, A, &r), ""); /* the same again: idempotent */
   make(&again, "notes", "n1", A, TS, "{\"t\":7,\"u\":2}");
   CHECK_STR(push_as(&m, A, &again), "dot_reused");
+  /* Only a copy of A's store (or an older one put back) makes this:
+   * the message says so, for the office to enrol each store apart. */
+  CHECK(strstr(refused_why, "this device's own write") != NULL);
+  CHECK(strstr(refused_why, "two stores write as this device") != NULL);
   record_release(&again);
   make(&again, "notes", "n1", A, TS + 1, "{\"t\":1,\"u\":2}");
   CHECK_STR(push_as(&m, A, &again), "dot_reused");

@@ -3,8 +3,8 @@
  *
  * Everything the hub keeps goes through these functions. They are split
  * the way libcurl splits a protocol from its connection: the policy (what
- * a push may do: hub_push.c; devices: hub_store_devices.c; schema: hub_store.c) is written
- * once, and a backend is a table of storage primitives (struct
+ * a push may do: hub_push.c; devices: hub_store_devices.c; schema: hub_store.c)
+ * is written once, and a backend is a table of storage primitives (struct
  * hub_store_ops, below) chosen at run time. hub_store_sqlite.c is the
  * embedded default, on top of common/store.h; a backend for an office that
  * outgrows one machine (several stateless hubs on PostgreSQL) is one new

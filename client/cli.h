@@ -52,6 +52,8 @@ int cmd_rm(struct cli *cli, int argc, char **argv, struct sb_err *err);
 int cmd_list(struct cli *cli, int argc, char **argv, struct sb_err *err);
 int cmd_import(struct cli *cli, int argc, char **argv, struct sb_err *err);
 int cmd_export(struct cli *cli, int argc, char **argv, struct sb_err *err);
+/* export --unsynced (cmd_export_unsynced.c), on the open store. */
+int export_unsynced(struct cli *cli, struct sb_err *err);
 int cmd_conflicts(struct cli *cli, int argc, char **argv, struct sb_err *err);
 int cmd_resolve(struct cli *cli, int argc, char **argv, struct sb_err *err);
 int cmd_status(struct cli *cli, int argc, char **argv, struct sb_err *err);

@@ -102,8 +102,11 @@ static int copy_row(const struct store_row *row, void *ctx)
 static int rebuild(struct store *from, const char *path, struct rebuild *b,
                    struct sb_err *err)
 {
-  static const char *const keep[] = {"server", SYNC_META_CA, SYNC_META_PIN,
-                                     STORE_META_ROLE};
+  /* The push chain too: without it the hub takes the rebuilt store for
+   * a copy of this device's (daemon/sync/DESIGN.md). */
+  static const char *const keep[] = {"server",        SYNC_META_CA,
+                                     SYNC_META_PIN,   STORE_META_ROLE,
+                                     SYNC_META_CHAIN, SYNC_META_CHAIN_NEXT};
   size_t k;
   int rc = store_create_as(path, store_schema_text(from), store_replica(from),
                            &b->to, err);

@@ -225,13 +225,18 @@ static int export_one(const struct record *r, uint64_t seq, void *arg)
 
 int cmd_export(struct cli *cli, int argc, char **argv, struct sb_err *err)
 {
+  bool unsynced = argc == 2 && strcmp(argv[1], "--unsynced") == 0;
   int rc;
-  (void)argv;
-  if (argc != 1)
-    return util_usage(err, "export takes no arguments (see sambang export "
-                           "--help)");
+
+  if (argc != 1 && !unsynced)
+    return argc > 1 && argv[1][0] == '-'
+               ? util_bad_option("export", argv[1], err)
+               : util_usage(err, "export takes no arguments but --unsynced "
+                                 "(see sambang export --help)");
   rc = util_open(cli, err);
   if (rc != 0)
     return rc;
+  if (unsynced)
+    return export_unsynced(cli, err);
   return store_each(cli->store, NULL, export_one, err, err);
 }

@@ -86,10 +86,16 @@ static const struct command commands[] = {
         "many records it wrote and, apart, how many lines changed nothing "
         "(the store held their values already; --json: "
         "{\"imported\",\"unchanged\"}).")},
-    {"export", cmd_export, "", N_("print every record's full state"),
+    {"export", cmd_export, "[--unsynced]",
+     N_("print every record's full state"),
      N_("Prints one line of canonical JSON per record, deleted ones included, "
         "in (collection, id) order. Devices that have seen the same writes "
-        "print the same bytes.")},
+        "print the same bytes. With --unsynced: only the records holding "
+        "changes the hub has not taken (still to push, or refused), as "
+        "import reads them ({\"collection\",\"fields\",\"id\"}, their "
+        "values now; deleted ones are counted on standard error, not "
+        "printed): how a store the hub refuses as a copy of another "
+        "device's moves its changes into a store of its own enrolment.")},
     {"conflicts", cmd_conflicts, "[--values | --no-values]",
      N_("list records in conflict or refused by the hub"),
      N_("Prints COLLECTION<TAB>ID<TAB>FIELDS for each record in conflict: the "

@@ -56,6 +56,29 @@ void proto_marks_encode(const struct proto_marks *m,
 int proto_marks_decode(const char *text, struct proto_marks *out,
                        struct sb_err *err);
 
+/* On a device's pushes (optional): the push chain (chain.c; PROTOCOL.md,
+ * "Push chain"): "PREV NEXT SINCE". NEXT is the value this push moves the
+ * hub's record of the device to; PREV the one the device's last
+ * acknowledged push moved it to ("-": none yet); SINCE the device's pull
+ * cursor (decimal). A hub holding neither refuses the push whole
+ * (PROTO_ERR_COPIED_STORE): another store writes as this device; unless
+ * SINCE is past its feed: the hub's store went back, not the device's. */
+#define PROTO_CHAIN_HEADER "Sambang-Push-Chain"
+#define PROTO_CHAIN_LEN 32 /* lowercase hex digits: 128 random bits */
+#define PROTO_CHAIN_TEXT_MAX (2 * PROTO_CHAIN_LEN + 2 + 16)
+struct proto_chain {
+  char prev[PROTO_CHAIN_LEN + 1]; /* "": none yet */
+  char next[PROTO_CHAIN_LEN + 1];
+  uint64_t since; /* at most SB_COUNTER_MAX */
+};
+void proto_chain_encode(const struct proto_chain *c,
+                        char out[PROTO_CHAIN_TEXT_MAX + 1]);
+/* SB_EPROTOCOL, naming the header, unless text is exactly the form. */
+int proto_chain_decode(const char *text, struct proto_chain *out,
+                       struct sb_err *err);
+/* True if v is exactly PROTO_CHAIN_LEN lowercase hex digits. */
+bool proto_chain_valid(const char *v);
+
 /* POST /v1/push: {"records":[state, ...]} */
 struct push_req {
   struct record *recs;

@@ -45,6 +45,9 @@
   X(CURSOR_AHEAD, "cursor_ahead", 409,                                         \
     "the device's cursor is past the hub's feed: the hub's store went back "   \
     "(put back from a copy)")                                                  \
+  X(COPIED_STORE, "copied_store", 409,                                         \
+    "a push's chain is not the hub's: another store writes as this device "    \
+    "(a copy of its store)")                                                   \
   X(SCHEMA, "schema", 0, "a value a record's push writes breaks the schema")   \
   X(FORGED_DOT, "forged_dot", 0,                                               \
     "a pushed record holds another replica's history the hub never saw")       \

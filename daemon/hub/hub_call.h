@@ -65,6 +65,7 @@ struct hub_call {
   char *authorization, *replica, *content_type, *content_encoding;
   char *q_since, *q_limit, *q_wait, *q_skip_own;
   char *user_agent; /* the device's app version, for the office */
+  char *chain;      /* PROTO_CHAIN_HEADER (decoded with the push) */
   char *marks;      /* PROTO_MARKS_HEADER (decoded once authenticated:) */
   struct proto_marks marks_v;
   bool has_marks;

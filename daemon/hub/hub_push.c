@@ -38,6 +38,7 @@
 #include "compat.h"
 
 #include "hub_push.h"
+#include "hub_push_chain.h"
 #include "hub_push_int.h"
 
 #include "hub_purge.h"
@@ -581,6 +582,10 @@ static int push_batch(const struct push_env *env, struct hub_push_batch *b)
   b->reply.n = 0;
   if (b->n == 0)
     return 0;
+  /* Another store's push is refused whole, before anything merges. */
+  rc = hub_push_chain_check(env->ops, env->be, b);
+  if (rc != 0 || b->copied)
+    return rc;
   /* A backend that prefetches (PostgreSQL) has the batch's ledger entries
    * already (no round trip per record to save); SQLite reads the horizon
    * once instead of the ledger once per new record. */
@@ -636,6 +641,7 @@ static int push_batch(const struct push_env *env, struct hub_push_batch *b)
 static void batch_reset(struct hub_push_batch *b)
 {
   b->reply.n = 0;
+  b->copied = false;
   memset(&b->stats, 0, sizeof(b->stats));
 }
 

@@ -9,6 +9,7 @@
 
 #include "hub_restore.h"
 
+#include "hub_push_chain.h"
 #include "hub_store_int.h"
 #include "uuid.h"
 #include "vv.h"
@@ -115,6 +116,9 @@ int hub_restore_mark(struct hub_store *hs, struct hub_restore *out,
     rc = hs->ops->replica_renew(hs->be, err);
   if (rc == 0)
     rc = generation_new(hs, out->generation, err);
+  /* The chains went back with the store: devices' are ahead of them. */
+  if (rc == 0)
+    rc = hub_push_chain_forget(hs->ops, hs->be, NULL, err);
   if (rc == 0)
     rc = hs->ops->commit(hs->be, err);
   else

@@ -24,6 +24,7 @@
 #include "hub_disk.h"
 #include "hub_purge.h"
 #include "hub_push.h"
+#include "hub_push_chain.h"
 #include "hub_scope.h"
 #include "auth.h"
 #include "log.h"
@@ -346,12 +347,28 @@ static int push_media(struct hub_call *c)
   return coding;
 }
 
+/* A push's chain header into c->batch (hub_push_chain.h); false if it
+ * is malformed (400 filled). */
+static bool push_chain(struct hub_call *c)
+{
+  struct sb_err err = {0};
+
+  if (c->chain == NULL)
+    return true;
+  if (proto_chain_decode(c->chain, &c->batch.chain, &err) != 0) {
+    hub_routes_reply_error(&c->out, PROTO_ERR_MALFORMED, "%s", err.msg);
+    return false;
+  }
+  c->batch.has_chain = true;
+  return true;
+}
+
 void hub_routes_admit(struct hub_call *c)
 {
   if (!hub_routes_authenticate(c))
     return;
-  if (c->route == HUB_ROUTE_PUSH)
-    (void)push_media(c);
+  if (c->route == HUB_ROUTE_PUSH && push_media(c) >= 0)
+    (void)push_chain(c);
 }
 
 void hub_routes_push(struct hub_call *c)
@@ -369,6 +386,8 @@ void hub_routes_push(struct hub_call *c)
     return;
   coding = push_media(c);
   if (coding < 0)
+    return;
+  if (!push_chain(c))
     return;
   if (coding == 1) {
     rc = gzip_inflate(body, len, PROTO_MAX_BODY, &inflated, &len, &err);
@@ -448,6 +467,28 @@ static void log_forged(const struct hub_call *c)
             c->batch.device, c->batch.pusher, c->batch.stats.joined);
 }
 
+/* c's push came from a store the hub's chain for the device is not at
+ * (hub_push_chain.h): refused whole, nothing merged. */
+static void reply_copied(struct hub_call *c)
+{
+  log_msg(LOG_LEVEL_ERROR,
+          "push from device %s (replica %s) refused: its push chain is not "
+          "the one this hub holds, so another store writes as this device "
+          "(a copy of its store), or this hub's store was put back from a "
+          "copy without `sambang-hub restored`; enrol the copy as a device "
+          "of its own (sambang export there, then sambang init and sambang "
+          "import with the new enrolment)",
+          c->batch.device, c->batch.pusher);
+  hub_routes_reply_error(
+      &c->out, PROTO_ERR_COPIED_STORE,
+      "this push's chain is not the one the hub holds for this device: "
+      "another store writes as this device (a copy of its store) and pushed "
+      "since this one last did; nothing of this push was taken. Each store "
+      "needs its own enrolment: enrol this machine as a device of its own, "
+      "then move this store's records into a new store (sambang export, "
+      "sambang init, sambang import)");
+}
+
 void hub_routes_push_reply(struct hub_call *c)
 {
   int rc = c->batch.rc;
@@ -456,14 +497,43 @@ void hub_routes_push_reply(struct hub_call *c)
   push_req_release(&c->push);
   if (rc != 0) {
     hub_routes_reply_store_error(&c->out, rc, &c->batch.err);
+  } else if (c->batch.copied) {
+    reply_copied(c);
   } else {
     log_forged(c);
+    if (c->batch.chain_behind)
+      log_msg(LOG_LEVEL_WARN,
+              "push from device %s (replica %s): its cursor %llu is past "
+              "this store's feed, so the store went back (put back from a "
+              "copy without `sambang-hub restored`): the device's push chain "
+              "is followed from here",
+              c->batch.device, c->batch.pusher,
+              (unsigned long long)c->batch.chain.since);
     c->stats = c->batch.stats;
     office_seen_note(c, c->batch.device, OFFICE_SEEN_PUSH);
     hub_routes_reply_json(&c->out, push_reply_encode(&c->batch.reply),
                           c->gzip_ok);
   }
   push_reply_release(&c->batch.reply);
+}
+
+/* c's device has a cursor past the feed: this store went back behind it,
+ * and the push chain it keeps for the device with it; the device, about
+ * to push all it holds again, is followed from here (hub_push_chain.h).
+ * A failure leaves the push to say copied_store (logged here). */
+static void forget_chain(struct hub_call *c)
+{
+  struct sb_err err = {0};
+  int rc;
+
+  hub_server_writer_yield_begin(c->hub);
+  uv_mutex_lock(c->lock);
+  rc = hub_store_chain_forget(c->hs, c->replica, &err);
+  uv_mutex_unlock(c->lock);
+  hub_server_writer_yield_end(c->hub);
+  if (rc != 0)
+    log_msg(LOG_LEVEL_ERROR, "device %s: cannot forget its push chain: %s",
+            c->batch.device, err.msg);
 }
 
 /* The scope of the device c authenticated as into dev and text (its
@@ -725,6 +795,7 @@ void hub_routes_changes(struct hub_call *c)
             "`sambang-hub restored` with the hubs stopped",
             c->batch.device, (unsigned long long)c->q.since,
             (unsigned long long)page.last_seq);
+    forget_chain(c);
     hub_routes_reply_error(&c->out, PROTO_ERR_CURSOR_AHEAD,
                            "changes after %llu were asked, but this hub's "
                            "store holds none past %llu: it went back",

@@ -428,6 +428,8 @@ static bool copy_headers(struct hub_call *c)
                     http_server_req_header(req, "User-Agent")) &&
          copy_value(&c->marks,
                     http_server_req_header(req, PROTO_MARKS_HEADER)) &&
+         copy_value(&c->chain,
+                    http_server_req_header(req, PROTO_CHAIN_HEADER)) &&
          /* per-part cursors (hub_scope_parts_within) */
          copy_value(&c->q_parts, http_server_req_query(req, "parts")) &&
          copy_value(&c->q_skip_own, http_server_req_query(req, "skip_own")) &&
@@ -660,6 +662,7 @@ static void free_call(struct hub_call *c)
   free(c->q_wait);
   free(c->user_agent);
   free(c->marks);
+  free(c->chain);
   free(c->q_parts);
   free(c->q_skip_own);
   free(c->q_replicas);
@@ -732,8 +735,8 @@ static void server_unmake(struct hub_server *h)
 /* The hub's own header fields read as one value (http_server.h): a
  * request with two of one is refused before anything reads either. */
 static const char *const single_headers[] = {
-    PROTO_REPLICA_HEADER, PROTO_MARKS_HEADER, OFFICE_CSRF_HEADER,
-    "X-Forwarded-Proto", NULL};
+    PROTO_REPLICA_HEADER, PROTO_MARKS_HEADER,  PROTO_CHAIN_HEADER,
+    OFFICE_CSRF_HEADER,   "X-Forwarded-Proto", NULL};
 
 int hub_server_start(uv_loop_t *loop, struct hub_store *hs,
                      const struct hub_server_cfg *cfg, struct hub_server **out,

@@ -136,6 +136,14 @@ struct hub_push_batch {
    * values_ok[i] nonzero if every value of recs[i] passes the schema. */
   char **sent;
   unsigned char *values_ok;
+  /* in: the push's chain (hub_push_chain.h), if it carries one */
+  bool has_chain;
+  struct proto_chain chain;
+  /* out: refused whole, nothing merged: the chain is another store's */
+  bool copied;
+  /* out: the hub's chain was behind the device's, whose cursor is past
+   * the feed: this store went back (taken, and logged) */
+  bool chain_behind;
 };
 
 /*

@@ -11,6 +11,7 @@
 #include "hub_store_int.h"
 
 #include "hub_push.h"
+#include "hub_push_chain.h"
 #include "hub_restore.h"
 #include "hub_scope.h"
 
@@ -129,7 +130,7 @@ static int copy_setting(const char *key, const char *value, void *ctx)
 static int copy_meta(struct copy_walk *w)
 {
   static const char *const prefixes[] = {"device.cursor.", "purge.",
-                                         HUB_HELD_PREFIX};
+                                         HUB_HELD_PREFIX, HUB_CHAIN_PREFIX};
   uint64_t last = 0;
   size_t i;
   int rc = w->from->ops->last_seq(w->from->be, &last, w->err);

@@ -9,6 +9,7 @@
 #include "hub_store.h"
 #include "hub_store_int.h"
 
+#include "hub_push_chain.h"
 #include "hub_restore.h"
 #include "scope.h"
 
@@ -128,7 +129,12 @@ int hub_store_device_rotate(struct hub_store *hs, const char *name,
                       name);
   snprintf(old, sizeof(old), "%s", d.token_hash);
   snprintf(d.token_hash, sizeof(d.token_hash), "%s", token_hash);
-  return hs->ops->device_update(hs->be, &d, old, err);
+  rc = hs->ops->device_update(hs->be, &d, old, err);
+  /* Only the store given the new token pushes from now on: whatever
+   * chain it holds starts the device's again (hub_push_chain.h). */
+  if (rc == 0 && d.replica[0] != '\0')
+    rc = hub_push_chain_forget(hs->ops, hs->be, d.replica, err);
+  return rc;
 }
 
 /* A backend that keeps no scopes holds only devices of scope all

@@ -195,6 +195,7 @@ bool sync_reply_failed(struct sync *s, const struct http_reply *r,
                        const char *what)
 {
   struct proto_error e;
+  bool halt;
 
   /* Reached, but its reply was dropped: not "unreachable". */
   if (r->status == 0 && r->too_large) {
@@ -214,17 +215,21 @@ bool sync_reply_failed(struct sync *s, const struct http_reply *r,
   if (r->status == 200)
     return false;
   sync_reply_error(r, &e);
+  /* Credentials refused, or another store writes as this device: trying
+   * again changes nothing until someone acts (a new token). */
+  halt =
+      r->status == 401 || r->status == 403 || e.code == PROTO_ERR_COPIED_STORE;
   /* The hub's message is English (a protocol field): people get the
    * code's meaning in their language first. */
   if (e.code != PROTO_ERR_UNKNOWN)
-    sync_attempt_failed(s, true, r->status == 401 || r->status == 403,
-                        r->retry_after_s, "%s: hub answered %ld %s (%s): %s",
-                        i18n_text(what), r->status, e.name,
-                        i18n_text(proto_err_meaning(e.code)), e.message);
+    sync_attempt_failed(s, true, halt, r->retry_after_s,
+                        "%s: hub answered %ld %s (%s): %s", i18n_text(what),
+                        r->status, e.name, i18n_text(proto_err_meaning(e.code)),
+                        e.message);
   else
-    sync_attempt_failed(s, true, r->status == 401 || r->status == 403,
-                        r->retry_after_s, "%s: hub answered %ld %s: %s",
-                        i18n_text(what), r->status, e.name, e.message);
+    sync_attempt_failed(s, true, halt, r->retry_after_s,
+                        "%s: hub answered %ld %s: %s", i18n_text(what),
+                        r->status, e.name, e.message);
   return true;
 }
 
@@ -450,6 +455,7 @@ void sync_start_cycle(struct sync *s)
   s->push_after = 0;
   s->batch_now = s->cfg.batch;
   s->failing.on = false;
+  sync_chain_cycle(s);
   if (!s->marks_known)
     sync_count_marks(s);
   sync_push_reset(s);
@@ -543,6 +549,8 @@ int sync_new(uv_loop_t *loop, struct store *store,
     rc = load_cursor(s, err);
   if (rc == 0)
     rc = sync_rebase_load(s, err);
+  if (rc == 0)
+    rc = sync_chain_load(s, err);
   /* A cold pull commits page after page: WAL checkpoints go to a thread
    * of the store's own (started only once one is due), off the merge. */
   if (rc == 0)

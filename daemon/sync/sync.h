@@ -57,6 +57,10 @@ int sync_name_get(struct store *st, const char *replica, char *out,
 #define SYNC_META_CA "tls_ca"
 #define SYNC_META_PIN "tls_pin"
 
+/* The store's push chain (sync_chain.c): kept by `sambang recover`. */
+#define SYNC_META_CHAIN "sync.push_chain"
+#define SYNC_META_CHAIN_NEXT "sync.push_chain_next"
+
 #define SYNC_DEFAULT_BATCH 500
 #define SYNC_DEFAULT_PAGE 1000
 #define SYNC_DEFAULT_WAIT_S 50

@@ -377,6 +377,8 @@ static int setup_headers(struct sync_http *h, const struct http_request *rq)
     return SB_ENOMEM;
   if (rq->marks != NULL && !add_header(h, PROTO_MARKS_HEADER, rq->marks))
     return SB_ENOMEM;
+  if (rq->chain != NULL && !add_header(h, PROTO_CHAIN_HEADER, rq->chain))
+    return SB_ENOMEM;
   if (h->body != NULL) {
     if (!add_header(h, "Content-Type", "application/json"))
       return SB_ENOMEM;

@@ -60,6 +60,7 @@ struct http_request {
   size_t len;
   bool gzip;         /* compress the body, accept gzip replies */
   const char *marks; /* PROTO_MARKS_HEADER's value; NULL: none */
+  const char *chain; /* PROTO_CHAIN_HEADER's value; NULL: none */
   long connect_timeout_s;
   long timeout_s; /* whole exchange */
 };

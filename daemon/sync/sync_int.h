@@ -169,6 +169,11 @@ struct sync {
   uint64_t cycle_waiting;   /* forged_* refusals left pending meanwhile */
   char last_refusal[SB_ERR_MSG_MAX]; /* "coll/id: " sync_refusal_text */
 
+  /* the push chain (sync_chain.c): what this sync's pushes carry */
+  struct proto_chain chain;
+  bool chain_acked; /* a push of this sync moved the hub to chain.next */
+  char chain_text[PROTO_CHAIN_TEXT_MAX + 1];
+
   /* the out_of_scope refusals' watch list (sync_lift.c) */
   struct {
     char **keys; /* "collection/id" */
@@ -375,6 +380,20 @@ int sync_resync_end(struct sync *s, const struct changes_page *p,
 
 /* Reads the generation last seen and a rebase under way (sync_new). */
 int sync_rebase_load(struct sync *s, struct sb_err *err);
+
+/* sync_chain.c: the push chain (PROTOCOL.md, "Push chain") */
+/* Reads the store's chain into s->chain. */
+int sync_chain_load(struct sync *s, struct sb_err *err);
+/* At a sync's start: once a push of the last was acknowledged, the hub
+ * is at its NEXT, which this sync's pushes carry as PREV. */
+void sync_chain_cycle(struct sync *s);
+/* Before a sync's first push leaves: draws its NEXT, kept durably. */
+int sync_chain_ready(struct sync *s, struct sb_err *err);
+/* The header's value for a push (NULL: no chain drawn). */
+const char *sync_chain_header(struct sync *s);
+/* In the transaction that applies a push's answers: the hub is at NEXT
+ * (s->chain_acked is set by the caller once that commits). */
+int sync_chain_acked(struct sync *s, struct sb_err *err);
 
 /*
  * Called first by every reply's handler: true if reply r states another

@@ -232,13 +232,17 @@ int sync_push_apply(struct sync *s, const struct push_slot *b,
     }
   }
   if (rc == 0)
+    rc = sync_chain_acked(s, err);
+  if (rc == 0)
     rc = store_commit(s->store, err);
   else
     store_rollback(s->store);
-  if (rc != 0)
+  if (rc != 0) {
     s->own.n = own_was;
-  else
+  } else {
     tally_add(s, &t);
+    s->chain_acked = s->chain.next[0] != '\0';
+  }
   return rc;
 }
 
@@ -429,6 +433,7 @@ static bool push_send(struct push_slot *b)
   sync_request(s, &rq, url, sizeof(url), "POST", PROTO_VERSION_PATH "/push");
   rq.body = b->json.p;
   rq.len = b->json.len;
+  rq.chain = sync_chain_header(s);
   b->http = free_channel(s);
   rc = sync_http_start(b->http, &rq, push_done, b);
   if (rc != 0) {
@@ -495,6 +500,11 @@ static bool push_fill(struct sync *s)
   }
   if (b->nkeys == 0)
     return true;
+  rc = sync_chain_ready(s, &err);
+  if (rc != 0) {
+    sync_failed_with(s, err.code, s->online, "push chain: %s", err.msg);
+    return false;
+  }
   s->push_after = b->keys[b->nkeys - 1].seq;
   if (!push_send(b))
     return false;

@@ -1,12 +1,13 @@
 /*
  * fuzz_headers.c - the request headers the hub reads itself (what
- * libmicrohttpd hands over as text): Sambang-Marks, from any enrolled
- * device (proto_marks_decode), and X-Forwarded-For / X-Forwarded-Proto,
+ * libmicrohttpd hands over as text): Sambang-Marks and Sambang-Push-Chain,
+ * from any enrolled device (proto_marks_decode, proto_chain_decode), and
+ * X-Forwarded-For / X-Forwarded-Proto,
  * from a trusted proxy (hub_proxy.c). The input is split at its first
  * '\n': the header's value, then the peer address (or a proxy list).
  *
- * Marks accepted are printed back (proto_marks_encode) to the same text
- * and decode to the same counts; refused ones say why. The client's
+ * Marks and chains accepted are printed back (proto_*_encode) to the same
+ * text and decode to the same values; refused ones say why. The client's
  * address is always a NUL-terminated string within its buffer: the peer,
  * or an entry of the header that is not a trusted proxy; a proxy list
  * that passes hub_proxy_check names only addresses.
@@ -15,6 +16,7 @@
 
 #include "hub_proxy.h"
 #include "proto.h"
+#include "vv.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +39,28 @@ static void check_marks(const char *text)
   proto_marks_encode(&m, out);
   if (strcmp(out, text) != 0 || proto_marks_decode(out, &again, NULL) != 0 ||
       again.pending != m.pending || again.refused != m.refused)
+    abort();
+}
+
+static void check_chain(const char *text)
+{
+  struct proto_chain c, again;
+  char out[PROTO_CHAIN_TEXT_MAX + 1];
+  struct sb_err err = {0};
+  int rc = proto_chain_decode(text, &c, &err);
+
+  if (rc != 0) {
+    if (err.msg[0] == '\0')
+      abort();
+    return;
+  }
+  proto_chain_encode(&c, out);
+  if (strcmp(out, text) != 0 || !proto_chain_valid(c.next) ||
+      (c.prev[0] != '\0' && !proto_chain_valid(c.prev)) ||
+      strcmp(c.prev, c.next) == 0 ||
+      proto_chain_decode(out, &again, NULL) != 0 ||
+      strcmp(again.prev, c.prev) != 0 || strcmp(again.next, c.next) != 0 ||
+      again.since != c.since || c.since > SB_COUNTER_MAX)
     abort();
 }
 
@@ -83,6 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     second = nl + 1;
   }
   check_marks(text);
+  check_chain(text);
   check_proxy(text, second);
   free(text);
   return 0;

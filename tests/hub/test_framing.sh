@@ -67,9 +67,10 @@ expect_status 200
 CASE=single_field_twice
 for f in "Host: y" "authorization: Bearer $tokC" "Sambang-Replica: $rC" \
   "Content-Type: text/plain" "Content-Encoding: gzip" "Cookie: a=b" \
-  "Sambang-Marks: pending=1 refused=0" "X-Forwarded-Proto: https"; do
+  "Sambang-Marks: pending=1 refused=0" "X-Forwarded-Proto: https" \
+  "Sambang-Push-Chain: - 0123456789abcdef0123456789abcdef 0"; do
   extra="$f\r\n"
-  case $f in Content-Encoding* | Cookie* | Sambang-Marks* | X-Forwarded-Proto*) extra="$f\r\n$f\r\n" ;; esac
+  case $f in Content-Encoding* | Cookie* | Sambang-Marks* | X-Forwarded-Proto* | Sambang-Push-Chain*) extra="$f\r\n$f\r\n" ;; esac
   raw "POST /v1/push HTTP/1.1\r\n${H}${extra}Content-Length: 14\r\n\r\n$EMPTY"
   expect_error 400 malformed
   grep -qi "header field ${f%%:*} is given more than once" "$BODY" || fail "$f: $(cat "$BODY")"
@@ -82,6 +83,27 @@ expect_unchanged
 pull "$tok" "$rA" 'since=0' -H 'X-Forwarded-For: 10.0.0.1' -H 'X-Forwarded-For: 10.0.0.2' \
   -H 'Accept-Encoding: identity' -H 'Accept-Encoding: gzip'
 expect_status 200
+
+# A push chain (PROTOCOL.md, "Push chain") not of the form: refused before
+# the body is read, naming the header; the store unchanged.
+CASE=bad_push_chain
+dev a put beneficiary chain1 \
+  '{"consent":true,"groups":["miskin"],"kecamatan":"Setu","name":"Ibu C"}' >/dev/null ||
+  fail "put on a"
+batch_of a >"$WORK/chain_batch.json"
+for bad in '-' '- 0123456789ABCDEF0123456789abcdef 0' '0123456789abcdef0123456789abcdef' \
+  '- 0123456789abcdef0123456789abcdef' '- 0123456789abcdef0123456789abcdef 01' \
+  'x 0123456789abcdef0123456789abcdef 0' '- 0123456789abcdef0123456789abcdef 9007199254740993' \
+  '0123456789abcdef0123456789abcdef 0123456789abcdef0123456789abcdef 0'; do
+  push "$tok" "$rA" "$WORK/chain_batch.json" -H "Sambang-Push-Chain: $bad"
+  expect_error 400 malformed
+  grep -q 'Sambang-Push-Chain' "$BODY" || fail "chain \"$bad\": $(cat "$BODY")"
+done
+expect_unchanged
+push "$tok" "$rA" "$WORK/chain_batch.json" \
+  -H "Sambang-Push-Chain: - 0123456789abcdef0123456789abcdef 0"
+expect_status 200
+snapshot
 
 CASE=long_target
 long=$(head -c 9000 /dev/zero | tr '\0' 'a')

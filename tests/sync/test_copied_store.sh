@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # A device's store copied to a second machine (an SD card imaged after
 # `sambang init`, a laptop's home copied): both copies write as one
-# device, under one replica id. Where both edit the same record, the
-# second to push reuses a dot the hub holds from the first: the hub
-# refuses it and says what happened (two stores write as this device, each
-# needs its own enrolment), the first copy's write stays on the hub, and
-# the second keeps its own edit, marked, so nothing is lost while the
-# office enrols it apart (daemon/sync/DESIGN.md, "Not yet").
+# device, under one replica id and one token. The push chain
+# (PROTOCOL.md, "Push chain") lets the hub take pushes from one store
+# only: the second copy to push after they part is refused whole
+# (copied_store), before anything merges, even where its writes carry
+# only dots above the hub's (the case that used to replace the first
+# copy's write without a conflict). The refused copy keeps its edits; the
+# way on is its own enrolment (export, init, import), and its edits then
+# meet the first copy's as a conflict, nothing lost.
 . "$(dirname "$0")/lib.sh"
 
 expect_hub_ok init
@@ -17,27 +19,87 @@ sync_once d1
 cp "$WORK/d1.db" "$WORK/copy.db"
 cp "$WORK/d1.db.token" "$WORK/copy.db.token"
 
+# d1 edits once; the copy twice, so its dots all run above the hub's.
 dev d1 put beneficiary b1 '{"contact":"0812-d1"}' >/dev/null ||
   fail "edit on d1 failed"
-dev copy put beneficiary b1 '{"contact":"0812-copy"}' >/dev/null ||
+dev copy put beneficiary b1 '{"contact":"0812-copy-1"}' >/dev/null ||
   fail "edit on the copy failed"
+dev copy put beneficiary b1 '{"contact":"0812-copy-2"}' >/dev/null ||
+  fail "second edit on the copy failed"
+dev copy put beneficiary b2 '{"consent":true,"groups":["miskin"],"kecamatan":"Setu","name":"Ibu b2"}' \
+  >/dev/null || fail "new record on the copy failed"
 sync_once d1
+before=$(hub_export | sha256sum)
 
 rc=0
 dev copy sync --once >"$OUT" 2>"$ERR" || rc=$?
-[ "$rc" = 7 ] || fail "the copy's sync exited $rc, not 7: $(cat "$ERR")"
-grep -q 'dot_reused' "$ERR" || fail "the copy's sync does not name the refusal"
-dev copy conflicts >"$OUT"
-grep -q 'two stores write as this device' "$OUT" ||
-  fail "the refusal does not say the store is shared: $(cat "$OUT")"
-grep -q 'own enrolment' "$OUT" || fail "the refusal does not say what to do"
+[ "$rc" = 1 ] || fail "the copy's sync exited $rc, not 1: $(cat "$ERR")"
+grep -q 'copied_store' "$ERR" ||
+  fail "the copy's sync does not name the refusal: $(cat "$ERR")"
+grep -q 'another store writes as this device' "$ERR" ||
+  fail "the refusal does not say what happened: $(cat "$ERR")"
+[ "$(hub_export | sha256sum)" = "$before" ] ||
+  fail "the refused push changed the hub"
+grep -q 'refused' "$WORK/hub.log" || fail "the hub did not log the refusal"
+dev copy status >"$OUT" 2>&1 || true
+grep -q 'unsynced changes: 2' "$OUT" ||
+  fail "status does not show the copy's edits still to push: $(cat "$OUT")"
 
-# The first copy's write is the hub's; the second keeps its own, marked.
-hub_export | grep -q '0812-d1' || fail "d1's edit is not on the hub"
+# Nothing of the copy merged; it keeps its edits, still to push.
+hub_export | grep -q '0812-d1"' || fail "d1's edit is not on the hub"
 hub_export | grep -q '0812-copy' && fail "the copy's edit reached the hub"
 dev copy get beneficiary b1 >"$OUT"
-grep -q '0812-copy' "$OUT" || fail "the copy lost its own edit: $(cat "$OUT")"
-dev d1 get beneficiary b1 >"$OUT"
-grep -q '0812-d1' "$OUT" || fail "d1 lost its edit: $(cat "$OUT")"
+grep -q '0812-copy-2' "$OUT" || fail "the copy lost its own edit: $(cat "$OUT")"
+# d1, whose pushes the hub took, goes on syncing.
+dev d1 put beneficiary b1 '{"contact":"0812-d1-again"}' >/dev/null ||
+  fail "a further edit on d1 failed"
+sync_once d1
+# A retry of the copy is refused again, whatever it carries.
+rc=0
+dev copy sync --once >"$OUT" 2>"$ERR" || rc=$?
+[ "$rc" != 0 ] || fail "the copy's second sync succeeded"
+
+# The way on: the copy's records moved into a store of its own enrolment;
+# its edit and d1's meet as a conflict, neither lost.
+dev copy export --unsynced >"$WORK/copy.jsonl" ||
+  fail "export --unsynced from the copy failed"
+[ "$(wc -l <"$WORK/copy.jsonl")" = 2 ] ||
+  fail "export --unsynced did not print the copy's two changed records: $(cat "$WORK/copy.jsonl")"
+grep -q '"0812-copy-2"' "$WORK/copy.jsonl" ||
+  fail "export --unsynced lacks the copy's edit: $(cat "$WORK/copy.jsonl")"
+dev d1 export --unsynced >"$OUT" || fail "export --unsynced on d1 failed"
+[ -s "$OUT" ] && fail "d1, all synced, printed records: $(cat "$OUT")"
+rc=0
+dev d1 export --bogus >"$OUT" 2>"$ERR" || rc=$?
+[ "$rc" = 2 ] || fail "export --bogus exited $rc, not 2"
+grep -q -- '--bogus' "$ERR" || fail "the error does not name the option"
+enrol c2
+dev c2 import "$WORK/copy.jsonl" >/dev/null || fail "import into c2 failed"
+sync_once c2
+sync_once d1
+hub_export >"$OUT"
+grep -q '"id":"b2"' "$OUT" || fail "the copy's new record did not reach the hub"
+"$HUB" conflicts >"$OUT" || fail "sambang-hub conflicts failed"
+grep -q 'b1' "$OUT" || fail "the two copies' edits of b1 are no conflict: $(cat "$OUT")"
+hub_export | grep -q '0812-copy-2' || fail "the copy's edit is lost at the hub"
+
+# Not a copy: the hub's store went back (put back from a copy without
+# `sambang-hub restored`), and its push chains with it. d1, which pushed
+# since, starts its sync with a push: its cursor is past the feed, so the
+# hub follows d1's chain instead of refusing it.
+port=${URL##*:}
+copy_store "$WORK/hub.copy"
+dev d1 put beneficiary b1 '{"contact":"0812-after-copy"}' >/dev/null || fail "edit on d1"
+sync_once d1
+stop_hub
+put_back "$WORK/hub.copy"
+start_hub_at "$port"
+dev d1 put beneficiary b1 '{"contact":"0812-after-put-back"}' >/dev/null || fail "edit on d1"
+rc=0
+dev d1 sync --once >"$OUT" 2>"$ERR" || rc=$?
+grep -q copied_store "$ERR" && fail "d1, whose hub went back, is taken for a copy: $(cat "$ERR")"
+grep -q "its cursor [0-9]* is past this store's feed" "$WORK/hub.log" ||
+  fail "the hub did not follow d1's chain, its cursor past the feed"
+hub_export | grep -q '0812-after-put-back' || fail "d1's edit is not on the hub"
 stop_hub
 echo ok

@@ -9,6 +9,7 @@
 #include "check_record.h"
 
 #include "hlc.h"
+#include "hub_push_chain.h"
 
 #include <inttypes.h>
 
@@ -621,6 +622,128 @@ TEST(reusing_an_own_dot_is_refused)
   }
   record_release(&again);
   record_release(&r);
+  mem_free(&m);
+}
+
+/* Three chain values (hub_push_chain.h): 32 hex digits each. */
+#define X1 "11111111111111111111111111111111"
+#define X2 "22222222222222222222222222222222"
+#define Y2 "99999999999999999999999999999999"
+
+/* Pushes r as A with the chain "prev next" (prev "" for none); the
+ * batch's outcome: "copied", "ok" or the first refusal's code. */
+static const char *push_chained_at(struct mem *m, struct record *r,
+                                   const char *prev, const char *next,
+                                   uint64_t since, bool *behind)
+{
+  static char out[32];
+  struct hub_push_batch b = batch_of(A, r, 1);
+
+  b.has_chain = true;
+  b.chain.since = since;
+  snprintf(b.chain.prev, sizeof(b.chain.prev), "%s", prev);
+  snprintf(b.chain.next, sizeof(b.chain.next), "%s", next);
+  CHECK_INT(push1(m, NULL, &b), ==, 0);
+  if (b.copied) {
+    CHECK_INT(b.reply.n, ==, 0); /* refused whole: no result */
+    snprintf(out, sizeof(out), "copied");
+  } else {
+    CHECK_INT(b.reply.n, ==, 1);
+    snprintf(out, sizeof(out), "%s",
+             b.reply.res[0].ok ? "ok" : b.reply.res[0].code);
+  }
+  if (behind != NULL)
+    *behind = b.chain_behind;
+  push_reply_release(&b.reply);
+  return out;
+}
+
+/* push_chained_at with a cursor within the hub's feed. */
+static const char *push_chained(struct mem *m, struct record *r,
+                                const char *prev, const char *next)
+{
+  return push_chained_at(m, r, prev, next, 0, NULL);
+}
+
+/* The hub's chain for A, "" if none. */
+static const char *chain_of(struct mem *m)
+{
+  static char out[64];
+  char *v = NULL;
+
+  CHECK_INT(
+      hub_store_meta_maybe(&mem_held_ops, m, HUB_CHAIN_PREFIX A, &v, NULL), ==,
+      0);
+  snprintf(out, sizeof(out), "%s", v != NULL ? v : "");
+  free(v);
+  return out;
+}
+
+TEST(push_chain_takes_one_store_per_device)
+{
+  struct mem m = {.ops = &mem_held_ops};
+  struct record r1, r2, copy;
+  struct hub_push_batch plain;
+  char *before;
+
+  make(&r1, "notes", "n1", A, TS, "{\"t\":1}");
+  make(&r2, "notes", "n2", A, TS + 1, "{\"t\":2}");
+  /* A device's first push: the hub holds no chain, and takes it. */
+  CHECK_STR(push_chained(&m, &r1, "", X1), "ok");
+  CHECK_STR(chain_of(&m), X1);
+  /* A retry (its reply was lost), or another request of the same sync. */
+  CHECK_STR(push_chained(&m, &r2, "", X1), "ok");
+  CHECK_STR(chain_of(&m), X1);
+  /* The next sync of the same store. */
+  CHECK_STR(push_chained(&m, &r1, X1, X2), "ok");
+  CHECK_STR(chain_of(&m), X2);
+
+  /* A copy left at X1 (or with none) draws its own next: refused whole,
+   * before any record is looked at, the chain and the records kept. */
+  before = strdup(mem_find(&m, "notes", "n1")->text);
+  CHECK(before != NULL);
+  make(&copy, "notes", "n1", A, TS + 5, "{\"t\":9}");
+  CHECK_STR(push_chained(&m, &copy, X1, Y2), "copied");
+  CHECK_STR(push_chained(&m, &copy, "", Y2), "copied");
+  CHECK_STR(chain_of(&m), X2);
+  CHECK_STR(mem_find(&m, "notes", "n1")->text, before);
+  free(before);
+  /* The store the hub follows goes on. */
+  CHECK_STR(push_chained(&m, &r2, X1, X2), "ok");
+
+  /* A device too old to send a chain is taken as before. */
+  plain = batch_of(A, &r2, 1);
+  CHECK_INT(push1(&m, NULL, &plain), ==, 0);
+  CHECK(!plain.copied && plain.reply.n == 1 && plain.reply.res[0].ok);
+  push_reply_release(&plain.reply);
+
+  /* A cursor past the feed: the hub's store went back behind the device
+   * (put back from a copy), its chain with it; the device's is followed.
+   * A cursor at the feed's end is one a copy may hold: refused. */
+  {
+    bool behind = false;
+    uint64_t last = 0;
+    CHECK_INT(mem_held_ops.last_seq(&m, &last, NULL), ==, 0);
+    CHECK_STR(push_chained_at(&m, &r1, X1, Y2, last, &behind), "copied");
+    CHECK(!behind);
+    CHECK_STR(push_chained_at(&m, &r1, X1, Y2, last + 1, &behind), "ok");
+    CHECK(behind);
+    CHECK_STR(chain_of(&m), Y2);
+    CHECK_STR(push_chained(&m, &r1, X1, X2), "copied");
+  }
+
+  /* Forgotten (a rotated token, a hub put back): the next push is taken
+   * whatever it carries, and sets the chain. */
+  CHECK_INT(hub_push_chain_forget(&mem_held_ops, &m, A, NULL), ==, 0);
+  CHECK_STR(chain_of(&m), "");
+  CHECK_STR(push_chained(&m, &r2, X1, X2), "ok");
+  CHECK_STR(chain_of(&m), X2);
+  CHECK_INT(hub_push_chain_forget(&mem_held_ops, &m, NULL, NULL), ==, 0);
+  CHECK_STR(chain_of(&m), "");
+
+  record_release(&copy);
+  record_release(&r1);
+  record_release(&r2);
   mem_free(&m);
 }
 

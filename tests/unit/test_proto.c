@@ -802,6 +802,59 @@ TEST(push_req_bad_record)
   }
 }
 
+TEST(push_chain_header)
+{
+#define H1 "0123456789abcdef0123456789abcdef"
+#define H2 "fedcba9876543210fedcba9876543210"
+  static const char *const bad[] = {
+      "",
+      "-",
+      "- ",
+      H1,
+      "- " H1,
+      "- " H1 " ",
+      "-  " H1 " 0",
+      "- 0123456789abcdef0123456789abcde 0",
+      "- " H1 "0 0",
+      "- 0123456789ABCDEF0123456789abcdef 0",
+      "- " H1 " 0 ",
+      "- " H1 " 01",
+      "- " H1 " -1",
+      "- " H1 " 9007199254740993",
+      "- " H1 " 12345678901234567",
+      "x " H1 " 0",
+      H1 " " H1 " 5",
+      "0123456789abcdef0123456789abcdeg " H1 " 0",
+      H1 " " H2,
+  };
+  struct proto_chain c;
+  struct sb_err err = {0};
+  char out[PROTO_CHAIN_TEXT_MAX + 1];
+  size_t i;
+
+  CHECK_INT(proto_chain_decode("- " H1 " 0", &c, &err), ==, 0);
+  CHECK_STR(c.prev, "");
+  CHECK_STR(c.next, H1);
+  CHECK_INT(c.since, ==, 0);
+  proto_chain_encode(&c, out);
+  CHECK_STR(out, "- " H1 " 0");
+  CHECK_INT(proto_chain_decode(H1 " " H2 " 9007199254740992", &c, &err), ==, 0);
+  CHECK_STR(c.prev, H1);
+  CHECK_STR(c.next, H2);
+  CHECK_INT(c.since, ==, SB_COUNTER_MAX);
+  proto_chain_encode(&c, out);
+  CHECK_STR(out, H1 " " H2 " 9007199254740992");
+  for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    memset(&err, 0, sizeof(err));
+    CHECK_INT(proto_chain_decode(bad[i], &c, &err), ==, SB_EPROTOCOL);
+    CHECK(strstr(err.msg, PROTO_CHAIN_HEADER) != NULL);
+  }
+  CHECK_INT(proto_err_parse("copied_store"), ==, PROTO_ERR_COPIED_STORE);
+  CHECK_INT(proto_err_status(PROTO_ERR_COPIED_STORE), ==, 409);
+#undef H1
+#undef H2
+}
+
 TEST(changes_query_skip_own)
 {
   struct sb_err err = {0};

@@ -1,0 +1,111 @@
+/*
+ * cmd_export_unsynced.c - `sambang export --unsynced`: what this store
+ * holds that the hub has not taken, as import reads it.
+ *
+ * The way on for a store the hub refuses as a copy of another device's
+ * (copied_store: daemon/sync/DESIGN.md, "One store per device"): its
+ * changes go into a new store of the machine's own enrolment (sambang
+ * init, then sambang import of these lines), where they are writes of
+ * that device, meeting the other copy's as conflicts, nothing lost. One
+ * line per record with a change still to push or refused by the hub:
+ * {"collection","fields","id"}, its values now. A deleted record is
+ * skipped (import cannot delete) and counted on standard error.
+ */
+#include "compat.h"
+
+#include "cli.h"
+
+#include "i18n.h"
+#include "json.h"
+#include "record.h"
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Rows read per walk of the pending marks. */
+#define PAGE 500
+
+struct unsynced {
+  struct sb_err *err;
+  uint64_t after; /* the last pending row's seq walked */
+  size_t n_page;  /* rows of the last walk */
+  size_t printed, deleted;
+};
+
+/* One row's record as an import line. */
+static int print_row(struct unsynced *u, const char *collection, const char *id,
+                     const char *text, size_t len)
+{
+  struct record r;
+  cJSON *line = NULL, *values;
+  int rc;
+
+  record_init(&r, "", "");
+  rc = record_decode(&r, text, len, u->err);
+  if (rc == 0 && !record_is(&r, collection, id))
+    rc = sb_err_set(u->err, SB_ECORRUPT,
+                    "the row of %s/%s holds another "
+                    "record's state",
+                    collection, id);
+  if (rc == 0 && record_deleted(&r)) {
+    u->deleted++;
+    record_release(&r);
+    return 0;
+  }
+  if (rc == 0) {
+    values = record_values(&r);
+    line = cJSON_CreateObject();
+    if (values == NULL || line == NULL ||
+        cJSON_AddStringToObject(line, "collection", collection) == NULL ||
+        cJSON_AddStringToObject(line, "id", id) == NULL ||
+        !cJSON_AddItemToObject(line, "fields", values)) {
+      cJSON_Delete(values);
+      rc = sb_err_set(u->err, SB_ENOMEM, NULL);
+    }
+  }
+  if (rc == 0)
+    rc = util_print_json(line, u->err);
+  if (rc == 0)
+    u->printed++;
+  cJSON_Delete(line);
+  record_release(&r);
+  return rc;
+}
+
+static int pending_one(const char *collection, const char *id, uint64_t seq,
+                       const char *text, size_t len, void *ctx)
+{
+  struct unsynced *u = ctx;
+
+  u->after = seq;
+  u->n_page++;
+  return print_row(u, collection, id, text, len);
+}
+
+static int rejected_one(const char *collection, const char *id, uint64_t seq,
+                        const char *text, size_t len, void *ctx)
+{
+  (void)seq;
+  return print_row(ctx, collection, id, text, len);
+}
+
+int export_unsynced(struct cli *cli, struct sb_err *err)
+{
+  struct unsynced u = {.err = err};
+  int rc;
+
+  do {
+    u.n_page = 0;
+    rc = store_pending_text(cli->store, u.after, PAGE, pending_one, &u, err);
+  } while (rc == 0 && u.n_page == PAGE);
+  if (rc == 0)
+    rc = store_rejected_each(cli->store, rejected_one, &u, err);
+  if (rc == 0 && u.deleted > 0)
+    fprintf(stderr,
+            _("sambang: %zu deleted records not printed (import cannot "
+              "delete: delete them again in the new store)\n"),
+            u.deleted);
+  return rc;
+}

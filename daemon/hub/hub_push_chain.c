@@ -1,0 +1,130 @@
+/*
+ * hub_push_chain.c - one store per device: the push chain's check
+ * (hub_push_chain.h).
+ *
+ *   chain/REPLICA   the value REPLICA's pushes last moved the hub to
+ */
+#include "compat.h"
+
+#include "hub_push_chain.h"
+#include "hub_store_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KEY_MAX (sizeof(HUB_CHAIN_PREFIX) + SB_REPLICA_MAX + 1)
+
+static void key_of(char *key, const char *replica)
+{
+  snprintf(key, KEY_MAX, "%s%s", HUB_CHAIN_PREFIX, replica);
+}
+
+int hub_push_chain_check(const struct hub_store_ops *ops, void *be,
+                         struct hub_push_batch *b)
+{
+  char key[KEY_MAX], *held = NULL;
+  bool follows;
+  uint64_t last = 0;
+  int rc;
+
+  b->copied = false;
+  b->chain_behind = false;
+  if (!b->has_chain || b->pusher == NULL || ops->meta_get == NULL ||
+      ops->meta_set == NULL)
+    return 0;
+  key_of(key, b->pusher);
+  rc = hub_store_meta_maybe(ops, be, key, &held, &b->err);
+  if (rc != 0)
+    return rc;
+  /* none kept yet; the next sync of the store it follows; or a retry, or
+   * another request of the same sync */
+  follows = held == NULL || strcmp(held, b->chain.prev) == 0 ||
+            strcmp(held, b->chain.next) == 0;
+  if (held != NULL && strcmp(held, b->chain.next) == 0) {
+    free(held);
+    return 0; /* there already */
+  }
+  free(held);
+  if (!follows) {
+    rc = ops->last_seq(be, &last, &b->err);
+    if (rc != 0)
+      return rc;
+    /* A copy's cursor is one the hub gave out: never past its feed. One
+     * that is comes from a device this store went back behind (put back
+     * from a copy without `sambang-hub restored`): its chain went back
+     * too, and the device's is the one to follow. */
+    if (b->chain.since <= last) {
+      b->copied = true;
+      return 0;
+    }
+    b->chain_behind = true;
+  }
+  return ops->meta_set(be, key, b->chain.next, &b->err);
+}
+
+/* meta_each's step of forget-all: collects the keys (deleted after the
+ * walk, not during it). */
+struct chain_keys {
+  char **v;
+  size_t n, cap;
+};
+
+static int collect_key(const char *key, const char *value, void *ctx)
+{
+  struct chain_keys *k = ctx;
+  char *copy;
+
+  (void)value;
+  if (k->n == k->cap) {
+    size_t cap = k->cap ? k->cap * 2 : 16;
+    char **v = realloc(k->v, cap * sizeof(*v));
+    if (v == NULL)
+      return SB_ENOMEM;
+    k->v = v;
+    k->cap = cap;
+  }
+  if ((copy = strdup(key)) == NULL)
+    return SB_ENOMEM;
+  k->v[k->n++] = copy;
+  return 0;
+}
+
+int hub_push_chain_forget(const struct hub_store_ops *ops, void *be,
+                          const char *replica, struct sb_err *err)
+{
+  struct chain_keys k = {0};
+  char key[KEY_MAX];
+  size_t i;
+  int rc;
+
+  if (ops->meta_delete == NULL)
+    return sb_err_set(err, SB_EINVAL,
+                      "the %s hub store cannot forget a "
+                      "push chain",
+                      ops->name);
+  if (replica != NULL) {
+    key_of(key, replica);
+    return ops->meta_delete(be, key, err);
+  }
+  if (ops->meta_each == NULL)
+    return sb_err_set(err, SB_EINVAL,
+                      "the %s hub store cannot list its "
+                      "push chains",
+                      ops->name);
+  rc = ops->meta_each(be, HUB_CHAIN_PREFIX, collect_key, &k, err);
+  if (rc == SB_ENOMEM)
+    rc = sb_err_set(err, SB_ENOMEM, "out of memory listing push chains");
+  for (i = 0; rc == 0 && i < k.n; i++)
+    rc = ops->meta_delete(be, k.v[i], err);
+  for (i = 0; i < k.n; i++)
+    free(k.v[i]);
+  free(k.v);
+  return rc;
+}
+
+int hub_store_chain_forget(struct hub_store *hs, const char *replica,
+                           struct sb_err *err)
+{
+  return hub_push_chain_forget(hs->ops, hs->be, replica, err);
+}

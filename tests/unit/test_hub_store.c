@@ -4,6 +4,7 @@
 
 #include "hlc.h"
 #include "json.h"
+#include "hub_restore.h"
 #include "hub_store.h"
 #include "schema.h"
 #include "store.h"
@@ -429,6 +430,55 @@ static int count_meta(const char *key, const char *value, void *ctx)
   CHECK(strncmp(key, "pre.", 4) == 0);
   (*n)++;
   return 0;
+}
+
+/* Three chain values (hub_push_chain.h): 32 hex digits each. */
+#define X1 "11111111111111111111111111111111"
+#define X2 "22222222222222222222222222222222"
+#define X3 "33333333333333333333333333333333"
+
+/* Pushes a note as A with the chain "prev next 0"; true if the hub took
+ * the push, false if it refused it as another store's. */
+static bool chained(struct hub_store *hs, const char *prev, const char *next)
+{
+  struct record r;
+  struct hub_push_batch b, *bp = &b;
+  bool taken;
+
+  check_record(&r, "notes", "n1", A, TS, "{\"t\":1}");
+  b = batch_of(A, &r, 1);
+  b.has_chain = true;
+  snprintf(b.chain.prev, sizeof(b.chain.prev), "%s", prev);
+  snprintf(b.chain.next, sizeof(b.chain.next), "%s", next);
+  CHECK_INT(hub_store_push_group(hs, &bp, 1), ==, 0);
+  CHECK_INT(b.rc, ==, 0);
+  taken = !b.copied;
+  CHECK_INT(b.reply.n, ==, taken ? 1 : 0);
+  push_reply_release(&b.reply);
+  record_release(&r);
+  return taken;
+}
+
+TEST(push_chain_is_forgotten_on_rotate_and_restore)
+{
+  struct hub_store *hs = new_hub("{\"version\":1,\"collections\":{}}");
+  struct hub_restore restored;
+
+  CHECK_INT(hub_store_device_add(hs, "tab", HASH1, 1, "all", NULL), ==, 0);
+  CHECK_INT(hub_store_device_bind(hs, "tab", A, NULL), ==, 0);
+  CHECK(chained(hs, "", X1));
+  CHECK(chained(hs, X1, X2));
+  CHECK(!chained(hs, X1, X3)); /* a copy left at X1 */
+  /* The office gives one store a new token: it goes on, whatever chain
+   * it holds. */
+  CHECK_INT(hub_store_device_rotate(hs, "tab", HASH2, NULL), ==, 0);
+  CHECK(chained(hs, X1, X3));
+  CHECK(!chained(hs, X1, X2));
+  /* The store put back from a copy: every chain is forgotten. */
+  CHECK_INT(hub_restore_mark(hs, &restored, NULL), ==, 0);
+  CHECK(chained(hs, X1, X2));
+  CHECK(!chained(hs, "", X3));
+  hub_store_close(hs);
 }
 
 TEST(store_meta_each_and_get_text)

@@ -83,6 +83,28 @@ grep -q '"id":"b2"' "$OUT" || fail "the copy's new record did not reach the hub"
 grep -q 'b1' "$OUT" || fail "the two copies' edits of b1 are no conflict: $(cat "$OUT")"
 hub_export | grep -q '0812-copy-2' || fail "the copy's edit is lost at the hub"
 
+# A device's store put back from its own older copy, after it pushed
+# since: to the hub it is a copy (refused). No other store goes on as d1
+# here, so the office rotates d1's token; the store takes it and
+# `sambang recover` rebuilds it from the hub (the device's own writes come
+# back, its clock past them), and the edit made meanwhile is kept.
+cp "$WORK/d1.db" "$WORK/d1.old.db"
+dev d1 put beneficiary b1 '{"contact":"0812-before-put-back"}' >/dev/null || fail "edit on d1"
+sync_once d1
+cp "$WORK/d1.old.db" "$WORK/d1.db"
+rm -f "$WORK/d1.db-wal" "$WORK/d1.db-shm"
+dev d1 put beneficiary b2 '{"contact":"0812-on-old-copy"}' >/dev/null || fail "edit on the old copy"
+rc=0
+dev d1 sync --once >"$OUT" 2>"$ERR" || rc=$?
+[ "$rc" = 1 ] && grep -q copied_store "$ERR" ||
+  fail "the store put back was not refused as a copy ($rc): $(cat "$ERR")"
+"$HUB" device rotate d1 >"$WORK/d1.newtok" || fail "device rotate d1"
+dev d1 token set --file "$WORK/d1.newtok" >/dev/null || fail "token set on d1"
+dev d1 recover >"$OUT" 2>"$ERR" || fail "recover on d1: $(cat "$ERR")"
+sync_once d1
+hub_export | grep -q '0812-on-old-copy' || fail "the edit made on the old copy is lost"
+hub_export | grep -q '0812-before-put-back' || fail "d1's earlier edit is lost"
+
 # Not a copy: the hub's store went back (put back from a copy without
 # `sambang-hub restored`), and its push chains with it. d1, which pushed
 # since, starts its sync with a push: its cursor is past the feed, so the

@@ -303,6 +303,10 @@ char *hub_metrics_render(const struct hub_metrics *m,
   refused(&b, PROTO_ERR_DOT_REUSED, m->refused_dot_reused);
   refused(&b, PROTO_ERR_OUT_OF_SCOPE, m->refused_out_of_scope);
   refused(&b, PROTO_ERR_PURGED, m->refused_purged);
+  counter(&b, "sambang_hub_pushes_copied_total",
+          "Pushes refused whole as another store's writing as the device "
+          "(copied_store).",
+          m->pushes_copied);
   counter(&b, "sambang_hub_conflicts_total",
           "Records that became conflicted (siblings or delete/edit) by a "
           "push.",

@@ -40,6 +40,7 @@ struct hub_metrics {
   uint64_t refused_forged_dot, refused_forged_entry, refused_dot_reused;
   uint64_t refused_out_of_scope;
   uint64_t refused_purged; /* a purged id pushed late */
+  uint64_t pushes_copied;  /* refused whole: copied_store */
   uint64_t conflicts;
   uint64_t records_served;
   uint64_t longpolls_open;

@@ -337,6 +337,7 @@ static void on_work_done(uv_work_t *w, int status)
     h->m.refused_out_of_scope += c->stats.refused_out_of_scope;
     h->m.refused_purged += c->stats.refused_purged;
     h->m.records_joined += c->stats.joined;
+    h->m.pushes_copied += c->batch.copied;
   }
   if (c->wait_for_change) {
     c->wait_for_change = false;

@@ -59,6 +59,10 @@ rc=0
 dev copy sync --once >"$OUT" 2>"$ERR" || rc=$?
 [ "$rc" != 0 ] || fail "the copy's second sync succeeded"
 
+req GET /metrics
+grep -q '^sambang_hub_pushes_copied_total 2$' "$BODY" ||
+  fail "/metrics does not count the two refused pushes: $(grep copied "$BODY")"
+
 # The way on: the copy's records moved into a store of its own enrolment;
 # its edit and d1's meet as a conflict, neither lost.
 dev copy export --unsynced >"$WORK/copy.jsonl" ||

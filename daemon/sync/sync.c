@@ -74,10 +74,26 @@ static void retry_fired(uv_timer_t *t)
   sync_start_cycle(s);
 }
 
+/* Keeps why the engine halted as the store's last sync problem, so
+ * `sambang status` says it when no daemon runs (the next cycle that
+ * completes replaces it). Best effort: the halt stands without it. */
+static void save_halt(struct sync *s)
+{
+  struct sb_err err = {0};
+  int rc = store_begin_relaxed(s->store, &err);
+
+  if (rc == 0)
+    rc = store_meta_set(s->store, SYNC_PROBLEM_KEY, s->last_error, &err);
+  if (rc == 0)
+    store_commit(s->store, &err);
+  else
+    store_rollback(s->store);
+}
+
 /*
  * The attempt failed (s->failing says how): back off (retry_after_s >= 0:
- * the hub's Retry-After), halt (credentials refused) or, in once mode,
- * end.
+ * the hub's Retry-After), halt (credentials refused, another store writes
+ * as this device) or, in once mode, end.
  */
 static void fail_now(struct sync *s)
 {
@@ -91,6 +107,7 @@ static void fail_now(struct sync *s)
   s->failures++;
   sync_push_reset(s);
   if (s->failing.halt) {
+    save_halt(s);
     s->phase = SYNC_HALTED;
     sync_emit(s, SYNC_EV_HALTED);
     return;

@@ -44,6 +44,8 @@ grep -q 'refused' "$WORK/hub.log" || fail "the hub did not log the refusal"
 dev copy status >"$OUT" 2>&1 || true
 grep -q 'unsynced changes: 2' "$OUT" ||
   fail "status does not show the copy's edits still to push: $(cat "$OUT")"
+grep -q '^last sync: .*copied_store' "$OUT" ||
+  fail "status, no daemon running, does not say why the sync stopped: $(cat "$OUT")"
 
 # Nothing of the copy merged; it keeps its edits, still to push.
 hub_export | grep -q '0812-d1"' || fail "d1's edit is not on the hub"

@@ -471,6 +471,7 @@ static void log_forged(const struct hub_call *c)
  * (hub_push_chain.h): refused whole, nothing merged. */
 static void reply_copied(struct hub_call *c)
 {
+  office_seen_note(c, c->batch.device, OFFICE_SEEN_COPIED);
   log_msg(LOG_LEVEL_ERROR,
           "push from device %s (replica %s) refused: its push chain is not "
           "the one this hub holds, so another store writes as this device "

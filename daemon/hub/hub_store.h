@@ -400,6 +400,8 @@ struct hub_device_activity {
    * (PROTO_MARKS_HEADER), and when (0: never) */
   uint64_t marks_ms;
   uint64_t pending, refused;
+  /* its last push refused as another store's (copied_store; 0: never) */
+  uint64_t copied_ms;
 };
 /* Stores device name's activity as a (each is its own transaction). */
 int hub_store_device_activity_set(struct hub_store *hs, const char *name,

@@ -115,9 +115,11 @@ static const struct hub_store_pg_stmt stmts[] = {
                     "$6::bigint > marks_ms THEN $7::bigint ELSE pending END, "
                     "refused = CASE WHEN $6::bigint > marks_ms THEN $8::bigint "
                     "ELSE refused END, marks_ms = greatest(marks_ms, "
-                    "$6::bigint) WHERE name = $1"},
+                    "$6::bigint), copied_ms = greatest(copied_ms, "
+                    "$9::bigint) WHERE name = $1"},
     {"dev_act_get", "SELECT seen_ms, push_ms, pull_ms, app, marks_ms, "
-                    "pending, refused FROM devices WHERE name = $1"},
+                    "pending, refused, copied_ms FROM devices WHERE name = "
+                    "$1"},
 };
 
 /* The migrations, in order: migration i brings the schema to version i+1. */
@@ -170,6 +172,9 @@ static const char *const migrations[] = {
     "COLLATE \"C\" NOT NULL, id text COLLATE \"C\" NOT NULL, PRIMARY KEY "
     "(ref, collection, id));"
     "CREATE INDEX refs_of ON refs (collection, id);",
+    /* 8: each device's last push refused as another store's
+     * (copied_store: daemon/hub/DESIGN.md, "One store per device") */
+    "ALTER TABLE devices ADD COLUMN copied_ms bigint NOT NULL DEFAULT 0;",
 };
 #define PG_SCHEMA_VERSION (sizeof(migrations) / sizeof(migrations[0]))
 

@@ -183,8 +183,9 @@ int hub_store_pg_devices_activity_set(void *be, const char *name,
                                       const struct hub_device_activity *a,
                                       struct sb_err *err)
 {
-  char seen[24], push[24], pull[24], at[24], pend[24], ref[24];
-  const char *params[8] = {name, seen, push, pull, a->app, at, pend, ref};
+  char seen[24], push[24], pull[24], at[24], pend[24], ref[24], copied[24];
+  const char *params[9] = {name, seen, push, pull,  a->app,
+                           at,   pend, ref,  copied};
   PGresult *res;
   int rc;
 
@@ -194,7 +195,8 @@ int hub_store_pg_devices_activity_set(void *be, const char *name,
   snprintf(at, sizeof(at), "%llu", (unsigned long long)a->marks_ms);
   snprintf(pend, sizeof(pend), "%llu", (unsigned long long)a->pending);
   snprintf(ref, sizeof(ref), "%llu", (unsigned long long)a->refused);
-  rc = hub_store_pg_run(be, "dev_act_set", 8, params, &res, err);
+  snprintf(copied, sizeof(copied), "%llu", (unsigned long long)a->copied_ms);
+  rc = hub_store_pg_run(be, "dev_act_set", 9, params, &res, err);
   if (rc == 0)
     PQclear(res); /* no such device: nothing to note */
   return rc;
@@ -218,6 +220,7 @@ int hub_store_pg_devices_activity_get(void *be, const char *name,
     out->marks_ms = hub_store_pg_u64_of(PQgetvalue(res, 0, 4));
     out->pending = hub_store_pg_u64_of(PQgetvalue(res, 0, 5));
     out->refused = hub_store_pg_u64_of(PQgetvalue(res, 0, 6));
+    out->copied_ms = hub_store_pg_u64_of(PQgetvalue(res, 0, 7));
   }
   PQclear(res);
   return 0;

@@ -561,16 +561,17 @@ static int sq_device_activity_set(void *be, const char *name,
                                   const struct hub_device_activity *a,
                                   struct sb_err *err)
 {
-  char key[KEY_MAX], value[6 * 24 + HUB_APP_MAX + 8];
+  char key[KEY_MAX], value[7 * 24 + HUB_APP_MAX + 8];
 
-  /* "SEEN PUSH PULL @MARKS_MS,PENDING,REFUSED APP" (the marks since
-   * layout 2 of the value; an older value has none). */
+  /* "SEEN PUSH PULL @MARKS_MS,PENDING,REFUSED !COPIED_MS APP" (the marks
+   * since layout 2 of the value, the copied time since layout 3; an
+   * older value has none). */
   hub_sq_key_of(key, KEY_SEEN, name);
-  snprintf(value, sizeof(value), "%llu %llu %llu @%llu,%llu,%llu %s",
+  snprintf(value, sizeof(value), "%llu %llu %llu @%llu,%llu,%llu !%llu %s",
            (unsigned long long)a->seen_ms, (unsigned long long)a->push_ms,
            (unsigned long long)a->pull_ms, (unsigned long long)a->marks_ms,
            (unsigned long long)a->pending, (unsigned long long)a->refused,
-           a->app);
+           (unsigned long long)a->copied_ms, a->app);
   /* Activity only (the dashboard's "last seen"): a power loss may take
    * back the last minute of it, so no sync to disk here, which would
    * hold the store writer (and every push queued behind it) up. */
@@ -583,6 +584,7 @@ static int sq_device_activity_get(void *be, const char *name,
 {
   char key[KEY_MAX], *text = NULL;
   unsigned long long seen = 0, push = 0, pull = 0, at = 0, pend = 0, ref = 0;
+  unsigned long long copied = 0;
   int rc, app = -1, rest = -1;
 
   hub_sq_key_of(key, KEY_SEEN, name);
@@ -599,6 +601,12 @@ static int sq_device_activity_get(void *be, const char *name,
       out->pending = pend;
       out->refused = ref;
       app += rest;
+      rest = -1;
+      if (text[app] == '!' &&
+          sscanf(text + app, "!%llu %n", &copied, &rest) == 1 && rest > 0) {
+        out->copied_ms = copied;
+        app += rest;
+      }
     }
     out->seen_ms = seen;
     out->push_ms = push;

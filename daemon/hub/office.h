@@ -84,7 +84,8 @@ void office_handle(struct hub_call *c);
 enum office_seen_kind {
   OFFICE_SEEN_REQUEST, /* any authenticated request */
   OFFICE_SEEN_PUSH,    /* a push answered 200 */
-  OFFICE_SEEN_PULL     /* a change feed request */
+  OFFICE_SEEN_PULL,    /* a change feed request */
+  OFFICE_SEEN_COPIED   /* a push refused as another store's */
 };
 
 /* Notes that device `name` made an authenticated request of kind now,

@@ -63,6 +63,8 @@ static int device_row(const struct hub_device *d, void *ctx)
     cJSON_AddNullToObject(j, "pending");
     cJSON_AddNullToObject(j, "refused");
   }
+  /* its last push refused as another store's (null: never) */
+  ms_or_null(j, "copied_ms", a.copied_ms);
   cJSON_AddItemToArray(w->list, j);
   return 0;
 }

@@ -70,6 +70,8 @@ void office_seen_note(struct hub_call *c, const char *name,
       s->a.push_ms = now;
     if (kind == OFFICE_SEEN_PULL)
       s->a.pull_ms = now;
+    if (kind == OFFICE_SEEN_COPIED)
+      s->a.copied_ms = now;
     if (c->user_agent != NULL)
       app_of(c->user_agent, s->a.app);
     if (c->has_marks) {
@@ -77,7 +79,8 @@ void office_seen_note(struct hub_call *c, const char *name,
       s->a.pending = c->marks_v.pending;
       s->a.refused = c->marks_v.refused;
     }
-    save = s->saved_ms + SEEN_SAVE_MS <= now;
+    /* a refusal as a copy is written at once: the office must see it */
+    save = s->saved_ms + SEEN_SAVE_MS <= now || kind == OFFICE_SEEN_COPIED;
     if (save)
       s->saved_ms = now;
     a = s->a;
@@ -104,6 +107,8 @@ static void newest(struct hub_device_activity *a,
     a->push_ms = b->push_ms;
   if (b->pull_ms > a->pull_ms)
     a->pull_ms = b->pull_ms;
+  if (b->copied_ms > a->copied_ms)
+    a->copied_ms = b->copied_ms;
   if (b->marks_ms > a->marks_ms) {
     a->marks_ms = b->marks_ms;
     a->pending = b->pending;

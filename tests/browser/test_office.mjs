@@ -9,7 +9,7 @@
 //   HUB=... SAMBANG=... SHOTS=DIR node tests/browser/test_office.mjs
 import { chromium } from 'playwright-core';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -297,10 +297,23 @@ async function main() {
   await ad.page.click('#users tr:has(td:text-is("budi")) button.remove');
   await ad.page.locator('#users td', { hasText: /^budi$/ }).waitFor({ state: 'detached' });
   if (/^budi\t/m.test(hub(['user', 'list']))) fail('the page did not remove budi');
+  // b's store copied to a second machine: the hub follows b and refuses
+  // the copy's push (copied_store); the devices page flags b's name.
+  for (const f of ['.db', '.db.token']) copyFileSync(join(work, 'b' + f), join(work, 'bcopy' + f));
+  dev('b', 'put', 'beneficiary', 'b3', JSON.stringify({ kelurahan: 'From b' }));
+  dev('bcopy', 'put', 'beneficiary', 'b3', JSON.stringify({ kelurahan: 'From the copy' }));
+  dev('b', 'sync', '--once');
+  let refusedCopy = '';
+  try { dev('bcopy', 'sync', '--once'); } catch (e) { refusedCopy = String(e.stderr); }
+  if (!refusedCopy.includes('copied_store')) fail('the copy of b was not refused: ' + refusedCopy);
+
   // An admin gives a device a new scope and a new token in the page.
   hub(['device', 'add', 'tab', '--scope', 'all']);
   await ad.page.click('a[href="#devices"]');
   await ready(ad.page, 'devices');
+  const copiedNote = ad.page.locator('#devices td.name.flag div.copied');
+  if ((await copiedNote.count()) !== 1) fail('the devices page must flag b, and only b, as copied');
+  if (!/^bDua penyimpanan menulis sebagai perangkat ini/.test(await copiedNote.locator('xpath=..').textContent())) fail('the flag is not on b\'s name: ' + await copiedNote.locator('xpath=..').textContent());
   const tabRow = ad.page.locator('#devices tr:has(td:text-is("tab"))');
   // A refused scope is said as an error and changes nothing; a saved one
   // is said as done (not in the error's colour).

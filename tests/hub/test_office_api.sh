@@ -431,7 +431,7 @@ if [ "${SAMBANG_TEST_PG:-0}" = 1 ]; then
 else
   sqlite3 "$SAMBANG_HUB_DB" "select value from meta where key = 'device.seen.sc2'"
 fi >"$OUT"
-grep -q '^t|0|0$\|@[1-9][0-9]*,0,0 sambang/' "$OUT" || fail "the store lacks sc2's marks: $(cat "$OUT")"
+grep -q '^t|0|0$\|@[1-9][0-9]*,0,0 !0 sambang/' "$OUT" || fail "the store lacks sc2's marks: $(cat "$OUT")"
 dev sc2 put beneficiary b2 '{"kelurahan":"Muncul"}' >/dev/null
 dev a put beneficiary b2 '{"kecamatan":"Serpong"}' >/dev/null
 dev a sync --once >/dev/null

@@ -64,6 +64,13 @@ dev copy sync --once >"$OUT" 2>"$ERR" || rc=$?
 req GET /metrics
 grep -q '^sambang_hub_pushes_copied_total 2$' "$BODY" ||
   fail "/metrics does not count the two refused pushes: $(grep copied "$BODY")"
+# The office's devices view flags d1: two stores write as it.
+printf 'viewer-pass-1\n' | "$HUB" user add vika --role viewer >/dev/null ||
+  fail "user add vika"
+office_session vika viewer-pass-1
+req GET /api/devices -b "$WORK/vika.jar"
+grep -q '"name":"d1",[^}]*"copied_ms":[0-9]' "$BODY" ||
+  fail "the devices view does not flag d1 as copied: $(cat "$BODY")"
 
 # The way on: the copy's records moved into a store of its own enrolment;
 # its edit and d1's meet as a conflict, neither lost.

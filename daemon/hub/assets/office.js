@@ -36,6 +36,7 @@ const STRINGS = {
     scope_saved: 'Cakupan {n} disimpan: datanya menyesuaikan pada sinkronisasi berikutnya.',
     last_push: 'Terakhir kirim', last_pull: 'Terakhir ambil', app: 'Versi aplikasi',
     dev_pending: 'Belum terkirim', dev_refused: 'Ditolak hub',
+    dev_copied: 'Dua penyimpanan menulis sebagai perangkat ini: push salah satunya ditolak ({when}); daftarkan penyimpanan itu sebagai perangkat tersendiri',
     nav_users: 'Pengguna', role: 'Peran', password: 'Kata sandi', add_user: 'Tambah pengguna',
     set_password: 'Ganti kata sandi', set_role: 'Ganti peran', remove: 'Hapus', changed: 'Diubah',
     confirm_remove: 'Hapus pengguna {n}?', saved: 'Tersimpan.', role_viewer: 'pembaca',
@@ -76,6 +77,7 @@ const STRINGS = {
     scope_saved: 'Scope of {n} saved: its records follow at its next sync.',
     last_push: 'Last push', last_pull: 'Last pull', app: 'App version',
     dev_pending: 'Pending', dev_refused: 'Refused',
+    dev_copied: 'Two stores write as this device: a push of one was refused ({when}); enrol that store as a device of its own',
     nav_users: 'Users', role: 'Role', password: 'Password', add_user: 'Add user',
     set_password: 'Change password', set_role: 'Change role', remove: 'Remove', changed: 'Changed',
     confirm_remove: 'Remove user {n}?', saved: 'Saved.', role_viewer: 'viewer',
@@ -451,7 +453,12 @@ async function devices(main) {
     // An active device not seen for the overview's N days (or never)
     // stands out, as it is counted on the overview's card.
     const stale = !d.revoked && (!d.last_seen_ms || Date.now() - d.last_seen_ms > staleDays * 86400e3);
-    table.append(el('tr', {}, el('td', { text: d.name }), el('td', { class: 'scope', text: d.scope === 'all' ? t('scope_all') : d.scope.split(',').join(', ') }), el('td', { class: stale ? 'seen flag' : 'seen', text: when(d.last_seen_ms) }), el('td', { text: when(d.last_push_ms) }),
+    // A store copied to a second machine: the hub took one, refused the
+    // other (copied_store); the office enrols the other on its own.
+    const nameCell = d.copied_ms
+      ? el('td', { class: 'name flag' }, d.name, el('div', { class: 'copied', text: t('dev_copied', { when: when(d.copied_ms) }) }))
+      : el('td', { text: d.name });
+    table.append(el('tr', {}, nameCell, el('td', { class: 'scope', text: d.scope === 'all' ? t('scope_all') : d.scope.split(',').join(', ') }), el('td', { class: stale ? 'seen flag' : 'seen', text: when(d.last_seen_ms) }), el('td', { text: when(d.last_push_ms) }),
       el('td', { text: when(d.last_pull_ms) }), el('td', { text: d.app || '' }), el('td', { class: 'pending', text: count(d.pending) }),
       el('td', { class: d.refused > 0 ? 'refused flag' : 'refused', text: count(d.refused) }), el('td', { text: d.revoked ? t('revoked') : t('active') }), act));
   }

@@ -47,6 +47,9 @@ static const char *const usage_device = N_(
     "scope: changes a device's scope; records outside it leave the device\n"
     "at its next sync.\n"
     "rotate: prints a new token for the device; the old one stops working.\n"
+    "The store given it goes on even after a push refused as a copy's\n"
+    "(copied_store: the device's push chain is forgotten), so give it to\n"
+    "the one store that should write as the device.\n"
     "list: NAME, REPLICA (- until first use), active or revoked, created\n"
     "(UTC), scope, separated by tabs.\n"
     "revoke: the device's token is refused from now on.\n");

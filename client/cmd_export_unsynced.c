@@ -84,11 +84,62 @@ static int pending_one(const char *collection, const char *id, uint64_t seq,
   return print_row(u, collection, id, text, len);
 }
 
+/* The refused rows' keys (the walk gives their reasons, not their
+ * states: each is loaded once the walk is over). */
+struct keys {
+  char **v; /* collection, id, collection, id, ... */
+  size_t n, cap;
+};
+
 static int rejected_one(const char *collection, const char *id, uint64_t seq,
                         const char *text, size_t len, void *ctx)
 {
+  struct keys *k = ctx;
+
   (void)seq;
-  return print_row(ctx, collection, id, text, len);
+  (void)text;
+  (void)len;
+  if (k->n + 2 > k->cap) {
+    size_t cap = k->cap ? k->cap * 2 : 32;
+    char **v = realloc(k->v, cap * sizeof(*v));
+    if (v == NULL)
+      return SB_ENOMEM;
+    k->v = v;
+    k->cap = cap;
+  }
+  if ((k->v[k->n] = strdup(collection)) == NULL)
+    return SB_ENOMEM;
+  if ((k->v[k->n + 1] = strdup(id)) == NULL) {
+    free(k->v[k->n]);
+    return SB_ENOMEM;
+  }
+  k->n += 2;
+  return 0;
+}
+
+/* Prints the refused rows. */
+static int print_rejected(struct cli *cli, struct unsynced *u)
+{
+  struct keys k = {0};
+  char *text;
+  size_t i, len;
+  uint64_t seq;
+  int rc = store_rejected_each(cli->store, rejected_one, &k, u->err);
+
+  if (rc == SB_ENOMEM)
+    rc = sb_err_set(u->err, SB_ENOMEM, NULL);
+  for (i = 0; rc == 0 && i < k.n; i += 2) {
+    rc = store_get_text(cli->store, k.v[i], k.v[i + 1], &text, &len, &seq,
+                        u->err);
+    if (rc == 0) {
+      rc = print_row(u, k.v[i], k.v[i + 1], text, len);
+      free(text);
+    }
+  }
+  for (i = 0; i < k.n; i++)
+    free(k.v[i]);
+  free(k.v);
+  return rc;
 }
 
 int export_unsynced(struct cli *cli, struct sb_err *err)
@@ -101,7 +152,7 @@ int export_unsynced(struct cli *cli, struct sb_err *err)
     rc = store_pending_text(cli->store, u.after, PAGE, pending_one, &u, err);
   } while (rc == 0 && u.n_page == PAGE);
   if (rc == 0)
-    rc = store_rejected_each(cli->store, rejected_one, &u, err);
+    rc = print_rejected(cli, &u);
   if (rc == 0 && u.deleted > 0)
     fprintf(stderr,
             _("sambang: %zu deleted records not printed (import cannot "

@@ -28,6 +28,8 @@ dev copy put beneficiary b1 '{"contact":"0812-copy-2"}' >/dev/null ||
   fail "second edit on the copy failed"
 dev copy put beneficiary b2 '{"consent":true,"groups":["miskin"],"kecamatan":"Setu","name":"Ibu b2"}' \
   >/dev/null || fail "new record on the copy failed"
+ben copy b9 Setu
+dev copy rm beneficiary b9 >/dev/null || fail "delete on the copy failed"
 sync_once d1
 before=$(hub_export | sha256sum)
 
@@ -42,7 +44,7 @@ grep -q 'another store writes as this device' "$ERR" ||
   fail "the refused push changed the hub"
 grep -q 'refused' "$WORK/hub.log" || fail "the hub did not log the refusal"
 dev copy status >"$OUT" 2>&1 || true
-grep -q 'unsynced changes: 2' "$OUT" ||
+grep -q 'unsynced changes: 3' "$OUT" ||
   fail "status does not show the copy's edits still to push: $(cat "$OUT")"
 grep -q '^last sync: .*copied_store' "$OUT" ||
   fail "status, no daemon running, does not say why the sync stopped: $(cat "$OUT")"
@@ -74,8 +76,10 @@ grep -q '"name":"d1",[^}]*"copied_ms":[0-9]' "$BODY" ||
 
 # The way on: the copy's records moved into a store of its own enrolment;
 # its edit and d1's meet as a conflict, neither lost.
-dev copy export --unsynced >"$WORK/copy.jsonl" ||
+dev copy export --unsynced >"$WORK/copy.jsonl" 2>"$ERR" ||
   fail "export --unsynced from the copy failed"
+grep -q '1 deleted records not printed' "$ERR" ||
+  fail "export --unsynced does not count the deleted record: $(cat "$ERR")"
 [ "$(wc -l <"$WORK/copy.jsonl")" = 2 ] ||
   fail "export --unsynced did not print the copy's two changed records: $(cat "$WORK/copy.jsonl")"
 grep -q '"0812-copy-2"' "$WORK/copy.jsonl" ||

@@ -37,6 +37,11 @@ grep -q '"ok1"' "$WORK/hub.export" && grep -q '"ok2"' "$WORK/hub.export" ||
 grep -q '"bad1"' "$WORK/hub.export" && fail "the refused record reached the hub"
 dev d1 status >"$OUT"
 grep -q 'rejected by the hub: 1' "$OUT" || fail "status does not show it"
+# export --unsynced prints the refused record (and only it), as import
+# reads it.
+dev d1 export --unsynced >"$OUT" 2>"$ERR" || fail "export --unsynced failed: $(cat "$ERR")"
+[ "$(cat "$OUT")" = '{"collection":"beneficiary","fields":{"kecamatan":"Atlantis"},"id":"bad1"}' ] ||
+  fail "export --unsynced does not print the refused record alone: $(cat "$OUT")"
 dev d1 conflicts >"$OUT"
 grep -q 'bad1' "$OUT" || fail "conflicts does not list the rejected record"
 grep -q 'schema' "$OUT" || fail "conflicts does not give the hub's reason"

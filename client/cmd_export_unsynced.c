@@ -19,6 +19,7 @@
 #include "json.h"
 #include "record.h"
 #include "store.h"
+#include "strv.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,43 +85,24 @@ static int pending_one(const char *collection, const char *id, uint64_t seq,
   return print_row(u, collection, id, text, len);
 }
 
-/* The refused rows' keys (the walk gives their reasons, not their
- * states: each is loaded once the walk is over). */
-struct keys {
-  char **v; /* collection, id, collection, id, ... */
-  size_t n, cap;
-};
-
+/* Collects the refused rows' keys (collection, id, collection, id...):
+ * the walk gives their reasons, not their states, each loaded once the
+ * walk is over. */
 static int rejected_one(const char *collection, const char *id, uint64_t seq,
                         const char *text, size_t len, void *ctx)
 {
-  struct keys *k = ctx;
-
   (void)seq;
   (void)text;
   (void)len;
-  if (k->n + 2 > k->cap) {
-    size_t cap = k->cap ? k->cap * 2 : 32;
-    char **v = realloc(k->v, cap * sizeof(*v));
-    if (v == NULL)
-      return SB_ENOMEM;
-    k->v = v;
-    k->cap = cap;
-  }
-  if ((k->v[k->n] = strdup(collection)) == NULL)
+  if (strv_add(ctx, collection) != 0 || strv_add(ctx, id) != 0)
     return SB_ENOMEM;
-  if ((k->v[k->n + 1] = strdup(id)) == NULL) {
-    free(k->v[k->n]);
-    return SB_ENOMEM;
-  }
-  k->n += 2;
   return 0;
 }
 
 /* Prints the refused rows. */
 static int print_rejected(struct cli *cli, struct unsynced *u)
 {
-  struct keys k = {0};
+  struct strv k = {0};
   char *text;
   size_t i, len;
   uint64_t seq;
@@ -136,9 +118,7 @@ static int print_rejected(struct cli *cli, struct unsynced *u)
       free(text);
     }
   }
-  for (i = 0; i < k.n; i++)
-    free(k.v[i]);
-  free(k.v);
+  strv_free(&k);
   return rc;
 }
 

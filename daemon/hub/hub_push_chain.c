@@ -8,6 +8,7 @@
 
 #include "hub_push_chain.h"
 #include "hub_store_int.h"
+#include "strv.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,61 +66,37 @@ int hub_push_chain_check(const struct hub_store_ops *ops, void *be,
 
 /* meta_each's step of forget-all: collects the keys (deleted after the
  * walk, not during it). */
-struct chain_keys {
-  char **v;
-  size_t n, cap;
-};
-
 static int collect_key(const char *key, const char *value, void *ctx)
 {
-  struct chain_keys *k = ctx;
-  char *copy;
-
   (void)value;
-  if (k->n == k->cap) {
-    size_t cap = k->cap ? k->cap * 2 : 16;
-    char **v = realloc(k->v, cap * sizeof(*v));
-    if (v == NULL)
-      return SB_ENOMEM;
-    k->v = v;
-    k->cap = cap;
-  }
-  if ((copy = strdup(key)) == NULL)
-    return SB_ENOMEM;
-  k->v[k->n++] = copy;
-  return 0;
+  return strv_add(ctx, key);
 }
 
 int hub_push_chain_forget(const struct hub_store_ops *ops, void *be,
                           const char *replica, struct sb_err *err)
 {
-  struct chain_keys k = {0};
+  struct strv keys = {0};
   char key[KEY_MAX];
   size_t i;
   int rc;
 
   if (ops->meta_delete == NULL)
     return sb_err_set(err, SB_EINVAL,
-                      "the %s hub store cannot forget a "
-                      "push chain",
-                      ops->name);
+                      "the %s hub store cannot forget a push chain", ops->name);
   if (replica != NULL) {
     key_of(key, replica);
     return ops->meta_delete(be, key, err);
   }
   if (ops->meta_each == NULL)
     return sb_err_set(err, SB_EINVAL,
-                      "the %s hub store cannot list its "
-                      "push chains",
+                      "the %s hub store cannot list its push chains",
                       ops->name);
-  rc = ops->meta_each(be, HUB_CHAIN_PREFIX, collect_key, &k, err);
+  rc = ops->meta_each(be, HUB_CHAIN_PREFIX, collect_key, &keys, err);
   if (rc == SB_ENOMEM)
     rc = sb_err_set(err, SB_ENOMEM, "out of memory listing push chains");
-  for (i = 0; rc == 0 && i < k.n; i++)
-    rc = ops->meta_delete(be, k.v[i], err);
-  for (i = 0; i < k.n; i++)
-    free(k.v[i]);
-  free(k.v);
+  for (i = 0; rc == 0 && i < keys.n; i++)
+    rc = ops->meta_delete(be, keys.v[i], err);
+  strv_free(&keys);
   return rc;
 }
 

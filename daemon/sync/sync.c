@@ -106,6 +106,7 @@ static void fail_now(struct sync *s)
   s->in_cycle = false;
   s->failures++;
   sync_push_reset(s);
+  sync_chain_unsent(s);
   if (s->failing.halt) {
     save_halt(s);
     s->phase = SYNC_HALTED;

@@ -11,7 +11,9 @@
  *
  * Drawn per sync, not kept ready from the last: a copy of the store made
  * between two syncs must not know the value the other copy's next sync
- * moves the hub to, or its first push would pass as a retry.
+ * moves the hub to, or its first push would pass as a retry. For the same
+ * reason a sync that fails before any push of it can have reached the hub
+ * (an offline device's: the connection failed) drops the value it drew.
  */
 #include "compat.h"
 
@@ -58,6 +60,7 @@ int sync_chain_load(struct sync *s, struct sb_err *err)
 
 void sync_chain_cycle(struct sync *s)
 {
+  s->chain_fresh = false;
   if (!s->chain_acked)
     return; /* the same values: nothing of the last was acknowledged */
   memcpy(s->chain.prev, s->chain.next, sizeof(s->chain.prev));
@@ -87,9 +90,41 @@ int sync_chain_ready(struct sync *s, struct sb_err *err)
     rc = store_commit(s->store, err);
   else
     store_rollback(s->store);
-  if (rc == 0)
+  if (rc == 0) {
     memcpy(s->chain.next, next, sizeof(next));
+    s->chain_fresh = true;
+    s->chain_out = false;
+  }
   return rc;
+}
+
+void sync_chain_note(struct sync *s, const struct http_reply *r)
+{
+  if (r->status != 0 || r->body_sent)
+    s->chain_out = true;
+}
+
+void sync_chain_unsent(struct sync *s)
+{
+  struct sb_err err = {0};
+  int rc;
+
+  /* Kept if an earlier sync (or process) drew it: one of its pushes may
+   * have reached the hub, whose reply was lost. */
+  if (!s->chain_fresh || s->chain_out || s->chain_acked ||
+      s->chain.next[0] == '\0')
+    return;
+  rc = store_begin_relaxed(s->store, &err);
+  if (rc == 0)
+    rc = store_meta_delete(s->store, SYNC_META_CHAIN_NEXT, &err);
+  if (rc == 0)
+    rc = store_commit(s->store, &err);
+  else
+    store_rollback(s->store);
+  if (rc == 0) {
+    s->chain.next[0] = '\0';
+    s->chain_fresh = false;
+  }
 }
 
 const char *sync_chain_header(struct sync *s)

@@ -56,7 +56,13 @@ struct sync_http {
   void (*closed)(void *ctx);
   void *closed_ctx;
   uint64_t sent_ms; /* when the running exchange started (our clock) */
+  /* when an exchange last ended with a connection to the hub (0: never):
+   * until POOL_AGE_S after, libcurl may reuse that connection */
+  uint64_t conn_ms;
 };
+
+/* Connections idle this long are not reused (CURLOPT_MAXAGE_CONN). */
+#define POOL_AGE_S 60L
 
 static void handle_closed(uv_handle_t *handle);
 
@@ -170,6 +176,34 @@ static bool untrusted(CURLcode c)
          c == CURLE_SSL_CERTPROBLEM || c == CURLE_SSL_INVALIDCERTSTATUS;
 }
 
+/*
+ * True unless the finished exchange's request cannot have reached the hub
+ * whole. libcurl's count of the body bytes it sent says so only when the
+ * exchange could not use a kept connection: on a kept connection that
+ * turns out dead, libcurl sends the request again on a new one, and
+ * counts only that attempt (the hub may have taken the first, then died).
+ * Also notes when this channel last had a connection (and that it has
+ * none after a failure that sent nothing).
+ */
+static bool body_sent(struct sync_http *h, CURLcode c, long status)
+{
+  curl_off_t up = 0;
+  long connects = 0;
+  bool kept = h->conn_ms != 0 &&
+              h->sent_ms < h->conn_ms + (uint64_t)(POOL_AGE_S + 1) * 1000;
+  bool whole =
+      c == CURLE_OK ||
+      (curl_easy_getinfo(h->easy, CURLINFO_SIZE_UPLOAD_T, &up) == CURLE_OK &&
+       up >= (curl_off_t)h->body_len);
+
+  (void)curl_easy_getinfo(h->easy, CURLINFO_NUM_CONNECTS, &connects);
+  if (status != 0 || connects > 0 || up > 0)
+    h->conn_ms = hlc_wall_ms();
+  else if (c != CURLE_OK)
+    h->conn_ms = 0; /* no connection now: a kept one was found dead */
+  return whole || kept;
+}
+
 /* Hands every finished transfer to its done callback. */
 static void check_done(struct sync_http *h)
 {
@@ -192,6 +226,8 @@ static void check_done(struct sync_http *h)
         n > 0)
       r.bytes_down = (uint64_t)n;
     r.bytes_up = h->body_len;
+    /* the upload's count (n is reused) */
+    r.body_sent = body_sent(h, r.curl, r.status);
     r.json_up = h->json_len;
     r.sent_ms = h->sent_ms;
     r.recv_ms = hlc_wall_ms();
@@ -420,6 +456,7 @@ int sync_http_start(struct sync_http *h, const struct http_request *rq,
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, rq->connect_timeout_s);
   curl_easy_setopt(e, CURLOPT_TIMEOUT, rq->timeout_s);
   curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(e, CURLOPT_MAXAGE_CONN, POOL_AGE_S);
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);

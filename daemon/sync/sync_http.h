@@ -31,6 +31,8 @@ struct http_reply {
                           name, dates, pin): no request byte was sent */
   bool too_large;      /* the reply passed what a device accepts and was
                           dropped: the hub was reached */
+  bool body_sent;      /* the whole request went out: the hub may have acted
+                          on it (false: it cannot have) */
   uint64_t bytes_up;   /* request body bytes on the wire */
   uint64_t json_up;    /* the request body before gzip */
   uint64_t bytes_down; /* response body bytes on the wire */

@@ -172,6 +172,9 @@ struct sync {
   /* the push chain (sync_chain.c): what this sync's pushes carry */
   struct proto_chain chain;
   bool chain_acked; /* a push of this sync moved the hub to chain.next */
+  /* chain.next was drawn by this sync (not kept from an earlier one), and
+   * whether a push carrying it may have reached the hub */
+  bool chain_fresh, chain_out;
   char chain_text[PROTO_CHAIN_TEXT_MAX + 1];
 
   /* the out_of_scope refusals' watch list (sync_lift.c) */
@@ -391,6 +394,13 @@ void sync_chain_cycle(struct sync *s);
 int sync_chain_ready(struct sync *s, struct sb_err *err);
 /* The header's value for a push (NULL: no chain drawn). */
 const char *sync_chain_header(struct sync *s);
+/* A push carrying the chain ended: r says whether it may have reached
+ * the hub. */
+void sync_chain_note(struct sync *s, const struct http_reply *r);
+/* The sync failed: a NEXT it drew that no push can have taken to the hub
+ * is dropped, so a copy of the store made before the next sync does not
+ * hold it (best effort). */
+void sync_chain_unsent(struct sync *s);
 /* In the transaction that applies a push's answers: the hub is at NEXT
  * (s->chain_acked is set by the caller once that commits). */
 int sync_chain_acked(struct sync *s, struct sb_err *err);

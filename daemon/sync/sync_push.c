@@ -343,6 +343,7 @@ static void push_done(const struct http_reply *r, void *ctx)
   b->busy = false;
   s->push_busy--;
   sync_count_bytes(s, r);
+  sync_chain_note(s, r);
   if (s->failing.on) {
     push_drain(b, r);
     return;

@@ -122,6 +122,33 @@ sync_once d1
 hub_export | grep -q '0812-on-old-copy' || fail "the edit made on the old copy is lost"
 hub_export | grep -q '0812-before-put-back' || fail "d1's earlier edit is lost"
 
+# An offline device: its sync draws a chain value that never reaches the
+# hub, and drops it, so a copy of its store made then does not hold the
+# value the device's next sync moves the hub to.
+port=${URL##*:}
+stop_hub
+dev d1 put beneficiary b1 '{"contact":"0812-offline"}' >/dev/null || fail "edit on d1"
+rc=0
+dev d1 sync --once >"$OUT" 2>"$ERR" || rc=$?
+[ "$rc" = 1 ] && grep -q 'unreachable' "$ERR" ||
+  fail "d1's sync with no hub exited $rc: $(cat "$ERR")"
+[ -z "$(sqlite3 "$WORK/d1.db" "select value from meta where key = 'sync.push_chain_next'")" ] ||
+  fail "the offline sync kept the chain value it drew"
+cp "$WORK/d1.db" "$WORK/offline-copy.db"
+cp "$WORK/d1.db.token" "$WORK/offline-copy.db.token"
+start_hub_at "$port"
+for n in 1 2 3; do
+  dev offline-copy put beneficiary b1 "{\"contact\":\"0812-offline-copy-$n\"}" >/dev/null ||
+    fail "edit on the offline copy"
+done
+sync_once d1
+rc=0
+dev offline-copy sync --once >"$OUT" 2>"$ERR" || rc=$?
+[ "$rc" = 1 ] && grep -q copied_store "$ERR" ||
+  fail "the copy made offline was not refused ($rc): $(cat "$ERR")"
+hub_export | grep -q '0812-offline"' || fail "d1's offline edit is not on the hub"
+hub_export | grep -q '0812-offline-copy' && fail "the offline copy's edit reached the hub"
+
 # Not a copy: the hub's store went back (put back from a copy without
 # `sambang-hub restored`), and its push chains with it. d1, which pushed
 # since, starts its sync with a push: its cursor is past the feed, so the

@@ -86,12 +86,20 @@ bool uuid_valid(const char *s)
   return s[UUID_STR_LEN] == '\0';
 }
 
+int uuid_rand_hex(char *out, size_t n)
+{
+  unsigned char b[UUID_RAND_HEX_MAX];
+
+  if (n > sizeof(b))
+    return SB_EINVAL;
+  if (uuid_rand_bytes(b, n) != 0)
+    return SB_EIO;
+  hex(out, b, n);
+  out[2 * n] = '\0';
+  return 0;
+}
+
 int uuid_replica_id_new(char out[17])
 {
-  unsigned char b[8];
-  if (uuid_rand_bytes(b, sizeof(b)) != 0)
-    return SB_EIO;
-  hex(out, b, sizeof(b));
-  out[16] = '\0';
-  return 0;
+  return uuid_rand_hex(out, 8);
 }

@@ -18,4 +18,9 @@ bool uuid_valid(const char *s);
 /* Writes a new random replica id (16 lowercase hex digits) to out. */
 int uuid_replica_id_new(char out[17]);
 
+/* Writes n random bytes (at most UUID_RAND_HEX_MAX) as 2n lowercase hex
+ * digits and a NUL to out. 0, SB_EIO, or SB_EINVAL for a larger n. */
+#define UUID_RAND_HEX_MAX 32
+int uuid_rand_hex(char *out, size_t n);
+
 #endif

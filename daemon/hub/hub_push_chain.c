@@ -38,14 +38,12 @@ int hub_push_chain_check(const struct hub_store_ops *ops, void *be,
   rc = hub_store_meta_maybe(ops, be, key, &held, &b->err);
   if (rc != 0)
     return rc;
-  /* none kept yet; the next sync of the store it follows; or a retry, or
-   * another request of the same sync */
-  follows = held == NULL || strcmp(held, b->chain.prev) == 0 ||
-            strcmp(held, b->chain.next) == 0;
   if (held != NULL && strcmp(held, b->chain.next) == 0) {
     free(held);
-    return 0; /* there already */
+    return 0; /* there already: a retry, or another request of the sync */
   }
+  /* none kept yet, or the next sync of the store it follows */
+  follows = held == NULL || strcmp(held, b->chain.prev) == 0;
   free(held);
   if (!follows) {
     rc = ops->last_seq(be, &last, &b->err);

@@ -70,17 +70,13 @@ void sync_chain_cycle(struct sync *s)
 
 int sync_chain_ready(struct sync *s, struct sb_err *err)
 {
-  unsigned char raw[PROTO_CHAIN_LEN / 2];
   char next[PROTO_CHAIN_LEN + 1];
-  size_t i;
   int rc;
 
   if (s->chain.next[0] != '\0')
     return 0;
-  if (uuid_rand_bytes(raw, sizeof(raw)) != 0)
+  if (uuid_rand_hex(next, PROTO_CHAIN_LEN / 2) != 0)
     return sb_err_set(err, SB_EIO, "no randomness from the OS");
-  for (i = 0; i < sizeof(raw); i++)
-    snprintf(next + 2 * i, 3, "%02x", raw[i]);
   /* Durable (a full sync to disk) before the push leaves: after a crash,
    * the push is sent again with the value the hub may have moved to. */
   rc = store_begin(s->store, err);

@@ -226,7 +226,6 @@ static void check_done(struct sync_http *h)
         n > 0)
       r.bytes_down = (uint64_t)n;
     r.bytes_up = h->body_len;
-    /* the upload's count (n is reused) */
     r.body_sent = body_sent(h, r.curl, r.status);
     r.json_up = h->json_len;
     r.sent_ms = h->sent_ms;

@@ -109,3 +109,22 @@ TEST(uuid_rand_bytes)
     distinct += counts[i] > 0;
   CHECK(distinct > 16); /* 64 random bytes: ~56 distinct values */
 }
+
+TEST(uuid_rand_hex)
+{
+  char a[2 * UUID_RAND_HEX_MAX + 2], b[2 * UUID_RAND_HEX_MAX + 2];
+  size_t i;
+
+  memset(a, 'X', sizeof(a));
+  CHECK_INT(uuid_rand_hex(a, 16), ==, 0);
+  CHECK_INT(strlen(a), ==, 32);
+  for (i = 0; i < 32; i++)
+    CHECK(strchr("0123456789abcdef", a[i]) != NULL);
+  CHECK_INT(uuid_rand_hex(b, 16), ==, 0);
+  CHECK(strcmp(a, b) != 0);
+  CHECK_INT(uuid_rand_hex(a, UUID_RAND_HEX_MAX), ==, 0);
+  CHECK_INT(strlen(a), ==, 2 * UUID_RAND_HEX_MAX);
+  memset(b, 'X', sizeof(b));
+  CHECK_INT(uuid_rand_hex(b, UUID_RAND_HEX_MAX + 1), ==, SB_EINVAL);
+  CHECK_INT(b[0], ==, 'X'); /* nothing written */
+}

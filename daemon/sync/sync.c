@@ -74,20 +74,29 @@ static void retry_fired(uv_timer_t *t)
   sync_start_cycle(s);
 }
 
+/* One setting in a relaxed transaction of its own (sync_int.h). */
+int sync_meta_put(struct sync *s, const char *key, const char *value,
+                  struct sb_err *err)
+{
+  int rc = store_begin_relaxed(s->store, err);
+
+  if (rc == 0)
+    rc = value != NULL ? store_meta_set(s->store, key, value, err)
+                       : store_meta_delete(s->store, key, err);
+  if (rc == 0)
+    return store_commit(s->store, err);
+  store_rollback(s->store);
+  return rc;
+}
+
 /* Keeps why the engine halted as the store's last sync problem, so
  * `sambang status` says it when no daemon runs (the next cycle that
  * completes replaces it). Best effort: the halt stands without it. */
 static void save_halt(struct sync *s)
 {
   struct sb_err err = {0};
-  int rc = store_begin_relaxed(s->store, &err);
 
-  if (rc == 0)
-    rc = store_meta_set(s->store, SYNC_PROBLEM_KEY, s->last_error, &err);
-  if (rc == 0)
-    store_commit(s->store, &err);
-  else
-    store_rollback(s->store);
+  (void)sync_meta_put(s, SYNC_PROBLEM_KEY, s->last_error, &err);
 }
 
 /*

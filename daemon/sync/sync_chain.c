@@ -110,13 +110,7 @@ void sync_chain_unsent(struct sync *s)
   if (!s->chain_fresh || s->chain_out || s->chain_acked ||
       s->chain.next[0] == '\0')
     return;
-  rc = store_begin_relaxed(s->store, &err);
-  if (rc == 0)
-    rc = store_meta_delete(s->store, SYNC_META_CHAIN_NEXT, &err);
-  if (rc == 0)
-    rc = store_commit(s->store, &err);
-  else
-    store_rollback(s->store);
+  rc = sync_meta_put(s, SYNC_META_CHAIN_NEXT, NULL, &err);
   if (rc == 0) {
     s->chain.next[0] = '\0';
     s->chain_fresh = false;

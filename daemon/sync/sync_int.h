@@ -384,6 +384,11 @@ int sync_resync_end(struct sync *s, const struct changes_page *p,
 /* Reads the generation last seen and a rebase under way (sync_new). */
 int sync_rebase_load(struct sync *s, struct sb_err *err);
 
+/* Sets key to value (NULL: removes it) in a relaxed transaction of its
+ * own (sync.c): engine state whose loss at a power cut costs a repeat. */
+int sync_meta_put(struct sync *s, const char *key, const char *value,
+                  struct sb_err *err);
+
 /* sync_chain.c: the push chain (PROTOCOL.md, "Push chain") */
 /* Reads the store's chain into s->chain. */
 int sync_chain_load(struct sync *s, struct sb_err *err);

@@ -564,13 +564,7 @@ static void own_advance(struct sync *s)
   if (to == s->cursor)
     return;
   snprintf(text, sizeof(text), "%llu", (unsigned long long)to);
-  rc = store_begin_relaxed(s->store, &err);
-  if (rc == 0)
-    rc = store_meta_set(s->store, CURSOR_KEY, text, &err);
-  if (rc == 0)
-    rc = store_commit(s->store, &err);
-  else
-    store_rollback(s->store);
+  rc = sync_meta_put(s, CURSOR_KEY, text, &err);
   if (rc == 0)
     s->cursor = to;
 }

@@ -83,11 +83,8 @@ static int tx_end(struct sync *s, int rc, struct sb_err *err)
 static int generation_first(struct sync *s, const char *generation,
                             struct sb_err *err)
 {
-  int rc = store_begin_relaxed(s->store, err);
+  int rc = sync_meta_put(s, GENERATION_KEY, generation, err);
 
-  if (rc == 0)
-    rc = tx_end(s, store_meta_set(s->store, GENERATION_KEY, generation, err),
-                err);
   if (rc == 0)
     snprintf(s->generation, sizeof(s->generation), "%s", generation);
   return rc;
@@ -206,9 +203,7 @@ void sync_rebase_cycle_end(struct sync *s)
 
   if (s->rebase_since_ms == 0 || s->cycle_waiting > 0)
     return;
-  rc = store_begin_relaxed(s->store, &err);
-  if (rc == 0)
-    rc = tx_end(s, store_meta_delete(s->store, REBASE_KEY, &err), &err);
+  rc = sync_meta_put(s, REBASE_KEY, NULL, &err);
   if (rc == 0)
     s->rebase_since_ms = 0;
   else

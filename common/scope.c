@@ -371,7 +371,6 @@ int scope_followers_visit(const struct record *r, uint64_t seq, void *ctx)
 {
   struct scope_followers *f = ctx;
   const struct field *fl = record_field(r, f->field);
-  char **ids;
   size_t k;
   bool hit = false;
 
@@ -388,29 +387,16 @@ int scope_followers_visit(const struct record *r, uint64_t seq, void *ctx)
   }
   if (!hit)
     return 0;
-  ids = realloc(f->ids, (f->n + 1) * sizeof(*ids));
-  if (ids == NULL) {
+  if (strv_add(&f->ids, r->id) != 0) {
     f->nomem = true;
     return 1;
   }
-  f->ids = ids;
-  if ((ids[f->n] = strdup(r->id)) == NULL) {
-    f->nomem = true;
-    return 1;
-  }
-  f->n++;
   return 0;
 }
 
 void scope_followers_release(struct scope_followers *f)
 {
-  size_t k;
-
-  for (k = 0; k < f->n; k++)
-    free(f->ids[k]);
-  free(f->ids);
-  f->ids = NULL;
-  f->n = 0;
+  strv_free(&f->ids);
 }
 
 char *scope_parts_json(const char *const *parts, size_t n)

@@ -19,6 +19,7 @@
 #include "err.h"
 #include "record.h"
 #include "schema.h"
+#include "strv.h"
 
 /* Longest scope text ("Setu,Pamulang,..."). */
 #define SCOPE_TEXT_MAX 1024
@@ -104,15 +105,14 @@ const struct schema_collection *scope_follower(const struct schema *s,
  * of[0..n_of) (sorted by strcmp) through their ref field `field` (those
  * beneficiaries' visits): set field, of and n_of, pass
  * scope_followers_visit to a walk of the collection with the struct as
- * its context, then read ids[0..n) and scope_followers_release. A visit
- * that runs out of memory sets nomem and returns 1 (stop the walk).
+ * its context, then read ids.v[0..ids.n) and scope_followers_release. A
+ * visit that runs out of memory sets nomem and returns 1 (stop the walk).
  */
 struct scope_followers {
   const char *field;
   const char *const *of;
   size_t n_of;
-  char **ids;
-  size_t n;
+  struct strv ids;
   bool nomem;
 };
 int scope_followers_visit(const struct record *r, uint64_t seq, void *ctx);

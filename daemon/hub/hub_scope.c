@@ -424,12 +424,12 @@ static int after_save(const struct hub_store_ops *ops, void *be,
   for (i = 0; rc == 0 && (c = scope_follower(schema, r->collection, i)) != NULL;
        i++) {
     const char *of = r->id;
-    struct scope_followers f = {c->scope_follows, &of, 1, NULL, 0, false};
+    struct scope_followers f = {c->scope_follows, &of, 1, {0}, false};
     rc = followers_find(ops, be, c->name, &f, err);
     if (rc == 1 || f.nomem)
       rc = sb_err_set(err, SB_ENOMEM, NULL);
-    for (k = 0; rc == 0 && k < f.n; k++)
-      rc = resave(ops, be, schema, c->name, f.ids[k], was, err);
+    for (k = 0; rc == 0 && k < f.ids.n; k++)
+      rc = resave(ops, be, schema, c->name, f.ids.v[k], was, err);
     scope_followers_release(&f);
   }
   return rc;

@@ -98,12 +98,12 @@ static int followers_leave(struct sync *s, const char *collection,
   for (i = 0; rc == 0 && (c = scope_follower(store_schema(s->store), collection,
                                              i)) != NULL;
        i++) {
-    struct scope_followers f = {c->scope_follows, of, n, NULL, 0, false};
+    struct scope_followers f = {c->scope_follows, of, n, {0}, false};
     rc = store_each(s->store, c->name, scope_followers_visit, &f, err);
     if (f.nomem)
       rc = sb_err_set(err, SB_ENOMEM, NULL);
-    for (k = 0; rc == 0 && k < f.n; k++)
-      rc = leave(s, c->name, f.ids[k], err);
+    for (k = 0; rc == 0 && k < f.ids.n; k++)
+      rc = leave(s, c->name, f.ids.v[k], err);
     scope_followers_release(&f);
   }
   return rc;

@@ -32,7 +32,7 @@ struct unsynced {
   struct sb_err *err;
   uint64_t after; /* the last pending row's seq walked */
   size_t n_page;  /* rows of the last walk */
-  size_t printed, deleted;
+  size_t deleted; /* deleted records not printed */
 };
 
 /* One row's record as an import line. */
@@ -47,9 +47,8 @@ static int print_row(struct unsynced *u, const char *collection, const char *id,
   rc = record_decode(&r, text, len, u->err);
   if (rc == 0 && !record_is(&r, collection, id))
     rc = sb_err_set(u->err, SB_ECORRUPT,
-                    "the row of %s/%s holds another "
-                    "record's state",
-                    collection, id);
+                    "the row of %s/%s holds another record's state", collection,
+                    id);
   if (rc == 0 && record_deleted(&r)) {
     u->deleted++;
     record_release(&r);
@@ -68,8 +67,6 @@ static int print_row(struct unsynced *u, const char *collection, const char *id,
   }
   if (rc == 0)
     rc = util_print_json(line, u->err);
-  if (rc == 0)
-    u->printed++;
   cJSON_Delete(line);
   record_release(&r);
   return rc;

@@ -114,11 +114,12 @@ struct hub_call {
 };
 
 /*
- * Around a use of the writer's connection from a pool thread (binding a
- * device): the store writer lets it in before its next group, rather
- * than making it wait for groups to come.
+ * The writer's connection for a use from c's pool thread (binding a
+ * device, the office's writes, a device's cursor or push chain): the
+ * store writer lets it in before its next group, rather than making it
+ * wait for groups to come. Gives c->hs, locked until the unlock.
  */
-void hub_server_writer_yield_begin(struct hub_server *h);
-void hub_server_writer_yield_end(struct hub_server *h);
+struct hub_store *hub_call_writer_lock(struct hub_call *c);
+void hub_call_writer_unlock(struct hub_call *c);
 
 #endif

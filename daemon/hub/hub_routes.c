@@ -215,12 +215,9 @@ bool hub_routes_authenticate(struct hub_call *c)
   }
   if (rc == SB_EBUSY) { /* a device to bind (or a busy reader) */
     memset(&err, 0, sizeof(err));
-    hub_server_writer_yield_begin(c->hub);
-    uv_mutex_lock(c->lock);
-    rc = auth_check(c->hs, c->authorization, c->replica, &outcome, message,
-                    sizeof(message), &err);
-    uv_mutex_unlock(c->lock);
-    hub_server_writer_yield_end(c->hub);
+    rc = auth_check(hub_call_writer_lock(c), c->authorization, c->replica,
+                    &outcome, message, sizeof(message), &err);
+    hub_call_writer_unlock(c);
   }
   if (rc != 0) {
     hub_routes_reply_store_error(&c->out, rc, &err);
@@ -527,11 +524,8 @@ static void forget_chain(struct hub_call *c)
   struct sb_err err = {0};
   int rc;
 
-  hub_server_writer_yield_begin(c->hub);
-  uv_mutex_lock(c->lock);
-  rc = hub_store_chain_forget(c->hs, c->replica, &err);
-  uv_mutex_unlock(c->lock);
-  hub_server_writer_yield_end(c->hub);
+  rc = hub_store_chain_forget(hub_call_writer_lock(c), c->replica, &err);
+  hub_call_writer_unlock(c);
   if (rc != 0)
     log_msg(LOG_LEVEL_ERROR, "device %s: cannot forget its push chain: %s",
             c->batch.device, err.msg);
@@ -605,11 +599,9 @@ static void note_cursor(struct hub_call *c)
     uv_mutex_unlock(c->rhs != NULL ? c->rlock : c->lock);
     goto out;
   }
-  hub_server_writer_yield_begin(c->hub);
-  uv_mutex_lock(c->lock);
-  rc = hub_purge_cursor_set(c->hs, c->batch.device, c->q.since, &err);
-  uv_mutex_unlock(c->lock);
-  hub_server_writer_yield_end(c->hub);
+  rc = hub_purge_cursor_set(hub_call_writer_lock(c), c->batch.device,
+                            c->q.since, &err);
+  hub_call_writer_unlock(c);
 out:
   if (rc < 0)
     log_msg(LOG_LEVEL_WARN, "cursor of device %s: %s", c->batch.device,

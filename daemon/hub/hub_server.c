@@ -268,19 +268,34 @@ static void on_store_change(void *ctx, uint64_t seq)
 
 /* --- the store writer (its thread: hub_writer.c) ---------------------- */
 
-void hub_server_writer_yield_begin(struct hub_server *h)
+/* Around a use of the writer's connection from a pool thread
+ * (hub_call_writer_lock): the writer lets it in before its next group. */
+static void writer_yield_begin(struct hub_server *h)
 {
   uv_mutex_lock(&h->qlock);
   h->yielding++;
   uv_mutex_unlock(&h->qlock);
 }
 
-void hub_server_writer_yield_end(struct hub_server *h)
+static void writer_yield_end(struct hub_server *h)
 {
   uv_mutex_lock(&h->qlock);
   h->yielding--;
   uv_cond_broadcast(&h->qcond);
   uv_mutex_unlock(&h->qlock);
+}
+
+struct hub_store *hub_call_writer_lock(struct hub_call *c)
+{
+  writer_yield_begin(c->hub);
+  uv_mutex_lock(c->lock);
+  return c->hs;
+}
+
+void hub_call_writer_unlock(struct hub_call *c)
+{
+  uv_mutex_unlock(c->lock);
+  writer_yield_end(c->hub);
 }
 
 /* The writer finished groups: wake waiters, encode the replies. */

@@ -624,10 +624,10 @@ static void api_resolve(struct hub_call *c)
                        "(seq: the record's seq as loaded)");
     goto out;
   }
-  hs = office_writer_lock(c);
+  hs = hub_call_writer_lock(c);
   rc = hub_store_hub_put(hs, coll->valuestring, id->valuestring, fields,
                          loaded_seq, &now_seq, &err);
-  office_writer_unlock(c);
+  hub_call_writer_unlock(c);
   if (rc == SB_ECONFLICT) {
     reply_stale(c, coll->valuestring, id->valuestring, err.msg);
   } else if (rc == SB_ENOTFOUND) {

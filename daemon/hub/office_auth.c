@@ -228,10 +228,10 @@ static bool session_token(const char *value, char token[AUTH_TOKEN_LEN + 1])
 static void session_end(struct hub_call *c, const char *id_hash)
 {
   struct sb_err err = {0};
-  struct hub_store *hs = office_writer_lock(c);
+  struct hub_store *hs = hub_call_writer_lock(c);
   if (hub_store_session_remove(hs, id_hash, &err) != 0)
     log_msg(LOG_LEVEL_WARN, "office: ending a session: %s", err.msg);
-  office_writer_unlock(c);
+  hub_call_writer_unlock(c);
 }
 
 bool office_auth_session(struct hub_call *c)
@@ -266,10 +266,10 @@ bool office_auth_session(struct hub_call *c)
   touch = o->idle_ms / 4 < TOUCH_MS ? o->idle_ms / 4 : TOUCH_MS;
   if (now > s.used_ms + touch) {
     s.used_ms = now;
-    hs = office_writer_lock(c);
+    hs = hub_call_writer_lock(c);
     if (hub_store_session_put(hs, &s, &err) != 0)
       log_msg(LOG_LEVEL_WARN, "office: touching a session: %s", err.msg);
-    office_writer_unlock(c);
+    hub_call_writer_unlock(c);
   }
   r->authed = true;
   r->user = u;
@@ -350,11 +350,11 @@ static bool session_start(struct hub_call *c, const struct hub_user *u)
   snprintf(s.user, sizeof(s.user), "%s", u->name);
   snprintf(s.csrf, sizeof(s.csrf), "%s", csrf);
   s.created_ms = s.used_ms = hlc_wall_ms();
-  hs = office_writer_lock(c);
+  hs = hub_call_writer_lock(c);
   rc = hub_store_session_put(hs, &s, &err);
   if (rc == 0)
     sweep_sessions(c, hs, s.created_ms);
-  office_writer_unlock(c);
+  hub_call_writer_unlock(c);
   if (rc != 0) {
     office_reply_store(c, rc, &err);
     return false;

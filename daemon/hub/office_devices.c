@@ -113,10 +113,10 @@ static void api_device_add(struct hub_call *c)
                        "send {\"name\":NAME,\"scope\":\"all\" or "
                        "\"KECAMATAN,...\"}");
   } else if (new_token(c, token, hash)) {
-    hs = office_writer_lock(c);
+    hs = hub_call_writer_lock(c);
     rc = hub_store_device_add(hs, name->valuestring, hash, hlc_wall_ms(),
                               scope->valuestring, &err);
-    office_writer_unlock(c);
+    hub_call_writer_unlock(c);
     if (rc == 0)
       office_audit(c, "enrolled device %s, scope %.200s", name->valuestring,
                    scope->valuestring);
@@ -141,9 +141,9 @@ static void api_device_scope(struct hub_call *c, const char *name)
     office_reply_error(c, OFFICE_ERR_BAD_REQUEST,
                        "send {\"scope\":\"all\" or \"KECAMATAN,...\"}");
   } else {
-    hs = office_writer_lock(c);
+    hs = hub_call_writer_lock(c);
     rc = hub_store_device_set_scope(hs, name, scope->valuestring, &err);
-    office_writer_unlock(c);
+    hub_call_writer_unlock(c);
     if (rc == 0)
       office_audit(c, "set device %s's scope to %.200s", name,
                    scope->valuestring);
@@ -162,9 +162,9 @@ static void api_device_rotate(struct hub_call *c, const char *name)
 
   if (!new_token(c, token, hash))
     return;
-  hs = office_writer_lock(c);
+  hs = hub_call_writer_lock(c);
   rc = hub_store_device_rotate(hs, name, hash, &err);
-  office_writer_unlock(c);
+  hub_call_writer_unlock(c);
   if (rc == 0)
     office_audit(c, "issued a new token for device %s", name);
   office_reply_named(c, rc, &err, name, token);
@@ -174,10 +174,10 @@ static void api_device_rotate(struct hub_call *c, const char *name)
 static void api_device_revoke(struct hub_call *c, const char *name)
 {
   struct sb_err err = {0};
-  struct hub_store *hs = office_writer_lock(c);
+  struct hub_store *hs = hub_call_writer_lock(c);
   int rc = hub_store_device_revoke(hs, name, &err);
 
-  office_writer_unlock(c);
+  hub_call_writer_unlock(c);
   if (rc == 0)
     office_audit(c, "revoked device %s", name);
   office_reply_named(c, rc, &err, name, NULL);

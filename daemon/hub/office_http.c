@@ -347,19 +347,6 @@ void office_reader_unlock(struct hub_call *c)
   uv_mutex_unlock(reader_mutex(c));
 }
 
-struct hub_store *office_writer_lock(struct hub_call *c)
-{
-  hub_server_writer_yield_begin(c->hub);
-  uv_mutex_lock(c->lock);
-  return c->hs;
-}
-
-void office_writer_unlock(struct hub_call *c)
-{
-  uv_mutex_unlock(c->lock);
-  hub_server_writer_yield_end(c->hub);
-}
-
 /* --- routing ----------------------------------------------------------- */
 
 /* The public paths: the login page and form, the assets. */

@@ -193,9 +193,6 @@ const char *office_q(const struct hub_call *c, enum office_query q);
 /* Runs fn on the readers' connection under its lock. */
 struct hub_store *office_reader_lock(struct hub_call *c);
 void office_reader_unlock(struct hub_call *c);
-/* The writer's connection, taken ahead of the store writer's next group. */
-struct hub_store *office_writer_lock(struct hub_call *c);
-void office_writer_unlock(struct hub_call *c);
 
 /* --- office_auth.c ---------------------------------------------------- */
 

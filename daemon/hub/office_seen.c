@@ -88,10 +88,10 @@ void office_seen_note(struct hub_call *c, const char *name,
   uv_mutex_unlock(&o->lock);
   if (!save)
     return;
-  hs = office_writer_lock(c);
+  hs = hub_call_writer_lock(c);
   if (hub_store_device_activity_set(hs, name, &a, &err) != 0)
     log_msg(LOG_LEVEL_WARN, "office: activity of %s: %s", name, err.msg);
-  office_writer_unlock(c);
+  hub_call_writer_unlock(c);
 }
 
 /* The newer of each of a's and b's figures into a (b's app if a has

@@ -84,9 +84,9 @@ static void save(struct hub_call *c, struct hub_user *u, bool create)
   u->changed_ms = hlc_wall_ms();
   if (create)
     u->created_ms = u->changed_ms;
-  hs = office_writer_lock(c);
+  hs = hub_call_writer_lock(c);
   rc = hub_store_user_put(hs, u, create, &err);
-  office_writer_unlock(c);
+  hub_call_writer_unlock(c);
   if (rc == SB_EINVAL || rc == SB_EEXISTS) {
     office_reply_error(c, OFFICE_ERR_BAD_REQUEST, "%s", err.msg);
   } else if (rc == SB_ENOTFOUND) {
@@ -181,9 +181,9 @@ static void users_remove(struct hub_call *c, const char *name)
                        "an admin may not remove themself: ask another admin");
     return;
   }
-  hs = office_writer_lock(c);
+  hs = hub_call_writer_lock(c);
   rc = hub_store_user_remove(hs, name, &err);
-  office_writer_unlock(c);
+  hub_call_writer_unlock(c);
   if (rc == 0)
     office_audit(c, "removed user %s", name);
   office_reply_named(c, rc, &err, name, NULL); /* as a device's revoke */

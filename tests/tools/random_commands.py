@@ -152,6 +152,9 @@ def main():
     rc, _, err = run(["init"])
     if rc != 0:
         sys.exit("init failed: " + err)
+    # Each step's "after" is the next step's "before": nothing else writes
+    # the store between two steps.
+    after = snapshot()
     for step in range(1, STEPS + 1):
         if MODE == "sambang":
             args = command()
@@ -159,7 +162,7 @@ def main():
         else:
             args = hub_command()
             stdin = rng.choice(PASSWORDS) if args[0] == "user" else None
-        before = snapshot()
+        before = after
         rc, out, err = run(args, stdin)
         after = snapshot()
         why = None

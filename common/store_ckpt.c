@@ -5,7 +5,7 @@
  * connection of its own, copies the WAL into the database file. Its
  * checkpoints are PASSIVE: they never wait for or block the writer, so
  * the writer's commits no longer pay for copying pages and syncing the
- * database file. The thread copies once STORE_CKPT_BYTES more came since
+ * database file. The thread copies once CKPT_THREAD_BYTES more came since
  * what it copied last (each checkpoint syncs two files). The thread and
  * its connection start at the first checkpoint wanted, so a short-lived
  * store never starts them.
@@ -28,9 +28,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The WAL's size past which the commit checkpoints itself (the thread
- * checkpoints past STORE_CKPT_BYTES: SQLite's own default). */
+/* The WAL's size past which the commit checkpoints itself. */
 #define CKPT_INLINE_BYTES (32000L << 10)
+/* New WAL bytes past which the thread copies: a quarter of SQLite's
+ * default (STORE_CKPT_BYTES), so that its copies end between a cold
+ * pull's commits and the WAL can start over instead of growing past the
+ * file (common/DESIGN.md, "Crash safety": figures). */
+#define CKPT_THREAD_BYTES (1L << 20)
 #define CKPT_BUSY_MS 5000
 
 struct store_ckpt {
@@ -137,7 +141,7 @@ int store_ckpt_offload(struct store *s, struct sb_err *err)
     free(c);
     return sb_err_set(err, SB_ENOMEM, "out of memory");
   }
-  c->pages = store_pages_of(s, STORE_CKPT_BYTES);
+  c->pages = store_pages_of(s, CKPT_THREAD_BYTES);
   c->inline_pages = store_pages_of(s, CKPT_INLINE_BYTES);
   pthread_mutex_init(&c->lock, NULL);
   pthread_cond_init(&c->cond, NULL);

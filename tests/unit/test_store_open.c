@@ -386,7 +386,8 @@ TEST(corrupt_state)
 /* --- checkpoints off the writer (store_ckpt_offload) -------------------- */
 
 /* A relaxed transaction (the hub's device activity) keeps the offload's
- * wal hook: the WAL passing ~4 MB afterwards starts the checkpoint
+ * wal hook: the WAL passing ~4 MB afterwards (its thread's 1 MB and
+ * SQLite's default 4 MB alike) starts the checkpoint
  * thread, where SQLite's own hook (sqlite3_wal_autocheckpoint) would have
  * checkpointed on the commit instead and never started it. */
 TEST(ckpt_offload_survives_relaxed)

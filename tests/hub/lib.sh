@@ -24,6 +24,15 @@ set -euo pipefail
 : "${SAMBANG:?set SAMBANG to the sambang binary}"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/sambang-hub.XXXXXX")
+# python3 is the interpreter itself, found once: a version manager's shim
+# on PATH (pyenv's is a chain of shell scripts) costs ~0.2 s a call, the
+# office and chaos tests call it dozens of times, and a background shim's
+# pid is not the server's.
+if command -v python3 >/dev/null; then
+  mkdir "$WORK/bin"
+  ln -s "$(python3 -c 'import sys; print(sys.executable)')" "$WORK/bin/python3"
+  PATH=$WORK/bin:$PATH
+fi
 export SAMBANG_HUB_DB=$WORK/hub.db
 # SAMBANG_TEST_PG=1: the same tests on PostgreSQL (a throwaway cluster for
 # this script, tests/pg/lib.sh); the hub store is a database in it.

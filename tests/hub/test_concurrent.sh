@@ -18,8 +18,9 @@ for d in $(seq 1 $DEVICES); do
   dev "d$d" put notes "shared-5" "{\"title\":\"by $d\"}" >/dev/null
   [ $((d % 2)) -eq 0 ] && dev "d$d" rm notes shared-5 >/dev/null
   for i in $(seq 1 30); do
-    dev "d$d" put notes "own-$d-$i" "{\"i\":$i}" >/dev/null
-  done
+    printf '{"collection":"notes","fields":{"i":%d},"id":"own-%d-%d"}\n' "$i" "$d" "$i"
+  done >"$WORK/own$d.jsonl"
+  dev "d$d" import "$WORK/own$d.jsonl" >/dev/null
   dev "d$d" put notes "shared-1" "{\"again\":$d}" >/dev/null
   batch_of "d$d" >"$WORK/batch$d.json"
 done

@@ -7,8 +7,9 @@ expect_hub_ok init
 tok=$("$HUB" device add dev-a --scope all)
 r=$(dev_init a)
 for i in $(seq 1 40); do
-  dev a put notes "n$i" "{\"text\":\"a fairly repetitive note number $i\"}" >/dev/null
-done
+  printf '{"collection":"notes","fields":{"text":"a fairly repetitive note number %d"},"id":"n%d"}\n' "$i" "$i"
+done >"$WORK/notes.jsonl"
+dev a import "$WORK/notes.jsonl" >/dev/null
 batch_of a >"$WORK/batch.json"
 gzip -c "$WORK/batch.json" >"$WORK/batch.json.gz"
 [ "$(wc -c <"$WORK/batch.json.gz")" -lt "$(wc -c <"$WORK/batch.json")" ] ||

@@ -23,8 +23,9 @@ tok_r=$("$HUB" device add reader --scope all)
 r_w=$(dev_init w)
 r_r=$(dev_init r)
 for i in $(seq -w 1 20); do
-  dev w put notes "n$i" '{"t":"v1"}' >/dev/null || fail "put n$i"
-done
+  printf '{"collection":"notes","fields":{"t":"v1"},"id":"n%s"}\n' "$i"
+done >"$WORK/n.jsonl"
+dev w import "$WORK/n.jsonl" >/dev/null || fail "import of n01-n20"
 batch_of w >"$WORK/b.json"
 hubs_start 2
 URL=${HUB_URLS[1]}

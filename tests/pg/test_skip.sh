@@ -22,8 +22,10 @@ prep_writer() {
   : >"$WORK/w$w.seen"
   for b in $(seq 1 "$BATCHES"); do
     for k in 1 2 3 4; do
-      dev "w$w" put notes "w$w-$b-$k" "{\"b\":$b,\"k\":$k,\"text\":\"w$w\"}" >/dev/null
-    done
+      printf '{"collection":"notes","fields":{"b":%d,"k":%d,"text":"w%d"},"id":"w%d-%d-%d"}\n' \
+        "$b" "$k" "$w" "$w" "$b" "$k"
+    done >"$WORK/w$w.new"
+    dev "w$w" import "$WORK/w$w.new" >/dev/null || fail "import of w$w's batch $b"
     if [ "$b" -gt 1 ]; then
       prev=$((b - 1))
       dev "w$w" put notes "w$w-$prev-1" "{\"edited\":$b}" >/dev/null

@@ -11,7 +11,9 @@
 #   hub ARGS...                 run sambang-hub; $RC, $OUT, $ERR hold the result
 #   dev NAME ARGS...            run sambang on device NAME's store
 #   dev_init NAME               new device store; prints its replica id
+#   replica_of NAME             device NAME's replica id
 #   batch_of NAME [FILE]        a push body of device NAME's export
+#   push_as TOKEN REPLICA EXPORT SED   push an edited export as another device
 #   req METHOD PATH CURL_ARGS...   one request; $STATUS and $BODY hold the reply
 #   table_as_csv COLL QUERY JAR  the office table (facts) = the CSV's walk
 #   push TOKEN REPLICA FILE     POST /v1/push as that device
@@ -146,11 +148,28 @@ dev_init() {
   dev "$1" init
 }
 
+# replica_of NAME: device NAME's replica id.
+replica_of() {
+  dev "$1" --json status | sed -n 's/.*"replica":"\([^"]*\)".*/\1/p'
+}
+
 # batch_of NAME: {"records":[...every record of NAME...]} on stdout.
 batch_of() {
   printf '{"records":['
   dev "$1" export | paste -sd, -
   printf ']}'
+}
+
+# push_as TOKEN REPLICA EXPORT SED: what another device would push: the
+# record states of EXPORT (a device's `sambang export`) edited by the sed
+# script SED (the replica id and values made that device's), pushed with
+# TOKEN as REPLICA. The hub must take every record.
+push_as() {
+  printf '{"records":[%s]}' "$(sed "$4" "$3" | paste -sd, -)" >"$WORK/push_as.json"
+  push "$1" "$2" "$WORK/push_as.json"
+  expect_status 200
+  grep -q '"ok":true' "$BODY" && ! grep -q '"ok":false' "$BODY" ||
+    fail "a push as $2: $(cat "$BODY")"
 }
 
 # req METHOD PATH [CURL_ARGS...]

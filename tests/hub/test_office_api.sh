@@ -443,7 +443,7 @@ grep -q '"name":"sc2",[^}]*"marks_ms":[0-9][0-9]*,"pending":0,"refused":1' "$BOD
 grep -q '"name":"a",[^}]*"pending":0,"refused":0' "$BODY" || fail "device a said nothing"
 # The header as the protocol spells it; a malformed one is refused (400,
 # naming it) and changes nothing.
-sc2rep=$(dev sc2 --json status | sed -n 's/.*"replica":"\([0-9a-f]*\)".*/\1/p')
+sc2rep=$(replica_of sc2)
 pull "$sctok" "$sc2rep" 'since=0&limit=1' -H 'Sambang-Marks: pending=12 refused=3'
 expect_status 200
 for bad in 'pending=1' 'pending=01 refused=0' 'pending=1 refused=x' 'refused=1 pending=1' \

@@ -21,16 +21,12 @@ for i in 01 70; do
   dev "d$i" put beneficiary "own-$i" "$(own "$i")" >/dev/null
 done
 dev d01 sync --once >/dev/null
-r1=$(dev d01 --json status | sed -n 's/.*"replica":"\([^"]*\)".*/\1/p')
+r1=$(replica_of d01)
 [ -n "$r1" ] || fail "no replica id in d01's status"
 dev d01 export >"$WORK/d01.export"
 for i in $(seq -w 2 69); do
   tok=$("$HUB" device add "d$i" --scope all)
-  printf '{"records":[%s]}' "$(sed "s/$r1/device$i/g; s/own-01/own-$i/; s/Ibu 01/Ibu $i/" \
-    "$WORK/d01.export")" >"$WORK/push.json"
-  push "$tok" "device$i" "$WORK/push.json"
-  expect_status 200
-  grep -q '"results":\[{[^]]*"ok":true' "$BODY" || fail "d$i's push: $(cat "$BODY")"
+  push_as "$tok" "device$i" "$WORK/d01.export" "s/$r1/device$i/g; s/own-01/own-$i/; s/Ibu 01/Ibu $i/"
 done
 dev d70 put beneficiary b1 '{"name":"Ibu Sari","groups":["perempuan"],"kecamatan":"Serpong","consent":true,"kelurahan":"Lengkong"}' >/dev/null
 dev d70 sync --once >/dev/null

@@ -20,9 +20,6 @@ dev d1 sync --once >/dev/null || fail "d1 sync"
 dev d2 sync --once >/dev/null || fail "d2 sync"
 dev d1 sync --once >/dev/null || fail "d1 sync"
 expect_converged d1 d2
-replica_of() {
-  dev "$1" --json status | sed -n 's/.*"replica":"\([^"]*\)".*/\1/p'
-}
 feed_after() { # feed_after NAME SINCE: the changes page after SINCE, as NAME
   curl -sS "$URL/v1/changes?since=$2&limit=1000" \
     -H "Authorization: Bearer $(cat "$WORK/$1.db.token")" \

@@ -28,7 +28,7 @@ for d in d1 d2 d3; do
 done
 for d in d1 d2 d3; do dev "$d" export; done | sort >"$WORK/written"
 tok1=$(cat "$WORK/d1.tok")
-r1=$(dev d1 --json status | sed -n 's/.*"replica":"\([0-9a-f]*\)".*/\1/p')
+r1=$(replica_of d1)
 printf 'batch = 5\npage = 60\nbackoff_min = 1\nbackoff_cap = 2\n' >"$WORK/d.conf"
 for d in d1 d2 d3; do start_daemon "$d" --config "$WORK/d.conf"; done
 

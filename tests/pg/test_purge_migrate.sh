@@ -46,7 +46,7 @@ CASE="carry on"
 start_hub_at "$port"
 expect_hub_ok purge --older-than 0
 grep -qx "purged 0, kept 0, horizon $horizon" "$OUT" || fail "PostgreSQL purge: $(cat "$OUT")"
-r=$(dev d2 --json status | sed -n 's/.*"replica":"\([0-9a-f]*\)".*/\1/p')
+r=$(replica_of d2)
 pull "$(cat "$WORK/d2.tok")" "$r" 'since=0'
 expect_status 200
 grep -qF "\"horizon\":$horizon," "$BODY" || fail "the page lacks the horizon: $(cat "$BODY")"

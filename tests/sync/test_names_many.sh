@@ -22,17 +22,13 @@ printf '{"collection":"visit","fields":{"beneficiary":"b-000001","date":"2026-11
   >"$WORK/w1.jsonl"
 dev w1 import "$WORK/w1.jsonl" >/dev/null || fail "import on w1"
 sync_once w1
-r1=$(dev w1 --json status | sed -n 's/.*"replica":"\([^"]*\)".*/\1/p')
+r1=$(replica_of w1)
 [ -n "$r1" ] || fail "no replica id in w1's status"
 dev w1 export >"$WORK/w1.export"
 for i in $(seq 2 "$n"); do
   token=$("$HUB" device add "w$i" --scope all) || fail "device add w$i"
   replica=$(printf 'writer%04d' "$i")
-  printf '{"records":[%s]}' "$(sed "s/$r1/$replica/g; s/from w1/from w$i/" \
-    "$WORK/w1.export")" >"$WORK/push.json"
-  push "$token" "$replica" "$WORK/push.json"
-  expect_status 200
-  grep -q '"results":\[{[^]]*"ok":true' "$BODY" || fail "w$i's push: $(cat "$BODY")"
+  push_as "$token" "$replica" "$WORK/w1.export" "s/$r1/$replica/g; s/from w1/from w$i/"
 done
 
 CASE="a device pulls a conflict of $n writers"

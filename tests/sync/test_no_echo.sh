@@ -40,7 +40,7 @@ expect_converged d1 d2
 # The wire: the cursor moves past the echoes (next is the hub's newest),
 # without skip_own they come, and a bad skip_own is a bad_query.
 tok=$(cat "$WORK/d1.tok")
-rep=$(dev d1 --json status | sed -n 's/.*"replica":"\([0-9a-f]*\)".*/\1/p')
+rep=$(replica_of d1)
 pull "$tok" "$rep" 'since=0&limit=1000&skip_own=1'
 expect_status 200
 [ "$(page_size)" -eq 0 ] || fail "skip_own=1 sent $(page_size) echoes"
@@ -54,7 +54,7 @@ expect_error 400 bad_query
 expect_body_contains skip_own
 # Another device's skip_own passes over nothing of d1's.
 tok2=$(cat "$WORK/d2.tok")
-rep2=$(dev d2 --json status | sed -n 's/.*"replica":"\([0-9a-f]*\)".*/\1/p')
+rep2=$(replica_of d2)
 pull "$tok2" "$rep2" 'since=0&limit=1000&skip_own=1'
 [ "$(page_size)" -eq 300 ] || fail "d2 with skip_own got $(page_size)"
 

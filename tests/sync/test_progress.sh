@@ -36,7 +36,7 @@ grep -q 'pushed 3000 of 3000 (100%)' "$WORK/tty.lines" ||
 grep -q 'synced: pushed 3000, pulled 0' "$WORK/tty.lines" || fail "the last line"
 
 # The feed's end rides on every page.
-r=$(dev b --json status | sed -n 's/.*"replica":"\([0-9a-f]*\)".*/\1/p')
+r=$(replica_of b)
 pull "$(cat "$WORK/b.tok")" "$r" 'since=0&limit=10'
 expect_status 200
 grep -q '"last":3000,"more":true' "$BODY" || fail "the page names the feed's end: $(head -c 300 "$BODY")"

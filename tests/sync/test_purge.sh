@@ -73,7 +73,7 @@ horizon=$(sed -n 's/.*horizon \([0-9]*\)$/\1/p' "$OUT")
 [ "$(hub_ids)" = "b3 b4 p1 " ] || fail "hub holds [$(hub_ids)] after the purge"
 grep -qa '"b1"' "$WORK/hub.db" 2>/dev/null && true # (the ledger keeps the id)
 # The page states the horizon.
-r=$(dev setu --json status | sed -n 's/.*"replica":"\([0-9a-f]*\)".*/\1/p')
+r=$(replica_of setu)
 pull "$(cat "$WORK/setu.tok")" "$r" 'since=0'
 expect_status 200
 grep -qF "\"horizon\":$horizon," "$BODY" || fail "the page lacks the horizon: $(cat "$BODY")"

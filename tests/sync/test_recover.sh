@@ -36,7 +36,7 @@ done
 dev d1 put notes a-00007 '{"edited":true}' >/dev/null || fail "edit failed"
 dev d1 export | grep -E '"(u[1-5]|a-00007)"' | sort >"$WORK/unpushed"
 [ "$(wc -l <"$WORK/unpushed")" -eq 6 ] || fail "setup: 6 unpushed records"
-replica=$(dev d1 --json status | sed -n 's/.*"replica":"\([0-9a-f]*\)".*/\1/p')
+replica=$(replica_of d1)
 [ -n "$replica" ] || fail "no replica id in status"
 
 # Garbage over two pages in the middle of the file (old, pushed rows).

@@ -12,7 +12,7 @@
 # wire NAME: the body of a full pull with the device's own token.
 wire() {
   local r
-  r=$(dev "$1" --json status | sed -n 's/.*"replica":"\([0-9a-f]*\)".*/\1/p')
+  r=$(replica_of "$1")
   pull "$(cat "$WORK/$1.tok")" "$r" 'since=0&limit=1000'
   expect_status 200
 }

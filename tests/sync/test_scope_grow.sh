@@ -68,7 +68,7 @@ jsync g
 ids g | grep -q 's1 ' && fail "Setu's records stay on g"
 
 # A catch-up reads only parts of the device's scope (Ciputat is not).
-r=$(dev g --json status | sed -n 's/.*"replica":"\([0-9a-f]*\)".*/\1/p')
+r=$(replica_of g)
 pull "$(cat "$WORK/g.tok")" "$r" 'since=0&limit=1000&parts=Ciputat,Pamulang'
 expect_status 200
 grep -qF '"id":"c1"' "$BODY" && fail "a catch-up of Ciputat reached g"

@@ -3,8 +3,9 @@
 # yesterday/kemarin, wherever the CLI takes a date (visit add/edit --date,
 # --follow-up, resolve); always stored as YYYY-MM-DD. A date that does not
 # exist is refused with a clear error and changes nothing.
-# faketime fixes "today" (an ASan build must not check the preload order).
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+# faketime fixes "today" (with ASan: tests/tools/faketime_asan.sh).
+. "$(dirname "$0")/../tools/faketime_asan.sh"
+export ASAN_OPTIONS=$FAKETIME_ASAN
 . "$(dirname "$0")/lib.sh"
 command -v faketime >/dev/null || fail "faketime is not installed (apt-get install faketime)"
 export TZ=Asia/Jakarta

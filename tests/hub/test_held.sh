@@ -113,8 +113,9 @@ case $(held_rows) in 0) fail "f's push of lonely must be held" ;; esac
 stop_hub
 LIBFT=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -1)
 [ -n "$LIBFT" ] || fail "libfaketime is not installed (apt-get install faketime)"
+. "$(dirname "$0")/../tools/faketime_asan.sh"
 LD_PRELOAD=$LIBFT FAKETIME='+9d' FAKETIME_DONT_FAKE_MONOTONIC=1 \
-  ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+  ASAN_OPTIONS=$FAKETIME_ASAN \
   start_hub
 push "$tokH" "$rH" "$WORK/h.json"
 expect_status 200

@@ -17,10 +17,11 @@ echo '+0' >"$CLOCK"
 clock() { # clock OFFSET: the hub's clock from now on (faketime's syntax)
   echo "$1" >"$CLOCK.new" && mv "$CLOCK.new" "$CLOCK"
 }
-# An ASan build insists on coming first in the preload list.
+# ASan and libfaketime together: tests/tools/faketime_asan.sh says why.
+. "$(dirname "$0")/../tools/faketime_asan.sh"
 LD_PRELOAD=$LIBFT FAKETIME_TIMESTAMP_FILE=$CLOCK FAKETIME_NO_CACHE=1 \
   FAKETIME_DONT_FAKE_MONOTONIC=1 \
-  ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+  ASAN_OPTIONS=$FAKETIME_ASAN \
   start_hub
 
 login() {
@@ -93,7 +94,7 @@ stop_hub
 CASE="the limits come from the environment"
 LD_PRELOAD=$LIBFT FAKETIME_TIMESTAMP_FILE=$CLOCK FAKETIME_NO_CACHE=1 \
   FAKETIME_DONT_FAKE_MONOTONIC=1 \
-  ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+  ASAN_OPTIONS=$FAKETIME_ASAN \
   SAMBANG_OFFICE_IDLE_S=600 SAMBANG_OFFICE_ABSOLUTE_S=3600 start_hub
 clock '+0'
 login

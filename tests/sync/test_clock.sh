@@ -12,9 +12,9 @@
 #   (c) `status` names the offset, ahead or behind;
 #   (d) a write ahead by less than the device's limit but more than a
 #       stricter hub's stays pending, and the sync says why.
-# faketime preloads libfaketime; an ASan build insists on coming first
-# unless told not to check (the test does not need the order).
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+# faketime preloads libfaketime; with ASan see tests/tools/faketime_asan.sh.
+. "$(dirname "$0")/../tools/faketime_asan.sh"
+export ASAN_OPTIONS=$FAKETIME_ASAN
 . "$(dirname "$0")/lib.sh"
 
 command -v faketime >/dev/null || fail "faketime is not installed (apt-get install faketime)"

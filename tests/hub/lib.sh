@@ -25,6 +25,7 @@ set -euo pipefail
 : "${HUB:?set HUB to the sambang-hub binary}"
 : "${SAMBANG:?set SAMBANG to the sambang binary}"
 
+. "$(dirname "${BASH_SOURCE[0]}")/../tools/stuck.sh"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/sambang-hub.XXXXXX")
 # python3 is the interpreter itself, found once: a version manager's shim
 # on PATH (pyenv's is a chain of shell scripts) costs ~0.2 s a call, the
@@ -109,7 +110,10 @@ start_hub() {
   local line
   exec 3< <(exec "$HUB" serve --listen 127.0.0.1:0 "$@" 2>>"$WORK/hub.log")
   HUB_PID=$!
-  read -r -t 30 line <&3 || fail "the hub did not start"
+  read -r -t 30 line <&3 || {
+    describe_stuck "$HUB_PID"
+    fail "the hub did not start"
+  }
   case $line in
   "listening on 127.0.0.1:"*) ;;
   *) fail "unexpected first line from the hub: $line" ;;

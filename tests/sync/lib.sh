@@ -74,6 +74,16 @@ fail_logs() {
   done
 }
 
+# describe_processes: what the hub and each daemon are doing (stuck.sh).
+describe_processes() {
+  local name
+  [ -z "$HUB_PID" ] || { echo "--- the hub:" >&2; describe_stuck "$HUB_PID"; }
+  for name in "${!DPID[@]}"; do
+    echo "--- sambangd $name:" >&2
+    describe_stuck "${DPID[$name]}"
+  done
+}
+
 # enrol NAME [SCOPE]: a device of scope SCOPE (default all), initialised.
 enrol() {
   local name=$1 scope=${2:-all} token
@@ -106,7 +116,10 @@ start_hub_at() {
   exec 3< <(exec "$HUB" serve --listen "127.0.0.1:$port" "$@" \
     2>>"$WORK/hub.log")
   HUB_PID=$!
-  read -r -t 30 line <&3 || fail "the hub did not start on port $port"
+  read -r -t 30 line <&3 || {
+    describe_stuck "$HUB_PID"
+    fail "the hub did not start on port $port"
+  }
   URL=http://127.0.0.1:${line##*:}
   PORT=${line##*:}
 }
@@ -174,6 +187,7 @@ wait_until() {
     i=$((i + 1))
     if [ "$i" -gt $((limit * 20)) ]; then
       fail_logs
+      describe_processes
       fail "timed out after ${limit}s waiting for: $*"
     fi
     sleep 0.05

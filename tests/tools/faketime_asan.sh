@@ -15,4 +15,5 @@
 #   verify_asan_link_order=0
 #     for a build whose ASan runtime is a shared library (clang's default):
 #     it would insist on coming first in the preload list.
+# shellcheck disable=SC2034 # read by the test that sources this
 FAKETIME_ASAN="${ASAN_OPTIONS:+$ASAN_OPTIONS:}allocator_release_to_os_interval_ms=-1:verify_asan_link_order=0"

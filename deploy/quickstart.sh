@@ -112,14 +112,16 @@ test)
   # to the ASan pass: the CLI's other tests (one thread), the hub and sync
   # tests replayed on PostgreSQL (the same threads; the pg group races hubs
   # on one database), the browser, the demo and the packages (the release
-  # build). A race is reported to a log file and the process goes on, so a
-  # report from a hub a test killed counts too.
+  # build), and the unit tests labelled one_thread (the merge's properties:
+  # no second thread to race; tests/CMakeLists.txt). A race is reported to
+  # a log file and the process goes on, so a report from a hub a test
+  # killed counts too.
   build "$top/build-tsan" -DCMAKE_BUILD_TYPE=Debug -DTSAN=ON
   races=$(mktemp -d)
   (cd "$top/build-tsan" &&
     TSAN_OPTIONS="halt_on_error=0 second_deadlock_stack=1 log_path=$races/race" \
       ctest -j"$(nproc)" --output-on-failure \
-      -R '^(unit|hub|sync|pg)\.|^cli\.(sync_cli|erasure)$')
+      -R '^(unit|hub|sync|pg)\.|^cli\.(sync_cli|erasure)$' -LE one_thread)
   if compgen -G "$races/race.*" >/dev/null; then
     cat "$races"/race.*
     echo "quickstart.sh: ThreadSanitizer reported the races above" >&2

@@ -1,9 +1,9 @@
 /*
- * hub_push_entries.c - the push policy's entry-level checks (hub_push.c's
- * top comment states them): forged_dot (a version-vector entry the hub
- * never saw), dot_reused and forged_entry (entries carried with another
- * value, or dropped without a write of the pusher that explains it), and
- * forged withdrawals (record.h: only the pusher's own may be added).
+ * hub_push_entries.c - the push policy's entry-level checks
+ * (hub_push_check.c's top comment states them): forged_dot (a version-vector
+ * entry the hub never saw), dot_reused and forged_entry (entries carried with
+ * another value, or dropped without a write of the pusher that explains it),
+ * and forged withdrawals (record.h: only the pusher's own may be added).
  */
 #include "compat.h"
 

@@ -1,6 +1,7 @@
 /*
- * hub_push_int.h - private to hub_push.c and hub_push_entries.c: one
- * record's push and the entry-level checks.
+ * hub_push_int.h - private to the push policy (hub_push.c,
+ * hub_push_check.c, hub_push_entries.c, hub_push_held*.c): one record's
+ * push and the checks of its write.
  */
 #ifndef SAMBANG_HUB_PUSH_INT_H
 #define SAMBANG_HUB_PUSH_INT_H
@@ -106,13 +107,24 @@ int hub_push_entries_cut(const struct push_one *p, const struct record *cur,
 bool hub_push_entries_own_new_dot(const struct push_one *p,
                                   const struct own_new *o, const struct dot *d);
 
+/* --- hub_push_check.c --- */
+
 /*
- * Every check of hub_push.c's top comment but forged_dot (done first by
- * hub_push_entries_forged_vv) of p's record against cur: 0, UPDATE_REFUSE
- * with p->res filled, or an error.
+ * Every check of hub_push_check.c's top comment but forged_dot (done first
+ * by hub_push_entries_forged_vv) of p's record against cur: 0,
+ * UPDATE_REFUSE with p->res filled, or an error.
  */
 int hub_push_check_write(struct push_one *p, const struct record *cur,
                          struct sb_err *err);
+
+/* update_apply's hooks for p (ctx): before the merge, every check of the
+ * write itself (holding it aside or joining held pushes for forged_dot);
+ * after it, the merged size only (the merged state's record rules are not
+ * the push's to enforce). */
+int hub_push_before(void *ctx, const struct record *cur, bool exists,
+                    struct sb_err *err);
+int hub_push_after(void *ctx, const struct record *next, size_t len,
+                   struct sb_err *err);
 
 /* --- hub_push_held.c, hub_push_held_rows.c --- */
 

@@ -18,7 +18,10 @@ hub_start_one() { # hub_start_one I PORT [ARGS]
   until grep -q '^listening on 127.0.0.1:' "$WORK/hub$i.out" 2>/dev/null; do
     n=$((n + 1))
     kill -0 "${HUB_PIDS[$i]}" 2>/dev/null || fail "hub $i did not start"
-    [ "$n" -lt 3000 ] || fail "hub $i did not start"
+    [ "$n" -lt 3000 ] || {
+      describe_stuck "${HUB_PIDS[$i]}"
+      fail "hub $i did not start"
+    }
     sleep 0.01
   done
   HUB_PORTS[$i]=$(sed -n 's/^listening on 127.0.0.1:\([0-9]*\)$/\1/p' "$WORK/hub$i.out")

@@ -74,10 +74,14 @@ fail_logs() {
   done
 }
 
-# describe_processes: what the hub and each daemon are doing (stuck.sh).
+# describe_processes: what the hub (or the hubs of tests/pg/hubs.sh) and
+# each daemon are doing (stuck.sh).
 describe_processes() {
-  local name
+  local name pid
   [ -z "$HUB_PID" ] || { echo "--- the hub:" >&2; describe_stuck "$HUB_PID"; }
+  for pid in ${HUB_PIDS[@]+"${HUB_PIDS[@]}"}; do
+    [ -z "$pid" ] || { echo "--- a hub:" >&2; describe_stuck "$pid"; }
+  done
   for name in "${!DPID[@]}"; do
     echo "--- sambangd $name:" >&2
     describe_stuck "${DPID[$name]}"

@@ -10,6 +10,11 @@
  * goes through update_apply (common/update.h), the read-merge-write every
  * writer shares; before the merge it is checked against the hub's state
  * (cur), per record, in this order:
+ *   purged: a record the hub does not hold whose id its purge ledger
+ *     names (a late push of a deleted record; hub_purge.h);
+ *   out_of_scope: a record the hub holds outside the pushing device's
+ *     scope (for a new record, its pushed scope values decide;
+ *     hub_scope_may_push);
  *   forged_dot: a version-vector entry of another replica above cur's
  *     (the push is then held aside, and passes together with the held
  *     pushes of those replicas if each passes every check below against
@@ -34,8 +39,6 @@
  *     (schema_check_field; enum values spelled exactly as the schema
  *     spells them). Record rules (required fields, consent) are the
  *     writer's: a merged state that breaks one is stored as it is.
- * A record the hub already holds unchanged keeps its seq and gets no new
- * one (update_apply's echo rule).
  */
 #include "compat.h"
 

@@ -7,6 +7,7 @@
 # A helper that finds a mismatch prints what it saw and exits non-zero.
 #
 #   start_hub [SERVE_ARGS...]   start `sambang-hub serve` on port 0; sets $URL
+#   start_hub_at PORT [SERVE_ARGS...]   the same on PORT; sets $URL, $PORT
 #   stop_hub                    SIGTERM, wait for the exit, check it was 0
 #   hub ARGS...                 run sambang-hub; $RC, $OUT, $ERR hold the result
 #   dev NAME ARGS...            run sambang on device NAME's store
@@ -53,6 +54,7 @@ RC=0
 STATUS=0
 HUB_PID=
 URL=
+PORT=
 
 cleanup() {
   if [ -n "$HUB_PID" ]; then
@@ -104,21 +106,30 @@ expect_hub_fail() {
   grep -q '^sambang-hub: ' "$ERR" || fail "stderr must start with 'sambang-hub: '"
 }
 
-# start_hub [ARGS...]: the hub's stdout is read through fd 3 (its first line
-# names the port); its log goes to $WORK/hub.log.
-start_hub() {
-  local line
-  exec 3< <(exec "$HUB" serve --listen 127.0.0.1:0 "$@" 2>>"$WORK/hub.log")
+# start_hub_at PORT [ARGS...]: `sambang-hub serve` on 127.0.0.1:PORT (0: a
+# free port); sets $PORT and $URL. The hub's stdout is read through fd 3
+# (its first line names the port); its log goes to $WORK/hub.log.
+start_hub_at() {
+  local port=$1 line
+  shift
+  exec 3< <(exec "$HUB" serve --listen "127.0.0.1:$port" "$@" \
+    2>>"$WORK/hub.log")
   HUB_PID=$!
   read -r -t 30 line <&3 || {
     describe_stuck "$HUB_PID"
-    fail "the hub did not start"
+    fail "the hub did not start on 127.0.0.1:$port"
   }
   case $line in
   "listening on 127.0.0.1:"*) ;;
   *) fail "unexpected first line from the hub: $line" ;;
   esac
-  URL=http://127.0.0.1:${line##*:}
+  PORT=${line##*:}
+  URL=http://127.0.0.1:$PORT
+}
+
+# start_hub [ARGS...]: start_hub_at on a free port.
+start_hub() {
+  start_hub_at 0 "$@"
 }
 
 # stop_hub: SIGTERM, then wait for the hub to exit (its stdout closes).

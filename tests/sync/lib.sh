@@ -47,7 +47,6 @@
 . "$(dirname "${BASH_SOURCE[0]}")/../hub/lib.sh"
 
 declare -A DPID=()
-PORT=
 PROXY_PID=
 PROXY_URL=
 SCRIPTED_PID=
@@ -102,7 +101,6 @@ start_hub_tls() {
   local cert=$1 key=$2
   shift 2
   start_hub --tls-cert "$cert" --tls-key "$key" "$@"
-  PORT=${URL##*:}
   URL=https://localhost:$PORT
 }
 
@@ -112,20 +110,6 @@ enrol_tls() {
   token=$("$HUB" device add "$name" --scope all) || fail "device add $name failed"
   dev "$name" init --server "$URL" --token "$token" --ca-file "$ca" "$@" \
     >/dev/null || fail "init of device $name failed"
-}
-
-start_hub_at() {
-  local port=$1 line
-  shift
-  exec 3< <(exec "$HUB" serve --listen "127.0.0.1:$port" "$@" \
-    2>>"$WORK/hub.log")
-  HUB_PID=$!
-  read -r -t 30 line <&3 || {
-    describe_stuck "$HUB_PID"
-    fail "the hub did not start on port $port"
-  }
-  URL=http://127.0.0.1:${line##*:}
-  PORT=${line##*:}
 }
 
 kill_hub() {

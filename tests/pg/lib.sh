@@ -41,22 +41,22 @@ pg_initdb() {
     { cat "$1/initdb.log" >&2; return 1; }
 }
 
-# pg_user_os: as root, the unprivileged user PostgreSQL runs as (made if
-# missing) in $PG_USER_OS.
-pg_user_os() {
+# pg_own DIR: as root, DIR goes to the unprivileged user PostgreSQL runs
+# as ($PG_USER_OS, made if missing).
+pg_own() {
   [ "$(id -u)" = 0 ] || return 0
   PG_USER_OS=sambangtest
   id "$PG_USER_OS" >/dev/null 2>&1 ||
     useradd -r -M -d /nonexistent -s /usr/sbin/nologin "$PG_USER_OS" 2>/dev/null ||
     id "$PG_USER_OS" >/dev/null 2>&1 || { echo "cannot make user $PG_USER_OS" >&2; return 1; }
+  chown "$PG_USER_OS" "$1"
 }
 
 pg_start() {
   local tries=0
   [ -x "$PG_BIN/initdb" ] || { echo "no PostgreSQL server (initdb)" >&2; return 1; }
   PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/sambang-pg.XXXXXX")
-  pg_user_os || return 1
-  [ -z "$PG_USER_OS" ] || chown "$PG_USER_OS" "$PG_DIR"
+  pg_own "$PG_DIR" || return 1
   if [ -n "${SAMBANG_PG_TEMPLATE:-}" ] && [ -f "$SAMBANG_PG_TEMPLATE/data/PG_VERSION" ]; then
     # A copy of the cluster the suite's pg.template made once (~0.2 s;
     # initdb takes ~1.5 s, and ctest starts some seventy clusters).

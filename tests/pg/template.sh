@@ -12,8 +12,7 @@ make)
   [ -x "$PG_BIN/initdb" ] || { echo "no PostgreSQL server (initdb)" >&2; exit 1; }
   rm -rf "$2"
   mkdir -p "$2"
-  pg_user_os
-  [ -z "$PG_USER_OS" ] || chown "$PG_USER_OS" "$2"
+  pg_own "$2"
   pg_initdb "$2"
   ;;
 remove) rm -rf "$2" ;;

@@ -512,15 +512,24 @@ static void entries_encode(struct buf *b, const struct entry *e, size_t n)
   buf_adds(b, "]");
 }
 
-/* Appends {"name":[entries],...} of r's fields (or of those with siblings). */
-static void fields_encode(struct buf *b, const struct record *r,
-                          bool siblings_only)
+/* True if field f is one entry written at at's dot and time. */
+static bool field_at(const struct field *f, const struct entry *at)
+{
+  return at != NULL && f->n == 1 && f->e[0].ts == at->ts &&
+         f->e[0].dot.counter == at->dot.counter &&
+         strcmp(f->e[0].dot.replica, at->dot.replica) == 0;
+}
+
+/* Appends {"name":[entries],...} of r's fields (or of those with siblings;
+ * or of those not written at at: the compact form's "fields"). */
+static void fields_encode_but(struct buf *b, const struct record *r,
+                              bool siblings_only, const struct entry *at)
 {
   bool first = true;
   size_t i;
   buf_adds(b, "{");
   for (i = 0; i < r->nf; i++) {
-    if (siblings_only && r->f[i].n < 2)
+    if ((siblings_only && r->f[i].n < 2) || field_at(&r->f[i], at))
       continue;
     buf_adds(b, first ? "\"" : ",\"");
     first = false;
@@ -529,6 +538,12 @@ static void fields_encode(struct buf *b, const struct record *r,
     entries_encode(b, r->f[i].e, r->f[i].n);
   }
   buf_adds(b, "}");
+}
+
+static void fields_encode(struct buf *b, const struct record *r,
+                          bool siblings_only)
+{
+  fields_encode_but(b, r, siblings_only, NULL);
 }
 
 /* About the length of r's encoding (an entry's dot and ts take up to 80
@@ -578,6 +593,80 @@ char *record_encode(const struct record *r)
   buf_adds(&b, "\",\"tombstones\":");
   entries_encode(&b, r->tomb, r->ntomb);
   buf_adds(&b, ",\"vv\":");
+  record_vv_encode(&b, &r->vv);
+  record_withdrawals_encode(&b, r);
+  buf_adds(&b, "}");
+  return buf_take(&b, NULL);
+}
+
+/* Orders candidates for "at": by dot, then by time. */
+static int at_cmp(const struct entry *a, const struct entry *b)
+{
+  int c = vv_dot_cmp(&a->dot, &b->dot);
+  return c != 0 ? c : (a->ts > b->ts) - (a->ts < b->ts);
+}
+
+/*
+ * The entry whose (dot, ts) the most single-entry fields share, ties to
+ * the smallest (at_cmp): a function of the state alone. NULL if no field
+ * has a single entry. Usually every field shares one, found at once.
+ */
+static const struct entry *compact_at(const struct record *r)
+{
+  const struct entry *best = NULL;
+  size_t best_n = 0, i, j;
+
+  for (i = 0; i < r->nf && r->nf - i >= best_n; i++) {
+    const struct entry *e = &r->f[i].e[0];
+    size_t n = 0;
+    if (r->f[i].n != 1)
+      continue;
+    for (j = 0; j < r->nf; j++)
+      n += field_at(&r->f[j], e);
+    if (n > best_n || (n == best_n && at_cmp(e, best) < 0)) {
+      best = e;
+      best_n = n;
+    }
+  }
+  return best;
+}
+
+char *record_encode_compact(const struct record *r)
+{
+  const struct entry *at = compact_at(r);
+  struct buf b;
+  size_t room, i;
+  bool first = true;
+
+  if (at == NULL)
+    return record_encode(r);
+  buf_init(&b);
+  (void)buf_space(&b, encoded_guess(r), &room); /* a failure fails below */
+  buf_adds(&b, "{\"at\":[\"");
+  buf_adds(&b, at->dot.replica);
+  buf_adds(&b, "\",");
+  buf_addu(&b, at->dot.counter);
+  buf_adds(&b, ",");
+  buf_addu(&b, at->ts);
+  buf_adds(&b, "],\"collection\":\"");
+  buf_adds(&b, r->collection);
+  buf_adds(&b, "\",\"deleted\":false,\"fields\":");
+  fields_encode_but(&b, r, false, at);
+  buf_adds(&b, ",\"id\":\"");
+  buf_adds(&b, r->id);
+  buf_adds(&b, "\",\"tombstones\":");
+  entries_encode(&b, r->tomb, r->ntomb);
+  buf_adds(&b, ",\"values\":{");
+  for (i = 0; i < r->nf; i++) {
+    if (!field_at(&r->f[i], at))
+      continue;
+    buf_adds(&b, first ? "\"" : ",\"");
+    first = false;
+    buf_adds(&b, r->f[i].name);
+    buf_adds(&b, "\":");
+    buf_adds(&b, r->f[i].e[0].value);
+  }
+  buf_adds(&b, "},\"vv\":");
   record_vv_encode(&b, &r->vv);
   record_withdrawals_encode(&b, r);
   buf_adds(&b, "}");
@@ -635,6 +724,82 @@ int record_dot_from_json(struct dot *d, const cJSON *dot, const char *where,
   return 0;
 }
 
+/* A value's canonical text (malloc'd; NULL: out of memory). Values are
+ * canonical in every state we make; re-printed to make sure. Most are
+ * short: printed into a buffer of this thread, then copied at their size
+ * (cJSON's own printing grows a 256-byte buffer each time). */
+static char *value_text(const cJSON *value)
+{
+  static _Thread_local char small[1024];
+  if (json_print_into((cJSON *)value, small, sizeof(small)))
+    return strdup(small);
+  return json_print((cJSON *)value);
+}
+
+/* Reads the compact form's "at", [replica, counter, ts], into e. */
+static int at_from_json(struct entry *e, const cJSON *at, struct sb_err *err)
+{
+  const cJSON *rep = cJSON_GetArrayItem(at, 0),
+              *ctr = cJSON_GetArrayItem(at, 1);
+  const cJSON *ts = cJSON_GetArrayItem(at, 2);
+
+  memset(e, 0, sizeof(*e));
+  if (!cJSON_IsArray(at) || cJSON_GetArraySize(at) != 3 ||
+      !cJSON_IsString(rep) || strlen(rep->valuestring) > SB_REPLICA_MAX ||
+      !vv_replica_id_valid(rep->valuestring) ||
+      !json_is_int(ctr, 1, (int64_t)SB_COUNTER_MAX) ||
+      !json_is_int(ts, 0, (int64_t)SB_COUNTER_MAX))
+    return sb_err_set(err, SB_EINVAL, AT_SHAPE);
+  snprintf(e->dot.replica, sizeof(e->dot.replica), "%s", rep->valuestring);
+  e->dot.counter = (uint64_t)ctr->valuedouble;
+  e->ts = (uint64_t)ts->valuedouble;
+  return 0;
+}
+
+static int field_name_cmp(const void *a, const void *b)
+{
+  return strcmp(((const struct field *)a)->name,
+                ((const struct field *)b)->name);
+}
+
+/* Adds the compact form's "values" to r's fields (read from "fields"),
+ * each one entry at at's dot and time, and sorts them all by name. */
+static int values_from_json(struct record *r, const cJSON *values,
+                            const struct entry *at, struct sb_err *err)
+{
+  const cJSON *c;
+  size_t i;
+
+  for (c = values->child; c != NULL; c = c->next) {
+    struct field *f = &r->f[r->nf];
+    if (!record_name_valid(c->string))
+      return sb_err_set(err, SB_EINVAL, "bad field name \"%.80s\"", c->string);
+    f->name = strdup(c->string);
+    f->e = calloc(1, sizeof(*f->e));
+    f->n = f->e != NULL ? 1 : 0;
+    r->nf++;
+    if (f->name == NULL || f->e == NULL)
+      return sb_err_set(err, SB_ENOMEM, NULL);
+    f->e[0].dot = at->dot;
+    f->e[0].ts = at->ts;
+    f->e[0].value = value_text(c);
+    if (f->e[0].value == NULL)
+      return sb_err_set(err, SB_ENOMEM, NULL);
+  }
+  qsort(r->f, r->nf, sizeof(*r->f), field_name_cmp);
+  for (i = 1; i < r->nf; i++) {
+    if (strcmp(r->f[i - 1].name, r->f[i].name) == 0)
+      return sb_err_set(err, SB_EINVAL, AT_BOTH_FMT, r->f[i].name);
+  }
+  if (!vv_covers(&r->vv, &at->dot))
+    return sb_err_set(err, SB_EINVAL,
+                      "field \"%s\": dot [\"%s\",%llu] is not covered by the "
+                      "version vector",
+                      values->child->string, at->dot.replica,
+                      (unsigned long long)at->dot.counter);
+  return 0;
+}
+
 /* Reads one entry {"dot":[r,c],"ts":t[,"value":v]} into e. */
 static int entry_from_json(struct entry *e, const cJSON *j, bool tombstone,
                            const char *where, struct sb_err *err)
@@ -661,16 +826,7 @@ static int entry_from_json(struct entry *e, const cJSON *j, bool tombstone,
   }
   if (value == NULL)
     return sb_err_set(err, SB_EINVAL, "%s: entry has no \"value\"", where);
-  /* Values are canonical in every state we make; re-print to make sure.
-   * Most are short: printed into a buffer of this thread, then copied at
-   * their size (cJSON's own printing grows a 256-byte buffer each time). */
-  {
-    static _Thread_local char small[1024];
-    if (json_print_into((cJSON *)value, small, sizeof(small)))
-      e->value = strdup(small);
-    else
-      e->value = json_print((cJSON *)value);
-  }
+  e->value = value_text(value);
   if (e->value == NULL)
     return sb_err_set(err, SB_ENOMEM, NULL);
   return 0;
@@ -736,8 +892,12 @@ int record_from_json(struct record *r, const cJSON *json, struct sb_err *err)
   const cJSON *tombs = cJSON_GetObjectItemCaseSensitive(json, "tombstones");
   const cJSON *vv = cJSON_GetObjectItemCaseSensitive(json, "vv");
   const cJSON *wd = cJSON_GetObjectItemCaseSensitive(json, "withdrawals");
+  const cJSON *at = cJSON_GetObjectItemCaseSensitive(json, "at");
+  const cJSON *values = cJSON_GetObjectItemCaseSensitive(json, "values");
   const cJSON *c;
+  struct entry at_e = {0};
   char where[SB_NAME_MAX + 32];
+  int nf;
   int rc;
 
   record_release(r);
@@ -765,8 +925,22 @@ int record_from_json(struct record *r, const cJSON *json, struct sb_err *err)
                          "\"tombstones\"", err);
   if (rc != 0)
     goto fail;
-  if (cJSON_GetArraySize(fields) > 0) {
-    r->f = calloc((size_t)cJSON_GetArraySize(fields), sizeof(*r->f));
+  if ((at != NULL) != (values != NULL)) {
+    rc = sb_err_set(err, SB_EINVAL, AT_VALUES_TOGETHER);
+    goto fail;
+  }
+  if (at != NULL) {
+    rc = at_from_json(&at_e, at, err);
+    if (rc == 0 && !cJSON_IsObject(values))
+      rc = sb_err_set(err, SB_EINVAL, "\"values\" must be an object");
+    if (rc == 0 && cJSON_GetArraySize(values) == 0)
+      rc = sb_err_set(err, SB_EINVAL, VALUES_EMPTY);
+    if (rc != 0)
+      goto fail;
+  }
+  nf = cJSON_GetArraySize(fields) + (values ? cJSON_GetArraySize(values) : 0);
+  if (nf > 0) {
+    r->f = calloc((size_t)nf, sizeof(*r->f));
     if (r->f == NULL) {
       rc = sb_err_set(err, SB_ENOMEM, NULL);
       goto fail;
@@ -791,6 +965,11 @@ int record_from_json(struct record *r, const cJSON *json, struct sb_err *err)
     r->nf++;
     snprintf(where, sizeof(where), "field \"%s\"", c->string);
     rc = entries_from_json(&f->e, &f->n, c, false, &r->vv, where, err);
+    if (rc != 0)
+      goto fail;
+  }
+  if (values != NULL) {
+    rc = values_from_json(r, values, &at_e, err);
     if (rc != 0)
       goto fail;
   }

@@ -262,8 +262,21 @@ cJSON *record_values(const struct record *r);
  */
 cJSON *record_to_json(const struct record *r);
 
-/* Canonical text of record_to_json (the export line); malloc'd or NULL. */
+/* Canonical text of record_to_json (the export line), every entry
+ * spelled out (the full form); malloc'd or NULL. */
 char *record_encode(const struct record *r);
+
+/*
+ * The compact canonical text: what stores hold and the wire carries to
+ * peers that read it (proto/PROTOCOL.md, "The compact form"). The
+ * single-entry fields that share the state's most common (dot, ts) are
+ * written once as "at":[replica,counter,ts] and their values under
+ * "values"; every other field is in "fields" as in the full form. The
+ * choice is a function of the state, so equal states give equal texts;
+ * a state with no single-entry field is written in the full form.
+ * record_decode reads both forms. malloc'd or NULL.
+ */
+char *record_encode_compact(const struct record *r);
 
 /*
  * The canonical text of r's conflict, malloc'd or NULL on ENOMEM:

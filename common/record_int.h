@@ -8,6 +8,12 @@
 #include "buf.h"
 #include "record.h"
 
+/* The compact form's refusals, the same from both decoders. */
+#define AT_SHAPE "\"at\" must be [replica, counter, ts]"
+#define AT_VALUES_TOGETHER "\"at\" and \"values\" come together"
+#define VALUES_EMPTY "\"values\" must name a field"
+#define AT_BOTH_FMT "field \"%s\" is in both \"fields\" and \"values\""
+
 /* Frees e[0..n) with their values, and e. */
 void record_entries_free(struct entry *e, size_t n);
 

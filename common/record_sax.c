@@ -28,9 +28,11 @@ enum ctx {
   C_ENTRY,
   C_DOT,
   C_VV,
-  C_WDS,  /* the withdrawals array */
-  C_WD,   /* one withdrawal */
-  C_SEEN, /* its seen */
+  C_WDS,    /* the withdrawals array */
+  C_WD,     /* one withdrawal */
+  C_SEEN,   /* its seen */
+  C_AT,     /* the compact form's "at": [replica, counter, ts] */
+  C_VALUES, /* its "values": field -> value */
 };
 enum key {
   K_NONE,
@@ -47,7 +49,9 @@ enum key {
   K_FIELD,
   K_REPLICA,
   K_WDS,
-  K_SEEN
+  K_SEEN,
+  K_AT,
+  K_VALUES
 };
 
 #define KEY_IS(e, lit)                                                         \
@@ -67,6 +71,10 @@ struct record_sax {
   struct buf rec_keys; /* the state's unknown keys */
   unsigned rec_seen;   /* its known keys (1 << enum key) */
   bool has_coll, has_id, has_del, has_fields, has_tombs, has_vv, deleted;
+  bool has_at, has_values;
+  struct entry at; /* "at"'s dot and time (no value) */
+  int at_n;        /* its elements read */
+  size_t values_n; /* fields read from "values" (dot not set yet) */
   char coll[SB_NAME_MAX + 1];
   char id[SB_ID_MAX + 1];
   bool coll_ok, id_ok; /* for the message prefix "record C/I" */
@@ -153,6 +161,9 @@ void record_sax_begin(struct record_sax *d, struct record *r)
   d->rec_seen = 0;
   d->has_coll = d->has_id = d->has_del = false;
   d->has_fields = d->has_tombs = d->has_vv = false;
+  d->has_at = d->has_values = false;
+  d->at_n = 0;
+  d->values_n = 0;
   d->coll_ok = d->id_ok = false;
   d->top_key = K_NONE;
 }
@@ -430,35 +441,104 @@ static int vv_event(struct record_sax *d, struct vv *vv,
   return 1;
 }
 
+/* A new field named by key e, its entries to come (or, with one_entry,
+ * one entry, whose value and dot come later: "values"). 1, or 0 once
+ * refused. */
+static int field_add(struct record_sax *d, const struct json_event *e,
+                     bool one_entry)
+{
+  char name[SB_NAME_MAX + 1];
+  struct field *f;
+
+  if (!copy_text(name, sizeof(name), e->s, e->n) || !record_name_valid(name))
+    return fail(d, SB_EINVAL, "bad field name");
+  f = array_grow(d->r->f, &d->fcap, d->r->nf, sizeof(*f), 8);
+  if (f == NULL)
+    return fail(d, SB_ENOMEM, NULL);
+  d->r->f = f;
+  f = &d->r->f[d->r->nf];
+  f->name = strdup(name);
+  f->e = one_entry ? calloc(1, sizeof(*f->e)) : NULL;
+  f->n = f->e != NULL ? 1 : 0;
+  d->r->nf++;
+  if (f->name == NULL || (one_entry && f->e == NULL))
+    return fail(d, SB_ENOMEM, NULL);
+  return 1;
+}
+
 static int on_fields(struct record_sax *d, const struct json_event *e)
 {
-  struct field *f;
-  char name[SB_NAME_MAX + 1];
-
   if (e->ev == JSON_EV_END_MAP) {
     d->sp--;
     return 1;
   }
-  if (e->ev == JSON_EV_KEY) {
-    if (!copy_text(name, sizeof(name), e->s, e->n) || !record_name_valid(name))
-      return fail(d, SB_EINVAL, "bad field name");
-    f = array_grow(d->r->f, &d->fcap, d->r->nf, sizeof(*f), 8);
-    if (f == NULL)
-      return fail(d, SB_ENOMEM, NULL);
-    d->r->f = f;
-    f = &d->r->f[d->r->nf];
-    f->e = NULL;
-    f->n = 0;
-    f->name = strdup(name);
-    if (f->name == NULL)
-      return fail(d, SB_ENOMEM, NULL);
-    d->r->nf++;
-    return 1;
-  }
+  if (e->ev == JSON_EV_KEY)
+    return field_add(d, e, false);
   d->tomb_mode = false;
   if (e->ev != JSON_EV_START_ARRAY)
     return fail_at(d, SB_EINVAL, " ", "must be an array");
   push(d, C_ENTRIES);
+  return 1;
+}
+
+/* The compact form's "at": [replica, counter, ts]. */
+static int on_at(struct record_sax *d, const struct json_event *e)
+{
+  uint64_t v;
+
+  if (e->ev == JSON_EV_END_ARRAY) {
+    d->sp--;
+    return d->at_n == 3 ? 1 : fail(d, SB_EINVAL, AT_SHAPE);
+  }
+  if (d->at_n == 0) {
+    if (e->ev != JSON_EV_STRING ||
+        !copy_text(d->at.dot.replica, sizeof(d->at.dot.replica), e->s, e->n) ||
+        !vv_replica_id_valid(d->at.dot.replica))
+      return fail(d, SB_EINVAL, AT_SHAPE);
+  } else if (d->at_n == 1 || d->at_n == 2) {
+    if (e->ev != JSON_EV_NUMBER || !jcanon_int(e->s, e->n, d->at_n == 1 ? 1 : 0,
+                                               (int64_t)SB_COUNTER_MAX, &v))
+      return fail(d, SB_EINVAL, AT_SHAPE);
+    if (d->at_n == 1)
+      d->at.dot.counter = v;
+    else
+      d->at.ts = v;
+  } else {
+    return fail(d, SB_EINVAL, AT_SHAPE);
+  }
+  d->at_n++;
+  return 1;
+}
+
+/* Gives the value just read (d->cur.value) to the last "values" field. */
+static void values_take(struct record_sax *d)
+{
+  if (d->cur.value != NULL && d->values_n > 0) {
+    d->r->f[d->r->nf - 1].e[0].value = d->cur.value;
+    d->cur.value = NULL;
+  }
+}
+
+/*
+ * The compact form's "values": each becomes a field of one entry, its dot
+ * and time those of "at", set at the state's end (members come in any
+ * order). Until then the entry's counter is 0, which no dot has: it tells
+ * these fields from those of "fields".
+ */
+static int on_values(struct record_sax *d, const struct json_event *e)
+{
+  values_take(d);
+  if (e->ev == JSON_EV_END_MAP) {
+    d->sp--;
+    return 1;
+  }
+  if (e->ev != JSON_EV_KEY) {
+    canon_start(d, 1, e);
+    return 1;
+  }
+  if (!field_add(d, e, true))
+    return 0;
+  d->values_n++;
   return 1;
 }
 
@@ -476,6 +556,8 @@ static int on_rec(struct record_sax *d, const struct json_event *e)
              : KEY_IS(e, "tombstones")  ? K_TOMBS
              : KEY_IS(e, "vv")          ? K_VV
              : KEY_IS(e, "withdrawals") ? K_WDS
+             : KEY_IS(e, "at")          ? K_AT
+             : KEY_IS(e, "values")      ? K_VALUES
                                         : K_OTHER;
     return new_key(d, &d->rec_keys, &d->rec_seen, d->key, e);
   }
@@ -522,6 +604,20 @@ static int on_rec(struct record_sax *d, const struct json_event *e)
     if (e->ev != JSON_EV_START_ARRAY)
       return fail(d, SB_EINVAL, "\"withdrawals\" must be an array");
     push(d, C_WDS);
+    return 1;
+  case K_AT:
+    if (e->ev != JSON_EV_START_ARRAY)
+      return fail(d, SB_EINVAL, AT_SHAPE);
+    d->has_at = true;
+    push(d, C_AT);
+    return 1;
+  case K_VALUES:
+    if (e->ev != JSON_EV_START_MAP)
+      return fail(d, SB_EINVAL, "\"values\" must be an object");
+    d->has_values = true;
+    free(d->cur.value);
+    d->cur.value = NULL;
+    push(d, C_VALUES);
     return 1;
   default:
     canon_start(d, 2, e);
@@ -614,6 +710,13 @@ static int covered(struct record_sax *d, const struct entry *e, size_t n,
   return 1;
 }
 
+SB_COLD static int fail_both(struct record_sax *d, const char *name)
+{
+  char text[SB_ERR_MSG_MAX];
+  snprintf(text, sizeof(text), AT_BOTH_FMT, name);
+  return fail(d, SB_EINVAL, text);
+}
+
 static int rec_end(struct record_sax *d)
 {
   struct record *r = d->r;
@@ -631,6 +734,10 @@ static int rec_end(struct record_sax *d)
     return fail(d, SB_EINVAL, "version vector must be an object");
   if (!d->has_tombs)
     return fail(d, SB_EINVAL, "\"tombstones\" must be an array");
+  if (d->has_at != d->has_values)
+    return fail(d, SB_EINVAL, AT_VALUES_TOGETHER);
+  if (d->has_values && d->values_n == 0)
+    return fail(d, SB_EINVAL, VALUES_EMPTY);
   for (i = 1; i < r->nf; i++) { /* canonical input is sorted already */
     if (strcmp(r->f[i - 1].name, r->f[i].name) >= 0)
       break;
@@ -638,8 +745,20 @@ static int rec_end(struct record_sax *d)
   if (i < r->nf) {
     qsort(r->f, r->nf, sizeof(*r->f), field_cmp);
     for (i = 1; i < r->nf; i++) {
-      if (strcmp(r->f[i - 1].name, r->f[i].name) == 0)
-        return fail(d, SB_EJSON, "has an object with a duplicate key");
+      if (strcmp(r->f[i - 1].name, r->f[i].name) != 0)
+        continue;
+      /* One in "fields", one in "values" (two in one object are a
+       * duplicate key, which the tree refuses as JSON first). */
+      if ((r->f[i - 1].e[0].dot.counter == 0) !=
+          (r->f[i].e[0].dot.counter == 0))
+        return fail_both(d, r->f[i].name);
+      return fail(d, SB_EJSON, "has an object with a duplicate key");
+    }
+  }
+  for (i = 0; d->values_n > 0 && i < r->nf; i++) {
+    if (r->f[i].e[0].dot.counter == 0) {
+      r->f[i].e[0].dot = d->at.dot;
+      r->f[i].e[0].ts = d->at.ts;
     }
   }
   if (!covered(d, r->tomb, r->ntomb, NULL))
@@ -705,6 +824,12 @@ int record_sax_feed(struct record_sax *d, const struct json_event *e)
       break;
     case C_SEEN: /* the seen of the withdrawal being read */
       vv_event(d, &d->r->wd[d->r->nwd - 1].seen, e);
+      break;
+    case C_AT:
+      on_at(d, e);
+      break;
+    case C_VALUES:
+      on_values(d, e);
       break;
     }
   }

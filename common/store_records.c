@@ -94,7 +94,7 @@ int store_put(struct store *s, const struct record *r, struct sb_err *err)
   char *text;
   int rc;
 
-  text = record_encode(r);
+  text = record_encode_compact(r);
   if (text == NULL)
     return sb_err_set(err, SB_ENOMEM, "out of memory encoding %s/%s",
                       r->collection, r->id);

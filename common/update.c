@@ -192,7 +192,7 @@ static int merge_as_new(const struct update_io *io, const char *collection,
   if (!merge_gives_remote(io, collection, id, ch->remote))
     return 1;
   text = ch->remote_text != NULL ? (char *)ch->remote_text
-                                 : record_encode(ch->remote);
+                                 : record_encode_compact(ch->remote);
   if (text == NULL)
     return sb_err_set(err, SB_ENOMEM, NULL);
   rc = io->add(io->ctx, ch->remote, text, strlen(text), &seq, &added, err);
@@ -252,7 +252,7 @@ int update_apply(const struct update_io *io, const char *collection,
   if (ch->op == UPDATE_MERGE && ch->remote_text != NULL && !out->existed &&
       out->erased == 0)
     reused = ch->remote_text;
-  text = reused != NULL ? (char *)reused : record_encode(next);
+  text = reused != NULL ? (char *)reused : record_encode_compact(next);
   if (text == NULL) {
     rc = sb_err_set(err, SB_ENOMEM, NULL);
     goto done;

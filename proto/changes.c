@@ -784,6 +784,17 @@ int changes_query_parse(struct changes_query *q, const char *since,
   return 0;
 }
 
+int changes_query_form(const char *value, bool *compact, struct sb_err *err)
+{
+  *compact = value != NULL && strcmp(value, "compact") == 0;
+  if (value == NULL || *compact || strcmp(value, "full") == 0)
+    return 0;
+  return sb_err_set(err, SB_EINVAL,
+                    "query parameter \"form\": \"%.32s\" is not full or "
+                    "compact",
+                    value);
+}
+
 int changes_query_skip_own(const char *value, bool *skip, struct sb_err *err)
 {
   *skip = false;

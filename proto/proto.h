@@ -37,6 +37,16 @@
  * device may ask for the next page before it has decoded this one. */
 #define PROTO_NEXT_HEADER "Sambang-Next"
 #define PROTO_MORE_HEADER "Sambang-More"
+/* On every hub reply that reads and serves record states in the compact
+ * form (PROTOCOL.md, "The compact form"): "compact". A device sends a push
+ * in that form (as PROTO_COMPACT_TYPE, which a hub that does not know the
+ * form refuses, 415) only after a reply that said so. */
+#define PROTO_FORMS_HEADER "Sambang-Forms"
+#define PROTO_COMPACT_TYPE "application/vnd.sambang.compact+json"
+/* What a device adds to its changes requests: states in the compact form
+ * (a hub that does not know the parameter ignores it). */
+#define PROTO_FORM_COMPACT_QUERY "&form=compact"
+
 /* On every hub reply but early refusals: the hub store's generation (16
  * hex digits), new when the store was put back from a copy: a device
  * that sees it change pushes everything again and pulls from 0. */
@@ -216,6 +226,11 @@ int changes_query_parse(struct changes_query *q, const char *since,
  * else SB_EINVAL naming it, a bad_query): the device holds every state
  * it pushed, so its own echoes are passed over (PROTOCOL.md). */
 int changes_query_skip_own(const char *value, bool *skip, struct sb_err *err);
+
+/* The form parameter (absent or "full": false; "compact": true; anything
+ * else SB_EINVAL naming it, a bad_query): the form of the page's record
+ * states (PROTOCOL.md, "The compact form"). */
+int changes_query_form(const char *value, bool *compact, struct sb_err *err);
 
 /*
  * Error envelope {"error":{"code":"...","message":"...","record":N}}, the

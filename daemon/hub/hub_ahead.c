@@ -90,7 +90,8 @@ static bool same_key(const struct hub_ahead_key *x,
                      const struct hub_ahead_key *y)
 {
   return x->since == y->since && x->limit == y->limit &&
-         x->gzip_ok == y->gzip_ok && strcmp(x->device, y->device) == 0 &&
+         x->gzip_ok == y->gzip_ok && x->compact == y->compact &&
+         strcmp(x->device, y->device) == 0 &&
          strcmp(x->holder, y->holder) == 0 && strcmp(x->scope, y->scope) == 0;
 }
 

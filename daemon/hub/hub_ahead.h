@@ -48,6 +48,7 @@ struct hub_ahead_key {
   uint64_t since;
   unsigned limit;
   bool gzip_ok;
+  bool compact; /* the states in the compact form (form=compact) */
 };
 
 /* A page made ahead: its reply and what the handler reports of it. */

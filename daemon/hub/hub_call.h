@@ -63,7 +63,7 @@ struct hub_call {
 
   /* Inputs, copied on the loop thread (NULL: absent). */
   char *authorization, *replica, *content_type, *content_encoding;
-  char *q_since, *q_limit, *q_wait, *q_skip_own;
+  char *q_since, *q_limit, *q_wait, *q_skip_own, *q_form;
   char *user_agent; /* the device's app version, for the office */
   char *chain;      /* PROTO_CHAIN_HEADER (decoded with the push) */
   char *marks;      /* PROTO_MARKS_HEADER (decoded once authenticated:) */

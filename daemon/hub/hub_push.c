@@ -45,7 +45,7 @@ static bool push_is_echo(const struct push_one *p, const char *text, size_t len)
     return false; /* the pusher does not hold what it was joined with */
   if (text == p->sent)
     return true; /* update_apply saved the pushed text itself */
-  sent = p->sent != NULL ? (char *)p->sent : record_encode(p->rec);
+  sent = p->sent != NULL ? (char *)p->sent : record_encode_compact(p->rec);
   same = sent != NULL && strlen(sent) == len && memcmp(sent, text, len) == 0;
 
   if (sent != p->sent)

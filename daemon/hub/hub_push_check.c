@@ -453,7 +453,7 @@ int hub_push_prepare(const struct schema *schema, struct hub_push_batch *b)
   if (b->sent == NULL || b->values_ok == NULL)
     goto nomem;
   for (i = 0; i < b->n; i++) {
-    b->sent[i] = record_encode(&b->recs[i]);
+    b->sent[i] = record_encode_compact(&b->recs[i]);
     if (b->sent[i] == NULL)
       goto nomem;
     b->values_ok[i] = values_pass(

@@ -46,7 +46,7 @@ int hub_push_held_keep(struct push_one *p, struct sb_err *err)
 
   if (p->ops->meta_delete == NULL)
     return 0; /* a backend that holds nothing aside */
-  text = p->sent != NULL ? (char *)p->sent : record_encode(p->rec);
+  text = p->sent != NULL ? (char *)p->sent : record_encode_compact(p->rec);
   if (text == NULL)
     return sb_err_set(err, SB_ENOMEM, NULL);
   hub_push_held_key(key, sizeof(key), p->rec, p->pusher);

@@ -270,7 +270,9 @@ static const char *trim(const char *s, size_t *n)
   return s;
 }
 
-/* True if the Content-Type value is JSON in UTF-8. */
+/* True if the Content-Type value is JSON in UTF-8: application/json, or
+ * PROTO_COMPACT_TYPE (record states in the compact form, which this hub
+ * reads in either; the type is for hubs that do not, which refuse it). */
 static bool json_content_type(const char *v)
 {
   const char *semi, *t;
@@ -281,7 +283,9 @@ static bool json_content_type(const char *v)
   semi = strchr(v, ';');
   n = semi != NULL ? (size_t)(semi - v) : strlen(v);
   t = trim(v, &n);
-  if (n != strlen(JSON_TYPE) || strncasecmp(t, JSON_TYPE, n) != 0)
+  if (!(n == strlen(JSON_TYPE) && strncasecmp(t, JSON_TYPE, n) == 0) &&
+      !(n == strlen(PROTO_COMPACT_TYPE) &&
+        strncasecmp(t, PROTO_COMPACT_TYPE, n) == 0))
     return false;
   /* Parameters: a charset, if any, must be UTF-8. */
   while (semi != NULL) {
@@ -328,9 +332,11 @@ static int push_media(struct hub_call *c)
   int coding;
 
   if (!json_content_type(c->content_type)) {
-    hub_routes_reply_error(&c->out, PROTO_ERR_UNSUPPORTED_MEDIA_TYPE,
-                           "Content-Type must be application/json (got %.100s)",
-                           c->content_type != NULL ? c->content_type : "none");
+    hub_routes_reply_error(
+        &c->out, PROTO_ERR_UNSUPPORTED_MEDIA_TYPE,
+        "Content-Type must be application/json or " PROTO_COMPACT_TYPE
+        " (got %.100s)",
+        c->content_type != NULL ? c->content_type : "none");
     return -1;
   }
   coding = content_coding(c->content_encoding);
@@ -640,8 +646,8 @@ static bool catchup_parts(struct hub_call *c, struct scope_parts *dev)
  * horizon. */
 static int read_page(struct hub_call *c, uint64_t since, unsigned limit,
                      const struct scope_parts *dev, const char *holder,
-                     bool parts, struct hub_page *page, uint64_t *horizon,
-                     struct sb_err *err)
+                     bool parts, bool compact, struct hub_page *page,
+                     uint64_t *horizon, struct sb_err *err)
 {
   struct hub_store *hs = c->rhs != NULL ? c->rhs : c->hs;
   int rc;
@@ -653,12 +659,16 @@ static int read_page(struct hub_call *c, uint64_t since, unsigned limit,
   if (rc == 0)
     rc = hub_purge_horizon(hs, horizon, err);
   uv_mutex_unlock(c->rhs != NULL ? c->rlock : c->lock);
+  /* Stores hold the compact form; a device that did not ask for it gets
+   * the full one (made here, off the store's lock). */
+  if (rc == 0 && !compact)
+    rc = hub_page_full_form(page, err);
   return rc;
 }
 
 /* The key of the page c's device asks for from since (hub_ahead.h). */
 static void ahead_key(const struct hub_call *c, uint64_t since, bool skip_own,
-                      const char *scope, struct hub_ahead_key *k)
+                      bool compact, const char *scope, struct hub_ahead_key *k)
 {
   memset(k, 0, sizeof(*k));
   snprintf(k->device, sizeof(k->device), "%s", c->batch.device);
@@ -668,6 +678,7 @@ static void ahead_key(const struct hub_call *c, uint64_t since, bool skip_own,
   k->since = since;
   k->limit = c->q.limit;
   k->gzip_ok = c->gzip_ok;
+  k->compact = compact;
 }
 
 /* After a page that says more is ready (not a catch-up's: those are
@@ -718,8 +729,8 @@ bool hub_routes_changes_ahead(struct hub_call *call,
   }
   hub_store_page_init(&page);
   rc = read_page(call, key->since, key->limit, &dev,
-                 key->holder[0] != '\0' ? key->holder : NULL, false, &page,
-                 &horizon, &err);
+                 key->holder[0] != '\0' ? key->holder : NULL, false,
+                 key->compact, &page, &horizon, &err);
   scope_parts_release(&dev);
   /* As hub_routes_changes would not serve them: a store that went back,
    * an empty page a long-poll waits on. */
@@ -742,7 +753,7 @@ void hub_routes_changes(struct hub_call *c)
   char scope[SCOPE_TEXT_MAX + 1];
   struct sb_err err = {0};
   uint64_t horizon = 0;
-  bool skip_own = false;
+  bool skip_own = false, compact = false;
   int rc;
 
   if (!hub_routes_authenticate(c))
@@ -750,6 +761,8 @@ void hub_routes_changes(struct hub_call *c)
   rc = changes_query_parse(&c->q, c->q_since, c->q_limit, c->q_wait, &err);
   if (rc == 0)
     rc = changes_query_skip_own(c->q_skip_own, &skip_own, &err);
+  if (rc == 0)
+    rc = changes_query_form(c->q_form, &compact, &err);
   if (rc != 0) {
     hub_routes_reply_error(&c->out, PROTO_ERR_BAD_QUERY, "%s", err.msg);
     return;
@@ -764,14 +777,14 @@ void hub_routes_changes(struct hub_call *c)
   }
   if (!catchup_parts(c, &dev))
     return;
-  ahead_key(c, c->q.since, skip_own, scope, &key);
+  ahead_key(c, c->q.since, skip_own, compact, scope, &key);
   if (take_ahead(c, &key)) {
     scope_parts_release(&dev);
     return;
   }
   hub_store_page_init(&page);
   rc = read_page(c, c->q.since, c->q.limit, &dev, skip_own ? c->replica : NULL,
-                 c->q_parts != NULL, &page, &horizon, &err);
+                 c->q_parts != NULL, compact, &page, &horizon, &err);
   scope_parts_release(&dev);
   if (rc != 0) {
     hub_routes_reply_store_error(&c->out, rc, &err);

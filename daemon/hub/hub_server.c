@@ -74,6 +74,8 @@ static void send_reply(struct hub_call *c)
   time_value(now, sizeof(now));
   headers[n++] = PROTO_TIME_HEADER;
   headers[n++] = now;
+  headers[n++] = PROTO_FORMS_HEADER;
+  headers[n++] = "compact";
   if (c->hub->generation[0] != '\0') {
     headers[n++] = PROTO_GENERATION_HEADER;
     headers[n++] = c->hub->generation;
@@ -449,6 +451,7 @@ static bool copy_headers(struct hub_call *c)
          /* per-part cursors (hub_scope_parts_within) */
          copy_value(&c->q_parts, http_server_req_query(req, "parts")) &&
          copy_value(&c->q_skip_own, http_server_req_query(req, "skip_own")) &&
+         copy_value(&c->q_form, http_server_req_query(req, "form")) &&
          copy_value(&c->q_replicas, http_server_req_query(req, "replicas"));
 }
 
@@ -681,6 +684,7 @@ static void free_call(struct hub_call *c)
   free(c->chain);
   free(c->q_parts);
   free(c->q_skip_own);
+  free(c->q_form);
   free(c->q_replicas);
   free(c->ahead_next);
   hub_routes_reply_release(&c->out);

@@ -375,7 +375,9 @@ static int page_add(const char *collection, const char *id, uint64_t seq,
   w->last = seq;
   if (text == NULL)
     return 0; /* the reader's own echo: passed over */
-  /* Stored states are record_encode's canonical text: sent as they are. */
+  /* Stored states are canonical texts, as sent (the compact form, or the
+   * full one of an older hub's rows; read_page makes them full for
+   * devices that did not ask for compact). */
   copy = malloc(len + 1);
   if (copy == NULL) {
     w->rc = SB_ENOMEM;

@@ -159,7 +159,9 @@ int hub_store_push_group(struct hub_store *hs, struct hub_push_batch *const *b,
 /* One page of the change feed. */
 struct hub_page {
   uint64_t *seqs;
-  char **states; /* canonical record states (record_encode) */
+  char **states; /* canonical record states, as stored (the compact form:
+                    record_encode_compact; rows of older hubs in the full
+                    form) */
   bool *gone;    /* states[i] is a gone entry (changes_gone_encode) */
   size_t n;
   size_t bytes;      /* of states, together */
@@ -173,6 +175,10 @@ void hub_store_page_init(struct hub_page *p);
  * for the first: one record always fits a reply). */
 bool hub_store_page_full(const struct hub_page *p, size_t len);
 void hub_store_page_release(struct hub_page *p);
+/* Rewrites p's states that are in the compact form in the full one
+ * (hub_page_form.c); 0, SB_ENOMEM, or the error of a state that does not
+ * read. */
+int hub_page_full_form(struct hub_page *p, struct sb_err *err);
 
 /*
  * Reads at most limit changes with seq > since, in seq order, into page

@@ -67,7 +67,7 @@ static int copy_moves(struct copy_walk *w, const struct record *r)
 static int copy_record(const struct record *r, uint64_t seq, void *ctx)
 {
   struct copy_walk *w = ctx;
-  char *text = record_encode(r);
+  char *text = record_encode_compact(r);
   int rc;
 
   if (text == NULL)

@@ -306,6 +306,8 @@ void sync_exchange(struct sync *s, struct sync_http *channel,
 void sync_count_bytes(struct sync *s, const struct http_reply *r)
 {
   sync_clock_note(s, r);
+  if (r->status != 0)
+    s->hub_compact = r->compact_ok;
   s->wire_up += r->bytes_up;
   s->json_up += r->json_up;
   s->wire_down += r->bytes_down;

@@ -415,7 +415,8 @@ bool sync_catchup_next(struct sync *s)
   s->phase = SYNC_PULL;
   s->catchup_epoch = s->scope_epoch;
   snprintf(path, sizeof(path),
-           PROTO_VERSION_PATH "/changes?since=%" PRIu64 "&limit=%u&parts=%s",
+           PROTO_VERSION_PATH "/changes?since=%" PRIu64
+                              "&limit=%u&parts=%s" PROTO_FORM_COMPACT_QUERY,
            since, s->cfg.page, q);
   sync_exchange(s, s->http, "GET", path, NULL, 0, (long)s->cfg.timeout_s,
                 catchup_done);

@@ -138,6 +138,16 @@ static uint64_t hub_time(CURL *easy)
   return n <= (uint64_t)1 << 50 ? n : 0; /* past the year 37000: no clock */
 }
 
+/* True if the reply's forms header names the compact form. */
+static bool hub_compact(CURL *easy)
+{
+  struct curl_header *hd = NULL;
+
+  return curl_easy_header(easy, PROTO_FORMS_HEADER, 0, CURLH_HEADER, -1, &hd) ==
+             CURLHE_OK &&
+         strcmp(hd->value, "compact") == 0;
+}
+
 /* The hub store's generation from the reply's header into out (17
  * bytes): exactly 16 lowercase hex digits, else "". */
 static void hub_generation(CURL *easy, char *out)
@@ -232,6 +242,7 @@ static void check_done(struct sync_http *h)
     r.recv_ms = hlc_wall_ms();
     if (r.curl == CURLE_OK) {
       r.hub_ms = hub_time(h->easy);
+      r.compact_ok = hub_compact(h->easy);
       page_hint(h->easy, &r);
       hub_generation(h->easy, r.generation);
     }
@@ -415,7 +426,9 @@ static int setup_headers(struct sync_http *h, const struct http_request *rq)
   if (rq->chain != NULL && !add_header(h, PROTO_CHAIN_HEADER, rq->chain))
     return SB_ENOMEM;
   if (h->body != NULL) {
-    if (!add_header(h, "Content-Type", "application/json"))
+    if (!add_header(h, "Content-Type",
+                    rq->content_type != NULL ? rq->content_type
+                                             : "application/json"))
       return SB_ENOMEM;
     if (rq->gzip && !add_header(h, "Content-Encoding", "gzip"))
       return SB_ENOMEM;

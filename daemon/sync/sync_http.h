@@ -37,6 +37,7 @@ struct http_reply {
   uint64_t json_up;    /* the request body before gzip */
   uint64_t bytes_down; /* response body bytes on the wire */
   uint64_t hub_ms;     /* the hub's clock (PROTO_TIME_HEADER); 0: none */
+  bool compact_ok;     /* the hub reads the compact form (PROTO_FORMS_HEADER) */
   bool page_hint;      /* a changes page named its next and more in headers
                           (PROTO_NEXT_HEADER, PROTO_MORE_HEADER): */
   bool page_more;
@@ -60,9 +61,10 @@ struct http_request {
   const char *pin;     /* CURLOPT_PINNEDPUBLICKEY; NULL: none */
   const char *body;    /* POST: JSON, copied */
   size_t len;
-  bool gzip;         /* compress the body, accept gzip replies */
-  const char *marks; /* PROTO_MARKS_HEADER's value; NULL: none */
-  const char *chain; /* PROTO_CHAIN_HEADER's value; NULL: none */
+  const char *content_type; /* the body's; NULL: application/json */
+  bool gzip;                /* compress the body, accept gzip replies */
+  const char *marks;        /* PROTO_MARKS_HEADER's value; NULL: none */
+  const char *chain;        /* PROTO_CHAIN_HEADER's value; NULL: none */
   long connect_timeout_s;
   long timeout_s; /* whole exchange */
 };

@@ -49,6 +49,7 @@ struct push_slot {
   size_t nkeys, cap_keys;
   struct buf json;
   uint64_t after; /* it holds pending rows after this seq */
+  bool compact;   /* its states are as stored (else all in the full form) */
   bool busy;      /* at the hub */
   bool held;      /* answered: its answers are being applied */
 };
@@ -201,6 +202,11 @@ struct sync {
   size_t names_asked;
 
   bool online;
+  /* The hub's last reply said it reads the compact form: pushes carry the
+   * stored states as they are (PROTO_COMPACT_TYPE). Until a reply says so,
+   * and after one that does not (an older hub put in its place), they go
+   * in the full form. */
+  bool hub_compact;
   unsigned failures;
   int64_t last_success_ms, next_retry_ms;
   char last_error[SB_ERR_MSG_MAX];

@@ -363,7 +363,8 @@ void sync_pull_next(struct sync *s, uint64_t since)
   s->pull_since = since;
   s->pull_epoch = s->scope_epoch;
   snprintf(path, sizeof(path),
-           PROTO_VERSION_PATH "/changes?since=%llu&limit=%u%s",
+           PROTO_VERSION_PATH
+           "/changes?since=%llu&limit=%u%s" PROTO_FORM_COMPACT_QUERY,
            (unsigned long long)since, s->cfg.page, skip_own(s));
   sync_exchange(s, s->http, "GET", path, NULL, 0, (long)s->cfg.timeout_s,
                 pull_done);
@@ -438,7 +439,8 @@ void sync_pull_listen_next(struct sync *s)
   s->poll_since = s->cursor;
   s->poll_epoch = s->scope_epoch;
   snprintf(path, sizeof(path),
-           PROTO_VERSION_PATH "/changes?since=%llu&limit=%u&wait=%u%s",
+           PROTO_VERSION_PATH
+           "/changes?since=%llu&limit=%u&wait=%u%s" PROTO_FORM_COMPACT_QUERY,
            (unsigned long long)s->cursor, s->cfg.page, s->cfg.wait_s,
            skip_own(s));
   sync_exchange(s, s->poll, "GET", path, NULL, 0,

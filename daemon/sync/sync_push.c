@@ -18,6 +18,32 @@
 
 /* --- batches ----------------------------------------------------------- */
 
+/* A stored state in the compact form (its keys are sorted: "at" first). */
+static bool compact_text(const char *text, size_t len)
+{
+  return len > 6 && memcmp(text, "{\"at\":", 6) == 0;
+}
+
+/* Appends the full form of the compact state text to b. A state that
+ * does not read goes as it is: the hub refuses it, as any damaged row. */
+static int add_full(struct buf *b, const char *text, size_t len)
+{
+  struct record r;
+  char *full = NULL;
+  int rc;
+
+  record_init(&r, "", "");
+  rc = record_decode(&r, text, len, NULL);
+  if (rc == 0)
+    full = record_encode(&r);
+  record_release(&r);
+  if (rc == SB_ENOMEM || (rc == 0 && full == NULL))
+    return SB_ENOMEM;
+  rc = full != NULL ? buf_adds(b, full) : buf_add(b, text, len);
+  free(full);
+  return rc != 0 ? SB_ENOMEM : 0;
+}
+
 static int collect_row(const char *coll, const char *id, uint64_t seq,
                        const char *text, size_t len, void *ctx)
 {
@@ -38,6 +64,8 @@ static int collect_row(const char *coll, const char *id, uint64_t seq,
   k->seq = seq;
   if (b->nkeys > 1 && buf_add(&b->json, ",", 1) != 0)
     return SB_ENOMEM;
+  if (!b->compact && compact_text(text, len))
+    return add_full(&b->json, text, len);
   return buf_add(&b->json, text, len);
 }
 
@@ -50,6 +78,7 @@ static int batch_read(struct sync *s, struct push_slot *b, uint64_t after,
   b->nkeys = 0;
   buf_reset(&b->json);
   b->after = after;
+  b->compact = s->hub_compact;
   buf_adds(&b->json, "{\"records\":[");
   rc = store_pending_text(s->store, after, limit, collect_row, b, err);
   if (rc == SB_ENOMEM)
@@ -434,6 +463,7 @@ static bool push_send(struct push_slot *b)
   sync_request(s, &rq, url, sizeof(url), "POST", PROTO_VERSION_PATH "/push");
   rq.body = b->json.p;
   rq.len = b->json.len;
+  rq.content_type = b->compact ? PROTO_COMPACT_TYPE : NULL;
   rq.chain = sync_chain_header(s);
   b->http = free_channel(s);
   rc = sync_http_start(b->http, &rq, push_done, b);

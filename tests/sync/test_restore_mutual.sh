@@ -65,11 +65,17 @@ fi
 CASE="a forged claim"
 a_replica=$(sqlite3 "$WORK/a.db" "SELECT value FROM meta WHERE key='replica'")
 c_replica=$(sqlite3 "$WORK/c.db" "SELECT value FROM meta WHERE key='replica'")
-entry() { # entry FIELD: "dot ts value" of FIELD of n3 in c's store
-  sqlite3 -separator ' ' "$WORK/c.db" "SELECT
-    json_extract(state, '\$.fields.$1[0].dot[0]'),
-    json_extract(state, '\$.fields.$1[0].dot[1]'),
-    json_extract(state, '\$.fields.$1[0].ts') FROM records WHERE id = 'n3'"
+# n3 as c holds it, in the full form (its export: every entry spelled out).
+dev c export >"$WORK/c.export" || fail "export on c"
+entry() { # entry FIELD: "replica counter ts" of FIELD of n3 on c
+  python3 - "$WORK/c.export" "$1" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r["id"] == "n3":
+        e = r["fields"][sys.argv[2]][0]
+        print(e["dot"][0], e["dot"][1], e["ts"])
+PY
 }
 read -r ra ca ta < <(entry by_a)
 read -r rc_ cc tc < <(entry by_c)
@@ -78,12 +84,12 @@ read -r rc_ cc tc < <(entry by_c)
 printf '{"records":[{"collection":"notes","deleted":false,"fields":{"by_a":[{"dot":["%s",%s],"ts":%s,"value":"Forged"}],"by_c":[{"dot":["%s",%s],"ts":%s,"value":"c wrote n3"}]},"id":"n3","tombstones":[],"vv":{"%s":%s,"%s":%s}}]}' \
   "$ra" "$ca" "$ta" "$rc_" "$cc" "$tc" "$ra" "$ca" "$rc_" "$cc" \
   >"$WORK/forged.json"
-text=$(sqlite3 "$WORK/c.db" "SELECT json_extract(state, '\$.fields.text') FROM records WHERE id = 'n3'")
-python3 - "$WORK/forged.json" "$text" <<'PY' || fail "making the forged push"
+python3 - "$WORK/forged.json" "$WORK/c.export" <<'PY' || fail "making the forged push"
 import json, sys
-path, text = sys.argv[1], json.loads(sys.argv[2])
+path, export = sys.argv[1], sys.argv[2]
+text = [json.loads(l) for l in open(export) if json.loads(l)["id"] == "n3"][0]
 body = json.load(open(path))
-body["records"][0]["fields"]["text"] = text  # the copy's entry, kept
+body["records"][0]["fields"]["text"] = text["fields"]["text"]  # the copy's entry, kept
 open(path, "w").write(json.dumps(body, separators=(",", ":")))
 PY
 push "$(cat "$WORK/c.tok")" "$c_replica" "$WORK/forged.json"

@@ -20,8 +20,18 @@ import json
 import sys
 
 
+def fields_of(state):
+    """A state's fields, its compact form's "values" spelled out (the wire
+    carries that form: proto/PROTOCOL.md, "The compact form")."""
+    fields = dict(state.get("fields", {}))
+    at = state.get("at")
+    for name, value in state.get("values", {}).items():
+        fields[name] = [{"dot": at[:2], "ts": at[2], "value": value}]
+    return fields
+
+
 def kec_of(state):
-    return {e["value"] for e in state.get("fields", {}).get("kecamatan", [])}
+    return {e["value"] for e in fields_of(state).get("kecamatan", [])}
 
 
 def parts_of(state, hub):
@@ -32,7 +42,7 @@ def parts_of(state, hub):
         return kec_of(state)
     if state["collection"] == "visit":
         parts = set()
-        for e in state.get("fields", {}).get("beneficiary", []):
+        for e in fields_of(state).get("beneficiary", []):
             b = hub.get(("beneficiary", e["value"]))
             if b is not None:
                 parts |= parts_of(b, hub)

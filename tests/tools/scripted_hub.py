@@ -2,7 +2,8 @@
 """scripted_hub.py - a stand-in hub that answers pushes in a set order.
 
 usage: scripted_hub.py [--bad ID] [--ids FILE] [--echo] [--seq-from N]
-                       [--lie short|other] STATUS...
+                       [--lie short|other] [--compact] [--forms FILE]
+                       STATUS...
 
 For the sync tests that need answers a real hub gives only by chance:
 two batches at the hub at once, answered in a known order.
@@ -21,6 +22,12 @@ with --echo each says "echo": the state stored is the one pushed;
 with --lie, a 200 that does not match the push: "short" leaves the last
 record's result out, "other" answers for another record than the
 first).
+Record states: with --compact, every reply says the hub reads the compact
+form (Sambang-Forms: compact); without it, the stand-in is a hub from
+before that form, which refuses a push sent as the form's own media type
+(415 unsupported_media_type). --forms FILE gets, per push, its
+Content-Type and "compact" if a record in it is in the compact form
+("at"), else "full".
 GET /v1/changes answers an empty page at the asked cursor. --ids FILE
 gets the id of every record pushed, one per line. Each request is logged
 on stderr, with its query.
@@ -34,6 +41,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 CODES = {401: "unauthorized", 403: "forbidden", 503: "unavailable"}
+COMPACT_TYPE = "application/vnd.sambang.compact+json"
 
 
 class Script:
@@ -87,6 +95,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
+        if self.server.compact:
+            self.send_header("Sambang-Forms", "compact")
         for k, v in headers:
             self.send_header(k, v)
         self.end_headers()
@@ -124,9 +134,19 @@ class Handler(BaseHTTPRequestHandler):
         if urlsplit(self.path).path != "/v1/push":
             self.refuse(404, "not_found", "no such path")
             return
+        ctype = self.headers.get("Content-Type", "")
+        if ctype == COMPACT_TYPE and not self.server.compact:
+            self.refuse(415, "unsupported_media_type",
+                        "Content-Type must be application/json")
+            return
         if self.headers.get("Content-Encoding") == "gzip":
             body = gzip.decompress(body)
         records = json.loads(body)["records"]
+        if self.server.forms is not None:
+            with self.server.script.lock:
+                form = "compact" if any("at" in r for r in records) else "full"
+                self.server.forms.write("%s %s\n" % (ctype, form))
+                self.server.forms.flush()
         if self.server.ids is not None:
             with self.server.script.lock:
                 self.server.ids.write("".join(r["id"] + "\n" for r in records))
@@ -161,6 +181,9 @@ def main():
                     help="the seq the first stored record follows")
     ap.add_argument("--lie", choices=["short", "other"],
                     help="200 replies that do not match the push")
+    ap.add_argument("--compact", action="store_true",
+                    help="a hub that reads the compact form")
+    ap.add_argument("--forms", help="a file to note each push's form in")
     ap.add_argument("statuses", nargs="+", type=int,
                     choices=[200, 401, 403, 503])
     args = ap.parse_args()
@@ -169,6 +192,8 @@ def main():
     server.script = Script(args.statuses, args.bad, args.echo, args.seq_from,
                            args.lie)
     server.ids = open(args.ids, "a") if args.ids else None
+    server.compact = args.compact
+    server.forms = open(args.forms, "a") if args.forms else None
     print("listening on 127.0.0.1:%d" % server.server_address[1], flush=True)
     server.serve_forever()
     return 0

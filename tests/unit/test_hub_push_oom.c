@@ -54,30 +54,35 @@ static void edit(struct mem *m, struct record *r, const char *c, const char *id,
 
 #define NPUSH 9
 
-/* r = the state m holds at (c, id), its text's first `from` replaced by
- * `to` first (from NULL: as it is). */
+/* r = the state m holds at (c, id), the first `from` of its full form
+ * (record_encode) replaced by `to` first (from NULL: as it is). */
 static void stored_as(struct mem *m, struct record *r, const char *c,
                       const char *id, const char *from, const char *to)
 {
   struct mem_row *row = mem_find(m, c, id);
   struct buf b;
   const char *at;
+  char *full;
 
   CHECK(row != NULL);
+  record_init(r, c, id);
+  CHECK_INT(record_decode(r, row->text, strlen(row->text), NULL), ==, 0);
+  full = record_encode(r);
+  CHECK(full != NULL);
   buf_init(&b);
-  at = from != NULL ? strstr(row->text, from) : NULL;
+  at = from != NULL ? strstr(full, from) : NULL;
   CHECK(from == NULL || at != NULL);
   if (at != NULL) {
-    buf_add(&b, row->text, (size_t)(at - row->text));
+    buf_add(&b, full, (size_t)(at - full));
     buf_adds(&b, to);
     buf_adds(&b, at + strlen(from));
   } else {
-    buf_adds(&b, row->text);
+    buf_adds(&b, full);
   }
   CHECK(!b.failed);
-  record_init(r, c, id);
   CHECK_INT(record_decode(r, b.p, b.len, NULL), ==, 0);
   buf_release(&b);
+  free(full);
 }
 
 /*

@@ -247,7 +247,7 @@ static void client_setup(struct client *c, unsigned i)
   c->hdrs = curl_slist_append(NULL, h);
   snprintf(h, sizeof(h), "%s: %s", PROTO_REPLICA_HEADER, c->replica);
   c->hdrs = curl_slist_append(c->hdrs, h);
-  c->hdrs = curl_slist_append(c->hdrs, "Content-Type: application/json");
+  c->hdrs = curl_slist_append(c->hdrs, BENCH_PUSH_TYPE);
   c->hdrs = curl_slist_append(c->hdrs, "Expect:");
   c->easy = curl_easy_init();
   if (c->hdrs == NULL || c->easy == NULL)
@@ -398,8 +398,10 @@ static double pull_all(struct client *c, size_t *n, uint64_t *last)
   *n = 0;
   for (;;) {
     const char *p, *tail;
-    snprintf(url, sizeof(url), "%s%s/changes?since=%llu&limit=%d", base_url,
-             PROTO_VERSION_PATH, (unsigned long long)since, PROTO_MAX_PAGE);
+    snprintf(url, sizeof(url),
+             "%s%s/changes?since=%llu&limit=%d" PROTO_FORM_COMPACT_QUERY,
+             base_url, PROTO_VERSION_PATH, (unsigned long long)since,
+             PROTO_MAX_PAGE);
     if (get(c, url) != 200)
       fail("pull: %.500s", c->resp.p);
     for (p = c->resp.p; (p = strstr(p, "{\"record\":")) != NULL; p++)

@@ -81,7 +81,7 @@ static void client_setup(struct client *c, unsigned i, const char *token,
   c->hdrs = curl_slist_append(NULL, h);
   snprintf(h, sizeof(h), "%s: %s", PROTO_REPLICA_HEADER, c->replica);
   c->hdrs = curl_slist_append(c->hdrs, h);
-  c->hdrs = curl_slist_append(c->hdrs, "Content-Type: application/json");
+  c->hdrs = curl_slist_append(c->hdrs, BENCH_PUSH_TYPE);
   c->hdrs = curl_slist_append(c->hdrs, "Expect:");
   c->easy = curl_easy_init();
   if (c->hdrs == NULL || c->easy == NULL)

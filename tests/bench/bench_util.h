@@ -25,10 +25,12 @@ void bench_visits_jsonl(const char *path, size_t n);
 /*
  * A push request body of n new visits written by replica at timestamps
  * ts, ts+1, ...: ids are prefix followed by first, first+1, ... as %08zu.
- * Exits on failure; the caller frees the body.
+ * The states in the compact form, as a device sends them to a hub that
+ * reads it (BENCH_PUSH_TYPE). Exits on failure; the caller frees the body.
  */
 char *bench_push_body(const char *replica, const char *prefix, size_t first,
                       size_t n, uint64_t ts);
+#define BENCH_PUSH_TYPE "Content-Type: " PROTO_COMPACT_TYPE
 
 /*
  * The floor: n visit rows ("visit-%08zu", fields) inserted by plain SQLite

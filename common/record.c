@@ -673,6 +673,60 @@ char *record_encode_compact(const struct record *r)
   return buf_take(&b, NULL);
 }
 
+/* More than the full form adds to a value of the compact one:
+ * [{"dot":["R",C],"ts":T,"value": and }], with C and T of up to 16 digits. */
+#define ENTRY_OVERHEAD (SB_REPLICA_MAX + 2 * 17 + 64)
+
+size_t record_full_over(const struct record *r, size_t text_len, size_t max)
+{
+  char *full;
+  size_t len;
+
+  if (text_len > max)
+    return text_len; /* the text at hand is over already */
+  if (text_len + r->nf * ENTRY_OVERHEAD <= max)
+    return 0;
+  full = record_encode(r);
+  if (full == NULL)
+    return SIZE_MAX;
+  len = strlen(full);
+  free(full);
+  return len > max ? len : 0;
+}
+
+bool record_text_compact(const char *text, size_t len)
+{
+  static const char opening[] = "{\"at\":";
+  return len >= sizeof(opening) - 1 &&
+         memcmp(text, opening, sizeof(opening) - 1) == 0;
+}
+
+int record_text_full(const char *text, size_t len, char **full,
+                     struct sb_err *err)
+{
+  struct record r;
+  int rc;
+
+  *full = NULL;
+  if (!record_text_compact(text, len))
+    return 0;
+  record_init(&r, "", "");
+  rc = record_decode(&r, text, len, err);
+  if (rc == 0) {
+    *full = record_encode(&r);
+    if (*full == NULL)
+      rc = sb_err_set(err, SB_ENOMEM, NULL);
+  }
+  record_release(&r);
+  return rc;
+}
+
+int record_field_cmp(const void *a, const void *b)
+{
+  return strcmp(((const struct field *)a)->name,
+                ((const struct field *)b)->name);
+}
+
 char *record_encode_conflict(const struct record *r)
 {
   bool deleted = record_delete_conflict(r);
@@ -756,12 +810,6 @@ static int at_from_json(struct entry *e, const cJSON *at, struct sb_err *err)
   return 0;
 }
 
-static int field_name_cmp(const void *a, const void *b)
-{
-  return strcmp(((const struct field *)a)->name,
-                ((const struct field *)b)->name);
-}
-
 /* Adds the compact form's "values" to r's fields (read from "fields"),
  * each one entry at at's dot and time, and sorts them all by name. */
 static int values_from_json(struct record *r, const cJSON *values,
@@ -786,7 +834,7 @@ static int values_from_json(struct record *r, const cJSON *values,
     if (f->e[0].value == NULL)
       return sb_err_set(err, SB_ENOMEM, NULL);
   }
-  qsort(r->f, r->nf, sizeof(*r->f), field_name_cmp);
+  qsort(r->f, r->nf, sizeof(*r->f), record_field_cmp);
   for (i = 1; i < r->nf; i++) {
     if (strcmp(r->f[i - 1].name, r->f[i].name) == 0)
       return sb_err_set(err, SB_EINVAL, AT_BOTH_FMT, r->f[i].name);

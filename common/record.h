@@ -279,6 +279,27 @@ char *record_encode(const struct record *r);
 char *record_encode_compact(const struct record *r);
 
 /*
+ * Size limits are on the full form, whatever form is stored: text_len if
+ * the text at hand (either form) is over max, else the length of r's
+ * full form (record_encode) if that is, else 0; SIZE_MAX if out of
+ * memory. r is encoded only when text_len is within an entry's dot and
+ * time per field of max.
+ */
+size_t record_full_over(const struct record *r, size_t text_len, size_t max);
+
+/* True if text is a state in the compact form (its keys are sorted:
+ * "at" comes first). */
+bool record_text_compact(const char *text, size_t len);
+
+/*
+ * *full = the full form of the compact state text (malloc'd), or NULL if
+ * text is not in the compact form. 0, SB_ENOMEM, or the error of a text
+ * that does not read (messages in err, which may be NULL).
+ */
+int record_text_full(const char *text, size_t len, char **full,
+                     struct sb_err *err);
+
+/*
  * The canonical text of r's conflict, malloc'd or NULL on ENOMEM:
  * {"collection","delete_conflict":bool,"fields":{name:[entries]},"id",
  *  "tombstones":[entries]}, with only the fields that hold siblings and the

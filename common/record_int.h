@@ -14,6 +14,9 @@
 #define VALUES_EMPTY "\"values\" must name a field"
 #define AT_BOTH_FMT "field \"%s\" is in both \"fields\" and \"values\""
 
+/* qsort's order of fields: by name. */
+int record_field_cmp(const void *a, const void *b);
+
 /* Frees e[0..n) with their values, and e. */
 void record_entries_free(struct entry *e, size_t n);
 

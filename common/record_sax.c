@@ -684,12 +684,6 @@ static int on_wd(struct record_sax *d, const struct json_event *e)
   return 1;
 }
 
-static int field_cmp(const void *a, const void *b)
-{
-  return strcmp(((const struct field *)a)->name,
-                ((const struct field *)b)->name);
-}
-
 /* Refuses the first dot of e[0..n) that vv does not cover; 1 if none. */
 static int covered(struct record_sax *d, const struct entry *e, size_t n,
                    const char *field)
@@ -743,7 +737,7 @@ static int rec_end(struct record_sax *d)
       break;
   }
   if (i < r->nf) {
-    qsort(r->f, r->nf, sizeof(*r->f), field_cmp);
+    qsort(r->f, r->nf, sizeof(*r->f), record_field_cmp);
     for (i = 1; i < r->nf; i++) {
       if (strcmp(r->f[i - 1].name, r->f[i].name) != 0)
         continue;

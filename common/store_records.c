@@ -153,10 +153,17 @@ static int store_write(struct store *s, int which, const struct record *r,
   rc = store_check_key(r->collection, r->id, err);
   if (rc != 0)
     return rc;
-  if (len > SB_RECORD_MAX)
-    return sb_err_set(err, SB_ETOOBIG,
-                      "record %s/%s is too large (%zu bytes, the limit is %d)",
-                      r->collection, r->id, len, SB_RECORD_MAX);
+  {
+    /* The limit is on the full form, whichever form text is. */
+    size_t over = record_full_over(r, len, SB_RECORD_MAX);
+    if (over == SIZE_MAX)
+      return sb_err_set(err, SB_ENOMEM, NULL);
+    if (over > 0)
+      return sb_err_set(err, SB_ETOOBIG,
+                        "record %s/%s is too large (%zu bytes, the limit is "
+                        "%d)",
+                        r->collection, r->id, over, SB_RECORD_MAX);
+  }
   sqlite3_bind_text(st, 1, r->collection, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 2, r->id, -1, SQLITE_STATIC);
   sqlite3_bind_int64(st, 3, (sqlite3_int64)(s->seq + 1));

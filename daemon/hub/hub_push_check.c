@@ -414,7 +414,10 @@ int hub_push_after(void *ctx, const struct record *next, size_t len,
 
   (void)err;
   p->is_conflicted = record_conflicted(next);
-  if (len > SB_RECORD_MAX) {
+  len = record_full_over(next, len, SB_RECORD_MAX); /* len: its stored text */
+  if (len == SIZE_MAX)
+    return sb_err_set(err, SB_ENOMEM, NULL);
+  if (len > 0) {
     refuse(p->res, PROTO_ERR_TOO_LARGE,
            "the merged record would be too large (%zu bytes, at most %d)", len,
            SB_RECORD_MAX);

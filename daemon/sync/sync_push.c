@@ -18,27 +18,15 @@
 
 /* --- batches ----------------------------------------------------------- */
 
-/* A stored state in the compact form (its keys are sorted: "at" first). */
-static bool compact_text(const char *text, size_t len)
-{
-  return len > 6 && memcmp(text, "{\"at\":", 6) == 0;
-}
-
-/* Appends the full form of the compact state text to b. A state that
- * does not read goes as it is: the hub refuses it, as any damaged row. */
+/* Appends the state text to b in the full form. A state that does not
+ * read goes as it is: the hub refuses it, as any damaged row. */
 static int add_full(struct buf *b, const char *text, size_t len)
 {
-  struct record r;
-  char *full = NULL;
-  int rc;
+  char *full;
+  int rc = record_text_full(text, len, &full, NULL);
 
-  record_init(&r, "", "");
-  rc = record_decode(&r, text, len, NULL);
-  if (rc == 0)
-    full = record_encode(&r);
-  record_release(&r);
-  if (rc == SB_ENOMEM || (rc == 0 && full == NULL))
-    return SB_ENOMEM;
+  if (rc == SB_ENOMEM)
+    return rc;
   rc = full != NULL ? buf_adds(b, full) : buf_add(b, text, len);
   free(full);
   return rc != 0 ? SB_ENOMEM : 0;
@@ -64,7 +52,7 @@ static int collect_row(const char *coll, const char *id, uint64_t seq,
   k->seq = seq;
   if (b->nkeys > 1 && buf_add(&b->json, ",", 1) != 0)
     return SB_ENOMEM;
-  if (!b->compact && compact_text(text, len))
+  if (!b->compact)
     return add_full(&b->json, text, len);
   return buf_add(&b->json, text, len);
 }

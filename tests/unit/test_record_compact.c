@@ -1,13 +1,16 @@
 /*
  * test_record_compact.c - the compact form of a record state
- * (record_encode_compact): its bytes, the choice of "at", and what both
- * decoders refuse in it.
+ * (record_encode_compact): its bytes, the choice of "at", what both
+ * decoders refuse in it, and that size limits measure the full form.
  */
 #include "check.h"
 #include "check_record.h"
 
+#include "buf.h"
+#include "json.h"
 #include "record.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -178,4 +181,37 @@ TEST(refusals)
   check_refused(HEAD "\"at\":[\"A\",1,5],\"fields\":{},\"values\":{\"x\":1,"
                      "\"x\":2},\"vv\":{\"A\":1}}",
                 SB_EJSON, "duplicate key");
+}
+
+/* Size limits are on the full form: a compact text well under the limit
+ * whose full form is over it is over (record_full_over). */
+TEST(limits_measure_the_full_form)
+{
+  struct record r;
+  struct buf b;
+  char *compact, *full;
+  int i;
+
+  buf_init(&b);
+  buf_adds(&b, "{");
+  for (i = 0; i < 25000; i++) {
+    char one[32];
+    snprintf(one, sizeof(one), "%s\"f%05d\":1", i > 0 ? "," : "", i);
+    buf_adds(&b, one);
+  }
+  buf_adds(&b, "}");
+  CHECK(!b.failed);
+  check_record(&r, "c", "many", "A", 10, b.p);
+  compact = record_encode_compact(&r);
+  full = record_encode(&r);
+  CHECK(strlen(compact) < SB_RECORD_MAX && strlen(full) > SB_RECORD_MAX);
+  CHECK_INT(record_full_over(&r, strlen(compact), SB_RECORD_MAX), ==,
+            strlen(full));
+  CHECK_INT(record_full_over(&r, strlen(full), SB_RECORD_MAX), ==,
+            strlen(full));
+  CHECK_INT(record_full_over(&r, strlen(compact), strlen(full)), ==, 0);
+  free(compact);
+  free(full);
+  buf_release(&b);
+  record_release(&r);
 }

@@ -82,11 +82,7 @@ static const char *const migrations[] = {
     "CREATE TABLE pending(seq INTEGER PRIMARY KEY);"
     "INSERT INTO pending SELECT seq FROM records WHERE pending = 1;"
     "DROP INDEX records_pending;"
-    "ALTER TABLE records DROP COLUMN pending;"
-    "CREATE TRIGGER records_pending_moves AFTER UPDATE OF seq ON records"
-    " BEGIN UPDATE pending SET seq = new.seq WHERE seq = old.seq; END;"
-    "CREATE TRIGGER records_pending_gone AFTER DELETE ON records"
-    " BEGIN DELETE FROM pending WHERE seq = old.seq; END;",
+    "ALTER TABLE records DROP COLUMN pending;" STORE_PENDING_TRIGGERS,
     /* 5 -> 6: which records follow which (store_refs.c): (ref, collection,
      * id) says record collection/id names ref in the field its scope
      * follows, so a hub finds a beneficiary's visits by key instead of
@@ -135,8 +131,8 @@ static const char *const stmt_sql[ST_COUNT_] = {
         " part = excluded.part",
     /* A row known absent (store_get_text just found none): a plain insert,
      * which SQLite runs without the statement journal an upsert needs
-     * (its update may fire records_pending_moves), a fifth of a merged
-     * row's cost. */
+     * where its update may fire records_pending_moves (a store that has
+     * the triggers: store_role.c), a fifth of a merged row's cost. */
     [ST_ADD] = "INSERT INTO records(collection, id, seq, deleted, conflict,"
                " state, echo, part) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     /* A pulled state tried as a new row before any lookup (a fresh

@@ -98,6 +98,16 @@ struct store {
   } refs_held;
 };
 
+/* A device's pending mark follows its row (layout 5, store.c): it moves
+ * with the row's seq when a merge rewrites the row, and goes with the
+ * row. A hub's store has none of them (store_role.c). */
+#define STORE_PENDING_TRIGGERS                                                 \
+  "CREATE TRIGGER IF NOT EXISTS records_pending_moves AFTER UPDATE OF seq"     \
+  " ON records BEGIN UPDATE pending SET seq = new.seq"                         \
+  " WHERE seq = old.seq; END;"                                                 \
+  "CREATE TRIGGER IF NOT EXISTS records_pending_gone AFTER DELETE ON records"  \
+  " BEGIN DELETE FROM pending WHERE seq = old.seq; END;"
+
 /* The WAL's size past which a commit checkpoints it: SQLite's default of
  * 1000 pages, at its default 4 KiB pages (a new store's are 16 KiB:
  * store_init_file). */

@@ -19,17 +19,19 @@ static const char *role_name(enum store_role role)
   return role == STORE_ROLE_HUB ? "hub" : "device";
 }
 
-/* True if the store holds the index called name. */
-static bool has_index(struct store *s, const char *name)
+/* True if the store holds the schema object (an index, a trigger) called
+ * name. */
+static bool has_object(struct store *s, const char *type, const char *name)
 {
   sqlite3_stmt *st = NULL;
   bool found = false;
 
   if (sqlite3_prepare_v2(s->db,
-                         "SELECT 1 FROM sqlite_master WHERE type = 'index' "
-                         "AND name = ?1",
+                         "SELECT 1 FROM sqlite_master WHERE type = ?1 "
+                         "AND name = ?2",
                          -1, &st, NULL) == SQLITE_OK) {
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
     found = sqlite3_step(st) == SQLITE_ROW;
   }
   sqlite3_finalize(st);
@@ -41,19 +43,42 @@ static bool has_index(struct store *s, const char *name)
  * (ST_CHANGES_PARTS); a field device never reads by part, yet every row
  * it wrote paid for the index (a fresh pull of 10,000 visits: 3.4% of the
  * device's instructions). A device's store drops it, a hub's makes sure
- * it is there. Best effort, once: a read-only or busy store keeps what
- * it has, which is only slower.
+ * it is there.
+ *
+ * The triggers that keep a pending mark on its row (store.c, layout 5)
+ * serve only a device: a hub never marks a row pending. On a hub they
+ * cost more than they do: a statement that may fire a trigger runs with
+ * a statement journal, a copy of every page it changes (the row's, its
+ * indexes'), which past 64 KiB (four 16 KiB pages) SQLite spills to a
+ * temporary file. Updating 1,000 of 10,000 rows wrote ~85 MB there, 40%
+ * of the hub's CPU for that push. A hub's store drops them; a device's
+ * makes sure they are there.
+ *
+ * Best effort, once: a read-only or busy store keeps what it has, which
+ * is only slower (a hub's rows are never pending, a device's store
+ * always has its triggers: only a hub's lacks them, and a hub's store is
+ * never opened as a device's).
  */
-static void role_indexes(struct store *s, enum store_role role)
+static void role_layout(struct store *s, enum store_role role)
 {
   struct sb_err ignored = {0};
-  bool has = has_index(s, "records_part");
+  bool has = has_object(s, "index", "records_part");
+  bool moves = has_object(s, "trigger", "records_pending_moves");
+  bool gone = has_object(s, "trigger", "records_pending_gone");
 
   if (role == STORE_ROLE_DEVICE && has)
     store_script(s, "DROP INDEX records_part", "dropping an index", &ignored);
   else if (role == STORE_ROLE_HUB && !has)
     store_script(s, "CREATE INDEX records_part ON records(part, seq)",
                  "making an index", &ignored);
+  if (role == STORE_ROLE_HUB && (moves || gone))
+    store_script(s,
+                 "DROP TRIGGER IF EXISTS records_pending_moves;"
+                 "DROP TRIGGER IF EXISTS records_pending_gone",
+                 "dropping a device's triggers", &ignored);
+  else if (role == STORE_ROLE_DEVICE && !(moves && gone))
+    store_script(s, STORE_PENDING_TRIGGERS, "making the pending triggers",
+                 &ignored);
 }
 
 int store_role_set(struct store *s, enum store_role role, struct sb_err *err)
@@ -61,7 +86,7 @@ int store_role_set(struct store *s, enum store_role role, struct sb_err *err)
   int rc = store_meta_set(s, STORE_META_ROLE, role_name(role), err);
 
   if (rc == 0)
-    role_indexes(s, role);
+    role_layout(s, role);
   return rc;
 }
 
@@ -157,6 +182,6 @@ int store_open_as(const char *path, enum store_role role, struct store **out,
     *out = NULL;
   }
   if (rc == 0 && marked)
-    role_indexes(*out, role);
+    role_layout(*out, role);
   return rc;
 }

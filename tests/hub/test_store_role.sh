@@ -46,6 +46,32 @@ hub_refuses() {
   [ "$RC" -eq 6 ] || fail "user add on a device's store: exit $RC"
 }
 
+# triggers FILE: the names of the store's triggers, sorted, on one line.
+triggers() {
+  sqlite3 "$1" "SELECT coalesce(group_concat(name, ' '), '') FROM (SELECT name
+    FROM sqlite_master WHERE type = 'trigger' ORDER BY name)"
+}
+CASE="each role's layout"
+# A device's pending marks follow their rows by two triggers; a hub never
+# marks a row pending and does without them (common/store_role.c).
+both="records_pending_gone records_pending_moves"
+[ -z "$(triggers "$SAMBANG_HUB_DB")" ] ||
+  fail "a new hub's store has a device's triggers: $(triggers "$SAMBANG_HUB_DB")"
+[ "$(triggers "$WORK/d.db")" = "$both" ] ||
+  fail "a new device's store has triggers '$(triggers "$WORK/d.db")'"
+# A hub's store made by an older hub (the triggers there) loses them when
+# the hub opens it; a device's store that lost one gets it back.
+sqlite3 "$SAMBANG_HUB_DB" "$(sqlite3 "$WORK/d.db" \
+  "SELECT group_concat(sql, ';') FROM sqlite_master WHERE type = 'trigger'")"
+[ "$(triggers "$SAMBANG_HUB_DB")" = "$both" ] || fail "the setup failed"
+expect_hub_ok device list
+[ -z "$(triggers "$SAMBANG_HUB_DB")" ] ||
+  fail "the hub kept a device's triggers: $(triggers "$SAMBANG_HUB_DB")"
+sqlite3 "$WORK/d.db" "DROP TRIGGER records_pending_moves"
+dev d status >/dev/null || fail "sambang status failed"
+[ "$(triggers "$WORK/d.db")" = "$both" ] ||
+  fail "the device did not make its trigger again: '$(triggers "$WORK/d.db")'"
+
 CASE="marked stores"
 device_refuses "$SAMBANG_HUB_DB" "$SAMBANG_HUB_DB is a hub's store"
 hub_refuses "$WORK/d.db" "$WORK/d.db is a field device's store"

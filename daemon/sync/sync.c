@@ -382,13 +382,13 @@ static void cycle_leftovers(struct sync *s)
 }
 
 /* Keeps last_error and the time of this completed cycle (now_ms) in the
- * store for `sambang status`; writes only what changed, the time at most
- * once a minute. */
+ * store for `sambang status`, and the hub's forms for the next process;
+ * writes only what changed, the time at most once a minute. */
 static void save_cycle_end(struct sync *s, uint64_t now_ms)
 {
   char *old = NULL, *last = NULL, when[32];
   struct sb_err err = {0};
-  bool same, recent;
+  bool same, recent, forms = s->hub_compact != s->hub_compact_saved;
   int rc;
 
   rc = store_meta_get(s->store, SYNC_PROBLEM_KEY, &old, NULL);
@@ -398,7 +398,7 @@ static void save_cycle_end(struct sync *s, uint64_t now_ms)
            now_ms < strtoull(last, NULL, 10) + SYNC_LAST_OK_EVERY_MS;
   free(old);
   free(last);
-  if (same && recent)
+  if (same && recent && !forms)
     return;
   snprintf(when, sizeof(when), "%llu", (unsigned long long)now_ms);
   rc = store_begin_relaxed(s->store, &err);
@@ -406,10 +406,15 @@ static void save_cycle_end(struct sync *s, uint64_t now_ms)
     rc = store_meta_set(s->store, SYNC_PROBLEM_KEY, s->last_error, &err);
   if (rc == 0)
     rc = store_meta_set(s->store, SYNC_LAST_OK_KEY, when, &err);
+  if (rc == 0 && forms)
+    rc = s->hub_compact ? store_meta_set(s->store, FORMS_KEY, "compact", &err)
+                        : store_meta_delete(s->store, FORMS_KEY, &err);
   if (rc == 0)
-    store_commit(s->store, &err);
+    rc = store_commit(s->store, &err);
   else
     store_rollback(s->store);
+  if (rc == 0)
+    s->hub_compact_saved = s->hub_compact;
 }
 
 /* Refusals the cycle's pull may have lifted (sync_scope_lift) are pushed
@@ -535,6 +540,17 @@ static int load_cursor(struct sync *s, struct sb_err *err)
   return rc;
 }
 
+/* What the store says of the hub's forms (FORMS_KEY). */
+static void load_forms(struct sync *s)
+{
+  char *v = NULL;
+
+  s->hub_compact = store_meta_get(s->store, FORMS_KEY, &v, NULL) == 0 &&
+                   strcmp(v, "compact") == 0;
+  s->hub_compact_saved = s->hub_compact;
+  free(v);
+}
+
 /* s->base from cfg.server. */
 static int set_base(struct sync *s, struct sb_err *err)
 {
@@ -576,6 +592,8 @@ int sync_new(uv_loop_t *loop, struct store *store,
     rc = set_base(s, err);
   if (rc == 0)
     rc = load_cursor(s, err);
+  if (rc == 0)
+    load_forms(s);
   if (rc == 0)
     rc = sync_rebase_load(s, err);
   if (rc == 0)

@@ -21,6 +21,9 @@
 #include <stdint.h>
 
 #define CURSOR_KEY "pull_cursor"
+/* "compact" while the hub's last reply said it reads the compact form
+ * (struct sync's hub_compact), kept for the next process. */
+#define FORMS_KEY "sync.hub_forms"
 /* The device's scope as the hub last stated it (sync_scope.c). */
 #define SCOPE_KEY STORE_META_SCOPE
 /* Records that left the scope while pending: removed once pushed. */
@@ -37,6 +40,7 @@ struct batch_key {
   char collection[SB_NAME_MAX + 1];
   char id[SB_ID_MAX + 1];
   uint64_t seq;
+  size_t off, len; /* its state's text in the batch's body */
 };
 
 /* A push batch: its rows' keys and its body, and the channel it goes on
@@ -205,8 +209,11 @@ struct sync {
   /* The hub's last reply said it reads the compact form: pushes carry the
    * stored states as they are (PROTO_COMPACT_TYPE). Until a reply says so,
    * and after one that does not (an older hub put in its place), they go
-   * in the full form. */
-  bool hub_compact;
+   * in the full form. Kept in the store at a cycle's end (FORMS_KEY,
+   * hub_compact_saved: what the store holds), so that a new process's
+   * first batches are compact too; a batch an older hub refused for it
+   * (415) goes again in the full form (sync_push.c). */
+  bool hub_compact, hub_compact_saved;
   unsigned failures;
   int64_t last_success_ms, next_retry_ms;
   char last_error[SB_ERR_MSG_MAX];

@@ -52,8 +52,13 @@ static int collect_row(const char *coll, const char *id, uint64_t seq,
   k->seq = seq;
   if (b->nkeys > 1 && buf_add(&b->json, ",", 1) != 0)
     return SB_ENOMEM;
-  if (!b->compact)
-    return add_full(&b->json, text, len);
+  k->off = b->json.len;
+  if (!b->compact) {
+    int rc = add_full(&b->json, text, len);
+    k->len = b->json.len - k->off;
+    return rc;
+  }
+  k->len = len;
   return buf_add(&b->json, text, len);
 }
 
@@ -74,6 +79,40 @@ static int batch_read(struct sync *s, struct push_slot *b, uint64_t after,
   if (rc == 0 && buf_adds(&b->json, "]}") != 0)
     rc = sb_err_set(err, SB_ENOMEM, "out of memory building a push");
   return rc;
+}
+
+/* Makes compact batch b's body again with every state in the full form
+ * (an older hub refused the compact one): the same rows, as sent. */
+static int batch_full(struct push_slot *b, struct sb_err *err)
+{
+  struct buf full;
+  size_t i;
+  int rc = 0;
+
+  buf_init(&full);
+  if (buf_adds(&full, "{\"records\":[") != 0)
+    rc = SB_ENOMEM;
+  for (i = 0; rc == 0 && i < b->nkeys; i++) {
+    struct batch_key *k = &b->keys[i];
+    size_t off = full.len + (i > 0);
+
+    if (i > 0 && buf_add(&full, ",", 1) != 0)
+      rc = SB_ENOMEM;
+    else
+      rc = add_full(&full, b->json.p + k->off, k->len);
+    k->off = off;
+    k->len = full.len - off;
+  }
+  if (rc == 0 && buf_adds(&full, "]}") != 0)
+    rc = SB_ENOMEM;
+  if (rc != 0) {
+    buf_release(&full);
+    return sb_err_set(err, SB_ENOMEM, "out of memory building a push");
+  }
+  buf_release(&b->json);
+  b->json = full;
+  b->compact = false;
+  return 0;
 }
 
 void sync_push_init(struct sync *s)
@@ -346,6 +385,8 @@ static void push_drain(struct push_slot *b, const struct http_reply *r)
   sync_push_drained(s);
 }
 
+static bool push_send(struct push_slot *b);
+
 static void push_done(const struct http_reply *r, void *ctx)
 {
   struct push_slot *b = ctx;
@@ -367,6 +408,18 @@ static void push_done(const struct http_reply *r, void *ctx)
   }
   if (sync_rebase_due(s, r, true))
     return;
+  /* A hub of an older release in the place of one that read the compact
+   * form (the store remembered it): it refused the media type before it
+   * read a byte of the body, so nothing of the batch is stored. The
+   * batch goes again in the full form; the reply said nothing of forms,
+   * so the batches after it go full too (sync_count_bytes). */
+  if (r->status == 415 && b->compact && nkeys > 0) {
+    if ((rc = batch_full(b, &err)) != 0)
+      sync_failed_with(s, err.code, true, "push: %s", err.msg);
+    else
+      (void)push_send(b); /* a failure to start fails the attempt */
+    return;
+  }
   /* A batch refused whole for a record in it (too large, a malformed
    * state) is split until the one record at fault is found; that
    * one is kept as rejected. Other refusals fail the attempt. */

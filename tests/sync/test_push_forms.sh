@@ -7,7 +7,9 @@
 # an older hub refuses (415) rather than misreads. Against a stand-in
 # hub (tests/tools/scripted_hub.py) that does not say so, every push is
 # the full form as application/json; against one that does, pushes after
-# its first reply are compact.
+# its first reply are compact, and so are the next process's from its
+# first (the store keeps what the hub said). An older hub put back in its
+# place refuses those: each goes again in the full form, nothing lost.
 . "$(dirname "$0")/lib.sh"
 
 # Form lines: "CONTENT-TYPE FORM", one per push.
@@ -47,4 +49,38 @@ head -n 1 "$WORK/new.forms" | grep -q 'full$' ||
   fail "the first push must be the full form: $(head -n 1 "$WORK/new.forms")"
 grep -q 'compact$' "$WORK/new.forms" ||
   fail "no push was compact: $(cat "$WORK/new.forms")"
+[ "$(sqlite3 "$WORK/d1.db" "SELECT value FROM meta WHERE key = 'sync.hub_forms'")" = compact ] ||
+  fail "the store did not keep that the hub reads the compact form"
+
+CASE="the next process knows it"
+: >"$WORK/new.forms"
+notes_jsonl p 300 >"$WORK/p.jsonl"
+dev d1 import "$WORK/p.jsonl" >/dev/null || fail "import on d1 failed"
+dev d1 sync --once --server "$SCRIPTED_URL" --config "$WORK/once.conf" \
+  >"$OUT" 2>"$ERR" || fail "sync --once failed: $(cat "$ERR")"
+grep -q 'synced: pushed 300' "$OUT" || fail "expected 300 pushed: $(cat "$OUT")"
+only_ok_lines "$WORK/new.forms"
+[ "$(grep -c 'compact$' "$WORK/new.forms")" -eq 3 ] ||
+  fail "every push must be compact, the first too: $(cat "$WORK/new.forms")"
+
+CASE="an older hub put back"
+start_scripted --forms "$WORK/back.forms" 200
+notes_jsonl o 300 >"$WORK/o.jsonl"
+dev d1 import "$WORK/o.jsonl" >/dev/null || fail "import on d1 failed"
+dev d1 sync --once --server "$SCRIPTED_URL" --config "$WORK/once.conf" \
+  >"$OUT" 2>"$ERR" || fail "sync --once failed: $(cat "$ERR")"
+grep -q 'synced: pushed 300' "$OUT" || fail "expected 300 pushed: $(cat "$OUT")"
+grep -q ' 415 ' "$WORK/scripted.log" ||
+  fail "the first push should have gone compact and been refused (415)"
+only_ok_lines "$WORK/back.forms"
+if grep -q compact "$WORK/back.forms"; then
+  fail "the older hub took a compact push: $(cat "$WORK/back.forms")"
+fi
+[ "$(wc -l <"$WORK/back.forms")" -eq 3 ] ||
+  fail "expected the 3 pushes in the full form: $(cat "$WORK/back.forms")"
+[ -z "$(sqlite3 "$WORK/d1.db" "SELECT value FROM meta WHERE key = 'sync.hub_forms'")" ] ||
+  fail "the store still says the hub reads the compact form"
+# Every row reached the older hub: nothing is pending.
+sqlite3 "$WORK/d1.db" "SELECT count(*) FROM pending" >"$OUT"
+[ "$(cat "$OUT")" = 0 ] || fail "rows left pending: $(cat "$OUT")"
 echo "ok: the compact form goes only where a reply said it is read"

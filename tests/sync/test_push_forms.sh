@@ -20,6 +20,22 @@ only_ok_lines() {
   fi
 }
 
+# push_new PREFIX N FORMS: N new rows on d1 pushed to the stand-in hub
+# (batches of 100), each push's form noted in FORMS (emptied first).
+push_new() {
+  : >"$3"
+  notes_jsonl "$1" "$2" >"$WORK/$1.jsonl"
+  dev d1 import "$WORK/$1.jsonl" >/dev/null || fail "import on d1 failed"
+  dev d1 sync --once --server "$SCRIPTED_URL" --config "$WORK/once.conf" \
+    >"$OUT" 2>"$ERR" || fail "sync --once failed: $(cat "$ERR")"
+  grep -q "synced: pushed $2" "$OUT" || fail "expected $2 pushed: $(cat "$OUT")"
+  only_ok_lines "$3"
+}
+# hub_forms: what d1's store keeps of the hub's forms.
+hub_forms() {
+  sqlite3 "$WORK/d1.db" "SELECT value FROM meta WHERE key = 'sync.hub_forms'"
+}
+
 CASE="an older hub"
 scripted_d1 --forms "$WORK/old.forms" --ids "$WORK/ids" 200
 sqlite3 "$WORK/d1.db" "SELECT count(*) FROM records WHERE state LIKE '{\"at\":%'" \
@@ -38,47 +54,31 @@ if grep -q ' 415 ' "$WORK/scripted.log"; then fail "a push was refused 415"; fi
 
 CASE="a hub that reads it"
 start_scripted --compact --forms "$WORK/new.forms" 200
-notes_jsonl m 1000 >"$WORK/m.jsonl"
-dev d1 import "$WORK/m.jsonl" >/dev/null || fail "import on d1 failed"
-dev d1 sync --once --server "$SCRIPTED_URL" --config "$WORK/once.conf" \
-  >"$OUT" 2>"$ERR" || fail "sync --once failed: $(cat "$ERR")"
-grep -q 'synced: pushed 1000' "$OUT" || fail "expected 1000 pushed: $(cat "$OUT")"
-only_ok_lines "$WORK/new.forms"
+push_new m 1000 "$WORK/new.forms"
 # Before the first reply the device cannot know: the first push is full.
 head -n 1 "$WORK/new.forms" | grep -q 'full$' ||
   fail "the first push must be the full form: $(head -n 1 "$WORK/new.forms")"
 grep -q 'compact$' "$WORK/new.forms" ||
   fail "no push was compact: $(cat "$WORK/new.forms")"
-[ "$(sqlite3 "$WORK/d1.db" "SELECT value FROM meta WHERE key = 'sync.hub_forms'")" = compact ] ||
+[ "$(hub_forms)" = compact ] ||
   fail "the store did not keep that the hub reads the compact form"
 
 CASE="the next process knows it"
-: >"$WORK/new.forms"
-notes_jsonl p 300 >"$WORK/p.jsonl"
-dev d1 import "$WORK/p.jsonl" >/dev/null || fail "import on d1 failed"
-dev d1 sync --once --server "$SCRIPTED_URL" --config "$WORK/once.conf" \
-  >"$OUT" 2>"$ERR" || fail "sync --once failed: $(cat "$ERR")"
-grep -q 'synced: pushed 300' "$OUT" || fail "expected 300 pushed: $(cat "$OUT")"
-only_ok_lines "$WORK/new.forms"
+push_new p 300 "$WORK/new.forms"
 [ "$(grep -c 'compact$' "$WORK/new.forms")" -eq 3 ] ||
   fail "every push must be compact, the first too: $(cat "$WORK/new.forms")"
 
 CASE="an older hub put back"
 start_scripted --forms "$WORK/back.forms" 200
-notes_jsonl o 300 >"$WORK/o.jsonl"
-dev d1 import "$WORK/o.jsonl" >/dev/null || fail "import on d1 failed"
-dev d1 sync --once --server "$SCRIPTED_URL" --config "$WORK/once.conf" \
-  >"$OUT" 2>"$ERR" || fail "sync --once failed: $(cat "$ERR")"
-grep -q 'synced: pushed 300' "$OUT" || fail "expected 300 pushed: $(cat "$OUT")"
+push_new o 300 "$WORK/back.forms"
 grep -q ' 415 ' "$WORK/scripted.log" ||
   fail "the first push should have gone compact and been refused (415)"
-only_ok_lines "$WORK/back.forms"
 if grep -q compact "$WORK/back.forms"; then
   fail "the older hub took a compact push: $(cat "$WORK/back.forms")"
 fi
 [ "$(wc -l <"$WORK/back.forms")" -eq 3 ] ||
   fail "expected the 3 pushes in the full form: $(cat "$WORK/back.forms")"
-[ -z "$(sqlite3 "$WORK/d1.db" "SELECT value FROM meta WHERE key = 'sync.hub_forms'")" ] ||
+[ -z "$(hub_forms)" ] ||
   fail "the store still says the hub reads the compact form"
 # Every row reached the older hub: nothing is pending.
 sqlite3 "$WORK/d1.db" "SELECT count(*) FROM pending" >"$OUT"

@@ -32,6 +32,28 @@ static int add_full(struct buf *b, const char *text, size_t len)
   return rc != 0 ? SB_ENOMEM : 0;
 }
 
+/* A batch's body: {"records":[STATE,...]}. */
+#define BODY_OPEN "{\"records\":["
+#define BODY_CLOSE "]}"
+
+/* Appends key k's state (text, as stored) to b's body in b's form, and
+ * notes where it went. */
+static int body_add(struct push_slot *b, struct batch_key *k, const char *text,
+                    size_t len)
+{
+  int rc;
+
+  if (k != b->keys && buf_add(&b->json, ",", 1) != 0)
+    return SB_ENOMEM;
+  k->off = b->json.len;
+  if (b->compact)
+    rc = buf_add(&b->json, text, len) != 0 ? SB_ENOMEM : 0;
+  else
+    rc = add_full(&b->json, text, len);
+  k->len = b->json.len - k->off;
+  return rc;
+}
+
 static int collect_row(const char *coll, const char *id, uint64_t seq,
                        const char *text, size_t len, void *ctx)
 {
@@ -50,16 +72,7 @@ static int collect_row(const char *coll, const char *id, uint64_t seq,
   snprintf(k->collection, sizeof(k->collection), "%s", coll);
   snprintf(k->id, sizeof(k->id), "%s", id);
   k->seq = seq;
-  if (b->nkeys > 1 && buf_add(&b->json, ",", 1) != 0)
-    return SB_ENOMEM;
-  k->off = b->json.len;
-  if (!b->compact) {
-    int rc = add_full(&b->json, text, len);
-    k->len = b->json.len - k->off;
-    return rc;
-  }
-  k->len = len;
-  return buf_add(&b->json, text, len);
+  return body_add(b, k, text, len);
 }
 
 /* Reads into b up to limit pending rows after the seq after. */
@@ -72,11 +85,11 @@ static int batch_read(struct sync *s, struct push_slot *b, uint64_t after,
   buf_reset(&b->json);
   b->after = after;
   b->compact = s->hub_compact;
-  buf_adds(&b->json, "{\"records\":[");
+  buf_adds(&b->json, BODY_OPEN);
   rc = store_pending_text(s->store, after, limit, collect_row, b, err);
   if (rc == SB_ENOMEM)
     sb_err_set(err, rc, "out of memory reading local changes");
-  if (rc == 0 && buf_adds(&b->json, "]}") != 0)
+  if (rc == 0 && buf_adds(&b->json, BODY_CLOSE) != 0)
     rc = sb_err_set(err, SB_ENOMEM, "out of memory building a push");
   return rc;
 }
@@ -85,34 +98,21 @@ static int batch_read(struct sync *s, struct push_slot *b, uint64_t after,
  * (an older hub refused the compact one): the same rows, as sent. */
 static int batch_full(struct push_slot *b, struct sb_err *err)
 {
-  struct buf full;
+  struct buf sent = b->json; /* each key's state is in it, at off */
   size_t i;
   int rc = 0;
 
-  buf_init(&full);
-  if (buf_adds(&full, "{\"records\":[") != 0)
-    rc = SB_ENOMEM;
-  for (i = 0; rc == 0 && i < b->nkeys; i++) {
-    struct batch_key *k = &b->keys[i];
-    size_t off = full.len + (i > 0);
-
-    if (i > 0 && buf_add(&full, ",", 1) != 0)
-      rc = SB_ENOMEM;
-    else
-      rc = add_full(&full, b->json.p + k->off, k->len);
-    k->off = off;
-    k->len = full.len - off;
-  }
-  if (rc == 0 && buf_adds(&full, "]}") != 0)
-    rc = SB_ENOMEM;
-  if (rc != 0) {
-    buf_release(&full);
-    return sb_err_set(err, SB_ENOMEM, "out of memory building a push");
-  }
-  buf_release(&b->json);
-  b->json = full;
+  buf_init(&b->json);
   b->compact = false;
-  return 0;
+  if (buf_adds(&b->json, BODY_OPEN) != 0)
+    rc = SB_ENOMEM;
+  for (i = 0; rc == 0 && i < b->nkeys; i++)
+    rc = body_add(b, &b->keys[i], sent.p + b->keys[i].off, b->keys[i].len);
+  if (rc == 0 && buf_adds(&b->json, BODY_CLOSE) != 0)
+    rc = SB_ENOMEM;
+  buf_release(&sent);
+  return rc != 0 ? sb_err_set(err, SB_ENOMEM, "out of memory building a push")
+                 : 0;
 }
 
 void sync_push_init(struct sync *s)
